@@ -1,0 +1,8 @@
+'use strict';
+
+// wasm-pack's `nodejs` build: the module is compiled when first required.
+const wasm = require('./node/ripple_engine.js');
+
+const engine = Object.freeze({ version: wasm.version, tables: wasm.tables });
+
+exports.loadEngine = () => Promise.resolve(engine);

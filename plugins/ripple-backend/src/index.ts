@@ -1,0 +1,6 @@
+/**
+ * Ripple's backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { ripplePlugin as default } from './plugin';

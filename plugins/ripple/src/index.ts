@@ -1,0 +1,1 @@
+export { ripplePlugin as default } from './plugin';

@@ -1,0 +1,7 @@
+import { ripplePlugin } from './plugin';
+
+describe('ripple', () => {
+  it('should export plugin', () => {
+    expect(ripplePlugin).toBeDefined();
+  });
+});

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Sets up everything Ripple needs on a fresh machine: Node 22 and yarn, the
+# Rust WebAssembly toolchain, Debian's PostgreSQL and Chromium, the yarn
+# workspace, and the engine's WebAssembly package. Idempotent.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_node() {
+  if [[ "$("$NODE_HOME/bin/node" --version 2>/dev/null)" != v$NODE_MAJOR.* ]]; then
+    log "installing Node $NODE_MAJOR into .tools/node"
+    rm -rf "$TOOLS/node" && mkdir -p "$TOOLS/node"
+    (cd "$TOOLS/node" && npm install --no-save --no-package-lock --no-audit --no-fund "node@$NODE_MAJOR" >/dev/null)
+  fi
+  mkdir -p "$TOOLS/bin"
+  # `yarn` for every script and for tools that spawn it (Playwright, Backstage CLI).
+  cat >"$TOOLS/bin/yarn" <<SHIM
+#!/bin/sh
+exec "$NODE_HOME/bin/node" "$YARN_RELEASE" "\$@"
+SHIM
+  chmod +x "$TOOLS/bin/yarn"
+}
+
+ensure_debian_packages() {
+  local missing=()
+  for pkg in postgresql chromium; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if ((${#missing[@]})); then
+    log "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_rust_wasm() {
+  command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"
+  rustup target list --installed | grep -qx wasm32-unknown-unknown \
+    || { log "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown; }
+  local wasm_pack="0.15.1"
+  [[ "$(wasm-pack --version 2>/dev/null)" == "wasm-pack $wasm_pack" ]] \
+    || { log "installing wasm-pack $wasm_pack"; cargo install wasm-pack --version "$wasm_pack" --locked; }
+  # wasm-pack uses the wasm-bindgen CLI on PATH only when it matches the crate
+  # version in Cargo.lock exactly. (--locked fails on this registry.)
+  local bindgen
+  bindgen="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")"
+  [[ -n "$bindgen" ]] || die "wasm-bindgen not found in Cargo.lock"
+  [[ "$(wasm-bindgen --version 2>/dev/null)" == "wasm-bindgen $bindgen" ]] \
+    || { log "installing wasm-bindgen-cli $bindgen"; cargo install wasm-bindgen-cli --version "$bindgen"; }
+}
+
+ensure_yarn_install() {
+  local hash
+  hash="$(hash_files yarn.lock package.json packages/*/package.json plugins/*/package.json)"
+  if ! stamp_matches yarn "$hash" || [[ ! -d "$ROOT/node_modules" ]]; then
+    log "yarn install"
+    # Yarn makes this --immutable by itself when CI is set.
+    (cd "$ROOT" && yarn install)
+    stamp_write yarn "$hash"
+  fi
+}
+
+ensure_node
+ensure_debian_packages
+ensure_rust_wasm
+"$ROOT/scripts/build-engine.sh"
+ensure_yarn_install
