@@ -28,7 +28,7 @@ describe('ripple backend', () => {
       statements: [
         {
           start: { line: 1, column: 1 },
-          end: { line: 2, column: 58 },
+          end: { line: 2, column: 59 },
           reads: ['proj.ds.orders'],
           writes: ['proj.ds.daily'],
         },

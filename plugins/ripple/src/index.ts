@@ -1,1 +1,8 @@
-export { ripplePlugin as default } from './plugin';
+/**
+ * Ripple's frontend plugin. This entry point is for Backstage's legacy
+ * frontend system; the new frontend system imports `/alpha`.
+ *
+ * @packageDocumentation
+ */
+export { ripplePlugin, RipplePage } from './plugin';
+export { rippleApiRef } from './api';

@@ -1,0 +1,1 @@
+export { EnginePlayground } from './EnginePlayground';

@@ -1,0 +1,1 @@
+export { RipplePage } from './RipplePage';

@@ -1,7 +1,0 @@
-import { ripplePlugin } from './plugin';
-
-describe('ripple', () => {
-  it('should export plugin', () => {
-    expect(ripplePlugin).toBeDefined();
-  });
-});
