@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test suite: Rust, the engine package,
+# TypeScript, Jest (unit and backend integration, on SQLite and a real
+# PostgreSQL), and the browser end-to-end tests in Debian's Chromium.
+# Runs them all, then exits non-zero if any failed.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+"$ROOT/scripts/setup.sh"
+
+# The PostgreSQL server that Backstage's TestDatabases connects to.
+start_postgres() {
+  local version
+  version="$(ls /usr/lib/postgresql | sort -n | tail -1)"
+  if ! pg_lsclusters --no-header | awk -v v="$version" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; then
+    log "starting PostgreSQL $version"
+    as_root pg_ctlcluster "$version" main start
+  fi
+  as_root su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'ripple'\"" >/dev/null
+  export "BACKSTAGE_TEST_DATABASE_POSTGRES${version}_CONNECTION_STRING=postgresql://postgres:ripple@127.0.0.1:5432"
+}
+start_postgres
+
+cd "$ROOT"
+failed=()
+suite() {
+  local name="$1"
+  shift
+  log "test: $name"
+  local started=$SECONDS
+  if "$@"; then
+    log "passed: $name ($((SECONDS - started)) s)"
+  else
+    log "FAILED: $name ($((SECONDS - started)) s)"
+    failed+=("$name")
+  fi
+}
+
+suite "Rust" cargo test --workspace --locked
+suite "engine package in Node" yarn workspace @ripple/engine test
+suite "TypeScript" yarn tsc
+# CI=true: Jest runs once instead of watching, and never writes snapshots.
+suite "Jest (unit and backend integration)" env CI=true yarn backstage-cli repo test
+suite "browser end-to-end" yarn playwright test
+
+if ((${#failed[@]})); then
+  die "failed suites: $(printf '%s; ' "${failed[@]}")"
+fi
+log "all suites passed"
