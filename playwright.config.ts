@@ -1,9 +1,11 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 
-// The end-to-end tests run the dev portal (frontend :3000, backend :7007) with
-// its own SQLite files, and drive Debian's Chromium: Playwright's own browser
-// download is not available on these machines.
+// The end-to-end tests build the app and run the portal as it runs in
+// production: the backend on :7007 serves the built app (no development-mode
+// React warnings), with its own SQLite files (tests/e2e/app-config.e2e.yaml).
+// They drive Debian's Chromium: Playwright's own browser download is not
+// available on these machines.
 const config = ['app-config.yaml', 'tests/e2e/app-config.e2e.yaml']
   .map(file => `--config ${path.resolve(__dirname, file)}`)
   .join(' ');
@@ -16,27 +18,17 @@ export default defineConfig({
   retries: 0,
   workers: 1,
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'e2e-test-report' }]],
-  globalSetup: './tests/e2e/globalSetup.ts',
-  webServer: [
-    {
-      command: `yarn workspace backend start ${config}`,
-      url: 'http://localhost:7007/api/catalog/entity-facets?facet=kind',
-      reuseExistingServer: !process.env.CI,
-      timeout: 300_000,
-      stdout: 'ignore',
-      stderr: 'pipe',
-    },
-    {
-      command: `yarn workspace app start ${config}`,
-      url: 'http://localhost:3000',
-      reuseExistingServer: !process.env.CI,
-      timeout: 300_000,
-      stdout: 'ignore',
-      stderr: 'pipe',
-    },
-  ],
+  webServer: {
+    // Each run starts from an empty database.
+    command: `rm -rf .ripple/e2e && yarn workspace app build ${config} && yarn workspace backend start ${config}`,
+    url: 'http://localhost:7007/.backstage/health/v1/readiness',
+    reuseExistingServer: !process.env.CI,
+    timeout: 300_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
   use: {
-    baseURL: 'http://localhost:3000',
+    baseURL: 'http://localhost:7007',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {

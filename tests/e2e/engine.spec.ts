@@ -15,11 +15,12 @@ test('the Ripple page runs the engine in the browser, live', async ({ page }) =>
 
   const tables = page.getByRole('region', { name: 'Tables' });
   await expect(tables).toContainText('proj.ds.orders, proj.ds.customers');
+  await page.screenshot({ path: 'tests/e2e/screenshots/engine-playground.png', fullPage: true });
 
   // Every edit is analysed again, without a request to the backend.
   const requests: string[] = [];
   page.on('request', r => requests.push(r.url()));
-  const sql = page.getByLabel('SQL');
+  const sql = page.getByRole('textbox', { name: 'SQL' });
   await sql.fill('MERGE INTO lake.dim t USING lake.stg s ON t.id = s.id\nWHEN MATCHED THEN DELETE');
   await expect(tables).toContainText('lake.stg');
   await expect(tables).toContainText('lake.dim');

@@ -8,6 +8,7 @@ import {
 import { convertLegacyRouteRef } from '@backstage/core-compat-api';
 import { RippleClient } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from './api';
+import { RippleIcon } from './components/RippleIcon';
 import { rootRouteRef } from './routes';
 
 const rippleApi = ApiBlueprint.make({
@@ -37,6 +38,8 @@ const ripplePage = PageBlueprint.make({
  */
 export default createFrontendPlugin({
   pluginId: 'ripple',
+  title: 'Ripple',
+  icon: <RippleIcon />,
   extensions: [rippleApi, ripplePage],
   routes: { root: convertLegacyRouteRef(rootRouteRef) },
 });
