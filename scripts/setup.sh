@@ -8,6 +8,8 @@ ensure_node() {
   if [[ "$("$NODE_HOME/bin/node" --version 2>/dev/null)" != v$NODE_MAJOR.* ]]; then
     log "installing Node $NODE_MAJOR into .tools/node"
     rm -rf "$TOOLS/node" && mkdir -p "$TOOLS/node"
+    # A package.json of its own, or npm would install into the repo's workspace.
+    echo '{"private": true}' >"$TOOLS/node/package.json"
     (cd "$TOOLS/node" && npm install --no-save --no-package-lock --no-audit --no-fund "node@$NODE_MAJOR" >/dev/null)
   fi
   mkdir -p "$TOOLS/bin"
