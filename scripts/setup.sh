@@ -24,7 +24,8 @@ SHIM
 ensure_debian_packages() {
   local missing=()
   for pkg in postgresql chromium; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    # (`dpkg -s` also succeeds for removed packages whose config files remain.)
+    [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" == "install ok installed" ]] || missing+=("$pkg")
   done
   if ((${#missing[@]})); then
     log "installing Debian packages: ${missing[*]}"
