@@ -1,14 +1,16 @@
 //! `ripple`: Ripple's engine on the command line, for CI and terminals.
 //!
-//! Exit codes: 0 success, 1 some input did not parse (the JSON still reports
-//! every file), 2 bad usage or unreadable input (nothing is printed on stdout).
+//! Exit codes: 0 success (`analyze` reports problems in the files as
+//! diagnostics and still exits 0); 1 `tables` found SQL that does not parse;
+//! 2 bad usage or unreadable input, with nothing on stdout.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ripple_engine::{Dialect, EngineError, StatementTables};
+use ripple_engine::analysis::{FileAnalysis, Severity};
+use ripple_engine::{Dialect, EngineError, Language, Options, Schema, StatementTables};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -20,6 +22,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Column-level analysis of consumer code: the tables and columns each
+    /// statement reads and writes, with exact positions, as JSON.
+    ///
+    /// Directories are walked for .sql (plain or dbt/Jinja), .py, .java and
+    /// .scala files; the language is chosen by extension.
+    Analyze {
+        /// SQL dialect (see `ripple tables --help` for the list).
+        #[arg(long, short, default_value = "generic", value_parser = parse_dialect)]
+        dialect: Dialect,
+        /// Known table schemas: {"tables": {"proj.ds.t": {"columns": [{"name": "id", "type": "INT64"}]}}}.
+        #[arg(long, short)]
+        schema: Option<PathBuf>,
+        /// Files and directories to analyse.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// List the tables each SQL statement reads and writes, as JSON.
     Tables {
         /// SQL dialect: ansi, bigquery, databricks, duckdb, generic, hive,
@@ -36,6 +54,112 @@ fn parse_dialect(name: &str) -> Result<Dialect, String> {
     name.parse().map_err(|e: EngineError| e.to_string())
 }
 
+/// A failure that ends the run with exit code 2 and nothing on stdout.
+struct Usage(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze { dialect, schema, paths } => analyze(dialect, schema.as_deref(), &paths),
+        Command::Tables { dialect, files } => tables(dialect, &files),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Usage(message)) => {
+            eprintln!("ripple: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AnalyzeOutput {
+    files: Vec<FileAnalysis>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    statements: usize,
+    files_with_errors: usize,
+}
+
+fn analyze(dialect: Dialect, schema: Option<&Path>, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
+    let schema = schema.map(read_schema).transpose()?;
+    let options = Options { dialect, schema: schema.as_ref() };
+    let mut inputs = Vec::new();
+    for path in paths {
+        collect(path, &mut inputs)?;
+    }
+    let mut files = Vec::with_capacity(inputs.len());
+    for (path, explicit) in inputs {
+        let text = read(&path)?;
+        let shown = path.display().to_string();
+        let language = match Language::detect(&shown, &text) {
+            Some(language) => language,
+            // A file named on the command line is read as SQL whatever its name.
+            None if explicit => Language::Sql,
+            None => continue,
+        };
+        files.push(ripple_engine::analyze(&shown, language, &text, options));
+    }
+    let summary = Summary {
+        files: files.len(),
+        statements: files.iter().map(|f| f.statements.len()).sum(),
+        files_with_errors: files
+            .iter()
+            .filter(|f| f.diagnostics.iter().any(|d| d.severity == Severity::Error))
+            .count(),
+    };
+    print_json(&AnalyzeOutput { files, summary })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Files to analyse under `path`, sorted; `true` for files named directly.
+fn collect(path: &Path, into: &mut Vec<(PathBuf, bool)>) -> Result<(), Usage> {
+    let metadata = std::fs::metadata(path).map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
+    if !metadata.is_dir() {
+        into.push((path.to_path_buf(), true));
+        return Ok(());
+    }
+    let walker = walkdir::WalkDir::new(path)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored_dir(e));
+    for entry in walker {
+        let entry = entry.map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_file() && matches!(name.rsplit_once('.').map(|(_, e)| e), Some("sql" | "py" | "java" | "scala")) {
+            into.push((entry.into_path(), false));
+        }
+    }
+    Ok(())
+}
+
+/// Hidden folders, dependencies and build outputs are not consumer code.
+fn is_ignored_dir(entry: &walkdir::DirEntry) -> bool {
+    let name = entry.file_name().to_string_lossy();
+    entry.file_type().is_dir() && (name.starts_with('.') || matches!(name.as_ref(), "node_modules" | "target" | "dbt_packages" | "__pycache__"))
+}
+
+fn read(path: &Path) -> Result<String, Usage> {
+    std::fs::read_to_string(path).map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))
+}
+
+fn read_schema(path: &Path) -> Result<Schema, Usage> {
+    let text = read(path)?;
+    serde_json::from_str(&text).map_err(|e| Usage(format!("invalid schema {}: {e}", path.display())))
+}
+
+fn print_json(value: &impl Serialize) -> Result<(), Usage> {
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(stdout))
+        .map_err(|e| Usage(format!("cannot write output: {e}")))
+}
+
 #[derive(Serialize)]
 struct TablesOutput {
     files: Vec<FileTables>,
@@ -50,26 +174,12 @@ struct FileTables {
     error: Option<EngineError>,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Tables { dialect, files } => tables(dialect, &files),
-    }
-}
-
-fn tables(dialect: Dialect, paths: &[PathBuf]) -> ExitCode {
+fn tables(dialect: Dialect, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
     // Read everything first: an unreadable path fails the run before any output.
-    let mut sources = Vec::with_capacity(paths.len());
-    for path in paths {
-        match std::fs::read_to_string(path) {
-            Ok(sql) => sources.push((path.display().to_string(), sql)),
-            Err(e) => {
-                eprintln!("ripple: cannot read {}: {e}", path.display());
-                return ExitCode::from(2);
-            }
-        }
-    }
-
+    let sources = paths
+        .iter()
+        .map(|path| Ok((path.display().to_string(), read(path)?)))
+        .collect::<Result<Vec<_>, Usage>>()?;
     let mut failed = false;
     let files = sources
         .into_iter()
@@ -86,18 +196,6 @@ fn tables(dialect: Dialect, paths: &[PathBuf]) -> ExitCode {
             }
         })
         .collect();
-
-    let mut stdout = std::io::stdout().lock();
-    let written = serde_json::to_writer_pretty(&mut stdout, &TablesOutput { files })
-        .map_err(std::io::Error::from)
-        .and_then(|()| writeln!(stdout));
-    if let Err(e) = written {
-        eprintln!("ripple: cannot write output: {e}");
-        return ExitCode::from(2);
-    }
-    if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    print_json(&TablesOutput { files })?;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -1,17 +1,24 @@
-//! Ripple's engine: reads the SQL of a dataset's downstream consumers and says
-//! which tables each statement reads and writes.
+//! Ripple's engine: reads the code of a dataset's downstream consumers (SQL,
+//! dbt models, SQL inside Python, Java and Scala) and tells exactly which
+//! tables and columns each statement reads and writes, and where.
 //!
 //! The crate is pure Rust. The `ripple` CLI and the WebAssembly bindings both
 //! wrap it, so the backend, the browser and CI all run the same code.
 
+pub mod analysis;
 mod dialect;
 mod error;
 mod location;
+mod schema;
+pub mod source;
 mod tables;
 
+pub use analysis::{analyze, analyze_sql, FileAnalysis, Options};
 pub use dialect::Dialect;
 pub use error::EngineError;
-pub use location::Location;
+pub use location::{LineIndex, Location};
+pub use schema::{ColumnSchema, Schema, TableSchema};
+pub use source::Language;
 pub use tables::{tables, StatementTables};
 
 /// The engine's version, as reported by the CLI and the WebAssembly package.

@@ -1,0 +1,242 @@
+//! The token-level scan of statements the parser cannot read: every name
+//! that could be a table (after FROM, JOIN, INTO, ...) or a column (any
+//! other name that is not a keyword or a function) is reported, unresolved,
+//! so impact analysis never misses a consumer because of syntax.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use sqlparser::tokenizer::{Token, TokenWithSpan};
+
+use super::spans::Spans;
+use super::statements::{Found, FoundRef};
+use super::ReferenceKind;
+use crate::source::PLACEHOLDER_PREFIX;
+
+enum Lex {
+    Word { value: String, quoted: bool, span: Range<usize> },
+    Dot,
+    Comma,
+    Open,
+    Close,
+    Other,
+}
+
+pub(crate) fn scan_tokens(tokens: &[TokenWithSpan], spans: &Spans, range: Range<usize>, variables: &HashSet<String>) -> Found {
+    let lexemes = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .map(|t| match &t.token {
+            Token::Word(w) => Lex::Word {
+                value: w.value.clone(),
+                quoted: w.quote_style.is_some(),
+                span: spans.offset(t.span.start.into())..spans.offset(t.span.end.into()),
+            },
+            Token::Period => Lex::Dot,
+            Token::Comma => Lex::Comma,
+            Token::LParen => Lex::Open,
+            Token::RParen => Lex::Close,
+            _ => Lex::Other,
+        })
+        .collect::<Vec<_>>();
+    classify(&lexemes, range, variables)
+}
+
+/// For text the tokenizer rejects (an unterminated string, say): names are
+/// found with a plain character scan that skips quoted strings.
+pub(crate) fn scan_text(sql: &str) -> Option<Found> {
+    let bytes = sql.as_bytes();
+    let mut lexemes = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'-' && i + 1 < bytes.len() && bytes[i + 1].is_ascii_alphanumeric() || bytes[i] >= 0x80) {
+                i += 1;
+            }
+            lexemes.push(Lex::Word { value: sql[start..i].to_string(), quoted: false, span: start..i });
+            continue;
+        }
+        match b {
+            b'`' | b'"' => {
+                let end = sql[i + 1..].find(b as char).map_or(bytes.len(), |e| i + 1 + e + 1);
+                let value = sql[i + 1..end.saturating_sub(1).max(i + 1)].to_string();
+                lexemes.push(Lex::Word { value, quoted: true, span: i..end });
+                i = end;
+                continue;
+            }
+            b'\'' => {
+                i = sql[i + 1..].find('\'').map_or(bytes.len(), |e| i + 1 + e + 1);
+                lexemes.push(Lex::Other);
+                continue;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = sql[i..].find('\n').map_or(bytes.len(), |e| i + e);
+                continue;
+            }
+            b'.' => lexemes.push(Lex::Dot),
+            b',' => lexemes.push(Lex::Comma),
+            b'(' => lexemes.push(Lex::Open),
+            b')' => lexemes.push(Lex::Close),
+            c if c.is_ascii_whitespace() => {}
+            _ => lexemes.push(Lex::Other),
+        }
+        i += 1;
+    }
+    let trimmed = sql.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let start = sql.len() - sql.trim_start().len();
+    Some(classify(&lexemes, start..start + trimmed.len(), &HashSet::new()))
+}
+
+fn classify(lexemes: &[Lex], range: Range<usize>, variables: &HashSet<String>) -> Found {
+    let mut references = Vec::new();
+    let mut writes = Vec::new();
+    // After FROM (and its commas) or JOIN/INTO/...: the next name is a table.
+    let mut expect_table = false;
+    let mut in_from_list = false;
+    let mut write_target = false;
+    // After a table name, a bare word is its alias.
+    let mut alias_next = false;
+    let mut previous_upper = String::new();
+    let mut i = 0;
+    while i < lexemes.len() {
+        match &lexemes[i] {
+            Lex::Word { value, quoted, .. } => {
+                let upper = value.to_ascii_uppercase();
+                if !quoted && is_keyword(&upper) {
+                    match upper.as_str() {
+                        "FROM" | "JOIN" | "USING" => {
+                            expect_table = true;
+                            in_from_list = upper == "FROM";
+                            write_target = false;
+                        }
+                        "INTO" | "UPDATE" | "TABLE" | "OVERWRITE" => {
+                            expect_table = true;
+                            in_from_list = false;
+                            write_target = previous_upper != "DELETE";
+                        }
+                        "AS" | "ON" | "WHERE" | "GROUP" | "ORDER" | "HAVING" | "LIMIT" | "SELECT" | "UNION" | "SET" | "WHEN" | "QUALIFY" | "WINDOW" => {
+                            in_from_list = false;
+                            expect_table = false;
+                        }
+                        _ => {}
+                    }
+                    if upper == "DELETE" {
+                        write_target = true;
+                    }
+                    previous_upper = upper;
+                    i += 1;
+                    continue;
+                }
+                // A dotted name: word (. word)*.
+                let mut parts = vec![&lexemes[i]];
+                let mut j = i + 1;
+                while matches!(lexemes.get(j), Some(Lex::Dot)) && matches!(lexemes.get(j + 1), Some(Lex::Word { .. })) {
+                    parts.push(&lexemes[j + 1]);
+                    j += 2;
+                }
+                let names: Vec<(&str, Range<usize>)> = parts
+                    .iter()
+                    .filter_map(|l| match l {
+                        Lex::Word { value, span, .. } => Some((value.as_str(), span.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                let is_call = matches!(lexemes.get(j), Some(Lex::Open));
+                let after_as = previous_upper == "AS" || std::mem::take(&mut alias_next) && names.len() == 1;
+                let variable = names.len() == 1 && variables.contains(&names[0].0.to_ascii_lowercase());
+                let placeholder = names.iter().any(|(n, _)| n.starts_with(PLACEHOLDER_PREFIX));
+                if expect_table && !is_call {
+                    if !placeholder {
+                        let table = names.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(".");
+                        if write_target && !writes.contains(&table) {
+                            writes.push(table.clone());
+                        }
+                        references.push(FoundRef {
+                            kind: ReferenceKind::Table,
+                            table: Some(table),
+                            column: None,
+                            path: Vec::new(),
+                            via: None,
+                            span: names[0].1.start..names[names.len() - 1].1.end,
+                            resolved: false,
+                            write: write_target,
+                            candidates: Vec::new(),
+                        });
+                    }
+                    expect_table = false;
+                    // An alias may follow; then a comma continues a FROM list.
+                    alias_next = true;
+                    previous_upper.clear();
+                    i = j;
+                    continue;
+                } else if !is_call && !after_as && !placeholder && !variable {
+                    let (column, span) = names[names.len() - 1].clone();
+                    let qualifier = names[..names.len() - 1].iter().map(|(n, _)| *n).collect::<Vec<_>>().join(".");
+                    references.push(FoundRef {
+                        kind: ReferenceKind::Column,
+                        table: (!qualifier.is_empty()).then_some(qualifier),
+                        column: Some(column.to_string()),
+                        path: Vec::new(),
+                        via: None,
+                        span,
+                        resolved: false,
+                        write: false,
+                        candidates: Vec::new(),
+                    });
+                }
+                previous_upper.clear();
+                i = j;
+                continue;
+            }
+            Lex::Comma if in_from_list => expect_table = true,
+            Lex::Open | Lex::Close => {
+                // `FROM (SELECT ...)`: the subquery's own FROM comes later.
+                expect_table = false;
+            }
+            _ => {}
+        }
+        previous_upper.clear();
+        alias_next = false;
+        i += 1;
+    }
+    Found {
+        range,
+        writes,
+        outputs: Vec::new(),
+        references,
+        parsed: false,
+    }
+}
+
+/// Words that are SQL syntax, never table or column names.
+fn is_keyword(upper: &str) -> bool {
+    KEYWORDS.binary_search(&upper).is_ok()
+}
+
+// Sorted, for binary search.
+const KEYWORDS: &[&str] = &[
+    "ALL", "ALTER", "AND", "ANTI", "ANY", "ARRAY", "AS", "ASC", "BEGIN", "BETWEEN", "BREAK", "BY", "CALL", "CASE", "CAST", "CLUSTER",
+    "COLLATE", "CONTINUE", "CREATE", "CROSS", "CURRENT", "DECLARE", "DEFAULT", "DELETE", "DESC", "DISTINCT", "DO", "DROP", "ELSE",
+    "ELSEIF", "END", "ESCAPE", "EXCEPT", "EXECUTE", "EXISTS", "EXPLODE", "FALSE", "FETCH", "FIRST", "FOLLOWING", "FOR", "FROM", "FULL",
+    "FUNCTION", "GROUP", "HAVING", "IF", "ILIKE", "IMMEDIATE", "IN", "INNER", "INSERT", "INTERSECT", "INTERVAL", "INTO", "IS", "JOIN",
+    "LAST", "LATERAL", "LEAVE", "LEFT", "LIKE", "LIMIT", "LOOP", "MATCHED", "MERGE", "NATURAL", "NOT", "NULL", "NULLS", "OFFSET", "ON",
+    "OR", "ORDER", "OUTER", "OVER", "OVERWRITE", "PARTITION", "PRECEDING", "QUALIFY", "RANGE", "RECURSIVE", "REPEAT", "REPLACE",
+    "RETURN", "RETURNS", "RIGHT", "ROW", "ROWS", "SELECT", "SEMI", "SET", "SOME", "STRUCT", "TABLE", "TEMP", "TEMPORARY", "THEN", "TOP",
+    "TRUE", "TRUNCATE", "UNBOUNDED", "UNION", "UNNEST", "UNTIL", "UPDATE", "USING", "VALUES", "VIEW", "WHEN", "WHERE", "WHILE",
+    "WINDOW", "WITH",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_sorted() {
+        assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+}

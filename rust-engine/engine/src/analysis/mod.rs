@@ -1,0 +1,263 @@
+//! Column-level dependency analysis: which tables and columns each statement
+//! of a consumer reads and writes, where exactly, and which source columns
+//! each output column derives from.
+
+mod fallback;
+mod resolve;
+mod spans;
+mod statements;
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::source::{self, Fragment, Language};
+use crate::{Dialect, LineIndex, Location, Schema};
+
+/// What the analysis needs besides the code.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    pub dialect: Dialect,
+    pub schema: Option<&'a Schema>,
+}
+
+/// The analysis of one consumer file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct FileAnalysis {
+    pub path: String,
+    pub language: Language,
+    pub statements: Vec<StatementAnalysis>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One SQL statement: what it reads and writes, its output columns'
+/// lineage, and every reference to a table or column, located in the file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct StatementAnalysis {
+    pub start: Location,
+    /// Just past the statement's last character.
+    pub end: Location,
+    pub reads: Vec<TableRead>,
+    pub writes: Vec<TableWrite>,
+    pub outputs: Vec<Output>,
+    pub references: Vec<Reference>,
+    /// False when the statement did not parse and was scanned token by
+    /// token: its references are all unresolved candidates.
+    pub parsed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct TableRead {
+    pub table: String,
+    /// The columns read, in order of first reference; `*` when all columns of
+    /// a table without a known schema are read.
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct TableWrite {
+    pub table: String,
+}
+
+/// An output column and the source columns it derives from (column lineage).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Output {
+    pub name: Option<String>,
+    pub sources: Vec<ColumnSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct ColumnSource {
+    pub table: String,
+    pub column: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub enum ReferenceKind {
+    /// A table name (in FROM, JOIN, INTO, ...).
+    Table,
+    /// A column name.
+    Column,
+    /// A `*` or `t.*` standing for all columns of `table`.
+    Wildcard,
+}
+
+/// A place in the file that names a table or a column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Reference {
+    pub kind: ReferenceKind,
+    /// The source table named or read, as qualified as the SQL writes it.
+    /// For an unresolved column: absent, or the qualifier as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// Struct fields after the column (`col.a.b` gives `["a", "b"]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
+    /// The CTE or derived table the column is reached through, when the
+    /// reference names a column of it that passes a source column through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// The first character of the name (of its first part for a table).
+    pub start: Location,
+    /// Just past the name's last character.
+    pub end: Location,
+    pub resolved: bool,
+    /// True for a name the statement writes: a target table, or a column in
+    /// an INSERT column list or an UPDATE's SET.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub write: bool,
+    /// For an ambiguous reference: the tables it could belong to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<String>,
+    /// Byte range of the name in the file.
+    #[serde(skip)]
+    #[cfg_attr(feature = "typescript", tsify(type = "never"))]
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub message: String,
+    pub line: u64,
+    pub column: u64,
+}
+
+/// The largest file analysed; larger ones get one error and no statements.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Analyses one consumer file. Never fails: what cannot be read becomes a
+/// diagnostic, and statements that do not parse are scanned token by token.
+pub fn analyze(path: &str, language: Language, text: &str, options: Options) -> FileAnalysis {
+    let host_lines = LineIndex::new(text);
+    let mut analysis = FileAnalysis {
+        path: path.to_string(),
+        language,
+        statements: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    if text.len() > MAX_FILE_BYTES {
+        analysis.diagnostics.push(Diagnostic {
+            severity: Severity::Error,
+            message: format!(
+                "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not analysed",
+                text.len()
+            ),
+            line: 1,
+            column: 1,
+        });
+        return analysis;
+    }
+    for fragment in source::fragments(language, text) {
+        let found = statements::analyze_fragment(&fragment, options);
+        let host = |offset: usize| host_lines.location(text, fragment.map.host_offset(offset));
+        for diagnostic in found.diagnostics {
+            let at = host(diagnostic.at);
+            analysis.diagnostics.push(Diagnostic {
+                severity: diagnostic.severity,
+                message: diagnostic.message,
+                line: at.line,
+                column: at.column,
+            });
+        }
+        for statement in found.statements {
+            analysis.statements.push(locate(statement, &fragment, text, &host_lines));
+        }
+    }
+    analysis
+}
+
+/// Analyses SQL text (a `.sql` file without templating).
+pub fn analyze_sql(sql: &str, options: Options) -> FileAnalysis {
+    analyze("", Language::Sql, sql, options)
+}
+
+/// Maps a statement found in a fragment to the file's positions.
+fn locate(found: statements::Found, fragment: &Fragment, text: &str, lines: &LineIndex) -> StatementAnalysis {
+    let host_range = |r: &Range<usize>| {
+        let start = fragment.map.host_offset(r.start);
+        // The end of a range is the offset after its last byte.
+        let end = if r.end > r.start { fragment.map.host_offset(r.end - 1) + 1 } else { start };
+        start..end.max(start)
+    };
+    let statement_range = host_range(&found.range);
+    let mut references = found
+        .references
+        .into_iter()
+        .map(|r| {
+            let span = host_range(&r.span);
+            Reference {
+                start: lines.location(text, span.start),
+                end: lines.location(text, span.end),
+                span,
+                kind: r.kind,
+                table: r.table,
+                column: r.column,
+                path: r.path,
+                via: r.via,
+                resolved: r.resolved,
+                write: r.write,
+                candidates: r.candidates,
+            }
+        })
+        .collect::<Vec<_>>();
+    references.sort_by_key(|r| (r.span.start, r.span.end));
+    StatementAnalysis {
+        start: lines.location(text, statement_range.start),
+        end: lines.location(text, statement_range.end),
+        reads: reads(&references),
+        writes: found.writes.into_iter().map(|table| TableWrite { table }).collect(),
+        outputs: found.outputs,
+        references,
+        parsed: found.parsed,
+    }
+}
+
+/// The tables and columns a statement reads, from its references.
+fn reads(references: &[Reference]) -> Vec<TableRead> {
+    let mut reads: Vec<TableRead> = Vec::new();
+    for r in references {
+        let Some(table) = &r.table else { continue };
+        if r.write || (!r.resolved && r.kind != ReferenceKind::Table) {
+            continue;
+        }
+        let entry = match reads.iter_mut().position(|t| &t.table == table) {
+            Some(i) => &mut reads[i],
+            None => {
+                reads.push(TableRead { table: table.clone(), columns: Vec::new() });
+                reads.last_mut().unwrap()
+            }
+        };
+        let column = match r.kind {
+            ReferenceKind::Column => r.column.clone(),
+            ReferenceKind::Wildcard => Some(r.column.clone().unwrap_or_else(|| "*".into())),
+            ReferenceKind::Table => None,
+        };
+        if let Some(column) = column {
+            if !entry.columns.contains(&column) {
+                entry.columns.push(column);
+            }
+        }
+    }
+    reads
+}

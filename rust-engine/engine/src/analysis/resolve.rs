@@ -1,0 +1,1209 @@
+//! Name resolution: every column reference resolved to the table it comes
+//! from, through aliases, CTEs, derived tables, joins, set operations,
+//! UNNEST/LATERAL/FLATTEN, struct paths and correlated subqueries, and the
+//! lineage of each output column.
+//!
+//! The walk follows the query's scopes by hand; expressions are walked with
+//! `sqlparser`'s visitor, which hands every subquery back to the resolver so
+//! it gets a scope of its own.
+
+use std::collections::HashSet;
+use std::ops::{ControlFlow, Range};
+use std::rc::Rc;
+
+use sqlparser::ast::{
+    AccessExpr, AssignmentTarget, Expr, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident,
+    JoinConstraint, JoinOperator, MergeAction, MergeInsertKind, MergeUpdateKind, ObjectName, ObjectNamePart, OrderBy,
+    OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor,
+    TableObject, TableWithJoins, UpdateTableFromKind, Visit, Visitor, WildcardAdditionalOptions,
+};
+
+use super::spans::Spans;
+use super::statements::{Found, FoundRef};
+use super::{ColumnSource, Output, ReferenceKind};
+use crate::schema::names_match;
+use crate::source::PLACEHOLDER_PREFIX;
+use crate::Schema;
+
+/// An output column of a query, and where its values come from.
+#[derive(Debug, Clone)]
+struct Column {
+    name: Option<String>,
+    sources: Vec<ColumnSource>,
+    /// Set when the column passes a source column through under the same
+    /// name, so references to it name that source column.
+    base: Option<ColumnSource>,
+    /// `*` over a table whose columns are unknown: any name may be one of them.
+    star: Option<String>,
+}
+
+/// Something a query reads from: a table, a CTE, a derived table, an UNNEST.
+#[derive(Debug, Clone)]
+struct Relation {
+    alias: Option<String>,
+    /// The source table's name as written, for a table.
+    table: Option<String>,
+    /// Known columns (CTE and derived outputs, or the schema's); `None`
+    /// when unknown.
+    columns: Option<Rc<Vec<Column>>>,
+    /// For UNNEST, FLATTEN and table functions: every name is a field of the
+    /// element, whose values come from these sources.
+    open: Option<Vec<ColumnSource>>,
+    /// A table named by a placeholder (a Jinja expression, an interpolated
+    /// variable): its columns are unknown and never reported.
+    dynamic: bool,
+}
+
+impl Relation {
+    fn label(&self) -> String {
+        self.alias.clone().or_else(|| self.table.clone()).unwrap_or_else(|| "(subquery)".into())
+    }
+
+    fn named(&self, qualifier: &str) -> bool {
+        match (&self.alias, &self.table) {
+            (Some(alias), _) => alias.eq_ignore_ascii_case(qualifier),
+            (None, Some(table)) => names_match(table, qualifier),
+            (None, None) => false,
+        }
+    }
+
+    fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.as_ref()?.iter().find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+    }
+
+    fn has_star(&self) -> Option<&Column> {
+        self.columns.as_ref()?.iter().find(|c| c.star.is_some())
+    }
+}
+
+struct Scope<'p> {
+    relations: Vec<Relation>,
+    parent: Option<&'p Scope<'p>>,
+    /// Output aliases of the SELECT list, visible in GROUP BY, HAVING,
+    /// QUALIFY and ORDER BY (and later items of the list, in some dialects).
+    aliases: Vec<Column>,
+    /// Columns joined with USING: an unqualified name reads every side.
+    using: Vec<(String, Vec<usize>)>,
+}
+
+impl<'p> Scope<'p> {
+    fn new(parent: Option<&'p Scope<'p>>) -> Self {
+        Scope { relations: Vec::new(), parent, aliases: Vec::new(), using: Vec::new() }
+    }
+
+    fn alias(&self, name: &str) -> Option<&Column> {
+        self.aliases.iter().find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+    }
+}
+
+/// Where a clause's names may also be output aliases.
+#[derive(Clone, Copy, PartialEq)]
+enum Clause {
+    /// FROM, WHERE, ON, and everything outside a SELECT.
+    Plain,
+    /// The SELECT list: earlier aliases (Snowflake, Databricks, Redshift).
+    Projection,
+    /// GROUP BY, HAVING, QUALIFY, ORDER BY: aliases first.
+    AfterProjection,
+}
+
+type Ctes = [(String, Rc<Vec<Column>>)];
+
+pub(crate) struct Resolver<'a> {
+    spans: &'a Spans<'a>,
+    schema: Option<&'a Schema>,
+    /// Scripting variables (DECLARE), lowercase: never columns.
+    variables: HashSet<String>,
+    references: Vec<FoundRef>,
+    writes: Vec<String>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(spans: &'a Spans<'a>, schema: Option<&'a Schema>) -> Self {
+        Resolver { spans, schema, variables: HashSet::new(), references: Vec::new(), writes: Vec::new() }
+    }
+
+    /// The scripting variables declared so far.
+    pub fn variables(&self) -> &HashSet<String> {
+        &self.variables
+    }
+
+    pub fn statement(&mut self, statement: &Statement, range: Range<usize>) -> Found {
+        let columns = self.statement_columns(statement);
+        Found {
+            range,
+            writes: std::mem::take(&mut self.writes),
+            outputs: columns
+                .into_iter()
+                .map(|c| Output { name: c.name, sources: dedup(c.sources) })
+                .collect(),
+            references: std::mem::take(&mut self.references),
+            parsed: true,
+        }
+    }
+
+    fn statement_columns(&mut self, statement: &Statement) -> Vec<Column> {
+        match statement {
+            Statement::Query(query) => self.query(query, None, &[]),
+            Statement::Insert(insert) => {
+                let target = match &insert.table {
+                    TableObject::TableName(name) => {
+                        self.table_ref(name, true, &[]);
+                        Some(object_name(name))
+                    }
+                    other => {
+                        self.walk_node(other, &Scope::new(None), &[], Clause::Plain);
+                        None
+                    }
+                };
+                let names: Vec<&Ident> = insert.columns.iter().filter_map(last_ident).collect();
+                if let Some(table) = &target {
+                    for ident in &names {
+                        self.target_column(table, ident);
+                    }
+                }
+                let mut columns = insert.source.as_ref().map(|q| self.query(q, None, &[])).unwrap_or_default();
+                for (column, ident) in columns.iter_mut().zip(&names) {
+                    column.name = Some(ident.value.clone());
+                }
+                columns
+            }
+            Statement::CreateTable(create) => {
+                self.table_ref(&create.name, true, &[]);
+                create.query.as_ref().map(|q| self.query(q, None, &[])).unwrap_or_default()
+            }
+            Statement::CreateView(create) => {
+                self.table_ref(&create.name, true, &[]);
+                self.query(&create.query, None, &[])
+            }
+            Statement::Update(update) => {
+                let mut scope = Scope::new(None);
+                self.from_item(&update.table, &mut scope, &[], true);
+                let target = target_scope(&scope);
+                if let Some(from) = &update.from {
+                    let (UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) = from;
+                    for item in items {
+                        self.from_item(item, &mut scope, &[], false);
+                    }
+                }
+                for assignment in &update.assignments {
+                    self.assignment_target(&assignment.target, &target);
+                    self.walk(&assignment.value, &scope, &[], Clause::Plain);
+                }
+                if let Some(selection) = &update.selection {
+                    self.walk(selection, &scope, &[], Clause::Plain);
+                }
+                Vec::new()
+            }
+            Statement::Delete(delete) => {
+                let mut scope = Scope::new(None);
+                for name in &delete.tables {
+                    self.table_ref(name, true, &[]);
+                }
+                let (FromTable::WithFromKeyword(items) | FromTable::WithoutKeyword(items)) = &delete.from;
+                for (i, item) in items.iter().enumerate() {
+                    self.from_item(item, &mut scope, &[], i == 0 && delete.tables.is_empty());
+                }
+                for item in delete.using.iter().flatten() {
+                    self.from_item(item, &mut scope, &[], false);
+                }
+                if let Some(selection) = &delete.selection {
+                    self.walk(selection, &scope, &[], Clause::Plain);
+                }
+                Vec::new()
+            }
+            Statement::Merge(merge) => {
+                let mut scope = Scope::new(None);
+                self.factor(&merge.table, &mut scope, &[], true);
+                let target_relation = target_scope(&scope);
+                let target = scope.relations.first().and_then(|r| r.table.clone());
+                self.factor(&merge.source, &mut scope, &[], false);
+                self.walk(&merge.on, &scope, &[], Clause::Plain);
+                for clause in &merge.clauses {
+                    if let Some(predicate) = &clause.predicate {
+                        self.walk(predicate, &scope, &[], Clause::Plain);
+                    }
+                    match &clause.action {
+                        MergeAction::Update(update) => {
+                            let MergeUpdateKind::Set(assignments) = &update.kind else { continue };
+                            for assignment in assignments {
+                                self.assignment_target(&assignment.target, &target_relation);
+                                self.walk(&assignment.value, &scope, &[], Clause::Plain);
+                            }
+                        }
+                        MergeAction::Insert(insert) => {
+                            if let Some(table) = &target {
+                                for ident in insert.columns.iter().filter_map(last_ident) {
+                                    self.target_column(table, ident);
+                                }
+                            }
+                            if let MergeInsertKind::Values(values) = &insert.kind {
+                                for row in &values.rows {
+                                    for value in &row.content {
+                                        self.walk(value, &scope, &[], Clause::Plain);
+                                    }
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Vec::new()
+            }
+            Statement::Declare { stmts } => {
+                for declare in stmts {
+                    self.variables.extend(declare.names.iter().map(|n| n.value.to_ascii_lowercase()));
+                    self.walk_node(declare, &Scope::new(None), &[], Clause::Plain);
+                }
+                Vec::new()
+            }
+            other => {
+                // Everything else (scripting blocks, DDL, ...): nested
+                // statements and queries are analysed, names in relation
+                // positions are table references.
+                let mut walker = StatementWalker { resolver: self, nested: 0, root: true };
+                let _ = other.visit(&mut walker);
+                Vec::new()
+            }
+        }
+    }
+
+    fn query(&mut self, query: &Query, outer: Option<&Scope>, ctes: &Ctes) -> Vec<Column> {
+        let mut local: Vec<(String, Rc<Vec<Column>>)> = ctes.to_vec();
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                let name = cte.alias.name.value.clone();
+                if with.recursive {
+                    // The recursive part reads the CTE itself: give it the
+                    // columns of the non-recursive part first.
+                    let anchor = match cte.query.body.as_ref() {
+                        SetExpr::SetOperation { left, .. } => self.muted(|r| r.set_expr(left, outer, &local, None)),
+                        _ => Vec::new(),
+                    };
+                    local.push((name.clone(), Rc::new(renamed(anchor, Some(&cte.alias)))));
+                }
+                let columns = renamed(self.query(&cte.query, outer, &local), Some(&cte.alias));
+                local.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+                local.push((name, Rc::new(columns)));
+            }
+        }
+        self.set_expr(&query.body, outer, &local, query.order_by.as_ref())
+    }
+
+    /// Runs `f` without recording references (a pass whose results are only
+    /// needed for their columns).
+    fn muted<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let references = self.references.len();
+        let writes = self.writes.len();
+        let result = f(self);
+        self.references.truncate(references);
+        self.writes.truncate(writes);
+        result
+    }
+
+    fn set_expr(&mut self, body: &SetExpr, outer: Option<&Scope>, ctes: &Ctes, order_by: Option<&OrderBy>) -> Vec<Column> {
+        match body {
+            SetExpr::Select(select) => self.select(select, outer, ctes, order_by),
+            SetExpr::Query(query) => self.query(query, outer, ctes),
+            SetExpr::SetOperation { left, right, .. } => {
+                let left = self.set_expr(left, outer, ctes, None);
+                let right = self.set_expr(right, outer, ctes, None);
+                let mut columns = left;
+                for (column, other) in columns.iter_mut().zip(right) {
+                    column.sources.extend(other.sources);
+                    if column.base != other.base {
+                        column.base = None;
+                    }
+                }
+                columns
+            }
+            SetExpr::Values(values) => {
+                let scope = Scope::new(outer);
+                let mut columns = Vec::new();
+                for row in &values.rows {
+                    for (i, value) in row.content.iter().enumerate() {
+                        let sources = self.walk(value, &scope, ctes, Clause::Plain);
+                        if columns.len() <= i {
+                            columns.push(Column { name: None, sources: Vec::new(), base: None, star: None });
+                        }
+                        columns[i].sources.extend(sources);
+                    }
+                }
+                columns
+            }
+            SetExpr::Insert(statement) | SetExpr::Update(statement) | SetExpr::Delete(statement) | SetExpr::Merge(statement) => {
+                self.statement_columns(statement)
+            }
+            SetExpr::Table(table) => {
+                let Some(name) = &table.table_name else { return Vec::new() };
+                let full = match &table.schema_name {
+                    Some(schema) => format!("{schema}.{name}"),
+                    None => name.clone(),
+                };
+                let relation = self.table_relation(full, None);
+                star_columns(&relation, &HashSet::new())
+            }
+        }
+    }
+
+    fn select(&mut self, select: &Select, outer: Option<&Scope>, ctes: &Ctes, order_by: Option<&OrderBy>) -> Vec<Column> {
+        let mut scope = Scope::new(outer);
+        for item in &select.from {
+            self.from_item(item, &mut scope, ctes, false);
+        }
+        for view in &select.lateral_views {
+            // Hive/Spark: LATERAL VIEW explode(t.items) v AS item
+            let sources = self.walk(&view.lateral_view, &scope, ctes, Clause::Plain);
+            let columns = view
+                .lateral_col_alias
+                .iter()
+                .map(|alias| Column { name: Some(alias.value.clone()), sources: sources.clone(), base: None, star: None })
+                .collect();
+            scope.relations.push(Relation {
+                alias: view.lateral_view_name.0.last().map(|p| part_value(p)),
+                table: None,
+                columns: Some(Rc::new(columns)),
+                open: None,
+                dynamic: false,
+            });
+        }
+
+        let mut columns = Vec::new();
+        for item in &select.projection {
+            match item {
+                SelectItem::UnnamedExpr(expr) => {
+                    let sources = self.walk(expr, &scope, ctes, Clause::Projection);
+                    let name = output_name(expr);
+                    let base = self.base_of(expr, &name, &sources);
+                    columns.push(Column { name, sources, base, star: None });
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    let sources = self.walk(expr, &scope, ctes, Clause::Projection);
+                    let name = Some(alias.value.clone());
+                    let base = self.base_of(expr, &name, &sources);
+                    columns.push(Column { name, sources, base, star: None });
+                }
+                SelectItem::ExprWithAliases { expr, aliases } => {
+                    let sources = self.walk(expr, &scope, ctes, Clause::Projection);
+                    for alias in aliases {
+                        columns.push(Column { name: Some(alias.value.clone()), sources: sources.clone(), base: None, star: None });
+                    }
+                }
+                SelectItem::Wildcard(options) => {
+                    let relations: Vec<usize> = (0..scope.relations.len()).collect();
+                    columns.extend(self.wildcard(&scope, &relations, options, ctes));
+                }
+                SelectItem::QualifiedWildcard(kind, options) => match kind {
+                    SelectItemQualifiedWildcardKind::ObjectName(name) => {
+                        let qualifier = object_name(name);
+                        let relations: Vec<usize> = (0..scope.relations.len()).filter(|&i| scope.relations[i].named(&qualifier)).collect();
+                        if relations.is_empty() {
+                            // `s.*` of a struct column `s`, or an unknown qualifier.
+                            let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
+                            let sources = self.resolve(&parts, &scope, Clause::Plain);
+                            columns.push(Column { name: None, sources, base: None, star: Some(qualifier) });
+                        } else {
+                            columns.extend(self.wildcard(&scope, &relations, options, ctes));
+                        }
+                    }
+                    SelectItemQualifiedWildcardKind::Expr(expr) => {
+                        let sources = self.walk(expr, &scope, ctes, Clause::Plain);
+                        columns.push(Column { name: None, sources, base: None, star: None });
+                    }
+                },
+            }
+            scope.aliases = columns.iter().filter(|c| c.name.is_some() && c.star.is_none()).cloned().collect();
+        }
+
+        if let Some(selection) = &select.selection {
+            self.walk(selection, &scope, ctes, Clause::Plain);
+        }
+        if let Some(prewhere) = &select.prewhere {
+            self.walk(prewhere, &scope, ctes, Clause::Plain);
+        }
+        if let GroupByExpr::Expressions(exprs, _) = &select.group_by {
+            for expr in exprs {
+                self.walk(expr, &scope, ctes, Clause::AfterProjection);
+            }
+        }
+        for expr in select.having.iter().chain(&select.qualify).chain(&select.cluster_by).chain(&select.distribute_by) {
+            self.walk(expr, &scope, ctes, Clause::AfterProjection);
+        }
+        for expr in &select.sort_by {
+            self.walk(&expr.expr, &scope, ctes, Clause::AfterProjection);
+        }
+        for window in &select.named_window {
+            self.walk_node(window, &scope, ctes, Clause::AfterProjection);
+        }
+        if let Some(OrderBy { kind: OrderByKind::Expressions(exprs), .. }) = order_by {
+            for expr in exprs {
+                self.walk(&expr.expr, &scope, ctes, Clause::AfterProjection);
+            }
+        }
+        columns
+    }
+
+    /// The source column an output column passes through under its own name.
+    fn base_of(&self, expr: &Expr, name: &Option<String>, sources: &[ColumnSource]) -> Option<ColumnSource> {
+        let plain = matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Nested(_));
+        match (plain, name, sources) {
+            (true, Some(name), [source]) if source.column.eq_ignore_ascii_case(name) => Some(source.clone()),
+            _ => None,
+        }
+    }
+
+    fn wildcard(&mut self, scope: &Scope, relations: &[usize], options: &WildcardAdditionalOptions, ctes: &Ctes) -> Vec<Column> {
+        let star = self.spans.offset(options.wildcard_token.0.span.start.into());
+        let star = star..star + 1;
+        let selected: Vec<&Relation> = relations.iter().map(|&i| &scope.relations[i]).collect();
+
+        // Names taken out of the star (EXCEPT / EXCLUDE) are references too.
+        let mut excluded: HashSet<String> = HashSet::new();
+        let mut except_idents: Vec<&Ident> = Vec::new();
+        if let Some(except) = &options.opt_except {
+            except_idents.push(&except.first_element);
+            except_idents.extend(&except.additional_elements);
+        }
+        if let Some(exclude) = &options.opt_exclude {
+            match exclude {
+                sqlparser::ast::ExcludeSelectItem::Single(name) => except_idents.extend(last_ident(name)),
+                sqlparser::ast::ExcludeSelectItem::Multiple(names) => except_idents.extend(names.iter().filter_map(last_ident)),
+            }
+        }
+        for ident in except_idents {
+            excluded.insert(ident.value.to_ascii_lowercase());
+            let sub = Scope { relations: selected.iter().map(|r| (*r).clone()).collect(), parent: None, aliases: Vec::new(), using: Vec::new() };
+            self.resolve(&[ident], &sub, Clause::Plain);
+        }
+        let mut replaced: Vec<(String, Vec<ColumnSource>)> = Vec::new();
+        if let Some(replace) = &options.opt_replace {
+            for item in &replace.items {
+                let sources = self.walk(&item.expr, scope, ctes, Clause::Plain);
+                replaced.push((item.column_name.value.to_ascii_lowercase(), sources));
+            }
+        }
+
+        let mut columns = Vec::new();
+        for relation in selected {
+            let expanded = star_columns(relation, &excluded);
+            for column in &expanded {
+                // The star names each source column it stands for.
+                let (table, name, via) = match (&column.base, &column.star) {
+                    (Some(base), _) => (Some(base.table.clone()), Some(base.column.clone()), relation.table.is_none().then(|| relation.label())),
+                    (None, Some(table)) => (Some(table.clone()), None, relation.table.is_none().then(|| relation.label())),
+                    _ => (None, None, None),
+                };
+                if table.is_some() {
+                    self.push(FoundRef {
+                        kind: ReferenceKind::Wildcard,
+                        table,
+                        column: name,
+                        path: Vec::new(),
+                        via,
+                        span: star.clone(),
+                        resolved: true,
+                        write: false,
+                        candidates: Vec::new(),
+                    });
+                }
+            }
+            for mut column in expanded {
+                if let Some((_, sources)) = column.name.as_ref().and_then(|n| replaced.iter().find(|(r, _)| r.eq_ignore_ascii_case(n))) {
+                    column.sources = sources.clone();
+                    column.base = None;
+                }
+                columns.push(column);
+            }
+        }
+        columns
+    }
+
+    fn from_item(&mut self, item: &TableWithJoins, scope: &mut Scope, ctes: &Ctes, write: bool) {
+        self.factor(&item.relation, scope, ctes, write);
+        for join in &item.joins {
+            let left = scope.relations.len();
+            self.factor(&join.relation, scope, ctes, false);
+            let constraint = match &join.join_operator {
+                JoinOperator::Join(c)
+                | JoinOperator::Inner(c)
+                | JoinOperator::Left(c)
+                | JoinOperator::LeftOuter(c)
+                | JoinOperator::Right(c)
+                | JoinOperator::RightOuter(c)
+                | JoinOperator::FullOuter(c)
+                | JoinOperator::CrossJoin(c)
+                | JoinOperator::Semi(c)
+                | JoinOperator::LeftSemi(c)
+                | JoinOperator::RightSemi(c)
+                | JoinOperator::Anti(c)
+                | JoinOperator::LeftAnti(c)
+                | JoinOperator::RightAnti(c)
+                | JoinOperator::StraightJoin(c) => Some(c),
+                JoinOperator::AsOf { match_condition, constraint } => {
+                    self.walk(match_condition, scope, ctes, Clause::Plain);
+                    Some(constraint)
+                }
+                _ => None,
+            };
+            match constraint {
+                Some(JoinConstraint::On(on)) => {
+                    self.walk(on, scope, ctes, Clause::Plain);
+                }
+                Some(JoinConstraint::Using(names)) => {
+                    // USING (col) names the column on both sides.
+                    for ident in names.iter().filter_map(last_ident) {
+                        let mut sides = Vec::new();
+                        for side in [0..left, left..scope.relations.len()] {
+                            let offset = side.start;
+                            let sub = Scope { relations: scope.relations[side].to_vec(), parent: None, aliases: Vec::new(), using: Vec::new() };
+                            self.resolve(&[ident], &sub, Clause::Plain);
+                            if let Lookup::Found(relation) = lookup(&sub, &ident.value) {
+                                if let Some(i) = sub.relations.iter().position(|r| std::ptr::eq(r, relation)) {
+                                    sides.push(offset + i);
+                                }
+                            }
+                        }
+                        scope.using.push((ident.value.clone(), sides));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn factor(&mut self, factor: &TableFactor, scope: &mut Scope, ctes: &Ctes, write: bool) {
+        let relation = match factor {
+            TableFactor::Table { name, alias, args, .. } => {
+                if let Some(args) = args {
+                    // A table-valued function: its arguments are expressions.
+                    for arg in &args.args {
+                        self.walk_node(arg, scope, ctes, Clause::Plain);
+                    }
+                    Relation { alias: alias_name(alias), table: None, columns: None, open: Some(Vec::new()), dynamic: false }
+                } else if let Some(columns) = cte(ctes, name) {
+                    Relation {
+                        alias: alias_name(alias).or_else(|| Some(object_name(name))),
+                        table: None,
+                        columns: Some(Rc::new(renamed(columns.to_vec(), alias.as_ref()))),
+                        open: None,
+                        dynamic: false,
+                    }
+                } else if object_name(name).starts_with(PLACEHOLDER_PREFIX) {
+                    Relation { alias: alias_name(alias), table: None, columns: None, open: None, dynamic: true }
+                } else {
+                    self.table_ref(name, write, ctes);
+                    let relation = self.table_relation(object_name(name), alias_name(alias));
+                    match alias {
+                        Some(alias) if !alias.columns.is_empty() => Relation {
+                            columns: Some(Rc::new(renamed(star_columns(&relation, &HashSet::new()), Some(alias)))),
+                            ..relation
+                        },
+                        _ => relation,
+                    }
+                }
+            }
+            TableFactor::Derived { lateral, subquery, alias, .. } => {
+                let columns = if *lateral { self.query(subquery, Some(scope), ctes) } else { self.query(subquery, scope.parent, ctes) };
+                Relation { alias: alias_name(alias), table: None, columns: Some(Rc::new(renamed(columns, alias.as_ref()))), open: None, dynamic: false }
+            }
+            TableFactor::UNNEST { alias, array_exprs, with_offset_alias, .. } => {
+                let mut sources = Vec::new();
+                for expr in array_exprs {
+                    sources.extend(self.walk(expr, scope, ctes, Clause::Plain));
+                }
+                let mut columns: Vec<Column> = Vec::new();
+                if let Some(alias) = alias {
+                    if alias.columns.is_empty() {
+                        // BigQuery: UNNEST(arr) AS x names the element itself.
+                        columns.push(Column { name: Some(alias.name.value.clone()), sources: sources.clone(), base: None, star: None });
+                    } else {
+                        columns.extend(alias.columns.iter().map(|c| Column { name: Some(c.name.value.clone()), sources: sources.clone(), base: None, star: None }));
+                    }
+                }
+                if let Some(offset) = with_offset_alias {
+                    columns.push(Column { name: Some(offset.value.clone()), sources: Vec::new(), base: None, star: None });
+                }
+                if alias.is_none() {
+                    // An anonymous UNNEST exposes its element's fields as columns.
+                    Relation { alias: None, table: None, columns: None, open: Some(sources), dynamic: false }
+                } else {
+                    Relation { alias: alias_name(alias), table: None, columns: Some(Rc::new(columns)), open: Some(sources), dynamic: false }
+                }
+            }
+            TableFactor::Function { args, alias, .. } => {
+                let mut sources = Vec::new();
+                for arg in args {
+                    sources.extend(self.walk_node(arg, scope, ctes, Clause::Plain));
+                }
+                Relation { alias: alias_name(alias), table: None, columns: None, open: Some(sources), dynamic: false }
+            }
+            TableFactor::TableFunction { expr, alias } => {
+                let sources = self.walk(expr, scope, ctes, Clause::Plain);
+                Relation { alias: alias_name(alias), table: None, columns: None, open: Some(sources), dynamic: false }
+            }
+            TableFactor::NestedJoin { table_with_joins, alias } => {
+                let mut inner = Scope::new(scope.parent);
+                self.from_item(table_with_joins, &mut inner, ctes, write);
+                if alias.is_none() {
+                    scope.relations.extend(inner.relations);
+                    return;
+                }
+                let columns: Vec<Column> = inner.relations.iter().flat_map(|r| star_columns(r, &HashSet::new())).collect();
+                Relation { alias: alias_name(alias), table: None, columns: Some(Rc::new(columns)), open: None, dynamic: false }
+            }
+            TableFactor::Pivot { table, aggregate_functions, value_column, alias, .. } => {
+                let mut inner = Scope::new(scope.parent);
+                self.factor(table, &mut inner, ctes, false);
+                for function in aggregate_functions {
+                    self.walk(&function.expr, &inner, ctes, Clause::Plain);
+                }
+                for expr in value_column {
+                    self.walk(expr, &inner, ctes, Clause::Plain);
+                }
+                Relation { alias: alias_name(alias), table: None, columns: None, open: None, dynamic: false }
+            }
+            TableFactor::Unpivot { table, value, columns, alias, .. } => {
+                let mut inner = Scope::new(scope.parent);
+                self.factor(table, &mut inner, ctes, false);
+                self.walk(value, &inner, ctes, Clause::Plain);
+                for column in columns {
+                    self.walk(&column.expr, &inner, ctes, Clause::Plain);
+                }
+                Relation { alias: alias_name(alias), table: None, columns: None, open: None, dynamic: false }
+            }
+            other => {
+                let sources = self.walk_node(other, scope, ctes, Clause::Plain);
+                Relation { alias: None, table: None, columns: None, open: Some(sources), dynamic: false }
+            }
+        };
+        scope.relations.push(relation);
+    }
+
+    fn table_relation(&self, table: String, alias: Option<String>) -> Relation {
+        let columns = self.schema.and_then(|s| s.columns(&table)).map(|columns| {
+            Rc::new(
+                columns
+                    .iter()
+                    .map(|c| {
+                        let source = ColumnSource { table: table.clone(), column: c.name.clone() };
+                        Column { name: Some(c.name.clone()), sources: vec![source.clone()], base: Some(source), star: None }
+                    })
+                    .collect(),
+            )
+        });
+        Relation { alias, table: Some(table), columns, open: None, dynamic: false }
+    }
+
+    /// Records a table name in FROM, JOIN, INTO, ... (not a CTE's name).
+    fn table_ref(&mut self, name: &ObjectName, write: bool, ctes: &Ctes) {
+        if cte(ctes, name).is_some() {
+            return;
+        }
+        let table = object_name(name);
+        if table.starts_with(PLACEHOLDER_PREFIX) {
+            return;
+        }
+        let Some(span) = self.spans.name(name) else { return };
+        if write && !self.writes.contains(&table) {
+            self.writes.push(table.clone());
+        }
+        self.push(FoundRef {
+            kind: ReferenceKind::Table,
+            table: Some(table),
+            column: None,
+            path: Vec::new(),
+            via: None,
+            span,
+            resolved: true,
+            write,
+            candidates: Vec::new(),
+        });
+    }
+
+    /// A column of a table the statement writes (INSERT column lists).
+    fn target_column(&mut self, table: &str, ident: &Ident) {
+        let Some(span) = self.spans.ident(ident) else { return };
+        self.push(FoundRef {
+            kind: ReferenceKind::Column,
+            table: Some(table.to_string()),
+            column: Some(ident.value.clone()),
+            path: Vec::new(),
+            via: None,
+            span,
+            resolved: true,
+            write: true,
+            candidates: Vec::new(),
+        });
+    }
+
+    /// `SET col = ...` in UPDATE and MERGE: a written column of the target.
+    fn assignment_target(&mut self, target: &AssignmentTarget, scope: &Scope) {
+        let names: Vec<&ObjectName> = match target {
+            AssignmentTarget::ColumnName(name) => vec![name],
+            AssignmentTarget::Tuple(names) => names.iter().collect(),
+        };
+        for name in names {
+            let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
+            let first = self.references.len();
+            self.resolve(&parts, scope, Clause::Plain);
+            for reference in &mut self.references[first..] {
+                reference.write = true;
+            }
+        }
+    }
+
+    /// Resolves a column reference written as `parts` (`col`, `t.col`,
+    /// `ds.t.col`, `t.col.field`, ...), records it, and returns the source
+    /// columns it reads.
+    fn resolve(&mut self, parts: &[&Ident], scope: &Scope, clause: Clause) -> Vec<ColumnSource> {
+        let Some(first) = parts.first() else { return Vec::new() };
+        // Placeholders, query parameters (`@day`) and system variables are not columns.
+        if first.value.starts_with(PLACEHOLDER_PREFIX) || first.value.starts_with('@') {
+            return Vec::new();
+        }
+        // A scripting variable, unless a known table has a column of that name.
+        if parts.len() == 1 && self.variables.contains(&first.value.to_ascii_lowercase()) && !matches!(lookup(scope, &first.value), Lookup::Found(r) if r.column(&first.value).is_some()) {
+            return Vec::new();
+        }
+        // Qualified: the longest qualifier naming a relation in scope.
+        for k in (1..parts.len()).rev() {
+            let qualifier = parts[..k].iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
+            let mut current = Some(scope);
+            while let Some(s) = current {
+                if let Some(relation) = s.relations.iter().find(|r| r.named(&qualifier)) {
+                    let relation = relation.clone();
+                    let span = self.spans.parts(parts).swap_remove(k);
+                    return self.column_of(&relation, parts[k], span, &parts[k + 1..]);
+                }
+                current = s.parent;
+            }
+        }
+        // Unqualified, or a column followed by struct fields.
+        let name = &first.value;
+        if parts.len() == 1 && clause != Clause::Plain {
+            if let Some(alias) = scope.alias(name) {
+                // `ORDER BY amount` after `SELECT amount`: the column itself.
+                if alias.base.as_ref().is_none_or(|b| !b.column.eq_ignore_ascii_case(name)) {
+                    return alias.sources.clone();
+                }
+            }
+        }
+        if let Some((_, sides)) = scope.using.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            let mut sources = Vec::new();
+            for &i in sides {
+                let relation = scope.relations[i].clone();
+                let span = self.spans.parts(parts).swap_remove(0);
+                sources.extend(self.column_of(&relation, first, span, &parts[1..]));
+            }
+            if !sources.is_empty() {
+                return sources;
+            }
+        }
+        match lookup(scope, name) {
+            Lookup::Found(relation) => {
+                let relation = relation.clone();
+                let span = self.spans.parts(parts).swap_remove(0);
+                self.column_of(&relation, first, span, &parts[1..])
+            }
+            Lookup::Ambiguous(candidates) => {
+                let span = self.spans.parts(parts).swap_remove(0);
+                self.unresolved(None, first, span, &parts[1..], candidates);
+                Vec::new()
+            }
+            Lookup::NotFound => {
+                if self.variables.contains(&name.to_ascii_lowercase()) {
+                    return Vec::new();
+                }
+                if let Some(alias) = scope.alias(name) {
+                    return alias.sources.clone();
+                }
+                let last = parts.len() - 1;
+                let span = self.spans.parts(parts).swap_remove(last);
+                let qualifier = (last > 0).then(|| parts[..last].iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join("."));
+                self.unresolved(qualifier, parts[last], span, &[], Vec::new());
+                Vec::new()
+            }
+        }
+    }
+
+    /// `column` (then `path`) of `relation`.
+    fn column_of(&mut self, relation: &Relation, column: &Ident, span: Option<Range<usize>>, path: &[&Ident]) -> Vec<ColumnSource> {
+        let Some(span) = span else { return Vec::new() };
+        if relation.dynamic {
+            return Vec::new();
+        }
+        let path: Vec<String> = path.iter().map(|i| i.value.clone()).collect();
+        if let Some(table) = &relation.table {
+            let known = relation.columns.is_none() || relation.column(&column.value).is_some();
+            self.push(FoundRef {
+                kind: ReferenceKind::Column,
+                table: Some(table.clone()),
+                column: Some(column.value.clone()),
+                path,
+                via: None,
+                span,
+                resolved: known,
+                write: false,
+                candidates: if known { Vec::new() } else { vec![table.clone()] },
+            });
+            return vec![ColumnSource { table: table.clone(), column: column.value.clone() }];
+        }
+        if let Some(found) = relation.column(&column.value) {
+            if let Some(base) = &found.base {
+                self.push(FoundRef {
+                    kind: ReferenceKind::Column,
+                    table: Some(base.table.clone()),
+                    column: Some(base.column.clone()),
+                    path,
+                    via: Some(relation.label()),
+                    span,
+                    resolved: true,
+                    write: false,
+                    candidates: Vec::new(),
+                });
+            }
+            return found.sources.clone();
+        }
+        if let Some(sources) = &relation.open {
+            return sources.clone();
+        }
+        if let Some(star) = relation.has_star().and_then(|c| c.star.clone()) {
+            // A CTE selecting `*` from a table of unknown columns.
+            self.push(FoundRef {
+                kind: ReferenceKind::Column,
+                table: Some(star.clone()),
+                column: Some(column.value.clone()),
+                path,
+                via: Some(relation.label()),
+                span,
+                resolved: true,
+                write: false,
+                candidates: Vec::new(),
+            });
+            return vec![ColumnSource { table: star, column: column.value.clone() }];
+        }
+        if relation.columns.is_some() {
+            self.unresolved(Some(relation.label()), column, Some(span), &[], vec![relation.label()]);
+        }
+        Vec::new()
+    }
+
+    fn unresolved(&mut self, table: Option<String>, column: &Ident, span: Option<Range<usize>>, path: &[&Ident], candidates: Vec<String>) {
+        let Some(span) = span else { return };
+        self.push(FoundRef {
+            kind: ReferenceKind::Column,
+            table,
+            column: Some(column.value.clone()),
+            path: path.iter().map(|i| i.value.clone()).collect(),
+            via: None,
+            span,
+            resolved: false,
+            write: false,
+            candidates,
+        });
+    }
+
+    fn push(&mut self, reference: FoundRef) {
+        self.references.push(reference);
+    }
+
+    fn walk(&mut self, expr: &Expr, scope: &Scope, ctes: &Ctes, clause: Clause) -> Vec<ColumnSource> {
+        self.walk_node(expr, scope, ctes, clause)
+    }
+
+    /// Resolves every name in any syntax node, returning the source columns read.
+    fn walk_node<N: Visit + ?Sized>(&mut self, node: &N, scope: &Scope, ctes: &Ctes, clause: Clause) -> Vec<ColumnSource> {
+        let mut walker = ExprWalker { resolver: self, scope, ctes, clause, nested: 0, sources: Vec::new(), skip: Vec::new(), lambdas: Vec::new() };
+        let _ = node.visit(&mut walker);
+        walker.sources
+    }
+}
+
+enum Lookup<'s> {
+    Found(&'s Relation),
+    Ambiguous(Vec<String>),
+    NotFound,
+}
+
+/// The relation an unqualified column name belongs to, innermost scope first.
+/// A name no known relation has belongs to the only relation whose columns
+/// are unknown; with several such relations it is ambiguous, never guessed.
+fn lookup<'s>(scope: &'s Scope<'s>, name: &str) -> Lookup<'s> {
+    let mut current = Some(scope);
+    while let Some(s) = current {
+        let known: Vec<&Relation> = s
+            .relations
+            .iter()
+            .filter(|r| r.column(name).is_some() || r.has_star().is_some() && r.table.is_none())
+            .collect();
+        let exact: Vec<&&Relation> = known.iter().filter(|r| r.column(name).is_some()).collect();
+        match exact.len() {
+            1 => return Lookup::Found(exact[0]),
+            n if n > 1 => return Lookup::Ambiguous(exact.iter().map(|r| r.label()).collect()),
+            _ => {}
+        }
+        let unknown: Vec<&Relation> = s
+            .relations
+            .iter()
+            .filter(|r| (r.columns.is_none() && r.open.is_none()) || (r.table.is_none() && r.has_star().is_some()))
+            .collect();
+        match unknown.len() {
+            1 => return Lookup::Found(unknown[0]),
+            n if n > 1 => return Lookup::Ambiguous(unknown.iter().map(|r| r.label()).collect()),
+            _ => {}
+        }
+        current = s.parent;
+    }
+    Lookup::NotFound
+}
+
+/// A scope holding only a statement's target (the first relation), where
+/// `SET col = ...` names are resolved: they always belong to the target.
+fn target_scope(scope: &Scope) -> Scope<'static> {
+    Scope { relations: scope.relations.iter().take(1).cloned().collect(), parent: None, aliases: Vec::new(), using: Vec::new() }
+}
+
+/// The columns `*` stands for over `relation`, without `excluded` names.
+fn star_columns(relation: &Relation, excluded: &HashSet<String>) -> Vec<Column> {
+    match (&relation.columns, &relation.table) {
+        (Some(columns), _) => columns
+            .iter()
+            .filter(|c| c.name.as_ref().is_none_or(|n| !excluded.contains(&n.to_ascii_lowercase())))
+            .cloned()
+            .collect(),
+        (None, Some(table)) => vec![Column {
+            name: None,
+            sources: vec![ColumnSource { table: table.clone(), column: "*".into() }],
+            base: None,
+            star: Some(table.clone()),
+        }],
+        (None, None) => vec![Column { name: None, sources: relation.open.clone().unwrap_or_default(), base: None, star: None }],
+    }
+}
+
+/// Applies a table alias's column list (`AS t(a, b)`) to `columns`.
+fn renamed(mut columns: Vec<Column>, alias: Option<&TableAlias>) -> Vec<Column> {
+    let Some(alias) = alias else { return columns };
+    for (column, name) in columns.iter_mut().zip(&alias.columns) {
+        if column.name.as_deref() != Some(name.name.value.as_str()) {
+            column.base = None;
+        }
+        column.name = Some(name.name.value.clone());
+    }
+    columns
+}
+
+fn cte<'c>(ctes: &'c Ctes, name: &ObjectName) -> Option<&'c [Column]> {
+    if name.0.len() != 1 {
+        return None;
+    }
+    let wanted = part_value(&name.0[0]);
+    ctes.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(&wanted)).map(|(_, c)| c.as_slice())
+}
+
+fn alias_name(alias: &Option<TableAlias>) -> Option<String> {
+    alias.as_ref().map(|a| a.name.value.clone())
+}
+
+fn part_value(part: &ObjectNamePart) -> String {
+    match part {
+        ObjectNamePart::Identifier(ident) => ident.value.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A table name as the SQL writes it: quotes removed, parts joined by `.`.
+pub(crate) fn object_name(name: &ObjectName) -> String {
+    name.0.iter().map(part_value).collect::<Vec<_>>().join(".")
+}
+
+fn last_ident(name: &ObjectName) -> Option<&Ident> {
+    name.0.last().and_then(ObjectNamePart::as_ident)
+}
+
+fn output_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Identifier(ident) => Some(ident.value.clone()),
+        Expr::CompoundIdentifier(idents) => idents.last().map(|i| i.value.clone()),
+        Expr::CompoundFieldAccess { access_chain, .. } => match access_chain.last() {
+            Some(AccessExpr::Dot(Expr::Identifier(ident))) => Some(ident.value.clone()),
+            _ => None,
+        },
+        Expr::Nested(inner) => output_name(inner),
+        _ => None,
+    }
+}
+
+fn dedup(mut sources: Vec<ColumnSource>) -> Vec<ColumnSource> {
+    let mut seen = HashSet::new();
+    sources.retain(|s| seen.insert((s.table.to_ascii_lowercase(), s.column.to_ascii_lowercase())));
+    sources
+}
+
+/// Date parts written as bare words in date functions (`DATE_TRUNC(d, MONTH)`)
+/// are not columns.
+fn is_date_part_argument(function: &str, word: &str) -> bool {
+    const FUNCTIONS: &[&str] = &[
+        "DATEADD", "DATEDIFF", "DATEPART", "DATETIME_ADD", "DATETIME_DIFF", "DATETIME_SUB", "DATETIME_TRUNC", "DATE_ADD", "DATE_DIFF",
+        "DATE_PART", "DATE_SUB", "DATE_TRUNC", "LAST_DAY", "TIMESTAMPADD", "TIMESTAMPDIFF", "TIMESTAMP_ADD", "TIMESTAMP_DIFF",
+        "TIMESTAMP_SUB", "TIMESTAMP_TRUNC", "TIME_ADD", "TIME_DIFF", "TIME_SUB", "TIME_TRUNC", "TRUNC", "WEEK",
+    ];
+    const PARTS: &[&str] = &[
+        "D", "DATE", "DAY", "DAYOFWEEK", "DAYOFYEAR", "DAYS", "DD", "DW", "FRIDAY", "HH", "HOUR", "HOURS", "ISOWEEK", "ISOYEAR", "MI",
+        "MICROSECOND", "MILLISECOND", "MINUTE", "MINUTES", "MM", "MON", "MONDAY", "MONTH", "MONTHS", "NANOSECOND", "QUARTER", "SATURDAY",
+        "SECOND", "SECONDS", "SS", "SUNDAY", "THURSDAY", "TUESDAY", "WEDNESDAY", "WEEK", "WEEKDAY", "WEEKS", "WK", "Y", "YEAR", "YEARS",
+        "YY", "YYYY",
+    ];
+    FUNCTIONS.contains(&function.to_ascii_uppercase().as_str()) && PARTS.contains(&word.to_ascii_uppercase().as_str())
+}
+
+/// Walks an expression (or any node), resolving its names in one scope and
+/// handing each subquery to the resolver with a child scope.
+struct ExprWalker<'r, 'a, 's, 'p> {
+    resolver: &'r mut Resolver<'a>,
+    scope: &'s Scope<'p>,
+    ctes: &'s Ctes,
+    clause: Clause,
+    /// Depth inside subqueries the resolver already handled.
+    nested: usize,
+    sources: Vec<ColumnSource>,
+    /// Positions of identifiers already resolved as part of a larger name.
+    skip: Vec<(u64, u64)>,
+    lambdas: Vec<String>,
+}
+
+impl ExprWalker<'_, '_, '_, '_> {
+    fn resolve(&mut self, parts: &[&Ident]) {
+        if parts.len() == 1 && self.lambdas.iter().any(|l| l.eq_ignore_ascii_case(&parts[0].value)) {
+            return;
+        }
+        if let Some(first) = parts.first() {
+            if self.skip.contains(&(first.span.start.line, first.span.start.column)) {
+                return;
+            }
+        }
+        let sources = self.resolver.resolve(parts, self.scope, self.clause);
+        self.sources.extend(sources);
+    }
+
+    fn skip(&mut self, ident: &Ident) {
+        self.skip.push((ident.span.start.line, ident.span.start.column));
+    }
+}
+
+impl Visitor for ExprWalker<'_, '_, '_, '_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        if self.nested == 0 {
+            let columns = self.resolver.query(query, Some(self.scope), self.ctes);
+            self.sources.extend(columns.into_iter().flat_map(|c| c.sources));
+        }
+        self.nested += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
+        self.nested -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if self.nested > 0 {
+            return ControlFlow::Continue(());
+        }
+        match expr {
+            Expr::Identifier(ident) => self.resolve(&[ident]),
+            Expr::CompoundIdentifier(idents) => {
+                let parts: Vec<&Ident> = idents.iter().collect();
+                self.resolve(&parts);
+            }
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                // `t.col.field[0].x`: the name up to the first subscript.
+                let mut parts: Vec<&Ident> = match root.as_ref() {
+                    Expr::Identifier(ident) => vec![ident],
+                    Expr::CompoundIdentifier(idents) => idents.iter().collect(),
+                    _ => return ControlFlow::Continue(()),
+                };
+                for access in access_chain {
+                    match access {
+                        AccessExpr::Dot(Expr::Identifier(ident)) => parts.push(ident),
+                        _ => break,
+                    }
+                }
+                self.resolve(&parts);
+                for ident in parts {
+                    self.skip(ident);
+                }
+            }
+            Expr::Function(function) => {
+                let name = function.name.0.last().map(part_value).unwrap_or_default();
+                if let FunctionArguments::List(list) = &function.args {
+                    for arg in &list.args {
+                        if let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(ident))) = arg {
+                            if is_date_part_argument(&name, &ident.value) {
+                                self.skip(ident);
+                            }
+                        }
+                    }
+                }
+            }
+            Expr::Lambda(lambda) => {
+                self.lambdas.extend(lambda.params.iter().map(|p| p.name.value.clone()));
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Walks statements the resolver has no special handling for.
+struct StatementWalker<'r, 'a> {
+    resolver: &'r mut Resolver<'a>,
+    nested: usize,
+    root: bool,
+}
+
+impl Visitor for StatementWalker<'_, '_> {
+    type Break = ();
+
+    fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<()> {
+        if self.root {
+            self.root = false;
+        } else if self.nested == 0 {
+            let columns = self.resolver.statement_columns(statement);
+            drop(columns);
+            self.nested += 1;
+            return ControlFlow::Continue(());
+        } else {
+            self.nested += 1;
+            return ControlFlow::Continue(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_statement(&mut self, _statement: &Statement) -> ControlFlow<()> {
+        self.nested = self.nested.saturating_sub(1);
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        if self.nested == 0 {
+            self.resolver.query(query, None, &[]);
+        }
+        self.nested += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
+        self.nested -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
+        if self.nested == 0 {
+            self.resolver.table_ref(relation, false, &[]);
+        }
+        ControlFlow::Continue(())
+    }
+}

@@ -1,0 +1,264 @@
+//! Splits a fragment into statements and analyses each. A statement that
+//! does not parse never stops the fragment: it is reported, scanned token by
+//! token, and parsing resumes after it.
+
+use std::ops::Range;
+
+use sqlparser::ast::Statement;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+
+use super::{fallback, resolve, spans::Spans, Options, Output, ReferenceKind, Severity};
+use crate::source::Fragment;
+use crate::{LineIndex, Location};
+
+/// Statements nested deeper than this are not parsed (and are scanned).
+const RECURSION_LIMIT: usize = 64;
+/// A statement with more operators than this could build a syntax tree too
+/// deep to walk safely (`a + a + ... + a` nests one level per operator); it is
+/// scanned instead of parsed.
+const MAX_OPERATORS: usize = 4_000;
+
+/// A reference found in a fragment, its span in the fragment's SQL.
+#[derive(Debug, Clone)]
+pub(crate) struct FoundRef {
+    pub kind: ReferenceKind,
+    pub table: Option<String>,
+    pub column: Option<String>,
+    pub path: Vec<String>,
+    pub via: Option<String>,
+    pub span: Range<usize>,
+    pub resolved: bool,
+    pub write: bool,
+    pub candidates: Vec<String>,
+}
+
+/// One statement of a fragment.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub range: Range<usize>,
+    pub writes: Vec<String>,
+    pub outputs: Vec<Output>,
+    pub references: Vec<FoundRef>,
+    pub parsed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FoundDiagnostic {
+    pub severity: Severity,
+    pub message: String,
+    pub at: usize,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Findings {
+    pub statements: Vec<Found>,
+    pub diagnostics: Vec<FoundDiagnostic>,
+}
+
+pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Findings {
+    let sql = fragment.sql.as_str();
+    let lines = LineIndex::new(sql);
+    let spans = Spans::new(sql, &lines);
+    let dialect = options.dialect.parser_dialect();
+    let mut findings = Findings::default();
+
+    let tokens = match Tokenizer::new(dialect.as_ref(), sql).tokenize_with_location() {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            let at = spans.offset(e.location.into());
+            findings.diagnostics.push(FoundDiagnostic {
+                severity: Severity::Error,
+                message: e.message,
+                at,
+            });
+            if let Some(statement) = fallback::scan_text(sql) {
+                findings.statements.push(statement);
+            }
+            return findings;
+        }
+    };
+
+    let mut resolver = resolve::Resolver::new(&spans, options.schema);
+    let mut base = 0;
+    let mut parser = new_parser(dialect.as_ref(), &tokens, base);
+    let mut expect_delimiter = false;
+    loop {
+        while parser.consume_token(&Token::SemiColon) {
+            expect_delimiter = false;
+        }
+        let first = base + parser.index();
+        let next = parser.peek_token();
+        if next.token == Token::EOF {
+            break;
+        }
+        let end = statement_end(&tokens, first);
+        let parsed = if operator_count(&tokens[first..end]) > MAX_OPERATORS {
+            Err(format!("statement has more than {MAX_OPERATORS} operators; analysed token by token"))
+        } else if expect_delimiter {
+            Err(error_message(parser.expected::<()>("end of statement", next).unwrap_err()).0)
+        } else {
+            parser.parse_statement().map_err(|e| {
+                let (message, at) = error_message(e);
+                findings.diagnostics.push(FoundDiagnostic {
+                    severity: Severity::Error,
+                    message,
+                    at: at.map_or_else(|| spans.token_start(&tokens, base + parser.index()), |l| spans.offset(l)),
+                });
+                String::new()
+            })
+        };
+        // A statement must end at `;` or the end: a valid prefix followed by
+        // more text is a statement the parser could not read as a whole.
+        let parsed = parsed.and_then(|statement| {
+            let after = parser.peek_token();
+            if matches!(after.token, Token::SemiColon | Token::EOF) {
+                Ok(statement)
+            } else {
+                let (message, at) = error_message(parser.expected::<()>("end of statement", after).unwrap_err());
+                findings.diagnostics.push(FoundDiagnostic {
+                    severity: Severity::Error,
+                    message,
+                    at: at.map_or_else(|| spans.token_start(&tokens, base + parser.index()), |l| spans.offset(l)),
+                });
+                Err(String::new())
+            }
+        });
+        match parsed {
+            Ok(statement) => {
+                let last = base + parser.index();
+                let range = spans.token_range(&tokens[first..last]);
+                let start = range.start;
+                findings.statements.push(resolver.statement(&statement, range));
+                note_dynamic_sql(&statement, start, &mut findings);
+                expect_delimiter = true;
+            }
+            Err(message) => {
+                if !message.is_empty() {
+                    findings.diagnostics.push(FoundDiagnostic {
+                        severity: Severity::Error,
+                        message,
+                        at: spans.token_start(&tokens, first),
+                    });
+                }
+                let range = spans.token_range(&tokens[first..end]);
+                findings.statements.push(fallback::scan_tokens(&tokens[first..end], &spans, range, resolver.variables()));
+                base = end;
+                parser = new_parser(dialect.as_ref(), &tokens, base);
+                expect_delimiter = false;
+            }
+        }
+    }
+    findings
+}
+
+fn new_parser<'a>(dialect: &'a dyn sqlparser::dialect::Dialect, tokens: &[TokenWithSpan], from: usize) -> Parser<'a> {
+    Parser::new(dialect)
+        .with_recursion_limit(RECURSION_LIMIT)
+        .with_tokens_with_locations(tokens[from..].to_vec())
+}
+
+/// The message of a parser error and, when it has one, its location.
+fn error_message(error: ParserError) -> (String, Option<Location>) {
+    let text = match error {
+        ParserError::TokenizerError(m) | ParserError::ParserError(m) => m,
+        ParserError::RecursionLimitExceeded => {
+            return (format!("statement is nested more than {RECURSION_LIMIT} levels deep; analysed token by token"), None)
+        }
+    };
+    if let Some((message, at)) = text.rsplit_once(" at Line: ") {
+        if let Some((line, column)) = at.split_once(", Column: ") {
+            if let (Ok(line), Ok(column)) = (line.parse::<u64>(), column.parse::<u64>()) {
+                if line > 0 {
+                    return (message.to_string(), Some(Location { line, column }));
+                }
+                return (message.to_string(), None);
+            }
+        }
+    }
+    (text, None)
+}
+
+/// The index just past the statement starting at `first`: its top-level `;`
+/// (outside parentheses and BEGIN/IF/LOOP/CASE ... END blocks) or the end.
+pub(crate) fn statement_end(tokens: &[TokenWithSpan], first: usize) -> usize {
+    let mut parens = 0usize;
+    let mut blocks = 0usize;
+    let mut i = first;
+    while i < tokens.len() {
+        match &tokens[i].token {
+            Token::LParen => parens += 1,
+            Token::RParen => parens = parens.saturating_sub(1),
+            Token::SemiColon if parens == 0 && blocks == 0 => return i,
+            Token::EOF => return i,
+            Token::Word(w) if parens == 0 => match w.keyword {
+                Keyword::BEGIN | Keyword::CASE => blocks += 1,
+                Keyword::NoKeyword if is_word(w, "LOOP") || is_word(w, "REPEAT") => blocks += 1,
+                Keyword::WHILE | Keyword::FOR if is_statement_start(tokens, first, i) => blocks += 1,
+                Keyword::IF if next_significant(tokens, i).is_some_and(|t| t.token != Token::LParen) && is_statement_start(tokens, first, i) => blocks += 1,
+                Keyword::END => {
+                    blocks = blocks.saturating_sub(1);
+                    // END IF / END LOOP / END WHILE / END FOR / END REPEAT close one block.
+                    if let Some(j) = next_significant_index(tokens, i) {
+                        if let Token::Word(w) = &tokens[j].token {
+                            if matches!(w.keyword, Keyword::IF | Keyword::WHILE | Keyword::FOR) || is_word(w, "LOOP") || is_word(w, "REPEAT") {
+                                i = j;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    tokens.len()
+}
+
+/// True when the token at `i` starts a statement: it is first, or follows a
+/// `;`, `THEN`, `ELSE`, `DO`, `LOOP` or `BEGIN`.
+fn is_statement_start(tokens: &[TokenWithSpan], first: usize, i: usize) -> bool {
+    let previous = tokens[first..i].iter().rev().find(|t| !matches!(t.token, Token::Whitespace(_)));
+    match previous.map(|t| &t.token) {
+        None | Some(Token::SemiColon) => true,
+        Some(Token::Word(w)) => matches!(w.keyword, Keyword::THEN | Keyword::ELSE | Keyword::DO | Keyword::BEGIN) || is_word(w, "LOOP"),
+        _ => false,
+    }
+}
+
+fn is_word(word: &sqlparser::tokenizer::Word, upper: &str) -> bool {
+    word.quote_style.is_none() && word.value.eq_ignore_ascii_case(upper)
+}
+
+fn next_significant_index(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
+    (i + 1..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+}
+
+fn next_significant(tokens: &[TokenWithSpan], i: usize) -> Option<&TokenWithSpan> {
+    next_significant_index(tokens, i).map(|j| &tokens[j])
+}
+
+fn operator_count(tokens: &[TokenWithSpan]) -> usize {
+    tokens
+        .iter()
+        .filter(|t| match &t.token {
+            Token::Plus | Token::Minus | Token::Mul | Token::Div | Token::Mod | Token::StringConcat => true,
+            Token::Eq | Token::Neq | Token::Lt | Token::Gt | Token::LtEq | Token::GtEq => true,
+            Token::Word(w) => matches!(w.keyword, Keyword::AND | Keyword::OR),
+            _ => false,
+        })
+        .count()
+}
+
+/// SQL built at run time (`EXECUTE IMMEDIATE`) cannot be analysed: say so.
+fn note_dynamic_sql(statement: &Statement, at: usize, findings: &mut Findings) {
+    if matches!(statement, Statement::Execute { .. }) {
+        findings.diagnostics.push(FoundDiagnostic {
+            severity: Severity::Warning,
+            message: "dynamic SQL (EXECUTE) cannot be analysed".to_string(),
+            at,
+        });
+    }
+}

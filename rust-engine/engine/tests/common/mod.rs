@@ -1,0 +1,90 @@
+//! Renders an analysis as text a person can check line by line: each
+//! reference shows the exact source text its span covers.
+
+use std::fmt::Write;
+
+use ripple_engine::analysis::{FileAnalysis, ReferenceKind};
+use ripple_engine::{Dialect, Language, Options, Schema};
+
+pub fn analyze(dialect: &str, language: Language, text: &str, schema: Option<&Schema>) -> FileAnalysis {
+    let dialect: Dialect = dialect.parse().expect("known dialect");
+    ripple_engine::analyze("input", language, text, Options { dialect, schema })
+}
+
+pub fn render(text: &str, analysis: &FileAnalysis) -> String {
+    let mut out = String::new();
+    for d in &analysis.diagnostics {
+        writeln!(out, "{:?} {}:{} {}", d.severity, d.line, d.column, d.message).unwrap();
+    }
+    for (i, s) in analysis.statements.iter().enumerate() {
+        writeln!(
+            out,
+            "statement {} at {}:{}-{}:{}{}",
+            i + 1,
+            s.start.line,
+            s.start.column,
+            s.end.line,
+            s.end.column,
+            if s.parsed { "" } else { " (not parsed: scanned)" }
+        )
+        .unwrap();
+        for r in &s.reads {
+            writeln!(out, "  reads {} ({})", r.table, r.columns.join(", ")).unwrap();
+        }
+        for w in &s.writes {
+            writeln!(out, "  writes {}", w.table).unwrap();
+        }
+        for o in &s.outputs {
+            let sources: Vec<String> = o.sources.iter().map(|s| format!("{}.{}", s.table, s.column)).collect();
+            writeln!(out, "  output {} <- {}", o.name.as_deref().unwrap_or("?"), sources.join(", ")).unwrap();
+        }
+        for r in &s.references {
+            let written = &text[r.span.clone()];
+            let target = match r.kind {
+                ReferenceKind::Table => format!("table {}", r.table.as_deref().unwrap_or("?")),
+                ReferenceKind::Column | ReferenceKind::Wildcard => format!(
+                    "{} {}.{}{}",
+                    if r.kind == ReferenceKind::Column { "column" } else { "star" },
+                    r.table.as_deref().unwrap_or("?"),
+                    r.column.as_deref().unwrap_or("*"),
+                    if r.path.is_empty() { String::new() } else { format!(" path {}", r.path.join(".")) }
+                ),
+            };
+            let mut notes = Vec::new();
+            if let Some(via) = &r.via {
+                notes.push(format!("via {via}"));
+            }
+            if r.write {
+                notes.push("write".to_string());
+            }
+            if !r.resolved {
+                notes.push("UNRESOLVED".to_string());
+            }
+            if !r.candidates.is_empty() {
+                notes.push(format!("candidates {}", r.candidates.join(", ")));
+            }
+            writeln!(
+                out,
+                "  {}:{} `{}` {}{}",
+                r.start.line,
+                r.start.column,
+                written,
+                target,
+                if notes.is_empty() { String::new() } else { format!(" [{}]", notes.join("; ")) }
+            )
+            .unwrap();
+        }
+    }
+    out
+}
+
+/// Analyses `text` and renders it, the input first.
+pub fn snapshot(dialect: &str, language: Language, text: &str, schema: Option<&Schema>) -> String {
+    let analysis = analyze(dialect, language, text, schema);
+    let numbered: String = text.lines().enumerate().map(|(i, l)| format!("{:>3} | {l}\n", i + 1)).collect();
+    format!("{numbered}---\n{}", render(text, &analysis))
+}
+
+pub fn schema(json: &str) -> Schema {
+    serde_json::from_str(json).expect("valid schema")
+}
