@@ -9,7 +9,7 @@ use ripple_engine::Language::Sql;
 
 #[test]
 fn bigquery_aliases_joins_and_backquoted_names() {
-    insta::assert_snapshot!(snapshot("bigquery", Sql, "\
+    check!(snapshot("bigquery", Sql, "\
 SELECT o.id, c.name AS customer, SUM(o.amount) AS total
 FROM `proj.ds.orders` AS o
 JOIN proj.ds.customers c ON c.id = o.cust
@@ -19,7 +19,7 @@ GROUP BY o.id, customer", None));
 
 #[test]
 fn bigquery_hyphenated_project_names_have_exact_spans() {
-    insta::assert_snapshot!(snapshot("bigquery", Sql, "\
+    check!(snapshot("bigquery", Sql, "\
 SELECT orders.amount FROM my-project.ds.orders
 UNION ALL
 SELECT t.amount FROM `my-project.ds.refunds` t", None));
@@ -27,7 +27,7 @@ SELECT t.amount FROM `my-project.ds.refunds` t", None));
 
 #[test]
 fn ctes_pass_columns_through_and_compute_new_ones() {
-    insta::assert_snapshot!(snapshot("generic", Sql, "\
+    check!(snapshot("generic", Sql, "\
 WITH paid AS (
   SELECT id, amount, amount * 0.2 AS tax FROM shop.orders WHERE status = 'paid'
 ),
@@ -37,7 +37,7 @@ SELECT id, amount, tax FROM big", None));
 
 #[test]
 fn recursive_cte_reads_itself() {
-    insta::assert_snapshot!(snapshot("postgres", Sql, "\
+    check!(snapshot("postgres", Sql, "\
 WITH RECURSIVE tree AS (
   SELECT id, parent_id, 1 AS depth FROM org.units WHERE parent_id IS NULL
   UNION ALL
@@ -48,7 +48,7 @@ SELECT id, depth FROM tree", None));
 
 #[test]
 fn derived_tables_and_correlated_subqueries() {
-    insta::assert_snapshot!(snapshot("snowflake", Sql, "\
+    check!(snapshot("snowflake", Sql, "\
 SELECT x.customer_id, x.total
 FROM (SELECT customer_id, SUM(amount) AS total FROM sales.orders GROUP BY customer_id) x
 WHERE EXISTS (SELECT 1 FROM sales.refunds r WHERE r.customer_id = x.customer_id AND r.amount > x.total)
@@ -57,7 +57,7 @@ WHERE EXISTS (SELECT 1 FROM sales.refunds r WHERE r.customer_id = x.customer_id 
 
 #[test]
 fn using_and_natural_joins() {
-    insta::assert_snapshot!(snapshot("postgres", Sql, "\
+    check!(snapshot("postgres", Sql, "\
 SELECT order_id, o.amount, p.method
 FROM shop.orders o
 JOIN shop.payments p USING (order_id)
@@ -66,7 +66,7 @@ NATURAL JOIN shop.shipments", None));
 
 #[test]
 fn set_operations_merge_lineage() {
-    insta::assert_snapshot!(snapshot("redshift", Sql, "\
+    check!(snapshot("redshift", Sql, "\
 SELECT id, amount FROM sales.orders
 UNION
 SELECT id, refund_amount FROM sales.refunds
@@ -76,7 +76,7 @@ SELECT id, amount FROM sales.test_orders", None));
 
 #[test]
 fn window_functions_qualify_and_aliases_in_later_clauses() {
-    insta::assert_snapshot!(snapshot("snowflake", Sql, "\
+    check!(snapshot("snowflake", Sql, "\
 SELECT customer_id, amount AS amt,
        ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY ts DESC) AS rn
 FROM sales.orders
@@ -86,13 +86,13 @@ ORDER BY amt DESC, customer_id", None));
 
 #[test]
 fn group_by_all() {
-    insta::assert_snapshot!(snapshot("databricks", Sql, "\
+    check!(snapshot("databricks", Sql, "\
 SELECT region, product, SUM(revenue) AS revenue FROM lake.sales GROUP BY ALL", None));
 }
 
 #[test]
 fn bigquery_unnest_and_struct_paths() {
-    insta::assert_snapshot!(snapshot("bigquery", Sql, "\
+    check!(snapshot("bigquery", Sql, "\
 SELECT o.id, item.sku, item.price * item.qty AS line_total, o.customer.address.city
 FROM `proj.ds.orders` o, UNNEST(o.items) AS item WITH OFFSET AS pos
 WHERE pos < 10", None));
@@ -100,14 +100,14 @@ WHERE pos < 10", None));
 
 #[test]
 fn snowflake_lateral_flatten() {
-    insta::assert_snapshot!(snapshot("snowflake", Sql, "\
+    check!(snapshot("snowflake", Sql, "\
 SELECT e.id, f.value:name::string AS tag
 FROM raw.events e, LATERAL FLATTEN(input => e.tags) f", None));
 }
 
 #[test]
 fn hive_lateral_view_explode() {
-    insta::assert_snapshot!(snapshot("hive", Sql, "\
+    check!(snapshot("hive", Sql, "\
 SELECT u.id, t.tag FROM warehouse.users u LATERAL VIEW explode(u.tags) t AS tag", None));
 }
 
@@ -116,7 +116,7 @@ fn select_star_with_a_schema_expands_and_except_replace_name_columns() {
     let schema = schema(r#"{"tables": {"proj.ds.orders": {"columns": [
         {"name": "id", "type": "INT64"}, {"name": "amount", "type": "NUMERIC"},
         {"name": "legacy_flag", "type": "BOOL"}, {"name": "ts", "type": "TIMESTAMP"}]}}}"#);
-    insta::assert_snapshot!(snapshot("bigquery", Sql, "\
+    check!(snapshot("bigquery", Sql, "\
 SELECT * EXCEPT (legacy_flag) REPLACE (amount * 100 AS amount) FROM proj.ds.orders;
 SELECT o.*, 1 AS one FROM `proj.ds.orders` o;
 SELECT * FROM proj.ds.unknown_table", Some(&schema)));
@@ -126,14 +126,14 @@ SELECT * FROM proj.ds.unknown_table", Some(&schema)));
 fn ambiguous_and_unresolved_references_are_reported_not_guessed() {
     let schema = schema(r#"{"tables": {"a.t1": {"columns": [{"name": "id"}, {"name": "x"}]},
                                        "a.t2": {"columns": [{"name": "id"}, {"name": "y"}]}}}"#);
-    insta::assert_snapshot!(snapshot("generic", Sql, "\
+    check!(snapshot("generic", Sql, "\
 SELECT id, x, y, z, nope.col FROM a.t1 JOIN a.t2 ON t1.id = t2.id;
 SELECT k FROM u1, u2", Some(&schema)));
 }
 
 #[test]
 fn dml_insert_update_delete_merge() {
-    insta::assert_snapshot!(snapshot("snowflake", Sql, "\
+    check!(snapshot("snowflake", Sql, "\
 INSERT INTO mart.daily (day, total) SELECT DATE(ts), SUM(amount) FROM raw.orders GROUP BY 1;
 UPDATE mart.customers c SET tier = 'gold', updated_at = s.ts FROM raw.scores s WHERE s.customer_id = c.id AND s.score > 90;
 DELETE FROM mart.daily WHERE day < '2020-01-01';
@@ -145,20 +145,20 @@ MERGE INTO mart.customers t USING raw.customers s ON t.id = s.id
 
 #[test]
 fn create_view_and_table_as() {
-    insta::assert_snapshot!(snapshot("duckdb", Sql, "\
+    check!(snapshot("duckdb", Sql, "\
 CREATE VIEW analytics.v_orders AS SELECT id, amount FROM main.orders;
 CREATE TABLE analytics.t AS SELECT v.id FROM analytics.v_orders v", None));
 }
 
 #[test]
 fn mysql_backticks() {
-    insta::assert_snapshot!(snapshot("mysql", Sql, "\
+    check!(snapshot("mysql", Sql, "\
 SELECT `o`.`id`, `amount` FROM `shop`.`orders` `o` WHERE `o`.`status` = 'x'", None));
 }
 
 #[test]
 fn bigquery_scripting_declare_set_if_loop_execute_immediate() {
-    insta::assert_snapshot!(snapshot("bigquery", Sql, "\
+    check!(snapshot("bigquery", Sql, "\
 DECLARE cutoff DATE DEFAULT DATE_SUB(CURRENT_DATE(), INTERVAL 7 DAY);
 DECLARE n INT64;
 SET n = (SELECT COUNT(*) FROM `proj.ds.orders` WHERE DATE(ts) >= cutoff);
@@ -176,7 +176,7 @@ SELECT twice(amount) FROM proj.ds.orders", None));
 
 #[test]
 fn a_statement_that_does_not_parse_is_scanned_and_the_rest_analysed() {
-    insta::assert_snapshot!(snapshot("bigquery", Sql, "\
+    check!(snapshot("bigquery", Sql, "\
 SELECT id FROM proj.ds.a;
 SELECT amount, FROBNICATE(x) y z FROM proj.ds.orders o JOIN proj.ds.c ON o.id = c.id WHERE;
 SELECT name FROM proj.ds.b", None));
@@ -184,11 +184,11 @@ SELECT name FROM proj.ds.b", None));
 
 #[test]
 fn an_unterminated_string_still_finds_the_names() {
-    insta::assert_snapshot!(snapshot("postgres", Sql, "SELECT amount FROM shop.orders WHERE note = 'oops", None));
+    check!(snapshot("postgres", Sql, "SELECT amount FROM shop.orders WHERE note = 'oops", None));
 }
 
 #[test]
 fn date_parts_are_not_columns() {
-    insta::assert_snapshot!(snapshot("bigquery", Sql, "\
+    check!(snapshot("bigquery", Sql, "\
 SELECT DATE_TRUNC(ts, MONTH) AS m, DATE_DIFF(a, b, DAY), EXTRACT(YEAR FROM ts), TIMESTAMP_TRUNC(ts, WEEK(MONDAY)) FROM proj.ds.t", None));
 }

@@ -588,7 +588,7 @@ impl<'a> Resolver<'a> {
                         open: None,
                         dynamic: false,
                     }
-                } else if object_name(name).starts_with(PLACEHOLDER_PREFIX) {
+                } else if object_name(name).contains(PLACEHOLDER_PREFIX) {
                     Relation { alias: alias_name(alias), table: None, columns: None, open: None, dynamic: true }
                 } else {
                     self.table_ref(name, write, ctes);
@@ -700,7 +700,7 @@ impl<'a> Resolver<'a> {
             return;
         }
         let table = object_name(name);
-        if table.starts_with(PLACEHOLDER_PREFIX) {
+        if table.contains(PLACEHOLDER_PREFIX) {
             return;
         }
         let Some(span) = self.spans.name(name) else { return };
@@ -757,8 +757,9 @@ impl<'a> Resolver<'a> {
     /// columns it reads.
     fn resolve(&mut self, parts: &[&Ident], scope: &Scope, clause: Clause) -> Vec<ColumnSource> {
         let Some(first) = parts.first() else { return Vec::new() };
-        // Placeholders, query parameters (`@day`) and system variables are not columns.
-        if first.value.starts_with(PLACEHOLDER_PREFIX) || first.value.starts_with('@') {
+        // Names built at run time (placeholders), query parameters (`@day`)
+        // and system variables are not columns.
+        if first.value.starts_with('@') || parts.iter().any(|p| p.value.contains(PLACEHOLDER_PREFIX)) {
             return Vec::new();
         }
         // A scripting variable, unless a known table has a column of that name.
@@ -1022,7 +1023,7 @@ fn last_ident(name: &ObjectName) -> Option<&Ident> {
 }
 
 fn output_name(expr: &Expr) -> Option<String> {
-    match expr {
+    let name = match expr {
         Expr::Identifier(ident) => Some(ident.value.clone()),
         Expr::CompoundIdentifier(idents) => idents.last().map(|i| i.value.clone()),
         Expr::CompoundFieldAccess { access_chain, .. } => match access_chain.last() {
@@ -1031,7 +1032,8 @@ fn output_name(expr: &Expr) -> Option<String> {
         },
         Expr::Nested(inner) => output_name(inner),
         _ => None,
-    }
+    };
+    name.filter(|n| !n.contains(PLACEHOLDER_PREFIX))
 }
 
 fn dedup(mut sources: Vec<ColumnSource>) -> Vec<ColumnSource> {

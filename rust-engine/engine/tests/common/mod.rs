@@ -1,6 +1,14 @@
 //! Renders an analysis as text a person can check line by line: each
 //! reference shows the exact source text its span covers.
 
+/// `insta::assert_snapshot!` without the test's source in the snapshot header.
+#[macro_export]
+macro_rules! check {
+    ($value:expr) => {
+        insta::with_settings!({ omit_expression => true }, { insta::assert_snapshot!($value) })
+    };
+}
+
 use std::fmt::Write;
 
 use ripple_engine::analysis::{FileAnalysis, ReferenceKind};

@@ -1,0 +1,103 @@
+//! Analysis of dbt models and of SQL inside Python, Java and Scala: the SQL
+//! found, and every position mapped back to the file.
+
+mod common;
+
+use common::snapshot;
+use ripple_engine::Language::{Dbt, Java, Python, Scala};
+
+#[test]
+fn dbt_model_with_config_refs_sources_and_incremental_block() {
+    check!(snapshot("bigquery", Dbt, "\
+{{ config(materialized='incremental', unique_key='order_id') }}
+
+with orders as (
+    select * from {{ ref('stg_orders') }}
+),
+customers as (
+    select id, name from {{ source('shop', 'customers') }}
+)
+select o.order_id, c.name, o.amount
+from orders o
+join customers c on c.id = o.customer_id
+{% if is_incremental() %}
+where o.ordered_at > (select max(ordered_at) from {{ this }})
+{% endif %}
+{% for status in ['paid', 'refunded'] %}
+  and o.status != '{{ status }}'
+{% endfor %}", None));
+}
+
+#[test]
+fn dbt_macros_and_vars_are_not_tables() {
+    check!(snapshot("snowflake", Dbt, "\
+{% macro cents_to_dollars(col) %}({{ col }} / 100)::numeric(16, 2){% endmacro %}
+select id, {{ cents_to_dollars('amount') }} as amount_usd, {{ var('region_col') }}
+from {{ source('raw', 'payments') }}
+where created_at >= '{{ var(\"start_date\") }}'", None));
+}
+
+#[test]
+fn python_queries_in_spark_sql_client_query_and_f_strings() {
+    check!(snapshot("bigquery", Python, r#"
+from google.cloud import bigquery
+
+LABEL = "Select a report"  # prose, not SQL
+
+def load(client, table):
+    rows = client.query("""
+        SELECT id, amount
+        FROM `proj.ds.orders`
+        WHERE status = 'paid'
+    """).result()
+    recent = spark.sql(f"SELECT o.id, o.{table}_ts FROM proj.ds.orders o WHERE o.day = '{day}'")
+    return rows, recent
+"#, None));
+}
+
+#[test]
+fn python_dbapi_parameters_and_concatenation() {
+    check!(snapshot("postgres", Python, r#"
+cursor.execute(
+    "UPDATE shop.orders SET status = %s "
+    "WHERE id = %(order_id)s AND amount > " + str(limit)
+)
+"#, None));
+}
+
+#[test]
+fn java_jdbc_strings_and_text_blocks() {
+    check!(snapshot("snowflake", Java, r#"
+class Orders {
+  // SELECT nothing FROM comment
+  static final String TOTALS =
+      "SELECT customer_id, SUM(amount) AS total " +
+      "FROM sales.orders " +
+      "WHERE status = 'paid' GROUP BY customer_id";
+
+  void archive(Connection c) throws SQLException {
+    c.prepareStatement("""
+        INSERT INTO sales.orders_archive (id, amount)
+        SELECT id, amount FROM sales.orders WHERE ts < ?
+        """).execute();
+  }
+}
+"#, None));
+}
+
+#[test]
+fn scala_spark_sql_interpolation_and_scio_query() {
+    check!(snapshot("bigquery", Scala, r#"
+object Job {
+  val since = "2024-01-01"
+  def run(spark: SparkSession) = {
+    spark.sql(s"""
+      |SELECT id, cust, amount
+      |FROM proj.ds.orders
+      |WHERE ts >= '$since' AND region = '${cfg.region}'
+      |""".stripMargin)
+    sc.bigQuerySelect("SELECT cust, COUNT(*) AS n FROM `proj.ds.orders` GROUP BY cust")
+  }
+}
+"#, None));
+}
