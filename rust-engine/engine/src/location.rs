@@ -89,7 +89,7 @@ mod tests {
             let loc = index.location(text, offset);
             assert_eq!(index.offset(text, loc), offset, "{loc:?}");
         }
-        assert_eq!(index.location(text, 7), Location { line: 2, column: 4 });
+        assert_eq!(index.location(text, 7), Location { line: 2, column: 3 });
         assert_eq!(index.location(text, text.len()), Location { line: 4, column: 5 });
     }
 }

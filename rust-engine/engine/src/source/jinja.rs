@@ -119,10 +119,11 @@ fn find_close(text: &str, from: usize, close: &str) -> Option<usize> {
 /// Finds `{% name %}` from `from`: the offsets of its start and just past it.
 fn find_tag(text: &str, from: usize, name: &str) -> Option<(usize, usize)> {
     let mut pos = from;
-    while let Some(found) = next_tag(text, pos) {
+    while let Some(offset) = text[pos..].find("{%") {
+        let found = pos + offset;
         let end = find_close(text, found + 2, "%}")?;
         let (_, inner) = trim_markers(text, found + 2, end);
-        if text[found..].starts_with("{%") && inner == name {
+        if inner == name {
             return Some((found, end + 2));
         }
         pos = end + 2;
