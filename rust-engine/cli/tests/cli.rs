@@ -78,3 +78,91 @@ fn unknown_dialect_exits_2_and_lists_the_known_ones() {
 fn missing_files_is_bad_usage() {
     ripple().arg("tables").assert().code(2).stderr(predicate::str::contains("FILES"));
 }
+
+fn write(dir: &std::path::Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+#[test]
+fn analyze_walks_a_directory_and_picks_the_language_by_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "models/orders.sql", "select id from {{ ref('stg') }}");
+    write(dir.path(), "jobs/daily.sql", "INSERT INTO ds.daily SELECT amount FROM ds.orders;");
+    write(dir.path(), "etl/export.py", "q = \"SELECT amount FROM ds.orders\"");
+    write(dir.path(), "src/Job.java", "String q = \"SELECT id FROM ds.orders\";");
+    write(dir.path(), "src/Job.scala", "spark.sql(\"SELECT id FROM ds.orders\")");
+    write(dir.path(), "README.md", "SELECT * FROM not_analysed");
+    write(dir.path(), "node_modules/x/y.sql", "SELECT * FROM not_analysed");
+
+    let out = ripple().current_dir(dir.path()).args(["analyze", "--dialect", "bigquery", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files: Vec<(String, String)> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_string(), f["language"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        files,
+        [("./etl/export.py", "python"), ("./jobs/daily.sql", "sql"), ("./models/orders.sql", "dbt"), ("./src/Job.java", "java"), ("./src/Job.scala", "scala")]
+            .map(|(p, l)| (p.to_string(), l.to_string()))
+    );
+    assert_eq!(json["summary"], serde_json::json!({"files": 5, "statements": 5, "files_with_errors": 0}));
+    let daily = &json["files"][1]["statements"][0];
+    assert_eq!(daily["reads"], serde_json::json!([{"table": "ds.orders", "columns": ["amount"]}]));
+    assert_eq!(daily["writes"], serde_json::json!([{"table": "ds.daily"}]));
+    assert_eq!(daily["references"][1]["start"], serde_json::json!({"line": 1, "column": 29}));
+}
+
+#[test]
+fn analyze_exits_0_and_reports_diagnostics_for_sql_that_does_not_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.sql", "SELECT amount FROM ds.orders WHERE;\nSELECT id FROM ds.t");
+    let out = ripple().current_dir(dir.path()).args(["analyze", "bad.sql"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = &json["files"][0];
+    assert_eq!(file["diagnostics"][0]["severity"], "error");
+    assert_eq!((file["diagnostics"][0]["line"].as_u64(), file["diagnostics"][0]["column"].as_u64()), (Some(1), Some(35)));
+    assert_eq!(file["statements"][0]["parsed"], false);
+    assert_eq!(file["statements"][0]["reads"][0]["table"], "ds.orders");
+    assert_eq!(file["statements"][1]["parsed"], true);
+    assert_eq!(json["summary"]["files_with_errors"], 1);
+}
+
+#[test]
+fn analyze_with_a_schema_expands_select_star() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "q.sql", "SELECT * FROM proj.ds.orders");
+    write(dir.path(), "schema.json", r#"{"tables": {"proj.ds.orders": {"columns": [{"name": "id", "type": "INT64"}, {"name": "amount"}]}}}"#);
+    let out = ripple().current_dir(dir.path()).args(["analyze", "--schema", "schema.json", "q.sql"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["files"][0]["statements"][0]["reads"], serde_json::json!([{"table": "proj.ds.orders", "columns": ["id", "amount"]}]));
+}
+
+#[test]
+fn analyze_rejects_a_malformed_schema_naming_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "q.sql", "SELECT 1");
+    write(dir.path(), "schema.json", r#"{"tables": {"t": {"colums": []}}}"#);
+    ripple()
+        .current_dir(dir.path())
+        .args(["analyze", "--schema", "schema.json", "q.sql"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("invalid schema schema.json: unknown field `colums`").and(predicate::str::contains("line 1 column")));
+}
+
+#[test]
+fn analyze_exits_2_on_an_unreadable_path() {
+    ripple()
+        .args(["analyze", "no/such/dir"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("cannot read no/such/dir"));
+}
