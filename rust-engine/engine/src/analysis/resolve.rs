@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use sqlparser::ast::{
     AccessExpr, AssignmentTarget, Expr, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident,
-    JoinConstraint, JoinOperator, MergeAction, MergeInsertKind, MergeUpdateKind, ObjectName, ObjectNamePart, OrderBy,
+    JoinConstraint, JoinOperator, MergeAction, ObjectType, MergeInsertKind, MergeUpdateKind, ObjectName, ObjectNamePart, OrderBy,
     OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor,
     TableObject, TableWithJoins, UpdateTableFromKind, Visit, Visitor, WildcardAdditionalOptions,
 };
@@ -116,11 +116,13 @@ pub(crate) struct Resolver<'a> {
     variables: HashSet<String>,
     references: Vec<FoundRef>,
     writes: Vec<String>,
+    /// Inside `EXISTS (SELECT * ...)`, whose star reads no column.
+    in_exists: usize,
 }
 
 impl<'a> Resolver<'a> {
     pub fn new(spans: &'a Spans<'a>, schema: Option<&'a Schema>) -> Self {
-        Resolver { spans, schema, variables: HashSet::new(), references: Vec::new(), writes: Vec::new() }
+        Resolver { spans, schema, variables: HashSet::new(), references: Vec::new(), writes: Vec::new(), in_exists: 0 }
     }
 
     /// The scripting variables declared so far.
@@ -247,6 +249,12 @@ impl<'a> Resolver<'a> {
                         }
                         _ => {}
                     }
+                }
+                Vec::new()
+            }
+            Statement::Drop { object_type: ObjectType::Table | ObjectType::View | ObjectType::MaterializedView, names, .. } => {
+                for name in names {
+                    self.table_ref(name, true, &[]);
                 }
                 Vec::new()
             }
@@ -486,7 +494,8 @@ impl<'a> Resolver<'a> {
         let mut columns = Vec::new();
         for relation in selected {
             let expanded = star_columns(relation, &excluded);
-            for column in &expanded {
+            let record = self.in_exists == 0;
+            for column in expanded.iter().filter(|_| record) {
                 // The star names each source column it stands for.
                 let (table, name, via) = match (&column.base, &column.star) {
                     (Some(base), _) => (Some(base.table.clone()), Some(base.column.clone()), relation.table.is_none().then(|| relation.label())),
@@ -914,7 +923,7 @@ impl<'a> Resolver<'a> {
 
     /// Resolves every name in any syntax node, returning the source columns read.
     fn walk_node<N: Visit + ?Sized>(&mut self, node: &N, scope: &Scope, ctes: &Ctes, clause: Clause) -> Vec<ColumnSource> {
-        let mut walker = ExprWalker { resolver: self, scope, ctes, clause, nested: 0, sources: Vec::new(), skip: Vec::new(), lambdas: Vec::new() };
+        let mut walker = ExprWalker { resolver: self, scope, ctes, clause, nested: 0, sources: Vec::new(), skip: Vec::new(), lambdas: Vec::new(), exists: false };
         let _ = node.visit(&mut walker);
         walker.sources
     }
@@ -1072,6 +1081,8 @@ struct ExprWalker<'r, 'a, 's, 'p> {
     /// Positions of identifiers already resolved as part of a larger name.
     skip: Vec<(u64, u64)>,
     lambdas: Vec<String>,
+    /// The next subquery is an EXISTS subquery.
+    exists: bool,
 }
 
 impl ExprWalker<'_, '_, '_, '_> {
@@ -1098,8 +1109,13 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
         if self.nested == 0 {
+            let exists = std::mem::take(&mut self.exists);
+            self.resolver.in_exists += usize::from(exists);
             let columns = self.resolver.query(query, Some(self.scope), self.ctes);
-            self.sources.extend(columns.into_iter().flat_map(|c| c.sources));
+            self.resolver.in_exists -= usize::from(exists);
+            if !exists {
+                self.sources.extend(columns.into_iter().flat_map(|c| c.sources));
+            }
         }
         self.nested += 1;
         ControlFlow::Continue(())
@@ -1115,6 +1131,7 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
             return ControlFlow::Continue(());
         }
         match expr {
+            Expr::Exists { .. } => self.exists = true,
             Expr::Identifier(ident) => self.resolve(&[ident]),
             Expr::CompoundIdentifier(idents) => {
                 let parts: Vec<&Ident> = idents.iter().collect();
