@@ -112,7 +112,8 @@ fn classify(lexemes: &[Lex], range: Range<usize>, variables: &HashSet<String>) -
                         "FROM" | "JOIN" | "USING" => {
                             expect_table = true;
                             in_from_list = upper == "FROM";
-                            write_target = false;
+                            // DELETE FROM t: t is written.
+                            write_target = upper == "FROM" && previous_upper == "DELETE";
                         }
                         "INTO" | "UPDATE" | "TABLE" | "OVERWRITE" => {
                             expect_table = true;
@@ -124,9 +125,6 @@ fn classify(lexemes: &[Lex], range: Range<usize>, variables: &HashSet<String>) -
                             expect_table = false;
                         }
                         _ => {}
-                    }
-                    if upper == "DELETE" {
-                        write_target = true;
                     }
                     previous_upper = upper;
                     i += 1;

@@ -952,10 +952,13 @@ fn lookup<'s>(scope: &'s Scope<'s>, name: &str) -> Lookup<'s> {
             n if n > 1 => return Lookup::Ambiguous(exact.iter().map(|r| r.label()).collect()),
             _ => {}
         }
+        // Relations whose columns are unknown: tables without a schema, stars
+        // over them, and anonymous UNNESTs (whose element's fields are columns).
         let unknown: Vec<&Relation> = s
             .relations
             .iter()
-            .filter(|r| (r.columns.is_none() && r.open.is_none()) || (r.table.is_none() && r.has_star().is_some()))
+            .filter(|r| r.columns.is_none() || (r.table.is_none() && r.has_star().is_some()))
+            .filter(|r| r.open.is_none() || r.alias.is_none())
             .collect();
         match unknown.len() {
             1 => return Lookup::Found(unknown[0]),

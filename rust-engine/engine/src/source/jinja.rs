@@ -140,12 +140,16 @@ fn trim_markers(text: &str, start: usize, end: usize) -> (usize, &str) {
 }
 
 /// `{{ expression }}`: tables for `ref` and `source`, nothing for `config`,
-/// a placeholder for anything else.
+/// a placeholder for anything else. A macro call's string arguments that
+/// look like names (`cents_to_dollars('amount')`) are usually columns: they
+/// become the placeholder's arguments, so their references are not lost.
 fn expression(out: &mut FragmentBuilder, expr: &str, at: usize) {
     let call = expr.split('(').next().unwrap_or("").trim();
     let args = string_args(expr, at);
     match call {
         "config" => {}
+        // Values, not columns.
+        "var" | "env_var" => out.placeholder(at),
         "ref" if !args.is_empty() => {
             // ref('model') or ref('package', 'model'); versions are keyword args.
             let (text, host) = args[args.len().min(2) - 1];
@@ -156,8 +160,25 @@ fn expression(out: &mut FragmentBuilder, expr: &str, at: usize) {
             out.synthetic(".", args[1].1);
             out.verbatim(args[1].0, args[1].1);
         }
+        _ if !call.is_empty() && call.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') && !args.is_empty() => {
+            let names: Vec<(&str, usize)> = args.into_iter().filter(|(text, _)| is_name(text)).collect();
+            out.placeholder(at);
+            out.synthetic("(", at);
+            for (i, (text, host)) in names.iter().enumerate() {
+                if i > 0 {
+                    out.synthetic(", ", *host);
+                }
+                out.verbatim(text, *host);
+            }
+            out.synthetic(")", at);
+        }
         _ => out.placeholder(at),
     }
+}
+
+fn is_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// The positional string literal arguments of a call, with their file offsets.
