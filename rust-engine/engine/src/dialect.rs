@@ -58,7 +58,7 @@ impl Dialect {
 
     /// The `sqlparser` dialect that parses this one. Spark SQL has no dialect
     /// of its own in `sqlparser`; Databricks is Spark SQL plus extensions.
-    pub(crate) fn parser_dialect(self) -> Box<dyn sql::Dialect> {
+    pub fn parser_dialect(self) -> Box<dyn sql::Dialect> {
         match self {
             Dialect::Ansi => Box::new(sql::AnsiDialect {}),
             Dialect::BigQuery => Box::new(sql::BigQueryDialect {}),

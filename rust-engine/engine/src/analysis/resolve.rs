@@ -781,9 +781,8 @@ impl<'a> Resolver<'a> {
             let mut current = Some(scope);
             while let Some(s) = current {
                 if let Some(relation) = s.relations.iter().find(|r| r.named(&qualifier)) {
-                    let relation = relation.clone();
                     let span = self.spans.parts(parts).swap_remove(k);
-                    return self.column_of(&relation, parts[k], span, &parts[k + 1..]);
+                    return self.column_of(relation, parts[k], span, &parts[k + 1..]);
                 }
                 current = s.parent;
             }
@@ -801,9 +800,8 @@ impl<'a> Resolver<'a> {
         if let Some((_, sides)) = scope.using.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
             let mut sources = Vec::new();
             for &i in sides {
-                let relation = scope.relations[i].clone();
                 let span = self.spans.parts(parts).swap_remove(0);
-                sources.extend(self.column_of(&relation, first, span, &parts[1..]));
+                sources.extend(self.column_of(&scope.relations[i], first, span, &parts[1..]));
             }
             if !sources.is_empty() {
                 return sources;
@@ -811,9 +809,8 @@ impl<'a> Resolver<'a> {
         }
         match lookup(scope, name) {
             Lookup::Found(relation) => {
-                let relation = relation.clone();
                 let span = self.spans.parts(parts).swap_remove(0);
-                self.column_of(&relation, first, span, &parts[1..])
+                self.column_of(relation, first, span, &parts[1..])
             }
             Lookup::Ambiguous(candidates) => {
                 let span = self.spans.parts(parts).swap_remove(0);
@@ -941,29 +938,22 @@ enum Lookup<'s> {
 fn lookup<'s>(scope: &'s Scope<'s>, name: &str) -> Lookup<'s> {
     let mut current = Some(scope);
     while let Some(s) = current {
-        let known: Vec<&Relation> = s
-            .relations
-            .iter()
-            .filter(|r| r.column(name).is_some() || r.has_star().is_some() && r.table.is_none())
-            .collect();
-        let exact: Vec<&&Relation> = known.iter().filter(|r| r.column(name).is_some()).collect();
-        match exact.len() {
-            1 => return Lookup::Found(exact[0]),
-            n if n > 1 => return Lookup::Ambiguous(exact.iter().map(|r| r.label()).collect()),
-            _ => {}
+        // Counted first, collected only when ambiguous: this runs for every column.
+        let has = |r: &&Relation| r.column(name).is_some();
+        match s.relations.iter().filter(has).count() {
+            1 => return Lookup::Found(s.relations.iter().find(has).unwrap()),
+            0 => {}
+            _ => return Lookup::Ambiguous(s.relations.iter().filter(has).map(Relation::label).collect()),
         }
         // Relations whose columns are unknown: tables without a schema, stars
         // over them, and anonymous UNNESTs (whose element's fields are columns).
-        let unknown: Vec<&Relation> = s
-            .relations
-            .iter()
-            .filter(|r| r.columns.is_none() || (r.table.is_none() && r.has_star().is_some()))
-            .filter(|r| r.open.is_none() || r.alias.is_none())
-            .collect();
-        match unknown.len() {
-            1 => return Lookup::Found(unknown[0]),
-            n if n > 1 => return Lookup::Ambiguous(unknown.iter().map(|r| r.label()).collect()),
-            _ => {}
+        let unknown = |r: &&Relation| {
+            (r.columns.is_none() || (r.table.is_none() && r.has_star().is_some())) && (r.open.is_none() || r.alias.is_none())
+        };
+        match s.relations.iter().filter(unknown).count() {
+            1 => return Lookup::Found(s.relations.iter().find(unknown).unwrap()),
+            0 => {}
+            _ => return Lookup::Ambiguous(s.relations.iter().filter(unknown).map(Relation::label).collect()),
         }
         current = s.parent;
     }
