@@ -1,6 +1,7 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { fireEvent, screen } from '@testing-library/react';
+import { act, fireEvent, screen } from '@testing-library/react';
 import type { RippleApi } from '@ripple/backstage-plugin-ripple-common';
+import { loadEngine } from '@ripple/engine';
 import { rippleApiRef } from '../../api';
 import { EnginePlayground } from './EnginePlayground';
 
@@ -11,13 +12,17 @@ const rippleApi: RippleApi = {
 };
 
 async function renderPlayground() {
-  await renderInTestApp(<EnginePlayground />, { apis: [[rippleApiRef, rippleApi]] });
+  await act(async () => {
+    await renderInTestApp(<EnginePlayground />, { apis: [[rippleApiRef, rippleApi]] });
+  });
   // Wait for both the engine and the backend's answer, so nothing updates after the test.
   await screen.findByText(/backend engine 9\.9\.9/);
   return screen.findByRole('region', { name: 'Tables' });
 }
 
 describe('EnginePlayground', () => {
+  beforeAll(() => loadEngine());
+
   it('analyses the sample SQL in the browser and shows what it reads and writes', async () => {
     const tables = await renderPlayground();
     expect(tables).toHaveTextContent('proj.ds.orders, proj.ds.customers');
