@@ -101,3 +101,17 @@ object Job {
 }
 "#, None));
 }
+
+#[test]
+fn dbt_if_else_renders_the_first_branch_and_scans_the_others() {
+    check!(snapshot("bigquery", Dbt, "\
+select client_id, submission_date
+from {{ ref('clients_daily') }}
+where
+  {% if is_init() %}
+    submission_date >= '2020-01-01'
+  {% else %}
+    submission_date = @submission_date and sample_id < 10
+  {% endif %}
+{{ dbt_utils.group_by(2) }}", None));
+}

@@ -75,6 +75,15 @@ pub(crate) fn scan_text(sql: &str) -> Option<Found> {
                 i = sql[i..].find('\n').map_or(bytes.len(), |e| i + e);
                 continue;
             }
+            b'@' | b'$' | b':' => {
+                // Parameters (`@day`, `$1`, `:name`) are not names of the data.
+                i += 1;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                lexemes.push(Lex::Other);
+                continue;
+            }
             b'.' => lexemes.push(Lex::Dot),
             b',' => lexemes.push(Lex::Comma),
             b'(' => lexemes.push(Lex::Open),

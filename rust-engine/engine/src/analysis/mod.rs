@@ -168,8 +168,17 @@ pub fn analyze(path: &str, language: Language, text: &str, options: Options) -> 
         });
         return analysis;
     }
-    for fragment in source::fragments(language, text) {
-        let found = statements::analyze_fragment(&fragment, options);
+    for mut fragment in source::fragments(language, text) {
+        let mut found = statements::analyze_fragment(&fragment, options);
+        if language == Language::Dbt && found.statements.iter().any(|s| !s.parsed) {
+            // Macros that expand to clause fragments: try without them.
+            let second = source::dbt_without_macros(text);
+            let again = statements::analyze_fragment(&second, options);
+            let unparsed = |f: &statements::Findings| f.statements.iter().filter(|s| !s.parsed).count();
+            if unparsed(&again) < unparsed(&found) {
+                (fragment, found) = (second, again);
+            }
+        }
         let host = |offset: usize| host_lines.location(text, fragment.map.host_offset(offset));
         for diagnostic in found.diagnostics {
             let at = host(diagnostic.at);
@@ -180,11 +189,43 @@ pub fn analyze(path: &str, language: Language, text: &str, options: Options) -> 
                 column: at.column,
             });
         }
+        let first = analysis.statements.len();
         for statement in found.statements {
             analysis.statements.push(locate(statement, &fragment, text, &host_lines));
         }
+        for range in &fragment.alternates {
+            scan_alternate(text, range.clone(), &host_lines, &mut analysis.statements[first..]);
+        }
     }
     analysis
+}
+
+/// Names in a template branch that was not rendered join the statement the
+/// branch sits in, as unresolved candidates.
+fn scan_alternate(text: &str, range: Range<usize>, lines: &LineIndex, statements: &mut [StatementAnalysis]) {
+    let Some(found) = fallback::scan_text(&text[range.clone()]) else { return };
+    let at = lines.location(text, range.start);
+    let Some(statement) = statements.iter_mut().rev().find(|s| s.start <= at) else {
+        return;
+    };
+    for r in found.references {
+        let span = range.start + r.span.start..range.start + r.span.end;
+        statement.references.push(Reference {
+            start: lines.location(text, span.start),
+            end: lines.location(text, span.end),
+            span,
+            kind: r.kind,
+            table: r.table,
+            column: r.column,
+            path: r.path,
+            via: r.via,
+            resolved: false,
+            write: r.write,
+            candidates: r.candidates,
+        });
+    }
+    statement.references.sort_by_key(|r| (r.span.start, r.span.end));
+    statement.reads = reads(&statement.references);
 }
 
 /// Analyses SQL text (a `.sql` file without templating).

@@ -7,7 +7,7 @@ use std::ops::Range;
 use sqlparser::ast::Statement;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Tokenizer};
 
 use super::{fallback, resolve, spans::Spans, Options, Output, ReferenceKind, Severity};
 use crate::source::Fragment;
@@ -65,7 +65,10 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
     let mut findings = Findings::default();
 
     let tokens = match Tokenizer::new(dialect.as_ref(), sql).tokenize_with_location() {
-        Ok(tokens) => tokens,
+        Ok(mut tokens) => {
+            normalize_shifts(&mut tokens);
+            tokens
+        }
         Err(e) => {
             let at = spans.offset(e.location.into());
             findings.diagnostics.push(FoundDiagnostic {
@@ -151,6 +154,73 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
         }
     }
     findings
+}
+
+/// `sqlparser` reads `<<` and `>>` only in some dialects, and a `>>` that
+/// closes two nested type parameters (`ARRAY<STRUCT<a INT64>>`) only in some
+/// places. Bit shifts become `*` (same operands, so the same names), and a
+/// `>>` inside type parameters becomes two `>`.
+fn normalize_shifts(tokens: &mut Vec<TokenWithSpan>) {
+    let mut generics = 0usize;
+    let mut previous_word = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        let opens_generic = previous_word && tokens[i].token == Token::Lt;
+        match &tokens[i].token {
+            Token::Lt if opens_generic => generics += 1,
+            Token::Gt if generics > 0 => generics -= 1,
+            Token::ShiftLeft => tokens[i].token = Token::Mul,
+            Token::ShiftRight if generics >= 2 => {
+                generics -= 2;
+                let span = tokens[i].span;
+                let mut middle = span.start;
+                middle.column += 1;
+                tokens[i] = TokenWithSpan::new(Token::Gt, Span::new(span.start, middle));
+                tokens.insert(i + 1, TokenWithSpan::new(Token::Gt, Span::new(middle, span.end)));
+                i += 1;
+            }
+            Token::ShiftRight => tokens[i].token = Token::Mul,
+            _ => {}
+        }
+        // BigQuery typed array literals, `ARRAY<T>[...]`, parse as plain
+        // `[...]` once the type (which names no column) is blanked out.
+        if previous_word && tokens[i].token == Token::Lt && is_word_at(tokens, i.wrapping_sub(1), "ARRAY") {
+            if let Some(close) = matching_angle(tokens, i) {
+                if next_significant(tokens, close).is_some_and(|t| t.token == Token::LBracket) {
+                    for token in &mut tokens[i - 1..=close] {
+                        token.token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+                    }
+                    generics = generics.saturating_sub(1);
+                }
+            }
+        }
+        previous_word = matches!(&tokens[i].token, Token::Word(w) if w.quote_style.is_none()
+            && ["ARRAY", "STRUCT", "MAP", "RANGE", "TABLE"].iter().any(|k| w.value.eq_ignore_ascii_case(k)));
+        i += 1;
+    }
+}
+
+fn is_word_at(tokens: &[TokenWithSpan], i: usize, upper: &str) -> bool {
+    matches!(tokens.get(i).map(|t| &t.token), Some(Token::Word(w)) if is_word(w, upper))
+}
+
+/// The index of the `>` closing the `<` at `open` (after `>>` were split).
+fn matching_angle(tokens: &[TokenWithSpan], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate().skip(open) {
+        match t.token {
+            Token::Lt => depth += 1,
+            Token::Gt => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            Token::SemiColon | Token::EOF => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 fn new_parser<'a>(dialect: &'a dyn sqlparser::dialect::Dialect, tokens: &[TokenWithSpan], from: usize) -> Parser<'a> {

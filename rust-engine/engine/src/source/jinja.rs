@@ -1,7 +1,7 @@
-//! Jinja-templated SQL (dbt models, macros-free SQL templates), analysed
-//! without dbt: `{{ ref('m') }}` becomes the table `m`, `{{ source('s', 't') }}`
-//! the table `s.t`, other expressions placeholders, and the bodies of `if` and
-//! `for` blocks are all kept, so no branch's references are missed.
+//! Jinja-templated SQL (dbt models, SQL templates), analysed without dbt:
+//! `{{ ref('m') }}` becomes the table `m`, `{{ source('s', 't') }}` the table
+//! `s.t`, other expressions placeholders; `for` bodies are kept once and the
+//! first branch of each `if` is rendered (the others are scanned for names).
 
 use super::{Fragment, FragmentBuilder};
 
@@ -20,13 +20,39 @@ const SKIPPED_BLOCKS: [(&str, &str); 6] = [
     ("materialization", "endmaterialization"),
 ];
 
+/// Renders a template to SQL. Of each `if`/`elif`/`else` chain only the
+/// first branch is rendered, so the SQL parses; the other branches' ranges
+/// are returned as the fragment's alternates, which the analysis scans for
+/// names so their references are not lost.
 pub fn render(text: &str) -> Fragment {
+    render_with(text, Macros::Placeholders)
+}
+
+/// How calls to unknown macros are rendered.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Macros {
+    /// As placeholder expressions (`{{ cents_to_dollars('amount') }}`
+    /// computes a value).
+    Placeholders,
+    /// As nothing: for templates whose macros expand to clause fragments
+    /// (`{{ dbt_utils.group_by(3) }}`, optional column lists). Their
+    /// name-like string arguments become alternates, scanned for names.
+    Dropped,
+}
+
+pub fn render_with(text: &str, macros: Macros) -> Fragment {
     let mut out = FragmentBuilder::default();
     let mut pos = 0;
-    // Stack of end tags of skipped blocks we are inside.
+    // Stack of end tags of skipped blocks (macro definitions, ...) we are inside.
     let mut skipping: Vec<&str> = Vec::new();
+    // One entry per open `if`: true while in its first (rendered) branch.
+    let mut branches: Vec<bool> = Vec::new();
+    // The open alternate branch: its `if` depth and where it starts.
+    let mut alternate: Option<(usize, usize)> = None;
+    let mut alternates = Vec::new();
+    let emitting = |skipping: &Vec<&str>, branches: &Vec<bool>| skipping.is_empty() && branches.iter().all(|b| *b);
     while let Some(found) = next_tag(text, pos) {
-        if skipping.is_empty() {
+        if emitting(&skipping, &branches) {
             out.verbatim(&text[pos..found], pos);
         }
         let open = &text[found..found + 2];
@@ -37,15 +63,39 @@ pub fn render(text: &str) -> Fragment {
         };
         let Some(end) = find_close(text, found + 2, close) else {
             // An unclosed tag: keep the rest as text, the parser will say where.
-            if skipping.is_empty() {
+            if emitting(&skipping, &branches) {
                 out.verbatim(&text[found..], found);
             }
-            return out.finish();
+            return out.finish_with(alternates);
         };
         let (inner_start, inner) = trim_markers(text, found + 2, end);
         pos = end + 2;
         match open {
-            "{{" if skipping.is_empty() => expression(&mut out, inner, inner_start),
+            "{{" if emitting(&skipping, &branches) => {
+                if is_table_expression(inner) {
+                    expression(&mut out, inner, inner_start);
+                } else if at_statement_start(out.sql()) {
+                    // A macro standing for statements (`{{ run_checks() }}`), or
+                    // for the first CTEs of one when a `,` follows it.
+                    if text[pos..].trim_start().starts_with(',') {
+                        out.synthetic("with ", found);
+                        out.placeholder(found);
+                        out.synthetic(" as (select 1)", found);
+                    }
+                    alternates.extend(name_args(inner, inner_start));
+                } else if macros == Macros::Dropped && is_call(inner) && !matches!(call_name(inner), "var" | "env_var" | "config") {
+                    match macro_context(out.sql(), &text[pos..]) {
+                        Context::Query => {
+                            out.synthetic("select * from ", found);
+                            out.placeholder(found);
+                        }
+                        Context::Expression => expression(&mut out, inner, inner_start),
+                        Context::Clause => alternates.extend(name_args(inner, inner_start)),
+                    }
+                } else {
+                    expression(&mut out, inner, inner_start);
+                }
+            }
             "{%" => {
                 let keyword = inner.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
                 if let Some(end_tag) = skipping.last() {
@@ -56,21 +106,170 @@ pub fn render(text: &str) -> Fragment {
                     }
                     continue;
                 }
-                if keyword == "raw" {
-                    let body_end = find_tag(text, pos, "endraw").unwrap_or((text.len(), text.len()));
-                    out.verbatim(&text[pos..body_end.0], pos);
-                    pos = body_end.1;
-                } else if let Some((_, end)) = block(keyword, inner) {
-                    skipping.push(end);
+                match keyword {
+                    "if" => branches.push(true),
+                    "elif" | "else" | "endif" => {
+                        let depth = branches.len();
+                        if let Some((at, start)) = alternate {
+                            if at == depth {
+                                alternates.push(start..found);
+                                alternate = None;
+                            }
+                        }
+                        if keyword == "endif" {
+                            branches.pop();
+                        } else if let Some(last) = branches.last_mut() {
+                            *last = false;
+                            if alternate.is_none() && branches[..depth - 1].iter().all(|b| *b) {
+                                alternate = Some((depth, pos));
+                            }
+                        }
+                    }
+                    "raw" => {
+                        let body_end = find_tag(text, pos, "endraw").unwrap_or((text.len(), text.len()));
+                        if emitting(&skipping, &branches) {
+                            out.verbatim(&text[pos..body_end.0], pos);
+                        }
+                        pos = body_end.1;
+                    }
+                    _ => {
+                        if let Some((_, end)) = block(keyword, inner) {
+                            skipping.push(end);
+                        }
+                    }
                 }
             }
             _ => {}
         }
     }
-    if skipping.is_empty() {
+    if emitting(&skipping, &branches) {
         out.verbatim(&text[pos..], pos);
     }
-    out.finish()
+    out.finish_with(alternates)
+}
+
+/// Where a macro call stands, judged from the SQL around it.
+enum Context {
+    /// Where a query goes: `( {{ date_spine(...) }} )`, or after a WITH list.
+    Query,
+    /// Where a value goes: after `,`, `(`, an operator or a keyword, or before `AS`.
+    Expression,
+    /// Anything else: a clause fragment (`{{ group_by(3) }}` after a WHERE).
+    Clause,
+}
+
+fn macro_context(rendered: &str, after: &str) -> Context {
+    let before = significant_tail(rendered);
+    let after = after.trim_start();
+    let after_lower = after.get(..3).unwrap_or("").to_ascii_lowercase();
+    if before.ends_with('(') && after.starts_with(')') {
+        return Context::Query;
+    }
+    if top_level_is_cte_list(rendered) && (after.is_empty() || after.starts_with(';')) {
+        return Context::Query;
+    }
+    let last_word = before
+        .rsplit(|c: char| !c.is_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let operator = before.ends_with([',', '(', '=', '<', '>', '+', '-', '*', '/', '|']);
+    let keyword = before.ends_with(&last_word)
+        && matches!(
+            last_word.as_str(),
+            "select" | "then" | "else" | "when" | "and" | "or" | "not" | "in" | "on" | "where" | "having" | "is" | "like"
+                | "between" | "distinct" | "case" | "by" | "as" | "from" | "join" | "return"
+        );
+    if operator || keyword || after_lower == "as " {
+        Context::Expression
+    } else {
+        Context::Clause
+    }
+}
+
+/// `rendered` without trailing blank and comment-only lines, and without a
+/// trailing `--` comment.
+fn significant_tail(rendered: &str) -> &str {
+    let mut text = rendered.trim_end();
+    while !text.is_empty() {
+        let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[line_start..];
+        match line.find("--") {
+            None => return text,
+            Some(_) if line.trim_start().starts_with("--") => text = text[..line_start].trim_end(),
+            Some(i) => return text[..line_start + i].trim_end(),
+        }
+    }
+    text
+}
+
+/// True when the SQL so far is `WITH a AS (...), b AS (...)` with no query
+/// after the list yet.
+fn top_level_is_cte_list(rendered: &str) -> bool {
+    let mut depth = 0usize;
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = rendered.chars().peekable();
+    let mut quote = false;
+    while let Some(c) = chars.next() {
+        if quote {
+            quote = c != '\'';
+            continue;
+        }
+        match c {
+            '\'' => quote = true,
+            '-' if chars.peek() == Some(&'-') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if depth == 0 && (c.is_alphanumeric() || c == '_') => {
+                word.push(c.to_ascii_lowercase());
+                continue;
+            }
+            _ => {}
+        }
+        if !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words.first().is_some_and(|w| w == "with") && !words.iter().any(|w| w == "select")
+}
+
+/// True when `rendered` ends between statements: nothing but comments and
+/// blank lines since the start or the last `;`.
+fn at_statement_start(rendered: &str) -> bool {
+    rendered
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|line| !(line.is_empty() || line.starts_with("--") || line.starts_with('#')))
+        .is_none_or(|line| line.ends_with(';'))
+}
+
+fn is_table_expression(expr: &str) -> bool {
+    matches!(call_name(expr), "ref" | "source" | "this")
+}
+
+fn call_name(expr: &str) -> &str {
+    expr.split('(').next().unwrap_or("").trim()
+}
+
+fn is_call(expr: &str) -> bool {
+    let name = call_name(expr);
+    expr.contains('(') && !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+}
+
+/// The file ranges of a call's string arguments that look like names.
+fn name_args(expr: &str, at: usize) -> Vec<std::ops::Range<usize>> {
+    string_args(expr, at).into_iter().filter(|(text, _)| is_name(text)).map(|(text, host)| host..host + text.len()).collect()
 }
 
 /// The skipped block `keyword` opens, if any. `{% set x = 1 %}` is a
@@ -144,6 +343,17 @@ fn trim_markers(text: &str, start: usize, end: usize) -> (usize, &str) {
 /// look like names (`cents_to_dollars('amount')`) are usually columns: they
 /// become the placeholder's arguments, so their references are not lost.
 fn expression(out: &mut FragmentBuilder, expr: &str, at: usize) {
+    // `x IN {{ var('ids') }}`: the value is a parenthesized list.
+    let after_in = significant_tail(out.sql())
+        .rsplit(|c: char| !c.is_alphanumeric() && c != '_')
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("in"));
+    if after_in {
+        out.synthetic("(", at);
+        out.placeholder(at);
+        out.synthetic(")", at);
+        return;
+    }
     let call = expr.split('(').next().unwrap_or("").trim();
     let args = string_args(expr, at);
     match call {
@@ -160,7 +370,7 @@ fn expression(out: &mut FragmentBuilder, expr: &str, at: usize) {
             out.synthetic(".", args[1].1);
             out.verbatim(args[1].0, args[1].1);
         }
-        _ if !call.is_empty() && call.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') && !args.is_empty() => {
+        _ if is_call(expr) && !args.is_empty() => {
             let names: Vec<(&str, usize)> = args.into_iter().filter(|(text, _)| is_name(text)).collect();
             out.placeholder(at);
             out.synthetic("(", at);
@@ -236,11 +446,49 @@ mod tests {
     }
 
     #[test]
+    fn only_the_first_branch_is_rendered_and_the_others_are_alternates() {
+        let text = "select a from t where {% if x %}b > 1{% elif y %}c > 2{% else %}{% if z %}d{% endif %} > 3{% endif %}";
+        let fragment = render(text);
+        assert_eq!(fragment.sql, "select a from t where b > 1");
+        let alternates: Vec<&str> = fragment.alternates.iter().map(|r| &text[r.clone()]).collect();
+        assert_eq!(alternates, ["c > 2", "{% if z %}d{% endif %} > 3"]);
+    }
+
+    #[test]
     fn macros_and_comments_are_skipped_and_unknown_expressions_become_placeholders() {
         assert_eq!(
             sql("{# note #}{% macro m(x) %}select {{ x }}{% endmacro %}select {{ var('col') }} from {{ this }}"),
             "select __ripple_1 from __ripple_2"
         );
+    }
+
+    #[test]
+    fn a_macro_standing_for_statements_is_not_rendered() {
+        let text = "#fail\n{{ row_count_within('amount', days=7) }}\n;\nselect a from {{ ref('t') }}";
+        let fragment = render(text);
+        assert_eq!(fragment.sql, "#fail\n\n;\nselect a from t");
+        assert_eq!(&text[fragment.alternates[0].clone()], "amount");
+    }
+
+    #[test]
+    fn a_macro_before_a_comma_stands_for_the_first_ctes() {
+        assert_eq!(sql("{{ simple_cte([('a', 'b')]) }}\n, x AS (select 1)\nselect * from x"), "with __ripple_1 as (select 1)\n, x AS (select 1)\nselect * from x");
+    }
+
+    #[test]
+    fn macros_are_rendered_by_where_they_stand() {
+        let text = "with a as (\n  -- spine\n  {{ date_spine('day') }}\n), b as (select 1)\n\
+                    select id, {{ cents('amount') }} as usd {{ fill_columns('extra_col') }}\n\
+                    from t where x = {{ today() }} {{ dbt_utils.group_by(2) }}";
+        let fragment = render_with(text, Macros::Dropped);
+        assert_eq!(
+            fragment.sql,
+            "with a as (\n  -- spine\n  select * from __ripple_1\n), b as (select 1)\n\
+             select id, __ripple_2(amount) as usd \nfrom t where x = __ripple_3 "
+        );
+        let names: Vec<&str> = fragment.alternates.iter().map(|r| &text[r.clone()]).collect();
+        assert_eq!(names, ["extra_col"]);
+        assert_eq!(render_with("with x as (select 1)\n{{ dbt_audit(cte_ref='x') }}", Macros::Dropped).sql, "with x as (select 1)\nselect * from __ripple_1");
     }
 
     #[test]

@@ -5,6 +5,8 @@
 mod host;
 mod jinja;
 
+pub use jinja::Macros;
+
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -45,6 +47,9 @@ pub struct Fragment {
     /// Placeholders stand where the host code computes part of the SQL
     /// (interpolations, concatenated variables, Jinja expressions).
     pub placeholders: usize,
+    /// File ranges of template branches that were not rendered (`{% else %}`
+    /// ...): the analysis scans them for names.
+    pub alternates: Vec<Range<usize>>,
 }
 
 /// Where each byte of a fragment's SQL comes from in the file.
@@ -143,10 +148,15 @@ impl FragmentBuilder {
     }
 
     pub fn finish(self) -> Fragment {
+        self.finish_with(Vec::new())
+    }
+
+    pub fn finish_with(self, alternates: Vec<Range<usize>>) -> Fragment {
         Fragment {
             sql: self.sql,
             map: self.map,
             placeholders: self.placeholders,
+            alternates,
         }
     }
 }
@@ -155,6 +165,13 @@ impl FragmentBuilder {
 /// analysis never reports them as tables or columns.
 pub const PLACEHOLDER_PREFIX: &str = "__ripple_";
 
+/// A dbt model rendered with unknown macros dropped instead of replaced by
+/// placeholders: the second try for a model whose first rendering does not
+/// parse.
+pub fn dbt_without_macros(text: &str) -> Fragment {
+    jinja::render_with(text, Macros::Dropped)
+}
+
 /// Splits a consumer file into SQL fragments.
 pub fn fragments(language: Language, text: &str) -> Vec<Fragment> {
     match language {
@@ -162,6 +179,7 @@ pub fn fragments(language: Language, text: &str) -> Vec<Fragment> {
             sql: text.to_string(),
             map: SourceMap::identity(text.len()),
             placeholders: 0,
+            alternates: Vec::new(),
         }],
         Language::Dbt => vec![jinja::render(text)],
         Language::Python => host::python(text),
