@@ -84,14 +84,18 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
     };
 
     let mut resolver = resolve::Resolver::new(&spans, options.schema);
-    let mut base = 0;
-    let mut parser = new_parser(dialect.as_ref(), &tokens, base);
+    // One parser over the whole fragment; after a statement it cannot read it
+    // is moved to the next statement (rebuilding it would copy the rest of
+    // the tokens each time, quadratic on files full of errors).
+    let mut parser = Parser::new(dialect.as_ref())
+        .with_recursion_limit(RECURSION_LIMIT)
+        .with_tokens_with_locations(tokens.clone());
     let mut expect_delimiter = false;
     loop {
         while parser.consume_token(&Token::SemiColon) {
             expect_delimiter = false;
         }
-        let first = base + parser.index();
+        let first = parser.index();
         let next = parser.peek_token();
         if next.token == Token::EOF {
             break;
@@ -107,7 +111,7 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
                 findings.diagnostics.push(FoundDiagnostic {
                     severity: Severity::Error,
                     message,
-                    at: at.map_or_else(|| spans.token_start(&tokens, base + parser.index()), |l| spans.offset(l)),
+                    at: at.map_or_else(|| spans.token_start(&tokens, parser.index()), |l| spans.offset(l)),
                 });
                 String::new()
             })
@@ -123,14 +127,14 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
                 findings.diagnostics.push(FoundDiagnostic {
                     severity: Severity::Error,
                     message,
-                    at: at.map_or_else(|| spans.token_start(&tokens, base + parser.index()), |l| spans.offset(l)),
+                    at: at.map_or_else(|| spans.token_start(&tokens, parser.index()), |l| spans.offset(l)),
                 });
                 Err(String::new())
             }
         });
         match parsed {
             Ok(statement) => {
-                let last = base + parser.index();
+                let last = parser.index();
                 let range = spans.token_range(&tokens[first..last]);
                 let start = range.start;
                 findings.statements.push(resolver.statement(&statement, range));
@@ -147,8 +151,12 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
                 }
                 let range = spans.token_range(&tokens[first..end]);
                 findings.statements.push(fallback::scan_tokens(&tokens[first..end], &spans, range, resolver.variables()));
-                base = end;
-                parser = new_parser(dialect.as_ref(), &tokens, base);
+                while parser.index() < end {
+                    parser.next_token();
+                }
+                while parser.index() > end {
+                    parser.prev_token();
+                }
                 expect_delimiter = false;
             }
         }
@@ -221,12 +229,6 @@ fn matching_angle(tokens: &[TokenWithSpan], open: usize) -> Option<usize> {
         }
     }
     None
-}
-
-fn new_parser<'a>(dialect: &'a dyn sqlparser::dialect::Dialect, tokens: &[TokenWithSpan], from: usize) -> Parser<'a> {
-    Parser::new(dialect)
-        .with_recursion_limit(RECURSION_LIMIT)
-        .with_tokens_with_locations(tokens[from..].to_vec())
 }
 
 /// The message of a parser error and, when it has one, its location.

@@ -408,11 +408,14 @@ fn decode_escape(s: &str) -> (String, usize) {
 }
 
 /// The offset just past the `}` matching the `{` at `open`, skipping strings.
+/// Interpolations longer than `MAX_INTERPOLATION` bytes are not looked for,
+/// so unbalanced input cannot make the scan quadratic.
 fn matching_brace(bytes: &[u8], open: usize) -> Option<usize> {
+    const MAX_INTERPOLATION: usize = 4096;
     let mut depth = 0usize;
     let mut i = open;
     let mut quote: Option<u8> = None;
-    while i < bytes.len() {
+    while i < bytes.len().min(open + MAX_INTERPOLATION) {
         let b = bytes[i];
         match quote {
             Some(q) if b == q => quote = None,

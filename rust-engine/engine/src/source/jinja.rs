@@ -148,6 +148,16 @@ pub fn render_with(text: &str, macros: Macros) -> Fragment {
     out.finish_with(alternates)
 }
 
+/// The last few kilobytes of the SQL rendered so far: enough context to judge
+/// a tag's position, and a bound that keeps rendering linear.
+fn tail(rendered: &str) -> &str {
+    let mut start = rendered.len().saturating_sub(4096);
+    while !rendered.is_char_boundary(start) {
+        start += 1;
+    }
+    &rendered[start..]
+}
+
 /// Where a macro call stands, judged from the SQL around it.
 enum Context {
     /// Where a query goes: `( {{ date_spine(...) }} )`, or after a WITH list.
@@ -165,7 +175,7 @@ fn macro_context(rendered: &str, after: &str) -> Context {
     if before.ends_with('(') && after.starts_with(')') {
         return Context::Query;
     }
-    if top_level_is_cte_list(rendered) && (after.is_empty() || after.starts_with(';')) {
+    if (after.is_empty() || after.starts_with(';')) && top_level_is_cte_list(rendered) {
         return Context::Query;
     }
     let last_word = before
@@ -190,7 +200,7 @@ fn macro_context(rendered: &str, after: &str) -> Context {
 /// `rendered` without trailing blank and comment-only lines, and without a
 /// trailing `--` comment.
 fn significant_tail(rendered: &str) -> &str {
-    let mut text = rendered.trim_end();
+    let mut text = tail(rendered).trim_end();
     while !text.is_empty() {
         let line_start = text.rfind('\n').map_or(0, |i| i + 1);
         let line = &text[line_start..];
@@ -246,7 +256,7 @@ fn top_level_is_cte_list(rendered: &str) -> bool {
 /// True when `rendered` ends between statements: nothing but comments and
 /// blank lines since the start or the last `;`.
 fn at_statement_start(rendered: &str) -> bool {
-    rendered
+    tail(rendered)
         .lines()
         .rev()
         .map(str::trim)
