@@ -122,3 +122,12 @@ fn spark_jobs_in_python_scala_and_java() {
     assert_eq!(unresolved(&analyses), Vec::<String>::new());
     check!(summary);
 }
+
+#[test]
+fn tpcds_with_its_schema_resolves_every_column() {
+    let schema: Schema = serde_json::from_str(&std::fs::read_to_string(corpus("tpcds/schema.json")).unwrap()).unwrap();
+    let (analyses, summary) = analyze_folder("tpcds", Dialect::Ansi, Some(&schema));
+    assert_all_parsed(&analyses);
+    assert_eq!(unresolved(&analyses), Vec::<String>::new());
+    check!(summary);
+}
