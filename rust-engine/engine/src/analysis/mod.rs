@@ -210,19 +210,7 @@ fn scan_alternate(text: &str, range: Range<usize>, lines: &LineIndex, statements
     };
     for r in found.references {
         let span = range.start + r.span.start..range.start + r.span.end;
-        statement.references.push(Reference {
-            start: lines.location(text, span.start),
-            end: lines.location(text, span.end),
-            span,
-            kind: r.kind,
-            table: r.table,
-            column: r.column,
-            path: r.path,
-            via: r.via,
-            resolved: false,
-            write: r.write,
-            candidates: r.candidates,
-        });
+        statement.references.push(r.located(span, text, lines));
     }
     statement.references.sort_by_key(|r| (r.span.start, r.span.end));
     statement.reads = reads(&statement.references);
@@ -247,19 +235,7 @@ fn locate(found: statements::Found, fragment: &Fragment, text: &str, lines: &Lin
         .into_iter()
         .map(|r| {
             let span = host_range(&r.span);
-            Reference {
-                start: lines.location(text, span.start),
-                end: lines.location(text, span.end),
-                span,
-                kind: r.kind,
-                table: r.table,
-                column: r.column,
-                path: r.path,
-                via: r.via,
-                resolved: r.resolved,
-                write: r.write,
-                candidates: r.candidates,
-            }
+            r.located(span, text, lines)
         })
         .collect::<Vec<_>>();
     references.sort_by_key(|r| (r.span.start, r.span.end));
@@ -301,4 +277,23 @@ fn reads(references: &[Reference]) -> Vec<TableRead> {
         }
     }
     reads
+}
+
+impl statements::FoundRef {
+    /// The reference at `span` in the file.
+    fn located(self, span: Range<usize>, text: &str, lines: &LineIndex) -> Reference {
+        Reference {
+            start: lines.location(text, span.start),
+            end: lines.location(text, span.end),
+            span,
+            kind: self.kind,
+            table: self.table,
+            column: self.column,
+            path: self.path,
+            via: self.via,
+            resolved: self.resolved,
+            write: self.write,
+            candidates: self.candidates,
+        }
+    }
 }
