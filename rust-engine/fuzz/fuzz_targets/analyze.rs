@@ -1,7 +1,7 @@
 //! Any text, in every language and dialect: the engine must answer without
-//! panicking. Run with `RUSTC_BOOTSTRAP=1 cargo fuzz run analyze` in
-//! `rust-engine/fuzz` (the seeds in `corpus/analyze` come from the engine's
-//! own corpus).
+//! panicking. Run from the repository root with
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir rust-engine/fuzz analyze`;
+//! seed `rust-engine/fuzz/corpus/analyze` with files of the engine's corpus.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
