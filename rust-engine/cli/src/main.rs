@@ -153,10 +153,11 @@ fn read_schema(path: &Path) -> Result<Schema, Usage> {
 }
 
 fn print_json(value: &impl Serialize) -> Result<(), Usage> {
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut stdout, value)
         .map_err(std::io::Error::from)
         .and_then(|()| writeln!(stdout))
+        .and_then(|()| stdout.flush())
         .map_err(|e| Usage(format!("cannot write output: {e}")))
 }
 

@@ -378,6 +378,7 @@ impl<'a> Resolver<'a> {
 
         let mut columns = Vec::new();
         for item in &select.projection {
+            let before = columns.len();
             match item {
                 SelectItem::UnnamedExpr(expr) => {
                     let sources = self.walk(expr, &scope, ctes, Clause::Projection);
@@ -420,7 +421,7 @@ impl<'a> Resolver<'a> {
                     }
                 },
             }
-            scope.aliases = columns.iter().filter(|c| c.name.is_some() && c.star.is_none()).cloned().collect();
+            scope.aliases.extend(columns[before..].iter().filter(|c| c.name.is_some() && c.star.is_none()).cloned());
         }
 
         if let Some(selection) = &select.selection {

@@ -148,10 +148,10 @@ pub fn render_with(text: &str, macros: Macros) -> Fragment {
     out.finish_with(alternates)
 }
 
-/// The last few kilobytes of the SQL rendered so far: enough context to judge
-/// a tag's position, and a bound that keeps rendering linear.
+/// The last few hundred bytes of the SQL rendered so far: enough context to
+/// judge a tag's position, and a bound that keeps rendering linear.
 fn tail(rendered: &str) -> &str {
-    let mut start = rendered.len().saturating_sub(4096);
+    let mut start = rendered.len().saturating_sub(512);
     while !rendered.is_char_boundary(start) {
         start += 1;
     }
