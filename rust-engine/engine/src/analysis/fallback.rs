@@ -8,10 +8,10 @@ use std::ops::Range;
 
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
-use super::spans::Spans;
 use super::statements::{Found, FoundRef};
 use super::ReferenceKind;
 use crate::source::PLACEHOLDER_PREFIX;
+use crate::Location;
 
 enum Lex {
     Word { value: String, quoted: bool, span: Range<usize> },
@@ -22,7 +22,8 @@ enum Lex {
     Other,
 }
 
-pub(crate) fn scan_tokens(tokens: &[TokenWithSpan], spans: &Spans, range: Range<usize>, variables: &HashSet<String>) -> Found {
+/// Scans `tokens`; `offset` gives the byte offset of a token location.
+pub(crate) fn scan_tokens(tokens: &[TokenWithSpan], offset: &dyn Fn(Location) -> usize, range: Range<usize>, variables: &HashSet<String>) -> Found {
     let lexemes = tokens
         .iter()
         .filter(|t| !matches!(t.token, Token::Whitespace(_)))
@@ -30,7 +31,7 @@ pub(crate) fn scan_tokens(tokens: &[TokenWithSpan], spans: &Spans, range: Range<
             Token::Word(w) => Lex::Word {
                 value: w.value.clone(),
                 quoted: w.quote_style.is_some(),
-                span: spans.offset(t.span.start.into())..spans.offset(t.span.end.into()),
+                span: offset(t.span.start.into())..offset(t.span.end.into()),
             },
             Token::Period => Lex::Dot,
             Token::Comma => Lex::Comma,

@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 
-use sqlparser::tokenizer::{Token, TokenWithSpan};
+use super::statements::{Kind, Lite};
 
 use crate::{LineIndex, Location};
 
@@ -30,7 +30,7 @@ impl<'a> Spans<'a> {
 
     /// The byte offset where the token at `index` starts (the end of the
     /// text for the end of input).
-    pub fn token_start(&self, tokens: &[TokenWithSpan], index: usize) -> usize {
+    pub fn token_start(&self, tokens: &[Lite], index: usize) -> usize {
         match tokens.get(index) {
             Some(t) if t.span.start.line > 0 => self.offset(t.span.start.into()),
             _ => self.sql.trim_end().len(),
@@ -38,10 +38,10 @@ impl<'a> Spans<'a> {
     }
 
     /// From the first to the end of the last significant token.
-    pub fn token_range(&self, tokens: &[TokenWithSpan]) -> Range<usize> {
+    pub fn token_range(&self, tokens: &[Lite]) -> Range<usize> {
         let mut significant = tokens
             .iter()
-            .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF | Token::SemiColon) || false);
+            .filter(|t| !matches!(t.kind, Kind::Space | Kind::End | Kind::Semicolon));
         let Some(first) = significant.next() else {
             return 0..0;
         };

@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+
 use sqlparser::ast::Statement;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -64,7 +65,7 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
     let dialect = options.dialect.parser_dialect();
     let mut findings = Findings::default();
 
-    let tokens = match Tokenizer::new(dialect.as_ref(), sql).tokenize_with_location() {
+    let raw = match Tokenizer::new(dialect.as_ref(), sql).tokenize_with_location() {
         Ok(mut tokens) => {
             normalize_shifts(&mut tokens);
             tokens
@@ -84,12 +85,14 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
     };
 
     let mut resolver = resolve::Resolver::new(&spans, options.schema);
-    // One parser over the whole fragment; after a statement it cannot read it
-    // is moved to the next statement (rebuilding it would copy the rest of
-    // the tokens each time, quadratic on files full of errors).
+    // The tokens move into one parser over the whole fragment; the splitter
+    // keeps what it needs of them. After a statement the parser cannot read,
+    // it is moved to the next one (rebuilding it would copy the rest of the
+    // tokens each time, quadratic on files full of errors).
+    let tokens: Vec<Lite> = raw.iter().map(Lite::of).collect();
     let mut parser = Parser::new(dialect.as_ref())
         .with_recursion_limit(RECURSION_LIMIT)
-        .with_tokens_with_locations(tokens.clone());
+        .with_tokens_with_locations(raw);
     let mut expect_delimiter = false;
     loop {
         while parser.consume_token(&Token::SemiColon) {
@@ -150,7 +153,7 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
                     });
                 }
                 let range = spans.token_range(&tokens[first..end]);
-                findings.statements.push(fallback::scan_tokens(&tokens[first..end], &spans, range, resolver.variables()));
+                findings.statements.push(scan(sql, range, dialect.as_ref(), resolver.variables()));
                 while parser.index() < end {
                     parser.next_token();
                 }
@@ -194,7 +197,8 @@ fn normalize_shifts(tokens: &mut Vec<TokenWithSpan>) {
         // `[...]` once the type (which names no column) is blanked out.
         if previous_word && tokens[i].token == Token::Lt && is_word_at(tokens, i.wrapping_sub(1), "ARRAY") {
             if let Some(close) = matching_angle(tokens, i) {
-                if next_significant(tokens, close).is_some_and(|t| t.token == Token::LBracket) {
+                let after = tokens[close + 1..].iter().find(|t| !matches!(t.token, Token::Whitespace(_)));
+                if after.is_some_and(|t| t.token == Token::LBracket) {
                     for token in &mut tokens[i - 1..=close] {
                         token.token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
                     }
@@ -206,6 +210,10 @@ fn normalize_shifts(tokens: &mut Vec<TokenWithSpan>) {
             && ["ARRAY", "STRUCT", "MAP", "RANGE", "TABLE"].iter().any(|k| w.value.eq_ignore_ascii_case(k)));
         i += 1;
     }
+}
+
+fn is_word(word: &sqlparser::tokenizer::Word, upper: &str) -> bool {
+    word.quote_style.is_none() && word.value.eq_ignore_ascii_case(upper)
 }
 
 fn is_word_at(tokens: &[TokenWithSpan], i: usize, upper: &str) -> bool {
@@ -254,34 +262,33 @@ fn error_message(error: ParserError) -> (String, Option<Location>) {
 
 /// The index just past the statement starting at `first`: its top-level `;`
 /// (outside parentheses and BEGIN/IF/LOOP/CASE ... END blocks) or the end.
-pub(crate) fn statement_end(tokens: &[TokenWithSpan], first: usize) -> usize {
+pub(crate) fn statement_end(tokens: &[Lite], first: usize) -> usize {
     let mut parens = 0usize;
     let mut blocks = 0usize;
     let mut i = first;
     while i < tokens.len() {
-        match &tokens[i].token {
-            Token::LParen => parens += 1,
-            Token::RParen => parens = parens.saturating_sub(1),
-            Token::SemiColon if parens == 0 && blocks == 0 => return i,
-            Token::EOF => return i,
-            Token::Word(w) if parens == 0 => match w.keyword {
-                Keyword::BEGIN | Keyword::CASE => blocks += 1,
-                Keyword::NoKeyword if is_word(w, "LOOP") || is_word(w, "REPEAT") => blocks += 1,
-                Keyword::WHILE | Keyword::FOR if is_statement_start(tokens, first, i) => blocks += 1,
-                Keyword::IF if next_significant(tokens, i).is_some_and(|t| t.token != Token::LParen) && is_statement_start(tokens, first, i) => blocks += 1,
-                Keyword::END => {
-                    blocks = blocks.saturating_sub(1);
-                    // END IF / END LOOP / END WHILE / END FOR / END REPEAT close one block.
-                    if let Some(j) = next_significant_index(tokens, i) {
-                        if let Token::Word(w) = &tokens[j].token {
-                            if matches!(w.keyword, Keyword::IF | Keyword::WHILE | Keyword::FOR) || is_word(w, "LOOP") || is_word(w, "REPEAT") {
-                                i = j;
-                            }
-                        }
+        match tokens[i].kind {
+            Kind::Open => parens += 1,
+            Kind::Close => parens = parens.saturating_sub(1),
+            Kind::Semicolon if parens == 0 && blocks == 0 => return i,
+            Kind::End => return i,
+            _ if parens > 0 => {}
+            Kind::Keyword(Keyword::BEGIN | Keyword::CASE) | Kind::Block => blocks += 1,
+            Kind::Keyword(Keyword::WHILE | Keyword::FOR) if is_statement_start(tokens, first, i) => blocks += 1,
+            Kind::Keyword(Keyword::IF)
+                if next_significant(tokens, i).is_some_and(|j| tokens[j].kind != Kind::Open) && is_statement_start(tokens, first, i) =>
+            {
+                blocks += 1
+            }
+            Kind::Keyword(Keyword::END) => {
+                blocks = blocks.saturating_sub(1);
+                // END IF / END LOOP / END WHILE / END FOR / END REPEAT close one block.
+                if let Some(j) = next_significant(tokens, i) {
+                    if matches!(tokens[j].kind, Kind::Keyword(Keyword::IF | Keyword::WHILE | Keyword::FOR) | Kind::Block) {
+                        i = j;
                     }
                 }
-                _ => {}
-            },
+            }
             _ => {}
         }
         i += 1;
@@ -291,37 +298,80 @@ pub(crate) fn statement_end(tokens: &[TokenWithSpan], first: usize) -> usize {
 
 /// True when the token at `i` starts a statement: it is first, or follows a
 /// `;`, `THEN`, `ELSE`, `DO`, `LOOP` or `BEGIN`.
-fn is_statement_start(tokens: &[TokenWithSpan], first: usize, i: usize) -> bool {
-    let previous = tokens[first..i].iter().rev().find(|t| !matches!(t.token, Token::Whitespace(_)));
-    match previous.map(|t| &t.token) {
-        None | Some(Token::SemiColon) => true,
-        Some(Token::Word(w)) => matches!(w.keyword, Keyword::THEN | Keyword::ELSE | Keyword::DO | Keyword::BEGIN) || is_word(w, "LOOP"),
+fn is_statement_start(tokens: &[Lite], first: usize, i: usize) -> bool {
+    match tokens[first..i].iter().rev().find(|t| t.kind != Kind::Space).map(|t| t.kind) {
+        None | Some(Kind::Semicolon | Kind::Block) => true,
+        Some(Kind::Keyword(keyword)) => matches!(keyword, Keyword::THEN | Keyword::ELSE | Keyword::DO | Keyword::BEGIN),
         _ => false,
     }
 }
 
-fn is_word(word: &sqlparser::tokenizer::Word, upper: &str) -> bool {
-    word.quote_style.is_none() && word.value.eq_ignore_ascii_case(upper)
+fn next_significant(tokens: &[Lite], i: usize) -> Option<usize> {
+    (i + 1..tokens.len()).find(|&j| tokens[j].kind != Kind::Space)
 }
 
-fn next_significant_index(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
-    (i + 1..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+fn operator_count(tokens: &[Lite]) -> usize {
+    tokens.iter().filter(|t| t.kind == Kind::Operator).count()
 }
 
-fn next_significant(tokens: &[TokenWithSpan], i: usize) -> Option<&TokenWithSpan> {
-    next_significant_index(tokens, i).map(|j| &tokens[j])
+/// What the statement splitter needs of a token; the tokens themselves move
+/// into the parser.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lite {
+    pub kind: Kind,
+    pub span: Span,
 }
 
-fn operator_count(tokens: &[TokenWithSpan]) -> usize {
-    tokens
-        .iter()
-        .filter(|t| match &t.token {
-            Token::Plus | Token::Minus | Token::Mul | Token::Div | Token::Mod | Token::StringConcat => true,
-            Token::Eq | Token::Neq | Token::Lt | Token::Gt | Token::LtEq | Token::GtEq => true,
-            Token::Word(w) => matches!(w.keyword, Keyword::AND | Keyword::OR),
-            _ => false,
-        })
-        .count()
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Kind {
+    Space,
+    Semicolon,
+    Open,
+    Close,
+    End,
+    /// An operator that nests expressions one level deeper.
+    Operator,
+    Keyword(Keyword),
+    /// `LOOP` and `REPEAT`, which open blocks but are not keywords in `sqlparser`.
+    Block,
+    Other,
+}
+
+impl Lite {
+    fn of(token: &TokenWithSpan) -> Lite {
+        let kind = match &token.token {
+            Token::Whitespace(_) => Kind::Space,
+            Token::SemiColon => Kind::Semicolon,
+            Token::LParen => Kind::Open,
+            Token::RParen => Kind::Close,
+            Token::EOF => Kind::End,
+            Token::Plus | Token::Minus | Token::Mul | Token::Div | Token::Mod | Token::StringConcat => Kind::Operator,
+            Token::Eq | Token::Neq | Token::Lt | Token::Gt | Token::LtEq | Token::GtEq => Kind::Operator,
+            Token::Word(w) if w.quote_style.is_none() && matches!(w.keyword, Keyword::AND | Keyword::OR) => Kind::Operator,
+            Token::Word(w) if is_word(w, "LOOP") || is_word(w, "REPEAT") => Kind::Block,
+            Token::Word(w) if w.quote_style.is_none() && w.keyword != Keyword::NoKeyword => Kind::Keyword(w.keyword),
+            _ => Kind::Other,
+        };
+        Lite { kind, span: token.span }
+    }
+}
+
+/// The token-level scan of a statement the parser could not read. Its text
+/// is tokenized again: the parser owns the fragment's tokens.
+fn scan(sql: &str, range: Range<usize>, dialect: &dyn sqlparser::dialect::Dialect, variables: &std::collections::HashSet<String>) -> Found {
+    let text = &sql[range.clone()];
+    let lines = LineIndex::new(text);
+    match Tokenizer::new(dialect, text).tokenize_with_location() {
+        Ok(tokens) => fallback::scan_tokens(&tokens, &|l| range.start + lines.offset(text, l), range.clone(), variables),
+        Err(_) => {
+            let mut found = fallback::scan_text(text).unwrap_or_else(|| Found { range: 0..0, writes: Vec::new(), outputs: Vec::new(), references: Vec::new(), parsed: false });
+            for r in &mut found.references {
+                r.span = range.start + r.span.start..range.start + r.span.end;
+            }
+            found.range = range;
+            found
+        }
+    }
 }
 
 /// SQL built at run time (`EXECUTE IMMEDIATE`) cannot be analysed: say so.
