@@ -89,7 +89,6 @@ export function EnginePlayground() {
             rows={8}
             value={sql}
             onChange={setSql}
-            style={{ fontFamily: 'monospace' }}
           />
           {loadError && (
             <Alert status="danger" title={`The engine could not load: ${loadError.message}`} />
