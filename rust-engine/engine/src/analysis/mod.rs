@@ -193,27 +193,32 @@ pub fn analyze(path: &str, language: Language, text: &str, options: Options) -> 
         for statement in found.statements {
             analysis.statements.push(locate(statement, &fragment, text, &host_lines));
         }
+        let statements = &mut analysis.statements[first..];
+        let mut touched = vec![false; statements.len()];
         for range in &fragment.alternates {
-            scan_alternate(text, range.clone(), &host_lines, &mut analysis.statements[first..]);
+            if let Some(i) = scan_alternate(text, range.clone(), &host_lines, statements) {
+                touched[i] = true;
+            }
+        }
+        for (statement, _) in statements.iter_mut().zip(&touched).filter(|(_, t)| **t) {
+            statement.references.sort_by_key(|r| (r.span.start, r.span.end));
+            statement.reads = reads(&statement.references);
         }
     }
     analysis
 }
 
 /// Names in a template branch that was not rendered join the statement the
-/// branch sits in, as unresolved candidates.
-fn scan_alternate(text: &str, range: Range<usize>, lines: &LineIndex, statements: &mut [StatementAnalysis]) {
-    let Some(found) = fallback::scan_text(&text[range.clone()]) else { return };
+/// branch sits in, as unresolved candidates. Returns that statement's index.
+fn scan_alternate(text: &str, range: Range<usize>, lines: &LineIndex, statements: &mut [StatementAnalysis]) -> Option<usize> {
+    let found = fallback::scan_text(&text[range.clone()])?;
     let at = lines.location(text, range.start);
-    let Some(statement) = statements.iter_mut().rev().find(|s| s.start <= at) else {
-        return;
-    };
+    let i = statements.iter().rposition(|s| s.start <= at)?;
     for r in found.references {
         let span = range.start + r.span.start..range.start + r.span.end;
-        statement.references.push(r.located(span, text, lines));
+        statements[i].references.push(r.located(span, text, lines));
     }
-    statement.references.sort_by_key(|r| (r.span.start, r.span.end));
-    statement.reads = reads(&statement.references);
+    Some(i)
 }
 
 /// Analyses SQL text (a `.sql` file without templating).

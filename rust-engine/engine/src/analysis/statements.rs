@@ -273,8 +273,9 @@ pub(crate) fn statement_end(tokens: &[Lite], first: usize) -> usize {
             Kind::Semicolon if parens == 0 && blocks == 0 => return i,
             Kind::End => return i,
             _ if parens > 0 => {}
-            Kind::Keyword(Keyword::BEGIN | Keyword::CASE) | Kind::Block => blocks += 1,
-            Kind::Keyword(Keyword::WHILE | Keyword::FOR) if is_statement_start(tokens, first, i) => blocks += 1,
+            Kind::Keyword(Keyword::BEGIN | Keyword::CASE) => blocks += 1,
+            // Only at a statement's start: `REPEAT(s, 3)` is a function.
+            Kind::Keyword(Keyword::WHILE | Keyword::FOR) | Kind::Block if is_statement_start(tokens, first, i) => blocks += 1,
             Kind::Keyword(Keyword::IF)
                 if next_significant(tokens, i).is_some_and(|j| tokens[j].kind != Kind::Open) && is_statement_start(tokens, first, i) =>
             {
