@@ -1181,17 +1181,15 @@ impl Visitor for StatementWalker<'_, '_> {
     type Break = ();
 
     fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<()> {
-        if self.root {
-            self.root = false;
-        } else if self.nested == 0 {
-            let columns = self.resolver.statement_columns(statement);
-            drop(columns);
-            self.nested += 1;
-            return ControlFlow::Continue(());
-        } else {
-            self.nested += 1;
+        // The root is the statement being walked; a statement nested in it
+        // (inside IF, BEGIN ... END) gets the resolver's full handling.
+        if std::mem::take(&mut self.root) {
             return ControlFlow::Continue(());
         }
+        if self.nested == 0 {
+            self.resolver.statement_columns(statement);
+        }
+        self.nested += 1;
         ControlFlow::Continue(())
     }
 
