@@ -70,7 +70,7 @@ fn token_range(tokens: &[TokenWithSpan]) -> (Location, Location) {
         .iter()
         .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF));
     let first = significant.next();
-    let last = significant.last().or(first);
+    let last = significant.next_back().or(first);
     match (first, last) {
         (Some(first), Some(last)) => (first.span.start.into(), last.span.end.into()),
         _ => (Location { line: 1, column: 1 }, Location { line: 1, column: 1 }),

@@ -368,7 +368,7 @@ impl<'a> Resolver<'a> {
                 .map(|alias| Column { name: Some(alias.value.clone()), sources: sources.clone(), base: None, star: None })
                 .collect();
             scope.relations.push(Relation {
-                alias: view.lateral_view_name.0.last().map(|p| part_value(p)),
+                alias: view.lateral_view_name.0.last().map(part_value),
                 table: None,
                 columns: Some(Rc::new(columns)),
                 open: None,

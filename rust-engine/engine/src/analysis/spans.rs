@@ -45,7 +45,7 @@ impl<'a> Spans<'a> {
         let Some(first) = significant.next() else {
             return 0..0;
         };
-        let last = significant.last().unwrap_or(first);
+        let last = significant.next_back().unwrap_or(first);
         self.offset(first.span.start.into())..self.offset(last.span.end.into())
     }
 
@@ -116,7 +116,7 @@ impl<'a> Spans<'a> {
     pub fn name(&self, name: &ObjectName) -> Option<Range<usize>> {
         let mut idents = name.0.iter().filter_map(ObjectNamePart::as_ident);
         let first = self.ident(idents.next()?)?;
-        let last = idents.last().and_then(|i| self.ident(i)).unwrap_or(first.clone());
+        let last = idents.next_back().and_then(|i| self.ident(i)).unwrap_or(first.clone());
         Some(first.start..last.end.max(first.end))
     }
 
