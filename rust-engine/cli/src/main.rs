@@ -149,7 +149,7 @@ fn read(path: &Path) -> Result<String, Usage> {
 
 fn read_schema(path: &Path) -> Result<Schema, Usage> {
     let text = read(path)?;
-    serde_json::from_str(&text).map_err(|e| Usage(format!("invalid schema {}: {e}", path.display())))
+    Schema::from_json(&text).map_err(|e| Usage(format!("{}: {e}", path.display())))
 }
 
 fn print_json(value: &impl Serialize) -> Result<(), Usage> {

@@ -17,4 +17,21 @@ pub enum EngineError {
         line: u64,
         column: u64,
     },
+
+    /// A change spec that cannot be used; `field` is its path in the JSON
+    /// (`changes[1].to`) when one field is at fault.
+    #[error("invalid change spec: {}{message}", field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default())]
+    InvalidChange {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
+        message: String,
+    },
+
+    /// A schema (`{"tables": ...}`) that cannot be used.
+    #[error("invalid schema: {}{message}", field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default())]
+    InvalidSchema {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
+        message: String,
+    },
 }

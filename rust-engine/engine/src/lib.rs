@@ -6,14 +6,17 @@
 //! wrap it, so the backend, the browser and CI all run the same code.
 
 pub mod analysis;
+mod change;
 mod dialect;
 mod error;
+mod json;
 mod location;
 mod schema;
 pub mod source;
 mod tables;
 
 pub use analysis::{analyze, analyze_sql, FileAnalysis, Options};
+pub use change::{Change, ChangeSpec, ColumnFate};
 pub use dialect::Dialect;
 pub use error::EngineError;
 pub use location::{LineIndex, Location};

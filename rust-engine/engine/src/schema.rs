@@ -2,6 +2,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::EngineError;
+
 /// What is known of the tables consumers read: their columns, in order.
 /// `{"tables": {"proj.ds.orders": {"columns": [{"name": "id", "type": "INT64"}]}}}`
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -28,6 +30,11 @@ pub struct ColumnSchema {
 }
 
 impl Schema {
+    /// Reads a schema from JSON; errors name the field or the position.
+    pub fn from_json(json: &str) -> Result<Schema, EngineError> {
+        crate::json::read(json).map_err(|e| EngineError::InvalidSchema { field: e.field, message: e.message })
+    }
+
     /// The columns of `table`, matched case-insensitively on the whole name
     /// or, when the SQL writes fewer parts, on its last parts
     /// (`orders` and `ds.orders` both find `proj.ds.orders`).

@@ -1,0 +1,265 @@
+//! The change spec: what happens to a dataset. One JSON format everywhere
+//! (CLI, WebAssembly, backend, scaffolder):
+//!
+//! ```json
+//! {"dataset": "proj.ds.orders", "dialect": "bigquery", "changes": [
+//!   {"kind": "rename_column", "column": "amount", "to": "amount_usd"},
+//!   {"kind": "drop_column", "column": "legacy_flag"},
+//!   {"kind": "change_type", "column": "id", "to": "STRING"},
+//!   {"kind": "rename_table", "to": "proj.sales.orders_v2"},
+//!   {"kind": "replace_table", "to": "proj.core.orders",
+//!    "columns": {"amount": "amount_usd", "cust": "customer.id", "ts": "TIMESTAMP_MILLIS(ts_ms)"}}]}
+//! ```
+//!
+//! Every column a change names is a column of the dataset as it is today:
+//! the changes describe one step from the old table to the new one, not a
+//! sequence of edits applied one after the other.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Dialect, EngineError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct ChangeSpec {
+    /// The dataset's table, fully qualified (`proj.ds.orders`).
+    pub dataset: String,
+    /// The consumers' dialect when the caller does not name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<Dialect>,
+    pub changes: Vec<Change>,
+    /// When a renamed column is selected bare, keep the output column's name
+    /// (`amount_usd AS amount`) so the consumer's own consumers do not break.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub preserve_output_names: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub enum Change {
+    RenameColumn { column: String, to: String },
+    DropColumn { column: String },
+    /// `to` is the new SQL type, in the dialect's spelling.
+    ChangeType { column: String, to: String },
+    RenameTable { to: String },
+    /// The dataset is retired for another table. `columns` maps an old
+    /// column to what stands for it in the new table: a column name, a
+    /// struct field path (`customer.id`) or an expression over the new
+    /// table's columns (`TIMESTAMP_MILLIS(ts_ms)`). Unmapped columns keep
+    /// their names.
+    ReplaceTable {
+        to: String,
+        #[serde(default)]
+        columns: BTreeMap<String, String>,
+    },
+}
+
+impl ChangeSpec {
+    /// Reads a change spec from JSON. Errors name the field at fault
+    /// (`changes[1].to`) and, for malformed JSON, the line and column.
+    pub fn from_json(json: &str) -> Result<ChangeSpec, EngineError> {
+        let spec: ChangeSpec =
+            crate::json::read(json).map_err(|e| EngineError::InvalidChange { field: e.field, message: e.message })?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Checks what the JSON's shape cannot: names are present, each column
+    /// is changed once, and the table is renamed or replaced at most once.
+    pub fn validate(&self) -> Result<(), EngineError> {
+        let invalid = |field: String, message: &str| {
+            Err(EngineError::InvalidChange { field: Some(field), message: message.to_string() })
+        };
+        if !is_name(&self.dataset) {
+            return invalid("dataset".into(), "must name the dataset's table, e.g. proj.ds.orders");
+        }
+        if self.changes.is_empty() {
+            return invalid("changes".into(), "must list at least one change");
+        }
+        let mut columns: Vec<String> = Vec::new();
+        let mut table_changes = 0;
+        for (i, change) in self.changes.iter().enumerate() {
+            let at = |field: &str| format!("changes[{i}].{field}");
+            match change {
+                Change::RenameColumn { column, to } => {
+                    if !is_name(to) || to.contains('.') {
+                        return invalid(at("to"), "must be a column name");
+                    }
+                    if to.eq_ignore_ascii_case(column) {
+                        return invalid(at("to"), "is the column's current name");
+                    }
+                }
+                Change::ChangeType { to, .. } if to.trim().is_empty() => return invalid(at("to"), "must be a SQL type"),
+                Change::RenameTable { to } | Change::ReplaceTable { to, .. } => {
+                    table_changes += 1;
+                    if !is_name(to) {
+                        return invalid(at("to"), "must name a table, e.g. proj.ds.orders_v2");
+                    }
+                    if table_changes > 1 {
+                        return invalid(at("kind"), "the table can be renamed or replaced only once");
+                    }
+                    if to.eq_ignore_ascii_case(&self.dataset) {
+                        return invalid(at("to"), "is the dataset's current name");
+                    }
+                }
+                _ => {}
+            }
+            let mut named: Vec<(String, &String)> = match change {
+                Change::RenameColumn { column, .. } | Change::DropColumn { column } | Change::ChangeType { column, .. } => {
+                    vec![(at("column"), column)]
+                }
+                Change::ReplaceTable { columns, .. } => columns.keys().map(|c| (at(&format!("columns.{c}")), c)).collect(),
+                Change::RenameTable { .. } => Vec::new(),
+            };
+            for (field, column) in named.drain(..) {
+                if !is_name(column) || column.contains('.') {
+                    return invalid(field, "must be a column name");
+                }
+                if let Change::ReplaceTable { columns: mapping, .. } = change {
+                    if mapping[column].trim().is_empty() {
+                        return invalid(field, "must map to a column, a field path or an expression");
+                    }
+                }
+                let lower = column.to_ascii_lowercase();
+                if columns.contains(&lower) {
+                    return invalid(field, "changes a column another change already changes");
+                }
+                columns.push(lower);
+            }
+        }
+        Ok(())
+    }
+
+    /// What becomes of the dataset's table: its new name, if any.
+    pub fn new_table(&self) -> Option<&str> {
+        self.changes.iter().find_map(|c| match c {
+            Change::RenameTable { to } | Change::ReplaceTable { to, .. } => Some(to.as_str()),
+            _ => None,
+        })
+    }
+
+    /// What becomes of the dataset's column `column` (case-insensitive).
+    pub fn column_fate(&self, column: &str) -> ColumnFate<'_> {
+        for change in &self.changes {
+            match change {
+                Change::RenameColumn { column: c, to } if c.eq_ignore_ascii_case(column) => return ColumnFate::Renamed(to),
+                Change::DropColumn { column: c } if c.eq_ignore_ascii_case(column) => return ColumnFate::Dropped,
+                Change::ChangeType { column: c, to } if c.eq_ignore_ascii_case(column) => return ColumnFate::Retyped(to),
+                Change::ReplaceTable { columns, .. } => {
+                    if let Some((_, to)) = columns.iter().find(|(c, _)| c.eq_ignore_ascii_case(column)) {
+                        return ColumnFate::mapped(to);
+                    }
+                }
+                _ => {}
+            }
+        }
+        ColumnFate::Kept
+    }
+}
+
+/// What a change does to one column of the dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnFate<'a> {
+    Kept,
+    Renamed(&'a str),
+    /// A struct field path in the new table (`customer.id`).
+    Path(&'a str),
+    /// An expression over the new table's columns.
+    Expression(&'a str),
+    Dropped,
+    Retyped(&'a str),
+}
+
+impl<'a> ColumnFate<'a> {
+    fn mapped(to: &'a str) -> Self {
+        let to = to.trim();
+        if is_plain_name(to) {
+            ColumnFate::Renamed(to)
+        } else if to.split('.').all(is_plain_name) {
+            ColumnFate::Path(to)
+        } else {
+            ColumnFate::Expression(to)
+        }
+    }
+}
+
+fn is_plain_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// A table or column name: dot-separated parts, none empty or padded.
+fn is_name(text: &str) -> bool {
+    !text.is_empty() && text.split('.').all(|part| !part.is_empty() && part.trim() == part)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(json: &str) -> String {
+        ChangeSpec::from_json(json).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reads_every_change_kind() {
+        let spec = ChangeSpec::from_json(
+            r#"{"dataset":"proj.ds.orders","dialect":"bigquery","changes":[
+              {"kind":"rename_column","column":"amount","to":"amount_usd"},
+              {"kind":"drop_column","column":"legacy_flag"},
+              {"kind":"change_type","column":"id","to":"STRING"},
+              {"kind":"replace_table","to":"proj.core.orders","columns":{"cust":"customer.id","ts":"TIMESTAMP_MILLIS(ts_ms)","x":"y"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(spec.dialect, Some(Dialect::BigQuery));
+        assert!(spec.preserve_output_names);
+        assert_eq!(spec.new_table(), Some("proj.core.orders"));
+        assert_eq!(spec.column_fate("AMOUNT"), ColumnFate::Renamed("amount_usd"));
+        assert_eq!(spec.column_fate("legacy_flag"), ColumnFate::Dropped);
+        assert_eq!(spec.column_fate("id"), ColumnFate::Retyped("STRING"));
+        assert_eq!(spec.column_fate("cust"), ColumnFate::Path("customer.id"));
+        assert_eq!(spec.column_fate("ts"), ColumnFate::Expression("TIMESTAMP_MILLIS(ts_ms)"));
+        assert_eq!(spec.column_fate("x"), ColumnFate::Renamed("y"));
+        assert_eq!(spec.column_fate("other"), ColumnFate::Kept);
+    }
+
+    #[test]
+    fn errors_name_the_field_or_the_position() {
+        assert_eq!(
+            error(r#"{"dataset":"t","changes":[{"kind":"rename_column","column":"a"}]}"#),
+            "invalid change spec: changes[0]: missing field `to`"
+        );
+        assert_eq!(
+            error(r#"{"dataset":"t","changes":[{"kind":"rename","column":"a"}]}"#),
+            "invalid change spec: changes[0].kind: unknown variant `rename`, expected one of `rename_column`, `drop_column`, `change_type`, `rename_table`, `replace_table`"
+        );
+        assert_eq!(error("{\"dataset\":\"t\",\n\"changes\":[}"), "invalid change spec: expected value at line 2, column 12");
+        assert_eq!(error(r#"{"dataset":"t","changes":[]}"#), "invalid change spec: changes: must list at least one change");
+        assert_eq!(
+            error(r#"{"dataset":"t","changes":[{"kind":"drop_column","column":"a"},{"kind":"rename_column","column":"A","to":"b"}]}"#),
+            "invalid change spec: changes[1].column: changes a column another change already changes"
+        );
+        assert_eq!(
+            error(r#"{"dataset":"t","changes":[{"kind":"rename_table","to":"u"},{"kind":"replace_table","to":"v"}]}"#),
+            "invalid change spec: changes[1].kind: the table can be renamed or replaced only once"
+        );
+        assert_eq!(error(r#"{"dataset":"t","dialect":"oracle","changes":[]}"#).starts_with("invalid change spec: dialect: unknown variant `oracle`"), true);
+        assert_eq!(
+            error(r#"{"dataset":"t","changes":[{"kind":"drop_column","column":"a"}],"extra":1}"#)
+                .starts_with("invalid change spec: extra: unknown field `extra`"),
+            true
+        );
+    }
+}
