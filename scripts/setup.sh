@@ -64,5 +64,6 @@ ensure_yarn_install() {
 ensure_node
 ensure_debian_packages
 ensure_rust_wasm
-"$ROOT/scripts/build-engine.sh"
+# The engine's build runs wasm-opt from the yarn workspace.
 ensure_yarn_install
+"$ROOT/scripts/build-engine.sh"

@@ -2,17 +2,38 @@
 import type * as wasm from './node/ripple_engine';
 
 export type {
+  AnalyzeOptions,
+  BindingError,
+  ColumnSchema,
+  ColumnSource,
+  Diagnostic,
   Dialect,
   EngineError,
+  FileAnalysis,
+  Language,
   Location,
+  Output,
+  Reference,
+  ReferenceKind,
   RippleError,
+  Schema,
+  Severity,
+  StatementAnalysis,
   StatementTables,
+  TableRead,
+  TableSchema,
+  TableWrite,
 } from './node/ripple_engine';
 
-/** Ripple's engine, ready to call. Every function is synchronous. */
+/**
+ * Ripple's engine, ready to call. Every function is synchronous and throws
+ * only `RippleError`s; after one of kind `internal` (a bug in the engine) the
+ * next call runs on a fresh WebAssembly instance.
+ */
 export interface RippleEngine {
   version: typeof wasm.version;
   tables: typeof wasm.tables;
+  analyze: typeof wasm.analyze;
 }
 
 /**

@@ -2,7 +2,8 @@
 
 // wasm-pack's `nodejs` build: the module is compiled when first required.
 const wasm = require('./node/ripple_engine.js');
+const { makeEngine } = require('./guard.js');
 
-const engine = Object.freeze({ version: wasm.version, tables: wasm.tables });
+const engine = makeEngine(wasm);
 
 exports.loadEngine = () => Promise.resolve(engine);

@@ -8,6 +8,7 @@ use sqlparser::ast::{
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
+use crate::analysis::statements::{operator_count, statement_end, Lite, MAX_OPERATORS};
 use crate::{Dialect, EngineError, Location};
 
 /// The tables one statement reads and writes, and where the statement is.
@@ -34,6 +35,7 @@ pub fn tables(sql: &str, dialect: Dialect) -> Result<Vec<StatementTables>, Engin
         .tokenize_with_location()
         .map_err(|e| syntax_error(&e.message, e.location.into()))?;
     let mut parser = Parser::new(parser_dialect.as_ref()).with_tokens_with_locations(tokens.clone());
+    let lite: Vec<Lite> = tokens.iter().map(Lite::of).collect();
 
     // The statement loop of `Parser::parse_statements`, keeping each
     // statement's token range so it can be located in the source.
@@ -48,6 +50,13 @@ pub fn tables(sql: &str, dialect: Dialect) -> Result<Vec<StatementTables>, Engin
             return Err(parse_error(parser.expected::<()>("end of statement", next).unwrap_err(), &parser, &tokens));
         }
         let first = parser.index();
+        // Binary operators chain without recursion in the parser but nest one
+        // tree level each, and walking (or dropping) a tree that deep would
+        // overflow the stack; `analyze` scans such statements instead.
+        if operator_count(&lite[first..statement_end(&lite, first)]) > MAX_OPERATORS {
+            let message = format!("statement has more than {MAX_OPERATORS} operators, too deep to read");
+            return Err(syntax_error(&message, next.span.start.into()));
+        }
         let statement = parser.parse_statement().map_err(|e| parse_error(e, &parser, &tokens))?;
         let (start, end) = token_range(&tokens[first..parser.index()]);
         result.push(statement_tables(&statement, start, end));

@@ -80,3 +80,15 @@ fn pseudo_random_token_soup_never_panics() {
         }
     }
 }
+
+#[test]
+fn an_unterminated_quoted_name_ending_in_a_wide_character() {
+    // Found by the WebAssembly package's hostile tests: the scan cut the
+    // name one byte short, inside the character.
+    for sql in ["SELECT a FROM `t\u{20ac}", "SELECT \"\u{fffd}", "SELECT `\u{1f600}"] {
+        let analysis = analyze(Language::Sql, sql);
+        assert!(!analysis.statements[0].parsed, "{sql}");
+    }
+    let analysis = analyze(Language::Sql, "SELECT a FROM `t\u{20ac}");
+    assert!(analysis.statements[0].references.iter().any(|r| r.table.as_deref() == Some("t\u{20ac}")), "{:?}", analysis.statements[0].references);
+}

@@ -96,3 +96,18 @@ fn dialect_names_round_trip() {
     }
     assert_eq!("PostgreSQL".parse::<Dialect>().unwrap(), Dialect::Postgres);
 }
+
+#[test]
+fn a_very_long_operator_chain_is_refused_not_walked() {
+    // 200,000 operators nest 200,000 tree levels: walking them would overflow
+    // the stack (a trap in WebAssembly).
+    let sql = format!("SELECT 1;\nSELECT {} FROM t", vec!["a"; 200_000].join(" + "));
+    let error = tables(&sql, Dialect::Generic).unwrap_err();
+    assert_eq!(
+        error,
+        EngineError::Syntax { message: "statement has more than 4000 operators, too deep to read".into(), line: 2, column: 1 }
+    );
+    // Just under the limit, the statement is read.
+    let sql = format!("SELECT {} FROM t", vec!["a"; 4_001].join(" + "));
+    assert_eq!(tables(&sql, Dialect::Generic).unwrap()[0].reads, ["t"]);
+}

@@ -2,18 +2,41 @@
 //! `@ripple/engine` npm package, used by the backend (Node) and the browser.
 //!
 //! Values cross the boundary as plain JSON-compatible objects whose
-//! TypeScript types are generated from the Rust types (tsify). Engine errors
-//! are thrown as JS `Error`s named `RippleError` carrying the error's fields.
+//! TypeScript types are generated from the Rust types (tsify). Arguments are
+//! taken as `JsValue`s and checked here, so a wrong type is a typed error and
+//! not a failure inside wasm-bindgen's glue. (Also, wasm-bindgen 0.2.130's
+//! glue copies a `&str` argument into the instance's memory *before* its
+//! reinit check swaps in a fresh instance after a panic, so the first call
+//! after a panic would hand the new instance a pointer into the old one.) Errors are thrown as JS `Error`s
+//! named `RippleError` carrying the error's fields; a panic too (`panic.rs`).
+//!
+//! One small function per binding; what they share is in `boundary.rs`.
 
-use ripple_engine::{Dialect, EngineError};
-use serde::Serialize;
+mod boundary;
+mod panic;
+
+use ripple_engine::{Dialect, Language, Options};
+use serde::Deserialize;
+use tsify::Tsify;
 use wasm_bindgen::prelude::*;
+
+pub use boundary::BindingError;
+use boundary::{dialect_arg, options_arg, schema_arg, string_arg, to_js, to_js_error};
 
 #[wasm_bindgen(typescript_custom_section)]
 const RIPPLE_ERROR: &'static str = r#"
-/** What the engine throws: a JS `Error` named `RippleError` with the fields of `EngineError`. */
-export type RippleError = Error & { name: 'RippleError' } & EngineError;
+/**
+ * What the engine throws: a JS `Error` named `RippleError` with the fields of
+ * the engine's error (`EngineError`) or of the bindings' (`BindingError`).
+ */
+export type RippleError = Error & { name: 'RippleError' } & (EngineError | BindingError);
 "#;
+
+// wasm-bindgen also exports it, as `start`; it is not part of the typed API.
+#[wasm_bindgen(start, skip_typescript)]
+fn start() {
+    panic::install_hook();
+}
 
 /// The engine's version.
 #[wasm_bindgen]
@@ -24,29 +47,76 @@ pub fn version() -> String {
 /// The tables each statement of `sql` reads and writes.
 #[wasm_bindgen(unchecked_return_type = "StatementTables[]")]
 pub fn tables(
-    sql: &str,
-    #[wasm_bindgen(unchecked_param_type = "Dialect")] dialect: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] sql: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Dialect")] dialect: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let dialect: Dialect = dialect.parse().map_err(to_js_error)?;
-    let found = ripple_engine::tables(sql, dialect).map_err(to_js_error)?;
+    let sql = string_arg(&sql, "sql")?;
+    let dialect = dialect_arg(&dialect, "dialect")?;
+    let found = ripple_engine::tables(&sql, dialect).map_err(to_js_error)?;
     to_js(&found)
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+/// What `analyze` needs besides the file. Every field is optional.
+#[derive(Default, Deserialize, Tsify)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalyzeOptions {
+    /// The file's language; by default chosen from the path's extension (a
+    /// `.sql` file with Jinja tags is `dbt`), and `sql` for other paths.
+    #[tsify(optional)]
+    pub language: Option<Language>,
+    /// The SQL dialect; `generic` by default.
+    #[tsify(optional, type = "Dialect")]
+    pub dialect: Option<String>,
+    /// The columns of known tables, as an object or as its JSON text.
+    #[tsify(optional, type = "Schema | string")]
+    pub schema: Option<serde_json::Value>,
 }
 
-fn to_js_error(error: EngineError) -> JsValue {
-    let message = error.to_string();
-    let js_error = js_sys::Error::new(&message);
-    js_error.set_name("RippleError");
-    // The error's fields (`kind`, `line`, `column`, ...) go on the Error
-    // object; `message` stays the whole sentence, location included.
-    if let Ok(fields) = to_js(&error) {
-        js_sys::Object::assign(&js_error, &fields.unchecked_into());
-        let _ = js_sys::Reflect::set(&js_error, &"message".into(), &message.into());
+/// Column-level analysis of one consumer file (SQL, dbt model, or Python,
+/// Java or Scala code with SQL inside): what each statement reads and writes,
+/// every reference located, and diagnostics for what could not be read.
+#[wasm_bindgen(unchecked_return_type = "FileAnalysis")]
+pub fn analyze(
+    #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "AnalyzeOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let path = string_arg(&path, "path")?;
+    let text = string_arg(&text, "text")?;
+    let options: AnalyzeOptions = options_arg(options, "options")?;
+    let dialect = match &options.dialect {
+        Some(name) => name.parse().map_err(to_js_error)?,
+        None => Dialect::Generic,
+    };
+    let schema = schema_arg(options.schema)?;
+    let language = options
+        .language
+        .or_else(|| Language::detect(&path, &text))
+        .unwrap_or(Language::Sql);
+    let analysis = ripple_engine::analyze(&path, language, &text, Options { dialect, schema: schema.as_ref() });
+    to_js(&analysis)
+}
+
+/// Schedules a fresh instance before the next call; the entry points call it
+/// after a WebAssembly trap. Not part of the typed API.
+#[wasm_bindgen(js_name = "__rippleReload", skip_typescript)]
+pub fn reload() {
+    panic::schedule_reload();
+}
+
+/// The instance's memory, for `packages/engine/bench/stack.js` to measure how
+/// much of the stack the engine uses. Not part of the typed API.
+#[wasm_bindgen(js_name = "__rippleMemory", skip_typescript)]
+pub fn memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// Fails on purpose, so the tests can prove how failures reach JS: `"panic"`
+/// panics, anything else traps as an abort would. Not part of the typed API.
+#[wasm_bindgen(js_name = "__rippleFail", skip_typescript)]
+pub fn fail(how: JsValue) {
+    if how.as_string().as_deref() == Some("panic") {
+        panic!("deliberate panic to test the panic hook");
     }
-    js_error.into()
+    std::process::abort();
 }

@@ -61,8 +61,10 @@ pub(crate) fn scan_text(sql: &str) -> Option<Found> {
         }
         match b {
             b'`' | b'"' => {
-                let end = sql[i + 1..].find(b as char).map_or(bytes.len(), |e| i + 1 + e + 1);
-                let value = sql[i + 1..end.saturating_sub(1).max(i + 1)].to_string();
+                // Unterminated, the name runs to the end (which may be any character).
+                let close = sql[i + 1..].find(b as char).map(|e| i + 1 + e);
+                let end = close.map_or(bytes.len(), |c| c + 1);
+                let value = sql[i + 1..close.unwrap_or(bytes.len())].to_string();
                 lexemes.push(Lex::Word { value, quoted: true, span: i..end });
                 i = end;
                 continue;

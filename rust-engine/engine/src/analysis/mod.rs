@@ -5,7 +5,7 @@
 mod fallback;
 mod resolve;
 mod spans;
-mod statements;
+pub(crate) mod statements;
 
 use std::ops::Range;
 

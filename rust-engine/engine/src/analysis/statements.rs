@@ -19,7 +19,7 @@ const RECURSION_LIMIT: usize = 64;
 /// A statement with more operators than this could build a syntax tree too
 /// deep to walk safely (`a + a + ... + a` nests one level per operator); it is
 /// scanned instead of parsed.
-const MAX_OPERATORS: usize = 4_000;
+pub(crate) const MAX_OPERATORS: usize = 4_000;
 
 /// A reference found in a fragment, its span in the fragment's SQL.
 #[derive(Debug, Clone)]
@@ -311,7 +311,7 @@ fn next_significant(tokens: &[Lite], i: usize) -> Option<usize> {
     (i + 1..tokens.len()).find(|&j| tokens[j].kind != Kind::Space)
 }
 
-fn operator_count(tokens: &[Lite]) -> usize {
+pub(crate) fn operator_count(tokens: &[Lite]) -> usize {
     tokens.iter().filter(|t| t.kind == Kind::Operator).count()
 }
 
@@ -339,7 +339,7 @@ pub(crate) enum Kind {
 }
 
 impl Lite {
-    fn of(token: &TokenWithSpan) -> Lite {
+    pub(crate) fn of(token: &TokenWithSpan) -> Lite {
         let kind = match &token.token {
             Token::Whitespace(_) => Kind::Space,
             Token::SemiColon => Kind::Semicolon,

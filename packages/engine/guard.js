@@ -1,0 +1,46 @@
+'use strict';
+
+// Shared by both entry points. Every call into the engine goes through
+// `guard`, so that whatever fails inside the WebAssembly instance reaches the
+// caller as a RippleError and the next call runs on a fresh instance:
+// - a Rust panic is thrown by the engine's panic hook as a RippleError of kind
+//   `internal`, and the hook has already asked for a new instance;
+// - a trap no Rust code sees (stack overflow, out of memory) arrives here as
+//   a WebAssembly.RuntimeError or RangeError: it becomes a RippleError of kind
+//   `internal`, and a new instance is asked for here.
+// A new instance is cheap: the compiled module is reused.
+
+function internalError(cause) {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  const error = new Error(`internal error in Ripple's engine: ${detail}`, { cause });
+  error.name = 'RippleError';
+  error.kind = 'internal';
+  return error;
+}
+
+function guard(wasm, fn) {
+  return (...args) => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (e instanceof Error && e.name === 'RippleError') throw e;
+      try {
+        wasm.__rippleReload();
+      } catch {
+        // Already asked for, or the instance cannot even do that: the error
+        // below is all the caller can be told.
+      }
+      throw internalError(e);
+    }
+  };
+}
+
+exports.guard = guard;
+
+/** The engine object `loadEngine()` resolves to, from the wasm-pack module. */
+exports.makeEngine = wasm =>
+  Object.freeze({
+    version: guard(wasm, wasm.version),
+    tables: guard(wasm, wasm.tables),
+    analyze: guard(wasm, wasm.analyze),
+  });
