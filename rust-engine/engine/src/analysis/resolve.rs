@@ -115,6 +115,7 @@ pub(crate) struct Resolver<'a> {
     /// Scripting variables (DECLARE), lowercase: never columns.
     variables: HashSet<String>,
     references: Vec<FoundRef>,
+    bare_outputs: Vec<Range<usize>>,
     writes: Vec<String>,
     /// Inside `EXISTS (SELECT * ...)`, whose star reads no column.
     in_exists: usize,
@@ -122,7 +123,7 @@ pub(crate) struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     pub fn new(spans: &'a Spans<'a>, schema: Option<&'a Schema>) -> Self {
-        Resolver { spans, schema, variables: HashSet::new(), references: Vec::new(), writes: Vec::new(), in_exists: 0 }
+        Resolver { spans, schema, variables: HashSet::new(), references: Vec::new(), bare_outputs: Vec::new(), writes: Vec::new(), in_exists: 0 }
     }
 
     /// The scripting variables declared so far.
@@ -140,6 +141,7 @@ impl<'a> Resolver<'a> {
                 .map(|c| Output { name: c.name, sources: dedup(c.sources) })
                 .collect(),
             references: std::mem::take(&mut self.references),
+            bare_outputs: std::mem::take(&mut self.bare_outputs),
             parsed: true,
         }
     }
@@ -180,12 +182,12 @@ impl<'a> Resolver<'a> {
             }
             Statement::Update(update) => {
                 let mut scope = Scope::new(None);
-                self.from_item(&update.table, &mut scope, &[], true);
+                self.table_with_joins(&update.table, &mut scope, &[], true);
                 let target = target_scope(&scope);
                 if let Some(from) = &update.from {
                     let (UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) = from;
                     for item in items {
-                        self.from_item(item, &mut scope, &[], false);
+                        self.table_with_joins(item, &mut scope, &[], false);
                     }
                 }
                 for assignment in &update.assignments {
@@ -204,10 +206,10 @@ impl<'a> Resolver<'a> {
                 }
                 let (FromTable::WithFromKeyword(items) | FromTable::WithoutKeyword(items)) = &delete.from;
                 for (i, item) in items.iter().enumerate() {
-                    self.from_item(item, &mut scope, &[], i == 0 && delete.tables.is_empty());
+                    self.table_with_joins(item, &mut scope, &[], i == 0 && delete.tables.is_empty());
                 }
                 for item in delete.using.iter().flatten() {
-                    self.from_item(item, &mut scope, &[], false);
+                    self.table_with_joins(item, &mut scope, &[], false);
                 }
                 if let Some(selection) = &delete.selection {
                     self.walk(selection, &scope, &[], Clause::Plain);
@@ -357,7 +359,7 @@ impl<'a> Resolver<'a> {
     fn select(&mut self, select: &Select, outer: Option<&Scope>, ctes: &Ctes, order_by: Option<&OrderBy>) -> Vec<Column> {
         let mut scope = Scope::new(outer);
         for item in &select.from {
-            self.from_item(item, &mut scope, ctes, false);
+            self.table_with_joins(item, &mut scope, ctes, false);
         }
         for view in &select.lateral_views {
             // Hive/Spark: LATERAL VIEW explode(t.items) v AS item
@@ -382,6 +384,7 @@ impl<'a> Resolver<'a> {
             match item {
                 SelectItem::UnnamedExpr(expr) => {
                     let sources = self.walk(expr, &scope, ctes, Clause::Projection);
+                    self.bare_output(expr);
                     let name = output_name(expr);
                     let base = self.base_of(expr, &name, &sources);
                     columns.push(Column { name, sources, base, star: None });
@@ -528,7 +531,7 @@ impl<'a> Resolver<'a> {
         columns
     }
 
-    fn from_item(&mut self, item: &TableWithJoins, scope: &mut Scope, ctes: &Ctes, write: bool) {
+    fn table_with_joins(&mut self, item: &TableWithJoins, scope: &mut Scope, ctes: &Ctes, write: bool) {
         self.factor(&item.relation, scope, ctes, write);
         for join in &item.joins {
             let left = scope.relations.len();
@@ -653,7 +656,7 @@ impl<'a> Resolver<'a> {
             }
             TableFactor::NestedJoin { table_with_joins, alias } => {
                 let mut inner = Scope::new(scope.parent);
-                self.from_item(table_with_joins, &mut inner, ctes, write);
+                self.table_with_joins(table_with_joins, &mut inner, ctes, write);
                 if alias.is_none() {
                     scope.relations.extend(inner.relations);
                     return;
@@ -909,6 +912,19 @@ impl<'a> Resolver<'a> {
             write: false,
             candidates,
         });
+    }
+
+    /// A projection item that is only a column name: a rewrite that renames
+    /// the column must alias it to keep the output column's name.
+    fn bare_output(&mut self, expr: &Expr) {
+        let last = match expr {
+            Expr::Identifier(ident) => Some(ident),
+            Expr::CompoundIdentifier(idents) => idents.last(),
+            _ => None,
+        };
+        if let Some(span) = last.and_then(|ident| self.spans.ident(ident)) {
+            self.bare_outputs.push(span);
+        }
     }
 
     fn push(&mut self, reference: FoundRef) {

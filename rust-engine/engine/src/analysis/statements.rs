@@ -36,12 +36,15 @@ pub(crate) struct FoundRef {
 }
 
 /// One statement of a fragment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Found {
     pub range: Range<usize>,
     pub writes: Vec<String>,
     pub outputs: Vec<Output>,
     pub references: Vec<FoundRef>,
+    /// Spans of column names selected bare (`SELECT o.amount`): the name of
+    /// the output column too.
+    pub bare_outputs: Vec<Range<usize>>,
     pub parsed: bool,
 }
 
@@ -365,7 +368,7 @@ fn scan(sql: &str, range: Range<usize>, dialect: &dyn sqlparser::dialect::Dialec
     match Tokenizer::new(dialect, text).tokenize_with_location() {
         Ok(tokens) => fallback::scan_tokens(&tokens, &|l| range.start + lines.offset(text, l), range.clone(), variables),
         Err(_) => {
-            let mut found = fallback::scan_text(text).unwrap_or_else(|| Found { range: 0..0, writes: Vec::new(), outputs: Vec::new(), references: Vec::new(), parsed: false });
+            let mut found = fallback::scan_text(text).unwrap_or_default();
             for r in &mut found.references {
                 r.span = range.start + r.span.start..range.start + r.span.end;
             }

@@ -1,0 +1,237 @@
+//! Every rewritten file is checked before it is proposed: it parses as well
+//! as before, its analysis is the original analysis with the change applied,
+//! no reference to an old name is left, and rewriting it again changes nothing.
+
+use std::collections::HashMap;
+
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use super::plan::Planner;
+use crate::analysis::{analyze, FileAnalysis, ReferenceKind, Severity};
+use crate::schema::names_match;
+use crate::{ChangeSpec, ColumnFate, ColumnSchema, Dialect, Language, Options, Schema, TableSchema};
+
+/// A reference with its position forgotten and the dataset's table named by
+/// role, so the two analyses can be compared.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Key {
+    column_like: bool,
+    table: Option<String>,
+    column: Option<String>,
+    path: Vec<String>,
+    resolved: bool,
+    write: bool,
+}
+
+const DATASET: &str = "\u{0}dataset";
+
+pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options) -> Result<(), String> {
+    let schema = options.schema.map(|s| schema_after(s, spec));
+    let options = Options { dialect: options.dialect, schema: schema.as_ref() };
+    let after = analyze(&before.path, language, text, options);
+
+    // It parses as well as before.
+    let unparsed = |a: &FileAnalysis| a.statements.iter().filter(|s| !s.parsed).count();
+    let errors = |a: &FileAnalysis| a.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    if after.statements.len() != before.statements.len() || unparsed(&after) > unparsed(before) || errors(&after) > errors(before) {
+        let first = after.diagnostics.iter().find(|d| d.severity == Severity::Error);
+        return Err(match first {
+            Some(d) => format!("the rewritten file does not parse: {} at line {}, column {}", d.message, d.line, d.column),
+            None => "the rewritten file splits into different statements".to_string(),
+        });
+    }
+
+    let dropped: Vec<String> = lowercase_columns(spec, |f| f == ColumnFate::Dropped);
+    for (i, (old, new)) in before.statements.iter().zip(&after.statements).enumerate() {
+        let expected = counts(old.references.iter().flat_map(|r| expected_keys(r, spec, options.dialect)), &dropped);
+        let actual = counts(new.references.iter().filter(|r| r.via.is_none()).map(|r| key(r, spec, false)), &dropped);
+        if expected != actual {
+            let missing = expected.keys().find(|k| expected.get(*k) != actual.get(*k)).or_else(|| actual.keys().find(|k| expected.get(*k) != actual.get(*k)));
+            return Err(format!(
+                "statement {} at line {} reads differently after the rewrite ({})",
+                i + 1,
+                new.start.line,
+                missing.map(describe).unwrap_or_default()
+            ));
+        }
+        // Output columns keep their names when asked to, and derive from the mapped sources.
+        if spec.preserve_output_names && old.parsed {
+            let names = |s: &crate::analysis::StatementAnalysis| s.outputs.iter().map(|o| o.name.clone().map(|n| n.to_ascii_lowercase())).collect::<Vec<_>>();
+            if names(old) != names(new) {
+                return Err(format!("statement {} at line {} changes its output column names", i + 1, new.start.line));
+            }
+        }
+    }
+
+    // No reference to an old name is left.
+    for statement in &after.statements {
+        for r in statement.references.iter().filter(|r| r.resolved && r.via.is_none()) {
+            let on_old_table = r.table.as_deref().is_some_and(|t| names_match(&spec.dataset, t));
+            if spec.new_table().is_some() && on_old_table && !spec.new_table().is_some_and(|n| r.table.as_deref().is_some_and(|t| names_match(n, t))) {
+                return Err(format!("line {}, column {} still names `{}`", r.start.line, r.start.column, spec.dataset));
+            }
+            let on_dataset = on_old_table || spec.new_table().is_some_and(|n| r.table.as_deref().is_some_and(|t| names_match(n, t)));
+            if let (true, Some(column)) = (on_dataset, r.column.as_deref()) {
+                let left = match spec.column_fate(column) {
+                    ColumnFate::Renamed(to) | ColumnFate::Path(to) => !to.split('.').next().unwrap_or("").eq_ignore_ascii_case(column),
+                    ColumnFate::Expression(e) => !expression_columns(e, options.dialect).contains(&column.to_ascii_lowercase()),
+                    _ => false,
+                };
+                if left {
+                    return Err(format!("line {}, column {} still reads `{column}`", r.start.line, r.start.column));
+                }
+            }
+        }
+    }
+
+    // Rewriting again changes nothing.
+    let again = Planner::new(text, language, spec, options.dialect).plan(&after);
+    if let Some(edit) = again.edits.first() {
+        return Err(format!("a second rewrite would edit `{}` again", &text[edit.range.clone()]));
+    }
+    Ok(())
+}
+
+/// The columns a change treats in a given way, lowercase.
+fn lowercase_columns(spec: &ChangeSpec, which: impl Fn(ColumnFate) -> bool) -> Vec<String> {
+    spec.changes
+        .iter()
+        .flat_map(|c| match c {
+            crate::Change::RenameColumn { column, .. } | crate::Change::DropColumn { column } | crate::Change::ChangeType { column, .. } => {
+                vec![column.clone()]
+            }
+            crate::Change::ReplaceTable { columns, .. } => columns.keys().cloned().collect(),
+            crate::Change::RenameTable { .. } => Vec::new(),
+        })
+        .filter(|c| which(spec.column_fate(c)))
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// References to dropped columns stay as they were (a person decides), and
+/// the analysis after the change may no longer resolve them: they are left
+/// out of the comparison.
+fn counts(keys: impl Iterator<Item = Key>, dropped: &[String]) -> HashMap<Key, usize> {
+    let mut counts = HashMap::new();
+    for k in keys.filter(|k| !k.column.as_ref().is_some_and(|c| dropped.contains(c))) {
+        *counts.entry(k).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn key(r: &crate::analysis::Reference, spec: &ChangeSpec, before: bool) -> Key {
+    let table = r.table.as_deref().map(|t| {
+        let old = names_match(&spec.dataset, t);
+        let new = spec.new_table().is_some_and(|n| names_match(n, t));
+        // Before the change, the dataset's table is the table the change makes.
+        if (before && old) || (!before && (new || (old && spec.new_table().is_none()))) {
+            DATASET.to_string()
+        } else {
+            t.to_ascii_lowercase()
+        }
+    });
+    Key {
+        // A `*` expanded into its columns reads the same columns.
+        column_like: r.kind != ReferenceKind::Table,
+        table,
+        column: r.column.as_ref().map(|c| c.to_ascii_lowercase()),
+        path: r.path.iter().map(|p| p.to_ascii_lowercase()).collect(),
+        resolved: r.resolved,
+        write: r.write,
+    }
+}
+
+/// What the rewritten file should say in place of the original reference `r`.
+fn expected_keys(r: &crate::analysis::Reference, spec: &ChangeSpec, dialect: Dialect) -> Vec<Key> {
+    if r.via.is_some() {
+        return Vec::new();
+    }
+    let mut key = key(r, spec, true);
+    if key.table.as_deref() != Some(DATASET) || !r.resolved {
+        return vec![key];
+    }
+    let Some(column) = r.column.as_deref() else { return vec![key] };
+    match spec.column_fate(column) {
+        ColumnFate::Renamed(to) => key.column = Some(to.to_ascii_lowercase()),
+        ColumnFate::Path(to) => {
+            let mut parts = to.split('.').map(str::to_ascii_lowercase);
+            key.column = parts.next();
+            key.path = parts.chain(key.path).collect();
+        }
+        ColumnFate::Expression(e) => {
+            return expression_columns(e, dialect).into_iter().map(|c| Key { column: Some(c), ..key.clone() }).collect();
+        }
+        _ => {}
+    }
+    vec![key]
+}
+
+/// The column names an expression reads, lowercase.
+fn expression_columns(expression: &str, dialect: Dialect) -> Vec<String> {
+    let dialect = dialect.parser_dialect();
+    let Ok(tokens) = Tokenizer::new(dialect.as_ref(), expression).tokenize() else { return Vec::new() };
+    let significant: Vec<&Token> = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
+    significant
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| match t {
+            Token::Word(w)
+                if (w.keyword == Keyword::NoKeyword || w.quote_style.is_some())
+                    && !matches!(significant.get(i + 1), Some(Token::LParen))
+                    && !matches!(i.checked_sub(1).map(|j| significant[j]), Some(Token::Period)) =>
+            {
+                Some(w.value.to_ascii_lowercase())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The schema once the change is made: the dataset's table under its new
+/// name, with its columns renamed, dropped or mapped.
+fn schema_after(schema: &Schema, spec: &ChangeSpec) -> Schema {
+    let mut after = schema.clone();
+    let Some((name, table)) = schema.tables.iter().find(|(name, _)| names_match(name, &spec.dataset) || names_match(&spec.dataset, name)) else {
+        return after;
+    };
+    let mut columns: Vec<ColumnSchema> = Vec::new();
+    let mut push = |column: ColumnSchema| {
+        if !columns.iter().any(|c| c.name.eq_ignore_ascii_case(&column.name)) {
+            columns.push(column);
+        }
+    };
+    for column in &table.columns {
+        match spec.column_fate(&column.name) {
+            ColumnFate::Kept => push(column.clone()),
+            ColumnFate::Renamed(to) => push(ColumnSchema { name: to.to_string(), data_type: column.data_type.clone() }),
+            ColumnFate::Retyped(to) => push(ColumnSchema { name: column.name.clone(), data_type: Some(to.to_string()) }),
+            ColumnFate::Path(to) => push(ColumnSchema { name: to.split('.').next().unwrap_or(to).to_string(), data_type: None }),
+            ColumnFate::Expression(e) => {
+                for c in expression_columns(e, spec.dialect.unwrap_or(Dialect::Generic)) {
+                    push(ColumnSchema { name: c, data_type: None });
+                }
+            }
+            ColumnFate::Dropped => {}
+        }
+    }
+    if let Some(to) = spec.new_table() {
+        after.tables.remove(name);
+        after.tables.insert(to.to_string(), TableSchema { columns });
+    } else {
+        after.tables.insert(name.clone(), TableSchema { columns });
+    }
+    after
+}
+
+fn describe(key: &Key) -> String {
+    let table = match key.table.as_deref() {
+        Some(DATASET) => "the dataset",
+        Some(t) => t,
+        None => "no table",
+    };
+    match &key.column {
+        Some(c) => format!("`{c}` of {table}"),
+        None => format!("table {table}"),
+    }
+}
