@@ -79,7 +79,7 @@ pub fn rewrite(path: &str, language: Language, text: &str, spec: &ChangeSpec, op
             return result;
         }
     };
-    if let Err(why) = verify::verify(&analysis, &new_text, language, spec, options) {
+    if let Err(why) = verify::verify(&analysis, &new_text, language, spec, options, &plan.left) {
         result.status = RewriteStatus::NeedsReview;
         result.reasons.push(format!("the rewrite could not be verified, so none is proposed: {why}"));
         return result;

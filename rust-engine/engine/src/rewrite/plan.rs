@@ -26,6 +26,9 @@ pub(crate) struct Plan {
     pub reviews: Vec<String>,
     /// What the change does to the consumer that needs no edit.
     pub notes: Vec<String>,
+    /// Where the references left for a person start: verification expects
+    /// them unchanged.
+    pub left: Vec<usize>,
 }
 
 pub(crate) struct Planner<'a> {
@@ -62,6 +65,7 @@ impl<'a> Planner<'a> {
     }
 
     fn review(&mut self, offset: usize, why: String) {
+        self.plan.left.push(offset);
         let message = format!("{}: {why}", self.at(offset));
         if !self.plan.reviews.contains(&message) {
             self.plan.reviews.push(message);
@@ -111,7 +115,19 @@ impl<'a> Planner<'a> {
                         self.review(r.span.start, format!("`{}` appears in a template branch Ripple did not render", r.table.as_deref().unwrap_or_default()));
                     }
                 }
-                ReferenceKind::Column if r.resolved && self.is_dataset(r.table.as_deref()) => self.column(r, &aliases),
+                ReferenceKind::Column if r.resolved && self.is_dataset(r.table.as_deref()) => {
+                    // A column named once for two tables (`USING (id)`, or `id` after it).
+                    let shared = statement
+                        .references
+                        .iter()
+                        .find(|o| {
+                            // A CTE's column keeps its old name when output names are kept.
+                            let other_side = !self.is_dataset(o.table.as_deref()) || (o.via.is_some() && self.spec.preserve_output_names);
+                            o.span == r.span && o.kind == ReferenceKind::Column && other_side && o.via != r.via
+                        })
+                        .and_then(|o| o.via.clone().or(o.table.clone()));
+                    self.column(r, &aliases, shared)
+                }
                 ReferenceKind::Column if !r.resolved && reads_dataset => {
                     let Some(column) = r.column.as_deref().filter(|c| self.changes_column(c)) else { continue };
                     let why = if r.candidates.is_empty() {
@@ -238,7 +254,7 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn column(&mut self, r: &Reference, aliases: &[String]) {
+    fn column(&mut self, r: &Reference, aliases: &[String], shared: Option<String>) {
         let Some(column) = r.column.as_deref() else { return };
         let fate = self.spec.column_fate(column);
         let preserve = self.spec.preserve_output_names;
@@ -281,6 +297,9 @@ impl<'a> Planner<'a> {
                     // The name of a CTE's column, kept by the alias given where it is selected.
                     return;
                 }
+                if let Some(other) = shared {
+                    return self.review(r.span.start, format!("`{column}` joins the dataset with `{other}` by name (USING); rename it on both sides by hand"));
+                }
                 let Some(part) = name_in_text else {
                     return self.review(r.span.start, format!("`{column}` is written in a way Ripple cannot edit"));
                 };
@@ -299,6 +318,9 @@ impl<'a> Planner<'a> {
                         self.review(r.span.start, format!("`{column}` of a CTE or subquery becomes an expression; rename its uses by hand"));
                     }
                     return;
+                }
+                if let Some(other) = shared {
+                    return self.review(r.span.start, format!("`{column}` joins the dataset with `{other}` by name (USING) and becomes an expression; rewrite the join by hand"));
                 }
                 if r.write || !r.path.is_empty() {
                     return self.review(r.span.start, format!("`{column}` becomes the expression `{expression}` and cannot be written or have fields taken here"));

@@ -4,13 +4,10 @@
 
 use std::collections::HashMap;
 
-use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, Tokenizer};
-
 use super::plan::Planner;
 use crate::analysis::{analyze, FileAnalysis, ReferenceKind, Severity};
 use crate::schema::names_match;
-use crate::{ChangeSpec, ColumnFate, ColumnSchema, Dialect, Language, Options, Schema, TableSchema};
+use crate::{ChangeSpec, ColumnFate, Dialect, Language, Options};
 
 /// A reference with its position forgotten and the dataset's table named by
 /// role, so the two analyses can be compared.
@@ -26,8 +23,8 @@ struct Key {
 
 const DATASET: &str = "\u{0}dataset";
 
-pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options) -> Result<(), String> {
-    let schema = options.schema.map(|s| schema_after(s, spec));
+pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options, left: &[usize]) -> Result<(), String> {
+    let schema = options.schema.map(|s| spec.schema_after(s));
     let options = Options { dialect: options.dialect, schema: schema.as_ref() };
     let after = analyze(&before.path, language, text, options);
 
@@ -42,10 +39,11 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
         });
     }
 
+    let dbt = language == Language::Dbt;
     let dropped: Vec<String> = lowercase_columns(spec, |f| f == ColumnFate::Dropped);
     for (i, (old, new)) in before.statements.iter().zip(&after.statements).enumerate() {
-        let expected = counts(old.references.iter().flat_map(|r| expected_keys(r, spec, options.dialect)), &dropped);
-        let actual = counts(new.references.iter().filter(|r| r.via.is_none()).map(|r| key(r, spec, false)), &dropped);
+        let expected = counts(old.references.iter().flat_map(|r| expected_keys(r, spec, options.dialect, dbt, left.contains(&r.span.start))), &dropped);
+        let actual = counts(new.references.iter().filter(|r| r.via.is_none()).map(|r| key(r, spec, false, dbt)), &dropped);
         if expected != actual {
             let missing = expected.keys().find(|k| expected.get(*k) != actual.get(*k)).or_else(|| actual.keys().find(|k| expected.get(*k) != actual.get(*k)));
             return Err(format!(
@@ -64,8 +62,8 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
         }
     }
 
-    // No reference to an old name is left.
-    for statement in &after.statements {
+    // No reference to an old name is left, unless a person must decide about it.
+    for statement in after.statements.iter().filter(|_| left.is_empty()) {
         for r in statement.references.iter().filter(|r| r.resolved && r.via.is_none()) {
             let on_old_table = r.table.as_deref().is_some_and(|t| names_match(&spec.dataset, t));
             if spec.new_table().is_some() && on_old_table && !spec.new_table().is_some_and(|n| r.table.as_deref().is_some_and(|t| names_match(n, t))) {
@@ -75,7 +73,7 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
             if let (true, Some(column)) = (on_dataset, r.column.as_deref()) {
                 let left = match spec.column_fate(column) {
                     ColumnFate::Renamed(to) | ColumnFate::Path(to) => !to.split('.').next().unwrap_or("").eq_ignore_ascii_case(column),
-                    ColumnFate::Expression(e) => !expression_columns(e, options.dialect).contains(&column.to_ascii_lowercase()),
+                    ColumnFate::Expression(e) => !crate::change::expression_columns(e, options.dialect).contains(&column.to_ascii_lowercase()),
                     _ => false,
                 };
                 if left {
@@ -85,7 +83,10 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
         }
     }
 
-    // Rewriting again changes nothing.
+    // Rewriting again changes nothing (a partial patch leaves work for a person).
+    if !left.is_empty() {
+        return Ok(());
+    }
     let again = Planner::new(text, language, spec, options.dialect).plan(&after);
     if let Some(edit) = again.edits.first() {
         return Err(format!("a second rewrite would edit `{}` again", &text[edit.range.clone()]));
@@ -120,10 +121,19 @@ fn counts(keys: impl Iterator<Item = Key>, dropped: &[String]) -> HashMap<Key, u
     counts
 }
 
-fn key(r: &crate::analysis::Reference, spec: &ChangeSpec, before: bool) -> Key {
+fn key(r: &crate::analysis::Reference, spec: &ChangeSpec, before: bool, dbt: bool) -> Key {
+    // dbt names a model or a source table by its last part only.
+    let matches = |full: &str, t: &str| {
+        if dbt {
+            full.rsplit('.').next().zip(t.rsplit('.').next()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+        } else {
+            names_match(full, t)
+        }
+    };
     let table = r.table.as_deref().map(|t| {
-        let old = names_match(&spec.dataset, t);
-        let new = spec.new_table().is_some_and(|n| names_match(n, t));
+        // Candidates of a statement that did not parse are left as written.
+        let old = r.resolved && matches(&spec.dataset, t);
+        let new = r.resolved && spec.new_table().is_some_and(|n| matches(n, t));
         // Before the change, the dataset's table is the table the change makes.
         if (before && old) || (!before && (new || (old && spec.new_table().is_none()))) {
             DATASET.to_string()
@@ -143,12 +153,12 @@ fn key(r: &crate::analysis::Reference, spec: &ChangeSpec, before: bool) -> Key {
 }
 
 /// What the rewritten file should say in place of the original reference `r`.
-fn expected_keys(r: &crate::analysis::Reference, spec: &ChangeSpec, dialect: Dialect) -> Vec<Key> {
+fn expected_keys(r: &crate::analysis::Reference, spec: &ChangeSpec, dialect: Dialect, dbt: bool, left: bool) -> Vec<Key> {
     if r.via.is_some() {
         return Vec::new();
     }
-    let mut key = key(r, spec, true);
-    if key.table.as_deref() != Some(DATASET) || !r.resolved {
+    let mut key = key(r, spec, true, dbt);
+    if key.table.as_deref() != Some(DATASET) || !r.resolved || left {
         return vec![key];
     }
     let Some(column) = r.column.as_deref() else { return vec![key] };
@@ -160,68 +170,11 @@ fn expected_keys(r: &crate::analysis::Reference, spec: &ChangeSpec, dialect: Dia
             key.path = parts.chain(key.path).collect();
         }
         ColumnFate::Expression(e) => {
-            return expression_columns(e, dialect).into_iter().map(|c| Key { column: Some(c), ..key.clone() }).collect();
+            return crate::change::expression_columns(e, dialect).into_iter().map(|c| Key { column: Some(c), ..key.clone() }).collect();
         }
         _ => {}
     }
     vec![key]
-}
-
-/// The column names an expression reads, lowercase.
-fn expression_columns(expression: &str, dialect: Dialect) -> Vec<String> {
-    let dialect = dialect.parser_dialect();
-    let Ok(tokens) = Tokenizer::new(dialect.as_ref(), expression).tokenize() else { return Vec::new() };
-    let significant: Vec<&Token> = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
-    significant
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| match t {
-            Token::Word(w)
-                if (w.keyword == Keyword::NoKeyword || w.quote_style.is_some())
-                    && !matches!(significant.get(i + 1), Some(Token::LParen))
-                    && !matches!(i.checked_sub(1).map(|j| significant[j]), Some(Token::Period)) =>
-            {
-                Some(w.value.to_ascii_lowercase())
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// The schema once the change is made: the dataset's table under its new
-/// name, with its columns renamed, dropped or mapped.
-fn schema_after(schema: &Schema, spec: &ChangeSpec) -> Schema {
-    let mut after = schema.clone();
-    let Some((name, table)) = schema.tables.iter().find(|(name, _)| names_match(name, &spec.dataset) || names_match(&spec.dataset, name)) else {
-        return after;
-    };
-    let mut columns: Vec<ColumnSchema> = Vec::new();
-    let mut push = |column: ColumnSchema| {
-        if !columns.iter().any(|c| c.name.eq_ignore_ascii_case(&column.name)) {
-            columns.push(column);
-        }
-    };
-    for column in &table.columns {
-        match spec.column_fate(&column.name) {
-            ColumnFate::Kept => push(column.clone()),
-            ColumnFate::Renamed(to) => push(ColumnSchema { name: to.to_string(), data_type: column.data_type.clone() }),
-            ColumnFate::Retyped(to) => push(ColumnSchema { name: column.name.clone(), data_type: Some(to.to_string()) }),
-            ColumnFate::Path(to) => push(ColumnSchema { name: to.split('.').next().unwrap_or(to).to_string(), data_type: None }),
-            ColumnFate::Expression(e) => {
-                for c in expression_columns(e, spec.dialect.unwrap_or(Dialect::Generic)) {
-                    push(ColumnSchema { name: c, data_type: None });
-                }
-            }
-            ColumnFate::Dropped => {}
-        }
-    }
-    if let Some(to) = spec.new_table() {
-        after.tables.remove(name);
-        after.tables.insert(to.to_string(), TableSchema { columns });
-    } else {
-        after.tables.insert(name.clone(), TableSchema { columns });
-    }
-    after
 }
 
 fn describe(key: &Key) -> String {
