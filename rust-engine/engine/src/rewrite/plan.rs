@@ -94,12 +94,16 @@ impl<'a> Planner<'a> {
         let reads_dataset = statement.references.iter().any(|r| r.kind == ReferenceKind::Table && self.is_dataset(r.table.as_deref()));
         if !statement.parsed {
             // Every name of an unparsed statement is only a candidate.
-            let mentions = statement.references.iter().find(|r| match r.kind {
-                ReferenceKind::Table => self.is_dataset(r.table.as_deref()),
-                _ => reads_dataset && r.column.as_deref().is_some_and(|c| self.changes_column(c)),
+            // The token scan cannot tell a table from a column: any mention counts.
+            let mentions = statement.references.iter().find(|r| {
+                let dotted = r.table.iter().chain(&r.column).cloned().collect::<Vec<_>>().join(".");
+                self.is_dataset(r.table.as_deref())
+                    || self.is_dataset(Some(&dotted))
+                    || r.kind != ReferenceKind::Table && r.column.as_deref().is_some_and(|c| self.changes_column(c))
             });
             if let Some(r) = mentions {
-                let name = r.column.clone().or(r.table.clone()).unwrap_or_default();
+                let dotted = r.table.iter().chain(&r.column).cloned().collect::<Vec<_>>().join(".");
+                let name = if r.kind == ReferenceKind::Table || self.is_dataset(Some(&dotted)) { dotted } else { r.column.clone().unwrap_or_default() };
                 self.review(r.span.start, format!("a statement Ripple could not parse mentions `{name}`; edit it by hand"));
             }
             return;
@@ -123,7 +127,7 @@ impl<'a> Planner<'a> {
                         .find(|o| {
                             // A CTE's column keeps its old name when output names are kept.
                             let other_side = !self.is_dataset(o.table.as_deref()) || (o.via.is_some() && self.spec.preserve_output_names);
-                            o.span == r.span && o.kind == ReferenceKind::Column && other_side && o.via != r.via
+                            o.span == r.span && o.kind == ReferenceKind::Column && other_side && (o.table != r.table || o.via != r.via)
                         })
                         .and_then(|o| o.via.clone().or(o.table.clone()));
                     self.column(r, &aliases, shared)
@@ -229,11 +233,19 @@ impl<'a> Planner<'a> {
             && old[..old.len() - k].iter().zip(&new[..new.len() - k]).all(|(a, b)| a.eq_ignore_ascii_case(b));
         if same_prefix {
             for (part, target) in written.parts.iter().zip(&new[new.len() - k..]) {
-                let content = self.quoted_if_needed(target, part.quote);
+                let current = &self.text[part.inner.clone()];
+                // Unquoted names ignore case: `DS` already names `ds`.
+                if part.quote.is_none() && current.eq_ignore_ascii_case(target) {
+                    continue;
+                }
+                let content = self.quoted_if_needed(&in_case_of(current, target, part.quote), part.quote);
                 self.edit(part.inner.clone(), content);
             }
             return;
         }
+        let first = &self.text[written.parts[0].inner.clone()];
+        let to = &in_case_of(first, to, written.parts[0].quote);
+        let new: Vec<&str> = to.split('.').collect();
         // The new name needs more (or fewer) parts: write it whole, quoted the way this name was.
         let content = match (written.grouped, written.parts[0].quote) {
             (true, _) => format!("`{to}`"),
@@ -252,6 +264,11 @@ impl<'a> Planner<'a> {
             None if text::is_plain(name) => name.to_string(),
             None => quote(name, self.dialect.identifier_quote()),
         }
+    }
+
+    /// A column name or a struct field path (`customer.id`), each part quoted as needed.
+    fn path_text(&self, path: &str, quote_style: Option<char>) -> String {
+        path.split('.').map(|part| self.quoted_if_needed(part, quote_style)).collect::<Vec<_>>().join(".")
     }
 
     fn column(&mut self, r: &Reference, aliases: &[String], shared: Option<String>) {
@@ -305,7 +322,7 @@ impl<'a> Planner<'a> {
                 };
                 let content = match (part.quote, matches!(fate, ColumnFate::Path(_))) {
                     (Some(_), true) => return self.review(r.span.start, format!("`{column}` is quoted; write the field path `{to}` by hand")),
-                    (q, _) => self.quoted_if_needed(to, q),
+                    (q, _) => self.path_text(&in_case_of(&self.text[part.inner.clone()], to, q), q),
                 };
                 self.edit(part.inner.clone(), content);
                 if r.output && (preserve || matches!(fate, ColumnFate::Path(_))) && r.path.is_empty() {
@@ -445,7 +462,7 @@ impl<'a> Planner<'a> {
             .filter_map(|r| r.column.as_deref())
             .filter(|c| self.spec.column_fate(c) != ColumnFate::Dropped)
             .map(|c| match self.spec.column_fate(c) {
-                ColumnFate::Renamed(to) | ColumnFate::Path(to) => format!("{prefix}{} AS {c}", self.quoted_if_needed(to, None)),
+                ColumnFate::Renamed(to) | ColumnFate::Path(to) => format!("{prefix}{} AS {c}", self.path_text(to, None)),
                 ColumnFate::Expression(e) => {
                     let q = qualifier.as_deref().map(|q| q.trim_end_matches('.'));
                     format!("{} AS {c}", self.qualified_expression(e, q).unwrap_or_else(|| e.to_string()))
@@ -511,6 +528,18 @@ impl<'a> Planner<'a> {
             }
         }
         found
+    }
+}
+
+/// `name` in the case an unquoted `written` name uses: a consumer that
+/// writes `ORDERS` gets `ORDERS_V2`, not `orders_v2`.
+fn in_case_of(written: &str, name: &str, quote_style: Option<char>) -> String {
+    let letters = || written.chars().filter(|c| c.is_ascii_alphabetic());
+    let upper = quote_style.is_none() && letters().next().is_some() && letters().all(|c| c.is_ascii_uppercase());
+    if upper && name.chars().all(|c| !c.is_ascii_uppercase()) {
+        name.to_ascii_uppercase()
+    } else {
+        name.to_string()
     }
 }
 

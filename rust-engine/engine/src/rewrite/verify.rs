@@ -54,7 +54,8 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
             ));
         }
         // Output columns keep their names when asked to, and derive from the mapped sources.
-        if spec.preserve_output_names && old.parsed {
+        let decided_by_person = old.references.iter().any(|r| left.contains(&r.span.start));
+        if spec.preserve_output_names && old.parsed && !decided_by_person {
             let names = |s: &crate::analysis::StatementAnalysis| s.outputs.iter().map(|o| o.name.clone().map(|n| n.to_ascii_lowercase())).collect::<Vec<_>>();
             if names(old) != names(new) {
                 return Err(format!("statement {} at line {} changes its output column names", i + 1, new.start.line));
@@ -158,7 +159,8 @@ fn expected_keys(r: &crate::analysis::Reference, spec: &ChangeSpec, dialect: Dia
         return Vec::new();
     }
     let mut key = key(r, spec, true, dbt);
-    if key.table.as_deref() != Some(DATASET) || !r.resolved || left {
+    // A `*` left as it is still reads the columns under their new names.
+    if key.table.as_deref() != Some(DATASET) || !r.resolved || (left && r.kind != ReferenceKind::Wildcard) {
         return vec![key];
     }
     let Some(column) = r.column.as_deref() else { return vec![key] };
