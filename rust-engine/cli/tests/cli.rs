@@ -166,3 +166,65 @@ fn analyze_exits_2_on_an_unreadable_path() {
         .stdout("")
         .stderr(predicate::str::contains("cannot read no/such/dir"));
 }
+
+const CHANGE: &str = r#"{"dataset": "proj.ds.orders", "dialect": "bigquery", "changes": [{"kind": "rename_column", "column": "amount", "to": "amount_usd"}]}"#;
+
+#[test]
+fn rewrite_prints_a_patch_git_applies_and_writes_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", CHANGE);
+    write(dir.path(), "jobs/revenue.sql", "SELECT amount\nFROM `proj.ds.orders`;\n");
+    write(dir.path(), "jobs/other.sql", "SELECT amount FROM other.t;\n");
+    let out = ripple()
+        .current_dir(dir.path())
+        .args(["rewrite", "--change", "change.json", "--report", "report.json", "jobs"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let patch = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        patch,
+        "--- a/jobs/revenue.sql\n+++ b/jobs/revenue.sql\n@@ -1,2 +1,2 @@\n-SELECT amount\n+SELECT amount_usd AS amount\n FROM `proj.ds.orders`;\n"
+    );
+    let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report,
+        serde_json::json!({
+            "files": [
+                {"path": "jobs/other.sql", "status": "unaffected", "reasons": [], "edits": 0},
+                {"path": "jobs/revenue.sql", "status": "rewritten", "reasons": [], "edits": 2}
+            ],
+            "summary": {"files": 2, "rewritten": 1, "unaffected": 1, "needs_review": 0, "error": 0, "edits": 2}
+        })
+    );
+    // The patch applies to the untouched files with git.
+    fs::write(dir.path().join("change.patch"), &patch).unwrap();
+    let git = std::process::Command::new("git").args(["apply", "--check", "change.patch"]).current_dir(dir.path()).output().unwrap();
+    assert!(git.status.success(), "{}", String::from_utf8_lossy(&git.stderr));
+}
+
+#[test]
+fn rewrite_write_applies_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", CHANGE);
+    write(dir.path(), "q.sql", "SELECT o.amount FROM `proj.ds.orders` o WHERE o.amount > 0");
+    ripple().current_dir(dir.path()).args(["rewrite", "-c", "change.json", "--write", "q.sql"]).assert().success();
+    assert_eq!(
+        fs::read_to_string(dir.path().join("q.sql")).unwrap(),
+        "SELECT o.amount_usd AS amount FROM `proj.ds.orders` o WHERE o.amount_usd > 0"
+    );
+}
+
+#[test]
+fn rewrite_rejects_a_bad_change_spec_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", r#"{"dataset": "t", "changes": [{"kind": "rename_column", "column": "a", "to": 3}]}"#);
+    write(dir.path(), "q.sql", "SELECT a FROM t");
+    ripple()
+        .current_dir(dir.path())
+        .args(["rewrite", "--change", "change.json", "q.sql"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("ripple: change.json: invalid change spec: changes[0]: invalid type: integer `3`, expected a string\n");
+}
