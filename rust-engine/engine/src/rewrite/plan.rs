@@ -317,6 +317,10 @@ impl<'a> Planner<'a> {
                 if let Some(other) = shared {
                     return self.review(r.span.start, format!("`{column}` joins the dataset with `{other}` by name (USING); rename it on both sides by hand"));
                 }
+                if matches!(fate, ColumnFate::Path(_)) && matches!(self.dialect, Dialect::Postgres | Dialect::Redshift) {
+                    // `a.b.c` names a schema, a table and a column there; a field is `(a.b).c`.
+                    return self.review(r.span.start, format!("`{column}` becomes the field `{to}`; write it as a composite field access by hand"));
+                }
                 let Some(part) = name_in_text else {
                     return self.review(r.span.start, format!("`{column}` is written in a way Ripple cannot edit"));
                 };
