@@ -175,6 +175,38 @@ SELECT twice(amount) FROM proj.ds.orders", None));
 }
 
 #[test]
+fn bigquery_scripting_blocks_analyse_their_statements_one_by_one() {
+    check!(snapshot("bigquery", Sql, "\
+CREATE OR REPLACE PROCEDURE ds.refresh(day DATE, OUT status STRING)
+BEGIN
+  DELETE FROM ds.daily WHERE d = day;
+  SET status = 'ok';
+END;
+DECLARE n INT64 DEFAULT 0;
+WHILE n < (SELECT MAX(k) FROM ds.limits) DO
+  SET n = n + 1;
+END WHILE;
+REPEAT
+  INSERT INTO ds.log (x) VALUES (n);
+UNTIL n >= 10 END REPEAT;
+FOR rec IN (SELECT id, amount FROM ds.orders WHERE amount > 0) DO
+  INSERT INTO ds.copy (id, total) VALUES (rec.id, rec.amount);
+END FOR;
+BEGIN
+  SELECT a FROM ds.t;
+  SELECT FROBNICATE b c FROM ds.u;
+EXCEPTION WHEN ERROR THEN
+  SELECT @@error.message;
+END;
+SELECT rec FROM ds.r", None));
+}
+
+#[test]
+fn an_unclosed_block_is_reported() {
+    check!(snapshot("bigquery", Sql, "LOOP\n  SELECT a FROM ds.t;\n", None));
+}
+
+#[test]
 fn a_statement_that_does_not_parse_is_scanned_and_the_rest_analysed() {
     check!(snapshot("bigquery", Sql, "\
 SELECT id FROM proj.ds.a;

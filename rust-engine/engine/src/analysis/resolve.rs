@@ -130,6 +130,32 @@ impl<'a> Resolver<'a> {
         &self.variables
     }
 
+    /// Declares a scripting variable (a FOR loop's, a procedure parameter)
+    /// for a block; false when it already was one.
+    pub fn declare(&mut self, name: &Ident) -> bool {
+        self.variables.insert(name.value.to_ascii_lowercase())
+    }
+
+    /// Ends a block's variable.
+    pub fn forget(&mut self, name: &Ident) {
+        self.variables.remove(&name.value.to_ascii_lowercase());
+    }
+
+    /// A scripting block's condition or loop query (`WHILE (SELECT COUNT(*)
+    /// FROM t) > 0 DO`): analysed like the conditions of a parsed IF, its
+    /// queries resolved and its other names taken for variables.
+    pub fn condition(&mut self, condition: &Expr, range: Range<usize>) -> Found {
+        let mut walker = StatementWalker { resolver: self, nested: 0, root: false };
+        let _ = condition.visit(&mut walker);
+        Found {
+            range,
+            writes: std::mem::take(&mut self.writes),
+            outputs: Vec::new(),
+            references: std::mem::take(&mut self.references),
+            parsed: true,
+        }
+    }
+
     pub fn statement(&mut self, statement: &Statement, range: Range<usize>) -> Found {
         let columns = self.statement_columns(statement);
         Found {
@@ -180,12 +206,12 @@ impl<'a> Resolver<'a> {
             }
             Statement::Update(update) => {
                 let mut scope = Scope::new(None);
-                self.from_item(&update.table, &mut scope, &[], true);
+                self.join_item(&update.table, &mut scope, &[], true);
                 let target = target_scope(&scope);
                 if let Some(from) = &update.from {
                     let (UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) = from;
                     for item in items {
-                        self.from_item(item, &mut scope, &[], false);
+                        self.join_item(item, &mut scope, &[], false);
                     }
                 }
                 for assignment in &update.assignments {
@@ -204,10 +230,10 @@ impl<'a> Resolver<'a> {
                 }
                 let (FromTable::WithFromKeyword(items) | FromTable::WithoutKeyword(items)) = &delete.from;
                 for (i, item) in items.iter().enumerate() {
-                    self.from_item(item, &mut scope, &[], i == 0 && delete.tables.is_empty());
+                    self.join_item(item, &mut scope, &[], i == 0 && delete.tables.is_empty());
                 }
                 for item in delete.using.iter().flatten() {
-                    self.from_item(item, &mut scope, &[], false);
+                    self.join_item(item, &mut scope, &[], false);
                 }
                 if let Some(selection) = &delete.selection {
                     self.walk(selection, &scope, &[], Clause::Plain);
@@ -357,7 +383,7 @@ impl<'a> Resolver<'a> {
     fn select(&mut self, select: &Select, outer: Option<&Scope>, ctes: &Ctes, order_by: Option<&OrderBy>) -> Vec<Column> {
         let mut scope = Scope::new(outer);
         for item in &select.from {
-            self.from_item(item, &mut scope, ctes, false);
+            self.join_item(item, &mut scope, ctes, false);
         }
         for view in &select.lateral_views {
             // Hive/Spark: LATERAL VIEW explode(t.items) v AS item
@@ -528,7 +554,7 @@ impl<'a> Resolver<'a> {
         columns
     }
 
-    fn from_item(&mut self, item: &TableWithJoins, scope: &mut Scope, ctes: &Ctes, write: bool) {
+    fn join_item(&mut self, item: &TableWithJoins, scope: &mut Scope, ctes: &Ctes, write: bool) {
         self.factor(&item.relation, scope, ctes, write);
         for join in &item.joins {
             let left = scope.relations.len();
@@ -653,7 +679,7 @@ impl<'a> Resolver<'a> {
             }
             TableFactor::NestedJoin { table_with_joins, alias } => {
                 let mut inner = Scope::new(scope.parent);
-                self.from_item(table_with_joins, &mut inner, ctes, write);
+                self.join_item(table_with_joins, &mut inner, ctes, write);
                 if alias.is_none() {
                     scope.relations.extend(inner.relations);
                     return;
@@ -772,10 +798,6 @@ impl<'a> Resolver<'a> {
         if first.value.starts_with('@') || parts.iter().any(|p| p.value.contains(PLACEHOLDER_PREFIX)) {
             return Vec::new();
         }
-        // A scripting variable, unless a known table has a column of that name.
-        if parts.len() == 1 && self.variables.contains(&first.value.to_ascii_lowercase()) && !matches!(lookup(scope, &first.value), Lookup::Found(r) if r.column(&first.value).is_some()) {
-            return Vec::new();
-        }
         // Qualified: the longest qualifier naming a relation in scope.
         for k in (1..parts.len()).rev() {
             let qualifier = parts[..k].iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
@@ -787,6 +809,11 @@ impl<'a> Resolver<'a> {
                 }
                 current = s.parent;
             }
+        }
+        // A scripting variable (or its fields: `rec.amount` in a FOR loop),
+        // unless a known table has a column of that name.
+        if self.variables.contains(&first.value.to_ascii_lowercase()) && !matches!(lookup(scope, &first.value), Lookup::Found(r) if r.column(&first.value).is_some()) {
+            return Vec::new();
         }
         // Unqualified, or a column followed by struct fields.
         let name = &first.value;
