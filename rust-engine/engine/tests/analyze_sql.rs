@@ -202,6 +202,33 @@ SELECT rec FROM ds.r", None));
 }
 
 #[test]
+fn bigquery_typed_array_literals_and_bit_shifts() {
+    check!(snapshot("bigquery", Sql, "\
+SELECT
+  ARRAY<STRUCT<experiment STRING, bits INT64>>[] AS seen,
+  ARRAY<INT64>[days, 2] AS xs,
+  bits << 1 AS shifted
+FROM ds.t", None));
+}
+
+#[test]
+fn bigquery_pipe_syntax_resolves_each_operator_over_the_table_before() {
+    check!(snapshot("bigquery", Sql, "\
+FROM proj.ds.orders AS o
+|> WHERE o.status = 'paid'
+|> EXTEND amount * 0.2 AS tax
+|> AGGREGATE SUM(amount) AS total, SUM(tax) AS taxes GROUP BY customer_id
+|> JOIN proj.ds.customers AS c ON c.id = customer_id
+|> SELECT c.name, total, taxes
+|> ORDER BY total DESC;
+SELECT id, price FROM proj.ds.items
+|> RENAME price AS cost
+|> AS i
+|> WHERE i.cost > 10
+|> DROP id", None));
+}
+
+#[test]
 fn an_unclosed_block_is_reported() {
     check!(snapshot("bigquery", Sql, "LOOP\n  SELECT a FROM ds.t;\n", None));
 }

@@ -472,7 +472,8 @@ fn is_word_at(tokens: &[TokenWithSpan], i: usize, upper: &str) -> bool {
     matches!(tokens.get(i).map(|t| &t.token), Some(Token::Word(w)) if is_word(w, upper))
 }
 
-/// The index of the `>` closing the `<` at `open` (after `>>` were split).
+/// The index of the `>` closing the `<` at `open`, or of the `>>` closing
+/// it and the one inside it (`ARRAY<STRUCT<a INT64>>`, not split yet).
 fn matching_angle(tokens: &[TokenWithSpan], open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, t) in tokens.iter().enumerate().skip(open) {
@@ -480,6 +481,12 @@ fn matching_angle(tokens: &[TokenWithSpan], open: usize) -> Option<usize> {
             Token::Lt => depth += 1,
             Token::Gt => {
                 depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            Token::ShiftRight if depth >= 2 => {
+                depth -= 2;
                 if depth == 0 {
                     return Some(i);
                 }
