@@ -115,3 +115,22 @@ where
   {% endif %}
 {{ dbt_utils.group_by(2) }}", None));
 }
+
+#[test]
+fn dbt_clause_macros_and_qualified_macro_arguments() {
+    check!(snapshot("snowflake", Dbt, "\
+/* monthly revenue */
+WITH fct AS (
+  SELECT account_id, month, SUM(mrr) AS mrr
+  FROM {{ ref('fct_mrr') }}
+  WHERE status IN ('Active')
+  {{ dbt_utils.group_by(n=2) }}
+), final AS (
+  SELECT
+    {{ dbt_utils.surrogate_key(['fct.account_id', 'fct.month']) }} AS id,
+    TRIM({{ dbt.split_part('fct.account_id', \"'-'\", 1) }}) AS prefix,
+    fct.mrr
+  FROM fct
+)
+{{ dbt_audit(cte_ref=\"final\", created_by=\"@someone\") }}", None));
+}

@@ -55,7 +55,9 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
         }
         // Output columns keep their names when asked to, and derive from the mapped sources.
         let decided_by_person = old.references.iter().any(|r| left.contains(&r.span.start));
-        if spec.preserve_output_names && old.parsed && !decided_by_person {
+        // A statement that writes the dataset names its outputs after the dataset's new columns.
+        let writes_dataset = old.writes.iter().any(|w| names_match(&spec.dataset, &w.table));
+        if spec.preserve_output_names && old.parsed && !decided_by_person && !writes_dataset {
             let names = |s: &crate::analysis::StatementAnalysis| s.outputs.iter().map(|o| o.name.clone().map(|n| n.to_ascii_lowercase())).collect::<Vec<_>>();
             if names(old) != names(new) {
                 return Err(format!("statement {} at line {} changes its output column names", i + 1, new.start.line));

@@ -172,7 +172,9 @@ fn macro_context(rendered: &str, after: &str) -> Context {
     let before = significant_tail(rendered);
     let after = after.trim_start();
     let after_lower = after.get(..3).unwrap_or("").to_ascii_lowercase();
-    if before.ends_with('(') && after.starts_with(')') {
+    // `( {{ m() }} )` holds a query, unless the parentheses are a call's
+    // (`trim({{ split_part(...) }})`).
+    if before.ends_with('(') && after.starts_with(')') && !is_call_paren(&before[..before.len() - 1]) {
         return Context::Query;
     }
     if (after.is_empty() || after.starts_with(';')) && top_level_is_cte_list(rendered) {
@@ -184,7 +186,7 @@ fn macro_context(rendered: &str, after: &str) -> Context {
         .unwrap_or("")
         .to_ascii_lowercase();
     let operator = before.ends_with([',', '(', '=', '<', '>', '+', '-', '*', '/', '|']);
-    let keyword = before.ends_with(&last_word)
+    let keyword = before.to_ascii_lowercase().ends_with(&last_word)
         && matches!(
             last_word.as_str(),
             "select" | "then" | "else" | "when" | "and" | "or" | "not" | "in" | "on" | "where" | "having" | "is" | "like"
@@ -195,6 +197,18 @@ fn macro_context(rendered: &str, after: &str) -> Context {
     } else {
         Context::Clause
     }
+}
+
+/// True when a `(` after `before` opens a function call's arguments: a name
+/// that is not a keyword stands before it.
+fn is_call_paren(before: &str) -> bool {
+    let word = before.trim_end().rsplit(|c: char| !c.is_alphanumeric() && c != '_' && c != '.').next().unwrap_or("");
+    !word.is_empty()
+        && before.trim_end().len() == before.len()
+        && !matches!(
+            word.to_ascii_lowercase().as_str(),
+            "as" | "from" | "join" | "in" | "exists" | "union" | "all" | "intersect" | "except" | "lateral" | "select" | "where" | "and" | "or" | "not" | "on"
+        )
 }
 
 /// `rendered` without trailing blank and comment-only lines, and without a
@@ -233,6 +247,16 @@ fn top_level_is_cte_list(rendered: &str) -> bool {
                     if c == '\n' {
                         break;
                     }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut star = false;
+                for c in chars.by_ref() {
+                    if star && c == '/' {
+                        break;
+                    }
+                    star = c == '*';
                 }
             }
             '(' => depth += 1,
@@ -396,9 +420,12 @@ fn expression(out: &mut FragmentBuilder, expr: &str, at: usize) {
     }
 }
 
+/// A name or a qualified one (`'orders.amount'` in `surrogate_key([...])`).
 fn is_name(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+    text.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+    })
 }
 
 /// The positional string literal arguments of a call, with their file offsets.
@@ -499,6 +526,22 @@ mod tests {
         let names: Vec<&str> = fragment.alternates.iter().map(|r| &text[r.clone()]).collect();
         assert_eq!(names, ["extra_col"]);
         assert_eq!(render_with("with x as (select 1)\n{{ dbt_audit(cte_ref='x') }}", Macros::Dropped).sql, "with x as (select 1)\nselect * from __ripple_1");
+    }
+
+    #[test]
+    fn a_macro_in_a_call_s_parentheses_is_a_value_not_a_query() {
+        assert_eq!(render_with("select trim({{ split_part('c', 1) }}) as x", Macros::Dropped).sql, "select trim(__ripple_1(c)) as x");
+        assert_eq!(render_with("SELECT\n  {{ star('t') }}\nFROM t", Macros::Dropped).sql, "SELECT\n  __ripple_1(t)\nFROM t");
+    }
+
+    #[test]
+    fn a_macro_after_a_commented_cte_list_is_the_query() {
+        assert_eq!(render_with("/* note */\nwith x as (select 1)\n{{ audit() }}", Macros::Dropped).sql, "/* note */\nwith x as (select 1)\nselect * from __ripple_1");
+    }
+
+    #[test]
+    fn qualified_names_in_macro_arguments_are_kept() {
+        assert_eq!(sql("select {{ surrogate_key(['o.id', 'c.name']) }} as k"), "select __ripple_1(o.id, c.name) as k");
     }
 
     #[test]

@@ -96,6 +96,7 @@ pub fn snapshot(dialect: &str, language: Language, text: &str, schema: Option<&S
     format!("{numbered}---\n{}", render(text, &analysis))
 }
 
+#[allow(dead_code)] // not every test file uses a schema
 pub fn schema(json: &str) -> Schema {
     serde_json::from_str(json).expect("valid schema")
 }
