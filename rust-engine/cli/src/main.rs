@@ -65,6 +65,25 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Print the DDL of a compatibility view: under the dataset's old name,
+    /// the old columns read from the new table, so consumers keep working
+    /// while they migrate. `--cleanup` prints the DDL that removes it.
+    CompatView {
+        /// The change spec (JSON): {"dataset": "proj.ds.orders", "changes": [...]}.
+        #[arg(long, short)]
+        change: PathBuf,
+        /// SQL dialect; defaults to the change spec's `dialect`, then `generic`.
+        #[arg(long, short, value_parser = parse_dialect)]
+        dialect: Option<Dialect>,
+        /// Schema listing the dataset's columns before the change, with their
+        /// types; needed for dropped and retyped columns, and to keep the old
+        /// column order.
+        #[arg(long, short)]
+        schema: Option<PathBuf>,
+        /// Print the DDL that drops the view instead.
+        #[arg(long)]
+        cleanup: bool,
+    },
     /// List the tables each SQL statement reads and writes, as JSON.
     Tables {
         /// SQL dialect: ansi, bigquery, databricks, duckdb, generic, hive,
@@ -91,6 +110,8 @@ fn main() -> ExitCode {
         Command::Rewrite { change, dialect, schema, report, write, paths } => {
             rewrite(&change, dialect, schema.as_deref(), report.as_deref(), write, &paths)
         }
+
+        Command::CompatView { change, dialect, schema, cleanup } => compat_view(&change, dialect, schema.as_deref(), cleanup),
         Command::Tables { dialect, files } => tables(dialect, &files),
     };
     match result {
@@ -282,6 +303,16 @@ fn print_json(value: &impl Serialize) -> Result<(), Usage> {
         .and_then(|()| writeln!(stdout))
         .and_then(|()| stdout.flush())
         .map_err(|e| Usage(format!("cannot write output: {e}")))
+}
+
+fn compat_view(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, cleanup: bool) -> Result<ExitCode, Usage> {
+    let spec = ChangeSpec::from_json(&read(change)?).map_err(|e| Usage(format!("{}: {e}", change.display())))?;
+    let schema = schema.map(read_schema).transpose()?;
+    let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
+    let view = ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(|e| Usage(e.to_string()))?;
+    let ddl = if cleanup { view.cleanup } else { view.create };
+    writeln!(std::io::stdout().lock(), "{ddl}").map_err(|e| Usage(format!("cannot write output: {e}")))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Serialize)]

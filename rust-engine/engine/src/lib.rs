@@ -7,6 +7,7 @@
 
 pub mod analysis;
 mod change;
+mod compat;
 mod dialect;
 mod error;
 mod json;
@@ -18,6 +19,7 @@ mod tables;
 
 pub use analysis::{analyze, analyze_sql, FileAnalysis, Options};
 pub use change::{Change, ChangeSpec, ColumnFate};
+pub use compat::{compat_view, CompatView, CompatViewOptions};
 pub use dialect::Dialect;
 pub use error::EngineError;
 pub use location::{LineIndex, Location};
