@@ -134,3 +134,18 @@ WITH fct AS (
 )
 {{ dbt_audit(cte_ref=\"final\", created_by=\"@someone\") }}", None));
 }
+
+#[test]
+fn dbt_set_block_queries_loop_separators_and_condition_macros() {
+    check!(snapshot("snowflake", Dbt, "\
+{%- set source_sql -%}
+    select c.customer_key, c.name from {{ ref('stg_customers') }} c
+{%- endset -%}
+{{ get_scd_sql(source_sql) }}
+;
+select version from {{ ref('releases') }}
+{{ live_only() }}
+{% if var('active_only', true) %}
+  and version like any ({% for m in ['1', '2'] %}'{{ m }}%'{% if not loop.last %},{% endif %}{% endfor %})
+{% endif %}", None));
+}

@@ -229,6 +229,13 @@ SELECT id, price FROM proj.ds.items
 }
 
 #[test]
+fn bigquery_keywords_after_a_dot_are_names() {
+    check!(snapshot("bigquery", Sql, "\
+SELECT assert.null(t.x), mozfun.assert.true(t.flag), assert.false(flag)
+FROM ds.t", None));
+}
+
+#[test]
 fn an_unclosed_block_is_reported() {
     check!(snapshot("bigquery", Sql, "LOOP\n  SELECT a FROM ds.t;\n", None));
 }

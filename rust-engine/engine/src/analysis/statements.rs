@@ -70,7 +70,7 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
 
     let raw = match Tokenizer::new(dialect.as_ref(), sql).tokenize_with_location() {
         Ok(mut tokens) => {
-            normalize_shifts(&mut tokens);
+            normalize(&mut tokens);
             tokens
         }
         Err(e) => {
@@ -425,8 +425,9 @@ fn header_end(tokens: &[Lite], first: usize) -> usize {
 /// `sqlparser` reads `<<` and `>>` only in some dialects, and a `>>` that
 /// closes two nested type parameters (`ARRAY<STRUCT<a INT64>>`) only in some
 /// places. Bit shifts become `*` (same operands, so the same names), and a
-/// `>>` inside type parameters becomes two `>`.
-fn normalize_shifts(tokens: &mut Vec<TokenWithSpan>) {
+/// `>>` inside type parameters becomes two `>`. A word right after a `.` is
+/// a name part, never a keyword (`assert.null(x)`, `mozfun.assert.true(x)`).
+fn normalize(tokens: &mut Vec<TokenWithSpan>) {
     let mut generics = 0usize;
     let mut previous_word = false;
     let mut i = 0;
@@ -459,6 +460,11 @@ fn normalize_shifts(tokens: &mut Vec<TokenWithSpan>) {
                     }
                     generics = generics.saturating_sub(1);
                 }
+            }
+        }
+        if i > 0 && tokens[i - 1].token == Token::Period {
+            if let Token::Word(word) = &mut tokens[i].token {
+                word.keyword = Keyword::NoKeyword;
             }
         }
         previous_word = matches!(&tokens[i].token, Token::Word(w) if w.quote_style.is_none()
