@@ -137,6 +137,16 @@ function runCases(engine, connect) {
       await db.exec(view.cleanup); // IF EXISTS: cleaning up twice is harmless
     });
   }
+
+  test('while the old table has not moved, the DDL fails and leaves it untouched', async () => {
+    await db.exec('DROP SCHEMA IF EXISTS sales CASCADE; DROP SCHEMA IF EXISTS core CASCADE');
+    await db.exec(`CREATE SCHEMA sales; CREATE SCHEMA core; CREATE TABLE core.orders (id integer);
+      CREATE TABLE sales.orders (id integer); INSERT INTO sales.orders VALUES (1)`);
+    const view = ripple.compatView({ dataset: 'sales.orders', changes: [toNew] }, { dialect: engine });
+    await assert.rejects(db.exec(view.create));
+    await assert.rejects(db.exec(view.cleanup));
+    assert.deepEqual(await db.rows('SELECT id FROM sales.orders'), [{ id: 1 }]);
+  });
   return () => db;
 }
 
