@@ -2,6 +2,9 @@
 import type * as wasm from './node/ripple_engine';
 
 export type {
+  ChangeSpec,
+  CompatView,
+  CompatViewOptions,
   Dialect,
   EngineError,
   Location,
@@ -13,6 +16,7 @@ export type {
 export interface RippleEngine {
   version: typeof wasm.version;
   tables: typeof wasm.tables;
+  compatView: typeof wasm.compatView;
 }
 
 /**
