@@ -69,6 +69,8 @@ pub struct CompatViewOptions {
 /// not move, a schema is needed, a column's old type is unknown (naming the
 /// column), or the schema lacks the dataset or a column the change names.
 pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>) -> Result<CompatView, EngineError> {
+    // A spec built in Rust has not been through `from_json`'s checks.
+    spec.validate()?;
     let Some(table) = spec.new_table() else {
         return Err(refuse(
             None,
