@@ -112,7 +112,7 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
         // A block's header, middle or footer: the statements between them
         // are parsed one by one, so one the parser cannot read is scanned
         // alone, not with its whole block.
-        if !expect_delimiter && operator_count(&tokens[first..header_end(&tokens, first)]) <= MAX_OPERATORS {
+        if !expect_delimiter && may_be_block_part(&tokens, first, !blocks.is_empty()) {
             let open = blocks.last().map(|(block, ..)| *block);
             if let Ok(Some(part)) = parser.maybe_parse(|p| block_part(p, open)) {
                 let range = spans.token_range(&tokens[first..parser.index()]);
@@ -399,6 +399,23 @@ fn parse_word(p: &mut Parser, upper: &str) -> bool {
         return true;
     }
     false
+}
+
+/// True when the statement at `first` may be a block's header, middle or
+/// footer (checked on the light tokens, so other statements cost nothing),
+/// with a condition small enough to walk.
+fn may_be_block_part(tokens: &[Lite], first: usize, in_block: bool) -> bool {
+    let Some(start) = (first..tokens.len()).find(|&i| tokens[i].kind != Kind::Space) else { return false };
+    match tokens[start].kind {
+        Kind::Keyword(Keyword::IF | Keyword::WHILE | Keyword::FOR | Keyword::ELSEIF | Keyword::UNTIL) => {
+            operator_count(&tokens[start..header_end(tokens, start)]) <= MAX_OPERATORS
+        }
+        Kind::Block | Kind::Keyword(Keyword::BEGIN | Keyword::CREATE) => true,
+        Kind::Keyword(Keyword::ELSE | Keyword::EXCEPTION | Keyword::WHEN | Keyword::END | Keyword::CONTINUE) => in_block,
+        // BREAK, LEAVE, ITERATE
+        Kind::Other => in_block,
+        _ => false,
+    }
 }
 
 /// Where a block header that starts at `first` can end at the latest: its
