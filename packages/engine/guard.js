@@ -43,4 +43,5 @@ exports.makeEngine = wasm =>
     version: guard(wasm, wasm.version),
     tables: guard(wasm, wasm.tables),
     analyze: guard(wasm, wasm.analyze),
+    compatView: guard(wasm, wasm.compatView),
   });

@@ -4,8 +4,11 @@ import type * as wasm from './node/ripple_engine';
 export type {
   AnalyzeOptions,
   BindingError,
+  ChangeSpec,
   ColumnSchema,
   ColumnSource,
+  CompatView,
+  CompatViewOptions,
   Diagnostic,
   Dialect,
   EngineError,
@@ -34,6 +37,7 @@ export interface RippleEngine {
   version: typeof wasm.version;
   tables: typeof wasm.tables;
   analyze: typeof wasm.analyze;
+  compatView: typeof wasm.compatView;
 }
 
 /**

@@ -1,7 +1,8 @@
 //! `ripple`: Ripple's engine on the command line, for CI and terminals.
 //!
 //! Exit codes: 0 success (`analyze` reports problems in the files as
-//! diagnostics and still exits 0); 1 `tables` found SQL that does not parse;
+//! diagnostics, `rewrite` as statuses, and both still exit 0); 1 `tables`
+//! found SQL that does not parse;
 //! 2 bad usage or unreadable input, with nothing on stdout.
 
 use std::io::Write;
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ripple_engine::analysis::{FileAnalysis, Severity};
-use ripple_engine::{Dialect, EngineError, Language, Options, Schema, StatementTables};
+use ripple_engine::{ChangeSpec, Dialect, EngineError, Language, Options, RewriteStatus, Schema, StatementTables};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -38,6 +39,51 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Rewrite consumer code for a change to a dataset: the unified diff on
+    /// stdout (paths relative to the working directory; `git apply` takes
+    /// it), a JSON report of every file's status to `--report`.
+    ///
+    /// Exits 0 whatever the files' statuses (rewritten, unaffected,
+    /// needs_review, error); 2 on a bad change spec, schema or path.
+    Rewrite {
+        /// The change spec: {"dataset": "proj.ds.orders", "changes": [{"kind": "rename_column", "column": "amount", "to": "amount_usd"}]}.
+        #[arg(long, short)]
+        change: PathBuf,
+        /// SQL dialect; defaults to the change spec's `dialect`, then generic.
+        #[arg(long, short, value_parser = parse_dialect)]
+        dialect: Option<Dialect>,
+        /// Known table schemas, as for `analyze`; needed to expand `SELECT *`.
+        #[arg(long, short)]
+        schema: Option<PathBuf>,
+        /// Where to write the JSON report.
+        #[arg(long, short)]
+        report: Option<PathBuf>,
+        /// Apply the rewrites to the files in place.
+        #[arg(long, short)]
+        write: bool,
+        /// Files and directories to rewrite.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Print the DDL of a compatibility view: under the dataset's old name,
+    /// the old columns read from the new table, so consumers keep working
+    /// while they migrate. `--cleanup` prints the DDL that removes it.
+    CompatView {
+        /// The change spec (JSON): {"dataset": "proj.ds.orders", "changes": [...]}.
+        #[arg(long, short)]
+        change: PathBuf,
+        /// SQL dialect; defaults to the change spec's `dialect`, then `generic`.
+        #[arg(long, short, value_parser = parse_dialect)]
+        dialect: Option<Dialect>,
+        /// Schema listing the dataset's columns before the change, with their
+        /// types; needed for dropped and retyped columns, and to keep the old
+        /// column order.
+        #[arg(long, short)]
+        schema: Option<PathBuf>,
+        /// Print the DDL that drops the view instead.
+        #[arg(long)]
+        cleanup: bool,
+    },
     /// List the tables each SQL statement reads and writes, as JSON.
     Tables {
         /// SQL dialect: ansi, bigquery, databricks, duckdb, generic, hive,
@@ -61,6 +107,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze { dialect, schema, paths } => analyze(dialect, schema.as_deref(), &paths),
+        Command::Rewrite { change, dialect, schema, report, write, paths } => {
+            rewrite(&change, dialect, schema.as_deref(), report.as_deref(), write, &paths)
+        }
+
+        Command::CompatView { change, dialect, schema, cleanup } => compat_view(&change, dialect, schema.as_deref(), cleanup),
         Command::Tables { dialect, files } => tables(dialect, &files),
     };
     match result {
@@ -88,22 +139,10 @@ struct Summary {
 fn analyze(dialect: Dialect, schema: Option<&Path>, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
     let schema = schema.map(read_schema).transpose()?;
     let options = Options { dialect, schema: schema.as_ref() };
-    let mut inputs = Vec::new();
-    for path in paths {
-        collect(path, &mut inputs)?;
-    }
-    let mut files = Vec::with_capacity(inputs.len());
-    for (path, explicit) in inputs {
-        let text = read(&path)?;
-        let shown = path.display().to_string();
-        let language = match Language::detect(&shown, &text) {
-            Some(language) => language,
-            // A file named on the command line is read as SQL whatever its name.
-            None if explicit => Language::Sql,
-            None => continue,
-        };
-        files.push(ripple_engine::analyze(&shown, language, &text, options));
-    }
+    let files: Vec<FileAnalysis> = consumer_files(paths)?
+        .into_iter()
+        .map(|file| ripple_engine::analyze(&file.shown, file.language, &file.text, options))
+        .collect();
     let summary = Summary {
         files: files.len(),
         statements: files.iter().map(|f| f.statements.len()).sum(),
@@ -114,6 +153,111 @@ fn analyze(dialect: Dialect, schema: Option<&Path>, paths: &[PathBuf]) -> Result
     };
     print_json(&AnalyzeOutput { files, summary })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A consumer file read from disk.
+struct ConsumerFile {
+    path: PathBuf,
+    /// The path as reported: relative to the working directory when under it.
+    shown: String,
+    language: Language,
+    text: String,
+}
+
+/// Reads every consumer file under `paths`. All are read before any output,
+/// so an unreadable path fails the run before anything is printed.
+fn consumer_files(paths: &[PathBuf]) -> Result<Vec<ConsumerFile>, Usage> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        collect(path, &mut inputs)?;
+    }
+    let cwd = std::env::current_dir().ok();
+    let mut files = Vec::with_capacity(inputs.len());
+    for (path, explicit) in inputs {
+        let text = read(&path)?;
+        let relative = cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok());
+        let shown = relative.unwrap_or(&path).display().to_string();
+        let language = match Language::detect(&shown, &text) {
+            Some(language) => language,
+            // A file named on the command line is read as SQL whatever its name.
+            None if explicit => Language::Sql,
+            None => continue,
+        };
+        files.push(ConsumerFile { path, shown, language, text });
+    }
+    Ok(files)
+}
+
+#[derive(Serialize)]
+struct RewriteReport {
+    files: Vec<FileReport>,
+    summary: RewriteSummary,
+}
+
+#[derive(Serialize)]
+struct FileReport {
+    path: String,
+    status: RewriteStatus,
+    reasons: Vec<String>,
+    edits: usize,
+}
+
+#[derive(Serialize, Default)]
+struct RewriteSummary {
+    files: usize,
+    rewritten: usize,
+    unaffected: usize,
+    needs_review: usize,
+    error: usize,
+    edits: usize,
+}
+
+fn rewrite(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, report: Option<&Path>, write: bool, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
+    let spec = ChangeSpec::from_json(&read(change)?).map_err(|e| Usage(format!("{}: {e}", change.display())))?;
+    let schema = schema.map(read_schema).transpose()?;
+    let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
+    let options = Options { dialect, schema: schema.as_ref() };
+    let files = consumer_files(paths)?;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut summary = RewriteSummary::default();
+    let mut reports = Vec::with_capacity(files.len());
+    for file in &files {
+        let result = ripple_engine::rewrite(&file.shown, file.language, &file.text, &spec, options);
+        if let Some(patch) = &result.patch {
+            stdout.write_all(patch.as_bytes()).map_err(|e| Usage(format!("cannot write output: {e}")))?;
+        }
+        if let (true, Some(content)) = (write, &result.content) {
+            write_atomically(&file.path, content)?;
+        }
+        summary.files += 1;
+        summary.edits += result.edits;
+        *match result.status {
+            RewriteStatus::Rewritten => &mut summary.rewritten,
+            RewriteStatus::Unaffected => &mut summary.unaffected,
+            RewriteStatus::NeedsReview => &mut summary.needs_review,
+            RewriteStatus::Error => &mut summary.error,
+        } += 1;
+        reports.push(FileReport { path: result.path, status: result.status, reasons: result.reasons, edits: result.edits });
+    }
+    stdout.flush().map_err(|e| Usage(format!("cannot write output: {e}")))?;
+    if let Some(report) = report {
+        let json = serde_json::to_string_pretty(&RewriteReport { files: reports, summary }).expect("a report always serializes");
+        write_atomically(report, &format!("{json}\n"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Replaces a file's content all at once: a crash never leaves it half-written.
+fn write_atomically(path: &Path, content: &str) -> Result<(), Usage> {
+    let fail = |e: std::io::Error| Usage(format!("cannot write {}: {e}", path.display()));
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    file.write_all(content.as_bytes()).map_err(fail)?;
+    if let Ok(metadata) = std::fs::metadata(path) {
+        file.as_file().set_permissions(metadata.permissions()).map_err(fail)?;
+    }
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
 }
 
 /// Files to analyse under `path`, sorted; `true` for files named directly.
@@ -159,6 +303,16 @@ fn print_json(value: &impl Serialize) -> Result<(), Usage> {
         .and_then(|()| writeln!(stdout))
         .and_then(|()| stdout.flush())
         .map_err(|e| Usage(format!("cannot write output: {e}")))
+}
+
+fn compat_view(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, cleanup: bool) -> Result<ExitCode, Usage> {
+    let spec = ChangeSpec::from_json(&read(change)?).map_err(|e| Usage(format!("{}: {e}", change.display())))?;
+    let schema = schema.map(read_schema).transpose()?;
+    let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
+    let view = ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(|e| Usage(e.to_string()))?;
+    let ddl = if cleanup { view.cleanup } else { view.create };
+    writeln!(std::io::stdout().lock(), "{ddl}").map_err(|e| Usage(format!("cannot write output: {e}")))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Serialize)]

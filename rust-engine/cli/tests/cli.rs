@@ -166,3 +166,141 @@ fn analyze_exits_2_on_an_unreadable_path() {
         .stdout("")
         .stderr(predicate::str::contains("cannot read no/such/dir"));
 }
+
+const CHANGE: &str = r#"{"dataset": "proj.ds.orders", "dialect": "bigquery", "changes": [{"kind": "rename_column", "column": "amount", "to": "amount_usd"}]}"#;
+
+#[test]
+fn rewrite_prints_a_patch_git_applies_and_writes_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", CHANGE);
+    write(dir.path(), "jobs/revenue.sql", "SELECT amount\nFROM `proj.ds.orders`;\n");
+    write(dir.path(), "jobs/other.sql", "SELECT amount FROM other.t;\n");
+    let out = ripple()
+        .current_dir(dir.path())
+        .args(["rewrite", "--change", "change.json", "--report", "report.json", "jobs"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let patch = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        patch,
+        "--- a/jobs/revenue.sql\n+++ b/jobs/revenue.sql\n@@ -1,2 +1,2 @@\n-SELECT amount\n+SELECT amount_usd AS amount\n FROM `proj.ds.orders`;\n"
+    );
+    let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report,
+        serde_json::json!({
+            "files": [
+                {"path": "jobs/other.sql", "status": "unaffected", "reasons": [], "edits": 0},
+                {"path": "jobs/revenue.sql", "status": "rewritten", "reasons": [], "edits": 2}
+            ],
+            "summary": {"files": 2, "rewritten": 1, "unaffected": 1, "needs_review": 0, "error": 0, "edits": 2}
+        })
+    );
+    // The patch applies to the untouched files with git.
+    fs::write(dir.path().join("change.patch"), &patch).unwrap();
+    let git = std::process::Command::new("git").args(["apply", "--check", "change.patch"]).current_dir(dir.path()).output().unwrap();
+    assert!(git.status.success(), "{}", String::from_utf8_lossy(&git.stderr));
+}
+
+#[test]
+fn rewrite_write_applies_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", CHANGE);
+    write(dir.path(), "q.sql", "SELECT o.amount FROM `proj.ds.orders` o WHERE o.amount > 0");
+    ripple().current_dir(dir.path()).args(["rewrite", "-c", "change.json", "--write", "q.sql"]).assert().success();
+    assert_eq!(
+        fs::read_to_string(dir.path().join("q.sql")).unwrap(),
+        "SELECT o.amount_usd AS amount FROM `proj.ds.orders` o WHERE o.amount_usd > 0"
+    );
+}
+
+#[test]
+fn rewrite_rejects_a_bad_change_spec_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", r#"{"dataset": "t", "changes": [{"kind": "rename_column", "column": "a", "to": 3}]}"#);
+    write(dir.path(), "q.sql", "SELECT a FROM t");
+    ripple()
+        .current_dir(dir.path())
+        .args(["rewrite", "--change", "change.json", "q.sql"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("ripple: change.json: invalid change spec: changes[0]: invalid type: integer `3`, expected a string\n");
+}
+
+const MOVE_CHANGE: &str = r#"{"dataset": "proj.ds.orders", "dialect": "bigquery", "changes": [
+  {"kind": "rename_column", "column": "amount", "to": "amount_usd"},
+  {"kind": "rename_table", "to": "proj.sales.orders_v2"}]}"#;
+
+/// `ripple compat-view ARGS` in `dir`, which must exit 2 with nothing on stdout.
+fn compat_view_refused(dir: &std::path::Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    ripple().current_dir(dir).arg("compat-view").args(args).assert().code(2).stdout("")
+}
+
+#[test]
+fn compat_view_prints_the_ddl_in_the_change_specs_dialect() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", MOVE_CHANGE);
+    ripple()
+        .current_dir(dir.path())
+        .args(["compat-view", "--change", "change.json"])
+        .assert()
+        .success()
+        .stdout("CREATE OR REPLACE VIEW proj.ds.orders AS\nSELECT\n  * EXCEPT (amount_usd),\n  amount_usd AS amount\nFROM proj.sales.orders_v2;\n");
+    ripple()
+        .current_dir(dir.path())
+        .args(["compat-view", "--change", "change.json", "--cleanup"])
+        .assert()
+        .success()
+        .stdout("DROP VIEW IF EXISTS proj.ds.orders;\n");
+}
+
+#[test]
+fn compat_view_with_a_schema_lists_the_old_columns_in_the_dialect_given() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", MOVE_CHANGE);
+    write(dir.path(), "schema.json", r#"{"tables": {"proj.ds.orders": {"columns": [{"name": "id"}, {"name": "amount"}, {"name": "user"}]}}}"#);
+    ripple()
+        .current_dir(dir.path())
+        .args(["compat-view", "--change", "change.json", "--dialect", "postgres", "--schema", "schema.json"])
+        .assert()
+        .success()
+        .stdout("CREATE OR REPLACE VIEW proj.ds.orders AS\nSELECT\n  id,\n  amount_usd AS amount,\n  \"user\"\nFROM proj.sales.orders_v2;\n");
+}
+
+#[test]
+fn compat_view_dialect_defaults_to_generic_which_needs_a_schema_for_a_rename() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", &MOVE_CHANGE.replace(r#""dialect": "bigquery", "#, ""));
+    compat_view_refused(dir.path(), &["--change", "change.json"])
+        .stderr(
+            "ripple: cannot build a compatibility view: generic SQL cannot select * without some columns (amount_usd), \
+             so the view must list the old columns: give a schema of proj.ds.orders\n",
+        );
+}
+
+#[test]
+fn compat_view_rejects_a_bad_change_spec_naming_the_field_or_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", r#"{"dataset": "t", "changes": [{"kind": "drop_column", "colum": "a"}]}"#);
+    write(dir.path(), "broken.json", "{\"dataset\": \"t\",\n \"changes\": [,]}");
+    compat_view_refused(dir.path(), &["--change", "change.json"])
+        .stderr(predicate::str::starts_with("ripple: change.json: invalid change spec: changes[0]: unknown field `colum`, expected `column`"));
+    compat_view_refused(dir.path(), &["--change", "broken.json"])
+        .stderr("ripple: broken.json: invalid change spec: expected value at line 2, column 14\n");
+}
+
+#[test]
+fn compat_view_refuses_an_in_place_change_and_a_bad_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", r#"{"dataset": "ds.t", "changes": [{"kind": "drop_column", "column": "a"}]}"#);
+    write(dir.path(), "moved.json", r#"{"dataset": "ds.t", "changes": [{"kind": "rename_table", "to": "ds.u"}]}"#);
+    write(dir.path(), "schema.json", r#"{"tables": {"ds.t": {"columns": [{"name": "a", "typ": "INT"}]}}}"#);
+    compat_view_refused(dir.path(), &["--change", "change.json"])
+        .stderr(predicate::str::contains("the change keeps ds.t in place").and(predicate::str::contains("rename_table or replace_table")));
+    compat_view_refused(dir.path(), &["--change", "moved.json", "--schema", "schema.json"])
+        .stderr(predicate::str::starts_with("ripple: schema.json: invalid schema: tables.ds.t.columns[0].typ: unknown field `typ`"));
+    compat_view_refused(dir.path(), &["--change", "missing.json"])
+        .stderr(predicate::str::contains("cannot read missing.json"));
+}

@@ -19,7 +19,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Dialect, EngineError};
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::schema::names_match;
+use crate::{ColumnSchema, Dialect, EngineError, Schema, TableSchema};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +154,42 @@ impl ChangeSpec {
         })
     }
 
+    /// The schema once the change is made: the dataset's table under its new
+    /// name, with its columns renamed, dropped or mapped.
+    pub fn schema_after(&self, schema: &Schema) -> Schema {
+        let mut after = schema.clone();
+        let Some((name, table)) = schema.tables.iter().find(|(name, _)| names_match(name, &self.dataset) || names_match(&self.dataset, name)) else {
+            return after;
+        };
+        let mut columns: Vec<ColumnSchema> = Vec::new();
+        let mut push = |column: ColumnSchema| {
+            if !columns.iter().any(|c| c.name.eq_ignore_ascii_case(&column.name)) {
+                columns.push(column);
+            }
+        };
+        for column in &table.columns {
+            match self.column_fate(&column.name) {
+                ColumnFate::Kept => push(column.clone()),
+                ColumnFate::Renamed(to) => push(ColumnSchema { name: to.to_string(), data_type: column.data_type.clone() }),
+                ColumnFate::Retyped(to) => push(ColumnSchema { name: column.name.clone(), data_type: Some(to.to_string()) }),
+                ColumnFate::Path(to) => push(ColumnSchema { name: to.split('.').next().unwrap_or(to).to_string(), data_type: None }),
+                ColumnFate::Expression(e) => {
+                    for c in expression_columns(e, self.dialect.unwrap_or(Dialect::Generic)) {
+                        push(ColumnSchema { name: c, data_type: None });
+                    }
+                }
+                ColumnFate::Dropped => {}
+            }
+        }
+        if let Some(to) = self.new_table() {
+            after.tables.remove(name);
+            after.tables.insert(to.to_string(), TableSchema { columns });
+        } else {
+            after.tables.insert(name.clone(), TableSchema { columns });
+        }
+        after
+    }
+
     /// What becomes of the dataset's column `column` (case-insensitive).
     pub fn column_fate(&self, column: &str) -> ColumnFate<'_> {
         for change in &self.changes {
@@ -167,6 +207,27 @@ impl ChangeSpec {
         }
         ColumnFate::Kept
     }
+}
+
+/// The column names an expression reads, lowercase.
+pub(crate) fn expression_columns(expression: &str, dialect: Dialect) -> Vec<String> {
+    let dialect = dialect.parser_dialect();
+    let Ok(tokens) = Tokenizer::new(dialect.as_ref(), expression).tokenize() else { return Vec::new() };
+    let significant: Vec<&Token> = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
+    significant
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| match t {
+            Token::Word(w)
+                if (w.keyword == Keyword::NoKeyword || w.quote_style.is_some())
+                    && !matches!(significant.get(i + 1), Some(Token::LParen))
+                    && !matches!(i.checked_sub(1).map(|j| significant[j]), Some(Token::Period)) =>
+            {
+                Some(w.value.to_ascii_lowercase())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// What a change does to one column of the dataset.
@@ -255,11 +316,8 @@ mod tests {
             error(r#"{"dataset":"t","changes":[{"kind":"rename_table","to":"u"},{"kind":"replace_table","to":"v"}]}"#),
             "invalid change spec: changes[1].kind: the table can be renamed or replaced only once"
         );
-        assert_eq!(error(r#"{"dataset":"t","dialect":"oracle","changes":[]}"#).starts_with("invalid change spec: dialect: unknown variant `oracle`"), true);
-        assert_eq!(
-            error(r#"{"dataset":"t","changes":[{"kind":"drop_column","column":"a"}],"extra":1}"#)
-                .starts_with("invalid change spec: extra: unknown field `extra`"),
-            true
-        );
+        assert!(error(r#"{"dataset":"t","dialect":"oracle","changes":[]}"#).starts_with("invalid change spec: dialect: unknown variant `oracle`"));
+        assert!(error(r#"{"dataset":"t","changes":[{"kind":"drop_column","column":"a"}],"extra":1}"#)
+            .starts_with("invalid change spec: extra: unknown field `extra`"));
     }
 }

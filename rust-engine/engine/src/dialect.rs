@@ -56,6 +56,14 @@ impl Dialect {
         }
     }
 
+    /// The character that quotes an identifier.
+    pub fn identifier_quote(self) -> char {
+        match self {
+            Dialect::BigQuery | Dialect::Databricks | Dialect::Hive | Dialect::MySql | Dialect::Spark => '`',
+            _ => '"',
+        }
+    }
+
     /// The `sqlparser` dialect that parses this one. Spark SQL has no dialect
     /// of its own in `sqlparser`; Databricks is Spark SQL plus extensions.
     pub fn parser_dialect(self) -> Box<dyn sql::Dialect> {

@@ -34,4 +34,13 @@ pub enum EngineError {
         field: Option<String>,
         message: String,
     },
+
+    /// A compatibility view that cannot be built from what was given;
+    /// `column` names the column at fault, when one is.
+    #[error("cannot build a compatibility view: {message}")]
+    CompatView {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        column: Option<String>,
+        message: String,
+    },
 }

@@ -7,19 +7,23 @@
 
 pub mod analysis;
 mod change;
+mod compat;
 mod dialect;
 mod error;
 mod json;
 mod location;
+pub mod rewrite;
 mod schema;
 pub mod source;
 mod tables;
 
 pub use analysis::{analyze, analyze_sql, FileAnalysis, Options};
 pub use change::{Change, ChangeSpec, ColumnFate};
+pub use compat::{compat_view, CompatView, CompatViewOptions};
 pub use dialect::Dialect;
 pub use error::EngineError;
 pub use location::{LineIndex, Location};
+pub use rewrite::{rewrite, FileRewrite, RewriteStatus};
 pub use schema::{ColumnSchema, Schema, TableSchema};
 pub use source::Language;
 pub use tables::{tables, StatementTables};

@@ -115,3 +115,37 @@ where
   {% endif %}
 {{ dbt_utils.group_by(2) }}", None));
 }
+
+#[test]
+fn dbt_clause_macros_and_qualified_macro_arguments() {
+    check!(snapshot("snowflake", Dbt, "\
+/* monthly revenue */
+WITH fct AS (
+  SELECT account_id, month, SUM(mrr) AS mrr
+  FROM {{ ref('fct_mrr') }}
+  WHERE status IN ('Active')
+  {{ dbt_utils.group_by(n=2) }}
+), final AS (
+  SELECT
+    {{ dbt_utils.surrogate_key(['fct.account_id', 'fct.month']) }} AS id,
+    TRIM({{ dbt.split_part('fct.account_id', \"'-'\", 1) }}) AS prefix,
+    fct.mrr
+  FROM fct
+)
+{{ dbt_audit(cte_ref=\"final\", created_by=\"@someone\") }}", None));
+}
+
+#[test]
+fn dbt_set_block_queries_loop_separators_and_condition_macros() {
+    check!(snapshot("snowflake", Dbt, "\
+{%- set source_sql -%}
+    select c.customer_key, c.name from {{ ref('stg_customers') }} c
+{%- endset -%}
+{{ get_scd_sql(source_sql) }}
+;
+select version from {{ ref('releases') }}
+{{ live_only() }}
+{% if var('active_only', true) %}
+  and version like any ({% for m in ['1', '2'] %}'{{ m }}%'{% if not loop.last %},{% endif %}{% endfor %})
+{% endif %}", None));
+}

@@ -175,6 +175,72 @@ SELECT twice(amount) FROM proj.ds.orders", None));
 }
 
 #[test]
+fn bigquery_scripting_blocks_analyse_their_statements_one_by_one() {
+    check!(snapshot("bigquery", Sql, "\
+CREATE OR REPLACE PROCEDURE ds.refresh(day DATE, OUT status STRING)
+BEGIN
+  DELETE FROM ds.daily WHERE d = day;
+  SET status = 'ok';
+END;
+DECLARE n INT64 DEFAULT 0;
+WHILE n < (SELECT MAX(k) FROM ds.limits) DO
+  SET n = n + 1;
+END WHILE;
+REPEAT
+  INSERT INTO ds.log (x) VALUES (n);
+UNTIL n >= 10 END REPEAT;
+FOR rec IN (SELECT id, amount FROM ds.orders WHERE amount > 0) DO
+  INSERT INTO ds.copy (id, total) VALUES (rec.id, rec.amount);
+END FOR;
+BEGIN
+  SELECT a FROM ds.t;
+  SELECT FROBNICATE b c FROM ds.u;
+EXCEPTION WHEN ERROR THEN
+  SELECT @@error.message;
+END;
+SELECT rec FROM ds.r", None));
+}
+
+#[test]
+fn bigquery_typed_array_literals_and_bit_shifts() {
+    check!(snapshot("bigquery", Sql, "\
+SELECT
+  ARRAY<STRUCT<experiment STRING, bits INT64>>[] AS seen,
+  ARRAY<INT64>[days, 2] AS xs,
+  bits << 1 AS shifted
+FROM ds.t", None));
+}
+
+#[test]
+fn bigquery_pipe_syntax_resolves_each_operator_over_the_table_before() {
+    check!(snapshot("bigquery", Sql, "\
+FROM proj.ds.orders AS o
+|> WHERE o.status = 'paid'
+|> EXTEND amount * 0.2 AS tax
+|> AGGREGATE SUM(amount) AS total, SUM(tax) AS taxes GROUP BY customer_id
+|> JOIN proj.ds.customers AS c ON c.id = customer_id
+|> SELECT c.name, total, taxes
+|> ORDER BY total DESC;
+SELECT id, price FROM proj.ds.items
+|> RENAME price AS cost
+|> AS i
+|> WHERE i.cost > 10
+|> DROP id", None));
+}
+
+#[test]
+fn bigquery_keywords_after_a_dot_are_names() {
+    check!(snapshot("bigquery", Sql, "\
+SELECT assert.null(t.x), mozfun.assert.true(t.flag), assert.false(flag)
+FROM ds.t", None));
+}
+
+#[test]
+fn an_unclosed_block_is_reported() {
+    check!(snapshot("bigquery", Sql, "LOOP\n  SELECT a FROM ds.t;\n", None));
+}
+
+#[test]
 fn a_statement_that_does_not_parse_is_scanned_and_the_rest_analysed() {
     check!(snapshot("bigquery", Sql, "\
 SELECT id FROM proj.ds.a;

@@ -92,3 +92,14 @@ fn an_unterminated_quoted_name_ending_in_a_wide_character() {
     let analysis = analyze(Language::Sql, "SELECT a FROM `t\u{20ac}");
     assert!(analysis.statements[0].references.iter().any(|r| r.table.as_deref() == Some("t\u{20ac}")), "{:?}", analysis.statements[0].references);
 }
+
+#[test]
+fn a_wide_character_inside_a_jinja_tag() {
+    // Found by the WebAssembly package's hostile tests: the search for the
+    // tag's end sliced the text inside the character.
+    for text in ["{{ \u{fffd} }}", "{% if \u{20ac} %}SELECT a FROM t{% endif %}", "{{ ref('\u{1f600}') }} \u{fffd} {%"] {
+        analyze(Language::Dbt, text);
+    }
+    let analysis = analyze(Language::Dbt, "SELECT a FROM t WHERE b = {{ var('\u{20ac}') }} {# \u{20ac} #}");
+    assert!(analysis.statements[0].references.iter().any(|r| r.table.as_deref() == Some("t")));
+}

@@ -7,15 +7,16 @@
 //! not a failure inside wasm-bindgen's glue. (Also, wasm-bindgen 0.2.130's
 //! glue copies a `&str` argument into the instance's memory *before* its
 //! reinit check swaps in a fresh instance after a panic, so the first call
-//! after a panic would hand the new instance a pointer into the old one.) Errors are thrown as JS `Error`s
-//! named `RippleError` carrying the error's fields; a panic too (`panic.rs`).
+//! after a panic would hand the new instance a pointer into the old one.)
+//! Errors are thrown as JS `Error`s named `RippleError` carrying the error's
+//! fields; a panic too (`panic.rs`).
 //!
 //! One small function per binding; what they share is in `boundary.rs`.
 
 mod boundary;
 mod panic;
 
-use ripple_engine::{Dialect, Language, Options};
+use ripple_engine::{ChangeSpec, Dialect, Language, Options, Schema};
 use serde::Deserialize;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
@@ -54,6 +55,43 @@ pub fn tables(
     let dialect = dialect_arg(&dialect, "dialect")?;
     let found = ripple_engine::tables(&sql, dialect).map_err(to_js_error)?;
     to_js(&found)
+}
+
+/// The DDL of a view under the dataset's old name that exposes the old
+/// columns from the new table, and the DDL that removes it. `change` is a
+/// change spec (an object or its JSON text); `options.schema`, the dataset's
+/// table before the change, is an object or JSON text too.
+#[wasm_bindgen(js_name = compatView, unchecked_return_type = "CompatView")]
+pub fn compat_view(
+    #[wasm_bindgen(unchecked_param_type = "ChangeSpec | string")] change: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CompatViewOptions")] options: Option<js_sys::Object>,
+) -> Result<JsValue, JsValue> {
+    // Through JSON text, so errors name the field at fault (`changes[1].to`).
+    let change = json_text(&change)?.unwrap_or_default();
+    let spec = ChangeSpec::from_json(&change).map_err(to_js_error)?;
+    let option = |name: &str| match &options {
+        Some(options) => js_sys::Reflect::get(options, &name.into()).map(|v| Some(v).filter(|v| !v.is_undefined() && !v.is_null())),
+        None => Ok(None),
+    };
+    let dialect = match option("dialect")? {
+        Some(name) => name.as_string().unwrap_or_default().parse().map_err(to_js_error)?,
+        None => spec.dialect.unwrap_or(Dialect::Generic),
+    };
+    let schema = match option("schema")? {
+        Some(schema) => Some(Schema::from_json(&json_text(&schema)?.unwrap_or_default()).map_err(to_js_error)?),
+        None => None,
+    };
+    to_js(&ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(to_js_error)?)
+}
+
+/// A JSON value given as text, or as the object it stands for; `None` for
+/// what JSON cannot hold (`undefined`, a function), which then reads as empty
+/// text and fails with the JSON reader's message.
+fn json_text(value: &JsValue) -> Result<Option<String>, JsValue> {
+    match value.as_string() {
+        Some(text) => Ok(Some(text)),
+        None => Ok(js_sys::JSON::stringify(value)?.as_string()),
+    }
 }
 
 /// What `analyze` needs besides the file. Every field is optional.

@@ -214,13 +214,7 @@ fn classify(lexemes: &[Lex], range: Range<usize>, variables: &HashSet<String>) -
         alias_next = false;
         i += 1;
     }
-    Found {
-        range,
-        writes,
-        outputs: Vec::new(),
-        references,
-        parsed: false,
-    }
+    Found { range, writes, references, ..Found::default() }
 }
 
 /// Words that are SQL syntax, never table or column names.

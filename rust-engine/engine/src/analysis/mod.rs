@@ -120,6 +120,10 @@ pub struct Reference {
     /// For an ambiguous reference: the tables it could belong to.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<String>,
+    /// True for a column selected bare (`SELECT o.amount`), whose name is
+    /// also the output column's name.
+    #[serde(skip)]
+    pub output: bool,
     /// Byte range of the name in the file.
     #[serde(skip)]
     #[cfg_attr(feature = "typescript", tsify(type = "never"))]
@@ -239,8 +243,9 @@ fn locate(found: statements::Found, fragment: &Fragment, text: &str, lines: &Lin
         .references
         .into_iter()
         .map(|r| {
+            let output = found.bare_outputs.contains(&r.span);
             let span = host_range(&r.span);
-            r.located(span, text, lines)
+            Reference { output, ..r.located(span, text, lines) }
         })
         .collect::<Vec<_>>();
     references.sort_by_key(|r| (r.span.start, r.span.end));
@@ -299,6 +304,7 @@ impl statements::FoundRef {
             resolved: self.resolved,
             write: self.write,
             candidates: self.candidates,
+            output: false,
         }
     }
 }

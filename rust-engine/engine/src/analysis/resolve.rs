@@ -12,7 +12,7 @@ use std::ops::{ControlFlow, Range};
 use std::rc::Rc;
 
 use sqlparser::ast::{
-    AccessExpr, AssignmentTarget, Expr, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident,
+    AccessExpr, AssignmentTarget, Expr, Join, PipeOperator, SelectFlavor, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident,
     JoinConstraint, JoinOperator, MergeAction, ObjectType, MergeInsertKind, MergeUpdateKind, ObjectName, ObjectNamePart, OrderBy,
     OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor,
     TableObject, TableWithJoins, UpdateTableFromKind, Visit, Visitor, WildcardAdditionalOptions,
@@ -115,6 +115,7 @@ pub(crate) struct Resolver<'a> {
     /// Scripting variables (DECLARE), lowercase: never columns.
     variables: HashSet<String>,
     references: Vec<FoundRef>,
+    bare_outputs: Vec<Range<usize>>,
     writes: Vec<String>,
     /// Inside `EXISTS (SELECT * ...)`, whose star reads no column.
     in_exists: usize,
@@ -122,12 +123,39 @@ pub(crate) struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     pub fn new(spans: &'a Spans<'a>, schema: Option<&'a Schema>) -> Self {
-        Resolver { spans, schema, variables: HashSet::new(), references: Vec::new(), writes: Vec::new(), in_exists: 0 }
+        Resolver { spans, schema, variables: HashSet::new(), references: Vec::new(), bare_outputs: Vec::new(), writes: Vec::new(), in_exists: 0 }
     }
 
     /// The scripting variables declared so far.
     pub fn variables(&self) -> &HashSet<String> {
         &self.variables
+    }
+
+    /// Declares a scripting variable (a FOR loop's, a procedure parameter)
+    /// for a block; false when it already was one.
+    pub fn declare(&mut self, name: &Ident) -> bool {
+        self.variables.insert(name.value.to_ascii_lowercase())
+    }
+
+    /// Ends a block's variable.
+    pub fn forget(&mut self, name: &Ident) {
+        self.variables.remove(&name.value.to_ascii_lowercase());
+    }
+
+    /// A scripting block's condition or loop query (`WHILE (SELECT COUNT(*)
+    /// FROM t) > 0 DO`): analysed like the conditions of a parsed IF, its
+    /// queries resolved and its other names taken for variables.
+    pub fn condition(&mut self, condition: &Expr, range: Range<usize>) -> Found {
+        let mut walker = StatementWalker { resolver: self, nested: 0, root: false };
+        let _ = condition.visit(&mut walker);
+        Found {
+            range,
+            writes: std::mem::take(&mut self.writes),
+            outputs: Vec::new(),
+            references: std::mem::take(&mut self.references),
+            bare_outputs: std::mem::take(&mut self.bare_outputs),
+            parsed: true,
+        }
     }
 
     pub fn statement(&mut self, statement: &Statement, range: Range<usize>) -> Found {
@@ -140,6 +168,7 @@ impl<'a> Resolver<'a> {
                 .map(|c| Output { name: c.name, sources: dedup(c.sources) })
                 .collect(),
             references: std::mem::take(&mut self.references),
+            bare_outputs: std::mem::take(&mut self.bare_outputs),
             parsed: true,
         }
     }
@@ -180,12 +209,12 @@ impl<'a> Resolver<'a> {
             }
             Statement::Update(update) => {
                 let mut scope = Scope::new(None);
-                self.from_item(&update.table, &mut scope, &[], true);
+                self.join_item(&update.table, &mut scope, &[], true);
                 let target = target_scope(&scope);
                 if let Some(from) = &update.from {
                     let (UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) = from;
                     for item in items {
-                        self.from_item(item, &mut scope, &[], false);
+                        self.join_item(item, &mut scope, &[], false);
                     }
                 }
                 for assignment in &update.assignments {
@@ -204,10 +233,10 @@ impl<'a> Resolver<'a> {
                 }
                 let (FromTable::WithFromKeyword(items) | FromTable::WithoutKeyword(items)) = &delete.from;
                 for (i, item) in items.iter().enumerate() {
-                    self.from_item(item, &mut scope, &[], i == 0 && delete.tables.is_empty());
+                    self.join_item(item, &mut scope, &[], i == 0 && delete.tables.is_empty());
                 }
                 for item in delete.using.iter().flatten() {
-                    self.from_item(item, &mut scope, &[], false);
+                    self.join_item(item, &mut scope, &[], false);
                 }
                 if let Some(selection) = &delete.selection {
                     self.walk(selection, &scope, &[], Clause::Plain);
@@ -295,7 +324,136 @@ impl<'a> Resolver<'a> {
                 local.push((name, Rc::new(columns)));
             }
         }
-        self.set_expr(&query.body, outer, &local, query.order_by.as_ref())
+        if query.pipe_operators.is_empty() {
+            self.set_expr(&query.body, outer, &local, query.order_by.as_ref())
+        } else {
+            self.pipe(query, outer, &local)
+        }
+    }
+
+    /// BigQuery pipe syntax, `FROM t |> WHERE ... |> SELECT ...`: each
+    /// operator reads the table the one before made. The FROM's names stay
+    /// visible until an operator makes a new table (SELECT, AGGREGATE, AS,
+    /// set operations); JOIN and EXTEND add to them.
+    fn pipe(&mut self, query: &Query, outer: Option<&Scope>, ctes: &Ctes) -> Vec<Column> {
+        let mut scope = Scope::new(outer);
+        match query.body.as_ref() {
+            SetExpr::Select(select) if select.flavor == SelectFlavor::FromFirstNoSelect => {
+                for item in &select.from {
+                    self.join_item(item, &mut scope, ctes, false);
+                }
+            }
+            body => {
+                let columns = self.set_expr(body, outer, ctes, query.order_by.as_ref());
+                scope.relations.push(derived(None, columns));
+            }
+        }
+        for operator in &query.pipe_operators {
+            let table = |scope: &Scope| -> Vec<Column> { scope.relations.iter().flat_map(|r| star_columns(r, &HashSet::new())).collect() };
+            match operator {
+                PipeOperator::Where { expr } => {
+                    self.walk(expr, &scope, ctes, Clause::Plain);
+                }
+                PipeOperator::Limit { expr, offset } => {
+                    for expr in std::iter::once(expr).chain(offset) {
+                        self.walk(expr, &scope, ctes, Clause::Plain);
+                    }
+                }
+                PipeOperator::OrderBy { exprs } => {
+                    for expr in exprs {
+                        self.walk(&expr.expr, &scope, ctes, Clause::Plain);
+                    }
+                }
+                PipeOperator::Select { exprs } => {
+                    let columns = self.projection(exprs, &mut scope, ctes);
+                    scope = Scope::new(outer);
+                    scope.relations.push(derived(None, columns));
+                }
+                PipeOperator::Extend { exprs } => {
+                    let columns = self.projection(exprs, &mut scope, ctes);
+                    scope.relations.push(derived(None, columns));
+                }
+                PipeOperator::Set { assignments } => {
+                    for assignment in assignments {
+                        self.walk_node(&assignment.target, &scope, ctes, Clause::Plain);
+                        self.walk(&assignment.value, &scope, ctes, Clause::Plain);
+                    }
+                }
+                PipeOperator::Drop { columns } => {
+                    for ident in columns {
+                        self.resolve(&[ident], &scope, Clause::Plain);
+                    }
+                }
+                PipeOperator::Rename { mappings } => {
+                    let mut columns = table(&scope);
+                    for mapping in mappings {
+                        self.resolve(&[&mapping.ident], &scope, Clause::Plain);
+                        if let Some(column) = columns.iter_mut().find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&mapping.ident.value))) {
+                            column.name = Some(mapping.alias.value.clone());
+                            column.base = None;
+                        }
+                    }
+                    scope = Scope::new(outer);
+                    scope.relations.push(derived(None, columns));
+                }
+                PipeOperator::As { alias } => {
+                    let columns = table(&scope);
+                    scope = Scope::new(outer);
+                    scope.relations.push(derived(Some(alias.value.clone()), columns));
+                }
+                PipeOperator::Aggregate { full_table_exprs, group_by_expr } => {
+                    let mut columns = Vec::new();
+                    for item in group_by_expr.iter().chain(full_table_exprs) {
+                        let sources = self.walk(&item.expr.expr, &scope, ctes, Clause::Plain);
+                        let name = item.expr.alias.as_ref().map(|a| a.value.clone()).or_else(|| output_name(&item.expr.expr));
+                        let base = self.base_of(&item.expr.expr, &name, &sources);
+                        columns.push(Column { name, sources, base, star: None });
+                    }
+                    scope = Scope::new(outer);
+                    scope.relations.push(derived(None, columns));
+                }
+                PipeOperator::Union { queries, .. } | PipeOperator::Intersect { queries, .. } | PipeOperator::Except { queries, .. } => {
+                    let mut columns = table(&scope);
+                    for other in queries {
+                        for (column, other) in columns.iter_mut().zip(self.query(other, outer, ctes)) {
+                            column.sources.extend(other.sources);
+                            if column.base != other.base {
+                                column.base = None;
+                            }
+                        }
+                    }
+                    scope = Scope::new(outer);
+                    scope.relations.push(derived(None, columns));
+                }
+                PipeOperator::Join(join) => self.join(join, &mut scope, ctes),
+                // Table functions and pivots make tables whose columns are
+                // not known here; names read after them are not reported.
+                PipeOperator::Call { function, alias } => {
+                    self.walk_node(function, &scope, ctes, Clause::Plain);
+                    scope = Scope::new(outer);
+                    scope.relations.push(Relation { alias: alias.as_ref().map(|a| a.value.clone()), table: None, columns: None, open: None, dynamic: true });
+                }
+                PipeOperator::Pivot { aggregate_functions, value_column, alias, .. } => {
+                    for function in aggregate_functions {
+                        self.walk(&function.expr, &scope, ctes, Clause::Plain);
+                    }
+                    for ident in value_column {
+                        self.resolve(&[ident], &scope, Clause::Plain);
+                    }
+                    scope = Scope::new(outer);
+                    scope.relations.push(Relation { alias: alias.as_ref().map(|a| a.value.clone()), table: None, columns: None, open: None, dynamic: true });
+                }
+                PipeOperator::Unpivot { unpivot_columns, alias, .. } => {
+                    for ident in unpivot_columns {
+                        self.resolve(&[ident], &scope, Clause::Plain);
+                    }
+                    scope = Scope::new(outer);
+                    scope.relations.push(Relation { alias: alias.as_ref().map(|a| a.value.clone()), table: None, columns: None, open: None, dynamic: true });
+                }
+                PipeOperator::TableSample { .. } => {}
+            }
+        }
+        scope.relations.iter().flat_map(|r| star_columns(r, &HashSet::new())).collect()
     }
 
     /// Runs `f` without recording references (a pass whose results are only
@@ -357,7 +515,7 @@ impl<'a> Resolver<'a> {
     fn select(&mut self, select: &Select, outer: Option<&Scope>, ctes: &Ctes, order_by: Option<&OrderBy>) -> Vec<Column> {
         let mut scope = Scope::new(outer);
         for item in &select.from {
-            self.from_item(item, &mut scope, ctes, false);
+            self.join_item(item, &mut scope, ctes, false);
         }
         for view in &select.lateral_views {
             // Hive/Spark: LATERAL VIEW explode(t.items) v AS item
@@ -376,53 +534,7 @@ impl<'a> Resolver<'a> {
             });
         }
 
-        let mut columns = Vec::new();
-        for item in &select.projection {
-            let before = columns.len();
-            match item {
-                SelectItem::UnnamedExpr(expr) => {
-                    let sources = self.walk(expr, &scope, ctes, Clause::Projection);
-                    let name = output_name(expr);
-                    let base = self.base_of(expr, &name, &sources);
-                    columns.push(Column { name, sources, base, star: None });
-                }
-                SelectItem::ExprWithAlias { expr, alias } => {
-                    let sources = self.walk(expr, &scope, ctes, Clause::Projection);
-                    let name = Some(alias.value.clone());
-                    let base = self.base_of(expr, &name, &sources);
-                    columns.push(Column { name, sources, base, star: None });
-                }
-                SelectItem::ExprWithAliases { expr, aliases } => {
-                    let sources = self.walk(expr, &scope, ctes, Clause::Projection);
-                    for alias in aliases {
-                        columns.push(Column { name: Some(alias.value.clone()), sources: sources.clone(), base: None, star: None });
-                    }
-                }
-                SelectItem::Wildcard(options) => {
-                    let relations: Vec<usize> = (0..scope.relations.len()).collect();
-                    columns.extend(self.wildcard(&scope, &relations, options, ctes));
-                }
-                SelectItem::QualifiedWildcard(kind, options) => match kind {
-                    SelectItemQualifiedWildcardKind::ObjectName(name) => {
-                        let qualifier = object_name(name);
-                        let relations: Vec<usize> = (0..scope.relations.len()).filter(|&i| scope.relations[i].named(&qualifier)).collect();
-                        if relations.is_empty() {
-                            // `s.*` of a struct column `s`, or an unknown qualifier.
-                            let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
-                            let sources = self.resolve(&parts, &scope, Clause::Plain);
-                            columns.push(Column { name: None, sources, base: None, star: Some(qualifier) });
-                        } else {
-                            columns.extend(self.wildcard(&scope, &relations, options, ctes));
-                        }
-                    }
-                    SelectItemQualifiedWildcardKind::Expr(expr) => {
-                        let sources = self.walk(expr, &scope, ctes, Clause::Plain);
-                        columns.push(Column { name: None, sources, base: None, star: None });
-                    }
-                },
-            }
-            scope.aliases.extend(columns[before..].iter().filter(|c| c.name.is_some() && c.star.is_none()).cloned());
-        }
+        let columns = self.projection(&select.projection, &mut scope, ctes);
 
         if let Some(selection) = &select.selection {
             self.walk(selection, &scope, ctes, Clause::Plain);
@@ -453,6 +565,60 @@ impl<'a> Resolver<'a> {
     }
 
     /// The source column an output column passes through under its own name.
+    /// The columns of a SELECT list over `scope`; each named one becomes an
+    /// alias later items and clauses may use.
+    fn projection(&mut self, items: &[SelectItem], scope: &mut Scope, ctes: &Ctes) -> Vec<Column> {
+        let mut columns = Vec::new();
+        for item in items {
+            let before = columns.len();
+            match item {
+                SelectItem::UnnamedExpr(expr) => {
+                    let sources = self.walk(expr, scope, ctes, Clause::Projection);
+                    self.bare_output(expr);
+                    let name = output_name(expr);
+                    let base = self.base_of(expr, &name, &sources);
+                    columns.push(Column { name, sources, base, star: None });
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    let sources = self.walk(expr, scope, ctes, Clause::Projection);
+                    let name = Some(alias.value.clone());
+                    let base = self.base_of(expr, &name, &sources);
+                    columns.push(Column { name, sources, base, star: None });
+                }
+                SelectItem::ExprWithAliases { expr, aliases } => {
+                    let sources = self.walk(expr, scope, ctes, Clause::Projection);
+                    for alias in aliases {
+                        columns.push(Column { name: Some(alias.value.clone()), sources: sources.clone(), base: None, star: None });
+                    }
+                }
+                SelectItem::Wildcard(options) => {
+                    let relations: Vec<usize> = (0..scope.relations.len()).collect();
+                    columns.extend(self.wildcard(scope, &relations, options, ctes));
+                }
+                SelectItem::QualifiedWildcard(kind, options) => match kind {
+                    SelectItemQualifiedWildcardKind::ObjectName(name) => {
+                        let qualifier = object_name(name);
+                        let relations: Vec<usize> = (0..scope.relations.len()).filter(|&i| scope.relations[i].named(&qualifier)).collect();
+                        if relations.is_empty() {
+                            // `s.*` of a struct column `s`, or an unknown qualifier.
+                            let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
+                            let sources = self.resolve(&parts, scope, Clause::Plain);
+                            columns.push(Column { name: None, sources, base: None, star: Some(qualifier) });
+                        } else {
+                            columns.extend(self.wildcard(scope, &relations, options, ctes));
+                        }
+                    }
+                    SelectItemQualifiedWildcardKind::Expr(expr) => {
+                        let sources = self.walk(expr, scope, ctes, Clause::Plain);
+                        columns.push(Column { name: None, sources, base: None, star: None });
+                    }
+                },
+            }
+            scope.aliases.extend(columns[before..].iter().filter(|c| c.name.is_some() && c.star.is_none()).cloned());
+        }
+        columns
+    }
+
     fn base_of(&self, expr: &Expr, name: &Option<String>, sources: &[ColumnSource]) -> Option<ColumnSource> {
         let plain = matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Nested(_));
         match (plain, name, sources) {
@@ -528,56 +694,61 @@ impl<'a> Resolver<'a> {
         columns
     }
 
-    fn from_item(&mut self, item: &TableWithJoins, scope: &mut Scope, ctes: &Ctes, write: bool) {
+    fn join_item(&mut self, item: &TableWithJoins, scope: &mut Scope, ctes: &Ctes, write: bool) {
         self.factor(&item.relation, scope, ctes, write);
         for join in &item.joins {
-            let left = scope.relations.len();
-            self.factor(&join.relation, scope, ctes, false);
-            let constraint = match &join.join_operator {
-                JoinOperator::Join(c)
-                | JoinOperator::Inner(c)
-                | JoinOperator::Left(c)
-                | JoinOperator::LeftOuter(c)
-                | JoinOperator::Right(c)
-                | JoinOperator::RightOuter(c)
-                | JoinOperator::FullOuter(c)
-                | JoinOperator::CrossJoin(c)
-                | JoinOperator::Semi(c)
-                | JoinOperator::LeftSemi(c)
-                | JoinOperator::RightSemi(c)
-                | JoinOperator::Anti(c)
-                | JoinOperator::LeftAnti(c)
-                | JoinOperator::RightAnti(c)
-                | JoinOperator::StraightJoin(c) => Some(c),
-                JoinOperator::AsOf { match_condition, constraint } => {
-                    self.walk(match_condition, scope, ctes, Clause::Plain);
-                    Some(constraint)
-                }
-                _ => None,
-            };
-            match constraint {
-                Some(JoinConstraint::On(on)) => {
-                    self.walk(on, scope, ctes, Clause::Plain);
-                }
-                Some(JoinConstraint::Using(names)) => {
-                    // USING (col) names the column on both sides.
-                    for ident in names.iter().filter_map(last_ident) {
-                        let mut sides = Vec::new();
-                        for side in [0..left, left..scope.relations.len()] {
-                            let offset = side.start;
-                            let sub = Scope { relations: scope.relations[side].to_vec(), parent: None, aliases: Vec::new(), using: Vec::new() };
-                            self.resolve(&[ident], &sub, Clause::Plain);
-                            if let Lookup::Found(relation) = lookup(&sub, &ident.value) {
-                                if let Some(i) = sub.relations.iter().position(|r| std::ptr::eq(r, relation)) {
-                                    sides.push(offset + i);
-                                }
+            self.join(join, scope, ctes);
+        }
+    }
+
+    /// Adds a joined relation to `scope` and resolves the join's condition.
+    fn join(&mut self, join: &Join, scope: &mut Scope, ctes: &Ctes) {
+        let left = scope.relations.len();
+        self.factor(&join.relation, scope, ctes, false);
+        let constraint = match &join.join_operator {
+            JoinOperator::Join(c)
+            | JoinOperator::Inner(c)
+            | JoinOperator::Left(c)
+            | JoinOperator::LeftOuter(c)
+            | JoinOperator::Right(c)
+            | JoinOperator::RightOuter(c)
+            | JoinOperator::FullOuter(c)
+            | JoinOperator::CrossJoin(c)
+            | JoinOperator::Semi(c)
+            | JoinOperator::LeftSemi(c)
+            | JoinOperator::RightSemi(c)
+            | JoinOperator::Anti(c)
+            | JoinOperator::LeftAnti(c)
+            | JoinOperator::RightAnti(c)
+            | JoinOperator::StraightJoin(c) => Some(c),
+            JoinOperator::AsOf { match_condition, constraint } => {
+                self.walk(match_condition, scope, ctes, Clause::Plain);
+                Some(constraint)
+            }
+            _ => None,
+        };
+        match constraint {
+            Some(JoinConstraint::On(on)) => {
+                self.walk(on, scope, ctes, Clause::Plain);
+            }
+            Some(JoinConstraint::Using(names)) => {
+                // USING (col) names the column on both sides.
+                for ident in names.iter().filter_map(last_ident) {
+                    let mut sides = Vec::new();
+                    for side in [0..left, left..scope.relations.len()] {
+                        let offset = side.start;
+                        let sub = Scope { relations: scope.relations[side].to_vec(), parent: None, aliases: Vec::new(), using: Vec::new() };
+                        self.resolve(&[ident], &sub, Clause::Plain);
+                        if let Lookup::Found(relation) = lookup(&sub, &ident.value) {
+                            if let Some(i) = sub.relations.iter().position(|r| std::ptr::eq(r, relation)) {
+                                sides.push(offset + i);
                             }
                         }
-                        scope.using.push((ident.value.clone(), sides));
                     }
+                    scope.using.push((ident.value.clone(), sides));
                 }
-                _ => {}
             }
+            _ => {}
         }
     }
 
@@ -653,7 +824,7 @@ impl<'a> Resolver<'a> {
             }
             TableFactor::NestedJoin { table_with_joins, alias } => {
                 let mut inner = Scope::new(scope.parent);
-                self.from_item(table_with_joins, &mut inner, ctes, write);
+                self.join_item(table_with_joins, &mut inner, ctes, write);
                 if alias.is_none() {
                     scope.relations.extend(inner.relations);
                     return;
@@ -772,10 +943,6 @@ impl<'a> Resolver<'a> {
         if first.value.starts_with('@') || parts.iter().any(|p| p.value.contains(PLACEHOLDER_PREFIX)) {
             return Vec::new();
         }
-        // A scripting variable, unless a known table has a column of that name.
-        if parts.len() == 1 && self.variables.contains(&first.value.to_ascii_lowercase()) && !matches!(lookup(scope, &first.value), Lookup::Found(r) if r.column(&first.value).is_some()) {
-            return Vec::new();
-        }
         // Qualified: the longest qualifier naming a relation in scope.
         for k in (1..parts.len()).rev() {
             let qualifier = parts[..k].iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
@@ -787,6 +954,11 @@ impl<'a> Resolver<'a> {
                 }
                 current = s.parent;
             }
+        }
+        // A scripting variable (or its fields: `rec.amount` in a FOR loop),
+        // unless a known table has a column of that name.
+        if self.variables.contains(&first.value.to_ascii_lowercase()) && !matches!(lookup(scope, &first.value), Lookup::Found(r) if r.column(&first.value).is_some()) {
+            return Vec::new();
         }
         // Unqualified, or a column followed by struct fields.
         let name = &first.value;
@@ -911,6 +1083,19 @@ impl<'a> Resolver<'a> {
         });
     }
 
+    /// A projection item that is only a column name: a rewrite that renames
+    /// the column must alias it to keep the output column's name.
+    fn bare_output(&mut self, expr: &Expr) {
+        let last = match expr {
+            Expr::Identifier(ident) => Some(ident),
+            Expr::CompoundIdentifier(idents) => idents.last(),
+            _ => None,
+        };
+        if let Some(span) = last.and_then(|ident| self.spans.ident(ident)) {
+            self.bare_outputs.push(span);
+        }
+    }
+
     fn push(&mut self, reference: FoundRef) {
         self.references.push(reference);
     }
@@ -965,6 +1150,11 @@ fn lookup<'s>(scope: &'s Scope<'s>, name: &str) -> Lookup<'s> {
 /// `SET col = ...` names are resolved: they always belong to the target.
 fn target_scope(scope: &Scope) -> Scope<'static> {
     Scope { relations: scope.relations.iter().take(1).cloned().collect(), parent: None, aliases: Vec::new(), using: Vec::new() }
+}
+
+/// A table made by a query, its columns known.
+fn derived(alias: Option<String>, columns: Vec<Column>) -> Relation {
+    Relation { alias, table: None, columns: Some(Rc::new(columns)), open: None, dynamic: false }
 }
 
 /// The columns `*` stands for over `relation`, without `excluded` names.

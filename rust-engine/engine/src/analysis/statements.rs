@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 
-use sqlparser::ast::Statement;
+use sqlparser::ast::{Expr, Ident, Statement};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Tokenizer};
@@ -36,12 +36,15 @@ pub(crate) struct FoundRef {
 }
 
 /// One statement of a fragment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Found {
     pub range: Range<usize>,
     pub writes: Vec<String>,
     pub outputs: Vec<Output>,
     pub references: Vec<FoundRef>,
+    /// Spans of column names selected bare (`SELECT o.amount`): the name of
+    /// the output column too.
+    pub bare_outputs: Vec<Range<usize>>,
     pub parsed: bool,
 }
 
@@ -67,7 +70,7 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
 
     let raw = match Tokenizer::new(dialect.as_ref(), sql).tokenize_with_location() {
         Ok(mut tokens) => {
-            normalize_shifts(&mut tokens);
+            normalize(&mut tokens);
             tokens
         }
         Err(e) => {
@@ -94,6 +97,9 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(raw);
     let mut expect_delimiter = false;
+    // The scripting blocks open around the parser: where each starts, and
+    // the variables it declares.
+    let mut blocks: Vec<(Block, usize, Vec<Ident>)> = Vec::new();
     loop {
         while parser.consume_token(&Token::SemiColon) {
             expect_delimiter = false;
@@ -102,6 +108,35 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
         let next = parser.peek_token();
         if next.token == Token::EOF {
             break;
+        }
+        // A block's header, middle or footer: the statements between them
+        // are parsed one by one, so one the parser cannot read is scanned
+        // alone, not with its whole block.
+        if !expect_delimiter && may_be_block_part(&tokens, first, !blocks.is_empty()) {
+            let open = blocks.last().map(|(block, ..)| *block);
+            if let Ok(Some(part)) = parser.maybe_parse(|p| block_part(p, open)) {
+                let range = spans.token_range(&tokens[first..parser.index()]);
+                let declared: Vec<Ident> = part.variables.into_iter().filter(|name| resolver.declare(name)).collect();
+                if let Some(condition) = &part.condition {
+                    findings.statements.push(resolver.condition(condition, range.clone()));
+                }
+                expect_delimiter = matches!(part.step, Step::Close | Step::Control);
+                match part.step {
+                    Step::Open(block) => blocks.push((block, range.start, declared)),
+                    Step::Middle(Some(block)) => {
+                        if let Some(top) = blocks.last_mut() {
+                            top.0 = block;
+                        }
+                    }
+                    Step::Close => {
+                        for name in blocks.pop().map(|(.., declared)| declared).unwrap_or_default() {
+                            resolver.forget(&name);
+                        }
+                    }
+                    Step::Middle(None) | Step::Control => {}
+                }
+                continue;
+            }
         }
         let end = statement_end(&tokens, first);
         let parsed = if operator_count(&tokens[first..end]) > MAX_OPERATORS {
@@ -164,14 +199,252 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
             }
         }
     }
+    if let Some((block, at, _)) = blocks.last() {
+        findings.diagnostics.push(FoundDiagnostic {
+            severity: Severity::Error,
+            message: format!("{} block is not closed", block.name()),
+            at: *at,
+        });
+    }
     findings
+}
+
+/// A scripting block whose statements are parsed one by one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Block {
+    /// `IF ... THEN`, then `ELSEIF ... THEN`, `ELSE`, until `END IF`.
+    If,
+    /// `LOOP`, `WHILE ... DO` or `FOR ... IN ... DO`, until `END LOOP`,
+    /// `END WHILE` or `END FOR`.
+    Loop,
+    /// `REPEAT`, until `UNTIL ... END REPEAT`.
+    Repeat,
+    /// `BEGIN`, or a procedure's body, until `END`.
+    Begin,
+    /// A `BEGIN` block's `EXCEPTION WHEN ... THEN` handlers, until `END`.
+    Handlers,
+}
+
+impl Block {
+    fn name(self) -> &'static str {
+        match self {
+            Block::If => "IF",
+            Block::Loop => "loop",
+            Block::Repeat => "REPEAT",
+            Block::Begin | Block::Handlers => "BEGIN",
+        }
+    }
+}
+
+/// What a block part does to the blocks open around it.
+enum Step {
+    Open(Block),
+    /// Between two statement lists of one block; the block may change kind.
+    Middle(Option<Block>),
+    Close,
+    /// `BREAK`, `LEAVE`, `CONTINUE`, `ITERATE`: a statement of its own.
+    Control,
+}
+
+struct BlockPart {
+    step: Step,
+    /// The loop or branch condition, or a FOR loop's query.
+    condition: Option<Expr>,
+    /// Names the part declares: a FOR loop's variable, a procedure's parameters.
+    variables: Vec<Ident>,
+}
+
+/// Reads a scripting block's header, middle or footer at a statement's
+/// start (`open` is the innermost open block). An error means there is none
+/// there (the caller rewinds).
+fn block_part(p: &mut Parser, open: Option<Block>) -> Result<BlockPart, ParserError> {
+    let part = |step, condition, variables| Ok(BlockPart { step, condition, variables });
+    let token = p.next_token();
+    let Token::Word(word) = &token.token else { return p.expected("a block", token) };
+    if word.quote_style.is_some() {
+        return p.expected("a block", token);
+    }
+    let loop_body = |p: &mut Parser| {
+        if p.parse_keyword(Keyword::DO) || parse_word(p, "LOOP") {
+            Ok(())
+        } else {
+            p.expected("DO", p.peek_token())
+        }
+    };
+    match (word.value.to_ascii_uppercase().as_str(), open) {
+        ("LOOP", _) => part(Step::Open(Block::Loop), None, Vec::new()),
+        ("REPEAT", _) => part(Step::Open(Block::Repeat), None, Vec::new()),
+        ("WHILE", _) => {
+            let condition = p.parse_expr()?;
+            loop_body(p)?;
+            part(Step::Open(Block::Loop), Some(condition), Vec::new())
+        }
+        ("FOR", _) => {
+            let variable = p.parse_identifier()?;
+            p.expect_keyword_is(Keyword::IN)?;
+            let query = p.parse_expr()?;
+            // Snowflake's `FOR i IN 1 TO 10 DO`.
+            if p.parse_keyword(Keyword::TO) {
+                p.parse_expr()?;
+            }
+            loop_body(p)?;
+            part(Step::Open(Block::Loop), Some(query), vec![variable])
+        }
+        ("IF", _) => {
+            let condition = p.parse_expr()?;
+            p.expect_keyword_is(Keyword::THEN)?;
+            part(Step::Open(Block::If), Some(condition), Vec::new())
+        }
+        // `BEGIN;` and `BEGIN TRANSACTION` start transactions.
+        ("BEGIN", _) => match p.peek_token().token {
+            Token::SemiColon | Token::EOF => p.expected("a block", p.peek_token()),
+            Token::Word(w) if matches!(w.keyword, Keyword::TRANSACTION | Keyword::WORK | Keyword::TRAN | Keyword::ISOLATION | Keyword::READ) => {
+                p.expected("a block", p.peek_token())
+            }
+            _ => part(Step::Open(Block::Begin), None, Vec::new()),
+        },
+        ("CREATE", _) => {
+            // `CREATE [OR REPLACE] [TEMP] PROCEDURE [IF NOT EXISTS] name(params) [OPTIONS(...)] BEGIN`
+            let _ = p.parse_keywords(&[Keyword::OR, Keyword::REPLACE]);
+            let _ = p.parse_one_of_keywords(&[Keyword::TEMP, Keyword::TEMPORARY]);
+            p.expect_keyword_is(Keyword::PROCEDURE)?;
+            let _ = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+            p.parse_object_name(false)?;
+            let mut parameters = Vec::new();
+            p.expect_token(&Token::LParen)?;
+            if !p.consume_token(&Token::RParen) {
+                loop {
+                    // BigQuery's mode is optional: `(out STRING)` names `out`.
+                    let name = match p.maybe_parse(|p| p.parse_procedure_param())? {
+                        Some(param) => param.name,
+                        None => {
+                            let name = p.parse_identifier()?;
+                            p.parse_data_type()?;
+                            name
+                        }
+                    };
+                    parameters.push(name);
+                    if !p.consume_token(&Token::Comma) {
+                        p.expect_token(&Token::RParen)?;
+                        break;
+                    }
+                }
+            }
+            p.maybe_parse_options(Keyword::OPTIONS)?;
+            p.expect_keyword_is(Keyword::BEGIN)?;
+            part(Step::Open(Block::Begin), None, parameters)
+        }
+        ("ELSEIF", Some(Block::If)) => {
+            let condition = p.parse_expr()?;
+            p.expect_keyword_is(Keyword::THEN)?;
+            part(Step::Middle(None), Some(condition), Vec::new())
+        }
+        ("ELSE", Some(Block::If)) => part(Step::Middle(None), None, Vec::new()),
+        ("EXCEPTION", Some(Block::Begin)) => {
+            exception_handler(p)?;
+            part(Step::Middle(Some(Block::Handlers)), None, Vec::new())
+        }
+        ("WHEN", Some(Block::Handlers)) => {
+            p.prev_token();
+            exception_handler(p)?;
+            part(Step::Middle(None), None, Vec::new())
+        }
+        ("UNTIL", Some(Block::Repeat)) => {
+            let condition = p.parse_expr()?;
+            p.expect_keyword_is(Keyword::END)?;
+            if !parse_word(p, "REPEAT") {
+                return p.expected("REPEAT", p.peek_token());
+            }
+            part(Step::Close, Some(condition), Vec::new())
+        }
+        ("END", Some(block)) => {
+            let closes = match block {
+                Block::If => p.parse_keyword(Keyword::IF),
+                Block::Loop => p.parse_one_of_keywords(&[Keyword::WHILE, Keyword::FOR]).is_some() || parse_word(p, "LOOP"),
+                Block::Begin | Block::Handlers => matches!(p.peek_token().token, Token::SemiColon | Token::EOF),
+                Block::Repeat => false,
+            };
+            if !closes {
+                return p.expected("the end of the block", p.peek_token());
+            }
+            part(Step::Close, None, Vec::new())
+        }
+        ("BREAK" | "LEAVE" | "CONTINUE" | "ITERATE", Some(_)) => {
+            // An optional label.
+            if let Token::Word(_) = p.peek_token().token {
+                p.parse_identifier()?;
+            }
+            part(Step::Control, None, Vec::new())
+        }
+        _ => p.expected("a block", token.clone()),
+    }
+}
+
+/// `[EXCEPTION] WHEN ERROR [OR ...] THEN`, after `EXCEPTION` if any.
+fn exception_handler(p: &mut Parser) -> Result<(), ParserError> {
+    p.expect_keyword_is(Keyword::WHEN)?;
+    loop {
+        p.parse_identifier()?;
+        if !p.parse_keyword(Keyword::OR) {
+            break;
+        }
+    }
+    p.expect_keyword_is(Keyword::THEN)
+}
+
+/// Consumes the word `upper` (one `sqlparser` has no keyword for).
+fn parse_word(p: &mut Parser, upper: &str) -> bool {
+    if matches!(&p.peek_token().token, Token::Word(w) if is_word(w, upper)) {
+        p.next_token();
+        return true;
+    }
+    false
+}
+
+/// True when the statement at `first` may be a block's header, middle or
+/// footer (checked on the light tokens, so other statements cost nothing),
+/// with a condition small enough to walk.
+fn may_be_block_part(tokens: &[Lite], first: usize, in_block: bool) -> bool {
+    let Some(start) = (first..tokens.len()).find(|&i| tokens[i].kind != Kind::Space) else { return false };
+    match tokens[start].kind {
+        Kind::Keyword(Keyword::IF | Keyword::WHILE | Keyword::FOR | Keyword::ELSEIF | Keyword::UNTIL) => {
+            operator_count(&tokens[start..header_end(tokens, start)]) <= MAX_OPERATORS
+        }
+        Kind::Block | Kind::Keyword(Keyword::BEGIN | Keyword::CREATE) => true,
+        Kind::Keyword(Keyword::ELSE | Keyword::EXCEPTION | Keyword::WHEN | Keyword::END | Keyword::CONTINUE) => in_block,
+        // BREAK, LEAVE, ITERATE
+        Kind::Other => in_block,
+        _ => false,
+    }
+}
+
+/// Where a block header that starts at `first` can end at the latest: its
+/// `THEN`, `DO`, `LOOP` or `END` (outside parentheses and CASE), or the
+/// statement's end. Its operators are counted before it is parsed.
+fn header_end(tokens: &[Lite], first: usize) -> usize {
+    let mut parens = 0usize;
+    let mut cases = 0usize;
+    for (i, token) in tokens.iter().enumerate().skip(first + 1) {
+        match token.kind {
+            Kind::Open => parens += 1,
+            Kind::Close => parens = parens.saturating_sub(1),
+            Kind::Semicolon | Kind::End => return i,
+            _ if parens > 0 => {}
+            Kind::Keyword(Keyword::CASE) => cases += 1,
+            Kind::Keyword(Keyword::END) if cases > 0 => cases -= 1,
+            Kind::Keyword(Keyword::THEN | Keyword::DO | Keyword::END) | Kind::Block if cases == 0 => return i,
+            _ => {}
+        }
+    }
+    tokens.len()
 }
 
 /// `sqlparser` reads `<<` and `>>` only in some dialects, and a `>>` that
 /// closes two nested type parameters (`ARRAY<STRUCT<a INT64>>`) only in some
 /// places. Bit shifts become `*` (same operands, so the same names), and a
-/// `>>` inside type parameters becomes two `>`.
-fn normalize_shifts(tokens: &mut Vec<TokenWithSpan>) {
+/// `>>` inside type parameters becomes two `>`. A word right after a `.` is
+/// a name part, never a keyword (`assert.null(x)`, `mozfun.assert.true(x)`).
+fn normalize(tokens: &mut Vec<TokenWithSpan>) {
     let mut generics = 0usize;
     let mut previous_word = false;
     let mut i = 0;
@@ -206,6 +479,11 @@ fn normalize_shifts(tokens: &mut Vec<TokenWithSpan>) {
                 }
             }
         }
+        if i > 0 && tokens[i - 1].token == Token::Period {
+            if let Token::Word(word) = &mut tokens[i].token {
+                word.keyword = Keyword::NoKeyword;
+            }
+        }
         previous_word = matches!(&tokens[i].token, Token::Word(w) if w.quote_style.is_none()
             && ["ARRAY", "STRUCT", "MAP", "RANGE", "TABLE"].iter().any(|k| w.value.eq_ignore_ascii_case(k)));
         i += 1;
@@ -220,7 +498,8 @@ fn is_word_at(tokens: &[TokenWithSpan], i: usize, upper: &str) -> bool {
     matches!(tokens.get(i).map(|t| &t.token), Some(Token::Word(w)) if is_word(w, upper))
 }
 
-/// The index of the `>` closing the `<` at `open` (after `>>` were split).
+/// The index of the `>` closing the `<` at `open`, or of the `>>` closing
+/// it and the one inside it (`ARRAY<STRUCT<a INT64>>`, not split yet).
 fn matching_angle(tokens: &[TokenWithSpan], open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, t) in tokens.iter().enumerate().skip(open) {
@@ -228,6 +507,12 @@ fn matching_angle(tokens: &[TokenWithSpan], open: usize) -> Option<usize> {
             Token::Lt => depth += 1,
             Token::Gt => {
                 depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            Token::ShiftRight if depth >= 2 => {
+                depth -= 2;
                 if depth == 0 {
                     return Some(i);
                 }
@@ -281,6 +566,9 @@ pub(crate) fn statement_end(tokens: &[Lite], first: usize) -> usize {
             {
                 blocks += 1
             }
+            // An END no block of this statement opened closes the block
+            // around it: the statement lacks its `;`.
+            Kind::Keyword(Keyword::END) if blocks == 0 && !is_statement_start(tokens, first, i) => return i,
             Kind::Keyword(Keyword::END) => {
                 blocks = blocks.saturating_sub(1);
                 // END IF / END LOOP / END WHILE / END FOR / END REPEAT close one block.
@@ -365,7 +653,7 @@ fn scan(sql: &str, range: Range<usize>, dialect: &dyn sqlparser::dialect::Dialec
     match Tokenizer::new(dialect, text).tokenize_with_location() {
         Ok(tokens) => fallback::scan_tokens(&tokens, &|l| range.start + lines.offset(text, l), range.clone(), variables),
         Err(_) => {
-            let mut found = fallback::scan_text(text).unwrap_or_else(|| Found { range: 0..0, writes: Vec::new(), outputs: Vec::new(), references: Vec::new(), parsed: false });
+            let mut found = fallback::scan_text(text).unwrap_or_default();
             for r in &mut found.references {
                 r.span = range.start + r.span.start..range.start + r.span.end;
             }

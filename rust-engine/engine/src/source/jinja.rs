@@ -45,12 +45,15 @@ pub fn render_with(text: &str, macros: Macros) -> Fragment {
     let mut pos = 0;
     // Stack of end tags of skipped blocks (macro definitions, ...) we are inside.
     let mut skipping: Vec<&str> = Vec::new();
-    // One entry per open `if`: true while in its first (rendered) branch.
-    let mut branches: Vec<bool> = Vec::new();
+    // One entry per open `if`.
+    let mut branches: Vec<Branch> = Vec::new();
     // The open alternate branch: its `if` depth and where it starts.
     let mut alternate: Option<(usize, usize)> = None;
     let mut alternates = Vec::new();
-    let emitting = |skipping: &Vec<&str>, branches: &Vec<bool>| skipping.is_empty() && branches.iter().all(|b| *b);
+    // Open `for` loops, and `set` blocks rendered as statements of their own.
+    let mut loops = 0usize;
+    let mut set_statements = 0usize;
+    let emitting = |skipping: &Vec<&str>, branches: &Vec<Branch>| skipping.is_empty() && branches.iter().all(|b| *b == Branch::Rendered);
     while let Some(found) = next_tag(text, pos) {
         if emitting(&skipping, &branches) {
             out.verbatim(&text[pos..found], pos);
@@ -90,6 +93,10 @@ pub fn render_with(text: &str, macros: Macros) -> Fragment {
                             out.placeholder(found);
                         }
                         Context::Expression => expression(&mut out, inner, inner_start),
+                        Context::Condition => {
+                            out.synthetic(" where ", found);
+                            out.placeholder(found);
+                        }
                         Context::Clause => alternates.extend(name_args(inner, inner_start)),
                     }
                 } else {
@@ -107,7 +114,16 @@ pub fn render_with(text: &str, macros: Macros) -> Fragment {
                     continue;
                 }
                 match keyword {
-                    "if" => branches.push(true),
+                    // The one iteration a loop body is rendered for is its
+                    // first and its last: `{% if not loop.last %},{% endif %}`
+                    // renders nothing.
+                    "if" if loops > 0 && is_false_in_one_iteration(&inner[2..]) => {
+                        if alternate.is_none() && emitting(&skipping, &branches) {
+                            alternate = Some((branches.len() + 1, pos));
+                        }
+                        branches.push(Branch::Waiting);
+                    }
+                    "if" => branches.push(Branch::Rendered),
                     "elif" | "else" | "endif" => {
                         let depth = branches.len();
                         if let Some((at, start)) = alternate {
@@ -119,10 +135,35 @@ pub fn render_with(text: &str, macros: Macros) -> Fragment {
                         if keyword == "endif" {
                             branches.pop();
                         } else if let Some(last) = branches.last_mut() {
-                            *last = false;
-                            if alternate.is_none() && branches[..depth - 1].iter().all(|b| *b) {
-                                alternate = Some((depth, pos));
+                            if *last == Branch::Waiting {
+                                *last = Branch::Rendered;
+                            } else {
+                                *last = Branch::Done;
+                                if alternate.is_none() && branches[..depth - 1].iter().all(|b| *b == Branch::Rendered) {
+                                    alternate = Some((depth, pos));
+                                }
                             }
+                        }
+                    }
+                    "for" => loops += 1,
+                    "endfor" => loops = loops.saturating_sub(1),
+                    // A `set` block holding a query (handed to a macro, as in
+                    // `{{ get_scd_sql(source_sql) }}`) is a statement of its
+                    // own between statements; inside one, its names are scanned.
+                    "set" if block(keyword, inner).is_some() && starts_query(&text[pos..]) => {
+                        if at_statement_start(out.sql()) {
+                            set_statements += 1;
+                        } else {
+                            if emitting(&skipping, &branches) {
+                                alternates.push(pos..find_tag(text, pos, "endset").map_or(text.len(), |(start, _)| start));
+                            }
+                            skipping.push("endset");
+                        }
+                    }
+                    "endset" if set_statements > 0 => {
+                        set_statements -= 1;
+                        if emitting(&skipping, &branches) {
+                            out.synthetic(";", found);
                         }
                     }
                     "raw" => {
@@ -148,6 +189,29 @@ pub fn render_with(text: &str, macros: Macros) -> Fragment {
     out.finish_with(alternates)
 }
 
+/// Where rendering is in one `if`/`elif`/`else` chain.
+#[derive(Clone, Copy, PartialEq)]
+enum Branch {
+    /// In the branch that is rendered.
+    Rendered,
+    /// In a first branch known to be false: the next one is rendered.
+    Waiting,
+    /// Past the rendered branch.
+    Done,
+}
+
+/// True for an `if` condition that is false in a loop's only rendered
+/// iteration (which is both the first and the last).
+fn is_false_in_one_iteration(condition: &str) -> bool {
+    matches!(condition.split_whitespace().collect::<Vec<_>>()[..], ["not", "loop.last" | "loop.first"])
+}
+
+/// True when `text` starts with a query (after blanks).
+fn starts_query(text: &str) -> bool {
+    let word: String = text.trim_start().trim_start_matches('(').trim_start().chars().take_while(|c| c.is_alphabetic()).collect();
+    matches!(word.to_ascii_lowercase().as_str(), "select" | "with")
+}
+
 /// The last few hundred bytes of the SQL rendered so far: enough context to
 /// judge a tag's position, and a bound that keeps rendering linear.
 fn tail(rendered: &str) -> &str {
@@ -158,12 +222,21 @@ fn tail(rendered: &str) -> &str {
     &rendered[start..]
 }
 
+/// Keywords a value (or a name) follows.
+const VALUE_KEYWORDS: [&str; 21] = [
+    "select", "then", "else", "when", "and", "or", "not", "in", "on", "where", "having", "is", "like", "between", "distinct", "case", "by",
+    "as", "from", "join", "return",
+];
+
 /// Where a macro call stands, judged from the SQL around it.
 enum Context {
     /// Where a query goes: `( {{ date_spine(...) }} )`, or after a WITH list.
     Query,
     /// Where a value goes: after `,`, `(`, an operator or a keyword, or before `AS`.
     Expression,
+    /// A WHERE clause: a clause fragment followed by `AND` or `OR` where no
+    /// condition is open (`from t {{ live_only() }} and x`).
+    Condition,
     /// Anything else: a clause fragment (`{{ group_by(3) }}` after a WHERE).
     Clause,
 }
@@ -172,7 +245,9 @@ fn macro_context(rendered: &str, after: &str) -> Context {
     let before = significant_tail(rendered);
     let after = after.trim_start();
     let after_lower = after.get(..3).unwrap_or("").to_ascii_lowercase();
-    if before.ends_with('(') && after.starts_with(')') {
+    // `( {{ m() }} )` holds a query, unless the parentheses are a call's
+    // (`trim({{ split_part(...) }})`).
+    if before.ends_with('(') && after.starts_with(')') && !is_call_paren(&before[..before.len() - 1]) {
         return Context::Query;
     }
     if (after.is_empty() || after.starts_with(';')) && top_level_is_cte_list(rendered) {
@@ -184,17 +259,70 @@ fn macro_context(rendered: &str, after: &str) -> Context {
         .unwrap_or("")
         .to_ascii_lowercase();
     let operator = before.ends_with([',', '(', '=', '<', '>', '+', '-', '*', '/', '|']);
-    let keyword = before.ends_with(&last_word)
-        && matches!(
-            last_word.as_str(),
-            "select" | "then" | "else" | "when" | "and" | "or" | "not" | "in" | "on" | "where" | "having" | "is" | "like"
-                | "between" | "distinct" | "case" | "by" | "as" | "from" | "join" | "return"
-        );
+    let keyword = before.to_ascii_lowercase().ends_with(&last_word) && VALUE_KEYWORDS.contains(&last_word.as_str());
     if operator || keyword || after_lower == "as " {
         Context::Expression
+    } else if starts_with_connective(after) && !condition_open(before) {
+        Context::Condition
     } else {
         Context::Clause
     }
+}
+
+/// True when `text`, past blanks and template tags, starts with AND or OR.
+fn starts_with_connective(mut text: &str) -> bool {
+    loop {
+        text = text.trim_start();
+        let close = if text.starts_with("{%") {
+            "%}"
+        } else if text.starts_with("{#") {
+            "#}"
+        } else {
+            break;
+        };
+        match text.find(close) {
+            Some(i) => text = &text[i + 2..],
+            None => return false,
+        }
+    }
+    let word: String = text.chars().take_while(|c| c.is_alphabetic()).collect();
+    word.eq_ignore_ascii_case("and") || word.eq_ignore_ascii_case("or")
+}
+
+/// True when the last clause of `before` at its parenthesis depth is a
+/// condition (WHERE, ON, HAVING, QUALIFY), looked for in its tail.
+fn condition_open(before: &str) -> bool {
+    let mut depth = 0usize;
+    for word in tail(before).rsplit(|c: char| !(c.is_alphanumeric() || c == '_' || c == '(' || c == ')')) {
+        for c in word.chars().rev() {
+            match c {
+                ')' => depth += 1,
+                '(' if depth == 0 => return false,
+                '(' => depth -= 1,
+                _ => {}
+            }
+        }
+        if depth == 0 {
+            match word.to_ascii_lowercase().as_str() {
+                "where" | "on" | "having" | "qualify" => return true,
+                "select" | "from" | "join" | "by" => return false,
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+/// True when a `(` after `before` opens a function call's arguments: a name
+/// that is not a keyword stands before it.
+fn is_call_paren(before: &str) -> bool {
+    let word = before.trim_end().rsplit(|c: char| !c.is_alphanumeric() && c != '_' && c != '.').next().unwrap_or("");
+    !word.is_empty()
+        && before.trim_end().len() == before.len()
+        && !matches!(
+            word.to_ascii_lowercase().as_str(),
+            "as" | "from" | "join" | "in" | "exists" | "union" | "all" | "intersect" | "except" | "lateral" | "select" | "where" | "and" | "or" | "not" | "on"
+        )
 }
 
 /// `rendered` without trailing blank and comment-only lines, and without a
@@ -235,6 +363,16 @@ fn top_level_is_cte_list(rendered: &str) -> bool {
                     }
                 }
             }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut star = false;
+                for c in chars.by_ref() {
+                    if star && c == '/' {
+                        break;
+                    }
+                    star = c == '*';
+                }
+            }
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
             c if depth == 0 && (c.is_alphanumeric() || c == '_') => {
@@ -256,12 +394,33 @@ fn top_level_is_cte_list(rendered: &str) -> bool {
 /// True when `rendered` ends between statements: nothing but comments and
 /// blank lines since the start or the last `;`.
 fn at_statement_start(rendered: &str) -> bool {
-    tail(rendered)
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|line| !(line.is_empty() || line.starts_with("--") || line.starts_with('#')))
-        .is_none_or(|line| line.ends_with(';'))
+    // Looks back a few KiB at most, so rendering stays linear.
+    let mut floor = rendered.len().saturating_sub(4096);
+    while !rendered.is_char_boundary(floor) {
+        floor += 1;
+    }
+    let mut text = rendered.trim_end();
+    loop {
+        if text.is_empty() || text.ends_with(';') {
+            return true;
+        }
+        if text.len() <= floor {
+            return false;
+        }
+        if text.ends_with("*/") {
+            match text[floor..].rfind("/*") {
+                Some(i) => text = text[..floor + i].trim_end(),
+                None => return false,
+            }
+            continue;
+        }
+        let line_start = text[floor..].rfind('\n').map_or(floor, |i| floor + i + 1);
+        let line = text[line_start..].trim_start();
+        if !(line.starts_with("--") || line.starts_with('#')) || line_start == floor && floor > 0 {
+            return false;
+        }
+        text = text[..line_start].trim_end();
+    }
 }
 
 fn is_table_expression(expr: &str) -> bool {
@@ -317,7 +476,8 @@ fn find_close(text: &str, from: usize, close: &str) -> Option<usize> {
             Some(q) if b == q => quote = None,
             Some(_) => {}
             None if b == b'\'' || b == b'"' => quote = Some(b),
-            None if text[i..].starts_with(close) => return Some(i),
+            // Bytes, not `text[i..]`: `i` may be inside a multi-byte character.
+            None if bytes[i..].starts_with(close.as_bytes()) => return Some(i),
             None => {}
         }
         i += 1;
@@ -353,12 +513,14 @@ fn trim_markers(text: &str, start: usize, end: usize) -> (usize, &str) {
 /// look like names (`cents_to_dollars('amount')`) are usually columns: they
 /// become the placeholder's arguments, so their references are not lost.
 fn expression(out: &mut FragmentBuilder, expr: &str, at: usize) {
+    let before = significant_tail(out.sql());
+    let last_word = before.rsplit(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("").to_ascii_lowercase();
+    // `then{{ m() }}`: a keyword is not the start of a name built at run time.
+    if out.sql().ends_with(|c: char| c.is_alphanumeric()) && VALUE_KEYWORDS.contains(&last_word.as_str()) {
+        out.synthetic(" ", at);
+    }
     // `x IN {{ var('ids') }}`: the value is a parenthesized list.
-    let after_in = significant_tail(out.sql())
-        .rsplit(|c: char| !c.is_alphanumeric() && c != '_')
-        .next()
-        .is_some_and(|w| w.eq_ignore_ascii_case("in"));
-    if after_in {
+    if last_word == "in" {
         out.synthetic("(", at);
         out.placeholder(at);
         out.synthetic(")", at);
@@ -380,6 +542,8 @@ fn expression(out: &mut FragmentBuilder, expr: &str, at: usize) {
             out.synthetic(".", args[1].1);
             out.verbatim(args[1].0, args[1].1);
         }
+        // `AS {{ slugify(...) }}`: an alias, a name.
+        _ if last_word == "as" => out.placeholder(at),
         _ if is_call(expr) && !args.is_empty() => {
             let names: Vec<(&str, usize)> = args.into_iter().filter(|(text, _)| is_name(text)).collect();
             out.placeholder(at);
@@ -396,9 +560,12 @@ fn expression(out: &mut FragmentBuilder, expr: &str, at: usize) {
     }
 }
 
+/// A name or a qualified one (`'orders.amount'` in `surrogate_key([...])`).
 fn is_name(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+    text.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+    })
 }
 
 /// The positional string literal arguments of a call, with their file offsets.
@@ -499,6 +666,51 @@ mod tests {
         let names: Vec<&str> = fragment.alternates.iter().map(|r| &text[r.clone()]).collect();
         assert_eq!(names, ["extra_col"]);
         assert_eq!(render_with("with x as (select 1)\n{{ dbt_audit(cte_ref='x') }}", Macros::Dropped).sql, "with x as (select 1)\nselect * from __ripple_1");
+    }
+
+    #[test]
+    fn a_macro_in_a_call_s_parentheses_is_a_value_not_a_query() {
+        assert_eq!(render_with("select trim({{ split_part('c', 1) }}) as x", Macros::Dropped).sql, "select trim(__ripple_1(c)) as x");
+        assert_eq!(render_with("SELECT\n  {{ star('t') }}\nFROM t", Macros::Dropped).sql, "SELECT\n  __ripple_1(t)\nFROM t");
+    }
+
+    #[test]
+    fn a_macro_after_a_commented_cte_list_is_the_query() {
+        assert_eq!(render_with("/* note */\nwith x as (select 1)\n{{ audit() }}", Macros::Dropped).sql, "/* note */\nwith x as (select 1)\nselect * from __ripple_1");
+    }
+
+    #[test]
+    fn qualified_names_in_macro_arguments_are_kept() {
+        assert_eq!(sql("select {{ surrogate_key(['o.id', 'c.name']) }} as k"), "select __ripple_1(o.id, c.name) as k");
+    }
+
+    #[test]
+    fn a_clause_macro_before_and_stands_for_a_where_clause() {
+        assert_eq!(render_with("select a from t\n{{ live_only() }}\n{% if x %} and b{% endif %}", Macros::Dropped).sql, "select a from t\n where __ripple_1\n and b");
+        assert_eq!(render_with("select a from t where c\n{{ extra() }} and b", Macros::Dropped).sql, "select a from t where c\n and b");
+    }
+
+    #[test]
+    fn loop_bodies_are_rendered_once_as_first_and_last_iteration() {
+        let text = "select x like any ({% for m in ms %}'{{ m }}'{% if not loop.last %},{% endif %}{% endfor %}) from t";
+        let fragment = render(text);
+        assert_eq!(fragment.sql, "select x like any ('__ripple_1') from t");
+        assert_eq!(&text[fragment.alternates[0].clone()], ",");
+    }
+
+    #[test]
+    fn set_blocks_holding_queries() {
+        let text = "{% set q %}select a from {{ ref('t') }}{% endset %}\n{{ run_scd(q) }}";
+        assert_eq!(sql(text), "select a from t;\n");
+        let text = "with x as (\n{% set q %}select b from u{% endset %}\nselect 1)\nselect * from x";
+        let fragment = render(text);
+        assert_eq!(fragment.sql, "with x as (\n\nselect 1)\nselect * from x");
+        assert_eq!(&text[fragment.alternates[0].clone()], "select b from u");
+    }
+
+    #[test]
+    fn keywords_before_expressions_and_aliases_from_macros() {
+        assert_eq!(sql("select case when a then{{ key(['a']) }} end as {{ slugify('x') }} from t"), "select case when a then __ripple_1(a) end as __ripple_2 from t");
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Renders an analysis as text a person can check line by line: each
 //! reference shows the exact source text its span covers.
 
+// Each test crate uses a different part of this module.
+#![allow(dead_code)]
+
 /// `insta::assert_snapshot!` without the test's source in the snapshot header.
 #[macro_export]
 macro_rules! check {
@@ -93,6 +96,7 @@ pub fn snapshot(dialect: &str, language: Language, text: &str, schema: Option<&S
     format!("{numbered}---\n{}", render(text, &analysis))
 }
 
+#[allow(dead_code)] // not every test file uses a schema
 pub fn schema(json: &str) -> Schema {
     serde_json::from_str(json).expect("valid schema")
 }

@@ -1,0 +1,354 @@
+//! Compatibility views: while consumers migrate, a view under the dataset's
+//! old name exposes the old columns from the new table, so unmigrated
+//! consumers keep working; a cleanup statement removes it afterwards.
+//!
+//! ```sql
+//! CREATE OR REPLACE VIEW proj.ds.orders AS
+//! SELECT
+//!   CAST(id AS INT64) AS id,
+//!   amount_usd AS amount,
+//!   CAST(NULL AS BOOL) AS legacy_flag,
+//!   orders.customer.id AS cust
+//! FROM proj.core.orders;
+//! ```
+//!
+//! The view needs the table to move (`rename_table` or `replace_table`):
+//! when only columns change, the old name still holds the table itself, and
+//! one name cannot be both a table and a view. Such a spec is refused with an
+//! error that says so, rather than inventing a name the change does not give.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Change, ChangeSpec, ColumnFate, ColumnSchema, Dialect, EngineError, Schema};
+
+/// The DDL of a compatibility view, in one dialect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct CompatView {
+    /// The view's name: the dataset's old name.
+    pub view: String,
+    /// The table the view reads: the dataset's new name.
+    pub table: String,
+    /// Creates (or replaces) the view; one or more statements, each ending with `;`.
+    pub create: String,
+    /// Removes the view once every consumer has migrated.
+    pub cleanup: String,
+}
+
+/// What building a compatibility view takes besides the change (the
+/// WebAssembly package's `compatView(change, options)`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct CompatViewOptions {
+    /// Defaults to the change spec's dialect, then `generic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<Dialect>,
+    /// The dataset's table as it is before the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Schema>,
+}
+
+/// The compatibility view of `spec` in `dialect`.
+///
+/// With `schema` (which must list the dataset's old table), the view lists
+/// every old column in the old order: kept columns as they are, renamed ones
+/// as aliases (`amount_usd AS amount`), retyped ones cast back to their old
+/// type, dropped ones as typed NULLs, and `replace_table` mappings as their
+/// path or expression.
+///
+/// Without a schema the view selects `*` from the new table, minus the new
+/// names of renamed columns (`* EXCEPT` in BigQuery, Databricks and Spark,
+/// `* EXCLUDE` in Snowflake and DuckDB), plus one item per renamed or mapped
+/// column. Columns the new table added then stay visible and the order
+/// differs from the old table's. A dialect without such a modifier needs a
+/// schema as soon as a column must be left out of `*`; a dropped or retyped
+/// column always needs its old type, hence a schema.
+///
+/// Errors ([`EngineError::CompatView`]) say what is missing: the table does
+/// not move, a schema is needed, a column's old type is unknown (naming the
+/// column), or the schema lacks the dataset or a column the change names.
+pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>) -> Result<CompatView, EngineError> {
+    // A spec built in Rust has not been through `from_json`'s checks.
+    spec.validate()?;
+    let Some(table) = spec.new_table() else {
+        return Err(refuse(
+            None,
+            format!(
+                "the change keeps {} in place, and a view cannot take the name of the table it reads; \
+                 a compatibility view needs the table to move (add a rename_table or replace_table change)",
+                spec.dataset
+            ),
+        ));
+    };
+    let sql = Sql { dialect };
+    let from = sql.name(table);
+    // Struct paths are qualified with the new table's name, so a column that
+    // shares the table's name is never read as the table itself.
+    let qualifier = sql.ident(table.rsplit('.').next().unwrap_or(table));
+
+    let items = match schema {
+        Some(schema) => listed_columns(spec, &sql, &qualifier, old_columns(spec, schema)?)?,
+        None => star_and_changes(spec, &sql, &qualifier)?,
+    };
+    let view = sql.name(&spec.dataset);
+    let select = format!("SELECT\n  {}\nFROM {from};", items.join(",\n  "));
+    let create = match dialect {
+        // Standard SQL has no OR REPLACE; the view is new during a migration.
+        Dialect::Ansi => format!("CREATE VIEW {view} AS\n{select}"),
+        // Hive has no CREATE OR REPLACE VIEW, nor views that others depend on.
+        Dialect::Hive => format!("DROP VIEW IF EXISTS {view};\nCREATE VIEW {view} AS\n{select}"),
+        // PostgreSQL (and Redshift) replace a view only when the new one
+        // keeps its columns, names, order and types; the view always exposes
+        // exactly the old table's columns, so running this again succeeds,
+        // and an incompatible older view fails loudly instead of being
+        // dropped with whatever depends on it.
+        _ => format!("CREATE OR REPLACE VIEW {view} AS\n{select}"),
+    };
+    // No CASCADE: a view someone built on the compatibility view must fail
+    // the cleanup, not disappear with it.
+    let cleanup = format!("DROP VIEW IF EXISTS {view};");
+    Ok(CompatView { view: spec.dataset.clone(), table: table.to_string(), create, cleanup })
+}
+
+/// The old columns the change names, as the change spells them.
+fn changed_columns(spec: &ChangeSpec) -> Vec<&str> {
+    let mut columns = Vec::new();
+    for change in &spec.changes {
+        match change {
+            Change::RenameColumn { column, .. } | Change::DropColumn { column } | Change::ChangeType { column, .. } => {
+                columns.push(column.as_str());
+            }
+            Change::ReplaceTable { columns: mapping, .. } => columns.extend(mapping.keys().map(String::as_str)),
+            Change::RenameTable { .. } => {}
+        }
+    }
+    columns
+}
+
+fn refuse(column: Option<&str>, message: String) -> EngineError {
+    EngineError::CompatView { column: column.map(str::to_string), message }
+}
+
+/// The old table's columns, from the schema; every column the change names
+/// must be among them.
+fn old_columns<'s>(spec: &ChangeSpec, schema: &'s Schema) -> Result<&'s [ColumnSchema], EngineError> {
+    let columns = schema
+        .columns(&spec.dataset)
+        .or_else(|| {
+            // A schema keyed by a shorter name (`ds.orders`) also describes it.
+            let mut found = schema.tables.iter().filter(|(name, _)| crate::schema::names_match(&spec.dataset, name));
+            let first = found.next()?;
+            found.next().is_none().then_some(first.1.columns.as_slice())
+        })
+        .ok_or_else(|| {
+            refuse(None, format!("the schema has no table {}; it must list the dataset's columns as they are before the change", spec.dataset))
+        })?;
+    for column in changed_columns(spec) {
+        if !columns.iter().any(|c| c.name.eq_ignore_ascii_case(column)) {
+            return Err(refuse(
+                Some(column),
+                format!("the change names column {column}, which the schema of {} does not list", spec.dataset),
+            ));
+        }
+    }
+    Ok(columns)
+}
+
+/// One select item per old column, in the old order.
+fn listed_columns(spec: &ChangeSpec, sql: &Sql, qualifier: &str, columns: &[ColumnSchema]) -> Result<Vec<String>, EngineError> {
+    let mut items = Vec::with_capacity(columns.len());
+    for column in columns {
+        let name = sql.ident(&column.name);
+        let known_type = column.data_type.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let old_type = || {
+            known_type.ok_or_else(|| {
+                refuse(
+                    Some(&column.name),
+                    format!("the schema gives no type for column {}, which the view must rebuild with its old type", column.name),
+                )
+            })
+        };
+        items.push(match spec.column_fate(&column.name) {
+            ColumnFate::Kept => name,
+            ColumnFate::Renamed(to) => format!("{} AS {name}", sql.ident(to)),
+            ColumnFate::Retyped(_) => format!("CAST({name} AS {}) AS {name}", old_type()?),
+            ColumnFate::Dropped => format!("CAST(NULL AS {}) AS {name}", old_type()?),
+            ColumnFate::Path(path) => format!("{} AS {name}", sql.path(qualifier, path, known_type)),
+            ColumnFate::Expression(expression) => format!("{expression} AS {name}"),
+        });
+    }
+    Ok(items)
+}
+
+/// `*` from the new table, without the new names of renamed columns, then
+/// one item per changed column.
+fn star_and_changes(spec: &ChangeSpec, sql: &Sql, qualifier: &str) -> Result<Vec<String>, EngineError> {
+    let mut excluded = Vec::new();
+    let mut items = Vec::new();
+    for column in changed_columns(spec) {
+        let name = sql.ident(column);
+        match spec.column_fate(column) {
+            ColumnFate::Kept => {}
+            ColumnFate::Renamed(to) => {
+                excluded.push(sql.ident(to));
+                items.push(format!("{} AS {name}", sql.ident(to)));
+            }
+            ColumnFate::Path(path) => items.push(format!("{} AS {name}", sql.path(qualifier, path, None))),
+            ColumnFate::Expression(expression) => items.push(format!("{expression} AS {name}")),
+            ColumnFate::Retyped(_) | ColumnFate::Dropped => {
+                return Err(refuse(
+                    Some(column),
+                    format!(
+                        "the view must rebuild column {column} with its old type, which only a schema of {} gives",
+                        spec.dataset
+                    ),
+                ));
+            }
+        }
+    }
+    let star = if excluded.is_empty() {
+        "*".to_string()
+    } else {
+        let keyword = match sql.dialect {
+            Dialect::BigQuery | Dialect::Databricks | Dialect::Spark => "EXCEPT",
+            Dialect::Snowflake | Dialect::DuckDb => "EXCLUDE",
+            dialect => {
+                return Err(refuse(
+                    None,
+                    format!(
+                        "{dialect} SQL cannot select * without some columns ({}), so the view must list the old columns: \
+                         give a schema of {}",
+                        excluded.join(", "),
+                        spec.dataset
+                    ),
+                ));
+            }
+        };
+        format!("* {keyword} ({})", excluded.join(", "))
+    };
+    items.insert(0, star);
+    Ok(items)
+}
+
+/// Identifier spelling in one dialect.
+struct Sql {
+    dialect: Dialect,
+}
+
+impl Sql {
+    /// A multi-part name, quoted part by part.
+    fn name(&self, name: &str) -> String {
+        name.split('.').map(|part| self.ident(part)).collect::<Vec<_>>().join(".")
+    }
+
+    /// One identifier, quoted only when it must be: when it is not a plain
+    /// word or is a reserved word. Plain words are written unquoted because
+    /// names are matched case-insensitively, as consumers write them; quoting
+    /// a reserved word spells it the way the dialect folds unquoted names, so
+    /// it still names the same column (`"ORDER"` in Snowflake).
+    fn ident(&self, name: &str) -> String {
+        let plain = is_plain(name);
+        if plain && !is_reserved(name) {
+            return name.to_string();
+        }
+        let name = match (plain, self.dialect) {
+            (true, Dialect::Postgres | Dialect::Redshift) => name.to_ascii_lowercase(),
+            (true, Dialect::Snowflake | Dialect::Ansi) => name.to_ascii_uppercase(),
+            _ => name.to_string(),
+        };
+        match self.dialect {
+            // BigQuery escapes inside backquotes as in string literals.
+            Dialect::BigQuery => format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`")),
+            Dialect::Databricks | Dialect::Spark | Dialect::Hive | Dialect::MySql => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    /// The struct field `path` (`customer.id`) of the table `qualifier`.
+    fn path(&self, qualifier: &str, path: &str, old_type: Option<&str>) -> String {
+        let mut parts = path.split('.');
+        let column = self.ident(parts.next().unwrap_or(path));
+        let fields: Vec<&str> = parts.collect();
+        // Keys inside semi-structured values are case-sensitive: never folded,
+        // quoted (as JSON strings) only when not plain.
+        let key = |f: &str| if is_plain(f) && !is_reserved(f) { f.to_string() } else { format!("\"{}\"", f.replace('\\', "\\\\").replace('"', "\\\"")) };
+        match self.dialect {
+            // A composite value's field is selected from a parenthesised value.
+            Dialect::Postgres => format!("({qualifier}.{column}).{}", self.dotted(&fields)),
+            // Snowflake keeps nested data in VARIANT/OBJECT columns, read with `:`;
+            // the value is a VARIANT, so the old type is restored when known.
+            Dialect::Snowflake => {
+                let keys: Vec<String> = fields.iter().map(|f| key(f)).collect();
+                let value = format!("{qualifier}.{column}:{}", keys.join("."));
+                match old_type {
+                    Some(old_type) => format!("CAST({value} AS {old_type})"),
+                    None => value,
+                }
+            }
+            // MySQL has no structs; nested data is JSON, read with `->>`.
+            Dialect::MySql => {
+                let json_path: String = fields.iter().map(|f| format!(".{}", key(f).replace('\'', "''"))).collect();
+                format!("{qualifier}.{column}->>'${json_path}'")
+            }
+            _ => format!("{qualifier}.{column}.{}", self.dotted(&fields)),
+        }
+    }
+
+    fn dotted(&self, fields: &[&str]) -> String {
+        fields.iter().map(|f| self.ident(f)).collect::<Vec<_>>().join(".")
+    }
+}
+
+fn is_plain(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Words reserved in at least one dialect (the union of ANSI, PostgreSQL,
+/// BigQuery, MySQL, Snowflake and Spark's lists, sorted): quoting one where
+/// it is not reserved is harmless, leaving it bare where it is is an error.
+const RESERVED: &[&str] = &[
+    "ACCOUNT", "ALL", "ALTER", "AND", "ANY", "ARRAY", "AS", "ASC", "ASSERT_ROWS_MODIFIED", "AT", "AUTHORIZATION",
+    "BETWEEN", "BOTH", "BY", "CASE", "CAST", "CHECK", "COLLATE", "COLUMN", "CONNECT", "CONNECTION", "CONSTRAINT",
+    "CONTAINS", "CREATE", "CROSS", "CUBE", "CURRENT", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP",
+    "CURRENT_USER", "DATABASE", "DEFAULT", "DEFINE", "DELETE", "DESC", "DISTINCT", "DIV", "DROP", "ELSE", "END",
+    "ENUM", "ESCAPE", "EXCEPT", "EXCLUDE", "EXISTS", "EXTRACT", "FALSE", "FETCH", "FOLLOWING", "FOR", "FOREIGN",
+    "FROM", "FULL", "GRANT", "GROUP", "GROUPING", "GROUPS", "GSCLUSTER", "HASH", "HAVING", "IF", "IGNORE", "ILIKE",
+    "IN", "INCREMENT", "INDEX", "INNER", "INSERT", "INTERSECT", "INTERVAL", "INTO", "IS", "ISSUE", "JOIN", "KEY",
+    "LATERAL", "LEADING", "LEFT", "LIKE", "LIMIT", "LOCALTIME", "LOCALTIMESTAMP", "LOOKUP", "MERGE", "MINUS", "MOD",
+    "NATURAL", "NEW", "NO", "NOT", "NULL", "NULLS", "OF", "OFFSET", "ON", "ONLY", "OR", "ORDER", "ORGANIZATION",
+    "OUTER", "OVER", "PARTITION", "PRECEDING", "PRIMARY", "PROTO", "QUALIFY", "RANGE", "RANK", "RECURSIVE",
+    "REFERENCES", "REGEXP", "RESPECT", "REVOKE", "RIGHT", "RLIKE", "ROLLUP", "ROW", "ROWS", "SAMPLE", "SCHEMA",
+    "SELECT", "SESSION_USER", "SET", "SOME", "START", "STRUCT", "TABLE", "TABLESAMPLE", "THEN", "TO", "TRAILING",
+    "TREAT", "TRIGGER", "TRUE", "TRY_CAST", "UNBOUNDED", "UNION", "UNIQUE", "UNNEST", "UPDATE", "USER", "USING",
+    "VALUES", "VIEW", "WHEN", "WHENEVER", "WHERE", "WINDOW", "WITH", "WITHIN", "XOR",
+];
+
+fn is_reserved(word: &str) -> bool {
+    RESERVED.binary_search(&word.to_ascii_uppercase().as_str()).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_words_are_sorted_for_binary_search() {
+        assert!(RESERVED.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn identifiers_are_quoted_only_when_needed() {
+        let ident = |dialect, name| Sql { dialect }.ident(name);
+        assert_eq!(ident(Dialect::Postgres, "amount_usd"), "amount_usd");
+        assert_eq!(ident(Dialect::Postgres, "Order"), "\"order\"");
+        assert_eq!(ident(Dialect::Snowflake, "order"), "\"ORDER\"");
+        assert_eq!(ident(Dialect::DuckDb, "unit price"), "\"unit price\"");
+        assert_eq!(ident(Dialect::Generic, "a\"b"), "\"a\"\"b\"");
+        assert_eq!(ident(Dialect::MySql, "a`b"), "`a``b`");
+        assert_eq!(ident(Dialect::BigQuery, "my-proj"), "`my-proj`");
+        assert_eq!(ident(Dialect::BigQuery, "a`b"), "`a\\`b`");
+        assert_eq!(Sql { dialect: Dialect::Spark }.name("lake.select.t"), "lake.`select`.t");
+    }
+}

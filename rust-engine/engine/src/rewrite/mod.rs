@@ -1,0 +1,121 @@
+//! Minimal-diff rewrites: given a change to a dataset, the smallest edit of
+//! each consumer's code that keeps it working, verified, or the reasons a
+//! person must decide.
+//!
+//! The analysis says where every reference to the dataset is; the planner
+//! turns each into an [`Edit`] of exactly the characters that change (never
+//! printing SQL back out); the edits are applied in one place; and the
+//! result is verified by analysing it again.
+
+mod plan;
+mod text;
+mod verify;
+
+use serde::Serialize;
+
+use crate::analysis::{analyze, MAX_FILE_BYTES};
+use crate::{ChangeSpec, Language, Options};
+use plan::{Edit, Planner};
+
+/// What the rewrite did to one consumer file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub enum RewriteStatus {
+    /// Edited and verified; nothing left for a person.
+    Rewritten,
+    /// Nothing in the file depends on what the change touches.
+    Unaffected,
+    /// A person must decide; `reasons` say where and why. Edits that could be
+    /// made and verified are still in the patch.
+    NeedsReview,
+    /// The file could not be read as a consumer at all.
+    Error,
+}
+
+/// The rewrite of one consumer file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct FileRewrite {
+    pub path: String,
+    pub status: RewriteStatus,
+    /// For `needs_review` and `error`: why, each with a line and column.
+    /// Otherwise, what the change does to the file that needs no edit.
+    pub reasons: Vec<String>,
+    /// How many places were edited.
+    pub edits: usize,
+    /// The unified diff (`git apply` accepts it); absent when nothing changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch: Option<String>,
+    /// The rewritten file, when edited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+/// Rewrites one consumer file for `spec`. Never fails: problems are
+/// reported as the file's status and reasons.
+pub fn rewrite(path: &str, language: Language, text: &str, spec: &ChangeSpec, options: Options) -> FileRewrite {
+    let mut result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, reasons: Vec::new(), edits: 0, patch: None, content: None };
+    if text.len() > MAX_FILE_BYTES {
+        result.status = RewriteStatus::Error;
+        result.reasons.push(format!("file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not rewritten", text.len()));
+        return result;
+    }
+    let analysis = analyze(path, language, text, options);
+    let plan = Planner::new(text, language, spec, options.dialect).plan(&analysis);
+    let needs_review = !plan.reviews.is_empty();
+    result.reasons = if needs_review { plan.reviews } else { plan.notes };
+    if plan.edits.is_empty() {
+        if needs_review {
+            result.status = RewriteStatus::NeedsReview;
+        }
+        return result;
+    }
+    let new_text = match apply(text, plan.edits.clone()) {
+        Ok(new_text) => new_text,
+        Err(why) => {
+            result.status = RewriteStatus::NeedsReview;
+            result.reasons.push(why);
+            return result;
+        }
+    };
+    if let Err(why) = verify::verify(&analysis, &new_text, language, spec, options, &plan.left) {
+        result.status = RewriteStatus::NeedsReview;
+        result.reasons.push(format!("the rewrite could not be verified, so none is proposed: {why}"));
+        return result;
+    }
+    result.status = if needs_review { RewriteStatus::NeedsReview } else { RewriteStatus::Rewritten };
+    result.edits = plan.edits.len();
+    result.patch = Some(unified_diff(path, text, &new_text));
+    result.content = Some(new_text);
+    result
+}
+
+/// Applies non-overlapping edits to `text`, all at once.
+fn apply(text: &str, mut edits: Vec<Edit>) -> Result<String, String> {
+    edits.sort_by_key(|e| (e.range.start, e.range.end));
+    for pair in edits.windows(2) {
+        if pair[0].range.end > pair[1].range.start || pair[0].range == pair[1].range {
+            return Err(format!("two edits overlap at byte {}; edit by hand", pair[1].range.start));
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for edit in &edits {
+        out.push_str(&text[at..edit.range.start]);
+        out.push_str(&edit.content);
+        at = edit.range.end;
+    }
+    out.push_str(&text[at..]);
+    Ok(out)
+}
+
+/// A unified diff of one file, with `a/` and `b/` prefixes as git writes them.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    let path = path.trim_start_matches("./");
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}

@@ -1,0 +1,588 @@
+//! From a consumer's analysis and a change to the edits its code needs, and
+//! the places where a person must decide.
+
+use std::ops::Range;
+
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use super::text::{self, find_words, qualifier_before, read_name, WrittenName};
+use crate::analysis::{FileAnalysis, Reference, ReferenceKind, StatementAnalysis};
+use crate::schema::names_match;
+use crate::source::{self, Language, PLACEHOLDER_PREFIX};
+use crate::{ChangeSpec, ColumnFate, Dialect, LineIndex};
+
+/// One replacement in the file: the only way the rewrite changes code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Edit {
+    pub range: Range<usize>,
+    pub content: String,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    pub edits: Vec<Edit>,
+    /// Why a person must look: each names the line and column.
+    pub reviews: Vec<String>,
+    /// What the change does to the consumer that needs no edit.
+    pub notes: Vec<String>,
+    /// Where the references left for a person start: verification expects
+    /// them unchanged.
+    pub left: Vec<usize>,
+}
+
+pub(crate) struct Planner<'a> {
+    pub text: &'a str,
+    pub language: Language,
+    pub spec: &'a ChangeSpec,
+    pub dialect: Dialect,
+    lines: LineIndex,
+    plan: Plan,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(text: &'a str, language: Language, spec: &'a ChangeSpec, dialect: Dialect) -> Self {
+        Planner { text, language, spec, dialect, lines: LineIndex::new(text), plan: Plan::default() }
+    }
+
+    pub fn plan(mut self, analysis: &FileAnalysis) -> Plan {
+        for statement in &analysis.statements {
+            self.statement(statement);
+        }
+        self.dynamic_sql(analysis);
+        self.plan.reviews.dedup();
+        self.plan.notes.dedup();
+        self.plan
+    }
+
+    fn is_dataset(&self, table: Option<&str>) -> bool {
+        table.is_some_and(|t| names_match(&self.spec.dataset, t))
+    }
+
+    fn at(&self, offset: usize) -> String {
+        let at = self.lines.location(self.text, offset);
+        format!("line {}, column {}", at.line, at.column)
+    }
+
+    fn review(&mut self, offset: usize, why: String) {
+        self.plan.left.push(offset);
+        let message = format!("{}: {why}", self.at(offset));
+        if !self.plan.reviews.contains(&message) {
+            self.plan.reviews.push(message);
+        }
+    }
+
+    fn note(&mut self, offset: usize, what: String) {
+        let message = format!("{}: {what}", self.at(offset));
+        if !self.plan.notes.contains(&message) {
+            self.plan.notes.push(message);
+        }
+    }
+
+    fn edit(&mut self, range: Range<usize>, content: String) {
+        if self.text[range.clone()] != content && !self.plan.edits.iter().any(|e| e.range == range && (e.content == content || !range.is_empty())) {
+            self.plan.edits.push(Edit { range, content });
+        }
+    }
+
+    /// True when the change does something to `column` of the dataset.
+    fn changes_column(&self, column: &str) -> bool {
+        self.spec.column_fate(column) != ColumnFate::Kept
+    }
+
+    fn statement(&mut self, statement: &StatementAnalysis) {
+        let reads_dataset = statement.references.iter().any(|r| r.kind == ReferenceKind::Table && self.is_dataset(r.table.as_deref()));
+        if !statement.parsed {
+            // Every name of an unparsed statement is only a candidate.
+            // The token scan cannot tell a table from a column: any mention counts.
+            let mentions = statement.references.iter().find(|r| {
+                let dotted = r.table.iter().chain(&r.column).cloned().collect::<Vec<_>>().join(".");
+                self.is_dataset(r.table.as_deref())
+                    || self.is_dataset(Some(&dotted))
+                    || r.kind != ReferenceKind::Table && r.column.as_deref().is_some_and(|c| self.changes_column(c))
+            });
+            if let Some(r) = mentions {
+                let dotted = r.table.iter().chain(&r.column).cloned().collect::<Vec<_>>().join(".");
+                let name = if r.kind == ReferenceKind::Table || self.is_dataset(Some(&dotted)) { dotted } else { r.column.clone().unwrap_or_default() };
+                self.review(r.span.start, format!("a statement Ripple could not parse mentions `{name}`; edit it by hand"));
+            }
+            return;
+        }
+        let aliases = self.aliases(statement);
+        let mut stars: Vec<&Reference> = Vec::new();
+        for r in &statement.references {
+            match r.kind {
+                ReferenceKind::Table if self.is_dataset(r.table.as_deref()) => {
+                    if r.resolved {
+                        self.table(r);
+                    } else {
+                        self.review(r.span.start, format!("`{}` appears in a template branch Ripple did not render", r.table.as_deref().unwrap_or_default()));
+                    }
+                }
+                ReferenceKind::Column if r.resolved && self.is_dataset(r.table.as_deref()) => {
+                    // A column named once for two tables (`USING (id)`, or `id` after it).
+                    let shared = statement
+                        .references
+                        .iter()
+                        .find(|o| {
+                            // A CTE's column keeps its old name when output names are kept.
+                            let other_side = !self.is_dataset(o.table.as_deref()) || (o.via.is_some() && self.spec.preserve_output_names);
+                            o.span == r.span && o.kind == ReferenceKind::Column && other_side && (o.table != r.table || o.via != r.via)
+                        })
+                        .and_then(|o| o.via.clone().or(o.table.clone()));
+                    self.column(r, &aliases, shared)
+                }
+                ReferenceKind::Column if !r.resolved && reads_dataset => {
+                    let Some(column) = r.column.as_deref().filter(|c| self.changes_column(c)) else { continue };
+                    let why = if r.candidates.is_empty() {
+                        format!("`{column}` could not be traced to a table")
+                    } else {
+                        format!("`{column}` could come from any of {}", r.candidates.join(", "))
+                    };
+                    self.review(r.span.start, why);
+                }
+                ReferenceKind::Wildcard if self.is_dataset(r.table.as_deref()) => stars.push(r),
+                _ => {}
+            }
+        }
+        let mut i = 0;
+        while i < stars.len() {
+            let span = stars[i].span.clone();
+            let len = stars[i..].iter().take_while(|r| r.span == span).count();
+            let all_at_span: Vec<&Reference> = statement.references.iter().filter(|r| r.span == span).collect();
+            self.star(&stars[i..i + len], &all_at_span);
+            i += len;
+        }
+    }
+
+    /// Lowercase aliases given to the dataset's table in this statement
+    /// (`FROM proj.ds.orders o`): qualifiers that must not be renamed.
+    fn aliases(&self, statement: &StatementAnalysis) -> Vec<String> {
+        let mut aliases = Vec::new();
+        for r in statement.references.iter().filter(|r| r.kind == ReferenceKind::Table && self.is_dataset(r.table.as_deref())) {
+            let mut next = text::next_token(self.text, r.span.end);
+            if next.eq_ignore_ascii_case("as") {
+                let at = self.text[r.span.end..].find(next).map_or(r.span.end, |i| r.span.end + i + 2);
+                next = text::next_token(self.text, at);
+            }
+            if text::is_plain(next) && !is_clause_keyword(next) {
+                aliases.push(next.to_ascii_lowercase());
+            }
+        }
+        aliases
+    }
+
+    /// A table name in FROM, JOIN, INTO, ...: renamed when the table moves.
+    fn table(&mut self, r: &Reference) {
+        let Some(to) = self.spec.new_table() else { return };
+        if self.language == Language::Dbt {
+            if let Some(done) = self.dbt_table(r, to) {
+                return done;
+            }
+        }
+        match read_name(self.text, r.span.clone()) {
+            Some(written) => self.rename_name(r.span.clone(), &written, to),
+            None => self.review(r.span.start, format!("the table name `{}` is written in a way Ripple cannot edit", &self.text[r.span.clone()])),
+        }
+    }
+
+    /// `{{ ref('orders') }}` names a dbt model: only the model name changes.
+    /// `{{ source('shop', 'orders') }}`: the table name changes; a source
+    /// name is a label dbt maps to a schema, so a move to another schema is
+    /// for a person to declare.
+    fn dbt_table(&mut self, r: &Reference, to: &str) -> Option<()> {
+        let before = self.text[..r.span.start].trim_end_matches(['\'', '"']).trim_end();
+        let new_parts: Vec<&str> = to.split('.').collect();
+        let new_last = new_parts[new_parts.len() - 1];
+        if before.ends_with('(') && before[..before.len() - 1].trim_end().ends_with("ref") || before.ends_with(',') && self.in_ref_call(r.span.start) {
+            self.edit(r.span.clone(), new_last.to_string());
+            return Some(());
+        }
+        let written = &self.text[r.span.clone()];
+        let quote = written.find(['\'', '"'])?;
+        let table_start = r.span.start + written.rfind(['\'', '"'])? + 1;
+        let source = written[..quote].trim();
+        self.edit(table_start..r.span.end, new_last.to_string());
+        let old_parts: Vec<&str> = self.spec.dataset.split('.').collect();
+        let old_schema = old_parts.len().checked_sub(2).map(|i| old_parts[i]);
+        let new_schema = new_parts.len().checked_sub(2).map(|i| new_parts[i]);
+        if !old_schema.zip(new_schema).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b)) {
+            self.review(
+                r.span.start,
+                format!("the table moves to `{to}`: check that dbt source `{source}` declares `{new_last}` in that schema"),
+            );
+        }
+        Some(())
+    }
+
+    fn in_ref_call(&self, at: usize) -> bool {
+        let line_start = self.text[..at].rfind("{{").unwrap_or(0);
+        self.text[line_start..at].contains("ref(")
+    }
+
+    /// Rewrites the written name of the dataset's table to `to`, writing as
+    /// many parts as the SQL did when that still names the new table, and
+    /// editing only the parts that differ.
+    fn rename_name(&mut self, range: Range<usize>, written: &WrittenName, to: &str) {
+        let old: Vec<&str> = self.spec.dataset.split('.').collect();
+        let new: Vec<&str> = to.split('.').collect();
+        let k = written.parts.len();
+        let same_prefix = k <= old.len()
+            && k <= new.len()
+            && old.len() - k == new.len() - k
+            && old[..old.len() - k].iter().zip(&new[..new.len() - k]).all(|(a, b)| a.eq_ignore_ascii_case(b));
+        if same_prefix {
+            for (part, target) in written.parts.iter().zip(&new[new.len() - k..]) {
+                let current = &self.text[part.inner.clone()];
+                // Unquoted names ignore case: `DS` already names `ds`.
+                if part.quote.is_none() && current.eq_ignore_ascii_case(target) {
+                    continue;
+                }
+                let content = self.quoted_if_needed(&in_case_of(current, target, part.quote), part.quote);
+                self.edit(part.inner.clone(), content);
+            }
+            return;
+        }
+        let first = &self.text[written.parts[0].inner.clone()];
+        let to = &in_case_of(first, to, written.parts[0].quote);
+        let new: Vec<&str> = to.split('.').collect();
+        // The new name needs more (or fewer) parts: write it whole, quoted the way this name was.
+        let content = match (written.grouped, written.parts[0].quote) {
+            (true, _) => format!("`{to}`"),
+            (false, Some(q)) => new.iter().map(|p| quote(p, q)).collect::<Vec<_>>().join("."),
+            (false, None) if new.iter().all(|p| text::is_plain(p)) => to.to_string(),
+            (false, None) => new.iter().map(|p| self.quoted_if_needed(p, None)).collect::<Vec<_>>().join("."),
+        };
+        self.edit(range, content);
+    }
+
+    /// `name` for a part written with `quote` (inside the quotes), or quoted
+    /// in the dialect's style when it was bare and needs quotes now.
+    fn quoted_if_needed(&self, name: &str, quote_style: Option<char>) -> String {
+        match quote_style {
+            Some(_) => name.to_string(),
+            None if text::is_plain(name) => name.to_string(),
+            None => quote(name, self.dialect.identifier_quote()),
+        }
+    }
+
+    /// A column name or a struct field path (`customer.id`), each part quoted as needed.
+    fn path_text(&self, path: &str, quote_style: Option<char>) -> String {
+        path.split('.').map(|part| self.quoted_if_needed(part, quote_style)).collect::<Vec<_>>().join(".")
+    }
+
+    fn column(&mut self, r: &Reference, aliases: &[String], shared: Option<String>) {
+        let Some(column) = r.column.as_deref() else { return };
+        let fate = self.spec.column_fate(column);
+        let preserve = self.spec.preserve_output_names;
+        let written = &self.text[r.span.clone()];
+        let name_in_text = read_name(self.text, r.span.clone()).filter(|n| n.parts.len() == 1).map(|n| n.parts[0].clone());
+
+        // `orders.amount` where `orders` is the table's own name, not an alias.
+        let qualifier = qualifier_before(self.text, r.span.start);
+        if let (Some(to), Some((range, name))) = (self.spec.new_table(), &qualifier) {
+            let single = (name.parts.len() == 1).then(|| self.text[name.parts[0].inner.clone()].to_ascii_lowercase());
+            let names_table = names_match(&self.spec.dataset, &self.name_text(name));
+            if names_table && !single.as_ref().is_some_and(|s| aliases.contains(s)) && r.via.is_none() {
+                match single {
+                    // A table's implicit alias is its name's last part.
+                    Some(_) => {
+                        let last = to.rsplit('.').next().unwrap_or(to);
+                        let content = self.quoted_if_needed(last, name.parts[0].quote);
+                        self.edit(name.parts[0].inner.clone(), content);
+                    }
+                    None => self.rename_name(range.clone(), name, to),
+                }
+            }
+        }
+
+        match fate {
+            ColumnFate::Kept => {}
+            ColumnFate::Dropped => {
+                let what = if r.write { "writes" } else { "reads" };
+                self.review(r.span.start, format!("{what} `{column}`, which the change drops"));
+            }
+            ColumnFate::Retyped(to) => {
+                if self.in_comparison(r, qualifier.as_ref().map(|(q, _)| q.start)) {
+                    self.review(r.span.start, format!("`{column}` is compared, joined or computed with, and its type changes to {to}"));
+                } else {
+                    self.note(r.span.start, format!("reads `{column}`, whose type changes to {to}; no edit needed"));
+                }
+            }
+            ColumnFate::Renamed(to) | ColumnFate::Path(to) => {
+                if r.via.is_some() && (preserve || !written.eq_ignore_ascii_case(column)) {
+                    // The name of a CTE's column, kept by the alias given where it is selected.
+                    return;
+                }
+                if let Some(other) = shared {
+                    return self.review(r.span.start, format!("`{column}` joins the dataset with `{other}` by name (USING); rename it on both sides by hand"));
+                }
+                if matches!(fate, ColumnFate::Path(_)) && matches!(self.dialect, Dialect::Postgres | Dialect::Redshift) {
+                    // `a.b.c` names a schema, a table and a column there; a field is `(a.b).c`.
+                    return self.review(r.span.start, format!("`{column}` becomes the field `{to}`; write it as a composite field access by hand"));
+                }
+                let Some(part) = name_in_text else {
+                    return self.review(r.span.start, format!("`{column}` is written in a way Ripple cannot edit"));
+                };
+                let content = match (part.quote, matches!(fate, ColumnFate::Path(_))) {
+                    (Some(_), true) => return self.review(r.span.start, format!("`{column}` is quoted; write the field path `{to}` by hand")),
+                    (q, _) => self.path_text(&in_case_of(&self.text[part.inner.clone()], to, q), q),
+                };
+                self.edit(part.inner.clone(), content);
+                if r.output && (preserve || matches!(fate, ColumnFate::Path(_))) && r.path.is_empty() {
+                    self.alias(r.span.end, written);
+                }
+            }
+            ColumnFate::Expression(expression) => {
+                if r.via.is_some() {
+                    if !preserve {
+                        self.review(r.span.start, format!("`{column}` of a CTE or subquery becomes an expression; rename its uses by hand"));
+                    }
+                    return;
+                }
+                if let Some(other) = shared {
+                    return self.review(r.span.start, format!("`{column}` joins the dataset with `{other}` by name (USING) and becomes an expression; rewrite the join by hand"));
+                }
+                if r.write || !r.path.is_empty() {
+                    return self.review(r.span.start, format!("`{column}` becomes the expression `{expression}` and cannot be written or have fields taken here"));
+                }
+                let (start, prefix) = match &qualifier {
+                    Some((range, _)) => (range.start, Some(self.text[range.clone()].to_string())),
+                    None => (r.span.start, None),
+                };
+                match self.qualified_expression(expression, prefix.as_deref()) {
+                    Some(content) => {
+                        self.edit(start..r.span.end, content);
+                        if r.output {
+                            self.alias(r.span.end, written);
+                        }
+                    }
+                    None => self.review(r.span.start, format!("the expression `{expression}` for `{column}` does not read as SQL")),
+                }
+            }
+        }
+    }
+
+    fn name_text(&self, name: &WrittenName) -> String {
+        name.parts.iter().map(|p| &self.text[p.inner.clone()]).collect::<Vec<_>>().join(".")
+    }
+
+    /// Keeps an output column's name: `amount_usd` selected bare becomes `amount_usd AS amount`.
+    fn alias(&mut self, at: usize, name: &str) {
+        self.edit(at..at, format!(" AS {name}"));
+    }
+
+    /// True when the column is an operand of a comparison, a join condition
+    /// or arithmetic, where a new type changes the meaning or fails.
+    fn in_comparison(&self, r: &Reference, qualifier_start: Option<usize>) -> bool {
+        let mut end = r.span.end;
+        for field in &r.path {
+            // Skip `.field` parts after the column.
+            if let Some(i) = self.text[end..].find(field.as_str()) {
+                end += i + field.len();
+            }
+        }
+        let next = text::next_token(self.text, end);
+        let previous = text::previous_token(self.text, qualifier_start.unwrap_or(r.span.start));
+        let operator = |t: &str| matches!(t, "=" | "<" | ">" | "<=" | ">=" | "<>" | "!=" | "+" | "-" | "*" | "/" | "||" | "%");
+        let keyword = |t: &str| ["in", "between", "like", "on", "using"].iter().any(|k| t.eq_ignore_ascii_case(k));
+        operator(next) || operator(previous) || keyword(next) || keyword(previous) || previous == "(" && {
+            let before = text::previous_token(self.text, self.text[..qualifier_start.unwrap_or(r.span.start)].rfind('(').unwrap_or(0));
+            before.eq_ignore_ascii_case("using")
+        }
+    }
+
+    /// `expression` with its column names qualified by `qualifier`, wrapped in
+    /// parentheses unless it is one call or one name.
+    fn qualified_expression(&self, expression: &str, qualifier: Option<&str>) -> Option<String> {
+        let dialect = self.dialect.parser_dialect();
+        let tokens = Tokenizer::new(dialect.as_ref(), expression).tokenize().ok()?;
+        let mut out = String::new();
+        for (i, token) in tokens.iter().enumerate() {
+            let next = tokens[i + 1..].iter().find(|t| !matches!(t, Token::Whitespace(_)));
+            let previous = tokens[..i].iter().rev().find(|t| !matches!(t, Token::Whitespace(_)));
+            if let (Token::Word(word), Some(q)) = (token, qualifier) {
+                let column = (word.keyword == Keyword::NoKeyword || word.quote_style.is_some())
+                    && !matches!(next, Some(Token::LParen))
+                    && !matches!(previous, Some(Token::Period));
+                if column {
+                    out.push_str(q);
+                    out.push('.');
+                }
+            }
+            out.push_str(&token.to_string());
+        }
+        Some(if is_call_or_name(expression) { out } else { format!("({out})") })
+    }
+
+    /// `SELECT *` over the dataset: with a schema, the star is expanded when
+    /// a renamed column's output name must be kept.
+    fn star(&mut self, refs: &[&Reference], all_at_span: &[&Reference]) {
+        let span = refs[0].span.clone();
+        let preserve = self.spec.preserve_output_names;
+        let known = refs.iter().all(|r| r.column.is_some());
+        let changed: Vec<&str> = if known {
+            refs.iter().filter_map(|r| r.column.as_deref()).filter(|c| self.changes_column(c)).collect()
+        } else {
+            self.spec
+                .changes
+                .iter()
+                .filter_map(|c| match c {
+                    crate::Change::RenameColumn { column, .. } | crate::Change::DropColumn { column } => Some(column.as_str()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let renamed = |c: &str| matches!(self.spec.column_fate(c), ColumnFate::Renamed(_) | ColumnFate::Path(_) | ColumnFate::Expression(_));
+        for &column in &changed {
+            match self.spec.column_fate(column) {
+                ColumnFate::Dropped if preserve => self.review(span.start, format!("`*` outputs `{column}`, which the change drops")),
+                ColumnFate::Dropped => self.note(span.start, format!("`*` no longer outputs `{column}`")),
+                ColumnFate::Retyped(to) => self.note(span.start, format!("`*` outputs `{column}`, whose type changes to {to}")),
+                _ => {}
+            }
+        }
+        if !preserve || !changed.iter().any(|c| renamed(c)) || refs.iter().any(|r| r.via.is_some()) {
+            return;
+        }
+        let after = text::next_token(self.text, span.end);
+        let modified = ["except", "exclude", "replace", "rename"].iter().any(|k| after.eq_ignore_ascii_case(k));
+        if !known || modified || all_at_span.len() != refs.len() {
+            let column = changed.iter().find(|c| renamed(c)).copied().unwrap_or_default();
+            let why = if !known {
+                "the dataset's columns are not known (give a schema)"
+            } else if modified {
+                "the `*` has modifiers"
+            } else {
+                "the `*` covers other tables too"
+            };
+            return self.review(span.start, format!("`*` outputs `{column}` under its new name and cannot be expanded here: {why}"));
+        }
+        let qualifier = qualifier_before(self.text, span.start).map(|(range, _)| format!("{}.", &self.text[range]));
+        let prefix = qualifier.as_deref().unwrap_or("");
+        let start = qualifier_before(self.text, span.start).map_or(span.start, |(range, _)| range.start);
+        let items: Vec<String> = refs
+            .iter()
+            .filter_map(|r| r.column.as_deref())
+            .filter(|c| self.spec.column_fate(c) != ColumnFate::Dropped)
+            .map(|c| match self.spec.column_fate(c) {
+                ColumnFate::Renamed(to) | ColumnFate::Path(to) => format!("{prefix}{} AS {c}", self.path_text(to, None)),
+                ColumnFate::Expression(e) => {
+                    let q = qualifier.as_deref().map(|q| q.trim_end_matches('.'));
+                    format!("{} AS {c}", self.qualified_expression(e, q).unwrap_or_else(|| e.to_string()))
+                }
+                _ => format!("{prefix}{}", self.quoted_if_needed(c, None)),
+            })
+            .collect();
+        self.edit(start..span.end, items.join(", "));
+    }
+
+    /// SQL built at run time (`f"SELECT amount FROM {table}"`): the table is
+    /// unknown, so any changed column or the dataset's name in it is for a
+    /// person to check.
+    fn dynamic_sql(&mut self, analysis: &FileAnalysis) {
+        if matches!(self.language, Language::Sql) {
+            return;
+        }
+        let mut words: Vec<String> = self
+            .spec
+            .changes
+            .iter()
+            .flat_map(|c| match c {
+                crate::Change::RenameColumn { column, .. } | crate::Change::DropColumn { column } | crate::Change::ChangeType { column, .. } => {
+                    vec![column.clone()]
+                }
+                crate::Change::ReplaceTable { columns, .. } => columns.keys().cloned().collect(),
+                crate::Change::RenameTable { .. } => Vec::new(),
+            })
+            .collect();
+        words.extend(self.spec.dataset.rsplit('.').next().map(str::to_string));
+        for at in self.dynamic_tables() {
+            let lines = &self.lines;
+            let location = lines.location(self.text, at);
+            let Some(statement) = analysis.statements.iter().find(|s| s.start <= location && location <= s.end) else { continue };
+            let range = lines.offset(self.text, statement.start)..lines.offset(self.text, statement.end);
+            for word in &words {
+                for found in find_words(self.text, range.clone(), word) {
+                    if !statement.references.iter().any(|r| r.span.contains(&found)) {
+                        self.review(found, format!("`{word}` is in SQL whose table is computed at run time; check it by hand"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// File offsets of placeholders that stand where a table name goes.
+    fn dynamic_tables(&self) -> Vec<usize> {
+        let mut found = Vec::new();
+        for fragment in source::fragments(self.language, self.text) {
+            let sql = &fragment.sql;
+            let mut from = 0;
+            while let Some(i) = sql[from..].find(PLACEHOLDER_PREFIX) {
+                let at = from + i;
+                from = at + PLACEHOLDER_PREFIX.len();
+                let before = text::previous_token(sql, at);
+                let table_position = ["from", "join", "into", "update", "table"].iter().any(|k| before.eq_ignore_ascii_case(k));
+                let host = fragment.map.host_offset(at);
+                // dbt's `{{ this }}` is the model's own table.
+                let this = self.language == Language::Dbt && self.text[host..].trim_start_matches(['{', '-', ' ']).starts_with("this");
+                if table_position && !this {
+                    found.push(host);
+                }
+            }
+        }
+        found
+    }
+}
+
+/// `name` in the case an unquoted `written` name uses: a consumer that
+/// writes `ORDERS` gets `ORDERS_V2`, not `orders_v2`.
+fn in_case_of(written: &str, name: &str, quote_style: Option<char>) -> String {
+    let letters = || written.chars().filter(|c| c.is_ascii_alphabetic());
+    let upper = quote_style.is_none() && letters().next().is_some() && letters().all(|c| c.is_ascii_uppercase());
+    if upper && name.chars().all(|c| !c.is_ascii_uppercase()) {
+        name.to_ascii_uppercase()
+    } else {
+        name.to_string()
+    }
+}
+
+fn quote(name: &str, q: char) -> String {
+    let close = if q == '[' { ']' } else { q };
+    format!("{q}{name}{close}")
+}
+
+fn is_call_or_name(expression: &str) -> bool {
+    let e = expression.trim();
+    let name_end = e.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(e.len());
+    if name_end == e.len() {
+        return name_end > 0;
+    }
+    if name_end == 0 || !e[name_end..].starts_with('(') || !e.ends_with(')') {
+        return false;
+    }
+    // The call's parenthesis must close at the very end.
+    let mut depth = 0;
+    for (i, c) in e[name_end..].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return name_end + i == e.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Words that follow a table name without being its alias.
+fn is_clause_keyword(word: &str) -> bool {
+    const KEYWORDS: [&str; 24] = [
+        "where", "join", "inner", "left", "right", "full", "cross", "on", "using", "group", "order", "limit", "union", "except",
+        "intersect", "window", "qualify", "having", "natural", "lateral", "set", "values", "select", "tablesample",
+    ];
+    KEYWORDS.iter().any(|k| word.eq_ignore_ascii_case(k))
+}

@@ -1,0 +1,194 @@
+//! Every rewritten file is checked before it is proposed: it parses as well
+//! as before, its analysis is the original analysis with the change applied,
+//! no reference to an old name is left, and rewriting it again changes nothing.
+
+use std::collections::HashMap;
+
+use super::plan::Planner;
+use crate::analysis::{analyze, FileAnalysis, ReferenceKind, Severity};
+use crate::schema::names_match;
+use crate::{ChangeSpec, ColumnFate, Dialect, Language, Options};
+
+/// A reference with its position forgotten and the dataset's table named by
+/// role, so the two analyses can be compared.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Key {
+    column_like: bool,
+    table: Option<String>,
+    column: Option<String>,
+    path: Vec<String>,
+    resolved: bool,
+    write: bool,
+}
+
+const DATASET: &str = "\u{0}dataset";
+
+pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options, left: &[usize]) -> Result<(), String> {
+    let schema = options.schema.map(|s| spec.schema_after(s));
+    let options = Options { dialect: options.dialect, schema: schema.as_ref() };
+    let after = analyze(&before.path, language, text, options);
+
+    // It parses as well as before.
+    let unparsed = |a: &FileAnalysis| a.statements.iter().filter(|s| !s.parsed).count();
+    let errors = |a: &FileAnalysis| a.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    if after.statements.len() != before.statements.len() || unparsed(&after) > unparsed(before) || errors(&after) > errors(before) {
+        let first = after.diagnostics.iter().find(|d| d.severity == Severity::Error);
+        return Err(match first {
+            Some(d) => format!("the rewritten file does not parse: {} at line {}, column {}", d.message, d.line, d.column),
+            None => "the rewritten file splits into different statements".to_string(),
+        });
+    }
+
+    let dbt = language == Language::Dbt;
+    let dropped: Vec<String> = lowercase_columns(spec, |f| f == ColumnFate::Dropped);
+    for (i, (old, new)) in before.statements.iter().zip(&after.statements).enumerate() {
+        let expected = counts(old.references.iter().flat_map(|r| expected_keys(r, spec, options.dialect, dbt, left.contains(&r.span.start))), &dropped);
+        let actual = counts(new.references.iter().filter(|r| r.via.is_none()).map(|r| key(r, spec, false, dbt)), &dropped);
+        if expected != actual {
+            let missing = expected.keys().find(|k| expected.get(*k) != actual.get(*k)).or_else(|| actual.keys().find(|k| expected.get(*k) != actual.get(*k)));
+            return Err(format!(
+                "statement {} at line {} reads differently after the rewrite ({})",
+                i + 1,
+                new.start.line,
+                missing.map(describe).unwrap_or_default()
+            ));
+        }
+        // Output columns keep their names when asked to, and derive from the mapped sources.
+        let decided_by_person = old.references.iter().any(|r| left.contains(&r.span.start));
+        // A statement that writes the dataset names its outputs after the dataset's new columns.
+        let writes_dataset = old.writes.iter().any(|w| names_match(&spec.dataset, &w.table));
+        if spec.preserve_output_names && old.parsed && !decided_by_person && !writes_dataset {
+            let names = |s: &crate::analysis::StatementAnalysis| s.outputs.iter().map(|o| o.name.clone().map(|n| n.to_ascii_lowercase())).collect::<Vec<_>>();
+            if names(old) != names(new) {
+                return Err(format!("statement {} at line {} changes its output column names", i + 1, new.start.line));
+            }
+        }
+    }
+
+    // No reference to an old name is left, unless a person must decide about it.
+    for statement in after.statements.iter().filter(|_| left.is_empty()) {
+        for r in statement.references.iter().filter(|r| r.resolved && r.via.is_none()) {
+            let on_old_table = r.table.as_deref().is_some_and(|t| names_match(&spec.dataset, t));
+            if spec.new_table().is_some() && on_old_table && !spec.new_table().is_some_and(|n| r.table.as_deref().is_some_and(|t| names_match(n, t))) {
+                return Err(format!("line {}, column {} still names `{}`", r.start.line, r.start.column, spec.dataset));
+            }
+            let on_dataset = on_old_table || spec.new_table().is_some_and(|n| r.table.as_deref().is_some_and(|t| names_match(n, t)));
+            if let (true, Some(column)) = (on_dataset, r.column.as_deref()) {
+                let left = match spec.column_fate(column) {
+                    ColumnFate::Renamed(to) | ColumnFate::Path(to) => !to.split('.').next().unwrap_or("").eq_ignore_ascii_case(column),
+                    ColumnFate::Expression(e) => !crate::change::expression_columns(e, options.dialect).contains(&column.to_ascii_lowercase()),
+                    _ => false,
+                };
+                if left {
+                    return Err(format!("line {}, column {} still reads `{column}`", r.start.line, r.start.column));
+                }
+            }
+        }
+    }
+
+    // Rewriting again changes nothing (a partial patch leaves work for a person).
+    if !left.is_empty() {
+        return Ok(());
+    }
+    let again = Planner::new(text, language, spec, options.dialect).plan(&after);
+    if let Some(edit) = again.edits.first() {
+        return Err(format!("a second rewrite would edit `{}` again", &text[edit.range.clone()]));
+    }
+    Ok(())
+}
+
+/// The columns a change treats in a given way, lowercase.
+fn lowercase_columns(spec: &ChangeSpec, which: impl Fn(ColumnFate) -> bool) -> Vec<String> {
+    spec.changes
+        .iter()
+        .flat_map(|c| match c {
+            crate::Change::RenameColumn { column, .. } | crate::Change::DropColumn { column } | crate::Change::ChangeType { column, .. } => {
+                vec![column.clone()]
+            }
+            crate::Change::ReplaceTable { columns, .. } => columns.keys().cloned().collect(),
+            crate::Change::RenameTable { .. } => Vec::new(),
+        })
+        .filter(|c| which(spec.column_fate(c)))
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// References to dropped columns stay as they were (a person decides), and
+/// the analysis after the change may no longer resolve them: they are left
+/// out of the comparison.
+fn counts(keys: impl Iterator<Item = Key>, dropped: &[String]) -> HashMap<Key, usize> {
+    let mut counts = HashMap::new();
+    for k in keys.filter(|k| !k.column.as_ref().is_some_and(|c| dropped.contains(c))) {
+        *counts.entry(k).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn key(r: &crate::analysis::Reference, spec: &ChangeSpec, before: bool, dbt: bool) -> Key {
+    // dbt names a model or a source table by its last part only.
+    let matches = |full: &str, t: &str| {
+        if dbt {
+            full.rsplit('.').next().zip(t.rsplit('.').next()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+        } else {
+            names_match(full, t)
+        }
+    };
+    let table = r.table.as_deref().map(|t| {
+        // Candidates of a statement that did not parse are left as written.
+        let old = r.resolved && matches(&spec.dataset, t);
+        let new = r.resolved && spec.new_table().is_some_and(|n| matches(n, t));
+        // Before the change, the dataset's table is the table the change makes.
+        if (before && old) || (!before && (new || (old && spec.new_table().is_none()))) {
+            DATASET.to_string()
+        } else {
+            t.to_ascii_lowercase()
+        }
+    });
+    Key {
+        // A `*` expanded into its columns reads the same columns.
+        column_like: r.kind != ReferenceKind::Table,
+        table,
+        column: r.column.as_ref().map(|c| c.to_ascii_lowercase()),
+        path: r.path.iter().map(|p| p.to_ascii_lowercase()).collect(),
+        resolved: r.resolved,
+        write: r.write,
+    }
+}
+
+/// What the rewritten file should say in place of the original reference `r`.
+fn expected_keys(r: &crate::analysis::Reference, spec: &ChangeSpec, dialect: Dialect, dbt: bool, left: bool) -> Vec<Key> {
+    if r.via.is_some() {
+        return Vec::new();
+    }
+    let mut key = key(r, spec, true, dbt);
+    // A `*` left as it is still reads the columns under their new names.
+    if key.table.as_deref() != Some(DATASET) || !r.resolved || (left && r.kind != ReferenceKind::Wildcard) {
+        return vec![key];
+    }
+    let Some(column) = r.column.as_deref() else { return vec![key] };
+    match spec.column_fate(column) {
+        ColumnFate::Renamed(to) => key.column = Some(to.to_ascii_lowercase()),
+        ColumnFate::Path(to) => {
+            let mut parts = to.split('.').map(str::to_ascii_lowercase);
+            key.column = parts.next();
+            key.path = parts.chain(key.path).collect();
+        }
+        ColumnFate::Expression(e) => {
+            return crate::change::expression_columns(e, dialect).into_iter().map(|c| Key { column: Some(c), ..key.clone() }).collect();
+        }
+        _ => {}
+    }
+    vec![key]
+}
+
+fn describe(key: &Key) -> String {
+    let table = match key.table.as_deref() {
+        Some(DATASET) => "the dataset",
+        Some(t) => t,
+        None => "no table",
+    };
+    match &key.column {
+        Some(c) => format!("`{c}` of {table}"),
+        None => format!("table {table}"),
+    }
+}

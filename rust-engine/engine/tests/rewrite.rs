@@ -1,0 +1,188 @@
+//! Rewrites: every change kind in every dialect, then the features a
+//! rewrite must handle (output names, stars, dbt, host languages, USING,
+//! struct paths, what a person must decide). Each snapshot shows the status,
+//! the reasons and the patch exactly as `git apply` would take it.
+
+mod common;
+
+use std::fmt::Write;
+
+use ripple_engine::{ChangeSpec, Dialect, Language, Options, RewriteStatus, Schema};
+
+const CHANGES: [(&str, &str); 6] = [
+    ("rename column", r#"{"kind":"rename_column","column":"amount","to":"amount_usd"}"#),
+    ("drop column", r#"{"kind":"drop_column","column":"legacy_flag"}"#),
+    ("change type", r#"{"kind":"change_type","column":"id","to":"STRING"}"#),
+    ("rename table", r#"{"kind":"rename_table","to":"proj.sales.orders_v2"}"#),
+    (
+        "replace table",
+        r#"{"kind":"replace_table","to":"proj.core.orders","columns":{"amount":"amount_usd","cust":"customer.id","ts":"TIMESTAMP_MILLIS(ts_ms)"}}"#,
+    ),
+    (
+        "rename column and table",
+        r#"{"kind":"rename_column","column":"amount","to":"amount_usd"},{"kind":"rename_table","to":"proj.ds.orders_v2"}"#,
+    ),
+];
+
+fn spec(changes: &str, extra: &str) -> ChangeSpec {
+    ChangeSpec::from_json(&format!(r#"{{"dataset":"proj.ds.orders","changes":[{changes}]{extra}}}"#)).unwrap()
+}
+
+fn render(path: &str, language: Language, text: &str, spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>) -> String {
+    let result = ripple_engine::rewrite(path, language, text, spec, Options { dialect, schema });
+    let mut out = format!("status: {:?}, edits: {}\n", result.status, result.edits);
+    for reason in &result.reasons {
+        writeln!(out, "  {reason}").unwrap();
+    }
+    if let Some(patch) = &result.patch {
+        out.push_str(patch);
+    }
+    // The patch and the content say the same thing.
+    if let Some(content) = &result.content {
+        assert_ne!(content, text);
+        assert!(matches!(result.status, RewriteStatus::Rewritten | RewriteStatus::NeedsReview));
+    }
+    out
+}
+
+/// The same consumer written the way each dialect quotes its names.
+fn consumer(dialect: Dialect) -> String {
+    let table = match dialect {
+        Dialect::BigQuery => "`proj.ds.orders`",
+        Dialect::Snowflake => "PROJ.DS.ORDERS",
+        Dialect::Postgres | Dialect::Redshift | Dialect::Ansi => "\"ds\".\"orders\"",
+        Dialect::MySql | Dialect::Hive | Dialect::Spark | Dialect::Databricks => "`ds`.`orders`",
+        Dialect::DuckDb | Dialect::Generic => "ds.orders",
+    };
+    format!(
+        "-- revenue by customer\n\
+         WITH recent AS (\n  SELECT o.id, o.amount, o.cust, o.ts\n  FROM {table} AS o  -- the source\n  WHERE o.legacy_flag IS NULL\n)\n\
+         SELECT cust, SUM(amount) AS total, MAX(ts) AS last_ts\nFROM recent\nGROUP BY cust;\n\n\
+         SELECT orders.id, amount FROM {table} WHERE id = 42 ORDER BY amount;\n"
+    )
+}
+
+#[test]
+fn every_change_kind_in_every_dialect() {
+    for dialect in Dialect::ALL {
+        let text = consumer(dialect);
+        let mut out = format!("{text}\n");
+        for (label, changes) in CHANGES {
+            writeln!(out, "=== {label}").unwrap();
+            out.push_str(&render("jobs/revenue.sql", Language::Sql, &text, &spec(changes, ""), dialect, None));
+        }
+        insta::with_settings!({ snapshot_suffix => dialect.name(), omit_expression => true }, {
+            insta::assert_snapshot!(out);
+        });
+    }
+}
+
+fn case(language: Language, text: &str, changes: &str, extra: &str, schema: Option<&Schema>) -> String {
+    let path = match language {
+        Language::Sql | Language::Dbt => "models/consumer.sql",
+        Language::Python => "jobs/consumer.py",
+        Language::Java => "src/Consumer.java",
+        Language::Scala => "src/Consumer.scala",
+    };
+    format!("{text}\n---\n{}", render(path, language, text, &spec(changes, extra), Dialect::BigQuery, schema))
+}
+
+const RENAME: &str = CHANGES[0].1;
+
+#[test]
+fn output_names_are_kept_unless_the_change_says_otherwise() {
+    let text = "SELECT amount, o.amount, amount AS a, amount + 1 AS b FROM proj.ds.orders o";
+    check!(format!("{}\n{}", case(Language::Sql, text, RENAME, "", None), case(Language::Sql, text, RENAME, r#","preserve_output_names":false"#, None)));
+}
+
+#[test]
+fn a_star_is_expanded_with_a_schema_and_left_for_review_without() {
+    let schema = common::schema(r#"{"tables":{"proj.ds.orders":{"columns":[{"name":"id"},{"name":"amount"},{"name":"ts"}]}}}"#);
+    let text = "SELECT * FROM proj.ds.orders;\nSELECT o.* FROM proj.ds.orders o;\nSELECT * EXCEPT (ts) FROM proj.ds.orders;";
+    check!(format!("{}\n{}", case(Language::Sql, text, RENAME, "", Some(&schema)), case(Language::Sql, text, RENAME, "", None)));
+}
+
+#[test]
+fn references_in_ctes_subqueries_and_struct_paths() {
+    let text = "WITH t AS (SELECT amount, cust FROM proj.ds.orders)\n\
+                SELECT amount, cust FROM t WHERE amount > (SELECT AVG(x.amount) FROM proj.ds.orders x WHERE x.cust = t.cust)";
+    check!(case(Language::Sql, text, CHANGES[4].1, "", None));
+}
+
+#[test]
+fn using_joins_are_left_for_a_person() {
+    let text = "SELECT amount FROM proj.ds.orders JOIN proj.ds.refunds USING (amount)";
+    check!(case(Language::Sql, text, RENAME, "", None));
+}
+
+#[test]
+fn dbt_refs_and_sources() {
+    let text = "{{ config(materialized='table') }}\nselect o.amount, c.name\nfrom {{ ref('orders') }} o\njoin {{ source('ds', 'orders') }} c on c.id = o.id\n{% if is_incremental() %}where o.amount > 0{% else %}where amount is not null{% endif %}";
+    check!(case(Language::Dbt, text, CHANGES[5].1, "", None));
+}
+
+#[test]
+fn sql_in_python_java_and_scala_strings() {
+    let python = "q = \"\"\"\nSELECT amount\nFROM proj.ds.orders\n\"\"\"\ndf = client.query(f\"SELECT amount FROM {table}\")\n";
+    let java = "String q = \"SELECT o.amount \" +\n    \"FROM proj.ds.orders o WHERE o.amount > ?\";\n";
+    let scala = "val q = s\"\"\"SELECT amount\n  |FROM proj.ds.orders WHERE day = '$day'\"\"\".stripMargin\n";
+    check!(format!(
+        "{}\n{}\n{}",
+        case(Language::Python, python, RENAME, "", None),
+        case(Language::Java, java, RENAME, "", None),
+        case(Language::Scala, scala, RENAME, "", None)
+    ));
+}
+
+#[test]
+fn what_a_person_must_decide() {
+    let text = "SELECT legacy_flag, id FROM proj.ds.orders JOIN proj.ds.customers c ON c.id = orders.id;\n\
+                SELECT amount FROM proj.ds.orders, proj.ds.customers;\n\
+                SELECT FROM WHERE proj.ds.orders amount;";
+    check!(case(
+        Language::Sql,
+        text,
+        &format!("{},{},{}", RENAME, CHANGES[1].1, CHANGES[2].1),
+        "",
+        None
+    ));
+}
+
+#[test]
+fn a_file_that_does_not_read_the_dataset_is_unaffected() {
+    let result = ripple_engine::rewrite("q.sql", Language::Sql, "SELECT amount FROM other.orders", &spec(RENAME, ""), Options { dialect: Dialect::BigQuery, schema: None });
+    assert_eq!(result.status, RewriteStatus::Unaffected);
+    assert_eq!((result.edits, result.patch, result.reasons.len()), (0, None, 0));
+}
+
+#[test]
+fn patches_apply_with_git_and_give_the_rewritten_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git").args(args).current_dir(dir.path()).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(&["init", "-q"]);
+    let files = [
+        ("jobs/revenue.sql", Language::Sql, consumer(Dialect::BigQuery)),
+        // No newline at the end of the file.
+        ("jobs/tail.sql", Language::Sql, "SELECT amount\nFROM `proj.ds.orders`".to_string()),
+        ("jobs/export.py", Language::Python, "q = \"SELECT amount FROM proj.ds.orders\"\n".to_string()),
+    ];
+    let mut patch = String::new();
+    let mut expected = Vec::new();
+    for (path, language, text) in &files {
+        std::fs::create_dir_all(dir.path().join(path).parent().unwrap()).unwrap();
+        std::fs::write(dir.path().join(path), text).unwrap();
+        let result = ripple_engine::rewrite(path, *language, text, &spec(CHANGES[5].1, ""), Options { dialect: Dialect::BigQuery, schema: None });
+        assert_eq!(result.status, RewriteStatus::Rewritten, "{path}: {:?}", result.reasons);
+        patch.push_str(result.patch.as_deref().unwrap());
+        expected.push((path, result.content.unwrap()));
+    }
+    std::fs::write(dir.path().join("change.patch"), &patch).unwrap();
+    git(&["apply", "--check", "change.patch"]);
+    git(&["apply", "change.patch"]);
+    for (path, content) in expected {
+        assert_eq!(std::fs::read_to_string(dir.path().join(path)).unwrap(), content, "{path}");
+    }
+}

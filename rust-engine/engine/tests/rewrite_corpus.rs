@@ -1,0 +1,191 @@
+//! The corpus under `corpus/` rewritten for realistic changes to the tables
+//! each file reads: every rewrite must verify, renaming a column and back
+//! must give the original file, and every patch must apply with `git apply`.
+//!
+//! `RIPPLE_REWRITE_CORPUS=DIR:DIALECT` runs the same checks on another
+//! folder (a real-world corpus) and prints the tallies instead of failing
+//! on the first problem.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ripple_engine::analysis::ReferenceKind;
+use ripple_engine::{ChangeSpec, Dialect, FileRewrite, Language, Options, RewriteStatus, Schema};
+
+fn files(folder: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if Language::detect(path.to_str().unwrap(), "").is_some() {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A consumer file and what it reads.
+struct Consumer {
+    name: String,
+    language: Language,
+    text: String,
+    /// Tables read with a column of theirs that the file reads.
+    reads: Vec<(String, String)>,
+}
+
+fn consumers(folder: &Path, options: Options) -> Vec<Consumer> {
+    let mut found = Vec::new();
+    for path in files(folder) {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let name = path.strip_prefix(folder).unwrap().display().to_string();
+        let language = Language::detect(&name, &text).unwrap();
+        let analysis = ripple_engine::analyze(&name, language, &text, options);
+        let mut reads: Vec<(String, String)> = Vec::new();
+        for statement in &analysis.statements {
+            for r in &statement.references {
+                if let (ReferenceKind::Column, true, false, Some(table), Some(column)) = (r.kind, r.resolved, r.write, &r.table, &r.column) {
+                    if !reads.iter().any(|(t, _)| t == table) && reads.len() < 2 {
+                        reads.push((table.clone(), column.clone()));
+                    }
+                }
+            }
+        }
+        found.push(Consumer { name, language, text, reads });
+    }
+    found
+}
+
+fn spec(dataset: &str, dialect: Dialect, changes: &str, preserve: bool) -> ChangeSpec {
+    let json = format!(r#"{{"dataset":{dataset:?},"dialect":"{}","preserve_output_names":{preserve},"changes":[{changes}]}}"#, dialect.name());
+    ChangeSpec::from_json(&json).unwrap_or_else(|e| panic!("{json}: {e}"))
+}
+
+/// The realistic changes to `table` whose column `column` a consumer reads.
+fn changes(table: &str, column: &str, dialect: Dialect) -> Vec<(&'static str, ChangeSpec)> {
+    let (prefix, last) = table.rsplit_once('.').map_or((None, table), |(p, l)| (Some(p), l));
+    let moved = match prefix {
+        Some(p) => format!("{p}.{last}_v2"),
+        None => format!("{last}_v2"),
+    };
+    vec![
+        ("rename column", spec(table, dialect, &format!(r#"{{"kind":"rename_column","column":"{column}","to":"{column}_new"}}"#), true)),
+        ("rename column, new output names", spec(table, dialect, &format!(r#"{{"kind":"rename_column","column":"{column}","to":"{column}_new"}}"#), false)),
+        ("rename table", spec(table, dialect, &format!(r#"{{"kind":"rename_table","to":"{moved}"}}"#), true)),
+        ("move to another schema", spec(table, dialect, r#"{"kind":"rename_table","to":"archive.moved_table"}"#, true)),
+        (
+            "replace table",
+            spec(table, dialect, &format!(r#"{{"kind":"replace_table","to":"{moved}","columns":{{"{column}":"{column}_new"}}}}"#), true),
+        ),
+        ("drop column", spec(table, dialect, &format!(r#"{{"kind":"drop_column","column":"{column}"}}"#), true)),
+        ("change type", spec(table, dialect, &format!(r#"{{"kind":"change_type","column":"{column}","to":"STRING"}}"#), true)),
+    ]
+}
+
+#[derive(Default)]
+struct Tally {
+    rewrites: usize,
+    statuses: BTreeMap<&'static str, usize>,
+    problems: Vec<String>,
+}
+
+fn status_name(status: RewriteStatus) -> &'static str {
+    match status {
+        RewriteStatus::Rewritten => "rewritten",
+        RewriteStatus::Unaffected => "unaffected",
+        RewriteStatus::NeedsReview => "needs_review",
+        RewriteStatus::Error => "error",
+    }
+}
+
+fn check_folder(folder: &Path, dialect: Dialect, schema: Option<&Schema>) -> Tally {
+    let options = Options { dialect, schema };
+    let mut tally = Tally::default();
+    for consumer in consumers(folder, options) {
+        for (table, column) in &consumer.reads {
+            for (label, spec) in changes(table, column, dialect) {
+                let result = ripple_engine::rewrite(&consumer.name, consumer.language, &consumer.text, &spec, options);
+                tally.rewrites += 1;
+                *tally.statuses.entry(status_name(result.status)).or_default() += 1;
+                let problem = |what: &str| format!("{} ({label} of {table}.{column}): {what}", consumer.name);
+                if let Some(reason) = result.reasons.iter().find(|r| r.contains("could not be verified") || r.contains("overlap")) {
+                    tally.problems.push(problem(reason));
+                }
+                // A new type needs no edit where the column is only selected.
+                if result.status == RewriteStatus::Unaffected && label != "change type" {
+                    tally.problems.push(problem("a consumer that reads the column is unaffected"));
+                }
+                if label == "rename column, new output names" {
+                    if let Some(content) = &result.content {
+                        let back = spec_back(table, column, dialect);
+                        let schema = options.schema.map(|s| spec.schema_after(s));
+                        let options = Options { dialect, schema: schema.as_ref() };
+                        let again = ripple_engine::rewrite(&consumer.name, consumer.language, content, &back, options);
+                        if again.content.as_deref() != Some(consumer.text.as_str()) {
+                            tally.problems.push(problem("renaming the column back does not give the original file"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    tally
+}
+
+fn spec_back(table: &str, column: &str, dialect: Dialect) -> ChangeSpec {
+    spec(table, dialect, &format!(r#"{{"kind":"rename_column","column":"{column}_new","to":"{column}"}}"#), false)
+}
+
+fn corpus(folder: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(folder)
+}
+
+fn schema(folder: &str) -> Option<Schema> {
+    let path = corpus(folder).join("schema.json");
+    path.exists().then(|| Schema::from_json(&std::fs::read_to_string(path).unwrap()).unwrap())
+}
+
+#[test]
+fn every_corpus_rewrite_verifies_and_renaming_back_restores_the_file() {
+    let folders = [
+        ("tpch", Dialect::Ansi),
+        ("tpcds", Dialect::Ansi),
+        ("jaffle_shop", Dialect::Snowflake),
+        ("bigquery", Dialect::BigQuery),
+        ("snowflake", Dialect::Snowflake),
+        ("spark", Dialect::Spark),
+    ];
+    let mut rewrites = 0;
+    let mut problems = Vec::new();
+    for (folder, dialect) in folders {
+        let schema = schema(folder);
+        let tally = check_folder(&corpus(folder), dialect, schema.as_ref());
+        assert!(tally.rewrites > 0, "{folder}: no rewrite was tried");
+        assert!(tally.statuses.get("rewritten").copied().unwrap_or(0) > 0, "{folder}: nothing was rewritten: {:?}", tally.statuses);
+        rewrites += tally.rewrites;
+        problems.extend(tally.problems);
+    }
+    assert!(rewrites > 200, "only {rewrites} rewrites were tried");
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn an_external_corpus_when_one_is_named() {
+    let Ok(named) = std::env::var("RIPPLE_REWRITE_CORPUS") else { return };
+    let (dir, dialect) = named.rsplit_once(':').expect("RIPPLE_REWRITE_CORPUS=DIR:DIALECT");
+    let tally = check_folder(Path::new(dir), dialect.parse().unwrap(), None);
+    println!("{} rewrites: {:?}", tally.rewrites, tally.statuses);
+    println!("{} problems", tally.problems.len());
+    for problem in tally.problems.iter().take(60) {
+        println!("  {problem}");
+    }
+}
+
+#[allow(dead_code)]
+fn show(result: &FileRewrite) -> String {
+    format!("{:?} {:?}\n{}", result.status, result.reasons, result.patch.as_deref().unwrap_or(""))
+}
