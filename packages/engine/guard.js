@@ -44,4 +44,5 @@ exports.makeEngine = wasm =>
     tables: guard(wasm, wasm.tables),
     analyze: guard(wasm, wasm.analyze),
     compatView: guard(wasm, wasm.compatView),
+    rewrite: guard(wasm, wasm.rewrite),
   });

@@ -13,11 +13,14 @@ export type {
   Dialect,
   EngineError,
   FileAnalysis,
+  FileRewrite,
   Language,
   Location,
   Output,
   Reference,
   ReferenceKind,
+  RewriteOptions,
+  RewriteStatus,
   RippleError,
   Schema,
   Severity,
@@ -38,6 +41,7 @@ export interface RippleEngine {
   tables: typeof wasm.tables;
   analyze: typeof wasm.analyze;
   compatView: typeof wasm.compatView;
+  rewrite: typeof wasm.rewrite;
 }
 
 /**

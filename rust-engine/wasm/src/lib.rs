@@ -135,6 +135,51 @@ pub fn analyze(
     to_js(&analysis)
 }
 
+/// What `rewrite` needs besides the file and the change. Every field is optional.
+#[derive(Default, Deserialize, Tsify)]
+#[serde(default, deny_unknown_fields)]
+pub struct RewriteOptions {
+    /// The file's language; by default chosen from the path, as for `analyze`.
+    #[tsify(optional)]
+    pub language: Option<Language>,
+    /// The SQL dialect; by default the change spec's, then `generic`.
+    #[tsify(optional, type = "Dialect")]
+    pub dialect: Option<String>,
+    /// The columns of known tables (needed to expand `SELECT *`), as an
+    /// object or as its JSON text.
+    #[tsify(optional, type = "Schema | string")]
+    pub schema: Option<serde_json::Value>,
+}
+
+/// The smallest verified edit of one consumer file for a change to a dataset:
+/// its status (`rewritten`, `unaffected`, `needs_review`, `error`), the
+/// reasons, the unified diff and the rewritten text. `change` is a change
+/// spec, as an object or its JSON text.
+#[wasm_bindgen(unchecked_return_type = "FileRewrite")]
+pub fn rewrite(
+    #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChangeSpec | string")] change: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "RewriteOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let path = string_arg(&path, "path")?;
+    let text = string_arg(&text, "text")?;
+    // Through JSON text, so errors name the field at fault (`changes[1].to`).
+    let spec = ChangeSpec::from_json(&json_text(&change)?.unwrap_or_default()).map_err(to_js_error)?;
+    let options: RewriteOptions = options_arg(options, "options")?;
+    let dialect = match &options.dialect {
+        Some(name) => name.parse().map_err(to_js_error)?,
+        None => spec.dialect.unwrap_or(Dialect::Generic),
+    };
+    let schema = schema_arg(options.schema)?;
+    let language = options
+        .language
+        .or_else(|| Language::detect(&path, &text))
+        .unwrap_or(Language::Sql);
+    let result = ripple_engine::rewrite(&path, language, &text, &spec, Options { dialect, schema: schema.as_ref() });
+    to_js(&result)
+}
+
 /// Schedules a fresh instance before the next call; the entry points call it
 /// after a WebAssembly trap. Not part of the typed API.
 #[wasm_bindgen(js_name = "__rippleReload", skip_typescript)]
