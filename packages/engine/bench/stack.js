@@ -75,6 +75,7 @@ const sum = n => `SELECT ${Array(n).fill('a').join(' + ')} AS s FROM t`;
 const cases = {
   'SELECT 1': 'SELECT 1',
   '30 nested subqueries': `${'SELECT a FROM ('.repeat(30)}SELECT a FROM t${') s'.repeat(30)}`,
+  '62 nested parenthesized joins': `SELECT a FROM ${'(t JOIN '.repeat(62)}u${' ON 1=1)'.repeat(62)}`,
   '63 nested parentheses': `SELECT ${'('.repeat(63)}1${')'.repeat(63)} FROM t`,
   '100,000 nested parentheses': `SELECT ${'('.repeat(100_000)}1${')'.repeat(100_000)} FROM t`,
   'sum of 3,999 operators': sum(3_999),
