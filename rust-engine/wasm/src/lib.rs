@@ -16,7 +16,7 @@
 mod boundary;
 mod panic;
 
-use ripple_engine::{ChangeSpec, Dialect, Language, Options, Schema};
+use ripple_engine::{ChangeSpec, Dialect, Language, Options};
 use serde::Deserialize;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
@@ -64,24 +64,25 @@ pub fn tables(
 #[wasm_bindgen(js_name = compatView, unchecked_return_type = "CompatView")]
 pub fn compat_view(
     #[wasm_bindgen(unchecked_param_type = "ChangeSpec | string")] change: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "CompatViewOptions")] options: Option<js_sys::Object>,
+    #[wasm_bindgen(unchecked_optional_param_type = "CompatViewOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     // Through JSON text, so errors name the field at fault (`changes[1].to`).
-    let change = json_text(&change)?.unwrap_or_default();
-    let spec = ChangeSpec::from_json(&change).map_err(to_js_error)?;
-    let option = |name: &str| match &options {
-        Some(options) => js_sys::Reflect::get(options, &name.into()).map(|v| Some(v).filter(|v| !v.is_undefined() && !v.is_null())),
-        None => Ok(None),
-    };
-    let dialect = match option("dialect")? {
-        Some(name) => name.as_string().unwrap_or_default().parse().map_err(to_js_error)?,
+    let spec = ChangeSpec::from_json(&json_text(&change)?.unwrap_or_default()).map_err(to_js_error)?;
+    let options: CompatViewArgs = options_arg(options, "options")?;
+    let dialect = match &options.dialect {
+        Some(name) => name.parse().map_err(to_js_error)?,
         None => spec.dialect.unwrap_or(Dialect::Generic),
     };
-    let schema = match option("schema")? {
-        Some(schema) => Some(Schema::from_json(&json_text(&schema)?.unwrap_or_default()).map_err(to_js_error)?),
-        None => None,
-    };
+    let schema = schema_arg(options.schema)?;
     to_js(&ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(to_js_error)?)
+}
+
+/// `CompatViewOptions` as it crosses the boundary: the schema may also be JSON text.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct CompatViewArgs {
+    dialect: Option<String>,
+    schema: Option<serde_json::Value>,
 }
 
 /// A JSON value given as text, or as the object it stands for; `None` for
