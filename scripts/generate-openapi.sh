@@ -20,4 +20,4 @@ if [[ ! -f "$jar" ]]; then
   rm -rf "$tmp"
 fi
 cd "$ROOT/plugins/ripple-backend"
-"$ROOT/node_modules/.bin/backstage-repo-tools" package schema openapi generate --server
+"$ROOT/node_modules/.bin/backstage-repo-tools" package schema openapi generate --server --client-package plugins/ripple-common

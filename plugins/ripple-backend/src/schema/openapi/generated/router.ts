@@ -81,6 +81,373 @@ export const spec = {
           },
         },
       },
+      Timestamp: {
+        type: 'string',
+        description:
+          'A time in ISO 8601 (`2026-11-21T10:00:00.000Z`), UTC. Kept a string in the generated types, since JSON carries it as one.',
+        example: '2026-11-21T10:00:00.000Z',
+      },
+      EntityRef: {
+        type: 'string',
+        description:
+          'A catalog entity reference, `kind:namespace/name` (`resource:default/orders`), compared case-insensitively and returned in lower case.',
+        minLength: 1,
+        maxLength: 512,
+      },
+      MigrationState: {
+        type: 'string',
+        description:
+          'Where a migration is. `draft` until its analysis is asked for; `analyzing` while the agent finds consumers and proposes patches; `proposed` when every consumer has its patch; `rolling_out` and `paused` while approved patches are delivered in waves; `completed`, `rolled_back` and `cancelled` are final.',
+        enum: [
+          'draft',
+          'analyzing',
+          'proposed',
+          'rolling_out',
+          'paused',
+          'completed',
+          'rolled_back',
+          'cancelled',
+        ],
+      },
+      ChangeSpec: {
+        type: 'object',
+        description:
+          "The change to the dataset, in the engine's change spec format (see the README): `dataset` (the table), optional `dialect`, `changes` (`rename_column`, `drop_column`, `change_type`, `rename_table`, `replace_table`) and optional `preserve_output_names`. The engine validates it; an invalid one is refused with the field at fault.",
+        additionalProperties: {},
+        example: {
+          dataset: 'proj.ds.orders',
+          dialect: 'bigquery',
+          changes: [
+            {
+              kind: 'rename_column',
+              column: 'amount',
+              to: 'amount_usd',
+            },
+          ],
+        },
+      },
+      Migration: {
+        type: 'object',
+        description:
+          'A change to one dataset, carried to every consumer it breaks.',
+        required: [
+          'id',
+          'datasetRef',
+          'change',
+          'title',
+          'owner',
+          'state',
+          'createdBy',
+          'createdAt',
+          'updatedAt',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+            description: "The migration's id (a UUID).",
+          },
+          datasetRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          change: {
+            $ref: '#/components/schemas/ChangeSpec',
+          },
+          title: {
+            type: 'string',
+          },
+          owner: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          state: {
+            $ref: '#/components/schemas/MigrationState',
+          },
+          createdBy: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          updatedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      MigrationEventType: {
+        type: 'string',
+        description:
+          'What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`).',
+        enum: [
+          'created',
+          'state-changed',
+          'consumer-added',
+          'patch-proposed',
+          'patch-stale',
+          'review-recorded',
+        ],
+      },
+      MigrationEvent: {
+        type: 'object',
+        description: "One entry of a migration's timeline.",
+        required: ['id', 'migrationId', 'type', 'message', 'createdAt'],
+        properties: {
+          id: {
+            type: 'integer',
+            description: "Increases with time; the timeline's order.",
+          },
+          migrationId: {
+            type: 'string',
+          },
+          type: {
+            $ref: '#/components/schemas/MigrationEventType',
+          },
+          message: {
+            type: 'string',
+            description: 'What happened, in a sentence.',
+          },
+          actor: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          data: {
+            type: 'object',
+            additionalProperties: {},
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      ConsumerDiscovery: {
+        type: 'string',
+        description:
+          'How the consumer was found: `catalog` when it declares `dependsOn` the dataset, `code` when its code reads the dataset though it declares nothing.',
+        enum: ['catalog', 'code'],
+      },
+      ImpactFile: {
+        type: 'object',
+        required: ['path', 'references', 'columns'],
+        properties: {
+          path: {
+            type: 'string',
+            description:
+              "The file, relative to the consumer's source location.",
+          },
+          references: {
+            type: 'integer',
+            description:
+              'Places in the file that name the dataset or its changed columns.',
+          },
+          columns: {
+            type: 'array',
+            description: "The dataset's columns the file reads.",
+            items: {
+              type: 'string',
+            },
+          },
+        },
+      },
+      Impact: {
+        type: 'object',
+        description: "What of the consumer's code the change touches.",
+        required: ['files', 'references'],
+        properties: {
+          files: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ImpactFile',
+            },
+          },
+          references: {
+            type: 'integer',
+            description: "All the files' references together.",
+          },
+        },
+      },
+      PatchStatus: {
+        type: 'string',
+        description:
+          "The engine's verdict over the consumer's files, the worst one winning: `rewritten` (edited and verified), `unaffected` (nothing to edit), `needs_review` (a person must decide; see the reasons), `error` (a file could not be read).",
+        enum: ['rewritten', 'unaffected', 'needs_review', 'error'],
+      },
+      PatchReason: {
+        type: 'object',
+        required: ['path', 'message'],
+        properties: {
+          path: {
+            type: 'string',
+          },
+          message: {
+            type: 'string',
+            description: "The engine's reason, with line and column.",
+          },
+        },
+      },
+      PatchSummary: {
+        type: 'object',
+        description: 'A patch without its diff.',
+        required: ['id', 'version', 'status', 'stale', 'createdAt'],
+        properties: {
+          id: {
+            type: 'integer',
+          },
+          version: {
+            type: 'integer',
+            description:
+              "1 for the consumer's first patch, one more for each regeneration.",
+          },
+          status: {
+            $ref: '#/components/schemas/PatchStatus',
+          },
+          stale: {
+            type: 'boolean',
+            description:
+              "The consumer's code changed since the patch was made (its base hash no longer matches); a stale patch cannot be reviewed.",
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      Patch: {
+        type: 'object',
+        description:
+          "The engine's proposed edit of one consumer, over all its files. Only the consumer's latest patch can be reviewed; a new version supersedes the older ones.",
+        required: [
+          'id',
+          'migrationId',
+          'consumerRef',
+          'version',
+          'diff',
+          'baseHash',
+          'status',
+          'reasons',
+          'stale',
+          'createdAt',
+        ],
+        properties: {
+          id: {
+            type: 'integer',
+          },
+          migrationId: {
+            type: 'string',
+          },
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          version: {
+            type: 'integer',
+          },
+          diff: {
+            type: 'string',
+            description:
+              "One unified diff for all the consumer's files (`git apply` takes it).",
+          },
+          baseHash: {
+            type: 'string',
+            description:
+              "The hash of the consumer's files the patch was made from.",
+          },
+          status: {
+            $ref: '#/components/schemas/PatchStatus',
+          },
+          reasons: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/PatchReason',
+            },
+          },
+          stale: {
+            type: 'boolean',
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      ReviewDecision: {
+        type: 'string',
+        enum: ['approve', 'reject'],
+      },
+      Review: {
+        type: 'object',
+        description:
+          "A person's decision on one patch. Reviews are never changed or deleted; the latest review of the consumer's current patch decides.",
+        required: [
+          'id',
+          'migrationId',
+          'consumerRef',
+          'patchId',
+          'decision',
+          'reviewer',
+          'createdAt',
+        ],
+        properties: {
+          id: {
+            type: 'integer',
+          },
+          migrationId: {
+            type: 'string',
+          },
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          patchId: {
+            type: 'integer',
+            description: 'The patch the review judged.',
+          },
+          decision: {
+            $ref: '#/components/schemas/ReviewDecision',
+          },
+          reviewer: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          comment: {
+            type: 'string',
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      Consumer: {
+        type: 'object',
+        description: "One consumer of a migration's dataset.",
+        required: [
+          'migrationId',
+          'consumerRef',
+          'discoveredBy',
+          'createdAt',
+          'updatedAt',
+        ],
+        properties: {
+          migrationId: {
+            type: 'string',
+          },
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          discoveredBy: {
+            $ref: '#/components/schemas/ConsumerDiscovery',
+          },
+          impact: {
+            $ref: '#/components/schemas/Impact',
+          },
+          patch: {
+            $ref: '#/components/schemas/PatchSummary',
+          },
+          decision: {
+            $ref: '#/components/schemas/Review',
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          updatedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
       Error: {
         type: 'object',
         description: "Backstage's standard error response body.",

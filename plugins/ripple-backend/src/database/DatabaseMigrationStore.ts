@@ -1,0 +1,802 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  migrationStatesLeadingTo,
+  reviewableMigrationStates,
+} from '@ripple/backstage-plugin-ripple-common';
+import type {
+  Consumer,
+  Migration,
+  MigrationEvent,
+  MigrationEventType,
+  MigrationState,
+  Patch,
+  PatchSummary,
+  Review,
+} from '@ripple/backstage-plugin-ripple-common';
+import { randomUUID } from 'node:crypto';
+import { Knex } from 'knex';
+import {
+  ConsumerInput,
+  EntityRole,
+  MigrationStore,
+  NewEvent,
+  NewMigration,
+  NewPatch,
+  NewReview,
+  Page,
+  PageRequest,
+  PatchKey,
+  Transition,
+} from './MigrationStore';
+
+const migrationsDir = resolvePackagePath(
+  '@ripple/backstage-plugin-ripple-backend',
+  'migrations',
+);
+
+/** Applies the plugin's knex migrations (the tables) to `knex`. */
+export async function applyDatabaseMigrations(knex: Knex): Promise<void> {
+  await knex.migrate.latest({ directory: migrationsDir });
+}
+
+/** {@link MigrationStore} on the plugin's database (SQLite or PostgreSQL). */
+export class DatabaseMigrationStore implements MigrationStore {
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<DatabaseMigrationStore> {
+    const { database, skipMigrations } = options;
+    const client = await database.getClient();
+    if (!database.migrations?.skip && !skipMigrations) {
+      await applyDatabaseMigrations(client);
+    }
+    return new DatabaseMigrationStore(client);
+  }
+
+  constructor(private readonly db: Knex) {}
+
+  async createMigration(input: NewMigration): Promise<Migration> {
+    const now = new Date();
+    const row: MigrationRow = {
+      id: randomUUID(),
+      dataset_ref: ref(input.datasetRef),
+      change: JSON.stringify(input.change),
+      title: input.title,
+      owner: ref(input.owner),
+      state: 'draft',
+      created_by: ref(input.createdBy),
+      created_at: now,
+      updated_at: now,
+    };
+    await this.db.transaction(async trx => {
+      await trx('migration').insert(row);
+      await insertEvent(trx, {
+        migrationId: row.id,
+        type: 'created',
+        message: `Migration "${input.title}" created for ${row.dataset_ref}`,
+        actor: row.created_by,
+        now,
+      });
+    });
+    return toMigration(row);
+  }
+
+  async getMigration(id: string): Promise<Migration | undefined> {
+    const row = await this.db<MigrationRow>('migration').where({ id }).first();
+    return row && toMigration(row);
+  }
+
+  async listMigrations(
+    filter: { states?: MigrationState[]; datasetRef?: string },
+    page: PageRequest,
+  ): Promise<Page<Migration>> {
+    const query = this.db<MigrationRow>('migration');
+    if (filter.states?.length) {
+      query.whereIn('state', filter.states);
+    }
+    if (filter.datasetRef) {
+      query.where('dataset_ref', ref(filter.datasetRef));
+    }
+    const [rows, totalCount] = await Promise.all([
+      query
+        .clone()
+        .orderBy('seq', 'desc')
+        .limit(page.limit)
+        .offset(page.offset),
+      count(query),
+    ]);
+    return { items: rows.map(toMigration), totalCount };
+  }
+
+  async listMigrationsOfEntity(
+    entityRef: string,
+    page: PageRequest,
+  ): Promise<Page<{ migration: Migration; roles: EntityRole[] }>> {
+    const key = ref(entityRef);
+    const consumerOf = this.db('migration_consumer')
+      .select('migration_id')
+      .where('consumer_ref', key);
+    const query = this.db<MigrationRow>('migration').where(q =>
+      q.where('dataset_ref', key).orWhereIn('id', consumerOf),
+    );
+    const [rows, totalCount] = await Promise.all([
+      query
+        .clone()
+        .orderBy('seq', 'desc')
+        .limit(page.limit)
+        .offset(page.offset),
+      count(query),
+    ]);
+    const consumed = new Set(
+      (
+        await this.db('migration_consumer')
+          .select('migration_id')
+          .where('consumer_ref', key)
+          .whereIn(
+            'migration_id',
+            rows.map(r => r.id),
+          )
+      ).map(r => r.migration_id as string),
+    );
+    return {
+      items: rows.map(row => ({
+        migration: toMigration(row),
+        roles: [
+          ...(row.dataset_ref === key ? (['dataset'] as const) : []),
+          ...(consumed.has(row.id) ? (['consumer'] as const) : []),
+        ],
+      })),
+      totalCount,
+    };
+  }
+
+  async transition(input: Transition): Promise<Migration> {
+    const { migrationId, to } = input;
+    return this.db.transaction(async trx => {
+      const row = await getMigrationRow(trx, migrationId);
+      const allowed = migrationStatesLeadingTo(to);
+      if (!allowed.includes(row.state)) {
+        throw new ConflictError(
+          `Migration ${migrationId} is ${
+            row.state
+          }; it can become ${to} only from ${describeStates(allowed)}`,
+        );
+      }
+      const now = new Date();
+      // Compare-and-set on the state read above: of two racing moves, the
+      // second finds the state changed and fails instead of overwriting.
+      const updated = await trx('migration')
+        .where({ id: migrationId, state: row.state })
+        .update({ state: to, updated_at: now });
+      if (updated !== 1) {
+        throw new ConflictError(
+          `Migration ${migrationId} changed state meanwhile; read it again`,
+        );
+      }
+      await insertEvent(trx, {
+        migrationId,
+        type: 'state-changed',
+        message: input.message ?? `State changed from ${row.state} to ${to}`,
+        actor: input.actor && ref(input.actor),
+        data: { from: row.state, to },
+        now,
+      });
+      return toMigration({ ...row, state: to, updated_at: now });
+    });
+  }
+
+  async listEvents(
+    migrationId: string,
+    options: { afterId?: number; limit: number },
+  ): Promise<MigrationEvent[]> {
+    const query = this.db<EventRow>('migration_event')
+      .where('migration_id', migrationId)
+      .orderBy('id', 'asc')
+      .limit(options.limit);
+    if (options.afterId !== undefined) {
+      query.where('id', '>', options.afterId);
+    }
+    return (await query).map(toEvent);
+  }
+
+  async addEvent(input: NewEvent): Promise<MigrationEvent> {
+    return this.db.transaction(async trx => {
+      await getMigrationRow(trx, input.migrationId);
+      return insertEvent(trx, {
+        ...input,
+        actor: input.actor && ref(input.actor),
+        consumerRef: input.consumerRef && ref(input.consumerRef),
+        now: new Date(),
+      });
+    });
+  }
+
+  async putConsumer(input: ConsumerInput): Promise<Consumer> {
+    const consumerRef = ref(input.consumerRef);
+    await this.db.transaction(async trx => {
+      await getMigrationRow(trx, input.migrationId);
+      const now = new Date();
+      const existing = await trx<ConsumerRow>('migration_consumer')
+        .where({ migration_id: input.migrationId, consumer_ref: consumerRef })
+        .first();
+      if (existing) {
+        await trx('migration_consumer')
+          .where({ id: existing.id })
+          .update({
+            discovered_by: input.discoveredBy,
+            impact: input.impact ? JSON.stringify(input.impact) : null,
+            updated_at: now,
+          });
+        return;
+      }
+      await trx('migration_consumer').insert({
+        migration_id: input.migrationId,
+        consumer_ref: consumerRef,
+        discovered_by: input.discoveredBy,
+        impact: input.impact ? JSON.stringify(input.impact) : null,
+        current_patch_id: null,
+        current_review_id: null,
+        created_at: now,
+        updated_at: now,
+      });
+      await insertEvent(trx, {
+        migrationId: input.migrationId,
+        type: 'consumer-added',
+        message:
+          input.discoveredBy === 'catalog'
+            ? `${consumerRef} declares it depends on the dataset`
+            : `${consumerRef} reads the dataset in its code`,
+        consumerRef,
+        data: { discoveredBy: input.discoveredBy },
+        now,
+      });
+    });
+    return (await this.getConsumer(input.migrationId, consumerRef))!;
+  }
+
+  async listConsumers(
+    migrationId: string,
+    page: PageRequest,
+  ): Promise<Page<Consumer>> {
+    const [rows, totalCount] = await Promise.all([
+      this.consumersQuery()
+        .where('c.migration_id', migrationId)
+        .orderBy('c.consumer_ref', 'asc')
+        .limit(page.limit)
+        .offset(page.offset),
+      count(this.db('migration_consumer').where('migration_id', migrationId)),
+    ]);
+    return { items: rows.map(toConsumer), totalCount };
+  }
+
+  async getConsumer(
+    migrationId: string,
+    consumerRef: string,
+  ): Promise<Consumer | undefined> {
+    const row = await this.consumersQuery()
+      .where({
+        'c.migration_id': migrationId,
+        'c.consumer_ref': ref(consumerRef),
+      })
+      .first();
+    return row && toConsumer(row);
+  }
+
+  async recordPatch(input: NewPatch): Promise<Patch> {
+    const consumerRef = ref(input.consumerRef);
+    return this.db.transaction(async trx => {
+      const consumer = await getConsumerRow(
+        trx,
+        input.migrationId,
+        consumerRef,
+      );
+      const current = consumer.current_patch_id
+        ? await trx<PatchRow>('patch')
+            .where({ id: consumer.current_patch_id })
+            .first()
+        : undefined;
+      if (
+        current &&
+        !current.stale &&
+        current.base_hash === input.baseHash &&
+        current.diff === input.diff &&
+        current.status === input.status
+      ) {
+        return toPatch(current, consumer);
+      }
+      const now = new Date();
+      const row: Omit<PatchRow, 'id'> = {
+        consumer_id: consumer.id,
+        version: (current?.version ?? 0) + 1,
+        diff: input.diff,
+        base_hash: input.baseHash,
+        status: input.status,
+        reasons: JSON.stringify(input.reasons),
+        stale: false,
+        created_at: now,
+      };
+      const id = await insertReturningId(trx, 'patch', row).catch(error => {
+        throw uniqueToConflict(
+          error,
+          `Another version ${row.version} of the patch of ${consumerRef} was recorded meanwhile`,
+        );
+      });
+      const updated = await trx('migration_consumer')
+        .where({ id: consumer.id, current_patch_id: consumer.current_patch_id })
+        .update({
+          current_patch_id: id,
+          current_review_id: null,
+          updated_at: now,
+        });
+      if (updated !== 1) {
+        throw new ConflictError(
+          `The patch of ${consumerRef} changed meanwhile; analyse it again`,
+        );
+      }
+      await insertEvent(trx, {
+        migrationId: input.migrationId,
+        type: 'patch-proposed',
+        message: `Patch version ${row.version} proposed for ${consumerRef} (${row.status})`,
+        consumerRef,
+        data: { patchId: id, version: row.version, status: row.status },
+        now,
+      });
+      return toPatch({ ...row, id }, consumer);
+    });
+  }
+
+  async getCurrentPatch(
+    migrationId: string,
+    consumerRef: string,
+  ): Promise<Patch | undefined> {
+    const consumer = await this.db<ConsumerRow>('migration_consumer')
+      .where({ migration_id: migrationId, consumer_ref: ref(consumerRef) })
+      .first();
+    if (!consumer?.current_patch_id) {
+      return undefined;
+    }
+    const row = await this.db<PatchRow>('patch')
+      .where({ id: consumer.current_patch_id })
+      .first();
+    return row && toPatch(row, consumer);
+  }
+
+  async markPatchStale(input: PatchKey): Promise<Patch> {
+    const consumerRef = ref(input.consumerRef);
+    return this.db.transaction(async trx => {
+      const consumer = await getConsumerRow(
+        trx,
+        input.migrationId,
+        consumerRef,
+      );
+      const row = await getPatchRow(trx, consumer, input.patchId);
+      if (row.stale) {
+        return toPatch(row, consumer);
+      }
+      const now = new Date();
+      await trx('patch').where({ id: row.id }).update({ stale: true });
+      await insertEvent(trx, {
+        migrationId: input.migrationId,
+        type: 'patch-stale',
+        message: `Patch version ${row.version} of ${consumerRef} is stale: the code changed since it was made`,
+        consumerRef,
+        data: { patchId: row.id },
+        now,
+      });
+      return toPatch({ ...row, stale: true }, consumer);
+    });
+  }
+
+  async recordReview(input: NewReview): Promise<Review> {
+    const consumerRef = ref(input.consumerRef);
+    const reviewer = ref(input.reviewer);
+    return this.db.transaction(async trx => {
+      const migration = await getMigrationRow(trx, input.migrationId);
+      if (!reviewableMigrationStates.includes(migration.state)) {
+        throw new ConflictError(
+          `Migration ${input.migrationId} is ${
+            migration.state
+          }; patches are reviewed only when it is ${describeStates(
+            reviewableMigrationStates,
+          )}`,
+        );
+      }
+      const consumer = await getConsumerRow(
+        trx,
+        input.migrationId,
+        consumerRef,
+      );
+      const patch = await getPatchRow(trx, consumer, input.patchId);
+      if (patch.id !== consumer.current_patch_id) {
+        throw new ConflictError(
+          `Patch ${patch.id} (version ${patch.version}) of ${consumerRef} was superseded by patch ${consumer.current_patch_id}; review the current one`,
+        );
+      }
+      if (patch.stale) {
+        throw new ConflictError(
+          `Patch ${patch.id} of ${consumerRef} is stale: the code changed since it was made, and a new version will replace it`,
+        );
+      }
+      const previousId = input.previousReviewId ?? null;
+      if (consumer.current_review_id !== previousId) {
+        const latest =
+          consumer.current_review_id === null
+            ? undefined
+            : await trx<ReviewRow>('review')
+                .where('id', consumer.current_review_id)
+                .first();
+        throw new ConflictError(
+          latest
+            ? `Patch ${patch.id} of ${consumerRef} was reviewed meanwhile: review ${latest.id} (${latest.decision} by ${latest.reviewer}) is the latest; read it and send its id as previousReviewId to replace it`
+            : `Review ${previousId} is not the latest review of patch ${patch.id} of ${consumerRef}: it has none`,
+        );
+      }
+      const previous = previousId
+        ? await trx<ReviewRow>('review').where({ id: previousId }).first()
+        : undefined;
+      const now = new Date();
+      const row: Omit<ReviewRow, 'id'> = {
+        patch_id: patch.id,
+        sequence: (previous?.sequence ?? 0) + 1,
+        decision: input.decision,
+        reviewer,
+        comment: input.comment ?? null,
+        created_at: now,
+      };
+      const conflict = `Patch ${patch.id} of ${consumerRef} was reviewed by someone else at the same time; read the latest review and try again`;
+      const id = await insertReturningId(trx, 'review', row).catch(error => {
+        throw uniqueToConflict(error, conflict);
+      });
+      // The second guard against a racing review: the consumer row must still
+      // point at the patch and review this one was based on.
+      const updated = await trx('migration_consumer')
+        .where({
+          id: consumer.id,
+          current_patch_id: patch.id,
+          current_review_id: previousId,
+        })
+        .update({ current_review_id: id, updated_at: now });
+      if (updated !== 1) {
+        throw new ConflictError(conflict);
+      }
+      await insertEvent(trx, {
+        migrationId: input.migrationId,
+        type: 'review-recorded',
+        message: `${reviewer} ${
+          input.decision === 'approve' ? 'approved' : 'rejected'
+        } patch version ${patch.version} of ${consumerRef}`,
+        actor: reviewer,
+        consumerRef,
+        data: { reviewId: id, patchId: patch.id, decision: input.decision },
+        now,
+      });
+      return toReview({ ...row, id }, input.migrationId, consumerRef);
+    });
+  }
+
+  async listReviews(
+    migrationId: string,
+    consumerRef: string,
+  ): Promise<Review[]> {
+    const key = ref(consumerRef);
+    const rows = await this.db<ReviewRow>('review as r')
+      .join('patch as p', 'p.id', 'r.patch_id')
+      .join('migration_consumer as c', 'c.id', 'p.consumer_id')
+      .where({ 'c.migration_id': migrationId, 'c.consumer_ref': key })
+      .orderBy('r.id', 'desc')
+      .select('r.*');
+    return rows.map(row => toReview(row, migrationId, key));
+  }
+
+  /** Consumers with their current patch and latest review, in one query. */
+  private consumersQuery() {
+    return this.db('migration_consumer as c')
+      .leftJoin('patch as p', 'p.id', 'c.current_patch_id')
+      .leftJoin('review as r', 'r.id', 'c.current_review_id')
+      .select(
+        'c.*',
+        'p.version as patch_version',
+        'p.status as patch_status',
+        'p.stale as patch_stale',
+        'p.created_at as patch_created_at',
+        'r.patch_id as review_patch_id',
+        'r.decision as review_decision',
+        'r.reviewer as review_reviewer',
+        'r.comment as review_comment',
+        'r.created_at as review_created_at',
+      );
+  }
+}
+
+// Rows as knex reads and writes them. Timestamps are written as Dates and
+// read back as Dates (PostgreSQL) or milliseconds (SQLite); booleans come back
+// from SQLite as 0 and 1.
+type Timestamp = Date | number | string;
+
+type MigrationRow = {
+  seq?: number;
+  id: string;
+  dataset_ref: string;
+  change: string;
+  title: string;
+  owner: string;
+  state: MigrationState;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+type EventRow = {
+  id: number;
+  migration_id: string;
+  type: MigrationEventType;
+  message: string;
+  actor: string | null;
+  consumer_ref: string | null;
+  data: string | null;
+  created_at: Timestamp;
+};
+
+type ConsumerRow = {
+  id: number;
+  migration_id: string;
+  consumer_ref: string;
+  discovered_by: Consumer['discoveredBy'];
+  impact: string | null;
+  current_patch_id: number | null;
+  current_review_id: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+type PatchRow = {
+  id: number;
+  consumer_id: number;
+  version: number;
+  diff: string;
+  base_hash: string;
+  status: Patch['status'];
+  reasons: string;
+  stale: boolean | number;
+  created_at: Timestamp;
+};
+
+type ReviewRow = {
+  id: number;
+  patch_id: number;
+  sequence: number;
+  decision: Review['decision'];
+  reviewer: string;
+  comment: string | null;
+  created_at: Timestamp;
+};
+
+type ConsumerListRow = ConsumerRow & {
+  patch_version: number | null;
+  patch_status: Patch['status'] | null;
+  patch_stale: boolean | number | null;
+  patch_created_at: Timestamp | null;
+  review_patch_id: number | null;
+  review_decision: Review['decision'] | null;
+  review_reviewer: string | null;
+  review_comment: string | null;
+  review_created_at: Timestamp | null;
+};
+
+/** Entity refs are case-insensitive; the store keeps them in lower case. */
+function ref(entityRef: string): string {
+  return entityRef.toLocaleLowerCase('en-US');
+}
+
+function timestamp(value: Timestamp): string {
+  // A text timestamp without a zone (SQLite's CURRENT_TIMESTAMP) is UTC.
+  if (typeof value === 'string' && !/(Z|[+-]\d\d:?\d\d)$/.test(value)) {
+    return new Date(`${value.replace(' ', 'T')}Z`).toISOString();
+  }
+  return new Date(value).toISOString();
+}
+
+function describeStates(states: readonly string[]): string {
+  if (states.length === 0) {
+    return 'no state';
+  }
+  return states.length === 1
+    ? states[0]
+    : `${states.slice(0, -1).join(', ')} or ${states[states.length - 1]}`;
+}
+
+async function count(query: Knex.QueryBuilder): Promise<number> {
+  const [row] = await query
+    .clone()
+    .clearSelect()
+    .clearOrder()
+    .count({ count: '*' });
+  // PostgreSQL returns counts as strings (bigint).
+  return Number(row.count);
+}
+
+async function insertReturningId(
+  trx: Knex.Transaction,
+  table: string,
+  row: object,
+): Promise<number> {
+  const [inserted] = await trx(table).insert(row).returning('id');
+  return Number(typeof inserted === 'object' ? inserted.id : inserted);
+}
+
+function uniqueToConflict(error: unknown, message: string): unknown {
+  const code = (error as { code?: string })?.code;
+  // PostgreSQL's unique_violation, SQLite's (better-sqlite3) constraint codes.
+  if (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  ) {
+    return new ConflictError(message);
+  }
+  return error;
+}
+
+async function getMigrationRow(
+  trx: Knex.Transaction,
+  migrationId: string,
+): Promise<MigrationRow> {
+  const row = await trx<MigrationRow>('migration')
+    .where({ id: migrationId })
+    .first();
+  if (!row) {
+    throw new NotFoundError(`No migration ${migrationId}`);
+  }
+  return row;
+}
+
+async function getConsumerRow(
+  trx: Knex.Transaction,
+  migrationId: string,
+  consumerRef: string,
+): Promise<ConsumerRow> {
+  const row = await trx<ConsumerRow>('migration_consumer')
+    .where({ migration_id: migrationId, consumer_ref: consumerRef })
+    .first();
+  if (!row) {
+    await getMigrationRow(trx, migrationId);
+    throw new NotFoundError(
+      `${consumerRef} is not a consumer in migration ${migrationId}`,
+    );
+  }
+  return row;
+}
+
+async function getPatchRow(
+  trx: Knex.Transaction,
+  consumer: ConsumerRow,
+  patchId: number,
+): Promise<PatchRow> {
+  const row = await trx<PatchRow>('patch')
+    .where({ id: patchId, consumer_id: consumer.id })
+    .first();
+  if (!row) {
+    throw new NotFoundError(
+      `No patch ${patchId} of ${consumer.consumer_ref} in migration ${consumer.migration_id}`,
+    );
+  }
+  return row;
+}
+
+async function insertEvent(
+  trx: Knex.Transaction,
+  event: NewEvent & { now: Date },
+): Promise<MigrationEvent> {
+  const row: Omit<EventRow, 'id'> = {
+    migration_id: event.migrationId,
+    type: event.type,
+    message: event.message,
+    actor: event.actor ?? null,
+    consumer_ref: event.consumerRef ?? null,
+    data: event.data ? JSON.stringify(event.data) : null,
+    created_at: event.now,
+  };
+  const id = await insertReturningId(trx, 'migration_event', row);
+  return toEvent({ ...row, id });
+}
+
+function toMigration(row: MigrationRow): Migration {
+  return {
+    id: row.id,
+    datasetRef: row.dataset_ref,
+    change: JSON.parse(row.change),
+    title: row.title,
+    owner: row.owner,
+    state: row.state,
+    createdBy: row.created_by,
+    createdAt: timestamp(row.created_at),
+    updatedAt: timestamp(row.updated_at),
+  };
+}
+
+function toEvent(row: EventRow): MigrationEvent {
+  return {
+    id: row.id,
+    migrationId: row.migration_id,
+    type: row.type,
+    message: row.message,
+    ...(row.actor ? { actor: row.actor } : {}),
+    ...(row.consumer_ref ? { consumerRef: row.consumer_ref } : {}),
+    ...(row.data ? { data: JSON.parse(row.data) } : {}),
+    createdAt: timestamp(row.created_at),
+  };
+}
+
+function toConsumer(row: ConsumerListRow): Consumer {
+  const patch: PatchSummary | undefined =
+    row.current_patch_id !== null && row.patch_version !== null
+      ? {
+          id: row.current_patch_id,
+          version: row.patch_version,
+          status: row.patch_status!,
+          stale: Boolean(row.patch_stale),
+          createdAt: timestamp(row.patch_created_at!),
+        }
+      : undefined;
+  const decision: Review | undefined =
+    row.current_review_id !== null && row.review_decision !== null
+      ? toReview(
+          {
+            id: row.current_review_id,
+            patch_id: row.review_patch_id!,
+            decision: row.review_decision,
+            reviewer: row.review_reviewer!,
+            comment: row.review_comment,
+            created_at: row.review_created_at!,
+          },
+          row.migration_id,
+          row.consumer_ref,
+        )
+      : undefined;
+  return {
+    migrationId: row.migration_id,
+    consumerRef: row.consumer_ref,
+    discoveredBy: row.discovered_by,
+    ...(row.impact ? { impact: JSON.parse(row.impact) } : {}),
+    ...(patch ? { patch } : {}),
+    ...(decision ? { decision } : {}),
+    createdAt: timestamp(row.created_at),
+    updatedAt: timestamp(row.updated_at),
+  };
+}
+
+function toPatch(row: PatchRow, consumer: ConsumerRow): Patch {
+  return {
+    id: row.id,
+    migrationId: consumer.migration_id,
+    consumerRef: consumer.consumer_ref,
+    version: row.version,
+    diff: row.diff,
+    baseHash: row.base_hash,
+    status: row.status,
+    reasons: JSON.parse(row.reasons),
+    stale: Boolean(row.stale),
+    createdAt: timestamp(row.created_at),
+  };
+}
+
+function toReview(
+  row: Omit<ReviewRow, 'sequence'>,
+  migrationId: string,
+  consumerRef: string,
+): Review {
+  return {
+    id: row.id,
+    migrationId,
+    consumerRef,
+    patchId: row.patch_id,
+    decision: row.decision,
+    reviewer: row.reviewer,
+    ...(row.comment !== null ? { comment: row.comment } : {}),
+    createdAt: timestamp(row.created_at),
+  };
+}

@@ -1,0 +1,182 @@
+import type {
+  Consumer,
+  ConsumerDiscovery,
+  Impact,
+  Migration,
+  MigrationEvent,
+  MigrationEventType,
+  MigrationState,
+  Patch,
+  PatchReason,
+  PatchStatus,
+  Review,
+  ReviewDecision,
+} from '@ripple/backstage-plugin-ripple-common';
+
+/** A page of a list, and how many items the whole list has. */
+export type Page<T> = { items: T[]; totalCount: number };
+
+/** Which page of a list to read. */
+export type PageRequest = { limit: number; offset: number };
+
+/** How a migration touches an entity. */
+export type EntityRole = 'dataset' | 'consumer';
+
+/** What a new migration is made of; the store adds id, state and times. */
+export type NewMigration = {
+  datasetRef: string;
+  change: Record<string, unknown>;
+  title: string;
+  owner: string;
+  createdBy: string;
+};
+
+/** A move of a migration to another state. */
+export type Transition = {
+  migrationId: string;
+  to: MigrationState;
+  actor?: string;
+  message?: string;
+};
+
+/** A timeline event; the store adds its id and time. */
+export type NewEvent = {
+  migrationId: string;
+  type: MigrationEventType;
+  message: string;
+  actor?: string;
+  consumerRef?: string;
+  data?: Record<string, unknown>;
+};
+
+/** A consumer found for a migration, and what of its code the change touches. */
+export type ConsumerInput = {
+  migrationId: string;
+  consumerRef: string;
+  discoveredBy: ConsumerDiscovery;
+  impact?: Impact;
+};
+
+/** The engine's proposal for one consumer. */
+export type NewPatch = {
+  migrationId: string;
+  consumerRef: string;
+  diff: string;
+  baseHash: string;
+  status: PatchStatus;
+  reasons: PatchReason[];
+};
+
+/** One of a consumer's patches. */
+export type PatchKey = {
+  migrationId: string;
+  consumerRef: string;
+  patchId: number;
+};
+
+/** A decision on a patch, and what the reviewer saw when making it. */
+export type NewReview = PatchKey & {
+  previousReviewId?: number;
+  decision: ReviewDecision;
+  reviewer: string;
+  comment?: string;
+};
+
+/**
+ * Ripple's storage. Entity refs given to it must be valid; the store keeps
+ * them in lower case, as the catalog compares them. Every write runs in one
+ * transaction: it happens whole, with its timeline event, or not at all.
+ *
+ * Errors are Backstage's: `NotFoundError` for an unknown migration, consumer
+ * or patch; `ConflictError` for a move the state machine does not allow, or a
+ * review of a patch that is stale, superseded or was reviewed meanwhile.
+ */
+export interface MigrationStore {
+  /** Creates a migration in `draft`, with its `created` event. */
+  createMigration(input: NewMigration): Promise<Migration>;
+
+  getMigration(id: string): Promise<Migration | undefined>;
+
+  /** Migrations, newest first. */
+  listMigrations(
+    filter: { states?: MigrationState[]; datasetRef?: string },
+    page: PageRequest,
+  ): Promise<Page<Migration>>;
+
+  /**
+   * Migrations touching an entity, newest first: those of the dataset it is,
+   * and those it is a consumer of.
+   */
+  listMigrationsOfEntity(
+    entityRef: string,
+    page: PageRequest,
+  ): Promise<Page<{ migration: Migration; roles: EntityRole[] }>>;
+
+  /**
+   * Moves a migration to `to` if the state machine allows it from the state
+   * it is in when the write happens (so two racing moves cannot both pass).
+   * Records a `state-changed` event.
+   */
+  transition(input: Transition): Promise<Migration>;
+
+  /** The timeline, oldest first; `afterId` reads only newer events. */
+  listEvents(
+    migrationId: string,
+    options: { afterId?: number; limit: number },
+  ): Promise<MigrationEvent[]>;
+
+  /** Adds an event that no other write records (an agent's step, say). */
+  addEvent(input: NewEvent): Promise<MigrationEvent>;
+
+  /**
+   * Adds a consumer to a migration, or updates the impact of one already
+   * there (keeping its patches and reviews). A `consumer-added` event is
+   * recorded the first time.
+   */
+  putConsumer(input: ConsumerInput): Promise<Consumer>;
+
+  /** Consumers in entity ref order, each with its current patch and decision. */
+  listConsumers(
+    migrationId: string,
+    page: PageRequest,
+  ): Promise<Page<Consumer>>;
+
+  getConsumer(
+    migrationId: string,
+    consumerRef: string,
+  ): Promise<Consumer | undefined>;
+
+  /**
+   * Makes `patch` the consumer's current patch, as a new version: the older
+   * ones and their reviews stay as history but no longer decide. A patch equal
+   * to the current one (same base hash, diff and status, not stale) changes
+   * nothing and keeps its reviews.
+   */
+  recordPatch(input: NewPatch): Promise<Patch>;
+
+  /** The consumer's current patch. */
+  getCurrentPatch(
+    migrationId: string,
+    consumerRef: string,
+  ): Promise<Patch | undefined>;
+
+  /**
+   * Marks a patch stale: the consumer's code no longer matches its base
+   * hash. A stale patch cannot be reviewed until a new version replaces it.
+   */
+  markPatchStale(input: PatchKey): Promise<Patch>;
+
+  /**
+   * Records a review of the consumer's current patch.
+   *
+   * `patchId` is the patch the reviewer judged, and `previousReviewId` the
+   * latest review of it they saw (absent when they saw none): the review is
+   * refused with a `ConflictError` when the patch is stale or no longer
+   * current, when another review was recorded meanwhile, or when the
+   * migration is in a state where nothing is reviewed.
+   */
+  recordReview(input: NewReview): Promise<Review>;
+
+  /** Every review of the consumer's patches, newest first. */
+  listReviews(migrationId: string, consumerRef: string): Promise<Review[]>;
+}
