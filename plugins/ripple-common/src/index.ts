@@ -24,4 +24,5 @@ export type {
   Review,
   ReviewDecision,
 } from './schema/openapi/generated/models';
+export * from './permissions';
 export * from './states';
