@@ -1,5 +1,9 @@
 import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
-import { createPermission } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  ConditionalPolicyDecision,
+  createPermission,
+} from '@backstage/plugin-permission-common';
 
 /**
  * Create a migration and ask for its analysis.
@@ -45,3 +49,37 @@ export const ripplePermissions = [
   rippleMigrationCancelPermission,
   ripplePatchReviewPermission,
 ];
+
+/**
+ * The decision a permission policy returns for {@link ripplePatchReviewPermission}
+ * to let people review only the patches of the consumers they own: the
+ * catalog's `IS_ENTITY_OWNER` rule over the user's ownership claims
+ * (`user.info.ownershipEntityRefs`). The permission framework evaluates it
+ * against the consumer's entity in the catalog.
+ *
+ * ```ts
+ * if (isPermission(request.permission, ripplePatchReviewPermission)) {
+ *   return patchReviewByOwnersDecision(user?.info.ownershipEntityRefs ?? []);
+ * }
+ * ```
+ *
+ * The same as the catalog backend's
+ * `createCatalogConditionalDecision(permission, catalogConditions.isEntityOwner({ claims }))`,
+ * without depending on the catalog backend.
+ *
+ * @public
+ */
+export function patchReviewByOwnersDecision(
+  claims: string[],
+): ConditionalPolicyDecision {
+  return {
+    result: AuthorizeResult.CONDITIONAL,
+    pluginId: 'catalog',
+    resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+    conditions: {
+      rule: 'IS_ENTITY_OWNER',
+      resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+      params: { claims },
+    },
+  };
+}

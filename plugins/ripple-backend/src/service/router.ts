@@ -1,15 +1,108 @@
-import { InputError } from '@backstage/errors';
-import type { RippleEngine, RippleError } from '@ripple/engine';
+import type {
+  AuditorService,
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+} from '@backstage/plugin-permission-common';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  rippleMigrationCancelPermission,
+  rippleMigrationCreatePermission,
+  ripplePatchReviewPermission,
+} from '@ripple/backstage-plugin-ripple-common';
+import type { RippleEngine } from '@ripple/engine';
 import express from 'express';
+import type { JsonObject } from '@backstage/types';
+import { MigrationStore, PageRequest } from '../database/MigrationStore';
 import { createOpenApiRouter } from '../schema/openapi';
+import { checkChangeSpec, isRippleError } from './changeSpec';
+import { unknownBodyFields } from './unknownFields';
 
-export async function createRouter(options: {
+/** What a router needs; the plugin passes Backstage's services. */
+export type RouterOptions = {
   engine: RippleEngine;
-}): Promise<express.Router> {
-  const { engine } = options;
+  store: MigrationStore;
+  catalog: CatalogService;
+  permissions: PermissionsService;
+  httpAuth: HttpAuthService;
+  auditor: AuditorService;
+  /** `spec.type`s of the Resource entities that are datasets. */
+  datasetTypes: string[];
+};
+
+const DEFAULT_LIMIT = 50;
+
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { engine, store, catalog, permissions, httpAuth, auditor } = options;
   // Requests are validated against src/schema/openapi.yaml before they reach
   // a handler; a malformed one gets a 400 naming the offending field.
   const router = await createOpenApiRouter();
+
+  /**
+   * Runs a state change as one audit event: the attempt is recorded, then
+   * its success or its failure (a denial or a conflict included).
+   */
+  async function audited<T>(
+    req: express.Request,
+    eventId: string,
+    meta: JsonObject,
+    change: () => Promise<T>,
+  ): Promise<T> {
+    const event = await auditor.createEvent({
+      eventId,
+      request: req,
+      severityLevel: 'medium',
+      meta,
+    });
+    try {
+      const result = await change();
+      await event.success();
+      return result;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  async function authorize(
+    credentials: BackstageCredentials,
+    permission: BasicPermission,
+    action: string,
+  ): Promise<void> {
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You are not allowed to ${action} (${permission.name})`,
+      );
+    }
+  }
+
+  /** The entity, or a 400 naming the field that refers to a missing one. */
+  async function requireEntity(
+    field: string,
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<Entity> {
+    const entity = await catalog.getEntityByRef(entityRef, { credentials });
+    if (!entity) {
+      throw new InputError(`${field}: no entity ${entityRef} in the catalog`);
+    }
+    return entity;
+  }
 
   router.get('/engine', (_req, res) => {
     res.json({ version: engine.version() });
@@ -27,9 +120,262 @@ export async function createRouter(options: {
     }
   });
 
-  return router;
+  router.post('/migrations', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { title, change } = req.body;
+    const datasetRef = entityRefField('datasetRef', req.body.datasetRef);
+    const owner = req.body.owner
+      ? entityRefField('owner', req.body.owner)
+      : credentials.principal.userEntityRef;
+    const migration = await audited(
+      req,
+      'migration-create',
+      { datasetRef, owner },
+      async () => {
+        await authorize(
+          credentials,
+          rippleMigrationCreatePermission,
+          'create migrations',
+        );
+        const dataset = await requireEntity(
+          'datasetRef',
+          datasetRef,
+          credentials,
+        );
+        if (!isDataset(dataset, options.datasetTypes)) {
+          throw new InputError(
+            `datasetRef: ${datasetRef} is not a dataset (a Resource of type ${options.datasetTypes.join(
+              ' or ',
+            )})`,
+          );
+        }
+        if (req.body.owner) {
+          await requireEntity('owner', owner, credentials);
+        }
+        checkChangeSpec(engine, change);
+        return store.createMigration({
+          datasetRef,
+          change,
+          title,
+          owner,
+          createdBy: credentials.principal.userEntityRef,
+        });
+      },
+    );
+    res.status(201).json(migration);
+  });
+
+  router.get('/migrations', async (req, res) => {
+    await httpAuth.credentials(req);
+    const { state, dataset } = req.query;
+    res.json(
+      await store.listMigrations(
+        {
+          states: state,
+          datasetRef: dataset && entityRefField('dataset', dataset),
+        },
+        page(req.query),
+      ),
+    );
+  });
+
+  router.get('/migrations/:id', async (req, res) => {
+    await httpAuth.credentials(req);
+    res.json(await requireMigration(req.params.id));
+  });
+
+  router.get('/migrations/:id/events', async (req, res) => {
+    await httpAuth.credentials(req);
+    await requireMigration(req.params.id);
+    res.json({
+      items: await store.listEvents(req.params.id, {
+        afterId: req.query.after,
+        limit: req.query.limit ?? DEFAULT_LIMIT,
+      }),
+    });
+  });
+
+  router.post('/migrations/:id/analyze', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { id } = req.params;
+    const migration = await audited(
+      req,
+      'migration-analyze',
+      { migrationId: id },
+      async () => {
+        await authorize(
+          credentials,
+          rippleMigrationCreatePermission,
+          'ask for the analysis of migrations',
+        );
+        const current = await requireMigration(id);
+        if (current.state === 'analyzing') {
+          return current;
+        }
+        return store.transition({
+          migrationId: id,
+          to: 'analyzing',
+          actor: credentials.principal.userEntityRef,
+          message:
+            current.state === 'draft'
+              ? 'Analysis requested'
+              : `Analysis requested again (was ${current.state})`,
+        });
+      },
+    );
+    res.status(202).json(migration);
+  });
+
+  router.post('/migrations/:id/cancel', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { id } = req.params;
+    const reason = req.body?.reason;
+    const migration = await audited(
+      req,
+      'migration-cancel',
+      { migrationId: id, ...(reason ? { reason } : {}) },
+      async () => {
+        await authorize(
+          credentials,
+          rippleMigrationCancelPermission,
+          'cancel migrations',
+        );
+        return store.transition({
+          migrationId: id,
+          to: 'cancelled',
+          actor: credentials.principal.userEntityRef,
+          message: reason ? `Cancelled: ${reason}` : 'Cancelled',
+        });
+      },
+    );
+    res.json(migration);
+  });
+
+  router.get('/migrations/:id/consumers', async (req, res) => {
+    await httpAuth.credentials(req);
+    await requireMigration(req.params.id);
+    res.json(await store.listConsumers(req.params.id, page(req.query)));
+  });
+
+  router.get(
+    '/migrations/:id/consumers/:consumerRef/patch',
+    async (req, res) => {
+      await httpAuth.credentials(req);
+      const { id } = req.params;
+      const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
+      const migration = await requireMigration(id);
+      const consumer = await store.getConsumer(id, consumerRef);
+      if (!consumer) {
+        throw new NotFoundError(
+          `${consumerRef} is not a consumer in migration ${id}`,
+        );
+      }
+      const patch = await store.getCurrentPatch(id, consumerRef);
+      if (!patch) {
+        throw new NotFoundError(
+          `${consumerRef} has no patch yet: the migration is ${migration.state}`,
+        );
+      }
+      res.json({ patch, reviews: await store.listReviews(id, consumerRef) });
+    },
+  );
+
+  router.post(
+    '/migrations/:id/consumers/:consumerRef/review',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      const { id } = req.params;
+      const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
+      const { decision, patchId, previousReviewId, comment } = req.body;
+      const review = await audited(
+        req,
+        'patch-review',
+        { migrationId: id, consumerRef, patchId, decision },
+        async () => {
+          // A resource permission on the consumer's entity: the policy may
+          // answer with the catalog's conditions (isEntityOwner), which the
+          // permission framework evaluates against the entity.
+          const [authorization] = await permissions.authorize(
+            [
+              {
+                permission: ripplePatchReviewPermission,
+                resourceRef: consumerRef,
+              },
+            ],
+            { credentials },
+          );
+          if (authorization.result !== AuthorizeResult.ALLOW) {
+            throw new NotAllowedError(
+              `You are not allowed to review the patches of ${consumerRef} (${ripplePatchReviewPermission.name})`,
+            );
+          }
+          return store.recordReview({
+            migrationId: id,
+            consumerRef,
+            patchId,
+            previousReviewId,
+            decision,
+            reviewer: credentials.principal.userEntityRef,
+            comment,
+          });
+        },
+      );
+      res.status(201).json(review);
+    },
+  );
+
+  router.get(
+    '/entities/:kind/:namespace/:name/migrations',
+    async (req, res) => {
+      await httpAuth.credentials(req);
+      const { kind, namespace, name } = req.params;
+      res.json(
+        await store.listMigrationsOfEntity(
+          stringifyEntityRef({ kind, namespace, name }),
+          page(req.query),
+        ),
+      );
+    },
+  );
+
+  async function requireMigration(id: string) {
+    const migration = await store.getMigration(id);
+    if (!migration) {
+      throw new NotFoundError(`No migration ${id}`);
+    }
+    return migration;
+  }
+
+  const root = express.Router();
+  root.use(unknownBodyFields());
+  root.use(router);
+  return root;
 }
 
-function isRippleError(error: unknown): error is RippleError {
-  return error instanceof Error && error.name === 'RippleError';
+/**
+ * An entity ref from a request, complete (`kind:namespace/name`, the
+ * namespace defaulting to `default`), or a 400 naming the field.
+ */
+function entityRefField(field: string, value: string): string {
+  try {
+    return stringifyEntityRef(parseEntityRef(value));
+  } catch (error) {
+    throw new InputError(
+      `${field}: "${value}" is not an entity ref (kind:namespace/name): ${
+        (error as Error).message
+      }`,
+    );
+  }
+}
+
+function page(query: { limit?: number; offset?: number }): PageRequest {
+  return { limit: query.limit ?? DEFAULT_LIMIT, offset: query.offset ?? 0 };
+}
+
+function isDataset(entity: Entity, datasetTypes: string[]): boolean {
+  return (
+    entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
+    typeof entity.spec?.type === 'string' &&
+    datasetTypes.includes(entity.spec.type)
+  );
 }

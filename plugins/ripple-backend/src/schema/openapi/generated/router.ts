@@ -448,6 +448,134 @@ export const spec = {
           },
         },
       },
+      NewMigration: {
+        type: 'object',
+        required: ['datasetRef', 'change', 'title'],
+        additionalProperties: false,
+        properties: {
+          datasetRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          change: {
+            $ref: '#/components/schemas/ChangeSpec',
+          },
+          title: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 200,
+          },
+          owner: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+        },
+      },
+      MigrationPage: {
+        type: 'object',
+        required: ['items', 'totalCount'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Migration',
+            },
+          },
+          totalCount: {
+            type: 'integer',
+            description: 'How many migrations the whole list has.',
+          },
+        },
+      },
+      EntityRole: {
+        type: 'string',
+        description: 'How a migration touches an entity.',
+        enum: ['dataset', 'consumer'],
+      },
+      EntityMigration: {
+        type: 'object',
+        required: ['migration', 'roles'],
+        properties: {
+          migration: {
+            $ref: '#/components/schemas/Migration',
+          },
+          roles: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/EntityRole',
+            },
+          },
+        },
+      },
+      EntityMigrationPage: {
+        type: 'object',
+        required: ['items', 'totalCount'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/EntityMigration',
+            },
+          },
+          totalCount: {
+            type: 'integer',
+          },
+        },
+      },
+      ConsumerPage: {
+        type: 'object',
+        required: ['items', 'totalCount'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Consumer',
+            },
+          },
+          totalCount: {
+            type: 'integer',
+          },
+        },
+      },
+      ConsumerPatch: {
+        type: 'object',
+        description:
+          "A consumer's current patch, and every review of its patches, newest first.",
+        required: ['patch', 'reviews'],
+        properties: {
+          patch: {
+            $ref: '#/components/schemas/Patch',
+          },
+          reviews: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Review',
+            },
+          },
+        },
+      },
+      NewReview: {
+        type: 'object',
+        required: ['decision', 'patchId'],
+        additionalProperties: false,
+        properties: {
+          decision: {
+            $ref: '#/components/schemas/ReviewDecision',
+          },
+          patchId: {
+            type: 'integer',
+            description:
+              "The patch judged; it must be the consumer's current patch, and not stale.",
+          },
+          previousReviewId: {
+            type: 'integer',
+            description:
+              'The latest review of the patch the reviewer saw; omitted when they saw none. When another review was recorded meanwhile, this one is refused (409) and the message names the newer one.',
+          },
+          comment: {
+            type: 'string',
+            maxLength: 10000,
+          },
+        },
+      },
       Error: {
         type: 'object',
         description: "Backstage's standard error response body.",
@@ -465,6 +593,48 @@ export const spec = {
               },
             },
           },
+        },
+      },
+    },
+    parameters: {
+      migrationId: {
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: "The migration's id.",
+        schema: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 64,
+        },
+      },
+      consumerRef: {
+        name: 'consumerRef',
+        in: 'path',
+        required: true,
+        description:
+          "The consumer's entity ref, URL-encoded (`component%3Adefault%2Fjaffle-dbt`).",
+        schema: {
+          $ref: '#/components/schemas/EntityRef',
+        },
+      },
+      limit: {
+        name: 'limit',
+        in: 'query',
+        description: 'How many items to return (default 50).',
+        schema: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 500,
+        },
+      },
+      offset: {
+        name: 'offset',
+        in: 'query',
+        description: 'How many items to skip (default 0).',
+        schema: {
+          type: 'integer',
+          minimum: 0,
         },
       },
     },
@@ -547,6 +717,419 @@ export const spec = {
                       },
                     },
                   },
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations': {
+      post: {
+        operationId: 'CreateMigration',
+        description:
+          'Creates a migration in `draft` for a dataset entity and a change. The dataset must be a dataset entity in the catalog, the owner (the caller by default) an entity in the catalog, and the change a spec the engine accepts. Needs `ripple.migration.create`.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/NewMigration',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The migration created.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Migration',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      get: {
+        operationId: 'ListMigrations',
+        description: 'Migrations, newest first.',
+        parameters: [
+          {
+            name: 'state',
+            in: 'query',
+            description: 'Only migrations in these states.',
+            style: 'form',
+            explode: true,
+            schema: {
+              type: 'array',
+              items: {
+                $ref: '#/components/schemas/MigrationState',
+              },
+            },
+          },
+          {
+            name: 'dataset',
+            in: 'query',
+            description: 'Only the migrations of this dataset entity.',
+            schema: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/offset',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of migrations.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/MigrationPage',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}': {
+      get: {
+        operationId: 'GetMigration',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The migration.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Migration',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/events': {
+      get: {
+        operationId: 'ListMigrationEvents',
+        description: "The migration's timeline, oldest first.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            name: 'after',
+            in: 'query',
+            description:
+              'Only events after this event id (to follow the timeline).',
+            schema: {
+              type: 'integer',
+              minimum: 0,
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'Events, oldest first.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/MigrationEvent',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/analyze': {
+      post: {
+        operationId: 'AnalyzeMigration',
+        description:
+          "Asks the agent to find the migration's consumers and propose their patches (again, from `proposed`): the migration becomes `analyzing`. Asking while it is `analyzing` changes nothing. Needs `ripple.migration.create`.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        responses: {
+          '202': {
+            description: 'The migration, now analyzing.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Migration',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/cancel': {
+      post: {
+        operationId: 'CancelMigration',
+        description:
+          'Cancels the migration (from `draft`, `analyzing`, `proposed` or `rolled_back`). Needs `ripple.migration.cancel`.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  reason: {
+                    type: 'string',
+                    maxLength: 2000,
+                    description: 'Why, for the timeline.',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The migration, cancelled.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Migration',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/consumers': {
+      get: {
+        operationId: 'ListConsumers',
+        description:
+          "The migration's consumers in entity ref order, each with its current patch and decision.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/offset',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of consumers.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ConsumerPage',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/consumers/{consumerRef}/patch': {
+      get: {
+        operationId: 'GetConsumerPatch',
+        description:
+          "The consumer's current patch with its diff, and the history of reviews.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/consumerRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The patch and its reviews.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ConsumerPatch',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/consumers/{consumerRef}/review': {
+      post: {
+        operationId: 'ReviewPatch',
+        description:
+          "Approves or rejects the consumer's current patch. Needs `ripple.patch.review` on the consumer's catalog entity (a policy can make it conditional on owning it). Refused with 409 when the patch is stale or superseded, or was reviewed meanwhile.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/consumerRef',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/NewReview',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The review recorded.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Review',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/entities/{kind}/{namespace}/{name}/migrations': {
+      get: {
+        operationId: 'ListEntityMigrations',
+        description:
+          'Every migration touching the entity, newest first: those of the dataset it is, and those it is a consumer of.',
+        parameters: [
+          {
+            name: 'kind',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              minLength: 1,
+            },
+          },
+          {
+            name: 'namespace',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              minLength: 1,
+            },
+          },
+          {
+            name: 'name',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              minLength: 1,
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/offset',
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              "A page of the migrations and the entity's roles in them.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EntityMigrationPage',
                 },
               },
             },

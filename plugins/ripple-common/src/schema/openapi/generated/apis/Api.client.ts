@@ -9,9 +9,20 @@ import { FetchApi } from '../types/fetch';
 import crossFetch from 'cross-fetch';
 import { pluginId } from '../pluginId';
 import * as parser from 'uri-template';
+import { CancelMigrationRequest } from '../models/CancelMigrationRequest.model';
+import { ConsumerPage } from '../models/ConsumerPage.model';
+import { ConsumerPatch } from '../models/ConsumerPatch.model';
+import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
+import { ListMigrationEvents200Response } from '../models/ListMigrationEvents200Response.model';
+import { Migration } from '../models/Migration.model';
+import { MigrationPage } from '../models/MigrationPage.model';
+import { MigrationState } from '../models/MigrationState.model';
+import { NewMigration } from '../models/NewMigration.model';
+import { NewReview } from '../models/NewReview.model';
 import { PostEngineTables200Response } from '../models/PostEngineTables200Response.model';
 import { PostEngineTablesRequest } from '../models/PostEngineTablesRequest.model';
+import { Review } from '../models/Review.model';
 
 /**
  * Wraps the Response type to convey a type on the json call.
@@ -33,12 +44,111 @@ export interface RequestOptions {
 /**
  * @public
  */
+export type AnalyzeMigration = {
+  path: {
+    id: string;
+  };
+};
+/**
+ * @public
+ */
+export type CancelMigration = {
+  path: {
+    id: string;
+  };
+  body: CancelMigrationRequest;
+};
+/**
+ * @public
+ */
+export type CreateMigration = {
+  body: NewMigration;
+};
+/**
+ * @public
+ */
+export type GetConsumerPatch = {
+  path: {
+    id: string;
+    consumerRef: string;
+  };
+};
+/**
+ * @public
+ */
 export type GetEngine = {};
+/**
+ * @public
+ */
+export type GetMigration = {
+  path: {
+    id: string;
+  };
+};
+/**
+ * @public
+ */
+export type ListConsumers = {
+  path: {
+    id: string;
+  };
+  query: {
+    limit?: number;
+    offset?: number;
+  };
+};
+/**
+ * @public
+ */
+export type ListEntityMigrations = {
+  path: {
+    kind: string;
+    namespace: string;
+    name: string;
+  };
+  query: {
+    limit?: number;
+    offset?: number;
+  };
+};
+/**
+ * @public
+ */
+export type ListMigrationEvents = {
+  path: {
+    id: string;
+  };
+  query: {
+    after?: number;
+    limit?: number;
+  };
+};
+/**
+ * @public
+ */
+export type ListMigrations = {
+  query: {
+    state?: Array<MigrationState>;
+    dataset?: string;
+    limit?: number;
+    offset?: number;
+  };
+};
 /**
  * @public
  */
 export type PostEngineTables = {
   body: PostEngineTablesRequest;
+};
+/**
+ * @public
+ */
+export type ReviewPatch = {
+  path: {
+    id: string;
+    consumerRef: string;
+  };
+  body: NewReview;
 };
 
 /**
@@ -54,6 +164,113 @@ export class DefaultApiClient {
   }) {
     this.discoveryApi = options.discoveryApi;
     this.fetchApi = options.fetchApi || { fetch: crossFetch };
+  }
+
+  /**
+   * Asks the agent to find the migration\'s consumers and propose their patches (again, from `proposed`): the migration becomes `analyzing`. Asking while it is `analyzing` changes nothing. Needs `ripple.migration.create`.
+   * @param id - The migration\&#39;s id.
+   */
+  public async analyzeMigration(
+    // @ts-ignore
+    request: AnalyzeMigration,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Migration>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/analyze`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+    });
+  }
+
+  /**
+   * Cancels the migration (from `draft`, `analyzing`, `proposed` or `rolled_back`). Needs `ripple.migration.cancel`.
+   * @param id - The migration\&#39;s id.
+   * @param cancelMigrationRequest -
+   */
+  public async cancelMigration(
+    // @ts-ignore
+    request: CancelMigration,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Migration>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/cancel`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Creates a migration in `draft` for a dataset entity and a change. The dataset must be a dataset entity in the catalog, the owner (the caller by default) an entity in the catalog, and the change a spec the engine accepts. Needs `ripple.migration.create`.
+   * @param newMigration -
+   */
+  public async createMigration(
+    // @ts-ignore
+    request: CreateMigration,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Migration>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations`;
+
+    const uri = parser.parse(uriTemplate).expand({});
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * The consumer\'s current patch with its diff, and the history of reviews.
+   * @param id - The migration\&#39;s id.
+   * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
+   */
+  public async getConsumerPatch(
+    // @ts-ignore
+    request: GetConsumerPatch,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<ConsumerPatch>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/consumers/{consumerRef}/patch`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      consumerRef: request.path.consumerRef,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
   }
 
   /**
@@ -80,6 +297,151 @@ export class DefaultApiClient {
   }
 
   /**
+   * @param id - The migration\&#39;s id.
+   */
+  public async getMigration(
+    // @ts-ignore
+    request: GetMigration,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Migration>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * The migration\'s consumers in entity ref order, each with its current patch and decision.
+   * @param id - The migration\&#39;s id.
+   * @param limit - How many items to return (default 50).
+   * @param offset - How many items to skip (default 0).
+   */
+  public async listConsumers(
+    // @ts-ignore
+    request: ListConsumers,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<ConsumerPage>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/consumers{?limit,offset}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      ...request.query,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * Every migration touching the entity, newest first: those of the dataset it is, and those it is a consumer of.
+   * @param kind -
+   * @param namespace -
+   * @param name -
+   * @param limit - How many items to return (default 50).
+   * @param offset - How many items to skip (default 0).
+   */
+  public async listEntityMigrations(
+    // @ts-ignore
+    request: ListEntityMigrations,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<EntityMigrationPage>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/entities/{kind}/{namespace}/{name}/migrations{?limit,offset}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      kind: request.path.kind,
+      namespace: request.path.namespace,
+      name: request.path.name,
+      ...request.query,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * The migration\'s timeline, oldest first.
+   * @param id - The migration\&#39;s id.
+   * @param after - Only events after this event id (to follow the timeline).
+   * @param limit - How many items to return (default 50).
+   */
+  public async listMigrationEvents(
+    // @ts-ignore
+    request: ListMigrationEvents,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<ListMigrationEvents200Response>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/events{?after,limit}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      ...request.query,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * Migrations, newest first.
+   * @param state - Only migrations in these states.
+   * @param dataset - Only the migrations of this dataset entity.
+   * @param limit - How many items to return (default 50).
+   * @param offset - How many items to skip (default 0).
+   */
+  public async listMigrations(
+    // @ts-ignore
+    request: ListMigrations,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<MigrationPage>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations{?state*,dataset,limit,offset}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      ...request.query,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
    * Lists the tables each statement of the posted SQL reads and writes.
    * @param postEngineTablesRequest -
    */
@@ -93,6 +455,36 @@ export class DefaultApiClient {
     const uriTemplate = `/engine/tables`;
 
     const uri = parser.parse(uriTemplate).expand({});
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Approves or rejects the consumer\'s current patch. Needs `ripple.patch.review` on the consumer\'s catalog entity (a policy can make it conditional on owning it). Refused with 409 when the patch is stale or superseded, or was reviewed meanwhile.
+   * @param id - The migration\&#39;s id.
+   * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
+   * @param newReview -
+   */
+  public async reviewPatch(
+    // @ts-ignore
+    request: ReviewPatch,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Review>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/consumers/{consumerRef}/review`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      consumerRef: request.path.consumerRef,
+    });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
       headers: {
