@@ -1,0 +1,65 @@
+import type { Response } from 'supertest';
+import { expectValidResponse } from './openApiResponses';
+
+function response(method: string, path: string, status: number, body: unknown) {
+  return { req: { method, path }, status, body } as unknown as Response;
+}
+
+const migration = {
+  id: 'a',
+  datasetRef: 'resource:default/orders',
+  change: {},
+  title: 't',
+  owner: 'user:default/guest',
+  state: 'draft',
+  createdBy: 'user:default/guest',
+  createdAt: '2026-11-21T00:00:00.000Z',
+  updatedAt: '2026-11-21T00:00:00.000Z',
+};
+
+// The checker the integration tests rely on must itself refuse what the
+// spec does not allow.
+describe('expectValidResponse', () => {
+  it('accepts a body matching the operation and status', () => {
+    expect(() =>
+      expectValidResponse(
+        response('GET', '/api/ripple/migrations/a', 200, migration),
+      ),
+    ).not.toThrow();
+  });
+
+  it('refuses a body missing a required field or with a wrong enum value', () => {
+    const { title, ...untitled } = migration;
+    expect(() =>
+      expectValidResponse(
+        response('GET', '/api/ripple/migrations/a', 200, untitled),
+      ),
+    ).toThrow(/must have required property 'title'/);
+    expect(() =>
+      expectValidResponse(
+        response('GET', '/api/ripple/migrations/a', 200, {
+          ...migration,
+          state: 'done',
+        }),
+      ),
+    ).toThrow(/state must be equal to one of the allowed values/);
+  });
+
+  it('refuses a status the operation does not list', () => {
+    expect(() =>
+      expectValidResponse(
+        response('GET', '/api/ripple/migrations/a', 409, {
+          error: { name: 'x', message: 'y' },
+        }),
+      ),
+    ).toThrow(/answered 409, which the spec does not list/);
+  });
+
+  it('checks error bodies against the error schema', () => {
+    expect(() =>
+      expectValidResponse(
+        response('GET', '/api/ripple/migrations/a', 404, { message: 'x' }),
+      ),
+    ).toThrow(/must have required property 'error'/);
+  });
+});

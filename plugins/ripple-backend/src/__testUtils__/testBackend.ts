@@ -1,0 +1,275 @@
+import {
+  coreServices,
+  createBackendModule,
+  createServiceFactory,
+  AuditorServiceCreateEventOptions,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabaseId,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import {
+  AuthorizeResult,
+  isPermission,
+  PolicyDecision,
+} from '@backstage/plugin-permission-common';
+import {
+  PermissionPolicy,
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import {
+  patchReviewByOwnersDecision,
+  ripplePatchReviewPermission,
+} from '@ripple/backstage-plugin-ripple-common';
+import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import { Knex } from 'knex';
+import { Server } from 'node:http';
+import request from 'supertest';
+import { DatabaseMigrationStore } from '../database/DatabaseMigrationStore';
+import { ripplePlugin } from '../plugin';
+
+/** The example catalog the dev portal loads (examples/catalog.yaml). */
+const exampleCatalog = resolvePackagePath(
+  '@ripple/backstage-plugin-ripple-backend',
+  '../../examples/catalog.yaml',
+);
+
+/**
+ * The people of the tests and the groups they belong to, as a sign-in
+ * resolver would put them in their tokens' ownership claims
+ * (examples/org.yaml: data-platform owns orders-export, analytics owns
+ * jaffle-dbt).
+ */
+export const users = {
+  guest: {
+    ref: 'user:default/guest',
+    groups: ['group:default/guests', 'group:default/data-platform'],
+  },
+  analyst: { ref: 'user:default/analyst', groups: ['group:default/analytics'] },
+  /** Denied every Ripple permission by the test policy. */
+  mallory: { ref: 'user:default/mallory', groups: [] as string[] },
+};
+
+export function as(user: keyof typeof users) {
+  return { Authorization: mockCredentials.user.header(users[user].ref) };
+}
+
+/**
+ * The policy of the tests: Ripple's review permission is conditional on
+ * owning the consumer (the policy the docs recommend), mallory is denied
+ * everything of Ripple, and everything else is allowed.
+ */
+class TestPolicy implements PermissionPolicy {
+  async handle(
+    query: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
+    if (
+      user?.info.userEntityRef === users.mallory.ref &&
+      query.permission.name.startsWith('ripple.')
+    ) {
+      return { result: AuthorizeResult.DENY };
+    }
+    if (isPermission(query.permission, ripplePatchReviewPermission)) {
+      return patchReviewByOwnersDecision(user?.info.ownershipEntityRefs ?? []);
+    }
+    return { result: AuthorizeResult.ALLOW };
+  }
+}
+
+const testPolicyModule = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'ripple-test-policy',
+  register(reg) {
+    reg.registerInit({
+      deps: { policy: policyExtensionPoint },
+      async init({ policy }) {
+        policy.setPolicy(new TestPolicy());
+      },
+    });
+  },
+});
+
+/**
+ * Backstage's mock auth, except that a token a plugin got on behalf of a
+ * user authenticates as that user *with the plugin as actor*, as real tokens
+ * do. (The mock drops the actor, and the real permission backend then
+ * refuses the catalog's conditional checks as "direct user requests".) The
+ * real HTTP auth service reads requests' tokens through it.
+ */
+const authFactory = createServiceFactory({
+  service: coreServices.auth,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory({ plugin }) {
+    const mock = mockServices.auth({ pluginId: plugin.getId() });
+    const prefix = 'mock-service-token:';
+    return Object.assign(Object.create(mock), {
+      async authenticate(
+        token: string,
+        options?: Parameters<typeof mock.authenticate>[1],
+      ) {
+        const credentials = await mock.authenticate(token, options);
+        if (token.startsWith(prefix)) {
+          const { obo, target } = JSON.parse(token.slice(prefix.length));
+          if (obo) {
+            return mockCredentials.user(obo, {
+              actor: { subject: `plugin:${target ?? 'unknown'}` },
+            });
+          }
+        }
+        return credentials;
+      },
+    });
+  },
+});
+
+export type AuditRecord = {
+  eventId: string;
+  meta?: AuditorServiceCreateEventOptions['meta'];
+  outcome?: 'success' | 'failure';
+  error?: string;
+};
+
+/**
+ * Starts a real backend with Ripple, the real catalog (loading the example
+ * catalog) and the real permission backend with {@link TestPolicy}. Ripple's
+ * tables live in the database under test; the catalog's in SQLite. Auth
+ * tokens are Backstage's mock ones, and the audit events are recorded for the
+ * tests to read.
+ */
+export async function startRippleTestBackend(options: {
+  databases: TestDatabases;
+  databaseId: TestDatabaseId;
+}): Promise<{
+  server: Server;
+  auditEvents: AuditRecord[];
+  store: DatabaseMigrationStore;
+  knex: Knex;
+}> {
+  const knex: Knex = await options.databases.init(options.databaseId);
+  const auditEvents: AuditRecord[] = [];
+
+  const databaseFactory = createServiceFactory({
+    service: coreServices.database,
+    deps: { plugin: coreServices.pluginMetadata },
+    async factory({ plugin }) {
+      const client =
+        plugin.getId() === 'ripple'
+          ? knex
+          : await options.databases.init('SQLITE_3');
+      return { getClient: async () => client };
+    },
+  });
+
+  const userInfo = mockServices.userInfo.mock({
+    async getUserInfo(credentials) {
+      const principal = credentials.principal as { userEntityRef: string };
+      const user = Object.values(users).find(
+        u => u.ref === principal.userEntityRef,
+      );
+      return {
+        userEntityRef: principal.userEntityRef,
+        ownershipEntityRefs: [principal.userEntityRef, ...(user?.groups ?? [])],
+      };
+    },
+  });
+
+  const auditor = mockServices.auditor.mock({
+    async createEvent(event) {
+      const record: AuditRecord = { eventId: event.eventId, meta: event.meta };
+      auditEvents.push(record);
+      return {
+        async success() {
+          record.outcome = 'success';
+        },
+        async fail({ error }) {
+          record.outcome = 'failure';
+          record.error = error.message;
+        },
+      };
+    },
+  });
+
+  const backend = await startTestBackend({
+    features: [
+      ripplePlugin,
+      catalogPlugin,
+      permissionPlugin,
+      testPolicyModule,
+      authFactory,
+      httpAuthServiceFactory,
+      databaseFactory,
+      userInfo.factory,
+      auditor.factory,
+      mockServices.rootConfig.factory({
+        data: {
+          permission: { enabled: true },
+          catalog: {
+            rules: [
+              {
+                allow: [
+                  'Component',
+                  'System',
+                  'API',
+                  'Resource',
+                  'Location',
+                  'User',
+                  'Group',
+                ],
+              },
+            ],
+            locations: [{ type: 'file', target: exampleCatalog }],
+          },
+        },
+      }),
+    ],
+  });
+  await waitForCatalog(backend.server, [
+    'component/default/orders-export',
+    'component/default/jaffle-dbt',
+    'resource/default/orders',
+    'group/default/data-platform',
+  ]);
+  return {
+    server: backend.server,
+    auditEvents,
+    // The store on the same database, to stand in for the agent (which
+    // records consumers and patches) until it exists.
+    store: new DatabaseMigrationStore(knex),
+    knex,
+  };
+}
+
+/** The catalog processes the example locations in the background. */
+async function waitForCatalog(
+  server: Server,
+  entities: string[],
+): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const entity of entities) {
+    for (;;) {
+      const res = await request(server)
+        .get(`/api/catalog/entities/by-name/${entity}`)
+        .set(as('guest'));
+      if (res.status === 200 && res.body.relations?.length) {
+        break;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `The catalog did not load ${entity}: ${res.status} ${JSON.stringify(
+            res.body,
+          )}`,
+        );
+      }
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+  }
+}
