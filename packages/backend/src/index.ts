@@ -40,10 +40,9 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Ripple's reviews are for the consumers' owners; everything else is allowed
+// (see src/permissionPolicy.ts and docs/backend.md).
+backend.add(import('./permissionPolicy'));
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));
