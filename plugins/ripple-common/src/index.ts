@@ -9,6 +9,7 @@ export * from './client';
 // The engine's own types (Dialect, StatementTables) come from @ripple/engine,
 // generated from the Rust types, through ./client.
 export type {
+  AnalysisRetry,
   Consumer,
   ConsumerDiscovery,
   Impact,

@@ -638,6 +638,69 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
+    it('schedules retries of failed analyses and forgets them when the state moves', async () => {
+      const { store } = await createStore(databaseId);
+      const first = await createMigration(store, { title: 'first' });
+      const second = await createMigration(store, { title: 'second' });
+      await createMigration(store, { title: 'draft' });
+      await store.transition({ migrationId: first.id, to: 'analyzing' });
+      await store.transition({ migrationId: second.id, to: 'analyzing' });
+      const now = new Date();
+
+      expect((await store.listDueAnalyses(now, 10)).map(m => m.title)).toEqual([
+        'first',
+        'second',
+      ]);
+      const retryAt = new Date(now.getTime() + 60_000);
+      const failed = await store.recordAnalysisFailure({
+        migrationId: first.id,
+        error: 'could not read component:default/jaffle-dbt',
+        retryAt,
+      });
+      expect(failed.analysis).toEqual({
+        attempts: 1,
+        error: 'could not read component:default/jaffle-dbt',
+        retryAt: retryAt.toISOString(),
+      });
+      await store.recordAnalysisFailure({
+        migrationId: first.id,
+        error: 'again',
+        retryAt,
+      });
+      // Not due before its retry time, due after it.
+      expect((await store.listDueAnalyses(now, 10)).map(m => m.title)).toEqual([
+        'second',
+      ]);
+      expect(
+        (await store.listDueAnalyses(new Date(retryAt.getTime() + 1), 10)).map(
+          m => m.title,
+        ),
+      ).toEqual(['first', 'second']);
+      await expect(store.getMigration(first.id)).resolves.toMatchObject({
+        analysis: { attempts: 2, error: 'again' },
+      });
+      const events = await store.listEvents(first.id, { limit: 10 });
+      expect(
+        events.filter(e => e.type === 'analysis-failed').map(e => e.message),
+      ).toEqual([
+        'Analysis failed (attempt 1): could not read component:default/jaffle-dbt',
+        'Analysis failed (attempt 2): again',
+      ]);
+
+      const proposed = await store.transition({
+        migrationId: first.id,
+        to: 'proposed',
+      });
+      expect(proposed.analysis).toBeUndefined();
+      await expect(
+        store.recordAnalysisFailure({
+          migrationId: first.id,
+          error: 'x',
+          retryAt,
+        }),
+      ).rejects.toThrow(ConflictError);
+    });
+
     it('finds the migrations touching an entity, as dataset or consumer', async () => {
       const { store } = await createStore(databaseId);
       const ofOrders = await createMigration(store, { title: 'orders' });

@@ -171,7 +171,7 @@ export class DatabaseMigrationStore implements MigrationStore {
       // second finds the state changed and fails instead of overwriting.
       const updated = await trx('migration')
         .where({ id: migrationId, state: row.state })
-        .update({ state: to, updated_at: now });
+        .update({ state: to, updated_at: now, ...NO_ANALYSIS_RETRY });
       if (updated !== 1) {
         throw new ConflictError(
           `Migration ${migrationId} changed state meanwhile; read it again`,
@@ -185,7 +185,64 @@ export class DatabaseMigrationStore implements MigrationStore {
         data: { from: row.state, to },
         now,
       });
-      return toMigration({ ...row, state: to, updated_at: now });
+      return toMigration({
+        ...row,
+        state: to,
+        updated_at: now,
+        ...NO_ANALYSIS_RETRY,
+      });
+    });
+  }
+
+  async listDueAnalyses(now: Date, limit: number): Promise<Migration[]> {
+    const rows = await this.db<MigrationRow>('migration')
+      .where('state', 'analyzing')
+      .where(q =>
+        q
+          .whereNull('analysis_retry_at')
+          .orWhere('analysis_retry_at', '<=', now),
+      )
+      .orderBy('seq', 'asc')
+      .limit(limit);
+    return rows.map(toMigration);
+  }
+
+  async recordAnalysisFailure(input: {
+    migrationId: string;
+    error: string;
+    retryAt: Date;
+  }): Promise<Migration> {
+    return this.db.transaction(async trx => {
+      const row = await getMigrationRow(trx, input.migrationId);
+      if (row.state !== 'analyzing') {
+        throw new ConflictError(
+          `Migration ${input.migrationId} is ${row.state}, not analyzing`,
+        );
+      }
+      const now = new Date();
+      const attempts = (row.analysis_attempts ?? 0) + 1;
+      const update = {
+        analysis_attempts: attempts,
+        analysis_retry_at: input.retryAt,
+        analysis_error: input.error,
+        updated_at: now,
+      };
+      const updated = await trx('migration')
+        .where({ id: input.migrationId, state: 'analyzing' })
+        .update(update);
+      if (updated !== 1) {
+        throw new ConflictError(
+          `Migration ${input.migrationId} changed state meanwhile`,
+        );
+      }
+      await insertEvent(trx, {
+        migrationId: input.migrationId,
+        type: 'analysis-failed',
+        message: `Analysis failed (attempt ${attempts}): ${input.error}`,
+        data: { attempts, retryAt: input.retryAt.toISOString() },
+        now,
+      });
+      return toMigration({ ...row, ...update });
     });
   }
 
@@ -528,6 +585,16 @@ type MigrationRow = {
   created_by: string;
   created_at: Timestamp;
   updated_at: Timestamp;
+  analysis_attempts?: number;
+  analysis_retry_at?: Timestamp | null;
+  analysis_error?: string | null;
+};
+
+/** A migration's retry fields when it is not retrying an analysis. */
+const NO_ANALYSIS_RETRY = {
+  analysis_attempts: 0,
+  analysis_retry_at: null,
+  analysis_error: null,
 };
 
 type EventRow = {
@@ -715,6 +782,15 @@ function toMigration(row: MigrationRow): Migration {
     createdBy: row.created_by,
     createdAt: timestamp(row.created_at),
     updatedAt: timestamp(row.updated_at),
+    ...(row.analysis_attempts && row.analysis_retry_at
+      ? {
+          analysis: {
+            attempts: row.analysis_attempts,
+            error: row.analysis_error ?? '',
+            retryAt: timestamp(row.analysis_retry_at),
+          },
+        }
+      : {}),
   };
 }
 

@@ -119,6 +119,23 @@ export interface MigrationStore {
    */
   transition(input: Transition): Promise<Migration>;
 
+  /**
+   * Migrations in `analyzing` whose analysis may run now: never tried, or
+   * whose retry time has come. Oldest first.
+   */
+  listDueAnalyses(now: Date, limit: number): Promise<Migration[]>;
+
+  /**
+   * Records a failed analysis of an `analyzing` migration: one more attempt,
+   * the error, and when to try again; with an `analysis-failed` event. The
+   * count is reset when the migration leaves or re-enters `analyzing`.
+   */
+  recordAnalysisFailure(input: {
+    migrationId: string;
+    error: string;
+    retryAt: Date;
+  }): Promise<Migration>;
+
   /** The timeline, oldest first; `afterId` reads only newer events. */
   listEvents(
     migrationId: string,

@@ -170,12 +170,32 @@ export const spec = {
           updatedAt: {
             $ref: '#/components/schemas/Timestamp',
           },
+          analysis: {
+            $ref: '#/components/schemas/AnalysisRetry',
+          },
+        },
+      },
+      AnalysisRetry: {
+        type: 'object',
+        description:
+          "Present while the agent's analyses of an `analyzing` migration keep failing: how many failed in a row, the last error, and when the next attempt runs.",
+        required: ['attempts', 'error', 'retryAt'],
+        properties: {
+          attempts: {
+            type: 'integer',
+          },
+          error: {
+            type: 'string',
+          },
+          retryAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
         },
       },
       MigrationEventType: {
         type: 'string',
         description:
-          'What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`).',
+          'What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`).',
         enum: [
           'created',
           'state-changed',
@@ -183,6 +203,7 @@ export const spec = {
           'patch-proposed',
           'patch-stale',
           'review-recorded',
+          'analysis-failed',
         ],
       },
       MigrationEvent: {

@@ -1,5 +1,6 @@
 //
 
+export * from '../models/AnalysisRetry.model';
 export * from '../models/CancelMigrationRequest.model';
 export * from '../models/Consumer.model';
 export * from '../models/ConsumerDiscovery.model';

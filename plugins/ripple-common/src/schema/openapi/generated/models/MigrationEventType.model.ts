@@ -13,4 +13,5 @@ export type MigrationEventType =
   | 'consumer-added'
   | 'patch-proposed'
   | 'patch-stale'
-  | 'review-recorded';
+  | 'review-recorded'
+  | 'analysis-failed';
