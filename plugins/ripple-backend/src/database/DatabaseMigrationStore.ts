@@ -38,6 +38,13 @@ const migrationsDir = resolvePackagePath(
   'migrations',
 );
 
+/** A migration's retry fields when it is not retrying an analysis. */
+const NO_ANALYSIS_RETRY = {
+  analysis_attempts: 0,
+  analysis_retry_at: null,
+  analysis_error: null,
+};
+
 /** Applies the plugin's knex migrations (the tables) to `knex`. */
 export async function applyDatabaseMigrations(knex: Knex): Promise<void> {
   await knex.migrate.latest({ directory: migrationsDir });
@@ -590,12 +597,6 @@ type MigrationRow = {
   analysis_error?: string | null;
 };
 
-/** A migration's retry fields when it is not retrying an analysis. */
-const NO_ANALYSIS_RETRY = {
-  analysis_attempts: 0,
-  analysis_retry_at: null,
-  analysis_error: null,
-};
 
 type EventRow = {
   id: number;
