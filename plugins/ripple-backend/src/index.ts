@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { ripplePlugin as default } from './plugin';
+export { localFileUrlReaderFactory } from './reading';

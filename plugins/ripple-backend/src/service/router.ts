@@ -25,6 +25,7 @@ import express from 'express';
 import type { JsonObject } from '@backstage/types';
 import { MigrationStore, PageRequest } from '../database/MigrationStore';
 import { createOpenApiRouter } from '../schema/openapi';
+import { MigrationAgent } from '../agent/MigrationAgent';
 import { checkChangeSpec, isRippleError } from './changeSpec';
 import { unknownBodyFields } from './unknownFields';
 
@@ -32,6 +33,8 @@ import { unknownBodyFields } from './unknownFields';
 export type RouterOptions = {
   engine: RippleEngine;
   store: MigrationStore;
+  /** Computes previews (the agent's discovery and proposals, unsaved). */
+  agent: Pick<MigrationAgent, 'preview'>;
   catalog: CatalogService;
   permissions: PermissionsService;
   httpAuth: HttpAuthService;
@@ -104,6 +107,22 @@ export async function createRouter(
     return entity;
   }
 
+  /** A dataset entity, or a 400 saying why the ref is not one. */
+  async function requireDataset(
+    datasetRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<Entity> {
+    const dataset = await requireEntity('datasetRef', datasetRef, credentials);
+    if (!isDataset(dataset, options.datasetTypes)) {
+      throw new InputError(
+        `datasetRef: ${datasetRef} is not a dataset (a Resource of type ${options.datasetTypes.join(
+          ' or ',
+        )})`,
+      );
+    }
+    return dataset;
+  }
+
   router.get('/engine', (_req, res) => {
     res.json({ version: engine.version() });
   });
@@ -137,18 +156,7 @@ export async function createRouter(
           rippleMigrationCreatePermission,
           'create migrations',
         );
-        const dataset = await requireEntity(
-          'datasetRef',
-          datasetRef,
-          credentials,
-        );
-        if (!isDataset(dataset, options.datasetTypes)) {
-          throw new InputError(
-            `datasetRef: ${datasetRef} is not a dataset (a Resource of type ${options.datasetTypes.join(
-              ' or ',
-            )})`,
-          );
-        }
+        await requireDataset(datasetRef, credentials);
         if (req.body.owner) {
           await requireEntity('owner', owner, credentials);
         }
@@ -163,6 +171,36 @@ export async function createRouter(
       },
     );
     res.status(201).json(migration);
+  });
+
+  router.post('/preview', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const datasetRef = entityRefField('datasetRef', req.body.datasetRef);
+    await authorize(
+      credentials,
+      rippleMigrationCreatePermission,
+      'preview migrations',
+    );
+    await requireDataset(datasetRef, credentials);
+    checkChangeSpec(engine, req.body.change);
+    const previews = await options.agent.preview(datasetRef, req.body.change);
+    res.json({
+      consumers: previews.map(({ consumerRef, discoveredBy, proposal }) => ({
+        consumerRef,
+        discoveredBy,
+        ...(proposal
+          ? {
+              impact: proposal.impact,
+              patch: {
+                diff: proposal.diff,
+                baseHash: proposal.baseHash,
+                status: proposal.status,
+                reasons: proposal.reasons,
+              },
+            }
+          : {}),
+      })),
+    });
   });
 
   router.get('/migrations', async (req, res) => {

@@ -597,6 +597,60 @@ export const spec = {
           },
         },
       },
+      PatchProposal: {
+        type: 'object',
+        description:
+          "The engine's proposal for one consumer, before it is saved as a patch.",
+        required: ['diff', 'baseHash', 'status', 'reasons'],
+        properties: {
+          diff: {
+            type: 'string',
+          },
+          baseHash: {
+            type: 'string',
+          },
+          status: {
+            $ref: '#/components/schemas/PatchStatus',
+          },
+          reasons: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/PatchReason',
+            },
+          },
+        },
+      },
+      ConsumerPreview: {
+        type: 'object',
+        required: ['consumerRef', 'discoveredBy'],
+        properties: {
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          discoveredBy: {
+            $ref: '#/components/schemas/ConsumerDiscovery',
+          },
+          impact: {
+            $ref: '#/components/schemas/Impact',
+          },
+          patch: {
+            $ref: '#/components/schemas/PatchProposal',
+          },
+        },
+      },
+      Preview: {
+        type: 'object',
+        required: ['datasetRef', 'change'],
+        additionalProperties: false,
+        properties: {
+          datasetRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          change: {
+            $ref: '#/components/schemas/ChangeSpec',
+          },
+        },
+      },
       Error: {
         type: 'object',
         description: "Backstage's standard error response body.",
@@ -1156,6 +1210,51 @@ export const spec = {
             },
           },
           '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/preview': {
+      post: {
+        operationId: 'PreviewMigration',
+        description:
+          "The consumers a change to a dataset would have and the engine's patch for each, computed now from their code; nothing is saved. The same checks as creating a migration, and `ripple.migration.create`.",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/Preview',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description:
+              'The consumers, declared ones first, in entity ref order.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['consumers'],
+                  properties: {
+                    consumers: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/ConsumerPreview',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
             $ref: '#/components/responses/ErrorResponse',
           },
         },

@@ -17,6 +17,8 @@ import { NewMigration } from '../models/NewMigration.model';
 import { NewReview } from '../models/NewReview.model';
 import { PostEngineTables200Response } from '../models/PostEngineTables200Response.model';
 import { PostEngineTablesRequest } from '../models/PostEngineTablesRequest.model';
+import { Preview } from '../models/Preview.model';
+import { PreviewMigration200Response } from '../models/PreviewMigration200Response.model';
 import { Review } from '../models/Review.model';
 
 /**
@@ -133,6 +135,13 @@ export type PostEngineTables = {
 /**
  * @public
  */
+export type PreviewMigration = {
+  body: Preview;
+  response: PreviewMigration200Response | Error | Error;
+};
+/**
+ * @public
+ */
 export type ReviewPatch = {
   path: {
     id: string;
@@ -164,6 +173,8 @@ export type EndpointMap = {
   '#get|/migrations': ListMigrations;
 
   '#post|/engine/tables': PostEngineTables;
+
+  '#post|/preview': PreviewMigration;
 
   '#post|/migrations/{id}/consumers/{consumerRef}/review': ReviewPatch;
 };

@@ -22,6 +22,8 @@ import { NewMigration } from '../models/NewMigration.model';
 import { NewReview } from '../models/NewReview.model';
 import { PostEngineTables200Response } from '../models/PostEngineTables200Response.model';
 import { PostEngineTablesRequest } from '../models/PostEngineTablesRequest.model';
+import { Preview } from '../models/Preview.model';
+import { PreviewMigration200Response } from '../models/PreviewMigration200Response.model';
 import { Review } from '../models/Review.model';
 
 /**
@@ -139,6 +141,12 @@ export type ListMigrations = {
  */
 export type PostEngineTables = {
   body: PostEngineTablesRequest;
+};
+/**
+ * @public
+ */
+export type PreviewMigration = {
+  body: Preview;
 };
 /**
  * @public
@@ -453,6 +461,31 @@ export class DefaultApiClient {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
     const uriTemplate = `/engine/tables`;
+
+    const uri = parser.parse(uriTemplate).expand({});
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * The consumers a change to a dataset would have and the engine\'s patch for each, computed now from their code; nothing is saved. The same checks as creating a migration, and `ripple.migration.create`.
+   * @param preview -
+   */
+  public async previewMigration(
+    // @ts-ignore
+    request: PreviewMigration,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<PreviewMigration200Response>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/preview`;
 
     const uri = parser.parse(uriTemplate).expand({});
 

@@ -1,0 +1,84 @@
+import type { AuthService } from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { codeLocation } from './ConsumerSources';
+
+/** An entity that may read a dataset, and whether it says so. */
+export type Candidate = {
+  entity: Entity;
+  /** It declares `dependsOn` the dataset. */
+  declared: boolean;
+};
+
+/** Finds the entities whose code may read a dataset. */
+export interface ConsumerFinder {
+  /**
+   * The entities that declare they depend on the dataset, then (when code is
+   * searched) every other Component and Resource with a code location, whose
+   * code the agent reads to find those that read the dataset without saying
+   * so. In entity ref order within each group.
+   */
+  candidates(datasetRef: string): Promise<Candidate[]>;
+
+  /** One entity, for re-reading a known consumer. */
+  get(entityRef: string): Promise<Entity | undefined>;
+}
+
+/** {@link ConsumerFinder} on the catalog, with the plugin's own credentials. */
+export class CatalogConsumerFinder implements ConsumerFinder {
+  constructor(
+    private readonly options: {
+      catalog: CatalogService;
+      auth: AuthService;
+      /** Also read the code of entities that declare nothing. */
+      searchCode: boolean;
+    },
+  ) {}
+
+  async candidates(datasetRef: string): Promise<Candidate[]> {
+    const { catalog, auth } = this.options;
+    const credentials = await auth.getOwnServiceCredentials();
+    const { items } = await catalog.getEntities(
+      { filter: { 'relations.dependsOn': datasetRef } },
+      { credentials },
+    );
+    const declared = sortByRef(items).map(entity => ({
+      entity,
+      declared: true,
+    }));
+    if (!this.options.searchCode) {
+      return declared;
+    }
+    const seen = new Set([
+      datasetRef,
+      ...items.map(entity => stringifyEntityRef(entity)),
+    ]);
+    const undeclared: Entity[] = [];
+    for await (const page of catalog.streamEntities(
+      { filter: [{ kind: 'Component' }, { kind: 'Resource' }] },
+      { credentials },
+    )) {
+      for (const entity of page) {
+        if (!seen.has(stringifyEntityRef(entity)) && codeLocation(entity)) {
+          undeclared.push(entity);
+        }
+      }
+    }
+    return [
+      ...declared,
+      ...sortByRef(undeclared).map(entity => ({ entity, declared: false })),
+    ];
+  }
+
+  async get(entityRef: string): Promise<Entity | undefined> {
+    const credentials = await this.options.auth.getOwnServiceCredentials();
+    return this.options.catalog.getEntityByRef(entityRef, { credentials });
+  }
+}
+
+function sortByRef(entities: Entity[]): Entity[] {
+  return entities
+    .map(entity => ({ entity, ref: stringifyEntityRef(entity) }))
+    .sort((a, b) => a.ref.localeCompare(b.ref))
+    .map(({ entity }) => entity);
+}

@@ -1,0 +1,371 @@
+import { UrlReaders } from '@backstage/backend-defaults/urlReader';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { loadEngine, RippleEngine } from '@ripple/engine';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  applyDatabaseMigrations,
+  DatabaseMigrationStore,
+} from '../database/DatabaseMigrationStore';
+import { LocalFileUrlReader } from '../reading/LocalFileUrlReader';
+import { Candidate, ConsumerFinder } from './ConsumerFinder';
+import { ConsumerSources, UrlReaderConsumerSources } from './ConsumerSources';
+import { MigrationAgent } from './MigrationAgent';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+const examples = path.resolve(__dirname, '../../../../examples/consumers');
+const change = {
+  dataset: 'proj.ds.orders',
+  dialect: 'bigquery',
+  changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
+};
+
+/** A copy of the example consumers the test may change. */
+function copyExamples(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ripple-agent-'));
+  fs.cpSync(examples, dir, { recursive: true });
+  return dir;
+}
+
+/** An entity registered from `<dir>/<name>/catalog-info.yaml`, as the catalog annotates it. */
+function component(dir: string, name: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: {
+        'backstage.io/managed-by-location': `file:${path.join(
+          dir,
+          name,
+          'catalog-info.yaml',
+        )}`,
+      },
+    },
+    spec: {},
+  };
+}
+
+/** The catalog's answer, fixed: declared consumers, then undeclared ones. */
+class FixedFinder implements ConsumerFinder {
+  constructor(private readonly list: Candidate[]) {}
+  async candidates() {
+    return this.list;
+  }
+  async get(ref: string) {
+    return this.list
+      .map(c => c.entity)
+      .find(e => stringifyEntityRef(e) === ref);
+  }
+}
+
+/** The real UrlReaderService, reading the local examples as allowed by config. */
+function sourcesFor(dir: string): ConsumerSources {
+  return new UrlReaderConsumerSources(
+    UrlReaders.default({
+      config: mockServices.rootConfig({
+        data: {
+          backend: {
+            reading: { allow: [{ host: 'localhost', paths: [dir] }] },
+          },
+        },
+      }),
+      logger: mockServices.logger.mock(),
+      factories: [LocalFileUrlReader.factory],
+    }),
+  );
+}
+
+describe.each(databases.eachSupportedId())(
+  'MigrationAgent on %s',
+  databaseId => {
+    let engine: RippleEngine;
+    beforeAll(async () => {
+      engine = await loadEngine();
+    });
+
+    async function setup(
+      options: {
+        dir?: string;
+        candidates?: (dir: string) => Candidate[];
+        sources?: (dir: string) => ConsumerSources;
+        now?: () => Date;
+      } = {},
+    ) {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const store = new DatabaseMigrationStore(knex);
+      const dir = options.dir ?? copyExamples();
+      const candidates = options.candidates?.(dir) ?? [
+        { entity: component(dir, 'finance-reports'), declared: true },
+        { entity: component(dir, 'fraud-scoring'), declared: true },
+        { entity: component(dir, 'orders-export'), declared: true },
+      ];
+      const makeAgent = (sources = options.sources?.(dir) ?? sourcesFor(dir)) =>
+        new MigrationAgent({
+          store,
+          engine,
+          logger: mockServices.logger.mock(),
+          finder: new FixedFinder(candidates),
+          sources,
+          retry: { initialSeconds: 30, maxSeconds: 600 },
+          now: options.now,
+        });
+      const migration = await store.createMigration({
+        datasetRef: 'resource:default/orders',
+        change,
+        title: 'Rename amount',
+        owner: 'group:default/data-platform',
+        createdBy: 'user:default/guest',
+      });
+      await store.transition({ migrationId: migration.id, to: 'analyzing' });
+      return { store, dir, agent: makeAgent(), makeAgent, migration };
+    }
+
+    it('analyses a migration: every consumer gets its impact and a verified patch', async () => {
+      const { store, agent, migration } = await setup();
+
+      await agent.runOnce();
+
+      await expect(store.getMigration(migration.id)).resolves.toMatchObject({
+        state: 'proposed',
+      });
+      const { items } = await store.listConsumers(migration.id, {
+        limit: 10,
+        offset: 0,
+      });
+      expect(
+        items.map(c => [
+          c.consumerRef,
+          c.discoveredBy,
+          c.patch?.status,
+          c.impact?.files.map(f => f.path),
+        ]),
+      ).toEqual([
+        [
+          'component:default/finance-reports',
+          'catalog',
+          'rewritten',
+          ['sql/monthly_close.sql'],
+        ],
+        [
+          'component:default/fraud-scoring',
+          'catalog',
+          'rewritten',
+          ['src/main/scala/com/example/FraudScoring.scala'],
+        ],
+        [
+          'component:default/orders-export',
+          'catalog',
+          'rewritten',
+          ['export_orders.py'],
+        ],
+      ]);
+      const patch = await store.getCurrentPatch(
+        migration.id,
+        'component:default/fraud-scoring',
+      );
+      expect(patch?.diff).toContain(
+        '+         |SELECT id, cust, amount_usd AS amount, ts\n',
+      );
+      const events = await store.listEvents(migration.id, { limit: 50 });
+      expect(events.at(-1)).toMatchObject({
+        type: 'state-changed',
+        message:
+          'Analysis done: 3 consumers, 3 patches, 0 of them needing a person',
+        data: { from: 'analyzing', to: 'proposed' },
+      });
+      // Nothing left to do.
+      await expect(store.listDueAnalyses(new Date(), 10)).resolves.toEqual([]);
+    });
+
+    it('finds consumers whose code reads the dataset though they declare nothing', async () => {
+      const { store, agent, migration } = await setup({
+        candidates: dir => [
+          { entity: component(dir, 'orders-export'), declared: true },
+          // Reads proj.ds.orders without saying so.
+          { entity: component(dir, 'fraud-scoring'), declared: false },
+          // dbt source('shop', 'orders') is not proj.ds.orders to the engine.
+          { entity: component(dir, 'jaffle-dbt'), declared: false },
+        ],
+      });
+
+      await agent.runOnce();
+
+      const { items } = await store.listConsumers(migration.id, {
+        limit: 10,
+        offset: 0,
+      });
+      expect(items.map(c => [c.consumerRef, c.discoveredBy])).toEqual([
+        ['component:default/fraud-scoring', 'code'],
+        ['component:default/orders-export', 'catalog'],
+      ]);
+    });
+
+    it('records a declared consumer without code, with no patch', async () => {
+      const { store, agent, migration } = await setup({
+        candidates: dir => [
+          { entity: component(dir, 'orders-export'), declared: true },
+          {
+            entity: {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Resource',
+              metadata: { name: 'daily-revenue', namespace: 'default' },
+              spec: {},
+            },
+            declared: true,
+          },
+        ],
+      });
+
+      await agent.runOnce();
+
+      const consumer = await store.getConsumer(
+        migration.id,
+        'resource:default/daily-revenue',
+      );
+      expect(consumer).toMatchObject({ discoveredBy: 'catalog' });
+      expect(consumer?.patch).toBeUndefined();
+      await expect(store.getMigration(migration.id)).resolves.toMatchObject({
+        state: 'proposed',
+      });
+    });
+
+    it('retries a failed analysis with backoff, and loses nothing across a restart', async () => {
+      let now = new Date('2026-11-21T10:00:00.000Z');
+      let failing = true;
+      const { store, dir, migration, makeAgent } = await setup({
+        now: () => now,
+      });
+      // The first agent cannot read fraud-scoring (its second consumer), as if
+      // the backend went down in the middle of the analysis.
+      const real = sourcesFor(dir);
+      const flaky: ConsumerSources = {
+        read: async entity => {
+          if (failing && entity.metadata.name === 'fraud-scoring') {
+            throw new Error('connection reset');
+          }
+          return real.read(entity);
+        },
+      };
+      await makeAgent(flaky).runOnce();
+
+      const failed = await store.getMigration(migration.id);
+      expect(failed).toMatchObject({
+        state: 'analyzing',
+        analysis: {
+          attempts: 1,
+          error:
+            'Could not read the code of component:default/fraud-scoring: connection reset',
+          retryAt: '2026-11-21T10:00:30.000Z',
+        },
+      });
+      // What was done before the failure stays done.
+      await expect(
+        store.getConsumer(migration.id, 'component:default/finance-reports'),
+      ).resolves.toMatchObject({ patch: { version: 1 } });
+
+      // Not retried before its time; the backoff doubles.
+      now = new Date('2026-11-21T10:00:10.000Z');
+      await makeAgent(flaky).runOnce();
+      expect((await store.getMigration(migration.id))?.analysis?.attempts).toBe(
+        1,
+      );
+      now = new Date('2026-11-21T10:00:30.000Z');
+      await makeAgent(flaky).runOnce();
+      expect((await store.getMigration(migration.id))?.analysis).toMatchObject({
+        attempts: 2,
+        retryAt: '2026-11-21T10:01:30.000Z',
+      });
+
+      // A new agent (a restarted backend) finishes the analysis; the patches
+      // recorded before are kept, not duplicated.
+      failing = false;
+      now = new Date('2026-11-21T10:01:30.000Z');
+      await makeAgent(flaky).runOnce();
+      const done = await store.getMigration(migration.id);
+      expect(done?.state).toBe('proposed');
+      expect(done?.analysis).toBeUndefined();
+      const { items } = await store.listConsumers(migration.id, {
+        limit: 10,
+        offset: 0,
+      });
+      expect(items.map(c => c.patch?.version)).toEqual([1, 1, 1]);
+      const events = await store.listEvents(migration.id, { limit: 50 });
+      expect(events.filter(e => e.type === 'analysis-failed')).toHaveLength(2);
+      expect(events.filter(e => e.type === 'patch-proposed')).toHaveLength(3);
+    });
+
+    it('does not retry a migration cancelled while its analysis failed', async () => {
+      const { store, migration, makeAgent } = await setup();
+      const cancelling: ConsumerSources = {
+        read: async () => {
+          await store.transition({
+            migrationId: migration.id,
+            to: 'cancelled',
+          });
+          throw new Error('gone');
+        },
+      };
+      await makeAgent(cancelling).runOnce();
+      const cancelled = await store.getMigration(migration.id);
+      expect(cancelled).toMatchObject({ state: 'cancelled' });
+      expect(cancelled?.analysis).toBeUndefined();
+    });
+
+    it('marks a patch stale when its code changes, and proposes a new version', async () => {
+      const { store, dir, agent, migration } = await setup();
+      await agent.runOnce();
+      const before = await store.getCurrentPatch(
+        migration.id,
+        'component:default/orders-export',
+      );
+      await store.recordReview({
+        migrationId: migration.id,
+        consumerRef: 'component:default/orders-export',
+        patchId: before!.id,
+        decision: 'approve',
+        reviewer: 'user:default/guest',
+      });
+
+      // Unchanged code: nothing happens.
+      await agent.refreshPatches();
+      await expect(
+        store.getCurrentPatch(migration.id, 'component:default/orders-export'),
+      ).resolves.toEqual(before);
+
+      const file = path.join(dir, 'orders-export/export_orders.py');
+      fs.writeFileSync(
+        file,
+        fs
+          .readFileSync(file, 'utf8')
+          .replace('  c.email\n', '  c.email,\n  o.amount * 100 AS cents\n'),
+      );
+      await agent.refreshPatches();
+
+      const after = await store.getCurrentPatch(
+        migration.id,
+        'component:default/orders-export',
+      );
+      expect(after).toMatchObject({ version: 2, stale: false });
+      expect(after?.baseHash).not.toBe(before?.baseHash);
+      expect(after?.diff).toContain('+  o.amount_usd * 100 AS cents\n');
+      // The approval was of the old code: the new version waits for a review.
+      const consumer = await store.getConsumer(
+        migration.id,
+        'component:default/orders-export',
+      );
+      expect(consumer?.decision).toBeUndefined();
+      expect(consumer?.impact?.files[0].references).toBe(3);
+      const events = await store.listEvents(migration.id, { limit: 50 });
+      expect(
+        events.filter(e => e.type === 'patch-stale').map(e => e.data),
+      ).toEqual([{ patchId: before!.id }]);
+    });
+  },
+);

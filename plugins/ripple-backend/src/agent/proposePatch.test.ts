@@ -1,0 +1,112 @@
+import { loadEngine, RippleEngine } from '@ripple/engine';
+import fs from 'node:fs';
+import path from 'node:path';
+import { hashCode, namesTable, proposePatch } from './proposePatch';
+
+const examples = path.resolve(__dirname, '../../../../examples/consumers');
+const change = {
+  dataset: 'proj.ds.orders',
+  dialect: 'bigquery',
+  changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
+};
+
+function file(consumer: string, relative: string) {
+  return {
+    path: relative,
+    text: fs.readFileSync(path.join(examples, consumer, relative), 'utf8'),
+  };
+}
+
+describe('proposePatch', () => {
+  let engine: RippleEngine;
+  beforeAll(async () => {
+    engine = await loadEngine();
+  });
+
+  it('finds where Python code reads the dataset and rewrites it', () => {
+    const proposal = proposePatch(engine, change, {
+      location: 'file:///orders-export/',
+      files: [file('orders-export', 'export_orders.py')],
+    });
+    expect(proposal.status).toBe('rewritten');
+    expect(proposal.reasons).toEqual([]);
+    // The table and the renamed column are named once each in the query.
+    expect(proposal.impact).toEqual({
+      files: [
+        {
+          path: 'export_orders.py',
+          references: 2,
+          columns: ['id', 'amount', 'ts', 'cust', 'status'],
+        },
+      ],
+      references: 2,
+    });
+    expect(proposal.diff).toContain(
+      '--- a/export_orders.py\n+++ b/export_orders.py\n',
+    );
+    expect(proposal.diff).toContain(
+      '-  o.amount,\n+  o.amount_usd AS amount,\n',
+    );
+  });
+
+  it('joins the diffs of several files, and takes the worst status', () => {
+    const proposal = proposePatch(
+      engine,
+      {
+        ...change,
+        changes: [{ kind: 'drop_column', column: 'amount' }],
+      },
+      {
+        location: 'file:///mixed/',
+        files: [
+          file('finance-reports', 'sql/monthly_close.sql'),
+          { path: 'other.sql', text: 'SELECT id FROM proj.ds.customers' },
+        ],
+      },
+    );
+    // A dropped column still read is for a person to decide.
+    expect(proposal.status).toBe('needs_review');
+    expect(proposal.reasons).toEqual([
+      {
+        path: 'sql/monthly_close.sql',
+        message: expect.stringMatching(/amount/),
+      },
+    ]);
+    expect(proposal.impact.files.map(f => f.path)).toEqual([
+      'sql/monthly_close.sql',
+    ]);
+  });
+
+  it('proposes nothing for code that does not read the dataset', () => {
+    const proposal = proposePatch(engine, change, {
+      location: 'file:///x/',
+      files: [{ path: 'q.sql', text: 'SELECT amount FROM proj.ds.refunds' }],
+    });
+    expect(proposal).toMatchObject({
+      status: 'unaffected',
+      diff: '',
+      impact: { files: [], references: 0 },
+    });
+  });
+
+  it('hashes the code by paths and contents, in path order', () => {
+    const a = { path: 'a.sql', text: 'SELECT 1' };
+    const b = { path: 'b.sql', text: 'SELECT 2' };
+    const hash = hashCode({ location: 'x', files: [a, b] });
+    expect(hashCode({ location: 'y', files: [b, a] })).toBe(hash);
+    expect(
+      hashCode({ location: 'x', files: [a, { ...b, text: 'SELECT 3' }] }),
+    ).not.toBe(hash);
+    expect(
+      hashCode({ location: 'x', files: [a, { ...b, path: 'c.sql' }] }),
+    ).not.toBe(hash);
+  });
+
+  it('matches table names by suffix, as the engine does', () => {
+    expect(namesTable('orders', 'proj.ds.orders')).toBe(true);
+    expect(namesTable('DS.Orders', 'proj.ds.orders')).toBe(true);
+    expect(namesTable('proj.ds.orders', 'proj.ds.orders')).toBe(true);
+    expect(namesTable('shop.orders', 'proj.ds.orders')).toBe(false);
+    expect(namesTable('x.proj.ds.orders', 'proj.ds.orders')).toBe(false);
+  });
+});
