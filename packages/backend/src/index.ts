@@ -7,6 +7,7 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
+import { localFileUrlReaderFactory } from '@ripple/backstage-plugin-ripple-backend';
 
 const backend = createBackend();
 
@@ -60,4 +61,7 @@ backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
 backend.add(import('@ripple/backstage-plugin-ripple-backend'));
+// Lets the UrlReaderService read the example consumers from disk, where
+// backend.reading.allow allows it (app-config.yaml).
+backend.add(localFileUrlReaderFactory);
 backend.start();

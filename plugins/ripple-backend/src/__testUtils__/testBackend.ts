@@ -28,6 +28,7 @@ import {
   ripplePatchReviewPermission,
 } from '@ripple/backstage-plugin-ripple-common';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import { Knex } from 'knex';
@@ -35,11 +36,16 @@ import { Server } from 'node:http';
 import request from 'supertest';
 import { DatabaseMigrationStore } from '../database/DatabaseMigrationStore';
 import { ripplePlugin } from '../plugin';
+import { localFileUrlReaderFactory } from '../reading';
 
 /** The example catalog the dev portal loads (examples/catalog.yaml). */
 const exampleCatalog = resolvePackagePath(
   '@ripple/backstage-plugin-ripple-backend',
   '../../examples/catalog.yaml',
+);
+const exampleConsumers = resolvePackagePath(
+  '@ripple/backstage-plugin-ripple-backend',
+  '../../examples/consumers',
 );
 
 /**
@@ -148,23 +154,45 @@ export type AuditRecord = {
 export async function startRippleTestBackend(options: {
   databases: TestDatabases;
   databaseId: TestDatabaseId;
+  /**
+   * The plugins' databases of another backend, to run on the same ones (a
+   * restart, or a second replica); new ones by default.
+   */
+  share?: Map<string, Knex>;
+  /**
+   * Runs the agent for real: Backstage's scheduler (global tasks, locked in
+   * Ripple's database) every `intervalSeconds`, reading the example
+   * consumers through the UrlReaderService. Without it the agent runs once
+   * at startup and never again, and tests write what it would.
+   */
+  agent?: { intervalSeconds: number };
 }): Promise<{
   server: Server;
   auditEvents: AuditRecord[];
   store: DatabaseMigrationStore;
   knex: Knex;
+  pluginDatabases: Map<string, Knex>;
+  stop(): Promise<void>;
 }> {
-  const knex: Knex = await options.databases.init(options.databaseId);
+  const pluginDatabases = new Map(options.share);
+  if (!pluginDatabases.has('ripple')) {
+    pluginDatabases.set(
+      'ripple',
+      await options.databases.init(options.databaseId),
+    );
+  }
+  const knex = pluginDatabases.get('ripple')!;
   const auditEvents: AuditRecord[] = [];
 
   const databaseFactory = createServiceFactory({
     service: coreServices.database,
     deps: { plugin: coreServices.pluginMetadata },
     async factory({ plugin }) {
-      const client =
-        plugin.getId() === 'ripple'
-          ? knex
-          : await options.databases.init('SQLITE_3');
+      let client = pluginDatabases.get(plugin.getId());
+      if (!client) {
+        client = await options.databases.init('SQLITE_3');
+        pluginDatabases.set(plugin.getId(), client);
+      }
       return { getClient: async () => client };
     },
   });
@@ -209,8 +237,23 @@ export async function startRippleTestBackend(options: {
       databaseFactory,
       userInfo.factory,
       auditor.factory,
+      ...(options.agent
+        ? [schedulerServiceFactory, localFileUrlReaderFactory]
+        : []),
       mockServices.rootConfig.factory({
         data: {
+          ...(options.agent
+            ? {
+                ripple: {
+                  agent: { intervalSeconds: options.agent.intervalSeconds },
+                },
+                backend: {
+                  reading: {
+                    allow: [{ host: 'localhost', paths: [exampleConsumers] }],
+                  },
+                },
+              }
+            : {}),
           permission: { enabled: true },
           catalog: {
             rules: [
@@ -245,6 +288,8 @@ export async function startRippleTestBackend(options: {
     // records consumers and patches) until it exists.
     store: new DatabaseMigrationStore(knex),
     knex,
+    pluginDatabases,
+    stop: () => backend.stop(),
   };
 }
 
