@@ -157,8 +157,15 @@ export class MigrationAgent {
           consumer.consumerRef,
         );
         const entity = await finder.get(consumer.consumerRef);
+        // Unreadable code is tried again at the next refresh.
         const code =
-          entity && (await sources.read(entity).catch(() => undefined));
+          entity &&
+          (await sources.read(entity).catch(error => {
+            logger.warn(
+              `Could not re-read the code of ${consumer.consumerRef}: ${error}`,
+            );
+            return undefined;
+          }));
         if (!patch || !code || hashCode(code) === patch.baseHash) {
           continue;
         }
