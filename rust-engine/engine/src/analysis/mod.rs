@@ -103,6 +103,7 @@ pub struct Reference {
     pub column: Option<String>,
     /// Struct fields after the column (`col.a.b` gives `["a", "b"]`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub path: Vec<String>,
     /// The CTE or derived table the column is reached through, when the
     /// reference names a column of it that passes a source column through.
@@ -116,9 +117,11 @@ pub struct Reference {
     /// True for a name the statement writes: a target table, or a column in
     /// an INSERT column list or an UPDATE's SET.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub write: bool,
     /// For an ambiguous reference: the tables it could belong to.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub candidates: Vec<String>,
     /// True for a column selected bare (`SELECT o.amount`), whose name is
     /// also the output column's name.
