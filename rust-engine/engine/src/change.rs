@@ -146,6 +146,18 @@ impl ChangeSpec {
         Ok(())
     }
 
+    /// The dataset's columns the changes name, in the order they name them.
+    pub fn changed_columns(&self) -> impl Iterator<Item = &str> {
+        self.changes.iter().flat_map(|change| {
+            let named: Vec<&str> = match change {
+                Change::RenameColumn { column, .. } | Change::DropColumn { column } | Change::ChangeType { column, .. } => vec![column],
+                Change::ReplaceTable { columns, .. } => columns.keys().map(String::as_str).collect(),
+                Change::RenameTable { .. } => Vec::new(),
+            };
+            named
+        })
+    }
+
     /// What becomes of the dataset's table: its new name, if any.
     pub fn new_table(&self) -> Option<&str> {
         self.changes.iter().find_map(|c| match c {

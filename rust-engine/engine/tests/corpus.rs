@@ -15,28 +15,11 @@ fn corpus(folder: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(folder)
 }
 
-fn files(folder: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![folder.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if Language::detect(path.to_str().unwrap(), "").is_some() {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
 fn analyze_folder(folder: &str, dialect: Dialect, schema: Option<&Schema>) -> (Vec<FileAnalysis>, String) {
     let root = corpus(folder);
     let mut analyses = Vec::new();
     let mut summary = String::new();
-    for path in files(&root) {
+    for path in common::files(&root) {
         let text = std::fs::read_to_string(&path).unwrap();
         let name = path.strip_prefix(&root).unwrap().display().to_string();
         let language = Language::detect(&name, &text).unwrap();

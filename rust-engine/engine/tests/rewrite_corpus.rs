@@ -6,28 +6,13 @@
 //! folder (a real-world corpus) and prints the tallies instead of failing
 //! on the first problem.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ripple_engine::analysis::ReferenceKind;
-use ripple_engine::{ChangeSpec, Dialect, FileRewrite, Language, Options, RewriteStatus, Schema};
-
-fn files(folder: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![folder.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if Language::detect(path.to_str().unwrap(), "").is_some() {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
-}
+use ripple_engine::{ChangeSpec, Dialect, Language, Options, RewriteStatus, Schema};
 
 /// A consumer file and what it reads.
 struct Consumer {
@@ -40,7 +25,7 @@ struct Consumer {
 
 fn consumers(folder: &Path, options: Options) -> Vec<Consumer> {
     let mut found = Vec::new();
-    for path in files(folder) {
+    for path in common::files(folder) {
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
         let name = path.strip_prefix(folder).unwrap().display().to_string();
         let language = Language::detect(&name, &text).unwrap();
@@ -183,9 +168,4 @@ fn an_external_corpus_when_one_is_named() {
     for problem in tally.problems.iter().take(60) {
         println!("  {problem}");
     }
-}
-
-#[allow(dead_code)]
-fn show(result: &FileRewrite) -> String {
-    format!("{:?} {:?}\n{}", result.status, result.reasons, result.patch.as_deref().unwrap_or(""))
 }

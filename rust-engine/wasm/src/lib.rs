@@ -16,7 +16,7 @@
 mod boundary;
 mod panic;
 
-use ripple_engine::{ChangeSpec, Dialect, Language, Options};
+use ripple_engine::{ChangeSpec, Dialect, Language, Options, Schema};
 use serde::Deserialize;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
@@ -95,7 +95,8 @@ fn json_text(value: &JsValue) -> Result<Option<String>, JsValue> {
     }
 }
 
-/// What `analyze` needs besides the file. Every field is optional.
+/// What `analyze` and `rewrite` need besides the file (and the change).
+/// Every field is optional.
 #[derive(Default, Deserialize, Tsify)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnalyzeOptions {
@@ -103,12 +104,40 @@ pub struct AnalyzeOptions {
     /// `.sql` file with Jinja tags is `dbt`), and `sql` for other paths.
     #[tsify(optional)]
     pub language: Option<Language>,
-    /// The SQL dialect; `generic` by default.
+    /// The SQL dialect; `generic` by default (`rewrite`: the change spec's
+    /// dialect first).
     #[tsify(optional, type = "Dialect")]
     pub dialect: Option<String>,
-    /// The columns of known tables, as an object or as its JSON text.
+    /// The columns of known tables (`rewrite` needs them to expand
+    /// `SELECT *`), as an object or as its JSON text.
     #[tsify(optional, type = "Schema | string")]
     pub schema: Option<serde_json::Value>,
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const REWRITE_OPTIONS: &'static str = r#"
+/** What `rewrite` needs besides the file and the change: the options of `analyze`. */
+export type RewriteOptions = AnalyzeOptions;
+"#;
+
+/// A consumer file and its options, checked as they cross the boundary.
+struct FileInput {
+    path: String,
+    text: String,
+    language: Language,
+    /// `None` when the caller names none: each binding has its default.
+    dialect: Option<Dialect>,
+    schema: Option<Schema>,
+}
+
+fn file_input(path: &JsValue, text: &JsValue, options: JsValue) -> Result<FileInput, JsValue> {
+    let path = string_arg(path, "path")?;
+    let text = string_arg(text, "text")?;
+    let options: AnalyzeOptions = options_arg(options, "options")?;
+    let dialect = options.dialect.map(|name| name.parse()).transpose().map_err(to_js_error)?;
+    let schema = schema_arg(options.schema)?;
+    let language = options.language.or_else(|| Language::detect(&path, &text)).unwrap_or(Language::Sql);
+    Ok(FileInput { path, text, language, dialect, schema })
 }
 
 /// Column-level analysis of one consumer file (SQL, dbt model, or Python,
@@ -120,36 +149,9 @@ pub fn analyze(
     #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "AnalyzeOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let path = string_arg(&path, "path")?;
-    let text = string_arg(&text, "text")?;
-    let options: AnalyzeOptions = options_arg(options, "options")?;
-    let dialect = match &options.dialect {
-        Some(name) => name.parse().map_err(to_js_error)?,
-        None => Dialect::Generic,
-    };
-    let schema = schema_arg(options.schema)?;
-    let language = options
-        .language
-        .or_else(|| Language::detect(&path, &text))
-        .unwrap_or(Language::Sql);
-    let analysis = ripple_engine::analyze(&path, language, &text, Options { dialect, schema: schema.as_ref() });
-    to_js(&analysis)
-}
-
-/// What `rewrite` needs besides the file and the change. Every field is optional.
-#[derive(Default, Deserialize, Tsify)]
-#[serde(default, deny_unknown_fields)]
-pub struct RewriteOptions {
-    /// The file's language; by default chosen from the path, as for `analyze`.
-    #[tsify(optional)]
-    pub language: Option<Language>,
-    /// The SQL dialect; by default the change spec's, then `generic`.
-    #[tsify(optional, type = "Dialect")]
-    pub dialect: Option<String>,
-    /// The columns of known tables (needed to expand `SELECT *`), as an
-    /// object or as its JSON text.
-    #[tsify(optional, type = "Schema | string")]
-    pub schema: Option<serde_json::Value>,
+    let file = file_input(&path, &text, options)?;
+    let options = Options { dialect: file.dialect.unwrap_or(Dialect::Generic), schema: file.schema.as_ref() };
+    to_js(&ripple_engine::analyze(&file.path, file.language, &file.text, options))
 }
 
 /// The smallest verified edit of one consumer file for a change to a dataset:
@@ -163,22 +165,12 @@ pub fn rewrite(
     #[wasm_bindgen(unchecked_param_type = "ChangeSpec | string")] change: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "RewriteOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let path = string_arg(&path, "path")?;
-    let text = string_arg(&text, "text")?;
+    let file = file_input(&path, &text, options)?;
     // Through JSON text, so errors name the field at fault (`changes[1].to`).
     let spec = ChangeSpec::from_json(&json_text(&change)?.unwrap_or_default()).map_err(to_js_error)?;
-    let options: RewriteOptions = options_arg(options, "options")?;
-    let dialect = match &options.dialect {
-        Some(name) => name.parse().map_err(to_js_error)?,
-        None => spec.dialect.unwrap_or(Dialect::Generic),
-    };
-    let schema = schema_arg(options.schema)?;
-    let language = options
-        .language
-        .or_else(|| Language::detect(&path, &text))
-        .unwrap_or(Language::Sql);
-    let result = ripple_engine::rewrite(&path, language, &text, &spec, Options { dialect, schema: schema.as_ref() });
-    to_js(&result)
+    let dialect = file.dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
+    let options = Options { dialect, schema: file.schema.as_ref() };
+    to_js(&ripple_engine::rewrite(&file.path, file.language, &file.text, &spec, options))
 }
 
 /// Schedules a fresh instance before the next call; the entry points call it

@@ -484,18 +484,7 @@ impl<'a> Planner<'a> {
         if matches!(self.language, Language::Sql) {
             return;
         }
-        let mut words: Vec<String> = self
-            .spec
-            .changes
-            .iter()
-            .flat_map(|c| match c {
-                crate::Change::RenameColumn { column, .. } | crate::Change::DropColumn { column } | crate::Change::ChangeType { column, .. } => {
-                    vec![column.clone()]
-                }
-                crate::Change::ReplaceTable { columns, .. } => columns.keys().cloned().collect(),
-                crate::Change::RenameTable { .. } => Vec::new(),
-            })
-            .collect();
+        let mut words: Vec<String> = self.spec.changed_columns().map(str::to_string).collect();
         words.extend(self.spec.dataset.rsplit('.').next().map(str::to_string));
         for at in self.dynamic_tables() {
             let lines = &self.lines;

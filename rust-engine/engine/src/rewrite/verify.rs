@@ -40,7 +40,7 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
     }
 
     let dbt = language == Language::Dbt;
-    let dropped: Vec<String> = lowercase_columns(spec, |f| f == ColumnFate::Dropped);
+    let dropped: Vec<String> = spec.changed_columns().filter(|c| spec.column_fate(c) == ColumnFate::Dropped).map(str::to_ascii_lowercase).collect();
     for (i, (old, new)) in before.statements.iter().zip(&after.statements).enumerate() {
         let expected = counts(old.references.iter().flat_map(|r| expected_keys(r, spec, options.dialect, dbt, left.contains(&r.span.start))), &dropped);
         let actual = counts(new.references.iter().filter(|r| r.via.is_none()).map(|r| key(r, spec, false, dbt)), &dropped);
@@ -95,22 +95,6 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
         return Err(format!("a second rewrite would edit `{}` again", &text[edit.range.clone()]));
     }
     Ok(())
-}
-
-/// The columns a change treats in a given way, lowercase.
-fn lowercase_columns(spec: &ChangeSpec, which: impl Fn(ColumnFate) -> bool) -> Vec<String> {
-    spec.changes
-        .iter()
-        .flat_map(|c| match c {
-            crate::Change::RenameColumn { column, .. } | crate::Change::DropColumn { column } | crate::Change::ChangeType { column, .. } => {
-                vec![column.clone()]
-            }
-            crate::Change::ReplaceTable { columns, .. } => columns.keys().cloned().collect(),
-            crate::Change::RenameTable { .. } => Vec::new(),
-        })
-        .filter(|c| which(spec.column_fate(c)))
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
 }
 
 /// References to dropped columns stay as they were (a person decides), and

@@ -100,3 +100,21 @@ pub fn snapshot(dialect: &str, language: Language, text: &str, schema: Option<&S
 pub fn schema(json: &str) -> Schema {
     serde_json::from_str(json).expect("valid schema")
 }
+
+/// The consumer files under `folder` (any depth), sorted.
+pub fn files(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if Language::detect(path.to_str().unwrap(), "").is_some() {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
