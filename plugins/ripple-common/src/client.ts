@@ -1,10 +1,33 @@
 import { ResponseError } from '@backstage/errors';
 import type { Dialect, StatementTables } from '@ripple/engine';
+import {
+  DefaultApiClient,
+  type TypedResponse,
+} from './schema/openapi/generated/apis';
+import type {
+  ConsumerPage,
+  ConsumerPatch,
+  EntityMigrationPage,
+  Migration,
+  MigrationEvent,
+  MigrationPage,
+  MigrationState,
+  NewMigration,
+  NewReview,
+  Preview,
+  PreviewMigration200Response,
+  Review,
+} from './schema/openapi/generated/models';
 
 export type { Dialect, StatementTables } from '@ripple/engine';
 
+/** A page of a list: how many items to skip and return. */
+export type PageRequest = { limit?: number; offset?: number };
+
 /**
- * Ripple's backend API, as the frontend and other plugins call it.
+ * Ripple's backend API, as the frontend and other plugins call it: one
+ * method per route, resolving to the response body, rejecting with a
+ * `ResponseError` that carries the backend's message.
  *
  * @public
  */
@@ -16,48 +39,132 @@ export interface RippleApi {
     sql: string;
     dialect: Dialect;
   }): Promise<{ statements: StatementTables[] }>;
+  listMigrations(
+    query?: { state?: MigrationState[]; dataset?: string } & PageRequest,
+  ): Promise<MigrationPage>;
+  getMigration(id: string): Promise<Migration>;
+  createMigration(migration: NewMigration): Promise<Migration>;
+  analyzeMigration(id: string): Promise<Migration>;
+  cancelMigration(id: string, reason?: string): Promise<Migration>;
+  listMigrationEvents(
+    id: string,
+    query?: { after?: number; limit?: number },
+  ): Promise<{ items: MigrationEvent[] }>;
+  listConsumers(id: string, page?: PageRequest): Promise<ConsumerPage>;
+  getConsumerPatch(id: string, consumerRef: string): Promise<ConsumerPatch>;
+  reviewPatch(
+    id: string,
+    consumerRef: string,
+    review: NewReview,
+  ): Promise<Review>;
+  /** Every migration touching the entity (`kind:namespace/name`). */
+  listEntityMigrations(
+    entityRef: string,
+    page?: PageRequest,
+  ): Promise<EntityMigrationPage>;
+  previewMigration(preview: Preview): Promise<PreviewMigration200Response>;
 }
 
 /**
- * A {@link RippleApi} over HTTP.
+ * A {@link RippleApi} over HTTP, on the client generated from the backend's
+ * OpenAPI spec (`RippleApiClient`).
  *
  * @public
  */
 export class RippleClient implements RippleApi {
-  private readonly discoveryApi: {
-    getBaseUrl(pluginId: string): Promise<string>;
-  };
-  private readonly fetchApi: { fetch: typeof fetch };
+  private readonly api: DefaultApiClient;
 
   constructor(options: {
     discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
     fetchApi?: { fetch: typeof fetch };
   }) {
-    this.discoveryApi = options.discoveryApi;
-    this.fetchApi = options.fetchApi ?? { fetch: globalThis.fetch };
-  }
-
-  async getEngine(): Promise<{ version: string }> {
-    return this.request('GET', '/engine');
-  }
-
-  async tables(request: {
-    sql: string;
-    dialect: Dialect;
-  }): Promise<{ statements: StatementTables[] }> {
-    return this.request('POST', '/engine/tables', request);
-  }
-
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('ripple');
-    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    this.api = new DefaultApiClient({
+      discoveryApi: options.discoveryApi,
+      fetchApi: options.fetchApi ?? { fetch: globalThis.fetch },
     });
-    if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
-    }
-    return (await response.json()) as T;
   }
+
+  async getEngine() {
+    return body(await this.api.getEngine({}));
+  }
+
+  async tables(request: { sql: string; dialect: Dialect }) {
+    return body(await this.api.postEngineTables({ body: request }));
+  }
+
+  async listMigrations(
+    query: { state?: MigrationState[]; dataset?: string } & PageRequest = {},
+  ) {
+    return body(await this.api.listMigrations({ query }));
+  }
+
+  async getMigration(id: string) {
+    return body(await this.api.getMigration({ path: { id } }));
+  }
+
+  async createMigration(migration: NewMigration) {
+    return body(await this.api.createMigration({ body: migration }));
+  }
+
+  async analyzeMigration(id: string) {
+    return body(await this.api.analyzeMigration({ path: { id } }));
+  }
+
+  async cancelMigration(id: string, reason?: string) {
+    return body(
+      await this.api.cancelMigration({
+        path: { id },
+        body: reason ? { reason } : {},
+      }),
+    );
+  }
+
+  async listMigrationEvents(
+    id: string,
+    query: { after?: number; limit?: number } = {},
+  ) {
+    return body(await this.api.listMigrationEvents({ path: { id }, query }));
+  }
+
+  async listConsumers(id: string, page: PageRequest = {}) {
+    return body(await this.api.listConsumers({ path: { id }, query: page }));
+  }
+
+  async getConsumerPatch(id: string, consumerRef: string) {
+    return body(await this.api.getConsumerPatch({ path: { id, consumerRef } }));
+  }
+
+  async reviewPatch(id: string, consumerRef: string, review: NewReview) {
+    return body(
+      await this.api.reviewPatch({ path: { id, consumerRef }, body: review }),
+    );
+  }
+
+  async listEntityMigrations(entityRef: string, page: PageRequest = {}) {
+    const match = /^([^:]+):([^/]+)\/(.+)$/.exec(entityRef);
+    if (!match) {
+      throw new TypeError(
+        `"${entityRef}" is not an entity ref (kind:namespace/name)`,
+      );
+    }
+    const [, kind, namespace, name] = match;
+    return body(
+      await this.api.listEntityMigrations({
+        path: { kind, namespace, name },
+        query: page,
+      }),
+    );
+  }
+
+  async previewMigration(preview: Preview) {
+    return body(await this.api.previewMigration({ body: preview }));
+  }
+}
+
+/** The response's JSON body, or a `ResponseError` with the backend's message. */
+async function body<T>(response: TypedResponse<T>): Promise<T> {
+  if (!response.ok) {
+    throw await ResponseError.fromResponse(response as Response);
+  }
+  return response.json();
 }

@@ -34,6 +34,7 @@ export type {
   PatchStatus,
   PatchSummary,
   Preview,
+  PreviewMigration200Response,
   Review,
   ReviewDecision,
 } from './schema/openapi/generated/models';
@@ -44,3 +45,4 @@ export type {
 } from './schema/openapi/generated/apis';
 export * from './permissions';
 export * from './states';
+export * from './proposal';

@@ -1,7 +1,8 @@
 import { loadEngine, RippleEngine } from '@ripple/engine';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hashCode, namesTable, proposePatch } from './proposePatch';
+import { namesTable } from '@ripple/backstage-plugin-ripple-common';
+import { hashCode, proposePatch } from './proposePatch';
 
 const examples = path.resolve(__dirname, '../../../../examples/consumers');
 const change = {

@@ -1,8 +1,8 @@
-import type {
-  Impact,
-  ImpactFile,
-  PatchReason,
-  PatchStatus,
+import {
+  proposeConsumerEdit,
+  type Impact,
+  type PatchReason,
+  type PatchStatus,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, RippleEngine } from '@ripple/engine';
 import { createHash } from 'node:crypto';
@@ -17,86 +17,24 @@ export type Proposal = {
   reasons: PatchReason[];
 };
 
-// The worst status of the files is the patch's.
-const SEVERITY: Record<PatchStatus, number> = {
-  unaffected: 0,
-  rewritten: 1,
-  needs_review: 2,
-  error: 3,
-};
-
 /**
- * Runs the engine over a consumer's files for a change: where the code reads
- * the dataset (the impact), and the verified edit of every file (one diff),
- * with the hash of the code it was made from, so that a later change to the
- * code makes the patch stale instead of being applied blindly.
+ * Runs the engine over a consumer's files for a change (the same computation
+ * as the browser's live preview, `proposeConsumerEdit`), with the hash of the
+ * code it was made from, so that a later change to the code makes the patch
+ * stale instead of being applied blindly.
  */
 export function proposePatch(
   engine: RippleEngine,
   change: Record<string, unknown>,
   code: ConsumerCode,
 ): Proposal {
-  const spec = change as unknown as ChangeSpec;
-  const dialect = code.dialect ?? spec.dialect ?? 'generic';
-  const changed = changedColumns(spec);
-  const files: ImpactFile[] = [];
-  const diffs: string[] = [];
-  const reasons: PatchReason[] = [];
-  let status: PatchStatus = 'unaffected';
-
-  for (const file of code.files) {
-    const analysis = engine.analyze(file.path, file.text, { dialect });
-    let references = 0;
-    const columns = new Set<string>();
-    for (const statement of analysis.statements) {
-      for (const read of statement.reads) {
-        if (namesTable(read.table, spec.dataset)) {
-          read.columns.forEach(column => columns.add(column));
-        }
-      }
-      for (const reference of statement.references) {
-        const ofDataset =
-          (reference.table && namesTable(reference.table, spec.dataset)) ||
-          // (The engine leaves out an empty candidates list, whatever its
-          // generated type says.)
-          (reference.candidates ?? []).some(table =>
-            namesTable(table, spec.dataset),
-          );
-        const named =
-          reference.kind === 'table' ||
-          (reference.column !== undefined &&
-            changed.has(reference.column.toLowerCase()));
-        if (ofDataset && named) {
-          references += 1;
-        }
-      }
-    }
-    if (references > 0 || columns.size > 0) {
-      files.push({ path: file.path, references, columns: [...columns] });
-    }
-
-    const rewrite = engine.rewrite(file.path, file.text, spec, { dialect });
-    if (rewrite.patch) {
-      diffs.push(rewrite.patch);
-    }
-    for (const message of rewrite.reasons) {
-      reasons.push({ path: file.path, message });
-    }
-    if (SEVERITY[rewrite.status] > SEVERITY[status]) {
-      status = rewrite.status;
-    }
-  }
-
-  return {
-    impact: {
-      files,
-      references: files.reduce((sum, f) => sum + f.references, 0),
-    },
-    diff: diffs.join(''),
-    baseHash: hashCode(code),
-    status,
-    reasons,
-  };
+  const { impact, diff, status, reasons } = proposeConsumerEdit(
+    engine,
+    change as unknown as ChangeSpec,
+    code.files,
+    code.dialect,
+  );
+  return { impact, diff, baseHash: hashCode(code), status, reasons };
 }
 
 /** The hash of a consumer's code: its files' paths and contents, in order. */
@@ -108,30 +46,4 @@ export function hashCode(code: ConsumerCode): string {
     hash.update(file.path).update('\0').update(file.text).update('\0');
   }
   return `sha256:${hash.digest('hex')}`;
-}
-
-/**
- * Whether a table name as written names the dataset: the engine matches by
- * suffix (`orders`, `ds.orders` and `proj.ds.orders` name `proj.ds.orders`).
- */
-export function namesTable(written: string, dataset: string): boolean {
-  const parts = written.toLowerCase().split('.');
-  const full = dataset.toLowerCase().split('.');
-  return (
-    parts.length <= full.length &&
-    parts.every((part, i) => part === full[full.length - parts.length + i])
-  );
-}
-
-function changedColumns(spec: ChangeSpec): Set<string> {
-  const columns = new Set<string>();
-  for (const change of spec.changes) {
-    if ('column' in change) {
-      columns.add(change.column.toLowerCase());
-    }
-    if (change.kind === 'replace_table' && change.columns) {
-      Object.keys(change.columns).forEach(c => columns.add(c.toLowerCase()));
-    }
-  }
-  return columns;
 }
