@@ -27,6 +27,10 @@ import { MigrationStore, PageRequest } from '../database/MigrationStore';
 import { createOpenApiRouter } from '../schema/openapi';
 import { MigrationAgent } from '../agent/MigrationAgent';
 import { checkChangeSpec, isRippleError } from './changeSpec';
+import { addRolloutRoutes, withRolloutState } from './rolloutRoutes';
+import type { RolloutStore } from '../database/RolloutStore';
+import type { RolloutService } from '../rollout/RolloutService';
+import type { CompatViews } from '../rollout/CompatViews';
 import { unknownBodyFields } from './unknownFields';
 
 /** What a router needs; the plugin passes Backstage's services. */
@@ -41,6 +45,9 @@ export type RouterOptions = {
   auditor: AuditorService;
   /** `spec.type`s of the Resource entities that are datasets. */
   datasetTypes: string[];
+  rollout: RolloutService;
+  rollouts: RolloutStore;
+  compatViews: CompatViews;
 };
 
 const DEFAULT_LIMIT = 50;
@@ -292,7 +299,13 @@ export async function createRouter(
   router.get('/migrations/:id/consumers', async (req, res) => {
     await httpAuth.credentials(req);
     await requireMigration(req.params.id);
-    res.json(await store.listConsumers(req.params.id, page(req.query)));
+    res.json(
+      await withRolloutState(
+        options.rollouts,
+        req.params.id,
+        await store.listConsumers(req.params.id, page(req.query)),
+      ),
+    );
   });
 
   router.get(
@@ -375,6 +388,13 @@ export async function createRouter(
       );
     },
   );
+
+  addRolloutRoutes(router, {
+    ...options,
+    audited,
+    authorize,
+    entityRefField,
+  });
 
   async function requireMigration(id: string) {
     const migration = await store.getMigration(id);
