@@ -5,6 +5,7 @@ import {
   type TypedResponse,
 } from './schema/openapi/generated/apis';
 import type {
+  CompatView,
   ConsumerPage,
   ConsumerPatch,
   EntityMigrationPage,
@@ -17,6 +18,8 @@ import type {
   Preview,
   PreviewMigration200Response,
   Review,
+  Rollout,
+  RolloutPlanRequest,
 } from './schema/openapi/generated/models';
 
 export type { Dialect, StatementTables } from '@ripple/engine';
@@ -63,6 +66,19 @@ export interface RippleApi {
     page?: PageRequest,
   ): Promise<EntityMigrationPage>;
   previewMigration(preview: Preview): Promise<PreviewMigration200Response>;
+  /** The rollout, or the plan it would start with. */
+  getRollout(id: string): Promise<Rollout>;
+  startRollout(id: string, plan?: RolloutPlanRequest): Promise<Rollout>;
+  /** `wave`: the wave the caller saw active, so that a racing advance moves nothing. */
+  advanceRollout(id: string, wave?: number): Promise<Rollout>;
+  pauseRollout(id: string, reason?: string): Promise<Rollout>;
+  resumeRollout(id: string, consumerRef?: string): Promise<Rollout>;
+  rollbackRollout(
+    id: string,
+    options?: { consumerRef?: string; reason?: string },
+  ): Promise<Rollout>;
+  getCompatView(id: string): Promise<CompatView>;
+  markCompatViewApplied(id: string): Promise<CompatView>;
 }
 
 /**
@@ -158,6 +174,58 @@ export class RippleClient implements RippleApi {
 
   async previewMigration(preview: Preview) {
     return body(await this.api.previewMigration({ body: preview }));
+  }
+
+  async getRollout(id: string) {
+    return body(await this.api.getRollout({ path: { id } }));
+  }
+
+  async startRollout(id: string, plan?: RolloutPlanRequest) {
+    return body(
+      await this.api.startRollout({ path: { id }, body: plan ? { plan } : {} }),
+    );
+  }
+
+  async advanceRollout(id: string, wave?: number) {
+    return body(
+      await this.api.advanceRollout({
+        path: { id },
+        body: wave === undefined ? {} : { wave },
+      }),
+    );
+  }
+
+  async pauseRollout(id: string, reason?: string) {
+    return body(
+      await this.api.pauseRollout({
+        path: { id },
+        body: reason ? { reason } : {},
+      }),
+    );
+  }
+
+  async resumeRollout(id: string, consumerRef?: string) {
+    return body(
+      await this.api.resumeRollout({
+        path: { id },
+        body: consumerRef ? { consumerRef } : {},
+      }),
+    );
+  }
+
+  async rollbackRollout(
+    id: string,
+    options: { consumerRef?: string; reason?: string } = {},
+  ) {
+    return body(await this.api.rollbackRollout({ path: { id }, body: options }));
+  }
+
+  async getCompatView(id: string) {
+    return body(await this.api.getCompatView({ path: { id } }));
+  }
+
+  async markCompatViewApplied(id: string) {
+    return body(await this.api.markCompatViewApplied({ path: { id } }));
   }
 }
 
