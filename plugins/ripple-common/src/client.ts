@@ -6,6 +6,7 @@ import {
 } from './schema/openapi/generated/apis';
 import type {
   CompatView,
+  Consumer,
   ConsumerPage,
   ConsumerPatch,
   EntityMigrationPage,
@@ -54,6 +55,7 @@ export interface RippleApi {
     query?: { after?: number; limit?: number },
   ): Promise<{ items: MigrationEvent[] }>;
   listConsumers(id: string, page?: PageRequest): Promise<ConsumerPage>;
+  getConsumer(id: string, consumerRef: string): Promise<Consumer>;
   getConsumerPatch(id: string, consumerRef: string): Promise<ConsumerPatch>;
   reviewPatch(
     id: string,
@@ -144,6 +146,10 @@ export class RippleClient implements RippleApi {
 
   async listConsumers(id: string, page: PageRequest = {}) {
     return body(await this.api.listConsumers({ path: { id }, query: page }));
+  }
+
+  async getConsumer(id: string, consumerRef: string) {
+    return body(await this.api.getConsumer({ path: { id, consumerRef } }));
   }
 
   async getConsumerPatch(id: string, consumerRef: string) {

@@ -1,4 +1,9 @@
-import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
+import type {
+  ChangeSpec,
+  Dialect,
+  FileAnalysis,
+  RippleEngine,
+} from '@ripple/engine';
 import type {
   Impact,
   ImpactFile,
@@ -32,6 +37,15 @@ const SEVERITY: Record<PatchStatus, number> = {
 };
 
 /**
+ * Analyses kept between proposals for the same files: a file's analysis
+ * depends on its text and dialect only, not on the change, so a preview
+ * recomputed on every edit of the change analyses each file once.
+ *
+ * @public
+ */
+export type AnalysisCache = WeakMap<object, { dialect: Dialect; analysis: FileAnalysis }>;
+
+/**
  * Runs the engine over a consumer's files for a change. `dialect` is the
  * consumer's own (its `ripple.io/dialect` annotation), else the change's.
  *
@@ -42,9 +56,13 @@ export function proposeConsumerEdit(
   change: ChangeSpec,
   files: ReadonlyArray<{ path: string; text: string }>,
   dialect?: Dialect,
+  cache?: AnalysisCache,
 ): ConsumerProposal {
   const options = { dialect: dialect ?? change.dialect ?? 'generic' };
   const changed = changedColumns(change);
+  // Every way of naming the dataset ends with its table's own name, so a
+  // file without that word cannot read it: skip the engine for it.
+  const tableName = change.dataset.toLowerCase().split('.').pop() ?? '';
   const impactFiles: ImpactFile[] = [];
   const diffs: string[] = [];
   const reasons: PatchReason[] = [];
@@ -52,10 +70,20 @@ export function proposeConsumerEdit(
   let edits = 0;
 
   for (const file of files) {
-    const analysis = engine.analyze(file.path, file.text, options);
+    if (!file.text.toLowerCase().includes(tableName)) {
+      continue;
+    }
+    let analysis = cache?.get(file);
+    if (!analysis || analysis.dialect !== options.dialect) {
+      analysis = {
+        dialect: options.dialect,
+        analysis: engine.analyze(file.path, file.text, options),
+      };
+      cache?.set(file, analysis);
+    }
     let references = 0;
     const columns = new Set<string>();
-    for (const statement of analysis.statements) {
+    for (const statement of analysis.analysis.statements) {
       for (const read of statement.reads) {
         if (namesTable(read.table, change.dataset)) {
           read.columns.forEach(column => columns.add(column));

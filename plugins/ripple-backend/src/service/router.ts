@@ -308,6 +308,21 @@ export async function createRouter(
     );
   });
 
+  router.get('/migrations/:id/consumers/:consumerRef', async (req, res) => {
+    await httpAuth.credentials(req);
+    const { id } = req.params;
+    const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
+    await requireMigration(id);
+    const consumer = await store.getConsumer(id, consumerRef);
+    if (!consumer) {
+      throw new NotFoundError(`${consumerRef} is not a consumer in migration ${id}`);
+    }
+    const [withState] = (
+      await withRolloutState(options.rollouts, id, { items: [consumer], totalCount: 1 })
+    ).items;
+    res.json(withState);
+  });
+
   router.get(
     '/migrations/:id/consumers/:consumerRef/patch',
     async (req, res) => {

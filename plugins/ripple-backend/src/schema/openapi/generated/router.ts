@@ -1515,6 +1515,39 @@ export const spec = {
         },
       },
     },
+    '/migrations/{id}/consumers/{consumerRef}': {
+      get: {
+        operationId: 'GetConsumer',
+        description:
+          'One consumer of the migration, as the consumer list shows it (its current patch without the diff, the decision, and its rollout state), for a page about that consumer.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/consumerRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The consumer.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Consumer',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/migrations/{id}/consumers/{consumerRef}/patch': {
       get: {
         operationId: 'GetConsumerPatch',

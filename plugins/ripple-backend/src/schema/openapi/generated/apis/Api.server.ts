@@ -7,6 +7,7 @@
 import { AdvanceRolloutRequest } from '../models/AdvanceRolloutRequest.model';
 import { CancelMigrationRequest } from '../models/CancelMigrationRequest.model';
 import { CompatView } from '../models/CompatView.model';
+import { Consumer } from '../models/Consumer.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
@@ -84,6 +85,16 @@ export type GetCompatView = {
     id: string;
   };
   response: CompatView | Error;
+};
+/**
+ * @public
+ */
+export type GetConsumer = {
+  path: {
+    id: string;
+    consumerRef: string;
+  };
+  response: Consumer | Error | Error;
 };
 /**
  * @public
@@ -270,6 +281,8 @@ export type EndpointMap = {
   '#get|/migrations/{id}/consumers/{consumerRef}/patch/download': DownloadConsumerPatch;
 
   '#get|/migrations/{id}/compat-view': GetCompatView;
+
+  '#get|/migrations/{id}/consumers/{consumerRef}': GetConsumer;
 
   '#get|/migrations/{id}/consumers/{consumerRef}/patch': GetConsumerPatch;
 

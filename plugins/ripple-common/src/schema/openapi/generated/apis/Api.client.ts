@@ -12,6 +12,7 @@ import * as parser from 'uri-template';
 import { AdvanceRolloutRequest } from '../models/AdvanceRolloutRequest.model';
 import { CancelMigrationRequest } from '../models/CancelMigrationRequest.model';
 import { CompatView } from '../models/CompatView.model';
+import { Consumer } from '../models/Consumer.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
@@ -99,6 +100,15 @@ export type DownloadConsumerPatch = {
 export type GetCompatView = {
   path: {
     id: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetConsumer = {
+  path: {
+    id: string;
+    consumerRef: string;
   };
 };
 /**
@@ -421,6 +431,34 @@ export class DefaultApiClient {
 
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * One consumer of the migration, as the consumer list shows it (its current patch without the diff, the decision, and its rollout state), for a page about that consumer.
+   * @param id - The migration\&#39;s id.
+   * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
+   */
+  public async getConsumer(
+    // @ts-ignore
+    request: GetConsumer,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Consumer>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/consumers/{consumerRef}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      consumerRef: request.path.consumerRef,
     });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
