@@ -9,15 +9,16 @@ export type Loaded<T> = {
 };
 
 /**
- * Loads a value and, with `refreshMs`, loads it again every so often (a
- * migration moves while people look at it). A refresh keeps the value shown
- * until the new one arrives, so nothing flickers; the last error is kept
- * until a load succeeds.
+ * Loads a value and loads it again every `refreshMs` or when `refreshKey`
+ * changes (a migration moves while people look at it). A refresh keeps the
+ * value shown until the new one arrives, so nothing flickers; the last
+ * error is kept until a load succeeds. A change of `deps` (another thing to
+ * load) starts from nothing.
  */
 export function useLoad<T>(
   load: () => Promise<T>,
   deps: unknown[],
-  options: { refreshMs?: number } = {},
+  options: { refreshMs?: number; refreshKey?: unknown } = {},
 ): Loaded<T> {
   const [state, setState] = useState<{ value?: T; error?: Error; loading: boolean }>({
     loading: true,
@@ -39,7 +40,7 @@ export function useLoad<T>(
     return () => {
       live = false;
     };
-  }, [...deps, tick]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [...deps, tick, options.refreshKey]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const { refreshMs } = options;
   useEffect(() => {

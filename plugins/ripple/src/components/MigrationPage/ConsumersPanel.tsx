@@ -79,7 +79,8 @@ function sortRows(rows: Row[], sort: { column: unknown; direction: string }) {
   const sorted = [...rows].sort((a, b) => {
     const x = key(a);
     const y = key(b);
-    return x < y ? -1 : x > y ? 1 : 0;
+    if (x !== y) return x < y ? -1 : 1;
+    return a.consumerRef < b.consumerRef ? -1 : a.consumerRef > b.consumerRef ? 1 : 0;
   });
   return sort.direction === 'descending' ? sorted.reverse() : sorted;
 }

@@ -49,16 +49,27 @@ export function MigrationPage() {
 /** Everything about one migration, in tabs. */
 export function MigrationView({ id }: { id: string }) {
   const rippleApi = useApi(rippleApiRef);
-  const [searchParams, setSearchParams] = useSearchParams();
   const migration = useLoad(() => rippleApi.getMigration(id), [rippleApi, id], {
     refreshMs: 4000,
   });
-  const state = migration.value?.state;
-  const refreshMs = state && MOVING.includes(state) ? 4000 : 30000;
+  if (migration.loading) return <Loading label="Loading the migration" rows={6} />;
+  if (!migration.value) {
+    return <ErrorPanel title="Could not load the migration" error={migration.error} />;
+  }
+  return <MigrationBody migration={migration.value} reloadMigration={migration.reload} />;
+}
+
+/** The loaded migration: what its tabs need is loaded again when its state moves. */
+function MigrationBody(props: { migration: Migration; reloadMigration: () => void }) {
+  const { migration: m, reloadMigration } = props;
+  const id = m.id;
+  const rippleApi = useApi(rippleApiRef);
+  const [searchParams, setSearchParams] = useSearchParams();
+  const refreshMs = MOVING.includes(m.state) ? 4000 : 30000;
   const consumers = useLoad(
     () => loadAllPages(page => rippleApi.listConsumers(id, page)),
-    [rippleApi, id, state],
-    { refreshMs },
+    [rippleApi, id],
+    { refreshMs, refreshKey: m.updatedAt },
   );
   const events = useLoad(
     async () => {
@@ -72,19 +83,19 @@ export function MigrationView({ id }: { id: string }) {
         if (page.items.length < 500) return items;
       }
     },
-    [rippleApi, id, state],
-    { refreshMs },
+    [rippleApi, id],
+    { refreshMs, refreshKey: m.updatedAt },
   );
-  const rollout = useLoad(() => rippleApi.getRollout(id), [rippleApi, id, state], { refreshMs });
-  const compatView = useLoad(() => rippleApi.getCompatView(id), [rippleApi, id, state]);
+  const rollout = useLoad(() => rippleApi.getRollout(id), [rippleApi, id], {
+    refreshMs,
+    refreshKey: m.updatedAt,
+  });
+  const compatView = useLoad(() => rippleApi.getCompatView(id), [rippleApi, id], {
+    refreshKey: m.updatedAt,
+  });
 
-  if (migration.loading) return <Loading label="Loading the migration" rows={6} />;
-  if (!migration.value) {
-    return <ErrorPanel title="Could not load the migration" error={migration.error} />;
-  }
-  const m = migration.value;
   const reloadAll = () => {
-    migration.reload();
+    reloadMigration();
     consumers.reload();
     events.reload();
     rollout.reload();
