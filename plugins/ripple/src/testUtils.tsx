@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { SWRConfig } from 'swr';
 import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
@@ -62,7 +63,8 @@ export async function renderWithRipple(
         [permissionApiRef, mockApis.permission({ authorize: options.authorize ?? (() => AuthorizeResult.ALLOW) })],
       ]}
     >
-      {element}
+      {/* usePermission caches decisions in SWR's global cache: each test gets its own. */}
+      <SWRConfig value={{ provider: () => new Map() }}>{element}</SWRConfig>
     </TestApiProvider>,
     {
       routeEntries: options.routeEntries,

@@ -90,7 +90,7 @@ export function NewMigrationForm(props: {
       const migration = await rippleApi.createMigration({
         datasetRef,
         change: built.change as unknown as Record<string, unknown>,
-        title: title.trim() || defaultTitle(dataset.table, drafts),
+        title: title.trim() || defaultTitle(drafts),
       });
       // The agent starts at once: its proposals replace this preview.
       onCreated(await rippleApi.analyzeMigration(migration.id));
@@ -205,7 +205,7 @@ export function NewMigrationForm(props: {
 
           <TextField
             label="Title"
-            placeholder={defaultTitle(dataset.table, drafts)}
+            placeholder={defaultTitle(drafts)}
             value={title}
             onChange={setTitle}
           />

@@ -77,7 +77,7 @@ export function buildChange(
 }
 
 /** A title for the migration from its change ("Rename amount to amount_usd"). */
-export function defaultTitle(table: string, drafts: ChangeDraft[]): string {
+export function defaultTitle(drafts: ChangeDraft[]): string {
   const parts = drafts.map(d => {
     switch (d.kind) {
       case 'rename_column':
@@ -92,6 +92,6 @@ export function defaultTitle(table: string, drafts: ChangeDraft[]): string {
         return `replace with ${d.to || '…'}`;
     }
   });
-  const text = `${table}: ${parts.join(', ')}`;
+  const text = parts.join(', ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
