@@ -1,9 +1,9 @@
 import { Card, CardBody, CardHeader, Flex, Link, Text } from '@backstage/ui';
-import { useApi, useRouteRef } from '@backstage/core-plugin-api';
+import { useApi } from '@backstage/core-plugin-api';
 import type { EntityMigration } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
 import { loadAllPages, useLoad } from '../../hooks/useLoad';
-import { migrationRouteRef } from '../../routes';
+import { useMigrationLink } from '../../routes';
 import { Empty, ErrorPanel, Loading } from '../common/Feedback';
 import { StatusBadge } from '../common/StatusBadge';
 import { migrationStatus } from '../common/status';
@@ -44,7 +44,7 @@ export function ConsumerMigrations({ entityRef }: { entityRef: string }) {
 
 function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityRef: string }) {
   const rippleApi = useApi(rippleApiRef);
-  const migrationLink = useRouteRef(migrationRouteRef);
+  const migrationLink = useMigrationLink();
   const m = item.migration;
   const consumer = useLoad(
     () => rippleApi.getConsumer(m.id, entityRef),
@@ -56,7 +56,11 @@ function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityR
         <Flex justify="between" align="center" gap="3">
           <Flex direction="column" gap="1">
             <Text as="h2" variant="title-small">
-              <Link href={`${migrationLink({ id: m.id })}?consumer=${encodeURIComponent(entityRef)}`}>{m.title}</Link>
+              {migrationLink ? (
+                <Link href={`${migrationLink(m.id)}?consumer=${encodeURIComponent(entityRef)}`}>{m.title}</Link>
+              ) : (
+                m.title
+              )}
             </Text>
             <Text variant="body-small" color="secondary">
               <code>{describeChange(m.change)}</code>

@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { Button, Flex, Text } from '@backstage/ui';
-import { useApi, useRouteRef } from '@backstage/core-plugin-api';
+import { useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { useNavigate } from 'react-router-dom';
 import { rippleMigrationCreatePermission } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
 import { loadAllPages, useLoad } from '../../hooks/useLoad';
-import { migrationRouteRef } from '../../routes';
+import { useMigrationLink } from '../../routes';
 import { Empty, ErrorPanel, Loading } from '../common/Feedback';
 import { MigrationsTable } from '../common/MigrationsTable';
 import { NewMigration } from '../NewMigration';
@@ -15,7 +15,7 @@ import { NewMigration } from '../NewMigration';
 export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
   const rippleApi = useApi(rippleApiRef);
   const navigate = useNavigate();
-  const migrationLink = useRouteRef(migrationRouteRef);
+  const migrationLink = useMigrationLink();
   const create = usePermission({ permission: rippleMigrationCreatePermission });
   const [creating, setCreating] = useState(false);
   const migrations = useLoad(
@@ -39,7 +39,7 @@ export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
       {creating && (
         <NewMigration
           datasetRef={datasetRef}
-          onCreated={m => navigate(migrationLink({ id: m.id }))}
+          onCreated={m => (migrationLink ? navigate(migrationLink(m.id)) : setCreating(false))}
           onCancel={() => setCreating(false)}
         />
       )}

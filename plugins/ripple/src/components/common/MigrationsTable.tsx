@@ -10,11 +10,10 @@ import {
   useTable,
   type ColumnConfig,
 } from '@backstage/ui';
-import { useRouteRef } from '@backstage/core-plugin-api';
 import { humanizeEntityRef } from '@backstage/plugin-catalog-react';
 import { parseEntityRef } from '@backstage/catalog-model';
 import type { Migration } from '@ripple/backstage-plugin-ripple-common';
-import { migrationRouteRef } from '../../routes';
+import { useMigrationLink } from '../../routes';
 import { age } from './Feedback';
 import { ProgressBar } from './ProgressBar';
 import { StatusBadge } from './StatusBadge';
@@ -55,7 +54,7 @@ export function MigrationsTable(props: {
 }) {
   const { migrations, filters = true } = props;
   const show = new Set<Column>(props.columns ?? ['title', 'dataset', 'owner', 'state', 'progress', 'counts', 'age']);
-  const migrationLink = useRouteRef(migrationRouteRef);
+  const migrationLink = useMigrationLink();
   const rows = useMemo(() => migrations.map(m => ({ ...m, id: m.id })), [migrations]);
   const [filter, setFilter] = useState<Filter>({ owner: 'all', dataset: 'all', state: 'all' });
   const owners = [...new Set(migrations.map(m => m.owner))].sort();
@@ -69,7 +68,7 @@ export function MigrationsTable(props: {
         label: 'Migration',
         isRowHeader: true,
         isSortable: true,
-        cell: m => <CellText title={m.title} href={migrationLink({ id: m.id })} />,
+        cell: m => <CellText title={m.title} href={migrationLink?.(m.id)} />,
       },
       {
         id: 'dataset',
