@@ -57,7 +57,9 @@ function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityR
           <Flex direction="column" gap="1">
             <Text as="h2" variant="title-small">
               {migrationLink ? (
-                <Link href={`${migrationLink(m.id)}?consumer=${encodeURIComponent(entityRef)}`}>{m.title}</Link>
+                <Link variant="title-small" href={`${migrationLink(m.id)}?consumer=${encodeURIComponent(entityRef)}`}>
+                  {m.title}
+                </Link>
               ) : (
                 m.title
               )}
@@ -75,7 +77,7 @@ function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityR
           <ErrorPanel title="Could not load this consumer's patch" error={consumer.error} />
         )}
         {consumer.value && (
-          <ConsumerDetail migration={m} consumer={consumer.value} onChanged={consumer.reload} />
+          <ConsumerDetail migration={m} consumer={consumer.value} onChanged={consumer.reload} hideName />
         )}
       </CardBody>
     </Card>

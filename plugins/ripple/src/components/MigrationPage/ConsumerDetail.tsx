@@ -26,8 +26,10 @@ export function ConsumerDetail(props: {
   consumer: Consumer;
   onChanged: () => void;
   onClose?: () => void;
+  /** On the consumer's own entity page its name is already the page's title. */
+  hideName?: boolean;
 }) {
-  const { migration, consumer, onChanged, onClose } = props;
+  const { migration, consumer, onChanged, onClose, hideName } = props;
   const rippleApi = useApi(rippleApiRef);
   const patch = useLoad(
     () =>
@@ -47,9 +49,11 @@ export function ConsumerDetail(props: {
       <Flex direction="column" gap="4">
         <Flex justify="between" align="center" gap="3">
           <Flex align="center" gap="3">
-            <Text as="h3" variant="title-small">
-              <EntityRefLink entityRef={consumer.consumerRef} />
-            </Text>
+            {!hideName && (
+              <Text as="h3" variant="title-small">
+                <EntityRefLink entityRef={consumer.consumerRef} />
+              </Text>
+            )}
             <StatusBadge status={consumerStatus(consumer)} />
           </Flex>
           {onClose && (

@@ -10,6 +10,8 @@ import {
   useTable,
   type ColumnConfig,
 } from '@backstage/ui';
+import { parseEntityRef } from '@backstage/catalog-model';
+import { humanizeEntityRef } from '@backstage/plugin-catalog-react';
 import type { Consumer, Migration } from '@ripple/backstage-plugin-ripple-common';
 import { StatusBadge } from '../common/StatusBadge';
 import { consumerStatus, TONE_LABELS, type Status, type Tone } from '../common/status';
@@ -27,7 +29,13 @@ const columns: ColumnConfig<Row>[] = [
     label: 'Consumer',
     isRowHeader: true,
     isSortable: true,
-    cell: c => <CellText title={c.consumerRef} description={c.discoveredBy === 'code' ? 'found in its code' : 'declared in the catalog'} />,
+    defaultWidth: '2fr',
+    cell: c => (
+      <CellText
+        title={humanizeEntityRef(parseEntityRef(c.consumerRef))}
+        description={`${parseEntityRef(c.consumerRef).kind} · ${c.discoveredBy === 'code' ? 'found in its code' : 'declared in the catalog'}`}
+      />
+    ),
   },
   {
     id: 'status',

@@ -239,7 +239,7 @@ function MigrationHeader(props: { migration: Migration; onChanged: () => void })
         <code>{describeChange(m.change)}</code>
       </Text>
       {p && (
-        <Flex direction="column" gap="1" style={{ maxWidth: 480 }}>
+        <Flex direction="column" gap="1" style={{ maxWidth: 640 }}>
           <ProgressBar
             label="Consumers migrated"
             done={p.merged}

@@ -68,6 +68,7 @@ export function MigrationsTable(props: {
         label: 'Migration',
         isRowHeader: true,
         isSortable: true,
+        defaultWidth: '2fr',
         cell: m => <CellText title={m.title} href={migrationLink?.(m.id)} />,
       },
       {
