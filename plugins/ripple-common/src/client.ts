@@ -9,6 +9,8 @@ import type {
   Consumer,
   ConsumerPage,
   ConsumerPatch,
+  Dataset,
+  DatasetCode,
   EntityMigrationPage,
   Migration,
   MigrationEvent,
@@ -68,6 +70,10 @@ export interface RippleApi {
     page?: PageRequest,
   ): Promise<EntityMigrationPage>;
   previewMigration(preview: Preview): Promise<PreviewMigration200Response>;
+  /** The dataset's table and columns. */
+  getDataset(datasetRef: string): Promise<Dataset>;
+  /** Its consumers' code, for the live preview in the browser. */
+  getDatasetCode(datasetRef: string): Promise<DatasetCode>;
   /** The rollout, or the plan it would start with. */
   getRollout(id: string): Promise<Rollout>;
   startRollout(id: string, plan?: RolloutPlanRequest): Promise<Rollout>;
@@ -180,6 +186,14 @@ export class RippleClient implements RippleApi {
 
   async previewMigration(preview: Preview) {
     return body(await this.api.previewMigration({ body: preview }));
+  }
+
+  async getDataset(datasetRef: string) {
+    return body(await this.api.getDataset({ path: { datasetRef } }));
+  }
+
+  async getDatasetCode(datasetRef: string) {
+    return body(await this.api.getDatasetCode({ path: { datasetRef } }));
   }
 
   async getRollout(id: string) {

@@ -3,8 +3,10 @@ import type {
   Dialect,
   FileAnalysis,
   RippleEngine,
+  Schema,
 } from '@ripple/engine';
 import type {
+  DatasetColumn,
   Impact,
   ImpactFile,
   PatchReason,
@@ -28,6 +30,31 @@ export type ConsumerProposal = {
   edits: number;
 };
 
+/**
+ * A consumer's code as the engine reads it: its files, its own dialect (the
+ * `ripple.io/dialect` annotation) and the other names it gives the dataset's
+ * table (dbt sources that `sources.yml` maps to it).
+ *
+ * @public
+ */
+export type ConsumerSource = {
+  files: ReadonlyArray<{ path: string; text: string }>;
+  dialect?: Dialect;
+  tableNames?: string[];
+};
+
+/**
+ * Analyses kept between proposals for the same files: a file's analysis
+ * depends on its text, the dialect and the dataset, not on the change's
+ * edits, so a preview recomputed on every edit analyses each file once.
+ *
+ * @public
+ */
+export type AnalysisCache = WeakMap<
+  object,
+  { key: string; analysis: FileAnalysis; table: string; reads: boolean }
+>;
+
 // The worst status of the files is the patch's.
 const SEVERITY: Record<PatchStatus, number> = {
   unaffected: 0,
@@ -37,65 +64,67 @@ const SEVERITY: Record<PatchStatus, number> = {
 };
 
 /**
- * Analyses kept between proposals for the same files: a file's analysis
- * depends on its text and dialect only, not on the change, so a preview
- * recomputed on every edit of the change analyses each file once.
- *
- * @public
- */
-export type AnalysisCache = WeakMap<object, { dialect: Dialect; analysis: FileAnalysis }>;
-
-/**
- * Runs the engine over a consumer's files for a change. `dialect` is the
- * consumer's own (its `ripple.io/dialect` annotation), else the change's.
+ * Runs the engine over a consumer's files for a change, with the dataset's
+ * columns (so that `SELECT *` expands).
  *
  * @public
  */
 export function proposeConsumerEdit(
   engine: Pick<RippleEngine, 'analyze' | 'rewrite'>,
   change: ChangeSpec,
-  files: ReadonlyArray<{ path: string; text: string }>,
-  dialect?: Dialect,
+  code: ConsumerSource,
+  columns: DatasetColumn[] = [],
   cache?: AnalysisCache,
 ): ConsumerProposal {
-  const options = { dialect: dialect ?? change.dialect ?? 'generic' };
+  const dialect = code.dialect ?? change.dialect ?? 'generic';
   const changed = changedColumns(change);
-  // Every way of naming the dataset ends with its table's own name, so a
-  // file without that word cannot read it: skip the engine for it.
-  const tableName = change.dataset.toLowerCase().split('.').pop() ?? '';
-  const impactFiles: ImpactFile[] = [];
+  const tableNames = code.tableNames ?? [];
+  // Every way of naming the dataset ends with one of its names' last part,
+  // so a file without any of those words cannot read it: no engine for it.
+  const words = [change.dataset, ...tableNames].map(
+    name => name.toLowerCase().split('.').pop() ?? name,
+  );
+  const files: ImpactFile[] = [];
   const diffs: string[] = [];
   const reasons: PatchReason[] = [];
   let status: PatchStatus = 'unaffected';
   let edits = 0;
 
-  for (const file of files) {
-    if (!file.text.toLowerCase().includes(tableName)) {
+  for (const file of code.files) {
+    const text = file.text.toLowerCase();
+    if (!words.some(word => text.includes(word))) {
       continue;
     }
-    let analysis = cache?.get(file);
-    if (!analysis || analysis.dialect !== options.dialect) {
-      analysis = {
-        dialect: options.dialect,
-        analysis: engine.analyze(file.path, file.text, options),
+    const key = `${dialect}\0${change.dataset}\0${tableNames.join(',')}\0${columns.length}`;
+    let analyzed = cache?.get(file);
+    if (!analyzed || analyzed.key !== key) {
+      analyzed = {
+        key,
+        ...analyzeFile(engine, file, {
+          dialect,
+          table: change.dataset,
+          columns,
+          tableNames,
+        }),
       };
-      cache?.set(file, analysis);
+      cache?.set(file, analyzed);
     }
+    const { analysis, table } = analyzed;
     let references = 0;
-    const columns = new Set<string>();
-    for (const statement of analysis.analysis.statements) {
-      for (const read of statement.reads) {
-        if (namesTable(read.table, change.dataset)) {
-          read.columns.forEach(column => columns.add(column));
+    const read = new Set<string>();
+    for (const statement of analysis.statements) {
+      for (const tableRead of statement.reads) {
+        if (namesTable(tableRead.table, table)) {
+          tableRead.columns.forEach(column => read.add(column));
         }
       }
       for (const reference of statement.references) {
         const ofDataset =
-          (reference.table && namesTable(reference.table, change.dataset)) ||
+          (reference.table && namesTable(reference.table, table)) ||
           // (The engine leaves out an empty candidates list, whatever its
           // generated type says.)
-          (reference.candidates ?? []).some(table =>
-            namesTable(table, change.dataset),
+          (reference.candidates ?? []).some(candidate =>
+            namesTable(candidate, table),
           );
         const named =
           reference.kind === 'table' ||
@@ -106,11 +135,18 @@ export function proposeConsumerEdit(
         }
       }
     }
-    if (references > 0 || columns.size > 0) {
-      impactFiles.push({ path: file.path, references, columns: [...columns] });
+    if (references > 0 || read.size > 0) {
+      files.push({ path: file.path, references, columns: [...read] });
     }
 
-    const rewrite = engine.rewrite(file.path, file.text, change, options);
+    // A dbt model reading the dataset through a source is rewritten with the
+    // source's name as the dataset: that is how its SQL names the table.
+    const rewrite = engine.rewrite(
+      file.path,
+      file.text,
+      { ...change, dataset: table },
+      { dialect, schema: engineSchema(table, columns) },
+    );
     if (rewrite.patch) {
       diffs.push(rewrite.patch);
     }
@@ -125,14 +161,82 @@ export function proposeConsumerEdit(
 
   return {
     impact: {
-      files: impactFiles,
-      references: impactFiles.reduce((sum, f) => sum + f.references, 0),
+      files,
+      references: files.reduce((sum, f) => sum + f.references, 0),
     },
     diff: diffs.join(''),
     status,
     reasons,
     edits,
   };
+}
+
+/**
+ * The engine's analysis of one file, with the dataset's columns, and the
+ * name under which the file reads the dataset's table: the table itself, or
+ * a dbt source's name when a model reads it through one.
+ *
+ * @public
+ */
+export function analyzeFile(
+  engine: Pick<RippleEngine, 'analyze'>,
+  file: { path: string; text: string },
+  options: {
+    dialect: Dialect;
+    table: string;
+    columns: DatasetColumn[];
+    tableNames: string[];
+  },
+): { analysis: FileAnalysis; table: string; reads: boolean } {
+  const { dialect, columns } = options;
+  let table = options.table;
+  let analysis = engine.analyze(file.path, file.text, {
+    dialect,
+    schema: engineSchema(table, columns),
+  });
+  if (options.tableNames.length > 0 && analysis.language === 'dbt') {
+    const source = options.tableNames.find(name =>
+      readTables(analysis).some(
+        read => read.toLowerCase() === name.toLowerCase(),
+      ),
+    );
+    if (source) {
+      table = source;
+      analysis = engine.analyze(file.path, file.text, {
+        dialect,
+        schema: engineSchema(table, columns),
+      });
+    }
+  }
+  const reads = readTables(analysis).some(read => namesTable(read, table));
+  return { analysis, table, reads };
+}
+
+/**
+ * The engine's schema argument for the dataset's table, or undefined when
+ * its columns are unknown.
+ *
+ * @public
+ */
+export function engineSchema(
+  table: string,
+  columns: DatasetColumn[],
+): Schema | undefined {
+  if (columns.length === 0) {
+    return undefined;
+  }
+  // (The generated type says Map; the engine takes a plain object, as JSON.)
+  return { tables: { [table]: { columns } } } as unknown as Schema;
+}
+
+function readTables(analysis: FileAnalysis): string[] {
+  return analysis.statements.flatMap(statement => [
+    ...statement.reads.map(read => read.table),
+    ...statement.references
+      .filter(reference => reference.kind === 'table' && !reference.write)
+      .map(reference => reference.table!)
+      .filter(Boolean),
+  ]);
 }
 
 /**

@@ -43,9 +43,9 @@ const exampleCatalog = resolvePackagePath(
   '@ripple/backstage-plugin-ripple-backend',
   '../../examples/catalog.yaml',
 );
-const exampleConsumers = resolvePackagePath(
+const examples = resolvePackagePath(
   '@ripple/backstage-plugin-ripple-backend',
-  '../../examples/consumers',
+  '../../examples',
 );
 
 /**
@@ -237,9 +237,9 @@ export async function startRippleTestBackend(options: {
       databaseFactory,
       userInfo.factory,
       auditor.factory,
-      ...(options.agent
-        ? [schedulerServiceFactory, localFileUrlReaderFactory]
-        : []),
+      // The example consumers' code and datasets' schema files, from disk.
+      localFileUrlReaderFactory,
+      ...(options.agent ? [schedulerServiceFactory] : []),
       mockServices.rootConfig.factory({
         data: {
           ...(options.agent
@@ -247,13 +247,11 @@ export async function startRippleTestBackend(options: {
                 ripple: {
                   agent: { intervalSeconds: options.agent.intervalSeconds },
                 },
-                backend: {
-                  reading: {
-                    allow: [{ host: 'localhost', paths: [exampleConsumers] }],
-                  },
-                },
               }
             : {}),
+          backend: {
+            reading: { allow: [{ host: 'localhost', paths: [examples] }] },
+          },
           permission: { enabled: true },
           catalog: {
             rules: [

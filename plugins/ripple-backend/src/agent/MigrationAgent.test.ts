@@ -13,6 +13,7 @@ import { LocalFileUrlReader } from '../reading/LocalFileUrlReader';
 import { Candidate, ConsumerFinder } from './ConsumerFinder';
 import { ConsumerSources, UrlReaderConsumerSources } from './ConsumerSources';
 import { MigrationAgent } from './MigrationAgent';
+import { DatasetReader } from '../dataset/DatasetReader';
 
 jest.setTimeout(60_000);
 
@@ -65,20 +66,22 @@ class FixedFinder implements ConsumerFinder {
 }
 
 /** The real UrlReaderService, reading the local examples as allowed by config. */
-function sourcesFor(dir: string): ConsumerSources {
-  return new UrlReaderConsumerSources(
-    UrlReaders.default({
-      config: mockServices.rootConfig({
-        data: {
-          backend: {
-            reading: { allow: [{ host: 'localhost', paths: [dir] }] },
-          },
+function readerFor(dir: string) {
+  return UrlReaders.default({
+    config: mockServices.rootConfig({
+      data: {
+        backend: {
+          reading: { allow: [{ host: 'localhost', paths: [dir] }] },
         },
-      }),
-      logger: mockServices.logger.mock(),
-      factories: [LocalFileUrlReader.factory],
+      },
     }),
-  );
+    logger: mockServices.logger.mock(),
+    factories: [LocalFileUrlReader.factory],
+  });
+}
+
+function sourcesFor(dir: string): ConsumerSources {
+  return new UrlReaderConsumerSources(readerFor(dir));
 }
 
 describe.each(databases.eachSupportedId())(
@@ -113,6 +116,7 @@ describe.each(databases.eachSupportedId())(
           logger: mockServices.logger.mock(),
           finder: new FixedFinder(candidates),
           sources,
+          datasets: new DatasetReader(readerFor(dir)),
           retry: { initialSeconds: 30, maxSeconds: 600 },
           now: options.now,
         });
@@ -190,7 +194,8 @@ describe.each(databases.eachSupportedId())(
           { entity: component(dir, 'orders-export'), declared: true },
           // Reads proj.ds.orders without saying so.
           { entity: component(dir, 'fraud-scoring'), declared: false },
-          // dbt source('shop', 'orders') is not proj.ds.orders to the engine.
+          // Reads it through dbt's source('shop', 'orders'), which its
+          // sources.yml maps to proj.ds.orders.
           { entity: component(dir, 'jaffle-dbt'), declared: false },
         ],
       });
@@ -203,6 +208,7 @@ describe.each(databases.eachSupportedId())(
       });
       expect(items.map(c => [c.consumerRef, c.discoveredBy])).toEqual([
         ['component:default/fraud-scoring', 'code'],
+        ['component:default/jaffle-dbt', 'code'],
         ['component:default/orders-export', 'catalog'],
       ]);
     });

@@ -4,8 +4,8 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { loadEngine } from '@ripple/engine';
 import { aMigration, mockRippleApi, renderWithRipple, responseError } from '../../testUtils';
-import type { ConsumerCode } from './livePreview';
-import { NewMigrationForm, type DatasetSchema } from './NewMigrationForm';
+import type { ConsumerCode, Dataset } from '@ripple/backstage-plugin-ripple-common';
+import { NewMigrationForm } from './NewMigrationForm';
 
 // The real WebAssembly engine (its Node build) over the example catalog's
 // consumers: only the backend is mocked, and the preview makes no request.
@@ -14,7 +14,7 @@ function consumer(name: string, files: string[], discoveredBy: ConsumerCode['dis
   return {
     consumerRef: `component:default/${name}`,
     discoveredBy,
-    files: files.map(f => ({ path: f, content: fs.readFileSync(path.join(examples, name, f), 'utf8') })),
+    files: files.map(f => ({ path: f, language: 'sql', content: fs.readFileSync(path.join(examples, name, f), 'utf8') })),
   };
 }
 const code = [
@@ -24,7 +24,8 @@ const code = [
   // Reads the dataset through a dbt source(), which the engine does not map yet.
   consumer('jaffle-dbt', ['models/stg_orders.sql', 'models/daily_revenue.sql']),
 ];
-const dataset: DatasetSchema = {
+const dataset: Dataset = {
+  ref: 'resource:default/orders',
   table: 'proj.ds.orders',
   dialect: 'bigquery',
   columns: [{ name: 'id', type: 'INT64' }, { name: 'amount', type: 'NUMERIC' }, { name: 'ts', type: 'TIMESTAMP' }, { name: 'status' }, { name: 'cust' }],

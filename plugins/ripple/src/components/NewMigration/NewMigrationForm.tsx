@@ -12,7 +12,12 @@ import {
 } from '@backstage/ui';
 import { CodeSnippet } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import type { AnalysisCache, Migration } from '@ripple/backstage-plugin-ripple-common';
+import type {
+  AnalysisCache,
+  ConsumerCode,
+  Dataset,
+  Migration,
+} from '@ripple/backstage-plugin-ripple-common';
 import type { Dialect, RippleError } from '@ripple/engine';
 import { rippleApiRef } from '../../api';
 import { useEngine } from '../../hooks/useEngine';
@@ -28,14 +33,7 @@ import {
   type ChangeDraft,
   type ChangeKind,
 } from './changeDraft';
-import { computePreview, engineFiles, type ConsumerCode, type PreviewResult } from './livePreview';
-
-/** What the form knows of the dataset: its table and columns. */
-export type DatasetSchema = {
-  table: string;
-  dialect?: Dialect;
-  columns: { name: string; type?: string }[];
-};
+import { computePreview, engineFiles, type PreviewResult } from './livePreview';
 
 const PROPOSAL_STATUS: Record<string, Status> = {
   rewritten: { tone: 'active', label: 'Will be rewritten' },
@@ -51,7 +49,7 @@ const PROPOSAL_STATUS: Record<string, Status> = {
  */
 export function NewMigrationForm(props: {
   datasetRef: string;
-  dataset: DatasetSchema;
+  dataset: Dataset;
   code: ConsumerCode[];
   onCreated: (migration: Migration) => void;
   onCancel: () => void;
@@ -67,17 +65,17 @@ export function NewMigrationForm(props: {
   const files = useMemo(() => engineFiles(), []);
 
   const built = useMemo(
-    () => buildChange(dataset.table, dataset.dialect, drafts),
+    () => buildChange(dataset.table, dataset.dialect as Dialect | undefined, drafts),
     [dataset.table, dataset.dialect, drafts],
   );
   const preview = useMemo<PreviewResult | { error: string } | undefined>(() => {
     if (!engine || !('change' in built)) return undefined;
     try {
-      return computePreview(engine, built.change, code, cache, files);
+      return computePreview(engine, built.change, code, dataset.columns, cache, files);
     } catch (e) {
       return { error: (e as RippleError).message };
     }
-  }, [engine, built, code, cache, files]);
+  }, [engine, built, code, dataset.columns, cache, files]);
 
   const update = (i: number, patch: Partial<ChangeDraft>) =>
     setDrafts(ds => ds.map((d, j) => (j === i ? { ...d, ...patch } : d)));

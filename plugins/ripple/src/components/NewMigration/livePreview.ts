@@ -1,18 +1,12 @@
 import {
   proposeConsumerEdit,
   type AnalysisCache,
+  type ConsumerCode,
   type ConsumerDiscovery,
   type ConsumerProposal,
+  type DatasetColumn,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
-
-/** A consumer's code as the dataset's code route returns it. */
-export type ConsumerCode = {
-  consumerRef: string;
-  discoveredBy: ConsumerDiscovery;
-  dialect?: Dialect;
-  files: { path: string; language?: string; content: string }[];
-};
 
 export type PreviewResult = {
   consumers: (ConsumerProposal & {
@@ -39,6 +33,7 @@ export function computePreview(
   engine: RippleEngine,
   change: ChangeSpec,
   code: ConsumerCode[],
+  columns: DatasetColumn[],
   cache: AnalysisCache,
   files: (c: ConsumerCode) => { path: string; text: string }[],
 ): PreviewResult {
@@ -46,7 +41,13 @@ export function computePreview(
   const consumers = code.map(c => ({
     consumerRef: c.consumerRef,
     discoveredBy: c.discoveredBy,
-    ...proposeConsumerEdit(engine, change, files(c), c.dialect, cache),
+    ...proposeConsumerEdit(
+      engine,
+      change,
+      { files: files(c), dialect: c.dialect as Dialect | undefined, tableNames: c.tableNames },
+      columns,
+      cache,
+    ),
   }));
   const millis = performance.now() - started;
   const affected = consumers.filter(c => c.status !== 'unaffected');

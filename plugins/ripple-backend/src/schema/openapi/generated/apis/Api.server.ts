@@ -6,10 +6,13 @@
 // ******************************************************************
 import { AdvanceRolloutRequest } from '../models/AdvanceRolloutRequest.model';
 import { CancelMigrationRequest } from '../models/CancelMigrationRequest.model';
+import { CatalogSummary } from '../models/CatalogSummary.model';
 import { CompatView } from '../models/CompatView.model';
 import { Consumer } from '../models/Consumer.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
+import { Dataset } from '../models/Dataset.model';
+import { DatasetCode } from '../models/DatasetCode.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
 import { HealthVerdict } from '../models/HealthVerdict.model';
@@ -80,6 +83,12 @@ export type DownloadConsumerPatch = {
 /**
  * @public
  */
+export type GetCatalogSummary = {
+  response: CatalogSummary | void;
+};
+/**
+ * @public
+ */
 export type GetCompatView = {
   path: {
     id: string;
@@ -105,6 +114,24 @@ export type GetConsumerPatch = {
     consumerRef: string;
   };
   response: ConsumerPatch | Error | Error;
+};
+/**
+ * @public
+ */
+export type GetDataset = {
+  path: {
+    datasetRef: string;
+  };
+  response: Dataset | Error | Error;
+};
+/**
+ * @public
+ */
+export type GetDatasetCode = {
+  path: {
+    datasetRef: string;
+  };
+  response: DatasetCode | Error | Error;
 };
 /**
  * @public
@@ -280,11 +307,17 @@ export type EndpointMap = {
 
   '#get|/migrations/{id}/consumers/{consumerRef}/patch/download': DownloadConsumerPatch;
 
+  '#get|/catalog/summary': GetCatalogSummary;
+
   '#get|/migrations/{id}/compat-view': GetCompatView;
 
   '#get|/migrations/{id}/consumers/{consumerRef}': GetConsumer;
 
   '#get|/migrations/{id}/consumers/{consumerRef}/patch': GetConsumerPatch;
+
+  '#get|/datasets/{datasetRef}': GetDataset;
+
+  '#get|/datasets/{datasetRef}/code': GetDatasetCode;
 
   '#get|/engine': GetEngine;
 
