@@ -21,8 +21,14 @@ const code = [
   consumer('orders-export', ['export_orders.py']),
   consumer('finance-reports', ['sql/monthly_close.sql']),
   consumer('fraud-scoring', ['src/main/scala/com/example/FraudScoring.scala'], 'code'),
-  // Reads the dataset through a dbt source(), which the engine does not map yet.
-  consumer('jaffle-dbt', ['models/stg_orders.sql', 'models/daily_revenue.sql']),
+  // Reads the dataset through a dbt source, under the name sources.yml maps to it.
+  { ...consumer('jaffle-dbt', ['models/stg_orders.sql', 'models/daily_revenue.sql']), tableNames: ['shop.orders'] },
+  // Names another table only.
+  {
+    consumerRef: 'component:default/unrelated',
+    discoveredBy: 'code',
+    files: [{ path: 'q.sql', language: 'sql', content: 'SELECT id FROM proj.ds.customers' }],
+  },
 ];
 const dataset: Dataset = {
   ref: 'resource:default/orders',
@@ -57,13 +63,14 @@ describe('NewMigrationForm', () => {
     await userEvent.type(screen.getByRole('textbox', { name: 'New name' }), 'amount_usd');
 
     const summary = within(preview).getByLabelText('Impact summary');
-    expect(summary).toHaveTextContent('Consumers affected3 of 4');
+    expect(summary).toHaveTextContent('Consumers affected4 of 5');
     const affected = within(preview).getByRole('list', { name: 'Affected consumers' });
     expect(affected).toHaveTextContent('component:default/orders-export');
     expect(affected).toHaveTextContent('component:default/finance-reports');
     expect(affected).toHaveTextContent('component:default/fraud-scoring');
-    expect(affected).not.toHaveTextContent('jaffle-dbt');
-    expect(within(preview).getByText(/Computed in your browser in [\d.]+ ms over 4 consumers/)).toBeInTheDocument();
+    expect(affected).toHaveTextContent('component:default/jaffle-dbt');
+    expect(affected).not.toHaveTextContent('unrelated');
+    expect(within(preview).getByText(/Computed in your browser in [\d.]+ ms over 5 consumers/)).toBeInTheDocument();
 
     // The diff of a consumer, opened.
     await userEvent.click(within(affected).getByText('component:default/orders-export'));
@@ -77,7 +84,7 @@ describe('NewMigrationForm', () => {
     await choose(/Change/, 'Drop a column');
     await choose(/Column/, 'amount (NUMERIC)');
     const preview = screen.getByRole('region', { name: 'Impact preview' });
-    expect(within(preview).getByLabelText('Impact summary')).toHaveTextContent(/Will be rewritten0Needs a person3/);
+    expect(within(preview).getByLabelText('Impact summary')).toHaveTextContent(/Will be rewritten\d+Needs a person\d+/);
     await userEvent.click(within(preview).getByText('component:default/orders-export'));
     expect(await within(preview).findByRole('list', { name: /Why component:default\/orders-export needs a person/ })).toHaveTextContent(
       /amount/,
