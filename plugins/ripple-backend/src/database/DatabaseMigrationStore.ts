@@ -687,11 +687,16 @@ export class DatabaseMigrationStore implements MigrationStore {
       }
     }
     // Lineage found in code: the latest analysed migration of each dataset
-    // knows best which entities read it.
-    const latest = this.db('migration')
-      .whereNotIn('state', ['draft', 'cancelled'])
-      .groupBy('dataset_ref')
-      .max('seq');
+    // (whatever became of it since) knows best which entities read it.
+    const latest = this.db('migration as m')
+      .whereExists(q =>
+        q
+          .select('id')
+          .from('migration_consumer as c')
+          .whereRaw('c.migration_id = m.id'),
+      )
+      .groupBy('m.dataset_ref')
+      .max('m.seq');
     const readers: { dataset_ref: string; consumer_ref: string }[] =
       await this.db('migration_consumer as c')
         .join('migration as m', 'm.id', 'c.migration_id')

@@ -17,7 +17,7 @@ function consumer(name: string, files: string[], discoveredBy: ConsumerCode['dis
     files: files.map(f => ({ path: f, language: 'sql', content: fs.readFileSync(path.join(examples, name, f), 'utf8') })),
   };
 }
-const code = [
+const code: ConsumerCode[] = [
   consumer('orders-export', ['export_orders.py']),
   consumer('finance-reports', ['sql/monthly_close.sql']),
   consumer('fraud-scoring', ['src/main/scala/com/example/FraudScoring.scala'], 'code'),
