@@ -36,7 +36,9 @@ export function ConsumerDetail(props: {
       consumer.patch
         ? rippleApi.getConsumerPatch(migration.id, consumer.consumerRef)
         : Promise.resolve(undefined),
-    [rippleApi, migration.id, consumer.consumerRef, consumer.patch?.id, consumer.decision?.id],
+    [rippleApi, migration.id, consumer.consumerRef],
+    // A new patch or decision is loaded in place: the form and its message stay.
+    { refreshKey: `${consumer.patch?.id}:${consumer.decision?.id}` },
   );
   const permission = usePermission({
     permission: ripplePatchReviewPermission,

@@ -32,7 +32,7 @@ const columns: ColumnConfig<Row>[] = [
     defaultWidth: '2fr',
     cell: c => (
       <CellText
-        title={humanizeEntityRef(parseEntityRef(c.consumerRef))}
+        title={humanizeEntityRef(parseEntityRef(c.consumerRef), { defaultKind: 'component' })}
         description={`${parseEntityRef(c.consumerRef).kind} · ${c.discoveredBy === 'code' ? 'found in its code' : 'declared in the catalog'}`}
       />
     ),

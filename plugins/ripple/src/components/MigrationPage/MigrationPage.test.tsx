@@ -156,7 +156,7 @@ describe('MigrationView', () => {
     expect(screen.getAllByRole('row')).toHaveLength(26);
     expect(rippleApi.listConsumers).toHaveBeenCalledTimes(5);
     await userEvent.click(screen.getByRole('button', { name: /next/i }));
-    expect(await screen.findByText('component:default/c0025')).toBeInTheDocument();
+    expect(await screen.findByText('c0025')).toBeInTheDocument();
   });
 
   it("shows the backend's message when the migration cannot be loaded", async () => {

@@ -156,6 +156,8 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
             migration={m}
             rollout={rollout}
             consumers={consumers.value ?? []}
+            compatView={compatView.value?.state}
+            onShowCompatView={() => setParam('tab', 'compat-view')}
             onChanged={reloadAll}
           />
         </TabPanel>

@@ -89,6 +89,25 @@ describe('RolloutPanel', () => {
     expect(api.startRollout).toHaveBeenCalledWith('m1');
   });
 
+  it('asks for the compatibility view before starting a rollout that moves the table', async () => {
+    const onShowCompatView = jest.fn();
+    await renderWithRipple(
+      <RolloutPanel
+        migration={aMigration()}
+        rollout={loaded({ state: 'not_started', plan, waves: [] })}
+        consumers={[]}
+        compatView="pending"
+        onShowCompatView={onShowCompatView}
+        onChanged={jest.fn()}
+      />,
+      { api: mockRippleApi() },
+    );
+    expect(await screen.findByText('Apply the compatibility view first')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Start the rollout' })).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Show the DDL' }));
+    expect(onShowCompatView).toHaveBeenCalled();
+  });
+
   it('shows no controls without ripple.rollout.manage', async () => {
     await renderWithRipple(
       <RolloutPanel migration={aMigration({ state: 'rolling_out' })} rollout={loaded(rolling)} consumers={[]} onChanged={jest.fn()} />,

@@ -5,6 +5,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   migrationTransitions,
   rippleRolloutManagePermission,
+  type CompatViewState,
   type Consumer,
   type Migration,
   type Rollout,
@@ -39,9 +40,12 @@ export function RolloutPanel(props: {
   migration: Migration;
   rollout: Loaded<Rollout>;
   consumers: Consumer[];
+  /** The compatibility view's state: a pending view must be applied before the rollout starts. */
+  compatView?: CompatViewState;
+  onShowCompatView?: () => void;
   onChanged: () => void;
 }) {
-  const { migration, rollout, consumers, onChanged } = props;
+  const { migration, rollout, consumers, compatView, onShowCompatView, onChanged } = props;
   const rippleApi = useApi(rippleApiRef);
   const manage = usePermission({ permission: rippleRolloutManagePermission });
   const [pending, setPending] = useState<Action>();
@@ -55,7 +59,7 @@ export function RolloutPanel(props: {
   const r = rollout.value;
   const can = (to: Migration['state']) => migrationTransitions[migration.state].includes(to);
   const actions: Record<Action, boolean> = {
-    start: r.state === 'not_started' && can('rolling_out'),
+    start: r.state === 'not_started' && can('rolling_out') && compatView !== 'pending',
     advance: migration.state === 'rolling_out',
     pause: can('paused'),
     resume: (migration.state === 'paused' || migration.state === 'rolled_back') && can('rolling_out'),
@@ -108,6 +112,21 @@ export function RolloutPanel(props: {
         {r.plan.soakMinutes} min soak · {r.plan.autoAdvance ? 'advances by itself when healthy' : 'advanced by hand'}
         {r.critical && ' · critical dataset: every patch needs an approval'}
       </Text>
+      {r.state === 'not_started' && compatView === 'pending' && (
+        <Alert
+          status="info"
+          icon
+          title="Apply the compatibility view first"
+          description="The change moves the table: run the compatibility view's DDL and mark it applied, so that consumers not patched yet keep reading the dataset by its old name. Then the rollout can start."
+          customActions={
+            onShowCompatView && (
+              <Button variant="secondary" onPress={onShowCompatView}>
+                Show the DDL
+              </Button>
+            )
+          }
+        />
+      )}
       {r.pausedReason && migration.state === 'paused' && (
         <Alert status="warning" icon title="Paused" description={r.pausedReason} />
       )}
