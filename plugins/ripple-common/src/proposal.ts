@@ -78,6 +78,9 @@ export function proposeConsumerEdit(
 ): ConsumerProposal {
   const dialect = code.dialect ?? change.dialect ?? 'generic';
   const changed = changedColumns(change);
+  const movesTable = change.changes.some(
+    c => c.kind === 'rename_table' || c.kind === 'replace_table',
+  );
   const tableNames = code.tableNames ?? [];
   // Every way of naming the dataset ends with one of its names' last part,
   // so a file without any of those words cannot read it: no engine for it.
@@ -111,8 +114,15 @@ export function proposeConsumerEdit(
     }
     const { analysis, table } = analyzed;
     let references = 0;
+    // Whether the engine must rewrite the file: it names a changed column
+    // (of the dataset, or unresolved), reads the dataset through `*`, names
+    // the table when the change moves or replaces it, or has a statement the
+    // engine could not parse. Otherwise nothing in it can change, and the
+    // rewrite, the costly part of a proposal, is skipped.
+    let touched = false;
     const read = new Set<string>();
     for (const statement of analysis.statements) {
+      touched ||= !statement.parsed;
       for (const tableRead of statement.reads) {
         if (namesTable(tableRead.table, table)) {
           tableRead.columns.forEach(column => read.add(column));
@@ -133,10 +143,19 @@ export function proposeConsumerEdit(
         if (ofDataset && named) {
           references += 1;
         }
+        const namesChanged =
+          reference.column !== undefined &&
+          changed.has(reference.column.toLowerCase());
+        touched ||=
+          (namesChanged && (ofDataset || !reference.resolved)) ||
+          (ofDataset && (movesTable || reference.kind === 'wildcard'));
       }
     }
     if (references > 0 || read.size > 0) {
       files.push({ path: file.path, references, columns: [...read] });
+    }
+    if (!touched) {
+      continue;
     }
 
     // A dbt model reading the dataset through a source is rewritten with the

@@ -63,6 +63,8 @@ export function NewMigrationForm(props: {
   const [createError, setCreateError] = useState<string>();
   const cache = useRef<AnalysisCache>(new WeakMap()).current;
   const files = useMemo(() => engineFiles(), []);
+  // Counts the previews computed, for the benchmark to tell them apart.
+  const edits = useRef(0);
 
   const built = useMemo(
     () => buildChange(dataset.table, dataset.dialect as Dialect | undefined, drafts),
@@ -71,6 +73,7 @@ export function NewMigrationForm(props: {
   const preview = useMemo<PreviewResult | { error: string } | undefined>(() => {
     if (!engine || !('change' in built)) return undefined;
     try {
+      edits.current += 1;
       return computePreview(engine, built.change, code, dataset.columns, cache, files);
     } catch (e) {
       return { error: (e as RippleError).message };
@@ -197,7 +200,7 @@ export function NewMigrationForm(props: {
               {preview && 'error' in preview && (
                 <Alert status="danger" icon role="alert" title="The engine refuses this change" description={preview.error} />
               )}
-              {preview && 'consumers' in preview && <PreviewSummary preview={preview} />}
+              {preview && 'consumers' in preview && <PreviewSummary preview={preview} edit={edits.current} />}
             </Flex>
           </section>
 
@@ -229,7 +232,7 @@ export function NewMigrationForm(props: {
   );
 }
 
-function PreviewSummary({ preview }: { preview: PreviewResult }) {
+function PreviewSummary({ preview, edit }: { preview: PreviewResult; edit: number }) {
   const affected = preview.consumers.filter(c => c.status !== 'unaffected');
   return (
     <>
@@ -257,7 +260,7 @@ function PreviewSummary({ preview }: { preview: PreviewResult }) {
           <dd>{preview.needsReview + preview.errors}</dd>
         </div>
       </dl>
-      <Text variant="body-small" color="secondary" data-preview-ms={preview.millis.toFixed(2)}>
+      <Text variant="body-small" color="secondary" data-preview-ms={preview.millis.toFixed(2)} data-preview-edit={edit}>
         Computed in your browser in {preview.millis.toFixed(1)} ms over {preview.consumers.length} consumer
         {preview.consumers.length === 1 ? '' : 's'}.
       </Text>
