@@ -26,10 +26,14 @@ export function resolveInWorkspace(
   try {
     return resolveSafeChildPath(workspacePath, relative);
   } catch {
-    throw new InputError(
-      `${field}: '${relative}' is outside the task workspace; paths must stay inside it`,
-    );
+    throw outsideWorkspace(field, relative);
   }
+}
+
+function outsideWorkspace(field: string, given: string) {
+  return new InputError(
+    `${field}: '${given}' is outside the task workspace; paths must stay inside it`,
+  );
 }
 
 const GLOB_CHARACTER = /[*?[\]{}]/;
@@ -90,7 +94,10 @@ async function matchGlob(root: string, pattern: string, name: string) {
   // the workspace like any path.
   const parts = pattern.split('/');
   const fixed = parts.findIndex(part => GLOB_CHARACTER.test(part));
-  const base = resolveInWorkspace(root, parts.slice(0, fixed).join('/') || '.', name);
+  const base = path.resolve(root, parts.slice(0, fixed).join('/'));
+  if (!isChildPath(root, base)) {
+    throw outsideWorkspace(name, pattern);
+  }
   const normalized = toRelative(root, path.join(root, pattern));
   const matches = (await walk(base).catch(() => [])).filter(file =>
     minimatch(toRelative(root, file), normalized),
