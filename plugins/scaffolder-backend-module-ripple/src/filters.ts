@@ -14,13 +14,12 @@ export const rippleCodeLocationFilter = createTemplateFilter({
     "The URL of a consumer entity's code (as catalog:fetch outputs the entity), for fetch:plain",
   examples: [
     {
-      description: "Fetch the code of the consumer picked in the form",
+      description: 'Fetch the code of the consumer picked in the form',
       example: `\${{ steps.consumer.output.entity | rippleCodeLocation }}`,
       notes:
         'file: URLs are read only below the folders `backend.reading.allow` lists for `localhost`',
     },
   ],
-  schema: z =>
-    z.function().args(z.record(z.any())).returns(z.string()),
+  schema: z => z.function().args(z.record(z.any())).returns(z.string()),
   filter: entity => codeLocation(entity as unknown as Entity) ?? '',
 });

@@ -1,4 +1,7 @@
-import { isChildPath, resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import {
+  isChildPath,
+  resolveSafeChildPath,
+} from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { isConsumerCodeFile } from '@ripple/backstage-plugin-ripple-common';
 import { minimatch } from 'minimatch';
@@ -103,14 +106,19 @@ async function matchGlob(root: string, pattern: string, name: string) {
     minimatch(toRelative(root, file), normalized),
   );
   if (matches.length === 0) {
-    throw new InputError(`${name}: '${pattern}' matches no file in the workspace`);
+    throw new InputError(
+      `${name}: '${pattern}' matches no file in the workspace`,
+    );
   }
   return matches;
 }
 
 /** Every regular file below `dir`, links skipped. */
 async function walk(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
+  const entries = await fs.readdir(dir, {
+    withFileTypes: true,
+    recursive: true,
+  });
   return entries
     .filter(entry => entry.isFile())
     .map(entry => path.join(entry.parentPath, entry.name))

@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Analyse every consumer file of a repository fetched into ./consumer',
+    description:
+      'Analyse every consumer file of a repository fetched into ./consumer',
     example: yaml.stringify({
       steps: [
         {

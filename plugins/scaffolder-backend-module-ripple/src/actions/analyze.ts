@@ -86,7 +86,10 @@ export function createRippleAnalyzeAction() {
         ),
       );
 
-      const tables = new Map<string, { columns: Set<string>; files: Set<string> }>();
+      const tables = new Map<
+        string,
+        { columns: Set<string>; files: Set<string> }
+      >();
       const tableOf = (name: string) => {
         let table = tables.get(name);
         if (!table) {

@@ -13,7 +13,7 @@ export function createRippleCompatViewAction() {
   return createTemplateAction({
     id: 'ripple:compat-view',
     description:
-      "Builds the DDL of a compatibility view for a change that moves a dataset (rename_table or replace_table): a view under the old name exposing the old columns from the new table, and the cleanup DDL that drops it",
+      'Builds the DDL of a compatibility view for a change that moves a dataset (rename_table or replace_table): a view under the old name exposing the old columns from the new table, and the cleanup DDL that drops it',
     examples,
     supportsDryRun: true,
     schema: {
@@ -26,13 +26,16 @@ export function createRippleCompatViewAction() {
           ),
       },
       output: {
-        view: z => z.string().describe("The view's name: the dataset's old name"),
+        view: z =>
+          z.string().describe("The view's name: the dataset's old name"),
         table: z =>
           z.string().describe('The table the view reads: the new name'),
         ddl: z =>
           z
             .string()
-            .describe('Creates (or replaces) the view; statements end with `;`'),
+            .describe(
+              'Creates (or replaces) the view; statements end with `;`',
+            ),
         cleanupDdl: z =>
           z
             .string()

@@ -54,9 +54,9 @@ describe('ripple:rewrite', () => {
         'SELECT id, amount_usd AS amount, ts',
       ),
     );
-    expect(readTree(workspace.resolve('consumer'))['sql/monthly_close.sql']).toBe(
-      original(),
-    );
+    expect(
+      readTree(workspace.resolve('consumer'))['sql/monthly_close.sql'],
+    ).toBe(original());
 
     expect(output.changed).toEqual(['sql/monthly_close.sql']);
     expect(output.summary).toEqual({
@@ -69,11 +69,20 @@ describe('ripple:rewrite', () => {
       edits: 2,
     });
     expect(output.files).toEqual([
-      { path: 'sql/monthly_close.sql', status: 'rewritten', reasons: [], edits: 2 },
+      {
+        path: 'sql/monthly_close.sql',
+        status: 'rewritten',
+        reasons: [],
+        edits: 2,
+      },
       { path: 'sql/other.sql', status: 'unaffected', reasons: [], edits: 0 },
     ]);
-    expect(output.diff).toContain('--- a/sql/monthly_close.sql\n+++ b/sql/monthly_close.sql\n');
-    expect(output.diff).toContain('-SELECT id, amount, ts\n+SELECT id, amount_usd AS amount, ts\n');
+    expect(output.diff).toContain(
+      '--- a/sql/monthly_close.sql\n+++ b/sql/monthly_close.sql\n',
+    );
+    expect(output.diff).toContain(
+      '-SELECT id, amount, ts\n+SELECT id, amount_usd AS amount, ts\n',
+    );
   });
 
   it('rewrites the files in place without outputDir', async () => {
@@ -83,7 +92,9 @@ describe('ripple:rewrite', () => {
       paths: ['sql/*.sql'],
     });
     const tree = readTree(workspace.resolve('consumer'));
-    expect(tree['sql/monthly_close.sql']).toContain('SELECT id, amount_usd AS amount, ts');
+    expect(tree['sql/monthly_close.sql']).toContain(
+      'SELECT id, amount_usd AS amount, ts',
+    );
     expect(tree['sql/other.sql']).toBe('SELECT id FROM `proj.ds.customers`;\n');
     expect(output.changed).toEqual(['sql/monthly_close.sql']);
   });
@@ -138,7 +149,10 @@ describe('ripple:rewrite', () => {
   });
 
   it('refuses paths that leave the workspace, naming the input', async () => {
-    fs.symlinkSync(path.resolve(exampleConsumers, '..'), workspace.resolve('escape'));
+    fs.symlinkSync(
+      path.resolve(exampleConsumers, '..'),
+      workspace.resolve('escape'),
+    );
     const run = (input: object) =>
       runAction(action, workspace.path, { change: renameAmount, ...input });
 
@@ -198,7 +212,9 @@ describe('ripple:rewrite', () => {
         change: renameAmount,
         schema: { tables: { 'proj.ds.orders': { columns: [{ nam: 'id' }] } } },
       }),
-    ).rejects.toThrow(/^schema\.tables\.proj\.ds\.orders\.columns\[0\]\.nam: unknown field/);
+    ).rejects.toThrow(
+      /^schema\.tables\.proj\.ds\.orders\.columns\[0\]\.nam: unknown field/,
+    );
     expect(readTree(workspace.path)).toEqual(before);
   });
 
@@ -214,12 +230,16 @@ describe('ripple:rewrite', () => {
         change: renameAmount,
         paths: ['consumer/dags'],
       }),
-    ).rejects.toThrow("paths[0]: 'consumer/dags' does not exist in the workspace");
+    ).rejects.toThrow(
+      "paths[0]: 'consumer/dags' does not exist in the workspace",
+    );
     await expect(
       runAction(action, workspace.path, {
         change: renameAmount,
         paths: ['consumer/**/*.py'],
       }),
-    ).rejects.toThrow("paths[0]: 'consumer/**/*.py' matches no file in the workspace");
+    ).rejects.toThrow(
+      "paths[0]: 'consumer/**/*.py' matches no file in the workspace",
+    );
   });
 });
