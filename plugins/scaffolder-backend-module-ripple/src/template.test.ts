@@ -19,6 +19,9 @@ import {
   createTemplateAction,
   scaffolderActionsExtensionPoint,
 } from '@backstage/plugin-scaffolder-node';
+// The dev portal's reader of local files (a test-only use of the backend
+// plugin's package), through which fetch:plain reads the example consumers.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import { localFileUrlReaderFactory } from '@ripple/backstage-plugin-ripple-backend';
 import { Knex } from 'knex';
 import fs from 'node:fs';

@@ -72,7 +72,7 @@ export async function readConsumerFiles(
       text: await fs.readFile(absolute, 'utf8'),
     })),
   );
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
 async function listPath(root: string, given: string, name: string) {
