@@ -326,7 +326,7 @@ describe('the migrate-consumer template', () => {
     },
   );
 
-  it('fails the task with the field at fault for a change the engine refuses, and opens no pull request', async () => {
+  it('refuses a form without what the change needs, and fails the task with the field at fault for a change the engine refuses, opening no pull request', async () => {
     const published: Published[] = [];
     const backend = await startBackend({
       databases,
@@ -334,17 +334,30 @@ describe('the migrate-consumer template', () => {
       publish: published,
     });
     try {
-      const created = await request(backend.server)
+      const incomplete = await request(backend.server)
         .post('/api/scaffolder/v2/tasks')
         .set(guest)
         .send({
           templateRef: 'template:default/ripple-migrate-consumer',
           values: { ...values, kind: 'change_type', to: undefined },
         });
+      expect(incomplete.status).toBe(400);
+      expect(
+        incomplete.body.errors.map((e: { message: string }) => e.message),
+      ).toContain('requires property "to"');
+
+      const created = await request(backend.server)
+        .post('/api/scaffolder/v2/tasks')
+        .set(guest)
+        .send({
+          templateRef: 'template:default/ripple-migrate-consumer',
+          values: { ...values, to: 'amount' },
+        });
+      expect(created.status).toBe(201);
       const task = await waitForTask(backend.server, created.body.id);
       expect(task.status).toBe('failed');
       expect(task.log).toContain(
-        'InputError: change.changes[0]: missing field `to`',
+        "InputError: change.changes[0].to: is the column's current name",
       );
       expect(published).toEqual([]);
     } finally {
