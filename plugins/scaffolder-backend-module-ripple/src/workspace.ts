@@ -113,7 +113,11 @@ async function matchGlob(root: string, pattern: string, name: string) {
   return matches;
 }
 
-/** Every regular file below `dir`, links skipped. */
+/**
+ * Every regular file below `dir`. Links are neither listed nor followed (a
+ * recursive `readdir` does not enter linked folders), so every file is
+ * inside `dir`.
+ */
 async function walk(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, {
     withFileTypes: true,
@@ -121,8 +125,7 @@ async function walk(dir: string): Promise<string[]> {
   });
   return entries
     .filter(entry => entry.isFile())
-    .map(entry => path.join(entry.parentPath, entry.name))
-    .filter(file => isChildPath(dir, file));
+    .map(entry => path.join(entry.parentPath, entry.name));
 }
 
 function toRelative(root: string, absolute: string) {
