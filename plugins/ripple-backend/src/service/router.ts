@@ -19,6 +19,7 @@ import {
   rippleMigrationCancelPermission,
   rippleMigrationCreatePermission,
   ripplePatchReviewPermission,
+  isRippleError,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
 import express from 'express';
@@ -26,7 +27,7 @@ import type { JsonObject } from '@backstage/types';
 import { MigrationStore, PageRequest } from '../database/MigrationStore';
 import { createOpenApiRouter } from '../schema/openapi';
 import { MigrationAgent } from '../agent/MigrationAgent';
-import { checkChangeSpec, isRippleError } from './changeSpec';
+import { checkChangeSpec } from './changeSpec';
 import { unknownBodyFields } from './unknownFields';
 
 /** What a router needs; the plugin passes Backstage's services. */
