@@ -10,6 +10,10 @@ export * from './delivery';
 export * from './health';
 export * from './extensions';
 export {
+  createDownloadDeliveryMethod,
+  type DownloadDeliveryMethodOptions,
+} from './methods/download/downloadDeliveryMethod';
+export {
   createGitBranchDeliveryMethod,
   type GitBranchDeliveryMethodOptions,
 } from './methods/git/gitBranchDeliveryMethod';
@@ -19,3 +23,11 @@ export {
   ANNOTATION_GIT_DIRECTORY,
 } from './methods/git/gitTarget';
 export type { GitCredentials } from './methods/git/ScratchRepository';
+export {
+  createGitHubPullRequestDeliveryMethod,
+  type GitHubPullRequestDeliveryMethodOptions,
+} from './methods/github/githubPullRequestDeliveryMethod';
+export {
+  createDefaultDeliveryMethods,
+  createScmGitCredentials,
+} from './methods/defaults';
