@@ -10,11 +10,11 @@ import {
   createDefaultDeliveryMethods,
   createScmGitCredentials,
 } from './defaults';
-import { TestRepository } from './git/testRepositories';
+import { TestGitRepository } from '../testUtils';
 
 describe('createDefaultDeliveryMethods', () => {
   it('configures the three methods from ripple.delivery', async () => {
-    const repo = await TestRepository.create(CONSUMER_FILES);
+    const repo = await TestGitRepository.create(CONSUMER_FILES);
     try {
       const methods = createDefaultDeliveryMethods({
         config: mockServices.rootConfig({

@@ -5,13 +5,13 @@ import {
   enginePatch,
 } from '../__testUtils__/requests';
 import { createGitBranchDeliveryMethod } from './gitBranchDeliveryMethod';
-import { TestRepository } from './testRepositories';
+import { TestGitRepository } from '../../testUtils';
 
 const BRANCH = 'ripple/3f2a9c1e/revenue-model';
 const FILE = 'models/revenue.sql';
 
 describe('git-branch delivery', () => {
-  let repo: TestRepository;
+  let repo: TestGitRepository;
   let diff: string;
   let patched: Record<string, string>;
   let request: DeliveryRequest;
@@ -22,7 +22,7 @@ describe('git-branch delivery', () => {
   });
 
   beforeEach(async () => {
-    repo = await TestRepository.create(CONSUMER_FILES);
+    repo = await TestGitRepository.create(CONSUMER_FILES);
     request = deliveryRequest({
       annotations: { 'ripple.io/git-repository': repo.remote },
       diff,
@@ -33,26 +33,6 @@ describe('git-branch delivery', () => {
   afterEach(async () => {
     await repo.remove();
   });
-
-  async function mergeIntoMain(how: 'merge' | 'squash') {
-    await repo.git('fetch', '--quiet', 'origin');
-    await repo.git('checkout', '--quiet', '-B', 'main', 'origin/main');
-    if (how === 'merge') {
-      await repo.git(
-        'merge',
-        '--quiet',
-        '--no-ff',
-        '-m',
-        'Merge',
-        `origin/${BRANCH}`,
-      );
-    } else {
-      await repo.git('merge', '--quiet', '--squash', `origin/${BRANCH}`);
-      await repo.git('commit', '--quiet', '-m', 'Squashed');
-    }
-    await repo.git('push', '--quiet', 'origin', 'main');
-    await repo.git('push', '--quiet', 'origin', '--delete', BRANCH);
-  }
 
   it('commits the patch on a new branch on top of the base branch', async () => {
     const main = await repo.head('main');
@@ -143,7 +123,7 @@ describe('git-branch delivery', () => {
     const delivery = await method.deliver(request);
     expect(await method.sync(request, delivery)).toEqual(delivery);
 
-    await mergeIntoMain('merge');
+    await repo.merge(BRANCH);
     expect(await method.sync(request, delivery)).toEqual({
       ...delivery,
       status: 'merged',
@@ -156,12 +136,12 @@ describe('git-branch delivery', () => {
 
   it('sees a squash merge as merged, and a branch deleted unmerged as failed', async () => {
     const delivery = await method.deliver(request);
-    await mergeIntoMain('squash');
+    await repo.merge(BRANCH, { squash: true });
     const synced = await method.sync(request, delivery);
     expect(synced.status).toBe('merged');
     expect(synced.message).toBe('main has the patch (squashed or rebased)');
 
-    const other = await TestRepository.create(CONSUMER_FILES);
+    const other = await TestGitRepository.create(CONSUMER_FILES);
     try {
       const otherRequest = deliveryRequest({
         annotations: { 'ripple.io/git-repository': other.remote },
@@ -185,7 +165,7 @@ describe('git-branch delivery', () => {
 
   it('reverts a merged delivery with a revert commit on the base branch, once', async () => {
     const delivery = await method.deliver(request);
-    await mergeIntoMain('merge');
+    await repo.merge(BRANCH);
     const merged = await method.sync(request, delivery);
     // Work goes on upstream after the merge.
     await repo.pushCommit('main', { 'README.md': 'Revenue model\n' }, 'Docs');
@@ -229,7 +209,7 @@ describe('git-branch delivery', () => {
   });
 
   it('applies the patch below ripple.io/git-directory, on ripple.io/git-base-branch', async () => {
-    const mono = await TestRepository.create(
+    const mono = await TestGitRepository.create(
       Object.fromEntries(
         Object.entries(CONSUMER_FILES).map(([f, t]) => [
           `teams/revenue/${f}`,

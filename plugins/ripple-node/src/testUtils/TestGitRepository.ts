@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runGit } from './runGit';
+import { runGit } from '../methods/git/runGit';
 
 const AUTHOR = {
   GIT_AUTHOR_NAME: 'Consumer Team',
@@ -13,9 +13,13 @@ const AUTHOR = {
 /**
  * A real bare repository (the "remote" Ripple delivers to) and a working
  * clone of it through which a test plays the consumer's team: commits,
- * merges, deletes branches. For tests only.
+ * merges, deletes branches. Point a consumer at it with the
+ * `ripple.io/git-repository` annotation (its `remote` path) and allow its
+ * `root` in `ripple.delivery.gitBranch.localRoots`.
+ *
+ * @public
  */
-export class TestRepository {
+export class TestGitRepository {
   private constructor(
     readonly root: string,
     readonly remote: string,
@@ -25,7 +29,7 @@ export class TestRepository {
   static async create(
     files: Record<string, string>,
     branch = 'main',
-  ): Promise<TestRepository> {
+  ): Promise<TestGitRepository> {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-test-repo-'));
     const remote = path.join(root, 'remote.git');
     const work = path.join(root, 'work');
@@ -37,7 +41,7 @@ export class TestRepository {
       remote,
     ]);
     await runGit(['init', '--quiet', `--initial-branch=${branch}`, work]);
-    const repository = new TestRepository(root, remote, work);
+    const repository = new TestGitRepository(root, remote, work);
     await repository.commit(files, 'Initial commit');
     await repository.git('remote', 'add', 'origin', remote);
     await repository.git('push', '--quiet', 'origin', branch);
@@ -77,6 +81,35 @@ export class TestRepository {
   /** Runs git in the remote (bare) repository. */
   gitRemote(...args: string[]): Promise<string> {
     return runGit(args, { gitDir: this.remote, env: AUTHOR });
+  }
+
+  /**
+   * Merges the remote's `branch` into `into` (default `main`) as a merge
+   * commit, or squashed, and deletes the branch, as a merge button does.
+   */
+  async merge(
+    branch: string,
+    options: { into?: string; squash?: boolean } = {},
+  ): Promise<string> {
+    const into = options.into ?? 'main';
+    await this.git('fetch', '--quiet', 'origin');
+    await this.git('checkout', '--quiet', '-B', into, `origin/${into}`);
+    if (options.squash) {
+      await this.git('merge', '--quiet', '--squash', `origin/${branch}`);
+      await this.git('commit', '--quiet', '-m', `Squashed ${branch}`);
+    } else {
+      await this.git(
+        'merge',
+        '--quiet',
+        '--no-ff',
+        '-m',
+        `Merge ${branch}`,
+        `origin/${branch}`,
+      );
+    }
+    await this.git('push', '--quiet', 'origin', into);
+    await this.git('push', '--quiet', 'origin', '--delete', branch);
+    return (await this.git('rev-parse', 'HEAD')).trim();
   }
 
   /** The remote's head of `branch`, or undefined. */
