@@ -22,7 +22,7 @@ export {
   ANNOTATION_GIT_BASE_BRANCH,
   ANNOTATION_GIT_DIRECTORY,
 } from './methods/git/gitTarget';
-export type { GitCredentials } from './methods/git/ScratchRepository';
+export type { GitCredentials } from './methods/git/MirrorRepository';
 export {
   createGitHubPullRequestDeliveryMethod,
   type GitHubPullRequestDeliveryMethodOptions,

@@ -23,6 +23,7 @@ describe('createDefaultDeliveryMethods', () => {
               delivery: {
                 gitBranch: {
                   localRoots: [repo.root],
+                  workDir: `${repo.root}/mirrors`,
                   author: {
                     name: 'Data Platform Bot',
                     email: 'bot@example.com',

@@ -9,7 +9,7 @@ import {
 import type { RippleDeliveryMethod } from '../delivery';
 import { createDownloadDeliveryMethod } from './download/downloadDeliveryMethod';
 import { createGitBranchDeliveryMethod } from './git/gitBranchDeliveryMethod';
-import type { GitCredentials } from './git/ScratchRepository';
+import type { GitCredentials } from './git/MirrorRepository';
 import { createGitHubPullRequestDeliveryMethod } from './github/githubPullRequestDeliveryMethod';
 
 /**

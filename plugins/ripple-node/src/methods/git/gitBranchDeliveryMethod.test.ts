@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Delivery, DeliveryRequest } from '../../delivery';
 import {
   CONSUMER_FILES,
@@ -27,7 +29,10 @@ describe('git-branch delivery', () => {
       annotations: { 'ripple.io/git-repository': repo.remote },
       diff,
     });
-    method = createGitBranchDeliveryMethod({ localRoots: [repo.root] });
+    method = createGitBranchDeliveryMethod({
+      localRoots: [repo.root],
+      workDir: path.join(repo.root, 'mirrors'),
+    });
   });
 
   afterEach(async () => {
@@ -149,6 +154,7 @@ describe('git-branch delivery', () => {
       });
       const otherMethod = createGitBranchDeliveryMethod({
         localRoots: [other.root],
+        workDir: path.join(other.root, 'mirrors'),
       });
       const otherDelivery = await otherMethod.deliver(otherRequest);
       await other.git('push', '--quiet', 'origin', '--delete', BRANCH);
@@ -229,6 +235,7 @@ describe('git-branch delivery', () => {
       });
       const monoMethod = createGitBranchDeliveryMethod({
         localRoots: [mono.root],
+        workDir: path.join(mono.root, 'mirrors'),
       });
       const delivery = await monoMethod.deliver(monoRequest);
       expect(delivery.status).toBe('delivered');
@@ -248,6 +255,23 @@ describe('git-branch delivery', () => {
     } finally {
       await mono.remove();
     }
+  });
+
+  it('keeps a mirror of the repository, and makes it again when a crash left it broken', async () => {
+    const first = await method.deliver(request);
+    const mirrors = (await fs.readdir(path.join(repo.root, 'mirrors'))).filter(
+      name => !name.startsWith('index-'),
+    );
+    expect(mirrors).toHaveLength(1);
+    // What a fetch killed halfway leaves behind: a held ref lock.
+    const mirror = path.join(repo.root, 'mirrors', mirrors[0]);
+    await fs.writeFile(path.join(mirror, 'refs', 'mirror', 'main.lock'), '');
+    await repo.pushCommit('main', { 'README.md': 'Revenue model\n' }, 'Docs');
+
+    expect(await method.checkReady(request, first)).toEqual({ ready: true });
+    expect(await method.sync(request, first)).toEqual(first);
+    // Operations leave no index files behind.
+    expect(await fs.readdir(path.join(repo.root, 'mirrors'))).toEqual(mirrors);
   });
 
   it('refuses local repositories outside ripple.delivery.gitBranch.localRoots', async () => {

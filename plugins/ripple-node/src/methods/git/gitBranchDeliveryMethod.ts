@@ -15,8 +15,8 @@ import { branchWebUrl, GitTarget, resolveGitTarget } from './gitTarget';
 import {
   GitAuthor,
   GitCredentials,
-  ScratchRepository,
-} from './ScratchRepository';
+  MirrorRepository,
+} from './MirrorRepository';
 
 /** Options of {@link createGitBranchDeliveryMethod}. @public */
 export interface GitBranchDeliveryMethodOptions {
@@ -29,7 +29,7 @@ export interface GitBranchDeliveryMethodOptions {
   localRoots?: string[];
   /** Credentials for a remote repository's URL (see `createScmGitCredentials`). */
   credentials?: (url: string) => Promise<GitCredentials | undefined>;
-  /** Where scratch repositories are made; default the OS temporary directory. */
+  /** Where mirrors of the repositories are kept; default `ripple-git` in the OS temporary directory. */
   workDir?: string;
 }
 
@@ -56,7 +56,7 @@ export function createGitBranchDeliveryMethod(
 }
 
 type Context = {
-  repository: ScratchRepository;
+  repository: MirrorRepository;
   target: GitTarget;
   base: string;
   baseHead: string;
@@ -311,7 +311,7 @@ class GitBranchDeliveryMethod implements RippleDeliveryMethod {
     fn: (ctx: Context) => Promise<T>,
   ): Promise<T> {
     const credentials = await this.options.credentials?.(target.url);
-    return ScratchRepository.use(
+    return MirrorRepository.use(
       {
         url: target.url,
         author: this.options.author ?? DEFAULT_AUTHOR,

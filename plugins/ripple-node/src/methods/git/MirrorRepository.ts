@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,21 +11,27 @@ export type GitAuthor = { name: string; email: string };
 export type GitCredentials = { username: string; password: string };
 
 /**
- * A temporary bare repository through which one delivery operation reads a
- * remote and writes back to it. Commits are built with plumbing only
- * (`read-tree`, `apply --cached` on a private index, `write-tree`,
- * `commit-tree`): no checkout, so nothing on disk but git objects, and two
- * operations never share a working tree. Pushes carry leases, so a racing
- * writer makes the push fail instead of being overwritten.
+ * A bare mirror of a remote, kept under the work directory across
+ * operations (and restarts), through which delivery operations read the
+ * remote and write back to it. Each operation fetches only what changed
+ * since the last one, so its cost does not grow with the repository's size
+ * and history.
+ *
+ * Commits are built with plumbing only (`read-tree`, `apply --cached` on
+ * the operation's own index file, `write-tree`, `commit-tree`): no
+ * checkout, and concurrent operations on one mirror share nothing but the
+ * object store, which git writes safely. Operations work on the commit ids
+ * `ls-remote` reported, never on the mirror's refs. Pushes carry leases, so
+ * a racing writer makes the push fail instead of being overwritten.
  */
-export class ScratchRepository {
+export class MirrorRepository {
   private constructor(
     private readonly gitDir: string,
     private readonly url: string,
     private readonly env: Record<string, string>,
   ) {}
 
-  /** Runs `fn` with a fresh scratch repository for `url`, removed afterwards. */
+  /** Runs `fn` with the mirror of `url`, made if needed, and a private index. */
   static async use<T>(
     options: {
       url: string;
@@ -32,17 +39,21 @@ export class ScratchRepository {
       credentials?: GitCredentials;
       workDir?: string;
     },
-    fn: (repository: ScratchRepository) => Promise<T>,
+    fn: (repository: MirrorRepository) => Promise<T>,
   ): Promise<T> {
-    const parent = options.workDir ?? os.tmpdir();
+    const parent = options.workDir ?? path.join(os.tmpdir(), 'ripple-git');
+    const gitDir = path.join(
+      parent,
+      createHash('sha256').update(options.url).digest('hex').slice(0, 24),
+    );
     await fs.mkdir(parent, { recursive: true });
-    const dir = await fs.mkdtemp(path.join(parent, 'ripple-git-'));
+    const indexDir = await fs.mkdtemp(path.join(parent, 'index-'));
     const env: Record<string, string> = {
       GIT_AUTHOR_NAME: options.author.name,
       GIT_AUTHOR_EMAIL: options.author.email,
       GIT_COMMITTER_NAME: options.author.name,
       GIT_COMMITTER_EMAIL: options.author.email,
-      GIT_INDEX_FILE: path.join(dir, 'ripple-index'),
+      GIT_INDEX_FILE: path.join(indexDir, 'index'),
     };
     if (options.credentials) {
       // Through the environment, not the command line, where any user of
@@ -57,10 +68,10 @@ export class ScratchRepository {
       });
     }
     try {
-      await runGit(['init', '--bare', '--quiet', dir]);
-      return await fn(new ScratchRepository(dir, options.url, env));
+      await serialized(gitDir, () => ensureMirror(gitDir));
+      return await fn(new MirrorRepository(gitDir, options.url, env));
     } finally {
-      await fs.rm(dir, { recursive: true, force: true });
+      await fs.rm(indexDir, { recursive: true, force: true });
     }
   }
 
@@ -98,13 +109,29 @@ export class ScratchRepository {
     }
     const present = branches.filter(b => heads[b]);
     if (present.length > 0) {
-      await this.git([
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        this.url,
-        ...present.map(b => `+refs/heads/${b}:refs/remotes/origin/${b}`),
-      ]);
+      const fetch = () =>
+        this.git([
+          'fetch',
+          '--quiet',
+          '--no-tags',
+          '--no-write-fetch-head',
+          this.url,
+          ...present.map(b => `+refs/heads/${b}:refs/mirror/${b}`),
+        ]);
+      await serialized(this.gitDir, async () => {
+        try {
+          await fetch();
+        } catch (error) {
+          // A mirror left broken (a crash mid-fetch leaves lock files) is
+          // made again rather than repaired.
+          if (!(error instanceof GitCommandError)) {
+            throw error;
+          }
+          await fs.rm(this.gitDir, { recursive: true, force: true });
+          await ensureMirror(this.gitDir);
+          await fetch();
+        }
+      });
     }
     return Object.fromEntries(branches.map(b => [b, heads[b]]));
   }
@@ -195,4 +222,29 @@ export class ScratchRepository {
       `${commit ?? ''}:${ref}`,
     ]);
   }
+}
+
+async function ensureMirror(gitDir: string): Promise<void> {
+  try {
+    await fs.access(path.join(gitDir, 'HEAD'));
+  } catch {
+    await runGit(['init', '--bare', '--quiet', gitDir]);
+  }
+}
+
+// Fetches into one mirror, and its creation, run one at a time in this
+// process (git refuses concurrent updates of one ref).
+const queues = new Map<string, Promise<unknown>>();
+
+function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const next = previous.then(fn, fn);
+  const settled = next.catch(() => undefined);
+  queues.set(key, settled);
+  settled.then(() => {
+    if (queues.get(key) === settled) {
+      queues.delete(key);
+    }
+  });
+  return next;
 }
