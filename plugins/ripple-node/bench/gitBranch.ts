@@ -20,10 +20,10 @@ async function makeRepository(root: string, files: number, commits: number) {
   // git fast-import builds the history in one process, quickly.
   const lines: string[] = [];
   const blob = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
-  let time = 1_700_000_000;
+  let timestamp = 1_700_000_000;
   for (let c = 0; c < commits; c++) {
     lines.push('commit refs/heads/main');
-    lines.push(`committer Bench <bench@example.com> ${time++} +0000`);
+    lines.push(`committer Bench <bench@example.com> ${timestamp++} +0000`);
     lines.push(blob(`Commit ${c}`).trimEnd());
     if (c === 0) {
       for (const [file, text] of Object.entries(CONSUMER_FILES)) {

@@ -7,7 +7,11 @@ import { GitCommandError, runGit } from './runGit';
 /** Who commits deliveries and reverts. */
 export type GitAuthor = { name: string; email: string };
 
-/** Credentials for a remote, as HTTP basic auth. */
+/**
+ * Credentials for a remote, as HTTP basic auth.
+ *
+ * @public
+ */
 export type GitCredentials = { username: string; password: string };
 
 /**

@@ -41,20 +41,6 @@ const DEFAULT_AUTHOR: GitAuthor = {
 // A push to the base branch races other pushes; retried this many times.
 const REVERT_PUSH_ATTEMPTS = 3;
 
-/**
- * Delivers a patch as a commit on a new branch,
- * `ripple/<migration-id-short>/<consumer-name>`, of the consumer's git
- * repository, through the git CLI. It is merged by the consumer's owners
- * (or their merge queue); `sync` sees the merge, `revert` undoes it.
- *
- * @public
- */
-export function createGitBranchDeliveryMethod(
-  options: GitBranchDeliveryMethodOptions = {},
-): RippleDeliveryMethod {
-  return new GitBranchDeliveryMethod(options);
-}
-
 type Context = {
   repository: MirrorRepository;
   target: GitTarget;
@@ -337,6 +323,20 @@ class GitBranchDeliveryMethod implements RippleDeliveryMethod {
       },
     );
   }
+}
+
+/**
+ * Delivers a patch as a commit on a new branch,
+ * `ripple/<migration-id-short>/<consumer-name>`, of the consumer's git
+ * repository, through the git CLI. It is merged by the consumer's owners
+ * (or their merge queue); `sync` sees the merge, `revert` undoes it.
+ *
+ * @public
+ */
+export function createGitBranchDeliveryMethod(
+  options: GitBranchDeliveryMethodOptions = {},
+): RippleDeliveryMethod {
+  return new GitBranchDeliveryMethod(options);
 }
 
 function short(commit: string): string {

@@ -32,24 +32,6 @@ export interface GitHubPullRequestDeliveryMethodOptions {
   draft?: boolean;
 }
 
-/**
- * Delivers a patch as a GitHub pull request against the consumer's
- * repository (its `backstage.io/source-location`, or `ripple.io/git-repository`
- * when that is a GitHub URL), through the REST API with the credentials of
- * Backstage's GitHub integration: a branch and a commit made with the git
- * data API, a pull request linking back to the migration, and review
- * requests for the consumer's owners (users as reviewers, groups as team
- * reviewers; their entity names must be GitHub logins and team slugs, as
- * the GitHub org provider makes them).
- *
- * @public
- */
-export function createGitHubPullRequestDeliveryMethod(
-  options: GitHubPullRequestDeliveryMethodOptions,
-): RippleDeliveryMethod {
-  return new GitHubPullRequestDeliveryMethod(options);
-}
-
 type Repository = {
   owner: string;
   repo: string;
@@ -584,13 +566,12 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     const states: Array<NonNullable<Delivery['checks']>> = [];
     // A commit without statuses has a combined state "pending" and no statuses.
     if (combined.total_count > 0) {
-      states.push(
-        combined.state === 'success'
-          ? 'passing'
-          : combined.state === 'pending'
-          ? 'pending'
-          : 'failing',
-      );
+      const byState: Record<string, NonNullable<Delivery['checks']>> = {
+        success: 'passing',
+        pending: 'pending',
+      };
+      // "failure" and "error" fail.
+      states.push(byState[combined.state] ?? 'failing');
     }
     for (const run of runs.check_runs) {
       if (run.status !== 'completed') {
@@ -613,6 +594,24 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
   private failed(message: string, branch?: string): Delivery {
     return { method: this.id, status: 'failed', branch, message };
   }
+}
+
+/**
+ * Delivers a patch as a GitHub pull request against the consumer's
+ * repository (its `backstage.io/source-location`, or `ripple.io/git-repository`
+ * when that is a GitHub URL), through the REST API with the credentials of
+ * Backstage's GitHub integration: a branch and a commit made with the git
+ * data API, a pull request linking back to the migration, and review
+ * requests for the consumer's owners (users as reviewers, groups as team
+ * reviewers; their entity names must be GitHub logins and team slugs, as
+ * the GitHub org provider makes them).
+ *
+ * @public
+ */
+export function createGitHubPullRequestDeliveryMethod(
+  options: GitHubPullRequestDeliveryMethodOptions,
+): RippleDeliveryMethod {
+  return new GitHubPullRequestDeliveryMethod(options);
 }
 
 function pullNumber(url: string | undefined): number | undefined {

@@ -160,18 +160,24 @@ export class FakeGitHub {
     query: Record<string, string>,
     body: any,
   ) {
-    let m: RegExpExecArray | null;
+    let g: string[] = [];
+    // Matches `path` and keeps the groups in `g`.
+    const at = (pattern: RegExp) => {
+      const match = pattern.exec(path);
+      g = match ? [...match] : [];
+      return match !== null;
+    };
     if (method === 'GET' && path === '') {
       return HttpResponse.json({
         full_name: `${this.owner}/${this.repo}`,
         default_branch: this.defaultBranch,
       });
     }
-    if (method === 'GET' && (m = /^\/git\/ref\/heads\/(.+)$/.exec(path))) {
-      const sha = this.refs.get(m[1]);
+    if (method === 'GET' && at(/^\/git\/ref\/heads\/(.+)$/)) {
+      const sha = this.refs.get(g[1]);
       return sha
         ? HttpResponse.json({
-            ref: `refs/heads/${m[1]}`,
+            ref: `refs/heads/${g[1]}`,
             object: { sha, type: 'commit' },
           })
         : notFound();
@@ -190,18 +196,18 @@ export class FakeGitHub {
         { status: 201 },
       );
     }
-    if (method === 'PATCH' && (m = /^\/git\/refs\/heads\/(.+)$/.exec(path))) {
-      this.refs.set(m[1], body.sha);
+    if (method === 'PATCH' && at(/^\/git\/refs\/heads\/(.+)$/)) {
+      this.refs.set(g[1], body.sha);
       this.pulls
-        .filter(p => p.head === m![1] && p.state === 'open')
+        .filter(p => p.head === g[1] && p.state === 'open')
         .forEach(p => (p.headSha = body.sha));
       return HttpResponse.json({
-        ref: `refs/heads/${m[1]}`,
+        ref: `refs/heads/${g[1]}`,
         object: { sha: body.sha },
       });
     }
-    if (method === 'DELETE' && (m = /^\/git\/refs\/heads\/(.+)$/.exec(path))) {
-      if (!this.refs.delete(m[1])) {
+    if (method === 'DELETE' && at(/^\/git\/refs\/heads\/(.+)$/)) {
+      if (!this.refs.delete(g[1])) {
         return HttpResponse.json(
           { message: 'Reference does not exist' },
           { status: 422 },
@@ -209,8 +215,8 @@ export class FakeGitHub {
       }
       return new HttpResponse(null, { status: 204 });
     }
-    if (method === 'GET' && (m = /^\/git\/commits\/([0-9a-f]+)$/.exec(path))) {
-      const commit = this.commits.get(m[1]);
+    if (method === 'GET' && at(/^\/git\/commits\/([0-9a-f]+)$/)) {
+      const commit = this.commits.get(g[1]);
       return commit
         ? HttpResponse.json({
             sha: commit.sha,
@@ -242,17 +248,17 @@ export class FakeGitHub {
         { status: 201 },
       );
     }
-    if (method === 'GET' && (m = /^\/contents\/(.+)$/.exec(path))) {
+    if (method === 'GET' && at(/^\/contents\/(.+)$/)) {
       const sha = this.refs.get(query.ref) ?? query.ref;
       const content = this.commits.has(sha)
-        ? this.filesAt(sha)[m[1]]
+        ? this.filesAt(sha)[g[1]]
         : undefined;
       return content === undefined
         ? notFound()
         : HttpResponse.json({
             type: 'file',
             encoding: 'base64',
-            path: m[1],
+            path: g[1],
             content: Buffer.from(content).toString('base64'),
           });
     }
@@ -284,8 +290,8 @@ export class FakeGitHub {
       this.pulls.push(pull);
       return HttpResponse.json(this.pullJson(pull), { status: 201 });
     }
-    if ((m = /^\/pulls\/(\d+)$/.exec(path))) {
-      const pull = this.pulls.find(p => p.number === Number(m![1]));
+    if (at(/^\/pulls\/(\d+)$/)) {
+      const pull = this.pulls.find(p => p.number === Number(g[1]));
       if (!pull) {
         return notFound();
       }
@@ -294,10 +300,7 @@ export class FakeGitHub {
       }
       return HttpResponse.json(this.pullJson(pull));
     }
-    if (
-      method === 'POST' &&
-      (m = /^\/pulls\/(\d+)\/requested_reviewers$/.exec(path))
-    ) {
+    if (method === 'POST' && at(/^\/pulls\/(\d+)\/requested_reviewers$/)) {
       if (
         body.reviewers.some((login: string) => !this.collaborators.has(login))
       ) {
@@ -313,7 +316,7 @@ export class FakeGitHub {
       }
       return HttpResponse.json(
         {
-          ...this.pullJson(this.pulls.find(p => p.number === Number(m![1]))!),
+          ...this.pullJson(this.pulls.find(p => p.number === Number(g[1]))!),
           requested_reviewers: body.reviewers.map((login: string) => ({
             login,
           })),
