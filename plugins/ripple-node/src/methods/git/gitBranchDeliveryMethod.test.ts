@@ -8,6 +8,7 @@ import {
 } from '../__testUtils__/requests';
 import { createGitBranchDeliveryMethod } from './gitBranchDeliveryMethod';
 import { TestGitRepository } from '../../testUtils';
+import { startGitHttpServer } from '../__testUtils__/gitHttpServer';
 
 const BRANCH = 'ripple/3f2a9c1e/revenue-model';
 const FILE = 'models/revenue.sql';
@@ -272,6 +273,45 @@ describe('git-branch delivery', () => {
     expect(await method.sync(request, first)).toEqual(first);
     // Operations leave no index files behind.
     expect(await fs.readdir(path.join(repo.root, 'mirrors'))).toEqual(mirrors);
+  });
+
+  it('delivers to a remote over HTTP with the credentials it is given, and fails without them', async () => {
+    const server = await startGitHttpServer({
+      projectRoot: repo.root,
+      username: 'x-access-token',
+      password: 'ghs_secret',
+    });
+    try {
+      const remote = deliveryRequest({
+        annotations: {
+          'ripple.io/git-repository': `${server.url}/remote.git`,
+        },
+        diff,
+      });
+      const withToken = createGitBranchDeliveryMethod({
+        workDir: path.join(repo.root, 'mirrors'),
+        credentials: async url => {
+          expect(url).toBe(`${server.url}/remote.git`);
+          return { username: 'x-access-token', password: 'ghs_secret' };
+        },
+      });
+      const delivery = await withToken.deliver(remote);
+      expect(delivery.status).toBe('delivered');
+      expect(await repo.head(BRANCH)).toBe(delivery.commit);
+      expect(server.requests).toContain('POST /remote.git/git-receive-pack');
+      expect(await withToken.checkReady(remote, delivery)).toEqual({
+        ready: true,
+      });
+
+      const withoutToken = createGitBranchDeliveryMethod({
+        workDir: path.join(repo.root, 'mirrors-2'),
+      });
+      await expect(withoutToken.deliver(remote)).rejects.toThrow(
+        /git ls-remote failed: fatal: Authentication failed/,
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   it('refuses local repositories outside ripple.delivery.gitBranch.localRoots', async () => {
