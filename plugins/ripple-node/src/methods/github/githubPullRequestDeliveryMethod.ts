@@ -107,21 +107,13 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     let pull = await this.openPullRequest(repository, branch);
     let message: string | undefined;
     if (!pull) {
-      pull = (
-        await repository.octokit.pulls.create({
-          ...this.repoParams(repository),
-          title,
-          body,
-          head: branch,
-          base,
-          draft: this.options.draft ?? false,
-        })
-      ).data as PullRequest;
-      message = await this.requestReviews(
-        repository,
-        pull.number,
-        request.consumer.owners,
-      );
+      ({ pull, message } = await this.createPullRequest(repository, {
+        title,
+        body,
+        head: branch,
+        base,
+        owners: request.consumer.owners,
+      }));
     }
     return {
       method: this.id,
@@ -264,20 +256,13 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
         };
       }
       await this.setBranch(repository, branch, made.commit, existing);
-      revertPull = (
-        await repository.octokit.pulls.create({
-          ...this.repoParams(repository),
-          title,
-          body,
-          head: branch,
-          base,
-        })
-      ).data as PullRequest;
-      await this.requestReviews(
-        repository,
-        revertPull.number,
-        request.consumer.owners,
-      );
+      ({ pull: revertPull } = await this.createPullRequest(repository, {
+        title,
+        body,
+        head: branch,
+        base,
+        owners: request.consumer.owners,
+      }));
     }
     return {
       method: this.id,
@@ -508,6 +493,34 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
       pull_number: number,
     });
     return data;
+  }
+
+  /** Opens a pull request and asks the owners for reviews. */
+  private async createPullRequest(
+    repository: Repository,
+    options: {
+      title: string;
+      body: string;
+      head: string;
+      base: string;
+      owners: string[];
+    },
+  ): Promise<{ pull: PullRequest; message?: string }> {
+    const { data } = await repository.octokit.pulls.create({
+      ...this.repoParams(repository),
+      title: options.title,
+      body: options.body,
+      head: options.head,
+      base: options.base,
+      draft: this.options.draft ?? false,
+    });
+    const pull = data as PullRequest;
+    const message = await this.requestReviews(
+      repository,
+      pull.number,
+      options.owners,
+    );
+    return { pull, message };
   }
 
   /**
