@@ -31,3 +31,4 @@ export {
   createDefaultDeliveryMethods,
   createScmGitCredentials,
 } from './methods/defaults';
+export { rippleModuleDefaultDeliveryMethods } from './module';
