@@ -112,6 +112,7 @@ export class FakeGitHub {
       html_url: `${web}/pull/${pull.number}`,
       state: pull.state,
       merged: pull.merged,
+      merged_at: pull.merged ? '2026-11-21T06:00:00Z' : null,
       mergeable: pull.mergeable,
       merge_commit_sha: pull.mergeCommitSha,
       title: pull.title,

@@ -123,6 +123,12 @@ describe('github-pull-request delivery', () => {
         authorization: 'token ghp_ripple',
       },
       {
+        method: 'GET',
+        path: `${REPO}/pulls`,
+        query: { head: `acme:${BRANCH}`, state: 'closed' },
+        authorization: 'token ghp_ripple',
+      },
+      {
         method: 'POST',
         path: `${REPO}/pulls`,
         body: {
@@ -170,6 +176,27 @@ describe('github-pull-request delivery', () => {
       `GET ${REPO}/git/commits/${first.commit}`,
       `GET ${REPO}/pulls`,
     ]);
+    expect(github.pulls).toHaveLength(1);
+  });
+
+  it('re-delivers a merged patch whose branch was kept as merged, without a new pull request', async () => {
+    const first = await method.deliver(request);
+    github.merge(42);
+    github.requests.length = 0;
+    expect(await method.deliver(request)).toEqual({
+      ...first,
+      status: 'merged',
+    });
+    expect(github.calls()).toEqual([
+      `GET ${REPO}/git/ref/heads/${BRANCH}`,
+      `GET ${REPO}/git/commits/${first.commit}`,
+      `GET ${REPO}/pulls`,
+      `GET ${REPO}/pulls`,
+    ]);
+    expect(github.requests[3].query).toEqual({
+      head: `acme:${BRANCH}`,
+      state: 'closed',
+    });
     expect(github.pulls).toHaveLength(1);
   });
 

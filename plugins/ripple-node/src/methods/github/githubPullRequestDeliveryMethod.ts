@@ -107,6 +107,18 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     let pull = await this.openPullRequest(repository, branch);
     let message: string | undefined;
     if (!pull) {
+      // Already merged (GitHub keeps the branch unless told otherwise): a
+      // new pull request from it would have nothing to merge.
+      const merged = await this.mergedPullRequest(repository, branch, commit);
+      if (merged) {
+        return {
+          method: this.id,
+          status: 'merged',
+          url: merged.html_url,
+          branch,
+          commit,
+        };
+      }
       ({ pull, message } = await this.createPullRequest(repository, {
         title,
         body,
@@ -485,6 +497,21 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
       state: 'open',
     });
     return data[0] as PullRequest | undefined;
+  }
+
+  /** A merged pull request of `branch` whose head was `commit`. */
+  private async mergedPullRequest(
+    repository: Repository,
+    branch: string,
+    commit: string,
+  ) {
+    const { data } = await repository.octokit.pulls.list({
+      ...this.repoParams(repository),
+      head: `${repository.owner}:${branch}`,
+      state: 'closed',
+    });
+    // List items carry `merged_at`, not `merged`.
+    return data.find(p => p.merged_at !== null && p.head.sha === commit);
   }
 
   private async pull(repository: Repository, number: number) {
