@@ -304,7 +304,8 @@ export class MigrationAgent {
   }
 
   private async analyze(migration: Migration): Promise<void> {
-    const { store } = this.options;
+    const { store, logger } = this.options;
+    const started = Date.now();
     let consumers = 0;
     let patches = 0;
     let forAPerson = 0;
@@ -345,6 +346,11 @@ export class MigrationAgent {
         reason: 'the analysis no longer finds it reading the dataset',
       });
     }
+    logger.info(
+      `Analysed migration ${migration.id}: ${consumers} consumers in ${
+        (Date.now() - started) / 1000
+      } s`,
+    );
     await store.transition({
       migrationId: migration.id,
       to: 'proposed',
