@@ -332,42 +332,47 @@ export class MigrationAgent {
     // one by one behind every other request the backend serves.
     const writes = new Set<Promise<void>>();
     let failed: Error | undefined;
-    for await (const { consumerRef, discoveredBy, proposal } of this.consumers(
-      migration.datasetRef,
-      migration.change,
-    )) {
-      consumers += 1;
-      found.add(consumerRef.toLocaleLowerCase('en-US'));
-      const key = { migrationId: migration.id, consumerRef };
-      const write = (async () => {
-        await store.putConsumer({
-          ...key,
-          discoveredBy,
-          impact: proposal?.impact,
-        });
+    try {
+      for await (const { consumerRef, discoveredBy, proposal } of this.consumers(
+        migration.datasetRef,
+        migration.change,
+      )) {
+        consumers += 1;
+        found.add(consumerRef.toLocaleLowerCase('en-US'));
+        const key = { migrationId: migration.id, consumerRef };
+        const write = (async () => {
+          await store.putConsumer({
+            ...key,
+            discoveredBy,
+            impact: proposal?.impact,
+          });
+          if (proposal) {
+            await store.recordPatch({ ...key, ...proposal });
+          }
+        })()
+          .catch(error => {
+            failed ??= error;
+          })
+          .finally(() => writes.delete(write));
+        writes.add(write);
         if (proposal) {
-          await store.recordPatch({ ...key, ...proposal });
+          patches += 1;
+          if (proposal.status === 'needs_review' || proposal.status === 'error') {
+            forAPerson += 1;
+          }
         }
-      })()
-        .catch(error => {
-          failed ??= error;
-        })
-        .finally(() => writes.delete(write));
-      writes.add(write);
-      if (proposal) {
-        patches += 1;
-        if (proposal.status === 'needs_review' || proposal.status === 'error') {
-          forAPerson += 1;
+        if (writes.size >= CONCURRENCY) {
+          await Promise.race(writes);
+        }
+        if (failed) {
+          break;
         }
       }
-      if (writes.size >= CONCURRENCY) {
-        await Promise.race(writes);
-      }
-      if (failed) {
-        break;
-      }
+    } finally {
+      // Even when reading fails: what was analysed is written before the
+      // failure is recorded.
+      await Promise.all(writes);
     }
-    await Promise.all(writes);
     if (failed) {
       throw failed;
     }
