@@ -107,7 +107,10 @@ function generate(consumers: number): Manifest {
   ];
   const others = Math.ceil(consumers / 10);
   for (let i = 0; i < consumers + others; i++) {
-    const name = `${i < consumers ? 'consumer' : 'other'}-${String(i).padStart(5, '0')}`;
+    const name = `${i < consumers ? 'consumer' : 'other'}-${String(i).padStart(
+      5,
+      '0',
+    )}`;
     const [, template] = templates[i % templates.length];
     for (const [file, text] of Object.entries(template(i))) {
       const target = path.join(dir, name, file);
@@ -126,7 +129,11 @@ function generate(consumers: number): Manifest {
         name,
         namespace: 'default',
         annotations: {
-          'backstage.io/managed-by-location': `file:${path.join(dir, name, 'catalog-info.yaml')}`,
+          'backstage.io/managed-by-location': `file:${path.join(
+            dir,
+            name,
+            'catalog-info.yaml',
+          )}`,
         },
       },
       spec: {
@@ -144,7 +151,11 @@ function generate(consumers: number): Manifest {
 
 // ---------------------------------------------------------------- a backend
 
-async function startBackend(manifest: Manifest, database: object, logs: boolean) {
+async function startBackend(
+  manifest: Manifest,
+  database: object,
+  logs: boolean,
+) {
   const backend = await startTestBackend({
     features: [
       ripplePlugin,
@@ -193,19 +204,27 @@ async function startMigration(url: string, title: string): Promise<string> {
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[
+    Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))
+  ];
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 // ---------------------------------------------------------------- step 2
 
-async function analysisUnderReaders(manifest: Manifest, consumers: number, readers: number) {
+async function analysisUnderReaders(
+  manifest: Manifest,
+  consumers: number,
+  readers: number,
+) {
   const database = pg
     ? { client: 'pg', connection: pg, prefix: `ripple_bench_${Date.now()}_` }
     : {
         client: 'better-sqlite3',
-        connection: { directory: fs.mkdtempSync(path.join(os.tmpdir(), 'ripple-bench-db-')) },
+        connection: {
+          directory: fs.mkdtempSync(path.join(os.tmpdir(), 'ripple-bench-db-')),
+        },
       };
   const { backend, url } = await startBackend(manifest, database, false);
   const memory = { rss: 0, heap: 0 };
@@ -239,7 +258,9 @@ async function analysisUnderReaders(manifest: Manifest, consumers: number, reade
     while (!done) {
       const offset = total > 50 ? Math.floor(Math.random() * (total - 50)) : 0;
       const t = performance.now();
-      const page = await api(`${url}/migrations/${id}/consumers?limit=50&offset=${offset}`);
+      const page = await api(
+        `${url}/migrations/${id}/consumers?limit=50&offset=${offset}`,
+      );
       latencies.push(performance.now() - t);
       total = page.totalCount;
     }
@@ -248,6 +269,8 @@ async function analysisUnderReaders(manifest: Manifest, consumers: number, reade
   // The readers run for at most `window` seconds: under them the analysis
   // slows down so much that waiting for its end would take too long.
   const window = Number(process.env.RIPPLE_BENCH_READERS_SECONDS ?? 60);
+  let recordedInWindow = 0;
+  let windowSeconds = 0;
   const windowEnd = new Promise<void>(resolve =>
     setTimeout(resolve, window * 1000),
   ).then(async () => {
@@ -260,8 +283,6 @@ async function analysisUnderReaders(manifest: Manifest, consumers: number, reade
       windowSeconds = (performance.now() - started) / 1000;
     }
   });
-  let recordedInWindow = 0;
-  let windowSeconds = 0;
   const migration = await waitProposed(id);
   const seconds = (performance.now() - started) / 1000;
   if (!done) {
@@ -312,7 +333,9 @@ async function twoReplicas(manifestFile: string, consumers: number) {
         const match = /READY (\S+)/.exec(output);
         if (match) resolve(match[1]);
       });
-      child.on('exit', code => reject(new Error(`replica ${n} exited ${code}`)));
+      child.on('exit', code =>
+        reject(new Error(`replica ${n} exited ${code}`)),
+      );
     });
     return { child, ready, output: () => output };
   });
@@ -345,7 +368,8 @@ async function twoReplicas(manifestFile: string, consumers: number) {
   );
   await knex.destroy();
   const analysedBy = children.map(
-    c => (c.output().match(/Analysed migration \S+: \d+ consumers/g) ?? []).length,
+    c =>
+      (c.output().match(/Analysed migration \S+: \d+ consumers/g) ?? []).length,
   );
   children.forEach(c => c.child.kill('SIGTERM'));
   return { consumers, seconds, added, patched, proposedEvents, analysedBy };
@@ -373,28 +397,56 @@ async function main() {
   let t = performance.now();
   const manifest = generate(consumers);
   console.log(
-    `Generated ${consumers} consumers and ${manifest.entities.length - consumers - 1} other components in ${((performance.now() - t) / 1000).toFixed(1)} s (${manifest.dir})`,
+    `Generated ${consumers} consumers and ${
+      manifest.entities.length - consumers - 1
+    } other components in ${((performance.now() - t) / 1000).toFixed(1)} s (${
+      manifest.dir
+    })`,
   );
 
   t = performance.now();
   const step2 = await analysisUnderReaders(manifest, consumers, readers);
-  console.log(`\n## One backend (${step2.database}), ${readers} concurrent readers`);
+  console.log(
+    `\n## One backend (${step2.database}), ${readers} concurrent readers`,
+  );
   console.log(`consumers recorded: ${step2.consumers} of ${step2.expected}`);
   console.log(
-    `analysis alone: ${step2.alone.toFixed(1)} s from POST analyze to proposed, ${(step2.consumers / step2.alone).toFixed(1)} consumers/s (candidates read: ${manifest.entities.length - 1})`,
+    `analysis alone: ${step2.alone.toFixed(
+      1,
+    )} s from POST analyze to proposed, ${(
+      step2.consumers / step2.alone
+    ).toFixed(1)} consumers/s (candidates read: ${
+      manifest.entities.length - 1
+    })`,
   );
   console.log(
-    `analysis under the readers: ${step2.recordedInWindow} consumers recorded in the ${step2.windowSeconds.toFixed(1)} s the readers ran, ${step2.throughput.toFixed(1)} consumers/s (whole analysis, readers stopped after the window: ${step2.seconds.toFixed(1)} s)`,
+    `analysis under the readers: ${
+      step2.recordedInWindow
+    } consumers recorded in the ${step2.windowSeconds.toFixed(
+      1,
+    )} s the readers ran, ${step2.throughput.toFixed(
+      1,
+    )} consumers/s (whole analysis, readers stopped after the window: ${step2.seconds.toFixed(
+      1,
+    )} s)`,
   );
   console.log(
-    `GET /migrations/{id}/consumers (limit 50) during the analysis: ${step2.requests} requests, p50 ${step2.p50.toFixed(1)} ms, p99 ${step2.p99.toFixed(1)} ms`,
+    `GET /migrations/{id}/consumers (limit 50) during the analysis: ${
+      step2.requests
+    } requests, p50 ${step2.p50.toFixed(1)} ms, p99 ${step2.p99.toFixed(1)} ms`,
   );
   console.log(
-    `memory of the process: before ${mib(step2.memoryBefore.rss)} RSS / ${mib(step2.memoryBefore.heap)} heap; peak ${mib(step2.memoryPeak.rss)} RSS / ${mib(step2.memoryPeak.heap)} heap`,
+    `memory of the process: before ${mib(step2.memoryBefore.rss)} RSS / ${mib(
+      step2.memoryBefore.heap,
+    )} heap; peak ${mib(step2.memoryPeak.rss)} RSS / ${mib(
+      step2.memoryPeak.heap,
+    )} heap`,
   );
 
   if (!pg) {
-    console.log('\nNo PostgreSQL (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING): two replicas skipped');
+    console.log(
+      '\nNo PostgreSQL (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING): two replicas skipped',
+    );
     return;
   }
   const manifestFile = path.join(manifest.dir, 'manifest.json');
@@ -402,12 +454,16 @@ async function main() {
   const step3 = await twoReplicas(manifestFile, consumers);
   console.log('\n## Two backend processes on one PostgreSQL');
   console.log(`analysis: ${step3.seconds.toFixed(1)} s`);
-  console.log(`runs of the analysis per process: ${step3.analysedBy.join(', ')}`);
+  console.log(
+    `runs of the analysis per process: ${step3.analysedBy.join(', ')}`,
+  );
   const show = (rows: { n: string; consumers: string }[]) =>
     rows.map(r => `${r.consumers} consumers × ${r.n}`).join(', ');
   console.log(`consumer-added events per consumer: ${show(step3.added)}`);
   console.log(`patch rows per consumer: ${show(step3.patched)}`);
-  console.log(`patch-proposed events per consumer: ${show(step3.proposedEvents)}`);
+  console.log(
+    `patch-proposed events per consumer: ${show(step3.proposedEvents)}`,
+  );
   fs.rmSync(manifest.dir, { recursive: true, force: true });
 }
 

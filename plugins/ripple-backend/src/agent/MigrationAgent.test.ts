@@ -402,10 +402,12 @@ describe.each(databases.eachSupportedId())(
       fs.writeFileSync(file, elsewhere);
       await agent.refreshPatches();
       expect(await refs()).toEqual(['component:default/orders-export']);
-      await expect(store.getConsumer(migration.id, fraud)).resolves.toBeUndefined();
-      const removed = (await store.listEvents(migration.id, { limit: 100 })).filter(
-        e => e.type === 'consumer-removed',
-      );
+      await expect(
+        store.getConsumer(migration.id, fraud),
+      ).resolves.toBeUndefined();
+      const removed = (
+        await store.listEvents(migration.id, { limit: 100 })
+      ).filter(e => e.type === 'consumer-removed');
       expect(removed).toEqual([
         expect.objectContaining({
           consumerRef: fraud,
@@ -423,7 +425,9 @@ describe.each(databases.eachSupportedId())(
       await agent.runOnce();
       expect(await refs()).toEqual([fraud, 'component:default/orders-export']);
       const events = await store.listEvents(migration.id, { limit: 100 });
-      expect(events.filter(e => e.type === 'consumer-added').at(-1)).toMatchObject({
+      expect(
+        events.filter(e => e.type === 'consumer-added').at(-1),
+      ).toMatchObject({
         consumerRef: fraud,
         message: `${fraud} reads the dataset again`,
       });

@@ -332,32 +332,42 @@ export class MigrationAgent {
     // one by one behind every other request the backend serves.
     const writes = new Set<Promise<void>>();
     let failed: Error | undefined;
+    const record = async ({
+      consumerRef,
+      discoveredBy,
+      proposal,
+    }: ConsumerPreview) => {
+      const key = { migrationId: migration.id, consumerRef };
+      try {
+        await store.putConsumer({
+          ...key,
+          discoveredBy,
+          impact: proposal?.impact,
+        });
+        if (proposal) {
+          await store.recordPatch({ ...key, ...proposal });
+        }
+      } catch (error) {
+        failed ??= error as Error;
+      }
+    };
     try {
-      for await (const { consumerRef, discoveredBy, proposal } of this.consumers(
+      for await (const preview of this.consumers(
         migration.datasetRef,
         migration.change,
       )) {
+        const { consumerRef, proposal } = preview;
         consumers += 1;
         found.add(consumerRef.toLocaleLowerCase('en-US'));
-        const key = { migrationId: migration.id, consumerRef };
-        const write = (async () => {
-          await store.putConsumer({
-            ...key,
-            discoveredBy,
-            impact: proposal?.impact,
-          });
-          if (proposal) {
-            await store.recordPatch({ ...key, ...proposal });
-          }
-        })()
-          .catch(error => {
-            failed ??= error;
-          })
-          .finally(() => writes.delete(write));
+        const write = record(preview);
         writes.add(write);
+        write.then(() => writes.delete(write));
         if (proposal) {
           patches += 1;
-          if (proposal.status === 'needs_review' || proposal.status === 'error') {
+          if (
+            proposal.status === 'needs_review' ||
+            proposal.status === 'error'
+          ) {
             forAPerson += 1;
           }
         }
