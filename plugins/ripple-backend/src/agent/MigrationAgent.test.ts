@@ -1,4 +1,3 @@
-import { UrlReaders } from '@backstage/backend-defaults/urlReader';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { loadEngine, RippleEngine } from '@ripple/engine';
@@ -9,7 +8,7 @@ import {
   applyDatabaseMigrations,
   DatabaseMigrationStore,
 } from '../database/DatabaseMigrationStore';
-import { LocalFileUrlReader } from '../reading/LocalFileUrlReader';
+import { localUrlReader } from '../__testUtils__/localUrlReader';
 import { Candidate, ConsumerFinder } from './ConsumerFinder';
 import { ConsumerSources, UrlReaderConsumerSources } from './ConsumerSources';
 import { MigrationAgent } from './MigrationAgent';
@@ -65,23 +64,9 @@ class FixedFinder implements ConsumerFinder {
   }
 }
 
-/** The real UrlReaderService, reading the local examples as allowed by config. */
-function readerFor(dir: string) {
-  return UrlReaders.default({
-    config: mockServices.rootConfig({
-      data: {
-        backend: {
-          reading: { allow: [{ host: 'localhost', paths: [dir] }] },
-        },
-      },
-    }),
-    logger: mockServices.logger.mock(),
-    factories: [LocalFileUrlReader.factory],
-  });
-}
 
 function sourcesFor(dir: string): ConsumerSources {
-  return new UrlReaderConsumerSources(readerFor(dir));
+  return new UrlReaderConsumerSources(localUrlReader(dir));
 }
 
 describe.each(databases.eachSupportedId())(
@@ -116,7 +101,7 @@ describe.each(databases.eachSupportedId())(
           logger: mockServices.logger.mock(),
           finder: new FixedFinder(candidates),
           sources,
-          datasets: new DatasetReader(readerFor(dir)),
+          datasets: new DatasetReader(localUrlReader(dir)),
           retry: { initialSeconds: 30, maxSeconds: 600 },
           now: options.now,
         });
@@ -448,7 +433,7 @@ describe.each(databases.eachSupportedId())(
 
     it('reads unchanged code once: later reads are answered "not modified" through the etag', async () => {
       const dir = copyExamples();
-      const reader = readerFor(dir);
+      const reader = localUrlReader(dir);
       const answers: string[] = [];
       const counting = Object.assign(Object.create(reader), {
         readTree: async (

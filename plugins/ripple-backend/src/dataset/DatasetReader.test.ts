@@ -1,10 +1,8 @@
-import { UrlReaders } from '@backstage/backend-defaults/urlReader';
-import { mockServices } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalFileUrlReader } from '../reading/LocalFileUrlReader';
+import { localUrlReader } from '../__testUtils__/localUrlReader';
 import { DatasetReader, parseColumns } from './DatasetReader';
 
 function dataset(annotations: Record<string, string>, file?: string): Entity {
@@ -25,19 +23,7 @@ function dataset(annotations: Record<string, string>, file?: string): Entity {
 
 describe('DatasetReader', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ripple-dataset-'));
-  const reader = new DatasetReader(
-    UrlReaders.default({
-      config: mockServices.rootConfig({
-        data: {
-          backend: {
-            reading: { allow: [{ host: 'localhost', paths: [dir] }] },
-          },
-        },
-      }),
-      logger: mockServices.logger.mock(),
-      factories: [LocalFileUrlReader.factory],
-    }),
-  );
+  const reader = new DatasetReader(localUrlReader(dir));
   fs.mkdirSync(path.join(dir, 'schemas'));
   fs.writeFileSync(
     path.join(dir, 'schemas/warehouse.json'),
