@@ -64,7 +64,6 @@ class FixedFinder implements ConsumerFinder {
   }
 }
 
-
 function sourcesFor(dir: string): ConsumerSources {
   return new UrlReaderConsumerSources(localUrlReader(dir));
 }
