@@ -8,6 +8,7 @@ import { loadEngine } from '@ripple/engine';
 import { CatalogConsumerFinder } from './agent/ConsumerFinder';
 import { UrlReaderConsumerSources } from './agent/ConsumerSources';
 import { MigrationAgent } from './agent/MigrationAgent';
+import { DatasetReader } from './dataset/DatasetReader';
 import { DatabaseMigrationStore } from './database/DatabaseMigrationStore';
 import { createRouter } from './service/router';
 
@@ -42,6 +43,7 @@ export const ripplePlugin = createBackendPlugin({
         const engine = await loadEngine();
         logger.info(`Ripple engine ${engine.version()} loaded`);
         deps.permissionsRegistry.addPermissions(ripplePermissions);
+        const datasets = new DatasetReader(deps.urlReader);
 
         const agent = new MigrationAgent({
           store,
@@ -54,6 +56,7 @@ export const ripplePlugin = createBackendPlugin({
               config.getOptionalBoolean('ripple.agent.searchCode') ?? true,
           }),
           sources: new UrlReaderConsumerSources(deps.urlReader),
+          datasets,
         });
         // Global scope: with several replicas on one database, one of them
         // runs each task at a time. The state in the database is the queue,
@@ -86,6 +89,7 @@ export const ripplePlugin = createBackendPlugin({
             engine,
             store,
             agent,
+            datasets,
             datasetTypes: config.getOptionalStringArray(
               'ripple.datasetTypes',
             ) ?? ['dataset'],

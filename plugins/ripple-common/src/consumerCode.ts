@@ -7,6 +7,7 @@ import {
 
 // What the engine reads, as the `ripple` CLI walks folders.
 const CODE_FILE = /\.(sql|py|java|scala)$/;
+const DBT_PROPERTIES_FILE = /\.ya?ml$/;
 const SKIPPED_FOLDERS = new Set(['node_modules', 'target', 'dbt_packages']);
 
 /**
@@ -15,12 +16,21 @@ const SKIPPED_FOLDERS = new Set(['node_modules', 'target', 'dbt_packages']);
  * `node_modules`, `target` and `dbt_packages`. `relativePath` uses `/`.
  */
 export function isConsumerCodeFile(relativePath: string): boolean {
-  return (
-    CODE_FILE.test(relativePath) &&
-    !relativePath
-      .split('/')
-      .some(part => part.startsWith('.') || SKIPPED_FOLDERS.has(part))
-  );
+  return CODE_FILE.test(relativePath) && !isSkipped(relativePath);
+}
+
+/**
+ * Whether a file is one of dbt's property files (`.yml`, `.yaml`), where
+ * `sources` map source names to warehouse tables; same folders skipped.
+ */
+export function isDbtPropertiesFile(relativePath: string): boolean {
+  return DBT_PROPERTIES_FILE.test(relativePath) && !isSkipped(relativePath);
+}
+
+function isSkipped(relativePath: string): boolean {
+  return relativePath
+    .split('/')
+    .some(part => part.startsWith('.') || SKIPPED_FOLDERS.has(part));
 }
 
 /**

@@ -1,11 +1,14 @@
 import type { UrlReaderService } from '@backstage/backend-plugin-api';
+import { NotModifiedError } from '@backstage/errors';
 import type { Entity } from '@backstage/catalog-model';
 import {
   codeLocation,
   isConsumerCodeFile,
+  isDbtPropertiesFile,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { Dialect } from '@ripple/engine';
 import { minimatch } from 'minimatch';
+import { DbtSource, dbtSources } from './dbtSources';
 
 /** Narrows the files Ripple reads: comma-separated globs, relative to the code location. */
 export const ANNOTATION_RIPPLE_PATHS = 'ripple.io/paths';
@@ -21,6 +24,8 @@ export type ConsumerCode = {
   location: string;
   dialect?: Dialect;
   files: SourceFile[];
+  /** The dbt sources its `sources.yml` files declare (a dbt project only). */
+  dbtSources?: DbtSource[];
 };
 
 /** Reads the code of consumers. */
@@ -29,9 +34,25 @@ export interface ConsumerSources {
   read(entity: Entity): Promise<ConsumerCode | undefined>;
 }
 
-/** {@link ConsumerSources} through Backstage's UrlReaderService (every SCM integration). */
+/**
+ * {@link ConsumerSources} through Backstage's UrlReaderService (every SCM
+ * integration). The code read last from each location is kept, up to
+ * `cacheBytes`, with the reader's etag: reading it again asks the SCM whether
+ * it changed (`NotModifiedError`) instead of downloading it, so the agent's
+ * refreshes cost one small request per unchanged consumer.
+ */
 export class UrlReaderConsumerSources implements ConsumerSources {
-  constructor(private readonly urlReader: UrlReaderService) {}
+  // Least recently read first (a Map keeps insertion order).
+  private readonly cache = new Map<
+    string,
+    { etag: string; code: ConsumerCode; bytes: number }
+  >();
+  private cachedBytes = 0;
+
+  constructor(
+    private readonly urlReader: UrlReaderService,
+    private readonly options: { cacheBytes?: number } = {},
+  ) {}
 
   async read(entity: Entity): Promise<ConsumerCode | undefined> {
     const location = codeLocation(entity);
@@ -43,12 +64,28 @@ export class UrlReaderConsumerSources implements ConsumerSources {
       .split(',')
       .map(glob => glob.trim())
       .filter(Boolean);
-    const tree = await this.urlReader.readTree(location, {
-      filter: file =>
-        isConsumerCodeFile(file) &&
-        (globs.length === 0 || globs.some(glob => minimatch(file, glob))),
-    });
-    const files = await Promise.all(
+    const dialect = annotations[ANNOTATION_RIPPLE_DIALECT] as
+      | Dialect
+      | undefined;
+    const key = `${location}\0${globs.join(',')}`;
+    const cached = this.cache.get(key);
+    let tree;
+    try {
+      tree = await this.urlReader.readTree(location, {
+        etag: cached?.etag,
+        filter: file =>
+          isConsumerCodeFile(file)
+            ? globs.length === 0 || globs.some(glob => minimatch(file, glob))
+            : isDbtPropertiesFile(file),
+      });
+    } catch (error) {
+      if (cached && error instanceof NotModifiedError) {
+        this.remember(key, cached);
+        return { ...cached.code, ...(dialect ? { dialect } : {}) };
+      }
+      throw error;
+    }
+    const all = await Promise.all(
       (
         await tree.files()
       ).map(async file => ({
@@ -56,10 +93,46 @@ export class UrlReaderConsumerSources implements ConsumerSources {
         text: (await file.content()).toString('utf8'),
       })),
     );
-    files.sort((a, b) => a.path.localeCompare(b.path));
-    const dialect = annotations[ANNOTATION_RIPPLE_DIALECT] as
-      | Dialect
-      | undefined;
-    return { location, ...(dialect ? { dialect } : {}), files };
+    const files = all
+      .filter(file => isConsumerCodeFile(file.path))
+      .sort((a, b) => a.path.localeCompare(b.path));
+    const sources = dbtSources(
+      all.filter(file => isDbtPropertiesFile(file.path)),
+    );
+    const code: ConsumerCode = {
+      location,
+      ...(dialect ? { dialect } : {}),
+      files,
+      ...(sources.length ? { dbtSources: sources } : {}),
+    };
+    if (tree.etag) {
+      const bytes = files.reduce((sum, f) => sum + f.text.length, 0);
+      this.remember(key, { etag: tree.etag, code, bytes });
+    }
+    return code;
+  }
+
+  private remember(
+    key: string,
+    entry: { etag: string; code: ConsumerCode; bytes: number },
+  ) {
+    const limit = this.options.cacheBytes ?? 64 * 1024 * 1024;
+    const previous = this.cache.get(key);
+    if (previous) {
+      this.cache.delete(key);
+      this.cachedBytes -= previous.bytes;
+    }
+    if (entry.bytes > limit) {
+      return;
+    }
+    this.cache.set(key, entry);
+    this.cachedBytes += entry.bytes;
+    for (const [oldest, { bytes }] of this.cache) {
+      if (this.cachedBytes <= limit) {
+        break;
+      }
+      this.cache.delete(oldest);
+      this.cachedBytes -= bytes;
+    }
   }
 }

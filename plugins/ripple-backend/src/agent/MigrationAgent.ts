@@ -1,15 +1,29 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  RELATION_DEPENDS_ON,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import type {
+  ConsumerCode as ConsumerCodeResponse,
   ConsumerDiscovery,
+  Dataset,
+  DatasetColumn,
   Migration,
   MigrationState,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
+import type { DatasetReader } from '../dataset/DatasetReader';
 import type { MigrationStore } from '../database/MigrationStore';
-import type { ConsumerFinder } from './ConsumerFinder';
-import type { ConsumerSources } from './ConsumerSources';
-import { hashCode, Proposal, proposePatch } from './proposePatch';
+import type { Candidate, ConsumerFinder } from './ConsumerFinder';
+import type { ConsumerCode, ConsumerSources } from './ConsumerSources';
+import {
+  analyzeFile,
+  hashCode,
+  Proposal,
+  proposePatch,
+  tableNames,
+} from './proposePatch';
 
 /** A consumer of a change, and the engine's proposal for its code. */
 export type ConsumerPreview = {
@@ -29,6 +43,8 @@ const REFRESHED_STATES: MigrationState[] = [
   'paused',
 ];
 const PAGE = 200;
+// Consumers read ahead, and written, at once.
+const CONCURRENCY = 8;
 
 /**
  * The background agent. {@link MigrationAgent.runOnce} analyses the
@@ -47,6 +63,8 @@ export class MigrationAgent {
       store: MigrationStore;
       finder: ConsumerFinder;
       sources: ConsumerSources;
+      /** Reads datasets' columns, so `SELECT *` consumers are handled. */
+      datasets: Pick<DatasetReader, 'read'>;
       engine: RippleEngine;
       logger: LoggerService;
       retry?: RetryPolicy;
@@ -76,32 +94,15 @@ export class MigrationAgent {
     datasetRef: string,
     change: Record<string, unknown>,
   ): AsyncGenerator<ConsumerPreview> {
-    const { finder, sources, engine, logger } = this.options;
-    for (const { entity, declared } of await finder.candidates(datasetRef)) {
-      const consumerRef = stringifyEntityRef(entity);
-      let code;
-      try {
-        code = await sources.read(entity);
-      } catch (error) {
-        if (declared) {
-          throw new Error(
-            `Could not read the code of ${consumerRef}: ${
-              (error as Error).message
-            }`,
-          );
-        }
-        logger.warn(
-          `Skipped ${consumerRef} while looking for readers of ${datasetRef}: ${error}`,
-        );
-        continue;
-      }
+    const columns = await this.columnsOf(datasetRef);
+    for await (const { consumerRef, declared, code } of this.candidateCode(
+      datasetRef,
+    )) {
       if (!code) {
-        if (declared) {
-          yield { consumerRef, discoveredBy: 'catalog' };
-        }
+        yield { consumerRef, discoveredBy: 'catalog' };
         continue;
       }
-      const proposal = proposePatch(engine, change, code);
+      const proposal = proposePatch(this.options.engine, change, code, columns);
       if (declared || proposal.impact.files.length > 0) {
         yield {
           consumerRef,
@@ -110,6 +111,106 @@ export class MigrationAgent {
         };
       }
     }
+  }
+
+  /**
+   * The code of the dataset's consumers, as {@link MigrationAgent.preview}
+   * reads it, without a change: the declared consumers, and the other
+   * entities whose code reads the dataset's table. What the browser's engine
+   * needs to compute impact and patches as a change is edited.
+   */
+  async datasetCode(dataset: Dataset): Promise<ConsumerCodeResponse[]> {
+    const { engine } = this.options;
+    const consumers: ConsumerCodeResponse[] = [];
+    for await (const { consumerRef, declared, code } of this.candidateCode(
+      dataset.ref,
+    )) {
+      if (!code) {
+        consumers.push({ consumerRef, discoveredBy: 'catalog', files: [] });
+        continue;
+      }
+      const names = tableNames(code, dataset.table);
+      const dialect = code.dialect ?? dataset.dialect ?? 'generic';
+      const files = code.files.map(file => ({
+        file,
+        ...analyzeFile(engine, file, {
+          dialect,
+          table: dataset.table,
+          columns: dataset.columns,
+          tableNames: names,
+        }),
+      }));
+      if (declared || files.some(f => f.reads)) {
+        consumers.push({
+          consumerRef,
+          discoveredBy: declared ? 'catalog' : 'code',
+          ...(code.dialect ? { dialect: code.dialect } : {}),
+          ...(names.length ? { tableNames: names } : {}),
+          files: files.map(({ file, analysis }) => ({
+            path: file.path,
+            language: analysis.language,
+            content: file.text,
+          })),
+        });
+      }
+    }
+    return consumers;
+  }
+
+  /**
+   * The candidates of a dataset with their code (undefined when the entity
+   * says nowhere where it is; only declared ones are kept then). Code that
+   * cannot be read fails when the entity declares it depends on the
+   * dataset, and is skipped (logged) otherwise.
+   */
+  private async *candidateCode(datasetRef: string): AsyncGenerator<{
+    consumerRef: string;
+    declared: boolean;
+    code?: ConsumerCode;
+  }> {
+    const { finder, sources, logger } = this.options;
+    const read = async ({ entity, declared }: Candidate) => {
+      const consumerRef = stringifyEntityRef(entity);
+      try {
+        return { consumerRef, declared, code: await sources.read(entity) };
+      } catch (error) {
+        return { consumerRef, declared, error: error as Error };
+      }
+    };
+    // Reading is I/O: the next few candidates are read while one is
+    // analysed, and they are yielded in order.
+    const candidates = await finder.candidates(datasetRef);
+    const ahead: ReturnType<typeof read>[] = [];
+    let next = 0;
+    while (ahead.length < CONCURRENCY && next < candidates.length) {
+      ahead.push(read(candidates[next++]));
+    }
+    while (ahead.length > 0) {
+      const { consumerRef, declared, code, error } = await ahead.shift()!;
+      if (next < candidates.length) {
+        ahead.push(read(candidates[next++]));
+      }
+      if (error) {
+        if (declared) {
+          throw new Error(
+            `Could not read the code of ${consumerRef}: ${error.message}`,
+          );
+        }
+        logger.warn(
+          `Skipped ${consumerRef} while looking for readers of ${datasetRef}: ${error}`,
+        );
+        continue;
+      }
+      if (code || declared) {
+        yield { consumerRef, declared, code };
+      }
+    }
+  }
+
+  /** The dataset's columns; none when it is no longer in the catalog. */
+  private async columnsOf(datasetRef: string): Promise<DatasetColumn[]> {
+    const entity = await this.options.finder.get(datasetRef);
+    return entity ? (await this.options.datasets.read(entity)).columns : [];
   }
 
   /** Analyses the migrations whose analysis is due; see the class. */
@@ -148,7 +249,20 @@ export class MigrationAgent {
   async refreshPatches(): Promise<void> {
     const { store, finder, sources, engine, logger } = this.options;
     for await (const migration of this.migrationsIn(REFRESHED_STATES)) {
+      const columns = await this.columnsOf(migration.datasetRef).catch(
+        error => {
+          logger.warn(
+            `Could not read the dataset ${migration.datasetRef}: ${error}`,
+          );
+          return [];
+        },
+      );
+      // Removing consumers while paging through them would shift the pages.
+      const consumers = [];
       for await (const consumer of this.consumersOf(migration.id)) {
+        consumers.push(consumer);
+      }
+      for (const consumer of consumers) {
         if (!consumer.patch) {
           continue;
         }
@@ -166,18 +280,35 @@ export class MigrationAgent {
             );
             return undefined;
           }));
+        const key = {
+          migrationId: migration.id,
+          consumerRef: consumer.consumerRef,
+        };
+        if (!entity) {
+          await store.removeConsumer({
+            ...key,
+            reason: 'its entity left the catalog',
+          });
+          continue;
+        }
         if (!patch || !code || hashCode(code) === patch.baseHash) {
+          continue;
+        }
+        const proposal = proposePatch(engine, migration.change, code, columns);
+        if (
+          proposal.impact.files.length === 0 &&
+          !declares(entity, migration.datasetRef)
+        ) {
+          await store.removeConsumer({
+            ...key,
+            reason: 'its code no longer reads the dataset',
+          });
           continue;
         }
         logger.info(
           `The code of ${consumer.consumerRef} changed; replacing its patch in migration ${migration.id}`,
         );
-        const key = {
-          migrationId: migration.id,
-          consumerRef: consumer.consumerRef,
-        };
         await store.markPatchStale({ ...key, patchId: patch.id });
-        const proposal = proposePatch(engine, migration.change, code);
         await store.putConsumer({
           ...key,
           discoveredBy: consumer.discoveredBy,
@@ -189,31 +320,91 @@ export class MigrationAgent {
   }
 
   private async analyze(migration: Migration): Promise<void> {
-    const { store } = this.options;
+    const { store, logger } = this.options;
+    const started = Date.now();
     let consumers = 0;
     let patches = 0;
     let forAPerson = 0;
+    const found = new Set<string>();
     // Each consumer is recorded as soon as it is analysed: what a run cut
     // short did stays done, and the next run finds it unchanged.
-    for await (const { consumerRef, discoveredBy, proposal } of this.consumers(
-      migration.datasetRef,
-      migration.change,
-    )) {
-      consumers += 1;
+    // A few are written at once, so that the agent's writes are not queued
+    // one by one behind every other request the backend serves.
+    const writes = new Set<Promise<void>>();
+    let failed: Error | undefined;
+    const record = async ({
+      consumerRef,
+      discoveredBy,
+      proposal,
+    }: ConsumerPreview) => {
       const key = { migrationId: migration.id, consumerRef };
-      await store.putConsumer({
-        ...key,
-        discoveredBy,
-        impact: proposal?.impact,
-      });
-      if (proposal) {
-        await store.recordPatch({ ...key, ...proposal });
-        patches += 1;
-        if (proposal.status === 'needs_review' || proposal.status === 'error') {
-          forAPerson += 1;
+      try {
+        await store.putConsumer({
+          ...key,
+          discoveredBy,
+          impact: proposal?.impact,
+        });
+        if (proposal) {
+          await store.recordPatch({ ...key, ...proposal });
+        }
+      } catch (error) {
+        failed ??= error as Error;
+      }
+    };
+    try {
+      for await (const preview of this.consumers(
+        migration.datasetRef,
+        migration.change,
+      )) {
+        const { consumerRef, proposal } = preview;
+        consumers += 1;
+        found.add(consumerRef.toLocaleLowerCase('en-US'));
+        const write = record(preview);
+        writes.add(write);
+        write.then(() => writes.delete(write));
+        if (proposal) {
+          patches += 1;
+          if (
+            proposal.status === 'needs_review' ||
+            proposal.status === 'error'
+          ) {
+            forAPerson += 1;
+          }
+        }
+        if (writes.size >= CONCURRENCY) {
+          await Promise.race(writes);
+        }
+        if (failed) {
+          break;
         }
       }
+    } finally {
+      // Even when reading fails: what was analysed is written before the
+      // failure is recorded.
+      await Promise.all(writes);
     }
+    if (failed) {
+      throw failed;
+    }
+    // Consumers of an earlier analysis that this one did not find.
+    const gone = [];
+    for await (const consumer of this.consumersOf(migration.id)) {
+      if (!found.has(consumer.consumerRef)) {
+        gone.push(consumer.consumerRef);
+      }
+    }
+    for (const consumerRef of gone) {
+      await store.removeConsumer({
+        migrationId: migration.id,
+        consumerRef,
+        reason: 'the analysis no longer finds it reading the dataset',
+      });
+    }
+    logger.info(
+      `Analysed migration ${migration.id}: ${consumers} consumers in ${
+        (Date.now() - started) / 1000
+      } s`,
+    );
     await store.transition({
       migrationId: migration.id,
       to: 'proposed',
@@ -250,4 +441,14 @@ export class MigrationAgent {
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
+}
+
+/** Whether an entity declares it depends on a dataset. */
+function declares(entity: Entity, datasetRef: string): boolean {
+  return (entity.relations ?? []).some(
+    relation =>
+      relation.type === RELATION_DEPENDS_ON &&
+      relation.targetRef.toLocaleLowerCase('en-US') ===
+        datasetRef.toLocaleLowerCase('en-US'),
+  );
 }

@@ -8,6 +8,7 @@ import {
   reviewableMigrationStates,
 } from '@ripple/backstage-plugin-ripple-common';
 import type {
+  CatalogEntitySummary,
   Consumer,
   Migration,
   MigrationEvent,
@@ -44,6 +45,9 @@ const NO_ANALYSIS_RETRY = {
   analysis_retry_at: null,
   analysis_error: null,
 };
+
+/** Migrations that are over: the catalog no longer shows them. */
+const closedMigrationStates: MigrationState[] = ['completed', 'cancelled'];
 
 /** Applies the plugin's knex migrations (the tables) to `knex`. */
 export async function applyDatabaseMigrations(knex: Knex): Promise<void> {
@@ -126,7 +130,8 @@ export class DatabaseMigrationStore implements MigrationStore {
     const key = ref(entityRef);
     const consumerOf = this.db('migration_consumer')
       .select('migration_id')
-      .where('consumer_ref', key);
+      .where('consumer_ref', key)
+      .whereNull('removed_at');
     const query = this.db<MigrationRow>('migration').where(q =>
       q.where('dataset_ref', key).orWhereIn('id', consumerOf),
     );
@@ -143,6 +148,7 @@ export class DatabaseMigrationStore implements MigrationStore {
         await this.db('migration_consumer')
           .select('migration_id')
           .where('consumer_ref', key)
+          .whereNull('removed_at')
           .whereIn(
             'migration_id',
             rows.map(r => r.id),
@@ -294,7 +300,18 @@ export class DatabaseMigrationStore implements MigrationStore {
             discovered_by: input.discoveredBy,
             impact: input.impact ? JSON.stringify(input.impact) : null,
             updated_at: now,
+            removed_at: null,
           });
+        if (existing.removed_at) {
+          await insertEvent(trx, {
+            migrationId: input.migrationId,
+            type: 'consumer-added',
+            message: `${consumerRef} reads the dataset again`,
+            consumerRef,
+            data: { discoveredBy: input.discoveredBy },
+            now,
+          });
+        }
         return;
       }
       await trx('migration_consumer').insert({
@@ -322,6 +339,33 @@ export class DatabaseMigrationStore implements MigrationStore {
     return (await this.getConsumer(input.migrationId, consumerRef))!;
   }
 
+  async removeConsumer(input: {
+    migrationId: string;
+    consumerRef: string;
+    reason: string;
+  }): Promise<boolean> {
+    const consumerRef = ref(input.consumerRef);
+    return this.db.transaction(async trx => {
+      const now = new Date();
+      const updated = await trx('migration_consumer')
+        .where({ migration_id: input.migrationId, consumer_ref: consumerRef })
+        .whereNull('removed_at')
+        .update({ removed_at: now, updated_at: now });
+      if (updated === 0) {
+        return false;
+      }
+      await insertEvent(trx, {
+        migrationId: input.migrationId,
+        type: 'consumer-removed',
+        message: `${consumerRef} is no longer a consumer: ${input.reason}`,
+        consumerRef,
+        data: { reason: input.reason },
+        now,
+      });
+      return true;
+    });
+  }
+
   async listConsumers(
     migrationId: string,
     page: PageRequest,
@@ -332,7 +376,11 @@ export class DatabaseMigrationStore implements MigrationStore {
         .orderBy('c.consumer_ref', 'asc')
         .limit(page.limit)
         .offset(page.offset),
-      count(this.db('migration_consumer').where('migration_id', migrationId)),
+      count(
+        this.db('migration_consumer')
+          .where('migration_id', migrationId)
+          .whereNull('removed_at'),
+      ),
     ]);
     return { items: rows.map(toConsumer), totalCount };
   }
@@ -556,9 +604,100 @@ export class DatabaseMigrationStore implements MigrationStore {
     return rows.map(row => toReview(row, migrationId, key));
   }
 
+  async catalogSummary(): Promise<CatalogEntitySummary[]> {
+    const entities = new Map<string, CatalogEntitySummary>();
+    const entity = (entityRef: string) => {
+      let summary = entities.get(entityRef);
+      if (!summary) {
+        summary = { entityRef, migrations: [], readsDatasets: [] };
+        entities.set(entityRef, summary);
+      }
+      return summary;
+    };
+    const open = await this.db<MigrationRow>('migration')
+      .whereNotIn('state', closedMigrationStates)
+      .orderBy('seq', 'desc')
+      .select('id', 'dataset_ref', 'state');
+    for (const migration of open) {
+      entity(migration.dataset_ref).migrations.push({
+        id: migration.id,
+        state: migration.state,
+        roles: ['dataset'],
+      });
+    }
+    const byId = new Map(open.map(m => [m.id, m]));
+    const consumers: {
+      migration_id: string;
+      consumer_ref: string;
+      current_patch_id: number | null;
+      decision: Review['decision'] | null;
+    }[] = await this.db('migration_consumer as c')
+      .join('migration as m', 'm.id', 'c.migration_id')
+      .leftJoin('review as r', 'r.id', 'c.current_review_id')
+      .whereNotIn('m.state', closedMigrationStates)
+      .whereNull('c.removed_at')
+      .orderBy('m.seq', 'desc')
+      .select(
+        'c.migration_id',
+        'c.consumer_ref',
+        'c.current_patch_id',
+        'r.decision',
+      );
+    for (const consumer of consumers) {
+      const migration = byId.get(consumer.migration_id)!;
+      const summary = entity(consumer.consumer_ref);
+      const same = summary.migrations.find(m => m.id === migration.id);
+      const review = consumer.current_patch_id
+        ? consumer.decision ?? 'pending'
+        : undefined;
+      if (same) {
+        // A dataset reading itself (a self-join through its own code).
+        same.roles.push('consumer');
+        if (review) same.review = review;
+      } else {
+        summary.migrations.push({
+          id: migration.id,
+          state: migration.state,
+          roles: ['consumer'],
+          ...(review ? { review } : {}),
+        });
+      }
+    }
+    // Lineage found in code: the latest analysed migration of each dataset
+    // (whatever became of it since) knows best which entities read it.
+    const latest = this.db('migration as m')
+      .whereExists(q =>
+        q
+          .select('id')
+          .from('migration_consumer as c')
+          .whereRaw('c.migration_id = m.id'),
+      )
+      .groupBy('m.dataset_ref')
+      .max('m.seq');
+    const readers: { dataset_ref: string; consumer_ref: string }[] =
+      await this.db('migration_consumer as c')
+        .join('migration as m', 'm.id', 'c.migration_id')
+        .whereIn('m.seq', latest)
+        .where('c.discovered_by', 'code')
+        .whereNull('c.removed_at')
+        .select('m.dataset_ref', 'c.consumer_ref');
+    for (const reader of readers) {
+      entity(reader.consumer_ref).readsDatasets.push(reader.dataset_ref);
+    }
+    return [...entities.values()].sort((a, b) =>
+      a.entityRef.localeCompare(b.entityRef),
+    );
+  }
+
+  async lastEventId(): Promise<number> {
+    const row = await this.db('migration_event').max('id as id').first();
+    return Number(row?.id ?? 0);
+  }
+
   /** Consumers with their current patch and latest review, in one query. */
   private consumersQuery() {
     return this.db('migration_consumer as c')
+      .whereNull('c.removed_at')
       .leftJoin('patch as p', 'p.id', 'c.current_patch_id')
       .leftJoin('review as r', 'r.id', 'c.current_review_id')
       .select(
@@ -597,7 +736,6 @@ type MigrationRow = {
   analysis_error?: string | null;
 };
 
-
 type EventRow = {
   id: number;
   migration_id: string;
@@ -619,6 +757,7 @@ type ConsumerRow = {
   current_review_id: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  removed_at?: Timestamp | null;
 };
 
 type PatchRow = {
@@ -734,6 +873,11 @@ async function getConsumerRow(
     await getMigrationRow(trx, migrationId);
     throw new NotFoundError(
       `${consumerRef} is not a consumer in migration ${migrationId}`,
+    );
+  }
+  if (row.removed_at) {
+    throw new NotFoundError(
+      `${consumerRef} is no longer a consumer in migration ${migrationId}: the agent found it no longer reads the dataset`,
     );
   }
   return row;

@@ -156,12 +156,18 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('lists migrations newest first, by state and dataset, a page at a time', async () => {
+        const revenueChange = {
+          dataset: 'proj.reporting.daily_revenue',
+          changes: [{ kind: 'rename_column', column: 'revenue', to: 'gross' }],
+        };
         const first = await createMigration({
           datasetRef: 'resource:default/daily-revenue',
+          change: revenueChange,
           title: 'first',
         });
         const second = await createMigration({
           datasetRef: 'resource:default/daily-revenue',
+          change: revenueChange,
           title: 'second',
         });
         await api.post(`/migrations/${second.id}/analyze`);

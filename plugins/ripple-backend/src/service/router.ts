@@ -27,6 +27,12 @@ import type { JsonObject } from '@backstage/types';
 import { MigrationStore, PageRequest } from '../database/MigrationStore';
 import { createOpenApiRouter } from '../schema/openapi';
 import { MigrationAgent } from '../agent/MigrationAgent';
+import {
+  ANNOTATION_RIPPLE_TABLE,
+  DatasetReader,
+  isDataset,
+  sameTable,
+} from '../dataset/DatasetReader';
 import { checkChangeSpec } from './changeSpec';
 import { unknownBodyFields } from './unknownFields';
 
@@ -35,7 +41,9 @@ export type RouterOptions = {
   engine: RippleEngine;
   store: MigrationStore;
   /** Computes previews (the agent's discovery and proposals, unsaved). */
-  agent: Pick<MigrationAgent, 'preview'>;
+  agent: Pick<MigrationAgent, 'preview' | 'datasetCode'>;
+  /** Reads datasets' tables and schemas. */
+  datasets: Pick<DatasetReader, 'read'>;
   catalog: CatalogService;
   permissions: PermissionsService;
   httpAuth: HttpAuthService;
@@ -108,14 +116,22 @@ export async function createRouter(
     return entity;
   }
 
-  /** A dataset entity, or a 400 saying why the ref is not one. */
+  /**
+   * A dataset entity, or an error saying why the ref is not one: a 400 for
+   * a field of a request body, a 404 for a path (`inPath`).
+   */
   async function requireDataset(
     datasetRef: string,
     credentials: BackstageCredentials,
+    inPath = false,
   ): Promise<Entity> {
-    const dataset = await requireEntity('datasetRef', datasetRef, credentials);
+    const Missing = inPath ? NotFoundError : InputError;
+    const dataset = await catalog.getEntityByRef(datasetRef, { credentials });
+    if (!dataset) {
+      throw new Missing(`datasetRef: no entity ${datasetRef} in the catalog`);
+    }
     if (!isDataset(dataset, options.datasetTypes)) {
-      throw new InputError(
+      throw new Missing(
         `datasetRef: ${datasetRef} is not a dataset (a Resource of type ${options.datasetTypes.join(
           ' or ',
         )})`,
@@ -123,6 +139,52 @@ export async function createRouter(
     }
     return dataset;
   }
+
+  /**
+   * Checks that a change spec's `dataset` names the dataset entity's table
+   * (one may be less qualified than the other), or a 400 saying which table.
+   */
+  async function checkChangeTable(dataset: Entity, change: unknown) {
+    const table = (change as { dataset?: unknown })?.dataset;
+    if (typeof table !== 'string') {
+      return; // The engine's check names the missing field.
+    }
+    const { ref, table: datasetTable } = await options.datasets.read(dataset);
+    if (!sameTable(table, datasetTable)) {
+      throw new InputError(
+        `change.dataset: "${table}" is not the table of ${ref}, which is "${datasetTable}" (its ${ANNOTATION_RIPPLE_TABLE} annotation, or its name)`,
+      );
+    }
+  }
+
+  router.get('/datasets/:datasetRef', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const datasetRef = entityRefField('datasetRef', req.params.datasetRef);
+    const dataset = await requireDataset(datasetRef, credentials, true);
+    res.json(await options.datasets.read(dataset));
+  });
+
+  router.get('/datasets/:datasetRef/code', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const datasetRef = entityRefField('datasetRef', req.params.datasetRef);
+    const entity = await requireDataset(datasetRef, credentials, true);
+    const dataset = await options.datasets.read(entity);
+    res.json({ consumers: await options.agent.datasetCode(dataset) });
+  });
+
+  router.get('/catalog/summary', async (req, res) => {
+    await httpAuth.credentials(req);
+    // Every change the summary shows is written with an event, so the latest
+    // event's id is its version: an unchanged summary costs one small query.
+    const etag = `W/"ripple-${await store.lastEventId()}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'no-cache');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.json({ entities: await store.catalogSummary() });
+  });
 
   router.get('/engine', (_req, res) => {
     res.json({ version: engine.version() });
@@ -157,11 +219,12 @@ export async function createRouter(
           rippleMigrationCreatePermission,
           'create migrations',
         );
-        await requireDataset(datasetRef, credentials);
+        const dataset = await requireDataset(datasetRef, credentials);
         if (req.body.owner) {
           await requireEntity('owner', owner, credentials);
         }
         checkChangeSpec(engine, change);
+        await checkChangeTable(dataset, change);
         return store.createMigration({
           datasetRef,
           change,
@@ -182,8 +245,9 @@ export async function createRouter(
       rippleMigrationCreatePermission,
       'preview migrations',
     );
-    await requireDataset(datasetRef, credentials);
+    const dataset = await requireDataset(datasetRef, credentials);
     checkChangeSpec(engine, req.body.change);
+    await checkChangeTable(dataset, req.body.change);
     const previews = await options.agent.preview(datasetRef, req.body.change);
     res.json({
       consumers: previews.map(({ consumerRef, discoveredBy, proposal }) => ({
@@ -409,12 +473,4 @@ function entityRefField(field: string, value: string): string {
 
 function page(query: { limit?: number; offset?: number }): PageRequest {
   return { limit: query.limit ?? DEFAULT_LIMIT, offset: query.offset ?? 0 };
-}
-
-function isDataset(entity: Entity, datasetTypes: string[]): boolean {
-  return (
-    entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
-    typeof entity.spec?.type === 'string' &&
-    datasetTypes.includes(entity.spec.type)
-  );
 }

@@ -195,11 +195,12 @@ export const spec = {
       MigrationEventType: {
         type: 'string',
         description:
-          'What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`).',
+          'What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset).',
         enum: [
           'created',
           'state-changed',
           'consumer-added',
+          'consumer-removed',
           'patch-proposed',
           'patch-stale',
           'review-recorded',
@@ -651,6 +652,163 @@ export const spec = {
           },
         },
       },
+      DatasetColumn: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          type: {
+            type: 'string',
+            description:
+              "The column's type as the warehouse names it, when known.",
+          },
+        },
+      },
+      Dataset: {
+        type: 'object',
+        description:
+          "A dataset entity as Ripple reads it: the table consumers name (annotation `ripple.io/table`, the entity's name by default), its dialect (`ripple.io/dialect`) and its columns (annotation `ripple.io/schema`, or the file `ripple.io/schema-file` names next to the entity's catalog file; empty when neither is given).",
+        required: ['ref', 'table', 'columns'],
+        properties: {
+          ref: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          table: {
+            type: 'string',
+          },
+          dialect: {
+            $ref: '#/components/schemas/Dialect',
+          },
+          columns: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/DatasetColumn',
+            },
+          },
+        },
+      },
+      CodeFile: {
+        type: 'object',
+        required: ['path', 'language', 'content'],
+        properties: {
+          path: {
+            type: 'string',
+            description: "Relative to the consumer's code location.",
+          },
+          language: {
+            type: 'string',
+            description:
+              'How the engine reads it (`sql`, `dbt`, `python`, `java`, `scala`).',
+          },
+          content: {
+            type: 'string',
+          },
+        },
+      },
+      ConsumerCode: {
+        type: 'object',
+        required: ['consumerRef', 'discoveredBy', 'files'],
+        properties: {
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          discoveredBy: {
+            $ref: '#/components/schemas/ConsumerDiscovery',
+          },
+          dialect: {
+            $ref: '#/components/schemas/Dialect',
+          },
+          tableNames: {
+            type: 'array',
+            description:
+              "Other names this consumer's code gives the dataset's table (a dbt source's `source_name.table_name` that `sources.yml` maps to it): a change spec whose `dataset` is such a name edits those references.",
+            items: {
+              type: 'string',
+            },
+          },
+          files: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/CodeFile',
+            },
+          },
+        },
+      },
+      DatasetCode: {
+        type: 'object',
+        required: ['consumers'],
+        properties: {
+          consumers: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ConsumerCode',
+            },
+          },
+        },
+      },
+      CatalogMigration: {
+        type: 'object',
+        required: ['id', 'state', 'roles'],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          state: {
+            $ref: '#/components/schemas/MigrationState',
+          },
+          roles: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/EntityRole',
+            },
+          },
+          review: {
+            type: 'string',
+            description:
+              'For a consumer with a patch: the decision on its current patch (`approve`, `reject`), or `pending` while nobody decided.',
+            enum: ['approve', 'reject', 'pending'],
+          },
+        },
+      },
+      CatalogEntitySummary: {
+        type: 'object',
+        required: ['entityRef', 'migrations', 'readsDatasets'],
+        properties: {
+          entityRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          migrations: {
+            type: 'array',
+            description:
+              'Its open migrations (not completed or cancelled), newest first.',
+            items: {
+              $ref: '#/components/schemas/CatalogMigration',
+            },
+          },
+          readsDatasets: {
+            type: 'array',
+            description:
+              'The datasets its code was found reading though it does not declare `dependsOn` them (the latest analysed migration of each dataset).',
+            items: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+        },
+      },
+      CatalogSummary: {
+        type: 'object',
+        required: ['entities'],
+        properties: {
+          entities: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/CatalogEntitySummary',
+            },
+          },
+        },
+      },
       Error: {
         type: 'object',
         description: "Backstage's standard error response body.",
@@ -672,6 +830,16 @@ export const spec = {
       },
     },
     parameters: {
+      datasetRef: {
+        name: 'datasetRef',
+        in: 'path',
+        required: true,
+        description:
+          "The dataset's entity ref, URL-encoded (`resource%3Adefault%2Forders`).",
+        schema: {
+          $ref: '#/components/schemas/EntityRef',
+        },
+      },
       migrationId: {
         name: 'id',
         in: 'path',
@@ -1211,6 +1379,89 @@ export const spec = {
           },
           '400': {
             $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/datasets/{datasetRef}': {
+      get: {
+        operationId: 'GetDataset',
+        description:
+          "The dataset's table, dialect and columns, as the agent reads them.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/datasetRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The dataset.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Dataset',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/datasets/{datasetRef}/code': {
+      get: {
+        operationId: 'GetDatasetCode',
+        description:
+          "The code of the dataset's consumers, as the agent reads it: those that declare `dependsOn` the dataset, then those whose code reads its table. The browser's engine computes impact and patches from it.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/datasetRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The consumers and their files.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/DatasetCode',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/catalog/summary': {
+      get: {
+        operationId: 'GetCatalogSummary',
+        description:
+          "For every entity touched by a migration: its open migrations' states, its review decisions, and the datasets its code was found reading. For the catalog module (one request per refresh, not one per entity); answers 304 to an `If-None-Match` with the current ETag.",
+        responses: {
+          '200': {
+            description: 'The summary, with an ETag.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/CatalogSummary',
+                },
+              },
+            },
+          },
+          '304': {
+            description:
+              'Nothing changed since the ETag given in `If-None-Match`.',
           },
         },
       },

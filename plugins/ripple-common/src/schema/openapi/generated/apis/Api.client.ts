@@ -10,8 +10,11 @@ import crossFetch from 'cross-fetch';
 import { pluginId } from '../pluginId';
 import * as parser from 'uri-template';
 import { CancelMigrationRequest } from '../models/CancelMigrationRequest.model';
+import { CatalogSummary } from '../models/CatalogSummary.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
+import { Dataset } from '../models/Dataset.model';
+import { DatasetCode } from '../models/DatasetCode.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
 import { ListMigrationEvents200Response } from '../models/ListMigrationEvents200Response.model';
@@ -69,10 +72,30 @@ export type CreateMigration = {
 /**
  * @public
  */
+export type GetCatalogSummary = {};
+/**
+ * @public
+ */
 export type GetConsumerPatch = {
   path: {
     id: string;
     consumerRef: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetDataset = {
+  path: {
+    datasetRef: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetDatasetCode = {
+  path: {
+    datasetRef: string;
   };
 };
 /**
@@ -254,6 +277,29 @@ export class DefaultApiClient {
   }
 
   /**
+   * For every entity touched by a migration: its open migrations\' states, its review decisions, and the datasets its code was found reading. For the catalog module (one request per refresh, not one per entity); answers 304 to an `If-None-Match` with the current ETag.
+   */
+  public async getCatalogSummary(
+    // @ts-ignore
+    request: GetCatalogSummary,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<CatalogSummary>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/catalog/summary`;
+
+    const uri = parser.parse(uriTemplate).expand({});
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
    * The consumer\'s current patch with its diff, and the history of reviews.
    * @param id - The migration\&#39;s id.
    * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
@@ -270,6 +316,58 @@ export class DefaultApiClient {
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,
       consumerRef: request.path.consumerRef,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * The dataset\'s table, dialect and columns, as the agent reads them.
+   * @param datasetRef - The dataset\&#39;s entity ref, URL-encoded (&#x60;resource%3Adefault%2Forders&#x60;).
+   */
+  public async getDataset(
+    // @ts-ignore
+    request: GetDataset,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Dataset>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/datasets/{datasetRef}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      datasetRef: request.path.datasetRef,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * The code of the dataset\'s consumers, as the agent reads it: those that declare `dependsOn` the dataset, then those whose code reads its table. The browser\'s engine computes impact and patches from it.
+   * @param datasetRef - The dataset\&#39;s entity ref, URL-encoded (&#x60;resource%3Adefault%2Forders&#x60;).
+   */
+  public async getDatasetCode(
+    // @ts-ignore
+    request: GetDatasetCode,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<DatasetCode>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/datasets/{datasetRef}/code`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      datasetRef: request.path.datasetRef,
     });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {

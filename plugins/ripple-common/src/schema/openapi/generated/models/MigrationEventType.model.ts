@@ -11,6 +11,7 @@ export type MigrationEventType =
   | 'created'
   | 'state-changed'
   | 'consumer-added'
+  | 'consumer-removed'
   | 'patch-proposed'
   | 'patch-stale'
   | 'review-recorded'
