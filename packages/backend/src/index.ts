@@ -20,6 +20,10 @@ backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
+// ripple:analyze, ripple:rewrite, ripple:compat-view (docs/scaffolder.md)
+backend.add(
+  import('@ripple/backstage-plugin-scaffolder-backend-module-ripple'),
+);
 
 // techdocs plugin
 backend.add(import('@backstage/plugin-techdocs-backend'));

@@ -4,6 +4,8 @@
  * @packageDocumentation
  */
 export * from './client';
+export * from './consumerCode';
+export * from './engineErrors';
 // The API's types and a client for every route, generated from the backend's
 // OpenAPI spec (plugins/ripple-backend/src/schema/openapi.yaml) by
 // ./scripts/generate-openapi.sh. The engine's own types (Dialect,

@@ -9,3 +9,26 @@
 export * from './delivery';
 export * from './health';
 export * from './extensions';
+export {
+  createDownloadDeliveryMethod,
+  type DownloadDeliveryMethodOptions,
+} from './methods/download/downloadDeliveryMethod';
+export {
+  createGitBranchDeliveryMethod,
+  type GitBranchDeliveryMethodOptions,
+} from './methods/git/gitBranchDeliveryMethod';
+export {
+  ANNOTATION_GIT_REPOSITORY,
+  ANNOTATION_GIT_BASE_BRANCH,
+  ANNOTATION_GIT_DIRECTORY,
+} from './methods/git/gitTarget';
+export type { GitCredentials } from './methods/git/MirrorRepository';
+export {
+  createGitHubPullRequestDeliveryMethod,
+  type GitHubPullRequestDeliveryMethodOptions,
+} from './methods/github/githubPullRequestDeliveryMethod';
+export {
+  createDefaultDeliveryMethods,
+  createScmGitCredentials,
+} from './methods/defaults';
+export { rippleModuleDefaultDeliveryMethods } from './module';

@@ -25,7 +25,9 @@ async function summaryServer() {
         entities: [
           {
             entityRef: 'component:default/a',
-            migrations: [{ id: `m${version}`, state: 'proposed', roles: ['consumer'] }],
+            migrations: [
+              { id: `m${version}`, state: 'proposed', roles: ['consumer'] },
+            ],
             readsDatasets: [],
           },
         ],
@@ -76,19 +78,25 @@ describe('RippleSummarySource', () => {
 
       // After it: a conditional request, answered 304, the summary kept.
       now = 31_000;
-      expect((await source.get('component:default/a'))?.migrations[0].id).toBe('m1');
+      expect((await source.get('component:default/a'))?.migrations[0].id).toBe(
+        'm1',
+      );
       expect(ripple.requests).toHaveLength(2);
       expect(ripple.requests[1].headers['if-none-match']).toBe('W/"ripple-1"');
 
       // Changed: the new summary.
       ripple.bump();
       now = 62_000;
-      expect((await source.get('component:default/a'))?.migrations[0].id).toBe('m2');
+      expect((await source.get('component:default/a'))?.migrations[0].id).toBe(
+        'm2',
+      );
 
       // Down: the last summary stays, and the next try waits a period.
       ripple.fail(true);
       now = 93_000;
-      expect((await source.get('component:default/a'))?.migrations[0].id).toBe('m2');
+      expect((await source.get('component:default/a'))?.migrations[0].id).toBe(
+        'm2',
+      );
       await source.get('component:default/a');
       expect(ripple.requests).toHaveLength(4);
     } finally {

@@ -247,35 +247,38 @@ export async function startRippleTestBackend(options: {
       ...(options.agent ? [schedulerServiceFactory] : []),
       ...(options.features ?? []),
       mockServices.rootConfig.factory({
-        data: merge({
-          ...(options.agent
-            ? {
-                ripple: {
-                  agent: { intervalSeconds: options.agent.intervalSeconds },
+        data: merge(
+          {
+            ...(options.agent
+              ? {
+                  ripple: {
+                    agent: { intervalSeconds: options.agent.intervalSeconds },
+                  },
+                }
+              : {}),
+            backend: {
+              reading: { allow: [{ host: 'localhost', paths: [examples] }] },
+            },
+            permission: { enabled: true },
+            catalog: {
+              rules: [
+                {
+                  allow: [
+                    'Component',
+                    'System',
+                    'API',
+                    'Resource',
+                    'Location',
+                    'User',
+                    'Group',
+                  ],
                 },
-              }
-            : {}),
-          backend: {
-            reading: { allow: [{ host: 'localhost', paths: [examples] }] },
+              ],
+              locations: [{ type: 'file', target: exampleCatalog }],
+            },
           },
-          permission: { enabled: true },
-          catalog: {
-            rules: [
-              {
-                allow: [
-                  'Component',
-                  'System',
-                  'API',
-                  'Resource',
-                  'Location',
-                  'User',
-                  'Group',
-                ],
-              },
-            ],
-            locations: [{ type: 'file', target: exampleCatalog }],
-          },
-        }, options.config ?? {}),
+          options.config ?? {},
+        ),
       }),
     ],
   });

@@ -1,7 +1,7 @@
 import type { AuthService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { codeLocation } from './ConsumerSources';
+import { codeLocation } from '@ripple/backstage-plugin-ripple-common';
 
 /** An entity that may read a dataset, and whether it says so. */
 export type Candidate = {

@@ -1,15 +1,13 @@
 import type { UrlReaderService } from '@backstage/backend-plugin-api';
 import { NotModifiedError } from '@backstage/errors';
+import type { Entity } from '@backstage/catalog-model';
 import {
-  ANNOTATION_LOCATION,
-  ANNOTATION_SOURCE_LOCATION,
-  Entity,
-  parseLocationRef,
-} from '@backstage/catalog-model';
+  codeLocation,
+  isConsumerCodeFile,
+  isDbtPropertiesFile,
+} from '@ripple/backstage-plugin-ripple-common';
 import type { Dialect } from '@ripple/engine';
 import { minimatch } from 'minimatch';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DbtSource, dbtSources } from './dbtSources';
 
 /** Narrows the files Ripple reads: comma-separated globs, relative to the code location. */
@@ -34,39 +32,6 @@ export type ConsumerCode = {
 export interface ConsumerSources {
   /** The consumer's code, or undefined when the entity says nowhere where it is. */
   read(entity: Entity): Promise<ConsumerCode | undefined>;
-}
-
-// What the engine reads, as the CLI walks folders.
-const CODE_FILE = /\.(sql|py|java|scala)$/;
-// dbt's property files, where sources map names to warehouse tables.
-const DBT_PROPERTIES_FILE = /\.ya?ml$/;
-const SKIPPED_FOLDERS = new Set(['node_modules', 'target', 'dbt_packages']);
-
-/**
- * The code location of an entity: its `backstage.io/source-location`, or,
- * for an entity registered from a local `catalog-info.yaml` (the file
- * Backstage expects at the root of a component's repository), that file's
- * folder, as a `file:` URL read only where `backend.reading.allow` allows
- * it. Entities from other files (a list of datasets, say) have no code there.
- */
-export function codeLocation(entity: Entity): string | undefined {
-  const annotations = entity.metadata.annotations ?? {};
-  const source = annotations[ANNOTATION_SOURCE_LOCATION];
-  if (source) {
-    const { type, target } = parseLocationRef(source);
-    return type === 'url' ? target : undefined;
-  }
-  const managedBy = annotations[ANNOTATION_LOCATION];
-  if (managedBy) {
-    const { type, target } = parseLocationRef(managedBy);
-    if (
-      type === 'file' &&
-      /^catalog-info\.ya?ml$/.test(path.basename(target))
-    ) {
-      return pathToFileURL(`${path.dirname(target)}/`).href;
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -109,13 +74,9 @@ export class UrlReaderConsumerSources implements ConsumerSources {
       tree = await this.urlReader.readTree(location, {
         etag: cached?.etag,
         filter: file =>
-          !file
-            .split('/')
-            .some(part => part.startsWith('.') || SKIPPED_FOLDERS.has(part)) &&
-          (DBT_PROPERTIES_FILE.test(file) ||
-            (CODE_FILE.test(file) &&
-              (globs.length === 0 ||
-                globs.some(glob => minimatch(file, glob))))),
+          isConsumerCodeFile(file)
+            ? globs.length === 0 || globs.some(glob => minimatch(file, glob))
+            : isDbtPropertiesFile(file),
       });
     } catch (error) {
       if (cached && error instanceof NotModifiedError) {
@@ -133,10 +94,10 @@ export class UrlReaderConsumerSources implements ConsumerSources {
       })),
     );
     const files = all
-      .filter(file => CODE_FILE.test(file.path))
+      .filter(file => isConsumerCodeFile(file.path))
       .sort((a, b) => a.path.localeCompare(b.path));
     const sources = dbtSources(
-      all.filter(file => DBT_PROPERTIES_FILE.test(file.path)),
+      all.filter(file => isDbtPropertiesFile(file.path)),
     );
     const code: ConsumerCode = {
       location,

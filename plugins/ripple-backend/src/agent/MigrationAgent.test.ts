@@ -1,4 +1,3 @@
-import { UrlReaders } from '@backstage/backend-defaults/urlReader';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { loadEngine, RippleEngine } from '@ripple/engine';
@@ -9,7 +8,7 @@ import {
   applyDatabaseMigrations,
   DatabaseMigrationStore,
 } from '../database/DatabaseMigrationStore';
-import { LocalFileUrlReader } from '../reading/LocalFileUrlReader';
+import { localUrlReader } from '../__testUtils__/localUrlReader';
 import { Candidate, ConsumerFinder } from './ConsumerFinder';
 import { ConsumerSources, UrlReaderConsumerSources } from './ConsumerSources';
 import { MigrationAgent } from './MigrationAgent';
@@ -65,23 +64,8 @@ class FixedFinder implements ConsumerFinder {
   }
 }
 
-/** The real UrlReaderService, reading the local examples as allowed by config. */
-function readerFor(dir: string) {
-  return UrlReaders.default({
-    config: mockServices.rootConfig({
-      data: {
-        backend: {
-          reading: { allow: [{ host: 'localhost', paths: [dir] }] },
-        },
-      },
-    }),
-    logger: mockServices.logger.mock(),
-    factories: [LocalFileUrlReader.factory],
-  });
-}
-
 function sourcesFor(dir: string): ConsumerSources {
-  return new UrlReaderConsumerSources(readerFor(dir));
+  return new UrlReaderConsumerSources(localUrlReader(dir));
 }
 
 describe.each(databases.eachSupportedId())(
@@ -116,7 +100,7 @@ describe.each(databases.eachSupportedId())(
           logger: mockServices.logger.mock(),
           finder: new FixedFinder(candidates),
           sources,
-          datasets: new DatasetReader(readerFor(dir)),
+          datasets: new DatasetReader(localUrlReader(dir)),
           retry: { initialSeconds: 30, maxSeconds: 600 },
           now: options.now,
         });
@@ -402,10 +386,12 @@ describe.each(databases.eachSupportedId())(
       fs.writeFileSync(file, elsewhere);
       await agent.refreshPatches();
       expect(await refs()).toEqual(['component:default/orders-export']);
-      await expect(store.getConsumer(migration.id, fraud)).resolves.toBeUndefined();
-      const removed = (await store.listEvents(migration.id, { limit: 100 })).filter(
-        e => e.type === 'consumer-removed',
-      );
+      await expect(
+        store.getConsumer(migration.id, fraud),
+      ).resolves.toBeUndefined();
+      const removed = (
+        await store.listEvents(migration.id, { limit: 100 })
+      ).filter(e => e.type === 'consumer-removed');
       expect(removed).toEqual([
         expect.objectContaining({
           consumerRef: fraud,
@@ -423,7 +409,9 @@ describe.each(databases.eachSupportedId())(
       await agent.runOnce();
       expect(await refs()).toEqual([fraud, 'component:default/orders-export']);
       const events = await store.listEvents(migration.id, { limit: 100 });
-      expect(events.filter(e => e.type === 'consumer-added').at(-1)).toMatchObject({
+      expect(
+        events.filter(e => e.type === 'consumer-added').at(-1),
+      ).toMatchObject({
         consumerRef: fraud,
         message: `${fraud} reads the dataset again`,
       });
@@ -444,7 +432,7 @@ describe.each(databases.eachSupportedId())(
 
     it('reads unchanged code once: later reads are answered "not modified" through the etag', async () => {
       const dir = copyExamples();
-      const reader = readerFor(dir);
+      const reader = localUrlReader(dir);
       const answers: string[] = [];
       const counting = Object.assign(Object.create(reader), {
         readTree: async (

@@ -15,7 +15,7 @@ import type {
 import type { RippleEngine } from '@ripple/engine';
 import type { DatasetReader } from '../dataset/DatasetReader';
 import type { MigrationStore } from '../database/MigrationStore';
-import type { ConsumerFinder } from './ConsumerFinder';
+import type { Candidate, ConsumerFinder } from './ConsumerFinder';
 import type { ConsumerCode, ConsumerSources } from './ConsumerSources';
 import {
   analyzeFile,
@@ -43,6 +43,8 @@ const REFRESHED_STATES: MigrationState[] = [
   'paused',
 ];
 const PAGE = 200;
+// Consumers read ahead, and written, at once.
+const CONCURRENCY = 8;
 
 /**
  * The background agent. {@link MigrationAgent.runOnce} analyses the
@@ -167,17 +169,31 @@ export class MigrationAgent {
     code?: ConsumerCode;
   }> {
     const { finder, sources, logger } = this.options;
-    for (const { entity, declared } of await finder.candidates(datasetRef)) {
+    const read = async ({ entity, declared }: Candidate) => {
       const consumerRef = stringifyEntityRef(entity);
-      let code;
       try {
-        code = await sources.read(entity);
+        return { consumerRef, declared, code: await sources.read(entity) };
       } catch (error) {
+        return { consumerRef, declared, error: error as Error };
+      }
+    };
+    // Reading is I/O: the next few candidates are read while one is
+    // analysed, and they are yielded in order.
+    const candidates = await finder.candidates(datasetRef);
+    const ahead: ReturnType<typeof read>[] = [];
+    let next = 0;
+    while (ahead.length < CONCURRENCY && next < candidates.length) {
+      ahead.push(read(candidates[next++]));
+    }
+    while (ahead.length > 0) {
+      const { consumerRef, declared, code, error } = await ahead.shift()!;
+      if (next < candidates.length) {
+        ahead.push(read(candidates[next++]));
+      }
+      if (error) {
         if (declared) {
           throw new Error(
-            `Could not read the code of ${consumerRef}: ${
-              (error as Error).message
-            }`,
+            `Could not read the code of ${consumerRef}: ${error.message}`,
           );
         }
         logger.warn(
@@ -304,32 +320,71 @@ export class MigrationAgent {
   }
 
   private async analyze(migration: Migration): Promise<void> {
-    const { store } = this.options;
+    const { store, logger } = this.options;
+    const started = Date.now();
     let consumers = 0;
     let patches = 0;
     let forAPerson = 0;
     const found = new Set<string>();
     // Each consumer is recorded as soon as it is analysed: what a run cut
     // short did stays done, and the next run finds it unchanged.
-    for await (const { consumerRef, discoveredBy, proposal } of this.consumers(
-      migration.datasetRef,
-      migration.change,
-    )) {
-      consumers += 1;
-      found.add(consumerRef.toLocaleLowerCase('en-US'));
+    // A few are written at once, so that the agent's writes are not queued
+    // one by one behind every other request the backend serves.
+    const writes = new Set<Promise<void>>();
+    let failed: Error | undefined;
+    const record = async ({
+      consumerRef,
+      discoveredBy,
+      proposal,
+    }: ConsumerPreview) => {
       const key = { migrationId: migration.id, consumerRef };
-      await store.putConsumer({
-        ...key,
-        discoveredBy,
-        impact: proposal?.impact,
-      });
-      if (proposal) {
-        await store.recordPatch({ ...key, ...proposal });
-        patches += 1;
-        if (proposal.status === 'needs_review' || proposal.status === 'error') {
-          forAPerson += 1;
+      try {
+        await store.putConsumer({
+          ...key,
+          discoveredBy,
+          impact: proposal?.impact,
+        });
+        if (proposal) {
+          await store.recordPatch({ ...key, ...proposal });
+        }
+      } catch (error) {
+        failed ??= error as Error;
+      }
+    };
+    try {
+      for await (const preview of this.consumers(
+        migration.datasetRef,
+        migration.change,
+      )) {
+        const { consumerRef, proposal } = preview;
+        consumers += 1;
+        found.add(consumerRef.toLocaleLowerCase('en-US'));
+        const write = record(preview);
+        writes.add(write);
+        write.then(() => writes.delete(write));
+        if (proposal) {
+          patches += 1;
+          if (
+            proposal.status === 'needs_review' ||
+            proposal.status === 'error'
+          ) {
+            forAPerson += 1;
+          }
+        }
+        if (writes.size >= CONCURRENCY) {
+          await Promise.race(writes);
+        }
+        if (failed) {
+          break;
         }
       }
+    } finally {
+      // Even when reading fails: what was analysed is written before the
+      // failure is recorded.
+      await Promise.all(writes);
+    }
+    if (failed) {
+      throw failed;
     }
     // Consumers of an earlier analysis that this one did not find.
     const gone = [];
@@ -345,6 +400,11 @@ export class MigrationAgent {
         reason: 'the analysis no longer finds it reading the dataset',
       });
     }
+    logger.info(
+      `Analysed migration ${migration.id}: ${consumers} consumers in ${
+        (Date.now() - started) / 1000
+      } s`,
+    );
     await store.transition({
       migrationId: migration.id,
       to: 'proposed',

@@ -65,7 +65,11 @@ describe('proposePatch', () => {
       ],
     });
     expect(proposal.impact.files).toEqual([
-      { path: 'models/order_totals.sql', references: 2, columns: ['cust', 'amount'] },
+      {
+        path: 'models/order_totals.sql',
+        references: 2,
+        columns: ['cust', 'amount'],
+      },
     ]);
     expect(proposal.diff).toContain('sum(amount_usd) as total');
   });

@@ -1,10 +1,8 @@
-import { UrlReaders } from '@backstage/backend-defaults/urlReader';
-import { mockServices } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalFileUrlReader } from '../reading/LocalFileUrlReader';
+import { localUrlReader } from '../__testUtils__/localUrlReader';
 import { DatasetReader, parseColumns } from './DatasetReader';
 
 function dataset(annotations: Record<string, string>, file?: string): Entity {
@@ -25,24 +23,16 @@ function dataset(annotations: Record<string, string>, file?: string): Entity {
 
 describe('DatasetReader', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ripple-dataset-'));
-  const reader = new DatasetReader(
-    UrlReaders.default({
-      config: mockServices.rootConfig({
-        data: {
-          backend: { reading: { allow: [{ host: 'localhost', paths: [dir] }] } },
-        },
-      }),
-      logger: mockServices.logger.mock(),
-      factories: [LocalFileUrlReader.factory],
-    }),
-  );
+  const reader = new DatasetReader(localUrlReader(dir));
   fs.mkdirSync(path.join(dir, 'schemas'));
   fs.writeFileSync(
     path.join(dir, 'schemas/warehouse.json'),
     JSON.stringify({
       tables: {
         'proj.ds.customers': { columns: [{ name: 'id' }] },
-        'proj.ds.orders': { columns: [{ name: 'id', type: 'INT64' }, { name: 'amount' }] },
+        'proj.ds.orders': {
+          columns: [{ name: 'id', type: 'INT64' }, { name: 'amount' }],
+        },
       },
     }),
   );
@@ -84,24 +74,29 @@ describe('DatasetReader', () => {
     );
     await expect(
       reader.read(dataset({ 'ripple.io/schema-file': './x.json' })),
-    ).rejects.toThrow(/"\.\/x\.json" is relative, but the entity has no backstage.io\/managed-by-location/);
+    ).rejects.toThrow(
+      /"\.\/x\.json" is relative, but the entity has no backstage.io\/managed-by-location/,
+    );
     await expect(
-      reader.read(dataset({ 'ripple.io/schema': '[id', 'ripple.io/schema-file': 'x' })),
+      reader.read(
+        dataset({ 'ripple.io/schema': '[id', 'ripple.io/schema-file': 'x' }),
+      ),
     ).rejects.toThrow(/not both/);
   });
 
   it('parses the documented shapes, and names the field at fault', () => {
     const where = 'here';
-    expect(parseColumns('[id, {name: amount, type: NUMERIC}]', 't', where)).toEqual([
-      { name: 'id' },
-      { name: 'amount', type: 'NUMERIC' },
-    ]);
+    expect(
+      parseColumns('[id, {name: amount, type: NUMERIC}]', 't', where),
+    ).toEqual([{ name: 'id' }, { name: 'amount', type: 'NUMERIC' }]);
     expect(parseColumns('{"id": "INT64", "note": null}', 't', where)).toEqual([
       { name: 'id', type: 'INT64' },
       { name: 'note' },
     ]);
     expect(parseColumns('columns: [id]', 't', where)).toEqual([{ name: 'id' }]);
-    expect(() => parseColumns('[id', 't', where)).toThrow(/^here: not JSON or YAML/);
+    expect(() => parseColumns('[id', 't', where)).toThrow(
+      /^here: not JSON or YAML/,
+    );
     expect(() => parseColumns('columns: [id, 3]', 't', where)).toThrow(
       'here: columns[1]: must be a column name or an object with a name',
     );
@@ -111,9 +106,9 @@ describe('DatasetReader', () => {
     expect(() => parseColumns('[id, ID]', 't', where)).toThrow(
       'here: column ID is listed twice',
     );
-    expect(() => parseColumns('tables: {a: {columns: []}}', 'b', where)).toThrow(
-      'here: tables: no table b (it has a)',
-    );
+    expect(() =>
+      parseColumns('tables: {a: {columns: []}}', 'b', where),
+    ).toThrow('here: tables: no table b (it has a)');
     expect(() => parseColumns('42', 't', where)).toThrow(
       'here: the schema: must be a list of columns or a {column: type} mapping',
     );

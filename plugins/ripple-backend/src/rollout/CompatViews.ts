@@ -8,7 +8,7 @@ import type {
 import type { ChangeSpec, RippleEngine } from '@ripple/engine';
 import knexFactory from 'knex';
 import { RolloutStore } from '../database/RolloutStore';
-import { isRippleError } from '../service/changeSpec';
+import { isRippleError } from '@ripple/backstage-plugin-ripple-common';
 
 /**
  * The compatibility view of each migration (docs/rollout.md): its DDL from

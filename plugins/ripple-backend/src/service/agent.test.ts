@@ -113,7 +113,9 @@ describe.each(databases.eachSupportedId())(
         request(server).get(
           `/api/ripple/migrations/${
             migration.id
-          }/consumers/${encodeURIComponent('component:default/jaffle-dbt')}/patch`,
+          }/consumers/${encodeURIComponent(
+            'component:default/jaffle-dbt',
+          )}/patch`,
         ),
       );
       expect(dbt.body.patch.diff).toContain(

@@ -1,5 +1,6 @@
 import { InputError } from '@backstage/errors';
-import type { ChangeSpec, RippleEngine, RippleError } from '@ripple/engine';
+import { isRippleError } from '@ripple/backstage-plugin-ripple-common';
+import type { ChangeSpec, RippleEngine } from '@ripple/engine';
 
 /**
  * Refuses a change spec the engine would refuse, with a 400 naming the field
@@ -25,8 +26,4 @@ export function checkChangeSpec(
     }
     throw error;
   }
-}
-
-export function isRippleError(error: unknown): error is RippleError {
-  return error instanceof Error && error.name === 'RippleError';
 }

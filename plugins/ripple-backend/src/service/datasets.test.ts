@@ -79,9 +79,13 @@ describe.each(databases.eachSupportedId())(
       );
       expect(component.status).toBe(404);
       expect(component.body.error.message).toMatch(/is not a dataset/);
-      const missing = await get(`/datasets/${encodeURIComponent('resource:default/nope')}/code`);
+      const missing = await get(
+        `/datasets/${encodeURIComponent('resource:default/nope')}/code`,
+      );
       expect(missing.status).toBe(404);
-      expect(missing.body.error.message).toMatch(/no entity resource:default\/nope/);
+      expect(missing.body.error.message).toMatch(
+        /no entity resource:default\/nope/,
+      );
       const malformed = await get('/datasets/%3A%3A');
       expect(malformed.status).toBe(400);
       expect(malformed.body.error.message).toMatch(/^datasetRef:/);
@@ -185,9 +189,9 @@ describe.each(databases.eachSupportedId())(
           readsDatasets: [],
         }),
       );
-      expect(byRef('component:default/orders-export')?.readsDatasets).toEqual(
-        ['resource:default/orders'],
-      );
+      expect(byRef('component:default/orders-export')?.readsDatasets).toEqual([
+        'resource:default/orders',
+      ]);
 
       const unchanged = await get('/catalog/summary', {
         'If-None-Match': etag,

@@ -19,6 +19,7 @@ import {
   rippleMigrationCancelPermission,
   rippleMigrationCreatePermission,
   ripplePatchReviewPermission,
+  isRippleError,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
 import express from 'express';
@@ -32,7 +33,7 @@ import {
   isDataset,
   sameTable,
 } from '../dataset/DatasetReader';
-import { checkChangeSpec, isRippleError } from './changeSpec';
+import { checkChangeSpec } from './changeSpec';
 import { addRolloutRoutes, withRolloutState } from './rolloutRoutes';
 import type { RolloutStore } from '../database/RolloutStore';
 import type { RolloutService } from '../rollout/RolloutService';
@@ -123,21 +124,21 @@ export async function createRouter(
   }
 
   /**
-   * A dataset entity, or an error saying why the ref is not one: a 400 (for a
-   * field of a request body), or `missing` when it is not in the catalog (a
-   * 404 for a path).
+   * A dataset entity, or an error saying why the ref is not one: a 400 for
+   * a field of a request body, a 404 for a path (`inPath`).
    */
   async function requireDataset(
     datasetRef: string,
     credentials: BackstageCredentials,
-    missing: new (message: string) => Error = InputError,
+    inPath = false,
   ): Promise<Entity> {
+    const Missing = inPath ? NotFoundError : InputError;
     const dataset = await catalog.getEntityByRef(datasetRef, { credentials });
     if (!dataset) {
-      throw new missing(`datasetRef: no entity ${datasetRef} in the catalog`);
+      throw new Missing(`datasetRef: no entity ${datasetRef} in the catalog`);
     }
     if (!isDataset(dataset, options.datasetTypes)) {
-      throw new missing(
+      throw new Missing(
         `datasetRef: ${datasetRef} is not a dataset (a Resource of type ${options.datasetTypes.join(
           ' or ',
         )})`,
@@ -166,18 +167,14 @@ export async function createRouter(
   router.get('/datasets/:datasetRef', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     const datasetRef = entityRefField('datasetRef', req.params.datasetRef);
-    const dataset = await requireDataset(
-      datasetRef,
-      credentials,
-      NotFoundError,
-    );
+    const dataset = await requireDataset(datasetRef, credentials, true);
     res.json(await options.datasets.read(dataset));
   });
 
   router.get('/datasets/:datasetRef/code', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     const datasetRef = entityRefField('datasetRef', req.params.datasetRef);
-    const entity = await requireDataset(datasetRef, credentials, NotFoundError);
+    const entity = await requireDataset(datasetRef, credentials, true);
     const dataset = await options.datasets.read(entity);
     res.json({ consumers: await options.agent.datasetCode(dataset) });
   });

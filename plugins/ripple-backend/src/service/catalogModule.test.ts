@@ -1,13 +1,11 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
-import {
-  as,
-  startRippleTestBackend,
-} from '@ripple/backstage-plugin-ripple-backend/src/__testUtils__/testBackend';
+import catalogModuleRipple, {
+  rippleAnnotations,
+} from '@ripple/backstage-plugin-catalog-backend-module-ripple';
 import { Server } from 'node:http';
 import request from 'supertest';
-import { catalogModuleRipple } from './module';
-import { rippleAnnotations } from './processor/RippleEntitiesProcessor';
+import { as, startRippleTestBackend } from '../__testUtils__/testBackend';
 
 jest.setTimeout(180_000);
 
@@ -28,7 +26,9 @@ async function waitForEntity(
       return res.body;
     }
     if (Date.now() > deadline) {
-      throw new Error(`${path} never passed the check: ${JSON.stringify(res.body)}`);
+      throw new Error(
+        `${path} never passed the check: ${JSON.stringify(res.body)}`,
+      );
     }
     await new Promise(resolve => setTimeout(resolve, 250));
   }
@@ -80,8 +80,10 @@ describe.each(databases.eachSupportedId())(
           const migration = await api
             .get(`/api/ripple/migrations/${id}`)
             .set(as('guest'));
-          if (patch.status === 200 && migration.body.state === 'proposed') break;
-          if (Date.now() > deadline) throw new Error('the agent did not analyse');
+          if (patch.status === 200 && migration.body.state === 'proposed')
+            break;
+          if (Date.now() > deadline)
+            throw new Error('the agent did not analyse');
           await new Promise(resolve => setTimeout(resolve, 250));
         }
         const consumers = await api

@@ -1,0 +1,353 @@
+import { http, HttpResponse } from 'msw';
+import { createHash } from 'node:crypto';
+
+/** One request the fake received: method, decoded path, query and JSON body. */
+export type RecordedRequest = {
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  authorization?: string | null;
+};
+
+type Commit = { sha: string; message: string; tree: string; parents: string[] };
+type Pull = {
+  number: number;
+  state: 'open' | 'closed';
+  merged: boolean;
+  mergeable: boolean | null;
+  head: string;
+  headSha: string;
+  base: string;
+  title: string;
+  body: string;
+  mergeCommitSha: string | null;
+};
+
+/**
+ * An in-memory GitHub repository behind GitHub's REST API paths and
+ * documented response shapes (https://docs.github.com/rest: git refs,
+ * commits, trees, contents, pulls, review requests, combined status, check
+ * runs), served through msw. It records every request so tests can assert
+ * exactly what was sent. For tests only.
+ */
+export class FakeGitHub {
+  readonly requests: RecordedRequest[] = [];
+  readonly refs = new Map<string, string>();
+  readonly commits = new Map<string, Commit>();
+  /** tree sha → path → content */
+  readonly trees = new Map<string, Map<string, string>>();
+  readonly pulls: Pull[] = [];
+  combinedStatus = { state: 'pending', total_count: 0 };
+  checkRuns: Array<{ status: string; conclusion: string | null }> = [];
+  /** Logins that may be asked for reviews. */
+  collaborators = new Set(['alice']);
+
+  constructor(
+    readonly apiBaseUrl: string,
+    readonly owner: string,
+    readonly repo: string,
+    readonly defaultBranch = 'main',
+  ) {}
+
+  /** Seeds a branch with one commit holding `files`; returns its sha. */
+  seed(
+    branch: string,
+    files: Record<string, string>,
+    message = 'Initial commit',
+  ) {
+    const parent = this.refs.get(branch);
+    const base = parent
+      ? this.trees.get(this.commits.get(parent)!.tree)!
+      : new Map();
+    const tree = this.storeTree(new Map([...base, ...Object.entries(files)]));
+    const sha = this.storeCommit({
+      message,
+      tree,
+      parents: parent ? [parent] : [],
+    });
+    this.refs.set(branch, sha);
+    return sha;
+  }
+
+  /** The files of a commit. */
+  filesAt(sha: string): Record<string, string> {
+    return Object.fromEntries(this.trees.get(this.commits.get(sha)!.tree)!);
+  }
+
+  /** Merges a pull request as GitHub's merge button would (a merge commit). */
+  merge(number: number) {
+    const pull = this.pulls.find(p => p.number === number)!;
+    const head = this.commits.get(pull.headSha)!;
+    const sha = this.storeCommit({
+      message: `Merge pull request #${number}`,
+      tree: head.tree,
+      parents: [this.refs.get(pull.base)!, pull.headSha],
+    });
+    this.refs.set(pull.base, sha);
+    Object.assign(pull, { state: 'closed', merged: true, mergeCommitSha: sha });
+  }
+
+  /** The requests made, as `METHOD path`, in order. */
+  calls(): string[] {
+    return this.requests.map(r => `${r.method} ${r.path}`);
+  }
+
+  private storeTree(files: Map<string, string>) {
+    const sha = hash(JSON.stringify([...files].sort()));
+    this.trees.set(sha, files);
+    return sha;
+  }
+
+  private storeCommit(commit: Omit<Commit, 'sha'>) {
+    const sha = hash(JSON.stringify([commit, this.commits.size]));
+    this.commits.set(sha, { sha, ...commit });
+    return sha;
+  }
+
+  private pullJson(pull: Pull) {
+    const web = `https://github.com/${this.owner}/${this.repo}`;
+    return {
+      number: pull.number,
+      html_url: `${web}/pull/${pull.number}`,
+      state: pull.state,
+      merged: pull.merged,
+      merged_at: pull.merged ? '2026-11-21T06:00:00Z' : null,
+      mergeable: pull.mergeable,
+      merge_commit_sha: pull.mergeCommitSha,
+      title: pull.title,
+      body: pull.body,
+      head: { ref: pull.head, sha: pull.headSha },
+      base: { ref: pull.base, sha: this.refs.get(pull.base) },
+    };
+  }
+
+  handlers() {
+    const prefix = `/repos/${this.owner}/${this.repo}`;
+    return [
+      http.all(`${this.apiBaseUrl}/*`, async ({ request }) => {
+        const url = new URL(request.url);
+        const path = decodeURIComponent(
+          url.pathname.slice(
+            new URL(this.apiBaseUrl).pathname.replace(/\/$/, '').length,
+          ),
+        );
+        const text = await request.text();
+        const body = text ? JSON.parse(text) : undefined;
+        const query = Object.fromEntries(url.searchParams);
+        this.requests.push({
+          method: request.method,
+          path,
+          ...(Object.keys(query).length ? { query } : {}),
+          ...(body !== undefined ? { body } : {}),
+          authorization: request.headers.get('authorization'),
+        });
+        if (!path.startsWith(`${prefix}`)) {
+          return notFound();
+        }
+        return this.route(
+          request.method,
+          path.slice(prefix.length),
+          query,
+          body,
+        );
+      }),
+    ];
+  }
+
+  private route(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body: any,
+  ) {
+    let g: string[] = [];
+    // Matches `path` and keeps the groups in `g`.
+    const at = (pattern: RegExp) => {
+      const match = pattern.exec(path);
+      g = match ? [...match] : [];
+      return match !== null;
+    };
+    if (method === 'GET' && path === '') {
+      return HttpResponse.json({
+        full_name: `${this.owner}/${this.repo}`,
+        default_branch: this.defaultBranch,
+      });
+    }
+    if (method === 'GET' && at(/^\/git\/ref\/heads\/(.+)$/)) {
+      const sha = this.refs.get(g[1]);
+      return sha
+        ? HttpResponse.json({
+            ref: `refs/heads/${g[1]}`,
+            object: { sha, type: 'commit' },
+          })
+        : notFound();
+    }
+    if (method === 'POST' && path === '/git/refs') {
+      const branch = body.ref.replace(/^refs\/heads\//, '');
+      if (this.refs.has(branch)) {
+        return HttpResponse.json(
+          { message: 'Reference already exists' },
+          { status: 422 },
+        );
+      }
+      this.refs.set(branch, body.sha);
+      return HttpResponse.json(
+        { ref: body.ref, object: { sha: body.sha } },
+        { status: 201 },
+      );
+    }
+    if (method === 'PATCH' && at(/^\/git\/refs\/heads\/(.+)$/)) {
+      this.refs.set(g[1], body.sha);
+      this.pulls
+        .filter(p => p.head === g[1] && p.state === 'open')
+        .forEach(p => (p.headSha = body.sha));
+      return HttpResponse.json({
+        ref: `refs/heads/${g[1]}`,
+        object: { sha: body.sha },
+      });
+    }
+    if (method === 'DELETE' && at(/^\/git\/refs\/heads\/(.+)$/)) {
+      if (!this.refs.delete(g[1])) {
+        return HttpResponse.json(
+          { message: 'Reference does not exist' },
+          { status: 422 },
+        );
+      }
+      return new HttpResponse(null, { status: 204 });
+    }
+    if (method === 'GET' && at(/^\/git\/commits\/([0-9a-f]+)$/)) {
+      const commit = this.commits.get(g[1]);
+      return commit
+        ? HttpResponse.json({
+            sha: commit.sha,
+            message: commit.message,
+            tree: { sha: commit.tree },
+            parents: commit.parents.map(sha => ({ sha })),
+          })
+        : notFound();
+    }
+    if (method === 'POST' && path === '/git/trees') {
+      const files = new Map(this.trees.get(body.base_tree));
+      for (const entry of body.tree) {
+        if (entry.sha === null) {
+          files.delete(entry.path);
+        } else {
+          files.set(entry.path, entry.content);
+        }
+      }
+      return HttpResponse.json({ sha: this.storeTree(files) }, { status: 201 });
+    }
+    if (method === 'POST' && path === '/git/commits') {
+      const sha = this.storeCommit({
+        message: body.message,
+        tree: body.tree,
+        parents: body.parents,
+      });
+      return HttpResponse.json(
+        { sha, message: body.message, tree: { sha: body.tree } },
+        { status: 201 },
+      );
+    }
+    if (method === 'GET' && at(/^\/contents\/(.+)$/)) {
+      const sha = this.refs.get(query.ref) ?? query.ref;
+      const content = this.commits.has(sha)
+        ? this.filesAt(sha)[g[1]]
+        : undefined;
+      return content === undefined
+        ? notFound()
+        : HttpResponse.json({
+            type: 'file',
+            encoding: 'base64',
+            path: g[1],
+            content: Buffer.from(content).toString('base64'),
+          });
+    }
+    if (method === 'GET' && path === '/pulls') {
+      const [, head] = (query.head ?? '').split(':');
+      return HttpResponse.json(
+        this.pulls
+          .filter(
+            p =>
+              (!head || p.head === head) &&
+              (query.state === 'all' || p.state === (query.state ?? 'open')),
+          )
+          .map(p => this.pullJson(p)),
+      );
+    }
+    if (method === 'POST' && path === '/pulls') {
+      const pull: Pull = {
+        number: 41 + this.pulls.length + 1,
+        state: 'open',
+        merged: false,
+        mergeable: true,
+        head: body.head,
+        headSha: this.refs.get(body.head)!,
+        base: body.base,
+        title: body.title,
+        body: body.body,
+        mergeCommitSha: null,
+      };
+      this.pulls.push(pull);
+      return HttpResponse.json(this.pullJson(pull), { status: 201 });
+    }
+    if (at(/^\/pulls\/(\d+)$/)) {
+      const pull = this.pulls.find(p => p.number === Number(g[1]));
+      if (!pull) {
+        return notFound();
+      }
+      if (method === 'PATCH' && body.state) {
+        pull.state = body.state;
+      }
+      return HttpResponse.json(this.pullJson(pull));
+    }
+    if (method === 'POST' && at(/^\/pulls\/(\d+)\/requested_reviewers$/)) {
+      if (
+        body.reviewers.some((login: string) => !this.collaborators.has(login))
+      ) {
+        return HttpResponse.json(
+          {
+            message:
+              'Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the acme/revenue repository.',
+            documentation_url:
+              'https://docs.github.com/rest/pulls/review-requests#request-reviewers-for-a-pull-request',
+          },
+          { status: 422 },
+        );
+      }
+      return HttpResponse.json(
+        {
+          ...this.pullJson(this.pulls.find(p => p.number === Number(g[1]))!),
+          requested_reviewers: body.reviewers.map((login: string) => ({
+            login,
+          })),
+          requested_teams: body.team_reviewers.map((slug: string) => ({
+            slug,
+          })),
+        },
+        { status: 201 },
+      );
+    }
+    if (method === 'GET' && /^\/commits\/[0-9a-f]+\/status$/.test(path)) {
+      return HttpResponse.json({ ...this.combinedStatus, statuses: [] });
+    }
+    if (method === 'GET' && /^\/commits\/[0-9a-f]+\/check-runs$/.test(path)) {
+      return HttpResponse.json({
+        total_count: this.checkRuns.length,
+        check_runs: this.checkRuns,
+      });
+    }
+    return notFound();
+  }
+}
+
+function notFound() {
+  return HttpResponse.json(
+    { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' },
+    { status: 404 },
+  );
+}
+
+function hash(text: string) {
+  return createHash('sha1').update(text).digest('hex');
+}

@@ -1,0 +1,8 @@
+/**
+ * Test utilities for Ripple's delivery methods: real git repositories to
+ * deliver to.
+ *
+ * @packageDocumentation
+ */
+
+export { TestGitRepository } from './TestGitRepository';

@@ -1,0 +1,107 @@
+import { createMockDirectory } from '@backstage/backend-test-utils';
+import fs from 'node:fs';
+import path from 'node:path';
+import { exampleConsumers, runAction } from '../__testUtils__/runAction';
+import { createRippleAnalyzeAction } from './analyze';
+
+describe('ripple:analyze', () => {
+  const action = createRippleAnalyzeAction();
+  const workspace = createMockDirectory();
+
+  beforeEach(() => {
+    workspace.clear();
+    fs.cpSync(
+      path.join(exampleConsumers, 'orders-export'),
+      workspace.resolve('consumer'),
+      { recursive: true },
+    );
+    workspace.addContent({
+      'consumer/sql/broken.sql':
+        'SELECT id,\n  FROM `proj.ds.orders` WHERE (;\n',
+      'consumer/sql/orders_star.sql': 'SELECT * FROM `proj.ds.orders`\n',
+    });
+  });
+
+  it("sums up the tables, columns and references of the workspace's consumer code", async () => {
+    const output = await runAction(action, workspace.path, {
+      sourcePath: 'consumer',
+      dialect: 'bigquery',
+    });
+
+    expect(output.files.map((f: { path: string }) => f.path)).toEqual([
+      'export_orders.py',
+      'sql/broken.sql',
+      'sql/orders_star.sql',
+    ]);
+    const [python, broken, star] = output.files;
+    expect(python).toMatchObject({
+      language: 'python',
+      tables: ['proj.ds.customers', 'proj.ds.orders'],
+      diagnostics: [],
+    });
+    expect(python.references).toBeGreaterThan(8);
+    expect(broken.diagnostics).toEqual([
+      '2:32: error: Expected: an expression, found: ;',
+    ]);
+    expect(star.tables).toEqual(['proj.ds.orders']);
+
+    const orders = output.tables.find(
+      (t: { table: string }) => t.table === 'proj.ds.orders',
+    );
+    expect(orders.columns).toEqual(
+      expect.arrayContaining(['id', 'amount', 'ts', 'cust', 'status', '*']),
+    );
+    expect(orders.files).toEqual([
+      'export_orders.py',
+      'sql/broken.sql',
+      'sql/orders_star.sql',
+    ]);
+
+    expect(output.summary).toEqual({
+      files: 3,
+      statements: 3,
+      files_with_errors: 1,
+      tables: output.tables.length,
+      // proj.ds.orders: id, amount, ts, cust, status; proj.ds.customers:
+      // email, id ('*' is not a column).
+      columns: 7,
+      references: output.files.reduce(
+        (sum: number, f: { references: number }) => sum + f.references,
+        0,
+      ),
+    });
+  });
+
+  it('expands SELECT * with a schema given as JSON text', async () => {
+    const output = await runAction(action, workspace.path, {
+      sourcePath: 'consumer',
+      paths: ['sql/orders_star.sql'],
+      schema: JSON.stringify({
+        tables: {
+          'proj.ds.orders': {
+            columns: [{ name: 'id' }, { name: 'amount' }],
+          },
+        },
+      }),
+    });
+    expect(output.tables).toEqual([
+      {
+        table: 'proj.ds.orders',
+        columns: ['id', 'amount'],
+        files: ['sql/orders_star.sql'],
+      },
+    ]);
+    expect(output.summary.columns).toBe(2);
+  });
+
+  it('refuses a malformed schema naming the field, and paths outside the workspace', async () => {
+    await expect(
+      runAction(action, workspace.path, {
+        schema: { tables: { t: { columns: 'id' } } },
+      }),
+    ).rejects.toThrow(/^schema\.tables\.t\.columns: /);
+    await expect(
+      runAction(action, workspace.path, { paths: ['consumer', '..'] }),
+    ).rejects.toThrow("paths[1]: '..' is outside the task workspace");
+  });
+});

@@ -1,0 +1,159 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import type { Schema } from '@ripple/engine';
+import { withEngine } from '../engine';
+import { readConsumerFiles, resolveInWorkspace } from '../workspace';
+import { examples } from './analyze.examples';
+import {
+  dialectInput,
+  pathsInput,
+  schemaInput,
+  sourcePathInput,
+} from './inputs';
+
+/**
+ * `ripple:analyze`: what consumer code in the workspace reads and writes,
+ * column by column, summed up for the steps after it.
+ */
+export function createRippleAnalyzeAction() {
+  return createTemplateAction({
+    id: 'ripple:analyze',
+    description:
+      "Analyses consumer code in the workspace with Ripple's engine: the tables and columns each file reads and writes, and every reference to them",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        sourcePath: sourcePathInput,
+        paths: pathsInput,
+        dialect: dialectInput,
+        schema: schemaInput,
+      },
+      output: {
+        summary: z =>
+          z
+            .object({
+              files: z.number(),
+              statements: z.number(),
+              files_with_errors: z.number(),
+              tables: z.number(),
+              columns: z.number(),
+              references: z.number(),
+            })
+            .describe(
+              'Counts: files analysed, statements, files with error diagnostics, distinct tables, distinct table columns read, references to tables and columns',
+            ),
+        files: z =>
+          z
+            .array(
+              z.object({
+                path: z.string(),
+                language: z.string(),
+                tables: z.array(z.string()),
+                references: z.number(),
+                diagnostics: z.array(z.string()),
+              }),
+            )
+            .describe(
+              'Per file: its language, the tables it reads or writes, its reference count and its diagnostics (`line:column: message`)',
+            ),
+        tables: z =>
+          z
+            .array(
+              z.object({
+                table: z.string(),
+                columns: z.array(z.string()),
+                files: z.array(z.string()),
+              }),
+            )
+            .describe(
+              'Per table, as the code names it: the columns read (`*` when unknown) and the files that read or write it',
+            ),
+      },
+    },
+    async handler(ctx) {
+      const root = resolveInWorkspace(
+        ctx.workspacePath,
+        ctx.input.sourcePath ?? '.',
+        'sourcePath',
+      );
+      const files = await readConsumerFiles(root, ctx.input.paths ?? ['.']);
+      const analyses = await withEngine(engine =>
+        files.map(file =>
+          engine.analyze(file.path, file.text, {
+            dialect: ctx.input.dialect,
+            schema: ctx.input.schema as Schema | string | undefined,
+          }),
+        ),
+      );
+
+      const tables = new Map<
+        string,
+        { columns: Set<string>; files: Set<string> }
+      >();
+      const tableOf = (name: string) => {
+        let table = tables.get(name);
+        if (!table) {
+          table = { columns: new Set(), files: new Set() };
+          tables.set(name, table);
+        }
+        return table;
+      };
+      let statements = 0;
+      let references = 0;
+      const perFile = analyses.map(analysis => {
+        const named = new Set<string>();
+        let fileReferences = 0;
+        for (const statement of analysis.statements) {
+          statements += 1;
+          fileReferences += statement.references.length;
+          for (const read of statement.reads) {
+            const table = tableOf(read.table);
+            read.columns.forEach(column => table.columns.add(column));
+            table.files.add(analysis.path);
+            named.add(read.table);
+          }
+          for (const write of statement.writes) {
+            tableOf(write.table).files.add(analysis.path);
+            named.add(write.table);
+          }
+        }
+        references += fileReferences;
+        return {
+          path: analysis.path,
+          language: analysis.language,
+          tables: [...named].sort(),
+          references: fileReferences,
+          diagnostics: analysis.diagnostics.map(
+            d => `${d.line}:${d.column}: ${d.severity}: ${d.message}`,
+          ),
+        };
+      });
+      const tableList = [...tables]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([table, { columns, files: readers }]) => ({
+          table,
+          columns: [...columns],
+          files: [...readers].sort(),
+        }));
+      const summary = {
+        files: analyses.length,
+        statements,
+        files_with_errors: analyses.filter(a =>
+          a.diagnostics.some(d => d.severity === 'error'),
+        ).length,
+        tables: tableList.length,
+        columns: tableList.reduce(
+          (sum, t) => sum + t.columns.filter(c => c !== '*').length,
+          0,
+        ),
+        references,
+      };
+      ctx.logger.info(
+        `Analysed ${summary.files} files: ${summary.tables} tables, ${summary.columns} columns read, ${summary.references} references`,
+      );
+      ctx.output('summary', summary);
+      ctx.output('files', perFile);
+      ctx.output('tables', tableList);
+    },
+  });
+}

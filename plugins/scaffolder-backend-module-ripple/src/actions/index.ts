@@ -1,0 +1,3 @@
+export { createRippleAnalyzeAction } from './analyze';
+export { createRippleCompatViewAction } from './compatView';
+export { createRippleRewriteAction } from './rewrite';

@@ -1,0 +1,245 @@
+import { createMockDirectory } from '@backstage/backend-test-utils';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  exampleConsumers,
+  readTree,
+  runAction,
+} from '../__testUtils__/runAction';
+import { createRippleRewriteAction } from './rewrite';
+
+const renameAmount = {
+  dataset: 'proj.ds.orders',
+  dialect: 'bigquery',
+  changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
+};
+
+describe('ripple:rewrite', () => {
+  const action = createRippleRewriteAction();
+  const workspace = createMockDirectory();
+
+  // A consumer repository as fetch:plain leaves it in the workspace: the
+  // example finance-reports job, a file that does not read the dataset, and
+  // a README that is not code.
+  beforeEach(() => {
+    workspace.setContent({
+      'consumer/README.md': 'Month-end close.',
+      'consumer/sql/other.sql': 'SELECT id FROM `proj.ds.customers`;\n',
+    });
+    fs.cpSync(
+      path.join(exampleConsumers, 'finance-reports/sql/monthly_close.sql'),
+      workspace.resolve('consumer/sql/monthly_close.sql'),
+    );
+  });
+  const original = () =>
+    fs.readFileSync(
+      path.join(exampleConsumers, 'finance-reports/sql/monthly_close.sql'),
+      'utf8',
+    );
+
+  it('writes only the changed files to outputDir, at their paths, and leaves the sources alone', async () => {
+    const output = await runAction(action, workspace.path, {
+      change: renameAmount,
+      sourcePath: 'consumer',
+      outputDir: 'patch',
+    });
+
+    const patch = readTree(workspace.resolve('patch'));
+    expect(Object.keys(patch)).toEqual(['sql/monthly_close.sql']);
+    // Only the column's name changes: the INSERT's column list names the
+    // unpaid_orders table's own column, which the change does not touch.
+    expect(patch['sql/monthly_close.sql']).toBe(
+      original().replace(
+        'SELECT id, amount, ts',
+        'SELECT id, amount_usd AS amount, ts',
+      ),
+    );
+    expect(
+      readTree(workspace.resolve('consumer'))['sql/monthly_close.sql'],
+    ).toBe(original());
+
+    expect(output.changed).toEqual(['sql/monthly_close.sql']);
+    expect(output.summary).toEqual({
+      files: 2,
+      rewritten: 1,
+      unaffected: 1,
+      needs_review: 0,
+      error: 0,
+      // The name, and its alias keeping the output column's name.
+      edits: 2,
+    });
+    expect(output.files).toEqual([
+      {
+        path: 'sql/monthly_close.sql',
+        status: 'rewritten',
+        reasons: [],
+        edits: 2,
+      },
+      { path: 'sql/other.sql', status: 'unaffected', reasons: [], edits: 0 },
+    ]);
+    expect(output.diff).toContain(
+      '--- a/sql/monthly_close.sql\n+++ b/sql/monthly_close.sql\n',
+    );
+    expect(output.diff).toContain(
+      '-SELECT id, amount, ts\n+SELECT id, amount_usd AS amount, ts\n',
+    );
+  });
+
+  it('rewrites the files in place without outputDir', async () => {
+    const output = await runAction(action, workspace.path, {
+      change: JSON.stringify(renameAmount),
+      sourcePath: 'consumer',
+      paths: ['sql/*.sql'],
+    });
+    const tree = readTree(workspace.resolve('consumer'));
+    expect(tree['sql/monthly_close.sql']).toContain(
+      'SELECT id, amount_usd AS amount, ts',
+    );
+    expect(tree['sql/other.sql']).toBe('SELECT id FROM `proj.ds.customers`;\n');
+    expect(output.changed).toEqual(['sql/monthly_close.sql']);
+  });
+
+  it('writes nothing on a dry run, and still reports the statuses and the diff', async () => {
+    const before = readTree(workspace.path);
+    const output = await runAction(action, workspace.path, {
+      change: renameAmount,
+      sourcePath: 'consumer',
+      outputDir: 'patch',
+      dryRun: true,
+    });
+    expect(readTree(workspace.path)).toEqual(before);
+    expect(fs.existsSync(workspace.resolve('patch'))).toBe(false);
+    expect(output.changed).toEqual(['sql/monthly_close.sql']);
+    expect(output.diff).toContain('+SELECT id, amount_usd AS amount, ts');
+  });
+
+  it("writes to the workspace in the scaffolder's own dry run, which runs in a throwaway workspace", async () => {
+    await runAction(
+      action,
+      workspace.path,
+      { change: renameAmount, sourcePath: 'consumer', outputDir: 'patch' },
+      { isDryRun: true },
+    );
+    expect(Object.keys(readTree(workspace.resolve('patch')))).toEqual([
+      'sql/monthly_close.sql',
+    ]);
+  });
+
+  it('marks a file that still reads a dropped column for review, naming the line and column', async () => {
+    const output = await runAction(action, workspace.path, {
+      change: {
+        dataset: 'proj.ds.orders',
+        dialect: 'bigquery',
+        changes: [{ kind: 'drop_column', column: 'amount' }],
+      },
+      sourcePath: 'consumer',
+      outputDir: 'patch',
+    });
+    expect(output.files[0]).toMatchObject({
+      path: 'sql/monthly_close.sql',
+      status: 'needs_review',
+    });
+    expect(output.files[0].reasons).toEqual([
+      'line 12, column 12: reads `amount`, which the change drops',
+    ]);
+    expect(output.summary.needs_review).toBe(1);
+    // Nothing could be edited, so nothing is proposed.
+    expect(output.changed).toEqual([]);
+    expect(readTree(workspace.resolve('patch'))).toEqual({});
+  });
+
+  it('refuses paths that leave the workspace, naming the input', async () => {
+    fs.symlinkSync(
+      path.resolve(exampleConsumers, '..'),
+      workspace.resolve('escape'),
+    );
+    const run = (input: object) =>
+      runAction(action, workspace.path, { change: renameAmount, ...input });
+
+    await expect(run({ paths: ['../outside.sql'] })).rejects.toThrow(
+      "paths[0]: '../outside.sql' is outside the task workspace; paths must stay inside it",
+    );
+    await expect(run({ paths: ['consumer', '/etc/passwd'] })).rejects.toThrow(
+      "paths[1]: '/etc/passwd' is outside the task workspace",
+    );
+    await expect(run({ sourcePath: '../..' })).rejects.toThrow(
+      "sourcePath: '../..' is outside the task workspace",
+    );
+    await expect(run({ outputDir: '../patch' })).rejects.toThrow(
+      "outputDir: '../patch' is outside the task workspace",
+    );
+    await expect(run({ paths: ['consumer/../../**/*.sql'] })).rejects.toThrow(
+      "paths[0]: 'consumer/../../**/*.sql' is outside the task workspace",
+    );
+    // Through a link: named, it is refused; walked, it is not followed.
+    await expect(run({ paths: ['escape/consumers'] })).rejects.toThrow(
+      "paths[0]: 'escape/consumers' is outside the task workspace",
+    );
+    const walked = await runAction(action, workspace.path, {
+      change: renameAmount,
+      dryRun: true,
+    });
+    expect(walked.files.map((f: { path: string }) => f.path)).toEqual([
+      'consumer/sql/monthly_close.sql',
+      'consumer/sql/other.sql',
+    ]);
+  });
+
+  it('refuses a bad change spec with the field at fault, or the line and column of malformed JSON, and writes nothing', async () => {
+    const before = readTree(workspace.path);
+    await expect(
+      runAction(action, workspace.path, {
+        change: {
+          dataset: 'proj.ds.orders',
+          changes: [{ kind: 'rename_column', column: 'amount' }],
+        },
+        outputDir: 'patch',
+      }),
+    ).rejects.toThrow(/^change\.changes\[0\]: missing field `to`/);
+    await expect(
+      runAction(action, workspace.path, {
+        change: '{"dataset": "proj.ds.orders",\n "changes": [}',
+        outputDir: 'patch',
+      }),
+    ).rejects.toThrow(/^change: .* at line 2, column 14$/);
+    await expect(
+      runAction(action, workspace.path, {
+        change: { ...renameAmount, dialect: 'cobol' },
+      }),
+    ).rejects.toThrow(/^change\.dialect: unknown variant `cobol`/);
+    await expect(
+      runAction(action, workspace.path, {
+        change: renameAmount,
+        schema: { tables: { 'proj.ds.orders': { columns: [{ nam: 'id' }] } } },
+      }),
+    ).rejects.toThrow(
+      /^schema\.tables\.proj\.ds\.orders\.columns\[0\]\.nam: unknown field/,
+    );
+    expect(readTree(workspace.path)).toEqual(before);
+  });
+
+  it('refuses an outputDir that already holds files, a missing path and a glob that matches nothing', async () => {
+    await expect(
+      runAction(action, workspace.path, {
+        change: renameAmount,
+        outputDir: 'consumer',
+      }),
+    ).rejects.toThrow(/^outputDir: 'consumer' already holds files/);
+    await expect(
+      runAction(action, workspace.path, {
+        change: renameAmount,
+        paths: ['consumer/dags'],
+      }),
+    ).rejects.toThrow(
+      "paths[0]: 'consumer/dags' does not exist in the workspace",
+    );
+    await expect(
+      runAction(action, workspace.path, {
+        change: renameAmount,
+        paths: ['consumer/**/*.py'],
+      }),
+    ).rejects.toThrow(
+      "paths[0]: 'consumer/**/*.py' matches no file in the workspace",
+    );
+  });
+});

@@ -1,0 +1,221 @@
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import type { ChangeSpec, RewriteStatus, Schema } from '@ripple/engine';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { withEngine } from '../engine';
+import { readConsumerFiles, resolveInWorkspace } from '../workspace';
+import {
+  changeInput,
+  dialectInput,
+  pathsInput,
+  schemaInput,
+  sourcePathInput,
+} from './inputs';
+import { examples } from './rewrite.examples';
+
+/**
+ * `ripple:rewrite`: rewrites consumer code in the workspace for a change,
+ * editing only what must change, and puts the changed files where
+ * `publish:github:pull-request` (its `sourcePath`) or a later step takes them.
+ */
+export function createRippleRewriteAction() {
+  return createTemplateAction({
+    id: 'ripple:rewrite',
+    description:
+      "Rewrites consumer code in the workspace for a dataset change with Ripple's engine. With `outputDir`, only the changed files are written there (same relative paths), ready to be the `sourcePath` of publish:github:pull-request; without it, the files are rewritten in place",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        change: changeInput,
+        sourcePath: sourcePathInput,
+        paths: pathsInput,
+        dialect: dialectInput,
+        schema: schemaInput,
+        outputDir: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'A new folder in the workspace for the changed files only, at their paths relative to `sourcePath`; without it the files are rewritten in place',
+            ),
+        dryRun: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Compute the statuses and the diff but write nothing (default false)',
+            ),
+      },
+      output: {
+        summary: z =>
+          z
+            .object({
+              files: z.number(),
+              rewritten: z.number(),
+              unaffected: z.number(),
+              needs_review: z.number(),
+              error: z.number(),
+              edits: z.number(),
+            })
+            .describe("Counts per status, as the CLI's `--report` gives them"),
+        files: z =>
+          z
+            .array(
+              z.object({
+                path: z.string(),
+                status: z.enum([
+                  'rewritten',
+                  'unaffected',
+                  'needs_review',
+                  'error',
+                ]),
+                reasons: z.array(z.string()),
+                edits: z.number(),
+              }),
+            )
+            .describe(
+              'Per file: `rewritten`, `unaffected`, `needs_review` (a person must decide; each reason names the line and column) or `error`, and the edits made',
+            ),
+        changed: z =>
+          z
+            .array(z.string())
+            .describe('The files whose content changed (relative paths)'),
+        diff: z =>
+          z
+            .string()
+            .describe(
+              'One unified diff of every change, paths relative to `sourcePath` (`git apply` takes it)',
+            ),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      const root = resolveInWorkspace(
+        ctx.workspacePath,
+        input.sourcePath ?? '.',
+        'sourcePath',
+      );
+      const outputDir =
+        input.outputDir === undefined
+          ? undefined
+          : resolveInWorkspace(ctx.workspacePath, input.outputDir, 'outputDir');
+      if (outputDir && (await hasEntries(outputDir))) {
+        throw new InputError(
+          `outputDir: '${input.outputDir}' already holds files; name a new folder so that only the changed files are in it`,
+        );
+      }
+      const files = await readConsumerFiles(root, input.paths ?? ['.']);
+      // Every file is rewritten before anything is written, so a refused
+      // change or schema leaves the workspace as it was.
+      const rewrites = await withEngine(engine =>
+        files.map(file =>
+          engine.rewrite(
+            file.path,
+            file.text,
+            input.change as unknown as ChangeSpec | string,
+            {
+              dialect: input.dialect,
+              schema: input.schema as Schema | string | undefined,
+            },
+          ),
+        ),
+      );
+
+      const changed = rewrites.flatMap((rewrite, i) =>
+        rewrite.content !== undefined && rewrite.content !== files[i].text
+          ? [{ path: files[i].path, content: rewrite.content }]
+          : [],
+      );
+      const summary = {
+        files: rewrites.length,
+        rewritten: count(rewrites, 'rewritten'),
+        unaffected: count(rewrites, 'unaffected'),
+        needs_review: count(rewrites, 'needs_review'),
+        error: count(rewrites, 'error'),
+        edits: rewrites.reduce((sum, r) => sum + r.edits, 0),
+      };
+
+      if (input.dryRun) {
+        ctx.logger.info(
+          `Dry run: ${changed.length} of ${files.length} files would change; nothing written`,
+        );
+      } else if (outputDir) {
+        await writeFolder(outputDir, changed);
+        ctx.logger.info(
+          `Wrote the ${changed.length} changed files of ${files.length} to ${input.outputDir}`,
+        );
+      } else {
+        for (const file of changed) {
+          await writeAtomically(path.join(root, file.path), file.content);
+        }
+        ctx.logger.info(
+          `Rewrote ${changed.length} of ${files.length} files in place`,
+        );
+      }
+      for (const rewrite of rewrites) {
+        for (const reason of rewrite.reasons) {
+          ctx.logger.info(`${rewrite.path}: ${rewrite.status}: ${reason}`);
+        }
+      }
+
+      ctx.output('summary', summary);
+      ctx.output(
+        'files',
+        rewrites.map(({ path: p, status, reasons, edits }) => ({
+          path: p,
+          status,
+          reasons,
+          edits,
+        })),
+      );
+      ctx.output(
+        'changed',
+        changed.map(file => file.path),
+      );
+      ctx.output('diff', rewrites.map(r => r.patch ?? '').join(''));
+    },
+  });
+}
+
+function count(rewrites: { status: RewriteStatus }[], status: RewriteStatus) {
+  return rewrites.filter(r => r.status === status).length;
+}
+
+async function hasEntries(dir: string): Promise<boolean> {
+  const entries = await fs.readdir(dir).catch(() => []);
+  return entries.length > 0;
+}
+
+/**
+ * Writes the folder next to its final place and renames it there, so a
+ * failure leaves no half-filled `outputDir` behind.
+ */
+async function writeFolder(
+  dir: string,
+  files: { path: string; content: string }[],
+) {
+  await fs.mkdir(path.dirname(dir), { recursive: true });
+  const staging = await fs.mkdtemp(`${dir}.tmp-`);
+  try {
+    for (const file of files) {
+      const target = path.join(staging, file.path);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(target, file.content);
+    }
+    // (An empty outputDir may already exist.)
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rename(staging, dir);
+  } catch (error) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function writeAtomically(file: string, content: string) {
+  const temporary = `${file}.ripple-${process.pid}`;
+  const { mode } = await fs.stat(file);
+  await fs.writeFile(temporary, content, { mode });
+  await fs.rename(temporary, file);
+}

@@ -1,0 +1,45 @@
+import { InputError } from '@backstage/errors';
+import { isRippleError } from '@ripple/backstage-plugin-ripple-common';
+import { loadEngine, RippleEngine } from '@ripple/engine';
+
+/**
+ * Runs engine calls, turning what the engine refuses into an `InputError`
+ * that names the action's input at fault: `change.changes[1].column: ...`,
+ * `schema.tables.t.columns[0].name: ...`, or, for malformed JSON text, the
+ * line and column in it.
+ */
+export async function withEngine<T>(
+  run: (engine: RippleEngine) => T,
+): Promise<T> {
+  const engine = await loadEngine();
+  try {
+    return run(engine);
+  } catch (error) {
+    throw toInputError(error);
+  }
+}
+
+function toInputError(error: unknown): unknown {
+  if (!isRippleError(error)) {
+    return error;
+  }
+  // The engine's messages start with what was refused ("invalid change
+  // spec: ..."); the action names the input instead.
+  const detail = error.message.replace(/^[^:]+: /, '');
+  switch (error.kind) {
+    case 'invalid_change':
+      return new InputError(
+        error.field ? `change.${detail}` : `change: ${detail}`,
+      );
+    case 'invalid_schema':
+      return new InputError(
+        error.field ? `schema.${detail}` : `schema: ${detail}`,
+      );
+    case 'compat_view':
+      return new InputError(`change: ${error.message}`);
+    case 'unknown_dialect':
+      return new InputError(`dialect: ${error.message}`);
+    default:
+      return error;
+  }
+}

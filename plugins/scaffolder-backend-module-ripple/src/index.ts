@@ -1,0 +1,9 @@
+/**
+ * Ripple's scaffolder actions: analyse and rewrite consumer code in a
+ * template's workspace, and build compatibility views.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModuleRipple as default } from './module';
+export * from './actions';
+export { rippleCodeLocationFilter } from './filters';
