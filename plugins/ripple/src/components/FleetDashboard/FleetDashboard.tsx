@@ -6,7 +6,7 @@ import { loadAllPages, useLoad } from '../../hooks/useLoad';
 import { Empty, ErrorPanel, Loading } from '../common/Feedback';
 import { MigrationsTable } from '../common/MigrationsTable';
 import { StatusBadge } from '../common/StatusBadge';
-import styles from '../common/ripple.module.css';
+import { Counts } from '../common/Counts';
 
 /**
  * Every migration in the portal: totals of consumers by status, and the
@@ -50,38 +50,17 @@ export function FleetDashboard() {
         )}
         {migrations.value && (
           <>
-            <dl className={styles.counts} aria-label="Totals">
-              <div>
-                <dt>Migrations</dt>
-                <dd>{totals.migrations}</dd>
-              </div>
-              <div>
-                <dt>Under way</dt>
-                <dd>{totals.active}</dd>
-              </div>
-              <div>
-                <dt>Consumers</dt>
-                <dd>{totals.consumers}</dd>
-              </div>
-              <div>
-                <dt>
-                  <StatusBadge status={{ tone: 'done', label: 'Merged' }} />
-                </dt>
-                <dd>{totals.merged}</dd>
-              </div>
-              <div>
-                <dt>
-                  <StatusBadge status={{ tone: 'active', label: 'To review' }} />
-                </dt>
-                <dd>{totals.toReview}</dd>
-              </div>
-              <div>
-                <dt>
-                  <StatusBadge status={{ tone: 'blocked', label: 'Blocked' }} />
-                </dt>
-                <dd>{totals.blocked}</dd>
-              </div>
-            </dl>
+            <Counts
+              label="Totals"
+              items={[
+                { label: 'Migrations', value: totals.migrations },
+                { label: 'Under way', value: totals.active },
+                { label: 'Consumers', value: totals.consumers },
+                { label: <StatusBadge status={{ tone: 'done', label: 'Merged' }} />, value: totals.merged },
+                { label: <StatusBadge status={{ tone: 'active', label: 'To review' }} />, value: totals.toReview },
+                { label: <StatusBadge status={{ tone: 'blocked', label: 'Blocked' }} />, value: totals.blocked },
+              ]}
+            />
             <MigrationsTable
               migrations={migrations.value}
               emptyState={

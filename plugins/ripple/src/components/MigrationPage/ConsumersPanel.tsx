@@ -9,13 +9,15 @@ import {
   Text,
   useTable,
   type ColumnConfig,
+  type SortDescriptor,
 } from '@backstage/ui';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { humanizeEntityRef } from '@backstage/plugin-catalog-react';
 import type { Consumer, Migration } from '@ripple/backstage-plugin-ripple-common';
 import { StatusBadge } from '../common/StatusBadge';
 import { consumerStatus, TONE_LABELS, type Status, type Tone } from '../common/status';
-import styles from '../common/ripple.module.css';
+import { Counts } from '../common/Counts';
+import { sortRows } from '../common/tables';
 import { ConsumerDetail } from './ConsumerDetail';
 
 type Row = Consumer & { id: string; status: Status };
@@ -71,26 +73,24 @@ const columns: ColumnConfig<Row>[] = [
   },
 ];
 
-function sortRows(rows: Row[], sort: { column: unknown; direction: string }) {
-  const key = (r: Row): string | number => {
-    switch (sort.column) {
-      case 'status':
-        return TONE_ORDER[r.status.tone];
-      case 'references':
-        return r.impact?.references ?? -1;
-      case 'wave':
-        return r.wave ?? Number.MAX_SAFE_INTEGER;
-      default:
-        return r.consumerRef;
-    }
-  };
-  const sorted = [...rows].sort((a, b) => {
-    const x = key(a);
-    const y = key(b);
-    if (x !== y) return x < y ? -1 : 1;
-    return a.consumerRef < b.consumerRef ? -1 : a.consumerRef > b.consumerRef ? 1 : 0;
-  });
-  return sort.direction === 'descending' ? sorted.reverse() : sorted;
+function sortConsumers(rows: Row[], sort: SortDescriptor) {
+  return sortRows(
+    rows,
+    sort,
+    r => {
+      switch (sort.column) {
+        case 'status':
+          return TONE_ORDER[r.status.tone];
+        case 'references':
+          return r.impact?.references ?? -1;
+        case 'wave':
+          return r.wave ?? Number.MAX_SAFE_INTEGER;
+        default:
+          return r.consumerRef;
+      }
+    },
+    r => r.consumerRef,
+  );
 }
 
 /**
@@ -128,7 +128,7 @@ export function ConsumersPanel(props: {
     onFilterChange: setFilter,
     paginationOptions: { pageSize: 25, pageSizeOptions: [25, 50, 100] },
     initialSort: { column: 'status', direction: 'ascending' },
-    sortFn: sortRows,
+    sortFn: sortConsumers,
     searchFn: (data, query) => {
       const q = query.trim().toLowerCase();
       return q ? data.filter(r => r.consumerRef.includes(q)) : data;
@@ -144,20 +144,16 @@ export function ConsumersPanel(props: {
 
   return (
     <Flex direction="column" gap="4">
-      <dl className={styles.counts} aria-label="Consumers by status">
-        <div>
-          <dt>Consumers</dt>
-          <dd>{rows.length}</dd>
-        </div>
-        {(['done', 'active', 'blocked'] as Tone[]).map(tone => (
-          <div key={tone}>
-            <dt>
-              <StatusBadge status={{ tone, label: TONE_LABELS[tone] }} />
-            </dt>
-            <dd>{counts[tone]}</dd>
-          </div>
-        ))}
-      </dl>
+      <Counts
+        label="Consumers by status"
+        items={[
+          { label: 'Consumers', value: rows.length },
+          ...(['done', 'active', 'blocked'] as Tone[]).map(tone => ({
+            label: <StatusBadge status={{ tone, label: TONE_LABELS[tone] }} />,
+            value: counts[tone],
+          })),
+        ]}
+      />
       <Flex gap="3" align="end" style={{ flexWrap: 'wrap' }}>
         <SearchField
           label="Search consumers"

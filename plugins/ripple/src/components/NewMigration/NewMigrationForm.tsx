@@ -22,6 +22,7 @@ import type { Dialect, RippleError } from '@ripple/engine';
 import { rippleApiRef } from '../../api';
 import { useEngine } from '../../hooks/useEngine';
 import { errorMessage } from '../common/Feedback';
+import { Counts } from '../common/Counts';
 import { StatusBadge } from '../common/StatusBadge';
 import type { Status } from '../common/status';
 import styles from '../common/ripple.module.css';
@@ -236,30 +237,15 @@ function PreviewSummary({ preview, edit }: { preview: PreviewResult; edit: numbe
   const affected = preview.consumers.filter(c => c.status !== 'unaffected');
   return (
     <>
-      <dl className={styles.counts} aria-label="Impact summary">
-        <div>
-          <dt>Consumers affected</dt>
-          <dd>
-            {preview.affected} of {preview.consumers.length}
-          </dd>
-        </div>
-        <div>
-          <dt>References</dt>
-          <dd>{preview.references}</dd>
-        </div>
-        <div>
-          <dt>
-            <StatusBadge status={PROPOSAL_STATUS.rewritten} />
-          </dt>
-          <dd>{preview.rewritten}</dd>
-        </div>
-        <div>
-          <dt>
-            <StatusBadge status={PROPOSAL_STATUS.needs_review} />
-          </dt>
-          <dd>{preview.needsReview + preview.errors}</dd>
-        </div>
-      </dl>
+      <Counts
+        label="Impact summary"
+        items={[
+          { label: 'Consumers affected', value: `${preview.affected} of ${preview.consumers.length}` },
+          { label: 'References', value: preview.references },
+          { label: <StatusBadge status={PROPOSAL_STATUS.rewritten} />, value: preview.rewritten },
+          { label: <StatusBadge status={PROPOSAL_STATUS.needs_review} />, value: preview.needsReview + preview.errors },
+        ]}
+      />
       <Text variant="body-small" color="secondary" data-preview-ms={preview.millis.toFixed(2)} data-preview-edit={edit}>
         Computed in your browser in {preview.millis.toFixed(1)} ms over {preview.consumers.length} consumer
         {preview.consumers.length === 1 ? '' : 's'}.

@@ -18,6 +18,7 @@ import { age } from './Feedback';
 import { ProgressBar } from './ProgressBar';
 import { StatusBadge } from './StatusBadge';
 import { migrationStatus } from './status';
+import { sortRows } from './tables';
 
 type Row = Migration & { id: string };
 type Filter = { owner: string; dataset: string; state: string };
@@ -134,31 +135,29 @@ export function MigrationsTable(props: {
     onFilterChange: setFilter,
     paginationOptions: { pageSize: 20, pageSizeOptions: [20, 50, 100] },
     initialSort: { column: 'age', direction: 'ascending' },
-    sortFn: (data, sort) => {
-      const key = (m: Row): string | number => {
-        switch (sort.column) {
-          case 'title':
-            return m.title.toLowerCase();
-          case 'dataset':
-            return m.datasetRef;
-          case 'owner':
-            return m.owner;
-          case 'state':
-            return m.state;
-          case 'progress':
-            return done(m);
-          default:
-            // Newest first when ascending by age.
-            return -Date.parse(m.createdAt);
-        }
-      };
-      const sorted = [...data].sort((a, b) => {
-        const x = key(a);
-        const y = key(b);
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
-      return sort.direction === 'descending' ? sorted.reverse() : sorted;
-    },
+    sortFn: (data, sort) =>
+      sortRows(
+        data,
+        sort,
+        m => {
+          switch (sort.column) {
+            case 'title':
+              return m.title.toLowerCase();
+            case 'dataset':
+              return m.datasetRef;
+            case 'owner':
+              return m.owner;
+            case 'state':
+              return m.state;
+            case 'progress':
+              return done(m);
+            default:
+              // Newest first when ascending by age.
+              return -Date.parse(m.createdAt);
+          }
+        },
+        m => m.id,
+      ),
     searchFn: (data, query) => {
       const q = query.trim().toLowerCase();
       return q ? data.filter(m => m.title.toLowerCase().includes(q) || m.datasetRef.includes(q)) : data;
