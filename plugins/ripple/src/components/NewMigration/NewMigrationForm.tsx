@@ -38,7 +38,7 @@ import { computePreview, engineFiles, type PreviewResult } from './livePreview';
 
 const PROPOSAL_STATUS: Record<string, Status> = {
   rewritten: { tone: 'active', label: 'Will be rewritten' },
-  needs_review: { tone: 'blocked', label: 'Needs a person' },
+  needs_review: { tone: 'active', label: 'Needs a person' },
   error: { tone: 'blocked', label: 'Cannot be read' },
   unaffected: { tone: 'done', label: 'Unaffected' },
 };

@@ -118,7 +118,16 @@ export function MigrationsTable(props: {
           </Cell>
         ),
       },
-      { id: 'counts', label: 'Consumers', cell: m => <CellText title={counts(m)} /> },
+      {
+        id: 'counts',
+        label: 'Consumers',
+        defaultWidth: '1.5fr',
+        cell: m => (
+          <Cell>
+            <Text variant="body-small">{counts(m)}</Text>
+          </Cell>
+        ),
+      },
       {
         id: 'age',
         label: 'Age',
