@@ -11,7 +11,7 @@ import plugin from './alpha';
 import { rippleApiRef } from './api';
 import { convertLegacyRouteRef } from '@backstage/core-compat-api';
 import { rootRouteRef } from './routes';
-import { aConsumer, aMigration, mockRippleApi } from './testUtils';
+import { aConsumer, aMigration, mockRippleApi } from './__testUtils__/rippleTestApp';
 
 describe('the plugin in the new frontend system', () => {
   it('serves the fleet dashboard at /ripple, with the API it declares replaced by a mock', async () => {

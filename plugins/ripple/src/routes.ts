@@ -22,7 +22,9 @@ export const migrationRouteRef = createSubRouteRef({
 export function useMigrationLink(): ((id: string) => string) | undefined {
   let link: ((params: { id: string }) => string) | undefined;
   try {
-    // Throws, on every render alike, when the page is not mounted.
+    // Throws, on every render alike, when the page is not mounted; the hook
+    // is called on every render, so the order of hooks never changes.
+    // eslint-disable-next-line react-hooks/rules-of-hooks
     link = useRouteRef(migrationRouteRef);
   } catch {
     link = undefined;

@@ -4,7 +4,7 @@ import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Entity } from '@backstage/catalog-model';
 import { loadEngine } from '@ripple/engine';
-import { aConsumer, aMigration, mockRippleApi, renderWithRipple, responseError } from '../../testUtils';
+import { aConsumer, aMigration, mockRippleApi, renderWithRipple, responseError } from '../../__testUtils__/rippleTestApp';
 import { EntityRippleMigrationsContent } from './EntityRippleMigrationsContent';
 
 const orders: Entity = {

@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { aMigration, mockRippleApi, renderWithRipple, responseError } from '../../testUtils';
+import { aMigration, mockRippleApi, renderWithRipple, responseError } from '../../__testUtils__/rippleTestApp';
 import { FleetDashboard } from './FleetDashboard';
 
 const migrations = [

@@ -8,7 +8,7 @@ import {
   mockRippleApi,
   renderWithRipple,
   responseError,
-} from '../../testUtils';
+} from '../../__testUtils__/rippleTestApp';
 import { MigrationView } from './MigrationPage';
 
 const consumers = [

@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Rollout } from '@ripple/backstage-plugin-ripple-common';
-import { aConsumer, aMigration, mockRippleApi, renderWithRipple, responseError } from '../../testUtils';
+import { aConsumer, aMigration, mockRippleApi, renderWithRipple, responseError } from '../../__testUtils__/rippleTestApp';
 import { RolloutPanel } from './RolloutPanel';
 
 const plan: Rollout['plan'] = {

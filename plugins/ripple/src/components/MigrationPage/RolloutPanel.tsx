@@ -25,6 +25,11 @@ const WAVE_CLASS: Record<Wave['state'], string> = {
   active: styles.waveActive,
   pending: styles.wavePending,
 };
+const WAVE_LABEL: Record<Wave['state'], string> = {
+  completed: 'Completed',
+  active: 'Active',
+  pending: 'Pending',
+};
 const WAVE_TONE: Record<Wave['state'], Tone> = {
   completed: 'done',
   active: 'active',
@@ -152,7 +157,7 @@ export function RolloutPanel(props: {
                   <StatusBadge
                     status={{
                       tone: h.unhealthy > 0 ? 'blocked' : WAVE_TONE[wave.state],
-                      label: wave.state === 'active' ? 'Active' : wave.state === 'completed' ? 'Completed' : 'Pending',
+                      label: WAVE_LABEL[wave.state],
                     }}
                   />
                   <Text variant="body-small">

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { loadEngine } from '@ripple/engine';
-import { aMigration, mockRippleApi, renderWithRipple, responseError } from '../../testUtils';
+import { aMigration, mockRippleApi, renderWithRipple, responseError } from '../../__testUtils__/rippleTestApp';
 import type { ConsumerCode, Dataset } from '@ripple/backstage-plugin-ripple-common';
 import { NewMigrationForm } from './NewMigrationForm';
 

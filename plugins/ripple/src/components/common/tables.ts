@@ -14,9 +14,7 @@ export function sortRows<T>(
     const x = key(a);
     const y = key(b);
     if (x !== y) return x < y ? -1 : 1;
-    const p = tieBreak(a);
-    const q = tieBreak(b);
-    return p < q ? -1 : p > q ? 1 : 0;
+    return tieBreak(a).localeCompare(tieBreak(b));
   });
   return sort.direction === 'descending' ? sorted.reverse() : sorted;
 }

@@ -12,8 +12,8 @@ import type {
   Migration,
   RippleApi,
 } from '@ripple/backstage-plugin-ripple-common';
-import { rippleApiRef } from './api';
-import { rootRouteRef } from './routes';
+import { rippleApiRef } from '../api';
+import { rootRouteRef } from '../routes';
 
 /**
  * A RippleApi whose every method is a jest mock that fails unless the test
