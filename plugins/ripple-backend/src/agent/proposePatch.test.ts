@@ -1,8 +1,9 @@
 import { loadEngine, RippleEngine } from '@ripple/engine';
 import fs from 'node:fs';
 import path from 'node:path';
+import { namesTable } from '@ripple/backstage-plugin-ripple-common';
 import { dbtSources } from './dbtSources';
-import { hashCode, namesTable, proposePatch } from './proposePatch';
+import { hashCode, proposePatch } from './proposePatch';
 
 const examples = path.resolve(__dirname, '../../../../examples/consumers');
 const change = {

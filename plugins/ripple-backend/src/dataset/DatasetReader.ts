@@ -10,7 +10,7 @@ import type {
   Dataset,
   DatasetColumn,
 } from '@ripple/backstage-plugin-ripple-common';
-import type { Dialect, Schema } from '@ripple/engine';
+import type { Dialect } from '@ripple/engine';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -32,21 +32,8 @@ export function isDataset(entity: Entity, datasetTypes: string[]): boolean {
   );
 }
 
-/**
- * The engine's schema option for a dataset: its columns under the name the
- * consumers' code uses for its table (the change spec's `dataset`, or a dbt
- * source's name). Undefined when the columns are not known.
- */
-export function engineSchema(
-  table: string,
-  columns: DatasetColumn[],
-): Schema | undefined {
-  if (columns.length === 0) {
-    return undefined;
-  }
-  // (The generated type says Map; the engine takes a plain object, as JSON.)
-  return { tables: { [table]: { columns } } } as unknown as Schema;
-}
+// The engine's schema argument, shared with the browser's preview.
+export { engineSchema } from '@ripple/backstage-plugin-ripple-common';
 
 /**
  * Reads the dataset model of an entity: its table (`ripple.io/table`, the

@@ -415,6 +415,29 @@ describe.each(databases.eachSupportedId())(
         );
       });
 
+      it('shows one consumer as the list does, and 404 for one not in the migration', async () => {
+        const { migration, patches } = await proposedMigration();
+        const one = await api.get(
+          `/migrations/${migration.id}/consumers/${encodeURIComponent(ordersExport)}`,
+        );
+        expect(one.status).toBe(200);
+        const list = await api.get(`/migrations/${migration.id}/consumers`);
+        expect(one.body).toEqual(
+          list.body.items.find(
+            (c: { consumerRef: string }) => c.consumerRef === ordersExport,
+          ),
+        );
+        expect(one.body.patch.id).toBe(patches[ordersExport].id);
+
+        const unknown = await api.get(
+          `/migrations/${migration.id}/consumers/${encodeURIComponent('component:default/fraud-scoring')}`,
+        );
+        expect(unknown.status).toBe(404);
+        expect(unknown.body.error.message).toBe(
+          `component:default/fraud-scoring is not a consumer in migration ${migration.id}`,
+        );
+      });
+
       it("lets a consumer's owner approve its patch, and keeps the history", async () => {
         const { migration, patches } = await proposedMigration();
         const patchId = patches[ordersExport].id;

@@ -34,6 +34,10 @@ import {
   sameTable,
 } from '../dataset/DatasetReader';
 import { checkChangeSpec } from './changeSpec';
+import { addRolloutRoutes, withRolloutState } from './rolloutRoutes';
+import type { RolloutStore } from '../database/RolloutStore';
+import type { RolloutService } from '../rollout/RolloutService';
+import type { CompatViews } from '../rollout/CompatViews';
 import { unknownBodyFields } from './unknownFields';
 
 /** What a router needs; the plugin passes Backstage's services. */
@@ -50,6 +54,9 @@ export type RouterOptions = {
   auditor: AuditorService;
   /** `spec.type`s of the Resource entities that are datasets. */
   datasetTypes: string[];
+  rollout: RolloutService;
+  rollouts: RolloutStore;
+  compatViews: CompatViews;
 };
 
 const DEFAULT_LIMIT = 50;
@@ -357,7 +364,28 @@ export async function createRouter(
   router.get('/migrations/:id/consumers', async (req, res) => {
     await httpAuth.credentials(req);
     await requireMigration(req.params.id);
-    res.json(await store.listConsumers(req.params.id, page(req.query)));
+    res.json(
+      await withRolloutState(
+        options.rollouts,
+        req.params.id,
+        await store.listConsumers(req.params.id, page(req.query)),
+      ),
+    );
+  });
+
+  router.get('/migrations/:id/consumers/:consumerRef', async (req, res) => {
+    await httpAuth.credentials(req);
+    const { id } = req.params;
+    const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
+    await requireMigration(id);
+    const consumer = await store.getConsumer(id, consumerRef);
+    if (!consumer) {
+      throw new NotFoundError(`${consumerRef} is not a consumer in migration ${id}`);
+    }
+    const [withState] = (
+      await withRolloutState(options.rollouts, id, { items: [consumer], totalCount: 1 })
+    ).items;
+    res.json(withState);
   });
 
   router.get(
@@ -440,6 +468,13 @@ export async function createRouter(
       );
     },
   );
+
+  addRolloutRoutes(router, {
+    ...options,
+    audited,
+    authorize,
+    entityRefField,
+  });
 
   async function requireMigration(id: string) {
     const migration = await store.getMigration(id);

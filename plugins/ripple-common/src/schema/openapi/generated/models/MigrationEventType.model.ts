@@ -15,4 +15,14 @@ export type MigrationEventType =
   | 'patch-proposed'
   | 'patch-stale'
   | 'review-recorded'
-  | 'analysis-failed';
+  | 'analysis-failed'
+  | 'rollout-started'
+  | 'wave-started'
+  | 'wave-completed'
+  | 'patch-delivered'
+  | 'delivery-failed'
+  | 'delivery-updated'
+  | 'patch-reverted'
+  | 'health-breach'
+  | 'health-recovered'
+  | 'compat-view-applied';

@@ -1,0 +1,128 @@
+import { expect, test, type Page } from '@playwright/test';
+import { failOnBrowserErrors } from '@backstage/e2e-test-utils/playwright';
+
+failOnBrowserErrors();
+
+// One person's whole journey on the example catalog, as the guest (a member
+// of data-platform, which owns orders-export): a change of proj.ds.orders
+// from its dataset page to the compatibility view of its rollout. Each step
+// leaves a screenshot in tests/e2e/screenshots (ignored by git).
+test.describe.configure({ mode: 'serial' });
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: `tests/e2e/screenshots/${name}.png`, fullPage: true });
+
+test('a dataset change, from the live preview to the rollout and the compatibility view', async ({ page }) => {
+  test.setTimeout(420_000);
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  // Signed in once the app's navigation shows; the session survives reloads.
+  await expect(page.getByRole('link', { name: 'Ripple' })).toBeVisible();
+
+  // 1. Open the dataset and its Migrations tab.
+  await page.goto('/catalog/default/resource/orders');
+  await page.getByRole('link', { name: 'Migrations', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Migrations of this dataset' })).toBeVisible();
+  await shot(page, '01-dataset-migrations');
+
+  // 2. Build a rename, and watch the impact computed in the browser.
+  await page.getByRole('button', { name: 'New migration' }).click();
+  await expect(page.getByRole('heading', { name: 'New migration of proj.ds.orders' })).toBeVisible();
+  const requests: string[] = [];
+  page.on('request', r => requests.push(r.url()));
+  await page.getByRole('button', { name: /Column/ }).click();
+  await page.getByRole('option', { name: 'amount (NUMERIC)' }).click();
+  await page.getByRole('textbox', { name: 'New name' }).fill('amount_usd');
+  const preview = page.getByRole('region', { name: 'Impact preview' });
+  await expect(preview.getByLabel('Impact summary')).toContainText('Consumers affected');
+  const affected = preview.getByRole('list', { name: 'Affected consumers' });
+  await expect(affected).toContainText('component:default/orders-export');
+  // The table moves too, so that a compatibility view keeps the old name working.
+  await page.getByRole('button', { name: 'Add another change' }).click();
+  const second = page.getByRole('group', { name: 'Change 2' });
+  await second.getByRole('button', { name: /Change/ }).click();
+  await page.getByRole('option', { name: 'Move the table' }).click();
+  await second.getByRole('textbox', { name: 'New table' }).fill('proj.sales.orders');
+  await expect(preview).toContainText(/Computed in your browser in [\d.]+ ms/);
+  await affected.getByText('component:default/orders-export').click();
+  await expect(affected).toContainText('amount_usd');
+  expect(requests.filter(url => url.includes('/api/ripple'))).toEqual([]);
+  await shot(page, '02-live-preview');
+
+  // 3. Create it; the agent proposes a patch for every consumer.
+  await page.getByRole('button', { name: 'Create the migration' }).click();
+  await expect(page).toHaveURL(/\/ripple\/migrations\/[0-9a-f-]+/);
+  const migrationUrl = page.url().split('?')[0];
+  await expect(page.getByRole('heading', { name: /Rename amount to amount_usd/ })).toBeVisible();
+  const ordersExport = page.getByRole('rowheader', { name: /orders-export/ });
+  await expect(page.getByRole('row').filter({ has: ordersExport })).toContainText('Awaiting review', { timeout: 60_000 });
+  await expect(page.getByText('Proposed', { exact: true })).toBeVisible({ timeout: 60_000 });
+  await shot(page, '03-agent-proposals');
+
+  // 4. Open orders-export, read its diff and approve it.
+  await ordersExport.click();
+  const consumer = page.getByRole('region', { name: 'Consumer component:default/orders-export' });
+  await expect(consumer.getByRole('region', { name: 'Diff' })).toContainText('amount_usd');
+  await consumer.getByRole('textbox', { name: /Comment/ }).fill('Matches the partner file format.');
+  await consumer.getByRole('button', { name: 'Approve' }).click();
+  await expect(consumer.getByRole('status')).toContainText('You approved patch v1.');
+  await expect(consumer.getByRole('list', { name: 'Reviews' })).toContainText('Matches the partner file format.');
+  await shot(page, '04-approved');
+
+  // 5. The catalog entity of orders-export carries the decision (the catalog
+  // module's annotation), and its Migrations tab shows it.
+  const id = migrationUrl.split('/').pop()!;
+  await page.goto('/catalog/default/component/orders-export');
+  await expect(async () => {
+    // What a person does to see the catalog's newest data: schedule a refresh.
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForTimeout(3_000);
+    await page.reload();
+    await page.getByRole('button', { name: 'More actions' }).click();
+    await page.getByRole('menuitem', { name: /Inspect entity/ }).click();
+    await page.getByRole('tab', { name: /Raw YAML/ }).click();
+    await expect(page.getByRole('dialog')).toContainText(`ripple.io/review-decision.${id}: approve`, { timeout: 2_000 });
+  }).toPass({ timeout: 180_000 });
+  await shot(page, '05-catalog-annotation');
+  await page.keyboard.press('Escape');
+  await page.getByRole('link', { name: 'Migrations', exact: true }).click();
+  // Newest migration first.
+  await expect(page.getByRole('list', { name: 'Reviews' }).first()).toContainText('Approved');
+  await shot(page, '06-consumer-tab');
+
+  // 6. The compatibility view's DDL, to copy and run before the rollout:
+  // the table moves, and consumers not yet patched read it by its old name.
+  await page.goto(`${migrationUrl}?tab=compat-view`);
+  const ddl = page.getByRole('region', { name: 'Compatibility view DDL' });
+  await expect(ddl).toContainText('CREATE');
+  await expect(ddl).toContainText('proj.sales.orders');
+  await expect(ddl.getByRole('button')).toBeVisible();
+  await shot(page, '07-compat-view');
+  await page.getByRole('button', { name: 'I ran it: mark the view applied' }).click();
+  await expect(page.getByText(/✓ Applied by/)).toBeVisible();
+
+  // 7. Start the rollout and advance it.
+  await page.getByRole('tab', { name: 'Rollout' }).click();
+  await page.getByRole('button', { name: 'Start the rollout' }).click();
+  const waves = page.getByRole('list', { name: 'Waves' });
+  await expect(waves.getByRole('listitem').first()).toContainText('Active');
+  await expect(page.getByText('Rolling out', { exact: true }).first()).toBeVisible();
+  await shot(page, '08-rollout-started');
+  await page.getByRole('button', { name: /Advance to the next wave|Complete the rollout/ }).click();
+  await expect(waves.getByRole('listitem').first()).toContainText('Completed');
+  await expect(waves.getByRole('listitem').nth(1)).toContainText('Active');
+  await shot(page, '09-rollout-advanced');
+
+  // The burndown and the event log tell the story so far.
+  await page.getByRole('tab', { name: 'Burndown' }).click();
+  await expect(page.getByRole('img', { name: /Consumers remaining/ })).toBeVisible();
+  await shot(page, '10-burndown');
+  await page.getByRole('tab', { name: 'Events' }).click();
+  await expect(page.getByRole('list', { name: 'Event log' })).toContainText('rollout', { ignoreCase: true });
+  await shot(page, '11-events');
+
+  // 8. The fleet dashboard counts it.
+  await page.getByTestId('sidebar-root').getByRole('link', { name: 'Ripple' }).click();
+  await expect(page.getByRole('row').filter({ hasText: 'Rename amount to amount_usd' }).first()).toContainText('Rolling out');
+  await shot(page, '12-fleet-dashboard');
+});
