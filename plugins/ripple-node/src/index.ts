@@ -9,3 +9,13 @@
 export * from './delivery';
 export * from './health';
 export * from './extensions';
+export {
+  createGitBranchDeliveryMethod,
+  type GitBranchDeliveryMethodOptions,
+} from './methods/git/gitBranchDeliveryMethod';
+export {
+  ANNOTATION_GIT_REPOSITORY,
+  ANNOTATION_GIT_BASE_BRANCH,
+  ANNOTATION_GIT_DIRECTORY,
+} from './methods/git/gitTarget';
+export type { GitCredentials } from './methods/git/ScratchRepository';

@@ -1,0 +1,303 @@
+import type { Delivery, DeliveryRequest } from '../../delivery';
+import {
+  CONSUMER_FILES,
+  deliveryRequest,
+  enginePatch,
+} from '../__testUtils__/requests';
+import { createGitBranchDeliveryMethod } from './gitBranchDeliveryMethod';
+import { TestRepository } from './testRepositories';
+
+const BRANCH = 'ripple/3f2a9c1e/revenue-model';
+const FILE = 'models/revenue.sql';
+
+describe('git-branch delivery', () => {
+  let repo: TestRepository;
+  let diff: string;
+  let patched: Record<string, string>;
+  let request: DeliveryRequest;
+  let method: ReturnType<typeof createGitBranchDeliveryMethod>;
+
+  beforeAll(async () => {
+    ({ diff, patched } = await enginePatch());
+  });
+
+  beforeEach(async () => {
+    repo = await TestRepository.create(CONSUMER_FILES);
+    request = deliveryRequest({
+      annotations: { 'ripple.io/git-repository': repo.remote },
+      diff,
+    });
+    method = createGitBranchDeliveryMethod({ localRoots: [repo.root] });
+  });
+
+  afterEach(async () => {
+    await repo.remove();
+  });
+
+  async function mergeIntoMain(how: 'merge' | 'squash') {
+    await repo.git('fetch', '--quiet', 'origin');
+    await repo.git('checkout', '--quiet', '-B', 'main', 'origin/main');
+    if (how === 'merge') {
+      await repo.git(
+        'merge',
+        '--quiet',
+        '--no-ff',
+        '-m',
+        'Merge',
+        `origin/${BRANCH}`,
+      );
+    } else {
+      await repo.git('merge', '--quiet', '--squash', `origin/${BRANCH}`);
+      await repo.git('commit', '--quiet', '-m', 'Squashed');
+    }
+    await repo.git('push', '--quiet', 'origin', 'main');
+    await repo.git('push', '--quiet', 'origin', '--delete', BRANCH);
+  }
+
+  it('commits the patch on a new branch on top of the base branch', async () => {
+    const main = await repo.head('main');
+    const delivery = await method.deliver(request);
+
+    expect(delivery).toEqual({
+      method: 'git-branch',
+      status: 'delivered',
+      branch: BRANCH,
+      commit: await repo.head(BRANCH),
+      url: undefined,
+    });
+    expect(await repo.show(BRANCH, FILE)).toBe(patched[FILE]);
+    expect(await repo.show(BRANCH, FILE)).toContain('o.amount_usd AS amount');
+    expect(await repo.show(`${BRANCH}~1`, FILE)).toBe(CONSUMER_FILES[FILE]);
+    expect(
+      (await repo.gitRemote('rev-parse', `${delivery.commit}~1`)).trim(),
+    ).toBe(main);
+    const message = await repo.gitRemote(
+      'log',
+      '-1',
+      '--format=%B',
+      delivery.commit!,
+    );
+    expect(message).toContain('Rename orders.amount to amount_usd (Ripple)');
+    expect(message).toContain(request.migration.url);
+    expect(message).toContain('Ripple-Patch: patch-1');
+    expect(await repo.head('main')).toBe(main);
+  });
+
+  it('re-delivers the same patch idempotently, and replaces the branch for a new patch version', async () => {
+    const first = await method.deliver(request);
+    const again = await method.deliver(request);
+    expect(again).toEqual(first);
+    expect(await repo.head(BRANCH)).toBe(first.commit);
+
+    const second = await method.deliver({
+      ...request,
+      patch: { ...request.patch, id: 'patch-2' },
+    });
+    expect(second.status).toBe('delivered');
+    expect(second.commit).not.toBe(first.commit);
+    expect(await repo.head(BRANCH)).toBe(second.commit);
+    expect(await repo.log(BRANCH)).toEqual([
+      'Rename orders.amount to amount_usd (Ripple)',
+      'Initial commit',
+    ]);
+  });
+
+  it('is ready while the patch applies to the head of the base branch, and not after a conflicting upstream commit', async () => {
+    const delivery = await method.deliver(request);
+    expect(await method.checkReady(request, delivery)).toEqual({ ready: true });
+
+    // An unrelated upstream commit keeps it ready.
+    await repo.pushCommit('main', { 'README.md': 'Revenue model\n' }, 'Docs');
+    expect(await method.checkReady(request, delivery)).toEqual({ ready: true });
+
+    // Someone edits the very lines the patch edits.
+    await repo.pushCommit(
+      'main',
+      {
+        [FILE]: CONSUMER_FILES[FILE].replace('o.amount,', 'o.amount AS total,'),
+      },
+      'Rename the output column',
+    );
+    const readiness = await method.checkReady(request, delivery);
+    expect(readiness.ready).toBe(false);
+    expect(readiness.reason).toMatch(
+      /^The patch no longer applies to main at [0-9a-f]{8}: .*models\/revenue\.sql/s,
+    );
+  });
+
+  it('fails a delivery whose patch does not apply, saying why, and pushes nothing', async () => {
+    await repo.pushCommit(
+      'main',
+      { [FILE]: 'SELECT id FROM proj.ds.orders\n' },
+      'Rewrite the model',
+    );
+    const delivery = await method.deliver(request);
+    expect(delivery.status).toBe('failed');
+    expect(delivery.message).toMatch(
+      /^The patch does not apply to main at [0-9a-f]{8}: .*models\/revenue\.sql/s,
+    );
+    expect(await repo.head(BRANCH)).toBeUndefined();
+  });
+
+  it('syncs delivered, then merged once the branch is merged into the base branch', async () => {
+    const delivery = await method.deliver(request);
+    expect(await method.sync(request, delivery)).toEqual(delivery);
+
+    await mergeIntoMain('merge');
+    expect(await method.sync(request, delivery)).toEqual({
+      ...delivery,
+      status: 'merged',
+    });
+    expect(await method.checkReady(request, delivery)).toEqual({
+      ready: true,
+      reason: 'already merged into main',
+    });
+  });
+
+  it('sees a squash merge as merged, and a branch deleted unmerged as failed', async () => {
+    const delivery = await method.deliver(request);
+    await mergeIntoMain('squash');
+    const synced = await method.sync(request, delivery);
+    expect(synced.status).toBe('merged');
+    expect(synced.message).toBe('main has the patch (squashed or rebased)');
+
+    const other = await TestRepository.create(CONSUMER_FILES);
+    try {
+      const otherRequest = deliveryRequest({
+        annotations: { 'ripple.io/git-repository': other.remote },
+        diff,
+      });
+      const otherMethod = createGitBranchDeliveryMethod({
+        localRoots: [other.root],
+      });
+      const otherDelivery = await otherMethod.deliver(otherRequest);
+      await other.git('push', '--quiet', 'origin', '--delete', BRANCH);
+      expect(await otherMethod.sync(otherRequest, otherDelivery)).toMatchObject(
+        {
+          status: 'failed',
+          message: `Branch ${BRANCH} was deleted without being merged into main`,
+        },
+      );
+    } finally {
+      await other.remove();
+    }
+  });
+
+  it('reverts a merged delivery with a revert commit on the base branch, once', async () => {
+    const delivery = await method.deliver(request);
+    await mergeIntoMain('merge');
+    const merged = await method.sync(request, delivery);
+    // Work goes on upstream after the merge.
+    await repo.pushCommit('main', { 'README.md': 'Revenue model\n' }, 'Docs');
+
+    const reverted = await method.revert(request, merged);
+    expect(reverted.status).toBe('reverted');
+    expect(reverted.message).toMatch(/^Reverted on main by [0-9a-f]{8}$/);
+    expect(reverted.commit).toBe(await repo.head('main'));
+    expect(await repo.show('main', FILE)).toBe(CONSUMER_FILES[FILE]);
+    expect(await repo.show('main', 'README.md')).toBe('Revenue model\n');
+    const [subject] = await repo.log('main');
+    expect(subject).toBe(
+      'Revert "Rename orders.amount to amount_usd (Ripple)"',
+    );
+    const body = await repo.gitRemote('log', '-1', '--format=%B', 'main');
+    expect(body).toContain(`This reverts commit ${delivery.commit}.`);
+
+    // Reverting again (a retry after a crash, with the old record) adds nothing.
+    const head = await repo.head('main');
+    const again = await method.revert(request, merged);
+    expect(again.status).toBe('reverted');
+    expect(await repo.head('main')).toBe(head);
+    expect(await method.revert(request, reverted)).toEqual(reverted);
+  });
+
+  it('reverts an unmerged delivery by deleting its branch, leaving the base branch alone', async () => {
+    const main = await repo.head('main');
+    const delivery = await method.deliver(request);
+    const reverted = await method.revert(request, delivery);
+    expect(reverted).toMatchObject({
+      status: 'reverted',
+      message: `Branch ${BRANCH} deleted; main never had the patch`,
+    });
+    expect(await repo.head(BRANCH)).toBeUndefined();
+    expect(await repo.head('main')).toBe(main);
+
+    // After a rollback the migration can resume: delivering again works.
+    const redelivered = await method.deliver(request);
+    expect(redelivered.status).toBe('delivered');
+    expect(await repo.head(BRANCH)).toBe(redelivered.commit);
+  });
+
+  it('applies the patch below ripple.io/git-directory, on ripple.io/git-base-branch', async () => {
+    const mono = await TestRepository.create(
+      Object.fromEntries(
+        Object.entries(CONSUMER_FILES).map(([f, t]) => [
+          `teams/revenue/${f}`,
+          t,
+        ]),
+      ),
+      'trunk',
+    );
+    try {
+      const monoRequest = deliveryRequest({
+        annotations: {
+          'ripple.io/git-repository': `file://${mono.remote}`,
+          'ripple.io/git-directory': 'teams/revenue/',
+          'ripple.io/git-base-branch': 'trunk',
+        },
+        diff,
+      });
+      const monoMethod = createGitBranchDeliveryMethod({
+        localRoots: [mono.root],
+      });
+      const delivery = await monoMethod.deliver(monoRequest);
+      expect(delivery.status).toBe('delivered');
+      expect(await mono.show(BRANCH, `teams/revenue/${FILE}`)).toBe(
+        patched[FILE],
+      );
+      await mono.pushCommit(
+        'trunk',
+        { 'teams/revenue/models/revenue.sql': 'SELECT 2\n' },
+        'Conflict',
+      );
+      expect(
+        (await monoMethod.checkReady(monoRequest, delivery)).reason,
+      ).toMatch(
+        /The patch no longer applies to trunk at .*teams\/revenue\/models\/revenue\.sql/s,
+      );
+    } finally {
+      await mono.remove();
+    }
+  });
+
+  it('refuses local repositories outside ripple.delivery.gitBranch.localRoots', async () => {
+    const strict = createGitBranchDeliveryMethod({
+      localRoots: ['/nonexistent'],
+    });
+    expect(strict.supports(request.consumer)).toBe(false);
+    const delivery: Delivery = await strict.deliver(request);
+    expect(delivery).toEqual({
+      method: 'git-branch',
+      status: 'failed',
+      branch: undefined,
+      message: `No git repository to deliver to: ripple.io/git-repository: ${repo.remote} is not below a directory allowed by ripple.delivery.gitBranch.localRoots`,
+    });
+    expect(await repo.head(BRANCH)).toBeUndefined();
+  });
+
+  it('does not support consumers without a repository', () => {
+    const bare = deliveryRequest({ diff });
+    expect(method.supports(bare.consumer)).toBe(false);
+    expect(
+      method.supports(
+        deliveryRequest({
+          diff,
+          annotations: {
+            'backstage.io/source-location':
+              'url:https://github.com/acme/revenue/tree/main/',
+          },
+        }).consumer,
+      ),
+    ).toBe(true);
+  });
+});
