@@ -1,4 +1,5 @@
 import {
+  BackendFeature,
   coreServices,
   createBackendModule,
   createServiceFactory,
@@ -31,6 +32,7 @@ import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
+import type { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import { Server } from 'node:http';
 import request from 'supertest';
@@ -166,6 +168,18 @@ export async function startRippleTestBackend(options: {
    * at startup and never again, and tests write what it would.
    */
   agent?: { intervalSeconds: number };
+  /**
+   * Runs the rollout for real (docs/rollout.md): Backstage's scheduler runs
+   * its task every `intervalSeconds`; `features` adds modules (delivery
+   * methods, health providers), `locations` more catalog files, `config`
+   * more of Ripple's config.
+   */
+  rollout?: {
+    intervalSeconds: number;
+    features?: BackendFeature[];
+    locations?: string[];
+    config?: JsonObject;
+  };
 }): Promise<{
   server: Server;
   auditEvents: AuditRecord[];
@@ -240,6 +254,8 @@ export async function startRippleTestBackend(options: {
       ...(options.agent
         ? [schedulerServiceFactory, localFileUrlReaderFactory]
         : []),
+      ...(options.rollout && !options.agent ? [schedulerServiceFactory] : []),
+      ...(options.rollout?.features ?? []),
       mockServices.rootConfig.factory({
         data: {
           ...(options.agent
@@ -250,6 +266,17 @@ export async function startRippleTestBackend(options: {
                 backend: {
                   reading: {
                     allow: [{ host: 'localhost', paths: [exampleConsumers] }],
+                  },
+                },
+              }
+            : {}),
+          ...(options.rollout
+            ? {
+                ripple: {
+                  ...options.rollout.config,
+                  rollout: {
+                    intervalSeconds: options.rollout.intervalSeconds,
+                    ...(options.rollout.config?.rollout as JsonObject),
                   },
                 },
               }
@@ -269,7 +296,13 @@ export async function startRippleTestBackend(options: {
                 ],
               },
             ],
-            locations: [{ type: 'file', target: exampleCatalog }],
+            locations: [
+              { type: 'file', target: exampleCatalog },
+              ...(options.rollout?.locations ?? []).map(target => ({
+                type: 'file',
+                target,
+              })),
+            ],
           },
         },
       }),

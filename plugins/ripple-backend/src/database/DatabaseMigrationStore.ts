@@ -645,7 +645,7 @@ type ConsumerRow = {
   updated_at: Timestamp;
 };
 
-type PatchRow = {
+export type PatchRow = {
   id: number;
   consumer_id: number;
   version: number;
@@ -947,7 +947,10 @@ function toConsumer(row: ConsumerListRow): Consumer {
   };
 }
 
-function toPatch(row: PatchRow, consumer: ConsumerRow): Patch {
+export function toPatch(
+  row: PatchRow,
+  consumer: Pick<ConsumerRow, 'migration_id' | 'consumer_ref'>,
+): Patch {
   return {
     id: row.id,
     migrationId: consumer.migration_id,

@@ -6,6 +6,7 @@ import type {
   HealthSignals,
   MigrationEventType,
   MigrationState,
+  Patch,
   RolloutPlan,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { Delivery } from '@ripple/backstage-plugin-ripple-node';
@@ -15,6 +16,7 @@ import {
   insertEvent,
   moveMigration,
   ref,
+  toPatch,
   timestamp,
   Timestamp,
 } from './DatabaseMigrationStore';
@@ -550,6 +552,24 @@ export class RolloutStore {
         .filter(r => new Date(timestamp(r.latest)) >= since.get(r.consumer_ref)!)
         .map(r => r.consumer_ref),
     );
+  }
+
+  /** One of a consumer's patches, by id (the one delivered, say). */
+  async getPatch(
+    migrationId: string,
+    consumerRef: string,
+    patchId: number,
+  ): Promise<Patch | undefined> {
+    const row = await this.db('patch as p')
+      .join('migration_consumer as c', 'c.id', 'p.consumer_id')
+      .where({
+        'p.id': patchId,
+        'c.migration_id': migrationId,
+        'c.consumer_ref': ref(consumerRef),
+      })
+      .select('p.*', 'c.migration_id', 'c.consumer_ref')
+      .first();
+    return row && toPatch(row, row);
   }
 
   async setHealthReadAt(migrationId: string, at: Date): Promise<void> {

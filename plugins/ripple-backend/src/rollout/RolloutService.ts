@@ -582,14 +582,21 @@ export class RolloutService {
           migrationId,
           consumerRef: consumer.consumerRef,
           delivery: reverted,
-          event: {
-            type: 'patch-reverted',
-            consumerRef: consumer.consumerRef,
-            message: `Patch of ${consumer.consumerRef} reverted (${delivery.method}${
-              reverted.url ? `: ${reverted.url}` : ''
-            })`,
-            data: deliveryData(reverted),
-          },
+          event:
+            reverted.status === 'reverted'
+              ? {
+                  type: 'patch-reverted',
+                  consumerRef: consumer.consumerRef,
+                  message: `Patch of ${consumer.consumerRef} reverted (${delivery.method}${
+                    reverted.url ? `: ${reverted.url}` : ''
+                  })`,
+                  data: deliveryData(reverted),
+                }
+              : deliveryFailed(
+                  consumer.consumerRef,
+                  `could not revert: ${reverted.message ?? reverted.status}`,
+                  delivery.method,
+                ),
         });
       } catch (error) {
         await this.options.rollouts.release(migrationId, consumer.consumerRef);
@@ -669,12 +676,16 @@ export class RolloutService {
     const consumers = await this.options.rollouts.listConsumers(
       record.migrationId,
     );
-    if (consumers.some(c => c.health === 'unhealthy' && c.delivery)) {
+    // Only a patch still in place can be to blame: a reverted consumer's
+    // old breach does not hold the rollout.
+    if (consumers.some(c => c.health === 'unhealthy' && isInPlace(c))) {
       return { ready: false };
     }
     const wave = consumers.filter(c => c.wave === record.currentWave);
     const delivered: RolloutConsumer[] = [];
     for (const consumer of wave) {
+      // Rolled back alone: left out until someone resumes it.
+      if (consumer.held) continue;
       const status = consumer.delivery?.status;
       if (status === 'delivered' || status === 'merged') {
         delivered.push(consumer);
@@ -870,12 +881,15 @@ export class RolloutService {
     };
   }
 
-  /** The patch a consumer was delivered (or its current one). */
+  /** The patch a consumer was delivered: reverts and syncs are about it, even after a newer version. */
   private async patchOf(
     migrationId: string,
     consumer: RolloutConsumer,
   ): Promise<Patch | undefined> {
-    return this.options.store.getCurrentPatch(migrationId, consumer.consumerRef);
+    const patchId = consumer.delivery?.patchId;
+    return patchId !== undefined
+      ? this.options.rollouts.getPatch(migrationId, consumer.consumerRef, patchId)
+      : this.options.store.getCurrentPatch(migrationId, consumer.consumerRef);
   }
 
   private migrationUrl(migrationId: string): string {
@@ -911,6 +925,11 @@ export class RolloutService {
       this.options.logger.debug(`Could not trigger the rollout task: ${error}`),
     );
   }
+}
+
+function isInPlace(consumer: RolloutConsumer): boolean {
+  const status = consumer.delivery?.status;
+  return status === 'delivered' || status === 'merged';
 }
 
 function ownersOf(entity: Entity | undefined): string[] {
