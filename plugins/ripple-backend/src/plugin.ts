@@ -139,7 +139,12 @@ export const ripplePlugin = createBackendPlugin({
           timeout: { minutes: 30 },
           fn: () => rollout.runOnce(),
         });
-        const compatViews = new CompatViews({ engine, rollouts, config, logger });
+        const compatViews = new CompatViews({
+          engine,
+          rollouts,
+          config,
+          logger,
+        });
 
         httpRouter.use(
           await createRouter({

@@ -1,7 +1,4 @@
-import type {
-  AuthService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
@@ -243,12 +240,12 @@ export class RolloutService {
           },
         });
       }
-      await this.revertAll(migrationId, [consumer.consumerRef]);
+      await this.revertAll(migrationId, [consumer.consumerRef], { wait: true });
     } else {
       if (record.state !== 'rolled_back') {
         await this.options.rollouts.rollBack({ migrationId, actor, reason });
       }
-      await this.revertAll(migrationId);
+      await this.revertAll(migrationId, undefined, { wait: true });
     }
     return this.getRolloutById(migrationId);
   }
@@ -428,7 +425,11 @@ export class RolloutService {
         migration.id,
         consumerRef,
       );
-      const request = await this.deliveryRequest(migration, consumerRef, patch!);
+      const request = await this.deliveryRequest(
+        migration,
+        consumerRef,
+        patch!,
+      );
       const method = this.methodFor(request.consumer);
       if (typeof method === 'string') {
         await rollouts.recordDelivery({
@@ -444,7 +445,9 @@ export class RolloutService {
         status: 'pending',
       });
       if (!readiness.ready) {
-        const message = `not ready to merge: ${readiness.reason ?? 'the method says so'}`;
+        const message = `not ready to merge: ${
+          readiness.reason ?? 'the method says so'
+        }`;
         await rollouts.recordDelivery({
           migrationId: migration.id,
           consumerRef,
@@ -467,11 +470,17 @@ export class RolloutService {
         patchId: patch!.id,
         event:
           delivery.status === 'failed'
-            ? deliveryFailed(consumerRef, delivery.message ?? 'failed', method.id)
+            ? deliveryFailed(
+                consumerRef,
+                delivery.message ?? 'failed',
+                method.id,
+              )
             : {
                 type: 'patch-delivered',
                 consumerRef,
-                message: `Patch version ${patch!.version} of ${consumerRef} delivered (${method.id}${
+                message: `Patch version ${
+                  patch!.version
+                } of ${consumerRef} delivered (${method.id}${
                   delivery.url ? `: ${delivery.url}` : ''
                 })`,
                 data: deliveryData(delivery),
@@ -487,18 +496,30 @@ export class RolloutService {
   private async syncDeliveries(migrationId: string) {
     const consumers = await this.options.rollouts.listConsumers(migrationId);
     const migration = (await this.options.store.getMigration(migrationId))!;
-    for (const consumer of consumers) {
-      const delivery = consumer.delivery;
-      if (delivery?.status !== 'delivered' || !delivery.state) continue;
-      const method = this.methods.get(delivery.method);
-      if (!method) continue;
-      const patch = await this.patchOf(migrationId, consumer);
-      if (!patch) continue;
+    for (const listed of consumers) {
+      if (listed.delivery?.status !== 'delivered') continue;
       const claimed = await this.options.rollouts.claim(
         migrationId,
-        consumer.consumerRef,
+        listed.consumerRef,
       );
       if (!claimed) continue;
+      // Read again under the claim: a revert may have finished meanwhile.
+      const [consumer] = await this.options.rollouts.listConsumers(
+        migrationId,
+        [listed.consumerRef],
+      );
+      const delivery = consumer.delivery;
+      const method = delivery && this.methods.get(delivery.method);
+      const patch = await this.patchOf(migrationId, consumer);
+      if (
+        delivery?.status !== 'delivered' ||
+        !delivery.state ||
+        !method ||
+        !patch
+      ) {
+        await this.options.rollouts.release(migrationId, consumer.consumerRef);
+        continue;
+      }
       let synced: Delivery;
       try {
         const request = await this.deliveryRequest(
@@ -526,9 +547,11 @@ export class RolloutService {
           ? {
               type: 'delivery-updated',
               consumerRef: consumer.consumerRef,
-              message: `Delivery of ${consumer.consumerRef} is ${synced.status}${
-                synced.checks ? ` (checks ${synced.checks})` : ''
-              }${synced.message ? `: ${synced.message}` : ''}`,
+              message: `Delivery of ${consumer.consumerRef} is ${
+                synced.status
+              }${synced.checks ? ` (checks ${synced.checks})` : ''}${
+                synced.message ? `: ${synced.message}` : ''
+              }`,
               data: deliveryData(synced),
             }
           : undefined,
@@ -543,6 +566,7 @@ export class RolloutService {
   private async revertAll(
     migrationId: string,
     which?: string[] | 'held',
+    options: { wait?: boolean } = {},
   ): Promise<void> {
     const consumers = await this.options.rollouts.listConsumers(
       migrationId,
@@ -550,20 +574,27 @@ export class RolloutService {
     );
     const migration = (await this.options.store.getMigration(migrationId))!;
     const failures: string[] = [];
-    for (const consumer of consumers) {
-      if (which === 'held' && !consumer.held) continue;
-      const delivery = consumer.delivery;
-      if (
-        !delivery ||
-        !(delivery.status === 'delivered' || delivery.status === 'merged')
-      ) {
-        continue;
-      }
-      const claimed = await this.options.rollouts.claim(
+    for (const listed of consumers) {
+      if (which === 'held' && !listed.held) continue;
+      if (!isInPlace(listed)) continue;
+      // An action waits for a sync or delivery in flight on the consumer
+      // (seconds); the scheduled step leaves it for its next run.
+      const claimed = await this.claim(
         migrationId,
-        consumer.consumerRef,
+        listed.consumerRef,
+        options.wait ? 30_000 : 0,
       );
       if (!claimed) continue;
+      // Read again under the claim: a sync may have changed it meanwhile.
+      const [consumer] = await this.options.rollouts.listConsumers(
+        migrationId,
+        [listed.consumerRef],
+      );
+      const delivery = consumer.delivery!;
+      if (!isInPlace(consumer)) {
+        await this.options.rollouts.release(migrationId, consumer.consumerRef);
+        continue;
+      }
       try {
         const method = this.methods.get(delivery.method);
         const patch = await this.patchOf(migrationId, consumer);
@@ -587,9 +618,9 @@ export class RolloutService {
               ? {
                   type: 'patch-reverted',
                   consumerRef: consumer.consumerRef,
-                  message: `Patch of ${consumer.consumerRef} reverted (${delivery.method}${
-                    reverted.url ? `: ${reverted.url}` : ''
-                  })`,
+                  message: `Patch of ${consumer.consumerRef} reverted (${
+                    delivery.method
+                  }${reverted.url ? `: ${reverted.url}` : ''})`,
                   data: deliveryData(reverted),
                 }
               : deliveryFailed(
@@ -609,6 +640,22 @@ export class RolloutService {
           '; ',
         )}`,
       );
+    }
+  }
+
+  /** Claims a consumer, retrying for up to `waitMs` while another runner holds it. */
+  private async claim(
+    migrationId: string,
+    consumerRef: string,
+    waitMs: number,
+  ): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (await this.options.rollouts.claim(migrationId, consumerRef)) {
+        return true;
+      }
+      if (Date.now() >= deadline) return false;
+      await new Promise(resolve => setTimeout(resolve, 200));
     }
   }
 
@@ -788,11 +835,12 @@ export class RolloutService {
     record: RolloutRecord,
     consumers: RolloutConsumer[],
   ): Promise<Rollout> {
-    const state: RolloutState = record.state === 'analyzing' ||
+    const state: RolloutState =
+      record.state === 'analyzing' ||
       record.state === 'draft' ||
       record.state === 'proposed'
-      ? 'not_started'
-      : record.state;
+        ? 'not_started'
+        : record.state;
     const gate =
       state === 'rolling_out' ? await this.advanceGate(record) : undefined;
     return {
@@ -818,7 +866,9 @@ export class RolloutService {
       ...(record.pausedReason && state === 'paused'
         ? { pausedReason: record.pausedReason }
         : {}),
-      ...(gate?.soakEndsAt ? { soakEndsAt: gate.soakEndsAt.toISOString() } : {}),
+      ...(gate?.soakEndsAt
+        ? { soakEndsAt: gate.soakEndsAt.toISOString() }
+        : {}),
     };
   }
 
@@ -877,7 +927,11 @@ export class RolloutService {
         url: this.migrationUrl(migration.id),
       },
       consumer: { ref: consumerRef, entity, owners: ownersOf(entity) },
-      patch: { id: String(patch.id), diff: patch.diff, baseHash: patch.baseHash },
+      patch: {
+        id: String(patch.id),
+        diff: patch.diff,
+        baseHash: patch.baseHash,
+      },
     };
   }
 
@@ -888,7 +942,11 @@ export class RolloutService {
   ): Promise<Patch | undefined> {
     const patchId = consumer.delivery?.patchId;
     return patchId !== undefined
-      ? this.options.rollouts.getPatch(migrationId, consumer.consumerRef, patchId)
+      ? this.options.rollouts.getPatch(
+          migrationId,
+          consumer.consumerRef,
+          patchId,
+        )
       : this.options.store.getCurrentPatch(migrationId, consumer.consumerRef);
   }
 
@@ -921,9 +979,13 @@ export class RolloutService {
   }
 
   private async trigger() {
-    await this.options.trigger?.().catch(error =>
-      this.options.logger.debug(`Could not trigger the rollout task: ${error}`),
-    );
+    await this.options
+      .trigger?.()
+      .catch(error =>
+        this.options.logger.debug(
+          `Could not trigger the rollout task: ${error}`,
+        ),
+      );
   }
 }
 

@@ -108,8 +108,12 @@ describe('rollout plans', () => {
   });
 
   it('rates criticality by annotation, then lifecycle and tags', () => {
-    expect(criticalityOf(component('x', { criticality: 'HIGH' }).entity)).toBe(2);
-    expect(criticalityOf(component('x', { lifecycle: 'experimental' }).entity)).toBe(0);
+    expect(criticalityOf(component('x', { criticality: 'HIGH' }).entity)).toBe(
+      2,
+    );
+    expect(
+      criticalityOf(component('x', { lifecycle: 'experimental' }).entity),
+    ).toBe(0);
     expect(criticalityOf(undefined)).toBe(1);
   });
 
@@ -207,20 +211,33 @@ describe('rollout plans', () => {
     const dataset: Entity = {
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Resource',
-      metadata: { name: 'orders', annotations: { 'ripple.io/critical': 'true' } },
+      metadata: {
+        name: 'orders',
+        annotations: { 'ripple.io/critical': 'true' },
+      },
     };
     expect(
-      isCriticalDataset(new ConfigReader({}), 'resource:default/orders', dataset),
+      isCriticalDataset(
+        new ConfigReader({}),
+        'resource:default/orders',
+        dataset,
+      ),
     ).toBe(true);
     expect(
       isCriticalDataset(
-        new ConfigReader({ ripple: { rollout: { criticalDatasets: ['resource:Ledger'] } } }),
+        new ConfigReader({
+          ripple: { rollout: { criticalDatasets: ['resource:Ledger'] } },
+        }),
         'resource:default/ledger',
         undefined,
       ),
     ).toBe(true);
     expect(
-      isCriticalDataset(new ConfigReader({}), 'resource:default/ledger', undefined),
+      isCriticalDataset(
+        new ConfigReader({}),
+        'resource:default/ledger',
+        undefined,
+      ),
     ).toBe(false);
   });
 });

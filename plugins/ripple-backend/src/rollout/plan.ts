@@ -48,15 +48,13 @@ export function resolvePlan(
   critical: boolean,
 ): RolloutPlan {
   const rollout = config.getOptionalConfig('ripple.rollout');
-  const configWaves = rollout
-    ?.getOptionalConfigArray('waves')
-    ?.map(wave =>
-      dropUndefined<WaveSpec>({
-        name: wave.getString('name'),
-        count: wave.getOptionalNumber('count'),
-        percent: wave.getOptionalNumber('percent'),
-      }),
-    );
+  const configWaves = rollout?.getOptionalConfigArray('waves')?.map(wave =>
+    dropUndefined<WaveSpec>({
+      name: wave.getString('name'),
+      count: wave.getOptionalNumber('count'),
+      percent: wave.getOptionalNumber('percent'),
+    }),
+  );
   const waves = request?.waves ?? configWaves ?? DEFAULT_WAVES;
   checkWaves(waves, request?.waves ? 'plan.waves' : 'ripple.rollout.waves');
   const health = rollout?.getOptionalConfig('health');
@@ -253,7 +251,10 @@ export function assignWaves(
         : Math.ceil((wave.percent! * total) / 100);
     end = Math.min(total, end);
     if (end > taken) {
-      result.push({ name: wave.name, consumers: consumerRefs.slice(taken, end) });
+      result.push({
+        name: wave.name,
+        consumers: consumerRefs.slice(taken, end),
+      });
       taken = end;
     }
   });

@@ -630,7 +630,6 @@ export const spec = {
           },
           percent: {
             type: 'number',
-            exclusiveMinimum: true,
             minimum: 0,
             maximum: 100,
           },
