@@ -62,7 +62,11 @@ type Result = {
   badAtFirstPause: number;
   pauses: number;
   badDeliveredInTotal: number;
-  seconds: number;
+  /** Deliveries when the operator rolled everything back and stopped, or -1. */
+  stoppedAt: number;
+  setupSeconds: number;
+  rolloutSeconds: number;
+  deliveries: number;
 };
 
 /** A deterministic pseudo-random sequence, so runs compare. */
@@ -160,14 +164,13 @@ async function simulate(
     },
   };
 
-  const logger = mockServices.logger.mock();
   const service = new RolloutService({
     store,
     rollouts,
     catalog: catalogServiceMock({ entities }),
     auth: mockServices.auth(),
     config: new ConfigReader({}),
-    logger,
+    logger: mockServices.rootLogger({ level: 'error' }),
     deliveryMethods: [method],
     healthProviders: [monitor],
   });
@@ -208,6 +211,9 @@ async function simulate(
     'user:default/operator',
   );
 
+  const setupSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rolloutStarted = process.hrtime.bigint();
+  let stoppedAt = -1;
   let pauses = 0;
   let deliveredAtFirstPause = -1;
   let badAtFirstPause = -1;
@@ -223,10 +229,24 @@ async function simulate(
         deliveredAtFirstPause = delivered;
         badAtFirstPause = badDelivered;
       }
-      // The operator rolls back what is unhealthy and resumes.
-      const unhealthy = (await rollouts.listConsumers(migration.id)).filter(
+      // The operator's policy: when most of what was delivered is
+      // unhealthy the change itself is bad, so everything is rolled back and
+      // the rollout stops; otherwise the unhealthy consumers are rolled back
+      // alone and the rollout resumes.
+      const listed = await rollouts.listConsumers(migration.id);
+      const unhealthy = listed.filter(
         c => c.health === 'unhealthy' && !c.held,
       );
+      if (unhealthy.length * 2 >= inPlace.size) {
+        await service.rollback(
+          migration.id,
+          undefined,
+          'the change is bad',
+          'user:default/operator',
+        );
+        stoppedAt = delivered;
+        break;
+      }
       for (const consumer of unhealthy) {
         await service.rollback(
           migration.id,
@@ -238,6 +258,7 @@ async function simulate(
       await service.resume(migration.id, undefined, 'user:default/operator');
     }
   }
+  const rolloutSeconds = Number(process.hrtime.bigint() - rolloutStarted) / 1e9;
   await db.destroy();
   return {
     plan: planName,
@@ -248,23 +269,26 @@ async function simulate(
     badAtFirstPause,
     pauses,
     badDeliveredInTotal: badDelivered,
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    stoppedAt,
+    setupSeconds,
+    rolloutSeconds,
+    deliveries: delivered,
   };
 }
 
 async function main() {
   const [totalArg, ...badArgs] = process.argv.slice(2);
   const total = Number(totalArg ?? 10_000);
-  const badPercents = badArgs.length ? badArgs.map(Number) : [0.1, 1, 5];
+  const badPercents = badArgs.length ? badArgs.map(Number) : [1, 5, 100];
   console.log(
     `Rollout simulation: ${total} consumers, injected failure rates ${badPercents.join(
       '%, ',
     )}%`,
   );
   console.log(
-    '| plan | bad % | wave sizes | bad consumers | delivered at 1st pause | bad delivered at 1st pause | pauses | bad delivered in total | seconds |',
+    '| plan | bad % | wave sizes | bad consumers | delivered at 1st pause | bad delivered at 1st pause | pauses | bad delivered in total | stopped | rollout s (deliveries/s) |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const badPercent of badPercents) {
     for (const plan of Object.keys(PLANS)) {
       const r = await simulate(total, badPercent, plan);
@@ -273,7 +297,11 @@ async function main() {
           r.badTotal
         } | ${r.deliveredAtFirstPause < 0 ? 'no pause' : r.deliveredAtFirstPause} | ${
           r.badAtFirstPause < 0 ? '-' : r.badAtFirstPause
-        } | ${r.pauses} | ${r.badDeliveredInTotal} | ${r.seconds.toFixed(1)} |`,
+        } | ${r.pauses} | ${r.badDeliveredInTotal} | ${
+          r.stoppedAt < 0 ? 'no' : `after ${r.stoppedAt}`
+        } | ${r.rolloutSeconds.toFixed(1)} (${Math.round(
+          r.deliveries / r.rolloutSeconds,
+        )}) |`,
       );
     }
   }
