@@ -46,6 +46,14 @@ const consumers: Record<string, { lifecycle: string; dependsOn?: string }> = {
 };
 const ref = (name: string) => `component:default/${name}`;
 
+/** A table that moves, in PostgreSQL: the change with a compatibility view. */
+const moveChange = {
+  dataset: 'orders',
+  dialect: 'postgres',
+  changes: [{ kind: 'rename_table', to: 'orders_v2' }],
+};
+const WAREHOUSE_CODE = 'SELECT id, amount FROM orders\n';
+
 /** Health signals a monitoring system reports, read through the `ripple.health` extension point. */
 const monitor: HealthSignal[] = [];
 
@@ -102,6 +110,21 @@ spec:
       entity.dependsOn ? `\n    - component:default/${entity.dependsOn}` : ''
     }`);
     }
+    // A job of the warehouse the compatibility view is applied to.
+    repos.warehouse = await ConsumerRepository.create(root, 'warehouse', {
+      [FILE]: WAREHOUSE_CODE,
+    });
+    docs.push(`apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: warehouse-job
+  annotations:
+    ripple.io/delivery: git-branch
+    ripple.io/git-repository: ${repos.warehouse.bare}
+spec:
+  type: pipeline
+  lifecycle: production
+  owner: group:default/data-platform`);
     catalogFile = path.join(root, 'catalog.yaml');
     await fs.writeFile(catalogFile, docs.join('\n---\n'));
   });
@@ -148,7 +171,7 @@ spec:
     }),
   ];
 
-  async function start(share?: Map<string, any>) {
+  async function start(share?: Map<string, any>, config?: Record<string, any>) {
     const backend = await startRippleTestBackend({
       databases,
       databaseId,
@@ -157,6 +180,7 @@ spec:
         intervalSeconds: 1,
         features: modules(),
         locations: [catalogFile],
+        config,
       },
     });
     await until('the test catalog', async () => {
@@ -493,4 +517,334 @@ spec:
     ]);
     await backend.stop();
   });
+
+  /** A proposed migration with the engine's patches for the named consumers. */
+  async function proposed(
+    backend: Awaited<ReturnType<typeof start>>,
+    spec: object,
+    files: Record<string, string>,
+  ) {
+    const engine = await loadEngine();
+    const created = await request(backend.server)
+      .post('/api/ripple/migrations')
+      .set(as('guest'))
+      .send({
+        datasetRef: 'resource:default/rollout-orders',
+        change: spec,
+        title: 'Move orders',
+      });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    await backend.store.transition({ migrationId: id, to: 'analyzing' });
+    const patches: Record<string, number> = {};
+    for (const [consumerRef, code] of Object.entries(files)) {
+      await backend.store.putConsumer({
+        migrationId: id,
+        consumerRef,
+        discoveredBy: 'catalog',
+      });
+      const rewrite = engine.rewrite(FILE, code, spec as any);
+      expect(rewrite.status).toBe('rewritten');
+      patches[consumerRef] = (
+        await backend.store.recordPatch({
+          migrationId: id,
+          consumerRef,
+          diff: rewrite.patch!,
+          baseHash: 'sha256:code',
+          status: 'rewritten',
+          reasons: [],
+        })
+      ).id;
+    }
+    await backend.store.transition({ migrationId: id, to: 'proposed' });
+    return { id, patches };
+  }
+
+  it('answers every bad request with a 4xx that says what is wrong, and checks permissions', async () => {
+    const backend = await start();
+    const call = async (
+      method: 'get' | 'post',
+      url: string,
+      body?: object,
+      user: 'guest' | 'mallory' = 'guest',
+    ) => {
+      const req = request(backend.server)
+        [method](`/api/ripple${url}`)
+        .set(as(user));
+      const res = await (body === undefined ? req : req.send(body));
+      expectValidResponse(res);
+      return {
+        status: res.status,
+        message: res.body?.error?.message ?? res.text,
+      };
+    };
+    const { id, patches } = await proposed(backend, change, {
+      [ref('sandbox')]: CODE,
+    });
+    const sandbox = encodeURIComponent(ref('sandbox'));
+
+    expect(
+      await call('post', `/migrations/${id}/rollout/start`, {
+        plan: {
+          waves: [
+            { name: 'a', percent: 50 },
+            { name: 'b', percent: 20 },
+          ],
+        },
+      }),
+    ).toEqual({
+      status: 400,
+      message:
+        "plan.waves/1/percent: 20 must be above the previous wave's 50 and at most 100 (percentages are cumulative)",
+    });
+    expect(
+      await call('post', `/migrations/${id}/rollout/start`, {
+        plan: { soakMinutes: -1 },
+      }),
+    ).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('soakMinutes must be >= 0'),
+    });
+    expect(
+      await call('post', `/migrations/${id}/rollout/start`, {
+        plan: { speed: 2 },
+      }),
+    ).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('must NOT have additional properties'),
+    });
+    expect(
+      await call('post', `/migrations/${id}/rollout/start`, { waves: [] }),
+    ).toMatchObject({
+      status: 400,
+      message: 'request/body/waves: unknown field (expected plan)',
+    });
+    expect(await call('post', `/migrations/${id}/rollout/advance`, {})).toEqual(
+      {
+        status: 409,
+        message: `The rollout of migration ${id} has not started (it is proposed)`,
+      },
+    );
+    expect(await call('get', `/migrations/nope/rollout`)).toEqual({
+      status: 404,
+      message: 'No migration nope',
+    });
+    expect(
+      await call('post', `/migrations/${id}/consumers/${sandbox}/health`, {
+        signals: {},
+      }),
+    ).toMatchObject({
+      status: 400,
+      message: expect.stringContaining(
+        'request/body/signals must NOT have fewer than 1 properties',
+      ),
+    });
+    expect(
+      await call('post', `/migrations/${id}/consumers/${sandbox}/health`, {
+        signals: { errorRate: 2 },
+      }),
+    ).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('errorRate must be <= 1'),
+    });
+    expect(
+      await call('post', `/migrations/${id}/consumers/${sandbox}/health`, {
+        signals: { errorRate: 0.1 },
+        observedAt: 'yesterday',
+      }),
+    ).toEqual({
+      status: 400,
+      message: 'observedAt: "yesterday" is not an ISO 8601 time',
+    });
+    expect(
+      await call(
+        'post',
+        `/migrations/${id}/consumers/${encodeURIComponent(
+          ref('nobody'),
+        )}/health`,
+        { signals: { errorRate: 0 } },
+      ),
+    ).toEqual({
+      status: 404,
+      message: `${ref('nobody')} is not a consumer in migration ${id}`,
+    });
+    expect(
+      await call('post', `/migrations/${id}/consumers/not%20a%20ref/health`, {
+        signals: { errorRate: 0 },
+      }),
+    ).toMatchObject({
+      status: 400,
+      message: expect.stringContaining(
+        'consumerRef: "not a ref" is not an entity ref',
+      ),
+    });
+    // The change keeps the table in place: no view, and no view to mark.
+    const noView = await call(
+      'post',
+      `/migrations/${id}/compat-view/applied`,
+      {},
+    );
+    expect(noView.status).toBe(409);
+    expect(noView.message).toMatch(
+      new RegExp(`^Migration ${id} has no compatibility view: `),
+    );
+
+    // A change with a compatibility view starts only once it is applied.
+    const moved = await proposed(backend, moveChange, {
+      [ref('warehouse-job')]: WAREHOUSE_CODE,
+    });
+    expect(
+      await call('post', `/migrations/${moved.id}/rollout/start`, {}),
+    ).toEqual({
+      status: 409,
+      message: `Apply the compatibility view of migration ${moved.id} first (GET /migrations/${moved.id}/compat-view gives its DDL), then mark it applied (POST /migrations/${moved.id}/compat-view/applied): consumers not yet patched read the dataset through it`,
+    });
+    expect(
+      (await call('post', `/migrations/${moved.id}/compat-view/applied`, {}))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call('post', `/migrations/${moved.id}/rollout/start`, {})).status,
+    ).toBe(200);
+
+    // Mallory may not manage rollouts; the denial is audited, nothing moves.
+    expect(
+      await call('post', `/migrations/${id}/rollout/start`, {}, 'mallory'),
+    ).toEqual({
+      status: 403,
+      message: 'You are not allowed to start rollouts (ripple.rollout.manage)',
+    });
+    expect(
+      backend.auditEvents.find(e => e.eventId === 'rollout-start'),
+    ).toMatchObject({ outcome: 'failure' });
+    expect((await call('get', `/migrations/${id}/rollout`)).status).toBe(200);
+
+    // The patch as a download, for git apply.
+    const download = await request(backend.server)
+      .get(`/api/ripple/migrations/${id}/consumers/${sandbox}/patch/download`)
+      .set(as('guest'));
+    expect(download.status).toBe(200);
+    expect(download.headers['content-type']).toMatch(/^text\/x-diff/);
+    expect(download.text).toContain('+SELECT o.id, o.amount_usd');
+
+    // Rolling back a consumer not in the rollout, or pausing a rollout that is not rolling out.
+    await call('post', `/migrations/${id}/consumers/${sandbox}/review`, {
+      decision: 'approve',
+      patchId: patches[ref('sandbox')],
+    });
+    expect(
+      (
+        await call('post', `/migrations/${id}/rollout/start`, {
+          plan: { soakMinutes: 60 },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      await call('post', `/migrations/${id}/rollout/rollback`, {
+        consumerRef: ref('billing'),
+      }),
+    ).toEqual({
+      status: 404,
+      message: `${ref(
+        'billing',
+      )} is not in the rollout of migration ${id} (it has no patch to deliver)`,
+    });
+    expect(
+      await call('post', `/migrations/${id}/rollout/advance`, { wave: 7 }),
+    ).toEqual({
+      status: 400,
+      message: 'wave: the rollout has waves 0 to 0',
+    });
+    expect(
+      (await call('post', `/migrations/${id}/rollout/rollback`, {})).status,
+    ).toBe(200);
+    expect(await call('post', `/migrations/${id}/rollout/pause`, {})).toEqual({
+      status: 409,
+      message: `Migration ${id} is rolled_back; it can become paused only from rolling_out`,
+    });
+    await backend.stop();
+  });
+
+  (databaseId === 'POSTGRES_15' ? it : it.skip)(
+    'applies the compatibility view through the configured connection, keeps it until every consumer is merged, then offers its cleanup',
+    async () => {
+      // The warehouse: a fresh PostgreSQL database where the table moved.
+      const warehouse = await databases.init('POSTGRES_15');
+      await warehouse.schema.createTable('orders_v2', t => {
+        t.integer('id');
+        t.decimal('amount');
+      });
+      await warehouse('orders_v2').insert([{ id: 1, amount: 10 }]);
+      const {
+        rows: [{ name }],
+      } = await warehouse.raw('select current_database() as name');
+      const connection = `${process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING}/${name}`;
+      const backend = await start(undefined, { compatView: { connection } });
+      const call = (method: 'get' | 'post', url: string, body?: object) => {
+        const req = request(backend.server)
+          [method](`/api/ripple${url}`)
+          .set(as('guest'));
+        return body === undefined ? req : req.send(body);
+      };
+      const consumerRef = ref('warehouse-job');
+      const { id, patches } = await proposed(backend, moveChange, {
+        [consumerRef]: WAREHOUSE_CODE,
+      });
+
+      const pending = await call('get', `/migrations/${id}/compat-view`);
+      expectValidResponse(pending);
+      expect(pending.body).toEqual({
+        state: 'pending',
+        ddl: expect.stringContaining('CREATE OR REPLACE VIEW orders AS'),
+        cleanupOffered: false,
+      });
+
+      await call(
+        'post',
+        `/migrations/${id}/consumers/${encodeURIComponent(consumerRef)}/review`,
+        { decision: 'approve', patchId: patches[consumerRef] },
+      );
+      const started = await call('post', `/migrations/${id}/rollout/start`, {
+        plan: { soakMinutes: 0 },
+      });
+      expect(started.status).toBe(200);
+      // Old readers of `orders` read the new table through the view.
+      expect(await warehouse('orders').select('id')).toEqual([{ id: 1 }]);
+      const applied = await call('get', `/migrations/${id}/compat-view`);
+      expectValidResponse(applied);
+      expect(applied.body).toEqual({
+        state: 'applied',
+        ddl: pending.body.ddl,
+        appliedBy: 'user:default/guest',
+        appliedAt: expect.any(String),
+        cleanupOffered: false,
+        reason: 'kept: 1 consumer(s) not merged yet',
+      });
+
+      // The owners merge; a healthy signal; the cleanup is offered.
+      await until('delivered', async () => {
+        const list = await call('get', `/migrations/${id}/consumers`);
+        return list.body.items[0].delivery?.status === 'delivered';
+      });
+      await repos.warehouse.merge(`ripple/${id.split('-')[0]}/warehouse-job`);
+      await call(
+        'post',
+        `/migrations/${id}/consumers/${encodeURIComponent(consumerRef)}/health`,
+        { signals: { errorRate: 0 } },
+      );
+      const offered = await until('the cleanup offered', async () => {
+        const res = await call('get', `/migrations/${id}/compat-view`);
+        return res.body.cleanupOffered && res;
+      });
+      expectValidResponse(offered);
+      expect(offered.body.cleanupDdl).toBe('DROP VIEW IF EXISTS orders;');
+      await warehouse.raw(offered.body.cleanupDdl);
+      expect(await warehouse.schema.hasTable('orders')).toBe(false);
+      await until('completed', async () => {
+        const res = await call('get', `/migrations/${id}`);
+        return res.body.state === 'completed';
+      });
+      await backend.stop();
+    },
+  );
 });

@@ -38,7 +38,7 @@ export type AdvanceRollout = {
     id: string;
   };
   body: AdvanceRolloutRequest;
-  response: Rollout | Error | Error | Error;
+  response: Rollout | Error | Error | Error | Error;
 };
 /**
  * @public
@@ -189,7 +189,7 @@ export type PauseRollout = {
     id: string;
   };
   body: PauseRolloutRequest;
-  response: Rollout | Error | Error | Error;
+  response: Rollout | Error | Error | Error | Error;
 };
 /**
  * @public
