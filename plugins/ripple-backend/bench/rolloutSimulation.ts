@@ -14,7 +14,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import type { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { WaveSpec } from '@ripple/backstage-plugin-ripple-common';
 import type {
   Delivery,
@@ -140,6 +140,7 @@ async function simulate(
     },
     async revert(request, delivery): Promise<Delivery> {
       inPlace.delete(request.consumer.ref);
+      reported.delete(request.consumer.ref);
       return { ...delivery, status: 'reverted' };
     },
     async checkReady() {
@@ -147,13 +148,16 @@ async function simulate(
     },
   };
   let clock = Date.now();
+  // Each consumer's pipeline runs once after its patch is in and reports.
+  const reported = new Set<string>();
   const monitor: RippleHealthProvider = {
     id: 'simulated-monitor',
     async read(consumerRefs) {
       clock += 1000;
       const observedAt = new Date(clock).toISOString();
       return consumerRefs
-        .filter(ref => inPlace.has(ref))
+        .filter(ref => inPlace.has(ref) && !reported.has(ref))
+        .map(ref => (reported.add(ref), ref))
         .map(
           (consumerRef): HealthSignal => ({
             consumerRef,
@@ -167,7 +171,7 @@ async function simulate(
   const service = new RolloutService({
     store,
     rollouts,
-    catalog: catalogServiceMock({ entities }),
+    catalog: mapCatalog(entities),
     auth: mockServices.auth(),
     config: new ConfigReader({}),
     logger: mockServices.rootLogger({ level: 'error' }),
@@ -274,6 +278,24 @@ async function simulate(
     rolloutSeconds,
     deliveries: delivered,
   };
+}
+
+/** The catalog of the simulation: its entities by ref (only what the rollout reads). */
+function mapCatalog(entities: Entity[]): CatalogService {
+  const byRef = new Map(
+    entities.map(e => [
+      `${e.kind}:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`.toLocaleLowerCase('en-US'),
+      e,
+    ]),
+  );
+  return {
+    async getEntityByRef(ref: string) {
+      return byRef.get(String(ref).toLocaleLowerCase('en-US'));
+    },
+    async getEntitiesByRefs({ entityRefs }: { entityRefs: string[] }) {
+      return { items: entityRefs.map(r => byRef.get(r.toLocaleLowerCase('en-US'))) };
+    },
+  } as unknown as CatalogService;
 }
 
 async function main() {
