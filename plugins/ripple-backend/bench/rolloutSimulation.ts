@@ -99,7 +99,9 @@ async function simulate(
     (_, i) => `c${String(i).padStart(5, '0')}`,
   );
   const bad = new Set(
-    names.filter(() => rand() < badPercent / 100).map(n => `component:default/${n}`),
+    names
+      .filter(() => rand() < badPercent / 100)
+      .map(n => `component:default/${n}`),
   );
   const lifecycles = ['experimental', 'development', 'production'];
   const entities: Entity[] = [
@@ -124,6 +126,8 @@ async function simulate(
   // The fleet: deliveries land at once; a bad consumer breaks once its
   // patch is in, and its next signal says so.
   const inPlace = new Set<string>();
+  // Each consumer's pipeline runs once after its patch is in and reports.
+  const reported = new Set<string>();
   let delivered = 0;
   let badDelivered = 0;
   const method: RippleDeliveryMethod = {
@@ -148,8 +152,6 @@ async function simulate(
     },
   };
   let clock = Date.now();
-  // Each consumer's pipeline runs once after its patch is in and reports.
-  const reported = new Set<string>();
   const monitor: RippleHealthProvider = {
     id: 'simulated-monitor',
     async read(consumerRefs) {
@@ -157,7 +159,10 @@ async function simulate(
       const observedAt = new Date(clock).toISOString();
       return consumerRefs
         .filter(ref => inPlace.has(ref) && !reported.has(ref))
-        .map(ref => (reported.add(ref), ref))
+        .map(ref => {
+          reported.add(ref);
+          return ref;
+        })
         .map(
           (consumerRef): HealthSignal => ({
             consumerRef,
@@ -238,9 +243,7 @@ async function simulate(
       // the rollout stops; otherwise the unhealthy consumers are rolled back
       // alone and the rollout resumes.
       const listed = await rollouts.listConsumers(migration.id);
-      const unhealthy = listed.filter(
-        c => c.health === 'unhealthy' && !c.held,
-      );
+      const unhealthy = listed.filter(c => c.health === 'unhealthy' && !c.held);
       if (unhealthy.length * 2 >= inPlace.size) {
         await service.rollback(
           migration.id,
@@ -284,7 +287,9 @@ async function simulate(
 function mapCatalog(entities: Entity[]): CatalogService {
   const byRef = new Map(
     entities.map(e => [
-      `${e.kind}:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`.toLocaleLowerCase('en-US'),
+      `${e.kind}:${e.metadata.namespace ?? 'default'}/${
+        e.metadata.name
+      }`.toLocaleLowerCase('en-US'),
       e,
     ]),
   );
@@ -293,7 +298,9 @@ function mapCatalog(entities: Entity[]): CatalogService {
       return byRef.get(String(ref).toLocaleLowerCase('en-US'));
     },
     async getEntitiesByRefs({ entityRefs }: { entityRefs: string[] }) {
-      return { items: entityRefs.map(r => byRef.get(r.toLocaleLowerCase('en-US'))) };
+      return {
+        items: entityRefs.map(r => byRef.get(r.toLocaleLowerCase('en-US'))),
+      };
     },
   } as unknown as CatalogService;
 }
@@ -317,9 +324,11 @@ async function main() {
       console.log(
         `| ${r.plan} | ${r.badPercent} | ${r.waveSizes.join(' / ')} | ${
           r.badTotal
-        } | ${r.deliveredAtFirstPause < 0 ? 'no pause' : r.deliveredAtFirstPause} | ${
-          r.badAtFirstPause < 0 ? '-' : r.badAtFirstPause
-        } | ${r.pauses} | ${r.badDeliveredInTotal} | ${
+        } | ${
+          r.deliveredAtFirstPause < 0 ? 'no pause' : r.deliveredAtFirstPause
+        } | ${r.badAtFirstPause < 0 ? '-' : r.badAtFirstPause} | ${
+          r.pauses
+        } | ${r.badDeliveredInTotal} | ${
           r.stoppedAt < 0 ? 'no' : `after ${r.stoppedAt}`
         } | ${r.rolloutSeconds.toFixed(1)} (${Math.round(
           r.deliveries / r.rolloutSeconds,

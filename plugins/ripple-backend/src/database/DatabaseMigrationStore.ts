@@ -39,6 +39,18 @@ const migrationsDir = resolvePackagePath(
   'migrations',
 );
 
+/** The progress of a migration without consumers. */
+const EMPTY_PROGRESS: MigrationProgress = {
+  total: 0,
+  approved: 0,
+  rejected: 0,
+  needsReview: 0,
+  delivered: 0,
+  merged: 0,
+  failed: 0,
+  unhealthy: 0,
+};
+
 /** A migration's retry fields when it is not retrying an analysis. */
 const NO_ANALYSIS_RETRY = {
   analysis_attempts: 0,
@@ -621,7 +633,6 @@ export type MigrationRow = {
   analysis_error?: string | null;
 };
 
-
 type EventRow = {
   id: number;
   migration_id: string;
@@ -796,17 +807,6 @@ export async function insertEvent(
   return toEvent({ ...row, id });
 }
 
-const EMPTY_PROGRESS: MigrationProgress = {
-  total: 0,
-  approved: 0,
-  rejected: 0,
-  needsReview: 0,
-  delivered: 0,
-  merged: 0,
-  failed: 0,
-  unhealthy: 0,
-};
-
 async function progressOf(
   db: Knex,
   migrationId: string,
@@ -872,7 +872,10 @@ async function progressByMigration(
   );
 }
 
-function toMigration(row: MigrationRow, progress: MigrationProgress): Migration {
+function toMigration(
+  row: MigrationRow,
+  progress: MigrationProgress,
+): Migration {
   return {
     id: row.id,
     datasetRef: row.dataset_ref,

@@ -12,6 +12,7 @@ import type {
   Rollout,
   RolloutPlanRequest,
   RolloutState,
+  WaveState,
 } from '@ripple/backstage-plugin-ripple-common';
 import type {
   Delivery,
@@ -327,13 +328,11 @@ export class RolloutService {
     if (recorded && breaches.length) {
       await this.notifyBreach(migrationId, consumerRef, breaches, paused);
     }
+    const judged = breaches.length ? 'unhealthy' : 'healthy';
     return {
       consumerRef,
-      health: recorded
-        ? breaches.length
-          ? 'unhealthy'
-          : 'healthy'
-        : consumer.health,
+      // A signal recorded before changes nothing.
+      health: recorded ? judged : consumer.health,
       breaches,
       paused,
     };
@@ -853,12 +852,7 @@ export class RolloutService {
         consumers: consumers
           .filter(c => c.wave === wave.index)
           .map(c => c.consumerRef),
-        state:
-          wave.completedAt || state === 'completed'
-            ? 'completed'
-            : wave.startedAt
-            ? 'active'
-            : 'pending',
+        state: waveState(wave, state),
         ...(wave.startedAt ? { startedAt: wave.startedAt } : {}),
         ...(wave.completedAt ? { completedAt: wave.completedAt } : {}),
       })),
@@ -987,6 +981,14 @@ export class RolloutService {
         ),
       );
   }
+}
+
+function waveState(
+  wave: RolloutRecord['waves'][number],
+  state: RolloutState,
+): WaveState {
+  if (wave.completedAt || state === 'completed') return 'completed';
+  return wave.startedAt ? 'active' : 'pending';
 }
 
 function isInPlace(consumer: RolloutConsumer): boolean {

@@ -243,12 +243,13 @@ export function assignWaves(
   const result: { name: string; consumers: string[] }[] = [];
   let taken = 0;
   waves.forEach((wave, i) => {
-    let end =
-      i === waves.length - 1
-        ? total
-        : wave.count !== undefined
-        ? taken + wave.count
-        : Math.ceil((wave.percent! * total) / 100);
+    let end = total;
+    if (i < waves.length - 1) {
+      end =
+        wave.count !== undefined
+          ? taken + wave.count
+          : Math.ceil((wave.percent! * total) / 100);
+    }
     end = Math.min(total, end);
     if (end > taken) {
       result.push({

@@ -765,86 +765,91 @@ spec:
     await backend.stop();
   });
 
-  (databaseId === 'POSTGRES_15' ? it : it.skip)(
+  // The warehouse the view is applied to is a PostgreSQL database, whatever
+  // Ripple's own database is.
+  const onPostgres = databaseId === 'POSTGRES_15' ? it : it.skip;
+  /** The compatibility view's lifecycle on a real warehouse. */
+  async function compatViewLifecycle() {
+    // The warehouse: a fresh PostgreSQL database where the table moved.
+    const warehouse = await databases.init('POSTGRES_15');
+    await warehouse.schema.createTable('orders_v2', t => {
+      t.integer('id');
+      t.decimal('amount');
+    });
+    await warehouse('orders_v2').insert([{ id: 1, amount: 10 }]);
+    const {
+      rows: [{ name }],
+    } = await warehouse.raw('select current_database() as name');
+    const connection = `${process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING}/${name}`;
+    const backend = await start(undefined, { compatView: { connection } });
+    const call = (method: 'get' | 'post', url: string, body?: object) => {
+      const req = request(backend.server)
+        [method](`/api/ripple${url}`)
+        .set(as('guest'));
+      return body === undefined ? req : req.send(body);
+    };
+    const consumerRef = ref('warehouse-job');
+    const { id, patches } = await proposed(backend, moveChange, {
+      [consumerRef]: WAREHOUSE_CODE,
+    });
+
+    const pending = await call('get', `/migrations/${id}/compat-view`);
+    expectValidResponse(pending);
+    expect(pending.body).toEqual({
+      state: 'pending',
+      ddl: expect.stringContaining('CREATE OR REPLACE VIEW orders AS'),
+      cleanupOffered: false,
+    });
+
+    await call(
+      'post',
+      `/migrations/${id}/consumers/${encodeURIComponent(consumerRef)}/review`,
+      { decision: 'approve', patchId: patches[consumerRef] },
+    );
+    const started = await call('post', `/migrations/${id}/rollout/start`, {
+      plan: { soakMinutes: 0 },
+    });
+    expect(started.status).toBe(200);
+    // Old readers of `orders` read the new table through the view.
+    expect(await warehouse('orders').select('id')).toEqual([{ id: 1 }]);
+    const applied = await call('get', `/migrations/${id}/compat-view`);
+    expectValidResponse(applied);
+    expect(applied.body).toEqual({
+      state: 'applied',
+      ddl: pending.body.ddl,
+      appliedBy: 'user:default/guest',
+      appliedAt: expect.any(String),
+      cleanupOffered: false,
+      reason: 'kept: 1 consumer(s) not merged yet',
+    });
+
+    // The owners merge; a healthy signal; the cleanup is offered.
+    await until('delivered', async () => {
+      const list = await call('get', `/migrations/${id}/consumers`);
+      return list.body.items[0].delivery?.status === 'delivered';
+    });
+    await repos.warehouse.merge(`ripple/${id.split('-')[0]}/warehouse-job`);
+    await call(
+      'post',
+      `/migrations/${id}/consumers/${encodeURIComponent(consumerRef)}/health`,
+      { signals: { errorRate: 0 } },
+    );
+    const offered = await until('the cleanup offered', async () => {
+      const res = await call('get', `/migrations/${id}/compat-view`);
+      return res.body.cleanupOffered && res;
+    });
+    expectValidResponse(offered);
+    expect(offered.body.cleanupDdl).toBe('DROP VIEW IF EXISTS orders;');
+    await warehouse.raw(offered.body.cleanupDdl);
+    expect(await warehouse.schema.hasTable('orders')).toBe(false);
+    await until('completed', async () => {
+      const res = await call('get', `/migrations/${id}`);
+      return res.body.state === 'completed';
+    });
+    await backend.stop();
+  }
+  onPostgres(
     'applies the compatibility view through the configured connection, keeps it until every consumer is merged, then offers its cleanup',
-    async () => {
-      // The warehouse: a fresh PostgreSQL database where the table moved.
-      const warehouse = await databases.init('POSTGRES_15');
-      await warehouse.schema.createTable('orders_v2', t => {
-        t.integer('id');
-        t.decimal('amount');
-      });
-      await warehouse('orders_v2').insert([{ id: 1, amount: 10 }]);
-      const {
-        rows: [{ name }],
-      } = await warehouse.raw('select current_database() as name');
-      const connection = `${process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING}/${name}`;
-      const backend = await start(undefined, { compatView: { connection } });
-      const call = (method: 'get' | 'post', url: string, body?: object) => {
-        const req = request(backend.server)
-          [method](`/api/ripple${url}`)
-          .set(as('guest'));
-        return body === undefined ? req : req.send(body);
-      };
-      const consumerRef = ref('warehouse-job');
-      const { id, patches } = await proposed(backend, moveChange, {
-        [consumerRef]: WAREHOUSE_CODE,
-      });
-
-      const pending = await call('get', `/migrations/${id}/compat-view`);
-      expectValidResponse(pending);
-      expect(pending.body).toEqual({
-        state: 'pending',
-        ddl: expect.stringContaining('CREATE OR REPLACE VIEW orders AS'),
-        cleanupOffered: false,
-      });
-
-      await call(
-        'post',
-        `/migrations/${id}/consumers/${encodeURIComponent(consumerRef)}/review`,
-        { decision: 'approve', patchId: patches[consumerRef] },
-      );
-      const started = await call('post', `/migrations/${id}/rollout/start`, {
-        plan: { soakMinutes: 0 },
-      });
-      expect(started.status).toBe(200);
-      // Old readers of `orders` read the new table through the view.
-      expect(await warehouse('orders').select('id')).toEqual([{ id: 1 }]);
-      const applied = await call('get', `/migrations/${id}/compat-view`);
-      expectValidResponse(applied);
-      expect(applied.body).toEqual({
-        state: 'applied',
-        ddl: pending.body.ddl,
-        appliedBy: 'user:default/guest',
-        appliedAt: expect.any(String),
-        cleanupOffered: false,
-        reason: 'kept: 1 consumer(s) not merged yet',
-      });
-
-      // The owners merge; a healthy signal; the cleanup is offered.
-      await until('delivered', async () => {
-        const list = await call('get', `/migrations/${id}/consumers`);
-        return list.body.items[0].delivery?.status === 'delivered';
-      });
-      await repos.warehouse.merge(`ripple/${id.split('-')[0]}/warehouse-job`);
-      await call(
-        'post',
-        `/migrations/${id}/consumers/${encodeURIComponent(consumerRef)}/health`,
-        { signals: { errorRate: 0 } },
-      );
-      const offered = await until('the cleanup offered', async () => {
-        const res = await call('get', `/migrations/${id}/compat-view`);
-        return res.body.cleanupOffered && res;
-      });
-      expectValidResponse(offered);
-      expect(offered.body.cleanupDdl).toBe('DROP VIEW IF EXISTS orders;');
-      await warehouse.raw(offered.body.cleanupDdl);
-      expect(await warehouse.schema.hasTable('orders')).toBe(false);
-      await until('completed', async () => {
-        const res = await call('get', `/migrations/${id}`);
-        return res.body.state === 'completed';
-      });
-      await backend.stop();
-    },
+    compatViewLifecycle,
   );
 });
