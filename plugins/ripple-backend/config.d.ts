@@ -25,6 +25,8 @@ export interface Config {
     rollout?: {
       /** How often the rollout task delivers, syncs, reads health and advances, in seconds. Default: 30. */
       intervalSeconds?: number;
+      /** How often each delivery's status is read back (merged, checks), at most, in minutes. Default: 5. */
+      syncMinutes?: number;
       /**
        * The default waves: each `{name, count}` (that many more consumers)
        * or `{name, percent}` (up to that share of all, cumulative).

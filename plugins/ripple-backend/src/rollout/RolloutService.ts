@@ -495,8 +495,16 @@ export class RolloutService {
   private async syncDeliveries(migrationId: string) {
     const consumers = await this.options.rollouts.listConsumers(migrationId);
     const migration = (await this.options.store.getMigration(migrationId))!;
+    // Each delivery is read back at most every syncMinutes (default 5):
+    // thousands of open pull requests must not each cost an API call on
+    // every run of the task.
+    const syncMs =
+      (this.options.config.getOptionalNumber('ripple.rollout.syncMinutes') ??
+        5) * 60_000;
+    const now = Date.now();
     for (const listed of consumers) {
       if (listed.delivery?.status !== 'delivered') continue;
+      if (now - listed.updatedAt.getTime() < syncMs) continue;
       const claimed = await this.options.rollouts.claim(
         migrationId,
         listed.consumerRef,

@@ -180,7 +180,8 @@ spec:
         intervalSeconds: 1,
         features: modules(),
         locations: [catalogFile],
-        config,
+        // Deliveries are read back on every run, so merges show at once.
+        config: { rollout: { syncMinutes: 0 }, ...config },
       },
     });
     await until('the test catalog', async () => {
