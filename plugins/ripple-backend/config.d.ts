@@ -21,5 +21,69 @@ export interface Config {
        */
       searchCode?: boolean;
     };
+    /** The rollout of approved patches (docs/rollout.md). */
+    rollout?: {
+      /** How often the rollout task delivers, syncs, reads health and advances, in seconds. Default: 30. */
+      intervalSeconds?: number;
+      /** How often each delivery's status is read back (merged, checks), at most, in minutes. Default: 5. */
+      syncMinutes?: number;
+      /**
+       * The default waves: each `{name, count}` (that many more consumers)
+       * or `{name, percent}` (up to that share of all, cumulative).
+       * Default: canary of 1, then 10%, 50%, 100%.
+       */
+      waves?: Array<{ name: string; count?: number; percent?: number }>;
+      /** How long a wave soaks with healthy signals before the next one, in minutes. Default: 60. */
+      soakMinutes?: number;
+      /** Advance by itself after the soak time. Default: true. */
+      autoAdvance?: boolean;
+      /**
+       * Deliver `rewritten` patches without a review. Never for a critical
+       * dataset (annotation `ripple.io/critical: "true"` or
+       * `criticalDatasets`). Default: false.
+       */
+      autoApprove?: boolean;
+      /** Entity refs of datasets whose patches always need an approval. */
+      criticalDatasets?: string[];
+      /**
+       * Refuse to start a rollout before the compatibility view (when the
+       * change has one) is applied. Default: true.
+       */
+      requireCompatView?: boolean;
+      /** The health gates; per migration they can be overridden at start. */
+      health?: {
+        /** Default: 0.05. */
+        maxErrorRate?: number;
+        /** Default: 1440. */
+        maxFreshnessMinutes?: number;
+        /** Default: 0. */
+        minRowCount?: number;
+        /** Largest drop of the row count from before the delivery (0-1). Default: 0.5. */
+        maxRowCountDrop?: number;
+        /** Default: 0. */
+        maxFailedRuns?: number;
+        /** Advance only after a signal from every delivered consumer of the wave. Default: true. */
+        requireSignals?: boolean;
+      };
+      delivery?: {
+        /**
+         * The delivery method of consumers without a `ripple.io/delivery`
+         * annotation. Default: download.
+         */
+        method?: string;
+      };
+    };
+    /** The compatibility views of migrations. */
+    compatView?: {
+      /**
+       * A database connection through which the rollout applies the view
+       * when it starts (development: the tests' PostgreSQL). A knex
+       * connection string or object.
+       * @visibility secret
+       */
+      connection?: string | object;
+      /** The knex client of `connection`. Default: pg. */
+      client?: string;
+    };
   };
 }

@@ -13,16 +13,16 @@ describe('ripple backend', () => {
   it('reports the engine version', async () => {
     const res = await request(server).get('/api/ripple/engine');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(res.body).toEqual({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    });
   });
 
   it('lists the tables each statement reads and writes', async () => {
-    const res = await request(server)
-      .post('/api/ripple/engine/tables')
-      .send({
-        sql: 'INSERT INTO proj.ds.daily\nSELECT day, SUM(amount) FROM `proj.ds.orders` GROUP BY day;\nSELECT 1',
-        dialect: 'bigquery',
-      });
+    const res = await request(server).post('/api/ripple/engine/tables').send({
+      sql: 'INSERT INTO proj.ds.daily\nSELECT day, SUM(amount) FROM `proj.ds.orders` GROUP BY day;\nSELECT 1',
+      dialect: 'bigquery',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       statements: [

@@ -9,6 +9,7 @@ import {
   notificationService,
 } from '@backstage/plugin-notifications-node';
 import {
+  createDefaultDeliveryMethods,
   RippleDeliveryMethod,
   rippleDeliveryExtensionPoint,
   RippleHealthProvider,
@@ -35,7 +36,8 @@ export const ripplePlugin = createBackendPlugin({
   pluginId: 'ripple',
   register(env) {
     // Delivery methods and health providers come from backend modules
-    // (@ripple/backstage-plugin-ripple-node's extension points).
+    // (@ripple/backstage-plugin-ripple-node's extension points); the shipped
+    // delivery methods are added in init for every id no module took.
     const deliveryMethods = new Map<string, RippleDeliveryMethod>();
     env.registerExtensionPoint(rippleDeliveryExtensionPoint, {
       addDeliveryMethod(method) {
@@ -59,6 +61,7 @@ export const ripplePlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         config: coreServices.rootConfig,
         database: coreServices.database,
+        discovery: coreServices.discovery,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         logger: coreServices.logger,
@@ -125,7 +128,12 @@ export const ripplePlugin = createBackendPlugin({
           auth: deps.auth,
           config,
           logger: logger.child({ task: 'ripple-rollout' }),
-          deliveryMethods: [...deliveryMethods.values()],
+          deliveryMethods: [
+            ...deliveryMethods.values(),
+            ...createDefaultDeliveryMethods(deps).filter(
+              method => !deliveryMethods.has(method.id),
+            ),
+          ],
           healthProviders,
           notify: notifier(deps),
           trigger: () => scheduler.triggerTask('ripple-rollout'),
@@ -142,7 +150,12 @@ export const ripplePlugin = createBackendPlugin({
           timeout: { minutes: 30 },
           fn: () => rollout.runOnce(),
         });
-        const compatViews = new CompatViews({ engine, rollouts, config, logger });
+        const compatViews = new CompatViews({
+          engine,
+          rollouts,
+          config,
+          logger,
+        });
 
         httpRouter.use(
           await createRouter({

@@ -10,7 +10,6 @@ import {
   rippleHealthExtensionPoint,
 } from './extensions';
 import type { RippleHealthProvider } from './health';
-import { rippleModuleDefaultDeliveryMethods } from './module';
 
 describe('extension points', () => {
   it('carry delivery methods and health providers from a module to the ripple plugin', async () => {
@@ -79,27 +78,6 @@ describe('extension points', () => {
       expect(seenAtInit).toEqual(['jira-ticket', 'airflow']);
       expect(rippleDeliveryExtensionPoint.id).toBe('ripple.delivery');
       expect(rippleHealthExtensionPoint.id).toBe('ripple.health');
-    } finally {
-      await backend.stop();
-    }
-  });
-
-  it('rippleModuleDefaultDeliveryMethods adds the three shipped methods', async () => {
-    const ids: string[] = [];
-    const plugin = createBackendPlugin({
-      pluginId: 'ripple',
-      register(env) {
-        env.registerExtensionPoint(rippleDeliveryExtensionPoint, {
-          addDeliveryMethod: method => ids.push(method.id),
-        });
-        env.registerInit({ deps: {}, async init() {} });
-      },
-    });
-    const backend = await startTestBackend({
-      features: [plugin, rippleModuleDefaultDeliveryMethods],
-    });
-    try {
-      expect(ids).toEqual(['download', 'git-branch', 'github-pull-request']);
     } finally {
       await backend.stop();
     }

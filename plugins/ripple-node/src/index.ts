@@ -31,4 +31,3 @@ export {
   createDefaultDeliveryMethods,
   createScmGitCredentials,
 } from './methods/defaults';
-export { rippleModuleDefaultDeliveryMethods } from './module';

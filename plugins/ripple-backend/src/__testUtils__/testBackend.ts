@@ -171,6 +171,13 @@ export async function startRippleTestBackend(options: {
   /** More features (a catalog module, say) and config, merged over the test's. */
   features?: BackendFeature[];
   config?: JsonObject;
+  /** More catalog files, besides the example catalog. */
+  locations?: string[];
+  /**
+   * Runs the rollout for real (docs/rollout.md): Backstage's scheduler runs
+   * its task every `intervalSeconds`.
+   */
+  rollout?: { intervalSeconds: number };
 }): Promise<{
   server: Server;
   auditEvents: AuditRecord[];
@@ -244,18 +251,15 @@ export async function startRippleTestBackend(options: {
       auditor.factory,
       // The example consumers' code and datasets' schema files, from disk.
       localFileUrlReaderFactory,
-      ...(options.agent ? [schedulerServiceFactory] : []),
+      ...(options.agent || options.rollout ? [schedulerServiceFactory] : []),
       ...(options.features ?? []),
       mockServices.rootConfig.factory({
         data: merge(
           {
-            ...(options.agent
-              ? {
-                  ripple: {
-                    agent: { intervalSeconds: options.agent.intervalSeconds },
-                  },
-                }
-              : {}),
+            ripple: {
+              ...(options.agent ? { agent: options.agent } : {}),
+              ...(options.rollout ? { rollout: options.rollout } : {}),
+            },
             backend: {
               reading: { allow: [{ host: 'localhost', paths: [examples] }] },
             },
@@ -274,7 +278,9 @@ export async function startRippleTestBackend(options: {
                   ],
                 },
               ],
-              locations: [{ type: 'file', target: exampleCatalog }],
+              locations: [exampleCatalog, ...(options.locations ?? [])].map(
+                target => ({ type: 'file', target }),
+              ),
             },
           },
           options.config ?? {},

@@ -86,6 +86,16 @@ describe.each(databases.eachSupportedId())(
         createdBy: 'user:default/guest',
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         updatedAt: created.createdAt,
+        progress: {
+          total: 0,
+          approved: 0,
+          rejected: 0,
+          needsReview: 0,
+          delivered: 0,
+          merged: 0,
+          failed: 0,
+          unhealthy: 0,
+        },
       });
       await expect(store.getMigration(created.id)).resolves.toEqual(created);
       await expect(store.getMigration('no-such-id')).resolves.toBeUndefined();
@@ -252,6 +262,61 @@ describe.each(databases.eachSupportedId())(
           discoveredBy: 'code',
         }),
       ).rejects.toThrow(NotFoundError);
+    });
+
+    it('counts the consumers of each migration by decision in its progress', async () => {
+      const { store } = await createStore(databaseId);
+      const { migration, patch, consumerRef } = await proposedWithPatch(store);
+      for (const other of ['component:default/a', 'component:default/b']) {
+        await store.putConsumer({
+          migrationId: migration.id,
+          consumerRef: other,
+          discoveredBy: 'code',
+        });
+      }
+      const b = await store.recordPatch({
+        migrationId: migration.id,
+        consumerRef: 'component:default/b',
+        diff: 'diff',
+        baseHash: 'h',
+        status: 'needs_review',
+        reasons: [],
+      });
+      await store.recordReview({
+        migrationId: migration.id,
+        consumerRef,
+        patchId: patch.id,
+        decision: 'approve',
+        reviewer: 'user:default/guest',
+      });
+      const expected = {
+        total: 3,
+        approved: 1,
+        rejected: 0,
+        // b's patch waits for a review; a has no patch yet.
+        needsReview: 1,
+        delivered: 0,
+        merged: 0,
+        failed: 0,
+        unhealthy: 0,
+      };
+      expect((await store.getMigration(migration.id))!.progress).toEqual(
+        expected,
+      );
+      await store.recordReview({
+        migrationId: migration.id,
+        consumerRef: 'component:default/b',
+        patchId: b.id,
+        decision: 'reject',
+        reviewer: 'user:default/guest',
+      });
+      const [listed] = (await store.listMigrations({}, { limit: 5, offset: 0 }))
+        .items;
+      expect(listed.progress).toEqual({
+        ...expected,
+        rejected: 1,
+        needsReview: 0,
+      });
     });
 
     it('lists consumers in ref order with their current patch and decision', async () => {

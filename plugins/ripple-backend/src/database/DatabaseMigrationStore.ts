@@ -40,6 +40,18 @@ const migrationsDir = resolvePackagePath(
   'migrations',
 );
 
+/** The progress of a migration without consumers. */
+const EMPTY_PROGRESS: MigrationProgress = {
+  total: 0,
+  approved: 0,
+  rejected: 0,
+  needsReview: 0,
+  delivered: 0,
+  merged: 0,
+  failed: 0,
+  unhealthy: 0,
+};
+
 /** A migration's retry fields when it is not retrying an analysis. */
 const NO_ANALYSIS_RETRY = {
   analysis_attempts: 0,
@@ -783,7 +795,7 @@ type ConsumerRow = {
   removed_at?: Timestamp | null;
 };
 
-type PatchRow = {
+export type PatchRow = {
   id: number;
   consumer_id: number;
   version: number;
@@ -939,17 +951,6 @@ export async function insertEvent(
   return toEvent({ ...row, id });
 }
 
-const EMPTY_PROGRESS: MigrationProgress = {
-  total: 0,
-  approved: 0,
-  rejected: 0,
-  needsReview: 0,
-  delivered: 0,
-  merged: 0,
-  failed: 0,
-  unhealthy: 0,
-};
-
 async function progressOf(
   db: Knex,
   migrationId: string,
@@ -1015,7 +1016,10 @@ async function progressByMigration(
   );
 }
 
-function toMigration(row: MigrationRow, progress: MigrationProgress): Migration {
+function toMigration(
+  row: MigrationRow,
+  progress: MigrationProgress,
+): Migration {
   return {
     id: row.id,
     datasetRef: row.dataset_ref,
@@ -1090,7 +1094,10 @@ function toConsumer(row: ConsumerListRow): Consumer {
   };
 }
 
-function toPatch(row: PatchRow, consumer: ConsumerRow): Patch {
+export function toPatch(
+  row: PatchRow,
+  consumer: Pick<ConsumerRow, 'migration_id' | 'consumer_ref'>,
+): Patch {
   return {
     id: row.id,
     migrationId: consumer.migration_id,

@@ -6,6 +6,7 @@ import type {
   HealthSignals,
   MigrationEventType,
   MigrationState,
+  Patch,
   RolloutPlan,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { Delivery } from '@ripple/backstage-plugin-ripple-node';
@@ -15,6 +16,7 @@ import {
   insertEvent,
   moveMigration,
   ref,
+  toPatch,
   timestamp,
   Timestamp,
 } from './DatabaseMigrationStore';
@@ -202,7 +204,10 @@ export class RolloutStore {
         now,
       });
       if (input.waves.length) {
-        await insertEvent(trx, waveStartedEvent(migrationId, 0, input.waves[0].name, now));
+        await insertEvent(
+          trx,
+          waveStartedEvent(migrationId, 0, input.waves[0].name, now),
+        );
       }
     });
   }
@@ -234,7 +239,9 @@ export class RolloutStore {
         .where('migration_id', migrationId)
         .orderBy('wave_index', 'asc');
       const now = new Date();
-      await casRollout(trx, row, { current_wave: Math.min(fromWave + 1, waves.length - 1) });
+      await casRollout(trx, row, {
+        current_wave: Math.min(fromWave + 1, waves.length - 1),
+      });
       const current = waves[fromWave];
       await trx('rollout_wave')
         .where({ migration_id: migrationId, wave_index: fromWave })
@@ -264,7 +271,16 @@ export class RolloutStore {
         .where({ migration_id: migrationId, wave_index: fromWave + 1 })
         .whereNull('delivery_status')
         .update({ delivery_status: 'pending', updated_at: now });
-      await insertEvent(trx, waveStartedEvent(migrationId, fromWave + 1, next.name, now, input.actor));
+      await insertEvent(
+        trx,
+        waveStartedEvent(
+          migrationId,
+          fromWave + 1,
+          next.name,
+          now,
+          input.actor,
+        ),
+      );
       return true;
     });
   }
@@ -313,7 +329,11 @@ export class RolloutStore {
       });
       const now = new Date();
       if (from === 'rolled_back') {
-        await casRollout(trx, row, { paused_reason: null, current_wave: 0, health_read_at: null });
+        await casRollout(trx, row, {
+          paused_reason: null,
+          current_wave: 0,
+          health_read_at: null,
+        });
         await trx('rollout_wave')
           .where('migration_id', migrationId)
           .update({ started_at: null, completed_at: null });
@@ -336,7 +356,10 @@ export class RolloutStore {
           .where({ migration_id: migrationId, wave_index: 0 })
           .first();
         if (first) {
-          await insertEvent(trx, waveStartedEvent(migrationId, 0, first.name, now, input.actor));
+          await insertEvent(
+            trx,
+            waveStartedEvent(migrationId, 0, first.name, now, input.actor),
+          );
         }
       } else {
         await casRollout(trx, row, { paused_reason: null });
@@ -373,7 +396,11 @@ export class RolloutStore {
     event?: RolloutEvent;
   }): Promise<void> {
     await this.db.transaction(async trx => {
-      const row = await getRolloutConsumerRow(trx, input.migrationId, input.consumerRef);
+      const row = await getRolloutConsumerRow(
+        trx,
+        input.migrationId,
+        input.consumerRef,
+      );
       const rollout = await getRolloutRow(trx, input.migrationId);
       const now = new Date();
       await trx('rollout_consumer')
@@ -383,7 +410,8 @@ export class RolloutStore {
           // Released, a reverted or failed consumer of a started wave is
           // delivered again.
           ...(!input.held &&
-          (row.delivery_status === 'reverted' || row.delivery_status === 'failed')
+          (row.delivery_status === 'reverted' ||
+            row.delivery_status === 'failed')
             ? {
                 delivery_status:
                   row.wave_index <= rollout.current_wave ? 'pending' : null,
@@ -394,7 +422,12 @@ export class RolloutStore {
             : {}),
           updated_at: now,
         });
-      await insertEvents(trx, input.migrationId, input.event && [input.event], input.actor);
+      await insertEvents(
+        trx,
+        input.migrationId,
+        input.event && [input.event],
+        input.actor,
+      );
     });
   }
 
@@ -402,14 +435,21 @@ export class RolloutStore {
    * Claims a consumer for a delivery or a revert: true when this runner
    * got it (nobody else holds a fresh claim on it).
    */
-  async claim(migrationId: string, consumerRef: string): Promise<Date | undefined> {
+  async claim(
+    migrationId: string,
+    consumerRef: string,
+  ): Promise<Date | undefined> {
     const now = new Date();
     const updated = await this.db('rollout_consumer')
       .where({ migration_id: migrationId, consumer_ref: ref(consumerRef) })
       .where(q =>
         q
           .whereNull('claimed_at')
-          .orWhere('claimed_at', '<', new Date(now.getTime() - CLAIM_TIMEOUT_MS)),
+          .orWhere(
+            'claimed_at',
+            '<',
+            new Date(now.getTime() - CLAIM_TIMEOUT_MS),
+          ),
       )
       .update({ claimed_at: now });
     return updated === 1 ? now : undefined;
@@ -431,7 +471,11 @@ export class RolloutStore {
   }): Promise<void> {
     const { delivery } = input;
     await this.db.transaction(async trx => {
-      const row = await getRolloutConsumerRow(trx, input.migrationId, input.consumerRef);
+      const row = await getRolloutConsumerRow(
+        trx,
+        input.migrationId,
+        input.consumerRef,
+      );
       const now = new Date();
       const newlyDelivered =
         (delivery.status === 'delivered' || delivery.status === 'merged') &&
@@ -443,7 +487,9 @@ export class RolloutStore {
           delivery_status: delivery.status,
           delivery_method: delivery.method,
           delivery: JSON.stringify(delivery),
-          ...(input.patchId !== undefined ? { delivered_patch_id: input.patchId } : {}),
+          ...(input.patchId !== undefined
+            ? { delivered_patch_id: input.patchId }
+            : {}),
           ...(newlyDelivered ? { delivered_at: now } : {}),
           claimed_at: null,
           updated_at: now,
@@ -547,9 +593,29 @@ export class RolloutStore {
       .select('consumer_ref', { latest: this.db.raw('max(observed_at)') });
     return new Set(
       rows
-        .filter(r => new Date(timestamp(r.latest)) >= since.get(r.consumer_ref)!)
+        .filter(
+          r => new Date(timestamp(r.latest)) >= since.get(r.consumer_ref)!,
+        )
         .map(r => r.consumer_ref),
     );
+  }
+
+  /** One of a consumer's patches, by id (the one delivered, say). */
+  async getPatch(
+    migrationId: string,
+    consumerRef: string,
+    patchId: number,
+  ): Promise<Patch | undefined> {
+    const row = await this.db('patch as p')
+      .join('migration_consumer as c', 'c.id', 'p.consumer_id')
+      .where({
+        'p.id': patchId,
+        'c.migration_id': migrationId,
+        'c.consumer_ref': ref(consumerRef),
+      })
+      .select('p.*', 'c.migration_id', 'c.consumer_ref')
+      .first();
+    return row && toPatch(row, row);
   }
 
   async setHealthReadAt(migrationId: string, at: Date): Promise<void> {
@@ -738,7 +804,9 @@ async function getRolloutConsumerRow(
   if (!row) {
     await getRolloutRow(trx, migrationId);
     throw new NotFoundError(
-      `${ref(consumerRef)} is not in the rollout of migration ${migrationId} (it has no patch to deliver)`,
+      `${ref(
+        consumerRef,
+      )} is not in the rollout of migration ${migrationId} (it has no patch to deliver)`,
     );
   }
   return row;

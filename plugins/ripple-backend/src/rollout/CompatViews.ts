@@ -29,7 +29,11 @@ export class CompatViews {
   async get(migration: Migration): Promise<CompatView> {
     const ddl = this.ddl(migration);
     if ('reason' in ddl) {
-      return { state: 'unavailable', cleanupOffered: false, reason: ddl.reason };
+      return {
+        state: 'unavailable',
+        cleanupOffered: false,
+        reason: ddl.reason,
+      };
     }
     const applied = await this.options.rollouts.getCompatViewApplied(
       migration.id,
@@ -97,7 +101,9 @@ export class CompatViews {
       await db.raw(view.ddl!);
     } catch (error) {
       throw new ConflictError(
-        `The compatibility view of migration ${migration.id} could not be applied through ripple.compatView.connection: ${
+        `The compatibility view of migration ${
+          migration.id
+        } could not be applied through ripple.compatView.connection: ${
           (error as Error).message
         }`,
       );

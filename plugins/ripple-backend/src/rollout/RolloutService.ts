@@ -1,7 +1,4 @@
-import type {
-  AuthService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
@@ -15,6 +12,7 @@ import type {
   Rollout,
   RolloutPlanRequest,
   RolloutState,
+  WaveState,
 } from '@ripple/backstage-plugin-ripple-common';
 import type {
   Delivery,
@@ -243,12 +241,12 @@ export class RolloutService {
           },
         });
       }
-      await this.revertAll(migrationId, [consumer.consumerRef]);
+      await this.revertAll(migrationId, [consumer.consumerRef], { wait: true });
     } else {
       if (record.state !== 'rolled_back') {
         await this.options.rollouts.rollBack({ migrationId, actor, reason });
       }
-      await this.revertAll(migrationId);
+      await this.revertAll(migrationId, undefined, { wait: true });
     }
     return this.getRolloutById(migrationId);
   }
@@ -330,13 +328,11 @@ export class RolloutService {
     if (recorded && breaches.length) {
       await this.notifyBreach(migrationId, consumerRef, breaches, paused);
     }
+    const judged = breaches.length ? 'unhealthy' : 'healthy';
     return {
       consumerRef,
-      health: recorded
-        ? breaches.length
-          ? 'unhealthy'
-          : 'healthy'
-        : consumer.health,
+      // A signal recorded before changes nothing.
+      health: recorded ? judged : consumer.health,
       breaches,
       paused,
     };
@@ -428,7 +424,11 @@ export class RolloutService {
         migration.id,
         consumerRef,
       );
-      const request = await this.deliveryRequest(migration, consumerRef, patch!);
+      const request = await this.deliveryRequest(
+        migration,
+        consumerRef,
+        patch!,
+      );
       const method = this.methodFor(request.consumer);
       if (typeof method === 'string') {
         await rollouts.recordDelivery({
@@ -444,7 +444,9 @@ export class RolloutService {
         status: 'pending',
       });
       if (!readiness.ready) {
-        const message = `not ready to merge: ${readiness.reason ?? 'the method says so'}`;
+        const message = `not ready to merge: ${
+          readiness.reason ?? 'the method says so'
+        }`;
         await rollouts.recordDelivery({
           migrationId: migration.id,
           consumerRef,
@@ -467,11 +469,17 @@ export class RolloutService {
         patchId: patch!.id,
         event:
           delivery.status === 'failed'
-            ? deliveryFailed(consumerRef, delivery.message ?? 'failed', method.id)
+            ? deliveryFailed(
+                consumerRef,
+                delivery.message ?? 'failed',
+                method.id,
+              )
             : {
                 type: 'patch-delivered',
                 consumerRef,
-                message: `Patch version ${patch!.version} of ${consumerRef} delivered (${method.id}${
+                message: `Patch version ${
+                  patch!.version
+                } of ${consumerRef} delivered (${method.id}${
                   delivery.url ? `: ${delivery.url}` : ''
                 })`,
                 data: deliveryData(delivery),
@@ -487,18 +495,38 @@ export class RolloutService {
   private async syncDeliveries(migrationId: string) {
     const consumers = await this.options.rollouts.listConsumers(migrationId);
     const migration = (await this.options.store.getMigration(migrationId))!;
-    for (const consumer of consumers) {
-      const delivery = consumer.delivery;
-      if (delivery?.status !== 'delivered' || !delivery.state) continue;
-      const method = this.methods.get(delivery.method);
-      if (!method) continue;
-      const patch = await this.patchOf(migrationId, consumer);
-      if (!patch) continue;
+    // Each delivery is read back at most every syncMinutes (default 5):
+    // thousands of open pull requests must not each cost an API call on
+    // every run of the task.
+    const syncMs =
+      (this.options.config.getOptionalNumber('ripple.rollout.syncMinutes') ??
+        5) * 60_000;
+    const now = Date.now();
+    for (const listed of consumers) {
+      if (listed.delivery?.status !== 'delivered') continue;
+      if (now - listed.updatedAt.getTime() < syncMs) continue;
       const claimed = await this.options.rollouts.claim(
         migrationId,
-        consumer.consumerRef,
+        listed.consumerRef,
       );
       if (!claimed) continue;
+      // Read again under the claim: a revert may have finished meanwhile.
+      const [consumer] = await this.options.rollouts.listConsumers(
+        migrationId,
+        [listed.consumerRef],
+      );
+      const delivery = consumer.delivery;
+      const method = delivery && this.methods.get(delivery.method);
+      const patch = await this.patchOf(migrationId, consumer);
+      if (
+        delivery?.status !== 'delivered' ||
+        !delivery.state ||
+        !method ||
+        !patch
+      ) {
+        await this.options.rollouts.release(migrationId, consumer.consumerRef);
+        continue;
+      }
       let synced: Delivery;
       try {
         const request = await this.deliveryRequest(
@@ -526,9 +554,11 @@ export class RolloutService {
           ? {
               type: 'delivery-updated',
               consumerRef: consumer.consumerRef,
-              message: `Delivery of ${consumer.consumerRef} is ${synced.status}${
-                synced.checks ? ` (checks ${synced.checks})` : ''
-              }${synced.message ? `: ${synced.message}` : ''}`,
+              message: `Delivery of ${consumer.consumerRef} is ${
+                synced.status
+              }${synced.checks ? ` (checks ${synced.checks})` : ''}${
+                synced.message ? `: ${synced.message}` : ''
+              }`,
               data: deliveryData(synced),
             }
           : undefined,
@@ -543,6 +573,7 @@ export class RolloutService {
   private async revertAll(
     migrationId: string,
     which?: string[] | 'held',
+    options: { wait?: boolean } = {},
   ): Promise<void> {
     const consumers = await this.options.rollouts.listConsumers(
       migrationId,
@@ -550,20 +581,27 @@ export class RolloutService {
     );
     const migration = (await this.options.store.getMigration(migrationId))!;
     const failures: string[] = [];
-    for (const consumer of consumers) {
-      if (which === 'held' && !consumer.held) continue;
-      const delivery = consumer.delivery;
-      if (
-        !delivery ||
-        !(delivery.status === 'delivered' || delivery.status === 'merged')
-      ) {
-        continue;
-      }
-      const claimed = await this.options.rollouts.claim(
+    for (const listed of consumers) {
+      if (which === 'held' && !listed.held) continue;
+      if (!isInPlace(listed)) continue;
+      // An action waits for a sync or delivery in flight on the consumer
+      // (seconds); the scheduled step leaves it for its next run.
+      const claimed = await this.claim(
         migrationId,
-        consumer.consumerRef,
+        listed.consumerRef,
+        options.wait ? 30_000 : 0,
       );
       if (!claimed) continue;
+      // Read again under the claim: a sync may have changed it meanwhile.
+      const [consumer] = await this.options.rollouts.listConsumers(
+        migrationId,
+        [listed.consumerRef],
+      );
+      const delivery = consumer.delivery!;
+      if (!isInPlace(consumer)) {
+        await this.options.rollouts.release(migrationId, consumer.consumerRef);
+        continue;
+      }
       try {
         const method = this.methods.get(delivery.method);
         const patch = await this.patchOf(migrationId, consumer);
@@ -582,14 +620,21 @@ export class RolloutService {
           migrationId,
           consumerRef: consumer.consumerRef,
           delivery: reverted,
-          event: {
-            type: 'patch-reverted',
-            consumerRef: consumer.consumerRef,
-            message: `Patch of ${consumer.consumerRef} reverted (${delivery.method}${
-              reverted.url ? `: ${reverted.url}` : ''
-            })`,
-            data: deliveryData(reverted),
-          },
+          event:
+            reverted.status === 'reverted'
+              ? {
+                  type: 'patch-reverted',
+                  consumerRef: consumer.consumerRef,
+                  message: `Patch of ${consumer.consumerRef} reverted (${
+                    delivery.method
+                  }${reverted.url ? `: ${reverted.url}` : ''})`,
+                  data: deliveryData(reverted),
+                }
+              : deliveryFailed(
+                  consumer.consumerRef,
+                  `could not revert: ${reverted.message ?? reverted.status}`,
+                  delivery.method,
+                ),
         });
       } catch (error) {
         await this.options.rollouts.release(migrationId, consumer.consumerRef);
@@ -602,6 +647,22 @@ export class RolloutService {
           '; ',
         )}`,
       );
+    }
+  }
+
+  /** Claims a consumer, retrying for up to `waitMs` while another runner holds it. */
+  private async claim(
+    migrationId: string,
+    consumerRef: string,
+    waitMs: number,
+  ): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (await this.options.rollouts.claim(migrationId, consumerRef)) {
+        return true;
+      }
+      if (Date.now() >= deadline) return false;
+      await new Promise(resolve => setTimeout(resolve, 200));
     }
   }
 
@@ -669,12 +730,16 @@ export class RolloutService {
     const consumers = await this.options.rollouts.listConsumers(
       record.migrationId,
     );
-    if (consumers.some(c => c.health === 'unhealthy' && c.delivery)) {
+    // Only a patch still in place can be to blame: a reverted consumer's
+    // old breach does not hold the rollout.
+    if (consumers.some(c => c.health === 'unhealthy' && isInPlace(c))) {
       return { ready: false };
     }
     const wave = consumers.filter(c => c.wave === record.currentWave);
     const delivered: RolloutConsumer[] = [];
     for (const consumer of wave) {
+      // Rolled back alone: left out until someone resumes it.
+      if (consumer.held) continue;
       const status = consumer.delivery?.status;
       if (status === 'delivered' || status === 'merged') {
         delivered.push(consumer);
@@ -777,11 +842,12 @@ export class RolloutService {
     record: RolloutRecord,
     consumers: RolloutConsumer[],
   ): Promise<Rollout> {
-    const state: RolloutState = record.state === 'analyzing' ||
+    const state: RolloutState =
+      record.state === 'analyzing' ||
       record.state === 'draft' ||
       record.state === 'proposed'
-      ? 'not_started'
-      : record.state;
+        ? 'not_started'
+        : record.state;
     const gate =
       state === 'rolling_out' ? await this.advanceGate(record) : undefined;
     return {
@@ -794,12 +860,7 @@ export class RolloutService {
         consumers: consumers
           .filter(c => c.wave === wave.index)
           .map(c => c.consumerRef),
-        state:
-          wave.completedAt || state === 'completed'
-            ? 'completed'
-            : wave.startedAt
-            ? 'active'
-            : 'pending',
+        state: waveState(wave, state),
         ...(wave.startedAt ? { startedAt: wave.startedAt } : {}),
         ...(wave.completedAt ? { completedAt: wave.completedAt } : {}),
       })),
@@ -807,7 +868,9 @@ export class RolloutService {
       ...(record.pausedReason && state === 'paused'
         ? { pausedReason: record.pausedReason }
         : {}),
-      ...(gate?.soakEndsAt ? { soakEndsAt: gate.soakEndsAt.toISOString() } : {}),
+      ...(gate?.soakEndsAt
+        ? { soakEndsAt: gate.soakEndsAt.toISOString() }
+        : {}),
     };
   }
 
@@ -866,16 +929,27 @@ export class RolloutService {
         url: this.migrationUrl(migration.id),
       },
       consumer: { ref: consumerRef, entity, owners: ownersOf(entity) },
-      patch: { id: String(patch.id), diff: patch.diff, baseHash: patch.baseHash },
+      patch: {
+        id: String(patch.id),
+        diff: patch.diff,
+        baseHash: patch.baseHash,
+      },
     };
   }
 
-  /** The patch a consumer was delivered (or its current one). */
+  /** The patch a consumer was delivered: reverts and syncs are about it, even after a newer version. */
   private async patchOf(
     migrationId: string,
     consumer: RolloutConsumer,
   ): Promise<Patch | undefined> {
-    return this.options.store.getCurrentPatch(migrationId, consumer.consumerRef);
+    const patchId = consumer.delivery?.patchId;
+    return patchId !== undefined
+      ? this.options.rollouts.getPatch(
+          migrationId,
+          consumer.consumerRef,
+          patchId,
+        )
+      : this.options.store.getCurrentPatch(migrationId, consumer.consumerRef);
   }
 
   private migrationUrl(migrationId: string): string {
@@ -907,10 +981,27 @@ export class RolloutService {
   }
 
   private async trigger() {
-    await this.options.trigger?.().catch(error =>
-      this.options.logger.debug(`Could not trigger the rollout task: ${error}`),
-    );
+    await this.options
+      .trigger?.()
+      .catch(error =>
+        this.options.logger.debug(
+          `Could not trigger the rollout task: ${error}`,
+        ),
+      );
   }
+}
+
+function waveState(
+  wave: RolloutRecord['waves'][number],
+  state: RolloutState,
+): WaveState {
+  if (wave.completedAt || state === 'completed') return 'completed';
+  return wave.startedAt ? 'active' : 'pending';
+}
+
+function isInPlace(consumer: RolloutConsumer): boolean {
+  const status = consumer.delivery?.status;
+  return status === 'delivered' || status === 'merged';
 }
 
 function ownersOf(entity: Entity | undefined): string[] {

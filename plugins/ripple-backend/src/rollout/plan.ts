@@ -48,15 +48,13 @@ export function resolvePlan(
   critical: boolean,
 ): RolloutPlan {
   const rollout = config.getOptionalConfig('ripple.rollout');
-  const configWaves = rollout
-    ?.getOptionalConfigArray('waves')
-    ?.map(wave =>
-      dropUndefined<WaveSpec>({
-        name: wave.getString('name'),
-        count: wave.getOptionalNumber('count'),
-        percent: wave.getOptionalNumber('percent'),
-      }),
-    );
+  const configWaves = rollout?.getOptionalConfigArray('waves')?.map(wave =>
+    dropUndefined<WaveSpec>({
+      name: wave.getString('name'),
+      count: wave.getOptionalNumber('count'),
+      percent: wave.getOptionalNumber('percent'),
+    }),
+  );
   const waves = request?.waves ?? configWaves ?? DEFAULT_WAVES;
   checkWaves(waves, request?.waves ? 'plan.waves' : 'ripple.rollout.waves');
   const health = rollout?.getOptionalConfig('health');
@@ -245,15 +243,19 @@ export function assignWaves(
   const result: { name: string; consumers: string[] }[] = [];
   let taken = 0;
   waves.forEach((wave, i) => {
-    let end =
-      i === waves.length - 1
-        ? total
-        : wave.count !== undefined
-        ? taken + wave.count
-        : Math.ceil((wave.percent! * total) / 100);
+    let end = total;
+    if (i < waves.length - 1) {
+      end =
+        wave.count !== undefined
+          ? taken + wave.count
+          : Math.ceil((wave.percent! * total) / 100);
+    }
     end = Math.min(total, end);
     if (end > taken) {
-      result.push({ name: wave.name, consumers: consumerRefs.slice(taken, end) });
+      result.push({
+        name: wave.name,
+        consumers: consumerRefs.slice(taken, end),
+      });
       taken = end;
     }
   });

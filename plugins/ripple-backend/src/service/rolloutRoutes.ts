@@ -49,8 +49,7 @@ export function addRolloutRoutes(
   router: ApiRouter,
   options: RolloutRouteOptions,
 ): void {
-  const { store, rollout, compatViews, httpAuth, audited, authorize } =
-    options;
+  const { store, rollout, compatViews, httpAuth, audited, authorize } = options;
 
   async function requireMigration(id: string): Promise<Migration> {
     const migration = await store.getMigration(id);
@@ -91,24 +90,26 @@ export function addRolloutRoutes(
   router.post('/migrations/:id/rollout/start', async (req, res) => {
     const plan = req.body?.plan;
     res.json(
-      await manage(req, 'start', plan ? { plan: plan as JsonObject } : {}, async actor => {
-        const migration = await requireMigration(req.params.id);
-        if (migration.state === 'proposed') {
-          await compatViews.ensureApplied(migration, actor);
-        }
-        return rollout.start(migration, plan, actor);
-      }),
+      await manage(
+        req,
+        'start',
+        plan ? { plan: plan as JsonObject } : {},
+        async actor => {
+          const migration = await requireMigration(req.params.id);
+          if (migration.state === 'proposed') {
+            await compatViews.ensureApplied(migration, actor);
+          }
+          return rollout.start(migration, plan, actor);
+        },
+      ),
     );
   });
 
   router.post('/migrations/:id/rollout/advance', async (req, res) => {
     const wave = req.body?.wave;
     res.json(
-      await manage(
-        req,
-        'advance',
-        wave !== undefined ? { wave } : {},
-        actor => rollout.advance(req.params.id, wave, actor),
+      await manage(req, 'advance', wave !== undefined ? { wave } : {}, actor =>
+        rollout.advance(req.params.id, wave, actor),
       ),
     );
   });
@@ -125,11 +126,8 @@ export function addRolloutRoutes(
   router.post('/migrations/:id/rollout/resume', async (req, res) => {
     const consumerRef = optionalRef(options, req.body?.consumerRef);
     res.json(
-      await manage(
-        req,
-        'resume',
-        consumerRef ? { consumerRef } : {},
-        actor => rollout.resume(req.params.id, consumerRef, actor),
+      await manage(req, 'resume', consumerRef ? { consumerRef } : {}, actor =>
+        rollout.resume(req.params.id, consumerRef, actor),
       ),
     );
   });
@@ -141,7 +139,10 @@ export function addRolloutRoutes(
       await manage(
         req,
         'rollback',
-        { ...(consumerRef ? { consumerRef } : {}), ...(reason ? { reason } : {}) },
+        {
+          ...(consumerRef ? { consumerRef } : {}),
+          ...(reason ? { reason } : {}),
+        },
         actor => rollout.rollback(req.params.id, consumerRef, reason, actor),
       ),
     );
@@ -258,7 +259,9 @@ export async function withRolloutState(
       return {
         ...consumer,
         wave: state.wave,
-        ...(state.delivery ? { delivery: delivery as Consumer['delivery'] } : {}),
+        ...(state.delivery
+          ? { delivery: delivery as Consumer['delivery'] }
+          : {}),
         health: state.health,
         ...(state.healthReason ? { healthReason: state.healthReason } : {}),
       };

@@ -631,7 +631,6 @@ export const spec = {
           },
           percent: {
             type: 'number',
-            exclusiveMinimum: true,
             minimum: 0,
             maximum: 100,
           },
@@ -1915,6 +1914,9 @@ export const spec = {
               },
             },
           },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
           '403': {
             $ref: '#/components/responses/ErrorResponse',
           },
@@ -1964,6 +1966,9 @@ export const spec = {
                 },
               },
             },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
           },
           '403': {
             $ref: '#/components/responses/ErrorResponse',

@@ -42,7 +42,7 @@ export type AdvanceRollout = {
     id: string;
   };
   body: AdvanceRolloutRequest;
-  response: Rollout | Error | Error | Error;
+  response: Rollout | Error | Error | Error | Error;
 };
 /**
  * @public
@@ -227,7 +227,7 @@ export type PauseRollout = {
     id: string;
   };
   body: PauseRolloutRequest;
-  response: Rollout | Error | Error | Error;
+  response: Rollout | Error | Error | Error | Error;
 };
 /**
  * @public
