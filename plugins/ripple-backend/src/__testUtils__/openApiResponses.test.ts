@@ -15,6 +15,16 @@ const migration = {
   createdBy: 'user:default/guest',
   createdAt: '2026-11-21T00:00:00.000Z',
   updatedAt: '2026-11-21T00:00:00.000Z',
+  progress: {
+    total: 0,
+    approved: 0,
+    rejected: 0,
+    needsReview: 0,
+    delivered: 0,
+    merged: 0,
+    failed: 0,
+    unhealthy: 0,
+  },
 };
 
 // The checker the integration tests rely on must itself refuse what the

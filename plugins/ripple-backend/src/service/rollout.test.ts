@@ -85,6 +85,8 @@ describe.each(databases.eachSupportedId())('the rollout on %s', databaseId => {
 kind: Resource
 metadata:
   name: rollout-orders
+  annotations:
+    ripple.io/table: proj.ds.orders
 spec:
   type: dataset
   owner: group:default/data-platform`,
