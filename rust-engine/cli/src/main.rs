@@ -37,8 +37,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Column-level analysis of consumer code: the tables and columns each
-    /// statement reads and writes, with exact positions, as JSON.
+    /// Column-level analysis of consumer code, as JSON.
+    ///
+    /// The tables and columns each statement reads and writes, with exact
+    /// positions, and each output column's sources.
     ///
     /// Directories are walked for .sql (plain or dbt/Jinja), .py, .java and
     /// .scala files; the language is chosen by extension.
@@ -57,9 +59,11 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Rewrite consumer code for a change to a dataset: the unified diff on
-    /// stdout (paths relative to the working directory; `git apply` takes
-    /// it), a JSON report of every file's status to `--report`.
+    /// Rewrite consumer code for a change to a dataset, as a unified diff.
+    ///
+    /// The diff goes to stdout (paths relative to the working directory;
+    /// `git apply` takes it), a JSON report of every file's status to
+    /// `--report`; `--write` applies the edits in place instead.
     ///
     /// Exits 0 whatever the files' statuses (rewritten, unaffected,
     /// needs_review, error); 2 on a bad change spec, schema or path.
@@ -83,9 +87,11 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Print the DDL of a compatibility view: under the dataset's old name,
-    /// the old columns read from the new table, so consumers keep working
-    /// while they migrate. `--cleanup` prints the DDL that removes it.
+    /// Print the DDL of a compatibility view for a change that moves a table.
+    ///
+    /// The view has the dataset's old name and columns, read from the new
+    /// table, so consumers keep working while they migrate. `--cleanup`
+    /// prints the DDL that removes it.
     ///
     /// The change must rename or replace the table. Exits 0 with the DDL on
     /// stdout; 2 on a bad file or a view the change cannot have (the message
