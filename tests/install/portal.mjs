@@ -3,6 +3,7 @@
 // - the registry resolutions Ripple's own portal needs (the root
 //   package.json's `resolutions`), since the npm registry reachable here
 //   lacks some versions the template asks for;
+// - the dev portal's ranges for the dependencies it shares with the template;
 // - without the template's backend plugins that cannot install here (the
 //   dev portal left them out too, README "What they need");
 // - the @ripple scope routed to the local registry of the packed tarballs,
@@ -17,6 +18,12 @@ export const DROPPED_BACKEND_PLUGINS = [
   '@backstage/plugin-kubernetes-backend',
   '@backstage/plugin-mcp-actions-backend',
 ];
+/**
+ * Template frontend plugins the dev portal dropped: the Kubernetes frontend
+ * needs the backend plugin above. Only where the app discovers it (new
+ * frontend system); the legacy app's entity pages import it by name.
+ */
+export const DROPPED_DISCOVERED_FRONTEND_PLUGINS = ['@backstage/plugin-kubernetes'];
 
 const [root, portal, registry] = process.argv.slice(2);
 const json = path => JSON.parse(readFileSync(path, 'utf8'));
@@ -27,6 +34,26 @@ const portalPkgPath = join(portal, 'package.json');
 const portalPkg = json(portalPkgPath);
 portalPkg.resolutions = { ...portalPkg.resolutions, ...rootPkg.resolutions };
 writeJson(portalPkgPath, portalPkg);
+
+// The template's ranges are those of Backstage 1.52's release; the registry
+// now serves newer minors of some packages (@backstage/frontend-defaults 0.5.6
+// wants @backstage/frontend-plugin-api 0.18 while the template's app asks for
+// 0.17, and the template's own `tsc` then fails). Take the dev portal's range
+// for every dependency both have, as the dev portal had to.
+for (const workspace of ['packages/app', 'packages/backend']) {
+  const theirs = json(join(portal, workspace, 'package.json'));
+  const ours = json(join(root, workspace, 'package.json'));
+  for (const kind of ['dependencies', 'devDependencies']) {
+    for (const name of Object.keys(theirs[kind] ?? {})) {
+      const range = ours.dependencies?.[name] ?? ours.devDependencies?.[name];
+      if (range && !/^(workspace|link):/.test(range)) theirs[kind][name] = range;
+    }
+  }
+  if (workspace === 'packages/app' && theirs.dependencies['@backstage/app-defaults'] === undefined) {
+    for (const name of DROPPED_DISCOVERED_FRONTEND_PLUGINS) delete theirs.dependencies[name];
+  }
+  writeJson(join(portal, workspace, 'package.json'), theirs);
+}
 
 const backendPkgPath = join(portal, 'packages/backend/package.json');
 const backendPkg = json(backendPkgPath);
@@ -45,6 +72,6 @@ writeFileSync(indexPath, index);
 const yarnrcPath = join(portal, '.yarnrc.yml');
 let yarnrc = readFileSync(yarnrcPath, 'utf8');
 yarnrc = yarnrc.replace(/^npmPreapprovedPackages:\n/m, `$&  - '@ripple/*'\n`);
-yarnrc += `\nnpmScopes:\n  ripple:\n    npmRegistryServer: '${registry}'\n`;
+yarnrc += `\nnpmScopes:\n  ripple:\n    npmRegistryServer: '${registry}'\nunsafeHttpWhitelist:\n  - localhost\n`;
 writeFileSync(yarnrcPath, yarnrc);
-console.error(`${portal}: resolutions, ${DROPPED_BACKEND_PLUGINS.join(' and ')} left out, @ripple from ${registry}`);
+console.error(`${portal}: resolutions and the dev portal's ranges, ${DROPPED_BACKEND_PLUGINS.join(' and ')} left out, @ripple from ${registry}`);

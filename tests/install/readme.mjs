@@ -78,6 +78,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const [readmePath, portal, kind, list] = process.argv.slice(2);
   const blocks = installBlocks(readFileSync(readmePath, 'utf8')).filter(b => b.portals.includes(kind));
   if (!blocks.length) throw new Error(`the README has no install lines for the ${kind} portal`);
-  if (list) console.log(JSON.stringify(blocks, null, 2));
-  else for (const block of blocks) applyBlock(portal, block);
+  try {
+    if (list) console.log(JSON.stringify(blocks, null, 2));
+    else for (const block of blocks) applyBlock(portal, block);
+  } catch (error) {
+    console.error(`README install lines for the ${kind} portal: ${error.message.split('\n')[0]}`);
+    process.exit(1);
+  }
 }
