@@ -3,8 +3,9 @@
 // package that is not published, and every config key the plugins read
 // declared in a config schema.
 //
-// Usage: node check-packages.mjs  (from the repository root; exits 1 on a problem)
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+// Usage: node check-packages.mjs [--fix]  (from the repository root; exits 1
+// on a problem). --fix first makes the mechanical fixes (see fix()).
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REPO_URL = 'https://github.com/ripple-data/ripple';
@@ -17,11 +18,80 @@ export function publishedPackageDirs(root = '.') {
   ].filter(dir => existsSync(join(root, dir, 'package.json')));
 }
 
+// What the frontend plugin supports: @backstage/ui, which it renders with,
+// needs React 18 and react-router-dom 6.30.
+const FRONTEND_PEERS = {
+  react: '^18.0.0',
+  'react-dom': '^18.0.0',
+  'react-router-dom': '^6.30.2',
+};
+/** @backstage packages the host provides, one copy for the whole app or backend. */
+const HOST_PEERS = {
+  'frontend-plugin': ['@backstage/core-plugin-api'],
+  'backend-plugin': ['@backstage/backend-plugin-api'],
+  'backend-plugin-module': ['@backstage/backend-plugin-api'],
+  'node-library': ['@backstage/backend-plugin-api'],
+};
+
+/**
+ * The mechanical part of making a package fit to publish, for a package that
+ * was created private (`backstage-cli new`) or merged in since: run with
+ * --fix, then `yarn backstage-cli repo fix --publish` and `yarn install`.
+ */
+function fix(dir, pkg, versions) {
+  delete pkg.private;
+  pkg.license ??= 'Apache-2.0';
+  pkg.repository = { type: 'git', url: REPO_URL, directory: dir };
+  pkg.homepage ??= `${REPO_URL}#readme`;
+  pkg.bugs ??= { url: `${REPO_URL}/issues` };
+  pkg.publishConfig = { access: 'public' };
+  if (!pkg.exports && pkg.main === 'src/index.ts') {
+    pkg.exports = { '.': './src/index.ts', './package.json': './package.json' };
+    pkg.typesVersions = { '*': { 'package.json': ['package.json'] } };
+  }
+  for (const kind of ['dependencies', 'peerDependencies']) {
+    for (const [name, range] of Object.entries(pkg[kind] ?? {})) {
+      if (/^workspace:/.test(range) && versions.has(name)) pkg[kind][name] = `^${versions.get(name)}`;
+      // An exact @backstage pin is the workspace's registry workaround
+      // (root resolutions), not what the package needs.
+      if (name.startsWith('@backstage/') && /^\d/.test(range)) pkg[kind][name] = `^${range}`;
+    }
+  }
+  const role = pkg.backstage?.role;
+  const peers = { ...(role === 'frontend-plugin' ? FRONTEND_PEERS : {}) };
+  for (const name of HOST_PEERS[role] ?? []) {
+    const range = pkg.peerDependencies?.[name] ?? pkg.dependencies?.[name] ?? pkg.devDependencies?.[name];
+    if (range) peers[name] = range;
+  }
+  for (const [name, range] of Object.entries(peers)) {
+    const inDeps = pkg.dependencies?.[name];
+    if (inDeps) delete pkg.dependencies[name];
+    const supported = FRONTEND_PEERS[name] && role === 'frontend-plugin' ? range : undefined;
+    pkg.peerDependencies = { ...pkg.peerDependencies, [name]: supported ?? pkg.peerDependencies?.[name] ?? range };
+    pkg.devDependencies = { ...pkg.devDependencies, [name]: pkg.devDependencies?.[name] ?? inDeps ?? range.split(' || ').pop() };
+  }
+  if (role === 'frontend-plugin') {
+    pkg.peerDependencies['@types/react'] = '^18.0.0';
+    pkg.peerDependenciesMeta = { ...pkg.peerDependenciesMeta, '@types/react': { optional: true } };
+  }
+  for (const kind of ['dependencies', 'peerDependencies', 'devDependencies']) {
+    if (pkg[kind]) pkg[kind] = Object.fromEntries(Object.entries(pkg[kind]).sort(([a], [b]) => a.localeCompare(b)));
+  }
+  const order = ['name', 'version', 'description', 'backstage', 'publishConfig', 'repository', 'homepage', 'bugs', 'license', 'keywords', 'sideEffects', 'main', 'module', 'types', 'exports', 'typesVersions', 'files', 'scripts', 'dependencies', 'peerDependencies', 'peerDependenciesMeta', 'devDependencies', 'configSchema'];
+  const ordered = Object.fromEntries(order.filter(k => k in pkg).map(k => [k, pkg[k]]));
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ ...ordered, ...pkg, ...ordered }, null, 2)}\n`);
+  if (!existsSync(join(dir, 'CHANGELOG.md'))) writeFileSync(join(dir, 'CHANGELOG.md'), `# ${pkg.name}\n`);
+}
+
 const problems = [];
 const problem = (dir, message) => problems.push(`${dir}: ${message}`);
 const read = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 
 const dirs = publishedPackageDirs();
+if (process.argv.includes('--fix')) {
+  const versions = new Map(dirs.map(dir => [read(dir).name, read(dir).version]));
+  for (const dir of dirs) fix(dir, read(dir), versions);
+}
 const manifests = new Map(dirs.map(dir => [dir, read(dir)]));
 const published = new Set([...manifests.values()].map(p => p.name));
 const workspaceOnly = new Set(
@@ -119,6 +189,7 @@ for (const dir of dirs.filter(d => existsSync(join(d, 'src')))) {
 
 if (problems.length) {
   console.error(`Packages not fit to publish:\n  ${problems.join('\n  ')}`);
+  console.error('(node tests/install/check-packages.mjs --fix, then yarn backstage-cli repo fix --publish, fixes the mechanical ones)');
   process.exit(1);
 }
 console.error(`packages fit to publish: ${[...published].join(', ')}`);
