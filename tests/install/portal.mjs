@@ -18,6 +18,8 @@ export const DROPPED_BACKEND_PLUGINS = [
   '@backstage/plugin-kubernetes-backend',
   '@backstage/plugin-mcp-actions-backend',
 ];
+/** The template's config sections for those plugins. */
+export const DROPPED_CONFIG_SECTIONS = ['kubernetes', 'mcpActions'];
 /**
  * Template frontend plugins the dev portal dropped: the Kubernetes frontend
  * needs the backend plugin above. Only where the app discovers it (new
@@ -68,6 +70,16 @@ for (const name of DROPPED_BACKEND_PLUGINS) {
 }
 writeJson(backendPkgPath, backendPkg);
 writeFileSync(indexPath, index);
+
+// Their config sections go too: with the plugins' schemas gone,
+// `config:check --strict` would refuse them as unknown keys.
+const appConfigPath = join(portal, 'app-config.yaml');
+let appConfig = readFileSync(appConfigPath, 'utf8');
+for (const section of DROPPED_CONFIG_SECTIONS) {
+  // The top-level key and everything indented under it.
+  appConfig = appConfig.replace(new RegExp(`^${section}:.*\\n(?:(?:[ \\t].*|)\\n)*`, 'm'), '');
+}
+writeFileSync(appConfigPath, appConfig);
 
 const yarnrcPath = join(portal, '.yarnrc.yml');
 let yarnrc = readFileSync(yarnrcPath, 'utf8');

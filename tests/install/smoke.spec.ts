@@ -13,7 +13,9 @@ async function signIn(page: Page, path: string) {
   await page.goto(path);
   // The new system's template asks; the legacy one signs the guest in by itself.
   const enter = page.getByRole('button', { name: 'Enter' });
-  if (await enter.isVisible({ timeout: 5_000 }).catch(() => false)) await enter.click();
+  const app = page.getByRole('navigation').first();
+  await expect(enter.or(app).first()).toBeVisible({ timeout: 60_000 });
+  if (await enter.isVisible()) await enter.click();
 }
 
 test('the backend answers: healthy, and Ripple mounted behind Backstage auth', async ({ request }) => {
