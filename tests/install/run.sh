@@ -96,6 +96,28 @@ create_portal() { # create_portal KIND DIR
   node "$HERE/portal.mjs" "$ROOT" "$dir" "$REGISTRY"
 }
 
+# Not from the README: the example catalog lives on this disk, where a real
+# portal's catalog points at repositories its integrations read. The backend
+# plugin's reader of local files lets the UrlReaderService read the example
+# consumers' code and the datasets' schema files below examples/ (allowed in
+# write_test_config), as in the dev portal.
+add_test_fixtures() { # add_test_fixtures DIR
+  node - "$1/packages/backend/src/index.ts" <<'JS'
+const fs = require('fs');
+const [file] = process.argv.slice(2);
+const index = fs.readFileSync(file, 'utf8');
+const fixture = `// Install test only: read the example catalog's files from disk.
+backend.add(
+  import('@ripple/backstage-plugin-ripple-backend').then(m => ({
+    default: m.localFileUrlReaderFactory,
+  })),
+);
+`;
+if (!index.includes('backend.start();')) throw new Error(`${file}: no backend.start();`);
+fs.writeFileSync(file, index.replace('backend.start();', `${fixture}backend.start();`));
+JS
+}
+
 # The portal's own config for the test: its port, its SQLite files, Ripple's
 # example catalog, the example catalog's guest user.
 write_test_config() { # write_test_config DIR PORT
@@ -112,6 +134,10 @@ backend:
     client: better-sqlite3
     connection:
       directory: $1/sqlite
+  reading:
+    allow:
+      - host: localhost
+        paths: [$ROOT/examples]
 catalog:
   rules:
     - allow: [Component, System, API, Resource, Location, User, Group]
@@ -167,6 +193,7 @@ portal() { # portal KIND: one portal, from create-app to the smoke test
   step "$kind: create-app" create_portal "$kind" "$dir"
   # The README's lines; its `yarn add` lines are the portal's first install.
   step "$kind: README install lines" node "$HERE/readme.mjs" "$ROOT/README.md" "$dir" "$kind"
+  add_test_fixtures "$dir"
   write_test_config "$dir" "$port"
   step "$kind: tsc" bash -c "cd '$dir' && yarn tsc"
   step "$kind: config check" check_config "$dir"

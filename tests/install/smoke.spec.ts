@@ -26,25 +26,34 @@ test('the backend answers: healthy, and Ripple mounted behind Backstage auth', a
   expect(engine.status()).toBe(401);
 });
 
-test('the Ripple page runs the engine in the browser next to the backend one', async ({ page }) => {
-  await signIn(page, '/ripple');
-  await expect(page.getByText(/Engine \d+\.\d+\.\d+ running in your browser/)).toBeVisible();
+test('the Ripple page is in the sidebar and lists migrations from the backend', async ({ page }) => {
+  await signIn(page, '/');
+  await page.getByRole('link', { name: 'Ripple' }).first().click();
+  await expect(page).toHaveURL(/\/ripple$/);
+  await expect(page.getByRole('heading', { name: 'Migrations' })).toBeVisible();
   // Answered by the backend, through the plugin's client and the user's token.
-  await expect(page.getByText(/backend engine \d+\.\d+\.\d+/)).toBeVisible();
-
-  const requests: string[] = [];
-  page.on('request', r => requests.push(r.url()));
-  const tables = page.getByRole('region', { name: 'Tables' });
-  await page.getByRole('textbox', { name: 'SQL' }).fill('INSERT INTO lake.daily SELECT id FROM lake.orders');
-  await expect(tables).toContainText('lake.orders');
-  await expect(tables).toContainText('lake.daily');
-  expect(requests.filter(url => url.includes('/api/ripple'))).toEqual([]);
-  await page.screenshot({ path: `${screenshots}/${kind}-ripple-page.png`, fullPage: true });
+  await expect(page.getByText('No migrations yet')).toBeVisible();
 });
 
-test("a dataset's Migrations tab renders", async ({ page }) => {
+test("a dataset's Migrations tab renders and previews a change in the browser", async ({ page }) => {
   await signIn(page, '/catalog/default/resource/orders');
   await page.getByRole('tab', { name: 'Migrations' }).click();
-  await expect(page.getByRole('button', { name: 'New migration' })).toBeVisible();
-  await page.screenshot({ path: `${screenshots}/${kind}-dataset-migrations.png`, fullPage: true });
+  await expect(page.getByText('No migration of this dataset yet')).toBeVisible();
+  await page.getByRole('button', { name: 'New migration' }).click();
+
+  const preview = page.getByRole('region', { name: 'Impact preview' });
+  await expect(preview).toContainText('to see the impact');
+  // Every edit is computed by the WebAssembly engine in the page, over the
+  // consumers' code the backend handed over once: no request per edit.
+  const requests: string[] = [];
+  page.on('request', r => requests.push(r.url()));
+  await page.getByRole('button', { name: /^Column/ }).click();
+  await page.getByRole('option', { name: /^amount\b/ }).click();
+  await page.getByRole('textbox', { name: 'New name' }).fill('amount_usd');
+  await expect(preview.getByText(/Computed in your browser in [\d.]+ ms over \d+ consumers/)).toBeVisible();
+  await expect(preview.getByRole('list', { name: 'Affected consumers' })).toContainText(
+    'component:default/orders-export',
+  );
+  expect(requests.filter(url => url.includes('/api/ripple'))).toEqual([]);
+  await page.screenshot({ path: `${screenshots}/${kind}-dataset-preview.png`, fullPage: true });
 });

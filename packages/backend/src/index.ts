@@ -61,6 +61,9 @@ backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
 backend.add(import('@ripple/backstage-plugin-ripple-backend'));
+// Migration states, review decisions and the lineage found in code, recorded
+// on catalog entities.
+backend.add(import('@ripple/backstage-plugin-catalog-backend-module-ripple'));
 // Lets the UrlReaderService read the example consumers from disk, where
 // backend.reading.allow allows it (app-config.yaml).
 backend.add(localFileUrlReaderFactory);

@@ -1,14 +1,29 @@
 import {
   coreServices,
   createBackendPlugin,
+  RootInstanceMetadataService,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  NotificationService,
+  notificationService,
+} from '@backstage/plugin-notifications-node';
+import {
+  RippleDeliveryMethod,
+  rippleDeliveryExtensionPoint,
+  RippleHealthProvider,
+  rippleHealthExtensionPoint,
+} from '@ripple/backstage-plugin-ripple-node';
 import { ripplePermissions } from '@ripple/backstage-plugin-ripple-common';
 import { loadEngine } from '@ripple/engine';
 import { CatalogConsumerFinder } from './agent/ConsumerFinder';
 import { UrlReaderConsumerSources } from './agent/ConsumerSources';
 import { MigrationAgent } from './agent/MigrationAgent';
+import { DatasetReader } from './dataset/DatasetReader';
 import { DatabaseMigrationStore } from './database/DatabaseMigrationStore';
+import { RolloutStore } from './database/RolloutStore';
+import { CompatViews } from './rollout/CompatViews';
+import { RolloutNotifier, RolloutService } from './rollout/RolloutService';
 import { createRouter } from './service/router';
 
 /**
@@ -19,6 +34,24 @@ import { createRouter } from './service/router';
 export const ripplePlugin = createBackendPlugin({
   pluginId: 'ripple',
   register(env) {
+    // Delivery methods and health providers come from backend modules
+    // (@ripple/backstage-plugin-ripple-node's extension points).
+    const deliveryMethods = new Map<string, RippleDeliveryMethod>();
+    env.registerExtensionPoint(rippleDeliveryExtensionPoint, {
+      addDeliveryMethod(method) {
+        if (deliveryMethods.has(method.id)) {
+          throw new Error(`Ripple delivery method ${method.id} is added twice`);
+        }
+        deliveryMethods.set(method.id, method);
+      },
+    });
+    const healthProviders: RippleHealthProvider[] = [];
+    env.registerExtensionPoint(rippleHealthExtensionPoint, {
+      addHealthProvider(provider) {
+        healthProviders.push(provider);
+      },
+    });
+
     env.registerInit({
       deps: {
         auditor: coreServices.auditor,
@@ -29,6 +62,8 @@ export const ripplePlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         logger: coreServices.logger,
+        instanceMetadata: coreServices.rootInstanceMetadata,
+        notifications: notificationService,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
@@ -42,6 +77,7 @@ export const ripplePlugin = createBackendPlugin({
         const engine = await loadEngine();
         logger.info(`Ripple engine ${engine.version()} loaded`);
         deps.permissionsRegistry.addPermissions(ripplePermissions);
+        const datasets = new DatasetReader(deps.urlReader);
 
         const agent = new MigrationAgent({
           store,
@@ -54,6 +90,7 @@ export const ripplePlugin = createBackendPlugin({
               config.getOptionalBoolean('ripple.agent.searchCode') ?? true,
           }),
           sources: new UrlReaderConsumerSources(deps.urlReader),
+          datasets,
         });
         // Global scope: with several replicas on one database, one of them
         // runs each task at a time. The state in the database is the queue,
@@ -80,12 +117,43 @@ export const ripplePlugin = createBackendPlugin({
           fn: () => agent.refreshPatches(),
         });
 
+        const rollouts = new RolloutStore(await database.getClient());
+        const rollout = new RolloutService({
+          store,
+          rollouts,
+          catalog: deps.catalog,
+          auth: deps.auth,
+          config,
+          logger: logger.child({ task: 'ripple-rollout' }),
+          deliveryMethods: [...deliveryMethods.values()],
+          healthProviders,
+          notify: notifier(deps),
+          trigger: () => scheduler.triggerTask('ripple-rollout'),
+        });
+        // Global: one replica at a time delivers and advances; the rollout's
+        // state is in the database, so a restart resumes where it was.
+        await scheduler.scheduleTask({
+          id: 'ripple-rollout',
+          scope: 'global',
+          frequency: {
+            seconds:
+              config.getOptionalNumber('ripple.rollout.intervalSeconds') ?? 30,
+          },
+          timeout: { minutes: 30 },
+          fn: () => rollout.runOnce(),
+        });
+        const compatViews = new CompatViews({ engine, rollouts, config, logger });
+
         httpRouter.use(
           await createRouter({
             ...deps,
             engine,
             store,
             agent,
+            rollout,
+            rollouts,
+            compatViews,
+            datasets,
             datasetTypes: config.getOptionalStringArray(
               'ripple.datasetTypes',
             ) ?? ['dataset'],
@@ -95,3 +163,30 @@ export const ripplePlugin = createBackendPlugin({
     });
   },
 });
+
+/**
+ * Owners are notified through Backstage's notifications service when the
+ * notifications backend runs in this backend; without it, not at all.
+ */
+function notifier(deps: {
+  instanceMetadata: RootInstanceMetadataService;
+  notifications: NotificationService;
+}): RolloutNotifier {
+  return async ({ recipients, title, description, link, scope }) => {
+    const installed = await deps.instanceMetadata.getInstalledPlugins();
+    if (!installed.some(p => p.pluginId === 'notifications')) {
+      return;
+    }
+    await deps.notifications.send({
+      recipients: { type: 'entity', entityRef: recipients },
+      payload: {
+        title,
+        description,
+        link,
+        scope,
+        severity: 'high',
+        topic: 'ripple-rollout',
+      },
+    });
+  };
+}

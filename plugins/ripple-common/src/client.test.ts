@@ -3,41 +3,65 @@ import { RippleClient } from './client';
 describe('RippleClient', () => {
   const discoveryApi = { getBaseUrl: async () => 'http://backend/api/ripple' };
 
+  function json(body: unknown, status = 200) {
+    return new Response(JSON.stringify(body), {
+      status,
+      headers: { 'Content-Type': 'application/json' },
+    });
+  }
+
   it('posts SQL to the engine route and returns the statements', async () => {
-    const fetch = jest.fn(async () =>
-      new Response(JSON.stringify({ statements: [] }), {
-        headers: { 'Content-Type': 'application/json' },
-      }),
+    const fetch = jest.fn(async (_url: RequestInfo | URL, _init?: RequestInit) =>
+      json({ statements: [] }),
     );
     const client = new RippleClient({ discoveryApi, fetchApi: { fetch } });
 
     await expect(client.tables({ sql: 'SELECT 1', dialect: 'bigquery' })).resolves.toEqual({
       statements: [],
     });
-    expect(fetch).toHaveBeenCalledWith('http://backend/api/ripple/engine/tables', {
+    const [url, init] = fetch.mock.calls[0];
+    expect(url).toBe('http://backend/api/ripple/engine/tables');
+    expect(init).toMatchObject({
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ sql: 'SELECT 1', dialect: 'bigquery' }),
     });
   });
 
+  it('splits an entity ref into the kind, namespace and name of the entity route', async () => {
+    const fetch = jest.fn(async (_url: RequestInfo | URL, _init?: RequestInit) =>
+      json({ items: [], totalCount: 0 }),
+    );
+    const client = new RippleClient({ discoveryApi, fetchApi: { fetch } });
+
+    await client.listEntityMigrations('component:default/orders-export', { limit: 5 });
+    expect(fetch.mock.calls[0][0]).toBe(
+      'http://backend/api/ripple/entities/component/default/orders-export/migrations?limit=5',
+    );
+    await expect(client.listEntityMigrations('orders-export')).rejects.toThrow(
+      '"orders-export" is not an entity ref (kind:namespace/name)',
+    );
+  });
+
   it("throws a ResponseError carrying the backend's message", async () => {
     const fetch = jest.fn(async () =>
-      new Response(
-        // Backstage's error response body, as the backend's error handler writes it.
-        JSON.stringify({
-          error: { name: 'InputError', message: 'Expected: ) at line 1, column 9' },
-          request: { method: 'POST', url: '/api/ripple/engine/tables' },
-          response: { statusCode: 400 },
-        }),
-        { status: 400, statusText: 'Bad Request', headers: { 'Content-Type': 'application/json' } },
+      // Backstage's error response body, as the backend's error handler writes it.
+      json(
+        {
+          error: { name: 'ConflictError', message: 'Review 7 by user:default/ana was recorded meanwhile' },
+          request: { method: 'POST', url: '/api/ripple/migrations/m1/consumers/x/review' },
+          response: { statusCode: 409 },
+        },
+        409,
       ),
     );
     const client = new RippleClient({ discoveryApi, fetchApi: { fetch } });
 
-    await expect(client.tables({ sql: 'SELECT (', dialect: 'generic' })).rejects.toMatchObject({
+    await expect(
+      client.reviewPatch('m1', 'component:default/x', { decision: 'approve', patchId: 1 }),
+    ).rejects.toMatchObject({
       name: 'ResponseError',
-      body: { error: { message: 'Expected: ) at line 1, column 9' } },
+      response: { status: 409 },
+      body: { error: { message: 'Review 7 by user:default/ana was recorded meanwhile' } },
     });
   });
 });

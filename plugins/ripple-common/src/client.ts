@@ -1,10 +1,39 @@
 import { ResponseError } from '@backstage/errors';
 import type { Dialect, StatementTables } from '@ripple/engine';
+import {
+  DefaultApiClient,
+  type TypedResponse,
+} from './schema/openapi/generated/apis';
+import type {
+  CompatView,
+  Consumer,
+  ConsumerPage,
+  ConsumerPatch,
+  Dataset,
+  DatasetCode,
+  EntityMigrationPage,
+  Migration,
+  MigrationEvent,
+  MigrationPage,
+  MigrationState,
+  NewMigration,
+  NewReview,
+  Preview,
+  PreviewMigration200Response,
+  Review,
+  Rollout,
+  RolloutPlanRequest,
+} from './schema/openapi/generated/models';
 
 export type { Dialect, StatementTables } from '@ripple/engine';
 
+/** A page of a list: how many items to skip and return. */
+export type PageRequest = { limit?: number; offset?: number };
+
 /**
- * Ripple's backend API, as the frontend and other plugins call it.
+ * Ripple's backend API, as the frontend and other plugins call it: one
+ * method per route, resolving to the response body, rejecting with a
+ * `ResponseError` that carries the backend's message.
  *
  * @public
  */
@@ -16,48 +45,214 @@ export interface RippleApi {
     sql: string;
     dialect: Dialect;
   }): Promise<{ statements: StatementTables[] }>;
+  listMigrations(
+    query?: { state?: MigrationState[]; dataset?: string } & PageRequest,
+  ): Promise<MigrationPage>;
+  getMigration(id: string): Promise<Migration>;
+  createMigration(migration: NewMigration): Promise<Migration>;
+  analyzeMigration(id: string): Promise<Migration>;
+  cancelMigration(id: string, reason?: string): Promise<Migration>;
+  listMigrationEvents(
+    id: string,
+    query?: { after?: number; limit?: number },
+  ): Promise<{ items: MigrationEvent[] }>;
+  listConsumers(id: string, page?: PageRequest): Promise<ConsumerPage>;
+  getConsumer(id: string, consumerRef: string): Promise<Consumer>;
+  getConsumerPatch(id: string, consumerRef: string): Promise<ConsumerPatch>;
+  reviewPatch(
+    id: string,
+    consumerRef: string,
+    review: NewReview,
+  ): Promise<Review>;
+  /** Every migration touching the entity (`kind:namespace/name`). */
+  listEntityMigrations(
+    entityRef: string,
+    page?: PageRequest,
+  ): Promise<EntityMigrationPage>;
+  previewMigration(preview: Preview): Promise<PreviewMigration200Response>;
+  /** The dataset's table and columns. */
+  getDataset(datasetRef: string): Promise<Dataset>;
+  /** Its consumers' code, for the live preview in the browser. */
+  getDatasetCode(datasetRef: string): Promise<DatasetCode>;
+  /** The rollout, or the plan it would start with. */
+  getRollout(id: string): Promise<Rollout>;
+  startRollout(id: string, plan?: RolloutPlanRequest): Promise<Rollout>;
+  /** `wave`: the wave the caller saw active, so that a racing advance moves nothing. */
+  advanceRollout(id: string, wave?: number): Promise<Rollout>;
+  pauseRollout(id: string, reason?: string): Promise<Rollout>;
+  resumeRollout(id: string, consumerRef?: string): Promise<Rollout>;
+  rollbackRollout(
+    id: string,
+    options?: { consumerRef?: string; reason?: string },
+  ): Promise<Rollout>;
+  getCompatView(id: string): Promise<CompatView>;
+  markCompatViewApplied(id: string): Promise<CompatView>;
 }
 
 /**
- * A {@link RippleApi} over HTTP.
+ * A {@link RippleApi} over HTTP, on the client generated from the backend's
+ * OpenAPI spec (`RippleApiClient`).
  *
  * @public
  */
 export class RippleClient implements RippleApi {
-  private readonly discoveryApi: {
-    getBaseUrl(pluginId: string): Promise<string>;
-  };
-  private readonly fetchApi: { fetch: typeof fetch };
+  private readonly api: DefaultApiClient;
 
   constructor(options: {
     discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
     fetchApi?: { fetch: typeof fetch };
   }) {
-    this.discoveryApi = options.discoveryApi;
-    this.fetchApi = options.fetchApi ?? { fetch: globalThis.fetch };
-  }
-
-  async getEngine(): Promise<{ version: string }> {
-    return this.request('GET', '/engine');
-  }
-
-  async tables(request: {
-    sql: string;
-    dialect: Dialect;
-  }): Promise<{ statements: StatementTables[] }> {
-    return this.request('POST', '/engine/tables', request);
-  }
-
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('ripple');
-    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    this.api = new DefaultApiClient({
+      discoveryApi: options.discoveryApi,
+      fetchApi: options.fetchApi ?? { fetch: globalThis.fetch },
     });
-    if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
-    }
-    return (await response.json()) as T;
   }
+
+  async getEngine() {
+    return body(await this.api.getEngine({}));
+  }
+
+  async tables(request: { sql: string; dialect: Dialect }) {
+    return body(await this.api.postEngineTables({ body: request }));
+  }
+
+  async listMigrations(
+    query: { state?: MigrationState[]; dataset?: string } & PageRequest = {},
+  ) {
+    return body(await this.api.listMigrations({ query }));
+  }
+
+  async getMigration(id: string) {
+    return body(await this.api.getMigration({ path: { id } }));
+  }
+
+  async createMigration(migration: NewMigration) {
+    return body(await this.api.createMigration({ body: migration }));
+  }
+
+  async analyzeMigration(id: string) {
+    return body(await this.api.analyzeMigration({ path: { id } }));
+  }
+
+  async cancelMigration(id: string, reason?: string) {
+    return body(
+      await this.api.cancelMigration({
+        path: { id },
+        body: reason ? { reason } : {},
+      }),
+    );
+  }
+
+  async listMigrationEvents(
+    id: string,
+    query: { after?: number; limit?: number } = {},
+  ) {
+    return body(await this.api.listMigrationEvents({ path: { id }, query }));
+  }
+
+  async listConsumers(id: string, page: PageRequest = {}) {
+    return body(await this.api.listConsumers({ path: { id }, query: page }));
+  }
+
+  async getConsumer(id: string, consumerRef: string) {
+    return body(await this.api.getConsumer({ path: { id, consumerRef } }));
+  }
+
+  async getConsumerPatch(id: string, consumerRef: string) {
+    return body(await this.api.getConsumerPatch({ path: { id, consumerRef } }));
+  }
+
+  async reviewPatch(id: string, consumerRef: string, review: NewReview) {
+    return body(
+      await this.api.reviewPatch({ path: { id, consumerRef }, body: review }),
+    );
+  }
+
+  async listEntityMigrations(entityRef: string, page: PageRequest = {}) {
+    const match = /^([^:]+):([^/]+)\/(.+)$/.exec(entityRef);
+    if (!match) {
+      throw new TypeError(
+        `"${entityRef}" is not an entity ref (kind:namespace/name)`,
+      );
+    }
+    const [, kind, namespace, name] = match;
+    return body(
+      await this.api.listEntityMigrations({
+        path: { kind, namespace, name },
+        query: page,
+      }),
+    );
+  }
+
+  async previewMigration(preview: Preview) {
+    return body(await this.api.previewMigration({ body: preview }));
+  }
+
+  async getDataset(datasetRef: string) {
+    return body(await this.api.getDataset({ path: { datasetRef } }));
+  }
+
+  async getDatasetCode(datasetRef: string) {
+    return body(await this.api.getDatasetCode({ path: { datasetRef } }));
+  }
+
+  async getRollout(id: string) {
+    return body(await this.api.getRollout({ path: { id } }));
+  }
+
+  async startRollout(id: string, plan?: RolloutPlanRequest) {
+    return body(
+      await this.api.startRollout({ path: { id }, body: plan ? { plan } : {} }),
+    );
+  }
+
+  async advanceRollout(id: string, wave?: number) {
+    return body(
+      await this.api.advanceRollout({
+        path: { id },
+        body: wave === undefined ? {} : { wave },
+      }),
+    );
+  }
+
+  async pauseRollout(id: string, reason?: string) {
+    return body(
+      await this.api.pauseRollout({
+        path: { id },
+        body: reason ? { reason } : {},
+      }),
+    );
+  }
+
+  async resumeRollout(id: string, consumerRef?: string) {
+    return body(
+      await this.api.resumeRollout({
+        path: { id },
+        body: consumerRef ? { consumerRef } : {},
+      }),
+    );
+  }
+
+  async rollbackRollout(
+    id: string,
+    options: { consumerRef?: string; reason?: string } = {},
+  ) {
+    return body(await this.api.rollbackRollout({ path: { id }, body: options }));
+  }
+
+  async getCompatView(id: string) {
+    return body(await this.api.getCompatView({ path: { id } }));
+  }
+
+  async markCompatViewApplied(id: string) {
+    return body(await this.api.markCompatViewApplied({ path: { id } }));
+  }
+}
+
+/** The response's JSON body, or a `ResponseError` with the backend's message. */
+async function body<T>(response: TypedResponse<T>): Promise<T> {
+  if (!response.ok) {
+    throw await ResponseError.fromResponse(response as Response);
+  }
+  return response.json();
 }

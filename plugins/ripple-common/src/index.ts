@@ -11,21 +11,39 @@ export * from './client';
 // through ./client.
 export type {
   AnalysisRetry,
+  CatalogEntitySummary,
+  CatalogMigration,
+  CatalogSummary,
+  CodeFile,
+  CompatView,
+  CompatViewState,
   Consumer,
+  ConsumerCode,
+  ConsumerDelivery,
   ConsumerDiscovery,
+  ConsumerHealth,
   ConsumerPage,
   ConsumerPatch,
   ConsumerPreview,
+  Dataset,
+  DatasetCode,
+  DatasetColumn,
+  DeliveryStatus,
   EntityMigration,
   EntityMigrationPage,
   EntityRole,
+  HealthSignals,
+  HealthThresholds,
+  HealthVerdict,
   Impact,
   ImpactFile,
   Migration,
   MigrationEvent,
   MigrationEventType,
   MigrationPage,
+  MigrationProgress,
   MigrationState,
+  NewHealthSignal,
   NewMigration,
   NewReview,
   Patch,
@@ -34,8 +52,16 @@ export type {
   PatchStatus,
   PatchSummary,
   Preview,
+  PreviewMigration200Response,
   Review,
   ReviewDecision,
+  Rollout,
+  RolloutPlan,
+  RolloutPlanRequest,
+  RolloutState,
+  Wave,
+  WaveSpec,
+  WaveState,
 } from './schema/openapi/generated/models';
 export { DefaultApiClient as RippleApiClient } from './schema/openapi/generated/apis';
 export type {
@@ -44,3 +70,4 @@ export type {
 } from './schema/openapi/generated/apis';
 export * from './permissions';
 export * from './states';
+export * from './proposal';

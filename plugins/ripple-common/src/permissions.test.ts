@@ -15,6 +15,7 @@ describe('permissions', () => {
       'ripple.migration.create',
       'ripple.migration.cancel',
       'ripple.patch.review',
+      'ripple.rollout.manage',
     ]);
   });
 

@@ -40,6 +40,17 @@ export const ripplePatchReviewPermission = createPermission({
 });
 
 /**
+ * Run a migration's rollout: start, advance, pause, resume and roll back
+ * (one consumer or all), and mark its compatibility view applied.
+ *
+ * @public
+ */
+export const rippleRolloutManagePermission = createPermission({
+  name: 'ripple.rollout.manage',
+  attributes: { action: 'update' },
+});
+
+/**
  * Every permission of Ripple.
  *
  * @public
@@ -48,6 +59,7 @@ export const ripplePermissions = [
   rippleMigrationCreatePermission,
   rippleMigrationCancelPermission,
   ripplePatchReviewPermission,
+  rippleRolloutManagePermission,
 ];
 
 /**

@@ -4,5 +4,10 @@
  *
  * @packageDocumentation
  */
-export { ripplePlugin, RipplePage } from './plugin';
+export {
+  ripplePlugin,
+  RipplePage,
+  EntityRippleMigrationsContent,
+} from './plugin';
 export { rippleApiRef } from './api';
+export { isRippleDataset, isRippleEntity } from './entities';

@@ -1,5 +1,6 @@
 import {
   createApiFactory,
+  createComponentExtension,
   createPlugin,
   createRoutableExtension,
   discoveryApiRef,
@@ -7,7 +8,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { RippleClient } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from './api';
-import { rootRouteRef } from './routes';
+import { migrationRouteRef, rootRouteRef } from './routes';
 
 /**
  * Ripple for Backstage's legacy frontend system.
@@ -24,11 +25,12 @@ export const ripplePlugin = createPlugin({
         new RippleClient({ discoveryApi, fetchApi }),
     }),
   ],
-  routes: { root: rootRouteRef },
+  routes: { root: rootRouteRef, migration: migrationRouteRef },
 });
 
 /**
- * Ripple's page, to mount with `<Route path="/ripple" element={<RipplePage />} />`.
+ * Ripple's page: the fleet dashboard, and each migration's page below it.
+ * Mount it with `<Route path="/ripple" element={<RipplePage />} />`.
  *
  * @public
  */
@@ -37,5 +39,25 @@ export const RipplePage = ripplePlugin.provide(
     name: 'RipplePage',
     component: () => import('./components/RipplePage').then(m => m.RipplePage),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The "Migrations" tab of an entity page: on a dataset its migrations and
+ * "New migration", on other entities the migrations they are a consumer in.
+ * Mount it with `<EntityLayout.Route path="/ripple" title="Migrations"
+ * if={isRippleEntity}>`.
+ *
+ * @public
+ */
+export const EntityRippleMigrationsContent = ripplePlugin.provide(
+  createComponentExtension({
+    name: 'EntityRippleMigrationsContent',
+    component: {
+      lazy: () =>
+        import('./components/EntityContent').then(
+          m => m.EntityRippleMigrationsContent,
+        ),
+    },
   }),
 );

@@ -1,4 +1,5 @@
 import {
+  BackendFeature,
   coreServices,
   createBackendModule,
   createServiceFactory,
@@ -31,6 +32,7 @@ import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
+import type { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import { Server } from 'node:http';
 import request from 'supertest';
@@ -43,9 +45,9 @@ const exampleCatalog = resolvePackagePath(
   '@ripple/backstage-plugin-ripple-backend',
   '../../examples/catalog.yaml',
 );
-const exampleConsumers = resolvePackagePath(
+const examples = resolvePackagePath(
   '@ripple/backstage-plugin-ripple-backend',
-  '../../examples/consumers',
+  '../../examples',
 );
 
 /**
@@ -166,6 +168,9 @@ export async function startRippleTestBackend(options: {
    * at startup and never again, and tests write what it would.
    */
   agent?: { intervalSeconds: number };
+  /** More features (a catalog module, say) and config, merged over the test's. */
+  features?: BackendFeature[];
+  config?: JsonObject;
 }): Promise<{
   server: Server;
   auditEvents: AuditRecord[];
@@ -237,23 +242,22 @@ export async function startRippleTestBackend(options: {
       databaseFactory,
       userInfo.factory,
       auditor.factory,
-      ...(options.agent
-        ? [schedulerServiceFactory, localFileUrlReaderFactory]
-        : []),
+      // The example consumers' code and datasets' schema files, from disk.
+      localFileUrlReaderFactory,
+      ...(options.agent ? [schedulerServiceFactory] : []),
+      ...(options.features ?? []),
       mockServices.rootConfig.factory({
-        data: {
+        data: merge({
           ...(options.agent
             ? {
                 ripple: {
                   agent: { intervalSeconds: options.agent.intervalSeconds },
                 },
-                backend: {
-                  reading: {
-                    allow: [{ host: 'localhost', paths: [exampleConsumers] }],
-                  },
-                },
               }
             : {}),
+          backend: {
+            reading: { allow: [{ host: 'localhost', paths: [examples] }] },
+          },
           permission: { enabled: true },
           catalog: {
             rules: [
@@ -271,7 +275,7 @@ export async function startRippleTestBackend(options: {
             ],
             locations: [{ type: 'file', target: exampleCatalog }],
           },
-        },
+        }, options.config ?? {}),
       }),
     ],
   });
@@ -317,4 +321,19 @@ async function waitForCatalog(
       await new Promise(resolve => setTimeout(resolve, 100));
     }
   }
+}
+
+/** `b` over `a`, objects merged key by key. */
+function merge(a: JsonObject, b: JsonObject): JsonObject {
+  const merged: JsonObject = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const base = merged[key];
+    merged[key] =
+      isObject(base) && isObject(value) ? merge(base, value) : value;
+  }
+  return merged;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

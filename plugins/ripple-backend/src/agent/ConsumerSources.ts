@@ -1,4 +1,5 @@
 import type { UrlReaderService } from '@backstage/backend-plugin-api';
+import { NotModifiedError } from '@backstage/errors';
 import {
   ANNOTATION_LOCATION,
   ANNOTATION_SOURCE_LOCATION,
@@ -9,6 +10,7 @@ import type { Dialect } from '@ripple/engine';
 import { minimatch } from 'minimatch';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DbtSource, dbtSources } from './dbtSources';
 
 /** Narrows the files Ripple reads: comma-separated globs, relative to the code location. */
 export const ANNOTATION_RIPPLE_PATHS = 'ripple.io/paths';
@@ -24,6 +26,8 @@ export type ConsumerCode = {
   location: string;
   dialect?: Dialect;
   files: SourceFile[];
+  /** The dbt sources its `sources.yml` files declare (a dbt project only). */
+  dbtSources?: DbtSource[];
 };
 
 /** Reads the code of consumers. */
@@ -34,6 +38,8 @@ export interface ConsumerSources {
 
 // What the engine reads, as the CLI walks folders.
 const CODE_FILE = /\.(sql|py|java|scala)$/;
+// dbt's property files, where sources map names to warehouse tables.
+const DBT_PROPERTIES_FILE = /\.ya?ml$/;
 const SKIPPED_FOLDERS = new Set(['node_modules', 'target', 'dbt_packages']);
 
 /**
@@ -63,9 +69,25 @@ export function codeLocation(entity: Entity): string | undefined {
   return undefined;
 }
 
-/** {@link ConsumerSources} through Backstage's UrlReaderService (every SCM integration). */
+/**
+ * {@link ConsumerSources} through Backstage's UrlReaderService (every SCM
+ * integration). The code read last from each location is kept, up to
+ * `cacheBytes`, with the reader's etag: reading it again asks the SCM whether
+ * it changed (`NotModifiedError`) instead of downloading it, so the agent's
+ * refreshes cost one small request per unchanged consumer.
+ */
 export class UrlReaderConsumerSources implements ConsumerSources {
-  constructor(private readonly urlReader: UrlReaderService) {}
+  // Least recently read first (a Map keeps insertion order).
+  private readonly cache = new Map<
+    string,
+    { etag: string; code: ConsumerCode; bytes: number }
+  >();
+  private cachedBytes = 0;
+
+  constructor(
+    private readonly urlReader: UrlReaderService,
+    private readonly options: { cacheBytes?: number } = {},
+  ) {}
 
   async read(entity: Entity): Promise<ConsumerCode | undefined> {
     const location = codeLocation(entity);
@@ -77,15 +99,32 @@ export class UrlReaderConsumerSources implements ConsumerSources {
       .split(',')
       .map(glob => glob.trim())
       .filter(Boolean);
-    const tree = await this.urlReader.readTree(location, {
-      filter: file =>
-        CODE_FILE.test(file) &&
-        !file
-          .split('/')
-          .some(part => part.startsWith('.') || SKIPPED_FOLDERS.has(part)) &&
-        (globs.length === 0 || globs.some(glob => minimatch(file, glob))),
-    });
-    const files = await Promise.all(
+    const dialect = annotations[ANNOTATION_RIPPLE_DIALECT] as
+      | Dialect
+      | undefined;
+    const key = `${location}\0${globs.join(',')}`;
+    const cached = this.cache.get(key);
+    let tree;
+    try {
+      tree = await this.urlReader.readTree(location, {
+        etag: cached?.etag,
+        filter: file =>
+          !file
+            .split('/')
+            .some(part => part.startsWith('.') || SKIPPED_FOLDERS.has(part)) &&
+          (DBT_PROPERTIES_FILE.test(file) ||
+            (CODE_FILE.test(file) &&
+              (globs.length === 0 ||
+                globs.some(glob => minimatch(file, glob))))),
+      });
+    } catch (error) {
+      if (cached && error instanceof NotModifiedError) {
+        this.remember(key, cached);
+        return { ...cached.code, ...(dialect ? { dialect } : {}) };
+      }
+      throw error;
+    }
+    const all = await Promise.all(
       (
         await tree.files()
       ).map(async file => ({
@@ -93,10 +132,46 @@ export class UrlReaderConsumerSources implements ConsumerSources {
         text: (await file.content()).toString('utf8'),
       })),
     );
-    files.sort((a, b) => a.path.localeCompare(b.path));
-    const dialect = annotations[ANNOTATION_RIPPLE_DIALECT] as
-      | Dialect
-      | undefined;
-    return { location, ...(dialect ? { dialect } : {}), files };
+    const files = all
+      .filter(file => CODE_FILE.test(file.path))
+      .sort((a, b) => a.path.localeCompare(b.path));
+    const sources = dbtSources(
+      all.filter(file => DBT_PROPERTIES_FILE.test(file.path)),
+    );
+    const code: ConsumerCode = {
+      location,
+      ...(dialect ? { dialect } : {}),
+      files,
+      ...(sources.length ? { dbtSources: sources } : {}),
+    };
+    if (tree.etag) {
+      const bytes = files.reduce((sum, f) => sum + f.text.length, 0);
+      this.remember(key, { etag: tree.etag, code, bytes });
+    }
+    return code;
+  }
+
+  private remember(
+    key: string,
+    entry: { etag: string; code: ConsumerCode; bytes: number },
+  ) {
+    const limit = this.options.cacheBytes ?? 64 * 1024 * 1024;
+    const previous = this.cache.get(key);
+    if (previous) {
+      this.cache.delete(key);
+      this.cachedBytes -= previous.bytes;
+    }
+    if (entry.bytes > limit) {
+      return;
+    }
+    this.cache.set(key, entry);
+    this.cachedBytes += entry.bytes;
+    for (const [oldest, { bytes }] of this.cache) {
+      if (this.cachedBytes <= limit) {
+        break;
+      }
+      this.cache.delete(oldest);
+      this.cachedBytes -= bytes;
+    }
   }
 }

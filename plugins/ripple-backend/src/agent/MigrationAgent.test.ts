@@ -13,6 +13,7 @@ import { LocalFileUrlReader } from '../reading/LocalFileUrlReader';
 import { Candidate, ConsumerFinder } from './ConsumerFinder';
 import { ConsumerSources, UrlReaderConsumerSources } from './ConsumerSources';
 import { MigrationAgent } from './MigrationAgent';
+import { DatasetReader } from '../dataset/DatasetReader';
 
 jest.setTimeout(60_000);
 
@@ -65,20 +66,22 @@ class FixedFinder implements ConsumerFinder {
 }
 
 /** The real UrlReaderService, reading the local examples as allowed by config. */
-function sourcesFor(dir: string): ConsumerSources {
-  return new UrlReaderConsumerSources(
-    UrlReaders.default({
-      config: mockServices.rootConfig({
-        data: {
-          backend: {
-            reading: { allow: [{ host: 'localhost', paths: [dir] }] },
-          },
+function readerFor(dir: string) {
+  return UrlReaders.default({
+    config: mockServices.rootConfig({
+      data: {
+        backend: {
+          reading: { allow: [{ host: 'localhost', paths: [dir] }] },
         },
-      }),
-      logger: mockServices.logger.mock(),
-      factories: [LocalFileUrlReader.factory],
+      },
     }),
-  );
+    logger: mockServices.logger.mock(),
+    factories: [LocalFileUrlReader.factory],
+  });
+}
+
+function sourcesFor(dir: string): ConsumerSources {
+  return new UrlReaderConsumerSources(readerFor(dir));
 }
 
 describe.each(databases.eachSupportedId())(
@@ -113,6 +116,7 @@ describe.each(databases.eachSupportedId())(
           logger: mockServices.logger.mock(),
           finder: new FixedFinder(candidates),
           sources,
+          datasets: new DatasetReader(readerFor(dir)),
           retry: { initialSeconds: 30, maxSeconds: 600 },
           now: options.now,
         });
@@ -190,7 +194,8 @@ describe.each(databases.eachSupportedId())(
           { entity: component(dir, 'orders-export'), declared: true },
           // Reads proj.ds.orders without saying so.
           { entity: component(dir, 'fraud-scoring'), declared: false },
-          // dbt source('shop', 'orders') is not proj.ds.orders to the engine.
+          // Reads it through dbt's source('shop', 'orders'), which its
+          // sources.yml maps to proj.ds.orders.
           { entity: component(dir, 'jaffle-dbt'), declared: false },
         ],
       });
@@ -203,6 +208,7 @@ describe.each(databases.eachSupportedId())(
       });
       expect(items.map(c => [c.consumerRef, c.discoveredBy])).toEqual([
         ['component:default/fraud-scoring', 'code'],
+        ['component:default/jaffle-dbt', 'code'],
         ['component:default/orders-export', 'catalog'],
       ]);
     });
@@ -366,6 +372,111 @@ describe.each(databases.eachSupportedId())(
       expect(
         events.filter(e => e.type === 'patch-stale').map(e => e.data),
       ).toEqual([{ patchId: before!.id }]);
+    });
+
+    it('removes a consumer whose code stops reading the dataset, on a refresh and on a re-analysis, and takes it back when it reads it again', async () => {
+      const { store, dir, agent, migration } = await setup({
+        candidates: d => [
+          { entity: component(d, 'orders-export'), declared: true },
+          { entity: component(d, 'fraud-scoring'), declared: false },
+        ],
+      });
+      await agent.runOnce();
+      const fraud = 'component:default/fraud-scoring';
+      const refs = async () =>
+        (
+          await store.listConsumers(migration.id, { limit: 10, offset: 0 })
+        ).items.map(c => c.consumerRef);
+      expect(await refs()).toEqual([fraud, 'component:default/orders-export']);
+      expect(
+        (await store.catalogSummary()).find(e => e.entityRef === fraud)
+          ?.readsDatasets,
+      ).toEqual(['resource:default/orders']);
+
+      const file = path.join(
+        dir,
+        'fraud-scoring/src/main/scala/com/example/FraudScoring.scala',
+      );
+      const original = fs.readFileSync(file, 'utf8');
+      const elsewhere = original.replace('proj.ds.orders', 'proj.ds.refunds');
+      fs.writeFileSync(file, elsewhere);
+      await agent.refreshPatches();
+      expect(await refs()).toEqual(['component:default/orders-export']);
+      await expect(store.getConsumer(migration.id, fraud)).resolves.toBeUndefined();
+      const removed = (await store.listEvents(migration.id, { limit: 100 })).filter(
+        e => e.type === 'consumer-removed',
+      );
+      expect(removed).toEqual([
+        expect.objectContaining({
+          consumerRef: fraud,
+          message: `${fraud} is no longer a consumer: its code no longer reads the dataset`,
+        }),
+      ]);
+      // The lineage the catalog module shows goes with it.
+      expect(
+        (await store.catalogSummary()).find(e => e.entityRef === fraud),
+      ).toBeUndefined();
+
+      // Reading it again: a re-analysis takes it back.
+      fs.writeFileSync(file, original);
+      await store.transition({ migrationId: migration.id, to: 'analyzing' });
+      await agent.runOnce();
+      expect(await refs()).toEqual([fraud, 'component:default/orders-export']);
+      const events = await store.listEvents(migration.id, { limit: 100 });
+      expect(events.filter(e => e.type === 'consumer-added').at(-1)).toMatchObject({
+        consumerRef: fraud,
+        message: `${fraud} reads the dataset again`,
+      });
+
+      // A re-analysis that does not find it removes it too.
+      fs.writeFileSync(file, elsewhere);
+      await store.transition({ migrationId: migration.id, to: 'analyzing' });
+      await agent.runOnce();
+      expect(await refs()).toEqual(['component:default/orders-export']);
+      expect(
+        (await store.listEvents(migration.id, { limit: 100 }))
+          .filter(e => e.type === 'consumer-removed')
+          .at(-1)?.message,
+      ).toBe(
+        `${fraud} is no longer a consumer: the analysis no longer finds it reading the dataset`,
+      );
+    });
+
+    it('reads unchanged code once: later reads are answered "not modified" through the etag', async () => {
+      const dir = copyExamples();
+      const reader = readerFor(dir);
+      const answers: string[] = [];
+      const counting = Object.assign(Object.create(reader), {
+        readTree: async (
+          url: string,
+          options?: Parameters<typeof reader.readTree>[1],
+        ) => {
+          try {
+            const tree = await reader.readTree(url, options);
+            answers.push('read');
+            return tree;
+          } catch (error) {
+            answers.push((error as Error).name);
+            throw error;
+          }
+        },
+      });
+      const sources = new UrlReaderConsumerSources(counting);
+      const entity = component(dir, 'jaffle-dbt');
+      const first = await sources.read(entity);
+      const second = await sources.read(entity);
+      expect(second).toEqual(first);
+      expect(first?.dbtSources).toEqual([
+        { name: 'shop.orders', table: 'proj.ds.orders' },
+        { name: 'shop.customers', table: 'proj.ds.customers' },
+      ]);
+      fs.appendFileSync(
+        path.join(dir, 'jaffle-dbt/models/stg_orders.sql'),
+        '\n-- changed\n',
+      );
+      const third = await sources.read(entity);
+      expect(third?.files[1].text).toContain('-- changed');
+      expect(answers).toEqual(['read', 'NotModifiedError', 'read']);
     });
   },
 );

@@ -1,15 +1,29 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  RELATION_DEPENDS_ON,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import type {
+  ConsumerCode as ConsumerCodeResponse,
   ConsumerDiscovery,
+  Dataset,
+  DatasetColumn,
   Migration,
   MigrationState,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
+import type { DatasetReader } from '../dataset/DatasetReader';
 import type { MigrationStore } from '../database/MigrationStore';
 import type { ConsumerFinder } from './ConsumerFinder';
-import type { ConsumerSources } from './ConsumerSources';
-import { hashCode, Proposal, proposePatch } from './proposePatch';
+import type { ConsumerCode, ConsumerSources } from './ConsumerSources';
+import {
+  analyzeFile,
+  hashCode,
+  Proposal,
+  proposePatch,
+  tableNames,
+} from './proposePatch';
 
 /** A consumer of a change, and the engine's proposal for its code. */
 export type ConsumerPreview = {
@@ -47,6 +61,8 @@ export class MigrationAgent {
       store: MigrationStore;
       finder: ConsumerFinder;
       sources: ConsumerSources;
+      /** Reads datasets' columns, so `SELECT *` consumers are handled. */
+      datasets: Pick<DatasetReader, 'read'>;
       engine: RippleEngine;
       logger: LoggerService;
       retry?: RetryPolicy;
@@ -76,7 +92,81 @@ export class MigrationAgent {
     datasetRef: string,
     change: Record<string, unknown>,
   ): AsyncGenerator<ConsumerPreview> {
-    const { finder, sources, engine, logger } = this.options;
+    const columns = await this.columnsOf(datasetRef);
+    for await (const { consumerRef, declared, code } of this.candidateCode(
+      datasetRef,
+    )) {
+      if (!code) {
+        yield { consumerRef, discoveredBy: 'catalog' };
+        continue;
+      }
+      const proposal = proposePatch(this.options.engine, change, code, columns);
+      if (declared || proposal.impact.files.length > 0) {
+        yield {
+          consumerRef,
+          discoveredBy: declared ? 'catalog' : 'code',
+          proposal,
+        };
+      }
+    }
+  }
+
+  /**
+   * The code of the dataset's consumers, as {@link MigrationAgent.preview}
+   * reads it, without a change: the declared consumers, and the other
+   * entities whose code reads the dataset's table. What the browser's engine
+   * needs to compute impact and patches as a change is edited.
+   */
+  async datasetCode(dataset: Dataset): Promise<ConsumerCodeResponse[]> {
+    const { engine } = this.options;
+    const consumers: ConsumerCodeResponse[] = [];
+    for await (const { consumerRef, declared, code } of this.candidateCode(
+      dataset.ref,
+    )) {
+      if (!code) {
+        consumers.push({ consumerRef, discoveredBy: 'catalog', files: [] });
+        continue;
+      }
+      const names = tableNames(code, dataset.table);
+      const dialect = code.dialect ?? dataset.dialect ?? 'generic';
+      const files = code.files.map(file => ({
+        file,
+        ...analyzeFile(engine, file, {
+          dialect,
+          table: dataset.table,
+          columns: dataset.columns,
+          tableNames: names,
+        }),
+      }));
+      if (declared || files.some(f => f.reads)) {
+        consumers.push({
+          consumerRef,
+          discoveredBy: declared ? 'catalog' : 'code',
+          ...(code.dialect ? { dialect: code.dialect } : {}),
+          ...(names.length ? { tableNames: names } : {}),
+          files: files.map(({ file, analysis }) => ({
+            path: file.path,
+            language: analysis.language,
+            content: file.text,
+          })),
+        });
+      }
+    }
+    return consumers;
+  }
+
+  /**
+   * The candidates of a dataset with their code (undefined when the entity
+   * says nowhere where it is; only declared ones are kept then). Code that
+   * cannot be read fails when the entity declares it depends on the
+   * dataset, and is skipped (logged) otherwise.
+   */
+  private async *candidateCode(datasetRef: string): AsyncGenerator<{
+    consumerRef: string;
+    declared: boolean;
+    code?: ConsumerCode;
+  }> {
+    const { finder, sources, logger } = this.options;
     for (const { entity, declared } of await finder.candidates(datasetRef)) {
       const consumerRef = stringifyEntityRef(entity);
       let code;
@@ -95,21 +185,16 @@ export class MigrationAgent {
         );
         continue;
       }
-      if (!code) {
-        if (declared) {
-          yield { consumerRef, discoveredBy: 'catalog' };
-        }
-        continue;
-      }
-      const proposal = proposePatch(engine, change, code);
-      if (declared || proposal.impact.files.length > 0) {
-        yield {
-          consumerRef,
-          discoveredBy: declared ? 'catalog' : 'code',
-          proposal,
-        };
+      if (code || declared) {
+        yield { consumerRef, declared, code };
       }
     }
+  }
+
+  /** The dataset's columns; none when it is no longer in the catalog. */
+  private async columnsOf(datasetRef: string): Promise<DatasetColumn[]> {
+    const entity = await this.options.finder.get(datasetRef);
+    return entity ? (await this.options.datasets.read(entity)).columns : [];
   }
 
   /** Analyses the migrations whose analysis is due; see the class. */
@@ -148,7 +233,20 @@ export class MigrationAgent {
   async refreshPatches(): Promise<void> {
     const { store, finder, sources, engine, logger } = this.options;
     for await (const migration of this.migrationsIn(REFRESHED_STATES)) {
+      const columns = await this.columnsOf(migration.datasetRef).catch(
+        error => {
+          logger.warn(
+            `Could not read the dataset ${migration.datasetRef}: ${error}`,
+          );
+          return [];
+        },
+      );
+      // Removing consumers while paging through them would shift the pages.
+      const consumers = [];
       for await (const consumer of this.consumersOf(migration.id)) {
+        consumers.push(consumer);
+      }
+      for (const consumer of consumers) {
         if (!consumer.patch) {
           continue;
         }
@@ -166,18 +264,35 @@ export class MigrationAgent {
             );
             return undefined;
           }));
+        const key = {
+          migrationId: migration.id,
+          consumerRef: consumer.consumerRef,
+        };
+        if (!entity) {
+          await store.removeConsumer({
+            ...key,
+            reason: 'its entity left the catalog',
+          });
+          continue;
+        }
         if (!patch || !code || hashCode(code) === patch.baseHash) {
+          continue;
+        }
+        const proposal = proposePatch(engine, migration.change, code, columns);
+        if (
+          proposal.impact.files.length === 0 &&
+          !declares(entity, migration.datasetRef)
+        ) {
+          await store.removeConsumer({
+            ...key,
+            reason: 'its code no longer reads the dataset',
+          });
           continue;
         }
         logger.info(
           `The code of ${consumer.consumerRef} changed; replacing its patch in migration ${migration.id}`,
         );
-        const key = {
-          migrationId: migration.id,
-          consumerRef: consumer.consumerRef,
-        };
         await store.markPatchStale({ ...key, patchId: patch.id });
-        const proposal = proposePatch(engine, migration.change, code);
         await store.putConsumer({
           ...key,
           discoveredBy: consumer.discoveredBy,
@@ -193,6 +308,7 @@ export class MigrationAgent {
     let consumers = 0;
     let patches = 0;
     let forAPerson = 0;
+    const found = new Set<string>();
     // Each consumer is recorded as soon as it is analysed: what a run cut
     // short did stays done, and the next run finds it unchanged.
     for await (const { consumerRef, discoveredBy, proposal } of this.consumers(
@@ -200,6 +316,7 @@ export class MigrationAgent {
       migration.change,
     )) {
       consumers += 1;
+      found.add(consumerRef.toLocaleLowerCase('en-US'));
       const key = { migrationId: migration.id, consumerRef };
       await store.putConsumer({
         ...key,
@@ -213,6 +330,20 @@ export class MigrationAgent {
           forAPerson += 1;
         }
       }
+    }
+    // Consumers of an earlier analysis that this one did not find.
+    const gone = [];
+    for await (const consumer of this.consumersOf(migration.id)) {
+      if (!found.has(consumer.consumerRef)) {
+        gone.push(consumer.consumerRef);
+      }
+    }
+    for (const consumerRef of gone) {
+      await store.removeConsumer({
+        migrationId: migration.id,
+        consumerRef,
+        reason: 'the analysis no longer finds it reading the dataset',
+      });
     }
     await store.transition({
       migrationId: migration.id,
@@ -250,4 +381,14 @@ export class MigrationAgent {
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
+}
+
+/** Whether an entity declares it depends on a dataset. */
+function declares(entity: Entity, datasetRef: string): boolean {
+  return (entity.relations ?? []).some(
+    relation =>
+      relation.type === RELATION_DEPENDS_ON &&
+      relation.targetRef.toLocaleLowerCase('en-US') ===
+        datasetRef.toLocaleLowerCase('en-US'),
+  );
 }

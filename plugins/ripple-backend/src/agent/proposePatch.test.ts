@@ -1,7 +1,9 @@
 import { loadEngine, RippleEngine } from '@ripple/engine';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hashCode, namesTable, proposePatch } from './proposePatch';
+import { namesTable } from '@ripple/backstage-plugin-ripple-common';
+import { dbtSources } from './dbtSources';
+import { hashCode, proposePatch } from './proposePatch';
 
 const examples = path.resolve(__dirname, '../../../../examples/consumers');
 const change = {
@@ -21,6 +23,51 @@ describe('proposePatch', () => {
   let engine: RippleEngine;
   beforeAll(async () => {
     engine = await loadEngine();
+  });
+
+  it('maps a dbt source to the dataset through sources.yml, and expands its select * with the dataset schema', () => {
+    const code = {
+      location: 'file:///jaffle-dbt/',
+      files: [file('jaffle-dbt', 'models/stg_orders.sql')],
+      dbtSources: dbtSources([file('jaffle-dbt', 'models/sources.yml')]),
+    };
+    const columns = ['id', 'cust', 'amount', 'status', 'ts'].map(name => ({
+      name,
+    }));
+    const proposal = proposePatch(engine, change, code, columns);
+    expect(proposal.status).toBe('rewritten');
+    expect(proposal.impact.files).toEqual([
+      {
+        path: 'models/stg_orders.sql',
+        // The source, the `*` standing for amount, and amount through the
+        // CTEs.
+        references: 4,
+        columns: ['id', 'cust', 'amount', 'status', 'ts'],
+      },
+    ]);
+    expect(proposal.diff).toContain(
+      "+    select id, cust, amount_usd AS amount, status, ts from {{ source('shop', 'orders') }}\n",
+    );
+    // Without sources.yml, shop.orders is not the dataset.
+    const unmapped = proposePatch(engine, change, { ...code, dbtSources: [] });
+    expect(unmapped.impact.files).toEqual([]);
+    expect(unmapped.status).toBe('unaffected');
+  });
+
+  it('finds a dbt model reading the dataset through ref() (a model named like its table)', () => {
+    const proposal = proposePatch(engine, change, {
+      location: 'file:///marts/',
+      files: [
+        {
+          path: 'models/order_totals.sql',
+          text: "select cust, sum(amount) as total from {{ ref('orders') }} group by cust\n",
+        },
+      ],
+    });
+    expect(proposal.impact.files).toEqual([
+      { path: 'models/order_totals.sql', references: 2, columns: ['cust', 'amount'] },
+    ]);
+    expect(proposal.diff).toContain('sum(amount_usd) as total');
   });
 
   it('finds where Python code reads the dataset and rewrites it', () => {

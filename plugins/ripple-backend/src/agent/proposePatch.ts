@@ -1,12 +1,16 @@
-import type {
-  Impact,
-  ImpactFile,
-  PatchReason,
-  PatchStatus,
+import {
+  proposeConsumerEdit,
+  type DatasetColumn,
+  type Impact,
+  type PatchReason,
+  type PatchStatus,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, RippleEngine } from '@ripple/engine';
 import { createHash } from 'node:crypto';
+import { sameTable } from '../dataset/DatasetReader';
 import type { ConsumerCode } from './ConsumerSources';
+
+export { analyzeFile } from '@ripple/backstage-plugin-ripple-common';
 
 /** What the engine proposes for one consumer's code. */
 export type Proposal = {
@@ -17,86 +21,40 @@ export type Proposal = {
   reasons: PatchReason[];
 };
 
-// The worst status of the files is the patch's.
-const SEVERITY: Record<PatchStatus, number> = {
-  unaffected: 0,
-  rewritten: 1,
-  needs_review: 2,
-  error: 3,
-};
-
 /**
- * Runs the engine over a consumer's files for a change: where the code reads
- * the dataset (the impact), and the verified edit of every file (one diff),
- * with the hash of the code it was made from, so that a later change to the
- * code makes the patch stale instead of being applied blindly.
+ * Runs the engine over a consumer's files for a change (the computation the
+ * browser's live preview shares, `proposeConsumerEdit`), with the hash of
+ * the code it was made from, so that a later change to the code makes the
+ * patch stale instead of being applied blindly.
  */
 export function proposePatch(
   engine: RippleEngine,
   change: Record<string, unknown>,
   code: ConsumerCode,
+  columns: DatasetColumn[] = [],
 ): Proposal {
   const spec = change as unknown as ChangeSpec;
-  const dialect = code.dialect ?? spec.dialect ?? 'generic';
-  const changed = changedColumns(spec);
-  const files: ImpactFile[] = [];
-  const diffs: string[] = [];
-  const reasons: PatchReason[] = [];
-  let status: PatchStatus = 'unaffected';
-
-  for (const file of code.files) {
-    const analysis = engine.analyze(file.path, file.text, { dialect });
-    let references = 0;
-    const columns = new Set<string>();
-    for (const statement of analysis.statements) {
-      for (const read of statement.reads) {
-        if (namesTable(read.table, spec.dataset)) {
-          read.columns.forEach(column => columns.add(column));
-        }
-      }
-      for (const reference of statement.references) {
-        const ofDataset =
-          (reference.table && namesTable(reference.table, spec.dataset)) ||
-          // (The engine leaves out an empty candidates list, whatever its
-          // generated type says.)
-          (reference.candidates ?? []).some(table =>
-            namesTable(table, spec.dataset),
-          );
-        const named =
-          reference.kind === 'table' ||
-          (reference.column !== undefined &&
-            changed.has(reference.column.toLowerCase()));
-        if (ofDataset && named) {
-          references += 1;
-        }
-      }
-    }
-    if (references > 0 || columns.size > 0) {
-      files.push({ path: file.path, references, columns: [...columns] });
-    }
-
-    const rewrite = engine.rewrite(file.path, file.text, spec, { dialect });
-    if (rewrite.patch) {
-      diffs.push(rewrite.patch);
-    }
-    for (const message of rewrite.reasons) {
-      reasons.push({ path: file.path, message });
-    }
-    if (SEVERITY[rewrite.status] > SEVERITY[status]) {
-      status = rewrite.status;
-    }
-  }
-
-  return {
-    impact: {
-      files,
-      references: files.reduce((sum, f) => sum + f.references, 0),
+  const { impact, diff, status, reasons } = proposeConsumerEdit(
+    engine,
+    spec,
+    {
+      files: code.files,
+      dialect: code.dialect,
+      tableNames: tableNames(code, spec.dataset),
     },
-    diff: diffs.join(''),
-    baseHash: hashCode(code),
-    status,
-    reasons,
-  };
+    columns,
+  );
+  return { impact, diff, baseHash: hashCode(code), status, reasons };
+}
+
+/**
+ * The other names a consumer's code gives a table: the dbt sources its
+ * `sources.yml` maps to it.
+ */
+export function tableNames(code: ConsumerCode, table: string): string[] {
+  return (code.dbtSources ?? [])
+    .filter(source => sameTable(source.table, table))
+    .map(source => source.name);
 }
 
 /** The hash of a consumer's code: its files' paths and contents, in order. */
@@ -107,31 +65,9 @@ export function hashCode(code: ConsumerCode): string {
   )) {
     hash.update(file.path).update('\0').update(file.text).update('\0');
   }
-  return `sha256:${hash.digest('hex')}`;
-}
-
-/**
- * Whether a table name as written names the dataset: the engine matches by
- * suffix (`orders`, `ds.orders` and `proj.ds.orders` name `proj.ds.orders`).
- */
-export function namesTable(written: string, dataset: string): boolean {
-  const parts = written.toLowerCase().split('.');
-  const full = dataset.toLowerCase().split('.');
-  return (
-    parts.length <= full.length &&
-    parts.every((part, i) => part === full[full.length - parts.length + i])
-  );
-}
-
-function changedColumns(spec: ChangeSpec): Set<string> {
-  const columns = new Set<string>();
-  for (const change of spec.changes) {
-    if ('column' in change) {
-      columns.add(change.column.toLowerCase());
-    }
-    if (change.kind === 'replace_table' && change.columns) {
-      Object.keys(change.columns).forEach(c => columns.add(c.toLowerCase()));
-    }
+  // Where dbt sources point decides what a model reads.
+  for (const source of code.dbtSources ?? []) {
+    hash.update(`source ${source.name} ${source.table}\0`);
   }
-  return columns;
+  return `sha256:${hash.digest('hex')}`;
 }

@@ -8,10 +8,12 @@ import {
   reviewableMigrationStates,
 } from '@ripple/backstage-plugin-ripple-common';
 import type {
+  CatalogEntitySummary,
   Consumer,
   Migration,
   MigrationEvent,
   MigrationEventType,
+  MigrationProgress,
   MigrationState,
   Patch,
   PatchSummary,
@@ -44,6 +46,50 @@ const NO_ANALYSIS_RETRY = {
   analysis_retry_at: null,
   analysis_error: null,
 };
+
+/**
+ * Moves a migration to `input.to` inside `trx` if the state machine allows
+ * it from the state it is in, with its `state-changed` event; returns the
+ * row as updated. Other writes that change the state with something else
+ * (the rollout) call it in their own transaction.
+ */
+export async function moveMigration(
+  trx: Knex.Transaction,
+  input: Transition & { data?: Record<string, unknown> },
+): Promise<MigrationRow> {
+  const { migrationId, to } = input;
+  const row = await getMigrationRow(trx, migrationId);
+  const allowed = migrationStatesLeadingTo(to);
+  if (!allowed.includes(row.state)) {
+    throw new ConflictError(
+      `Migration ${migrationId} is ${
+        row.state
+      }; it can become ${to} only from ${describeStates(allowed)}`,
+    );
+  }
+  const now = new Date();
+  // Compare-and-set on the state read above: of two racing moves, the
+  // second finds the state changed and fails instead of overwriting.
+  const updated = await trx('migration')
+    .where({ id: migrationId, state: row.state })
+    .update({ state: to, updated_at: now, ...NO_ANALYSIS_RETRY });
+  if (updated !== 1) {
+    throw new ConflictError(
+      `Migration ${migrationId} changed state meanwhile; read it again`,
+    );
+  }
+  await insertEvent(trx, {
+    migrationId,
+    type: 'state-changed',
+    message: input.message ?? `State changed from ${row.state} to ${to}`,
+    actor: input.actor && ref(input.actor),
+    data: { ...input.data, from: row.state, to },
+    now,
+  });
+  return { ...row, state: to, updated_at: now, ...NO_ANALYSIS_RETRY };
+}
+/** Migrations that are over: the catalog no longer shows them. */
+const closedMigrationStates: MigrationState[] = ['completed', 'cancelled'];
 
 /** Applies the plugin's knex migrations (the tables) to `knex`. */
 export async function applyDatabaseMigrations(knex: Knex): Promise<void> {
@@ -89,12 +135,12 @@ export class DatabaseMigrationStore implements MigrationStore {
         now,
       });
     });
-    return toMigration(row);
+    return toMigration(row, EMPTY_PROGRESS);
   }
 
   async getMigration(id: string): Promise<Migration | undefined> {
     const row = await this.db<MigrationRow>('migration').where({ id }).first();
-    return row && toMigration(row);
+    return row && toMigration(row, await progressOf(this.db, row.id));
   }
 
   async listMigrations(
@@ -116,7 +162,7 @@ export class DatabaseMigrationStore implements MigrationStore {
         .offset(page.offset),
       count(query),
     ]);
-    return { items: rows.map(toMigration), totalCount };
+    return { items: await this.withProgress(rows), totalCount };
   }
 
   async listMigrationsOfEntity(
@@ -126,7 +172,8 @@ export class DatabaseMigrationStore implements MigrationStore {
     const key = ref(entityRef);
     const consumerOf = this.db('migration_consumer')
       .select('migration_id')
-      .where('consumer_ref', key);
+      .where('consumer_ref', key)
+      .whereNull('removed_at');
     const query = this.db<MigrationRow>('migration').where(q =>
       q.where('dataset_ref', key).orWhereIn('id', consumerOf),
     );
@@ -143,15 +190,17 @@ export class DatabaseMigrationStore implements MigrationStore {
         await this.db('migration_consumer')
           .select('migration_id')
           .where('consumer_ref', key)
+          .whereNull('removed_at')
           .whereIn(
             'migration_id',
             rows.map(r => r.id),
           )
       ).map(r => r.migration_id as string),
     );
+    const migrations = await this.withProgress(rows);
     return {
-      items: rows.map(row => ({
-        migration: toMigration(row),
+      items: rows.map((row, i) => ({
+        migration: migrations[i],
         roles: [
           ...(row.dataset_ref === key ? (['dataset'] as const) : []),
           ...(consumed.has(row.id) ? (['consumer'] as const) : []),
@@ -162,42 +211,9 @@ export class DatabaseMigrationStore implements MigrationStore {
   }
 
   async transition(input: Transition): Promise<Migration> {
-    const { migrationId, to } = input;
     return this.db.transaction(async trx => {
-      const row = await getMigrationRow(trx, migrationId);
-      const allowed = migrationStatesLeadingTo(to);
-      if (!allowed.includes(row.state)) {
-        throw new ConflictError(
-          `Migration ${migrationId} is ${
-            row.state
-          }; it can become ${to} only from ${describeStates(allowed)}`,
-        );
-      }
-      const now = new Date();
-      // Compare-and-set on the state read above: of two racing moves, the
-      // second finds the state changed and fails instead of overwriting.
-      const updated = await trx('migration')
-        .where({ id: migrationId, state: row.state })
-        .update({ state: to, updated_at: now, ...NO_ANALYSIS_RETRY });
-      if (updated !== 1) {
-        throw new ConflictError(
-          `Migration ${migrationId} changed state meanwhile; read it again`,
-        );
-      }
-      await insertEvent(trx, {
-        migrationId,
-        type: 'state-changed',
-        message: input.message ?? `State changed from ${row.state} to ${to}`,
-        actor: input.actor && ref(input.actor),
-        data: { from: row.state, to },
-        now,
-      });
-      return toMigration({
-        ...row,
-        state: to,
-        updated_at: now,
-        ...NO_ANALYSIS_RETRY,
-      });
+      const row = await moveMigration(trx, input);
+      return toMigration(row, await progressOf(trx, row.id));
     });
   }
 
@@ -211,7 +227,7 @@ export class DatabaseMigrationStore implements MigrationStore {
       )
       .orderBy('seq', 'asc')
       .limit(limit);
-    return rows.map(toMigration);
+    return this.withProgress(rows);
   }
 
   async recordAnalysisFailure(input: {
@@ -249,7 +265,10 @@ export class DatabaseMigrationStore implements MigrationStore {
         data: { attempts, retryAt: input.retryAt.toISOString() },
         now,
       });
-      return toMigration({ ...row, ...update });
+      return toMigration(
+        { ...row, ...update },
+        await progressOf(trx, input.migrationId),
+      );
     });
   }
 
@@ -294,7 +313,18 @@ export class DatabaseMigrationStore implements MigrationStore {
             discovered_by: input.discoveredBy,
             impact: input.impact ? JSON.stringify(input.impact) : null,
             updated_at: now,
+            removed_at: null,
           });
+        if (existing.removed_at) {
+          await insertEvent(trx, {
+            migrationId: input.migrationId,
+            type: 'consumer-added',
+            message: `${consumerRef} reads the dataset again`,
+            consumerRef,
+            data: { discoveredBy: input.discoveredBy },
+            now,
+          });
+        }
         return;
       }
       await trx('migration_consumer').insert({
@@ -322,6 +352,33 @@ export class DatabaseMigrationStore implements MigrationStore {
     return (await this.getConsumer(input.migrationId, consumerRef))!;
   }
 
+  async removeConsumer(input: {
+    migrationId: string;
+    consumerRef: string;
+    reason: string;
+  }): Promise<boolean> {
+    const consumerRef = ref(input.consumerRef);
+    return this.db.transaction(async trx => {
+      const now = new Date();
+      const updated = await trx('migration_consumer')
+        .where({ migration_id: input.migrationId, consumer_ref: consumerRef })
+        .whereNull('removed_at')
+        .update({ removed_at: now, updated_at: now });
+      if (updated === 0) {
+        return false;
+      }
+      await insertEvent(trx, {
+        migrationId: input.migrationId,
+        type: 'consumer-removed',
+        message: `${consumerRef} is no longer a consumer: ${input.reason}`,
+        consumerRef,
+        data: { reason: input.reason },
+        now,
+      });
+      return true;
+    });
+  }
+
   async listConsumers(
     migrationId: string,
     page: PageRequest,
@@ -332,7 +389,11 @@ export class DatabaseMigrationStore implements MigrationStore {
         .orderBy('c.consumer_ref', 'asc')
         .limit(page.limit)
         .offset(page.offset),
-      count(this.db('migration_consumer').where('migration_id', migrationId)),
+      count(
+        this.db('migration_consumer')
+          .where('migration_id', migrationId)
+          .whereNull('removed_at'),
+      ),
     ]);
     return { items: rows.map(toConsumer), totalCount };
   }
@@ -556,9 +617,110 @@ export class DatabaseMigrationStore implements MigrationStore {
     return rows.map(row => toReview(row, migrationId, key));
   }
 
+  private async withProgress(rows: MigrationRow[]): Promise<Migration[]> {
+    const progress = await progressByMigration(
+      this.db,
+      rows.map(r => r.id),
+    );
+    return rows.map(row =>
+      toMigration(row, progress.get(row.id) ?? EMPTY_PROGRESS),
+    );
+  }
+
+  async catalogSummary(): Promise<CatalogEntitySummary[]> {
+    const entities = new Map<string, CatalogEntitySummary>();
+    const entity = (entityRef: string) => {
+      let summary = entities.get(entityRef);
+      if (!summary) {
+        summary = { entityRef, migrations: [], readsDatasets: [] };
+        entities.set(entityRef, summary);
+      }
+      return summary;
+    };
+    const open = await this.db<MigrationRow>('migration')
+      .whereNotIn('state', closedMigrationStates)
+      .orderBy('seq', 'desc')
+      .select('id', 'dataset_ref', 'state');
+    for (const migration of open) {
+      entity(migration.dataset_ref).migrations.push({
+        id: migration.id,
+        state: migration.state,
+        roles: ['dataset'],
+      });
+    }
+    const byId = new Map(open.map(m => [m.id, m]));
+    const consumers: {
+      migration_id: string;
+      consumer_ref: string;
+      current_patch_id: number | null;
+      decision: Review['decision'] | null;
+    }[] = await this.db('migration_consumer as c')
+      .join('migration as m', 'm.id', 'c.migration_id')
+      .leftJoin('review as r', 'r.id', 'c.current_review_id')
+      .whereNotIn('m.state', closedMigrationStates)
+      .whereNull('c.removed_at')
+      .orderBy('m.seq', 'desc')
+      .select(
+        'c.migration_id',
+        'c.consumer_ref',
+        'c.current_patch_id',
+        'r.decision',
+      );
+    for (const consumer of consumers) {
+      const migration = byId.get(consumer.migration_id)!;
+      const summary = entity(consumer.consumer_ref);
+      const same = summary.migrations.find(m => m.id === migration.id);
+      const review = consumer.current_patch_id
+        ? consumer.decision ?? 'pending'
+        : undefined;
+      if (same) {
+        // A dataset reading itself (a self-join through its own code).
+        same.roles.push('consumer');
+        if (review) same.review = review;
+      } else {
+        summary.migrations.push({
+          id: migration.id,
+          state: migration.state,
+          roles: ['consumer'],
+          ...(review ? { review } : {}),
+        });
+      }
+    }
+    // Lineage found in code: the latest analysed migration of each dataset
+    // (whatever became of it since) knows best which entities read it.
+    const latest = this.db('migration as m')
+      .whereExists(q =>
+        q
+          .select('id')
+          .from('migration_consumer as c')
+          .whereRaw('c.migration_id = m.id'),
+      )
+      .groupBy('m.dataset_ref')
+      .max('m.seq');
+    const readers: { dataset_ref: string; consumer_ref: string }[] =
+      await this.db('migration_consumer as c')
+        .join('migration as m', 'm.id', 'c.migration_id')
+        .whereIn('m.seq', latest)
+        .where('c.discovered_by', 'code')
+        .whereNull('c.removed_at')
+        .select('m.dataset_ref', 'c.consumer_ref');
+    for (const reader of readers) {
+      entity(reader.consumer_ref).readsDatasets.push(reader.dataset_ref);
+    }
+    return [...entities.values()].sort((a, b) =>
+      a.entityRef.localeCompare(b.entityRef),
+    );
+  }
+
+  async lastEventId(): Promise<number> {
+    const row = await this.db('migration_event').max('id as id').first();
+    return Number(row?.id ?? 0);
+  }
+
   /** Consumers with their current patch and latest review, in one query. */
   private consumersQuery() {
     return this.db('migration_consumer as c')
+      .whereNull('c.removed_at')
       .leftJoin('patch as p', 'p.id', 'c.current_patch_id')
       .leftJoin('review as r', 'r.id', 'c.current_review_id')
       .select(
@@ -579,9 +741,9 @@ export class DatabaseMigrationStore implements MigrationStore {
 // Rows as knex reads and writes them. Timestamps are written as Dates and
 // read back as Dates (PostgreSQL) or milliseconds (SQLite); booleans come back
 // from SQLite as 0 and 1.
-type Timestamp = Date | number | string;
+export type Timestamp = Date | number | string;
 
-type MigrationRow = {
+export type MigrationRow = {
   seq?: number;
   id: string;
   dataset_ref: string;
@@ -596,7 +758,6 @@ type MigrationRow = {
   analysis_retry_at?: Timestamp | null;
   analysis_error?: string | null;
 };
-
 
 type EventRow = {
   id: number;
@@ -619,6 +780,7 @@ type ConsumerRow = {
   current_review_id: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  removed_at?: Timestamp | null;
 };
 
 type PatchRow = {
@@ -656,11 +818,11 @@ type ConsumerListRow = ConsumerRow & {
 };
 
 /** Entity refs are case-insensitive; the store keeps them in lower case. */
-function ref(entityRef: string): string {
+export function ref(entityRef: string): string {
   return entityRef.toLocaleLowerCase('en-US');
 }
 
-function timestamp(value: Timestamp): string {
+export function timestamp(value: Timestamp): string {
   // A text timestamp without a zone (SQLite's CURRENT_TIMESTAMP) is UTC.
   if (typeof value === 'string' && !/(Z|[+-]\d\d:?\d\d)$/.test(value)) {
     return new Date(`${value.replace(' ', 'T')}Z`).toISOString();
@@ -668,7 +830,7 @@ function timestamp(value: Timestamp): string {
   return new Date(value).toISOString();
 }
 
-function describeStates(states: readonly string[]): string {
+export function describeStates(states: readonly string[]): string {
   if (states.length === 0) {
     return 'no state';
   }
@@ -677,7 +839,7 @@ function describeStates(states: readonly string[]): string {
     : `${states.slice(0, -1).join(', ')} or ${states[states.length - 1]}`;
 }
 
-async function count(query: Knex.QueryBuilder): Promise<number> {
+export async function count(query: Knex.QueryBuilder): Promise<number> {
   const [row] = await query
     .clone()
     .clearSelect()
@@ -687,7 +849,7 @@ async function count(query: Knex.QueryBuilder): Promise<number> {
   return Number(row.count);
 }
 
-async function insertReturningId(
+export async function insertReturningId(
   trx: Knex.Transaction,
   table: string,
   row: object,
@@ -709,7 +871,7 @@ function uniqueToConflict(error: unknown, message: string): unknown {
   return error;
 }
 
-async function getMigrationRow(
+export async function getMigrationRow(
   trx: Knex.Transaction,
   migrationId: string,
 ): Promise<MigrationRow> {
@@ -736,6 +898,11 @@ async function getConsumerRow(
       `${consumerRef} is not a consumer in migration ${migrationId}`,
     );
   }
+  if (row.removed_at) {
+    throw new NotFoundError(
+      `${consumerRef} is no longer a consumer in migration ${migrationId}: the agent found it no longer reads the dataset`,
+    );
+  }
   return row;
 }
 
@@ -755,7 +922,7 @@ async function getPatchRow(
   return row;
 }
 
-async function insertEvent(
+export async function insertEvent(
   trx: Knex.Transaction,
   event: NewEvent & { now: Date },
 ): Promise<MigrationEvent> {
@@ -772,7 +939,83 @@ async function insertEvent(
   return toEvent({ ...row, id });
 }
 
-function toMigration(row: MigrationRow): Migration {
+const EMPTY_PROGRESS: MigrationProgress = {
+  total: 0,
+  approved: 0,
+  rejected: 0,
+  needsReview: 0,
+  delivered: 0,
+  merged: 0,
+  failed: 0,
+  unhealthy: 0,
+};
+
+async function progressOf(
+  db: Knex,
+  migrationId: string,
+): Promise<MigrationProgress> {
+  return (
+    (await progressByMigration(db, [migrationId])).get(migrationId) ??
+    EMPTY_PROGRESS
+  );
+}
+
+/**
+ * The consumer counts of migrations in one grouped query: decisions from
+ * the current reviews, deliveries and health from the rollout's rows.
+ */
+async function progressByMigration(
+  db: Knex,
+  migrationIds: string[],
+): Promise<Map<string, MigrationProgress>> {
+  if (migrationIds.length === 0) {
+    return new Map();
+  }
+  const sum = (condition: string) =>
+    db.raw(`sum(case when ${condition} then 1 else 0 end)`);
+  const rows = await db('migration_consumer as c')
+    .leftJoin('patch as p', 'p.id', 'c.current_patch_id')
+    .leftJoin('review as r', 'r.id', 'c.current_review_id')
+    .leftJoin('rollout_consumer as rc', function joinRollout() {
+      this.on('rc.migration_id', '=', 'c.migration_id').andOn(
+        'rc.consumer_ref',
+        '=',
+        'c.consumer_ref',
+      );
+    })
+    .whereIn('c.migration_id', migrationIds)
+    .groupBy('c.migration_id')
+    .select('c.migration_id', {
+      total: db.raw('count(*)'),
+      approved: sum(`r.decision = 'approve'`),
+      rejected: sum(`r.decision = 'reject'`),
+      needs_review: sum(
+        `r.id is null and p.status in ('rewritten', 'needs_review')`,
+      ),
+      delivered: sum(`rc.delivery_status in ('delivered', 'merged')`),
+      merged: sum(`rc.delivery_status = 'merged'`),
+      failed: sum(`rc.delivery_status = 'failed'`),
+      unhealthy: sum(`rc.health = 'unhealthy'`),
+    });
+  // PostgreSQL returns sums and counts as strings (numeric, bigint).
+  return new Map(
+    rows.map(row => [
+      row.migration_id as string,
+      {
+        total: Number(row.total),
+        approved: Number(row.approved ?? 0),
+        rejected: Number(row.rejected ?? 0),
+        needsReview: Number(row.needs_review ?? 0),
+        delivered: Number(row.delivered ?? 0),
+        merged: Number(row.merged ?? 0),
+        failed: Number(row.failed ?? 0),
+        unhealthy: Number(row.unhealthy ?? 0),
+      },
+    ]),
+  );
+}
+
+function toMigration(row: MigrationRow, progress: MigrationProgress): Migration {
   return {
     id: row.id,
     datasetRef: row.dataset_ref,
@@ -792,6 +1035,7 @@ function toMigration(row: MigrationRow): Migration {
           },
         }
       : {}),
+    progress,
   };
 }
 

@@ -1,4 +1,5 @@
 import type {
+  CatalogEntitySummary,
   Consumer,
   ConsumerDiscovery,
   Impact,
@@ -196,4 +197,27 @@ export interface MigrationStore {
 
   /** Every review of the consumer's patches, newest first. */
   listReviews(migrationId: string, consumerRef: string): Promise<Review[]>;
+
+  /**
+   * Marks a consumer that no longer reads the dataset: it leaves the
+   * migration's consumers (its patches and reviews stay as history) until
+   * {@link MigrationStore.putConsumer} records it again. False when it was
+   * not a consumer.
+   */
+  removeConsumer(input: {
+    migrationId: string;
+    consumerRef: string;
+    reason: string;
+  }): Promise<boolean>;
+
+  /**
+   * For every entity touched by an open migration (neither completed nor
+   * cancelled), those migrations and its review decisions; and for every
+   * entity the code of which was found reading a dataset it does not declare,
+   * that dataset. What the catalog module records on entities.
+   */
+  catalogSummary(): Promise<CatalogEntitySummary[]>;
+
+  /** The id of the latest event: it changes whenever the summary may. */
+  lastEventId(): Promise<number>;
 }

@@ -11,6 +11,11 @@ const tables = [
   'migration_consumer',
   'patch',
   'review',
+  'rollout',
+  'rollout_wave',
+  'rollout_consumer',
+  'health_signal',
+  'compat_view',
 ];
 
 describe('knex migrations', () => {

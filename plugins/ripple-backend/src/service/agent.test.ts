@@ -71,8 +71,8 @@ async function consumers(server: Server, id: string): Promise<Consumer[]> {
 const expectedConsumers = [
   ['component:default/finance-reports', 'rewritten'],
   ['component:default/fraud-scoring', 'rewritten'],
-  // dbt's source('shop', 'orders') is not mapped to proj.ds.orders yet.
-  ['component:default/jaffle-dbt', 'unaffected'],
+  // Through dbt's source('shop', 'orders'), mapped by its sources.yml.
+  ['component:default/jaffle-dbt', 'rewritten'],
   ['component:default/orders-export', 'rewritten'],
   // A dataset built from orders, with no code of its own.
   ['resource:default/daily-revenue', undefined],
@@ -106,6 +106,19 @@ describe.each(databases.eachSupportedId())(
         ),
       );
       expect(patch.body.patch.diff).toContain('+  o.amount_usd AS amount,\n');
+      // The dbt model reads orders through a source and `select *`: the
+      // source is mapped by sources.yml, the `*` expanded with the dataset's
+      // schema file.
+      const dbt = await call(
+        request(server).get(
+          `/api/ripple/migrations/${
+            migration.id
+          }/consumers/${encodeURIComponent('component:default/jaffle-dbt')}/patch`,
+        ),
+      );
+      expect(dbt.body.patch.diff).toContain(
+        "+    select id, cust, amount_usd AS amount, status, ts, legacy_flag from {{ source('shop', 'orders') }}\n",
+      );
       const review = await call(
         request(server)
           .post(

@@ -156,12 +156,18 @@ describe.each(databases.eachSupportedId())(
       });
 
       it('lists migrations newest first, by state and dataset, a page at a time', async () => {
+        const revenueChange = {
+          dataset: 'proj.reporting.daily_revenue',
+          changes: [{ kind: 'rename_column', column: 'revenue', to: 'gross' }],
+        };
         const first = await createMigration({
           datasetRef: 'resource:default/daily-revenue',
+          change: revenueChange,
           title: 'first',
         });
         const second = await createMigration({
           datasetRef: 'resource:default/daily-revenue',
+          change: revenueChange,
           title: 'second',
         });
         await api.post(`/migrations/${second.id}/analyze`);
@@ -402,6 +408,29 @@ describe.each(databases.eachSupportedId())(
 
         const unknown = await api.get(
           path(migration, 'component:default/fraud-scoring', 'patch'),
+        );
+        expect(unknown.status).toBe(404);
+        expect(unknown.body.error.message).toBe(
+          `component:default/fraud-scoring is not a consumer in migration ${migration.id}`,
+        );
+      });
+
+      it('shows one consumer as the list does, and 404 for one not in the migration', async () => {
+        const { migration, patches } = await proposedMigration();
+        const one = await api.get(
+          `/migrations/${migration.id}/consumers/${encodeURIComponent(ordersExport)}`,
+        );
+        expect(one.status).toBe(200);
+        const list = await api.get(`/migrations/${migration.id}/consumers`);
+        expect(one.body).toEqual(
+          list.body.items.find(
+            (c: { consumerRef: string }) => c.consumerRef === ordersExport,
+          ),
+        );
+        expect(one.body.patch.id).toBe(patches[ordersExport].id);
+
+        const unknown = await api.get(
+          `/migrations/${migration.id}/consumers/${encodeURIComponent('component:default/fraud-scoring')}`,
         );
         expect(unknown.status).toBe(404);
         expect(unknown.body.error.message).toBe(

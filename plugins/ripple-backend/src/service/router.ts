@@ -26,7 +26,17 @@ import type { JsonObject } from '@backstage/types';
 import { MigrationStore, PageRequest } from '../database/MigrationStore';
 import { createOpenApiRouter } from '../schema/openapi';
 import { MigrationAgent } from '../agent/MigrationAgent';
+import {
+  ANNOTATION_RIPPLE_TABLE,
+  DatasetReader,
+  isDataset,
+  sameTable,
+} from '../dataset/DatasetReader';
 import { checkChangeSpec, isRippleError } from './changeSpec';
+import { addRolloutRoutes, withRolloutState } from './rolloutRoutes';
+import type { RolloutStore } from '../database/RolloutStore';
+import type { RolloutService } from '../rollout/RolloutService';
+import type { CompatViews } from '../rollout/CompatViews';
 import { unknownBodyFields } from './unknownFields';
 
 /** What a router needs; the plugin passes Backstage's services. */
@@ -34,13 +44,18 @@ export type RouterOptions = {
   engine: RippleEngine;
   store: MigrationStore;
   /** Computes previews (the agent's discovery and proposals, unsaved). */
-  agent: Pick<MigrationAgent, 'preview'>;
+  agent: Pick<MigrationAgent, 'preview' | 'datasetCode'>;
+  /** Reads datasets' tables and schemas. */
+  datasets: Pick<DatasetReader, 'read'>;
   catalog: CatalogService;
   permissions: PermissionsService;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
   /** `spec.type`s of the Resource entities that are datasets. */
   datasetTypes: string[];
+  rollout: RolloutService;
+  rollouts: RolloutStore;
+  compatViews: CompatViews;
 };
 
 const DEFAULT_LIMIT = 50;
@@ -107,14 +122,22 @@ export async function createRouter(
     return entity;
   }
 
-  /** A dataset entity, or a 400 saying why the ref is not one. */
+  /**
+   * A dataset entity, or an error saying why the ref is not one: a 400 (for a
+   * field of a request body), or `missing` when it is not in the catalog (a
+   * 404 for a path).
+   */
   async function requireDataset(
     datasetRef: string,
     credentials: BackstageCredentials,
+    missing: new (message: string) => Error = InputError,
   ): Promise<Entity> {
-    const dataset = await requireEntity('datasetRef', datasetRef, credentials);
+    const dataset = await catalog.getEntityByRef(datasetRef, { credentials });
+    if (!dataset) {
+      throw new missing(`datasetRef: no entity ${datasetRef} in the catalog`);
+    }
     if (!isDataset(dataset, options.datasetTypes)) {
-      throw new InputError(
+      throw new missing(
         `datasetRef: ${datasetRef} is not a dataset (a Resource of type ${options.datasetTypes.join(
           ' or ',
         )})`,
@@ -122,6 +145,56 @@ export async function createRouter(
     }
     return dataset;
   }
+
+  /**
+   * Checks that a change spec's `dataset` names the dataset entity's table
+   * (one may be less qualified than the other), or a 400 saying which table.
+   */
+  async function checkChangeTable(dataset: Entity, change: unknown) {
+    const table = (change as { dataset?: unknown })?.dataset;
+    if (typeof table !== 'string') {
+      return; // The engine's check names the missing field.
+    }
+    const { ref, table: datasetTable } = await options.datasets.read(dataset);
+    if (!sameTable(table, datasetTable)) {
+      throw new InputError(
+        `change.dataset: "${table}" is not the table of ${ref}, which is "${datasetTable}" (its ${ANNOTATION_RIPPLE_TABLE} annotation, or its name)`,
+      );
+    }
+  }
+
+  router.get('/datasets/:datasetRef', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const datasetRef = entityRefField('datasetRef', req.params.datasetRef);
+    const dataset = await requireDataset(
+      datasetRef,
+      credentials,
+      NotFoundError,
+    );
+    res.json(await options.datasets.read(dataset));
+  });
+
+  router.get('/datasets/:datasetRef/code', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const datasetRef = entityRefField('datasetRef', req.params.datasetRef);
+    const entity = await requireDataset(datasetRef, credentials, NotFoundError);
+    const dataset = await options.datasets.read(entity);
+    res.json({ consumers: await options.agent.datasetCode(dataset) });
+  });
+
+  router.get('/catalog/summary', async (req, res) => {
+    await httpAuth.credentials(req);
+    // Every change the summary shows is written with an event, so the latest
+    // event's id is its version: an unchanged summary costs one small query.
+    const etag = `W/"ripple-${await store.lastEventId()}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'no-cache');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.json({ entities: await store.catalogSummary() });
+  });
 
   router.get('/engine', (_req, res) => {
     res.json({ version: engine.version() });
@@ -156,11 +229,12 @@ export async function createRouter(
           rippleMigrationCreatePermission,
           'create migrations',
         );
-        await requireDataset(datasetRef, credentials);
+        const dataset = await requireDataset(datasetRef, credentials);
         if (req.body.owner) {
           await requireEntity('owner', owner, credentials);
         }
         checkChangeSpec(engine, change);
+        await checkChangeTable(dataset, change);
         return store.createMigration({
           datasetRef,
           change,
@@ -181,8 +255,9 @@ export async function createRouter(
       rippleMigrationCreatePermission,
       'preview migrations',
     );
-    await requireDataset(datasetRef, credentials);
+    const dataset = await requireDataset(datasetRef, credentials);
     checkChangeSpec(engine, req.body.change);
+    await checkChangeTable(dataset, req.body.change);
     const previews = await options.agent.preview(datasetRef, req.body.change);
     res.json({
       consumers: previews.map(({ consumerRef, discoveredBy, proposal }) => ({
@@ -292,7 +367,28 @@ export async function createRouter(
   router.get('/migrations/:id/consumers', async (req, res) => {
     await httpAuth.credentials(req);
     await requireMigration(req.params.id);
-    res.json(await store.listConsumers(req.params.id, page(req.query)));
+    res.json(
+      await withRolloutState(
+        options.rollouts,
+        req.params.id,
+        await store.listConsumers(req.params.id, page(req.query)),
+      ),
+    );
+  });
+
+  router.get('/migrations/:id/consumers/:consumerRef', async (req, res) => {
+    await httpAuth.credentials(req);
+    const { id } = req.params;
+    const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
+    await requireMigration(id);
+    const consumer = await store.getConsumer(id, consumerRef);
+    if (!consumer) {
+      throw new NotFoundError(`${consumerRef} is not a consumer in migration ${id}`);
+    }
+    const [withState] = (
+      await withRolloutState(options.rollouts, id, { items: [consumer], totalCount: 1 })
+    ).items;
+    res.json(withState);
   });
 
   router.get(
@@ -376,6 +472,13 @@ export async function createRouter(
     },
   );
 
+  addRolloutRoutes(router, {
+    ...options,
+    audited,
+    authorize,
+    entityRefField,
+  });
+
   async function requireMigration(id: string) {
     const migration = await store.getMigration(id);
     if (!migration) {
@@ -408,12 +511,4 @@ function entityRefField(field: string, value: string): string {
 
 function page(query: { limit?: number; offset?: number }): PageRequest {
   return { limit: query.limit ?? DEFAULT_LIMIT, offset: query.offset ?? 0 };
-}
-
-function isDataset(entity: Entity, datasetTypes: string[]): boolean {
-  return (
-    entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
-    typeof entity.spec?.type === 'string' &&
-    datasetTypes.includes(entity.spec.type)
-  );
 }

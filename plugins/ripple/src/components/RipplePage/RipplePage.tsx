@@ -1,11 +1,16 @@
-import { Container } from '@backstage/ui';
-import { EnginePlayground } from '../EnginePlayground';
+import { Route, Routes } from 'react-router-dom';
+import { FleetDashboard } from '../FleetDashboard';
+import { MigrationPage } from '../MigrationPage';
 
-/** Ripple's page: for now, the engine running in the browser. */
+/**
+ * Ripple's page: the fleet dashboard at its root, a migration's page below
+ * it (`migrations/:id`, the `migrationRouteRef`).
+ */
 export function RipplePage() {
   return (
-    <Container>
-      <EnginePlayground />
-    </Container>
+    <Routes>
+      <Route path="/" element={<FleetDashboard />} />
+      <Route path="/migrations/:id" element={<MigrationPage />} />
+    </Routes>
   );
 }

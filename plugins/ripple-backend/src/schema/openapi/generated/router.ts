@@ -140,6 +140,7 @@ export const spec = {
           'createdBy',
           'createdAt',
           'updatedAt',
+          'progress',
         ],
         properties: {
           id: {
@@ -173,6 +174,50 @@ export const spec = {
           analysis: {
             $ref: '#/components/schemas/AnalysisRetry',
           },
+          progress: {
+            $ref: '#/components/schemas/MigrationProgress',
+          },
+        },
+      },
+      MigrationProgress: {
+        type: 'object',
+        description:
+          "How many of the migration's consumers are where: by the decision on their current patch (`approved`, `rejected`, `needsReview`: a patch with no decision yet) and by their delivery (`delivered` counts those delivered and not reverted, merged included; `unhealthy`: a health gate breached).",
+        required: [
+          'total',
+          'approved',
+          'rejected',
+          'needsReview',
+          'delivered',
+          'merged',
+          'failed',
+          'unhealthy',
+        ],
+        properties: {
+          total: {
+            type: 'integer',
+          },
+          approved: {
+            type: 'integer',
+          },
+          rejected: {
+            type: 'integer',
+          },
+          needsReview: {
+            type: 'integer',
+          },
+          delivered: {
+            type: 'integer',
+          },
+          merged: {
+            type: 'integer',
+          },
+          failed: {
+            type: 'integer',
+          },
+          unhealthy: {
+            type: 'integer',
+          },
         },
       },
       AnalysisRetry: {
@@ -195,15 +240,26 @@ export const spec = {
       MigrationEventType: {
         type: 'string',
         description:
-          'What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`).',
+          "What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset).",
         enum: [
           'created',
           'state-changed',
           'consumer-added',
+          'consumer-removed',
           'patch-proposed',
           'patch-stale',
           'review-recorded',
           'analysis-failed',
+          'rollout-started',
+          'wave-started',
+          'wave-completed',
+          'patch-delivered',
+          'delivery-failed',
+          'delivery-updated',
+          'patch-reverted',
+          'health-breach',
+          'health-recovered',
+          'compat-view-applied',
         ],
       },
       MigrationEvent: {
@@ -461,10 +517,395 @@ export const spec = {
           decision: {
             $ref: '#/components/schemas/Review',
           },
+          wave: {
+            type: 'integer',
+            description:
+              'The index of the rollout wave the consumer is in (0 is the canary), once the rollout started.',
+          },
+          delivery: {
+            $ref: '#/components/schemas/ConsumerDelivery',
+          },
+          health: {
+            $ref: '#/components/schemas/ConsumerHealth',
+          },
+          healthReason: {
+            type: 'string',
+            description:
+              'Why the consumer is unhealthy (the threshold breached).',
+          },
           createdAt: {
             $ref: '#/components/schemas/Timestamp',
           },
           updatedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      DeliveryStatus: {
+        type: 'string',
+        description:
+          "Where the consumer's patch is: `pending` (its wave started, not yet delivered: waiting for approval or its turn), `delivered` (a branch, pull request or download is there), `merged`, `failed` (see `message`), `reverted` (rolled back).",
+        enum: ['pending', 'delivered', 'merged', 'failed', 'reverted'],
+      },
+      ConsumerDelivery: {
+        type: 'object',
+        description: "How and where a consumer's patch was delivered.",
+        required: ['status', 'method', 'updatedAt'],
+        properties: {
+          status: {
+            $ref: '#/components/schemas/DeliveryStatus',
+          },
+          method: {
+            type: 'string',
+            description:
+              'The delivery method (`download`, `git-branch`, `github-pull-request`, ...).',
+          },
+          url: {
+            type: 'string',
+            description:
+              'Where to see it (the pull request, the branch, the download).',
+          },
+          branch: {
+            type: 'string',
+          },
+          commit: {
+            type: 'string',
+          },
+          checks: {
+            type: 'string',
+            enum: ['pending', 'passing', 'failing'],
+          },
+          message: {
+            type: 'string',
+            description: 'Why it failed, or what the method last said.',
+          },
+          patchId: {
+            type: 'integer',
+            description: 'The patch delivered.',
+          },
+          updatedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      ConsumerHealth: {
+        type: 'string',
+        description:
+          "The consumer's health since its patch was delivered: `unhealthy` when a signal breached a threshold, `healthy` when the latest signal is within them, `unknown` without signals.",
+        enum: ['healthy', 'unhealthy', 'unknown'],
+      },
+      RolloutState: {
+        type: 'string',
+        description:
+          "`not_started` until `start`; then the migration's own state: `rolling_out`, `paused`, `rolled_back`, `completed`, or `cancelled` (after a rollback).",
+        enum: [
+          'not_started',
+          'rolling_out',
+          'paused',
+          'rolled_back',
+          'completed',
+          'cancelled',
+        ],
+      },
+      WaveState: {
+        type: 'string',
+        description:
+          '`pending` (not reached), `active` (its consumers are being delivered and soak), `completed` (advanced past).',
+        enum: ['pending', 'active', 'completed'],
+      },
+      WaveSpec: {
+        type: 'object',
+        description:
+          'One wave of a plan: its size as a number of consumers (`count`) or as the percentage of all consumers delivered once it is done (`percent`, cumulative: 10 then 50 then 100). Exactly one of them.',
+        required: ['name'],
+        additionalProperties: false,
+        properties: {
+          name: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 64,
+          },
+          count: {
+            type: 'integer',
+            minimum: 1,
+          },
+          percent: {
+            type: 'number',
+            exclusiveMinimum: true,
+            minimum: 0,
+            maximum: 100,
+          },
+        },
+      },
+      HealthThresholds: {
+        type: 'object',
+        description:
+          'The health gates: a signal beyond any of them is a breach. Absent ones come from the config (`ripple.rollout.health`).',
+        additionalProperties: false,
+        properties: {
+          maxErrorRate: {
+            type: 'number',
+            minimum: 0,
+            description: 'Largest error rate (0-1). Default 0.05.',
+          },
+          maxFreshnessMinutes: {
+            type: 'number',
+            minimum: 0,
+            description: 'Oldest data allowed, in minutes. Default 1440.',
+          },
+          minRowCount: {
+            type: 'integer',
+            minimum: 0,
+            description: 'Fewest rows allowed. Default 0 (no gate).',
+          },
+          maxRowCountDrop: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+            description:
+              'Largest drop of the row count against the last signal before the delivery (0.5: half the rows gone). Default 0.5.',
+          },
+          maxFailedRuns: {
+            type: 'integer',
+            minimum: 0,
+            description: 'Most failed runs allowed. Default 0.',
+          },
+          requireSignals: {
+            type: 'boolean',
+            description:
+              'Advance automatically only when every delivered consumer of the wave sent a signal since its delivery. Default true.',
+          },
+        },
+      },
+      RolloutPlanRequest: {
+        type: 'object',
+        description:
+          'How the patches roll out. Every field may be given when starting; absent ones come from the config (`ripple.rollout`), then from the defaults (a canary of one consumer, then 10%, 50%, 100%; 60 minutes of soak; automatic advance).',
+        additionalProperties: false,
+        properties: {
+          waves: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 20,
+            items: {
+              $ref: '#/components/schemas/WaveSpec',
+            },
+          },
+          soakMinutes: {
+            type: 'number',
+            minimum: 0,
+            description:
+              "How long a wave's consumers must stay healthy before the next wave.",
+          },
+          autoAdvance: {
+            type: 'boolean',
+            description:
+              'Advance to the next wave by itself after the soak time with healthy signals.',
+          },
+          autoApprove: {
+            type: 'boolean',
+            description:
+              'Deliver `rewritten` patches without a review, except when the dataset is critical. Default `ripple.rollout.autoApprove` (false).',
+          },
+          health: {
+            $ref: '#/components/schemas/HealthThresholds',
+          },
+        },
+      },
+      RolloutPlan: {
+        type: 'object',
+        description:
+          "The plan a rollout follows: the start request's fields, else the config's (`ripple.rollout`), else the defaults. `health` has every threshold filled in.",
+        required: [
+          'waves',
+          'soakMinutes',
+          'autoAdvance',
+          'autoApprove',
+          'health',
+        ],
+        properties: {
+          waves: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/WaveSpec',
+            },
+          },
+          soakMinutes: {
+            type: 'number',
+          },
+          autoAdvance: {
+            type: 'boolean',
+          },
+          autoApprove: {
+            type: 'boolean',
+            description:
+              'Whether `rewritten` patches are delivered without a review (never for a critical dataset).',
+          },
+          health: {
+            $ref: '#/components/schemas/HealthThresholds',
+          },
+        },
+      },
+      Rollout: {
+        type: 'object',
+        description:
+          "A migration's rollout: its plan, its waves and where it is.",
+        required: ['state', 'plan', 'waves'],
+        properties: {
+          state: {
+            $ref: '#/components/schemas/RolloutState',
+          },
+          plan: {
+            $ref: '#/components/schemas/RolloutPlan',
+          },
+          waves: {
+            type: 'array',
+            description:
+              'The waves with their consumers, least critical first, consumers that other consumers read before them. Empty until the rollout starts (then `plan` shows what would be used).',
+            items: {
+              $ref: '#/components/schemas/Wave',
+            },
+          },
+          currentWave: {
+            type: 'integer',
+            description: 'The index of the active wave.',
+          },
+          pausedReason: {
+            type: 'string',
+            description: 'Why the rollout is paused.',
+          },
+          critical: {
+            type: 'boolean',
+            description:
+              'The dataset is critical; every patch needs an approval.',
+          },
+          soakEndsAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      Wave: {
+        type: 'object',
+        required: ['index', 'name', 'consumers', 'state'],
+        properties: {
+          index: {
+            type: 'integer',
+          },
+          name: {
+            type: 'string',
+          },
+          consumers: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+          state: {
+            $ref: '#/components/schemas/WaveState',
+          },
+          startedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          completedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      HealthSignals: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          errorRate: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+          },
+          freshnessMinutes: {
+            type: 'number',
+            minimum: 0,
+          },
+          rowCount: {
+            type: 'integer',
+            minimum: 0,
+          },
+          failedRuns: {
+            type: 'integer',
+            minimum: 0,
+          },
+        },
+      },
+      NewHealthSignal: {
+        type: 'object',
+        required: ['signals'],
+        additionalProperties: false,
+        properties: {
+          signals: {
+            $ref: '#/components/schemas/HealthSignals',
+          },
+          observedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      HealthVerdict: {
+        type: 'object',
+        description:
+          "The consumer's health after the signal, and the breaches it showed.",
+        required: ['consumerRef', 'health', 'breaches', 'paused'],
+        properties: {
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          health: {
+            $ref: '#/components/schemas/ConsumerHealth',
+          },
+          breaches: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          paused: {
+            type: 'boolean',
+            description: 'The signal paused the rollout.',
+          },
+        },
+      },
+      CompatViewState: {
+        type: 'string',
+        description:
+          '`unavailable` (the change keeps the table in place, or the engine cannot build a view: see `reason`), `pending` (to apply), `applied`.',
+        enum: ['unavailable', 'pending', 'applied'],
+      },
+      CompatView: {
+        type: 'object',
+        description:
+          'The compatibility view of the migration: the old name of the dataset as a view over the new table, kept while any consumer is not merged and healthy. The cleanup DDL is given only when every consumer is.',
+        required: ['state', 'cleanupOffered'],
+        properties: {
+          ddl: {
+            type: 'string',
+          },
+          cleanupDdl: {
+            type: 'string',
+            description: 'Present only when `cleanupOffered`.',
+          },
+          state: {
+            $ref: '#/components/schemas/CompatViewState',
+          },
+          cleanupOffered: {
+            type: 'boolean',
+          },
+          reason: {
+            type: 'string',
+            description:
+              'Why there is no view, or why cleanup is not offered yet.',
+          },
+          appliedBy: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          appliedAt: {
             $ref: '#/components/schemas/Timestamp',
           },
         },
@@ -651,6 +1092,163 @@ export const spec = {
           },
         },
       },
+      DatasetColumn: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          type: {
+            type: 'string',
+            description:
+              "The column's type as the warehouse names it, when known.",
+          },
+        },
+      },
+      Dataset: {
+        type: 'object',
+        description:
+          "A dataset entity as Ripple reads it: the table consumers name (annotation `ripple.io/table`, the entity's name by default), its dialect (`ripple.io/dialect`) and its columns (annotation `ripple.io/schema`, or the file `ripple.io/schema-file` names next to the entity's catalog file; empty when neither is given).",
+        required: ['ref', 'table', 'columns'],
+        properties: {
+          ref: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          table: {
+            type: 'string',
+          },
+          dialect: {
+            $ref: '#/components/schemas/Dialect',
+          },
+          columns: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/DatasetColumn',
+            },
+          },
+        },
+      },
+      CodeFile: {
+        type: 'object',
+        required: ['path', 'language', 'content'],
+        properties: {
+          path: {
+            type: 'string',
+            description: "Relative to the consumer's code location.",
+          },
+          language: {
+            type: 'string',
+            description:
+              'How the engine reads it (`sql`, `dbt`, `python`, `java`, `scala`).',
+          },
+          content: {
+            type: 'string',
+          },
+        },
+      },
+      ConsumerCode: {
+        type: 'object',
+        required: ['consumerRef', 'discoveredBy', 'files'],
+        properties: {
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          discoveredBy: {
+            $ref: '#/components/schemas/ConsumerDiscovery',
+          },
+          dialect: {
+            $ref: '#/components/schemas/Dialect',
+          },
+          tableNames: {
+            type: 'array',
+            description:
+              "Other names this consumer's code gives the dataset's table (a dbt source's `source_name.table_name` that `sources.yml` maps to it): a change spec whose `dataset` is such a name edits those references.",
+            items: {
+              type: 'string',
+            },
+          },
+          files: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/CodeFile',
+            },
+          },
+        },
+      },
+      DatasetCode: {
+        type: 'object',
+        required: ['consumers'],
+        properties: {
+          consumers: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ConsumerCode',
+            },
+          },
+        },
+      },
+      CatalogMigration: {
+        type: 'object',
+        required: ['id', 'state', 'roles'],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          state: {
+            $ref: '#/components/schemas/MigrationState',
+          },
+          roles: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/EntityRole',
+            },
+          },
+          review: {
+            type: 'string',
+            description:
+              'For a consumer with a patch: the decision on its current patch (`approve`, `reject`), or `pending` while nobody decided.',
+            enum: ['approve', 'reject', 'pending'],
+          },
+        },
+      },
+      CatalogEntitySummary: {
+        type: 'object',
+        required: ['entityRef', 'migrations', 'readsDatasets'],
+        properties: {
+          entityRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          migrations: {
+            type: 'array',
+            description:
+              'Its open migrations (not completed or cancelled), newest first.',
+            items: {
+              $ref: '#/components/schemas/CatalogMigration',
+            },
+          },
+          readsDatasets: {
+            type: 'array',
+            description:
+              'The datasets its code was found reading though it does not declare `dependsOn` them (the latest analysed migration of each dataset).',
+            items: {
+              $ref: '#/components/schemas/EntityRef',
+            },
+          },
+        },
+      },
+      CatalogSummary: {
+        type: 'object',
+        required: ['entities'],
+        properties: {
+          entities: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/CatalogEntitySummary',
+            },
+          },
+        },
+      },
       Error: {
         type: 'object',
         description: "Backstage's standard error response body.",
@@ -672,6 +1270,16 @@ export const spec = {
       },
     },
     parameters: {
+      datasetRef: {
+        name: 'datasetRef',
+        in: 'path',
+        required: true,
+        description:
+          "The dataset's entity ref, URL-encoded (`resource%3Adefault%2Forders`).",
+        schema: {
+          $ref: '#/components/schemas/EntityRef',
+        },
+      },
       migrationId: {
         name: 'id',
         in: 'path',
@@ -1075,6 +1683,39 @@ export const spec = {
         },
       },
     },
+    '/migrations/{id}/consumers/{consumerRef}': {
+      get: {
+        operationId: 'GetConsumer',
+        description:
+          'One consumer of the migration, as the consumer list shows it (its current patch without the diff, the decision, and its rollout state), for a page about that consumer.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/consumerRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The consumer.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Consumer',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/migrations/{id}/consumers/{consumerRef}/patch': {
       get: {
         operationId: 'GetConsumerPatch',
@@ -1157,6 +1798,429 @@ export const spec = {
         },
       },
     },
+    '/migrations/{id}/rollout': {
+      get: {
+        operationId: 'GetRollout',
+        description:
+          "The migration's rollout, or the plan it would start with.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The rollout.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Rollout',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/rollout/start': {
+      post: {
+        operationId: 'StartRollout',
+        description:
+          "Starts the rollout of a `proposed` migration: orders its consumers into waves and delivers the canary's approved patches. Starting a rollout already started returns it unchanged. Needs `ripple.rollout.manage`.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  plan: {
+                    $ref: '#/components/schemas/RolloutPlanRequest',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The rollout.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Rollout',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/rollout/advance': {
+      post: {
+        operationId: 'AdvanceRollout',
+        description:
+          'Moves a rolling-out migration to its next wave now (without waiting for the soak). `wave`, when given, is the wave the caller saw active: if another advance happened meanwhile, nothing moves (the advance is idempotent). Advancing past the last wave completes the rollout. Needs `ripple.rollout.manage`.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  wave: {
+                    type: 'integer',
+                    minimum: 0,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The rollout.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Rollout',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/rollout/pause': {
+      post: {
+        operationId: 'PauseRollout',
+        description:
+          'Pauses the rollout: nothing more is delivered, nothing advances. Pausing a paused rollout changes nothing. Needs `ripple.rollout.manage`.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  reason: {
+                    type: 'string',
+                    maxLength: 2000,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The rollout.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Rollout',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/rollout/resume': {
+      post: {
+        operationId: 'ResumeRollout',
+        description:
+          "Resumes a paused or rolled-back rollout (a rolled-back one from its canary again). With `consumerRef`, delivers that consumer's patch again after it was reverted or failed. Resuming a rollout that is rolling out changes nothing. Needs `ripple.rollout.manage`.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  consumerRef: {
+                    $ref: '#/components/schemas/EntityRef',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The rollout.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Rollout',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/rollout/rollback': {
+      post: {
+        operationId: 'RollbackRollout',
+        description:
+          'Reverts what was delivered (a revert commit, the pull request closed): of one consumer with `consumerRef`, else of every consumer, and then the migration is `rolled_back` (it can resume). The compatibility view stays. Rolling back what is already reverted changes nothing. Needs `ripple.rollout.manage`.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  consumerRef: {
+                    $ref: '#/components/schemas/EntityRef',
+                  },
+                  reason: {
+                    type: 'string',
+                    maxLength: 2000,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The rollout.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Rollout',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/consumers/{consumerRef}/health': {
+      post: {
+        operationId: 'PostConsumerHealth',
+        description:
+          'Records a health signal of a consumer (from its pipelines or a monitoring system). A breach of a threshold marks the consumer unhealthy, and during a rollout pauses it. Needs a service or user token.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/consumerRef',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/NewHealthSignal',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: "The consumer's health after the signal.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/HealthVerdict',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/consumers/{consumerRef}/patch/download': {
+      get: {
+        operationId: 'DownloadConsumerPatch',
+        description:
+          "The consumer's current patch as a unified diff, for `git apply`.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/consumerRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The diff.',
+            content: {
+              'text/x-diff': {
+                schema: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/compat-view': {
+      get: {
+        operationId: 'GetCompatView',
+        description:
+          "The migration's compatibility view, its state and, when every consumer is merged and healthy, its cleanup.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The compatibility view.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/CompatView',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/compat-view/applied': {
+      post: {
+        operationId: 'MarkCompatViewApplied',
+        description:
+          "Records that the dataset's owner ran the compatibility view's DDL. Idempotent. Needs `ripple.rollout.manage`.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The compatibility view, applied.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/CompatView',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/entities/{kind}/{namespace}/{name}/migrations': {
       get: {
         operationId: 'ListEntityMigrations',
@@ -1211,6 +2275,89 @@ export const spec = {
           },
           '400': {
             $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/datasets/{datasetRef}': {
+      get: {
+        operationId: 'GetDataset',
+        description:
+          "The dataset's table, dialect and columns, as the agent reads them.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/datasetRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The dataset.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Dataset',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/datasets/{datasetRef}/code': {
+      get: {
+        operationId: 'GetDatasetCode',
+        description:
+          "The code of the dataset's consumers, as the agent reads it: those that declare `dependsOn` the dataset, then those whose code reads its table. The browser's engine computes impact and patches from it.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/datasetRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The consumers and their files.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/DatasetCode',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/catalog/summary': {
+      get: {
+        operationId: 'GetCatalogSummary',
+        description:
+          "For every entity touched by a migration: its open migrations' states, its review decisions, and the datasets its code was found reading. For the catalog module (one request per refresh, not one per entity); answers 304 to an `If-None-Match` with the current ETag.",
+        responses: {
+          '200': {
+            description: 'The summary, with an ETag.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/CatalogSummary',
+                },
+              },
+            },
+          },
+          '304': {
+            description:
+              'Nothing changed since the ETag given in `If-None-Match`.',
           },
         },
       },

@@ -9,22 +9,35 @@ import { FetchApi } from '../types/fetch';
 import crossFetch from 'cross-fetch';
 import { pluginId } from '../pluginId';
 import * as parser from 'uri-template';
+import { AdvanceRolloutRequest } from '../models/AdvanceRolloutRequest.model';
 import { CancelMigrationRequest } from '../models/CancelMigrationRequest.model';
+import { CatalogSummary } from '../models/CatalogSummary.model';
+import { CompatView } from '../models/CompatView.model';
+import { Consumer } from '../models/Consumer.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
+import { Dataset } from '../models/Dataset.model';
+import { DatasetCode } from '../models/DatasetCode.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
+import { HealthVerdict } from '../models/HealthVerdict.model';
 import { ListMigrationEvents200Response } from '../models/ListMigrationEvents200Response.model';
 import { Migration } from '../models/Migration.model';
 import { MigrationPage } from '../models/MigrationPage.model';
 import { MigrationState } from '../models/MigrationState.model';
+import { NewHealthSignal } from '../models/NewHealthSignal.model';
 import { NewMigration } from '../models/NewMigration.model';
 import { NewReview } from '../models/NewReview.model';
+import { PauseRolloutRequest } from '../models/PauseRolloutRequest.model';
 import { PostEngineTables200Response } from '../models/PostEngineTables200Response.model';
 import { PostEngineTablesRequest } from '../models/PostEngineTablesRequest.model';
 import { Preview } from '../models/Preview.model';
 import { PreviewMigration200Response } from '../models/PreviewMigration200Response.model';
+import { ResumeRolloutRequest } from '../models/ResumeRolloutRequest.model';
 import { Review } from '../models/Review.model';
+import { RollbackRolloutRequest } from '../models/RollbackRolloutRequest.model';
+import { Rollout } from '../models/Rollout.model';
+import { StartRolloutRequest } from '../models/StartRolloutRequest.model';
 
 /**
  * Wraps the Response type to convey a type on the json call.
@@ -43,6 +56,15 @@ export type TypedResponse<T> = Omit<Response, 'json'> & {
 export interface RequestOptions {
   token?: string;
 }
+/**
+ * @public
+ */
+export type AdvanceRollout = {
+  path: {
+    id: string;
+  };
+  body: AdvanceRolloutRequest;
+};
 /**
  * @public
  */
@@ -69,10 +91,56 @@ export type CreateMigration = {
 /**
  * @public
  */
+export type DownloadConsumerPatch = {
+  path: {
+    id: string;
+    consumerRef: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetCatalogSummary = {};
+/**
+ * @public
+ */
+export type GetCompatView = {
+  path: {
+    id: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetConsumer = {
+  path: {
+    id: string;
+    consumerRef: string;
+  };
+};
+/**
+ * @public
+ */
 export type GetConsumerPatch = {
   path: {
     id: string;
     consumerRef: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetDataset = {
+  path: {
+    datasetRef: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetDatasetCode = {
+  path: {
+    datasetRef: string;
   };
 };
 /**
@@ -83,6 +151,14 @@ export type GetEngine = {};
  * @public
  */
 export type GetMigration = {
+  path: {
+    id: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetRollout = {
   path: {
     id: string;
   };
@@ -139,6 +215,33 @@ export type ListMigrations = {
 /**
  * @public
  */
+export type MarkCompatViewApplied = {
+  path: {
+    id: string;
+  };
+};
+/**
+ * @public
+ */
+export type PauseRollout = {
+  path: {
+    id: string;
+  };
+  body: PauseRolloutRequest;
+};
+/**
+ * @public
+ */
+export type PostConsumerHealth = {
+  path: {
+    id: string;
+    consumerRef: string;
+  };
+  body: NewHealthSignal;
+};
+/**
+ * @public
+ */
 export type PostEngineTables = {
   body: PostEngineTablesRequest;
 };
@@ -151,12 +254,39 @@ export type PreviewMigration = {
 /**
  * @public
  */
+export type ResumeRollout = {
+  path: {
+    id: string;
+  };
+  body: ResumeRolloutRequest;
+};
+/**
+ * @public
+ */
 export type ReviewPatch = {
   path: {
     id: string;
     consumerRef: string;
   };
   body: NewReview;
+};
+/**
+ * @public
+ */
+export type RollbackRollout = {
+  path: {
+    id: string;
+  };
+  body: RollbackRolloutRequest;
+};
+/**
+ * @public
+ */
+export type StartRollout = {
+  path: {
+    id: string;
+  };
+  body: StartRolloutRequest;
 };
 
 /**
@@ -172,6 +302,34 @@ export class DefaultApiClient {
   }) {
     this.discoveryApi = options.discoveryApi;
     this.fetchApi = options.fetchApi || { fetch: crossFetch };
+  }
+
+  /**
+   * Moves a rolling-out migration to its next wave now (without waiting for the soak). `wave`, when given, is the wave the caller saw active: if another advance happened meanwhile, nothing moves (the advance is idempotent). Advancing past the last wave completes the rollout. Needs `ripple.rollout.manage`.
+   * @param id - The migration\&#39;s id.
+   * @param advanceRolloutRequest -
+   */
+  public async advanceRollout(
+    // @ts-ignore
+    request: AdvanceRollout,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Rollout>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/rollout/advance`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
   }
 
   /**
@@ -254,6 +412,111 @@ export class DefaultApiClient {
   }
 
   /**
+   * The consumer\'s current patch as a unified diff, for `git apply`.
+   * @param id - The migration\&#39;s id.
+   * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
+   */
+  public async downloadConsumerPatch(
+    // @ts-ignore
+    request: DownloadConsumerPatch,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<string>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/consumers/{consumerRef}/patch/download`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      consumerRef: request.path.consumerRef,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * For every entity touched by a migration: its open migrations\' states, its review decisions, and the datasets its code was found reading. For the catalog module (one request per refresh, not one per entity); answers 304 to an `If-None-Match` with the current ETag.
+   */
+  public async getCatalogSummary(
+    // @ts-ignore
+    request: GetCatalogSummary,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<CatalogSummary>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/catalog/summary`;
+
+    const uri = parser.parse(uriTemplate).expand({});
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * The migration\'s compatibility view, its state and, when every consumer is merged and healthy, its cleanup.
+   * @param id - The migration\&#39;s id.
+   */
+  public async getCompatView(
+    // @ts-ignore
+    request: GetCompatView,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<CompatView>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/compat-view`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * One consumer of the migration, as the consumer list shows it (its current patch without the diff, the decision, and its rollout state), for a page about that consumer.
+   * @param id - The migration\&#39;s id.
+   * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
+   */
+  public async getConsumer(
+    // @ts-ignore
+    request: GetConsumer,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Consumer>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/consumers/{consumerRef}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      consumerRef: request.path.consumerRef,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
    * The consumer\'s current patch with its diff, and the history of reviews.
    * @param id - The migration\&#39;s id.
    * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
@@ -270,6 +533,58 @@ export class DefaultApiClient {
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,
       consumerRef: request.path.consumerRef,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * The dataset\'s table, dialect and columns, as the agent reads them.
+   * @param datasetRef - The dataset\&#39;s entity ref, URL-encoded (&#x60;resource%3Adefault%2Forders&#x60;).
+   */
+  public async getDataset(
+    // @ts-ignore
+    request: GetDataset,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Dataset>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/datasets/{datasetRef}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      datasetRef: request.path.datasetRef,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * The code of the dataset\'s consumers, as the agent reads it: those that declare `dependsOn` the dataset, then those whose code reads its table. The browser\'s engine computes impact and patches from it.
+   * @param datasetRef - The dataset\&#39;s entity ref, URL-encoded (&#x60;resource%3Adefault%2Forders&#x60;).
+   */
+  public async getDatasetCode(
+    // @ts-ignore
+    request: GetDatasetCode,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<DatasetCode>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/datasets/{datasetRef}/code`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      datasetRef: request.path.datasetRef,
     });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
@@ -315,6 +630,32 @@ export class DefaultApiClient {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
     const uriTemplate = `/migrations/{id}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * The migration\'s rollout, or the plan it would start with.
+   * @param id - The migration\&#39;s id.
+   */
+  public async getRollout(
+    // @ts-ignore
+    request: GetRollout,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Rollout>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/rollout`;
 
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,
@@ -450,6 +791,90 @@ export class DefaultApiClient {
   }
 
   /**
+   * Records that the dataset\'s owner ran the compatibility view\'s DDL. Idempotent. Needs `ripple.rollout.manage`.
+   * @param id - The migration\&#39;s id.
+   */
+  public async markCompatViewApplied(
+    // @ts-ignore
+    request: MarkCompatViewApplied,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<CompatView>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/compat-view/applied`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+    });
+  }
+
+  /**
+   * Pauses the rollout: nothing more is delivered, nothing advances. Pausing a paused rollout changes nothing. Needs `ripple.rollout.manage`.
+   * @param id - The migration\&#39;s id.
+   * @param pauseRolloutRequest -
+   */
+  public async pauseRollout(
+    // @ts-ignore
+    request: PauseRollout,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Rollout>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/rollout/pause`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Records a health signal of a consumer (from its pipelines or a monitoring system). A breach of a threshold marks the consumer unhealthy, and during a rollout pauses it. Needs a service or user token.
+   * @param id - The migration\&#39;s id.
+   * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
+   * @param newHealthSignal -
+   */
+  public async postConsumerHealth(
+    // @ts-ignore
+    request: PostConsumerHealth,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<HealthVerdict>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/consumers/{consumerRef}/health`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      consumerRef: request.path.consumerRef,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
    * Lists the tables each statement of the posted SQL reads and writes.
    * @param postEngineTablesRequest -
    */
@@ -500,6 +925,34 @@ export class DefaultApiClient {
   }
 
   /**
+   * Resumes a paused or rolled-back rollout (a rolled-back one from its canary again). With `consumerRef`, delivers that consumer\'s patch again after it was reverted or failed. Resuming a rollout that is rolling out changes nothing. Needs `ripple.rollout.manage`.
+   * @param id - The migration\&#39;s id.
+   * @param resumeRolloutRequest -
+   */
+  public async resumeRollout(
+    // @ts-ignore
+    request: ResumeRollout,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Rollout>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/rollout/resume`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
    * Approves or rejects the consumer\'s current patch. Needs `ripple.patch.review` on the consumer\'s catalog entity (a policy can make it conditional on owning it). Refused with 409 when the patch is stale or superseded, or was reviewed meanwhile.
    * @param id - The migration\&#39;s id.
    * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
@@ -517,6 +970,62 @@ export class DefaultApiClient {
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,
       consumerRef: request.path.consumerRef,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Reverts what was delivered (a revert commit, the pull request closed): of one consumer with `consumerRef`, else of every consumer, and then the migration is `rolled_back` (it can resume). The compatibility view stays. Rolling back what is already reverted changes nothing. Needs `ripple.rollout.manage`.
+   * @param id - The migration\&#39;s id.
+   * @param rollbackRolloutRequest -
+   */
+  public async rollbackRollout(
+    // @ts-ignore
+    request: RollbackRollout,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Rollout>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/rollout/rollback`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Starts the rollout of a `proposed` migration: orders its consumers into waves and delivers the canary\'s approved patches. Starting a rollout already started returns it unchanged. Needs `ripple.rollout.manage`.
+   * @param id - The migration\&#39;s id.
+   * @param startRolloutRequest -
+   */
+  public async startRollout(
+    // @ts-ignore
+    request: StartRollout,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Rollout>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/rollout/start`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
     });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {

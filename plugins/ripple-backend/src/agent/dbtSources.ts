@@ -1,0 +1,60 @@
+import { parseDocument } from 'yaml';
+
+/**
+ * A dbt source table: the name models give it (`{{ source('shop', 'orders') }}`
+ * reads as `shop.orders` in the engine) and the warehouse table `sources.yml`
+ * maps it to (`proj.ds.orders`, the database left out when not given).
+ */
+export type DbtSource = { name: string; table: string };
+
+/**
+ * The sources declared in a dbt project's property files (`models/*.yml`):
+ * for each `sources:` entry, the table is `[database.]schema.identifier`, the
+ * schema defaulting to the source's name and the identifier to the table's,
+ * as dbt resolves them. Files that are not dbt property files, or that do not
+ * parse (Jinja in YAML, say), declare nothing.
+ */
+export function dbtSources(
+  files: { path: string; text: string }[],
+): DbtSource[] {
+  const found: DbtSource[] = [];
+  for (const file of files) {
+    if (!/^\s*sources\s*:/m.test(file.text)) {
+      continue;
+    }
+    const document = parseDocument(file.text);
+    if (document.errors.length > 0) {
+      continue;
+    }
+    const sources = (document.toJS() as { sources?: unknown })?.sources;
+    if (!Array.isArray(sources)) {
+      continue;
+    }
+    for (const source of sources) {
+      if (!isObject(source) || typeof source.name !== 'string') {
+        continue;
+      }
+      const schema = text(source.schema) ?? source.name;
+      const database = text(source.database);
+      for (const table of Array.isArray(source.tables) ? source.tables : []) {
+        if (!isObject(table) || typeof table.name !== 'string') {
+          continue;
+        }
+        const identifier = text(table.identifier) ?? table.name;
+        found.push({
+          name: `${source.name}.${table.name}`,
+          table: [database, schema, identifier].filter(Boolean).join('.'),
+        });
+      }
+    }
+  }
+  return found;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,216 @@
+import type { UrlReaderService } from '@backstage/backend-plugin-api';
+import {
+  ANNOTATION_LOCATION,
+  Entity,
+  parseLocationRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import type {
+  Dataset,
+  DatasetColumn,
+} from '@ripple/backstage-plugin-ripple-common';
+import type { Dialect } from '@ripple/engine';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { ANNOTATION_RIPPLE_DIALECT } from '../agent/ConsumerSources';
+
+/** The dataset's table as consumers name it, when it is not the entity's name. */
+export const ANNOTATION_RIPPLE_TABLE = 'ripple.io/table';
+/** The dataset's columns, inline (JSON or YAML). */
+export const ANNOTATION_RIPPLE_SCHEMA = 'ripple.io/schema';
+/** A file with the dataset's columns, relative to the entity's catalog file. */
+export const ANNOTATION_RIPPLE_SCHEMA_FILE = 'ripple.io/schema-file';
+
+/** Whether an entity is a dataset: a Resource of one of the dataset types. */
+export function isDataset(entity: Entity, datasetTypes: string[]): boolean {
+  return (
+    entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
+    typeof entity.spec?.type === 'string' &&
+    datasetTypes.includes(entity.spec.type)
+  );
+}
+
+// The engine's schema argument, shared with the browser's preview.
+export { engineSchema } from '@ripple/backstage-plugin-ripple-common';
+
+/**
+ * Reads the dataset model of an entity: its table (`ripple.io/table`, the
+ * entity's name by default), its dialect (`ripple.io/dialect`) and its columns,
+ * from the `ripple.io/schema` annotation or from the file `ripple.io/schema-file`
+ * names next to the entity's catalog file, read through the UrlReaderService.
+ */
+export class DatasetReader {
+  constructor(private readonly urlReader: UrlReaderService) {}
+
+  /** The dataset, or a 400 naming the annotation at fault. */
+  async read(entity: Entity): Promise<Dataset> {
+    const ref = stringifyEntityRef(entity);
+    const annotations = entity.metadata.annotations ?? {};
+    const table =
+      annotations[ANNOTATION_RIPPLE_TABLE]?.trim() || entity.metadata.name;
+    const dialect = annotations[ANNOTATION_RIPPLE_DIALECT] as
+      | Dialect
+      | undefined;
+    const inline = annotations[ANNOTATION_RIPPLE_SCHEMA];
+    const file = annotations[ANNOTATION_RIPPLE_SCHEMA_FILE];
+    let columns: DatasetColumn[] = [];
+    if (inline !== undefined && file !== undefined) {
+      throw new InputError(
+        `${ref}: give its schema in ${ANNOTATION_RIPPLE_SCHEMA} or ${ANNOTATION_RIPPLE_SCHEMA_FILE}, not both`,
+      );
+    }
+    if (inline !== undefined) {
+      columns = parseColumns(
+        inline,
+        table,
+        `${ref}: annotation ${ANNOTATION_RIPPLE_SCHEMA}`,
+      );
+    } else if (file !== undefined) {
+      const url = schemaFileUrl(entity, file);
+      let text: string;
+      try {
+        const response = await this.urlReader.readUrl(url);
+        text = (await response.buffer()).toString('utf8');
+      } catch (error) {
+        throw new InputError(
+          `${ref}: annotation ${ANNOTATION_RIPPLE_SCHEMA_FILE}: cannot read ${url}: ${
+            (error as Error).message
+          }`,
+        );
+      }
+      columns = parseColumns(
+        text,
+        table,
+        `${ref}: schema file ${url} (${ANNOTATION_RIPPLE_SCHEMA_FILE})`,
+      );
+    }
+    return { ref, table, ...(dialect ? { dialect } : {}), columns };
+  }
+}
+
+/**
+ * The URL of a schema file named relative to the file the entity was read
+ * from (its `backstage.io/managed-by-location`).
+ */
+function schemaFileUrl(entity: Entity, file: string): string {
+  const ref = stringifyEntityRef(entity);
+  const managedBy = entity.metadata.annotations?.[ANNOTATION_LOCATION];
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
+    return file;
+  }
+  if (!managedBy) {
+    throw new InputError(
+      `${ref}: annotation ${ANNOTATION_RIPPLE_SCHEMA_FILE}: "${file}" is relative, but the entity has no ${ANNOTATION_LOCATION} to resolve it from`,
+    );
+  }
+  const { type, target } = parseLocationRef(managedBy);
+  if (type === 'file') {
+    const base = target.startsWith('file:') ? fileURLToPath(target) : target;
+    return pathToFileURL(path.resolve(path.dirname(base), file)).href;
+  }
+  return new URL(file, target).href;
+}
+
+/**
+ * Columns from JSON or YAML text, in one of the shapes documented in
+ * docs/backend.md: a list of columns (`{name, type?}` or a bare name), an
+ * object with such a `columns` list, a `{column: type}` mapping, or the
+ * engine's `--schema` format (`{tables: {t: {columns}}}`, the dataset's table
+ * picked from it).
+ */
+export function parseColumns(
+  text: string,
+  table: string,
+  where: string,
+): DatasetColumn[] {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new InputError(
+      `${where}: not JSON or YAML: ${(error as Error).message}`,
+    );
+  }
+  let field = '';
+  if (isObject(value) && isObject(value.tables)) {
+    const tables = value.tables;
+    const name =
+      Object.keys(tables).find(t => t.toLowerCase() === table.toLowerCase()) ??
+      Object.keys(tables).find(t => sameTable(t, table));
+    if (!name) {
+      throw new InputError(
+        `${where}: tables: no table ${table} (it has ${
+          Object.keys(tables).join(', ') || 'none'
+        })`,
+      );
+    }
+    value = tables[name];
+    field = `tables.${name}.`;
+  }
+  if (isObject(value) && 'columns' in value) {
+    value = value.columns;
+    field += 'columns';
+  }
+  const columns: DatasetColumn[] = [];
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      const at = `${field}[${i}]`;
+      if (typeof item === 'string' && item.trim()) {
+        columns.push({ name: item.trim() });
+      } else if (
+        isObject(item) &&
+        typeof item.name === 'string' &&
+        item.name.trim()
+      ) {
+        if (item.type !== undefined && typeof item.type !== 'string') {
+          throw new InputError(`${where}: ${at}.type: must be a string`);
+        }
+        columns.push({
+          name: item.name.trim(),
+          ...(item.type ? { type: item.type } : {}),
+        });
+      } else {
+        throw new InputError(
+          `${where}: ${at}: must be a column name or an object with a name`,
+        );
+      }
+    });
+  } else if (isObject(value) && field === '') {
+    for (const [name, type] of Object.entries(value)) {
+      if (type !== null && typeof type !== 'string') {
+        throw new InputError(`${where}: ${name}: the type must be a string`);
+      }
+      columns.push({ name, ...(type ? { type } : {}) });
+    }
+  } else {
+    throw new InputError(
+      `${where}: ${
+        field || 'the schema'
+      }: must be a list of columns or a {column: type} mapping`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const { name } of columns) {
+    if (seen.has(name.toLowerCase())) {
+      throw new InputError(`${where}: column ${name} is listed twice`);
+    }
+    seen.add(name.toLowerCase());
+  }
+  return columns;
+}
+
+/** Two table names that name the same table, one possibly less qualified. */
+export function sameTable(a: string, b: string): boolean {
+  const x = a.toLowerCase().split('.');
+  const y = b.toLowerCase().split('.');
+  const [short, long] = x.length <= y.length ? [x, y] : [y, x];
+  return short.every(
+    (part, i) => part === long[long.length - short.length + i],
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

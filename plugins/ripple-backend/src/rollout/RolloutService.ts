@@ -1,0 +1,943 @@
+import type {
+  AuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type {
+  Consumer,
+  HealthSignals,
+  HealthVerdict,
+  Migration,
+  Patch,
+  Rollout,
+  RolloutPlanRequest,
+  RolloutState,
+} from '@ripple/backstage-plugin-ripple-common';
+import type {
+  Delivery,
+  DeliveryRequest,
+  RippleDeliveryMethod,
+  RippleHealthProvider,
+} from '@ripple/backstage-plugin-ripple-node';
+import type { MigrationStore } from '../database/MigrationStore';
+import {
+  RolloutConsumer,
+  RolloutEvent,
+  RolloutRecord,
+  RolloutStore,
+} from '../database/RolloutStore';
+import { healthBreaches } from './health';
+import {
+  assignWaves,
+  DELIVERY_ANNOTATION,
+  isCriticalDataset,
+  orderConsumers,
+  resolvePlan,
+} from './plan';
+
+/** Sends a notification to entities (Backstage's notifications service, when installed). */
+export type RolloutNotifier = (notification: {
+  recipients: string[];
+  title: string;
+  description: string;
+  link: string;
+  scope: string;
+}) => Promise<void>;
+
+export type RolloutServiceOptions = {
+  store: MigrationStore;
+  rollouts: RolloutStore;
+  catalog: CatalogService;
+  auth: AuthService;
+  config: Config;
+  logger: LoggerService;
+  deliveryMethods: RippleDeliveryMethod[];
+  healthProviders: RippleHealthProvider[];
+  notify?: RolloutNotifier;
+  /** Asks for a run of the rollout task now (after an action). */
+  trigger?: () => Promise<void>;
+};
+
+/** Patch statuses with an edit to deliver. */
+const DELIVERABLE = new Set(['rewritten', 'needs_review']);
+
+/**
+ * The rollout of migrations (docs/rollout.md): the actions people take
+ * (start, advance, pause, resume, roll back), the health signals, and
+ * `runOnce`, the scheduled step that delivers, follows deliveries, reads
+ * health providers and advances. Every decision is re-read from the
+ * database, so any replica can run any step after a restart.
+ */
+export class RolloutService {
+  private readonly methods = new Map<string, RippleDeliveryMethod>();
+
+  constructor(private readonly options: RolloutServiceOptions) {
+    for (const method of options.deliveryMethods) {
+      this.methods.set(method.id, method);
+    }
+  }
+
+  /** The migration's rollout; before it starts, the plan and waves it would start with. */
+  async getRollout(migration: Migration): Promise<Rollout> {
+    const record = await this.options.rollouts.getRollout(migration.id);
+    if (!record) {
+      const { plan, critical, waves } = await this.plan(migration, undefined);
+      return {
+        state: 'not_started',
+        plan,
+        critical,
+        waves: waves.map((wave, index) => ({
+          index,
+          name: wave.name,
+          consumers: wave.consumers,
+          state: 'pending',
+        })),
+      };
+    }
+    const consumers = await this.options.rollouts.listConsumers(migration.id);
+    return this.toRollout(record, consumers);
+  }
+
+  async start(
+    migration: Migration,
+    request: RolloutPlanRequest | undefined,
+    actor: string,
+  ): Promise<Rollout> {
+    if (await this.options.rollouts.getRollout(migration.id)) {
+      // Idempotent: a second start returns the rollout as it is.
+      return this.getRollout(migration);
+    }
+    if (migration.state !== 'proposed') {
+      throw new ConflictError(
+        `Migration ${migration.id} is ${migration.state}; a rollout starts from proposed`,
+      );
+    }
+    const { plan, critical, waves } = await this.plan(migration, request);
+    if (waves.length === 0) {
+      throw new ConflictError(
+        `Migration ${migration.id} has no consumer with a patch to deliver`,
+      );
+    }
+    await this.options.rollouts.start({
+      migrationId: migration.id,
+      from: migration.state,
+      plan,
+      critical,
+      waves,
+      actor,
+    });
+    await this.trigger();
+    return this.getRolloutById(migration.id);
+  }
+
+  /** Advances from `wave` (the active one by default); idempotent on `wave`. */
+  async advance(
+    migrationId: string,
+    wave: number | undefined,
+    actor: string,
+  ): Promise<Rollout> {
+    const record = await this.requireRollout(migrationId);
+    if (record.state !== 'rolling_out') {
+      throw new ConflictError(
+        `Migration ${migrationId} is ${record.state}; only a rollout that is rolling out advances`,
+      );
+    }
+    const from = wave ?? record.currentWave;
+    if (from > record.waves.length - 1) {
+      throw new InputError(
+        `wave: the rollout has waves 0 to ${record.waves.length - 1}`,
+      );
+    }
+    await this.options.rollouts.advance({
+      migrationId,
+      fromWave: from,
+      actor,
+      message: `advanced by ${actor}`,
+    });
+    await this.trigger();
+    return this.getRolloutById(migrationId);
+  }
+
+  async pause(
+    migrationId: string,
+    reason: string | undefined,
+    actor: string,
+  ): Promise<Rollout> {
+    const record = await this.requireRollout(migrationId);
+    if (record.state !== 'paused') {
+      await this.options.rollouts.pause({
+        migrationId,
+        reason: reason ?? `paused by ${actor}`,
+        actor,
+      });
+    }
+    return this.getRolloutById(migrationId);
+  }
+
+  /** Resumes the rollout, or with `consumerRef` releases that consumer for a new delivery. */
+  async resume(
+    migrationId: string,
+    consumerRef: string | undefined,
+    actor: string,
+  ): Promise<Rollout> {
+    const record = await this.requireRollout(migrationId);
+    if (consumerRef) {
+      await this.options.rollouts.setHeld({
+        migrationId,
+        consumerRef,
+        held: false,
+        actor,
+        event: {
+          type: 'delivery-updated',
+          consumerRef,
+          message: `${consumerRef} released for delivery again by ${actor}`,
+          data: { status: 'pending' },
+        },
+      });
+    } else if (record.state !== 'rolling_out') {
+      await this.options.rollouts.resume({ migrationId, actor });
+    }
+    await this.trigger();
+    return this.getRolloutById(migrationId);
+  }
+
+  /**
+   * Rolls back one consumer (held, its delivery reverted) or the whole
+   * rollout (the migration `rolled_back`, every delivery reverted). The
+   * reverts run now; any left unfinished (a crash, a method failing) are
+   * retried by the scheduled step.
+   */
+  async rollback(
+    migrationId: string,
+    consumerRef: string | undefined,
+    reason: string | undefined,
+    actor: string,
+  ): Promise<Rollout> {
+    const record = await this.requireRollout(migrationId);
+    if (consumerRef) {
+      const [consumer] = await this.options.rollouts.listConsumers(
+        migrationId,
+        [consumerRef],
+      );
+      if (!consumer) {
+        throw new NotFoundError(
+          `${consumerRef} is not in the rollout of migration ${migrationId} (it has no patch to deliver)`,
+        );
+      }
+      if (!consumer.held) {
+        await this.options.rollouts.setHeld({
+          migrationId,
+          consumerRef,
+          held: true,
+          actor,
+          event: {
+            type: 'delivery-updated',
+            consumerRef,
+            message: `${consumerRef} rolled back by ${actor}${
+              reason ? `: ${reason}` : ''
+            }`,
+            data: { held: true },
+          },
+        });
+      }
+      await this.revertAll(migrationId, [consumer.consumerRef]);
+    } else {
+      if (record.state !== 'rolled_back') {
+        await this.options.rollouts.rollBack({ migrationId, actor, reason });
+      }
+      await this.revertAll(migrationId);
+    }
+    return this.getRolloutById(migrationId);
+  }
+
+  /**
+   * Records a health signal of a consumer. For a delivered consumer it is
+   * judged against the plan's thresholds: a breach marks it unhealthy, is
+   * recorded on the timeline, pauses a rolling-out migration and notifies
+   * the owners.
+   */
+  async recordSignal(input: {
+    migrationId: string;
+    consumerRef: string;
+    signals: HealthSignals;
+    observedAt: Date;
+    source: string;
+  }): Promise<HealthVerdict> {
+    const { migrationId, source } = input;
+    const consumerRef = input.consumerRef.toLocaleLowerCase('en-US');
+    const record = await this.options.rollouts.getRollout(migrationId);
+    const [consumer] = record
+      ? await this.options.rollouts.listConsumers(migrationId, [consumerRef])
+      : [];
+    const delivered =
+      consumer?.deliveredAt &&
+      (consumer.delivery?.status === 'delivered' ||
+        consumer.delivery?.status === 'merged');
+    if (!record || !consumer || !delivered) {
+      // Before its patch is delivered a signal is only a baseline.
+      await this.options.rollouts.recordHealth({ ...input, consumerRef });
+      return {
+        consumerRef,
+        health: consumer?.health ?? 'unknown',
+        breaches: [],
+        paused: false,
+      };
+    }
+    const baseline = await this.options.rollouts.lastSignalBefore(
+      migrationId,
+      consumerRef,
+      consumer.deliveredAt!,
+    );
+    const breaches = healthBreaches(
+      input.signals,
+      record.plan.health,
+      baseline,
+    );
+    const events: RolloutEvent[] = [];
+    const signalData = { signal: input.signals, source, breaches };
+    let pause: string | undefined;
+    if (breaches.length) {
+      const reason = `${consumerRef} is unhealthy: ${breaches.join('; ')}`;
+      events.push({
+        type: 'health-breach',
+        consumerRef,
+        message: `Health gate breached by ${consumerRef} (${source}): ${breaches.join(
+          '; ',
+        )}`,
+        data: signalData,
+      });
+      pause = reason;
+    } else if (consumer.health === 'unhealthy') {
+      events.push({
+        type: 'health-recovered',
+        consumerRef,
+        message: `${consumerRef} is healthy again (${source})`,
+        data: signalData,
+      });
+    }
+    const { recorded, paused } = await this.options.rollouts.recordHealth({
+      ...input,
+      consumerRef,
+      health: breaches.length
+        ? { health: 'unhealthy', reason: breaches.join('; ') }
+        : { health: 'healthy' },
+      events,
+      pause,
+    });
+    if (recorded && breaches.length) {
+      await this.notifyBreach(migrationId, consumerRef, breaches, paused);
+    }
+    return {
+      consumerRef,
+      health: recorded
+        ? breaches.length
+          ? 'unhealthy'
+          : 'healthy'
+        : consumer.health,
+      breaches,
+      paused,
+    };
+  }
+
+  /** One scheduled step over every active rollout. */
+  async runOnce(): Promise<void> {
+    for (const migrationId of await this.options.rollouts.listActiveRollouts()) {
+      try {
+        await this.step(migrationId);
+      } catch (error) {
+        this.options.logger.warn(
+          `Rollout step of migration ${migrationId} failed: ${error}`,
+        );
+      }
+    }
+  }
+
+  /**
+   * What the scheduler does for one rollout: finish reverts; follow the
+   * deliveries; read the health providers; deliver the approved patches of
+   * the started waves; advance when the active wave has soaked healthy.
+   */
+  async step(migrationId: string): Promise<void> {
+    let record = await this.requireRollout(migrationId);
+    await this.revertAll(
+      migrationId,
+      record.state === 'rolled_back' ? undefined : 'held',
+    );
+    if (record.state === 'rolled_back') return;
+    await this.syncDeliveries(migrationId);
+    await this.readHealthProviders(record);
+    record = await this.requireRollout(migrationId);
+    if (record.state !== 'rolling_out') return;
+    await this.deliverPending(record);
+    await this.autoAdvance(await this.requireRollout(migrationId));
+  }
+
+  private async deliverPending(record: RolloutRecord) {
+    const consumers = await this.options.rollouts.listConsumers(
+      record.migrationId,
+    );
+    const migration = (await this.options.store.getMigration(
+      record.migrationId,
+    ))!;
+    for (const consumer of consumers) {
+      if (
+        consumer.held ||
+        consumer.wave > record.currentWave ||
+        consumer.delivery?.status !== 'pending'
+      ) {
+        continue;
+      }
+      const current = await this.options.store.getConsumer(
+        record.migrationId,
+        consumer.consumerRef,
+      );
+      if (!current || !this.approved(current, record)) continue;
+      // Between two consumers the rollout may have been paused or rolled back.
+      const now = await this.options.rollouts.getRollout(record.migrationId);
+      if (now?.state !== 'rolling_out') return;
+      await this.deliver(migration, consumer.consumerRef);
+    }
+  }
+
+  /** Whether the consumer's current patch may be delivered: approved, or auto-approved. */
+  private approved(consumer: Consumer, record: RolloutRecord): boolean {
+    const patch = consumer.patch;
+    if (!patch || patch.stale || !DELIVERABLE.has(patch.status)) return false;
+    if (consumer.decision) {
+      return consumer.decision.decision === 'approve';
+    }
+    return record.plan.autoApprove && patch.status === 'rewritten';
+  }
+
+  private async deliver(migration: Migration, consumerRef: string) {
+    const { rollouts } = this.options;
+    const claimed = await rollouts.claim(migration.id, consumerRef);
+    if (!claimed) return;
+    try {
+      const [consumer] = await rollouts.listConsumers(migration.id, [
+        consumerRef,
+      ]);
+      if (consumer?.delivery?.status !== 'pending' || consumer.held) {
+        await rollouts.release(migration.id, consumerRef);
+        return;
+      }
+      const patch = await this.options.store.getCurrentPatch(
+        migration.id,
+        consumerRef,
+      );
+      const request = await this.deliveryRequest(migration, consumerRef, patch!);
+      const method = this.methodFor(request.consumer);
+      if (typeof method === 'string') {
+        await rollouts.recordDelivery({
+          migrationId: migration.id,
+          consumerRef,
+          delivery: { method: 'none', status: 'failed', message: method },
+          event: deliveryFailed(consumerRef, method),
+        });
+        return;
+      }
+      const readiness = await method.checkReady(request, {
+        method: method.id,
+        status: 'pending',
+      });
+      if (!readiness.ready) {
+        const message = `not ready to merge: ${readiness.reason ?? 'the method says so'}`;
+        await rollouts.recordDelivery({
+          migrationId: migration.id,
+          consumerRef,
+          delivery: { method: method.id, status: 'failed', message },
+          event: deliveryFailed(consumerRef, message, method.id),
+        });
+        return;
+      }
+      const delivery = await method.deliver(request).catch(
+        (error): Delivery => ({
+          method: method.id,
+          status: 'failed',
+          message: String(error?.message ?? error),
+        }),
+      );
+      await rollouts.recordDelivery({
+        migrationId: migration.id,
+        consumerRef,
+        delivery,
+        patchId: patch!.id,
+        event:
+          delivery.status === 'failed'
+            ? deliveryFailed(consumerRef, delivery.message ?? 'failed', method.id)
+            : {
+                type: 'patch-delivered',
+                consumerRef,
+                message: `Patch version ${patch!.version} of ${consumerRef} delivered (${method.id}${
+                  delivery.url ? `: ${delivery.url}` : ''
+                })`,
+                data: deliveryData(delivery),
+              },
+      });
+    } catch (error) {
+      await rollouts.release(migration.id, consumerRef);
+      throw error;
+    }
+  }
+
+  /** Reads back the status of delivered patches (merged, closed, checks). */
+  private async syncDeliveries(migrationId: string) {
+    const consumers = await this.options.rollouts.listConsumers(migrationId);
+    const migration = (await this.options.store.getMigration(migrationId))!;
+    for (const consumer of consumers) {
+      const delivery = consumer.delivery;
+      if (delivery?.status !== 'delivered' || !delivery.state) continue;
+      const method = this.methods.get(delivery.method);
+      if (!method) continue;
+      const patch = await this.patchOf(migrationId, consumer);
+      if (!patch) continue;
+      const claimed = await this.options.rollouts.claim(
+        migrationId,
+        consumer.consumerRef,
+      );
+      if (!claimed) continue;
+      let synced: Delivery;
+      try {
+        const request = await this.deliveryRequest(
+          migration,
+          consumer.consumerRef,
+          patch,
+        );
+        synced = await method.sync(request, delivery.state);
+      } catch (error) {
+        await this.options.rollouts.release(migrationId, consumer.consumerRef);
+        this.options.logger.warn(
+          `Could not sync the delivery of ${consumer.consumerRef}: ${error}`,
+        );
+        continue;
+      }
+      const changed =
+        synced.status !== delivery.status ||
+        synced.checks !== delivery.checks ||
+        synced.url !== delivery.url;
+      await this.options.rollouts.recordDelivery({
+        migrationId,
+        consumerRef: consumer.consumerRef,
+        delivery: synced,
+        event: changed
+          ? {
+              type: 'delivery-updated',
+              consumerRef: consumer.consumerRef,
+              message: `Delivery of ${consumer.consumerRef} is ${synced.status}${
+                synced.checks ? ` (checks ${synced.checks})` : ''
+              }${synced.message ? `: ${synced.message}` : ''}`,
+              data: deliveryData(synced),
+            }
+          : undefined,
+      });
+    }
+  }
+
+  /**
+   * Reverts the deliveries of the named consumers, of the held ones
+   * (`held`), or of all (undefined). Reverted ones are left alone.
+   */
+  private async revertAll(
+    migrationId: string,
+    which?: string[] | 'held',
+  ): Promise<void> {
+    const consumers = await this.options.rollouts.listConsumers(
+      migrationId,
+      Array.isArray(which) ? which : undefined,
+    );
+    const migration = (await this.options.store.getMigration(migrationId))!;
+    const failures: string[] = [];
+    for (const consumer of consumers) {
+      if (which === 'held' && !consumer.held) continue;
+      const delivery = consumer.delivery;
+      if (
+        !delivery ||
+        !(delivery.status === 'delivered' || delivery.status === 'merged')
+      ) {
+        continue;
+      }
+      const claimed = await this.options.rollouts.claim(
+        migrationId,
+        consumer.consumerRef,
+      );
+      if (!claimed) continue;
+      try {
+        const method = this.methods.get(delivery.method);
+        const patch = await this.patchOf(migrationId, consumer);
+        if (!method || !patch || !delivery.state) {
+          throw new Error(
+            `the delivery method ${delivery.method} is not installed`,
+          );
+        }
+        const request = await this.deliveryRequest(
+          migration,
+          consumer.consumerRef,
+          patch,
+        );
+        const reverted = await method.revert(request, delivery.state);
+        await this.options.rollouts.recordDelivery({
+          migrationId,
+          consumerRef: consumer.consumerRef,
+          delivery: reverted,
+          event: {
+            type: 'patch-reverted',
+            consumerRef: consumer.consumerRef,
+            message: `Patch of ${consumer.consumerRef} reverted (${delivery.method}${
+              reverted.url ? `: ${reverted.url}` : ''
+            })`,
+            data: deliveryData(reverted),
+          },
+        });
+      } catch (error) {
+        await this.options.rollouts.release(migrationId, consumer.consumerRef);
+        failures.push(`${consumer.consumerRef}: ${(error as Error).message}`);
+      }
+    }
+    if (failures.length) {
+      this.options.logger.warn(
+        `Reverts of migration ${migrationId} will be retried: ${failures.join(
+          '; ',
+        )}`,
+      );
+    }
+  }
+
+  /** Reads every health provider for the delivered consumers since the last read. */
+  private async readHealthProviders(record: RolloutRecord) {
+    const { healthProviders } = this.options;
+    if (!healthProviders.length || record.state !== 'rolling_out') return;
+    const consumers = (
+      await this.options.rollouts.listConsumers(record.migrationId)
+    ).filter(
+      c =>
+        c.delivery?.status === 'delivered' || c.delivery?.status === 'merged',
+    );
+    if (!consumers.length) return;
+    const startedAt = record.waves[0]?.startedAt;
+    const since =
+      record.healthReadAt ?? (startedAt ? new Date(startedAt) : new Date(0));
+    const readAt = new Date();
+    const refs = consumers.map(c => c.consumerRef);
+    for (const provider of healthProviders) {
+      let signals;
+      try {
+        signals = await provider.read(refs, since);
+      } catch (error) {
+        this.options.logger.warn(
+          `Health provider ${provider.id} failed: ${error}`,
+        );
+        continue;
+      }
+      for (const { consumerRef, observedAt, ...values } of signals) {
+        if (!refs.includes(consumerRef.toLocaleLowerCase('en-US'))) continue;
+        await this.recordSignal({
+          migrationId: record.migrationId,
+          consumerRef,
+          signals: values,
+          observedAt: new Date(observedAt),
+          source: provider.id,
+        });
+      }
+    }
+    await this.options.rollouts.setHealthReadAt(record.migrationId, readAt);
+  }
+
+  /**
+   * Advances when the active wave is done: each of its consumers delivered
+   * (or its patch rejected), the soak time passed since the last delivery,
+   * no delivered consumer unhealthy, and (unless the plan says otherwise)
+   * a signal from each of the wave's consumers since its delivery.
+   */
+  private async autoAdvance(record: RolloutRecord) {
+    if (!record.plan.autoAdvance || record.state !== 'rolling_out') return;
+    const gate = await this.advanceGate(record);
+    if (gate.ready) {
+      await this.options.rollouts.advance({
+        migrationId: record.migrationId,
+        fromWave: record.currentWave,
+        message: `soaked ${record.plan.soakMinutes} minutes with healthy signals`,
+      });
+    }
+  }
+
+  private async advanceGate(
+    record: RolloutRecord,
+  ): Promise<{ ready: boolean; soakEndsAt?: Date }> {
+    const consumers = await this.options.rollouts.listConsumers(
+      record.migrationId,
+    );
+    if (consumers.some(c => c.health === 'unhealthy' && c.delivery)) {
+      return { ready: false };
+    }
+    const wave = consumers.filter(c => c.wave === record.currentWave);
+    const delivered: RolloutConsumer[] = [];
+    for (const consumer of wave) {
+      const status = consumer.delivery?.status;
+      if (status === 'delivered' || status === 'merged') {
+        delivered.push(consumer);
+        continue;
+      }
+      const current = await this.options.store.getConsumer(
+        record.migrationId,
+        consumer.consumerRef,
+      );
+      // A rejected patch is never delivered: it does not hold the wave.
+      if (current?.decision?.decision !== 'reject') {
+        return { ready: false };
+      }
+    }
+    const lastDelivery = Math.max(
+      0,
+      ...delivered.map(c => c.deliveredAt?.getTime() ?? 0),
+    );
+    const soakEndsAt = new Date(
+      lastDelivery + record.plan.soakMinutes * 60_000,
+    );
+    if (Date.now() < soakEndsAt.getTime()) {
+      return { ready: false, soakEndsAt };
+    }
+    if (record.plan.health.requireSignals && delivered.length) {
+      const reported = await this.options.rollouts.consumersWithSignalsSince(
+        record.migrationId,
+        new Map(delivered.map(c => [c.consumerRef, c.deliveredAt!])),
+      );
+      if (delivered.some(c => !reported.has(c.consumerRef))) {
+        return { ready: false, soakEndsAt };
+      }
+    }
+    return { ready: true, soakEndsAt };
+  }
+
+  private async notifyBreach(
+    migrationId: string,
+    consumerRef: string,
+    breaches: string[],
+    paused: boolean,
+  ) {
+    const { notify } = this.options;
+    if (!notify) return;
+    try {
+      const migration = (await this.options.store.getMigration(migrationId))!;
+      const entity = await this.entity(consumerRef);
+      await notify({
+        recipients: [...new Set([...ownersOf(entity), migration.owner])],
+        title: `Ripple: ${consumerRef} is unhealthy after "${migration.title}"`,
+        description: `${breaches.join('; ')}.${
+          paused ? ' The rollout is paused.' : ''
+        }`,
+        link: this.migrationUrl(migrationId),
+        scope: `ripple:${migrationId}:${consumerRef}:health`,
+      });
+    } catch (error) {
+      this.options.logger.warn(
+        `Could not notify the owners of ${consumerRef}: ${error}`,
+      );
+    }
+  }
+
+  /** The effective plan and the waves of the migration's deliverable consumers. */
+  private async plan(
+    migration: Migration,
+    request: RolloutPlanRequest | undefined,
+  ) {
+    const dataset = await this.entity(migration.datasetRef);
+    const critical = isCriticalDataset(
+      this.options.config,
+      migration.datasetRef,
+      dataset,
+    );
+    const plan = resolvePlan(this.options.config, request, critical);
+    const deliverable: string[] = [];
+    for (let offset = 0; ; offset += 500) {
+      const page = await this.options.store.listConsumers(migration.id, {
+        limit: 500,
+        offset,
+      });
+      for (const consumer of page.items) {
+        if (consumer.patch && DELIVERABLE.has(consumer.patch.status)) {
+          deliverable.push(consumer.consumerRef);
+        }
+      }
+      if (offset + 500 >= page.totalCount) break;
+    }
+    const entities = await this.entities(deliverable);
+    const ordered = orderConsumers(
+      deliverable.map(consumerRef => ({
+        consumerRef,
+        entity: entities.get(consumerRef),
+      })),
+    );
+    return { plan, critical, waves: assignWaves(ordered, plan.waves) };
+  }
+
+  private async toRollout(
+    record: RolloutRecord,
+    consumers: RolloutConsumer[],
+  ): Promise<Rollout> {
+    const state: RolloutState = record.state === 'analyzing' ||
+      record.state === 'draft' ||
+      record.state === 'proposed'
+      ? 'not_started'
+      : record.state;
+    const gate =
+      state === 'rolling_out' ? await this.advanceGate(record) : undefined;
+    return {
+      state,
+      plan: record.plan,
+      critical: record.critical,
+      waves: record.waves.map(wave => ({
+        index: wave.index,
+        name: wave.name,
+        consumers: consumers
+          .filter(c => c.wave === wave.index)
+          .map(c => c.consumerRef),
+        state:
+          wave.completedAt || state === 'completed'
+            ? 'completed'
+            : wave.startedAt
+            ? 'active'
+            : 'pending',
+        ...(wave.startedAt ? { startedAt: wave.startedAt } : {}),
+        ...(wave.completedAt ? { completedAt: wave.completedAt } : {}),
+      })),
+      ...(state !== 'completed' ? { currentWave: record.currentWave } : {}),
+      ...(record.pausedReason && state === 'paused'
+        ? { pausedReason: record.pausedReason }
+        : {}),
+      ...(gate?.soakEndsAt ? { soakEndsAt: gate.soakEndsAt.toISOString() } : {}),
+    };
+  }
+
+  private async getRolloutById(migrationId: string): Promise<Rollout> {
+    const migration = await this.options.store.getMigration(migrationId);
+    if (!migration) throw new NotFoundError(`No migration ${migrationId}`);
+    return this.getRollout(migration);
+  }
+
+  private async requireRollout(migrationId: string): Promise<RolloutRecord> {
+    const record = await this.options.rollouts.getRollout(migrationId);
+    if (!record) {
+      const migration = await this.options.store.getMigration(migrationId);
+      if (!migration) throw new NotFoundError(`No migration ${migrationId}`);
+      throw new ConflictError(
+        `The rollout of migration ${migrationId} has not started (it is ${migration.state})`,
+      );
+    }
+    return record;
+  }
+
+  /** The method the consumer's annotation or the config names, or why there is none. */
+  private methodFor(
+    consumer: DeliveryRequest['consumer'],
+  ): RippleDeliveryMethod | string {
+    const id =
+      consumer.entity.metadata.annotations?.[DELIVERY_ANNOTATION] ??
+      this.options.config.getOptionalString('ripple.rollout.delivery.method') ??
+      'download';
+    const method = this.methods.get(id);
+    if (!method) {
+      return `no delivery method "${id}" is installed (installed: ${
+        [...this.methods.keys()].join(', ') || 'none'
+      })`;
+    }
+    if (!method.supports(consumer)) {
+      return `the delivery method "${id}" cannot deliver to ${consumer.ref} (see its annotations)`;
+    }
+    return method;
+  }
+
+  private async deliveryRequest(
+    migration: Migration,
+    consumerRef: string,
+    patch: Patch,
+  ): Promise<DeliveryRequest> {
+    const entity = await this.entity(consumerRef);
+    if (!entity) {
+      throw new Error(`${consumerRef} is no longer in the catalog`);
+    }
+    return {
+      migration: {
+        id: migration.id,
+        title: migration.title,
+        datasetRef: migration.datasetRef,
+        url: this.migrationUrl(migration.id),
+      },
+      consumer: { ref: consumerRef, entity, owners: ownersOf(entity) },
+      patch: { id: String(patch.id), diff: patch.diff, baseHash: patch.baseHash },
+    };
+  }
+
+  /** The patch a consumer was delivered (or its current one). */
+  private async patchOf(
+    migrationId: string,
+    consumer: RolloutConsumer,
+  ): Promise<Patch | undefined> {
+    return this.options.store.getCurrentPatch(migrationId, consumer.consumerRef);
+  }
+
+  private migrationUrl(migrationId: string): string {
+    const base = this.options.config.getOptionalString('app.baseUrl') ?? '';
+    return `${base}/ripple/migrations/${migrationId}`;
+  }
+
+  private async entity(entityRef: string): Promise<Entity | undefined> {
+    return this.options.catalog.getEntityByRef(entityRef, {
+      credentials: await this.options.auth.getOwnServiceCredentials(),
+    });
+  }
+
+  private async entities(refs: string[]): Promise<Map<string, Entity>> {
+    const result = new Map<string, Entity>();
+    if (!refs.length) return result;
+    const credentials = await this.options.auth.getOwnServiceCredentials();
+    for (let i = 0; i < refs.length; i += 500) {
+      const chunk = refs.slice(i, i + 500);
+      const { items } = await this.options.catalog.getEntitiesByRefs(
+        { entityRefs: chunk },
+        { credentials },
+      );
+      items.forEach((entity, j) => {
+        if (entity) result.set(chunk[j], entity);
+      });
+    }
+    return result;
+  }
+
+  private async trigger() {
+    await this.options.trigger?.().catch(error =>
+      this.options.logger.debug(`Could not trigger the rollout task: ${error}`),
+    );
+  }
+}
+
+function ownersOf(entity: Entity | undefined): string[] {
+  return (entity?.relations ?? [])
+    .filter(r => r.type === RELATION_OWNED_BY)
+    .map(r => r.targetRef);
+}
+
+function deliveryFailed(
+  consumerRef: string,
+  message: string,
+  method?: string,
+): RolloutEvent {
+  return {
+    type: 'delivery-failed',
+    consumerRef,
+    message: `Delivery to ${consumerRef} failed: ${message}`,
+    data: { ...(method ? { method } : {}), status: 'failed', message },
+  };
+}
+
+function deliveryData(delivery: Delivery): Record<string, unknown> {
+  return {
+    method: delivery.method,
+    status: delivery.status,
+    ...(delivery.url ? { url: delivery.url } : {}),
+    ...(delivery.branch ? { branch: delivery.branch } : {}),
+    ...(delivery.commit ? { commit: delivery.commit } : {}),
+  };
+}

@@ -1,0 +1,268 @@
+import type {
+  ChangeSpec,
+  Dialect,
+  FileAnalysis,
+  RippleEngine,
+  Schema,
+} from '@ripple/engine';
+import type {
+  DatasetColumn,
+  Impact,
+  ImpactFile,
+  PatchReason,
+  PatchStatus,
+} from './schema/openapi/generated/models';
+
+/**
+ * What the engine makes of one consumer's code for a change: where the code
+ * reads the dataset (the impact), and the verified edit of every file as one
+ * diff, with the worst status and every reason. The backend's agent and the
+ * browser's live preview both compute it here, so they cannot disagree.
+ *
+ * @public
+ */
+export type ConsumerProposal = {
+  impact: Impact;
+  diff: string;
+  status: PatchStatus;
+  reasons: PatchReason[];
+  /** How many places the edit changes, over all files. */
+  edits: number;
+};
+
+/**
+ * A consumer's code as the engine reads it: its files, its own dialect (the
+ * `ripple.io/dialect` annotation) and the other names it gives the dataset's
+ * table (dbt sources that `sources.yml` maps to it).
+ *
+ * @public
+ */
+export type ConsumerSource = {
+  files: ReadonlyArray<{ path: string; text: string }>;
+  dialect?: Dialect;
+  tableNames?: string[];
+};
+
+/**
+ * Analyses kept between proposals for the same files: a file's analysis
+ * depends on its text, the dialect and the dataset, not on the change's
+ * edits, so a preview recomputed on every edit analyses each file once.
+ *
+ * @public
+ */
+export type AnalysisCache = WeakMap<
+  object,
+  { key: string; analysis: FileAnalysis; table: string; reads: boolean }
+>;
+
+// The worst status of the files is the patch's.
+const SEVERITY: Record<PatchStatus, number> = {
+  unaffected: 0,
+  rewritten: 1,
+  needs_review: 2,
+  error: 3,
+};
+
+/**
+ * Runs the engine over a consumer's files for a change, with the dataset's
+ * columns (so that `SELECT *` expands).
+ *
+ * @public
+ */
+export function proposeConsumerEdit(
+  engine: Pick<RippleEngine, 'analyze' | 'rewrite'>,
+  change: ChangeSpec,
+  code: ConsumerSource,
+  columns: DatasetColumn[] = [],
+  cache?: AnalysisCache,
+): ConsumerProposal {
+  const dialect = code.dialect ?? change.dialect ?? 'generic';
+  const changed = changedColumns(change);
+  const tableNames = code.tableNames ?? [];
+  // Every way of naming the dataset ends with one of its names' last part,
+  // so a file without any of those words cannot read it: no engine for it.
+  const words = [change.dataset, ...tableNames].map(
+    name => name.toLowerCase().split('.').pop() ?? name,
+  );
+  const files: ImpactFile[] = [];
+  const diffs: string[] = [];
+  const reasons: PatchReason[] = [];
+  let status: PatchStatus = 'unaffected';
+  let edits = 0;
+
+  for (const file of code.files) {
+    const text = file.text.toLowerCase();
+    if (!words.some(word => text.includes(word))) {
+      continue;
+    }
+    const key = `${dialect}\0${change.dataset}\0${tableNames.join(',')}\0${columns.length}`;
+    let analyzed = cache?.get(file);
+    if (!analyzed || analyzed.key !== key) {
+      analyzed = {
+        key,
+        ...analyzeFile(engine, file, {
+          dialect,
+          table: change.dataset,
+          columns,
+          tableNames,
+        }),
+      };
+      cache?.set(file, analyzed);
+    }
+    const { analysis, table } = analyzed;
+    let references = 0;
+    const read = new Set<string>();
+    for (const statement of analysis.statements) {
+      for (const tableRead of statement.reads) {
+        if (namesTable(tableRead.table, table)) {
+          tableRead.columns.forEach(column => read.add(column));
+        }
+      }
+      for (const reference of statement.references) {
+        const ofDataset =
+          (reference.table && namesTable(reference.table, table)) ||
+          // (The engine leaves out an empty candidates list, whatever its
+          // generated type says.)
+          (reference.candidates ?? []).some(candidate =>
+            namesTable(candidate, table),
+          );
+        const named =
+          reference.kind === 'table' ||
+          (reference.column !== undefined &&
+            changed.has(reference.column.toLowerCase()));
+        if (ofDataset && named) {
+          references += 1;
+        }
+      }
+    }
+    if (references > 0 || read.size > 0) {
+      files.push({ path: file.path, references, columns: [...read] });
+    }
+
+    // A dbt model reading the dataset through a source is rewritten with the
+    // source's name as the dataset: that is how its SQL names the table.
+    const rewrite = engine.rewrite(
+      file.path,
+      file.text,
+      { ...change, dataset: table },
+      { dialect, schema: engineSchema(table, columns) },
+    );
+    if (rewrite.patch) {
+      diffs.push(rewrite.patch);
+    }
+    edits += rewrite.edits;
+    for (const message of rewrite.reasons) {
+      reasons.push({ path: file.path, message });
+    }
+    if (SEVERITY[rewrite.status] > SEVERITY[status]) {
+      status = rewrite.status;
+    }
+  }
+
+  return {
+    impact: {
+      files,
+      references: files.reduce((sum, f) => sum + f.references, 0),
+    },
+    diff: diffs.join(''),
+    status,
+    reasons,
+    edits,
+  };
+}
+
+/**
+ * The engine's analysis of one file, with the dataset's columns, and the
+ * name under which the file reads the dataset's table: the table itself, or
+ * a dbt source's name when a model reads it through one.
+ *
+ * @public
+ */
+export function analyzeFile(
+  engine: Pick<RippleEngine, 'analyze'>,
+  file: { path: string; text: string },
+  options: {
+    dialect: Dialect;
+    table: string;
+    columns: DatasetColumn[];
+    tableNames: string[];
+  },
+): { analysis: FileAnalysis; table: string; reads: boolean } {
+  const { dialect, columns } = options;
+  let table = options.table;
+  let analysis = engine.analyze(file.path, file.text, {
+    dialect,
+    schema: engineSchema(table, columns),
+  });
+  if (options.tableNames.length > 0 && analysis.language === 'dbt') {
+    const source = options.tableNames.find(name =>
+      readTables(analysis).some(
+        read => read.toLowerCase() === name.toLowerCase(),
+      ),
+    );
+    if (source) {
+      table = source;
+      analysis = engine.analyze(file.path, file.text, {
+        dialect,
+        schema: engineSchema(table, columns),
+      });
+    }
+  }
+  const reads = readTables(analysis).some(read => namesTable(read, table));
+  return { analysis, table, reads };
+}
+
+/**
+ * The engine's schema argument for the dataset's table, or undefined when
+ * its columns are unknown.
+ *
+ * @public
+ */
+export function engineSchema(
+  table: string,
+  columns: DatasetColumn[],
+): Schema | undefined {
+  if (columns.length === 0) {
+    return undefined;
+  }
+  // (The generated type says Map; the engine takes a plain object, as JSON.)
+  return { tables: { [table]: { columns } } } as unknown as Schema;
+}
+
+function readTables(analysis: FileAnalysis): string[] {
+  return analysis.statements.flatMap(statement => [
+    ...statement.reads.map(read => read.table),
+    ...statement.references
+      .filter(reference => reference.kind === 'table' && !reference.write)
+      .map(reference => reference.table!)
+      .filter(Boolean),
+  ]);
+}
+
+/**
+ * Whether a table name as written names the dataset: the engine matches by
+ * suffix (`orders`, `ds.orders` and `proj.ds.orders` name `proj.ds.orders`).
+ *
+ * @public
+ */
+export function namesTable(written: string, dataset: string): boolean {
+  const parts = written.toLowerCase().split('.');
+  const full = dataset.toLowerCase().split('.');
+  return (
+    parts.length <= full.length &&
+    parts.every((part, i) => part === full[full.length - parts.length + i])
+  );
+}
+
+function changedColumns(spec: ChangeSpec): Set<string> {
+  const columns = new Set<string>();
+  for (const change of spec.changes) {
+    if ('column' in change) {
+      columns.add(change.column.toLowerCase());
+    }
+    if (change.kind === 'replace_table' && change.columns) {
+      Object.keys(change.columns).forEach(c => columns.add(c.toLowerCase()));
+    }
+  }
+  return columns;
+}

@@ -1,1 +1,0 @@
-export { EnginePlayground } from './EnginePlayground';

@@ -1,0 +1,63 @@
+import { useState } from 'react';
+import { Button, Flex, Text } from '@backstage/ui';
+import { useApi } from '@backstage/core-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { useNavigate } from 'react-router-dom';
+import { rippleMigrationCreatePermission } from '@ripple/backstage-plugin-ripple-common';
+import { rippleApiRef } from '../../api';
+import { loadAllPages, useLoad } from '../../hooks/useLoad';
+import { useMigrationLink } from '../../routes';
+import { Empty, ErrorPanel, Loading } from '../common/Feedback';
+import { MigrationsTable } from '../common/MigrationsTable';
+import { NewMigration } from '../NewMigration';
+
+/** A dataset's migrations, and "New migration" for those allowed to create one. */
+export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
+  const rippleApi = useApi(rippleApiRef);
+  const navigate = useNavigate();
+  const migrationLink = useMigrationLink();
+  const create = usePermission({ permission: rippleMigrationCreatePermission });
+  const [creating, setCreating] = useState(false);
+  const migrations = useLoad(
+    () => loadAllPages(page => rippleApi.listMigrations({ ...page, dataset: datasetRef })),
+    [rippleApi, datasetRef],
+    { refreshMs: 15000 },
+  );
+
+  return (
+    <Flex direction="column" gap="4">
+      <Flex justify="between" align="center">
+        <Text as="h2" variant="title-small">
+          Migrations of this dataset
+        </Text>
+        {create.allowed && !creating && (
+          <Button variant="primary" onPress={() => setCreating(true)}>
+            New migration
+          </Button>
+        )}
+      </Flex>
+      {creating && (
+        <NewMigration
+          datasetRef={datasetRef}
+          onCreated={m => (migrationLink ? navigate(migrationLink(m.id)) : setCreating(false))}
+          onCancel={() => setCreating(false)}
+        />
+      )}
+      {migrations.loading && <Loading label="Loading the migrations" />}
+      {migrations.error && <ErrorPanel title="Could not load the migrations" error={migrations.error} />}
+      {migrations.value && (
+        <MigrationsTable
+          migrations={migrations.value}
+          columns={['title', 'state', 'progress', 'counts', 'age']}
+          filters={migrations.value.length > 10}
+          emptyState={
+            <Empty title="No migration of this dataset yet">
+              A migration carries a change of this dataset (a renamed, dropped or retyped column, a
+              moved or replaced table) to every consumer that reads it.
+            </Empty>
+          }
+        />
+      )}
+    </Flex>
+  );
+}

@@ -1,0 +1,136 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { Entity } from '@backstage/catalog-model';
+import { loadEngine } from '@ripple/engine';
+import { aConsumer, aMigration, mockRippleApi, renderWithRipple, responseError } from '../../testUtils';
+import { EntityRippleMigrationsContent } from './EntityRippleMigrationsContent';
+
+const orders: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Resource',
+  metadata: { name: 'orders', namespace: 'default' },
+  spec: { type: 'dataset', owner: 'data-platform' },
+};
+const ordersExport: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'orders-export', namespace: 'default' },
+  spec: { owner: 'data-platform' },
+};
+
+// The legacy frontend system's entity content, in a test app of
+// @backstage/test-utils.
+describe('EntityRippleMigrationsContent', () => {
+  beforeAll(() => loadEngine());
+
+  it("lists a dataset's migrations with their state, progress and age", async () => {
+    const api = mockRippleApi({ listMigrations: async () => ({ items: [aMigration()], totalCount: 1 }) });
+    await renderWithRipple(
+      <EntityProvider entity={orders}>
+        <EntityRippleMigrationsContent />
+      </EntityProvider>,
+      { api },
+    );
+    const row = (await screen.findAllByRole('row'))[1];
+    expect(row).toHaveTextContent('Rename amount to amount_usd');
+    expect(row).toHaveTextContent('Proposed');
+    expect(row).toHaveTextContent('1 / 4');
+    expect(api.listMigrations).toHaveBeenCalledWith({ limit: 500, offset: 0, dataset: 'resource:default/orders' });
+  });
+
+  it('opens "New migration" on the schema and code the backend hands over once', async () => {
+    const api = mockRippleApi({
+      listMigrations: async () => ({ items: [], totalCount: 0 }),
+      getDataset: async () => ({ ref: 'resource:default/orders', table: 'proj.ds.orders', columns: [{ name: 'amount' }] }),
+      getDatasetCode: async () => ({ consumers: [] }),
+    });
+    await renderWithRipple(
+      <EntityProvider entity={orders}>
+        <EntityRippleMigrationsContent />
+      </EntityProvider>,
+      { api },
+    );
+    expect(await screen.findByText('No migration of this dataset yet')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'New migration' }));
+    expect(await screen.findByText('No consumer reads this dataset')).toBeInTheDocument();
+    expect(screen.getByRole('heading', { name: 'New migration of proj.ds.orders' })).toBeInTheDocument();
+    expect(api.getDatasetCode).toHaveBeenCalledWith('resource:default/orders');
+  });
+
+  it("shows why the dataset's schema could not be loaded", async () => {
+    const api = mockRippleApi({
+      listMigrations: async () => ({ items: [], totalCount: 0 }),
+      getDataset: async () => Promise.reject(responseError(400, 'ripple.io/schema: line 2: expected a list of columns')),
+      getDatasetCode: async () => ({ consumers: [] }),
+    });
+    await renderWithRipple(
+      <EntityProvider entity={orders}>
+        <EntityRippleMigrationsContent />
+      </EntityProvider>,
+      { api },
+    );
+    await userEvent.click(await screen.findByRole('button', { name: 'New migration' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('ripple.io/schema: line 2: expected a list of columns');
+  });
+
+  it('offers no "New migration" without ripple.migration.create', async () => {
+    const api = mockRippleApi({ listMigrations: async () => ({ items: [], totalCount: 0 }) });
+    await renderWithRipple(
+      <EntityProvider entity={orders}>
+        <EntityRippleMigrationsContent />
+      </EntityProvider>,
+      { api, authorize: () => AuthorizeResult.DENY },
+    );
+    expect(await screen.findByText('No migration of this dataset yet')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'New migration' })).not.toBeInTheDocument();
+  });
+
+  it("shows a consumer its patch, the reviews and the delivery, with approve for its owners", async () => {
+    const api = mockRippleApi({
+      listEntityMigrations: async () => ({ items: [{ migration: aMigration({ state: 'rolling_out' }), roles: ['consumer'] }], totalCount: 1 }),
+      getConsumer: async () =>
+        aConsumer('component:default/orders-export', {
+          wave: 0,
+          delivery: { status: 'delivered', method: 'git-branch', url: 'https://git.example/orders-export/tree/ripple/m1', updatedAt: '2026-11-21T10:00:00.000Z' },
+        }),
+      getConsumerPatch: async () => ({
+        patch: {
+          id: 1, migrationId: 'm1', consumerRef: 'component:default/orders-export', version: 1, diff: '',
+          baseHash: 'h', status: 'rewritten', reasons: [], stale: false, createdAt: '2026-11-21T10:00:00.000Z',
+        },
+        reviews: [{
+          id: 4, migrationId: 'm1', consumerRef: 'component:default/orders-export', patchId: 1, decision: 'approve',
+          reviewer: 'user:default/guest', comment: 'ok', createdAt: '2026-11-21T10:00:00.000Z',
+        }],
+      }),
+    });
+    await renderWithRipple(
+      <EntityProvider entity={ordersExport}>
+        <EntityRippleMigrationsContent />
+      </EntityProvider>,
+      { api },
+    );
+    const region = await screen.findByRole('region', { name: 'Consumer component:default/orders-export' });
+    expect(await within(region).findByText('Delivered')).toBeInTheDocument();
+    expect(region).toHaveTextContent('wave 0 · delivery delivered (git-branch)');
+    expect(within(region).getByRole('link', { name: 'See the delivery (git-branch)' })).toHaveAttribute(
+      'href',
+      'https://git.example/orders-export/tree/ripple/m1',
+    );
+    expect(await within(region).findByRole('list', { name: 'Reviews' })).toHaveTextContent('✓ Approved by');
+    expect(within(region).getByRole('button', { name: 'Reject' })).toBeInTheDocument();
+  });
+
+  it('says so when no migration touches the entity', async () => {
+    const api = mockRippleApi({ listEntityMigrations: async () => ({ items: [], totalCount: 0 }) });
+    await renderWithRipple(
+      <EntityProvider entity={ordersExport}>
+        <EntityRippleMigrationsContent />
+      </EntityProvider>,
+      { api },
+    );
+    expect(await screen.findByText('No migration touches this entity')).toBeInTheDocument();
+  });
+});

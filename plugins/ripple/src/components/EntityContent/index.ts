@@ -1,0 +1,1 @@
+export { EntityRippleMigrationsContent } from './EntityRippleMigrationsContent';

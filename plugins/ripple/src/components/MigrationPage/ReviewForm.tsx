@@ -1,0 +1,106 @@
+import { useState } from 'react';
+import { Alert, Button, Flex, TextAreaField } from '@backstage/ui';
+import { useApi } from '@backstage/core-plugin-api';
+import type { Patch, Review, ReviewDecision } from '@ripple/backstage-plugin-ripple-common';
+import { rippleApiRef } from '../../api';
+import { errorMessage } from '../common/Feedback';
+
+/**
+ * Approve or reject a consumer's current patch, with a comment. The review
+ * names the patch judged and the latest review of it shown here, so that a
+ * decision recorded meanwhile by someone else is refused (409) rather than
+ * silently overruled: the form then shows the backend's message, naming the
+ * review that won, and the page reloads the patch.
+ */
+export function ReviewForm(props: {
+  migrationId: string;
+  patch: Patch;
+  reviews: Review[];
+  onReviewed: () => void;
+}) {
+  const { migrationId, patch, reviews, onReviewed } = props;
+  const rippleApi = useApi(rippleApiRef);
+  const [comment, setComment] = useState('');
+  const [pending, setPending] = useState<ReviewDecision>();
+  const [error, setError] = useState<{ message: string; conflict: boolean }>();
+  const [done, setDone] = useState<Review>();
+  const latest = reviews.find(r => r.patchId === patch.id);
+
+  async function review(decision: ReviewDecision) {
+    setPending(decision);
+    setError(undefined);
+    try {
+      const recorded = await rippleApi.reviewPatch(migrationId, patch.consumerRef, {
+        decision,
+        patchId: patch.id,
+        ...(latest && { previousReviewId: latest.id }),
+        ...(comment.trim() && { comment: comment.trim() }),
+      });
+      setDone(recorded);
+      setComment('');
+      onReviewed();
+    } catch (e) {
+      const status = (e as { response?: { status?: number } }).response?.status;
+      setError({ message: errorMessage(e), conflict: status === 409 });
+      if (status === 409) onReviewed();
+    } finally {
+      setPending(undefined);
+    }
+  }
+
+  return (
+    <Flex direction="column" gap="3" aria-label="Review" role="group">
+      <TextAreaField
+        label="Comment"
+        description="Optional; the owners and the timeline see it."
+        rows={3}
+        value={comment}
+        onChange={setComment}
+      />
+      <Flex gap="2">
+        <Button
+          variant="primary"
+          onPress={() => review('approve')}
+          isPending={pending === 'approve'}
+          isDisabled={!!pending}
+        >
+          Approve
+        </Button>
+        <Button
+          variant="secondary"
+          destructive
+          onPress={() => review('reject')}
+          isPending={pending === 'reject'}
+          isDisabled={!!pending}
+        >
+          Reject
+        </Button>
+      </Flex>
+      {done && !error && (
+        <Alert
+          status="success"
+          icon
+          role="status"
+          title={`You ${done.decision === 'approve' ? 'approved' : 'rejected'} patch v${patch.version}.`}
+        />
+      )}
+      {error && (
+        <Alert
+          status={error.conflict ? 'warning' : 'danger'}
+          icon
+          role="alert"
+          title={
+            error.conflict
+              ? 'Someone decided meanwhile: your review was not recorded'
+              : 'The review was not recorded'
+          }
+          description={
+            error.conflict
+              ? `${error.message}. The latest decision is shown below; review again if you still disagree.`
+              : error.message
+          }
+        />
+      )}
+    </Flex>
+  );
+}

@@ -1,0 +1,100 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { Rollout } from '@ripple/backstage-plugin-ripple-common';
+import { aConsumer, aMigration, mockRippleApi, renderWithRipple, responseError } from '../../testUtils';
+import { RolloutPanel } from './RolloutPanel';
+
+const plan: Rollout['plan'] = {
+  waves: [{ name: 'canary', count: 1 }, { name: 'rest', percent: 100 }],
+  soakMinutes: 60,
+  autoAdvance: true,
+  autoApprove: false,
+  health: {},
+};
+const rolling: Rollout = {
+  state: 'rolling_out',
+  plan,
+  currentWave: 0,
+  waves: [
+    { index: 0, name: 'canary', consumers: ['component:default/a'], state: 'active', startedAt: '2026-11-21T10:00:00.000Z' },
+    { index: 1, name: 'rest', consumers: ['component:default/b', 'component:default/c'], state: 'pending' },
+  ],
+};
+const loaded = (value: Rollout) => ({ value, loading: false, reload: jest.fn() });
+
+describe('RolloutPanel', () => {
+  it('draws the waves with the health of their consumers, in words', async () => {
+    await renderWithRipple(
+      <RolloutPanel
+        migration={aMigration({ state: 'rolling_out' })}
+        rollout={loaded(rolling)}
+        consumers={[aConsumer('component:default/a', { health: 'unhealthy', wave: 0 })]}
+        onChanged={jest.fn()}
+      />,
+      { api: mockRippleApi() },
+    );
+    const waves = screen.getAllByRole('listitem');
+    expect(waves[0]).toHaveTextContent('1. canary');
+    expect(waves[0]).toHaveTextContent('Health: 0 healthy, 1 unhealthy, 0 no signal');
+    expect(within(waves[0]).getByText('Active').parentElement).toHaveAttribute('data-tone', 'blocked');
+    expect(waves[1]).toHaveTextContent('2 consumers');
+    expect(waves[1]).toHaveTextContent('Pending');
+  });
+
+  it('advances from the wave the person saw, and pauses', async () => {
+    const api = mockRippleApi({
+      advanceRollout: async () => rolling,
+      pauseRollout: async () => rolling,
+    });
+    const onChanged = jest.fn();
+    await renderWithRipple(
+      <RolloutPanel migration={aMigration({ state: 'rolling_out' })} rollout={loaded(rolling)} consumers={[]} onChanged={onChanged} />,
+      { api },
+    );
+    await userEvent.click(await screen.findByRole('button', { name: 'Advance to the next wave' }));
+    expect(api.advanceRollout).toHaveBeenCalledWith('m1', 0);
+    await userEvent.click(screen.getByRole('button', { name: 'Pause' }));
+    expect(api.pauseRollout).toHaveBeenCalledWith('m1', 'Paused from the migration page');
+    expect(onChanged).toHaveBeenCalledTimes(2);
+    expect(screen.queryByRole('button', { name: 'Resume' })).not.toBeInTheDocument();
+  });
+
+  it('asks before rolling back, and shows why the backend refused', async () => {
+    const api = mockRippleApi({
+      rollbackRollout: async () => {
+        throw responseError(409, 'Migration m1 is completed; it can become rolled_back only from rolling_out or paused');
+      },
+    });
+    await renderWithRipple(
+      <RolloutPanel migration={aMigration({ state: 'paused' })} rollout={loaded({ ...rolling, state: 'paused', pausedReason: 'health breach: errorRate 0.2' })} consumers={[]} onChanged={jest.fn()} />,
+      { api },
+    );
+    expect(screen.getByText('health breach: errorRate 0.2')).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: 'Resume' })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Roll back' }));
+    expect(api.rollbackRollout).not.toHaveBeenCalled();
+    await userEvent.click(screen.getByRole('button', { name: 'Revert every delivered patch' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('it can become rolled_back only from rolling_out or paused');
+  });
+
+  it('starts a proposed migration', async () => {
+    const api = mockRippleApi({ startRollout: async () => rolling });
+    await renderWithRipple(
+      <RolloutPanel migration={aMigration()} rollout={loaded({ state: 'not_started', plan, waves: [] })} consumers={[]} onChanged={jest.fn()} />,
+      { api },
+    );
+    expect(screen.getByText(/The waves are drawn when the rollout starts/)).toBeInTheDocument();
+    await userEvent.click(await screen.findByRole('button', { name: 'Start the rollout' }));
+    expect(api.startRollout).toHaveBeenCalledWith('m1');
+  });
+
+  it('shows no controls without ripple.rollout.manage', async () => {
+    await renderWithRipple(
+      <RolloutPanel migration={aMigration({ state: 'rolling_out' })} rollout={loaded(rolling)} consumers={[]} onChanged={jest.fn()} />,
+      { api: mockRippleApi(), authorize: () => AuthorizeResult.DENY },
+    );
+    expect(await screen.findByText(/running it needs the ripple.rollout.manage permission/)).toBeInTheDocument();
+    expect(screen.queryByRole('button')).not.toBeInTheDocument();
+  });
+});

@@ -1,0 +1,207 @@
+import { useState } from 'react';
+import { Alert, Button, Flex, Text } from '@backstage/ui';
+import { useApi } from '@backstage/core-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  migrationTransitions,
+  rippleRolloutManagePermission,
+  type Consumer,
+  type Migration,
+  type Rollout,
+  type Wave,
+} from '@ripple/backstage-plugin-ripple-common';
+import { rippleApiRef } from '../../api';
+import { ErrorPanel, Loading, age, errorMessage } from '../common/Feedback';
+import { StatusBadge } from '../common/StatusBadge';
+import type { Loaded } from '../../hooks/useLoad';
+import type { Tone } from '../common/status';
+import styles from '../common/ripple.module.css';
+
+type Action = 'start' | 'advance' | 'pause' | 'resume' | 'rollback';
+
+const WAVE_CLASS: Record<Wave['state'], string> = {
+  completed: styles.waveCompleted,
+  active: styles.waveActive,
+  pending: styles.wavePending,
+};
+const WAVE_TONE: Record<Wave['state'], Tone> = {
+  completed: 'done',
+  active: 'active',
+  pending: 'idle',
+};
+
+/**
+ * The rollout: its plan, the waves as a timeline with the health of their
+ * consumers, and, for those with `ripple.rollout.manage`, the controls the
+ * migration's state allows (the state machine of ripple-common).
+ */
+export function RolloutPanel(props: {
+  migration: Migration;
+  rollout: Loaded<Rollout>;
+  consumers: Consumer[];
+  onChanged: () => void;
+}) {
+  const { migration, rollout, consumers, onChanged } = props;
+  const rippleApi = useApi(rippleApiRef);
+  const manage = usePermission({ permission: rippleRolloutManagePermission });
+  const [pending, setPending] = useState<Action>();
+  const [error, setError] = useState<string>();
+  const [confirmRollback, setConfirmRollback] = useState(false);
+
+  if (rollout.loading) return <Loading label="Loading the rollout" />;
+  if (!rollout.value) {
+    return <ErrorPanel title="Could not load the rollout" error={rollout.error} />;
+  }
+  const r = rollout.value;
+  const can = (to: Migration['state']) => migrationTransitions[migration.state].includes(to);
+  const actions: Record<Action, boolean> = {
+    start: r.state === 'not_started' && can('rolling_out'),
+    advance: migration.state === 'rolling_out',
+    pause: can('paused'),
+    resume: (migration.state === 'paused' || migration.state === 'rolled_back') && can('rolling_out'),
+    rollback: can('rolled_back'),
+  };
+
+  async function run(action: Action) {
+    setPending(action);
+    setError(undefined);
+    try {
+      switch (action) {
+        case 'start':
+          await rippleApi.startRollout(migration.id);
+          break;
+        case 'advance':
+          await rippleApi.advanceRollout(migration.id, r.currentWave);
+          break;
+        case 'pause':
+          await rippleApi.pauseRollout(migration.id, 'Paused from the migration page');
+          break;
+        case 'resume':
+          await rippleApi.resumeRollout(migration.id);
+          break;
+        case 'rollback':
+          await rippleApi.rollbackRollout(migration.id, { reason: 'Rolled back from the migration page' });
+          break;
+        default:
+      }
+      setConfirmRollback(false);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setPending(undefined);
+      onChanged();
+    }
+  }
+
+  const health = (wave: Wave) => {
+    const inWave = consumers.filter(c => wave.consumers.includes(c.consumerRef));
+    const unhealthy = inWave.filter(c => c.health === 'unhealthy').length;
+    const healthy = inWave.filter(c => c.health === 'healthy').length;
+    return { unhealthy, healthy, unknown: wave.consumers.length - unhealthy - healthy };
+  };
+
+  return (
+    <Flex direction="column" gap="4">
+      <Text as="p">
+        Rollout <strong>{r.state.replace('_', ' ')}</strong> · {r.plan.waves.length} waves (
+        {r.plan.waves.map(w => `${w.name}: ${w.count !== undefined ? `${w.count} consumer${w.count === 1 ? '' : 's'}` : `${w.percent}%`}`).join(', ')}) ·{' '}
+        {r.plan.soakMinutes} min soak · {r.plan.autoAdvance ? 'advances by itself when healthy' : 'advanced by hand'}
+        {r.critical && ' · critical dataset: every patch needs an approval'}
+      </Text>
+      {r.pausedReason && migration.state === 'paused' && (
+        <Alert status="warning" icon title="Paused" description={r.pausedReason} />
+      )}
+      {r.soakEndsAt && migration.state === 'rolling_out' && (
+        <Text as="p" color="secondary">
+          The active wave soaks until {new Date(r.soakEndsAt).toLocaleString()}.
+        </Text>
+      )}
+      {r.waves.length === 0 ? (
+        <Text as="p" color="secondary">
+          The waves are drawn when the rollout starts: least critical consumers first.
+        </Text>
+      ) : (
+        <ol className={styles.timeline} aria-label="Waves">
+          {r.waves.map(wave => {
+            const h = health(wave);
+            return (
+              <li key={wave.index} className={`${styles.wave} ${WAVE_CLASS[wave.state]}`}>
+                <Flex direction="column" gap="1">
+                  <Text weight="bold">
+                    {wave.index + 1}. {wave.name}
+                  </Text>
+                  <StatusBadge
+                    status={{
+                      tone: h.unhealthy > 0 ? 'blocked' : WAVE_TONE[wave.state],
+                      label: wave.state === 'active' ? 'Active' : wave.state === 'completed' ? 'Completed' : 'Pending',
+                    }}
+                  />
+                  <Text variant="body-small">
+                    {wave.consumers.length} consumer{wave.consumers.length === 1 ? '' : 's'}
+                  </Text>
+                  <Text variant="body-small" color={h.unhealthy ? 'danger' : 'secondary'}>
+                    Health: {h.healthy} healthy, {h.unhealthy} unhealthy, {h.unknown} no signal
+                  </Text>
+                  {wave.startedAt && (
+                    <Text variant="body-small" color="secondary">
+                      Started {age(wave.startedAt)}
+                      {wave.completedAt && `, completed ${age(wave.completedAt)}`}
+                    </Text>
+                  )}
+                </Flex>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      {manage.allowed ? (
+        <Flex gap="2" role="group" aria-label="Rollout controls" style={{ flexWrap: 'wrap' }}>
+          {actions.start && (
+            <Button variant="primary" onPress={() => run('start')} isPending={pending === 'start'}>
+              Start the rollout
+            </Button>
+          )}
+          {actions.advance && (
+            <Button variant="primary" onPress={() => run('advance')} isPending={pending === 'advance'}>
+              {r.currentWave !== undefined && r.currentWave + 1 >= r.waves.length
+                ? 'Complete the rollout'
+                : 'Advance to the next wave'}
+            </Button>
+          )}
+          {actions.pause && (
+            <Button variant="secondary" onPress={() => run('pause')} isPending={pending === 'pause'}>
+              Pause
+            </Button>
+          )}
+          {actions.resume && (
+            <Button variant="secondary" onPress={() => run('resume')} isPending={pending === 'resume'}>
+              Resume
+            </Button>
+          )}
+          {actions.rollback &&
+            (confirmRollback ? (
+              <>
+                <Button destructive variant="primary" onPress={() => run('rollback')} isPending={pending === 'rollback'}>
+                  Revert every delivered patch
+                </Button>
+                <Button variant="tertiary" onPress={() => setConfirmRollback(false)}>
+                  Keep them
+                </Button>
+              </>
+            ) : (
+              <Button destructive variant="secondary" onPress={() => setConfirmRollback(true)}>
+                Roll back
+              </Button>
+            ))}
+        </Flex>
+      ) : (
+        !manage.loading && (
+          <Text as="p" color="secondary">
+            You can watch this rollout; running it needs the ripple.rollout.manage permission.
+          </Text>
+        )
+      )}
+      {error && <Alert status="danger" icon role="alert" title="The rollout did not move" description={error} />}
+    </Flex>
+  );
+}

@@ -1,0 +1,309 @@
+import { useMemo, useRef, useState } from 'react';
+import {
+  Alert,
+  Button,
+  Card,
+  CardBody,
+  CardHeader,
+  Flex,
+  Select,
+  Text,
+  TextField,
+} from '@backstage/ui';
+import { CodeSnippet } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import type {
+  AnalysisCache,
+  ConsumerCode,
+  Dataset,
+  Migration,
+} from '@ripple/backstage-plugin-ripple-common';
+import type { Dialect, RippleError } from '@ripple/engine';
+import { rippleApiRef } from '../../api';
+import { useEngine } from '../../hooks/useEngine';
+import { errorMessage } from '../common/Feedback';
+import { StatusBadge } from '../common/StatusBadge';
+import type { Status } from '../common/status';
+import styles from '../common/ripple.module.css';
+import {
+  buildChange,
+  CHANGE_KINDS,
+  defaultTitle,
+  emptyDraft,
+  type ChangeDraft,
+  type ChangeKind,
+} from './changeDraft';
+import { computePreview, engineFiles, type PreviewResult } from './livePreview';
+
+const PROPOSAL_STATUS: Record<string, Status> = {
+  rewritten: { tone: 'active', label: 'Will be rewritten' },
+  needs_review: { tone: 'blocked', label: 'Needs a person' },
+  error: { tone: 'blocked', label: 'Cannot be read' },
+  unaffected: { tone: 'done', label: 'Unaffected' },
+};
+
+/**
+ * "New migration": the change built from the dataset's columns, its impact
+ * on every consumer recomputed in the browser on each edit, then created
+ * and sent to the agent for analysis.
+ */
+export function NewMigrationForm(props: {
+  datasetRef: string;
+  dataset: Dataset;
+  code: ConsumerCode[];
+  onCreated: (migration: Migration) => void;
+  onCancel: () => void;
+}) {
+  const { datasetRef, dataset, code, onCreated, onCancel } = props;
+  const rippleApi = useApi(rippleApiRef);
+  const { engine, error: engineError } = useEngine();
+  const [drafts, setDrafts] = useState<ChangeDraft[]>([emptyDraft()]);
+  const [title, setTitle] = useState('');
+  const [creating, setCreating] = useState(false);
+  const [createError, setCreateError] = useState<string>();
+  const cache = useRef<AnalysisCache>(new WeakMap()).current;
+  const files = useMemo(() => engineFiles(), []);
+
+  const built = useMemo(
+    () => buildChange(dataset.table, dataset.dialect as Dialect | undefined, drafts),
+    [dataset.table, dataset.dialect, drafts],
+  );
+  const preview = useMemo<PreviewResult | { error: string } | undefined>(() => {
+    if (!engine || !('change' in built)) return undefined;
+    try {
+      return computePreview(engine, built.change, code, dataset.columns, cache, files);
+    } catch (e) {
+      return { error: (e as RippleError).message };
+    }
+  }, [engine, built, code, dataset.columns, cache, files]);
+
+  const update = (i: number, patch: Partial<ChangeDraft>) =>
+    setDrafts(ds => ds.map((d, j) => (j === i ? { ...d, ...patch } : d)));
+
+  async function create() {
+    if (!('change' in built)) return;
+    setCreating(true);
+    setCreateError(undefined);
+    try {
+      const migration = await rippleApi.createMigration({
+        datasetRef,
+        change: built.change as unknown as Record<string, unknown>,
+        title: title.trim() || defaultTitle(drafts),
+      });
+      // The agent starts at once: its proposals replace this preview.
+      onCreated(await rippleApi.analyzeMigration(migration.id));
+    } catch (e) {
+      setCreateError(errorMessage(e));
+    } finally {
+      setCreating(false);
+    }
+  }
+
+  const columnOptions = dataset.columns.map(c => ({
+    value: c.name,
+    label: c.type ? `${c.name} (${c.type})` : c.name,
+  }));
+
+  return (
+    <Card>
+      <CardHeader>
+        <Text as="h3" variant="title-small">
+          New migration of {dataset.table}
+        </Text>
+      </CardHeader>
+      <CardBody>
+        <Flex direction="column" gap="4">
+          {drafts.map((d, i) => (
+            <fieldset key={i} className={styles.changeRow} aria-label={`Change ${i + 1}`}>
+              <Select
+                label="Change"
+                value={d.kind}
+                onChange={k => k && update(i, { ...emptyDraft(k as ChangeKind) })}
+                options={CHANGE_KINDS}
+              />
+              {(d.kind === 'rename_column' || d.kind === 'drop_column' || d.kind === 'change_type') &&
+                (columnOptions.length > 0 ? (
+                  <Select
+                    label="Column"
+                    placeholder="Choose a column"
+                    value={d.column || null}
+                    onChange={k => k && update(i, { column: String(k) })}
+                    options={columnOptions}
+                    searchable={columnOptions.length > 12}
+                  />
+                ) : (
+                  <TextField
+                    label="Column"
+                    description="The dataset's schema is unknown: type the column"
+                    value={d.column}
+                    onChange={v => update(i, { column: v })}
+                  />
+                ))}
+              {d.kind === 'rename_column' && (
+                <TextField label="New name" value={d.to} onChange={v => update(i, { to: v })} />
+              )}
+              {d.kind === 'change_type' && (
+                <TextField label="New type" placeholder="NUMERIC" value={d.to} onChange={v => update(i, { to: v })} />
+              )}
+              {(d.kind === 'rename_table' || d.kind === 'replace_table') && (
+                <TextField
+                  label={d.kind === 'rename_table' ? 'New table' : 'Replacing table'}
+                  placeholder="proj.ds.orders_v2"
+                  value={d.to}
+                  onChange={v => update(i, { to: v })}
+                />
+              )}
+              {d.kind === 'replace_table' && (
+                <Flex direction="column" gap="2" style={{ width: '100%' }}>
+                  <Text variant="body-small" color="secondary">
+                    Field mapping: the new table's name for each column (empty: unchanged).
+                  </Text>
+                  <Flex gap="2" style={{ flexWrap: 'wrap' }}>
+                    {dataset.columns.map(c => (
+                      <TextField
+                        key={c.name}
+                        label={`${c.name} becomes`}
+                        placeholder={c.name}
+                        value={d.mapping[c.name] ?? ''}
+                        onChange={v => update(i, { mapping: { ...d.mapping, [c.name]: v } })}
+                      />
+                    ))}
+                  </Flex>
+                </Flex>
+              )}
+              {drafts.length > 1 && (
+                <Button variant="tertiary" onPress={() => setDrafts(ds => ds.filter((_, j) => j !== i))}>
+                  Remove change {i + 1}
+                </Button>
+              )}
+            </fieldset>
+          ))}
+          <Flex>
+            <Button variant="tertiary" onPress={() => setDrafts(ds => [...ds, emptyDraft()])}>
+              Add another change
+            </Button>
+          </Flex>
+
+          <section aria-label="Impact preview" aria-live="polite">
+            <Flex direction="column" gap="3">
+              <Text as="h4" variant="title-x-small">
+                Impact
+              </Text>
+              {engineError && (
+                <Alert status="danger" icon title={`The engine could not load: ${engineError.message}`} />
+              )}
+              {!engine && !engineError && <Text color="secondary">Loading the engine…</Text>}
+              {'missing' in built && <Text color="secondary">{built.missing} to see the impact.</Text>}
+              {preview && 'error' in preview && (
+                <Alert status="danger" icon role="alert" title="The engine refuses this change" description={preview.error} />
+              )}
+              {preview && 'consumers' in preview && <PreviewSummary preview={preview} />}
+            </Flex>
+          </section>
+
+          <TextField
+            label="Title"
+            placeholder={defaultTitle(drafts)}
+            value={title}
+            onChange={setTitle}
+          />
+          {createError && (
+            <Alert status="danger" icon role="alert" title="The migration was not created" description={createError} />
+          )}
+          <Flex gap="2">
+            <Button
+              variant="primary"
+              onPress={create}
+              isPending={creating}
+              isDisabled={!('change' in built) || (!!preview && 'error' in preview)}
+            >
+              Create the migration
+            </Button>
+            <Button variant="secondary" onPress={onCancel}>
+              Cancel
+            </Button>
+          </Flex>
+        </Flex>
+      </CardBody>
+    </Card>
+  );
+}
+
+function PreviewSummary({ preview }: { preview: PreviewResult }) {
+  const affected = preview.consumers.filter(c => c.status !== 'unaffected');
+  return (
+    <>
+      <dl className={styles.counts} aria-label="Impact summary">
+        <div>
+          <dt>Consumers affected</dt>
+          <dd>
+            {preview.affected} of {preview.consumers.length}
+          </dd>
+        </div>
+        <div>
+          <dt>References</dt>
+          <dd>{preview.references}</dd>
+        </div>
+        <div>
+          <dt>
+            <StatusBadge status={PROPOSAL_STATUS.rewritten} />
+          </dt>
+          <dd>{preview.rewritten}</dd>
+        </div>
+        <div>
+          <dt>
+            <StatusBadge status={PROPOSAL_STATUS.needs_review} />
+          </dt>
+          <dd>{preview.needsReview + preview.errors}</dd>
+        </div>
+      </dl>
+      <Text variant="body-small" color="secondary" data-preview-ms={preview.millis.toFixed(2)}>
+        Computed in your browser in {preview.millis.toFixed(1)} ms over {preview.consumers.length} consumer
+        {preview.consumers.length === 1 ? '' : 's'}.
+      </Text>
+      {affected.length > 0 && (
+        <ul className={styles.previewList} aria-label="Affected consumers">
+          {affected.map(c => (
+            <li key={c.consumerRef}>
+              <PreviewConsumer consumer={c} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+function PreviewConsumer({ consumer: c }: { consumer: PreviewResult['consumers'][number] }) {
+  // The diff is rendered only when opened: a change touching hundreds of
+  // consumers stays quick to edit.
+  const [open, setOpen] = useState(false);
+  return (
+    <details onToggle={e => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>
+        <strong>{c.consumerRef}</strong>
+        <StatusBadge status={PROPOSAL_STATUS[c.status]} />
+        <Text variant="body-small" color="secondary">
+          {c.impact.references} reference{c.impact.references === 1 ? '' : 's'} in{' '}
+          {c.impact.files.map(f => f.path).join(', ') || 'no file'} · {c.edits} edit{c.edits === 1 ? '' : 's'}
+        </Text>
+      </summary>
+      {open && (
+        <Flex direction="column" gap="2" pt="2">
+          {c.reasons.length > 0 && (
+            <ul aria-label={`Why ${c.consumerRef} needs a person`}>
+              {c.reasons.map((r, i) => (
+                <li key={i}>
+                  <Text variant="body-small">
+                    <code>{r.path}</code>: {r.message}
+                  </Text>
+                </li>
+              ))}
+            </ul>
+          )}
+          {c.diff && <CodeSnippet text={c.diff} language="diff" />}
+        </Flex>
+      )}
+    </details>
+  );
+}

@@ -1,0 +1,1 @@
+export { NewMigration } from './NewMigration';

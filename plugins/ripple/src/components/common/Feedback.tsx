@@ -1,0 +1,60 @@
+import { Alert, Flex, Skeleton, Text } from '@backstage/ui';
+import type { ReactNode } from 'react';
+
+/** The backend's own message of a failed request, else the error's. */
+export function errorMessage(error: unknown): string {
+  const body = (error as { body?: { error?: { message?: string } } })?.body;
+  return body?.error?.message ?? (error as Error)?.message ?? String(error);
+}
+
+/** An error from the backend, with its message, and a way to try again. */
+export function ErrorPanel(props: { title: string; error: unknown; action?: ReactNode }) {
+  return (
+    <Alert
+      status="danger"
+      icon
+      role="alert"
+      title={props.title}
+      description={errorMessage(props.error)}
+      customActions={props.action}
+    />
+  );
+}
+
+/** Placeholder rows while something loads, announced to screen readers. */
+export function Loading(props: { label: string; rows?: number }) {
+  return (
+    <Flex direction="column" gap="2" aria-busy="true" aria-label={props.label} role="status">
+      {Array.from({ length: props.rows ?? 3 }, (_, i) => (
+        <Skeleton key={i} width="100%" height={28} />
+      ))}
+    </Flex>
+  );
+}
+
+/** What an empty list means, and what to do about it. */
+export function Empty(props: { title: string; children?: ReactNode }) {
+  return (
+    <Flex direction="column" gap="2" py="4">
+      <Text as="p" variant="title-x-small">
+        {props.title}
+      </Text>
+      {props.children && (
+        <Text as="p" color="secondary">
+          {props.children}
+        </Text>
+      )}
+    </Flex>
+  );
+}
+
+/** How long ago, in words ("3 h ago"). */
+export function age(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, (now - Date.parse(iso)) / 1000);
+  if (seconds < 60) return 'just now';
+  const minutes = seconds / 60;
+  if (minutes < 60) return `${Math.floor(minutes)} min ago`;
+  const hours = minutes / 60;
+  if (hours < 24) return `${Math.floor(hours)} h ago`;
+  return `${Math.floor(hours / 24)} d ago`;
+}

@@ -1,0 +1,120 @@
+import type { ReactNode } from 'react';
+import { SWRConfig } from 'swr';
+import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  AuthorizeResult,
+  type EvaluatePermissionRequest,
+} from '@backstage/plugin-permission-common';
+import type {
+  Consumer,
+  Migration,
+  RippleApi,
+} from '@ripple/backstage-plugin-ripple-common';
+import { rippleApiRef } from './api';
+import { rootRouteRef } from './routes';
+
+/**
+ * A RippleApi whose every method is a jest mock that fails unless the test
+ * gives it an answer, so a test states every request it expects.
+ */
+export function mockRippleApi(answers: Partial<RippleApi> = {}): jest.Mocked<RippleApi> {
+  const api: Record<string, jest.Mock> = {};
+  const methods: (keyof RippleApi)[] = [
+    'getEngine', 'tables', 'listMigrations', 'getMigration', 'createMigration',
+    'analyzeMigration', 'cancelMigration', 'listMigrationEvents', 'listConsumers',
+    'getConsumer', 'getConsumerPatch', 'reviewPatch', 'listEntityMigrations',
+    'previewMigration', 'getRollout', 'startRollout', 'advanceRollout', 'pauseRollout',
+    'resumeRollout', 'rollbackRollout', 'getCompatView', 'markCompatViewApplied',
+    'getDataset', 'getDatasetCode',
+  ];
+  for (const method of methods) {
+    const answer = answers[method] as ((...args: unknown[]) => unknown) | undefined;
+    api[method] = jest.fn(
+      answer ?? (async () => Promise.reject(new Error(`${method} was not expected`))),
+    );
+  }
+  return api as unknown as jest.Mocked<RippleApi>;
+}
+
+/** A backend error as RippleClient throws it: a ResponseError with the body. */
+export function responseError(status: number, message: string) {
+  return Object.assign(new Error(`Request failed with ${status}, ${message}`), {
+    name: 'ResponseError',
+    response: { status },
+    body: { error: { name: 'Error', message } },
+  });
+}
+
+/** Renders inside a test app with Ripple's API, a permission policy and the routes links need. */
+export async function renderWithRipple(
+  element: ReactNode,
+  options: {
+    api: RippleApi;
+    authorize?: (request: EvaluatePermissionRequest) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    routeEntries?: string[];
+  },
+) {
+  return renderInTestApp(
+    <TestApiProvider
+      apis={[
+        [rippleApiRef, options.api],
+        [permissionApiRef, mockApis.permission({ authorize: options.authorize ?? (() => AuthorizeResult.ALLOW) })],
+      ]}
+    >
+      {/* usePermission caches decisions in SWR's global cache: each test gets its own. */}
+      <SWRConfig value={{ provider: () => new Map() }}>{element}</SWRConfig>
+    </TestApiProvider>,
+    {
+      routeEntries: options.routeEntries,
+      mountedRoutes: {
+        '/ripple': rootRouteRef,
+        '/catalog/:namespace/:kind/:name': entityRouteRef,
+      },
+    },
+  );
+}
+
+const T0 = '2026-11-20T10:00:00.000Z';
+
+export function aMigration(overrides: Partial<Migration> = {}): Migration {
+  return {
+    id: 'm1',
+    datasetRef: 'resource:default/orders',
+    change: {
+      dataset: 'proj.ds.orders',
+      changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
+    },
+    title: 'Rename amount to amount_usd',
+    owner: 'group:default/data-platform',
+    state: 'proposed',
+    createdBy: 'user:default/guest',
+    createdAt: T0,
+    updatedAt: T0,
+    progress: {
+      total: 4,
+      approved: 1,
+      rejected: 1,
+      needsReview: 1,
+      delivered: 0,
+      merged: 1,
+      failed: 0,
+      unhealthy: 0,
+    },
+    ...overrides,
+  };
+}
+
+export function aConsumer(ref: string, overrides: Partial<Consumer> = {}): Consumer {
+  return {
+    migrationId: 'm1',
+    consumerRef: ref,
+    discoveredBy: 'catalog',
+    impact: { files: [{ path: 'export_orders.py', references: 2, columns: ['amount'] }], references: 2 },
+    patch: { id: 1, version: 1, status: 'rewritten', stale: false, createdAt: T0 },
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
