@@ -33,12 +33,14 @@ export YARN_ENABLE_IMMUTABLE_INSTALLS=false
 
 started=$SECONDS
 : >"$WORK/timings.txt"
-step() { # step NAME COMMAND...: runs it and records its wall time
-  local name="$1" t=$SECONDS
+step() { # step NAME COMMAND...: runs it, records its wall time, returns its status
+  local name="$1" t=$SECONDS rc=0
   shift
   log "install test: $name"
-  "$@"
+  "$@" || rc=$?
   echo "$name: $((SECONDS - t)) s" >>"$WORK/timings.txt"
+  ((rc == 0)) || log "FAILED: $name"
+  return "$rc"
 }
 
 # Background processes (each the leader of its own process group, by setsid),
@@ -169,8 +171,9 @@ check_config() { # check_config DIR
 start_backend() { # start_backend KIND DIR PORT
   local kind="$1" dir="$2" port="$3" i
   rm -rf "$dir/sqlite"
-  (cd "$dir" && setsid yarn workspace backend start --config ../../app-config.yaml \
-    --config ../../app-config.install.yaml >"$WORK/$kind-backend.log" 2>&1) &
+  # setsid itself is the background job, so $! leads the backend's process group.
+  setsid bash -c "cd '$dir' && exec yarn workspace backend start --config ../../app-config.yaml \
+    --config ../../app-config.install.yaml" >"$WORK/$kind-backend.log" 2>&1 &
   BACKEND_PID=$!
   echo "$BACKEND_PID" >>"$WORK/pids"
   for i in $(seq 300); do
