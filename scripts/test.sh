@@ -41,6 +41,9 @@ suite "TypeScript" yarn tsc
 # CI=true: Jest runs once instead of watching, and never writes snapshots.
 suite "Jest (unit and backend integration)" env CI=true yarn backstage-cli repo test
 suite "browser end-to-end" yarn playwright test
+# Packs every published package and installs the tarballs into fresh
+# create-app portals (new and legacy frontend systems) by the README's lines.
+suite "install into fresh portals" "$ROOT/tests/install/run.sh"
 
 if ((${#failed[@]})); then
   die "failed suites: $(printf '%s; ' "${failed[@]}")"

@@ -15,7 +15,21 @@ use ripple_engine::{ChangeSpec, Dialect, EngineError, Language, Options, Rewrite
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(name = "ripple", version = ripple_engine::VERSION, about = "Ripple: find and fix what a dataset change breaks")]
+#[command(
+    name = "ripple",
+    version = ripple_engine::VERSION,
+    about = "Ripple: find and fix what a dataset change breaks",
+    long_about = "Ripple: find and fix what a dataset change breaks.\n\n\
+        Reads the code of a dataset's consumers (SQL, dbt, and SQL inside Python, Java \
+        and Scala) and rewrites it for a change to the dataset.",
+    after_help = "Dialects (--dialect): ansi, bigquery, databricks, duckdb, generic, hive, mysql, \
+        postgres (or postgresql), redshift, snowflake, spark.\n\n\
+        Exit status: 0 success (problems in the files are reported in the JSON, not by the \
+        exit status); 1 `tables` found SQL that does not parse; 2 bad usage, an unreadable \
+        path or a malformed change spec or schema, with nothing on stdout.\n\n\
+        Run `ripple help <COMMAND>` for a command's options. Formats: \
+        https://github.com/ripple-data/ripple#the-engine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,11 +37,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Column-level analysis of consumer code: the tables and columns each
-    /// statement reads and writes, with exact positions, as JSON.
+    /// Column-level analysis of consumer code, as JSON.
+    ///
+    /// The tables and columns each statement reads and writes, with exact
+    /// positions, and each output column's sources.
     ///
     /// Directories are walked for .sql (plain or dbt/Jinja), .py, .java and
     /// .scala files; the language is chosen by extension.
+    ///
+    /// Exits 0 whatever the files contain (a statement that does not parse is
+    /// an error diagnostic in the JSON); 2 on bad usage, an unreadable path or
+    /// a malformed schema.
     Analyze {
         /// SQL dialect (see `ripple tables --help` for the list).
         #[arg(long, short, default_value = "generic", value_parser = parse_dialect)]
@@ -39,9 +59,11 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Rewrite consumer code for a change to a dataset: the unified diff on
-    /// stdout (paths relative to the working directory; `git apply` takes
-    /// it), a JSON report of every file's status to `--report`.
+    /// Rewrite consumer code for a change to a dataset, as a unified diff.
+    ///
+    /// The diff goes to stdout (paths relative to the working directory;
+    /// `git apply` takes it), a JSON report of every file's status to
+    /// `--report`; `--write` applies the edits in place instead.
     ///
     /// Exits 0 whatever the files' statuses (rewritten, unaffected,
     /// needs_review, error); 2 on a bad change spec, schema or path.
@@ -65,9 +87,15 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Print the DDL of a compatibility view: under the dataset's old name,
-    /// the old columns read from the new table, so consumers keep working
-    /// while they migrate. `--cleanup` prints the DDL that removes it.
+    /// Print the DDL of a compatibility view for a change that moves a table.
+    ///
+    /// The view has the dataset's old name and columns, read from the new
+    /// table, so consumers keep working while they migrate. `--cleanup`
+    /// prints the DDL that removes it.
+    ///
+    /// The change must rename or replace the table. Exits 0 with the DDL on
+    /// stdout; 2 on a bad file or a view the change cannot have (the message
+    /// says why).
     CompatView {
         /// The change spec (JSON): {"dataset": "proj.ds.orders", "changes": [...]}.
         #[arg(long, short)]
@@ -85,6 +113,10 @@ enum Command {
         cleanup: bool,
     },
     /// List the tables each SQL statement reads and writes, as JSON.
+    ///
+    /// Exits 0 when every file parsed; 1 when some file did not (its JSON has
+    /// an `error` with line and column, and stderr a `path:line:column:
+    /// message` line); 2 on bad usage or an unreadable file.
     Tables {
         /// SQL dialect: ansi, bigquery, databricks, duckdb, generic, hive,
         /// mysql, postgres, redshift, snowflake or spark.

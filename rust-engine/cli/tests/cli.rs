@@ -304,3 +304,19 @@ fn compat_view_refuses_an_in_place_change_and_a_bad_schema() {
     compat_view_refused(dir.path(), &["--change", "missing.json"])
         .stderr(predicate::str::contains("cannot read missing.json"));
 }
+
+#[test]
+fn help_documents_every_command() {
+    let out = ripple().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for command in ["analyze", "rewrite", "compat-view", "tables"] {
+        assert!(help.contains(&format!("\n  {command} ")), "{command} missing from:\n{help}");
+        let out = ripple().args([command, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{command} --help failed");
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("Exit"), "{command} --help does not give its exit status:\n{help}");
+    }
+    assert!(help.contains("Exit status"), "{help}");
+    assert!(help.contains("bigquery"), "{help}");
+}
