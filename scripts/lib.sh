@@ -15,6 +15,12 @@ YARN_RELEASE="$ROOT/.yarn/releases/yarn-4.13.0.cjs"
 
 export PATH="$TOOLS/bin:$NODE_HOME/bin:$HOME/.cargo/bin:$PATH"
 export npm_config_nodedir="$NODE_HEADERS"
+# Node trusts only its own CA list; where the registry is reached through a
+# proxy whose CA is in the system's store (as on these machines), yarn and npm
+# need the system's bundle too.
+if [[ -z "${NODE_EXTRA_CA_CERTS:-}" && -r /etc/ssl/certs/ca-certificates.crt ]]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
