@@ -151,12 +151,11 @@ async function simulate(
       return { ready: true };
     },
   };
-  let clock = Date.now();
   const monitor: RippleHealthProvider = {
     id: 'simulated-monitor',
     async read(consumerRefs) {
-      clock += 1000;
-      const observedAt = new Date(clock).toISOString();
+      // Observed now: only a signal after its delivery counts for the gate.
+      const observedAt = new Date().toISOString();
       return consumerRefs
         .filter(ref => inPlace.has(ref) && !reported.has(ref))
         .map(ref => {
@@ -226,12 +225,24 @@ async function simulate(
   let pauses = 0;
   let deliveredAtFirstPause = -1;
   let badAtFirstPause = -1;
-  for (let step = 0; step < 10_000; step++) {
+  // With no soak time every step moves the rollout on (a delivery, a
+  // signal, a wave, a pause); a rollout that stands still is a bug, not slowness.
+  let lastProgress = '';
+  let stillSteps = 0;
+  for (;;) {
     await service.runOnce();
     const now = await service.getRollout(
       (await store.getMigration(migration.id))!,
     );
     if (now.state === 'completed') break;
+    const progress = `${now.state} ${now.currentWave} ${delivered} ${reported.size}`;
+    stillSteps = progress === lastProgress ? stillSteps + 1 : 0;
+    lastProgress = progress;
+    if (stillSteps >= 20) {
+      throw new Error(
+        `The rollout made no progress in 20 steps (${planName}, ${badPercent}% bad): ${progress}`,
+      );
+    }
     if (now.state === 'paused') {
       pauses++;
       if (deliveredAtFirstPause < 0) {

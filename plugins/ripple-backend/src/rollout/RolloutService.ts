@@ -682,6 +682,7 @@ export class RolloutService {
       record.healthReadAt ?? (startedAt ? new Date(startedAt) : new Date(0));
     const readAt = new Date();
     const refs = consumers.map(c => c.consumerRef);
+    const delivered = new Set(refs);
     for (const provider of healthProviders) {
       let signals;
       try {
@@ -693,7 +694,7 @@ export class RolloutService {
         continue;
       }
       for (const { consumerRef, observedAt, ...values } of signals) {
-        if (!refs.includes(consumerRef.toLocaleLowerCase('en-US'))) continue;
+        if (!delivered.has(consumerRef.toLocaleLowerCase('en-US'))) continue;
         await this.recordSignal({
           migrationId: record.migrationId,
           consumerRef,
@@ -726,10 +727,12 @@ export class RolloutService {
 
   private async advanceGate(
     record: RolloutRecord,
+    // The rollout's consumers, when the caller has just read them.
+    listed?: RolloutConsumer[],
   ): Promise<{ ready: boolean; soakEndsAt?: Date }> {
-    const consumers = await this.options.rollouts.listConsumers(
-      record.migrationId,
-    );
+    const consumers =
+      listed ??
+      (await this.options.rollouts.listConsumers(record.migrationId));
     // Only a patch still in place can be to blame: a reverted consumer's
     // old breach does not hold the rollout.
     if (consumers.some(c => c.health === 'unhealthy' && isInPlace(c))) {
@@ -849,7 +852,9 @@ export class RolloutService {
         ? 'not_started'
         : record.state;
     const gate =
-      state === 'rolling_out' ? await this.advanceGate(record) : undefined;
+      state === 'rolling_out'
+        ? await this.advanceGate(record, consumers)
+        : undefined;
     return {
       state,
       plan: record.plan,

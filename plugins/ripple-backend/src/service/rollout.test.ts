@@ -1,5 +1,7 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { TestDatabases } from '@backstage/backend-test-utils';
+import notificationsPlugin from '@backstage/plugin-notifications-backend';
+import type { Notification } from '@backstage/plugin-notifications-common';
 import type {
   Consumer,
   MigrationEvent,
@@ -136,6 +138,8 @@ spec:
   });
 
   const modules = () => [
+    // The real notifications backend: Ripple notifies owners only when it runs.
+    notificationsPlugin,
     createBackendModule({
       pluginId: 'ripple',
       moduleId: 'test-delivery',
@@ -182,7 +186,11 @@ spec:
       features: modules(),
       locations: [catalogFile],
       // Deliveries are read back on every run, so merges show at once.
-      config: { ripple: { rollout: { syncMinutes: 0 }, ...config } },
+      config: {
+        // The notifications backend needs it; the links in notifications start with it.
+        app: { baseUrl: 'http://localhost:3000' },
+        ripple: { rollout: { syncMinutes: 0 }, ...config },
+      },
     });
     await until('the test catalog', async () => {
       const res = await request(backend.server)
@@ -400,6 +408,32 @@ spec:
     expect(
       (await call('get', `/migrations/${id}`)).body.progress,
     ).toMatchObject({ delivered: 3, unhealthy: 1 });
+
+    // The owners of billing are notified through the notifications backend:
+    // guest is in data-platform, which owns billing; analyst owns nothing of
+    // this fleet and hears nothing.
+    const inbox = async (user: 'guest' | 'analyst') => {
+      const res = await request(backend.server)
+        .get('/api/notifications/notifications')
+        .query({ topic: 'ripple-rollout' })
+        .set(as(user));
+      expect(res.status).toBe(200);
+      return res.body.notifications as Notification[];
+    };
+    const [notification] = await until('the owners notified', async () => {
+      const received = await inbox('guest');
+      return received.length > 0 && received;
+    });
+    expect(notification.payload).toMatchObject({
+      title: `Ripple: ${ref('billing')} is unhealthy after "Rename amount"`,
+      description: 'errorRate 0.4 is above 0.05. The rollout is paused.',
+      link: `http://localhost:3000/ripple/migrations/${id}`,
+      severity: 'high',
+      topic: 'ripple-rollout',
+      scope: `ripple:${id}:${ref('billing')}:health`,
+    });
+    expect(await inbox('guest')).toHaveLength(1);
+    expect(await inbox('analyst')).toEqual([]);
 
     // A restart in the middle: a new backend on the same database finds
     // everything where it was.
