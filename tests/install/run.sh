@@ -49,6 +49,8 @@ step() { # step NAME COMMAND...: runs it, records its wall time, returns its sta
 cleanup() {
   local pid
   while read -r pid; do kill -- "-$pid" 2>/dev/null || true; done <"$WORK/pids"
+  # Removed only once its processes are gone, and only after a pass.
+  if [[ -n "${PASSED:-}" && -z "${RIPPLE_INSTALL_DIR:-}" ]]; then rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
@@ -231,5 +233,5 @@ cp "$WORK/timings.txt" "$WORK/sizes.txt" "$RIPPLE_INSTALL_OUTPUT/" 2>/dev/null |
 if ((${#failed[@]})); then
   die "install test failed for the portal(s): ${failed[*]} (logs in $WORK)"
 fi
-[[ -n "${RIPPLE_INSTALL_DIR:-}" ]] || rm -rf "$WORK"
+PASSED=1
 log "install test passed"
