@@ -166,14 +166,7 @@ export class DatabaseMigrationStore implements MigrationStore {
     if (filter.datasetRef) {
       query.where('dataset_ref', ref(filter.datasetRef));
     }
-    const [rows, totalCount] = await Promise.all([
-      query
-        .clone()
-        .orderBy('seq', 'desc')
-        .limit(page.limit)
-        .offset(page.offset),
-      count(query),
-    ]);
+    const [rows, totalCount] = await newestFirst<MigrationRow>(query, page);
     return { items: await this.withProgress(rows), totalCount };
   }
 
@@ -189,14 +182,7 @@ export class DatabaseMigrationStore implements MigrationStore {
     const query = this.db<MigrationRow>('migration').where(q =>
       q.where('dataset_ref', key).orWhereIn('id', consumerOf),
     );
-    const [rows, totalCount] = await Promise.all([
-      query
-        .clone()
-        .orderBy('seq', 'desc')
-        .limit(page.limit)
-        .offset(page.offset),
-      count(query),
-    ]);
+    const [rows, totalCount] = await newestFirst<MigrationRow>(query, page);
     const consumed = new Set(
       (
         await this.db('migration_consumer')
@@ -849,6 +835,21 @@ export function describeStates(states: readonly string[]): string {
   return states.length === 1
     ? states[0]
     : `${states.slice(0, -1).join(', ')} or ${states[states.length - 1]}`;
+}
+
+/** One page of `query`'s migrations, newest first, and how many there are. */
+function newestFirst<T>(
+  query: Knex.QueryBuilder,
+  page: PageRequest,
+): Promise<[T[], number]> {
+  return Promise.all([
+    query
+      .clone()
+      .orderBy('seq', 'desc')
+      .limit(page.limit)
+      .offset(page.offset),
+    count(query),
+  ]);
 }
 
 export async function count(query: Knex.QueryBuilder): Promise<number> {
