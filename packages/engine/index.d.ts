@@ -49,3 +49,25 @@ export interface RippleEngine {
  * read from disk; in the browser it is fetched as an asset of the bundle.
  */
 export function loadEngine(): Promise<RippleEngine>;
+
+/**
+ * The engine's functions, each answered by a worker and returned as a
+ * promise. Errors reject with the same `RippleError`s.
+ */
+export type EngineWorker = {
+  [K in keyof RippleEngine]: (
+    ...args: Parameters<RippleEngine[K]>
+  ) => Promise<ReturnType<RippleEngine[K]>>;
+} & {
+  /** Stops the worker; calls still in flight reject. */
+  terminate(): void;
+};
+
+/**
+ * Starts the engine in a worker of its own: a Web Worker in the browser, a
+ * worker thread in Node. Long work then leaves the page (or the event loop)
+ * free, and several workers use several cores. Each worker loads its own
+ * WebAssembly instance, so calls to one worker see only that worker's
+ * analyses. Terminate it when done.
+ */
+export function startEngineWorker(): EngineWorker;

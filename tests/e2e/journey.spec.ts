@@ -44,6 +44,8 @@ test('a dataset change, from the live preview to the rollout and the compatibili
   await page.getByRole('option', { name: 'Move the table' }).click();
   await second.getByRole('textbox', { name: 'New table' }).fill('proj.sales.orders');
   await expect(preview).toContainText(/Computed in your browser in [\d.]+ ms/);
+  // Its rewrites ran in the engine's Web Workers, off the page's thread.
+  expect(page.workers().length).toBeGreaterThan(0);
   await affected.getByText('component:default/orders-export').click();
   await expect(affected).toContainText('amount_usd');
   expect(requests.filter(url => url.includes('/api/ripple'))).toEqual([]);

@@ -70,6 +70,8 @@ test('live preview: time per edit for 100 consumers', async ({ page }) => {
   const warm = [...millis].sort((a, b) => a - b);
   const pct = (p: number) => warm[Math.min(warm.length - 1, Math.floor((p / 100) * warm.length))];
   const result = {
+    // The engine workers the preview spread its rewrites over.
+    workers: page.workers().length,
     consumers: consumers.length,
     files: consumers.length * 4,
     sqlBytes: consumers.reduce((n, c) => n + c.files.reduce((m, f) => m + f.content.length, 0), 0),

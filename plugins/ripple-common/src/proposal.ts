@@ -2,6 +2,8 @@ import type {
   ChangeSpec,
   Dialect,
   FileAnalysis,
+  FileRewrite,
+  RewriteOptions,
   RippleEngine,
   Schema,
 } from '@ripple/engine';
@@ -64,6 +66,32 @@ const SEVERITY: Record<PatchStatus, number> = {
 };
 
 /**
+ * One file's rewrite that a proposal needs: the arguments of the engine's
+ * `rewrite`.
+ *
+ * @public
+ */
+export type RewriteCall = {
+  path: string;
+  text: string;
+  change: ChangeSpec;
+  options: RewriteOptions;
+};
+
+/**
+ * A proposal before its rewrites: the consumer's impact, known from the
+ * analyses, and the rewrites still to run. Whoever runs them (on this
+ * thread, or in engine workers) passes their results to
+ * `completeConsumerEdit`.
+ *
+ * @public
+ */
+export type ConsumerEditPlan = {
+  impact: Impact;
+  rewrites: RewriteCall[];
+};
+
+/**
  * Runs the engine over a consumer's files for a change, with the dataset's
  * columns (so that `SELECT *` expands).
  *
@@ -76,6 +104,27 @@ export function proposeConsumerEdit(
   columns: DatasetColumn[] = [],
   cache?: AnalysisCache,
 ): ConsumerProposal {
+  const plan = planConsumerEdit(engine, change, code, columns, cache);
+  return completeConsumerEdit(
+    plan,
+    plan.rewrites.map(r => engine.rewrite(r.path, r.text, r.change, r.options)),
+  );
+}
+
+/**
+ * The first half of `proposeConsumerEdit`: analyses the consumer's files
+ * (or takes their analyses from the cache) and says which must be
+ * rewritten.
+ *
+ * @public
+ */
+export function planConsumerEdit(
+  engine: Pick<RippleEngine, 'analyze'>,
+  change: ChangeSpec,
+  code: ConsumerSource,
+  columns: DatasetColumn[] = [],
+  cache?: AnalysisCache,
+): ConsumerEditPlan {
   const dialect = code.dialect ?? change.dialect ?? 'generic';
   const changed = changedColumns(change);
   const movesTable = change.changes.some(
@@ -88,10 +137,7 @@ export function proposeConsumerEdit(
     name => name.toLowerCase().split('.').pop() ?? name,
   );
   const files: ImpactFile[] = [];
-  const diffs: string[] = [];
-  const reasons: PatchReason[] = [];
-  let status: PatchStatus = 'unaffected';
-  let edits = 0;
+  const rewrites: RewriteCall[] = [];
 
   for (const file of code.files) {
     const text = file.text.toLowerCase();
@@ -160,22 +206,12 @@ export function proposeConsumerEdit(
 
     // A dbt model reading the dataset through a source is rewritten with the
     // source's name as the dataset: that is how its SQL names the table.
-    const rewrite = engine.rewrite(
-      file.path,
-      file.text,
-      { ...change, dataset: table },
-      { dialect, schema: engineSchema(table, columns) },
-    );
-    if (rewrite.patch) {
-      diffs.push(rewrite.patch);
-    }
-    edits += rewrite.edits;
-    for (const message of rewrite.reasons) {
-      reasons.push({ path: file.path, message });
-    }
-    if (SEVERITY[rewrite.status] > SEVERITY[status]) {
-      status = rewrite.status;
-    }
+    rewrites.push({
+      path: file.path,
+      text: file.text,
+      change: { ...change, dataset: table },
+      options: { dialect, schema: engineSchema(table, columns) },
+    });
   }
 
   return {
@@ -183,11 +219,37 @@ export function proposeConsumerEdit(
       files,
       references: files.reduce((sum, f) => sum + f.references, 0),
     },
-    diff: diffs.join(''),
-    status,
-    reasons,
-    edits,
+    rewrites,
   };
+}
+
+/**
+ * The second half of `proposeConsumerEdit`: the proposal from the plan and
+ * the results of its rewrites, in the plan's order.
+ *
+ * @public
+ */
+export function completeConsumerEdit(
+  plan: ConsumerEditPlan,
+  results: FileRewrite[],
+): ConsumerProposal {
+  const diffs: string[] = [];
+  const reasons: PatchReason[] = [];
+  let status: PatchStatus = 'unaffected';
+  let edits = 0;
+  results.forEach((rewrite, i) => {
+    if (rewrite.patch) {
+      diffs.push(rewrite.patch);
+    }
+    edits += rewrite.edits;
+    for (const message of rewrite.reasons) {
+      reasons.push({ path: plan.rewrites[i].path, message });
+    }
+    if (SEVERITY[rewrite.status] > SEVERITY[status]) {
+      status = rewrite.status;
+    }
+  });
+  return { impact: plan.impact, diff: diffs.join(''), status, reasons, edits };
 }
 
 /**

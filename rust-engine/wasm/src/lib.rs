@@ -13,6 +13,7 @@
 //!
 //! One small function per binding; what they share is in `boundary.rs`.
 
+mod analyses;
 mod boundary;
 mod panic;
 
@@ -151,7 +152,7 @@ pub fn analyze(
 ) -> Result<JsValue, JsValue> {
     let file = file_input(&path, &text, options)?;
     let options = Options { dialect: file.dialect.unwrap_or(Dialect::Generic), schema: file.schema.as_ref() };
-    to_js(&ripple_engine::analyze(&file.path, file.language, &file.text, options))
+    to_js(&*file_analysis(&file, options))
 }
 
 /// The smallest verified edit of one consumer file for a change to a dataset:
@@ -170,7 +171,14 @@ pub fn rewrite(
     let spec = ChangeSpec::from_json(&json_text(&change)?.unwrap_or_default()).map_err(to_js_error)?;
     let dialect = file.dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let options = Options { dialect, schema: file.schema.as_ref() };
-    to_js(&ripple_engine::rewrite(&file.path, file.language, &file.text, &spec, options))
+    let analysis = file_analysis(&file, options);
+    to_js(&ripple_engine::rewrite_analyzed(&analysis, file.language, &file.text, &spec, options))
+}
+
+/// The analysis of a file, made once for `analyze` and the `rewrite`s after it.
+fn file_analysis(file: &FileInput, options: Options) -> std::rc::Rc<ripple_engine::FileAnalysis> {
+    let input = analyses::Input { path: &file.path, text: &file.text, language: file.language, dialect: options.dialect, schema: options.schema };
+    analyses::analysis(&input, || ripple_engine::analyze(&file.path, file.language, &file.text, options))
 }
 
 /// Schedules a fresh instance before the next call; the entry points call it

@@ -13,7 +13,7 @@ mod verify;
 
 use serde::Serialize;
 
-use crate::analysis::{analyze, MAX_FILE_BYTES};
+use crate::analysis::{analyze, FileAnalysis, MAX_FILE_BYTES};
 use crate::{ChangeSpec, Language, Options};
 use plan::{Edit, Planner};
 
@@ -55,14 +55,22 @@ pub struct FileRewrite {
 /// Rewrites one consumer file for `spec`. Never fails: problems are
 /// reported as the file's status and reasons.
 pub fn rewrite(path: &str, language: Language, text: &str, spec: &ChangeSpec, options: Options) -> FileRewrite {
-    let mut result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, reasons: Vec::new(), edits: 0, patch: None, content: None };
     if text.len() > MAX_FILE_BYTES {
-        result.status = RewriteStatus::Error;
-        result.reasons.push(format!("file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not rewritten", text.len()));
-        return result;
+        return too_large(path, text);
     }
-    let analysis = analyze(path, language, text, options);
-    let plan = Planner::new(text, language, spec, options.dialect).plan(&analysis);
+    rewrite_analyzed(&analyze(path, language, text, options), language, text, spec, options)
+}
+
+/// [`rewrite`] of a file already analysed with the same `options`: a caller
+/// that rewrites one file for many changes (the browser's live preview, one
+/// rewrite per edit of the change) analyses it once.
+pub fn rewrite_analyzed(analysis: &FileAnalysis, language: Language, text: &str, spec: &ChangeSpec, options: Options) -> FileRewrite {
+    let path = analysis.path.as_str();
+    if text.len() > MAX_FILE_BYTES {
+        return too_large(path, text);
+    }
+    let mut result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, reasons: Vec::new(), edits: 0, patch: None, content: None };
+    let plan = Planner::new(text, language, spec, options.dialect).plan(analysis);
     let needs_review = !plan.reviews.is_empty();
     result.reasons = if needs_review { plan.reviews } else { plan.notes };
     if plan.edits.is_empty() {
@@ -79,7 +87,7 @@ pub fn rewrite(path: &str, language: Language, text: &str, spec: &ChangeSpec, op
             return result;
         }
     };
-    if let Err(why) = verify::verify(&analysis, &new_text, language, spec, options, &plan.left) {
+    if let Err(why) = verify::verify(analysis, &new_text, language, spec, options, &plan.left) {
         result.status = RewriteStatus::NeedsReview;
         result.reasons.push(format!("the rewrite could not be verified, so none is proposed: {why}"));
         return result;
@@ -89,6 +97,17 @@ pub fn rewrite(path: &str, language: Language, text: &str, spec: &ChangeSpec, op
     result.patch = Some(unified_diff(path, text, &new_text));
     result.content = Some(new_text);
     result
+}
+
+fn too_large(path: &str, text: &str) -> FileRewrite {
+    FileRewrite {
+        path: path.to_string(),
+        status: RewriteStatus::Error,
+        reasons: vec![format!("file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not rewritten", text.len())],
+        edits: 0,
+        patch: None,
+        content: None,
+    }
 }
 
 /// Applies non-overlapping edits to `text`, all at once.

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import {
   Alert,
   Button,
@@ -34,7 +34,14 @@ import {
   type ChangeDraft,
   type ChangeKind,
 } from './changeDraft';
-import { computePreview, engineFiles, type PreviewResult } from './livePreview';
+import {
+  computePreview,
+  engineFiles,
+  PreviewRewriter,
+  type PreviewResult,
+} from './livePreview';
+
+type Preview = (PreviewResult & { edit: number }) | { error: string };
 
 const PROPOSAL_STATUS: Record<string, Status> = {
   rewritten: { tone: 'active', label: 'Will be rewritten' },
@@ -64,22 +71,61 @@ export function NewMigrationForm(props: {
   const [createError, setCreateError] = useState<string>();
   const cache = useRef<AnalysisCache>(new WeakMap()).current;
   const files = useMemo(() => engineFiles(), []);
-  // Counts the previews computed, for the benchmark to tell them apart.
+  const rewriter = useMemo(() => engine && new PreviewRewriter(engine), [engine]);
+  useEffect(() => () => rewriter?.close(), [rewriter]);
+  const [preview, setPreview] = useState<Preview>();
+  // Counts the edits previewed, for the benchmark to tell them apart.
   const edits = useRef(0);
+  // One preview runs at a time; edits made meanwhile are previewed once it
+  // ends, and only the latest of them.
+  const queue = useRef<{ running: boolean; next?: () => Promise<void> }>({ running: false });
 
   const built = useMemo(
     () => buildChange(dataset.table, dataset.dialect as Dialect | undefined, drafts),
     [dataset.table, dataset.dialect, drafts],
   );
-  const preview = useMemo<PreviewResult | { error: string } | undefined>(() => {
-    if (!engine || !('change' in built)) return undefined;
-    try {
-      edits.current += 1;
-      return computePreview(engine, built.change, code, dataset.columns, cache, files);
-    } catch (e) {
-      return { error: (e as RippleError).message };
+  useEffect(() => {
+    if (!engine || !rewriter || !('change' in built)) {
+      setPreview(undefined);
+      return undefined;
     }
-  }, [engine, built, code, dataset.columns, cache, files]);
+    let current = true;
+    const edit = ++edits.current;
+    const job = async () => {
+      let result: Preview;
+      try {
+        const computed = await computePreview(
+          engine,
+          built.change,
+          code,
+          dataset.columns,
+          cache,
+          files,
+          rewriter,
+        );
+        result = { ...computed, edit };
+      } catch (e) {
+        result = { error: (e as RippleError).message };
+      }
+      if (current) setPreview(result);
+    };
+    const q = queue.current;
+    q.next = job;
+    if (!q.running) {
+      q.running = true;
+      (async () => {
+        while (q.next) {
+          const next = q.next;
+          q.next = undefined;
+          await next();
+        }
+        q.running = false;
+      })();
+    }
+    return () => {
+      current = false;
+    };
+  }, [engine, rewriter, built, code, dataset.columns, cache, files]);
 
   const update = (i: number, patch: Partial<ChangeDraft>) =>
     setDrafts(ds => ds.map((d, j) => (j === i ? { ...d, ...patch } : d)));
@@ -201,7 +247,7 @@ export function NewMigrationForm(props: {
               {preview && 'error' in preview && (
                 <Alert status="danger" icon role="alert" title="The engine refuses this change" description={preview.error} />
               )}
-              {preview && 'consumers' in preview && <PreviewSummary preview={preview} edit={edits.current} />}
+              {preview && 'consumers' in preview && <PreviewSummary preview={preview} edit={preview.edit} />}
             </Flex>
           </section>
 

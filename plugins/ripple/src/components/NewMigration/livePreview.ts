@@ -1,12 +1,21 @@
 import {
-  proposeConsumerEdit,
+  completeConsumerEdit,
+  planConsumerEdit,
   type AnalysisCache,
   type ConsumerCode,
   type ConsumerDiscovery,
   type ConsumerProposal,
   type DatasetColumn,
+  type RewriteCall,
 } from '@ripple/backstage-plugin-ripple-common';
-import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
+import {
+  startEngineWorker,
+  type ChangeSpec,
+  type Dialect,
+  type EngineWorker,
+  type FileRewrite,
+  type RippleEngine,
+} from '@ripple/engine';
 
 export type PreviewResult = {
   consumers: (ConsumerProposal & {
@@ -27,28 +36,41 @@ export type PreviewResult = {
  * WebAssembly engine: the same computation as the agent's
  * (`proposeConsumerEdit`), over the code the backend handed over once.
  * Analyses are cached per file, so an edit of the change only reruns the
- * rewrite.
+ * rewrites, which `rewrite` runs (in engine workers when it can).
  */
-export function computePreview(
+export async function computePreview(
   engine: RippleEngine,
   change: ChangeSpec,
   code: ConsumerCode[],
   columns: DatasetColumn[],
   cache: AnalysisCache,
   files: (c: ConsumerCode) => { path: string; text: string }[],
-): PreviewResult {
+  rewrite: PreviewRewriter,
+): Promise<PreviewResult> {
   const started = performance.now();
-  const consumers = code.map(c => ({
-    consumerRef: c.consumerRef,
-    discoveredBy: c.discoveredBy,
-    ...proposeConsumerEdit(
+  const plans = code.map(c =>
+    planConsumerEdit(
       engine,
       change,
       { files: files(c), dialect: c.dialect as Dialect | undefined, tableNames: c.tableNames },
       columns,
       cache,
     ),
-  }));
+  );
+  const results = await rewrite.run(
+    plans.flatMap((plan, i) =>
+      plan.rewrites.map(call => ({ key: `${i}\0${call.path}`, call })),
+    ),
+  );
+  let at = 0;
+  const consumers = code.map((c, i) => {
+    const done = results.slice(at, (at += plans[i].rewrites.length));
+    return {
+      consumerRef: c.consumerRef,
+      discoveredBy: c.discoveredBy,
+      ...completeConsumerEdit(plans[i], done),
+    };
+  });
   const millis = performance.now() - started;
   const affected = consumers.filter(c => c.status !== 'unaffected');
   return {
@@ -60,6 +82,80 @@ export function computePreview(
     needsReview: consumers.filter(c => c.status === 'needs_review').length,
     errors: consumers.filter(c => c.status === 'error').length,
   };
+}
+
+/**
+ * Runs a preview's rewrites. In a browser they are spread over a few engine
+ * workers, one per core up to four: the page stays responsive while they
+ * run, and the rewrites of one edit use every core. Each file always goes to
+ * the same worker, whose engine keeps the file's analysis between edits.
+ * Where workers are unavailable (tests, or a worker that fails to load) the
+ * rewrites run on this thread.
+ */
+export class PreviewRewriter {
+  #workers: EngineWorker[] = [];
+  #assigned = new Map<string, number>();
+  #load: number[] = [];
+
+  constructor(
+    private readonly engine: RippleEngine,
+    workers = typeof Worker === 'undefined'
+      ? 0
+      : Math.min(4, navigator.hardwareConcurrency || 2),
+  ) {
+    try {
+      for (let i = 0; i < workers; i++) {
+        this.#workers.push(startEngineWorker());
+        this.#load.push(0);
+      }
+    } catch {
+      this.close();
+    }
+  }
+
+  /** The rewrites' results, in the order of `calls`. */
+  async run(calls: { key: string; call: RewriteCall }[]): Promise<FileRewrite[]> {
+    if (this.#workers.length === 0) {
+      return calls.map(({ call }) => this.#here(call));
+    }
+    try {
+      return await Promise.all(
+        calls.map(({ key, call }) =>
+          this.#workers[this.#worker(key, call.text.length)].rewrite(
+            call.path,
+            call.text,
+            call.change,
+            call.options,
+          ),
+        ),
+      );
+    } catch (e) {
+      if ((e as Error).name === 'RippleError') throw e;
+      // A worker failed (it could not load, or died): go on without them.
+      this.close();
+      return this.run(calls);
+    }
+  }
+
+  close() {
+    this.#workers.forEach(w => w.terminate());
+    this.#workers = [];
+  }
+
+  #here(call: RewriteCall): FileRewrite {
+    return this.engine.rewrite(call.path, call.text, call.change, call.options);
+  }
+
+  // The first time a file is seen it goes to the worker with the least text.
+  #worker(key: string, size: number): number {
+    let index = this.#assigned.get(key);
+    if (index === undefined) {
+      index = this.#load.indexOf(Math.min(...this.#load));
+      this.#load[index] += size;
+      this.#assigned.set(key, index);
+    }
+    return index;
+  }
 }
 
 /**

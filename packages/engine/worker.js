@@ -1,0 +1,61 @@
+'use strict';
+
+// What the engine's worker and the code that starts it share: the calls a
+// worker answers, and how a RippleError crosses postMessage (structured
+// cloning keeps an Error's message but not its name or the engine's fields).
+
+const METHODS = ['version', 'tables', 'analyze', 'compatView', 'rewrite'];
+
+/** Answers one call with the engine, as the message to post back. */
+function answer(engine, { id, method, args }) {
+  if (!METHODS.includes(method)) {
+    return { id, error: { name: 'RippleError', kind: 'invalid_argument', message: `no engine function named ${method}` } };
+  }
+  try {
+    return { id, result: engine[method](...args) };
+  } catch (e) {
+    return { id, error: { ...e, name: e.name, message: e.message } };
+  }
+}
+
+/**
+ * The engine's functions as asynchronous calls to a worker. `post` sends a
+ * call; the returned `receive` takes each answer and `fail` rejects every
+ * call in flight (the worker could not start or died).
+ */
+function engineClient(post, terminate) {
+  const pending = new Map();
+  let next = 0;
+  let failure;
+  const call = method => (...args) =>
+    new Promise((resolve, reject) => {
+      if (failure) return reject(failure);
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      return post({ id, method, args });
+    });
+  const client = Object.fromEntries(METHODS.map(m => [m, call(m)]));
+  client.terminate = () => {
+    terminate();
+    fail(new Error('the engine worker was terminated'));
+  };
+  function receive({ id, result, error }) {
+    const call = pending.get(id);
+    if (!call) return;
+    pending.delete(id);
+    if (error) {
+      call.reject(Object.assign(new Error(error.message), error));
+    } else {
+      call.resolve(result);
+    }
+  }
+  function fail(error) {
+    failure ??= error;
+    for (const call of pending.values()) call.reject(failure);
+    pending.clear();
+  }
+  return { client: Object.freeze(client), receive, fail };
+}
+
+exports.answer = answer;
+exports.engineClient = engineClient;

@@ -1,0 +1,71 @@
+/**
+ * @jest-environment node
+ */
+import { loadEngine, type RippleEngine } from '@ripple/engine';
+import type { ConsumerCode } from '@ripple/backstage-plugin-ripple-common';
+import { computePreview, engineFiles, PreviewRewriter } from './livePreview';
+
+// The preview with its rewrites spread over real engine workers (worker
+// threads here, Web Workers in the browser) gives what the engine on this
+// thread gives.
+const orders = (i: number) =>
+  `SELECT o.amount${i}, o.id FROM ds.orders AS o WHERE o.amount${i} > ${i};\n`;
+const code: ConsumerCode[] = Array.from({ length: 12 }, (_, i) => ({
+  consumerRef: `component:default/job-${i}`,
+  discoveredBy: 'code',
+  files: [
+    { path: 'a.sql', language: 'sql', content: orders(i % 3) },
+    { path: 'b.sql', language: 'sql', content: 'SELECT 1 FROM ds.customers;\n' },
+  ],
+}));
+const change = (to: string) => ({
+  dataset: 'proj.ds.orders',
+  dialect: 'bigquery' as const,
+  changes: [{ kind: 'rename_column' as const, column: 'amount1', to }],
+});
+
+describe('computePreview', () => {
+  let engine: RippleEngine;
+  beforeAll(async () => {
+    engine = await loadEngine();
+  });
+
+  it('gives the same preview with workers as on this thread', async () => {
+    const here = new PreviewRewriter(engine, 0);
+    const workers = new PreviewRewriter(engine, 2);
+    try {
+      for (const to of ['amount_usd', 'amount_eur']) {
+        const [a, b] = await Promise.all(
+          [here, workers].map(r =>
+            computePreview(engine, change(to), code, [], new WeakMap(), engineFiles(), r),
+          ),
+        );
+        expect(b.consumers).toEqual(a.consumers);
+        expect(b.rewritten).toBe(4);
+        expect(b.consumers[1].diff).toContain(`+SELECT o.${to} AS amount1, o.id`);
+      }
+    } finally {
+      workers.close();
+    }
+  });
+
+  it('goes on on this thread when its workers are gone', async () => {
+    const rewriter = new PreviewRewriter(engine, 2);
+    const files = engineFiles();
+    const first = await computePreview(engine, change('x1'), code, [], new WeakMap(), files, rewriter);
+    rewriter.close();
+    const second = await computePreview(engine, change('x1'), code, [], new WeakMap(), files, rewriter);
+    expect(second.consumers).toEqual(first.consumers);
+  });
+
+  it("rejects with the engine's error for a change it refuses", async () => {
+    const rewriter = new PreviewRewriter(engine, 1);
+    try {
+      await expect(
+        computePreview(engine, change(''), code, [], new WeakMap(), engineFiles(), rewriter),
+      ).rejects.toMatchObject({ name: 'RippleError', message: expect.stringContaining('changes[0].to') });
+    } finally {
+      rewriter.close();
+    }
+  });
+});
