@@ -139,6 +139,7 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
             }
         }
         let end = statement_end(&tokens, first);
+        let mut missing_delimiter = false;
         let parsed = if operator_count(&tokens[first..end]) > MAX_OPERATORS {
             Err(format!("statement has more than {MAX_OPERATORS} operators; analysed token by token"))
         } else if expect_delimiter {
@@ -160,6 +161,17 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
             let after = parser.peek_token();
             if matches!(after.token, Token::SemiColon | Token::EOF) {
                 Ok(statement)
+            } else if starts_next_statement(&tokens, first, parser.index()) {
+                // `)` then `#fail` then `ASSERT ...` on the next line: the
+                // statement is whole and the next one starts; only the `;`
+                // between them is missing (bigquery-etl's checks files).
+                findings.diagnostics.push(FoundDiagnostic {
+                    severity: Severity::Warning,
+                    message: "statement does not end with `;` before the next statement".to_string(),
+                    at: spans.token_start(&tokens, parser.index()),
+                });
+                missing_delimiter = true;
+                Ok(statement)
             } else {
                 let (message, at) = error_message(parser.expected::<()>("end of statement", after).unwrap_err());
                 findings.diagnostics.push(FoundDiagnostic {
@@ -177,7 +189,7 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
                 let start = range.start;
                 findings.statements.push(resolver.statement(&statement, range));
                 note_dynamic_sql(&statement, start, &mut findings);
-                expect_delimiter = true;
+                expect_delimiter = !missing_delimiter;
             }
             Err(message) => {
                 if !message.is_empty() {
@@ -443,7 +455,8 @@ fn header_end(tokens: &[Lite], first: usize) -> usize {
 /// closes two nested type parameters (`ARRAY<STRUCT<a INT64>>`) only in some
 /// places. Bit shifts become `*` (same operands, so the same names), and a
 /// `>>` inside type parameters becomes two `>`. A word right after a `.` is
-/// a name part, never a keyword (`assert.null(x)`, `mozfun.assert.true(x)`).
+/// a name part, never a keyword (`assert.null(x)`, `mozfun.assert.true(x)`),
+/// and `DROP SNAPSHOT TABLE` reads as `DROP TABLE`.
 fn normalize(tokens: &mut Vec<TokenWithSpan>) {
     let mut generics = 0usize;
     let mut previous_word = false;
@@ -479,6 +492,14 @@ fn normalize(tokens: &mut Vec<TokenWithSpan>) {
                 }
             }
         }
+        // BigQuery's `DROP SNAPSHOT TABLE t` drops the table `t` like `DROP TABLE t`.
+        if is_word_at(tokens, i, "SNAPSHOT") && previous_significant(tokens, i).is_some_and(|p| is_word_at(tokens, p, "DROP")) {
+            if let Some(next) = next_significant_token(tokens, i) {
+                if is_word_at(tokens, next, "TABLE") {
+                    tokens[i].token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+                }
+            }
+        }
         if i > 0 && tokens[i - 1].token == Token::Period {
             if let Token::Word(word) = &mut tokens[i].token {
                 word.keyword = Keyword::NoKeyword;
@@ -488,6 +509,14 @@ fn normalize(tokens: &mut Vec<TokenWithSpan>) {
             && ["ARRAY", "STRUCT", "MAP", "RANGE", "TABLE"].iter().any(|k| w.value.eq_ignore_ascii_case(k)));
         i += 1;
     }
+}
+
+fn previous_significant(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
+    (0..i).rev().find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+}
+
+fn next_significant_token(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
+    (i + 1..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
 }
 
 fn is_word(word: &sqlparser::tokenizer::Word, upper: &str) -> bool {
@@ -583,6 +612,33 @@ pub(crate) fn statement_end(tokens: &[Lite], first: usize) -> usize {
         i += 1;
     }
     tokens.len()
+}
+
+/// True when the statement parsed from `first` to `next` is followed by a
+/// statement of its own: a statement keyword first on a later line.
+fn starts_next_statement(tokens: &[Lite], first: usize, next: usize) -> bool {
+    let Some(last) = (first..next).rev().find(|&i| tokens[i].kind != Kind::Space) else { return false };
+    let Some(start) = (next..tokens.len()).find(|&i| tokens[i].kind != Kind::Space) else { return false };
+    tokens[start].span.start.line > tokens[last].span.end.line
+        && matches!(
+            tokens[start].kind,
+            Kind::Keyword(
+                Keyword::SELECT
+                    | Keyword::WITH
+                    | Keyword::INSERT
+                    | Keyword::UPDATE
+                    | Keyword::DELETE
+                    | Keyword::MERGE
+                    | Keyword::CREATE
+                    | Keyword::DROP
+                    | Keyword::ALTER
+                    | Keyword::TRUNCATE
+                    | Keyword::ASSERT
+                    | Keyword::DECLARE
+                    | Keyword::CALL
+                    | Keyword::EXECUTE
+            )
+        )
 }
 
 /// True when the token at `i` starts a statement: it is first, or follows a
