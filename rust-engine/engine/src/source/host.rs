@@ -467,15 +467,21 @@ fn is_docstring(text: &str, start: usize) -> bool {
     if !previous.trim_end().ends_with(':') {
         return false;
     }
-    // The body's header starts at the nearest line indented less than the
-    // literal (a header may span lines, `def f(\n  a,\n):`).
-    let depth = indent.len();
-    std::iter::once(previous)
-        .chain(code)
-        .take(64)
-        .find(|l| l.len() - l.trim_start().len() < depth)
-        .map(str::trim_start)
-        .is_some_and(|header| ["def ", "async def ", "class "].iter().any(|k| header.starts_with(k)))
+    // The body's header starts where its brackets open (it may span lines,
+    // `def f(\n  a,\n):`).
+    let mut open = 0isize;
+    for line in std::iter::once(previous).chain(code).take(64) {
+        open += line.bytes().map(|b| match b {
+            b'(' | b'[' | b'{' => 1,
+            b')' | b']' | b'}' => -1,
+            _ => 0,
+        }).sum::<isize>();
+        if open >= 0 {
+            let header = line.trim_start();
+            return line.len() - header.len() < indent.len() && ["def ", "async def ", "class "].iter().any(|k| header.starts_with(k));
+        }
+    }
+    false
 }
 
 /// True when `text` reads like a SQL statement: it starts with a statement
