@@ -161,14 +161,14 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
             let after = parser.peek_token();
             if matches!(after.token, Token::SemiColon | Token::EOF) {
                 Ok(statement)
-            } else if starts_next_statement(&tokens, first, parser.index()) {
+            } else if let Some(next) = next_statement(&tokens, first, parser.index()) {
                 // `)` then `#fail` then `ASSERT ...` on the next line: the
                 // statement is whole and the next one starts; only the `;`
                 // between them is missing (bigquery-etl's checks files).
                 findings.diagnostics.push(FoundDiagnostic {
                     severity: Severity::Warning,
                     message: "statement does not end with `;` before the next statement".to_string(),
-                    at: spans.token_start(&tokens, parser.index()),
+                    at: spans.token_start(&tokens, next),
                 });
                 missing_delimiter = true;
                 Ok(statement)
@@ -664,12 +664,12 @@ pub(crate) fn statement_end(tokens: &[Lite], first: usize) -> usize {
     tokens.len()
 }
 
-/// True when the statement parsed from `first` to `next` is followed by a
-/// statement of its own: a statement keyword first on a later line.
-fn starts_next_statement(tokens: &[Lite], first: usize, next: usize) -> bool {
-    let Some(last) = (first..next).rev().find(|&i| tokens[i].kind != Kind::Space) else { return false };
-    let Some(start) = (next..tokens.len()).find(|&i| tokens[i].kind != Kind::Space) else { return false };
-    tokens[start].span.start.line > tokens[last].span.end.line
+/// Where the statement after the one parsed from `first` to `next` starts,
+/// when one does: a statement keyword first on a later line.
+fn next_statement(tokens: &[Lite], first: usize, next: usize) -> Option<usize> {
+    let last = (first..next).rev().find(|&i| tokens[i].kind != Kind::Space)?;
+    let start = (next..tokens.len()).find(|&i| tokens[i].kind != Kind::Space)?;
+    let starts = tokens[start].span.start.line > tokens[last].span.end.line
         && matches!(
             tokens[start].kind,
             Kind::Keyword(
@@ -688,7 +688,8 @@ fn starts_next_statement(tokens: &[Lite], first: usize, next: usize) -> bool {
                     | Keyword::CALL
                     | Keyword::EXECUTE
             )
-        )
+        );
+    starts.then_some(start)
 }
 
 /// True when the token at `i` starts a statement: it is first, or follows a
