@@ -50,8 +50,10 @@ for corpus in "${corpora[@]}"; do
   [[ -d "$dir" ]] || die "no such folder: $dir"
   out="$(mktemp)"
   "$ripple" analyze --dialect "$dialect" "$dir" >"$out"
-  # The summary closes the output: {"files":N,"statements":N,"files_with_errors":N}.
-  read -r files errors < <(tail -c 256 "$out" | sed -E 's/.*"summary":\{"files":([0-9]+),"statements":[0-9]+,"files_with_errors":([0-9]+)\}\}.*/\1 \2/')
+  # The summary closes the output: "summary": {"files": N, "statements": N, "files_with_errors": N}.
+  summary="$(tail -c 512 "$out" | tr -d ' \n')"
+  files="$(sed -E 's/.*"summary":\{"files":([0-9]+).*/\1/' <<<"$summary")"
+  errors="$(sed -E 's/.*"files_with_errors":([0-9]+).*/\1/' <<<"$summary")"
   awk -v c="$dir ($dialect)" -v f="$files" -v e="$errors" \
     'BEGIN { printf "%-60s %8d %8d %8.2f%%\n", c, f, e, f ? 100 * (f - e) / f : 100 }'
   if $list; then
