@@ -149,3 +149,27 @@ select version from {{ ref('releases') }}
   and version like any ({% for m in ['1', '2'] %}'{{ m }}%'{% if not loop.last %},{% endif %}{% endfor %})
 {% endif %}", None));
 }
+
+#[test]
+fn bigquery_etl_checks_with_a_comment_and_statement_macros() {
+    check!(snapshot("bigquery", Dbt, "\
+{#
+-- Commented out: we're ending up with duplicates.
+{{ is_unique([\"client_id\"]) }}
+#}
+
+#fail
+{{ not_null(columns=[\"client_id\"]) }}
+
+#warn
+SELECT IF(COUNT(*) = 0, NULL, ERROR('no rows')) FROM `{{ project_id }}.ds.clients` WHERE submission_date = @submission_date", None));
+}
+
+#[test]
+fn python_docstrings_are_documentation_not_queries() {
+    check!(snapshot("bigquery", Python, r#"
+def create_tmp_table(client, name):
+    """Create temp table to capture last modified dates."""
+    client.query(f"CREATE TABLE {name} AS SELECT table_id, last_modified FROM ds.tables")
+"#, None));
+}

@@ -258,3 +258,42 @@ fn date_parts_are_not_columns() {
     check!(snapshot("bigquery", Sql, "\
 SELECT DATE_TRUNC(ts, MONTH) AS m, DATE_DIFF(a, b, DAY), EXTRACT(YEAR FROM ts), TIMESTAMP_TRUNC(ts, WEEK(MONDAY)) FROM proj.ds.t", None));
 }
+
+#[test]
+fn bigquery_pipe_window_distinct_and_group_and_order_by() {
+    check!(snapshot("bigquery", Sql, "\
+FROM ds.sales
+|> WINDOW SUM(amount) OVER (PARTITION BY item) AS item_total
+|> DISTINCT
+|> AGGREGATE SUM(item_total) AS total GROUP AND ORDER BY category DESC", None));
+}
+
+#[test]
+fn bigquery_block_labels_and_drop_snapshot_table() {
+    check!(snapshot("bigquery", Sql, "\
+DROP SNAPSHOT TABLE `p.ds.orders_snapshot`;
+outer_loop: LOOP
+  SELECT id FROM ds.orders;
+  LEAVE outer_loop;
+END LOOP outer_loop;
+checks: BEGIN
+  SELECT amount FROM ds.refunds;
+END checks;", None));
+}
+
+#[test]
+fn a_whole_statement_without_its_semicolon_is_parsed_with_a_warning() {
+    check!(snapshot("bigquery", Sql, "\
+SELECT COUNT(*) FROM ds.orders WHERE amount > 0
+#fail
+ASSERT NOT EXISTS(SELECT 1 FROM ds.orders o WHERE o.amount < 0)
+SELECT status FROM ds.orders WHERE
+SELECT 1", None));
+}
+
+#[test]
+fn postgres_composite_fields_are_paths_of_their_column() {
+    check!(snapshot("postgres", Sql, "\
+SELECT (o.customer).id, ((o.customer).address).city, (o.lines)[1].sku
+FROM shop.orders o", None));
+}

@@ -224,7 +224,7 @@ fn is_keyword(upper: &str) -> bool {
 
 // Sorted, for binary search.
 const KEYWORDS: &[&str] = &[
-    "ALL", "ALTER", "AND", "ANTI", "ANY", "ARRAY", "AS", "ASC", "BEGIN", "BETWEEN", "BREAK", "BY", "CALL", "CASE", "CAST", "CLUSTER",
+    "ALL", "ALTER", "AND", "ANTI", "ANY", "ARRAY", "AS", "ASC", "ASSERT", "BEGIN", "BETWEEN", "BREAK", "BY", "CALL", "CASE", "CAST", "CLUSTER",
     "COLLATE", "CONTINUE", "CREATE", "CROSS", "CURRENT", "DECLARE", "DEFAULT", "DELETE", "DESC", "DISTINCT", "DO", "DROP", "ELSE",
     "ELSEIF", "END", "ESCAPE", "EXCEPT", "EXECUTE", "EXISTS", "EXPLODE", "FALSE", "FETCH", "FIRST", "FOLLOWING", "FOR", "FROM", "FULL",
     "FUNCTION", "GROUP", "HAVING", "IF", "ILIKE", "IMMEDIATE", "IN", "INNER", "INSERT", "INTERSECT", "INTERVAL", "INTO", "IS", "JOIN",

@@ -200,6 +200,22 @@ pub fn analyze(path: &str, language: Language, text: &str, options: Options) -> 
         for statement in found.statements {
             analysis.statements.push(locate(statement, &fragment, text, &host_lines));
         }
+        if analysis.statements.len() == first {
+            // Only template code that stands for statements (`{{ not_null(columns=["id"]) }}`):
+            // its names need a statement to belong to.
+            if let Some(range) = fragment.alternates.first() {
+                let at = host_lines.location(text, range.start);
+                analysis.statements.push(StatementAnalysis {
+                    start: at,
+                    end: at,
+                    reads: Vec::new(),
+                    writes: Vec::new(),
+                    outputs: Vec::new(),
+                    references: Vec::new(),
+                    parsed: false,
+                });
+            }
+        }
         let statements = &mut analysis.statements[first..];
         let mut touched = vec![false; statements.len()];
         for range in &fragment.alternates {
@@ -216,11 +232,13 @@ pub fn analyze(path: &str, language: Language, text: &str, options: Options) -> 
 }
 
 /// Names in a template branch that was not rendered join the statement the
-/// branch sits in, as unresolved candidates. Returns that statement's index.
+/// branch sits in (or the first, for a branch before any), as unresolved
+/// candidates. Returns that statement's index.
 fn scan_alternate(text: &str, range: Range<usize>, lines: &LineIndex, statements: &mut [StatementAnalysis]) -> Option<usize> {
     let found = fallback::scan_text(&text[range.clone()])?;
     let at = lines.location(text, range.start);
-    let i = statements.iter().rposition(|s| s.start <= at)?;
+    let i = statements.iter().rposition(|s| s.start <= at).unwrap_or(0);
+    statements.get(i)?;
     for r in found.references {
         let span = range.start + r.span.start..range.start + r.span.end;
         statements[i].references.push(r.located(span, text, lines));

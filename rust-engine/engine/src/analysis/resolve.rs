@@ -1323,20 +1323,23 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
             }
             Expr::CompoundFieldAccess { root, access_chain } => {
                 // `t.col.field[0].x`: the name up to the first subscript.
-                let mut parts: Vec<&Ident> = match root.as_ref() {
-                    Expr::Identifier(ident) => vec![ident],
-                    Expr::CompoundIdentifier(idents) => idents.iter().collect(),
-                    _ => return ControlFlow::Continue(()),
-                };
+                let mut parts = field_path(root);
                 for access in access_chain {
-                    match access {
-                        AccessExpr::Dot(Expr::Identifier(ident)) => parts.push(ident),
-                        _ => break,
+                    match (access, parts.as_mut()) {
+                        (AccessExpr::Dot(Expr::Identifier(ident)), Some(parts)) => parts.push(ident),
+                        // A field after a subscript (`arr[0].x`) is no column.
+                        (AccessExpr::Dot(Expr::Identifier(ident)), None) => self.skip(ident),
+                        (_, Some(_)) => {
+                            let path = parts.take().unwrap_or_default();
+                            self.resolve(&path);
+                            path.into_iter().for_each(|ident| self.skip(ident));
+                        }
+                        (_, None) => {}
                     }
                 }
-                self.resolve(&parts);
-                for ident in parts {
-                    self.skip(ident);
+                if let Some(path) = parts {
+                    self.resolve(&path);
+                    path.into_iter().for_each(|ident| self.skip(ident));
                 }
             }
             Expr::Function(function) => {
@@ -1357,6 +1360,27 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
             _ => {}
         }
         ControlFlow::Continue(())
+    }
+}
+
+/// The name parts of a column and field path, also through PostgreSQL's
+/// parentheses around a composite value (`((o.customer).address).city`).
+fn field_path(expr: &Expr) -> Option<Vec<&Ident>> {
+    match expr {
+        Expr::Identifier(ident) => Some(vec![ident]),
+        Expr::CompoundIdentifier(idents) => Some(idents.iter().collect()),
+        Expr::Nested(inner) => field_path(inner),
+        Expr::CompoundFieldAccess { root, access_chain } => {
+            let mut parts = field_path(root)?;
+            for access in access_chain {
+                match access {
+                    AccessExpr::Dot(Expr::Identifier(ident)) => parts.push(ident),
+                    _ => return None,
+                }
+            }
+            Some(parts)
+        }
+        _ => None,
     }
 }
 

@@ -139,6 +139,7 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
             }
         }
         let end = statement_end(&tokens, first);
+        let mut missing_delimiter = false;
         let parsed = if operator_count(&tokens[first..end]) > MAX_OPERATORS {
             Err(format!("statement has more than {MAX_OPERATORS} operators; analysed token by token"))
         } else if expect_delimiter {
@@ -160,6 +161,17 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
             let after = parser.peek_token();
             if matches!(after.token, Token::SemiColon | Token::EOF) {
                 Ok(statement)
+            } else if let Some(next) = next_statement(&tokens, first, parser.index()) {
+                // `)` then `#fail` then `ASSERT ...` on the next line: the
+                // statement is whole and the next one starts; only the `;`
+                // between them is missing (bigquery-etl's checks files).
+                findings.diagnostics.push(FoundDiagnostic {
+                    severity: Severity::Warning,
+                    message: "statement does not end with `;` before the next statement".to_string(),
+                    at: spans.token_start(&tokens, next),
+                });
+                missing_delimiter = true;
+                Ok(statement)
             } else {
                 let (message, at) = error_message(parser.expected::<()>("end of statement", after).unwrap_err());
                 findings.diagnostics.push(FoundDiagnostic {
@@ -177,7 +189,7 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
                 let start = range.start;
                 findings.statements.push(resolver.statement(&statement, range));
                 note_dynamic_sql(&statement, start, &mut findings);
-                expect_delimiter = true;
+                expect_delimiter = !missing_delimiter;
             }
             Err(message) => {
                 if !message.is_empty() {
@@ -259,9 +271,15 @@ struct BlockPart {
 /// there (the caller rewinds).
 fn block_part(p: &mut Parser, open: Option<Block>) -> Result<BlockPart, ParserError> {
     let part = |step, condition, variables| Ok(BlockPart { step, condition, variables });
-    let token = p.next_token();
+    let mut token = p.next_token();
+    // A label names a loop or block for BREAK/LEAVE (`outer: LOOP`).
+    let labelled = matches!(token.token, Token::Word(_)) && p.peek_token().token == Token::Colon;
+    if labelled {
+        p.next_token();
+        token = p.next_token();
+    }
     let Token::Word(word) = &token.token else { return p.expected("a block", token) };
-    if word.quote_style.is_some() {
+    if word.quote_style.is_some() || labelled && !["LOOP", "WHILE", "FOR", "REPEAT", "BEGIN"].iter().any(|k| is_word(word, k)) {
         return p.expected("a block", token);
     }
     let loop_body = |p: &mut Parser| {
@@ -355,17 +373,27 @@ fn block_part(p: &mut Parser, open: Option<Block>) -> Result<BlockPart, ParserEr
             if !parse_word(p, "REPEAT") {
                 return p.expected("REPEAT", p.peek_token());
             }
+            if let Token::Word(_) = p.peek_token().token {
+                p.parse_identifier()?;
+            }
             part(Step::Close, Some(condition), Vec::new())
         }
         ("END", Some(block)) => {
             let closes = match block {
                 Block::If => p.parse_keyword(Keyword::IF),
                 Block::Loop => p.parse_one_of_keywords(&[Keyword::WHILE, Keyword::FOR]).is_some() || parse_word(p, "LOOP"),
-                Block::Begin | Block::Handlers => matches!(p.peek_token().token, Token::SemiColon | Token::EOF),
+                Block::Begin | Block::Handlers => {
+                    let at_end = |t: Token| matches!(t, Token::SemiColon | Token::EOF);
+                    at_end(p.peek_token().token) || matches!(p.peek_token().token, Token::Word(_)) && at_end(p.peek_nth_token(1).token)
+                }
                 Block::Repeat => false,
             };
             if !closes {
                 return p.expected("the end of the block", p.peek_token());
+            }
+            // The block's label, if any (`END LOOP outer`).
+            if let Token::Word(_) = p.peek_token().token {
+                p.parse_identifier()?;
             }
             part(Step::Close, None, Vec::new())
         }
@@ -405,7 +433,14 @@ fn parse_word(p: &mut Parser, upper: &str) -> bool {
 /// footer (checked on the light tokens, so other statements cost nothing),
 /// with a condition small enough to walk.
 fn may_be_block_part(tokens: &[Lite], first: usize, in_block: bool) -> bool {
-    let Some(start) = (first..tokens.len()).find(|&i| tokens[i].kind != Kind::Space) else { return false };
+    let Some(mut start) = (first..tokens.len()).find(|&i| tokens[i].kind != Kind::Space) else { return false };
+    // A label (`outer: LOOP`): the block starts after it.
+    if let Some(colon) = next_significant(tokens, start).filter(|&j| tokens[j].kind == Kind::Colon) {
+        match next_significant(tokens, colon) {
+            Some(after) if matches!(tokens[start].kind, Kind::Other | Kind::Keyword(_)) => start = after,
+            _ => return false,
+        }
+    }
     match tokens[start].kind {
         Kind::Keyword(Keyword::IF | Keyword::WHILE | Keyword::FOR | Keyword::ELSEIF | Keyword::UNTIL) => {
             operator_count(&tokens[start..header_end(tokens, start)]) <= MAX_OPERATORS
@@ -443,7 +478,8 @@ fn header_end(tokens: &[Lite], first: usize) -> usize {
 /// closes two nested type parameters (`ARRAY<STRUCT<a INT64>>`) only in some
 /// places. Bit shifts become `*` (same operands, so the same names), and a
 /// `>>` inside type parameters becomes two `>`. A word right after a `.` is
-/// a name part, never a keyword (`assert.null(x)`, `mozfun.assert.true(x)`).
+/// a name part, never a keyword (`assert.null(x)`, `mozfun.assert.true(x)`),
+/// and `DROP SNAPSHOT TABLE` reads as `DROP TABLE`.
 fn normalize(tokens: &mut Vec<TokenWithSpan>) {
     let mut generics = 0usize;
     let mut previous_word = false;
@@ -479,6 +515,15 @@ fn normalize(tokens: &mut Vec<TokenWithSpan>) {
                 }
             }
         }
+        pipe_syntax(tokens, i);
+        // BigQuery's `DROP SNAPSHOT TABLE t` drops the table `t` like `DROP TABLE t`.
+        if is_word_at(tokens, i, "SNAPSHOT") && previous_significant(tokens, i).is_some_and(|p| is_word_at(tokens, p, "DROP")) {
+            if let Some(next) = next_significant_token(tokens, i) {
+                if is_word_at(tokens, next, "TABLE") {
+                    tokens[i].token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+                }
+            }
+        }
         if i > 0 && tokens[i - 1].token == Token::Period {
             if let Token::Word(word) = &mut tokens[i].token {
                 word.keyword = Keyword::NoKeyword;
@@ -488,6 +533,40 @@ fn normalize(tokens: &mut Vec<TokenWithSpan>) {
             && ["ARRAY", "STRUCT", "MAP", "RANGE", "TABLE"].iter().any(|k| w.value.eq_ignore_ascii_case(k)));
         i += 1;
     }
+}
+
+/// BigQuery pipe operators `sqlparser` lacks, rewritten at token `i` into
+/// ones it reads that name the same columns: `|> WINDOW` is the old name of
+/// `|> EXTEND`; `|> DISTINCT` keeps the columns it gets and names none, so it
+/// is left out; `GROUP AND ORDER BY` groups by the same names as `GROUP BY`.
+fn pipe_syntax(tokens: &mut [TokenWithSpan], i: usize) {
+    let blank = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    if tokens[i].token == Token::VerticalBarRightAngleBracket {
+        let Some(next) = next_significant_token(tokens, i) else { return };
+        if is_word_at(tokens, next, "DISTINCT") {
+            tokens[i].token = blank.clone();
+            tokens[next].token = blank;
+        } else if is_word_at(tokens, next, "WINDOW") {
+            if let Token::Word(word) = &mut tokens[next].token {
+                word.keyword = Keyword::EXTEND;
+            }
+        }
+    } else if is_word_at(tokens, i, "GROUP") {
+        let Some(and) = next_significant_token(tokens, i).filter(|&j| is_word_at(tokens, j, "AND")) else { return };
+        let Some(order) = next_significant_token(tokens, and).filter(|&j| is_word_at(tokens, j, "ORDER")) else { return };
+        if next_significant_token(tokens, order).is_some_and(|j| is_word_at(tokens, j, "BY")) {
+            tokens[and].token = blank.clone();
+            tokens[order].token = blank;
+        }
+    }
+}
+
+fn previous_significant(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
+    (0..i).rev().find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+}
+
+fn next_significant_token(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
+    (i + 1..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
 }
 
 fn is_word(word: &sqlparser::tokenizer::Word, upper: &str) -> bool {
@@ -585,9 +664,45 @@ pub(crate) fn statement_end(tokens: &[Lite], first: usize) -> usize {
     tokens.len()
 }
 
+/// Where the statement after the one parsed from `first` to `next` starts,
+/// when one does: a statement keyword first on a later line.
+fn next_statement(tokens: &[Lite], first: usize, next: usize) -> Option<usize> {
+    let last = (first..next).rev().find(|&i| tokens[i].kind != Kind::Space)?;
+    let start = (next..tokens.len()).find(|&i| tokens[i].kind != Kind::Space)?;
+    let starts = tokens[start].span.start.line > tokens[last].span.end.line
+        && matches!(
+            tokens[start].kind,
+            Kind::Keyword(
+                Keyword::SELECT
+                    | Keyword::WITH
+                    | Keyword::INSERT
+                    | Keyword::UPDATE
+                    | Keyword::DELETE
+                    | Keyword::MERGE
+                    | Keyword::CREATE
+                    | Keyword::DROP
+                    | Keyword::ALTER
+                    | Keyword::TRUNCATE
+                    | Keyword::ASSERT
+                    | Keyword::DECLARE
+                    | Keyword::CALL
+                    | Keyword::EXECUTE
+            )
+        );
+    starts.then_some(start)
+}
+
 /// True when the token at `i` starts a statement: it is first, or follows a
 /// `;`, `THEN`, `ELSE`, `DO`, `LOOP` or `BEGIN`.
 fn is_statement_start(tokens: &[Lite], first: usize, i: usize) -> bool {
+    let mut before = tokens[first..i].iter().enumerate().rev().filter(|(_, t)| t.kind != Kind::Space);
+    let mut i = i;
+    // After a label (`outer: LOOP`), where the label starts.
+    if let (Some((_, colon)), Some((label, _))) = (before.next(), before.next()) {
+        if colon.kind == Kind::Colon {
+            i = first + label;
+        }
+    }
     match tokens[first..i].iter().rev().find(|t| t.kind != Kind::Space).map(|t| t.kind) {
         None | Some(Kind::Semicolon | Kind::Block) => true,
         Some(Kind::Keyword(keyword)) => matches!(keyword, Keyword::THEN | Keyword::ELSE | Keyword::DO | Keyword::BEGIN),
@@ -615,6 +730,7 @@ pub(crate) struct Lite {
 pub(crate) enum Kind {
     Space,
     Semicolon,
+    Colon,
     Open,
     Close,
     End,
@@ -631,6 +747,7 @@ impl Lite {
         let kind = match &token.token {
             Token::Whitespace(_) => Kind::Space,
             Token::SemiColon => Kind::Semicolon,
+            Token::Colon => Kind::Colon,
             Token::LParen => Kind::Open,
             Token::RParen => Kind::Close,
             Token::EOF => Kind::End,

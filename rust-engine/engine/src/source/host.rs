@@ -52,8 +52,12 @@ impl<'a> Lexer<'a> {
     fn fragments(mut self) -> Vec<Fragment> {
         let mut found = Vec::new();
         while self.pos < self.bytes.len() {
+            let start = self.pos;
             if let Some(parts) = self.literal_at_pos() {
                 let parts = self.concatenation(parts);
+                if self.host == Host::Python && is_docstring(self.text, start) {
+                    continue;
+                }
                 let mut builder = FragmentBuilder::default();
                 for part in parts {
                     match part {
@@ -447,6 +451,39 @@ fn utf8_len(first: u8) -> usize {
     }
 }
 
+/// True when the Python literal at `start` is a docstring: the first
+/// statement of the module, or of a `def` or `class` body. It documents the
+/// code ("Create temp table to capture ..."); it is never a query.
+fn is_docstring(text: &str, start: usize) -> bool {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..start];
+    if !indent.trim().is_empty() {
+        return false;
+    }
+    // The lines before it that hold code (comments dropped, roughly: a `#`
+    // inside a string on a header line is rare).
+    let mut code = text[..line_start].lines().rev().map(|l| l.split('#').next().unwrap_or("")).filter(|l| !l.trim().is_empty());
+    let Some(previous) = code.next() else { return true };
+    if !previous.trim_end().ends_with(':') {
+        return false;
+    }
+    // The body's header starts where its brackets open (it may span lines,
+    // `def f(\n  a,\n):`).
+    let mut open = 0isize;
+    for line in std::iter::once(previous).chain(code).take(64) {
+        open += line.bytes().map(|b| match b {
+            b'(' | b'[' | b'{' => 1,
+            b')' | b']' | b'}' => -1,
+            _ => 0,
+        }).sum::<isize>();
+        if open >= 0 {
+            let header = line.trim_start();
+            return line.len() - header.len() < indent.len() && ["def ", "async def ", "class "].iter().any(|k| header.starts_with(k));
+        }
+    }
+    false
+}
+
 /// True when `text` reads like a SQL statement: it starts with a statement
 /// keyword and has the keyword that such a statement needs (`SELECT ...
 /// FROM`, `INSERT INTO`, ...), so prose like "Select a file" is not SQL.
@@ -510,6 +547,25 @@ mod tests {
     fn scala_interpolation_and_strip_margin() {
         let text = "spark.sql(s\"\"\"\n   |SELECT id, $col\n   |FROM db.t WHERE ts > '${since}'\"\"\".stripMargin)";
         assert_eq!(sqls(scala(text)), vec!["\n    SELECT id, __ripple_1\n    FROM db.t WHERE ts > '__ripple_2'"]);
+    }
+
+    #[test]
+    fn docstrings_are_not_sql() {
+        let text = r#""""Create the table of the module."""
+import x
+
+def f(
+    a,
+):
+    """Create temp table to capture last modified dates."""
+    q = """CREATE TABLE t AS SELECT a FROM s"""
+
+class C:  # comment
+    '''Select the rows from the table.'''
+    if x:
+        "SELECT b FROM s2"
+"#;
+        assert_eq!(sqls(python(text)), vec!["CREATE TABLE t AS SELECT a FROM s", "SELECT b FROM s2"]);
     }
 
     #[test]

@@ -7,7 +7,8 @@ use super::{Fragment, FragmentBuilder};
 
 /// True when `text` holds Jinja tags.
 pub fn is_templated(text: &str) -> bool {
-    text.contains("{{") || text.contains("{%")
+    // A Jinja comment alone (`{# ... #}`) makes a template too: SQL has no `{#`.
+    text.contains("{{") || text.contains("{%") || text.find("{#").is_some_and(|at| text[at + 2..].contains("#}"))
 }
 
 /// Block tags whose bodies are definitions, not SQL of this model.
@@ -64,7 +65,9 @@ pub fn render_with(text: &str, macros: Macros) -> Fragment {
             "{%" => "%}",
             _ => "#}",
         };
-        let Some(end) = find_close(text, found + 2, close) else {
+        // A comment is prose: its quotes (`we're`) open no strings.
+        let end = if open == "{#" { text[found + 2..].find(close).map(|e| found + 2 + e) } else { find_close(text, found + 2, close) };
+        let Some(end) = end else {
             // An unclosed tag: keep the rest as text, the parser will say where.
             if emitting(&skipping, &branches) {
                 out.verbatim(&text[found..], found);
@@ -612,6 +615,14 @@ mod tests {
         assert_eq!(&text[fragment.map.host_offset(at)..][..10], "stg_orders");
         let at = fragment.sql.find("customers").unwrap();
         assert_eq!(&text[fragment.map.host_offset(at)..][..9], "customers");
+    }
+
+    #[test]
+    fn a_comment_alone_makes_a_template() {
+        let text = "{# we're {{ is_unique(['id']) }}\n#}\n#fail\nselect a from t";
+        assert!(is_templated(text));
+        assert_eq!(sql(text), "\n#fail\nselect a from t");
+        assert!(!is_templated("select '{#' from t"));
     }
 
     #[test]
