@@ -74,3 +74,28 @@ test('hostile files in every language get a status, never an internal error', as
     }
   }
 });
+
+test('a rewrite after an analysis of the same file reuses it only for the same options', async () => {
+  const engine = await loadEngine();
+  const text = 'SELECT *\nFROM `proj.ds.orders`\n';
+  const schema = { tables: { 'proj.ds.orders': { columns: [{ name: 'id' }, { name: 'amount' }] } } };
+  const withSchema = engine.rewrite('a.sql', text, change, { schema });
+  const without = engine.rewrite('a.sql', text, change);
+  assert.equal(withSchema.content, 'SELECT id, amount_usd AS amount\nFROM `proj.ds.orders`\n');
+  assert.notEqual(without.content, withSchema.content);
+  // Analysed without the schema, then rewritten with it (and the reverse):
+  // the `*` expands only where the rewrite's own options have the schema.
+  engine.analyze('b.sql', text, { dialect: 'bigquery' });
+  assert.deepEqual(engine.rewrite('b.sql', text, change, { schema }), {
+    ...withSchema,
+    path: 'b.sql',
+    patch: withSchema.patch.replaceAll('a.sql', 'b.sql'),
+  });
+  engine.analyze('a.sql', text, { dialect: 'bigquery', schema });
+  assert.deepEqual(engine.rewrite('a.sql', text, change), without);
+  // Another text under the same path is analysed again.
+  const other = text.replace('*', '*, amount');
+  const fresh = engine.rewrite('c.sql', other, change, { schema });
+  assert.equal(engine.rewrite('a.sql', other, change, { schema }).content, fresh.content);
+  assert.notEqual(fresh.content, withSchema.content);
+});

@@ -1,5 +1,5 @@
-//! The analyses `analyze` made most recently, so that `rewrite` of the same
-//! file with the same options does not parse it again. Callers analyse a
+//! The analyses made most recently, so that `rewrite` of a file `analyze` or
+//! `rewrite` has just read, with the same options, does not parse it again. Callers analyse a
 //! file, then rewrite it, often for many changes: the backend's agent reads a
 //! consumer and proposes its patch; the browser's live preview rewrites every
 //! consumer on each edit of the change. Half of a rewrite's time was
@@ -7,7 +7,8 @@
 //!
 //! An analysis is reused only for the same path, text, language, dialect and
 //! schema (compared in full, not by hash alone), so a hit gives exactly what
-//! analysing again would. The cache is bounded by the text it holds and is
+//! analysing again would. `analyze` itself always analyses (and its
+//! benchmark against the native engine measures the analysis). The cache is bounded by the text it holds and is
 //! dropped with the instance (a panic's fresh instance starts empty).
 
 use std::cell::RefCell;
@@ -69,33 +70,35 @@ fn hash(input: &Input) -> u64 {
     hasher.finish()
 }
 
-/// The analysis of `input`, from the cache or made (and kept) now.
-pub fn analysis(input: &Input, analyze: impl FnOnce() -> FileAnalysis) -> Rc<FileAnalysis> {
+/// The analysis of `input` kept from an earlier call, if any.
+pub fn recall(input: &Input) -> Option<Rc<FileAnalysis>> {
     let hash = hash(input);
-    let found = ANALYSES.with_borrow(|analyses| {
-        analyses.entries.iter().rev().find(|e| e.matches(hash, input)).map(|e| e.analysis.clone())
-    });
-    if let Some(analysis) = found {
-        return analysis;
+    ANALYSES.with_borrow(|analyses| analyses.entries.iter().rev().find(|e| e.matches(hash, input)).map(|e| e.analysis.clone()))
+}
+
+/// Keeps the analysis of `input` for the calls after this one.
+pub fn remember(input: &Input, analysis: Rc<FileAnalysis>) {
+    if input.text.len() > MAX_TEXT_BYTES / 4 {
+        return;
     }
-    let analysis = Rc::new(analyze());
-    if input.text.len() <= MAX_TEXT_BYTES / 4 {
-        ANALYSES.with_borrow_mut(|analyses| {
-            analyses.text_bytes += input.text.len();
-            analyses.entries.push_back(Entry {
-                hash,
-                path: input.path.to_string(),
-                text: input.text.to_string(),
-                language: input.language,
-                dialect: input.dialect,
-                schema: input.schema.cloned(),
-                analysis: analysis.clone(),
-            });
-            while analyses.text_bytes > MAX_TEXT_BYTES || analyses.entries.len() > MAX_ENTRIES {
-                let Some(oldest) = analyses.entries.pop_front() else { break };
-                analyses.text_bytes -= oldest.text.len();
-            }
+    let hash = hash(input);
+    ANALYSES.with_borrow_mut(|analyses| {
+        if analyses.entries.iter().any(|e| e.matches(hash, input)) {
+            return;
+        }
+        analyses.text_bytes += input.text.len();
+        analyses.entries.push_back(Entry {
+            hash,
+            path: input.path.to_string(),
+            text: input.text.to_string(),
+            language: input.language,
+            dialect: input.dialect,
+            schema: input.schema.cloned(),
+            analysis,
         });
-    }
-    analysis
+        while analyses.text_bytes > MAX_TEXT_BYTES || analyses.entries.len() > MAX_ENTRIES {
+            let Some(oldest) = analyses.entries.pop_front() else { break };
+            analyses.text_bytes -= oldest.text.len();
+        }
+    });
 }

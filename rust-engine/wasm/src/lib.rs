@@ -17,7 +17,9 @@ mod analyses;
 mod boundary;
 mod panic;
 
-use ripple_engine::{ChangeSpec, Dialect, Language, Options, Schema};
+use std::rc::Rc;
+
+use ripple_engine::{ChangeSpec, Dialect, FileAnalysis, Language, Options, Schema};
 use serde::Deserialize;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
@@ -152,7 +154,7 @@ pub fn analyze(
 ) -> Result<JsValue, JsValue> {
     let file = file_input(&path, &text, options)?;
     let options = Options { dialect: file.dialect.unwrap_or(Dialect::Generic), schema: file.schema.as_ref() };
-    to_js(&*file_analysis(&file, options))
+    to_js(&*analyze_and_keep(&file, options))
 }
 
 /// The smallest verified edit of one consumer file for a change to a dataset:
@@ -171,14 +173,20 @@ pub fn rewrite(
     let spec = ChangeSpec::from_json(&json_text(&change)?.unwrap_or_default()).map_err(to_js_error)?;
     let dialect = file.dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let options = Options { dialect, schema: file.schema.as_ref() };
-    let analysis = file_analysis(&file, options);
+    let analysis = analyses::recall(&cache_input(&file, &options)).unwrap_or_else(|| analyze_and_keep(&file, options));
     to_js(&ripple_engine::rewrite_analyzed(&analysis, file.language, &file.text, &spec, options))
 }
 
-/// The analysis of a file, made once for `analyze` and the `rewrite`s after it.
-fn file_analysis(file: &FileInput, options: Options) -> std::rc::Rc<ripple_engine::FileAnalysis> {
-    let input = analyses::Input { path: &file.path, text: &file.text, language: file.language, dialect: options.dialect, schema: options.schema };
-    analyses::analysis(&input, || ripple_engine::analyze(&file.path, file.language, &file.text, options))
+/// Analyses a file and keeps the analysis for the `rewrite`s after it.
+fn analyze_and_keep(file: &FileInput, options: Options) -> Rc<FileAnalysis> {
+    let analysis = Rc::new(ripple_engine::analyze(&file.path, file.language, &file.text, options));
+    analyses::remember(&cache_input(file, &options), analysis.clone());
+    analysis
+}
+
+/// The input of the analyses cache (`analyses.rs`).
+fn cache_input<'a>(file: &'a FileInput, options: &Options<'a>) -> analyses::Input<'a> {
+    analyses::Input { path: &file.path, text: &file.text, language: file.language, dialect: options.dialect, schema: options.schema }
 }
 
 /// Schedules a fresh instance before the next call; the entry points call it
