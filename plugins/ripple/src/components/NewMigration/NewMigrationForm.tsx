@@ -89,7 +89,7 @@ export function NewMigrationForm(props: {
       setPreview(undefined);
       return undefined;
     }
-    let current = true;
+    const stale = new AbortController();
     const edit = ++edits.current;
     const job = async () => {
       let result: Preview;
@@ -102,12 +102,14 @@ export function NewMigrationForm(props: {
           cache,
           files,
           rewriter,
+          stale.signal,
         );
         result = { ...computed, edit };
       } catch (e) {
+        if (stale.signal.aborted) return;
         result = { error: (e as RippleError).message };
       }
-      if (current) setPreview(result);
+      if (!stale.signal.aborted) setPreview(result);
     };
     const q = queue.current;
     q.next = job;
@@ -122,9 +124,7 @@ export function NewMigrationForm(props: {
         q.running = false;
       })();
     }
-    return () => {
-      current = false;
-    };
+    return () => stale.abort();
   }, [engine, rewriter, built, code, dataset.columns, cache, files]);
 
   const update = (i: number, patch: Partial<ChangeDraft>) =>

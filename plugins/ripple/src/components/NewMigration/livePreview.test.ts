@@ -68,4 +68,17 @@ describe('computePreview', () => {
       rewriter.close();
     }
   });
+
+  it('stops analysing when a newer edit aborts it', async () => {
+    // Enough files that the first preview's analyses take several slices.
+    const many = Array.from({ length: 2000 }, (_, i) => ({
+      ...code[i % code.length],
+      files: code[i % code.length].files.map(f => ({ ...f })),
+    }));
+    const stale = new AbortController();
+    stale.abort();
+    await expect(
+      computePreview(engine, change('x'), many, [], new WeakMap(), engineFiles(), new PreviewRewriter(engine, 0), stale.signal),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+  });
 });

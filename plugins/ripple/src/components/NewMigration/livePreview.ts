@@ -4,6 +4,7 @@ import {
   type AnalysisCache,
   type ConsumerCode,
   type ConsumerDiscovery,
+  type ConsumerEditPlan,
   type ConsumerProposal,
   type DatasetColumn,
   type RewriteCall,
@@ -31,6 +32,8 @@ export type PreviewResult = {
   errors: number;
 };
 
+const SLICE_MS = 25;
+
 /**
  * The impact of a change on every consumer, computed in the browser by the
  * WebAssembly engine: the same computation as the agent's
@@ -46,17 +49,30 @@ export async function computePreview(
   cache: AnalysisCache,
   files: (c: ConsumerCode) => { path: string; text: string }[],
   rewrite: PreviewRewriter,
+  signal?: AbortSignal,
 ): Promise<PreviewResult> {
   const started = performance.now();
-  const plans = code.map(c =>
-    planConsumerEdit(
-      engine,
-      change,
-      { files: files(c), dialect: c.dialect as Dialect | undefined, tableNames: c.tableNames },
-      columns,
-      cache,
-    ),
-  );
+  const plans: ConsumerEditPlan[] = [];
+  let slice = started;
+  for (const c of code) {
+    plans.push(
+      planConsumerEdit(
+        engine,
+        change,
+        { files: files(c), dialect: c.dialect as Dialect | undefined, tableNames: c.tableNames },
+        columns,
+        cache,
+      ),
+    );
+    // The first preview analyses every file: it gives the page back every
+    // few milliseconds, so that typing goes on, and stops when a newer edit
+    // makes it useless.
+    if (performance.now() - slice > SLICE_MS) {
+      await new Promise(resolve => setTimeout(resolve, 0));
+      signal?.throwIfAborted();
+      slice = performance.now();
+    }
+  }
   const results = await rewrite.run(
     plans.flatMap((plan, i) =>
       plan.rewrites.map(call => ({ key: `${i}\0${call.path}`, call })),
