@@ -60,5 +60,8 @@ test("a dataset's Migrations tab renders and previews a change in the browser", 
     'component:default/orders-export',
   );
   expect(requests.filter(url => url.includes('/api/ripple'))).toEqual([]);
+  // The portal's bundler emitted the engine's Web Worker, and the preview's
+  // rewrites ran there.
+  expect(page.workers().length).toBeGreaterThan(0);
   await page.screenshot({ path: `${screenshots}/${kind}-dataset-preview.png`, fullPage: true });
 });
