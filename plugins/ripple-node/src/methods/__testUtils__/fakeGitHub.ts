@@ -37,6 +37,10 @@ export class FakeGitHub {
   readonly commits = new Map<string, Commit>();
   /** tree sha → path → content */
   readonly trees = new Map<string, Map<string, string>>();
+  /** tree sha → path → mode, for files whose mode is not 100644 */
+  readonly modes = new Map<string, Map<string, string>>();
+  /** The sha of a directory's tree below a root tree → the root and the directory. */
+  private readonly subtrees = new Map<string, { root: string; dir: string }>();
   readonly pulls: Pull[] = [];
   combinedStatus = { state: 'pending', total_count: 0 };
   checkRuns: Array<{ status: string; conclusion: string | null }> = [];
@@ -55,12 +59,18 @@ export class FakeGitHub {
     branch: string,
     files: Record<string, string>,
     message = 'Initial commit',
+    modes: Record<string, string> = {},
   ) {
     const parent = this.refs.get(branch);
-    const base = parent
-      ? this.trees.get(this.commits.get(parent)!.tree)!
-      : new Map();
-    const tree = this.storeTree(new Map([...base, ...Object.entries(files)]));
+    const baseTree = parent ? this.commits.get(parent)!.tree : undefined;
+    const base = baseTree ? this.trees.get(baseTree)! : new Map();
+    const tree = this.storeTree(
+      new Map([...base, ...Object.entries(files)]),
+      new Map([
+        ...(baseTree ? this.modes.get(baseTree)! : []),
+        ...Object.entries(modes),
+      ]),
+    );
     const sha = this.storeCommit({
       message,
       tree,
@@ -68,6 +78,11 @@ export class FakeGitHub {
     });
     this.refs.set(branch, sha);
     return sha;
+  }
+
+  /** The modes of a commit's files that are not 100644. */
+  modesAt(sha: string): Record<string, string> {
+    return Object.fromEntries(this.modes.get(this.commits.get(sha)!.tree)!);
   }
 
   /** The files of a commit. */
@@ -93,10 +108,45 @@ export class FakeGitHub {
     return this.requests.map(r => `${r.method} ${r.path}`);
   }
 
-  private storeTree(files: Map<string, string>) {
-    const sha = hash(JSON.stringify([...files].sort()));
+  private storeTree(files: Map<string, string>, modes: Map<string, string>) {
+    const sha = hash(JSON.stringify([[...files].sort(), [...modes].sort()]));
     this.trees.set(sha, files);
+    this.modes.set(sha, modes);
     return sha;
+  }
+
+  /**
+   * `GET /git/trees/{sha}` without `recursive`: the entries of one
+   * directory, subdirectories as trees with their own sha.
+   */
+  private treeJson(sha: string) {
+    const at = this.trees.has(sha)
+      ? { root: sha, dir: '' }
+      : this.subtrees.get(sha);
+    if (!at) {
+      return undefined;
+    }
+    const prefix = at.dir ? `${at.dir}/` : '';
+    const entries = new Map<string, object>();
+    for (const [path, content] of this.trees.get(at.root)!) {
+      if (!path.startsWith(prefix)) continue;
+      const [name, ...rest] = path.slice(prefix.length).split('/');
+      if (rest.length > 0) {
+        const dir = `${prefix}${name}`;
+        const subtree = hash(`${at.root}:${dir}`);
+        this.subtrees.set(subtree, { root: at.root, dir });
+        entries.set(name, { path: name, mode: '040000', type: 'tree', sha: subtree });
+      } else {
+        entries.set(name, {
+          path: name,
+          mode: this.modes.get(at.root)!.get(path) ?? '100644',
+          type: 'blob',
+          sha: hash(content),
+          size: Buffer.byteLength(content),
+        });
+      }
+    }
+    return { sha, tree: [...entries.values()], truncated: false };
   }
 
   private storeCommit(commit: Omit<Commit, 'sha'>) {
@@ -227,16 +277,32 @@ export class FakeGitHub {
           })
         : notFound();
     }
+    if (method === 'GET' && at(/^\/git\/trees\/([0-9a-f]+)$/)) {
+      const tree = this.treeJson(g[1]);
+      return tree ? HttpResponse.json(tree) : notFound();
+    }
     if (method === 'POST' && path === '/git/trees') {
       const files = new Map(this.trees.get(body.base_tree));
+      const modes = new Map(this.modes.get(body.base_tree));
       for (const entry of body.tree) {
+        if (!['100644', '100755', '120000'].includes(entry.mode)) {
+          return HttpResponse.json(
+            { message: `tree.mode ${entry.mode} is not a blob mode` },
+            { status: 422 },
+          );
+        }
+        modes.delete(entry.path);
         if (entry.sha === null) {
           files.delete(entry.path);
         } else {
           files.set(entry.path, entry.content);
+          if (entry.mode !== '100644') modes.set(entry.path, entry.mode);
         }
       }
-      return HttpResponse.json({ sha: this.storeTree(files) }, { status: 201 });
+      return HttpResponse.json(
+        { sha: this.storeTree(files, modes) },
+        { status: 201 },
+      );
     }
     if (method === 'POST' && path === '/git/commits') {
       const sha = this.storeCommit({

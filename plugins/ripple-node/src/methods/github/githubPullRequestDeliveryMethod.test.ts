@@ -84,6 +84,17 @@ describe('github-pull-request delivery', () => {
         path: `${REPO}/git/commits/${base}`,
         authorization: 'token ghp_ripple',
       },
+      // The file's mode, from its directory's tree.
+      {
+        method: 'GET',
+        path: `${REPO}/git/trees/${baseTree}`,
+        authorization: 'token ghp_ripple',
+      },
+      {
+        method: 'GET',
+        path: expect.stringMatching(/^\/repos\/acme\/revenue\/git\/trees\/[0-9a-f]{40}$/),
+        authorization: 'token ghp_ripple',
+      },
       {
         method: 'POST',
         path: `${REPO}/git/trees`,
@@ -154,6 +165,32 @@ describe('github-pull-request delivery', () => {
     expect(github.pulls[0].body).toContain(
       `[Rename orders.amount to amount_usd](${request.migration.url})`,
     );
+  });
+
+  it('keeps the mode of the files it changes (an executable script stays executable)', async () => {
+    const script = {
+      'jobs/export.py': [
+        '#!/usr/bin/env python3',
+        'QUERY = "SELECT o.amount FROM proj.ds.orders AS o"',
+        '',
+      ].join('\n'),
+    };
+    const seeded = github.seed('main', script, 'Add the export job', {
+      'jobs/export.py': '100755',
+    });
+    const engine = await enginePatch({ ...CONSUMER_FILES, ...script });
+
+    const delivery = await method.deliver({
+      ...request,
+      patch: { ...request.patch, diff: engine.diff },
+    });
+
+    expect(delivery.status).toBe('delivered');
+    const commit = github.refs.get(BRANCH)!;
+    expect(github.commits.get(commit)!.parents).toEqual([seeded]);
+    expect(github.filesAt(commit)['jobs/export.py']).toBe(engine.patched['jobs/export.py']);
+    expect(github.filesAt(commit)['jobs/export.py']).toContain('o.amount_usd');
+    expect(github.modesAt(commit)).toEqual({ 'jobs/export.py': '100755' });
   });
 
   it('delivers even when GitHub refuses a review request, saying so', async () => {

@@ -22,6 +22,10 @@ import {
 } from '../naming';
 import { applyPatchToFiles } from './applyPatchToFiles';
 
+type TreeEntry = { path?: string; mode?: string; type?: string; sha?: string };
+const BLOB_MODES = ['100644', '100755', '120000'] as const;
+type BlobMode = (typeof BLOB_MODES)[number];
+
 /** Options of {@link createGitHubPullRequestDeliveryMethod}. @public */
 export interface GitHubPullRequestDeliveryMethodOptions {
   /** Backstage's SCM integrations (`integrations.github` in app-config). */
@@ -392,6 +396,50 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     }
   }
 
+  /**
+   * The modes of files in a tree (`100644`, `100755` or `120000`), read one
+   * directory at a time along their paths: the contents API does not say
+   * whether a file is executable, and a recursive tree of a large
+   * repository is truncated.
+   */
+  private async fileModes(
+    repository: Repository,
+    root: string,
+    paths: string[],
+  ): Promise<Map<string, BlobMode>> {
+    const trees = new Map<string, Promise<TreeEntry[]>>();
+    const entries = (sha: string) => {
+      let found = trees.get(sha);
+      if (!found) {
+        found = repository.octokit.git
+          .getTree({ ...this.repoParams(repository), tree_sha: sha })
+          .then(({ data }) => data.tree);
+        trees.set(sha, found);
+      }
+      return found;
+    };
+    const modes = new Map<string, BlobMode>();
+    for (const path of paths) {
+      const parts = path.split('/');
+      let sha = root;
+      for (const [i, name] of parts.entries()) {
+        const entry: TreeEntry | undefined = (await entries(sha)).find(
+          e => e.path === name,
+        );
+        if (i === parts.length - 1) {
+          if (entry && BLOB_MODES.includes(entry.mode as BlobMode)) {
+            modes.set(path, entry.mode as BlobMode);
+          }
+        } else if (entry?.type === 'tree' && entry.sha) {
+          sha = entry.sha;
+        } else {
+          break;
+        }
+      }
+    }
+    return modes;
+  }
+
   /** A commit on the head of `base` with the patch applied (or reversed). */
   private async commitPatch(
     repository: Repository,
@@ -425,6 +473,11 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
       ...params,
       commit_sha: baseHead,
     });
+    const modes = await this.fileModes(
+      repository,
+      baseCommit.tree.sha,
+      applied.files.map(file => file.path),
+    );
     const { data: tree } = await repository.octokit.git.createTree({
       ...params,
       base_tree: baseCommit.tree.sha,
@@ -438,7 +491,8 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
             }
           : {
               path: file.path,
-              mode: '100644' as const,
+              // An executable script stays executable.
+              mode: modes.get(file.path) ?? ('100644' as const),
               type: 'blob' as const,
               content: file.content,
             },
