@@ -18,7 +18,13 @@ exports.startEngineWorker = () => {
     () => worker.terminate(),
   );
   worker.on('message', receive);
-  worker.on('error', error => fail(new Error(`the engine worker failed: ${error.message}`, { cause: error })));
-  worker.on('exit', code => fail(new Error(`the engine worker exited with code ${code}`)));
+  worker.on('error', error =>
+    fail(
+      new Error(`the engine worker failed: ${error.message}`, { cause: error }),
+    ),
+  );
+  worker.on('exit', code =>
+    fail(new Error(`the engine worker exited with code ${code}`)),
+  );
   return client;
 };

@@ -18,7 +18,9 @@ export function loadEngine() {
  * the `new Worker(new URL(..., import.meta.url))` form.
  */
 export function startEngineWorker() {
-  const worker = new Worker(new URL('./worker.web.js', import.meta.url), { type: 'module' });
+  const worker = new Worker(new URL('./worker.web.js', import.meta.url), {
+    type: 'module',
+  });
   const { client, receive, fail } = engineClient(
     call => worker.postMessage(call),
     () => worker.terminate(),
@@ -26,7 +28,13 @@ export function startEngineWorker() {
   worker.onmessage = event => receive(event.data);
   worker.onerror = event => {
     event.preventDefault();
-    fail(new Error(`the engine worker failed: ${event.message || 'it could not be loaded'}`));
+    fail(
+      new Error(
+        `the engine worker failed: ${
+          event.message || 'it could not be loaded'
+        }`,
+      ),
+    );
   };
   return client;
 }

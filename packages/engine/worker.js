@@ -9,7 +9,14 @@ const METHODS = ['version', 'tables', 'analyze', 'compatView', 'rewrite'];
 /** Answers one call with the engine, as the message to post back. */
 function answer(engine, { id, method, args }) {
   if (!METHODS.includes(method)) {
-    return { id, error: { name: 'RippleError', kind: 'invalid_argument', message: `no engine function named ${method}` } };
+    return {
+      id,
+      error: {
+        name: 'RippleError',
+        kind: 'invalid_argument',
+        message: `no engine function named ${method}`,
+      },
+    };
   }
   try {
     return { id, result: engine[method](...args) };
@@ -27,13 +34,15 @@ function engineClient(post, terminate) {
   const pending = new Map();
   let next = 0;
   let failure;
-  const call = method => (...args) =>
-    new Promise((resolve, reject) => {
-      if (failure) return reject(failure);
-      const id = next++;
-      pending.set(id, { resolve, reject });
-      return post({ id, method, args });
-    });
+  const call =
+    method =>
+    (...args) =>
+      new Promise((resolve, reject) => {
+        if (failure) return reject(failure);
+        const id = next++;
+        pending.set(id, { resolve, reject });
+        return post({ id, method, args });
+      });
   const client = Object.fromEntries(METHODS.map(m => [m, call(m)]));
   client.terminate = () => {
     terminate();

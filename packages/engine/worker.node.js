@@ -6,5 +6,7 @@ const { loadEngine } = require('./index.node.js');
 const { answer } = require('./worker.js');
 
 loadEngine().then(engine => {
-  parentPort.on('message', call => parentPort.postMessage(answer(engine, call)));
+  parentPort.on('message', call =>
+    parentPort.postMessage(answer(engine, call)),
+  );
 });

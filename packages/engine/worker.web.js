@@ -12,7 +12,14 @@ const failed = engine.then(
 self.onmessage = async ({ data }) => {
   const loadError = await failed;
   if (loadError) {
-    self.postMessage({ id: data.id, error: { name: 'RippleError', kind: 'internal', message: `the engine could not load: ${loadError.message}` } });
+    self.postMessage({
+      id: data.id,
+      error: {
+        name: 'RippleError',
+        kind: 'internal',
+        message: `the engine could not load: ${loadError.message}`,
+      },
+    });
     return;
   }
   self.postMessage(answer(await engine, data));

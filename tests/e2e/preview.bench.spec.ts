@@ -8,14 +8,20 @@ import path from 'node:path';
 // The dataset's code route is answered here with 100 consumers built from
 // the engine's TPC-H corpus (4 queries each, 2 KB of SQL, 12 of the 22
 // queries read `orders`), so the figure does not depend on the example catalog.
-test.skip(!process.env.RIPPLE_BENCH, 'a benchmark: set RIPPLE_BENCH=1 to run it');
+test.skip(
+  !process.env.RIPPLE_BENCH,
+  'a benchmark: set RIPPLE_BENCH=1 to run it',
+);
 
 const corpus = path.resolve(__dirname, '../../rust-engine/engine/corpus/tpch');
 const queries = fs
   .readdirSync(corpus)
   .filter(f => f.endsWith('.sql'))
   .sort()
-  .map(f => ({ name: f, content: fs.readFileSync(path.join(corpus, f), 'utf8') }));
+  .map(f => ({
+    name: f,
+    content: fs.readFileSync(path.join(corpus, f), 'utf8'),
+  }));
 
 const consumers = Array.from({ length: 100 }, (_, i) => ({
   consumerRef: `component:default/pipeline-${i}`,
@@ -29,7 +35,17 @@ const dataset = {
   ref: 'resource:default/orders',
   table: 'orders',
   dialect: 'generic',
-  columns: ['o_orderkey', 'o_custkey', 'o_orderstatus', 'o_totalprice', 'o_orderdate', 'o_orderpriority', 'o_clerk', 'o_shippriority', 'o_comment'].map(name => ({ name })),
+  columns: [
+    'o_orderkey',
+    'o_custkey',
+    'o_orderstatus',
+    'o_totalprice',
+    'o_orderdate',
+    'o_orderpriority',
+    'o_clerk',
+    'o_shippriority',
+    'o_comment',
+  ].map(name => ({ name })),
 };
 
 test('live preview: time per edit for 100 consumers', async ({ page }) => {
@@ -65,16 +81,22 @@ test('live preview: time per edit for 100 consumers', async ({ page }) => {
       millis.push(Number(await timing.getAttribute('data-preview-ms')));
     }
   }
-  await expect(page.getByLabel('Impact summary')).toContainText('Consumers affected');
+  await expect(page.getByLabel('Impact summary')).toContainText(
+    'Consumers affected',
+  );
   const summary = await page.getByLabel('Impact summary').innerText();
   const warm = [...millis].sort((a, b) => a - b);
-  const pct = (p: number) => warm[Math.min(warm.length - 1, Math.floor((p / 100) * warm.length))];
+  const pct = (p: number) =>
+    warm[Math.min(warm.length - 1, Math.floor((p / 100) * warm.length))];
   const result = {
     // The engine workers the preview spread its rewrites over.
     workers: page.workers().length,
     consumers: consumers.length,
     files: consumers.length * 4,
-    sqlBytes: consumers.reduce((n, c) => n + c.files.reduce((m, f) => m + f.content.length, 0), 0),
+    sqlBytes: consumers.reduce(
+      (n, c) => n + c.files.reduce((m, f) => m + f.content.length, 0),
+      0,
+    ),
     edits: millis.length,
     firstEditMs: cold,
     medianMs: pct(50),
@@ -84,5 +106,8 @@ test('live preview: time per edit for 100 consumers', async ({ page }) => {
   };
   // eslint-disable-next-line no-console
   console.log(`preview benchmark: ${JSON.stringify(result)}`);
-  await page.screenshot({ path: 'tests/e2e/screenshots/bench-preview.png', fullPage: true });
+  await page.screenshot({
+    path: 'tests/e2e/screenshots/bench-preview.png',
+    fullPage: true,
+  });
 });

@@ -5,7 +5,8 @@ import { failOnBrowserErrors } from '@backstage/e2e-test-utils/playwright';
 // packed tarballs by the README's lines (tests/install/run.sh), once for the
 // new frontend system and once for the legacy one (RIPPLE_PORTAL_KIND).
 const kind = process.env.RIPPLE_PORTAL_KIND ?? 'new';
-const screenshots = process.env.RIPPLE_INSTALL_OUTPUT ?? '../../node_modules/.cache/install-test';
+const screenshots =
+  process.env.RIPPLE_INSTALL_OUTPUT ?? '../../node_modules/.cache/install-test';
 
 failOnBrowserErrors();
 
@@ -18,7 +19,9 @@ async function signIn(page: Page, path: string) {
   if (await enter.isVisible()) await enter.click();
 }
 
-test('the backend answers: healthy, and Ripple mounted behind Backstage auth', async ({ request }) => {
+test('the backend answers: healthy, and Ripple mounted behind Backstage auth', async ({
+  request,
+}) => {
   const ready = await request.get('/.backstage/health/v1/readiness');
   expect(ready.status()).toBe(200);
   // 401, not 404: the plugin is mounted and refuses calls without a token.
@@ -26,7 +29,9 @@ test('the backend answers: healthy, and Ripple mounted behind Backstage auth', a
   expect(engine.status()).toBe(401);
 });
 
-test('the Ripple page is in the sidebar and lists migrations from the backend', async ({ page }) => {
+test('the Ripple page is in the sidebar and lists migrations from the backend', async ({
+  page,
+}) => {
   await signIn(page, '/');
   await page.getByRole('link', { name: 'Ripple' }).first().click();
   await expect(page).toHaveURL(/\/ripple$/);
@@ -35,7 +40,9 @@ test('the Ripple page is in the sidebar and lists migrations from the backend', 
   await expect(page.getByText('No migrations yet')).toBeVisible();
 });
 
-test("a dataset's Migrations tab renders and previews a change in the browser", async ({ page }) => {
+test("a dataset's Migrations tab renders and previews a change in the browser", async ({
+  page,
+}) => {
   await signIn(page, '/catalog/default/resource/orders');
   // A tab in the legacy entity layout, a link in the new system's header.
   await page
@@ -43,7 +50,9 @@ test("a dataset's Migrations tab renders and previews a change in the browser", 
     .or(page.getByRole('link', { name: 'Migrations', exact: true }))
     .first()
     .click();
-  await expect(page.getByText('No migration of this dataset yet')).toBeVisible();
+  await expect(
+    page.getByText('No migration of this dataset yet'),
+  ).toBeVisible();
   await page.getByRole('button', { name: 'New migration' }).click();
 
   const preview = page.getByRole('region', { name: 'Impact preview' });
@@ -55,13 +64,20 @@ test("a dataset's Migrations tab renders and previews a change in the browser", 
   await page.getByRole('button', { name: /Column$/ }).click();
   await page.getByRole('option', { name: /^amount\b/ }).click();
   await page.getByRole('textbox', { name: 'New name' }).fill('amount_usd');
-  await expect(preview.getByText(/Computed in your browser in [\d.]+ ms over \d+ consumers/)).toBeVisible();
-  await expect(preview.getByRole('list', { name: 'Affected consumers' })).toContainText(
-    'component:default/orders-export',
-  );
+  await expect(
+    preview.getByText(
+      /Computed in your browser in [\d.]+ ms over \d+ consumers/,
+    ),
+  ).toBeVisible();
+  await expect(
+    preview.getByRole('list', { name: 'Affected consumers' }),
+  ).toContainText('component:default/orders-export');
   expect(requests.filter(url => url.includes('/api/ripple'))).toEqual([]);
   // The portal's bundler emitted the engine's Web Worker, and the preview's
   // rewrites ran there.
   expect(page.workers().length).toBeGreaterThan(0);
-  await page.screenshot({ path: `${screenshots}/${kind}-dataset-preview.png`, fullPage: true });
+  await page.screenshot({
+    path: `${screenshots}/${kind}-dataset-preview.png`,
+    fullPage: true,
+  });
 });

@@ -11,7 +11,8 @@ const change = {
   dialect: 'bigquery',
   changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
 };
-const sql = 'SELECT o.amount, id\nFROM `proj.ds.orders` AS o\nWHERE o.amount > 0\n';
+const sql =
+  'SELECT o.amount, id\nFROM `proj.ds.orders` AS o\nWHERE o.amount > 0\n';
 
 test('answers like the engine on this thread', async t => {
   const worker = startEngineWorker();
@@ -22,7 +23,10 @@ test('answers like the engine on this thread', async t => {
     worker.rewrite('q.sql', sql, change),
     worker.tables(sql, 'bigquery'),
   ]);
-  assert.deepEqual(analysis, engine.analyze('q.sql', sql, { dialect: 'bigquery' }));
+  assert.deepEqual(
+    analysis,
+    engine.analyze('q.sql', sql, { dialect: 'bigquery' }),
+  );
   assert.deepEqual(rewrite, engine.rewrite('q.sql', sql, change));
   assert.equal(rewrite.status, 'rewritten');
   assert.deepEqual(tables, engine.tables(sql, 'bigquery'));
@@ -38,17 +42,25 @@ test('rejects with the RippleError the engine throws, fields included', async t 
     column: 5,
     message: /^Expected: identifier, found: EOF at line 2, column 5$/,
   });
-  await assert.rejects(worker.rewrite('q.sql', sql, { dataset: 'x', changes: [{ kind: 'nope' }] }), {
-    name: 'RippleError',
-    message: /changes\[0\]/,
-  });
+  await assert.rejects(
+    worker.rewrite('q.sql', sql, { dataset: 'x', changes: [{ kind: 'nope' }] }),
+    {
+      name: 'RippleError',
+      message: /changes\[0\]/,
+    },
+  );
   // The worker goes on answering after an error.
-  assert.equal((await worker.rewrite('q.sql', sql, change)).status, 'rewritten');
+  assert.equal(
+    (await worker.rewrite('q.sql', sql, change)).status,
+    'rewritten',
+  );
 });
 
 test('rejects the calls in flight when terminated', async () => {
   const worker = startEngineWorker();
-  const pending = worker.analyze('q.sql', sql.repeat(2000), { dialect: 'bigquery' });
+  const pending = worker.analyze('q.sql', sql.repeat(2000), {
+    dialect: 'bigquery',
+  });
   worker.terminate();
   await assert.rejects(pending, /terminated/);
   await assert.rejects(worker.version(), /terminated/);

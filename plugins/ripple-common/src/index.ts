@@ -5,6 +5,7 @@
  */
 export * from './client';
 export * from './consumerCode';
+export * from './dbtSources';
 export * from './engineErrors';
 // The API's types and a client for every route, generated from the backend's
 // OpenAPI spec (plugins/ripple-backend/src/schema/openapi.yaml) by

@@ -118,7 +118,7 @@ async function matchGlob(root: string, pattern: string, name: string) {
  * recursive `readdir` does not enter linked folders), so every file is
  * inside `dir`.
  */
-async function walk(dir: string): Promise<string[]> {
+export async function walk(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, {
     withFileTypes: true,
     recursive: true,
@@ -128,6 +128,6 @@ async function walk(dir: string): Promise<string[]> {
     .map(entry => path.join(entry.parentPath, entry.name));
 }
 
-function toRelative(root: string, absolute: string) {
+export function toRelative(root: string, absolute: string) {
   return path.relative(root, absolute).split(path.sep).join('/');
 }

@@ -3,12 +3,13 @@ import { NotModifiedError } from '@backstage/errors';
 import type { Entity } from '@backstage/catalog-model';
 import {
   codeLocation,
+  dbtSources,
   isConsumerCodeFile,
   isDbtPropertiesFile,
+  type DbtSource,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { Dialect } from '@ripple/engine';
 import { minimatch } from 'minimatch';
-import { DbtSource, dbtSources } from './dbtSources';
 
 /** Narrows the files Ripple reads: comma-separated globs, relative to the code location. */
 export const ANNOTATION_RIPPLE_PATHS = 'ripple.io/paths';

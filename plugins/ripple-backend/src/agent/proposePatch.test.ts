@@ -1,8 +1,7 @@
 import { loadEngine, RippleEngine } from '@ripple/engine';
 import fs from 'node:fs';
 import path from 'node:path';
-import { namesTable } from '@ripple/backstage-plugin-ripple-common';
-import { dbtSources } from './dbtSources';
+import { dbtSources, namesTable } from '@ripple/backstage-plugin-ripple-common';
 import { hashCode, proposePatch } from './proposePatch';
 
 const examples = path.resolve(__dirname, '../../../../examples/consumers');

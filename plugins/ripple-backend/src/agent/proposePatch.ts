@@ -1,4 +1,5 @@
 import {
+  dbtSourceNames,
   proposeConsumerEdit,
   type DatasetColumn,
   type Impact,
@@ -7,7 +8,6 @@ import {
 } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, RippleEngine } from '@ripple/engine';
 import { createHash } from 'node:crypto';
-import { sameTable } from '../dataset/DatasetReader';
 import type { ConsumerCode } from './ConsumerSources';
 
 export { analyzeFile } from '@ripple/backstage-plugin-ripple-common';
@@ -52,9 +52,7 @@ export function proposePatch(
  * `sources.yml` maps to it.
  */
 export function tableNames(code: ConsumerCode, table: string): string[] {
-  return (code.dbtSources ?? [])
-    .filter(source => sameTable(source.table, table))
-    .map(source => source.name);
+  return dbtSourceNames(code.dbtSources ?? [], table);
 }
 
 /** The hash of a consumer's code: its files' paths and contents, in order. */

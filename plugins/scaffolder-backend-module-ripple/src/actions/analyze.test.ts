@@ -94,6 +94,34 @@ describe('ripple:analyze', () => {
     expect(output.summary.columns).toBe(2);
   });
 
+  it("names a dbt model's sources by the tables the project's sources.yml maps them to", async () => {
+    fs.cpSync(
+      path.join(exampleConsumers, 'jaffle-dbt'),
+      workspace.resolve('jaffle'),
+      {
+        recursive: true,
+      },
+    );
+    const output = await runAction(action, workspace.path, {
+      sourcePath: 'jaffle',
+    });
+
+    expect(
+      output.files.map((f: { path: string; tables: string[] }) => [
+        f.path,
+        f.tables,
+      ]),
+    ).toEqual([
+      ['models/daily_revenue.sql', ['proj.ds.customers', 'stg_orders']],
+      ['models/stg_orders.sql', ['proj.ds.orders']],
+    ]);
+    expect(output.tables.map((t: { table: string }) => t.table)).toEqual([
+      'proj.ds.customers',
+      'proj.ds.orders',
+      'stg_orders',
+    ]);
+  });
+
   it('refuses a malformed schema naming the field, and paths outside the workspace', async () => {
     await expect(
       runAction(action, workspace.path, {

@@ -1,5 +1,6 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { Schema } from '@ripple/engine';
+import { readDbtSources, tableOfSource } from '../dbtSources';
 import { withEngine } from '../engine';
 import { readConsumerFiles, resolveInWorkspace } from '../workspace';
 import { examples } from './analyze.examples';
@@ -66,7 +67,7 @@ export function createRippleAnalyzeAction() {
               }),
             )
             .describe(
-              'Per table, as the code names it: the columns read (`*` when unknown) and the files that read or write it',
+              'Per table, as the code names it (a dbt source by the table its sources.yml maps it to): the columns read (`*` when unknown) and the files that read or write it',
             ),
       },
     },
@@ -77,6 +78,7 @@ export function createRippleAnalyzeAction() {
         'sourcePath',
       );
       const files = await readConsumerFiles(root, ctx.input.paths ?? ['.']);
+      const sources = await readDbtSources(root);
       const analyses = await withEngine(engine =>
         files.map(file =>
           engine.analyze(file.path, file.text, {
@@ -101,16 +103,20 @@ export function createRippleAnalyzeAction() {
       let statements = 0;
       let references = 0;
       const perFile = analyses.map(analysis => {
+        // A dbt model's source is named by the table sources.yml maps it to.
+        const tableName = (name: string) =>
+          analysis.language === 'dbt' ? tableOfSource(sources, name) : name;
         const named = new Set<string>();
         let fileReferences = 0;
         for (const statement of analysis.statements) {
           statements += 1;
           fileReferences += statement.references.length;
           for (const read of statement.reads) {
-            const table = tableOf(read.table);
+            const name = tableName(read.table);
+            const table = tableOf(name);
             read.columns.forEach(column => table.columns.add(column));
             table.files.add(analysis.path);
-            named.add(read.table);
+            named.add(name);
           }
           for (const write of statement.writes) {
             tableOf(write.table).files.add(analysis.path);

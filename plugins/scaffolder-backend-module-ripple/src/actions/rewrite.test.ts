@@ -242,4 +242,42 @@ describe('ripple:rewrite', () => {
       "paths[0]: 'consumer/**/*.py' matches no file in the workspace",
     );
   });
+
+  it("rewrites a dbt model that reads the dataset through a source, mapped by the project's sources.yml", async () => {
+    fs.cpSync(
+      path.join(exampleConsumers, 'jaffle-dbt'),
+      workspace.resolve('jaffle'),
+      {
+        recursive: true,
+      },
+    );
+    const model = () =>
+      fs.readFileSync(
+        path.join(exampleConsumers, 'jaffle-dbt/models/stg_orders.sql'),
+        'utf8',
+      );
+
+    const columns = ['id', 'cust', 'amount', 'status', 'ts', 'legacy_flag'];
+    const output = await runAction(action, workspace.path, {
+      change: JSON.stringify(renameAmount),
+      schema: {
+        tables: {
+          'proj.ds.orders': { columns: columns.map(name => ({ name })) },
+        },
+      },
+      sourcePath: 'jaffle',
+      outputDir: 'patch',
+    });
+
+    // `{{ source('shop', 'orders') }}` is proj.ds.orders (sources.yml): its
+    // `*` is the dataset's columns, `amount` among them. daily_revenue reads
+    // the model, which still outputs `amount`, and is left alone.
+    expect(output.changed).toEqual(['models/stg_orders.sql']);
+    expect(readTree(workspace.resolve('patch'))).toEqual({
+      'models/stg_orders.sql': model().replace(
+        "select * from {{ source('shop', 'orders') }}",
+        "select id, cust, amount_usd AS amount, status, ts, legacy_flag from {{ source('shop', 'orders') }}",
+      ),
+    });
+  });
 });

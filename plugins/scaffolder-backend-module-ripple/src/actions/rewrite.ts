@@ -3,6 +3,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { ChangeSpec, RewriteStatus, Schema } from '@ripple/engine';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { changeForFile, readDbtSources } from '../dbtSources';
 import { withEngine } from '../engine';
 import { readConsumerFiles, resolveInWorkspace } from '../workspace';
 import {
@@ -107,20 +108,27 @@ export function createRippleRewriteAction() {
         );
       }
       const files = await readConsumerFiles(root, input.paths ?? ['.']);
+      const sources = await readDbtSources(root);
       // Every file is rewritten before anything is written, so a refused
       // change or schema leaves the workspace as it was.
       const rewrites = await withEngine(engine =>
-        files.map(file =>
-          engine.rewrite(
+        files.map(file => {
+          const { change, schema } = changeForFile(
+            engine,
+            file,
+            input,
+            sources,
+          );
+          return engine.rewrite(
             file.path,
             file.text,
-            input.change as unknown as ChangeSpec | string,
+            change as ChangeSpec | string,
             {
               dialect: input.dialect,
-              schema: input.schema as Schema | string | undefined,
+              schema: schema as Schema | string | undefined,
             },
-          ),
-        ),
+          );
+        }),
       );
 
       const changed = rewrites.flatMap((rewrite, i) =>

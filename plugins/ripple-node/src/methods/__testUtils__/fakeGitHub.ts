@@ -135,7 +135,12 @@ export class FakeGitHub {
         const dir = `${prefix}${name}`;
         const subtree = hash(`${at.root}:${dir}`);
         this.subtrees.set(subtree, { root: at.root, dir });
-        entries.set(name, { path: name, mode: '040000', type: 'tree', sha: subtree });
+        entries.set(name, {
+          path: name,
+          mode: '040000',
+          type: 'tree',
+          sha: subtree,
+        });
       } else {
         entries.set(name, {
           path: name,

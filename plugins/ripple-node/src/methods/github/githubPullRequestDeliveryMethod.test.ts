@@ -92,7 +92,9 @@ describe('github-pull-request delivery', () => {
       },
       {
         method: 'GET',
-        path: expect.stringMatching(/^\/repos\/acme\/revenue\/git\/trees\/[0-9a-f]{40}$/),
+        path: expect.stringMatching(
+          /^\/repos\/acme\/revenue\/git\/trees\/[0-9a-f]{40}$/,
+        ),
         authorization: 'token ghp_ripple',
       },
       {
@@ -188,7 +190,9 @@ describe('github-pull-request delivery', () => {
     expect(delivery.status).toBe('delivered');
     const commit = github.refs.get(BRANCH)!;
     expect(github.commits.get(commit)!.parents).toEqual([seeded]);
-    expect(github.filesAt(commit)['jobs/export.py']).toBe(engine.patched['jobs/export.py']);
+    expect(github.filesAt(commit)['jobs/export.py']).toBe(
+      engine.patched['jobs/export.py'],
+    );
     expect(github.filesAt(commit)['jobs/export.py']).toContain('o.amount_usd');
     expect(github.modesAt(commit)).toEqual({ 'jobs/export.py': '100755' });
   });

@@ -71,17 +71,27 @@ export function NewMigrationForm(props: {
   const [createError, setCreateError] = useState<string>();
   const cache = useRef<AnalysisCache>(new WeakMap()).current;
   const files = useMemo(() => engineFiles(), []);
-  const rewriter = useMemo(() => engine && new PreviewRewriter(engine), [engine]);
+  const rewriter = useMemo(
+    () => engine && new PreviewRewriter(engine),
+    [engine],
+  );
   useEffect(() => () => rewriter?.close(), [rewriter]);
   const [preview, setPreview] = useState<Preview>();
   // Counts the edits previewed, for the benchmark to tell them apart.
   const edits = useRef(0);
   // One preview runs at a time; edits made meanwhile are previewed once it
   // ends, and only the latest of them.
-  const queue = useRef<{ running: boolean; next?: () => Promise<void> }>({ running: false });
+  const queue = useRef<{ running: boolean; next?: () => Promise<void> }>({
+    running: false,
+  });
 
   const built = useMemo(
-    () => buildChange(dataset.table, dataset.dialect as Dialect | undefined, drafts),
+    () =>
+      buildChange(
+        dataset.table,
+        dataset.dialect as Dialect | undefined,
+        drafts,
+      ),
     [dataset.table, dataset.dialect, drafts],
   );
   useEffect(() => {
@@ -164,14 +174,22 @@ export function NewMigrationForm(props: {
       <CardBody>
         <Flex direction="column" gap="4">
           {drafts.map((d, i) => (
-            <fieldset key={i} className={styles.changeRow} aria-label={`Change ${i + 1}`}>
+            <fieldset
+              key={i}
+              className={styles.changeRow}
+              aria-label={`Change ${i + 1}`}
+            >
               <Select
                 label="Change"
                 value={d.kind}
-                onChange={k => k && update(i, { ...emptyDraft(k as ChangeKind) })}
+                onChange={k =>
+                  k && update(i, { ...emptyDraft(k as ChangeKind) })
+                }
                 options={CHANGE_KINDS}
               />
-              {(d.kind === 'rename_column' || d.kind === 'drop_column' || d.kind === 'change_type') &&
+              {(d.kind === 'rename_column' ||
+                d.kind === 'drop_column' ||
+                d.kind === 'change_type') &&
                 (columnOptions.length > 0 ? (
                   <Select
                     label="Column"
@@ -190,14 +208,25 @@ export function NewMigrationForm(props: {
                   />
                 ))}
               {d.kind === 'rename_column' && (
-                <TextField label="New name" value={d.to} onChange={v => update(i, { to: v })} />
+                <TextField
+                  label="New name"
+                  value={d.to}
+                  onChange={v => update(i, { to: v })}
+                />
               )}
               {d.kind === 'change_type' && (
-                <TextField label="New type" placeholder="NUMERIC" value={d.to} onChange={v => update(i, { to: v })} />
+                <TextField
+                  label="New type"
+                  placeholder="NUMERIC"
+                  value={d.to}
+                  onChange={v => update(i, { to: v })}
+                />
               )}
               {(d.kind === 'rename_table' || d.kind === 'replace_table') && (
                 <TextField
-                  label={d.kind === 'rename_table' ? 'New table' : 'Replacing table'}
+                  label={
+                    d.kind === 'rename_table' ? 'New table' : 'Replacing table'
+                  }
                   placeholder="proj.ds.orders_v2"
                   value={d.to}
                   onChange={v => update(i, { to: v })}
@@ -206,7 +235,8 @@ export function NewMigrationForm(props: {
               {d.kind === 'replace_table' && (
                 <Flex direction="column" gap="2" style={{ width: '100%' }}>
                   <Text variant="body-small" color="secondary">
-                    Field mapping: the new table's name for each column (empty: unchanged).
+                    Field mapping: the new table's name for each column (empty:
+                    unchanged).
                   </Text>
                   <Flex gap="2" style={{ flexWrap: 'wrap' }}>
                     {dataset.columns.map(c => (
@@ -215,21 +245,29 @@ export function NewMigrationForm(props: {
                         label={`${c.name} becomes`}
                         placeholder={c.name}
                         value={d.mapping[c.name] ?? ''}
-                        onChange={v => update(i, { mapping: { ...d.mapping, [c.name]: v } })}
+                        onChange={v =>
+                          update(i, { mapping: { ...d.mapping, [c.name]: v } })
+                        }
                       />
                     ))}
                   </Flex>
                 </Flex>
               )}
               {drafts.length > 1 && (
-                <Button variant="tertiary" onPress={() => setDrafts(ds => ds.filter((_, j) => j !== i))}>
+                <Button
+                  variant="tertiary"
+                  onPress={() => setDrafts(ds => ds.filter((_, j) => j !== i))}
+                >
                   Remove change {i + 1}
                 </Button>
               )}
             </fieldset>
           ))}
           <Flex>
-            <Button variant="tertiary" onPress={() => setDrafts(ds => [...ds, emptyDraft()])}>
+            <Button
+              variant="tertiary"
+              onPress={() => setDrafts(ds => [...ds, emptyDraft()])}
+            >
               Add another change
             </Button>
           </Flex>
@@ -240,14 +278,32 @@ export function NewMigrationForm(props: {
                 Impact
               </Text>
               {engineError && (
-                <Alert status="danger" icon title={`The engine could not load: ${engineError.message}`} />
+                <Alert
+                  status="danger"
+                  icon
+                  title={`The engine could not load: ${engineError.message}`}
+                />
               )}
-              {!engine && !engineError && <Text color="secondary">Loading the engine…</Text>}
-              {'missing' in built && <Text color="secondary">{built.missing} to see the impact.</Text>}
+              {!engine && !engineError && (
+                <Text color="secondary">Loading the engine…</Text>
+              )}
+              {'missing' in built && (
+                <Text color="secondary">
+                  {built.missing} to see the impact.
+                </Text>
+              )}
               {preview && 'error' in preview && (
-                <Alert status="danger" icon role="alert" title="The engine refuses this change" description={preview.error} />
+                <Alert
+                  status="danger"
+                  icon
+                  role="alert"
+                  title="The engine refuses this change"
+                  description={preview.error}
+                />
               )}
-              {preview && 'consumers' in preview && <PreviewSummary preview={preview} edit={preview.edit} />}
+              {preview && 'consumers' in preview && (
+                <PreviewSummary preview={preview} edit={preview.edit} />
+              )}
             </Flex>
           </section>
 
@@ -258,14 +314,22 @@ export function NewMigrationForm(props: {
             onChange={setTitle}
           />
           {createError && (
-            <Alert status="danger" icon role="alert" title="The migration was not created" description={createError} />
+            <Alert
+              status="danger"
+              icon
+              role="alert"
+              title="The migration was not created"
+              description={createError}
+            />
           )}
           <Flex gap="2">
             <Button
               variant="primary"
               onPress={create}
               isPending={creating}
-              isDisabled={!('change' in built) || (!!preview && 'error' in preview)}
+              isDisabled={
+                !('change' in built) || (!!preview && 'error' in preview)
+              }
             >
               Create the migration
             </Button>
@@ -279,21 +343,42 @@ export function NewMigrationForm(props: {
   );
 }
 
-function PreviewSummary({ preview, edit }: { preview: PreviewResult; edit: number }) {
+function PreviewSummary({
+  preview,
+  edit,
+}: {
+  preview: PreviewResult;
+  edit: number;
+}) {
   const affected = preview.consumers.filter(c => c.status !== 'unaffected');
   return (
     <>
       <Counts
         label="Impact summary"
         items={[
-          { label: 'Consumers affected', value: `${preview.affected} of ${preview.consumers.length}` },
+          {
+            label: 'Consumers affected',
+            value: `${preview.affected} of ${preview.consumers.length}`,
+          },
           { label: 'References', value: preview.references },
-          { label: <StatusBadge status={PROPOSAL_STATUS.rewritten} />, value: preview.rewritten },
-          { label: <StatusBadge status={PROPOSAL_STATUS.needs_review} />, value: preview.needsReview + preview.errors },
+          {
+            label: <StatusBadge status={PROPOSAL_STATUS.rewritten} />,
+            value: preview.rewritten,
+          },
+          {
+            label: <StatusBadge status={PROPOSAL_STATUS.needs_review} />,
+            value: preview.needsReview + preview.errors,
+          },
         ]}
       />
-      <Text variant="body-small" color="secondary" data-preview-ms={preview.millis.toFixed(2)} data-preview-edit={edit}>
-        Computed in your browser in {preview.millis.toFixed(1)} ms over {preview.consumers.length} consumer
+      <Text
+        variant="body-small"
+        color="secondary"
+        data-preview-ms={preview.millis.toFixed(2)}
+        data-preview-edit={edit}
+      >
+        Computed in your browser in {preview.millis.toFixed(1)} ms over{' '}
+        {preview.consumers.length} consumer
         {preview.consumers.length === 1 ? '' : 's'}.
       </Text>
       {affected.length > 0 && (
@@ -309,7 +394,11 @@ function PreviewSummary({ preview, edit }: { preview: PreviewResult; edit: numbe
   );
 }
 
-function PreviewConsumer({ consumer: c }: { consumer: PreviewResult['consumers'][number] }) {
+function PreviewConsumer({
+  consumer: c,
+}: {
+  consumer: PreviewResult['consumers'][number];
+}) {
   // The diff is rendered only when opened: a change touching hundreds of
   // consumers stays quick to edit.
   const [open, setOpen] = useState(false);
@@ -319,8 +408,9 @@ function PreviewConsumer({ consumer: c }: { consumer: PreviewResult['consumers']
         <strong>{c.consumerRef}</strong>
         <StatusBadge status={PROPOSAL_STATUS[c.status]} />
         <Text variant="body-small" color="secondary">
-          {c.impact.references} reference{c.impact.references === 1 ? '' : 's'} in{' '}
-          {c.impact.files.map(f => f.path).join(', ') || 'no file'} · {c.edits} edit{c.edits === 1 ? '' : 's'}
+          {c.impact.references} reference{c.impact.references === 1 ? '' : 's'}{' '}
+          in {c.impact.files.map(f => f.path).join(', ') || 'no file'} ·{' '}
+          {c.edits} edit{c.edits === 1 ? '' : 's'}
         </Text>
       </summary>
       {open && (

@@ -15,7 +15,11 @@ const code: ConsumerCode[] = Array.from({ length: 12 }, (_, i) => ({
   discoveredBy: 'code',
   files: [
     { path: 'a.sql', language: 'sql', content: orders(i % 3) },
-    { path: 'b.sql', language: 'sql', content: 'SELECT 1 FROM ds.customers;\n' },
+    {
+      path: 'b.sql',
+      language: 'sql',
+      content: 'SELECT 1 FROM ds.customers;\n',
+    },
   ],
 }));
 const change = (to: string) => ({
@@ -37,12 +41,22 @@ describe('computePreview', () => {
       for (const to of ['amount_usd', 'amount_eur']) {
         const [a, b] = await Promise.all(
           [here, workers].map(r =>
-            computePreview(engine, change(to), code, [], new WeakMap(), engineFiles(), r),
+            computePreview(
+              engine,
+              change(to),
+              code,
+              [],
+              new WeakMap(),
+              engineFiles(),
+              r,
+            ),
           ),
         );
         expect(b.consumers).toEqual(a.consumers);
         expect(b.rewritten).toBe(4);
-        expect(b.consumers[1].diff).toContain(`+SELECT o.${to} AS amount1, o.id`);
+        expect(b.consumers[1].diff).toContain(
+          `+SELECT o.${to} AS amount1, o.id`,
+        );
       }
     } finally {
       workers.close();
@@ -52,9 +66,25 @@ describe('computePreview', () => {
   it('goes on on this thread when its workers are gone', async () => {
     const rewriter = new PreviewRewriter(engine, 2);
     const files = engineFiles();
-    const first = await computePreview(engine, change('x1'), code, [], new WeakMap(), files, rewriter);
+    const first = await computePreview(
+      engine,
+      change('x1'),
+      code,
+      [],
+      new WeakMap(),
+      files,
+      rewriter,
+    );
     rewriter.close();
-    const second = await computePreview(engine, change('x1'), code, [], new WeakMap(), files, rewriter);
+    const second = await computePreview(
+      engine,
+      change('x1'),
+      code,
+      [],
+      new WeakMap(),
+      files,
+      rewriter,
+    );
     expect(second.consumers).toEqual(first.consumers);
   });
 
@@ -62,8 +92,19 @@ describe('computePreview', () => {
     const rewriter = new PreviewRewriter(engine, 1);
     try {
       await expect(
-        computePreview(engine, change(''), code, [], new WeakMap(), engineFiles(), rewriter),
-      ).rejects.toMatchObject({ name: 'RippleError', message: expect.stringContaining('changes[0].to') });
+        computePreview(
+          engine,
+          change(''),
+          code,
+          [],
+          new WeakMap(),
+          engineFiles(),
+          rewriter,
+        ),
+      ).rejects.toMatchObject({
+        name: 'RippleError',
+        message: expect.stringContaining('changes[0].to'),
+      });
     } finally {
       rewriter.close();
     }
@@ -78,7 +119,16 @@ describe('computePreview', () => {
     const stale = new AbortController();
     stale.abort();
     await expect(
-      computePreview(engine, change('x'), many, [], new WeakMap(), engineFiles(), new PreviewRewriter(engine, 0), stale.signal),
+      computePreview(
+        engine,
+        change('x'),
+        many,
+        [],
+        new WeakMap(),
+        engineFiles(),
+        new PreviewRewriter(engine, 0),
+        stale.signal,
+      ),
     ).rejects.toMatchObject({ name: 'AbortError' });
   });
 });

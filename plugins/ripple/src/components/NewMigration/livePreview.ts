@@ -59,7 +59,11 @@ export async function computePreview(
       planConsumerEdit(
         engine,
         change,
-        { files: files(c), dialect: c.dialect as Dialect | undefined, tableNames: c.tableNames },
+        {
+          files: files(c),
+          dialect: c.dialect as Dialect | undefined,
+          tableNames: c.tableNames,
+        },
         columns,
         cache,
       ),
@@ -130,7 +134,9 @@ export class PreviewRewriter {
   }
 
   /** The rewrites' results, in the order of `calls`. */
-  async run(calls: { key: string; call: RewriteCall }[]): Promise<FileRewrite[]> {
+  async run(
+    calls: { key: string; call: RewriteCall }[],
+  ): Promise<FileRewrite[]> {
     if (this.#workers.length === 0) {
       return calls.map(({ call }) => this.#here(call));
     }
@@ -179,7 +185,9 @@ export class PreviewRewriter {
  * consumer so that the analysis cache (keyed by the file objects) holds
  * across edits.
  */
-export function engineFiles(): (c: ConsumerCode) => { path: string; text: string }[] {
+export function engineFiles(): (
+  c: ConsumerCode,
+) => { path: string; text: string }[] {
   const made = new WeakMap<ConsumerCode, { path: string; text: string }[]>();
   return c => {
     let files = made.get(c);

@@ -1,9 +1,12 @@
 import { parseDocument } from 'yaml';
+import { namesTable } from './proposal';
 
 /**
  * A dbt source table: the name models give it (`{{ source('shop', 'orders') }}`
  * reads as `shop.orders` in the engine) and the warehouse table `sources.yml`
  * maps it to (`proj.ds.orders`, the database left out when not given).
+ *
+ * @public
  */
 export type DbtSource = { name: string; table: string };
 
@@ -13,6 +16,8 @@ export type DbtSource = { name: string; table: string };
  * schema defaulting to the source's name and the identifier to the table's,
  * as dbt resolves them. Files that are not dbt property files, or that do not
  * parse (Jinja in YAML, say), declare nothing.
+ *
+ * @public
  */
 export function dbtSources(
   files: { path: string; text: string }[],
@@ -57,4 +62,20 @@ function text(value: unknown): string | undefined {
 
 function isObject(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The names models give `table` through sources (`shop.orders`), so that the
+ * engine rewrites `{{ source('shop', 'orders') }}` models as readers of the
+ * table. A source's table may be less qualified than `table`, or more.
+ *
+ * @public
+ */
+export function dbtSourceNames(sources: DbtSource[], table: string): string[] {
+  return sources
+    .filter(
+      source =>
+        namesTable(source.table, table) || namesTable(table, source.table),
+    )
+    .map(source => source.name);
 }
