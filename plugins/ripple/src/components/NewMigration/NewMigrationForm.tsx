@@ -71,11 +71,15 @@ export function NewMigrationForm(props: {
   const [createError, setCreateError] = useState<string>();
   const cache = useRef<AnalysisCache>(new WeakMap()).current;
   const files = useMemo(() => engineFiles(), []);
-  const rewriter = useMemo(
-    () => engine && new PreviewRewriter(engine),
-    [engine],
-  );
-  useEffect(() => () => rewriter?.close(), [rewriter]);
+  // Made in an effect, not a memo, so that every mount has live workers
+  // (React's strict mode unmounts and mounts again).
+  const [rewriter, setRewriter] = useState<PreviewRewriter>();
+  useEffect(() => {
+    if (!engine) return undefined;
+    const made = new PreviewRewriter(engine);
+    setRewriter(made);
+    return () => made.close();
+  }, [engine]);
   const [preview, setPreview] = useState<Preview>();
   // Counts the edits previewed, for the benchmark to tell them apart.
   const edits = useRef(0);

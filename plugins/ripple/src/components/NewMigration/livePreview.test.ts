@@ -131,4 +131,20 @@ describe('computePreview', () => {
       ),
     ).rejects.toMatchObject({ name: 'AbortError' });
   });
+
+  it('rejects, without running here, the rewrites in flight when its page closes it', async () => {
+    const rewriter = new PreviewRewriter(engine, 1);
+    const files = engineFiles();
+    const running = computePreview(
+      engine,
+      change('y1'),
+      code,
+      [],
+      new WeakMap(),
+      files,
+      rewriter,
+    );
+    rewriter.close();
+    await expect(running).rejects.toThrow(/terminated/);
+  });
 });

@@ -116,6 +116,7 @@ export class PreviewRewriter {
   #workers: EngineWorker[] = [];
   #assigned = new Map<string, number>();
   #load: number[] = [];
+  #closed = false;
 
   constructor(
     private readonly engine: RippleEngine,
@@ -152,7 +153,8 @@ export class PreviewRewriter {
         ),
       );
     } catch (e) {
-      if ((e as Error).name === 'RippleError') throw e;
+      // The engine's own refusal, or workers closed by their page.
+      if ((e as Error).name === 'RippleError' || this.#closed) throw e;
       // A worker failed (it could not load, or died): go on without them.
       this.close();
       return this.run(calls);
@@ -160,6 +162,7 @@ export class PreviewRewriter {
   }
 
   close() {
+    this.#closed = true;
     this.#workers.forEach(w => w.terminate());
     this.#workers = [];
   }
