@@ -3,10 +3,17 @@
 // What the engine's worker and the code that starts it share: the calls a
 // worker answers, and how a RippleError crosses postMessage (structured
 // cloning keeps an Error's message but not its name or the engine's fields).
+// The calls made in one turn of the event loop travel as one message, and
+// their answers as one: a preview's hundred rewrites are one message each
+// way, not a hundred.
 
 const METHODS = ['version', 'tables', 'analyze', 'compatView', 'rewrite'];
 
-/** Answers one call with the engine, as the message to post back. */
+/** Answers a message of calls with the engine, as the message to post back. */
+function answerAll(engine, calls) {
+  return calls.map(call => answer(engine, call));
+}
+
 function answer(engine, { id, method, args }) {
   if (!METHODS.includes(method)) {
     return {
@@ -27,8 +34,8 @@ function answer(engine, { id, method, args }) {
 
 /**
  * The engine's functions as asynchronous calls to a worker. `post` sends a
- * call; the returned `receive` takes each answer and `fail` rejects every
- * call in flight (the worker could not start or died).
+ * message of calls; the returned `receive` takes each message of answers and
+ * `fail` rejects every call in flight (the worker could not start or died).
  */
 function engineClient(post, terminate) {
   const pending = new Map();
@@ -41,21 +48,30 @@ function engineClient(post, terminate) {
         if (failure) return reject(failure);
         const id = next++;
         pending.set(id, { resolve, reject });
-        return post({ id, method, args });
+        if (queued.length === 0) queueMicrotask(flush);
+        return queued.push({ id, method, args });
       });
+  let queued = [];
+  function flush() {
+    const calls = queued;
+    queued = [];
+    if (!failure) post(calls);
+  }
   const client = Object.fromEntries(METHODS.map(m => [m, call(m)]));
   client.terminate = () => {
     terminate();
     fail(new Error('the engine worker was terminated'));
   };
-  function receive({ id, result, error }) {
-    const call = pending.get(id);
-    if (!call) return;
-    pending.delete(id);
-    if (error) {
-      call.reject(Object.assign(new Error(error.message), error));
-    } else {
-      call.resolve(result);
+  function receive(answers) {
+    for (const { id, result, error } of answers) {
+      const call = pending.get(id);
+      if (!call) continue;
+      pending.delete(id);
+      if (error) {
+        call.reject(Object.assign(new Error(error.message), error));
+      } else {
+        call.resolve(result);
+      }
     }
   }
   function fail(error) {
@@ -66,5 +82,5 @@ function engineClient(post, terminate) {
   return { client: Object.freeze(client), receive, fail };
 }
 
-exports.answer = answer;
+exports.answerAll = answerAll;
 exports.engineClient = engineClient;

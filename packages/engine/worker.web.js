@@ -1,26 +1,26 @@
 // The engine in a Web Worker (see `startEngineWorker` in index.web.js).
 import init, * as wasm from './web/ripple_engine.js';
 import { makeEngine } from './guard.js';
-import { answer } from './worker.js';
+import { answerAll } from './worker.js';
 
 const engine = init().then(() => makeEngine(wasm));
-const failed = engine.then(
-  () => undefined,
-  e => e,
-);
 
-self.onmessage = async ({ data }) => {
-  const loadError = await failed;
-  if (loadError) {
-    self.postMessage({
-      id: data.id,
-      error: {
-        name: 'RippleError',
-        kind: 'internal',
-        message: `the engine could not load: ${loadError.message}`,
-      },
-    });
+self.onmessage = async ({ data: calls }) => {
+  let loaded;
+  try {
+    loaded = await engine;
+  } catch (e) {
+    self.postMessage(
+      calls.map(({ id }) => ({
+        id,
+        error: {
+          name: 'RippleError',
+          kind: 'internal',
+          message: `the engine could not load: ${e.message}`,
+        },
+      })),
+    );
     return;
   }
-  self.postMessage(answer(await engine, data));
+  self.postMessage(answerAll(loaded, calls));
 };
