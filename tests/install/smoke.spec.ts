@@ -43,6 +43,12 @@ test('the Ripple page is in the sidebar and lists migrations from the backend', 
 test("a dataset's Migrations tab renders and previews a change in the browser", async ({
   page,
 }) => {
+  // Four cores, as the browser tells the page: the preview then runs its
+  // rewrites in two of the engine's Web Workers (on 2 cores it keeps them on
+  // the page's thread), and this proves the bundle's workers load.
+  await page.addInitScript(() => {
+    Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => 4 });
+  });
   await signIn(page, '/catalog/default/resource/orders');
   // A tab in the legacy entity layout, a link in the new system's header.
   await page
