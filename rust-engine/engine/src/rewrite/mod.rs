@@ -80,6 +80,7 @@ pub fn rewrite(path: &str, language: Language, text: &str, spec: &ChangeSpec, op
         }
     };
     if let Err(why) = verify::verify(&analysis, &new_text, language, spec, options, &plan.left) {
+        if std::env::var_os("RIPPLE_DEBUG_VERIFY").is_some() { eprintln!("=== {path}: {why}\n{}", unified_diff(path, text, &new_text)); }
         result.status = RewriteStatus::NeedsReview;
         result.reasons.push(format!("the rewrite could not be verified, so none is proposed: {why}"));
         return result;

@@ -38,16 +38,23 @@ pub(crate) struct Planner<'a> {
     pub dialect: Dialect,
     lines: LineIndex,
     plan: Plan,
+    /// The current statement's column edits: (index in `plan.edits`, the
+    /// column, where its reference starts).
+    column_edits: Vec<(usize, String, usize)>,
+    /// Changed columns of the current statement that a person must edit
+    /// somewhere: none of its other uses in the statement is edited either.
+    blocked: Vec<String>,
 }
 
 impl<'a> Planner<'a> {
     pub fn new(text: &'a str, language: Language, spec: &'a ChangeSpec, dialect: Dialect) -> Self {
-        Planner { text, language, spec, dialect, lines: LineIndex::new(text), plan: Plan::default() }
+        Planner { text, language, spec, dialect, lines: LineIndex::new(text), plan: Plan::default(), column_edits: Vec::new(), blocked: Vec::new() }
     }
 
     pub fn plan(mut self, analysis: &FileAnalysis) -> Plan {
         for statement in &analysis.statements {
             self.statement(statement);
+            self.withdraw_blocked();
         }
         self.dynamic_sql(analysis);
         self.plan.reviews.dedup();
@@ -83,6 +90,44 @@ impl<'a> Planner<'a> {
         if self.text[range.clone()] != content && !self.plan.edits.iter().any(|e| e.range == range && (e.content == content || !range.is_empty())) {
             self.plan.edits.push(Edit { range, content });
         }
+    }
+
+    /// An edit of a use of the changed column `r` names; withdrawn if the
+    /// column is edited by hand elsewhere in the statement.
+    fn column_edit(&mut self, r: &Reference, range: Range<usize>, content: String) {
+        let before = self.plan.edits.len();
+        self.edit(range, content);
+        if self.plan.edits.len() > before {
+            self.column_edits.push((before, r.column.clone().unwrap_or_default().to_ascii_lowercase(), r.span.start));
+        }
+    }
+
+    /// A use of a changed column left for a person: the statement's other
+    /// uses of it stay as they are too, since a partial rename breaks what
+    /// ties them (a `USING` join, a CTE's column and its readers).
+    fn review_column(&mut self, r: &Reference, why: String) {
+        let column = r.column.clone().unwrap_or_default().to_ascii_lowercase();
+        if !self.blocked.contains(&column) {
+            self.blocked.push(column);
+        }
+        self.review(r.span.start, why);
+    }
+
+    fn withdraw_blocked(&mut self) {
+        let edits = std::mem::take(&mut self.column_edits);
+        let blocked = std::mem::take(&mut self.blocked);
+        let mut withdrawn: Vec<usize> = Vec::new();
+        for (index, column, start) in edits {
+            if blocked.contains(&column) {
+                withdrawn.push(index);
+                self.plan.left.push(start);
+            }
+        }
+        let mut index = 0;
+        self.plan.edits.retain(|_| {
+            index += 1;
+            !withdrawn.contains(&(index - 1))
+        });
     }
 
     /// True when the change does something to `column` of the dataset.
@@ -130,7 +175,9 @@ impl<'a> Planner<'a> {
                             o.span == r.span && o.kind == ReferenceKind::Column && other_side && (o.table != r.table || o.via != r.via)
                         })
                         .and_then(|o| o.via.clone().or(o.table.clone()));
-                    self.column(r, &aliases, shared)
+                    // `USING (id)` whose other side's columns are unknown names only the dataset's.
+                    let one_sided_using = shared.is_none() && self.in_using(r) && statement.references.iter().filter(|o| o.span == r.span).count() == 1;
+                    self.column(r, &aliases, shared, one_sided_using)
                 }
                 ReferenceKind::Column if !r.resolved && reads_dataset => {
                     let Some(column) = r.column.as_deref().filter(|c| self.changes_column(c)) else { continue };
@@ -150,7 +197,7 @@ impl<'a> Planner<'a> {
             let span = stars[i].span.clone();
             let len = stars[i..].iter().take_while(|r| r.span == span).count();
             let all_at_span: Vec<&Reference> = statement.references.iter().filter(|r| r.span == span).collect();
-            self.star(&stars[i..i + len], &all_at_span);
+            self.star(&stars[i..i + len], &all_at_span, &aliases);
             i += len;
         }
     }
@@ -194,9 +241,13 @@ impl<'a> Planner<'a> {
         let before = self.text[..r.span.start].trim_end_matches(['\'', '"']).trim_end();
         let new_parts: Vec<&str> = to.split('.').collect();
         let new_last = new_parts[new_parts.len() - 1];
-        if before.ends_with('(') && before[..before.len() - 1].trim_end().ends_with("ref") || before.ends_with(',') && self.in_ref_call(r.span.start) {
+        if before.ends_with('(') && before[..before.len() - 1].trim_end().ends_with("ref") || before.ends_with(',') && self.in_call(r.span.start, "ref(") {
             self.edit(r.span.clone(), new_last.to_string());
             return Some(());
+        }
+        // A name written in the SQL itself (`"PREP".ds.orders`) is edited as SQL.
+        if !self.in_call(r.span.start, "source(") {
+            return None;
         }
         let written = &self.text[r.span.clone()];
         let quote = written.find(['\'', '"'])?;
@@ -215,9 +266,11 @@ impl<'a> Planner<'a> {
         Some(())
     }
 
-    fn in_ref_call(&self, at: usize) -> bool {
-        let line_start = self.text[..at].rfind("{{").unwrap_or(0);
-        self.text[line_start..at].contains("ref(")
+    /// True when `at` is inside a `{{ ... }}` expression that calls `call`.
+    fn in_call(&self, at: usize, call: &str) -> bool {
+        let Some(open) = self.text[..at].rfind("{{") else { return false };
+        let inside = &self.text[open..at];
+        !inside.contains("}}") && inside.contains(call)
     }
 
     /// Rewrites the written name of the dataset's table to `to`, writing as
@@ -271,30 +324,14 @@ impl<'a> Planner<'a> {
         path.split('.').map(|part| self.quoted_if_needed(part, quote_style)).collect::<Vec<_>>().join(".")
     }
 
-    fn column(&mut self, r: &Reference, aliases: &[String], shared: Option<String>) {
+    fn column(&mut self, r: &Reference, aliases: &[String], shared: Option<String>, one_sided_using: bool) {
         let Some(column) = r.column.as_deref() else { return };
         let fate = self.spec.column_fate(column);
         let preserve = self.spec.preserve_output_names;
         let written = &self.text[r.span.clone()];
         let name_in_text = read_name(self.text, r.span.clone()).filter(|n| n.parts.len() == 1).map(|n| n.parts[0].clone());
 
-        // `orders.amount` where `orders` is the table's own name, not an alias.
-        let qualifier = qualifier_before(self.text, r.span.start);
-        if let (Some(to), Some((range, name))) = (self.spec.new_table(), &qualifier) {
-            let single = (name.parts.len() == 1).then(|| self.text[name.parts[0].inner.clone()].to_ascii_lowercase());
-            let names_table = names_match(&self.spec.dataset, &self.name_text(name));
-            if names_table && !single.as_ref().is_some_and(|s| aliases.contains(s)) && r.via.is_none() {
-                match single {
-                    // A table's implicit alias is its name's last part.
-                    Some(_) => {
-                        let last = to.rsplit('.').next().unwrap_or(to);
-                        let content = self.quoted_if_needed(last, name.parts[0].quote);
-                        self.edit(name.parts[0].inner.clone(), content);
-                    }
-                    None => self.rename_name(range.clone(), name, to),
-                }
-            }
-        }
+        let qualifier = self.rename_qualifier(r, aliases);
 
         match fate {
             ColumnFate::Kept => {}
@@ -315,36 +352,42 @@ impl<'a> Planner<'a> {
                     return;
                 }
                 if let Some(other) = shared {
-                    return self.review(r.span.start, format!("`{column}` joins the dataset with `{other}` by name (USING); rename it on both sides by hand"));
+                    return self.review_column(r, format!("`{column}` joins the dataset with `{other}` by name (USING); rename it on both sides by hand"));
+                }
+                if one_sided_using {
+                    return self.review_column(r, format!("`{column}` joins the dataset with another table by name (USING); rename it on both sides by hand"));
                 }
                 if matches!(fate, ColumnFate::Path(_)) && matches!(self.dialect, Dialect::Postgres | Dialect::Redshift) {
                     // `a.b.c` names a schema, a table and a column there; a field is `(a.b).c`.
-                    return self.review(r.span.start, format!("`{column}` becomes the field `{to}`; write it as a composite field access by hand"));
+                    return self.review_column(r, format!("`{column}` becomes the field `{to}`; write it as a composite field access by hand"));
                 }
                 let Some(part) = name_in_text else {
-                    return self.review(r.span.start, format!("`{column}` is written in a way Ripple cannot edit"));
+                    return self.review_column(r, format!("`{column}` is written in a way Ripple cannot edit"));
                 };
                 let content = match (part.quote, matches!(fate, ColumnFate::Path(_))) {
-                    (Some(_), true) => return self.review(r.span.start, format!("`{column}` is quoted; write the field path `{to}` by hand")),
+                    (Some(_), true) => return self.review_column(r, format!("`{column}` is quoted; write the field path `{to}` by hand")),
                     (q, _) => self.path_text(&in_case_of(&self.text[part.inner.clone()], to, q), q),
                 };
-                self.edit(part.inner.clone(), content);
+                self.column_edit(r, part.inner.clone(), content);
                 if r.output && (preserve || matches!(fate, ColumnFate::Path(_))) && r.path.is_empty() {
-                    self.alias(r.span.end, written);
+                    self.alias(r, written);
                 }
             }
             ColumnFate::Expression(expression) => {
                 if r.via.is_some() {
                     if !preserve {
-                        self.review(r.span.start, format!("`{column}` of a CTE or subquery becomes an expression; rename its uses by hand"));
+                        self.review_column(r, format!("`{column}` of a CTE or subquery becomes an expression; rename its uses by hand"));
                     }
                     return;
                 }
                 if let Some(other) = shared {
-                    return self.review(r.span.start, format!("`{column}` joins the dataset with `{other}` by name (USING) and becomes an expression; rewrite the join by hand"));
+                    return self.review_column(r, format!("`{column}` joins the dataset with `{other}` by name (USING) and becomes an expression; rewrite the join by hand"));
+                }
+                if one_sided_using {
+                    return self.review_column(r, format!("`{column}` joins the dataset with another table by name (USING) and becomes an expression; rewrite the join by hand"));
                 }
                 if r.write || !r.path.is_empty() {
-                    return self.review(r.span.start, format!("`{column}` becomes the expression `{expression}` and cannot be written or have fields taken here"));
+                    return self.review_column(r, format!("`{column}` becomes the expression `{expression}` and cannot be written or have fields taken here"));
                 }
                 let (start, prefix) = match &qualifier {
                     Some((range, _)) => (range.start, Some(self.text[range.clone()].to_string())),
@@ -352,15 +395,38 @@ impl<'a> Planner<'a> {
                 };
                 match self.qualified_expression(expression, prefix.as_deref()) {
                     Some(content) => {
-                        self.edit(start..r.span.end, content);
+                        self.column_edit(r, start..r.span.end, content);
                         if r.output {
-                            self.alias(r.span.end, written);
+                            self.alias(r, written);
                         }
                     }
-                    None => self.review(r.span.start, format!("the expression `{expression}` for `{column}` does not read as SQL")),
+                    None => self.review_column(r, format!("the expression `{expression}` for `{column}` does not read as SQL")),
                 }
             }
         }
+    }
+
+    /// `orders.amount` or `orders.*` where `orders` is the table's own name,
+    /// not an alias: the qualifier is renamed with the table. Returns the
+    /// qualifier written before `r`, if any.
+    fn rename_qualifier(&mut self, r: &Reference, aliases: &[String]) -> Option<(Range<usize>, WrittenName)> {
+        let qualifier = qualifier_before(self.text, r.span.start);
+        if let (Some(to), Some((range, name))) = (self.spec.new_table(), &qualifier) {
+            let single = (name.parts.len() == 1).then(|| self.text[name.parts[0].inner.clone()].to_ascii_lowercase());
+            let names_table = names_match(&self.spec.dataset, &self.name_text(name));
+            if names_table && !single.as_ref().is_some_and(|s| aliases.contains(s)) && r.via.is_none() {
+                match single {
+                    // A table's implicit alias is its name's last part.
+                    Some(_) => {
+                        let last = to.rsplit('.').next().unwrap_or(to);
+                        let content = self.quoted_if_needed(last, name.parts[0].quote);
+                        self.edit(name.parts[0].inner.clone(), content);
+                    }
+                    None => self.rename_name(range.clone(), name, to),
+                }
+            }
+        }
+        qualifier
     }
 
     fn name_text(&self, name: &WrittenName) -> String {
@@ -368,8 +434,17 @@ impl<'a> Planner<'a> {
     }
 
     /// Keeps an output column's name: `amount_usd` selected bare becomes `amount_usd AS amount`.
-    fn alias(&mut self, at: usize, name: &str) {
-        self.edit(at..at, format!(" AS {name}"));
+    fn alias(&mut self, r: &Reference, name: &str) {
+        self.column_edit(r, r.span.end..r.span.end, format!(" AS {name}"));
+    }
+
+    /// True when `r` is one of the names of a `USING (...)` join, whose
+    /// other side the analysis may not have resolved (its columns unknown).
+    fn in_using(&self, r: &Reference) -> bool {
+        let before = &self.text[..r.span.start];
+        let Some(open) = before.rfind('(') else { return false };
+        let names_only = before[open + 1..].bytes().all(|b| b.is_ascii_alphanumeric() || b.is_ascii_whitespace() || matches!(b, b'_' | b',' | b'"' | b'`'));
+        names_only && text::previous_token(self.text, open).eq_ignore_ascii_case("using")
     }
 
     /// True when the column is an operand of a comparison, a join condition
@@ -417,8 +492,24 @@ impl<'a> Planner<'a> {
 
     /// `SELECT *` over the dataset: with a schema, the star is expanded when
     /// a renamed column's output name must be kept.
-    fn star(&mut self, refs: &[&Reference], all_at_span: &[&Reference]) {
+    fn star(&mut self, refs: &[&Reference], all_at_span: &[&Reference], aliases: &[String]) {
         let span = refs[0].span.clone();
+        // `orders.*`: the qualifier follows the table, whether or not the star is expanded.
+        let edits_before = self.plan.edits.len();
+        let qualifier_range = self.rename_qualifier(refs[0], aliases).map(|(range, _)| range);
+        let qualifier = qualifier_range.clone().map(|range| {
+            // The qualifier as it reads after its own edits, for the expanded items.
+            let mut edits: Vec<&Edit> = self.plan.edits[edits_before..].iter().filter(|e| range.contains(&e.range.start)).collect();
+            edits.sort_by_key(|e| e.range.start);
+            let (mut written, mut at) = (String::new(), range.start);
+            for e in edits {
+                written.push_str(&self.text[at..e.range.start]);
+                written.push_str(&e.content);
+                at = e.range.end;
+            }
+            written.push_str(&self.text[at..range.end]);
+            written
+        });
         let preserve = self.spec.preserve_output_names;
         let known = refs.iter().all(|r| r.column.is_some());
         let changed: Vec<&str> = if known {
@@ -458,9 +549,8 @@ impl<'a> Planner<'a> {
             };
             return self.review(span.start, format!("`*` outputs `{column}` under its new name and cannot be expanded here: {why}"));
         }
-        let qualifier = qualifier_before(self.text, span.start).map(|(range, _)| format!("{}.", &self.text[range]));
-        let prefix = qualifier.as_deref().unwrap_or("");
-        let start = qualifier_before(self.text, span.start).map_or(span.start, |(range, _)| range.start);
+        // The first item follows the qualifier as written (edited above if the table moves).
+        let prefix = qualifier.as_ref().map(|q| format!("{q}.")).unwrap_or_default();
         let items: Vec<String> = refs
             .iter()
             .filter_map(|r| r.column.as_deref())
@@ -474,7 +564,20 @@ impl<'a> Planner<'a> {
                 _ => format!("{prefix}{}", self.quoted_if_needed(c, None)),
             })
             .collect();
-        self.edit(start..span.end, items.join(", "));
+        let items = items.join(", ");
+        match (items.strip_prefix(prefix.as_str()), qualifier_range) {
+            (Some(rest), _) => self.edit(span, rest.to_string()),
+            // The first item is an expression: it replaces the qualifier too.
+            (None, Some(range)) => {
+                let mut index = 0;
+                self.plan.edits.retain(|e| {
+                    index += 1;
+                    index <= edits_before || !range.contains(&e.range.start)
+                });
+                self.edit(range.start..span.end, items);
+            }
+            (None, None) => self.edit(span, items),
+        }
     }
 
     /// SQL built at run time (`f"SELECT amount FROM {table}"`): the table is

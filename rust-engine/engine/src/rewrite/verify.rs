@@ -109,18 +109,14 @@ fn counts(keys: impl Iterator<Item = Key>, dropped: &[String]) -> HashMap<Key, u
 }
 
 fn key(r: &crate::analysis::Reference, spec: &ChangeSpec, before: bool, dbt: bool) -> Key {
-    // dbt names a model or a source table by its last part only.
-    let matches = |full: &str, t: &str| {
-        if dbt {
-            full.rsplit('.').next().zip(t.rsplit('.').next()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
-        } else {
-            names_match(full, t)
-        }
-    };
+    // The old table is named as the planner names it. dbt names the new one
+    // by its last part only: a `source('shop', 'orders')` moved to another
+    // schema keeps its source label.
+    let last_part_matches = |full: &str, t: &str| full.rsplit('.').next().zip(t.rsplit('.').next()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
     let table = r.table.as_deref().map(|t| {
         // Candidates of a statement that did not parse are left as written.
-        let old = r.resolved && matches(&spec.dataset, t);
-        let new = r.resolved && spec.new_table().is_some_and(|n| matches(n, t));
+        let old = r.resolved && names_match(&spec.dataset, t);
+        let new = r.resolved && spec.new_table().is_some_and(|n| names_match(n, t) || dbt && !before && last_part_matches(n, t));
         // Before the change, the dataset's table is the table the change makes.
         if (before && old) || (!before && (new || (old && spec.new_table().is_none()))) {
             DATASET.to_string()
