@@ -64,7 +64,7 @@ pub fn rewrite(path: &str, language: Language, text: &str, spec: &ChangeSpec, op
     let analysis = analyze(path, language, text, options);
     let plan = Planner::new(text, language, spec, options.dialect).plan(&analysis);
     let needs_review = !plan.reviews.is_empty();
-    result.reasons = if needs_review { plan.reviews } else { plan.notes };
+    result.reasons = if needs_review { plan.reviews.clone() } else { plan.notes.clone() };
     if plan.edits.is_empty() {
         if needs_review {
             result.status = RewriteStatus::NeedsReview;
@@ -79,7 +79,7 @@ pub fn rewrite(path: &str, language: Language, text: &str, spec: &ChangeSpec, op
             return result;
         }
     };
-    if let Err(why) = verify::verify(&analysis, &new_text, language, spec, options, &plan.left) {
+    if let Err(why) = verify::verify(&analysis, &new_text, language, spec, options, &plan) {
         if std::env::var_os("RIPPLE_DEBUG_VERIFY").is_some() { eprintln!("=== {path}: {why}\n{}", unified_diff(path, text, &new_text)); }
         result.status = RewriteStatus::NeedsReview;
         result.reasons.push(format!("the rewrite could not be verified, so none is proposed: {why}"));

@@ -29,6 +29,8 @@ pub(crate) struct Plan {
     /// Where the references left for a person start: verification expects
     /// them unchanged.
     pub left: Vec<usize>,
+    /// Output names kept by an added alias (`amount_usd AS amount`), lowercase.
+    pub aliased: Vec<String>,
 }
 
 pub(crate) struct Planner<'a> {
@@ -207,9 +209,14 @@ impl<'a> Planner<'a> {
     fn aliases(&self, statement: &StatementAnalysis) -> Vec<String> {
         let mut aliases = Vec::new();
         for r in statement.references.iter().filter(|r| r.kind == ReferenceKind::Table && self.is_dataset(r.table.as_deref())) {
-            let mut next = text::next_token(self.text, r.span.end);
+            // `{{ source('shop', 'orders') }} AS o`: the alias follows the template expression.
+            let end = match self.language == Language::Dbt && self.in_call(r.span.start, "(") {
+                true => self.text[r.span.end..].find("}}").map_or(r.span.end, |i| r.span.end + i + 2),
+                false => r.span.end,
+            };
+            let mut next = text::next_token(self.text, end);
             if next.eq_ignore_ascii_case("as") {
-                let at = self.text[r.span.end..].find(next).map_or(r.span.end, |i| r.span.end + i + 2);
+                let at = self.text[end..].find(next).map_or(end, |i| end + i + 2);
                 next = text::next_token(self.text, at);
             }
             if text::is_plain(next) && !is_clause_keyword(next) {
@@ -436,6 +443,10 @@ impl<'a> Planner<'a> {
     /// Keeps an output column's name: `amount_usd` selected bare becomes `amount_usd AS amount`.
     fn alias(&mut self, r: &Reference, name: &str) {
         self.column_edit(r, r.span.end..r.span.end, format!(" AS {name}"));
+        let name = name.to_ascii_lowercase();
+        if !self.plan.aliased.contains(&name) {
+            self.plan.aliased.push(name);
+        }
     }
 
     /// True when `r` is one of the names of a `USING (...)` join, whose
