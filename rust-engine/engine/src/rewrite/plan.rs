@@ -354,7 +354,9 @@ impl<'a> Planner<'a> {
                 }
             }
             ColumnFate::Renamed(to) | ColumnFate::Path(to) => {
-                if r.via.is_some() && (preserve || !written.eq_ignore_ascii_case(column)) {
+                // The name as written, without its quotes (`` `date` `` names `date`).
+                let unquoted = name_in_text.as_ref().map_or(written, |p| &self.text[p.inner.clone()]);
+                if r.via.is_some() && (preserve || !unquoted.eq_ignore_ascii_case(column)) {
                     // The name of a CTE's column, kept by the alias given where it is selected.
                     return;
                 }
@@ -378,6 +380,12 @@ impl<'a> Planner<'a> {
                 self.column_edit(r, part.inner.clone(), content);
                 if r.output && (preserve || matches!(fate, ColumnFate::Path(_))) && r.path.is_empty() {
                     self.alias(r, written);
+                } else if !preserve && r.path.is_empty() && matches!(fate, ColumnFate::Renamed(_)) {
+                    // `t.amount AS amount` passes the column through under its
+                    // own name: with new output names, the name follows it.
+                    if let Some(alias) = self.alias_naming(r.span.end, column) {
+                        self.column_edit(r, alias.inner.clone(), self.path_text(&in_case_of(&self.text[alias.inner.clone()], to, alias.quote), alias.quote));
+                    }
                 }
             }
             ColumnFate::Expression(expression) => {
@@ -447,6 +455,21 @@ impl<'a> Planner<'a> {
         if !self.plan.aliased.contains(&name) {
             self.plan.aliased.push(name);
         }
+    }
+
+    /// The alias written right after `at` (`AS amount`), when it is `column`.
+    fn alias_naming(&self, at: usize, column: &str) -> Option<text::NamePart> {
+        let token = text::next_token(self.text, at);
+        if !token.eq_ignore_ascii_case("as") {
+            return None;
+        }
+        // `token` is a slice of `self.text`, past spaces and comments.
+        let after_as = token.as_ptr() as usize - self.text.as_ptr() as usize + 2;
+        let start = after_as + (self.text[after_as..].len() - self.text[after_as..].trim_start().len());
+        let end = start + self.text[start..].find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '`' | '"'))).unwrap_or(self.text.len() - start);
+        let name = read_name(self.text, start..end).filter(|n| n.parts.len() == 1)?;
+        let part = name.parts.into_iter().next()?;
+        self.text[part.inner.clone()].eq_ignore_ascii_case(column).then_some(part)
     }
 
     /// True when `r` is one of the names of a `USING (...)` join, whose
