@@ -292,10 +292,11 @@ impl<'a> Planner<'a> {
             && old.len() - k == new.len() - k
             && old[..old.len() - k].iter().zip(&new[..new.len() - k]).all(|(a, b)| a.eq_ignore_ascii_case(b));
         if same_prefix {
-            for (part, target) in written.parts.iter().zip(&new[new.len() - k..]) {
+            for ((part, target), was) in written.parts.iter().zip(&new[new.len() - k..]).zip(&old[old.len() - k..]) {
                 let current = &self.text[part.inner.clone()];
-                // Unquoted names ignore case: `DS` already names `ds`.
-                if part.quote.is_none() && current.eq_ignore_ascii_case(target) {
+                // Unquoted names ignore case: `DS` already names `ds`. A part
+                // the change keeps stays as written (`"PROJ"` is not `"proj"`).
+                if (part.quote.is_none() || was.eq_ignore_ascii_case(target)) && current.eq_ignore_ascii_case(target) {
                     continue;
                 }
                 let content = self.quoted_if_needed(&in_case_of(current, target, part.quote), part.quote);
