@@ -242,3 +242,22 @@ fn with_new_output_names_quoted_and_pass_through_names_follow_the_rename() {
     let text = "WITH a AS (SELECT `amount` FROM proj.ds.orders),\nb AS (SELECT o.amount AS amount, o.id FROM proj.ds.orders o)\nSELECT a.`amount`, b.amount FROM a CROSS JOIN b";
     check!(case(Language::Sql, text, RENAME, r#","preserve_output_names":false"#, None));
 }
+
+#[test]
+fn a_renamed_column_keeps_the_case_it_is_written_in_and_renaming_back_restores_it() {
+    let text = "SELECT o.day_dt, o.DAY_DT FROM proj.ds.orders o";
+    let there = r#"{"kind":"rename_column","column":"DAY_DT","to":"DAY_DT_new"}"#;
+    let back = r#"{"kind":"rename_column","column":"DAY_DT_new","to":"DAY_DT"}"#;
+    let options = Options { dialect: Dialect::Snowflake, schema: None };
+    let renamed = ripple_engine::rewrite("q.sql", Language::Sql, text, &spec(there, r#","preserve_output_names":false"#), options).content.unwrap();
+    assert_eq!(renamed, "SELECT o.day_dt_new, o.DAY_DT_new FROM proj.ds.orders o");
+    let restored = ripple_engine::rewrite("q.sql", Language::Sql, &renamed, &spec(back, r#","preserve_output_names":false"#), options).content.unwrap();
+    assert_eq!(restored, text);
+}
+
+#[test]
+fn a_mapping_that_does_not_read_as_an_expression_is_left_for_a_person() {
+    let text = "SELECT o.id FROM proj.ds.orders o";
+    let changes = r#"{"kind":"replace_table","to":"proj.core.orders","columns":{"id":"customer id"}}"#;
+    check!(case(Language::Sql, text, changes, "", None));
+}

@@ -376,7 +376,7 @@ impl<'a> Planner<'a> {
                 };
                 let content = match (part.quote, matches!(fate, ColumnFate::Path(_))) {
                     (Some(_), true) => return self.review_column(r, format!("`{column}` is quoted; write the field path `{to}` by hand")),
-                    (q, _) => self.path_text(&in_case_of(&self.text[part.inner.clone()], to, q), q),
+                    (q, _) => self.path_text(&column_in_case_of(&self.text[part.inner.clone()], column, to, q), q),
                 };
                 self.column_edit(r, part.inner.clone(), content);
                 if r.output && (preserve || matches!(fate, ColumnFate::Path(_))) && r.path.is_empty() {
@@ -385,7 +385,7 @@ impl<'a> Planner<'a> {
                     // `t.amount AS amount` passes the column through under its
                     // own name: with new output names, the name follows it.
                     if let Some(alias) = self.alias_naming(r.span.end, column) {
-                        self.column_edit(r, alias.inner.clone(), self.path_text(&in_case_of(&self.text[alias.inner.clone()], to, alias.quote), alias.quote));
+                        self.column_edit(r, alias.inner.clone(), self.path_text(&column_in_case_of(&self.text[alias.inner.clone()], column, to, alias.quote), alias.quote));
                     }
                 }
             }
@@ -506,6 +506,12 @@ impl<'a> Planner<'a> {
     /// parentheses unless it is one call or one name.
     fn qualified_expression(&self, expression: &str, qualifier: Option<&str>) -> Option<String> {
         let dialect = self.dialect.parser_dialect();
+        // It must read as one expression (`Currency Unit_new` does not).
+        let mut parser = sqlparser::parser::Parser::new(dialect.as_ref()).try_with_sql(expression).ok()?;
+        parser.parse_expr().ok()?;
+        if parser.peek_token().token != Token::EOF {
+            return None;
+        }
         let tokens = Tokenizer::new(dialect.as_ref(), expression).tokenize().ok()?;
         let mut out = String::new();
         for (i, token) in tokens.iter().enumerate() {
@@ -672,6 +678,22 @@ fn in_case_of(written: &str, name: &str, quote_style: Option<char>) -> String {
     } else {
         name.to_string()
     }
+}
+
+/// A renamed column's new name as `written` would write it: in its case
+/// (`in_case_of`), or else keeping the characters the old and new names
+/// share as written, so that `day_dt` renamed `DAY_DT_new` reads
+/// `day_dt_new`, and renaming it back gives `day_dt` again.
+fn column_in_case_of(written: &str, old: &str, new: &str, quote_style: Option<char>) -> String {
+    let cased = in_case_of(written, new, quote_style);
+    if quote_style.is_some() || cased != new || !written.eq_ignore_ascii_case(old) {
+        return cased;
+    }
+    let common = old.bytes().zip(new.bytes()).take_while(|(a, b)| a.eq_ignore_ascii_case(b)).count();
+    if !written.is_char_boundary(common) || !new.is_char_boundary(common) {
+        return cased;
+    }
+    format!("{}{}", &written[..common], &new[common..])
 }
 
 fn quote(name: &str, q: char) -> String {
