@@ -261,3 +261,25 @@ fn a_mapping_that_does_not_read_as_an_expression_is_left_for_a_person() {
     let changes = r#"{"kind":"replace_table","to":"proj.core.orders","columns":{"id":"customer id"}}"#;
     check!(case(Language::Sql, text, changes, "", None));
 }
+
+#[test]
+fn a_grouping_key_of_a_pipe_aggregate_keeps_its_output_name() {
+    let text = "FROM proj.ds.orders\n|> AGGREGATE SUM(amount) AS total GROUP BY cust, amount DESC;\nFROM proj.ds.orders\n|> AGGREGATE COUNT(*) AS n GROUP AND ORDER BY amount";
+    check!(case(Language::Sql, text, RENAME, "", None));
+}
+
+#[test]
+fn new_output_names_that_do_not_verify_are_kept() {
+    // The other branch of the UNION keeps `amount`, so the CTE's column
+    // cannot take the new name: the rewrite keeps it, and says so.
+    let text = "WITH u AS (SELECT amount FROM proj.ds.orders UNION ALL SELECT amount FROM proj.ds.refunds)\nSELECT SUM(amount) AS total FROM u";
+    check!(case(Language::Sql, text, RENAME, r#","preserve_output_names":false"#, None));
+}
+
+#[test]
+fn a_table_whose_name_the_analysis_cannot_find_is_left_for_a_person() {
+    // In BigQuery `"proj"` is a string: the columns still resolve to the
+    // table, but no name of it can be edited, so nothing here is.
+    let text = "SELECT orders.amount FROM \"proj\".ds.orders";
+    check!(case(Language::Sql, text, CHANGES[5].1, "", None));
+}

@@ -155,6 +155,15 @@ impl<'a> Planner<'a> {
             }
             return;
         }
+        // Columns of the dataset's table whose name the analysis did not find
+        // (`"PREP".ds.orders` read as BigQuery, where `"PREP"` is a string):
+        // the table cannot be renamed, so neither can anything else here.
+        let unnamed_table = statement.references.iter().find(|r| r.resolved && r.kind != ReferenceKind::Table && r.via.is_none() && self.is_dataset(r.table.as_deref()));
+        if let (Some(_), false, Some(r)) = (self.spec.new_table(), reads_dataset, unnamed_table) {
+            let left: Vec<usize> = statement.references.iter().filter(|o| self.is_dataset(o.table.as_deref())).map(|o| o.span.start).collect();
+            self.plan.left.extend(left);
+            return self.review(r.span.start, format!("reads `{}`, whose name Ripple cannot find in the statement; rename the table by hand", self.spec.dataset));
+        }
         let aliases = self.aliases(statement);
         let mut stars: Vec<&Reference> = Vec::new();
         for r in &statement.references {
@@ -379,7 +388,12 @@ impl<'a> Planner<'a> {
                     (q, _) => self.path_text(&column_in_case_of(&self.text[part.inner.clone()], column, to, q), q),
                 };
                 self.column_edit(r, part.inner.clone(), content);
-                if r.output && (preserve || matches!(fate, ColumnFate::Path(_))) && r.path.is_empty() {
+                let renamed = r.path.is_empty() && matches!(fate, ColumnFate::Renamed(_));
+                if let Some(alias) = self.alias_naming(r.span.end, to).filter(|_| renamed) {
+                    // `amount_usd AS amount` renamed back to `amount`: the alias says nothing now.
+                    let end = alias.inner.end + alias.quote.map_or(0, |_| 1);
+                    self.column_edit(r, r.span.end..end, String::new());
+                } else if (r.output || self.pipe_group_key(r)) && (preserve || matches!(fate, ColumnFate::Path(_))) && r.path.is_empty() {
                     self.alias(r, written);
                 } else if !preserve && r.path.is_empty() && matches!(fate, ColumnFate::Renamed(_)) {
                     // `t.amount AS amount` passes the column through under its
@@ -456,6 +470,23 @@ impl<'a> Planner<'a> {
         if !self.plan.aliased.contains(&name) {
             self.plan.aliased.push(name);
         }
+    }
+
+    /// True for a bare grouping key of BigQuery's pipe `|> AGGREGATE ...
+    /// GROUP BY item`, which is an output column too (and may take an alias).
+    fn pipe_group_key(&self, r: &Reference) -> bool {
+        if self.dialect != Dialect::BigQuery || qualifier_before(self.text, r.span.start).is_some() {
+            return false;
+        }
+        let Some(pipe) = self.text[..r.span.start].rfind("|>") else { return false };
+        let operator = self.text[pipe + 2..r.span.start].to_ascii_lowercase();
+        let words: Vec<&str> = operator.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+        let previous = text::previous_token(self.text, r.span.start);
+        let next = text::next_token(self.text, r.span.end);
+        words.first() == Some(&"aggregate")
+            && words.windows(2).any(|w| w == ["group", "by"] || w == ["order", "by"] && operator.contains("group and order"))
+            && (previous == "," || previous.eq_ignore_ascii_case("by"))
+            && (next.is_empty() || [",", ";", "|>", "asc", "desc"].iter().any(|t| next.eq_ignore_ascii_case(t)))
     }
 
     /// The alias written right after `at` (`AS amount`), when it is `column`.

@@ -63,12 +63,6 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
             actual.remove(k);
         }
         if expected != actual {
-            if std::env::var_os("RIPPLE_DEBUG_VERIFY").is_some() {
-                for k in expected.keys().chain(actual.keys()) {
-                    if expected.get(k) != actual.get(k) { eprintln!("  key {:?}: expected {:?} actual {:?}", k, expected.get(k), actual.get(k)); }
-                }
-                for r in old.references.iter().chain(new.references.iter()) { eprintln!("  ref {:?} {:?} {:?} via {:?} res {} {}:{} left {}", r.kind, r.table, r.column, r.via, r.resolved, r.start.line, r.start.column, left.contains(&r.span.start)); }
-            }
             let missing = expected.keys().find(|k| expected.get(*k) != actual.get(*k)).or_else(|| actual.keys().find(|k| expected.get(*k) != actual.get(*k)));
             return Err(format!(
                 "statement {} at line {} reads differently after the rewrite ({})",
