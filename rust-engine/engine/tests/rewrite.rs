@@ -186,3 +186,100 @@ fn patches_apply_with_git_and_give_the_rewritten_file() {
         assert_eq!(std::fs::read_to_string(dir.path().join(path)).unwrap(), content, "{path}");
     }
 }
+
+// Classes of rewrites that verification once withheld on real-world SQL
+// (tests/rewrite_corpus.rs over Mozilla's BigQuery ETL and dbt projects).
+
+#[test]
+fn a_column_a_person_must_edit_keeps_every_use_in_its_statement() {
+    // The CTE's `amount` joins another CTE by name: renaming it anywhere in
+    // the statement without renaming the other side would break the join.
+    let text = "WITH cur AS (SELECT id, amount FROM proj.ds.orders),\n\
+                prev AS (SELECT id, amount FROM proj.ds.history)\n\
+                SELECT id, amount FROM cur FULL JOIN prev USING (amount) WHERE cur.amount IS NOT NULL";
+    check!(case(Language::Sql, text, RENAME, r#","preserve_output_names":false"#, None));
+}
+
+#[test]
+fn a_using_join_whose_other_side_is_unknown_is_left_for_a_person() {
+    // `t`'s columns are unknown (a `*` over an unknown table), so only the
+    // dataset's side of `USING (amount)` is reported.
+    let text = "WITH t AS (SELECT * FROM proj.ds.other)\nSELECT o.id FROM t LEFT JOIN proj.ds.orders o USING (amount) WHERE o.amount > 0";
+    check!(case(Language::Sql, text, RENAME, "", None));
+}
+
+#[test]
+fn a_qualified_star_follows_the_renamed_table() {
+    let schema = common::schema(r#"{"tables":{"proj.ds.orders":{"columns":[{"name":"id"},{"name":"amount"}]}}}"#);
+    let text = "SELECT orders.* FROM `proj`.ds.orders CROSS JOIN proj.ds.limits";
+    check!(format!(
+        "{}\n{}",
+        case(Language::Sql, text, CHANGES[3].1, "", None),
+        case(Language::Sql, text, CHANGES[5].1, "", Some(&schema))
+    ));
+}
+
+#[test]
+fn dbt_aliases_after_a_source_call_and_names_written_in_the_sql() {
+    // `as o` follows the template expression; `"PROJ".ds.orders` is SQL, not a source call.
+    let source = "select o.amount from {{ source('ds', 'orders') }} as o";
+    let written = "with x as (\n  select amount from \"PROJ\".ds.orders\n)\nselect * from x";
+    // Snowflake, where `"PROJ"` is a quoted name (in BigQuery it is a string).
+    let written = format!("{written}\n---\n{}", render("models/consumer.sql", Language::Dbt, written, &spec(CHANGES[5].1, ""), Dialect::Snowflake, None));
+    check!(format!("{}\n{written}", case(Language::Dbt, source, CHANGES[5].1, "", None)));
+}
+
+#[test]
+fn an_ambiguous_name_left_for_a_person_may_name_the_added_alias() {
+    // `GROUP BY amount` could be either table's; after the rewrite it names
+    // the output alias that keeps `amount`.
+    let text = "WITH s AS (SELECT * FROM proj.ds.sessions)\nSELECT o.amount, COUNT(*) AS n FROM s JOIN proj.ds.orders o ON s.id = o.id GROUP BY amount";
+    check!(case(Language::Sql, text, RENAME, "", None));
+}
+
+#[test]
+fn with_new_output_names_quoted_and_pass_through_names_follow_the_rename() {
+    let text = "WITH a AS (SELECT `amount` FROM proj.ds.orders),\nb AS (SELECT o.amount AS amount, o.id FROM proj.ds.orders o)\nSELECT a.`amount`, b.amount FROM a CROSS JOIN b";
+    check!(case(Language::Sql, text, RENAME, r#","preserve_output_names":false"#, None));
+}
+
+#[test]
+fn a_renamed_column_keeps_the_case_it_is_written_in_and_renaming_back_restores_it() {
+    let text = "SELECT o.day_dt, o.DAY_DT FROM proj.ds.orders o";
+    let there = r#"{"kind":"rename_column","column":"DAY_DT","to":"DAY_DT_new"}"#;
+    let back = r#"{"kind":"rename_column","column":"DAY_DT_new","to":"DAY_DT"}"#;
+    let options = Options { dialect: Dialect::Snowflake, schema: None };
+    let renamed = ripple_engine::rewrite("q.sql", Language::Sql, text, &spec(there, r#","preserve_output_names":false"#), options).content.unwrap();
+    assert_eq!(renamed, "SELECT o.day_dt_new, o.DAY_DT_new FROM proj.ds.orders o");
+    let restored = ripple_engine::rewrite("q.sql", Language::Sql, &renamed, &spec(back, r#","preserve_output_names":false"#), options).content.unwrap();
+    assert_eq!(restored, text);
+}
+
+#[test]
+fn a_mapping_that_does_not_read_as_an_expression_is_left_for_a_person() {
+    let text = "SELECT o.id FROM proj.ds.orders o";
+    let changes = r#"{"kind":"replace_table","to":"proj.core.orders","columns":{"id":"customer id"}}"#;
+    check!(case(Language::Sql, text, changes, "", None));
+}
+
+#[test]
+fn a_grouping_key_of_a_pipe_aggregate_keeps_its_output_name() {
+    let text = "FROM proj.ds.orders\n|> AGGREGATE SUM(amount) AS total GROUP BY cust, amount DESC;\nFROM proj.ds.orders\n|> AGGREGATE COUNT(*) AS n GROUP AND ORDER BY amount";
+    check!(case(Language::Sql, text, RENAME, "", None));
+}
+
+#[test]
+fn new_output_names_that_do_not_verify_are_kept() {
+    // The other branch of the UNION keeps `amount`, so the CTE's column
+    // cannot take the new name: the rewrite keeps it, and says so.
+    let text = "WITH u AS (SELECT amount FROM proj.ds.orders UNION ALL SELECT amount FROM proj.ds.refunds)\nSELECT SUM(amount) AS total FROM u";
+    check!(case(Language::Sql, text, RENAME, r#","preserve_output_names":false"#, None));
+}
+
+#[test]
+fn a_table_whose_name_the_analysis_cannot_find_is_left_for_a_person() {
+    // In BigQuery `"proj"` is a string: the columns still resolve to the
+    // table, but no name of it can be edited, so nothing here is.
+    let text = "SELECT orders.amount FROM \"proj\".ds.orders";
+    check!(case(Language::Sql, text, CHANGES[5].1, "", None));
+}

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::analysis::{analyze, FileAnalysis, MAX_FILE_BYTES};
 use crate::{ChangeSpec, Language, Options};
-use plan::{Edit, Planner};
+use plan::{Edit, Plan, Planner};
 
 /// What the rewrite did to one consumer file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -70,28 +70,38 @@ pub fn rewrite_analyzed(analysis: &FileAnalysis, language: Language, text: &str,
         return too_large(path, text);
     }
     let mut result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, reasons: Vec::new(), edits: 0, patch: None, content: None };
-    let plan = Planner::new(text, language, spec, options.dialect).plan(analysis);
+    let mut attempt = Attempt::new(analysis, text, language, spec, options);
+    // New output names cannot always follow a rename (a set operation's other
+    // branch, or a join by name, keeps the old one): the names are kept then.
+    if let (false, Some(why)) = (spec.preserve_output_names, attempt.unverified.clone()) {
+        let keeping = ChangeSpec { preserve_output_names: true, ..spec.clone() };
+        let mut kept = Attempt::new(analysis, text, language, &keeping, options);
+        // Kept names that still leave everything to a person say so without a patch.
+        if kept.unverified.is_none() && (kept.new_text.is_some() || !kept.plan.reviews.is_empty()) {
+            let why = why.strip_prefix(UNVERIFIED).unwrap_or(&why);
+            let note = format!("output column names are kept (`new AS old`), since the rewrite with new names did not verify: {why}");
+            // Said with the reviews when there are some, since only they are shown then.
+            match kept.plan.reviews.is_empty() {
+                true => kept.plan.notes.push(note),
+                false => kept.plan.reviews.push(note),
+            }
+            attempt = kept;
+        }
+    }
+    let Attempt { plan, new_text, unverified } = attempt;
     let needs_review = !plan.reviews.is_empty();
     result.reasons = if needs_review { plan.reviews } else { plan.notes };
-    if plan.edits.is_empty() {
+    if let Some(why) = unverified {
+        result.status = RewriteStatus::NeedsReview;
+        result.reasons.push(why);
+        return result;
+    }
+    let Some(new_text) = new_text else {
         if needs_review {
             result.status = RewriteStatus::NeedsReview;
         }
         return result;
-    }
-    let new_text = match apply(text, plan.edits.clone()) {
-        Ok(new_text) => new_text,
-        Err(why) => {
-            result.status = RewriteStatus::NeedsReview;
-            result.reasons.push(why);
-            return result;
-        }
     };
-    if let Err(why) = verify::verify(analysis, &new_text, language, spec, options, &plan.left) {
-        result.status = RewriteStatus::NeedsReview;
-        result.reasons.push(format!("the rewrite could not be verified, so none is proposed: {why}"));
-        return result;
-    }
     result.status = if needs_review { RewriteStatus::NeedsReview } else { RewriteStatus::Rewritten };
     result.edits = plan.edits.len();
     result.patch = Some(unified_diff(path, text, &new_text));
@@ -107,6 +117,36 @@ fn too_large(path: &str, text: &str) -> FileRewrite {
         edits: 0,
         patch: None,
         content: None,
+    }
+}
+
+const UNVERIFIED: &str = "the rewrite could not be verified, so none is proposed: ";
+
+/// One plan for a change, applied and verified.
+struct Attempt {
+    plan: Plan,
+    /// The rewritten text, when the plan edits something.
+    new_text: Option<String>,
+    /// Why the edits cannot be proposed (they overlap or do not verify).
+    unverified: Option<String>,
+}
+
+impl Attempt {
+    fn new(analysis: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options) -> Attempt {
+        let plan = Planner::new(text, language, spec, options.dialect).plan(analysis);
+        if plan.edits.is_empty() {
+            return Attempt { plan, new_text: None, unverified: None };
+        }
+        let new_text = match apply(text, plan.edits.clone()) {
+            Ok(new_text) => new_text,
+            Err(why) => return Attempt { plan, new_text: None, unverified: Some(why) },
+        };
+        match verify::verify(analysis, &new_text, language, spec, options, &plan) {
+            Ok(()) => Attempt { plan, new_text: Some(new_text), unverified: None },
+            Err(why) => {
+                Attempt { plan, new_text: None, unverified: Some(format!("{UNVERIFIED}{why}")) }
+            }
+        }
     }
 }
 

@@ -29,6 +29,8 @@ pub(crate) struct Plan {
     /// Where the references left for a person start: verification expects
     /// them unchanged.
     pub left: Vec<usize>,
+    /// Output names kept by an added alias (`amount_usd AS amount`), lowercase.
+    pub aliased: Vec<String>,
 }
 
 pub(crate) struct Planner<'a> {
@@ -38,16 +40,23 @@ pub(crate) struct Planner<'a> {
     pub dialect: Dialect,
     lines: LineIndex,
     plan: Plan,
+    /// The current statement's column edits: (index in `plan.edits`, the
+    /// column, where its reference starts).
+    column_edits: Vec<(usize, String, usize)>,
+    /// Changed columns of the current statement that a person must edit
+    /// somewhere: none of its other uses in the statement is edited either.
+    blocked: Vec<String>,
 }
 
 impl<'a> Planner<'a> {
     pub fn new(text: &'a str, language: Language, spec: &'a ChangeSpec, dialect: Dialect) -> Self {
-        Planner { text, language, spec, dialect, lines: LineIndex::new(text), plan: Plan::default() }
+        Planner { text, language, spec, dialect, lines: LineIndex::new(text), plan: Plan::default(), column_edits: Vec::new(), blocked: Vec::new() }
     }
 
     pub fn plan(mut self, analysis: &FileAnalysis) -> Plan {
         for statement in &analysis.statements {
             self.statement(statement);
+            self.withdraw_blocked();
         }
         self.dynamic_sql(analysis);
         self.plan.reviews.dedup();
@@ -85,6 +94,44 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// An edit of a use of the changed column `r` names; withdrawn if the
+    /// column is edited by hand elsewhere in the statement.
+    fn column_edit(&mut self, r: &Reference, range: Range<usize>, content: String) {
+        let before = self.plan.edits.len();
+        self.edit(range, content);
+        if self.plan.edits.len() > before {
+            self.column_edits.push((before, r.column.clone().unwrap_or_default().to_ascii_lowercase(), r.span.start));
+        }
+    }
+
+    /// A use of a changed column left for a person: the statement's other
+    /// uses of it stay as they are too, since a partial rename breaks what
+    /// ties them (a `USING` join, a CTE's column and its readers).
+    fn review_column(&mut self, r: &Reference, why: String) {
+        let column = r.column.clone().unwrap_or_default().to_ascii_lowercase();
+        if !self.blocked.contains(&column) {
+            self.blocked.push(column);
+        }
+        self.review(r.span.start, why);
+    }
+
+    fn withdraw_blocked(&mut self) {
+        let edits = std::mem::take(&mut self.column_edits);
+        let blocked = std::mem::take(&mut self.blocked);
+        let mut withdrawn: Vec<usize> = Vec::new();
+        for (index, column, start) in edits {
+            if blocked.contains(&column) {
+                withdrawn.push(index);
+                self.plan.left.push(start);
+            }
+        }
+        let mut index = 0;
+        self.plan.edits.retain(|_| {
+            index += 1;
+            !withdrawn.contains(&(index - 1))
+        });
+    }
+
     /// True when the change does something to `column` of the dataset.
     fn changes_column(&self, column: &str) -> bool {
         self.spec.column_fate(column) != ColumnFate::Kept
@@ -108,6 +155,15 @@ impl<'a> Planner<'a> {
             }
             return;
         }
+        // Columns of the dataset's table whose name the analysis did not find
+        // (`"PREP".ds.orders` read as BigQuery, where `"PREP"` is a string):
+        // the table cannot be renamed, so neither can anything else here.
+        let unnamed_table = statement.references.iter().find(|r| r.resolved && r.kind != ReferenceKind::Table && r.via.is_none() && self.is_dataset(r.table.as_deref()));
+        if let (Some(_), false, Some(r)) = (self.spec.new_table(), reads_dataset, unnamed_table) {
+            let left: Vec<usize> = statement.references.iter().filter(|o| self.is_dataset(o.table.as_deref())).map(|o| o.span.start).collect();
+            self.plan.left.extend(left);
+            return self.review(r.span.start, format!("reads `{}`, whose name Ripple cannot find in the statement; rename the table by hand", self.spec.dataset));
+        }
         let aliases = self.aliases(statement);
         let mut stars: Vec<&Reference> = Vec::new();
         for r in &statement.references {
@@ -130,7 +186,9 @@ impl<'a> Planner<'a> {
                             o.span == r.span && o.kind == ReferenceKind::Column && other_side && (o.table != r.table || o.via != r.via)
                         })
                         .and_then(|o| o.via.clone().or(o.table.clone()));
-                    self.column(r, &aliases, shared)
+                    // `USING (id)` whose other side's columns are unknown names only the dataset's.
+                    let one_sided_using = shared.is_none() && self.in_using(r) && statement.references.iter().filter(|o| o.span == r.span).count() == 1;
+                    self.column(r, &aliases, shared, one_sided_using)
                 }
                 ReferenceKind::Column if !r.resolved && reads_dataset => {
                     let Some(column) = r.column.as_deref().filter(|c| self.changes_column(c)) else { continue };
@@ -150,7 +208,7 @@ impl<'a> Planner<'a> {
             let span = stars[i].span.clone();
             let len = stars[i..].iter().take_while(|r| r.span == span).count();
             let all_at_span: Vec<&Reference> = statement.references.iter().filter(|r| r.span == span).collect();
-            self.star(&stars[i..i + len], &all_at_span);
+            self.star(&stars[i..i + len], &all_at_span, &aliases);
             i += len;
         }
     }
@@ -160,9 +218,14 @@ impl<'a> Planner<'a> {
     fn aliases(&self, statement: &StatementAnalysis) -> Vec<String> {
         let mut aliases = Vec::new();
         for r in statement.references.iter().filter(|r| r.kind == ReferenceKind::Table && self.is_dataset(r.table.as_deref())) {
-            let mut next = text::next_token(self.text, r.span.end);
+            // `{{ source('shop', 'orders') }} AS o`: the alias follows the template expression.
+            let end = match self.language == Language::Dbt && self.in_call(r.span.start, "(") {
+                true => self.text[r.span.end..].find("}}").map_or(r.span.end, |i| r.span.end + i + 2),
+                false => r.span.end,
+            };
+            let mut next = text::next_token(self.text, end);
             if next.eq_ignore_ascii_case("as") {
-                let at = self.text[r.span.end..].find(next).map_or(r.span.end, |i| r.span.end + i + 2);
+                let at = self.text[end..].find(next).map_or(end, |i| end + i + 2);
                 next = text::next_token(self.text, at);
             }
             if text::is_plain(next) && !is_clause_keyword(next) {
@@ -194,9 +257,13 @@ impl<'a> Planner<'a> {
         let before = self.text[..r.span.start].trim_end_matches(['\'', '"']).trim_end();
         let new_parts: Vec<&str> = to.split('.').collect();
         let new_last = new_parts[new_parts.len() - 1];
-        if before.ends_with('(') && before[..before.len() - 1].trim_end().ends_with("ref") || before.ends_with(',') && self.in_ref_call(r.span.start) {
+        if before.ends_with('(') && before[..before.len() - 1].trim_end().ends_with("ref") || before.ends_with(',') && self.in_call(r.span.start, "ref(") {
             self.edit(r.span.clone(), new_last.to_string());
             return Some(());
+        }
+        // A name written in the SQL itself (`"PREP".ds.orders`) is edited as SQL.
+        if !self.in_call(r.span.start, "source(") {
+            return None;
         }
         let written = &self.text[r.span.clone()];
         let quote = written.find(['\'', '"'])?;
@@ -215,9 +282,11 @@ impl<'a> Planner<'a> {
         Some(())
     }
 
-    fn in_ref_call(&self, at: usize) -> bool {
-        let line_start = self.text[..at].rfind("{{").unwrap_or(0);
-        self.text[line_start..at].contains("ref(")
+    /// True when `at` is inside a `{{ ... }}` expression that calls `call`.
+    fn in_call(&self, at: usize, call: &str) -> bool {
+        let Some(open) = self.text[..at].rfind("{{") else { return false };
+        let inside = &self.text[open..at];
+        !inside.contains("}}") && inside.contains(call)
     }
 
     /// Rewrites the written name of the dataset's table to `to`, writing as
@@ -232,10 +301,11 @@ impl<'a> Planner<'a> {
             && old.len() - k == new.len() - k
             && old[..old.len() - k].iter().zip(&new[..new.len() - k]).all(|(a, b)| a.eq_ignore_ascii_case(b));
         if same_prefix {
-            for (part, target) in written.parts.iter().zip(&new[new.len() - k..]) {
+            for ((part, target), was) in written.parts.iter().zip(&new[new.len() - k..]).zip(&old[old.len() - k..]) {
                 let current = &self.text[part.inner.clone()];
-                // Unquoted names ignore case: `DS` already names `ds`.
-                if part.quote.is_none() && current.eq_ignore_ascii_case(target) {
+                // Unquoted names ignore case: `DS` already names `ds`. A part
+                // the change keeps stays as written (`"PROJ"` is not `"proj"`).
+                if (part.quote.is_none() || was.eq_ignore_ascii_case(target)) && current.eq_ignore_ascii_case(target) {
                     continue;
                 }
                 let content = self.quoted_if_needed(&in_case_of(current, target, part.quote), part.quote);
@@ -271,14 +341,105 @@ impl<'a> Planner<'a> {
         path.split('.').map(|part| self.quoted_if_needed(part, quote_style)).collect::<Vec<_>>().join(".")
     }
 
-    fn column(&mut self, r: &Reference, aliases: &[String], shared: Option<String>) {
+    fn column(&mut self, r: &Reference, aliases: &[String], shared: Option<String>, one_sided_using: bool) {
         let Some(column) = r.column.as_deref() else { return };
         let fate = self.spec.column_fate(column);
         let preserve = self.spec.preserve_output_names;
         let written = &self.text[r.span.clone()];
         let name_in_text = read_name(self.text, r.span.clone()).filter(|n| n.parts.len() == 1).map(|n| n.parts[0].clone());
 
-        // `orders.amount` where `orders` is the table's own name, not an alias.
+        let qualifier = self.rename_qualifier(r, aliases);
+
+        match fate {
+            ColumnFate::Kept => {}
+            ColumnFate::Dropped => {
+                let what = if r.write { "writes" } else { "reads" };
+                self.review(r.span.start, format!("{what} `{column}`, which the change drops"));
+            }
+            ColumnFate::Retyped(to) => {
+                if self.in_comparison(r, qualifier.as_ref().map(|(q, _)| q.start)) {
+                    self.review(r.span.start, format!("`{column}` is compared, joined or computed with, and its type changes to {to}"));
+                } else {
+                    self.note(r.span.start, format!("reads `{column}`, whose type changes to {to}; no edit needed"));
+                }
+            }
+            ColumnFate::Renamed(to) | ColumnFate::Path(to) => {
+                // The name as written, without its quotes (`` `date` `` names `date`).
+                let unquoted = name_in_text.as_ref().map_or(written, |p| &self.text[p.inner.clone()]);
+                if r.via.is_some() && (preserve || !unquoted.eq_ignore_ascii_case(column)) {
+                    // The name of a CTE's column, kept by the alias given where it is selected.
+                    return;
+                }
+                if let Some(other) = shared {
+                    return self.review_column(r, format!("`{column}` joins the dataset with `{other}` by name (USING); rename it on both sides by hand"));
+                }
+                if one_sided_using {
+                    return self.review_column(r, format!("`{column}` joins the dataset with another table by name (USING); rename it on both sides by hand"));
+                }
+                if matches!(fate, ColumnFate::Path(_)) && matches!(self.dialect, Dialect::Postgres | Dialect::Redshift) {
+                    // `a.b.c` names a schema, a table and a column there; a field is `(a.b).c`.
+                    return self.review_column(r, format!("`{column}` becomes the field `{to}`; write it as a composite field access by hand"));
+                }
+                let Some(part) = name_in_text else {
+                    return self.review_column(r, format!("`{column}` is written in a way Ripple cannot edit"));
+                };
+                let content = match (part.quote, matches!(fate, ColumnFate::Path(_))) {
+                    (Some(_), true) => return self.review_column(r, format!("`{column}` is quoted; write the field path `{to}` by hand")),
+                    (q, _) => self.path_text(&column_in_case_of(&self.text[part.inner.clone()], column, to, q), q),
+                };
+                self.column_edit(r, part.inner.clone(), content);
+                let renamed = r.path.is_empty() && matches!(fate, ColumnFate::Renamed(_));
+                if let Some(alias) = self.alias_naming(r.span.end, to).filter(|_| renamed) {
+                    // `amount_usd AS amount` renamed back to `amount`: the alias says nothing now.
+                    let end = alias.inner.end + alias.quote.map_or(0, |_| 1);
+                    self.column_edit(r, r.span.end..end, String::new());
+                } else if (r.output || self.pipe_group_key(r)) && (preserve || matches!(fate, ColumnFate::Path(_))) && r.path.is_empty() {
+                    self.alias(r, written);
+                } else if !preserve && r.path.is_empty() && matches!(fate, ColumnFate::Renamed(_)) {
+                    // `t.amount AS amount` passes the column through under its
+                    // own name: with new output names, the name follows it.
+                    if let Some(alias) = self.alias_naming(r.span.end, column) {
+                        self.column_edit(r, alias.inner.clone(), self.path_text(&column_in_case_of(&self.text[alias.inner.clone()], column, to, alias.quote), alias.quote));
+                    }
+                }
+            }
+            ColumnFate::Expression(expression) => {
+                if r.via.is_some() {
+                    if !preserve {
+                        self.review_column(r, format!("`{column}` of a CTE or subquery becomes an expression; rename its uses by hand"));
+                    }
+                    return;
+                }
+                if let Some(other) = shared {
+                    return self.review_column(r, format!("`{column}` joins the dataset with `{other}` by name (USING) and becomes an expression; rewrite the join by hand"));
+                }
+                if one_sided_using {
+                    return self.review_column(r, format!("`{column}` joins the dataset with another table by name (USING) and becomes an expression; rewrite the join by hand"));
+                }
+                if r.write || !r.path.is_empty() {
+                    return self.review_column(r, format!("`{column}` becomes the expression `{expression}` and cannot be written or have fields taken here"));
+                }
+                let (start, prefix) = match &qualifier {
+                    Some((range, _)) => (range.start, Some(self.text[range.clone()].to_string())),
+                    None => (r.span.start, None),
+                };
+                match self.qualified_expression(expression, prefix.as_deref()) {
+                    Some(content) => {
+                        self.column_edit(r, start..r.span.end, content);
+                        if r.output {
+                            self.alias(r, written);
+                        }
+                    }
+                    None => self.review_column(r, format!("the expression `{expression}` for `{column}` does not read as SQL")),
+                }
+            }
+        }
+    }
+
+    /// `orders.amount` or `orders.*` where `orders` is the table's own name,
+    /// not an alias: the qualifier is renamed with the table. Returns the
+    /// qualifier written before `r`, if any.
+    fn rename_qualifier(&mut self, r: &Reference, aliases: &[String]) -> Option<(Range<usize>, WrittenName)> {
         let qualifier = qualifier_before(self.text, r.span.start);
         if let (Some(to), Some((range, name))) = (self.spec.new_table(), &qualifier) {
             let single = (name.parts.len() == 1).then(|| self.text[name.parts[0].inner.clone()].to_ascii_lowercase());
@@ -295,72 +456,7 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-
-        match fate {
-            ColumnFate::Kept => {}
-            ColumnFate::Dropped => {
-                let what = if r.write { "writes" } else { "reads" };
-                self.review(r.span.start, format!("{what} `{column}`, which the change drops"));
-            }
-            ColumnFate::Retyped(to) => {
-                if self.in_comparison(r, qualifier.as_ref().map(|(q, _)| q.start)) {
-                    self.review(r.span.start, format!("`{column}` is compared, joined or computed with, and its type changes to {to}"));
-                } else {
-                    self.note(r.span.start, format!("reads `{column}`, whose type changes to {to}; no edit needed"));
-                }
-            }
-            ColumnFate::Renamed(to) | ColumnFate::Path(to) => {
-                if r.via.is_some() && (preserve || !written.eq_ignore_ascii_case(column)) {
-                    // The name of a CTE's column, kept by the alias given where it is selected.
-                    return;
-                }
-                if let Some(other) = shared {
-                    return self.review(r.span.start, format!("`{column}` joins the dataset with `{other}` by name (USING); rename it on both sides by hand"));
-                }
-                if matches!(fate, ColumnFate::Path(_)) && matches!(self.dialect, Dialect::Postgres | Dialect::Redshift) {
-                    // `a.b.c` names a schema, a table and a column there; a field is `(a.b).c`.
-                    return self.review(r.span.start, format!("`{column}` becomes the field `{to}`; write it as a composite field access by hand"));
-                }
-                let Some(part) = name_in_text else {
-                    return self.review(r.span.start, format!("`{column}` is written in a way Ripple cannot edit"));
-                };
-                let content = match (part.quote, matches!(fate, ColumnFate::Path(_))) {
-                    (Some(_), true) => return self.review(r.span.start, format!("`{column}` is quoted; write the field path `{to}` by hand")),
-                    (q, _) => self.path_text(&in_case_of(&self.text[part.inner.clone()], to, q), q),
-                };
-                self.edit(part.inner.clone(), content);
-                if r.output && (preserve || matches!(fate, ColumnFate::Path(_))) && r.path.is_empty() {
-                    self.alias(r.span.end, written);
-                }
-            }
-            ColumnFate::Expression(expression) => {
-                if r.via.is_some() {
-                    if !preserve {
-                        self.review(r.span.start, format!("`{column}` of a CTE or subquery becomes an expression; rename its uses by hand"));
-                    }
-                    return;
-                }
-                if let Some(other) = shared {
-                    return self.review(r.span.start, format!("`{column}` joins the dataset with `{other}` by name (USING) and becomes an expression; rewrite the join by hand"));
-                }
-                if r.write || !r.path.is_empty() {
-                    return self.review(r.span.start, format!("`{column}` becomes the expression `{expression}` and cannot be written or have fields taken here"));
-                }
-                let (start, prefix) = match &qualifier {
-                    Some((range, _)) => (range.start, Some(self.text[range.clone()].to_string())),
-                    None => (r.span.start, None),
-                };
-                match self.qualified_expression(expression, prefix.as_deref()) {
-                    Some(content) => {
-                        self.edit(start..r.span.end, content);
-                        if r.output {
-                            self.alias(r.span.end, written);
-                        }
-                    }
-                    None => self.review(r.span.start, format!("the expression `{expression}` for `{column}` does not read as SQL")),
-                }
-            }
-        }
+        qualifier
     }
 
     fn name_text(&self, name: &WrittenName) -> String {
@@ -368,8 +464,53 @@ impl<'a> Planner<'a> {
     }
 
     /// Keeps an output column's name: `amount_usd` selected bare becomes `amount_usd AS amount`.
-    fn alias(&mut self, at: usize, name: &str) {
-        self.edit(at..at, format!(" AS {name}"));
+    fn alias(&mut self, r: &Reference, name: &str) {
+        self.column_edit(r, r.span.end..r.span.end, format!(" AS {name}"));
+        let name = name.to_ascii_lowercase();
+        if !self.plan.aliased.contains(&name) {
+            self.plan.aliased.push(name);
+        }
+    }
+
+    /// True for a bare grouping key of BigQuery's pipe `|> AGGREGATE ...
+    /// GROUP BY item`, which is an output column too (and may take an alias).
+    fn pipe_group_key(&self, r: &Reference) -> bool {
+        if self.dialect != Dialect::BigQuery || qualifier_before(self.text, r.span.start).is_some() {
+            return false;
+        }
+        let Some(pipe) = self.text[..r.span.start].rfind("|>") else { return false };
+        let operator = self.text[pipe + 2..r.span.start].to_ascii_lowercase();
+        let words: Vec<&str> = operator.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+        let previous = text::previous_token(self.text, r.span.start);
+        let next = text::next_token(self.text, r.span.end);
+        words.first() == Some(&"aggregate")
+            && words.windows(2).any(|w| w == ["group", "by"] || w == ["order", "by"] && operator.contains("group and order"))
+            && (previous == "," || previous.eq_ignore_ascii_case("by"))
+            && (next.is_empty() || [",", ";", "|>", "asc", "desc"].iter().any(|t| next.eq_ignore_ascii_case(t)))
+    }
+
+    /// The alias written right after `at` (`AS amount`), when it is `column`.
+    fn alias_naming(&self, at: usize, column: &str) -> Option<text::NamePart> {
+        let token = text::next_token(self.text, at);
+        if !token.eq_ignore_ascii_case("as") {
+            return None;
+        }
+        // `token` is a slice of `self.text`, past spaces and comments.
+        let after_as = token.as_ptr() as usize - self.text.as_ptr() as usize + 2;
+        let start = after_as + (self.text[after_as..].len() - self.text[after_as..].trim_start().len());
+        let end = start + self.text[start..].find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '`' | '"'))).unwrap_or(self.text.len() - start);
+        let name = read_name(self.text, start..end).filter(|n| n.parts.len() == 1)?;
+        let part = name.parts.into_iter().next()?;
+        self.text[part.inner.clone()].eq_ignore_ascii_case(column).then_some(part)
+    }
+
+    /// True when `r` is one of the names of a `USING (...)` join, whose
+    /// other side the analysis may not have resolved (its columns unknown).
+    fn in_using(&self, r: &Reference) -> bool {
+        let before = &self.text[..r.span.start];
+        let Some(open) = before.rfind('(') else { return false };
+        let names_only = before[open + 1..].bytes().all(|b| b.is_ascii_alphanumeric() || b.is_ascii_whitespace() || matches!(b, b'_' | b',' | b'"' | b'`'));
+        names_only && text::previous_token(self.text, open).eq_ignore_ascii_case("using")
     }
 
     /// True when the column is an operand of a comparison, a join condition
@@ -396,6 +537,12 @@ impl<'a> Planner<'a> {
     /// parentheses unless it is one call or one name.
     fn qualified_expression(&self, expression: &str, qualifier: Option<&str>) -> Option<String> {
         let dialect = self.dialect.parser_dialect();
+        // It must read as one expression (`Currency Unit_new` does not).
+        let mut parser = sqlparser::parser::Parser::new(dialect.as_ref()).try_with_sql(expression).ok()?;
+        parser.parse_expr().ok()?;
+        if parser.peek_token().token != Token::EOF {
+            return None;
+        }
         let tokens = Tokenizer::new(dialect.as_ref(), expression).tokenize().ok()?;
         let mut out = String::new();
         for (i, token) in tokens.iter().enumerate() {
@@ -417,8 +564,24 @@ impl<'a> Planner<'a> {
 
     /// `SELECT *` over the dataset: with a schema, the star is expanded when
     /// a renamed column's output name must be kept.
-    fn star(&mut self, refs: &[&Reference], all_at_span: &[&Reference]) {
+    fn star(&mut self, refs: &[&Reference], all_at_span: &[&Reference], aliases: &[String]) {
         let span = refs[0].span.clone();
+        // `orders.*`: the qualifier follows the table, whether or not the star is expanded.
+        let edits_before = self.plan.edits.len();
+        let qualifier_range = self.rename_qualifier(refs[0], aliases).map(|(range, _)| range);
+        let qualifier = qualifier_range.clone().map(|range| {
+            // The qualifier as it reads after its own edits, for the expanded items.
+            let mut edits: Vec<&Edit> = self.plan.edits[edits_before..].iter().filter(|e| range.contains(&e.range.start)).collect();
+            edits.sort_by_key(|e| e.range.start);
+            let (mut written, mut at) = (String::new(), range.start);
+            for e in edits {
+                written.push_str(&self.text[at..e.range.start]);
+                written.push_str(&e.content);
+                at = e.range.end;
+            }
+            written.push_str(&self.text[at..range.end]);
+            written
+        });
         let preserve = self.spec.preserve_output_names;
         let known = refs.iter().all(|r| r.column.is_some());
         let changed: Vec<&str> = if known {
@@ -458,9 +621,8 @@ impl<'a> Planner<'a> {
             };
             return self.review(span.start, format!("`*` outputs `{column}` under its new name and cannot be expanded here: {why}"));
         }
-        let qualifier = qualifier_before(self.text, span.start).map(|(range, _)| format!("{}.", &self.text[range]));
-        let prefix = qualifier.as_deref().unwrap_or("");
-        let start = qualifier_before(self.text, span.start).map_or(span.start, |(range, _)| range.start);
+        // The first item follows the qualifier as written (edited above if the table moves).
+        let prefix = qualifier.as_ref().map(|q| format!("{q}.")).unwrap_or_default();
         let items: Vec<String> = refs
             .iter()
             .filter_map(|r| r.column.as_deref())
@@ -474,7 +636,20 @@ impl<'a> Planner<'a> {
                 _ => format!("{prefix}{}", self.quoted_if_needed(c, None)),
             })
             .collect();
-        self.edit(start..span.end, items.join(", "));
+        let items = items.join(", ");
+        match (items.strip_prefix(prefix.as_str()), qualifier_range) {
+            (Some(rest), _) => self.edit(span, rest.to_string()),
+            // The first item is an expression: it replaces the qualifier too.
+            (None, Some(range)) => {
+                let mut index = 0;
+                self.plan.edits.retain(|e| {
+                    index += 1;
+                    index <= edits_before || !range.contains(&e.range.start)
+                });
+                self.edit(range.start..span.end, items);
+            }
+            (None, None) => self.edit(span, items),
+        }
     }
 
     /// SQL built at run time (`f"SELECT amount FROM {table}"`): the table is
@@ -534,6 +709,22 @@ fn in_case_of(written: &str, name: &str, quote_style: Option<char>) -> String {
     } else {
         name.to_string()
     }
+}
+
+/// A renamed column's new name as `written` would write it: in its case
+/// (`in_case_of`), or else keeping the characters the old and new names
+/// share as written, so that `day_dt` renamed `DAY_DT_new` reads
+/// `day_dt_new`, and renaming it back gives `day_dt` again.
+fn column_in_case_of(written: &str, old: &str, new: &str, quote_style: Option<char>) -> String {
+    let cased = in_case_of(written, new, quote_style);
+    if quote_style.is_some() || cased != new || !written.eq_ignore_ascii_case(old) {
+        return cased;
+    }
+    let common = old.bytes().zip(new.bytes()).take_while(|(a, b)| a.eq_ignore_ascii_case(b)).count();
+    if !written.is_char_boundary(common) || !new.is_char_boundary(common) {
+        return cased;
+    }
+    format!("{}{}", &written[..common], &new[common..])
 }
 
 fn quote(name: &str, q: char) -> String {

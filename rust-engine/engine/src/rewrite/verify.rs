@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::plan::Planner;
+use super::plan::{Plan, Planner};
 use crate::analysis::{analyze, FileAnalysis, ReferenceKind, Severity};
 use crate::schema::names_match;
 use crate::{ChangeSpec, ColumnFate, Dialect, Language, Options};
@@ -23,7 +23,8 @@ struct Key {
 
 const DATASET: &str = "\u{0}dataset";
 
-pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options, left: &[usize]) -> Result<(), String> {
+pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options, plan: &Plan) -> Result<(), String> {
+    let left = plan.left.as_slice();
     let schema = options.schema.map(|s| spec.schema_after(s));
     let options = Options { dialect: options.dialect, schema: schema.as_ref() };
     let after = analyze(&before.path, language, text, options);
@@ -42,8 +43,25 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
     let dbt = language == Language::Dbt;
     let dropped: Vec<String> = spec.changed_columns().filter(|c| spec.column_fate(c) == ColumnFate::Dropped).map(str::to_ascii_lowercase).collect();
     for (i, (old, new)) in before.statements.iter().zip(&after.statements).enumerate() {
-        let expected = counts(old.references.iter().flat_map(|r| expected_keys(r, spec, options.dialect, dbt, left.contains(&r.span.start))), &dropped);
-        let actual = counts(new.references.iter().filter(|r| r.via.is_none()).map(|r| key(r, spec, false, dbt)), &dropped);
+        let mut expected = counts(old.references.iter().flat_map(|r| expected_keys(r, spec, options.dialect, dbt, left.contains(&r.span.start))), &dropped);
+        let mut actual = counts(new.references.iter().filter(|r| r.via.is_none()).map(|r| key(r, spec, false, dbt)), &dropped);
+        // An unresolved name left for a person (`GROUP BY amount`, ambiguous)
+        // may now name an output alias, one the rewrite added (`amount_usd AS
+        // amount`) or one whose source column was renamed, and no longer be
+        // reported. The person still decides about it (the file needs review).
+        let unresolved_left: Vec<Key> = old.references.iter().filter(|r| !r.resolved && left.contains(&r.span.start)).map(|r| key(r, spec, true, dbt)).collect();
+        let named_by_alias: Vec<Key> = expected
+            .iter()
+            .filter(|(k, n)| {
+                let left_or_aliased = unresolved_left.contains(k) || k.column.as_ref().is_some_and(|c| plan.aliased.contains(c));
+                !k.resolved && left_or_aliased && actual.get(*k).is_none_or(|a| a <= *n)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &named_by_alias {
+            expected.remove(k);
+            actual.remove(k);
+        }
         if expected != actual {
             let missing = expected.keys().find(|k| expected.get(*k) != actual.get(*k)).or_else(|| actual.keys().find(|k| expected.get(*k) != actual.get(*k)));
             return Err(format!(
@@ -109,18 +127,14 @@ fn counts(keys: impl Iterator<Item = Key>, dropped: &[String]) -> HashMap<Key, u
 }
 
 fn key(r: &crate::analysis::Reference, spec: &ChangeSpec, before: bool, dbt: bool) -> Key {
-    // dbt names a model or a source table by its last part only.
-    let matches = |full: &str, t: &str| {
-        if dbt {
-            full.rsplit('.').next().zip(t.rsplit('.').next()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
-        } else {
-            names_match(full, t)
-        }
-    };
+    // The old table is named as the planner names it. dbt names the new one
+    // by its last part only: a `source('shop', 'orders')` moved to another
+    // schema keeps its source label.
+    let last_part_matches = |full: &str, t: &str| full.rsplit('.').next().zip(t.rsplit('.').next()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
     let table = r.table.as_deref().map(|t| {
         // Candidates of a statement that did not parse are left as written.
-        let old = r.resolved && matches(&spec.dataset, t);
-        let new = r.resolved && spec.new_table().is_some_and(|n| matches(n, t));
+        let old = r.resolved && names_match(&spec.dataset, t);
+        let new = r.resolved && spec.new_table().is_some_and(|n| names_match(n, t) || dbt && !before && last_part_matches(n, t));
         // Before the change, the dataset's table is the table the change makes.
         if (before && old) || (!before && (new || (old && spec.new_table().is_none()))) {
             DATASET.to_string()
