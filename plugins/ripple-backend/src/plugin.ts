@@ -136,6 +136,7 @@ export const ripplePlugin = createBackendPlugin({
           ],
           healthProviders,
           notify: notifier(deps),
+          auditor: deps.auditor,
           trigger: () => scheduler.triggerTask('ripple-rollout'),
         });
         // Global: one replica at a time delivers and advances; the rollout's

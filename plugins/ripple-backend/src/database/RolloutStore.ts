@@ -14,6 +14,7 @@ import { Knex } from 'knex';
 import {
   getMigrationRow,
   insertEvent,
+  insertReturningId,
   moveMigration,
   ref,
   toPatch,
@@ -31,6 +32,8 @@ export type RolloutRecord = {
   pausedReason?: string;
   healthReadAt?: Date;
   version: number;
+  /** The reviewer of auto-approvals and why; absent when the plan does not auto-approve. */
+  autoApproval?: AutoApproval;
   waves: {
     index: number;
     name: string;
@@ -38,6 +41,9 @@ export type RolloutRecord = {
     completedAt?: string;
   }[];
 };
+
+/** The policy that auto-approves a rollout's patches, recorded as their reviewer. */
+export type AutoApproval = { reviewer: string; reason: string };
 
 /** A consumer in a rollout. */
 export type RolloutConsumer = {
@@ -94,6 +100,14 @@ export class RolloutStore {
         ? { healthReadAt: new Date(timestamp(row.health_read_at)) }
         : {}),
       version: row.version,
+      ...(row.auto_approver
+        ? {
+            autoApproval: {
+              reviewer: row.auto_approver,
+              reason: row.auto_approval_reason ?? '',
+            },
+          }
+        : {}),
       waves: waves.map(w => ({
         index: w.wave_index,
         name: w.name,
@@ -137,6 +151,7 @@ export class RolloutStore {
     plan: RolloutPlan;
     critical: boolean;
     waves: { name: string; consumers: string[] }[];
+    autoApproval?: AutoApproval;
     actor: string;
   }): Promise<void> {
     const { migrationId } = input;
@@ -158,6 +173,8 @@ export class RolloutStore {
         paused_reason: null,
         health_read_at: null,
         version: 1,
+        auto_approver: input.autoApproval?.reviewer ?? null,
+        auto_approval_reason: input.autoApproval?.reason ?? null,
         created_at: now,
         updated_at: now,
       });
@@ -432,6 +449,90 @@ export class RolloutStore {
   }
 
   /**
+   * Records an approval by the rollout's auto-approval policy for every
+   * consumer of the migration whose current patch is `rewritten`, not stale
+   * and not reviewed: a review like a person's (with its `review-recorded`
+   * event), so the patch counts as approved everywhere a decision is read.
+   * Each review is conditional on the consumer still pointing at that patch
+   * without a review, so a person's review or a new patch version written
+   * meanwhile (or another replica's auto-approval) wins and is kept.
+   */
+  async recordAutoApprovals(input: {
+    migrationId: string;
+    autoApproval: AutoApproval;
+    /** At most this many per call (one transaction). */
+    limit?: number;
+  }): Promise<{ consumerRef: string; patchId: number; reviewId: number }[]> {
+    const { migrationId, autoApproval } = input;
+    return this.db.transaction(async trx => {
+      const rows: {
+        consumer_id: number;
+        consumer_ref: string;
+        patch_id: number;
+        version: number;
+      }[] = await trx('migration_consumer as c')
+        .join('patch as p', 'p.id', 'c.current_patch_id')
+        .where('c.migration_id', migrationId)
+        .whereNull('c.removed_at')
+        .whereNull('c.current_review_id')
+        .where('p.status', 'rewritten')
+        .where('p.stale', false)
+        .orderBy('c.consumer_ref', 'asc')
+        .limit(input.limit ?? 500)
+        .select(
+          'c.id as consumer_id',
+          'c.consumer_ref',
+          'p.id as patch_id',
+          'p.version',
+        );
+      const now = new Date();
+      const approved = [];
+      for (const row of rows) {
+        const reviewId = await insertReturningId(trx, 'review', {
+          patch_id: row.patch_id,
+          sequence: 1,
+          decision: 'approve',
+          reviewer: autoApproval.reviewer,
+          comment: autoApproval.reason,
+          created_at: now,
+        });
+        const updated = await trx('migration_consumer')
+          .where({
+            id: row.consumer_id,
+            current_patch_id: row.patch_id,
+            current_review_id: null,
+          })
+          .update({ current_review_id: reviewId, updated_at: now });
+        if (updated !== 1) {
+          throw new ConflictError(
+            `${row.consumer_ref} was reviewed meanwhile; its auto-approval is retried`,
+          );
+        }
+        await insertEvent(trx, {
+          migrationId,
+          type: 'review-recorded',
+          message: `Patch version ${row.version} of ${row.consumer_ref} auto-approved by ${autoApproval.reviewer}: ${autoApproval.reason}`,
+          actor: autoApproval.reviewer,
+          consumerRef: row.consumer_ref,
+          data: {
+            reviewId,
+            patchId: row.patch_id,
+            decision: 'approve',
+            policy: autoApproval.reviewer,
+          },
+          now,
+        });
+        approved.push({
+          consumerRef: row.consumer_ref,
+          patchId: row.patch_id,
+          reviewId,
+        });
+      }
+      return approved;
+    });
+  }
+
+  /**
    * Claims a consumer for a delivery or a revert: true when this runner
    * got it (nobody else holds a fresh claim on it).
    */
@@ -687,6 +788,8 @@ type RolloutRow = {
   migration_id: string;
   current_wave: number;
   version: number;
+  auto_approver?: string | null;
+  auto_approval_reason?: string | null;
 };
 
 function toRolloutConsumer(row: ConsumerRow): RolloutConsumer {

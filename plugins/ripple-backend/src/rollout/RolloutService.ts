@@ -1,4 +1,8 @@
-import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  AuditorService,
+  AuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
@@ -22,6 +26,7 @@ import type {
 } from '@ripple/backstage-plugin-ripple-node';
 import type { MigrationStore } from '../database/MigrationStore';
 import {
+  AutoApproval,
   RolloutConsumer,
   RolloutEvent,
   RolloutRecord,
@@ -55,6 +60,8 @@ export type RolloutServiceOptions = {
   deliveryMethods: RippleDeliveryMethod[];
   healthProviders: RippleHealthProvider[];
   notify?: RolloutNotifier;
+  /** Audits the auto-approvals as a person's reviews are ('patch-review'). */
+  auditor?: AuditorService;
   /** Asks for a run of the rollout task now (after an action). */
   trigger?: () => Promise<void>;
 };
@@ -119,14 +126,19 @@ export class RolloutService {
         `Migration ${migration.id} has no consumer with a patch to deliver`,
       );
     }
+    const autoApproval = plan.autoApprove
+      ? autoApprovalPolicy(request, actor)
+      : undefined;
     await this.options.rollouts.start({
       migrationId: migration.id,
       from: migration.state,
       plan,
       critical,
       waves,
+      autoApproval,
       actor,
     });
+    await this.recordAutoApprovals(migration.id, autoApproval);
     await this.trigger();
     return this.getRolloutById(migration.id);
   }
@@ -363,6 +375,9 @@ export class RolloutService {
       record.state === 'rolled_back' ? undefined : 'held',
     );
     if (record.state === 'rolled_back') return;
+    // New patch versions (and consumers found late) of an auto-approving
+    // rollout get their approval before anything reads decisions.
+    await this.recordAutoApprovals(migrationId, record.autoApproval);
     await this.syncDeliveries(migrationId);
     await this.readHealthProviders(record);
     record = await this.requireRollout(migrationId);
@@ -390,7 +405,7 @@ export class RolloutService {
         record.migrationId,
         consumer.consumerRef,
       );
-      if (!current || !this.approved(current, record)) continue;
+      if (!current || !this.approved(current)) continue;
       // Between two consumers the rollout may have been paused or rolled back.
       const now = await this.options.rollouts.getRollout(record.migrationId);
       if (now?.state !== 'rolling_out') return;
@@ -398,14 +413,67 @@ export class RolloutService {
     }
   }
 
-  /** Whether the consumer's current patch may be delivered: approved, or auto-approved. */
-  private approved(consumer: Consumer, record: RolloutRecord): boolean {
+  /**
+   * Whether the consumer's current patch may be delivered: its latest review
+   * approves it (a person's, or the auto-approval policy's, recorded by
+   * {@link RolloutService.recordAutoApprovals}).
+   */
+  private approved(consumer: Consumer): boolean {
     const patch = consumer.patch;
     if (!patch || patch.stale || !DELIVERABLE.has(patch.status)) return false;
-    if (consumer.decision) {
-      return consumer.decision.decision === 'approve';
+    return consumer.decision?.decision === 'approve';
+  }
+
+  /**
+   * Records the auto-approval policy's approval of every `rewritten`,
+   * unreviewed current patch of the migration, each audited as a person's
+   * review is (`patch-review`, its reviewer the policy).
+   */
+  private async recordAutoApprovals(
+    migrationId: string,
+    autoApproval: AutoApproval | undefined,
+  ): Promise<void> {
+    if (!autoApproval) return;
+    const { auditor } = this.options;
+    for (;;) {
+      let approved;
+      try {
+        approved = await this.options.rollouts.recordAutoApprovals({
+          migrationId,
+          autoApproval,
+        });
+      } catch (error) {
+        const event = await auditor?.createEvent({
+          eventId: 'patch-review',
+          severityLevel: 'medium',
+          meta: { migrationId, decision: 'approve', reviewer: autoApproval.reviewer },
+        });
+        await event?.fail({ error: error as Error });
+        // A person's review or another replica won a race: the next step
+        // approves what is left.
+        this.options.logger.info(
+          `Auto-approvals of migration ${migrationId} left for the next step: ${error}`,
+        );
+        return;
+      }
+      for (const { consumerRef, patchId, reviewId } of approved) {
+        const event = await auditor?.createEvent({
+          eventId: 'patch-review',
+          severityLevel: 'medium',
+          meta: {
+            migrationId,
+            consumerRef,
+            patchId,
+            reviewId,
+            decision: 'approve',
+            reviewer: autoApproval.reviewer,
+            comment: autoApproval.reason,
+          },
+        });
+        await event?.success();
+      }
+      if (approved.length < 500) return;
     }
-    return record.plan.autoApprove && patch.status === 'rewritten';
   }
 
   private async deliver(migration: Migration, consumerRef: string) {
@@ -994,6 +1062,26 @@ export class RolloutService {
         ),
       );
   }
+}
+
+/**
+ * Who auto-approves: the start request's plan when it asks for it (the
+ * person starting the rollout chose it), else the config.
+ */
+function autoApprovalPolicy(
+  request: RolloutPlanRequest | undefined,
+  actor: string,
+): AutoApproval {
+  return request?.autoApprove
+    ? {
+        reviewer: 'policy:ripple/auto-approval-plan',
+        reason: `the rollout plan ${actor} started sets autoApprove, and the dataset is not critical`,
+      }
+    : {
+        reviewer: 'policy:ripple/auto-approval-config',
+        reason:
+          'the config ripple.rollout.autoApprove is true, and the dataset is not critical',
+      };
 }
 
 function waveState(

@@ -595,6 +595,130 @@ spec:
     return { id, patches };
   }
 
+  it('records an auto-approval as a review by the policy that allowed it, audited and counted as approved', async () => {
+    const backend = await start();
+    const call = async (method: 'get' | 'post', url: string, body?: object) => {
+      const req = request(backend.server)
+        [method](`/api/ripple${url}`)
+        .set(as('guest'));
+      const res = await (body === undefined ? req : req.send(body));
+      expectValidResponse(res);
+      return res;
+    };
+    const { id, patches } = await proposed(backend, change, {
+      [ref('sandbox')]: CODE,
+      [ref('adhoc')]: CODE,
+      [ref('billing')]: CODE,
+    });
+    // A person's decision is never overridden by the policy.
+    const rejected = await call(
+      'post',
+      `/migrations/${id}/consumers/${encodeURIComponent(ref('billing'))}/review`,
+      { decision: 'reject', patchId: patches[ref('billing')] },
+    );
+    expect(rejected.status).toBe(201);
+    const started = await call('post', `/migrations/${id}/rollout/start`, {
+      plan: {
+        waves: [{ name: 'all', percent: 100 }],
+        soakMinutes: 0,
+        autoApprove: true,
+      },
+    });
+    expect(started.status).toBe(200);
+
+    // Approved at the start, before any delivery: progress counts them.
+    const migration = (await call('get', `/migrations/${id}`)).body;
+    expect(migration.progress).toMatchObject({
+      total: 3,
+      approved: 2,
+      rejected: 1,
+      needsReview: 0,
+    });
+    const reviews = async (name: string) =>
+      (
+        await call(
+          'get',
+          `/migrations/${id}/consumers/${encodeURIComponent(ref(name))}/patch`,
+        )
+      ).body.reviews;
+    expect(await reviews('sandbox')).toEqual([
+      expect.objectContaining({
+        decision: 'approve',
+        patchId: patches[ref('sandbox')],
+        reviewer: 'policy:ripple/auto-approval-plan',
+        comment:
+          'the rollout plan user:default/guest started sets autoApprove, and the dataset is not critical',
+      }),
+    ]);
+    expect(await reviews('billing')).toEqual([
+      expect.objectContaining({
+        decision: 'reject',
+        reviewer: 'user:default/guest',
+      }),
+    ]);
+    // The catalog module reads the same decisions (ripple.io/review-decision.<id>).
+    const summary = await backend.store.catalogSummary();
+    const decisionOf = (name: string) =>
+      summary
+        .find(e => e.entityRef === ref(name))
+        ?.migrations.find(m => m.id === id)?.review;
+    expect(decisionOf('sandbox')).toBe('approve');
+    expect(decisionOf('adhoc')).toBe('approve');
+    expect(decisionOf('billing')).toBe('reject');
+    // Audited as a person's review is, one event per patch.
+    const audits = backend.auditEvents.filter(
+      e => e.eventId === 'patch-review' && e.meta?.reviewer === 'policy:ripple/auto-approval-plan',
+    );
+    expect(audits.map(a => [a.meta?.consumerRef, a.outcome]).sort()).toEqual([
+      [ref('adhoc'), 'success'],
+      [ref('sandbox'), 'success'],
+    ]);
+    const events: MigrationEvent[] = (
+      await call('get', `/migrations/${id}/events?limit=500`)
+    ).body.items;
+    expect(
+      events
+        .filter(e => e.type === 'review-recorded' && e.actor === 'policy:ripple/auto-approval-plan')
+        .map(e => e.consumerRef)
+        .sort(),
+    ).toEqual([ref('adhoc'), ref('sandbox')]);
+
+    // Both are delivered; the rejected one never is.
+    await until('the approved delivered', async () => {
+      const res = await call('get', `/migrations/${id}/consumers`);
+      const status = Object.fromEntries(
+        res.body.items.map((c: Consumer) => [c.consumerRef, c.delivery?.status]),
+      );
+      return (
+        status[ref('sandbox')] === 'delivered' &&
+        status[ref('adhoc')] === 'delivered' &&
+        status
+      );
+    });
+
+    // A new version of a patch during the rollout is approved again by the
+    // scheduled step (its own review, the older one kept as history).
+    const engine = await loadEngine();
+    const newer = await backend.store.recordPatch({
+      migrationId: id,
+      consumerRef: ref('sandbox'),
+      diff: engine.rewrite(FILE, `${CODE}-- v2\n`, change as any).patch!,
+      baseHash: 'sha256:code-v2',
+      status: 'rewritten',
+      reasons: [],
+    });
+    const again = await until('the new version auto-approved', async () => {
+      const all = await reviews('sandbox');
+      return all.length === 2 && all;
+    });
+    expect(again[0]).toMatchObject({
+      patchId: newer.id,
+      decision: 'approve',
+      reviewer: 'policy:ripple/auto-approval-plan',
+    });
+    await backend.stop();
+  });
+
   it('answers every bad request with a 4xx that says what is wrong, and checks permissions', async () => {
     const backend = await start();
     const call = async (
