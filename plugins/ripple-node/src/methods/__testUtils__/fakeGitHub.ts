@@ -37,6 +37,10 @@ export class FakeGitHub {
   readonly commits = new Map<string, Commit>();
   /** tree sha → path → content */
   readonly trees = new Map<string, Map<string, string>>();
+  /** tree sha → path → mode, for files whose mode is not 100644 */
+  readonly modes = new Map<string, Map<string, string>>();
+  /** the sha of a folder of a tree → that tree and folder */
+  private readonly folders = new Map<string, { tree: string; folder: string }>();
   readonly pulls: Pull[] = [];
   combinedStatus = { state: 'pending', total_count: 0 };
   checkRuns: Array<{ status: string; conclusion: string | null }> = [];
@@ -55,12 +59,19 @@ export class FakeGitHub {
     branch: string,
     files: Record<string, string>,
     message = 'Initial commit',
+    /** Modes other than 100644 (`100755` for an executable). */
+    modes: Record<string, string> = {},
   ) {
     const parent = this.refs.get(branch);
-    const base = parent
-      ? this.trees.get(this.commits.get(parent)!.tree)!
-      : new Map();
-    const tree = this.storeTree(new Map([...base, ...Object.entries(files)]));
+    const baseTree = parent && this.commits.get(parent)!.tree;
+    const base = baseTree ? this.trees.get(baseTree)! : new Map();
+    const tree = this.storeTree(
+      new Map([...base, ...Object.entries(files)]),
+      new Map([
+        ...((baseTree && this.modes.get(baseTree)) || []),
+        ...Object.entries(modes),
+      ]),
+    );
     const sha = this.storeCommit({
       message,
       tree,
@@ -68,6 +79,13 @@ export class FakeGitHub {
     });
     this.refs.set(branch, sha);
     return sha;
+  }
+
+  /** The mode of a file in a commit. */
+  modeAt(sha: string, path: string): string {
+    return (
+      this.modes.get(this.commits.get(sha)!.tree)?.get(path) ?? '100644'
+    );
   }
 
   /** The files of a commit. */
@@ -93,10 +111,50 @@ export class FakeGitHub {
     return this.requests.map(r => `${r.method} ${r.path}`);
   }
 
-  private storeTree(files: Map<string, string>) {
-    const sha = hash(JSON.stringify([...files].sort()));
+  private storeTree(
+    files: Map<string, string>,
+    modes: Map<string, string> = new Map(),
+  ) {
+    const sha = hash(JSON.stringify([[...files].sort(), [...modes].sort()]));
     this.trees.set(sha, files);
+    this.modes.set(sha, modes);
     return sha;
+  }
+
+  /**
+   * GET /git/trees/{sha} without `recursive`: the entries of one folder,
+   * blobs with their mode and sub-folders as trees with their own sha.
+   */
+  private treeJson(sha: string) {
+    const known = this.trees.has(sha)
+      ? { tree: sha, folder: '' }
+      : this.folders.get(sha);
+    if (!known) return undefined;
+    const files = this.trees.get(known.tree)!;
+    const modes = this.modes.get(known.tree)!;
+    const prefix = known.folder ? `${known.folder}/` : '';
+    const entries = new Map<string, object>();
+    for (const [path, content] of files) {
+      if (!path.startsWith(prefix)) continue;
+      const [name, ...rest] = path.slice(prefix.length).split('/');
+      if (rest.length) {
+        const folderSha = hash(`${known.tree}:${prefix}${name}`);
+        this.folders.set(folderSha, {
+          tree: known.tree,
+          folder: `${prefix}${name}`,
+        });
+        entries.set(name, { path: name, mode: '040000', type: 'tree', sha: folderSha });
+      } else {
+        entries.set(name, {
+          path: name,
+          mode: modes.get(path) ?? '100644',
+          type: 'blob',
+          sha: hash(content),
+          size: content.length,
+        });
+      }
+    }
+    return { sha, tree: [...entries.values()], truncated: false };
   }
 
   private storeCommit(commit: Omit<Commit, 'sha'>) {
@@ -227,16 +285,27 @@ export class FakeGitHub {
           })
         : notFound();
     }
+    if (method === 'GET' && at(/^\/git\/trees\/([0-9a-f]+)$/)) {
+      const tree = this.treeJson(g[1]);
+      return tree ? HttpResponse.json(tree) : notFound();
+    }
     if (method === 'POST' && path === '/git/trees') {
       const files = new Map(this.trees.get(body.base_tree));
+      const modes = new Map(this.modes.get(body.base_tree));
       for (const entry of body.tree) {
         if (entry.sha === null) {
           files.delete(entry.path);
+          modes.delete(entry.path);
         } else {
           files.set(entry.path, entry.content);
+          if (entry.mode === '100644') modes.delete(entry.path);
+          else modes.set(entry.path, entry.mode);
         }
       }
-      return HttpResponse.json({ sha: this.storeTree(files) }, { status: 201 });
+      return HttpResponse.json(
+        { sha: this.storeTree(files, modes) },
+        { status: 201 },
+      );
     }
     if (method === 'POST' && path === '/git/commits') {
       const sha = this.storeCommit({

@@ -84,6 +84,19 @@ describe('github-pull-request delivery', () => {
         path: `${REPO}/git/commits/${base}`,
         authorization: 'token ghp_ripple',
       },
+      // The modes of the patched files, folder by folder down their path.
+      {
+        method: 'GET',
+        path: `${REPO}/git/trees/${baseTree}`,
+        authorization: 'token ghp_ripple',
+      },
+      {
+        method: 'GET',
+        path: expect.stringMatching(
+          new RegExp(`^${REPO}/git/trees/[0-9a-f]{40}$`),
+        ),
+        authorization: 'token ghp_ripple',
+      },
       {
         method: 'POST',
         path: `${REPO}/git/trees`,
@@ -154,6 +167,42 @@ describe('github-pull-request delivery', () => {
     expect(github.pulls[0].body).toContain(
       `[Rename orders.amount to amount_usd](${request.migration.url})`,
     );
+  });
+
+  it('keeps the mode each file has in the base tree: an executable stays 100755', async () => {
+    base = github.seed('main', {}, 'Make the model executable', {
+      [FILE]: '100755',
+    });
+    const delivery = await method.deliver(request);
+
+    const commit = github.refs.get(BRANCH)!;
+    expect(delivery.status).toBe('delivered');
+    expect(
+      github.requests.find(r => r.method === 'POST' && r.path === `${REPO}/git/trees`)
+        ?.body,
+    ).toEqual({
+      base_tree: github.commits.get(base)!.tree,
+      tree: [
+        { path: FILE, mode: '100755', type: 'blob', content: patched[FILE] },
+      ],
+    });
+    expect(github.modeAt(commit, FILE)).toBe('100755');
+    expect(github.modeAt(commit, 'models/untouched.sql')).toBe('100644');
+    expect(github.filesAt(commit)[FILE]).toBe(patched[FILE]);
+
+    // The revert of the merged pull request keeps it too.
+    github.merge(github.pulls[0].number);
+    const reverted = await method.revert(
+      request,
+      await method.sync(request, delivery),
+    );
+    expect(reverted.status).toBe('reverted');
+    const revertBranch = [...github.refs.keys()].find(b =>
+      b.startsWith('ripple/revert/'),
+    )!;
+    const revertCommit = github.refs.get(revertBranch)!;
+    expect(github.filesAt(revertCommit)[FILE]).toBe(CONSUMER_FILES[FILE]);
+    expect(github.modeAt(revertCommit, FILE)).toBe('100755');
   });
 
   it('delivers even when GitHub refuses a review request, saying so', async () => {

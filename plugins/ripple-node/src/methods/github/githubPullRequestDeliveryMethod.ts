@@ -392,6 +392,58 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     }
   }
 
+  /**
+   * The modes the files have in the base tree (`100755` for an executable),
+   * so a patched file keeps its own: the contents API does not give them.
+   * Read with the git trees API one folder at a time, down the files'
+   * folders only (never the whole tree of a large repository); a file not
+   * in the base tree (a new one) is absent.
+   */
+  private async fileModes(
+    repository: Repository,
+    rootTree: string,
+    paths: string[],
+  ): Promise<Map<string, FileMode>> {
+    const params = this.repoParams(repository);
+    const folders = new Map<string, Promise<TreeEntry[] | undefined>>();
+    const listing = (folder: string): Promise<TreeEntry[] | undefined> => {
+      let entries = folders.get(folder);
+      if (!entries) {
+        entries = (async () => {
+          let sha = rootTree;
+          if (folder) {
+            const cut = folder.lastIndexOf('/');
+            const parent = await listing(cut < 0 ? '' : folder.slice(0, cut));
+            const entry = parent?.find(
+              e => e.path === folder.slice(cut + 1) && e.type === 'tree',
+            );
+            if (!entry) return undefined;
+            sha = entry.sha;
+          }
+          const { data } = await repository.octokit.git.getTree({
+            ...params,
+            tree_sha: sha,
+          });
+          return data.tree as TreeEntry[];
+        })();
+        folders.set(folder, entries);
+      }
+      return entries;
+    };
+    const modes = new Map<string, FileMode>();
+    for (const path of paths) {
+      const cut = path.lastIndexOf('/');
+      const entries = await listing(cut < 0 ? '' : path.slice(0, cut));
+      const entry = entries?.find(
+        e => e.path === path.slice(cut + 1) && e.type === 'blob',
+      );
+      if (entry && FILE_MODES.has(entry.mode as FileMode)) {
+        modes.set(path, entry.mode as FileMode);
+      }
+    }
+    return modes;
+  }
+
   /** A commit on the head of `base` with the patch applied (or reversed). */
   private async commitPatch(
     repository: Repository,
@@ -425,6 +477,11 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
       ...params,
       commit_sha: baseHead,
     });
+    const modes = await this.fileModes(
+      repository,
+      baseCommit.tree.sha,
+      applied.files.map(file => file.path),
+    );
     const { data: tree } = await repository.octokit.git.createTree({
       ...params,
       base_tree: baseCommit.tree.sha,
@@ -432,13 +489,13 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
         file.content === undefined
           ? {
               path: file.path,
-              mode: '100644' as const,
+              mode: modes.get(file.path) ?? '100644',
               type: 'blob' as const,
               sha: null,
             }
           : {
               path: file.path,
-              mode: '100644' as const,
+              mode: modes.get(file.path) ?? '100644',
               type: 'blob' as const,
               content: file.content,
             },
@@ -664,3 +721,8 @@ function status(error: unknown): number | undefined {
     ? Number((error as { status: unknown }).status)
     : undefined;
 }
+
+/** A blob's mode in a git tree: a file, an executable, a link. */
+type FileMode = '100644' | '100755' | '120000';
+const FILE_MODES = new Set<FileMode>(['100644', '100755', '120000']);
+type TreeEntry = { path: string; mode: string; type: string; sha: string };
