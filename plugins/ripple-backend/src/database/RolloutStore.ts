@@ -449,6 +449,102 @@ export class RolloutStore {
   }
 
   /**
+   * Consumers found after the rollout started whose current patch is now
+   * approved join it: each goes into the first wave not yet started, or a
+   * new last wave (`late`) when every wave has started, after every
+   * consumer already planned, with a `consumer-joined` event. The rollout's
+   * version is compare-and-set, so an advance racing with the join makes
+   * one of them fail (and the step tries again) rather than start a wave
+   * without the newcomer's delivery.
+   */
+  async joinApproved(
+    migrationId: string,
+  ): Promise<{ consumerRef: string; wave: number }[]> {
+    return this.db.transaction(async trx => {
+      const rows: { consumer_ref: string; patch_id: number }[] = await trx(
+        'migration_consumer as c',
+      )
+        .join('patch as p', 'p.id', 'c.current_patch_id')
+        .join('review as r', 'r.id', 'c.current_review_id')
+        .leftJoin('rollout_consumer as rc', join =>
+          join
+            .on('rc.migration_id', 'c.migration_id')
+            .andOn('rc.consumer_ref', 'c.consumer_ref'),
+        )
+        .where('c.migration_id', migrationId)
+        .whereNull('c.removed_at')
+        .whereNull('rc.id')
+        .whereIn('p.status', ['rewritten', 'needs_review'])
+        .where('p.stale', false)
+        .where('r.decision', 'approve')
+        .orderBy('c.consumer_ref', 'asc')
+        .select('c.consumer_ref', 'p.id as patch_id');
+      if (!rows.length) return [];
+      const migration = await getMigrationRow(trx, migrationId);
+      if (migration.state !== 'rolling_out' && migration.state !== 'paused') {
+        return [];
+      }
+      const rollout = await getRolloutRow(trx, migrationId);
+      const waves = await trx('rollout_wave')
+        .where('migration_id', migrationId)
+        .orderBy('wave_index', 'asc');
+      const now = new Date();
+      let target = waves.find(w => !w.started_at);
+      const newWave = !target;
+      if (!target) {
+        const names = new Set(waves.map(w => w.name));
+        let name = 'late';
+        for (let n = 2; names.has(name); n++) name = `late ${n}`;
+        target = {
+          migration_id: migrationId,
+          wave_index: waves.length,
+          name,
+          started_at: null,
+          completed_at: null,
+        };
+        await trx('rollout_wave').insert(target);
+      }
+      await casRollout(trx, rollout, {});
+      const last = await trx('rollout_consumer')
+        .where('migration_id', migrationId)
+        .max({ position: 'position' })
+        .first();
+      let position = Number(last?.position ?? -1) + 1;
+      for (const row of rows) {
+        await trx('rollout_consumer').insert({
+          migration_id: migrationId,
+          consumer_ref: row.consumer_ref,
+          wave_index: target.wave_index,
+          position: position++,
+          delivery_status: null,
+          held: false,
+          health: 'unknown',
+          updated_at: now,
+        });
+        await insertEvent(trx, {
+          migrationId,
+          type: 'consumer-joined',
+          message: `${row.consumer_ref}, found after the rollout started, joined wave ${target.name}${
+            newWave ? ' (added as the last wave: every other wave had started)' : ''
+          }`,
+          consumerRef: row.consumer_ref,
+          data: {
+            wave: target.wave_index,
+            waveName: target.name,
+            newWave,
+            patchId: row.patch_id,
+          },
+          now,
+        });
+      }
+      return rows.map(r => ({
+        consumerRef: r.consumer_ref,
+        wave: target!.wave_index,
+      }));
+    });
+  }
+
+  /**
    * Records an approval by the rollout's auto-approval policy for every
    * consumer of the migration whose current patch is `rewritten`, not stale
    * and not reviewed: a review like a person's (with its `review-recorded`

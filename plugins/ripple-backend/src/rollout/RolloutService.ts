@@ -378,6 +378,7 @@ export class RolloutService {
     // New patch versions (and consumers found late) of an auto-approving
     // rollout get their approval before anything reads decisions.
     await this.recordAutoApprovals(migrationId, record.autoApproval);
+    await this.joinApproved(migrationId);
     await this.syncDeliveries(migrationId);
     await this.readHealthProviders(record);
     record = await this.requireRollout(migrationId);
@@ -422,6 +423,22 @@ export class RolloutService {
     const patch = consumer.patch;
     if (!patch || patch.stale || !DELIVERABLE.has(patch.status)) return false;
     return consumer.decision?.decision === 'approve';
+  }
+
+  /** Consumers found after the start join the rollout once approved. */
+  private async joinApproved(migrationId: string): Promise<void> {
+    try {
+      const joined = await this.options.rollouts.joinApproved(migrationId);
+      for (const { consumerRef, wave } of joined) {
+        this.options.logger.info(
+          `${consumerRef} joined wave ${wave} of the rollout of migration ${migrationId}`,
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // An advance or another replica moved the rollout meanwhile: the
+      // next step joins them to the waves as they are then.
+    }
   }
 
   /**
