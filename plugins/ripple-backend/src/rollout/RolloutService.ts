@@ -129,15 +129,20 @@ export class RolloutService {
     const autoApproval = plan.autoApprove
       ? autoApprovalPolicy(request, actor)
       : undefined;
-    await this.options.rollouts.start({
-      migrationId: migration.id,
-      from: migration.state,
-      plan,
-      critical,
-      waves,
-      autoApproval,
-      actor,
-    });
+    await this.settled(
+      migration.id,
+      () =>
+        this.options.rollouts.start({
+          migrationId: migration.id,
+          from: migration.state,
+          plan,
+          critical,
+          waves,
+          autoApproval,
+          actor,
+        }),
+      started => started !== undefined,
+    );
     await this.recordAutoApprovals(migration.id, autoApproval);
     await this.trigger();
     return this.getRolloutById(migration.id);
@@ -161,12 +166,17 @@ export class RolloutService {
         `wave: the rollout has waves 0 to ${record.waves.length - 1}`,
       );
     }
-    await this.options.rollouts.advance({
+    await this.settled(
       migrationId,
-      fromWave: from,
-      actor,
-      message: `advanced by ${actor}`,
-    });
+      () =>
+        this.options.rollouts.advance({
+          migrationId,
+          fromWave: from,
+          actor,
+          message: `advanced by ${actor}`,
+        }),
+      now => now?.currentWave !== from || now.state === 'completed',
+    );
     await this.trigger();
     return this.getRolloutById(migrationId);
   }
@@ -178,11 +188,16 @@ export class RolloutService {
   ): Promise<Rollout> {
     const record = await this.requireRollout(migrationId);
     if (record.state !== 'paused') {
-      await this.options.rollouts.pause({
+      await this.settled(
         migrationId,
-        reason: reason ?? `paused by ${actor}`,
-        actor,
-      });
+        () =>
+          this.options.rollouts.pause({
+            migrationId,
+            reason: reason ?? `paused by ${actor}`,
+            actor,
+          }),
+        now => now?.state === 'paused',
+      );
     }
     return this.getRolloutById(migrationId);
   }
@@ -208,7 +223,11 @@ export class RolloutService {
         },
       });
     } else if (record.state !== 'rolling_out') {
-      await this.options.rollouts.resume({ migrationId, actor });
+      await this.settled(
+        migrationId,
+        () => this.options.rollouts.resume({ migrationId, actor }),
+        now => now?.state === 'rolling_out',
+      );
     }
     await this.trigger();
     return this.getRolloutById(migrationId);
@@ -256,7 +275,11 @@ export class RolloutService {
       await this.revertAll(migrationId, [consumer.consumerRef], { wait: true });
     } else {
       if (record.state !== 'rolled_back') {
-        await this.options.rollouts.rollBack({ migrationId, actor, reason });
+        await this.settled(
+          migrationId,
+          () => this.options.rollouts.rollBack({ migrationId, actor, reason }),
+          now => now?.state === 'rolled_back',
+        );
       }
       await this.revertAll(migrationId, undefined, { wait: true });
     }
@@ -732,6 +755,30 @@ export class RolloutService {
           '; ',
         )}`,
       );
+    }
+  }
+
+  /**
+   * Runs an action's write; when it loses a race (its compare-and-set on
+   * the migration's state or the rollout's version fails: another replica,
+   * or the scheduled step, moved it first), the action is done if the
+   * rollout is now where the action would have put it, so the same action
+   * sent to two replicas at once answers both as done, and writes once.
+   */
+  private async settled(
+    migrationId: string,
+    write: () => Promise<unknown>,
+    done: (now: RolloutRecord | undefined) => boolean,
+  ): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (
+        !(error instanceof ConflictError) ||
+        !done(await this.options.rollouts.getRollout(migrationId))
+      ) {
+        throw error;
+      }
     }
   }
 
