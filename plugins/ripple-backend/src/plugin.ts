@@ -108,15 +108,14 @@ export const ripplePlugin = createBackendPlugin({
           timeout: { minutes: 30 },
           fn: () => agent.runOnce(),
         });
+        const refreshMinutes =
+          config.getOptionalNumber('ripple.agent.refreshMinutes') ?? 5;
         await scheduler.scheduleTask({
           id: 'ripple-refresh',
           scope: 'global',
-          frequency: {
-            minutes:
-              config.getOptionalNumber('ripple.agent.refreshMinutes') ?? 5,
-          },
+          frequency: { minutes: refreshMinutes },
           timeout: { minutes: 30 },
-          initialDelay: { minutes: 1 },
+          initialDelay: { minutes: Math.min(1, refreshMinutes) },
           fn: () => agent.refreshPatches(),
         });
 
@@ -136,6 +135,7 @@ export const ripplePlugin = createBackendPlugin({
           ],
           healthProviders,
           notify: notifier(deps),
+          auditor: deps.auditor,
           trigger: () => scheduler.triggerTask('ripple-rollout'),
         });
         // Global: one replica at a time delivers and advances; the rollout's

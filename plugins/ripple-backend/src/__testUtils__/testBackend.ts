@@ -173,6 +173,8 @@ export async function startRippleTestBackend(options: {
   config?: JsonObject;
   /** More catalog files, besides the example catalog. */
   locations?: string[];
+  /** More folders the agent may read code from (file: URLs), besides the examples. */
+  readable?: string[];
   /**
    * Runs the rollout for real (docs/rollout.md): Backstage's scheduler runs
    * its task every `intervalSeconds`.
@@ -261,7 +263,14 @@ export async function startRippleTestBackend(options: {
               ...(options.rollout ? { rollout: options.rollout } : {}),
             },
             backend: {
-              reading: { allow: [{ host: 'localhost', paths: [examples] }] },
+              reading: {
+                allow: [
+                  {
+                    host: 'localhost',
+                    paths: [examples, ...(options.readable ?? [])],
+                  },
+                ],
+              },
             },
             permission: { enabled: true },
             catalog: {

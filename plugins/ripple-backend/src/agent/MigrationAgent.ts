@@ -55,7 +55,8 @@ const CONCURRENCY = 8;
  * again; a failed run is retried with exponential backoff, each failure on
  * the timeline. {@link MigrationAgent.refreshPatches} re-reads the consumers
  * of proposed and rolling-out migrations: a patch whose base hash no longer
- * matches the code is marked stale and replaced by a new version.
+ * matches the code is marked stale and replaced by a new version; and it
+ * records the consumers found since the analysis.
  */
 export class MigrationAgent {
   constructor(
@@ -93,10 +94,13 @@ export class MigrationAgent {
   private async *consumers(
     datasetRef: string,
     change: Record<string, unknown>,
+    /** Consumers already known, whose code is not read. */
+    skip?: Set<string>,
   ): AsyncGenerator<ConsumerPreview> {
     const columns = await this.columnsOf(datasetRef);
     for await (const { consumerRef, declared, code } of this.candidateCode(
       datasetRef,
+      skip,
     )) {
       if (!code) {
         yield { consumerRef, discoveredBy: 'catalog' };
@@ -163,7 +167,10 @@ export class MigrationAgent {
    * cannot be read fails when the entity declares it depends on the
    * dataset, and is skipped (logged) otherwise.
    */
-  private async *candidateCode(datasetRef: string): AsyncGenerator<{
+  private async *candidateCode(
+    datasetRef: string,
+    skip?: Set<string>,
+  ): AsyncGenerator<{
     consumerRef: string;
     declared: boolean;
     code?: ConsumerCode;
@@ -179,7 +186,10 @@ export class MigrationAgent {
     };
     // Reading is I/O: the next few candidates are read while one is
     // analysed, and they are yielded in order.
-    const candidates = await finder.candidates(datasetRef);
+    const candidates = (await finder.candidates(datasetRef)).filter(
+      ({ entity }) =>
+        !skip?.has(stringifyEntityRef(entity).toLocaleLowerCase('en-US')),
+    );
     const ahead: ReturnType<typeof read>[] = [];
     let next = 0;
     while (ahead.length < CONCURRENCY && next < candidates.length) {
@@ -316,6 +326,42 @@ export class MigrationAgent {
         });
         await store.recordPatch({ ...key, ...proposal });
       }
+      await this.findNewConsumers(migration, consumers);
+    }
+  }
+
+  /**
+   * Consumers that started reading the dataset after the analysis (a new
+   * entity, or code that changed): recorded with their patch like the
+   * analysis records them, so each follows the normal review path; once
+   * approved, a rolling-out migration's rollout takes it in (docs/rollout.md).
+   */
+  private async findNewConsumers(
+    migration: Migration,
+    known: { consumerRef: string }[],
+  ): Promise<void> {
+    const { store, logger } = this.options;
+    const skip = new Set(known.map(c => c.consumerRef));
+    try {
+      for await (const { consumerRef, discoveredBy, proposal } of this.consumers(
+        migration.datasetRef,
+        migration.change,
+        skip,
+      )) {
+        logger.info(
+          `Found a new consumer ${consumerRef} of migration ${migration.id} (${migration.state})`,
+        );
+        const key = { migrationId: migration.id, consumerRef };
+        await store.putConsumer({ ...key, discoveredBy, impact: proposal?.impact });
+        if (proposal) {
+          await store.recordPatch({ ...key, ...proposal });
+        }
+      }
+    } catch (error) {
+      // Tried again at the next refresh.
+      logger.warn(
+        `Could not look for new consumers of migration ${migration.id}: ${error}`,
+      );
     }
   }
 

@@ -14,6 +14,7 @@ import { Knex } from 'knex';
 import {
   getMigrationRow,
   insertEvent,
+  insertReturningId,
   moveMigration,
   ref,
   toPatch,
@@ -31,6 +32,8 @@ export type RolloutRecord = {
   pausedReason?: string;
   healthReadAt?: Date;
   version: number;
+  /** The reviewer of auto-approvals and why; absent when the plan does not auto-approve. */
+  autoApproval?: AutoApproval;
   waves: {
     index: number;
     name: string;
@@ -38,6 +41,9 @@ export type RolloutRecord = {
     completedAt?: string;
   }[];
 };
+
+/** The policy that auto-approves a rollout's patches, recorded as their reviewer. */
+export type AutoApproval = { reviewer: string; reason: string };
 
 /** A consumer in a rollout. */
 export type RolloutConsumer = {
@@ -94,6 +100,14 @@ export class RolloutStore {
         ? { healthReadAt: new Date(timestamp(row.health_read_at)) }
         : {}),
       version: row.version,
+      ...(row.auto_approver
+        ? {
+            autoApproval: {
+              reviewer: row.auto_approver,
+              reason: row.auto_approval_reason ?? '',
+            },
+          }
+        : {}),
       waves: waves.map(w => ({
         index: w.wave_index,
         name: w.name,
@@ -137,6 +151,7 @@ export class RolloutStore {
     plan: RolloutPlan;
     critical: boolean;
     waves: { name: string; consumers: string[] }[];
+    autoApproval?: AutoApproval;
     actor: string;
   }): Promise<void> {
     const { migrationId } = input;
@@ -158,6 +173,8 @@ export class RolloutStore {
         paused_reason: null,
         health_read_at: null,
         version: 1,
+        auto_approver: input.autoApproval?.reviewer ?? null,
+        auto_approval_reason: input.autoApproval?.reason ?? null,
         created_at: now,
         updated_at: now,
       });
@@ -432,6 +449,186 @@ export class RolloutStore {
   }
 
   /**
+   * Consumers found after the rollout started whose current patch is now
+   * approved join it: each goes into the first wave not yet started, or a
+   * new last wave (`late`) when every wave has started, after every
+   * consumer already planned, with a `consumer-joined` event. The rollout's
+   * version is compare-and-set, so an advance racing with the join makes
+   * one of them fail (and the step tries again) rather than start a wave
+   * without the newcomer's delivery.
+   */
+  async joinApproved(
+    migrationId: string,
+  ): Promise<{ consumerRef: string; wave: number }[]> {
+    return this.db.transaction(async trx => {
+      const rows: { consumer_ref: string; patch_id: number }[] = await trx(
+        'migration_consumer as c',
+      )
+        .join('patch as p', 'p.id', 'c.current_patch_id')
+        .join('review as r', 'r.id', 'c.current_review_id')
+        .leftJoin('rollout_consumer as rc', join =>
+          join
+            .on('rc.migration_id', 'c.migration_id')
+            .andOn('rc.consumer_ref', 'c.consumer_ref'),
+        )
+        .where('c.migration_id', migrationId)
+        .whereNull('c.removed_at')
+        .whereNull('rc.id')
+        .whereIn('p.status', ['rewritten', 'needs_review'])
+        .where('p.stale', false)
+        .where('r.decision', 'approve')
+        .orderBy('c.consumer_ref', 'asc')
+        .select('c.consumer_ref', 'p.id as patch_id');
+      if (!rows.length) return [];
+      const migration = await getMigrationRow(trx, migrationId);
+      if (migration.state !== 'rolling_out' && migration.state !== 'paused') {
+        return [];
+      }
+      const rollout = await getRolloutRow(trx, migrationId);
+      const waves = await trx('rollout_wave')
+        .where('migration_id', migrationId)
+        .orderBy('wave_index', 'asc');
+      const now = new Date();
+      let target = waves.find(w => !w.started_at);
+      const newWave = !target;
+      if (!target) {
+        const names = new Set(waves.map(w => w.name));
+        let name = 'late';
+        for (let n = 2; names.has(name); n++) name = `late ${n}`;
+        target = {
+          migration_id: migrationId,
+          wave_index: waves.length,
+          name,
+          started_at: null,
+          completed_at: null,
+        };
+        await trx('rollout_wave').insert(target);
+      }
+      await casRollout(trx, rollout, {});
+      const last = await trx('rollout_consumer')
+        .where('migration_id', migrationId)
+        .max({ position: 'position' })
+        .first();
+      let position = Number(last?.position ?? -1) + 1;
+      for (const row of rows) {
+        await trx('rollout_consumer').insert({
+          migration_id: migrationId,
+          consumer_ref: row.consumer_ref,
+          wave_index: target.wave_index,
+          position: position++,
+          delivery_status: null,
+          held: false,
+          health: 'unknown',
+          updated_at: now,
+        });
+        await insertEvent(trx, {
+          migrationId,
+          type: 'consumer-joined',
+          message: `${row.consumer_ref}, found after the rollout started, joined wave ${target.name}${
+            newWave ? ' (added as the last wave: every other wave had started)' : ''
+          }`,
+          consumerRef: row.consumer_ref,
+          data: {
+            wave: target.wave_index,
+            waveName: target.name,
+            newWave,
+            patchId: row.patch_id,
+          },
+          now,
+        });
+      }
+      return rows.map(r => ({
+        consumerRef: r.consumer_ref,
+        wave: target!.wave_index,
+      }));
+    });
+  }
+
+  /**
+   * Records an approval by the rollout's auto-approval policy for every
+   * consumer of the migration whose current patch is `rewritten`, not stale
+   * and not reviewed: a review like a person's (with its `review-recorded`
+   * event), so the patch counts as approved everywhere a decision is read.
+   * Each review is conditional on the consumer still pointing at that patch
+   * without a review, so a person's review or a new patch version written
+   * meanwhile (or another replica's auto-approval) wins and is kept.
+   */
+  async recordAutoApprovals(input: {
+    migrationId: string;
+    autoApproval: AutoApproval;
+    /** At most this many per call (one transaction). */
+    limit?: number;
+  }): Promise<{ consumerRef: string; patchId: number; reviewId: number }[]> {
+    const { migrationId, autoApproval } = input;
+    return this.db.transaction(async trx => {
+      const rows: {
+        consumer_id: number;
+        consumer_ref: string;
+        patch_id: number;
+        version: number;
+      }[] = await trx('migration_consumer as c')
+        .join('patch as p', 'p.id', 'c.current_patch_id')
+        .where('c.migration_id', migrationId)
+        .whereNull('c.removed_at')
+        .whereNull('c.current_review_id')
+        .where('p.status', 'rewritten')
+        .where('p.stale', false)
+        .orderBy('c.consumer_ref', 'asc')
+        .limit(input.limit ?? 500)
+        .select(
+          'c.id as consumer_id',
+          'c.consumer_ref',
+          'p.id as patch_id',
+          'p.version',
+        );
+      const now = new Date();
+      const approved = [];
+      for (const row of rows) {
+        const reviewId = await insertReturningId(trx, 'review', {
+          patch_id: row.patch_id,
+          sequence: 1,
+          decision: 'approve',
+          reviewer: autoApproval.reviewer,
+          comment: autoApproval.reason,
+          created_at: now,
+        });
+        const updated = await trx('migration_consumer')
+          .where({
+            id: row.consumer_id,
+            current_patch_id: row.patch_id,
+            current_review_id: null,
+          })
+          .update({ current_review_id: reviewId, updated_at: now });
+        if (updated !== 1) {
+          throw new ConflictError(
+            `${row.consumer_ref} was reviewed meanwhile; its auto-approval is retried`,
+          );
+        }
+        await insertEvent(trx, {
+          migrationId,
+          type: 'review-recorded',
+          message: `Patch version ${row.version} of ${row.consumer_ref} auto-approved by ${autoApproval.reviewer}: ${autoApproval.reason}`,
+          actor: autoApproval.reviewer,
+          consumerRef: row.consumer_ref,
+          data: {
+            reviewId,
+            patchId: row.patch_id,
+            decision: 'approve',
+            policy: autoApproval.reviewer,
+          },
+          now,
+        });
+        approved.push({
+          consumerRef: row.consumer_ref,
+          patchId: row.patch_id,
+          reviewId,
+        });
+      }
+      return approved;
+    });
+  }
+
+  /**
    * Claims a consumer for a delivery or a revert: true when this runner
    * got it (nobody else holds a fresh claim on it).
    */
@@ -687,6 +884,8 @@ type RolloutRow = {
   migration_id: string;
   current_wave: number;
   version: number;
+  auto_approver?: string | null;
+  auto_approval_reason?: string | null;
 };
 
 function toRolloutConsumer(row: ConsumerRow): RolloutConsumer {

@@ -1,4 +1,8 @@
-import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  AuditorService,
+  AuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
@@ -22,6 +26,7 @@ import type {
 } from '@ripple/backstage-plugin-ripple-node';
 import type { MigrationStore } from '../database/MigrationStore';
 import {
+  AutoApproval,
   RolloutConsumer,
   RolloutEvent,
   RolloutRecord,
@@ -55,6 +60,8 @@ export type RolloutServiceOptions = {
   deliveryMethods: RippleDeliveryMethod[];
   healthProviders: RippleHealthProvider[];
   notify?: RolloutNotifier;
+  /** Audits the auto-approvals as a person's reviews are ('patch-review'). */
+  auditor?: AuditorService;
   /** Asks for a run of the rollout task now (after an action). */
   trigger?: () => Promise<void>;
 };
@@ -119,14 +126,24 @@ export class RolloutService {
         `Migration ${migration.id} has no consumer with a patch to deliver`,
       );
     }
-    await this.options.rollouts.start({
-      migrationId: migration.id,
-      from: migration.state,
-      plan,
-      critical,
-      waves,
-      actor,
-    });
+    const autoApproval = plan.autoApprove
+      ? autoApprovalPolicy(request, actor)
+      : undefined;
+    await this.settled(
+      migration.id,
+      () =>
+        this.options.rollouts.start({
+          migrationId: migration.id,
+          from: migration.state,
+          plan,
+          critical,
+          waves,
+          autoApproval,
+          actor,
+        }),
+      started => started !== undefined,
+    );
+    await this.recordAutoApprovals(migration.id, autoApproval);
     await this.trigger();
     return this.getRolloutById(migration.id);
   }
@@ -149,12 +166,17 @@ export class RolloutService {
         `wave: the rollout has waves 0 to ${record.waves.length - 1}`,
       );
     }
-    await this.options.rollouts.advance({
+    await this.settled(
       migrationId,
-      fromWave: from,
-      actor,
-      message: `advanced by ${actor}`,
-    });
+      () =>
+        this.options.rollouts.advance({
+          migrationId,
+          fromWave: from,
+          actor,
+          message: `advanced by ${actor}`,
+        }),
+      now => now?.currentWave !== from || now.state === 'completed',
+    );
     await this.trigger();
     return this.getRolloutById(migrationId);
   }
@@ -166,11 +188,16 @@ export class RolloutService {
   ): Promise<Rollout> {
     const record = await this.requireRollout(migrationId);
     if (record.state !== 'paused') {
-      await this.options.rollouts.pause({
+      await this.settled(
         migrationId,
-        reason: reason ?? `paused by ${actor}`,
-        actor,
-      });
+        () =>
+          this.options.rollouts.pause({
+            migrationId,
+            reason: reason ?? `paused by ${actor}`,
+            actor,
+          }),
+        now => now?.state === 'paused',
+      );
     }
     return this.getRolloutById(migrationId);
   }
@@ -196,7 +223,11 @@ export class RolloutService {
         },
       });
     } else if (record.state !== 'rolling_out') {
-      await this.options.rollouts.resume({ migrationId, actor });
+      await this.settled(
+        migrationId,
+        () => this.options.rollouts.resume({ migrationId, actor }),
+        now => now?.state === 'rolling_out',
+      );
     }
     await this.trigger();
     return this.getRolloutById(migrationId);
@@ -244,7 +275,11 @@ export class RolloutService {
       await this.revertAll(migrationId, [consumer.consumerRef], { wait: true });
     } else {
       if (record.state !== 'rolled_back') {
-        await this.options.rollouts.rollBack({ migrationId, actor, reason });
+        await this.settled(
+          migrationId,
+          () => this.options.rollouts.rollBack({ migrationId, actor, reason }),
+          now => now?.state === 'rolled_back',
+        );
       }
       await this.revertAll(migrationId, undefined, { wait: true });
     }
@@ -363,6 +398,10 @@ export class RolloutService {
       record.state === 'rolled_back' ? undefined : 'held',
     );
     if (record.state === 'rolled_back') return;
+    // New patch versions (and consumers found late) of an auto-approving
+    // rollout get their approval before anything reads decisions.
+    await this.recordAutoApprovals(migrationId, record.autoApproval);
+    await this.joinApproved(migrationId);
     await this.syncDeliveries(migrationId);
     await this.readHealthProviders(record);
     record = await this.requireRollout(migrationId);
@@ -390,7 +429,7 @@ export class RolloutService {
         record.migrationId,
         consumer.consumerRef,
       );
-      if (!current || !this.approved(current, record)) continue;
+      if (!current || !this.approved(current)) continue;
       // Between two consumers the rollout may have been paused or rolled back.
       const now = await this.options.rollouts.getRollout(record.migrationId);
       if (now?.state !== 'rolling_out') return;
@@ -398,14 +437,83 @@ export class RolloutService {
     }
   }
 
-  /** Whether the consumer's current patch may be delivered: approved, or auto-approved. */
-  private approved(consumer: Consumer, record: RolloutRecord): boolean {
+  /**
+   * Whether the consumer's current patch may be delivered: its latest review
+   * approves it (a person's, or the auto-approval policy's, recorded by
+   * {@link RolloutService.recordAutoApprovals}).
+   */
+  private approved(consumer: Consumer): boolean {
     const patch = consumer.patch;
     if (!patch || patch.stale || !DELIVERABLE.has(patch.status)) return false;
-    if (consumer.decision) {
-      return consumer.decision.decision === 'approve';
+    return consumer.decision?.decision === 'approve';
+  }
+
+  /** Consumers found after the start join the rollout once approved. */
+  private async joinApproved(migrationId: string): Promise<void> {
+    try {
+      const joined = await this.options.rollouts.joinApproved(migrationId);
+      for (const { consumerRef, wave } of joined) {
+        this.options.logger.info(
+          `${consumerRef} joined wave ${wave} of the rollout of migration ${migrationId}`,
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // An advance or another replica moved the rollout meanwhile: the
+      // next step joins them to the waves as they are then.
     }
-    return record.plan.autoApprove && patch.status === 'rewritten';
+  }
+
+  /**
+   * Records the auto-approval policy's approval of every `rewritten`,
+   * unreviewed current patch of the migration, each audited as a person's
+   * review is (`patch-review`, its reviewer the policy).
+   */
+  private async recordAutoApprovals(
+    migrationId: string,
+    autoApproval: AutoApproval | undefined,
+  ): Promise<void> {
+    if (!autoApproval) return;
+    const { auditor } = this.options;
+    for (;;) {
+      let approved;
+      try {
+        approved = await this.options.rollouts.recordAutoApprovals({
+          migrationId,
+          autoApproval,
+        });
+      } catch (error) {
+        const event = await auditor?.createEvent({
+          eventId: 'patch-review',
+          severityLevel: 'medium',
+          meta: { migrationId, decision: 'approve', reviewer: autoApproval.reviewer },
+        });
+        await event?.fail({ error: error as Error });
+        // A person's review or another replica won a race: the next step
+        // approves what is left.
+        this.options.logger.info(
+          `Auto-approvals of migration ${migrationId} left for the next step: ${error}`,
+        );
+        return;
+      }
+      for (const { consumerRef, patchId, reviewId } of approved) {
+        const event = await auditor?.createEvent({
+          eventId: 'patch-review',
+          severityLevel: 'medium',
+          meta: {
+            migrationId,
+            consumerRef,
+            patchId,
+            reviewId,
+            decision: 'approve',
+            reviewer: autoApproval.reviewer,
+            comment: autoApproval.reason,
+          },
+        });
+        await event?.success();
+      }
+      if (approved.length < 500) return;
+    }
   }
 
   private async deliver(migration: Migration, consumerRef: string) {
@@ -647,6 +755,30 @@ export class RolloutService {
           '; ',
         )}`,
       );
+    }
+  }
+
+  /**
+   * Runs an action's write; when it loses a race (its compare-and-set on
+   * the migration's state or the rollout's version fails: another replica,
+   * or the scheduled step, moved it first), the action is done if the
+   * rollout is now where the action would have put it, so the same action
+   * sent to two replicas at once answers both as done, and writes once.
+   */
+  private async settled(
+    migrationId: string,
+    write: () => Promise<unknown>,
+    done: (now: RolloutRecord | undefined) => boolean,
+  ): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (
+        !(error instanceof ConflictError) ||
+        !done(await this.options.rollouts.getRollout(migrationId))
+      ) {
+        throw error;
+      }
     }
   }
 
@@ -994,6 +1126,26 @@ export class RolloutService {
         ),
       );
   }
+}
+
+/**
+ * Who auto-approves: the start request's plan when it asks for it (the
+ * person starting the rollout chose it), else the config.
+ */
+function autoApprovalPolicy(
+  request: RolloutPlanRequest | undefined,
+  actor: string,
+): AutoApproval {
+  return request?.autoApprove
+    ? {
+        reviewer: 'policy:ripple/auto-approval-plan',
+        reason: `the rollout plan ${actor} started sets autoApprove, and the dataset is not critical`,
+      }
+    : {
+        reviewer: 'policy:ripple/auto-approval-config',
+        reason:
+          'the config ripple.rollout.autoApprove is true, and the dataset is not critical',
+      };
 }
 
 function waveState(

@@ -18,7 +18,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { ConsumerRepository } from '../__testUtils__/gitRepositories';
+import { ConsumerRepository, git } from '../__testUtils__/gitRepositories';
 import { expectValidResponse } from '../__testUtils__/openApiResponses';
 import { as, startRippleTestBackend } from '../__testUtils__/testBackend';
 
@@ -55,6 +55,8 @@ const moveChange = {
   changes: [{ kind: 'rename_table', to: 'orders_v2' }],
 };
 const WAREHOUSE_CODE = 'SELECT id, amount FROM orders\n';
+/** Code reading the dataset of the late-consumer test. */
+const LATE_CODE = 'SELECT o.id, o.amount\nFROM proj.ds.late_orders AS o\n';
 
 /** Health signals a monitoring system reports, read through the `ripple.health` extension point. */
 const monitor: HealthSignal[] = [];
@@ -129,6 +131,35 @@ spec:
   type: pipeline
   lifecycle: production
   owner: group:default/data-platform`);
+    // A dataset whose consumers the real agent finds by their code: `early-a`
+    // and `early-b` read it from the start; `late` and `later` only after the
+    // rollout started.
+    docs.push(`apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata:
+  name: late-orders
+  annotations:
+    ripple.io/table: proj.ds.late_orders
+spec:
+  type: dataset
+  owner: group:default/data-platform`);
+    for (const name of ['early-a', 'early-b', 'late', 'later']) {
+      repos[name] = await ConsumerRepository.create(root, name, {
+        [FILE]: name.startsWith('early') ? LATE_CODE : 'SELECT 1 AS id\n',
+      });
+      docs.push(`apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ${name}
+  annotations:
+    backstage.io/source-location: url:file://${repos[name].clone}/
+    ripple.io/delivery: git-branch
+    ripple.io/git-repository: ${repos[name].bare}
+spec:
+  type: pipeline
+  lifecycle: ${name === 'early-a' ? 'experimental' : 'production'}
+  owner: group:default/data-platform`);
+    }
     catalogFile = path.join(root, 'catalog.yaml');
     await fs.writeFile(catalogFile, docs.join('\n---\n'));
   });
@@ -594,6 +625,312 @@ spec:
     await backend.store.transition({ migrationId: id, to: 'proposed' });
     return { id, patches };
   }
+
+  it('records an auto-approval as a review by the policy that allowed it, audited and counted as approved', async () => {
+    const backend = await start();
+    const call = async (method: 'get' | 'post', url: string, body?: object) => {
+      const req = request(backend.server)
+        [method](`/api/ripple${url}`)
+        .set(as('guest'));
+      const res = await (body === undefined ? req : req.send(body));
+      expectValidResponse(res);
+      return res;
+    };
+    const { id, patches } = await proposed(backend, change, {
+      [ref('sandbox')]: CODE,
+      [ref('adhoc')]: CODE,
+      [ref('billing')]: CODE,
+    });
+    // A person's decision is never overridden by the policy.
+    const rejected = await call(
+      'post',
+      `/migrations/${id}/consumers/${encodeURIComponent(ref('billing'))}/review`,
+      { decision: 'reject', patchId: patches[ref('billing')] },
+    );
+    expect(rejected.status).toBe(201);
+    const started = await call('post', `/migrations/${id}/rollout/start`, {
+      plan: {
+        waves: [{ name: 'all', percent: 100 }],
+        soakMinutes: 0,
+        autoApprove: true,
+      },
+    });
+    expect(started.status).toBe(200);
+
+    // Approved at the start, before any delivery: progress counts them.
+    const migration = (await call('get', `/migrations/${id}`)).body;
+    expect(migration.progress).toMatchObject({
+      total: 3,
+      approved: 2,
+      rejected: 1,
+      needsReview: 0,
+    });
+    const reviews = async (name: string) =>
+      (
+        await call(
+          'get',
+          `/migrations/${id}/consumers/${encodeURIComponent(ref(name))}/patch`,
+        )
+      ).body.reviews;
+    expect(await reviews('sandbox')).toEqual([
+      expect.objectContaining({
+        decision: 'approve',
+        patchId: patches[ref('sandbox')],
+        reviewer: 'policy:ripple/auto-approval-plan',
+        comment:
+          'the rollout plan user:default/guest started sets autoApprove, and the dataset is not critical',
+      }),
+    ]);
+    expect(await reviews('billing')).toEqual([
+      expect.objectContaining({
+        decision: 'reject',
+        reviewer: 'user:default/guest',
+      }),
+    ]);
+    // The catalog module reads the same decisions (ripple.io/review-decision.<id>).
+    const summary = await backend.store.catalogSummary();
+    const decisionOf = (name: string) =>
+      summary
+        .find(e => e.entityRef === ref(name))
+        ?.migrations.find(m => m.id === id)?.review;
+    expect(decisionOf('sandbox')).toBe('approve');
+    expect(decisionOf('adhoc')).toBe('approve');
+    expect(decisionOf('billing')).toBe('reject');
+    // Audited as a person's review is, one event per patch.
+    const audits = backend.auditEvents.filter(
+      e => e.eventId === 'patch-review' && e.meta?.reviewer === 'policy:ripple/auto-approval-plan',
+    );
+    expect(audits.map(a => [a.meta?.consumerRef, a.outcome]).sort()).toEqual([
+      [ref('adhoc'), 'success'],
+      [ref('sandbox'), 'success'],
+    ]);
+    const events: MigrationEvent[] = (
+      await call('get', `/migrations/${id}/events?limit=500`)
+    ).body.items;
+    expect(
+      events
+        .filter(e => e.type === 'review-recorded' && e.actor === 'policy:ripple/auto-approval-plan')
+        .map(e => e.consumerRef)
+        .sort(),
+    ).toEqual([ref('adhoc'), ref('sandbox')]);
+
+    // Both are delivered; the rejected one never is.
+    await until('the approved delivered', async () => {
+      const res = await call('get', `/migrations/${id}/consumers`);
+      const status = Object.fromEntries(
+        res.body.items.map((c: Consumer) => [c.consumerRef, c.delivery?.status]),
+      );
+      return (
+        status[ref('sandbox')] === 'delivered' &&
+        status[ref('adhoc')] === 'delivered' &&
+        status
+      );
+    });
+
+    // A new version of a patch during the rollout is approved again by the
+    // scheduled step (its own review, the older one kept as history).
+    const engine = await loadEngine();
+    const newer = await backend.store.recordPatch({
+      migrationId: id,
+      consumerRef: ref('sandbox'),
+      diff: engine.rewrite(FILE, `${CODE}-- v2\n`, change as any).patch!,
+      baseHash: 'sha256:code-v2',
+      status: 'rewritten',
+      reasons: [],
+    });
+    const again = await until('the new version auto-approved', async () => {
+      const all = await reviews('sandbox');
+      return all.length === 2 && all;
+    });
+    expect(again[0]).toMatchObject({
+      patchId: newer.id,
+      decision: 'approve',
+      reviewer: 'policy:ripple/auto-approval-plan',
+    });
+    await backend.stop();
+  });
+
+  it('takes in a consumer the agent finds after the start, once its patch is approved: the next wave not started, else a new last wave', async () => {
+    // The real agent: it analyses the migration, and its refresh (every 3 s
+    // here) looks for new consumers of the rolling-out migration.
+    const backend = await startRippleTestBackend({
+      databases,
+      databaseId,
+      rollout: { intervalSeconds: 1 },
+      features: modules(),
+      locations: [catalogFile],
+      readable: [root],
+      config: {
+        app: { baseUrl: 'http://localhost:3000' },
+        ripple: {
+          agent: { intervalSeconds: 1, refreshMinutes: 0.05 },
+          rollout: { syncMinutes: 0 },
+        },
+      },
+    });
+    const call = async (method: 'get' | 'post', url: string, body?: object) => {
+      const req = request(backend.server)
+        [method](`/api/ripple${url}`)
+        .set(as('guest'));
+      const res = await (body === undefined ? req : req.send(body));
+      expectValidResponse(res);
+      return res;
+    };
+    await until('the test catalog', async () => {
+      const res = await request(backend.server)
+        .get('/api/catalog/entities/by-name/component/default/later')
+        .set(as('guest'));
+      return res.status === 200;
+    });
+    const lateChange = { ...change, dataset: 'proj.ds.late_orders' };
+    const created = await call('post', '/migrations', {
+      datasetRef: 'resource:default/late-orders',
+      change: lateChange,
+      title: 'Rename amount of late orders',
+    });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    await call('post', `/migrations/${id}/analyze`, {});
+    await until('the analysis', async () => {
+      const res = await call('get', `/migrations/${id}`);
+      return res.body.state === 'proposed';
+    });
+    const consumersNow = async (): Promise<Record<string, Consumer>> =>
+      Object.fromEntries(
+        (await call('get', `/migrations/${id}/consumers`)).body.items.map(
+          (c: Consumer) => [c.consumerRef.replace('component:default/', ''), c],
+        ),
+      );
+    expect(Object.keys(await consumersNow()).sort()).toEqual([
+      'early-a',
+      'early-b',
+    ]);
+    const approve = async (name: string) => {
+      const consumer = (await consumersNow())[name];
+      const res = await call(
+        'post',
+        `/migrations/${id}/consumers/${encodeURIComponent(ref(name))}/review`,
+        { decision: 'approve', patchId: consumer.patch!.id },
+      );
+      expect(res.status).toBe(201);
+    };
+    await approve('early-a');
+    await approve('early-b');
+    const started = await call('post', `/migrations/${id}/rollout/start`, {
+      plan: {
+        waves: [
+          { name: 'canary', count: 1 },
+          { name: 'rest', percent: 100 },
+        ],
+        soakMinutes: 0,
+      },
+    });
+    expect(started.status).toBe(200);
+    const rollout = async (): Promise<Rollout> =>
+      (await call('get', `/migrations/${id}/rollout`)).body;
+    expect((await rollout()).waves.map(w => [w.name, w.consumers])).toEqual([
+      ['canary', [ref('early-a')]],
+      ['rest', [ref('early-b')]],
+    ]);
+
+    // `late` starts reading the dataset (committed to its repository, where
+    // the agent reads it) while the canary soaks.
+    const readDataset = async (name: string) => {
+      const { clone } = repos[name];
+      await fs.writeFile(path.join(clone, FILE), LATE_CODE);
+      await git(clone, 'commit', '--quiet', '-am', 'Read late orders');
+      await git(clone, 'push', '--quiet', 'origin', 'main');
+    };
+    await readDataset('late');
+    const found = await until('late found by the agent', async () => {
+      const consumer = (await consumersNow()).late;
+      return consumer?.patch && consumer;
+    });
+    expect(found).toMatchObject({
+      discoveredBy: 'code',
+      patch: { status: 'rewritten' },
+    });
+    expect(found.decision).toBeUndefined();
+    // Not approved: it does not join (the normal review path).
+    await new Promise(r => setTimeout(r, 2500));
+    expect((await rollout()).waves[1].consumers).toEqual([ref('early-b')]);
+    await approve('late');
+    // Approved: it joins the next wave not started.
+    await until('late joined the rest wave', async () =>
+      (await rollout()).waves[1].consumers.includes(ref('late')),
+    );
+    expect((await rollout()).waves.map(w => [w.name, w.consumers])).toEqual([
+      ['canary', [ref('early-a')]],
+      ['rest', [ref('early-b'), ref('late')]],
+    ]);
+    expect((await consumersNow()).late).toMatchObject({ wave: 1 });
+
+    // The canary soaks healthy: the rest wave, the newcomer with it, is delivered.
+    await call(
+      'post',
+      `/migrations/${id}/consumers/${encodeURIComponent(ref('early-a'))}/health`,
+      { signals: { errorRate: 0 } },
+    );
+    await until('the rest wave delivered', async () => {
+      const now = await consumersNow();
+      return (
+        now['early-b'].delivery?.status === 'delivered' &&
+        now.late.delivery?.status === 'delivered'
+      );
+    });
+    expect(await repos.late.show(`ripple/${id.split('-')[0]}/late`, FILE)).toBe(
+      LATE_CODE.replace('o.amount', 'o.amount_usd AS amount'),
+    );
+
+    // Every wave has started: `later`, found now, joins a new last wave.
+    await readDataset('later');
+    await until('later found by the agent', async () => (await consumersNow()).later?.patch);
+    await approve('later');
+    await until('later joined a new wave', async () =>
+      (await rollout()).waves.length === 3,
+    );
+    const waves = (await rollout()).waves;
+    expect(waves[2]).toMatchObject({
+      index: 2,
+      name: 'late',
+      consumers: [ref('later')],
+      state: 'pending',
+    });
+    // The rest wave soaks healthy: the new last wave starts and delivers.
+    for (const name of ['early-b', 'late']) {
+      await call(
+        'post',
+        `/migrations/${id}/consumers/${encodeURIComponent(ref(name))}/health`,
+        { signals: { errorRate: 0 } },
+      );
+    }
+    await until('later delivered', async () =>
+      (await consumersNow()).later.delivery?.status === 'delivered',
+    );
+
+    // On the timeline, once each.
+    const events: MigrationEvent[] = (
+      await call('get', `/migrations/${id}/events?limit=500`)
+    ).body.items;
+    const joined = events.filter(e => e.type === 'consumer-joined');
+    expect(joined.map(e => [e.consumerRef, e.data])).toEqual([
+      [
+        ref('late'),
+        expect.objectContaining({ wave: 1, waveName: 'rest', newWave: false }),
+      ],
+      [
+        ref('later'),
+        expect.objectContaining({ wave: 2, waveName: 'late', newWave: true }),
+      ],
+    ]);
+    expect(
+      events
+        .filter(e => e.type === 'consumer-added')
+        .map(e => e.consumerRef)
+        .sort(),
+    ).toEqual([ref('early-a'), ref('early-b'), ref('late'), ref('later')]);
+    await backend.stop();
+  });
 
   it('answers every bad request with a 4xx that says what is wrong, and checks permissions', async () => {
     const backend = await start();

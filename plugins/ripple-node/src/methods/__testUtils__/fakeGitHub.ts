@@ -39,8 +39,8 @@ export class FakeGitHub {
   readonly trees = new Map<string, Map<string, string>>();
   /** tree sha → path → mode, for files whose mode is not 100644 */
   readonly modes = new Map<string, Map<string, string>>();
-  /** The sha of a directory's tree below a root tree → the root and the directory. */
-  private readonly subtrees = new Map<string, { root: string; dir: string }>();
+  /** the sha of a folder of a tree → that tree and folder */
+  private readonly folders = new Map<string, { tree: string; folder: string }>();
   readonly pulls: Pull[] = [];
   combinedStatus = { state: 'pending', total_count: 0 };
   checkRuns: Array<{ status: string; conclusion: string | null }> = [];
@@ -59,15 +59,16 @@ export class FakeGitHub {
     branch: string,
     files: Record<string, string>,
     message = 'Initial commit',
+    /** Modes other than 100644 (`100755` for an executable). */
     modes: Record<string, string> = {},
   ) {
     const parent = this.refs.get(branch);
-    const baseTree = parent ? this.commits.get(parent)!.tree : undefined;
+    const baseTree = parent && this.commits.get(parent)!.tree;
     const base = baseTree ? this.trees.get(baseTree)! : new Map();
     const tree = this.storeTree(
       new Map([...base, ...Object.entries(files)]),
       new Map([
-        ...(baseTree ? this.modes.get(baseTree)! : []),
+        ...((baseTree && this.modes.get(baseTree)) || []),
         ...Object.entries(modes),
       ]),
     );
@@ -80,9 +81,11 @@ export class FakeGitHub {
     return sha;
   }
 
-  /** The modes of a commit's files that are not 100644. */
-  modesAt(sha: string): Record<string, string> {
-    return Object.fromEntries(this.modes.get(this.commits.get(sha)!.tree)!);
+  /** The mode of a file in a commit. */
+  modeAt(sha: string, path: string): string {
+    return (
+      this.modes.get(this.commits.get(sha)!.tree)?.get(path) ?? '100644'
+    );
   }
 
   /** The files of a commit. */
@@ -108,7 +111,10 @@ export class FakeGitHub {
     return this.requests.map(r => `${r.method} ${r.path}`);
   }
 
-  private storeTree(files: Map<string, string>, modes: Map<string, string>) {
+  private storeTree(
+    files: Map<string, string>,
+    modes: Map<string, string> = new Map(),
+  ) {
     const sha = hash(JSON.stringify([[...files].sort(), [...modes].sort()]));
     this.trees.set(sha, files);
     this.modes.set(sha, modes);
@@ -116,38 +122,35 @@ export class FakeGitHub {
   }
 
   /**
-   * `GET /git/trees/{sha}` without `recursive`: the entries of one
-   * directory, subdirectories as trees with their own sha.
+   * GET /git/trees/{sha} without `recursive`: the entries of one folder,
+   * blobs with their mode and sub-folders as trees with their own sha.
    */
   private treeJson(sha: string) {
-    const at = this.trees.has(sha)
-      ? { root: sha, dir: '' }
-      : this.subtrees.get(sha);
-    if (!at) {
-      return undefined;
-    }
-    const prefix = at.dir ? `${at.dir}/` : '';
+    const known = this.trees.has(sha)
+      ? { tree: sha, folder: '' }
+      : this.folders.get(sha);
+    if (!known) return undefined;
+    const files = this.trees.get(known.tree)!;
+    const modes = this.modes.get(known.tree)!;
+    const prefix = known.folder ? `${known.folder}/` : '';
     const entries = new Map<string, object>();
-    for (const [path, content] of this.trees.get(at.root)!) {
+    for (const [path, content] of files) {
       if (!path.startsWith(prefix)) continue;
       const [name, ...rest] = path.slice(prefix.length).split('/');
-      if (rest.length > 0) {
-        const dir = `${prefix}${name}`;
-        const subtree = hash(`${at.root}:${dir}`);
-        this.subtrees.set(subtree, { root: at.root, dir });
-        entries.set(name, {
-          path: name,
-          mode: '040000',
-          type: 'tree',
-          sha: subtree,
+      if (rest.length) {
+        const folderSha = hash(`${known.tree}:${prefix}${name}`);
+        this.folders.set(folderSha, {
+          tree: known.tree,
+          folder: `${prefix}${name}`,
         });
+        entries.set(name, { path: name, mode: '040000', type: 'tree', sha: folderSha });
       } else {
         entries.set(name, {
           path: name,
-          mode: this.modes.get(at.root)!.get(path) ?? '100644',
+          mode: modes.get(path) ?? '100644',
           type: 'blob',
           sha: hash(content),
-          size: Buffer.byteLength(content),
+          size: content.length,
         });
       }
     }
@@ -290,18 +293,13 @@ export class FakeGitHub {
       const files = new Map(this.trees.get(body.base_tree));
       const modes = new Map(this.modes.get(body.base_tree));
       for (const entry of body.tree) {
-        if (!['100644', '100755', '120000'].includes(entry.mode)) {
-          return HttpResponse.json(
-            { message: `tree.mode ${entry.mode} is not a blob mode` },
-            { status: 422 },
-          );
-        }
-        modes.delete(entry.path);
         if (entry.sha === null) {
           files.delete(entry.path);
+          modes.delete(entry.path);
         } else {
           files.set(entry.path, entry.content);
-          if (entry.mode !== '100644') modes.set(entry.path, entry.mode);
+          if (entry.mode === '100644') modes.delete(entry.path);
+          else modes.set(entry.path, entry.mode);
         }
       }
       return HttpResponse.json(

@@ -84,7 +84,7 @@ describe('github-pull-request delivery', () => {
         path: `${REPO}/git/commits/${base}`,
         authorization: 'token ghp_ripple',
       },
-      // The file's mode, from its directory's tree.
+      // The modes of the patched files, folder by folder down their path.
       {
         method: 'GET',
         path: `${REPO}/git/trees/${baseTree}`,
@@ -93,7 +93,7 @@ describe('github-pull-request delivery', () => {
       {
         method: 'GET',
         path: expect.stringMatching(
-          /^\/repos\/acme\/revenue\/git\/trees\/[0-9a-f]{40}$/,
+          new RegExp(`^${REPO}/git/trees/[0-9a-f]{40}$`),
         ),
         authorization: 'token ghp_ripple',
       },
@@ -169,32 +169,40 @@ describe('github-pull-request delivery', () => {
     );
   });
 
-  it('keeps the mode of the files it changes (an executable script stays executable)', async () => {
-    const script = {
-      'jobs/export.py': [
-        '#!/usr/bin/env python3',
-        'QUERY = "SELECT o.amount FROM proj.ds.orders AS o"',
-        '',
-      ].join('\n'),
-    };
-    const seeded = github.seed('main', script, 'Add the export job', {
-      'jobs/export.py': '100755',
+  it('keeps the mode each file has in the base tree: an executable stays 100755', async () => {
+    base = github.seed('main', {}, 'Make the model executable', {
+      [FILE]: '100755',
     });
-    const engine = await enginePatch({ ...CONSUMER_FILES, ...script });
+    const delivery = await method.deliver(request);
 
-    const delivery = await method.deliver({
-      ...request,
-      patch: { ...request.patch, diff: engine.diff },
-    });
-
-    expect(delivery.status).toBe('delivered');
     const commit = github.refs.get(BRANCH)!;
-    expect(github.commits.get(commit)!.parents).toEqual([seeded]);
-    expect(github.filesAt(commit)['jobs/export.py']).toBe(
-      engine.patched['jobs/export.py'],
+    expect(delivery.status).toBe('delivered');
+    expect(
+      github.requests.find(r => r.method === 'POST' && r.path === `${REPO}/git/trees`)
+        ?.body,
+    ).toEqual({
+      base_tree: github.commits.get(base)!.tree,
+      tree: [
+        { path: FILE, mode: '100755', type: 'blob', content: patched[FILE] },
+      ],
+    });
+    expect(github.modeAt(commit, FILE)).toBe('100755');
+    expect(github.modeAt(commit, 'models/untouched.sql')).toBe('100644');
+    expect(github.filesAt(commit)[FILE]).toBe(patched[FILE]);
+
+    // The revert of the merged pull request keeps it too.
+    github.merge(github.pulls[0].number);
+    const reverted = await method.revert(
+      request,
+      await method.sync(request, delivery),
     );
-    expect(github.filesAt(commit)['jobs/export.py']).toContain('o.amount_usd');
-    expect(github.modesAt(commit)).toEqual({ 'jobs/export.py': '100755' });
+    expect(reverted.status).toBe('reverted');
+    const revertBranch = [...github.refs.keys()].find(b =>
+      b.startsWith('ripple/revert/'),
+    )!;
+    const revertCommit = github.refs.get(revertBranch)!;
+    expect(github.filesAt(revertCommit)[FILE]).toBe(CONSUMER_FILES[FILE]);
+    expect(github.modeAt(revertCommit, FILE)).toBe('100755');
   });
 
   it('delivers even when GitHub refuses a review request, saying so', async () => {

@@ -22,10 +22,6 @@ import {
 } from '../naming';
 import { applyPatchToFiles } from './applyPatchToFiles';
 
-type TreeEntry = { path?: string; mode?: string; type?: string; sha?: string };
-const BLOB_MODES = ['100644', '100755', '120000'] as const;
-type BlobMode = (typeof BLOB_MODES)[number];
-
 /** Options of {@link createGitHubPullRequestDeliveryMethod}. @public */
 export interface GitHubPullRequestDeliveryMethodOptions {
   /** Backstage's SCM integrations (`integrations.github` in app-config). */
@@ -397,44 +393,52 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
   }
 
   /**
-   * The modes of files in a tree (`100644`, `100755` or `120000`), read one
-   * directory at a time along their paths: the contents API does not say
-   * whether a file is executable, and a recursive tree of a large
-   * repository is truncated.
+   * The modes the files have in the base tree (`100755` for an executable),
+   * so a patched file keeps its own: the contents API does not give them.
+   * Read with the git trees API one folder at a time, down the files'
+   * folders only (never the whole tree of a large repository); a file not
+   * in the base tree (a new one) is absent.
    */
   private async fileModes(
     repository: Repository,
-    root: string,
+    rootTree: string,
     paths: string[],
-  ): Promise<Map<string, BlobMode>> {
-    const trees = new Map<string, Promise<TreeEntry[]>>();
-    const entries = (sha: string) => {
-      let found = trees.get(sha);
-      if (!found) {
-        found = repository.octokit.git
-          .getTree({ ...this.repoParams(repository), tree_sha: sha })
-          .then(({ data }) => data.tree);
-        trees.set(sha, found);
-      }
-      return found;
-    };
-    const modes = new Map<string, BlobMode>();
-    for (const path of paths) {
-      const parts = path.split('/');
-      let sha = root;
-      for (const [i, name] of parts.entries()) {
-        const entry: TreeEntry | undefined = (await entries(sha)).find(
-          e => e.path === name,
-        );
-        if (i === parts.length - 1) {
-          if (entry && BLOB_MODES.includes(entry.mode as BlobMode)) {
-            modes.set(path, entry.mode as BlobMode);
+  ): Promise<Map<string, FileMode>> {
+    const params = this.repoParams(repository);
+    const folders = new Map<string, Promise<TreeEntry[] | undefined>>();
+    const listing = (folder: string): Promise<TreeEntry[] | undefined> => {
+      let entries = folders.get(folder);
+      if (!entries) {
+        entries = (async () => {
+          let sha = rootTree;
+          if (folder) {
+            const cut = folder.lastIndexOf('/');
+            const parent = await listing(cut < 0 ? '' : folder.slice(0, cut));
+            const entry = parent?.find(
+              e => e.path === folder.slice(cut + 1) && e.type === 'tree',
+            );
+            if (!entry) return undefined;
+            sha = entry.sha;
           }
-        } else if (entry?.type === 'tree' && entry.sha) {
-          sha = entry.sha;
-        } else {
-          break;
-        }
+          const { data } = await repository.octokit.git.getTree({
+            ...params,
+            tree_sha: sha,
+          });
+          return data.tree as TreeEntry[];
+        })();
+        folders.set(folder, entries);
+      }
+      return entries;
+    };
+    const modes = new Map<string, FileMode>();
+    for (const path of paths) {
+      const cut = path.lastIndexOf('/');
+      const entries = await listing(cut < 0 ? '' : path.slice(0, cut));
+      const entry = entries?.find(
+        e => e.path === path.slice(cut + 1) && e.type === 'blob',
+      );
+      if (entry && FILE_MODES.has(entry.mode as FileMode)) {
+        modes.set(path, entry.mode as FileMode);
       }
     }
     return modes;
@@ -485,14 +489,13 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
         file.content === undefined
           ? {
               path: file.path,
-              mode: '100644' as const,
+              mode: modes.get(file.path) ?? '100644',
               type: 'blob' as const,
               sha: null,
             }
           : {
               path: file.path,
-              // An executable script stays executable.
-              mode: modes.get(file.path) ?? ('100644' as const),
+              mode: modes.get(file.path) ?? '100644',
               type: 'blob' as const,
               content: file.content,
             },
@@ -718,3 +721,8 @@ function status(error: unknown): number | undefined {
     ? Number((error as { status: unknown }).status)
     : undefined;
 }
+
+/** A blob's mode in a git tree: a file, an executable, a link. */
+type FileMode = '100644' | '100755' | '120000';
+const FILE_MODES = new Set<FileMode>(['100644', '100755', '120000']);
+type TreeEntry = { path: string; mode: string; type: string; sha: string };

@@ -240,7 +240,7 @@ export const spec = {
       MigrationEventType: {
         type: 'string',
         description:
-          "What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset).",
+          "What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset).",
         enum: [
           'created',
           'state-changed',
@@ -260,6 +260,7 @@ export const spec = {
           'health-breach',
           'health-recovered',
           'compat-view-applied',
+          'consumer-joined',
         ],
       },
       MigrationEvent: {

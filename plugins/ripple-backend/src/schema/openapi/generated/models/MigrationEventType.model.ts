@@ -25,4 +25,5 @@ export type MigrationEventType =
   | 'patch-reverted'
   | 'health-breach'
   | 'health-recovered'
-  | 'compat-view-applied';
+  | 'compat-view-applied'
+  | 'consumer-joined';
