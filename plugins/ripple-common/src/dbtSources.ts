@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { namesTable } from './proposal';
+import { sameTable } from './proposal';
 
 /**
  * A dbt source table: the name models give it (`{{ source('shop', 'orders') }}`
@@ -73,9 +73,6 @@ function isObject(value: unknown): value is Record<string, any> {
  */
 export function dbtSourceNames(sources: DbtSource[], table: string): string[] {
   return sources
-    .filter(
-      source =>
-        namesTable(source.table, table) || namesTable(table, source.table),
-    )
+    .filter(source => sameTable(source.table, table))
     .map(source => source.name);
 }

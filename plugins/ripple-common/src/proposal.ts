@@ -136,6 +136,13 @@ export function planConsumerEdit(
   const words = [change.dataset, ...tableNames].map(
     name => name.toLowerCase().split('.').pop() ?? name,
   );
+  // What a file's cached analysis depends on besides the file itself.
+  const key = [
+    dialect,
+    change.dataset,
+    tableNames.join(','),
+    columns.length,
+  ].join('\0');
   const files: ImpactFile[] = [];
   const rewrites: RewriteCall[] = [];
 
@@ -144,7 +151,6 @@ export function planConsumerEdit(
     if (!words.some(word => text.includes(word))) {
       continue;
     }
-    const key = `${dialect}\0${change.dataset}\0${tableNames.join(',')}\0${columns.length}`;
     let analyzed = cache?.get(file);
     if (!analyzed || analyzed.key !== key) {
       analyzed = {
@@ -333,6 +339,16 @@ export function namesTable(written: string, dataset: string): boolean {
     parts.length <= full.length &&
     parts.every((part, i) => part === full[full.length - parts.length + i])
   );
+}
+
+/**
+ * Whether two table names name the same table, one possibly less qualified
+ * than the other (`ds.orders` and `proj.ds.orders`).
+ *
+ * @public
+ */
+export function sameTable(a: string, b: string): boolean {
+  return namesTable(a, b) || namesTable(b, a);
 }
 
 function changedColumns(spec: ChangeSpec): Set<string> {

@@ -6,9 +6,10 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
-import type {
-  Dataset,
-  DatasetColumn,
+import {
+  sameTable,
+  type Dataset,
+  type DatasetColumn,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { Dialect } from '@ripple/engine';
 import path from 'node:path';
@@ -199,16 +200,6 @@ export function parseColumns(
     seen.add(name.toLowerCase());
   }
   return columns;
-}
-
-/** Two table names that name the same table, one possibly less qualified. */
-export function sameTable(a: string, b: string): boolean {
-  const x = a.toLowerCase().split('.');
-  const y = b.toLowerCase().split('.');
-  const [short, long] = x.length <= y.length ? [x, y] : [y, x];
-  return short.every(
-    (part, i) => part === long[long.length - short.length + i],
-  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -20,6 +20,7 @@ import {
   rippleMigrationCreatePermission,
   ripplePatchReviewPermission,
   isRippleError,
+  sameTable,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
 import express from 'express';
@@ -31,7 +32,6 @@ import {
   ANNOTATION_RIPPLE_TABLE,
   DatasetReader,
   isDataset,
-  sameTable,
 } from '../dataset/DatasetReader';
 import { checkChangeSpec } from './changeSpec';
 import { addRolloutRoutes, withRolloutState } from './rolloutRoutes';
@@ -380,10 +380,15 @@ export async function createRouter(
     await requireMigration(id);
     const consumer = await store.getConsumer(id, consumerRef);
     if (!consumer) {
-      throw new NotFoundError(`${consumerRef} is not a consumer in migration ${id}`);
+      throw new NotFoundError(
+        `${consumerRef} is not a consumer in migration ${id}`,
+      );
     }
     const [withState] = (
-      await withRolloutState(options.rollouts, id, { items: [consumer], totalCount: 1 })
+      await withRolloutState(options.rollouts, id, {
+        items: [consumer],
+        totalCount: 1,
+      })
     ).items;
     res.json(withState);
   });
