@@ -1,5 +1,9 @@
 // Prepares a portal fresh from `@backstage/create-app` for this machine and
 // for Ripple's packed tarballs, before the README's lines are applied:
+// - pinned to the Backstage release of the dev portal (pins.mjs: every
+//   `@backstage/*` package at the version the dev portal's yarn.lock holds),
+//   and started from that lockfile, so that the registry's newer releases
+//   cannot change what the test installs;
 // - the registry resolutions Ripple's own portal needs (the root
 //   package.json's `resolutions`), since the npm registry reachable here
 //   lacks some versions the template asks for;
@@ -12,6 +16,7 @@
 // Usage: node portal.mjs REPO_ROOT PORTAL_DIR REGISTRY_URL
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { backstageResolutions } from './pins.mjs';
 
 /** Template backend plugins whose versions the registry here cannot resolve. */
 export const DROPPED_BACKEND_PLUGINS = [
@@ -25,17 +30,30 @@ export const DROPPED_CONFIG_SECTIONS = ['kubernetes', 'mcpActions'];
  * needs the backend plugin above. Only where the app discovers it (new
  * frontend system); the legacy app's entity pages import it by name.
  */
-export const DROPPED_DISCOVERED_FRONTEND_PLUGINS = ['@backstage/plugin-kubernetes'];
+export const DROPPED_DISCOVERED_FRONTEND_PLUGINS = [
+  '@backstage/plugin-kubernetes',
+];
 
 const [root, portal, registry] = process.argv.slice(2);
 const json = path => JSON.parse(readFileSync(path, 'utf8'));
-const writeJson = (path, value) => writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+const writeJson = (path, value) =>
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 
 const rootPkg = json(join(root, 'package.json'));
 const portalPkgPath = join(portal, 'package.json');
 const portalPkg = json(portalPkgPath);
-portalPkg.resolutions = { ...portalPkg.resolutions, ...rootPkg.resolutions };
+const lockText = readFileSync(join(root, 'yarn.lock'), 'utf8');
+const pins = backstageResolutions(lockText);
+portalPkg.resolutions = {
+  ...portalPkg.resolutions,
+  ...pins,
+  ...rootPkg.resolutions,
+};
 writeJson(portalPkgPath, portalPkg);
+// Every other package the dev portal locks starts at its locked version too:
+// yarn keeps a lockfile's entries for the ranges the portal still asks for and
+// resolves only the rest (Ripple's packages, from the local registry).
+writeFileSync(join(portal, 'yarn.lock'), lockText);
 
 // The template's ranges are those of Backstage 1.52's release; the registry
 // now serves newer minors of some packages (@backstage/frontend-defaults 0.5.6
@@ -48,11 +66,16 @@ for (const workspace of ['packages/app', 'packages/backend']) {
   for (const kind of ['dependencies', 'devDependencies']) {
     for (const name of Object.keys(theirs[kind] ?? {})) {
       const range = ours.dependencies?.[name] ?? ours.devDependencies?.[name];
-      if (range && !/^(workspace|link):/.test(range)) theirs[kind][name] = range;
+      if (range && !/^(workspace|link):/.test(range))
+        theirs[kind][name] = range;
     }
   }
-  if (workspace === 'packages/app' && theirs.dependencies['@backstage/app-defaults'] === undefined) {
-    for (const name of DROPPED_DISCOVERED_FRONTEND_PLUGINS) delete theirs.dependencies[name];
+  if (
+    workspace === 'packages/app' &&
+    theirs.dependencies['@backstage/app-defaults'] === undefined
+  ) {
+    for (const name of DROPPED_DISCOVERED_FRONTEND_PLUGINS)
+      delete theirs.dependencies[name];
   }
   writeJson(join(portal, workspace, 'package.json'), theirs);
 }
@@ -64,8 +87,15 @@ let index = readFileSync(indexPath, 'utf8');
 for (const name of DROPPED_BACKEND_PLUGINS) {
   delete backendPkg.dependencies[name];
   // `backend.add(import('name'));`, possibly over several lines.
-  const line = new RegExp(`^backend\\.add\\(\\s*import\\('${name.replace(/[/.]/g, '\\$&')}'\\),?\\s*\\);\\n`, 'm');
-  if (!line.test(index)) throw new Error(`packages/backend/src/index.ts does not add ${name}`);
+  const line = new RegExp(
+    `^backend\\.add\\(\\s*import\\('${name.replace(
+      /[/.]/g,
+      '\\$&',
+    )}'\\),?\\s*\\);\\n`,
+    'm',
+  );
+  if (!line.test(index))
+    throw new Error(`packages/backend/src/index.ts does not add ${name}`);
   index = index.replace(line, '');
 }
 writeJson(backendPkgPath, backendPkg);
@@ -77,7 +107,10 @@ const appConfigPath = join(portal, 'app-config.yaml');
 let appConfig = readFileSync(appConfigPath, 'utf8');
 for (const section of DROPPED_CONFIG_SECTIONS) {
   // The top-level key and everything indented under it.
-  appConfig = appConfig.replace(new RegExp(`^${section}:.*\\n(?:(?:[ \\t].*|)\\n)*`, 'm'), '');
+  appConfig = appConfig.replace(
+    new RegExp(`^${section}:.*\\n(?:(?:[ \\t].*|)\\n)*`, 'm'),
+    '',
+  );
 }
 writeFileSync(appConfigPath, appConfig);
 
@@ -86,4 +119,10 @@ let yarnrc = readFileSync(yarnrcPath, 'utf8');
 yarnrc = yarnrc.replace(/^npmPreapprovedPackages:\n/m, `$&  - '@ripple/*'\n`);
 yarnrc += `\nnpmScopes:\n  ripple:\n    npmRegistryServer: '${registry}'\nunsafeHttpWhitelist:\n  - localhost\n`;
 writeFileSync(yarnrcPath, yarnrc);
-console.error(`${portal}: resolutions and the dev portal's ranges, ${DROPPED_BACKEND_PLUGINS.join(' and ')} left out, @ripple from ${registry}`);
+console.error(
+  `${portal}: ${
+    Object.keys(pins).length
+  } @backstage pins, the dev portal's lockfile, resolutions and the dev portal's ranges, ${DROPPED_BACKEND_PLUGINS.join(
+    ' and ',
+  )} left out, @ripple from ${registry}`,
+);

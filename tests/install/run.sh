@@ -170,6 +170,16 @@ check_config() { # check_config DIR
   log "config:check refuses ripple.agent.intervalSecnds: $(grep -o 'Config must.*' <<<"$out")"
 }
 
+# A backend whose plugin failed to start logs it and keeps running, never
+# ready: stop waiting at once, and say which plugin failed and why.
+startup_failure() { # startup_failure KIND
+  local log="$WORK/$1-backend.log" failure plugins
+  failure="$(grep -E -A12 "startup failed|Backend failed to start" "$log" 2>/dev/null)" || return 0
+  plugins="$(grep -oE "(Plugin|Module) '[^']+'( for plugin '[^']+')? startup failed" <<<"$failure" | sort -u | paste -sd ';' -)"
+  printf '%s\n' "$failure" >&2
+  die "the $1 portal's backend failed to start: ${plugins:-see $log}"
+}
+
 start_backend() { # start_backend KIND DIR PORT
   local kind="$1" dir="$2" port="$3" i
   rm -rf "$dir/sqlite"
@@ -181,6 +191,7 @@ start_backend() { # start_backend KIND DIR PORT
   for i in $(seq 300); do
     curl -sf "http://localhost:$port/.backstage/health/v1/readiness" >/dev/null && return 0
     kill -0 "$BACKEND_PID" 2>/dev/null || { tail -40 "$WORK/$kind-backend.log" >&2; die "the $kind portal's backend exited"; }
+    startup_failure "$kind"
     sleep 1
   done
   tail -40 "$WORK/$kind-backend.log" >&2

@@ -4,6 +4,7 @@ import type {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
+import { isDeepStrictEqual } from 'node:util';
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
@@ -78,6 +79,8 @@ const DELIVERABLE = new Set(['rewritten', 'needs_review']);
  */
 export class RolloutService {
   private readonly methods = new Map<string, RippleDeliveryMethod>();
+  /** When this replica last read back each delivery (migration, consumer). */
+  private readonly lastSynced = new Map<string, number>();
 
   constructor(private readonly options: RolloutServiceOptions) {
     for (const method of options.deliveryMethods) {
@@ -486,7 +489,11 @@ export class RolloutService {
         const event = await auditor?.createEvent({
           eventId: 'patch-review',
           severityLevel: 'medium',
-          meta: { migrationId, decision: 'approve', reviewer: autoApproval.reviewer },
+          meta: {
+            migrationId,
+            decision: 'approve',
+            reviewer: autoApproval.reviewer,
+          },
         });
         await event?.fail({ error: error as Error });
         // A person's review or another replica won a race: the next step
@@ -611,8 +618,19 @@ export class RolloutService {
         5) * 60_000;
     const now = Date.now();
     for (const listed of consumers) {
-      if (listed.delivery?.status !== 'delivered') continue;
-      if (now - listed.updatedAt.getTime() < syncMs) continue;
+      const key = `${migrationId}\u0000${listed.consumerRef}`;
+      if (listed.delivery?.status !== 'delivered') {
+        this.lastSynced.delete(key);
+        continue;
+      }
+      // An unchanged delivery is not written (its updatedAt stays when it
+      // was last changed), so when it was last read back is kept here: per
+      // replica, and lost on a restart, which costs one early read.
+      const last = Math.max(
+        listed.updatedAt.getTime(),
+        this.lastSynced.get(key) ?? 0,
+      );
+      if (now - last < syncMs) continue;
       const claimed = await this.options.rollouts.claim(
         migrationId,
         listed.consumerRef,
@@ -643,11 +661,18 @@ export class RolloutService {
           patch,
         );
         synced = await method.sync(request, delivery.state);
+        this.lastSynced.set(key, Date.now());
       } catch (error) {
         await this.options.rollouts.release(migrationId, consumer.consumerRef);
         this.options.logger.warn(
           `Could not sync the delivery of ${consumer.consumerRef}: ${error}`,
         );
+        continue;
+      }
+      // A sync that finds nothing new writes nothing but the release of its
+      // claim: the consumer, its updatedAt and the timeline stay as they were.
+      if (sameDelivery(synced, delivery.state)) {
+        await this.options.rollouts.release(migrationId, consumer.consumerRef);
         continue;
       }
       const changed =
@@ -863,8 +888,7 @@ export class RolloutService {
     listed?: RolloutConsumer[],
   ): Promise<{ ready: boolean; soakEndsAt?: Date }> {
     const consumers =
-      listed ??
-      (await this.options.rollouts.listConsumers(record.migrationId));
+      listed ?? (await this.options.rollouts.listConsumers(record.migrationId));
     // Only a patch still in place can be to blame: a reverted consumer's
     // old breach does not hold the rollout.
     if (consumers.some(c => c.health === 'unhealthy' && isInPlace(c))) {
@@ -1188,4 +1212,12 @@ function deliveryData(delivery: Delivery): Record<string, unknown> {
     ...(delivery.branch ? { branch: delivery.branch } : {}),
     ...(delivery.commit ? { commit: delivery.commit } : {}),
   };
+}
+
+/** Whether two deliveries say the same, as stored (JSON: absent and undefined fields alike). */
+function sameDelivery(a: Delivery, b: Delivery): boolean {
+  return isDeepStrictEqual(
+    JSON.parse(JSON.stringify(a)),
+    JSON.parse(JSON.stringify(b)),
+  );
 }

@@ -20,6 +20,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { ConsumerRepository, git } from '../__testUtils__/gitRepositories';
 import { expectValidResponse } from '../__testUtils__/openApiResponses';
+import { waitForWholeRun } from '../__testUtils__/scheduledRuns';
 import { as, startRippleTestBackend } from '../__testUtils__/testBackend';
 
 jest.setTimeout(240_000);
@@ -243,6 +244,12 @@ spec:
       expectValidResponse(res);
       return res;
     };
+    /** Until a whole scheduled step has run since the call. */
+    const wholeStep = () =>
+      waitForWholeRun(backend.server, {
+        taskId: 'ripple-rollout',
+        headers: as('guest'),
+      });
     const engine = await loadEngine();
 
     // A proposed migration whose consumers have the engine's real patches
@@ -370,8 +377,11 @@ spec:
 
     // Without a signal the canary does not advance (requireSignals); a
     // healthy one through the API lets it.
-    await new Promise(r => setTimeout(r, 6000));
+    await wholeStep();
     expect((await rollout()).currentWave).toBe(0);
+    // Each step read the branch back (syncMinutes: 0) and found nothing new,
+    // so nothing was written: the delivery is as it was when delivered.
+    expect((await consumerList()).sandbox.delivery).toEqual(canary.delivery);
     const signal = await call(
       'post',
       `/migrations/${id}/consumers/${encodeURIComponent(
@@ -517,7 +527,7 @@ spec:
       'staging delivered',
       async () => (await status('staging')) === 'delivered',
     );
-    await new Promise(r => setTimeout(r, 6000));
+    await wholeStep();
     expect(await status('reports')).toBe('pending');
     await approve('reports');
     await until(
@@ -644,7 +654,9 @@ spec:
     // A person's decision is never overridden by the policy.
     const rejected = await call(
       'post',
-      `/migrations/${id}/consumers/${encodeURIComponent(ref('billing'))}/review`,
+      `/migrations/${id}/consumers/${encodeURIComponent(
+        ref('billing'),
+      )}/review`,
       { decision: 'reject', patchId: patches[ref('billing')] },
     );
     expect(rejected.status).toBe(201);
@@ -698,7 +710,9 @@ spec:
     expect(decisionOf('billing')).toBe('reject');
     // Audited as a person's review is, one event per patch.
     const audits = backend.auditEvents.filter(
-      e => e.eventId === 'patch-review' && e.meta?.reviewer === 'policy:ripple/auto-approval-plan',
+      e =>
+        e.eventId === 'patch-review' &&
+        e.meta?.reviewer === 'policy:ripple/auto-approval-plan',
     );
     expect(audits.map(a => [a.meta?.consumerRef, a.outcome]).sort()).toEqual([
       [ref('adhoc'), 'success'],
@@ -709,7 +723,11 @@ spec:
     ).body.items;
     expect(
       events
-        .filter(e => e.type === 'review-recorded' && e.actor === 'policy:ripple/auto-approval-plan')
+        .filter(
+          e =>
+            e.type === 'review-recorded' &&
+            e.actor === 'policy:ripple/auto-approval-plan',
+        )
         .map(e => e.consumerRef)
         .sort(),
     ).toEqual([ref('adhoc'), ref('sandbox')]);
@@ -718,7 +736,10 @@ spec:
     await until('the approved delivered', async () => {
       const res = await call('get', `/migrations/${id}/consumers`);
       const status = Object.fromEntries(
-        res.body.items.map((c: Consumer) => [c.consumerRef, c.delivery?.status]),
+        res.body.items.map((c: Consumer) => [
+          c.consumerRef,
+          c.delivery?.status,
+        ]),
       );
       return (
         status[ref('sandbox')] === 'delivered' &&
@@ -852,7 +873,10 @@ spec:
     });
     expect(found.decision).toBeUndefined();
     // Not approved: it does not join (the normal review path).
-    await new Promise(r => setTimeout(r, 2500));
+    await waitForWholeRun(backend.server, {
+      taskId: 'ripple-rollout',
+      headers: as('guest'),
+    });
     expect((await rollout()).waves[1].consumers).toEqual([ref('early-b')]);
     await approve('late');
     // Approved: it joins the next wave not started.
@@ -868,7 +892,9 @@ spec:
     // The canary soaks healthy: the rest wave, the newcomer with it, is delivered.
     await call(
       'post',
-      `/migrations/${id}/consumers/${encodeURIComponent(ref('early-a'))}/health`,
+      `/migrations/${id}/consumers/${encodeURIComponent(
+        ref('early-a'),
+      )}/health`,
       { signals: { errorRate: 0 } },
     );
     await until('the rest wave delivered', async () => {
@@ -884,10 +910,14 @@ spec:
 
     // Every wave has started: `later`, found now, joins a new last wave.
     await readDataset('later');
-    await until('later found by the agent', async () => (await consumersNow()).later?.patch);
+    await until(
+      'later found by the agent',
+      async () => (await consumersNow()).later?.patch,
+    );
     await approve('later');
-    await until('later joined a new wave', async () =>
-      (await rollout()).waves.length === 3,
+    await until(
+      'later joined a new wave',
+      async () => (await rollout()).waves.length === 3,
     );
     const waves = (await rollout()).waves;
     expect(waves[2]).toMatchObject({
@@ -904,8 +934,9 @@ spec:
         { signals: { errorRate: 0 } },
       );
     }
-    await until('later delivered', async () =>
-      (await consumersNow()).later.delivery?.status === 'delivered',
+    await until(
+      'later delivered',
+      async () => (await consumersNow()).later.delivery?.status === 'delivered',
     );
 
     // On the timeline, once each.

@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { waitForWholeRun } from '../__testUtils__/scheduledRuns';
 import { as, startRippleTestBackend } from '../__testUtils__/testBackend';
 
 jest.setTimeout(240_000);
@@ -137,12 +138,10 @@ spec:
       const responses = await Promise.all(
         replicas.map(r => call(r, 'post', url, body)),
       );
-      expect(responses.map(r => [r.status, r.body?.error?.message])).toEqual(
-        [
-          [200, undefined],
-          [200, undefined],
-        ],
-      );
+      expect(responses.map(r => [r.status, r.body?.error?.message])).toEqual([
+        [200, undefined],
+        [200, undefined],
+      ]);
       return responses;
     };
     for (const replica of replicas) {
@@ -243,11 +242,18 @@ spec:
         (c: any) => c.delivery?.status === 'reverted',
       );
     });
-    // The schedulers keep running a while: nothing more happens.
-    await new Promise(r => setTimeout(r, 3000));
+    // The schedulers keep running: after a whole run of the task (on
+    // whichever replica), nothing more has happened.
+    await waitForWholeRun(a.server, {
+      taskId: 'ripple-rollout',
+      headers: as('guest'),
+    });
 
     const count = (op: 'deliver' | 'revert') =>
-      NAMES.map(name => calls.filter(c => c.op === op && c.consumerRef === ref(name)).length);
+      NAMES.map(
+        name =>
+          calls.filter(c => c.op === op && c.consumerRef === ref(name)).length,
+      );
     expect(count('deliver')).toEqual(NAMES.map(() => 1));
     expect(count('revert')).toEqual(NAMES.map(() => 1));
 
@@ -269,7 +275,9 @@ spec:
       'rolling_out>rolled_back',
     ]);
     const perConsumer = (type: string) =>
-      NAMES.map(name => of(type).filter(e => e.consumerRef === ref(name)).length);
+      NAMES.map(
+        name => of(type).filter(e => e.consumerRef === ref(name)).length,
+      );
     expect(perConsumer('review-recorded')).toEqual(NAMES.map(() => 1));
     expect(perConsumer('patch-delivered')).toEqual(NAMES.map(() => 1));
     expect(perConsumer('patch-reverted')).toEqual(NAMES.map(() => 1));
