@@ -11,6 +11,19 @@ export type RecordedRequest = {
 };
 
 type Commit = { sha: string; message: string; tree: string; parents: string[] };
+
+/**
+ * An answer GitHub gives instead of the normal one, once, to the next
+ * request that matches: a 502 from its front end, a rate limit. `'network'`
+ * drops the connection.
+ */
+export type Fault = {
+  method: string;
+  path: RegExp;
+  status: number | 'network';
+  headers?: Record<string, string>;
+  body?: object;
+};
 type Pull = {
   number: number;
   state: 'open' | 'closed';
@@ -46,6 +59,8 @@ export class FakeGitHub {
   checkRuns: Array<{ status: string; conclusion: string | null }> = [];
   /** Logins that may be asked for reviews. */
   collaborators = new Set(['alice']);
+  /** Faults still to be served, in order (see {@link FakeGitHub.failNext}). */
+  readonly faults: Fault[] = [];
 
   constructor(
     readonly apiBaseUrl: string,
@@ -104,6 +119,51 @@ export class FakeGitHub {
     });
     this.refs.set(pull.base, sha);
     Object.assign(pull, { state: 'closed', merged: true, mergeCommitSha: sha });
+  }
+
+  /** Answers the next request matching `fault` with it, once. */
+  failNext(fault: Fault) {
+    this.faults.push(fault);
+  }
+
+  /**
+   * GitHub's answers when a rate limit is used up, as documented
+   * (docs.github.com, "Rate limits for the REST API"): the primary limit
+   * with `x-ratelimit-remaining: 0` and the reset time in epoch seconds, a
+   * secondary limit with `retry-after` in seconds.
+   */
+  static primaryRateLimit(resetEpochSeconds: number, status: 403 | 429 = 403) {
+    return {
+      status,
+      headers: {
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-used': '5000',
+        'x-ratelimit-reset': String(resetEpochSeconds),
+        'x-ratelimit-resource': 'core',
+      },
+      body: {
+        message: 'API rate limit exceeded for installation ID 1.',
+        documentation_url:
+          'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting',
+      },
+    };
+  }
+
+  static secondaryRateLimit(retryAfterSeconds?: number, status: 403 | 429 = 403) {
+    return {
+      status,
+      headers:
+        retryAfterSeconds === undefined
+          ? {}
+          : { 'retry-after': String(retryAfterSeconds) },
+      body: {
+        message:
+          'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.',
+        documentation_url:
+          'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+      },
+    };
   }
 
   /** The requests made, as `METHOD path`, in order. */
@@ -200,6 +260,21 @@ export class FakeGitHub {
           ...(body !== undefined ? { body } : {}),
           authorization: request.headers.get('authorization'),
         });
+        const fault = this.faults.findIndex(
+          f => f.method === request.method && f.path.test(path),
+        );
+        if (fault >= 0) {
+          const [{ status, headers, body: faultBody }] = this.faults.splice(
+            fault,
+            1,
+          );
+          return status === 'network'
+            ? HttpResponse.error()
+            : HttpResponse.json(faultBody ?? { message: 'Server Error' }, {
+                status,
+                headers,
+              });
+        }
         if (!path.startsWith(`${prefix}`)) {
           return notFound();
         }

@@ -8,7 +8,7 @@ import {
   deliveryRequest,
   enginePatch,
 } from '../__testUtils__/requests';
-import { FakeGitHub } from '../__testUtils__/fakeGitHub';
+import { FakeGitHub } from '../../testUtils/FakeGitHub';
 import { createGitHubPullRequestDeliveryMethod } from './githubPullRequestDeliveryMethod';
 
 const BRANCH = 'ripple/3f2a9c1e/revenue-model';

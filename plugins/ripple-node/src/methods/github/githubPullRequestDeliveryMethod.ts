@@ -20,6 +20,7 @@ import {
   revertBranch,
   revertMessage,
 } from '../naming';
+import { transientGitHubError, withTransientErrors } from '../transientErrors';
 import { applyPatchToFiles } from './applyPatchToFiles';
 
 /** Options of {@link createGitHubPullRequestDeliveryMethod}. @public */
@@ -63,7 +64,10 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
   }
 
   supports(consumer: DeliveryRequest['consumer']): boolean {
-    return !('error' in this.locate(consumer.entity));
+    const located = this.locate(consumer.entity);
+    // A repository on a configured host whose API is refused (http://) is
+    // still this method's: `checkReady` and `deliver` say why.
+    return !('error' in located) || 'onGitHub' in located;
   }
 
   async deliver(request: DeliveryRequest): Promise<Delivery> {
@@ -300,6 +304,14 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
         error: `${target.url} is not on a GitHub host configured in integrations.github`,
       };
     }
+    const apiBaseUrl = integration.config.apiBaseUrl;
+    if (apiBaseUrl !== undefined && !apiBaseUrl.startsWith('https://')) {
+      // Every call carries the token: never over clear text.
+      return {
+        error: `integrations.github (host ${integration.config.host}): apiBaseUrl ${apiBaseUrl} is not an https:// URL; Ripple does not send the GitHub token over http://`,
+        onGitHub: true,
+      };
+    }
     const [owner, repo] = new URL(target.webUrl).pathname
       .replace(/^\/|\/$/g, '')
       .split('/');
@@ -308,7 +320,7 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
       repo: repo.replace(/\.git$/, ''),
       baseBranch: target.baseBranch,
       directory: target.directory,
-      apiBaseUrl: integration.config.apiBaseUrl,
+      apiBaseUrl,
       webUrl: target.webUrl,
     };
   }
@@ -708,7 +720,10 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
 export function createGitHubPullRequestDeliveryMethod(
   options: GitHubPullRequestDeliveryMethodOptions,
 ): RippleDeliveryMethod {
-  return new GitHubPullRequestDeliveryMethod(options);
+  return withTransientErrors(
+    new GitHubPullRequestDeliveryMethod(options),
+    transientGitHubError,
+  );
 }
 
 function pullNumber(url: string | undefined): number | undefined {
