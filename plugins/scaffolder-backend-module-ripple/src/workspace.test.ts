@@ -71,4 +71,22 @@ describe('the task workspace', () => {
       )}/models)`,
     );
   });
+
+  it('matches a hostile glob in linear time (minimatch did not finish on a*x*x*x*x*x*xb against a 200-character name)', async () => {
+    workspace.setContent({
+      [`code/models/a${'x'.repeat(200)}.sql`]: 'SELECT 1\n',
+      [`code/models/a${'x'.repeat(6)}b.sql`]: 'SELECT 2\n',
+    });
+    const start = performance.now();
+    const files = await readConsumerFiles(workspace.resolve('code'), [
+      `models/a${'*x'.repeat(6)}b.sql`,
+    ]);
+    expect(performance.now() - start).toBeLessThan(2000);
+    expect(files.map(f => f.path)).toEqual([`models/a${'x'.repeat(6)}b.sql`]);
+    await expect(
+      readConsumerFiles(workspace.resolve('code'), ['models/*(a|b).sql']),
+    ).rejects.toThrow(
+      'paths[0]: glob "models/*(a|b).sql" uses an extended glob (@(...), +(...), !(...)), which Ripple does not support',
+    );
+  });
 });

@@ -1,7 +1,9 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { isConsumerCodeFile } from '@ripple/backstage-plugin-ripple-common';
-import { minimatch } from 'minimatch';
+import {
+  globMatcher,
+  isConsumerCodeFile,
+} from '@ripple/backstage-plugin-ripple-common';
 import { realpathSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -183,8 +185,16 @@ async function matchGlob(root: string, pattern: string, name: string) {
   // walked through to wherever it points.
   assertRealPathInside(root, base, name, pattern);
   const normalized = toRelative(root, path.join(root, pattern));
+  // Matched in linear time: minimatch backtracks exponentially on a glob
+  // such as a*x*x*x*x*x*xb.
+  let glob: (file: string) => boolean;
+  try {
+    glob = globMatcher(normalized);
+  } catch (error) {
+    throw new InputError(`${name}: ${(error as Error).message}`);
+  }
   const matches = (await walk(base).catch(() => [])).filter(file =>
-    minimatch(toRelative(root, file), normalized),
+    glob(toRelative(root, file)),
   );
   if (matches.length === 0) {
     throw new InputError(
