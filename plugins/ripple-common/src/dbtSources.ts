@@ -31,7 +31,14 @@ export function dbtSources(
     if (document.errors.length > 0) {
       continue;
     }
-    const sources = (document.toJS() as { sources?: unknown })?.sources;
+    let sources: unknown;
+    try {
+      sources = (document.toJS() as { sources?: unknown })?.sources;
+    } catch {
+      // yaml refuses aliases expanding past its limit (a "billion laughs"
+      // file): such a file declares nothing, like one that does not parse.
+      continue;
+    }
     if (!Array.isArray(sources)) {
       continue;
     }

@@ -62,4 +62,28 @@ describe('regular expressions on hostile input', () => {
       expect(ms).toBeLessThan(1000);
     }
   });
+
+  it('reads hostile dbt property files in seconds, and one whose aliases would explode as declaring nothing', () => {
+    const aliases = [
+      'a: &a [x,x,x,x,x,x,x,x,x]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+      'sources: [*e,*e,*e,*e,*e,*e,*e,*e]',
+    ].join('\n');
+    for (const text of [
+      aliases,
+      `sources:\n${' '.repeat(4 * MB)}x`,
+      `sources: "${'a'.repeat(4 * MB)}`,
+      `sources: '${"a''".repeat(MB)}`,
+      `sources: ${'['.repeat(10_000)}`,
+    ]) {
+      const { result, ms } = timed(() =>
+        dbtSources([{ path: 'models/sources.yml', text }]),
+      );
+      expect(result).toEqual([]);
+      expect(ms).toBeLessThan(3000);
+    }
+  });
 });
