@@ -151,12 +151,13 @@ export class FakeGitHub {
   }
 
   static secondaryRateLimit(retryAfterSeconds?: number, status: 403 | 429 = 403) {
+    const headers: Record<string, string> =
+      retryAfterSeconds === undefined
+        ? {}
+        : { 'retry-after': String(retryAfterSeconds) };
     return {
       status,
-      headers:
-        retryAfterSeconds === undefined
-          ? {}
-          : { 'retry-after': String(retryAfterSeconds) },
+      headers,
       body: {
         message:
           'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.',

@@ -96,12 +96,12 @@ export function resolveGitTarget(
     if (rawDirectory === undefined) directorySource = ANNOTATION_SOURCE_LOCATION;
   }
 
-  const branchProblem =
-    target.baseBranch !== undefined && branchNameProblem(target.baseBranch);
-  if (branchProblem) {
+  const branch = target.baseBranch;
+  const branchProblem = branch !== undefined && branchNameProblem(branch);
+  if (branch !== undefined && branchProblem) {
     return refuse(
       branchSource,
-      `branch ${quote(target.baseBranch)} ${branchProblem} (git check-ref-format --branch refuses it)`,
+      `branch ${quote(branch)} ${branchProblem} (git check-ref-format --branch refuses it)`,
     );
   }
   const folderProblem = directoryProblem(target.directory);
