@@ -178,8 +178,9 @@ describe('github-pull-request delivery', () => {
     const commit = github.refs.get(BRANCH)!;
     expect(delivery.status).toBe('delivered');
     expect(
-      github.requests.find(r => r.method === 'POST' && r.path === `${REPO}/git/trees`)
-        ?.body,
+      github.requests.find(
+        r => r.method === 'POST' && r.path === `${REPO}/git/trees`,
+      )?.body,
     ).toEqual({
       base_tree: github.commits.get(base)!.tree,
       tree: [
