@@ -166,7 +166,9 @@ function parsePattern(pattern: string): Segment[] {
   return pattern
     .split('/')
     .map(part =>
-      part === '**' ? { globstar: true } : { globstar: false, tokens: tokenize(part) },
+      part === '**'
+        ? { globstar: true }
+        : { globstar: false, tokens: tokenize(part) },
     );
 }
 
@@ -178,7 +180,8 @@ function tokenize(segment: string): Token[] {
       tokens.push({ kind: 'char', char: segment[++i] });
     } else if (c === '*') {
       // Consecutive stars are one.
-      if (tokens[tokens.length - 1]?.kind !== 'star') tokens.push({ kind: 'star' });
+      if (tokens[tokens.length - 1]?.kind !== 'star')
+        tokens.push({ kind: 'star' });
     } else if (c === '?') {
       tokens.push({ kind: 'any' });
     } else if (c === '[') {
@@ -214,7 +217,11 @@ function parseClass(
     }
     first = false;
     if (c === '\\' && i + 1 < segment.length) c = segment[++i];
-    if (segment[i + 1] === '-' && i + 2 < segment.length && segment[i + 2] !== ']') {
+    if (
+      segment[i + 1] === '-' &&
+      i + 2 < segment.length &&
+      segment[i + 2] !== ']'
+    ) {
       let to = segment[i + 2];
       i += 2;
       if (to === '\\' && i + 1 < segment.length) to = segment[++i];

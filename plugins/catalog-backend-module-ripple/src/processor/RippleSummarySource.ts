@@ -56,15 +56,12 @@ export class RippleSummarySource {
       });
       const url = `${await discovery.getBaseUrl('ripple')}/catalog/summary`;
       refuseClearText(url);
-      const response = await fetch(
-        url,
-        {
-          headers: {
-            Authorization: `Bearer ${token}`,
-            ...(this.etag ? { 'If-None-Match': this.etag } : {}),
-          },
+      const response = await fetch(url, {
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...(this.etag ? { 'If-None-Match': this.etag } : {}),
         },
-      );
+      });
       if (response.status === 304) {
         return;
       }

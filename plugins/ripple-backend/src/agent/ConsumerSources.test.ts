@@ -42,11 +42,16 @@ function consumer(paths: string): Entity {
     metadata: {
       name: 'hostile',
       annotations: {
-        'backstage.io/source-location': 'url:https://github.com/acme/x/tree/main/',
+        'backstage.io/source-location':
+          'url:https://github.com/acme/x/tree/main/',
         'ripple.io/paths': paths,
       },
     },
-    spec: { type: 'service', owner: 'group:default/a', lifecycle: 'production' },
+    spec: {
+      type: 'service',
+      owner: 'group:default/a',
+      lifecycle: 'production',
+    },
   };
 }
 
@@ -56,7 +61,9 @@ describe('UrlReaderConsumerSources and ripple.io/paths', () => {
       treeReader([LONG_NAME, 'models/axb.sql', 'models/other.py']),
     );
     const start = performance.now();
-    const code = await sources.read(consumer(`models/a${'*x'.repeat(6)}b, models/*.sql`));
+    const code = await sources.read(
+      consumer(`models/a${'*x'.repeat(6)}b, models/*.sql`),
+    );
     expect(performance.now() - start).toBeLessThan(2000);
     expect(code?.files.map(f => f.path).sort()).toEqual([
       'models/axb.sql',

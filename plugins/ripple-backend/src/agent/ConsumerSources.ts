@@ -72,9 +72,9 @@ export class UrlReaderConsumerSources implements ConsumerSources {
       matchers = globs.map(globMatcher);
     } catch (error) {
       throw new InputError(
-        `${stringifyEntityRef(entity)}: annotation ${ANNOTATION_RIPPLE_PATHS}: ${
-          (error as Error).message
-        }`,
+        `${stringifyEntityRef(
+          entity,
+        )}: annotation ${ANNOTATION_RIPPLE_PATHS}: ${(error as Error).message}`,
       );
     }
     const dialect = annotations[ANNOTATION_RIPPLE_DIALECT] as

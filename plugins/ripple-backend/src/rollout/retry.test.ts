@@ -25,7 +25,9 @@ describe('retries of transient delivery failures', () => {
     expect(previous).toEqual({
       method: 'github-pull-request',
       status: 'pending',
-      message: `GitHub answered 502 (attempt 9; trying again at ${at(3600_000)})`,
+      message: `GitHub answered 502 (attempt 9; trying again at ${at(
+        3600_000,
+      )})`,
       retry: { attempts: 9, nextAttemptAt: at(3600_000) },
     });
   });
@@ -36,8 +38,13 @@ describe('retries of transient delivery failures', () => {
         retryAfter: new Date(NOW + ms),
       });
     const next = (ms: number) =>
-      retryLater({ previous: undefined, method: 'm', error: error(ms), config, now: NOW })
-        .retry!.nextAttemptAt;
+      retryLater({
+        previous: undefined,
+        method: 'm',
+        error: error(ms),
+        config,
+        now: NOW,
+      }).retry!.nextAttemptAt;
     expect(next(15 * 60_000)).toBe(at(15 * 60_000));
     expect(next(10_000)).toBe(at(60_000));
     expect(next(30 * 24 * 3600_000)).toBe(at(24 * 3600_000));
@@ -45,10 +52,16 @@ describe('retries of transient delivery failures', () => {
 
   it('starts counting again after an attempt that was not transient, and reads its delays from config', () => {
     const configured = new ConfigReader({
-      ripple: { rollout: { retry: { firstDelaySeconds: 5, maxDelaySeconds: 7 } } },
+      ripple: {
+        rollout: { retry: { firstDelaySeconds: 5, maxDelaySeconds: 7 } },
+      },
     });
     const first = retryLater({
-      previous: { method: 'm', status: 'failed', retry: { attempts: 4, nextAttemptAt: at(0) } },
+      previous: {
+        method: 'm',
+        status: 'failed',
+        retry: { attempts: 4, nextAttemptAt: at(0) },
+      },
       method: 'm',
       error: new TransientDeliveryError('x'),
       config: configured,

@@ -57,9 +57,9 @@ export function retryLater(input: {
   return {
     method: input.method,
     status: 'pending',
-    message: `${input.error.message} (attempt ${attempts}; trying again at ${new Date(
-      next,
-    ).toISOString()})`,
+    message: `${
+      input.error.message
+    } (attempt ${attempts}; trying again at ${new Date(next).toISOString()})`,
     retry: { attempts, nextAttemptAt: new Date(next).toISOString() },
   };
 }

@@ -102,7 +102,10 @@ spec:
         .set(as('guest'));
       return body === undefined ? req : req.send(body);
     };
-    const until = async <T>(what: string, check: () => Promise<T | undefined>) => {
+    const until = async <T>(
+      what: string,
+      check: () => Promise<T | undefined>,
+    ) => {
       const deadline = Date.now() + 60_000;
       for (;;) {
         const result = await check();
@@ -170,7 +173,9 @@ spec:
     expect(first).toMatchObject({
       status: 'pending',
       method: 'github-pull-request',
-      message: expect.stringMatching(/^GitHub answered 502: .*\(attempt 1; trying again at /),
+      message: expect.stringMatching(
+        /^GitHub answered 502: .*\(attempt 1; trying again at /,
+      ),
     });
     // (Queued now: the first attempt reads the same paths. The next attempt
     // is 2 s away.)

@@ -38,7 +38,10 @@ function refSafe(part: string): string {
   while (start < end && (cleaned[start] === '.' || cleaned[start] === '-')) {
     start++;
   }
-  while (end > start && (cleaned[end - 1] === '.' || cleaned[end - 1] === '-')) {
+  while (
+    end > start &&
+    (cleaned[end - 1] === '.' || cleaned[end - 1] === '-')
+  ) {
     end--;
   }
   return cleaned.slice(start, end).replace(/\.lock$/, '-lock') || 'consumer';

@@ -32,7 +32,9 @@ describe('regular expressions on hostile input', () => {
       expect(ms).toBeLessThan(1000);
     }
     expect(
-      deliveryBranch(deliveryRequest({ diff: '', name: `--a.-${'-'.repeat(9)}.lock` })),
+      deliveryBranch(
+        deliveryRequest({ diff: '', name: `--a.-${'-'.repeat(9)}.lock` }),
+      ),
     ).toBe(`ripple/3f2a9c1e/a.${'-'.repeat(11)}lock`);
   });
 
@@ -51,7 +53,11 @@ describe('regular expressions on hostile input', () => {
   it('checks long hostile git annotations in linear time (the old /^\\/+|\\/+$/g on ripple.io/git-directory was quadratic)', () => {
     const values: Record<string, string>[] = [
       { 'ripple.io/git-repository': `a${'/'.repeat(4 * MB)}a` },
-      { 'ripple.io/git-repository': `${'a'.repeat(2 * MB)}@${'b'.repeat(MB)}:${'c'.repeat(MB)} ` },
+      {
+        'ripple.io/git-repository': `${'a'.repeat(2 * MB)}@${'b'.repeat(
+          MB,
+        )}:${'c'.repeat(MB)} `,
+      },
       { 'ripple.io/git-repository': `${'a+'.repeat(2 * MB)}` },
       { 'ripple.io/git-repository': `https://${'a'.repeat(4 * MB)}` },
       {
@@ -62,7 +68,11 @@ describe('regular expressions on hostile input', () => {
         'ripple.io/git-repository': 'https://github.com/acme/revenue.git',
         'ripple.io/git-base-branch': `${'a.'.repeat(2 * MB)}lock`,
       },
-      { 'backstage.io/source-location': `url:https://github.com/${'a/'.repeat(2 * MB)}` },
+      {
+        'backstage.io/source-location': `url:https://github.com/${'a/'.repeat(
+          2 * MB,
+        )}`,
+      },
       { 'backstage.io/source-location': `url:${' '.repeat(4 * MB)}` },
     ];
     for (const annotations of values) {

@@ -85,7 +85,13 @@ describe('transient and permanent delivery errors', () => {
 
   it('a secondary rate limit with Retry-After: retried no sooner than GitHub asks', async () => {
     const { status, headers, body } = FakeGitHub.secondaryRateLimit(120);
-    github.failNext({ method: 'POST', path: /\/git\/trees$/, status, headers, body });
+    github.failNext({
+      method: 'POST',
+      path: /\/git\/trees$/,
+      status,
+      headers,
+      body,
+    });
     const before = Date.now();
     const limited = (await rejection(
       method().deliver(request()),
@@ -106,7 +112,13 @@ describe('transient and permanent delivery errors', () => {
       undefined,
       429,
     );
-    github.failNext({ method: 'GET', path: /\/git\/ref\//, status, headers, body });
+    github.failNext({
+      method: 'GET',
+      path: /\/git\/ref\//,
+      status,
+      headers,
+      body,
+    });
     const before = Date.now();
     const limited = (await rejection(
       method().checkReady(request(), {
@@ -123,7 +135,13 @@ describe('transient and permanent delivery errors', () => {
   it('the primary rate limit: retried at x-ratelimit-reset', async () => {
     const reset = Math.floor(Date.now() / 1000) + 900;
     const { status, headers, body } = FakeGitHub.primaryRateLimit(reset);
-    github.failNext({ method: 'GET', path: /\/git\/ref\//, status, headers, body });
+    github.failNext({
+      method: 'GET',
+      path: /\/git\/ref\//,
+      status,
+      headers,
+      body,
+    });
     const limited = (await rejection(
       method().deliver(request()),
     )) as TransientDeliveryError;
@@ -203,7 +221,9 @@ describe('transient and permanent delivery errors', () => {
       });
       const error = await rejection(git.deliver(unreachable));
       expect(TransientDeliveryError.is(error)).toBe(true);
-      expect(error.message).toMatch(/git ls-remote failed: .*Failed to connect/);
+      expect(error.message).toMatch(
+        /git ls-remote failed: .*Failed to connect/,
+      );
 
       // A base branch the repository does not have is no passing trouble.
       const local = createGitBranchDeliveryMethod({

@@ -53,7 +53,10 @@ export class FakeGitHub {
   /** tree sha → path → mode, for files whose mode is not 100644 */
   readonly modes = new Map<string, Map<string, string>>();
   /** the sha of a folder of a tree → that tree and folder */
-  private readonly folders = new Map<string, { tree: string; folder: string }>();
+  private readonly folders = new Map<
+    string,
+    { tree: string; folder: string }
+  >();
   readonly pulls: Pull[] = [];
   combinedStatus = { state: 'pending', total_count: 0 };
   checkRuns: Array<{ status: string; conclusion: string | null }> = [];
@@ -98,9 +101,7 @@ export class FakeGitHub {
 
   /** The mode of a file in a commit. */
   modeAt(sha: string, path: string): string {
-    return (
-      this.modes.get(this.commits.get(sha)!.tree)?.get(path) ?? '100644'
-    );
+    return this.modes.get(this.commits.get(sha)!.tree)?.get(path) ?? '100644';
   }
 
   /** The files of a commit. */
@@ -150,7 +151,10 @@ export class FakeGitHub {
     };
   }
 
-  static secondaryRateLimit(retryAfterSeconds?: number, status: 403 | 429 = 403) {
+  static secondaryRateLimit(
+    retryAfterSeconds?: number,
+    status: 403 | 429 = 403,
+  ) {
     const headers: Record<string, string> =
       retryAfterSeconds === undefined
         ? {}
@@ -204,7 +208,12 @@ export class FakeGitHub {
           tree: known.tree,
           folder: `${prefix}${name}`,
         });
-        entries.set(name, { path: name, mode: '040000', type: 'tree', sha: folderSha });
+        entries.set(name, {
+          path: name,
+          mode: '040000',
+          type: 'tree',
+          sha: folderSha,
+        });
       } else {
         entries.set(name, {
           path: name,

@@ -41,13 +41,7 @@ export class TestGitRepository {
       EOO,
       remote,
     ]);
-    await runGit([
-      'init',
-      '--quiet',
-      `--initial-branch=${branch}`,
-      EOO,
-      work,
-    ]);
+    await runGit(['init', '--quiet', `--initial-branch=${branch}`, EOO, work]);
     const repository = new TestGitRepository(root, remote, work);
     await repository.commit(files, 'Initial commit');
     await repository.git('remote', 'add', EOO, 'origin', remote);
@@ -79,7 +73,14 @@ export class TestGitRepository {
     message: string,
   ) {
     await this.git('fetch', '--quiet', EOO, 'origin');
-    await this.git('checkout', '--quiet', '-B', branch, EOO, `origin/${branch}`);
+    await this.git(
+      'checkout',
+      '--quiet',
+      '-B',
+      branch,
+      EOO,
+      `origin/${branch}`,
+    );
     const commit = await this.commit(files, message);
     await this.git('push', '--quiet', EOO, 'origin', branch);
     return commit;

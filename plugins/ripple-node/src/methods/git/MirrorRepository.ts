@@ -103,7 +103,9 @@ export class MirrorRepository {
         const problem = branchNameProblem(branch);
         if (problem) {
           throw new Error(
-            `${this.url}: its default branch ${JSON.stringify(branch)} ${problem}`,
+            `${this.url}: its default branch ${JSON.stringify(
+              branch,
+            )} ${problem}`,
           );
         }
         return branch;

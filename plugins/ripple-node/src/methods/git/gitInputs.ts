@@ -24,7 +24,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 // with one quantifier (no nesting, so matching is linear); none may start
 // with `-` (git and ssh would read an option), and `::` (a remote helper)
 // is refused before this is tried.
-const SCP_LIKE = /^([A-Za-z0-9_.~+][A-Za-z0-9_.~+-]*)@([A-Za-z0-9_][A-Za-z0-9_.-]*):([A-Za-z0-9_.~+/][A-Za-z0-9_.~+/-]*)$/;
+const SCP_LIKE =
+  /^([A-Za-z0-9_.~+][A-Za-z0-9_.~+-]*)@([A-Za-z0-9_][A-Za-z0-9_.-]*):([A-Za-z0-9_.~+/][A-Za-z0-9_.~+/-]*)$/;
 
 const ACCEPTED =
   'https://, ssh://, user@host:path, or an absolute path or file: URL below ripple.delivery.gitBranch.localRoots';
@@ -48,7 +49,9 @@ export function parseGitRepository(
     return refuse('starts with "-", which git would read as an option');
   }
   if (value.includes('::')) {
-    return refuse('names a git remote helper ("<transport>::"), which runs a program');
+    return refuse(
+      'names a git remote helper ("<transport>::"), which runs a program',
+    );
   }
   if (value.startsWith('file:') || path.isAbsolute(value)) {
     return localRepository(value, localRoots, refuse);
@@ -80,7 +83,9 @@ export function parseGitRepository(
   if (SCP_LIKE.test(value)) {
     return { kind: 'remote', url: value };
   }
-  return refuse('is not a repository URL or an absolute path (a relative path?)');
+  return refuse(
+    'is not a repository URL or an absolute path (a relative path?)',
+  );
 }
 
 function localRepository(

@@ -93,7 +93,8 @@ export function resolveGitTarget(
       directory: cleanDirectory(rawDirectory ?? fromSource.directory),
     };
     if (!branchAnnotation) branchSource = ANNOTATION_SOURCE_LOCATION;
-    if (rawDirectory === undefined) directorySource = ANNOTATION_SOURCE_LOCATION;
+    if (rawDirectory === undefined)
+      directorySource = ANNOTATION_SOURCE_LOCATION;
   }
 
   const branch = target.baseBranch;
@@ -101,7 +102,9 @@ export function resolveGitTarget(
   if (branch !== undefined && branchProblem) {
     return refuse(
       branchSource,
-      `branch ${quote(branch)} ${branchProblem} (git check-ref-format --branch refuses it)`,
+      `branch ${quote(
+        branch,
+      )} ${branchProblem} (git check-ref-format --branch refuses it)`,
     );
   }
   const folderProblem = directoryProblem(target.directory);
@@ -127,7 +130,9 @@ function sourceLocationTarget(
   }
   if (type !== 'url' || !/^(https|ssh):\/\//.test(target)) {
     return {
-      error: `${quote(source)} is not an https:// or ssh:// git URL; name the repository with ${ANNOTATION_GIT_REPOSITORY}`,
+      error: `${quote(
+        source,
+      )} is not an https:// or ssh:// git URL; name the repository with ${ANNOTATION_GIT_REPOSITORY}`,
     };
   }
   let parsed: ReturnType<typeof gitUrlParse>;
@@ -155,15 +160,17 @@ function sourceLocationTarget(
     url,
     baseBranch: parsed.ref || undefined,
     directory: parsed.filepath,
-    webUrl: `https://${parsed.resource}${parsed.port ? `:${parsed.port}` : ''}/${
-      parsed.full_name
-    }`,
+    webUrl: `https://${parsed.resource}${
+      parsed.port ? `:${parsed.port}` : ''
+    }/${parsed.full_name}`,
   };
 }
 
 /** Whether the entity names its repository with `ripple.io/git-repository`. */
 export function namesRepository(entity: Entity): boolean {
-  return Boolean(entity.metadata.annotations?.[ANNOTATION_GIT_REPOSITORY]?.trim());
+  return Boolean(
+    entity.metadata.annotations?.[ANNOTATION_GIT_REPOSITORY]?.trim(),
+  );
 }
 
 /** The web page of a branch, where the host is known to have one. */

@@ -30,8 +30,9 @@ describe('hostile git annotations', () => {
     // a refused value must start no git process at all.
     const shim = path.join(repo.root, 'shim');
     shimLog = path.join(repo.root, 'git-calls.log');
-    const realGit = (await promisify(execFile)('sh', ['-c', 'command -v git']))
-      .stdout.trim();
+    const realGit = (
+      await promisify(execFile)('sh', ['-c', 'command -v git'])
+    ).stdout.trim();
     await fs.mkdir(shim);
     await fs.writeFile(
       path.join(shim, 'git'),
@@ -98,9 +99,7 @@ describe('hostile git annotations', () => {
         annotations: { 'ripple.io/git-repository': link },
         diff: '',
       });
-      expect(
-        resolveGitTarget(request.consumer.entity, [repo.root]),
-      ).toEqual({
+      expect(resolveGitTarget(request.consumer.entity, [repo.root])).toEqual({
         error: expect.stringContaining(
           `is ${outside.remote}, not below a folder of ripple.delivery.gitBranch.localRoots`,
         ),
@@ -112,7 +111,8 @@ describe('hostile git annotations', () => {
 
   it('accepts https://, ssh://, user@host:path, and local repositories below a root', () => {
     const accepted = {
-      'https://github.com/acme/revenue.git': 'https://github.com/acme/revenue.git',
+      'https://github.com/acme/revenue.git':
+        'https://github.com/acme/revenue.git',
       'ssh://git@github.com/acme/revenue.git':
         'ssh://git@github.com/acme/revenue.git',
       'git@github.com:acme/revenue.git': 'git@github.com:acme/revenue.git',
@@ -264,9 +264,7 @@ describe('hostile git annotations', () => {
         commit: 'a'.repeat(40),
       };
       expect((await method.sync(request, delivered)).status).toBe('failed');
-      expect((await method.revert(request, delivered)).status).toBe(
-        'reverted',
-      );
+      expect((await method.revert(request, delivered)).status).toBe('reverted');
     }
     await expect(fs.readFile(shimLog, 'utf8')).rejects.toThrow(/ENOENT/);
     await expect(fs.access(marker)).rejects.toThrow(/ENOENT/);
