@@ -34,6 +34,7 @@ import {
   RolloutStore,
 } from '../database/RolloutStore';
 import { healthBreaches } from './health';
+import { dueForDelivery, recordDeliveryError } from './retry';
 import {
   assignWaves,
   DELIVERY_ANNOTATION,
@@ -424,7 +425,8 @@ export class RolloutService {
       if (
         consumer.held ||
         consumer.wave > record.currentWave ||
-        consumer.delivery?.status !== 'pending'
+        consumer.delivery?.status !== 'pending' ||
+        !dueForDelivery(consumer)
       ) {
         continue;
       }
@@ -554,10 +556,20 @@ export class RolloutService {
         });
         return;
       }
-      const readiness = await method.checkReady(request, {
-        method: method.id,
-        status: 'pending',
-      });
+      // A thrown error: transient ones are retried later (retry.ts).
+      const readiness = await method
+        .checkReady(request, { method: method.id, status: 'pending' })
+        .catch(error => ({ error }));
+      if ('error' in readiness) {
+        await recordDeliveryError({
+          ...this.options,
+          migrationId: migration.id,
+          consumer,
+          method: method.id,
+          error: readiness.error,
+        });
+        return;
+      }
       if (!readiness.ready) {
         const message = `not ready to merge: ${
           readiness.reason ?? 'the method says so'
@@ -570,13 +582,20 @@ export class RolloutService {
         });
         return;
       }
-      const delivery = await method.deliver(request).catch(
-        (error): Delivery => ({
+      const delivery = await method
+        .deliver(request)
+        .catch(error => ({ error }));
+      if ('error' in delivery) {
+        await recordDeliveryError({
+          ...this.options,
+          migrationId: migration.id,
+          consumer,
           method: method.id,
-          status: 'failed',
-          message: String(error?.message ?? error),
-        }),
-      );
+          error: delivery.error,
+          patchId: patch!.id,
+        });
+        return;
+      }
       await rollouts.recordDelivery({
         migrationId: migration.id,
         consumerRef,

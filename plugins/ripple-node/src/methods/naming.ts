@@ -27,14 +27,24 @@ function shortId(id: string): string {
 // git check-ref-format: no spaces, ~^:?*[\ or control characters, no "..",
 // no component starting with "." or ending with ".lock".
 function refSafe(part: string): string {
-  return (
-    part
-      .toLowerCase()
-      .replace(/[^a-z0-9._-]+/g, '-')
-      .replace(/\.{2,}/g, '.')
-      .replace(/^[.-]+|[.-]+$/g, '')
-      .replace(/\.lock$/, '-lock') || 'consumer'
-  );
+  const cleaned = part
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/\.{2,}/g, '.');
+  // Trimmed by a loop: /^[.-]+|[.-]+$/g is quadratic on a long run of dots
+  // and dashes that does not end the text.
+  let start = 0;
+  let end = cleaned.length;
+  while (start < end && (cleaned[start] === '.' || cleaned[start] === '-')) {
+    start++;
+  }
+  while (
+    end > start &&
+    (cleaned[end - 1] === '.' || cleaned[end - 1] === '-')
+  ) {
+    end--;
+  }
+  return cleaned.slice(start, end).replace(/\.lock$/, '-lock') || 'consumer';
 }
 
 /** The commit message (and pull request title and body) of a delivery. */
