@@ -34,6 +34,9 @@ import {
   RolloutStore,
 } from '../database/RolloutStore';
 import { healthBreaches } from './health';
+import type { CompatViewGate } from './CompatViews';
+import { checkObservedAt } from './healthJudgement';
+import { approvedPatch } from './approvedPatch';
 import {
   assignWaves,
   DELIVERY_ANNOTATION,
@@ -113,6 +116,14 @@ export class RolloutService {
     migration: Migration,
     request: RolloutPlanRequest | undefined,
     actor: string,
+    options: {
+      /**
+       * The compatibility view's gate ({@link CompatViews.gate}), run once
+       * the start's own checks passed: it refuses (409) or says what to
+       * record with the start, in its transaction.
+       */
+      compatView?: () => Promise<CompatViewGate>;
+    } = {},
   ): Promise<Rollout> {
     if (await this.options.rollouts.getRollout(migration.id)) {
       // Idempotent: a second start returns the rollout as it is.
@@ -132,6 +143,7 @@ export class RolloutService {
     const autoApproval = plan.autoApprove
       ? autoApprovalPolicy(request, actor)
       : undefined;
+    const compatView = await options.compatView?.();
     await this.settled(
       migration.id,
       () =>
@@ -143,6 +155,7 @@ export class RolloutService {
           waves,
           autoApproval,
           actor,
+          compatView: compatView?.record,
         }),
       started => started !== undefined,
     );
@@ -320,6 +333,7 @@ export class RolloutService {
         health: consumer?.health ?? 'unknown',
         breaches: [],
         paused: false,
+        judged: false,
       };
     }
     const baseline = await this.options.rollouts.lastSignalBefore(
@@ -354,7 +368,7 @@ export class RolloutService {
         data: signalData,
       });
     }
-    const { recorded, paused } = await this.options.rollouts.recordHealth({
+    const { judged, paused } = await this.options.rollouts.recordHealth({
       ...input,
       consumerRef,
       health: breaches.length
@@ -363,16 +377,17 @@ export class RolloutService {
       events,
       pause,
     });
-    if (recorded && breaches.length) {
+    if (judged && breaches.length) {
       await this.notifyBreach(migrationId, consumerRef, breaches, paused);
     }
-    const judged = breaches.length ? 'unhealthy' : 'healthy';
     return {
       consumerRef,
-      // A signal recorded before changes nothing.
-      health: recorded ? judged : consumer.health,
+      // A signal already recorded, or older than the last one judged,
+      // changes nothing.
+      health: judged ? (breaches.length ? 'unhealthy' : 'healthy') : consumer.health,
       breaches,
       paused,
+      judged,
     };
   }
 
@@ -436,7 +451,8 @@ export class RolloutService {
       // Between two consumers the rollout may have been paused or rolled back.
       const now = await this.options.rollouts.getRollout(record.migrationId);
       if (now?.state !== 'rolling_out') return;
-      await this.deliver(migration, consumer.consumerRef);
+      // Exactly the patch version this approval is about is delivered.
+      await this.deliver(migration, consumer.consumerRef, current.patch!.id);
     }
   }
 
@@ -523,7 +539,11 @@ export class RolloutService {
     }
   }
 
-  private async deliver(migration: Migration, consumerRef: string) {
+  private async deliver(
+    migration: Migration,
+    consumerRef: string,
+    approvedPatchId: number,
+  ) {
     const { rollouts } = this.options;
     const claimed = await rollouts.claim(migration.id, consumerRef);
     if (!claimed) return;
@@ -535,10 +555,19 @@ export class RolloutService {
         await rollouts.release(migration.id, consumerRef);
         return;
       }
-      const patch = await this.options.store.getCurrentPatch(
+      // Read again under the claim: a refresh may have made a new version
+      // since the approval was read. Only the approved one is delivered.
+      const patch = await approvedPatch(
+        this.options.store,
+        this.options.rollouts,
         migration.id,
         consumerRef,
+        approvedPatchId,
       );
+      if (!patch) {
+        await rollouts.release(migration.id, consumerRef);
+        return;
+      }
       const request = await this.deliveryRequest(
         migration,
         consumerRef,
@@ -852,6 +881,15 @@ export class RolloutService {
       }
       for (const { consumerRef, observedAt, ...values } of signals) {
         if (!delivered.has(consumerRef.toLocaleLowerCase('en-US'))) continue;
+        try {
+          // A provider's signal is held to the API's rule on clocks.
+          checkObservedAt(new Date(observedAt).toISOString());
+        } catch (error) {
+          this.options.logger.warn(
+            `Health provider ${provider.id}: ${consumerRef}: ${error}`,
+          );
+          continue;
+        }
         await this.recordSignal({
           migrationId: record.migrationId,
           consumerRef,

@@ -24,7 +24,10 @@ export function CompatViewPanel(props: {
 }) {
   const { migration, view } = props;
   const rippleApi = useApi(rippleApiRef);
-  const manage = usePermission({ permission: rippleRolloutManagePermission });
+  const manage = usePermission({
+    permission: rippleRolloutManagePermission,
+    resourceRef: migration.datasetRef,
+  });
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string>();
 

@@ -182,8 +182,14 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
 function MigrationHeader(props: { migration: Migration; onChanged: () => void }) {
   const { migration: m, onChanged } = props;
   const rippleApi = useApi(rippleApiRef);
-  const create = usePermission({ permission: rippleMigrationCreatePermission });
-  const cancel = usePermission({ permission: rippleMigrationCancelPermission });
+  const create = usePermission({
+    permission: rippleMigrationCreatePermission,
+    resourceRef: m.datasetRef,
+  });
+  const cancel = usePermission({
+    permission: rippleMigrationCancelPermission,
+    resourceRef: m.datasetRef,
+  });
   const [pending, setPending] = useState<string>();
   const [error, setError] = useState<string>();
   const p = m.progress;

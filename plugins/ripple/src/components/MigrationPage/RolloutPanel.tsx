@@ -52,7 +52,10 @@ export function RolloutPanel(props: {
 }) {
   const { migration, rollout, consumers, compatView, onShowCompatView, onChanged } = props;
   const rippleApi = useApi(rippleApiRef);
-  const manage = usePermission({ permission: rippleRolloutManagePermission });
+  const manage = usePermission({
+    permission: rippleRolloutManagePermission,
+    resourceRef: migration.datasetRef,
+  });
   const [pending, setPending] = useState<Action>();
   const [error, setError] = useState<string>();
   const [confirmRollback, setConfirmRollback] = useState(false);
