@@ -309,5 +309,61 @@ spec:
         (await approvedPatch(store, rollouts, id, consumer, v2.id))?.diff,
       ).toBe('--- a/q.sql\n+++ b/q.sql\n@@ v2\n');
     });
+
+    it('judges a signal only when newer than the last one judged for the consumer (item 5)', async () => {
+      const { id } = await proposed('resource:default/typed-orders', {
+        dataset: 'orders',
+        changes: [{ kind: 'drop_column', column: 'legacy' }],
+      });
+      const rollouts = new RolloutStore(backend.knex);
+      await rollouts.start({
+        migrationId: id,
+        from: 'proposed',
+        plan: (await call('get', `/migrations/${id}/rollout`)).body.plan,
+        critical: false,
+        waves: [{ name: 'canary', consumers: [consumer] }],
+        actor: 'user:default/guest',
+      });
+      await rollouts.recordDelivery({
+        migrationId: id,
+        consumerRef: consumer,
+        delivery: { method: 'download', status: 'delivered' },
+      });
+      const now = Date.now();
+      const signal = (minutesAgo: number, errorRate: number) => ({
+        migrationId: id,
+        consumerRef: consumer,
+        source: 'api:user:default/guest',
+        signals: { errorRate },
+        observedAt: new Date(now - minutesAgo * 60_000),
+        health:
+          errorRate > 0.05
+            ? { health: 'unhealthy' as const, reason: 'error rate' }
+            : { health: 'healthy' as const },
+        pause: errorRate > 0.05 ? 'error rate' : undefined,
+      });
+      expect(await rollouts.recordHealth(signal(1, 0.5))).toEqual({
+        recorded: true,
+        judged: true,
+        paused: true,
+      });
+      // Older than the breach: kept as history, but it cannot clear it.
+      expect(await rollouts.recordHealth(signal(2, 0))).toEqual({
+        recorded: true,
+        judged: false,
+        paused: false,
+      });
+      // The same signal again: not even recorded twice.
+      expect(await rollouts.recordHealth(signal(2, 0))).toMatchObject({
+        recorded: false,
+      });
+      const [state] = await rollouts.listConsumers(id, [consumer]);
+      expect(state).toMatchObject({ health: 'unhealthy', healthReason: 'error rate' });
+      expect(await rollouts.recordHealth(signal(0, 0))).toMatchObject({
+        judged: true,
+      });
+      const [after] = await rollouts.listConsumers(id, [consumer]);
+      expect(after.health).toBe('healthy');
+    });
   },
 );
