@@ -22,7 +22,9 @@ exports.up = async function up(knex) {
     table
       .text('override_reason')
       .nullable()
-      .comment('Why the rollout started without the view; null when it was applied');
+      .comment(
+        'Why the rollout started without the view; null when it was applied',
+      );
   });
 };
 

@@ -185,7 +185,10 @@ describe.each(databases.eachSupportedId())(
       });
       const { store, agent, migration } = await setup({
         candidates: dir => [
-          { entity: klingon(component(dir, 'finance-reports')), declared: true },
+          {
+            entity: klingon(component(dir, 'finance-reports')),
+            declared: true,
+          },
           { entity: component(dir, 'orders-export'), declared: true },
           { entity: klingon(component(dir, 'fraud-scoring')), declared: false },
         ],

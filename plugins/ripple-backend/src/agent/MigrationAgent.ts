@@ -478,9 +478,19 @@ export class MigrationAgent {
       consumerRef,
       discoveredBy,
       proposal,
+      skipped,
     }: ConsumerPreview) => {
       const key = { migrationId: migration.id, consumerRef };
       try {
+        if (skipped) {
+          await store.addEvent({
+            ...key,
+            type: 'consumer-skipped',
+            message: `Skipped ${consumerRef} while looking for readers of ${migration.datasetRef}: ${skipped}`,
+            data: { reason: skipped },
+          });
+          return;
+        }
         await store.putConsumer({
           ...key,
           discoveredBy,
@@ -499,30 +509,13 @@ export class MigrationAgent {
         migration.change,
       )) {
         const { consumerRef, proposal, skipped } = preview;
-        if (skipped) {
-          const write = store
-            .addEvent({
-              migrationId: migration.id,
-              type: 'consumer-skipped',
-              consumerRef,
-              message: `Skipped ${consumerRef} while looking for readers of ${migration.datasetRef}: ${skipped}`,
-              data: { reason: skipped },
-            })
-            .then(
-              () => undefined,
-              error => {
-                failed ??= error as Error;
-              },
-            );
-          writes.add(write);
-          write.then(() => writes.delete(write));
-          continue;
-        }
-        consumers += 1;
-        found.add(consumerRef.toLocaleLowerCase('en-US'));
         const write = record(preview);
         writes.add(write);
         write.then(() => writes.delete(write));
+        if (!skipped) {
+          consumers += 1;
+          found.add(consumerRef.toLocaleLowerCase('en-US'));
+        }
         if (proposal) {
           patches += 1;
           if (

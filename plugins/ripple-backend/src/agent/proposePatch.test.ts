@@ -160,7 +160,7 @@ describe('proposePatch', () => {
     expect(namesTable('x.proj.ds.orders', 'proj.ds.orders')).toBe(false);
   });
 
-  it("turns an engine error on one file into an error patch naming the consumer, the file and the message, other files still analysed", () => {
+  it('turns an engine error on one file into an error patch naming the consumer, the file and the message, other files still analysed', () => {
     // The real engine, made to fail on one file the way it fails on a
     // dialect it does not know (a real RippleError).
     const failing = {

@@ -21,7 +21,9 @@ export async function getCompatViewRecord(
   db: Knex | Knex.Transaction,
   migrationId: string,
 ): Promise<CompatViewRecord | undefined> {
-  const row = await db('compat_view').where('migration_id', migrationId).first();
+  const row = await db('compat_view')
+    .where('migration_id', migrationId)
+    .first();
   return (
     row && {
       appliedBy: row.applied_by,

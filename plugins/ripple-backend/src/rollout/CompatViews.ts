@@ -219,9 +219,7 @@ export class CompatViews {
         }`,
       };
     }
-    const dialect = (dataset?.dialect ?? change.dialect) as
-      | Dialect
-      | undefined;
+    const dialect = (dataset?.dialect ?? change.dialect) as Dialect | undefined;
     try {
       const view = this.options.engine.compatView(change, {
         ...(dialect ? { dialect } : {}),

@@ -380,11 +380,12 @@ export class RolloutService {
     if (judged && breaches.length) {
       await this.notifyBreach(migrationId, consumerRef, breaches, paused);
     }
+    const verdict = breaches.length ? 'unhealthy' : 'healthy';
     return {
       consumerRef,
       // A signal already recorded, or older than the last one judged,
       // changes nothing.
-      health: judged ? (breaches.length ? 'unhealthy' : 'healthy') : consumer.health,
+      health: judged ? verdict : consumer.health,
       breaches,
       paused,
       judged,

@@ -107,12 +107,13 @@ describe.each(databases.eachSupportedId())(
     beforeAll(async () => {
       root = await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-hardening-'));
       const locations = await hostileCatalog(root);
-      ({ server, store, auditEvents, stop, knex } = await startRippleTestBackend({
-        databases,
-        databaseId,
-        locations,
-        readable: [root],
-      }));
+      ({ server, store, auditEvents, stop, knex } =
+        await startRippleTestBackend({
+          databases,
+          databaseId,
+          locations,
+          readable: [root],
+        }));
       // The test's own entities, processed after the example catalog.
       for (const name of ['bad-dialect-undeclared', 'exfiltrating-orders']) {
         const kind = name.endsWith('orders') ? 'resource' : 'component';
@@ -325,7 +326,7 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
-    describe("permissions on the dataset (item 7)", () => {
+    describe('permissions on the dataset (item 7)', () => {
       it("lets only the dataset's owners create, analyse, cancel and roll out its migrations; each denial audited", async () => {
         const { migration } = await proposedMigration();
         // analyst is in analytics, which owns daily-revenue, not orders.
@@ -352,12 +353,14 @@ describe.each(databases.eachSupportedId())(
           );
           expect(res.status).toBe(403);
           expect(res.body.error.message).toMatch(
-            new RegExp(`^You are not allowed to .* ${orders} \\(${permission}\\)$`),
+            new RegExp(
+              `^You are not allowed to .* ${orders} \\(${permission}\\)$`,
+            ),
           );
         }
-        expect(
-          (await api.get(`/migrations/${migration.id}`)).body.state,
-        ).toBe('proposed');
+        expect((await api.get(`/migrations/${migration.id}`)).body.state).toBe(
+          'proposed',
+        );
         const denied = auditEvents.filter(
           e =>
             e.outcome === 'failure' &&
@@ -404,7 +407,9 @@ describe.each(databases.eachSupportedId())(
         expect(denied.body.error.message).toBe(
           `You are not allowed to report the health of ${ordersExport} (ripple.health.report)`,
         );
-        expect((await api.post(health, { signals: { errorRate: 0 } })).status).toBe(200);
+        expect(
+          (await api.post(health, { signals: { errorRate: 0 } })).status,
+        ).toBe(200);
         const service = await call(
           request(server)
             .post(`/api/ripple${health}`)
@@ -419,7 +424,9 @@ describe.each(databases.eachSupportedId())(
         });
         expect(ahead.status).toBe(400);
         expect(ahead.body.error.message).toMatch(
-          new RegExp(`^observedAt: ${future.replace(/[.]/g, '\\.')} is in the future`),
+          new RegExp(
+            `^observedAt: ${future.replace(/[.]/g, '\\.')} is in the future`,
+          ),
         );
         const audited = auditEvents.filter(
           e =>
@@ -535,7 +542,9 @@ describe.each(databases.eachSupportedId())(
 
       it('reads a schema file only through a configured integration', async () => {
         const res = await api.get(
-          `/datasets/${encodeURIComponent('resource:default/exfiltrating-orders')}`,
+          `/datasets/${encodeURIComponent(
+            'resource:default/exfiltrating-orders',
+          )}`,
         );
         expect(res.status).toBe(400);
         expect(res.body.error.message).toBe(
@@ -548,7 +557,10 @@ describe.each(databases.eachSupportedId())(
       it('accepts the 1 MiB of SQL the spec allows, and answers a larger body with a 413 that says why', async () => {
         const sql = `SELECT 1 AS x${' '.repeat(1024 * 1024 - 13)}`;
         expect(sql).toHaveLength(1024 * 1024);
-        const ok = await api.post('/engine/tables', { sql, dialect: 'generic' });
+        const ok = await api.post('/engine/tables', {
+          sql,
+          dialect: 'generic',
+        });
         expect(ok.status).toBe(200);
         // Escaped: each character of the SQL 6 bytes of JSON.
         const escaped = await request(server)

@@ -199,12 +199,12 @@ spec:
       const events: MigrationEvent[] = (
         await call('get', `/migrations/${id}/events?limit=500`)
       ).body.items;
-      expect(events.find(e => e.type === 'compat-view-overridden')).toMatchObject(
-        {
-          actor: 'user:default/guest',
-          data: { by: 'user:default/guest', reason },
-        },
-      );
+      expect(
+        events.find(e => e.type === 'compat-view-overridden'),
+      ).toMatchObject({
+        actor: 'user:default/guest',
+        data: { by: 'user:default/guest', reason },
+      });
       expect(
         backend.auditEvents.filter(
           e => e.eventId === 'rollout-start' && e.meta?.migrationId === id,
@@ -270,7 +270,10 @@ spec:
     it('delivers only the version that was approved, while it is current (item 10)', async () => {
       const { id, patch: v1 } = await proposed(
         'resource:default/typed-orders',
-        { dataset: 'orders', changes: [{ kind: 'drop_column', column: 'legacy' }] },
+        {
+          dataset: 'orders',
+          changes: [{ kind: 'drop_column', column: 'legacy' }],
+        },
       );
       const { store, knex } = backend;
       const rollouts = new RolloutStore(knex);
@@ -358,7 +361,10 @@ spec:
         recorded: false,
       });
       const [state] = await rollouts.listConsumers(id, [consumer]);
-      expect(state).toMatchObject({ health: 'unhealthy', healthReason: 'error rate' });
+      expect(state).toMatchObject({
+        health: 'unhealthy',
+        healthReason: 'error rate',
+      });
       expect(await rollouts.recordHealth(signal(0, 0))).toMatchObject({
         judged: true,
       });

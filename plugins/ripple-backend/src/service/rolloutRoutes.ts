@@ -118,8 +118,7 @@ export function addRolloutRoutes(
         // applied (or overridden): a start refused records nothing.
         (actor, migration) =>
           rollout.start(migration, plan, actor, {
-            compatView: () =>
-              compatViews.gate(migration, actor, override),
+            compatView: () => compatViews.gate(migration, actor, override),
           }),
       ),
     );

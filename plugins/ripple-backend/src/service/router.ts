@@ -238,22 +238,22 @@ export async function createRouter(
     res.json({
       consumers: previews.map(
         ({ consumerRef, discoveredBy, proposal, skipped }) => ({
-        consumerRef,
-        discoveredBy,
-        ...(skipped || proposal?.failed
-          ? { error: skipped ?? proposal?.failed }
-          : {}),
-        ...(proposal
-          ? {
-              impact: proposal.impact,
-              patch: {
-                diff: proposal.diff,
-                baseHash: proposal.baseHash,
-                status: proposal.status,
-                reasons: proposal.reasons,
-              },
-            }
-          : {}),
+          consumerRef,
+          discoveredBy,
+          ...(skipped || proposal?.failed
+            ? { error: skipped ?? proposal?.failed }
+            : {}),
+          ...(proposal
+            ? {
+                impact: proposal.impact,
+                patch: {
+                  diff: proposal.diff,
+                  baseHash: proposal.baseHash,
+                  status: proposal.status,
+                  reasons: proposal.reasons,
+                },
+              }
+            : {}),
         }),
       ),
     });
