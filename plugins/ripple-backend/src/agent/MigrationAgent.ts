@@ -12,21 +12,19 @@ import type {
   Migration,
   MigrationState,
 } from '@ripple/backstage-plugin-ripple-common';
-import { isRippleError } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
 import type { DatasetReader } from '../dataset/DatasetReader';
 import type { MigrationStore } from '../database/MigrationStore';
 import type { Candidate, ConsumerFinder } from './ConsumerFinder';
-import type { ConsumerCode, ConsumerSources } from './ConsumerSources';
+import type { ConsumerSources } from './ConsumerSources';
 import {
-  analyzeFile,
   hashCode,
   invalidEntityProposal,
   Proposal,
   proposePatch,
-  tableNames,
 } from './proposePatch';
 import { entityDialect, InvalidAnnotationError } from './annotations';
+import { CandidateCode, datasetCode } from './datasetCode';
 
 /** A consumer of a change, and the engine's proposal for its code. */
 export type ConsumerPreview = {
@@ -157,73 +155,11 @@ export class MigrationAgent {
    * needs to compute impact and patches as a change is edited.
    */
   async datasetCode(dataset: Dataset): Promise<ConsumerCodeResponse[]> {
-    const { engine } = this.options;
-    const consumers: ConsumerCodeResponse[] = [];
-    for await (const {
-      consumerRef,
-      declared,
-      code,
-      invalid,
-    } of this.candidateCode(dataset.ref)) {
-      const discoveredBy = declared ? 'catalog' : 'code';
-      if (invalid) {
-        consumers.push({ consumerRef, discoveredBy, files: [], error: invalid });
-        continue;
-      }
-      if (!code) {
-        consumers.push({ consumerRef, discoveredBy: 'catalog', files: [] });
-        continue;
-      }
-      const names = tableNames(code, dataset.table);
-      const dialect = code.dialect ?? dataset.dialect ?? 'generic';
-      const failures: string[] = [];
-      const files = code.files.flatMap(file => {
-        try {
-          return [
-            {
-              file,
-              ...analyzeFile(engine, file, {
-                dialect,
-                table: dataset.table,
-                columns: dataset.columns,
-                tableNames: names,
-              }),
-            },
-          ];
-        } catch (error) {
-          // One file the engine fails on is reported with its consumer; the
-          // other consumers' code is still served.
-          if (!isRippleError(error)) throw error;
-          failures.push(
-            `${consumerRef}: ${file.path}: the engine failed: ${error.message}`,
-          );
-          return [];
-        }
-      });
-      if (failures.length) {
-        consumers.push({
-          consumerRef,
-          discoveredBy,
-          files: [],
-          error: failures.join('; '),
-        });
-        continue;
-      }
-      if (declared || files.some(f => f.reads)) {
-        consumers.push({
-          consumerRef,
-          discoveredBy: declared ? 'catalog' : 'code',
-          ...(code.dialect ? { dialect: code.dialect } : {}),
-          ...(names.length ? { tableNames: names } : {}),
-          files: files.map(({ file, analysis }) => ({
-            path: file.path,
-            language: analysis.language,
-            content: file.text,
-          })),
-        });
-      }
-    }
-    return consumers;
+    return datasetCode(
+      this.options.engine,
+      dataset,
+      this.candidateCode(dataset.ref),
+    );
   }
 
   /**
@@ -235,13 +171,7 @@ export class MigrationAgent {
   private async *candidateCode(
     datasetRef: string,
     skip?: Set<string>,
-  ): AsyncGenerator<{
-    consumerRef: string;
-    declared: boolean;
-    code?: ConsumerCode;
-    /** An annotation of the entity Ripple cannot use; its code is not read. */
-    invalid?: string;
-  }> {
+  ): AsyncGenerator<CandidateCode> {
     const { finder, sources, logger } = this.options;
     const read = async ({ entity, declared }: Candidate) => {
       const consumerRef = stringifyEntityRef(entity);

@@ -5,12 +5,11 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { isDeepStrictEqual } from 'node:util';
-import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
+import { Entity } from '@backstage/catalog-model';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type {
   Consumer,
-  HealthSignals,
   HealthVerdict,
   Migration,
   Patch,
@@ -33,9 +32,8 @@ import {
   RolloutRecord,
   RolloutStore,
 } from '../database/RolloutStore';
-import { healthBreaches } from './health';
+import { ownersOf, RolloutHealth } from './RolloutHealth';
 import type { CompatViewGate } from './CompatViews';
-import { checkObservedAt } from './healthJudgement';
 import { approvedPatch } from './approvedPatch';
 import {
   assignWaves,
@@ -85,10 +83,17 @@ export class RolloutService {
   /** When this replica last read back each delivery (migration, consumer). */
   private readonly lastSynced = new Map<string, number>();
 
+  private readonly health: RolloutHealth;
+
   constructor(private readonly options: RolloutServiceOptions) {
     for (const method of options.deliveryMethods) {
       this.methods.set(method.id, method);
     }
+    this.health = new RolloutHealth({
+      ...options,
+      entity: ref => this.entity(ref),
+      migrationUrl: id => this.migrationUrl(id),
+    });
   }
 
   /** The migration's rollout; before it starts, the plan and waves it would start with. */
@@ -303,93 +308,13 @@ export class RolloutService {
   }
 
   /**
-   * Records a health signal of a consumer. For a delivered consumer it is
-   * judged against the plan's thresholds: a breach marks it unhealthy, is
-   * recorded on the timeline, pauses a rolling-out migration and notifies
-   * the owners.
+   * Records a health signal of a consumer, and judges it when the
+   * consumer's patch is in place ({@link RolloutHealth.recordSignal}).
    */
-  async recordSignal(input: {
-    migrationId: string;
-    consumerRef: string;
-    signals: HealthSignals;
-    observedAt: Date;
-    source: string;
-  }): Promise<HealthVerdict> {
-    const { migrationId, source } = input;
-    const consumerRef = input.consumerRef.toLocaleLowerCase('en-US');
-    const record = await this.options.rollouts.getRollout(migrationId);
-    const [consumer] = record
-      ? await this.options.rollouts.listConsumers(migrationId, [consumerRef])
-      : [];
-    const delivered =
-      consumer?.deliveredAt &&
-      (consumer.delivery?.status === 'delivered' ||
-        consumer.delivery?.status === 'merged');
-    if (!record || !consumer || !delivered) {
-      // Before its patch is delivered a signal is only a baseline.
-      await this.options.rollouts.recordHealth({ ...input, consumerRef });
-      return {
-        consumerRef,
-        health: consumer?.health ?? 'unknown',
-        breaches: [],
-        paused: false,
-        judged: false,
-      };
-    }
-    const baseline = await this.options.rollouts.lastSignalBefore(
-      migrationId,
-      consumerRef,
-      consumer.deliveredAt!,
-    );
-    const breaches = healthBreaches(
-      input.signals,
-      record.plan.health,
-      baseline,
-    );
-    const events: RolloutEvent[] = [];
-    const signalData = { signal: input.signals, source, breaches };
-    let pause: string | undefined;
-    if (breaches.length) {
-      const reason = `${consumerRef} is unhealthy: ${breaches.join('; ')}`;
-      events.push({
-        type: 'health-breach',
-        consumerRef,
-        message: `Health gate breached by ${consumerRef} (${source}): ${breaches.join(
-          '; ',
-        )}`,
-        data: signalData,
-      });
-      pause = reason;
-    } else if (consumer.health === 'unhealthy') {
-      events.push({
-        type: 'health-recovered',
-        consumerRef,
-        message: `${consumerRef} is healthy again (${source})`,
-        data: signalData,
-      });
-    }
-    const { judged, paused } = await this.options.rollouts.recordHealth({
-      ...input,
-      consumerRef,
-      health: breaches.length
-        ? { health: 'unhealthy', reason: breaches.join('; ') }
-        : { health: 'healthy' },
-      events,
-      pause,
-    });
-    if (judged && breaches.length) {
-      await this.notifyBreach(migrationId, consumerRef, breaches, paused);
-    }
-    const verdict = breaches.length ? 'unhealthy' : 'healthy';
-    return {
-      consumerRef,
-      // A signal already recorded, or older than the last one judged,
-      // changes nothing.
-      health: judged ? verdict : consumer.health,
-      breaches,
-      paused,
-      judged,
-    };
+  async recordSignal(
+    input: Parameters<RolloutHealth['recordSignal']>[0],
+  ): Promise<HealthVerdict> {
+    return this.health.recordSignal(input);
   }
 
   /** One scheduled step over every active rollout. */
@@ -422,7 +347,7 @@ export class RolloutService {
     await this.recordAutoApprovals(migrationId, record.autoApproval);
     await this.joinApproved(migrationId);
     await this.syncDeliveries(migrationId);
-    await this.readHealthProviders(record);
+    await this.health.readProviders(record);
     record = await this.requireRollout(migrationId);
     if (record.state !== 'rolling_out') return;
     await this.deliverPending(record);
@@ -853,56 +778,6 @@ export class RolloutService {
     }
   }
 
-  /** Reads every health provider for the delivered consumers since the last read. */
-  private async readHealthProviders(record: RolloutRecord) {
-    const { healthProviders } = this.options;
-    if (!healthProviders.length || record.state !== 'rolling_out') return;
-    const consumers = (
-      await this.options.rollouts.listConsumers(record.migrationId)
-    ).filter(
-      c =>
-        c.delivery?.status === 'delivered' || c.delivery?.status === 'merged',
-    );
-    if (!consumers.length) return;
-    const startedAt = record.waves[0]?.startedAt;
-    const since =
-      record.healthReadAt ?? (startedAt ? new Date(startedAt) : new Date(0));
-    const readAt = new Date();
-    const refs = consumers.map(c => c.consumerRef);
-    const delivered = new Set(refs);
-    for (const provider of healthProviders) {
-      let signals;
-      try {
-        signals = await provider.read(refs, since);
-      } catch (error) {
-        this.options.logger.warn(
-          `Health provider ${provider.id} failed: ${error}`,
-        );
-        continue;
-      }
-      for (const { consumerRef, observedAt, ...values } of signals) {
-        if (!delivered.has(consumerRef.toLocaleLowerCase('en-US'))) continue;
-        try {
-          // A provider's signal is held to the API's rule on clocks.
-          checkObservedAt(new Date(observedAt).toISOString());
-        } catch (error) {
-          this.options.logger.warn(
-            `Health provider ${provider.id}: ${consumerRef}: ${error}`,
-          );
-          continue;
-        }
-        await this.recordSignal({
-          migrationId: record.migrationId,
-          consumerRef,
-          signals: values,
-          observedAt: new Date(observedAt),
-          source: provider.id,
-        });
-      }
-    }
-    await this.options.rollouts.setHealthReadAt(record.migrationId, readAt);
-  }
-
   /**
    * Advances when the active wave is done: each of its consumers delivered
    * (or its patch rejected), the soak time passed since the last delivery,
@@ -972,33 +847,6 @@ export class RolloutService {
       }
     }
     return { ready: true, soakEndsAt };
-  }
-
-  private async notifyBreach(
-    migrationId: string,
-    consumerRef: string,
-    breaches: string[],
-    paused: boolean,
-  ) {
-    const { notify } = this.options;
-    if (!notify) return;
-    try {
-      const migration = (await this.options.store.getMigration(migrationId))!;
-      const entity = await this.entity(consumerRef);
-      await notify({
-        recipients: [...new Set([...ownersOf(entity), migration.owner])],
-        title: `Ripple: ${consumerRef} is unhealthy after "${migration.title}"`,
-        description: `${breaches.join('; ')}.${
-          paused ? ' The rollout is paused.' : ''
-        }`,
-        link: this.migrationUrl(migrationId),
-        scope: `ripple:${migrationId}:${consumerRef}:health`,
-      });
-    } catch (error) {
-      this.options.logger.warn(
-        `Could not notify the owners of ${consumerRef}: ${error}`,
-      );
-    }
   }
 
   /** The effective plan and the waves of the migration's deliverable consumers. */
@@ -1222,12 +1070,6 @@ function waveState(
 function isInPlace(consumer: RolloutConsumer): boolean {
   const status = consumer.delivery?.status;
   return status === 'delivered' || status === 'merged';
-}
-
-function ownersOf(entity: Entity | undefined): string[] {
-  return (entity?.relations ?? [])
-    .filter(r => r.type === RELATION_OWNED_BY)
-    .map(r => r.targetRef);
 }
 
 function deliveryFailed(
