@@ -167,9 +167,6 @@ export class RolloutStore {
     const { migrationId } = input;
     await this.db.transaction(async trx => {
       const now = new Date();
-      if (input.compatView) {
-        await insertCompatView(trx, { migrationId, ...input.compatView });
-      }
       await moveMigration(trx, {
         migrationId,
         to: 'rolling_out',
@@ -178,6 +175,11 @@ export class RolloutStore {
           .map(w => `${w.name} (${w.consumers.length})`)
           .join(', ')}`,
       });
+      // After the state's compare-and-set: of two starts racing, the second
+      // fails there (a conflict the service settles), not on this row.
+      if (input.compatView) {
+        await insertCompatView(trx, { migrationId, ...input.compatView });
+      }
       await trx('rollout').insert({
         migration_id: migrationId,
         plan: JSON.stringify(input.plan),

@@ -43,18 +43,21 @@ export async function insertCompatView(
   trx: Knex.Transaction,
   input: CompatViewMark,
 ): Promise<void> {
-  const existing = await trx('compat_view')
-    .where('migration_id', input.migrationId)
-    .first();
-  if (existing) return;
   const now = new Date();
   const by = ref(input.by);
-  await trx('compat_view').insert({
-    migration_id: input.migrationId,
-    applied_by: by,
-    applied_at: now,
-    override_reason: input.overrideReason ?? null,
-  });
+  // Two marks at once (two people, two replicas) insert one row and one
+  // event; the other finds the row and does nothing.
+  const inserted = await trx('compat_view')
+    .insert({
+      migration_id: input.migrationId,
+      applied_by: by,
+      applied_at: now,
+      override_reason: input.overrideReason ?? null,
+    })
+    .onConflict('migration_id')
+    .ignore()
+    .returning('migration_id');
+  if (!inserted.length) return;
   await insertEvent(trx, {
     migrationId: input.migrationId,
     ...(input.overrideReason

@@ -267,6 +267,29 @@ spec:
       }
     });
 
+    it('marks a view applied once when eight people mark it at once (item 16)', async () => {
+      const { id } = await proposed('resource:default/untyped-orders', {
+        dataset: 'orders',
+        dialect: 'ansi',
+        changes: [{ kind: 'rename_table', to: 'orders_v3' }],
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          request(backend.server)
+            .post(`/api/ripple/migrations/${id}/compat-view/applied`)
+            .set(as('guest'))
+            .send({}),
+        ),
+      );
+      expect(new Set(answers.map(a => a.status))).toEqual(new Set([200]));
+      const events: MigrationEvent[] = (
+        await call('get', `/migrations/${id}/events?limit=500`)
+      ).body.items;
+      expect(events.filter(e => e.type === 'compat-view-applied')).toHaveLength(
+        1,
+      );
+    });
+
     it('delivers only the version that was approved, while it is current (item 10)', async () => {
       const { id, patch: v1 } = await proposed(
         'resource:default/typed-orders',
