@@ -540,6 +540,53 @@ describe.each(databases.eachSupportedId())(
         expect(patches[ordersExport]).toBeDefined();
       });
 
+      it("hides a ref the catalog hides in Ripple's own texts: a pause's reason, an analysis's error", async () => {
+        const { migration } = await proposedMigration();
+        const reason = `${ordersExport} is unhealthy: error rate 0.5`;
+        await store.addEvent({
+          migrationId: migration.id,
+          type: 'state-changed',
+          message: `Rollout paused: ${reason}`,
+          data: { reason },
+        });
+        const events = (
+          await api.get(
+            `/migrations/${migration.id}/events?limit=500`,
+            'contractor',
+          )
+        ).body.items as MigrationEvent[];
+        expect(events[events.length - 1]).toMatchObject({
+          message:
+            'Rollout paused: (an entity you may not see) is unhealthy: error rate 0.5',
+          data: {
+            reason: '(an entity you may not see) is unhealthy: error rate 0.5',
+          },
+        });
+        // Entities the contractor reads stay named; the owner reads all.
+        expect(
+          (
+            await api.get(`/migrations/${migration.id}/events?limit=500`)
+          ).body.items.pop().message,
+        ).toBe(`Rollout paused: ${reason}`);
+
+        const analysing = await createMigration();
+        await api.post(`/migrations/${analysing.id}/analyze`);
+        await store.recordAnalysisFailure({
+          migrationId: analysing.id,
+          error: `Could not read the code of ${ordersExport} (owned by group:default/data-platform): timeout`,
+          retryAt: new Date(Date.now() + 60_000),
+        });
+        const seen = await api.get(`/migrations/${analysing.id}`, 'contractor');
+        expect(seen.body.analysis.error).toBe(
+          'Could not read the code of (an entity you may not see) (owned by group:default/data-platform): timeout',
+        );
+        const listed = await api.get('/migrations?limit=500', 'contractor');
+        expect(
+          listed.body.items.find((m: Migration) => m.id === analysing.id)
+            .analysis.error,
+        ).toMatch(/^Could not read the code of \(an entity you may not see\)/);
+      });
+
       it('reads a schema file only through a configured integration', async () => {
         const res = await api.get(
           `/datasets/${encodeURIComponent(

@@ -91,8 +91,16 @@ export function addRolloutRoutes(
       credentials,
       shown.waves.flatMap(w => w.consumers),
     );
+    // A pause's reason names the consumer that breached.
+    const [redacted] = await visibility.redact(
+      credentials,
+      [shown],
+      r => [r.pausedReason],
+      (r, hide) =>
+        r.pausedReason ? { ...r, pausedReason: hide(r.pausedReason) } : r,
+    );
     res.json({
-      ...shown,
+      ...redacted,
       waves: shown.waves.map(wave => ({
         ...wave,
         consumers: wave.consumers.filter(c =>

@@ -260,22 +260,27 @@ export async function createRouter(
   });
 
   router.get('/migrations', async (req, res) => {
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req);
     const { state, dataset } = req.query;
-    res.json(
-      await store.listMigrations(
-        {
-          states: state,
-          datasetRef: dataset && entityRefField('dataset', dataset),
-        },
-        page(req.query),
-      ),
+    const listed = await store.listMigrations(
+      {
+        states: state,
+        datasetRef: dataset && entityRefField('dataset', dataset),
+      },
+      page(req.query),
     );
+    res.json({
+      ...listed,
+      items: await visibility.redactMigrations(credentials, listed.items),
+    });
   });
 
   router.get('/migrations/:id', async (req, res) => {
-    await httpAuth.credentials(req);
-    res.json(await requireMigration(req.params.id));
+    const credentials = await httpAuth.credentials(req);
+    const [migration] = await visibility.redactMigrations(credentials, [
+      await requireMigration(req.params.id),
+    ]);
+    res.json(migration);
   });
 
   router.get('/migrations/:id/events', async (req, res) => {
@@ -286,9 +291,13 @@ export async function createRouter(
       limit: req.query.limit ?? DEFAULT_LIMIT,
     });
     // An event about a consumer the caller may not see is left out (the
-    // page may then hold fewer than `limit`; `after` pages on).
+    // page may then hold fewer than `limit`; `after` pages on), and such a
+    // consumer named in another event's text (a pause's reason) is hidden.
     res.json({
-      items: await visibility.filter(credentials, events, e => e.consumerRef),
+      items: await visibility.redactEvents(
+        credentials,
+        await visibility.filter(credentials, events, e => e.consumerRef),
+      ),
     });
   });
 

@@ -5,9 +5,19 @@ import type {
 import { NotFoundError } from '@backstage/errors';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type {
+  Migration,
+  MigrationEvent,
+} from '@ripple/backstage-plugin-ripple-common';
 
 // One authorize request carries at most this many entities.
 const BATCH = 250;
+
+/** An entity ref as Ripple writes them (lower case, complete). */
+const ENTITY_REF = /\b[a-z][a-z0-9_-]*:[a-z0-9_.-]+\/[a-z0-9_.-]+/gi;
+
+/** What a ref the caller may not read becomes in a text. */
+export const HIDDEN = '(an entity you may not see)';
 
 /**
  * What of Ripple's consumers a caller may see: exactly the catalog entities
@@ -67,6 +77,76 @@ export class ConsumerVisibility {
   }
 
   /**
+   * Texts with the entity refs they name (a pause's reason, an event's
+   * message: `component:default/x is unhealthy: ...`) that the caller may
+   * not read replaced by {@link HIDDEN}, so that a ref the catalog hides is
+   * not read in prose either. Refs are found by their shape
+   * (`kind:namespace/name`, a linear pattern); the texts are Ripple's own.
+   */
+  async redact<T>(
+    credentials: BackstageCredentials,
+    items: T[],
+    texts: (item: T) => (string | undefined)[],
+    rewrite: (item: T, redacted: (text: string) => string) => T,
+  ): Promise<T[]> {
+    const named = new Set<string>();
+    for (const item of items) {
+      for (const text of texts(item)) {
+        for (const match of text?.matchAll(ENTITY_REF) ?? []) {
+          named.add(lower(match[0]));
+        }
+      }
+    }
+    if (!named.size) return items;
+    const visible = await this.visible(credentials, named);
+    const hidden = [...named].filter(ref => !visible.has(ref));
+    if (!hidden.length) return items;
+    const redacted = (text: string) =>
+      text.replace(ENTITY_REF, ref =>
+        hidden.includes(lower(ref)) ? HIDDEN : ref,
+      );
+    return items.map(item => rewrite(item, redacted));
+  }
+
+  /** Events with the refs the caller may not read hidden in their message and reason. */
+  redactEvents(
+    credentials: BackstageCredentials,
+    events: MigrationEvent[],
+  ): Promise<MigrationEvent[]> {
+    return this.redact(
+      credentials,
+      events,
+      e => [e.message, reasonOf(e.data)],
+      (e, redacted) => ({
+        ...e,
+        message: redacted(e.message),
+        ...(reasonOf(e.data)
+          ? { data: { ...e.data, reason: redacted(reasonOf(e.data)!) } }
+          : {}),
+      }),
+    );
+  }
+
+  /** Migrations whose failed analysis's error may name a consumer the caller may not read. */
+  redactMigrations(
+    credentials: BackstageCredentials,
+    migrations: Migration[],
+  ): Promise<Migration[]> {
+    return this.redact(
+      credentials,
+      migrations,
+      m => [m.analysis?.error],
+      (m, redacted) =>
+        m.analysis
+          ? {
+              ...m,
+              analysis: { ...m.analysis, error: redacted(m.analysis.error) },
+            }
+          : m,
+    );
+  }
+
+  /**
    * A 404 for an entity the caller may not read, with the message a missing
    * one gets: whether it exists is not told either.
    */
@@ -79,6 +159,11 @@ export class ConsumerVisibility {
       throw new NotFoundError(notFound);
     }
   }
+}
+
+function reasonOf(data: unknown): string | undefined {
+  const reason = (data as { reason?: unknown } | undefined)?.reason;
+  return typeof reason === 'string' ? reason : undefined;
 }
 
 function lower(ref: string): string {
