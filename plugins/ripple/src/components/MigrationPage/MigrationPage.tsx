@@ -157,6 +157,11 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
             rollout={rollout}
             consumers={consumers.value ?? []}
             compatView={compatView.value?.state}
+            compatViewBlocked={
+              compatView.value?.state === 'unavailable' && compatView.value.required && !compatView.value.overrideReason
+                ? compatView.value.reason ?? 'the engine cannot build it'
+                : undefined
+            }
             onShowCompatView={() => setParam('tab', 'compat-view')}
             onChanged={reloadAll}
           />
