@@ -1,6 +1,11 @@
 import { minimatch } from 'minimatch';
 import { GlobError, globMatcher } from './glob';
 
+// Linear code takes milliseconds on these inputs and the old backtracking
+// regular expressions hours; the bound is far from both, so a loaded machine
+// cannot make it fail (speed itself is measured in benchmarks, not here).
+const LINEAR_BOUND_MS = 30_000;
+
 const MB = 1 << 20;
 
 describe('globMatcher', () => {
@@ -76,7 +81,7 @@ describe('globMatcher', () => {
     for (const [pattern, path] of cases) {
       const start = performance.now();
       expect(globMatcher(pattern)(path)).toBe(false);
-      expect(performance.now() - start).toBeLessThan(3000);
+      expect(performance.now() - start).toBeLessThan(LINEAR_BOUND_MS);
     }
   });
 

@@ -1,6 +1,11 @@
 import { dbtSources, hasSourcesKey } from './dbtSources';
 import { isConsumerCodeFile, isDbtPropertiesFile } from './consumerCode';
 
+// Linear code takes milliseconds on these inputs and the old backtracking
+// regular expressions hours; the bound is far from both, so a loaded machine
+// cannot make it fail (speed itself is measured in benchmarks, not here).
+const LINEAR_BOUND_MS = 30_000;
+
 /**
  * Every regular expression that runs on repository content, request bodies
  * or annotations must take time linear in its input (issue 15, item 3): each
@@ -33,7 +38,7 @@ describe('regular expressions on hostile input', () => {
         dbtSources([{ path: 'models/huge.yml', text }]),
       );
       expect(result).toEqual([]);
-      expect(ms).toBeLessThan(1000);
+      expect(ms).toBeLessThan(LINEAR_BOUND_MS);
     }
   });
 
@@ -59,7 +64,7 @@ describe('regular expressions on hostile input', () => {
         isConsumerCodeFile(filePath),
         isDbtPropertiesFile(filePath),
       ]);
-      expect(ms).toBeLessThan(1000);
+      expect(ms).toBeLessThan(LINEAR_BOUND_MS);
     }
   });
 
@@ -83,7 +88,7 @@ describe('regular expressions on hostile input', () => {
         dbtSources([{ path: 'models/sources.yml', text }]),
       );
       expect(result).toEqual([]);
-      expect(ms).toBeLessThan(3000);
+      expect(ms).toBeLessThan(LINEAR_BOUND_MS);
     }
   });
 });

@@ -6,6 +6,11 @@ import {
   resolveInWorkspace,
 } from './workspace';
 
+// Linear code takes milliseconds on these inputs and the old backtracking
+// regular expressions hours; the bound is far from both, so a loaded machine
+// cannot make it fail (speed itself is measured in benchmarks, not here).
+const LINEAR_BOUND_MS = 30_000;
+
 describe('the task workspace', () => {
   const workspace = createMockDirectory();
   const outside = createMockDirectory();
@@ -81,7 +86,7 @@ describe('the task workspace', () => {
     const files = await readConsumerFiles(workspace.resolve('code'), [
       `models/a${'*x'.repeat(6)}b.sql`,
     ]);
-    expect(performance.now() - start).toBeLessThan(2000);
+    expect(performance.now() - start).toBeLessThan(LINEAR_BOUND_MS);
     expect(files.map(f => f.path)).toEqual([`models/a${'x'.repeat(6)}b.sql`]);
     await expect(
       readConsumerFiles(workspace.resolve('code'), ['models/*(a|b).sql']),

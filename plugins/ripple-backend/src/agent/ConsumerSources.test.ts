@@ -2,6 +2,11 @@ import type { UrlReaderService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import { UrlReaderConsumerSources } from './ConsumerSources';
 
+// Linear code takes milliseconds on these inputs and the old backtracking
+// regular expressions hours; the bound is far from both, so a loaded machine
+// cannot make it fail (speed itself is measured in benchmarks, not here).
+const LINEAR_BOUND_MS = 30_000;
+
 // A file name minimatch's backtracking could not get through with the glob
 // below (each `*` multiplies the work by the name's length).
 const LONG_NAME = `models/a${'x'.repeat(200)}.sql`;
@@ -64,7 +69,7 @@ describe('UrlReaderConsumerSources and ripple.io/paths', () => {
     const code = await sources.read(
       consumer(`models/a${'*x'.repeat(6)}b, models/*.sql`),
     );
-    expect(performance.now() - start).toBeLessThan(2000);
+    expect(performance.now() - start).toBeLessThan(LINEAR_BOUND_MS);
     expect(code?.files.map(f => f.path).sort()).toEqual([
       'models/axb.sql',
       LONG_NAME,

@@ -3,6 +3,11 @@ import { resolveGitTarget } from './git/gitTarget';
 import { transientGitHubError } from './transientErrors';
 import { deliveryRequest } from './__testUtils__/requests';
 
+// Linear code takes milliseconds on these inputs and the old backtracking
+// regular expressions hours; the bound is far from both, so a loaded machine
+// cannot make it fail (speed itself is measured in benchmarks, not here).
+const LINEAR_BOUND_MS = 30_000;
+
 /**
  * The regular expressions of the delivery methods that run on annotations,
  * entity names, commit messages and GitHub's answers must take time linear
@@ -29,7 +34,7 @@ describe('regular expressions on hostile input', () => {
       const request = deliveryRequest({ diff: '', name });
       const { result, ms } = timed(() => deliveryBranch(request));
       expect(result.startsWith('ripple/3f2a9c1e/a')).toBe(true);
-      expect(ms).toBeLessThan(1000);
+      expect(ms).toBeLessThan(LINEAR_BOUND_MS);
     }
     expect(
       deliveryBranch(
@@ -46,7 +51,7 @@ describe('regular expressions on hostile input', () => {
       `Ripple-Patch: ${'x'.repeat(4 * MB)}\n`,
     ]) {
       const { ms } = timed(() => readTrailer(message, 'Ripple-Patch'));
-      expect(ms).toBeLessThan(1000);
+      expect(ms).toBeLessThan(LINEAR_BOUND_MS);
     }
   });
 
@@ -82,7 +87,7 @@ describe('regular expressions on hostile input', () => {
         annotations: Object.keys(annotations),
         ms: expect.any(Number),
       });
-      expect(ms).toBeLessThan(2000);
+      expect(ms).toBeLessThan(LINEAR_BOUND_MS);
     }
   });
 
@@ -96,7 +101,7 @@ describe('regular expressions on hostile input', () => {
         response: { headers: {} },
       });
       const { ms } = timed(() => transientGitHubError(error));
-      expect(ms).toBeLessThan(1000);
+      expect(ms).toBeLessThan(LINEAR_BOUND_MS);
     }
   });
 });
