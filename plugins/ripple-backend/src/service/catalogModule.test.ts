@@ -99,11 +99,16 @@ describe.each(databases.eachSupportedId())(
         const stateKey = rippleAnnotations.migrationState(id);
         const reviewKey = rippleAnnotations.reviewDecision(id);
 
-        // Before any review: pending, and the relation found in code.
+        // Before any review: pending, and the relation found in code. The
+        // catalog follows Ripple's summary eventually: an entity processed
+        // while the analysis was finishing can show the patch's pending
+        // review with the state still analyzing, so both are waited for.
         const pending = await waitForEntity(
           server,
           'component/default/orders-export',
-          e => e.metadata.annotations?.[reviewKey] === 'pending',
+          e =>
+            e.metadata.annotations?.[reviewKey] === 'pending' &&
+            e.metadata.annotations?.[stateKey] === 'proposed',
         );
         expect(pending.metadata.annotations).toMatchObject({
           [rippleAnnotations.migrations]: id,
