@@ -1,0 +1,241 @@
+// The crash test (docs/backend.md, "Tests"): a real backend process on
+// PostgreSQL with a rollout under way, killed with SIGKILL at random moments
+// and restarted, the invariants checked after each restart, until the
+// rollout completes. Started by run.sh, which puts Node 22 and Backstage's
+// TypeScript transform in place (`--require .../nodeTransform.cjs`).
+//
+//   node crash.mjs --kills N [--seed S] [--consumers C] [--work DIR] [--keep]
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createFleet, drawFleet } from './fleet.mjs';
+import { Driver, Violation } from './driver.mjs';
+import { Checker } from './invariants.mjs';
+import { Api, BackendProcess, sleep } from './process.mjs';
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const pg = require('pg');
+// The legal moves, from the package that defines them (TypeScript, loaded
+// through the transform run.sh requires).
+const { migrationTransitions } = require(path.join(ROOT, 'plugins/ripple-common/src/states.ts'));
+
+const args = parseArgs(process.argv.slice(2));
+const seed = Number(args.seed ?? Math.floor(Math.random() * 2 ** 31));
+const kills = Number(args.kills ?? 10);
+const consumerCount = Number(args.consumers ?? 8);
+// After the backend is ready, a kill comes within this many ms; one kill in
+// five comes while it starts instead (its migrations, plugins, first runs).
+const upWindowMs = Number(args['up-ms'] ?? 6000);
+const completionTimeoutMs = Number(args['completion-s'] ?? 240) * 1000;
+const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', password: process.env.RIPPLE_CRASH_PG_PASSWORD ?? 'ripple' };
+
+console.log(`crash test: seed ${seed}, ${kills} kills, ${consumerCount} consumers (replay: tests/crash/run.sh --seed ${seed} --kills ${kills} --consumers ${consumerCount})`);
+
+const rng = random(seed);
+const started = Date.now();
+const work = args.work ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-crash-')));
+const database = `ripple_crash_${seed}_${process.pid}`;
+const log = message => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+
+const consumers = drawFleet(rng, consumerCount);
+const catalog = await createFleet(work, consumers);
+const port = await freePort();
+const baseUrl = `http://127.0.0.1:${port}`;
+const configFile = path.join(work, 'app-config.crash.yaml');
+await fs.writeFile(configFile, config({ work, port, catalog, database }));
+log(`fleet in ${work}: ${consumers.map(c => `${c.name} ${c.role}${c.merge ? '+merge' : ''}${c.declared ? '' : ' (code)'}`).join(', ')}`);
+
+const admin = new pg.Client({ ...PG, database: 'postgres' });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${database}`);
+const pool = new pg.Pool({ ...PG, database, max: 2 });
+
+const api = new Api(baseUrl);
+const backend = new BackendProcess({ root: ROOT, configFile, logFile: path.join(work, 'backend.log'), baseUrl });
+const driver = new Driver({ api, consumers, log });
+const checker = new Checker({ pg: pool, api, driver, consumers, transitions: migrationTransitions });
+
+const figures = { kills: 0, killedStarting: 0, killedRunning: 0, checkRounds: 0, readyMs: [] };
+let failed;
+try {
+  backend.spawn();
+  for (let k = 1; k <= kills; k++) {
+    if (rng.next() < 0.2) {
+      // While it starts: its migrations, plugins and first task runs. The
+      // previous start's time is the guess of this one's.
+      const delay = rng.between(0, figures.readyMs.at(-1) ?? 8000);
+      await sleep(Math.max(0, backend.spawnedAt + delay - Date.now()));
+      log(`kill ${k}: SIGKILL ${delay} ms after the spawn`);
+      figures.killedStarting += 1;
+    } else {
+      await readyAndCheck();
+      const delay = rng.between(0, upWindowMs);
+      await driveFor(delay);
+      log(`kill ${k}: SIGKILL ${delay} ms after ready (${stage()})`);
+      figures.killedRunning += 1;
+    }
+    await backend.kill();
+    figures.kills += 1;
+    backend.spawn();
+  }
+  await readyAndCheck();
+  const deadline = Date.now() + completionTimeoutMs;
+  while (!driver.done) {
+    if (Date.now() > deadline) throw new Error(`the rollout did not complete within ${completionTimeoutMs / 1000} s after the last restart (${stage()})`);
+    await driveFor(1000);
+  }
+  log('the rollout completed');
+  await checker.run({ final: true });
+  figures.checkRounds += 1;
+} catch (error) {
+  failed = error;
+} finally {
+  await backend.kill();
+  await pool.end();
+  if (!args.keep) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.end();
+}
+
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+const ready = figures.readyMs;
+console.log(
+  [
+    `crash test ${failed ? 'FAILED' : 'passed'}: seed ${seed}`,
+    `  kills: ${figures.kills} (${figures.killedStarting} while starting, ${figures.killedRunning} while running)`,
+    `  starts: ${backend.starts} (restarts ${backend.starts - 1}); ready after ${Math.min(...ready)}-${Math.max(...ready)} ms (mean ${Math.round(ready.reduce((a, b) => a + b, 0) / (ready.length || 1))})`,
+    `  invariant checks: ${checker.checks} in ${figures.checkRounds} rounds`,
+    `  driver: ${driver.actions.requests} requests (${driver.actions.failedRequests} ticks cut by a kill), ${driver.actions.reviews} reviews, ${driver.actions.merges} merges, ${driver.actions.signals} health signals; ${driver.ledger.events.size} events read`,
+    `  time: ${seconds} s`,
+  ].join('\n'),
+);
+if (failed) {
+  console.error(`\n${failed instanceof Violation ? 'violation' : 'error'}: ${failed.stack ?? failed}`);
+  console.error(`work folder kept: ${work} (backend.log holds every start); replay with --seed ${seed}`);
+  process.exit(1);
+}
+if (!args.keep && !args.work) await fs.rm(work, { recursive: true, force: true });
+
+/** Waits for the backend; after a restart, checks the invariants before anything else happens. */
+async function readyAndCheck() {
+  await backend.ready(api);
+  figures.readyMs.push(Date.now() - backend.spawnedAt);
+  log(`backend ready (start ${backend.starts}, ${Date.now() - backend.spawnedAt} ms after the spawn)`);
+  if (backend.starts > 1) {
+    await checker.run();
+    figures.checkRounds += 1;
+  }
+}
+
+/** Runs the driver for `ms`, a tick at a time (a tick cut short by a kill is retried later). */
+async function driveFor(ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    await Promise.race([driver.tick(), sleep(Math.max(0, until - Date.now()))]);
+    if (driver.done) return;
+    await sleep(Math.min(200, Math.max(0, until - Date.now())));
+  }
+}
+
+function stage() {
+  const ids = [...driver.ledger.events.values()].map(k => JSON.parse(k)[0]);
+  return `${ids.length} events so far, the last ${ids.at(-1) ?? 'none'}`;
+}
+
+function config({ work, port, catalog, database }) {
+  return `# Written by tests/crash/crash.mjs for one run.
+app:
+  baseUrl: http://127.0.0.1:${port}
+backend:
+  baseUrl: http://127.0.0.1:${port}
+  listen:
+    host: 127.0.0.1
+    port: ${port}
+  database:
+    client: pg
+    pluginDivisionMode: schema
+    connection:
+      host: ${PG.host}
+      port: ${PG.port}
+      user: ${PG.user}
+      password: ${PG.password}
+      database: ${database}
+  reading:
+    allow:
+      - host: localhost
+        paths: [${work}/repos]
+auth:
+  providers:
+    guest:
+      userEntityRef: user:default/guest
+      ownershipEntityRefs: [user:default/guest, group:default/data-platform]
+catalog:
+  rules:
+    - allow: [Component, Resource, Location, User, Group]
+  locations:
+    - type: file
+      target: ${catalog}
+permission:
+  enabled: true
+ripple:
+  agent:
+    intervalSeconds: 1
+    refreshMinutes: 0.1
+  rollout:
+    intervalSeconds: 1
+    syncMinutes: 0.05
+  delivery:
+    gitBranch:
+      localRoots: [${work}/repos]
+      workDir: ${work}/mirrors
+`;
+}
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
+    if (!m) throw new Error(`unknown argument ${argv[i]}`);
+    if (m[2] !== undefined) out[m[1]] = m[2];
+    else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) out[m[1]] = argv[++i];
+    else out[m[1]] = true;
+  }
+  return out;
+}
+
+/** mulberry32: small, seeded, the same on every machine. */
+function random(s) {
+  let a = s >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    between: (lo, hi) => Math.floor(lo + next() * (hi - lo)),
+    pick: list => list[Math.floor(next() * list.length)],
+    shuffle(list) {
+      const copy = [...list];
+      for (let i = copy.length - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1));
+        [copy[i], copy[j]] = [copy[j], copy[i]];
+      }
+      return copy;
+    },
+  };
+}
+
+function freePort() {
+  return new Promise(resolve => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
