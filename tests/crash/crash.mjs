@@ -17,11 +17,17 @@ import { Checker } from './invariants.mjs';
 import { Api, BackendProcess, sleep } from './process.mjs';
 
 const require = createRequire(import.meta.url);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../..',
+);
 const pg = require('pg');
 // The legal moves, from the package that defines them (TypeScript, loaded
 // through the transform run.sh requires).
-const { migrationTransitions } = require(path.join(ROOT, 'plugins/ripple-common/src/states.ts'));
+const { migrationTransitions } = require(path.join(
+  ROOT,
+  'plugins/ripple-common/src/states.ts',
+));
 
 const args = parseArgs(process.argv.slice(2));
 const seed = Number(args.seed ?? Math.floor(Math.random() * 2 ** 31));
@@ -31,15 +37,26 @@ const consumerCount = Number(args.consumers ?? 8);
 // five comes while it starts instead (its migrations, plugins, first runs).
 const upWindowMs = Number(args['up-ms'] ?? 6000);
 const completionTimeoutMs = Number(args['completion-s'] ?? 240) * 1000;
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', password: process.env.RIPPLE_CRASH_PG_PASSWORD ?? 'ripple' };
+const PG = {
+  host: '127.0.0.1',
+  port: 5432,
+  user: 'postgres',
+  password: process.env.RIPPLE_CRASH_PG_PASSWORD ?? 'ripple',
+};
 
-console.log(`crash test: seed ${seed}, ${kills} kills, ${consumerCount} consumers (replay: tests/crash/run.sh --seed ${seed} --kills ${kills} --consumers ${consumerCount})`);
+console.log(
+  `crash test: seed ${seed}, ${kills} kills, ${consumerCount} consumers (replay: tests/crash/run.sh --seed ${seed} --kills ${kills} --consumers ${consumerCount})`,
+);
 
 const rng = random(seed);
 const started = Date.now();
-const work = args.work ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-crash-')));
+const work =
+  args.work ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-crash-')));
 const database = `ripple_crash_${seed}_${process.pid}`;
-const log = message => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+const log = message =>
+  console.log(
+    `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`,
+  );
 
 const consumers = drawFleet(rng, consumerCount);
 const catalog = await createFleet(work, consumers);
@@ -47,7 +64,16 @@ const port = await freePort();
 const baseUrl = `http://127.0.0.1:${port}`;
 const configFile = path.join(work, 'app-config.crash.yaml');
 await fs.writeFile(configFile, config({ work, port, catalog, database }));
-log(`fleet in ${work}: ${consumers.map(c => `${c.name} ${c.role}${c.merge ? '+merge' : ''}${c.declared ? '' : ' (code)'}`).join(', ')}`);
+log(
+  `fleet in ${work}: ${consumers
+    .map(
+      c =>
+        `${c.name} ${c.role}${c.merge ? '+merge' : ''}${
+          c.declared ? '' : ' (code)'
+        }`,
+    )
+    .join(', ')}`,
+);
 
 const admin = new pg.Client({ ...PG, database: 'postgres' });
 await admin.connect();
@@ -55,11 +81,28 @@ await admin.query(`CREATE DATABASE ${database}`);
 const pool = new pg.Pool({ ...PG, database, max: 2 });
 
 const api = new Api(baseUrl);
-const backend = new BackendProcess({ root: ROOT, configFile, logFile: path.join(work, 'backend.log'), baseUrl });
+const backend = new BackendProcess({
+  root: ROOT,
+  configFile,
+  logFile: path.join(work, 'backend.log'),
+  baseUrl,
+});
 const driver = new Driver({ api, consumers, log });
-const checker = new Checker({ pg: pool, api, driver, consumers, transitions: migrationTransitions });
+const checker = new Checker({
+  pg: pool,
+  api,
+  driver,
+  consumers,
+  transitions: migrationTransitions,
+});
 
-const figures = { kills: 0, killedStarting: 0, killedRunning: 0, checkRounds: 0, readyMs: [] };
+const figures = {
+  kills: 0,
+  killedStarting: 0,
+  killedRunning: 0,
+  checkRounds: 0,
+  readyMs: [],
+};
 let failed;
 try {
   backend.spawn();
@@ -85,7 +128,12 @@ try {
   await readyAndCheck();
   const deadline = Date.now() + completionTimeoutMs;
   while (!driver.done) {
-    if (Date.now() > deadline) throw new Error(`the rollout did not complete within ${completionTimeoutMs / 1000} s after the last restart (${stage()})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the rollout did not complete within ${
+          completionTimeoutMs / 1000
+        } s after the last restart (${stage()})`,
+      );
     await driveFor(1000);
   }
   log('the rollout completed');
@@ -96,7 +144,8 @@ try {
 } finally {
   await backend.kill();
   await pool.end();
-  if (!args.keep) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  if (!args.keep)
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.end();
 }
 
@@ -106,24 +155,41 @@ console.log(
   [
     `crash test ${failed ? 'FAILED' : 'passed'}: seed ${seed}`,
     `  kills: ${figures.kills} (${figures.killedStarting} while starting, ${figures.killedRunning} while running)`,
-    `  starts: ${backend.starts} (restarts ${backend.starts - 1}); ready after ${Math.min(...ready)}-${Math.max(...ready)} ms (mean ${Math.round(ready.reduce((a, b) => a + b, 0) / (ready.length || 1))})`,
+    `  starts: ${backend.starts} (restarts ${
+      backend.starts - 1
+    }); ready after ${Math.min(...ready)}-${Math.max(
+      ...ready,
+    )} ms (mean ${Math.round(
+      ready.reduce((a, b) => a + b, 0) / (ready.length || 1),
+    )})`,
     `  invariant checks: ${checker.checks} in ${figures.checkRounds} rounds`,
     `  driver: ${driver.actions.requests} requests (${driver.actions.failedRequests} ticks cut by a kill), ${driver.actions.reviews} reviews, ${driver.actions.merges} merges, ${driver.actions.signals} health signals; ${driver.ledger.events.size} events read`,
     `  time: ${seconds} s`,
   ].join('\n'),
 );
 if (failed) {
-  console.error(`\n${failed instanceof Violation ? 'violation' : 'error'}: ${failed.stack ?? failed}`);
-  console.error(`work folder kept: ${work} (backend.log holds every start); replay with --seed ${seed}`);
+  console.error(
+    `\n${failed instanceof Violation ? 'violation' : 'error'}: ${
+      failed.stack ?? failed
+    }`,
+  );
+  console.error(
+    `work folder kept: ${work} (backend.log holds every start); replay with --seed ${seed}`,
+  );
   process.exit(1);
 }
-if (!args.keep && !args.work) await fs.rm(work, { recursive: true, force: true });
+if (!args.keep && !args.work)
+  await fs.rm(work, { recursive: true, force: true });
 
 /** Waits for the backend; after a restart, checks the invariants before anything else happens. */
 async function readyAndCheck() {
   await backend.ready(api);
   figures.readyMs.push(Date.now() - backend.spawnedAt);
-  log(`backend ready (start ${backend.starts}, ${Date.now() - backend.spawnedAt} ms after the spawn)`);
+  log(
+    `backend ready (start ${backend.starts}, ${
+      Date.now() - backend.spawnedAt
+    } ms after the spawn)`,
+  );
   if (backend.starts > 1) {
     await checker.run();
     figures.checkRounds += 1;
@@ -180,13 +246,21 @@ catalog:
       target: ${catalog}
 permission:
   enabled: true
+# Runs every second. A run cut by a kill stays locked for its timeout (the
+# scheduler cannot tell a dead run from a slow one, and its janitor frees
+# expired ones at start and then every minute), and a consumer claimed by a
+# delivery in flight for the claim timeout: 30 and 10 minutes by default,
+# seconds here, so that a kill costs seconds (docs/rollout.md).
 ripple:
   agent:
     intervalSeconds: 1
-    refreshMinutes: 0.1
+    refreshMinutes: 0.05
+    timeoutMinutes: 0.05
   rollout:
     intervalSeconds: 1
     syncMinutes: 0.05
+    timeoutMinutes: 0.05
+    claimTimeoutMinutes: 0.1
   delivery:
     gitBranch:
       localRoots: [${work}/repos]
@@ -200,7 +274,8 @@ function parseArgs(argv) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
     if (!m) throw new Error(`unknown argument ${argv[i]}`);
     if (m[2] !== undefined) out[m[1]] = m[2];
-    else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) out[m[1]] = argv[++i];
+    else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--'))
+      out[m[1]] = argv[++i];
     else out[m[1]] = true;
   }
   return out;

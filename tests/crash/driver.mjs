@@ -5,7 +5,14 @@
 // next steps, so a step whose request died with the backend is simply taken
 // again on a later tick. Everything the backend acknowledged is written to
 // the ledger, which the invariants check after every restart.
-import { CHANGE, DATASET_REF, EDIT, commitCode, mergeBranch, readCode } from './fleet.mjs';
+import {
+  CHANGE,
+  DATASET_REF,
+  EDIT,
+  commitCode,
+  mergeBranch,
+  readCode,
+} from './fleet.mjs';
 
 const enc = encodeURIComponent;
 
@@ -31,13 +38,23 @@ export class Driver {
     this.byRef = new Map(consumers.map(c => [c.ref, c]));
     this.log = log;
     this.migrationId = undefined;
-    this.ledger = { migrations: new Map(), reviews: new Map(), events: new Map() };
+    this.ledger = {
+      migrations: new Map(),
+      reviews: new Map(),
+      events: new Map(),
+    };
     this.lastEventId = 0;
     this.done = false;
     this.flags = { edited: false, late: false, paused: false, resumed: false };
     this.merged = new Set();
     this.lastSignal = new Map();
-    this.actions = { requests: 0, failedRequests: 0, reviews: 0, signals: 0, merges: 0 };
+    this.actions = {
+      requests: 0,
+      failedRequests: 0,
+      reviews: 0,
+      signals: 0,
+      merges: 0,
+    };
   }
 
   role(name) {
@@ -68,7 +85,9 @@ export class Driver {
     this.actions.requests += 1;
     const res = await this.api[method](url, body);
     if (res.status >= 500) {
-      throw new Violation(`${method.toUpperCase()} ${url} answered ${res.status}: ${res.text}`);
+      throw new Violation(
+        `${method.toUpperCase()} ${url} answered ${res.status}: ${res.text}`,
+      );
     }
     return res;
   }
@@ -78,11 +97,20 @@ export class Driver {
       await this.createMigration();
       return;
     }
-    const m = await this.call('get', `/api/ripple/migrations/${this.migrationId}`);
-    if (m.status !== 200) throw new Violation(`migration ${this.migrationId}: ${m.status} ${m.text}`);
+    const m = await this.call(
+      'get',
+      `/api/ripple/migrations/${this.migrationId}`,
+    );
+    if (m.status !== 200)
+      throw new Violation(
+        `migration ${this.migrationId}: ${m.status} ${m.text}`,
+      );
     const state = m.body.state;
     if (state === 'draft') {
-      await this.call('post', `/api/ripple/migrations/${this.migrationId}/analyze`);
+      await this.call(
+        'post',
+        `/api/ripple/migrations/${this.migrationId}/analyze`,
+      );
     } else if (state === 'proposed') {
       await this.beforeStart();
     } else if (state === 'rolling_out' || state === 'paused') {
@@ -90,20 +118,29 @@ export class Driver {
     } else if (state === 'completed') {
       this.done = true;
     } else if (state !== 'analyzing') {
-      throw new Violation(`the migration became ${state}, which nobody asked for`);
+      throw new Violation(
+        `the migration became ${state}, which nobody asked for`,
+      );
     }
   }
 
   async createMigration() {
     // A create whose answer was lost may have been written: look first.
-    const list = await this.call('get', `/api/ripple/migrations?dataset=${enc(DATASET_REF)}`);
+    const list = await this.call(
+      'get',
+      `/api/ripple/migrations?dataset=${enc(DATASET_REF)}`,
+    );
     if (list.status !== 200) return;
     if (list.body.items.length > 1) {
-      throw new Violation(`${list.body.items.length} migrations of ${DATASET_REF}; one was created`);
+      throw new Violation(
+        `${list.body.items.length} migrations of ${DATASET_REF}; one was created`,
+      );
     }
     if (list.body.items.length === 1) {
       this.migrationId = list.body.items[0].id;
-      this.log(`migration ${this.migrationId} found (its create's answer was lost)`);
+      this.log(
+        `migration ${this.migrationId} found (its create's answer was lost)`,
+      );
       return;
     }
     const res = await this.call('post', '/api/ripple/migrations', {
@@ -119,17 +156,23 @@ export class Driver {
   }
 
   async consumersNow() {
-    const res = await this.call('get', `/api/ripple/migrations/${this.migrationId}/consumers?limit=500`);
+    const res = await this.call(
+      'get',
+      `/api/ripple/migrations/${this.migrationId}/consumers?limit=500`,
+    );
     if (res.status !== 200) throw new Error(`consumers: ${res.status}`);
     return res.body.items;
   }
 
   async review(consumer, decision) {
     const patch = consumer.patch;
-    if (!patch || patch.stale || consumer.decision?.patchId === patch.id) return false;
+    if (!patch || patch.stale || consumer.decision?.patchId === patch.id)
+      return false;
     const res = await this.call(
       'post',
-      `/api/ripple/migrations/${this.migrationId}/consumers/${enc(consumer.consumerRef)}/review`,
+      `/api/ripple/migrations/${this.migrationId}/consumers/${enc(
+        consumer.consumerRef,
+      )}/review`,
       { decision, patchId: patch.id, comment: 'crash test' },
     );
     if (res.status === 201) {
@@ -152,7 +195,11 @@ export class Driver {
       }
     }
     if (pending) return; // started on a later tick, once the reviews are read back
-    await this.call('post', `/api/ripple/migrations/${this.migrationId}/rollout/start`, { plan: PLAN });
+    await this.call(
+      'post',
+      `/api/ripple/migrations/${this.migrationId}/rollout/start`,
+      { plan: PLAN },
+    );
   }
 
   async duringRollout(state) {
@@ -161,7 +208,8 @@ export class Driver {
     const edited = this.role('edited');
     if (!this.flags.edited) {
       const code = await readCode(edited);
-      if (!code.includes(EDIT)) await commitCode(edited, code + EDIT, 'Add spent');
+      if (!code.includes(EDIT))
+        await commitCode(edited, code + EDIT, 'Add spent');
       this.flags.edited = true;
     }
     const late = this.role('late');
@@ -170,36 +218,59 @@ export class Driver {
       this.flags.late = true;
     }
     const consumers = await this.consumersNow();
-    const rolloutRes = await this.call('get', `/api/ripple/migrations/${this.migrationId}/rollout`);
+    const rolloutRes = await this.call(
+      'get',
+      `/api/ripple/migrations/${this.migrationId}/rollout`,
+    );
     if (rolloutRes.status !== 200) return;
     const rollout = rolloutRes.body;
     const byRef = new Map(consumers.map(c => [c.consumerRef, c]));
     // A person approves the patch the engine could not finish alone.
     const needsReview = byRef.get(this.role('needsReview').ref);
-    if (needsReview && !needsReview.decision) await this.review(needsReview, 'approve');
+    if (needsReview && !needsReview.decision)
+      await this.review(needsReview, 'approve');
     // Owners merge about half of the branches delivered to them.
     for (const consumer of consumers) {
       const fleet = this.byRef.get(consumer.consumerRef);
       const branch = consumer.delivery?.branch;
-      if (fleet?.merge && consumer.delivery?.status === 'delivered' && branch && !this.merged.has(fleet.name)) {
+      if (
+        fleet?.merge &&
+        consumer.delivery?.status === 'delivered' &&
+        branch &&
+        !this.merged.has(fleet.name)
+      ) {
         await mergeBranch(fleet, branch);
         this.merged.add(fleet.name);
         this.actions.merges += 1;
       }
     }
     // The operator pauses once the second wave runs, and resumes.
-    if (state === 'rolling_out' && !this.flags.paused && (rollout.currentWave ?? 0) >= 1) {
-      const res = await this.call('post', `/api/ripple/migrations/${this.migrationId}/rollout/pause`, {
-        reason: PAUSE_REASON,
-      });
+    if (
+      state === 'rolling_out' &&
+      !this.flags.paused &&
+      (rollout.currentWave ?? 0) >= 1
+    ) {
+      const res = await this.call(
+        'post',
+        `/api/ripple/migrations/${this.migrationId}/rollout/pause`,
+        {
+          reason: PAUSE_REASON,
+        },
+      );
       if (res.status === 200) this.flags.paused = true;
       return;
     }
     if (state === 'paused') {
       if (rollout.pausedReason !== PAUSE_REASON) {
-        throw new Violation(`the rollout paused by itself: ${rollout.pausedReason}`);
+        throw new Violation(
+          `the rollout paused by itself: ${rollout.pausedReason}`,
+        );
       }
-      const res = await this.call('post', `/api/ripple/migrations/${this.migrationId}/rollout/resume`, {});
+      const res = await this.call(
+        'post',
+        `/api/ripple/migrations/${this.migrationId}/rollout/resume`,
+        {},
+      );
       if (res.status === 200) this.flags.resumed = true;
       return;
     }
@@ -216,8 +287,13 @@ export class Driver {
       if (Date.now() - last < 1500) continue;
       const res = await this.call(
         'post',
-        `/api/ripple/migrations/${this.migrationId}/consumers/${enc(consumer.consumerRef)}/health`,
-        { signals: { errorRate: 0, rowCount: 1000, failedRuns: 0 }, observedAt: new Date().toISOString() },
+        `/api/ripple/migrations/${this.migrationId}/consumers/${enc(
+          consumer.consumerRef,
+        )}/health`,
+        {
+          signals: { errorRate: 0, rowCount: 1000, failedRuns: 0 },
+          observedAt: new Date().toISOString(),
+        },
       );
       if (res.status === 200) {
         this.lastSignal.set(consumer.consumerRef, Date.now());
@@ -237,7 +313,9 @@ export class Driver {
       if (res.status !== 200) return;
       for (const event of res.body.items) {
         if (event.id <= this.lastEventId) {
-          throw new Violation(`event ${event.id} came after ${this.lastEventId}`);
+          throw new Violation(
+            `event ${event.id} came after ${this.lastEventId}`,
+          );
         }
         this.ledger.events.set(event.id, eventKey(event));
         this.lastEventId = event.id;
@@ -248,7 +326,14 @@ export class Driver {
 }
 
 export function eventKey(event) {
-  return JSON.stringify([event.type, event.consumerRef ?? null, event.actor ?? null, event.message, event.data ?? null, event.createdAt]);
+  return JSON.stringify([
+    event.type,
+    event.consumerRef ?? null,
+    event.actor ?? null,
+    event.message,
+    event.data ?? null,
+    event.createdAt,
+  ]);
 }
 
 /** A broken invariant: the run stops and says what. */

@@ -38,7 +38,8 @@ const READS = 'SELECT o.id, o.amount\nFROM proj.ds.orders AS o\n';
 // the first file and asks a person about this one (`needs_review`). (In the
 // same file it would propose no edit at all: an empty patch.)
 const NEEDS_REVIEW_FILE = 'models/refunds.sql';
-const NEEDS_REVIEW = 'SELECT *\nFROM proj.ds.orders\nJOIN proj.ds.refunds USING (amount)\n';
+const NEEDS_REVIEW =
+  'SELECT *\nFROM proj.ds.orders\nJOIN proj.ds.refunds USING (amount)\n';
 // The late consumer's code before it starts reading the dataset.
 const UNRELATED = 'SELECT 1 AS id\n';
 // What the owners of `edited` add after the rollout started: a new version
@@ -57,11 +58,22 @@ export const EDIT =
  * - `auto`: approved by the plan's auto-approval.
  */
 export function drawFleet(rng, count) {
-  if (count < 7) throw new Error(`--consumers must be at least 7 (got ${count})`);
-  const names = Array.from({ length: count }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
+  if (count < 7)
+    throw new Error(`--consumers must be at least 7 (got ${count})`);
+  const names = Array.from(
+    { length: count },
+    (_, i) => `c${String(i + 1).padStart(2, '0')}`,
+  );
   const shuffled = rng.shuffle(names);
   const roles = {};
-  const special = ['reject', 'approve', 'approve', 'needsReview', 'edited', 'late'];
+  const special = [
+    'reject',
+    'approve',
+    'approve',
+    'needsReview',
+    'edited',
+    'late',
+  ];
   shuffled.forEach((name, i) => (roles[name] = special[i] ?? 'auto'));
   const lifecycles = ['experimental', 'development', 'production'];
   return names.map(name => ({
@@ -112,18 +124,32 @@ spec:
     consumer.bare = path.join(root, 'repos', `${consumer.name}.git`);
     consumer.clone = path.join(root, 'repos', consumer.name);
     const code = consumer.role === 'late' ? UNRELATED : READS;
-    await git(root, 'init', '--quiet', '--bare', '--initial-branch=main', consumer.bare);
+    await git(
+      root,
+      'init',
+      '--quiet',
+      '--bare',
+      '--initial-branch=main',
+      consumer.bare,
+    );
     // Every update of every ref is logged, so the invariants see each branch
     // and commit ever pushed, even one moved or deleted since.
     await git(consumer.bare, 'config', 'core.logAllRefUpdates', 'always');
     const hook = path.join(consumer.bare, 'hooks', 'post-receive');
-    await fs.writeFile(hook, '#!/bin/sh\ncat >> ripple-pushes.log\n', { mode: 0o755 });
+    await fs.writeFile(hook, '#!/bin/sh\ncat >> ripple-pushes.log\n', {
+      mode: 0o755,
+    });
     await git(root, 'clone', '--quiet', consumer.bare, consumer.clone);
     await git(consumer.clone, 'checkout', '--quiet', '-B', 'main');
-    await fs.mkdir(path.join(consumer.clone, path.dirname(FILE)), { recursive: true });
+    await fs.mkdir(path.join(consumer.clone, path.dirname(FILE)), {
+      recursive: true,
+    });
     await fs.writeFile(path.join(consumer.clone, FILE), code);
     if (consumer.role === 'needsReview') {
-      await fs.writeFile(path.join(consumer.clone, NEEDS_REVIEW_FILE), NEEDS_REVIEW);
+      await fs.writeFile(
+        path.join(consumer.clone, NEEDS_REVIEW_FILE),
+        NEEDS_REVIEW,
+      );
     }
     await git(consumer.clone, 'add', '.');
     await git(consumer.clone, 'commit', '--quiet', '-m', 'Initial code');
@@ -148,7 +174,9 @@ spec:
   type: pipeline
   lifecycle: ${consumer.lifecycle}
   owner: group:default/data-platform${
-    dependsOn.length ? `\n  dependsOn:\n${dependsOn.map(d => `    - ${d}`).join('\n')}` : ''
+    dependsOn.length
+      ? `\n  dependsOn:\n${dependsOn.map(d => `    - ${d}`).join('\n')}`
+      : ''
   }`);
   }
   const catalog = path.join(root, 'catalog.yaml');
@@ -173,7 +201,15 @@ export async function readCode(consumer) {
 export async function mergeBranch(consumer, branch) {
   await git(consumer.clone, 'fetch', '--quiet', 'origin');
   await git(consumer.clone, 'checkout', '--quiet', '-B', 'main', 'origin/main');
-  await git(consumer.clone, 'merge', '--quiet', '--no-ff', '-m', `Merge ${branch}`, `origin/${branch}`);
+  await git(
+    consumer.clone,
+    'merge',
+    '--quiet',
+    '--no-ff',
+    '-m',
+    `Merge ${branch}`,
+    `origin/${branch}`,
+  );
   await git(consumer.clone, 'push', '--quiet', 'origin', 'main');
 }
 
@@ -190,24 +226,40 @@ export async function pushedCommits(consumer) {
     if (!sha || /^0+$/.test(sha) || !branch.startsWith('ripple/')) return;
     seen.set(`${branch} ${sha}`, { branch, sha });
   };
-  for (const line of (await readOr(path.join(consumer.bare, 'ripple-pushes.log'))).split('\n')) {
+  for (const line of (
+    await readOr(path.join(consumer.bare, 'ripple-pushes.log'))
+  ).split('\n')) {
     const [, sha, ref] = line.split(' ');
     if (ref) add(ref.replace(/^refs\/heads\//, ''), sha);
   }
-  const live = (await git(consumer.bare, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/ripple'))
+  const live = (
+    await git(
+      consumer.bare,
+      'for-each-ref',
+      '--format=%(refname) %(objectname)',
+      'refs/heads/ripple',
+    )
+  )
     .split('\n')
     .filter(Boolean)
     .map(l => l.split(' '));
   const logs = path.join(consumer.bare, 'logs');
-  for (const file of await listFiles(path.join(logs, 'refs', 'heads', 'ripple'))) {
+  for (const file of await listFiles(
+    path.join(logs, 'refs', 'heads', 'ripple'),
+  )) {
     const branch = path.relative(path.join(logs, 'refs', 'heads'), file);
-    for (const line of (await readOr(file)).split('\n')) add(branch, line.split(' ')[1]);
+    for (const line of (await readOr(file)).split('\n'))
+      add(branch, line.split(' ')[1]);
   }
   for (const [ref, sha] of live) add(ref.replace(/^refs\/heads\//, ''), sha);
   const commits = [];
   for (const { branch, sha } of seen.values()) {
     const message = await git(consumer.bare, 'log', '-1', '--format=%B', sha);
-    commits.push({ branch, sha, patch: /^Ripple-Patch:\s*(\S+)/m.exec(message)?.[1] });
+    commits.push({
+      branch,
+      sha,
+      patch: /^Ripple-Patch:\s*(\S+)/m.exec(message)?.[1],
+    });
   }
   return {
     branches: [...new Set(commits.map(c => c.branch))],

@@ -22,7 +22,10 @@ export class BackendProcess {
   spawn() {
     this.starts += 1;
     const log = fs.openSync(this.logFile, 'a');
-    fs.writeSync(log, `\n===== start ${this.starts} at ${new Date().toISOString()} =====\n`);
+    fs.writeSync(
+      log,
+      `\n===== start ${this.starts} at ${new Date().toISOString()} =====\n`,
+    );
     this.child = spawn(
       process.execPath,
       [
@@ -42,7 +45,9 @@ export class BackendProcess {
     );
     fs.closeSync(log);
     const child = this.child;
-    child.exited = new Promise(resolve => child.once('exit', (code, signal) => resolve({ code, signal })));
+    child.exited = new Promise(resolve =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     this.spawnedAt = Date.now();
     return child;
   }
@@ -55,15 +60,30 @@ export class BackendProcess {
     child.exited.then(r => (exited = r));
     for (;;) {
       if (exited) {
-        throw new Error(`the backend exited (${JSON.stringify(exited)}) before it was ready; see ${this.logFile}`);
+        throw new Error(
+          `the backend exited (${JSON.stringify(
+            exited,
+          )}) before it was ready; see ${this.logFile}`,
+        );
       }
       try {
-        const res = await fetch(`${this.baseUrl}/.backstage/health/v1/readiness`);
-        if (res.ok && (await api.get('/api/ripple/migrations?limit=1')).status === 200) return;
+        const res = await fetch(
+          `${this.baseUrl}/.backstage/health/v1/readiness`,
+        );
+        if (
+          res.ok &&
+          (await api.get('/api/ripple/migrations?limit=1')).status === 200
+        )
+          return;
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`the backend was not ready after ${timeoutMs / 1000} s; see ${this.logFile}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the backend was not ready after ${timeoutMs / 1000} s; see ${
+            this.logFile
+          }`,
+        );
       await sleep(100);
     }
   }
@@ -90,10 +110,14 @@ export class Api {
   }
 
   async signIn() {
-    const res = await fetch(`${this.baseUrl}/api/auth/guest/refresh?env=development`, {
-      headers: { 'x-requested-with': 'XMLHttpRequest' },
-    });
-    if (!res.ok) throw new Error(`guest sign-in: ${res.status} ${await res.text()}`);
+    const res = await fetch(
+      `${this.baseUrl}/api/auth/guest/refresh?env=development`,
+      {
+        headers: { 'x-requested-with': 'XMLHttpRequest' },
+      },
+    );
+    if (!res.ok)
+      throw new Error(`guest sign-in: ${res.status} ${await res.text()}`);
     this.token = (await res.json()).backstageIdentity.token;
   }
 
