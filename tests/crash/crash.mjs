@@ -33,6 +33,10 @@ const args = parseArgs(process.argv.slice(2));
 const seed = Number(args.seed ?? Math.floor(Math.random() * 2 ** 31));
 const kills = Number(args.kills ?? 10);
 const consumerCount = Number(args.consumers ?? 8);
+// One migration after the other, each on a dataset of its own, so that a
+// rollout is under way for every kill: about one per 8 kills (a rollout of
+// 8 consumers takes about that many at the default --up-ms).
+const migrations = Number(args.migrations ?? Math.max(1, Math.ceil(kills / 8)));
 // After the backend is ready, a kill comes within this many ms; one kill in
 // five comes while it starts instead (its migrations, plugins, first runs).
 const upWindowMs = Number(args['up-ms'] ?? 6000);
@@ -45,7 +49,7 @@ const PG = {
 };
 
 console.log(
-  `crash test: seed ${seed}, ${kills} kills, ${consumerCount} consumers (replay: tests/crash/run.sh --seed ${seed} --kills ${kills} --consumers ${consumerCount})`,
+  `crash test: seed ${seed}, ${kills} kills, ${consumerCount} consumers, up to ${migrations} migrations (replay: tests/crash/run.sh --seed ${seed} --kills ${kills} --consumers ${consumerCount} --migrations ${migrations})`,
 );
 
 const rng = random(seed);
@@ -58,8 +62,8 @@ const log = message =>
     `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`,
   );
 
-const consumers = drawFleet(rng, consumerCount);
-const catalog = await createFleet(work, consumers);
+const consumers = drawFleet(rng, consumerCount, migrations);
+const catalog = await createFleet(work, consumers, migrations);
 const port = await freePort();
 const baseUrl = `http://127.0.0.1:${port}`;
 const configFile = path.join(work, 'app-config.crash.yaml');
@@ -68,9 +72,14 @@ log(
   `fleet in ${work}: ${consumers
     .map(
       c =>
-        `${c.name} ${c.role}${c.merge ? '+merge' : ''}${
-          c.declared ? '' : ' (code)'
-        }`,
+        `${c.name} ${c.in
+          .map(
+            x =>
+              `${x.role}${x.merge ? '+merge' : ''}${
+                x.declared ? '' : '(code)'
+              }`,
+          )
+          .join('/')}`,
     )
     .join(', ')}`,
 );
@@ -87,7 +96,7 @@ const backend = new BackendProcess({
   logFile: path.join(work, 'backend.log'),
   baseUrl,
 });
-const driver = new Driver({ api, consumers, log });
+const driver = new Driver({ api, consumers, migrations, log });
 const checker = new Checker({
   pg: pool,
   api,
@@ -95,6 +104,15 @@ const checker = new Checker({
   consumers,
   transitions: migrationTransitions,
 });
+
+// Interrupted (Ctrl-C, a CI timeout): the backend, a process group of its
+// own, goes too.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    if (backend.child) process.kill(-backend.child.pid, 'SIGKILL');
+    process.exit(130);
+  });
+}
 
 const figures = {
   kills: 0,
@@ -125,6 +143,8 @@ try {
     figures.kills += 1;
     backend.spawn();
   }
+  // No new migration after the kills: the one under way completes.
+  driver.stopCreating = true;
   await readyAndCheck();
   const deadline = Date.now() + completionTimeoutMs;
   while (!driver.done) {
@@ -163,7 +183,7 @@ console.log(
       ready.reduce((a, b) => a + b, 0) / (ready.length || 1),
     )})`,
     `  invariant checks: ${checker.checks} in ${figures.checkRounds} rounds`,
-    `  driver: ${driver.actions.requests} requests (${driver.actions.failedRequests} ticks cut by a kill), ${driver.actions.reviews} reviews, ${driver.actions.merges} merges, ${driver.actions.signals} health signals; ${driver.ledger.events.size} events read`,
+    `  driver: ${driver.actions.requests} requests (${driver.actions.failedTicks} ticks cut by a kill), ${driver.actions.reviews} reviews, ${driver.actions.merges} merges, ${driver.actions.pauses} pauses, ${driver.actions.signals} health signals; migrations completed ${driver.completed.size} of ${driver.ids.length} created; ${driver.ledger.events.size} events read`,
     `  time: ${seconds} s`,
   ].join('\n'),
 );

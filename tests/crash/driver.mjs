@@ -5,14 +5,7 @@
 // next steps, so a step whose request died with the backend is simply taken
 // again on a later tick. Everything the backend acknowledged is written to
 // the ledger, which the invariants check after every restart.
-import {
-  CHANGE,
-  DATASET_REF,
-  EDIT,
-  commitCode,
-  mergeBranch,
-  readCode,
-} from './fleet.mjs';
+import { code, commitCode, dataset, mergeBranch, readCode } from './fleet.mjs';
 
 const enc = encodeURIComponent;
 
@@ -29,36 +22,48 @@ export const PLAN = {
   health: { requireSignals: true },
 };
 const PAUSE_REASON = 'crash test: paused by the operator';
-const LATE_CODE = 'SELECT o.id, o.amount\nFROM proj.ds.orders AS o\n';
 
+/**
+ * Runs the migrations one after the other, one per dataset: the next is
+ * created when the one before completed, until `stopCreating` (the kills are
+ * over) or the last dataset.
+ */
 export class Driver {
-  constructor({ api, consumers, log }) {
+  constructor({ api, consumers, migrations, log }) {
     this.api = api;
     this.consumers = consumers;
-    this.byRef = new Map(consumers.map(c => [c.ref, c]));
+    this.migrations = migrations;
     this.log = log;
-    this.migrationId = undefined;
+    this.k = 0;
+    this.ids = [];
+    this.completed = new Set();
+    this.eventsRead = new Set();
+    this.stopCreating = false;
     this.ledger = {
       migrations: new Map(),
       reviews: new Map(),
       events: new Map(),
     };
-    this.lastEventId = 0;
+    this.lastEventId = new Map();
     this.done = false;
-    this.flags = { edited: false, late: false, paused: false, resumed: false };
-    this.merged = new Set();
+    this.flags = new Set();
     this.lastSignal = new Map();
     this.actions = {
       requests: 0,
-      failedRequests: 0,
+      failedTicks: 0,
       reviews: 0,
       signals: 0,
       merges: 0,
+      pauses: 0,
     };
   }
 
-  role(name) {
-    return this.consumers.find(c => c.role === name);
+  role(k, name) {
+    return this.consumers.find(c => c.in[k].role === name);
+  }
+
+  roleOf(k, ref) {
+    return this.consumers.find(c => c.ref === ref)?.in[k];
   }
 
   /**
@@ -74,10 +79,15 @@ export class Driver {
   async tickOnce() {
     try {
       await this.step();
-      await this.readEvents();
+      for (const id of this.ids) {
+        if (this.eventsRead.has(id)) continue;
+        await this.readEvents(id);
+        // A completed migration gets no more events: read once more, then no longer.
+        if (this.completed.has(id)) this.eventsRead.add(id);
+      }
     } catch (error) {
       if (error instanceof Violation) throw error;
-      this.actions.failedRequests += 1;
+      this.actions.failedTicks += 1;
     }
   }
 
@@ -93,84 +103,85 @@ export class Driver {
   }
 
   async step() {
-    if (!this.migrationId) {
-      await this.createMigration();
+    const k = this.k;
+    const id = this.ids[k];
+    if (!id) {
+      if (this.stopCreating && k > 0) this.done = true;
+      else await this.createMigration(k);
       return;
     }
-    const m = await this.call(
-      'get',
-      `/api/ripple/migrations/${this.migrationId}`,
-    );
+    const m = await this.call('get', `/api/ripple/migrations/${id}`);
     if (m.status !== 200)
-      throw new Violation(
-        `migration ${this.migrationId}: ${m.status} ${m.text}`,
-      );
+      throw new Violation(`migration ${id}: ${m.status} ${m.text}`);
     const state = m.body.state;
     if (state === 'draft') {
-      await this.call(
-        'post',
-        `/api/ripple/migrations/${this.migrationId}/analyze`,
-      );
+      await this.call('post', `/api/ripple/migrations/${id}/analyze`);
     } else if (state === 'proposed') {
-      await this.beforeStart();
+      await this.beforeStart(k, id);
     } else if (state === 'rolling_out' || state === 'paused') {
-      await this.duringRollout(state);
+      await this.duringRollout(k, id, state);
     } else if (state === 'completed') {
-      this.done = true;
+      this.completed.add(id);
+      if (k + 1 < this.migrations && !this.stopCreating) {
+        this.k += 1;
+      } else {
+        this.done = true;
+      }
     } else if (state !== 'analyzing') {
       throw new Violation(
-        `the migration became ${state}, which nobody asked for`,
+        `migration ${id} became ${state}, which nobody asked for`,
       );
     }
   }
 
-  async createMigration() {
+  async createMigration(k) {
+    const d = dataset(k);
     // A create whose answer was lost may have been written: look first.
     const list = await this.call(
       'get',
-      `/api/ripple/migrations?dataset=${enc(DATASET_REF)}`,
+      `/api/ripple/migrations?dataset=${enc(d.ref)}`,
     );
     if (list.status !== 200) return;
     if (list.body.items.length > 1) {
       throw new Violation(
-        `${list.body.items.length} migrations of ${DATASET_REF}; one was created`,
+        `${list.body.items.length} migrations of ${d.ref}; one was created`,
       );
     }
     if (list.body.items.length === 1) {
-      this.migrationId = list.body.items[0].id;
+      this.ids[k] = list.body.items[0].id;
       this.log(
-        `migration ${this.migrationId} found (its create's answer was lost)`,
+        `migration ${k} ${this.ids[k]} found (its create's answer was lost)`,
       );
       return;
     }
     const res = await this.call('post', '/api/ripple/migrations', {
-      datasetRef: DATASET_REF,
-      change: CHANGE,
-      title: 'Rename amount to amount_usd (crash test)',
+      datasetRef: d.ref,
+      change: d.change,
+      title: `Rename amount to amount_usd in ${d.table} (crash test)`,
     });
     if (res.status === 201) {
-      this.migrationId = res.body.id;
+      this.ids[k] = res.body.id;
       this.ledger.migrations.set(res.body.id, res.body.createdAt);
-      this.log(`migration ${this.migrationId} created`);
+      this.log(`migration ${k} ${res.body.id} created`);
     }
   }
 
-  async consumersNow() {
+  async consumersNow(id) {
     const res = await this.call(
       'get',
-      `/api/ripple/migrations/${this.migrationId}/consumers?limit=500`,
+      `/api/ripple/migrations/${id}/consumers?limit=500`,
     );
     if (res.status !== 200) throw new Error(`consumers: ${res.status}`);
     return res.body.items;
   }
 
-  async review(consumer, decision) {
+  async review(id, consumer, decision) {
     const patch = consumer.patch;
     if (!patch || patch.stale || consumer.decision?.patchId === patch.id)
       return false;
     const res = await this.call(
       'post',
-      `/api/ripple/migrations/${this.migrationId}/consumers/${enc(
+      `/api/ripple/migrations/${id}/consumers/${enc(
         consumer.consumerRef,
       )}/review`,
       { decision, patchId: patch.id, comment: 'crash test' },
@@ -186,92 +197,98 @@ export class Driver {
     return true;
   }
 
-  async beforeStart() {
+  async beforeStart(k, id) {
     let pending = false;
-    for (const consumer of await this.consumersNow()) {
-      const role = this.byRef.get(consumer.consumerRef)?.role;
+    for (const consumer of await this.consumersNow(id)) {
+      const role = this.roleOf(k, consumer.consumerRef)?.role;
       if (role === 'approve' || role === 'reject') {
-        pending = (await this.review(consumer, role)) || pending;
+        pending = (await this.review(id, consumer, role)) || pending;
       }
     }
     if (pending) return; // started on a later tick, once the reviews are read back
-    await this.call(
-      'post',
-      `/api/ripple/migrations/${this.migrationId}/rollout/start`,
-      { plan: PLAN },
-    );
+    await this.call('post', `/api/ripple/migrations/${id}/rollout/start`, {
+      plan: PLAN,
+    });
   }
 
-  async duringRollout(state) {
+  async duringRollout(k, id, state) {
+    const d = dataset(k);
     // The owners change code once the rollout runs: the edited consumer's
     // patch gets a second version, the late consumer starts reading the dataset.
-    const edited = this.role('edited');
-    if (!this.flags.edited) {
-      const code = await readCode(edited);
-      if (!code.includes(EDIT))
-        await commitCode(edited, code + EDIT, 'Add spent');
-      this.flags.edited = true;
+    const edited = this.role(k, 'edited');
+    if (!this.flags.has(`edited ${k}`)) {
+      const before = await readCode(edited, d.file);
+      if (!before.includes(code.edit(d.table))) {
+        await commitCode(
+          edited,
+          d.file,
+          before + code.edit(d.table),
+          `Add spent to ${d.file}`,
+        );
+      }
+      this.flags.add(`edited ${k}`);
     }
-    const late = this.role('late');
-    if (!this.flags.late) {
-      await commitCode(late, LATE_CODE, 'Read the orders');
-      this.flags.late = true;
+    const late = this.role(k, 'late');
+    if (!this.flags.has(`late ${k}`)) {
+      await commitCode(late, d.file, code.reads(d.table), `Read ${d.table}`);
+      this.flags.add(`late ${k}`);
     }
-    const consumers = await this.consumersNow();
+    const consumers = await this.consumersNow(id);
     const rolloutRes = await this.call(
       'get',
-      `/api/ripple/migrations/${this.migrationId}/rollout`,
+      `/api/ripple/migrations/${id}/rollout`,
     );
     if (rolloutRes.status !== 200) return;
     const rollout = rolloutRes.body;
     const byRef = new Map(consumers.map(c => [c.consumerRef, c]));
     // A person approves the patch the engine could not finish alone.
-    const needsReview = byRef.get(this.role('needsReview').ref);
+    const needsReview = byRef.get(this.role(k, 'needsReview').ref);
     if (needsReview && !needsReview.decision)
-      await this.review(needsReview, 'approve');
+      await this.review(id, needsReview, 'approve');
     // Owners merge about half of the branches delivered to them.
     for (const consumer of consumers) {
-      const fleet = this.byRef.get(consumer.consumerRef);
+      const fleet = this.consumers.find(c => c.ref === consumer.consumerRef);
       const branch = consumer.delivery?.branch;
+      const key = `merged ${k} ${fleet?.name}`;
       if (
-        fleet?.merge &&
+        fleet?.in[k].merge &&
         consumer.delivery?.status === 'delivered' &&
         branch &&
-        !this.merged.has(fleet.name)
+        !this.flags.has(key)
       ) {
         await mergeBranch(fleet, branch);
-        this.merged.add(fleet.name);
+        this.flags.add(key);
         this.actions.merges += 1;
       }
     }
     // The operator pauses once the second wave runs, and resumes.
     if (
       state === 'rolling_out' &&
-      !this.flags.paused &&
+      !this.flags.has(`paused ${k}`) &&
       (rollout.currentWave ?? 0) >= 1
     ) {
       const res = await this.call(
         'post',
-        `/api/ripple/migrations/${this.migrationId}/rollout/pause`,
-        {
-          reason: PAUSE_REASON,
-        },
+        `/api/ripple/migrations/${id}/rollout/pause`,
+        { reason: PAUSE_REASON },
       );
-      if (res.status === 200) this.flags.paused = true;
+      if (res.status === 200) {
+        this.flags.add(`paused ${k}`);
+        this.actions.pauses += 1;
+      }
       return;
     }
     if (state === 'paused') {
       if (rollout.pausedReason !== PAUSE_REASON) {
         throw new Violation(
-          `the rollout paused by itself: ${rollout.pausedReason}`,
+          `the rollout of ${id} paused by itself: ${rollout.pausedReason}`,
         );
       }
-      const res = await this.call(
+      await this.call(
         'post',
-        `/api/ripple/migrations/${this.migrationId}/rollout/resume`,
+        `/api/ripple/migrations/${id}/rollout/resume`,
         {},
       );
-      if (res.status === 200) this.flags.resumed = true;
       return;
     }
     // The monitor reports every delivered consumer healthy, once the late
@@ -283,11 +300,11 @@ export class Driver {
     for (const consumer of consumers) {
       const status = consumer.delivery?.status;
       if (status !== 'delivered' && status !== 'merged') continue;
-      const last = this.lastSignal.get(consumer.consumerRef) ?? 0;
-      if (Date.now() - last < 1500) continue;
+      const key = `${id} ${consumer.consumerRef}`;
+      if (Date.now() - (this.lastSignal.get(key) ?? 0) < 1500) continue;
       const res = await this.call(
         'post',
-        `/api/ripple/migrations/${this.migrationId}/consumers/${enc(
+        `/api/ripple/migrations/${id}/consumers/${enc(
           consumer.consumerRef,
         )}/health`,
         {
@@ -296,29 +313,29 @@ export class Driver {
         },
       );
       if (res.status === 200) {
-        this.lastSignal.set(consumer.consumerRef, Date.now());
+        this.lastSignal.set(key, Date.now());
         this.actions.signals += 1;
       }
     }
   }
 
-  /** Reads the timeline's new events into the ledger. */
-  async readEvents() {
-    if (!this.migrationId) return;
+  /** Reads a timeline's new events into the ledger. */
+  async readEvents(id) {
     for (;;) {
+      const after = this.lastEventId.get(id) ?? 0;
       const res = await this.call(
         'get',
-        `/api/ripple/migrations/${this.migrationId}/events?after=${this.lastEventId}&limit=500`,
+        `/api/ripple/migrations/${id}/events?after=${after}&limit=500`,
       );
       if (res.status !== 200) return;
       for (const event of res.body.items) {
-        if (event.id <= this.lastEventId) {
+        if (event.id <= (this.lastEventId.get(id) ?? 0)) {
           throw new Violation(
-            `event ${event.id} came after ${this.lastEventId}`,
+            `event ${event.id} came after ${this.lastEventId.get(id)}`,
           );
         }
         this.ledger.events.set(event.id, eventKey(event));
-        this.lastEventId = event.id;
+        this.lastEventId.set(id, event.id);
       }
       if (res.body.items.length < 500) return;
     }

@@ -1,9 +1,10 @@
-// The crash test's fleet: one dataset and its consumers, each in a git
+// The crash test's fleet: datasets and their consumers, each in a git
 // repository of its own (a bare repository the backend delivers branches to,
 // and a clone its owners work in, whose files the agent reads), and the
 // catalog file that declares them. Every choice is drawn from the seeded
 // random generator, so a seed replays the same fleet.
 import { execFile } from 'node:child_process';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -23,107 +24,128 @@ export async function git(cwd, ...args) {
   return stdout;
 }
 
-export const DATASET_REF = 'resource:default/crash-orders';
-export const TABLE = 'proj.ds.orders';
-export const CHANGE = {
-  dataset: TABLE,
-  dialect: 'bigquery',
-  changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
-};
-export const FILE = 'models/revenue.sql';
+/**
+ * The datasets, one per migration of the run: `crash-orders-<k>`, table
+ * `proj.ds.orders_<k>`, each changed by a rename of its `amount` column.
+ * Every consumer reads each of them in a file of its own.
+ */
+export function dataset(k) {
+  const table = `proj.ds.orders_${k}`;
+  return {
+    k,
+    name: `crash-orders-${k}`,
+    ref: `resource:default/crash-orders-${k}`,
+    table,
+    change: {
+      dataset: table,
+      dialect: 'bigquery',
+      changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
+    },
+    file: `models/orders_${k}.sql`,
+    // A USING join on the renamed column, in a second file: the engine edits
+    // the first file and asks a person about this one (`needs_review`). (In
+    // the same file it would propose no edit at all: an empty patch.)
+    reviewFile: `models/refunds_${k}.sql`,
+  };
+}
 
-// A patch the engine makes and verifies alone (`rewritten`).
-const READS = 'SELECT o.id, o.amount\nFROM proj.ds.orders AS o\n';
-// A USING join on the renamed column, in a second file: the engine edits
-// the first file and asks a person about this one (`needs_review`). (In the
-// same file it would propose no edit at all: an empty patch.)
-const NEEDS_REVIEW_FILE = 'models/refunds.sql';
-const NEEDS_REVIEW =
-  'SELECT *\nFROM proj.ds.orders\nJOIN proj.ds.refunds USING (amount)\n';
-// The late consumer's code before it starts reading the dataset.
-const UNRELATED = 'SELECT 1 AS id\n';
-// What the owners of `edited` add after the rollout started: a new version
-// of its patch, proposed by the agent's refresh.
-export const EDIT =
-  '\n;\nSELECT o.customer, o.amount AS spent\nFROM proj.ds.orders AS o\n';
+export const code = {
+  // A patch the engine makes and verifies alone (`rewritten`).
+  reads: t => `SELECT o.id, o.amount\nFROM ${t} AS o\n`,
+  needsReview: t =>
+    `SELECT *\nFROM ${t}\nJOIN proj.ds.refunds USING (amount)\n`,
+  // The late consumer's code before it starts reading the dataset.
+  unrelated: () => 'SELECT 1 AS id\n',
+  // What the owners of `edited` add after the rollout started: a new version
+  // of its patch, proposed by the agent's refresh.
+  edit: t => `\n;\nSELECT o.customer, o.amount AS spent\nFROM ${t} AS o\n`,
+};
 
 /**
- * Roles, each consumer one (besides `merge` and `declared`, drawn apart):
+ * Roles in each migration, each consumer one (besides `merge` and
+ * `declared`, drawn apart):
  * - `reject`: a person rejects its patch; it is never delivered;
  * - `approve`: a person approves it before the start;
  * - `needsReview`: its patch needs a person, who approves it during the rollout;
  * - `edited`: its owners change its code after the start (a second patch
- *   version), and it is critical, so it goes last;
+ *   version). Always the same consumer, critical, so it goes last and its
+ *   second version comes before its wave;
  * - `late`: reads the dataset only after the start, found by the refresh;
  * - `auto`: approved by the plan's auto-approval.
  */
-export function drawFleet(rng, count) {
+export function drawFleet(rng, count, migrations) {
   if (count < 7)
     throw new Error(`--consumers must be at least 7 (got ${count})`);
   const names = Array.from(
     { length: count },
     (_, i) => `c${String(i + 1).padStart(2, '0')}`,
   );
-  const shuffled = rng.shuffle(names);
-  const roles = {};
-  const special = [
-    'reject',
-    'approve',
-    'approve',
-    'needsReview',
-    'edited',
-    'late',
-  ];
-  shuffled.forEach((name, i) => (roles[name] = special[i] ?? 'auto'));
+  const edited = rng.pick(names);
   const lifecycles = ['experimental', 'development', 'production'];
-  return names.map(name => ({
+  const consumers = names.map(name => ({
     name,
     ref: `component:default/${name}`,
-    role: roles[name],
-    // Owners merge about half of the delivered branches.
-    merge: rng.next() < 0.5,
-    // Half declare `dependsOn` the dataset; the others are found in their code
-    // (the late one cannot declare it: it does not read the dataset yet).
-    declared: roles[name] !== 'late' && rng.next() < 0.5,
+    critical: name === edited,
     lifecycle: rng.pick(lifecycles),
+    in: [],
   }));
+  for (let k = 0; k < migrations; k++) {
+    const others = rng.shuffle(names.filter(n => n !== edited));
+    const special = ['reject', 'approve', 'approve', 'needsReview', 'late'];
+    for (const consumer of consumers) {
+      const i = others.indexOf(consumer.name);
+      const role = consumer.critical ? 'edited' : special[i] ?? 'auto';
+      consumer.in.push({
+        role,
+        // Owners merge about half of the delivered branches.
+        merge: rng.next() < 0.5,
+        // Half declare `dependsOn` the dataset; the others are found in
+        // their code (the late one cannot: it does not read it yet).
+        declared: role !== 'late' && rng.next() < 0.5,
+      });
+    }
+  }
+  return consumers;
 }
 
-export async function createFleet(root, consumers) {
-  await fs.mkdir(path.join(root, 'repos'), { recursive: true });
-  const docs = [
-    `apiVersion: backstage.io/v1alpha1
+const ENTITY_DOCS = `apiVersion: backstage.io/v1alpha1
 kind: Group
 metadata:
   name: data-platform
 spec:
   type: team
   children: []
-  members: [guest]`,
-    `apiVersion: backstage.io/v1alpha1
+  members: [guest]
+---
+apiVersion: backstage.io/v1alpha1
 kind: User
 metadata:
   name: guest
 spec:
-  memberOf: [data-platform]`,
-    `apiVersion: backstage.io/v1alpha1
+  memberOf: [data-platform]`;
+
+export async function createFleet(root, consumers, migrations) {
+  await fs.mkdir(path.join(root, 'repos'), { recursive: true });
+  const docs = [ENTITY_DOCS];
+  for (let k = 0; k < migrations; k++) {
+    const d = dataset(k);
+    docs.push(`apiVersion: backstage.io/v1alpha1
 kind: Resource
 metadata:
-  name: crash-orders
+  name: ${d.name}
   annotations:
-    ripple.io/table: ${TABLE}
+    ripple.io/table: ${d.table}
     ripple.io/dialect: bigquery
     ripple.io/schema: '{id: INT64, amount: NUMERIC, customer: STRING}'
 spec:
   type: dataset
-  owner: group:default/data-platform`,
-  ];
-  // One consumer reads another (a dependency of the plan's order).
-  const upstream = consumers.find(c => c.role === 'auto');
+  owner: group:default/data-platform`);
+  }
+  // The second consumer reads the first (a dependency of the plan's order).
+  const [upstream, downstream] = consumers;
   for (const consumer of consumers) {
     consumer.bare = path.join(root, 'repos', `${consumer.name}.git`);
     consumer.clone = path.join(root, 'repos', consumer.name);
-    const code = consumer.role === 'late' ? UNRELATED : READS;
     await git(
       root,
       'init',
@@ -141,25 +163,23 @@ spec:
     });
     await git(root, 'clone', '--quiet', consumer.bare, consumer.clone);
     await git(consumer.clone, 'checkout', '--quiet', '-B', 'main');
-    await fs.mkdir(path.join(consumer.clone, path.dirname(FILE)), {
-      recursive: true,
+    await fs.mkdir(path.join(consumer.clone, 'models'), { recursive: true });
+    const dependsOn = consumer === downstream ? [upstream.ref] : [];
+    consumer.in.forEach(({ role, declared }, k) => {
+      const d = dataset(k);
+      if (declared) dependsOn.push(d.ref);
+      const files = {
+        [d.file]: role === 'late' ? code.unrelated() : code.reads(d.table),
+      };
+      if (role === 'needsReview')
+        files[d.reviewFile] = code.needsReview(d.table);
+      for (const [file, content] of Object.entries(files)) {
+        fsSync.writeFileSync(path.join(consumer.clone, file), content);
+      }
     });
-    await fs.writeFile(path.join(consumer.clone, FILE), code);
-    if (consumer.role === 'needsReview') {
-      await fs.writeFile(
-        path.join(consumer.clone, NEEDS_REVIEW_FILE),
-        NEEDS_REVIEW,
-      );
-    }
     await git(consumer.clone, 'add', '.');
     await git(consumer.clone, 'commit', '--quiet', '-m', 'Initial code');
     await git(consumer.clone, 'push', '--quiet', 'origin', 'main');
-    const dependsOn = [
-      ...(consumer.declared ? [DATASET_REF] : []),
-      ...(consumer !== upstream && consumer.role === 'auto' && upstream
-        ? [upstream.ref]
-        : []),
-    ];
     docs.push(`apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
@@ -168,14 +188,14 @@ metadata:
     backstage.io/source-location: url:file://${consumer.clone}/
     ripple.io/delivery: git-branch
     ripple.io/git-repository: ${consumer.bare}${
-      consumer.role === 'edited' ? '\n    ripple.io/criticality: critical' : ''
+      consumer.critical ? '\n    ripple.io/criticality: critical' : ''
     }
 spec:
   type: pipeline
   lifecycle: ${consumer.lifecycle}
   owner: group:default/data-platform${
     dependsOn.length
-      ? `\n  dependsOn:\n${dependsOn.map(d => `    - ${d}`).join('\n')}`
+      ? `\n  dependsOn:\n${dependsOn.map(x => `    - ${x}`).join('\n')}`
       : ''
   }`);
   }
@@ -185,16 +205,16 @@ spec:
 }
 
 /** The owners change a consumer's code: a commit on main, in the clone and the bare repository. */
-export async function commitCode(consumer, content, message) {
+export async function commitCode(consumer, file, content, message) {
   await git(consumer.clone, 'fetch', '--quiet', 'origin');
   await git(consumer.clone, 'reset', '--quiet', '--hard', 'origin/main');
-  await fs.writeFile(path.join(consumer.clone, FILE), content);
+  await fs.writeFile(path.join(consumer.clone, file), content);
   await git(consumer.clone, 'commit', '--quiet', '-am', message);
   await git(consumer.clone, 'push', '--quiet', 'origin', 'main');
 }
 
-export async function readCode(consumer) {
-  return fs.readFile(path.join(consumer.clone, FILE), 'utf8');
+export async function readCode(consumer, file) {
+  return fs.readFile(path.join(consumer.clone, file), 'utf8');
 }
 
 /** The owners merge a delivered branch into main (a merge commit), as in the rollout test. */

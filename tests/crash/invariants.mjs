@@ -31,26 +31,65 @@ export class Checker {
     if (!ok) this.failures.push(message);
   }
 
-  /** Every check; throws with all failures listed. `final`: the rollout must have completed. */
+  /**
+   * Every check, over every migration of the run; throws with all failures
+   * listed. `final`: every migration must have completed.
+   */
   async run({ final = false } = {}) {
     this.failures = [];
-    const id = this.driver.migrationId;
-    if (id) {
+    this.expect(
+      !final || this.driver.ids.length > 0,
+      'no migration was created',
+    );
+    this.ledger(await this.globalSnapshot());
+    const events = new Map();
+    this.pushed = new Map();
+    for (const [k, id] of this.driver.ids.entries()) {
+      if (!id) continue;
       const db = await this.snapshot(id);
-      this.ledger(db);
+      db.k = k;
+      db.id = id;
       this.states(db);
       this.timeline(db);
       this.rollout(db);
       await this.repositories(db);
-      await this.eventsByApi(id);
+      await this.eventsByApi(id, events);
       if (final) this.completion(db);
-    } else {
-      this.expect(!final, 'no migration was created');
+    }
+    // Read after the snapshots: every event the driver read before is there.
+    for (const [eventId, key] of this.driver.ledger.events) {
+      this.expect(
+        events.get(eventId) === key,
+        `event ${eventId} (${key}) is ${
+          events.has(eventId) ? `now ${events.get(eventId)}` : 'gone'
+        }`,
+      );
     }
     if (this.failures.length) {
       throw new Error(
         `invariants broken:\n  - ${this.failures.join('\n  - ')}`,
       );
+    }
+  }
+
+  async globalSnapshot() {
+    const client = await this.pg.connect();
+    try {
+      const migrations = (
+        await client.query(
+          'SELECT id, dataset_ref, created_at FROM ripple.migration',
+        )
+      ).rows;
+      const ids = [...this.driver.ledger.reviews.keys()];
+      const reviews = (
+        await client.query(
+          'SELECT id, patch_id, decision FROM ripple.review WHERE id = ANY($1)',
+          [ids],
+        )
+      ).rows;
+      return { migrations, reviews };
+    } finally {
+      client.release();
     }
   }
 
@@ -96,7 +135,7 @@ export class Checker {
     }
   }
 
-  /** No migration, review or event the backend acknowledged is lost. */
+  /** No migration or review the backend acknowledged is lost (events: see run). */
   ledger(db) {
     const { migrations, reviews } = this.driver.ledger;
     for (const [id, createdAt] of migrations) {
@@ -106,10 +145,12 @@ export class Checker {
         `migration ${id}, created (201), is gone`,
       );
     }
-    this.expect(
-      db.migrations.length <= 1,
-      `${db.migrations.length} migrations; the driver created one`,
-    );
+    const perDataset = new Map();
+    for (const m of db.migrations)
+      perDataset.set(m.dataset_ref, (perDataset.get(m.dataset_ref) ?? 0) + 1);
+    for (const [ref, n] of perDataset) {
+      this.expect(n === 1, `${n} migrations of ${ref}; the driver created one`);
+    }
     for (const [id, review] of reviews) {
       const row = db.reviews.find(r => r.id === id);
       this.expect(
@@ -326,7 +367,7 @@ export class Checker {
         );
       }
       const fleet = this.consumers.find(c => c.ref === ref);
-      if (fleet?.role === 'reject') {
+      if (fleet?.in[db.k].role === 'reject') {
         this.expect(
           !IN_PLACE.has(rc.delivery_status),
           `${ref}: its rejected patch is ${rc.delivery_status}`,
@@ -347,12 +388,19 @@ export class Checker {
 
   /** No consumer gets two branches, or two commits, for one patch. */
   async repositories(db) {
-    const short = this.driver.migrationId.split('-')[0];
+    const short = db.id.split('-')[0];
     for (const consumer of this.consumers) {
-      const pushed = await pushedCommits(consumer);
-      const ours = pushed.branches.filter(b =>
-        b.startsWith(`ripple/${short}/`),
-      );
+      // Read once per round, after the tables' snapshots: whatever those
+      // say was delivered was pushed before.
+      if (!this.pushed.has(consumer.name))
+        this.pushed.set(consumer.name, await pushedCommits(consumer));
+      const all = this.pushed.get(consumer.name);
+      const ours = all.branches.filter(b => b.startsWith(`ripple/${short}/`));
+      const pushed = {
+        commits: all.commits.filter(c =>
+          c.branch.startsWith(`ripple/${short}/`),
+        ),
+      };
       this.expect(
         ours.length <= 1,
         `${consumer.name}: branches ${ours.join(', ')} for one migration`,
@@ -379,7 +427,7 @@ export class Checker {
           ].join(', ')})`,
         );
       }
-      if (consumer.role === 'reject') {
+      if (consumer.in[db.k].role === 'reject') {
         this.expect(
           pushed.commits.length === 0,
           `${consumer.name}: its rejected patch was pushed`,
@@ -397,9 +445,8 @@ export class Checker {
     }
   }
 
-  /** The timeline as the API serves it still has every event the driver read, unchanged. */
-  async eventsByApi(id) {
-    const now = new Map();
+  /** The timeline as the API serves it, into `into` (id -> key). */
+  async eventsByApi(id, into) {
     let after = 0;
     for (;;) {
       const res = await this.api.get(
@@ -407,17 +454,9 @@ export class Checker {
       );
       if (res.status !== 200)
         throw new Error(`events: ${res.status} ${res.text}`);
-      for (const e of res.body.items) now.set(e.id, eventKey(e));
+      for (const e of res.body.items) into.set(e.id, eventKey(e));
       if (res.body.items.length < 500) break;
       after = res.body.items.at(-1).id;
-    }
-    for (const [eventId, key] of this.driver.ledger.events) {
-      this.expect(
-        now.get(eventId) === key,
-        `event ${eventId} (${key}) is ${
-          now.has(eventId) ? `now ${now.get(eventId)}` : 'gone'
-        }`,
-      );
     }
   }
 
@@ -425,7 +464,7 @@ export class Checker {
   completion(db) {
     this.expect(
       db.migration.state === 'completed',
-      `the migration is ${db.migration.state}, not completed`,
+      `migration ${db.k} ${db.id} is ${db.migration.state}, not completed`,
     );
     for (const w of db.waves)
       this.expect(
@@ -435,14 +474,14 @@ export class Checker {
     for (const consumer of this.consumers) {
       const rc = db.rolloutConsumers.find(r => r.consumer_ref === consumer.ref);
       const c = db.consumers.find(x => x.consumer_ref === consumer.ref);
-      if (consumer.role === 'reject') continue;
+      if (consumer.in[db.k].role === 'reject') continue;
       this.expect(
         rc && IN_PLACE.has(rc.delivery_status),
-        `${consumer.name} (${consumer.role}): delivery ${
+        `${consumer.name} (${consumer.in[db.k].role}): delivery ${
           rc?.delivery_status ?? 'none; not in the rollout'
         }`,
       );
-      if (consumer.role === 'edited') {
+      if (consumer.in[db.k].role === 'edited') {
         const v2 = db.patches.find(
           p => p.consumer_ref === consumer.ref && p.version === 2,
         );
