@@ -164,7 +164,8 @@ try {
 } finally {
   await backend.kill();
   await pool.end();
-  if (!args.keep)
+  // Kept after a failure, for its rows.
+  if (!args.keep && !failed)
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.end();
 }
@@ -194,7 +195,7 @@ if (failed) {
     }`,
   );
   console.error(
-    `work folder kept: ${work} (backend.log holds every start); replay with --seed ${seed}`,
+    `work folder kept: ${work} (backend.log holds every start), database ${database} kept; replay with --seed ${seed}`,
   );
   process.exit(1);
 }

@@ -42,20 +42,22 @@ export class Checker {
       'no migration was created',
     );
     this.ledger(await this.globalSnapshot());
+    // The tables first, in one snapshot, then the repositories, then the API:
+    // a delivery is pushed before it is recorded, and an event is written
+    // before it is served, so what each later read finds must cover what
+    // the earlier one says.
+    const ids = [...this.driver.ids.entries()].filter(([, id]) => id);
+    const dbs = await this.snapshot(ids);
     const events = new Map();
     this.pushed = new Map();
-    for (const [k, id] of this.driver.ids.entries()) {
-      if (!id) continue;
-      const db = await this.snapshot(id);
-      db.k = k;
-      db.id = id;
+    for (const db of dbs) {
       this.states(db);
       this.timeline(db);
       this.rollout(db);
       await this.repositories(db);
-      await this.eventsByApi(id, events);
       if (final) this.completion(db);
     }
+    for (const [, id] of ids) await this.eventsByApi(id, events);
     // Read after the snapshots: every event the driver read before is there.
     for (const [eventId, key] of this.driver.ledger.events) {
       this.expect(
@@ -93,46 +95,54 @@ export class Checker {
     }
   }
 
-  async snapshot(id) {
+  /** Each migration's rows, `[k, id]` pairs, all in one snapshot. */
+  async snapshot(ids) {
     const client = await this.pg.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const q = async (sql, params = [id]) =>
-        (await client.query(sql, params)).rows;
-      const db = {
-        migrations: await q(
-          'SELECT id, state, created_at FROM ripple.migration',
-          [],
-        ),
-        events: await q(
-          'SELECT * FROM ripple.migration_event WHERE migration_id = $1 ORDER BY id',
-        ),
-        consumers: await q(
-          'SELECT * FROM ripple.migration_consumer WHERE migration_id = $1',
-        ),
-        patches: await q(
-          'SELECT p.*, c.consumer_ref FROM ripple.patch p JOIN ripple.migration_consumer c ON c.id = p.consumer_id WHERE c.migration_id = $1',
-        ),
-        reviews: await q(
-          'SELECT r.*, p.consumer_id FROM ripple.review r JOIN ripple.patch p ON p.id = r.patch_id JOIN ripple.migration_consumer c ON c.id = p.consumer_id WHERE c.migration_id = $1',
-        ),
-        rollout: (
-          await q('SELECT * FROM ripple.rollout WHERE migration_id = $1')
-        )[0],
-        waves: await q(
-          'SELECT * FROM ripple.rollout_wave WHERE migration_id = $1 ORDER BY wave_index',
-        ),
-        rolloutConsumers: await q(
-          'SELECT * FROM ripple.rollout_consumer WHERE migration_id = $1',
-        ),
-      };
+      const dbs = [];
+      for (const [k, id] of ids)
+        dbs.push({ k, id, ...(await this.rows(client, id)) });
       await client.query('COMMIT');
-      db.migration = db.migrations.find(m => m.id === id);
-      for (const e of db.events) e.parsed = e.data ? JSON.parse(e.data) : {};
-      return db;
+      return dbs;
     } finally {
       client.release();
     }
+  }
+
+  async rows(client, id) {
+    const q = async (sql, params = [id]) =>
+      (await client.query(sql, params)).rows;
+    const db = {
+      migrations: await q(
+        'SELECT id, state, created_at FROM ripple.migration',
+        [],
+      ),
+      events: await q(
+        'SELECT * FROM ripple.migration_event WHERE migration_id = $1 ORDER BY id',
+      ),
+      consumers: await q(
+        'SELECT * FROM ripple.migration_consumer WHERE migration_id = $1',
+      ),
+      patches: await q(
+        'SELECT p.*, c.consumer_ref FROM ripple.patch p JOIN ripple.migration_consumer c ON c.id = p.consumer_id WHERE c.migration_id = $1',
+      ),
+      reviews: await q(
+        'SELECT r.*, p.consumer_id FROM ripple.review r JOIN ripple.patch p ON p.id = r.patch_id JOIN ripple.migration_consumer c ON c.id = p.consumer_id WHERE c.migration_id = $1',
+      ),
+      rollout: (
+        await q('SELECT * FROM ripple.rollout WHERE migration_id = $1')
+      )[0],
+      waves: await q(
+        'SELECT * FROM ripple.rollout_wave WHERE migration_id = $1 ORDER BY wave_index',
+      ),
+      rolloutConsumers: await q(
+        'SELECT * FROM ripple.rollout_consumer WHERE migration_id = $1',
+      ),
+    };
+    db.migration = db.migrations.find(m => m.id === id);
+    for (const e of db.events) e.parsed = e.data ? JSON.parse(e.data) : {};
+    return db;
   }
 
   /** No migration or review the backend acknowledged is lost (events: see run). */
@@ -413,9 +423,12 @@ export class Checker {
         );
         byPatch.set(c.patch, new Set([...(byPatch.get(c.patch) ?? []), c.sha]));
         const patch = db.patches.find(p => String(p.id) === c.patch);
-        // A push is made before the delivery is recorded; the patch itself is older.
+        // The repositories are read after the tables: a patch proposed,
+        // approved and pushed since is newer than every patch there.
+        const newer =
+          Number(c.patch) > Math.max(0, ...db.patches.map(p => p.id));
         this.expect(
-          patch?.consumer_ref === consumer.ref,
+          patch ? patch.consumer_ref === consumer.ref : newer,
           `${consumer.name}: commit ${c.sha} carries patch ${c.patch}, not one of its patches`,
         );
       }
@@ -447,6 +460,8 @@ export class Checker {
 
   /** The timeline as the API serves it, into `into` (id -> key). */
   async eventsByApi(id, into) {
+    // Read before the timeline: what the driver had read up to then.
+    const readUpTo = this.driver.lastEventId.get(id) ?? 0;
     let after = 0;
     for (;;) {
       const res = await this.api.get(
@@ -454,7 +469,19 @@ export class Checker {
       );
       if (res.status !== 200)
         throw new Error(`events: ${res.status} ${res.text}`);
-      for (const e of res.body.items) into.set(e.id, eventKey(e));
+      for (const e of res.body.items) {
+        into.set(e.id, eventKey(e));
+        // An event numbered before one already served, that the driver never
+        // got: a reader following `?after=` (the timeline's paging) misses
+        // it for good. Ids are taken when a transaction inserts, and
+        // transactions commit in any order.
+        this.expect(
+          e.id > readUpTo || this.driver.ledger.events.has(e.id),
+          `event ${e.id} (${e.type}${
+            e.consumerRef ? ` of ${e.consumerRef}` : ''
+          }) appeared after event ${readUpTo} had been served: a reader paging with ?after= never sees it`,
+        );
+      }
       if (res.body.items.length < 500) break;
       after = res.body.items.at(-1).id;
     }
