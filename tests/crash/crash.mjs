@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createFleet, drawFleet } from './fleet.mjs';
 import { Driver, Violation } from './driver.mjs';
 import { Checker } from './invariants.mjs';
+import { tamper } from './tamper.mjs';
 import { Api, BackendProcess, sleep } from './process.mjs';
 
 const require = createRequire(import.meta.url);
@@ -88,6 +89,8 @@ const admin = new pg.Client({ ...PG, database: 'postgres' });
 await admin.connect();
 await admin.query(`CREATE DATABASE ${database}`);
 const pool = new pg.Pool({ ...PG, database, max: 2 });
+// An idle connection ended by the database's drop is no failure.
+pool.on('error', () => {});
 
 const api = new Api(baseUrl);
 const backend = new BackendProcess({
@@ -159,6 +162,10 @@ try {
   log('the rollout completed');
   await checker.run({ final: true });
   figures.checkRounds += 1;
+  figures.checks = checker.checks;
+  if (!args['no-tamper']) {
+    figures.caught = await tamper({ pool, checker, driver, consumers, log });
+  }
 } catch (error) {
   failed = error;
 } finally {
@@ -183,7 +190,11 @@ console.log(
     )} ms (mean ${Math.round(
       ready.reduce((a, b) => a + b, 0) / (ready.length || 1),
     )})`,
-    `  invariant checks: ${checker.checks} in ${figures.checkRounds} rounds`,
+    `  invariant checks: ${figures.checks ?? checker.checks} in ${
+      figures.checkRounds
+    } rounds; violations made on purpose and caught: ${
+      figures.caught ?? 'not tried'
+    }`,
     `  driver: ${driver.actions.requests} requests (${driver.actions.failedTicks} ticks cut by a kill), ${driver.actions.reviews} reviews, ${driver.actions.merges} merges, ${driver.actions.pauses} pauses, ${driver.actions.signals} health signals; migrations completed ${driver.completed.size} of ${driver.ids.length} created; ${driver.ledger.events.size} events read`,
     `  time: ${seconds} s`,
   ].join('\n'),
