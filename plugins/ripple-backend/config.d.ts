@@ -46,6 +46,14 @@ export interface Config {
        */
       claimTimeoutMinutes?: number;
       /**
+       * Deliveries that fail transiently (the network, a 5xx, a rate limit)
+       * stay pending and are tried again after a backoff that starts at
+       * `firstDelaySeconds` (default 60) and doubles up to `maxDelaySeconds`
+       * (default 3600), or at the time the remote asked for (Retry-After, a
+       * rate limit's reset; at most a day away), whichever is later.
+       */
+      retry?: { firstDelaySeconds?: number; maxDelaySeconds?: number };
+      /**
        * The default waves: each `{name, count}` (that many more consumers)
        * or `{name, percent}` (up to that share of all, cumulative).
        * Default: canary of 1, then 10%, 50%, 100%.

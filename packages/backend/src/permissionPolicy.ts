@@ -1,7 +1,6 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
   AuthorizeResult,
-  isPermission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import {
@@ -10,28 +9,31 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import {
-  patchReviewByOwnersDecision,
-  ripplePatchReviewPermission,
-} from '@ripple/backstage-plugin-ripple-common';
+import { rippleOwnershipDecision } from '@ripple/backstage-plugin-ripple-common';
 
 /**
- * The dev portal's policy: a consumer's patch is reviewed only by the
- * consumer's owners (the catalog's ownership, evaluated by the permission
- * framework); everything else is allowed.
+ * The dev portal's policy: a dataset's migrations are created, cancelled
+ * and rolled out only by the dataset's owners, a consumer's patch is
+ * reviewed only by the consumer's owners (the catalog's ownership,
+ * evaluated by the permission framework against the entity), and a
+ * consumer's health is reported by services (monitors, pipelines) or its
+ * owners (`rippleOwnershipDecision`); everything else is allowed.
  *
  * The guest user belongs to data-platform (app-config.yaml gives it that
- * ownership claim), so in the example catalog it may review orders-export.
+ * ownership claim), so in the example catalog it may review orders-export
+ * and create migrations of orders.
  */
 class RipplePortalPolicy implements PermissionPolicy {
   async handle(
     query: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    if (isPermission(query.permission, ripplePatchReviewPermission)) {
-      return patchReviewByOwnersDecision(user?.info.ownershipEntityRefs ?? []);
-    }
-    return { result: AuthorizeResult.ALLOW };
+    return (
+      rippleOwnershipDecision(
+        query.permission,
+        user ? user.info.ownershipEntityRefs ?? [] : undefined,
+      ) ?? { result: AuthorizeResult.ALLOW }
+    );
   }
 }
 

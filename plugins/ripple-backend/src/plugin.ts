@@ -4,6 +4,7 @@ import {
   RootInstanceMetadataService,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { ScmIntegrations } from '@backstage/integration';
 import {
   NotificationService,
   notificationService,
@@ -80,7 +81,10 @@ export const ripplePlugin = createBackendPlugin({
         const engine = await loadEngine();
         logger.info(`Ripple engine ${engine.version()} loaded`);
         deps.permissionsRegistry.addPermissions(ripplePermissions);
-        const datasets = new DatasetReader(deps.urlReader);
+        const datasets = new DatasetReader(deps.urlReader, {
+          engine,
+          integrations: ScmIntegrations.fromConfig(config),
+        });
 
         const agent = new MigrationAgent({
           store,
@@ -173,6 +177,11 @@ export const ripplePlugin = createBackendPlugin({
           rollouts,
           config,
           logger,
+          datasets,
+          entity: async entityRef =>
+            deps.catalog.getEntityByRef(entityRef, {
+              credentials: await deps.auth.getOwnServiceCredentials(),
+            }),
         });
 
         httpRouter.use(

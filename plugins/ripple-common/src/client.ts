@@ -76,7 +76,15 @@ export interface RippleApi {
   getDatasetCode(datasetRef: string): Promise<DatasetCode>;
   /** The rollout, or the plan it would start with. */
   getRollout(id: string): Promise<Rollout>;
-  startRollout(id: string, plan?: RolloutPlanRequest): Promise<Rollout>;
+  /**
+   * `overrideCompatView`: why to start without the compatibility view the
+   * change needs (recorded on the timeline and in the audit log).
+   */
+  startRollout(
+    id: string,
+    plan?: RolloutPlanRequest,
+    options?: { overrideCompatView?: string },
+  ): Promise<Rollout>;
   /** `wave`: the wave the caller saw active, so that a racing advance moves nothing. */
   advanceRollout(id: string, wave?: number): Promise<Rollout>;
   pauseRollout(id: string, reason?: string): Promise<Rollout>;
@@ -200,9 +208,21 @@ export class RippleClient implements RippleApi {
     return body(await this.api.getRollout({ path: { id } }));
   }
 
-  async startRollout(id: string, plan?: RolloutPlanRequest) {
+  async startRollout(
+    id: string,
+    plan?: RolloutPlanRequest,
+    options: { overrideCompatView?: string } = {},
+  ) {
     return body(
-      await this.api.startRollout({ path: { id }, body: plan ? { plan } : {} }),
+      await this.api.startRollout({
+        path: { id },
+        body: {
+          ...(plan ? { plan } : {}),
+          ...(options.overrideCompatView
+            ? { overrideCompatView: options.overrideCompatView }
+            : {}),
+        },
+      }),
     );
   }
 

@@ -7,6 +7,7 @@ export * from './client';
 export * from './consumerCode';
 export * from './dbtSources';
 export * from './engineErrors';
+export * from './glob';
 // The API's types and a client for every route, generated from the backend's
 // OpenAPI spec (plugins/ripple-backend/src/schema/openapi.yaml) by
 // ./scripts/generate-openapi.sh. The engine's own types (Dialect,

@@ -3,10 +3,12 @@ import {
   isUpdatePermission,
 } from '@backstage/plugin-permission-common';
 import {
+  rippleHealthReportPermission,
   rippleMigrationCancelPermission,
   rippleMigrationCreatePermission,
   ripplePatchReviewPermission,
   ripplePermissions,
+  rippleRolloutManagePermission,
 } from './permissions';
 
 describe('permissions', () => {
@@ -16,20 +18,27 @@ describe('permissions', () => {
       'ripple.migration.cancel',
       'ripple.patch.review',
       'ripple.rollout.manage',
+      'ripple.health.report',
     ]);
   });
 
-  it('makes reviewing a patch a permission on the consumer catalog entity', () => {
-    expect(
-      isResourcePermission(ripplePatchReviewPermission, 'catalog-entity'),
-    ).toBe(true);
+  it('makes every permission one on a catalog entity (the dataset or the consumer), so a policy can limit it to its owners', () => {
+    for (const permission of [
+      ripplePatchReviewPermission,
+      rippleMigrationCreatePermission,
+      rippleMigrationCancelPermission,
+      rippleRolloutManagePermission,
+      rippleHealthReportPermission,
+    ]) {
+      expect(isResourcePermission(permission, 'catalog-entity')).toBe(true);
+    }
     expect(isUpdatePermission(ripplePatchReviewPermission)).toBe(true);
     expect(rippleMigrationCreatePermission).toMatchObject({
-      type: 'basic',
+      type: 'resource',
       attributes: { action: 'create' },
     });
     expect(rippleMigrationCancelPermission).toMatchObject({
-      type: 'basic',
+      type: 'resource',
       attributes: { action: 'update' },
     });
   });

@@ -3,26 +3,34 @@ import {
   AuthorizeResult,
   ConditionalPolicyDecision,
   createPermission,
+  isPermission,
+  Permission,
+  PolicyDecision,
 } from '@backstage/plugin-permission-common';
 
 /**
- * Create a migration and ask for its analysis.
+ * Create a migration of a dataset, preview it and ask for its analysis. A
+ * resource permission on the dataset's catalog entity, so that a policy can
+ * limit it to the dataset's owners ({@link entityOwnersDecision}).
  *
  * @public
  */
 export const rippleMigrationCreatePermission = createPermission({
   name: 'ripple.migration.create',
   attributes: { action: 'create' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
 /**
- * Cancel a migration.
+ * Cancel a migration. A resource permission on the migration's dataset
+ * entity.
  *
  * @public
  */
 export const rippleMigrationCancelPermission = createPermission({
   name: 'ripple.migration.cancel',
   attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
 /**
@@ -40,14 +48,31 @@ export const ripplePatchReviewPermission = createPermission({
 });
 
 /**
- * Run a migration's rollout: start, advance, pause, resume and roll back
- * (one consumer or all), and mark its compatibility view applied.
+ * Run a migration's rollout: start (and override a missing compatibility
+ * view), advance, pause, resume and roll back (one consumer or all), and
+ * mark its compatibility view applied. A resource permission on the
+ * migration's dataset entity.
  *
  * @public
  */
 export const rippleRolloutManagePermission = createPermission({
   name: 'ripple.rollout.manage',
   attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Report a health signal of a consumer during a rollout (a breach pauses
+ * the rollout). A resource permission on the consumer's catalog entity: the
+ * dev portal's policy allows it to service principals (monitors,
+ * pipelines) and to the consumer's owners.
+ *
+ * @public
+ */
+export const rippleHealthReportPermission = createPermission({
+  name: 'ripple.health.report',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
 /**
@@ -60,6 +85,7 @@ export const ripplePermissions = [
   rippleMigrationCancelPermission,
   ripplePatchReviewPermission,
   rippleRolloutManagePermission,
+  rippleHealthReportPermission,
 ];
 
 /**
@@ -84,6 +110,21 @@ export const ripplePermissions = [
 export function patchReviewByOwnersDecision(
   claims: string[],
 ): ConditionalPolicyDecision {
+  return entityOwnersDecision(claims);
+}
+
+/**
+ * The decision that allows one of Ripple's resource permissions (each on a
+ * catalog entity: the dataset for creating, cancelling and rolling out, the
+ * consumer for reviews and health signals) only to that entity's owners:
+ * the catalog's `IS_ENTITY_OWNER` rule over the user's ownership claims,
+ * evaluated by the permission framework against the entity.
+ *
+ * @public
+ */
+export function entityOwnersDecision(
+  claims: string[],
+): ConditionalPolicyDecision {
   return {
     result: AuthorizeResult.CONDITIONAL,
     pluginId: 'catalog',
@@ -94,4 +135,48 @@ export function patchReviewByOwnersDecision(
       params: { claims },
     },
   };
+}
+
+/**
+ * The decision of the policy Ripple recommends (the dev portal's) for one
+ * of Ripple's permissions, or undefined for any other permission:
+ *
+ * - creating, cancelling and rolling out a dataset's migrations: the
+ *   dataset's owners;
+ * - reviewing a consumer's patch: the consumer's owners;
+ * - reporting a consumer's health: service principals (monitors and
+ *   pipelines: `claims` undefined, as a policy gets no user for them) and
+ *   the consumer's owners.
+ *
+ * ```ts
+ * // in the policy's handle(request, user):
+ * const ripple = rippleOwnershipDecision(
+ *   request.permission,
+ *   user ? user.info.ownershipEntityRefs ?? [] : undefined,
+ * );
+ * if (ripple) return ripple;
+ * ```
+ *
+ * @public
+ */
+export function rippleOwnershipDecision(
+  permission: Permission,
+  claims: string[] | undefined,
+): PolicyDecision | undefined {
+  if (isPermission(permission, rippleHealthReportPermission)) {
+    return claims === undefined
+      ? { result: AuthorizeResult.ALLOW }
+      : entityOwnersDecision(claims);
+  }
+  if (
+    [
+      rippleMigrationCreatePermission,
+      rippleMigrationCancelPermission,
+      rippleRolloutManagePermission,
+      ripplePatchReviewPermission,
+    ].some(p => isPermission(permission, p))
+  ) {
+    return entityOwnersDecision(claims ?? []);
+  }
+  return undefined;
 }

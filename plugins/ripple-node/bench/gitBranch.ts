@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createGitBranchDeliveryMethod } from '../src/methods/git/gitBranchDeliveryMethod';
-import { runGit } from '../src/methods/git/runGit';
+import { END_OF_OPTIONS, runGit } from '../src/methods/git/runGit';
 import {
   CONSUMER_FILES,
   deliveryRequest,
@@ -16,7 +16,14 @@ import {
 
 async function makeRepository(root: string, files: number, commits: number) {
   const remote = path.join(root, 'remote.git');
-  await runGit(['init', '--bare', '--quiet', '--initial-branch=main', remote]);
+  await runGit([
+    'init',
+    '--bare',
+    '--quiet',
+    '--initial-branch=main',
+    END_OF_OPTIONS,
+    remote,
+  ]);
   // git fast-import builds the history in one process, quickly.
   const lines: string[] = [];
   const blob = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;

@@ -64,6 +64,12 @@ export interface Delivery {
   checks?: 'pending' | 'passing' | 'failing';
   /** Why it is in this status, for people (a failure, a closed pull request). */
   message?: string;
+  /**
+   * Set by the rollout on a `pending` delivery whose last attempt failed
+   * transiently (`TransientDeliveryError`): how many attempts failed
+   * so, and when the next one is due (ISO 8601).
+   */
+  retry?: { attempts: number; nextAttemptAt: string };
 }
 
 /**
@@ -91,7 +97,13 @@ export interface RippleDeliveryMethod {
   readonly id: string;
   /** Whether the method can deliver to this consumer (it knows its repository, say). */
   supports(consumer: DeliveryRequest['consumer']): boolean;
-  /** Sends the patch; failures to apply or reach the repository are a `failed` delivery. */
+  /**
+   * Sends the patch. A patch that does not apply is a `failed` delivery
+   * with the reason; a failure that may pass (the network, a 5xx, a rate
+   * limit) is thrown as a `TransientDeliveryError`, and the rollout
+   * tries again later; any other error thrown makes the delivery `failed`.
+   * `checkReady` follows the same rules.
+   */
   deliver(request: DeliveryRequest): Promise<Delivery>;
   /** The delivery's current status, read back from where it was delivered. */
   sync(request: DeliveryRequest, delivery: Delivery): Promise<Delivery>;

@@ -9,6 +9,7 @@
 export * from './delivery';
 export * from './health';
 export * from './extensions';
+export { TransientDeliveryError, parseRetryAfter } from './transient';
 export {
   createDownloadDeliveryMethod,
   type DownloadDeliveryMethodOptions,

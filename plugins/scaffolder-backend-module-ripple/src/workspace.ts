@@ -1,10 +1,10 @@
-import {
-  isChildPath,
-  resolveSafeChildPath,
-} from '@backstage/backend-plugin-api';
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { isConsumerCodeFile } from '@ripple/backstage-plugin-ripple-common';
-import { minimatch } from 'minimatch';
+import {
+  globMatcher,
+  isConsumerCodeFile,
+} from '@ripple/backstage-plugin-ripple-common';
+import { realpathSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -19,13 +19,22 @@ export type WorkspaceFile = {
 /**
  * Resolves a path an action was given inside the task workspace, refusing
  * one that leaves it (`..`, an absolute path, or a link pointing outside),
- * with an error naming the input field.
+ * with an error naming the input field. `resolveSafeChildPath` compares
+ * the paths as written; the real path (its links resolved) is compared too.
  */
 export function resolveInWorkspace(
   workspacePath: string,
   relative: string,
   field: string,
 ): string {
+  // Checked here by real path first, whatever the version of Backstage's
+  // helper (older ones compared the paths as written).
+  assertRealPathInside(
+    workspacePath,
+    path.resolve(workspacePath, relative),
+    field,
+    relative,
+  );
   try {
     return resolveSafeChildPath(workspacePath, relative);
   } catch {
@@ -33,10 +42,84 @@ export function resolveInWorkspace(
   }
 }
 
-function outsideWorkspace(field: string, given: string) {
+function outsideWorkspace(field: string, given: string, real?: string) {
   return new InputError(
-    `${field}: '${given}' is outside the task workspace; paths must stay inside it`,
+    `${field}: '${given}' is outside the task workspace${
+      real ? ` (through a link, it is ${real})` : ''
+    }; paths must stay inside it`,
   );
+}
+
+/**
+ * Refuses `target` when its real path, its links resolved (of the part
+ * that exists: a file about to be written may not), is not inside the
+ * real path of `root`.
+ */
+function assertRealPathInside(
+  root: string,
+  target: string,
+  field: string,
+  given: string,
+) {
+  const real = realPathOfExisting(target);
+  if (!isInside(realPathOfExisting(root), real)) {
+    // Named when a link took it there.
+    const written = path.resolve(target);
+    throw outsideWorkspace(
+      field,
+      given,
+      real !== written && isInside(path.resolve(root), written)
+        ? real
+        : undefined,
+    );
+  }
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate);
+  return (
+    relative === '' ||
+    (relative !== '..' &&
+      !relative.startsWith(`..${path.sep}`) &&
+      !path.isAbsolute(relative))
+  );
+}
+
+function realPathOfExisting(target: string): string {
+  const missing: string[] = [];
+  let existing = path.resolve(target);
+  for (;;) {
+    try {
+      return path.join(realpathSync(existing), ...missing.reverse());
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return target;
+      missing.push(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+/**
+ * Checks, before anything is written, that each file to rewrite in place
+ * (relative to `root`) is a regular file, not a link, in a folder whose
+ * real path is inside `root`: a link swapped in after the files were read
+ * cannot send a write outside the workspace.
+ */
+export async function assertWritableInPlace(
+  root: string,
+  relativePaths: string[],
+): Promise<void> {
+  for (const relative of relativePaths) {
+    const target = path.join(root, relative);
+    const stat = await fs.lstat(target).catch(() => undefined);
+    if (!stat?.isFile()) {
+      throw new InputError(
+        `${relative}: is no longer a regular file in the workspace (a link?); nothing was written`,
+      );
+    }
+    assertRealPathInside(root, path.dirname(target), 'paths', relative);
+  }
 }
 
 const GLOB_CHARACTER = /[*?[\]{}]/;
@@ -98,12 +181,20 @@ async function matchGlob(root: string, pattern: string, name: string) {
   const parts = pattern.split('/');
   const fixed = parts.findIndex(part => GLOB_CHARACTER.test(part));
   const base = path.resolve(root, parts.slice(0, fixed).join('/'));
-  if (!isChildPath(root, base)) {
-    throw outsideWorkspace(name, pattern);
-  }
+  // By real path: a link as the folder (or one of its parents) would be
+  // walked through to wherever it points.
+  assertRealPathInside(root, base, name, pattern);
   const normalized = toRelative(root, path.join(root, pattern));
+  // Matched in linear time: minimatch backtracks exponentially on a glob
+  // such as a*x*x*x*x*x*xb.
+  let glob: (file: string) => boolean;
+  try {
+    glob = globMatcher(normalized);
+  } catch (error) {
+    throw new InputError(`${name}: ${(error as Error).message}`);
+  }
   const matches = (await walk(base).catch(() => [])).filter(file =>
-    minimatch(toRelative(root, file), normalized),
+    glob(toRelative(root, file)),
   );
   if (matches.length === 0) {
     throw new InputError(

@@ -103,4 +103,29 @@ describe('RippleSummarySource', () => {
       await ripple.close();
     }
   });
+
+  it('never sends its token over http:// to another host', async () => {
+    const fetchSpy = jest.spyOn(global, 'fetch');
+    const logger = mockServices.logger.mock();
+    try {
+      const source = new RippleSummarySource({
+        auth: mockServices.auth(),
+        discovery: {
+          getBaseUrl: async () => 'http://ripple.internal:7007/api/ripple',
+          getExternalBaseUrl: async () => 'https://backstage.example.com',
+        },
+        logger,
+        ttlSeconds: 30,
+      });
+      expect(await source.get('component:default/a')).toBeUndefined();
+      expect(fetchSpy).not.toHaveBeenCalled();
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.stringContaining(
+          "Ripple's URL http://ripple.internal:7007/api/ripple/catalog/summary is not https:// (nor http:// to this host); the service token is not sent in clear text",
+        ),
+      );
+    } finally {
+      fetchSpy.mockRestore();
+    }
+  });
 });

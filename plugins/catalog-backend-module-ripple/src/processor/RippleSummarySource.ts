@@ -54,15 +54,14 @@ export class RippleSummarySource {
         onBehalfOf: await auth.getOwnServiceCredentials(),
         targetPluginId: 'ripple',
       });
-      const response = await fetch(
-        `${await discovery.getBaseUrl('ripple')}/catalog/summary`,
-        {
-          headers: {
-            Authorization: `Bearer ${token}`,
-            ...(this.etag ? { 'If-None-Match': this.etag } : {}),
-          },
+      const url = `${await discovery.getBaseUrl('ripple')}/catalog/summary`;
+      refuseClearText(url);
+      const response = await fetch(url, {
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...(this.etag ? { 'If-None-Match': this.etag } : {}),
         },
-      );
+      });
       if (response.status === 304) {
         return;
       }
@@ -86,5 +85,24 @@ export class RippleSummarySource {
 
   private now(): number {
     return this.options.now?.() ?? Date.now();
+  }
+}
+
+/**
+ * The request carries a service token: never over http:// to another host.
+ * Plain http is let through to this host only (the backend calling itself,
+ * as discovery does by default), where the token does not cross a network.
+ */
+function refuseClearText(url: string): void {
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'https:') return;
+  const loopback =
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+  if (protocol !== 'http:' || !loopback) {
+    throw new Error(
+      `Ripple's URL ${url} is not https:// (nor http:// to this host); the service token is not sent in clear text. Make discovery give Ripple an https:// URL`,
+    );
   }
 }

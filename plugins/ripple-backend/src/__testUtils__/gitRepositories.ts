@@ -5,6 +5,9 @@ import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
+/** Before every URL, ref and path: git reads none of them as an option. */
+const EOO = '--end-of-options';
+
 const ENV = {
   ...process.env,
   GIT_AUTHOR_NAME: 'Owner',
@@ -32,8 +35,16 @@ export class ConsumerRepository {
   ): Promise<ConsumerRepository> {
     const bare = path.join(root, `${name}.git`);
     const clone = path.join(root, `${name}-clone`);
-    await git(root, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
-    await git(root, 'clone', '--quiet', bare, clone);
+    await git(
+      root,
+      'init',
+      '--quiet',
+      '--bare',
+      '--initial-branch=main',
+      EOO,
+      bare,
+    );
+    await git(root, 'clone', '--quiet', EOO, bare, clone);
     await git(clone, 'checkout', '--quiet', '-B', 'main');
     for (const [file, content] of Object.entries(files)) {
       await fs.mkdir(path.dirname(path.join(clone, file)), { recursive: true });
@@ -41,7 +52,7 @@ export class ConsumerRepository {
     }
     await git(clone, 'add', '.');
     await git(clone, 'commit', '--quiet', '-m', 'Initial code');
-    await git(clone, 'push', '--quiet', 'origin', 'main');
+    await git(clone, 'push', '--quiet', EOO, 'origin', 'main');
     return new ConsumerRepository(bare, clone);
   }
 
@@ -51,6 +62,7 @@ export class ConsumerRepository {
       this.bare,
       'for-each-ref',
       '--format=%(refname:short)',
+      EOO,
       'refs/heads',
     );
     return out.split('\n').filter(Boolean).sort();
@@ -58,13 +70,21 @@ export class ConsumerRepository {
 
   /** A file as a branch of the bare repository has it. */
   async show(branch: string, file: string): Promise<string> {
-    return git(this.bare, 'show', `${branch}:${file}`);
+    return git(this.bare, 'show', EOO, `${branch}:${file}`);
   }
 
   /** The owners merge a branch into main, as a merge commit. */
   async merge(branch: string): Promise<void> {
-    await git(this.clone, 'fetch', '--quiet', 'origin');
-    await git(this.clone, 'checkout', '--quiet', '-B', 'main', 'origin/main');
+    await git(this.clone, 'fetch', '--quiet', EOO, 'origin');
+    await git(
+      this.clone,
+      'checkout',
+      '--quiet',
+      '-B',
+      'main',
+      EOO,
+      'origin/main',
+    );
     await git(
       this.clone,
       'merge',
@@ -72,14 +92,15 @@ export class ConsumerRepository {
       '--no-ff',
       '-m',
       `Merge ${branch}`,
+      EOO,
       `origin/${branch}`,
     );
-    await git(this.clone, 'push', '--quiet', 'origin', 'main');
+    await git(this.clone, 'push', '--quiet', EOO, 'origin', 'main');
   }
 
   /** The subjects of main's commits, newest first. */
   async log(): Promise<string[]> {
-    const out = await git(this.bare, 'log', '--format=%s', 'main');
+    const out = await git(this.bare, 'log', '--format=%s', EOO, 'main');
     return out.split('\n').filter(Boolean);
   }
 }

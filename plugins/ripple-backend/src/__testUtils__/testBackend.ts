@@ -18,16 +18,14 @@ import {
   isPermission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import {
   PermissionPolicy,
   PolicyQuery,
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import {
-  patchReviewByOwnersDecision,
-  ripplePatchReviewPermission,
-} from '@ripple/backstage-plugin-ripple-common';
+import { rippleOwnershipDecision } from '@ripple/backstage-plugin-ripple-common';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
@@ -64,6 +62,15 @@ export const users = {
   analyst: { ref: 'user:default/analyst', groups: ['group:default/analytics'] },
   /** Denied every Ripple permission by the test policy. */
   mallory: { ref: 'user:default/mallory', groups: [] as string[] },
+  /**
+   * In analytics, but the catalog lets them read only the components their
+   * group owns (and every entity of another kind): jaffle-dbt, not
+   * orders-export.
+   */
+  contractor: {
+    ref: 'user:default/contractor',
+    groups: ['group:default/analytics'],
+  },
 };
 
 export function as(user: keyof typeof users) {
@@ -71,9 +78,10 @@ export function as(user: keyof typeof users) {
 }
 
 /**
- * The policy of the tests: Ripple's review permission is conditional on
- * owning the consumer (the policy the docs recommend), mallory is denied
- * everything of Ripple, and everything else is allowed.
+ * The policy of the tests: the dev portal's (Ripple's permissions
+ * conditional on owning the dataset or the consumer, health signals also
+ * from services), mallory denied everything of Ripple, and everything else
+ * allowed.
  */
 class TestPolicy implements PermissionPolicy {
   async handle(
@@ -86,10 +94,39 @@ class TestPolicy implements PermissionPolicy {
     ) {
       return { result: AuthorizeResult.DENY };
     }
-    if (isPermission(query.permission, ripplePatchReviewPermission)) {
-      return patchReviewByOwnersDecision(user?.info.ownershipEntityRefs ?? []);
+    if (
+      user?.info.userEntityRef === users.contractor.ref &&
+      isPermission(query.permission, catalogEntityReadPermission)
+    ) {
+      return {
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'catalog',
+        resourceType: 'catalog-entity',
+        conditions: {
+          anyOf: [
+            {
+              not: {
+                rule: 'IS_ENTITY_KIND',
+                resourceType: 'catalog-entity',
+                params: { kinds: ['component'] },
+              },
+            },
+            {
+              rule: 'IS_ENTITY_OWNER',
+              resourceType: 'catalog-entity',
+              params: { claims: user.info.ownershipEntityRefs ?? [] },
+            },
+          ],
+        },
+      };
     }
-    return { result: AuthorizeResult.ALLOW };
+    // The dev portal's policy (packages/backend/src/permissionPolicy.ts).
+    return (
+      rippleOwnershipDecision(
+        query.permission,
+        user ? user.info.ownershipEntityRefs ?? [] : undefined,
+      ) ?? { result: AuthorizeResult.ALLOW }
+    );
   }
 }
 

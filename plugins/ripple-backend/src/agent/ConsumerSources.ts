@@ -1,15 +1,15 @@
 import type { UrlReaderService } from '@backstage/backend-plugin-api';
-import { NotModifiedError } from '@backstage/errors';
-import type { Entity } from '@backstage/catalog-model';
+import { InputError, NotModifiedError } from '@backstage/errors';
+import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   codeLocation,
   dbtSources,
+  globMatcher,
   isConsumerCodeFile,
   isDbtPropertiesFile,
   type DbtSource,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { Dialect } from '@ripple/engine';
-import { minimatch } from 'minimatch';
 
 /** Narrows the files Ripple reads: comma-separated globs, relative to the code location. */
 export const ANNOTATION_RIPPLE_PATHS = 'ripple.io/paths';
@@ -65,6 +65,18 @@ export class UrlReaderConsumerSources implements ConsumerSources {
       .split(',')
       .map(glob => glob.trim())
       .filter(Boolean);
+    // Matched in linear time (minimatch backtracks exponentially on a
+    // hostile glob, and this runs on every file of the repository).
+    let matchers: Array<(path: string) => boolean>;
+    try {
+      matchers = globs.map(globMatcher);
+    } catch (error) {
+      throw new InputError(
+        `${stringifyEntityRef(
+          entity,
+        )}: annotation ${ANNOTATION_RIPPLE_PATHS}: ${(error as Error).message}`,
+      );
+    }
     const dialect = annotations[ANNOTATION_RIPPLE_DIALECT] as
       | Dialect
       | undefined;
@@ -76,7 +88,7 @@ export class UrlReaderConsumerSources implements ConsumerSources {
         etag: cached?.etag,
         filter: file =>
           isConsumerCodeFile(file)
-            ? globs.length === 0 || globs.some(glob => minimatch(file, glob))
+            ? matchers.length === 0 || matchers.some(match => match(file))
             : isDbtPropertiesFile(file),
       });
     } catch (error) {

@@ -172,6 +172,58 @@ describe.each(databases.eachSupportedId())(
       await expect(store.listDueAnalyses(new Date(), 10)).resolves.toEqual([]);
     });
 
+    it('analyses every other consumer when one has an unknown dialect: an error patch for a declared one, a skipped event for an undeclared one', async () => {
+      const klingon = (entity: Entity): Entity => ({
+        ...entity,
+        metadata: {
+          ...entity.metadata,
+          annotations: {
+            ...entity.metadata.annotations,
+            'ripple.io/dialect': 'klingon',
+          },
+        },
+      });
+      const { store, agent, migration } = await setup({
+        candidates: dir => [
+          {
+            entity: klingon(component(dir, 'finance-reports')),
+            declared: true,
+          },
+          { entity: component(dir, 'orders-export'), declared: true },
+          { entity: klingon(component(dir, 'fraud-scoring')), declared: false },
+        ],
+      });
+
+      await agent.runOnce();
+
+      // Done in one run, not failed and retried forever.
+      const done = await store.getMigration(migration.id);
+      expect(done).toMatchObject({ state: 'proposed' });
+      expect(done?.analysis).toBeUndefined();
+      const { items } = await store.listConsumers(migration.id, {
+        limit: 10,
+        offset: 0,
+      });
+      expect(items.map(c => [c.consumerRef, c.patch?.status])).toEqual([
+        ['component:default/finance-reports', 'error'],
+        ['component:default/orders-export', 'rewritten'],
+      ]);
+      const patch = await store.getCurrentPatch(
+        migration.id,
+        'component:default/finance-reports',
+      );
+      expect(patch?.reasons[0].message).toMatch(
+        /^component:default\/finance-reports: annotation ripple\.io\/dialect: .*klingon/,
+      );
+      const events = await store.listEvents(migration.id, { limit: 100 });
+      expect(events.find(e => e.type === 'consumer-skipped')).toMatchObject({
+        consumerRef: 'component:default/fraud-scoring',
+        message: expect.stringMatching(
+          /^Skipped component:default\/fraud-scoring while looking for readers of resource:default\/orders: component:default\/fraud-scoring: annotation ripple\.io\/dialect: /,
+        ),
+      });
+    });
+
     it('finds consumers whose code reads the dataset though they declare nothing', async () => {
       const { store, agent, migration } = await setup({
         candidates: dir => [

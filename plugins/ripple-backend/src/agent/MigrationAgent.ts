@@ -16,14 +16,15 @@ import type { RippleEngine } from '@ripple/engine';
 import type { DatasetReader } from '../dataset/DatasetReader';
 import type { MigrationStore } from '../database/MigrationStore';
 import type { Candidate, ConsumerFinder } from './ConsumerFinder';
-import type { ConsumerCode, ConsumerSources } from './ConsumerSources';
+import type { ConsumerSources } from './ConsumerSources';
 import {
-  analyzeFile,
   hashCode,
+  invalidEntityProposal,
   Proposal,
   proposePatch,
-  tableNames,
 } from './proposePatch';
+import { entityDialect, InvalidAnnotationError } from './annotations';
+import { CandidateCode, datasetCode } from './datasetCode';
 
 /** A consumer of a change, and the engine's proposal for its code. */
 export type ConsumerPreview = {
@@ -31,6 +32,12 @@ export type ConsumerPreview = {
   discoveredBy: ConsumerDiscovery;
   /** Absent when the entity says nowhere where its code is. */
   proposal?: Proposal;
+  /**
+   * Why a candidate that does not declare it reads the dataset was skipped
+   * (an annotation Ripple cannot use, code the engine failed on): it is not
+   * a consumer, and the analysis records it on the timeline.
+   */
+  skipped?: string;
 };
 
 /** How long to wait before retrying a failed analysis. */
@@ -98,15 +105,39 @@ export class MigrationAgent {
     skip?: Set<string>,
   ): AsyncGenerator<ConsumerPreview> {
     const columns = await this.columnsOf(datasetRef);
-    for await (const { consumerRef, declared, code } of this.candidateCode(
-      datasetRef,
-      skip,
-    )) {
+    for await (const {
+      consumerRef,
+      declared,
+      code,
+      invalid,
+    } of this.candidateCode(datasetRef, skip)) {
+      // A declared consumer Ripple cannot analyse gets an `error` patch
+      // saying why, for a person; an undeclared candidate is skipped.
+      if (invalid) {
+        yield declared
+          ? {
+              consumerRef,
+              discoveredBy: 'catalog',
+              proposal: invalidEntityProposal(invalid),
+            }
+          : { consumerRef, discoveredBy: 'code', skipped: invalid };
+        continue;
+      }
       if (!code) {
         yield { consumerRef, discoveredBy: 'catalog' };
         continue;
       }
-      const proposal = proposePatch(this.options.engine, change, code, columns);
+      const proposal = proposePatch(
+        this.options.engine,
+        change,
+        code,
+        columns,
+        consumerRef,
+      );
+      if (!declared && proposal.failed) {
+        yield { consumerRef, discoveredBy: 'code', skipped: proposal.failed };
+        continue;
+      }
       if (declared || proposal.impact.files.length > 0) {
         yield {
           consumerRef,
@@ -124,41 +155,11 @@ export class MigrationAgent {
    * needs to compute impact and patches as a change is edited.
    */
   async datasetCode(dataset: Dataset): Promise<ConsumerCodeResponse[]> {
-    const { engine } = this.options;
-    const consumers: ConsumerCodeResponse[] = [];
-    for await (const { consumerRef, declared, code } of this.candidateCode(
-      dataset.ref,
-    )) {
-      if (!code) {
-        consumers.push({ consumerRef, discoveredBy: 'catalog', files: [] });
-        continue;
-      }
-      const names = tableNames(code, dataset.table);
-      const dialect = code.dialect ?? dataset.dialect ?? 'generic';
-      const files = code.files.map(file => ({
-        file,
-        ...analyzeFile(engine, file, {
-          dialect,
-          table: dataset.table,
-          columns: dataset.columns,
-          tableNames: names,
-        }),
-      }));
-      if (declared || files.some(f => f.reads)) {
-        consumers.push({
-          consumerRef,
-          discoveredBy: declared ? 'catalog' : 'code',
-          ...(code.dialect ? { dialect: code.dialect } : {}),
-          ...(names.length ? { tableNames: names } : {}),
-          files: files.map(({ file, analysis }) => ({
-            path: file.path,
-            language: analysis.language,
-            content: file.text,
-          })),
-        });
-      }
-    }
-    return consumers;
+    return datasetCode(
+      this.options.engine,
+      dataset,
+      this.candidateCode(dataset.ref),
+    );
   }
 
   /**
@@ -170,17 +171,17 @@ export class MigrationAgent {
   private async *candidateCode(
     datasetRef: string,
     skip?: Set<string>,
-  ): AsyncGenerator<{
-    consumerRef: string;
-    declared: boolean;
-    code?: ConsumerCode;
-  }> {
+  ): AsyncGenerator<CandidateCode> {
     const { finder, sources, logger } = this.options;
     const read = async ({ entity, declared }: Candidate) => {
       const consumerRef = stringifyEntityRef(entity);
       try {
+        this.checkAnnotations(entity);
         return { consumerRef, declared, code: await sources.read(entity) };
       } catch (error) {
+        if (error instanceof InvalidAnnotationError) {
+          return { consumerRef, declared, invalid: error.message };
+        }
         return { consumerRef, declared, error: error as Error };
       }
     };
@@ -196,7 +197,8 @@ export class MigrationAgent {
       ahead.push(read(candidates[next++]));
     }
     while (ahead.length > 0) {
-      const { consumerRef, declared, code, error } = await ahead.shift()!;
+      const { consumerRef, declared, code, error, invalid } =
+        await ahead.shift()!;
       if (next < candidates.length) {
         ahead.push(read(candidates[next++]));
       }
@@ -211,10 +213,17 @@ export class MigrationAgent {
         );
         continue;
       }
-      if (code || declared) {
+      if (invalid) {
+        yield { consumerRef, declared, invalid };
+      } else if (code || declared) {
         yield { consumerRef, declared, code };
       }
     }
+  }
+
+  /** Refuses an entity whose Ripple annotations are unusable ({@link InvalidAnnotationError}). */
+  private checkAnnotations(entity: Entity): void {
+    entityDialect(this.options.engine, entity);
   }
 
   /** The dataset's columns; none when it is no longer in the catalog. */
@@ -283,10 +292,14 @@ export class MigrationAgent {
           consumer.consumerRef,
         );
         const entity = await finder.get(consumer.consumerRef);
-        // Unreadable code is tried again at the next refresh.
+        // Unreadable code (or an annotation gone bad) is tried again at the
+        // next refresh; the patch made from readable code stays.
         const code =
           entity &&
-          (await sources.read(entity).catch(error => {
+          (await (async () => {
+            this.checkAnnotations(entity);
+            return sources.read(entity);
+          })().catch(error => {
             logger.warn(
               `Could not re-read the code of ${consumer.consumerRef}: ${error}`,
             );
@@ -306,8 +319,15 @@ export class MigrationAgent {
         if (!code || (patch && hashCode(code) === patch.baseHash)) {
           continue;
         }
-        const proposal = proposePatch(engine, migration.change, code, columns);
+        const proposal = proposePatch(
+          engine,
+          migration.change,
+          code,
+          columns,
+          consumer.consumerRef,
+        );
         if (
+          !proposal.failed &&
           proposal.impact.files.length === 0 &&
           !declares(entity, migration.datasetRef)
         ) {
@@ -355,7 +375,13 @@ export class MigrationAgent {
         consumerRef,
         discoveredBy,
         proposal,
+        skipped,
       } of this.consumers(migration.datasetRef, migration.change, skip)) {
+        if (skipped) {
+          // The analysis recorded it on the timeline; each refresh only logs.
+          logger.info(`Skipped ${consumerRef}: ${skipped}`);
+          continue;
+        }
         logger.info(
           `Found a new consumer ${consumerRef} of migration ${migration.id} (${migration.state})`,
         );
@@ -394,9 +420,19 @@ export class MigrationAgent {
       consumerRef,
       discoveredBy,
       proposal,
+      skipped,
     }: ConsumerPreview) => {
       const key = { migrationId: migration.id, consumerRef };
       try {
+        if (skipped) {
+          await store.addEvent({
+            ...key,
+            type: 'consumer-skipped',
+            message: `Skipped ${consumerRef} while looking for readers of ${migration.datasetRef}: ${skipped}`,
+            data: { reason: skipped },
+          });
+          return;
+        }
         await store.putConsumer({
           ...key,
           discoveredBy,
@@ -414,12 +450,14 @@ export class MigrationAgent {
         migration.datasetRef,
         migration.change,
       )) {
-        const { consumerRef, proposal } = preview;
-        consumers += 1;
-        found.add(consumerRef.toLocaleLowerCase('en-US'));
+        const { consumerRef, proposal, skipped } = preview;
         const write = record(preview);
         writes.add(write);
         write.then(() => writes.delete(write));
+        if (!skipped) {
+          consumers += 1;
+          found.add(consumerRef.toLocaleLowerCase('en-US'));
+        }
         if (proposal) {
           patches += 1;
           if (

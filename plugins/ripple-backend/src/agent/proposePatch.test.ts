@@ -159,4 +159,41 @@ describe('proposePatch', () => {
     expect(namesTable('shop.orders', 'proj.ds.orders')).toBe(false);
     expect(namesTable('x.proj.ds.orders', 'proj.ds.orders')).toBe(false);
   });
+
+  it('turns an engine error on one file into an error patch naming the consumer, the file and the message, other files still analysed', () => {
+    // The real engine, made to fail on one file the way it fails on a
+    // dialect it does not know (a real RippleError).
+    const failing = {
+      ...engine,
+      analyze: (...args: Parameters<RippleEngine['analyze']>) =>
+        args[0] === 'broken.sql'
+          ? engine.analyze(args[0], args[1], { dialect: 'klingon' as any })
+          : engine.analyze(...args),
+    } as RippleEngine;
+    const proposal = proposePatch(
+      failing,
+      change,
+      {
+        location: 'file:///x/',
+        files: [
+          { path: 'broken.sql', text: 'SELECT amount FROM proj.ds.orders' },
+          { path: 'fine.sql', text: 'SELECT amount FROM proj.ds.orders' },
+        ],
+      },
+      [],
+      'component:default/x',
+    );
+    expect(proposal.status).toBe('error');
+    expect(proposal.diff).toBe('');
+    expect(proposal.reasons).toEqual([
+      {
+        path: 'broken.sql',
+        message: expect.stringMatching(
+          /^component:default\/x: broken\.sql: the engine failed: .*klingon/,
+        ),
+      },
+    ]);
+    expect(proposal.failed).toBe(proposal.reasons[0].message);
+    expect(proposal.impact.files.map(f => f.path)).toEqual(['fine.sql']);
+  });
 });

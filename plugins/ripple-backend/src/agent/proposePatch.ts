@@ -1,5 +1,6 @@
 import {
   dbtSourceNames,
+  isRippleError,
   proposeConsumerEdit,
   type DatasetColumn,
   type Impact,
@@ -19,6 +20,12 @@ export type Proposal = {
   baseHash: string;
   status: PatchStatus;
   reasons: PatchReason[];
+  /**
+   * Set when the engine threw on the consumer's code (or the consumer's
+   * annotations are unusable): what went wrong, naming the entity and the
+   * files. The proposal is then an `error` patch with no diff.
+   */
+  failed?: string;
 };
 
 /**
@@ -32,19 +39,77 @@ export function proposePatch(
   change: Record<string, unknown>,
   code: ConsumerCode,
   columns: DatasetColumn[] = [],
+  /** The consumer's entity ref, named in the reasons of an engine error. */
+  consumerRef = code.location,
 ): Proposal {
   const spec = change as unknown as ChangeSpec;
-  const { impact, diff, status, reasons } = proposeConsumerEdit(
-    engine,
-    spec,
-    {
-      files: code.files,
-      dialect: code.dialect,
-      tableNames: tableNames(code, spec.dataset),
+  const propose = (files: ConsumerCode['files']) =>
+    proposeConsumerEdit(
+      engine,
+      spec,
+      {
+        files,
+        dialect: code.dialect,
+        tableNames: tableNames(code, spec.dataset),
+      },
+      columns,
+    );
+  try {
+    const { impact, diff, status, reasons } = propose(code.files);
+    return { impact, diff, baseHash: hashCode(code), status, reasons };
+  } catch (error) {
+    if (!isRippleError(error)) throw error;
+  }
+  // One consumer's code that makes the engine throw (an `internal` error, a
+  // dialect it refuses) must not fail the analysis of every other consumer:
+  // its files are tried one by one, so the patch names each file at fault.
+  const reasons: PatchReason[] = [];
+  const impactFiles: Proposal['impact']['files'] = [];
+  for (const file of code.files) {
+    try {
+      impactFiles.push(...propose([file]).impact.files);
+    } catch (error) {
+      if (!isRippleError(error)) throw error;
+      reasons.push({
+        path: file.path,
+        message: `${consumerRef}: ${file.path}: the engine failed: ${error.message}`,
+      });
+    }
+  }
+  if (!reasons.length) {
+    // It failed only with every file together (should not happen).
+    reasons.push({
+      path: '',
+      message: `${consumerRef}: the engine failed on its files together`,
+    });
+  }
+  return {
+    impact: {
+      files: impactFiles,
+      references: impactFiles.reduce((sum, f) => sum + f.references, 0),
     },
-    columns,
-  );
-  return { impact, diff, baseHash: hashCode(code), status, reasons };
+    diff: '',
+    baseHash: hashCode(code),
+    status: 'error',
+    reasons,
+    failed: reasons.map(r => r.message).join('; '),
+  };
+}
+
+/**
+ * The `error` proposal of a consumer whose code was not even read because an
+ * annotation of its entity is unusable; its hash is the message's, so it is
+ * proposed again only when something changes.
+ */
+export function invalidEntityProposal(message: string): Proposal {
+  return {
+    impact: { files: [], references: 0 },
+    diff: '',
+    baseHash: `invalid:${createHash('sha256').update(message).digest('hex')}`,
+    status: 'error',
+    reasons: [{ path: '', message }],
+    failed: message,
+  };
 }
 
 /**

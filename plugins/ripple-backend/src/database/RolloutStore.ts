@@ -1,10 +1,8 @@
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { ConflictError } from '@backstage/errors';
 import type {
   ConsumerDelivery,
   ConsumerHealth,
-  DeliveryStatus,
   HealthSignals,
-  MigrationEventType,
   MigrationState,
   Patch,
   RolloutPlan,
@@ -19,8 +17,22 @@ import {
   ref,
   toPatch,
   timestamp,
-  Timestamp,
 } from './DatabaseMigrationStore';
+import {
+  casRollout,
+  ConsumerRow,
+  getRolloutConsumerRow,
+  getRolloutRow,
+  insertEvents,
+  RolloutEvent,
+} from './rolloutRows';
+import { HealthSignalInput, recordHealthSignal } from './healthSignals';
+import {
+  CompatViewMark,
+  CompatViewRecord,
+  getCompatViewRecord,
+  insertCompatView,
+} from './compatViewRows';
 
 /** A started rollout as stored. */
 export type RolloutRecord = {
@@ -60,12 +72,7 @@ export type RolloutConsumer = {
 };
 
 /** A timeline event written with a rollout change. */
-export type RolloutEvent = {
-  type: MigrationEventType;
-  message: string;
-  consumerRef?: string;
-  data?: Record<string, unknown>;
-};
+export type { RolloutEvent } from './rolloutRows';
 
 /**
  * After this long, a claim on a consumer (a delivery in flight) is taken
@@ -153,7 +160,9 @@ export class RolloutStore {
 
   /**
    * Starts a rollout: the migration moves from `from` to `rolling_out`, the
-   * waves and consumers are written, and the first wave starts.
+   * waves and consumers are written, and the first wave starts. With
+   * `compatView`, the compatibility view is recorded as applied (or
+   * overridden) in the same transaction: a start that fails marks nothing.
    */
   async start(input: {
     migrationId: string;
@@ -163,6 +172,7 @@ export class RolloutStore {
     waves: { name: string; consumers: string[] }[];
     autoApproval?: AutoApproval;
     actor: string;
+    compatView?: Omit<CompatViewMark, 'migrationId'>;
   }): Promise<void> {
     const { migrationId } = input;
     await this.db.transaction(async trx => {
@@ -175,6 +185,11 @@ export class RolloutStore {
           .map(w => `${w.name} (${w.consumers.length})`)
           .join(', ')}`,
       });
+      // After the state's compare-and-set: of two starts racing, the second
+      // fails there (a conflict the service settles), not on this row.
+      if (input.compatView) {
+        await insertCompatView(trx, { migrationId, ...input.compatView });
+      }
       await trx('rollout').insert({
         migration_id: migrationId,
         plan: JSON.stringify(input.plan),
@@ -710,72 +725,13 @@ export class RolloutStore {
   }
 
   /**
-   * Records a health signal and the consumer's health after it. A signal
-   * already recorded (same source and time) changes nothing. With `pause`,
-   * the rollout is paused in the same transaction when it is rolling out.
+   * Records a health signal, and judges it when it is newer than the last
+   * one judged for the consumer: see {@link recordHealthSignal}.
    */
-  async recordHealth(input: {
-    migrationId: string;
-    consumerRef: string;
-    source: string;
-    signals: HealthSignals;
-    observedAt: Date;
-    health?: { health: ConsumerHealth; reason?: string };
-    events?: RolloutEvent[];
-    pause?: string;
-  }): Promise<{ recorded: boolean; paused: boolean }> {
-    return this.db.transaction(async trx => {
-      const consumerRef = ref(input.consumerRef);
-      const exists = await trx('health_signal')
-        .where({
-          migration_id: input.migrationId,
-          consumer_ref: consumerRef,
-          source: input.source,
-          observed_at: input.observedAt,
-        })
-        .first();
-      if (exists) {
-        return { recorded: false, paused: false };
-      }
-      const now = new Date();
-      await trx('health_signal').insert({
-        migration_id: input.migrationId,
-        consumer_ref: consumerRef,
-        source: input.source,
-        error_rate: input.signals.errorRate ?? null,
-        freshness_minutes: input.signals.freshnessMinutes ?? null,
-        row_count: input.signals.rowCount ?? null,
-        failed_runs: input.signals.failedRuns ?? null,
-        observed_at: input.observedAt,
-        created_at: now,
-      });
-      if (input.health) {
-        await trx('rollout_consumer')
-          .where({ migration_id: input.migrationId, consumer_ref: consumerRef })
-          .update({
-            health: input.health.health,
-            health_reason: input.health.reason ?? null,
-            updated_at: now,
-          });
-      }
-      await insertEvents(trx, input.migrationId, input.events);
-      let paused = false;
-      if (input.pause) {
-        const migration = await getMigrationRow(trx, input.migrationId);
-        if (migration.state === 'rolling_out') {
-          const row = await getRolloutRow(trx, input.migrationId);
-          await moveMigration(trx, {
-            migrationId: input.migrationId,
-            to: 'paused',
-            message: `Rollout paused: ${input.pause}`,
-            data: { reason: input.pause },
-          });
-          await casRollout(trx, row, { paused_reason: input.pause });
-          paused = true;
-        }
-      }
-      return { recorded: true, paused };
-    });
+  async recordHealth(
+    input: HealthSignalInput,
+  ): Promise<{ recorded: boolean; judged: boolean; paused: boolean }> {
+    return recordHealthSignal(this.db, input);
   }
 
   /** The consumer's latest signal observed before `before` (its baseline). */
@@ -837,70 +793,20 @@ export class RolloutStore {
 
   async getCompatViewApplied(
     migrationId: string,
-  ): Promise<{ appliedBy: string; appliedAt: string } | undefined> {
-    const row = await this.db('compat_view')
-      .where('migration_id', migrationId)
-      .first();
-    return (
-      row && { appliedBy: row.applied_by, appliedAt: timestamp(row.applied_at) }
-    );
+  ): Promise<CompatViewRecord | undefined> {
+    return getCompatViewRecord(this.db, migrationId);
   }
 
   /** Records that the compatibility view was applied; idempotent. */
-  async markCompatViewApplied(input: {
-    migrationId: string;
-    by: string;
-    how: string;
-  }): Promise<void> {
+  async markCompatViewApplied(input: CompatViewMark): Promise<void> {
     await this.db.transaction(async trx => {
       await getMigrationRow(trx, input.migrationId);
-      const existing = await trx('compat_view')
-        .where('migration_id', input.migrationId)
-        .first();
-      if (existing) return;
-      const now = new Date();
-      await trx('compat_view').insert({
-        migration_id: input.migrationId,
-        applied_by: ref(input.by),
-        applied_at: now,
-      });
-      await insertEvent(trx, {
-        migrationId: input.migrationId,
-        type: 'compat-view-applied',
-        message: `Compatibility view applied ${input.how}`,
-        actor: ref(input.by),
-        data: { by: ref(input.by) },
-        now,
-      });
+      await insertCompatView(trx, input);
     });
   }
 }
 
-type ConsumerRow = {
-  id: number;
-  migration_id: string;
-  consumer_ref: string;
-  wave_index: number;
-  position: number;
-  delivery_status: DeliveryStatus | null;
-  delivery_method: string | null;
-  delivery: string | null;
-  delivered_patch_id: number | null;
-  delivered_at: Timestamp | null;
-  claimed_at: Timestamp | null;
-  held: boolean | number;
-  health: ConsumerHealth;
-  health_reason: string | null;
-  updated_at: Timestamp;
-};
 
-type RolloutRow = {
-  migration_id: string;
-  current_wave: number;
-  version: number;
-  auto_approver?: string | null;
-  auto_approval_reason?: string | null;
-};
 
 function toRolloutConsumer(row: ConsumerRow): RolloutConsumer {
   const state: Delivery | undefined = row.delivery
@@ -970,73 +876,4 @@ function waveStartedEvent(
     data: { wave: index },
     now,
   };
-}
-
-async function insertEvents(
-  trx: Knex.Transaction,
-  migrationId: string,
-  events: RolloutEvent[] | undefined,
-  actor?: string,
-) {
-  const now = new Date();
-  for (const event of events ?? []) {
-    await insertEvent(trx, {
-      migrationId,
-      ...event,
-      consumerRef: event.consumerRef && ref(event.consumerRef),
-      actor: actor && ref(actor),
-      now,
-    });
-  }
-}
-
-async function getRolloutRow(
-  trx: Knex.Transaction,
-  migrationId: string,
-): Promise<RolloutRow> {
-  const row = await trx<RolloutRow>('rollout')
-    .where('migration_id', migrationId)
-    .first();
-  if (!row) {
-    await getMigrationRow(trx, migrationId);
-    throw new ConflictError(
-      `The rollout of migration ${migrationId} has not started`,
-    );
-  }
-  return row;
-}
-
-async function getRolloutConsumerRow(
-  trx: Knex.Transaction,
-  migrationId: string,
-  consumerRef: string,
-): Promise<ConsumerRow> {
-  const row = await trx<ConsumerRow>('rollout_consumer')
-    .where({ migration_id: migrationId, consumer_ref: ref(consumerRef) })
-    .first();
-  if (!row) {
-    await getRolloutRow(trx, migrationId);
-    throw new NotFoundError(
-      `${ref(
-        consumerRef,
-      )} is not in the rollout of migration ${migrationId} (it has no patch to deliver)`,
-    );
-  }
-  return row;
-}
-
-/** Updates the rollout row if nobody else did since it was read. */
-async function casRollout(
-  trx: Knex.Transaction,
-  row: RolloutRow,
-  update: Record<string, unknown>,
-): Promise<void> {
-  const updated = await trx('rollout')
-    .where({ migration_id: row.migration_id, version: row.version })
-    .update({ ...update, version: row.version + 1, updated_at: new Date() });
-  if (updated !== 1) {
-    throw new ConflictError(
-      `The rollout of migration ${row.migration_id} changed meanwhile; read it again`,
-    );
-  }
 }

@@ -11,11 +11,13 @@ import {
   type Dataset,
   type DatasetColumn,
 } from '@ripple/backstage-plugin-ripple-common';
-import type { Dialect } from '@ripple/engine';
+import type { Dialect, RippleEngine } from '@ripple/engine';
+import type { ScmIntegrationRegistry } from '@backstage/integration';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ANNOTATION_RIPPLE_DIALECT } from '../agent/ConsumerSources';
+import { entityDialect } from '../agent/annotations';
 
 /** The dataset's table as consumers name it, when it is not the entity's name. */
 export const ANNOTATION_RIPPLE_TABLE = 'ripple.io/table';
@@ -43,7 +45,19 @@ export { engineSchema } from '@ripple/backstage-plugin-ripple-common';
  * names next to the entity's catalog file, read through the UrlReaderService.
  */
 export class DatasetReader {
-  constructor(private readonly urlReader: UrlReaderService) {}
+  constructor(
+    private readonly urlReader: UrlReaderService,
+    private readonly options: {
+      /** Checks `ripple.io/dialect` against the engine's dialects. */
+      engine?: Pick<RippleEngine, 'tables'>;
+      /**
+       * The configured SCM integrations: a schema file at a URL none of
+       * them reads is refused (`file:` URLs are left to the local reader's
+       * allow list).
+       */
+      integrations?: Pick<ScmIntegrationRegistry, 'byUrl'>;
+    } = {},
+  ) {}
 
   /** The dataset, or a 400 naming the annotation at fault. */
   async read(entity: Entity): Promise<Dataset> {
@@ -51,9 +65,9 @@ export class DatasetReader {
     const annotations = entity.metadata.annotations ?? {};
     const table =
       annotations[ANNOTATION_RIPPLE_TABLE]?.trim() || entity.metadata.name;
-    const dialect = annotations[ANNOTATION_RIPPLE_DIALECT] as
-      | Dialect
-      | undefined;
+    const dialect = this.options.engine
+      ? entityDialect(this.options.engine, entity)
+      : (annotations[ANNOTATION_RIPPLE_DIALECT] as Dialect | undefined);
     const inline = annotations[ANNOTATION_RIPPLE_SCHEMA];
     const file = annotations[ANNOTATION_RIPPLE_SCHEMA_FILE];
     let columns: DatasetColumn[] = [];
@@ -70,6 +84,7 @@ export class DatasetReader {
       );
     } else if (file !== undefined) {
       const url = schemaFileUrl(entity, file);
+      this.checkReadable(ref, url);
       let text: string;
       try {
         const response = await this.urlReader.readUrl(url);
@@ -88,6 +103,22 @@ export class DatasetReader {
       );
     }
     return { ref, table, ...(dialect ? { dialect } : {}), columns };
+  }
+
+  /**
+   * A schema file is read with the backend's credentials: only from where a
+   * configured integration reads (or a local `file:` URL, which the local
+   * reader allows only below its configured roots), never from any host an
+   * entity names (a cloud's metadata service, an internal admin page).
+   */
+  private checkReadable(ref: string, url: string): void {
+    const { integrations } = this.options;
+    if (!integrations || url.startsWith('file:')) return;
+    if (!integrations.byUrl(url)) {
+      throw new InputError(
+        `${ref}: annotation ${ANNOTATION_RIPPLE_SCHEMA_FILE}: ${url} is read by no configured integration`,
+      );
+    }
   }
 }
 

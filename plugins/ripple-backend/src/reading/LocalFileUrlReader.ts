@@ -12,11 +12,11 @@ import {
   ReadUrlResponseFactory,
 } from '@backstage/backend-defaults/urlReader';
 import { NotAllowedError, NotModifiedError } from '@backstage/errors';
+import { globMatcher } from '@ripple/backstage-plugin-ripple-common';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { minimatch } from 'minimatch';
 
 /**
  * Reads `file:` URLs, but only below the local directories the config
@@ -91,12 +91,13 @@ export class LocalFileUrlReader implements UrlReaderService {
     const base =
       fixed === -1 ? path.dirname(pattern) : parts.slice(0, fixed).join('/');
     const dir = this.allowed(base);
+    const matches = globMatcher(pattern);
     const files = await walk(dir);
     return {
       etag: '',
       files: files
         .map(file => ({ ...file, absolute: path.join(dir, file.path) }))
-        .filter(file => minimatch(file.absolute, pattern))
+        .filter(file => matches(file.absolute))
         .map(file => ({
           url: pathToFileURL(file.absolute).href,
           content: () => fs.promises.readFile(file.absolute),

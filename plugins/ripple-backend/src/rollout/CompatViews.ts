@@ -1,14 +1,28 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
+import type { Entity } from '@backstage/catalog-model';
 import { ConflictError } from '@backstage/errors';
-import type {
-  CompatView,
-  Migration,
+import {
+  engineSchema,
+  isRippleError,
+  type CompatView,
+  type Dataset,
+  type Migration,
 } from '@ripple/backstage-plugin-ripple-common';
-import type { ChangeSpec, RippleEngine } from '@ripple/engine';
+import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
 import knexFactory from 'knex';
 import { RolloutStore } from '../database/RolloutStore';
-import { isRippleError } from '@ripple/backstage-plugin-ripple-common';
+import type { CompatViewMark } from '../database/compatViewRows';
+import type { DatasetReader } from '../dataset/DatasetReader';
+
+/**
+ * What the compatibility view's gate lets a rollout start with: nothing to
+ * record, or the view to record as applied (or overridden) in the start's
+ * transaction.
+ */
+export type CompatViewGate = {
+  record?: Omit<CompatViewMark, 'migrationId'>;
+};
 
 /**
  * The compatibility view of each migration (docs/rollout.md): its DDL from
@@ -23,28 +37,53 @@ export class CompatViews {
       rollouts: RolloutStore;
       config: Config;
       logger: LoggerService;
+      /** Reads the dataset's schema and dialect, which the view is built from. */
+      datasets: Pick<DatasetReader, 'read'>;
+      /** The dataset's entity (with the plugin's own credentials). */
+      entity: (entityRef: string) => Promise<Entity | undefined>;
     },
   ) {}
 
   async get(migration: Migration): Promise<CompatView> {
-    const ddl = this.ddl(migration);
+    const ddl = await this.ddl(migration);
+    const required = movesTable(migration);
+    const recorded = await this.options.rollouts.getCompatViewApplied(
+      migration.id,
+    );
+    if (recorded?.overrideReason) {
+      return {
+        ...('reason' in ddl
+          ? { state: 'unavailable', reason: ddl.reason }
+          : { state: 'pending', ddl: ddl.create }),
+        cleanupOffered: false,
+        required,
+        overriddenBy: recorded.appliedBy,
+        overriddenAt: recorded.appliedAt,
+        overrideReason: recorded.overrideReason,
+      };
+    }
     if ('reason' in ddl) {
       return {
         state: 'unavailable',
         cleanupOffered: false,
         reason: ddl.reason,
+        required,
       };
     }
-    const applied = await this.options.rollouts.getCompatViewApplied(
-      migration.id,
-    );
+    const applied = recorded;
     if (!applied) {
-      return { ddl: ddl.create, state: 'pending', cleanupOffered: false };
+      return {
+        ddl: ddl.create,
+        state: 'pending',
+        cleanupOffered: false,
+        required,
+      };
     }
     const notDone = await this.consumersNotDone(migration.id);
     return {
       ddl: ddl.create,
       state: 'applied',
+      required,
       ...applied,
       ...(notDone === undefined
         ? { cleanupOffered: true, cleanupDdl: ddl.cleanup }
@@ -69,13 +108,43 @@ export class CompatViews {
   }
 
   /**
-   * Before a rollout starts: the view must be applied (when the change has
-   * one), through the configured connection if there is one. Otherwise a
-   * 409 says what to do.
+   * Before a rollout starts, once its own checks passed: a change that
+   * moves the table needs its view applied, since consumers not yet patched
+   * read the old name. Refused (409, saying why and what to do) when the
+   * view is not applied, or when the engine cannot build it, unless a
+   * person gives `overrideReason`, which the start records (timeline and
+   * audit). In development the configured connection applies a pending
+   * view here; the start records it applied in its own transaction, so a
+   * start refused later marks nothing (the DDL, `CREATE OR REPLACE`, is
+   * run again by the next start).
    */
-  async ensureApplied(migration: Migration, actor: string): Promise<void> {
+  async gate(
+    migration: Migration,
+    actor: string,
+    overrideReason?: string,
+  ): Promise<CompatViewGate> {
     const view = await this.get(migration);
-    if (view.state !== 'pending') return;
+    if (
+      view.state === 'applied' ||
+      view.overrideReason ||
+      (view.state === 'unavailable' && !view.required)
+    ) {
+      return {};
+    }
+    if (overrideReason) {
+      return {
+        record: {
+          by: actor,
+          how: 'overridden',
+          overrideReason,
+        },
+      };
+    }
+    if (view.state === 'unavailable') {
+      throw new ConflictError(
+        `Migration ${migration.id} moves the table, but its compatibility view cannot be built: ${view.reason}. Consumers not yet patched would break when the table moves; to start anyway, give overrideCompatView with the reason`,
+      );
+    }
     const connection = this.options.config.getOptional(
       'ripple.compatView.connection',
     );
@@ -85,12 +154,26 @@ export class CompatViews {
           'ripple.rollout.requireCompatView',
         ) === false
       ) {
-        return;
+        return {};
       }
       throw new ConflictError(
         `Apply the compatibility view of migration ${migration.id} first (GET /migrations/${migration.id}/compat-view gives its DDL), then mark it applied (POST /migrations/${migration.id}/compat-view/applied): consumers not yet patched read the dataset through it`,
       );
     }
+    await this.applyThroughConnection(migration, view.ddl!, connection);
+    return {
+      record: {
+        by: actor,
+        how: 'through the configured connection (ripple.compatView.connection)',
+      },
+    };
+  }
+
+  private async applyThroughConnection(
+    migration: Migration,
+    ddl: string,
+    connection: unknown,
+  ): Promise<void> {
     const db = knexFactory({
       client:
         this.options.config.getOptionalString('ripple.compatView.client') ??
@@ -98,7 +181,7 @@ export class CompatViews {
       connection: connection as any,
     });
     try {
-      await db.raw(view.ddl!);
+      await db.raw(ddl);
     } catch (error) {
       throw new ConflictError(
         `The compatibility view of migration ${
@@ -113,20 +196,37 @@ export class CompatViews {
     this.options.logger.info(
       `Compatibility view of migration ${migration.id} applied through ripple.compatView.connection`,
     );
-    await this.options.rollouts.markCompatViewApplied({
-      migrationId: migration.id,
-      by: actor,
-      how: 'through the configured connection (ripple.compatView.connection)',
-    });
   }
 
-  private ddl(
+  /**
+   * The view's DDL from the engine, given the dataset's columns (with their
+   * types) and dialect: without them the engine cannot write a dropped or
+   * retyped column, nor leave a renamed one out in a dialect without
+   * `* EXCEPT`, and would refuse the view exactly when it matters.
+   */
+  private async ddl(
     migration: Migration,
-  ): { create: string; cleanup: string } | { reason: string } {
+  ): Promise<{ create: string; cleanup: string } | { reason: string }> {
+    const change = migration.change as unknown as ChangeSpec;
+    let dataset: Dataset | undefined;
     try {
-      const view = this.options.engine.compatView(
-        migration.change as unknown as ChangeSpec,
-      );
+      const entity = await this.options.entity(migration.datasetRef);
+      dataset = entity && (await this.options.datasets.read(entity));
+    } catch (error) {
+      return {
+        reason: `the dataset ${migration.datasetRef} cannot be read: ${
+          (error as Error).message
+        }`,
+      };
+    }
+    const dialect = (dataset?.dialect ?? change.dialect) as Dialect | undefined;
+    try {
+      const view = this.options.engine.compatView(change, {
+        ...(dialect ? { dialect } : {}),
+        ...(dataset?.columns.length
+          ? { schema: engineSchema(change.dataset, dataset.columns) }
+          : {}),
+      });
       return { create: view.create, cleanup: view.cleanup };
     } catch (error) {
       if (isRippleError(error)) {
@@ -159,4 +259,12 @@ export class CompatViews {
     }
     return `kept: ${parts.join(', ')}`;
   }
+}
+
+/** Whether the change moves the table, so that its old name must become a view. */
+function movesTable(migration: Migration): boolean {
+  const change = migration.change as unknown as ChangeSpec;
+  return (change.changes ?? []).some(
+    c => c.kind === 'rename_table' || c.kind === 'replace_table',
+  );
 }

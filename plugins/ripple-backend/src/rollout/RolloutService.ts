@@ -5,12 +5,11 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { isDeepStrictEqual } from 'node:util';
-import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
+import { Entity } from '@backstage/catalog-model';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type {
   Consumer,
-  HealthSignals,
   HealthVerdict,
   Migration,
   Patch,
@@ -33,7 +32,10 @@ import {
   RolloutRecord,
   RolloutStore,
 } from '../database/RolloutStore';
-import { healthBreaches } from './health';
+import { dueForDelivery, recordDeliveryError } from './retry';
+import { ownersOf, RolloutHealth } from './RolloutHealth';
+import type { CompatViewGate } from './CompatViews';
+import { approvedPatch } from './approvedPatch';
 import {
   assignWaves,
   DELIVERY_ANNOTATION,
@@ -82,10 +84,17 @@ export class RolloutService {
   /** When this replica last read back each delivery (migration, consumer). */
   private readonly lastSynced = new Map<string, number>();
 
+  private readonly health: RolloutHealth;
+
   constructor(private readonly options: RolloutServiceOptions) {
     for (const method of options.deliveryMethods) {
       this.methods.set(method.id, method);
     }
+    this.health = new RolloutHealth({
+      ...options,
+      entity: ref => this.entity(ref),
+      migrationUrl: id => this.migrationUrl(id),
+    });
   }
 
   /** The migration's rollout; before it starts, the plan and waves it would start with. */
@@ -113,6 +122,14 @@ export class RolloutService {
     migration: Migration,
     request: RolloutPlanRequest | undefined,
     actor: string,
+    options: {
+      /**
+       * The compatibility view's gate ({@link CompatViews.gate}), run once
+       * the start's own checks passed: it refuses (409) or says what to
+       * record with the start, in its transaction.
+       */
+      compatView?: () => Promise<CompatViewGate>;
+    } = {},
   ): Promise<Rollout> {
     if (await this.options.rollouts.getRollout(migration.id)) {
       // Idempotent: a second start returns the rollout as it is.
@@ -132,6 +149,7 @@ export class RolloutService {
     const autoApproval = plan.autoApprove
       ? autoApprovalPolicy(request, actor)
       : undefined;
+    const compatView = await options.compatView?.();
     await this.settled(
       migration.id,
       () =>
@@ -143,6 +161,7 @@ export class RolloutService {
           waves,
           autoApproval,
           actor,
+          compatView: compatView?.record,
         }),
       started => started !== undefined,
     );
@@ -290,90 +309,13 @@ export class RolloutService {
   }
 
   /**
-   * Records a health signal of a consumer. For a delivered consumer it is
-   * judged against the plan's thresholds: a breach marks it unhealthy, is
-   * recorded on the timeline, pauses a rolling-out migration and notifies
-   * the owners.
+   * Records a health signal of a consumer, and judges it when the
+   * consumer's patch is in place ({@link RolloutHealth.recordSignal}).
    */
-  async recordSignal(input: {
-    migrationId: string;
-    consumerRef: string;
-    signals: HealthSignals;
-    observedAt: Date;
-    source: string;
-  }): Promise<HealthVerdict> {
-    const { migrationId, source } = input;
-    const consumerRef = input.consumerRef.toLocaleLowerCase('en-US');
-    const record = await this.options.rollouts.getRollout(migrationId);
-    const [consumer] = record
-      ? await this.options.rollouts.listConsumers(migrationId, [consumerRef])
-      : [];
-    const delivered =
-      consumer?.deliveredAt &&
-      (consumer.delivery?.status === 'delivered' ||
-        consumer.delivery?.status === 'merged');
-    if (!record || !consumer || !delivered) {
-      // Before its patch is delivered a signal is only a baseline.
-      await this.options.rollouts.recordHealth({ ...input, consumerRef });
-      return {
-        consumerRef,
-        health: consumer?.health ?? 'unknown',
-        breaches: [],
-        paused: false,
-      };
-    }
-    const baseline = await this.options.rollouts.lastSignalBefore(
-      migrationId,
-      consumerRef,
-      consumer.deliveredAt!,
-    );
-    const breaches = healthBreaches(
-      input.signals,
-      record.plan.health,
-      baseline,
-    );
-    const events: RolloutEvent[] = [];
-    const signalData = { signal: input.signals, source, breaches };
-    let pause: string | undefined;
-    if (breaches.length) {
-      const reason = `${consumerRef} is unhealthy: ${breaches.join('; ')}`;
-      events.push({
-        type: 'health-breach',
-        consumerRef,
-        message: `Health gate breached by ${consumerRef} (${source}): ${breaches.join(
-          '; ',
-        )}`,
-        data: signalData,
-      });
-      pause = reason;
-    } else if (consumer.health === 'unhealthy') {
-      events.push({
-        type: 'health-recovered',
-        consumerRef,
-        message: `${consumerRef} is healthy again (${source})`,
-        data: signalData,
-      });
-    }
-    const { recorded, paused } = await this.options.rollouts.recordHealth({
-      ...input,
-      consumerRef,
-      health: breaches.length
-        ? { health: 'unhealthy', reason: breaches.join('; ') }
-        : { health: 'healthy' },
-      events,
-      pause,
-    });
-    if (recorded && breaches.length) {
-      await this.notifyBreach(migrationId, consumerRef, breaches, paused);
-    }
-    const judged = breaches.length ? 'unhealthy' : 'healthy';
-    return {
-      consumerRef,
-      // A signal recorded before changes nothing.
-      health: recorded ? judged : consumer.health,
-      breaches,
-      paused,
-    };
+  async recordSignal(
+    input: Parameters<RolloutHealth['recordSignal']>[0],
+  ): Promise<HealthVerdict> {
+    return this.health.recordSignal(input);
   }
 
   /** One scheduled step over every active rollout. */
@@ -406,7 +348,7 @@ export class RolloutService {
     await this.recordAutoApprovals(migrationId, record.autoApproval);
     await this.joinApproved(migrationId);
     await this.syncDeliveries(migrationId);
-    await this.readHealthProviders(record);
+    await this.health.readProviders(record);
     record = await this.requireRollout(migrationId);
     if (record.state !== 'rolling_out') return;
     await this.deliverPending(record);
@@ -424,7 +366,8 @@ export class RolloutService {
       if (
         consumer.held ||
         consumer.wave > record.currentWave ||
-        consumer.delivery?.status !== 'pending'
+        consumer.delivery?.status !== 'pending' ||
+        !dueForDelivery(consumer)
       ) {
         continue;
       }
@@ -436,7 +379,8 @@ export class RolloutService {
       // Between two consumers the rollout may have been paused or rolled back.
       const now = await this.options.rollouts.getRollout(record.migrationId);
       if (now?.state !== 'rolling_out') return;
-      await this.deliver(migration, consumer.consumerRef);
+      // Exactly the patch version this approval is about is delivered.
+      await this.deliver(migration, consumer.consumerRef, current.patch!.id);
     }
   }
 
@@ -523,7 +467,11 @@ export class RolloutService {
     }
   }
 
-  private async deliver(migration: Migration, consumerRef: string) {
+  private async deliver(
+    migration: Migration,
+    consumerRef: string,
+    approvedPatchId: number,
+  ) {
     const { rollouts } = this.options;
     const claimed = await rollouts.claim(migration.id, consumerRef);
     if (!claimed) return;
@@ -535,10 +483,19 @@ export class RolloutService {
         await rollouts.release(migration.id, consumerRef);
         return;
       }
-      const patch = await this.options.store.getCurrentPatch(
+      // Read again under the claim: a refresh may have made a new version
+      // since the approval was read. Only the approved one is delivered.
+      const patch = await approvedPatch(
+        this.options.store,
+        this.options.rollouts,
         migration.id,
         consumerRef,
+        approvedPatchId,
       );
+      if (!patch) {
+        await rollouts.release(migration.id, consumerRef);
+        return;
+      }
       const request = await this.deliveryRequest(
         migration,
         consumerRef,
@@ -554,10 +511,20 @@ export class RolloutService {
         });
         return;
       }
-      const readiness = await method.checkReady(request, {
-        method: method.id,
-        status: 'pending',
-      });
+      // A thrown error: transient ones are retried later (retry.ts).
+      const readiness = await method
+        .checkReady(request, { method: method.id, status: 'pending' })
+        .catch(error => ({ error }));
+      if ('error' in readiness) {
+        await recordDeliveryError({
+          ...this.options,
+          migrationId: migration.id,
+          consumer,
+          method: method.id,
+          error: readiness.error,
+        });
+        return;
+      }
       if (!readiness.ready) {
         const message = `not ready to merge: ${
           readiness.reason ?? 'the method says so'
@@ -570,13 +537,20 @@ export class RolloutService {
         });
         return;
       }
-      const delivery = await method.deliver(request).catch(
-        (error): Delivery => ({
+      const delivery = await method
+        .deliver(request)
+        .catch(error => ({ error }));
+      if ('error' in delivery) {
+        await recordDeliveryError({
+          ...this.options,
+          migrationId: migration.id,
+          consumer,
           method: method.id,
-          status: 'failed',
-          message: String(error?.message ?? error),
-        }),
-      );
+          error: delivery.error,
+          patchId: patch!.id,
+        });
+        return;
+      }
       await rollouts.recordDelivery({
         migrationId: migration.id,
         consumerRef,
@@ -823,47 +797,6 @@ export class RolloutService {
     }
   }
 
-  /** Reads every health provider for the delivered consumers since the last read. */
-  private async readHealthProviders(record: RolloutRecord) {
-    const { healthProviders } = this.options;
-    if (!healthProviders.length || record.state !== 'rolling_out') return;
-    const consumers = (
-      await this.options.rollouts.listConsumers(record.migrationId)
-    ).filter(
-      c =>
-        c.delivery?.status === 'delivered' || c.delivery?.status === 'merged',
-    );
-    if (!consumers.length) return;
-    const startedAt = record.waves[0]?.startedAt;
-    const since =
-      record.healthReadAt ?? (startedAt ? new Date(startedAt) : new Date(0));
-    const readAt = new Date();
-    const refs = consumers.map(c => c.consumerRef);
-    const delivered = new Set(refs);
-    for (const provider of healthProviders) {
-      let signals;
-      try {
-        signals = await provider.read(refs, since);
-      } catch (error) {
-        this.options.logger.warn(
-          `Health provider ${provider.id} failed: ${error}`,
-        );
-        continue;
-      }
-      for (const { consumerRef, observedAt, ...values } of signals) {
-        if (!delivered.has(consumerRef.toLocaleLowerCase('en-US'))) continue;
-        await this.recordSignal({
-          migrationId: record.migrationId,
-          consumerRef,
-          signals: values,
-          observedAt: new Date(observedAt),
-          source: provider.id,
-        });
-      }
-    }
-    await this.options.rollouts.setHealthReadAt(record.migrationId, readAt);
-  }
-
   /**
    * Advances when the active wave is done: each of its consumers delivered
    * (or its patch rejected), the soak time passed since the last delivery,
@@ -933,33 +866,6 @@ export class RolloutService {
       }
     }
     return { ready: true, soakEndsAt };
-  }
-
-  private async notifyBreach(
-    migrationId: string,
-    consumerRef: string,
-    breaches: string[],
-    paused: boolean,
-  ) {
-    const { notify } = this.options;
-    if (!notify) return;
-    try {
-      const migration = (await this.options.store.getMigration(migrationId))!;
-      const entity = await this.entity(consumerRef);
-      await notify({
-        recipients: [...new Set([...ownersOf(entity), migration.owner])],
-        title: `Ripple: ${consumerRef} is unhealthy after "${migration.title}"`,
-        description: `${breaches.join('; ')}.${
-          paused ? ' The rollout is paused.' : ''
-        }`,
-        link: this.migrationUrl(migrationId),
-        scope: `ripple:${migrationId}:${consumerRef}:health`,
-      });
-    } catch (error) {
-      this.options.logger.warn(
-        `Could not notify the owners of ${consumerRef}: ${error}`,
-      );
-    }
   }
 
   /** The effective plan and the waves of the migration's deliverable consumers. */
@@ -1183,12 +1089,6 @@ function waveState(
 function isInPlace(consumer: RolloutConsumer): boolean {
   const status = consumer.delivery?.status;
   return status === 'delivered' || status === 'merged';
-}
-
-function ownersOf(entity: Entity | undefined): string[] {
-  return (entity?.relations ?? [])
-    .filter(r => r.type === RELATION_OWNED_BY)
-    .map(r => r.targetRef);
 }
 
 function deliveryFailed(

@@ -395,6 +395,7 @@ spec:
       health: 'healthy',
       breaches: [],
       paused: false,
+      judged: true,
     });
     // The second wave (60% of the five, with the canary) is delivered.
     await until('the second wave delivered', async () => {
@@ -1020,7 +1021,8 @@ spec:
       await call('post', `/migrations/${id}/rollout/start`, { waves: [] }),
     ).toMatchObject({
       status: 400,
-      message: 'request/body/waves: unknown field (expected plan)',
+      message:
+        'request/body/waves: unknown field (expected plan, overrideCompatView)',
     });
     expect(await call('post', `/migrations/${id}/rollout/advance`, {})).toEqual(
       {
@@ -1115,7 +1117,8 @@ spec:
       await call('post', `/migrations/${id}/rollout/start`, {}, 'mallory'),
     ).toEqual({
       status: 403,
-      message: 'You are not allowed to start rollouts (ripple.rollout.manage)',
+      message:
+        'You are not allowed to start the rollouts of resource:default/rollout-orders (ripple.rollout.manage)',
     });
     expect(
       backend.auditEvents.find(e => e.eventId === 'rollout-start'),
@@ -1202,6 +1205,7 @@ spec:
       state: 'pending',
       ddl: expect.stringContaining('CREATE OR REPLACE VIEW orders AS'),
       cleanupOffered: false,
+      required: true,
     });
 
     await call(
@@ -1223,6 +1227,7 @@ spec:
       appliedBy: 'user:default/guest',
       appliedAt: expect.any(String),
       cleanupOffered: false,
+      required: true,
       reason: 'kept: 1 consumer(s) not merged yet',
     });
 

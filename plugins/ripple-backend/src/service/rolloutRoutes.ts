@@ -1,13 +1,10 @@
-import type {
-  BackstageCredentials,
-  HttpAuthService,
-} from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
-import type { BasicPermission } from '@backstage/plugin-permission-common';
+import type { HttpAuthService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import {
   Consumer,
   Migration,
+  rippleHealthReportPermission,
   rippleRolloutManagePermission,
 } from '@ripple/backstage-plugin-ripple-common';
 import type express from 'express';
@@ -17,6 +14,9 @@ import type { RolloutStore } from '../database/RolloutStore';
 import type { CompatViews } from '../rollout/CompatViews';
 import type { RolloutService } from '../rollout/RolloutService';
 import { createOpenApiRouter } from '../schema/openapi';
+import type { Access } from './access';
+import type { ConsumerVisibility } from './visibility';
+import { checkObservedAt } from '../rollout/healthJudgement';
 
 type ApiRouter = Awaited<ReturnType<typeof createOpenApiRouter>>;
 
@@ -27,17 +27,9 @@ export type RolloutRouteOptions = {
   rollouts: RolloutStore;
   compatViews: CompatViews;
   httpAuth: HttpAuthService;
-  audited<T>(
-    req: express.Request,
-    eventId: string,
-    meta: JsonObject,
-    change: () => Promise<T>,
-  ): Promise<T>;
-  authorize(
-    credentials: BackstageCredentials,
-    permission: BasicPermission,
-    action: string,
-  ): Promise<void>;
+  audited: Access['audited'];
+  authorize: Access['authorize'];
+  visibility: ConsumerVisibility;
   entityRefField(field: string, value: string): string;
 };
 
@@ -50,6 +42,7 @@ export function addRolloutRoutes(
   options: RolloutRouteOptions,
 ): void {
   const { store, rollout, compatViews, httpAuth, audited, authorize } = options;
+  const { visibility } = options;
 
   async function requireMigration(id: string): Promise<Migration> {
     const migration = await store.getMigration(id);
@@ -59,12 +52,16 @@ export function addRolloutRoutes(
     return migration;
   }
 
-  /** An action on the rollout: a user, `ripple.rollout.manage`, audited. */
+  /**
+   * An action on the rollout: a user, `ripple.rollout.manage` on the
+   * migration's dataset (so a policy can keep it to the dataset's owners),
+   * audited.
+   */
   async function manage<T>(
     req: express.Request<{ id: string }>,
     action: string,
     meta: JsonObject,
-    run: (actor: string) => Promise<T>,
+    run: (actor: string, migration: Migration) => Promise<T>,
   ): Promise<T> {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     return audited(
@@ -72,35 +69,65 @@ export function addRolloutRoutes(
       `rollout-${action}`,
       { migrationId: req.params.id, ...meta },
       async () => {
+        const migration = await requireMigration(req.params.id);
         await authorize(
           credentials,
           rippleRolloutManagePermission,
-          `${action} rollouts`,
+          migration.datasetRef,
+          `${action} the rollouts of`,
         );
-        return run(credentials.principal.userEntityRef);
+        return run(credentials.principal.userEntityRef, migration);
       },
     );
   }
 
   router.get('/migrations/:id/rollout', async (req, res) => {
-    await httpAuth.credentials(req);
-    res.json(await rollout.getRollout(await requireMigration(req.params.id)));
+    const credentials = await httpAuth.credentials(req);
+    const shown = await rollout.getRollout(
+      await requireMigration(req.params.id),
+    );
+    // The waves name only the consumers the caller may see.
+    const visible = await visibility.visible(
+      credentials,
+      shown.waves.flatMap(w => w.consumers),
+    );
+    // A pause's reason names the consumer that breached.
+    const [redacted] = await visibility.redact(
+      credentials,
+      [shown],
+      r => [r.pausedReason],
+      (r, hide) =>
+        r.pausedReason ? { ...r, pausedReason: hide(r.pausedReason) } : r,
+    );
+    res.json({
+      ...redacted,
+      waves: shown.waves.map(wave => ({
+        ...wave,
+        consumers: wave.consumers.filter(c =>
+          visible.has(c.toLocaleLowerCase('en-US')),
+        ),
+      })),
+    });
   });
 
   router.post('/migrations/:id/rollout/start', async (req, res) => {
     const plan = req.body?.plan;
+    const override = req.body?.overrideCompatView;
     res.json(
       await manage(
         req,
         'start',
-        plan ? { plan: plan as JsonObject } : {},
-        async actor => {
-          const migration = await requireMigration(req.params.id);
-          if (migration.state === 'proposed') {
-            await compatViews.ensureApplied(migration, actor);
-          }
-          return rollout.start(migration, plan, actor);
+        {
+          ...(plan ? { plan: plan as JsonObject } : {}),
+          ...(override ? { overrideCompatView: override } : {}),
         },
+        // The compatibility view's gate runs inside the start, after its
+        // own checks and before its transaction, which records the view as
+        // applied (or overridden): a start refused records nothing.
+        (actor, migration) =>
+          rollout.start(migration, plan, actor, {
+            compatView: () => compatViews.gate(migration, actor, override),
+          }),
       ),
     );
   });
@@ -161,40 +188,55 @@ export function addRolloutRoutes(
         'consumerRef',
         req.params.consumerRef,
       );
-      await requireMigration(id);
-      if (!(await store.getConsumer(id, consumerRef))) {
-        throw new NotFoundError(
-          `${consumerRef} is not a consumer in migration ${id}`,
-        );
-      }
-      const observedAt = req.body.observedAt
-        ? new Date(req.body.observedAt)
-        : new Date();
-      if (Number.isNaN(observedAt.getTime())) {
-        throw new InputError(
-          `observedAt: "${req.body.observedAt}" is not an ISO 8601 time`,
-        );
-      }
       const principal = credentials.principal as {
         userEntityRef?: string;
         subject?: string;
       };
-      res.json(
-        await rollout.recordSignal({
+      const source = `api:${principal.userEntityRef ?? principal.subject}`;
+      // Every signal is audited, refused ones included: a breach pauses a
+      // rollout, and a healthy signal can let it advance.
+      const verdict = await audited(
+        req,
+        'health-report',
+        {
           migrationId: id,
           consumerRef,
-          signals: req.body.signals,
-          observedAt,
-          source: `api:${principal.userEntityRef ?? principal.subject}`,
-        }),
+          source,
+          signals: req.body.signals as JsonObject,
+          ...(req.body.observedAt ? { observedAt: req.body.observedAt } : {}),
+        },
+        async () => {
+          await requireMigration(id);
+          if (!(await store.getConsumer(id, consumerRef))) {
+            throw new NotFoundError(
+              `${consumerRef} is not a consumer in migration ${id}`,
+            );
+          }
+          // On the consumer's entity: the dev portal's policy allows it to
+          // service principals and the consumer's owners.
+          await authorize(
+            credentials,
+            rippleHealthReportPermission,
+            consumerRef,
+            'report the health of',
+          );
+          return rollout.recordSignal({
+            migrationId: id,
+            consumerRef,
+            signals: req.body.signals,
+            observedAt: checkObservedAt(req.body.observedAt),
+            source,
+          });
+        },
       );
+      res.json(verdict);
     },
   );
 
   router.get(
     '/migrations/:id/consumers/:consumerRef/patch/download',
     async (req, res) => {
-      await httpAuth.credentials(req);
+      const credentials = await httpAuth.credentials(req);
       const { id } = req.params;
       const consumerRef = options.entityRefField(
         'consumerRef',
@@ -202,7 +244,10 @@ export function addRolloutRoutes(
       );
       await requireMigration(id);
       const patch = await store.getCurrentPatch(id, consumerRef);
-      if (!patch) {
+      if (
+        !patch ||
+        !(await visibility.visible(credentials, [consumerRef])).size
+      ) {
         throw new NotFoundError(
           `${consumerRef} has no patch in migration ${id}`,
         );
@@ -226,8 +271,8 @@ export function addRolloutRoutes(
 
   router.post('/migrations/:id/compat-view/applied', async (req, res) => {
     res.json(
-      await manage(req, 'compat-view-applied', {}, async actor =>
-        compatViews.markApplied(await requireMigration(req.params.id), actor),
+      await manage(req, 'compat-view-applied', {}, (actor, migration) =>
+        compatViews.markApplied(migration, actor),
       ),
     );
   });

@@ -160,17 +160,27 @@ describe.each(databases.eachSupportedId())(
           dataset: 'proj.reporting.daily_revenue',
           changes: [{ kind: 'rename_column', column: 'revenue', to: 'gross' }],
         };
-        const first = await createMigration({
-          datasetRef: 'resource:default/daily-revenue',
-          change: revenueChange,
-          title: 'first',
-        });
-        const second = await createMigration({
-          datasetRef: 'resource:default/daily-revenue',
-          change: revenueChange,
-          title: 'second',
-        });
-        await api.post(`/migrations/${second.id}/analyze`);
+        // analytics owns daily-revenue: its migrations are the analyst's to make.
+        const first = await createMigration(
+          {
+            datasetRef: 'resource:default/daily-revenue',
+            change: revenueChange,
+            title: 'first',
+          },
+          'analyst',
+        );
+        const second = await createMigration(
+          {
+            datasetRef: 'resource:default/daily-revenue',
+            change: revenueChange,
+            title: 'second',
+          },
+          'analyst',
+        );
+        expect(
+          (await api.post(`/migrations/${second.id}/analyze`, {}, 'analyst'))
+            .status,
+        ).toBe(202);
 
         const page = await api.get(
           `/migrations?dataset=${encodeURIComponent(
@@ -626,7 +636,7 @@ describe.each(databases.eachSupportedId())(
         );
         expect(create.status).toBe(403);
         expect(create.body.error.message).toBe(
-          'You are not allowed to create migrations (ripple.migration.create)',
+          'You are not allowed to create migrations of resource:default/orders (ripple.migration.create)',
         );
         const analyze = await api.post(
           `/migrations/${migration.id}/analyze`,
@@ -641,7 +651,7 @@ describe.each(databases.eachSupportedId())(
         );
         expect(cancel.status).toBe(403);
         expect(cancel.body.error.message).toBe(
-          'You are not allowed to cancel migrations (ripple.migration.cancel)',
+          'You are not allowed to cancel migrations of resource:default/orders (ripple.migration.cancel)',
         );
         const review = await api.post(
           path(migration, ordersExport, 'review'),

@@ -9,11 +9,7 @@ import {
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
+import { InputError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   rippleMigrationCancelPermission,
@@ -24,7 +20,6 @@ import {
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
 import express from 'express';
-import type { JsonObject } from '@backstage/types';
 import { MigrationStore, PageRequest } from '../database/MigrationStore';
 import { createOpenApiRouter } from '../schema/openapi';
 import { MigrationAgent } from '../agent/MigrationAgent';
@@ -39,6 +34,9 @@ import type { RolloutStore } from '../database/RolloutStore';
 import type { RolloutService } from '../rollout/RolloutService';
 import type { CompatViews } from '../rollout/CompatViews';
 import { unknownBodyFields } from './unknownFields';
+import { createAccess } from './access';
+import { ConsumerVisibility } from './visibility';
+import { jsonBody } from './bodyLimit';
 
 /** What a router needs; the plugin passes Backstage's services. */
 export type RouterOptions = {
@@ -68,47 +66,9 @@ export async function createRouter(
   // Requests are validated against src/schema/openapi.yaml before they reach
   // a handler; a malformed one gets a 400 naming the offending field.
   const router = await createOpenApiRouter();
-
-  /**
-   * Runs a state change as one audit event: the attempt is recorded, then
-   * its success or its failure (a denial or a conflict included).
-   */
-  async function audited<T>(
-    req: express.Request,
-    eventId: string,
-    meta: JsonObject,
-    change: () => Promise<T>,
-  ): Promise<T> {
-    const event = await auditor.createEvent({
-      eventId,
-      request: req,
-      severityLevel: 'medium',
-      meta,
-    });
-    try {
-      const result = await change();
-      await event.success();
-      return result;
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
-  }
-
-  async function authorize(
-    credentials: BackstageCredentials,
-    permission: BasicPermission,
-    action: string,
-  ): Promise<void> {
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You are not allowed to ${action} (${permission.name})`,
-      );
-    }
-  }
+  const { audited, authorize } = createAccess({ auditor, permissions });
+  // Consumers are shown only to those the catalog shows them to.
+  const visibility = new ConsumerVisibility(permissions);
 
   /** The entity, or a 400 naming the field that refers to a missing one. */
   async function requireEntity(
@@ -176,11 +136,18 @@ export async function createRouter(
     const datasetRef = entityRefField('datasetRef', req.params.datasetRef);
     const entity = await requireDataset(datasetRef, credentials, true);
     const dataset = await options.datasets.read(entity);
-    res.json({ consumers: await options.agent.datasetCode(dataset) });
+    const consumers = await options.agent.datasetCode(dataset);
+    res.json({
+      consumers: await visibility.filter(
+        credentials,
+        consumers,
+        c => c.consumerRef,
+      ),
+    });
   });
 
   router.get('/catalog/summary', async (req, res) => {
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req);
     // Every change the summary shows is written with an event, so the latest
     // event's id is its version: an unchanged summary costs one small query.
     const etag = `W/"ripple-${await store.lastEventId()}"`;
@@ -190,7 +157,13 @@ export async function createRouter(
       res.status(304).end();
       return;
     }
-    res.json({ entities: await store.catalogSummary() });
+    res.json({
+      entities: await visibility.filter(
+        credentials,
+        await store.catalogSummary(),
+        e => e.entityRef,
+      ),
+    });
   });
 
   router.get('/engine', (_req, res) => {
@@ -221,12 +194,13 @@ export async function createRouter(
       'migration-create',
       { datasetRef, owner },
       async () => {
+        const dataset = await requireDataset(datasetRef, credentials);
         await authorize(
           credentials,
           rippleMigrationCreatePermission,
-          'create migrations',
+          datasetRef,
+          'create migrations of',
         );
-        const dataset = await requireDataset(datasetRef, credentials);
         if (req.body.owner) {
           await requireEntity('owner', owner, credentials);
         }
@@ -247,61 +221,83 @@ export async function createRouter(
   router.post('/preview', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const datasetRef = entityRefField('datasetRef', req.body.datasetRef);
+    const dataset = await requireDataset(datasetRef, credentials);
     await authorize(
       credentials,
       rippleMigrationCreatePermission,
-      'preview migrations',
+      datasetRef,
+      'preview migrations of',
     );
-    const dataset = await requireDataset(datasetRef, credentials);
     checkChangeSpec(engine, req.body.change);
     await checkChangeTable(dataset, req.body.change);
-    const previews = await options.agent.preview(datasetRef, req.body.change);
+    const previews = await visibility.filter(
+      credentials,
+      await options.agent.preview(datasetRef, req.body.change),
+      p => p.consumerRef,
+    );
     res.json({
-      consumers: previews.map(({ consumerRef, discoveredBy, proposal }) => ({
-        consumerRef,
-        discoveredBy,
-        ...(proposal
-          ? {
-              impact: proposal.impact,
-              patch: {
-                diff: proposal.diff,
-                baseHash: proposal.baseHash,
-                status: proposal.status,
-                reasons: proposal.reasons,
-              },
-            }
-          : {}),
-      })),
+      consumers: previews.map(
+        ({ consumerRef, discoveredBy, proposal, skipped }) => ({
+          consumerRef,
+          discoveredBy,
+          ...(skipped || proposal?.failed
+            ? { error: skipped ?? proposal?.failed }
+            : {}),
+          ...(proposal
+            ? {
+                impact: proposal.impact,
+                patch: {
+                  diff: proposal.diff,
+                  baseHash: proposal.baseHash,
+                  status: proposal.status,
+                  reasons: proposal.reasons,
+                },
+              }
+            : {}),
+        }),
+      ),
     });
   });
 
   router.get('/migrations', async (req, res) => {
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req);
     const { state, dataset } = req.query;
-    res.json(
-      await store.listMigrations(
-        {
-          states: state,
-          datasetRef: dataset && entityRefField('dataset', dataset),
-        },
-        page(req.query),
-      ),
+    const listed = await store.listMigrations(
+      {
+        states: state,
+        datasetRef: dataset && entityRefField('dataset', dataset),
+      },
+      page(req.query),
     );
+    res.json({
+      ...listed,
+      items: await visibility.redactMigrations(credentials, listed.items),
+    });
   });
 
   router.get('/migrations/:id', async (req, res) => {
-    await httpAuth.credentials(req);
-    res.json(await requireMigration(req.params.id));
+    const credentials = await httpAuth.credentials(req);
+    const [migration] = await visibility.redactMigrations(credentials, [
+      await requireMigration(req.params.id),
+    ]);
+    res.json(migration);
   });
 
   router.get('/migrations/:id/events', async (req, res) => {
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req);
     await requireMigration(req.params.id);
+    const events = await store.listEvents(req.params.id, {
+      afterId: req.query.after,
+      limit: req.query.limit ?? DEFAULT_LIMIT,
+    });
+    // An event about a consumer the caller may not see is left out (the
+    // page may then hold fewer than `limit`; `after` pages on), and such a
+    // consumer named in another event's text (a pause's reason) is hidden.
     res.json({
-      items: await store.listEvents(req.params.id, {
-        afterId: req.query.after,
-        limit: req.query.limit ?? DEFAULT_LIMIT,
-      }),
+      items: await visibility.redactEvents(
+        credentials,
+        await visibility.filter(credentials, events, e => e.consumerRef),
+      ),
     });
   });
 
@@ -313,12 +309,13 @@ export async function createRouter(
       'migration-analyze',
       { migrationId: id },
       async () => {
+        const current = await requireMigration(id);
         await authorize(
           credentials,
           rippleMigrationCreatePermission,
-          'ask for the analysis of migrations',
+          current.datasetRef,
+          'ask for the analysis of migrations of',
         );
-        const current = await requireMigration(id);
         if (current.state === 'analyzing') {
           return current;
         }
@@ -345,10 +342,12 @@ export async function createRouter(
       'migration-cancel',
       { migrationId: id, ...(reason ? { reason } : {}) },
       async () => {
+        const current = await requireMigration(id);
         await authorize(
           credentials,
           rippleMigrationCancelPermission,
-          'cancel migrations',
+          current.datasetRef,
+          'cancel migrations of',
         );
         return store.transition({
           migrationId: id,
@@ -362,24 +361,34 @@ export async function createRouter(
   });
 
   router.get('/migrations/:id/consumers', async (req, res) => {
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req);
     await requireMigration(req.params.id);
+    const listed = await store.listConsumers(req.params.id, page(req.query));
+    // Consumers the caller's catalog permissions hide are left out of the
+    // page; `totalCount` still counts every consumer of the migration.
+    const items = await visibility.filter(
+      credentials,
+      listed.items,
+      c => c.consumerRef,
+    );
     res.json(
-      await withRolloutState(
-        options.rollouts,
-        req.params.id,
-        await store.listConsumers(req.params.id, page(req.query)),
-      ),
+      await withRolloutState(options.rollouts, req.params.id, {
+        ...listed,
+        items,
+      }),
     );
   });
 
   router.get('/migrations/:id/consumers/:consumerRef', async (req, res) => {
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req);
     const { id } = req.params;
     const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
     await requireMigration(id);
     const consumer = await store.getConsumer(id, consumerRef);
-    if (!consumer) {
+    if (
+      !consumer ||
+      !(await visibility.visible(credentials, [consumerRef])).size
+    ) {
       throw new NotFoundError(
         `${consumerRef} is not a consumer in migration ${id}`,
       );
@@ -396,12 +405,15 @@ export async function createRouter(
   router.get(
     '/migrations/:id/consumers/:consumerRef/patch',
     async (req, res) => {
-      await httpAuth.credentials(req);
+      const credentials = await httpAuth.credentials(req);
       const { id } = req.params;
       const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
       const migration = await requireMigration(id);
       const consumer = await store.getConsumer(id, consumerRef);
-      if (!consumer) {
+      if (
+        !consumer ||
+        !(await visibility.visible(credentials, [consumerRef])).size
+      ) {
         throw new NotFoundError(
           `${consumerRef} is not a consumer in migration ${id}`,
         );
@@ -428,23 +440,14 @@ export async function createRouter(
         'patch-review',
         { migrationId: id, consumerRef, patchId, decision },
         async () => {
-          // A resource permission on the consumer's entity: the policy may
-          // answer with the catalog's conditions (isEntityOwner), which the
-          // permission framework evaluates against the entity.
-          const [authorization] = await permissions.authorize(
-            [
-              {
-                permission: ripplePatchReviewPermission,
-                resourceRef: consumerRef,
-              },
-            ],
-            { credentials },
+          // On the consumer's entity: the policy may answer with the
+          // catalog's conditions (isEntityOwner).
+          await authorize(
+            credentials,
+            ripplePatchReviewPermission,
+            consumerRef,
+            'review the patches of',
           );
-          if (authorization.result !== AuthorizeResult.ALLOW) {
-            throw new NotAllowedError(
-              `You are not allowed to review the patches of ${consumerRef} (${ripplePatchReviewPermission.name})`,
-            );
-          }
           return store.recordReview({
             migrationId: id,
             consumerRef,
@@ -463,14 +466,16 @@ export async function createRouter(
   router.get(
     '/entities/:kind/:namespace/:name/migrations',
     async (req, res) => {
-      await httpAuth.credentials(req);
+      const credentials = await httpAuth.credentials(req);
       const { kind, namespace, name } = req.params;
-      res.json(
-        await store.listMigrationsOfEntity(
-          stringifyEntityRef({ kind, namespace, name }),
-          page(req.query),
-        ),
-      );
+      const entityRef = stringifyEntityRef({ kind, namespace, name });
+      // Whether an entity the catalog hides takes part in migrations is not
+      // told: it has none, as for an entity that does not exist.
+      if (!(await visibility.visible(credentials, [entityRef])).size) {
+        res.json({ items: [], totalCount: 0 });
+        return;
+      }
+      res.json(await store.listMigrationsOfEntity(entityRef, page(req.query)));
     },
   );
 
@@ -478,6 +483,7 @@ export async function createRouter(
     ...options,
     audited,
     authorize,
+    visibility,
     entityRefField,
   });
 
@@ -490,6 +496,9 @@ export async function createRouter(
   }
 
   const root = express.Router();
+  // Parsed here, with the limit the spec allows, before the generated
+  // router's own parser (which then leaves the parsed body alone).
+  root.use(jsonBody());
   root.use(unknownBodyFields());
   root.use(router);
   return root;

@@ -87,5 +87,10 @@ describe('createScmGitCredentials', () => {
       await credentials('https://git.example.com/acme/revenue.git'),
     ).toBeUndefined();
     expect(await credentials('/srv/git/revenue.git')).toBeUndefined();
+    // Never in clear text, even to a host with a token.
+    expect(await credentials('http://github.com/acme/revenue')).toBeUndefined();
+    expect(
+      await credentials('http://gitlab.com/acme/revenue.git'),
+    ).toBeUndefined();
   });
 });

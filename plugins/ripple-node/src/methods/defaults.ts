@@ -13,7 +13,7 @@ import type { GitCredentials } from './git/MirrorRepository';
 import { createGitHubPullRequestDeliveryMethod } from './github/githubPullRequestDeliveryMethod';
 
 /**
- * Credentials for git over HTTPS from Backstage's SCM integrations: GitHub
+ * Credentials for git over HTTPS (never http://) from Backstage's SCM integrations: GitHub
  * (a GitHub App installation or a token, through
  * `DefaultGithubCredentialsProvider`) and GitLab tokens.
  *
@@ -25,7 +25,9 @@ export function createScmGitCredentials(
   const github =
     DefaultGithubCredentialsProvider.fromIntegrations(integrations);
   return async url => {
-    if (!/^https?:\/\//.test(url)) {
+    // Never over http://: the token would travel in clear text (git is not
+    // allowed the http transport either, see runGit.ts).
+    if (!url.startsWith('https://')) {
       return undefined;
     }
     if (integrations.github.byUrl(url)) {

@@ -24,17 +24,32 @@ function shortId(id: string): string {
   return refSafe(id.split('-')[0].slice(0, 12).toLowerCase());
 }
 
+const MAX_PART = 200;
+
 // git check-ref-format: no spaces, ~^:?*[\ or control characters, no "..",
 // no component starting with "." or ending with ".lock".
 function refSafe(part: string): string {
-  return (
-    part
-      .toLowerCase()
-      .replace(/[^a-z0-9._-]+/g, '-')
-      .replace(/\.{2,}/g, '.')
-      .replace(/^[.-]+|[.-]+$/g, '')
-      .replace(/\.lock$/, '-lock') || 'consumer'
-  );
+  // Entity names are at most 63 characters; a longer part (only hostile
+  // input) is cut before any regular expression sees it.
+  const cleaned = part
+    .slice(0, MAX_PART)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/\.{2,}/g, '.');
+  // Trimmed by a loop: /^[.-]+|[.-]+$/g is quadratic on a long run of dots
+  // and dashes that does not end the text.
+  let start = 0;
+  let end = cleaned.length;
+  while (start < end && (cleaned[start] === '.' || cleaned[start] === '-')) {
+    start++;
+  }
+  while (
+    end > start &&
+    (cleaned[end - 1] === '.' || cleaned[end - 1] === '-')
+  ) {
+    end--;
+  }
+  return cleaned.slice(start, end).replace(/\.lock$/, '-lock') || 'consumer';
 }
 
 /** The commit message (and pull request title and body) of a delivery. */
@@ -93,6 +108,13 @@ export function revertMessage(
 
 /** The value of a trailer in a commit message, if any. */
 export function readTrailer(message: string, key: string): string | undefined {
-  const match = new RegExp(`^${key}: *(.+)$`, 'm').exec(message);
-  return match?.[1].trim();
+  // A scan of lines, not a regular expression: a multi-megabyte line
+  // overflows V8's regular expression stack (a RangeError, seen in tests).
+  const prefix = `${key}:`;
+  for (const line of message.split('\n')) {
+    if (!line.startsWith(prefix)) continue;
+    const value = line.slice(prefix.length).trim();
+    if (value) return value;
+  }
+  return undefined;
 }

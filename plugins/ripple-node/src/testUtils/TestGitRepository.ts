@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runGit } from '../methods/git/runGit';
+import { END_OF_OPTIONS as EOO, runGit } from '../methods/git/runGit';
 
 const AUTHOR = {
   GIT_AUTHOR_NAME: 'Consumer Team',
@@ -38,13 +38,14 @@ export class TestGitRepository {
       '--bare',
       '--quiet',
       `--initial-branch=${branch}`,
+      EOO,
       remote,
     ]);
-    await runGit(['init', '--quiet', `--initial-branch=${branch}`, work]);
+    await runGit(['init', '--quiet', `--initial-branch=${branch}`, EOO, work]);
     const repository = new TestGitRepository(root, remote, work);
     await repository.commit(files, 'Initial commit');
-    await repository.git('remote', 'add', 'origin', remote);
-    await repository.git('push', '--quiet', 'origin', branch);
+    await repository.git('remote', 'add', EOO, 'origin', remote);
+    await repository.git('push', '--quiet', EOO, 'origin', branch);
     return repository;
   }
 
@@ -71,10 +72,17 @@ export class TestGitRepository {
     files: Record<string, string>,
     message: string,
   ) {
-    await this.git('fetch', '--quiet', 'origin');
-    await this.git('checkout', '--quiet', '-B', branch, `origin/${branch}`);
+    await this.git('fetch', '--quiet', EOO, 'origin');
+    await this.git(
+      'checkout',
+      '--quiet',
+      '-B',
+      branch,
+      EOO,
+      `origin/${branch}`,
+    );
     const commit = await this.commit(files, message);
-    await this.git('push', '--quiet', 'origin', branch);
+    await this.git('push', '--quiet', EOO, 'origin', branch);
     return commit;
   }
 
@@ -92,10 +100,10 @@ export class TestGitRepository {
     options: { into?: string; squash?: boolean } = {},
   ): Promise<string> {
     const into = options.into ?? 'main';
-    await this.git('fetch', '--quiet', 'origin');
-    await this.git('checkout', '--quiet', '-B', into, `origin/${into}`);
+    await this.git('fetch', '--quiet', EOO, 'origin');
+    await this.git('checkout', '--quiet', '-B', into, EOO, `origin/${into}`);
     if (options.squash) {
-      await this.git('merge', '--quiet', '--squash', `origin/${branch}`);
+      await this.git('merge', '--quiet', '--squash', EOO, `origin/${branch}`);
       await this.git('commit', '--quiet', '-m', `Squashed ${branch}`);
     } else {
       await this.git(
@@ -104,11 +112,12 @@ export class TestGitRepository {
         '--no-ff',
         '-m',
         `Merge ${branch}`,
+        EOO,
         `origin/${branch}`,
       );
     }
-    await this.git('push', '--quiet', 'origin', into);
-    await this.git('push', '--quiet', 'origin', '--delete', branch);
+    await this.git('push', '--quiet', EOO, 'origin', into);
+    await this.git('push', '--quiet', '--delete', EOO, 'origin', branch);
     return (await this.git('rev-parse', 'HEAD')).trim();
   }
 
@@ -117,6 +126,7 @@ export class TestGitRepository {
     const out = await this.gitRemote(
       'for-each-ref',
       '--format=%(objectname)',
+      EOO,
       `refs/heads/${branch}`,
     );
     return out.trim() || undefined;
@@ -124,11 +134,11 @@ export class TestGitRepository {
 
   /** A file's text at a remote revision. */
   async show(revision: string, file: string): Promise<string> {
-    return this.gitRemote('show', `${revision}:${file}`);
+    return this.gitRemote('show', EOO, `${revision}:${file}`);
   }
 
   async log(branch: string): Promise<string[]> {
-    const out = await this.gitRemote('log', '--format=%s', branch);
+    const out = await this.gitRemote('log', '--format=%s', EOO, branch);
     return out.trim().split('\n');
   }
 

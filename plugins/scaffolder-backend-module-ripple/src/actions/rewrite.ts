@@ -5,7 +5,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { changeForFile, readDbtSources } from '../dbtSources';
 import { withEngine } from '../engine';
-import { readConsumerFiles, resolveInWorkspace } from '../workspace';
+import {
+  assertWritableInPlace,
+  readConsumerFiles,
+  resolveInWorkspace,
+} from '../workspace';
 import {
   changeInput,
   dialectInput,
@@ -155,6 +159,11 @@ export function createRippleRewriteAction() {
           `Wrote the ${changed.length} changed files of ${files.length} to ${input.outputDir}`,
         );
       } else {
+        // Every target is checked before the first write.
+        await assertWritableInPlace(
+          root,
+          changed.map(file => file.path),
+        );
         for (const file of changed) {
           await writeAtomically(path.join(root, file.path), file.content);
         }
@@ -224,6 +233,7 @@ async function writeFolder(
 async function writeAtomically(file: string, content: string) {
   const temporary = `${file}.ripple-${process.pid}`;
   const { mode } = await fs.stat(file);
-  await fs.writeFile(temporary, content, { mode });
+  // `wx`: a link already at the temporary name is not followed.
+  await fs.writeFile(temporary, content, { mode, flag: 'wx' });
   await fs.rename(temporary, file);
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { GitCommandError, runGit } from './runGit';
+import { branchNameProblem } from './gitInputs';
+import { END_OF_OPTIONS, GitCommandError, runGit } from './runGit';
 
 /** Who commits deliveries and reverts. */
 export type GitAuthor = { name: string; email: string };
@@ -85,12 +86,32 @@ export class MirrorRepository {
 
   /** The remote's default branch (its HEAD). */
   async defaultBranch(): Promise<string> {
-    const out = await this.git(['ls-remote', '--symref', this.url, 'HEAD']);
-    const match = /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(out);
-    if (!match) {
-      throw new Error(`${this.url} has no default branch (HEAD)`);
+    const out = await this.git([
+      'ls-remote',
+      '--symref',
+      END_OF_OPTIONS,
+      this.url,
+      'HEAD',
+    ]);
+    // Lines, not a multi-line regular expression: `\s+` inside one is
+    // quadratic on what a hostile remote could send.
+    for (const line of out.split('\n')) {
+      const [symref, name] = line.split('\t');
+      if (name === 'HEAD' && symref.startsWith('ref: refs/heads/')) {
+        const branch = symref.slice('ref: refs/heads/'.length);
+        // The remote names it: it is checked like an annotation's branch.
+        const problem = branchNameProblem(branch);
+        if (problem) {
+          throw new Error(
+            `${this.url}: its default branch ${JSON.stringify(
+              branch,
+            )} ${problem}`,
+          );
+        }
+        return branch;
+      }
     }
-    return match[1];
+    throw new Error(`${this.url} has no default branch (HEAD)`);
   }
 
   /**
@@ -101,6 +122,7 @@ export class MirrorRepository {
     const out = await this.git([
       'ls-remote',
       '--heads',
+      END_OF_OPTIONS,
       this.url,
       ...branches.map(b => `refs/heads/${b}`),
     ]);
@@ -119,6 +141,7 @@ export class MirrorRepository {
           '--quiet',
           '--no-tags',
           '--no-write-fetch-head',
+          END_OF_OPTIONS,
           this.url,
           ...present.map(b => `+refs/heads/${b}:refs/mirror/${b}`),
         ]);
@@ -150,7 +173,7 @@ export class MirrorRepository {
     directory: string,
     options: { reverse?: boolean; check?: boolean } = {},
   ): Promise<{ tree: string } | { conflict: string }> {
-    await this.git(['read-tree', base]);
+    await this.git(['read-tree', END_OF_OPTIONS, base]);
     const args = ['apply', '--cached', '--whitespace=nowarn'];
     if (directory) {
       args.push(`--directory=${directory}`);
@@ -162,7 +185,7 @@ export class MirrorRepository {
       args.push('--check');
     }
     try {
-      await this.git([...args, '-'], diff);
+      await this.git([...args, END_OF_OPTIONS, '-'], diff);
     } catch (error) {
       if (error instanceof GitCommandError) {
         return { conflict: error.stderr.trim() };
@@ -185,19 +208,28 @@ export class MirrorRepository {
 
   async commitTree(tree: string, parent: string, message: string) {
     return (
-      await this.git(['commit-tree', tree, '-p', parent, '-F', '-'], message)
+      await this.git(
+        ['commit-tree', '-p', parent, '-F', '-', END_OF_OPTIONS, tree],
+        message,
+      )
     ).trim();
   }
 
   async commitMessage(commit: string): Promise<string> {
-    return this.git(['show', '-s', '--format=%B', commit]);
+    return this.git(['show', '-s', '--format=%B', END_OF_OPTIONS, commit]);
   }
 
   /** Whether `commit` is known here and reachable from `from`. */
   async isAncestor(commit: string, from: string): Promise<boolean> {
     try {
-      await this.git(['cat-file', '-e', `${commit}^{commit}`]);
-      await this.git(['merge-base', '--is-ancestor', commit, from]);
+      await this.git(['cat-file', '-e', END_OF_OPTIONS, `${commit}^{commit}`]);
+      await this.git([
+        'merge-base',
+        '--is-ancestor',
+        END_OF_OPTIONS,
+        commit,
+        from,
+      ]);
       return true;
     } catch (error) {
       if (error instanceof GitCommandError) {
@@ -222,6 +254,7 @@ export class MirrorRepository {
       '--quiet',
       '--porcelain',
       `--force-with-lease=${ref}:${expected ?? ''}`,
+      END_OF_OPTIONS,
       this.url,
       `${commit ?? ''}:${ref}`,
     ]);
@@ -232,7 +265,7 @@ async function ensureMirror(gitDir: string): Promise<void> {
   try {
     await fs.access(path.join(gitDir, 'HEAD'));
   } catch {
-    await runGit(['init', '--bare', '--quiet', gitDir]);
+    await runGit(['init', '--bare', '--quiet', END_OF_OPTIONS, gitDir]);
   }
 }
 

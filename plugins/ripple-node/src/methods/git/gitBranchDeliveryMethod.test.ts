@@ -8,7 +8,7 @@ import {
 } from '../__testUtils__/requests';
 import { createGitBranchDeliveryMethod } from './gitBranchDeliveryMethod';
 import { TestGitRepository } from '../../testUtils';
-import { startGitHttpServer } from '../__testUtils__/gitHttpServer';
+import { startGitHttpsServer } from '../__testUtils__/gitHttpsServer';
 
 const BRANCH = 'ripple/3f2a9c1e/revenue-model';
 const FILE = 'models/revenue.sql';
@@ -275,12 +275,14 @@ describe('git-branch delivery', () => {
     expect(await fs.readdir(path.join(repo.root, 'mirrors'))).toEqual(mirrors);
   });
 
-  it('delivers to a remote over HTTP with the credentials it is given, and fails without them', async () => {
-    const server = await startGitHttpServer({
+  it('delivers to a remote over HTTPS with the credentials it is given, and fails without them', async () => {
+    const server = await startGitHttpsServer({
       projectRoot: repo.root,
       username: 'x-access-token',
       password: 'ghs_secret',
     });
+    const savedCa = process.env.GIT_SSL_CAINFO;
+    process.env.GIT_SSL_CAINFO = server.caFile;
     try {
       const remote = deliveryRequest({
         annotations: {
@@ -309,7 +311,35 @@ describe('git-branch delivery', () => {
       await expect(withoutToken.deliver(remote)).rejects.toThrow(
         /git ls-remote failed: fatal: Authentication failed/,
       );
+
+      // The same server on http:// is refused before any credential is
+      // asked for or sent.
+      const credentials = jest.fn();
+      const clear = createGitBranchDeliveryMethod({
+        workDir: path.join(repo.root, 'mirrors-3'),
+        credentials,
+      });
+      const overHttp = deliveryRequest({
+        annotations: {
+          'ripple.io/git-repository': `${server.url.replace(
+            'https://',
+            'http://',
+          )}/remote.git`,
+        },
+        diff,
+      });
+      expect(await clear.deliver(overHttp)).toEqual({
+        method: 'git-branch',
+        status: 'failed',
+        branch: undefined,
+        message: expect.stringContaining(
+          'annotation ripple.io/git-repository: "http://127.0.0.1:',
+        ),
+      });
+      expect(credentials).not.toHaveBeenCalled();
     } finally {
+      if (savedCa === undefined) delete process.env.GIT_SSL_CAINFO;
+      else process.env.GIT_SSL_CAINFO = savedCa;
       await server.close();
     }
   });
@@ -318,13 +348,19 @@ describe('git-branch delivery', () => {
     const strict = createGitBranchDeliveryMethod({
       localRoots: ['/nonexistent'],
     });
-    expect(strict.supports(request.consumer)).toBe(false);
+    // The method takes the consumer (it names its repository) to say why
+    // it refuses it.
+    expect(strict.supports(request.consumer)).toBe(true);
     const delivery: Delivery = await strict.deliver(request);
     expect(delivery).toEqual({
       method: 'git-branch',
       status: 'failed',
       branch: undefined,
-      message: `No git repository to deliver to: ripple.io/git-repository: ${repo.remote} is not below a directory allowed by ripple.delivery.gitBranch.localRoots`,
+      message: `No git repository to deliver to: component:default/revenue-model: annotation ripple.io/git-repository: ${JSON.stringify(
+        repo.remote,
+      )} is ${await fs.realpath(
+        repo.remote,
+      )}, not below a folder of ripple.delivery.gitBranch.localRoots (/nonexistent); accepted: https://, ssh://, user@host:path, or an absolute path or file: URL below ripple.delivery.gitBranch.localRoots`,
     });
     expect(await repo.head(BRANCH)).toBeUndefined();
   });

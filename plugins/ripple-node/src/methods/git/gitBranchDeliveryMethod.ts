@@ -11,7 +11,13 @@ import {
   readTrailer,
   revertMessage,
 } from '../naming';
-import { branchWebUrl, GitTarget, resolveGitTarget } from './gitTarget';
+import {
+  branchWebUrl,
+  GitTarget,
+  namesRepository,
+  resolveGitTarget,
+} from './gitTarget';
+import { transientGitError, withTransientErrors } from '../transientErrors';
 import {
   GitAuthor,
   GitCredentials,
@@ -56,7 +62,13 @@ class GitBranchDeliveryMethod implements RippleDeliveryMethod {
   constructor(private readonly options: GitBranchDeliveryMethodOptions) {}
 
   supports(consumer: DeliveryRequest['consumer']): boolean {
-    return !('error' in this.target(consumer.entity));
+    // An entity that names its repository is this method's even when the
+    // name is refused: `checkReady` and `deliver` then say why, naming the
+    // entity and the annotation.
+    return (
+      namesRepository(consumer.entity) ||
+      !('error' in this.target(consumer.entity))
+    );
   }
 
   async deliver(request: DeliveryRequest): Promise<Delivery> {
@@ -336,7 +348,10 @@ class GitBranchDeliveryMethod implements RippleDeliveryMethod {
 export function createGitBranchDeliveryMethod(
   options: GitBranchDeliveryMethodOptions = {},
 ): RippleDeliveryMethod {
-  return new GitBranchDeliveryMethod(options);
+  return withTransientErrors(
+    new GitBranchDeliveryMethod(options),
+    transientGitError,
+  );
 }
 
 function short(commit: string): string {

@@ -1,5 +1,18 @@
 import { spawn } from 'node:child_process';
 
+/**
+ * Put before every URL, ref and path of a git command: git then reads none
+ * of them as an option (`--upload-pack=<program>` runs a program).
+ */
+export const END_OF_OPTIONS = '--end-of-options';
+
+/**
+ * The only transports git may use, for the URLs Ripple gives it and for any
+ * redirect or submodule: never `ext::` or `fd::` (they run programs), nor
+ * `http://` (credentials would travel in clear text).
+ */
+export const ALLOWED_PROTOCOLS = 'https:ssh:file';
+
 /** A git command that exited with a non-zero status. */
 export class GitCommandError extends Error {
   constructor(
@@ -25,9 +38,10 @@ export type RunGitOptions = {
 
 /**
  * Runs the git CLI without a shell and returns its standard output. Git
- * never prompts (a missing credential is an error, not a hung backend) and
+ * never prompts (a missing credential is an error, not a hung backend),
  * reads no system configuration, so a host's hooks or aliases cannot change
- * what Ripple does.
+ * what Ripple does, and uses only the transports of
+ * {@link ALLOWED_PROTOCOLS}.
  */
 export function runGit(
   args: string[],
@@ -47,6 +61,7 @@ export function runGit(
         SSH_ASKPASS: 'echo',
         LC_ALL: 'C',
         ...options.env,
+        GIT_ALLOW_PROTOCOL: ALLOWED_PROTOCOLS,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -8,7 +8,7 @@ import {
   deliveryRequest,
   enginePatch,
 } from '../__testUtils__/requests';
-import { FakeGitHub } from '../__testUtils__/fakeGitHub';
+import { FakeGitHub } from '../../testUtils/FakeGitHub';
 import { createGitHubPullRequestDeliveryMethod } from './githubPullRequestDeliveryMethod';
 
 const BRANCH = 'ripple/3f2a9c1e/revenue-model';
@@ -178,8 +178,9 @@ describe('github-pull-request delivery', () => {
     const commit = github.refs.get(BRANCH)!;
     expect(delivery.status).toBe('delivered');
     expect(
-      github.requests.find(r => r.method === 'POST' && r.path === `${REPO}/git/trees`)
-        ?.body,
+      github.requests.find(
+        r => r.method === 'POST' && r.path === `${REPO}/git/trees`,
+      )?.body,
     ).toEqual({
       base_tree: github.commits.get(base)!.tree,
       tree: [

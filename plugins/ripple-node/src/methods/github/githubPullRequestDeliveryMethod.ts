@@ -20,7 +20,19 @@ import {
   revertBranch,
   revertMessage,
 } from '../naming';
+import { transientGitHubError, withTransientErrors } from '../transientErrors';
 import { applyPatchToFiles } from './applyPatchToFiles';
+import {
+  baseBranch,
+  branchHead as headOf,
+  commitPatch,
+  deleteBranch,
+  readFile,
+  repoParams,
+  Repository,
+  setBranch,
+  status,
+} from './gitData';
 
 /** Options of {@link createGitHubPullRequestDeliveryMethod}. @public */
 export interface GitHubPullRequestDeliveryMethodOptions {
@@ -31,14 +43,6 @@ export interface GitHubPullRequestDeliveryMethodOptions {
   /** Open pull requests as drafts. Default false. */
   draft?: boolean;
 }
-
-type Repository = {
-  owner: string;
-  repo: string;
-  baseBranch?: string;
-  directory: string;
-  octokit: Octokit;
-};
 
 type PullRequest = Awaited<ReturnType<Octokit['pulls']['get']>>['data'];
 
@@ -63,7 +67,10 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
   }
 
   supports(consumer: DeliveryRequest['consumer']): boolean {
-    return !('error' in this.locate(consumer.entity));
+    const located = this.locate(consumer.entity);
+    // A repository on a configured host whose API is refused (http://) is
+    // still this method's: `checkReady` and `deliver` say why.
+    return !('error' in located) || 'onGitHub' in located;
   }
 
   async deliver(request: DeliveryRequest): Promise<Delivery> {
@@ -74,16 +81,16 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
       );
     }
     const repository = await this.connect(located);
-    const base = await this.baseBranch(repository);
+    const base = await baseBranch(repository);
     const branch = deliveryBranch(request);
     const { title, body, commitMessage } = deliveryMessage(request);
 
     // A re-delivery of the same patch keeps its commit (and pull request).
-    const branchHead = await this.branchHead(repository, branch);
+    const branchHead = await headOf(repository, branch);
     let commit: string | undefined;
     if (branchHead) {
       const { data } = await repository.octokit.git.getCommit({
-        ...this.repoParams(repository),
+        ...repoParams(repository),
         commit_sha: branchHead,
       });
       if (readTrailer(data.message, PATCH_TRAILER) === request.patch.id) {
@@ -91,17 +98,12 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
       }
     }
     if (!commit) {
-      const made = await this.commitPatch(
-        repository,
-        base,
-        request,
-        commitMessage,
-      );
+      const made = await commitPatch(repository, base, request, commitMessage);
       if ('conflict' in made) {
         return this.failed(made.conflict, branch);
       }
       commit = made.commit;
-      await this.setBranch(repository, branch, commit, branchHead);
+      await setBranch(repository, branch, commit, branchHead);
     }
 
     let pull = await this.openPullRequest(repository, branch);
@@ -199,12 +201,12 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
       }
     }
     // Not (or no longer) a pull request: does the patch apply to the base branch now?
-    const base = await this.baseBranch(repository);
-    const head = await this.branchHead(repository, base);
+    const base = await baseBranch(repository);
+    const head = await headOf(repository, base);
     const applied = await applyPatchToFiles(
       request.patch.diff,
       repository.directory,
-      path => this.readFile(repository, path, head!),
+      path => readFile(repository, path, head!),
     );
     return 'conflict' in applied
       ? {
@@ -227,12 +229,12 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     if (!pull.merged) {
       if (pull.state === 'open') {
         await repository.octokit.pulls.update({
-          ...this.repoParams(repository),
+          ...repoParams(repository),
           pull_number: number,
           state: 'closed',
         });
       }
-      await this.deleteBranch(repository, pull.head.ref);
+      await deleteBranch(repository, pull.head.ref);
       return {
         ...delivery,
         method: this.id,
@@ -250,16 +252,10 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     let revertPull = await this.openPullRequest(repository, branch);
     if (!revertPull) {
       const base = pull.base.ref;
-      const existing = await this.branchHead(repository, branch);
-      const made = await this.commitPatch(
-        repository,
-        base,
-        request,
-        commitMessage,
-        {
-          reverse: true,
-        },
-      );
+      const existing = await headOf(repository, branch);
+      const made = await commitPatch(repository, base, request, commitMessage, {
+        reverse: true,
+      });
       if ('conflict' in made) {
         return {
           ...delivery,
@@ -267,7 +263,7 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
           message: `Cannot revert on ${base}: ${made.conflict}`,
         };
       }
-      await this.setBranch(repository, branch, made.commit, existing);
+      await setBranch(repository, branch, made.commit, existing);
       ({ pull: revertPull } = await this.createPullRequest(repository, {
         title,
         body,
@@ -300,6 +296,14 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
         error: `${target.url} is not on a GitHub host configured in integrations.github`,
       };
     }
+    const apiBaseUrl = integration.config.apiBaseUrl;
+    if (apiBaseUrl !== undefined && !apiBaseUrl.startsWith('https://')) {
+      // Every call carries the token: never over clear text.
+      return {
+        error: `integrations.github (host ${integration.config.host}): apiBaseUrl ${apiBaseUrl} is not an https:// URL; Ripple does not send the GitHub token over http://`,
+        onGitHub: true,
+      };
+    }
     const [owner, repo] = new URL(target.webUrl).pathname
       .replace(/^\/|\/$/g, '')
       .split('/');
@@ -308,7 +312,7 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
       repo: repo.replace(/\.git$/, ''),
       baseBranch: target.baseBranch,
       directory: target.directory,
-      apiBaseUrl: integration.config.apiBaseUrl,
+      apiBaseUrl,
       webUrl: target.webUrl,
     };
   }
@@ -344,212 +348,9 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     return this.connect(located);
   }
 
-  private repoParams(repository: Repository) {
-    return { owner: repository.owner, repo: repository.repo };
-  }
-
-  private async baseBranch(repository: Repository): Promise<string> {
-    if (repository.baseBranch) {
-      return repository.baseBranch;
-    }
-    const { data } = await repository.octokit.repos.get(
-      this.repoParams(repository),
-    );
-    return data.default_branch;
-  }
-
-  private async branchHead(repository: Repository, branch: string) {
-    try {
-      const { data } = await repository.octokit.git.getRef({
-        ...this.repoParams(repository),
-        ref: `heads/${branch}`,
-      });
-      return data.object.sha;
-    } catch (error) {
-      if (status(error) === 404) {
-        return undefined;
-      }
-      throw error;
-    }
-  }
-
-  private async readFile(repository: Repository, path: string, ref: string) {
-    try {
-      const { data } = await repository.octokit.repos.getContent({
-        ...this.repoParams(repository),
-        path,
-        ref,
-      });
-      if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) {
-        return undefined;
-      }
-      return Buffer.from(data.content, 'base64').toString('utf8');
-    } catch (error) {
-      if (status(error) === 404) {
-        return undefined;
-      }
-      throw error;
-    }
-  }
-
-  /**
-   * The modes the files have in the base tree (`100755` for an executable),
-   * so a patched file keeps its own: the contents API does not give them.
-   * Read with the git trees API one folder at a time, down the files'
-   * folders only (never the whole tree of a large repository); a file not
-   * in the base tree (a new one) is absent.
-   */
-  private async fileModes(
-    repository: Repository,
-    rootTree: string,
-    paths: string[],
-  ): Promise<Map<string, FileMode>> {
-    const params = this.repoParams(repository);
-    const folders = new Map<string, Promise<TreeEntry[] | undefined>>();
-    const listing = (folder: string): Promise<TreeEntry[] | undefined> => {
-      let entries = folders.get(folder);
-      if (!entries) {
-        entries = (async () => {
-          let sha = rootTree;
-          if (folder) {
-            const cut = folder.lastIndexOf('/');
-            const parent = await listing(cut < 0 ? '' : folder.slice(0, cut));
-            const entry = parent?.find(
-              e => e.path === folder.slice(cut + 1) && e.type === 'tree',
-            );
-            if (!entry) return undefined;
-            sha = entry.sha;
-          }
-          const { data } = await repository.octokit.git.getTree({
-            ...params,
-            tree_sha: sha,
-          });
-          return data.tree as TreeEntry[];
-        })();
-        folders.set(folder, entries);
-      }
-      return entries;
-    };
-    const modes = new Map<string, FileMode>();
-    for (const path of paths) {
-      const cut = path.lastIndexOf('/');
-      const entries = await listing(cut < 0 ? '' : path.slice(0, cut));
-      const entry = entries?.find(
-        e => e.path === path.slice(cut + 1) && e.type === 'blob',
-      );
-      if (entry && FILE_MODES.has(entry.mode as FileMode)) {
-        modes.set(path, entry.mode as FileMode);
-      }
-    }
-    return modes;
-  }
-
-  /** A commit on the head of `base` with the patch applied (or reversed). */
-  private async commitPatch(
-    repository: Repository,
-    base: string,
-    request: DeliveryRequest,
-    message: string,
-    options: { reverse?: boolean } = {},
-  ): Promise<{ commit: string } | { conflict: string }> {
-    const baseHead = await this.branchHead(repository, base);
-    if (!baseHead) {
-      throw new Error(
-        `${repository.owner}/${repository.repo} has no branch ${base}`,
-      );
-    }
-    const applied = await applyPatchToFiles(
-      request.patch.diff,
-      repository.directory,
-      path => this.readFile(repository, path, baseHead),
-      options,
-    );
-    if ('conflict' in applied) {
-      return {
-        conflict: `The patch does not apply to ${base} at ${baseHead.slice(
-          0,
-          8,
-        )}: ${applied.conflict}`,
-      };
-    }
-    const params = this.repoParams(repository);
-    const { data: baseCommit } = await repository.octokit.git.getCommit({
-      ...params,
-      commit_sha: baseHead,
-    });
-    const modes = await this.fileModes(
-      repository,
-      baseCommit.tree.sha,
-      applied.files.map(file => file.path),
-    );
-    const { data: tree } = await repository.octokit.git.createTree({
-      ...params,
-      base_tree: baseCommit.tree.sha,
-      tree: applied.files.map(file =>
-        file.content === undefined
-          ? {
-              path: file.path,
-              mode: modes.get(file.path) ?? '100644',
-              type: 'blob' as const,
-              sha: null,
-            }
-          : {
-              path: file.path,
-              mode: modes.get(file.path) ?? '100644',
-              type: 'blob' as const,
-              content: file.content,
-            },
-      ),
-    });
-    const { data: commit } = await repository.octokit.git.createCommit({
-      ...params,
-      message,
-      tree: tree.sha,
-      parents: [baseHead],
-    });
-    return { commit: commit.sha };
-  }
-
-  /** Points `branch` at `commit`: creates it, or moves it from `current`. */
-  private async setBranch(
-    repository: Repository,
-    branch: string,
-    commit: string,
-    current: string | undefined,
-  ) {
-    if (current) {
-      await repository.octokit.git.updateRef({
-        ...this.repoParams(repository),
-        ref: `heads/${branch}`,
-        sha: commit,
-        force: true,
-      });
-    } else {
-      await repository.octokit.git.createRef({
-        ...this.repoParams(repository),
-        ref: `refs/heads/${branch}`,
-        sha: commit,
-      });
-    }
-  }
-
-  private async deleteBranch(repository: Repository, branch: string) {
-    try {
-      await repository.octokit.git.deleteRef({
-        ...this.repoParams(repository),
-        ref: `heads/${branch}`,
-      });
-    } catch (error) {
-      // Already deleted (GitHub answers 422 "Reference does not exist").
-      if (status(error) !== 404 && status(error) !== 422) {
-        throw error;
-      }
-    }
-  }
-
   private async openPullRequest(repository: Repository, branch: string) {
     const { data } = await repository.octokit.pulls.list({
-      ...this.repoParams(repository),
+      ...repoParams(repository),
       head: `${repository.owner}:${branch}`,
       state: 'open',
     });
@@ -563,7 +364,7 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     commit: string,
   ) {
     const { data } = await repository.octokit.pulls.list({
-      ...this.repoParams(repository),
+      ...repoParams(repository),
       head: `${repository.owner}:${branch}`,
       state: 'closed',
     });
@@ -573,7 +374,7 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
 
   private async pull(repository: Repository, number: number) {
     const { data } = await repository.octokit.pulls.get({
-      ...this.repoParams(repository),
+      ...repoParams(repository),
       pull_number: number,
     });
     return data;
@@ -591,7 +392,7 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     },
   ): Promise<{ pull: PullRequest; message?: string }> {
     const { data } = await repository.octokit.pulls.create({
-      ...this.repoParams(repository),
+      ...repoParams(repository),
       title: options.title,
       body: options.body,
       head: options.head,
@@ -633,7 +434,7 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     }
     try {
       await repository.octokit.pulls.requestReviewers({
-        ...this.repoParams(repository),
+        ...repoParams(repository),
         pull_number: number,
         reviewers,
         team_reviewers: teamReviewers,
@@ -655,7 +456,7 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     repository: Repository,
     sha: string,
   ): Promise<Delivery['checks']> {
-    const params = { ...this.repoParams(repository), ref: sha };
+    const params = { ...repoParams(repository), ref: sha };
     const [{ data: combined }, { data: runs }] = await Promise.all([
       repository.octokit.repos.getCombinedStatusForRef(params),
       repository.octokit.checks.listForRef({ ...params, per_page: 100 }),
@@ -708,21 +509,13 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
 export function createGitHubPullRequestDeliveryMethod(
   options: GitHubPullRequestDeliveryMethodOptions,
 ): RippleDeliveryMethod {
-  return new GitHubPullRequestDeliveryMethod(options);
+  return withTransientErrors(
+    new GitHubPullRequestDeliveryMethod(options),
+    transientGitHubError,
+  );
 }
 
 function pullNumber(url: string | undefined): number | undefined {
   const match = url ? /\/pull\/(\d+)$/.exec(url) : null;
   return match ? Number(match[1]) : undefined;
 }
-
-function status(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'status' in error
-    ? Number((error as { status: unknown }).status)
-    : undefined;
-}
-
-/** A blob's mode in a git tree: a file, an executable, a link. */
-type FileMode = '100644' | '100755' | '120000';
-const FILE_MODES = new Set<FileMode>(['100644', '100755', '120000']);
-type TreeEntry = { path: string; mode: string; type: string; sha: string };

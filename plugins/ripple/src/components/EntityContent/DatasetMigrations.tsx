@@ -16,7 +16,10 @@ export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
   const rippleApi = useApi(rippleApiRef);
   const navigate = useNavigate();
   const migrationLink = useMigrationLink();
-  const create = usePermission({ permission: rippleMigrationCreatePermission });
+  const create = usePermission({
+    permission: rippleMigrationCreatePermission,
+    resourceRef: datasetRef,
+  });
   const [creating, setCreating] = useState(false);
   const migrations = useLoad(
     () => loadAllPages(page => rippleApi.listMigrations({ ...page, dataset: datasetRef })),

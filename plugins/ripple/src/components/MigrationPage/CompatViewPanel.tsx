@@ -24,7 +24,10 @@ export function CompatViewPanel(props: {
 }) {
   const { migration, view } = props;
   const rippleApi = useApi(rippleApiRef);
-  const manage = usePermission({ permission: rippleRolloutManagePermission });
+  const manage = usePermission({
+    permission: rippleRolloutManagePermission,
+    resourceRef: migration.datasetRef,
+  });
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string>();
 
@@ -33,11 +36,23 @@ export function CompatViewPanel(props: {
     return <ErrorPanel title="Could not load the compatibility view" error={view.error} />;
   }
   const v = view.value;
+  const overridden = v.overrideReason && (
+    <Text as="p">
+      The rollout was started without the view
+      {v.overriddenBy && <> by <EntityRefLink entityRef={v.overriddenBy} hideIcon /></>}
+      {v.overriddenAt && ` ${age(v.overriddenAt)}`}: {v.overrideReason}
+    </Text>
+  );
   if (v.state === 'unavailable') {
     return (
-      <Text as="p" color="secondary">
-        No compatibility view for this change{v.reason ? `: ${v.reason}` : '.'}
-      </Text>
+      <Flex direction="column" gap="3">
+        <Text as="p" color="secondary">
+          {v.required
+            ? `The change moves the table, but its compatibility view cannot be built${v.reason ? `: ${v.reason}` : '.'}`
+            : `No compatibility view for this change${v.reason ? `: ${v.reason}` : '.'}`}
+        </Text>
+        {overridden}
+      </Flex>
     );
   }
 
@@ -63,6 +78,7 @@ export function CompatViewPanel(props: {
       <div role="region" aria-label="Compatibility view DDL">
         <CodeSnippet text={v.ddl ?? ''} language="sql" showCopyCodeButton />
       </div>
+      {overridden}
       {v.state === 'applied' ? (
         <Text as="p">
           ✓ Applied{v.appliedBy && <> by <EntityRefLink entityRef={v.appliedBy} hideIcon /></>}

@@ -157,6 +157,11 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
             rollout={rollout}
             consumers={consumers.value ?? []}
             compatView={compatView.value?.state}
+            compatViewBlocked={
+              compatView.value?.state === 'unavailable' && compatView.value.required && !compatView.value.overrideReason
+                ? compatView.value.reason ?? 'the engine cannot build it'
+                : undefined
+            }
             onShowCompatView={() => setParam('tab', 'compat-view')}
             onChanged={reloadAll}
           />
@@ -182,8 +187,14 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
 function MigrationHeader(props: { migration: Migration; onChanged: () => void }) {
   const { migration: m, onChanged } = props;
   const rippleApi = useApi(rippleApiRef);
-  const create = usePermission({ permission: rippleMigrationCreatePermission });
-  const cancel = usePermission({ permission: rippleMigrationCancelPermission });
+  const create = usePermission({
+    permission: rippleMigrationCreatePermission,
+    resourceRef: m.datasetRef,
+  });
+  const cancel = usePermission({
+    permission: rippleMigrationCancelPermission,
+    resourceRef: m.datasetRef,
+  });
   const [pending, setPending] = useState<string>();
   const [error, setError] = useState<string>();
   const p = m.progress;

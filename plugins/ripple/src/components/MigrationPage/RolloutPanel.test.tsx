@@ -89,6 +89,32 @@ describe('RolloutPanel', () => {
     expect(api.startRollout).toHaveBeenCalledWith('m1');
   });
 
+  it('starts a rollout whose compatibility view cannot be built only with a reason, which it sends', async () => {
+    const api = mockRippleApi({ startRollout: async () => rolling });
+    await renderWithRipple(
+      <RolloutPanel
+        migration={aMigration()}
+        rollout={loaded({ state: 'not_started', plan, waves: [] })}
+        consumers={[]}
+        compatView="unavailable"
+        compatViewBlocked="amount_usd: the view needs the table's schema"
+        onChanged={jest.fn()}
+      />,
+      { api },
+    );
+    expect(await screen.findByText('The compatibility view cannot be built')).toBeInTheDocument();
+    const start = screen.getByRole('button', { name: 'Start without the view' });
+    expect(start).toBeDisabled();
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'Why start without the compatibility view' }),
+      'no reader is left on the old name',
+    );
+    await userEvent.click(start);
+    expect(api.startRollout).toHaveBeenCalledWith('m1', undefined, {
+      overrideCompatView: 'no reader is left on the old name',
+    });
+  });
+
   it('asks for the compatibility view before starting a rollout that moves the table', async () => {
     const onShowCompatView = jest.fn();
     await renderWithRipple(

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, Flex, Text } from '@backstage/ui';
+import { Alert, Button, Flex, Text, TextField } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -47,15 +47,24 @@ export function RolloutPanel(props: {
   consumers: Consumer[];
   /** The compatibility view's state: a pending view must be applied before the rollout starts. */
   compatView?: CompatViewState;
+  /**
+   * Why the compatibility view the change needs cannot be built: the
+   * rollout then starts only with a person's reason for going without it.
+   */
+  compatViewBlocked?: string;
   onShowCompatView?: () => void;
   onChanged: () => void;
 }) {
-  const { migration, rollout, consumers, compatView, onShowCompatView, onChanged } = props;
+  const { migration, rollout, consumers, compatView, compatViewBlocked, onShowCompatView, onChanged } = props;
   const rippleApi = useApi(rippleApiRef);
-  const manage = usePermission({ permission: rippleRolloutManagePermission });
+  const manage = usePermission({
+    permission: rippleRolloutManagePermission,
+    resourceRef: migration.datasetRef,
+  });
   const [pending, setPending] = useState<Action>();
   const [error, setError] = useState<string>();
   const [confirmRollback, setConfirmRollback] = useState(false);
+  const [override, setOverride] = useState('');
 
   if (rollout.loading) return <Loading label="Loading the rollout" />;
   if (!rollout.value) {
@@ -77,7 +86,11 @@ export function RolloutPanel(props: {
     try {
       switch (action) {
         case 'start':
-          await rippleApi.startRollout(migration.id);
+          if (compatViewBlocked) {
+            await rippleApi.startRollout(migration.id, undefined, { overrideCompatView: override.trim() });
+          } else {
+            await rippleApi.startRollout(migration.id);
+          }
           break;
         case 'advance':
           await rippleApi.advanceRollout(migration.id, r.currentWave);
@@ -132,6 +145,14 @@ export function RolloutPanel(props: {
           }
         />
       )}
+      {r.state === 'not_started' && compatViewBlocked && (
+        <Alert
+          status="warning"
+          icon
+          title="The compatibility view cannot be built"
+          description={`${compatViewBlocked}. The change moves the table, so consumers not patched yet break when it moves. To start anyway, say why: the reason is recorded on the timeline and in the audit log.`}
+        />
+      )}
       {r.pausedReason && migration.state === 'paused' && (
         <Alert status="warning" icon title="Paused" description={r.pausedReason} />
       )}
@@ -180,9 +201,21 @@ export function RolloutPanel(props: {
       )}
       {manage.allowed ? (
         <Flex gap="2" role="group" aria-label="Rollout controls" style={{ flexWrap: 'wrap' }}>
+          {actions.start && compatViewBlocked && (
+            <TextField
+              label="Why start without the compatibility view"
+              value={override}
+              onChange={setOverride}
+            />
+          )}
           {actions.start && (
-            <Button variant="primary" onPress={() => run('start')} isPending={pending === 'start'}>
-              Start the rollout
+            <Button
+              variant="primary"
+              onPress={() => run('start')}
+              isPending={pending === 'start'}
+              isDisabled={!!compatViewBlocked && !override.trim()}
+            >
+              {compatViewBlocked ? 'Start without the view' : 'Start the rollout'}
             </Button>
           )}
           {actions.advance && (

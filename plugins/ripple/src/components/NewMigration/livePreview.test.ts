@@ -63,6 +63,30 @@ describe('computePreview', () => {
     }
   });
 
+  it("shows a consumer the backend could not analyse as an error, with the backend's message", async () => {
+    const error =
+      'component:default/odd: annotation ripple.io/dialect: unknown dialect `klingon`';
+    const preview = await computePreview(
+      engine,
+      change('amount_usd'),
+      [
+        ...code.slice(0, 2),
+        { consumerRef: 'component:default/odd', discoveredBy: 'catalog', files: [], error },
+      ],
+      [],
+      new WeakMap(),
+      engineFiles(),
+      new PreviewRewriter(engine, 0),
+    );
+    expect(preview.errors).toBe(1);
+    expect(preview.consumers[2]).toMatchObject({
+      consumerRef: 'component:default/odd',
+      status: 'error',
+      reasons: [{ path: '', message: error }],
+    });
+    expect(preview.consumers[1].status).toBe('rewritten');
+  });
+
   it('goes on on this thread when its workers are gone', async () => {
     const rewriter = new PreviewRewriter(engine, 2);
     const files = engineFiles();

@@ -88,7 +88,17 @@ export async function computePreview(
     return {
       consumerRef: c.consumerRef,
       discoveredBy: c.discoveredBy,
-      ...completeConsumerEdit(plans[i], done),
+      // The backend could not analyse it (an annotation it cannot use, a
+      // file the engine fails on): an error, with the backend's words.
+      ...(c.error
+        ? {
+            impact: { files: [], references: 0 },
+            diff: '',
+            status: 'error' as const,
+            reasons: [{ path: '', message: c.error }],
+            edits: 0,
+          }
+        : completeConsumerEdit(plans[i], done)),
     };
   });
   const millis = performance.now() - started;

@@ -240,12 +240,14 @@ export const spec = {
       MigrationEventType: {
         type: 'string',
         description:
-          "What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset).",
+          "What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs).",
         enum: [
           'created',
           'state-changed',
           'consumer-added',
           'consumer-removed',
+          'consumer-skipped',
+          'compat-view-overridden',
           'patch-proposed',
           'patch-stale',
           'review-recorded',
@@ -870,12 +872,17 @@ export const spec = {
             type: 'boolean',
             description: 'The signal paused the rollout.',
           },
+          judged: {
+            type: 'boolean',
+            description:
+              "False when the signal was recorded but not judged: it was observed before the last signal judged for the consumer, or the consumer's patch is not delivered yet (a baseline).",
+          },
         },
       },
       CompatViewState: {
         type: 'string',
         description:
-          '`unavailable` (the change keeps the table in place, or the engine cannot build a view: see `reason`), `pending` (to apply), `applied`.',
+          '`unavailable` (the change keeps the table in place, or the engine cannot build a view: see `reason` and `required`), `pending` (to apply), `applied`.',
         enum: ['unavailable', 'pending', 'applied'],
       },
       CompatView: {
@@ -902,11 +909,27 @@ export const spec = {
             description:
               'Why there is no view, or why cleanup is not offered yet.',
           },
+          required: {
+            type: 'boolean',
+            description:
+              'The change moves the table, so consumers not yet patched read it through the view: a rollout does not start without it (unless overridden).',
+          },
           appliedBy: {
             $ref: '#/components/schemas/EntityRef',
           },
           appliedAt: {
             $ref: '#/components/schemas/Timestamp',
+          },
+          overriddenBy: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          overriddenAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          overrideReason: {
+            type: 'string',
+            description:
+              'Why the rollout was started without the view (`overrideCompatView`), by `overriddenBy`.',
           },
         },
       },
@@ -1077,6 +1100,11 @@ export const spec = {
           patch: {
             $ref: '#/components/schemas/PatchProposal',
           },
+          error: {
+            type: 'string',
+            description:
+              'Why this entity could not be analysed (an annotation Ripple cannot use, or the engine failing on a file), naming the entity, the annotation or file, and the message. A declared consumer then also has an `error` patch; an undeclared one has none.',
+          },
         },
       },
       Preview: {
@@ -1173,6 +1201,11 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/CodeFile',
             },
+          },
+          error: {
+            type: 'string',
+            description:
+              "Why this entity's code is not given (an annotation Ripple cannot use, or the engine failing on a file), naming the entity, the annotation or file, and the message; `files` is then empty.",
           },
         },
       },
@@ -1406,6 +1439,17 @@ export const spec = {
           },
           '400': {
             $ref: '#/components/responses/ErrorResponse',
+          },
+          '413': {
+            description:
+              'A body over 8 MiB (every body the spec allows is smaller: 1 MiB of SQL is at most 6 MiB of JSON), with a message saying so.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
           },
         },
       },
@@ -1829,7 +1873,7 @@ export const spec = {
       post: {
         operationId: 'StartRollout',
         description:
-          "Starts the rollout of a `proposed` migration: orders its consumers into waves and delivers the canary's approved patches. Starting a rollout already started returns it unchanged. Needs `ripple.rollout.manage`.",
+          "Starts the rollout of a `proposed` migration: orders its consumers into waves and delivers the canary's approved patches. Starting a rollout already started returns it unchanged. Needs `ripple.rollout.manage` on the migration's dataset. When the change moves the table, its compatibility view must be applied first, or the start is refused (409) saying why: not applied yet, or the engine cannot build it (`CompatView.reason`); `overrideCompatView` starts it anyway, and its reason is recorded on the timeline (`compat-view-overridden`) and in the audit log.",
         parameters: [
           {
             $ref: '#/components/parameters/migrationId',
@@ -1845,6 +1889,13 @@ export const spec = {
                 properties: {
                   plan: {
                     $ref: '#/components/schemas/RolloutPlanRequest',
+                  },
+                  overrideCompatView: {
+                    type: 'string',
+                    minLength: 1,
+                    maxLength: 2000,
+                    description:
+                      'Why the rollout may start without the compatibility view (consumers not yet patched will break when the table moves); recorded with the person starting it.',
                   },
                 },
               },
@@ -2095,7 +2146,7 @@ export const spec = {
       post: {
         operationId: 'PostConsumerHealth',
         description:
-          'Records a health signal of a consumer (from its pipelines or a monitoring system). A breach of a threshold marks the consumer unhealthy, and during a rollout pauses it. Needs a service or user token.',
+          "Records a health signal of a consumer (from its pipelines or a monitoring system). A breach of a threshold marks the consumer unhealthy, and during a rollout pauses it. Needs `ripple.health.report` on the consumer's entity; audited. An `observedAt` more than 5 minutes ahead of the server's clock is refused (400); a signal observed before the last one judged for the consumer is recorded but not judged.",
         parameters: [
           {
             $ref: '#/components/parameters/migrationId',
@@ -2126,6 +2177,9 @@ export const spec = {
             },
           },
           '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
             $ref: '#/components/responses/ErrorResponse',
           },
           '404': {

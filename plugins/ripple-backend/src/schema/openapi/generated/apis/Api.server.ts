@@ -238,14 +238,14 @@ export type PostConsumerHealth = {
     consumerRef: string;
   };
   body: NewHealthSignal;
-  response: HealthVerdict | Error | Error;
+  response: HealthVerdict | Error | Error | Error;
 };
 /**
  * @public
  */
 export type PostEngineTables = {
   body: PostEngineTablesRequest;
-  response: PostEngineTables200Response | Error;
+  response: PostEngineTables200Response | Error | Error;
 };
 /**
  * @public

@@ -22,6 +22,10 @@ export interface CompatView {
    */
   reason?: string;
   /**
+   * The change moves the table, so consumers not yet patched read it through the view: a rollout does not start without it (unless overridden).
+   */
+  required?: boolean;
+  /**
    * A catalog entity reference, `kind:namespace/name` (`resource:default/orders`), compared case-insensitively and returned in lower case.
    */
   appliedBy?: string;
@@ -29,4 +33,16 @@ export interface CompatView {
    * A time in ISO 8601 (`2026-11-21T10:00:00.000Z`), UTC. Kept a string in the generated types, since JSON carries it as one.
    */
   appliedAt?: string;
+  /**
+   * A catalog entity reference, `kind:namespace/name` (`resource:default/orders`), compared case-insensitively and returned in lower case.
+   */
+  overriddenBy?: string;
+  /**
+   * A time in ISO 8601 (`2026-11-21T10:00:00.000Z`), UTC. Kept a string in the generated types, since JSON carries it as one.
+   */
+  overriddenAt?: string;
+  /**
+   * Why the rollout was started without the view (`overrideCompatView`), by `overriddenBy`.
+   */
+  overrideReason?: string;
 }

@@ -22,4 +22,8 @@ export interface ConsumerCode {
    */
   tableNames?: Array<string>;
   files: Array<CodeFile>;
+  /**
+   * Why this entity\'s code is not given (an annotation Ripple cannot use, or the engine failing on a file), naming the entity, the annotation or file, and the message; `files` is then empty.
+   */
+  error?: string;
 }

@@ -18,4 +18,8 @@ export interface ConsumerPreview {
   discoveredBy: ConsumerDiscovery;
   impact?: Impact;
   patch?: PatchProposal;
+  /**
+   * Why this entity could not be analysed (an annotation Ripple cannot use, or the engine failing on a file), naming the entity, the annotation or file, and the message. A declared consumer then also has an `error` patch; an undeclared one has none.
+   */
+  error?: string;
 }

@@ -12,6 +12,8 @@ export type MigrationEventType =
   | 'state-changed'
   | 'consumer-added'
   | 'consumer-removed'
+  | 'consumer-skipped'
+  | 'compat-view-overridden'
   | 'patch-proposed'
   | 'patch-stale'
   | 'review-recorded'

@@ -845,7 +845,7 @@ export class DefaultApiClient {
   }
 
   /**
-   * Records a health signal of a consumer (from its pipelines or a monitoring system). A breach of a threshold marks the consumer unhealthy, and during a rollout pauses it. Needs a service or user token.
+   * Records a health signal of a consumer (from its pipelines or a monitoring system). A breach of a threshold marks the consumer unhealthy, and during a rollout pauses it. Needs `ripple.health.report` on the consumer\'s entity; audited. An `observedAt` more than 5 minutes ahead of the server\'s clock is refused (400); a signal observed before the last one judged for the consumer is recorded but not judged.
    * @param id - The migration\&#39;s id.
    * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
    * @param newHealthSignal -
@@ -1011,7 +1011,7 @@ export class DefaultApiClient {
   }
 
   /**
-   * Starts the rollout of a `proposed` migration: orders its consumers into waves and delivers the canary\'s approved patches. Starting a rollout already started returns it unchanged. Needs `ripple.rollout.manage`.
+   * Starts the rollout of a `proposed` migration: orders its consumers into waves and delivers the canary\'s approved patches. Starting a rollout already started returns it unchanged. Needs `ripple.rollout.manage` on the migration\'s dataset. When the change moves the table, its compatibility view must be applied first, or the start is refused (409) saying why: not applied yet, or the engine cannot build it (`CompatView.reason`); `overrideCompatView` starts it anyway, and its reason is recorded on the timeline (`compat-view-overridden`) and in the audit log.
    * @param id - The migration\&#39;s id.
    * @param startRolloutRequest -
    */

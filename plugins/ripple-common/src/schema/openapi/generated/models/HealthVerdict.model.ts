@@ -20,4 +20,8 @@ export interface HealthVerdict {
    * The signal paused the rollout.
    */
   paused: boolean;
+  /**
+   * False when the signal was recorded but not judged: it was observed before the last signal judged for the consumer, or the consumer\'s patch is not delivered yet (a baseline).
+   */
+  judged?: boolean;
 }

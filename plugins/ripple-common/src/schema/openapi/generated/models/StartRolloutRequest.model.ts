@@ -10,4 +10,8 @@ import { RolloutPlanRequest } from '../models/RolloutPlanRequest.model';
  */
 export interface StartRolloutRequest {
   plan?: RolloutPlanRequest;
+  /**
+   * Why the rollout may start without the compatibility view (consumers not yet patched will break when the table moves); recorded with the person starting it.
+   */
+  overrideCompatView?: string;
 }

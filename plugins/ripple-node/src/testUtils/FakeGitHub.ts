@@ -11,6 +11,19 @@ export type RecordedRequest = {
 };
 
 type Commit = { sha: string; message: string; tree: string; parents: string[] };
+
+/**
+ * An answer GitHub gives instead of the normal one, once, to the next
+ * request that matches: a 502 from its front end, a rate limit. `'network'`
+ * drops the connection.
+ */
+export type Fault = {
+  method: string;
+  path: RegExp;
+  status: number | 'network';
+  headers?: Record<string, string>;
+  body?: object;
+};
 type Pull = {
   number: number;
   state: 'open' | 'closed';
@@ -40,12 +53,17 @@ export class FakeGitHub {
   /** tree sha → path → mode, for files whose mode is not 100644 */
   readonly modes = new Map<string, Map<string, string>>();
   /** the sha of a folder of a tree → that tree and folder */
-  private readonly folders = new Map<string, { tree: string; folder: string }>();
+  private readonly folders = new Map<
+    string,
+    { tree: string; folder: string }
+  >();
   readonly pulls: Pull[] = [];
   combinedStatus = { state: 'pending', total_count: 0 };
   checkRuns: Array<{ status: string; conclusion: string | null }> = [];
   /** Logins that may be asked for reviews. */
   collaborators = new Set(['alice']);
+  /** Faults still to be served, in order (see {@link FakeGitHub.failNext}). */
+  readonly faults: Fault[] = [];
 
   constructor(
     readonly apiBaseUrl: string,
@@ -83,9 +101,7 @@ export class FakeGitHub {
 
   /** The mode of a file in a commit. */
   modeAt(sha: string, path: string): string {
-    return (
-      this.modes.get(this.commits.get(sha)!.tree)?.get(path) ?? '100644'
-    );
+    return this.modes.get(this.commits.get(sha)!.tree)?.get(path) ?? '100644';
   }
 
   /** The files of a commit. */
@@ -104,6 +120,55 @@ export class FakeGitHub {
     });
     this.refs.set(pull.base, sha);
     Object.assign(pull, { state: 'closed', merged: true, mergeCommitSha: sha });
+  }
+
+  /** Answers the next request matching `fault` with it, once. */
+  failNext(fault: Fault) {
+    this.faults.push(fault);
+  }
+
+  /**
+   * GitHub's answers when a rate limit is used up, as documented
+   * (docs.github.com, "Rate limits for the REST API"): the primary limit
+   * with `x-ratelimit-remaining: 0` and the reset time in epoch seconds, a
+   * secondary limit with `retry-after` in seconds.
+   */
+  static primaryRateLimit(resetEpochSeconds: number, status: 403 | 429 = 403) {
+    return {
+      status,
+      headers: {
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-used': '5000',
+        'x-ratelimit-reset': String(resetEpochSeconds),
+        'x-ratelimit-resource': 'core',
+      },
+      body: {
+        message: 'API rate limit exceeded for installation ID 1.',
+        documentation_url:
+          'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting',
+      },
+    };
+  }
+
+  static secondaryRateLimit(
+    retryAfterSeconds?: number,
+    status: 403 | 429 = 403,
+  ) {
+    const headers: Record<string, string> =
+      retryAfterSeconds === undefined
+        ? {}
+        : { 'retry-after': String(retryAfterSeconds) };
+    return {
+      status,
+      headers,
+      body: {
+        message:
+          'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.',
+        documentation_url:
+          'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+      },
+    };
   }
 
   /** The requests made, as `METHOD path`, in order. */
@@ -143,7 +208,12 @@ export class FakeGitHub {
           tree: known.tree,
           folder: `${prefix}${name}`,
         });
-        entries.set(name, { path: name, mode: '040000', type: 'tree', sha: folderSha });
+        entries.set(name, {
+          path: name,
+          mode: '040000',
+          type: 'tree',
+          sha: folderSha,
+        });
       } else {
         entries.set(name, {
           path: name,
@@ -200,6 +270,21 @@ export class FakeGitHub {
           ...(body !== undefined ? { body } : {}),
           authorization: request.headers.get('authorization'),
         });
+        const fault = this.faults.findIndex(
+          f => f.method === request.method && f.path.test(path),
+        );
+        if (fault >= 0) {
+          const [{ status, headers, body: faultBody }] = this.faults.splice(
+            fault,
+            1,
+          );
+          return status === 'network'
+            ? HttpResponse.error()
+            : HttpResponse.json(faultBody ?? { message: 'Server Error' }, {
+                status,
+                headers,
+              });
+        }
         if (!path.startsWith(`${prefix}`)) {
           return notFound();
         }

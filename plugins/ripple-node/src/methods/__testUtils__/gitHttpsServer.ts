@@ -1,23 +1,35 @@
-import { spawn } from 'node:child_process';
-import http from 'node:http';
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 
 /**
  * Serves the bare repositories below `projectRoot` over git's smart HTTP
- * protocol, through git's own CGI (`git http-backend`), behind HTTP basic
- * auth: a real HTTPS-like remote for tests, the kind the backend reaches
- * with integration credentials.
+ * protocol on HTTPS, through git's own CGI (`git http-backend`), behind
+ * HTTP basic auth: a real remote for tests, the kind the backend reaches
+ * with integration credentials (never over http://). Its certificate is
+ * made for the test (openssl) and trusted through `caFile`, which git
+ * reads from `GIT_SSL_CAINFO`.
  */
-export async function startGitHttpServer(options: {
+export async function startGitHttpsServer(options: {
   projectRoot: string;
   username: string;
   password: string;
-}): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+}): Promise<{
+  url: string;
+  caFile: string;
+  requests: string[];
+  close(): Promise<void>;
+}> {
+  const tls = await selfSignedCertificate();
   const expected = `Basic ${Buffer.from(
     `${options.username}:${options.password}`,
   ).toString('base64')}`;
   const requests: string[] = [];
-  const server = http.createServer((req, res) => {
+  const server = https.createServer(tls, (req, res) => {
     const url = new URL(req.url!, 'http://localhost');
     requests.push(`${req.method} ${url.pathname}`);
     if (req.headers.authorization !== expected) {
@@ -65,8 +77,44 @@ export async function startGitHttpServer(options: {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `https://127.0.0.1:${port}`,
+    caFile: tls.caFile,
     requests,
-    close: () => new Promise(resolve => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>(resolve => server.close(() => resolve()));
+      await fs.rm(tls.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A key and a certificate for 127.0.0.1, valid for a day. */
+async function selfSignedCertificate() {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-tls-'));
+  const keyFile = path.join(dir, 'key.pem');
+  const caFile = path.join(dir, 'cert.pem');
+  await promisify(execFile)('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    keyFile,
+    '-out',
+    caFile,
+  ]);
+  return {
+    dir,
+    caFile,
+    key: await fs.readFile(keyFile),
+    cert: await fs.readFile(caFile),
   };
 }

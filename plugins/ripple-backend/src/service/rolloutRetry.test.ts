@@ -1,0 +1,231 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import type { MigrationEvent } from '@ripple/backstage-plugin-ripple-common';
+import { FakeGitHub } from '@ripple/backstage-plugin-ripple-node/testUtils';
+import { loadEngine } from '@ripple/engine';
+import { setupServer } from 'msw/node';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { as, startRippleTestBackend } from '../__testUtils__/testBackend';
+
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+const change = {
+  dataset: 'proj.ds.retry_orders',
+  dialect: 'bigquery',
+  changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
+};
+const FILE = 'models/revenue.sql';
+const CODE = 'SELECT o.id, o.amount\nFROM proj.ds.retry_orders AS o\n';
+const CONSUMER = 'component:default/retry-consumer';
+
+/**
+ * The rollout's scheduled step with the real `github-pull-request` method
+ * against the fake GitHub (msw): a 502, then a secondary rate limit with
+ * Retry-After, then success. The consumer stays pending with its next
+ * attempt, is not tried before it, and is delivered once.
+ */
+describe('transient delivery failures in a rollout', () => {
+  const server = setupServer();
+  const github = new FakeGitHub('https://api.github.com', 'acme', 'revenue');
+  /** When each request reached the fake GitHub. */
+  const times: number[] = [];
+  let root: string;
+  let catalogFile: string;
+
+  beforeAll(async () => {
+    github.seed('main', { [FILE]: CODE });
+    server.use(...github.handlers());
+    server.events.on('request:start', ({ request: req }) => {
+      if (req.url.startsWith('https://api.github.com/')) times.push(Date.now());
+    });
+    // The backend's own requests (the catalog, supertest) go through.
+    server.listen({ onUnhandledRequest: 'bypass' });
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-retry-'));
+    catalogFile = path.join(root, 'catalog.yaml');
+    await fs.writeFile(
+      catalogFile,
+      `apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata:
+  name: retry-orders
+  annotations:
+    ripple.io/table: proj.ds.retry_orders
+spec:
+  type: dataset
+  owner: group:default/data-platform
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: retry-consumer
+  annotations:
+    ripple.io/delivery: github-pull-request
+    backstage.io/source-location: url:https://github.com/acme/revenue/tree/main/
+spec:
+  type: pipeline
+  lifecycle: production
+  owner: group:default/data-platform
+  dependsOn: [resource:default/retry-orders]`,
+    );
+  });
+
+  afterAll(async () => {
+    server.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('keeps the consumer pending until its next attempt, honouring Retry-After, then delivers once', async () => {
+    const backend = await startRippleTestBackend({
+      databases,
+      databaseId: 'SQLITE_3',
+      rollout: { intervalSeconds: 1 },
+      locations: [catalogFile],
+      config: {
+        integrations: {
+          github: [{ host: 'github.com', token: 'ghp_ripple' }],
+        },
+        ripple: {
+          rollout: {
+            syncMinutes: 60,
+            retry: { firstDelaySeconds: 2, maxDelaySeconds: 2 },
+          },
+        },
+      },
+    });
+    const call = (method: 'get' | 'post', url: string, body?: object) => {
+      const req = request(backend.server)
+        [method](`/api/ripple${url}`)
+        .set(as('guest'));
+      return body === undefined ? req : req.send(body);
+    };
+    const until = async <T>(
+      what: string,
+      check: () => Promise<T | undefined>,
+    ) => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const result = await check();
+        if (result !== undefined) return result;
+        if (Date.now() > deadline) throw new Error(`Timed out: ${what}`);
+        await new Promise(r => setTimeout(r, 100));
+      }
+    };
+    await until('the catalog', async () =>
+      (
+        await request(backend.server)
+          .get('/api/catalog/entities/by-name/component/default/retry-consumer')
+          .set(as('guest'))
+      ).status === 200
+        ? true
+        : undefined,
+    );
+
+    const engine = await loadEngine();
+    const created = await call('post', '/migrations', {
+      datasetRef: 'resource:default/retry-orders',
+      change,
+      title: 'Rename amount',
+    });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    await backend.store.transition({ migrationId: id, to: 'analyzing' });
+    await backend.store.putConsumer({
+      migrationId: id,
+      consumerRef: CONSUMER,
+      discoveredBy: 'catalog',
+    });
+    await backend.store.recordPatch({
+      migrationId: id,
+      consumerRef: CONSUMER,
+      diff: engine.rewrite(FILE, CODE, change as any).patch!,
+      baseHash: 'sha256:code',
+      status: 'rewritten',
+      reasons: [],
+    });
+    await backend.store.transition({ migrationId: id, to: 'proposed' });
+    const delivery = async () =>
+      (await call('get', `/migrations/${id}/consumers`)).body.items[0]
+        ?.delivery;
+
+    // The first attempt's pull request meets a 502 (after its branch was
+    // pushed); the second one's first read meets a secondary rate limit.
+    github.failNext({ method: 'POST', path: /\/pulls$/, status: 502 });
+
+    const started = await call('post', `/migrations/${id}/rollout/start`, {
+      plan: {
+        waves: [{ name: 'all', percent: 100 }],
+        soakMinutes: 0,
+        autoAdvance: false,
+        autoApprove: true,
+        health: { requireSignals: false },
+      },
+    });
+    expect(started.status).toBe(200);
+
+    const first = await until('the first transient failure', async () => {
+      const d = await delivery();
+      return d?.message?.includes('attempt 1') ? d : undefined;
+    });
+    expect(first).toMatchObject({
+      status: 'pending',
+      method: 'github-pull-request',
+      message: expect.stringMatching(
+        /^GitHub answered 502: .*\(attempt 1; trying again at /,
+      ),
+    });
+    // (Queued now: the first attempt reads the same paths. The next attempt
+    // is 2 s away.)
+    github.failNext({
+      method: 'GET',
+      path: /\/git\/ref\//,
+      ...FakeGitHub.secondaryRateLimit(5),
+    });
+
+    const second = await until('the rate limit', async () => {
+      const d = await delivery();
+      return d?.message?.includes('attempt 2') ? d : undefined;
+    });
+    expect(second).toMatchObject({
+      status: 'pending',
+      message: expect.stringContaining("GitHub's secondary rate limit"),
+    });
+    const limitedAt = times[times.length - 1];
+    const nextAttemptAt = Date.parse(
+      /trying again at (\S+)\)$/.exec(second.message)![1],
+    );
+    // Retry-After (5 s) wins over the backoff (2 s).
+    expect(nextAttemptAt - limitedAt).toBeGreaterThanOrEqual(4_900);
+
+    const done = await until('the delivery', async () => {
+      const d = await delivery();
+      return d?.status === 'delivered' ? d : undefined;
+    });
+    expect(done.url).toBe('https://github.com/acme/revenue/pull/42');
+    expect(github.pulls).toHaveLength(1);
+    // Nothing was sent to GitHub between the rate limit and the time it
+    // gave (the scheduled step ran every second meanwhile).
+    const next = times.find(t => t > limitedAt)!;
+    expect(next).toBeGreaterThanOrEqual(nextAttemptAt);
+
+    const events: MigrationEvent[] = (
+      await call('get', `/migrations/${id}/events?limit=100`)
+    ).body.items;
+    expect(
+      events
+        .filter(e => e.consumerRef === CONSUMER)
+        .map(e => e.type)
+        .filter(t => t !== 'review-recorded'),
+    ).toEqual([
+      'consumer-added',
+      'patch-proposed',
+      'delivery-updated',
+      'delivery-updated',
+      'patch-delivered',
+    ]);
+    await backend.stop();
+  });
+});
