@@ -35,9 +35,10 @@ const seed = Number(args.seed ?? Math.floor(Math.random() * 2 ** 31));
 const kills = Number(args.kills ?? 10);
 const consumerCount = Number(args.consumers ?? 8);
 // One migration after the other, each on a dataset of its own, so that a
-// rollout is under way for every kill: about one per 8 kills (a rollout of
-// 8 consumers takes about that many at the default --up-ms).
-const migrations = Number(args.migrations ?? Math.max(1, Math.ceil(kills / 8)));
+// rollout is under way for every kill: one per 5 kills (a rollout of 8
+// consumers took 5 to 8 kills at the default --up-ms; a spare one costs
+// nothing, the run stops creating them after the last kill).
+const migrations = Number(args.migrations ?? Math.max(1, Math.ceil(kills / 5)));
 // After the backend is ready, a kill comes within this many ms; one kill in
 // five comes while it starts instead (its migrations, plugins, first runs).
 const upWindowMs = Number(args['up-ms'] ?? 6000);
@@ -228,12 +229,20 @@ async function readyAndCheck() {
   }
 }
 
-/** Runs the driver for `ms`, a tick at a time (a tick cut short by a kill is retried later). */
+/**
+ * Runs the driver for `ms`, a tick at a time (a tick cut short by a kill is
+ * retried later); once every migration is done, the backend still runs
+ * for `ms` (its tasks, its catalog).
+ */
 async function driveFor(ms) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    await Promise.race([driver.tick(), sleep(Math.max(0, until - Date.now()))]);
-    if (driver.done) return;
+    if (!driver.done) {
+      await Promise.race([
+        driver.tick(),
+        sleep(Math.max(0, until - Date.now())),
+      ]);
+    }
     await sleep(Math.min(200, Math.max(0, until - Date.now())));
   }
 }
