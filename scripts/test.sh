@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test suite: Rust, the engine package,
 # TypeScript, Jest (unit and backend integration, on SQLite and a real
-# PostgreSQL), and the browser end-to-end tests in Debian's Chromium.
+# PostgreSQL), the crash test (a real backend killed 10 times), and the
+# browser end-to-end tests in Debian's Chromium.
 # Runs them all, then exits non-zero if any failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -40,6 +41,10 @@ suite "engine package in Node" yarn workspace @ripple/engine test
 suite "TypeScript" yarn tsc
 # CI=true: Jest runs once instead of watching, and never writes snapshots.
 suite "Jest (unit and backend integration)" env CI=true yarn backstage-cli repo test
+# A real backend process on PostgreSQL with a rollout under way, killed with
+# SIGKILL 10 times at random moments (a new seed each run, printed; replay
+# with tests/crash/run.sh --seed S); the long form is --kills 100.
+suite "crash test (10 kills)" "$ROOT/tests/crash/run.sh" --kills 10
 suite "browser end-to-end" yarn playwright test
 # Packs every published package and installs the tarballs into fresh
 # create-app portals (new and legacy frontend systems) by the README's lines.

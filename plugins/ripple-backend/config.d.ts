@@ -20,6 +20,12 @@ export interface Config {
        * dataset, to find consumers the catalog does not know. Default: true.
        */
       searchCode?: boolean;
+      /**
+       * The longest run of the agent's tasks (an analysis, a refresh), in
+       * minutes, after which another may start. It is also how long the
+       * tasks wait after a backend died in the middle of a run. Default: 30.
+       */
+      timeoutMinutes?: number;
     };
     /** The rollout of approved patches (docs/rollout.md). */
     rollout?: {
@@ -27,6 +33,18 @@ export interface Config {
       intervalSeconds?: number;
       /** How often each delivery's status is read back (merged, checks), at most, in minutes. Default: 5. */
       syncMinutes?: number;
+      /**
+       * The longest run of the rollout task, in minutes, after which another
+       * may start. It is also how long the rollout waits after a backend
+       * died in the middle of a run. Default: 30.
+       */
+      timeoutMinutes?: number;
+      /**
+       * How long a consumer stays claimed by a delivery, sync or revert, in
+       * minutes, before another runner takes it over (its runner died).
+       * Default: 10.
+       */
+      claimTimeoutMinutes?: number;
       /**
        * Deliveries that fail transiently (the network, a 5xx, a rate limit)
        * stay pending and are tried again after a backoff that starts at

@@ -101,7 +101,14 @@ export const ripplePlugin = createBackendPlugin({
         });
         // Global scope: with several replicas on one database, one of them
         // runs each task at a time. The state in the database is the queue,
-        // so a restart loses nothing.
+        // so a restart loses nothing. The timeout is also how long a run
+        // stays locked when its process dies in the middle (a crash, a
+        // SIGKILL): the scheduler cannot tell a dead run from a slow one, so
+        // the task runs again only after it (the crash test shortens it).
+        const agentTimeout = {
+          minutes:
+            config.getOptionalNumber('ripple.agent.timeoutMinutes') ?? 30,
+        };
         await scheduler.scheduleTask({
           id: 'ripple-agent',
           scope: 'global',
@@ -109,7 +116,7 @@ export const ripplePlugin = createBackendPlugin({
             seconds:
               config.getOptionalNumber('ripple.agent.intervalSeconds') ?? 10,
           },
-          timeout: { minutes: 30 },
+          timeout: agentTimeout,
           fn: () => agent.runOnce(),
         });
         const refreshMinutes =
@@ -118,12 +125,20 @@ export const ripplePlugin = createBackendPlugin({
           id: 'ripple-refresh',
           scope: 'global',
           frequency: { minutes: refreshMinutes },
-          timeout: { minutes: 30 },
+          timeout: agentTimeout,
           initialDelay: { minutes: Math.min(1, refreshMinutes) },
           fn: () => agent.refreshPatches(),
         });
 
-        const rollouts = new RolloutStore(await database.getClient());
+        const claimTimeoutMinutes = config.getOptionalNumber(
+          'ripple.rollout.claimTimeoutMinutes',
+        );
+        const rollouts = new RolloutStore(await database.getClient(), {
+          claimTimeoutMs:
+            claimTimeoutMinutes === undefined
+              ? undefined
+              : claimTimeoutMinutes * 60_000,
+        });
         const rollout = new RolloutService({
           store,
           rollouts,
@@ -151,7 +166,10 @@ export const ripplePlugin = createBackendPlugin({
             seconds:
               config.getOptionalNumber('ripple.rollout.intervalSeconds') ?? 30,
           },
-          timeout: { minutes: 30 },
+          timeout: {
+            minutes:
+              config.getOptionalNumber('ripple.rollout.timeoutMinutes') ?? 30,
+          },
           fn: () => rollout.runOnce(),
         });
         const compatViews = new CompatViews({

@@ -410,6 +410,45 @@ describe.each(databases.eachSupportedId())(
       ).toEqual([{ patchId: before!.id }]);
     });
 
+    it('proposes the patch of a consumer recorded without one (a crash between the two writes) at the next refresh', async () => {
+      const { store, agent, migration } = await setup();
+      // What a refresh that found a new consumer leaves when the backend
+      // dies between recording the consumer and its patch (the crash test
+      // found it: the consumer then never got a patch).
+      await store.transition({ migrationId: migration.id, to: 'proposed' });
+      await store.putConsumer({
+        migrationId: migration.id,
+        consumerRef: 'component:default/orders-export',
+        discoveredBy: 'catalog',
+      });
+
+      await agent.refreshPatches();
+
+      const patch = await store.getCurrentPatch(
+        migration.id,
+        'component:default/orders-export',
+      );
+      expect(patch).toMatchObject({ version: 1, status: 'rewritten' });
+      expect(patch?.diff).toContain('amount_usd');
+      const events = await store.listEvents(migration.id, { limit: 50 });
+      const of = (type: string) =>
+        events.filter(
+          e =>
+            e.type === type &&
+            e.consumerRef === 'component:default/orders-export',
+        );
+      expect(of('consumer-added')).toHaveLength(1);
+      expect(of('patch-proposed').map(e => e.data)).toEqual([
+        { patchId: patch!.id, version: 1, status: 'rewritten' },
+      ]);
+
+      // Proposed once: the next refresh finds it unchanged.
+      await agent.refreshPatches();
+      await expect(
+        store.getCurrentPatch(migration.id, 'component:default/orders-export'),
+      ).resolves.toEqual(patch);
+    });
+
     it('removes a consumer whose code stops reading the dataset, on a refresh and on a re-analysis, and takes it back when it reads it again', async () => {
       const { store, dir, agent, migration } = await setup({
         candidates: d => [

@@ -282,9 +282,11 @@ export class MigrationAgent {
         consumers.push(consumer);
       }
       for (const consumer of consumers) {
-        if (!consumer.patch) {
-          continue;
-        }
+        // A consumer without a patch is read too: one found with code is
+        // recorded, then its patch, in two writes, and a crash between them
+        // leaves it without one, which no analysis would fix (new consumers
+        // are looked for among the others). A declared consumer without
+        // code has none, and nothing to read.
         const patch = await store.getCurrentPatch(
           migration.id,
           consumer.consumerRef,
@@ -314,7 +316,7 @@ export class MigrationAgent {
           });
           continue;
         }
-        if (!patch || !code || hashCode(code) === patch.baseHash) {
+        if (!code || (patch && hashCode(code) === patch.baseHash)) {
           continue;
         }
         const proposal = proposePatch(
@@ -335,10 +337,16 @@ export class MigrationAgent {
           });
           continue;
         }
-        logger.info(
-          `The code of ${consumer.consumerRef} changed; replacing its patch in migration ${migration.id}`,
-        );
-        await store.markPatchStale({ ...key, patchId: patch.id });
+        if (patch) {
+          logger.info(
+            `The code of ${consumer.consumerRef} changed; replacing its patch in migration ${migration.id}`,
+          );
+          await store.markPatchStale({ ...key, patchId: patch.id });
+        } else {
+          logger.info(
+            `${consumer.consumerRef} was recorded without its patch in migration ${migration.id}; proposing it`,
+          );
+        }
         await store.putConsumer({
           ...key,
           discoveredBy: consumer.discoveredBy,
@@ -378,7 +386,11 @@ export class MigrationAgent {
           `Found a new consumer ${consumerRef} of migration ${migration.id} (${migration.state})`,
         );
         const key = { migrationId: migration.id, consumerRef };
-        await store.putConsumer({ ...key, discoveredBy, impact: proposal?.impact });
+        await store.putConsumer({
+          ...key,
+          discoveredBy,
+          impact: proposal?.impact,
+        });
         if (proposal) {
           await store.recordPatch({ ...key, ...proposal });
         }

@@ -74,7 +74,10 @@ export type RolloutConsumer = {
 /** A timeline event written with a rollout change. */
 export type { RolloutEvent } from './rolloutRows';
 
-/** After this long, a claim on a consumer (a delivery in flight) is taken over: its runner died. */
+/**
+ * After this long, a claim on a consumer (a delivery in flight) is taken
+ * over: its runner died. Until then a consumer whose runner crashed waits.
+ */
 const CLAIM_TIMEOUT_MS = 10 * 60_000;
 
 /**
@@ -84,7 +87,14 @@ const CLAIM_TIMEOUT_MS = 10 * 60_000;
  * of the rollout (its wave) through a compare-and-set on its version.
  */
 export class RolloutStore {
-  constructor(private readonly db: Knex) {}
+  private readonly claimTimeoutMs: number;
+
+  constructor(
+    private readonly db: Knex,
+    options: { claimTimeoutMs?: number } = {},
+  ) {
+    this.claimTimeoutMs = options.claimTimeoutMs ?? CLAIM_TIMEOUT_MS;
+  }
 
   async getRollout(migrationId: string): Promise<RolloutRecord | undefined> {
     const row = await this.db('rollout as r')
@@ -539,8 +549,12 @@ export class RolloutStore {
         await insertEvent(trx, {
           migrationId,
           type: 'consumer-joined',
-          message: `${row.consumer_ref}, found after the rollout started, joined wave ${target.name}${
-            newWave ? ' (added as the last wave: every other wave had started)' : ''
+          message: `${
+            row.consumer_ref
+          }, found after the rollout started, joined wave ${target.name}${
+            newWave
+              ? ' (added as the last wave: every other wave had started)'
+              : ''
           }`,
           consumerRef: row.consumer_ref,
           data: {
@@ -660,7 +674,7 @@ export class RolloutStore {
           .orWhere(
             'claimed_at',
             '<',
-            new Date(now.getTime() - CLAIM_TIMEOUT_MS),
+            new Date(now.getTime() - this.claimTimeoutMs),
           ),
       )
       .update({ claimed_at: now });
