@@ -45,4 +45,5 @@ exports.makeEngine = wasm =>
     analyze: guard(wasm, wasm.analyze),
     compatView: guard(wasm, wasm.compatView),
     rewrite: guard(wasm, wasm.rewrite),
+    validateChange: guard(wasm, wasm.validateChange),
   });

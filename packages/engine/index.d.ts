@@ -4,6 +4,7 @@ import type * as wasm from './node/ripple_engine';
 export type {
   AnalyzeOptions,
   BindingError,
+  ChangeProblem,
   ChangeSpec,
   ColumnSchema,
   ColumnSource,
@@ -29,6 +30,7 @@ export type {
   TableRead,
   TableSchema,
   TableWrite,
+  ValidateChangeOptions,
 } from './node/ripple_engine';
 
 /**
@@ -42,6 +44,7 @@ export interface RippleEngine {
   analyze: typeof wasm.analyze;
   compatView: typeof wasm.compatView;
   rewrite: typeof wasm.rewrite;
+  validateChange: typeof wasm.validateChange;
 }
 
 /**

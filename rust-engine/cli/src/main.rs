@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 success (`analyze` reports problems in the files as
 //! diagnostics, `rewrite` as statuses, and both still exit 0); 1 `tables`
-//! found SQL that does not parse;
+//! found SQL that does not parse, or `check-change` a problem in the spec;
 //! 2 bad usage or unreadable input, with nothing on stdout.
 
 use std::io::Write;
@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ripple_engine::analysis::{FileAnalysis, Severity};
-use ripple_engine::{ChangeSpec, Dialect, EngineError, Language, Options, RewriteStatus, Schema, StatementTables};
+use ripple_engine::{ChangeProblem, ChangeSpec, Dialect, EngineError, Language, Options, RewriteStatus, Schema, StatementTables};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -25,7 +25,8 @@ use serde::Serialize;
     after_help = "Dialects (--dialect): ansi, bigquery, databricks, duckdb, generic, hive, mysql, \
         postgres (or postgresql), redshift, snowflake, spark.\n\n\
         Exit status: 0 success (problems in the files are reported in the JSON, not by the \
-        exit status); 1 `tables` found SQL that does not parse; 2 bad usage, an unreadable \
+        exit status); 1 `tables` found SQL that does not parse, or `check-change` a problem \
+        in the spec; 2 bad usage, an unreadable \
         path or a malformed change spec or schema, with nothing on stdout.\n\n\
         Run `ripple help <COMMAND>` for a command's options. Formats: \
         https://github.com/ripple-data/ripple#the-engine"
@@ -112,6 +113,23 @@ enum Command {
         #[arg(long)]
         cleanup: bool,
     },
+    /// Check a change spec: every problem, each with the field at fault.
+    ///
+    /// Prints {"problems": [{"field": "changes[0].columns.amount", "message":
+    /// "..."}]} (an empty list when the spec can be used). Mappings and
+    /// types must each be one expression or one data type of the dialect.
+    ///
+    /// Exits 0 when the spec can be used; 1 when it has problems (also
+    /// listed on stderr as `FILE: FIELD: MESSAGE`); 2 on an unreadable file.
+    CheckChange {
+        /// The change spec (JSON).
+        #[arg(long, short)]
+        change: PathBuf,
+        /// SQL dialect its mappings and types are written in; defaults to
+        /// the change spec's `dialect`, then `generic`.
+        #[arg(long, short, value_parser = parse_dialect)]
+        dialect: Option<Dialect>,
+    },
     /// List the tables each SQL statement reads and writes, as JSON.
     ///
     /// Exits 0 when every file parsed; 1 when some file did not (its JSON has
@@ -144,6 +162,7 @@ fn main() -> ExitCode {
         }
 
         Command::CompatView { change, dialect, schema, cleanup } => compat_view(&change, dialect, schema.as_deref(), cleanup),
+        Command::CheckChange { change, dialect } => check_change(&change, dialect),
         Command::Tables { dialect, files } => tables(dialect, &files),
     };
     match result {
@@ -245,7 +264,7 @@ struct RewriteSummary {
 }
 
 fn rewrite(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, report: Option<&Path>, write: bool, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
-    let spec = ChangeSpec::from_json(&read(change)?).map_err(|e| Usage(format!("{}: {e}", change.display())))?;
+    let spec = read_change(change, dialect)?;
     let schema = schema.map(read_schema).transpose()?;
     let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let options = Options { dialect, schema: schema.as_ref() };
@@ -337,8 +356,29 @@ fn print_json(value: &impl Serialize) -> Result<(), Usage> {
         .map_err(|e| Usage(format!("cannot write output: {e}")))
 }
 
+/// Reads a change spec, checked in the dialect its SQL will be written in.
+fn read_change(change: &Path, dialect: Option<Dialect>) -> Result<ChangeSpec, Usage> {
+    ChangeSpec::from_json_in(&read(change)?, dialect).map_err(|e| Usage(format!("{}: {e}", change.display())))
+}
+
+#[derive(Serialize)]
+struct CheckOutput {
+    problems: Vec<ChangeProblem>,
+}
+
+fn check_change(change: &Path, dialect: Option<Dialect>) -> Result<ExitCode, Usage> {
+    let problems = ripple_engine::check_change(&read(change)?, dialect);
+    for problem in &problems {
+        let field = problem.field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default();
+        eprintln!("{}: {field}{}", change.display(), problem.message);
+    }
+    let failed = !problems.is_empty();
+    print_json(&CheckOutput { problems })?;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
 fn compat_view(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, cleanup: bool) -> Result<ExitCode, Usage> {
-    let spec = ChangeSpec::from_json(&read(change)?).map_err(|e| Usage(format!("{}: {e}", change.display())))?;
+    let spec = read_change(change, dialect)?;
     let schema = schema.map(read_schema).transpose()?;
     let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let view = ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(|e| Usage(e.to_string()))?;

@@ -310,7 +310,7 @@ fn help_documents_every_command() {
     let out = ripple().arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for command in ["analyze", "rewrite", "compat-view", "tables"] {
+    for command in ["analyze", "rewrite", "compat-view", "check-change", "tables"] {
         assert!(help.contains(&format!("\n  {command} ")), "{command} missing from:\n{help}");
         let out = ripple().args([command, "--help"]).output().unwrap();
         assert!(out.status.success(), "{command} --help failed");
@@ -319,4 +319,43 @@ fn help_documents_every_command() {
     }
     assert!(help.contains("Exit status"), "{help}");
     assert!(help.contains("bigquery"), "{help}");
+}
+
+/// A `replace_table` mapping that smuggles statements into the view's DDL.
+const INJECTED: &str = r#"{"dataset": "proj.ds.orders", "dialect": "postgres", "changes": [
+  {"kind": "replace_table", "to": "proj.core.orders", "columns": {"amount": "1 FROM t; DROP TABLE x; SELECT 1"}}]}"#;
+const INJECTED_MESSAGE: &str = "changes[0].columns.amount: must be a column, a field path or one SQL expression of postgres";
+
+#[test]
+fn every_command_refuses_a_mapping_that_is_not_one_expression() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", INJECTED);
+    write(dir.path(), "q.sql", "SELECT amount FROM proj.ds.orders");
+    compat_view_refused(dir.path(), &["--change", "change.json"]).stderr(predicate::str::contains(INJECTED_MESSAGE));
+    ripple()
+        .current_dir(dir.path())
+        .args(["rewrite", "--change", "change.json", "q.sql"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(INJECTED_MESSAGE));
+    let out = ripple().current_dir(dir.path()).args(["check-change", "--change", "change.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["problems"][0]["field"], "changes[0].columns.amount");
+    assert!(json["problems"][0]["message"].as_str().unwrap().contains("`FROM` at line 1, column 3"), "{json}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("change.json: {INJECTED_MESSAGE}")));
+}
+
+#[test]
+fn check_change_checks_in_the_dialect_given() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "change.json",
+        r#"{"dataset": "t", "changes": [{"kind": "replace_table", "to": "u", "columns": {"a": "`unit price` * 2"}}]}"#,
+    );
+    let check = |dialect: &str| ripple().current_dir(dir.path()).args(["check-change", "--change", "change.json", "--dialect", dialect]).assert();
+    check("mysql").code(0).stdout("{\n  \"problems\": []\n}\n").stderr("");
+    check("postgres").code(1).stderr(predicate::str::contains("changes[0].columns.a: "));
 }

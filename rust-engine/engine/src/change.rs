@@ -70,27 +70,82 @@ pub enum Change {
     },
 }
 
+/// One thing wrong with a change spec: the field at fault, as its path in
+/// the JSON (`changes[0].columns.amount`; absent for malformed JSON), and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct ChangeProblem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl From<ChangeProblem> for EngineError {
+    fn from(problem: ChangeProblem) -> Self {
+        EngineError::InvalidChange { field: problem.field, message: problem.message }
+    }
+}
+
+/// Everything wrong with the change spec `json` when its SQL is written in
+/// `dialect` (by default the spec's own `dialect`, then `generic`); empty
+/// when the spec can be used. What the backend checks a new migration with,
+/// and what `ripple check-change` and the package's `validateChange` return.
+pub fn check_change(json: &str, dialect: Option<Dialect>) -> Vec<ChangeProblem> {
+    match crate::json::read::<ChangeSpec>(json) {
+        Ok(spec) => {
+            let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
+            spec.problems(dialect)
+        }
+        Err(e) => vec![ChangeProblem { field: e.field, message: e.message }],
+    }
+}
+
 impl ChangeSpec {
-    /// Reads a change spec from JSON. Errors name the field at fault
+    /// Reads a change spec from JSON and checks it in its own dialect
+    /// (`generic` when it names none). Errors name the field at fault
     /// (`changes[1].to`) and, for malformed JSON, the line and column.
     pub fn from_json(json: &str) -> Result<ChangeSpec, EngineError> {
+        Self::from_json_in(json, None)
+    }
+
+    /// [`ChangeSpec::from_json`], checking the spec's SQL (mappings, types)
+    /// in `dialect` when given: the dialect it will be written in.
+    pub fn from_json_in(json: &str, dialect: Option<Dialect>) -> Result<ChangeSpec, EngineError> {
         let spec: ChangeSpec =
             crate::json::read(json).map_err(|e| EngineError::InvalidChange { field: e.field, message: e.message })?;
-        spec.validate()?;
+        spec.validate_in(dialect.or(spec.dialect).unwrap_or(Dialect::Generic))?;
         Ok(spec)
     }
 
-    /// Checks what the JSON's shape cannot: names are present, each column
-    /// is changed once, and the table is renamed or replaced at most once.
+    /// [`ChangeSpec::validate_in`] the spec's own dialect (`generic` when it
+    /// names none).
     pub fn validate(&self) -> Result<(), EngineError> {
-        let invalid = |field: String, message: &str| {
-            Err(EngineError::InvalidChange { field: Some(field), message: message.to_string() })
-        };
+        self.validate_in(self.dialect.unwrap_or(Dialect::Generic))
+    }
+
+    /// The first of [`ChangeSpec::problems`], as an error.
+    pub fn validate_in(&self, dialect: Dialect) -> Result<(), EngineError> {
+        match self.problems(dialect).into_iter().next() {
+            Some(problem) => Err(problem.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks what the JSON's shape cannot, when the spec's SQL is written in
+    /// `dialect`: names are present, each column is changed once, the table
+    /// is renamed or replaced at most once, each type is one data type and
+    /// each mapping one expression (without subqueries) of the dialect.
+    /// Names are always written quoted where needed; types and expressions
+    /// are written from their parsed form (`spec_sql.rs`).
+    pub fn problems(&self, dialect: Dialect) -> Vec<ChangeProblem> {
+        let mut problems = Vec::new();
+        let mut problem = |field: String, message: String| problems.push(ChangeProblem { field: Some(field), message });
         if !is_name(&self.dataset) {
-            return invalid("dataset".into(), "must name the dataset's table, e.g. proj.ds.orders");
+            problem("dataset".into(), "must name the dataset's table, e.g. proj.ds.orders".into());
         }
         if self.changes.is_empty() {
-            return invalid("changes".into(), "must list at least one change");
+            problem("changes".into(), "must list at least one change".into());
         }
         let mut columns: Vec<String> = Vec::new();
         let mut table_changes = 0;
@@ -99,51 +154,54 @@ impl ChangeSpec {
             match change {
                 Change::RenameColumn { column, to } => {
                     if !is_name(to) || to.contains('.') {
-                        return invalid(at("to"), "must be a column name");
-                    }
-                    if to.eq_ignore_ascii_case(column) {
-                        return invalid(at("to"), "is the column's current name");
+                        problem(at("to"), "must be a column name".into());
+                    } else if to.eq_ignore_ascii_case(column) {
+                        problem(at("to"), "is the column's current name".into());
                     }
                 }
-                Change::ChangeType { to, .. } if to.trim().is_empty() => return invalid(at("to"), "must be a SQL type"),
+                Change::ChangeType { to, .. } => {
+                    if let Err(why) = crate::spec_sql::data_type(to, dialect) {
+                        problem(at("to"), format!("must be a SQL type of {dialect}: {why}"));
+                    }
+                }
                 Change::RenameTable { to } | Change::ReplaceTable { to, .. } => {
                     table_changes += 1;
                     if !is_name(to) {
-                        return invalid(at("to"), "must name a table, e.g. proj.ds.orders_v2");
+                        problem(at("to"), "must name a table, e.g. proj.ds.orders_v2".into());
+                    } else if to.eq_ignore_ascii_case(&self.dataset) {
+                        problem(at("to"), "is the dataset's current name".into());
                     }
                     if table_changes > 1 {
-                        return invalid(at("kind"), "the table can be renamed or replaced only once");
-                    }
-                    if to.eq_ignore_ascii_case(&self.dataset) {
-                        return invalid(at("to"), "is the dataset's current name");
+                        problem(at("kind"), "the table can be renamed or replaced only once".into());
                     }
                 }
-                _ => {}
+                Change::DropColumn { .. } => {}
             }
-            let mut named: Vec<(String, &String)> = match change {
+            let named: Vec<(String, &String)> = match change {
                 Change::RenameColumn { column, .. } | Change::DropColumn { column } | Change::ChangeType { column, .. } => {
                     vec![(at("column"), column)]
                 }
                 Change::ReplaceTable { columns, .. } => columns.keys().map(|c| (at(&format!("columns.{c}")), c)).collect(),
                 Change::RenameTable { .. } => Vec::new(),
             };
-            for (field, column) in named.drain(..) {
+            for (field, column) in named {
                 if !is_name(column) || column.contains('.') {
-                    return invalid(field, "must be a column name");
+                    problem(field, "must be a column name".into());
+                    continue;
                 }
                 if let Change::ReplaceTable { columns: mapping, .. } = change {
-                    if mapping[column].trim().is_empty() {
-                        return invalid(field, "must map to a column, a field path or an expression");
+                    if let Err(why) = check_mapping(&mapping[column], dialect) {
+                        problem(field.clone(), why);
                     }
                 }
                 let lower = column.to_ascii_lowercase();
                 if columns.contains(&lower) {
-                    return invalid(field, "changes a column another change already changes");
+                    problem(field, "changes a column another change already changes".into());
                 }
                 columns.push(lower);
             }
         }
-        Ok(())
+        problems
     }
 
     /// The dataset's columns the changes name, in the order they name them.
@@ -253,6 +311,20 @@ pub enum ColumnFate<'a> {
     Expression(&'a str),
     Dropped,
     Retyped(&'a str),
+}
+
+/// What a `replace_table` mapping must be: a column name or a field path
+/// (written quoted where needed), or else one expression of `dialect`.
+fn check_mapping(to: &str, dialect: Dialect) -> Result<(), String> {
+    if to.trim().is_empty() {
+        return Err("must map to a column, a field path or an expression".into());
+    }
+    match ColumnFate::mapped(to) {
+        ColumnFate::Expression(expression) => crate::spec_sql::expression(expression, dialect)
+            .map(drop)
+            .map_err(|why| format!("must be a column, a field path or one SQL expression of {dialect} over the new table's columns; the expression {why}")),
+        _ => Ok(()),
+    }
 }
 
 impl<'a> ColumnFate<'a> {

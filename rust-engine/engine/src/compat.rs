@@ -69,8 +69,9 @@ pub struct CompatViewOptions {
 /// not move, a schema is needed, a column's old type is unknown (naming the
 /// column), or the schema lacks the dataset or a column the change names.
 pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>) -> Result<CompatView, EngineError> {
-    // A spec built in Rust has not been through `from_json`'s checks.
-    spec.validate()?;
+    // A spec built in Rust has not been through `from_json`'s checks, and
+    // its SQL must read in the dialect the view is written in.
+    spec.validate_in(dialect)?;
     let Some(table) = spec.new_table() else {
         return Err(refuse(
             None,
@@ -88,7 +89,10 @@ pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>)
     let qualifier = sql.ident(table.rsplit('.').next().unwrap_or(table));
 
     let items = match schema {
-        Some(schema) => listed_columns(spec, &sql, &qualifier, old_columns(spec, schema)?)?,
+        Some(schema) => {
+            let (key, columns) = old_columns(spec, schema)?;
+            listed_columns(spec, &sql, &qualifier, key, columns)?
+        }
         None => star_and_changes(spec, &sql, &qualifier)?,
     };
     let view = sql.name(&spec.dataset);
@@ -130,16 +134,16 @@ fn refuse(column: Option<&str>, message: String) -> EngineError {
     EngineError::CompatView { column: column.map(str::to_string), message }
 }
 
-/// The old table's columns, from the schema; every column the change names
-/// must be among them.
-fn old_columns<'s>(spec: &ChangeSpec, schema: &'s Schema) -> Result<&'s [ColumnSchema], EngineError> {
-    let columns = schema
-        .columns(&spec.dataset)
+/// The old table's key in the schema and its columns; every column the
+/// change names must be among them.
+fn old_columns<'s>(spec: &ChangeSpec, schema: &'s Schema) -> Result<(&'s str, &'s [ColumnSchema]), EngineError> {
+    let (key, columns) = schema
+        .table(&spec.dataset)
         .or_else(|| {
             // A schema keyed by a shorter name (`ds.orders`) also describes it.
             let mut found = schema.tables.iter().filter(|(name, _)| crate::schema::names_match(&spec.dataset, name));
             let first = found.next()?;
-            found.next().is_none().then_some(first.1.columns.as_slice())
+            found.next().is_none().then_some((first.0.as_str(), first.1.columns.as_slice()))
         })
         .ok_or_else(|| {
             refuse(None, format!("the schema has no table {}; it must list the dataset's columns as they are before the change", spec.dataset))
@@ -152,30 +156,45 @@ fn old_columns<'s>(spec: &ChangeSpec, schema: &'s Schema) -> Result<&'s [ColumnS
             ));
         }
     }
-    Ok(columns)
+    Ok((key, columns))
 }
 
-/// One select item per old column, in the old order.
-fn listed_columns(spec: &ChangeSpec, sql: &Sql, qualifier: &str, columns: &[ColumnSchema]) -> Result<Vec<String>, EngineError> {
+/// One select item per old column, in the old order. `key` is the old
+/// table's key in the schema, to name a type at fault.
+fn listed_columns(spec: &ChangeSpec, sql: &Sql, qualifier: &str, key: &str, columns: &[ColumnSchema]) -> Result<Vec<String>, EngineError> {
     let mut items = Vec::with_capacity(columns.len());
-    for column in columns {
+    for (i, column) in columns.iter().enumerate() {
         let name = sql.ident(&column.name);
-        let known_type = column.data_type.as_deref().map(str::trim).filter(|t| !t.is_empty());
-        let old_type = || {
-            known_type.ok_or_else(|| {
-                refuse(
-                    Some(&column.name),
-                    format!("the schema gives no type for column {}, which the view must rebuild with its old type", column.name),
-                )
+        let known_type = column.data_type.as_deref().filter(|t| !t.trim().is_empty());
+        // Written from its parsed form, like every type and expression the
+        // view holds (`spec_sql.rs`); parsed only where it is written.
+        let parsed_type = |text: &str| {
+            crate::spec_sql::data_type(text, sql.dialect).map_err(|why| EngineError::InvalidSchema {
+                field: Some(format!("tables.{key}.columns[{i}].type")),
+                message: format!("must be a SQL type of {}: {why}", sql.dialect),
             })
+        };
+        let old_type = || match known_type {
+            Some(text) => parsed_type(text),
+            None => Err(refuse(
+                Some(&column.name),
+                format!("the schema gives no type for column {}, which the view must rebuild with its old type", column.name),
+            )),
         };
         items.push(match spec.column_fate(&column.name) {
             ColumnFate::Kept => name,
             ColumnFate::Renamed(to) => format!("{} AS {name}", sql.ident(to)),
             ColumnFate::Retyped(_) => format!("CAST({name} AS {}) AS {name}", old_type()?),
             ColumnFate::Dropped => format!("CAST(NULL AS {}) AS {name}", old_type()?),
-            ColumnFate::Path(path) => format!("{} AS {name}", sql.path(qualifier, path, known_type)),
-            ColumnFate::Expression(expression) => format!("{expression} AS {name}"),
+            ColumnFate::Path(path) => {
+                // Only Snowflake's VARIANT values are cast back to their type.
+                let cast = match (sql.dialect, known_type) {
+                    (Dialect::Snowflake, Some(text)) => Some(parsed_type(text)?.to_string()),
+                    _ => None,
+                };
+                format!("{} AS {name}", sql.path(qualifier, path, cast.as_deref()))
+            }
+            ColumnFate::Expression(expression) => format!("{} AS {name}", sql.expression(expression)?),
         });
     }
     Ok(items)
@@ -195,7 +214,7 @@ fn star_and_changes(spec: &ChangeSpec, sql: &Sql, qualifier: &str) -> Result<Vec
                 items.push(format!("{} AS {name}", sql.ident(to)));
             }
             ColumnFate::Path(path) => items.push(format!("{} AS {name}", sql.path(qualifier, path, None))),
-            ColumnFate::Expression(expression) => items.push(format!("{expression} AS {name}")),
+            ColumnFate::Expression(expression) => items.push(format!("{} AS {name}", sql.expression(expression)?)),
             ColumnFate::Retyped(_) | ColumnFate::Dropped => {
                 return Err(refuse(
                     Some(column),
@@ -237,6 +256,14 @@ struct Sql {
 }
 
 impl Sql {
+    /// A mapping's expression, written from its parsed form. The spec was
+    /// checked in this dialect, so this fails only for a spec changed since.
+    fn expression(&self, text: &str) -> Result<String, EngineError> {
+        crate::spec_sql::expression(text, self.dialect)
+            .map(|expr| expr.to_string())
+            .map_err(|why| EngineError::InvalidChange { field: None, message: format!("the mapping `{text}` {why}") })
+    }
+
     /// A multi-part name, quoted part by part.
     fn name(&self, name: &str) -> String {
         name.split('.').map(|part| self.ident(part)).collect::<Vec<_>>().join(".")

@@ -8,17 +8,19 @@
 pub mod analysis;
 mod change;
 mod compat;
+mod depth;
 mod dialect;
 mod error;
 mod json;
 mod location;
 pub mod rewrite;
 mod schema;
+mod spec_sql;
 pub mod source;
 mod tables;
 
 pub use analysis::{analyze, analyze_sql, FileAnalysis, Options};
-pub use change::{Change, ChangeSpec, ColumnFate};
+pub use change::{check_change, Change, ChangeProblem, ChangeSpec, ColumnFate};
 pub use compat::{compat_view, CompatView, CompatViewOptions};
 pub use dialect::Dialect;
 pub use error::EngineError;

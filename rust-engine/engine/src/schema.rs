@@ -39,8 +39,13 @@ impl Schema {
     /// or, when the SQL writes fewer parts, on its last parts
     /// (`orders` and `ds.orders` both find `proj.ds.orders`).
     pub fn columns(&self, table: &str) -> Option<&[ColumnSchema]> {
-        if let Some(t) = self.tables.get(table) {
-            return Some(&t.columns);
+        self.table(table).map(|(_, columns)| columns)
+    }
+
+    /// [`Schema::columns`] with the key of the table found.
+    pub(crate) fn table(&self, table: &str) -> Option<(&str, &[ColumnSchema])> {
+        if let Some((key, t)) = self.tables.get_key_value(table) {
+            return Some((key.as_str(), &t.columns));
         }
         let mut found = self
             .tables
@@ -48,7 +53,7 @@ impl Schema {
             .filter(|(name, _)| names_match(name, table));
         let first = found.next()?;
         // Two schema tables ending the same way: the SQL does not say which.
-        found.next().is_none().then_some(first.1.columns.as_slice())
+        found.next().is_none().then_some((first.0.as_str(), first.1.columns.as_slice()))
     }
 }
 

@@ -8,7 +8,8 @@ use sqlparser::ast::{
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
-use crate::analysis::statements::{operator_count, statement_end, Lite, MAX_OPERATORS};
+use crate::analysis::statements::{operator_count, statement_end, Lite};
+use crate::depth::{MAX_OPERATORS, RECURSION_LIMIT};
 use crate::{Dialect, EngineError, Location};
 
 /// The tables one statement reads and writes, and where the statement is.
@@ -34,7 +35,9 @@ pub fn tables(sql: &str, dialect: Dialect) -> Result<Vec<StatementTables>, Engin
     let tokens = Tokenizer::new(parser_dialect.as_ref(), sql)
         .tokenize_with_location()
         .map_err(|e| syntax_error(&e.message, e.location.into()))?;
-    let mut parser = Parser::new(parser_dialect.as_ref()).with_tokens_with_locations(tokens.clone());
+    let mut parser = Parser::new(parser_dialect.as_ref())
+        .with_recursion_limit(RECURSION_LIMIT)
+        .with_tokens_with_locations(tokens.clone());
     let lite: Vec<Lite> = tokens.iter().map(Lite::of).collect();
 
     // The statement loop of `Parser::parse_statements`, keeping each
@@ -50,14 +53,20 @@ pub fn tables(sql: &str, dialect: Dialect) -> Result<Vec<StatementTables>, Engin
             return Err(parse_error(parser.expected::<()>("end of statement", next).unwrap_err(), &parser, &tokens));
         }
         let first = parser.index();
-        // Binary operators chain without recursion in the parser but nest one
-        // tree level each, and walking (or dropping) a tree that deep would
-        // overflow the stack; `analyze` scans such statements instead.
+        // Operator chains nest one tree level per operator without the parser
+        // recursing, and walking (or dropping) a tree that deep would
+        // overflow the stack (`depth.rs`); `analyze` scans such statements.
+        let too_deep = || syntax_error(&format!("statement has more than {MAX_OPERATORS} operators, too deep to read"), next.span.start.into());
         if operator_count(&lite[first..statement_end(&lite, first)]) > MAX_OPERATORS {
-            let message = format!("statement has more than {MAX_OPERATORS} operators, too deep to read");
-            return Err(syntax_error(&message, next.span.start.into()));
+            return Err(too_deep());
         }
         let statement = parser.parse_statement().map_err(|e| parse_error(e, &parser, &tokens))?;
+        // As in `analyze`: a parser that read past the counted end built a
+        // tree nobody measured; it is leaked rather than dropped.
+        if operator_count(&lite[first..parser.index()]) > MAX_OPERATORS {
+            std::mem::forget(statement);
+            return Err(too_deep());
+        }
         let (start, end) = token_range(&tokens[first..parser.index()]);
         result.push(statement_tables(&statement, start, end));
     }

@@ -256,13 +256,6 @@ fn a_renamed_column_keeps_the_case_it_is_written_in_and_renaming_back_restores_i
 }
 
 #[test]
-fn a_mapping_that_does_not_read_as_an_expression_is_left_for_a_person() {
-    let text = "SELECT o.id FROM proj.ds.orders o";
-    let changes = r#"{"kind":"replace_table","to":"proj.core.orders","columns":{"id":"customer id"}}"#;
-    check!(case(Language::Sql, text, changes, "", None));
-}
-
-#[test]
 fn a_grouping_key_of_a_pipe_aggregate_keeps_its_output_name() {
     let text = "FROM proj.ds.orders\n|> AGGREGATE SUM(amount) AS total GROUP BY cust, amount DESC;\nFROM proj.ds.orders\n|> AGGREGATE COUNT(*) AS n GROUP AND ORDER BY amount";
     check!(case(Language::Sql, text, RENAME, "", None));

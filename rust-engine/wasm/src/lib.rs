@@ -14,6 +14,7 @@
 //! One small function per binding; what they share is in `boundary.rs`.
 
 mod analyses;
+mod heap;
 mod boundary;
 mod panic;
 
@@ -69,15 +70,39 @@ pub fn compat_view(
     #[wasm_bindgen(unchecked_param_type = "ChangeSpec | string")] change: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "CompatViewOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    // Through JSON text, so errors name the field at fault (`changes[1].to`).
-    let spec = ChangeSpec::from_json(&json_text(&change)?.unwrap_or_default()).map_err(to_js_error)?;
     let options: CompatViewArgs = options_arg(options, "options")?;
-    let dialect = match &options.dialect {
-        Some(name) => name.parse().map_err(to_js_error)?,
-        None => spec.dialect.unwrap_or(Dialect::Generic),
-    };
+    let dialect: Option<Dialect> = options.dialect.as_deref().map(str::parse).transpose().map_err(to_js_error)?;
+    // Through JSON text, so errors name the field at fault (`changes[1].to`);
+    // its SQL is checked in the dialect the view is written in.
+    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), dialect).map_err(to_js_error)?;
+    let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let schema = schema_arg(options.schema)?;
     to_js(&ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(to_js_error)?)
+}
+
+/// Everything wrong with a change spec (an object or its JSON text), each
+/// problem with the field at fault (`changes[0].columns.amount`); an empty
+/// list when the spec can be used. Mappings and types must each be one
+/// expression or one data type of `options.dialect` (by default the spec's
+/// own `dialect`, then `generic`): the dialect they will be written in.
+/// Throws only for a bad argument (an unknown dialect).
+#[wasm_bindgen(js_name = validateChange, unchecked_return_type = "ChangeProblem[]")]
+pub fn validate_change(
+    #[wasm_bindgen(unchecked_param_type = "ChangeSpec | string")] change: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ValidateChangeOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options: ValidateChangeOptions = options_arg(options, "options")?;
+    let dialect = options.dialect.as_deref().map(str::parse).transpose().map_err(to_js_error)?;
+    to_js(&ripple_engine::check_change(&json_text(&change)?.unwrap_or_default(), dialect))
+}
+
+/// What `validateChange` needs besides the change.
+#[derive(Default, Deserialize, Tsify)]
+#[serde(default, deny_unknown_fields)]
+pub struct ValidateChangeOptions {
+    /// The dialect the spec's mappings and types are written in.
+    #[tsify(optional, type = "Dialect")]
+    pub dialect: Option<String>,
 }
 
 /// `CompatViewOptions` as it crosses the boundary: the schema may also be JSON text.
@@ -169,8 +194,9 @@ pub fn rewrite(
     #[wasm_bindgen(unchecked_optional_param_type = "RewriteOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let file = file_input(&path, &text, options)?;
-    // Through JSON text, so errors name the field at fault (`changes[1].to`).
-    let spec = ChangeSpec::from_json(&json_text(&change)?.unwrap_or_default()).map_err(to_js_error)?;
+    // Through JSON text, so errors name the field at fault (`changes[1].to`);
+    // its SQL is checked in the dialect the file is written in.
+    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), file.dialect).map_err(to_js_error)?;
     let dialect = file.dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let options = Options { dialect, schema: file.schema.as_ref() };
     let analysis = analyses::recall(&cache_input(&file, &options)).unwrap_or_else(|| analyze_and_keep(&file, options));

@@ -471,14 +471,25 @@ impl<'a> Resolver<'a> {
         match body {
             SetExpr::Select(select) => self.select(select, outer, ctes, order_by),
             SetExpr::Query(query) => self.query(query, outer, ctes),
-            SetExpr::SetOperation { left, right, .. } => {
-                let left = self.set_expr(left, outer, ctes, None);
-                let right = self.set_expr(right, outer, ctes, None);
-                let mut columns = left;
-                for (column, other) in columns.iter_mut().zip(right) {
-                    column.sources.extend(other.sources);
-                    if column.base != other.base {
-                        column.base = None;
+            SetExpr::SetOperation { .. } => {
+                // `a UNION ALL b UNION ALL c ...` nests one level per
+                // operation, to the left; generated SQL chains thousands.
+                // The chain is walked in a loop, not by recursion, so its
+                // length costs no stack.
+                let mut branches = Vec::new();
+                let mut first = body;
+                while let SetExpr::SetOperation { left, right, .. } = first {
+                    branches.push(right.as_ref());
+                    first = left;
+                }
+                let mut columns = self.set_expr(first, outer, ctes, None);
+                for branch in branches.into_iter().rev() {
+                    let other = self.set_expr(branch, outer, ctes, None);
+                    for (column, other) in columns.iter_mut().zip(other) {
+                        column.sources.extend(other.sources);
+                        if column.base != other.base {
+                            column.base = None;
+                        }
                     }
                 }
                 columns
@@ -943,8 +954,18 @@ impl<'a> Resolver<'a> {
         if first.value.starts_with('@') || parts.iter().any(|p| p.value.contains(PLACEHOLDER_PREFIX)) {
             return Vec::new();
         }
-        // Qualified: the longest qualifier naming a relation in scope.
-        for k in (1..parts.len()).rev() {
+        // Qualified: the longest qualifier naming a relation in scope. A
+        // qualifier has no more parts than the longest name in scope, which
+        // keeps a name of thousands of parts (`(a).f.f.f...`) linear.
+        let mut longest = 1;
+        let mut current = Some(scope);
+        while let Some(s) = current {
+            for relation in &s.relations {
+                longest = longest.max(relation.table.as_deref().map_or(1, |t| t.matches('.').count() + 1));
+            }
+            current = s.parent;
+        }
+        for k in (1..parts.len().min(longest + 1)).rev() {
             let qualifier = parts[..k].iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
             let mut current = Some(scope);
             while let Some(s) = current {
@@ -1106,7 +1127,7 @@ impl<'a> Resolver<'a> {
 
     /// Resolves every name in any syntax node, returning the source columns read.
     fn walk_node<N: Visit + ?Sized>(&mut self, node: &N, scope: &Scope, ctes: &Ctes, clause: Clause) -> Vec<ColumnSource> {
-        let mut walker = ExprWalker { resolver: self, scope, ctes, clause, nested: 0, sources: Vec::new(), skip: Vec::new(), lambdas: Vec::new(), exists: false };
+        let mut walker = ExprWalker { resolver: self, scope, ctes, clause, nested: 0, sources: Vec::new(), skip: HashSet::new(), lambdas: Vec::new(), exists: false };
         let _ = node.visit(&mut walker);
         walker.sources
     }
@@ -1263,7 +1284,9 @@ struct ExprWalker<'r, 'a, 's, 'p> {
     nested: usize,
     sources: Vec<ColumnSource>,
     /// Positions of identifiers already resolved as part of a larger name.
-    skip: Vec<(u64, u64)>,
+    /// Where names already resolved as part of a longer one start: a set,
+    /// since a name of thousands of parts puts thousands here.
+    skip: HashSet<(u64, u64)>,
     lambdas: Vec<String>,
     /// The next subquery is an EXISTS subquery.
     exists: bool,
@@ -1284,7 +1307,7 @@ impl ExprWalker<'_, '_, '_, '_> {
     }
 
     fn skip(&mut self, ident: &Ident) {
-        self.skip.push((ident.span.start.line, ident.span.start.column));
+        self.skip.insert((ident.span.start.line, ident.span.start.column));
     }
 }
 

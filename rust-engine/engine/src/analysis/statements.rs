@@ -14,12 +14,7 @@ use super::{fallback, resolve, spans::Spans, Options, Output, ReferenceKind, Sev
 use crate::source::Fragment;
 use crate::{LineIndex, Location};
 
-/// Statements nested deeper than this are not parsed (and are scanned).
-const RECURSION_LIMIT: usize = 64;
-/// A statement with more operators than this could build a syntax tree too
-/// deep to walk safely (`a + a + ... + a` nests one level per operator); it is
-/// scanned instead of parsed.
-pub(crate) const MAX_OPERATORS: usize = 4_000;
+use crate::depth::{MAX_OPERATORS, RECURSION_LIMIT};
 
 /// A reference found in a fragment, its span in the fragment's SQL.
 #[derive(Debug, Clone)]
@@ -181,6 +176,18 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
                 });
                 Err(String::new())
             }
+        });
+        // The operators were counted up to the end the splitter found. A
+        // parser that read further (a block the splitter does not know) may
+        // have built a tree whose depth nobody checked: it is then leaked,
+        // not dropped, since dropping it recurses once per level. Never seen;
+        // the leak is bounded by the text.
+        let parsed = parsed.and_then(|statement| {
+            if parser.index() > end && operator_count(&tokens[first..parser.index()]) > MAX_OPERATORS {
+                std::mem::forget(statement);
+                return Err(format!("statement has more than {MAX_OPERATORS} operators; analysed token by token"));
+            }
+            Ok(statement)
         });
         match parsed {
             Ok(statement) => {
@@ -714,8 +721,10 @@ fn next_significant(tokens: &[Lite], i: usize) -> Option<usize> {
     (i + 1..tokens.len()).find(|&j| tokens[j].kind != Kind::Space)
 }
 
+/// What `tokens` count for, out of [`MAX_OPERATORS`]: how many levels they
+/// can add to a syntax tree without the parser recursing (`depth.rs`).
 pub(crate) fn operator_count(tokens: &[Lite]) -> usize {
-    tokens.iter().filter(|t| t.kind == Kind::Operator).count()
+    tokens.iter().map(|t| t.weight).sum()
 }
 
 /// What the statement splitter needs of a token; the tokens themselves move
@@ -724,6 +733,8 @@ pub(crate) fn operator_count(tokens: &[Lite]) -> usize {
 pub(crate) struct Lite {
     pub kind: Kind,
     pub span: Span,
+    /// What it counts for, out of [`MAX_OPERATORS`] (`depth.rs`).
+    pub weight: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -758,7 +769,7 @@ impl Lite {
             Token::Word(w) if w.quote_style.is_none() && w.keyword != Keyword::NoKeyword => Kind::Keyword(w.keyword),
             _ => Kind::Other,
         };
-        Lite { kind, span: token.span }
+        Lite { kind, span: token.span, weight: crate::depth::weight(&token.token) }
     }
 }
 

@@ -70,6 +70,13 @@ pub fn rewrite_analyzed(analysis: &FileAnalysis, language: Language, text: &str,
         return too_large(path, text);
     }
     let mut result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, reasons: Vec::new(), edits: 0, patch: None, content: None };
+    // A spec built in Rust has not been through `from_json`'s checks, and
+    // its mappings must read in the dialect the consumer is written in.
+    if let Err(e) = spec.validate_in(options.dialect) {
+        result.status = RewriteStatus::Error;
+        result.reasons.push(e.to_string());
+        return result;
+    }
     let mut attempt = Attempt::new(analysis, text, language, spec, options);
     // New output names cannot always follow a rename (a set operation's other
     // branch, or a join by name, keeps the old one): the names are kept then.

@@ -3,8 +3,11 @@
 
 use std::ops::Range;
 
-use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{visit_expressions_mut, Expr, Ident};
+use sqlparser::keywords::ALL_KEYWORDS;
 
 use super::text::{self, find_words, qualifier_before, read_name, WrittenName};
 use crate::analysis::{FileAnalysis, Reference, ReferenceKind, StatementAnalysis};
@@ -46,11 +49,27 @@ pub(crate) struct Planner<'a> {
     /// Changed columns of the current statement that a person must edit
     /// somewhere: none of its other uses in the statement is edited either.
     blocked: Vec<String>,
+    /// What `plan.edits`, `plan.reviews` and `plan.notes` hold, for the
+    /// checks against duplicates: a file can have hundreds of thousands of
+    /// edits, and scanning the list for each one was quadratic.
+    edited: HashMap<Range<usize>, Vec<String>>,
+    said: HashSet<String>,
 }
 
 impl<'a> Planner<'a> {
     pub fn new(text: &'a str, language: Language, spec: &'a ChangeSpec, dialect: Dialect) -> Self {
-        Planner { text, language, spec, dialect, lines: LineIndex::new(text), plan: Plan::default(), column_edits: Vec::new(), blocked: Vec::new() }
+        Planner {
+            text,
+            language,
+            spec,
+            dialect,
+            lines: LineIndex::new(text),
+            plan: Plan::default(),
+            column_edits: Vec::new(),
+            blocked: Vec::new(),
+            edited: HashMap::new(),
+            said: HashSet::new(),
+        }
     }
 
     pub fn plan(mut self, analysis: &FileAnalysis) -> Plan {
@@ -76,21 +95,40 @@ impl<'a> Planner<'a> {
     fn review(&mut self, offset: usize, why: String) {
         self.plan.left.push(offset);
         let message = format!("{}: {why}", self.at(offset));
-        if !self.plan.reviews.contains(&message) {
+        if self.said.insert(format!("review {message}")) {
             self.plan.reviews.push(message);
         }
     }
 
     fn note(&mut self, offset: usize, what: String) {
         let message = format!("{}: {what}", self.at(offset));
-        if !self.plan.notes.contains(&message) {
+        if self.said.insert(format!("note {message}")) {
             self.plan.notes.push(message);
         }
     }
 
     fn edit(&mut self, range: Range<usize>, content: String) {
-        if self.text[range.clone()] != content && !self.plan.edits.iter().any(|e| e.range == range && (e.content == content || !range.is_empty())) {
-            self.plan.edits.push(Edit { range, content });
+        if self.text[range.clone()] == content {
+            return;
+        }
+        // The same replacement twice is one; two insertions at one place are two.
+        let same = self.edited.entry(range.clone()).or_default();
+        if !same.is_empty() && (same.contains(&content) || !range.is_empty()) {
+            return;
+        }
+        same.push(content.clone());
+        self.plan.edits.push(Edit { range, content });
+    }
+
+    /// Takes back the edits from index `from` on that `drop` picks.
+    fn drop_edits(&mut self, from: usize, mut drop: impl FnMut(usize, &Edit) -> bool) {
+        let tail = self.plan.edits.split_off(from);
+        for (i, edit) in tail.into_iter().enumerate() {
+            if !drop(from + i, &edit) {
+                self.plan.edits.push(edit);
+            } else if let Some(same) = self.edited.get_mut(&edit.range) {
+                same.retain(|c| *c != edit.content);
+            }
         }
     }
 
@@ -118,18 +156,18 @@ impl<'a> Planner<'a> {
     fn withdraw_blocked(&mut self) {
         let edits = std::mem::take(&mut self.column_edits);
         let blocked = std::mem::take(&mut self.blocked);
-        let mut withdrawn: Vec<usize> = Vec::new();
+        let mut withdrawn: HashSet<usize> = HashSet::new();
         for (index, column, start) in edits {
             if blocked.contains(&column) {
-                withdrawn.push(index);
+                withdrawn.insert(index);
                 self.plan.left.push(start);
             }
         }
-        let mut index = 0;
-        self.plan.edits.retain(|_| {
-            index += 1;
-            !withdrawn.contains(&(index - 1))
-        });
+        // Only this statement's edits can go: the list is not walked again
+        // from its start for each statement.
+        if let Some(&first) = withdrawn.iter().min() {
+            self.drop_edits(first, |index, _| withdrawn.contains(&index));
+        }
     }
 
     /// True when the change does something to `column` of the dataset.
@@ -165,6 +203,14 @@ impl<'a> Planner<'a> {
             return self.review(r.span.start, format!("reads `{}`, whose name Ripple cannot find in the statement; rename the table by hand", self.spec.dataset));
         }
         let aliases = self.aliases(statement);
+        // The references at each place (a name can be a column of two
+        // tables), looked up by place: a statement can name a column
+        // thousands of times, and searching them all for each was quadratic.
+        let mut by_span: HashMap<Range<usize>, Vec<&Reference>> = HashMap::new();
+        for r in &statement.references {
+            by_span.entry(r.span.clone()).or_default().push(r);
+        }
+        let at_span = |span: &Range<usize>| by_span.get(span).map_or(&[][..], Vec::as_slice);
         let mut stars: Vec<&Reference> = Vec::new();
         for r in &statement.references {
             match r.kind {
@@ -177,17 +223,16 @@ impl<'a> Planner<'a> {
                 }
                 ReferenceKind::Column if r.resolved && self.is_dataset(r.table.as_deref()) => {
                     // A column named once for two tables (`USING (id)`, or `id` after it).
-                    let shared = statement
-                        .references
+                    let shared = at_span(&r.span)
                         .iter()
                         .find(|o| {
                             // A CTE's column keeps its old name when output names are kept.
                             let other_side = !self.is_dataset(o.table.as_deref()) || (o.via.is_some() && self.spec.preserve_output_names);
-                            o.span == r.span && o.kind == ReferenceKind::Column && other_side && (o.table != r.table || o.via != r.via)
+                            o.kind == ReferenceKind::Column && other_side && (o.table != r.table || o.via != r.via)
                         })
                         .and_then(|o| o.via.clone().or(o.table.clone()));
                     // `USING (id)` whose other side's columns are unknown names only the dataset's.
-                    let one_sided_using = shared.is_none() && self.in_using(r) && statement.references.iter().filter(|o| o.span == r.span).count() == 1;
+                    let one_sided_using = shared.is_none() && self.in_using(r) && at_span(&r.span).len() == 1;
                     self.column(r, &aliases, shared, one_sided_using)
                 }
                 ReferenceKind::Column if !r.resolved && reads_dataset => {
@@ -207,8 +252,7 @@ impl<'a> Planner<'a> {
         while i < stars.len() {
             let span = stars[i].span.clone();
             let len = stars[i..].iter().take_while(|r| r.span == span).count();
-            let all_at_span: Vec<&Reference> = statement.references.iter().filter(|r| r.span == span).collect();
-            self.star(&stars[i..i + len], &all_at_span, &aliases);
+            self.star(&stars[i..i + len], at_span(&span), &aliases);
             i += len;
         }
     }
@@ -533,33 +577,32 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// `expression` with its column names qualified by `qualifier`, wrapped in
-    /// parentheses unless it is one call or one name.
+    /// `expression` written from its parsed form (`spec_sql.rs`), with its
+    /// column names qualified by `qualifier` (as the consumer wrote it),
+    /// wrapped in parentheses unless it is one call or one name. `None` when
+    /// it is not one expression of the dialect.
     fn qualified_expression(&self, expression: &str, qualifier: Option<&str>) -> Option<String> {
-        let dialect = self.dialect.parser_dialect();
-        // It must read as one expression (`Currency Unit_new` does not).
-        let mut parser = sqlparser::parser::Parser::new(dialect.as_ref()).try_with_sql(expression).ok()?;
-        parser.parse_expr().ok()?;
-        if parser.peek_token().token != Token::EOF {
-            return None;
-        }
-        let tokens = Tokenizer::new(dialect.as_ref(), expression).tokenize().ok()?;
-        let mut out = String::new();
-        for (i, token) in tokens.iter().enumerate() {
-            let next = tokens[i + 1..].iter().find(|t| !matches!(t, Token::Whitespace(_)));
-            let previous = tokens[..i].iter().rev().find(|t| !matches!(t, Token::Whitespace(_)));
-            if let (Token::Word(word), Some(q)) = (token, qualifier) {
-                let column = (word.keyword == Keyword::NoKeyword || word.quote_style.is_some())
-                    && !matches!(next, Some(Token::LParen))
-                    && !matches!(previous, Some(Token::Period));
-                if column {
-                    out.push_str(q);
-                    out.push('.');
+        let mut expr = crate::spec_sql::expression(expression, self.dialect).ok()?;
+        if let Some(q) = qualifier {
+            // The consumer's own text for its qualifier, as one unquoted part:
+            // `Display` writes it back as it is.
+            let q = Ident::new(q);
+            let _ = visit_expressions_mut(&mut expr, |e| {
+                match e {
+                    // An unquoted keyword is a date part or the like (`DATE_TRUNC(d, MONTH)`).
+                    Expr::Identifier(id) if id.quote_style.is_some() || !is_keyword(&id.value) => {
+                        *e = Expr::CompoundIdentifier(vec![q.clone(), id.clone()]);
+                    }
+                    Expr::CompoundIdentifier(parts) => parts.insert(0, q.clone()),
+                    _ => {}
                 }
-            }
-            out.push_str(&token.to_string());
+                ControlFlow::<()>::Continue(())
+            });
         }
-        Some(if is_call_or_name(expression) { out } else { format!("({out})") })
+        Some(match expr {
+            Expr::Function(_) | Expr::Identifier(_) | Expr::CompoundIdentifier(_) => expr.to_string(),
+            other => Expr::Nested(Box::new(other)).to_string(),
+        })
     }
 
     /// `SELECT *` over the dataset: with a schema, the star is expanded when
@@ -623,29 +666,29 @@ impl<'a> Planner<'a> {
         }
         // The first item follows the qualifier as written (edited above if the table moves).
         let prefix = qualifier.as_ref().map(|q| format!("{q}.")).unwrap_or_default();
-        let items: Vec<String> = refs
+        let items: Option<Vec<String>> = refs
             .iter()
             .filter_map(|r| r.column.as_deref())
             .filter(|c| self.spec.column_fate(c) != ColumnFate::Dropped)
             .map(|c| match self.spec.column_fate(c) {
-                ColumnFate::Renamed(to) | ColumnFate::Path(to) => format!("{prefix}{} AS {c}", self.path_text(to, None)),
+                ColumnFate::Renamed(to) | ColumnFate::Path(to) => Some(format!("{prefix}{} AS {c}", self.path_text(to, None))),
                 ColumnFate::Expression(e) => {
                     let q = qualifier.as_deref().map(|q| q.trim_end_matches('.'));
-                    format!("{} AS {c}", self.qualified_expression(e, q).unwrap_or_else(|| e.to_string()))
+                    Some(format!("{} AS {c}", self.qualified_expression(e, q)?))
                 }
-                _ => format!("{prefix}{}", self.quoted_if_needed(c, None)),
+                _ => Some(format!("{prefix}{}", self.quoted_if_needed(c, None))),
             })
             .collect();
+        // Never the mapping as given: only its parsed form is written.
+        let Some(items) = items else {
+            return self.review(span.start, "`*` outputs a column mapped to an expression that does not read as SQL".to_string());
+        };
         let items = items.join(", ");
         match (items.strip_prefix(prefix.as_str()), qualifier_range) {
             (Some(rest), _) => self.edit(span, rest.to_string()),
             // The first item is an expression: it replaces the qualifier too.
             (None, Some(range)) => {
-                let mut index = 0;
-                self.plan.edits.retain(|e| {
-                    index += 1;
-                    index <= edits_before || !range.contains(&e.range.start)
-                });
+                self.drop_edits(edits_before, |_, e| range.contains(&e.range.start));
                 self.edit(range.start..span.end, items);
             }
             (None, None) => self.edit(span, items),
@@ -732,30 +775,9 @@ fn quote(name: &str, q: char) -> String {
     format!("{q}{name}{close}")
 }
 
-fn is_call_or_name(expression: &str) -> bool {
-    let e = expression.trim();
-    let name_end = e.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(e.len());
-    if name_end == e.len() {
-        return name_end > 0;
-    }
-    if name_end == 0 || !e[name_end..].starts_with('(') || !e.ends_with(')') {
-        return false;
-    }
-    // The call's parenthesis must close at the very end.
-    let mut depth = 0;
-    for (i, c) in e[name_end..].char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return name_end + i == e.len() - 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    false
+/// True for a word `sqlparser` reads as a keyword when unquoted.
+fn is_keyword(word: &str) -> bool {
+    ALL_KEYWORDS.binary_search(&word.to_ascii_uppercase().as_str()).is_ok()
 }
 
 /// Words that follow a table name without being its alias.

@@ -1,0 +1,130 @@
+//! SQL that a change spec or a schema carries: `replace_table` mappings
+//! (expressions) and column types. Whoever may create a migration writes
+//! them, and they end up inside the compatibility view's DDL (which the
+//! backend runs as it is, every statement of it) and inside consumers'
+//! code. So each is parsed as exactly one expression, or one data type, of
+//! the dialect it is written in, and written back from the parsed form:
+//! never copied as given. Anything else (`1 FROM t; DROP TABLE x; SELECT 1`,
+//! a trailing `;`, a comment hiding the rest of a line) is refused.
+
+use std::fmt::Display;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{DataType, Expr, Query, Visit, Visitor};
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::depth::{self, MAX_OPERATORS, RECURSION_LIMIT};
+use crate::Dialect;
+
+/// `text` as one expression of `dialect`, without subqueries. The error says
+/// what is wrong, and where in `text` (line and column, 1-based).
+pub(crate) fn expression(text: &str, dialect: Dialect) -> Result<Expr, String> {
+    let expr = parse_exactly_one(text, dialect, "expression", |p: &mut Parser| p.parse_expr())?;
+    // A mapping stands for a column of the new table. A subquery would let
+    // the view (run with the backend's rights) expose any table it can read.
+    struct FindQuery;
+    impl Visitor for FindQuery {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            ControlFlow::Break(())
+        }
+    }
+    if expr.visit(&mut FindQuery).is_break() {
+        return Err("must not hold a subquery: a mapping reads the new table's columns only".to_string());
+    }
+    Ok(expr)
+}
+
+/// `text` as one data type of `dialect`.
+pub(crate) fn data_type(text: &str, dialect: Dialect) -> Result<DataType, String> {
+    parse_exactly_one(text, dialect, "data type", |p: &mut Parser| p.parse_data_type())
+}
+
+/// Parses all of `text` as one `what`, and checks that writing the result
+/// out reads back as the same thing: what is written is the parsed form, so
+/// it must not say anything else (a string escaped one way in the input and
+/// written another, say).
+fn parse_exactly_one<T: PartialEq + Display>(
+    text: &str,
+    dialect: Dialect,
+    what: &str,
+    parse: impl Fn(&mut Parser) -> Result<T, ParserError>,
+) -> Result<T, String> {
+    let parsed = parse_whole(text, dialect, what, &parse)?;
+    let written = parsed.to_string();
+    match parse_whole(&written, dialect, what, &parse) {
+        Ok(again) if again == parsed => Ok(parsed),
+        _ => Err(format!("cannot be written back as the same {what} in {dialect} SQL (it would read `{written}`)")),
+    }
+}
+
+fn parse_whole<T>(text: &str, dialect: Dialect, what: &str, parse: &impl Fn(&mut Parser) -> Result<T, ParserError>) -> Result<T, String> {
+    let parser_dialect = dialect.parser_dialect();
+    let tokens = Tokenizer::new(parser_dialect.as_ref(), text)
+        .tokenize_with_location()
+        .map_err(|e| format!("{} at line {}, column {}", e.message, e.location.line, e.location.column))?;
+    // The same bound as for consumers' statements: a long operator chain
+    // builds a tree too deep to walk or drop (`depth.rs`).
+    if depth::operators(tokens.iter().map(|t| &t.token)) > MAX_OPERATORS {
+        return Err(format!("has more than {MAX_OPERATORS} operators"));
+    }
+    let mut parser = Parser::new(parser_dialect.as_ref()).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(tokens);
+    let value = parse(&mut parser).map_err(|e| parser_message(e, what))?;
+    let next = parser.peek_token();
+    if next.token != Token::EOF {
+        let at = next.span.start;
+        return Err(format!(
+            "must be exactly one {what} of {dialect} SQL, but `{}` at line {}, column {} follows it",
+            next.token, at.line, at.column
+        ));
+    }
+    Ok(value)
+}
+
+/// `sqlparser`'s message without its prefix, its position said our way.
+fn parser_message(error: ParserError, what: &str) -> String {
+    let message = match error {
+        ParserError::TokenizerError(m) | ParserError::ParserError(m) => m,
+        ParserError::RecursionLimitExceeded => return format!("is nested more than {RECURSION_LIMIT} levels deep"),
+    };
+    let message = match message.rsplit_once(" at Line: ").and_then(|(m, at)| Some((m, at.split_once(", Column: ")?))) {
+        Some((m, (line, column))) => format!("{m} at line {line}, column {column}"),
+        None => message,
+    };
+    format!("does not read as one {what}: {message}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_expression_is_written_from_its_parsed_form() {
+        let expr = expression("timestamp_millis(ts_ms)  -- ms since epoch", Dialect::BigQuery).unwrap();
+        assert_eq!(expr.to_string(), "timestamp_millis(ts_ms)");
+        assert_eq!(expression("amount_cents/100", Dialect::Postgres).unwrap().to_string(), "amount_cents / 100");
+    }
+
+    #[test]
+    fn anything_but_one_expression_is_refused_with_where() {
+        let refused = |text: &str| expression(text, Dialect::Postgres).unwrap_err();
+        assert_eq!(
+            refused("1 FROM t; DROP TABLE x; SELECT 1"),
+            "must be exactly one expression of postgres SQL, but `FROM` at line 1, column 3 follows it"
+        );
+        assert!(refused("a;").contains("`;` at line 1, column 2"));
+        assert!(refused("").starts_with("does not read as one expression: Expected: an expression, found: EOF"), "{}", refused(""));
+        assert_eq!(refused("(SELECT secret FROM users)"), "must not hold a subquery: a mapping reads the new table's columns only");
+        assert_eq!(refused("'unterminated"), "Unterminated string literal at line 1, column 1");
+        assert_eq!(refused(&vec!["a"; 5_000].join(" | ")), "has more than 4000 operators");
+    }
+
+    #[test]
+    fn one_data_type_is_written_from_its_parsed_form() {
+        assert_eq!(data_type("numeric(10, 2)", Dialect::Postgres).unwrap().to_string(), "NUMERIC(10,2)");
+        assert_eq!(data_type("STRUCT<a INT64, b ARRAY<STRING>>", Dialect::BigQuery).unwrap().to_string(), "STRUCT<a INT64, b ARRAY<STRING>>");
+        assert!(data_type("INT) AS x FROM t; DROP TABLE x; --", Dialect::Postgres).unwrap_err().contains("`)` at line 1, column 4"));
+        assert!(data_type("", Dialect::Postgres).is_err());
+    }
+}
