@@ -88,18 +88,69 @@ export class BackendProcess {
     }
   }
 
-  /** SIGKILL to the whole process group, then waits for the exit. */
+  /**
+   * SIGKILL to the backend, then to every process of its group (its git
+   * commands, mid-fetch or mid-push) but the git server's side: the bare
+   * repositories stand for remote servers, whose `receive-pack` does not
+   * die with the backend. (Killed with the backend, a `receive-pack` that
+   * was updating a branch leaves the branch's `.lock` in the repository,
+   * and every later push of that branch fails: an artefact of a server
+   * run by the backend's own processes.) Then waits for the exit.
+   */
   async kill() {
     const child = this.child;
     if (!child) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch (error) {
-      if (error.code !== 'ESRCH') throw error;
-    }
+    signal(child.pid);
+    for (const pid of groupProcesses(child.pid)) signal(pid);
     await child.exited;
     this.child = undefined;
   }
+}
+
+function signal(pid) {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (error) {
+    if (error.code !== 'ESRCH') throw error;
+  }
+}
+
+/** The processes of the process group `pgid`, without the git server's (receive-pack and what it runs). */
+function groupProcesses(pgid) {
+  const procs = new Map();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+      const [ppid, pgrp] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .slice(1, 3)
+        .map(Number);
+      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      procs.set(Number(name), {
+        ppid,
+        pgrp,
+        server: /receive-pack/.test(cmdline),
+      });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const serverSide = pid => {
+    for (
+      let p = procs.get(pid), n = 0;
+      p && n < 64;
+      p = procs.get(p.ppid), n++
+    ) {
+      if (p.server) return true;
+    }
+    return false;
+  };
+  return [...procs]
+    .filter(([pid, p]) => p.pgrp === pgid && pid !== pgid && !serverSide(pid))
+    .map(([pid]) => pid);
 }
 
 /** Ripple's API as the guest user, whose token comes from the guest provider. */
