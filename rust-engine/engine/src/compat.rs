@@ -275,7 +275,10 @@ impl Sql {
     /// a reserved word spells it the way the dialect folds unquoted names, so
     /// it still names the same column (`"ORDER"` in Snowflake).
     fn ident(&self, name: &str) -> String {
-        let plain = is_plain(name);
+        // A word the dialect cannot start a name with (`_ll` in ANSI SQL;
+        // found by the `change` fuzz target) is quoted like any other.
+        let starts = name.chars().next().is_some_and(|c| self.dialect.parser_dialect().is_identifier_start(c));
+        let plain = is_plain(name) && starts;
         if plain && !is_reserved(name) {
             return name.to_string();
         }
@@ -377,5 +380,7 @@ mod tests {
         assert_eq!(ident(Dialect::BigQuery, "my-proj"), "`my-proj`");
         assert_eq!(ident(Dialect::BigQuery, "a`b"), "`a\\`b`");
         assert_eq!(Sql { dialect: Dialect::Spark }.name("lake.select.t"), "lake.`select`.t");
+        assert_eq!(ident(Dialect::Ansi, "_ll"), "\"_ll\"");
+        assert_eq!(ident(Dialect::BigQuery, "_ll"), "_ll");
     }
 }
