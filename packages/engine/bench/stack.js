@@ -81,7 +81,14 @@ const cases = {
   'sum of 3,999 operators': sum(3_999),
   'AND of 3,999 comparisons': `SELECT a FROM t WHERE ${Array(3_999).fill('a = 1').join(' AND ')}`,
   'sum of 200,000 operators': sum(200_000),
+  '3,999 :: casts': `SELECT a${'::INT'.repeat(3_999)} FROM t`,
+  '3,999 | operators': `SELECT ${Array(4_000).fill('a').join(' | ')} FROM t`,
+  '3,999 IS NULL': `SELECT a${' IS NULL'.repeat(3_999)} FROM t`,
+  'UNION ALL of 3,999': `SELECT a FROM t${' UNION ALL SELECT a FROM t'.repeat(3_999)}`,
+  '61 PIVOTs': `SELECT a FROM t${' PIVOT(SUM(a) FOR b IN (1))'.repeat(61)}`,
+  '25 subqueries around 3,990 |': `SELECT a FROM ${'(SELECT a FROM '.repeat(25)}(SELECT ${Array(3_990).fill('a').join(' | ')} AS a FROM t)${')'.repeat(25)}`,
 };
+const change = { dataset: 't', changes: [{ kind: 'rename_column', column: 'a', to: 'b' }] };
 console.log(`stack size: ${top} bytes`);
 for (const dialect of ['generic', 'bigquery', 'snowflake']) {
   for (const [name, sql] of Object.entries(cases)) {
@@ -93,6 +100,9 @@ for (const dialect of ['generic', 'bigquery', 'snowflake']) {
         if (e.name !== 'RippleError' || e.kind === 'internal') throw e;
       }
     });
-    console.log(`${dialect.padEnd(10)} ${name.padEnd(28)} analyze ${String(analyze).padStart(8)}  tables ${String(tables).padStart(8)}`);
+    const rewrite = deepest(() => wasm.rewrite('deep.sql', sql, change, { dialect }));
+    console.log(
+      `${dialect.padEnd(10)} ${name.padEnd(30)} analyze ${String(analyze).padStart(8)}  tables ${String(tables).padStart(8)}  rewrite ${String(rewrite).padStart(8)}`,
+    );
   }
 }

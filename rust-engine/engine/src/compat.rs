@@ -275,8 +275,13 @@ impl Sql {
     /// a reserved word spells it the way the dialect folds unquoted names, so
     /// it still names the same column (`"ORDER"` in Snowflake).
     fn ident(&self, name: &str) -> String {
+        // Quoted too, like a reserved word: a word the dialect cannot start
+        // a name with (`_ll` in ANSI SQL), and any word starting with `_`,
+        // which `sqlparser` reads as part of a number after a `.`
+        // (`(t.c)._x`). Both found by the `change` fuzz target.
+        let starts = name.chars().next().is_some_and(|c| c != '_' && self.dialect.parser_dialect().is_identifier_start(c));
         let plain = is_plain(name);
-        if plain && !is_reserved(name) {
+        if plain && starts && !is_reserved(name) {
             return name.to_string();
         }
         let name = match (plain, self.dialect) {
@@ -377,5 +382,8 @@ mod tests {
         assert_eq!(ident(Dialect::BigQuery, "my-proj"), "`my-proj`");
         assert_eq!(ident(Dialect::BigQuery, "a`b"), "`a\\`b`");
         assert_eq!(Sql { dialect: Dialect::Spark }.name("lake.select.t"), "lake.`select`.t");
+        assert_eq!(ident(Dialect::Ansi, "_ll"), "\"_LL\"");
+        assert_eq!(ident(Dialect::BigQuery, "_ll"), "`_ll`");
+        assert_eq!(Sql { dialect: Dialect::Postgres }.path("orders", "c._x", None), "(orders.c).\"_x\"");
     }
 }

@@ -68,7 +68,7 @@ fn a_chain_past_the_cap_is_scanned_refused_or_left_for_a_person() {
         // Field access is one flat node (and prefix operators recurse in the
         // parser, which its recursion limit stops): chains of any length are
         // safe; they are still tried long.
-        let n = if chain.weight == 0 { 20_000 } else { 2 * CAP / chain.weight + 10 };
+        let n = CAP.checked_div(chain.weight).map_or(20_000, |n| n + 10);
         let sql = (chain.sql)(n);
         let analysis = ripple_engine::analyze("chain.sql", Language::Sql, &sql, options(chain.dialect));
         assert_eq!(analysis.statements.len(), 1, "{}", chain.name);
@@ -85,7 +85,7 @@ fn a_chain_past_the_cap_is_scanned_refused_or_left_for_a_person() {
 #[test]
 fn a_chain_just_under_the_cap_is_parsed_and_walked() {
     for chain in CHAINS {
-        let n = if chain.weight == 0 { CAP } else { (CAP - chain.weight) / chain.weight };
+        let n = CAP.checked_div(chain.weight).map_or(CAP, |n| n - 1);
         let sql = (chain.sql)(n);
         let analysis = ripple_engine::analyze("chain.sql", Language::Sql, &sql, options(chain.dialect));
         // Unary chains stop at the parser's recursion limit, with an error,

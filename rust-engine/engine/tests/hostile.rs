@@ -103,3 +103,14 @@ fn a_wide_character_inside_a_jinja_tag() {
     let analysis = analyze(Language::Dbt, "SELECT a FROM t WHERE b = {{ var('\u{20ac}') }} {# \u{20ac} #}");
     assert!(analysis.statements[0].references.iter().any(|r| r.table.as_deref() == Some("t")));
 }
+
+#[test]
+fn a_quoted_name_with_a_wide_character_before_a_doubled_quote() {
+    // Found by the `change` fuzz target: measuring the name stepped through
+    // it byte by byte and sliced inside the character.
+    for dialect in Dialect::ALL {
+        for sql in ["SELECT \"weirdAC\u{751}*me\"\"\" FROM t", "SELECT `a\u{20ac}``b` FROM t", "SELECT \"\u{1f600}\" FROM t"] {
+            ripple_engine::analyze("q.sql", Language::Sql, sql, Options { dialect, schema: None });
+        }
+    }
+}

@@ -260,11 +260,13 @@ fn locate(found: statements::Found, fragment: &Fragment, text: &str, lines: &Lin
         start..end.max(start)
     };
     let statement_range = host_range(&found.range);
+    // A set: a SELECT of tens of thousands of bare columns has as many.
+    let bare_outputs: std::collections::HashSet<&Range<usize>> = found.bare_outputs.iter().collect();
     let mut references = found
         .references
         .into_iter()
         .map(|r| {
-            let output = found.bare_outputs.contains(&r.span);
+            let output = bare_outputs.contains(&r.span);
             let span = host_range(&r.span);
             Reference { output, ..r.located(span, text, lines) }
         })

@@ -7,7 +7,7 @@
 //! `sqlparser`'s visitor, which hands every subquery back to the resolver so
 //! it gets a scope of its own.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::{ControlFlow, Range};
 use std::rc::Rc;
 
@@ -81,18 +81,39 @@ struct Scope<'p> {
     parent: Option<&'p Scope<'p>>,
     /// Output aliases of the SELECT list, visible in GROUP BY, HAVING,
     /// QUALIFY and ORDER BY (and later items of the list, in some dialects).
-    aliases: Vec<Column>,
+    aliases: Aliases,
     /// Columns joined with USING: an unqualified name reads every side.
     using: Vec<(String, Vec<usize>)>,
 }
 
 impl<'p> Scope<'p> {
     fn new(parent: Option<&'p Scope<'p>>) -> Self {
-        Scope { relations: Vec::new(), parent, aliases: Vec::new(), using: Vec::new() }
+        Scope { relations: Vec::new(), parent, aliases: Aliases::default(), using: Vec::new() }
     }
 
     fn alias(&self, name: &str) -> Option<&Column> {
-        self.aliases.iter().find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        let at = *self.aliases.first.get(&name.to_ascii_lowercase())?;
+        self.aliases.columns.get(at)
+    }
+}
+
+/// Output aliases, found by name through a map: a SELECT of tens of
+/// thousands of columns looked each name up in all of them.
+#[derive(Default)]
+struct Aliases {
+    columns: Vec<Column>,
+    /// Lowercase name to the first column of that name.
+    first: HashMap<String, usize>,
+}
+
+impl Aliases {
+    fn extend(&mut self, columns: impl Iterator<Item = Column>) {
+        for column in columns {
+            if let Some(name) = &column.name {
+                self.first.entry(name.to_ascii_lowercase()).or_insert(self.columns.len());
+            }
+            self.columns.push(column);
+        }
     }
 }
 
@@ -658,7 +679,7 @@ impl<'a> Resolver<'a> {
         }
         for ident in except_idents {
             excluded.insert(ident.value.to_ascii_lowercase());
-            let sub = Scope { relations: selected.iter().map(|r| (*r).clone()).collect(), parent: None, aliases: Vec::new(), using: Vec::new() };
+            let sub = Scope { relations: selected.iter().map(|r| (*r).clone()).collect(), parent: None, aliases: Aliases::default(), using: Vec::new() };
             self.resolve(&[ident], &sub, Clause::Plain);
         }
         let mut replaced: Vec<(String, Vec<ColumnSource>)> = Vec::new();
@@ -748,7 +769,7 @@ impl<'a> Resolver<'a> {
                     let mut sides = Vec::new();
                     for side in [0..left, left..scope.relations.len()] {
                         let offset = side.start;
-                        let sub = Scope { relations: scope.relations[side].to_vec(), parent: None, aliases: Vec::new(), using: Vec::new() };
+                        let sub = Scope { relations: scope.relations[side].to_vec(), parent: None, aliases: Aliases::default(), using: Vec::new() };
                         self.resolve(&[ident], &sub, Clause::Plain);
                         if let Lookup::Found(relation) = lookup(&sub, &ident.value) {
                             if let Some(i) = sub.relations.iter().position(|r| std::ptr::eq(r, relation)) {
@@ -1170,7 +1191,7 @@ fn lookup<'s>(scope: &'s Scope<'s>, name: &str) -> Lookup<'s> {
 /// A scope holding only a statement's target (the first relation), where
 /// `SET col = ...` names are resolved: they always belong to the target.
 fn target_scope(scope: &Scope) -> Scope<'static> {
-    Scope { relations: scope.relations.iter().take(1).cloned().collect(), parent: None, aliases: Vec::new(), using: Vec::new() }
+    Scope { relations: scope.relations.iter().take(1).cloned().collect(), parent: None, aliases: Aliases::default(), using: Vec::new() }
 }
 
 /// A table made by a query, its columns known.

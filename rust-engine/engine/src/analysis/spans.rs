@@ -71,7 +71,9 @@ impl<'a> Spans<'a> {
                         }
                         return Some(start..start + open.len_utf8() + end + close.len_utf8());
                     }
-                    end += 1;
+                    // By characters: a byte step would slice inside one
+                    // (`"é"` panicked; found by the `change` fuzz target).
+                    end += body[end..].chars().next().map_or(1, char::len_utf8);
                 }
                 None
             }
