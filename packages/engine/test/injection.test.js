@@ -87,6 +87,6 @@ test('expressions and types are written from their parsed form', async () => {
   const view = engine.compatView(change, { dialect: 'postgres', schema });
   assert.equal(
     view.create,
-    'CREATE OR REPLACE VIEW proj.ds.orders AS\nSELECT\n  amount_cents / 100 AS amount,\n  CAST(NULL AS NUMERIC(10,2)) AS flag\nFROM proj.core.orders;',
+    'CREATE OR REPLACE VIEW proj.ds.orders AS\nSELECT\n  (amount_cents / 100) AS amount,\n  CAST(NULL AS NUMERIC(10,2)) AS flag\nFROM proj.core.orders;',
   );
 });

@@ -128,7 +128,7 @@ fn expressions_and_types_are_written_from_their_parsed_form() {
     let view = compat_view(&spec, Dialect::Postgres, Some(&old)).unwrap();
     assert_eq!(
         view.create,
-        "CREATE OR REPLACE VIEW proj.ds.orders AS\nSELECT\n  amount_cents / 100 AS amount,\n  CAST(NULL AS NUMERIC(10,2)) AS legacy_flag\nFROM proj.core.orders;"
+        "CREATE OR REPLACE VIEW proj.ds.orders AS\nSELECT\n  (amount_cents / 100) AS amount,\n  CAST(NULL AS NUMERIC(10,2)) AS legacy_flag\nFROM proj.core.orders;"
     );
     let result = ripple_engine::rewrite(
         "q.sql",
