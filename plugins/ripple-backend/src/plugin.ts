@@ -22,6 +22,9 @@ import { CatalogConsumerFinder } from './agent/ConsumerFinder';
 import { UrlReaderConsumerSources } from './agent/ConsumerSources';
 import { MigrationAgent } from './agent/MigrationAgent';
 import { DatasetReader } from './dataset/DatasetReader';
+import { ConsumerReadModel } from './migration/ConsumerReadModel';
+import { MigrationService } from './migration/MigrationService';
+import { ConsumerVisibility } from './migration/visibility';
 import { DatabaseMigrationStore } from './database/DatabaseMigrationStore';
 import { RolloutStore } from './database/RolloutStore';
 import { CompatViews } from './rollout/CompatViews';
@@ -184,19 +187,28 @@ export const ripplePlugin = createBackendPlugin({
             }),
         });
 
+        const visibility = new ConsumerVisibility(deps.permissions);
+        const migrations = new MigrationService({
+          engine,
+          store,
+          agent,
+          datasets,
+          catalog: deps.catalog,
+          visibility,
+          datasetTypes: config.getOptionalStringArray(
+            'ripple.datasetTypes',
+          ) ?? ['dataset'],
+        });
         httpRouter.use(
           await createRouter({
             ...deps,
             engine,
             store,
-            agent,
+            migrations,
+            consumers: new ConsumerReadModel({ store, rollouts, visibility }),
+            visibility,
             rollout,
-            rollouts,
             compatViews,
-            datasets,
-            datasetTypes: config.getOptionalStringArray(
-              'ripple.datasetTypes',
-            ) ?? ['dataset'],
           }),
         );
       },

@@ -347,12 +347,11 @@ export class MigrationAgent {
             `${consumer.consumerRef} was recorded without its patch in migration ${migration.id}; proposing it`,
           );
         }
-        await store.putConsumer({
-          ...key,
+        await this.recordProposal(migration.id, {
+          consumerRef: consumer.consumerRef,
           discoveredBy: consumer.discoveredBy,
-          impact: proposal.impact,
+          proposal,
         });
-        await store.recordPatch({ ...key, ...proposal });
       }
       await this.findNewConsumers(migration, consumers);
     }
@@ -368,7 +367,7 @@ export class MigrationAgent {
     migration: Migration,
     known: { consumerRef: string }[],
   ): Promise<void> {
-    const { store, logger } = this.options;
+    const { logger } = this.options;
     const skip = new Set(known.map(c => c.consumerRef));
     try {
       for await (const {
@@ -385,21 +384,34 @@ export class MigrationAgent {
         logger.info(
           `Found a new consumer ${consumerRef} of migration ${migration.id} (${migration.state})`,
         );
-        const key = { migrationId: migration.id, consumerRef };
-        await store.putConsumer({
-          ...key,
+        await this.recordProposal(migration.id, {
+          consumerRef,
           discoveredBy,
-          impact: proposal?.impact,
+          proposal,
         });
-        if (proposal) {
-          await store.recordPatch({ ...key, ...proposal });
-        }
       }
     } catch (error) {
       // Tried again at the next refresh.
       logger.warn(
         `Could not look for new consumers of migration ${migration.id}: ${error}`,
       );
+    }
+  }
+
+  /**
+   * Records a consumer with the engine's proposal for its code: the
+   * consumer, then its patch. A crash between the two writes leaves a
+   * consumer without a patch, which the next refresh proposes.
+   */
+  private async recordProposal(
+    migrationId: string,
+    { consumerRef, discoveredBy, proposal }: ConsumerPreview,
+  ): Promise<void> {
+    const { store } = this.options;
+    const key = { migrationId, consumerRef };
+    await store.putConsumer({ ...key, discoveredBy, impact: proposal?.impact });
+    if (proposal) {
+      await store.recordPatch({ ...key, ...proposal });
     }
   }
 
@@ -433,14 +445,11 @@ export class MigrationAgent {
           });
           return;
         }
-        await store.putConsumer({
-          ...key,
+        await this.recordProposal(migration.id, {
+          consumerRef,
           discoveredBy,
-          impact: proposal?.impact,
+          proposal,
         });
-        if (proposal) {
-          await store.recordPatch({ ...key, ...proposal });
-        }
       } catch (error) {
         failed ??= error as Error;
       }

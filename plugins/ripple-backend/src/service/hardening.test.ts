@@ -483,6 +483,14 @@ describe.each(databases.eachSupportedId())(
         expect(list.body.items.map((c: any) => c.consumerRef)).toEqual([
           jaffleDbt,
         ]);
+        // The count and the pages are of what they may see: a hidden
+        // consumer is neither counted nor leaves a page short.
+        expect(list.body.totalCount).toBe(1);
+        const second = await api.get(
+          `/migrations/${migration.id}/consumers?limit=1&offset=1`,
+          'contractor',
+        );
+        expect(second.body).toEqual({ items: [], totalCount: 1 });
         for (const rest of ['', '/patch', '/patch/download']) {
           const hidden = await request(server)
             .get(`/api/ripple${consumerPath(migration.id, ordersExport, rest)}`)
@@ -535,9 +543,10 @@ describe.each(databases.eachSupportedId())(
           summary.body.entities.map((e: any) => e.entityRef),
         ).not.toContain(ordersExport);
         // The owner still sees both.
-        expect(
-          (await api.get(`/migrations/${migration.id}/consumers`)).body.items,
-        ).toHaveLength(2);
+        const all = (await api.get(`/migrations/${migration.id}/consumers`))
+          .body;
+        expect(all.items).toHaveLength(2);
+        expect(all.totalCount).toBe(2);
         expect(patches[ordersExport]).toBeDefined();
       });
 

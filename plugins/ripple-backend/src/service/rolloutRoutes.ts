@@ -2,20 +2,18 @@ import type { HttpAuthService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import {
-  Consumer,
   Migration,
   rippleHealthReportPermission,
   rippleRolloutManagePermission,
 } from '@ripple/backstage-plugin-ripple-common';
 import type express from 'express';
-import type { Page } from '../database/MigrationStore';
 import type { MigrationStore } from '../database/MigrationStore';
-import type { RolloutStore } from '../database/RolloutStore';
+import type { MigrationService } from '../migration/MigrationService';
 import type { CompatViews } from '../rollout/CompatViews';
 import type { RolloutService } from '../rollout/RolloutService';
 import { createOpenApiRouter } from '../schema/openapi';
 import type { Access } from './access';
-import type { ConsumerVisibility } from './visibility';
+import type { ConsumerVisibility } from '../migration/visibility';
 import { checkObservedAt } from '../rollout/healthJudgement';
 
 type ApiRouter = Awaited<ReturnType<typeof createOpenApiRouter>>;
@@ -23,8 +21,8 @@ type ApiRouter = Awaited<ReturnType<typeof createOpenApiRouter>>;
 /** What the rollout's routes need from the main router. */
 export type RolloutRouteOptions = {
   store: MigrationStore;
+  migrations: Pick<MigrationService, 'require'>;
   rollout: RolloutService;
-  rollouts: RolloutStore;
   compatViews: CompatViews;
   httpAuth: HttpAuthService;
   audited: Access['audited'];
@@ -44,13 +42,7 @@ export function addRolloutRoutes(
   const { store, rollout, compatViews, httpAuth, audited, authorize } = options;
   const { visibility } = options;
 
-  async function requireMigration(id: string): Promise<Migration> {
-    const migration = await store.getMigration(id);
-    if (!migration) {
-      throw new NotFoundError(`No migration ${id}`);
-    }
-    return migration;
-  }
+  const requireMigration = (id: string) => options.migrations.require(id);
 
   /**
    * An action on the rollout: a user, `ripple.rollout.manage` on the
@@ -276,42 +268,6 @@ export function addRolloutRoutes(
       ),
     );
   });
-}
-
-/** Adds each consumer's wave, delivery and health to a page of consumers. */
-export async function withRolloutState(
-  rollouts: RolloutStore,
-  migrationId: string,
-  page: Page<Consumer>,
-): Promise<Page<Consumer>> {
-  if (!page.items.length) return page;
-  const states = new Map(
-    (
-      await rollouts.listConsumers(
-        migrationId,
-        page.items.map(c => c.consumerRef),
-      )
-    ).map(c => [c.consumerRef, c]),
-  );
-  return {
-    ...page,
-    items: page.items.map(consumer => {
-      const state = states.get(consumer.consumerRef);
-      if (!state) return consumer;
-      const { state: _methodState, ...delivery } = state.delivery ?? {
-        state: undefined,
-      };
-      return {
-        ...consumer,
-        wave: state.wave,
-        ...(state.delivery
-          ? { delivery: delivery as Consumer['delivery'] }
-          : {}),
-        health: state.health,
-        ...(state.healthReason ? { healthReason: state.healthReason } : {}),
-      };
-    }),
-  };
 }
 
 function optionalRef(

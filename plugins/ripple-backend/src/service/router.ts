@@ -1,148 +1,70 @@
 import type {
   AuditorService,
-  BackstageCredentials,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import {
-  Entity,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
-import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
 import {
   rippleMigrationCancelPermission,
   rippleMigrationCreatePermission,
   ripplePatchReviewPermission,
   isRippleError,
-  sameTable,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
 import express from 'express';
-import { MigrationStore, PageRequest } from '../database/MigrationStore';
-import { createOpenApiRouter } from '../schema/openapi';
-import { MigrationAgent } from '../agent/MigrationAgent';
-import {
-  ANNOTATION_RIPPLE_TABLE,
-  DatasetReader,
-  isDataset,
-} from '../dataset/DatasetReader';
-import { checkChangeSpec } from './changeSpec';
-import { addRolloutRoutes, withRolloutState } from './rolloutRoutes';
-import type { RolloutStore } from '../database/RolloutStore';
-import type { RolloutService } from '../rollout/RolloutService';
+import type { MigrationStore, PageRequest } from '../database/MigrationStore';
+import type { ConsumerReadModel } from '../migration/ConsumerReadModel';
+import type { MigrationService } from '../migration/MigrationService';
+import type { ConsumerVisibility } from '../migration/visibility';
 import type { CompatViews } from '../rollout/CompatViews';
-import { unknownBodyFields } from './unknownFields';
+import type { RolloutService } from '../rollout/RolloutService';
+import { createOpenApiRouter } from '../schema/openapi';
 import { createAccess } from './access';
-import { ConsumerVisibility } from './visibility';
 import { jsonBody } from './bodyLimit';
+import { addRolloutRoutes } from './rolloutRoutes';
+import { unknownBodyFields } from './unknownFields';
 
 /** What a router needs; the plugin passes Backstage's services. */
 export type RouterOptions = {
   engine: RippleEngine;
   store: MigrationStore;
-  /** Computes previews (the agent's discovery and proposals, unsaved). */
-  agent: Pick<MigrationAgent, 'preview' | 'datasetCode'>;
-  /** Reads datasets' tables and schemas. */
-  datasets: Pick<DatasetReader, 'read'>;
-  catalog: CatalogService;
+  migrations: MigrationService;
+  consumers: ConsumerReadModel;
+  visibility: ConsumerVisibility;
   permissions: PermissionsService;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
-  /** `spec.type`s of the Resource entities that are datasets. */
-  datasetTypes: string[];
   rollout: RolloutService;
-  rollouts: RolloutStore;
   compatViews: CompatViews;
 };
 
 const DEFAULT_LIMIT = 50;
 
+/**
+ * The plugin's HTTP API (src/schema/openapi.yaml). The routes authorize,
+ * audit and map requests and answers; the services decide.
+ */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { engine, store, catalog, permissions, httpAuth, auditor } = options;
+  const { engine, store, migrations, consumers, httpAuth } = options;
   // Requests are validated against src/schema/openapi.yaml before they reach
   // a handler; a malformed one gets a 400 naming the offending field.
   const router = await createOpenApiRouter();
-  const { audited, authorize } = createAccess({ auditor, permissions });
-  // Consumers are shown only to those the catalog shows them to.
-  const visibility = new ConsumerVisibility(permissions);
-
-  /** The entity, or a 400 naming the field that refers to a missing one. */
-  async function requireEntity(
-    field: string,
-    entityRef: string,
-    credentials: BackstageCredentials,
-  ): Promise<Entity> {
-    const entity = await catalog.getEntityByRef(entityRef, { credentials });
-    if (!entity) {
-      throw new InputError(`${field}: no entity ${entityRef} in the catalog`);
-    }
-    return entity;
-  }
-
-  /**
-   * A dataset entity, or an error saying why the ref is not one: a 400 for
-   * a field of a request body, a 404 for a path (`inPath`).
-   */
-  async function requireDataset(
-    datasetRef: string,
-    credentials: BackstageCredentials,
-    inPath = false,
-  ): Promise<Entity> {
-    const Missing = inPath ? NotFoundError : InputError;
-    const dataset = await catalog.getEntityByRef(datasetRef, { credentials });
-    if (!dataset) {
-      throw new Missing(`datasetRef: no entity ${datasetRef} in the catalog`);
-    }
-    if (!isDataset(dataset, options.datasetTypes)) {
-      throw new Missing(
-        `datasetRef: ${datasetRef} is not a dataset (a Resource of type ${options.datasetTypes.join(
-          ' or ',
-        )})`,
-      );
-    }
-    return dataset;
-  }
-
-  /**
-   * Checks that a change spec's `dataset` names the dataset entity's table
-   * (one may be less qualified than the other), or a 400 saying which table.
-   */
-  async function checkChangeTable(dataset: Entity, change: unknown) {
-    const table = (change as { dataset?: unknown })?.dataset;
-    if (typeof table !== 'string') {
-      return; // The engine's check names the missing field.
-    }
-    const { ref, table: datasetTable } = await options.datasets.read(dataset);
-    if (!sameTable(table, datasetTable)) {
-      throw new InputError(
-        `change.dataset: "${table}" is not the table of ${ref}, which is "${datasetTable}" (its ${ANNOTATION_RIPPLE_TABLE} annotation, or its name)`,
-      );
-    }
-  }
+  const { audited, authorize } = createAccess(options);
 
   router.get('/datasets/:datasetRef', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     const datasetRef = entityRefField('datasetRef', req.params.datasetRef);
-    const dataset = await requireDataset(datasetRef, credentials, true);
-    res.json(await options.datasets.read(dataset));
+    res.json(await migrations.readDataset(datasetRef, credentials));
   });
 
   router.get('/datasets/:datasetRef/code', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     const datasetRef = entityRefField('datasetRef', req.params.datasetRef);
-    const entity = await requireDataset(datasetRef, credentials, true);
-    const dataset = await options.datasets.read(entity);
-    const consumers = await options.agent.datasetCode(dataset);
     res.json({
-      consumers: await visibility.filter(
-        credentials,
-        consumers,
-        c => c.consumerRef,
-      ),
+      consumers: await migrations.datasetCode(datasetRef, credentials),
     });
   });
 
@@ -157,13 +79,7 @@ export async function createRouter(
       res.status(304).end();
       return;
     }
-    res.json({
-      entities: await visibility.filter(
-        credentials,
-        await store.catalogSummary(),
-        e => e.entityRef,
-      ),
-    });
+    res.json({ entities: await migrations.catalogSummary(credentials) });
   });
 
   router.get('/engine', (_req, res) => {
@@ -185,34 +101,28 @@ export async function createRouter(
   router.post('/migrations', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const { title, change } = req.body;
+    const createdBy = credentials.principal.userEntityRef;
     const datasetRef = entityRefField('datasetRef', req.body.datasetRef);
-    const owner = req.body.owner
-      ? entityRefField('owner', req.body.owner)
-      : credentials.principal.userEntityRef;
+    const owner = req.body.owner && entityRefField('owner', req.body.owner);
     const migration = await audited(
       req,
       'migration-create',
-      { datasetRef, owner },
+      { datasetRef, owner: owner ?? createdBy },
       async () => {
-        const dataset = await requireDataset(datasetRef, credentials);
+        const dataset = await migrations.requireDataset(
+          datasetRef,
+          credentials,
+        );
         await authorize(
           credentials,
           rippleMigrationCreatePermission,
           datasetRef,
           'create migrations of',
         );
-        if (req.body.owner) {
-          await requireEntity('owner', owner, credentials);
-        }
-        checkChangeSpec(engine, change);
-        await checkChangeTable(dataset, change);
-        return store.createMigration({
-          datasetRef,
-          change,
-          title,
-          owner,
-          createdBy: credentials.principal.userEntityRef,
-        });
+        return migrations.create(
+          { dataset, datasetRef, change, title, owner, createdBy },
+          credentials,
+        );
       },
     );
     res.status(201).json(migration);
@@ -221,19 +131,18 @@ export async function createRouter(
   router.post('/preview', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const datasetRef = entityRefField('datasetRef', req.body.datasetRef);
-    const dataset = await requireDataset(datasetRef, credentials);
+    const dataset = await migrations.requireDataset(datasetRef, credentials);
     await authorize(
       credentials,
       rippleMigrationCreatePermission,
       datasetRef,
       'preview migrations of',
     );
-    checkChangeSpec(engine, req.body.change);
-    await checkChangeTable(dataset, req.body.change);
-    const previews = await visibility.filter(
+    const previews = await migrations.preview(
+      dataset,
+      datasetRef,
+      req.body.change,
       credentials,
-      await options.agent.preview(datasetRef, req.body.change),
-      p => p.consumerRef,
     );
     res.json({
       consumers: previews.map(
@@ -262,41 +171,30 @@ export async function createRouter(
   router.get('/migrations', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     const { state, dataset } = req.query;
-    const listed = await store.listMigrations(
-      {
-        states: state,
-        datasetRef: dataset && entityRefField('dataset', dataset),
-      },
-      page(req.query),
+    res.json(
+      await migrations.list(
+        {
+          states: state,
+          datasetRef: dataset && entityRefField('dataset', dataset),
+        },
+        page(req.query),
+        credentials,
+      ),
     );
-    res.json({
-      ...listed,
-      items: await visibility.redactMigrations(credentials, listed.items),
-    });
   });
 
   router.get('/migrations/:id', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    const [migration] = await visibility.redactMigrations(credentials, [
-      await requireMigration(req.params.id),
-    ]);
-    res.json(migration);
+    res.json(await migrations.get(req.params.id, credentials));
   });
 
   router.get('/migrations/:id/events', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    await requireMigration(req.params.id);
-    const events = await store.listEvents(req.params.id, {
-      afterId: req.query.after,
-      limit: req.query.limit ?? DEFAULT_LIMIT,
-    });
-    // An event about a consumer the caller may not see is left out (the
-    // page may then hold fewer than `limit`; `after` pages on), and such a
-    // consumer named in another event's text (a pause's reason) is hidden.
     res.json({
-      items: await visibility.redactEvents(
+      items: await migrations.events(
+        req.params.id,
+        { afterId: req.query.after, limit: req.query.limit ?? DEFAULT_LIMIT },
         credentials,
-        await visibility.filter(credentials, events, e => e.consumerRef),
       ),
     });
   });
@@ -309,25 +207,14 @@ export async function createRouter(
       'migration-analyze',
       { migrationId: id },
       async () => {
-        const current = await requireMigration(id);
+        const current = await migrations.require(id);
         await authorize(
           credentials,
           rippleMigrationCreatePermission,
           current.datasetRef,
           'ask for the analysis of migrations of',
         );
-        if (current.state === 'analyzing') {
-          return current;
-        }
-        return store.transition({
-          migrationId: id,
-          to: 'analyzing',
-          actor: credentials.principal.userEntityRef,
-          message:
-            current.state === 'draft'
-              ? 'Analysis requested'
-              : `Analysis requested again (was ${current.state})`,
-        });
+        return migrations.analyze(current, credentials.principal.userEntityRef);
       },
     );
     res.status(202).json(migration);
@@ -342,19 +229,18 @@ export async function createRouter(
       'migration-cancel',
       { migrationId: id, ...(reason ? { reason } : {}) },
       async () => {
-        const current = await requireMigration(id);
+        const current = await migrations.require(id);
         await authorize(
           credentials,
           rippleMigrationCancelPermission,
           current.datasetRef,
           'cancel migrations of',
         );
-        return store.transition({
-          migrationId: id,
-          to: 'cancelled',
-          actor: credentials.principal.userEntityRef,
-          message: reason ? `Cancelled: ${reason}` : 'Cancelled',
-        });
+        return migrations.cancel(
+          current,
+          credentials.principal.userEntityRef,
+          reason,
+        );
       },
     );
     res.json(migration);
@@ -362,69 +248,24 @@ export async function createRouter(
 
   router.get('/migrations/:id/consumers', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    await requireMigration(req.params.id);
-    const listed = await store.listConsumers(req.params.id, page(req.query));
-    // Consumers the caller's catalog permissions hide are left out of the
-    // page; `totalCount` still counts every consumer of the migration.
-    const items = await visibility.filter(
-      credentials,
-      listed.items,
-      c => c.consumerRef,
-    );
-    res.json(
-      await withRolloutState(options.rollouts, req.params.id, {
-        ...listed,
-        items,
-      }),
-    );
+    await migrations.require(req.params.id);
+    res.json(await consumers.list(req.params.id, page(req.query), credentials));
   });
 
   router.get('/migrations/:id/consumers/:consumerRef', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    const { id } = req.params;
     const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
-    await requireMigration(id);
-    const consumer = await store.getConsumer(id, consumerRef);
-    if (
-      !consumer ||
-      !(await visibility.visible(credentials, [consumerRef])).size
-    ) {
-      throw new NotFoundError(
-        `${consumerRef} is not a consumer in migration ${id}`,
-      );
-    }
-    const [withState] = (
-      await withRolloutState(options.rollouts, id, {
-        items: [consumer],
-        totalCount: 1,
-      })
-    ).items;
-    res.json(withState);
+    const migration = await migrations.require(req.params.id);
+    res.json(await consumers.get(migration, consumerRef, credentials));
   });
 
   router.get(
     '/migrations/:id/consumers/:consumerRef/patch',
     async (req, res) => {
       const credentials = await httpAuth.credentials(req);
-      const { id } = req.params;
       const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
-      const migration = await requireMigration(id);
-      const consumer = await store.getConsumer(id, consumerRef);
-      if (
-        !consumer ||
-        !(await visibility.visible(credentials, [consumerRef])).size
-      ) {
-        throw new NotFoundError(
-          `${consumerRef} is not a consumer in migration ${id}`,
-        );
-      }
-      const patch = await store.getCurrentPatch(id, consumerRef);
-      if (!patch) {
-        throw new NotFoundError(
-          `${consumerRef} has no patch yet: the migration is ${migration.state}`,
-        );
-      }
-      res.json({ patch, reviews: await store.listReviews(id, consumerRef) });
+      const migration = await migrations.require(req.params.id);
+      res.json(await consumers.patch(migration, consumerRef, credentials));
     },
   );
 
@@ -448,7 +289,7 @@ export async function createRouter(
             consumerRef,
             'review the patches of',
           );
-          return store.recordReview({
+          return migrations.review({
             migrationId: id,
             consumerRef,
             patchId,
@@ -468,14 +309,13 @@ export async function createRouter(
     async (req, res) => {
       const credentials = await httpAuth.credentials(req);
       const { kind, namespace, name } = req.params;
-      const entityRef = stringifyEntityRef({ kind, namespace, name });
-      // Whether an entity the catalog hides takes part in migrations is not
-      // told: it has none, as for an entity that does not exist.
-      if (!(await visibility.visible(credentials, [entityRef])).size) {
-        res.json({ items: [], totalCount: 0 });
-        return;
-      }
-      res.json(await store.listMigrationsOfEntity(entityRef, page(req.query)));
+      res.json(
+        await migrations.listOfEntity(
+          stringifyEntityRef({ kind, namespace, name }),
+          page(req.query),
+          credentials,
+        ),
+      );
     },
   );
 
@@ -483,17 +323,8 @@ export async function createRouter(
     ...options,
     audited,
     authorize,
-    visibility,
     entityRefField,
   });
-
-  async function requireMigration(id: string) {
-    const migration = await store.getMigration(id);
-    if (!migration) {
-      throw new NotFoundError(`No migration ${id}`);
-    }
-    return migration;
-  }
 
   const root = express.Router();
   // Parsed here, with the limit the spec allows, before the generated

@@ -30,6 +30,23 @@ export const HIDDEN = '(an entity you may not see)';
 export class ConsumerVisibility {
   constructor(private readonly permissions: PermissionsService) {}
 
+  /**
+   * Whether the caller may read every entity, none, or some (a conditional
+   * decision, made entity by entity). Most policies decide outright, so one
+   * request tells.
+   */
+  async scope(
+    credentials: BackstageCredentials,
+  ): Promise<'all' | 'none' | 'some'> {
+    const [overall] = await this.permissions.authorizeConditional(
+      [{ permission: catalogEntityReadPermission }],
+      { credentials },
+    );
+    if (overall.result === AuthorizeResult.ALLOW) return 'all';
+    if (overall.result === AuthorizeResult.DENY) return 'none';
+    return 'some';
+  }
+
   /** The refs (lower case) among `refs` the caller may read. */
   async visible(
     credentials: BackstageCredentials,
@@ -37,14 +54,9 @@ export class ConsumerVisibility {
   ): Promise<Set<string>> {
     const unique = [...new Set([...refs].map(lower))];
     if (!unique.length) return new Set();
-    // Most policies decide the read permission outright: one request then
-    // answers for every entity.
-    const [overall] = await this.permissions.authorizeConditional(
-      [{ permission: catalogEntityReadPermission }],
-      { credentials },
-    );
-    if (overall.result === AuthorizeResult.ALLOW) return new Set(unique);
-    if (overall.result === AuthorizeResult.DENY) return new Set();
+    const scope = await this.scope(credentials);
+    if (scope === 'all') return new Set(unique);
+    if (scope === 'none') return new Set();
     const allowed = new Set<string>();
     for (let i = 0; i < unique.length; i += BATCH) {
       const chunk = unique.slice(i, i + BATCH);

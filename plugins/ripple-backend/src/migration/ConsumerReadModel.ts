@@ -1,0 +1,163 @@
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import type {
+  Consumer,
+  Migration,
+  Patch,
+  Review,
+} from '@ripple/backstage-plugin-ripple-common';
+import type {
+  MigrationStore,
+  Page,
+  PageRequest,
+} from '../database/MigrationStore';
+import type { RolloutStore } from '../database/RolloutStore';
+import type { ConsumerVisibility } from './visibility';
+
+// Consumers read at once when a conditional policy makes Ripple filter a
+// migration's whole list before paging it.
+const SCAN_PAGE = 500;
+
+/**
+ * A migration's consumers as the API shows them: the store's consumer with
+ * its wave, delivery and health from the rollout, and only those the
+ * caller's catalog permissions let them see. The one place the read model
+ * is put together.
+ */
+export class ConsumerReadModel {
+  constructor(
+    private readonly options: {
+      store: MigrationStore;
+      rollouts: Pick<RolloutStore, 'listConsumers'>;
+      visibility: ConsumerVisibility;
+    },
+  ) {}
+
+  /**
+   * A page of the consumers the caller may see, and how many they may see
+   * (`totalCount` counts no consumer the page would leave out).
+   */
+  async list(
+    migrationId: string,
+    page: PageRequest,
+    credentials: BackstageCredentials,
+  ): Promise<Page<Consumer>> {
+    const { store, visibility } = this.options;
+    const scope = await visibility.scope(credentials);
+    if (scope === 'none') {
+      return { items: [], totalCount: 0 };
+    }
+    if (scope === 'all') {
+      return this.withRolloutState(
+        migrationId,
+        await store.listConsumers(migrationId, page),
+      );
+    }
+    // Decided entity by entity: the page and its count are of the visible
+    // consumers, so the whole list is filtered first. Its cost grows with
+    // the migration's size, and is paid only under such a policy.
+    const all: Consumer[] = [];
+    for (let offset = 0; ; offset += SCAN_PAGE) {
+      const { items } = await store.listConsumers(migrationId, {
+        limit: SCAN_PAGE,
+        offset,
+      });
+      all.push(...items);
+      if (items.length < SCAN_PAGE) break;
+    }
+    const shown = await visibility.filter(credentials, all, c => c.consumerRef);
+    return this.withRolloutState(migrationId, {
+      items: shown.slice(page.offset, page.offset + page.limit),
+      totalCount: shown.length,
+    });
+  }
+
+  /** One consumer, or a 404 that does not tell a hidden one from a missing one. */
+  async get(
+    migration: Migration,
+    consumerRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<Consumer> {
+    const consumer = await this.require(migration, consumerRef, credentials);
+    const { items } = await this.withRolloutState(migration.id, {
+      items: [consumer],
+      totalCount: 1,
+    });
+    return items[0];
+  }
+
+  /** A consumer's current patch and its reviews, or a 404. */
+  async patch(
+    migration: Migration,
+    consumerRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<{ patch: Patch; reviews: Review[] }> {
+    const { store } = this.options;
+    await this.require(migration, consumerRef, credentials);
+    const patch = await store.getCurrentPatch(migration.id, consumerRef);
+    if (!patch) {
+      throw new NotFoundError(
+        `${consumerRef} has no patch yet: the migration is ${migration.state}`,
+      );
+    }
+    return {
+      patch,
+      reviews: await store.listReviews(migration.id, consumerRef),
+    };
+  }
+
+  private async require(
+    migration: Migration,
+    consumerRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<Consumer> {
+    const consumer = await this.options.store.getConsumer(
+      migration.id,
+      consumerRef,
+    );
+    if (
+      !consumer ||
+      !(await this.options.visibility.visible(credentials, [consumerRef])).size
+    ) {
+      throw new NotFoundError(
+        `${consumerRef} is not a consumer in migration ${migration.id}`,
+      );
+    }
+    return consumer;
+  }
+
+  /** Adds each consumer's wave, delivery and health to a page of consumers. */
+  private async withRolloutState(
+    migrationId: string,
+    page: Page<Consumer>,
+  ): Promise<Page<Consumer>> {
+    if (!page.items.length) return page;
+    const states = new Map(
+      (
+        await this.options.rollouts.listConsumers(
+          migrationId,
+          page.items.map(c => c.consumerRef),
+        )
+      ).map(c => [c.consumerRef, c]),
+    );
+    return {
+      ...page,
+      items: page.items.map(consumer => {
+        const state = states.get(consumer.consumerRef);
+        if (!state) return consumer;
+        const { state: _methodState, ...delivery } = state.delivery ?? {
+          state: undefined,
+        };
+        return {
+          ...consumer,
+          wave: state.wave,
+          ...(state.delivery
+            ? { delivery: delivery as Consumer['delivery'] }
+            : {}),
+          health: state.health,
+          ...(state.healthReason ? { healthReason: state.healthReason } : {}),
+        };
+      }),
+    };
+  }
+}
