@@ -516,6 +516,42 @@ describe.each(databases.eachSupportedId())(
       ).rejects.toThrow(NotFoundError);
     });
 
+    it('refuses to approve a patch with no edit to deliver, and lets it be rejected', async () => {
+      const { store } = await createStore(databaseId);
+      const { migration, consumerRef } = await proposedWithPatch(store);
+      // The engine could not rewrite the code: every edit is for a person.
+      const empty = await store.recordPatch({
+        migrationId: migration.id,
+        consumerRef,
+        diff: '',
+        baseHash: 'sha256:bbb',
+        status: 'needs_review',
+        reasons: ['models/daily.sql:3:8: amount is read through a macro'],
+      });
+      await expect(
+        store.recordReview({
+          migrationId: migration.id,
+          consumerRef,
+          patchId: empty.id,
+          decision: 'approve',
+          reviewer: 'user:default/guest',
+        }),
+      ).rejects.toThrow(
+        new ConflictError(
+          `Patch ${empty.id} of ${consumerRef} holds no edit to deliver (needs_review; see its reasons): change the consumer's code by hand, and the agent proposes a new patch from it; or reject this one`,
+        ),
+      );
+      await expect(
+        store.recordReview({
+          migrationId: migration.id,
+          consumerRef,
+          patchId: empty.id,
+          decision: 'reject',
+          reviewer: 'user:default/guest',
+        }),
+      ).resolves.toMatchObject({ decision: 'reject' });
+    });
+
     it('keeps every review; the latest decides, and replacing one names it', async () => {
       const { store } = await createStore(databaseId);
       const { migration, patch, consumerRef } = await proposedWithPatch(store);

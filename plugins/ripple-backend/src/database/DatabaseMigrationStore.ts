@@ -544,6 +544,13 @@ export class DatabaseMigrationStore implements MigrationStore {
           `Patch ${patch.id} of ${consumerRef} is stale: the code changed since it was made, and a new version will replace it`,
         );
       }
+      // An approval is a go for delivery, and an empty patch has nothing to
+      // deliver: the engine left every edit to a person.
+      if (input.decision === 'approve' && !patch.diff.trim()) {
+        throw new ConflictError(
+          `Patch ${patch.id} of ${consumerRef} holds no edit to deliver (${patch.status}; see its reasons): change the consumer's code by hand, and the agent proposes a new patch from it; or reject this one`,
+        );
+      }
       const previousId = input.previousReviewId ?? null;
       if (consumer.current_review_id !== previousId) {
         const latest =

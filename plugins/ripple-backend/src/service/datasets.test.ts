@@ -152,7 +152,8 @@ describe.each(databases.eachSupportedId())(
       await store.putConsumer({ ...key, discoveredBy: 'catalog' });
       const patch = await store.recordPatch({
         ...key,
-        diff: '',
+        // A rewritten patch holds an edit; an empty one is never approved.
+        diff: '--- a/models/daily.sql\n+++ b/models/daily.sql\n@@ -1 +1 @@\n-a\n+b\n',
         baseHash: 'sha256:x',
         status: 'rewritten',
         reasons: [],
