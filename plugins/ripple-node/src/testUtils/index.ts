@@ -1,7 +1,8 @@
 /**
  * Test utilities for Ripple's delivery methods: real git repositories to
  * deliver to, and an in-memory GitHub behind its documented REST API
- * (served through msw, which the test must install).
+ * (its handlers go into the test's own msw server: msw is an optional peer
+ * dependency, installed by the test, so both use one msw).
  *
  * @packageDocumentation
  */
