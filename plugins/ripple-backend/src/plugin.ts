@@ -120,7 +120,7 @@ export const ripplePlugin = createBackendPlugin({
               config.getOptionalNumber('ripple.agent.intervalSeconds') ?? 10,
           },
           timeout: agentTimeout,
-          fn: () => agent.runOnce(),
+          fn: signal => agent.runOnce(signal),
         });
         const refreshMinutes =
           config.getOptionalNumber('ripple.agent.refreshMinutes') ?? 5;
@@ -130,7 +130,7 @@ export const ripplePlugin = createBackendPlugin({
           frequency: { minutes: refreshMinutes },
           timeout: agentTimeout,
           initialDelay: { minutes: Math.min(1, refreshMinutes) },
-          fn: () => agent.refreshPatches(),
+          fn: signal => agent.refreshPatches(signal),
         });
 
         const claimTimeoutMinutes = config.getOptionalNumber(

@@ -115,6 +115,52 @@ describe.each(databases.eachSupportedId())(
       return { store, dir, agent: makeAgent(), makeAgent, migration };
     }
 
+    it('stops when the scheduler aborts the run, keeps what it recorded, and finishes at the next run', async () => {
+      const controller = new AbortController();
+      const { store, makeAgent, migration } = await setup({
+        // Aborted while the second consumer's code is read.
+        sources: dir => {
+          const real = sourcesFor(dir);
+          let reads = 0;
+          return {
+            read: async entity => {
+              reads += 1;
+              if (reads === 2) controller.abort();
+              return real.read(entity);
+            },
+          };
+        },
+      });
+
+      await makeAgent().runOnce(controller.signal);
+
+      await expect(store.getMigration(migration.id)).resolves.toMatchObject({
+        state: 'analyzing',
+      });
+      const cut = await store.listConsumers(migration.id, {
+        limit: 10,
+        offset: 0,
+      });
+      expect(cut.totalCount).toBeGreaterThan(0);
+      expect(cut.totalCount).toBeLessThan(3);
+
+      // An aborted signal starts nothing.
+      await makeAgent().runOnce(AbortSignal.abort());
+      await expect(store.getMigration(migration.id)).resolves.toMatchObject({
+        state: 'analyzing',
+      });
+
+      await makeAgent().runOnce(new AbortController().signal);
+      await expect(store.getMigration(migration.id)).resolves.toMatchObject({
+        state: 'proposed',
+      });
+      const whole = await store.listConsumers(migration.id, {
+        limit: 10,
+        offset: 0,
+      });
+      expect(whole.totalCount).toBe(3);
+    });
+
     it('analyses a migration: every consumer gets its impact and a verified patch', async () => {
       const { store, agent, migration } = await setup();
 

@@ -232,12 +232,20 @@ export class MigrationAgent {
     return entity ? (await this.options.datasets.read(entity)).columns : [];
   }
 
-  /** Analyses the migrations whose analysis is due; see the class. */
-  async runOnce(): Promise<void> {
+  /**
+   * Analyses the migrations whose analysis is due; see the class. `signal`
+   * is the scheduler's: when it aborts (the run's timeout, the backend
+   * shutting down) the run stops between two consumers, what it recorded
+   * stays, and the migration stays in `analyzing`, due for the next run (a
+   * run past its timeout would otherwise overlap the next one, which may
+   * start on another replica).
+   */
+  async runOnce(signal?: AbortSignal): Promise<void> {
     const { store, logger } = this.options;
     for (const migration of await store.listDueAnalyses(this.now(), 20)) {
+      if (signal?.aborted) return;
       try {
-        await this.analyze(migration);
+        await this.analyze(migration, signal);
       } catch (error) {
         const attempts = (migration.analysis?.attempts ?? 0) + 1;
         const { initialSeconds, maxSeconds } = this.options.retry ?? {
@@ -264,10 +272,14 @@ export class MigrationAgent {
     }
   }
 
-  /** Replaces the patches whose code changed; see the class. */
-  async refreshPatches(): Promise<void> {
+  /**
+   * Replaces the patches whose code changed; see the class. Stops between
+   * two consumers when `signal` aborts; the next run reads them again.
+   */
+  async refreshPatches(signal?: AbortSignal): Promise<void> {
     const { store, finder, sources, engine, logger } = this.options;
     for await (const migration of this.migrationsIn(REFRESHED_STATES)) {
+      if (signal?.aborted) return;
       const columns = await this.columnsOf(migration.datasetRef).catch(
         error => {
           logger.warn(
@@ -282,6 +294,7 @@ export class MigrationAgent {
         consumers.push(consumer);
       }
       for (const consumer of consumers) {
+        if (signal?.aborted) return;
         // A consumer without a patch is read too: one found with code is
         // recorded, then its patch, in two writes, and a crash between them
         // leaves it without one, which no analysis would fix (new consumers
@@ -353,6 +366,7 @@ export class MigrationAgent {
           proposal,
         });
       }
+      if (signal?.aborted) return;
       await this.findNewConsumers(migration, consumers);
     }
   }
@@ -415,7 +429,10 @@ export class MigrationAgent {
     }
   }
 
-  private async analyze(migration: Migration): Promise<void> {
+  private async analyze(
+    migration: Migration,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { store, logger } = this.options;
     const started = Date.now();
     let consumers = 0;
@@ -479,7 +496,7 @@ export class MigrationAgent {
         if (writes.size >= CONCURRENCY) {
           await Promise.race(writes);
         }
-        if (failed) {
+        if (failed || signal?.aborted) {
           break;
         }
       }
@@ -490,6 +507,12 @@ export class MigrationAgent {
     }
     if (failed) {
       throw failed;
+    }
+    if (signal?.aborted) {
+      logger.info(
+        `Analysis of migration ${migration.id} stopped after ${consumers} consumers: the run was aborted; the next run analyses it again, finding those recorded unchanged`,
+      );
+      return;
     }
     // Consumers of an earlier analysis that this one did not find.
     const gone = [];

@@ -526,7 +526,12 @@ describe.each(databases.eachSupportedId())(
         diff: '',
         baseHash: 'sha256:bbb',
         status: 'needs_review',
-        reasons: ['models/daily.sql:3:8: amount is read through a macro'],
+        reasons: [
+          {
+            path: 'models/daily.sql',
+            message: '3:8: amount is read through a macro',
+          },
+        ],
       });
       await expect(
         store.recordReview({
