@@ -23,16 +23,29 @@ start_postgres
 
 cd "$ROOT"
 failed=()
+# Each suite's output is kept too, so that the end of the run can repeat
+# what a failed suite said last: a CI that shows only the end of a long run
+# then still shows why it failed.
+logs="$(mktemp -d)"
+suites=0
 suite() {
   local name="$1"
   shift
   log "test: $name"
   local started=$SECONDS
-  if "$@"; then
+  suites=$((suites + 1))
+  local output="$logs/suite-$suites.log"
+  # Into a file, shown as it grows: a pipe (tee) would wait for every
+  # process the suite leaves holding its output, a file waits for none.
+  "$@" >"$output" 2>&1 &
+  local pid=$!
+  tail -n +1 -f --pid="$pid" "$output"
+  if wait "$pid"; then
     log "passed: $name ($((SECONDS - started)) s)"
   else
     log "FAILED: $name ($((SECONDS - started)) s)"
     failed+=("$name")
+    cp "$output" "$logs/failed-${#failed[@]}.log"
   fi
 }
 
@@ -51,6 +64,10 @@ suite "browser end-to-end" yarn playwright test
 suite "install into fresh portals" "$ROOT/tests/install/run.sh"
 
 if ((${#failed[@]})); then
+  for i in "${!failed[@]}"; do
+    log "the last lines of the failed suite \"${failed[$i]}\":"
+    tail -n 60 "$logs/failed-$((i + 1)).log" >&2
+  done
   die "failed suites: $(printf '%s; ' "${failed[@]}")"
 fi
 log "all suites passed"
