@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { Alert, Button, Flex, Text } from '@backstage/ui';
 import { CodeSnippet } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
@@ -10,6 +9,7 @@ import {
   type Migration,
 } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
+import { useAction } from '../../hooks/useAction';
 import type { Loaded } from '../../hooks/useLoad';
 import { ErrorPanel, Loading, age, errorMessage } from '../common/Feedback';
 
@@ -28,8 +28,7 @@ export function CompatViewPanel(props: {
     permission: rippleRolloutManagePermission,
     resourceRef: migration.datasetRef,
   });
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string>();
+  const { pending, error, run } = useAction({ onSettled: view.reload });
 
   if (view.loading) return <Loading label="Loading the compatibility view" />;
   if (!view.value) {
@@ -56,18 +55,7 @@ export function CompatViewPanel(props: {
     );
   }
 
-  async function markApplied() {
-    setPending(true);
-    setError(undefined);
-    try {
-      await rippleApi.markCompatViewApplied(migration.id);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setPending(false);
-      view.reload();
-    }
-  }
+  const markApplied = () => run(true, () => rippleApi.markCompatViewApplied(migration.id));
 
   return (
     <Flex direction="column" gap="3">
@@ -87,7 +75,7 @@ export function CompatViewPanel(props: {
       ) : (
         manage.allowed && (
           <Flex>
-            <Button variant="secondary" onPress={markApplied} isPending={pending}>
+            <Button variant="secondary" onPress={markApplied} isPending={!!pending}>
               I ran it: mark the view applied
             </Button>
           </Flex>
@@ -109,7 +97,9 @@ export function CompatViewPanel(props: {
           {v.reason ? ` (${v.reason})` : ''}.
         </Text>
       )}
-      {error && <Alert status="danger" icon role="alert" title="Not recorded" description={error} />}
+      {!!error && (
+        <Alert status="danger" icon role="alert" title="Not recorded" description={errorMessage(error)} />
+      )}
     </Flex>
   );
 }

@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import {
   Alert,
@@ -21,6 +20,7 @@ import {
   type Migration,
 } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
+import { useAction } from '../../hooks/useAction';
 import { loadAllPages, useLoad } from '../../hooks/useLoad';
 import { ErrorPanel, Loading, age, errorMessage } from '../common/Feedback';
 import { ProgressBar } from '../common/ProgressBar';
@@ -195,22 +195,8 @@ function MigrationHeader(props: { migration: Migration; onChanged: () => void })
     permission: rippleMigrationCancelPermission,
     resourceRef: m.datasetRef,
   });
-  const [pending, setPending] = useState<string>();
-  const [error, setError] = useState<string>();
+  const { pending, error, run: act } = useAction<'analyze' | 'cancel'>({ onSettled: onChanged });
   const p = m.progress;
-
-  async function act(name: string, action: () => Promise<unknown>) {
-    setPending(name);
-    setError(undefined);
-    try {
-      await action();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setPending(undefined);
-      onChanged();
-    }
-  }
 
   return (
     <Flex direction="column" gap="3">
@@ -265,7 +251,9 @@ function MigrationHeader(props: { migration: Migration; onChanged: () => void })
           </Text>
         </Flex>
       )}
-      {error && <Alert status="danger" icon role="alert" title="That did not work" description={error} />}
+      {!!error && (
+        <Alert status="danger" icon role="alert" title="That did not work" description={errorMessage(error)} />
+      )}
     </Flex>
   );
 }

@@ -3,6 +3,7 @@ import { Alert, Button, Flex, TextAreaField } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
 import type { Patch, Review, ReviewDecision } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
+import { useAction } from '../../hooks/useAction';
 import { errorMessage } from '../common/Feedback';
 
 /**
@@ -21,15 +22,19 @@ export function ReviewForm(props: {
   const { migrationId, patch, reviews, onReviewed } = props;
   const rippleApi = useApi(rippleApiRef);
   const [comment, setComment] = useState('');
-  const [pending, setPending] = useState<ReviewDecision>();
-  const [error, setError] = useState<{ message: string; conflict: boolean }>();
+  const action = useAction<ReviewDecision>({
+    // The decision that won is loaded, for the reviewer to judge again.
+    onError: e => isConflict(e) && onReviewed(),
+  });
+  const { pending } = action;
+  const error = action.error === undefined
+    ? undefined
+    : { message: errorMessage(action.error), conflict: isConflict(action.error) };
   const [done, setDone] = useState<Review>();
   const latest = reviews.find(r => r.patchId === patch.id);
 
-  async function review(decision: ReviewDecision) {
-    setPending(decision);
-    setError(undefined);
-    try {
+  const review = (decision: ReviewDecision) =>
+    action.run(decision, async () => {
       const recorded = await rippleApi.reviewPatch(migrationId, patch.consumerRef, {
         decision,
         patchId: patch.id,
@@ -39,14 +44,7 @@ export function ReviewForm(props: {
       setDone(recorded);
       setComment('');
       onReviewed();
-    } catch (e) {
-      const status = (e as { response?: { status?: number } }).response?.status;
-      setError({ message: errorMessage(e), conflict: status === 409 });
-      if (status === 409) onReviewed();
-    } finally {
-      setPending(undefined);
-    }
-  }
+    });
 
   return (
     <Flex direction="column" gap="3" aria-label="Review" role="group">
@@ -103,4 +101,9 @@ export function ReviewForm(props: {
       )}
     </Flex>
   );
+}
+
+/** A 409: someone else's review of the patch was recorded first. */
+function isConflict(error: unknown): boolean {
+  return (error as { response?: { status?: number } }).response?.status === 409;
 }

@@ -12,6 +12,7 @@ import {
   type Wave,
 } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
+import { useAction } from '../../hooks/useAction';
 import { ErrorPanel, Loading, age, errorMessage } from '../common/Feedback';
 import { StatusBadge } from '../common/StatusBadge';
 import type { Loaded } from '../../hooks/useLoad';
@@ -61,8 +62,7 @@ export function RolloutPanel(props: {
     permission: rippleRolloutManagePermission,
     resourceRef: migration.datasetRef,
   });
-  const [pending, setPending] = useState<Action>();
-  const [error, setError] = useState<string>();
+  const { pending, error, run: runAction } = useAction<Action>({ onSettled: onChanged });
   const [confirmRollback, setConfirmRollback] = useState(false);
   const [override, setOverride] = useState('');
 
@@ -80,40 +80,32 @@ export function RolloutPanel(props: {
     rollback: can('rolled_back'),
   };
 
-  async function run(action: Action) {
-    setPending(action);
-    setError(undefined);
-    try {
-      switch (action) {
-        case 'start':
-          if (compatViewBlocked) {
-            await rippleApi.startRollout(migration.id, undefined, { overrideCompatView: override.trim() });
-          } else {
-            await rippleApi.startRollout(migration.id);
-          }
-          break;
-        case 'advance':
-          await rippleApi.advanceRollout(migration.id, r.currentWave);
-          break;
-        case 'pause':
-          await rippleApi.pauseRollout(migration.id, 'Paused from the migration page');
-          break;
-        case 'resume':
-          await rippleApi.resumeRollout(migration.id);
-          break;
-        case 'rollback':
-          await rippleApi.rollbackRollout(migration.id, { reason: 'Rolled back from the migration page' });
-          break;
-        default:
-      }
-      setConfirmRollback(false);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setPending(undefined);
-      onChanged();
-    }
-  }
+  const run = (action: Action) =>
+    runAction(action, async () => {
+        switch (action) {
+          case 'start':
+            if (compatViewBlocked) {
+              await rippleApi.startRollout(migration.id, undefined, { overrideCompatView: override.trim() });
+            } else {
+              await rippleApi.startRollout(migration.id);
+            }
+            break;
+          case 'advance':
+            await rippleApi.advanceRollout(migration.id, r.currentWave);
+            break;
+          case 'pause':
+            await rippleApi.pauseRollout(migration.id, 'Paused from the migration page');
+            break;
+          case 'resume':
+            await rippleApi.resumeRollout(migration.id);
+            break;
+          case 'rollback':
+            await rippleApi.rollbackRollout(migration.id, { reason: 'Rolled back from the migration page' });
+            break;
+          default:
+        }
+        setConfirmRollback(false);
+    });
 
   const health = (wave: Wave) => {
     const inWave = consumers.filter(c => wave.consumers.includes(c.consumerRef));
@@ -258,7 +250,9 @@ export function RolloutPanel(props: {
           </Text>
         )
       )}
-      {error && <Alert status="danger" icon role="alert" title="The rollout did not move" description={error} />}
+      {!!error && (
+        <Alert status="danger" icon role="alert" title="The rollout did not move" description={errorMessage(error)} />
+      )}
     </Flex>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import {
   Alert,
   Button,
@@ -13,13 +13,13 @@ import {
 import { CodeSnippet } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import type {
-  AnalysisCache,
   ConsumerCode,
   Dataset,
   Migration,
 } from '@ripple/backstage-plugin-ripple-common';
-import type { Dialect, RippleError } from '@ripple/engine';
+import type { Dialect } from '@ripple/engine';
 import { rippleApiRef } from '../../api';
+import { useAction } from '../../hooks/useAction';
 import { useEngine } from '../../hooks/useEngine';
 import { errorMessage } from '../common/Feedback';
 import { Counts } from '../common/Counts';
@@ -34,14 +34,8 @@ import {
   type ChangeDraft,
   type ChangeKind,
 } from './changeDraft';
-import {
-  computePreview,
-  engineFiles,
-  PreviewRewriter,
-  type PreviewResult,
-} from './livePreview';
-
-type Preview = (PreviewResult & { edit: number }) | { error: string };
+import type { PreviewResult } from './livePreview';
+import { useLivePreview } from './useLivePreview';
 
 const PROPOSAL_STATUS: Record<string, Status> = {
   rewritten: { tone: 'active', label: 'Will be rewritten' },
@@ -67,28 +61,7 @@ export function NewMigrationForm(props: {
   const { engine, error: engineError } = useEngine();
   const [drafts, setDrafts] = useState<ChangeDraft[]>([emptyDraft()]);
   const [title, setTitle] = useState('');
-  const [creating, setCreating] = useState(false);
-  const [createError, setCreateError] = useState<string>();
-  const cache = useRef<AnalysisCache>(new WeakMap()).current;
-  const files = useMemo(() => engineFiles(), []);
-  // Made in an effect, not a memo, so that every mount has live workers
-  // (React's strict mode unmounts and mounts again).
-  const [rewriter, setRewriter] = useState<PreviewRewriter>();
-  useEffect(() => {
-    if (!engine) return undefined;
-    const made = new PreviewRewriter(engine);
-    setRewriter(made);
-    return () => made.close();
-  }, [engine]);
-  const [preview, setPreview] = useState<Preview>();
-  // Counts the edits previewed, for the benchmark to tell them apart.
-  const edits = useRef(0);
-  // One preview runs at a time; edits made meanwhile are previewed once it
-  // ends, and only the latest of them.
-  const queue = useRef<{ running: boolean; next?: () => Promise<void> }>({
-    running: false,
-  });
-
+  const { pending: creating, error: createError, run } = useAction();
   const built = useMemo(
     () =>
       buildChange(
@@ -98,57 +71,19 @@ export function NewMigrationForm(props: {
       ),
     [dataset.table, dataset.dialect, drafts],
   );
-  useEffect(() => {
-    if (!engine || !rewriter || !('change' in built)) {
-      setPreview(undefined);
-      return undefined;
-    }
-    const stale = new AbortController();
-    const edit = ++edits.current;
-    const job = async () => {
-      let result: Preview;
-      try {
-        const computed = await computePreview(
-          engine,
-          built.change,
-          code,
-          dataset.columns,
-          cache,
-          files,
-          rewriter,
-          stale.signal,
-        );
-        result = { ...computed, edit };
-      } catch (e) {
-        if (stale.signal.aborted) return;
-        result = { error: (e as RippleError).message };
-      }
-      if (!stale.signal.aborted) setPreview(result);
-    };
-    const q = queue.current;
-    q.next = job;
-    if (!q.running) {
-      q.running = true;
-      (async () => {
-        while (q.next) {
-          const next = q.next;
-          q.next = undefined;
-          await next();
-        }
-        q.running = false;
-      })();
-    }
-    return () => stale.abort();
-  }, [engine, rewriter, built, code, dataset.columns, cache, files]);
+  const preview = useLivePreview(
+    engine,
+    'change' in built ? built.change : undefined,
+    code,
+    dataset.columns,
+  );
 
   const update = (i: number, patch: Partial<ChangeDraft>) =>
     setDrafts(ds => ds.map((d, j) => (j === i ? { ...d, ...patch } : d)));
 
   async function create() {
     if (!('change' in built)) return;
-    setCreating(true);
-    setCreateError(undefined);
-    try {
+    await run(true, async () => {
       const migration = await rippleApi.createMigration({
         datasetRef,
         change: built.change as unknown as Record<string, unknown>,
@@ -156,11 +91,7 @@ export function NewMigrationForm(props: {
       });
       // The agent starts at once: its proposals replace this preview.
       onCreated(await rippleApi.analyzeMigration(migration.id));
-    } catch (e) {
-      setCreateError(errorMessage(e));
-    } finally {
-      setCreating(false);
-    }
+    });
   }
 
   const columnOptions = dataset.columns.map(c => ({
@@ -317,20 +248,20 @@ export function NewMigrationForm(props: {
             value={title}
             onChange={setTitle}
           />
-          {createError && (
+          {!!createError && (
             <Alert
               status="danger"
               icon
               role="alert"
               title="The migration was not created"
-              description={createError}
+              description={errorMessage(createError)}
             />
           )}
           <Flex gap="2">
             <Button
               variant="primary"
               onPress={create}
-              isPending={creating}
+              isPending={!!creating}
               isDisabled={
                 !('change' in built) || (!!preview && 'error' in preview)
               }
