@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import { Alert, Button, Flex, TextAreaField } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { Patch, Review, ReviewDecision } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
 import { useAction } from '../../hooks/useAction';
+import { rippleTranslationRef } from '../../translation';
 import { errorMessage } from '../common/Feedback';
 
 /**
@@ -21,6 +23,7 @@ export function ReviewForm(props: {
 }) {
   const { migrationId, patch, reviews, onReviewed } = props;
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const [comment, setComment] = useState('');
   const action = useAction<ReviewDecision>({
     // The decision that won is loaded, for the reviewer to judge again.
@@ -47,10 +50,10 @@ export function ReviewForm(props: {
     });
 
   return (
-    <Flex direction="column" gap="3" aria-label="Review" role="group">
+    <Flex direction="column" gap="3" aria-label={t('review.label')} role="group">
       <TextAreaField
-        label="Comment"
-        description="Optional; the owners and the timeline see it."
+        label={t('review.comment')}
+        description={t('review.commentDescription')}
         rows={3}
         value={comment}
         onChange={setComment}
@@ -62,7 +65,7 @@ export function ReviewForm(props: {
           isPending={pending === 'approve'}
           isDisabled={!!pending}
         >
-          Approve
+          {t('review.approve')}
         </Button>
         <Button
           variant="secondary"
@@ -71,7 +74,7 @@ export function ReviewForm(props: {
           isPending={pending === 'reject'}
           isDisabled={!!pending}
         >
-          Reject
+          {t('review.reject')}
         </Button>
       </Flex>
       {done && !error && (
@@ -79,7 +82,11 @@ export function ReviewForm(props: {
           status="success"
           icon
           role="status"
-          title={`You ${done.decision === 'approve' ? 'approved' : 'rejected'} patch v${patch.version}.`}
+          title={
+            done.decision === 'approve'
+              ? t('review.approved', { version: String(patch.version) })
+              : t('review.rejected', { version: String(patch.version) })
+          }
         />
       )}
       {error && (
@@ -89,12 +96,12 @@ export function ReviewForm(props: {
           role="alert"
           title={
             error.conflict
-              ? 'Someone decided meanwhile: your review was not recorded'
-              : 'The review was not recorded'
+              ? t('review.conflictTitle')
+              : t('review.errorTitle')
           }
           description={
             error.conflict
-              ? `${error.message}. The latest decision is shown below; review again if you still disagree.`
+              ? t('review.conflictDescription', { message: error.message })
               : error.message
           }
         />
