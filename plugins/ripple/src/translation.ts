@@ -6,7 +6,8 @@ import {
 /**
  * Every word of Ripple's pages and tabs. A portal overrides any of them, or
  * translates them all, with `createTranslationMessages` or
- * `createTranslationResource` of this ref (README, "Words and translations").
+ * `createTranslationResource` of this ref (docs/frontend.md, "Words and
+ * translations").
  *
  * Each status is one message, shown wherever that status appears (a
  * consumer's badge, the live preview, the counts): renaming it is one line.
@@ -292,7 +293,8 @@ export const rippleTranslationRef = createTranslationRef({
     compatView: {
       loading: 'Loading the compatibility view',
       loadError: 'Could not load the compatibility view',
-      overridden: 'The rollout was started without the view{{by}}{{at}}: {{reason}}',
+      overridden:
+        'The rollout was started without the view{{by}}{{at}}: {{reason}}',
       by: ' by {{who}}',
       at: ' {{age}}',
       requiredUnavailable:

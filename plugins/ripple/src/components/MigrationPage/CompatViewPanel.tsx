@@ -52,16 +52,20 @@ export function CompatViewPanel(props: {
     </Text>
   );
   if (v.state === 'unavailable') {
+    let why: string;
+    if (v.required) {
+      why = v.reason
+        ? t('compatView.requiredUnavailableBecause', { reason: v.reason })
+        : t('compatView.requiredUnavailable');
+    } else {
+      why = v.reason
+        ? t('compatView.unavailableBecause', { reason: v.reason })
+        : t('compatView.unavailable');
+    }
     return (
       <Flex direction="column" gap="3">
         <Text as="p" color="secondary">
-          {v.required
-            ? v.reason
-              ? t('compatView.requiredUnavailableBecause', { reason: v.reason })
-              : t('compatView.requiredUnavailable')
-            : v.reason
-              ? t('compatView.unavailableBecause', { reason: v.reason })
-              : t('compatView.unavailable')}
+          {why}
         </Text>
         {overridden}
       </Flex>

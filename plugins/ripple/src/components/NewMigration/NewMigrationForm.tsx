@@ -107,7 +107,9 @@ export function NewMigrationForm(props: {
             <fieldset
               key={i}
               className={styles.changeRow}
-              aria-label={t('newMigration.changeLabel', { number: String(i + 1) })}
+              aria-label={t('newMigration.changeLabel', {
+                number: String(i + 1),
+              })}
             >
               <Select
                 label={t('newMigration.kindLabel')}
@@ -176,7 +178,9 @@ export function NewMigrationForm(props: {
                     {dataset.columns.map(c => (
                       <TextField
                         key={c.name}
-                        label={t('newMigration.mappingField', { column: c.name })}
+                        label={t('newMigration.mappingField', {
+                          column: c.name,
+                        })}
                         placeholder={c.name}
                         value={d.mapping[c.name] ?? ''}
                         onChange={v =>
@@ -206,7 +210,10 @@ export function NewMigrationForm(props: {
             </Button>
           </Flex>
 
-          <section aria-label={t('newMigration.impactLabel')} aria-live="polite">
+          <section
+            aria-label={t('newMigration.impactLabel')}
+            aria-live="polite"
+          >
             <Flex direction="column" gap="3">
               <Text as="h4" variant="title-x-small">
                 {t('newMigration.impactTitle')}
@@ -215,7 +222,9 @@ export function NewMigrationForm(props: {
                 <Alert
                   status="danger"
                   icon
-                  title={t('newMigration.engineError', { message: engineError.message })}
+                  title={t('newMigration.engineError', {
+                    message: engineError.message,
+                  })}
                 />
               )}
               {!engine && !engineError && (

@@ -51,7 +51,10 @@ export function PreviewSummary({
               total: String(preview.consumers.length),
             }),
           },
-          { label: t('newMigration.referencesLabel'), value: preview.references },
+          {
+            label: t('newMigration.referencesLabel'),
+            value: preview.references,
+          },
           {
             label: <StatusBadge status={proposalStatus('rewritten', t)} />,
             value: preview.rewritten,
@@ -74,7 +77,10 @@ export function PreviewSummary({
         })}
       </Text>
       {affected.length > 0 && (
-        <ul className={styles.previewList} aria-label={t('newMigration.affectedList')}>
+        <ul
+          className={styles.previewList}
+          aria-label={t('newMigration.affectedList')}
+        >
           {affected.map(c => (
             <li key={c.consumerRef}>
               <PreviewConsumer consumer={c} />

@@ -16,7 +16,9 @@ import {
  * A preview of one edit, numbered (the benchmark tells edits apart by
  * `edit`), or the engine's refusal of the change.
  */
-export type LivePreview = (PreviewResult & { edit: number }) | { error: string };
+export type LivePreview =
+  | (PreviewResult & { edit: number })
+  | { error: string };
 
 /**
  * The impact of `change` on every consumer, recomputed in the browser each
