@@ -80,29 +80,29 @@ export function RolloutPanel(props: {
 
   const run = (action: Action) =>
     runAction(action, async () => {
-        switch (action) {
-          case 'start':
-            if (compatViewBlocked) {
-              await rippleApi.startRollout(migration.id, undefined, { overrideCompatView: override.trim() });
-            } else {
-              await rippleApi.startRollout(migration.id);
-            }
-            break;
-          case 'advance':
-            await rippleApi.advanceRollout(migration.id, r.currentWave);
-            break;
-          case 'pause':
-            await rippleApi.pauseRollout(migration.id, t('rollout.pauseReason'));
-            break;
-          case 'resume':
-            await rippleApi.resumeRollout(migration.id);
-            break;
-          case 'rollback':
-            await rippleApi.rollbackRollout(migration.id, { reason: t('rollout.rollbackReason') });
-            break;
-          default:
-        }
-        setConfirmRollback(false);
+      switch (action) {
+        case 'start':
+          if (compatViewBlocked) {
+            await rippleApi.startRollout(migration.id, undefined, { overrideCompatView: override.trim() });
+          } else {
+            await rippleApi.startRollout(migration.id);
+          }
+          break;
+        case 'advance':
+          await rippleApi.advanceRollout(migration.id, r.currentWave);
+          break;
+        case 'pause':
+          await rippleApi.pauseRollout(migration.id, t('rollout.pauseReason'));
+          break;
+        case 'resume':
+          await rippleApi.resumeRollout(migration.id);
+          break;
+        case 'rollback':
+          await rippleApi.rollbackRollout(migration.id, { reason: t('rollout.rollbackReason') });
+          break;
+        default:
+      }
+      setConfirmRollback(false);
     });
 
   const health = (wave: Wave) => {
