@@ -1,5 +1,10 @@
 import { screen } from '@testing-library/react';
 import {
+  createFrontendModule,
+  createTranslationMessages,
+} from '@backstage/frontend-plugin-api';
+import { TranslationBlueprint } from '@backstage/plugin-app-react';
+import {
   createExtensionTester,
   mockApis,
   renderInTestApp,
@@ -9,6 +14,7 @@ import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react'
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import plugin from './alpha';
 import { rippleApiRef } from './api';
+import { rippleTranslationRef } from './translation';
 import { convertLegacyRouteRef } from '@backstage/core-compat-api';
 import { rootRouteRef } from './routes';
 import { aConsumer, aMigration, mockRippleApi } from './__testUtils__/rippleTestApp';
@@ -25,6 +31,35 @@ describe('the plugin in the new frontend system', () => {
     });
     expect(await screen.findByRole('heading', { name: 'Migrations' })).toBeInTheDocument();
     expect(await screen.findByText('Rename amount to amount_usd')).toBeInTheDocument();
+  });
+
+  it("speaks the portal's words where the portal overrides Ripple's", async () => {
+    const api = mockRippleApi({
+      listMigrations: async () => ({ items: [], totalCount: 0 }),
+    });
+    const words = createFrontendModule({
+      pluginId: 'app',
+      extensions: [
+        TranslationBlueprint.make({
+          name: 'ripple',
+          params: {
+            resource: createTranslationMessages({
+              ref: rippleTranslationRef,
+              messages: { 'fleet.title': 'Schema changes', 'fleet.emptyTitle': 'Nothing under way' },
+            }),
+          },
+        }),
+      ],
+    });
+    renderTestApp({
+      features: [plugin, words],
+      apis: [[rippleApiRef, api], [permissionApiRef, mockApis.permission()]],
+      initialRouteEntries: ['/ripple'],
+    });
+    expect(await screen.findByRole('heading', { name: 'Schema changes' })).toBeInTheDocument();
+    expect(await screen.findByText('Nothing under way')).toBeInTheDocument();
+    // The words not overridden stay Ripple's.
+    expect(screen.getByText(/Every schema change Ripple carries/)).toBeInTheDocument();
   });
 
   it('adds a Migrations tab to datasets and their consumers', async () => {

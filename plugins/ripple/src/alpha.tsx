@@ -67,3 +67,5 @@ export default createFrontendPlugin({
     migration: convertLegacyRouteRef(migrationRouteRef),
   },
 });
+
+export { rippleTranslationRef } from './translation';

@@ -10,4 +10,5 @@ export {
   EntityRippleMigrationsContent,
 } from './plugin';
 export { rippleApiRef } from './api';
+export { rippleTranslationRef } from './translation';
 export { isRippleDataset, isRippleEntity } from './entities';

@@ -1,7 +1,9 @@
 import { Card, CardBody, CardHeader, Flex, Link, Text } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { EntityMigration } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
+import { rippleTranslationRef } from '../../translation';
 import { loadAllPages, useLoad } from '../../hooks/useLoad';
 import { useMigrationLink } from '../../routes';
 import { Empty, ErrorPanel, Loading } from '../common/Feedback';
@@ -16,20 +18,21 @@ import { describeChange } from '../MigrationPage/MigrationPage';
  */
 export function ConsumerMigrations({ entityRef }: { entityRef: string }) {
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const migrations = useLoad(
     () => loadAllPages(page => rippleApi.listEntityMigrations(entityRef, page)),
     [rippleApi, entityRef],
     { refreshMs: 15000 },
   );
-  if (migrations.loading) return <Loading label="Loading the migrations" />;
+  if (migrations.loading) return <Loading label={t('entity.loading')} />;
   if (!migrations.value) {
-    return <ErrorPanel title="Could not load the migrations" error={migrations.error} />;
+    return <ErrorPanel title={t('entity.loadError')} error={migrations.error} />;
   }
   const asConsumer = migrations.value.filter(m => m.roles.includes('consumer'));
   if (asConsumer.length === 0) {
     return (
-      <Empty title="No migration touches this entity">
-        When a dataset it reads changes, Ripple proposes its patch here for its owners to review.
+      <Empty title={t('entity.noConsumerMigrationTitle')}>
+        {t('entity.noConsumerMigrationBody')}
       </Empty>
     );
   }
@@ -44,6 +47,7 @@ export function ConsumerMigrations({ entityRef }: { entityRef: string }) {
 
 function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityRef: string }) {
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const migrationLink = useMigrationLink();
   const m = item.migration;
   const consumer = useLoad(
@@ -65,16 +69,16 @@ function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityR
               )}
             </Text>
             <Text variant="body-small" color="secondary">
-              <code>{describeChange(m.change)}</code>
+              <code>{describeChange(m.change, t)}</code>
             </Text>
           </Flex>
-          <StatusBadge status={migrationStatus(m.state)} />
+          <StatusBadge status={migrationStatus(m.state, t)} />
         </Flex>
       </CardHeader>
       <CardBody>
-        {consumer.loading && <Loading label="Loading this consumer's patch" />}
+        {consumer.loading && <Loading label={t('entity.consumerLoading')} />}
         {consumer.error && !consumer.value && (
-          <ErrorPanel title="Could not load this consumer's patch" error={consumer.error} />
+          <ErrorPanel title={t('entity.consumerError')} error={consumer.error} />
         )}
         {consumer.value && (
           <ConsumerDetail migration={m} consumer={consumer.value} onChanged={consumer.reload} hideName />

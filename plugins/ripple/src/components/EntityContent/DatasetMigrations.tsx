@@ -1,10 +1,12 @@
 import { useState } from 'react';
 import { Button, Flex, Text } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { useNavigate } from 'react-router-dom';
 import { rippleMigrationCreatePermission } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
+import { rippleTranslationRef } from '../../translation';
 import { loadAllPages, useLoad } from '../../hooks/useLoad';
 import { useMigrationLink } from '../../routes';
 import { Empty, ErrorPanel, Loading } from '../common/Feedback';
@@ -14,6 +16,7 @@ import { NewMigration } from '../NewMigration';
 /** A dataset's migrations, and "New migration" for those allowed to create one. */
 export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const navigate = useNavigate();
   const migrationLink = useMigrationLink();
   const create = usePermission({
@@ -31,11 +34,11 @@ export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
     <Flex direction="column" gap="4">
       <Flex justify="between" align="center">
         <Text as="h2" variant="title-small">
-          Migrations of this dataset
+          {t('entity.datasetTitle')}
         </Text>
         {create.allowed && !creating && (
           <Button variant="primary" onPress={() => setCreating(true)}>
-            New migration
+            {t('entity.newMigration')}
           </Button>
         )}
       </Flex>
@@ -46,17 +49,16 @@ export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
           onCancel={() => setCreating(false)}
         />
       )}
-      {migrations.loading && <Loading label="Loading the migrations" />}
-      {migrations.error && <ErrorPanel title="Could not load the migrations" error={migrations.error} />}
+      {migrations.loading && <Loading label={t('entity.loading')} />}
+      {migrations.error && <ErrorPanel title={t('entity.loadError')} error={migrations.error} />}
       {migrations.value && (
         <MigrationsTable
           migrations={migrations.value}
           columns={['title', 'state', 'progress', 'counts', 'age']}
           filters={migrations.value.length > 10}
           emptyState={
-            <Empty title="No migration of this dataset yet">
-              A migration carries a change of this dataset (a renamed, dropped or retyped column, a
-              moved or replaced table) to every consumer that reads it.
+            <Empty title={t('entity.noDatasetMigrationTitle')}>
+              {t('entity.noDatasetMigrationBody')}
             </Empty>
           }
         />

@@ -1,12 +1,14 @@
 import { useMemo } from 'react';
 import { Container, Flex, Text } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { rippleApiRef } from '../../api';
 import { loadAllPages, useLoad } from '../../hooks/useLoad';
 import { Empty, ErrorPanel, Loading } from '../common/Feedback';
 import { MigrationsTable } from '../common/MigrationsTable';
 import { StatusBadge } from '../common/StatusBadge';
 import { Counts } from '../common/Counts';
+import { rippleTranslationRef } from '../../translation';
 
 /**
  * Every migration in the portal: totals of consumers by status, and the
@@ -14,23 +16,24 @@ import { Counts } from '../common/Counts';
  */
 export function FleetDashboard() {
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const migrations = useLoad(
     () => loadAllPages(page => rippleApi.listMigrations(page)),
     [rippleApi],
     { refreshMs: 30000 },
   );
   const totals = useMemo(() => {
-    const t = { migrations: 0, active: 0, consumers: 0, merged: 0, toReview: 0, blocked: 0 };
+    const sum = { migrations: 0, active: 0, consumers: 0, merged: 0, toReview: 0, blocked: 0 };
     for (const m of migrations.value ?? []) {
-      t.migrations += 1;
-      if (['analyzing', 'proposed', 'rolling_out', 'paused'].includes(m.state)) t.active += 1;
+      sum.migrations += 1;
+      if (['analyzing', 'proposed', 'rolling_out', 'paused'].includes(m.state)) sum.active += 1;
       if (!m.progress) continue;
-      t.consumers += m.progress.total;
-      t.merged += m.progress.merged;
-      t.toReview += m.progress.needsReview;
-      t.blocked += m.progress.rejected + m.progress.failed + m.progress.unhealthy;
+      sum.consumers += m.progress.total;
+      sum.merged += m.progress.merged;
+      sum.toReview += m.progress.needsReview;
+      sum.blocked += m.progress.rejected + m.progress.failed + m.progress.unhealthy;
     }
-    return t;
+    return sum;
   }, [migrations.value]);
 
   return (
@@ -38,35 +41,33 @@ export function FleetDashboard() {
       <Flex direction="column" gap="5" py="4">
         <Flex direction="column" gap="1">
           <Text as="h1" variant="title-medium">
-            Migrations
+            {t('fleet.title')}
           </Text>
           <Text as="p" color="secondary">
-            Every schema change Ripple carries to the consumers of a dataset, across the portal.
+            {t('fleet.subtitle')}
           </Text>
         </Flex>
-        {migrations.loading && <Loading label="Loading the migrations" rows={6} />}
+        {migrations.loading && <Loading label={t('fleet.loading')} rows={6} />}
         {migrations.error && (
-          <ErrorPanel title="Could not load the migrations" error={migrations.error} />
+          <ErrorPanel title={t('fleet.loadError')} error={migrations.error} />
         )}
         {migrations.value && (
           <>
             <Counts
-              label="Totals"
+              label={t('fleet.totals.label')}
               items={[
-                { label: 'Migrations', value: totals.migrations },
-                { label: 'Under way', value: totals.active },
-                { label: 'Consumers', value: totals.consumers },
-                { label: <StatusBadge status={{ tone: 'done', label: 'Merged' }} />, value: totals.merged },
-                { label: <StatusBadge status={{ tone: 'active', label: 'To review' }} />, value: totals.toReview },
-                { label: <StatusBadge status={{ tone: 'blocked', label: 'Blocked' }} />, value: totals.blocked },
+                { label: t('fleet.totals.migrations'), value: totals.migrations },
+                { label: t('fleet.totals.active'), value: totals.active },
+                { label: t('fleet.totals.consumers'), value: totals.consumers },
+                { label: <StatusBadge status={{ tone: 'done', label: t('fleet.totals.merged') }} />, value: totals.merged },
+                { label: <StatusBadge status={{ tone: 'active', label: t('fleet.totals.toReview') }} />, value: totals.toReview },
+                { label: <StatusBadge status={{ tone: 'blocked', label: t('fleet.totals.blocked') }} />, value: totals.blocked },
               ]}
             />
             <MigrationsTable
               migrations={migrations.value}
               emptyState={
-                <Empty title="No migrations yet">
-                  Open a dataset in the catalog and start one from its Migrations tab.
-                </Empty>
+                <Empty title={t('fleet.emptyTitle')}>{t('fleet.emptyBody')}</Empty>
               }
             />
           </>

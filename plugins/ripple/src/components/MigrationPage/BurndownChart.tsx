@@ -1,5 +1,7 @@
 import { Text, VisuallyHidden } from '@backstage/ui';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { BurndownPoint } from './burndown';
+import { rippleTranslationRef } from '../../translation';
 import styles from '../common/ripple.module.css';
 
 const W = 640;
@@ -11,17 +13,18 @@ const PAD = { left: 40, right: 12, top: 12, bottom: 28 };
  * library), with the same figures as a table for screen readers.
  */
 export function BurndownChart({ points }: { points: BurndownPoint[] }) {
+  const { t } = useTranslationRef(rippleTranslationRef);
   if (points.length === 0) {
     return (
       <Text as="p" color="secondary">
-        No consumers found yet: the chart starts when the agent finds the first.
+        {t('burndown.empty')}
       </Text>
     );
   }
   const t0 = points[0].at;
   const t1 = Math.max(points[points.length - 1].at, t0 + 1);
   const max = Math.max(1, ...points.map(p => p.remaining));
-  const x = (t: number) => PAD.left + ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
+  const x = (at: number) => PAD.left + ((at - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
   const y = (n: number) => PAD.top + (1 - n / max) * (H - PAD.top - PAD.bottom);
   let line = `M${x(points[0].at)},${y(points[0].remaining)}`;
   for (let i = 1; i < points.length; i++) {
@@ -29,14 +32,19 @@ export function BurndownChart({ points }: { points: BurndownPoint[] }) {
   }
   const area = `${line} V${y(0)} H${x(t0)} Z`;
   const last = points[points.length - 1];
-  const fmt = (t: number) => new Date(t).toLocaleString();
+  const fmt = (at: number) => new Date(at).toLocaleString();
   return (
     <figure style={{ margin: 0 }}>
       <svg
         className={styles.chart}
         viewBox={`0 0 ${W} ${H}`}
         role="img"
-        aria-label={`Consumers remaining: ${points[0].remaining} at ${fmt(t0)}, ${last.remaining} now (at most ${max})`}
+        aria-label={t('burndown.chartLabel', {
+          first: String(points[0].remaining),
+          start: fmt(t0),
+          last: String(last.remaining),
+          max: String(max),
+        })}
       >
         <line className={styles.chartAxis} x1={PAD.left} y1={y(0)} x2={W - PAD.right} y2={y(0)} />
         <line className={styles.chartAxis} x1={PAD.left} y1={PAD.top} x2={PAD.left} y2={y(0)} />
@@ -52,21 +60,21 @@ export function BurndownChart({ points }: { points: BurndownPoint[] }) {
           {new Date(t0).toLocaleDateString()} {new Date(t0).toLocaleTimeString()}
         </text>
         <text className={styles.chartLabel} x={W - PAD.right} y={H - 8} textAnchor="end">
-          now
+          {t('burndown.now')}
         </text>
       </svg>
       <figcaption>
         <Text variant="body-small" color="secondary">
-          Consumers remaining (not yet merged, and needing a change): {last.remaining} of {max} at the peak.
+          {t('burndown.caption', { remaining: String(last.remaining), max: String(max) })}
         </Text>
       </figcaption>
       <VisuallyHidden>
         <table>
-          <caption>Consumers remaining over time</caption>
+          <caption>{t('burndown.tableCaption')}</caption>
           <thead>
             <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Remaining</th>
+              <th scope="col">{t('burndown.time')}</th>
+              <th scope="col">{t('burndown.remaining')}</th>
             </tr>
           </thead>
           <tbody>

@@ -1,7 +1,7 @@
-import { useState } from 'react';
 import { Alert, Button, Flex, Text } from '@backstage/ui';
 import { CodeSnippet } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -10,7 +10,9 @@ import {
   type Migration,
 } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
+import { useAction } from '../../hooks/useAction';
 import type { Loaded } from '../../hooks/useLoad';
+import { rippleTranslationRef } from '../../translation';
 import { ErrorPanel, Loading, age, errorMessage } from '../common/Feedback';
 
 /**
@@ -24,71 +26,72 @@ export function CompatViewPanel(props: {
 }) {
   const { migration, view } = props;
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const manage = usePermission({
     permission: rippleRolloutManagePermission,
     resourceRef: migration.datasetRef,
   });
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string>();
+  const { pending, error, run } = useAction({ onSettled: view.reload });
 
-  if (view.loading) return <Loading label="Loading the compatibility view" />;
+  if (view.loading) return <Loading label={t('compatView.loading')} />;
   if (!view.value) {
-    return <ErrorPanel title="Could not load the compatibility view" error={view.error} />;
+    return <ErrorPanel title={t('compatView.loadError')} error={view.error} />;
   }
   const v = view.value;
+  // " by someone", " 3 h ago": each part only when known.
+  const by = (who?: string) =>
+    who ? t('compatView.by', { who: <EntityRefLink entityRef={who} hideIcon /> }) : '';
+  const at = (iso?: string) => (iso ? t('compatView.at', { age: age(iso, t) }) : '');
   const overridden = v.overrideReason && (
     <Text as="p">
-      The rollout was started without the view
-      {v.overriddenBy && <> by <EntityRefLink entityRef={v.overriddenBy} hideIcon /></>}
-      {v.overriddenAt && ` ${age(v.overriddenAt)}`}: {v.overrideReason}
+      {t('compatView.overridden', {
+        by: by(v.overriddenBy),
+        at: at(v.overriddenAt),
+        reason: v.overrideReason,
+      })}
     </Text>
   );
   if (v.state === 'unavailable') {
+    let why: string;
+    if (v.required) {
+      why = v.reason
+        ? t('compatView.requiredUnavailableBecause', { reason: v.reason })
+        : t('compatView.requiredUnavailable');
+    } else {
+      why = v.reason
+        ? t('compatView.unavailableBecause', { reason: v.reason })
+        : t('compatView.unavailable');
+    }
     return (
       <Flex direction="column" gap="3">
         <Text as="p" color="secondary">
-          {v.required
-            ? `The change moves the table, but its compatibility view cannot be built${v.reason ? `: ${v.reason}` : '.'}`
-            : `No compatibility view for this change${v.reason ? `: ${v.reason}` : '.'}`}
+          {why}
         </Text>
         {overridden}
       </Flex>
     );
   }
 
-  async function markApplied() {
-    setPending(true);
-    setError(undefined);
-    try {
-      await rippleApi.markCompatViewApplied(migration.id);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setPending(false);
-      view.reload();
-    }
-  }
+  const markApplied = () => run(true, () => rippleApi.markCompatViewApplied(migration.id));
 
   return (
     <Flex direction="column" gap="3">
       <Text as="p">
-        Run this DDL before the rollout so that consumers not migrated yet keep reading the
-        dataset under its old name.
+        {t('compatView.intro')}
       </Text>
-      <div role="region" aria-label="Compatibility view DDL">
+      <div role="region" aria-label={t('compatView.ddlLabel')}>
         <CodeSnippet text={v.ddl ?? ''} language="sql" showCopyCodeButton />
       </div>
       {overridden}
       {v.state === 'applied' ? (
         <Text as="p">
-          ✓ Applied{v.appliedBy && <> by <EntityRefLink entityRef={v.appliedBy} hideIcon /></>}
-          {v.appliedAt && ` ${age(v.appliedAt)}`}.
+          {t('compatView.applied', { by: by(v.appliedBy), at: at(v.appliedAt) })}
         </Text>
       ) : (
         manage.allowed && (
           <Flex>
-            <Button variant="secondary" onPress={markApplied} isPending={pending}>
-              I ran it: mark the view applied
+            <Button variant="secondary" onPress={markApplied} isPending={!!pending}>
+              {t('compatView.markApplied')}
             </Button>
           </Flex>
         )
@@ -96,20 +99,23 @@ export function CompatViewPanel(props: {
       {v.cleanupOffered && v.cleanupDdl ? (
         <>
           <Text as="h4" variant="title-x-small">
-            Cleanup
+            {t('compatView.cleanupTitle')}
           </Text>
-          <Text as="p">Every consumer is merged and healthy: the view can go.</Text>
-          <div role="region" aria-label="Cleanup DDL">
+          <Text as="p">{t('compatView.cleanupReady')}</Text>
+          <div role="region" aria-label={t('compatView.cleanupLabel')}>
             <CodeSnippet text={v.cleanupDdl} language="sql" showCopyCodeButton />
           </div>
         </>
       ) : (
         <Text as="p" color="secondary">
-          The cleanup is offered once every consumer is merged and healthy
-          {v.reason ? ` (${v.reason})` : ''}.
+          {v.reason
+            ? t('compatView.cleanupLaterBecause', { reason: v.reason })
+            : t('compatView.cleanupLater')}
         </Text>
       )}
-      {error && <Alert status="danger" icon role="alert" title="Not recorded" description={error} />}
+      {!!error && (
+        <Alert status="danger" icon role="alert" title={t('compatView.markError')} description={errorMessage(error)} />
+      )}
     </Flex>
   );
 }

@@ -1,6 +1,7 @@
 import { Alert, Button, ButtonLink, Flex, Text } from '@backstage/ui';
 import { CodeSnippet } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -11,6 +12,7 @@ import {
 } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
 import { useLoad } from '../../hooks/useLoad';
+import { rippleTranslationRef } from '../../translation';
 import { ErrorPanel, Loading, age } from '../common/Feedback';
 import { StatusBadge } from '../common/StatusBadge';
 import { consumerStatus } from '../common/status';
@@ -31,6 +33,7 @@ export function ConsumerDetail(props: {
 }) {
   const { migration, consumer, onChanged, onClose, hideName } = props;
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const patch = useLoad(
     () =>
       consumer.patch
@@ -47,7 +50,7 @@ export function ConsumerDetail(props: {
   const reviewable = reviewableMigrationStates.includes(migration.state);
 
   return (
-    <section aria-label={`Consumer ${consumer.consumerRef}`}>
+    <section aria-label={t('consumerDetail.label', { consumer: consumer.consumerRef })}>
       <Flex direction="column" gap="4">
         <Flex justify="between" align="center" gap="3">
           <Flex align="center" gap="3">
@@ -56,27 +59,35 @@ export function ConsumerDetail(props: {
                 <EntityRefLink entityRef={consumer.consumerRef} />
               </Text>
             )}
-            <StatusBadge status={consumerStatus(consumer)} />
+            <StatusBadge status={consumerStatus(consumer, t)} />
           </Flex>
           {onClose && (
             <Button variant="tertiary" onPress={onClose}>
-              Close
+              {t('consumerDetail.close')}
             </Button>
           )}
         </Flex>
         <Text as="p" color="secondary">
-          Found through {consumer.discoveredBy === 'catalog' ? 'the catalog (dependsOn)' : 'its code'}
+          {consumer.discoveredBy === 'catalog'
+            ? t('consumerDetail.foundThroughCatalog')
+            : t('consumerDetail.foundThroughCode')}
           {consumer.impact &&
-            ` · ${consumer.impact.references} reference${consumer.impact.references === 1 ? '' : 's'} in ${consumer.impact.files.length} file${consumer.impact.files.length === 1 ? '' : 's'}`}
-          {consumer.wave !== undefined && ` · wave ${consumer.wave}`}
+            t('consumerDetail.impact', {
+              references: t('consumerDetail.references', { count: consumer.impact.references }),
+              files: t('consumerDetail.files', { count: consumer.impact.files.length }),
+            })}
+          {consumer.wave !== undefined && t('consumerDetail.wave', { wave: String(consumer.wave) })}
           {consumer.delivery &&
-            ` · delivery ${consumer.delivery.status} (${consumer.delivery.method})`}
-          {consumer.health && ` · health ${consumer.health}`}
+            t('consumerDetail.delivery', {
+              status: consumer.delivery.status,
+              method: consumer.delivery.method,
+            })}
+          {consumer.health && t('consumerDetail.health', { health: consumer.health })}
         </Text>
         {consumer.delivery?.url && (
           <Text as="p">
             <a href={consumer.delivery.url} target="_blank" rel="noreferrer">
-              See the delivery ({consumer.delivery.method})
+              {t('consumerDetail.seeDelivery', { method: consumer.delivery.method })}
             </a>
           </Text>
         )}
@@ -84,21 +95,24 @@ export function ConsumerDetail(props: {
           <Alert
             status="warning"
             icon
-            title="No patch"
-            description="Ripple found no code for this consumer: add a backstage.io/source-location annotation to its entity so the agent can read it."
+            title={t('consumerDetail.noPatchTitle')}
+            description={t('consumerDetail.noPatchDescription')}
           />
         )}
-        {patch.loading && <Loading label="Loading the patch" rows={4} />}
-        {patch.error && <ErrorPanel title="Could not load the patch" error={patch.error} />}
+        {patch.loading && <Loading label={t('consumerDetail.patchLoading')} rows={4} />}
+        {patch.error && <ErrorPanel title={t('consumerDetail.patchError')} error={patch.error} />}
         {patch.value && (
           <>
             <Flex direction="column" gap="2">
               <Text as="h4" variant="title-x-small">
-                Patch v{patch.value.patch.version} · {patch.value.patch.status.replace('_', ' ')}
-                {patch.value.patch.stale && ' · stale'}
+                {t('consumerDetail.patchTitle', {
+                  version: String(patch.value.patch.version),
+                  status: patch.value.patch.status.replace('_', ' '),
+                })}
+                {patch.value.patch.stale && t('consumerDetail.stale')}
               </Text>
               {patch.value.patch.reasons.length > 0 && (
-                <ul aria-label="The engine's reasons">
+                <ul aria-label={t('consumerDetail.reasonsLabel')}>
                   {patch.value.patch.reasons.map((r, i) => (
                     <li key={i}>
                       <Text>
@@ -109,12 +123,12 @@ export function ConsumerDetail(props: {
                 </ul>
               )}
               {patch.value.patch.diff ? (
-                <div aria-label="Diff" role="region">
+                <div aria-label={t('consumerDetail.diffLabel')} role="region">
                   <CodeSnippet text={patch.value.patch.diff} language="diff" showCopyCodeButton />
                 </div>
               ) : (
                 <Text as="p" color="secondary">
-                  Nothing to edit.
+                  {t('consumerDetail.nothingToEdit')}
                 </Text>
               )}
               {patch.value.patch.diff && (
@@ -124,28 +138,37 @@ export function ConsumerDetail(props: {
                     href={`data:text/x-diff;charset=utf-8,${encodeURIComponent(patch.value.patch.diff)}`}
                     download={`${consumer.consumerRef.replace(/[:/]/g, '-')}.diff`}
                   >
-                    Download the diff
+                    {t('consumerDetail.downloadDiff')}
                   </ButtonLink>
                 </Flex>
               )}
             </Flex>
             <Flex direction="column" gap="2">
               <Text as="h4" variant="title-x-small">
-                Reviews
+                {t('consumerDetail.reviews')}
               </Text>
               {patch.value.reviews.length === 0 ? (
                 <Text as="p" color="secondary">
-                  No review yet.
+                  {t('consumerDetail.noReview')}
                 </Text>
               ) : (
-                <ul aria-label="Reviews">
+                <ul aria-label={t('consumerDetail.reviews')}>
                   {patch.value.reviews.map(r => (
                     <li key={r.id}>
                       <Text>
-                        <strong>{r.decision === 'approve' ? '✓ Approved' : '✕ Rejected'}</strong> by{' '}
-                        <EntityRefLink entityRef={r.reviewer} hideIcon /> {age(r.createdAt)}
-                        {r.patchId !== patch.value!.patch.id && ' (an older version)'}
-                        {r.comment && `: “${r.comment}”`}
+                        {t('consumerDetail.review', {
+                          decision: (
+                            <strong>
+                              {r.decision === 'approve'
+                                ? t('consumerDetail.approved')
+                                : t('consumerDetail.rejected')}
+                            </strong>
+                          ),
+                          reviewer: <EntityRefLink entityRef={r.reviewer} hideIcon />,
+                          age: age(r.createdAt, t),
+                        })}
+                        {r.patchId !== patch.value!.patch.id && t('consumerDetail.olderVersion')}
+                        {r.comment && t('consumerDetail.comment', { comment: r.comment })}
                       </Text>
                     </li>
                   ))}
@@ -168,7 +191,7 @@ export function ConsumerDetail(props: {
               ) : (
                 !permission.loading && (
                   <Text as="p" color="secondary">
-                    Only the owners of {consumer.consumerRef} can review this patch.
+                    {t('consumerDetail.onlyOwners', { consumer: consumer.consumerRef })}
                   </Text>
                 )
               ))}

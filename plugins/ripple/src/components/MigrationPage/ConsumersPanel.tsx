@@ -12,12 +12,14 @@ import {
   type SortDescriptor,
 } from '@backstage/ui';
 import { parseEntityRef } from '@backstage/catalog-model';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { humanizeEntityRef } from '@backstage/plugin-catalog-react';
 import type { Consumer, Migration } from '@ripple/backstage-plugin-ripple-common';
 import { StatusBadge } from '../common/StatusBadge';
-import { consumerStatus, TONE_LABELS, type Status, type Tone } from '../common/status';
+import { consumerStatus, type Status, type Tone } from '../common/status';
 import { Counts } from '../common/Counts';
 import { sortRows } from '../common/tables';
+import { rippleTranslationRef, type RippleT } from '../../translation';
 import { ConsumerDetail } from './ConsumerDetail';
 
 type Row = Consumer & { id: string; status: Status };
@@ -25,23 +27,29 @@ type Filter = { tone: Tone | 'all'; wave: string };
 
 const TONE_ORDER: Record<Tone, number> = { blocked: 0, active: 1, idle: 2, done: 3 };
 
-const columns: ColumnConfig<Row>[] = [
+const columns = (t: RippleT): ColumnConfig<Row>[] => [
   {
     id: 'consumerRef',
-    label: 'Consumer',
+    label: t('consumers.columns.consumer'),
     isRowHeader: true,
     isSortable: true,
     defaultWidth: '2fr',
     cell: c => (
       <CellText
         title={humanizeEntityRef(parseEntityRef(c.consumerRef), { defaultKind: 'component' })}
-        description={`${parseEntityRef(c.consumerRef).kind} · ${c.discoveredBy === 'code' ? 'found in its code' : 'declared in the catalog'}`}
+        description={t('consumers.kindAndSource', {
+          kind: parseEntityRef(c.consumerRef).kind,
+          source:
+            c.discoveredBy === 'code'
+              ? t('consumers.foundInCode')
+              : t('consumers.declaredInCatalog'),
+        })}
       />
     ),
   },
   {
     id: 'status',
-    label: 'Status',
+    label: t('consumers.columns.status'),
     isSortable: true,
     cell: c => (
       <Cell>
@@ -51,19 +59,19 @@ const columns: ColumnConfig<Row>[] = [
   },
   {
     id: 'references',
-    label: 'References',
+    label: t('consumers.columns.references'),
     isSortable: true,
     cell: c => <CellText title={String(c.impact?.references ?? '—')} />,
   },
   {
     id: 'wave',
-    label: 'Wave',
+    label: t('consumers.columns.wave'),
     isSortable: true,
     cell: c => <CellText title={c.wave === undefined ? '—' : String(c.wave)} />,
   },
   {
     id: 'delivery',
-    label: 'Delivery',
+    label: t('consumers.columns.delivery'),
     cell: c => (
       <CellText
         title={c.delivery ? c.delivery.status : '—'}
@@ -106,10 +114,12 @@ export function ConsumersPanel(props: {
   onChanged: () => void;
 }) {
   const { migration, consumers, selected, onSelect, onChanged } = props;
+  const { t } = useTranslationRef(rippleTranslationRef);
   const rows = useMemo<Row[]>(
-    () => consumers.map(c => ({ ...c, id: c.consumerRef, status: consumerStatus(c) })),
-    [consumers],
+    () => consumers.map(c => ({ ...c, id: c.consumerRef, status: consumerStatus(c, t) })),
+    [consumers, t],
   );
+  const columnConfig = useMemo(() => columns(t), [t]);
   const counts = useMemo(() => {
     const byTone: Record<Tone, number> = { done: 0, active: 0, blocked: 0, idle: 0 };
     rows.forEach(r => (byTone[r.status.tone] += 1));
@@ -145,54 +155,54 @@ export function ConsumersPanel(props: {
   return (
     <Flex direction="column" gap="4">
       <Counts
-        label="Consumers by status"
+        label={t('consumers.countsLabel')}
         items={[
-          { label: 'Consumers', value: rows.length },
+          { label: t('consumers.total'), value: rows.length },
           ...(['done', 'active', 'blocked'] as Tone[]).map(tone => ({
-            label: <StatusBadge status={{ tone, label: TONE_LABELS[tone] }} />,
+            label: <StatusBadge status={{ tone, label: t(`status.tone.${tone}`) }} />,
             value: counts[tone],
           })),
         ]}
       />
       <Flex gap="3" align="end" style={{ flexWrap: 'wrap' }}>
         <SearchField
-          label="Search consumers"
-          placeholder="Entity ref"
+          label={t('consumers.searchLabel')}
+          placeholder={t('consumers.searchPlaceholder')}
           value={search.value}
           onChange={search.onChange}
         />
         <Select
-          label="Status"
+          label={t('consumers.statusFilter')}
           value={filter.tone}
           onChange={key => key && setFilter(f => ({ ...f, tone: key as Filter['tone'] }))}
           options={[
-            { value: 'all', label: 'All' },
-            { value: 'blocked', label: 'Blocked, rejected, failed or unhealthy' },
-            { value: 'active', label: 'Pending or in progress' },
-            { value: 'done', label: 'Merged and healthy, or unaffected' },
+            { value: 'all', label: t('consumers.allStatuses') },
+            { value: 'blocked', label: t('consumers.blockedFilter') },
+            { value: 'active', label: t('consumers.activeFilter') },
+            { value: 'done', label: t('consumers.doneFilter') },
           ]}
         />
         {waves.length > 0 && (
           <Select
-            label="Wave"
+            label={t('consumers.waveFilter')}
             value={filter.wave}
             onChange={key => key && setFilter(f => ({ ...f, wave: String(key) }))}
             options={[
-              { value: 'all', label: 'All waves' },
-              ...waves.map(w => ({ value: String(w), label: `Wave ${w}` })),
+              { value: 'all', label: t('consumers.allWaves') },
+              ...waves.map(w => ({ value: String(w), label: t('consumers.wave', { wave: String(w) }) })),
             ]}
           />
         )}
       </Flex>
       <Table<Row>
         {...tableProps}
-        columnConfig={columns}
+        columnConfig={columnConfig}
         rowConfig={{ onClick: r => onSelect(r.consumerRef) }}
         emptyState={
           <Text color="secondary">
             {rows.length === 0
-              ? 'No consumers yet: the agent lists them as it analyses the code.'
-              : 'No consumer matches the search and filters.'}
+              ? t('consumers.none')
+              : t('consumers.noMatch')}
           </Text>
         }
       />

@@ -1,15 +1,18 @@
 import { Text } from '@backstage/ui';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import type { MigrationEvent } from '@ripple/backstage-plugin-ripple-common';
+import { rippleTranslationRef } from '../../translation';
 import styles from '../common/ripple.module.css';
 
 /** The migration's timeline, newest first. */
 export function EventLog({ events }: { events: MigrationEvent[] }) {
+  const { t } = useTranslationRef(rippleTranslationRef);
   if (events.length === 0) {
-    return <Text color="secondary">Nothing happened yet.</Text>;
+    return <Text color="secondary">{t('eventLog.empty')}</Text>;
   }
   return (
-    <ol className={styles.events} aria-label="Event log">
+    <ol className={styles.events} aria-label={t('eventLog.label')}>
       {[...events].reverse().map(e => (
         <li key={e.id}>
           <Text variant="body-small" color="secondary">

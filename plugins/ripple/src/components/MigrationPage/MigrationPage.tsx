@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import {
   Alert,
@@ -12,6 +11,7 @@ import {
   Text,
 } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -21,6 +21,8 @@ import {
   type Migration,
 } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
+import { rippleTranslationRef, type RippleT } from '../../translation';
+import { useAction } from '../../hooks/useAction';
 import { loadAllPages, useLoad } from '../../hooks/useLoad';
 import { ErrorPanel, Loading, age, errorMessage } from '../common/Feedback';
 import { ProgressBar } from '../common/ProgressBar';
@@ -49,12 +51,13 @@ export function MigrationPage() {
 /** Everything about one migration, in tabs. */
 export function MigrationView({ id }: { id: string }) {
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const migration = useLoad(() => rippleApi.getMigration(id), [rippleApi, id], {
     refreshMs: 4000,
   });
-  if (migration.loading) return <Loading label="Loading the migration" rows={6} />;
+  if (migration.loading) return <Loading label={t('migrationPage.loading')} rows={6} />;
   if (!migration.value) {
-    return <ErrorPanel title="Could not load the migration" error={migration.error} />;
+    return <ErrorPanel title={t('migrationPage.loadError')} error={migration.error} />;
   }
   return <MigrationBody migration={migration.value} reloadMigration={migration.reload} />;
 }
@@ -64,6 +67,7 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
   const { migration: m, reloadMigration } = props;
   const id = m.id;
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const [searchParams, setSearchParams] = useSearchParams();
   const refreshMs = MOVING.includes(m.state) ? 4000 : 30000;
   const consumers = useLoad(
@@ -121,21 +125,24 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
         <Alert
           status="warning"
           icon
-          title={`The analysis failed ${m.analysis.attempts} time${m.analysis.attempts === 1 ? '' : 's'}; the agent tries again at ${new Date(m.analysis.retryAt).toLocaleTimeString()}`}
+          title={t('migrationPage.analysisFailed', {
+            count: m.analysis.attempts,
+            time: new Date(m.analysis.retryAt).toLocaleTimeString(),
+          })}
           description={m.analysis.error}
         />
       )}
       <Tabs selectedKey={tab} onSelectionChange={key => setParam('tab', String(key))}>
-        <TabList aria-label="Migration">
-          <Tab id="consumers">Consumers</Tab>
-          <Tab id="rollout">Rollout</Tab>
-          <Tab id="burndown">Burndown</Tab>
-          <Tab id="compat-view">Compatibility view</Tab>
-          <Tab id="events">Events</Tab>
+        <TabList aria-label={t('migrationPage.tabs.label')}>
+          <Tab id="consumers">{t('migrationPage.tabs.consumers')}</Tab>
+          <Tab id="rollout">{t('migrationPage.tabs.rollout')}</Tab>
+          <Tab id="burndown">{t('migrationPage.tabs.burndown')}</Tab>
+          <Tab id="compat-view">{t('migrationPage.tabs.compatView')}</Tab>
+          <Tab id="events">{t('migrationPage.tabs.events')}</Tab>
         </TabList>
         <TabPanel id="consumers">
-          {consumers.loading && <Loading label="Loading the consumers" rows={6} />}
-          {consumers.error && <ErrorPanel title="Could not load the consumers" error={consumers.error} />}
+          {consumers.loading && <Loading label={t('migrationPage.consumersLoading')} rows={6} />}
+          {consumers.error && <ErrorPanel title={t('migrationPage.consumersError')} error={consumers.error} />}
           {consumers.value && (
             <ConsumersPanel
               migration={m}
@@ -147,7 +154,7 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
           )}
           {m.state === 'analyzing' && (
             <Text as="p" color="secondary" role="status">
-              The agent is reading the consumers' code and proposing patches…
+              {t('migrationPage.analyzing')}
             </Text>
           )}
         </TabPanel>
@@ -159,7 +166,7 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
             compatView={compatView.value?.state}
             compatViewBlocked={
               compatView.value?.state === 'unavailable' && compatView.value.required && !compatView.value.overrideReason
-                ? compatView.value.reason ?? 'the engine cannot build it'
+                ? compatView.value.reason ?? t('migrationPage.compatViewUnbuildable')
                 : undefined
             }
             onShowCompatView={() => setParam('tab', 'compat-view')}
@@ -167,16 +174,16 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
           />
         </TabPanel>
         <TabPanel id="burndown">
-          {events.loading && <Loading label="Loading the timeline" />}
-          {events.error && <ErrorPanel title="Could not load the timeline" error={events.error} />}
+          {events.loading && <Loading label={t('migrationPage.timelineLoading')} />}
+          {events.error && <ErrorPanel title={t('migrationPage.timelineError')} error={events.error} />}
           {events.value && <BurndownChart points={burndown(events.value)} />}
         </TabPanel>
         <TabPanel id="compat-view">
           <CompatViewPanel migration={m} view={compatView} />
         </TabPanel>
         <TabPanel id="events">
-          {events.loading && <Loading label="Loading the event log" />}
-          {events.error && <ErrorPanel title="Could not load the event log" error={events.error} />}
+          {events.loading && <Loading label={t('migrationPage.eventsLoading')} />}
+          {events.error && <ErrorPanel title={t('migrationPage.eventsError')} error={events.error} />}
           {events.value && <EventLog events={events.value} />}
         </TabPanel>
       </Tabs>
@@ -187,6 +194,7 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
 function MigrationHeader(props: { migration: Migration; onChanged: () => void }) {
   const { migration: m, onChanged } = props;
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const create = usePermission({
     permission: rippleMigrationCreatePermission,
     resourceRef: m.datasetRef,
@@ -195,22 +203,8 @@ function MigrationHeader(props: { migration: Migration; onChanged: () => void })
     permission: rippleMigrationCancelPermission,
     resourceRef: m.datasetRef,
   });
-  const [pending, setPending] = useState<string>();
-  const [error, setError] = useState<string>();
+  const { pending, error, run: act } = useAction<'analyze' | 'cancel'>({ onSettled: onChanged });
   const p = m.progress;
-
-  async function act(name: string, action: () => Promise<unknown>) {
-    setPending(name);
-    setError(undefined);
-    try {
-      await action();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setPending(undefined);
-      onChanged();
-    }
-  }
 
   return (
     <Flex direction="column" gap="3">
@@ -220,20 +214,23 @@ function MigrationHeader(props: { migration: Migration; onChanged: () => void })
             {m.title}
           </Text>
           <Text as="p" color="secondary">
-            Dataset <EntityRefLink entityRef={m.datasetRef} /> · owner{' '}
-            <EntityRefLink entityRef={m.owner} hideIcon /> · created by{' '}
-            <EntityRefLink entityRef={m.createdBy} hideIcon /> {age(m.createdAt)}
+            {t('migrationPage.byline', {
+              dataset: <EntityRefLink entityRef={m.datasetRef} />,
+              owner: <EntityRefLink entityRef={m.owner} hideIcon />,
+              createdBy: <EntityRefLink entityRef={m.createdBy} hideIcon />,
+              age: age(m.createdAt, t),
+            })}
           </Text>
         </Flex>
         <Flex gap="2" align="center">
-          <StatusBadge status={migrationStatus(m.state)} />
+          <StatusBadge status={migrationStatus(m.state, t)} />
           {create.allowed && migrationTransitions[m.state].includes('analyzing') && (
             <Button
               variant="secondary"
               isPending={pending === 'analyze'}
               onPress={() => act('analyze', () => rippleApi.analyzeMigration(m.id))}
             >
-              {m.state === 'draft' ? 'Analyze' : 'Analyze again'}
+              {m.state === 'draft' ? t('migrationPage.analyze') : t('migrationPage.analyzeAgain')}
             </Button>
           )}
           {cancel.allowed && migrationTransitions[m.state].includes('cancelled') && (
@@ -243,51 +240,63 @@ function MigrationHeader(props: { migration: Migration; onChanged: () => void })
               isPending={pending === 'cancel'}
               onPress={() => act('cancel', () => rippleApi.cancelMigration(m.id))}
             >
-              Cancel the migration
+              {t('migrationPage.cancel')}
             </Button>
           )}
         </Flex>
       </Flex>
       <Text as="p">
-        <code>{describeChange(m.change)}</code>
+        <code>{describeChange(m.change, t)}</code>
       </Text>
       {p && (
         <Flex direction="column" gap="1" style={{ maxWidth: 640 }}>
           <ProgressBar
-            label="Consumers migrated"
+            label={t('migrationPage.progressLabel')}
             done={p.merged}
             blocked={p.rejected + p.failed + p.unhealthy}
             total={p.total}
           />
           <Text variant="body-small" color="secondary">
-            {p.merged} of {p.total} merged · {p.approved} approved · {p.needsReview} awaiting review ·{' '}
-            {p.rejected} rejected · {p.delivered} delivered · {p.failed} failed · {p.unhealthy} unhealthy
+            {t('migrationPage.progress', {
+              merged: String(p.merged),
+              total: String(p.total),
+              approved: String(p.approved),
+              needsReview: String(p.needsReview),
+              rejected: String(p.rejected),
+              delivered: String(p.delivered),
+              failed: String(p.failed),
+              unhealthy: String(p.unhealthy),
+            })}
           </Text>
         </Flex>
       )}
-      {error && <Alert status="danger" icon role="alert" title="That did not work" description={error} />}
+      {!!error && (
+        <Alert status="danger" icon role="alert" title={t('migrationPage.actionError')} description={errorMessage(error)} />
+      )}
     </Flex>
   );
 }
 
 /** The change in one line: "proj.ds.orders: rename amount → amount_usd". */
-export function describeChange(change: Migration['change']): string {
+export function describeChange(change: Migration['change'], t: RippleT): string {
   const spec = change as { dataset?: string; changes?: Array<Record<string, unknown>> };
   const parts = (spec.changes ?? []).map(c => {
+    const column = String(c.column);
+    const to = String(c.to);
     switch (c.kind) {
       case 'rename_column':
-        return `rename ${c.column} → ${c.to}`;
+        return t('change.rename_column', { column, to });
       case 'drop_column':
-        return `drop ${c.column}`;
+        return t('change.drop_column', { column });
       case 'change_type':
-        return `retype ${c.column} to ${c.to}`;
+        return t('change.change_type', { column, to });
       case 'rename_table':
-        return `move to ${c.to}`;
+        return t('change.rename_table', { to });
       case 'replace_table':
-        return `replace with ${c.to}`;
+        return t('change.replace_table', { to });
       default:
         return String(c.kind);
     }
   });
-  return `${spec.dataset ?? '?'}: ${parts.join(', ')}`;
+  return t('change.summary', { dataset: spec.dataset ?? '?', changes: parts.join(', ') });
 }

@@ -1,8 +1,11 @@
 import { useState } from 'react';
 import { Alert, Button, Flex, TextAreaField } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { Patch, Review, ReviewDecision } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
+import { useAction } from '../../hooks/useAction';
+import { rippleTranslationRef } from '../../translation';
 import { errorMessage } from '../common/Feedback';
 
 /**
@@ -20,16 +23,21 @@ export function ReviewForm(props: {
 }) {
   const { migrationId, patch, reviews, onReviewed } = props;
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const [comment, setComment] = useState('');
-  const [pending, setPending] = useState<ReviewDecision>();
-  const [error, setError] = useState<{ message: string; conflict: boolean }>();
+  const action = useAction<ReviewDecision>({
+    // The decision that won is loaded, for the reviewer to judge again.
+    onError: e => isConflict(e) && onReviewed(),
+  });
+  const { pending } = action;
+  const error = action.error === undefined
+    ? undefined
+    : { message: errorMessage(action.error), conflict: isConflict(action.error) };
   const [done, setDone] = useState<Review>();
   const latest = reviews.find(r => r.patchId === patch.id);
 
-  async function review(decision: ReviewDecision) {
-    setPending(decision);
-    setError(undefined);
-    try {
+  const review = (decision: ReviewDecision) =>
+    action.run(decision, async () => {
       const recorded = await rippleApi.reviewPatch(migrationId, patch.consumerRef, {
         decision,
         patchId: patch.id,
@@ -39,20 +47,13 @@ export function ReviewForm(props: {
       setDone(recorded);
       setComment('');
       onReviewed();
-    } catch (e) {
-      const status = (e as { response?: { status?: number } }).response?.status;
-      setError({ message: errorMessage(e), conflict: status === 409 });
-      if (status === 409) onReviewed();
-    } finally {
-      setPending(undefined);
-    }
-  }
+    });
 
   return (
-    <Flex direction="column" gap="3" aria-label="Review" role="group">
+    <Flex direction="column" gap="3" aria-label={t('review.label')} role="group">
       <TextAreaField
-        label="Comment"
-        description="Optional; the owners and the timeline see it."
+        label={t('review.comment')}
+        description={t('review.commentDescription')}
         rows={3}
         value={comment}
         onChange={setComment}
@@ -64,7 +65,7 @@ export function ReviewForm(props: {
           isPending={pending === 'approve'}
           isDisabled={!!pending}
         >
-          Approve
+          {t('review.approve')}
         </Button>
         <Button
           variant="secondary"
@@ -73,7 +74,7 @@ export function ReviewForm(props: {
           isPending={pending === 'reject'}
           isDisabled={!!pending}
         >
-          Reject
+          {t('review.reject')}
         </Button>
       </Flex>
       {done && !error && (
@@ -81,7 +82,11 @@ export function ReviewForm(props: {
           status="success"
           icon
           role="status"
-          title={`You ${done.decision === 'approve' ? 'approved' : 'rejected'} patch v${patch.version}.`}
+          title={
+            done.decision === 'approve'
+              ? t('review.approved', { version: String(patch.version) })
+              : t('review.rejected', { version: String(patch.version) })
+          }
         />
       )}
       {error && (
@@ -91,16 +96,21 @@ export function ReviewForm(props: {
           role="alert"
           title={
             error.conflict
-              ? 'Someone decided meanwhile: your review was not recorded'
-              : 'The review was not recorded'
+              ? t('review.conflictTitle')
+              : t('review.errorTitle')
           }
           description={
             error.conflict
-              ? `${error.message}. The latest decision is shown below; review again if you still disagree.`
+              ? t('review.conflictDescription', { message: error.message })
               : error.message
           }
         />
       )}
     </Flex>
   );
+}
+
+/** A 409: someone else's review of the patch was recorded first. */
+function isConflict(error: unknown): boolean {
+  return (error as { response?: { status?: number } }).response?.status === 409;
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Alert, Button, Flex, Text, TextField } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   migrationTransitions,
@@ -12,9 +13,11 @@ import {
   type Wave,
 } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
+import { useAction } from '../../hooks/useAction';
 import { ErrorPanel, Loading, age, errorMessage } from '../common/Feedback';
 import { StatusBadge } from '../common/StatusBadge';
 import type { Loaded } from '../../hooks/useLoad';
+import { rippleTranslationRef } from '../../translation';
 import type { Tone } from '../common/status';
 import styles from '../common/ripple.module.css';
 
@@ -24,11 +27,6 @@ const WAVE_CLASS: Record<Wave['state'], string> = {
   completed: styles.waveCompleted,
   active: styles.waveActive,
   pending: styles.wavePending,
-};
-const WAVE_LABEL: Record<Wave['state'], string> = {
-  completed: 'Completed',
-  active: 'Active',
-  pending: 'Pending',
 };
 const WAVE_TONE: Record<Wave['state'], Tone> = {
   completed: 'done',
@@ -57,18 +55,18 @@ export function RolloutPanel(props: {
 }) {
   const { migration, rollout, consumers, compatView, compatViewBlocked, onShowCompatView, onChanged } = props;
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const manage = usePermission({
     permission: rippleRolloutManagePermission,
     resourceRef: migration.datasetRef,
   });
-  const [pending, setPending] = useState<Action>();
-  const [error, setError] = useState<string>();
+  const { pending, error, run: runAction } = useAction<Action>({ onSettled: onChanged });
   const [confirmRollback, setConfirmRollback] = useState(false);
   const [override, setOverride] = useState('');
 
-  if (rollout.loading) return <Loading label="Loading the rollout" />;
+  if (rollout.loading) return <Loading label={t('rollout.loading')} />;
   if (!rollout.value) {
-    return <ErrorPanel title="Could not load the rollout" error={rollout.error} />;
+    return <ErrorPanel title={t('rollout.loadError')} error={rollout.error} />;
   }
   const r = rollout.value;
   const can = (to: Migration['state']) => migrationTransitions[migration.state].includes(to);
@@ -80,10 +78,8 @@ export function RolloutPanel(props: {
     rollback: can('rolled_back'),
   };
 
-  async function run(action: Action) {
-    setPending(action);
-    setError(undefined);
-    try {
+  const run = (action: Action) =>
+    runAction(action, async () => {
       switch (action) {
         case 'start':
           if (compatViewBlocked) {
@@ -96,24 +92,18 @@ export function RolloutPanel(props: {
           await rippleApi.advanceRollout(migration.id, r.currentWave);
           break;
         case 'pause':
-          await rippleApi.pauseRollout(migration.id, 'Paused from the migration page');
+          await rippleApi.pauseRollout(migration.id, t('rollout.pauseReason'));
           break;
         case 'resume':
           await rippleApi.resumeRollout(migration.id);
           break;
         case 'rollback':
-          await rippleApi.rollbackRollout(migration.id, { reason: 'Rolled back from the migration page' });
+          await rippleApi.rollbackRollout(migration.id, { reason: t('rollout.rollbackReason') });
           break;
         default:
       }
       setConfirmRollback(false);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setPending(undefined);
-      onChanged();
-    }
-  }
+    });
 
   const health = (wave: Wave) => {
     const inWave = consumers.filter(c => wave.consumers.includes(c.consumerRef));
@@ -125,21 +115,31 @@ export function RolloutPanel(props: {
   return (
     <Flex direction="column" gap="4">
       <Text as="p">
-        Rollout <strong>{r.state.replace('_', ' ')}</strong> · {r.plan.waves.length} waves (
-        {r.plan.waves.map(w => `${w.name}: ${w.count !== undefined ? `${w.count} consumer${w.count === 1 ? '' : 's'}` : `${w.percent}%`}`).join(', ')}) ·{' '}
-        {r.plan.soakMinutes} min soak · {r.plan.autoAdvance ? 'advances by itself when healthy' : 'advanced by hand'}
-        {r.critical && ' · critical dataset: every patch needs an approval'}
+        {t('rollout.summary', {
+          state: <strong>{r.state.replace('_', ' ')}</strong>,
+          waves: String(r.plan.waves.length),
+          plan: r.plan.waves
+            .map(w =>
+              w.count !== undefined
+                ? t('rollout.planWave', { name: w.name, count: w.count })
+                : t('rollout.planWavePercent', { name: w.name, percent: String(w.percent) }),
+            )
+            .join(', '),
+          soak: String(r.plan.soakMinutes),
+          advance: r.plan.autoAdvance ? t('rollout.autoAdvance') : t('rollout.manualAdvance'),
+        })}
+        {r.critical && t('rollout.critical')}
       </Text>
       {r.state === 'not_started' && compatView === 'pending' && (
         <Alert
           status="info"
           icon
-          title="Apply the compatibility view first"
-          description="The change moves the table: run the compatibility view's DDL and mark it applied, so that consumers not patched yet keep reading the dataset by its old name. Then the rollout can start."
+          title={t('rollout.applyViewFirstTitle')}
+          description={t('rollout.applyViewFirstDescription')}
           customActions={
             onShowCompatView && (
               <Button variant="secondary" onPress={onShowCompatView}>
-                Show the DDL
+                {t('rollout.showDdl')}
               </Button>
             )
           }
@@ -149,48 +149,52 @@ export function RolloutPanel(props: {
         <Alert
           status="warning"
           icon
-          title="The compatibility view cannot be built"
-          description={`${compatViewBlocked}. The change moves the table, so consumers not patched yet break when it moves. To start anyway, say why: the reason is recorded on the timeline and in the audit log.`}
+          title={t('rollout.viewBlockedTitle')}
+          description={t('rollout.viewBlockedDescription', { reason: compatViewBlocked })}
         />
       )}
       {r.pausedReason && migration.state === 'paused' && (
-        <Alert status="warning" icon title="Paused" description={r.pausedReason} />
+        <Alert status="warning" icon title={t('rollout.paused')} description={r.pausedReason} />
       )}
       {r.soakEndsAt && migration.state === 'rolling_out' && (
         <Text as="p" color="secondary">
-          The active wave soaks until {new Date(r.soakEndsAt).toLocaleString()}.
+          {t('rollout.soaking', { time: new Date(r.soakEndsAt).toLocaleString() })}
         </Text>
       )}
       {r.waves.length === 0 ? (
         <Text as="p" color="secondary">
-          The waves are drawn when the rollout starts: least critical consumers first.
+          {t('rollout.noWaves')}
         </Text>
       ) : (
-        <ol className={styles.timeline} aria-label="Waves">
+        <ol className={styles.timeline} aria-label={t('rollout.wavesLabel')}>
           {r.waves.map(wave => {
             const h = health(wave);
             return (
               <li key={wave.index} className={`${styles.wave} ${WAVE_CLASS[wave.state]}`}>
                 <Flex direction="column" gap="1">
                   <Text weight="bold">
-                    {wave.index + 1}. {wave.name}
+                    {t('rollout.waveTitle', { number: String(wave.index + 1), name: wave.name })}
                   </Text>
                   <StatusBadge
                     status={{
                       tone: h.unhealthy > 0 ? 'blocked' : WAVE_TONE[wave.state],
-                      label: WAVE_LABEL[wave.state],
+                      label: t(`rollout.waveState.${wave.state}`),
                     }}
                   />
                   <Text variant="body-small">
-                    {wave.consumers.length} consumer{wave.consumers.length === 1 ? '' : 's'}
+                    {t('rollout.waveConsumers', { count: wave.consumers.length })}
                   </Text>
                   <Text variant="body-small" color={h.unhealthy ? 'danger' : 'secondary'}>
-                    Health: {h.healthy} healthy, {h.unhealthy} unhealthy, {h.unknown} no signal
+                    {t('rollout.waveHealth', {
+                      healthy: String(h.healthy),
+                      unhealthy: String(h.unhealthy),
+                      unknown: String(h.unknown),
+                    })}
                   </Text>
                   {wave.startedAt && (
                     <Text variant="body-small" color="secondary">
-                      Started {age(wave.startedAt)}
-                      {wave.completedAt && `, completed ${age(wave.completedAt)}`}
+                      {t('rollout.waveStarted', { age: age(wave.startedAt, t) })}
+                      {wave.completedAt && t('rollout.waveCompleted', { age: age(wave.completedAt, t) })}
                     </Text>
                   )}
                 </Flex>
@@ -200,10 +204,10 @@ export function RolloutPanel(props: {
         </ol>
       )}
       {manage.allowed ? (
-        <Flex gap="2" role="group" aria-label="Rollout controls" style={{ flexWrap: 'wrap' }}>
+        <Flex gap="2" role="group" aria-label={t('rollout.controlsLabel')} style={{ flexWrap: 'wrap' }}>
           {actions.start && compatViewBlocked && (
             <TextField
-              label="Why start without the compatibility view"
+              label={t('rollout.overrideReason')}
               value={override}
               onChange={setOverride}
             />
@@ -215,50 +219,52 @@ export function RolloutPanel(props: {
               isPending={pending === 'start'}
               isDisabled={!!compatViewBlocked && !override.trim()}
             >
-              {compatViewBlocked ? 'Start without the view' : 'Start the rollout'}
+              {compatViewBlocked ? t('rollout.startWithoutView') : t('rollout.start')}
             </Button>
           )}
           {actions.advance && (
             <Button variant="primary" onPress={() => run('advance')} isPending={pending === 'advance'}>
               {r.currentWave !== undefined && r.currentWave + 1 >= r.waves.length
-                ? 'Complete the rollout'
-                : 'Advance to the next wave'}
+                ? t('rollout.complete')
+                : t('rollout.advance')}
             </Button>
           )}
           {actions.pause && (
             <Button variant="secondary" onPress={() => run('pause')} isPending={pending === 'pause'}>
-              Pause
+              {t('rollout.pause')}
             </Button>
           )}
           {actions.resume && (
             <Button variant="secondary" onPress={() => run('resume')} isPending={pending === 'resume'}>
-              Resume
+              {t('rollout.resume')}
             </Button>
           )}
           {actions.rollback &&
             (confirmRollback ? (
               <>
                 <Button destructive variant="primary" onPress={() => run('rollback')} isPending={pending === 'rollback'}>
-                  Revert every delivered patch
+                  {t('rollout.confirmRollback')}
                 </Button>
                 <Button variant="tertiary" onPress={() => setConfirmRollback(false)}>
-                  Keep them
+                  {t('rollout.cancelRollback')}
                 </Button>
               </>
             ) : (
               <Button destructive variant="secondary" onPress={() => setConfirmRollback(true)}>
-                Roll back
+                {t('rollout.rollback')}
               </Button>
             ))}
         </Flex>
       ) : (
         !manage.loading && (
           <Text as="p" color="secondary">
-            You can watch this rollout; running it needs the ripple.rollout.manage permission.
+            {t('rollout.watchOnly')}
           </Text>
         )
       )}
-      {error && <Alert status="danger" icon role="alert" title="The rollout did not move" description={error} />}
+      {!!error && (
+        <Alert status="danger" icon role="alert" title={t('rollout.actionError')} description={errorMessage(error)} />
+      )}
     </Flex>
   );
 }

@@ -1,7 +1,9 @@
 import { Alert, Button, Flex } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { Migration } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
+import { rippleTranslationRef } from '../../translation';
 import { useLoad } from '../../hooks/useLoad';
 import { ErrorPanel, Loading } from '../common/Feedback';
 import { NewMigrationForm } from './NewMigrationForm';
@@ -18,23 +20,24 @@ export function NewMigration(props: {
 }) {
   const { datasetRef } = props;
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const loaded = useLoad(
     () => Promise.all([rippleApi.getDataset(datasetRef), rippleApi.getDatasetCode(datasetRef)]),
     [rippleApi, datasetRef],
   );
-  if (loaded.loading) return <Loading label="Loading the dataset and its consumers' code" rows={4} />;
+  if (loaded.loading) return <Loading label={t('newMigration.loading')} rows={4} />;
   if (!loaded.value) {
     return (
       <ErrorPanel
-        title="Could not load the dataset's schema and consumers"
+        title={t('newMigration.loadError')}
         error={loaded.error}
         action={
           <Flex gap="2">
             <Button variant="secondary" onPress={loaded.reload}>
-              Try again
+              {t('newMigration.tryAgain')}
             </Button>
             <Button variant="tertiary" onPress={props.onCancel}>
-              Close
+              {t('newMigration.close')}
             </Button>
           </Flex>
         }
@@ -48,8 +51,8 @@ export function NewMigration(props: {
         <Alert
           status="info"
           icon
-          title="No consumer reads this dataset"
-          description="Neither the catalog (dependsOn) nor the code of other entities names it: the change breaks nothing Ripple knows of."
+          title={t('newMigration.noConsumerTitle')}
+          description={t('newMigration.noConsumerDescription')}
         />
       )}
       <NewMigrationForm

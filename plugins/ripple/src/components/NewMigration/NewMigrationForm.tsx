@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import {
   Alert,
   Button,
@@ -10,45 +10,31 @@ import {
   Text,
   TextField,
 } from '@backstage/ui';
-import { CodeSnippet } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type {
-  AnalysisCache,
   ConsumerCode,
   Dataset,
   Migration,
 } from '@ripple/backstage-plugin-ripple-common';
-import type { Dialect, RippleError } from '@ripple/engine';
+import type { Dialect } from '@ripple/engine';
 import { rippleApiRef } from '../../api';
+import { useAction } from '../../hooks/useAction';
 import { useEngine } from '../../hooks/useEngine';
+import { rippleTranslationRef } from '../../translation';
 import { errorMessage } from '../common/Feedback';
-import { Counts } from '../common/Counts';
-import { StatusBadge } from '../common/StatusBadge';
-import type { Status } from '../common/status';
 import styles from '../common/ripple.module.css';
 import {
   buildChange,
   CHANGE_KINDS,
   defaultTitle,
+  describeMissing,
   emptyDraft,
   type ChangeDraft,
   type ChangeKind,
 } from './changeDraft';
-import {
-  computePreview,
-  engineFiles,
-  PreviewRewriter,
-  type PreviewResult,
-} from './livePreview';
-
-type Preview = (PreviewResult & { edit: number }) | { error: string };
-
-const PROPOSAL_STATUS: Record<string, Status> = {
-  rewritten: { tone: 'active', label: 'Will be rewritten' },
-  needs_review: { tone: 'active', label: 'Needs a person' },
-  error: { tone: 'blocked', label: 'Cannot be read' },
-  unaffected: { tone: 'done', label: 'Unaffected' },
-};
+import { PreviewSummary } from './PreviewSummary';
+import { useLivePreview } from './useLivePreview';
 
 /**
  * "New migration": the change built from the dataset's columns, its impact
@@ -64,31 +50,11 @@ export function NewMigrationForm(props: {
 }) {
   const { datasetRef, dataset, code, onCreated, onCancel } = props;
   const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const { engine, error: engineError } = useEngine();
   const [drafts, setDrafts] = useState<ChangeDraft[]>([emptyDraft()]);
   const [title, setTitle] = useState('');
-  const [creating, setCreating] = useState(false);
-  const [createError, setCreateError] = useState<string>();
-  const cache = useRef<AnalysisCache>(new WeakMap()).current;
-  const files = useMemo(() => engineFiles(), []);
-  // Made in an effect, not a memo, so that every mount has live workers
-  // (React's strict mode unmounts and mounts again).
-  const [rewriter, setRewriter] = useState<PreviewRewriter>();
-  useEffect(() => {
-    if (!engine) return undefined;
-    const made = new PreviewRewriter(engine);
-    setRewriter(made);
-    return () => made.close();
-  }, [engine]);
-  const [preview, setPreview] = useState<Preview>();
-  // Counts the edits previewed, for the benchmark to tell them apart.
-  const edits = useRef(0);
-  // One preview runs at a time; edits made meanwhile are previewed once it
-  // ends, and only the latest of them.
-  const queue = useRef<{ running: boolean; next?: () => Promise<void> }>({
-    running: false,
-  });
-
+  const { pending: creating, error: createError, run } = useAction();
   const built = useMemo(
     () =>
       buildChange(
@@ -98,81 +64,41 @@ export function NewMigrationForm(props: {
       ),
     [dataset.table, dataset.dialect, drafts],
   );
-  useEffect(() => {
-    if (!engine || !rewriter || !('change' in built)) {
-      setPreview(undefined);
-      return undefined;
-    }
-    const stale = new AbortController();
-    const edit = ++edits.current;
-    const job = async () => {
-      let result: Preview;
-      try {
-        const computed = await computePreview(
-          engine,
-          built.change,
-          code,
-          dataset.columns,
-          cache,
-          files,
-          rewriter,
-          stale.signal,
-        );
-        result = { ...computed, edit };
-      } catch (e) {
-        if (stale.signal.aborted) return;
-        result = { error: (e as RippleError).message };
-      }
-      if (!stale.signal.aborted) setPreview(result);
-    };
-    const q = queue.current;
-    q.next = job;
-    if (!q.running) {
-      q.running = true;
-      (async () => {
-        while (q.next) {
-          const next = q.next;
-          q.next = undefined;
-          await next();
-        }
-        q.running = false;
-      })();
-    }
-    return () => stale.abort();
-  }, [engine, rewriter, built, code, dataset.columns, cache, files]);
+  const preview = useLivePreview(
+    engine,
+    'change' in built ? built.change : undefined,
+    code,
+    dataset.columns,
+  );
 
   const update = (i: number, patch: Partial<ChangeDraft>) =>
     setDrafts(ds => ds.map((d, j) => (j === i ? { ...d, ...patch } : d)));
 
   async function create() {
     if (!('change' in built)) return;
-    setCreating(true);
-    setCreateError(undefined);
-    try {
+    await run(true, async () => {
       const migration = await rippleApi.createMigration({
         datasetRef,
         change: built.change as unknown as Record<string, unknown>,
-        title: title.trim() || defaultTitle(drafts),
+        title: title.trim() || defaultTitle(drafts, t),
       });
       // The agent starts at once: its proposals replace this preview.
       onCreated(await rippleApi.analyzeMigration(migration.id));
-    } catch (e) {
-      setCreateError(errorMessage(e));
-    } finally {
-      setCreating(false);
-    }
+    });
   }
 
   const columnOptions = dataset.columns.map(c => ({
     value: c.name,
-    label: c.type ? `${c.name} (${c.type})` : c.name,
+    label: c.type
+      ? t('newMigration.columnOption', { name: c.name, type: c.type })
+      : c.name,
   }));
 
   return (
     <Card>
       <CardHeader>
         <Text as="h3" variant="title-small">
-          New migration of {dataset.table}
+          {t('newMigration.title', { table: dataset.table })}
         </Text>
       </CardHeader>
       <CardBody>
@@ -181,23 +107,28 @@ export function NewMigrationForm(props: {
             <fieldset
               key={i}
               className={styles.changeRow}
-              aria-label={`Change ${i + 1}`}
+              aria-label={t('newMigration.changeLabel', {
+                number: String(i + 1),
+              })}
             >
               <Select
-                label="Change"
+                label={t('newMigration.kindLabel')}
                 value={d.kind}
                 onChange={k =>
                   k && update(i, { ...emptyDraft(k as ChangeKind) })
                 }
-                options={CHANGE_KINDS}
+                options={CHANGE_KINDS.map(k => ({
+                  value: k,
+                  label: t(`newMigration.kind.${k}`),
+                }))}
               />
               {(d.kind === 'rename_column' ||
                 d.kind === 'drop_column' ||
                 d.kind === 'change_type') &&
                 (columnOptions.length > 0 ? (
                   <Select
-                    label="Column"
-                    placeholder="Choose a column"
+                    label={t('newMigration.columnLabel')}
+                    placeholder={t('newMigration.columnPlaceholder')}
                     value={d.column || null}
                     onChange={k => k && update(i, { column: String(k) })}
                     options={columnOptions}
@@ -205,22 +136,22 @@ export function NewMigrationForm(props: {
                   />
                 ) : (
                   <TextField
-                    label="Column"
-                    description="The dataset's schema is unknown: type the column"
+                    label={t('newMigration.columnLabel')}
+                    description={t('newMigration.unknownSchema')}
                     value={d.column}
                     onChange={v => update(i, { column: v })}
                   />
                 ))}
               {d.kind === 'rename_column' && (
                 <TextField
-                  label="New name"
+                  label={t('newMigration.newName')}
                   value={d.to}
                   onChange={v => update(i, { to: v })}
                 />
               )}
               {d.kind === 'change_type' && (
                 <TextField
-                  label="New type"
+                  label={t('newMigration.newType')}
                   placeholder="NUMERIC"
                   value={d.to}
                   onChange={v => update(i, { to: v })}
@@ -229,7 +160,9 @@ export function NewMigrationForm(props: {
               {(d.kind === 'rename_table' || d.kind === 'replace_table') && (
                 <TextField
                   label={
-                    d.kind === 'rename_table' ? 'New table' : 'Replacing table'
+                    d.kind === 'rename_table'
+                      ? t('newMigration.newTable')
+                      : t('newMigration.replacingTable')
                   }
                   placeholder="proj.ds.orders_v2"
                   value={d.to}
@@ -239,14 +172,15 @@ export function NewMigrationForm(props: {
               {d.kind === 'replace_table' && (
                 <Flex direction="column" gap="2" style={{ width: '100%' }}>
                   <Text variant="body-small" color="secondary">
-                    Field mapping: the new table's name for each column (empty:
-                    unchanged).
+                    {t('newMigration.mapping')}
                   </Text>
                   <Flex gap="2" style={{ flexWrap: 'wrap' }}>
                     {dataset.columns.map(c => (
                       <TextField
                         key={c.name}
-                        label={`${c.name} becomes`}
+                        label={t('newMigration.mappingField', {
+                          column: c.name,
+                        })}
                         placeholder={c.name}
                         value={d.mapping[c.name] ?? ''}
                         onChange={v =>
@@ -262,7 +196,7 @@ export function NewMigrationForm(props: {
                   variant="tertiary"
                   onPress={() => setDrafts(ds => ds.filter((_, j) => j !== i))}
                 >
-                  Remove change {i + 1}
+                  {t('newMigration.remove', { number: String(i + 1) })}
                 </Button>
               )}
             </fieldset>
@@ -272,28 +206,35 @@ export function NewMigrationForm(props: {
               variant="tertiary"
               onPress={() => setDrafts(ds => [...ds, emptyDraft()])}
             >
-              Add another change
+              {t('newMigration.add')}
             </Button>
           </Flex>
 
-          <section aria-label="Impact preview" aria-live="polite">
+          <section
+            aria-label={t('newMigration.impactLabel')}
+            aria-live="polite"
+          >
             <Flex direction="column" gap="3">
               <Text as="h4" variant="title-x-small">
-                Impact
+                {t('newMigration.impactTitle')}
               </Text>
               {engineError && (
                 <Alert
                   status="danger"
                   icon
-                  title={`The engine could not load: ${engineError.message}`}
+                  title={t('newMigration.engineError', {
+                    message: engineError.message,
+                  })}
                 />
               )}
               {!engine && !engineError && (
-                <Text color="secondary">Loading the engine…</Text>
+                <Text color="secondary">{t('newMigration.engineLoading')}</Text>
               )}
               {'missing' in built && (
                 <Text color="secondary">
-                  {built.missing} to see the impact.
+                  {t('newMigration.toSeeImpact', {
+                    missing: describeMissing(built.missing, t),
+                  })}
                 </Text>
               )}
               {preview && 'error' in preview && (
@@ -301,7 +242,7 @@ export function NewMigrationForm(props: {
                   status="danger"
                   icon
                   role="alert"
-                  title="The engine refuses this change"
+                  title={t('newMigration.refused')}
                   description={preview.error}
                 />
               )}
@@ -312,127 +253,37 @@ export function NewMigrationForm(props: {
           </section>
 
           <TextField
-            label="Title"
-            placeholder={defaultTitle(drafts)}
+            label={t('newMigration.titleField')}
+            placeholder={defaultTitle(drafts, t)}
             value={title}
             onChange={setTitle}
           />
-          {createError && (
+          {!!createError && (
             <Alert
               status="danger"
               icon
               role="alert"
-              title="The migration was not created"
-              description={createError}
+              title={t('newMigration.createError')}
+              description={errorMessage(createError)}
             />
           )}
           <Flex gap="2">
             <Button
               variant="primary"
               onPress={create}
-              isPending={creating}
+              isPending={!!creating}
               isDisabled={
                 !('change' in built) || (!!preview && 'error' in preview)
               }
             >
-              Create the migration
+              {t('newMigration.create')}
             </Button>
             <Button variant="secondary" onPress={onCancel}>
-              Cancel
+              {t('newMigration.cancel')}
             </Button>
           </Flex>
         </Flex>
       </CardBody>
     </Card>
-  );
-}
-
-function PreviewSummary({
-  preview,
-  edit,
-}: {
-  preview: PreviewResult;
-  edit: number;
-}) {
-  const affected = preview.consumers.filter(c => c.status !== 'unaffected');
-  return (
-    <>
-      <Counts
-        label="Impact summary"
-        items={[
-          {
-            label: 'Consumers affected',
-            value: `${preview.affected} of ${preview.consumers.length}`,
-          },
-          { label: 'References', value: preview.references },
-          {
-            label: <StatusBadge status={PROPOSAL_STATUS.rewritten} />,
-            value: preview.rewritten,
-          },
-          {
-            label: <StatusBadge status={PROPOSAL_STATUS.needs_review} />,
-            value: preview.needsReview + preview.errors,
-          },
-        ]}
-      />
-      <Text
-        variant="body-small"
-        color="secondary"
-        data-preview-ms={preview.millis.toFixed(2)}
-        data-preview-edit={edit}
-      >
-        Computed in your browser in {preview.millis.toFixed(1)} ms over{' '}
-        {preview.consumers.length} consumer
-        {preview.consumers.length === 1 ? '' : 's'}.
-      </Text>
-      {affected.length > 0 && (
-        <ul className={styles.previewList} aria-label="Affected consumers">
-          {affected.map(c => (
-            <li key={c.consumerRef}>
-              <PreviewConsumer consumer={c} />
-            </li>
-          ))}
-        </ul>
-      )}
-    </>
-  );
-}
-
-function PreviewConsumer({
-  consumer: c,
-}: {
-  consumer: PreviewResult['consumers'][number];
-}) {
-  // The diff is rendered only when opened: a change touching hundreds of
-  // consumers stays quick to edit.
-  const [open, setOpen] = useState(false);
-  return (
-    <details onToggle={e => setOpen((e.target as HTMLDetailsElement).open)}>
-      <summary>
-        <strong>{c.consumerRef}</strong>
-        <StatusBadge status={PROPOSAL_STATUS[c.status]} />
-        <Text variant="body-small" color="secondary">
-          {c.impact.references} reference{c.impact.references === 1 ? '' : 's'}{' '}
-          in {c.impact.files.map(f => f.path).join(', ') || 'no file'} ·{' '}
-          {c.edits} edit{c.edits === 1 ? '' : 's'}
-        </Text>
-      </summary>
-      {open && (
-        <Flex direction="column" gap="2" pt="2">
-          {c.reasons.length > 0 && (
-            <ul aria-label={`Why ${c.consumerRef} needs a person`}>
-              {c.reasons.map((r, i) => (
-                <li key={i}>
-                  <Text variant="body-small">
-                    <code>{r.path}</code>: {r.message}
-                  </Text>
-                </li>
-              ))}
-            </ul>
-          )}
-          {c.diff && <CodeSnippet text={c.diff} language="diff" />}
-        </Flex>
-      )}
-    </details>
   );
 }

@@ -1,4 +1,5 @@
 import type { ChangeSpec, Dialect } from '@ripple/engine';
+import type { RippleT } from '../../translation';
 
 type Change = ChangeSpec['changes'][number];
 
@@ -13,13 +14,20 @@ export type ChangeDraft = {
   mapping: Record<string, string>;
 };
 
-export const CHANGE_KINDS: { value: ChangeKind; label: string }[] = [
-  { value: 'rename_column', label: 'Rename a column' },
-  { value: 'drop_column', label: 'Drop a column' },
-  { value: 'change_type', label: 'Change a column’s type' },
-  { value: 'rename_table', label: 'Move the table' },
-  { value: 'replace_table', label: 'Replace with another table' },
+/** The kinds of change the form offers, in its order. */
+export const CHANGE_KINDS: ChangeKind[] = [
+  'rename_column',
+  'drop_column',
+  'change_type',
+  'rename_table',
+  'replace_table',
 ];
+
+/** A field the change still needs; `change` numbers it among several. */
+export type Missing = {
+  field: 'column' | 'newName' | 'newType' | 'newTable' | 'replacingTable';
+  change?: number;
+};
 
 export function emptyDraft(kind: ChangeKind = 'rename_column'): ChangeDraft {
   return { kind, column: '', to: '', mapping: {} };
@@ -33,28 +41,35 @@ export function buildChange(
   table: string,
   dialect: Dialect | undefined,
   drafts: ChangeDraft[],
-): { change: ChangeSpec } | { missing: string } {
+): { change: ChangeSpec } | { missing: Missing } {
   const changes: Change[] = [];
   for (const [i, d] of drafts.entries()) {
-    const n = drafts.length > 1 ? ` (change ${i + 1})` : '';
+    const change = drafts.length > 1 ? i + 1 : undefined;
     const to = d.to.trim();
     switch (d.kind) {
       case 'rename_column':
       case 'change_type':
-        if (!d.column) return { missing: `Choose the column${n}` };
-        if (!to) return { missing: `${d.kind === 'rename_column' ? 'Type the new name' : 'Type the new type'}${n}` };
+        if (!d.column) return { missing: { field: 'column', change } };
+        if (!to) {
+          return {
+            missing: {
+              field: d.kind === 'rename_column' ? 'newName' : 'newType',
+              change,
+            },
+          };
+        }
         changes.push({ kind: d.kind, column: d.column, to });
         break;
       case 'drop_column':
-        if (!d.column) return { missing: `Choose the column${n}` };
+        if (!d.column) return { missing: { field: 'column', change } };
         changes.push({ kind: 'drop_column', column: d.column });
         break;
       case 'rename_table':
-        if (!to) return { missing: `Type the new table name${n}` };
+        if (!to) return { missing: { field: 'newTable', change } };
         changes.push({ kind: 'rename_table', to });
         break;
       case 'replace_table': {
-        if (!to) return { missing: `Type the replacing table${n}` };
+        if (!to) return { missing: { field: 'replacingTable', change } };
         const columns = Object.fromEntries(
           Object.entries(d.mapping)
             .map(([from, into]) => [from, into.trim()])
@@ -76,20 +91,34 @@ export function buildChange(
   return { change: { dataset: table, ...(dialect && { dialect }), changes } };
 }
 
+/** What the change still needs, in words ("Choose the column (change 2)"). */
+export function describeMissing(missing: Missing, t: RippleT): string {
+  const text = t(`newMigration.missing.${missing.field}`);
+  return missing.change === undefined
+    ? text
+    : t('newMigration.missing.inChange', {
+        missing: text,
+        number: String(missing.change),
+      });
+}
+
 /** A title for the migration from its change ("Rename amount to amount_usd"). */
-export function defaultTitle(drafts: ChangeDraft[]): string {
+export function defaultTitle(drafts: ChangeDraft[], t: RippleT): string {
   const parts = drafts.map(d => {
+    // A field not filled in yet shows as an ellipsis.
+    const column = d.column || '…';
+    const to = d.to || '…';
     switch (d.kind) {
       case 'rename_column':
-        return `rename ${d.column || '…'} to ${d.to || '…'}`;
+        return t('newMigration.defaultTitle.rename_column', { column, to });
       case 'drop_column':
-        return `drop ${d.column || '…'}`;
+        return t('newMigration.defaultTitle.drop_column', { column });
       case 'change_type':
-        return `retype ${d.column || '…'} to ${d.to || '…'}`;
+        return t('newMigration.defaultTitle.change_type', { column, to });
       case 'rename_table':
-        return `move to ${d.to || '…'}`;
+        return t('newMigration.defaultTitle.rename_table', { to });
       default:
-        return `replace with ${d.to || '…'}`;
+        return t('newMigration.defaultTitle.replace_table', { to });
     }
   });
   const text = parts.join(', ');

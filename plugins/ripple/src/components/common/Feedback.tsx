@@ -1,5 +1,6 @@
 import { Alert, Flex, Skeleton, Text } from '@backstage/ui';
 import type { ReactNode } from 'react';
+import type { RippleT } from '../../translation';
 
 /** The backend's own message of a failed request, else the error's. */
 export function errorMessage(error: unknown): string {
@@ -49,12 +50,12 @@ export function Empty(props: { title: string; children?: ReactNode }) {
 }
 
 /** How long ago, in words ("3 h ago"). */
-export function age(iso: string, now = Date.now()): string {
+export function age(iso: string, t: RippleT, now = Date.now()): string {
   const seconds = Math.max(0, (now - Date.parse(iso)) / 1000);
-  if (seconds < 60) return 'just now';
+  if (seconds < 60) return t('age.justNow');
   const minutes = seconds / 60;
-  if (minutes < 60) return `${Math.floor(minutes)} min ago`;
+  if (minutes < 60) return t('age.minutes', { n: String(Math.floor(minutes)) });
   const hours = minutes / 60;
-  if (hours < 24) return `${Math.floor(hours)} h ago`;
-  return `${Math.floor(hours / 24)} d ago`;
+  if (hours < 24) return t('age.hours', { n: String(Math.floor(hours)) });
+  return t('age.days', { n: String(Math.floor(hours / 24)) });
 }

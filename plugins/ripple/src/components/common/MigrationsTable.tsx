@@ -10,10 +10,12 @@ import {
   useTable,
   type ColumnConfig,
 } from '@backstage/ui';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { humanizeEntityRef } from '@backstage/plugin-catalog-react';
 import { parseEntityRef } from '@backstage/catalog-model';
 import type { Migration } from '@ripple/backstage-plugin-ripple-common';
 import { useMigrationLink } from '../../routes';
+import { rippleTranslationRef, type RippleT } from '../../translation';
 import { age } from './Feedback';
 import { ProgressBar } from './ProgressBar';
 import { StatusBadge } from './StatusBadge';
@@ -26,19 +28,20 @@ type Column = 'title' | 'dataset' | 'owner' | 'state' | 'progress' | 'counts' | 
 
 const short = (ref: string) => humanizeEntityRef(parseEntityRef(ref), { defaultKind: 'resource' });
 
-function counts(m: Migration): string {
+function counts(m: Migration, t: RippleT): string {
   const p = m.progress;
   if (!p) return '—';
+  const n = (count: number) => ({ n: String(count) });
   return [
-    p.needsReview && `${p.needsReview} to review`,
-    p.approved && `${p.approved} approved`,
-    p.merged && `${p.merged} merged`,
-    p.rejected && `${p.rejected} rejected`,
-    p.failed && `${p.failed} failed`,
-    p.unhealthy && `${p.unhealthy} unhealthy`,
+    p.needsReview && t('migrationsTable.counts.toReview', n(p.needsReview)),
+    p.approved && t('migrationsTable.counts.approved', n(p.approved)),
+    p.merged && t('migrationsTable.counts.merged', n(p.merged)),
+    p.rejected && t('migrationsTable.counts.rejected', n(p.rejected)),
+    p.failed && t('migrationsTable.counts.failed', n(p.failed)),
+    p.unhealthy && t('migrationsTable.counts.unhealthy', n(p.unhealthy)),
   ]
     .filter(Boolean)
-    .join(' · ') || `${p.total} consumers`;
+    .join(' · ') || t('migrationsTable.counts.total', n(p.total));
 }
 
 const done = (m: Migration) => (m.progress && m.progress.total ? m.progress.merged / m.progress.total : 0);
@@ -56,6 +59,7 @@ export function MigrationsTable(props: {
   const { migrations, filters = true } = props;
   const show = new Set<Column>(props.columns ?? ['title', 'dataset', 'owner', 'state', 'progress', 'counts', 'age']);
   const migrationLink = useMigrationLink();
+  const { t } = useTranslationRef(rippleTranslationRef);
   const rows = useMemo(() => migrations.map(m => ({ ...m, id: m.id })), [migrations]);
   const [filter, setFilter] = useState<Filter>({ owner: 'all', dataset: 'all', state: 'all' });
   const owners = [...new Set(migrations.map(m => m.owner))].sort();
@@ -66,7 +70,7 @@ export function MigrationsTable(props: {
     [
       {
         id: 'title',
-        label: 'Migration',
+        label: t('migrationsTable.columns.title'),
         isRowHeader: true,
         isSortable: true,
         defaultWidth: '2fr',
@@ -74,42 +78,45 @@ export function MigrationsTable(props: {
       },
       {
         id: 'dataset',
-        label: 'Dataset',
+        label: t('migrationsTable.columns.dataset'),
         isSortable: true,
         cell: m => <CellText title={short(m.datasetRef)} />,
       },
       {
         id: 'owner',
-        label: 'Owner',
+        label: t('migrationsTable.columns.owner'),
         isSortable: true,
         cell: m => <CellText title={humanizeEntityRef(parseEntityRef(m.owner), { defaultKind: 'group' })} />,
       },
       {
         id: 'state',
-        label: 'State',
+        label: t('migrationsTable.columns.state'),
         isSortable: true,
         cell: m => (
           <Cell>
-            <StatusBadge status={migrationStatus(m.state)} />
+            <StatusBadge status={migrationStatus(m.state, t)} />
           </Cell>
         ),
       },
       {
         id: 'progress',
-        label: 'Migrated',
+        label: t('migrationsTable.columns.progress'),
         isSortable: true,
         cell: m => (
           <Cell>
             {m.progress ? (
               <Flex direction="column" gap="1">
                 <ProgressBar
-                  label={`${m.title}: consumers migrated`}
+                  label={t('migrationsTable.progressLabel', { title: m.title })}
                   done={m.progress.merged}
                   blocked={m.progress.rejected + m.progress.failed + m.progress.unhealthy}
                   total={m.progress.total}
                 />
                 <Text variant="body-x-small" color="secondary">
-                  {m.progress.merged} / {m.progress.total}
+                  {t('migrationsTable.progress', {
+                    merged: String(m.progress.merged),
+                    total: String(m.progress.total),
+                  })}
                 </Text>
               </Flex>
             ) : (
@@ -120,19 +127,19 @@ export function MigrationsTable(props: {
       },
       {
         id: 'counts',
-        label: 'Consumers',
+        label: t('migrationsTable.columns.counts'),
         defaultWidth: '1.5fr',
         cell: m => (
           <Cell>
-            <Text variant="body-small">{counts(m)}</Text>
+            <Text variant="body-small">{counts(m, t)}</Text>
           </Cell>
         ),
       },
       {
         id: 'age',
-        label: 'Age',
+        label: t('migrationsTable.columns.age'),
         isSortable: true,
-        cell: m => <CellText title={age(m.createdAt)} description={new Date(m.createdAt).toLocaleDateString()} />,
+        cell: m => <CellText title={age(m.createdAt, t)} description={new Date(m.createdAt).toLocaleDateString()} />,
       },
     ] as ColumnConfig<Row>[]
   ).filter(c => show.has(c.id as Column));
@@ -184,26 +191,29 @@ export function MigrationsTable(props: {
     <Flex direction="column" gap="3">
       {filters && migrations.length > 0 && (
         <Flex gap="3" align="end" style={{ flexWrap: 'wrap' }}>
-          <SearchField label="Search migrations" placeholder="Title or dataset" value={search.value} onChange={search.onChange} />
+          <SearchField
+            label={t('migrationsTable.searchLabel')}
+            placeholder={t('migrationsTable.searchPlaceholder')}
+            value={search.value} onChange={search.onChange} />
           <Select
-            label="Owner"
+            label={t('migrationsTable.ownerFilter')}
             value={filter.owner}
             onChange={k => k && setFilter(f => ({ ...f, owner: String(k) }))}
-            options={[{ value: 'all', label: 'All owners' }, ...owners.map(o => ({ value: o, label: o }))]}
+            options={[{ value: 'all', label: t('migrationsTable.allOwners') }, ...owners.map(o => ({ value: o, label: o }))]}
           />
           <Select
-            label="Dataset"
+            label={t('migrationsTable.datasetFilter')}
             value={filter.dataset}
             onChange={k => k && setFilter(f => ({ ...f, dataset: String(k) }))}
-            options={[{ value: 'all', label: 'All datasets' }, ...datasets.map(d => ({ value: d, label: d }))]}
+            options={[{ value: 'all', label: t('migrationsTable.allDatasets') }, ...datasets.map(d => ({ value: d, label: d }))]}
           />
           <Select
-            label="State"
+            label={t('migrationsTable.stateFilter')}
             value={filter.state}
             onChange={k => k && setFilter(f => ({ ...f, state: String(k) }))}
             options={[
-              { value: 'all', label: 'All states' },
-              ...states.map(s => ({ value: s, label: migrationStatus(s).label })),
+              { value: 'all', label: t('migrationsTable.allStates') },
+              ...states.map(s => ({ value: s, label: migrationStatus(s, t).label })),
             ]}
           />
         </Flex>
@@ -212,7 +222,7 @@ export function MigrationsTable(props: {
         {...tableProps}
         columnConfig={columnConfig}
         emptyState={
-          migrations.length === 0 ? props.emptyState : <Text color="secondary">No migration matches the search and filters.</Text>
+          migrations.length === 0 ? props.emptyState : <Text color="secondary">{t('migrationsTable.noMatch')}</Text>
         }
       />
     </Flex>

@@ -1,3 +1,5 @@
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { rippleTranslationRef } from '../../translation';
 import styles from './ripple.module.css';
 
 /**
@@ -11,8 +13,11 @@ export function ProgressBar(props: {
   label: string;
 }) {
   const { done, blocked, total, label } = props;
+  const { t } = useTranslationRef(rippleTranslationRef);
   const pct = (n: number) => (total > 0 ? (100 * n) / total : 0);
-  const text = `${label}: ${done} of ${total} done${blocked ? `, ${blocked} blocked` : ''}`;
+  const text = blocked
+    ? t('progressBar.textBlocked', { label, done: String(done), total: String(total), blocked: String(blocked) })
+    : t('progressBar.text', { label, done: String(done), total: String(total) });
   return (
     <div
       className={styles.progress}

@@ -2,6 +2,7 @@ import type {
   Consumer,
   MigrationState,
 } from '@ripple/backstage-plugin-ripple-common';
+import type { RippleT } from '../../translation';
 
 /**
  * How a status reads at a glance: `done` (green), `active` (yellow: pending
@@ -17,75 +18,91 @@ export type Status = { tone: Tone; label: string; detail?: string };
  * and its health: the worst fact wins, so a merged but unhealthy consumer is
  * red.
  */
-export function consumerStatus(consumer: Consumer): Status {
+export function consumerStatus(consumer: Consumer, t: RippleT): Status {
   const { patch, decision, delivery, health } = consumer;
   if (health === 'unhealthy') {
-    return { tone: 'blocked', label: 'Unhealthy', detail: consumer.healthReason };
+    return {
+      tone: 'blocked',
+      label: t('status.consumer.unhealthy'),
+      detail: consumer.healthReason,
+    };
   }
   if (delivery?.status === 'failed') {
-    return { tone: 'blocked', label: 'Delivery failed', detail: delivery.message };
+    return {
+      tone: 'blocked',
+      label: t('status.consumer.deliveryFailed'),
+      detail: delivery.message,
+    };
   }
   if (!patch) {
     return {
       tone: 'blocked',
-      label: 'Blocked',
-      detail: 'No code to patch: the entity names no code location',
+      label: t('status.consumer.blocked'),
+      detail: t('status.consumer.noCode'),
     };
   }
   if (patch.status === 'error') {
-    return { tone: 'blocked', label: 'Blocked', detail: 'The engine could not read its code' };
+    return {
+      tone: 'blocked',
+      label: t('status.consumer.blocked'),
+      detail: t('status.consumer.unreadable'),
+    };
   }
   if (decision?.decision === 'reject' && decision.patchId === patch.id) {
-    return { tone: 'blocked', label: 'Rejected', detail: decision.comment };
+    return {
+      tone: 'blocked',
+      label: t('status.consumer.rejected'),
+      detail: decision.comment,
+    };
   }
   if (delivery?.status === 'merged') {
     return {
       tone: 'done',
-      label: health === 'healthy' ? 'Merged, healthy' : 'Merged',
+      label:
+        health === 'healthy'
+          ? t('status.consumer.mergedHealthy')
+          : t('status.consumer.merged'),
     };
   }
   if (patch.status === 'unaffected') {
-    return { tone: 'done', label: 'Unaffected', detail: 'Nothing to change' };
+    return {
+      tone: 'done',
+      label: t('status.consumer.unaffected'),
+      detail: t('status.consumer.nothingToChange'),
+    };
   }
   if (delivery?.status === 'reverted') {
-    return { tone: 'active', label: 'Reverted' };
+    return { tone: 'active', label: t('status.consumer.reverted') };
   }
   if (delivery?.status === 'delivered') {
-    return { tone: 'active', label: 'Delivered', detail: 'Waiting for the merge' };
+    return {
+      tone: 'active',
+      label: t('status.consumer.delivered'),
+      detail: t('status.consumer.waitingForMerge'),
+    };
   }
   if (patch.stale) {
-    return { tone: 'active', label: 'Stale', detail: 'The code changed; a new patch is coming' };
+    return {
+      tone: 'active',
+      label: t('status.consumer.stale'),
+      detail: t('status.consumer.staleDetail'),
+    };
   }
   if (decision?.decision === 'approve' && decision.patchId === patch.id) {
-    return { tone: 'active', label: 'Approved', detail: 'Waiting for its wave' };
+    return {
+      tone: 'active',
+      label: t('status.consumer.approved'),
+      detail: t('status.consumer.waitingForWave'),
+    };
   }
   if (patch.status === 'needs_review') {
-    return { tone: 'active', label: 'Needs a person' };
+    return { tone: 'active', label: t('status.consumer.needsReview') };
   }
-  return { tone: 'active', label: 'Awaiting review' };
+  return { tone: 'active', label: t('status.consumer.awaitingReview') };
 }
 
-/** The filter choices of a consumer list, by tone. */
-export const TONE_LABELS: Record<Tone, string> = {
-  done: 'Done',
-  active: 'In progress',
-  blocked: 'Blocked',
-  idle: 'Not started',
-};
-
-const STATE_LABELS: Record<MigrationState, string> = {
-  draft: 'Draft',
-  analyzing: 'Analyzing',
-  proposed: 'Proposed',
-  rolling_out: 'Rolling out',
-  paused: 'Paused',
-  completed: 'Completed',
-  rolled_back: 'Rolled back',
-  cancelled: 'Cancelled',
-};
-
-export function migrationStatus(state: MigrationState): Status {
-  const label = STATE_LABELS[state];
+export function migrationStatus(state: MigrationState, t: RippleT): Status {
+  const label = t(`status.migration.${state}`);
   switch (state) {
     case 'completed':
       return { tone: 'done', label };

@@ -1,0 +1,143 @@
+import { useState } from 'react';
+import { Flex, Text } from '@backstage/ui';
+import { CodeSnippet } from '@backstage/core-components';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { rippleTranslationRef, type RippleT } from '../../translation';
+import { Counts } from '../common/Counts';
+import { StatusBadge } from '../common/StatusBadge';
+import type { Status } from '../common/status';
+import styles from '../common/ripple.module.css';
+import type { PreviewResult } from './livePreview';
+
+type Proposal = PreviewResult['consumers'][number]['status'];
+
+// A consumer that needs a person, or is unaffected, reads as it will once
+// the migration exists: the same message as its status then.
+function proposalStatus(status: Proposal, t: RippleT): Status {
+  switch (status) {
+    case 'rewritten':
+      return { tone: 'active', label: t('status.proposal.rewritten') };
+    case 'needs_review':
+      return { tone: 'active', label: t('status.consumer.needsReview') };
+    case 'error':
+      return { tone: 'blocked', label: t('status.proposal.error') };
+    default:
+      return { tone: 'done', label: t('status.consumer.unaffected') };
+  }
+}
+
+/**
+ * The live preview's figures, the time it took, and each affected consumer
+ * with its diff.
+ */
+export function PreviewSummary({
+  preview,
+  edit,
+}: {
+  preview: PreviewResult;
+  edit: number;
+}) {
+  const { t } = useTranslationRef(rippleTranslationRef);
+  const affected = preview.consumers.filter(c => c.status !== 'unaffected');
+  return (
+    <>
+      <Counts
+        label={t('newMigration.summaryLabel')}
+        items={[
+          {
+            label: t('newMigration.affected'),
+            value: t('newMigration.affectedValue', {
+              affected: String(preview.affected),
+              total: String(preview.consumers.length),
+            }),
+          },
+          {
+            label: t('newMigration.referencesLabel'),
+            value: preview.references,
+          },
+          {
+            label: <StatusBadge status={proposalStatus('rewritten', t)} />,
+            value: preview.rewritten,
+          },
+          {
+            label: <StatusBadge status={proposalStatus('needs_review', t)} />,
+            value: preview.needsReview + preview.errors,
+          },
+        ]}
+      />
+      <Text
+        variant="body-small"
+        color="secondary"
+        data-preview-ms={preview.millis.toFixed(2)}
+        data-preview-edit={edit}
+      >
+        {t('newMigration.computed', {
+          ms: preview.millis.toFixed(1),
+          count: preview.consumers.length,
+        })}
+      </Text>
+      {affected.length > 0 && (
+        <ul
+          className={styles.previewList}
+          aria-label={t('newMigration.affectedList')}
+        >
+          {affected.map(c => (
+            <li key={c.consumerRef}>
+              <PreviewConsumer consumer={c} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+function PreviewConsumer({
+  consumer: c,
+}: {
+  consumer: PreviewResult['consumers'][number];
+}) {
+  // The diff is rendered only when opened: a change touching hundreds of
+  // consumers stays quick to edit.
+  const [open, setOpen] = useState(false);
+  const { t } = useTranslationRef(rippleTranslationRef);
+  return (
+    <details onToggle={e => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>
+        <strong>{c.consumerRef}</strong>
+        <StatusBadge status={proposalStatus(c.status, t)} />
+        <Text variant="body-small" color="secondary">
+          {t('newMigration.consumerImpact', {
+            references: t('newMigration.references', {
+              count: c.impact.references,
+            }),
+            files:
+              c.impact.files.map(f => f.path).join(', ') ||
+              t('newMigration.noFile'),
+            edits: t('newMigration.edits', { count: c.edits }),
+          })}
+        </Text>
+      </summary>
+      {open && (
+        <Flex direction="column" gap="2" pt="2">
+          {c.reasons.length > 0 && (
+            <ul
+              aria-label={t('newMigration.whyNeedsReview', {
+                consumer: c.consumerRef,
+              })}
+            >
+              {c.reasons.map((r, i) => (
+                <li key={i}>
+                  <Text variant="body-small">
+                    <code>{r.path}</code>: {r.message}
+                  </Text>
+                </li>
+              ))}
+            </ul>
+          )}
+          {c.diff && <CodeSnippet text={c.diff} language="diff" />}
+        </Flex>
+      )}
+    </details>
+  );
+}
