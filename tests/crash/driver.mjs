@@ -242,9 +242,9 @@ export class Driver {
     const rollout = rolloutRes.body;
     const byRef = new Map(consumers.map(c => [c.consumerRef, c]));
     // A person approves the patch the engine could not finish alone.
-    const needsReview = byRef.get(this.role(k, 'needsReview').ref);
-    if (needsReview && !needsReview.decision)
-      await this.review(id, needsReview, 'approve');
+    const needsEdit = byRef.get(this.role(k, 'needsEdit').ref);
+    if (needsEdit && !needsEdit.decision)
+      await this.review(id, needsEdit, 'approve');
     // Owners merge about half of the branches delivered to them.
     for (const consumer of consumers) {
       const fleet = this.consumers.find(c => c.ref === consumer.consumerRef);

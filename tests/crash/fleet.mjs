@@ -43,7 +43,7 @@ export function dataset(k) {
     },
     file: `models/orders_${k}.sql`,
     // A USING join on the renamed column, in a second file: the engine edits
-    // the first file and asks a person about this one (`needs_review`). (In
+    // the first file and asks a person about this one (`needs_edit`). (In
     // the same file it would propose no edit at all: an empty patch.)
     reviewFile: `models/refunds_${k}.sql`,
   };
@@ -52,7 +52,7 @@ export function dataset(k) {
 export const code = {
   // A patch the engine makes and verifies alone (`rewritten`).
   reads: t => `SELECT o.id, o.amount\nFROM ${t} AS o\n`,
-  needsReview: t =>
+  needsEdit: t =>
     `SELECT *\nFROM ${t}\nJOIN proj.ds.refunds USING (amount)\n`,
   // The late consumer's code before it starts reading the dataset.
   unrelated: () => 'SELECT 1 AS id\n',
@@ -66,7 +66,7 @@ export const code = {
  * `declared`, drawn apart):
  * - `reject`: a person rejects its patch; it is never delivered;
  * - `approve`: a person approves it before the start;
- * - `needsReview`: its patch needs a person, who approves it during the rollout;
+ * - `needsEdit`: its patch needs a person, who approves it during the rollout;
  * - `edited`: its owners change its code after the start (a second patch
  *   version). Always the same consumer, critical, so it goes last and its
  *   second version comes before its wave;
@@ -91,7 +91,7 @@ export function drawFleet(rng, count, migrations) {
   }));
   for (let k = 0; k < migrations; k++) {
     const others = rng.shuffle(names.filter(n => n !== edited));
-    const special = ['reject', 'approve', 'approve', 'needsReview', 'late'];
+    const special = ['reject', 'approve', 'approve', 'needsEdit', 'late'];
     for (const consumer of consumers) {
       const i = others.indexOf(consumer.name);
       const role = consumer.critical ? 'edited' : special[i] ?? 'auto';
@@ -171,8 +171,8 @@ spec:
       const files = {
         [d.file]: role === 'late' ? code.unrelated() : code.reads(d.table),
       };
-      if (role === 'needsReview')
-        files[d.reviewFile] = code.needsReview(d.table);
+      if (role === 'needsEdit')
+        files[d.reviewFile] = code.needsEdit(d.table);
       for (const [file, content] of Object.entries(files)) {
         fsSync.writeFileSync(path.join(consumer.clone, file), content);
       }

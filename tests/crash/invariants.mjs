@@ -212,7 +212,7 @@ export class Checker {
     }
     for (const p of db.patches) {
       this.expect(
-        ['rewritten', 'unaffected', 'needs_review', 'error'].includes(p.status),
+        ['rewritten', 'unaffected', 'needs_edit', 'error'].includes(p.status),
         `patch ${p.id}: status ${p.status}`,
       );
     }

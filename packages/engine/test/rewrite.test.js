@@ -39,7 +39,7 @@ test('what a person must decide is a reason with its line and column', async () 
   const engine = await loadEngine();
   const drop = { ...change, changes: [{ kind: 'drop_column', column: 'amount' }] };
   const result = engine.rewrite('q.sql', 'SELECT id,\n  amount FROM proj.ds.orders', drop);
-  assert.equal(result.status, 'needs_review');
+  assert.equal(result.status, 'needs_edit');
   assert.deepEqual(result.reasons, ['line 2, column 3: reads `amount`, which the change drops']);
   assert.equal(result.patch, undefined);
 });
@@ -70,7 +70,7 @@ test('hostile files in every language get a status, never an internal error', as
   for (const spec of [change, move]) {
     for (const [path, text] of inputs) {
       const result = engine.rewrite(path, text, spec);
-      assert.ok(['rewritten', 'unaffected', 'needs_review', 'error'].includes(result.status), `${path}: ${result.status}`);
+      assert.ok(['rewritten', 'unaffected', 'needs_edit', 'error'].includes(result.status), `${path}: ${result.status}`);
     }
   }
 });

@@ -72,6 +72,14 @@ export type {
   RequestOptions,
   TypedResponse,
 } from './schema/openapi/generated/apis';
+import type { Patch } from './schema/openapi/generated/models';
+/**
+ * A patch's id (the spec's `PatchId`, which the generator inlines): what a
+ * review, a delivery and a delivery method name a patch by.
+ *
+ * @public
+ */
+export type PatchId = Patch['id'];
 export * from './permissions';
 export * from './states';
 export * from './proposal';

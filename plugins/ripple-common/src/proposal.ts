@@ -61,7 +61,7 @@ export type AnalysisCache = WeakMap<
 const SEVERITY: Record<PatchStatus, number> = {
   unaffected: 0,
   rewritten: 1,
-  needs_review: 2,
+  needs_edit: 2,
   error: 3,
 };
 

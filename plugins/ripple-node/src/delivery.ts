@@ -1,18 +1,13 @@
 import type { Entity } from '@backstage/catalog-model';
+import type {
+  DeliveryStatus,
+  PatchId,
+} from '@ripple/backstage-plugin-ripple-common';
 
-/**
- * Where a consumer's patch is in its delivery: not yet sent, sent (a branch,
- * a pull request, a download), merged into the consumer's code, failed (it
- * could not be sent, or was closed without being merged), or reverted.
- *
- * @public
- */
-export type DeliveryStatus =
-  | 'pending'
-  | 'delivered'
-  | 'merged'
-  | 'failed'
-  | 'reverted';
+// Where a consumer's patch is in its delivery, and how a patch is named: the
+// API's own types (one definition, in the OpenAPI spec), re-exported for
+// delivery methods.
+export type { DeliveryStatus, PatchId };
 
 /**
  * What a delivery method is given: the migration, the consumer and the
@@ -37,7 +32,7 @@ export interface DeliveryRequest {
     owners: string[];
   };
   patch: {
-    id: string;
+    id: PatchId;
     /** One unified diff over the consumer's files, paths relative to its code location. */
     diff: string;
     /** The hash of the code the patch was made from. */

@@ -53,8 +53,10 @@ export const rippleTranslationRef = createTranslationRef({
         staleDetail: 'The code changed; a new patch is coming',
         approved: 'Approved',
         waitingForWave: 'Waiting for its wave',
-        needsReview: 'Needs a person',
-        awaitingReview: 'Awaiting review',
+        // The engine's verdict: a person must edit the code by hand.
+        needsEdit: 'Needs an edit',
+        // No owner's review yet.
+        awaitingDecision: 'Awaiting review',
       },
       // What the live preview expects of a consumer, before any patch exists.
       proposal: {
@@ -92,7 +94,7 @@ export const rippleTranslationRef = createTranslationRef({
         active: 'Under way',
         consumers: 'Consumers',
         merged: 'Merged',
-        toReview: 'To review',
+        awaitingDecision: 'To review',
         blocked: 'Blocked',
       },
       emptyTitle: 'No migrations yet',
@@ -112,7 +114,7 @@ export const rippleTranslationRef = createTranslationRef({
       progressLabel: '{{title}}: consumers migrated',
       progress: '{{merged}} / {{total}}',
       counts: {
-        toReview: '{{n}} to review',
+        awaitingDecision: '{{n}} to review',
         approved: '{{n}} approved',
         merged: '{{n}} merged',
         rejected: '{{n}} rejected',
@@ -161,7 +163,7 @@ export const rippleTranslationRef = createTranslationRef({
       cancel: 'Cancel the migration',
       progressLabel: 'Consumers migrated',
       progress:
-        '{{merged}} of {{total}} merged · {{approved}} approved · {{needsReview}} awaiting review · {{rejected}} rejected · {{delivered}} delivered · {{failed}} failed · {{unhealthy}} unhealthy',
+        '{{merged}} of {{total}} merged · {{approved}} approved · {{awaitingDecision}} awaiting review · {{rejected}} rejected · {{delivered}} delivered · {{failed}} failed · {{unhealthy}} unhealthy',
       actionError: 'That did not work',
     },
     consumers: {
@@ -420,7 +422,7 @@ export const rippleTranslationRef = createTranslationRef({
       noFile: 'no file',
       edits_one: '{{count}} edit',
       edits_other: '{{count}} edits',
-      whyNeedsReview: 'Why {{consumer}} needs a person',
+      whyNeedsEdit: 'Why {{consumer}} needs an edit',
     },
   },
 });

@@ -67,7 +67,7 @@ enum Command {
     /// `--report`; `--write` applies the edits in place instead.
     ///
     /// Exits 0 whatever the files' statuses (rewritten, unaffected,
-    /// needs_review, error); 2 on a bad change spec, schema or path.
+    /// needs_edit, error); 2 on a bad change spec, schema or path.
     Rewrite {
         /// The change spec: {"dataset": "proj.ds.orders", "changes": [{"kind": "rename_column", "column": "amount", "to": "amount_usd"}]}.
         #[arg(long, short)]
@@ -258,6 +258,8 @@ struct RewriteSummary {
     files: usize,
     rewritten: usize,
     unaffected: usize,
+    needs_edit: usize,
+    /// `needs_edit` under its old name, written until 0.3.
     needs_review: usize,
     error: usize,
     edits: usize,
@@ -285,12 +287,13 @@ fn rewrite(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, repor
         *match result.status {
             RewriteStatus::Rewritten => &mut summary.rewritten,
             RewriteStatus::Unaffected => &mut summary.unaffected,
-            RewriteStatus::NeedsReview => &mut summary.needs_review,
+            RewriteStatus::NeedsEdit => &mut summary.needs_edit,
             RewriteStatus::Error => &mut summary.error,
         } += 1;
         reports.push(FileReport { path: result.path, status: result.status, reasons: result.reasons, edits: result.edits });
     }
     stdout.flush().map_err(|e| Usage(format!("cannot write output: {e}")))?;
+    summary.needs_review = summary.needs_edit;
     if let Some(report) = report {
         let json = serde_json::to_string_pretty(&RewriteReport { files: reports, summary }).expect("a report always serializes");
         write_atomically(report, &format!("{json}\n"))?;

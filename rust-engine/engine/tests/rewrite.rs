@@ -40,7 +40,7 @@ fn render(path: &str, language: Language, text: &str, spec: &ChangeSpec, dialect
     // The patch and the content say the same thing.
     if let Some(content) = &result.content {
         assert_ne!(content, text);
-        assert!(matches!(result.status, RewriteStatus::Rewritten | RewriteStatus::NeedsReview));
+        assert!(matches!(result.status, RewriteStatus::Rewritten | RewriteStatus::NeedsEdit));
     }
     out
 }

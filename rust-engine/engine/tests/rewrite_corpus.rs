@@ -84,7 +84,7 @@ fn status_name(status: RewriteStatus) -> &'static str {
     match status {
         RewriteStatus::Rewritten => "rewritten",
         RewriteStatus::Unaffected => "unaffected",
-        RewriteStatus::NeedsReview => "needs_review",
+        RewriteStatus::NeedsEdit => "needs_edit",
         RewriteStatus::Error => "error",
     }
 }
@@ -99,7 +99,7 @@ fn check_folder(folder: &Path, dialect: Dialect, schema: Option<&Schema>) -> Tal
                 tally.rewrites += 1;
                 *tally.statuses.entry(status_name(result.status)).or_default() += 1;
                 // What a person must do, and where new output names were kept.
-                let kept = |r: &&String| result.status == RewriteStatus::NeedsReview || r.contains("output column names are kept");
+                let kept = |r: &&String| result.status == RewriteStatus::NeedsEdit || r.contains("output column names are kept");
                 {
                     for reason in result.reasons.iter().filter(kept) {
                         *tally.reasons.entry(reason_kind(reason)).or_default() += 1;
@@ -186,7 +186,7 @@ fn an_external_corpus_when_one_is_named() {
     println!("{} rewrites: {:?}", tally.rewrites, tally.statuses);
     let mut reasons: Vec<(&String, &usize)> = tally.reasons.iter().collect();
     reasons.sort_by(|a, b| b.1.cmp(a.1));
-    println!("needs_review reasons, and output names kept:");
+    println!("needs_edit reasons, and output names kept:");
     for (reason, count) in reasons {
         println!("  {count:5}  {reason}");
     }

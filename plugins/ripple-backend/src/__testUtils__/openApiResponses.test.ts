@@ -19,7 +19,7 @@ const migration = {
     total: 0,
     approved: 0,
     rejected: 0,
-    needsReview: 0,
+    awaitingDecision: 0,
     delivered: 0,
     merged: 0,
     failed: 0,

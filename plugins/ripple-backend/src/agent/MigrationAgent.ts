@@ -486,10 +486,7 @@ export class MigrationAgent {
         }
         if (proposal) {
           patches += 1;
-          if (
-            proposal.status === 'needs_review' ||
-            proposal.status === 'error'
-          ) {
+          if (proposal.status === 'needs_edit' || proposal.status === 'error') {
             forAPerson += 1;
           }
         }

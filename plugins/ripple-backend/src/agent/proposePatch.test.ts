@@ -115,7 +115,7 @@ describe('proposePatch', () => {
       },
     );
     // A dropped column still read is for a person to decide.
-    expect(proposal.status).toBe('needs_review');
+    expect(proposal.status).toBe('needs_edit');
     expect(proposal.reasons).toEqual([
       {
         path: 'sql/monthly_close.sql',

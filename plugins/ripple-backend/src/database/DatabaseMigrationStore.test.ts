@@ -90,7 +90,7 @@ describe.each(databases.eachSupportedId())(
           total: 0,
           approved: 0,
           rejected: 0,
-          needsReview: 0,
+          awaitingDecision: 0,
           delivered: 0,
           merged: 0,
           failed: 0,
@@ -279,7 +279,7 @@ describe.each(databases.eachSupportedId())(
         consumerRef: 'component:default/b',
         diff: 'diff',
         baseHash: 'h',
-        status: 'needs_review',
+        status: 'needs_edit',
         reasons: [],
       });
       await store.recordReview({
@@ -294,7 +294,7 @@ describe.each(databases.eachSupportedId())(
         approved: 1,
         rejected: 0,
         // b's patch waits for a review; a has no patch yet.
-        needsReview: 1,
+        awaitingDecision: 1,
         delivered: 0,
         merged: 0,
         failed: 0,
@@ -315,7 +315,7 @@ describe.each(databases.eachSupportedId())(
       expect(listed.progress).toEqual({
         ...expected,
         rejected: 1,
-        needsReview: 0,
+        awaitingDecision: 0,
       });
     });
 
@@ -417,12 +417,12 @@ describe.each(databases.eachSupportedId())(
         consumerRef,
         diff: '--- a/models/daily.sql\n+++ b/models/daily.sql\n@@ -1 +1 @@\n',
         baseHash: 'sha256:bbb',
-        status: 'needs_review',
+        status: 'needs_edit',
         reasons,
       });
       expect(second).toMatchObject({
         version: 2,
-        status: 'needs_review',
+        status: 'needs_edit',
         reasons,
       });
       await expect(
@@ -455,7 +455,7 @@ describe.each(databases.eachSupportedId())(
         events.filter(e => e.type === 'patch-proposed').map(e => e.data),
       ).toEqual([
         { patchId: patch.id, version: 1, status: 'rewritten' },
-        { patchId: second.id, version: 2, status: 'needs_review' },
+        { patchId: second.id, version: 2, status: 'needs_edit' },
       ]);
     });
 
@@ -525,7 +525,7 @@ describe.each(databases.eachSupportedId())(
         consumerRef,
         diff: '',
         baseHash: 'sha256:bbb',
-        status: 'needs_review',
+        status: 'needs_edit',
         reasons: [
           {
             path: 'models/daily.sql',
@@ -543,7 +543,7 @@ describe.each(databases.eachSupportedId())(
         }),
       ).rejects.toThrow(
         new ConflictError(
-          `Patch ${empty.id} of ${consumerRef} holds no edit to deliver (needs_review; see its reasons): change the consumer's code by hand, and the agent proposes a new patch from it; or reject this one`,
+          `Patch ${empty.id} of ${consumerRef} holds no edit to deliver (needs_edit; see its reasons): change the consumer's code by hand, and the agent proposes a new patch from it; or reject this one`,
         ),
       );
       await expect(

@@ -45,7 +45,7 @@ const EMPTY_PROGRESS: MigrationProgress = {
   total: 0,
   approved: 0,
   rejected: 0,
-  needsReview: 0,
+  awaitingDecision: 0,
   delivered: 0,
   merged: 0,
   failed: 0,
@@ -850,11 +850,7 @@ function newestFirst<T>(
   page: PageRequest,
 ): Promise<[T[], number]> {
   return Promise.all([
-    query
-      .clone()
-      .orderBy('seq', 'desc')
-      .limit(page.limit)
-      .offset(page.offset),
+    query.clone().orderBy('seq', 'desc').limit(page.limit).offset(page.offset),
     count(query),
   ]);
 }
@@ -998,8 +994,8 @@ async function progressByMigration(
       total: db.raw('count(*)'),
       approved: sum(`r.decision = 'approve'`),
       rejected: sum(`r.decision = 'reject'`),
-      needs_review: sum(
-        `r.id is null and p.status in ('rewritten', 'needs_review')`,
+      awaiting_decision: sum(
+        `r.id is null and p.status in ('rewritten', 'needs_edit')`,
       ),
       delivered: sum(`rc.delivery_status in ('delivered', 'merged')`),
       merged: sum(`rc.delivery_status = 'merged'`),
@@ -1014,7 +1010,7 @@ async function progressByMigration(
         total: Number(row.total),
         approved: Number(row.approved ?? 0),
         rejected: Number(row.rejected ?? 0),
-        needsReview: Number(row.needs_review ?? 0),
+        awaitingDecision: Number(row.awaiting_decision ?? 0),
         delivered: Number(row.delivered ?? 0),
         merged: Number(row.merged ?? 0),
         failed: Number(row.failed ?? 0),
@@ -1047,7 +1043,9 @@ function toMigration(
           },
         }
       : {}),
-    progress,
+    // `needsReview` is `awaitingDecision` under its old name, sent until
+    // 0.3 (deprecated in the API spec).
+    progress: { ...progress, needsReview: progress.awaitingDecision },
   };
 }
 

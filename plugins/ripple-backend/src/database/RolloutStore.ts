@@ -499,7 +499,7 @@ export class RolloutStore {
         .where('c.migration_id', migrationId)
         .whereNull('c.removed_at')
         .whereNull('rc.id')
-        .whereIn('p.status', ['rewritten', 'needs_review'])
+        .whereIn('p.status', ['rewritten', 'needs_edit'])
         .where('p.stale', false)
         .where('r.decision', 'approve')
         .orderBy('c.consumer_ref', 'asc')
@@ -805,8 +805,6 @@ export class RolloutStore {
     });
   }
 }
-
-
 
 function toRolloutConsumer(row: ConsumerRow): RolloutConsumer {
   const state: Delivery | undefined = row.delivery

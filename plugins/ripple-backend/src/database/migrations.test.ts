@@ -116,4 +116,61 @@ describe('knex migrations', () => {
       }
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    "renames the engine's stored verdict needs_review to needs_edit, and back on %s",
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const files = fs
+        .readdirSync(migrationsDir)
+        .filter(f => f.endsWith('.js'))
+        .sort();
+      const rename = files.indexOf('20261208_needs_edit.js');
+      expect(rename).toBeGreaterThan(0);
+      for (let i = 0; i < rename; i++) {
+        await knex.migrate.up({ directory: migrationsDir });
+      }
+      const now = new Date();
+      await knex('migration').insert({
+        id: '00000000-0000-0000-0000-000000000002',
+        dataset_ref: 'resource:default/orders',
+        change: '{}',
+        title: 't',
+        owner: 'group:default/data-platform',
+        state: 'proposed',
+        created_by: 'user:default/guest',
+        created_at: now,
+        updated_at: now,
+      });
+      const [consumer] = await knex('migration_consumer')
+        .insert({
+          migration_id: '00000000-0000-0000-0000-000000000002',
+          consumer_ref: 'component:default/jaffle-dbt',
+          discovered_by: 'catalog',
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('id');
+      const patch = (version: number, status: string) => ({
+        consumer_id: consumer.id,
+        version,
+        diff: '',
+        base_hash: 'h',
+        status,
+        reasons: '[]',
+        created_at: now,
+      });
+      await knex('patch').insert([
+        patch(1, 'needs_review'),
+        patch(2, 'rewritten'),
+      ]);
+      const statuses = async () =>
+        (await knex('patch').orderBy('version')).map(p => p.status);
+
+      await knex.migrate.up({ directory: migrationsDir });
+      expect(await statuses()).toEqual(['needs_edit', 'rewritten']);
+      await knex.migrate.down({ directory: migrationsDir });
+      expect(await statuses()).toEqual(['needs_review', 'rewritten']);
+    },
+  );
 });

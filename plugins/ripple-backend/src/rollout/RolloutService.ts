@@ -70,7 +70,7 @@ export type RolloutServiceOptions = {
 };
 
 /** Patch statuses with an edit to deliver. */
-const DELIVERABLE = new Set(['rewritten', 'needs_review']);
+const DELIVERABLE = new Set(['rewritten', 'needs_edit']);
 
 /**
  * The rollout of migrations (docs/rollout.md): the actions people take
@@ -997,7 +997,7 @@ export class RolloutService {
       },
       consumer: { ref: consumerRef, entity, owners: ownersOf(entity) },
       patch: {
-        id: String(patch.id),
+        id: patch.id,
         diff: patch.diff,
         baseHash: patch.baseHash,
       },

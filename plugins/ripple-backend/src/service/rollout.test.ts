@@ -558,7 +558,7 @@ spec:
       total: 5,
       approved: 5,
       rejected: 0,
-      needsReview: 0,
+      awaitingDecision: 0,
       delivered: 0,
       merged: 0,
       failed: 0,
@@ -676,7 +676,7 @@ spec:
       total: 3,
       approved: 2,
       rejected: 1,
-      needsReview: 0,
+      awaitingDecision: 0,
     });
     const reviews = async (name: string) =>
       (

@@ -1,6 +1,10 @@
 import type { ReactNode } from 'react';
 import { SWRConfig } from 'swr';
-import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
@@ -19,20 +23,43 @@ import { rootRouteRef } from '../routes';
  * A RippleApi whose every method is a jest mock that fails unless the test
  * gives it an answer, so a test states every request it expects.
  */
-export function mockRippleApi(answers: Partial<RippleApi> = {}): jest.Mocked<RippleApi> {
+export function mockRippleApi(
+  answers: Partial<RippleApi> = {},
+): jest.Mocked<RippleApi> {
   const api: Record<string, jest.Mock> = {};
   const methods: (keyof RippleApi)[] = [
-    'getEngine', 'tables', 'listMigrations', 'getMigration', 'createMigration',
-    'analyzeMigration', 'cancelMigration', 'listMigrationEvents', 'listConsumers',
-    'getConsumer', 'getConsumerPatch', 'reviewPatch', 'listEntityMigrations',
-    'previewMigration', 'getRollout', 'startRollout', 'advanceRollout', 'pauseRollout',
-    'resumeRollout', 'rollbackRollout', 'getCompatView', 'markCompatViewApplied',
-    'getDataset', 'getDatasetCode',
+    'getEngine',
+    'tables',
+    'listMigrations',
+    'getMigration',
+    'createMigration',
+    'analyzeMigration',
+    'cancelMigration',
+    'listMigrationEvents',
+    'listConsumers',
+    'getConsumer',
+    'getConsumerPatch',
+    'reviewPatch',
+    'listEntityMigrations',
+    'previewMigration',
+    'getRollout',
+    'startRollout',
+    'advanceRollout',
+    'pauseRollout',
+    'resumeRollout',
+    'rollbackRollout',
+    'getCompatView',
+    'markCompatViewApplied',
+    'getDataset',
+    'getDatasetCode',
   ];
   for (const method of methods) {
-    const answer = answers[method] as ((...args: unknown[]) => unknown) | undefined;
+    const answer = answers[method] as
+      | ((...args: unknown[]) => unknown)
+      | undefined;
     api[method] = jest.fn(
-      answer ?? (async () => Promise.reject(new Error(`${method} was not expected`))),
+      answer ??
+        (async () => Promise.reject(new Error(`${method} was not expected`))),
     );
   }
   return api as unknown as jest.Mocked<RippleApi>;
@@ -52,7 +79,9 @@ export async function renderWithRipple(
   element: ReactNode,
   options: {
     api: RippleApi;
-    authorize?: (request: EvaluatePermissionRequest) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    authorize?: (
+      request: EvaluatePermissionRequest,
+    ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
     routeEntries?: string[];
   },
 ) {
@@ -60,7 +89,12 @@ export async function renderWithRipple(
     <TestApiProvider
       apis={[
         [rippleApiRef, options.api],
-        [permissionApiRef, mockApis.permission({ authorize: options.authorize ?? (() => AuthorizeResult.ALLOW) })],
+        [
+          permissionApiRef,
+          mockApis.permission({
+            authorize: options.authorize ?? (() => AuthorizeResult.ALLOW),
+          }),
+        ],
       ]}
     >
       {/* usePermission caches decisions in SWR's global cache: each test gets its own. */}
@@ -96,7 +130,7 @@ export function aMigration(overrides: Partial<Migration> = {}): Migration {
       total: 4,
       approved: 1,
       rejected: 1,
-      needsReview: 1,
+      awaitingDecision: 1,
       delivered: 0,
       merged: 1,
       failed: 0,
@@ -106,13 +140,25 @@ export function aMigration(overrides: Partial<Migration> = {}): Migration {
   };
 }
 
-export function aConsumer(ref: string, overrides: Partial<Consumer> = {}): Consumer {
+export function aConsumer(
+  ref: string,
+  overrides: Partial<Consumer> = {},
+): Consumer {
   return {
     migrationId: 'm1',
     consumerRef: ref,
     discoveredBy: 'catalog',
-    impact: { files: [{ path: 'export_orders.py', references: 2, columns: ['amount'] }], references: 2 },
-    patch: { id: 1, version: 1, status: 'rewritten', stale: false, createdAt: T0 },
+    impact: {
+      files: [{ path: 'export_orders.py', references: 2, columns: ['amount'] }],
+      references: 2,
+    },
+    patch: {
+      id: 1,
+      version: 1,
+      status: 'rewritten',
+      stale: false,
+      createdAt: T0,
+    },
     createdAt: T0,
     updatedAt: T0,
     ...overrides,

@@ -63,6 +63,8 @@ describe('ripple:rewrite', () => {
       files: 2,
       rewritten: 1,
       unaffected: 1,
+      needs_edit: 0,
+      // Its old name, until 0.3.
       needs_review: 0,
       error: 0,
       // The name, and its alias keeping the output column's name.
@@ -137,11 +139,12 @@ describe('ripple:rewrite', () => {
     });
     expect(output.files[0]).toMatchObject({
       path: 'sql/monthly_close.sql',
-      status: 'needs_review',
+      status: 'needs_edit',
     });
     expect(output.files[0].reasons).toEqual([
       'line 12, column 12: reads `amount`, which the change drops',
     ]);
+    expect(output.summary.needs_edit).toBe(1);
     expect(output.summary.needs_review).toBe(1);
     // Nothing could be edited, so nothing is proposed.
     expect(output.changed).toEqual([]);

@@ -60,7 +60,12 @@ export function createRippleRewriteAction() {
               files: z.number(),
               rewritten: z.number(),
               unaffected: z.number(),
-              needs_review: z.number(),
+              needs_edit: z.number(),
+              needs_review: z
+                .number()
+                .describe(
+                  'Deprecated: `needs_edit` under its old name, until 0.3',
+                ),
               error: z.number(),
               edits: z.number(),
             })
@@ -73,7 +78,7 @@ export function createRippleRewriteAction() {
                 status: z.enum([
                   'rewritten',
                   'unaffected',
-                  'needs_review',
+                  'needs_edit',
                   'error',
                 ]),
                 reasons: z.array(z.string()),
@@ -81,7 +86,7 @@ export function createRippleRewriteAction() {
               }),
             )
             .describe(
-              'Per file: `rewritten`, `unaffected`, `needs_review` (a person must decide; each reason names the line and column) or `error`, and the edits made',
+              'Per file: `rewritten`, `unaffected`, `needs_edit` (a person must edit by hand; each reason names the line and column) or `error`, and the edits made',
             ),
         changed: z =>
           z
@@ -144,7 +149,9 @@ export function createRippleRewriteAction() {
         files: rewrites.length,
         rewritten: count(rewrites, 'rewritten'),
         unaffected: count(rewrites, 'unaffected'),
-        needs_review: count(rewrites, 'needs_review'),
+        needs_edit: count(rewrites, 'needs_edit'),
+        // The old name of `needs_edit`, kept until 0.3.
+        needs_review: count(rewrites, 'needs_edit'),
         error: count(rewrites, 'error'),
         edits: rewrites.reduce((sum, r) => sum + r.edits, 0),
       };

@@ -26,9 +26,10 @@ pub enum RewriteStatus {
     Rewritten,
     /// Nothing in the file depends on what the change touches.
     Unaffected,
-    /// A person must decide; `reasons` say where and why. Edits that could be
-    /// made and verified are still in the patch.
-    NeedsReview,
+    /// A person must edit the code by hand where `reasons` say, and why
+    /// (`needs_review` before 0.2). Edits that could be made and verified are
+    /// still in the patch.
+    NeedsEdit,
     /// The file could not be read as a consumer at all.
     Error,
 }
@@ -39,7 +40,7 @@ pub enum RewriteStatus {
 pub struct FileRewrite {
     pub path: String,
     pub status: RewriteStatus,
-    /// For `needs_review` and `error`: why, each with a line and column.
+    /// For `needs_edit` and `error`: why, each with a line and column.
     /// Otherwise, what the change does to the file that needs no edit.
     pub reasons: Vec<String>,
     /// How many places were edited.
@@ -84,32 +85,32 @@ pub fn rewrite_analyzed(analysis: &FileAnalysis, language: Language, text: &str,
         let keeping = ChangeSpec { preserve_output_names: true, ..spec.clone() };
         let mut kept = Attempt::new(analysis, text, language, &keeping, options);
         // Kept names that still leave everything to a person say so without a patch.
-        if kept.unverified.is_none() && (kept.new_text.is_some() || !kept.plan.reviews.is_empty()) {
+        if kept.unverified.is_none() && (kept.new_text.is_some() || !kept.plan.manual_edits.is_empty()) {
             let why = why.strip_prefix(UNVERIFIED).unwrap_or(&why);
             let note = format!("output column names are kept (`new AS old`), since the rewrite with new names did not verify: {why}");
-            // Said with the reviews when there are some, since only they are shown then.
-            match kept.plan.reviews.is_empty() {
+            // Said with the manual edits when there are some, since only they are shown then.
+            match kept.plan.manual_edits.is_empty() {
                 true => kept.plan.notes.push(note),
-                false => kept.plan.reviews.push(note),
+                false => kept.plan.manual_edits.push(note),
             }
             attempt = kept;
         }
     }
     let Attempt { plan, new_text, unverified } = attempt;
-    let needs_review = !plan.reviews.is_empty();
-    result.reasons = if needs_review { plan.reviews } else { plan.notes };
+    let needs_edit = !plan.manual_edits.is_empty();
+    result.reasons = if needs_edit { plan.manual_edits } else { plan.notes };
     if let Some(why) = unverified {
-        result.status = RewriteStatus::NeedsReview;
+        result.status = RewriteStatus::NeedsEdit;
         result.reasons.push(why);
         return result;
     }
     let Some(new_text) = new_text else {
-        if needs_review {
-            result.status = RewriteStatus::NeedsReview;
+        if needs_edit {
+            result.status = RewriteStatus::NeedsEdit;
         }
         return result;
     };
-    result.status = if needs_review { RewriteStatus::NeedsReview } else { RewriteStatus::Rewritten };
+    result.status = if needs_edit { RewriteStatus::NeedsEdit } else { RewriteStatus::Rewritten };
     result.edits = plan.edits.len();
     result.patch = Some(unified_diff(path, text, &new_text));
     result.content = Some(new_text);

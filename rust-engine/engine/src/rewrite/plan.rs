@@ -1,5 +1,5 @@
 //! From a consumer's analysis and a change to the edits its code needs, and
-//! the places where a person must decide.
+//! the places a person must edit by hand.
 
 use std::ops::Range;
 
@@ -25,8 +25,9 @@ pub(crate) struct Edit {
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     pub edits: Vec<Edit>,
-    /// Why a person must look: each names the line and column.
-    pub reviews: Vec<String>,
+    /// What a person must edit by hand, and why: each names the line and
+    /// column.
+    pub manual_edits: Vec<String>,
     /// What the change does to the consumer that needs no edit.
     pub notes: Vec<String>,
     /// Where the references left for a person start: verification expects
@@ -49,7 +50,7 @@ pub(crate) struct Planner<'a> {
     /// Changed columns of the current statement that a person must edit
     /// somewhere: none of its other uses in the statement is edited either.
     blocked: Vec<String>,
-    /// What `plan.edits`, `plan.reviews` and `plan.notes` hold, for the
+    /// What `plan.edits`, `plan.manual_edits` and `plan.notes` hold, for the
     /// checks against duplicates: a file can have hundreds of thousands of
     /// edits, and scanning the list for each one was quadratic.
     edited: HashMap<Range<usize>, Vec<String>>,
@@ -78,7 +79,7 @@ impl<'a> Planner<'a> {
             self.withdraw_blocked();
         }
         self.dynamic_sql(analysis);
-        self.plan.reviews.dedup();
+        self.plan.manual_edits.dedup();
         self.plan.notes.dedup();
         self.plan
     }
@@ -96,7 +97,7 @@ impl<'a> Planner<'a> {
         self.plan.left.push(offset);
         let message = format!("{}: {why}", self.at(offset));
         if self.said.insert(format!("review {message}")) {
-            self.plan.reviews.push(message);
+            self.plan.manual_edits.push(message);
         }
     }
 

@@ -46,7 +46,7 @@ export async function enginePatch(files = CONSUMER_FILES) {
 export function deliveryRequest(options: {
   annotations?: Record<string, string>;
   diff: string;
-  patchId?: string;
+  patchId?: number;
   owners?: string[];
   name?: string;
 }): DeliveryRequest {
@@ -74,7 +74,7 @@ export function deliveryRequest(options: {
       owners: options.owners ?? ['group:default/data-platform'],
     },
     patch: {
-      id: options.patchId ?? 'patch-1',
+      id: options.patchId ?? 1,
       diff: options.diff,
       baseHash: 'sha256:0000',
     },

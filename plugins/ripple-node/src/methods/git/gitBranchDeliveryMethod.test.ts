@@ -65,7 +65,7 @@ describe('git-branch delivery', () => {
     );
     expect(message).toContain('Rename orders.amount to amount_usd (Ripple)');
     expect(message).toContain(request.migration.url);
-    expect(message).toContain('Ripple-Patch: patch-1');
+    expect(message).toContain('Ripple-Patch: 1');
     expect(await repo.head('main')).toBe(main);
   });
 
@@ -77,7 +77,7 @@ describe('git-branch delivery', () => {
 
     const second = await method.deliver({
       ...request,
-      patch: { ...request.patch, id: 'patch-2' },
+      patch: { ...request.patch, id: 2 },
     });
     expect(second.status).toBe('delivered');
     expect(second.commit).not.toBe(first.commit);

@@ -81,7 +81,7 @@ class GitBranchDeliveryMethod implements RippleDeliveryMethod {
       // A re-delivery of the same patch finds its commit and keeps it.
       if (branchHead) {
         const message = await repository.commitMessage(branchHead);
-        if (readTrailer(message, PATCH_TRAILER) === request.patch.id) {
+        if (readTrailer(message, PATCH_TRAILER) === String(request.patch.id)) {
           return this.status(request, ctx, branchHead);
         }
       }

@@ -117,7 +117,7 @@ describe('github-pull-request delivery', () => {
         method: 'POST',
         path: `${REPO}/git/commits`,
         body: {
-          message: expect.stringContaining('Ripple-Patch: patch-1'),
+          message: expect.stringContaining('Ripple-Patch: 1'),
           tree: expect.any(String),
           parents: [base],
         },
@@ -255,7 +255,7 @@ describe('github-pull-request delivery', () => {
     github.requests.length = 0;
     const second = await method.deliver({
       ...request,
-      patch: { ...request.patch, id: 'patch-2' },
+      patch: { ...request.patch, id: 2 },
     });
     expect(second.url).toBe(first.url);
     expect(second.commit).not.toBe(first.commit);

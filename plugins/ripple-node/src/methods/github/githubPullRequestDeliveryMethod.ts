@@ -93,7 +93,9 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
         ...repoParams(repository),
         commit_sha: branchHead,
       });
-      if (readTrailer(data.message, PATCH_TRAILER) === request.patch.id) {
+      if (
+        readTrailer(data.message, PATCH_TRAILER) === String(request.patch.id)
+      ) {
         commit = branchHead;
       }
     }

@@ -23,15 +23,24 @@ export function FleetDashboard() {
     { refreshMs: 30000 },
   );
   const totals = useMemo(() => {
-    const sum = { migrations: 0, active: 0, consumers: 0, merged: 0, toReview: 0, blocked: 0 };
+    const sum = {
+      migrations: 0,
+      active: 0,
+      consumers: 0,
+      merged: 0,
+      awaitingDecision: 0,
+      blocked: 0,
+    };
     for (const m of migrations.value ?? []) {
       sum.migrations += 1;
-      if (['analyzing', 'proposed', 'rolling_out', 'paused'].includes(m.state)) sum.active += 1;
+      if (['analyzing', 'proposed', 'rolling_out', 'paused'].includes(m.state))
+        sum.active += 1;
       if (!m.progress) continue;
       sum.consumers += m.progress.total;
       sum.merged += m.progress.merged;
-      sum.toReview += m.progress.needsReview;
-      sum.blocked += m.progress.rejected + m.progress.failed + m.progress.unhealthy;
+      sum.awaitingDecision += m.progress.awaitingDecision;
+      sum.blocked +=
+        m.progress.rejected + m.progress.failed + m.progress.unhealthy;
     }
     return sum;
   }, [migrations.value]);
@@ -56,18 +65,50 @@ export function FleetDashboard() {
             <Counts
               label={t('fleet.totals.label')}
               items={[
-                { label: t('fleet.totals.migrations'), value: totals.migrations },
+                {
+                  label: t('fleet.totals.migrations'),
+                  value: totals.migrations,
+                },
                 { label: t('fleet.totals.active'), value: totals.active },
                 { label: t('fleet.totals.consumers'), value: totals.consumers },
-                { label: <StatusBadge status={{ tone: 'done', label: t('fleet.totals.merged') }} />, value: totals.merged },
-                { label: <StatusBadge status={{ tone: 'active', label: t('fleet.totals.toReview') }} />, value: totals.toReview },
-                { label: <StatusBadge status={{ tone: 'blocked', label: t('fleet.totals.blocked') }} />, value: totals.blocked },
+                {
+                  label: (
+                    <StatusBadge
+                      status={{ tone: 'done', label: t('fleet.totals.merged') }}
+                    />
+                  ),
+                  value: totals.merged,
+                },
+                {
+                  label: (
+                    <StatusBadge
+                      status={{
+                        tone: 'active',
+                        label: t('fleet.totals.awaitingDecision'),
+                      }}
+                    />
+                  ),
+                  value: totals.awaitingDecision,
+                },
+                {
+                  label: (
+                    <StatusBadge
+                      status={{
+                        tone: 'blocked',
+                        label: t('fleet.totals.blocked'),
+                      }}
+                    />
+                  ),
+                  value: totals.blocked,
+                },
               ]}
             />
             <MigrationsTable
               migrations={migrations.value}
               emptyState={
-                <Empty title={t('fleet.emptyTitle')}>{t('fleet.emptyBody')}</Empty>
+                <Empty title={t('fleet.emptyTitle')}>
+                  {t('fleet.emptyBody')}
+                </Empty>
               }
             />
           </>

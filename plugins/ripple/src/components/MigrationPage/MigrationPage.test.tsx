@@ -14,23 +14,45 @@ import { MigrationView } from './MigrationPage';
 const consumers = [
   aConsumer('component:default/orders-export'),
   aConsumer('component:default/jaffle-dbt', {
-    delivery: { status: 'merged', method: 'git-branch', updatedAt: '2026-11-21T10:00:00.000Z' },
+    delivery: {
+      status: 'merged',
+      method: 'git-branch',
+      updatedAt: '2026-11-21T10:00:00.000Z',
+    },
     health: 'healthy',
   }),
   aConsumer('component:default/fraud-scoring', {
-    patch: { id: 3, version: 1, status: 'needs_review', stale: false, createdAt: '2026-11-21T10:00:00.000Z' },
+    patch: {
+      id: 3,
+      version: 1,
+      status: 'needs_edit',
+      stale: false,
+      createdAt: '2026-11-21T10:00:00.000Z',
+    },
     decision: {
-      id: 9, migrationId: 'm1', consumerRef: 'component:default/fraud-scoring', patchId: 3,
-      decision: 'reject', reviewer: 'user:default/ana', comment: 'Not this week', createdAt: '2026-11-21T10:00:00.000Z',
+      id: 9,
+      migrationId: 'm1',
+      consumerRef: 'component:default/fraud-scoring',
+      patchId: 3,
+      decision: 'reject',
+      reviewer: 'user:default/ana',
+      comment: 'Not this week',
+      createdAt: '2026-11-21T10:00:00.000Z',
     },
   }),
-  aConsumer('component:default/finance-reports', { patch: undefined, impact: undefined }),
+  aConsumer('component:default/finance-reports', {
+    patch: undefined,
+    impact: undefined,
+  }),
 ];
 
 const rollout: Rollout = {
   state: 'not_started',
   plan: {
-    waves: [{ name: 'canary', count: 1 }, { name: 'all', percent: 100 }],
+    waves: [
+      { name: 'canary', count: 1 },
+      { name: 'all', percent: 100 },
+    ],
     soakMinutes: 60,
     autoAdvance: false,
     autoApprove: false,
@@ -42,15 +64,29 @@ const rollout: Rollout = {
 function api(overrides = {}) {
   return mockRippleApi({
     getMigration: async () => aMigration(),
-    listConsumers: async () => ({ items: consumers, totalCount: consumers.length }),
+    listConsumers: async () => ({
+      items: consumers,
+      totalCount: consumers.length,
+    }),
     listMigrationEvents: async () => ({ items: [] }),
     getRollout: async () => rollout,
-    getCompatView: async () => ({ state: 'unavailable', cleanupOffered: false, reason: 'the table keeps its name' }),
+    getCompatView: async () => ({
+      state: 'unavailable',
+      cleanupOffered: false,
+      reason: 'the table keeps its name',
+    }),
     getConsumerPatch: async () => ({
       patch: {
-        id: 1, migrationId: 'm1', consumerRef: 'component:default/orders-export', version: 1,
+        id: 1,
+        migrationId: 'm1',
+        consumerRef: 'component:default/orders-export',
+        version: 1,
         diff: '--- a/export_orders.py\n+++ b/export_orders.py\n@@ -3 +3 @@\n-  o.amount,\n+  o.amount_usd AS amount,\n',
-        baseHash: 'sha256:x', status: 'rewritten', reasons: [], stale: false, createdAt: '2026-11-21T10:00:00.000Z',
+        baseHash: 'sha256:x',
+        status: 'rewritten',
+        reasons: [],
+        stale: false,
+        createdAt: '2026-11-21T10:00:00.000Z',
       },
       reviews: [],
     }),
@@ -59,8 +95,12 @@ function api(overrides = {}) {
 }
 
 async function openConsumer(name: string) {
-  await userEvent.click(await screen.findByRole('rowheader', { name: new RegExp(name) }));
-  return screen.findByRole('region', { name: `Consumer component:default/${name}` });
+  await userEvent.click(
+    await screen.findByRole('rowheader', { name: new RegExp(name) }),
+  );
+  return screen.findByRole('region', {
+    name: `Consumer component:default/${name}`,
+  });
 }
 
 describe('MigrationView', () => {
@@ -73,8 +113,13 @@ describe('MigrationView', () => {
       expect.stringMatching(/orders-export.*Awaiting review/),
       expect.stringMatching(/jaffle-dbt.*Merged, healthy/),
     ]);
-    expect(within(rows[1]).getByText('Rejected').parentElement).toHaveAttribute('data-tone', 'blocked');
-    expect(within(rows[3]).getByText('Merged, healthy').parentElement).toHaveAttribute('data-tone', 'done');
+    expect(within(rows[1]).getByText('Rejected').parentElement).toHaveAttribute(
+      'data-tone',
+      'blocked',
+    );
+    expect(
+      within(rows[3]).getByText('Merged, healthy').parentElement,
+    ).toHaveAttribute('data-tone', 'done');
     const counts = screen.getByLabelText('Consumers by status');
     expect(counts).toHaveTextContent('Consumers4');
     expect(counts).toHaveTextContent('Blocked2');
@@ -83,12 +128,19 @@ describe('MigrationView', () => {
   it('filters consumers by status and searches them', async () => {
     await renderWithRipple(<MigrationView id="m1" />, { api: api() });
     await screen.findByText(/orders-export/);
-    await userEvent.type(screen.getByRole('searchbox', { name: 'Search consumers' }), 'jaffle');
+    await userEvent.type(
+      screen.getByRole('searchbox', { name: 'Search consumers' }),
+      'jaffle',
+    );
     await waitFor(() => expect(screen.getAllByRole('row')).toHaveLength(2));
-    await userEvent.clear(screen.getByRole('searchbox', { name: 'Search consumers' }));
+    await userEvent.clear(
+      screen.getByRole('searchbox', { name: 'Search consumers' }),
+    );
 
     await userEvent.click(screen.getByRole('button', { name: /Status/ }));
-    await userEvent.click(await screen.findByRole('option', { name: /Blocked, rejected/ }));
+    await userEvent.click(
+      await screen.findByRole('option', { name: /Blocked, rejected/ }),
+    );
     await waitFor(() => expect(screen.getAllByRole('row')).toHaveLength(3));
     expect(screen.queryByText(/orders-export/)).not.toBeInTheDocument();
   });
@@ -96,63 +148,109 @@ describe('MigrationView', () => {
   it("shows a consumer's diff and approves it, naming the patch judged", async () => {
     const rippleApi = api({
       reviewPatch: async () => ({
-        id: 11, migrationId: 'm1', consumerRef: 'component:default/orders-export', patchId: 1,
-        decision: 'approve', reviewer: 'user:default/guest', createdAt: '2026-11-21T11:00:00.000Z',
+        id: 11,
+        migrationId: 'm1',
+        consumerRef: 'component:default/orders-export',
+        patchId: 1,
+        decision: 'approve',
+        reviewer: 'user:default/guest',
+        createdAt: '2026-11-21T11:00:00.000Z',
       }),
     });
     await renderWithRipple(<MigrationView id="m1" />, { api: rippleApi });
     const detail = await openConsumer('orders-export');
     const diff = await within(detail).findByRole('region', { name: 'Diff' });
-    await waitFor(() => expect(diff).toHaveTextContent('o.amount_usd AS amount,'));
+    await waitFor(() =>
+      expect(diff).toHaveTextContent('o.amount_usd AS amount,'),
+    );
 
-    await userEvent.type(within(detail).getByRole('textbox', { name: /Comment/ }), 'Looks right');
-    await userEvent.click(within(detail).getByRole('button', { name: 'Approve' }));
-    expect(await within(detail).findByRole('status')).toHaveTextContent('You approved patch v1.');
-    expect(rippleApi.reviewPatch).toHaveBeenCalledWith('m1', 'component:default/orders-export', {
-      decision: 'approve',
-      patchId: 1,
-      comment: 'Looks right',
-    });
+    await userEvent.type(
+      within(detail).getByRole('textbox', { name: /Comment/ }),
+      'Looks right',
+    );
+    await userEvent.click(
+      within(detail).getByRole('button', { name: 'Approve' }),
+    );
+    expect(await within(detail).findByRole('status')).toHaveTextContent(
+      'You approved patch v1.',
+    );
+    expect(rippleApi.reviewPatch).toHaveBeenCalledWith(
+      'm1',
+      'component:default/orders-export',
+      {
+        decision: 'approve',
+        patchId: 1,
+        comment: 'Looks right',
+      },
+    );
   });
 
   it('explains a review refused because someone decided meanwhile', async () => {
     const rippleApi = api({
       reviewPatch: async () => {
-        throw responseError(409, 'Review 12 (reject by user:default/ana) was recorded meanwhile');
+        throw responseError(
+          409,
+          'Review 12 (reject by user:default/ana) was recorded meanwhile',
+        );
       },
     });
     await renderWithRipple(<MigrationView id="m1" />, { api: rippleApi });
     const detail = await openConsumer('orders-export');
-    await userEvent.click(await within(detail).findByRole('button', { name: 'Approve' }));
+    await userEvent.click(
+      await within(detail).findByRole('button', { name: 'Approve' }),
+    );
     const alert = await within(detail).findByRole('alert');
-    expect(alert).toHaveTextContent('Someone decided meanwhile: your review was not recorded');
-    expect(alert).toHaveTextContent('Review 12 (reject by user:default/ana) was recorded meanwhile');
+    expect(alert).toHaveTextContent(
+      'Someone decided meanwhile: your review was not recorded',
+    );
+    expect(alert).toHaveTextContent(
+      'Review 12 (reject by user:default/ana) was recorded meanwhile',
+    );
     // The patch and its reviews are loaded again to show the decision that won.
-    await waitFor(() => expect(rippleApi.getConsumerPatch).toHaveBeenCalledTimes(2));
+    await waitFor(() =>
+      expect(rippleApi.getConsumerPatch).toHaveBeenCalledTimes(2),
+    );
   });
 
   it('offers no review to those not allowed, and says who can', async () => {
     await renderWithRipple(<MigrationView id="m1" />, {
       api: api(),
-      authorize: r => (r.permission.name === 'ripple.patch.review' ? AuthorizeResult.DENY : AuthorizeResult.ALLOW),
+      authorize: r =>
+        r.permission.name === 'ripple.patch.review'
+          ? AuthorizeResult.DENY
+          : AuthorizeResult.ALLOW,
     });
     const detail = await openConsumer('orders-export');
     expect(
-      await within(detail).findByText('Only the owners of component:default/orders-export can review this patch.'),
+      await within(detail).findByText(
+        'Only the owners of component:default/orders-export can review this patch.',
+      ),
     ).toBeInTheDocument();
-    expect(within(detail).queryByRole('button', { name: 'Approve' })).not.toBeInTheDocument();
+    expect(
+      within(detail).queryByRole('button', { name: 'Approve' }),
+    ).not.toBeInTheDocument();
   });
 
   it('pages through thousands of consumers, rendering one page', async () => {
-    const many = Array.from({ length: 2400 }, (_, i) => aConsumer(`component:default/c${String(i).padStart(4, '0')}`));
+    const many = Array.from({ length: 2400 }, (_, i) =>
+      aConsumer(`component:default/c${String(i).padStart(4, '0')}`),
+    );
     const rippleApi = api({
-      listConsumers: async (_id: string, page?: { limit?: number; offset?: number }) => ({
-        items: many.slice(page?.offset ?? 0, (page?.offset ?? 0) + (page?.limit ?? 50)),
+      listConsumers: async (
+        _id: string,
+        page?: { limit?: number; offset?: number },
+      ) => ({
+        items: many.slice(
+          page?.offset ?? 0,
+          (page?.offset ?? 0) + (page?.limit ?? 50),
+        ),
         totalCount: many.length,
       }),
     });
     await renderWithRipple(<MigrationView id="m1" />, { api: rippleApi });
-    expect(await screen.findByLabelText('Consumers by status')).toHaveTextContent('Consumers2400');
+    expect(
+      await screen.findByLabelText('Consumers by status'),
+    ).toHaveTextContent('Consumers2400');
     expect(screen.getAllByRole('row')).toHaveLength(26);
     expect(rippleApi.listConsumers).toHaveBeenCalledTimes(5);
     await userEvent.click(screen.getByRole('button', { name: /next/i }));
@@ -161,8 +259,13 @@ describe('MigrationView', () => {
 
   it("shows the backend's message when the migration cannot be loaded", async () => {
     await renderWithRipple(<MigrationView id="nope" />, {
-      api: api({ getMigration: async () => Promise.reject(responseError(404, 'No migration nope')) }),
+      api: api({
+        getMigration: async () =>
+          Promise.reject(responseError(404, 'No migration nope')),
+      }),
     });
-    expect(await screen.findByRole('alert')).toHaveTextContent('No migration nope');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'No migration nope',
+    );
   });
 });

@@ -55,15 +55,29 @@ export function MigrationView({ id }: { id: string }) {
   const migration = useLoad(() => rippleApi.getMigration(id), [rippleApi, id], {
     refreshMs: 4000,
   });
-  if (migration.loading) return <Loading label={t('migrationPage.loading')} rows={6} />;
+  if (migration.loading)
+    return <Loading label={t('migrationPage.loading')} rows={6} />;
   if (!migration.value) {
-    return <ErrorPanel title={t('migrationPage.loadError')} error={migration.error} />;
+    return (
+      <ErrorPanel
+        title={t('migrationPage.loadError')}
+        error={migration.error}
+      />
+    );
   }
-  return <MigrationBody migration={migration.value} reloadMigration={migration.reload} />;
+  return (
+    <MigrationBody
+      migration={migration.value}
+      reloadMigration={migration.reload}
+    />
+  );
 }
 
 /** The loaded migration: what its tabs need is loaded again when its state moves. */
-function MigrationBody(props: { migration: Migration; reloadMigration: () => void }) {
+function MigrationBody(props: {
+  migration: Migration;
+  reloadMigration: () => void;
+}) {
   const { migration: m, reloadMigration } = props;
   const id = m.id;
   const rippleApi = useApi(rippleApiRef);
@@ -94,9 +108,13 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
     refreshMs,
     refreshKey: m.updatedAt,
   });
-  const compatView = useLoad(() => rippleApi.getCompatView(id), [rippleApi, id], {
-    refreshKey: m.updatedAt,
-  });
+  const compatView = useLoad(
+    () => rippleApi.getCompatView(id),
+    [rippleApi, id],
+    {
+      refreshKey: m.updatedAt,
+    },
+  );
 
   const reloadAll = () => {
     reloadMigration();
@@ -132,7 +150,10 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
           description={m.analysis.error}
         />
       )}
-      <Tabs selectedKey={tab} onSelectionChange={key => setParam('tab', String(key))}>
+      <Tabs
+        selectedKey={tab}
+        onSelectionChange={key => setParam('tab', String(key))}
+      >
         <TabList aria-label={t('migrationPage.tabs.label')}>
           <Tab id="consumers">{t('migrationPage.tabs.consumers')}</Tab>
           <Tab id="rollout">{t('migrationPage.tabs.rollout')}</Tab>
@@ -141,8 +162,15 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
           <Tab id="events">{t('migrationPage.tabs.events')}</Tab>
         </TabList>
         <TabPanel id="consumers">
-          {consumers.loading && <Loading label={t('migrationPage.consumersLoading')} rows={6} />}
-          {consumers.error && <ErrorPanel title={t('migrationPage.consumersError')} error={consumers.error} />}
+          {consumers.loading && (
+            <Loading label={t('migrationPage.consumersLoading')} rows={6} />
+          )}
+          {consumers.error && (
+            <ErrorPanel
+              title={t('migrationPage.consumersError')}
+              error={consumers.error}
+            />
+          )}
           {consumers.value && (
             <ConsumersPanel
               migration={m}
@@ -165,8 +193,11 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
             consumers={consumers.value ?? []}
             compatView={compatView.value?.state}
             compatViewBlocked={
-              compatView.value?.state === 'unavailable' && compatView.value.required && !compatView.value.overrideReason
-                ? compatView.value.reason ?? t('migrationPage.compatViewUnbuildable')
+              compatView.value?.state === 'unavailable' &&
+              compatView.value.required &&
+              !compatView.value.overrideReason
+                ? compatView.value.reason ??
+                  t('migrationPage.compatViewUnbuildable')
                 : undefined
             }
             onShowCompatView={() => setParam('tab', 'compat-view')}
@@ -174,16 +205,30 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
           />
         </TabPanel>
         <TabPanel id="burndown">
-          {events.loading && <Loading label={t('migrationPage.timelineLoading')} />}
-          {events.error && <ErrorPanel title={t('migrationPage.timelineError')} error={events.error} />}
+          {events.loading && (
+            <Loading label={t('migrationPage.timelineLoading')} />
+          )}
+          {events.error && (
+            <ErrorPanel
+              title={t('migrationPage.timelineError')}
+              error={events.error}
+            />
+          )}
           {events.value && <BurndownChart points={burndown(events.value)} />}
         </TabPanel>
         <TabPanel id="compat-view">
           <CompatViewPanel migration={m} view={compatView} />
         </TabPanel>
         <TabPanel id="events">
-          {events.loading && <Loading label={t('migrationPage.eventsLoading')} />}
-          {events.error && <ErrorPanel title={t('migrationPage.eventsError')} error={events.error} />}
+          {events.loading && (
+            <Loading label={t('migrationPage.eventsLoading')} />
+          )}
+          {events.error && (
+            <ErrorPanel
+              title={t('migrationPage.eventsError')}
+              error={events.error}
+            />
+          )}
           {events.value && <EventLog events={events.value} />}
         </TabPanel>
       </Tabs>
@@ -191,7 +236,10 @@ function MigrationBody(props: { migration: Migration; reloadMigration: () => voi
   );
 }
 
-function MigrationHeader(props: { migration: Migration; onChanged: () => void }) {
+function MigrationHeader(props: {
+  migration: Migration;
+  onChanged: () => void;
+}) {
   const { migration: m, onChanged } = props;
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
@@ -203,12 +251,21 @@ function MigrationHeader(props: { migration: Migration; onChanged: () => void })
     permission: rippleMigrationCancelPermission,
     resourceRef: m.datasetRef,
   });
-  const { pending, error, run: act } = useAction<'analyze' | 'cancel'>({ onSettled: onChanged });
+  const {
+    pending,
+    error,
+    run: act,
+  } = useAction<'analyze' | 'cancel'>({ onSettled: onChanged });
   const p = m.progress;
 
   return (
     <Flex direction="column" gap="3">
-      <Flex justify="between" align="start" gap="4" style={{ flexWrap: 'wrap' }}>
+      <Flex
+        justify="between"
+        align="start"
+        gap="4"
+        style={{ flexWrap: 'wrap' }}
+      >
         <Flex direction="column" gap="1">
           <Text as="h1" variant="title-medium">
             {m.title}
@@ -224,25 +281,33 @@ function MigrationHeader(props: { migration: Migration; onChanged: () => void })
         </Flex>
         <Flex gap="2" align="center">
           <StatusBadge status={migrationStatus(m.state, t)} />
-          {create.allowed && migrationTransitions[m.state].includes('analyzing') && (
-            <Button
-              variant="secondary"
-              isPending={pending === 'analyze'}
-              onPress={() => act('analyze', () => rippleApi.analyzeMigration(m.id))}
-            >
-              {m.state === 'draft' ? t('migrationPage.analyze') : t('migrationPage.analyzeAgain')}
-            </Button>
-          )}
-          {cancel.allowed && migrationTransitions[m.state].includes('cancelled') && (
-            <Button
-              variant="secondary"
-              destructive
-              isPending={pending === 'cancel'}
-              onPress={() => act('cancel', () => rippleApi.cancelMigration(m.id))}
-            >
-              {t('migrationPage.cancel')}
-            </Button>
-          )}
+          {create.allowed &&
+            migrationTransitions[m.state].includes('analyzing') && (
+              <Button
+                variant="secondary"
+                isPending={pending === 'analyze'}
+                onPress={() =>
+                  act('analyze', () => rippleApi.analyzeMigration(m.id))
+                }
+              >
+                {m.state === 'draft'
+                  ? t('migrationPage.analyze')
+                  : t('migrationPage.analyzeAgain')}
+              </Button>
+            )}
+          {cancel.allowed &&
+            migrationTransitions[m.state].includes('cancelled') && (
+              <Button
+                variant="secondary"
+                destructive
+                isPending={pending === 'cancel'}
+                onPress={() =>
+                  act('cancel', () => rippleApi.cancelMigration(m.id))
+                }
+              >
+                {t('migrationPage.cancel')}
+              </Button>
+            )}
         </Flex>
       </Flex>
       <Text as="p">
@@ -261,7 +326,7 @@ function MigrationHeader(props: { migration: Migration; onChanged: () => void })
               merged: String(p.merged),
               total: String(p.total),
               approved: String(p.approved),
-              needsReview: String(p.needsReview),
+              awaitingDecision: String(p.awaitingDecision),
               rejected: String(p.rejected),
               delivered: String(p.delivered),
               failed: String(p.failed),
@@ -271,15 +336,27 @@ function MigrationHeader(props: { migration: Migration; onChanged: () => void })
         </Flex>
       )}
       {!!error && (
-        <Alert status="danger" icon role="alert" title={t('migrationPage.actionError')} description={errorMessage(error)} />
+        <Alert
+          status="danger"
+          icon
+          role="alert"
+          title={t('migrationPage.actionError')}
+          description={errorMessage(error)}
+        />
       )}
     </Flex>
   );
 }
 
 /** The change in one line: "proj.ds.orders: rename amount → amount_usd". */
-export function describeChange(change: Migration['change'], t: RippleT): string {
-  const spec = change as { dataset?: string; changes?: Array<Record<string, unknown>> };
+export function describeChange(
+  change: Migration['change'],
+  t: RippleT,
+): string {
+  const spec = change as {
+    dataset?: string;
+    changes?: Array<Record<string, unknown>>;
+  };
   const parts = (spec.changes ?? []).map(c => {
     const column = String(c.column);
     const to = String(c.to);
@@ -298,5 +375,8 @@ export function describeChange(change: Migration['change'], t: RippleT): string 
         return String(c.kind);
     }
   });
-  return t('change.summary', { dataset: spec.dataset ?? '?', changes: parts.join(', ') });
+  return t('change.summary', {
+    dataset: spec.dataset ?? '?',
+    changes: parts.join(', '),
+  });
 }

@@ -3,43 +3,87 @@ import path from 'node:path';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { loadEngine } from '@ripple/engine';
-import { aMigration, mockRippleApi, renderWithRipple, responseError } from '../../__testUtils__/rippleTestApp';
-import type { ConsumerCode, Dataset } from '@ripple/backstage-plugin-ripple-common';
+import {
+  aMigration,
+  mockRippleApi,
+  renderWithRipple,
+  responseError,
+} from '../../__testUtils__/rippleTestApp';
+import type {
+  ConsumerCode,
+  Dataset,
+} from '@ripple/backstage-plugin-ripple-common';
 import { NewMigrationForm } from './NewMigrationForm';
 
 // The real WebAssembly engine (its Node build) over the example catalog's
 // consumers: only the backend is mocked, and the preview makes no request.
 const examples = path.resolve(__dirname, '../../../../../examples/consumers');
-function consumer(name: string, files: string[], discoveredBy: ConsumerCode['discoveredBy'] = 'catalog'): ConsumerCode {
+function consumer(
+  name: string,
+  files: string[],
+  discoveredBy: ConsumerCode['discoveredBy'] = 'catalog',
+): ConsumerCode {
   return {
     consumerRef: `component:default/${name}`,
     discoveredBy,
-    files: files.map(f => ({ path: f, language: 'sql', content: fs.readFileSync(path.join(examples, name, f), 'utf8') })),
+    files: files.map(f => ({
+      path: f,
+      language: 'sql',
+      content: fs.readFileSync(path.join(examples, name, f), 'utf8'),
+    })),
   };
 }
 const code: ConsumerCode[] = [
   consumer('orders-export', ['export_orders.py']),
   consumer('finance-reports', ['sql/monthly_close.sql']),
-  consumer('fraud-scoring', ['src/main/scala/com/example/FraudScoring.scala'], 'code'),
+  consumer(
+    'fraud-scoring',
+    ['src/main/scala/com/example/FraudScoring.scala'],
+    'code',
+  ),
   // Reads the dataset through a dbt source, under the name sources.yml maps to it.
-  { ...consumer('jaffle-dbt', ['models/stg_orders.sql', 'models/daily_revenue.sql']), tableNames: ['shop.orders'] },
+  {
+    ...consumer('jaffle-dbt', [
+      'models/stg_orders.sql',
+      'models/daily_revenue.sql',
+    ]),
+    tableNames: ['shop.orders'],
+  },
   // Names another table only.
   {
     consumerRef: 'component:default/unrelated',
     discoveredBy: 'code',
-    files: [{ path: 'q.sql', language: 'sql', content: 'SELECT id FROM proj.ds.customers' }],
+    files: [
+      {
+        path: 'q.sql',
+        language: 'sql',
+        content: 'SELECT id FROM proj.ds.customers',
+      },
+    ],
   },
 ];
 const dataset: Dataset = {
   ref: 'resource:default/orders',
   table: 'proj.ds.orders',
   dialect: 'bigquery',
-  columns: [{ name: 'id', type: 'INT64' }, { name: 'amount', type: 'NUMERIC' }, { name: 'ts', type: 'TIMESTAMP' }, { name: 'status' }, { name: 'cust' }],
+  columns: [
+    { name: 'id', type: 'INT64' },
+    { name: 'amount', type: 'NUMERIC' },
+    { name: 'ts', type: 'TIMESTAMP' },
+    { name: 'status' },
+    { name: 'cust' },
+  ],
 };
 
 async function renderForm(api = mockRippleApi(), onCreated = jest.fn()) {
   await renderWithRipple(
-    <NewMigrationForm datasetRef="resource:default/orders" dataset={dataset} code={code} onCreated={onCreated} onCancel={jest.fn()} />,
+    <NewMigrationForm
+      datasetRef="resource:default/orders"
+      dataset={dataset}
+      code={code}
+      onCreated={onCreated}
+      onCancel={jest.fn()}
+    />,
     { api },
   );
   return { api, onCreated };
@@ -60,43 +104,68 @@ describe('NewMigrationForm', () => {
 
     await choose(/Column/, 'amount (NUMERIC)');
     expect(preview).toHaveTextContent('Type the new name to see the impact.');
-    await userEvent.type(screen.getByRole('textbox', { name: 'New name' }), 'amount_usd');
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'New name' }),
+      'amount_usd',
+    );
 
     const summary = within(preview).getByLabelText('Impact summary');
     expect(summary).toHaveTextContent('Consumers affected4 of 5');
-    const affected = within(preview).getByRole('list', { name: 'Affected consumers' });
+    const affected = within(preview).getByRole('list', {
+      name: 'Affected consumers',
+    });
     expect(affected).toHaveTextContent('component:default/orders-export');
     expect(affected).toHaveTextContent('component:default/finance-reports');
     expect(affected).toHaveTextContent('component:default/fraud-scoring');
     expect(affected).toHaveTextContent('component:default/jaffle-dbt');
     expect(affected).not.toHaveTextContent('unrelated');
-    expect(within(preview).getByText(/Computed in your browser in [\d.]+ ms over 5 consumers/)).toBeInTheDocument();
+    expect(
+      within(preview).getByText(
+        /Computed in your browser in [\d.]+ ms over 5 consumers/,
+      ),
+    ).toBeInTheDocument();
 
     // The diff of a consumer, opened.
-    await userEvent.click(within(affected).getByText('component:default/orders-export'));
+    await userEvent.click(
+      within(affected).getByText('component:default/orders-export'),
+    );
     await waitFor(() => expect(affected).toHaveTextContent('amount_usd'));
 
-    for (const method of Object.values(api)) expect(method).not.toHaveBeenCalled();
+    for (const method of Object.values(api))
+      expect(method).not.toHaveBeenCalled();
   });
 
-  it('says what needs a person when a column is dropped', async () => {
+  it('says what needs an edit when a column is dropped', async () => {
     await renderForm();
     await choose(/Change/, 'Drop a column');
     await choose(/Column/, 'amount (NUMERIC)');
     const preview = screen.getByRole('region', { name: 'Impact preview' });
-    expect(within(preview).getByLabelText('Impact summary')).toHaveTextContent(/Will be rewritten\d+Needs a person\d+/);
-    await userEvent.click(within(preview).getByText('component:default/orders-export'));
-    expect(await within(preview).findByRole('list', { name: /Why component:default\/orders-export needs a person/ })).toHaveTextContent(
-      /amount/,
+    expect(within(preview).getByLabelText('Impact summary')).toHaveTextContent(
+      /Will be rewritten\d+Needs an edit\d+/,
     );
+    await userEvent.click(
+      within(preview).getByText('component:default/orders-export'),
+    );
+    expect(
+      await within(preview).findByRole('list', {
+        name: /Why component:default\/orders-export needs an edit/,
+      }),
+    ).toHaveTextContent(/amount/);
   });
 
   it("shows the engine's refusal of a change, with the field", async () => {
     await renderForm();
     await choose(/Column/, 'amount (NUMERIC)');
-    await userEvent.type(screen.getByRole('textbox', { name: 'New name' }), 'amount.usd');
-    expect(await screen.findByRole('alert')).toHaveTextContent('The engine refuses this changeinvalid change spec: changes[0].to: must be a column name');
-    expect(screen.getByRole('button', { name: 'Create the migration' })).toBeDisabled();
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'New name' }),
+      'amount.usd',
+    );
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The engine refuses this changeinvalid change spec: changes[0].to: must be a column name',
+    );
+    expect(
+      screen.getByRole('button', { name: 'Create the migration' }),
+    ).toBeDisabled();
   });
 
   it('creates the migration and asks for its analysis', async () => {
@@ -107,16 +176,28 @@ describe('NewMigrationForm', () => {
     });
     const { onCreated } = await renderForm(api);
     await choose(/Column/, 'amount (NUMERIC)');
-    await userEvent.type(screen.getByRole('textbox', { name: 'New name' }), 'amount_usd');
-    await userEvent.click(screen.getByRole('button', { name: 'Create the migration' }));
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'New name' }),
+      'amount_usd',
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Create the migration' }),
+    );
 
-    await waitFor(() => expect(onCreated).toHaveBeenCalledWith({ ...created, state: 'analyzing' }));
+    await waitFor(() =>
+      expect(onCreated).toHaveBeenCalledWith({
+        ...created,
+        state: 'analyzing',
+      }),
+    );
     expect(api.createMigration).toHaveBeenCalledWith({
       datasetRef: 'resource:default/orders',
       change: {
         dataset: 'proj.ds.orders',
         dialect: 'bigquery',
-        changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
+        changes: [
+          { kind: 'rename_column', column: 'amount', to: 'amount_usd' },
+        ],
       },
       title: 'Rename amount to amount_usd',
     });
@@ -125,12 +206,25 @@ describe('NewMigrationForm', () => {
 
   it("shows the backend's refusal to create", async () => {
     const api = mockRippleApi({
-      createMigration: async () => Promise.reject(responseError(403, 'You are not allowed to create migrations (ripple.migration.create)')),
+      createMigration: async () =>
+        Promise.reject(
+          responseError(
+            403,
+            'You are not allowed to create migrations (ripple.migration.create)',
+          ),
+        ),
     });
     await renderForm(api);
     await choose(/Change/, 'Move the table');
-    await userEvent.type(screen.getByRole('textbox', { name: 'New table' }), 'proj.sales.orders');
-    await userEvent.click(screen.getByRole('button', { name: 'Create the migration' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('You are not allowed to create migrations (ripple.migration.create)');
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'New table' }),
+      'proj.sales.orders',
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Create the migration' }),
+    );
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'You are not allowed to create migrations (ripple.migration.create)',
+    );
   });
 });

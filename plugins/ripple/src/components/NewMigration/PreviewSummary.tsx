@@ -11,14 +11,14 @@ import type { PreviewResult } from './livePreview';
 
 type Proposal = PreviewResult['consumers'][number]['status'];
 
-// A consumer that needs a person, or is unaffected, reads as it will once
+// A consumer that needs an edit, or is unaffected, reads as it will once
 // the migration exists: the same message as its status then.
 function proposalStatus(status: Proposal, t: RippleT): Status {
   switch (status) {
     case 'rewritten':
       return { tone: 'active', label: t('status.proposal.rewritten') };
-    case 'needs_review':
-      return { tone: 'active', label: t('status.consumer.needsReview') };
+    case 'needs_edit':
+      return { tone: 'active', label: t('status.consumer.needsEdit') };
     case 'error':
       return { tone: 'blocked', label: t('status.proposal.error') };
     default:
@@ -60,8 +60,8 @@ export function PreviewSummary({
             value: preview.rewritten,
           },
           {
-            label: <StatusBadge status={proposalStatus('needs_review', t)} />,
-            value: preview.needsReview + preview.errors,
+            label: <StatusBadge status={proposalStatus('needs_edit', t)} />,
+            value: preview.needsEdit + preview.errors,
           },
         ]}
       />
@@ -122,7 +122,7 @@ function PreviewConsumer({
         <Flex direction="column" gap="2" pt="2">
           {c.reasons.length > 0 && (
             <ul
-              aria-label={t('newMigration.whyNeedsReview', {
+              aria-label={t('newMigration.whyNeedsEdit', {
                 consumer: c.consumerRef,
               })}
             >

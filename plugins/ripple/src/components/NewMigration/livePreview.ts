@@ -28,7 +28,7 @@ export type PreviewResult = {
   affected: number;
   references: number;
   rewritten: number;
-  needsReview: number;
+  needsEdit: number;
   errors: number;
 };
 
@@ -109,7 +109,7 @@ export async function computePreview(
     affected: affected.length,
     references: consumers.reduce((n, c) => n + c.impact.references, 0),
     rewritten: consumers.filter(c => c.status === 'rewritten').length,
-    needsReview: consumers.filter(c => c.status === 'needs_review').length,
+    needsEdit: consumers.filter(c => c.status === 'needs_edit').length,
     errors: consumers.filter(c => c.status === 'error').length,
   };
 }

@@ -24,27 +24,39 @@ import { sortRows } from './tables';
 
 type Row = Migration & { id: string };
 type Filter = { owner: string; dataset: string; state: string };
-type Column = 'title' | 'dataset' | 'owner' | 'state' | 'progress' | 'counts' | 'age';
+type Column =
+  | 'title'
+  | 'dataset'
+  | 'owner'
+  | 'state'
+  | 'progress'
+  | 'counts'
+  | 'age';
 
-const short = (ref: string) => humanizeEntityRef(parseEntityRef(ref), { defaultKind: 'resource' });
+const short = (ref: string) =>
+  humanizeEntityRef(parseEntityRef(ref), { defaultKind: 'resource' });
 
 function counts(m: Migration, t: RippleT): string {
   const p = m.progress;
   if (!p) return '—';
   const n = (count: number) => ({ n: String(count) });
-  return [
-    p.needsReview && t('migrationsTable.counts.toReview', n(p.needsReview)),
-    p.approved && t('migrationsTable.counts.approved', n(p.approved)),
-    p.merged && t('migrationsTable.counts.merged', n(p.merged)),
-    p.rejected && t('migrationsTable.counts.rejected', n(p.rejected)),
-    p.failed && t('migrationsTable.counts.failed', n(p.failed)),
-    p.unhealthy && t('migrationsTable.counts.unhealthy', n(p.unhealthy)),
-  ]
-    .filter(Boolean)
-    .join(' · ') || t('migrationsTable.counts.total', n(p.total));
+  return (
+    [
+      p.awaitingDecision &&
+        t('migrationsTable.counts.awaitingDecision', n(p.awaitingDecision)),
+      p.approved && t('migrationsTable.counts.approved', n(p.approved)),
+      p.merged && t('migrationsTable.counts.merged', n(p.merged)),
+      p.rejected && t('migrationsTable.counts.rejected', n(p.rejected)),
+      p.failed && t('migrationsTable.counts.failed', n(p.failed)),
+      p.unhealthy && t('migrationsTable.counts.unhealthy', n(p.unhealthy)),
+    ]
+      .filter(Boolean)
+      .join(' · ') || t('migrationsTable.counts.total', n(p.total))
+  );
 }
 
-const done = (m: Migration) => (m.progress && m.progress.total ? m.progress.merged / m.progress.total : 0);
+const done = (m: Migration) =>
+  m.progress && m.progress.total ? m.progress.merged / m.progress.total : 0;
 
 /**
  * Migrations as a sortable, filterable (owner, dataset, state), searchable
@@ -57,11 +69,28 @@ export function MigrationsTable(props: {
   emptyState: React.ReactNode;
 }) {
   const { migrations, filters = true } = props;
-  const show = new Set<Column>(props.columns ?? ['title', 'dataset', 'owner', 'state', 'progress', 'counts', 'age']);
+  const show = new Set<Column>(
+    props.columns ?? [
+      'title',
+      'dataset',
+      'owner',
+      'state',
+      'progress',
+      'counts',
+      'age',
+    ],
+  );
   const migrationLink = useMigrationLink();
   const { t } = useTranslationRef(rippleTranslationRef);
-  const rows = useMemo(() => migrations.map(m => ({ ...m, id: m.id })), [migrations]);
-  const [filter, setFilter] = useState<Filter>({ owner: 'all', dataset: 'all', state: 'all' });
+  const rows = useMemo(
+    () => migrations.map(m => ({ ...m, id: m.id })),
+    [migrations],
+  );
+  const [filter, setFilter] = useState<Filter>({
+    owner: 'all',
+    dataset: 'all',
+    state: 'all',
+  });
   const owners = [...new Set(migrations.map(m => m.owner))].sort();
   const datasets = [...new Set(migrations.map(m => m.datasetRef))].sort();
   const states = [...new Set(migrations.map(m => m.state))].sort();
@@ -86,7 +115,13 @@ export function MigrationsTable(props: {
         id: 'owner',
         label: t('migrationsTable.columns.owner'),
         isSortable: true,
-        cell: m => <CellText title={humanizeEntityRef(parseEntityRef(m.owner), { defaultKind: 'group' })} />,
+        cell: m => (
+          <CellText
+            title={humanizeEntityRef(parseEntityRef(m.owner), {
+              defaultKind: 'group',
+            })}
+          />
+        ),
       },
       {
         id: 'state',
@@ -109,7 +144,11 @@ export function MigrationsTable(props: {
                 <ProgressBar
                   label={t('migrationsTable.progressLabel', { title: m.title })}
                   done={m.progress.merged}
-                  blocked={m.progress.rejected + m.progress.failed + m.progress.unhealthy}
+                  blocked={
+                    m.progress.rejected +
+                    m.progress.failed +
+                    m.progress.unhealthy
+                  }
                   total={m.progress.total}
                 />
                 <Text variant="body-x-small" color="secondary">
@@ -139,7 +178,12 @@ export function MigrationsTable(props: {
         id: 'age',
         label: t('migrationsTable.columns.age'),
         isSortable: true,
-        cell: m => <CellText title={age(m.createdAt, t)} description={new Date(m.createdAt).toLocaleDateString()} />,
+        cell: m => (
+          <CellText
+            title={age(m.createdAt, t)}
+            description={new Date(m.createdAt).toLocaleDateString()}
+          />
+        ),
       },
     ] as ColumnConfig<Row>[]
   ).filter(c => show.has(c.id as Column));
@@ -176,7 +220,11 @@ export function MigrationsTable(props: {
       ),
     searchFn: (data, query) => {
       const q = query.trim().toLowerCase();
-      return q ? data.filter(m => m.title.toLowerCase().includes(q) || m.datasetRef.includes(q)) : data;
+      return q
+        ? data.filter(
+            m => m.title.toLowerCase().includes(q) || m.datasetRef.includes(q),
+          )
+        : data;
     },
     filterFn: (data, f) =>
       data.filter(
@@ -194,18 +242,26 @@ export function MigrationsTable(props: {
           <SearchField
             label={t('migrationsTable.searchLabel')}
             placeholder={t('migrationsTable.searchPlaceholder')}
-            value={search.value} onChange={search.onChange} />
+            value={search.value}
+            onChange={search.onChange}
+          />
           <Select
             label={t('migrationsTable.ownerFilter')}
             value={filter.owner}
             onChange={k => k && setFilter(f => ({ ...f, owner: String(k) }))}
-            options={[{ value: 'all', label: t('migrationsTable.allOwners') }, ...owners.map(o => ({ value: o, label: o }))]}
+            options={[
+              { value: 'all', label: t('migrationsTable.allOwners') },
+              ...owners.map(o => ({ value: o, label: o })),
+            ]}
           />
           <Select
             label={t('migrationsTable.datasetFilter')}
             value={filter.dataset}
             onChange={k => k && setFilter(f => ({ ...f, dataset: String(k) }))}
-            options={[{ value: 'all', label: t('migrationsTable.allDatasets') }, ...datasets.map(d => ({ value: d, label: d }))]}
+            options={[
+              { value: 'all', label: t('migrationsTable.allDatasets') },
+              ...datasets.map(d => ({ value: d, label: d })),
+            ]}
           />
           <Select
             label={t('migrationsTable.stateFilter')}
@@ -213,7 +269,10 @@ export function MigrationsTable(props: {
             onChange={k => k && setFilter(f => ({ ...f, state: String(k) }))}
             options={[
               { value: 'all', label: t('migrationsTable.allStates') },
-              ...states.map(s => ({ value: s, label: migrationStatus(s, t).label })),
+              ...states.map(s => ({
+                value: s,
+                label: migrationStatus(s, t).label,
+              })),
             ]}
           />
         </Flex>
@@ -222,7 +281,11 @@ export function MigrationsTable(props: {
         {...tableProps}
         columnConfig={columnConfig}
         emptyState={
-          migrations.length === 0 ? props.emptyState : <Text color="secondary">{t('migrationsTable.noMatch')}</Text>
+          migrations.length === 0 ? (
+            props.emptyState
+          ) : (
+            <Text color="secondary">{t('migrationsTable.noMatch')}</Text>
+          )
         }
       />
     </Flex>

@@ -95,10 +95,10 @@ export function consumerStatus(consumer: Consumer, t: RippleT): Status {
       detail: t('status.consumer.waitingForWave'),
     };
   }
-  if (patch.status === 'needs_review') {
-    return { tone: 'active', label: t('status.consumer.needsReview') };
+  if (patch.status === 'needs_edit') {
+    return { tone: 'active', label: t('status.consumer.needsEdit') };
   }
-  return { tone: 'active', label: t('status.consumer.awaitingReview') };
+  return { tone: 'active', label: t('status.consumer.awaitingDecision') };
 }
 
 export function migrationStatus(state: MigrationState, t: RippleT): Status {

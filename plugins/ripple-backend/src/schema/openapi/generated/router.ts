@@ -97,7 +97,7 @@ export const spec = {
       MigrationState: {
         type: 'string',
         description:
-          'Where a migration is. `draft` until its analysis is asked for; `analyzing` while the agent finds consumers and proposes patches; `proposed` when every consumer has its patch; `rolling_out` and `paused` while approved patches are delivered in waves; `completed`, `rolled_back` and `cancelled` are final.',
+          'Where a migration is. `draft` until its analysis is asked for; `analyzing` while the agent finds consumers and proposes patches; `proposed` when every consumer has its patch; `rolling_out` and `paused` while approved patches are delivered in waves; `rolled_back` when a rollback reverted every delivered patch (it can resume, or be cancelled); `completed` and `cancelled` are final.',
         enum: [
           'draft',
           'analyzing',
@@ -182,12 +182,12 @@ export const spec = {
       MigrationProgress: {
         type: 'object',
         description:
-          "How many of the migration's consumers are where: by the decision on their current patch (`approved`, `rejected`, `needsReview`: a patch with no decision yet) and by their delivery (`delivered` counts those delivered and not reverted, merged included; `unhealthy`: a health gate breached).",
+          "How many of the migration's consumers are where: by the owners' decision on their current patch (`approved`, `rejected`, `awaitingDecision`: a patch with an edit and no decision yet) and by their delivery (`delivered` counts those delivered and not reverted, merged included; `unhealthy`: a health gate breached).",
         required: [
           'total',
           'approved',
           'rejected',
-          'needsReview',
+          'awaitingDecision',
           'delivered',
           'merged',
           'failed',
@@ -203,8 +203,14 @@ export const spec = {
           rejected: {
             type: 'integer',
           },
+          awaitingDecision: {
+            type: 'integer',
+          },
           needsReview: {
             type: 'integer',
+            deprecated: true,
+            description:
+              "`awaitingDecision` under its old name, sent until 0.3. Not the engine's `needs_edit`.",
           },
           delivered: {
             type: 'integer',
@@ -348,8 +354,8 @@ export const spec = {
       PatchStatus: {
         type: 'string',
         description:
-          "The engine's verdict over the consumer's files, the worst one winning: `rewritten` (edited and verified), `unaffected` (nothing to edit), `needs_review` (a person must decide; see the reasons), `error` (a file could not be read).",
-        enum: ['rewritten', 'unaffected', 'needs_review', 'error'],
+          "The engine's verdict over the consumer's files, the worst one winning: `rewritten` (edited and verified), `unaffected` (nothing to edit), `needs_edit` (a person must edit the code by hand where the reasons say; the edits the engine could make and verify are in the patch), `error` (a file could not be read). Before 0.2 `needs_edit` was called `needs_review`, a word now kept for the owners' decisions.",
+        enum: ['rewritten', 'unaffected', 'needs_edit', 'error'],
       },
       PatchReason: {
         type: 'object',
@@ -364,13 +370,18 @@ export const spec = {
           },
         },
       },
+      PatchId: {
+        type: 'integer',
+        description:
+          "A patch's id: one per version of one consumer's patch, unique in the portal. Reviews and deliveries name the patch they judged or delivered by it.",
+      },
       PatchSummary: {
         type: 'object',
         description: 'A patch without its diff.',
         required: ['id', 'version', 'status', 'stale', 'createdAt'],
         properties: {
           id: {
-            type: 'integer',
+            $ref: '#/components/schemas/PatchId',
           },
           version: {
             type: 'integer',
@@ -408,7 +419,7 @@ export const spec = {
         ],
         properties: {
           id: {
-            type: 'integer',
+            $ref: '#/components/schemas/PatchId',
           },
           migrationId: {
             type: 'string',
@@ -474,8 +485,7 @@ export const spec = {
             $ref: '#/components/schemas/EntityRef',
           },
           patchId: {
-            type: 'integer',
-            description: 'The patch the review judged.',
+            $ref: '#/components/schemas/PatchId',
           },
           decision: {
             $ref: '#/components/schemas/ReviewDecision',
@@ -583,8 +593,7 @@ export const spec = {
             description: 'Why it failed, or what the method last said.',
           },
           patchId: {
-            type: 'integer',
-            description: 'The patch delivered.',
+            $ref: '#/components/schemas/PatchId',
           },
           updatedAt: {
             $ref: '#/components/schemas/Timestamp',
@@ -1046,9 +1055,7 @@ export const spec = {
             $ref: '#/components/schemas/ReviewDecision',
           },
           patchId: {
-            type: 'integer',
-            description:
-              "The patch judged; it must be the consumer's current patch, and not stale.",
+            $ref: '#/components/schemas/PatchId',
           },
           previousReviewId: {
             type: 'integer',

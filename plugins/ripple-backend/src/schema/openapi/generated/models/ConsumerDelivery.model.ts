@@ -27,7 +27,7 @@ export interface ConsumerDelivery {
    */
   message?: string;
   /**
-   * The patch delivered.
+   * A patch\'s id: one per version of one consumer\'s patch, unique in the portal. Reviews and deliveries name the patch they judged or delivered by it.
    */
   patchId?: number;
   /**

@@ -11,7 +11,7 @@ import { ReviewDecision } from '../models/ReviewDecision.model';
 export interface NewReview {
   decision: ReviewDecision;
   /**
-   * The patch judged; it must be the consumer\'s current patch, and not stale.
+   * A patch\'s id: one per version of one consumer\'s patch, unique in the portal. Reviews and deliveries name the patch they judged or delivered by it.
    */
   patchId: number;
   /**

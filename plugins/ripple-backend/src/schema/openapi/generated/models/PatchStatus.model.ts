@@ -7,4 +7,4 @@
 /**
  * @public
  */
-export type PatchStatus = 'rewritten' | 'unaffected' | 'needs_review' | 'error';
+export type PatchStatus = 'rewritten' | 'unaffected' | 'needs_edit' | 'error';

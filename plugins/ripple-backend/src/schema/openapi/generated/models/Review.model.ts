@@ -17,7 +17,7 @@ export interface Review {
    */
   consumerRef: string;
   /**
-   * The patch the review judged.
+   * A patch\'s id: one per version of one consumer\'s patch, unique in the portal. Reviews and deliveries name the patch they judged or delivered by it.
    */
   patchId: number;
   decision: ReviewDecision;

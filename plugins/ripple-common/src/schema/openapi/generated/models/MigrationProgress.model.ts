@@ -5,14 +5,18 @@
 // ******************************************************************
 
 /**
- * How many of the migration\'s consumers are where: by the decision on their current patch (`approved`, `rejected`, `needsReview`: a patch with no decision yet) and by their delivery (`delivered` counts those delivered and not reverted, merged included; `unhealthy`: a health gate breached).
+ * How many of the migration\'s consumers are where: by the owners\' decision on their current patch (`approved`, `rejected`, `awaitingDecision`: a patch with an edit and no decision yet) and by their delivery (`delivered` counts those delivered and not reverted, merged included; `unhealthy`: a health gate breached).
  * @public
  */
 export interface MigrationProgress {
   total: number;
   approved: number;
   rejected: number;
-  needsReview: number;
+  awaitingDecision: number;
+  /**
+   * `awaitingDecision` under its old name, sent until 0.3. Not the engine\'s `needs_edit`.
+   */
+  needsReview?: number;
   delivered: number;
   merged: number;
   failed: number;

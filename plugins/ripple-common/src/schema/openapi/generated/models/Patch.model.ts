@@ -11,6 +11,9 @@ import { PatchStatus } from '../models/PatchStatus.model';
  * @public
  */
 export interface Patch {
+  /**
+   * A patch\'s id: one per version of one consumer\'s patch, unique in the portal. Reviews and deliveries name the patch they judged or delivered by it.
+   */
   id: number;
   migrationId: string;
   /**

@@ -10,6 +10,9 @@ import { PatchStatus } from '../models/PatchStatus.model';
  * @public
  */
 export interface PatchSummary {
+  /**
+   * A patch\'s id: one per version of one consumer\'s patch, unique in the portal. Reviews and deliveries name the patch they judged or delivered by it.
+   */
   id: number;
   /**
    * 1 for the consumer\'s first patch, one more for each regeneration.
