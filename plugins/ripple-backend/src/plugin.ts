@@ -23,7 +23,7 @@ import { UrlReaderConsumerSources } from './agent/ConsumerSources';
 import { MigrationAgent } from './agent/MigrationAgent';
 import { DatasetReader } from './dataset/DatasetReader';
 import { DatabaseMigrationStore } from './database/DatabaseMigrationStore';
-import { RolloutStore } from './database/RolloutStore';
+import { DatabaseRolloutStore } from './database/DatabaseRolloutStore';
 import { CompatViews } from './rollout/CompatViews';
 import { RolloutNotifier, RolloutService } from './rollout/RolloutService';
 import { createRouter } from './service/router';
@@ -133,7 +133,7 @@ export const ripplePlugin = createBackendPlugin({
         const claimTimeoutMinutes = config.getOptionalNumber(
           'ripple.rollout.claimTimeoutMinutes',
         );
-        const rollouts = new RolloutStore(await database.getClient(), {
+        const rollouts = new DatabaseRolloutStore(await database.getClient(), {
           claimTimeoutMs:
             claimTimeoutMinutes === undefined
               ? undefined

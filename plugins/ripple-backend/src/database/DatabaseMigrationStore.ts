@@ -1,18 +1,11 @@
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import { DatabaseService } from '@backstage/backend-plugin-api';
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import {
-  migrationStatesLeadingTo,
-  reviewableMigrationStates,
-} from '@ripple/backstage-plugin-ripple-common';
+import { reviewableMigrationStates } from '@ripple/backstage-plugin-ripple-common';
 import type {
   CatalogEntitySummary,
   Consumer,
   Migration,
   MigrationEvent,
-  MigrationEventType,
   MigrationProgress,
   MigrationState,
   Patch,
@@ -34,11 +27,27 @@ import {
   PatchKey,
   Transition,
 } from './MigrationStore';
+import { moveMigration, updateWhileIn } from './migrationState';
+import {
+  ConsumerRow,
+  count,
+  describeStates,
+  EventRow,
+  getMigrationRow,
+  insertEvent,
+  insertReturningId,
+  MigrationRow,
+  PatchRow,
+  ref,
+  Timestamp,
+  timestamp,
+  toEvent,
+  toPatch,
+} from './rows';
+import { applyDatabaseMigrations } from './schema';
 
-const migrationsDir = resolvePackagePath(
-  '@ripple/backstage-plugin-ripple-backend',
-  'migrations',
-);
+// Kept for the imports that name this module (agent tests).
+export { applyDatabaseMigrations } from './schema';
 
 /** The progress of a migration without consumers. */
 const EMPTY_PROGRESS: MigrationProgress = {
@@ -52,61 +61,8 @@ const EMPTY_PROGRESS: MigrationProgress = {
   unhealthy: 0,
 };
 
-/** A migration's retry fields when it is not retrying an analysis. */
-const NO_ANALYSIS_RETRY = {
-  analysis_attempts: 0,
-  analysis_retry_at: null,
-  analysis_error: null,
-};
-
-/**
- * Moves a migration to `input.to` inside `trx` if the state machine allows
- * it from the state it is in, with its `state-changed` event; returns the
- * row as updated. Other writes that change the state with something else
- * (the rollout) call it in their own transaction.
- */
-export async function moveMigration(
-  trx: Knex.Transaction,
-  input: Transition & { data?: Record<string, unknown> },
-): Promise<MigrationRow> {
-  const { migrationId, to } = input;
-  const row = await getMigrationRow(trx, migrationId);
-  const allowed = migrationStatesLeadingTo(to);
-  if (!allowed.includes(row.state)) {
-    throw new ConflictError(
-      `Migration ${migrationId} is ${
-        row.state
-      }; it can become ${to} only from ${describeStates(allowed)}`,
-    );
-  }
-  const now = new Date();
-  // Compare-and-set on the state read above: of two racing moves, the
-  // second finds the state changed and fails instead of overwriting.
-  const updated = await trx('migration')
-    .where({ id: migrationId, state: row.state })
-    .update({ state: to, updated_at: now, ...NO_ANALYSIS_RETRY });
-  if (updated !== 1) {
-    throw new ConflictError(
-      `Migration ${migrationId} changed state meanwhile; read it again`,
-    );
-  }
-  await insertEvent(trx, {
-    migrationId,
-    type: 'state-changed',
-    message: input.message ?? `State changed from ${row.state} to ${to}`,
-    actor: input.actor && ref(input.actor),
-    data: { ...input.data, from: row.state, to },
-    now,
-  });
-  return { ...row, state: to, updated_at: now, ...NO_ANALYSIS_RETRY };
-}
 /** Migrations that are over: the catalog no longer shows them. */
 const closedMigrationStates: MigrationState[] = ['completed', 'cancelled'];
-
-/** Applies the plugin's knex migrations (the tables) to `knex`. */
-export async function applyDatabaseMigrations(knex: Knex): Promise<void> {
-  await knex.migrate.latest({ directory: migrationsDir });
-}
 
 /** {@link MigrationStore} on the plugin's database (SQLite or PostgreSQL). */
 export class DatabaseMigrationStore implements MigrationStore {
@@ -248,14 +204,7 @@ export class DatabaseMigrationStore implements MigrationStore {
         analysis_error: input.error,
         updated_at: now,
       };
-      const updated = await trx('migration')
-        .where({ id: input.migrationId, state: 'analyzing' })
-        .update(update);
-      if (updated !== 1) {
-        throw new ConflictError(
-          `Migration ${input.migrationId} changed state meanwhile`,
-        );
-      }
+      await updateWhileIn(trx, input.migrationId, 'analyzing', update);
       await insertEvent(trx, {
         migrationId: input.migrationId,
         type: 'analysis-failed',
@@ -736,63 +685,6 @@ export class DatabaseMigrationStore implements MigrationStore {
   }
 }
 
-// Rows as knex reads and writes them. Timestamps are written as Dates and
-// read back as Dates (PostgreSQL) or milliseconds (SQLite); booleans come back
-// from SQLite as 0 and 1.
-export type Timestamp = Date | number | string;
-
-export type MigrationRow = {
-  seq?: number;
-  id: string;
-  dataset_ref: string;
-  change: string;
-  title: string;
-  owner: string;
-  state: MigrationState;
-  created_by: string;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  analysis_attempts?: number;
-  analysis_retry_at?: Timestamp | null;
-  analysis_error?: string | null;
-};
-
-type EventRow = {
-  id: number;
-  migration_id: string;
-  type: MigrationEventType;
-  message: string;
-  actor: string | null;
-  consumer_ref: string | null;
-  data: string | null;
-  created_at: Timestamp;
-};
-
-type ConsumerRow = {
-  id: number;
-  migration_id: string;
-  consumer_ref: string;
-  discovered_by: Consumer['discoveredBy'];
-  impact: string | null;
-  current_patch_id: number | null;
-  current_review_id: number | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  removed_at?: Timestamp | null;
-};
-
-export type PatchRow = {
-  id: number;
-  consumer_id: number;
-  version: number;
-  diff: string;
-  base_hash: string;
-  status: Patch['status'];
-  reasons: string;
-  stale: boolean | number;
-  created_at: Timestamp;
-};
-
 type ReviewRow = {
   id: number;
   patch_id: number;
@@ -815,28 +707,6 @@ type ConsumerListRow = ConsumerRow & {
   review_created_at: Timestamp | null;
 };
 
-/** Entity refs are case-insensitive; the store keeps them in lower case. */
-export function ref(entityRef: string): string {
-  return entityRef.toLocaleLowerCase('en-US');
-}
-
-export function timestamp(value: Timestamp): string {
-  // A text timestamp without a zone (SQLite's CURRENT_TIMESTAMP) is UTC.
-  if (typeof value === 'string' && !/(Z|[+-]\d\d:?\d\d)$/.test(value)) {
-    return new Date(`${value.replace(' ', 'T')}Z`).toISOString();
-  }
-  return new Date(value).toISOString();
-}
-
-export function describeStates(states: readonly string[]): string {
-  if (states.length === 0) {
-    return 'no state';
-  }
-  return states.length === 1
-    ? states[0]
-    : `${states.slice(0, -1).join(', ')} or ${states[states.length - 1]}`;
-}
-
 /** One page of `query`'s migrations, newest first, and how many there are. */
 function newestFirst<T>(
   query: Knex.QueryBuilder,
@@ -852,25 +722,6 @@ function newestFirst<T>(
   ]);
 }
 
-export async function count(query: Knex.QueryBuilder): Promise<number> {
-  const [row] = await query
-    .clone()
-    .clearSelect()
-    .clearOrder()
-    .count({ count: '*' });
-  // PostgreSQL returns counts as strings (bigint).
-  return Number(row.count);
-}
-
-export async function insertReturningId(
-  trx: Knex.Transaction,
-  table: string,
-  row: object,
-): Promise<number> {
-  const [inserted] = await trx(table).insert(row).returning('id');
-  return Number(typeof inserted === 'object' ? inserted.id : inserted);
-}
-
 function uniqueToConflict(error: unknown, message: string): unknown {
   const code = (error as { code?: string })?.code;
   // PostgreSQL's unique_violation, SQLite's (better-sqlite3) constraint codes.
@@ -882,19 +733,6 @@ function uniqueToConflict(error: unknown, message: string): unknown {
     return new ConflictError(message);
   }
   return error;
-}
-
-export async function getMigrationRow(
-  trx: Knex.Transaction,
-  migrationId: string,
-): Promise<MigrationRow> {
-  const row = await trx<MigrationRow>('migration')
-    .where({ id: migrationId })
-    .first();
-  if (!row) {
-    throw new NotFoundError(`No migration ${migrationId}`);
-  }
-  return row;
 }
 
 async function getConsumerRow(
@@ -933,23 +771,6 @@ async function getPatchRow(
     );
   }
   return row;
-}
-
-export async function insertEvent(
-  trx: Knex.Transaction,
-  event: NewEvent & { now: Date },
-): Promise<MigrationEvent> {
-  const row: Omit<EventRow, 'id'> = {
-    migration_id: event.migrationId,
-    type: event.type,
-    message: event.message,
-    actor: event.actor ?? null,
-    consumer_ref: event.consumerRef ?? null,
-    data: event.data ? JSON.stringify(event.data) : null,
-    created_at: event.now,
-  };
-  const id = await insertReturningId(trx, 'migration_event', row);
-  return toEvent({ ...row, id });
 }
 
 async function progressOf(
@@ -1044,19 +865,6 @@ function toMigration(
   };
 }
 
-function toEvent(row: EventRow): MigrationEvent {
-  return {
-    id: row.id,
-    migrationId: row.migration_id,
-    type: row.type,
-    message: row.message,
-    ...(row.actor ? { actor: row.actor } : {}),
-    ...(row.consumer_ref ? { consumerRef: row.consumer_ref } : {}),
-    ...(row.data ? { data: JSON.parse(row.data) } : {}),
-    createdAt: timestamp(row.created_at),
-  };
-}
-
 function toConsumer(row: ConsumerListRow): Consumer {
   const patch: PatchSummary | undefined =
     row.current_patch_id !== null && row.patch_version !== null
@@ -1092,24 +900,6 @@ function toConsumer(row: ConsumerListRow): Consumer {
     ...(decision ? { decision } : {}),
     createdAt: timestamp(row.created_at),
     updatedAt: timestamp(row.updated_at),
-  };
-}
-
-export function toPatch(
-  row: PatchRow,
-  consumer: Pick<ConsumerRow, 'migration_id' | 'consumer_ref'>,
-): Patch {
-  return {
-    id: row.id,
-    migrationId: consumer.migration_id,
-    consumerRef: consumer.consumer_ref,
-    version: row.version,
-    diff: row.diff,
-    baseHash: row.base_hash,
-    status: row.status,
-    reasons: JSON.parse(row.reasons),
-    stale: Boolean(row.stale),
-    createdAt: timestamp(row.created_at),
   };
 }
 

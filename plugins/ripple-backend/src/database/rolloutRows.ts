@@ -10,7 +10,7 @@ import {
   insertEvent,
   ref,
   Timestamp,
-} from './DatabaseMigrationStore';
+} from './rows';
 
 // The rollout tables' rows and the helpers every write to them shares
 // (RolloutStore, healthSignals, compatViewRows).
