@@ -713,11 +713,7 @@ function newestFirst<T>(
   page: PageRequest,
 ): Promise<[T[], number]> {
   return Promise.all([
-    query
-      .clone()
-      .orderBy('seq', 'desc')
-      .limit(page.limit)
-      .offset(page.offset),
+    query.clone().orderBy('seq', 'desc').limit(page.limit).offset(page.offset),
     count(query),
   ]);
 }

@@ -4,6 +4,7 @@ import type {
 } from '@ripple/backstage-plugin-ripple-common';
 import type { Delivery } from '@ripple/backstage-plugin-ripple-node';
 import { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
 import { recordAutoApprovals } from './autoApprovals';
 import {
   CompatViewMark,
@@ -235,6 +236,7 @@ export class DatabaseRolloutStore implements RolloutStore {
     consumerRef: string,
   ): Promise<Claim | undefined> {
     const now = new Date();
+    const token = randomUUID();
     const updated = await this.consumerRow(migrationId, consumerRef)
       .where(q =>
         q
@@ -245,8 +247,8 @@ export class DatabaseRolloutStore implements RolloutStore {
             new Date(now.getTime() - this.claimTimeoutMs),
           ),
       )
-      .update({ claimed_at: now });
-    return updated === 1 ? now : undefined;
+      .update({ claimed_at: now, claim_token: token });
+    return updated === 1 ? token : undefined;
   }
 
   async renewClaim(
@@ -254,12 +256,12 @@ export class DatabaseRolloutStore implements RolloutStore {
     consumerRef: string,
     claim: Claim,
   ): Promise<Claim | undefined> {
-    // A new token, later than the one it replaces.
-    const now = new Date(Math.max(Date.now(), claim.getTime() + 1));
+    // Still this runner's, and not released by its own write meanwhile.
     const updated = await this.consumerRow(migrationId, consumerRef)
-      .where('claimed_at', claim)
-      .update({ claimed_at: now });
-    return updated === 1 ? now : undefined;
+      .where('claim_token', claim)
+      .whereNotNull('claimed_at')
+      .update({ claimed_at: new Date() });
+    return updated === 1 ? claim : undefined;
   }
 
   async release(
@@ -268,8 +270,8 @@ export class DatabaseRolloutStore implements RolloutStore {
     claim: Claim,
   ): Promise<void> {
     await this.consumerRow(migrationId, consumerRef)
-      .where('claimed_at', claim)
-      .update({ claimed_at: null });
+      .where('claim_token', claim)
+      .update({ claimed_at: null, claim_token: null });
   }
 
   /** Records what a delivery method did for a consumer, and releases its claim. */
@@ -476,5 +478,4 @@ function toSignals(row: {
     ...(row.row_count !== null ? { rowCount: Number(row.row_count) } : {}),
     ...(row.failed_runs !== null ? { failedRuns: row.failed_runs } : {}),
   };
-
 }

@@ -63,8 +63,8 @@ export type NewRollout = {
   compatView?: Omit<CompatViewMark, 'migrationId'>;
 };
 
-/** A consumer's claim: the time it was taken or last renewed, its token. */
-export type Claim = Date;
+/** A consumer's claim, as its holder knows it: a token of its own. */
+export type Claim = string;
 
 /**
  * The rollout's storage, next to the migrations' (docs/rollout.md). Every
@@ -155,7 +155,11 @@ export interface RolloutStore {
     claim: Claim,
   ): Promise<Claim | undefined>;
   /** Releases a claim, when still the one held (another runner's is kept). */
-  release(migrationId: string, consumerRef: string, claim: Claim): Promise<void>;
+  release(
+    migrationId: string,
+    consumerRef: string,
+    claim: Claim,
+  ): Promise<void>;
   /** Records what a delivery method did for a consumer, and releases its claim. */
   recordDelivery(input: {
     migrationId: string;

@@ -67,7 +67,6 @@ export async function moveMigration(
   return { ...row, state: to, updated_at: now, ...NO_ANALYSIS_RETRY };
 }
 
-
 /**
  * Updates a migration's other fields inside `trx` only while it is still in
  * `state` (compare-and-set on the state): a racing move makes it a conflict.

@@ -18,10 +18,7 @@ import type { NewRollout, RolloutStore } from './RolloutStore';
  * `compatView`, the compatibility view is recorded as applied (or
  * overridden) in the same transaction: a start that fails marks nothing.
  */
-export async function startRollout(
-  db: Knex,
-  input: NewRollout,
-): Promise<void> {
+export async function startRollout(db: Knex, input: NewRollout): Promise<void> {
   const { migrationId } = input;
   await db.transaction(async trx => {
     const now = new Date();
@@ -161,13 +158,7 @@ export async function advanceRollout(
       .update({ delivery_status: 'pending', updated_at: now });
     await insertEvent(
       trx,
-      waveStartedEvent(
-        migrationId,
-        fromWave + 1,
-        next.name,
-        now,
-        input.actor,
-      ),
+      waveStartedEvent(migrationId, fromWave + 1, next.name, now, input.actor),
     );
     return true;
   });
@@ -248,49 +239,15 @@ export async function joinApproved(
   migrationId: string,
 ): Promise<{ consumerRef: string; wave: number }[]> {
   return db.transaction(async trx => {
-    const rows: { consumer_ref: string; patch_id: number }[] = await trx(
-      'migration_consumer as c',
-    )
-      .join('patch as p', 'p.id', 'c.current_patch_id')
-      .join('review as r', 'r.id', 'c.current_review_id')
-      .leftJoin('rollout_consumer as rc', join =>
-        join
-          .on('rc.migration_id', 'c.migration_id')
-          .andOn('rc.consumer_ref', 'c.consumer_ref'),
-      )
-      .where('c.migration_id', migrationId)
-      .whereNull('c.removed_at')
-      .whereNull('rc.id')
-      .whereIn('p.status', ['rewritten', 'needs_review'])
-      .where('p.stale', false)
-      .where('r.decision', 'approve')
-      .orderBy('c.consumer_ref', 'asc')
-      .select('c.consumer_ref', 'p.id as patch_id');
+    const rows = await approvedNewcomers(trx, migrationId);
     if (!rows.length) return [];
     const migration = await getMigrationRow(trx, migrationId);
     if (migration.state !== 'rolling_out' && migration.state !== 'paused') {
       return [];
     }
     const rollout = await getRolloutRow(trx, migrationId);
-    const waves = await trx('rollout_wave')
-      .where('migration_id', migrationId)
-      .orderBy('wave_index', 'asc');
     const now = new Date();
-    let target = waves.find(w => !w.started_at);
-    const newWave = !target;
-    if (!target) {
-      const names = new Set(waves.map(w => w.name));
-      let name = 'late';
-      for (let n = 2; names.has(name); n++) name = `late ${n}`;
-      target = {
-        migration_id: migrationId,
-        wave_index: waves.length,
-        name,
-        started_at: null,
-        completed_at: null,
-      };
-      await trx('rollout_wave').insert(target);
-    }
+    const { target, newWave } = await joinedWave(trx, migrationId);
     await casRollout(trx, rollout, {});
     const last = await trx('rollout_consumer')
       .where('migration_id', migrationId)
@@ -330,9 +287,62 @@ export async function joinApproved(
     }
     return rows.map(r => ({
       consumerRef: r.consumer_ref,
-      wave: target!.wave_index,
+      wave: target.wave_index,
     }));
   });
+}
+
+/** The consumers not in the rollout whose current patch is deliverable and approved. */
+function approvedNewcomers(
+  trx: Knex.Transaction,
+  migrationId: string,
+): Promise<{ consumer_ref: string; patch_id: number }[]> {
+  return trx('migration_consumer as c')
+    .join('patch as p', 'p.id', 'c.current_patch_id')
+    .join('review as r', 'r.id', 'c.current_review_id')
+    .leftJoin('rollout_consumer as rc', join =>
+      join
+        .on('rc.migration_id', 'c.migration_id')
+        .andOn('rc.consumer_ref', 'c.consumer_ref'),
+    )
+    .where('c.migration_id', migrationId)
+    .whereNull('c.removed_at')
+    .whereNull('rc.id')
+    .whereIn('p.status', ['rewritten', 'needs_review'])
+    .where('p.stale', false)
+    .where('r.decision', 'approve')
+    .orderBy('c.consumer_ref', 'asc')
+    .select('c.consumer_ref', 'p.id as patch_id');
+}
+
+/**
+ * The wave late consumers join: the first not started, or a new last one
+ * (`late`, `late 2`, ...) when every wave has started.
+ */
+async function joinedWave(
+  trx: Knex.Transaction,
+  migrationId: string,
+): Promise<{
+  target: { wave_index: number; name: string };
+  newWave: boolean;
+}> {
+  const waves = await trx('rollout_wave')
+    .where('migration_id', migrationId)
+    .orderBy('wave_index', 'asc');
+  const next = waves.find(w => !w.started_at);
+  if (next) return { target: next, newWave: false };
+  const names = new Set(waves.map(w => w.name));
+  let name = 'late';
+  for (let n = 2; names.has(name); n++) name = `late ${n}`;
+  const target = {
+    migration_id: migrationId,
+    wave_index: waves.length,
+    name,
+    started_at: null,
+    completed_at: null,
+  };
+  await trx('rollout_wave').insert(target);
+  return { target, newWave: true };
 }
 
 function waveStartedEvent(

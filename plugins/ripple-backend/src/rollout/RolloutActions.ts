@@ -200,7 +200,9 @@ export class RolloutActions {
           },
         });
       }
-      await this.deliveries.revertAll(migrationId, [consumer.consumerRef], { wait: true });
+      await this.deliveries.revertAll(migrationId, [consumer.consumerRef], {
+        wait: true,
+      });
     } else {
       if (record.state !== 'rolled_back') {
         await this.settled(

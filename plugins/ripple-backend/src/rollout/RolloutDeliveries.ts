@@ -65,9 +65,7 @@ export class RolloutDeliveries {
   ): Promise<void> {
     const { rollouts } = this.context;
     const migrationId = migration.id;
-    const [consumer] = await rollouts.listConsumers(migrationId, [
-      consumerRef,
-    ]);
+    const [consumer] = await rollouts.listConsumers(migrationId, [consumerRef]);
     if (consumer?.delivery?.status !== 'pending' || consumer.held) return;
     // Read again under the claim: a refresh may have made a new version
     // since the approval was read. Only the approved one is delivered.
@@ -183,11 +181,7 @@ export class RolloutDeliveries {
     }
     let synced: Delivery;
     try {
-      const request = await this.deliveryRequest(
-        migration,
-        consumerRef,
-        patch,
-      );
+      const request = await this.deliveryRequest(migration, consumerRef, patch);
       synced = await method.sync(request, methodState(delivery.state));
       this.lastSynced.set(key, Date.now());
     } catch (error) {
@@ -253,10 +247,9 @@ export class RolloutDeliveries {
     consumerRef: string,
   ): Promise<string | undefined> {
     // Read again under the claim: a sync may have changed it meanwhile.
-    const [consumer] = await this.context.rollouts.listConsumers(
-      migration.id,
-      [consumerRef],
-    );
+    const [consumer] = await this.context.rollouts.listConsumers(migration.id, [
+      consumerRef,
+    ]);
     if (!isInPlace(consumer)) return undefined;
     const delivery = consumer.delivery!;
     try {
@@ -267,11 +260,7 @@ export class RolloutDeliveries {
           `the delivery method ${delivery.method} is not installed`,
         );
       }
-      const request = await this.deliveryRequest(
-        migration,
-        consumerRef,
-        patch,
-      );
+      const request = await this.deliveryRequest(migration, consumerRef, patch);
       const reverted = await method.revert(
         request,
         methodState(delivery.state),

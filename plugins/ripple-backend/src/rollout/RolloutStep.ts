@@ -86,7 +86,11 @@ export class RolloutStep {
       const now = await this.context.rollouts.getRollout(record.migrationId);
       if (now?.state !== 'rolling_out') return;
       // Exactly the patch version this approval is about is delivered.
-      await this.deliveries.deliver(migration, consumer.consumerRef, current.patch!.id);
+      await this.deliveries.deliver(
+        migration,
+        consumer.consumerRef,
+        current.patch!.id,
+      );
     }
   }
 

@@ -6,10 +6,7 @@ import type {
   RolloutState,
   WaveState,
 } from '@ripple/backstage-plugin-ripple-common';
-import type {
-  RolloutConsumer,
-  RolloutRecord,
-} from '../database/RolloutStore';
+import type { RolloutConsumer, RolloutRecord } from '../database/RolloutStore';
 import { advanceGate } from './advanceGate';
 import { DELIVERABLE } from './approvedPatch';
 import {

@@ -1,7 +1,4 @@
-import type {
-  RolloutConsumer,
-  RolloutRecord,
-} from '../database/RolloutStore';
+import type { RolloutConsumer, RolloutRecord } from '../database/RolloutStore';
 import type { RolloutContext } from './RolloutContext';
 
 /** Whether a consumer's patch is in place (delivered or merged). */

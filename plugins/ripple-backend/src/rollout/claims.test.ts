@@ -1,9 +1,14 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import type { Entity } from '@backstage/catalog-model';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { RippleDeliveryMethod } from '@ripple/backstage-plugin-ripple-node';
 import { Knex } from 'knex';
 import { DatabaseMigrationStore } from '../database/DatabaseMigrationStore';
 import { DatabaseRolloutStore } from '../database/DatabaseRolloutStore';
 import { applyDatabaseMigrations } from '../database/schema';
 import { withClaim } from './claims';
+import { RolloutService } from './RolloutService';
 
 jest.setTimeout(60_000);
 
@@ -79,9 +84,9 @@ describe('claims on consumers', () => {
       expect(taken.length).toBeGreaterThan(10);
       expect(taken.filter(Boolean)).toEqual([]);
       // Released at the end: the other runner gets it at once.
-      expect(
-        await second.claim(key.migrationId, key.consumerRef),
-      ).toBeInstanceOf(Date);
+      expect(await second.claim(key.migrationId, key.consumerRef)).toEqual(
+        expect.any(String),
+      );
     },
   );
 
@@ -99,13 +104,13 @@ describe('claims on consumers', () => {
       });
       // Claimed, then neither renewed nor released: its runner died.
       const claim = await dead.claim(key.migrationId, key.consumerRef);
-      expect(claim).toBeInstanceOf(Date);
+      expect(claim).toEqual(expect.any(String));
       expect(await alive.claim(key.migrationId, key.consumerRef)).toBe(
         undefined,
       );
       await sleep(TIMEOUT_MS + 100);
       const taken = await alive.claim(key.migrationId, key.consumerRef);
-      expect(taken).toBeInstanceOf(Date);
+      expect(taken).toEqual(expect.any(String));
       // The dead runner's token no longer renews nor releases it.
       expect(
         await dead.renewClaim(key.migrationId, key.consumerRef, claim!),
@@ -118,7 +123,7 @@ describe('claims on consumers', () => {
   );
 
   it.each(databases.eachSupportedId())(
-    "releases only its own claim, and releases it when the work throws (%s)",
+    'releases only its own claim, and releases it when the work throws (%s)',
     async databaseId => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
@@ -134,8 +139,8 @@ describe('claims on consumers', () => {
           ...key,
           delivery: { method: 'download', status: 'delivered' },
         });
-        expect(await second.claim(key.migrationId, key.consumerRef)).toBeInstanceOf(
-          Date,
+        expect(await second.claim(key.migrationId, key.consumerRef)).toEqual(
+          expect.any(String),
         );
       });
       expect(await second.claim(key.migrationId, key.consumerRef)).toBe(
@@ -148,9 +153,9 @@ describe('claims on consumers', () => {
           throw new Error('the method failed');
         }),
       ).rejects.toThrow('the method failed');
-      expect(
-        await second.claim(key.migrationId, key.consumerRef),
-      ).toBeInstanceOf(Date);
+      expect(await second.claim(key.migrationId, key.consumerRef)).toEqual(
+        expect.any(String),
+      );
     },
   );
 
@@ -170,6 +175,127 @@ describe('claims on consumers', () => {
       expect(
         await withClaim(rollouts, key, async () => 'x', { waitMs: 5_000 }),
       ).toEqual({ value: 'x' });
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    "keeps a slow delivery's consumer from a second replica's step past the claim timeout (%s)",
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const store = new DatabaseMigrationStore(knex);
+      const entities: Entity[] = [
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Resource',
+          metadata: { name: 'orders', namespace: 'default' },
+          spec: { type: 'dataset' },
+        },
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: {
+            name: 'jaffle-dbt',
+            namespace: 'default',
+            annotations: { 'ripple.io/delivery': 'slow' },
+          },
+          spec: { lifecycle: 'production' },
+        },
+      ];
+      const byRef = (ref: string) =>
+        entities.find(
+          e =>
+            `${e.kind}:default/${e.metadata.name}`.toLocaleLowerCase(
+              'en-US',
+            ) === ref.toLocaleLowerCase('en-US'),
+        );
+      const catalog = {
+        getEntityByRef: async (ref: string) => byRef(ref),
+        getEntitiesByRefs: async ({
+          entityRefs,
+        }: {
+          entityRefs: string[];
+        }) => ({
+          items: entityRefs.map(byRef),
+        }),
+      } as unknown as CatalogService;
+      let deliveries = 0;
+      // A delivery four claim timeouts long.
+      const slow: RippleDeliveryMethod = {
+        id: 'slow',
+        supports: () => true,
+        checkReady: async () => ({ ready: true }),
+        deliver: async () => {
+          deliveries++;
+          await sleep(4 * TIMEOUT_MS);
+          return { method: 'slow', status: 'delivered' };
+        },
+        sync: async (_request, delivery) => delivery,
+        revert: async (_request, delivery) => ({
+          ...delivery,
+          status: 'reverted',
+        }),
+      };
+      // Two replicas on one database.
+      const replica = () =>
+        new RolloutService({
+          store,
+          rollouts: new DatabaseRolloutStore(knex, {
+            claimTimeoutMs: TIMEOUT_MS,
+          }),
+          catalog,
+          auth: mockServices.auth(),
+          config: new ConfigReader({}),
+          logger: mockServices.rootLogger({ level: 'error' }),
+          deliveryMethods: [slow],
+          healthProviders: [],
+        });
+      const [first, second] = [replica(), replica()];
+      const migration = await store.createMigration({
+        datasetRef: 'resource:default/orders',
+        change: {},
+        title: 'Slow delivery',
+        owner: 'group:default/data',
+        createdBy: 'user:default/operator',
+      });
+      await store.transition({ migrationId: migration.id, to: 'analyzing' });
+      await store.putConsumer({
+        migrationId: migration.id,
+        consumerRef: CONSUMER,
+        discoveredBy: 'catalog',
+      });
+      await store.recordPatch({
+        migrationId: migration.id,
+        consumerRef: CONSUMER,
+        diff: '--- a/q.sql\n+++ b/q.sql\n',
+        baseHash: 'h',
+        status: 'rewritten',
+        reasons: [],
+      });
+      await store.transition({ migrationId: migration.id, to: 'proposed' });
+      await first.start(
+        (await store.getMigration(migration.id))!,
+        {
+          waves: [{ name: 'all', percent: 100 }],
+          soakMinutes: 0,
+          autoApprove: true,
+        },
+        'user:default/operator',
+      );
+
+      const delivering = first.runOnce();
+      // The second replica's step runs again and again meanwhile.
+      const until = Date.now() + 5 * TIMEOUT_MS;
+      while (Date.now() < until) {
+        await sleep(50);
+        await second.runOnce();
+      }
+      await delivering;
+      expect(deliveries).toBe(1);
+      const [consumer] = await new DatabaseRolloutStore(knex).listConsumers(
+        migration.id,
+      );
+      expect(consumer.delivery?.status).toBe('delivered');
     },
   );
 });

@@ -102,7 +102,9 @@ export function sameDelivery(a: Delivery, b: Delivery): boolean {
 /** A delivery's plain data as JSON keeps it: object fields set to undefined left out. */
 function withoutUndefined(value: unknown): unknown {
   if (Array.isArray(value)) {
-    return value.map(item => (item === undefined ? null : withoutUndefined(item)));
+    return value.map(item =>
+      item === undefined ? null : withoutUndefined(item),
+    );
   }
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(

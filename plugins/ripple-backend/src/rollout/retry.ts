@@ -74,9 +74,7 @@ export function retryLater(input: {
   return {
     method: input.method,
     status: 'pending',
-    message: `${input.error.message} (attempt ${
-      retry.attempts
-    }; trying again at ${retry.nextAttemptAt})`,
+    message: `${input.error.message} (attempt ${retry.attempts}; trying again at ${retry.nextAttemptAt})`,
     retry,
   };
 }

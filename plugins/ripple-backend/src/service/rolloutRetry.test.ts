@@ -370,16 +370,21 @@ spec:
       path: /\/pulls\/\d+$/,
       ...FakeGitHub.secondaryRateLimit(5),
     });
-    const rolledBack = await call('post', `/migrations/${id}/rollout/rollback`, {
-      reason: 'retry test',
-    });
+    const rolledBack = await call(
+      'post',
+      `/migrations/${id}/rollout/rollback`,
+      {
+        reason: 'retry test',
+      },
+    );
     expect(rolledBack.status).toBe(200);
     const limited = await until('the transient revert failure', async () => {
       const state = await stored();
       return state?.retry ? state : undefined;
     });
-    const limitedAt = requests.filter(r => r.call === `PATCH ${pullPath}`).pop()!
-      .at;
+    const limitedAt = requests
+      .filter(r => r.call === `PATCH ${pullPath}`)
+      .pop()!.at;
     // Still delivered, not failed; tried again at the time GitHub gave.
     expect(limited.status).toBe('delivered');
     expect((await delivery()).status).toBe('delivered');
@@ -391,12 +396,12 @@ spec:
     });
     expect(reverted.method).toBe('github-pull-request');
     // Nothing was sent to GitHub between the rate limit and its time.
-    expect(
-      requests.filter(r => r.at > limitedAt && r.at < retryAt),
-    ).toEqual([]);
-    expect(
-      requests.filter(r => r.call === `PATCH ${pullPath}`),
-    ).toHaveLength(2);
+    expect(requests.filter(r => r.at > limitedAt && r.at < retryAt)).toEqual(
+      [],
+    );
+    expect(requests.filter(r => r.call === `PATCH ${pullPath}`)).toHaveLength(
+      2,
+    );
     const events: MigrationEvent[] = (
       await call('get', `/migrations/${id}/events?limit=100`)
     ).body.items;
@@ -405,7 +410,9 @@ spec:
       .map(e => e.type);
     expect(types).not.toContain('delivery-failed');
     expect(types.slice(-2)).toEqual(['delivery-updated', 'patch-reverted']);
-    expect(events.find(e => e.message.includes('revert of the delivery'))?.message).toMatch(
+    expect(
+      events.find(e => e.message.includes('revert of the delivery'))?.message,
+    ).toMatch(
       /failed transiently, retried later: GitHub's secondary rate limit/,
     );
     await backend.stop();
