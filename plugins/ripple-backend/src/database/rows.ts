@@ -1,10 +1,14 @@
-import { NotFoundError } from '@backstage/errors';
+import { ConflictError, NotFoundError } from '@backstage/errors';
 import type {
   Consumer,
+  Migration,
   MigrationEvent,
   MigrationEventType,
+  MigrationProgress,
   MigrationState,
   Patch,
+  PatchSummary,
+  Review,
 } from '@ripple/backstage-plugin-ripple-common';
 import { Knex } from 'knex';
 import type { NewEvent } from './MigrationStore';
@@ -167,6 +171,161 @@ export function toPatch(
     status: row.status,
     reasons: JSON.parse(row.reasons),
     stale: Boolean(row.stale),
+    createdAt: timestamp(row.created_at),
+  };
+}
+
+export type ReviewRow = {
+  id: number;
+  patch_id: number;
+  sequence: number;
+  decision: Review['decision'];
+  reviewer: string;
+  comment: string | null;
+  created_at: Timestamp;
+};
+
+export type ConsumerListRow = ConsumerRow & {
+  patch_version: number | null;
+  patch_status: Patch['status'] | null;
+  patch_stale: boolean | number | null;
+  patch_created_at: Timestamp | null;
+  review_patch_id: number | null;
+  review_decision: Review['decision'] | null;
+  review_reviewer: string | null;
+  review_comment: string | null;
+  review_created_at: Timestamp | null;
+};
+
+export function uniqueToConflict(error: unknown, message: string): unknown {
+  const code = (error as { code?: string })?.code;
+  // PostgreSQL's unique_violation, SQLite's (better-sqlite3) constraint codes.
+  if (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  ) {
+    return new ConflictError(message);
+  }
+  return error;
+}
+
+export async function getConsumerRow(
+  trx: Knex.Transaction,
+  migrationId: string,
+  consumerRef: string,
+): Promise<ConsumerRow> {
+  const row = await trx<ConsumerRow>('migration_consumer')
+    .where({ migration_id: migrationId, consumer_ref: consumerRef })
+    .first();
+  if (!row) {
+    await getMigrationRow(trx, migrationId);
+    throw new NotFoundError(
+      `${consumerRef} is not a consumer in migration ${migrationId}`,
+    );
+  }
+  if (row.removed_at) {
+    throw new NotFoundError(
+      `${consumerRef} is no longer a consumer in migration ${migrationId}: the agent found it no longer reads the dataset`,
+    );
+  }
+  return row;
+}
+
+export async function getPatchRow(
+  trx: Knex.Transaction,
+  consumer: ConsumerRow,
+  patchId: number,
+): Promise<PatchRow> {
+  const row = await trx<PatchRow>('patch')
+    .where({ id: patchId, consumer_id: consumer.id })
+    .first();
+  if (!row) {
+    throw new NotFoundError(
+      `No patch ${patchId} of ${consumer.consumer_ref} in migration ${consumer.migration_id}`,
+    );
+  }
+  return row;
+}
+
+export function toMigration(
+  row: MigrationRow,
+  progress: MigrationProgress,
+): Migration {
+  return {
+    id: row.id,
+    datasetRef: row.dataset_ref,
+    change: JSON.parse(row.change),
+    title: row.title,
+    owner: row.owner,
+    state: row.state,
+    createdBy: row.created_by,
+    createdAt: timestamp(row.created_at),
+    updatedAt: timestamp(row.updated_at),
+    ...(row.analysis_attempts && row.analysis_retry_at
+      ? {
+          analysis: {
+            attempts: row.analysis_attempts,
+            error: row.analysis_error ?? '',
+            retryAt: timestamp(row.analysis_retry_at),
+          },
+        }
+      : {}),
+    progress,
+  };
+}
+
+export function toConsumer(row: ConsumerListRow): Consumer {
+  const patch: PatchSummary | undefined =
+    row.current_patch_id !== null && row.patch_version !== null
+      ? {
+          id: row.current_patch_id,
+          version: row.patch_version,
+          status: row.patch_status!,
+          stale: Boolean(row.patch_stale),
+          createdAt: timestamp(row.patch_created_at!),
+        }
+      : undefined;
+  const decision: Review | undefined =
+    row.current_review_id !== null && row.review_decision !== null
+      ? toReview(
+          {
+            id: row.current_review_id,
+            patch_id: row.review_patch_id!,
+            decision: row.review_decision,
+            reviewer: row.review_reviewer!,
+            comment: row.review_comment,
+            created_at: row.review_created_at!,
+          },
+          row.migration_id,
+          row.consumer_ref,
+        )
+      : undefined;
+  return {
+    migrationId: row.migration_id,
+    consumerRef: row.consumer_ref,
+    discoveredBy: row.discovered_by,
+    ...(row.impact ? { impact: JSON.parse(row.impact) } : {}),
+    ...(patch ? { patch } : {}),
+    ...(decision ? { decision } : {}),
+    createdAt: timestamp(row.created_at),
+    updatedAt: timestamp(row.updated_at),
+  };
+}
+
+export function toReview(
+  row: Omit<ReviewRow, 'sequence'>,
+  migrationId: string,
+  consumerRef: string,
+): Review {
+  return {
+    id: row.id,
+    migrationId,
+    consumerRef,
+    patchId: row.patch_id,
+    decision: row.decision,
+    reviewer: row.reviewer,
+    ...(row.comment !== null ? { comment: row.comment } : {}),
     createdAt: timestamp(row.created_at),
   };
 }
