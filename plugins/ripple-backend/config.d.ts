@@ -40,9 +40,11 @@ export interface Config {
        */
       timeoutMinutes?: number;
       /**
-       * How long a consumer stays claimed by a delivery, sync or revert, in
-       * minutes, before another runner takes it over (its runner died).
-       * Default: 10.
+       * How long a consumer's claim by a delivery, sync or revert lasts, in
+       * minutes, unless renewed. Its runner renews it every third of this
+       * while it works (however long a method call takes), so only a
+       * runner that died leaves it to run out: another runner takes the
+       * consumer over this long after. Default: 2.
        */
       claimTimeoutMinutes?: number;
       /**

@@ -296,7 +296,7 @@ permission:
 # Runs every second. A run cut by a kill stays locked for its timeout (the
 # scheduler cannot tell a dead run from a slow one, and its janitor frees
 # expired ones at start and then every minute), and a consumer claimed by a
-# delivery in flight for the claim timeout: 30 and 10 minutes by default,
+# delivery in flight for the claim timeout: 30 and 2 minutes by default,
 # seconds here, so that a kill costs seconds (docs/rollout.md).
 ripple:
   agent:

@@ -23,11 +23,9 @@ import type {
   RippleHealthProvider,
 } from '@ripple/backstage-plugin-ripple-node';
 import knexFactory from 'knex';
-import {
-  applyDatabaseMigrations,
-  DatabaseMigrationStore,
-} from '../src/database/DatabaseMigrationStore';
-import { RolloutStore } from '../src/database/RolloutStore';
+import { DatabaseMigrationStore } from '../src/database/DatabaseMigrationStore';
+import { DatabaseRolloutStore } from '../src/database/DatabaseRolloutStore';
+import { applyDatabaseMigrations } from '../src/database/schema';
 import { RolloutService } from '../src/rollout/RolloutService';
 
 const PLANS: Record<string, WaveSpec[]> = {
@@ -91,7 +89,7 @@ async function simulate(
   });
   await applyDatabaseMigrations(db);
   const store = new DatabaseMigrationStore(db);
-  const rollouts = new RolloutStore(db);
+  const rollouts = new DatabaseRolloutStore(db);
 
   const rand = random(42 + badPercent * 1000);
   const names = Array.from(

@@ -26,7 +26,7 @@ import { ConsumerReadModel } from './migration/ConsumerReadModel';
 import { MigrationService } from './migration/MigrationService';
 import { ConsumerVisibility } from './migration/visibility';
 import { DatabaseMigrationStore } from './database/DatabaseMigrationStore';
-import { RolloutStore } from './database/RolloutStore';
+import { DatabaseRolloutStore } from './database/DatabaseRolloutStore';
 import { CompatViews } from './rollout/CompatViews';
 import { RolloutNotifier, RolloutService } from './rollout/RolloutService';
 import { createRouter } from './service/router';
@@ -136,7 +136,7 @@ export const ripplePlugin = createBackendPlugin({
         const claimTimeoutMinutes = config.getOptionalNumber(
           'ripple.rollout.claimTimeoutMinutes',
         );
-        const rollouts = new RolloutStore(await database.getClient(), {
+        const rollouts = new DatabaseRolloutStore(await database.getClient(), {
           claimTimeoutMs:
             claimTimeoutMinutes === undefined
               ? undefined

@@ -1,10 +1,8 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
-import {
-  applyDatabaseMigrations,
-  DatabaseMigrationStore,
-} from './DatabaseMigrationStore';
+import { DatabaseMigrationStore } from './DatabaseMigrationStore';
+import { applyDatabaseMigrations } from './schema';
 
 jest.setTimeout(60_000);
 

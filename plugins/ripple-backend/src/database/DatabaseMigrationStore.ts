@@ -1,26 +1,17 @@
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
-import { ConflictError, NotFoundError } from '@backstage/errors';
-import {
-  migrationStatesLeadingTo,
-  reviewableMigrationStates,
-} from '@ripple/backstage-plugin-ripple-common';
+import { DatabaseService } from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
 import type {
   CatalogEntitySummary,
   Consumer,
   Migration,
   MigrationEvent,
-  MigrationEventType,
-  MigrationProgress,
   MigrationState,
   Patch,
-  PatchSummary,
   Review,
 } from '@ripple/backstage-plugin-ripple-common';
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
+import { catalogSummary } from './catalogSummary';
 import {
   ConsumerInput,
   EntityRole,
@@ -34,79 +25,31 @@ import {
   PatchKey,
   Transition,
 } from './MigrationStore';
+import { moveMigration, updateWhileIn } from './migrationState';
+import { EMPTY_PROGRESS, progressByMigration, progressOf } from './progress';
+import { listReviews, recordReview } from './reviews';
+import {
+  ConsumerRow,
+  count,
+  EventRow,
+  getConsumerRow,
+  getMigrationRow,
+  getPatchRow,
+  insertEvent,
+  insertReturningId,
+  MigrationRow,
+  PatchRow,
+  ref,
+  toConsumer,
+  toEvent,
+  toMigration,
+  toPatch,
+  uniqueToConflict,
+} from './rows';
+import { applyDatabaseMigrations } from './schema';
 
-const migrationsDir = resolvePackagePath(
-  '@ripple/backstage-plugin-ripple-backend',
-  'migrations',
-);
-
-/** The progress of a migration without consumers. */
-const EMPTY_PROGRESS: MigrationProgress = {
-  total: 0,
-  approved: 0,
-  rejected: 0,
-  awaitingDecision: 0,
-  delivered: 0,
-  merged: 0,
-  failed: 0,
-  unhealthy: 0,
-};
-
-/** A migration's retry fields when it is not retrying an analysis. */
-const NO_ANALYSIS_RETRY = {
-  analysis_attempts: 0,
-  analysis_retry_at: null,
-  analysis_error: null,
-};
-
-/**
- * Moves a migration to `input.to` inside `trx` if the state machine allows
- * it from the state it is in, with its `state-changed` event; returns the
- * row as updated. Other writes that change the state with something else
- * (the rollout) call it in their own transaction.
- */
-export async function moveMigration(
-  trx: Knex.Transaction,
-  input: Transition & { data?: Record<string, unknown> },
-): Promise<MigrationRow> {
-  const { migrationId, to } = input;
-  const row = await getMigrationRow(trx, migrationId);
-  const allowed = migrationStatesLeadingTo(to);
-  if (!allowed.includes(row.state)) {
-    throw new ConflictError(
-      `Migration ${migrationId} is ${
-        row.state
-      }; it can become ${to} only from ${describeStates(allowed)}`,
-    );
-  }
-  const now = new Date();
-  // Compare-and-set on the state read above: of two racing moves, the
-  // second finds the state changed and fails instead of overwriting.
-  const updated = await trx('migration')
-    .where({ id: migrationId, state: row.state })
-    .update({ state: to, updated_at: now, ...NO_ANALYSIS_RETRY });
-  if (updated !== 1) {
-    throw new ConflictError(
-      `Migration ${migrationId} changed state meanwhile; read it again`,
-    );
-  }
-  await insertEvent(trx, {
-    migrationId,
-    type: 'state-changed',
-    message: input.message ?? `State changed from ${row.state} to ${to}`,
-    actor: input.actor && ref(input.actor),
-    data: { ...input.data, from: row.state, to },
-    now,
-  });
-  return { ...row, state: to, updated_at: now, ...NO_ANALYSIS_RETRY };
-}
-/** Migrations that are over: the catalog no longer shows them. */
-const closedMigrationStates: MigrationState[] = ['completed', 'cancelled'];
-
-/** Applies the plugin's knex migrations (the tables) to `knex`. */
-export async function applyDatabaseMigrations(knex: Knex): Promise<void> {
-  await knex.migrate.latest({ directory: migrationsDir });
-}
+// Kept for the imports that name this module (agent tests).
+export { applyDatabaseMigrations } from './schema';
 
 /** {@link MigrationStore} on the plugin's database (SQLite or PostgreSQL). */
 export class DatabaseMigrationStore implements MigrationStore {
@@ -248,14 +191,7 @@ export class DatabaseMigrationStore implements MigrationStore {
         analysis_error: input.error,
         updated_at: now,
       };
-      const updated = await trx('migration')
-        .where({ id: input.migrationId, state: 'analyzing' })
-        .update(update);
-      if (updated !== 1) {
-        throw new ConflictError(
-          `Migration ${input.migrationId} changed state meanwhile`,
-        );
-      }
+      await updateWhileIn(trx, input.migrationId, 'analyzing', update);
       await insertEvent(trx, {
         migrationId: input.migrationId,
         type: 'analysis-failed',
@@ -515,111 +451,18 @@ export class DatabaseMigrationStore implements MigrationStore {
   }
 
   async recordReview(input: NewReview): Promise<Review> {
-    const consumerRef = ref(input.consumerRef);
-    const reviewer = ref(input.reviewer);
-    return this.db.transaction(async trx => {
-      const migration = await getMigrationRow(trx, input.migrationId);
-      if (!reviewableMigrationStates.includes(migration.state)) {
-        throw new ConflictError(
-          `Migration ${input.migrationId} is ${
-            migration.state
-          }; patches are reviewed only when it is ${describeStates(
-            reviewableMigrationStates,
-          )}`,
-        );
-      }
-      const consumer = await getConsumerRow(
-        trx,
-        input.migrationId,
-        consumerRef,
-      );
-      const patch = await getPatchRow(trx, consumer, input.patchId);
-      if (patch.id !== consumer.current_patch_id) {
-        throw new ConflictError(
-          `Patch ${patch.id} (version ${patch.version}) of ${consumerRef} was superseded by patch ${consumer.current_patch_id}; review the current one`,
-        );
-      }
-      if (patch.stale) {
-        throw new ConflictError(
-          `Patch ${patch.id} of ${consumerRef} is stale: the code changed since it was made, and a new version will replace it`,
-        );
-      }
-      // An approval is a go for delivery, and an empty patch has nothing to
-      // deliver: the engine left every edit to a person.
-      if (input.decision === 'approve' && !patch.diff.trim()) {
-        throw new ConflictError(
-          `Patch ${patch.id} of ${consumerRef} holds no edit to deliver (${patch.status}; see its reasons): change the consumer's code by hand, and the agent proposes a new patch from it; or reject this one`,
-        );
-      }
-      const previousId = input.previousReviewId ?? null;
-      if (consumer.current_review_id !== previousId) {
-        const latest =
-          consumer.current_review_id === null
-            ? undefined
-            : await trx<ReviewRow>('review')
-                .where('id', consumer.current_review_id)
-                .first();
-        throw new ConflictError(
-          latest
-            ? `Patch ${patch.id} of ${consumerRef} was reviewed meanwhile: review ${latest.id} (${latest.decision} by ${latest.reviewer}) is the latest; read it and send its id as previousReviewId to replace it`
-            : `Review ${previousId} is not the latest review of patch ${patch.id} of ${consumerRef}: it has none`,
-        );
-      }
-      const previous = previousId
-        ? await trx<ReviewRow>('review').where({ id: previousId }).first()
-        : undefined;
-      const now = new Date();
-      const row: Omit<ReviewRow, 'id'> = {
-        patch_id: patch.id,
-        sequence: (previous?.sequence ?? 0) + 1,
-        decision: input.decision,
-        reviewer,
-        comment: input.comment ?? null,
-        created_at: now,
-      };
-      const conflict = `Patch ${patch.id} of ${consumerRef} was reviewed by someone else at the same time; read the latest review and try again`;
-      const id = await insertReturningId(trx, 'review', row).catch(error => {
-        throw uniqueToConflict(error, conflict);
-      });
-      // The second guard against a racing review: the consumer row must still
-      // point at the patch and review this one was based on.
-      const updated = await trx('migration_consumer')
-        .where({
-          id: consumer.id,
-          current_patch_id: patch.id,
-          current_review_id: previousId,
-        })
-        .update({ current_review_id: id, updated_at: now });
-      if (updated !== 1) {
-        throw new ConflictError(conflict);
-      }
-      await insertEvent(trx, {
-        migrationId: input.migrationId,
-        type: 'review-recorded',
-        message: `${reviewer} ${
-          input.decision === 'approve' ? 'approved' : 'rejected'
-        } patch version ${patch.version} of ${consumerRef}`,
-        actor: reviewer,
-        consumerRef,
-        data: { reviewId: id, patchId: patch.id, decision: input.decision },
-        now,
-      });
-      return toReview({ ...row, id }, input.migrationId, consumerRef);
-    });
+    return recordReview(this.db, input);
   }
 
   async listReviews(
     migrationId: string,
     consumerRef: string,
   ): Promise<Review[]> {
-    const key = ref(consumerRef);
-    const rows = await this.db<ReviewRow>('review as r')
-      .join('patch as p', 'p.id', 'r.patch_id')
-      .join('migration_consumer as c', 'c.id', 'p.consumer_id')
-      .where({ 'c.migration_id': migrationId, 'c.consumer_ref': key })
-      .orderBy('r.id', 'desc')
-      .select('r.*');
-    return rows.map(row => toReview(row, migrationId, key));
+    return listReviews(this.db, migrationId, consumerRef);
+  }
+
+  async catalogSummary(): Promise<CatalogEntitySummary[]> {
+    return catalogSummary(this.db);
   }
 
   private async withProgress(rows: MigrationRow[]): Promise<Migration[]> {
@@ -629,91 +472,6 @@ export class DatabaseMigrationStore implements MigrationStore {
     );
     return rows.map(row =>
       toMigration(row, progress.get(row.id) ?? EMPTY_PROGRESS),
-    );
-  }
-
-  async catalogSummary(): Promise<CatalogEntitySummary[]> {
-    const entities = new Map<string, CatalogEntitySummary>();
-    const entity = (entityRef: string) => {
-      let summary = entities.get(entityRef);
-      if (!summary) {
-        summary = { entityRef, migrations: [], readsDatasets: [] };
-        entities.set(entityRef, summary);
-      }
-      return summary;
-    };
-    const open = await this.db<MigrationRow>('migration')
-      .whereNotIn('state', closedMigrationStates)
-      .orderBy('seq', 'desc')
-      .select('id', 'dataset_ref', 'state');
-    for (const migration of open) {
-      entity(migration.dataset_ref).migrations.push({
-        id: migration.id,
-        state: migration.state,
-        roles: ['dataset'],
-      });
-    }
-    const byId = new Map(open.map(m => [m.id, m]));
-    const consumers: {
-      migration_id: string;
-      consumer_ref: string;
-      current_patch_id: number | null;
-      decision: Review['decision'] | null;
-    }[] = await this.db('migration_consumer as c')
-      .join('migration as m', 'm.id', 'c.migration_id')
-      .leftJoin('review as r', 'r.id', 'c.current_review_id')
-      .whereNotIn('m.state', closedMigrationStates)
-      .whereNull('c.removed_at')
-      .orderBy('m.seq', 'desc')
-      .select(
-        'c.migration_id',
-        'c.consumer_ref',
-        'c.current_patch_id',
-        'r.decision',
-      );
-    for (const consumer of consumers) {
-      const migration = byId.get(consumer.migration_id)!;
-      const summary = entity(consumer.consumer_ref);
-      const same = summary.migrations.find(m => m.id === migration.id);
-      const review = consumer.current_patch_id
-        ? consumer.decision ?? 'pending'
-        : undefined;
-      if (same) {
-        // A dataset reading itself (a self-join through its own code).
-        same.roles.push('consumer');
-        if (review) same.review = review;
-      } else {
-        summary.migrations.push({
-          id: migration.id,
-          state: migration.state,
-          roles: ['consumer'],
-          ...(review ? { review } : {}),
-        });
-      }
-    }
-    // Lineage found in code: the latest analysed migration of each dataset
-    // (whatever became of it since) knows best which entities read it.
-    const latest = this.db('migration as m')
-      .whereExists(q =>
-        q
-          .select('id')
-          .from('migration_consumer as c')
-          .whereRaw('c.migration_id = m.id'),
-      )
-      .groupBy('m.dataset_ref')
-      .max('m.seq');
-    const readers: { dataset_ref: string; consumer_ref: string }[] =
-      await this.db('migration_consumer as c')
-        .join('migration as m', 'm.id', 'c.migration_id')
-        .whereIn('m.seq', latest)
-        .where('c.discovered_by', 'code')
-        .whereNull('c.removed_at')
-        .select('m.dataset_ref', 'c.consumer_ref');
-    for (const reader of readers) {
-      entity(reader.consumer_ref).readsDatasets.push(reader.dataset_ref);
-    }
-    return [...entities.values()].sort((a, b) =>
-      a.entityRef.localeCompare(b.entityRef),
     );
   }
 
@@ -743,107 +501,6 @@ export class DatabaseMigrationStore implements MigrationStore {
   }
 }
 
-// Rows as knex reads and writes them. Timestamps are written as Dates and
-// read back as Dates (PostgreSQL) or milliseconds (SQLite); booleans come back
-// from SQLite as 0 and 1.
-export type Timestamp = Date | number | string;
-
-export type MigrationRow = {
-  seq?: number;
-  id: string;
-  dataset_ref: string;
-  change: string;
-  title: string;
-  owner: string;
-  state: MigrationState;
-  created_by: string;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  analysis_attempts?: number;
-  analysis_retry_at?: Timestamp | null;
-  analysis_error?: string | null;
-};
-
-type EventRow = {
-  id: number;
-  migration_id: string;
-  type: MigrationEventType;
-  message: string;
-  actor: string | null;
-  consumer_ref: string | null;
-  data: string | null;
-  created_at: Timestamp;
-};
-
-type ConsumerRow = {
-  id: number;
-  migration_id: string;
-  consumer_ref: string;
-  discovered_by: Consumer['discoveredBy'];
-  impact: string | null;
-  current_patch_id: number | null;
-  current_review_id: number | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  removed_at?: Timestamp | null;
-};
-
-export type PatchRow = {
-  id: number;
-  consumer_id: number;
-  version: number;
-  diff: string;
-  base_hash: string;
-  status: Patch['status'];
-  reasons: string;
-  stale: boolean | number;
-  created_at: Timestamp;
-};
-
-type ReviewRow = {
-  id: number;
-  patch_id: number;
-  sequence: number;
-  decision: Review['decision'];
-  reviewer: string;
-  comment: string | null;
-  created_at: Timestamp;
-};
-
-type ConsumerListRow = ConsumerRow & {
-  patch_version: number | null;
-  patch_status: Patch['status'] | null;
-  patch_stale: boolean | number | null;
-  patch_created_at: Timestamp | null;
-  review_patch_id: number | null;
-  review_decision: Review['decision'] | null;
-  review_reviewer: string | null;
-  review_comment: string | null;
-  review_created_at: Timestamp | null;
-};
-
-/** Entity refs are case-insensitive; the store keeps them in lower case. */
-export function ref(entityRef: string): string {
-  return entityRef.toLocaleLowerCase('en-US');
-}
-
-export function timestamp(value: Timestamp): string {
-  // A text timestamp without a zone (SQLite's CURRENT_TIMESTAMP) is UTC.
-  if (typeof value === 'string' && !/(Z|[+-]\d\d:?\d\d)$/.test(value)) {
-    return new Date(`${value.replace(' ', 'T')}Z`).toISOString();
-  }
-  return new Date(value).toISOString();
-}
-
-export function describeStates(states: readonly string[]): string {
-  if (states.length === 0) {
-    return 'no state';
-  }
-  return states.length === 1
-    ? states[0]
-    : `${states.slice(0, -1).join(', ')} or ${states[states.length - 1]}`;
-}
-
 /** One page of `query`'s migrations, newest first, and how many there are. */
 function newestFirst<T>(
   query: Knex.QueryBuilder,
@@ -853,284 +510,4 @@ function newestFirst<T>(
     query.clone().orderBy('seq', 'desc').limit(page.limit).offset(page.offset),
     count(query),
   ]);
-}
-
-export async function count(query: Knex.QueryBuilder): Promise<number> {
-  const [row] = await query
-    .clone()
-    .clearSelect()
-    .clearOrder()
-    .count({ count: '*' });
-  // PostgreSQL returns counts as strings (bigint).
-  return Number(row.count);
-}
-
-export async function insertReturningId(
-  trx: Knex.Transaction,
-  table: string,
-  row: object,
-): Promise<number> {
-  const [inserted] = await trx(table).insert(row).returning('id');
-  return Number(typeof inserted === 'object' ? inserted.id : inserted);
-}
-
-function uniqueToConflict(error: unknown, message: string): unknown {
-  const code = (error as { code?: string })?.code;
-  // PostgreSQL's unique_violation, SQLite's (better-sqlite3) constraint codes.
-  if (
-    code === '23505' ||
-    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  ) {
-    return new ConflictError(message);
-  }
-  return error;
-}
-
-export async function getMigrationRow(
-  trx: Knex.Transaction,
-  migrationId: string,
-): Promise<MigrationRow> {
-  const row = await trx<MigrationRow>('migration')
-    .where({ id: migrationId })
-    .first();
-  if (!row) {
-    throw new NotFoundError(`No migration ${migrationId}`);
-  }
-  return row;
-}
-
-async function getConsumerRow(
-  trx: Knex.Transaction,
-  migrationId: string,
-  consumerRef: string,
-): Promise<ConsumerRow> {
-  const row = await trx<ConsumerRow>('migration_consumer')
-    .where({ migration_id: migrationId, consumer_ref: consumerRef })
-    .first();
-  if (!row) {
-    await getMigrationRow(trx, migrationId);
-    throw new NotFoundError(
-      `${consumerRef} is not a consumer in migration ${migrationId}`,
-    );
-  }
-  if (row.removed_at) {
-    throw new NotFoundError(
-      `${consumerRef} is no longer a consumer in migration ${migrationId}: the agent found it no longer reads the dataset`,
-    );
-  }
-  return row;
-}
-
-async function getPatchRow(
-  trx: Knex.Transaction,
-  consumer: ConsumerRow,
-  patchId: number,
-): Promise<PatchRow> {
-  const row = await trx<PatchRow>('patch')
-    .where({ id: patchId, consumer_id: consumer.id })
-    .first();
-  if (!row) {
-    throw new NotFoundError(
-      `No patch ${patchId} of ${consumer.consumer_ref} in migration ${consumer.migration_id}`,
-    );
-  }
-  return row;
-}
-
-export async function insertEvent(
-  trx: Knex.Transaction,
-  event: NewEvent & { now: Date },
-): Promise<MigrationEvent> {
-  const row: Omit<EventRow, 'id'> = {
-    migration_id: event.migrationId,
-    type: event.type,
-    message: event.message,
-    actor: event.actor ?? null,
-    consumer_ref: event.consumerRef ?? null,
-    data: event.data ? JSON.stringify(event.data) : null,
-    created_at: event.now,
-  };
-  const id = await insertReturningId(trx, 'migration_event', row);
-  return toEvent({ ...row, id });
-}
-
-async function progressOf(
-  db: Knex,
-  migrationId: string,
-): Promise<MigrationProgress> {
-  return (
-    (await progressByMigration(db, [migrationId])).get(migrationId) ??
-    EMPTY_PROGRESS
-  );
-}
-
-/**
- * The consumer counts of migrations in one grouped query: decisions from
- * the current reviews, deliveries and health from the rollout's rows.
- */
-async function progressByMigration(
-  db: Knex,
-  migrationIds: string[],
-): Promise<Map<string, MigrationProgress>> {
-  if (migrationIds.length === 0) {
-    return new Map();
-  }
-  const sum = (condition: string) =>
-    db.raw(`sum(case when ${condition} then 1 else 0 end)`);
-  const rows = await db('migration_consumer as c')
-    .leftJoin('patch as p', 'p.id', 'c.current_patch_id')
-    .leftJoin('review as r', 'r.id', 'c.current_review_id')
-    .leftJoin('rollout_consumer as rc', function joinRollout() {
-      this.on('rc.migration_id', '=', 'c.migration_id').andOn(
-        'rc.consumer_ref',
-        '=',
-        'c.consumer_ref',
-      );
-    })
-    .whereIn('c.migration_id', migrationIds)
-    .groupBy('c.migration_id')
-    .select('c.migration_id', {
-      total: db.raw('count(*)'),
-      approved: sum(`r.decision = 'approve'`),
-      rejected: sum(`r.decision = 'reject'`),
-      awaiting_decision: sum(
-        `r.id is null and p.status in ('rewritten', 'needs_edit')`,
-      ),
-      delivered: sum(`rc.delivery_status in ('delivered', 'merged')`),
-      merged: sum(`rc.delivery_status = 'merged'`),
-      failed: sum(`rc.delivery_status = 'failed'`),
-      unhealthy: sum(`rc.health = 'unhealthy'`),
-    });
-  // PostgreSQL returns sums and counts as strings (numeric, bigint).
-  return new Map(
-    rows.map(row => [
-      row.migration_id as string,
-      {
-        total: Number(row.total),
-        approved: Number(row.approved ?? 0),
-        rejected: Number(row.rejected ?? 0),
-        awaitingDecision: Number(row.awaiting_decision ?? 0),
-        delivered: Number(row.delivered ?? 0),
-        merged: Number(row.merged ?? 0),
-        failed: Number(row.failed ?? 0),
-        unhealthy: Number(row.unhealthy ?? 0),
-      },
-    ]),
-  );
-}
-
-function toMigration(
-  row: MigrationRow,
-  progress: MigrationProgress,
-): Migration {
-  return {
-    id: row.id,
-    datasetRef: row.dataset_ref,
-    change: JSON.parse(row.change),
-    title: row.title,
-    owner: row.owner,
-    state: row.state,
-    createdBy: row.created_by,
-    createdAt: timestamp(row.created_at),
-    updatedAt: timestamp(row.updated_at),
-    ...(row.analysis_attempts && row.analysis_retry_at
-      ? {
-          analysis: {
-            attempts: row.analysis_attempts,
-            error: row.analysis_error ?? '',
-            retryAt: timestamp(row.analysis_retry_at),
-          },
-        }
-      : {}),
-    // `needsReview` is `awaitingDecision` under its old name, sent until
-    // 0.3 (deprecated in the API spec).
-    progress: { ...progress, needsReview: progress.awaitingDecision },
-  };
-}
-
-function toEvent(row: EventRow): MigrationEvent {
-  return {
-    id: row.id,
-    migrationId: row.migration_id,
-    type: row.type,
-    message: row.message,
-    ...(row.actor ? { actor: row.actor } : {}),
-    ...(row.consumer_ref ? { consumerRef: row.consumer_ref } : {}),
-    ...(row.data ? { data: JSON.parse(row.data) } : {}),
-    createdAt: timestamp(row.created_at),
-  };
-}
-
-function toConsumer(row: ConsumerListRow): Consumer {
-  const patch: PatchSummary | undefined =
-    row.current_patch_id !== null && row.patch_version !== null
-      ? {
-          id: row.current_patch_id,
-          version: row.patch_version,
-          status: row.patch_status!,
-          stale: Boolean(row.patch_stale),
-          createdAt: timestamp(row.patch_created_at!),
-        }
-      : undefined;
-  const decision: Review | undefined =
-    row.current_review_id !== null && row.review_decision !== null
-      ? toReview(
-          {
-            id: row.current_review_id,
-            patch_id: row.review_patch_id!,
-            decision: row.review_decision,
-            reviewer: row.review_reviewer!,
-            comment: row.review_comment,
-            created_at: row.review_created_at!,
-          },
-          row.migration_id,
-          row.consumer_ref,
-        )
-      : undefined;
-  return {
-    migrationId: row.migration_id,
-    consumerRef: row.consumer_ref,
-    discoveredBy: row.discovered_by,
-    ...(row.impact ? { impact: JSON.parse(row.impact) } : {}),
-    ...(patch ? { patch } : {}),
-    ...(decision ? { decision } : {}),
-    createdAt: timestamp(row.created_at),
-    updatedAt: timestamp(row.updated_at),
-  };
-}
-
-export function toPatch(
-  row: PatchRow,
-  consumer: Pick<ConsumerRow, 'migration_id' | 'consumer_ref'>,
-): Patch {
-  return {
-    id: row.id,
-    migrationId: consumer.migration_id,
-    consumerRef: consumer.consumer_ref,
-    version: row.version,
-    diff: row.diff,
-    baseHash: row.base_hash,
-    status: row.status,
-    reasons: JSON.parse(row.reasons),
-    stale: Boolean(row.stale),
-    createdAt: timestamp(row.created_at),
-  };
-}
-
-function toReview(
-  row: Omit<ReviewRow, 'sequence'>,
-  migrationId: string,
-  consumerRef: string,
-): Review {
-  return {
-    id: row.id,
-    migrationId,
-    consumerRef,
-    patchId: row.patch_id,
-    decision: row.decision,
-    reviewer: row.reviewer,
-    ...(row.comment !== null ? { comment: row.comment } : {}),
-    createdAt: timestamp(row.created_at),
-  };
 }

@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { insertEvent, ref, timestamp } from './DatabaseMigrationStore';
+import { insertEvent, ref, timestamp } from './rows';
 
 /** The compatibility view as recorded: applied, or overridden with a reason. */
 export type CompatViewRecord = {

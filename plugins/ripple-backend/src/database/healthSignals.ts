@@ -3,7 +3,8 @@ import type {
   HealthSignals,
 } from '@ripple/backstage-plugin-ripple-common';
 import { Knex } from 'knex';
-import { getMigrationRow, moveMigration, ref } from './DatabaseMigrationStore';
+import { moveMigration } from './migrationState';
+import { getMigrationRow, ref } from './rows';
 import {
   casRollout,
   getRolloutRow,

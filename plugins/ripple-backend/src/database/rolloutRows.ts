@@ -5,12 +5,7 @@ import type {
   MigrationEventType,
 } from '@ripple/backstage-plugin-ripple-common';
 import { Knex } from 'knex';
-import {
-  getMigrationRow,
-  insertEvent,
-  ref,
-  Timestamp,
-} from './DatabaseMigrationStore';
+import { getMigrationRow, insertEvent, ref, Timestamp } from './rows';
 
 // The rollout tables' rows and the helpers every write to them shares
 // (RolloutStore, healthSignals, compatViewRows).

@@ -11,7 +11,7 @@ import {
 } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
 import knexFactory from 'knex';
-import { RolloutStore } from '../database/RolloutStore';
+import type { RolloutStore } from '../database/RolloutStore';
 import type { CompatViewMark } from '../database/compatViewRows';
 import type { DatasetReader } from '../dataset/DatasetReader';
 

@@ -13,7 +13,7 @@ import type {
 } from '../database/RolloutStore';
 import { healthBreaches } from './health';
 import { checkObservedAt } from './healthJudgement';
-import type { RolloutNotifier } from './RolloutService';
+import type { RolloutNotifier } from './RolloutContext';
 
 /**
  * The rollout's health signals (docs/rollout.md, "Health gates"): those

@@ -3,7 +3,7 @@ import type { MigrationStore } from '../database/MigrationStore';
 import type { RolloutStore } from '../database/RolloutStore';
 
 /** Patch statuses with an edit to deliver. */
-const DELIVERABLE = new Set(['rewritten', 'needs_edit']);
+export const DELIVERABLE = new Set(['rewritten', 'needs_edit']);
 
 /**
  * The patch to deliver to a consumer, read under its claim: the version

@@ -10,10 +10,10 @@ import type {
 } from '../database/RolloutStore';
 
 /**
- * Retries of deliveries that failed transiently (docs/rollout.md,
- * "Retries"): the consumer stays `pending`, with the time of its next
- * attempt, and the scheduled step leaves it alone until then. Nothing
- * sleeps inside a request or a step.
+ * Retries of deliveries, syncs and reverts that failed transiently
+ * (docs/rollout.md, "Retries"): the consumer stays as it was (`pending`, or
+ * delivered), with the time of its next attempt, and the scheduled step
+ * leaves it alone until then. Nothing sleeps inside a request or a step.
  */
 
 const DEFAULT_FIRST_DELAY_SECONDS = 60;
@@ -24,11 +24,40 @@ const DEFAULT_MAX_DELAY_SECONDS = 60 * 60;
 const MAX_REMOTE_WAIT_MS = 24 * 60 * 60_000;
 
 /**
- * The delivery to record after a transient failure: still `pending`, the
- * attempts counted, the next attempt after an exponential backoff
+ * When to try again after a transient failure: the attempts counted on from
+ * `previous` (the retry recorded after the last one, if it is still
+ * running), the next one after an exponential backoff
  * (`ripple.rollout.retry.firstDelaySeconds`, doubled each time up to
  * `maxDelaySeconds`) or at the time the remote asked for, whichever is
  * later.
+ */
+export function nextRetry(input: {
+  previous: Delivery['retry'];
+  error: TransientDeliveryError;
+  config: Config;
+  now?: number;
+}): NonNullable<Delivery['retry']> {
+  const now = input.now ?? Date.now();
+  const first =
+    (input.config.getOptionalNumber('ripple.rollout.retry.firstDelaySeconds') ??
+      DEFAULT_FIRST_DELAY_SECONDS) * 1000;
+  const max =
+    (input.config.getOptionalNumber('ripple.rollout.retry.maxDelaySeconds') ??
+      DEFAULT_MAX_DELAY_SECONDS) * 1000;
+  const attempts = (input.previous?.attempts ?? 0) + 1;
+  const backoff = Math.min(first * 2 ** Math.min(attempts - 1, 30), max);
+  const asked = input.error.retryAfter?.getTime() ?? 0;
+  const next = Math.max(
+    now + backoff,
+    Math.min(asked, now + MAX_REMOTE_WAIT_MS),
+  );
+  return { attempts, nextAttemptAt: new Date(next).toISOString() };
+}
+
+/**
+ * The delivery to record after a transient failure of a delivery: still
+ * `pending`, with its next attempt ({@link nextRetry}); a delivery that was
+ * not `pending` before starts counting again.
  */
 export function retryLater(input: {
   previous: Delivery | undefined;
@@ -37,39 +66,31 @@ export function retryLater(input: {
   config: Config;
   now?: number;
 }): Delivery {
-  const now = input.now ?? Date.now();
-  const first =
-    (input.config.getOptionalNumber('ripple.rollout.retry.firstDelaySeconds') ??
-      DEFAULT_FIRST_DELAY_SECONDS) * 1000;
-  const max =
-    (input.config.getOptionalNumber('ripple.rollout.retry.maxDelaySeconds') ??
-      DEFAULT_MAX_DELAY_SECONDS) * 1000;
-  const attempts =
-    (input.previous?.status === 'pending'
-      ? input.previous.retry?.attempts ?? 0
-      : 0) + 1;
-  const backoff = Math.min(first * 2 ** Math.min(attempts - 1, 30), max);
-  const asked = input.error.retryAfter?.getTime() ?? 0;
-  const next = Math.max(
-    now + backoff,
-    Math.min(asked, now + MAX_REMOTE_WAIT_MS),
-  );
+  const retry = nextRetry({
+    ...input,
+    previous:
+      input.previous?.status === 'pending' ? input.previous.retry : undefined,
+  });
   return {
     method: input.method,
     status: 'pending',
-    message: `${
-      input.error.message
-    } (attempt ${attempts}; trying again at ${new Date(next).toISOString()})`,
-    retry: { attempts, nextAttemptAt: new Date(next).toISOString() },
+    message: `${input.error.message} (attempt ${retry.attempts}; trying again at ${retry.nextAttemptAt})`,
+    retry,
   };
 }
 
-/** Whether a pending consumer's next attempt is due (no retry waits). */
+/**
+ * Whether a consumer's next attempt is due: no retry waits on its delivery
+ * in the status it is in (a pending delivery, or the sync or revert of a
+ * delivered one). A retry recorded in an earlier status (a delivery since
+ * reset by a resume) no longer counts.
+ */
 export function dueForDelivery(
   consumer: RolloutConsumer,
   now: number = Date.now(),
 ): boolean {
-  const retry = consumer.delivery?.state?.retry;
+  const state = consumer.delivery?.state;
+  const retry = state?.status === consumer.delivery?.status && state?.retry;
   return !retry || Date.parse(retry.nextAttemptAt) <= now;
 }
 

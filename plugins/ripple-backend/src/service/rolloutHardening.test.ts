@@ -6,7 +6,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import request from 'supertest';
 import { approvedPatch } from '../rollout/approvedPatch';
-import { RolloutStore } from '../database/RolloutStore';
+import { DatabaseRolloutStore } from '../database/DatabaseRolloutStore';
 import { expectValidResponse } from '../__testUtils__/openApiResponses';
 import { as, startRippleTestBackend } from '../__testUtils__/testBackend';
 
@@ -299,7 +299,7 @@ spec:
         },
       );
       const { store, knex } = backend;
-      const rollouts = new RolloutStore(knex);
+      const rollouts = new DatabaseRolloutStore(knex);
       expect(
         (await approvedPatch(store, rollouts, id, consumer, v1.id))?.id,
       ).toBe(v1.id);
@@ -341,7 +341,7 @@ spec:
         dataset: 'orders',
         changes: [{ kind: 'drop_column', column: 'legacy' }],
       });
-      const rollouts = new RolloutStore(backend.knex);
+      const rollouts = new DatabaseRolloutStore(backend.knex);
       await rollouts.start({
         migrationId: id,
         from: 'proposed',

@@ -228,4 +228,193 @@ spec:
     ]);
     await backend.stop();
   });
+
+  it('keeps a delivered consumer delivered when its sync or revert fails transiently, and tries again after the backoff or Retry-After', async () => {
+    const backend = await startRippleTestBackend({
+      databases,
+      databaseId: 'SQLITE_3',
+      rollout: { intervalSeconds: 1 },
+      locations: [catalogFile],
+      config: {
+        integrations: {
+          github: [{ host: 'github.com', token: 'ghp_ripple' }],
+        },
+        ripple: {
+          rollout: {
+            // Every step reads each delivery back.
+            syncMinutes: 0,
+            retry: { firstDelaySeconds: 2, maxDelaySeconds: 2 },
+          },
+        },
+      },
+    });
+    /** The requests that reached the fake GitHub: when, and what. */
+    const requests: { at: number; call: string }[] = [];
+    server.events.on('request:start', ({ request: req }) => {
+      if (req.url.startsWith('https://api.github.com/')) {
+        requests.push({
+          at: Date.now(),
+          call: `${req.method} ${new URL(req.url).pathname}`,
+        });
+      }
+    });
+    const call = (method: 'get' | 'post', url: string, body?: object) => {
+      const req = request(backend.server)
+        [method](`/api/ripple${url}`)
+        .set(as('guest'));
+      return body === undefined ? req : req.send(body);
+    };
+    const until = async <T>(
+      what: string,
+      check: () => Promise<T | undefined>,
+    ) => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const result = await check();
+        if (result !== undefined) return result;
+        if (Date.now() > deadline) throw new Error(`Timed out: ${what}`);
+        await new Promise(r => setTimeout(r, 100));
+      }
+    };
+    await until('the catalog', async () =>
+      (
+        await request(backend.server)
+          .get('/api/catalog/entities/by-name/component/default/retry-consumer')
+          .set(as('guest'))
+      ).status === 200
+        ? true
+        : undefined,
+    );
+    const engine = await loadEngine();
+    const created = await call('post', '/migrations', {
+      datasetRef: 'resource:default/retry-orders',
+      change,
+      title: 'Rename amount again',
+    });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    await backend.store.transition({ migrationId: id, to: 'analyzing' });
+    await backend.store.putConsumer({
+      migrationId: id,
+      consumerRef: CONSUMER,
+      discoveredBy: 'catalog',
+    });
+    await backend.store.recordPatch({
+      migrationId: id,
+      consumerRef: CONSUMER,
+      diff: engine.rewrite(FILE, CODE, change as any).patch!,
+      baseHash: 'sha256:code',
+      status: 'rewritten',
+      reasons: [],
+    });
+    await backend.store.transition({ migrationId: id, to: 'proposed' });
+    const delivery = async () =>
+      (await call('get', `/migrations/${id}/consumers`)).body.items[0]
+        ?.delivery;
+    /** The delivery as stored, with the rollout's retry. */
+    const stored = async () => {
+      const row = await backend
+        .knex('rollout_consumer')
+        .where({ migration_id: id })
+        .first();
+      return row?.delivery ? JSON.parse(row.delivery) : undefined;
+    };
+    const started = await call('post', `/migrations/${id}/rollout/start`, {
+      plan: {
+        waves: [{ name: 'all', percent: 100 }],
+        soakMinutes: 0,
+        autoAdvance: false,
+        autoApprove: true,
+        health: { requireSignals: false },
+      },
+    });
+    expect(started.status).toBe(200);
+    const delivered = await until('the delivery', async () => {
+      const d = await delivery();
+      return d?.status === 'delivered' ? d : undefined;
+    });
+    const pull = new URL(delivered.url).pathname.split('/').pop();
+    const pullPath = `/repos/acme/revenue/pulls/${pull}`;
+
+    // The sync: a 502, then (checks passing meanwhile) a 200.
+    github.failNext({ method: 'GET', path: /\/pulls\/\d+$/, status: 502 });
+    const afterSync = await until('the transient sync failure', async () => {
+      const state = await stored();
+      return state?.retry ? state : undefined;
+    });
+    expect(afterSync).toMatchObject({
+      status: 'delivered',
+      retry: { attempts: 1 },
+    });
+    const failedAt = requests.filter(r => r.call === `GET ${pullPath}`).pop()!
+      .at;
+    expect((await delivery()).status).toBe('delivered');
+    github.combinedStatus = { state: 'success', total_count: 1 };
+    const synced = await until('the sync after the backoff', async () => {
+      const d = await delivery();
+      return d?.checks === 'passing' ? d : undefined;
+    });
+    expect(synced.status).toBe('delivered');
+    expect((await stored()).retry).toBeUndefined();
+    // Not read back before its next attempt (the step ran every second).
+    const next = requests.find(
+      r => r.call === `GET ${pullPath}` && r.at > failedAt,
+    )!;
+    expect(next.at).toBeGreaterThanOrEqual(
+      Date.parse(afterSync.retry.nextAttemptAt),
+    );
+
+    // The revert: closing the pull request meets a secondary rate limit.
+    github.failNext({
+      method: 'PATCH',
+      path: /\/pulls\/\d+$/,
+      ...FakeGitHub.secondaryRateLimit(5),
+    });
+    const rolledBack = await call(
+      'post',
+      `/migrations/${id}/rollout/rollback`,
+      {
+        reason: 'retry test',
+      },
+    );
+    expect(rolledBack.status).toBe(200);
+    const limited = await until('the transient revert failure', async () => {
+      const state = await stored();
+      return state?.retry ? state : undefined;
+    });
+    const limitedAt = requests
+      .filter(r => r.call === `PATCH ${pullPath}`)
+      .pop()!.at;
+    // Still delivered, not failed; tried again at the time GitHub gave.
+    expect(limited.status).toBe('delivered');
+    expect((await delivery()).status).toBe('delivered');
+    const retryAt = Date.parse(limited.retry.nextAttemptAt);
+    expect(retryAt - limitedAt).toBeGreaterThanOrEqual(4_900);
+    const reverted = await until('the revert', async () => {
+      const d = await delivery();
+      return d?.status === 'reverted' ? d : undefined;
+    });
+    expect(reverted.method).toBe('github-pull-request');
+    // Nothing was sent to GitHub between the rate limit and its time.
+    expect(requests.filter(r => r.at > limitedAt && r.at < retryAt)).toEqual(
+      [],
+    );
+    expect(requests.filter(r => r.call === `PATCH ${pullPath}`)).toHaveLength(
+      2,
+    );
+    const events: MigrationEvent[] = (
+      await call('get', `/migrations/${id}/events?limit=100`)
+    ).body.items;
+    const types = events
+      .filter(e => e.consumerRef === CONSUMER)
+      .map(e => e.type);
+    expect(types).not.toContain('delivery-failed');
+    expect(types.slice(-2)).toEqual(['delivery-updated', 'patch-reverted']);
+    expect(
+      events.find(e => e.message.includes('revert of the delivery'))?.message,
+    ).toMatch(
+      /failed transiently, retried later: GitHub's secondary rate limit/,
+    );
+    await backend.stop();
+  });
 });

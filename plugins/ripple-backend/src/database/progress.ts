@@ -1,0 +1,81 @@
+import type { MigrationProgress } from '@ripple/backstage-plugin-ripple-common';
+import { Knex } from 'knex';
+
+// The consumer counts a migration shows (`Migration.progress`).
+
+/** The progress of a migration without consumers. */
+export const EMPTY_PROGRESS: MigrationProgress = {
+  total: 0,
+  approved: 0,
+  rejected: 0,
+  awaitingDecision: 0,
+  delivered: 0,
+  merged: 0,
+  failed: 0,
+  unhealthy: 0,
+};
+
+export async function progressOf(
+  db: Knex,
+  migrationId: string,
+): Promise<MigrationProgress> {
+  return (
+    (await progressByMigration(db, [migrationId])).get(migrationId) ??
+    EMPTY_PROGRESS
+  );
+}
+
+/**
+ * The consumer counts of migrations in one grouped query: decisions from
+ * the current reviews, deliveries and health from the rollout's rows.
+ */
+export async function progressByMigration(
+  db: Knex,
+  migrationIds: string[],
+): Promise<Map<string, MigrationProgress>> {
+  if (migrationIds.length === 0) {
+    return new Map();
+  }
+  const sum = (condition: string) =>
+    db.raw(`sum(case when ${condition} then 1 else 0 end)`);
+  const rows = await db('migration_consumer as c')
+    .leftJoin('patch as p', 'p.id', 'c.current_patch_id')
+    .leftJoin('review as r', 'r.id', 'c.current_review_id')
+    .leftJoin('rollout_consumer as rc', function joinRollout() {
+      this.on('rc.migration_id', '=', 'c.migration_id').andOn(
+        'rc.consumer_ref',
+        '=',
+        'c.consumer_ref',
+      );
+    })
+    .whereIn('c.migration_id', migrationIds)
+    .groupBy('c.migration_id')
+    .select('c.migration_id', {
+      total: db.raw('count(*)'),
+      approved: sum(`r.decision = 'approve'`),
+      rejected: sum(`r.decision = 'reject'`),
+      awaiting_decision: sum(
+        `r.id is null and p.status in ('rewritten', 'needs_edit')`,
+      ),
+      delivered: sum(`rc.delivery_status in ('delivered', 'merged')`),
+      merged: sum(`rc.delivery_status = 'merged'`),
+      failed: sum(`rc.delivery_status = 'failed'`),
+      unhealthy: sum(`rc.health = 'unhealthy'`),
+    });
+  // PostgreSQL returns sums and counts as strings (numeric, bigint).
+  return new Map(
+    rows.map(row => [
+      row.migration_id as string,
+      {
+        total: Number(row.total),
+        approved: Number(row.approved ?? 0),
+        rejected: Number(row.rejected ?? 0),
+        awaitingDecision: Number(row.awaiting_decision ?? 0),
+        delivered: Number(row.delivered ?? 0),
+        merged: Number(row.merged ?? 0),
+        failed: Number(row.failed ?? 0),
+        unhealthy: Number(row.unhealthy ?? 0),
+      },
+    ]),
+  );
+}

@@ -1,0 +1,141 @@
+import { ConflictError } from '@backstage/errors';
+import type { Consumer } from '@ripple/backstage-plugin-ripple-common';
+import type { RolloutRecord } from '../database/RolloutStore';
+import { advanceGate } from './advanceGate';
+import { recordAutoApprovals } from './autoApprovals';
+import type { RolloutContext } from './RolloutContext';
+import type { RolloutDeliveries } from './RolloutDeliveries';
+import type { RolloutHealth } from './RolloutHealth';
+import { dueForDelivery } from './retry';
+import { DELIVERABLE } from './approvedPatch';
+
+/**
+ * `runOnce`, the scheduled step (docs/rollout.md, "The scheduled step"):
+ * for each active rollout, finishes reverts, follows the deliveries, reads
+ * the health providers, delivers the approved patches of the started waves
+ * and advances when the active wave has soaked healthy. Every decision is
+ * re-read from the database, so any replica can run any step after a
+ * restart.
+ */
+export class RolloutStep {
+  constructor(
+    private readonly context: RolloutContext,
+    private readonly deliveries: RolloutDeliveries,
+    private readonly health: RolloutHealth,
+  ) {}
+
+  /** One scheduled step over every active rollout. */
+  async runOnce(): Promise<void> {
+    for (const migrationId of await this.context.rollouts.listActiveRollouts()) {
+      try {
+        await this.step(migrationId);
+      } catch (error) {
+        this.context.logger.warn(
+          `Rollout step of migration ${migrationId} failed: ${error}`,
+        );
+      }
+    }
+  }
+
+  /**
+   * What the scheduler does for one rollout: finish reverts; follow the
+   * deliveries; read the health providers; deliver the approved patches of
+   * the started waves; advance when the active wave has soaked healthy.
+   */
+  async step(migrationId: string): Promise<void> {
+    let record = await this.context.requireRollout(migrationId);
+    await this.deliveries.revertAll(
+      migrationId,
+      record.state === 'rolled_back' ? undefined : 'held',
+    );
+    if (record.state === 'rolled_back') return;
+    // New patch versions (and consumers found late) of an auto-approving
+    // rollout get their approval before anything reads decisions.
+    await recordAutoApprovals(this.context, migrationId, record.autoApproval);
+    await this.joinApproved(migrationId);
+    await this.deliveries.syncDeliveries(migrationId);
+    await this.health.readProviders(record);
+    record = await this.context.requireRollout(migrationId);
+    if (record.state !== 'rolling_out') return;
+    await this.deliverPending(record);
+    await this.autoAdvance(await this.context.requireRollout(migrationId));
+  }
+
+  private async deliverPending(record: RolloutRecord) {
+    const consumers = await this.context.rollouts.listConsumers(
+      record.migrationId,
+    );
+    const migration = (await this.context.store.getMigration(
+      record.migrationId,
+    ))!;
+    for (const consumer of consumers) {
+      if (
+        consumer.held ||
+        consumer.wave > record.currentWave ||
+        consumer.delivery?.status !== 'pending' ||
+        !dueForDelivery(consumer)
+      ) {
+        continue;
+      }
+      const current = await this.context.store.getConsumer(
+        record.migrationId,
+        consumer.consumerRef,
+      );
+      if (!current || !this.approved(current)) continue;
+      // Between two consumers the rollout may have been paused or rolled back.
+      const now = await this.context.rollouts.getRollout(record.migrationId);
+      if (now?.state !== 'rolling_out') return;
+      // Exactly the patch version this approval is about is delivered.
+      await this.deliveries.deliver(
+        migration,
+        consumer.consumerRef,
+        current.patch!.id,
+      );
+    }
+  }
+
+  /**
+   * Whether the consumer's current patch may be delivered: its latest review
+   * approves it (a person's, or the auto-approval policy's, recorded by
+   * {@link recordAutoApprovals}).
+   */
+  private approved(consumer: Consumer): boolean {
+    const patch = consumer.patch;
+    if (!patch || patch.stale || !DELIVERABLE.has(patch.status)) return false;
+    return consumer.decision?.decision === 'approve';
+  }
+
+  /** Consumers found after the start join the rollout once approved. */
+  private async joinApproved(migrationId: string): Promise<void> {
+    try {
+      const joined = await this.context.rollouts.joinApproved(migrationId);
+      for (const { consumerRef, wave } of joined) {
+        this.context.logger.info(
+          `${consumerRef} joined wave ${wave} of the rollout of migration ${migrationId}`,
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // An advance or another replica moved the rollout meanwhile: the
+      // next step joins them to the waves as they are then.
+    }
+  }
+
+  /**
+   * Advances when the active wave is done: each of its consumers delivered
+   * (or its patch rejected), the soak time passed since the last delivery,
+   * no delivered consumer unhealthy, and (unless the plan says otherwise)
+   * a signal from each of the wave's consumers since its delivery.
+   */
+  private async autoAdvance(record: RolloutRecord) {
+    if (!record.plan.autoAdvance || record.state !== 'rolling_out') return;
+    const gate = await advanceGate(this.context, record);
+    if (gate.ready) {
+      await this.context.rollouts.advance({
+        migrationId: record.migrationId,
+        fromWave: record.currentWave,
+        message: `soaked ${record.plan.soakMinutes} minutes with healthy signals`,
+      });
+    }
+  }
+}
