@@ -22,8 +22,10 @@ export interface Config {
       searchCode?: boolean;
       /**
        * The longest run of the agent's tasks (an analysis, a refresh), in
-       * minutes, after which another may start. It is also how long the
-       * tasks wait after a backend died in the middle of a run. Default: 30.
+       * minutes: a run still going then stops between two consumers (an
+       * analysis cut so starts again at the next run). It is also how long
+       * the tasks wait after a backend died in the middle of a run.
+       * Default: 30.
        */
       timeoutMinutes?: number;
     };
@@ -34,9 +36,10 @@ export interface Config {
       /** How often each delivery's status is read back (merged, checks), at most, in minutes. Default: 5. */
       syncMinutes?: number;
       /**
-       * The longest run of the rollout task, in minutes, after which another
-       * may start. It is also how long the rollout waits after a backend
-       * died in the middle of a run. Default: 30.
+       * The longest run of the rollout task, in minutes: a run still going
+       * then stops between two deliveries, and the next run goes on. It is
+       * also how long the rollout waits after a backend died in the middle
+       * of a run. Default: 5.
        */
       timeoutMinutes?: number;
       /**

@@ -170,10 +170,12 @@ export const ripplePlugin = createBackendPlugin({
               config.getOptionalNumber('ripple.rollout.intervalSeconds') ?? 30,
           },
           timeout: {
+            // Short: a run stops at the scheduler's abort signal between two
+            // deliveries, and the next one goes on.
             minutes:
-              config.getOptionalNumber('ripple.rollout.timeoutMinutes') ?? 30,
+              config.getOptionalNumber('ripple.rollout.timeoutMinutes') ?? 5,
           },
-          fn: () => rollout.runOnce(),
+          fn: signal => rollout.runOnce(signal),
         });
         const compatViews = new CompatViews({
           engine,

@@ -105,8 +105,8 @@ export class RolloutService {
   }
 
   /** One scheduled step over every active rollout. */
-  runOnce(): Promise<void> {
-    return this.scheduled.runOnce();
+  runOnce(signal?: AbortSignal): Promise<void> {
+    return this.scheduled.runOnce(signal);
   }
 
   /** The scheduled step of one rollout ({@link RolloutStep.step}). */

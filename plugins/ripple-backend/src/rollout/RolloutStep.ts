@@ -24,11 +24,17 @@ export class RolloutStep {
     private readonly health: RolloutHealth,
   ) {}
 
-  /** One scheduled step over every active rollout. */
-  async runOnce(): Promise<void> {
+  /**
+   * One scheduled step over every active rollout. When the scheduler's
+   * `signal` aborts (the run's timeout, a shutdown), the run stops between
+   * two rollouts, or two deliveries, and the next run goes on from the
+   * database.
+   */
+  async runOnce(signal?: AbortSignal): Promise<void> {
     for (const migrationId of await this.context.rollouts.listActiveRollouts()) {
+      if (signal?.aborted) return;
       try {
-        await this.step(migrationId);
+        await this.step(migrationId, signal);
       } catch (error) {
         this.context.logger.warn(
           `Rollout step of migration ${migrationId} failed: ${error}`,
@@ -42,7 +48,7 @@ export class RolloutStep {
    * deliveries; read the health providers; deliver the approved patches of
    * the started waves; advance when the active wave has soaked healthy.
    */
-  async step(migrationId: string): Promise<void> {
+  async step(migrationId: string, signal?: AbortSignal): Promise<void> {
     let record = await this.context.requireRollout(migrationId);
     await this.deliveries.revertAll(
       migrationId,
@@ -56,12 +62,12 @@ export class RolloutStep {
     await this.deliveries.syncDeliveries(migrationId);
     await this.health.readProviders(record);
     record = await this.context.requireRollout(migrationId);
-    if (record.state !== 'rolling_out') return;
-    await this.deliverPending(record);
+    if (record.state !== 'rolling_out' || signal?.aborted) return;
+    await this.deliverPending(record, signal);
     await this.autoAdvance(await this.context.requireRollout(migrationId));
   }
 
-  private async deliverPending(record: RolloutRecord) {
+  private async deliverPending(record: RolloutRecord, signal?: AbortSignal) {
     const consumers = await this.context.rollouts.listConsumers(
       record.migrationId,
     );
@@ -69,6 +75,7 @@ export class RolloutStep {
       record.migrationId,
     ))!;
     for (const consumer of consumers) {
+      if (signal?.aborted) return;
       if (
         consumer.held ||
         consumer.wave > record.currentWave ||
