@@ -283,6 +283,11 @@ describe('claims on consumers', () => {
         'user:default/operator',
       );
 
+      // A run the scheduler aborted (its timeout, a shutdown) delivers
+      // nothing; the next one goes on.
+      await first.runOnce(AbortSignal.abort());
+      expect(deliveries).toBe(0);
+
       const delivering = first.runOnce();
       // The second replica's step runs again and again meanwhile.
       const until = Date.now() + 5 * TIMEOUT_MS;
