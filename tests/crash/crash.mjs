@@ -128,6 +128,8 @@ const figures = {
 let failed;
 try {
   backend.spawn();
+  await readyAndCheck();
+  await catalogStitched();
   for (let k = 1; k <= kills; k++) {
     if (rng.next() < 0.2) {
       // While it starts: its migrations, plugins and first task runs. The
@@ -215,6 +217,40 @@ if (!args.keep && !args.work)
   await fs.rm(work, { recursive: true, force: true });
 
 /** Waits for the backend; after a restart, checks the invariants before anything else happens. */
+/**
+ * Waits for the catalog's first ingestion of the fleet, before the first
+ * kill. Backstage's catalog can lose a stitch to a SIGKILL: the entity is
+ * processed but has no final entity, and since its processed result then
+ * never changes, no stitch is asked for again, and the entity stays out of
+ * the catalog for good (seen: a late consumer never found). That is the
+ * catalog's, not Ripple's; the fleet's entities do not change after this.
+ */
+async function catalogStitched() {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const { rows } = await pool
+      .query(
+        `select count(*) filter (where f.final_entity is not null and r.entity_ref like 'component:%') as components,
+                count(*) filter (where f.final_entity is null) as unstitched
+           from catalog.refresh_state r
+           left join catalog.final_entities f on f.entity_id = r.entity_id`,
+      )
+      .catch(() => ({ rows: [] }));
+    const [row] = rows;
+    if (
+      row &&
+      Number(row.components) === consumerCount &&
+      !Number(row.unstitched)
+    ) {
+      log(`the catalog holds the fleet's ${consumerCount} components`);
+      return;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`the catalog did not ingest the fleet within 120 s`);
+    await sleep(500);
+  }
+}
+
 async function readyAndCheck() {
   await backend.ready(api);
   figures.readyMs.push(Date.now() - backend.spawnedAt);
