@@ -11,12 +11,11 @@ import type { MigrationStore } from '../database/MigrationStore';
 import type { MigrationService } from '../migration/MigrationService';
 import type { CompatViews } from '../rollout/CompatViews';
 import type { RolloutService } from '../rollout/RolloutService';
-import { createOpenApiRouter } from '../schema/openapi';
+import type { ApiRouter } from './routeContext';
 import type { Access } from './access';
 import type { ConsumerVisibility } from '../migration/visibility';
 import { checkObservedAt } from '../rollout/healthJudgement';
 
-type ApiRouter = Awaited<ReturnType<typeof createOpenApiRouter>>;
 
 /** What the rollout's routes need from the main router. */
 export type RolloutRouteOptions = {

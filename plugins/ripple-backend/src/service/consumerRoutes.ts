@@ -1,0 +1,69 @@
+import { ripplePatchReviewPermission } from '@ripple/backstage-plugin-ripple-common';
+import { entityRefField, page } from './params';
+import type { ApiRouter, RouteContext } from './routeContext';
+
+/** A migration's consumers, their patches and the owners' reviews. */
+export function addConsumerRoutes(
+  router: ApiRouter,
+  context: RouteContext,
+): void {
+  const { migrations, consumers, httpAuth, audited, authorize } = context;
+
+  router.get('/migrations/:id/consumers', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    await migrations.require(req.params.id);
+    res.json(await consumers.list(req.params.id, page(req.query), credentials));
+  });
+
+  router.get('/migrations/:id/consumers/:consumerRef', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
+    const migration = await migrations.require(req.params.id);
+    res.json(await consumers.get(migration, consumerRef, credentials));
+  });
+
+  router.get(
+    '/migrations/:id/consumers/:consumerRef/patch',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req);
+      const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
+      const migration = await migrations.require(req.params.id);
+      res.json(await consumers.patch(migration, consumerRef, credentials));
+    },
+  );
+
+  router.post(
+    '/migrations/:id/consumers/:consumerRef/review',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      const { id } = req.params;
+      const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
+      const { decision, patchId, previousReviewId, comment } = req.body;
+      const review = await audited(
+        req,
+        'patch-review',
+        { migrationId: id, consumerRef, patchId, decision },
+        async () => {
+          // On the consumer's entity: the policy may answer with the
+          // catalog's conditions (isEntityOwner).
+          await authorize(
+            credentials,
+            ripplePatchReviewPermission,
+            consumerRef,
+            'review the patches of',
+          );
+          return migrations.review({
+            migrationId: id,
+            consumerRef,
+            patchId,
+            previousReviewId,
+            decision,
+            reviewer: credentials.principal.userEntityRef,
+            comment,
+          });
+        },
+      );
+      res.status(201).json(review);
+    },
+  );
+}

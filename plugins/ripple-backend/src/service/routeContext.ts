@@ -1,0 +1,34 @@
+import type {
+  AuditorService,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import type { RippleEngine } from '@ripple/engine';
+import type { MigrationStore } from '../database/MigrationStore';
+import type { ConsumerReadModel } from '../migration/ConsumerReadModel';
+import type { MigrationService } from '../migration/MigrationService';
+import type { ConsumerVisibility } from '../migration/visibility';
+import type { CompatViews } from '../rollout/CompatViews';
+import type { RolloutService } from '../rollout/RolloutService';
+import type { createOpenApiRouter } from '../schema/openapi';
+import type { Access } from './access';
+
+/** What a router needs; the plugin passes Backstage's services. */
+export type RouterOptions = {
+  engine: RippleEngine;
+  store: MigrationStore;
+  migrations: MigrationService;
+  consumers: ConsumerReadModel;
+  visibility: ConsumerVisibility;
+  permissions: PermissionsService;
+  httpAuth: HttpAuthService;
+  auditor: AuditorService;
+  rollout: RolloutService;
+  compatViews: CompatViews;
+};
+
+/** The typed router the routes are added to (src/schema/openapi.yaml). */
+export type ApiRouter = Awaited<ReturnType<typeof createOpenApiRouter>>;
+
+/** What each group of routes gets: the services, and the access checks. */
+export type RouteContext = RouterOptions & Access;
