@@ -232,6 +232,8 @@ export const rippleTranslationRef = createTranslationRef({
       commentDescription: 'Optional; the owners and the timeline see it.',
       approve: 'Approve',
       reject: 'Reject',
+      nothingToDeliver:
+        'This patch holds no edit: make the edits its reasons name in the code itself, and Ripple proposes a new patch from it.',
       approved: 'You approved patch v{{version}}.',
       rejected: 'You rejected patch v{{version}}.',
       conflictTitle: 'Someone decided meanwhile: your review was not recorded',

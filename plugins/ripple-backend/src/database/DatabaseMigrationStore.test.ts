@@ -89,6 +89,7 @@ describe.each(databases.eachSupportedId())(
           approved: 0,
           rejected: 0,
           awaitingDecision: 0,
+          needsReview: 0, // awaitingDecision's old name, until 0.3
           delivered: 0,
           merged: 0,
           failed: 0,
@@ -293,6 +294,7 @@ describe.each(databases.eachSupportedId())(
         rejected: 0,
         // b's patch waits for a review; a has no patch yet.
         awaitingDecision: 1,
+        needsReview: 1, // awaitingDecision's old name, until 0.3
         delivered: 0,
         merged: 0,
         failed: 0,
@@ -314,6 +316,7 @@ describe.each(databases.eachSupportedId())(
         ...expected,
         rejected: 1,
         awaitingDecision: 0,
+        needsReview: 0, // awaitingDecision's old name, until 0.3
       });
     });
 

@@ -559,6 +559,7 @@ spec:
       approved: 5,
       rejected: 0,
       awaitingDecision: 0,
+      needsReview: 0, // awaitingDecision's old name, until 0.3
       delivered: 0,
       merged: 0,
       failed: 0,
@@ -677,6 +678,7 @@ spec:
       approved: 2,
       rejected: 1,
       awaitingDecision: 0,
+      needsReview: 0, // awaitingDecision's old name, until 0.3
     });
     const reviews = async (name: string) =>
       (

@@ -185,6 +185,37 @@ describe('MigrationView', () => {
     );
   });
 
+  it('offers no approval of a patch that holds no edit, and says what to do', async () => {
+    const rippleApi = api({
+      getConsumerPatch: async () => ({
+        patch: {
+          id: 3,
+          migrationId: 'm1',
+          consumerRef: 'component:default/orders-export',
+          version: 1,
+          diff: '',
+          baseHash: 'sha256:x',
+          status: 'needs_edit',
+          reasons: [
+            { path: 'export_orders.py', message: 'line 3, column 3: reads `amount`, which the change drops' },
+          ],
+          stale: false,
+          createdAt: '2026-11-21T10:00:00.000Z',
+        },
+        reviews: [],
+      }),
+    });
+    await renderWithRipple(<MigrationView id="m1" />, { api: rippleApi });
+    const detail = await openConsumer('orders-export');
+    expect(
+      await within(detail).findByRole('button', { name: 'Reject' }),
+    ).toBeEnabled();
+    expect(within(detail).getByRole('button', { name: 'Approve' })).toBeDisabled();
+    expect(detail).toHaveTextContent(
+      'This patch holds no edit: make the edits its reasons name in the code itself',
+    );
+  });
+
   it('explains a review refused because someone decided meanwhile', async () => {
     const rippleApi = api({
       reviewPatch: async () => {

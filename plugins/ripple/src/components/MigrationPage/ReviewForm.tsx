@@ -35,6 +35,9 @@ export function ReviewForm(props: {
     : { message: errorMessage(action.error), conflict: isConflict(action.error) };
   const [done, setDone] = useState<Review>();
   const latest = reviews.find(r => r.patchId === patch.id);
+  // The backend refuses to approve a patch with nothing to deliver: the
+  // engine left every edit to a person, who makes them in the code itself.
+  const nothingToDeliver = !patch.diff.trim();
 
   const review = (decision: ReviewDecision) =>
     action.run(decision, async () => {
@@ -58,12 +61,15 @@ export function ReviewForm(props: {
         value={comment}
         onChange={setComment}
       />
+      {nothingToDeliver && (
+        <Alert status="info" icon title={t('review.nothingToDeliver')} />
+      )}
       <Flex gap="2">
         <Button
           variant="primary"
           onPress={() => review('approve')}
           isPending={pending === 'approve'}
-          isDisabled={!!pending}
+          isDisabled={!!pending || nothingToDeliver}
         >
           {t('review.approve')}
         </Button>
