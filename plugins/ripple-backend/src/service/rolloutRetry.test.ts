@@ -28,6 +28,70 @@ const CONSUMER = 'component:default/retry-consumer';
  * Retry-After, then success. The consumer stays pending with its next
  * attempt, is not tried before it, and is delivered once.
  */
+/**
+ * A proposed migration of the retry consumer, its patch rewritten by the
+ * engine, on a test backend whose catalog has ingested the consumer.
+ */
+async function proposedMigration(
+  backend: Awaited<ReturnType<typeof startRippleTestBackend>>,
+  title: string,
+) {
+  const call = (method: 'get' | 'post', url: string, body?: object) => {
+    const req = request(backend.server)
+      [method](`/api/ripple${url}`)
+      .set(as('guest'));
+    return body === undefined ? req : req.send(body);
+  };
+  const until = async <T>(
+    what: string,
+    check: () => Promise<T | undefined>,
+  ) => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const result = await check();
+      if (result !== undefined) return result;
+      if (Date.now() > deadline) throw new Error(`Timed out: ${what}`);
+      await new Promise(r => setTimeout(r, 100));
+    }
+  };
+  await until('the catalog', async () =>
+    (
+      await request(backend.server)
+        .get('/api/catalog/entities/by-name/component/default/retry-consumer')
+        .set(as('guest'))
+    ).status === 200
+      ? true
+      : undefined,
+  );
+
+  const engine = await loadEngine();
+  const created = await call('post', '/migrations', {
+    datasetRef: 'resource:default/retry-orders',
+    change,
+    title,
+  });
+  expect(created.status).toBe(201);
+  const id: string = created.body.id;
+  await backend.store.transition({ migrationId: id, to: 'analyzing' });
+  await backend.store.putConsumer({
+    migrationId: id,
+    consumerRef: CONSUMER,
+    discoveredBy: 'catalog',
+  });
+  await backend.store.recordPatch({
+    migrationId: id,
+    consumerRef: CONSUMER,
+    diff: engine.rewrite(FILE, CODE, change as any).patch!,
+    baseHash: 'sha256:code',
+    status: 'rewritten',
+    reasons: [],
+  });
+  await backend.store.transition({ migrationId: id, to: 'proposed' });
+  const delivery = async () =>
+    (await call('get', `/migrations/${id}/consumers`)).body.items[0]?.delivery;
+  return { call, until, id, delivery };
+}
+
 describe('transient delivery failures in a rollout', () => {
   const server = setupServer();
   const github = new FakeGitHub('https://api.github.com', 'acme', 'revenue');
@@ -96,60 +160,10 @@ spec:
         },
       },
     });
-    const call = (method: 'get' | 'post', url: string, body?: object) => {
-      const req = request(backend.server)
-        [method](`/api/ripple${url}`)
-        .set(as('guest'));
-      return body === undefined ? req : req.send(body);
-    };
-    const until = async <T>(
-      what: string,
-      check: () => Promise<T | undefined>,
-    ) => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const result = await check();
-        if (result !== undefined) return result;
-        if (Date.now() > deadline) throw new Error(`Timed out: ${what}`);
-        await new Promise(r => setTimeout(r, 100));
-      }
-    };
-    await until('the catalog', async () =>
-      (
-        await request(backend.server)
-          .get('/api/catalog/entities/by-name/component/default/retry-consumer')
-          .set(as('guest'))
-      ).status === 200
-        ? true
-        : undefined,
+    const { call, until, id, delivery } = await proposedMigration(
+      backend,
+      'Rename amount',
     );
-
-    const engine = await loadEngine();
-    const created = await call('post', '/migrations', {
-      datasetRef: 'resource:default/retry-orders',
-      change,
-      title: 'Rename amount',
-    });
-    expect(created.status).toBe(201);
-    const id: string = created.body.id;
-    await backend.store.transition({ migrationId: id, to: 'analyzing' });
-    await backend.store.putConsumer({
-      migrationId: id,
-      consumerRef: CONSUMER,
-      discoveredBy: 'catalog',
-    });
-    await backend.store.recordPatch({
-      migrationId: id,
-      consumerRef: CONSUMER,
-      diff: engine.rewrite(FILE, CODE, change as any).patch!,
-      baseHash: 'sha256:code',
-      status: 'rewritten',
-      reasons: [],
-    });
-    await backend.store.transition({ migrationId: id, to: 'proposed' });
-    const delivery = async () =>
-      (await call('get', `/migrations/${id}/consumers`)).body.items[0]
-        ?.delivery;
 
     // The first attempt's pull request meets a 502 (after its branch was
     // pushed); the second one's first read meets a secondary rate limit.
@@ -258,59 +272,10 @@ spec:
         });
       }
     });
-    const call = (method: 'get' | 'post', url: string, body?: object) => {
-      const req = request(backend.server)
-        [method](`/api/ripple${url}`)
-        .set(as('guest'));
-      return body === undefined ? req : req.send(body);
-    };
-    const until = async <T>(
-      what: string,
-      check: () => Promise<T | undefined>,
-    ) => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const result = await check();
-        if (result !== undefined) return result;
-        if (Date.now() > deadline) throw new Error(`Timed out: ${what}`);
-        await new Promise(r => setTimeout(r, 100));
-      }
-    };
-    await until('the catalog', async () =>
-      (
-        await request(backend.server)
-          .get('/api/catalog/entities/by-name/component/default/retry-consumer')
-          .set(as('guest'))
-      ).status === 200
-        ? true
-        : undefined,
+    const { call, until, id, delivery } = await proposedMigration(
+      backend,
+      'Rename amount again',
     );
-    const engine = await loadEngine();
-    const created = await call('post', '/migrations', {
-      datasetRef: 'resource:default/retry-orders',
-      change,
-      title: 'Rename amount again',
-    });
-    expect(created.status).toBe(201);
-    const id: string = created.body.id;
-    await backend.store.transition({ migrationId: id, to: 'analyzing' });
-    await backend.store.putConsumer({
-      migrationId: id,
-      consumerRef: CONSUMER,
-      discoveredBy: 'catalog',
-    });
-    await backend.store.recordPatch({
-      migrationId: id,
-      consumerRef: CONSUMER,
-      diff: engine.rewrite(FILE, CODE, change as any).patch!,
-      baseHash: 'sha256:code',
-      status: 'rewritten',
-      reasons: [],
-    });
-    await backend.store.transition({ migrationId: id, to: 'proposed' });
-    const delivery = async () =>
-      (await call('get', `/migrations/${id}/consumers`)).body.items[0]
-        ?.delivery;
     /** The delivery as stored, with the rollout's retry. */
     const stored = async () => {
       const row = await backend
