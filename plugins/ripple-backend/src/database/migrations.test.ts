@@ -1,4 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
+import type { Knex } from 'knex';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -17,6 +18,32 @@ const tables = [
   'health_signal',
   'compat_view',
 ];
+
+/** A proposed migration with one consumer, as raw rows; the consumer's row. */
+async function insertConsumer(knex: Knex, migrationId: string) {
+  const now = new Date();
+  await knex('migration').insert({
+    id: migrationId,
+    dataset_ref: 'resource:default/orders',
+    change: '{}',
+    title: 't',
+    owner: 'group:default/data-platform',
+    state: 'proposed',
+    created_by: 'user:default/guest',
+    created_at: now,
+    updated_at: now,
+  });
+  const [consumer] = await knex('migration_consumer')
+    .insert({
+      migration_id: migrationId,
+      consumer_ref: 'component:default/jaffle-dbt',
+      discovered_by: 'catalog',
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id');
+  return consumer;
+}
 
 describe('knex migrations', () => {
   const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
@@ -41,26 +68,10 @@ describe('knex migrations', () => {
 
       // A row in every table, linked as the store links them.
       const now = new Date();
-      await knex('migration').insert({
-        id: '00000000-0000-0000-0000-000000000001',
-        dataset_ref: 'resource:default/orders',
-        change: '{}',
-        title: 't',
-        owner: 'group:default/data-platform',
-        state: 'proposed',
-        created_by: 'user:default/guest',
-        created_at: now,
-        updated_at: now,
-      });
-      const [consumer] = await knex('migration_consumer')
-        .insert({
-          migration_id: '00000000-0000-0000-0000-000000000001',
-          consumer_ref: 'component:default/jaffle-dbt',
-          discovered_by: 'catalog',
-          created_at: now,
-          updated_at: now,
-        })
-        .returning('id');
+      const consumer = await insertConsumer(
+        knex,
+        '00000000-0000-0000-0000-000000000001',
+      );
       const [patch] = await knex('patch')
         .insert({
           consumer_id: consumer.id,
@@ -131,26 +142,10 @@ describe('knex migrations', () => {
         await knex.migrate.up({ directory: migrationsDir });
       }
       const now = new Date();
-      await knex('migration').insert({
-        id: '00000000-0000-0000-0000-000000000002',
-        dataset_ref: 'resource:default/orders',
-        change: '{}',
-        title: 't',
-        owner: 'group:default/data-platform',
-        state: 'proposed',
-        created_by: 'user:default/guest',
-        created_at: now,
-        updated_at: now,
-      });
-      const [consumer] = await knex('migration_consumer')
-        .insert({
-          migration_id: '00000000-0000-0000-0000-000000000002',
-          consumer_ref: 'component:default/jaffle-dbt',
-          discovered_by: 'catalog',
-          created_at: now,
-          updated_at: now,
-        })
-        .returning('id');
+      const consumer = await insertConsumer(
+        knex,
+        '00000000-0000-0000-0000-000000000002',
+      );
       const patch = (version: number, status: string) => ({
         consumer_id: consumer.id,
         version,
