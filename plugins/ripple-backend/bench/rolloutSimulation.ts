@@ -183,7 +183,7 @@ async function simulate(
 
   const migration = await store.createMigration({
     datasetRef: 'resource:default/orders',
-    change: {},
+    change: { dataset: 'proj.ds.orders', changes: [] },
     title: 'Simulated change',
     owner: 'group:default/data',
     createdBy: 'user:default/operator',

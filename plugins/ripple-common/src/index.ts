@@ -12,12 +12,15 @@ export * from './glob';
 // OpenAPI spec (plugins/ripple-backend/src/schema/openapi.yaml) by
 // ./scripts/generate-openapi.sh. The engine's own types (Dialect,
 // StatementTables) come from @ripple/engine, generated from the Rust types,
-// through ./client.
+// through ./client; `ChangeSpec` and `Change` are the API's, which the spec
+// takes from the same Rust types (`ripple schema`).
 export type {
   AnalysisRetry,
   CatalogEntitySummary,
   CatalogMigration,
   CatalogSummary,
+  Change,
+  ChangeSpec,
   CodeFile,
   CompatView,
   CompatViewState,

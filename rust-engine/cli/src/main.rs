@@ -130,6 +130,13 @@ enum Command {
         #[arg(long, short, value_parser = parse_dialect)]
         dialect: Option<Dialect>,
     },
+    /// Print the change spec's JSON Schema, as OpenAPI 3.0 components.
+    ///
+    /// {"ChangeSpec": {...}, "Change": {...}, "Dialect": {...}}, each
+    /// referring to the others as `#/components/schemas/NAME`: what the
+    /// backend's OpenAPI spec holds (scripts/generate-openapi.sh puts it
+    /// there), so the API types `change` exactly as the engine reads it.
+    Schema,
     /// List the tables each SQL statement reads and writes, as JSON.
     ///
     /// Exits 0 when every file parsed; 1 when some file did not (its JSON has
@@ -163,6 +170,7 @@ fn main() -> ExitCode {
 
         Command::CompatView { change, dialect, schema, cleanup } => compat_view(&change, dialect, schema.as_deref(), cleanup),
         Command::CheckChange { change, dialect } => check_change(&change, dialect),
+        Command::Schema => schema(),
         Command::Tables { dialect, files } => tables(dialect, &files),
     };
     match result {
@@ -378,6 +386,44 @@ fn check_change(change: &Path, dialect: Option<Dialect>) -> Result<ExitCode, Usa
     let failed = !problems.is_empty();
     print_json(&CheckOutput { problems })?;
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn schema() -> Result<ExitCode, Usage> {
+    let mut settings = schemars::gen::SchemaSettings::openapi3();
+    // An absent field is how the spec leaves one out; `nullable` without a
+    // `type` (an optional `$ref`) is also refused by the backend's validator.
+    settings.option_nullable = false;
+    let generator = settings.into_generator();
+    let root = generator.into_root_schema_for::<ChangeSpec>();
+    let mut components = serde_json::Map::new();
+    let mut spec = serde_json::to_value(&root.schema).expect("a schema always serializes");
+    // The root's title is the type's name, which its key says already.
+    if let Some(object) = spec.as_object_mut() {
+        object.remove("title");
+    }
+    components.insert("ChangeSpec".into(), spec);
+    for (name, definition) in root.definitions {
+        components.insert(name, serde_json::to_value(definition).expect("a schema always serializes"));
+    }
+    let mut components = serde_json::Value::Object(components);
+    without_defaults(&mut components);
+    print_json(&components)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Drops the schema's `default`s: the backend's request validator (ajv with
+/// `useDefaults`, in express-openapi-validator) writes a `oneOf` branch's
+/// defaults into the body while it tries that branch, and the next branch
+/// then refuses the field as unknown. The engine applies its defaults itself.
+fn without_defaults(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("default");
+            map.values_mut().for_each(without_defaults);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_defaults),
+        _ => {}
+    }
 }
 
 fn compat_view(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, cleanup: bool) -> Result<ExitCode, Usage> {

@@ -359,3 +359,25 @@ fn check_change_checks_in_the_dialect_given() {
     check("mysql").code(0).stdout("{\n  \"problems\": []\n}\n").stderr("");
     check("postgres").code(1).stderr(predicate::str::contains("changes[0].columns.a: "));
 }
+
+#[test]
+fn schema_is_the_one_the_api_spec_holds() {
+    // scripts/generate-openapi.sh puts `ripple schema` into the backend's
+    // OpenAPI spec and keeps it as changeSpec.json: a change to the Rust
+    // types that is not regenerated fails here.
+    let out = ripple().arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kept = concat!(env!("CARGO_MANIFEST_DIR"), "/../../plugins/ripple-backend/src/schema/changeSpec.json");
+    let kept: serde_json::Value = serde_json::from_str(&fs::read_to_string(kept).unwrap()).unwrap();
+    assert_eq!(printed, kept, "run ./scripts/generate-openapi.sh");
+    // The spec's kinds, each one closed to unknown fields as the engine is.
+    let kinds: Vec<&str> = printed["Change"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["properties"]["kind"]["enum"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["rename_column", "drop_column", "change_type", "rename_table", "replace_table"]);
+    assert_eq!(printed["ChangeSpec"]["additionalProperties"], false);
+}

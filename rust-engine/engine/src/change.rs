@@ -25,9 +25,14 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 use crate::schema::names_match;
 use crate::{ColumnSchema, Dialect, EngineError, Schema, TableSchema};
 
+/// The change to a dataset: its table, the consumers' dialect, and every
+/// change from the old table to the new one. The engine also checks what a
+/// schema cannot say (names are names, a mapping is one expression of the
+/// dialect), each problem naming its field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChangeSpec {
     /// The dataset's table, fully qualified (`proj.ds.orders`).
     pub dataset: String,
@@ -52,6 +57,7 @@ fn is_true(value: &bool) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Change {
     RenameColumn { column: String, to: String },
     DropColumn { column: String },

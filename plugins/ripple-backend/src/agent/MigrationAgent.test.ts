@@ -1,3 +1,4 @@
+import type { ChangeSpec } from '@ripple/backstage-plugin-ripple-common';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { loadEngine, RippleEngine } from '@ripple/engine';
@@ -18,7 +19,7 @@ jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 const examples = path.resolve(__dirname, '../../../../examples/consumers');
-const change = {
+const change: ChangeSpec = {
   dataset: 'proj.ds.orders',
   dialect: 'bigquery',
   changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],

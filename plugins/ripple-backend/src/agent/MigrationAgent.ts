@@ -5,6 +5,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import type {
+  ChangeSpec,
   ConsumerCode as ConsumerCodeResponse,
   ConsumerDiscovery,
   Dataset,
@@ -88,7 +89,7 @@ export class MigrationAgent {
    */
   async preview(
     datasetRef: string,
-    change: Record<string, unknown>,
+    change: ChangeSpec,
   ): Promise<ConsumerPreview[]> {
     const previews: ConsumerPreview[] = [];
     for await (const preview of this.consumers(datasetRef, change)) {
@@ -100,7 +101,7 @@ export class MigrationAgent {
   /** The consumers of {@link MigrationAgent.preview}, one at a time. */
   private async *consumers(
     datasetRef: string,
-    change: Record<string, unknown>,
+    change: ChangeSpec,
     /** Consumers already known, whose code is not read. */
     skip?: Set<string>,
   ): AsyncGenerator<ConsumerPreview> {

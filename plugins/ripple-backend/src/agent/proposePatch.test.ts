@@ -1,3 +1,4 @@
+import type { ChangeSpec } from '@ripple/backstage-plugin-ripple-common';
 import { loadEngine, RippleEngine } from '@ripple/engine';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { dbtSources, namesTable } from '@ripple/backstage-plugin-ripple-common';
 import { hashCode, proposePatch } from './proposePatch';
 
 const examples = path.resolve(__dirname, '../../../../examples/consumers');
-const change = {
+const change: ChangeSpec = {
   dataset: 'proj.ds.orders',
   dialect: 'bigquery',
   changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],

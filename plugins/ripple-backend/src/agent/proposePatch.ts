@@ -1,11 +1,12 @@
 import {
-  dbtSourceNames,
-  isRippleError,
-  proposeConsumerEdit,
+  type ChangeSpec as ApiChangeSpec,
   type DatasetColumn,
+  dbtSourceNames,
   type Impact,
+  isRippleError,
   type PatchReason,
   type PatchStatus,
+  proposeConsumerEdit,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, RippleEngine } from '@ripple/engine';
 import { createHash } from 'node:crypto';
@@ -36,7 +37,7 @@ export type Proposal = {
  */
 export function proposePatch(
   engine: RippleEngine,
-  change: Record<string, unknown>,
+  change: ApiChangeSpec,
   code: ConsumerCode,
   columns: DatasetColumn[] = [],
   /** The consumer's entity ref, named in the reasons of an engine error. */

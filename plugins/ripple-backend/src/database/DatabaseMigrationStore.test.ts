@@ -1,3 +1,4 @@
+import type { ChangeSpec } from '@ripple/backstage-plugin-ripple-common';
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
@@ -10,7 +11,7 @@ jest.setTimeout(60_000);
 // command starts one and exports its connection string; see scripts/test.sh).
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-const change = {
+const change: ChangeSpec = {
   dataset: 'proj.ds.orders',
   dialect: 'bigquery',
   changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],

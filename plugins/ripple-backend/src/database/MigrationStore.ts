@@ -1,5 +1,6 @@
 import type {
   CatalogEntitySummary,
+  ChangeSpec,
   Consumer,
   ConsumerDiscovery,
   Impact,
@@ -26,7 +27,7 @@ export type EntityRole = 'dataset' | 'consumer';
 /** What a new migration is made of; the store adds id, state and times. */
 export type NewMigration = {
   datasetRef: string;
-  change: Record<string, unknown>;
+  change: ChangeSpec;
   title: string;
   owner: string;
   createdBy: string;

@@ -4,6 +4,7 @@ import { InputError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   CatalogEntitySummary,
+  type ChangeSpec,
   Dataset,
   Migration,
   MigrationEvent,
@@ -33,7 +34,7 @@ export type MigrationRequest = {
   /** The dataset entity, from {@link MigrationService.requireDataset}. */
   dataset: Entity;
   datasetRef: string;
-  change: Record<string, unknown>;
+  change: ChangeSpec;
   title: string;
   /** An owner other than the creator, checked to be in the catalog. */
   owner?: string;
@@ -218,7 +219,7 @@ export class MigrationService {
   async preview(
     dataset: Entity,
     datasetRef: string,
-    change: Record<string, unknown>,
+    change: ChangeSpec,
     credentials: BackstageCredentials,
   ): Promise<ConsumerPreview[]> {
     await this.checkChange(dataset, change);
@@ -300,7 +301,7 @@ export class MigrationService {
    */
   private async checkChange(
     dataset: Entity,
-    change: Record<string, unknown>,
+    change: ChangeSpec,
   ): Promise<void> {
     checkChangeSpec(this.options.engine, change);
     const table = (change as { dataset?: unknown })?.dataset;

@@ -1,3 +1,4 @@
+import type { ChangeSpec as ApiChangeSpec } from '@ripple/backstage-plugin-ripple-common';
 import { InputError } from '@backstage/errors';
 import type { ChangeSpec, RippleEngine } from '@ripple/engine';
 
@@ -15,7 +16,7 @@ import type { ChangeSpec, RippleEngine } from '@ripple/engine';
  */
 export function checkChangeSpec(
   engine: Pick<RippleEngine, 'validateChange'>,
-  change: Record<string, unknown>,
+  change: ApiChangeSpec,
 ): void {
   const [problem] = engine.validateChange(change as unknown as ChangeSpec);
   if (problem) {

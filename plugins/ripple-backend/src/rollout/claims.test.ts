@@ -253,7 +253,7 @@ describe('claims on consumers', () => {
       const [first, second] = [replica(), replica()];
       const migration = await store.createMigration({
         datasetRef: 'resource:default/orders',
-        change: {},
+        change: { dataset: 'orders', changes: [] },
         title: 'Slow delivery',
         owner: 'group:default/data',
         createdBy: 'user:default/operator',

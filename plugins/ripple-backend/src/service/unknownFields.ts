@@ -4,8 +4,12 @@ import { spec } from '../schema/openapi/generated/router';
 
 type Schema = {
   $ref?: string;
-  properties?: Record<string, unknown>;
+  properties?: Record<string, Schema>;
   additionalProperties?: unknown;
+  items?: Schema;
+  oneOf?: Schema[];
+  allOf?: Schema[];
+  enum?: unknown[];
 };
 type Operation = {
   requestBody?: { content?: Record<string, { schema?: Schema }> };
@@ -18,7 +22,9 @@ type Operation = {
  * have additional properties", which does not say which field; this runs
  * first, for every body schema with `additionalProperties: false`, and says
  * `request/body/colour: unknown field (expected datasetRef, change, title,
- * owner)`. It reads the same spec, so it never disagrees with the router.
+ * owner)`, at any depth (`request/body/change/changes/0/colour`; a `oneOf`
+ * branch is chosen by its `kind`, as the change spec's are). It reads the
+ * same spec, so it never disagrees with the router.
  */
 export function unknownBodyFields(): express.Router {
   const router = express.Router();
@@ -29,32 +35,67 @@ export function unknownBodyFields(): express.Router {
       const schema = resolve(
         operation.requestBody?.content?.['application/json']?.schema,
       );
-      if (!schema?.properties || schema.additionalProperties !== false) {
+      if (!schema?.properties) {
         continue;
       }
-      const known = Object.keys(schema.properties);
       const route = template.replace(/\{(\w+)\}/g, ':$1');
       router.all(route, (req, _res, next) => {
         if (req.method.toLowerCase() !== method) {
           next();
           return;
         }
-        const body = req.body;
-        if (body && typeof body === 'object' && !Array.isArray(body)) {
-          const unknown = Object.keys(body).filter(key => !known.includes(key));
-          if (unknown.length > 0) {
-            throw new InputError(
-              `request/body/${unknown[0]}: unknown field (expected ${known.join(
-                ', ',
-              )})`,
-            );
-          }
+        const found = unknownField(schema, req.body, 'request/body');
+        if (found) {
+          throw new InputError(
+            `${found.path}: unknown field (expected ${found.known.join(', ')})`,
+          );
         }
         next();
       });
     }
   }
   return router;
+}
+
+/** The first field of `value` its schema does not list, and where. */
+function unknownField(
+  schema: Schema | undefined,
+  value: unknown,
+  path: string,
+): { path: string; known: string[] } | undefined {
+  const resolved = resolve(schema);
+  if (!resolved || value === null || typeof value !== 'object') {
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = unknownField(resolved.items, item, `${path}/${i}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  const record = value as Record<string, unknown>;
+  if (resolved.oneOf) {
+    // The branch the value's `kind` names; without one, the router says.
+    const branch = resolved.oneOf
+      .map(resolve)
+      .find(b => b?.properties?.kind?.enum?.includes(record.kind));
+    return unknownField(branch, value, path);
+  }
+  if (!resolved.properties) {
+    return undefined;
+  }
+  const known = Object.keys(resolved.properties);
+  if (resolved.additionalProperties === false) {
+    const unknown = Object.keys(record).find(key => !known.includes(key));
+    if (unknown) return { path: `${path}/${unknown}`, known };
+  }
+  for (const [key, property] of Object.entries(resolved.properties)) {
+    const inner = property.allOf?.length === 1 ? property.allOf[0] : property;
+    const found = unknownField(inner, record[key], `${path}/${key}`);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function resolve(schema: Schema | undefined): Schema | undefined {

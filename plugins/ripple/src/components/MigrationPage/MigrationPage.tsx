@@ -353,7 +353,8 @@ export function describeChange(
   change: Migration['change'],
   t: RippleT,
 ): string {
-  const spec = change as {
+  // Read loosely: a migration made by an older version may hold less.
+  const spec = change as unknown as {
     dataset?: string;
     changes?: Array<Record<string, unknown>>;
   };

@@ -16,6 +16,7 @@ import type {
   ConsumerCode,
   Dataset,
   Migration,
+  NewMigration,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { Dialect } from '@ripple/engine';
 import { rippleApiRef } from '../../api';
@@ -79,7 +80,9 @@ export function NewMigrationForm(props: {
     await run(true, async () => {
       const migration = await rippleApi.createMigration({
         datasetRef,
-        change: built.change as unknown as Record<string, unknown>,
+        // The engine's generated type reads a JSON object of mappings as a
+        // Map (tsify); the API's, as the object it is.
+        change: built.change as unknown as NewMigration['change'],
         title: title.trim() || defaultTitle(drafts, t),
       });
       // The agent starts at once: its proposals replace this preview.

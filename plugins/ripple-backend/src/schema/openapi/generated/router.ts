@@ -26,23 +26,6 @@ export const spec = {
   ],
   components: {
     schemas: {
-      Dialect: {
-        type: 'string',
-        description: 'A SQL dialect, selected by name.',
-        enum: [
-          'ansi',
-          'bigquery',
-          'databricks',
-          'duckdb',
-          'generic',
-          'hive',
-          'mysql',
-          'postgres',
-          'redshift',
-          'snowflake',
-          'spark',
-        ],
-      },
       Location: {
         type: 'object',
         description:
@@ -109,22 +92,146 @@ export const spec = {
           'cancelled',
         ],
       },
-      ChangeSpec: {
-        type: 'object',
-        description:
-          "The change to the dataset, in the engine's change spec format (see the README): `dataset` (the table), optional `dialect`, `changes` (`rename_column`, `drop_column`, `change_type`, `rename_table`, `replace_table`) and optional `preserve_output_names`. The engine validates it; an invalid one is refused with the field at fault.",
-        additionalProperties: {},
-        example: {
-          dataset: 'proj.ds.orders',
-          dialect: 'bigquery',
-          changes: [
-            {
-              kind: 'rename_column',
-              column: 'amount',
-              to: 'amount_usd',
+      Change: {
+        oneOf: [
+          {
+            additionalProperties: false,
+            properties: {
+              column: {
+                type: 'string',
+              },
+              kind: {
+                enum: ['rename_column'],
+                type: 'string',
+              },
+              to: {
+                type: 'string',
+              },
             },
-          ],
+            required: ['column', 'kind', 'to'],
+            type: 'object',
+          },
+          {
+            additionalProperties: false,
+            properties: {
+              column: {
+                type: 'string',
+              },
+              kind: {
+                enum: ['drop_column'],
+                type: 'string',
+              },
+            },
+            required: ['column', 'kind'],
+            type: 'object',
+          },
+          {
+            additionalProperties: false,
+            description: "`to` is the new SQL type, in the dialect's spelling.",
+            properties: {
+              column: {
+                type: 'string',
+              },
+              kind: {
+                enum: ['change_type'],
+                type: 'string',
+              },
+              to: {
+                type: 'string',
+              },
+            },
+            required: ['column', 'kind', 'to'],
+            type: 'object',
+          },
+          {
+            additionalProperties: false,
+            properties: {
+              kind: {
+                enum: ['rename_table'],
+                type: 'string',
+              },
+              to: {
+                type: 'string',
+              },
+            },
+            required: ['kind', 'to'],
+            type: 'object',
+          },
+          {
+            additionalProperties: false,
+            description:
+              "The dataset is retired for another table. `columns` maps an old column to what stands for it in the new table: a column name, a struct field path (`customer.id`) or an expression over the new table's columns (`TIMESTAMP_MILLIS(ts_ms)`). Unmapped columns keep their names.",
+            properties: {
+              columns: {
+                additionalProperties: {
+                  type: 'string',
+                },
+                type: 'object',
+              },
+              kind: {
+                enum: ['replace_table'],
+                type: 'string',
+              },
+              to: {
+                type: 'string',
+              },
+            },
+            required: ['kind', 'to'],
+            type: 'object',
+          },
+        ],
+      },
+      ChangeSpec: {
+        additionalProperties: false,
+        description:
+          "The change to a dataset: its table, the consumers' dialect, and every change from the old table to the new one. The engine also checks what a schema cannot say (names are names, a mapping is one expression of the dialect), each problem naming its field.",
+        properties: {
+          changes: {
+            items: {
+              $ref: '#/components/schemas/Change',
+            },
+            type: 'array',
+          },
+          dataset: {
+            description:
+              "The dataset's table, fully qualified (`proj.ds.orders`).",
+            type: 'string',
+          },
+          dialect: {
+            allOf: [
+              {
+                $ref: '#/components/schemas/Dialect',
+              },
+            ],
+            description:
+              "The consumers' dialect when the caller does not name one.",
+          },
+          preserve_output_names: {
+            description:
+              "When a renamed column is selected bare, keep the output column's name (`amount_usd AS amount`) so the consumer's own consumers do not break.",
+            type: 'boolean',
+          },
         },
+        required: ['changes', 'dataset'],
+        type: 'object',
+      },
+      Dialect: {
+        description:
+          'A SQL dialect, selected by name (`"bigquery"`, `"postgres"`, ...).',
+        enum: [
+          'ansi',
+          'bigquery',
+          'databricks',
+          'duckdb',
+          'generic',
+          'hive',
+          'mysql',
+          'postgres',
+          'redshift',
+          'snowflake',
+          'spark',
+        ],
+        type: 'string',
       },
       Migration: {
         type: 'object',
