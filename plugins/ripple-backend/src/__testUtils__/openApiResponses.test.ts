@@ -8,7 +8,7 @@ function response(method: string, path: string, status: number, body: unknown) {
 const migration = {
   id: 'a',
   datasetRef: 'resource:default/orders',
-  change: {},
+  change: { dataset: 'proj.ds.orders', changes: [] },
   title: 't',
   owner: 'user:default/guest',
   state: 'draft',
