@@ -110,11 +110,42 @@ pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>)
         // dropped with whatever depends on it.
         _ => format!("CREATE OR REPLACE VIEW {view} AS\n{select}"),
     };
+    // The DDL must read back like any statement, within the same caps
+    // (`depth.rs`). Its depth is bounded by construction: names and paths
+    // are flat, and each mapping and type was checked for the depth it has
+    // inside the view (`spec_sql::VIEW_NESTING`). Its operators are the
+    // mappings' (bounded by the spec's checks, with [`VIEW_OPERATORS`]) plus
+    // those of the changed columns' old types, which only the schema gives:
+    // counted here. (Only counted: a name the dialect itself accepts but
+    // `sqlparser` does not, such as `` `a\`b` `` in BigQuery, must not refuse
+    // the view.)
+    let parser_dialect = dialect.parser_dialect();
+    if let Ok(tokens) = sqlparser::tokenizer::Tokenizer::new(parser_dialect.as_ref(), &create).tokenize() {
+        let operators = crate::depth::operators(&tokens);
+        if operators > crate::depth::MAX_OPERATORS {
+            return Err(refuse(
+                None,
+                format!(
+                    "{UNREADABLE}: it counts {operators} operators, more than the {} any statement may hold; \
+                     the mappings and the old types of the changed columns together are too large for one view",
+                    crate::depth::MAX_OPERATORS
+                ),
+            ));
+        }
+    }
     // No CASCADE: a view someone built on the compatibility view must fail
     // the cleanup, not disappear with it.
     let cleanup = format!("DROP VIEW IF EXISTS {view};");
     Ok(CompatView { view: spec.dataset.clone(), table: table.to_string(), create, cleanup })
 }
+
+/// What the view adds to the operators its mappings hold (`depth.rs`),
+/// whatever the schema: the `OR` of `CREATE OR REPLACE` and the `*` of a
+/// view without a schema.
+pub(crate) const VIEW_OPERATORS: usize = 2;
+
+/// How a view whose DDL would not read back is refused.
+const UNREADABLE: &str = "the view's DDL would not read back";
 
 /// The old columns the change names, as the change spells them.
 fn changed_columns(spec: &ChangeSpec) -> Vec<&str> {

@@ -6,6 +6,13 @@
 //! the dialect it is written in, and written back from the parsed form:
 //! never copied as given. Anything else (`1 FROM t; DROP TABLE x; SELECT 1`,
 //! a trailing `;`, a comment hiding the rest of a line) is refused.
+//!
+//! Each is also checked against the depth it will have inside the view, not
+//! only alone: the view's `CREATE VIEW`, its query and the parentheses or
+//! `CAST` around the expression or type nest it [`VIEW_NESTING`] levels
+//! down, and the view is read back under the same [`RECURSION_LIMIT`] as any
+//! statement. A mapping nested 62 levels deep read alone, but its view did
+//! not (found by the `change` fuzz target).
 
 use std::fmt::Display;
 use std::ops::ControlFlow;
@@ -16,6 +23,17 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::depth::{self, MAX_OPERATORS, RECURSION_LIMIT};
 use crate::Dialect;
+
+/// How many levels of parser recursion the compatibility view adds around a
+/// mapping or a type it writes: the statement, its query, and the
+/// parentheses (expression) or `CAST` (type) around it. Measured for every
+/// dialect in `compat.rs`'s tests, which also check that the deepest
+/// mapping and type accepted still read back inside the view.
+pub(crate) const VIEW_NESTING: usize = 3;
+
+/// How deep a mapping or a type may nest read alone, so that the view
+/// holding it stays within [`RECURSION_LIMIT`].
+pub(crate) const SPEC_RECURSION_LIMIT: usize = RECURSION_LIMIT - VIEW_NESTING;
 
 /// `text` as one expression of `dialect`, without subqueries. The error says
 /// what is wrong, and where in `text` (line and column, 1-based).
@@ -41,11 +59,28 @@ pub(crate) fn data_type(text: &str, dialect: Dialect) -> Result<DataType, String
     parse_exactly_one(text, dialect, "data type", |p: &mut Parser| p.parse_data_type())
 }
 
+/// What `written` (a mapping as [`expression`] writes it) adds to the
+/// operators of the statement holding it, out of [`MAX_OPERATORS`].
+pub(crate) fn operators(written: &str, dialect: Dialect) -> usize {
+    let parser_dialect = dialect.parser_dialect();
+    // It was written from a parsed expression, so it tokenizes; if it ever did
+    // not, it counts as too many.
+    Tokenizer::new(parser_dialect.as_ref(), written).tokenize().map_or(MAX_OPERATORS + 1, |tokens| depth::operators(&tokens))
+}
+
 /// Parses all of `text` as one `what`, and checks that writing the result
 /// out reads back as the same thing: what is written is the parsed form, so
 /// it must not say anything else (a string escaped one way in the input and
-/// written another, say).
-fn parse_exactly_one<T: PartialEq + Display>(
+/// written another, say). Returns the tree read back from what is written,
+/// which is what the view's readers get.
+///
+/// The two trees are compared through their written forms: `sqlparser`'s
+/// derived `==` recurses once per level and overflowed a 2 MiB stack on a
+/// chain of 4,000 operators (debug build), where writing it did not.
+/// Writing is not quite one-to-one, so the text's tree and the one read
+/// back may differ where both write the same; the checks that matter
+/// (exactly one `what`, no subquery) are made on the one read back.
+fn parse_exactly_one<T: Display>(
     text: &str,
     dialect: Dialect,
     what: &str,
@@ -54,7 +89,7 @@ fn parse_exactly_one<T: PartialEq + Display>(
     let parsed = parse_whole(text, dialect, what, &parse)?;
     let written = parsed.to_string();
     match parse_whole(&written, dialect, what, &parse) {
-        Ok(again) if again == parsed => Ok(parsed),
+        Ok(again) if again.to_string() == written => Ok(again),
         _ => Err(format!("cannot be written back as the same {what} in {dialect} SQL (it would read `{written}`)")),
     }
 }
@@ -69,7 +104,7 @@ fn parse_whole<T>(text: &str, dialect: Dialect, what: &str, parse: &impl Fn(&mut
     if depth::operators(tokens.iter().map(|t| &t.token)) > MAX_OPERATORS {
         return Err(format!("has more than {MAX_OPERATORS} operators"));
     }
-    let mut parser = Parser::new(parser_dialect.as_ref()).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(tokens);
+    let mut parser = Parser::new(parser_dialect.as_ref()).with_recursion_limit(SPEC_RECURSION_LIMIT).with_tokens_with_locations(tokens);
     let value = parse(&mut parser).map_err(|e| parser_message(e, what))?;
     let next = parser.peek_token();
     if next.token != Token::EOF {
@@ -86,7 +121,12 @@ fn parse_whole<T>(text: &str, dialect: Dialect, what: &str, parse: &impl Fn(&mut
 fn parser_message(error: ParserError, what: &str) -> String {
     let message = match error {
         ParserError::TokenizerError(m) | ParserError::ParserError(m) => m,
-        ParserError::RecursionLimitExceeded => return format!("is nested more than {RECURSION_LIMIT} levels deep"),
+        ParserError::RecursionLimitExceeded => {
+            return format!(
+                "is nested more than {SPEC_RECURSION_LIMIT} levels deep (the compatibility view holds it \
+                 {VIEW_NESTING} levels down, and no statement may nest more than {RECURSION_LIMIT})"
+            )
+        }
     };
     let message = match message.rsplit_once(" at Line: ").and_then(|(m, at)| Some((m, at.split_once(", Column: ")?))) {
         Some((m, (line, column))) => format!("{m} at line {line}, column {column}"),
@@ -118,6 +158,19 @@ mod tests {
         assert_eq!(refused("(SELECT secret FROM users)"), "must not hold a subquery: a mapping reads the new table's columns only");
         assert_eq!(refused("'unterminated"), "Unterminated string literal at line 1, column 1");
         assert_eq!(refused(&vec!["a"; 5_000].join(" | ")), "has more than 4000 operators");
+    }
+
+    #[test]
+    fn a_chain_at_the_operator_cap_is_checked_on_a_small_stack() {
+        // Comparing the parsed and read-back trees with `==` recursed once
+        // per operator and overflowed this stack (debug build).
+        let checked = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| expression(&vec!["a"; MAX_OPERATORS + 1].join(" + "), Dialect::Postgres).map(|e| e.to_string().len()))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(checked, Ok(4 * MAX_OPERATORS + 1));
     }
 
     #[test]
