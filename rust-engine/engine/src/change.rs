@@ -342,7 +342,7 @@ fn check_mapping(to: &str, dialect: Dialect) -> Result<usize, String> {
     }
     match ColumnFate::mapped(to) {
         ColumnFate::Expression(expression) => crate::spec_sql::expression(expression, dialect)
-            .map(|expr| crate::spec_sql::operators(&expr.to_string(), dialect))
+            .map(|expr| crate::spec_sql::operators(&crate::spec_sql::spelled(&expr), dialect))
             .map_err(|why| format!("must be a column, a field path or one SQL expression of {dialect} over the new table's columns; the expression {why}")),
         ColumnFate::Path(_) => Ok(1),
         _ => Ok(0),

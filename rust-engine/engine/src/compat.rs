@@ -18,7 +18,6 @@
 //! error that says so, rather than inventing a name the change does not give.
 
 use serde::{Deserialize, Serialize};
-use sqlparser::ast::Expr;
 
 use crate::{Change, ChangeSpec, ColumnFate, ColumnSchema, Dialect, EngineError, Schema};
 
@@ -291,14 +290,9 @@ impl Sql {
     /// A mapping's expression, written from its parsed form. The spec was
     /// checked in this dialect, so this fails only for a spec changed since.
     fn expression(&self, text: &str) -> Result<String, EngineError> {
-        // In parentheses unless one call or name: some text reads as one
-        // expression alone but not as a select item (`a.:b` in DuckDB, found
-        // by the `change` fuzz target).
+        // In parentheses unless one call or name (`spec_sql::spelled`).
         crate::spec_sql::expression(text, self.dialect)
-            .map(|expr| match expr {
-                Expr::Function(_) | Expr::Identifier(_) | Expr::CompoundIdentifier(_) => expr.to_string(),
-                other => Expr::Nested(Box::new(other)).to_string(),
-            })
+            .map(|expr| crate::spec_sql::spelled(&expr))
             .map_err(|why| EngineError::InvalidChange { field: None, message: format!("the mapping `{text}` {why}") })
     }
 
