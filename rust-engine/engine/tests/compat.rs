@@ -195,7 +195,8 @@ fn reads_back(spec: &ChangeSpec, dialect: Dialect, old_type: &str) -> Result<(),
 fn the_deepest_mapping_accepted_still_reads_back_inside_the_view() {
     // A mapping nested 62 levels deep read alone, but not 3 levels further
     // down in the view (found by the `change` fuzz target).
-    let forms: [(&str, fn(usize) -> String); 4] = [
+    type Form = (&'static str, fn(usize) -> String);
+    let forms: [Form; 4] = [
         ("unary +", |k| format!("a {}b", "+ ".repeat(k))),
         ("parentheses", |k| format!("{}a{} + 1", "(".repeat(k), ")".repeat(k))),
         ("calls", |k| format!("{}a{}", "f(".repeat(k), ")".repeat(k))),
