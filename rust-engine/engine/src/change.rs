@@ -22,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
+use crate::compat::VIEW_OPERATORS;
+use crate::depth::MAX_OPERATORS;
 use crate::schema::names_match;
 use crate::{ColumnSchema, Dialect, EngineError, Schema, TableSchema};
 
@@ -155,6 +157,7 @@ impl ChangeSpec {
         }
         let mut columns: Vec<String> = Vec::new();
         let mut table_changes = 0;
+        let mut view_operators = VIEW_OPERATORS;
         for (i, change) in self.changes.iter().enumerate() {
             let at = |field: &str| format!("changes[{i}].{field}");
             match change {
@@ -196,8 +199,24 @@ impl ChangeSpec {
                     continue;
                 }
                 if let Change::ReplaceTable { columns: mapping, .. } = change {
-                    if let Err(why) = check_mapping(&mapping[column], dialect) {
-                        problem(field.clone(), why);
+                    match check_mapping(&mapping[column], dialect) {
+                        Ok(operators) => {
+                            // The view holds every mapping in one statement,
+                            // read back under the same operator cap.
+                            let before = view_operators;
+                            view_operators = view_operators.saturating_add(operators);
+                            if view_operators > MAX_OPERATORS && before <= MAX_OPERATORS {
+                                problem(
+                                    field.clone(),
+                                    format!(
+                                        "makes the compatibility view, which holds every mapping in one statement, \
+                                         count more than {MAX_OPERATORS} operators ({view_operators}); \
+                                         a statement with more cannot be read back"
+                                    ),
+                                );
+                            }
+                        }
+                        Err(why) => problem(field.clone(), why),
                     }
                 }
                 let lower = column.to_ascii_lowercase();
@@ -321,15 +340,18 @@ pub enum ColumnFate<'a> {
 
 /// What a `replace_table` mapping must be: a column name or a field path
 /// (written quoted where needed), or else one expression of `dialect`.
-fn check_mapping(to: &str, dialect: Dialect) -> Result<(), String> {
+/// Returns what it adds to the operators of the compatibility view: an
+/// expression's own, 1 for a field path (`:` in Snowflake, `->>` in MySQL).
+fn check_mapping(to: &str, dialect: Dialect) -> Result<usize, String> {
     if to.trim().is_empty() {
         return Err("must map to a column, a field path or an expression".into());
     }
     match ColumnFate::mapped(to) {
         ColumnFate::Expression(expression) => crate::spec_sql::expression(expression, dialect)
-            .map(drop)
+            .map(|expr| crate::spec_sql::operators(&crate::spec_sql::spelled(&expr), dialect))
             .map_err(|why| format!("must be a column, a field path or one SQL expression of {dialect} over the new table's columns; the expression {why}")),
-        _ => Ok(()),
+        ColumnFate::Path(_) => Ok(1),
+        _ => Ok(0),
     }
 }
 

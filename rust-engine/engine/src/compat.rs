@@ -18,7 +18,6 @@
 //! error that says so, rather than inventing a name the change does not give.
 
 use serde::{Deserialize, Serialize};
-use sqlparser::ast::Expr;
 
 use crate::{Change, ChangeSpec, ColumnFate, ColumnSchema, Dialect, EngineError, Schema};
 
@@ -83,6 +82,18 @@ pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>)
             ),
         ));
     };
+    if dialect == Dialect::BigQuery {
+        if let Some(name) = written_names(spec, table, schema).into_iter().find(|name| name.contains('`')) {
+            return Err(refuse(
+                None,
+                format!(
+                    "bigquery SQL cannot name `{name}` so that the engine reads it back: BigQuery escapes a backquote \
+                     inside a quoted name with a backslash, which sqlparser does not read (and no BigQuery project, \
+                     dataset or table name can hold one)"
+                ),
+            ));
+        }
+    }
     let sql = Sql { dialect };
     let from = sql.name(table);
     // Struct paths are qualified with the new table's name, so a column that
@@ -110,10 +121,61 @@ pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>)
         // dropped with whatever depends on it.
         _ => format!("CREATE OR REPLACE VIEW {view} AS\n{select}"),
     };
+    // The DDL must read back like any statement, within the same caps
+    // (`depth.rs`). Its depth is bounded by construction: names and paths
+    // are flat, and each mapping and type was checked for the depth it has
+    // inside the view (`spec_sql::VIEW_NESTING`). Its operators are the
+    // mappings' (bounded by the spec's checks, with [`VIEW_OPERATORS`]) plus
+    // those of the changed columns' old types, which only the schema gives:
+    // counted here. (Only counted: a name the dialect itself accepts but
+    // `sqlparser` does not, such as `` `a\`b` `` in BigQuery, must not refuse
+    // the view.)
+    let parser_dialect = dialect.parser_dialect();
+    if let Ok(tokens) = sqlparser::tokenizer::Tokenizer::new(parser_dialect.as_ref(), &create).tokenize() {
+        let operators = crate::depth::operators(&tokens);
+        if operators > crate::depth::MAX_OPERATORS {
+            return Err(refuse(
+                None,
+                format!(
+                    "{UNREADABLE}: it counts {operators} operators, more than the {} any statement may hold; \
+                     the mappings and the old types of the changed columns together are too large for one view",
+                    crate::depth::MAX_OPERATORS
+                ),
+            ));
+        }
+    }
     // No CASCADE: a view someone built on the compatibility view must fail
     // the cleanup, not disappear with it.
     let cleanup = format!("DROP VIEW IF EXISTS {view};");
     Ok(CompatView { view: spec.dataset.clone(), table: table.to_string(), create, cleanup })
+}
+
+/// What the view adds to the operators its mappings hold (`depth.rs`),
+/// whatever the schema: the `OR` of `CREATE OR REPLACE` and the `*` of a
+/// view without a schema.
+pub(crate) const VIEW_OPERATORS: usize = 2;
+
+/// How a view whose DDL would not read back is refused.
+const UNREADABLE: &str = "the view's DDL would not read back";
+
+/// Every name part the view writes: the dataset's and the table's, the
+/// changed columns, what they are renamed or mapped to (names and paths),
+/// and the old table's columns when the schema lists them. Found by the
+/// `change` fuzz target: `` `proj\`c` `` in BigQuery did not read back.
+fn written_names<'a>(spec: &'a ChangeSpec, table: &'a str, schema: Option<&'a Schema>) -> Vec<&'a str> {
+    let mut names: Vec<&str> = spec.dataset.split('.').chain(table.split('.')).collect();
+    for column in changed_columns(spec) {
+        names.push(column);
+        match spec.column_fate(column) {
+            ColumnFate::Renamed(to) => names.push(to),
+            ColumnFate::Path(path) => names.extend(path.split('.')),
+            _ => {}
+        }
+    }
+    if let Some((_, columns)) = schema.and_then(|schema| old_columns(spec, schema).ok()) {
+        names.extend(columns.iter().map(|c| c.name.as_str()));
+    }
+    names
 }
 
 /// The old columns the change names, as the change spells them.
@@ -260,14 +322,9 @@ impl Sql {
     /// A mapping's expression, written from its parsed form. The spec was
     /// checked in this dialect, so this fails only for a spec changed since.
     fn expression(&self, text: &str) -> Result<String, EngineError> {
-        // In parentheses unless one call or name: some text reads as one
-        // expression alone but not as a select item (`a.:b` in DuckDB, found
-        // by the `change` fuzz target).
+        // In parentheses unless one call or name (`spec_sql::spelled`).
         crate::spec_sql::expression(text, self.dialect)
-            .map(|expr| match expr {
-                Expr::Function(_) | Expr::Identifier(_) | Expr::CompoundIdentifier(_) => expr.to_string(),
-                other => Expr::Nested(Box::new(other)).to_string(),
-            })
+            .map(|expr| crate::spec_sql::spelled(&expr))
             .map_err(|why| EngineError::InvalidChange { field: None, message: format!("the mapping `{text}` {why}") })
     }
 

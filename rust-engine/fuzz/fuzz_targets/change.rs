@@ -40,12 +40,20 @@ fuzz_target!(|data: &[u8]| {
     ))
     .expect("a valid schema");
     for schema in [Some(&schema), None] {
-        if let Ok(view) = ripple_engine::compat_view(&spec, dialect, schema) {
-            // The DDL holds exactly the statements it means, and they parse.
-            let statements = ripple_engine::tables(&view.create, dialect).expect("the view's DDL parses");
-            let expected = if dialect == Dialect::Hive { 2 } else { 1 };
-            assert_eq!(statements.len(), expected, "{}", view.create);
-            assert!(statements.iter().all(|s| s.writes.len() <= 1), "{}", view.create);
+        match ripple_engine::compat_view(&spec, dialect, schema) {
+            Ok(view) => {
+                // The DDL holds exactly the statements it means, and they parse.
+                let statements = ripple_engine::tables(&view.create, dialect).expect("the view's DDL parses");
+                let expected = if dialect == Dialect::Hive { 2 } else { 1 };
+                assert_eq!(statements.len(), expected, "{}", view.create);
+                assert!(statements.iter().all(|s| s.writes.len() <= 1), "{}", view.create);
+            }
+            // Without a schema the view holds only what the spec's checks
+            // bound, so it never grows too large to read back.
+            Err(error) if schema.is_none() => {
+                assert!(!error.to_string().contains("would not read back"), "a spec check_change accepts: {error}")
+            }
+            Err(_) => {}
         }
     }
     let options = Options { dialect, schema: Some(&schema) };

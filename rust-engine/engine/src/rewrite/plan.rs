@@ -600,10 +600,7 @@ impl<'a> Planner<'a> {
                 ControlFlow::<()>::Continue(())
             });
         }
-        Some(match expr {
-            Expr::Function(_) | Expr::Identifier(_) | Expr::CompoundIdentifier(_) => expr.to_string(),
-            other => Expr::Nested(Box::new(other)).to_string(),
-        })
+        Some(crate::spec_sql::spelled(&expr))
     }
 
     /// `SELECT *` over the dataset: with a schema, the star is expanded when
