@@ -7,9 +7,9 @@ type Schema = {
   properties?: Record<string, Schema>;
   additionalProperties?: unknown;
   items?: Schema;
-  oneOf?: Schema[];
-  allOf?: Schema[];
-  enum?: unknown[];
+  oneOf?: readonly Schema[];
+  allOf?: readonly Schema[];
+  enum?: readonly unknown[];
 };
 type Operation = {
   requestBody?: { content?: Record<string, { schema?: Schema }> };
