@@ -1,6 +1,7 @@
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
-import { insertEvent, insertReturningId } from './rows';
+import { insertReview } from './reviews';
+import { insertEvent } from './rows';
 import type { RolloutStore } from './RolloutStore';
 
 /**
@@ -41,7 +42,7 @@ export async function recordAutoApprovals(
     const now = new Date();
     const approved = [];
     for (const row of rows) {
-      const reviewId = await insertReturningId(trx, 'review', {
+      const reviewId = await insertReview(trx, row.consumer_id, null, {
         patch_id: row.patch_id,
         sequence: 1,
         decision: 'approve',
@@ -49,14 +50,7 @@ export async function recordAutoApprovals(
         comment: autoApproval.reason,
         created_at: now,
       });
-      const updated = await trx('migration_consumer')
-        .where({
-          id: row.consumer_id,
-          current_patch_id: row.patch_id,
-          current_review_id: null,
-        })
-        .update({ current_review_id: reviewId, updated_at: now });
-      if (updated !== 1) {
+      if (reviewId === undefined) {
         throw new ConflictError(
           `${row.consumer_ref} was reviewed meanwhile; its auto-approval is retried`,
         );

@@ -82,19 +82,12 @@ export async function recordReview(
       created_at: now,
     };
     const conflict = `Patch ${patch.id} of ${consumerRef} was reviewed by someone else at the same time; read the latest review and try again`;
-    const id = await insertReturningId(trx, 'review', row).catch(error => {
-      throw uniqueToConflict(error, conflict);
-    });
-    // The second guard against a racing review: the consumer row must still
-    // point at the patch and review this one was based on.
-    const updated = await trx('migration_consumer')
-      .where({
-        id: consumer.id,
-        current_patch_id: patch.id,
-        current_review_id: previousId,
-      })
-      .update({ current_review_id: id, updated_at: now });
-    if (updated !== 1) {
+    const id = await insertReview(trx, consumer.id, previousId, row).catch(
+      error => {
+        throw uniqueToConflict(error, conflict);
+      },
+    );
+    if (id === undefined) {
       throw new ConflictError(conflict);
     }
     await insertEvent(trx, {
@@ -110,6 +103,29 @@ export async function recordReview(
     });
     return toReview({ ...row, id }, input.migrationId, consumerRef);
   });
+}
+
+/**
+ * Inserts a review and points its consumer at it, if the consumer still
+ * points at the reviewed patch and at `previousReviewId` (the second guard
+ * against a racing review, after the unique sequence); undefined otherwise.
+ * Shared by people's reviews and the rollout's auto-approvals.
+ */
+export async function insertReview(
+  trx: Knex.Transaction,
+  consumerId: number,
+  previousReviewId: number | null,
+  row: Omit<ReviewRow, 'id'>,
+): Promise<number | undefined> {
+  const id = await insertReturningId(trx, 'review', row);
+  const updated = await trx('migration_consumer')
+    .where({
+      id: consumerId,
+      current_patch_id: row.patch_id,
+      current_review_id: previousReviewId,
+    })
+    .update({ current_review_id: id, updated_at: row.created_at });
+  return updated === 1 ? id : undefined;
 }
 
 export async function listReviews(

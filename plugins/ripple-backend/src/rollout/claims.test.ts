@@ -1,4 +1,8 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  TestDatabaseId,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import type { Entity } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
@@ -56,20 +60,24 @@ async function startedRollout(knex: Knex) {
   return { migrationId, consumerRef: CONSUMER };
 }
 
+/**
+ * A started rollout with one consumer, and two runners (replicas) on its
+ * database whose claims time out after {@link TIMEOUT_MS}.
+ */
+async function twoRunners(databaseId: TestDatabaseId) {
+  const knex = await databases.init(databaseId);
+  await applyDatabaseMigrations(knex);
+  const key = await startedRollout(knex);
+  const runner = () =>
+    new DatabaseRolloutStore(knex, { claimTimeoutMs: TIMEOUT_MS });
+  return { knex, key, first: runner(), second: runner() };
+}
+
 describe('claims on consumers', () => {
   it.each(databases.eachSupportedId())(
     'are renewed while held, so a slow delivery keeps its claim past the timeout (%s)',
     async databaseId => {
-      const knex = await databases.init(databaseId);
-      await applyDatabaseMigrations(knex);
-      const key = await startedRollout(knex);
-      // Two runners (replicas) on one database.
-      const first = new DatabaseRolloutStore(knex, {
-        claimTimeoutMs: TIMEOUT_MS,
-      });
-      const second = new DatabaseRolloutStore(knex, {
-        claimTimeoutMs: TIMEOUT_MS,
-      });
+      const { key, first, second } = await twoRunners(databaseId);
       const taken: unknown[] = [];
       const result = await withClaim(first, key, async () => {
         // A delivery four claim timeouts long; the other runner tries all along.
@@ -93,15 +101,7 @@ describe('claims on consumers', () => {
   it.each(databases.eachSupportedId())(
     "lets another runner take a dead runner's claim once it times out (%s)",
     async databaseId => {
-      const knex = await databases.init(databaseId);
-      await applyDatabaseMigrations(knex);
-      const key = await startedRollout(knex);
-      const dead = new DatabaseRolloutStore(knex, {
-        claimTimeoutMs: TIMEOUT_MS,
-      });
-      const alive = new DatabaseRolloutStore(knex, {
-        claimTimeoutMs: TIMEOUT_MS,
-      });
+      const { key, first: dead, second: alive } = await twoRunners(databaseId);
       // Claimed, then neither renewed nor released: its runner died.
       const claim = await dead.claim(key.migrationId, key.consumerRef);
       expect(claim).toEqual(expect.any(String));
@@ -125,12 +125,7 @@ describe('claims on consumers', () => {
   it.each(databases.eachSupportedId())(
     'releases only its own claim, and releases it when the work throws (%s)',
     async databaseId => {
-      const knex = await databases.init(databaseId);
-      await applyDatabaseMigrations(knex);
-      const key = await startedRollout(knex);
-      const first = new DatabaseRolloutStore(knex, {
-        claimTimeoutMs: TIMEOUT_MS,
-      });
+      const { knex, key, first } = await twoRunners(databaseId);
       const second = new DatabaseRolloutStore(knex);
       // The work's own write releases the claim; another runner claims the
       // consumer before the work ends: its claim is not released for it.

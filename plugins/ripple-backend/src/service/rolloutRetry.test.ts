@@ -137,13 +137,9 @@ spec:
     );
   });
 
-  afterAll(async () => {
-    server.close();
-    await fs.rm(root, { recursive: true, force: true });
-  });
-
-  it('keeps the consumer pending until its next attempt, honouring Retry-After, then delivers once', async () => {
-    const backend = await startRippleTestBackend({
+  /** A backend delivering to the fake GitHub, with a 2 s retry backoff. */
+  const startBackend = (syncMinutes: number) =>
+    startRippleTestBackend({
       databases,
       databaseId: 'SQLITE_3',
       rollout: { intervalSeconds: 1 },
@@ -154,12 +150,20 @@ spec:
         },
         ripple: {
           rollout: {
-            syncMinutes: 60,
+            syncMinutes,
             retry: { firstDelaySeconds: 2, maxDelaySeconds: 2 },
           },
         },
       },
     });
+
+  afterAll(async () => {
+    server.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('keeps the consumer pending until its next attempt, honouring Retry-After, then delivers once', async () => {
+    const backend = await startBackend(60);
     const { call, until, id, delivery } = await proposedMigration(
       backend,
       'Rename amount',
@@ -244,24 +248,8 @@ spec:
   });
 
   it('keeps a delivered consumer delivered when its sync or revert fails transiently, and tries again after the backoff or Retry-After', async () => {
-    const backend = await startRippleTestBackend({
-      databases,
-      databaseId: 'SQLITE_3',
-      rollout: { intervalSeconds: 1 },
-      locations: [catalogFile],
-      config: {
-        integrations: {
-          github: [{ host: 'github.com', token: 'ghp_ripple' }],
-        },
-        ripple: {
-          rollout: {
-            // Every step reads each delivery back.
-            syncMinutes: 0,
-            retry: { firstDelaySeconds: 2, maxDelaySeconds: 2 },
-          },
-        },
-      },
-    });
+    // Every step reads each delivery back.
+    const backend = await startBackend(0);
     /** The requests that reached the fake GitHub: when, and what. */
     const requests: { at: number; call: string }[] = [];
     server.events.on('request:start', ({ request: req }) => {
