@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFleet, drawFleet } from './fleet.mjs';
 import { Driver, Violation } from './driver.mjs';
-import { Checker } from './invariants.mjs';
+import { Checker, CLAIM_TIMEOUT_MS } from './invariants.mjs';
 import { tamper } from './tamper.mjs';
 import { Api, BackendProcess, sleep } from './process.mjs';
 
@@ -163,6 +163,8 @@ try {
     await driveFor(1000);
   }
   log('the rollout completed');
+  // A claim a kill left behind expires after the claim timeout.
+  await sleep(CLAIM_TIMEOUT_MS + 500);
   await checker.run({ final: true });
   figures.checkRounds += 1;
   figures.checks = checker.checks;
@@ -343,7 +345,7 @@ ripple:
     intervalSeconds: 1
     syncMinutes: 0.05
     timeoutMinutes: 0.05
-    claimTimeoutMinutes: 0.1
+    claimTimeoutMinutes: 0.1 # CLAIM_TIMEOUT_MS in invariants.mjs
   delivery:
     gitBranch:
       localRoots: [${work}/repos]
