@@ -201,14 +201,11 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
                 expect_delimiter = !missing_delimiter;
             }
             Err(message) => {
-                if !message.is_empty() {
-                    findings.diagnostics.push(FoundDiagnostic {
-                        severity: Severity::Error,
-                        message,
-                        at: spans.token_start(&tokens, first),
-                    });
-                }
                 let range = spans.token_range(&tokens[first..end]);
+                if !message.is_empty() {
+                    // At the statement's first word, not the space before it.
+                    findings.diagnostics.push(FoundDiagnostic { severity: Severity::Error, message, at: range.start });
+                }
                 findings.statements.push(scan(sql, range, dialect.as_ref(), resolver.variables()));
                 while parser.index() < end {
                     parser.next_token();
