@@ -55,6 +55,8 @@ pub(crate) struct Planner<'a> {
     /// edits, and scanning the list for each one was quadratic.
     edited: HashMap<Range<usize>, Vec<String>>,
     said: HashSet<String>,
+    /// Where the current statement is in the text.
+    statement: Range<usize>,
 }
 
 impl<'a> Planner<'a> {
@@ -70,6 +72,7 @@ impl<'a> Planner<'a> {
             blocked: Vec::new(),
             edited: HashMap::new(),
             said: HashSet::new(),
+            statement: 0..0,
         }
     }
 
@@ -177,6 +180,7 @@ impl<'a> Planner<'a> {
     }
 
     fn statement(&mut self, statement: &StatementAnalysis) {
+        self.statement = self.lines.offset(self.text, statement.start)..self.lines.offset(self.text, statement.end);
         let first_edit = self.plan.edits.len();
         self.statement_edits(statement);
         self.expression_outputs(statement, first_edit);
@@ -208,6 +212,17 @@ impl<'a> Planner<'a> {
             let left: Vec<usize> = statement.references.iter().filter(|o| self.is_dataset(o.table.as_deref())).map(|o| o.span.start).collect();
             self.plan.left.extend(left);
             return self.review(r.span.start, format!("reads `{}`, whose name Ripple cannot find in the statement; rename the table by hand", self.spec.dataset));
+        }
+        // A NATURAL JOIN joins on every name its sides share, none written:
+        // a renamed or dropped column can change what it joins on.
+        let changed_column = self.spec.changes.iter().find_map(|c| match c {
+            crate::Change::RenameColumn { column, .. } | crate::Change::DropColumn { column } => Some(column.clone()),
+            _ => None,
+        });
+        if let (true, Some(column)) = (reads_dataset, changed_column) {
+            if let Some(&at) = find_words(self.text, self.statement.clone(), "natural").first() {
+                self.review(at, format!("a NATURAL JOIN joins on every name both sides share, and the change renames or drops `{column}`; write the join's condition by hand"));
+            }
         }
         let aliases = self.aliases(statement);
         // The references at each place (a name can be a column of two
@@ -449,6 +464,9 @@ impl<'a> Planner<'a> {
         let written = &self.text[r.span.clone()];
         let name_in_text = read_name(self.text, r.span.clone()).filter(|n| n.parts.len() == 1).map(|n| n.parts[0].clone());
 
+        if written.starts_with('$') {
+            return self.positional(r, column, fate);
+        }
         let qualifier = self.rename_qualifier(r, aliases);
 
         match fate {
@@ -534,6 +552,21 @@ impl<'a> Planner<'a> {
                     None => self.review_column(r, format!("the expression `{expression}` for `{column}` does not read as SQL")),
                 }
             }
+        }
+    }
+
+    /// Snowflake's `$2` reads a column by its position: a rename leaves it
+    /// (and its output name, `$2`) as it is, but a dropped column moves the
+    /// columns after it.
+    fn positional(&mut self, r: &Reference, column: &str, fate: ColumnFate) {
+        let written = &self.text[r.span.clone()];
+        let drops = self.spec.changes.iter().any(|c| matches!(c, crate::Change::DropColumn { .. }));
+        match fate {
+            ColumnFate::Dropped => self.review_column(r, format!("`{written}` reads `{column}`, which the change drops")),
+            ColumnFate::Expression(e) => self.review_column(r, format!("`{written}` reads `{column}`, which becomes the expression `{e}`")),
+            _ if drops => self.review(r.span.start, format!("`{written}` reads a column by its position, and the change drops a column of the table")),
+            ColumnFate::Retyped(to) => self.note(r.span.start, format!("`{written}` reads `{column}`, whose type changes to {to}; no edit needed")),
+            ColumnFate::Kept | ColumnFate::Renamed(_) | ColumnFate::Path(_) => {}
         }
     }
 
@@ -700,6 +733,15 @@ impl<'a> Planner<'a> {
                 ColumnFate::Dropped => self.note(span.start, format!("`*` no longer outputs `{column}`")),
                 ColumnFate::Retyped(to) => self.note(span.start, format!("`*` outputs `{column}`, whose type changes to {to}")),
                 _ => {}
+            }
+        }
+        if preserve && refs.iter().any(|r| r.via.is_some()) {
+            // Through a CTE or subquery, the names are kept where it selects
+            // them; a PIVOT or UNPIVOT selects nothing and passes the table's
+            // columns on under their new names.
+            let through = ["pivot", "unpivot"].iter().any(|w| !find_words(self.text, self.statement.clone(), w).is_empty());
+            if let Some(column) = changed.iter().find(|c| renamed(c)).filter(|_| through) {
+                return self.review(span.start, format!("`*` outputs `{column}` through a PIVOT or UNPIVOT under its new name; select it by hand"));
             }
         }
         if !preserve || !changed.iter().any(|c| renamed(c)) || refs.iter().any(|r| r.via.is_some()) {
