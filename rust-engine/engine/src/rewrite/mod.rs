@@ -10,6 +10,7 @@
 mod plan;
 mod text;
 mod verify;
+mod widening;
 
 use serde::Serialize;
 
@@ -141,7 +142,8 @@ struct Attempt {
 
 impl Attempt {
     fn new(analysis: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options) -> Attempt {
-        let plan = Planner::new(text, language, spec, options.dialect).plan(analysis);
+        let widened = widening::widened_columns(spec, options.schema);
+        let plan = Planner::new(text, language, spec, options.dialect).with_widened(widened).plan(analysis);
         if plan.edits.is_empty() {
             return Attempt { plan, new_text: None, unverified: None };
         }

@@ -57,6 +57,8 @@ pub(crate) struct Planner<'a> {
     said: HashSet<String>,
     /// Where the current statement is in the text.
     statement: Range<usize>,
+    /// Retyped columns whose new type only widens the old (`widening.rs`), lowercase.
+    widened: Vec<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -73,7 +75,14 @@ impl<'a> Planner<'a> {
             edited: HashMap::new(),
             said: HashSet::new(),
             statement: 0..0,
+            widened: Vec::new(),
         }
+    }
+
+    /// The retyped columns that only widen: no use of them needs an edit.
+    pub fn with_widened(mut self, widened: Vec<String>) -> Self {
+        self.widened = widened;
+        self
     }
 
     pub fn plan(mut self, analysis: &FileAnalysis) -> Plan {
@@ -476,7 +485,9 @@ impl<'a> Planner<'a> {
                 self.review(r.span.start, format!("{what} `{column}`, which the change drops"));
             }
             ColumnFate::Retyped(to) => {
-                if self.in_comparison(r, qualifier.as_ref().map(|(q, _)| q.start)) {
+                if self.widened.contains(&column.to_ascii_lowercase()) {
+                    self.note(r.span.start, format!("reads `{column}`, whose type widens to {to}; no edit needed"));
+                } else if self.in_comparison(r, qualifier.as_ref().map(|(q, _)| q.start)) {
                     self.review(r.span.start, format!("`{column}` is compared, joined or computed with, and its type changes to {to}"));
                 } else {
                     self.note(r.span.start, format!("reads `{column}`, whose type changes to {to}; no edit needed"));

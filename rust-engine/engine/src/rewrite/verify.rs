@@ -119,7 +119,7 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
     if !left.is_empty() {
         return Ok(());
     }
-    let again = Planner::new(text, language, spec, options.dialect).plan(&after);
+    let again = Planner::new(text, language, spec, options.dialect).with_widened(super::widening::widened_columns(spec, options.schema)).plan(&after);
     if let Some(edit) = again.edits.first() {
         return Err(format!("a second rewrite would edit `{}` again", &text[edit.range.clone()]));
     }
