@@ -2,14 +2,15 @@
 //! and it compares, joins and computes to the same values. A consumer that
 //! computes with such a column needs no edit.
 //!
-//! Only two families qualify, each checked by running the rewritten TPC-H
-//! and TPC-DS queries against the original (`packages/engine/test/executed-
-//! rewrites.test.js`): integers to a wider integer, and `VARCHAR(n)` to a
-//! longer or unbounded string. Decimals do not: their arithmetic's result
-//! precision grows with the operands', and past the engine's maximum some
-//! (DuckDB) fall back to floating point. Floats do not either: `REAL`
-//! arithmetic rounds differently from `DOUBLE`'s. Integers to decimals do
-//! not: PostgreSQL's `/` divides integers and decimals differently.
+//! Three families qualify, each checked by running the rewritten TPC-H and
+//! TPC-DS queries against the original on DuckDB (`packages/engine/test/
+//! executed-rewrites.test.js`): integers to a wider integer, `VARCHAR(n)`
+//! to a longer or unbounded string, and decimals to a greater precision
+//! with the same scale. A decimal's scale may not change: results take
+//! their scale from the operands' (Snowflake rounds a quotient to a scale
+//! derived from the dividend's). Floats do not qualify: `REAL` arithmetic
+//! rounds differently from `DOUBLE`'s. Nor do integers to decimals:
+//! PostgreSQL's `/` divides integers and decimals differently.
 
 use crate::{ChangeSpec, ColumnFate, Schema};
 
@@ -33,6 +34,9 @@ pub(crate) fn widens(from: &str, to: &str) -> bool {
     let (from, to) = (normal(from), normal(to));
     if let (Some(a), Some(b)) = (integer_rank(&from), integer_rank(&to)) {
         return a <= b;
+    }
+    if let (Some((p, s)), Some((p2, s2))) = (decimal(&from), decimal(&to)) {
+        return s == s2 && p <= p2;
     }
     match (string_length(&from), string_length(&to)) {
         (Some(Some(a)), Some(b)) => b.is_none_or(|b| a <= b),
@@ -60,6 +64,17 @@ fn integer_rank(name: &str) -> Option<u8> {
     })
 }
 
+/// The precision and scale of `DECIMAL(p, s)` or `NUMERIC(p, s)` (BigQuery's
+/// and Snowflake's `NUMBER` too), written with both.
+fn decimal(name: &str) -> Option<(u32, u32)> {
+    let (base, rest) = name.split_once('(')?;
+    if !matches!(base.trim(), "DECIMAL" | "NUMERIC" | "NUMBER" | "BIGNUMERIC" | "BIGDECIMAL") {
+        return None;
+    }
+    let (p, s) = rest.strip_suffix(')')?.split_once(',')?;
+    Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
+}
+
 /// `Some(Some(n))` for a string type bounded to `n` characters,
 /// `Some(None)` for an unbounded one, `None` for another type. `CHAR(n)`
 /// pads, so it is neither.
@@ -77,7 +92,7 @@ mod tests {
     use super::widens;
 
     #[test]
-    fn integers_and_strings_widen_and_nothing_else_does() {
+    fn integers_strings_and_decimals_of_one_scale_widen_and_nothing_else_does() {
         assert!(widens("INTEGER", "BIGINT"));
         assert!(widens("int", "int8"));
         assert!(widens("SMALLINT", "INT"));
@@ -88,7 +103,10 @@ mod tests {
         assert!(!widens("VARCHAR(25)", "VARCHAR(10)"));
         assert!(!widens("VARCHAR", "VARCHAR(10)"));
         assert!(!widens("CHAR(10)", "CHAR(20)"));
-        assert!(!widens("DECIMAL(15,2)", "DECIMAL(18,2)"));
+        assert!(widens("DECIMAL(15,2)", "DECIMAL(18, 2)"));
+        assert!(widens("numeric(10,2)", "NUMBER(38,2)"));
+        assert!(!widens("DECIMAL(15,2)", "DECIMAL(18,4)"));
+        assert!(!widens("DECIMAL(18,2)", "DECIMAL(15,2)"));
         assert!(!widens("REAL", "DOUBLE"));
         assert!(!widens("INTEGER", "DECIMAL(20,0)"));
         assert!(!widens("INTEGER", "VARCHAR"));
