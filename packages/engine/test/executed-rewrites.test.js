@@ -271,7 +271,7 @@ after(() => {
     `  total: ${sum(tally, 'rewritten')} rewritten and equal, ${sum(tally, 'unaffected')} unaffected and equal, ` +
       `${sum(tally, 'person')} for a person, ${sum(tally, 'wrongResults')} wrong results, ${sum(tally, 'wrongNames')} wrong output names`,
     `  affected files rewritten (and equal) without a person: ${share(tally)}; ` +
-      `without the retypes, which need a person wherever the column is compared or computed with: ${share(tally.filter(r => r.kind !== 'retype'))}`,
+      `without the retypes (a retype that does not only widen needs a person wherever the column is compared or computed with): ${share(tally.filter(r => r.kind !== 'retype'))}`,
   );
   console.log(lines.join('\n'));
 });
