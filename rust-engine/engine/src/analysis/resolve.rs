@@ -1031,7 +1031,10 @@ impl<'a> Resolver<'a> {
     /// references since `first` do not name pass through, then `made`.
     /// With the input's columns unknown, so are its own.
     fn passed_through(&self, inner: &Scope, first: usize, alias: &Option<TableAlias>, made: Vec<Column>) -> Relation {
-        let used: HashSet<String> = self.references[first..].iter().filter_map(|r| r.column.as_ref()).map(|c| c.to_ascii_lowercase()).collect();
+        // The names as written: a reference through a subquery records its
+        // source column, which a rename inside the subquery changes.
+        let unquoted = |r: &FoundRef| self.spans.sql[r.span.clone()].trim_matches(|c| matches!(c, '"' | '`' | '[' | ']')).to_ascii_lowercase();
+        let used: HashSet<String> = self.references[first..].iter().filter(|r| r.kind == ReferenceKind::Column).map(unquoted).collect();
         if inner.relations.iter().any(Relation::columns_unknown) {
             return Relation { alias: alias_name(alias), table: None, columns: None, open: None, dynamic: false };
         }
