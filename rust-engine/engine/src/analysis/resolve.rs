@@ -990,7 +990,6 @@ impl<'a> Resolver<'a> {
             TableFactor::Pivot { table, aggregate_functions, value_column, alias, .. } => {
                 let mut inner = Scope::new(scope.parent);
                 self.factor(table, &mut inner, ctes, false);
-                let first = self.references.len();
                 let mut sources = Vec::new();
                 for function in aggregate_functions {
                     sources.extend(self.walk(&function.expr, &inner, ctes, Clause::Plain));
@@ -1001,12 +1000,12 @@ impl<'a> Resolver<'a> {
                 // The columns it does not aggregate or pivot on pass through;
                 // the ones it makes are named after the pivot's values.
                 let made = Column { name: None, sources, base: None, star: Some(alias_name(alias).unwrap_or_else(|| "(pivot)".into())) };
-                self.passed_through(&inner, first, alias, vec![made])
+                let consumed: Vec<&Expr> = aggregate_functions.iter().map(|f| &f.expr).chain(value_column).collect();
+                self.passed_through(&inner, &consumed, alias, vec![made])
             }
             TableFactor::Unpivot { table, value, name, columns, alias, .. } => {
                 let mut inner = Scope::new(scope.parent);
                 self.factor(table, &mut inner, ctes, false);
-                let first = self.references.len();
                 let mut sources = Vec::new();
                 for column in columns {
                     sources.extend(self.walk(&column.expr, &inner, ctes, Clause::Plain));
@@ -1017,7 +1016,8 @@ impl<'a> Resolver<'a> {
                     .into_iter()
                     .chain([Column { name: Some(name.value.clone()), sources: Vec::new(), base: None, star: None }])
                     .collect();
-                self.passed_through(&inner, first, alias, made)
+                let consumed: Vec<&Expr> = columns.iter().map(|c| &c.expr).collect();
+                self.passed_through(&inner, &consumed, alias, made)
             }
             other => {
                 let sources = self.walk_node(other, scope, ctes, Clause::Plain);
@@ -1028,13 +1028,10 @@ impl<'a> Resolver<'a> {
     }
 
     /// A PIVOT's or UNPIVOT's relation: the input's columns that the
-    /// references since `first` do not name pass through, then `made`.
-    /// With the input's columns unknown, so are its own.
-    fn passed_through(&self, inner: &Scope, first: usize, alias: &Option<TableAlias>, made: Vec<Column>) -> Relation {
-        // The names as written: a reference through a subquery records its
-        // source column, which a rename inside the subquery changes.
-        let unquoted = |r: &FoundRef| self.spans.sql[r.span.clone()].trim_matches(|c| matches!(c, '"' | '`' | '[' | ']')).to_ascii_lowercase();
-        let used: HashSet<String> = self.references[first..].iter().filter(|r| r.kind == ReferenceKind::Column).map(unquoted).collect();
+    /// `consumed` expressions do not name pass through, then `made`. With
+    /// the input's columns unknown, so are its own.
+    fn passed_through(&self, inner: &Scope, consumed: &[&Expr], alias: &Option<TableAlias>, made: Vec<Column>) -> Relation {
+        let used = written_names(consumed);
         if inner.relations.iter().any(Relation::columns_unknown) {
             return Relation { alias: alias_name(alias), table: None, columns: None, open: None, dynamic: false };
         }
@@ -1418,6 +1415,22 @@ fn local_column(scope: &Scope, name: &str) -> LocalColumn {
 /// `SET col = ...` names are resolved: they always belong to the target.
 fn target_scope(scope: &Scope) -> Scope<'static> {
     Scope { relations: scope.relations.iter().take(1).cloned().collect(), parent: None, aliases: Aliases::default(), using: Vec::new() }
+}
+
+/// The column names `exprs` write (the last part of each name), lowercase.
+fn written_names(exprs: &[&Expr]) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for expr in exprs {
+        let _ = sqlparser::ast::visit_expressions(*expr, |e| {
+            match e {
+                Expr::Identifier(ident) => _ = names.insert(ident.value.to_ascii_lowercase()),
+                Expr::CompoundIdentifier(idents) => names.extend(idents.last().map(|i| i.value.to_ascii_lowercase())),
+                _ => {}
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    names
 }
 
 /// A table function's relation: its columns are the alias's list when it
