@@ -566,6 +566,29 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// True when the PIVOT or UNPIVOT at `at` reads a table, not a
+    /// subquery (whose select list keeps the names): the token before it,
+    /// past an alias, is not `)`.
+    fn pivots_a_table(&self, at: usize) -> bool {
+        let mut before = at;
+        for _ in 0..2 {
+            let token = text::previous_token(self.text, before);
+            if token == ")" {
+                return false;
+            }
+            let is_word = token.chars().all(|c| c.is_alphanumeric() || c == '_') && !token.is_empty();
+            if !is_word {
+                return true;
+            }
+            // An alias (`AS s` or `s`): look before it.
+            before = self.text[..before].trim_end().len() - token.len();
+            if text::previous_token(self.text, before).eq_ignore_ascii_case("as") {
+                before = self.text[..before].trim_end().len() - 2;
+            }
+        }
+        true
+    }
+
     /// Snowflake's `$2` reads a column by its position: a rename leaves it
     /// (and its output name, `$2`) as it is, but a dropped column moves the
     /// columns after it.
@@ -750,7 +773,7 @@ impl<'a> Planner<'a> {
             // Through a CTE or subquery, the names are kept where it selects
             // them; a PIVOT or UNPIVOT selects nothing and passes the table's
             // columns on under their new names.
-            let through = ["pivot", "unpivot"].iter().any(|w| !find_words(self.text, self.statement.clone(), w).is_empty());
+            let through = ["pivot", "unpivot"].iter().flat_map(|w| find_words(self.text, self.statement.clone(), w)).any(|at| self.pivots_a_table(at));
             if let Some(column) = changed.iter().find(|c| renamed(c)).filter(|_| through) {
                 return self.review(span.start, format!("`*` outputs `{column}` through a PIVOT or UNPIVOT under its new name; select it by hand"));
             }
