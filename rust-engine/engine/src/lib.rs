@@ -8,6 +8,7 @@
 pub mod analysis;
 mod change;
 mod compat;
+pub mod dbt;
 mod depth;
 mod dialect;
 mod error;
