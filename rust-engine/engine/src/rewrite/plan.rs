@@ -9,32 +9,32 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{visit_expressions_mut, Expr, Ident};
 use sqlparser::keywords::ALL_KEYWORDS;
 
+use super::edit::{Edit, Fix};
+use super::finding::{Finding, FindingKind, FindingSeverity};
 use super::text::{self, find_words, qualifier_before, read_name, WrittenName};
 use crate::analysis::{FileAnalysis, Reference, ReferenceKind, StatementAnalysis};
 use crate::schema::names_match;
 use crate::source::{self, Language, PLACEHOLDER_PREFIX};
 use crate::{ChangeSpec, ColumnFate, Dialect, LineIndex};
 
-/// One replacement in the file: the only way the rewrite changes code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Edit {
-    pub range: Range<usize>,
-    pub content: String,
-}
-
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
-    pub edits: Vec<Edit>,
-    /// What a person must edit by hand, and why: each names the line and
-    /// column.
-    pub manual_edits: Vec<String>,
-    /// What the change does to the consumer that needs no edit.
-    pub notes: Vec<String>,
+    /// The edits, one fix per reference, kept statement by statement.
+    pub fixes: Vec<Fix>,
+    /// What a person must edit by hand (`needs_edit`), and what the change
+    /// does to the consumer that needs no edit (`note`), in the file's order.
+    pub findings: Vec<Finding>,
     /// Where the references left for a person start: verification expects
     /// them unchanged.
     pub left: Vec<usize>,
     /// Output names kept by an added alias (`amount_usd AS amount`), lowercase.
     pub aliased: Vec<String>,
+}
+
+impl Plan {
+    pub fn edits(&self) -> impl Iterator<Item = &Edit> {
+        self.fixes.iter().flat_map(Fix::edits)
+    }
 }
 
 pub(crate) struct Planner<'a> {
@@ -44,17 +44,15 @@ pub(crate) struct Planner<'a> {
     pub dialect: Dialect,
     lines: LineIndex,
     plan: Plan,
-    /// The current statement's column edits: (index in `plan.edits`, the
-    /// column, where its reference starts).
-    column_edits: Vec<(usize, String, usize)>,
+    /// The current statement's fixes, kept in `plan.fixes` when it ends
+    /// unless their column is `blocked`.
+    fixes: Vec<Fix>,
     /// Changed columns of the current statement that a person must edit
     /// somewhere: none of its other uses in the statement is edited either.
     blocked: Vec<String>,
-    /// What `plan.edits`, `plan.manual_edits` and `plan.notes` hold, for the
-    /// checks against duplicates: a file can have hundreds of thousands of
-    /// edits, and scanning the list for each one was quadratic.
-    edited: HashMap<Range<usize>, Vec<String>>,
-    said: HashSet<String>,
+    /// What `plan.findings` holds, against duplicates: a file can have
+    /// hundreds of thousands of them, and scanning the list was quadratic.
+    said: HashSet<Finding>,
 }
 
 impl<'a> Planner<'a> {
@@ -66,9 +64,8 @@ impl<'a> Planner<'a> {
             dialect,
             lines: LineIndex::new(text),
             plan: Plan::default(),
-            column_edits: Vec::new(),
+            fixes: Vec::new(),
             blocked: Vec::new(),
-            edited: HashMap::new(),
             said: HashSet::new(),
         }
     }
@@ -79,8 +76,6 @@ impl<'a> Planner<'a> {
             self.withdraw_blocked();
         }
         self.dynamic_sql(analysis);
-        self.plan.manual_edits.dedup();
-        self.plan.notes.dedup();
         self.plan
     }
 
@@ -88,86 +83,84 @@ impl<'a> Planner<'a> {
         table.is_some_and(|t| names_match(&self.spec.dataset, t))
     }
 
-    fn at(&self, offset: usize) -> String {
-        let at = self.lines.location(self.text, offset);
-        format!("line {}, column {}", at.line, at.column)
-    }
-
-    fn review(&mut self, offset: usize, why: String) {
-        self.plan.left.push(offset);
-        let message = format!("{}: {why}", self.at(offset));
-        if self.said.insert(format!("review {message}")) {
-            self.plan.manual_edits.push(message);
+    /// A finding about `range` of the file, said once.
+    fn find(&mut self, kind: FindingKind, severity: FindingSeverity, range: Range<usize>, message: String) {
+        let (start, end) = (self.lines.location(self.text, range.start), self.lines.location(self.text, range.end));
+        let finding = Finding::at(kind, severity, start, end, message);
+        if self.said.insert(finding.clone()) {
+            self.plan.findings.push(finding);
         }
     }
 
-    fn note(&mut self, offset: usize, what: String) {
-        let message = format!("{}: {what}", self.at(offset));
-        if self.said.insert(format!("note {message}")) {
-            self.plan.notes.push(message);
+    /// What a person must edit by hand at `range`; the reference there stays as it is.
+    fn review(&mut self, kind: FindingKind, range: Range<usize>, why: String) {
+        self.plan.left.push(range.start);
+        self.find(kind, FindingSeverity::NeedsEdit, range, why);
+    }
+
+    fn note(&mut self, kind: FindingKind, range: Range<usize>, what: String) {
+        self.find(kind, FindingSeverity::Note, range, what);
+    }
+
+    /// Adds a fix to the statement's, without the edits that change nothing.
+    fn add(&mut self, fix: Fix) {
+        let fix = fix.without_noops(self.text);
+        if !fix.is_empty() {
+            self.fixes.push(fix);
         }
     }
 
+    /// One replacement, a fix of its own (a table's name, a `*`).
     fn edit(&mut self, range: Range<usize>, content: String) {
-        if self.text[range.clone()] == content {
-            return;
-        }
-        // The same replacement twice is one; two insertions at one place are two.
-        let same = self.edited.entry(range.clone()).or_default();
-        if !same.is_empty() && (same.contains(&content) || !range.is_empty()) {
-            return;
-        }
-        same.push(content.clone());
-        self.plan.edits.push(Edit { range, content });
+        let mut fix = Fix::at(range.start);
+        fix.push(Edit::replacement(range, content));
+        self.add(fix);
     }
 
-    /// Takes back the edits from index `from` on that `drop` picks.
-    fn drop_edits(&mut self, from: usize, mut drop: impl FnMut(usize, &Edit) -> bool) {
-        let tail = self.plan.edits.split_off(from);
-        for (i, edit) in tail.into_iter().enumerate() {
-            if !drop(from + i, &edit) {
-                self.plan.edits.push(edit);
-            } else if let Some(same) = self.edited.get_mut(&edit.range) {
-                same.retain(|c| *c != edit.content);
+    /// An edit of the use of the changed column `r` names, in that use's
+    /// fix: withdrawn with it if the column is edited by hand elsewhere in
+    /// the statement.
+    fn column_edit(&mut self, r: &Reference, edit: Edit) {
+        if edit.is_noop(self.text) {
+            return;
+        }
+        let mut fix = Fix::of_column(r.span.start, r.column.as_deref().unwrap_or_default());
+        match self.fixes.last_mut() {
+            Some(last) if last.same_reference(&fix) => last.push(edit),
+            _ => {
+                fix.push(edit);
+                self.fixes.push(fix);
             }
-        }
-    }
-
-    /// An edit of a use of the changed column `r` names; withdrawn if the
-    /// column is edited by hand elsewhere in the statement.
-    fn column_edit(&mut self, r: &Reference, range: Range<usize>, content: String) {
-        let before = self.plan.edits.len();
-        self.edit(range, content);
-        if self.plan.edits.len() > before {
-            self.column_edits.push((before, r.column.clone().unwrap_or_default().to_ascii_lowercase(), r.span.start));
         }
     }
 
     /// A use of a changed column left for a person: the statement's other
     /// uses of it stay as they are too, since a partial rename breaks what
     /// ties them (a `USING` join, a CTE's column and its readers).
-    fn review_column(&mut self, r: &Reference, why: String) {
+    fn review_column(&mut self, r: &Reference, kind: FindingKind, why: String) {
         let column = r.column.clone().unwrap_or_default().to_ascii_lowercase();
         if !self.blocked.contains(&column) {
             self.blocked.push(column);
         }
-        self.review(r.span.start, why);
+        self.review(kind, r.span.clone(), why);
     }
 
-    fn withdraw_blocked(&mut self) {
-        let edits = std::mem::take(&mut self.column_edits);
-        let blocked = std::mem::take(&mut self.blocked);
-        let mut withdrawn: HashSet<usize> = HashSet::new();
-        for (index, column, start) in edits {
-            if blocked.contains(&column) {
-                withdrawn.insert(index);
-                self.plan.left.push(start);
-            }
+    /// Takes back a fix of the statement, whole.
+    fn withdraw(&mut self, fix: &Fix) {
+        if let Some(i) = self.fixes.iter().rposition(|f| f == fix) {
+            self.fixes.remove(i);
         }
-        // Only this statement's edits can go: the list is not walked again
-        // from its start for each statement.
-        if let Some(&first) = withdrawn.iter().min() {
-            self.drop_edits(first, |index, _| withdrawn.contains(&index));
+    }
+
+    /// Ends a statement: its fixes are kept, except those of columns left
+    /// for a person, withdrawn whole.
+    fn withdraw_blocked(&mut self) {
+        let blocked = std::mem::take(&mut self.blocked);
+        for fix in std::mem::take(&mut self.fixes) {
+            match &fix.column {
+                Some(column) if blocked.contains(column) => self.plan.left.push(fix.start),
+                _ => self.plan.fixes.push(fix),
+            }
         }
     }
 
@@ -190,7 +183,7 @@ impl<'a> Planner<'a> {
             if let Some(r) = mentions {
                 let dotted = r.table.iter().chain(&r.column).cloned().collect::<Vec<_>>().join(".");
                 let name = if r.kind == ReferenceKind::Table || self.is_dataset(Some(&dotted)) { dotted } else { r.column.clone().unwrap_or_default() };
-                self.review(r.span.start, format!("a statement Ripple could not parse mentions `{name}`; edit it by hand"));
+                self.review(FindingKind::UnparsedStatement, r.span.clone(), format!("a statement Ripple could not parse mentions `{name}`; edit it by hand"));
             }
             return;
         }
@@ -201,7 +194,7 @@ impl<'a> Planner<'a> {
         if let (Some(_), false, Some(r)) = (self.spec.new_table(), reads_dataset, unnamed_table) {
             let left: Vec<usize> = statement.references.iter().filter(|o| self.is_dataset(o.table.as_deref())).map(|o| o.span.start).collect();
             self.plan.left.extend(left);
-            return self.review(r.span.start, format!("reads `{}`, whose name Ripple cannot find in the statement; rename the table by hand", self.spec.dataset));
+            return self.review(FindingKind::UnnamedTable, r.span.clone(), format!("reads `{}`, whose name Ripple cannot find in the statement; rename the table by hand", self.spec.dataset));
         }
         let aliases = self.aliases(statement);
         // The references at each place (a name can be a column of two
@@ -219,7 +212,7 @@ impl<'a> Planner<'a> {
                     if r.resolved {
                         self.table(r);
                     } else {
-                        self.review(r.span.start, format!("`{}` appears in a template branch Ripple did not render", r.table.as_deref().unwrap_or_default()));
+                        self.review(FindingKind::TemplateBranch, r.span.clone(), format!("`{}` appears in a template branch Ripple did not render", r.table.as_deref().unwrap_or_default()));
                     }
                 }
                 ReferenceKind::Column if r.resolved && self.is_dataset(r.table.as_deref()) => {
@@ -238,12 +231,12 @@ impl<'a> Planner<'a> {
                 }
                 ReferenceKind::Column if !r.resolved && reads_dataset => {
                     let Some(column) = r.column.as_deref().filter(|c| self.changes_column(c)) else { continue };
-                    let why = if r.candidates.is_empty() {
-                        format!("`{column}` could not be traced to a table")
+                    let (kind, why) = if r.candidates.is_empty() {
+                        (FindingKind::UnresolvedName, format!("`{column}` could not be traced to a table"))
                     } else {
-                        format!("`{column}` could come from any of {}", r.candidates.join(", "))
+                        (FindingKind::AmbiguousName, format!("`{column}` could come from any of {}", r.candidates.join(", ")))
                     };
-                    self.review(r.span.start, why);
+                    self.review(kind, r.span.clone(), why);
                 }
                 ReferenceKind::Wildcard if self.is_dataset(r.table.as_deref()) => stars.push(r),
                 _ => {}
@@ -289,8 +282,11 @@ impl<'a> Planner<'a> {
             }
         }
         match read_name(self.text, r.span.clone()) {
-            Some(written) => self.rename_name(r.span.clone(), &written, to),
-            None => self.review(r.span.start, format!("the table name `{}` is written in a way Ripple cannot edit", &self.text[r.span.clone()])),
+            Some(written) => {
+                let fix = self.rename_name(r.span.clone(), &written, to);
+                self.add(fix);
+            }
+            None => self.review(FindingKind::UneditableName, r.span.clone(), format!("the table name `{}` is written in a way Ripple cannot edit", &self.text[r.span.clone()])),
         }
     }
 
@@ -320,7 +316,8 @@ impl<'a> Planner<'a> {
         let new_schema = new_parts.len().checked_sub(2).map(|i| new_parts[i]);
         if !old_schema.zip(new_schema).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b)) {
             self.review(
-                r.span.start,
+                FindingKind::DbtSourceMove,
+                r.span.clone(),
                 format!("the table moves to `{to}`: check that dbt source `{source}` declares `{new_last}` in that schema"),
             );
         }
@@ -337,7 +334,8 @@ impl<'a> Planner<'a> {
     /// Rewrites the written name of the dataset's table to `to`, writing as
     /// many parts as the SQL did when that still names the new table, and
     /// editing only the parts that differ.
-    fn rename_name(&mut self, range: Range<usize>, written: &WrittenName, to: &str) {
+    fn rename_name(&self, range: Range<usize>, written: &WrittenName, to: &str) -> Fix {
+        let mut fix = Fix::at(range.start);
         let old: Vec<&str> = self.spec.dataset.split('.').collect();
         let new: Vec<&str> = to.split('.').collect();
         let k = written.parts.len();
@@ -354,9 +352,9 @@ impl<'a> Planner<'a> {
                     continue;
                 }
                 let content = self.quoted_if_needed(&in_case_of(current, target, part.quote), part.quote);
-                self.edit(part.inner.clone(), content);
+                fix.push(Edit::replacement(part.inner.clone(), content));
             }
-            return;
+            return fix;
         }
         let first = &self.text[written.parts[0].inner.clone()];
         let to = &in_case_of(first, to, written.parts[0].quote);
@@ -368,7 +366,8 @@ impl<'a> Planner<'a> {
             (false, None) if new.iter().all(|p| text::is_plain(p)) => to.to_string(),
             (false, None) => new.iter().map(|p| self.quoted_if_needed(p, None)).collect::<Vec<_>>().join("."),
         };
-        self.edit(range, content);
+        fix.push(Edit::replacement(range, content));
+        fix
     }
 
     /// `name` for a part written with `quote` (inside the quotes), or quoted
@@ -399,13 +398,13 @@ impl<'a> Planner<'a> {
             ColumnFate::Kept => {}
             ColumnFate::Dropped => {
                 let what = if r.write { "writes" } else { "reads" };
-                self.review(r.span.start, format!("{what} `{column}`, which the change drops"));
+                self.review(FindingKind::DroppedColumnUsed, r.span.clone(), format!("{what} `{column}`, which the change drops"));
             }
             ColumnFate::Retyped(to) => {
                 if self.in_comparison(r, qualifier.as_ref().map(|(q, _)| q.start)) {
-                    self.review(r.span.start, format!("`{column}` is compared, joined or computed with, and its type changes to {to}"));
+                    self.review(FindingKind::RetypedColumnUsed, r.span.clone(), format!("`{column}` is compared, joined or computed with, and its type changes to {to}"));
                 } else {
-                    self.note(r.span.start, format!("reads `{column}`, whose type changes to {to}; no edit needed"));
+                    self.note(FindingKind::RetypedColumnUsed, r.span.clone(), format!("reads `{column}`, whose type changes to {to}; no edit needed"));
                 }
             }
             ColumnFate::Renamed(to) | ColumnFate::Path(to) => {
@@ -416,53 +415,54 @@ impl<'a> Planner<'a> {
                     return;
                 }
                 if let Some(other) = shared {
-                    return self.review_column(r, format!("`{column}` joins the dataset with `{other}` by name (USING); rename it on both sides by hand"));
+                    return self.review_column(r, FindingKind::UsingJoin, format!("`{column}` joins the dataset with `{other}` by name (USING); rename it on both sides by hand"));
                 }
                 if one_sided_using {
-                    return self.review_column(r, format!("`{column}` joins the dataset with another table by name (USING); rename it on both sides by hand"));
+                    return self.review_column(r, FindingKind::UsingJoin, format!("`{column}` joins the dataset with another table by name (USING); rename it on both sides by hand"));
                 }
                 if matches!(fate, ColumnFate::Path(_)) && matches!(self.dialect, Dialect::Postgres | Dialect::Redshift) {
                     // `a.b.c` names a schema, a table and a column there; a field is `(a.b).c`.
-                    return self.review_column(r, format!("`{column}` becomes the field `{to}`; write it as a composite field access by hand"));
+                    return self.review_column(r, FindingKind::FieldPath, format!("`{column}` becomes the field `{to}`; write it as a composite field access by hand"));
                 }
                 let Some(part) = name_in_text else {
-                    return self.review_column(r, format!("`{column}` is written in a way Ripple cannot edit"));
+                    return self.review_column(r, FindingKind::UneditableName, format!("`{column}` is written in a way Ripple cannot edit"));
                 };
                 let content = match (part.quote, matches!(fate, ColumnFate::Path(_))) {
-                    (Some(_), true) => return self.review_column(r, format!("`{column}` is quoted; write the field path `{to}` by hand")),
+                    (Some(_), true) => return self.review_column(r, FindingKind::FieldPath, format!("`{column}` is quoted; write the field path `{to}` by hand")),
                     (q, _) => self.path_text(&column_in_case_of(&self.text[part.inner.clone()], column, to, q), q),
                 };
-                self.column_edit(r, part.inner.clone(), content);
+                self.column_edit(r, Edit::replacement(part.inner.clone(), content));
                 let renamed = r.path.is_empty() && matches!(fate, ColumnFate::Renamed(_));
                 if let Some(alias) = self.alias_naming(r.span.end, to).filter(|_| renamed) {
                     // `amount_usd AS amount` renamed back to `amount`: the alias says nothing now.
                     let end = alias.inner.end + alias.quote.map_or(0, |_| 1);
-                    self.column_edit(r, r.span.end..end, String::new());
+                    self.column_edit(r, Edit::deletion(r.span.end..end));
                 } else if (r.output || self.pipe_group_key(r)) && (preserve || matches!(fate, ColumnFate::Path(_))) && r.path.is_empty() {
                     self.alias(r, written);
                 } else if !preserve && r.path.is_empty() && matches!(fate, ColumnFate::Renamed(_)) {
                     // `t.amount AS amount` passes the column through under its
                     // own name: with new output names, the name follows it.
                     if let Some(alias) = self.alias_naming(r.span.end, column) {
-                        self.column_edit(r, alias.inner.clone(), self.path_text(&column_in_case_of(&self.text[alias.inner.clone()], column, to, alias.quote), alias.quote));
+                        let name = self.path_text(&column_in_case_of(&self.text[alias.inner.clone()], column, to, alias.quote), alias.quote);
+                        self.column_edit(r, Edit::replacement(alias.inner.clone(), name));
                     }
                 }
             }
             ColumnFate::Expression(expression) => {
                 if r.via.is_some() {
                     if !preserve {
-                        self.review_column(r, format!("`{column}` of a CTE or subquery becomes an expression; rename its uses by hand"));
+                        self.review_column(r, FindingKind::MappedColumnUse, format!("`{column}` of a CTE or subquery becomes an expression; rename its uses by hand"));
                     }
                     return;
                 }
                 if let Some(other) = shared {
-                    return self.review_column(r, format!("`{column}` joins the dataset with `{other}` by name (USING) and becomes an expression; rewrite the join by hand"));
+                    return self.review_column(r, FindingKind::UsingJoin, format!("`{column}` joins the dataset with `{other}` by name (USING) and becomes an expression; rewrite the join by hand"));
                 }
                 if one_sided_using {
-                    return self.review_column(r, format!("`{column}` joins the dataset with another table by name (USING) and becomes an expression; rewrite the join by hand"));
+                    return self.review_column(r, FindingKind::UsingJoin, format!("`{column}` joins the dataset with another table by name (USING) and becomes an expression; rewrite the join by hand"));
                 }
                 if r.write || !r.path.is_empty() {
-                    return self.review_column(r, format!("`{column}` becomes the expression `{expression}` and cannot be written or have fields taken here"));
+                    return self.review_column(r, FindingKind::MappedColumnUse, format!("`{column}` becomes the expression `{expression}` and cannot be written or have fields taken here"));
                 }
                 let (start, prefix) = match &qualifier {
                     Some((range, _)) => (range.start, Some(self.text[range.clone()].to_string())),
@@ -470,12 +470,12 @@ impl<'a> Planner<'a> {
                 };
                 match self.qualified_expression(expression, prefix.as_deref()) {
                     Some(content) => {
-                        self.column_edit(r, start..r.span.end, content);
+                        self.column_edit(r, Edit::replacement(start..r.span.end, content));
                         if r.output {
                             self.alias(r, written);
                         }
                     }
-                    None => self.review_column(r, format!("the expression `{expression}` for `{column}` does not read as SQL")),
+                    None => self.review_column(r, FindingKind::UnreadableMapping, format!("the expression `{expression}` for `{column}` does not read as SQL")),
                 }
             }
         }
@@ -485,7 +485,16 @@ impl<'a> Planner<'a> {
     /// not an alias: the qualifier is renamed with the table. Returns the
     /// qualifier written before `r`, if any.
     fn rename_qualifier(&mut self, r: &Reference, aliases: &[String]) -> Option<(Range<usize>, WrittenName)> {
+        let (qualifier, fix) = self.qualifier_fix(r, aliases);
+        self.add(fix);
+        qualifier
+    }
+
+    /// The qualifier written before `r`, if any, and the fix renaming it
+    /// with the table (empty when it does not name the table).
+    fn qualifier_fix(&self, r: &Reference, aliases: &[String]) -> (Option<(Range<usize>, WrittenName)>, Fix) {
         let qualifier = qualifier_before(self.text, r.span.start);
+        let mut fix = Fix::at(qualifier.as_ref().map_or(r.span.start, |(range, _)| range.start));
         if let (Some(to), Some((range, name))) = (self.spec.new_table(), &qualifier) {
             let single = (name.parts.len() == 1).then(|| self.text[name.parts[0].inner.clone()].to_ascii_lowercase());
             let names_table = names_match(&self.spec.dataset, &self.name_text(name));
@@ -495,13 +504,13 @@ impl<'a> Planner<'a> {
                     Some(_) => {
                         let last = to.rsplit('.').next().unwrap_or(to);
                         let content = self.quoted_if_needed(last, name.parts[0].quote);
-                        self.edit(name.parts[0].inner.clone(), content);
+                        fix.push(Edit::replacement(name.parts[0].inner.clone(), content));
                     }
-                    None => self.rename_name(range.clone(), name, to),
+                    None => fix = self.rename_name(range.clone(), name, to),
                 }
             }
         }
-        qualifier
+        (qualifier, fix.without_noops(self.text))
     }
 
     fn name_text(&self, name: &WrittenName) -> String {
@@ -510,7 +519,7 @@ impl<'a> Planner<'a> {
 
     /// Keeps an output column's name: `amount_usd` selected bare becomes `amount_usd AS amount`.
     fn alias(&mut self, r: &Reference, name: &str) {
-        self.column_edit(r, r.span.end..r.span.end, format!(" AS {name}"));
+        self.column_edit(r, Edit::insertion(r.span.end, format!(" AS {name}")));
         let name = name.to_ascii_lowercase();
         if !self.plan.aliased.contains(&name) {
             self.plan.aliased.push(name);
@@ -608,17 +617,18 @@ impl<'a> Planner<'a> {
     fn star(&mut self, refs: &[&Reference], all_at_span: &[&Reference], aliases: &[String]) {
         let span = refs[0].span.clone();
         // `orders.*`: the qualifier follows the table, whether or not the star is expanded.
-        let edits_before = self.plan.edits.len();
-        let qualifier_range = self.rename_qualifier(refs[0], aliases).map(|(range, _)| range);
+        let (qualifier, qualifier_fix) = self.qualifier_fix(refs[0], aliases);
+        let qualifier_range = qualifier.map(|(range, _)| range);
+        self.add(qualifier_fix.clone());
         let qualifier = qualifier_range.clone().map(|range| {
             // The qualifier as it reads after its own edits, for the expanded items.
-            let mut edits: Vec<&Edit> = self.plan.edits[edits_before..].iter().filter(|e| range.contains(&e.range.start)).collect();
-            edits.sort_by_key(|e| e.range.start);
+            let mut edits: Vec<&Edit> = qualifier_fix.edits().iter().collect();
+            edits.sort();
             let (mut written, mut at) = (String::new(), range.start);
             for e in edits {
-                written.push_str(&self.text[at..e.range.start]);
-                written.push_str(&e.content);
-                at = e.range.end;
+                written.push_str(&self.text[at..e.range().start]);
+                written.push_str(e.content());
+                at = e.range().end;
             }
             written.push_str(&self.text[at..range.end]);
             written
@@ -640,9 +650,9 @@ impl<'a> Planner<'a> {
         let renamed = |c: &str| matches!(self.spec.column_fate(c), ColumnFate::Renamed(_) | ColumnFate::Path(_) | ColumnFate::Expression(_));
         for &column in &changed {
             match self.spec.column_fate(column) {
-                ColumnFate::Dropped if preserve => self.review(span.start, format!("`*` outputs `{column}`, which the change drops")),
-                ColumnFate::Dropped => self.note(span.start, format!("`*` no longer outputs `{column}`")),
-                ColumnFate::Retyped(to) => self.note(span.start, format!("`*` outputs `{column}`, whose type changes to {to}")),
+                ColumnFate::Dropped if preserve => self.review(FindingKind::DroppedColumnUsed, span.clone(), format!("`*` outputs `{column}`, which the change drops")),
+                ColumnFate::Dropped => self.note(FindingKind::DroppedColumnUsed, span.clone(), format!("`*` no longer outputs `{column}`")),
+                ColumnFate::Retyped(to) => self.note(FindingKind::RetypedColumnUsed, span.clone(), format!("`*` outputs `{column}`, whose type changes to {to}")),
                 _ => {}
             }
         }
@@ -653,14 +663,14 @@ impl<'a> Planner<'a> {
         let modified = ["except", "exclude", "replace", "rename"].iter().any(|k| after.eq_ignore_ascii_case(k));
         if !known || modified || all_at_span.len() != refs.len() {
             let column = changed.iter().find(|c| renamed(c)).copied().unwrap_or_default();
-            let why = if !known {
-                "the dataset's columns are not known (give a schema)"
+            let (kind, why) = if !known {
+                (FindingKind::StarWithoutSchema, "the dataset's columns are not known (give a schema)")
             } else if modified {
-                "the `*` has modifiers"
+                (FindingKind::StarWithModifiers, "the `*` has modifiers")
             } else {
-                "the `*` covers other tables too"
+                (FindingKind::StarOverTables, "the `*` covers other tables too")
             };
-            return self.review(span.start, format!("`*` outputs `{column}` under its new name and cannot be expanded here: {why}"));
+            return self.review(kind, span, format!("`*` outputs `{column}` under its new name and cannot be expanded here: {why}"));
         }
         // The first item follows the qualifier as written (edited above if the table moves).
         let prefix = qualifier.as_ref().map(|q| format!("{q}.")).unwrap_or_default();
@@ -679,14 +689,15 @@ impl<'a> Planner<'a> {
             .collect();
         // Never the mapping as given: only its parsed form is written.
         let Some(items) = items else {
-            return self.review(span.start, "`*` outputs a column mapped to an expression that does not read as SQL".to_string());
+            return self.review(FindingKind::UnreadableMapping, span, "`*` outputs a column mapped to an expression that does not read as SQL".to_string());
         };
         let items = items.join(", ");
         match (items.strip_prefix(prefix.as_str()), qualifier_range) {
             (Some(rest), _) => self.edit(span, rest.to_string()),
-            // The first item is an expression: it replaces the qualifier too.
+            // The first item is an expression: it replaces the qualifier too,
+            // so this fix takes the place of the qualifier's.
             (None, Some(range)) => {
-                self.drop_edits(edits_before, |_, e| range.contains(&e.range.start));
+                self.withdraw(&qualifier_fix);
                 self.edit(range.start..span.end, items);
             }
             (None, None) => self.edit(span, items),
@@ -710,7 +721,7 @@ impl<'a> Planner<'a> {
             for word in &words {
                 for found in find_words(self.text, range.clone(), word) {
                     if !statement.references.iter().any(|r| r.span.contains(&found)) {
-                        self.review(found, format!("`{word}` is in SQL whose table is computed at run time; check it by hand"));
+                        self.review(FindingKind::PlaceholderTable, found..found + word.len(), format!("`{word}` is in SQL whose table is computed at run time; check it by hand"));
                     }
                 }
             }
