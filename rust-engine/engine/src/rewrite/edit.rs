@@ -69,18 +69,22 @@ pub(crate) struct Fix {
     /// person. `None` for the name of a table, which is never withdrawn so.
     pub column: Option<String>,
     edits: Vec<Edit>,
+    /// Fixes this one took the place of (a qualifier's new name, when a
+    /// column's expression replaces the qualifier too): withdrawn with them,
+    /// it gives them back.
+    pub displaced: Vec<Fix>,
 }
 
 impl Fix {
     /// The fix of the reference at `start` that no column's review withdraws:
     /// a table's name, a qualifier naming the table, a `*`.
     pub fn at(start: usize) -> Self {
-        Fix { start, column: None, edits: Vec::new() }
+        Fix { start, column: None, edits: Vec::new(), displaced: Vec::new() }
     }
 
     /// The fix of a use of the changed column `column` at `start`.
     pub fn of_column(start: usize, column: &str) -> Self {
-        Fix { start, column: Some(column.to_ascii_lowercase()), edits: Vec::new() }
+        Fix { start, column: Some(column.to_ascii_lowercase()), edits: Vec::new(), displaced: Vec::new() }
     }
 
     pub fn push(&mut self, edit: Edit) {
@@ -93,6 +97,13 @@ impl Fix {
 
     pub fn is_empty(&self) -> bool {
         self.edits.is_empty()
+    }
+
+    /// Records that this fix takes the place of `fix` (an empty one is nothing).
+    pub fn displace(&mut self, fix: Fix) {
+        if !fix.is_empty() {
+            self.displaced.push(fix);
+        }
     }
 
     /// The fix without the edits that change nothing in `text`.

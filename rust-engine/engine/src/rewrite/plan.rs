@@ -1,6 +1,8 @@
 //! From a consumer's analysis and a change to the edits its code needs, and
 //! the places a person must edit by hand.
 
+mod record;
+
 use std::ops::Range;
 
 use std::collections::{HashMap, HashSet};
@@ -10,7 +12,7 @@ use sqlparser::ast::{visit_expressions_mut, Expr, Ident};
 use sqlparser::keywords::ALL_KEYWORDS;
 
 use super::edit::{Edit, Fix};
-use super::finding::{Finding, FindingKind, FindingSeverity};
+use super::finding::{Finding, FindingKind};
 use super::text::{self, find_words, qualifier_before, read_name, WrittenName};
 use crate::analysis::{FileAnalysis, Reference, ReferenceKind, StatementAnalysis};
 use crate::schema::names_match;
@@ -81,87 +83,6 @@ impl<'a> Planner<'a> {
 
     fn is_dataset(&self, table: Option<&str>) -> bool {
         table.is_some_and(|t| names_match(&self.spec.dataset, t))
-    }
-
-    /// A finding about `range` of the file, said once.
-    fn find(&mut self, kind: FindingKind, severity: FindingSeverity, range: Range<usize>, message: String) {
-        let (start, end) = (self.lines.location(self.text, range.start), self.lines.location(self.text, range.end));
-        let finding = Finding::at(kind, severity, start, end, message);
-        if self.said.insert(finding.clone()) {
-            self.plan.findings.push(finding);
-        }
-    }
-
-    /// What a person must edit by hand at `range`; the reference there stays as it is.
-    fn review(&mut self, kind: FindingKind, range: Range<usize>, why: String) {
-        self.plan.left.push(range.start);
-        self.find(kind, FindingSeverity::NeedsEdit, range, why);
-    }
-
-    fn note(&mut self, kind: FindingKind, range: Range<usize>, what: String) {
-        self.find(kind, FindingSeverity::Note, range, what);
-    }
-
-    /// Adds a fix to the statement's, without the edits that change nothing.
-    fn add(&mut self, fix: Fix) {
-        let fix = fix.without_noops(self.text);
-        if !fix.is_empty() {
-            self.fixes.push(fix);
-        }
-    }
-
-    /// One replacement, a fix of its own (a table's name, a `*`).
-    fn edit(&mut self, range: Range<usize>, content: String) {
-        let mut fix = Fix::at(range.start);
-        fix.push(Edit::replacement(range, content));
-        self.add(fix);
-    }
-
-    /// An edit of the use of the changed column `r` names, in that use's
-    /// fix: withdrawn with it if the column is edited by hand elsewhere in
-    /// the statement.
-    fn column_edit(&mut self, r: &Reference, edit: Edit) {
-        if edit.is_noop(self.text) {
-            return;
-        }
-        let mut fix = Fix::of_column(r.span.start, r.column.as_deref().unwrap_or_default());
-        match self.fixes.last_mut() {
-            Some(last) if last.same_reference(&fix) => last.push(edit),
-            _ => {
-                fix.push(edit);
-                self.fixes.push(fix);
-            }
-        }
-    }
-
-    /// A use of a changed column left for a person: the statement's other
-    /// uses of it stay as they are too, since a partial rename breaks what
-    /// ties them (a `USING` join, a CTE's column and its readers).
-    fn review_column(&mut self, r: &Reference, kind: FindingKind, why: String) {
-        let column = r.column.clone().unwrap_or_default().to_ascii_lowercase();
-        if !self.blocked.contains(&column) {
-            self.blocked.push(column);
-        }
-        self.review(kind, r.span.clone(), why);
-    }
-
-    /// Takes back a fix of the statement, whole.
-    fn withdraw(&mut self, fix: &Fix) {
-        if let Some(i) = self.fixes.iter().rposition(|f| f == fix) {
-            self.fixes.remove(i);
-        }
-    }
-
-    /// Ends a statement: its fixes are kept, except those of columns left
-    /// for a person, withdrawn whole.
-    fn withdraw_blocked(&mut self) {
-        let blocked = std::mem::take(&mut self.blocked);
-        for fix in std::mem::take(&mut self.fixes) {
-            match &fix.column {
-                Some(column) if blocked.contains(column) => self.plan.left.push(fix.start),
-                _ => self.plan.fixes.push(fix),
-            }
-        }
     }
 
     /// True when the change does something to `column` of the dataset.
@@ -464,13 +385,20 @@ impl<'a> Planner<'a> {
                 if r.write || !r.path.is_empty() {
                     return self.review_column(r, FindingKind::MappedColumnUse, format!("`{column}` becomes the expression `{expression}` and cannot be written or have fields taken here"));
                 }
+                // The expression replaces the qualifier too, as the qualifier's
+                // own fix (the table's new name) would write it.
+                let (_, qualifier_fix) = self.qualifier_fix(r, aliases);
                 let (start, prefix) = match &qualifier {
-                    Some((range, _)) => (range.start, Some(self.text[range.clone()].to_string())),
+                    Some((range, _)) => (range.start, Some(self.written(range.clone(), &qualifier_fix))),
                     None => (r.span.start, None),
                 };
                 match self.qualified_expression(expression, prefix.as_deref()) {
                     Some(content) => {
-                        self.column_edit(r, Edit::replacement(start..r.span.end, content));
+                        let mut fix = Fix::of_column(r.span.start, column);
+                        fix.push(Edit::replacement(start..r.span.end, content));
+                        self.withdraw(&qualifier_fix);
+                        fix.displace(qualifier_fix);
+                        self.add(fix);
                         if r.output {
                             self.alias(r, written);
                         }
@@ -620,19 +548,8 @@ impl<'a> Planner<'a> {
         let (qualifier, qualifier_fix) = self.qualifier_fix(refs[0], aliases);
         let qualifier_range = qualifier.map(|(range, _)| range);
         self.add(qualifier_fix.clone());
-        let qualifier = qualifier_range.clone().map(|range| {
-            // The qualifier as it reads after its own edits, for the expanded items.
-            let mut edits: Vec<&Edit> = qualifier_fix.edits().iter().collect();
-            edits.sort();
-            let (mut written, mut at) = (String::new(), range.start);
-            for e in edits {
-                written.push_str(&self.text[at..e.range().start]);
-                written.push_str(e.content());
-                at = e.range().end;
-            }
-            written.push_str(&self.text[at..range.end]);
-            written
-        });
+        // The qualifier as it reads after its own edits, for the expanded items.
+        let qualifier = qualifier_range.clone().map(|range| self.written(range, &qualifier_fix));
         let preserve = self.spec.preserve_output_names;
         let known = refs.iter().all(|r| r.column.is_some());
         let changed: Vec<&str> = if known {
@@ -698,7 +615,10 @@ impl<'a> Planner<'a> {
             // so this fix takes the place of the qualifier's.
             (None, Some(range)) => {
                 self.withdraw(&qualifier_fix);
-                self.edit(range.start..span.end, items);
+                let mut fix = Fix::at(range.start);
+                fix.push(Edit::replacement(range.start..span.end, items));
+                fix.displace(qualifier_fix);
+                self.add(fix);
             }
             (None, None) => self.edit(span, items),
         }
