@@ -44,15 +44,12 @@ fn a_finding_spans_the_name_it_is_about_and_its_message_has_no_place() {
 }
 
 #[test]
-fn notes_and_what_needs_an_edit_come_together_in_the_file_order() {
+fn the_findings_are_what_the_status_is_about() {
+    // The use that needs an edit, not the note on the one that does not.
     let result = rewrite(Language::Sql, "SELECT id FROM proj.ds.orders WHERE id = 1", RETYPE);
     assert_eq!(result.status, RewriteStatus::NeedsEdit);
-    assert_eq!(
-        kinds(&result),
-        [(FindingKind::RetypedColumnUsed, FindingSeverity::Note), (FindingKind::RetypedColumnUsed, FindingSeverity::NeedsEdit)]
-    );
-    assert_eq!((result.findings[0].start, result.findings[1].start), (at(1, 8), at(1, 37)));
-    // The deprecated text keeps what the status is about, as before.
+    assert_eq!(kinds(&result), [(FindingKind::RetypedColumnUsed, FindingSeverity::NeedsEdit)]);
+    assert_eq!((result.findings[0].start, result.findings[0].end), (at(1, 37), at(1, 39)));
     assert_eq!(result.reasons, ["line 1, column 37: `id` is compared, joined or computed with, and its type changes to STRING"]);
 
     let only_read = rewrite(Language::Sql, "SELECT id FROM proj.ds.orders", RETYPE);

@@ -43,14 +43,13 @@ pub enum RewriteStatus {
 pub struct FileRewrite {
     pub path: String,
     pub status: RewriteStatus,
-    /// Everything the rewrite found: what a person must edit and why
-    /// (`needs_edit`), why the file could not be rewritten (`error`), and
-    /// what the change does that needs no edit (`note`), in the file's order.
+    /// What the status is about, in the file's order: for `needs_edit`, what
+    /// a person must edit and why (and the note that output names were
+    /// kept, if they were); for `error`, why the file could not be
+    /// rewritten; otherwise what the change does that needs no edit (notes).
     pub findings: Vec<Finding>,
-    /// Deprecated, written until 0.3: the findings as text (`line N, column
-    /// M: message`), those the status is about (for `needs_edit` and
-    /// `error`, the findings that are not notes, and the note that output
-    /// names were kept; otherwise the notes). Read `findings`.
+    /// Deprecated, written until 0.3: `findings` as text, `line N, column M:
+    /// message` (the message alone for the whole file).
     pub reasons: Vec<String>,
     /// How many places were edited.
     pub edits: usize,
@@ -101,10 +100,9 @@ pub fn rewrite_analyzed(analysis: &FileAnalysis, language: Language, text: &str,
     }
     let Attempt { plan, new_text, unverified } = attempt;
     let needs_edit = plan.findings.iter().any(|f| f.severity == FindingSeverity::NeedsEdit);
-    let reasons = reasons(&plan.findings, needs_edit);
-    let mut result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, findings: plan.findings, reasons, edits: 0, patch: None, content: None };
+    let findings = shown(plan.findings, needs_edit);
+    let mut result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, findings, reasons: Vec::new(), edits: 0, patch: None, content: None };
     if let Some(why) = unverified {
-        result.reasons.push(why.to_string());
         result.findings.push(why);
         result.status = RewriteStatus::NeedsEdit;
     } else if let Some((new_text, edits)) = new_text {
@@ -115,15 +113,16 @@ pub fn rewrite_analyzed(analysis: &FileAnalysis, language: Language, text: &str,
     } else if needs_edit {
         result.status = RewriteStatus::NeedsEdit;
     }
+    result.reasons = result.findings.iter().map(Finding::to_string).collect();
     result
 }
 
-/// The deprecated `reasons`, chosen as before findings had a severity: what
-/// a person must edit (and that output names were kept) when there is any,
-/// else the notes.
-fn reasons(findings: &[Finding], needs_edit: bool) -> Vec<String> {
-    let shown = |f: &&Finding| (f.severity == FindingSeverity::Note) != needs_edit || f.kind == FindingKind::OutputNamesKept;
-    findings.iter().filter(shown).map(Finding::to_string).collect()
+/// The findings the status is about: what a person must edit (and that
+/// output names were kept) when there is any, else the notes. Notes beside
+/// edits by hand would bury them.
+fn shown(mut findings: Vec<Finding>, needs_edit: bool) -> Vec<Finding> {
+    findings.retain(|f| (f.severity == FindingSeverity::Note) != needs_edit || f.kind == FindingKind::OutputNamesKept);
+    findings
 }
 
 fn too_large(path: &str, text: &str) -> FileRewrite {
