@@ -83,6 +83,104 @@ impl Dialect {
     }
 }
 
+/// A clause of a SELECT where a name may be one of its output aliases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasClause {
+    /// Later items of the SELECT list (lateral column aliases).
+    SelectList,
+    Where,
+    GroupBy,
+    Having,
+    Qualify,
+    /// ORDER BY, and Hive's SORT BY, CLUSTER BY and DISTRIBUTE BY.
+    OrderBy,
+    /// A named window's definition (`WINDOW w AS (...)`).
+    Window,
+}
+
+/// What a name means in a clause where an output alias of that name is
+/// visible and a column of the FROM may share it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasRule {
+    /// Only the FROM's columns are names here; the alias is not.
+    Hidden,
+    /// The FROM's column when there is one, else the alias.
+    ColumnFirst,
+    /// The alias.
+    AliasFirst,
+    /// The vendor's documentation does not say: a name both could mean is
+    /// left for a person.
+    Unclear,
+}
+
+impl Dialect {
+    /// Which a name means where an output alias and a FROM column share
+    /// it, in `clause`; `bare` when the name is the whole GROUP BY or ORDER
+    /// BY item. Each rule is cited in docs/engine.md ("Names and output
+    /// aliases"); a dialect whose documentation is silent says `Unclear`.
+    pub fn alias_rule(self, clause: AliasClause, bare: bool) -> AliasRule {
+        use AliasClause::*;
+        use AliasRule::*;
+        match (self, clause) {
+            (Dialect::Ansi, OrderBy) if bare => AliasFirst,
+            (Dialect::Ansi, OrderBy) => Unclear,
+            (Dialect::Ansi, _) => Hidden,
+            (Dialect::Postgres, GroupBy) if bare => ColumnFirst,
+            (Dialect::Postgres, OrderBy) if bare => AliasFirst,
+            (Dialect::Postgres, _) => Hidden,
+            (Dialect::MySql, SelectList | Where) => Hidden,
+            (Dialect::MySql, GroupBy) => ColumnFirst,
+            (Dialect::MySql, OrderBy) => AliasFirst,
+            // Checked by running DuckDB (undocumented): the FROM's column
+            // wins everywhere but in a bare ORDER BY name.
+            (Dialect::DuckDb, OrderBy) if bare => AliasFirst,
+            (Dialect::DuckDb, SelectList | Where | GroupBy | Having | Qualify | OrderBy) => ColumnFirst,
+            (Dialect::Spark, SelectList | GroupBy) => ColumnFirst,
+            (Dialect::Spark, OrderBy) if bare => AliasFirst,
+            (Dialect::Spark | Dialect::Databricks, Where) => Hidden,
+            (Dialect::Databricks | Dialect::Redshift, SelectList) => ColumnFirst,
+            (Dialect::BigQuery, SelectList | Where) => Hidden,
+            // A name both could mean is an error there: in a query that
+            // runs, a name that is an alias is the alias.
+            (Dialect::BigQuery, Having | OrderBy) => AliasFirst,
+            (Dialect::Snowflake, GroupBy) => ColumnFirst,
+            _ => Unclear,
+        }
+    }
+}
+
+/// How a dialect names an unaliased SELECT item that is not a bare column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpressionNames {
+    /// A generated name (BigQuery's `f0_`, Hive's `_c0`): no column's name.
+    Generated,
+    /// A function's name, or through casts and subscripts the operand
+    /// column's name (PostgreSQL's `FigureColname`).
+    OperandName,
+    /// The expression as the engine prints it (DuckDB).
+    Rendered,
+    /// From the text, in a way Ripple does not reproduce: a rename inside
+    /// such an item is left for a person.
+    Unknown,
+}
+
+impl Dialect {
+    /// How this dialect names unaliased expressions; cited in docs/engine.md
+    /// ("Names and output aliases").
+    pub fn expression_names(self) -> ExpressionNames {
+        match self {
+            Dialect::BigQuery | Dialect::Hive => ExpressionNames::Generated,
+            Dialect::Postgres => ExpressionNames::OperandName,
+            Dialect::DuckDb => ExpressionNames::Rendered,
+            // MySQL's, Redshift's and Snowflake's naming is not documented;
+            // Spark's printing changed between versions.
+            Dialect::Ansi | Dialect::Databricks | Dialect::Generic | Dialect::MySql | Dialect::Redshift | Dialect::Snowflake | Dialect::Spark => {
+                ExpressionNames::Unknown
+            }
+        }
+    }
+}
+
 impl fmt::Display for Dialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -22,7 +22,7 @@ mod tables;
 pub use analysis::{analyze, analyze_sql, FileAnalysis, Options};
 pub use change::{check_change, Change, ChangeProblem, ChangeSpec, ColumnFate};
 pub use compat::{compat_view, CompatView, CompatViewOptions};
-pub use dialect::Dialect;
+pub use dialect::{AliasClause, AliasRule, Dialect, ExpressionNames};
 pub use error::EngineError;
 pub use location::{LineIndex, Location};
 pub use rewrite::{rewrite, rewrite_analyzed, FileRewrite, Finding, FindingKind, FindingSeverity, RewriteStatus};

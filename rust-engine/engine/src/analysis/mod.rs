@@ -3,6 +3,7 @@
 //! each output column derives from.
 
 mod fallback;
+mod output_names;
 mod resolve;
 mod spans;
 pub(crate) mod statements;
@@ -46,6 +47,23 @@ pub struct StatementAnalysis {
     /// False when the statement did not parse and was scanned token by
     /// token: its references are all unresolved candidates.
     pub parsed: bool,
+    /// Unaliased SELECT items the dialect names after their text: a rename
+    /// inside one renames its output column unless an alias keeps it.
+    #[serde(skip)]
+    pub expression_outputs: Vec<ExpressionOutput>,
+}
+
+/// An unaliased SELECT item other than a bare column whose output name the
+/// dialect takes from its text (`sum(amount)` in DuckDB).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpressionOutput {
+    /// The item, from its first to its last character; `None` when its
+    /// extent could not be measured.
+    pub span: Option<Range<usize>>,
+    /// Where its first column reference starts.
+    pub at: usize,
+    /// Its output name, when Ripple can reproduce the dialect's.
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,7 +147,6 @@ pub struct Reference {
     pub output: bool,
     /// Byte range of the name in the file.
     #[serde(skip)]
-    #[cfg_attr(feature = "typescript", tsify(type = "never"))]
     pub span: Range<usize>,
 }
 
@@ -213,6 +230,7 @@ pub fn analyze(path: &str, language: Language, text: &str, options: Options) -> 
                     outputs: Vec::new(),
                     references: Vec::new(),
                     parsed: false,
+                    expression_outputs: Vec::new(),
                 });
             }
         }
@@ -272,6 +290,11 @@ fn locate(found: statements::Found, fragment: &Fragment, text: &str, lines: &Lin
         })
         .collect::<Vec<_>>();
     references.sort_by_key(|r| (r.span.start, r.span.end));
+    let expression_outputs = found
+        .expression_outputs
+        .into_iter()
+        .map(|o| ExpressionOutput { span: o.span.as_ref().map(host_range), at: fragment.map.host_offset(o.at), name: o.name })
+        .collect();
     StatementAnalysis {
         start: lines.location(text, statement_range.start),
         end: lines.location(text, statement_range.end),
@@ -280,6 +303,7 @@ fn locate(found: statements::Found, fragment: &Fragment, text: &str, lines: &Lin
         outputs: found.outputs,
         references,
         parsed: found.parsed,
+        expression_outputs,
     }
 }
 

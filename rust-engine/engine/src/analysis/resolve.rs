@@ -18,12 +18,14 @@ use sqlparser::ast::{
     TableObject, TableWithJoins, UpdateTableFromKind, Visit, Visitor, WildcardAdditionalOptions,
 };
 
+use super::output_names::{self, ItemName};
 use super::spans::Spans;
-use super::statements::{Found, FoundRef};
-use super::{ColumnSource, Output, ReferenceKind};
+use super::statements::{Found, FoundRef, Lite};
+use super::{ColumnSource, ExpressionOutput, Output, ReferenceKind};
 use crate::schema::names_match;
 use crate::source::PLACEHOLDER_PREFIX;
-use crate::Schema;
+use crate::dialect::{AliasClause, AliasRule};
+use crate::{Dialect, Location, Schema};
 
 /// An output column of a query, and where its values come from.
 #[derive(Debug, Clone)]
@@ -74,6 +76,13 @@ impl Relation {
     fn has_star(&self) -> Option<&Column> {
         self.columns.as_ref()?.iter().find(|c| c.star.is_some())
     }
+
+    /// Whether any name may be a column of this relation: a table without
+    /// a schema, a star over one, an anonymous UNNEST (whose element's
+    /// fields are columns).
+    fn columns_unknown(&self) -> bool {
+        (self.columns.is_none() || (self.table.is_none() && self.has_star().is_some())) && (self.open.is_none() || self.alias.is_none())
+    }
 }
 
 struct Scope<'p> {
@@ -95,6 +104,11 @@ impl<'p> Scope<'p> {
         let at = *self.aliases.first.get(&name.to_ascii_lowercase())?;
         self.aliases.columns.get(at)
     }
+
+    /// True when the output alias `name` is a column selected under its own name.
+    fn alias_passes_through(&self, name: &str) -> bool {
+        self.aliases.first.get(&name.to_ascii_lowercase()).is_some_and(|&at| self.aliases.passes[at])
+    }
 }
 
 /// Output aliases, found by name through a map: a SELECT of tens of
@@ -102,49 +116,100 @@ impl<'p> Scope<'p> {
 #[derive(Default)]
 struct Aliases {
     columns: Vec<Column>,
+    /// Whether each column passes a column through under its own name.
+    passes: Vec<bool>,
     /// Lowercase name to the first column of that name.
     first: HashMap<String, usize>,
 }
 
 impl Aliases {
-    fn extend(&mut self, columns: impl Iterator<Item = Column>) {
-        for column in columns {
+    /// Adds output columns, each with whether it passes a column through
+    /// under that column's own name.
+    fn extend(&mut self, columns: impl Iterator<Item = (Column, bool)>) {
+        for (column, passes) in columns {
             if let Some(name) = &column.name {
                 self.first.entry(name.to_ascii_lowercase()).or_insert(self.columns.len());
             }
             self.columns.push(column);
+            self.passes.push(passes);
         }
     }
 }
 
-/// Where a clause's names may also be output aliases.
+/// True for a SELECT item that is a column under its own name (`amount`,
+/// `o.amount`, `o.amount AS amount`): its alias and the column are one.
+fn passes_through(item: &SelectItem) -> bool {
+    let last = |expr: &Expr| match expr {
+        Expr::Identifier(ident) => Some(ident.value.clone()),
+        Expr::CompoundIdentifier(idents) => idents.last().map(|i| i.value.clone()),
+        _ => None,
+    };
+    match item {
+        SelectItem::UnnamedExpr(expr) => last(expr).is_some(),
+        SelectItem::ExprWithAlias { expr, alias } => last(expr).is_some_and(|n| n.eq_ignore_ascii_case(&alias.value)),
+        SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => true,
+        SelectItem::ExprWithAliases { .. } => false,
+    }
+}
+
+/// Where a name is written: whether it may also name an output alias, and
+/// which wins then, is the dialect's rule (`Dialect::alias_rule`).
 #[derive(Clone, Copy, PartialEq)]
 enum Clause {
-    /// FROM, WHERE, ON, and everything outside a SELECT.
+    /// FROM, ON, and everything outside a SELECT: no output alias is visible.
     Plain,
-    /// The SELECT list: earlier aliases (Snowflake, Databricks, Redshift).
-    Projection,
-    /// GROUP BY, HAVING, QUALIFY, ORDER BY: aliases first.
-    AfterProjection,
+    /// A clause of a SELECT; `bare` when the name is the whole item
+    /// (`GROUP BY x`, not `GROUP BY x + 1`), which some dialects treat apart.
+    Select { clause: AliasClause, bare: bool },
+}
+
+impl Clause {
+    fn of(clause: AliasClause) -> Self {
+        Clause::Select { clause, bare: false }
+    }
+
+    /// The clause for one item of GROUP BY or ORDER BY.
+    fn item(clause: AliasClause, expr: &Expr) -> Self {
+        Clause::Select { clause, bare: matches!(expr, Expr::Identifier(_)) }
+    }
 }
 
 type Ctes = [(String, Rc<Vec<Column>>)];
 
 pub(crate) struct Resolver<'a> {
     spans: &'a Spans<'a>,
+    dialect: Dialect,
     schema: Option<&'a Schema>,
     /// Scripting variables (DECLARE), lowercase: never columns.
     variables: HashSet<String>,
     references: Vec<FoundRef>,
     bare_outputs: Vec<Range<usize>>,
+    expression_outputs: Vec<ExpressionOutput>,
+    /// The fragment's tokens, where SELECT lists are split into items.
+    tokens: &'a [Lite],
     writes: Vec<String>,
     /// Inside `EXISTS (SELECT * ...)`, whose star reads no column.
     in_exists: usize,
+    /// Inside a query whose output columns nobody reads by name: a
+    /// subquery in an expression, an INSERT's rows.
+    unnamed_outputs: usize,
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(spans: &'a Spans<'a>, schema: Option<&'a Schema>) -> Self {
-        Resolver { spans, schema, variables: HashSet::new(), references: Vec::new(), bare_outputs: Vec::new(), writes: Vec::new(), in_exists: 0 }
+    pub fn new(spans: &'a Spans<'a>, tokens: &'a [Lite], schema: Option<&'a Schema>, dialect: Dialect) -> Self {
+        Resolver {
+            spans,
+            dialect,
+            schema,
+            variables: HashSet::new(),
+            references: Vec::new(),
+            bare_outputs: Vec::new(),
+            expression_outputs: Vec::new(),
+            tokens,
+            writes: Vec::new(),
+            in_exists: 0,
+            unnamed_outputs: 0,
+        }
     }
 
     /// The scripting variables declared so far.
@@ -175,6 +240,7 @@ impl<'a> Resolver<'a> {
             outputs: Vec::new(),
             references: std::mem::take(&mut self.references),
             bare_outputs: std::mem::take(&mut self.bare_outputs),
+            expression_outputs: std::mem::take(&mut self.expression_outputs),
             parsed: true,
         }
     }
@@ -190,6 +256,7 @@ impl<'a> Resolver<'a> {
                 .collect(),
             references: std::mem::take(&mut self.references),
             bare_outputs: std::mem::take(&mut self.bare_outputs),
+            expression_outputs: std::mem::take(&mut self.expression_outputs),
             parsed: true,
         }
     }
@@ -214,7 +281,9 @@ impl<'a> Resolver<'a> {
                         self.target_column(table, ident);
                     }
                 }
+                self.unnamed_outputs += 1;
                 let mut columns = insert.source.as_ref().map(|q| self.query(q, None, &[])).unwrap_or_default();
+                self.unnamed_outputs -= 1;
                 for (column, ident) in columns.iter_mut().zip(&names) {
                     column.name = Some(ident.value.clone());
                 }
@@ -386,12 +455,12 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 PipeOperator::Select { exprs } => {
-                    let columns = self.projection(exprs, &mut scope, ctes);
+                    let columns = self.projection(exprs, &mut scope, ctes, None);
                     scope = Scope::new(outer);
                     scope.relations.push(derived(None, columns));
                 }
                 PipeOperator::Extend { exprs } => {
-                    let columns = self.projection(exprs, &mut scope, ctes);
+                    let columns = self.projection(exprs, &mut scope, ctes, None);
                     scope.relations.push(derived(None, columns));
                 }
                 PipeOperator::Set { assignments } => {
@@ -566,31 +635,33 @@ impl<'a> Resolver<'a> {
             });
         }
 
-        let columns = self.projection(&select.projection, &mut scope, ctes);
+        let columns = self.projection(&select.projection, &mut scope, ctes, Some(select.select_token.0.span.start.into()));
 
-        if let Some(selection) = &select.selection {
-            self.walk(selection, &scope, ctes, Clause::Plain);
-        }
-        if let Some(prewhere) = &select.prewhere {
-            self.walk(prewhere, &scope, ctes, Clause::Plain);
+        for expr in select.selection.iter().chain(&select.prewhere) {
+            self.walk(expr, &scope, ctes, Clause::of(AliasClause::Where));
         }
         if let GroupByExpr::Expressions(exprs, _) = &select.group_by {
             for expr in exprs {
-                self.walk(expr, &scope, ctes, Clause::AfterProjection);
+                self.walk(expr, &scope, ctes, Clause::item(AliasClause::GroupBy, expr));
             }
         }
-        for expr in select.having.iter().chain(&select.qualify).chain(&select.cluster_by).chain(&select.distribute_by) {
-            self.walk(expr, &scope, ctes, Clause::AfterProjection);
+        if let Some(expr) = &select.having {
+            self.walk(expr, &scope, ctes, Clause::of(AliasClause::Having));
         }
-        for expr in &select.sort_by {
-            self.walk(&expr.expr, &scope, ctes, Clause::AfterProjection);
+        if let Some(expr) = &select.qualify {
+            self.walk(expr, &scope, ctes, Clause::of(AliasClause::Qualify));
+        }
+        // Hive's CLUSTER BY, DISTRIBUTE BY and SORT BY order and spread the
+        // output as ORDER BY does.
+        for expr in select.cluster_by.iter().chain(&select.distribute_by).chain(select.sort_by.iter().map(|o| &o.expr)) {
+            self.walk(expr, &scope, ctes, Clause::item(AliasClause::OrderBy, expr));
         }
         for window in &select.named_window {
-            self.walk_node(window, &scope, ctes, Clause::AfterProjection);
+            self.walk_node(window, &scope, ctes, Clause::of(AliasClause::Window));
         }
         if let Some(OrderBy { kind: OrderByKind::Expressions(exprs), .. }) = order_by {
             for expr in exprs {
-                self.walk(&expr.expr, &scope, ctes, Clause::AfterProjection);
+                self.walk(&expr.expr, &scope, ctes, Clause::item(AliasClause::OrderBy, &expr.expr));
             }
         }
         columns
@@ -599,26 +670,36 @@ impl<'a> Resolver<'a> {
     /// The source column an output column passes through under its own name.
     /// The columns of a SELECT list over `scope`; each named one becomes an
     /// alias later items and clauses may use.
-    fn projection(&mut self, items: &[SelectItem], scope: &mut Scope, ctes: &Ctes) -> Vec<Column> {
+    /// `select` is where the SELECT keyword starts, when the list is a
+    /// SELECT's (not a pipe operator's).
+    fn projection(&mut self, items: &[SelectItem], scope: &mut Scope, ctes: &Ctes, select: Option<Location>) -> Vec<Column> {
         let mut columns = Vec::new();
-        for item in items {
+        // Each item's extent, measured only when an item may be named after its text.
+        let mut extents: Option<Option<Vec<Range<usize>>>> = None;
+        for (index, item) in items.iter().enumerate() {
             let before = columns.len();
             match item {
                 SelectItem::UnnamedExpr(expr) => {
-                    let sources = self.walk(expr, scope, ctes, Clause::Projection);
+                    let first = self.references.len();
+                    let sources = self.walk(expr, scope, ctes, Clause::of(AliasClause::SelectList));
                     self.bare_output(expr);
-                    let name = output_name(expr);
+                    let mut name = output_name(expr);
+                    if name.is_none() {
+                        let extents = extents.get_or_insert_with(|| select.and_then(|at| self.spans.select_items(self.tokens, at, items.len())));
+                        let span = extents.as_ref().map(|e| e[index].clone());
+                        name = self.expression_output(expr, span, first);
+                    }
                     let base = self.base_of(expr, &name, &sources);
                     columns.push(Column { name, sources, base, star: None });
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
-                    let sources = self.walk(expr, scope, ctes, Clause::Projection);
+                    let sources = self.walk(expr, scope, ctes, Clause::of(AliasClause::SelectList));
                     let name = Some(alias.value.clone());
                     let base = self.base_of(expr, &name, &sources);
                     columns.push(Column { name, sources, base, star: None });
                 }
                 SelectItem::ExprWithAliases { expr, aliases } => {
-                    let sources = self.walk(expr, scope, ctes, Clause::Projection);
+                    let sources = self.walk(expr, scope, ctes, Clause::of(AliasClause::SelectList));
                     for alias in aliases {
                         columns.push(Column { name: Some(alias.value.clone()), sources: sources.clone(), base: None, star: None });
                     }
@@ -646,7 +727,8 @@ impl<'a> Resolver<'a> {
                     }
                 },
             }
-            scope.aliases.extend(columns[before..].iter().filter(|c| c.name.is_some() && c.star.is_none()).cloned());
+            let passes = passes_through(item);
+            scope.aliases.extend(columns[before..].iter().filter(|c| c.name.is_some() && c.star.is_none()).map(|c| (c.clone(), passes)));
         }
         columns
     }
@@ -1004,12 +1086,9 @@ impl<'a> Resolver<'a> {
         }
         // Unqualified, or a column followed by struct fields.
         let name = &first.value;
-        if parts.len() == 1 && clause != Clause::Plain {
-            if let Some(alias) = scope.alias(name) {
-                // `ORDER BY amount` after `SELECT amount`: the column itself.
-                if alias.base.as_ref().is_none_or(|b| !b.column.eq_ignore_ascii_case(name)) {
-                    return alias.sources.clone();
-                }
+        if let (1, Clause::Select { clause, bare }) = (parts.len(), clause) {
+            if let Some(sources) = self.output_alias(first, scope, self.dialect.alias_rule(clause, bare)) {
+                return sources;
             }
         }
         if let Some((_, sides)) = scope.using.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
@@ -1044,6 +1123,34 @@ impl<'a> Resolver<'a> {
                 let qualifier = (last > 0).then(|| parts[..last].iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join("."));
                 self.unresolved(qualifier, parts[last], span, &[], Vec::new());
                 Vec::new()
+            }
+        }
+    }
+
+    /// A name in a clause where an output alias of that name is visible:
+    /// the alias's sources when the dialect's `rule` makes it the alias,
+    /// none (the reference left unresolved) when it cannot tell, and `None`
+    /// when it is the FROM's column, to be resolved as usual.
+    fn output_alias(&mut self, name: &Ident, scope: &Scope, rule: AliasRule) -> Option<Vec<ColumnSource>> {
+        let alias = scope.alias(&name.value)?;
+        // `ORDER BY amount` after `SELECT amount`: the column itself either way.
+        if scope.alias_passes_through(&name.value) {
+            return None;
+        }
+        match (rule, local_column(scope, &name.value)) {
+            (AliasRule::Hidden, _) | (AliasRule::ColumnFirst, LocalColumn::Known) => None,
+            (AliasRule::AliasFirst, _) | (_, LocalColumn::None) => Some(alias.sources.clone()),
+            // A column the FROM may have (its columns unknown), or a rule
+            // the dialect's documentation leaves open: never guessed.
+            (AliasRule::ColumnFirst | AliasRule::Unclear, column) => {
+                let mut candidates = match column {
+                    LocalColumn::Maybe(labels) => labels,
+                    _ => scope.relations.iter().filter(|r| r.column(&name.value).is_some()).map(Relation::label).collect(),
+                };
+                candidates.push(format!("the output alias {}", name.value));
+                let span = self.spans.ident(name);
+                self.unresolved(None, name, span, &[], candidates);
+                Some(Vec::new())
             }
         }
     }
@@ -1125,6 +1232,25 @@ impl<'a> Resolver<'a> {
         });
     }
 
+    /// The output name of an unaliased item that is not a bare column, as
+    /// the dialect gives it; records the item when a rename inside it may
+    /// rename its output. `first` is the index of its first reference.
+    fn expression_output(&mut self, expr: &Expr, span: Option<Range<usize>>, first: usize) -> Option<String> {
+        match output_names::item_name(self.dialect, expr) {
+            ItemName::Fixed => None,
+            ItemName::Text(name) => {
+                // Only an item that reads a column can be renamed by a
+                // change, and only a name someone reads matters.
+                let read = self.unnamed_outputs == 0;
+                if let Some(reference) = self.references[first..].iter().find(|r| r.kind == ReferenceKind::Column).filter(|_| read) {
+                    let at = reference.span.start;
+                    self.expression_outputs.push(ExpressionOutput { span, at, name: name.clone() });
+                }
+                name
+            }
+        }
+    }
+
     /// A projection item that is only a column name: a rewrite that renames
     /// the column must alias it to keep the output column's name.
     fn bare_output(&mut self, expr: &Expr) {
@@ -1175,9 +1301,7 @@ fn lookup<'s>(scope: &'s Scope<'s>, name: &str) -> Lookup<'s> {
         }
         // Relations whose columns are unknown: tables without a schema, stars
         // over them, and anonymous UNNESTs (whose element's fields are columns).
-        let unknown = |r: &&Relation| {
-            (r.columns.is_none() || (r.table.is_none() && r.has_star().is_some())) && (r.open.is_none() || r.alias.is_none())
-        };
+        let unknown = |r: &&Relation| r.columns_unknown();
         match s.relations.iter().filter(unknown).count() {
             1 => return Lookup::Found(s.relations.iter().find(unknown).unwrap()),
             0 => {}
@@ -1186,6 +1310,23 @@ fn lookup<'s>(scope: &'s Scope<'s>, name: &str) -> Lookup<'s> {
         current = s.parent;
     }
     Lookup::NotFound
+}
+
+/// Whether the FROM of `scope` itself (not an outer query's) has a column.
+enum LocalColumn {
+    Known,
+    /// Not among the known columns, but relations whose columns are unknown
+    /// (labelled here) may have it.
+    Maybe(Vec<String>),
+    None,
+}
+
+fn local_column(scope: &Scope, name: &str) -> LocalColumn {
+    if scope.relations.iter().any(|r| r.column(name).is_some()) || scope.using.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        return LocalColumn::Known;
+    }
+    let unknown: Vec<String> = scope.relations.iter().filter(|r| r.columns_unknown()).map(Relation::label).collect();
+    if unknown.is_empty() { LocalColumn::None } else { LocalColumn::Maybe(unknown) }
 }
 
 /// A scope holding only a statement's target (the first relation), where
@@ -1339,7 +1480,9 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
         if self.nested == 0 {
             let exists = std::mem::take(&mut self.exists);
             self.resolver.in_exists += usize::from(exists);
+            self.resolver.unnamed_outputs += 1;
             let columns = self.resolver.query(query, Some(self.scope), self.ctes);
+            self.resolver.unnamed_outputs -= 1;
             self.resolver.in_exists -= usize::from(exists);
             if !exists {
                 self.sources.extend(columns.into_iter().flat_map(|c| c.sources));

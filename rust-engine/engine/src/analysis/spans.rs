@@ -9,6 +9,7 @@
 use std::ops::Range;
 
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
+use sqlparser::keywords::Keyword;
 
 use super::statements::{Kind, Lite};
 
@@ -148,5 +149,104 @@ fn closing_quote(open: char) -> char {
     match open {
         '[' => ']',
         other => other,
+    }
+}
+
+/// Keywords that end a SELECT list.
+const AFTER_SELECT_LIST: [Keyword; 14] = [
+    Keyword::FROM,
+    Keyword::INTO,
+    Keyword::WHERE,
+    Keyword::GROUP,
+    Keyword::HAVING,
+    Keyword::QUALIFY,
+    Keyword::WINDOW,
+    Keyword::ORDER,
+    Keyword::LIMIT,
+    Keyword::UNION,
+    Keyword::EXCEPT,
+    Keyword::INTERSECT,
+    Keyword::FETCH,
+    Keyword::OFFSET,
+];
+
+impl Spans<'_> {
+    /// The extent of each item of the SELECT list whose `SELECT` keyword
+    /// starts at `select`: from the items' first to their last character,
+    /// split at commas outside parentheses. `None` when the split does not
+    /// give `count` items (a list this reading does not follow).
+    pub fn select_items(&self, tokens: &[Lite], select: Location, count: usize) -> Option<Vec<Range<usize>>> {
+        let key = |t: &Lite| (t.span.start.line, t.span.start.column);
+        let at = tokens.binary_search_by_key(&(select.line, select.column), key).ok()?;
+        let mut i = self.after_select_modifiers(tokens, at + 1);
+        let mut items = Vec::new();
+        let (mut depth, mut first, mut last) = (0usize, None, None);
+        while let Some(token) = tokens.get(i) {
+            match token.kind {
+                Kind::Open => depth += 1,
+                Kind::Close if depth == 0 => break,
+                Kind::Close => depth -= 1,
+                Kind::Comma if depth == 0 => {
+                    items.push(self.offset(first?)..self.offset(last?));
+                    (first, last) = (None, None);
+                    i += 1;
+                    continue;
+                }
+                Kind::Semicolon | Kind::End => break,
+                Kind::Keyword(k) if depth == 0 && AFTER_SELECT_LIST.contains(&k) => break,
+                _ => {}
+            }
+            if token.kind != Kind::Space {
+                first = first.or(Some(token.span.start.into()));
+                last = Some(token.span.end.into());
+            }
+            i += 1;
+        }
+        items.push(self.offset(first?)..self.offset(last?));
+        (items.len() == count).then_some(items)
+    }
+
+    /// Past `DISTINCT`, `DISTINCT ON (...)`, `ALL`, `TOP n` and BigQuery's
+    /// `AS STRUCT` / `AS VALUE` after `SELECT`.
+    fn after_select_modifiers(&self, tokens: &[Lite], i: usize) -> usize {
+        let significant = |mut j: usize| {
+            while tokens.get(j).is_some_and(|t| t.kind == Kind::Space) {
+                j += 1;
+            }
+            j
+        };
+        let kind = |j: usize| tokens.get(j).map(|t| t.kind);
+        // Past one token, or a parenthesised group when it opens one.
+        let past = |j: usize| {
+            if kind(j) != Some(Kind::Open) {
+                return j + 1;
+            }
+            let mut depth = 0usize;
+            for (k, t) in tokens.iter().enumerate().skip(j) {
+                match t.kind {
+                    Kind::Open => depth += 1,
+                    Kind::Close if depth <= 1 => return k + 1,
+                    Kind::Close => depth -= 1,
+                    _ => {}
+                }
+            }
+            tokens.len()
+        };
+        let mut i = significant(i);
+        match kind(i) {
+            Some(Kind::Keyword(Keyword::DISTINCT)) => {
+                i = significant(i + 1);
+                if kind(i) == Some(Kind::Keyword(Keyword::ON)) {
+                    i = significant(past(significant(i + 1)));
+                }
+            }
+            Some(Kind::Keyword(Keyword::ALL)) => i = significant(i + 1),
+            Some(Kind::Keyword(Keyword::TOP)) => i = significant(past(significant(i + 1))),
+            Some(Kind::Keyword(Keyword::AS)) if matches!(kind(significant(i + 1)), Some(Kind::Keyword(Keyword::STRUCT | Keyword::VALUE))) => {
+                i = significant(significant(i + 1) + 1);
+            }
+            _ => {}
+        }
+        i
     }
 }

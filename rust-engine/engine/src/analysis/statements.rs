@@ -10,7 +10,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Tokenizer};
 
-use super::{fallback, resolve, spans::Spans, Options, Output, ReferenceKind, Severity};
+use super::{fallback, ExpressionOutput, resolve, spans::Spans, Options, Output, ReferenceKind, Severity};
 use crate::source::Fragment;
 use crate::{LineIndex, Location};
 
@@ -40,6 +40,8 @@ pub(crate) struct Found {
     /// Spans of column names selected bare (`SELECT o.amount`): the name of
     /// the output column too.
     pub bare_outputs: Vec<Range<usize>>,
+    /// Unaliased items named after their text.
+    pub expression_outputs: Vec<ExpressionOutput>,
     pub parsed: bool,
 }
 
@@ -82,12 +84,12 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
         }
     };
 
-    let mut resolver = resolve::Resolver::new(&spans, options.schema);
     // The tokens move into one parser over the whole fragment; the splitter
     // keeps what it needs of them. After a statement the parser cannot read,
     // it is moved to the next one (rebuilding it would copy the rest of the
     // tokens each time, quadratic on files full of errors).
     let tokens: Vec<Lite> = raw.iter().map(Lite::of).collect();
+    let mut resolver = resolve::Resolver::new(&spans, &tokens, options.schema, options.dialect);
     let mut parser = Parser::new(dialect.as_ref())
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(raw);
@@ -199,14 +201,11 @@ pub(crate) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
                 expect_delimiter = !missing_delimiter;
             }
             Err(message) => {
-                if !message.is_empty() {
-                    findings.diagnostics.push(FoundDiagnostic {
-                        severity: Severity::Error,
-                        message,
-                        at: spans.token_start(&tokens, first),
-                    });
-                }
                 let range = spans.token_range(&tokens[first..end]);
+                if !message.is_empty() {
+                    // At the statement's first word, not the space before it.
+                    findings.diagnostics.push(FoundDiagnostic { severity: Severity::Error, message, at: range.start });
+                }
                 findings.statements.push(scan(sql, range, dialect.as_ref(), resolver.variables()));
                 while parser.index() < end {
                     parser.next_token();
@@ -742,6 +741,7 @@ pub(crate) enum Kind {
     Space,
     Semicolon,
     Colon,
+    Comma,
     Open,
     Close,
     End,
@@ -759,6 +759,7 @@ impl Lite {
             Token::Whitespace(_) => Kind::Space,
             Token::SemiColon => Kind::Semicolon,
             Token::Colon => Kind::Colon,
+            Token::Comma => Kind::Comma,
             Token::LParen => Kind::Open,
             Token::RParen => Kind::Close,
             Token::EOF => Kind::End,

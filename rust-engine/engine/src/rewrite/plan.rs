@@ -91,6 +91,12 @@ impl<'a> Planner<'a> {
     }
 
     fn statement(&mut self, statement: &StatementAnalysis) {
+        let first_edit = self.plan.edits.len();
+        self.statement_edits(statement);
+        self.expression_outputs(statement, first_edit);
+    }
+
+    fn statement_edits(&mut self, statement: &StatementAnalysis) {
         let reads_dataset = statement.references.iter().any(|r| r.kind == ReferenceKind::Table && self.is_dataset(r.table.as_deref()));
         if !statement.parsed {
             // Every name of an unparsed statement is only a candidate.
@@ -170,6 +176,56 @@ impl<'a> Planner<'a> {
             self.star(&stars[i..i + len], at_span(&span), &aliases);
             i += len;
         }
+    }
+
+    /// Keeps the output name an unaliased item takes from its text
+    /// (`sum(amount)` in DuckDB) when an edit lands inside it: the item gets
+    /// its old name as an alias, or is left for a person when Ripple cannot
+    /// reproduce the dialect's name. `first_edit` is the statement's first.
+    fn expression_outputs(&mut self, statement: &StatementAnalysis, first_edit: usize) {
+        if !self.spec.preserve_output_names {
+            return;
+        }
+        for output in &statement.expression_outputs {
+            let inside = |at: usize| output.span.as_ref().map_or(at == output.at, |s| s.contains(&at));
+            let column = self.column_edits.iter().find(|(_, _, start)| inside(*start)).map(|&(_, _, start)| start);
+            let edited = column.is_some() || self.plan.edits[first_edit..].iter().any(|e| inside(e.range.start));
+            if !edited {
+                continue;
+            }
+            let reference = column.and_then(|start| statement.references.iter().find(|r| r.span.start == start));
+            match (&output.span, &output.name) {
+                (Some(span), Some(name)) => {
+                    let content = format!(" AS {}", self.output_alias(name));
+                    match reference {
+                        Some(r) => self.column_edit(r, span.end..span.end, content),
+                        None => self.edit(span.end..span.end, content),
+                    }
+                    let name = name.to_ascii_lowercase();
+                    if !self.plan.aliased.contains(&name) {
+                        self.plan.aliased.push(name);
+                    }
+                }
+                _ => {
+                    let why = format!("this item's output column is named after its text in {}, and the change renames it; give the item an alias by hand", self.dialect);
+                    match reference {
+                        Some(r) => self.review_column(r, why),
+                        None => self.review(output.at, why),
+                    }
+                }
+            }
+        }
+    }
+
+    /// An output name written as an alias: quoted when it is not a plain
+    /// name, or when the dialect would fold its case.
+    fn output_alias(&self, name: &str) -> String {
+        let folds = matches!(self.dialect, Dialect::Postgres | Dialect::Redshift) && name.to_lowercase() != name;
+        if text::is_plain(name) && !folds && !is_keyword(name) {
+            return name.to_string();
+        }
+        let q = self.dialect.identifier_quote();
+        quote(&name.replace(q, &format!("{q}{q}")), q)
     }
 
     /// Lowercase aliases given to the dataset's table in this statement
