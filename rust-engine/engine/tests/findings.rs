@@ -164,3 +164,19 @@ fn findings_cross_as_json_with_snake_case_names() {
     );
     assert_eq!(json["reasons"], serde_json::json!(["line 1, column 8: reads `legacy`, which the change drops"]));
 }
+
+#[test]
+fn an_output_named_after_text_ripple_cannot_reproduce_is_its_own_kind() {
+    let schema = ripple_engine::Schema::from_json(r#"{"tables": {"t": {"columns": [{"name": "x"}, {"name": "z"}]}}}"#).unwrap();
+    let options = Options { dialect: Dialect::DuckDb, schema: Some(&schema) };
+    let rename = ChangeSpec::from_json(r#"{"dataset":"t","changes":[{"kind":"rename_column","column":"x","to":"x_v2"}]}"#).unwrap();
+    let result = ripple_engine::rewrite("q", Language::Sql, "SELECT coalesce(x, 0) FROM t", &rename, options);
+    assert_eq!(result.status, RewriteStatus::NeedsEdit);
+    assert_eq!(kinds(&result), [(FindingKind::UnaliasedOutput, FindingSeverity::NeedsEdit)]);
+    assert_eq!(result.findings[0].start, at(1, 17));
+    // The alias that keeps a reproducible name belongs to the column's fix:
+    // a `USING` join on the column withdraws both.
+    let result = ripple_engine::rewrite("q", Language::Sql, "SELECT sum(x) FROM t JOIN u USING (x)", &rename, options);
+    assert!(result.findings.iter().all(|f| f.kind == FindingKind::UsingJoin), "{:?}", result.findings);
+    assert_eq!((result.status, result.content), (RewriteStatus::NeedsEdit, None));
+}

@@ -48,6 +48,10 @@ pub enum FindingKind {
     /// A column mapped to an expression is used where no expression can go
     /// (written, its fields taken, or a CTE's column whose uses must follow).
     MappedColumnUse,
+    /// An unaliased select item whose output column is named after its text,
+    /// which the change edits, in a dialect whose naming Ripple cannot
+    /// reproduce as an alias.
+    UnaliasedOutput,
     /// A mapping of the change spec does not read as SQL of the dialect.
     UnreadableMapping,
     /// A `*` outputs a renamed column, and the dataset's columns are unknown

@@ -91,9 +91,8 @@ impl<'a> Planner<'a> {
     }
 
     fn statement(&mut self, statement: &StatementAnalysis) {
-        let first_edit = self.plan.edits.len();
         self.statement_edits(statement);
-        self.expression_outputs(statement, first_edit);
+        self.expression_outputs(statement);
     }
 
     fn statement_edits(&mut self, statement: &StatementAnalysis) {
@@ -181,25 +180,31 @@ impl<'a> Planner<'a> {
     /// Keeps the output name an unaliased item takes from its text
     /// (`sum(amount)` in DuckDB) when an edit lands inside it: the item gets
     /// its old name as an alias, or is left for a person when Ripple cannot
-    /// reproduce the dialect's name. `first_edit` is the statement's first.
-    fn expression_outputs(&mut self, statement: &StatementAnalysis, first_edit: usize) {
+    /// reproduce the dialect's name.
+    fn expression_outputs(&mut self, statement: &StatementAnalysis) {
         if !self.spec.preserve_output_names {
             return;
         }
         for output in &statement.expression_outputs {
             let inside = |at: usize| output.span.as_ref().map_or(at == output.at, |s| s.contains(&at));
-            let column = self.column_edits.iter().find(|(_, _, start)| inside(*start)).map(|&(_, _, start)| start);
-            let edited = column.is_some() || self.plan.edits[first_edit..].iter().any(|e| inside(e.range.start));
+            // The statement's fixes so far: the edits of this item, if any.
+            let column_fix = self.fixes.iter().position(|f| f.column.is_some() && inside(f.start));
+            let edited = column_fix.is_some() || self.fixes.iter().flat_map(Fix::edits).any(|e| inside(e.range().start));
             if !edited {
                 continue;
             }
-            let reference = column.and_then(|start| statement.references.iter().find(|r| r.span.start == start));
+            let reference = column_fix.and_then(|i| statement.references.iter().find(|r| r.span.start == self.fixes[i].start));
             match (&output.span, &output.name) {
                 (Some(span), Some(name)) => {
-                    let content = format!(" AS {}", self.output_alias(name));
-                    match reference {
-                        Some(r) => self.column_edit(r, span.end..span.end, content),
-                        None => self.edit(span.end..span.end, content),
+                    let alias = Edit::insertion(span.end, format!(" AS {}", self.output_alias(name)));
+                    match column_fix {
+                        // Part of the column's fix: withdrawn with its rename.
+                        Some(i) => self.fixes[i].push(alias),
+                        None => {
+                            let mut fix = Fix::at(span.end);
+                            fix.push(alias);
+                            self.add(fix);
+                        }
                     }
                     let name = name.to_ascii_lowercase();
                     if !self.plan.aliased.contains(&name) {
@@ -209,8 +214,8 @@ impl<'a> Planner<'a> {
                 _ => {
                     let why = format!("this item's output column is named after its text in {}, and the change renames it; give the item an alias by hand", self.dialect);
                     match reference {
-                        Some(r) => self.review_column(r, why),
-                        None => self.review(output.at, why),
+                        Some(r) => self.review_column(r, FindingKind::UnaliasedOutput, why),
+                        None => self.review(FindingKind::UnaliasedOutput, output.at..output.at, why),
                     }
                 }
             }
