@@ -1404,6 +1404,12 @@ export const spec = {
             description:
               "Why this entity's code is not given (an annotation Ripple cannot use, or the engine failing on a file), naming the entity, the annotation or file, and the message; `files` is then empty.",
           },
+          errorKind: {
+            type: 'string',
+            enum: ['unusable_annotation', 'engine_failed'],
+            description:
+              'What `error` is about, as the kind of the reason a patch would give for it (`PatchReasonKind`); present with `error`.',
+          },
         },
       },
       DatasetCode: {
