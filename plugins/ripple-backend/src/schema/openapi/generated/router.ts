@@ -1938,6 +1938,9 @@ export const spec = {
               },
             },
           },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
           '404': {
             $ref: '#/components/responses/ErrorResponse',
           },

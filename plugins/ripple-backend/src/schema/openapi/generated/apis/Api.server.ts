@@ -170,7 +170,7 @@ export type ListConsumers = {
     limit?: number;
     offset?: number;
   };
-  response: ConsumerPage | Error;
+  response: ConsumerPage | Error | Error;
 };
 /**
  * @public
