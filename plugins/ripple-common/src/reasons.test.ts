@@ -47,4 +47,5 @@ describe('reasons', () => {
       message: 'it failed',
     });
   });
+
 });

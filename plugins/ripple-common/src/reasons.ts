@@ -59,3 +59,42 @@ export function reasonText(
     ? `line ${reason.line}, column ${reason.column}: ${reason.message}`
     : reason.message;
 }
+
+// One entry per kind: a kind the spec adds fails to compile here until it
+// is listed (and then until the frontend words it).
+const KINDS: Record<PatchReasonKind, null> = {
+  dropped_column_used: null,
+  retyped_column_used: null,
+  ambiguous_name: null,
+  unresolved_name: null,
+  unparsed_statement: null,
+  using_join: null,
+  template_branch: null,
+  placeholder_table: null,
+  dbt_source_move: null,
+  unnamed_table: null,
+  uneditable_name: null,
+  field_path: null,
+  mapped_column_use: null,
+  unaliased_output: null,
+  unreadable_mapping: null,
+  star_without_schema: null,
+  star_with_modifiers: null,
+  star_over_tables: null,
+  output_names_kept: null,
+  verification_failed: null,
+  overlapping_edits: null,
+  invalid_change: null,
+  file_too_large: null,
+  engine_failed: null,
+  unusable_annotation: null,
+  unclassified: null,
+};
+
+/**
+ * Every kind a patch's reason can have: the engine's finding kinds, then the
+ * backend's own.
+ *
+ * @public
+ */
+export const patchReasonKinds = Object.keys(KINDS) as PatchReasonKind[];
