@@ -4,6 +4,7 @@ import type {
 } from '@ripple/backstage-plugin-ripple-common';
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { DatabaseMigrationStore } from './DatabaseMigrationStore';
+import { storedReason } from './rows';
 import { applyDatabaseMigrations } from './schema';
 
 jest.setTimeout(60_000);
@@ -152,5 +153,46 @@ describe.each(databases.eachSupportedId())('reason kinds on %s', databaseId => {
       'retyped_column_used',
     ]);
     expect(patch.reasons).toHaveLength(3);
+  });
+});
+
+describe('a reason stored without a kind', () => {
+  // Written by an older backend beside a newer one, after the schema
+  // migration converted the others.
+  it('is read as unclassified, its place out of its message', () => {
+    expect(
+      storedReason(
+        { path: 'q.sql', message: 'line 3, column 8: reads `legacy`' },
+        'needs_edit',
+      ),
+    ).toEqual({
+      path: 'q.sql',
+      kind: 'unclassified',
+      severity: 'needs_edit',
+      line: 3,
+      column: 8,
+      endLine: 3,
+      endColumn: 8,
+      message: 'reads `legacy`',
+    });
+    expect(storedReason({ path: '', message: 'x failed' }, 'error')).toEqual({
+      path: '',
+      kind: 'unclassified',
+      severity: 'error',
+      message: 'x failed',
+    });
+    expect(
+      storedReason({ path: 'q.sql', message: 'a note' }, 'rewritten').severity,
+    ).toBe('note');
+  });
+
+  it('is given as it is when it has a kind', () => {
+    const reason = {
+      path: 'q.sql',
+      kind: 'using_join' as const,
+      severity: 'needs_edit' as const,
+      message: 'joins by name',
+    };
+    expect(storedReason(reason, 'needs_edit')).toBe(reason);
   });
 });
