@@ -29,8 +29,8 @@ exports.up = async function up(knex) {
     table.index(['kind'], 'patch_reason_kind_kind_idx');
   });
   await eachPatch(knex, async patch => {
-    const reasons = JSON.parse(patch.reasons).map(
-      (/** @type {any} */ reason) => withKind(reason, patch.status),
+    const reasons = JSON.parse(patch.reasons).map((/** @type {any} */ reason) =>
+      withKind(reason, patch.status),
     );
     await knex('patch')
       .where({ id: patch.id })
@@ -48,15 +48,13 @@ exports.up = async function up(knex) {
 exports.down = async function down(knex) {
   await knex.schema.dropTable('patch_reason_kind');
   await eachPatch(knex, async patch => {
-    const reasons = JSON.parse(patch.reasons).map(
-      (/** @type {any} */ r) => ({
-        path: r.path,
-        message:
-          r.line === undefined
-            ? r.message
-            : `line ${r.line}, column ${r.column}: ${r.message}`,
-      }),
-    );
+    const reasons = JSON.parse(patch.reasons).map((/** @type {any} */ r) => ({
+      path: r.path,
+      message:
+        r.line === undefined
+          ? r.message
+          : `line ${r.line}, column ${r.column}: ${r.message}`,
+    }));
     await knex('patch')
       .where({ id: patch.id })
       .update({ reasons: JSON.stringify(reasons) });

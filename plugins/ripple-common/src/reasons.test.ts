@@ -24,7 +24,11 @@ describe('reasons', () => {
   });
 
   it('leaves the place out of a finding about the whole file', () => {
-    const whole: Finding = { kind: 'file_too_large', severity: 'error', message: 'too large' };
+    const whole: Finding = {
+      kind: 'file_too_large',
+      severity: 'error',
+      message: 'too large',
+    };
     expect(patchReason('q.sql', whole)).toEqual({
       path: 'q.sql',
       kind: 'file_too_large',
@@ -37,9 +41,11 @@ describe('reasons', () => {
     expect(reasonText(patchReason('q.sql', finding))).toBe(
       'line 3, column 8: reads `legacy`, which the change drops',
     );
-    expect(reasonText(failureReason('', 'unusable_annotation', 'x: annotation y: z'))).toBe(
-      'x: annotation y: z',
-    );
+    expect(
+      reasonText(
+        failureReason('', 'unusable_annotation', 'x: annotation y: z'),
+      ),
+    ).toBe('x: annotation y: z');
     expect(failureReason('d.py', 'engine_failed', 'it failed')).toEqual({
       path: 'd.py',
       kind: 'engine_failed',
@@ -47,5 +53,4 @@ describe('reasons', () => {
       message: 'it failed',
     });
   });
-
 });

@@ -128,7 +128,9 @@ describe('proposePatch', () => {
         column: expect.any(Number),
         endLine: expect.any(Number),
         endColumn: expect.any(Number),
-        message: expect.stringMatching(/^reads `amount`, which the change drops$/),
+        message: expect.stringMatching(
+          /^reads `amount`, which the change drops$/,
+        ),
       },
     ]);
     const [{ line, column, endLine, endColumn }] = proposal.reasons;

@@ -62,8 +62,9 @@ async function migrationWithConsumers(databaseId: TestDatabaseId) {
 
 describe.each(databases.eachSupportedId())('reason kinds on %s', databaseId => {
   it('lists only the consumers whose current patch has a reason of the kinds asked', async () => {
-    const { store, migration, patched } =
-      await migrationWithConsumers(databaseId);
+    const { store, migration, patched } = await migrationWithConsumers(
+      databaseId,
+    );
     await patched('a-dropped', [
       reason('dropped_column_used'),
       reason('dropped_column_used', 2),
@@ -112,8 +113,9 @@ describe.each(databases.eachSupportedId())('reason kinds on %s', databaseId => {
   });
 
   it('filters by the current patch only: a new version with other reasons moves the consumer', async () => {
-    const { store, migration, patched } =
-      await migrationWithConsumers(databaseId);
+    const { store, migration, patched } = await migrationWithConsumers(
+      databaseId,
+    );
     const first = await patched('a', [reason('ambiguous_name')]);
     expect(first.reasons).toEqual([reason('ambiguous_name')]);
     const list = (kind: PatchReasonKind) =>

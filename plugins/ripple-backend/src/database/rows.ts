@@ -197,8 +197,8 @@ export function storedReason(
     status === 'error'
       ? 'error'
       : status === 'needs_edit'
-        ? 'needs_edit'
-        : 'note';
+      ? 'needs_edit'
+      : 'note';
   if (!place) {
     return {
       path: reason.path,

@@ -135,10 +135,7 @@ describe.each(databases.eachSupportedId())(
         'reasonKind=using_join&reasonKind=ambiguous_name',
         'contractor',
       );
-      expect([refs(seen.body), seen.body.totalCount]).toEqual([
-        [jaffleDbt],
-        1,
-      ]);
+      expect([refs(seen.body), seen.body.totalCount]).toEqual([[jaffleDbt], 1]);
     });
 
     it('refuses a kind the spec does not know, naming the parameter', async () => {

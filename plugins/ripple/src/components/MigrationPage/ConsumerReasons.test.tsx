@@ -142,7 +142,9 @@ describe("a patch's reasons", () => {
   });
 
   it('lists every reason of a patch that edits nothing', async () => {
-    await renderWithRipple(<MigrationView id="m1" />, { api: api([using], '') });
+    await renderWithRipple(<MigrationView id="m1" />, {
+      api: api([using], ''),
+    });
     const detail = await openOrdersExport();
     const list = await within(detail).findByRole('list', {
       name: "The engine's reasons",

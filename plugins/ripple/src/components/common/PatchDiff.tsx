@@ -106,11 +106,7 @@ export function PatchDiff(props: {
         </div>
       ))}
       {elsewhere.length > 0 && (
-        <ul
-          aria-label={
-            files.length ? t('patchDiff.elsewhere') : reasonsLabel
-          }
-        >
+        <ul aria-label={files.length ? t('patchDiff.elsewhere') : reasonsLabel}>
           {elsewhere.map((reason, i) => (
             <li key={i}>
               <Text>

@@ -78,6 +78,9 @@ describe('placeReasons', () => {
 
   it('keeps every reason for a patch without a diff', () => {
     const reasons = [reason('a.sql', 1), reason('')];
-    expect(placeReasons('', reasons)).toEqual({ files: [], elsewhere: reasons });
+    expect(placeReasons('', reasons)).toEqual({
+      files: [],
+      elsewhere: reasons,
+    });
   });
 });
