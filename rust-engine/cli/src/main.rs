@@ -5,7 +5,7 @@
 //! found SQL that does not parse, or `check-change` a problem in the spec;
 //! 2 bad usage or unreadable input, with nothing on stdout.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -46,6 +46,13 @@ enum Command {
     /// Directories are walked for .sql (plain or dbt/Jinja), .py, .java and
     /// .scala files; the language is chosen by extension.
     ///
+    /// Output: with `--format json` (the default) one object, {"files":
+    /// [...], "summary": {...}}, indented when stdout is a terminal and
+    /// compact (one line) otherwise, as for a program reading it; `--pretty`
+    /// indents it anyway. With `--format ndjson`, one line per file, each
+    /// that file's analysis as compact JSON, printed as soon as it is made
+    /// (no summary), so a caller can stream.
+    ///
     /// Exits 0 whatever the files contain (a statement that does not parse is
     /// an error diagnostic in the JSON); 2 on bad usage, an unreadable path or
     /// a malformed schema.
@@ -56,6 +63,14 @@ enum Command {
         /// Known table schemas: {"tables": {"proj.ds.t": {"columns": [{"name": "id", "type": "INT64"}]}}}.
         #[arg(long, short)]
         schema: Option<PathBuf>,
+        /// `json`: one object, indented on a terminal, compact otherwise;
+        /// `ndjson`: one compact line per file.
+        #[arg(long, short, value_enum, default_value = "json")]
+        format: Format,
+        /// Indent the JSON even when stdout is not a terminal (not with ndjson,
+        /// whose files are one line each).
+        #[arg(long)]
+        pretty: bool,
         /// Files and directories to analyse.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -158,6 +173,15 @@ enum Command {
     },
 }
 
+/// How `analyze` prints its results.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// One JSON object for all files, with a summary.
+    Json,
+    /// Newline-delimited JSON: one line per file.
+    Ndjson,
+}
+
 fn parse_dialect(name: &str) -> Result<Dialect, String> {
     name.parse().map_err(|e: EngineError| e.to_string())
 }
@@ -168,7 +192,7 @@ struct Usage(String);
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze { dialect, schema, paths } => analyze(dialect, schema.as_deref(), &paths),
+        Command::Analyze { dialect, schema, format, pretty, paths } => analyze(dialect, schema.as_deref(), format, pretty, &paths),
         Command::Rewrite { change, dialect, schema, report, write, paths } => {
             rewrite(&change, dialect, schema.as_deref(), report.as_deref(), write, &paths)
         }
@@ -193,30 +217,78 @@ struct AnalyzeOutput {
     summary: Summary,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct Summary {
     files: usize,
     statements: usize,
     files_with_errors: usize,
 }
 
-fn analyze(dialect: Dialect, schema: Option<&Path>, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
+fn analyze(dialect: Dialect, schema: Option<&Path>, format: Format, pretty: bool, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
+    if pretty && format == Format::Ndjson {
+        return Err(Usage("--pretty cannot indent ndjson: each file is one line".into()));
+    }
     let schema = schema.map(read_schema).transpose()?;
     let options = Options { dialect, schema: schema.as_ref() };
-    let files: Vec<FileAnalysis> = consumer_files(paths)?
-        .into_iter()
-        .map(|file| ripple_engine::analyze(&file.shown, file.language, &file.text, options))
-        .collect();
-    let summary = Summary {
-        files: files.len(),
-        statements: files.iter().map(|f| f.statements.len()).sum(),
-        files_with_errors: files
-            .iter()
-            .filter(|f| f.diagnostics.iter().any(|d| d.severity == Severity::Error))
-            .count(),
+    let files = consumer_files(paths)?;
+    let analyses = files.iter().map(|file| ripple_engine::analyze(&file.shown, file.language, &file.text, options));
+    let stdout = std::io::stdout();
+    // Indentation is for people: a program reading the output (a pipe, a
+    // file) gets compact JSON, less than half the bytes (10.8 MB against
+    // 23.1 MB for bigquery-etl's 4.1 MB of plain SQL) and faster to parse.
+    let indent = pretty || (format == Format::Json && stdout.is_terminal());
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = match (format, indent) {
+        (Format::Json, true) => {
+            let files: Vec<FileAnalysis> = analyses.collect();
+            let summary = Summary::of(&files);
+            serde_json::to_writer_pretty(&mut out, &AnalyzeOutput { files, summary }).map_err(std::io::Error::from)
+        }
+        // Each file is written as soon as it is analysed, and then dropped.
+        (Format::Json, false) => compact_json(&mut out, analyses),
+        // Compact JSON escapes every newline, so each file is one line.
+        (Format::Ndjson, _) => analyses.into_iter().try_for_each(|analysis| {
+            serde_json::to_writer(&mut out, &analysis).map_err(std::io::Error::from)?;
+            writeln!(out)
+        }),
     };
-    print_json(&AnalyzeOutput { files, summary })?;
+    written
+        .and_then(|()| if format == Format::Json { writeln!(out) } else { Ok(()) })
+        .and_then(|()| out.flush())
+        .map_err(|e| Usage(format!("cannot write output: {e}")))?;
     Ok(ExitCode::SUCCESS)
+}
+
+impl Summary {
+    fn of(files: &[FileAnalysis]) -> Summary {
+        let mut summary = Summary::default();
+        files.iter().for_each(|file| summary.add(file));
+        summary
+    }
+
+    fn add(&mut self, file: &FileAnalysis) {
+        self.files += 1;
+        self.statements += file.statements.len();
+        self.files_with_errors += usize::from(file.diagnostics.iter().any(|d| d.severity == Severity::Error));
+    }
+}
+
+/// `{"files": [...], "summary": {...}}` as `serde_json::to_writer` writes
+/// [`AnalyzeOutput`], written one file at a time so no file's analysis is
+/// kept once it is printed.
+fn compact_json(out: &mut impl Write, analyses: impl Iterator<Item = FileAnalysis>) -> std::io::Result<()> {
+    let mut summary = Summary::default();
+    out.write_all(b"{\"files\":[")?;
+    for analysis in analyses {
+        if summary.files > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, &analysis)?;
+        summary.add(&analysis);
+    }
+    out.write_all(b"],\"summary\":")?;
+    serde_json::to_writer(&mut *out, &summary)?;
+    out.write_all(b"}")
 }
 
 /// A consumer file read from disk.

@@ -133,6 +133,70 @@ fn analyze_exits_0_and_reports_diagnostics_for_sql_that_does_not_parse() {
     assert_eq!(json["summary"]["files_with_errors"], 1);
 }
 
+/// Three files for the output formats: one with a newline inside a string
+/// (which compact JSON must escape), one that does not parse.
+fn formats_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.sql", "SELECT amount,\n  'two\nlines' AS s\nFROM ds.orders;");
+    write(dir.path(), "b.sql", "SELECT id FROM ds.t WHERE;");
+    write(dir.path(), "c.py", "q = \"SELECT id FROM ds.orders\"");
+    dir
+}
+
+#[test]
+fn analyze_prints_compact_json_to_a_program_and_indented_json_with_pretty() {
+    let dir = formats_dir();
+    // Run with stdout piped, as a program reading the output runs it.
+    let compact = ripple().current_dir(dir.path()).args(["analyze", "."]).output().unwrap();
+    assert_eq!(compact.status.code(), Some(0), "{}", String::from_utf8_lossy(&compact.stderr));
+    let text = String::from_utf8(compact.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "compact JSON is one line:\n{text}");
+    assert!(text.starts_with("{\"files\":[{\"path\":") && text.ends_with("}\n"), "{text}");
+    let pretty = ripple().current_dir(dir.path()).args(["analyze", "--pretty", "."]).output().unwrap();
+    assert_eq!(pretty.status.code(), Some(0));
+    let indented = String::from_utf8(pretty.stdout).unwrap();
+    assert!(indented.starts_with("{\n  \"files\": [\n") && indented.len() > text.len(), "{indented}");
+    // The same value either way, summary included.
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json, serde_json::from_str::<serde_json::Value>(&indented).unwrap());
+    assert_eq!(json["summary"], serde_json::json!({"files": 3, "statements": 3, "files_with_errors": 1}));
+    assert_eq!(json["files"][0]["path"], "./a.sql");
+}
+
+#[test]
+fn analyze_ndjson_prints_each_file_on_one_line() {
+    let dir = formats_dir();
+    let json = ripple().current_dir(dir.path()).args(["analyze", "--format", "json", "."]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let out = ripple().current_dir(dir.path()).args(["analyze", "--format", "ndjson", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.ends_with('\n'), "{text}");
+    let lines: Vec<serde_json::Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    // One line per file, each that file's analysis as `json` lists it, in the same order.
+    assert_eq!(serde_json::Value::Array(lines), json["files"]);
+    assert_eq!(text.lines().count(), 3);
+}
+
+#[test]
+fn analyze_refuses_pretty_ndjson() {
+    let dir = formats_dir();
+    ripple()
+        .current_dir(dir.path())
+        .args(["analyze", "--format", "ndjson", "--pretty", "."])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("--pretty cannot indent ndjson"));
+    ripple()
+        .current_dir(dir.path())
+        .args(["analyze", "--format", "yaml", "."])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("possible values: json, ndjson"));
+}
+
 #[test]
 fn analyze_with_a_schema_expands_select_star() {
     let dir = tempfile::tempdir().unwrap();
@@ -342,6 +406,13 @@ fn help_documents_every_command() {
         let help = String::from_utf8(out.stdout).unwrap();
         assert!(help.contains("Exit"), "{command} --help does not give its exit status:\n{help}");
     }
+    // `analyze` says what it prints where: compact JSON to a program, ndjson on request.
+    let out = ripple().args(["analyze", "--help"]).output().unwrap();
+    let analyze = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        analyze.contains("compact") && analyze.contains("ndjson") && analyze.contains("terminal"),
+        "analyze --help does not say how it prints:\n{analyze}"
+    );
     assert!(help.contains("Exit status"), "{help}");
     assert!(help.contains("bigquery"), "{help}");
 }

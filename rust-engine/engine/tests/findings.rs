@@ -60,10 +60,11 @@ fn the_findings_are_what_the_status_is_about() {
 
 #[test]
 fn each_reason_for_a_person_has_its_kind() {
-    let cases: [(&str, Language, &str, &str, FindingKind); 8] = [
+    let cases: [(&str, Language, &str, &str, FindingKind); 9] = [
         ("ambiguous", Language::Sql, "SELECT amount FROM proj.ds.orders, other", RENAME, FindingKind::AmbiguousName),
         ("unparsed", Language::Sql, "SELECT FROM WHERE proj.ds.orders amount", RENAME, FindingKind::UnparsedStatement),
         ("using", Language::Sql, "SELECT 1 FROM proj.ds.orders JOIN x USING (amount)", RENAME, FindingKind::UsingJoin),
+        ("natural", Language::Sql, "SELECT id FROM proj.ds.orders NATURAL JOIN x", RENAME, FindingKind::NaturalJoin),
         ("star", Language::Sql, "SELECT * FROM proj.ds.orders", RENAME, FindingKind::StarWithoutSchema),
         ("placeholder", Language::Python, "q = f\"SELECT amount FROM {table}\"\n", RENAME, FindingKind::PlaceholderTable),
         (

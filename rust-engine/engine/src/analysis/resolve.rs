@@ -12,10 +12,10 @@ use std::ops::{ControlFlow, Range};
 use std::rc::Rc;
 
 use sqlparser::ast::{
-    AccessExpr, AssignmentTarget, Expr, Join, PipeOperator, SelectFlavor, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident,
+    AccessExpr, AssignmentTarget, Distinct, Expr, Join, PipeOperator, SelectFlavor, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident,
     JoinConstraint, JoinOperator, MergeAction, ObjectType, MergeInsertKind, MergeUpdateKind, ObjectName, ObjectNamePart, OrderBy,
     OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor,
-    TableObject, TableWithJoins, UpdateTableFromKind, Visit, Visitor, WildcardAdditionalOptions,
+    TableObject, TableWithJoins, UpdateTableFromKind, Value, ValueWithSpan, Visit, Visitor, WildcardAdditionalOptions,
 };
 
 use super::output_names::{self, ItemName};
@@ -637,6 +637,12 @@ impl<'a> Resolver<'a> {
 
         let columns = self.projection(&select.projection, &mut scope, ctes, Some(select.select_token.0.span.start.into()));
 
+        // PostgreSQL reads DISTINCT ON's expressions by ORDER BY's rules.
+        if let Some(Distinct::On(exprs)) = &select.distinct {
+            for expr in exprs {
+                self.walk(expr, &scope, ctes, Clause::item(AliasClause::OrderBy, expr));
+            }
+        }
         for expr in select.selection.iter().chain(&select.prewhere) {
             self.walk(expr, &scope, ctes, Clause::of(AliasClause::Where));
         }
@@ -845,6 +851,7 @@ impl<'a> Resolver<'a> {
             Some(JoinConstraint::On(on)) => {
                 self.walk(on, scope, ctes, Clause::Plain);
             }
+            Some(JoinConstraint::Natural) => self.natural(scope, left),
             Some(JoinConstraint::Using(names)) => {
                 // USING (col) names the column on both sides.
                 for ident in names.iter().filter_map(last_ident) {
@@ -864,17 +871,51 @@ impl<'a> Resolver<'a> {
             }
             _ => {}
         }
+        // A semi or anti join outputs one side's columns only: the other
+        // side's names end with its condition.
+        match &join.join_operator {
+            JoinOperator::Semi(_) | JoinOperator::LeftSemi(_) | JoinOperator::Anti(_) | JoinOperator::LeftAnti(_) => {
+                scope.relations.truncate(left);
+                scope.using.retain(|(_, sides)| sides.iter().all(|&i| i < left));
+            }
+            JoinOperator::RightSemi(_) | JoinOperator::RightAnti(_) => {
+                scope.relations.drain(..left);
+                scope.using.retain(|(_, sides)| sides.iter().all(|&i| i >= left));
+                for (_, sides) in &mut scope.using {
+                    sides.iter_mut().for_each(|i| *i -= left);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `NATURAL JOIN` joins on every name both sides have: with their
+    /// columns known, those names read both sides, as with `USING`.
+    fn natural(&mut self, scope: &mut Scope, left: usize) {
+        let Some(right) = scope.relations.get(left) else { return };
+        if scope.relations.iter().any(Relation::columns_unknown) {
+            return;
+        }
+        let names: Vec<String> = right.columns.iter().flat_map(|c| c.iter()).filter_map(|c| c.name.clone()).collect();
+        for name in names {
+            let sides: Vec<usize> = (0..scope.relations.len()).filter(|&i| scope.relations[i].column(&name).is_some()).collect();
+            if sides.iter().any(|&i| i < left) {
+                scope.using.push((name, sides));
+            }
+        }
     }
 
     fn factor(&mut self, factor: &TableFactor, scope: &mut Scope, ctes: &Ctes, write: bool) {
         let relation = match factor {
             TableFactor::Table { name, alias, args, .. } => {
                 if let Some(args) = args {
-                    // A table-valued function: its arguments are expressions.
+                    // A table-valued function (`read_parquet(...) AS t(a, b)`), no
+                    // table of the catalog: its arguments are expressions.
+                    let mut sources = Vec::new();
                     for arg in &args.args {
-                        self.walk_node(arg, scope, ctes, Clause::Plain);
+                        sources.extend(self.walk_node(arg, scope, ctes, Clause::Plain));
                     }
-                    Relation { alias: alias_name(alias), table: None, columns: None, open: Some(Vec::new()), dynamic: false }
+                    function_relation(alias, sources)
                 } else if let Some(columns) = cte(ctes, name) {
                     Relation {
                         alias: alias_name(alias).or_else(|| Some(object_name(name))),
@@ -930,11 +971,11 @@ impl<'a> Resolver<'a> {
                 for arg in args {
                     sources.extend(self.walk_node(arg, scope, ctes, Clause::Plain));
                 }
-                Relation { alias: alias_name(alias), table: None, columns: None, open: Some(sources), dynamic: false }
+                function_relation(alias, sources)
             }
             TableFactor::TableFunction { expr, alias } => {
                 let sources = self.walk(expr, scope, ctes, Clause::Plain);
-                Relation { alias: alias_name(alias), table: None, columns: None, open: Some(sources), dynamic: false }
+                function_relation(alias, sources)
             }
             TableFactor::NestedJoin { table_with_joins, alias } => {
                 let mut inner = Scope::new(scope.parent);
@@ -949,22 +990,34 @@ impl<'a> Resolver<'a> {
             TableFactor::Pivot { table, aggregate_functions, value_column, alias, .. } => {
                 let mut inner = Scope::new(scope.parent);
                 self.factor(table, &mut inner, ctes, false);
+                let first = self.references.len();
+                let mut sources = Vec::new();
                 for function in aggregate_functions {
-                    self.walk(&function.expr, &inner, ctes, Clause::Plain);
+                    sources.extend(self.walk(&function.expr, &inner, ctes, Clause::Plain));
                 }
                 for expr in value_column {
                     self.walk(expr, &inner, ctes, Clause::Plain);
                 }
-                Relation { alias: alias_name(alias), table: None, columns: None, open: None, dynamic: false }
+                // The columns it does not aggregate or pivot on pass through;
+                // the ones it makes are named after the pivot's values.
+                let made = Column { name: None, sources, base: None, star: Some(alias_name(alias).unwrap_or_else(|| "(pivot)".into())) };
+                self.passed_through(&inner, first, alias, vec![made])
             }
-            TableFactor::Unpivot { table, value, columns, alias, .. } => {
+            TableFactor::Unpivot { table, value, name, columns, alias, .. } => {
                 let mut inner = Scope::new(scope.parent);
                 self.factor(table, &mut inner, ctes, false);
-                self.walk(value, &inner, ctes, Clause::Plain);
+                let first = self.references.len();
+                let mut sources = Vec::new();
                 for column in columns {
-                    self.walk(&column.expr, &inner, ctes, Clause::Plain);
+                    sources.extend(self.walk(&column.expr, &inner, ctes, Clause::Plain));
                 }
-                Relation { alias: alias_name(alias), table: None, columns: None, open: None, dynamic: false }
+                // The value column is named, not read: `UNPIVOT (amount FOR month IN (jan, feb))`.
+                let made = output_name(value)
+                    .map(|n| Column { name: Some(n), sources, base: None, star: None })
+                    .into_iter()
+                    .chain([Column { name: Some(name.value.clone()), sources: Vec::new(), base: None, star: None }])
+                    .collect();
+                self.passed_through(&inner, first, alias, made)
             }
             other => {
                 let sources = self.walk_node(other, scope, ctes, Clause::Plain);
@@ -972,6 +1025,19 @@ impl<'a> Resolver<'a> {
             }
         };
         scope.relations.push(relation);
+    }
+
+    /// A PIVOT's or UNPIVOT's relation: the input's columns that the
+    /// references since `first` do not name pass through, then `made`.
+    /// With the input's columns unknown, so are its own.
+    fn passed_through(&self, inner: &Scope, first: usize, alias: &Option<TableAlias>, made: Vec<Column>) -> Relation {
+        let used: HashSet<String> = self.references[first..].iter().filter_map(|r| r.column.as_ref()).map(|c| c.to_ascii_lowercase()).collect();
+        if inner.relations.iter().any(Relation::columns_unknown) {
+            return Relation { alias: alias_name(alias), table: None, columns: None, open: None, dynamic: false };
+        }
+        let mut columns: Vec<Column> = inner.relations.iter().flat_map(|r| star_columns(r, &used)).collect();
+        columns.extend(made);
+        Relation { alias: alias_name(alias), table: None, columns: Some(Rc::new(renamed(columns, alias.as_ref()))), open: None, dynamic: false }
     }
 
     fn table_relation(&self, table: String, alias: Option<String>) -> Relation {
@@ -1155,6 +1221,22 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Snowflake's `$n`: the `n`th column of the FROM's only relation, when
+    /// its columns are known.
+    fn positional(&mut self, n: usize, span: sqlparser::tokenizer::Span, scope: &Scope) -> Vec<ColumnSource> {
+        let [relation] = scope.relations.as_slice() else { return Vec::new() };
+        let name = match (&relation.columns, &relation.table, self.schema) {
+            (Some(columns), _, _) => columns.get(n.wrapping_sub(1)).and_then(|c| c.name.clone()),
+            (None, Some(table), Some(schema)) => schema.columns(table).and_then(|c| c.get(n.wrapping_sub(1))).map(|c| c.name.clone()),
+            _ => None,
+        };
+        let Some(name) = name else { return Vec::new() };
+        let start = self.spans.offset(span.start.into());
+        let text = format!("${n}");
+        let ident = Ident::new(name);
+        self.column_of(relation, &ident, Some(start..start + text.len()), &[])
+    }
+
     /// `column` (then `path`) of `relation`.
     fn column_of(&mut self, relation: &Relation, column: &Ident, span: Option<Range<usize>>, path: &[&Ident]) -> Vec<ColumnSource> {
         let Some(span) = span else { return Vec::new() };
@@ -1335,6 +1417,18 @@ fn target_scope(scope: &Scope) -> Scope<'static> {
     Scope { relations: scope.relations.iter().take(1).cloned().collect(), parent: None, aliases: Aliases::default(), using: Vec::new() }
 }
 
+/// A table function's relation: its columns are the alias's list when it
+/// has one (`AS t(a, b)`), and unknown otherwise.
+fn function_relation(alias: &Option<TableAlias>, sources: Vec<ColumnSource>) -> Relation {
+    match alias {
+        Some(a) if !a.columns.is_empty() => {
+            let columns = a.columns.iter().map(|c| Column { name: Some(c.name.value.clone()), sources: sources.clone(), base: None, star: None }).collect();
+            Relation { alias: alias_name(alias), table: None, columns: Some(Rc::new(columns)), open: None, dynamic: false }
+        }
+        _ => Relation { alias: alias_name(alias), table: None, columns: None, open: Some(sources), dynamic: false },
+    }
+}
+
 /// A table made by a query, its columns known.
 fn derived(alias: Option<String>, columns: Vec<Column>) -> Relation {
     Relation { alias, table: None, columns: Some(Rc::new(columns)), open: None, dynamic: false }
@@ -1504,6 +1598,12 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
         match expr {
             Expr::Exists { .. } => self.exists = true,
             Expr::Identifier(ident) => self.resolve(&[ident]),
+            Expr::Value(ValueWithSpan { value: Value::Placeholder(p), span }) if self.resolver.dialect == Dialect::Snowflake => {
+                if let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+                    let sources = self.resolver.positional(n, *span, self.scope);
+                    self.sources.extend(sources);
+                }
+            }
             Expr::CompoundIdentifier(idents) => {
                 let parts: Vec<&Ident> = idents.iter().collect();
                 self.resolve(&parts);

@@ -31,12 +31,18 @@ pub enum FindingKind {
     UnparsedStatement,
     /// A renamed or mapped column joins two tables by name (`USING`).
     UsingJoin,
+    /// A `NATURAL JOIN`, which joins on every name its sides share, in a
+    /// statement that reads a column the change renames or drops.
+    NaturalJoin,
     /// The dataset is named in a template branch that was not rendered.
     TemplateBranch,
     /// SQL whose table is computed at run time names the dataset or a changed column.
     PlaceholderTable,
     /// A dbt source's table moves to another schema, which `sources.yml` must declare.
     DbtSourceMove,
+    /// Snowflake's positional `$2` reads a column of a table the change
+    /// drops a column of: the positions after it move.
+    PositionalColumn,
     /// A statement reads the dataset's columns, but the table's name in it
     /// cannot be found to rename it.
     UnnamedTable,
@@ -61,6 +67,9 @@ pub enum FindingKind {
     StarWithModifiers,
     /// A `*` over several tables outputs a renamed column.
     StarOverTables,
+    /// A `*` outputs a renamed column through a `PIVOT` or `UNPIVOT`, which
+    /// passes it on under its new name.
+    StarThroughPivot,
     /// Output column names are kept (`new AS old`), since the rewrite with
     /// new names did not verify.
     OutputNamesKept,

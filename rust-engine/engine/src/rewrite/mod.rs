@@ -12,6 +12,7 @@ mod finding;
 mod plan;
 mod text;
 mod verify;
+mod widening;
 
 use serde::Serialize;
 
@@ -148,7 +149,8 @@ struct Attempt {
 
 impl Attempt {
     fn new(analysis: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options) -> Attempt {
-        let plan = Planner::new(text, language, spec, options.dialect).plan(analysis);
+        let widened = widening::widened_columns(spec, options.schema);
+        let plan = Planner::new(text, language, spec, options.dialect).with_widened(widened).plan(analysis);
         if plan.fixes.is_empty() {
             return Attempt { plan, new_text: None, unverified: None };
         }

@@ -55,6 +55,10 @@ pub(crate) struct Planner<'a> {
     /// What `plan.findings` holds, against duplicates: a file can have
     /// hundreds of thousands of them, and scanning the list was quadratic.
     said: HashSet<Finding>,
+    /// Where the current statement is in the text.
+    statement: Range<usize>,
+    /// Retyped columns whose new type only widens the old (`widening.rs`), lowercase.
+    widened: Vec<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -69,7 +73,15 @@ impl<'a> Planner<'a> {
             fixes: Vec::new(),
             blocked: Vec::new(),
             said: HashSet::new(),
+            statement: 0..0,
+            widened: Vec::new(),
         }
+    }
+
+    /// The retyped columns that only widen: no use of them needs an edit.
+    pub fn with_widened(mut self, widened: Vec<String>) -> Self {
+        self.widened = widened;
+        self
     }
 
     pub fn plan(mut self, analysis: &FileAnalysis) -> Plan {
@@ -91,6 +103,7 @@ impl<'a> Planner<'a> {
     }
 
     fn statement(&mut self, statement: &StatementAnalysis) {
+        self.statement = self.lines.offset(self.text, statement.start)..self.lines.offset(self.text, statement.end);
         self.statement_edits(statement);
         self.expression_outputs(statement);
     }
@@ -121,6 +134,18 @@ impl<'a> Planner<'a> {
             let left: Vec<usize> = statement.references.iter().filter(|o| self.is_dataset(o.table.as_deref())).map(|o| o.span.start).collect();
             self.plan.left.extend(left);
             return self.review(FindingKind::UnnamedTable, r.span.clone(), format!("reads `{}`, whose name Ripple cannot find in the statement; rename the table by hand", self.spec.dataset));
+        }
+        // A NATURAL JOIN joins on every name its sides share, none written:
+        // a renamed or dropped column can change what it joins on.
+        let changed_column = self.spec.changes.iter().find_map(|c| match c {
+            crate::Change::RenameColumn { column, .. } | crate::Change::DropColumn { column } => Some(column.clone()),
+            _ => None,
+        });
+        if let (true, Some(column)) = (reads_dataset, changed_column) {
+            if let Some(&at) = find_words(self.text, self.statement.clone(), "natural").first() {
+                let why = format!("a NATURAL JOIN joins on every name both sides share, and the change renames or drops `{column}`; write the join's condition by hand");
+                self.review(FindingKind::NaturalJoin, at..at + "natural".len(), why);
+            }
         }
         let aliases = self.aliases(statement);
         // The references at each place (a name can be a column of two
@@ -374,6 +399,9 @@ impl<'a> Planner<'a> {
         let written = &self.text[r.span.clone()];
         let name_in_text = read_name(self.text, r.span.clone()).filter(|n| n.parts.len() == 1).map(|n| n.parts[0].clone());
 
+        if written.starts_with('$') {
+            return self.positional(r, column, fate);
+        }
         let qualifier = self.rename_qualifier(r, aliases);
 
         match fate {
@@ -383,7 +411,9 @@ impl<'a> Planner<'a> {
                 self.review(FindingKind::DroppedColumnUsed, r.span.clone(), format!("{what} `{column}`, which the change drops"));
             }
             ColumnFate::Retyped(to) => {
-                if self.in_comparison(r, qualifier.as_ref().map(|(q, _)| q.start)) {
+                if self.widened.contains(&column.to_ascii_lowercase()) {
+                    self.note(FindingKind::RetypedColumnUsed, r.span.clone(), format!("reads `{column}`, whose type widens to {to}; no edit needed"));
+                } else if self.in_comparison(r, qualifier.as_ref().map(|(q, _)| q.start)) {
                     self.review(FindingKind::RetypedColumnUsed, r.span.clone(), format!("`{column}` is compared, joined or computed with, and its type changes to {to}"));
                 } else {
                     self.note(FindingKind::RetypedColumnUsed, r.span.clone(), format!("reads `{column}`, whose type changes to {to}; no edit needed"));
@@ -467,6 +497,25 @@ impl<'a> Planner<'a> {
                     None => self.review_column(r, FindingKind::UnreadableMapping, format!("the expression `{expression}` for `{column}` does not read as SQL")),
                 }
             }
+        }
+    }
+
+    /// Snowflake's `$2` reads a column by its position: a rename leaves it
+    /// (and its output name, `$2`) as it is, but a dropped column moves the
+    /// columns after it.
+    fn positional(&mut self, r: &Reference, column: &str, fate: ColumnFate) {
+        let written = &self.text[r.span.clone()];
+        let drops = self.spec.changes.iter().any(|c| matches!(c, crate::Change::DropColumn { .. }));
+        match fate {
+            ColumnFate::Dropped => self.review_column(r, FindingKind::DroppedColumnUsed, format!("`{written}` reads `{column}`, which the change drops")),
+            ColumnFate::Expression(e) => self.review_column(r, FindingKind::MappedColumnUse, format!("`{written}` reads `{column}`, which becomes the expression `{e}`")),
+            _ if drops => self.review(
+                FindingKind::PositionalColumn,
+                r.span.clone(),
+                format!("`{written}` reads a column by its position, and the change drops a column of the table"),
+            ),
+            ColumnFate::Retyped(to) => self.note(FindingKind::RetypedColumnUsed, r.span.clone(), format!("`{written}` reads `{column}`, whose type changes to {to}; no edit needed")),
+            ColumnFate::Kept | ColumnFate::Renamed(_) | ColumnFate::Path(_) => {}
         }
     }
 
@@ -632,6 +681,15 @@ impl<'a> Planner<'a> {
                 ColumnFate::Dropped => self.note(FindingKind::DroppedColumnUsed, span.clone(), format!("`*` no longer outputs `{column}`")),
                 ColumnFate::Retyped(to) => self.note(FindingKind::RetypedColumnUsed, span.clone(), format!("`*` outputs `{column}`, whose type changes to {to}")),
                 _ => {}
+            }
+        }
+        if preserve && refs.iter().any(|r| r.via.is_some()) {
+            // Through a CTE or subquery, the names are kept where it selects
+            // them; a PIVOT or UNPIVOT selects nothing and passes the table's
+            // columns on under their new names.
+            let through = ["pivot", "unpivot"].iter().any(|w| !find_words(self.text, self.statement.clone(), w).is_empty());
+            if let Some(column) = changed.iter().find(|c| renamed(c)).filter(|_| through) {
+                return self.review(FindingKind::StarThroughPivot, span, format!("`*` outputs `{column}` through a PIVOT or UNPIVOT under its new name; select it by hand"));
             }
         }
         if !preserve || !changed.iter().any(|c| renamed(c)) || refs.iter().any(|r| r.via.is_some()) {

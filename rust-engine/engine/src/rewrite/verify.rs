@@ -134,7 +134,7 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
     if !left.is_empty() {
         return Ok(());
     }
-    let again = Planner::new(text, language, spec, options.dialect).plan(&after);
+    let again = Planner::new(text, language, spec, options.dialect).with_widened(super::widening::widened_columns(spec, options.schema)).plan(&after);
     if let Some(edit) = again.edits().next() {
         let at = LineIndex::new(text).location(text, edit.range().start);
         let statement = after.statements.iter().position(|s| s.start <= at && at <= s.end);
