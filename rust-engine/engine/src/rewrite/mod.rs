@@ -9,6 +9,7 @@
 
 mod edit;
 mod finding;
+mod patch;
 mod plan;
 mod text;
 mod verify;
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 use crate::analysis::{analyze, FileAnalysis, MAX_FILE_BYTES};
 use crate::{ChangeSpec, EngineError, Language, Options};
+pub use patch::unified_diff;
 pub use finding::{Finding, FindingKind, FindingSeverity};
 use plan::{Plan, Planner};
 
@@ -190,12 +192,3 @@ fn overlap_finding(error: EngineError) -> Finding {
     }
 }
 
-/// A unified diff of one file, with `a/` and `b/` prefixes as git writes them.
-pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
-    let path = path.trim_start_matches("./");
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
-}

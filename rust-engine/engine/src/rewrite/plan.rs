@@ -333,7 +333,8 @@ impl<'a> Planner<'a> {
 
     /// True when `at` is inside a `{{ ... }}` expression that calls `call`.
     fn in_call(&self, at: usize, call: &str) -> bool {
-        let Some(open) = self.text[..at].rfind("{{") else { return false };
+        let from = self.statement.start.min(at);
+        let Some(open) = self.text[from..at].rfind("{{").map(|i| from + i) else { return false };
         let inside = &self.text[open..at];
         !inside.contains("}}") && inside.contains(call)
     }
@@ -593,7 +594,8 @@ impl<'a> Planner<'a> {
         if self.dialect != Dialect::BigQuery || qualifier_before(self.text, r.span.start).is_some() {
             return false;
         }
-        let Some(pipe) = self.text[..r.span.start].rfind("|>") else { return false };
+        let from = self.statement.start.min(r.span.start);
+        let Some(pipe) = self.text[from..r.span.start].rfind("|>").map(|i| from + i) else { return false };
         let operator = self.text[pipe + 2..r.span.start].to_ascii_lowercase();
         let words: Vec<&str> = operator.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
         let previous = text::previous_token(self.text, r.span.start);
@@ -622,8 +624,11 @@ impl<'a> Planner<'a> {
     /// True when `r` is one of the names of a `USING (...)` join, whose
     /// other side the analysis may not have resolved (its columns unknown).
     fn in_using(&self, r: &Reference) -> bool {
+        // Within the statement: searching back to the file's start for each
+        // reference made a file of many statements quadratic.
+        let from = self.statement.start.min(r.span.start);
+        let Some(open) = self.text[from..r.span.start].rfind('(').map(|i| from + i) else { return false };
         let before = &self.text[..r.span.start];
-        let Some(open) = before.rfind('(') else { return false };
         let names_only = before[open + 1..].bytes().all(|b| b.is_ascii_alphanumeric() || b.is_ascii_whitespace() || matches!(b, b'_' | b',' | b'"' | b'`'));
         names_only && text::previous_token(self.text, open).eq_ignore_ascii_case("using")
     }
@@ -643,7 +648,9 @@ impl<'a> Planner<'a> {
         let operator = |t: &str| matches!(t, "=" | "<" | ">" | "<=" | ">=" | "<>" | "!=" | "+" | "-" | "*" | "/" | "||" | "%");
         let keyword = |t: &str| ["in", "between", "like", "on", "using"].iter().any(|k| t.eq_ignore_ascii_case(k));
         operator(next) || operator(previous) || keyword(next) || keyword(previous) || previous == "(" && {
-            let before = text::previous_token(self.text, self.text[..qualifier_start.unwrap_or(r.span.start)].rfind('(').unwrap_or(0));
+            let at = qualifier_start.unwrap_or(r.span.start);
+            let from = self.statement.start.min(at);
+            let before = text::previous_token(self.text, self.text[from..at].rfind('(').map_or(from, |i| from + i));
             before.eq_ignore_ascii_case("using")
         }
     }
