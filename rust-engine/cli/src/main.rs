@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ripple_engine::analysis::{FileAnalysis, Severity};
-use ripple_engine::{ChangeProblem, ChangeSpec, Dialect, EngineError, Language, Options, RewriteStatus, Schema, StatementTables};
+use ripple_engine::{ChangeProblem, ChangeSpec, Dialect, EngineError, Finding, FindingKind, FindingSeverity, Language, Options, RewriteStatus, Schema, StatementTables};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -78,8 +78,10 @@ enum Command {
     /// Rewrite consumer code for a change to a dataset, as a unified diff.
     ///
     /// The diff goes to stdout (paths relative to the working directory;
-    /// `git apply` takes it), a JSON report of every file's status to
-    /// `--report`; `--write` applies the edits in place instead.
+    /// `git apply` takes it), a JSON report of every file's status and
+    /// findings (kind, severity, place, message; and as `line N, column M:
+    /// message` lines) to `--report`; `--write` applies the edits in place
+    /// instead.
     ///
     /// Exits 0 whatever the files' statuses (rewritten, unaffected,
     /// needs_edit, error); 2 on a bad change spec, schema or path.
@@ -145,12 +147,15 @@ enum Command {
         #[arg(long, short, value_parser = parse_dialect)]
         dialect: Option<Dialect>,
     },
-    /// Print the change spec's JSON Schema, as OpenAPI 3.0 components.
+    /// Print the JSON Schemas of the engine's types the API carries, as
+    /// OpenAPI 3.0 components.
     ///
-    /// {"ChangeSpec": {...}, "Change": {...}, "Dialect": {...}}, each
-    /// referring to the others as `#/components/schemas/NAME`: what the
-    /// backend's OpenAPI spec holds (scripts/generate-openapi.sh puts it
-    /// there), so the API types `change` exactly as the engine reads it.
+    /// {"ChangeSpec": {...}, "Change": {...}, "Dialect": {...},
+    /// "FindingKind": {...}, "FindingSeverity": {...}}, each referring to the
+    /// others as `#/components/schemas/NAME`: what the backend's OpenAPI spec
+    /// holds (scripts/generate-openapi.sh puts it there), so the API types a
+    /// `change` exactly as the engine reads it, and a reason's kind and
+    /// severity exactly as the engine writes them.
     Schema,
     /// List the tables each SQL statement reads and writes, as JSON.
     ///
@@ -329,6 +334,9 @@ struct RewriteReport {
 struct FileReport {
     path: String,
     status: RewriteStatus,
+    /// What the status is about, as data: kind, severity, place, message.
+    findings: Vec<Finding>,
+    /// The same, as text for people: `line N, column M: message`.
     reasons: Vec<String>,
     edits: usize,
 }
@@ -370,7 +378,8 @@ fn rewrite(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, repor
             RewriteStatus::NeedsEdit => &mut summary.needs_edit,
             RewriteStatus::Error => &mut summary.error,
         } += 1;
-        reports.push(FileReport { path: result.path, status: result.status, reasons: result.reasons, edits: result.edits });
+        let reasons = result.findings.iter().map(Finding::to_string).collect();
+        reports.push(FileReport { path: result.path, status: result.status, findings: result.findings, reasons, edits: result.edits });
     }
     stdout.flush().map_err(|e| Usage(format!("cannot write output: {e}")))?;
     summary.needs_review = summary.needs_edit;
@@ -465,22 +474,48 @@ fn schema() -> Result<ExitCode, Usage> {
     // An absent field is how the spec leaves one out; `nullable` without a
     // `type` (an optional `$ref`) is also refused by the backend's validator.
     settings.option_nullable = false;
-    let generator = settings.into_generator();
-    let root = generator.into_root_schema_for::<ChangeSpec>();
     let mut components = serde_json::Map::new();
-    let mut spec = serde_json::to_value(&root.schema).expect("a schema always serializes");
-    // The root's title is the type's name, which its key says already.
-    if let Some(object) = spec.as_object_mut() {
-        object.remove("title");
-    }
-    components.insert("ChangeSpec".into(), spec);
-    for (name, definition) in root.definitions {
-        components.insert(name, serde_json::to_value(definition).expect("a schema always serializes"));
-    }
+    let mut root = |name: &str, root: schemars::schema::RootSchema| {
+        let mut schema = serde_json::to_value(&root.schema).expect("a schema always serializes");
+        // The root's title is the type's name, which its key says already.
+        if let Some(object) = schema.as_object_mut() {
+            object.remove("title");
+        }
+        components.insert(name.into(), schema);
+        for (name, definition) in root.definitions {
+            components.insert(name, serde_json::to_value(definition).expect("a schema always serializes"));
+        }
+    };
+    root("ChangeSpec", settings.clone().into_generator().into_root_schema_for::<ChangeSpec>());
+    root("FindingKind", settings.clone().into_generator().into_root_schema_for::<FindingKind>());
+    root("FindingSeverity", settings.into_generator().into_root_schema_for::<FindingSeverity>());
+    components.values_mut().for_each(one_enum);
     let mut components = serde_json::Value::Object(components);
     without_defaults(&mut components);
     print_json(&components)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A string enum whose values carry doc comments comes out of schemars as a
+/// `oneOf` of one-value enums; code generators make a type per value of it.
+/// It becomes one `enum`, each value's description listed in the schema's.
+fn one_enum(schema: &mut serde_json::Value) {
+    let Some(variants) = schema.get("oneOf").and_then(|v| v.as_array()) else { return };
+    let value = |v: &serde_json::Value| match (v["type"].as_str(), v["enum"].as_array().map(Vec::as_slice)) {
+        (Some("string"), Some([serde_json::Value::String(name)])) => Some((name.clone(), v["description"].as_str().unwrap_or_default().to_string())),
+        _ => None,
+    };
+    let Some(values) = variants.iter().map(value).collect::<Option<Vec<_>>>() else { return };
+    let mut description = schema["description"].as_str().unwrap_or_default().to_string();
+    description.push('\n');
+    for (name, about) in &values {
+        description.push_str(&format!("\n- `{name}`: {about}"));
+    }
+    *schema = serde_json::json!({
+        "description": description,
+        "enum": values.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(),
+        "type": "string",
+    });
 }
 
 /// Drops the schema's `default`s: the backend's request validator (ajv with

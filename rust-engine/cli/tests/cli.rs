@@ -255,8 +255,8 @@ fn rewrite_prints_a_patch_git_applies_and_writes_the_report() {
         report,
         serde_json::json!({
             "files": [
-                {"path": "jobs/other.sql", "status": "unaffected", "reasons": [], "edits": 0},
-                {"path": "jobs/revenue.sql", "status": "rewritten", "reasons": [], "edits": 2}
+                {"path": "jobs/other.sql", "status": "unaffected", "findings": [], "reasons": [], "edits": 0},
+                {"path": "jobs/revenue.sql", "status": "rewritten", "findings": [], "reasons": [], "edits": 2}
             ],
             "summary": {"files": 2, "rewritten": 1, "unaffected": 1, "needs_edit": 0, "needs_review": 0, "error": 0, "edits": 2}
         })
@@ -265,6 +265,31 @@ fn rewrite_prints_a_patch_git_applies_and_writes_the_report() {
     fs::write(dir.path().join("change.patch"), &patch).unwrap();
     let git = std::process::Command::new("git").args(["apply", "--check", "change.patch"]).current_dir(dir.path()).output().unwrap();
     assert!(git.status.success(), "{}", String::from_utf8_lossy(&git.stderr));
+}
+
+#[test]
+fn the_report_gives_each_finding_as_data_and_as_a_line_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", r#"{"dataset": "proj.ds.orders", "changes": [{"kind": "drop_column", "column": "legacy"}]}"#);
+    write(dir.path(), "q.sql", "SELECT id,\n  legacy\nFROM proj.ds.orders");
+    ripple().current_dir(dir.path()).args(["rewrite", "-c", "change.json", "--report", "report.json", "q.sql"]).assert().success().stdout("");
+    let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["files"][0],
+        serde_json::json!({
+            "path": "q.sql",
+            "status": "needs_edit",
+            "findings": [{
+                "kind": "dropped_column_used",
+                "severity": "needs_edit",
+                "start": {"line": 2, "column": 3},
+                "end": {"line": 2, "column": 9},
+                "message": "reads `legacy`, which the change drops"
+            }],
+            "reasons": ["line 2, column 3: reads `legacy`, which the change drops"],
+            "edits": 0
+        })
+    );
 }
 
 #[test]
@@ -434,12 +459,12 @@ fn check_change_checks_in_the_dialect_given() {
 #[test]
 fn schema_is_the_one_the_api_spec_holds() {
     // scripts/generate-openapi.sh puts `ripple schema` into the backend's
-    // OpenAPI spec and keeps it as changeSpec.json: a change to the Rust
+    // OpenAPI spec and keeps it as engineSchemas.json: a change to the Rust
     // types that is not regenerated fails here.
     let out = ripple().arg("schema").output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let kept = concat!(env!("CARGO_MANIFEST_DIR"), "/../../plugins/ripple-backend/src/schema/changeSpec.json");
+    let kept = concat!(env!("CARGO_MANIFEST_DIR"), "/../../plugins/ripple-backend/src/schema/engineSchemas.json");
     let kept: serde_json::Value = serde_json::from_str(&fs::read_to_string(kept).unwrap()).unwrap();
     assert_eq!(printed, kept, "run ./scripts/generate-openapi.sh");
     // The spec's kinds, each one closed to unknown fields as the engine is.
@@ -451,4 +476,10 @@ fn schema_is_the_one_the_api_spec_holds() {
         .collect();
     assert_eq!(kinds, ["rename_column", "drop_column", "change_type", "rename_table", "replace_table"]);
     assert_eq!(printed["ChangeSpec"]["additionalProperties"], false);
+    // A finding's kind and severity, each one enum of snake_case names.
+    let names = |schema: &serde_json::Value| schema["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&printed["FindingSeverity"]), ["note", "needs_edit", "error"]);
+    let kinds = names(&printed["FindingKind"]);
+    assert!(kinds.contains(&"dropped_column_used".to_string()) && kinds.contains(&"overlapping_edits".to_string()), "{kinds:?}");
+    assert!(kinds.iter().all(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_')), "{kinds:?}");
 }
