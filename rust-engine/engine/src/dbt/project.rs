@@ -203,7 +203,8 @@ fn decide(table: &str, claims: &[TableOrigin], conflicts: &mut Vec<SchemaConflic
     if let Some(explicit) = claims.iter().find(|c| c.origin == Origin::Explicit) {
         return Some(explicit.clone());
     }
-    let full: Vec<&TableOrigin> = claims.iter().filter(|c| c.origin.is_full()).collect();
+    let mut full: Vec<&TableOrigin> = claims.iter().filter(|c| c.origin.is_full()).collect();
+    full.sort_by_key(|c| c.origin);
     if let Some(first) = full.first() {
         let columns = lower(&first.columns);
         if let Some(other) = full.iter().find(|o| {
