@@ -12,6 +12,7 @@ mod finding;
 mod patch;
 mod plan;
 mod text;
+mod unmatched;
 mod verify;
 mod widening;
 
@@ -20,6 +21,7 @@ use serde::Serialize;
 use crate::analysis::{analyze, FileAnalysis, MAX_FILE_BYTES};
 use crate::{ChangeSpec, EngineError, Language, Options};
 pub use patch::unified_diff;
+pub use unmatched::{unmatched_dataset, UnmatchedDataset};
 pub use finding::{Finding, FindingKind, FindingSeverity};
 use plan::{Plan, Planner};
 
