@@ -5,14 +5,18 @@
 //! found SQL that does not parse, or `check-change` a problem in the spec;
 //! 2 bad usage or unreadable input, with nothing on stdout.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+mod analyze;
+mod change;
+mod files;
+mod project;
+mod rewrite;
+mod tables;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ripple_engine::analysis::{FileAnalysis, Severity};
-use ripple_engine::{ChangeProblem, ChangeSpec, Dialect, EngineError, Finding, FindingKind, FindingSeverity, Language, Options, RewriteStatus, Schema, StatementTables};
-use serde::Serialize;
+use ripple_engine::{Dialect, EngineError};
 
 #[derive(Parser)]
 #[command(
@@ -63,6 +67,12 @@ enum Command {
         /// Known table schemas: {"tables": {"proj.ds.t": {"columns": [{"name": "id", "type": "INT64"}]}}}.
         #[arg(long, short)]
         schema: Option<PathBuf>,
+        /// A dbt project whose schemas to use: its models' columns from their
+        /// SQL (through refs), seeds' headers, property files, and
+        /// target/catalog.json and manifest.json. `--schema` wins where both
+        /// name a table; conflicts are warned about on stderr.
+        #[arg(long)]
+        project: Option<PathBuf>,
         /// `json`: one object, indented on a terminal, compact otherwise;
         /// `ndjson`: one compact line per file.
         #[arg(long, short, value_enum, default_value = "json")]
@@ -95,6 +105,9 @@ enum Command {
         /// Known table schemas, as for `analyze`; needed to expand `SELECT *`.
         #[arg(long, short)]
         schema: Option<PathBuf>,
+        /// A dbt project whose schemas to use, as for `analyze`.
+        #[arg(long)]
+        project: Option<PathBuf>,
         /// Where to write the JSON report.
         #[arg(long, short)]
         report: Option<PathBuf>,
@@ -157,6 +170,25 @@ enum Command {
     /// `change` exactly as the engine reads it, and a reason's kind and
     /// severity exactly as the engine writes them.
     Schema,
+    /// Print the schemas a dbt project already knows, as JSON.
+    ///
+    /// {"schema": {"tables": ...}, "origins": [{"table", "origin", "path",
+    /// "columns"}], "conflicts": [{"table", "message"}], "problems": [...]}:
+    /// each model's columns from its SQL (through its refs), seeds' CSV
+    /// headers, property files' `columns`, target/catalog.json and
+    /// target/manifest.json. Sources that disagree on a table are a
+    /// conflict, and the table is left out. Exits 0; 2 when DIR is no dbt
+    /// project or unreadable.
+    Project {
+        /// The project's folder (with dbt_project.yml).
+        dir: PathBuf,
+        /// SQL dialect its models are written in.
+        #[arg(long, short, default_value = "generic", value_parser = parse_dialect)]
+        dialect: Dialect,
+        /// Schemas given explicitly, which win over the project's.
+        #[arg(long, short)]
+        schema: Option<PathBuf>,
+    },
     /// List the tables each SQL statement reads and writes, as JSON.
     ///
     /// Exits 0 when every file parsed; 1 when some file did not (its JSON has
@@ -175,7 +207,7 @@ enum Command {
 
 /// How `analyze` prints its results.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     /// One JSON object for all files, with a summary.
     Json,
     /// Newline-delimited JSON: one line per file.
@@ -187,20 +219,23 @@ fn parse_dialect(name: &str) -> Result<Dialect, String> {
 }
 
 /// A failure that ends the run with exit code 2 and nothing on stdout.
-struct Usage(String);
+pub(crate) struct Usage(pub(crate) String);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze { dialect, schema, format, pretty, paths } => analyze(dialect, schema.as_deref(), format, pretty, &paths),
-        Command::Rewrite { change, dialect, schema, report, write, paths } => {
-            rewrite(&change, dialect, schema.as_deref(), report.as_deref(), write, &paths)
+        Command::Analyze { dialect, schema, project, format, pretty, paths } => {
+            analyze::analyze(dialect, schema.as_deref(), project.as_deref(), format, pretty, &paths)
         }
+        Command::Rewrite { change, dialect, schema, project, report, write, paths } => {
+            rewrite::rewrite(&change, dialect, schema.as_deref(), project.as_deref(), report.as_deref(), write, &paths)
+        }
+        Command::Project { dir, dialect, schema } => project::project(&dir, dialect, schema.as_deref()),
 
-        Command::CompatView { change, dialect, schema, cleanup } => compat_view(&change, dialect, schema.as_deref(), cleanup),
-        Command::CheckChange { change, dialect } => check_change(&change, dialect),
-        Command::Schema => schema(),
-        Command::Tables { dialect, files } => tables(dialect, &files),
+        Command::CompatView { change, dialect, schema, cleanup } => change::compat_view(&change, dialect, schema.as_deref(), cleanup),
+        Command::CheckChange { change, dialect } => change::check_change(&change, dialect),
+        Command::Schema => change::schema(),
+        Command::Tables { dialect, files } => tables::tables(dialect, &files),
     };
     match result {
         Ok(code) => code,
@@ -209,376 +244,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-#[derive(Serialize)]
-struct AnalyzeOutput {
-    files: Vec<FileAnalysis>,
-    summary: Summary,
-}
-
-#[derive(Serialize, Default)]
-struct Summary {
-    files: usize,
-    statements: usize,
-    files_with_errors: usize,
-}
-
-fn analyze(dialect: Dialect, schema: Option<&Path>, format: Format, pretty: bool, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
-    if pretty && format == Format::Ndjson {
-        return Err(Usage("--pretty cannot indent ndjson: each file is one line".into()));
-    }
-    let schema = schema.map(read_schema).transpose()?;
-    let options = Options { dialect, schema: schema.as_ref() };
-    let files = consumer_files(paths)?;
-    let analyses = files.iter().map(|file| ripple_engine::analyze(&file.shown, file.language, &file.text, options));
-    let stdout = std::io::stdout();
-    // Indentation is for people: a program reading the output (a pipe, a
-    // file) gets compact JSON, less than half the bytes (10.8 MB against
-    // 23.1 MB for bigquery-etl's 4.1 MB of plain SQL) and faster to parse.
-    let indent = pretty || (format == Format::Json && stdout.is_terminal());
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = match (format, indent) {
-        (Format::Json, true) => {
-            let files: Vec<FileAnalysis> = analyses.collect();
-            let summary = Summary::of(&files);
-            serde_json::to_writer_pretty(&mut out, &AnalyzeOutput { files, summary }).map_err(std::io::Error::from)
-        }
-        // Each file is written as soon as it is analysed, and then dropped.
-        (Format::Json, false) => compact_json(&mut out, analyses),
-        // Compact JSON escapes every newline, so each file is one line.
-        (Format::Ndjson, _) => analyses.into_iter().try_for_each(|analysis| {
-            serde_json::to_writer(&mut out, &analysis).map_err(std::io::Error::from)?;
-            writeln!(out)
-        }),
-    };
-    written
-        .and_then(|()| if format == Format::Json { writeln!(out) } else { Ok(()) })
-        .and_then(|()| out.flush())
-        .map_err(|e| Usage(format!("cannot write output: {e}")))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-impl Summary {
-    fn of(files: &[FileAnalysis]) -> Summary {
-        let mut summary = Summary::default();
-        files.iter().for_each(|file| summary.add(file));
-        summary
-    }
-
-    fn add(&mut self, file: &FileAnalysis) {
-        self.files += 1;
-        self.statements += file.statements.len();
-        self.files_with_errors += usize::from(file.diagnostics.iter().any(|d| d.severity == Severity::Error));
-    }
-}
-
-/// `{"files": [...], "summary": {...}}` as `serde_json::to_writer` writes
-/// [`AnalyzeOutput`], written one file at a time so no file's analysis is
-/// kept once it is printed.
-fn compact_json(out: &mut impl Write, analyses: impl Iterator<Item = FileAnalysis>) -> std::io::Result<()> {
-    let mut summary = Summary::default();
-    out.write_all(b"{\"files\":[")?;
-    for analysis in analyses {
-        if summary.files > 0 {
-            out.write_all(b",")?;
-        }
-        serde_json::to_writer(&mut *out, &analysis)?;
-        summary.add(&analysis);
-    }
-    out.write_all(b"],\"summary\":")?;
-    serde_json::to_writer(&mut *out, &summary)?;
-    out.write_all(b"}")
-}
-
-/// A consumer file read from disk.
-struct ConsumerFile {
-    path: PathBuf,
-    /// The path as reported: relative to the working directory when under it.
-    shown: String,
-    language: Language,
-    text: String,
-}
-
-/// Reads every consumer file under `paths`. All are read before any output,
-/// so an unreadable path fails the run before anything is printed.
-fn consumer_files(paths: &[PathBuf]) -> Result<Vec<ConsumerFile>, Usage> {
-    let mut inputs = Vec::new();
-    for path in paths {
-        collect(path, &mut inputs)?;
-    }
-    let cwd = std::env::current_dir().ok();
-    let mut files = Vec::with_capacity(inputs.len());
-    for (path, explicit) in inputs {
-        let text = read(&path)?;
-        let relative = cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok());
-        let shown = relative.unwrap_or(&path).display().to_string();
-        let language = match Language::detect(&shown, &text) {
-            Some(language) => language,
-            // A file named on the command line is read as SQL whatever its name.
-            None if explicit => Language::Sql,
-            None => continue,
-        };
-        files.push(ConsumerFile { path, shown, language, text });
-    }
-    Ok(files)
-}
-
-#[derive(Serialize)]
-struct RewriteReport {
-    files: Vec<FileReport>,
-    summary: RewriteSummary,
-}
-
-#[derive(Serialize)]
-struct FileReport {
-    path: String,
-    status: RewriteStatus,
-    /// What the status is about, as data: kind, severity, place, message.
-    findings: Vec<Finding>,
-    /// The same, as text for people: `line N, column M: message`.
-    reasons: Vec<String>,
-    edits: usize,
-}
-
-#[derive(Serialize, Default)]
-struct RewriteSummary {
-    files: usize,
-    rewritten: usize,
-    unaffected: usize,
-    needs_edit: usize,
-    /// `needs_edit` under its old name, written until 0.3.
-    needs_review: usize,
-    error: usize,
-    edits: usize,
-}
-
-fn rewrite(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, report: Option<&Path>, write: bool, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
-    let spec = read_change(change, dialect)?;
-    let schema = schema.map(read_schema).transpose()?;
-    let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
-    let options = Options { dialect, schema: schema.as_ref() };
-    let files = consumer_files(paths)?;
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut summary = RewriteSummary::default();
-    let mut reports = Vec::with_capacity(files.len());
-    for file in &files {
-        let result = ripple_engine::rewrite(&file.shown, file.language, &file.text, &spec, options);
-        if let Some(patch) = &result.patch {
-            stdout.write_all(patch.as_bytes()).map_err(|e| Usage(format!("cannot write output: {e}")))?;
-        }
-        if let (true, Some(content)) = (write, &result.content) {
-            write_atomically(&file.path, content)?;
-        }
-        summary.files += 1;
-        summary.edits += result.edits;
-        *match result.status {
-            RewriteStatus::Rewritten => &mut summary.rewritten,
-            RewriteStatus::Unaffected => &mut summary.unaffected,
-            RewriteStatus::NeedsEdit => &mut summary.needs_edit,
-            RewriteStatus::Error => &mut summary.error,
-        } += 1;
-        let reasons = result.findings.iter().map(Finding::to_string).collect();
-        reports.push(FileReport { path: result.path, status: result.status, findings: result.findings, reasons, edits: result.edits });
-    }
-    stdout.flush().map_err(|e| Usage(format!("cannot write output: {e}")))?;
-    summary.needs_review = summary.needs_edit;
-    if let Some(report) = report {
-        let json = serde_json::to_string_pretty(&RewriteReport { files: reports, summary }).expect("a report always serializes");
-        write_atomically(report, &format!("{json}\n"))?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Replaces a file's content all at once: a crash never leaves it half-written.
-fn write_atomically(path: &Path, content: &str) -> Result<(), Usage> {
-    let fail = |e: std::io::Error| Usage(format!("cannot write {}: {e}", path.display()));
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    file.write_all(content.as_bytes()).map_err(fail)?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        file.as_file().set_permissions(metadata.permissions()).map_err(fail)?;
-    }
-    file.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
-}
-
-/// Files to analyse under `path`, sorted; `true` for files named directly.
-fn collect(path: &Path, into: &mut Vec<(PathBuf, bool)>) -> Result<(), Usage> {
-    let metadata = std::fs::metadata(path).map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
-    if !metadata.is_dir() {
-        into.push((path.to_path_buf(), true));
-        return Ok(());
-    }
-    let walker = walkdir::WalkDir::new(path)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored_dir(e));
-    for entry in walker {
-        let entry = entry.map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_file() && matches!(name.rsplit_once('.').map(|(_, e)| e), Some("sql" | "py" | "java" | "scala")) {
-            into.push((entry.into_path(), false));
-        }
-    }
-    Ok(())
-}
-
-/// Hidden folders, dependencies and build outputs are not consumer code.
-fn is_ignored_dir(entry: &walkdir::DirEntry) -> bool {
-    let name = entry.file_name().to_string_lossy();
-    entry.file_type().is_dir() && (name.starts_with('.') || matches!(name.as_ref(), "node_modules" | "target" | "dbt_packages" | "__pycache__"))
-}
-
-fn read(path: &Path) -> Result<String, Usage> {
-    std::fs::read_to_string(path).map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))
-}
-
-fn read_schema(path: &Path) -> Result<Schema, Usage> {
-    let text = read(path)?;
-    Schema::from_json(&text).map_err(|e| Usage(format!("{}: {e}", path.display())))
-}
-
-fn print_json(value: &impl Serialize) -> Result<(), Usage> {
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    serde_json::to_writer_pretty(&mut stdout, value)
-        .map_err(std::io::Error::from)
-        .and_then(|()| writeln!(stdout))
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Usage(format!("cannot write output: {e}")))
-}
-
-/// Reads a change spec, checked in the dialect its SQL will be written in.
-fn read_change(change: &Path, dialect: Option<Dialect>) -> Result<ChangeSpec, Usage> {
-    ChangeSpec::from_json_in(&read(change)?, dialect).map_err(|e| Usage(format!("{}: {e}", change.display())))
-}
-
-#[derive(Serialize)]
-struct CheckOutput {
-    problems: Vec<ChangeProblem>,
-}
-
-fn check_change(change: &Path, dialect: Option<Dialect>) -> Result<ExitCode, Usage> {
-    let problems = ripple_engine::check_change(&read(change)?, dialect);
-    for problem in &problems {
-        let field = problem.field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default();
-        eprintln!("{}: {field}{}", change.display(), problem.message);
-    }
-    let failed = !problems.is_empty();
-    print_json(&CheckOutput { problems })?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
-}
-
-fn schema() -> Result<ExitCode, Usage> {
-    let mut settings = schemars::gen::SchemaSettings::openapi3();
-    // An absent field is how the spec leaves one out; `nullable` without a
-    // `type` (an optional `$ref`) is also refused by the backend's validator.
-    settings.option_nullable = false;
-    let mut components = serde_json::Map::new();
-    let mut root = |name: &str, root: schemars::schema::RootSchema| {
-        let mut schema = serde_json::to_value(&root.schema).expect("a schema always serializes");
-        // The root's title is the type's name, which its key says already.
-        if let Some(object) = schema.as_object_mut() {
-            object.remove("title");
-        }
-        components.insert(name.into(), schema);
-        for (name, definition) in root.definitions {
-            components.insert(name, serde_json::to_value(definition).expect("a schema always serializes"));
-        }
-    };
-    root("ChangeSpec", settings.clone().into_generator().into_root_schema_for::<ChangeSpec>());
-    root("FindingKind", settings.clone().into_generator().into_root_schema_for::<FindingKind>());
-    root("FindingSeverity", settings.into_generator().into_root_schema_for::<FindingSeverity>());
-    components.values_mut().for_each(one_enum);
-    let mut components = serde_json::Value::Object(components);
-    without_defaults(&mut components);
-    print_json(&components)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A string enum whose values carry doc comments comes out of schemars as a
-/// `oneOf` of one-value enums; code generators make a type per value of it.
-/// It becomes one `enum`, each value's description listed in the schema's.
-fn one_enum(schema: &mut serde_json::Value) {
-    let Some(variants) = schema.get("oneOf").and_then(|v| v.as_array()) else { return };
-    let value = |v: &serde_json::Value| match (v["type"].as_str(), v["enum"].as_array().map(Vec::as_slice)) {
-        (Some("string"), Some([serde_json::Value::String(name)])) => Some((name.clone(), v["description"].as_str().unwrap_or_default().to_string())),
-        _ => None,
-    };
-    let Some(values) = variants.iter().map(value).collect::<Option<Vec<_>>>() else { return };
-    let mut description = schema["description"].as_str().unwrap_or_default().to_string();
-    description.push('\n');
-    for (name, about) in &values {
-        description.push_str(&format!("\n- `{name}`: {about}"));
-    }
-    *schema = serde_json::json!({
-        "description": description,
-        "enum": values.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(),
-        "type": "string",
-    });
-}
-
-/// Drops the schema's `default`s: the backend's request validator (ajv with
-/// `useDefaults`, in express-openapi-validator) writes a `oneOf` branch's
-/// defaults into the body while it tries that branch, and the next branch
-/// then refuses the field as unknown. The engine applies its defaults itself.
-fn without_defaults(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            map.remove("default");
-            map.values_mut().for_each(without_defaults);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(without_defaults),
-        _ => {}
-    }
-}
-
-fn compat_view(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, cleanup: bool) -> Result<ExitCode, Usage> {
-    let spec = read_change(change, dialect)?;
-    let schema = schema.map(read_schema).transpose()?;
-    let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
-    let view = ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(|e| Usage(e.to_string()))?;
-    let ddl = if cleanup { view.cleanup } else { view.create };
-    writeln!(std::io::stdout().lock(), "{ddl}").map_err(|e| Usage(format!("cannot write output: {e}")))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Serialize)]
-struct TablesOutput {
-    files: Vec<FileTables>,
-}
-
-#[derive(Serialize)]
-struct FileTables {
-    path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    statements: Option<Vec<StatementTables>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<EngineError>,
-}
-
-fn tables(dialect: Dialect, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
-    // Read everything first: an unreadable path fails the run before any output.
-    let sources = paths
-        .iter()
-        .map(|path| Ok((path.display().to_string(), read(path)?)))
-        .collect::<Result<Vec<_>, Usage>>()?;
-    let mut failed = false;
-    let files = sources
-        .into_iter()
-        .map(|(path, sql)| match ripple_engine::tables(&sql, dialect) {
-            Ok(statements) => FileTables { path, statements: Some(statements), error: None },
-            Err(error) => {
-                failed = true;
-                if let EngineError::Syntax { message, line, column } = &error {
-                    eprintln!("{path}:{line}:{column}: {message}");
-                } else {
-                    eprintln!("{path}: {error}");
-                }
-                FileTables { path, statements: None, error: Some(error) }
-            }
-        })
-        .collect();
-    print_json(&TablesOutput { files })?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

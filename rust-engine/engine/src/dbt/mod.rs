@@ -2,4 +2,4 @@
 
 mod project;
 
-pub use project::{project_schema, Origin, ProjectFile, ProjectSchema, SchemaConflict, TableOrigin};
+pub use project::{before_change, project_schema, Origin, ProjectFile, ProjectSchema, SchemaConflict, TableOrigin};

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::analysis::analyze;
 use crate::schema::{ColumnSchema, TableSchema};
 use crate::source::Language;
-use crate::{Dialect, Options, Schema};
+use crate::{Change, ChangeSpec, Dialect, Options, Schema};
 
 /// A file of the project: its path from the project's root, and its text.
 #[derive(Debug, Clone)]
@@ -321,7 +321,7 @@ fn catalog(file: &ProjectFile, claims: &mut Claims) {
                 .and_then(|c| c.as_object())
                 .into_iter()
                 .flatten()
-                .filter_map(|(key, c)| Some((c.get("index").and_then(|i| i.as_u64()).unwrap_or(0), c.get("name").and_then(|n| n.as_str()).unwrap_or(key).to_string())))
+                .map(|(key, c)| (c.get("index").and_then(|i| i.as_u64()).unwrap_or(0), c.get("name").and_then(|n| n.as_str()).unwrap_or(key).to_string()))
                 .collect();
             columns.sort();
             claims.add(&table, Origin::Catalog, Some(&file.path), columns.into_iter().map(|(_, name)| name).collect());
@@ -379,4 +379,47 @@ fn csv_header(text: &str) -> Option<Vec<String>> {
 fn file_stem(path: &str) -> &str {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// The dataset's columns as they were before `spec`, when the project
+/// already holds the producer's change (its model renamed a column, or the
+/// model itself moved): consumers are read as they still are, against the
+/// old columns. A project still before the change is left as it is.
+pub fn before_change(schema: &mut Schema, spec: &ChangeSpec) {
+    let renames: Vec<(&str, &str)> = spec
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RenameColumn { column, to } => Some((column.as_str(), to.as_str())),
+            _ => None,
+        })
+        .collect();
+    let has = |columns: &[ColumnSchema], name: &str| columns.iter().any(|c| c.name.eq_ignore_ascii_case(name));
+    let old = schema.columns(&spec.dataset).map(<[ColumnSchema]>::to_vec);
+    let new = spec.new_table().and_then(|t| schema.columns(t)).map(<[ColumnSchema]>::to_vec);
+    let (columns, moved) = match (old, new) {
+        (Some(columns), _) if renames.iter().all(|(from, _)| has(&columns, from)) => return,
+        (Some(columns), _) => (columns, false),
+        (None, Some(columns)) => (columns, true),
+        (None, None) => return,
+    };
+    let mut before: Vec<ColumnSchema> = columns
+        .into_iter()
+        .map(|c| match renames.iter().find(|(_, to)| to.eq_ignore_ascii_case(&c.name)) {
+            Some((from, _)) => ColumnSchema { name: from.to_string(), ..c },
+            None => c,
+        })
+        .collect();
+    for change in &spec.changes {
+        if let Change::DropColumn { column } = change {
+            if !has(&before, column) {
+                before.push(ColumnSchema { name: column.clone(), data_type: None });
+            }
+        }
+    }
+    let key = match (moved, schema.table(&spec.dataset)) {
+        (false, Some((key, _))) => key.to_string(),
+        _ => spec.dataset.clone(),
+    };
+    schema.tables.insert(key, TableSchema { columns: before });
 }
