@@ -258,7 +258,8 @@ fn rewrite_prints_a_patch_git_applies_and_writes_the_report() {
                 {"path": "jobs/other.sql", "status": "unaffected", "findings": [], "reasons": [], "edits": 0},
                 {"path": "jobs/revenue.sql", "status": "rewritten", "findings": [], "reasons": [], "edits": 2}
             ],
-            "summary": {"files": 2, "rewritten": 1, "unaffected": 1, "needs_edit": 0, "needs_review": 0, "error": 0, "edits": 2}
+            "summary": {"files": 2, "rewritten": 1, "unaffected": 1, "needs_edit": 0, "needs_review": 0, "error": 0, "edits": 2},
+            "warnings": []
         })
     );
     // The patch applies to the untouched files with git.
