@@ -1,0 +1,9 @@
+//! dbt projects as a whole: what dbt's own files say about the datasets
+//! (property files today), beside the models' SQL that `source/` reads.
+
+mod edits;
+mod names;
+mod properties;
+mod yaml;
+
+pub use properties::rewrite_properties;
