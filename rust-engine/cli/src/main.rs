@@ -81,6 +81,11 @@ enum Command {
     /// `git apply` takes it), a JSON report of every file's status to
     /// `--report`; `--write` applies the edits in place instead.
     ///
+    /// Directories are walked as for `analyze`, and for .yml and .yaml
+    /// files: dbt property files, whose tests, unit-test fixtures, exposures,
+    /// metrics and semantic models follow the change (YAML that is no dbt
+    /// property file is unaffected).
+    ///
     /// Exits 0 whatever the files' statuses (rewritten, unaffected,
     /// needs_edit, error); 2 on a bad change spec, schema or path.
     Rewrite {
@@ -225,8 +230,8 @@ fn analyze(dialect: Dialect, schema: Option<&Path>, format: Format, pretty: bool
     }
     let schema = schema.map(read_schema).transpose()?;
     let options = Options { dialect, schema: schema.as_ref() };
-    let files = consumer_files(paths)?;
-    let analyses = files.iter().map(|file| ripple_engine::analyze(&file.shown, file.language, &file.text, options));
+    let files = consumer_files(paths, false)?;
+    let analyses = files.iter().map(|file| ripple_engine::analyze(&file.shown, file.language.unwrap_or(Language::Sql), &file.text, options));
     let stdout = std::io::stdout();
     // Indentation is for people: a program reading the output (a pipe, a
     // file) gets compact JSON, less than half the bytes (10.8 MB against
@@ -291,16 +296,18 @@ struct ConsumerFile {
     path: PathBuf,
     /// The path as reported: relative to the working directory when under it.
     shown: String,
-    language: Language,
+    /// `None` for a dbt property file (YAML), which has no SQL to analyse.
+    language: Option<Language>,
     text: String,
 }
 
-/// Reads every consumer file under `paths`. All are read before any output,
+/// Reads every consumer file under `paths`; with `properties`, dbt
+/// property files (`.yml`, `.yaml`) too. All are read before any output,
 /// so an unreadable path fails the run before anything is printed.
-fn consumer_files(paths: &[PathBuf]) -> Result<Vec<ConsumerFile>, Usage> {
+fn consumer_files(paths: &[PathBuf], properties: bool) -> Result<Vec<ConsumerFile>, Usage> {
     let mut inputs = Vec::new();
     for path in paths {
-        collect(path, &mut inputs)?;
+        collect(path, properties, &mut inputs)?;
     }
     let cwd = std::env::current_dir().ok();
     let mut files = Vec::with_capacity(inputs.len());
@@ -309,9 +316,10 @@ fn consumer_files(paths: &[PathBuf]) -> Result<Vec<ConsumerFile>, Usage> {
         let relative = cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok());
         let shown = relative.unwrap_or(&path).display().to_string();
         let language = match Language::detect(&shown, &text) {
-            Some(language) => language,
+            Some(language) => Some(language),
+            None if properties && is_yaml(&path) => None,
             // A file named on the command line is read as SQL whatever its name.
-            None if explicit => Language::Sql,
+            None if explicit => Some(Language::Sql),
             None => continue,
         };
         files.push(ConsumerFile { path, shown, language, text });
@@ -350,12 +358,15 @@ fn rewrite(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, repor
     let schema = schema.map(read_schema).transpose()?;
     let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let options = Options { dialect, schema: schema.as_ref() };
-    let files = consumer_files(paths)?;
+    let files = consumer_files(paths, true)?;
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut summary = RewriteSummary::default();
     let mut reports = Vec::with_capacity(files.len());
     for file in &files {
-        let result = ripple_engine::rewrite(&file.shown, file.language, &file.text, &spec, options);
+        let result = match file.language {
+            Some(language) => ripple_engine::rewrite(&file.shown, language, &file.text, &spec, options),
+            None => ripple_engine::rewrite_properties(&file.shown, &file.text, &spec),
+        };
         if let Some(patch) = &result.patch {
             stdout.write_all(patch.as_bytes()).map_err(|e| Usage(format!("cannot write output: {e}")))?;
         }
@@ -395,7 +406,8 @@ fn write_atomically(path: &Path, content: &str) -> Result<(), Usage> {
 }
 
 /// Files to analyse under `path`, sorted; `true` for files named directly.
-fn collect(path: &Path, into: &mut Vec<(PathBuf, bool)>) -> Result<(), Usage> {
+/// With `properties`, YAML files too (dbt property files).
+fn collect(path: &Path, properties: bool, into: &mut Vec<(PathBuf, bool)>) -> Result<(), Usage> {
     let metadata = std::fs::metadata(path).map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
     if !metadata.is_dir() {
         into.push((path.to_path_buf(), true));
@@ -408,11 +420,16 @@ fn collect(path: &Path, into: &mut Vec<(PathBuf, bool)>) -> Result<(), Usage> {
     for entry in walker {
         let entry = entry.map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
         let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_file() && matches!(name.rsplit_once('.').map(|(_, e)| e), Some("sql" | "py" | "java" | "scala")) {
+        let code = matches!(name.rsplit_once('.').map(|(_, e)| e), Some("sql" | "py" | "java" | "scala"));
+        if entry.file_type().is_file() && (code || properties && is_yaml(entry.path())) {
             into.push((entry.into_path(), false));
         }
     }
     Ok(())
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
 }
 
 /// Hidden folders, dependencies and build outputs are not consumer code.

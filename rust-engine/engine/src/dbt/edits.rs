@@ -8,12 +8,15 @@ use std::ops::Range;
 
 use super::yaml::{self, Map, Node, Scalar, Style};
 
+/// A byte range (of the file or of a value) and what replaces it.
+pub(crate) type Edit = (Range<usize>, String);
+
 #[derive(Default)]
 pub(crate) struct Edits {
-    /// File byte range → new text.
-    pub file: Vec<(Range<usize>, String)>,
-    /// Scalar id → its value, and the ranges of it replaced and by what.
-    values: BTreeMap<usize, (String, Vec<(Range<usize>, String)>)>,
+    /// Edits of the file.
+    pub file: Vec<Edit>,
+    /// Scalar id → its value, and the edits of that value.
+    values: BTreeMap<usize, (String, Vec<Edit>)>,
     /// Map id → an entry added to it (key, value).
     inserted: BTreeMap<usize, (String, String)>,
 }
@@ -86,10 +89,16 @@ impl Edits {
         self.file.is_empty()
     }
 
+    /// The file's edits in the order they stand in the file.
+    pub fn sorted(&self) -> Vec<Edit> {
+        let mut edits = self.file.clone();
+        edits.sort_by_key(|(r, _)| (r.start, r.end));
+        edits
+    }
+
     /// The edited text; an error when two edits overlap.
     pub fn apply(&self, text: &str) -> Result<String, String> {
-        let mut edits: Vec<&(Range<usize>, String)> = self.file.iter().collect();
-        edits.sort_by_key(|(r, _)| (r.start, r.end));
+        let edits = self.sorted();
         for pair in edits.windows(2) {
             if pair[0].0.end > pair[1].0.start || pair[0].0 == pair[1].0 {
                 return Err(format!("two edits overlap at byte {}; edit by hand", pair[1].0.start));
@@ -97,7 +106,7 @@ impl Edits {
         }
         let mut out = String::with_capacity(text.len() + 64);
         let mut at = 0;
-        for (range, content) in edits {
+        for (range, content) in &edits {
             out.push_str(&text[at..range.start]);
             out.push_str(content);
             at = range.end;

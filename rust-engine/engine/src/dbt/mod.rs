@@ -1,6 +1,7 @@
 //! dbt projects as a whole: what dbt's own files say about the datasets
 //! (property files today), beside the models' SQL that `source/` reads.
 
+mod diff;
 mod edits;
 mod names;
 mod properties;

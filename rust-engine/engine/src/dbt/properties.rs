@@ -19,9 +19,9 @@
 //! edited. Everything else in the same file is a consumer's.
 
 use crate::analysis::MAX_FILE_BYTES;
-use crate::rewrite::unified_diff;
 use crate::{Change, ChangeSpec, ColumnFate, Dialect, FileRewrite, Language, LineIndex, Options, RewriteStatus};
 
+use super::diff::unified_diff;
 use super::edits::{is_plain, Edits};
 use super::names::{self, last_part, CallKind};
 use super::yaml::{self, Map, Node, Scalar};
@@ -50,7 +50,7 @@ pub fn rewrite_properties(path: &str, text: &str, spec: &ChangeSpec) -> FileRewr
         Ok(roots) => roots,
         Err(e) => return error(result, format!("line {}, column {}: invalid YAML: {}", e.line, e.column, e.message)),
     };
-    let mut planner = Planner { text, spec, lines: LineIndex::new(text), edits: Edits::default(), manual: Vec::new(), notes: Vec::new() };
+    let mut planner = Planner { text, sources: Vec::new(), spec, lines: LineIndex::new(text), edits: Edits::default(), manual: Vec::new(), notes: Vec::new() };
     for root in &roots {
         planner.document(root);
     }
@@ -68,7 +68,7 @@ pub fn rewrite_properties(path: &str, text: &str, spec: &ChangeSpec) -> FileRewr
         Ok(new_text) => {
             result.status = if needs_edit { RewriteStatus::NeedsEdit } else { RewriteStatus::Rewritten };
             result.edits = edits.file.len();
-            result.patch = Some(unified_diff(path, text, &new_text));
+            result.patch = Some(unified_diff(path, text, &edits.sorted()));
             result.content = Some(new_text);
         }
         Err(why) => {
@@ -81,6 +81,10 @@ pub fn rewrite_properties(path: &str, text: &str, spec: &ChangeSpec) -> FileRewr
 
 struct Planner<'a> {
     text: &'a str,
+    /// Sources declared in this file whose table is the dataset (source
+    /// and table names, lowercase): `source('ecom', 'raw_orders')` names
+    /// `raw.raw_orders` when the file says source `ecom` is schema `raw`.
+    sources: Vec<(String, String)>,
     spec: &'a ChangeSpec,
     lines: LineIndex,
     edits: Edits,
@@ -113,6 +117,8 @@ impl Planner<'_> {
                     for source in value.items().iter().filter_map(Node::map) {
                         for table in source.get("tables").map(Node::items).unwrap_or_default() {
                             if let Some(name) = self.defined_source(source, table) {
+                                let source_name = source.get_str("name").unwrap_or_default().to_ascii_lowercase();
+                                self.sources.push((source_name, name.value.to_ascii_lowercase()));
                                 producer.push(table.id());
                                 self.note(name.span.start, format!("source table `{}` is defined here: its entry is the producer's change and is not rewritten", name.value));
                             }
@@ -143,6 +149,18 @@ impl Planner<'_> {
             }
         }
         self.visit(root, &producer);
+    }
+
+    /// True when `value` holds a `ref(...)` or `source(...)` naming the dataset.
+    fn names_dataset(&self, value: &str) -> bool {
+        names::calls(value).iter().any(|c| self.call_names_dataset(c))
+    }
+
+    fn call_names_dataset(&self, call: &names::Call) -> bool {
+        call.names(&self.spec.dataset)
+            || call.kind == CallKind::Source
+                && call.args.len() == 2
+                && self.sources.iter().any(|(s, t)| call.args[0].0.eq_ignore_ascii_case(s) && call.args[1].0.eq_ignore_ascii_case(t))
     }
 
     /// The name of a `sources:` table entry when it is the dataset: as
@@ -185,7 +203,7 @@ impl Planner<'_> {
         let Some(to) = self.spec.new_table() else { return };
         let new_last = last_part(to);
         for call in names::calls(&scalar.value) {
-            if !call.names(&self.spec.dataset) {
+            if !self.call_names_dataset(&call) {
                 continue;
             }
             let Some((old, range)) = call.table_arg().cloned() else { continue };
@@ -208,8 +226,9 @@ impl Planner<'_> {
     /// order_id}`, also under `arguments:`): `field` and `to_condition`
     /// name the `to` model's columns; `compare_columns` name both models'.
     fn test_arguments(&mut self, map: &Map) {
-        let names_dataset = |key: &str| map.get_str(key).is_some_and(|v| names::calls(v).iter().any(|c| c.names(&self.spec.dataset)));
-        if names_dataset("to") {
+        let names_dataset = |key: &str| map.get_str(key).is_some_and(|v| self.names_dataset(v));
+        let (to, compare_model) = (names_dataset("to"), names_dataset("compare_model"));
+        if to {
             if let Some(field) = map.get("field").and_then(Node::scalar) {
                 self.column(field, "the test's `field`");
             }
@@ -217,7 +236,7 @@ impl Planner<'_> {
                 self.expression(condition, "to_condition");
             }
         }
-        if names_dataset("compare_model") {
+        if compare_model {
             for column in map.get("compare_columns").map(Node::items).unwrap_or_default().iter().filter_map(Node::scalar) {
                 if self.spec.column_fate(&column.value) != ColumnFate::Kept && !matches!(self.spec.column_fate(&column.value), ColumnFate::Retyped(_)) {
                     self.manual(column.span.start, format!("`compare_columns` names `{}` in both models, and the change renames or drops it in one", column.value));
@@ -232,7 +251,7 @@ impl Planner<'_> {
         let mut reads_dataset = false;
         for given in test.get("given").map(Node::items).unwrap_or_default().iter().filter_map(Node::map) {
             let input = given.get_str("input").unwrap_or_default();
-            if !names::calls(input).iter().any(|c| c.names(&self.spec.dataset)) {
+            if !self.names_dataset(input) {
                 continue;
             }
             reads_dataset = true;
@@ -277,8 +296,13 @@ impl Planner<'_> {
             _ => {
                 if let Some(rows) = given.get("rows").and_then(Node::scalar) {
                     for column in self.spec.changed_columns().collect::<Vec<_>>() {
-                        if names::mentions(&rows.value, column) && !matches!(self.spec.column_fate(column), ColumnFate::Retyped(_)) {
-                            self.manual(rows.span.start, format!("the SQL {what} names `{column}`, which the change renames or drops; edit it by hand"));
+                        let fate = match self.spec.column_fate(column) {
+                            ColumnFate::Kept | ColumnFate::Retyped(_) => continue,
+                            ColumnFate::Dropped => "drops".to_string(),
+                            ColumnFate::Renamed(to) | ColumnFate::Path(to) | ColumnFate::Expression(to) => format!("makes `{to}`"),
+                        };
+                        if names::mentions(&rows.value, column) {
+                            self.manual(rows.span.start, format!("the SQL {what} names `{column}`, which the change {fate}; edit its columns by hand"));
                         }
                     }
                 }
@@ -311,10 +335,10 @@ impl Planner<'_> {
     /// which is also their name in the semantic layer and so is kept: an
     /// `expr:` with the new column is added instead.
     fn semantic_model(&mut self, model: &Map) {
-        if !model.get_str("model").is_some_and(|m| names::calls(m).iter().any(|c| c.names(&self.spec.dataset))) {
+        if !model.get_str("model").is_some_and(|m| self.names_dataset(m)) {
             return;
         }
-        for kind in ["entities", "dimensions", "measures"] {
+        for (kind, one) in [("entities", "entity"), ("dimensions", "dimension"), ("measures", "measure")] {
             for item in model.get(kind).map(Node::items).unwrap_or_default().iter().filter_map(Node::map) {
                 if let Some(expr) = item.get("expr").and_then(Node::scalar) {
                     self.expression(expr, "expr");
@@ -325,14 +349,14 @@ impl Planner<'_> {
                 let to = match self.spec.column_fate(&name.value) {
                     ColumnFate::Kept | ColumnFate::Retyped(_) => continue,
                     ColumnFate::Dropped => {
-                        self.manual(name.span.start, format!("`{}` reads column `{}`, which the change drops", name.value, name.value));
+                        self.manual(name.span.start, format!("the {one} `{}` reads the column of its name, which the change drops", name.value));
                         continue;
                     }
                     ColumnFate::Renamed(to) => in_case_of(&name.value, to),
                     ColumnFate::Path(to) | ColumnFate::Expression(to) => to.to_string(),
                 };
                 if !self.edits.insert_after(self.text, item, name_entry, "expr", &to) {
-                    self.manual(name.span.start, format!("`{}` reads the column by its name, which becomes `{to}`: add `expr: {to}` by hand", name.value));
+                    self.manual(name.span.start, format!("the {one} `{}` reads the column of its name, which becomes `{to}`: add `expr: {to}` by hand", name.value));
                 }
             }
         }
@@ -341,7 +365,7 @@ impl Planner<'_> {
     /// A metric of dbt's older spec on the dataset (`model: ref(...)`): its
     /// SQL, its timestamp, dimensions and filters name columns.
     fn metric(&mut self, metric: &Map) {
-        if !metric.get_str("model").is_some_and(|m| names::calls(m).iter().any(|c| c.names(&self.spec.dataset))) {
+        if !metric.get_str("model").is_some_and(|m| self.names_dataset(m)) {
             return;
         }
         for key in ["sql", "expression"] {
@@ -479,7 +503,8 @@ fn rewrite_expression(expr: &str, spec: &ChangeSpec) -> Result<Option<String>, V
     }
     // New names are what the expression must read: no alias keeps old ones.
     let spec = ChangeSpec { dataset: table.to_string(), dialect: spec.dialect, changes, preserve_output_names: false };
-    let sql = format!("SELECT\n{expr}\nFROM {table}\n");
+    // Aliased, so the rewrite never adds an alias to keep the item's name.
+    let sql = format!("SELECT\n{expr}\nAS {ALIAS}\nFROM {table}\n");
     let language = if expr.contains("{{") || expr.contains("{%") { Language::Dbt } else { Language::Sql };
     let options = Options { dialect: spec.dialect.unwrap_or(Dialect::Generic), schema: None };
     let result = crate::rewrite::rewrite("expression.sql", language, &sql, &spec, options);
@@ -487,13 +512,15 @@ fn rewrite_expression(expr: &str, spec: &ChangeSpec) -> Result<Option<String>, V
         RewriteStatus::Unaffected => Ok(None),
         RewriteStatus::Rewritten => {
             let content = result.content.unwrap_or_default();
-            let body = content.strip_prefix("SELECT\n").and_then(|b| b.rfind("\nFROM ").map(|end| b[..end].to_string()));
+            let body = content.strip_prefix("SELECT\n").and_then(|b| b.rfind(&format!("\nAS {ALIAS}\nFROM ")).map(|end| b[..end].to_string()));
             body.map(Some).ok_or_else(|| vec!["the rewritten expression could not be read back".to_string()])
         }
         // Positions in the stand-in query mean nothing in the YAML file.
         RewriteStatus::NeedsEdit | RewriteStatus::Error => Err(result.reasons.iter().map(|r| without_position(r).to_string()).collect()),
     }
 }
+
+const ALIAS: &str = "ripple_expression";
 
 fn without_position(reason: &str) -> &str {
     match reason.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
