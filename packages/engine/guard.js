@@ -45,5 +45,6 @@ exports.makeEngine = wasm =>
     analyze: guard(wasm, wasm.analyze),
     compatView: guard(wasm, wasm.compatView),
     rewrite: guard(wasm, wasm.rewrite),
+    rewriteProperties: guard(wasm, wasm.rewriteProperties),
     validateChange: guard(wasm, wasm.validateChange),
   });

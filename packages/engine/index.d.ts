@@ -44,6 +44,7 @@ export interface RippleEngine {
   analyze: typeof wasm.analyze;
   compatView: typeof wasm.compatView;
   rewrite: typeof wasm.rewrite;
+  rewriteProperties: typeof wasm.rewriteProperties;
   validateChange: typeof wasm.validateChange;
 }
 
