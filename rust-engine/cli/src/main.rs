@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ripple_engine::analysis::{FileAnalysis, Severity};
-use ripple_engine::{ChangeProblem, ChangeSpec, Dialect, EngineError, Language, Options, RewriteStatus, Schema, StatementTables};
+use ripple_engine::{ChangeProblem, ChangeSpec, Dialect, EngineError, FileRewrite, Language, Options, RenamedOutputs, RewriteStatus, Schema, StatementTables};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -359,14 +359,26 @@ fn rewrite(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, repor
     let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let options = Options { dialect, schema: schema.as_ref() };
     let files = consumer_files(paths, true)?;
+    // The code first: with output names not kept, the property files of
+    // the models follow the outputs their rewrites rename.
+    let mut outputs = RenamedOutputs::default();
+    let mut results: Vec<Option<FileRewrite>> = files
+        .iter()
+        .map(|file| {
+            let language = file.language?;
+            let result = ripple_engine::rewrite(&file.shown, language, &file.text, &spec, options);
+            let model = file.path.file_stem().and_then(|s| s.to_str()).filter(|_| file.path.extension().is_some_and(|e| e == "sql"));
+            if let (false, Some(model)) = (spec.preserve_output_names, model) {
+                outputs.add_model(model, language, &file.text, &result, options);
+            }
+            Some(result)
+        })
+        .collect();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut summary = RewriteSummary::default();
     let mut reports = Vec::with_capacity(files.len());
-    for file in &files {
-        let result = match file.language {
-            Some(language) => ripple_engine::rewrite(&file.shown, language, &file.text, &spec, options),
-            None => ripple_engine::rewrite_properties(&file.shown, &file.text, &spec),
-        };
+    for (file, result) in files.iter().zip(&mut results) {
+        let result = result.take().unwrap_or_else(|| ripple_engine::rewrite_properties_with(&file.shown, &file.text, &spec, &outputs));
         if let Some(patch) = &result.patch {
             stdout.write_all(patch.as_bytes()).map_err(|e| Usage(format!("cannot write output: {e}")))?;
         }

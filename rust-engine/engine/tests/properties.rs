@@ -355,3 +355,54 @@ fn hostile_input_is_answered_without_a_panic() {
         assert_ne!(result.status, RewriteStatus::Error, "{text}: {:?}", result.reasons);
     }
 }
+
+const MART: &str = r#"models:
+  - name: orders
+    columns:
+      - name: order_id   # passed through: renamed with the outputs
+        data_tests: [unique]
+      - name: status
+      - name: order_count
+    data_tests:
+      - dbt_utils.unique_combination_of_columns:
+          combination_of_columns: [order_id, status]
+      - not_null:
+          column_name: order_id
+
+unit_tests:
+  - name: orders_counts
+    model: orders
+    given:
+      - input: ref('stg_orders')
+        rows:
+          - {order_id: 1, status: completed}
+    expect:
+      format: csv
+      rows: |
+        order_id,status,order_count
+        1,completed,1
+"#;
+
+#[test]
+fn without_kept_output_names_a_models_entry_and_expected_rows_follow_its_sql() {
+    let sql = "select order_id, status, count(*) as order_count\nfrom {{ ref('stg_orders') }}\ngroup by order_id, status\n";
+    let new_names = ChangeSpec::from_json(&format!(r#"{{"dataset":"analytics.stg_orders","changes":[{RENAME}],"preserve_output_names":false}}"#)).unwrap();
+    let options = ripple_engine::Options { dialect: ripple_engine::Dialect::DuckDb, schema: None };
+    let model = ripple_engine::rewrite("models/orders.sql", ripple_engine::Language::Dbt, sql, &new_names, options);
+    assert_eq!(model.status, RewriteStatus::Rewritten, "{:?}", model.reasons);
+    let mut outputs = ripple_engine::RenamedOutputs::default();
+    outputs.add_model("orders", ripple_engine::Language::Dbt, sql, &model, options);
+    let result = ripple_engine::rewrite_properties_with("models/_orders.yml", MART, &new_names, &outputs);
+    let mut out = format!("{}\n=== the model's SQL\n{}\n=== rename column, output names not kept\n", MART, model.content.unwrap());
+    out.push_str(&format!("status: {:?}, edits: {}\n", result.status, result.edits));
+    result.reasons.iter().for_each(|r| writeln!(out, "  {r}").unwrap());
+    out.push_str(result.patch.as_deref().unwrap_or_default());
+    // With output names kept, or without the model's SQL, the entry stays.
+    let kept = rewrite_properties("models/_orders.yml", MART, &spec("analytics.stg_orders", RENAME));
+    assert_eq!(kept.edits, 1);
+    assert!(kept.patch.unwrap().contains("+          - {order_key: 1, status: completed}"));
+    let unknown = rewrite_properties("models/_orders.yml", MART, &new_names);
+    assert_eq!(unknown.status, RewriteStatus::NeedsEdit);
+    assert!(unknown.reasons.iter().any(|r| r.contains("rename it if `orders` passes the column through")), "{:?}", unknown.reasons);
+    check!(out);
+}

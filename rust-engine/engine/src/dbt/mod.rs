@@ -3,8 +3,11 @@
 
 mod diff;
 mod edits;
+mod expression;
 mod names;
+mod outputs;
 mod properties;
 mod yaml;
 
-pub use properties::rewrite_properties;
+pub use outputs::RenamedOutputs;
+pub use properties::{rewrite_properties, rewrite_properties_with};

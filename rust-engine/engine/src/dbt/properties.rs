@@ -19,11 +19,13 @@
 //! edited. Everything else in the same file is a consumer's.
 
 use crate::analysis::MAX_FILE_BYTES;
-use crate::{Change, ChangeSpec, ColumnFate, Dialect, FileRewrite, Language, LineIndex, Options, RewriteStatus};
+use crate::{ChangeSpec, ColumnFate, FileRewrite, LineIndex, RewriteStatus};
 
 use super::diff::unified_diff;
-use super::edits::{is_plain, Edits};
+use super::edits::Edits;
+use super::expression::rewrite_expression;
 use super::names::{self, last_part, CallKind};
+use super::outputs::RenamedOutputs;
 use super::yaml::{self, Map, Node, Scalar};
 
 /// The top-level keys of a dbt property file.
@@ -34,6 +36,13 @@ const PROPERTY_KEYS: [&str; 11] =
 /// YAML is the file's `error` status, with its line and column, and what a
 /// person must edit is `needs_edit` with the reasons.
 pub fn rewrite_properties(path: &str, text: &str, spec: &ChangeSpec) -> FileRewrite {
+    rewrite_properties_with(path, text, spec, &RenamedOutputs::default())
+}
+
+/// [`rewrite_properties`] knowing which outputs of the project's models
+/// the change renames (only with `"preserve_output_names": false`): their
+/// `columns:` entries and their unit tests' expected rows follow.
+pub fn rewrite_properties_with(path: &str, text: &str, spec: &ChangeSpec, outputs: &RenamedOutputs) -> FileRewrite {
     let mut result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, reasons: Vec::new(), edits: 0, patch: None, content: None };
     let error = |mut result: FileRewrite, reason: String| {
         result.status = RewriteStatus::Error;
@@ -50,7 +59,7 @@ pub fn rewrite_properties(path: &str, text: &str, spec: &ChangeSpec) -> FileRewr
         Ok(roots) => roots,
         Err(e) => return error(result, format!("line {}, column {}: invalid YAML: {}", e.line, e.column, e.message)),
     };
-    let mut planner = Planner { text, sources: Vec::new(), spec, lines: LineIndex::new(text), edits: Edits::default(), manual: Vec::new(), notes: Vec::new() };
+    let mut planner = Planner { text, sources: Vec::new(), outputs, spec, lines: LineIndex::new(text), edits: Edits::default(), manual: Vec::new(), notes: Vec::new() };
     for root in &roots {
         planner.document(root);
     }
@@ -85,6 +94,7 @@ struct Planner<'a> {
     /// and table names, lowercase): `source('ecom', 'raw_orders')` names
     /// `raw.raw_orders` when the file says source `ecom` is schema `raw`.
     sources: Vec<(String, String)>,
+    outputs: &'a RenamedOutputs,
     spec: &'a ChangeSpec,
     lines: LineIndex,
     edits: Edits,
@@ -107,9 +117,17 @@ impl Planner<'_> {
                 kind @ ("models" | "seeds" | "snapshots") => {
                     for entry in value.items() {
                         let name = entry.map().and_then(|m| m.get("name")).and_then(Node::scalar);
-                        if let Some(name) = name.filter(|n| last_part(&self.spec.dataset).eq_ignore_ascii_case(&n.value)) {
-                            producer.push(entry.id());
-                            self.note(name.span.start, format!("`{}` is defined here ({kind}): its entry is the producer's change and is not rewritten", name.value));
+                        match name {
+                            Some(name) if last_part(&self.spec.dataset).eq_ignore_ascii_case(&name.value) => {
+                                producer.push(entry.id());
+                                self.note(name.span.start, format!("`{}` is defined here ({kind}): its entry is the producer's change and is not rewritten", name.value));
+                            }
+                            Some(name) => {
+                                if let (Some(renamed), Some(map)) = (self.outputs.of(&name.value), entry.map()) {
+                                    self.model_columns(map, renamed);
+                                }
+                            }
+                            None => {}
                         }
                     }
                 }
@@ -258,8 +276,11 @@ impl Planner<'_> {
             self.fixture(given, "fixture");
         }
         // The model under test keeps its output names unless the change
-        // says otherwise; then which of them follow the rename depends on its SQL.
-        if reads_dataset && !self.spec.preserve_output_names {
+        // says otherwise; then which of them follow the rename is in its SQL.
+        let model = test.get_str("model").unwrap_or_default();
+        if let (Some(renamed), Some(expect)) = (self.outputs.of(model), test.get("expect").and_then(Node::map)) {
+            self.expected_rows(expect, renamed);
+        } else if reads_dataset && !self.spec.preserve_output_names {
             if let Some(expect) = test.get("expect").and_then(Node::map) {
                 for (name, at) in self.fixture_columns(expect) {
                     if matches!(self.spec.column_fate(&name), ColumnFate::Renamed(_) | ColumnFate::Path(_) | ColumnFate::Expression(_)) {
@@ -310,6 +331,59 @@ impl Planner<'_> {
         }
         if let (true, Some(file)) = (changes_columns, given.get("fixture").and_then(Node::scalar)) {
             self.manual(file.span.start, format!("the fixture file `{}` holds rows of the dataset: check its columns by hand", file.value));
+        }
+    }
+
+    /// A model's own property entry, when the change renames some of its
+    /// outputs: its `columns:` entries and the columns its tests name.
+    fn model_columns(&mut self, model: &Map, renamed: &[(String, String)]) {
+        for column in model.get("columns").map(Node::items).unwrap_or_default().iter().filter_map(Node::map) {
+            if let Some(name) = column.get("name").and_then(Node::scalar) {
+                self.output(name, renamed, "the column entry");
+            }
+        }
+        for test in ["data_tests", "tests"].iter().flat_map(|k| model.get(k).map(Node::items).unwrap_or_default()) {
+            let Some(test) = test.map() else { continue };
+            for (_, arguments) in &test.entries {
+                let Some(arguments) = arguments.map() else { continue };
+                for arguments in [Some(arguments), arguments.get("arguments").and_then(Node::map)].into_iter().flatten() {
+                    if let Some(column) = arguments.get("column_name").and_then(Node::scalar) {
+                        self.output(column, renamed, "the test's `column_name`");
+                    }
+                    for column in arguments.get("combination_of_columns").map(Node::items).unwrap_or_default().iter().filter_map(Node::scalar) {
+                        self.output(column, renamed, "the test's `combination_of_columns`");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The expected rows of a unit test of a model whose outputs are renamed.
+    fn expected_rows(&mut self, expect: &Map, renamed: &[(String, String)]) {
+        match expect.get("rows") {
+            Some(Node::Scalar(csv)) if expect.get_str("format").is_some_and(|f| f.eq_ignore_ascii_case("csv")) => {
+                for (name, range) in names::csv_header(&csv.value) {
+                    if let Some((_, new)) = renamed.iter().find(|(old, _)| old.eq_ignore_ascii_case(&name)) {
+                        self.rename_in(csv, range, &name, new, "the expected rows' CSV header");
+                    }
+                }
+            }
+            Some(rows) => {
+                for row in rows.items().iter().filter_map(Node::map) {
+                    for key in row.entries.iter().filter_map(|(k, _)| k.scalar()) {
+                        self.output(key, renamed, "the expected row");
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// A scalar naming an output of a model, renamed when the change renames it.
+    fn output(&mut self, scalar: &Scalar, renamed: &[(String, String)], what: &str) {
+        if let Some((_, new)) = renamed.iter().find(|(old, _)| old.eq_ignore_ascii_case(&scalar.value)) {
+            let name = scalar.value.clone();
+            self.rename_in(scalar, 0..name.len(), &name, new, what);
         }
     }
 
@@ -402,14 +476,18 @@ impl Planner<'_> {
             ColumnFate::Path(to) | ColumnFate::Expression(to) => {
                 self.manual(at, format!("{what} names `{name}`, which becomes `{to}` in the new table; a name cannot stand for it here"))
             }
-            ColumnFate::Renamed(to) => {
-                let new = in_case_of(name, to);
-                let whole = range.start == 0 && range.end == scalar.value.len();
-                let done = if whole { self.edits.replace_scalar(self.text, scalar, &new) } else { self.edits.replace_in_scalar(self.text, scalar, range, &new) };
-                if !done {
-                    self.manual(at, format!("{what} names `{name}` in a way Ripple cannot edit here; rename it to `{new}` by hand"));
-                }
-            }
+            ColumnFate::Renamed(to) => self.rename_in(scalar, range, name, to, what),
+        }
+    }
+
+    /// Renames `name`, written at `range` of a scalar's value, to `to`.
+    fn rename_in(&mut self, scalar: &Scalar, range: std::ops::Range<usize>, name: &str, to: &str, what: &str) {
+        let new = in_case_of(name, to);
+        let whole = range.start == 0 && range.end == scalar.value.len();
+        let at = yaml::raw_range(self.text, scalar, range.clone()).map_or(scalar.span.start, |r| r.start);
+        let done = if whole { self.edits.replace_scalar(self.text, scalar, &new) } else { self.edits.replace_in_scalar(self.text, scalar, range, &new) };
+        if !done {
+            self.manual(at, format!("{what} names `{name}` in a way Ripple cannot edit here; rename it to `{new}` by hand"));
         }
     }
 
@@ -479,53 +557,6 @@ impl Planner<'_> {
     fn note(&mut self, at: usize, message: String) {
         let l = self.lines.location(self.text, at);
         self.notes.push(format!("line {}, column {}: {message}", l.line, l.column));
-    }
-}
-
-/// Rewrites a SQL expression over the dataset's columns with the engine's
-/// SQL rewrite, as the one item of `SELECT ... FROM` the dataset. `Ok(None)`
-/// when it needs no edit; the reasons when a person must edit it.
-fn rewrite_expression(expr: &str, spec: &ChangeSpec) -> Result<Option<String>, Vec<String>> {
-    let table = Some(last_part(&spec.dataset)).filter(|t| is_plain(t) && !t.contains('.')).unwrap_or("t");
-    let changes: Vec<Change> = spec
-        .changes
-        .iter()
-        .filter_map(|change| match change {
-            Change::RenameTable { .. } => None,
-            Change::ReplaceTable { columns, .. } if columns.is_empty() => None,
-            // Only the columns' fates matter here; the table's new name is a stand-in.
-            Change::ReplaceTable { columns, .. } => Some(Change::ReplaceTable { to: format!("{table}_replaced"), columns: columns.clone() }),
-            other => Some(other.clone()),
-        })
-        .collect();
-    if changes.is_empty() {
-        return Ok(None);
-    }
-    // New names are what the expression must read: no alias keeps old ones.
-    let spec = ChangeSpec { dataset: table.to_string(), dialect: spec.dialect, changes, preserve_output_names: false };
-    // Aliased, so the rewrite never adds an alias to keep the item's name.
-    let sql = format!("SELECT\n{expr}\nAS {ALIAS}\nFROM {table}\n");
-    let language = if expr.contains("{{") || expr.contains("{%") { Language::Dbt } else { Language::Sql };
-    let options = Options { dialect: spec.dialect.unwrap_or(Dialect::Generic), schema: None };
-    let result = crate::rewrite::rewrite("expression.sql", language, &sql, &spec, options);
-    match result.status {
-        RewriteStatus::Unaffected => Ok(None),
-        RewriteStatus::Rewritten => {
-            let content = result.content.unwrap_or_default();
-            let body = content.strip_prefix("SELECT\n").and_then(|b| b.rfind(&format!("\nAS {ALIAS}\nFROM ")).map(|end| b[..end].to_string()));
-            body.map(Some).ok_or_else(|| vec!["the rewritten expression could not be read back".to_string()])
-        }
-        // Positions in the stand-in query mean nothing in the YAML file.
-        RewriteStatus::NeedsEdit | RewriteStatus::Error => Err(result.reasons.iter().map(|r| without_position(r).to_string()).collect()),
-    }
-}
-
-const ALIAS: &str = "ripple_expression";
-
-fn without_position(reason: &str) -> &str {
-    match reason.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
-        Some((position, rest)) if position.contains(", column ") => rest,
-        _ => reason,
     }
 }
 
