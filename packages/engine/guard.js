@@ -45,6 +45,5 @@ exports.makeEngine = wasm =>
     analyze: guard(wasm, wasm.analyze),
     compatView: guard(wasm, wasm.compatView),
     rewrite: guard(wasm, wasm.rewrite),
-    rewriteProperties: guard(wasm, wasm.rewriteProperties),
     validateChange: guard(wasm, wasm.validateChange),
   });

@@ -44,7 +44,6 @@ export interface RippleEngine {
   analyze: typeof wasm.analyze;
   compatView: typeof wasm.compatView;
   rewrite: typeof wasm.rewrite;
-  rewriteProperties: typeof wasm.rewriteProperties;
   validateChange: typeof wasm.validateChange;
 }
 

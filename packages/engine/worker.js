@@ -7,7 +7,7 @@
 // their answers as one: a preview's hundred rewrites are one message each
 // way, not a hundred.
 
-const METHODS = ['version', 'tables', 'analyze', 'compatView', 'rewrite', 'rewriteProperties', 'validateChange'];
+const METHODS = ['version', 'tables', 'analyze', 'compatView', 'rewrite', 'validateChange'];
 
 /** Answers a message of calls with the engine, as the message to post back. */
 function answerAll(engine, calls) {

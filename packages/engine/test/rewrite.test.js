@@ -99,20 +99,3 @@ test('a rewrite after an analysis of the same file reuses it only for the same o
   assert.equal(engine.rewrite('a.sql', other, change, { schema }).content, fresh.content);
   assert.notEqual(fresh.content, withSchema.content);
 });
-
-test('rewriteProperties rewrites a dbt property file and reports invalid YAML at its line', async () => {
-  const engine = await loadEngine();
-  const spec = {
-    dataset: 'analytics.stg_orders',
-    changes: [{ kind: 'rename_column', column: 'order_id', to: 'order_key' }],
-  };
-  const yaml = "models:\n  - name: orders\n    columns:\n      - name: order_id  # kept\n        data_tests:\n          - relationships: {to: ref('stg_orders'), field: 'order_id'}\n";
-  const result = engine.rewriteProperties('models/_orders.yml', yaml, spec);
-  assert.equal(result.status, 'rewritten');
-  assert.equal(result.content, yaml.replace("field: 'order_id'", "field: 'order_key'"));
-  assert.match(result.patch, /^--- a\/models\/_orders.yml\n/);
-  const broken = engine.rewriteProperties('x.yml', 'models: [\n', JSON.stringify(spec));
-  assert.equal(broken.status, 'error');
-  assert.match(broken.reasons[0], /^line 2, column 1: invalid YAML/);
-  assert.throws(() => engine.rewriteProperties('x.yml', '', { dataset: 't', changes: [] }), { name: 'RippleError', kind: 'invalid_change' });
-});

@@ -203,24 +203,6 @@ pub fn rewrite(
     to_js(&ripple_engine::rewrite_analyzed(&analysis, file.language, &file.text, &spec, options))
 }
 
-/// A dbt property file (`schema.yml`, ...) rewritten for a change to a
-/// dataset, as `rewrite` does a consumer's code: its tests, unit-test
-/// fixtures, exposures, metrics and semantic models follow the change, and
-/// the entry that defines the dataset (the producer's) is left as it is.
-/// Invalid YAML is the `error` status, with its line and column. `change`
-/// is a change spec, as an object or its JSON text.
-#[wasm_bindgen(js_name = rewriteProperties, unchecked_return_type = "FileRewrite")]
-pub fn rewrite_properties(
-    #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ChangeSpec | string")] change: JsValue,
-) -> Result<JsValue, JsValue> {
-    let path = string_arg(&path, "path")?;
-    let text = string_arg(&text, "text")?;
-    let spec = ChangeSpec::from_json(&json_text(&change)?.unwrap_or_default()).map_err(to_js_error)?;
-    to_js(&ripple_engine::rewrite_properties(&path, &text, &spec))
-}
-
 /// Analyses a file and keeps the analysis for the `rewrite`s after it.
 fn analyze_and_keep(file: &FileInput, options: Options) -> Rc<FileAnalysis> {
     let analysis = Rc::new(ripple_engine::analyze(&file.path, file.language, &file.text, options));
