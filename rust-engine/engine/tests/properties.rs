@@ -406,3 +406,24 @@ fn without_kept_output_names_a_models_entry_and_expected_rows_follow_its_sql() {
     assert!(unknown.reasons.iter().any(|r| r.contains("rename it if `orders` passes the column through")), "{:?}", unknown.reasons);
     check!(out);
 }
+
+#[test]
+fn every_prefix_of_every_file_is_answered() {
+    // A file cut anywhere (an editor's buffer, a truncated download) is
+    // invalid YAML or a smaller file: never a panic, and any patch still
+    // reads back as YAML.
+    let changes = [
+        spec("analytics.stg_orders", &format!("{RENAME},{RENAME_TABLE}")),
+        spec("analytics.stg_orders", r#"{"kind":"replace_table","to":"analytics.orders_v2","columns":{"amount":"amount_cents / 100","order_id":"order_key"}}"#),
+    ];
+    for text in [RELATIONSHIPS, PRODUCER, SOURCES, UNIT_TESTS, SEMANTIC, EXPOSURES, MART] {
+        for (cut, _) in text.char_indices().step_by(3) {
+            for change in &changes {
+                let result = rewrite_properties("p.yml", &text[..cut], change);
+                if let Some(content) = result.content {
+                    assert!(rewrite_properties("p.yml", &content, change).status != RewriteStatus::Error, "{cut}: {content}");
+                }
+            }
+        }
+    }
+}

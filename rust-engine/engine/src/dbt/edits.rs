@@ -26,6 +26,12 @@ impl Edits {
     /// own quoting (a plain scalar that `new` cannot be written in is
     /// single-quoted).
     pub fn replace_scalar(&mut self, text: &str, scalar: &Scalar, new: &str) -> bool {
+        // A quoted scalar's span must run from its quote to its closing quote.
+        let raw = &text[scalar.span.clone()];
+        let quoted = |q: char| raw.len() >= 2 && raw.starts_with(q) && raw.ends_with(q);
+        if scalar.style == Style::Single && !quoted('\'') || scalar.style == Style::Double && !quoted('"') {
+            return false;
+        }
         let (range, content) = match scalar.style {
             Style::Plain if is_plain(new) => (scalar.span.clone(), new.to_string()),
             Style::Plain => (scalar.span.clone(), format!("'{}'", new.replace('\'', "''"))),
