@@ -155,6 +155,10 @@ fn a_source_table_entry_defines_the_dataset_by_source_or_schema_name() {
     let by_schema = run(SOURCES, &spec("raw.raw_orders", rename));
     let by_source = run(SOURCES, &spec("ecom.raw_orders", rename));
     assert_eq!(by_schema.content, by_source.content);
+    // The declaration names the dataset wherever it stands in the file.
+    let declared_after = format!("unit_tests:\n  - name: t\n    model: orders\n    given:\n      - input: source('ecom', 'raw_orders')\n        rows: [{{order_id: 1}}]\n{SOURCES}");
+    let result = run(&declared_after, &spec("raw.raw_orders", RENAME));
+    assert!(result.content.unwrap().contains("rows: [{order_key: 1}]"));
     check!(cases(SOURCES, "raw.raw_orders", &[("rename column and table", rename)]));
 }
 

@@ -59,7 +59,10 @@ pub fn rewrite_properties_with(path: &str, text: &str, spec: &ChangeSpec, output
         Ok(roots) => roots,
         Err(e) => return error(result, format!("line {}, column {}: invalid YAML: {}", e.line, e.column, e.message)),
     };
-    let mut planner = Planner { text, sources: Vec::new(), outputs, spec, lines: LineIndex::new(text), edits: Edits::default(), manual: Vec::new(), notes: Vec::new() };
+    let mut planner = Planner { text, sources: Vec::new(), producer: Vec::new(), outputs, spec, lines: LineIndex::new(text), edits: Edits::default(), manual: Vec::new(), notes: Vec::new() };
+    for root in &roots {
+        planner.definitions(root);
+    }
     for root in &roots {
         planner.document(root);
     }
@@ -94,6 +97,8 @@ struct Planner<'a> {
     /// and table names, lowercase): `source('ecom', 'raw_orders')` names
     /// `raw.raw_orders` when the file says source `ecom` is schema `raw`.
     sources: Vec<(String, String)>,
+    /// Node ids of the producer's entries, which are not read as consumers.
+    producer: Vec<usize>,
     outputs: &'a RenamedOutputs,
     spec: &'a ChangeSpec,
     lines: LineIndex,
@@ -105,29 +110,25 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    fn document(&mut self, root: &Node) {
-        let Some(top) = root.map() else { return };
-        // Other YAML (CI configs, catalogs, dbt_project.yml's settings) is no consumer.
-        if !top.entries.iter().any(|(k, _)| k.str().is_some_and(|k| PROPERTY_KEYS.contains(&k))) {
-            return;
-        }
-        let mut producer: Vec<usize> = Vec::new();
+    /// True for a document of a dbt property file: other YAML (CI configs,
+    /// catalogs, `dbt_project.yml`'s settings) is no consumer.
+    fn is_properties(root: &Node) -> bool {
+        root.map().is_some_and(|top| top.entries.iter().any(|(k, _)| k.str().is_some_and(|k| PROPERTY_KEYS.contains(&k))))
+    }
+
+    /// Finds the producer's entries of a document (see the module's doc),
+    /// and the sources it declares for the dataset, before any consumer is
+    /// read: a `source()` anywhere in the file may name one of them.
+    fn definitions(&mut self, root: &Node) {
+        let Some(top) = root.map().filter(|_| Self::is_properties(root)) else { return };
         for (key, value) in &top.entries {
             match key.str().unwrap_or_default() {
                 kind @ ("models" | "seeds" | "snapshots") => {
                     for entry in value.items() {
                         let name = entry.map().and_then(|m| m.get("name")).and_then(Node::scalar);
-                        match name {
-                            Some(name) if last_part(&self.spec.dataset).eq_ignore_ascii_case(&name.value) => {
-                                producer.push(entry.id());
-                                self.note(name.span.start, format!("`{}` is defined here ({kind}): its entry is the producer's change and is not rewritten", name.value));
-                            }
-                            Some(name) => {
-                                if let (Some(renamed), Some(map)) = (self.outputs.of(&name.value), entry.map()) {
-                                    self.model_columns(map, renamed);
-                                }
-                            }
-                            None => {}
+                        if let Some(name) = name.filter(|n| last_part(&self.spec.dataset).eq_ignore_ascii_case(&n.value)) {
+                            self.producer.push(entry.id());
+                            self.note(name.span.start, format!("`{}` is defined here ({kind}): its entry is the producer's change and is not rewritten", name.value));
                         }
                     }
                 }
@@ -137,7 +138,7 @@ impl Planner<'_> {
                             if let Some(name) = self.defined_source(source, table) {
                                 let source_name = source.get_str("name").unwrap_or_default().to_ascii_lowercase();
                                 self.sources.push((source_name, name.value.to_ascii_lowercase()));
-                                producer.push(table.id());
+                                self.producer.push(table.id());
                                 self.note(name.span.start, format!("source table `{}` is defined here: its entry is the producer's change and is not rewritten", name.value));
                             }
                         }
@@ -145,28 +146,41 @@ impl Planner<'_> {
                 }
                 "unit_tests" => {
                     for test in value.items() {
-                        let Some(map) = test.map() else { continue };
-                        match map.get("model").and_then(Node::scalar) {
-                            // A unit test of the dataset's own model tests the producer.
-                            Some(model) if last_part(&self.spec.dataset).eq_ignore_ascii_case(&model.value) => {
-                                producer.push(test.id());
-                                self.note(model.span.start, format!("this unit test tests `{}` itself: the producer's change, not rewritten", model.value));
-                            }
-                            _ => self.unit_test(map),
+                        let model = test.map().and_then(|m| m.get("model")).and_then(Node::scalar);
+                        // A unit test of the dataset's own model tests the producer.
+                        if let Some(model) = model.filter(|m| last_part(&self.spec.dataset).eq_ignore_ascii_case(&m.value)) {
+                            self.producer.push(test.id());
+                            self.note(model.span.start, format!("this unit test tests `{}` itself: the producer's change, not rewritten", model.value));
                         }
                     }
                 }
                 _ => {}
             }
         }
+    }
+
+    /// The consumers in a document: everything but the producer's entries.
+    fn document(&mut self, root: &Node) {
+        let Some(top) = root.map().filter(|_| Self::is_properties(root)) else { return };
         for (key, value) in &top.entries {
+            let items: Vec<&Map> = value.items().iter().filter(|n| !self.producer.contains(&n.id())).filter_map(Node::map).collect();
             match key.str().unwrap_or_default() {
-                "semantic_models" => value.items().iter().filter_map(Node::map).for_each(|m| self.semantic_model(m)),
-                "metrics" => value.items().iter().filter_map(Node::map).for_each(|m| self.metric(m)),
+                "models" | "seeds" | "snapshots" => {
+                    for entry in items {
+                        if let Some(renamed) = entry.get_str("name").and_then(|name| self.outputs.of(name)) {
+                            self.model_columns(entry, renamed);
+                        }
+                    }
+                }
+                "unit_tests" => items.into_iter().for_each(|test| self.unit_test(test)),
+                "semantic_models" => items.into_iter().for_each(|m| self.semantic_model(m)),
+                "metrics" => items.into_iter().for_each(|m| self.metric(m)),
                 _ => {}
             }
         }
+        let producer = std::mem::take(&mut self.producer);
         self.visit(root, &producer);
+        self.producer = producer;
     }
 
     /// True when `value` holds a `ref(...)` or `source(...)` naming the dataset.
