@@ -431,3 +431,16 @@ fn every_prefix_of_every_file_is_answered() {
         }
     }
 }
+
+#[test]
+fn a_retype_needs_no_edit_in_yaml_except_in_sql_that_compares_the_column() {
+    let retype = spec("analytics.stg_orders", r#"{"kind":"change_type","column":"order_id","to":"VARCHAR"}"#);
+    let fixtures = run(UNIT_TESTS, &retype);
+    assert_eq!((fixtures.status, fixtures.reasons.len()), (RewriteStatus::Unaffected, 0), "{:?}", fixtures.reasons);
+    let tests = run(RELATIONSHIPS, &retype);
+    assert_eq!(tests.status, RewriteStatus::Unaffected, "{:?}", tests.reasons);
+    let amount = run(SEMANTIC, &spec("analytics.stg_orders", r#"{"kind":"change_type","column":"amount","to":"VARCHAR"}"#));
+    assert_eq!(amount.status, RewriteStatus::NeedsEdit);
+    assert_eq!(amount.reasons.len(), 1, "{:?}", amount.reasons);
+    assert!(amount.reasons[0].starts_with("line 20, column 15: in `expr`: "), "{:?}", amount.reasons);
+}

@@ -309,7 +309,8 @@ impl Planner<'_> {
     /// Fixture rows (`rows:` inline or as CSV, or a `fixture:` file) of
     /// the dataset's columns.
     fn fixture(&mut self, given: &Map, what: &str) {
-        let changes_columns = self.spec.changed_columns().next().is_some();
+        // A retype leaves the fixture's names as they are.
+        let changes_columns = self.spec.changed_columns().any(|c| !matches!(self.spec.column_fate(c), ColumnFate::Retyped(_)));
         match given.get_str("format").unwrap_or("dict").to_ascii_lowercase().as_str() {
             "dict" => {
                 for row in given.get("rows").map(Node::items).unwrap_or_default().iter().filter_map(Node::map) {
