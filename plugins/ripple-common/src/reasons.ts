@@ -89,6 +89,8 @@ const KINDS: Record<PatchReasonKind, null> = {
   overlapping_edits: null,
   invalid_change: null,
   file_too_large: null,
+  producer_entry: null,
+  invalid_yaml: null,
   engine_failed: null,
   unusable_annotation: null,
   unclassified: null,

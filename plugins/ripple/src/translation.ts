@@ -226,6 +226,8 @@ export const rippleTranslationRef = createTranslationRef({
         overlapping_edits: 'Overlapping edits (a defect of Ripple)',
         invalid_change: 'Change not valid in this dialect',
         file_too_large: 'File too large',
+        producer_entry: "The producer's own entry",
+        invalid_yaml: 'Invalid YAML',
         engine_failed: 'Engine failed',
         unusable_annotation: 'Unusable annotation',
         unclassified: 'Other (recorded before reasons had kinds)',

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ripple_engine::analysis::{FileAnalysis, Severity};
-use ripple_engine::{Dialect, Options};
+use ripple_engine::{Dialect, Language, Options};
 use serde::Serialize;
 
 use crate::files::consumer_files;
@@ -31,8 +31,8 @@ pub(crate) fn analyze(dialect: Dialect, schema: Option<&Path>, project: Option<&
     }
     let schema = schema_with_project(project, schema, dialect)?;
     let options = Options { dialect, schema: schema.as_ref() };
-    let files = consumer_files(paths)?;
-    let analyses = files.iter().map(|file| ripple_engine::analyze(&file.shown, file.language, &file.text, options));
+    let files = consumer_files(paths, false)?;
+    let analyses = files.iter().map(|file| ripple_engine::analyze(&file.shown, file.language.unwrap_or(Language::Sql), &file.text, options));
     let stdout = std::io::stdout();
     // Indentation is for people: a program reading the output (a pipe, a
     // file) gets compact JSON, less than half the bytes (10.8 MB against

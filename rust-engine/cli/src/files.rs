@@ -13,16 +13,18 @@ pub(crate) struct ConsumerFile {
     pub path: PathBuf,
     /// The path as reported: relative to the working directory when under it.
     pub shown: String,
-    pub language: Language,
+    /// `None` for a dbt property file (YAML), which has no SQL to analyse.
+    pub language: Option<Language>,
     pub text: String,
 }
 
-/// Reads every consumer file under `paths`. All are read before any output,
+/// Reads every consumer file under `paths`; with `properties`, dbt
+/// property files (`.yml`, `.yaml`) too. All are read before any output,
 /// so an unreadable path fails the run before anything is printed.
-pub(crate) fn consumer_files(paths: &[PathBuf]) -> Result<Vec<ConsumerFile>, Usage> {
+pub(crate) fn consumer_files(paths: &[PathBuf], properties: bool) -> Result<Vec<ConsumerFile>, Usage> {
     let mut inputs = Vec::new();
     for path in paths {
-        collect(path, &mut inputs)?;
+        collect(path, properties, &mut inputs)?;
     }
     let cwd = std::env::current_dir().ok();
     let mut files = Vec::with_capacity(inputs.len());
@@ -31,9 +33,10 @@ pub(crate) fn consumer_files(paths: &[PathBuf]) -> Result<Vec<ConsumerFile>, Usa
         let relative = cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok());
         let shown = relative.unwrap_or(&path).display().to_string();
         let language = match Language::detect(&shown, &text) {
-            Some(language) => language,
+            Some(language) => Some(language),
+            None if properties && is_yaml(&path) => None,
             // A file named on the command line is read as SQL whatever its name.
-            None if explicit => Language::Sql,
+            None if explicit => Some(Language::Sql),
             None => continue,
         };
         files.push(ConsumerFile { path, shown, language, text });
@@ -55,7 +58,8 @@ pub(crate) fn write_atomically(path: &Path, content: &str) -> Result<(), Usage> 
 }
 
 /// Files to analyse under `path`, sorted; `true` for files named directly.
-fn collect(path: &Path, into: &mut Vec<(PathBuf, bool)>) -> Result<(), Usage> {
+/// With `properties`, YAML files too (dbt property files).
+fn collect(path: &Path, properties: bool, into: &mut Vec<(PathBuf, bool)>) -> Result<(), Usage> {
     let metadata = std::fs::metadata(path).map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
     if !metadata.is_dir() {
         into.push((path.to_path_buf(), true));
@@ -68,11 +72,16 @@ fn collect(path: &Path, into: &mut Vec<(PathBuf, bool)>) -> Result<(), Usage> {
     for entry in walker {
         let entry = entry.map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
         let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_file() && matches!(name.rsplit_once('.').map(|(_, e)| e), Some("sql" | "py" | "java" | "scala")) {
+        let code = matches!(name.rsplit_once('.').map(|(_, e)| e), Some("sql" | "py" | "java" | "scala"));
+        if entry.file_type().is_file() && (code || properties && is_yaml(entry.path())) {
             into.push((entry.into_path(), false));
         }
     }
     Ok(())
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
 }
 
 /// Hidden folders, dependencies and build outputs are not consumer code.

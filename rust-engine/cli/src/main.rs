@@ -93,6 +93,11 @@ enum Command {
     /// message` lines) to `--report`; `--write` applies the edits in place
     /// instead.
     ///
+    /// Directories are walked as for `analyze`, and for .yml and .yaml
+    /// files: dbt property files, whose tests, unit-test fixtures, exposures,
+    /// metrics and semantic models follow the change (YAML that is no dbt
+    /// property file is unaffected).
+    ///
     /// Exits 0 whatever the files' statuses (rewritten, unaffected,
     /// needs_edit, error); 2 on a bad change spec, schema or path.
     Rewrite {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use ripple_engine::analysis::FileAnalysis;
 use ripple_engine::rewrite::{rewrite_analyzed, unmatched_dataset, UnmatchedDataset};
-use ripple_engine::{analyze, Dialect, Finding, Options, RewriteStatus};
+use ripple_engine::{analyze, rewrite_properties_with, Dialect, FileRewrite, Finding, Options, RenamedOutputs, RewriteStatus};
 use serde::Serialize;
 
 use crate::files::{consumer_files, read_change, write_atomically};
@@ -54,15 +54,31 @@ pub(crate) fn rewrite(change: &Path, dialect: Option<Dialect>, schema: Option<&P
         ripple_engine::dbt::before_change(schema, &spec);
     }
     let options = Options { dialect, schema: schema.as_ref() };
-    let files = consumer_files(paths)?;
+    let files = consumer_files(paths, true)?;
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut summary = RewriteSummary::default();
     let mut reports = Vec::with_capacity(files.len());
-    // Each file is analysed once, for its rewrite and for the check that
-    // some file names the dataset at all.
-    let analyses: Vec<FileAnalysis> = files.iter().map(|file| analyze(&file.shown, file.language, &file.text, options)).collect();
-    for (file, analysis) in files.iter().zip(&analyses) {
-        let result = rewrite_analyzed(analysis, file.language, &file.text, &spec, options);
+    // Each code file is analysed once, for its rewrite and for the check
+    // that some file names the dataset at all.
+    let analyses: Vec<Option<FileAnalysis>> = files.iter().map(|file| Some(analyze(&file.shown, file.language?, &file.text, options))).collect();
+    // The code first: with output names not kept, the property files of
+    // the models follow the outputs their rewrites rename.
+    let mut outputs = RenamedOutputs::default();
+    let mut results: Vec<Option<FileRewrite>> = files
+        .iter()
+        .zip(&analyses)
+        .map(|(file, analysis)| {
+            let (language, analysis) = (file.language?, analysis.as_ref()?);
+            let result = rewrite_analyzed(analysis, language, &file.text, &spec, options);
+            let model = file.path.file_stem().and_then(|s| s.to_str()).filter(|_| file.path.extension().is_some_and(|e| e == "sql"));
+            if let (false, Some(model)) = (spec.preserve_output_names, model) {
+                outputs.add_model(model, language, &file.text, &result, options);
+            }
+            Some(result)
+        })
+        .collect();
+    for (file, result) in files.iter().zip(&mut results) {
+        let result = result.take().unwrap_or_else(|| rewrite_properties_with(&file.shown, &file.text, &spec, &outputs));
         if let Some(patch) = &result.patch {
             stdout.write_all(patch.as_bytes()).map_err(|e| Usage(format!("cannot write output: {e}")))?;
         }
@@ -82,7 +98,7 @@ pub(crate) fn rewrite(change: &Path, dialect: Option<Dialect>, schema: Option<&P
     }
     stdout.flush().map_err(|e| Usage(format!("cannot write output: {e}")))?;
     summary.needs_review = summary.needs_edit;
-    let pairs: Vec<(&FileAnalysis, &str)> = analyses.iter().zip(&files).map(|(a, f)| (a, f.text.as_str())).collect();
+    let pairs: Vec<(&FileAnalysis, &str)> = analyses.iter().zip(&files).filter_map(|(a, f)| Some((a.as_ref()?, f.text.as_str()))).collect();
     let warnings: Vec<UnmatchedDataset> = unmatched_dataset(&spec.dataset, &pairs).into_iter().collect();
     for warning in &warnings {
         eprintln!("ripple: warning: {}", warning.message);

@@ -484,3 +484,48 @@ fn schema_is_the_one_the_api_spec_holds() {
     assert!(kinds.contains(&"dropped_column_used".to_string()) && kinds.contains(&"overlapping_edits".to_string()), "{kinds:?}");
     assert!(kinds.iter().all(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_')), "{kinds:?}");
 }
+
+#[test]
+fn rewrite_takes_dbt_property_files_with_the_models() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", r#"{"dataset": "analytics.stg_orders", "changes": [{"kind": "rename_column", "column": "order_id", "to": "order_key"}]}"#);
+    write(dir.path(), "dbt_project.yml", "name: shop\nmodels:\n  shop:\n    +materialized: view\n");
+    write(dir.path(), "models/orders.sql", "select order_id, status\nfrom {{ ref('stg_orders') }}\n");
+    write(dir.path(), "models/staging/_stg.yml", "models:\n  - name: stg_orders\n    columns:\n      - name: order_id\n        data_tests: [unique]\n");
+    write(
+        dir.path(),
+        "models/_orders.yaml",
+        "models:\n  - name: orders\n    columns:\n      - name: order_id  # kept: the mart keeps its column's name\n        data_tests:\n          - relationships: {to: ref('stg_orders'), field: order_id}\n",
+    );
+    write(dir.path(), "models/broken.yml", "models: [\n");
+    write(dir.path(), ".github/workflows/ci.yml", "on: [push]\n");
+    let out = ripple()
+        .current_dir(dir.path())
+        .args(["rewrite", "--change", "change.json", "--report", "report.json", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let patch = String::from_utf8(out.stdout).unwrap();
+    assert!(patch.contains("+          - relationships: {to: ref('stg_orders'), field: order_key}\n"), "{patch}");
+    assert!(patch.contains("+select order_key AS order_id, status\n"), "{patch}");
+    let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    let statuses: Vec<(String, String)> =
+        report["files"].as_array().unwrap().iter().map(|f| (f["path"].as_str().unwrap().to_string(), f["status"].as_str().unwrap().to_string())).collect();
+    assert_eq!(
+        statuses,
+        [
+            ("./dbt_project.yml", "unaffected"),
+            ("./models/_orders.yaml", "rewritten"),
+            ("./models/broken.yml", "error"),
+            ("./models/orders.sql", "rewritten"),
+            ("./models/staging/_stg.yml", "unaffected"),
+        ]
+        .map(|(p, s)| (p.to_string(), s.to_string()))
+    );
+    assert_eq!(report["files"][2]["reasons"][0], "line 2, column 1: invalid YAML: while parsing a node, did not find expected node content");
+    assert!(report["files"][4]["reasons"][0].as_str().unwrap().contains("producer's change"));
+    fs::write(dir.path().join("change.patch"), &patch).unwrap();
+    let git = std::process::Command::new("git").args(["apply", "change.patch"]).current_dir(dir.path()).output().unwrap();
+    assert!(git.status.success(), "{}", String::from_utf8_lossy(&git.stderr));
+    assert!(fs::read_to_string(dir.path().join("models/_orders.yaml")).unwrap().contains("field: order_key}"));
+}

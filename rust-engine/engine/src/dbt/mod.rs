@@ -1,5 +1,16 @@
-//! dbt projects as a whole: what a project knows of its tables' columns.
+//! dbt projects as a whole: what dbt's own files say about the datasets
+//! (the schemas a project knows, property files rewritten with the SQL),
+//! beside the models' SQL that `source/` reads.
 
+mod diff;
+mod edits;
+mod expression;
+mod names;
+mod outputs;
 mod project;
+mod properties;
+mod yaml;
 
+pub use outputs::RenamedOutputs;
 pub use project::{before_change, project_schema, Origin, ProjectFile, ProjectSchema, SchemaConflict, TableOrigin};
+pub use properties::{rewrite_properties, rewrite_properties_with};

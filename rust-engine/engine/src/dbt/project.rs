@@ -14,9 +14,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use marked_yaml::{Node, parse_yaml};
 use serde::Serialize;
 
+use super::yaml::{self, Node};
 use crate::analysis::analyze;
 use crate::schema::{ColumnSchema, TableSchema};
 use crate::source::Language;
@@ -115,10 +115,10 @@ impl Claims {
 /// wins for the tables it names.
 pub fn project_schema(files: &[ProjectFile], dialect: Dialect, explicit: Option<&Schema>) -> ProjectSchema {
     let config = files.iter().find(|f| f.path == "dbt_project.yml" || f.path == "dbt_project.yaml");
+    let config = config.and_then(|c| yaml::parse(&c.text).ok());
     let paths = |key: &str, default: &str| -> Vec<String> {
-        let from_config = config.and_then(|c| parse_yaml(0, c.text.as_str()).ok()).and_then(|node| {
-            let seq = node.as_mapping()?.get_sequence(key)?;
-            Some(seq.iter().filter_map(|n| n.as_scalar().map(|s| s.as_str().trim_end_matches('/').to_string())).collect::<Vec<_>>())
+        let from_config = config.as_ref().and_then(|docs| docs.first()?.map()?.get(key)).map(|seq| {
+            seq.items().iter().filter_map(|n| n.str().map(|s| s.trim_end_matches('/').to_string())).collect::<Vec<_>>()
         });
         from_config.unwrap_or_else(|| vec![default.to_string()])
     };
@@ -278,24 +278,24 @@ fn model_columns(file: &ProjectFile, dialect: Dialect, schema: &Schema, claims: 
 
 /// `models:`, `seeds:` and `sources:` entries with `columns`.
 fn properties(file: &ProjectFile, claims: &mut Claims) {
-    let node = match parse_yaml(0, file.text.as_str()) {
-        Ok(node) => node,
-        Err(e) => return claims.problems.push(format!("{}: {e}", file.path)),
+    let documents = match yaml::parse(&file.text) {
+        Ok(documents) => documents,
+        Err(e) => return claims.problems.push(format!("{}: line {}, column {}: {}", file.path, e.line, e.column, e.message)),
     };
-    let Some(top) = node.as_mapping() else { return };
-    for key in ["models", "seeds", "snapshots"] {
-        for entry in top.get_sequence(key).into_iter().flat_map(|s| s.iter()) {
-            if let Some((name, columns)) = named_columns(entry) {
-                claims.add(&name, Origin::Properties, Some(&file.path), columns);
+    for top in documents.iter().filter_map(Node::map) {
+        for key in ["models", "seeds", "snapshots"] {
+            for entry in top.get(key).map_or(&[][..], Node::items) {
+                if let Some((name, columns)) = named_columns(entry) {
+                    claims.add(&name, Origin::Properties, Some(&file.path), columns);
+                }
             }
         }
-    }
-    for source in top.get_sequence("sources").into_iter().flat_map(|s| s.iter()) {
-        let Some(source_name) = source.as_mapping().and_then(|m| m.get_scalar("name")).map(|s| s.as_str().to_string()) else { continue };
-        let tables = source.as_mapping().and_then(|m| m.get_sequence("tables"));
-        for table in tables.into_iter().flat_map(|s| s.iter()) {
-            if let Some((name, columns)) = named_columns(table) {
-                claims.add(&format!("{source_name}.{name}"), Origin::Properties, Some(&file.path), columns);
+        for source in top.get("sources").map_or(&[][..], Node::items) {
+            let Some(source_name) = source.map().and_then(|m| m.get_str("name")) else { continue };
+            for table in source.map().and_then(|m| m.get("tables")).map_or(&[][..], Node::items) {
+                if let Some((name, columns)) = named_columns(table) {
+                    claims.add(&format!("{source_name}.{name}"), Origin::Properties, Some(&file.path), columns);
+                }
             }
         }
     }
@@ -303,10 +303,9 @@ fn properties(file: &ProjectFile, claims: &mut Claims) {
 
 /// An entry's `name` and its `columns`' names.
 fn named_columns(entry: &Node) -> Option<(String, Vec<String>)> {
-    let map = entry.as_mapping()?;
-    let name = map.get_scalar("name")?.as_str().to_string();
-    let columns = map.get_sequence("columns")?;
-    let names = columns.iter().filter_map(|c| c.as_mapping()?.get_scalar("name").map(|n| n.as_str().to_string())).collect();
+    let map = entry.map()?;
+    let name = map.get_str("name")?.to_string();
+    let names = map.get("columns")?.items().iter().filter_map(|c| c.map()?.get_str("name").map(str::to_string)).collect();
     Some((name, names))
 }
 

@@ -82,6 +82,12 @@ pub enum FindingKind {
     InvalidChange,
     /// The file is over the engine's size limit.
     FileTooLarge,
+    /// The entry of a dbt property file that defines the dataset (its model,
+    /// seed or source table, or a unit test of the model itself): the
+    /// producer's change, which the rewrite leaves as it is.
+    ProducerEntry,
+    /// A dbt property file that is not valid YAML.
+    InvalidYaml,
 }
 
 /// How much a finding weighs; a file's status is its worst finding's.
