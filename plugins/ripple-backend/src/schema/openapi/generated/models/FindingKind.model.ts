@@ -33,4 +33,6 @@ export type FindingKind =
   | 'verification_failed'
   | 'overlapping_edits'
   | 'invalid_change'
-  | 'file_too_large';
+  | 'file_too_large'
+  | 'producer_entry'
+  | 'invalid_yaml';

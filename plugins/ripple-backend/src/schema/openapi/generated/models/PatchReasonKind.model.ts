@@ -34,6 +34,8 @@ export type PatchReasonKind =
   | 'overlapping_edits'
   | 'invalid_change'
   | 'file_too_large'
+  | 'producer_entry'
+  | 'invalid_yaml'
   | 'engine_failed'
   | 'unusable_annotation'
   | 'unclassified';
