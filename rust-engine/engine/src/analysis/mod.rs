@@ -2,11 +2,14 @@
 //! of a consumer reads and writes, where exactly, and which source columns
 //! each output column derives from.
 
+mod blocks;
 mod fallback;
+mod found;
 mod output_names;
 mod resolve;
 mod spans;
-pub(crate) mod statements;
+mod statements;
+mod tokens;
 
 use std::ops::Range;
 
@@ -270,7 +273,7 @@ pub fn analyze_sql(sql: &str, options: Options) -> FileAnalysis {
 }
 
 /// Maps a statement found in a fragment to the file's positions.
-fn locate(found: statements::Found, fragment: &Fragment, text: &str, lines: &LineIndex) -> StatementAnalysis {
+fn locate(found: found::Found, fragment: &Fragment, text: &str, lines: &LineIndex) -> StatementAnalysis {
     let host_range = |r: &Range<usize>| {
         let start = fragment.map.host_offset(r.start);
         // The end of a range is the offset after its last byte.
@@ -334,24 +337,4 @@ fn reads(references: &[Reference]) -> Vec<TableRead> {
         }
     }
     reads
-}
-
-impl statements::FoundRef {
-    /// The reference at `span` in the file.
-    fn located(self, span: Range<usize>, text: &str, lines: &LineIndex) -> Reference {
-        Reference {
-            start: lines.location(text, span.start),
-            end: lines.location(text, span.end),
-            span,
-            kind: self.kind,
-            table: self.table,
-            column: self.column,
-            path: self.path,
-            via: self.via,
-            resolved: self.resolved,
-            write: self.write,
-            candidates: self.candidates,
-            output: false,
-        }
-    }
 }

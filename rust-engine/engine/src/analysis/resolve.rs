@@ -20,7 +20,8 @@ use sqlparser::ast::{
 
 use super::output_names::{self, ItemName};
 use super::spans::Spans;
-use super::statements::{Found, FoundRef, Lite};
+use super::found::{Found, FoundRef};
+use super::tokens::Lite;
 use super::{ColumnSource, ExpressionOutput, Output, ReferenceKind};
 use crate::schema::names_match;
 use crate::source::PLACEHOLDER_PREFIX;
@@ -234,26 +235,22 @@ impl<'a> Resolver<'a> {
     pub fn condition(&mut self, condition: &Expr, range: Range<usize>) -> Found {
         let mut walker = StatementWalker { resolver: self, nested: 0, root: false };
         let _ = condition.visit(&mut walker);
-        Found {
-            range,
-            writes: std::mem::take(&mut self.writes),
-            outputs: Vec::new(),
-            references: std::mem::take(&mut self.references),
-            bare_outputs: std::mem::take(&mut self.bare_outputs),
-            expression_outputs: std::mem::take(&mut self.expression_outputs),
-            parsed: true,
-        }
+        self.found(range, Vec::new())
     }
 
     pub fn statement(&mut self, statement: &Statement, range: Range<usize>) -> Found {
         let columns = self.statement_columns(statement);
+        let outputs = columns.into_iter().map(|c| Output { name: c.name, sources: dedup(c.sources) }).collect();
+        self.found(range, outputs)
+    }
+
+    /// The statement at `range`, with what the resolver recorded since the
+    /// last one.
+    fn found(&mut self, range: Range<usize>, outputs: Vec<Output>) -> Found {
         Found {
             range,
             writes: std::mem::take(&mut self.writes),
-            outputs: columns
-                .into_iter()
-                .map(|c| Output { name: c.name, sources: dedup(c.sources) })
-                .collect(),
+            outputs,
             references: std::mem::take(&mut self.references),
             bare_outputs: std::mem::take(&mut self.bare_outputs),
             expression_outputs: std::mem::take(&mut self.expression_outputs),
@@ -789,18 +786,8 @@ impl<'a> Resolver<'a> {
                     (None, Some(table)) => (Some(table.clone()), None, relation.table.is_none().then(|| relation.label())),
                     _ => (None, None, None),
                 };
-                if table.is_some() {
-                    self.push(FoundRef {
-                        kind: ReferenceKind::Wildcard,
-                        table,
-                        column: name,
-                        path: Vec::new(),
-                        via,
-                        span: star.clone(),
-                        resolved: true,
-                        write: false,
-                        candidates: Vec::new(),
-                    });
+                if let Some(table) = table {
+                    self.push(FoundRef::wildcard(table, name, star.clone()).via(via));
                 }
             }
             for mut column in expanded {
@@ -1068,33 +1055,13 @@ impl<'a> Resolver<'a> {
         if write && !self.writes.contains(&table) {
             self.writes.push(table.clone());
         }
-        self.push(FoundRef {
-            kind: ReferenceKind::Table,
-            table: Some(table),
-            column: None,
-            path: Vec::new(),
-            via: None,
-            span,
-            resolved: true,
-            write,
-            candidates: Vec::new(),
-        });
+        self.push(FoundRef::table(table, span, write));
     }
 
     /// A column of a table the statement writes (INSERT column lists).
     fn target_column(&mut self, table: &str, ident: &Ident) {
         let Some(span) = self.spans.ident(ident) else { return };
-        self.push(FoundRef {
-            kind: ReferenceKind::Column,
-            table: Some(table.to_string()),
-            column: Some(ident.value.clone()),
-            path: Vec::new(),
-            via: None,
-            span,
-            resolved: true,
-            write: true,
-            candidates: Vec::new(),
-        });
+        self.push(FoundRef::column(table.to_string(), ident.value.clone(), span).written());
     }
 
     /// `SET col = ...` in UPDATE and MERGE: a written column of the target.
@@ -1246,32 +1213,17 @@ impl<'a> Resolver<'a> {
         let path: Vec<String> = path.iter().map(|i| i.value.clone()).collect();
         if let Some(table) = &relation.table {
             let known = relation.columns.is_none() || relation.column(&column.value).is_some();
-            self.push(FoundRef {
-                kind: ReferenceKind::Column,
-                table: Some(table.clone()),
-                column: Some(column.value.clone()),
-                path,
-                via: None,
-                span,
-                resolved: known,
-                write: false,
-                candidates: if known { Vec::new() } else { vec![table.clone()] },
-            });
+            let reference = if known {
+                FoundRef::column(table.clone(), column.value.clone(), span)
+            } else {
+                FoundRef::unresolved(Some(table.clone()), column.value.clone(), span, vec![table.clone()])
+            };
+            self.push(reference.with_path(path));
             return vec![ColumnSource { table: table.clone(), column: column.value.clone() }];
         }
         if let Some(found) = relation.column(&column.value) {
             if let Some(base) = &found.base {
-                self.push(FoundRef {
-                    kind: ReferenceKind::Column,
-                    table: Some(base.table.clone()),
-                    column: Some(base.column.clone()),
-                    path,
-                    via: Some(relation.label()),
-                    span,
-                    resolved: true,
-                    write: false,
-                    candidates: Vec::new(),
-                });
+                self.push(FoundRef::column(base.table.clone(), base.column.clone(), span).with_path(path).via(Some(relation.label())));
             }
             return found.sources.clone();
         }
@@ -1280,17 +1232,7 @@ impl<'a> Resolver<'a> {
         }
         if let Some(star) = relation.has_star().and_then(|c| c.star.clone()) {
             // A CTE selecting `*` from a table of unknown columns.
-            self.push(FoundRef {
-                kind: ReferenceKind::Column,
-                table: Some(star.clone()),
-                column: Some(column.value.clone()),
-                path,
-                via: Some(relation.label()),
-                span,
-                resolved: true,
-                write: false,
-                candidates: Vec::new(),
-            });
+            self.push(FoundRef::column(star.clone(), column.value.clone(), span).with_path(path).via(Some(relation.label())));
             return vec![ColumnSource { table: star, column: column.value.clone() }];
         }
         if relation.columns.is_some() {
@@ -1301,17 +1243,8 @@ impl<'a> Resolver<'a> {
 
     fn unresolved(&mut self, table: Option<String>, column: &Ident, span: Option<Range<usize>>, path: &[&Ident], candidates: Vec<String>) {
         let Some(span) = span else { return };
-        self.push(FoundRef {
-            kind: ReferenceKind::Column,
-            table,
-            column: Some(column.value.clone()),
-            path: path.iter().map(|i| i.value.clone()).collect(),
-            via: None,
-            span,
-            resolved: false,
-            write: false,
-            candidates,
-        });
+        let path = path.iter().map(|i| i.value.clone()).collect();
+        self.push(FoundRef::unresolved(table, column.value.clone(), span, candidates).with_path(path));
     }
 
     /// The output name of an unaliased item that is not a bare column, as
