@@ -12,7 +12,7 @@ use crate::source::PLACEHOLDER_PREFIX;
 
 use super::{Resolver, alias_name, last_ident, object_name, output_name};
 use super::lookup::{Lookup, lookup};
-use super::scope::{Aliases, Clause, Column, Ctes, Relation, Scope, cte, function_relation, renamed, star_columns};
+use super::scope::{Aliases, Clause, Column, Ctes, Relation, Scope, cte, renamed, star_columns};
 
 impl Resolver<'_> {
     pub(super) fn join_item(&mut self, item: &TableWithJoins, scope: &mut Scope, ctes: &Ctes, write: bool) {
@@ -97,7 +97,7 @@ impl Resolver<'_> {
         if scope.relations.iter().any(Relation::columns_unknown) {
             return;
         }
-        let names: Vec<String> = right.columns.iter().flat_map(|c| c.iter()).filter_map(|c| c.name.clone()).collect();
+        let names: Vec<String> = right.columns().into_iter().flatten().filter_map(|c| c.name.clone()).collect();
         for name in names {
             let sides: Vec<usize> = (0..scope.relations.len()).filter(|&i| scope.relations[i].column(&name).is_some()).collect();
             if sides.iter().any(|&i| i < left) {
@@ -113,7 +113,7 @@ impl Resolver<'_> {
             TableFactor::Table { name, alias, args, .. } => self.table(name, alias, args.as_ref(), scope, ctes, write),
             TableFactor::Derived { lateral, subquery, alias, .. } => {
                 let columns = if *lateral { self.query(subquery, Some(scope), ctes) } else { self.query(subquery, scope.parent, ctes) };
-                Relation { alias: alias_name(alias), table: None, columns: Some(Rc::new(renamed(columns, alias.as_ref()))), open: None, dynamic: false }
+                Relation::derived(alias_name(alias), renamed(columns, alias.as_ref()))
             }
             TableFactor::UNNEST { alias, array_exprs, with_offset_alias, .. } => self.unnest(array_exprs, alias, with_offset_alias.as_ref(), scope, ctes),
             TableFactor::Function { args, alias, .. } => {
@@ -121,11 +121,11 @@ impl Resolver<'_> {
                 for arg in args {
                     sources.extend(self.walk_node(arg, scope, ctes, Clause::Plain));
                 }
-                function_relation(alias, sources)
+                Relation::function(alias, sources)
             }
             TableFactor::TableFunction { expr, alias } => {
                 let sources = self.walk(expr, scope, ctes, Clause::Plain);
-                function_relation(alias, sources)
+                Relation::function(alias, sources)
             }
             TableFactor::NestedJoin { table_with_joins, alias } => {
                 let mut inner = Scope::new(scope.parent);
@@ -134,7 +134,7 @@ impl Resolver<'_> {
                     scope.relations.extend(inner.relations);
                     return;
                 }
-                Relation { alias: alias_name(alias), table: None, columns: Some(Rc::new(inner.columns())), open: None, dynamic: false }
+                Relation::derived(alias_name(alias), inner.columns())
             }
             TableFactor::Pivot { table, aggregate_functions, value_column, alias, .. } => {
                 let mut input = Scope::new(scope.parent);
@@ -148,7 +148,7 @@ impl Resolver<'_> {
             }
             other => {
                 let sources = self.walk_node(other, scope, ctes, Clause::Plain);
-                Relation { alias: None, table: None, columns: None, open: Some(sources), dynamic: false }
+                Relation::Element { alias: None, sources, columns: None }
             }
         };
         scope.relations.push(relation);
@@ -164,26 +164,20 @@ impl Resolver<'_> {
             for arg in &args.args {
                 sources.extend(self.walk_node(arg, scope, ctes, Clause::Plain));
             }
-            function_relation(alias, sources)
+            Relation::function(alias, sources)
         } else if let Some(columns) = cte(ctes, name) {
-            Relation {
-                alias: alias_name(alias).or_else(|| Some(object_name(name))),
-                table: None,
-                columns: Some(Rc::new(renamed(columns.to_vec(), alias.as_ref()))),
-                open: None,
-                dynamic: false,
-            }
+            Relation::derived(alias_name(alias).or_else(|| Some(object_name(name))), renamed(columns.to_vec(), alias.as_ref()))
         } else if object_name(name).contains(PLACEHOLDER_PREFIX) {
-            Relation { alias: alias_name(alias), table: None, columns: None, open: None, dynamic: true }
+            Relation::Opaque { alias: alias_name(alias) }
         } else {
             self.table_ref(name, write, ctes);
             let relation = self.table_relation(object_name(name), alias_name(alias));
-            match alias {
-                Some(alias) if !alias.columns.is_empty() => Relation {
-                    columns: Some(Rc::new(renamed(star_columns(&relation, &HashSet::new()), Some(alias)))),
-                    ..relation
-                },
-                _ => relation,
+            let Some(listed) = alias.as_ref().filter(|a| !a.columns.is_empty()) else { return relation };
+            // `t AS a(x, y)`: the list renames the table's columns, in order.
+            let columns = renamed(star_columns(&relation, &HashSet::new()), Some(listed));
+            match relation {
+                Relation::Table { alias, name, .. } => Relation::Table { alias, name, columns: Some(Rc::new(columns)) },
+                other => other,
             }
         }
     }
@@ -198,19 +192,19 @@ impl Resolver<'_> {
         if let Some(alias) = alias {
             if alias.columns.is_empty() {
                 // BigQuery: UNNEST(arr) AS x names the element itself.
-                columns.push(Column { name: Some(alias.name.value.clone()), sources: sources.clone(), base: None, star: None });
+                columns.push(Column::new(Some(alias.name.value.clone()), sources.clone()));
             } else {
-                columns.extend(alias.columns.iter().map(|c| Column { name: Some(c.name.value.clone()), sources: sources.clone(), base: None, star: None }));
+                columns.extend(alias.columns.iter().map(|c| Column::new(Some(c.name.value.clone()), sources.clone())));
             }
         }
         if let Some(offset) = offset {
-            columns.push(Column { name: Some(offset.value.clone()), sources: Vec::new(), base: None, star: None });
+            columns.push(Column::new(Some(offset.value.clone()), Vec::new()));
         }
         if alias.is_none() {
             // An anonymous UNNEST exposes its element's fields as columns.
-            Relation { alias: None, table: None, columns: None, open: Some(sources), dynamic: false }
+            Relation::Element { alias: None, sources, columns: None }
         } else {
-            Relation { alias: alias_name(alias), table: None, columns: Some(Rc::new(columns)), open: Some(sources), dynamic: false }
+            Relation::Element { alias: alias_name(alias), sources, columns: Some(Rc::new(columns)) }
         }
     }
 
@@ -241,9 +235,9 @@ impl Resolver<'_> {
         }
         // The value column is named, not read: `UNPIVOT (amount FOR month IN (jan, feb))`.
         let made = output_name(value)
-            .map(|n| Column { name: Some(n), sources, base: None, star: None })
+            .map(|n| Column::new(Some(n), sources))
             .into_iter()
-            .chain([Column { name: Some(name.value.clone()), sources: Vec::new(), base: None, star: None }])
+            .chain([Column::new(Some(name.value.clone()), Vec::new())])
             .collect();
         self.passed_through(input, first, alias, made)
     }
@@ -254,11 +248,11 @@ impl Resolver<'_> {
     fn passed_through(&self, inner: &Scope, first: usize, alias: &Option<TableAlias>, made: Vec<Column>) -> Relation {
         let used: HashSet<String> = self.references[first..].iter().filter_map(|r| r.column.as_ref()).map(|c| c.to_ascii_lowercase()).collect();
         if inner.relations.iter().any(Relation::columns_unknown) {
-            return Relation { alias: alias_name(alias), table: None, columns: None, open: None, dynamic: false };
+            return Relation::Opaque { alias: alias_name(alias) };
         }
         let mut columns: Vec<Column> = inner.relations.iter().flat_map(|r| star_columns(r, &used)).collect();
         columns.extend(made);
-        Relation { alias: alias_name(alias), table: None, columns: Some(Rc::new(renamed(columns, alias.as_ref()))), open: None, dynamic: false }
+        Relation::derived(alias_name(alias), renamed(columns, alias.as_ref()))
     }
 
     pub(super) fn table_relation(&self, table: String, alias: Option<String>) -> Relation {
@@ -268,12 +262,12 @@ impl Resolver<'_> {
                     .iter()
                     .map(|c| {
                         let source = ColumnSource { table: table.clone(), column: c.name.clone() };
-                        Column { name: Some(c.name.clone()), sources: vec![source.clone()], base: Some(source), star: None }
+                        Column { base: Some(source.clone()), ..Column::new(Some(c.name.clone()), vec![source]) }
                     })
                     .collect(),
             )
         });
-        Relation { alias, table: Some(table), columns, open: None, dynamic: false }
+        Relation::Table { alias, name: table, columns }
     }
 
     /// Records a table name in FROM, JOIN, INTO, ... (not a CTE's name).

@@ -124,7 +124,7 @@ impl Resolver<'_> {
     /// its columns are known.
     pub(super) fn positional(&mut self, n: usize, span: sqlparser::tokenizer::Span, scope: &Scope) -> Vec<ColumnSource> {
         let [relation] = scope.relations.as_slice() else { return Vec::new() };
-        let name = match (&relation.columns, &relation.table, self.schema) {
+        let name = match (relation.columns(), relation.table(), self.schema) {
             (Some(columns), _, _) => columns.get(n.wrapping_sub(1)).and_then(|c| c.name.clone()),
             (None, Some(table), Some(schema)) => schema.columns(table).and_then(|c| c.get(n.wrapping_sub(1))).map(|c| c.name.clone()),
             _ => None,
@@ -139,19 +139,20 @@ impl Resolver<'_> {
     /// `column` (then `path`) of `relation`.
     fn column_of(&mut self, relation: &Relation, column: &Ident, span: Option<Range<usize>>, path: &[&Ident]) -> Vec<ColumnSource> {
         let Some(span) = span else { return Vec::new() };
-        if relation.dynamic {
-            return Vec::new();
-        }
         let path: Vec<String> = path.iter().map(|i| i.value.clone()).collect();
-        if let Some(table) = &relation.table {
-            let known = relation.columns.is_none() || relation.column(&column.value).is_some();
-            let reference = if known {
-                FoundRef::column(table.clone(), column.value.clone(), span)
-            } else {
-                FoundRef::unresolved(Some(table.clone()), column.value.clone(), span, vec![table.clone()])
-            };
-            self.push(reference.with_path(path));
-            return vec![ColumnSource { table: table.clone(), column: column.value.clone() }];
+        match relation {
+            Relation::Opaque { .. } => return Vec::new(),
+            Relation::Table { name: table, .. } => {
+                let known = relation.columns().is_none() || relation.column(&column.value).is_some();
+                let reference = if known {
+                    FoundRef::column(table.clone(), column.value.clone(), span)
+                } else {
+                    FoundRef::unresolved(Some(table.clone()), column.value.clone(), span, vec![table.clone()])
+                };
+                self.push(reference.with_path(path));
+                return vec![ColumnSource { table: table.clone(), column: column.value.clone() }];
+            }
+            Relation::Derived { .. } | Relation::Element { .. } => {}
         }
         if let Some(found) = relation.column(&column.value) {
             if let Some(base) = &found.base {
@@ -159,7 +160,7 @@ impl Resolver<'_> {
             }
             return found.sources.clone();
         }
-        if let Some(sources) = &relation.open {
+        if let Relation::Element { sources, .. } = relation {
             return sources.clone();
         }
         if let Some(star) = relation.has_star().and_then(|c| c.star.clone()) {
@@ -167,7 +168,7 @@ impl Resolver<'_> {
             self.push(FoundRef::column(star.clone(), column.value.clone(), span).with_path(path).via(Some(relation.label())));
             return vec![ColumnSource { table: star, column: column.value.clone() }];
         }
-        if relation.columns.is_some() {
+        if relation.columns().is_some() {
             self.unresolved(Some(relation.label()), column, Some(span), &[], vec![relation.label()]);
         }
         Vec::new()

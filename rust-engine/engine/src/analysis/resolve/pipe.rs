@@ -3,7 +3,7 @@
 use sqlparser::ast::{IdentWithAlias, PipeOperator, Query, SelectFlavor, SetExpr};
 
 use super::{Resolver, output_name};
-use super::scope::{derived, union, Clause, Column, Ctes, Relation, Scope};
+use super::scope::{union, Clause, Column, Ctes, Relation, Scope};
 
 impl Resolver<'_> {
     /// BigQuery pipe syntax, `FROM t |> WHERE ... |> SELECT ...`: each
@@ -20,7 +20,7 @@ impl Resolver<'_> {
             }
             body => {
                 let columns = self.set_expr(body, outer, ctes, query.order_by.as_ref());
-                scope.relations.push(derived(None, columns));
+                scope.relations.push(Relation::derived(None, columns));
             }
         }
         for operator in &query.pipe_operators {
@@ -50,10 +50,10 @@ impl Resolver<'_> {
                     self.walk(&expr.expr, scope, ctes, Clause::Plain);
                 }
             }
-            PipeOperator::Select { exprs } => return Some(derived(None, self.projection(exprs, scope, ctes, None))),
+            PipeOperator::Select { exprs } => return Some(Relation::derived(None, self.projection(exprs, scope, ctes, None))),
             PipeOperator::Extend { exprs } => {
                 let columns = self.projection(exprs, scope, ctes, None);
-                scope.relations.push(derived(None, columns));
+                scope.relations.push(Relation::derived(None, columns));
             }
             PipeOperator::Set { assignments } => {
                 for assignment in assignments {
@@ -67,7 +67,7 @@ impl Resolver<'_> {
                 }
             }
             PipeOperator::Rename { mappings } => return Some(self.rename(mappings, scope)),
-            PipeOperator::As { alias } => return Some(derived(Some(alias.value.clone()), scope.columns())),
+            PipeOperator::As { alias } => return Some(Relation::derived(Some(alias.value.clone()), scope.columns())),
             PipeOperator::Aggregate { full_table_exprs, group_by_expr } => {
                 let mut columns = Vec::new();
                 for item in group_by_expr.iter().chain(full_table_exprs) {
@@ -76,21 +76,21 @@ impl Resolver<'_> {
                     let base = self.base_of(&item.expr.expr, &name, &sources);
                     columns.push(Column { name, sources, base, star: None });
                 }
-                return Some(derived(None, columns));
+                return Some(Relation::derived(None, columns));
             }
             PipeOperator::Union { queries, .. } | PipeOperator::Intersect { queries, .. } | PipeOperator::Except { queries, .. } => {
                 let mut columns = scope.columns();
                 for other in queries {
                     union(&mut columns, self.query(other, outer, ctes));
                 }
-                return Some(derived(None, columns));
+                return Some(Relation::derived(None, columns));
             }
             PipeOperator::Join(join) => self.join(join, scope, ctes),
             // Table functions and pivots make tables whose columns are
             // not known here; names read after them are not reported.
             PipeOperator::Call { function, alias } => {
                 self.walk_node(function, scope, ctes, Clause::Plain);
-                return Some(Relation { alias: alias.as_ref().map(|a| a.value.clone()), table: None, columns: None, open: None, dynamic: true });
+                return Some(Relation::Opaque { alias: alias.as_ref().map(|a| a.value.clone()) });
             }
             PipeOperator::Pivot { aggregate_functions, value_column, alias, .. } => {
                 for function in aggregate_functions {
@@ -99,13 +99,13 @@ impl Resolver<'_> {
                 for ident in value_column {
                     self.resolve(&[ident], scope, Clause::Plain);
                 }
-                return Some(Relation { alias: alias.as_ref().map(|a| a.value.clone()), table: None, columns: None, open: None, dynamic: true });
+                return Some(Relation::Opaque { alias: alias.as_ref().map(|a| a.value.clone()) });
             }
             PipeOperator::Unpivot { unpivot_columns, alias, .. } => {
                 for ident in unpivot_columns {
                     self.resolve(&[ident], scope, Clause::Plain);
                 }
-                return Some(Relation { alias: alias.as_ref().map(|a| a.value.clone()), table: None, columns: None, open: None, dynamic: true });
+                return Some(Relation::Opaque { alias: alias.as_ref().map(|a| a.value.clone()) });
             }
             PipeOperator::TableSample { .. } => {}
         }
@@ -122,6 +122,6 @@ impl Resolver<'_> {
                 column.base = None;
             }
         }
-        derived(None, columns)
+        Relation::derived(None, columns)
     }
 }

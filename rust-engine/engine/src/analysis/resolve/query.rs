@@ -72,7 +72,7 @@ impl Resolver<'_> {
                     for (i, value) in row.content.iter().enumerate() {
                         let sources = self.walk(value, &scope, ctes, Clause::Plain);
                         if columns.len() <= i {
-                            columns.push(Column { name: None, sources: Vec::new(), base: None, star: None });
+                            columns.push(Column::new(None, Vec::new()));
                         }
                         columns[i].sources.extend(sources);
                     }
@@ -102,18 +102,8 @@ impl Resolver<'_> {
         for view in &select.lateral_views {
             // Hive/Spark: LATERAL VIEW explode(t.items) v AS item
             let sources = self.walk(&view.lateral_view, &scope, ctes, Clause::Plain);
-            let columns = view
-                .lateral_col_alias
-                .iter()
-                .map(|alias| Column { name: Some(alias.value.clone()), sources: sources.clone(), base: None, star: None })
-                .collect();
-            scope.relations.push(Relation {
-                alias: view.lateral_view_name.0.last().map(part_value),
-                table: None,
-                columns: Some(Rc::new(columns)),
-                open: None,
-                dynamic: false,
-            });
+            let columns = view.lateral_col_alias.iter().map(|alias| Column::new(Some(alias.value.clone()), sources.clone())).collect();
+            scope.relations.push(Relation::derived(view.lateral_view_name.0.last().map(part_value), columns));
         }
 
         let columns = self.projection(&select.projection, &mut scope, ctes, Some(select.select_token.0.span.start.into()));
@@ -187,7 +177,7 @@ impl Resolver<'_> {
                 SelectItem::ExprWithAliases { expr, aliases } => {
                     let sources = self.walk(expr, scope, ctes, Clause::of(AliasClause::SelectList));
                     for alias in aliases {
-                        columns.push(Column { name: Some(alias.value.clone()), sources: sources.clone(), base: None, star: None });
+                        columns.push(Column::new(Some(alias.value.clone()), sources.clone()));
                     }
                 }
                 SelectItem::Wildcard(options) => {
@@ -209,7 +199,7 @@ impl Resolver<'_> {
                     }
                     SelectItemQualifiedWildcardKind::Expr(expr) => {
                         let sources = self.walk(expr, scope, ctes, Clause::Plain);
-                        columns.push(Column { name: None, sources, base: None, star: None });
+                        columns.push(Column::new(None, sources));
                     }
                 },
             }
@@ -266,8 +256,8 @@ impl Resolver<'_> {
             for column in expanded.iter().filter(|_| record) {
                 // The star names each source column it stands for.
                 let (table, name, via) = match (&column.base, &column.star) {
-                    (Some(base), _) => (Some(base.table.clone()), Some(base.column.clone()), relation.table.is_none().then(|| relation.label())),
-                    (None, Some(table)) => (Some(table.clone()), None, relation.table.is_none().then(|| relation.label())),
+                    (Some(base), _) => (Some(base.table.clone()), Some(base.column.clone()), relation.table().is_none().then(|| relation.label())),
+                    (None, Some(table)) => (Some(table.clone()), None, relation.table().is_none().then(|| relation.label())),
                     _ => (None, None, None),
                 };
                 if let Some(table) = table {

@@ -24,30 +24,81 @@ pub(super) struct Column {
     pub star: Option<String>,
 }
 
-/// Something a query reads from: a table, a CTE, a derived table, an UNNEST.
+impl Column {
+    /// A column named `name` (or unnamed) whose values come from `sources`,
+    /// passing no source column through.
+    pub fn new(name: Option<String>, sources: Vec<ColumnSource>) -> Self {
+        Column { name, sources, base: None, star: None }
+    }
+}
+
+/// Something a query reads from, under its alias when it has one.
 #[derive(Debug, Clone)]
-pub(super) struct Relation {
-    pub alias: Option<String>,
-    /// The source table's name as written, for a table.
-    pub table: Option<String>,
-    /// Known columns (CTE and derived outputs, or the schema's); `None`
-    /// when unknown.
-    pub columns: Option<Rc<Vec<Column>>>,
-    /// For UNNEST, FLATTEN and table functions: every name is a field of the
-    /// element, whose values come from these sources.
-    pub open: Option<Vec<ColumnSource>>,
-    /// A table named by a placeholder (a Jinja expression, an interpolated
-    /// variable): its columns are unknown and never reported.
-    pub dynamic: bool,
+pub(super) enum Relation {
+    /// A table of the catalog, named as the SQL writes it; its columns when
+    /// the schema gives them (renamed by an alias's column list).
+    Table { alias: Option<String>, name: String, columns: Option<Rc<Vec<Column>>> },
+    /// A table a query makes (a CTE, a derived table, a LATERAL VIEW, a pipe
+    /// operator's result, a table function with a column list): its columns
+    /// are known.
+    Derived { alias: Option<String>, columns: Rc<Vec<Column>> },
+    /// UNNEST, FLATTEN and table functions: any name may be a field of the
+    /// element, whose values come from `sources`. An alias names the element
+    /// itself, and `columns` what the alias lists.
+    Element { alias: Option<String>, sources: Vec<ColumnSource>, columns: Option<Rc<Vec<Column>>> },
+    /// A table whose columns cannot be known (named by a placeholder, made
+    /// by a pipe CALL or PIVOT, a PIVOT over a table of unknown columns):
+    /// names read from it are not reported.
+    Opaque { alias: Option<String> },
 }
 
 impl Relation {
+    /// A table function's relation: its columns are the alias's list when it
+    /// has one (`AS t(a, b)`), and unknown otherwise.
+    pub fn function(alias: &Option<TableAlias>, sources: Vec<ColumnSource>) -> Relation {
+        match alias {
+            Some(a) if !a.columns.is_empty() => {
+                let columns = a.columns.iter().map(|c| Column::new(Some(c.name.value.clone()), sources.clone())).collect();
+                Relation::derived(alias_name(alias), columns)
+            }
+            _ => Relation::Element { alias: alias_name(alias), sources, columns: None },
+        }
+    }
+
+    /// A table made by a query, its columns known.
+    pub fn derived(alias: Option<String>, columns: Vec<Column>) -> Relation {
+        Relation::Derived { alias, columns: Rc::new(columns) }
+    }
+
+    pub fn alias(&self) -> Option<&str> {
+        match self {
+            Relation::Table { alias, .. } | Relation::Derived { alias, .. } | Relation::Element { alias, .. } | Relation::Opaque { alias } => alias.as_deref(),
+        }
+    }
+
+    /// The catalog table's name, for a table.
+    pub fn table(&self) -> Option<&str> {
+        match self {
+            Relation::Table { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The columns known by name: the schema's, a query's, an alias's list.
+    pub fn columns(&self) -> Option<&[Column]> {
+        match self {
+            Relation::Table { columns, .. } | Relation::Element { columns, .. } => columns.as_deref().map(Vec::as_slice),
+            Relation::Derived { columns, .. } => Some(columns),
+            Relation::Opaque { .. } => None,
+        }
+    }
+
     pub fn label(&self) -> String {
-        self.alias.clone().or_else(|| self.table.clone()).unwrap_or_else(|| "(subquery)".into())
+        self.alias().or(self.table()).unwrap_or("(subquery)").to_string()
     }
 
     pub fn named(&self, qualifier: &str) -> bool {
-        match (&self.alias, &self.table) {
+        match (self.alias(), self.table()) {
             (Some(alias), _) => alias.eq_ignore_ascii_case(qualifier),
             (None, Some(table)) => names_match(table, qualifier),
             (None, None) => false,
@@ -55,18 +106,23 @@ impl Relation {
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.as_ref()?.iter().find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        self.columns()?.iter().find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
     }
 
     pub fn has_star(&self) -> Option<&Column> {
-        self.columns.as_ref()?.iter().find(|c| c.star.is_some())
+        self.columns()?.iter().find(|c| c.star.is_some())
     }
 
     /// Whether any name may be a column of this relation: a table without
     /// a schema, a star over one, an anonymous UNNEST (whose element's
     /// fields are columns).
     pub fn columns_unknown(&self) -> bool {
-        (self.columns.is_none() || (self.table.is_none() && self.has_star().is_some())) && (self.open.is_none() || self.alias.is_none())
+        match self {
+            Relation::Table { columns, .. } => columns.is_none(),
+            Relation::Derived { .. } => self.has_star().is_some(),
+            Relation::Element { alias, .. } => alias.is_none() && (self.columns().is_none() || self.has_star().is_some()),
+            Relation::Opaque { .. } => true,
+        }
     }
 }
 
@@ -92,7 +148,7 @@ impl<'p> Scope<'p> {
         let mut current = Some(self);
         while let Some(s) = current {
             for relation in &s.relations {
-                longest = longest.max(relation.table.as_deref().map_or(1, |t| t.matches('.').count() + 1));
+                longest = longest.max(relation.table().map_or(1, |t| t.matches('.').count() + 1));
             }
             current = s.parent;
         }
@@ -198,38 +254,20 @@ pub(super) fn target_scope(scope: &Scope) -> Scope<'static> {
     Scope { relations: scope.relations.iter().take(1).cloned().collect(), parent: None, aliases: Aliases::default(), using: Vec::new() }
 }
 
-/// A table function's relation: its columns are the alias's list when it
-/// has one (`AS t(a, b)`), and unknown otherwise.
-pub(super) fn function_relation(alias: &Option<TableAlias>, sources: Vec<ColumnSource>) -> Relation {
-    match alias {
-        Some(a) if !a.columns.is_empty() => {
-            let columns = a.columns.iter().map(|c| Column { name: Some(c.name.value.clone()), sources: sources.clone(), base: None, star: None }).collect();
-            Relation { alias: alias_name(alias), table: None, columns: Some(Rc::new(columns)), open: None, dynamic: false }
-        }
-        _ => Relation { alias: alias_name(alias), table: None, columns: None, open: Some(sources), dynamic: false },
-    }
-}
-
-/// A table made by a query, its columns known.
-pub(super) fn derived(alias: Option<String>, columns: Vec<Column>) -> Relation {
-    Relation { alias, table: None, columns: Some(Rc::new(columns)), open: None, dynamic: false }
-}
-
 /// The columns `*` stands for over `relation`, without `excluded` names.
 pub(super) fn star_columns(relation: &Relation, excluded: &HashSet<String>) -> Vec<Column> {
-    match (&relation.columns, &relation.table) {
-        (Some(columns), _) => columns
-            .iter()
-            .filter(|c| c.name.as_ref().is_none_or(|n| !excluded.contains(&n.to_ascii_lowercase())))
-            .cloned()
-            .collect(),
-        (None, Some(table)) => vec![Column {
+    if let Some(columns) = relation.columns() {
+        return columns.iter().filter(|c| c.name.as_ref().is_none_or(|n| !excluded.contains(&n.to_ascii_lowercase()))).cloned().collect();
+    }
+    match relation {
+        Relation::Table { name, .. } => vec![Column {
             name: None,
-            sources: vec![ColumnSource { table: table.clone(), column: "*".into() }],
+            sources: vec![ColumnSource { table: name.clone(), column: "*".into() }],
             base: None,
-            star: Some(table.clone()),
+            star: Some(name.clone()),
         }],
-        (None, None) => vec![Column { name: None, sources: relation.open.clone().unwrap_or_default(), base: None, star: None }],
+        Relation::Element { sources, .. } => vec![Column::new(None, sources.clone())],
+        Relation::Derived { .. } | Relation::Opaque { .. } => vec![Column::new(None, Vec::new())],
     }
 }
 

@@ -138,7 +138,7 @@ impl Resolver<'_> {
         let mut scope = Scope::new(None);
         self.factor(&merge.table, &mut scope, &[], true);
         let target_relation = target_scope(&scope);
-        let target = scope.relations.first().and_then(|r| r.table.clone());
+        let target = scope.relations.first().and_then(|r| r.table().map(str::to_string));
         self.factor(&merge.source, &mut scope, &[], false);
         self.walk(&merge.on, &scope, &[], Clause::Plain);
         for clause in &merge.clauses {
