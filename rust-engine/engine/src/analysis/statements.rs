@@ -37,7 +37,7 @@ pub(super) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
     let dialect = options.dialect.parser_dialect();
     let raw = match Tokenizer::new(dialect.as_ref(), sql).tokenize_with_location() {
         Ok(mut raw) => {
-            tokens::normalize(&mut raw);
+            tokens::normalize(&mut raw, options.dialect);
             raw
         }
         Err(e) => {

@@ -6,7 +6,7 @@
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Whitespace, Word};
 
-use crate::depth;
+use crate::{depth, Dialect};
 
 /// What the statement splitter needs of a token; the tokens themselves move
 /// into the parser.
@@ -162,8 +162,9 @@ pub(super) fn next_significant(tokens: &[Lite], i: usize) -> Option<usize> {
 /// places. Bit shifts become `*` (same operands, so the same names), and a
 /// `>>` inside type parameters becomes two `>`. A word right after a `.` is
 /// a name part, never a keyword (`assert.null(x)`, `mozfun.assert.true(x)`),
-/// and `DROP SNAPSHOT TABLE` reads as `DROP TABLE`.
-pub(super) fn normalize(tokens: &mut Vec<TokenWithSpan>) {
+/// and `DROP SNAPSHOT TABLE` reads as `DROP TABLE`. Pipe operators
+/// `sqlparser` lacks are rewritten in the dialects with pipe syntax.
+pub(super) fn normalize(tokens: &mut Vec<TokenWithSpan>, dialect: Dialect) {
     let mut generics = 0usize;
     let mut previous_word = false;
     let mut i = 0;
@@ -198,7 +199,10 @@ pub(super) fn normalize(tokens: &mut Vec<TokenWithSpan>) {
                 }
             }
         }
-        pipe_syntax(tokens, i);
+        if dialect.pipe_syntax() {
+            pipe_operator(tokens, i);
+        }
+        group_and_order(tokens, i);
         // BigQuery's `DROP SNAPSHOT TABLE t` drops the table `t` like `DROP TABLE t`.
         if is_word_at(tokens, i, "SNAPSHOT") && previous_significant(tokens, i).is_some_and(|p| is_word_at(tokens, p, "DROP")) {
             if let Some(next) = next_significant_token(tokens, i) {
@@ -221,26 +225,35 @@ pub(super) fn normalize(tokens: &mut Vec<TokenWithSpan>) {
 /// BigQuery pipe operators `sqlparser` lacks, rewritten at token `i` into
 /// ones it reads that name the same columns: `|> WINDOW` is the old name of
 /// `|> EXTEND`; `|> DISTINCT` keeps the columns it gets and names none, so it
-/// is left out; `GROUP AND ORDER BY` groups by the same names as `GROUP BY`.
-fn pipe_syntax(tokens: &mut [TokenWithSpan], i: usize) {
-    let blank = Token::Whitespace(Whitespace::Space);
-    if tokens[i].token == Token::VerticalBarRightAngleBracket {
-        let Some(next) = next_significant_token(tokens, i) else { return };
-        if is_word_at(tokens, next, "DISTINCT") {
-            tokens[i].token = blank.clone();
-            tokens[next].token = blank;
-        } else if is_word_at(tokens, next, "WINDOW") {
-            if let Token::Word(word) = &mut tokens[next].token {
-                word.keyword = Keyword::EXTEND;
-            }
+/// is left out.
+fn pipe_operator(tokens: &mut [TokenWithSpan], i: usize) {
+    if tokens[i].token != Token::VerticalBarRightAngleBracket {
+        return;
+    }
+    let Some(next) = next_significant_token(tokens, i) else { return };
+    if is_word_at(tokens, next, "DISTINCT") {
+        tokens[i].token = Token::Whitespace(Whitespace::Space);
+        tokens[next].token = Token::Whitespace(Whitespace::Space);
+    } else if is_word_at(tokens, next, "WINDOW") {
+        if let Token::Word(word) = &mut tokens[next].token {
+            word.keyword = Keyword::EXTEND;
         }
-    } else if is_word_at(tokens, i, "GROUP") {
-        let Some(and) = next_significant_token(tokens, i).filter(|&j| is_word_at(tokens, j, "AND")) else { return };
-        let Some(order) = next_significant_token(tokens, and).filter(|&j| is_word_at(tokens, j, "ORDER")) else { return };
-        if next_significant_token(tokens, order).is_some_and(|j| is_word_at(tokens, j, "BY")) {
-            tokens[and].token = blank.clone();
-            tokens[order].token = blank;
-        }
+    }
+}
+
+/// Pipe syntax's `|> AGGREGATE ... GROUP AND ORDER BY` groups by the same
+/// names as `GROUP BY`. Read so in every dialect, as before pipe syntax was
+/// a dialect's: elsewhere it is no valid SQL, and reading it as GROUP BY
+/// loses no name.
+fn group_and_order(tokens: &mut [TokenWithSpan], i: usize) {
+    if !is_word_at(tokens, i, "GROUP") {
+        return;
+    }
+    let Some(and) = next_significant_token(tokens, i).filter(|&j| is_word_at(tokens, j, "AND")) else { return };
+    let Some(order) = next_significant_token(tokens, and).filter(|&j| is_word_at(tokens, j, "ORDER")) else { return };
+    if next_significant_token(tokens, order).is_some_and(|j| is_word_at(tokens, j, "BY")) {
+        tokens[and].token = Token::Whitespace(Whitespace::Space);
+        tokens[order].token = Token::Whitespace(Whitespace::Space);
     }
 }
 

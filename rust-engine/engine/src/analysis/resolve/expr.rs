@@ -8,7 +8,6 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{AccessExpr, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, Value, ValueWithSpan, Visit, Visitor};
 
 use crate::analysis::ColumnSource;
-use crate::Dialect;
 
 use super::{Resolver, part_value};
 use super::scope::{Clause, Ctes, Scope};
@@ -95,7 +94,7 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
         match expr {
             Expr::Exists { .. } => self.exists = true,
             Expr::Identifier(ident) => self.resolve(&[ident]),
-            Expr::Value(ValueWithSpan { value: Value::Placeholder(p), span }) if self.resolver.dialect == Dialect::Snowflake => {
+            Expr::Value(ValueWithSpan { value: Value::Placeholder(p), span }) if self.resolver.dialect.positional_columns() => {
                 if let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
                     let sources = self.resolver.positional(n, *span, self.scope);
                     self.sources.extend(sources);
