@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the typed router of the backend plugin from its OpenAPI spec
 # (plugins/ripple-backend/src/schema/openapi.yaml) with Backstage's repo-tools,
-# after putting the engine's change spec schema into it (`ripple schema`).
+# after putting the schemas of the engine's types it carries into it
+# (`ripple schema`: the change spec, a finding's kind and severity).
 #
 # repo-tools runs openapi-generator, whose jar it downloads from Maven Central;
 # where Maven Central is unreachable, the same jar is taken from PyPI's
@@ -20,10 +21,10 @@ if [[ ! -f "$jar" ]]; then
   python3 -c "import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read('openapi_generator_cli/openapi-generator.jar'))" "$tmp"/*.whl >"$jar"
   rm -rf "$tmp"
 fi
-# The change spec's schema, from the engine's Rust types.
+# The engine's schemas, from its Rust types.
 schema="$(mktemp)"
 (cd "$ROOT" && cargo run --quiet --locked -p ripple-cli -- schema >"$schema")
-node "$ROOT/scripts/change-spec-schema.mjs" "$schema"
+node "$ROOT/scripts/engine-schemas.mjs" "$schema"
 rm -f "$schema"
 "$ROOT/node_modules/.bin/prettier" --log-level warn --write "$ROOT/plugins/ripple-backend/src/schema/openapi.yaml"
 cd "$ROOT/plugins/ripple-backend"

@@ -17,6 +17,7 @@ test('rewrites a consumer: status, patch and the rewritten text', async () => {
   assert.deepEqual(result, {
     path: 'jobs/q.sql',
     status: 'rewritten',
+    findings: [],
     reasons: [],
     edits: 2,
     patch:
@@ -35,13 +36,36 @@ test('the change spec may be JSON text, and options choose language, dialect and
   assert.equal(result.content, 'q = "SELECT id, amount_usd AS amount FROM proj.ds.orders"\n');
 });
 
-test('what a person must decide is a reason with its line and column', async () => {
+test('what a person must decide is a finding: kind, severity, place and message', async () => {
   const engine = await loadEngine();
   const drop = { ...change, changes: [{ kind: 'drop_column', column: 'amount' }] };
   const result = engine.rewrite('q.sql', 'SELECT id,\n  amount FROM proj.ds.orders', drop);
   assert.equal(result.status, 'needs_edit');
+  assert.deepEqual(result.findings, [
+    {
+      kind: 'dropped_column_used',
+      severity: 'needs_edit',
+      start: { line: 2, column: 3 },
+      end: { line: 2, column: 9 },
+      message: 'reads `amount`, which the change drops',
+    },
+  ]);
+  // The same as text, until 0.3.
   assert.deepEqual(result.reasons, ['line 2, column 3: reads `amount`, which the change drops']);
   assert.equal(result.patch, undefined);
+});
+
+test('a finding about the whole file has no place', async () => {
+  const engine = await loadEngine();
+  const names = { ...change, preserve_output_names: false };
+  const sql = 'WITH u AS (SELECT amount FROM proj.ds.orders UNION ALL SELECT amount FROM proj.ds.history)\nSELECT SUM(amount) AS total FROM u';
+  const result = engine.rewrite('q.sql', sql, names);
+  assert.equal(result.status, 'rewritten');
+  assert.equal(result.findings.length, 1);
+  assert.equal(result.findings[0].kind, 'output_names_kept');
+  assert.equal(result.findings[0].severity, 'note');
+  assert.equal('start' in result.findings[0], false);
+  assert.equal(result.reasons[0], result.findings[0].message);
 });
 
 test('a bad change spec is a RippleError naming the field', async () => {

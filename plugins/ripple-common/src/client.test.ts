@@ -42,6 +42,18 @@ describe('RippleClient', () => {
     );
   });
 
+  it('asks for the consumers of some reason kinds, one query parameter each', async () => {
+    const fetch = jest.fn(async (_url: RequestInfo | URL, _init?: RequestInit) =>
+      json({ items: [], totalCount: 0 }),
+    );
+    const client = new RippleClient({ discoveryApi, fetchApi: { fetch } });
+
+    await client.listConsumers('m1', { reasonKind: ['using_join', 'ambiguous_name'], limit: 500 });
+    expect(fetch.mock.calls[0][0]).toBe(
+      'http://backend/api/ripple/migrations/m1/consumers?reasonKind=using_join&reasonKind=ambiguous_name&limit=500',
+    );
+  });
+
   it("throws a ResponseError carrying the backend's message", async () => {
     const fetch = jest.fn(async () =>
       // Backstage's error response body, as the backend's error handler writes it.

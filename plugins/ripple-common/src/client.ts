@@ -18,6 +18,7 @@ import type {
   MigrationState,
   NewMigration,
   NewReview,
+  PatchReasonKind,
   Preview,
   PreviewMigration200Response,
   Review,
@@ -56,7 +57,14 @@ export interface RippleApi {
     id: string,
     query?: { after?: number; limit?: number },
   ): Promise<{ items: MigrationEvent[] }>;
-  listConsumers(id: string, page?: PageRequest): Promise<ConsumerPage>;
+  /**
+   * A page of the migration's consumers; with `reasonKind`, only those
+   * whose current patch has a reason of one of these kinds.
+   */
+  listConsumers(
+    id: string,
+    query?: { reasonKind?: PatchReasonKind[] } & PageRequest,
+  ): Promise<ConsumerPage>;
   getConsumer(id: string, consumerRef: string): Promise<Consumer>;
   getConsumerPatch(id: string, consumerRef: string): Promise<ConsumerPatch>;
   reviewPatch(
@@ -158,8 +166,11 @@ export class RippleClient implements RippleApi {
     return body(await this.api.listMigrationEvents({ path: { id }, query }));
   }
 
-  async listConsumers(id: string, page: PageRequest = {}) {
-    return body(await this.api.listConsumers({ path: { id }, query: page }));
+  async listConsumers(
+    id: string,
+    query: { reasonKind?: PatchReasonKind[] } & PageRequest = {},
+  ) {
+    return body(await this.api.listConsumers({ path: { id }, query }));
   }
 
   async getConsumer(id: string, consumerRef: string) {

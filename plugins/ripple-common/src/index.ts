@@ -56,6 +56,9 @@ export type {
   Patch,
   PatchProposal,
   PatchReason,
+  PatchReasonKind,
+  FindingKind,
+  FindingSeverity,
   PatchStatus,
   PatchSummary,
   Preview,
@@ -86,3 +89,4 @@ export type PatchId = Patch['id'];
 export * from './permissions';
 export * from './states';
 export * from './proposal';
+export * from './reasons';

@@ -14,6 +14,7 @@ import type {
   PatchReason,
   PatchStatus,
 } from './schema/openapi/generated/models';
+import { patchReason } from './reasons';
 
 /**
  * What the engine makes of one consumer's code for a change: where the code
@@ -248,8 +249,8 @@ export function completeConsumerEdit(
       diffs.push(rewrite.patch);
     }
     edits += rewrite.edits;
-    for (const message of rewrite.reasons) {
-      reasons.push({ path: plan.rewrites[i].path, message });
+    for (const finding of rewrite.findings) {
+      reasons.push(patchReason(plan.rewrites[i].path, finding));
     }
     if (SEVERITY[rewrite.status] > SEVERITY[status]) {
       status = rewrite.status;

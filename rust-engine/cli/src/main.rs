@@ -5,14 +5,18 @@
 //! found SQL that does not parse, or `check-change` a problem in the spec;
 //! 2 bad usage or unreadable input, with nothing on stdout.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+mod analyze;
+mod change;
+mod files;
+mod project;
+mod rewrite;
+mod tables;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ripple_engine::analysis::{FileAnalysis, Severity};
-use ripple_engine::{ChangeProblem, ChangeSpec, Dialect, EngineError, Language, Options, RewriteStatus, Schema, StatementTables};
-use serde::Serialize;
+use ripple_engine::{Dialect, EngineError};
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +50,13 @@ enum Command {
     /// Directories are walked for .sql (plain or dbt/Jinja), .py, .java and
     /// .scala files; the language is chosen by extension.
     ///
+    /// Output: with `--format json` (the default) one object, {"files":
+    /// [...], "summary": {...}}, indented when stdout is a terminal and
+    /// compact (one line) otherwise, as for a program reading it; `--pretty`
+    /// indents it anyway. With `--format ndjson`, one line per file, each
+    /// that file's analysis as compact JSON, printed as soon as it is made
+    /// (no summary), so a caller can stream.
+    ///
     /// Exits 0 whatever the files contain (a statement that does not parse is
     /// an error diagnostic in the JSON); 2 on bad usage, an unreadable path or
     /// a malformed schema.
@@ -56,6 +67,20 @@ enum Command {
         /// Known table schemas: {"tables": {"proj.ds.t": {"columns": [{"name": "id", "type": "INT64"}]}}}.
         #[arg(long, short)]
         schema: Option<PathBuf>,
+        /// A dbt project whose schemas to use: its models' columns from their
+        /// SQL (through refs), seeds' headers, property files, and
+        /// target/catalog.json and manifest.json. `--schema` wins where both
+        /// name a table; conflicts are warned about on stderr.
+        #[arg(long)]
+        project: Option<PathBuf>,
+        /// `json`: one object, indented on a terminal, compact otherwise;
+        /// `ndjson`: one compact line per file.
+        #[arg(long, short, value_enum, default_value = "json")]
+        format: Format,
+        /// Indent the JSON even when stdout is not a terminal (not with ndjson,
+        /// whose files are one line each).
+        #[arg(long)]
+        pretty: bool,
         /// Files and directories to analyse.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -63,8 +88,10 @@ enum Command {
     /// Rewrite consumer code for a change to a dataset, as a unified diff.
     ///
     /// The diff goes to stdout (paths relative to the working directory;
-    /// `git apply` takes it), a JSON report of every file's status to
-    /// `--report`; `--write` applies the edits in place instead.
+    /// `git apply` takes it), a JSON report of every file's status and
+    /// findings (kind, severity, place, message; and as `line N, column M:
+    /// message` lines) to `--report`; `--write` applies the edits in place
+    /// instead.
     ///
     /// Exits 0 whatever the files' statuses (rewritten, unaffected,
     /// needs_edit, error); 2 on a bad change spec, schema or path.
@@ -78,6 +105,9 @@ enum Command {
         /// Known table schemas, as for `analyze`; needed to expand `SELECT *`.
         #[arg(long, short)]
         schema: Option<PathBuf>,
+        /// A dbt project whose schemas to use, as for `analyze`.
+        #[arg(long)]
+        project: Option<PathBuf>,
         /// Where to write the JSON report.
         #[arg(long, short)]
         report: Option<PathBuf>,
@@ -130,13 +160,35 @@ enum Command {
         #[arg(long, short, value_parser = parse_dialect)]
         dialect: Option<Dialect>,
     },
-    /// Print the change spec's JSON Schema, as OpenAPI 3.0 components.
+    /// Print the JSON Schemas of the engine's types the API carries, as
+    /// OpenAPI 3.0 components.
     ///
-    /// {"ChangeSpec": {...}, "Change": {...}, "Dialect": {...}}, each
-    /// referring to the others as `#/components/schemas/NAME`: what the
-    /// backend's OpenAPI spec holds (scripts/generate-openapi.sh puts it
-    /// there), so the API types `change` exactly as the engine reads it.
+    /// {"ChangeSpec": {...}, "Change": {...}, "Dialect": {...},
+    /// "FindingKind": {...}, "FindingSeverity": {...}}, each referring to the
+    /// others as `#/components/schemas/NAME`: what the backend's OpenAPI spec
+    /// holds (scripts/generate-openapi.sh puts it there), so the API types a
+    /// `change` exactly as the engine reads it, and a reason's kind and
+    /// severity exactly as the engine writes them.
     Schema,
+    /// Print the schemas a dbt project already knows, as JSON.
+    ///
+    /// {"schema": {"tables": ...}, "origins": [{"table", "origin", "path",
+    /// "columns"}], "conflicts": [{"table", "message"}], "problems": [...]}:
+    /// each model's columns from its SQL (through its refs), seeds' CSV
+    /// headers, property files' `columns`, target/catalog.json and
+    /// target/manifest.json. Sources that disagree on a table are a
+    /// conflict, and the table is left out. Exits 0; 2 when DIR is no dbt
+    /// project or unreadable.
+    Project {
+        /// The project's folder (with dbt_project.yml).
+        dir: PathBuf,
+        /// SQL dialect its models are written in.
+        #[arg(long, short, default_value = "generic", value_parser = parse_dialect)]
+        dialect: Dialect,
+        /// Schemas given explicitly, which win over the project's.
+        #[arg(long, short)]
+        schema: Option<PathBuf>,
+    },
     /// List the tables each SQL statement reads and writes, as JSON.
     ///
     /// Exits 0 when every file parsed; 1 when some file did not (its JSON has
@@ -153,25 +205,37 @@ enum Command {
     },
 }
 
+/// How `analyze` prints its results.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// One JSON object for all files, with a summary.
+    Json,
+    /// Newline-delimited JSON: one line per file.
+    Ndjson,
+}
+
 fn parse_dialect(name: &str) -> Result<Dialect, String> {
     name.parse().map_err(|e: EngineError| e.to_string())
 }
 
 /// A failure that ends the run with exit code 2 and nothing on stdout.
-struct Usage(String);
+pub(crate) struct Usage(pub(crate) String);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze { dialect, schema, paths } => analyze(dialect, schema.as_deref(), &paths),
-        Command::Rewrite { change, dialect, schema, report, write, paths } => {
-            rewrite(&change, dialect, schema.as_deref(), report.as_deref(), write, &paths)
+        Command::Analyze { dialect, schema, project, format, pretty, paths } => {
+            analyze::analyze(dialect, schema.as_deref(), project.as_deref(), format, pretty, &paths)
         }
+        Command::Rewrite { change, dialect, schema, project, report, write, paths } => {
+            rewrite::rewrite(&change, dialect, schema.as_deref(), project.as_deref(), report.as_deref(), write, &paths)
+        }
+        Command::Project { dir, dialect, schema } => project::project(&dir, dialect, schema.as_deref()),
 
-        Command::CompatView { change, dialect, schema, cleanup } => compat_view(&change, dialect, schema.as_deref(), cleanup),
-        Command::CheckChange { change, dialect } => check_change(&change, dialect),
-        Command::Schema => schema(),
-        Command::Tables { dialect, files } => tables(dialect, &files),
+        Command::CompatView { change, dialect, schema, cleanup } => change::compat_view(&change, dialect, schema.as_deref(), cleanup),
+        Command::CheckChange { change, dialect } => change::check_change(&change, dialect),
+        Command::Schema => change::schema(),
+        Command::Tables { dialect, files } => tables::tables(dialect, &files),
     };
     match result {
         Ok(code) => code,
@@ -180,298 +244,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-#[derive(Serialize)]
-struct AnalyzeOutput {
-    files: Vec<FileAnalysis>,
-    summary: Summary,
-}
-
-#[derive(Serialize)]
-struct Summary {
-    files: usize,
-    statements: usize,
-    files_with_errors: usize,
-}
-
-fn analyze(dialect: Dialect, schema: Option<&Path>, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
-    let schema = schema.map(read_schema).transpose()?;
-    let options = Options { dialect, schema: schema.as_ref() };
-    let files: Vec<FileAnalysis> = consumer_files(paths)?
-        .into_iter()
-        .map(|file| ripple_engine::analyze(&file.shown, file.language, &file.text, options))
-        .collect();
-    let summary = Summary {
-        files: files.len(),
-        statements: files.iter().map(|f| f.statements.len()).sum(),
-        files_with_errors: files
-            .iter()
-            .filter(|f| f.diagnostics.iter().any(|d| d.severity == Severity::Error))
-            .count(),
-    };
-    print_json(&AnalyzeOutput { files, summary })?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A consumer file read from disk.
-struct ConsumerFile {
-    path: PathBuf,
-    /// The path as reported: relative to the working directory when under it.
-    shown: String,
-    language: Language,
-    text: String,
-}
-
-/// Reads every consumer file under `paths`. All are read before any output,
-/// so an unreadable path fails the run before anything is printed.
-fn consumer_files(paths: &[PathBuf]) -> Result<Vec<ConsumerFile>, Usage> {
-    let mut inputs = Vec::new();
-    for path in paths {
-        collect(path, &mut inputs)?;
-    }
-    let cwd = std::env::current_dir().ok();
-    let mut files = Vec::with_capacity(inputs.len());
-    for (path, explicit) in inputs {
-        let text = read(&path)?;
-        let relative = cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok());
-        let shown = relative.unwrap_or(&path).display().to_string();
-        let language = match Language::detect(&shown, &text) {
-            Some(language) => language,
-            // A file named on the command line is read as SQL whatever its name.
-            None if explicit => Language::Sql,
-            None => continue,
-        };
-        files.push(ConsumerFile { path, shown, language, text });
-    }
-    Ok(files)
-}
-
-#[derive(Serialize)]
-struct RewriteReport {
-    files: Vec<FileReport>,
-    summary: RewriteSummary,
-}
-
-#[derive(Serialize)]
-struct FileReport {
-    path: String,
-    status: RewriteStatus,
-    reasons: Vec<String>,
-    edits: usize,
-}
-
-#[derive(Serialize, Default)]
-struct RewriteSummary {
-    files: usize,
-    rewritten: usize,
-    unaffected: usize,
-    needs_edit: usize,
-    /// `needs_edit` under its old name, written until 0.3.
-    needs_review: usize,
-    error: usize,
-    edits: usize,
-}
-
-fn rewrite(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, report: Option<&Path>, write: bool, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
-    let spec = read_change(change, dialect)?;
-    let schema = schema.map(read_schema).transpose()?;
-    let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
-    let options = Options { dialect, schema: schema.as_ref() };
-    let files = consumer_files(paths)?;
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut summary = RewriteSummary::default();
-    let mut reports = Vec::with_capacity(files.len());
-    for file in &files {
-        let result = ripple_engine::rewrite(&file.shown, file.language, &file.text, &spec, options);
-        if let Some(patch) = &result.patch {
-            stdout.write_all(patch.as_bytes()).map_err(|e| Usage(format!("cannot write output: {e}")))?;
-        }
-        if let (true, Some(content)) = (write, &result.content) {
-            write_atomically(&file.path, content)?;
-        }
-        summary.files += 1;
-        summary.edits += result.edits;
-        *match result.status {
-            RewriteStatus::Rewritten => &mut summary.rewritten,
-            RewriteStatus::Unaffected => &mut summary.unaffected,
-            RewriteStatus::NeedsEdit => &mut summary.needs_edit,
-            RewriteStatus::Error => &mut summary.error,
-        } += 1;
-        reports.push(FileReport { path: result.path, status: result.status, reasons: result.reasons, edits: result.edits });
-    }
-    stdout.flush().map_err(|e| Usage(format!("cannot write output: {e}")))?;
-    summary.needs_review = summary.needs_edit;
-    if let Some(report) = report {
-        let json = serde_json::to_string_pretty(&RewriteReport { files: reports, summary }).expect("a report always serializes");
-        write_atomically(report, &format!("{json}\n"))?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Replaces a file's content all at once: a crash never leaves it half-written.
-fn write_atomically(path: &Path, content: &str) -> Result<(), Usage> {
-    let fail = |e: std::io::Error| Usage(format!("cannot write {}: {e}", path.display()));
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    file.write_all(content.as_bytes()).map_err(fail)?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        file.as_file().set_permissions(metadata.permissions()).map_err(fail)?;
-    }
-    file.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
-}
-
-/// Files to analyse under `path`, sorted; `true` for files named directly.
-fn collect(path: &Path, into: &mut Vec<(PathBuf, bool)>) -> Result<(), Usage> {
-    let metadata = std::fs::metadata(path).map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
-    if !metadata.is_dir() {
-        into.push((path.to_path_buf(), true));
-        return Ok(());
-    }
-    let walker = walkdir::WalkDir::new(path)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored_dir(e));
-    for entry in walker {
-        let entry = entry.map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_file() && matches!(name.rsplit_once('.').map(|(_, e)| e), Some("sql" | "py" | "java" | "scala")) {
-            into.push((entry.into_path(), false));
-        }
-    }
-    Ok(())
-}
-
-/// Hidden folders, dependencies and build outputs are not consumer code.
-fn is_ignored_dir(entry: &walkdir::DirEntry) -> bool {
-    let name = entry.file_name().to_string_lossy();
-    entry.file_type().is_dir() && (name.starts_with('.') || matches!(name.as_ref(), "node_modules" | "target" | "dbt_packages" | "__pycache__"))
-}
-
-fn read(path: &Path) -> Result<String, Usage> {
-    std::fs::read_to_string(path).map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))
-}
-
-fn read_schema(path: &Path) -> Result<Schema, Usage> {
-    let text = read(path)?;
-    Schema::from_json(&text).map_err(|e| Usage(format!("{}: {e}", path.display())))
-}
-
-fn print_json(value: &impl Serialize) -> Result<(), Usage> {
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    serde_json::to_writer_pretty(&mut stdout, value)
-        .map_err(std::io::Error::from)
-        .and_then(|()| writeln!(stdout))
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Usage(format!("cannot write output: {e}")))
-}
-
-/// Reads a change spec, checked in the dialect its SQL will be written in.
-fn read_change(change: &Path, dialect: Option<Dialect>) -> Result<ChangeSpec, Usage> {
-    ChangeSpec::from_json_in(&read(change)?, dialect).map_err(|e| Usage(format!("{}: {e}", change.display())))
-}
-
-#[derive(Serialize)]
-struct CheckOutput {
-    problems: Vec<ChangeProblem>,
-}
-
-fn check_change(change: &Path, dialect: Option<Dialect>) -> Result<ExitCode, Usage> {
-    let problems = ripple_engine::check_change(&read(change)?, dialect);
-    for problem in &problems {
-        let field = problem.field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default();
-        eprintln!("{}: {field}{}", change.display(), problem.message);
-    }
-    let failed = !problems.is_empty();
-    print_json(&CheckOutput { problems })?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
-}
-
-fn schema() -> Result<ExitCode, Usage> {
-    let mut settings = schemars::gen::SchemaSettings::openapi3();
-    // An absent field is how the spec leaves one out; `nullable` without a
-    // `type` (an optional `$ref`) is also refused by the backend's validator.
-    settings.option_nullable = false;
-    let generator = settings.into_generator();
-    let root = generator.into_root_schema_for::<ChangeSpec>();
-    let mut components = serde_json::Map::new();
-    let mut spec = serde_json::to_value(&root.schema).expect("a schema always serializes");
-    // The root's title is the type's name, which its key says already.
-    if let Some(object) = spec.as_object_mut() {
-        object.remove("title");
-    }
-    components.insert("ChangeSpec".into(), spec);
-    for (name, definition) in root.definitions {
-        components.insert(name, serde_json::to_value(definition).expect("a schema always serializes"));
-    }
-    let mut components = serde_json::Value::Object(components);
-    without_defaults(&mut components);
-    print_json(&components)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Drops the schema's `default`s: the backend's request validator (ajv with
-/// `useDefaults`, in express-openapi-validator) writes a `oneOf` branch's
-/// defaults into the body while it tries that branch, and the next branch
-/// then refuses the field as unknown. The engine applies its defaults itself.
-fn without_defaults(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            map.remove("default");
-            map.values_mut().for_each(without_defaults);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(without_defaults),
-        _ => {}
-    }
-}
-
-fn compat_view(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, cleanup: bool) -> Result<ExitCode, Usage> {
-    let spec = read_change(change, dialect)?;
-    let schema = schema.map(read_schema).transpose()?;
-    let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
-    let view = ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(|e| Usage(e.to_string()))?;
-    let ddl = if cleanup { view.cleanup } else { view.create };
-    writeln!(std::io::stdout().lock(), "{ddl}").map_err(|e| Usage(format!("cannot write output: {e}")))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Serialize)]
-struct TablesOutput {
-    files: Vec<FileTables>,
-}
-
-#[derive(Serialize)]
-struct FileTables {
-    path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    statements: Option<Vec<StatementTables>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<EngineError>,
-}
-
-fn tables(dialect: Dialect, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
-    // Read everything first: an unreadable path fails the run before any output.
-    let sources = paths
-        .iter()
-        .map(|path| Ok((path.display().to_string(), read(path)?)))
-        .collect::<Result<Vec<_>, Usage>>()?;
-    let mut failed = false;
-    let files = sources
-        .into_iter()
-        .map(|(path, sql)| match ripple_engine::tables(&sql, dialect) {
-            Ok(statements) => FileTables { path, statements: Some(statements), error: None },
-            Err(error) => {
-                failed = true;
-                if let EngineError::Syntax { message, line, column } = &error {
-                    eprintln!("{path}:{line}:{column}: {message}");
-                } else {
-                    eprintln!("{path}: {error}");
-                }
-                FileTables { path, statements: None, error: Some(error) }
-            }
-        })
-        .collect();
-    print_json(&TablesOutput { files })?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

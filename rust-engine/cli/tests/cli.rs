@@ -133,6 +133,70 @@ fn analyze_exits_0_and_reports_diagnostics_for_sql_that_does_not_parse() {
     assert_eq!(json["summary"]["files_with_errors"], 1);
 }
 
+/// Three files for the output formats: one with a newline inside a string
+/// (which compact JSON must escape), one that does not parse.
+fn formats_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.sql", "SELECT amount,\n  'two\nlines' AS s\nFROM ds.orders;");
+    write(dir.path(), "b.sql", "SELECT id FROM ds.t WHERE;");
+    write(dir.path(), "c.py", "q = \"SELECT id FROM ds.orders\"");
+    dir
+}
+
+#[test]
+fn analyze_prints_compact_json_to_a_program_and_indented_json_with_pretty() {
+    let dir = formats_dir();
+    // Run with stdout piped, as a program reading the output runs it.
+    let compact = ripple().current_dir(dir.path()).args(["analyze", "."]).output().unwrap();
+    assert_eq!(compact.status.code(), Some(0), "{}", String::from_utf8_lossy(&compact.stderr));
+    let text = String::from_utf8(compact.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "compact JSON is one line:\n{text}");
+    assert!(text.starts_with("{\"files\":[{\"path\":") && text.ends_with("}\n"), "{text}");
+    let pretty = ripple().current_dir(dir.path()).args(["analyze", "--pretty", "."]).output().unwrap();
+    assert_eq!(pretty.status.code(), Some(0));
+    let indented = String::from_utf8(pretty.stdout).unwrap();
+    assert!(indented.starts_with("{\n  \"files\": [\n") && indented.len() > text.len(), "{indented}");
+    // The same value either way, summary included.
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json, serde_json::from_str::<serde_json::Value>(&indented).unwrap());
+    assert_eq!(json["summary"], serde_json::json!({"files": 3, "statements": 3, "files_with_errors": 1}));
+    assert_eq!(json["files"][0]["path"], "./a.sql");
+}
+
+#[test]
+fn analyze_ndjson_prints_each_file_on_one_line() {
+    let dir = formats_dir();
+    let json = ripple().current_dir(dir.path()).args(["analyze", "--format", "json", "."]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let out = ripple().current_dir(dir.path()).args(["analyze", "--format", "ndjson", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.ends_with('\n'), "{text}");
+    let lines: Vec<serde_json::Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    // One line per file, each that file's analysis as `json` lists it, in the same order.
+    assert_eq!(serde_json::Value::Array(lines), json["files"]);
+    assert_eq!(text.lines().count(), 3);
+}
+
+#[test]
+fn analyze_refuses_pretty_ndjson() {
+    let dir = formats_dir();
+    ripple()
+        .current_dir(dir.path())
+        .args(["analyze", "--format", "ndjson", "--pretty", "."])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("--pretty cannot indent ndjson"));
+    ripple()
+        .current_dir(dir.path())
+        .args(["analyze", "--format", "yaml", "."])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("possible values: json, ndjson"));
+}
+
 #[test]
 fn analyze_with_a_schema_expands_select_star() {
     let dir = tempfile::tempdir().unwrap();
@@ -191,16 +255,42 @@ fn rewrite_prints_a_patch_git_applies_and_writes_the_report() {
         report,
         serde_json::json!({
             "files": [
-                {"path": "jobs/other.sql", "status": "unaffected", "reasons": [], "edits": 0},
-                {"path": "jobs/revenue.sql", "status": "rewritten", "reasons": [], "edits": 2}
+                {"path": "jobs/other.sql", "status": "unaffected", "findings": [], "reasons": [], "edits": 0},
+                {"path": "jobs/revenue.sql", "status": "rewritten", "findings": [], "reasons": [], "edits": 2}
             ],
-            "summary": {"files": 2, "rewritten": 1, "unaffected": 1, "needs_edit": 0, "needs_review": 0, "error": 0, "edits": 2}
+            "summary": {"files": 2, "rewritten": 1, "unaffected": 1, "needs_edit": 0, "needs_review": 0, "error": 0, "edits": 2},
+            "warnings": []
         })
     );
     // The patch applies to the untouched files with git.
     fs::write(dir.path().join("change.patch"), &patch).unwrap();
     let git = std::process::Command::new("git").args(["apply", "--check", "change.patch"]).current_dir(dir.path()).output().unwrap();
     assert!(git.status.success(), "{}", String::from_utf8_lossy(&git.stderr));
+}
+
+#[test]
+fn the_report_gives_each_finding_as_data_and_as_a_line_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", r#"{"dataset": "proj.ds.orders", "changes": [{"kind": "drop_column", "column": "legacy"}]}"#);
+    write(dir.path(), "q.sql", "SELECT id,\n  legacy\nFROM proj.ds.orders");
+    ripple().current_dir(dir.path()).args(["rewrite", "-c", "change.json", "--report", "report.json", "q.sql"]).assert().success().stdout("");
+    let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["files"][0],
+        serde_json::json!({
+            "path": "q.sql",
+            "status": "needs_edit",
+            "findings": [{
+                "kind": "dropped_column_used",
+                "severity": "needs_edit",
+                "start": {"line": 2, "column": 3},
+                "end": {"line": 2, "column": 9},
+                "message": "reads `legacy`, which the change drops"
+            }],
+            "reasons": ["line 2, column 3: reads `legacy`, which the change drops"],
+            "edits": 0
+        })
+    );
 }
 
 #[test]
@@ -317,6 +407,13 @@ fn help_documents_every_command() {
         let help = String::from_utf8(out.stdout).unwrap();
         assert!(help.contains("Exit"), "{command} --help does not give its exit status:\n{help}");
     }
+    // `analyze` says what it prints where: compact JSON to a program, ndjson on request.
+    let out = ripple().args(["analyze", "--help"]).output().unwrap();
+    let analyze = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        analyze.contains("compact") && analyze.contains("ndjson") && analyze.contains("terminal"),
+        "analyze --help does not say how it prints:\n{analyze}"
+    );
     assert!(help.contains("Exit status"), "{help}");
     assert!(help.contains("bigquery"), "{help}");
 }
@@ -363,12 +460,12 @@ fn check_change_checks_in_the_dialect_given() {
 #[test]
 fn schema_is_the_one_the_api_spec_holds() {
     // scripts/generate-openapi.sh puts `ripple schema` into the backend's
-    // OpenAPI spec and keeps it as changeSpec.json: a change to the Rust
+    // OpenAPI spec and keeps it as engineSchemas.json: a change to the Rust
     // types that is not regenerated fails here.
     let out = ripple().arg("schema").output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let kept = concat!(env!("CARGO_MANIFEST_DIR"), "/../../plugins/ripple-backend/src/schema/changeSpec.json");
+    let kept = concat!(env!("CARGO_MANIFEST_DIR"), "/../../plugins/ripple-backend/src/schema/engineSchemas.json");
     let kept: serde_json::Value = serde_json::from_str(&fs::read_to_string(kept).unwrap()).unwrap();
     assert_eq!(printed, kept, "run ./scripts/generate-openapi.sh");
     // The spec's kinds, each one closed to unknown fields as the engine is.
@@ -380,4 +477,10 @@ fn schema_is_the_one_the_api_spec_holds() {
         .collect();
     assert_eq!(kinds, ["rename_column", "drop_column", "change_type", "rename_table", "replace_table"]);
     assert_eq!(printed["ChangeSpec"]["additionalProperties"], false);
+    // A finding's kind and severity, each one enum of snake_case names.
+    let names = |schema: &serde_json::Value| schema["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&printed["FindingSeverity"]), ["note", "needs_edit", "error"]);
+    let kinds = names(&printed["FindingKind"]);
+    assert!(kinds.contains(&"dropped_column_used".to_string()) && kinds.contains(&"overlapping_edits".to_string()), "{kinds:?}");
+    assert!(kinds.iter().all(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_')), "{kinds:?}");
 }

@@ -43,4 +43,16 @@ pub enum EngineError {
         column: Option<String>,
         message: String,
     },
+
+    /// Edits of one rewrite that overlap (or do not fit the text): a defect
+    /// of the rewrite's planner. None is applied, since applying one would
+    /// silently drop the other. `line` and `column` are where the second
+    /// starts.
+    #[error("two edits overlap at line {line}, column {column}: {first}, and {second}")]
+    OverlappingEdits {
+        line: u64,
+        column: u64,
+        first: String,
+        second: String,
+    },
 }

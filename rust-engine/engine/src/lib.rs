@@ -8,6 +8,7 @@
 pub mod analysis;
 mod change;
 mod compat;
+pub mod dbt;
 mod depth;
 mod dialect;
 mod error;
@@ -25,7 +26,7 @@ pub use compat::{compat_view, CompatView, CompatViewOptions};
 pub use dialect::{AliasClause, AliasRule, Dialect, ExpressionNames};
 pub use error::EngineError;
 pub use location::{LineIndex, Location};
-pub use rewrite::{rewrite, rewrite_analyzed, FileRewrite, RewriteStatus};
+pub use rewrite::{rewrite, rewrite_analyzed, FileRewrite, Finding, FindingKind, FindingSeverity, RewriteStatus};
 pub use schema::{ColumnSchema, Schema, TableSchema};
 pub use source::Language;
 pub use tables::{tables, StatementTables};

@@ -1,7 +1,8 @@
 //! Rewrites: every change kind in every dialect, then the features a
 //! rewrite must handle (output names, stars, dbt, host languages, USING,
 //! struct paths, what a person must decide). Each snapshot shows the status,
-//! the reasons and the patch exactly as `git apply` would take it.
+//! the findings (severity, kind, place, message) and the patch exactly as
+//! `git apply` would take it.
 
 mod common;
 
@@ -31,8 +32,10 @@ fn spec(changes: &str, extra: &str) -> ChangeSpec {
 fn render(path: &str, language: Language, text: &str, spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>) -> String {
     let result = ripple_engine::rewrite(path, language, text, spec, Options { dialect, schema });
     let mut out = format!("status: {:?}, edits: {}\n", result.status, result.edits);
-    for reason in &result.reasons {
-        writeln!(out, "  {reason}").unwrap();
+    for finding in &result.findings {
+        let name = |value: serde_json::Value| value.as_str().unwrap_or_default().to_string();
+        let (severity, kind) = (name(serde_json::to_value(finding.severity).unwrap()), name(serde_json::to_value(finding.kind).unwrap()));
+        writeln!(out, "  {severity} {kind}: {finding}").unwrap();
     }
     if let Some(patch) = &result.patch {
         out.push_str(patch);
@@ -152,7 +155,7 @@ fn what_a_person_must_decide() {
 fn a_file_that_does_not_read_the_dataset_is_unaffected() {
     let result = ripple_engine::rewrite("q.sql", Language::Sql, "SELECT amount FROM other.orders", &spec(RENAME, ""), Options { dialect: Dialect::BigQuery, schema: None });
     assert_eq!(result.status, RewriteStatus::Unaffected);
-    assert_eq!((result.edits, result.patch, result.reasons.len()), (0, None, 0));
+    assert_eq!((result.edits, result.patch, result.findings.len(), result.reasons.len()), (0, None, 0, 0));
 }
 
 #[test]
@@ -175,7 +178,7 @@ fn patches_apply_with_git_and_give_the_rewritten_file() {
         std::fs::create_dir_all(dir.path().join(path).parent().unwrap()).unwrap();
         std::fs::write(dir.path().join(path), text).unwrap();
         let result = ripple_engine::rewrite(path, *language, text, &spec(CHANGES[5].1, ""), Options { dialect: Dialect::BigQuery, schema: None });
-        assert_eq!(result.status, RewriteStatus::Rewritten, "{path}: {:?}", result.reasons);
+        assert_eq!(result.status, RewriteStatus::Rewritten, "{path}: {:?}", result.findings);
         patch.push_str(result.patch.as_deref().unwrap());
         expected.push((path, result.content.unwrap()));
     }

@@ -1,6 +1,7 @@
 //! The corpus under `corpus/` rewritten for realistic changes to the tables
-//! each file reads: every rewrite must verify, renaming a column and back
-//! must give the original file, and every patch must apply with `git apply`.
+//! each file reads: every rewrite must verify, no two of its edits may
+//! overlap, renaming a column and back must give the original file, and
+//! every patch must apply with `git apply`.
 //!
 //! `RIPPLE_REWRITE_CORPUS=DIR:DIALECT` runs the same checks on another
 //! folder (a real-world corpus) and prints the tallies instead of failing
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ripple_engine::analysis::ReferenceKind;
-use ripple_engine::{ChangeSpec, Dialect, Language, Options, RewriteStatus, Schema};
+use ripple_engine::{ChangeSpec, Dialect, FileRewrite, FindingKind, FindingSeverity, Language, Options, RewriteStatus, Schema};
 
 /// A consumer file and what it reads.
 struct Consumer {
@@ -66,6 +67,12 @@ fn changes(table: &str, column: &str, dialect: Dialect) -> Vec<(&'static str, Ch
             "replace table",
             spec(table, dialect, &format!(r#"{{"kind":"replace_table","to":"{moved}","columns":{{"{column}":"{column}_new"}}}}"#), true),
         ),
+        // A column qualified by the table's own name that becomes an
+        // expression: its edit replaces the qualifier the table's move renames.
+        (
+            "replace table, expression",
+            spec(table, dialect, &format!(r#"{{"kind":"replace_table","to":"{moved}","columns":{{"{column}":"COALESCE({column}_new, 0)"}}}}"#), true),
+        ),
         ("drop column", spec(table, dialect, &format!(r#"{{"kind":"drop_column","column":"{column}"}}"#), true)),
         ("change type", spec(table, dialect, &format!(r#"{{"kind":"change_type","column":"{column}","to":"STRING"}}"#), true)),
     ]
@@ -75,8 +82,8 @@ fn changes(table: &str, column: &str, dialect: Dialect) -> Vec<(&'static str, Ch
 struct Tally {
     rewrites: usize,
     statuses: BTreeMap<&'static str, usize>,
-    /// Why files need review, names and positions left out.
-    reasons: BTreeMap<String, usize>,
+    /// The kinds of what a person must edit, and of output names kept.
+    kinds: BTreeMap<FindingKind, usize>,
     problems: Vec<String>,
 }
 
@@ -99,29 +106,28 @@ fn check_folder(folder: &Path, dialect: Dialect, schema: Option<&Schema>) -> Tal
                 tally.rewrites += 1;
                 *tally.statuses.entry(status_name(result.status)).or_default() += 1;
                 // What a person must do, and where new output names were kept.
-                let kept = |r: &&String| result.status == RewriteStatus::NeedsEdit || r.contains("output column names are kept");
-                {
-                    for reason in result.reasons.iter().filter(kept) {
-                        *tally.reasons.entry(reason_kind(reason)).or_default() += 1;
-                    }
+                for finding in result.findings.iter().filter(|f| f.severity == FindingSeverity::NeedsEdit || f.kind == FindingKind::OutputNamesKept) {
+                    *tally.kinds.entry(finding.kind).or_default() += 1;
                 }
                 let problem = |what: &str| format!("{} ({label} of {table}.{column}): {what}", consumer.name);
-                if let Some(reason) = result.reasons.iter().find(|r| r.contains("could not be verified") || r.contains("overlap")) {
-                    tally.problems.push(problem(reason));
+                // Edits that overlap, or do not verify, are defects.
+                let defect = |k: FindingKind| matches!(k, FindingKind::OverlappingEdits | FindingKind::VerificationFailed);
+                if let Some(finding) = result.findings.iter().find(|f| defect(f.kind)) {
+                    tally.problems.push(problem(&format!("{:?}: {finding}", finding.kind)));
                 }
                 // A new type needs no edit where the column is only selected.
                 if result.status == RewriteStatus::Unaffected && label != "change type" {
                     tally.problems.push(problem("a consumer that reads the column is unaffected"));
                 }
                 // A rename whose new output names could not be verified keeps them (`new AS old`).
-                let names_kept = result.reasons.iter().any(|r| r.contains("output column names are kept"));
+                let names_kept = kept_names(&result);
                 if label == "rename column, new output names" && !names_kept {
                     if let Some(content) = &result.content {
                         let back = spec_back(table, column, dialect);
                         let schema = options.schema.map(|s| spec.schema_after(s));
                         let options = Options { dialect, schema: schema.as_ref() };
                         let again = ripple_engine::rewrite(&consumer.name, consumer.language, content, &back, options);
-                        let kept_back = again.reasons.iter().any(|r| r.contains("output column names are kept"));
+                        let kept_back = kept_names(&again);
                         if again.content.as_deref() != Some(consumer.text.as_str()) && !kept_back {
                             tally.problems.push(problem("renaming the column back does not give the original file"));
                         }
@@ -133,12 +139,8 @@ fn check_folder(folder: &Path, dialect: Dialect, schema: Option<&Schema>) -> Tal
     tally
 }
 
-/// A reason without its position and the names it quotes.
-fn reason_kind(reason: &str) -> String {
-    let reason = reason.split_once(": ").filter(|(at, _)| at.starts_with("line ")).map_or(reason, |(_, why)| why);
-    let reason = reason.split(": statement").next().unwrap_or(reason);
-    let reason = reason.split(" any of ").next().unwrap_or(reason);
-    reason.split('`').enumerate().map(|(i, part)| if i % 2 == 1 { "`…`" } else { part }).collect()
+fn kept_names(result: &FileRewrite) -> bool {
+    result.findings.iter().any(|f| f.kind == FindingKind::OutputNamesKept)
 }
 
 fn spec_back(table: &str, column: &str, dialect: Dialect) -> ChangeSpec {
@@ -184,11 +186,11 @@ fn an_external_corpus_when_one_is_named() {
     let (dir, dialect) = named.rsplit_once(':').expect("RIPPLE_REWRITE_CORPUS=DIR:DIALECT");
     let tally = check_folder(Path::new(dir), dialect.parse().unwrap(), None);
     println!("{} rewrites: {:?}", tally.rewrites, tally.statuses);
-    let mut reasons: Vec<(&String, &usize)> = tally.reasons.iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(a.1));
-    println!("needs_edit reasons, and output names kept:");
-    for (reason, count) in reasons {
-        println!("  {count:5}  {reason}");
+    let mut kinds: Vec<(&FindingKind, &usize)> = tally.kinds.iter().collect();
+    kinds.sort_by(|a, b| b.1.cmp(a.1));
+    println!("needs_edit findings by kind, and output names kept:");
+    for (kind, count) in kinds {
+        println!("  {count:5}  {}", serde_json::to_value(kind).unwrap().as_str().unwrap());
     }
     println!("{} problems", tally.problems.len());
     for problem in &tally.problems {

@@ -184,7 +184,8 @@ pub fn analyze(
 
 /// The smallest verified edit of one consumer file for a change to a dataset:
 /// its status (`rewritten`, `unaffected`, `needs_edit`, `error`), the
-/// reasons, the unified diff and the rewritten text. `change` is a change
+/// findings the status is about (kind, severity, place, message), the
+/// unified diff and the rewritten text. `change` is a change
 /// spec, as an object or its JSON text.
 #[wasm_bindgen(unchecked_return_type = "FileRewrite")]
 pub fn rewrite(

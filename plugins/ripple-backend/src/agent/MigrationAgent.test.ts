@@ -262,6 +262,10 @@ describe.each(databases.eachSupportedId())(
       expect(patch?.reasons[0].message).toMatch(
         /^component:default\/finance-reports: annotation ripple\.io\/dialect: .*klingon/,
       );
+      expect(patch?.reasons[0]).toMatchObject({
+        kind: 'unusable_annotation',
+        severity: 'error',
+      });
       const events = await store.listEvents(migration.id, { limit: 100 });
       expect(events.find(e => e.type === 'consumer-skipped')).toMatchObject({
         consumerRef: 'component:default/fraud-scoring',

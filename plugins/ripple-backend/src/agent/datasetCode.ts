@@ -34,7 +34,13 @@ export async function datasetCode(
   for await (const { consumerRef, declared, code, invalid } of candidates) {
     const discoveredBy = declared ? 'catalog' : 'code';
     if (invalid) {
-      consumers.push({ consumerRef, discoveredBy, files: [], error: invalid });
+      consumers.push({
+        consumerRef,
+        discoveredBy,
+        files: [],
+        error: invalid,
+        errorKind: 'unusable_annotation',
+      });
       continue;
     }
     if (!code) {
@@ -71,6 +77,7 @@ export async function datasetCode(
         discoveredBy,
         files: [],
         error: failures.join('; '),
+        errorKind: 'engine_failed',
       });
     } else if (declared || files.some(f => f.reads)) {
       consumers.push({

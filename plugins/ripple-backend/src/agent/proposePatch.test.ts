@@ -117,12 +117,29 @@ describe('proposePatch', () => {
     );
     // A dropped column still read is for a person to decide.
     expect(proposal.status).toBe('needs_edit');
+    // Each reason is the engine's finding in its file: kind, severity,
+    // place and the message without the place.
     expect(proposal.reasons).toEqual([
       {
         path: 'sql/monthly_close.sql',
-        message: expect.stringMatching(/amount/),
+        kind: 'dropped_column_used',
+        severity: 'needs_edit',
+        line: expect.any(Number),
+        column: expect.any(Number),
+        endLine: expect.any(Number),
+        endColumn: expect.any(Number),
+        message: expect.stringMatching(
+          /^reads `amount`, which the change drops$/,
+        ),
       },
     ]);
+    const [{ line, column, endLine, endColumn }] = proposal.reasons;
+    const text = file('finance-reports', 'sql/monthly_close.sql').text;
+    // The place spans the name in the file.
+    expect(text.split('\n')[line! - 1].slice(column! - 1, endColumn! - 1)).toBe(
+      'amount',
+    );
+    expect(endLine).toBe(line);
     expect(proposal.impact.files.map(f => f.path)).toEqual([
       'sql/monthly_close.sql',
     ]);
@@ -189,6 +206,8 @@ describe('proposePatch', () => {
     expect(proposal.reasons).toEqual([
       {
         path: 'broken.sql',
+        kind: 'engine_failed',
+        severity: 'error',
         message: expect.stringMatching(
           /^component:default\/x: broken\.sql: the engine failed: .*klingon/,
         ),

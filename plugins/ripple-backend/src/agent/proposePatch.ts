@@ -2,6 +2,7 @@ import {
   type ChangeSpec as ApiChangeSpec,
   type DatasetColumn,
   dbtSourceNames,
+  failureReason,
   type Impact,
   isRippleError,
   type PatchReason,
@@ -71,18 +72,24 @@ export function proposePatch(
       impactFiles.push(...propose([file]).impact.files);
     } catch (error) {
       if (!isRippleError(error)) throw error;
-      reasons.push({
-        path: file.path,
-        message: `${consumerRef}: ${file.path}: the engine failed: ${error.message}`,
-      });
+      reasons.push(
+        failureReason(
+          file.path,
+          'engine_failed',
+          `${consumerRef}: ${file.path}: the engine failed: ${error.message}`,
+        ),
+      );
     }
   }
   if (!reasons.length) {
     // It failed only with every file together (should not happen).
-    reasons.push({
-      path: '',
-      message: `${consumerRef}: the engine failed on its files together`,
-    });
+    reasons.push(
+      failureReason(
+        '',
+        'engine_failed',
+        `${consumerRef}: the engine failed on its files together`,
+      ),
+    );
   }
   return {
     impact: {
@@ -108,7 +115,7 @@ export function invalidEntityProposal(message: string): Proposal {
     diff: '',
     baseHash: `invalid:${createHash('sha256').update(message).digest('hex')}`,
     status: 'error',
-    reasons: [{ path: '', message }],
+    reasons: [failureReason('', 'unusable_annotation', message)],
     failed: message,
   };
 }

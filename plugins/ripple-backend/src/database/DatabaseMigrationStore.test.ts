@@ -1,4 +1,7 @@
-import type { ChangeSpec } from '@ripple/backstage-plugin-ripple-common';
+import type {
+  ChangeSpec,
+  PatchReason,
+} from '@ripple/backstage-plugin-ripple-common';
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
@@ -411,8 +414,17 @@ describe.each(databases.eachSupportedId())(
         decision: approval,
       });
 
-      const reasons = [
-        { path: 'models/daily.sql', message: '3:7: amount is dropped' },
+      const reasons: PatchReason[] = [
+        {
+          path: 'models/daily.sql',
+          kind: 'dropped_column_used',
+          severity: 'needs_edit',
+          line: 3,
+          column: 7,
+          endLine: 3,
+          endColumn: 13,
+          message: 'reads `amount`, which the change drops',
+        },
       ];
       const second = await store.recordPatch({
         migrationId: migration.id,
@@ -531,7 +543,13 @@ describe.each(databases.eachSupportedId())(
         reasons: [
           {
             path: 'models/daily.sql',
-            message: '3:8: amount is read through a macro',
+            kind: 'unresolved_name',
+            severity: 'needs_edit',
+            line: 3,
+            column: 8,
+            endLine: 3,
+            endColumn: 14,
+            message: '`amount` could not be traced to a table',
           },
         ],
       });

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import { catalogSummary } from './catalogSummary';
 import {
+  ConsumerFilter,
   ConsumerInput,
   EntityRole,
   MigrationStore,
@@ -316,17 +317,35 @@ export class DatabaseMigrationStore implements MigrationStore {
   async listConsumers(
     migrationId: string,
     page: PageRequest,
+    filter: ConsumerFilter = {},
   ): Promise<Page<Consumer>> {
+    const kinds = filter.reasonKinds ?? [];
+    // The current patch has a reason of one of the kinds: one index lookup
+    // per consumer in `patch_reason_kind`, never the patches' reasons.
+    const ofKinds = (query: Knex.QueryBuilder, patchId: string) =>
+      kinds.length
+        ? query.whereExists(
+            this.db('patch_reason_kind as k')
+              .select('k.patch_id')
+              .where('k.patch_id', this.db.ref(patchId))
+              .whereIn('k.kind', kinds),
+          )
+        : query;
     const [rows, totalCount] = await Promise.all([
-      this.consumersQuery()
-        .where('c.migration_id', migrationId)
+      ofKinds(
+        this.consumersQuery().where('c.migration_id', migrationId),
+        'c.current_patch_id',
+      )
         .orderBy('c.consumer_ref', 'asc')
         .limit(page.limit)
         .offset(page.offset),
       count(
-        this.db('migration_consumer')
-          .where('migration_id', migrationId)
-          .whereNull('removed_at'),
+        ofKinds(
+          this.db('migration_consumer as c')
+            .where('c.migration_id', migrationId)
+            .whereNull('c.removed_at'),
+          'c.current_patch_id',
+        ),
       ),
     ]);
     return { items: rows.map(toConsumer), totalCount };
@@ -384,6 +403,12 @@ export class DatabaseMigrationStore implements MigrationStore {
           `Another version ${row.version} of the patch of ${consumerRef} was recorded meanwhile`,
         );
       });
+      const kinds = [...new Set(input.reasons.map(r => r.kind))];
+      if (kinds.length) {
+        await trx('patch_reason_kind').insert(
+          kinds.map(kind => ({ patch_id: id, kind })),
+        );
+      }
       const updated = await trx('migration_consumer')
         .where({ id: consumer.id, current_patch_id: consumer.current_patch_id })
         .update({

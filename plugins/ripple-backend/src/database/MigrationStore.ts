@@ -10,6 +10,7 @@ import type {
   MigrationState,
   Patch,
   PatchReason,
+  PatchReasonKind,
   PatchStatus,
   Review,
   ReviewDecision,
@@ -20,6 +21,12 @@ export type Page<T> = { items: T[]; totalCount: number };
 
 /** Which page of a list to read. */
 export type PageRequest = { limit: number; offset: number };
+
+/** Which of a migration's consumers to list; absent fields keep every one. */
+export type ConsumerFilter = {
+  /** Those whose current patch has a reason of one of these kinds. */
+  reasonKinds?: PatchReasonKind[];
+};
 
 /** How a migration touches an entity. */
 export type EntityRole = 'dataset' | 'consumer';
@@ -154,10 +161,15 @@ export interface MigrationStore {
    */
   putConsumer(input: ConsumerInput): Promise<Consumer>;
 
-  /** Consumers in entity ref order, each with its current patch and decision. */
+  /**
+   * Consumers in entity ref order, each with its current patch and
+   * decision; with a filter, only those it keeps (and `totalCount` counts
+   * only them).
+   */
   listConsumers(
     migrationId: string,
     page: PageRequest,
+    filter?: ConsumerFilter,
   ): Promise<Page<Consumer>>;
 
   getConsumer(

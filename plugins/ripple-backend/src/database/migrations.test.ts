@@ -11,6 +11,7 @@ const tables = [
   'migration_event',
   'migration_consumer',
   'patch',
+  'patch_reason_kind',
   'review',
   'rollout',
   'rollout_wave',
@@ -166,6 +167,143 @@ describe('knex migrations', () => {
       expect(await statuses()).toEqual(['needs_edit', 'rewritten']);
       await knex.migrate.down({ directory: migrationsDir });
       expect(await statuses()).toEqual(['needs_review', 'rewritten']);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'gives stored reasons their kind, severity and place, and takes them back, on %s',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const files = fs
+        .readdirSync(migrationsDir)
+        .filter(f => f.endsWith('.js'))
+        .sort();
+      const kinds = files.indexOf('20261215_reason_kinds.js');
+      expect(kinds).toBeGreaterThan(0);
+      for (let i = 0; i < kinds; i++) {
+        await knex.migrate.up({ directory: migrationsDir });
+      }
+      const consumer = await insertConsumer(
+        knex,
+        '00000000-0000-0000-0000-000000000003',
+      );
+      // Reasons as the engine and the backend wrote them before.
+      const legacy = [
+        {
+          path: 'a.sql',
+          message: 'line 3, column 8: reads `legacy`, which the change drops',
+        },
+        {
+          path: 'a.sql',
+          message:
+            'line 4, column 1: `id` could come from any of proj.ds.orders, c',
+        },
+        {
+          path: 'a.sql',
+          message:
+            'output column names are kept (`new AS old`), since the rewrite with new names did not verify: x',
+        },
+        { path: 'b.sql', message: 'line 1, column 1: something new' },
+      ];
+      const notes = [
+        {
+          path: 'c.sql',
+          message:
+            'line 2, column 5: reads `id`, whose type changes to STRING; no edit needed',
+        },
+      ];
+      const failed = [
+        {
+          path: 'd.py',
+          message:
+            'component:default/x: d.py: the engine failed: internal error',
+        },
+      ];
+      const now = new Date();
+      const patch = (version: number, status: string, reasons: object[]) => ({
+        consumer_id: consumer.id,
+        version,
+        diff: '',
+        base_hash: 'h',
+        status,
+        reasons: JSON.stringify(reasons),
+        created_at: now,
+      });
+      await knex('patch').insert([
+        patch(1, 'needs_edit', legacy),
+        patch(2, 'unaffected', notes),
+        patch(3, 'error', failed),
+        patch(4, 'rewritten', []),
+      ]);
+      const stored = async () =>
+        (await knex('patch').orderBy('version')).map(p =>
+          JSON.parse(p.reasons),
+        );
+
+      await knex.migrate.up({ directory: migrationsDir });
+      const [first, second, third, fourth] = await stored();
+      expect(first).toEqual([
+        {
+          path: 'a.sql',
+          kind: 'dropped_column_used',
+          severity: 'needs_edit',
+          line: 3,
+          column: 8,
+          endLine: 3,
+          endColumn: 8,
+          message: 'reads `legacy`, which the change drops',
+        },
+        expect.objectContaining({
+          kind: 'ambiguous_name',
+          severity: 'needs_edit',
+          line: 4,
+          column: 1,
+        }),
+        {
+          path: 'a.sql',
+          kind: 'output_names_kept',
+          severity: 'note',
+          message: legacy[2].message,
+        },
+        expect.objectContaining({
+          kind: 'unclassified',
+          severity: 'needs_edit',
+          message: 'something new',
+        }),
+      ]);
+      expect(second).toEqual([
+        expect.objectContaining({
+          kind: 'retyped_column_used',
+          severity: 'note',
+          line: 2,
+          column: 5,
+        }),
+      ]);
+      expect(third).toEqual([
+        {
+          path: 'd.py',
+          kind: 'engine_failed',
+          severity: 'error',
+          message: failed[0].message,
+        },
+      ]);
+      expect(fourth).toEqual([]);
+      const kindRows = await knex('patch_reason_kind')
+        .join('patch', 'patch.id', 'patch_reason_kind.patch_id')
+        .orderBy(['patch.version', 'patch_reason_kind.kind'])
+        .select('patch.version', 'patch_reason_kind.kind');
+      expect(kindRows.map(r => `${r.version} ${r.kind}`)).toEqual([
+        '1 ambiguous_name',
+        '1 dropped_column_used',
+        '1 output_names_kept',
+        '1 unclassified',
+        '2 retyped_column_used',
+        '3 engine_failed',
+      ]);
+
+      await knex.migrate.down({ directory: migrationsDir });
+      expect(await knex.schema.hasTable('patch_reason_kind')).toBe(false);
+      expect(await stored()).toEqual([legacy, notes, failed, []]);
     },
   );
 });

@@ -7,6 +7,7 @@ import type {
   MigrationProgress,
   MigrationState,
   Patch,
+  PatchReason,
   PatchSummary,
   Review,
 } from '@ripple/backstage-plugin-ripple-common';
@@ -169,9 +170,53 @@ export function toPatch(
     diff: row.diff,
     baseHash: row.base_hash,
     status: row.status,
-    reasons: JSON.parse(row.reasons),
+    reasons: JSON.parse(row.reasons).map(
+      (reason: PatchReason | { path: string; message: string }) =>
+        storedReason(reason, row.status),
+    ),
     stale: Boolean(row.stale),
     createdAt: timestamp(row.created_at),
+  };
+}
+
+/**
+ * A stored reason as the API gives it. The schema migration
+ * `20261215_reason_kinds.js` converted every reason stored before reasons had
+ * kinds; one written after it by an older backend still running beside a
+ * newer one (during a rolling upgrade) has none either, and is read as
+ * `unclassified`, its place taken out of its message, rather than breaking
+ * the patch it belongs to.
+ */
+export function storedReason(
+  reason: PatchReason | { path: string; message: string },
+  status: Patch['status'],
+): PatchReason {
+  if ('kind' in reason) return reason;
+  const place = /^line (\d+), column (\d+): /.exec(reason.message);
+  const severity =
+    status === 'error'
+      ? 'error'
+      : status === 'needs_edit'
+      ? 'needs_edit'
+      : 'note';
+  if (!place) {
+    return {
+      path: reason.path,
+      kind: 'unclassified',
+      severity,
+      message: reason.message,
+    };
+  }
+  const [line, column] = [Number(place[1]), Number(place[2])];
+  return {
+    path: reason.path,
+    kind: 'unclassified',
+    severity,
+    line,
+    column,
+    endLine: line,
+    endColumn: column,
+    message: reason.message.slice(place[0].length),
   };
 }
 

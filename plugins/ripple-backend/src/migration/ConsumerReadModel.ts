@@ -7,6 +7,7 @@ import type {
   Review,
 } from '@ripple/backstage-plugin-ripple-common';
 import type {
+  ConsumerFilter,
   MigrationStore,
   Page,
   PageRequest,
@@ -34,13 +35,15 @@ export class ConsumerReadModel {
   ) {}
 
   /**
-   * A page of the consumers the caller may see, and how many they may see
-   * (`totalCount` counts no consumer the page would leave out).
+   * A page of the consumers the caller may see (of those `filter` keeps,
+   * which the store selects), and how many they may see (`totalCount`
+   * counts no consumer the page would leave out).
    */
   async list(
     migrationId: string,
     page: PageRequest,
     credentials: BackstageCredentials,
+    filter: ConsumerFilter = {},
   ): Promise<Page<Consumer>> {
     const { store, visibility } = this.options;
     const scope = await visibility.scope(credentials);
@@ -50,7 +53,7 @@ export class ConsumerReadModel {
     if (scope === 'all') {
       return this.withRolloutState(
         migrationId,
-        await store.listConsumers(migrationId, page),
+        await store.listConsumers(migrationId, page, filter),
       );
     }
     // Decided entity by entity: the page and its count are of the visible
@@ -58,10 +61,11 @@ export class ConsumerReadModel {
     // the migration's size, and is paid only under such a policy.
     const all: Consumer[] = [];
     for (let offset = 0; ; offset += SCAN_PAGE) {
-      const { items } = await store.listConsumers(migrationId, {
-        limit: SCAN_PAGE,
-        offset,
-      });
+      const { items } = await store.listConsumers(
+        migrationId,
+        { limit: SCAN_PAGE, offset },
+        filter,
+      );
       all.push(...items);
       if (items.length < SCAN_PAGE) break;
     }

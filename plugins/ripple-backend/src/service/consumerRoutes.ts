@@ -12,7 +12,13 @@ export function addConsumerRoutes(
   router.get('/migrations/:id/consumers', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     await migrations.require(req.params.id);
-    res.json(await consumers.list(req.params.id, page(req.query), credentials));
+    // The spec's validator has checked each kind against PatchReasonKind.
+    const { reasonKind } = req.query;
+    res.json(
+      await consumers.list(req.params.id, page(req.query), credentials, {
+        reasonKinds: reasonKind,
+      }),
+    );
   });
 
   router.get('/migrations/:id/consumers/:consumerRef', async (req, res) => {

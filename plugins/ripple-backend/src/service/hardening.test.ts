@@ -207,7 +207,12 @@ describe.each(databases.eachSupportedId())(
           patch: { status: 'error', diff: '' },
         });
         expect(declared.error).toMatch(/klingon/);
-        expect(declared.patch!.reasons[0].message).toBe(declared.error);
+        expect(declared.patch!.reasons[0]).toEqual({
+          path: '',
+          kind: 'unusable_annotation',
+          severity: 'error',
+          message: declared.error,
+        });
         expect(consumers.find(c => c.consumerRef === badUndeclared)).toEqual({
           consumerRef: badUndeclared,
           discoveredBy: 'code',
@@ -228,6 +233,7 @@ describe.each(databases.eachSupportedId())(
         expect(listed.find(c => c.consumerRef === badDeclared)).toMatchObject({
           files: [],
           error: expect.stringContaining('annotation ripple.io/dialect'),
+          errorKind: 'unusable_annotation',
         });
         expect(
           listed.find(c => c.consumerRef === ordersExport)?.files.length,

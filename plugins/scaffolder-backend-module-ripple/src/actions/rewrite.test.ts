@@ -75,9 +75,16 @@ describe('ripple:rewrite', () => {
         path: 'sql/monthly_close.sql',
         status: 'rewritten',
         reasons: [],
+        findings: [],
         edits: 2,
       },
-      { path: 'sql/other.sql', status: 'unaffected', reasons: [], edits: 0 },
+      {
+        path: 'sql/other.sql',
+        status: 'unaffected',
+        reasons: [],
+        findings: [],
+        edits: 0,
+      },
     ]);
     expect(output.diff).toContain(
       '--- a/sql/monthly_close.sql\n+++ b/sql/monthly_close.sql\n',
@@ -143,6 +150,17 @@ describe('ripple:rewrite', () => {
     });
     expect(output.files[0].reasons).toEqual([
       'line 12, column 12: reads `amount`, which the change drops',
+    ]);
+    expect(output.files[0].findings).toEqual([
+      {
+        kind: 'dropped_column_used',
+        severity: 'needs_edit',
+        line: 12,
+        column: 12,
+        endLine: 12,
+        endColumn: 18,
+        message: 'reads `amount`, which the change drops',
+      },
     ]);
     expect(output.summary.needs_edit).toBe(1);
     expect(output.summary.needs_review).toBe(1);

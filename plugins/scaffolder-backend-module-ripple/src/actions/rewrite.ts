@@ -1,5 +1,9 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  patchReason,
+  reasonText,
+} from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, RewriteStatus, Schema } from '@ripple/engine';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -82,11 +86,22 @@ export function createRippleRewriteAction() {
                   'error',
                 ]),
                 reasons: z.array(z.string()),
+                findings: z.array(
+                  z.object({
+                    kind: z.string(),
+                    severity: z.enum(['note', 'needs_edit', 'error']),
+                    line: z.number().optional(),
+                    column: z.number().optional(),
+                    endLine: z.number().optional(),
+                    endColumn: z.number().optional(),
+                    message: z.string(),
+                  }),
+                ),
                 edits: z.number(),
               }),
             )
             .describe(
-              'Per file: `rewritten`, `unaffected`, `needs_edit` (a person must edit by hand; each reason names the line and column) or `error`, and the edits made',
+              "Per file: `rewritten`, `unaffected`, `needs_edit` (a person must edit by hand) or `error`; what the status is about, as `findings` (each with its kind, severity, line and column, as the API's patch reasons) and as `reasons` (each `line N, column M: message`); and the edits made",
             ),
         changed: z =>
           z
@@ -178,22 +193,28 @@ export function createRippleRewriteAction() {
           `Rewrote ${changed.length} of ${files.length} files in place`,
         );
       }
-      for (const rewrite of rewrites) {
-        for (const reason of rewrite.reasons) {
-          ctx.logger.info(`${rewrite.path}: ${rewrite.status}: ${reason}`);
+      // Each finding as the API gives a patch's reasons, and as text.
+      const reports = rewrites.map(({ path: p, status, findings, edits }) => {
+        const reasons = findings.map(f => {
+          const { path: _file, ...reason } = patchReason(p, f);
+          return reason;
+        });
+        return {
+          path: p,
+          status,
+          reasons: reasons.map(reasonText),
+          findings: reasons,
+          edits,
+        };
+      });
+      for (const report of reports) {
+        for (const reason of report.reasons) {
+          ctx.logger.info(`${report.path}: ${report.status}: ${reason}`);
         }
       }
 
       ctx.output('summary', summary);
-      ctx.output(
-        'files',
-        rewrites.map(({ path: p, status, reasons, edits }) => ({
-          path: p,
-          status,
-          reasons,
-          edits,
-        })),
-      );
+      ctx.output('files', reports);
       ctx.output(
         'changed',
         changed.map(file => file.path),

@@ -3,19 +3,27 @@
 //! person must decide.
 //!
 //! The analysis says where every reference to the dataset is; the planner
-//! turns each into an [`Edit`] of exactly the characters that change (never
-//! printing SQL back out); the edits are applied in one place; and the
-//! result is verified by analysing it again.
+//! turns each into a fix, edits of exactly the characters that change (never
+//! printing SQL back out), or a [`Finding`] for a person; the edits are
+//! applied in one place; and the result is verified by analysing it again.
 
+mod edit;
+mod finding;
+mod patch;
 mod plan;
 mod text;
+mod unmatched;
 mod verify;
+mod widening;
 
 use serde::Serialize;
 
 use crate::analysis::{analyze, FileAnalysis, MAX_FILE_BYTES};
-use crate::{ChangeSpec, Language, Options};
-use plan::{Edit, Plan, Planner};
+use crate::{ChangeSpec, EngineError, Language, Options};
+pub use patch::unified_diff;
+pub use unmatched::{unmatched_dataset, UnmatchedDataset};
+pub use finding::{Finding, FindingKind, FindingSeverity};
+use plan::{Plan, Planner};
 
 /// What the rewrite did to one consumer file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,8 +48,13 @@ pub enum RewriteStatus {
 pub struct FileRewrite {
     pub path: String,
     pub status: RewriteStatus,
-    /// For `needs_edit` and `error`: why, each with a line and column.
-    /// Otherwise, what the change does to the file that needs no edit.
+    /// What the status is about, in the file's order: for `needs_edit`, what
+    /// a person must edit and why (and the note that output names were
+    /// kept, if they were); for `error`, why the file could not be
+    /// rewritten; otherwise what the change does that needs no edit (notes).
+    pub findings: Vec<Finding>,
+    /// Deprecated, written until 0.3: `findings` as text, `line N, column M:
+    /// message` (the message alone for the whole file).
     pub reasons: Vec<String>,
     /// How many places were edited.
     pub edits: usize,
@@ -70,13 +83,10 @@ pub fn rewrite_analyzed(analysis: &FileAnalysis, language: Language, text: &str,
     if text.len() > MAX_FILE_BYTES {
         return too_large(path, text);
     }
-    let mut result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, reasons: Vec::new(), edits: 0, patch: None, content: None };
     // A spec built in Rust has not been through `from_json`'s checks, and
     // its mappings must read in the dialect the consumer is written in.
     if let Err(e) = spec.validate_in(options.dialect) {
-        result.status = RewriteStatus::Error;
-        result.reasons.push(e.to_string());
-        return result;
+        return failed(path, Finding::file(FindingKind::InvalidChange, FindingSeverity::Error, e.to_string()));
     }
     let mut attempt = Attempt::new(analysis, text, language, spec, options);
     // New output names cannot always follow a rename (a set operation's other
@@ -84,48 +94,50 @@ pub fn rewrite_analyzed(analysis: &FileAnalysis, language: Language, text: &str,
     if let (false, Some(why)) = (spec.preserve_output_names, attempt.unverified.clone()) {
         let keeping = ChangeSpec { preserve_output_names: true, ..spec.clone() };
         let mut kept = Attempt::new(analysis, text, language, &keeping, options);
+        let needs_edit = kept.plan.findings.iter().any(|f| f.severity == FindingSeverity::NeedsEdit);
         // Kept names that still leave everything to a person say so without a patch.
-        if kept.unverified.is_none() && (kept.new_text.is_some() || !kept.plan.manual_edits.is_empty()) {
-            let why = why.strip_prefix(UNVERIFIED).unwrap_or(&why);
-            let note = format!("output column names are kept (`new AS old`), since the rewrite with new names did not verify: {why}");
-            // Said with the manual edits when there are some, since only they are shown then.
-            match kept.plan.manual_edits.is_empty() {
-                true => kept.plan.notes.push(note),
-                false => kept.plan.manual_edits.push(note),
-            }
+        if kept.unverified.is_none() && (kept.new_text.is_some() || needs_edit) {
+            let why = why.message.strip_prefix(UNVERIFIED).unwrap_or(&why.message);
+            let message = format!("output column names are kept (`new AS old`), since the rewrite with new names did not verify: {why}");
+            kept.plan.findings.push(Finding::file(FindingKind::OutputNamesKept, FindingSeverity::Note, message));
             attempt = kept;
         }
     }
     let Attempt { plan, new_text, unverified } = attempt;
-    let needs_edit = !plan.manual_edits.is_empty();
-    result.reasons = if needs_edit { plan.manual_edits } else { plan.notes };
+    let needs_edit = plan.findings.iter().any(|f| f.severity == FindingSeverity::NeedsEdit);
+    let findings = shown(plan.findings, needs_edit);
+    let mut result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, findings, reasons: Vec::new(), edits: 0, patch: None, content: None };
     if let Some(why) = unverified {
+        result.findings.push(why);
         result.status = RewriteStatus::NeedsEdit;
-        result.reasons.push(why);
-        return result;
+    } else if let Some((new_text, edits)) = new_text {
+        result.status = if needs_edit { RewriteStatus::NeedsEdit } else { RewriteStatus::Rewritten };
+        result.edits = edits;
+        result.patch = Some(unified_diff(path, text, &new_text));
+        result.content = Some(new_text);
+    } else if needs_edit {
+        result.status = RewriteStatus::NeedsEdit;
     }
-    let Some(new_text) = new_text else {
-        if needs_edit {
-            result.status = RewriteStatus::NeedsEdit;
-        }
-        return result;
-    };
-    result.status = if needs_edit { RewriteStatus::NeedsEdit } else { RewriteStatus::Rewritten };
-    result.edits = plan.edits.len();
-    result.patch = Some(unified_diff(path, text, &new_text));
-    result.content = Some(new_text);
+    result.reasons = result.findings.iter().map(Finding::to_string).collect();
     result
 }
 
+/// The findings the status is about: what a person must edit (and that
+/// output names were kept) when there is any, else the notes. Notes beside
+/// edits by hand would bury them.
+fn shown(mut findings: Vec<Finding>, needs_edit: bool) -> Vec<Finding> {
+    findings.retain(|f| (f.severity == FindingSeverity::Note) != needs_edit || f.kind == FindingKind::OutputNamesKept);
+    findings
+}
+
 fn too_large(path: &str, text: &str) -> FileRewrite {
-    FileRewrite {
-        path: path.to_string(),
-        status: RewriteStatus::Error,
-        reasons: vec![format!("file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not rewritten", text.len())],
-        edits: 0,
-        patch: None,
-        content: None,
-    }
+    let message = format!("file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not rewritten", text.len());
+    failed(path, Finding::file(FindingKind::FileTooLarge, FindingSeverity::Error, message))
+}
+
+/// The rewrite of a file that could not be rewritten at all.
+fn failed(path: &str, why: Finding) -> FileRewrite {
+    FileRewrite { path: path.to_string(), status: RewriteStatus::Error, reasons: vec![why.to_string()], findings: vec![why], edits: 0, patch: None, content: None }
 }
 
 const UNVERIFIED: &str = "the rewrite could not be verified, so none is proposed: ";
@@ -133,56 +145,52 @@ const UNVERIFIED: &str = "the rewrite could not be verified, so none is proposed
 /// One plan for a change, applied and verified.
 struct Attempt {
     plan: Plan,
-    /// The rewritten text, when the plan edits something.
-    new_text: Option<String>,
+    /// The rewritten text and how many edits made it, when the plan edits something.
+    new_text: Option<(String, usize)>,
     /// Why the edits cannot be proposed (they overlap or do not verify).
-    unverified: Option<String>,
+    unverified: Option<Finding>,
 }
 
 impl Attempt {
     fn new(analysis: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options) -> Attempt {
-        let plan = Planner::new(text, language, spec, options.dialect).plan(analysis);
-        if plan.edits.is_empty() {
+        let widened = widening::widened_columns(spec, options.schema);
+        let plan = Planner::new(text, language, spec, options.dialect).with_widened(widened).plan(analysis);
+        if plan.fixes.is_empty() {
             return Attempt { plan, new_text: None, unverified: None };
         }
-        let new_text = match apply(text, plan.edits.clone()) {
-            Ok(new_text) => new_text,
-            Err(why) => return Attempt { plan, new_text: None, unverified: Some(why) },
+        let (new_text, edits) = match edit::apply(text, plan.edits()) {
+            Ok(applied) => applied,
+            Err(e) => {
+                let why = overlap_finding(e);
+                return Attempt { plan, new_text: None, unverified: Some(why) };
+            }
         };
         match verify::verify(analysis, &new_text, language, spec, options, &plan) {
-            Ok(()) => Attempt { plan, new_text: Some(new_text), unverified: None },
+            Ok(()) => Attempt { plan, new_text: Some((new_text, edits)), unverified: None },
             Err(why) => {
-                Attempt { plan, new_text: None, unverified: Some(format!("{UNVERIFIED}{why}")) }
+                let message = format!("{UNVERIFIED}{}", why.message);
+                let finding = match why.statement.and_then(|i| analysis.statements.get(i)) {
+                    Some(s) => Finding::at(FindingKind::VerificationFailed, FindingSeverity::NeedsEdit, s.start, s.end, message),
+                    None => Finding::file(FindingKind::VerificationFailed, FindingSeverity::NeedsEdit, message),
+                };
+                Attempt { plan, new_text: None, unverified: Some(finding) }
             }
         }
     }
 }
 
-/// Applies non-overlapping edits to `text`, all at once.
-fn apply(text: &str, mut edits: Vec<Edit>) -> Result<String, String> {
-    edits.sort_by_key(|e| (e.range.start, e.range.end));
-    for pair in edits.windows(2) {
-        if pair[0].range.end > pair[1].range.start || pair[0].range == pair[1].range {
-            return Err(format!("two edits overlap at byte {}; edit by hand", pair[1].range.start));
+/// Overlapping edits are a defect of the planner: nothing is proposed, and
+/// the finding says where, for a person to edit and for the corpus test to
+/// catch.
+fn overlap_finding(error: EngineError) -> Finding {
+    let message = format!("{error}; this is a defect of Ripple's, edit the file by hand");
+    match error {
+        EngineError::OverlappingEdits { line, column, .. } => {
+            // Where the second edit starts: a place, not a range.
+            let at = crate::Location { line, column };
+            Finding::at(FindingKind::OverlappingEdits, FindingSeverity::NeedsEdit, at, at, message)
         }
+        _ => Finding::file(FindingKind::OverlappingEdits, FindingSeverity::NeedsEdit, message),
     }
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut at = 0;
-    for edit in &edits {
-        out.push_str(&text[at..edit.range.start]);
-        out.push_str(&edit.content);
-        at = edit.range.end;
-    }
-    out.push_str(&text[at..]);
-    Ok(out)
 }
 
-/// A unified diff of one file, with `a/` and `b/` prefixes as git writes them.
-pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
-    let path = path.trim_start_matches("./");
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
-}

@@ -1,6 +1,8 @@
 //! From a consumer's analysis and a change to the edits its code needs, and
 //! the places a person must edit by hand.
 
+mod record;
+
 use std::ops::Range;
 
 use std::collections::{HashMap, HashSet};
@@ -9,32 +11,32 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{visit_expressions_mut, Expr, Ident};
 use sqlparser::keywords::ALL_KEYWORDS;
 
+use super::edit::{Edit, Fix};
+use super::finding::{Finding, FindingKind};
 use super::text::{self, find_words, qualifier_before, read_name, WrittenName};
 use crate::analysis::{FileAnalysis, Reference, ReferenceKind, StatementAnalysis};
 use crate::schema::names_match;
 use crate::source::{self, Language, PLACEHOLDER_PREFIX};
 use crate::{ChangeSpec, ColumnFate, Dialect, LineIndex};
 
-/// One replacement in the file: the only way the rewrite changes code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Edit {
-    pub range: Range<usize>,
-    pub content: String,
-}
-
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
-    pub edits: Vec<Edit>,
-    /// What a person must edit by hand, and why: each names the line and
-    /// column.
-    pub manual_edits: Vec<String>,
-    /// What the change does to the consumer that needs no edit.
-    pub notes: Vec<String>,
+    /// The edits, one fix per reference, kept statement by statement.
+    pub fixes: Vec<Fix>,
+    /// What a person must edit by hand (`needs_edit`), and what the change
+    /// does to the consumer that needs no edit (`note`), in the file's order.
+    pub findings: Vec<Finding>,
     /// Where the references left for a person start: verification expects
     /// them unchanged.
     pub left: Vec<usize>,
     /// Output names kept by an added alias (`amount_usd AS amount`), lowercase.
     pub aliased: Vec<String>,
+}
+
+impl Plan {
+    pub fn edits(&self) -> impl Iterator<Item = &Edit> {
+        self.fixes.iter().flat_map(Fix::edits)
+    }
 }
 
 pub(crate) struct Planner<'a> {
@@ -44,19 +46,19 @@ pub(crate) struct Planner<'a> {
     pub dialect: Dialect,
     lines: LineIndex,
     plan: Plan,
-    /// The current statement's column edits: (index in `plan.edits`, the
-    /// column, where its reference starts).
-    column_edits: Vec<(usize, String, usize)>,
+    /// The current statement's fixes, kept in `plan.fixes` when it ends
+    /// unless their column is `blocked`.
+    fixes: Vec<Fix>,
     /// Changed columns of the current statement that a person must edit
     /// somewhere: none of its other uses in the statement is edited either.
     blocked: Vec<String>,
-    /// What `plan.edits`, `plan.manual_edits` and `plan.notes` hold, for the
-    /// checks against duplicates: a file can have hundreds of thousands of
-    /// edits, and scanning the list for each one was quadratic.
-    edited: HashMap<Range<usize>, Vec<String>>,
-    said: HashSet<String>,
+    /// What `plan.findings` holds, against duplicates: a file can have
+    /// hundreds of thousands of them, and scanning the list was quadratic.
+    said: HashSet<Finding>,
     /// Where the current statement is in the text.
     statement: Range<usize>,
+    /// Retyped columns whose new type only widens the old (`widening.rs`), lowercase.
+    widened: Vec<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -68,12 +70,18 @@ impl<'a> Planner<'a> {
             dialect,
             lines: LineIndex::new(text),
             plan: Plan::default(),
-            column_edits: Vec::new(),
+            fixes: Vec::new(),
             blocked: Vec::new(),
-            edited: HashMap::new(),
             said: HashSet::new(),
             statement: 0..0,
+            widened: Vec::new(),
         }
+    }
+
+    /// The retyped columns that only widen: no use of them needs an edit.
+    pub fn with_widened(mut self, widened: Vec<String>) -> Self {
+        self.widened = widened;
+        self
     }
 
     pub fn plan(mut self, analysis: &FileAnalysis) -> Plan {
@@ -82,96 +90,11 @@ impl<'a> Planner<'a> {
             self.withdraw_blocked();
         }
         self.dynamic_sql(analysis);
-        self.plan.manual_edits.dedup();
-        self.plan.notes.dedup();
         self.plan
     }
 
     fn is_dataset(&self, table: Option<&str>) -> bool {
         table.is_some_and(|t| names_match(&self.spec.dataset, t))
-    }
-
-    fn at(&self, offset: usize) -> String {
-        let at = self.lines.location(self.text, offset);
-        format!("line {}, column {}", at.line, at.column)
-    }
-
-    fn review(&mut self, offset: usize, why: String) {
-        self.plan.left.push(offset);
-        let message = format!("{}: {why}", self.at(offset));
-        if self.said.insert(format!("review {message}")) {
-            self.plan.manual_edits.push(message);
-        }
-    }
-
-    fn note(&mut self, offset: usize, what: String) {
-        let message = format!("{}: {what}", self.at(offset));
-        if self.said.insert(format!("note {message}")) {
-            self.plan.notes.push(message);
-        }
-    }
-
-    fn edit(&mut self, range: Range<usize>, content: String) {
-        if self.text[range.clone()] == content {
-            return;
-        }
-        // The same replacement twice is one; two insertions at one place are two.
-        let same = self.edited.entry(range.clone()).or_default();
-        if !same.is_empty() && (same.contains(&content) || !range.is_empty()) {
-            return;
-        }
-        same.push(content.clone());
-        self.plan.edits.push(Edit { range, content });
-    }
-
-    /// Takes back the edits from index `from` on that `drop` picks.
-    fn drop_edits(&mut self, from: usize, mut drop: impl FnMut(usize, &Edit) -> bool) {
-        let tail = self.plan.edits.split_off(from);
-        for (i, edit) in tail.into_iter().enumerate() {
-            if !drop(from + i, &edit) {
-                self.plan.edits.push(edit);
-            } else if let Some(same) = self.edited.get_mut(&edit.range) {
-                same.retain(|c| *c != edit.content);
-            }
-        }
-    }
-
-    /// An edit of a use of the changed column `r` names; withdrawn if the
-    /// column is edited by hand elsewhere in the statement.
-    fn column_edit(&mut self, r: &Reference, range: Range<usize>, content: String) {
-        let before = self.plan.edits.len();
-        self.edit(range, content);
-        if self.plan.edits.len() > before {
-            self.column_edits.push((before, r.column.clone().unwrap_or_default().to_ascii_lowercase(), r.span.start));
-        }
-    }
-
-    /// A use of a changed column left for a person: the statement's other
-    /// uses of it stay as they are too, since a partial rename breaks what
-    /// ties them (a `USING` join, a CTE's column and its readers).
-    fn review_column(&mut self, r: &Reference, why: String) {
-        let column = r.column.clone().unwrap_or_default().to_ascii_lowercase();
-        if !self.blocked.contains(&column) {
-            self.blocked.push(column);
-        }
-        self.review(r.span.start, why);
-    }
-
-    fn withdraw_blocked(&mut self) {
-        let edits = std::mem::take(&mut self.column_edits);
-        let blocked = std::mem::take(&mut self.blocked);
-        let mut withdrawn: HashSet<usize> = HashSet::new();
-        for (index, column, start) in edits {
-            if blocked.contains(&column) {
-                withdrawn.insert(index);
-                self.plan.left.push(start);
-            }
-        }
-        // Only this statement's edits can go: the list is not walked again
-        // from its start for each statement.
-        if let Some(&first) = withdrawn.iter().min() {
-            self.drop_edits(first, |index, _| withdrawn.contains(&index));
-        }
     }
 
     /// True when the change does something to `column` of the dataset.
@@ -181,9 +104,8 @@ impl<'a> Planner<'a> {
 
     fn statement(&mut self, statement: &StatementAnalysis) {
         self.statement = self.lines.offset(self.text, statement.start)..self.lines.offset(self.text, statement.end);
-        let first_edit = self.plan.edits.len();
         self.statement_edits(statement);
-        self.expression_outputs(statement, first_edit);
+        self.expression_outputs(statement);
     }
 
     fn statement_edits(&mut self, statement: &StatementAnalysis) {
@@ -200,7 +122,7 @@ impl<'a> Planner<'a> {
             if let Some(r) = mentions {
                 let dotted = r.table.iter().chain(&r.column).cloned().collect::<Vec<_>>().join(".");
                 let name = if r.kind == ReferenceKind::Table || self.is_dataset(Some(&dotted)) { dotted } else { r.column.clone().unwrap_or_default() };
-                self.review(r.span.start, format!("a statement Ripple could not parse mentions `{name}`; edit it by hand"));
+                self.review(FindingKind::UnparsedStatement, r.span.clone(), format!("a statement Ripple could not parse mentions `{name}`; edit it by hand"));
             }
             return;
         }
@@ -211,7 +133,7 @@ impl<'a> Planner<'a> {
         if let (Some(_), false, Some(r)) = (self.spec.new_table(), reads_dataset, unnamed_table) {
             let left: Vec<usize> = statement.references.iter().filter(|o| self.is_dataset(o.table.as_deref())).map(|o| o.span.start).collect();
             self.plan.left.extend(left);
-            return self.review(r.span.start, format!("reads `{}`, whose name Ripple cannot find in the statement; rename the table by hand", self.spec.dataset));
+            return self.review(FindingKind::UnnamedTable, r.span.clone(), format!("reads `{}`, whose name Ripple cannot find in the statement; rename the table by hand", self.spec.dataset));
         }
         // A NATURAL JOIN joins on every name its sides share, none written:
         // a renamed or dropped column can change what it joins on.
@@ -221,7 +143,8 @@ impl<'a> Planner<'a> {
         });
         if let (true, Some(column)) = (reads_dataset, changed_column) {
             if let Some(&at) = find_words(self.text, self.statement.clone(), "natural").first() {
-                self.review(at, format!("a NATURAL JOIN joins on every name both sides share, and the change renames or drops `{column}`; write the join's condition by hand"));
+                let why = format!("a NATURAL JOIN joins on every name both sides share, and the change renames or drops `{column}`; write the join's condition by hand");
+                self.review(FindingKind::NaturalJoin, at..at + "natural".len(), why);
             }
         }
         let aliases = self.aliases(statement);
@@ -240,7 +163,7 @@ impl<'a> Planner<'a> {
                     if r.resolved {
                         self.table(r);
                     } else {
-                        self.review(r.span.start, format!("`{}` appears in a template branch Ripple did not render", r.table.as_deref().unwrap_or_default()));
+                        self.review(FindingKind::TemplateBranch, r.span.clone(), format!("`{}` appears in a template branch Ripple did not render", r.table.as_deref().unwrap_or_default()));
                     }
                 }
                 ReferenceKind::Column if r.resolved && self.is_dataset(r.table.as_deref()) => {
@@ -259,12 +182,12 @@ impl<'a> Planner<'a> {
                 }
                 ReferenceKind::Column if !r.resolved && reads_dataset => {
                     let Some(column) = r.column.as_deref().filter(|c| self.changes_column(c)) else { continue };
-                    let why = if r.candidates.is_empty() {
-                        format!("`{column}` could not be traced to a table")
+                    let (kind, why) = if r.candidates.is_empty() {
+                        (FindingKind::UnresolvedName, format!("`{column}` could not be traced to a table"))
                     } else {
-                        format!("`{column}` could come from any of {}", r.candidates.join(", "))
+                        (FindingKind::AmbiguousName, format!("`{column}` could come from any of {}", r.candidates.join(", ")))
                     };
-                    self.review(r.span.start, why);
+                    self.review(kind, r.span.clone(), why);
                 }
                 ReferenceKind::Wildcard if self.is_dataset(r.table.as_deref()) => stars.push(r),
                 _ => {}
@@ -282,25 +205,31 @@ impl<'a> Planner<'a> {
     /// Keeps the output name an unaliased item takes from its text
     /// (`sum(amount)` in DuckDB) when an edit lands inside it: the item gets
     /// its old name as an alias, or is left for a person when Ripple cannot
-    /// reproduce the dialect's name. `first_edit` is the statement's first.
-    fn expression_outputs(&mut self, statement: &StatementAnalysis, first_edit: usize) {
+    /// reproduce the dialect's name.
+    fn expression_outputs(&mut self, statement: &StatementAnalysis) {
         if !self.spec.preserve_output_names {
             return;
         }
         for output in &statement.expression_outputs {
             let inside = |at: usize| output.span.as_ref().map_or(at == output.at, |s| s.contains(&at));
-            let column = self.column_edits.iter().find(|(_, _, start)| inside(*start)).map(|&(_, _, start)| start);
-            let edited = column.is_some() || self.plan.edits[first_edit..].iter().any(|e| inside(e.range.start));
+            // The statement's fixes so far: the edits of this item, if any.
+            let column_fix = self.fixes.iter().position(|f| f.column.is_some() && inside(f.start));
+            let edited = column_fix.is_some() || self.fixes.iter().flat_map(Fix::edits).any(|e| inside(e.range().start));
             if !edited {
                 continue;
             }
-            let reference = column.and_then(|start| statement.references.iter().find(|r| r.span.start == start));
+            let reference = column_fix.and_then(|i| statement.references.iter().find(|r| r.span.start == self.fixes[i].start));
             match (&output.span, &output.name) {
                 (Some(span), Some(name)) => {
-                    let content = format!(" AS {}", self.output_alias(name));
-                    match reference {
-                        Some(r) => self.column_edit(r, span.end..span.end, content),
-                        None => self.edit(span.end..span.end, content),
+                    let alias = Edit::insertion(span.end, format!(" AS {}", self.output_alias(name)));
+                    match column_fix {
+                        // Part of the column's fix: withdrawn with its rename.
+                        Some(i) => self.fixes[i].push(alias),
+                        None => {
+                            let mut fix = Fix::at(span.end);
+                            fix.push(alias);
+                            self.add(fix);
+                        }
                     }
                     let name = name.to_ascii_lowercase();
                     if !self.plan.aliased.contains(&name) {
@@ -310,8 +239,8 @@ impl<'a> Planner<'a> {
                 _ => {
                     let why = format!("this item's output column is named after its text in {}, and the change renames it; give the item an alias by hand", self.dialect);
                     match reference {
-                        Some(r) => self.review_column(r, why),
-                        None => self.review(output.at, why),
+                        Some(r) => self.review_column(r, FindingKind::UnaliasedOutput, why),
+                        None => self.review(FindingKind::UnaliasedOutput, output.at..output.at, why),
                     }
                 }
             }
@@ -360,8 +289,11 @@ impl<'a> Planner<'a> {
             }
         }
         match read_name(self.text, r.span.clone()) {
-            Some(written) => self.rename_name(r.span.clone(), &written, to),
-            None => self.review(r.span.start, format!("the table name `{}` is written in a way Ripple cannot edit", &self.text[r.span.clone()])),
+            Some(written) => {
+                let fix = self.rename_name(r.span.clone(), &written, to);
+                self.add(fix);
+            }
+            None => self.review(FindingKind::UneditableName, r.span.clone(), format!("the table name `{}` is written in a way Ripple cannot edit", &self.text[r.span.clone()])),
         }
     }
 
@@ -391,7 +323,8 @@ impl<'a> Planner<'a> {
         let new_schema = new_parts.len().checked_sub(2).map(|i| new_parts[i]);
         if !old_schema.zip(new_schema).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b)) {
             self.review(
-                r.span.start,
+                FindingKind::DbtSourceMove,
+                r.span.clone(),
                 format!("the table moves to `{to}`: check that dbt source `{source}` declares `{new_last}` in that schema"),
             );
         }
@@ -400,7 +333,8 @@ impl<'a> Planner<'a> {
 
     /// True when `at` is inside a `{{ ... }}` expression that calls `call`.
     fn in_call(&self, at: usize, call: &str) -> bool {
-        let Some(open) = self.text[..at].rfind("{{") else { return false };
+        let from = self.statement.start.min(at);
+        let Some(open) = self.text[from..at].rfind("{{").map(|i| from + i) else { return false };
         let inside = &self.text[open..at];
         !inside.contains("}}") && inside.contains(call)
     }
@@ -408,7 +342,8 @@ impl<'a> Planner<'a> {
     /// Rewrites the written name of the dataset's table to `to`, writing as
     /// many parts as the SQL did when that still names the new table, and
     /// editing only the parts that differ.
-    fn rename_name(&mut self, range: Range<usize>, written: &WrittenName, to: &str) {
+    fn rename_name(&self, range: Range<usize>, written: &WrittenName, to: &str) -> Fix {
+        let mut fix = Fix::at(range.start);
         let old: Vec<&str> = self.spec.dataset.split('.').collect();
         let new: Vec<&str> = to.split('.').collect();
         let k = written.parts.len();
@@ -425,9 +360,9 @@ impl<'a> Planner<'a> {
                     continue;
                 }
                 let content = self.quoted_if_needed(&in_case_of(current, target, part.quote), part.quote);
-                self.edit(part.inner.clone(), content);
+                fix.push(Edit::replacement(part.inner.clone(), content));
             }
-            return;
+            return fix;
         }
         let first = &self.text[written.parts[0].inner.clone()];
         let to = &in_case_of(first, to, written.parts[0].quote);
@@ -439,7 +374,8 @@ impl<'a> Planner<'a> {
             (false, None) if new.iter().all(|p| text::is_plain(p)) => to.to_string(),
             (false, None) => new.iter().map(|p| self.quoted_if_needed(p, None)).collect::<Vec<_>>().join("."),
         };
-        self.edit(range, content);
+        fix.push(Edit::replacement(range, content));
+        fix
     }
 
     /// `name` for a part written with `quote` (inside the quotes), or quoted
@@ -473,13 +409,15 @@ impl<'a> Planner<'a> {
             ColumnFate::Kept => {}
             ColumnFate::Dropped => {
                 let what = if r.write { "writes" } else { "reads" };
-                self.review(r.span.start, format!("{what} `{column}`, which the change drops"));
+                self.review(FindingKind::DroppedColumnUsed, r.span.clone(), format!("{what} `{column}`, which the change drops"));
             }
             ColumnFate::Retyped(to) => {
-                if self.in_comparison(r, qualifier.as_ref().map(|(q, _)| q.start)) {
-                    self.review(r.span.start, format!("`{column}` is compared, joined or computed with, and its type changes to {to}"));
+                if self.widened.contains(&column.to_ascii_lowercase()) {
+                    self.note(FindingKind::RetypedColumnUsed, r.span.clone(), format!("reads `{column}`, whose type widens to {to}; no edit needed"));
+                } else if self.in_comparison(r, qualifier.as_ref().map(|(q, _)| q.start)) {
+                    self.review(FindingKind::RetypedColumnUsed, r.span.clone(), format!("`{column}` is compared, joined or computed with, and its type changes to {to}"));
                 } else {
-                    self.note(r.span.start, format!("reads `{column}`, whose type changes to {to}; no edit needed"));
+                    self.note(FindingKind::RetypedColumnUsed, r.span.clone(), format!("reads `{column}`, whose type changes to {to}; no edit needed"));
                 }
             }
             ColumnFate::Renamed(to) | ColumnFate::Path(to) => {
@@ -490,69 +428,100 @@ impl<'a> Planner<'a> {
                     return;
                 }
                 if let Some(other) = shared {
-                    return self.review_column(r, format!("`{column}` joins the dataset with `{other}` by name (USING); rename it on both sides by hand"));
+                    return self.review_column(r, FindingKind::UsingJoin, format!("`{column}` joins the dataset with `{other}` by name (USING); rename it on both sides by hand"));
                 }
                 if one_sided_using {
-                    return self.review_column(r, format!("`{column}` joins the dataset with another table by name (USING); rename it on both sides by hand"));
+                    return self.review_column(r, FindingKind::UsingJoin, format!("`{column}` joins the dataset with another table by name (USING); rename it on both sides by hand"));
                 }
                 if matches!(fate, ColumnFate::Path(_)) && matches!(self.dialect, Dialect::Postgres | Dialect::Redshift) {
                     // `a.b.c` names a schema, a table and a column there; a field is `(a.b).c`.
-                    return self.review_column(r, format!("`{column}` becomes the field `{to}`; write it as a composite field access by hand"));
+                    return self.review_column(r, FindingKind::FieldPath, format!("`{column}` becomes the field `{to}`; write it as a composite field access by hand"));
                 }
                 let Some(part) = name_in_text else {
-                    return self.review_column(r, format!("`{column}` is written in a way Ripple cannot edit"));
+                    return self.review_column(r, FindingKind::UneditableName, format!("`{column}` is written in a way Ripple cannot edit"));
                 };
                 let content = match (part.quote, matches!(fate, ColumnFate::Path(_))) {
-                    (Some(_), true) => return self.review_column(r, format!("`{column}` is quoted; write the field path `{to}` by hand")),
+                    (Some(_), true) => return self.review_column(r, FindingKind::FieldPath, format!("`{column}` is quoted; write the field path `{to}` by hand")),
                     (q, _) => self.path_text(&column_in_case_of(&self.text[part.inner.clone()], column, to, q), q),
                 };
-                self.column_edit(r, part.inner.clone(), content);
+                self.column_edit(r, Edit::replacement(part.inner.clone(), content));
                 let renamed = r.path.is_empty() && matches!(fate, ColumnFate::Renamed(_));
                 if let Some(alias) = self.alias_naming(r.span.end, to).filter(|_| renamed) {
                     // `amount_usd AS amount` renamed back to `amount`: the alias says nothing now.
                     let end = alias.inner.end + alias.quote.map_or(0, |_| 1);
-                    self.column_edit(r, r.span.end..end, String::new());
+                    self.column_edit(r, Edit::deletion(r.span.end..end));
                 } else if (r.output || self.pipe_group_key(r)) && (preserve || matches!(fate, ColumnFate::Path(_))) && r.path.is_empty() {
                     self.alias(r, written);
                 } else if !preserve && r.path.is_empty() && matches!(fate, ColumnFate::Renamed(_)) {
                     // `t.amount AS amount` passes the column through under its
                     // own name: with new output names, the name follows it.
                     if let Some(alias) = self.alias_naming(r.span.end, column) {
-                        self.column_edit(r, alias.inner.clone(), self.path_text(&column_in_case_of(&self.text[alias.inner.clone()], column, to, alias.quote), alias.quote));
+                        let name = self.path_text(&column_in_case_of(&self.text[alias.inner.clone()], column, to, alias.quote), alias.quote);
+                        self.column_edit(r, Edit::replacement(alias.inner.clone(), name));
                     }
                 }
             }
             ColumnFate::Expression(expression) => {
                 if r.via.is_some() {
                     if !preserve {
-                        self.review_column(r, format!("`{column}` of a CTE or subquery becomes an expression; rename its uses by hand"));
+                        self.review_column(r, FindingKind::MappedColumnUse, format!("`{column}` of a CTE or subquery becomes an expression; rename its uses by hand"));
                     }
                     return;
                 }
                 if let Some(other) = shared {
-                    return self.review_column(r, format!("`{column}` joins the dataset with `{other}` by name (USING) and becomes an expression; rewrite the join by hand"));
+                    return self.review_column(r, FindingKind::UsingJoin, format!("`{column}` joins the dataset with `{other}` by name (USING) and becomes an expression; rewrite the join by hand"));
                 }
                 if one_sided_using {
-                    return self.review_column(r, format!("`{column}` joins the dataset with another table by name (USING) and becomes an expression; rewrite the join by hand"));
+                    return self.review_column(r, FindingKind::UsingJoin, format!("`{column}` joins the dataset with another table by name (USING) and becomes an expression; rewrite the join by hand"));
                 }
                 if r.write || !r.path.is_empty() {
-                    return self.review_column(r, format!("`{column}` becomes the expression `{expression}` and cannot be written or have fields taken here"));
+                    return self.review_column(r, FindingKind::MappedColumnUse, format!("`{column}` becomes the expression `{expression}` and cannot be written or have fields taken here"));
                 }
+                // The expression replaces the qualifier too, as the qualifier's
+                // own fix (the table's new name) would write it.
+                let (_, qualifier_fix) = self.qualifier_fix(r, aliases);
                 let (start, prefix) = match &qualifier {
-                    Some((range, _)) => (range.start, Some(self.text[range.clone()].to_string())),
+                    Some((range, _)) => (range.start, Some(self.written(range.clone(), &qualifier_fix))),
                     None => (r.span.start, None),
                 };
                 match self.qualified_expression(expression, prefix.as_deref()) {
                     Some(content) => {
-                        self.column_edit(r, start..r.span.end, content);
+                        let mut fix = Fix::of_column(r.span.start, column);
+                        fix.push(Edit::replacement(start..r.span.end, content));
+                        self.withdraw(&qualifier_fix);
+                        fix.displace(qualifier_fix);
+                        self.add(fix);
                         if r.output {
                             self.alias(r, written);
                         }
                     }
-                    None => self.review_column(r, format!("the expression `{expression}` for `{column}` does not read as SQL")),
+                    None => self.review_column(r, FindingKind::UnreadableMapping, format!("the expression `{expression}` for `{column}` does not read as SQL")),
                 }
             }
         }
+    }
+
+    /// True when the PIVOT or UNPIVOT at `at` reads a table, not a
+    /// subquery (whose select list keeps the names): the token before it,
+    /// past an alias, is not `)`.
+    fn pivots_a_table(&self, at: usize) -> bool {
+        let mut before = at;
+        for _ in 0..2 {
+            let token = text::previous_token(self.text, before);
+            if token == ")" {
+                return false;
+            }
+            let is_word = token.chars().all(|c| c.is_alphanumeric() || c == '_') && !token.is_empty();
+            if !is_word {
+                return true;
+            }
+            // An alias (`AS s` or `s`): look before it.
+            before = self.text[..before].trim_end().len() - token.len();
+            if text::previous_token(self.text, before).eq_ignore_ascii_case("as") {
+                before = self.text[..before].trim_end().len() - 2;
+            }
+        }
+        true
     }
 
     /// Snowflake's `$2` reads a column by its position: a rename leaves it
@@ -562,10 +531,14 @@ impl<'a> Planner<'a> {
         let written = &self.text[r.span.clone()];
         let drops = self.spec.changes.iter().any(|c| matches!(c, crate::Change::DropColumn { .. }));
         match fate {
-            ColumnFate::Dropped => self.review_column(r, format!("`{written}` reads `{column}`, which the change drops")),
-            ColumnFate::Expression(e) => self.review_column(r, format!("`{written}` reads `{column}`, which becomes the expression `{e}`")),
-            _ if drops => self.review(r.span.start, format!("`{written}` reads a column by its position, and the change drops a column of the table")),
-            ColumnFate::Retyped(to) => self.note(r.span.start, format!("`{written}` reads `{column}`, whose type changes to {to}; no edit needed")),
+            ColumnFate::Dropped => self.review_column(r, FindingKind::DroppedColumnUsed, format!("`{written}` reads `{column}`, which the change drops")),
+            ColumnFate::Expression(e) => self.review_column(r, FindingKind::MappedColumnUse, format!("`{written}` reads `{column}`, which becomes the expression `{e}`")),
+            _ if drops => self.review(
+                FindingKind::PositionalColumn,
+                r.span.clone(),
+                format!("`{written}` reads a column by its position, and the change drops a column of the table"),
+            ),
+            ColumnFate::Retyped(to) => self.note(FindingKind::RetypedColumnUsed, r.span.clone(), format!("`{written}` reads `{column}`, whose type changes to {to}; no edit needed")),
             ColumnFate::Kept | ColumnFate::Renamed(_) | ColumnFate::Path(_) => {}
         }
     }
@@ -574,7 +547,16 @@ impl<'a> Planner<'a> {
     /// not an alias: the qualifier is renamed with the table. Returns the
     /// qualifier written before `r`, if any.
     fn rename_qualifier(&mut self, r: &Reference, aliases: &[String]) -> Option<(Range<usize>, WrittenName)> {
+        let (qualifier, fix) = self.qualifier_fix(r, aliases);
+        self.add(fix);
+        qualifier
+    }
+
+    /// The qualifier written before `r`, if any, and the fix renaming it
+    /// with the table (empty when it does not name the table).
+    fn qualifier_fix(&self, r: &Reference, aliases: &[String]) -> (Option<(Range<usize>, WrittenName)>, Fix) {
         let qualifier = qualifier_before(self.text, r.span.start);
+        let mut fix = Fix::at(qualifier.as_ref().map_or(r.span.start, |(range, _)| range.start));
         if let (Some(to), Some((range, name))) = (self.spec.new_table(), &qualifier) {
             let single = (name.parts.len() == 1).then(|| self.text[name.parts[0].inner.clone()].to_ascii_lowercase());
             let names_table = names_match(&self.spec.dataset, &self.name_text(name));
@@ -584,13 +566,13 @@ impl<'a> Planner<'a> {
                     Some(_) => {
                         let last = to.rsplit('.').next().unwrap_or(to);
                         let content = self.quoted_if_needed(last, name.parts[0].quote);
-                        self.edit(name.parts[0].inner.clone(), content);
+                        fix.push(Edit::replacement(name.parts[0].inner.clone(), content));
                     }
-                    None => self.rename_name(range.clone(), name, to),
+                    None => fix = self.rename_name(range.clone(), name, to),
                 }
             }
         }
-        qualifier
+        (qualifier, fix.without_noops(self.text))
     }
 
     fn name_text(&self, name: &WrittenName) -> String {
@@ -599,7 +581,7 @@ impl<'a> Planner<'a> {
 
     /// Keeps an output column's name: `amount_usd` selected bare becomes `amount_usd AS amount`.
     fn alias(&mut self, r: &Reference, name: &str) {
-        self.column_edit(r, r.span.end..r.span.end, format!(" AS {name}"));
+        self.column_edit(r, Edit::insertion(r.span.end, format!(" AS {name}")));
         let name = name.to_ascii_lowercase();
         if !self.plan.aliased.contains(&name) {
             self.plan.aliased.push(name);
@@ -612,7 +594,8 @@ impl<'a> Planner<'a> {
         if self.dialect != Dialect::BigQuery || qualifier_before(self.text, r.span.start).is_some() {
             return false;
         }
-        let Some(pipe) = self.text[..r.span.start].rfind("|>") else { return false };
+        let from = self.statement.start.min(r.span.start);
+        let Some(pipe) = self.text[from..r.span.start].rfind("|>").map(|i| from + i) else { return false };
         let operator = self.text[pipe + 2..r.span.start].to_ascii_lowercase();
         let words: Vec<&str> = operator.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
         let previous = text::previous_token(self.text, r.span.start);
@@ -641,8 +624,11 @@ impl<'a> Planner<'a> {
     /// True when `r` is one of the names of a `USING (...)` join, whose
     /// other side the analysis may not have resolved (its columns unknown).
     fn in_using(&self, r: &Reference) -> bool {
+        // Within the statement: searching back to the file's start for each
+        // reference made a file of many statements quadratic.
+        let from = self.statement.start.min(r.span.start);
+        let Some(open) = self.text[from..r.span.start].rfind('(').map(|i| from + i) else { return false };
         let before = &self.text[..r.span.start];
-        let Some(open) = before.rfind('(') else { return false };
         let names_only = before[open + 1..].bytes().all(|b| b.is_ascii_alphanumeric() || b.is_ascii_whitespace() || matches!(b, b'_' | b',' | b'"' | b'`'));
         names_only && text::previous_token(self.text, open).eq_ignore_ascii_case("using")
     }
@@ -662,7 +648,9 @@ impl<'a> Planner<'a> {
         let operator = |t: &str| matches!(t, "=" | "<" | ">" | "<=" | ">=" | "<>" | "!=" | "+" | "-" | "*" | "/" | "||" | "%");
         let keyword = |t: &str| ["in", "between", "like", "on", "using"].iter().any(|k| t.eq_ignore_ascii_case(k));
         operator(next) || operator(previous) || keyword(next) || keyword(previous) || previous == "(" && {
-            let before = text::previous_token(self.text, self.text[..qualifier_start.unwrap_or(r.span.start)].rfind('(').unwrap_or(0));
+            let at = qualifier_start.unwrap_or(r.span.start);
+            let from = self.statement.start.min(at);
+            let before = text::previous_token(self.text, self.text[from..at].rfind('(').map_or(from, |i| from + i));
             before.eq_ignore_ascii_case("using")
         }
     }
@@ -697,21 +685,11 @@ impl<'a> Planner<'a> {
     fn star(&mut self, refs: &[&Reference], all_at_span: &[&Reference], aliases: &[String]) {
         let span = refs[0].span.clone();
         // `orders.*`: the qualifier follows the table, whether or not the star is expanded.
-        let edits_before = self.plan.edits.len();
-        let qualifier_range = self.rename_qualifier(refs[0], aliases).map(|(range, _)| range);
-        let qualifier = qualifier_range.clone().map(|range| {
-            // The qualifier as it reads after its own edits, for the expanded items.
-            let mut edits: Vec<&Edit> = self.plan.edits[edits_before..].iter().filter(|e| range.contains(&e.range.start)).collect();
-            edits.sort_by_key(|e| e.range.start);
-            let (mut written, mut at) = (String::new(), range.start);
-            for e in edits {
-                written.push_str(&self.text[at..e.range.start]);
-                written.push_str(&e.content);
-                at = e.range.end;
-            }
-            written.push_str(&self.text[at..range.end]);
-            written
-        });
+        let (qualifier, qualifier_fix) = self.qualifier_fix(refs[0], aliases);
+        let qualifier_range = qualifier.map(|(range, _)| range);
+        self.add(qualifier_fix.clone());
+        // The qualifier as it reads after its own edits, for the expanded items.
+        let qualifier = qualifier_range.clone().map(|range| self.written(range, &qualifier_fix));
         let preserve = self.spec.preserve_output_names;
         let known = refs.iter().all(|r| r.column.is_some());
         let changed: Vec<&str> = if known {
@@ -729,9 +707,9 @@ impl<'a> Planner<'a> {
         let renamed = |c: &str| matches!(self.spec.column_fate(c), ColumnFate::Renamed(_) | ColumnFate::Path(_) | ColumnFate::Expression(_));
         for &column in &changed {
             match self.spec.column_fate(column) {
-                ColumnFate::Dropped if preserve => self.review(span.start, format!("`*` outputs `{column}`, which the change drops")),
-                ColumnFate::Dropped => self.note(span.start, format!("`*` no longer outputs `{column}`")),
-                ColumnFate::Retyped(to) => self.note(span.start, format!("`*` outputs `{column}`, whose type changes to {to}")),
+                ColumnFate::Dropped if preserve => self.review(FindingKind::DroppedColumnUsed, span.clone(), format!("`*` outputs `{column}`, which the change drops")),
+                ColumnFate::Dropped => self.note(FindingKind::DroppedColumnUsed, span.clone(), format!("`*` no longer outputs `{column}`")),
+                ColumnFate::Retyped(to) => self.note(FindingKind::RetypedColumnUsed, span.clone(), format!("`*` outputs `{column}`, whose type changes to {to}")),
                 _ => {}
             }
         }
@@ -739,9 +717,9 @@ impl<'a> Planner<'a> {
             // Through a CTE or subquery, the names are kept where it selects
             // them; a PIVOT or UNPIVOT selects nothing and passes the table's
             // columns on under their new names.
-            let through = ["pivot", "unpivot"].iter().any(|w| !find_words(self.text, self.statement.clone(), w).is_empty());
+            let through = ["pivot", "unpivot"].iter().flat_map(|w| find_words(self.text, self.statement.clone(), w)).any(|at| self.pivots_a_table(at));
             if let Some(column) = changed.iter().find(|c| renamed(c)).filter(|_| through) {
-                return self.review(span.start, format!("`*` outputs `{column}` through a PIVOT or UNPIVOT under its new name; select it by hand"));
+                return self.review(FindingKind::StarThroughPivot, span, format!("`*` outputs `{column}` through a PIVOT or UNPIVOT under its new name; select it by hand"));
             }
         }
         if !preserve || !changed.iter().any(|c| renamed(c)) || refs.iter().any(|r| r.via.is_some()) {
@@ -751,14 +729,14 @@ impl<'a> Planner<'a> {
         let modified = ["except", "exclude", "replace", "rename"].iter().any(|k| after.eq_ignore_ascii_case(k));
         if !known || modified || all_at_span.len() != refs.len() {
             let column = changed.iter().find(|c| renamed(c)).copied().unwrap_or_default();
-            let why = if !known {
-                "the dataset's columns are not known (give a schema)"
+            let (kind, why) = if !known {
+                (FindingKind::StarWithoutSchema, "the dataset's columns are not known (give a schema)")
             } else if modified {
-                "the `*` has modifiers"
+                (FindingKind::StarWithModifiers, "the `*` has modifiers")
             } else {
-                "the `*` covers other tables too"
+                (FindingKind::StarOverTables, "the `*` covers other tables too")
             };
-            return self.review(span.start, format!("`*` outputs `{column}` under its new name and cannot be expanded here: {why}"));
+            return self.review(kind, span, format!("`*` outputs `{column}` under its new name and cannot be expanded here: {why}"));
         }
         // The first item follows the qualifier as written (edited above if the table moves).
         let prefix = qualifier.as_ref().map(|q| format!("{q}.")).unwrap_or_default();
@@ -777,15 +755,19 @@ impl<'a> Planner<'a> {
             .collect();
         // Never the mapping as given: only its parsed form is written.
         let Some(items) = items else {
-            return self.review(span.start, "`*` outputs a column mapped to an expression that does not read as SQL".to_string());
+            return self.review(FindingKind::UnreadableMapping, span, "`*` outputs a column mapped to an expression that does not read as SQL".to_string());
         };
         let items = items.join(", ");
         match (items.strip_prefix(prefix.as_str()), qualifier_range) {
             (Some(rest), _) => self.edit(span, rest.to_string()),
-            // The first item is an expression: it replaces the qualifier too.
+            // The first item is an expression: it replaces the qualifier too,
+            // so this fix takes the place of the qualifier's.
             (None, Some(range)) => {
-                self.drop_edits(edits_before, |_, e| range.contains(&e.range.start));
-                self.edit(range.start..span.end, items);
+                self.withdraw(&qualifier_fix);
+                let mut fix = Fix::at(range.start);
+                fix.push(Edit::replacement(range.start..span.end, items));
+                fix.displace(qualifier_fix);
+                self.add(fix);
             }
             (None, None) => self.edit(span, items),
         }
@@ -808,7 +790,7 @@ impl<'a> Planner<'a> {
             for word in &words {
                 for found in find_words(self.text, range.clone(), word) {
                     if !statement.references.iter().any(|r| r.span.contains(&found)) {
-                        self.review(found, format!("`{word}` is in SQL whose table is computed at run time; check it by hand"));
+                        self.review(FindingKind::PlaceholderTable, found..found + word.len(), format!("`{word}` is in SQL whose table is computed at run time; check it by hand"));
                     }
                 }
             }

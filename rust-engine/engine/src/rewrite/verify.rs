@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::plan::{Plan, Planner};
 use crate::analysis::{analyze, FileAnalysis, ReferenceKind, Severity};
 use crate::schema::names_match;
-use crate::{ChangeSpec, ColumnFate, Dialect, Language, Options};
+use crate::{ChangeSpec, ColumnFate, Dialect, Language, LineIndex, Options};
 
 /// A reference with its position forgotten and the dataset's table named by
 /// role, so the two analyses can be compared.
@@ -23,7 +23,19 @@ struct Key {
 
 const DATASET: &str = "\u{0}dataset";
 
-pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options, plan: &Plan) -> Result<(), String> {
+/// Why a rewritten file did not verify, and in which statement (its index,
+/// the same before and after the rewrite), when one is at fault.
+#[derive(Debug, Clone)]
+pub(super) struct Unverified {
+    pub statement: Option<usize>,
+    pub message: String,
+}
+
+fn unverified(statement: Option<usize>, message: String) -> Unverified {
+    Unverified { statement, message }
+}
+
+pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options, plan: &Plan) -> Result<(), Unverified> {
     let left = plan.left.as_slice();
     let schema = options.schema.map(|s| spec.schema_after(s));
     let options = Options { dialect: options.dialect, schema: schema.as_ref() };
@@ -34,10 +46,15 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
     let errors = |a: &FileAnalysis| a.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     if after.statements.len() != before.statements.len() || unparsed(&after) > unparsed(before) || errors(&after) > errors(before) {
         let first = after.diagnostics.iter().find(|d| d.severity == Severity::Error);
-        return Err(match first {
-            Some(d) => format!("the rewritten file does not parse: {} at line {}, column {}", d.message, d.line, d.column),
-            None => "the rewritten file splits into different statements".to_string(),
-        });
+        let same_split = after.statements.len() == before.statements.len();
+        let broken = before.statements.iter().zip(&after.statements).position(|(b, a)| b.parsed && !a.parsed).filter(|_| same_split);
+        return Err(unverified(
+            broken,
+            match first {
+                Some(d) => format!("the rewritten file does not parse: {} at line {}, column {}", d.message, d.line, d.column),
+                None => "the rewritten file splits into different statements".to_string(),
+            },
+        ));
     }
 
     let dbt = language == Language::Dbt;
@@ -75,11 +92,9 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
         }
         if expected != actual {
             let missing = expected.keys().find(|k| expected.get(*k) != actual.get(*k)).or_else(|| actual.keys().find(|k| expected.get(*k) != actual.get(*k)));
-            return Err(format!(
-                "statement {} at line {} reads differently after the rewrite ({})",
-                i + 1,
-                new.start.line,
-                missing.map(describe).unwrap_or_default()
+            return Err(unverified(
+                Some(i),
+                format!("statement {} at line {} reads differently after the rewrite ({})", i + 1, new.start.line, missing.map(describe).unwrap_or_default()),
             ));
         }
         // Output columns keep their names when asked to, and derive from the mapped sources.
@@ -89,17 +104,17 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
         if spec.preserve_output_names && old.parsed && !decided_by_person && !writes_dataset {
             let names = |s: &crate::analysis::StatementAnalysis| s.outputs.iter().map(|o| o.name.clone().map(|n| n.to_ascii_lowercase())).collect::<Vec<_>>();
             if names(old) != names(new) {
-                return Err(format!("statement {} at line {} changes its output column names", i + 1, new.start.line));
+                return Err(unverified(Some(i), format!("statement {} at line {} changes its output column names", i + 1, new.start.line)));
             }
         }
     }
 
     // No reference to an old name is left, unless a person must decide about it.
-    for statement in after.statements.iter().filter(|_| left.is_empty()) {
+    for (i, statement) in after.statements.iter().enumerate().filter(|_| left.is_empty()) {
         for r in statement.references.iter().filter(|r| r.resolved && r.via.is_none()) {
             let on_old_table = r.table.as_deref().is_some_and(|t| names_match(&spec.dataset, t));
             if spec.new_table().is_some() && on_old_table && !spec.new_table().is_some_and(|n| r.table.as_deref().is_some_and(|t| names_match(n, t))) {
-                return Err(format!("line {}, column {} still names `{}`", r.start.line, r.start.column, spec.dataset));
+                return Err(unverified(Some(i), format!("line {}, column {} still names `{}`", r.start.line, r.start.column, spec.dataset)));
             }
             let on_dataset = on_old_table || spec.new_table().is_some_and(|n| r.table.as_deref().is_some_and(|t| names_match(n, t)));
             if let (true, Some(column)) = (on_dataset, r.column.as_deref()) {
@@ -109,7 +124,7 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
                     _ => false,
                 };
                 if left {
-                    return Err(format!("line {}, column {} still reads `{column}`", r.start.line, r.start.column));
+                    return Err(unverified(Some(i), format!("line {}, column {} still reads `{column}`", r.start.line, r.start.column)));
                 }
             }
         }
@@ -119,9 +134,11 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
     if !left.is_empty() {
         return Ok(());
     }
-    let again = Planner::new(text, language, spec, options.dialect).plan(&after);
-    if let Some(edit) = again.edits.first() {
-        return Err(format!("a second rewrite would edit `{}` again", &text[edit.range.clone()]));
+    let again = Planner::new(text, language, spec, options.dialect).with_widened(super::widening::widened_columns(spec, options.schema)).plan(&after);
+    if let Some(edit) = again.edits().next() {
+        let at = LineIndex::new(text).location(text, edit.range().start);
+        let statement = after.statements.iter().position(|s| s.start <= at && at <= s.end);
+        return Err(unverified(statement, format!("a second rewrite would edit `{}` again", &text[edit.range()])));
     }
     Ok(())
 }

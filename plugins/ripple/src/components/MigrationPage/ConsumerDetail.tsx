@@ -1,5 +1,4 @@
 import { Alert, Button, ButtonLink, Flex, Text } from '@backstage/ui';
-import { CodeSnippet } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
@@ -14,12 +13,14 @@ import { rippleApiRef } from '../../api';
 import { useLoad } from '../../hooks/useLoad';
 import { rippleTranslationRef } from '../../translation';
 import { ErrorPanel, Loading, age } from '../common/Feedback';
+import { PatchDiff } from '../common/PatchDiff';
 import { StatusBadge } from '../common/StatusBadge';
 import { consumerStatus } from '../common/status';
 import { ReviewForm } from './ReviewForm';
 
 /**
- * One consumer of a migration: its status, the engine's reasons, the diff,
+ * One consumer of a migration: its status, the diff with the engine's
+ * reasons under the lines they are about,
  * the history of reviews and, for those allowed to review it (the
  * `ripple.patch.review` permission on the consumer's entity), the review form.
  */
@@ -111,26 +112,18 @@ export function ConsumerDetail(props: {
                 })}
                 {patch.value.patch.stale && t('consumerDetail.stale')}
               </Text>
-              {patch.value.patch.reasons.length > 0 && (
-                <ul aria-label={t('consumerDetail.reasonsLabel')}>
-                  {patch.value.patch.reasons.map((r, i) => (
-                    <li key={i}>
-                      <Text>
-                        <code>{r.path}</code>: {r.message}
-                      </Text>
-                    </li>
-                  ))}
-                </ul>
-              )}
-              {patch.value.patch.diff ? (
-                <div aria-label={t('consumerDetail.diffLabel')} role="region">
-                  <CodeSnippet text={patch.value.patch.diff} language="diff" showCopyCodeButton />
-                </div>
-              ) : (
+              {!patch.value.patch.diff && (
                 <Text as="p" color="secondary">
                   {t('consumerDetail.nothingToEdit')}
                 </Text>
               )}
+              <div aria-label={t('consumerDetail.diffLabel')} role="region">
+                <PatchDiff
+                  diff={patch.value.patch.diff}
+                  reasons={patch.value.patch.reasons}
+                  reasonsLabel={t('consumerDetail.reasonsLabel')}
+                />
+              </div>
               {patch.value.patch.diff && (
                 <Flex>
                   <ButtonLink

@@ -12,9 +12,18 @@ import {
   type SortDescriptor,
 } from '@backstage/ui';
 import { parseEntityRef } from '@backstage/catalog-model';
+import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { humanizeEntityRef } from '@backstage/plugin-catalog-react';
-import type { Consumer, Migration } from '@ripple/backstage-plugin-ripple-common';
+import {
+  patchReasonKinds,
+  type Consumer,
+  type Migration,
+  type PatchReasonKind,
+} from '@ripple/backstage-plugin-ripple-common';
+import { rippleApiRef } from '../../api';
+import { loadAllPages, useLoad } from '../../hooks/useLoad';
+import { ErrorPanel, Loading } from '../common/Feedback';
 import { StatusBadge } from '../common/StatusBadge';
 import { consumerStatus, type Status, type Tone } from '../common/status';
 import { Counts } from '../common/Counts';
@@ -102,9 +111,27 @@ function sortConsumers(rows: Row[], sort: SortDescriptor) {
 }
 
 /**
+ * The consumers whose current patch has a reason of `kind`, asked of the
+ * backend (which selects them in SQL), reloaded whenever the whole list is;
+ * undefined for every kind.
+ */
+function useConsumersWithReason(migrationId: string, kind: PatchReasonKind | 'all', consumers: Consumer[]) {
+  const rippleApi = useApi(rippleApiRef);
+  return useLoad(
+    () =>
+      kind === 'all'
+        ? Promise.resolve(undefined)
+        : loadAllPages(page => rippleApi.listConsumers(migrationId, { ...page, reasonKind: [kind] })),
+    [rippleApi, migrationId, kind],
+    { refreshKey: consumers },
+  );
+}
+
+/**
  * A migration's consumers: counts by status, a searchable, filterable,
  * sortable and paginated table (thousands of consumers stay responsive:
  * only a page is rendered), and the selected consumer's patch and review.
+ * Filtering by a reason's kind asks the backend for those consumers.
  */
 export function ConsumersPanel(props: {
   migration: Migration;
@@ -115,9 +142,19 @@ export function ConsumersPanel(props: {
 }) {
   const { migration, consumers, selected, onSelect, onChanged } = props;
   const { t } = useTranslationRef(rippleTranslationRef);
+  const [reasonKind, setReasonKind] = useState<PatchReasonKind | 'all'>('all');
+  const withReason = useConsumersWithReason(migration.id, reasonKind, consumers);
+  const shown = reasonKind === 'all' ? consumers : withReason.value;
   const rows = useMemo<Row[]>(
-    () => consumers.map(c => ({ ...c, id: c.consumerRef, status: consumerStatus(c, t) })),
-    [consumers, t],
+    () => (shown ?? []).map(c => ({ ...c, id: c.consumerRef, status: consumerStatus(c, t) })),
+    [shown, t],
+  );
+  const reasonOptions = useMemo(
+    () => [
+      { value: 'all', label: t('consumers.allReasons') },
+      ...patchReasonKinds.map(kind => ({ value: kind, label: t(`reason.kind.${kind}`) })),
+    ],
+    [t],
   );
   const columnConfig = useMemo(() => columns(t), [t]);
   const counts = useMemo(() => {
@@ -150,7 +187,8 @@ export function ConsumersPanel(props: {
           (f.wave === 'all' || String(r.wave) === f.wave),
       ),
   });
-  const current = rows.find(r => r.consumerRef === selected);
+  // Kept open when a filter leaves it out of the table.
+  const current = consumers.find(c => c.consumerRef === selected);
 
   return (
     <Flex direction="column" gap="4">
@@ -182,6 +220,12 @@ export function ConsumersPanel(props: {
             { value: 'done', label: t('consumers.doneFilter') },
           ]}
         />
+        <Select
+          label={t('consumers.reasonFilter')}
+          value={reasonKind}
+          onChange={key => key && setReasonKind(key as PatchReasonKind | 'all')}
+          options={reasonOptions}
+        />
         {waves.length > 0 && (
           <Select
             label={t('consumers.waveFilter')}
@@ -194,13 +238,17 @@ export function ConsumersPanel(props: {
           />
         )}
       </Flex>
+      {reasonKind !== 'all' && withReason.loading && <Loading label={t('consumers.reasonsLoading')} rows={3} />}
+      {reasonKind !== 'all' && withReason.error && (
+        <ErrorPanel title={t('consumers.reasonsError')} error={withReason.error} />
+      )}
       <Table<Row>
         {...tableProps}
         columnConfig={columnConfig}
         rowConfig={{ onClick: r => onSelect(r.consumerRef) }}
         emptyState={
           <Text color="secondary">
-            {rows.length === 0
+            {consumers.length === 0
               ? t('consumers.none')
               : t('consumers.noMatch')}
           </Text>

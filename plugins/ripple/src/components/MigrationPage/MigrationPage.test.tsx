@@ -197,7 +197,16 @@ describe('MigrationView', () => {
           baseHash: 'sha256:x',
           status: 'needs_edit',
           reasons: [
-            { path: 'export_orders.py', message: 'line 3, column 3: reads `amount`, which the change drops' },
+            {
+              path: 'export_orders.py',
+              kind: 'dropped_column_used',
+              severity: 'needs_edit',
+              line: 3,
+              column: 3,
+              endLine: 3,
+              endColumn: 9,
+              message: 'reads `amount`, which the change drops',
+            },
           ],
           stale: false,
           createdAt: '2026-11-21T10:00:00.000Z',

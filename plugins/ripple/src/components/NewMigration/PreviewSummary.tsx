@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { Flex, Text } from '@backstage/ui';
-import { CodeSnippet } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { rippleTranslationRef, type RippleT } from '../../translation';
 import { Counts } from '../common/Counts';
+import { PatchDiff } from '../common/PatchDiff';
 import { StatusBadge } from '../common/StatusBadge';
 import type { Status } from '../common/status';
 import styles from '../common/ripple.module.css';
@@ -120,22 +120,13 @@ function PreviewConsumer({
       </summary>
       {open && (
         <Flex direction="column" gap="2" pt="2">
-          {c.reasons.length > 0 && (
-            <ul
-              aria-label={t('newMigration.whyNeedsEdit', {
-                consumer: c.consumerRef,
-              })}
-            >
-              {c.reasons.map((r, i) => (
-                <li key={i}>
-                  <Text variant="body-small">
-                    <code>{r.path}</code>: {r.message}
-                  </Text>
-                </li>
-              ))}
-            </ul>
-          )}
-          {c.diff && <CodeSnippet text={c.diff} language="diff" />}
+          <PatchDiff
+            diff={c.diff}
+            reasons={c.reasons}
+            reasonsLabel={t('newMigration.whyNeedsEdit', {
+              consumer: c.consumerRef,
+            })}
+          />
         </Flex>
       )}
     </details>

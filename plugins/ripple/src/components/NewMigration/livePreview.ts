@@ -1,5 +1,6 @@
 import {
   completeConsumerEdit,
+  failureReason,
   planConsumerEdit,
   type AnalysisCache,
   type ConsumerCode,
@@ -95,7 +96,9 @@ export async function computePreview(
             impact: { files: [], references: 0 },
             diff: '',
             status: 'error' as const,
-            reasons: [{ path: '', message: c.error }],
+            reasons: [
+              failureReason('', c.errorKind ?? 'engine_failed', c.error),
+            ],
             edits: 0,
           }
         : completeConsumerEdit(plans[i], done)),

@@ -2,6 +2,7 @@
 //! pivots, and joins with their conditions.
 
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use sqlparser::ast::{Expr, ExprWithAlias, Ident, Join, JoinConstraint, JoinOperator, ObjectName, TableAlias, TableFactor, TableFunctionArgs, TableWithJoins};
@@ -211,7 +212,6 @@ impl Resolver<'_> {
     /// `PIVOT (aggregates FOR values IN (...)) [AS alias]` over the table in
     /// `input`.
     fn pivot(&mut self, input: &Scope, aggregates: &[ExprWithAlias], values: &[Expr], alias: &Option<TableAlias>, ctes: &Ctes) -> Relation {
-        let first = self.references.len();
         let mut sources = Vec::new();
         for function in aggregates {
             sources.extend(self.walk(&function.expr, input, ctes, Clause::Plain));
@@ -222,13 +222,13 @@ impl Resolver<'_> {
         // The columns it does not aggregate or pivot on pass through;
         // the ones it makes are named after the pivot's values.
         let made = Column { name: None, sources, base: None, star: Some(alias_name(alias).unwrap_or_else(|| "(pivot)".into())) };
-        self.passed_through(input, first, alias, vec![made])
+        let consumed: Vec<&Expr> = aggregates.iter().map(|f| &f.expr).chain(values).collect();
+        passed_through(input, &consumed, alias, vec![made])
     }
 
     /// `UNPIVOT (value FOR name IN (columns)) [AS alias]` over the table in
     /// `input`.
     fn unpivot(&mut self, input: &Scope, value: &Expr, name: &Ident, columns: &[ExprWithAlias], alias: &Option<TableAlias>, ctes: &Ctes) -> Relation {
-        let first = self.references.len();
         let mut sources = Vec::new();
         for column in columns {
             sources.extend(self.walk(&column.expr, input, ctes, Clause::Plain));
@@ -239,20 +239,8 @@ impl Resolver<'_> {
             .into_iter()
             .chain([Column::new(Some(name.value.clone()), Vec::new())])
             .collect();
-        self.passed_through(input, first, alias, made)
-    }
-
-    /// A PIVOT's or UNPIVOT's relation: the input's columns that the
-    /// references since `first` do not name pass through, then `made`.
-    /// With the input's columns unknown, so are its own.
-    fn passed_through(&self, inner: &Scope, first: usize, alias: &Option<TableAlias>, made: Vec<Column>) -> Relation {
-        let used: HashSet<String> = self.references[first..].iter().filter_map(|r| r.column.as_ref()).map(|c| c.to_ascii_lowercase()).collect();
-        if inner.relations.iter().any(Relation::columns_unknown) {
-            return Relation::Opaque { alias: alias_name(alias) };
-        }
-        let mut columns: Vec<Column> = inner.relations.iter().flat_map(|r| star_columns(r, &used)).collect();
-        columns.extend(made);
-        Relation::derived(alias_name(alias), renamed(columns, alias.as_ref()))
+        let consumed: Vec<&Expr> = columns.iter().map(|c| &c.expr).collect();
+        passed_through(input, &consumed, alias, made)
     }
 
     pub(super) fn table_relation(&self, table: String, alias: Option<String>) -> Relation {
@@ -287,3 +275,31 @@ impl Resolver<'_> {
     }
 }
 
+/// A PIVOT's or UNPIVOT's relation: the input's columns that the
+/// `consumed` expressions do not name pass through, then `made`. With the
+/// input's columns unknown, so are its own.
+fn passed_through(input: &Scope, consumed: &[&Expr], alias: &Option<TableAlias>, made: Vec<Column>) -> Relation {
+    let used = written_names(consumed);
+    if input.relations.iter().any(Relation::columns_unknown) {
+        return Relation::Opaque { alias: alias_name(alias) };
+    }
+    let mut columns: Vec<Column> = input.relations.iter().flat_map(|r| star_columns(r, &used)).collect();
+    columns.extend(made);
+    Relation::derived(alias_name(alias), renamed(columns, alias.as_ref()))
+}
+
+/// The column names `exprs` write (the last part of each name), lowercase.
+fn written_names(exprs: &[&Expr]) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for expr in exprs {
+        let _ = sqlparser::ast::visit_expressions(*expr, |e| {
+            match e {
+                Expr::Identifier(ident) => _ = names.insert(ident.value.to_ascii_lowercase()),
+                Expr::CompoundIdentifier(idents) => names.extend(idents.last().map(|i| i.value.to_ascii_lowercase())),
+                _ => {}
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    names
+}

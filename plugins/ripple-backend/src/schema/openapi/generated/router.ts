@@ -233,6 +233,45 @@ export const spec = {
         ],
         type: 'string',
       },
+      FindingKind: {
+        description:
+          "What a finding is about. One word per idea: the kinds are the reasons the rewrite gives, and a new reason gets a new kind rather than a message that callers would have to parse.\n\n- `dropped_column_used`: A column the change drops is still read or written (or output by a `*`).\n- `retyped_column_used`: A column whose type changes is compared, joined or computed with (`needs_edit`), or only read or output (a `note`).\n- `ambiguous_name`: A changed column's name could come from several tables.\n- `unresolved_name`: A changed column's name could be traced to no table.\n- `unparsed_statement`: A statement that does not parse mentions the dataset or a changed column.\n- `using_join`: A renamed or mapped column joins two tables by name (`USING`).\n- `natural_join`: A `NATURAL JOIN`, which joins on every name its sides share, in a statement that reads a column the change renames or drops.\n- `template_branch`: The dataset is named in a template branch that was not rendered.\n- `placeholder_table`: SQL whose table is computed at run time names the dataset or a changed column.\n- `dbt_source_move`: A dbt source's table moves to another schema, which `sources.yml` must declare.\n- `positional_column`: Snowflake's positional `$2` reads a column of a table the change drops a column of: the positions after it move.\n- `unnamed_table`: A statement reads the dataset's columns, but the table's name in it cannot be found to rename it.\n- `uneditable_name`: A table or column name is written in a way Ripple cannot edit.\n- `field_path`: A column becomes a struct field whose path cannot be written here (a quoted name, or a PostgreSQL composite value).\n- `mapped_column_use`: A column mapped to an expression is used where no expression can go (written, its fields taken, or a CTE's column whose uses must follow).\n- `unaliased_output`: An unaliased select item whose output column is named after its text, which the change edits, in a dialect whose naming Ripple cannot reproduce as an alias.\n- `unreadable_mapping`: A mapping of the change spec does not read as SQL of the dialect.\n- `star_without_schema`: A `*` outputs a renamed column, and the dataset's columns are unknown (no schema), so it cannot be expanded to keep the old name.\n- `star_with_modifiers`: A `*` with `EXCEPT`, `REPLACE` and the like outputs a renamed column.\n- `star_over_tables`: A `*` over several tables outputs a renamed column.\n- `star_through_pivot`: A `*` outputs a renamed column through a `PIVOT` or `UNPIVOT`, which passes it on under its new name.\n- `output_names_kept`: Output column names are kept (`new AS old`), since the rewrite with new names did not verify.\n- `verification_failed`: The rewritten file did not verify; no edit is proposed.\n- `overlapping_edits`: Two edits of the rewrite overlap: a defect of Ripple's, so nothing is proposed.\n- `invalid_change`: The change spec cannot be applied in the consumer's dialect.\n- `file_too_large`: The file is over the engine's size limit.",
+        enum: [
+          'dropped_column_used',
+          'retyped_column_used',
+          'ambiguous_name',
+          'unresolved_name',
+          'unparsed_statement',
+          'using_join',
+          'natural_join',
+          'template_branch',
+          'placeholder_table',
+          'dbt_source_move',
+          'positional_column',
+          'unnamed_table',
+          'uneditable_name',
+          'field_path',
+          'mapped_column_use',
+          'unaliased_output',
+          'unreadable_mapping',
+          'star_without_schema',
+          'star_with_modifiers',
+          'star_over_tables',
+          'star_through_pivot',
+          'output_names_kept',
+          'verification_failed',
+          'overlapping_edits',
+          'invalid_change',
+          'file_too_large',
+        ],
+        type: 'string',
+      },
+      FindingSeverity: {
+        description:
+          "How much a finding weighs; a file's status is its worst finding's.\n\n- `note`: Informational: the change affects the file there, and no edit is needed.\n- `needs_edit`: A person must edit the code there by hand; the rewrite does not.\n- `error`: The file could not be rewritten at all.",
+        enum: ['note', 'needs_edit', 'error'],
+        type: 'string',
+      },
       Migration: {
         type: 'object',
         description:
@@ -466,16 +505,63 @@ export const spec = {
       },
       PatchReason: {
         type: 'object',
-        required: ['path', 'message'],
+        description:
+          "Why a patch has its status: one of the engine's findings in one file (or the backend's, when the engine could not run), with what it is about (`kind`), how much it weighs (`severity`), where it starts and ends, and a message for people. As text it reads `line N, column M: message`.",
+        required: ['path', 'kind', 'severity', 'message'],
         properties: {
           path: {
             type: 'string',
+            description:
+              "The file, as the consumer's code names it; empty when the reason is about the consumer itself.",
+          },
+          kind: {
+            $ref: '#/components/schemas/PatchReasonKind',
+          },
+          severity: {
+            $ref: '#/components/schemas/FindingSeverity',
+          },
+          line: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'The line where it starts (1-based); absent when it is about the whole file.',
+          },
+          column: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'The column where it starts (1-based, in characters); present with `line`.',
+          },
+          endLine: {
+            type: 'integer',
+            minimum: 1,
+            description: 'The line where it ends; present with `line`.',
+          },
+          endColumn: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'The column where it ends (exclusive); present with `line`.',
           },
           message: {
             type: 'string',
-            description: "The engine's reason, with line and column.",
+            description:
+              'What a person should know, without the place (in `line` and `column`). Patches recorded before reasons had kinds are converted by the schema migration `20261215_reason_kinds.js`, which moves the `line N, column M: ` their messages started with into these fields.',
           },
         },
+      },
+      PatchReasonKind: {
+        description:
+          "What a reason is about: a kind of the engine's findings (`FindingKind`), or one of the backend's own: `engine_failed` (the engine threw on the file), `unusable_annotation` (an annotation of the consumer's entity that Ripple cannot use, so its code was not read), `unclassified` (a reason recorded before reasons had kinds, whose message the schema migration did not recognize).",
+        anyOf: [
+          {
+            $ref: '#/components/schemas/FindingKind',
+          },
+          {
+            type: 'string',
+            enum: ['engine_failed', 'unusable_annotation', 'unclassified'],
+          },
+        ],
       },
       PatchId: {
         type: 'integer',
@@ -1321,6 +1407,12 @@ export const spec = {
             description:
               "Why this entity's code is not given (an annotation Ripple cannot use, or the engine failing on a file), naming the entity, the annotation or file, and the message; `files` is then empty.",
           },
+          errorKind: {
+            type: 'string',
+            enum: ['unusable_annotation', 'engine_failed'],
+            description:
+              'What `error` is about, as the kind of the reason a patch would give for it (`PatchReasonKind`); present with `error`.',
+          },
         },
       },
       DatasetCode: {
@@ -1818,6 +1910,20 @@ export const spec = {
             $ref: '#/components/parameters/migrationId',
           },
           {
+            name: 'reasonKind',
+            in: 'query',
+            description:
+              'Only the consumers whose current patch has a reason of one of these kinds (`totalCount` counts only them).',
+            style: 'form',
+            explode: true,
+            schema: {
+              type: 'array',
+              items: {
+                $ref: '#/components/schemas/PatchReasonKind',
+              },
+            },
+          },
+          {
             $ref: '#/components/parameters/limit',
           },
           {
@@ -1834,6 +1940,9 @@ export const spec = {
                 },
               },
             },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
           },
           '404': {
             $ref: '#/components/responses/ErrorResponse',

@@ -23,6 +23,7 @@ import { MigrationState } from '../models/MigrationState.model';
 import { NewHealthSignal } from '../models/NewHealthSignal.model';
 import { NewMigration } from '../models/NewMigration.model';
 import { NewReview } from '../models/NewReview.model';
+import { PatchReasonKind } from '../models/PatchReasonKind.model';
 import { PauseRolloutRequest } from '../models/PauseRolloutRequest.model';
 import { PostEngineTables200Response } from '../models/PostEngineTables200Response.model';
 import { PostEngineTablesRequest } from '../models/PostEngineTablesRequest.model';
@@ -165,10 +166,11 @@ export type ListConsumers = {
     id: string;
   };
   query: {
+    reasonKind?: Array<PatchReasonKind>;
     limit?: number;
     offset?: number;
   };
-  response: ConsumerPage | Error;
+  response: ConsumerPage | Error | Error;
 };
 /**
  * @public

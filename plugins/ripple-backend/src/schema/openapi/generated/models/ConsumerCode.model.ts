@@ -26,4 +26,13 @@ export interface ConsumerCode {
    * Why this entity\'s code is not given (an annotation Ripple cannot use, or the engine failing on a file), naming the entity, the annotation or file, and the message; `files` is then empty.
    */
   error?: string;
+  /**
+   * What `error` is about, as the kind of the reason a patch would give for it (`PatchReasonKind`); present with `error`.
+   */
+  errorKind?: ConsumerCodeErrorKindEnum;
 }
+
+/**
+ * @public
+ */
+export type ConsumerCodeErrorKindEnum = 'unusable_annotation' | 'engine_failed';

@@ -28,6 +28,7 @@ import { MigrationState } from '../models/MigrationState.model';
 import { NewHealthSignal } from '../models/NewHealthSignal.model';
 import { NewMigration } from '../models/NewMigration.model';
 import { NewReview } from '../models/NewReview.model';
+import { PatchReasonKind } from '../models/PatchReasonKind.model';
 import { PauseRolloutRequest } from '../models/PauseRolloutRequest.model';
 import { PostEngineTables200Response } from '../models/PostEngineTables200Response.model';
 import { PostEngineTablesRequest } from '../models/PostEngineTablesRequest.model';
@@ -171,6 +172,7 @@ export type ListConsumers = {
     id: string;
   };
   query: {
+    reasonKind?: Array<PatchReasonKind>;
     limit?: number;
     offset?: number;
   };
@@ -673,6 +675,7 @@ export class DefaultApiClient {
   /**
    * The migration\'s consumers in entity ref order, each with its current patch and decision.
    * @param id - The migration\&#39;s id.
+   * @param reasonKind - Only the consumers whose current patch has a reason of one of these kinds (&#x60;totalCount&#x60; counts only them).
    * @param limit - How many items to return (default 50).
    * @param offset - How many items to skip (default 0).
    */
@@ -683,7 +686,7 @@ export class DefaultApiClient {
   ): Promise<TypedResponse<ConsumerPage>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/migrations/{id}/consumers{?limit,offset}`;
+    const uriTemplate = `/migrations/{id}/consumers{?reasonKind*,limit,offset}`;
 
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,

@@ -1,11 +1,13 @@
-// Puts the engine's change spec schema (`ripple schema`, derived from the
-// Rust types) into the backend's OpenAPI spec, between its `BEGIN generated`
+// Puts the schemas of the engine's types the API carries (`ripple schema`,
+// derived from the Rust types: the change spec, a finding's kind and
+// severity) into the backend's OpenAPI spec, between its `BEGIN generated`
 // and `END generated` lines, so that the API types `change` exactly as the
-// engine reads it. Run by generate-openapi.sh, before the generator.
+// engine reads it and a reason's kind as the engine writes it. Run by
+// generate-openapi.sh, before the generator.
 //
-//   node scripts/change-spec-schema.mjs SCHEMA.json
+//   node scripts/engine-schemas.mjs SCHEMAS.json
 //
-// The schema is also kept as plugins/ripple-backend/src/schema/changeSpec.json,
+// The schemas are also kept as plugins/ripple-backend/src/schema/engineSchemas.json,
 // which the CLI's tests and the backend's compare against, so neither the
 // Rust types nor the OpenAPI spec drift from it.
 import fs from 'node:fs';
@@ -22,7 +24,7 @@ const YAML = require('yaml');
 const schemas = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const dir = path.join(root, 'plugins/ripple-backend/src/schema');
 fs.writeFileSync(
-  path.join(dir, 'changeSpec.json'),
+  path.join(dir, 'engineSchemas.json'),
   `${JSON.stringify(schemas, null, 2)}\n`,
 );
 const file = path.join(dir, 'openapi.yaml');

@@ -1,0 +1,3 @@
+select distinct on (region) region, item, price
+from sales
+order by region, price desc, item;
