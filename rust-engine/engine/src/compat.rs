@@ -19,6 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dialect::{FieldAccess, ReplaceView};
 use crate::{Change, ChangeSpec, ColumnFate, ColumnSchema, Dialect, EngineError, Schema};
 
 /// The DDL of a compatibility view, in one dialect.
@@ -82,17 +83,8 @@ pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>)
             ),
         ));
     };
-    if dialect == Dialect::BigQuery {
-        if let Some(name) = written_names(spec, table, schema).into_iter().find(|name| name.contains('`')) {
-            return Err(refuse(
-                None,
-                format!(
-                    "bigquery SQL cannot name `{name}` so that the engine reads it back: BigQuery escapes a backquote \
-                     inside a quoted name with a backslash, which sqlparser does not read (and no BigQuery project, \
-                     dataset or table name can hold one)"
-                ),
-            ));
-        }
+    if let Some((name, why)) = written_names(spec, table, schema).into_iter().find_map(|name| Some((name, dialect.unquotable(name)?))) {
+        return Err(refuse(None, format!("{dialect} SQL cannot name `{name}` so that the engine reads it back: {why}")));
     }
     let sql = Sql { dialect };
     let from = sql.name(table);
@@ -109,17 +101,16 @@ pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>)
     };
     let view = sql.name(&spec.dataset);
     let select = format!("SELECT\n  {}\nFROM {from};", items.join(",\n  "));
-    let create = match dialect {
-        // Standard SQL has no OR REPLACE; the view is new during a migration.
-        Dialect::Ansi => format!("CREATE VIEW {view} AS\n{select}"),
-        // Hive has no CREATE OR REPLACE VIEW, nor views that others depend on.
-        Dialect::Hive => format!("DROP VIEW IF EXISTS {view};\nCREATE VIEW {view} AS\n{select}"),
+    let create = match dialect.replace_view() {
+        // Without OR REPLACE, the view is new during a migration.
+        ReplaceView::Never => format!("CREATE VIEW {view} AS\n{select}"),
+        ReplaceView::DropFirst => format!("DROP VIEW IF EXISTS {view};\nCREATE VIEW {view} AS\n{select}"),
         // PostgreSQL (and Redshift) replace a view only when the new one
         // keeps its columns, names, order and types; the view always exposes
         // exactly the old table's columns, so running this again succeeds,
         // and an incompatible older view fails loudly instead of being
         // dropped with whatever depends on it.
-        _ => format!("CREATE OR REPLACE VIEW {view} AS\n{select}"),
+        ReplaceView::OrReplace => format!("CREATE OR REPLACE VIEW {view} AS\n{select}"),
     };
     // The DDL must read back like any statement, within the same caps
     // (`depth.rs`). Its depth is bounded by construction: names and paths
@@ -250,9 +241,9 @@ fn listed_columns(spec: &ChangeSpec, sql: &Sql, qualifier: &str, key: &str, colu
             ColumnFate::Retyped(_) => format!("CAST({name} AS {}) AS {name}", old_type()?),
             ColumnFate::Dropped => format!("CAST(NULL AS {}) AS {name}", old_type()?),
             ColumnFate::Path(path) => {
-                // Only Snowflake's VARIANT values are cast back to their type.
-                let cast = match (sql.dialect, known_type) {
-                    (Dialect::Snowflake, Some(text)) => Some(parsed_type(text)?.to_string()),
+                // Only VARIANT values are cast back to their type.
+                let cast = match (sql.dialect.field_access(), known_type) {
+                    (FieldAccess::Variant, Some(text)) => Some(parsed_type(text)?.to_string()),
                     _ => None,
                 };
                 format!("{} AS {name}", sql.path(qualifier, path, cast.as_deref()))
@@ -292,20 +283,17 @@ fn star_and_changes(spec: &ChangeSpec, sql: &Sql, qualifier: &str) -> Result<Vec
     let star = if excluded.is_empty() {
         "*".to_string()
     } else {
-        let keyword = match sql.dialect {
-            Dialect::BigQuery | Dialect::Databricks | Dialect::Spark => "EXCEPT",
-            Dialect::Snowflake | Dialect::DuckDb => "EXCLUDE",
-            dialect => {
-                return Err(refuse(
-                    None,
-                    format!(
-                        "{dialect} SQL cannot select * without some columns ({}), so the view must list the old columns: \
-                         give a schema of {}",
-                        excluded.join(", "),
-                        spec.dataset
-                    ),
-                ));
-            }
+        let Some(keyword) = sql.dialect.star_except() else {
+            return Err(refuse(
+                None,
+                format!(
+                    "{} SQL cannot select * without some columns ({}), so the view must list the old columns: \
+                     give a schema of {}",
+                    sql.dialect,
+                    excluded.join(", "),
+                    spec.dataset
+                ),
+            ));
         };
         format!("* {keyword} ({})", excluded.join(", "))
     };
@@ -348,17 +336,8 @@ impl Sql {
         if plain && starts && !is_reserved(name) {
             return name.to_string();
         }
-        let name = match (plain, self.dialect) {
-            (true, Dialect::Postgres | Dialect::Redshift) => name.to_ascii_lowercase(),
-            (true, Dialect::Snowflake | Dialect::Ansi) => name.to_ascii_uppercase(),
-            _ => name.to_string(),
-        };
-        match self.dialect {
-            // BigQuery escapes inside backquotes as in string literals.
-            Dialect::BigQuery => format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`")),
-            Dialect::Databricks | Dialect::Spark | Dialect::Hive | Dialect::MySql => format!("`{}`", name.replace('`', "``")),
-            _ => format!("\"{}\"", name.replace('"', "\"\"")),
-        }
+        let name = if plain { self.dialect.fold(name) } else { name.to_string() };
+        self.dialect.quote(&name)
     }
 
     /// The struct field `path` (`customer.id`) of the table `qualifier`.
@@ -369,12 +348,10 @@ impl Sql {
         // Keys inside semi-structured values are case-sensitive: never folded,
         // quoted (as JSON strings) only when not plain.
         let key = |f: &str| if is_plain(f) && !is_reserved(f) { f.to_string() } else { format!("\"{}\"", f.replace('\\', "\\\\").replace('"', "\\\"")) };
-        match self.dialect {
-            // A composite value's field is selected from a parenthesised value.
-            Dialect::Postgres => format!("({qualifier}.{column}).{}", self.dotted(&fields)),
-            // Snowflake keeps nested data in VARIANT/OBJECT columns, read with `:`;
-            // the value is a VARIANT, so the old type is restored when known.
-            Dialect::Snowflake => {
+        match self.dialect.field_access() {
+            FieldAccess::Composite => format!("({qualifier}.{column}).{}", self.dotted(&fields)),
+            // The value is a VARIANT, so the old type is restored when known.
+            FieldAccess::Variant => {
                 let keys: Vec<String> = fields.iter().map(|f| key(f)).collect();
                 let value = format!("{qualifier}.{column}:{}", keys.join("."));
                 match old_type {
@@ -382,12 +359,11 @@ impl Sql {
                     None => value,
                 }
             }
-            // MySQL has no structs; nested data is JSON, read with `->>`.
-            Dialect::MySql => {
+            FieldAccess::Json => {
                 let json_path: String = fields.iter().map(|f| format!(".{}", key(f).replace('\'', "''"))).collect();
                 format!("{qualifier}.{column}->>'${json_path}'")
             }
-            _ => format!("{qualifier}.{column}.{}", self.dotted(&fields)),
+            FieldAccess::Dot => format!("{qualifier}.{column}.{}", self.dotted(&fields)),
         }
     }
 

@@ -181,6 +181,117 @@ impl Dialect {
     }
 }
 
+/// How a dialect reads a struct field, or what stands for one, after a
+/// column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FieldAccess {
+    /// `t.c.f`: BigQuery, DuckDB, Spark, Databricks and Hive structs,
+    /// Redshift's SUPER.
+    Dot,
+    /// `(t.c).f`: a PostgreSQL composite value, whose dotted name would read
+    /// as schema, table and column.
+    Composite,
+    /// `t.c:f`: a Snowflake VARIANT or OBJECT. The value is a VARIANT, so it
+    /// is cast back to the field's type where that is known.
+    Variant,
+    /// `t.c->>'$.f'`: MySQL has no structs; nested data is JSON.
+    Json,
+}
+
+/// How a dialect replaces a view that may already exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReplaceView {
+    /// `CREATE OR REPLACE VIEW`.
+    OrReplace,
+    /// `DROP VIEW IF EXISTS` then `CREATE VIEW`: Hive has no OR REPLACE,
+    /// nor views that others depend on.
+    DropFirst,
+    /// Only `CREATE VIEW`: standard SQL has no OR REPLACE.
+    Never,
+}
+
+impl Dialect {
+    /// `name` as a quoted identifier, a quote inside it escaped.
+    pub(crate) fn quote(self, name: &str) -> String {
+        match self {
+            // BigQuery escapes inside backquotes as in string literals.
+            Dialect::BigQuery => format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`")),
+            _ => {
+                let q = self.identifier_quote();
+                format!("{q}{}{q}", name.replace(q, &format!("{q}{q}")))
+            }
+        }
+    }
+
+    /// Why `name`, quoted, would not read back as `name`, when it would not.
+    pub(crate) fn unquotable(self, name: &str) -> Option<&'static str> {
+        match self {
+            Dialect::BigQuery if name.contains('`') => Some(
+                "BigQuery escapes a backquote inside a quoted name with a backslash, which sqlparser does not read \
+                 (and no BigQuery project, dataset or table name can hold one)",
+            ),
+            _ => None,
+        }
+    }
+
+    /// An unquoted name as the dialect stores it: PostgreSQL and Redshift
+    /// fold it to lowercase, Snowflake and standard SQL to uppercase, and
+    /// the others keep it as written.
+    pub(crate) fn fold(self, name: &str) -> String {
+        match self {
+            Dialect::Postgres | Dialect::Redshift => name.to_lowercase(),
+            Dialect::Snowflake | Dialect::Ansi => name.to_uppercase(),
+            Dialect::BigQuery | Dialect::Databricks | Dialect::DuckDb | Dialect::Generic | Dialect::Hive | Dialect::MySql | Dialect::Spark => {
+                name.to_string()
+            }
+        }
+    }
+
+    /// The keyword that selects `*` without some columns (`* EXCEPT (a)`,
+    /// `* EXCLUDE (a)`), where the dialect has one.
+    pub(crate) fn star_except(self) -> Option<&'static str> {
+        match self {
+            Dialect::BigQuery | Dialect::Databricks | Dialect::Spark => Some("EXCEPT"),
+            Dialect::Snowflake | Dialect::DuckDb => Some("EXCLUDE"),
+            Dialect::Ansi | Dialect::Generic | Dialect::Hive | Dialect::MySql | Dialect::Postgres | Dialect::Redshift => None,
+        }
+    }
+
+    /// How a struct field after a column is read.
+    pub(crate) fn field_access(self) -> FieldAccess {
+        match self {
+            Dialect::Postgres => FieldAccess::Composite,
+            Dialect::Snowflake => FieldAccess::Variant,
+            Dialect::MySql => FieldAccess::Json,
+            Dialect::Ansi | Dialect::BigQuery | Dialect::Databricks | Dialect::DuckDb | Dialect::Generic | Dialect::Hive | Dialect::Redshift | Dialect::Spark => {
+                FieldAccess::Dot
+            }
+        }
+    }
+
+    /// How a view that may exist is replaced.
+    pub(crate) fn replace_view(self) -> ReplaceView {
+        match self {
+            Dialect::Ansi => ReplaceView::Never,
+            Dialect::Hive => ReplaceView::DropFirst,
+            _ => ReplaceView::OrReplace,
+        }
+    }
+
+    /// Whether `$1`, `$2`, ... name the FROM's columns by position
+    /// (Snowflake), rather than being parameters.
+    pub(crate) fn positional_columns(self) -> bool {
+        self == Dialect::Snowflake
+    }
+
+    /// Whether queries may use pipe syntax (`FROM t |> WHERE ...`): the
+    /// dialects whose parser reads `|>`, and only those, since its tokenizer
+    /// makes the `|>` token for them alone.
+    pub(crate) fn pipe_syntax(self) -> bool {
+        matches!(self, Dialect::BigQuery | Dialect::Databricks | Dialect::Generic | Dialect::Spark)
+    }
+}
+
 impl fmt::Display for Dialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -204,5 +315,17 @@ impl FromStr for Dialect {
                 dialect: name.to_string(),
                 expected: Dialect::ALL.map(Dialect::name).join(", "),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipe_syntax_is_where_the_parser_reads_it() {
+        for dialect in Dialect::ALL {
+            assert_eq!(dialect.pipe_syntax(), dialect.parser_dialect().supports_pipe_operator(), "{dialect}");
+        }
     }
 }

@@ -6,12 +6,12 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use sqlparser::tokenizer::{Token, TokenWithSpan};
+use sqlparser::dialect::Dialect;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
-use super::statements::{Found, FoundRef};
-use super::ReferenceKind;
+use super::found::{Found, FoundRef};
 use crate::source::PLACEHOLDER_PREFIX;
-use crate::Location;
+use crate::{LineIndex, Location};
 
 enum Lex {
     Word { value: String, quoted: bool, span: Range<usize> },
@@ -22,8 +22,27 @@ enum Lex {
     Other,
 }
 
+/// The token-level scan of a statement the parser could not read. Its text
+/// is tokenized again: the parser owns the fragment's tokens.
+pub(super) fn scan(sql: &str, range: Range<usize>, dialect: &dyn Dialect, variables: &HashSet<String>) -> Found {
+    let text = &sql[range.clone()];
+    let lines = LineIndex::new(text);
+    match Tokenizer::new(dialect, text).tokenize_with_location() {
+        Ok(tokens) => scan_tokens(&tokens, &|l| range.start + lines.offset(text, l), range.clone(), variables),
+        Err(_) => {
+            let mut found = scan_text(text).unwrap_or_default();
+            for r in &mut found.references {
+                r.span = range.start + r.span.start..range.start + r.span.end;
+            }
+            found.range = range;
+            found
+        }
+    }
+}
+
+
 /// Scans `tokens`; `offset` gives the byte offset of a token location.
-pub(crate) fn scan_tokens(tokens: &[TokenWithSpan], offset: &dyn Fn(Location) -> usize, range: Range<usize>, variables: &HashSet<String>) -> Found {
+fn scan_tokens(tokens: &[TokenWithSpan], offset: &dyn Fn(Location) -> usize, range: Range<usize>, variables: &HashSet<String>) -> Found {
     let lexemes = tokens
         .iter()
         .filter(|t| !matches!(t.token, Token::Whitespace(_)))
@@ -45,7 +64,7 @@ pub(crate) fn scan_tokens(tokens: &[TokenWithSpan], offset: &dyn Fn(Location) ->
 
 /// For text the tokenizer rejects (an unterminated string, say): names are
 /// found with a plain character scan that skips quoted strings.
-pub(crate) fn scan_text(sql: &str) -> Option<Found> {
+pub(super) fn scan_text(sql: &str) -> Option<Found> {
     let bytes = sql.as_bytes();
     let mut lexemes = Vec::new();
     let mut i = 0;
@@ -104,117 +123,113 @@ pub(crate) fn scan_text(sql: &str) -> Option<Found> {
     Some(classify(&lexemes, start..start + trimmed.len(), &HashSet::new()))
 }
 
+/// What the scan knows at a lexeme: where a table name may come next.
+#[derive(Default)]
+struct Classifier {
+    references: Vec<FoundRef>,
+    writes: Vec<String>,
+    /// After FROM (and its commas) or JOIN/INTO/...: the next name is a table.
+    expect_table: bool,
+    in_from_list: bool,
+    write_target: bool,
+    /// After a table name, a bare word is its alias.
+    alias_next: bool,
+    previous_upper: String,
+}
+
 fn classify(lexemes: &[Lex], range: Range<usize>, variables: &HashSet<String>) -> Found {
-    let mut references = Vec::new();
-    let mut writes = Vec::new();
-    // After FROM (and its commas) or JOIN/INTO/...: the next name is a table.
-    let mut expect_table = false;
-    let mut in_from_list = false;
-    let mut write_target = false;
-    // After a table name, a bare word is its alias.
-    let mut alias_next = false;
-    let mut previous_upper = String::new();
+    let mut scan = Classifier::default();
     let mut i = 0;
     while i < lexemes.len() {
         match &lexemes[i] {
             Lex::Word { value, quoted, .. } => {
                 let upper = value.to_ascii_uppercase();
                 if !quoted && is_keyword(&upper) {
-                    match upper.as_str() {
-                        "FROM" | "JOIN" | "USING" => {
-                            expect_table = true;
-                            in_from_list = upper == "FROM";
-                            // DELETE FROM t: t is written.
-                            write_target = upper == "FROM" && previous_upper == "DELETE";
-                        }
-                        "INTO" | "UPDATE" | "TABLE" | "OVERWRITE" => {
-                            expect_table = true;
-                            in_from_list = false;
-                            write_target = previous_upper != "DELETE";
-                        }
-                        "AS" | "ON" | "WHERE" | "GROUP" | "ORDER" | "HAVING" | "LIMIT" | "SELECT" | "UNION" | "SET" | "WHEN" | "QUALIFY" | "WINDOW" => {
-                            in_from_list = false;
-                            expect_table = false;
-                        }
-                        _ => {}
-                    }
-                    previous_upper = upper;
+                    scan.keyword(upper);
                     i += 1;
-                    continue;
+                } else {
+                    i = scan.name(lexemes, i, variables);
                 }
-                // A dotted name: word (. word)*.
-                let mut parts = vec![&lexemes[i]];
-                let mut j = i + 1;
-                while matches!(lexemes.get(j), Some(Lex::Dot)) && matches!(lexemes.get(j + 1), Some(Lex::Word { .. })) {
-                    parts.push(&lexemes[j + 1]);
-                    j += 2;
-                }
-                let names: Vec<(&str, Range<usize>)> = parts
-                    .iter()
-                    .filter_map(|l| match l {
-                        Lex::Word { value, span, .. } => Some((value.as_str(), span.clone())),
-                        _ => None,
-                    })
-                    .collect();
-                let is_call = matches!(lexemes.get(j), Some(Lex::Open));
-                let after_as = previous_upper == "AS" || std::mem::take(&mut alias_next) && names.len() == 1;
-                let variable = names.len() == 1 && variables.contains(&names[0].0.to_ascii_lowercase());
-                let placeholder = names.iter().any(|(n, _)| n.starts_with(PLACEHOLDER_PREFIX));
-                if expect_table && !is_call {
-                    if !placeholder {
-                        let table = names.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(".");
-                        if write_target && !writes.contains(&table) {
-                            writes.push(table.clone());
-                        }
-                        references.push(FoundRef {
-                            kind: ReferenceKind::Table,
-                            table: Some(table),
-                            column: None,
-                            path: Vec::new(),
-                            via: None,
-                            span: names[0].1.start..names[names.len() - 1].1.end,
-                            resolved: false,
-                            write: write_target,
-                            candidates: Vec::new(),
-                        });
-                    }
-                    expect_table = false;
-                    // An alias may follow; then a comma continues a FROM list.
-                    alias_next = true;
-                    previous_upper.clear();
-                    i = j;
-                    continue;
-                } else if !is_call && !after_as && !placeholder && !variable {
-                    let (column, span) = names[names.len() - 1].clone();
-                    let qualifier = names[..names.len() - 1].iter().map(|(n, _)| *n).collect::<Vec<_>>().join(".");
-                    references.push(FoundRef {
-                        kind: ReferenceKind::Column,
-                        table: (!qualifier.is_empty()).then_some(qualifier),
-                        column: Some(column.to_string()),
-                        path: Vec::new(),
-                        via: None,
-                        span,
-                        resolved: false,
-                        write: false,
-                        candidates: Vec::new(),
-                    });
-                }
-                previous_upper.clear();
-                i = j;
                 continue;
             }
-            Lex::Comma if in_from_list => expect_table = true,
+            Lex::Comma if scan.in_from_list => scan.expect_table = true,
             Lex::Open | Lex::Close => {
                 // `FROM (SELECT ...)`: the subquery's own FROM comes later.
-                expect_table = false;
+                scan.expect_table = false;
             }
             _ => {}
         }
-        previous_upper.clear();
-        alias_next = false;
+        scan.previous_upper.clear();
+        scan.alias_next = false;
         i += 1;
     }
-    Found { range, writes, references, ..Found::default() }
+    Found::scanned(range, scan.writes, scan.references)
+}
+
+impl Classifier {
+    fn keyword(&mut self, upper: String) {
+        match upper.as_str() {
+            "FROM" | "JOIN" | "USING" => {
+                self.expect_table = true;
+                self.in_from_list = upper == "FROM";
+                // DELETE FROM t: t is written.
+                self.write_target = upper == "FROM" && self.previous_upper == "DELETE";
+            }
+            "INTO" | "UPDATE" | "TABLE" | "OVERWRITE" => {
+                self.expect_table = true;
+                self.in_from_list = false;
+                self.write_target = self.previous_upper != "DELETE";
+            }
+            "AS" | "ON" | "WHERE" | "GROUP" | "ORDER" | "HAVING" | "LIMIT" | "SELECT" | "UNION" | "SET" | "WHEN" | "QUALIFY" | "WINDOW" => {
+                self.in_from_list = false;
+                self.expect_table = false;
+            }
+            _ => {}
+        }
+        self.previous_upper = upper;
+    }
+
+    /// The dotted name (word (. word)*) starting at lexeme `i`: a table, a
+    /// column candidate, or neither. Returns the index after it.
+    fn name(&mut self, lexemes: &[Lex], i: usize, variables: &HashSet<String>) -> usize {
+        let mut parts = vec![&lexemes[i]];
+        let mut j = i + 1;
+        while matches!(lexemes.get(j), Some(Lex::Dot)) && matches!(lexemes.get(j + 1), Some(Lex::Word { .. })) {
+            parts.push(&lexemes[j + 1]);
+            j += 2;
+        }
+        let names: Vec<(&str, Range<usize>)> = parts
+            .iter()
+            .filter_map(|l| match l {
+                Lex::Word { value, span, .. } => Some((value.as_str(), span.clone())),
+                _ => None,
+            })
+            .collect();
+        let is_call = matches!(lexemes.get(j), Some(Lex::Open));
+        let after_as = self.previous_upper == "AS" || std::mem::take(&mut self.alias_next) && names.len() == 1;
+        let variable = names.len() == 1 && variables.contains(&names[0].0.to_ascii_lowercase());
+        let placeholder = names.iter().any(|(n, _)| n.starts_with(PLACEHOLDER_PREFIX));
+        let joined = |names: &[(&str, Range<usize>)]| names.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(".");
+        if self.expect_table && !is_call {
+            if !placeholder {
+                let table = joined(&names);
+                if self.write_target && !self.writes.contains(&table) {
+                    self.writes.push(table.clone());
+                }
+                let span = names[0].1.start..names[names.len() - 1].1.end;
+                self.references.push(FoundRef { resolved: false, ..FoundRef::table(table, span, self.write_target) });
+            }
+            self.expect_table = false;
+            // An alias may follow; then a comma continues a FROM list.
+            self.alias_next = true;
+        } else if !is_call && !after_as && !placeholder && !variable {
+            let (column, span) = names[names.len() - 1].clone();
+            let qualifier = joined(&names[..names.len() - 1]);
+            self.references.push(FoundRef::unresolved((!qualifier.is_empty()).then_some(qualifier), column.to_string(), span, Vec::new()));
+        }
+        self.previous_upper.clear();
+        j
+    }
 }
 
 /// Words that are SQL syntax, never table or column names.

@@ -2,11 +2,16 @@
 //! of a consumer reads and writes, where exactly, and which source columns
 //! each output column derives from.
 
+mod blocks;
 mod fallback;
+mod found;
 mod output_names;
 mod resolve;
 mod spans;
-pub(crate) mod statements;
+mod statements;
+mod tokens;
+
+use statements::Findings;
 
 use std::ops::Range;
 
@@ -192,17 +197,9 @@ pub fn analyze(path: &str, language: Language, text: &str, options: Options) -> 
         });
         return analysis;
     }
-    for mut fragment in source::fragments(language, text) {
-        let mut found = statements::analyze_fragment(&fragment, options);
-        if language == Language::Dbt && found.statements.iter().any(|s| !s.parsed) {
-            // Macros that expand to clause fragments: try without them.
-            let second = source::dbt_without_macros(text);
-            let again = statements::analyze_fragment(&second, options);
-            let unparsed = |f: &statements::Findings| f.statements.iter().filter(|s| !s.parsed).count();
-            if unparsed(&again) < unparsed(&found) {
-                (fragment, found) = (second, again);
-            }
-        }
+    for fragment in source::fragments(language, text) {
+        let unparsed = |f: &Findings| f.statements.iter().filter(|s| !s.parsed).count();
+        let (fragment, found) = source::best_rendering(language, text, fragment, |f| statements::analyze_fragment(f, options), unparsed);
         let host = |offset: usize| host_lines.location(text, fragment.map.host_offset(offset));
         for diagnostic in found.diagnostics {
             let at = host(diagnostic.at);
@@ -217,36 +214,43 @@ pub fn analyze(path: &str, language: Language, text: &str, options: Options) -> 
         for statement in found.statements {
             analysis.statements.push(locate(statement, &fragment, text, &host_lines));
         }
-        if analysis.statements.len() == first {
-            // Only template code that stands for statements (`{{ not_null(columns=["id"]) }}`):
-            // its names need a statement to belong to.
-            if let Some(range) = fragment.alternates.first() {
-                let at = host_lines.location(text, range.start);
-                analysis.statements.push(StatementAnalysis {
-                    start: at,
-                    end: at,
-                    reads: Vec::new(),
-                    writes: Vec::new(),
-                    outputs: Vec::new(),
-                    references: Vec::new(),
-                    parsed: false,
-                    expression_outputs: Vec::new(),
-                });
-            }
-        }
-        let statements = &mut analysis.statements[first..];
-        let mut touched = vec![false; statements.len()];
-        for range in &fragment.alternates {
-            if let Some(i) = scan_alternate(text, range.clone(), &host_lines, statements) {
-                touched[i] = true;
-            }
-        }
-        for (statement, _) in statements.iter_mut().zip(&touched).filter(|(_, t)| **t) {
-            statement.references.sort_by_key(|r| (r.span.start, r.span.end));
-            statement.reads = reads(&statement.references);
-        }
+        alternates(&fragment, text, &host_lines, &mut analysis.statements, first);
     }
     analysis
+}
+
+/// Names in the fragment's template branches that were not rendered join
+/// its statements (those from `first` on) as unresolved candidates. A
+/// fragment of only template code that stands for statements (`{{
+/// not_null(columns=["id"]) }}`) gets an empty statement for its names to
+/// belong to.
+fn alternates(fragment: &Fragment, text: &str, lines: &LineIndex, statements: &mut Vec<StatementAnalysis>, first: usize) {
+    if statements.len() == first {
+        if let Some(range) = fragment.alternates.first() {
+            let at = lines.location(text, range.start);
+            statements.push(StatementAnalysis {
+                start: at,
+                end: at,
+                reads: Vec::new(),
+                writes: Vec::new(),
+                outputs: Vec::new(),
+                references: Vec::new(),
+                parsed: false,
+                expression_outputs: Vec::new(),
+            });
+        }
+    }
+    let statements = &mut statements[first..];
+    let mut touched = vec![false; statements.len()];
+    for range in &fragment.alternates {
+        if let Some(i) = scan_alternate(text, range.clone(), lines, statements) {
+            touched[i] = true;
+        }
+    }
+    for (statement, _) in statements.iter_mut().zip(&touched).filter(|(_, t)| **t) {
+        statement.references.sort_by_key(|r| (r.span.start, r.span.end));
+        statement.reads = reads(&statement.references);
+    }
 }
 
 /// Names in a template branch that was not rendered join the statement the
@@ -270,7 +274,7 @@ pub fn analyze_sql(sql: &str, options: Options) -> FileAnalysis {
 }
 
 /// Maps a statement found in a fragment to the file's positions.
-fn locate(found: statements::Found, fragment: &Fragment, text: &str, lines: &LineIndex) -> StatementAnalysis {
+fn locate(found: found::Found, fragment: &Fragment, text: &str, lines: &LineIndex) -> StatementAnalysis {
     let host_range = |r: &Range<usize>| {
         let start = fragment.map.host_offset(r.start);
         // The end of a range is the offset after its last byte.
@@ -334,24 +338,4 @@ fn reads(references: &[Reference]) -> Vec<TableRead> {
         }
     }
     reads
-}
-
-impl statements::FoundRef {
-    /// The reference at `span` in the file.
-    fn located(self, span: Range<usize>, text: &str, lines: &LineIndex) -> Reference {
-        Reference {
-            start: lines.location(text, span.start),
-            end: lines.location(text, span.end),
-            span,
-            kind: self.kind,
-            table: self.table,
-            column: self.column,
-            path: self.path,
-            via: self.via,
-            resolved: self.resolved,
-            write: self.write,
-            candidates: self.candidates,
-            output: false,
-        }
-    }
 }

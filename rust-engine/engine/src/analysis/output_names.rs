@@ -31,34 +31,30 @@ pub(crate) enum ItemName {
 pub(crate) fn item_name(dialect: Dialect, expr: &Expr) -> ItemName {
     match dialect.expression_names() {
         ExpressionNames::Generated => ItemName::Fixed,
-        ExpressionNames::OperandName => postgres(expr),
+        ExpressionNames::OperandName => operand_name(dialect, expr),
         ExpressionNames::Rendered => ItemName::Text(duckdb(expr)),
         ExpressionNames::Unknown => ItemName::Text(None),
     }
 }
 
-/// PostgreSQL's `FigureColname`: a column's name, through casts,
-/// parentheses and subscripts; anything else is named after a function, a
-/// keyword (`case`) or `?column?`.
-fn postgres(expr: &Expr) -> ItemName {
+/// PostgreSQL's `FigureColname`: a column's name (as the dialect stores
+/// it), through casts, parentheses and subscripts; anything else is named
+/// after a function, a keyword (`case`) or `?column?`.
+fn operand_name(dialect: Dialect, expr: &Expr) -> ItemName {
+    let stored = |ident: &Ident| match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => dialect.fold(&ident.value),
+    };
     match expr {
-        Expr::Identifier(ident) => ItemName::Text(Some(folded(ident))),
-        Expr::CompoundIdentifier(idents) => ItemName::Text(idents.last().map(folded)),
-        Expr::Cast { expr, .. } | Expr::Nested(expr) => postgres(expr),
+        Expr::Identifier(ident) => ItemName::Text(Some(stored(ident))),
+        Expr::CompoundIdentifier(idents) => ItemName::Text(idents.last().map(stored)),
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => operand_name(dialect, expr),
         Expr::CompoundFieldAccess { root, access_chain } => match access_chain.last() {
             // `(o.customer).city` is named `city`, a field: no column's name.
             Some(sqlparser::ast::AccessExpr::Dot(_)) => ItemName::Fixed,
-            _ => postgres(root),
+            _ => operand_name(dialect, root),
         },
         _ => ItemName::Fixed,
-    }
-}
-
-/// An unquoted name folds to lowercase in PostgreSQL.
-fn folded(ident: &Ident) -> String {
-    match ident.quote_style {
-        Some(_) => ident.value.clone(),
-        None => ident.value.to_lowercase(),
     }
 }
 

@@ -11,7 +11,7 @@ use std::ops::Range;
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 use sqlparser::keywords::Keyword;
 
-use super::statements::{Kind, Lite};
+use super::tokens::{Kind, Lite};
 
 use crate::{LineIndex, Location};
 

@@ -281,87 +281,79 @@ impl<'a> Lexer<'a> {
             } else if !b.is_ascii_whitespace() {
                 line_start = false;
             }
-            if b == b'\\' && (style.escapes || bytes.get(i + 1) == Some(&quote)) {
+            if let Some((part, end)) = self.part_at(i, quote, style).ok()? {
                 flush(&mut parts, run, i);
-                let (decoded, len) = if style.escapes { decode_escape(&self.text[i..]) } else { (self.text[i..i + 2].to_string(), 2) };
-                parts.push(Part::Synthetic(decoded, i));
-                i += len;
+                parts.push(part);
+                i = end;
                 run = i;
                 continue;
-            }
-            if style.dollar && b == b'$' {
-                flush(&mut parts, run, i);
-                match bytes.get(i + 1) {
-                    Some(b'$') => {
-                        parts.push(Part::Synthetic("$".into(), i));
-                        i += 2;
-                    }
-                    Some(b'{') => {
-                        parts.push(Part::Placeholder(i));
-                        i = matching_brace(bytes, i + 1)?;
-                    }
-                    _ => {
-                        parts.push(Part::Placeholder(i));
-                        i += 1;
-                        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                            i += 1;
-                        }
-                    }
-                }
-                run = i;
-                continue;
-            }
-            if b == b'{' && style.braces != Braces::None {
-                if bytes.get(i + 1) == Some(&b'{') && style.braces == Braces::FString {
-                    flush(&mut parts, run, i);
-                    parts.push(Part::Synthetic("{".into(), i));
-                    i += 2;
-                    run = i;
-                    continue;
-                }
-                let field_end = if style.braces == Braces::FString {
-                    matching_brace(bytes, i)
-                } else {
-                    // str.format fields: {}, {0}, {name}.
-                    let len = bytes[i + 1..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
-                    (bytes.get(i + 1 + len) == Some(&b'}')).then_some(i + len + 2)
-                };
-                if let Some(end) = field_end {
-                    flush(&mut parts, run, i);
-                    parts.push(Part::Placeholder(i));
-                    i = end;
-                    run = i;
-                    continue;
-                }
-            }
-            if b == b'}' && style.braces == Braces::FString && bytes.get(i + 1) == Some(&b'}') {
-                flush(&mut parts, run, i);
-                parts.push(Part::Synthetic("}".into(), i));
-                i += 2;
-                run = i;
-                continue;
-            }
-            if b == b'%' && self.host == Host::Python {
-                // DB-API parameters: %s, %d, %(name)s.
-                let rest = &bytes[i + 1..];
-                let len = if rest.starts_with(b"(") {
-                    rest.iter().position(|&c| c == b')').filter(|&p| rest.get(p + 1).is_some_and(u8::is_ascii_alphabetic)).map(|p| p + 3)
-                } else if rest.first().is_some_and(|c| matches!(c, b's' | b'd' | b'f')) {
-                    Some(2)
-                } else {
-                    None
-                };
-                if let Some(len) = len {
-                    flush(&mut parts, run, i);
-                    parts.push(Part::Placeholder(i));
-                    i += len;
-                    run = i;
-                    continue;
-                }
             }
             i += utf8_len(b);
         }
         None
+    }
+
+    /// What stands at `i` inside a literal besides its own text (an escape,
+    /// an interpolation, a parameter), as a part, with the offset past it.
+    fn part_at(&self, i: usize, quote: u8, style: Style) -> Result<Option<(Part, usize)>, Unclosed> {
+        let bytes = self.bytes;
+        let b = bytes[i];
+        if b == b'\\' && (style.escapes || bytes.get(i + 1) == Some(&quote)) {
+            let (decoded, len) = if style.escapes { decode_escape(&self.text[i..]) } else { (self.text[i..i + 2].to_string(), 2) };
+            return Ok(Some((Part::Synthetic(decoded, i), i + len)));
+        }
+        if style.dollar && b == b'$' {
+            return self.interpolation(i).map(Some);
+        }
+        if b == b'{' && style.braces != Braces::None {
+            if bytes.get(i + 1) == Some(&b'{') && style.braces == Braces::FString {
+                return Ok(Some((Part::Synthetic("{".into(), i), i + 2)));
+            }
+            let field_end = if style.braces == Braces::FString {
+                matching_brace(bytes, i)
+            } else {
+                // str.format fields: {}, {0}, {name}.
+                let len = bytes[i + 1..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+                (bytes.get(i + 1 + len) == Some(&b'}')).then_some(i + len + 2)
+            };
+            if let Some(end) = field_end {
+                return Ok(Some((Part::Placeholder(i), end)));
+            }
+        }
+        if b == b'}' && style.braces == Braces::FString && bytes.get(i + 1) == Some(&b'}') {
+            return Ok(Some((Part::Synthetic("}".into(), i), i + 2)));
+        }
+        if b == b'%' && self.host == Host::Python {
+            // DB-API parameters: %s, %d, %(name)s.
+            let rest = &bytes[i + 1..];
+            let len = if rest.starts_with(b"(") {
+                rest.iter().position(|&c| c == b')').filter(|&p| rest.get(p + 1).is_some_and(u8::is_ascii_alphabetic)).map(|p| p + 3)
+            } else if rest.first().is_some_and(|c| matches!(c, b's' | b'd' | b'f')) {
+                Some(2)
+            } else {
+                None
+            };
+            if let Some(len) = len {
+                return Ok(Some((Part::Placeholder(i), i + len)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Scala's `$$`, `${expr}` or `$name` at `i`, with the offset past it.
+    fn interpolation(&self, i: usize) -> Result<(Part, usize), Unclosed> {
+        let bytes = self.bytes;
+        match bytes.get(i + 1) {
+            Some(b'$') => Ok((Part::Synthetic("$".into(), i), i + 2)),
+            Some(b'{') => Ok((Part::Placeholder(i), matching_brace(bytes, i + 1).ok_or(Unclosed)?)),
+            _ => {
+                let mut end = i + 1;
+                while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+                    end += 1;
+                }
+                Ok((Part::Placeholder(i), end))
+            }
+        }
     }
 
     /// The offset just past the closing quote of a literal starting at `start`.
@@ -373,6 +365,9 @@ impl<'a> Lexer<'a> {
         None
     }
 }
+
+/// An interpolation that never closes, and so neither does its literal.
+struct Unclosed;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Braces {

@@ -5,7 +5,7 @@
 mod host;
 mod jinja;
 
-pub use jinja::Macros;
+use jinja::Macros;
 
 use std::ops::Range;
 
@@ -165,11 +165,24 @@ impl FragmentBuilder {
 /// analysis never reports them as tables or columns.
 pub const PLACEHOLDER_PREFIX: &str = "__ripple_";
 
-/// A dbt model rendered with unknown macros dropped instead of replaced by
-/// placeholders: the second try for a model whose first rendering does not
-/// parse.
-pub fn dbt_without_macros(text: &str) -> Fragment {
-    jinja::render_with(text, Macros::Dropped)
+/// The rendering of `fragment`, a fragment of `text`, that reads best, with
+/// what `read` makes of it. A dbt model whose first rendering leaves
+/// statements unread (`unread` counts them) is rendered again with unknown
+/// macros dropped instead of replaced by placeholders, for macros that
+/// expand to clause fragments (`{{ dbt_utils.group_by(3) }}`); the rendering
+/// with fewer unread statements wins.
+pub(crate) fn best_rendering<T>(language: Language, text: &str, fragment: Fragment, read: impl Fn(&Fragment) -> T, unread: impl Fn(&T) -> usize) -> (Fragment, T) {
+    let found = read(&fragment);
+    if language != Language::Dbt || unread(&found) == 0 {
+        return (fragment, found);
+    }
+    let second = jinja::render_with(text, Macros::Dropped);
+    let again = read(&second);
+    if unread(&again) < unread(&found) {
+        (second, again)
+    } else {
+        (fragment, found)
+    }
 }
 
 /// Splits a consumer file into SQL fragments.

@@ -3,10 +3,16 @@
 //! `s.t`, other expressions placeholders; `for` bodies are kept once and the
 //! first branch of each `if` is rendered (the others are scanned for names).
 
+mod context;
+
+use std::ops::Range;
+
+use context::{at_statement_start, macro_context, significant_tail, Context, VALUE_KEYWORDS};
+
 use super::{Fragment, FragmentBuilder};
 
 /// True when `text` holds Jinja tags.
-pub fn is_templated(text: &str) -> bool {
+pub(super) fn is_templated(text: &str) -> bool {
     // A Jinja comment alone (`{# ... #}`) makes a template too: SQL has no `{#`.
     text.contains("{{") || text.contains("{%") || text.find("{#").is_some_and(|at| text[at + 2..].contains("#}"))
 }
@@ -25,13 +31,13 @@ const SKIPPED_BLOCKS: [(&str, &str); 6] = [
 /// first branch is rendered, so the SQL parses; the other branches' ranges
 /// are returned as the fragment's alternates, which the analysis scans for
 /// names so their references are not lost.
-pub fn render(text: &str) -> Fragment {
+pub(super) fn render(text: &str) -> Fragment {
     render_with(text, Macros::Placeholders)
 }
 
 /// How calls to unknown macros are rendered.
 #[derive(Clone, Copy, PartialEq)]
-pub enum Macros {
+pub(super) enum Macros {
     /// As placeholder expressions (`{{ cents_to_dollars('amount') }}`
     /// computes a value).
     Placeholders,
@@ -41,155 +47,198 @@ pub enum Macros {
     Dropped,
 }
 
-pub fn render_with(text: &str, macros: Macros) -> Fragment {
-    let mut out = FragmentBuilder::default();
-    let mut pos = 0;
-    // Stack of end tags of skipped blocks (macro definitions, ...) we are inside.
-    let mut skipping: Vec<&str> = Vec::new();
-    // One entry per open `if`.
-    let mut branches: Vec<Branch> = Vec::new();
-    // The open alternate branch: its `if` depth and where it starts.
-    let mut alternate: Option<(usize, usize)> = None;
-    let mut alternates = Vec::new();
-    // Open `for` loops, and `set` blocks rendered as statements of their own.
-    let mut loops = 0usize;
-    let mut set_statements = 0usize;
-    let emitting = |skipping: &Vec<&str>, branches: &Vec<Branch>| skipping.is_empty() && branches.iter().all(|b| *b == Branch::Rendered);
-    while let Some(found) = next_tag(text, pos) {
-        if emitting(&skipping, &branches) {
-            out.verbatim(&text[pos..found], pos);
-        }
-        let open = &text[found..found + 2];
-        let close = match open {
-            "{{" => "}}",
-            "{%" => "%}",
-            _ => "#}",
-        };
-        // A comment is prose: its quotes (`we're`) open no strings.
-        let end = if open == "{#" { text[found + 2..].find(close).map(|e| found + 2 + e) } else { find_close(text, found + 2, close) };
-        let Some(end) = end else {
-            // An unclosed tag: keep the rest as text, the parser will say where.
-            if emitting(&skipping, &branches) {
-                out.verbatim(&text[found..], found);
+pub(super) fn render_with(text: &str, macros: Macros) -> Fragment {
+    Renderer {
+        text,
+        macros,
+        out: FragmentBuilder::default(),
+        skipping: Vec::new(),
+        branches: Vec::new(),
+        alternate: None,
+        alternates: Vec::new(),
+        loops: 0,
+        set_statements: 0,
+    }
+    .render()
+}
+
+/// Renders one template, tag by tag.
+struct Renderer<'t> {
+    text: &'t str,
+    macros: Macros,
+    out: FragmentBuilder,
+    /// Stack of end tags of skipped blocks (macro definitions, ...) we are inside.
+    skipping: Vec<&'static str>,
+    /// One entry per open `if`.
+    branches: Vec<Branch>,
+    /// The open alternate branch: its `if` depth and where it starts.
+    alternate: Option<(usize, usize)>,
+    alternates: Vec<Range<usize>>,
+    /// Open `for` loops.
+    loops: usize,
+    /// Open `set` blocks rendered as statements of their own.
+    set_statements: usize,
+}
+
+impl Renderer<'_> {
+    fn render(mut self) -> Fragment {
+        let text = self.text;
+        let mut pos = 0;
+        while let Some(found) = next_tag(text, pos) {
+            if self.emitting() {
+                self.out.verbatim(&text[pos..found], pos);
             }
-            return out.finish_with(alternates);
-        };
-        let (inner_start, inner) = trim_markers(text, found + 2, end);
-        pos = end + 2;
-        match open {
-            "{{" if emitting(&skipping, &branches) => {
-                if is_table_expression(inner) {
-                    expression(&mut out, inner, inner_start);
-                } else if at_statement_start(out.sql()) {
-                    // A macro standing for statements (`{{ run_checks() }}`), or
-                    // for the first CTEs of one when a `,` follows it.
-                    if text[pos..].trim_start().starts_with(',') {
-                        out.synthetic("with ", found);
-                        out.placeholder(found);
-                        out.synthetic(" as (select 1)", found);
-                    }
-                    alternates.extend(name_args(inner, inner_start));
-                } else if macros == Macros::Dropped && is_call(inner) && !matches!(call_name(inner), "var" | "env_var" | "config") {
-                    match macro_context(out.sql(), &text[pos..]) {
-                        Context::Query => {
-                            out.synthetic("select * from ", found);
-                            out.placeholder(found);
-                        }
-                        Context::Expression => expression(&mut out, inner, inner_start),
-                        Context::Condition => {
-                            out.synthetic(" where ", found);
-                            out.placeholder(found);
-                        }
-                        Context::Clause => alternates.extend(name_args(inner, inner_start)),
-                    }
+            let open = &text[found..found + 2];
+            let close = match open {
+                "{{" => "}}",
+                "{%" => "%}",
+                _ => "#}",
+            };
+            // A comment is prose: its quotes (`we're`) open no strings.
+            let end = if open == "{#" { text[found + 2..].find(close).map(|e| found + 2 + e) } else { find_close(text, found + 2, close) };
+            let Some(end) = end else {
+                // An unclosed tag: keep the rest as text, the parser will say where.
+                if self.emitting() {
+                    self.out.verbatim(&text[found..], found);
+                }
+                return self.out.finish_with(self.alternates);
+            };
+            let (inner_start, inner) = trim_markers(text, found + 2, end);
+            pos = end + 2;
+            match open {
+                "{{" if self.emitting() => self.expression_tag(found, pos, inner, inner_start),
+                "{%" => pos = self.statement_tag(found, pos, inner),
+                _ => {}
+            }
+        }
+        if self.emitting() {
+            self.out.verbatim(&text[pos..], pos);
+        }
+        self.out.finish_with(self.alternates)
+    }
+
+    /// Whether the text at hand is rendered: outside skipped blocks and in
+    /// the rendered branch of every open `if`.
+    fn emitting(&self) -> bool {
+        self.skipping.is_empty() && self.branches.iter().all(|b| *b == Branch::Rendered)
+    }
+
+    /// `{{ inner }}` at `found`, the template going on at `pos`.
+    fn expression_tag(&mut self, found: usize, pos: usize, inner: &str, inner_start: usize) {
+        if is_table_expression(inner) {
+            expression(&mut self.out, inner, inner_start);
+        } else if at_statement_start(self.out.sql()) {
+            // A macro standing for statements (`{{ run_checks() }}`), or
+            // for the first CTEs of one when a `,` follows it.
+            if self.text[pos..].trim_start().starts_with(',') {
+                self.out.synthetic("with ", found);
+                self.out.placeholder(found);
+                self.out.synthetic(" as (select 1)", found);
+            }
+            self.alternates.extend(name_args(inner, inner_start));
+        } else if self.macros == Macros::Dropped && is_call(inner) && !matches!(call_name(inner), "var" | "env_var" | "config") {
+            match macro_context(self.out.sql(), &self.text[pos..]) {
+                Context::Query => {
+                    self.out.synthetic("select * from ", found);
+                    self.out.placeholder(found);
+                }
+                Context::Expression => expression(&mut self.out, inner, inner_start),
+                Context::Condition => {
+                    self.out.synthetic(" where ", found);
+                    self.out.placeholder(found);
+                }
+                Context::Clause => self.alternates.extend(name_args(inner, inner_start)),
+            }
+        } else {
+            expression(&mut self.out, inner, inner_start);
+        }
+    }
+
+    /// `{% inner %}` at `found`, the template going on at `pos`; returns
+    /// where rendering goes on (past a `raw` block's body).
+    fn statement_tag(&mut self, found: usize, pos: usize, inner: &str) -> usize {
+        let keyword = inner.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+        if let Some(end_tag) = self.skipping.last() {
+            if keyword == *end_tag {
+                self.skipping.pop();
+            } else if let Some((_, end)) = block(keyword, inner) {
+                self.skipping.push(end);
+            }
+            return pos;
+        }
+        match keyword {
+            // The one iteration a loop body is rendered for is its
+            // first and its last: `{% if not loop.last %},{% endif %}`
+            // renders nothing.
+            "if" if self.loops > 0 && is_false_in_one_iteration(&inner[2..]) => {
+                if self.alternate.is_none() && self.emitting() {
+                    self.alternate = Some((self.branches.len() + 1, pos));
+                }
+                self.branches.push(Branch::Waiting);
+            }
+            "if" => self.branches.push(Branch::Rendered),
+            "elif" | "else" | "endif" => self.branch(keyword, found, pos),
+            "for" => self.loops += 1,
+            "endfor" => self.loops = self.loops.saturating_sub(1),
+            // A `set` block holding a query (handed to a macro, as in
+            // `{{ get_scd_sql(source_sql) }}`) is a statement of its
+            // own between statements; inside one, its names are scanned.
+            "set" if block(keyword, inner).is_some() && starts_query(&self.text[pos..]) => {
+                if at_statement_start(self.out.sql()) {
+                    self.set_statements += 1;
                 } else {
-                    expression(&mut out, inner, inner_start);
+                    if self.emitting() {
+                        self.alternates.push(pos..find_tag(self.text, pos, "endset").map_or(self.text.len(), |(start, _)| start));
+                    }
+                    self.skipping.push("endset");
                 }
             }
-            "{%" => {
-                let keyword = inner.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
-                if let Some(end_tag) = skipping.last() {
-                    if keyword == *end_tag {
-                        skipping.pop();
-                    } else if let Some((_, end)) = block(keyword, inner) {
-                        skipping.push(end);
-                    }
-                    continue;
-                }
-                match keyword {
-                    // The one iteration a loop body is rendered for is its
-                    // first and its last: `{% if not loop.last %},{% endif %}`
-                    // renders nothing.
-                    "if" if loops > 0 && is_false_in_one_iteration(&inner[2..]) => {
-                        if alternate.is_none() && emitting(&skipping, &branches) {
-                            alternate = Some((branches.len() + 1, pos));
-                        }
-                        branches.push(Branch::Waiting);
-                    }
-                    "if" => branches.push(Branch::Rendered),
-                    "elif" | "else" | "endif" => {
-                        let depth = branches.len();
-                        if let Some((at, start)) = alternate {
-                            if at == depth {
-                                alternates.push(start..found);
-                                alternate = None;
-                            }
-                        }
-                        if keyword == "endif" {
-                            branches.pop();
-                        } else if let Some(last) = branches.last_mut() {
-                            if *last == Branch::Waiting {
-                                *last = Branch::Rendered;
-                            } else {
-                                *last = Branch::Done;
-                                if alternate.is_none() && branches[..depth - 1].iter().all(|b| *b == Branch::Rendered) {
-                                    alternate = Some((depth, pos));
-                                }
-                            }
-                        }
-                    }
-                    "for" => loops += 1,
-                    "endfor" => loops = loops.saturating_sub(1),
-                    // A `set` block holding a query (handed to a macro, as in
-                    // `{{ get_scd_sql(source_sql) }}`) is a statement of its
-                    // own between statements; inside one, its names are scanned.
-                    "set" if block(keyword, inner).is_some() && starts_query(&text[pos..]) => {
-                        if at_statement_start(out.sql()) {
-                            set_statements += 1;
-                        } else {
-                            if emitting(&skipping, &branches) {
-                                alternates.push(pos..find_tag(text, pos, "endset").map_or(text.len(), |(start, _)| start));
-                            }
-                            skipping.push("endset");
-                        }
-                    }
-                    "endset" if set_statements > 0 => {
-                        set_statements -= 1;
-                        if emitting(&skipping, &branches) {
-                            out.synthetic(";", found);
-                        }
-                    }
-                    "raw" => {
-                        let body_end = find_tag(text, pos, "endraw").unwrap_or((text.len(), text.len()));
-                        if emitting(&skipping, &branches) {
-                            out.verbatim(&text[pos..body_end.0], pos);
-                        }
-                        pos = body_end.1;
-                    }
-                    _ => {
-                        if let Some((_, end)) = block(keyword, inner) {
-                            skipping.push(end);
-                        }
-                    }
+            "endset" if self.set_statements > 0 => {
+                self.set_statements -= 1;
+                if self.emitting() {
+                    self.out.synthetic(";", found);
                 }
             }
-            _ => {}
+            "raw" => {
+                let body_end = find_tag(self.text, pos, "endraw").unwrap_or((self.text.len(), self.text.len()));
+                if self.emitting() {
+                    self.out.verbatim(&self.text[pos..body_end.0], pos);
+                }
+                return body_end.1;
+            }
+            _ => {
+                if let Some((_, end)) = block(keyword, inner) {
+                    self.skipping.push(end);
+                }
+            }
+        }
+        pos
+    }
+
+    /// `{% elif %}`, `{% else %}` or `{% endif %}` at `found`: the branch
+    /// that is rendered moves on, and the ones that are not become
+    /// alternates.
+    fn branch(&mut self, keyword: &str, found: usize, pos: usize) {
+        let depth = self.branches.len();
+        if let Some((at, start)) = self.alternate {
+            if at == depth {
+                self.alternates.push(start..found);
+                self.alternate = None;
+            }
+        }
+        if keyword == "endif" {
+            self.branches.pop();
+        } else if let Some(last) = self.branches.last_mut() {
+            if *last == Branch::Waiting {
+                *last = Branch::Rendered;
+            } else {
+                *last = Branch::Done;
+                if self.alternate.is_none() && self.branches[..depth - 1].iter().all(|b| *b == Branch::Rendered) {
+                    self.alternate = Some((depth, pos));
+                }
+            }
         }
     }
-    if emitting(&skipping, &branches) {
-        out.verbatim(&text[pos..], pos);
-    }
-    out.finish_with(alternates)
 }
 
 /// Where rendering is in one `if`/`elif`/`else` chain.
@@ -215,217 +264,6 @@ fn starts_query(text: &str) -> bool {
     matches!(word.to_ascii_lowercase().as_str(), "select" | "with")
 }
 
-/// The last few hundred bytes of the SQL rendered so far: enough context to
-/// judge a tag's position, and a bound that keeps rendering linear.
-fn tail(rendered: &str) -> &str {
-    let mut start = rendered.len().saturating_sub(512);
-    while !rendered.is_char_boundary(start) {
-        start += 1;
-    }
-    &rendered[start..]
-}
-
-/// Keywords a value (or a name) follows.
-const VALUE_KEYWORDS: [&str; 21] = [
-    "select", "then", "else", "when", "and", "or", "not", "in", "on", "where", "having", "is", "like", "between", "distinct", "case", "by",
-    "as", "from", "join", "return",
-];
-
-/// Where a macro call stands, judged from the SQL around it.
-enum Context {
-    /// Where a query goes: `( {{ date_spine(...) }} )`, or after a WITH list.
-    Query,
-    /// Where a value goes: after `,`, `(`, an operator or a keyword, or before `AS`.
-    Expression,
-    /// A WHERE clause: a clause fragment followed by `AND` or `OR` where no
-    /// condition is open (`from t {{ live_only() }} and x`).
-    Condition,
-    /// Anything else: a clause fragment (`{{ group_by(3) }}` after a WHERE).
-    Clause,
-}
-
-fn macro_context(rendered: &str, after: &str) -> Context {
-    let before = significant_tail(rendered);
-    let after = after.trim_start();
-    let after_lower = after.get(..3).unwrap_or("").to_ascii_lowercase();
-    // `( {{ m() }} )` holds a query, unless the parentheses are a call's
-    // (`trim({{ split_part(...) }})`).
-    if before.ends_with('(') && after.starts_with(')') && !is_call_paren(&before[..before.len() - 1]) {
-        return Context::Query;
-    }
-    if (after.is_empty() || after.starts_with(';')) && top_level_is_cte_list(rendered) {
-        return Context::Query;
-    }
-    let last_word = before
-        .rsplit(|c: char| !c.is_alphanumeric() && c != '_')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let operator = before.ends_with([',', '(', '=', '<', '>', '+', '-', '*', '/', '|']);
-    let keyword = before.to_ascii_lowercase().ends_with(&last_word) && VALUE_KEYWORDS.contains(&last_word.as_str());
-    if operator || keyword || after_lower == "as " {
-        Context::Expression
-    } else if starts_with_connective(after) && !condition_open(before) {
-        Context::Condition
-    } else {
-        Context::Clause
-    }
-}
-
-/// True when `text`, past blanks and template tags, starts with AND or OR.
-fn starts_with_connective(mut text: &str) -> bool {
-    loop {
-        text = text.trim_start();
-        let close = if text.starts_with("{%") {
-            "%}"
-        } else if text.starts_with("{#") {
-            "#}"
-        } else {
-            break;
-        };
-        match text.find(close) {
-            Some(i) => text = &text[i + 2..],
-            None => return false,
-        }
-    }
-    let word: String = text.chars().take_while(|c| c.is_alphabetic()).collect();
-    word.eq_ignore_ascii_case("and") || word.eq_ignore_ascii_case("or")
-}
-
-/// True when the last clause of `before` at its parenthesis depth is a
-/// condition (WHERE, ON, HAVING, QUALIFY), looked for in its tail.
-fn condition_open(before: &str) -> bool {
-    let mut depth = 0usize;
-    for word in tail(before).rsplit(|c: char| !(c.is_alphanumeric() || c == '_' || c == '(' || c == ')')) {
-        for c in word.chars().rev() {
-            match c {
-                ')' => depth += 1,
-                '(' if depth == 0 => return false,
-                '(' => depth -= 1,
-                _ => {}
-            }
-        }
-        if depth == 0 {
-            match word.to_ascii_lowercase().as_str() {
-                "where" | "on" | "having" | "qualify" => return true,
-                "select" | "from" | "join" | "by" => return false,
-                _ => {}
-            }
-        }
-    }
-    false
-}
-
-/// True when a `(` after `before` opens a function call's arguments: a name
-/// that is not a keyword stands before it.
-fn is_call_paren(before: &str) -> bool {
-    let word = before.trim_end().rsplit(|c: char| !c.is_alphanumeric() && c != '_' && c != '.').next().unwrap_or("");
-    !word.is_empty()
-        && before.trim_end().len() == before.len()
-        && !matches!(
-            word.to_ascii_lowercase().as_str(),
-            "as" | "from" | "join" | "in" | "exists" | "union" | "all" | "intersect" | "except" | "lateral" | "select" | "where" | "and" | "or" | "not" | "on"
-        )
-}
-
-/// `rendered` without trailing blank and comment-only lines, and without a
-/// trailing `--` comment.
-fn significant_tail(rendered: &str) -> &str {
-    let mut text = tail(rendered).trim_end();
-    while !text.is_empty() {
-        let line_start = text.rfind('\n').map_or(0, |i| i + 1);
-        let line = &text[line_start..];
-        match line.find("--") {
-            None => return text,
-            Some(_) if line.trim_start().starts_with("--") => text = text[..line_start].trim_end(),
-            Some(i) => return text[..line_start + i].trim_end(),
-        }
-    }
-    text
-}
-
-/// True when the SQL so far is `WITH a AS (...), b AS (...)` with no query
-/// after the list yet.
-fn top_level_is_cte_list(rendered: &str) -> bool {
-    let mut depth = 0usize;
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut chars = rendered.chars().peekable();
-    let mut quote = false;
-    while let Some(c) = chars.next() {
-        if quote {
-            quote = c != '\'';
-            continue;
-        }
-        match c {
-            '\'' => quote = true,
-            '-' if chars.peek() == Some(&'-') => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'*') => {
-                chars.next();
-                let mut star = false;
-                for c in chars.by_ref() {
-                    if star && c == '/' {
-                        break;
-                    }
-                    star = c == '*';
-                }
-            }
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            c if depth == 0 && (c.is_alphanumeric() || c == '_') => {
-                word.push(c.to_ascii_lowercase());
-                continue;
-            }
-            _ => {}
-        }
-        if !word.is_empty() {
-            words.push(std::mem::take(&mut word));
-        }
-    }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words.first().is_some_and(|w| w == "with") && !words.iter().any(|w| w == "select")
-}
-
-/// True when `rendered` ends between statements: nothing but comments and
-/// blank lines since the start or the last `;`.
-fn at_statement_start(rendered: &str) -> bool {
-    // Looks back a few KiB at most, so rendering stays linear.
-    let mut floor = rendered.len().saturating_sub(4096);
-    while !rendered.is_char_boundary(floor) {
-        floor += 1;
-    }
-    let mut text = rendered.trim_end();
-    loop {
-        if text.is_empty() || text.ends_with(';') {
-            return true;
-        }
-        if text.len() <= floor {
-            return false;
-        }
-        if text.ends_with("*/") {
-            match text[floor..].rfind("/*") {
-                Some(i) => text = text[..floor + i].trim_end(),
-                None => return false,
-            }
-            continue;
-        }
-        let line_start = text[floor..].rfind('\n').map_or(floor, |i| floor + i + 1);
-        let line = text[line_start..].trim_start();
-        if !(line.starts_with("--") || line.starts_with('#')) || line_start == floor && floor > 0 {
-            return false;
-        }
-        text = text[..line_start].trim_end();
-    }
-}
-
 fn is_table_expression(expr: &str) -> bool {
     matches!(call_name(expr), "ref" | "source" | "this")
 }
@@ -440,7 +278,7 @@ fn is_call(expr: &str) -> bool {
 }
 
 /// The file ranges of a call's string arguments that look like names.
-fn name_args(expr: &str, at: usize) -> Vec<std::ops::Range<usize>> {
+fn name_args(expr: &str, at: usize) -> Vec<Range<usize>> {
     string_args(expr, at).into_iter().filter(|(text, _)| is_name(text)).map(|(text, host)| host..host + text.len()).collect()
 }
 
