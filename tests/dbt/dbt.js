@@ -1,0 +1,195 @@
+'use strict';
+
+// The real parts the dbt test drives: a copy of a project in a folder of its
+// own, dbt (from the virtualenv scripts/setup.sh installs) building it into a
+// DuckDB file there, the rows of every model and seed read back from that
+// file with @duckdb/node-api, and the `ripple` CLI.
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** dbt, from the virtualenv scripts/setup.sh installs (RIPPLE_DBT overrides it). */
+const DBT = process.env.RIPPLE_DBT ?? path.join(ROOT, '.tools/dbt/bin/dbt');
+
+/** The CLI tests/dbt/run.sh builds (RIPPLE_CLI overrides it). */
+const RIPPLE =
+  process.env.RIPPLE_CLI ??
+  path.join(
+    process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'),
+    'debug/ripple',
+  );
+
+// The package is a dependency of the engine's; the yarn workspace hoists it.
+const { DuckDBInstance } = require(require.resolve('@duckdb/node-api', {
+  paths: [path.join(ROOT, 'packages/engine'), ROOT],
+}));
+
+/** Folders a checkout of a project does not have: what dbt writes. */
+const BUILT = new Set(['target', 'logs', 'dbt_packages']);
+
+/**
+ * A fresh copy of the project `source` in a new temporary folder, as a clone
+ * would have it (nothing dbt wrote), with a profile pointing at a DuckDB file
+ * beside it. Returns the folders and files.
+ */
+function copyProject(source, label) {
+  const dir = fs.mkdtempSync(
+    path.join(
+      os.tmpdir(),
+      `ripple-dbt-${label.replace(/[^\w]+/g, '-').slice(0, 40)}-`,
+    ),
+  );
+  const project = path.join(dir, 'project');
+  fs.cpSync(source, project, {
+    recursive: true,
+    filter: from =>
+      !BUILT.has(path.basename(from)) || path.dirname(from) !== source,
+  });
+  const database = path.join(dir, 'warehouse.duckdb');
+  // The profile every project names (`profile: ripple`): DuckDB, in this folder.
+  fs.writeFileSync(
+    path.join(dir, 'profiles.yml'),
+    [
+      'ripple:',
+      '  target: test',
+      '  outputs:',
+      '    test:',
+      '      type: duckdb',
+      `      path: ${JSON.stringify(database)}`,
+      '      threads: 2',
+      '',
+    ].join('\n'),
+  );
+  return { dir, project, database };
+}
+
+/** Runs a command; resolves with its exit code and output (never rejects on a non-zero exit). */
+function run(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      ...options,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', chunk => (stdout += chunk));
+    child.stderr.on('data', chunk => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', code => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The environment dbt runs in: no usage statistics, nothing else from the network. */
+function dbtEnv() {
+  return {
+    ...process.env,
+    DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
+    DO_NOT_TRACK: '1',
+    // No colours in the output the test keeps.
+    DBT_USE_COLORS: 'false',
+    DBT_PARTIAL_PARSE: 'false',
+  };
+}
+
+/**
+ * `dbt build` of the copy: returns the exit code, dbt's output, and the
+ * results of every node (from target/run_results.json, with each node's file
+ * from target/manifest.json). `results` is null when dbt stopped before
+ * running anything (a project it could not parse).
+ */
+async function dbtBuild(copy) {
+  for (const stale of ['run_results.json', 'manifest.json'])
+    fs.rmSync(path.join(copy.project, 'target', stale), { force: true });
+  const { code, stdout, stderr } = await run(
+    DBT,
+    ['build', '--profiles-dir', copy.dir, '--threads', '2'],
+    {
+      cwd: copy.project,
+      env: dbtEnv(),
+    },
+  );
+  const output = stdout + stderr;
+  const target = path.join(copy.project, 'target');
+  const read = name =>
+    fs.existsSync(path.join(target, name))
+      ? JSON.parse(fs.readFileSync(path.join(target, name), 'utf8'))
+      : null;
+  const runResults = read('run_results.json');
+  const manifest = read('manifest.json');
+  if (!runResults || !manifest)
+    return { code, output, results: null, relations: null };
+  const nodes = { ...manifest.nodes, ...(manifest.unit_tests ?? {}) };
+  const results = runResults.results.map(r => ({
+    id: r.unique_id,
+    status: r.status,
+    message: r.message ?? '',
+    file: nodes[r.unique_id]?.original_file_path ?? null,
+    type: nodes[r.unique_id]?.resource_type ?? r.unique_id.split('.')[0],
+  }));
+  // Every model and seed dbt built, by name, with its relation and file.
+  const relations = Object.values(manifest.nodes)
+    .filter(
+      n =>
+        (n.resource_type === 'model' || n.resource_type === 'seed') &&
+        n.config?.materialized !== 'ephemeral',
+    )
+    .map(n => ({
+      name: n.name,
+      relation: n.relation_name,
+      file: n.original_file_path,
+      type: n.resource_type,
+    }));
+  return { code, output, results, relations };
+}
+
+/** A value as compared: doubles to 12 significant digits (a sum's last bits follow its order). */
+function normal(value) {
+  if (typeof value === 'number' && !Number.isInteger(value))
+    return Number(value.toPrecision(12));
+  if (Array.isArray(value)) return value.map(normal);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, normal(v)]),
+    );
+  return value;
+}
+
+/**
+ * The rows of every relation in the DuckDB file, by name: `{columns, rows}`,
+ * rows as JSON texts, sorted (a multiset). Relations that cannot be read are
+ * `{error}`.
+ */
+async function readRows(database, relations) {
+  const instance = await DuckDBInstance.create(database, {
+    access_mode: 'READ_ONLY',
+    threads: '1',
+  });
+  const connection = await instance.connect();
+  const tables = {};
+  try {
+    for (const { name, relation } of relations) {
+      try {
+        const reader = await connection.runAndReadAll(
+          `select * from ${relation}`,
+        );
+        const rows = reader
+          .getRowsJson()
+          .map(row => JSON.stringify(normal(row)))
+          .sort();
+        tables[name] = { columns: reader.columnNames(), rows };
+      } catch (error) {
+        tables[name] = { error: error.message.split('\n')[0] };
+      }
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return tables;
+}
+
+module.exports = { ROOT, DBT, RIPPLE, copyProject, run, dbtBuild, readRows };
