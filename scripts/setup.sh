@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything Ripple needs on a fresh machine: Node 22 and yarn, the
-# Rust WebAssembly toolchain, Debian's PostgreSQL and Chromium, the yarn
-# workspace, and the engine's WebAssembly package. Idempotent.
+# Rust WebAssembly toolchain, Debian's PostgreSQL and Chromium, dbt on DuckDB
+# for the dbt projects' test, the yarn workspace, and the engine's
+# WebAssembly package. Idempotent.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_node() {
@@ -50,6 +51,24 @@ ensure_rust_wasm() {
     || { log "installing wasm-bindgen-cli $bindgen"; cargo install wasm-bindgen-cli --version "$bindgen"; }
 }
 
+# dbt-core and dbt-duckdb (tests/dbt: real dbt builds of the projects Ripple
+# rewrites) in a virtualenv of their own, every package pinned in
+# tests/dbt/requirements.txt and installed without resolving anything else.
+ensure_dbt() {
+  local hash
+  hash="$(hash_files tests/dbt/requirements.txt)"
+  if ! stamp_matches dbt "$hash" || [[ ! -x "$TOOLS/dbt/bin/dbt" ]]; then
+    command -v python3 >/dev/null || die "python3 not found: dbt (tests/dbt) needs Python 3.9 to 3.13 with venv"
+    log "installing dbt-core and dbt-duckdb into .tools/dbt"
+    rm -rf "$TOOLS/dbt"
+    python3 -m venv "$TOOLS/dbt" || die "python3 -m venv failed (on Debian's Python: apt-get install python3-venv)"
+    "$TOOLS/dbt/bin/pip" install --quiet --disable-pip-version-check --no-input --no-deps -r "$ROOT/tests/dbt/requirements.txt"
+    # --no-deps installs exactly the list: `pip check` proves it complete.
+    "$TOOLS/dbt/bin/pip" check >/dev/null || die "tests/dbt/requirements.txt misses a dependency: $("$TOOLS/dbt/bin/pip" check)"
+    stamp_write dbt "$hash"
+  fi
+}
+
 ensure_yarn_install() {
   local hash
   hash="$(hash_files yarn.lock package.json packages/*/package.json plugins/*/package.json)"
@@ -64,6 +83,7 @@ ensure_yarn_install() {
 ensure_node
 ensure_debian_packages
 ensure_rust_wasm
+ensure_dbt
 # The engine's build runs wasm-opt from the yarn workspace.
 ensure_yarn_install
 "$ROOT/scripts/build-engine.sh"

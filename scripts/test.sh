@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test suite: Rust, the engine package,
-# TypeScript, Jest (unit and backend integration, on SQLite and a real
-# PostgreSQL), the crash test (a real backend killed 10 times), and the
-# browser end-to-end tests in Debian's Chromium.
+# dbt projects rewritten and built by real dbt on DuckDB, TypeScript, Jest
+# (unit and backend integration, on SQLite and a real PostgreSQL), the crash
+# test (a real backend killed 10 times), and the browser end-to-end tests in
+# Debian's Chromium.
 # Runs them all, then exits non-zero if any failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -51,6 +52,9 @@ suite() {
 
 suite "Rust" cargo test --workspace --locked
 suite "engine package in Node" yarn workspace @ripple/engine test
+# Small dbt projects rewritten by `ripple rewrite --project` for upstream
+# changes, each built by real dbt on DuckDB before and after: the same rows.
+suite "dbt projects (real dbt on DuckDB)" "$ROOT/tests/dbt/run.sh"
 suite "TypeScript" yarn tsc
 # CI=true: Jest runs once instead of watching, and never writes snapshots.
 suite "Jest (unit and backend integration)" env CI=true yarn backstage-cli repo test

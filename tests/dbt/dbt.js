@@ -143,7 +143,12 @@ async function dbtBuild(copy) {
       file: n.original_file_path,
       type: n.resource_type,
     }));
-  return { code, output, results, relations };
+  // The sources, as dbt's Jinja names them (`ecom.raw_orders`), with their relations.
+  const sources = Object.values(manifest.sources ?? {}).map(n => ({
+    name: `${n.source_name}.${n.name}`,
+    relation: n.relation_name,
+  }));
+  return { code, output, results, relations, sources };
 }
 
 /** A value as compared: doubles to 12 significant digits (a sum's last bits follow its order). */
@@ -192,4 +197,41 @@ async function readRows(database, relations) {
   return tables;
 }
 
-module.exports = { ROOT, DBT, RIPPLE, copyProject, run, dbtBuild, readRows };
+/**
+ * A schema in `ripple analyze --schema`'s format for the given relations
+ * (`{name, relation}`), read from the DuckDB file: each keyed by its name,
+ * with its columns' names and types.
+ */
+async function readSchema(database, relations) {
+  const instance = await DuckDBInstance.create(database, {
+    access_mode: 'READ_ONLY',
+    threads: '1',
+  });
+  const connection = await instance.connect();
+  const tables = {};
+  try {
+    for (const { name, relation } of relations) {
+      const reader = await connection.runAndReadAll(`describe ${relation}`);
+      tables[name] = {
+        columns: reader
+          .getRowObjectsJson()
+          .map(c => ({ name: c.column_name, type: c.column_type })),
+      };
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return { tables };
+}
+
+module.exports = {
+  ROOT,
+  DBT,
+  RIPPLE,
+  copyProject,
+  run,
+  dbtBuild,
+  readRows,
+  readSchema,
+};

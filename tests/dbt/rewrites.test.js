@@ -31,6 +31,9 @@
 // RIPPLE_DBT_ORDER=ripple-first runs Ripple before the producer's change
 // (default: producer-first, as a producer's pull request would have it);
 // RIPPLE_DBT_WITHOUT_PROJECT=1 leaves --project out (today's CLI);
+// RIPPLE_DBT_SCHEMA=1 also gives `--schema`, every model's, seed's and
+// source's columns as the original build left them in DuckDB (what a schema
+// written by hand would say: the measure to compare --project with);
 // RIPPLE_DBT_ONLY=TEXT runs the changes whose project or name contains TEXT;
 // RIPPLE_DBT_JOBS=N runs N changes at once (default 2); RIPPLE_DBT_KEEP=1
 // keeps each change's folder.
@@ -39,12 +42,21 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { DBT, RIPPLE, copyProject, run, dbtBuild, readRows } = require('./dbt');
+const {
+  DBT,
+  RIPPLE,
+  copyProject,
+  run,
+  dbtBuild,
+  readRows,
+  readSchema,
+} = require('./dbt');
 const { projects } = require('./changes');
 
 const PROJECTS = path.join(__dirname, 'projects');
 const ORDER = process.env.RIPPLE_DBT_ORDER ?? 'producer-first';
 const WITH_PROJECT = process.env.RIPPLE_DBT_WITHOUT_PROJECT !== '1';
+const WITH_SCHEMA = process.env.RIPPLE_DBT_SCHEMA === '1';
 const ONLY = process.env.RIPPLE_DBT_ONLY ?? '';
 const JOBS = Number(process.env.RIPPLE_DBT_JOBS ?? 2);
 const KEEP = process.env.RIPPLE_DBT_KEEP === '1';
@@ -154,13 +166,16 @@ function warningsOf(stderr, report) {
  * Runs `ripple rewrite` on the copy. Returns its exit status and output, the
  * report's files by path (relative to the project), and its warnings.
  */
-async function rewrite(copy, spec) {
+async function rewrite(copy, spec, schema) {
   const change = path.join(copy.dir, 'change.json');
+  const schemaFile = path.join(copy.dir, 'schema.json');
+  if (schema) fs.writeFileSync(schemaFile, JSON.stringify(schema, null, 2));
   const reportFile = path.join(copy.dir, 'report.json');
   fs.writeFileSync(change, JSON.stringify(spec, null, 2));
   const args = [
     'rewrite',
     ...(WITH_PROJECT ? ['--project', '.'] : []),
+    ...(schema ? ['--schema', schemaFile] : []),
     '--change',
     change,
     '--report',
@@ -385,7 +400,10 @@ function judge({ change, ripple, build, differences, producer }) {
       );
     }
   }
-  return { outcomes, harness };
+  // A file only downstream of a failure, which nobody changed or listed, is
+  // no consumer of the change: it was just not built.
+  const consumers = outcomes.filter(o => o.outcome !== 'unverified' || o.declared || touched.includes(o.file));
+  return { outcomes: consumers, harness };
 }
 
 /** The original build of a project: every node passes; its rows, by relation name. */
@@ -415,8 +433,12 @@ async function buildOriginal(project) {
       assert.ok(!table.error, `${name}: ${table.error}`);
       assert.ok(table.rows.length > 0, `${project}'s ${name} has rows`);
     }
+    const schema = WITH_SCHEMA
+      ? await readSchema(copy.database, [...build.relations, ...build.sources])
+      : null;
     return {
       tables,
+      schema,
       files: new Map(build.relations.map(r => [r.name, r.file])),
       nodes: build.results.length,
     };
@@ -434,11 +456,11 @@ async function checkChange(project, originals, change) {
   try {
     let ripple;
     if (ORDER === 'ripple-first') {
-      ripple = await rewrite(copy, change.spec);
+      ripple = await rewrite(copy, change.spec, originals.schema);
       applyProducer(copy.project, change.producer);
     } else {
       applyProducer(copy.project, change.producer);
-      ripple = await rewrite(copy, change.spec);
+      ripple = await rewrite(copy, change.spec, originals.schema);
     }
     // Nothing was proposed when Ripple failed: building would only show the change unmade.
     const build =
@@ -592,8 +614,8 @@ after(() => {
       'wrong',
     )} wrong, ${count(mine, 'failed')} failed`;
   };
-  const mode = `${
-    WITH_PROJECT ? '--project, no schema' : 'without --project, no schema'
+  const mode = `${WITH_PROJECT ? '--project' : 'without --project'}, ${
+    WITH_SCHEMA ? 'a schema from the original build' : 'no schema'
   }; ${ORDER}`;
   console.log(
     [
