@@ -264,7 +264,9 @@ function rowDifferences(originals, build, tables, spec) {
 
 /** How a file Ripple did not edit is described when it breaks. */
 function miss(status) {
-  return status === 'rewritten' ? '' : `Ripple left it as it was (${status}); `;
+  return status === 'rewritten'
+    ? ''
+    : `a silent miss: Ripple left it as it was (${status}); `;
 }
 
 /** The first lines of dbt's error, for the report. */
@@ -313,6 +315,8 @@ function judge({ change, ripple, build, differences, producer }) {
     const nodes = (build.results ?? []).filter(r => r.file === file);
     const broken = nodes.filter(r => ['error', 'fail'].includes(r.status));
     const skipped = nodes.filter(r => r.status === 'skipped');
+    // A consumer changes.js lists that Ripple left as it was, saying nothing.
+    const silent = declared.has(file) && status !== 'rewritten';
     if (ripple.code !== 0) {
       outcomes.push({
         ...row,
@@ -353,9 +357,9 @@ function judge({ change, ripple, build, differences, producer }) {
       const blamed = named === file || (!named && !person.size);
       outcomes.push({
         ...row,
-        outcome: blamed ? 'wrong' : 'unverified',
-        detail: `${
-          blamed ? '' : 'not built: '
+        outcome: blamed || silent ? 'wrong' : 'unverified',
+        detail: `${silent ? miss(status) : ''}${
+          blamed || silent ? '' : 'not built: '
         }dbt could not parse the project: ${dbtError(build.output)}`,
       });
     } else if (broken.length) {
@@ -374,8 +378,10 @@ function judge({ change, ripple, build, differences, producer }) {
       // Not built: what it depends on failed (counted there).
       outcomes.push({
         ...row,
-        outcome: 'unverified',
-        detail: `skipped after a failure upstream: ${skipped
+        outcome: silent ? 'wrong' : 'unverified',
+        detail: `${
+          silent ? miss(status) : ''
+        }skipped after a failure upstream: ${skipped
           .map(r => r.id.split('.').pop())
           .join(', ')}`,
       });
@@ -402,7 +408,9 @@ function judge({ change, ripple, build, differences, producer }) {
   }
   // A file only downstream of a failure, which nobody changed or listed, is
   // no consumer of the change: it was just not built.
-  const consumers = outcomes.filter(o => o.outcome !== 'unverified' || o.declared || touched.includes(o.file));
+  const consumers = outcomes.filter(
+    o => o.outcome !== 'unverified' || o.declared || touched.includes(o.file),
+  );
   return { outcomes: consumers, harness };
 }
 

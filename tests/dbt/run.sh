@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # dbt projects rewritten by `ripple rewrite --project` and built by real dbt
 # on DuckDB before and after each change (tests/dbt/rewrites.test.js says
-# how; docs/engine.md, "dbt projects, built").
+# how; tests/dbt/README.md says what).
 #
 #   tests/dbt/run.sh
 #
