@@ -262,6 +262,40 @@ function rowDifferences(originals, build, tables, spec) {
   return byFile;
 }
 
+/** How many tests and unit tests each file defines, from a build's results. */
+function testCounts(results) {
+  const counts = new Map();
+  for (const r of results) {
+    if (r.file && (r.type === 'test' || r.type === 'unit_test')) {
+      counts.set(r.file, (counts.get(r.file) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+/**
+ * Files that define fewer tests than in the original build. dbt drops a
+ * generic test whose `ref()` names no model, with only a warning, and the
+ * build passes without it.
+ */
+function droppedTests(originals, build) {
+  const now = testCounts(build.results ?? []);
+  const dropped = new Map();
+  if (!build.results) return dropped;
+  for (const [file, before] of originals.tests) {
+    const after = now.get(file) ?? 0;
+    if (after < before) {
+      dropped.set(
+        file,
+        `${
+          before - after
+        } of its ${before} tests are gone from the build (dbt drops a test whose ref() names no model)`,
+      );
+    }
+  }
+  return dropped;
+}
+
 /** How a file Ripple did not edit is described when it breaks. */
 function miss(status) {
   return status === 'rewritten'
@@ -286,7 +320,7 @@ function dbtError(output) {
  * `harness` lists what says the test itself is wrong (a consumer written down
  * that builds unchanged).
  */
-function judge({ change, ripple, build, differences, producer }) {
+function judge({ change, ripple, build, differences, dropped, producer }) {
   const declared = new Set(change.consumers);
   const touched = [...ripple.files.entries()]
     .filter(([, f]) => ['rewritten', 'needs_edit', 'error'].includes(f.status))
@@ -295,7 +329,13 @@ function judge({ change, ripple, build, differences, producer }) {
     .filter(r => r.file && ['error', 'fail'].includes(r.status))
     .map(r => r.file);
   const files = [
-    ...new Set([...declared, ...touched, ...failing, ...differences.keys()]),
+    ...new Set([
+      ...declared,
+      ...touched,
+      ...failing,
+      ...differences.keys(),
+      ...dropped.keys(),
+    ]),
   ].sort();
   const person = new Set(
     files.filter(f => ripple.files.get(f)?.status === 'needs_edit'),
@@ -374,6 +414,12 @@ function judge({ change, ripple, build, differences, producer }) {
         outcome: 'wrong',
         detail: miss(status) + details.join('; '),
       });
+    } else if (dropped.has(file)) {
+      outcomes.push({
+        ...row,
+        outcome: 'wrong',
+        detail: miss(status) + dropped.get(file),
+      });
     } else if (skipped.length) {
       // Not built: what it depends on failed (counted there).
       outcomes.push({
@@ -448,7 +494,7 @@ async function buildOriginal(project) {
       tables,
       schema,
       files: new Map(build.relations.map(r => [r.name, r.file])),
-      nodes: build.results.length,
+      tests: testCounts(build.results),
     };
   } finally {
     if (!KEEP) fs.rmSync(copy.dir, { recursive: true, force: true });
@@ -484,6 +530,7 @@ async function checkChange(project, originals, change) {
         ? rowDifferences(originals, build, tables, change.spec)
         : new Map();
     const judged = judge({
+      dropped: ripple.code === 0 ? droppedTests(originals, build) : new Map(),
       change,
       ripple,
       build,
