@@ -198,6 +198,20 @@ async function readRows(database, relations) {
 }
 
 /**
+ * `dbt docs generate` of a built copy: writes target/catalog.json (the
+ * warehouse's columns) beside target/manifest.json. Returns its exit code and
+ * output.
+ */
+async function dbtDocs(copy) {
+  const { code, stdout, stderr } = await run(
+    DBT,
+    ['docs', 'generate', '--profiles-dir', copy.dir],
+    { cwd: copy.project, env: dbtEnv() },
+  );
+  return { code, output: stdout + stderr };
+}
+
+/**
  * A schema in `ripple analyze --schema`'s format for the given relations
  * (`{name, relation}`), read from the DuckDB file: each keyed by its name,
  * with its columns' names and types.
@@ -232,6 +246,7 @@ module.exports = {
   copyProject,
   run,
   dbtBuild,
+  dbtDocs,
   readRows,
   readSchema,
 };

@@ -34,6 +34,9 @@
 // RIPPLE_DBT_SCHEMA=1 also gives `--schema`, every model's, seed's and
 // source's columns as the original build left them in DuckDB (what a schema
 // written by hand would say: the measure to compare --project with);
+// RIPPLE_DBT_TARGET=1 leaves the original build's target/manifest.json and
+// target/catalog.json (from `dbt docs generate`) in each copy, as a
+// developer's checkout has them after a build (default: none, as a clone);
 // RIPPLE_DBT_ONLY=TEXT runs the changes whose project or name contains TEXT;
 // RIPPLE_DBT_JOBS=N runs N changes at once (default 2); RIPPLE_DBT_KEEP=1
 // keeps each change's folder.
@@ -48,6 +51,7 @@ const {
   copyProject,
   run,
   dbtBuild,
+  dbtDocs,
   readRows,
   readSchema,
 } = require('./dbt');
@@ -57,6 +61,7 @@ const PROJECTS = path.join(__dirname, 'projects');
 const ORDER = process.env.RIPPLE_DBT_ORDER ?? 'producer-first';
 const WITH_PROJECT = process.env.RIPPLE_DBT_WITHOUT_PROJECT !== '1';
 const WITH_SCHEMA = process.env.RIPPLE_DBT_SCHEMA === '1';
+const WITH_TARGET = process.env.RIPPLE_DBT_TARGET === '1';
 const ONLY = process.env.RIPPLE_DBT_ONLY ?? '';
 const JOBS = Number(process.env.RIPPLE_DBT_JOBS ?? 2);
 const KEEP = process.env.RIPPLE_DBT_KEEP === '1';
@@ -490,9 +495,21 @@ async function buildOriginal(project) {
     const schema = WITH_SCHEMA
       ? await readSchema(copy.database, [...build.relations, ...build.sources])
       : null;
+    let target = null;
+    if (WITH_TARGET) {
+      const docs = await dbtDocs(copy);
+      assert.equal(docs.code, 0, `dbt docs generate: ${dbtError(docs.output)}`);
+      target = Object.fromEntries(
+        ['manifest.json', 'catalog.json'].map(name => [
+          name,
+          fs.readFileSync(path.join(copy.project, 'target', name), 'utf8'),
+        ]),
+      );
+    }
     return {
       tables,
       schema,
+      target,
       files: new Map(build.relations.map(r => [r.name, r.file])),
       tests: testCounts(build.results),
     };
@@ -508,6 +525,12 @@ async function checkChange(project, originals, change) {
   );
   const started = Date.now();
   try {
+    if (originals.target) {
+      fs.mkdirSync(path.join(copy.project, 'target'));
+      for (const [name, text] of Object.entries(originals.target)) {
+        fs.writeFileSync(path.join(copy.project, 'target', name), text);
+      }
+    }
     let ripple;
     if (ORDER === 'ripple-first') {
       ripple = await rewrite(copy, change.spec, originals.schema);
@@ -669,9 +692,12 @@ after(() => {
       'wrong',
     )} wrong, ${count(mine, 'failed')} failed`;
   };
-  const mode = `${WITH_PROJECT ? '--project' : 'without --project'}, ${
-    WITH_SCHEMA ? 'a schema from the original build' : 'no schema'
-  }; ${ORDER}`;
+  const mode = [
+    WITH_PROJECT ? '--project' : 'without --project',
+    WITH_SCHEMA ? 'a schema from the original build' : 'no schema',
+    WITH_TARGET ? "the original build's manifest and catalog" : 'no target/',
+    ORDER,
+  ].join(', ');
   console.log(
     [
       '',
