@@ -144,27 +144,28 @@ function relative(project, file) {
     .join('/');
 }
 
-/** What Ripple warned about, from stderr and from any warning the report carries. */
-function warningsOf(stderr, report) {
-  const warnings = stderr
+/**
+ * What Ripple warned about: every warning on stderr (`ripple: warning: ...`,
+ * shown), and the warnings that the change's dataset matches nothing (the
+ * report's `warnings`, or a line on stderr naming the dataset): only those
+ * tell a person that the files were left as they were.
+ */
+function warningsOf(stderr, report, dataset) {
+  const lines = stderr
     .split('\n')
     .map(line => line.trim())
-    .filter(line => /warn/i.test(line));
-  if (report && typeof report === 'object') {
-    for (const [key, value] of Object.entries(report)) {
-      if (key === 'files' || key === 'summary' || !/warn|unmatched/i.test(key))
-        continue;
-      for (const item of Array.isArray(value) ? value : [value]) {
-        if (item)
-          warnings.push(
-            typeof item === 'string'
-              ? item
-              : item.message ?? JSON.stringify(item),
-          );
-      }
-    }
-  }
-  return [...new Set(warnings)];
+    .filter(line => /warn/i.test(line))
+    .map(line => line.replace(/^ripple: warning: /, ''));
+  const reported = (Array.isArray(report?.warnings) ? report.warnings : []).map(
+    w => (typeof w === 'string' ? w : w.message ?? JSON.stringify(w)),
+  );
+  const named = lines.filter(line =>
+    line.toLowerCase().includes(`\`${dataset.toLowerCase()}\``),
+  );
+  return {
+    warnings: [...new Set([...lines, ...reported])],
+    unmatched: [...new Set([...reported, ...named])],
+  };
 }
 
 /**
@@ -200,7 +201,7 @@ async function rewrite(copy, spec, schema) {
     command: `ripple ${args.join(' ')}`,
     report,
     files,
-    warnings: warningsOf(result.stderr, report),
+    ...warningsOf(result.stderr, report, spec.dataset),
   };
 }
 
@@ -387,12 +388,12 @@ function judge({ change, ripple, build, differences, dropped, producer }) {
     } else if (
       status !== 'rewritten' &&
       declared.has(file) &&
-      ripple.warnings.length
+      ripple.unmatched.length
     ) {
       outcomes.push({
         ...row,
         outcome: 'person',
-        detail: `left as it was, with a warning: ${ripple.warnings.join(
+        detail: `left as it was, with a warning: ${ripple.unmatched.join(
           ' | ',
         )}`,
       });
