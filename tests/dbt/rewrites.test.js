@@ -145,27 +145,20 @@ function relative(project, file) {
 }
 
 /**
- * What Ripple warned about: every warning on stderr (`ripple: warning: ...`,
- * shown), and the warnings that the change's dataset matches nothing (the
- * report's `warnings`, or a line on stderr naming the dataset): only those
- * tell a person that the files were left as they were.
+ * What Ripple warned about: every warning on stderr (`ripple: warning: ...`),
+ * shown; and the report's `warnings`, that the change's dataset matches
+ * nothing: only those tell a person that the files were left as they were.
  */
-function warningsOf(stderr, report, dataset) {
+function warningsOf(stderr, report) {
   const lines = stderr
     .split('\n')
     .map(line => line.trim())
     .filter(line => /warn/i.test(line))
     .map(line => line.replace(/^ripple: warning: /, ''));
-  const reported = (Array.isArray(report?.warnings) ? report.warnings : []).map(
-    w => (typeof w === 'string' ? w : w.message ?? JSON.stringify(w)),
-  );
-  const named = lines.filter(line =>
-    line.toLowerCase().includes(`\`${dataset.toLowerCase()}\``),
-  );
-  return {
-    warnings: [...new Set([...lines, ...reported])],
-    unmatched: [...new Set([...reported, ...named])],
-  };
+  const unmatched = (
+    Array.isArray(report?.warnings) ? report.warnings : []
+  ).map(w => (typeof w === 'string' ? w : w.message ?? JSON.stringify(w)));
+  return { warnings: [...new Set([...lines, ...unmatched])], unmatched };
 }
 
 /**
@@ -201,7 +194,7 @@ async function rewrite(copy, spec, schema) {
     command: `ripple ${args.join(' ')}`,
     report,
     files,
-    ...warningsOf(result.stderr, report, spec.dataset),
+    ...warningsOf(result.stderr, report),
   };
 }
 
