@@ -319,7 +319,20 @@ function dbtError(output) {
  * `harness` lists what says the test itself is wrong (a consumer written down
  * that builds unchanged).
  */
-function judge({ change, ripple, build, differences, dropped, producer }) {
+function judge({
+  change,
+  ripple,
+  build,
+  rerun,
+  differences,
+  dropped,
+  producer,
+}) {
+  // Built by the `dbt run` after a build that skipped some models.
+  const rebuilt = file => {
+    const nodes = (rerun?.results ?? []).filter(r => r.file === file);
+    return nodes.length > 0 && nodes.every(r => r.status === 'success');
+  };
   const declared = new Set(change.consumers);
   const touched = [...ripple.files.entries()]
     .filter(([, f]) => ['rewritten', 'needs_edit', 'error'].includes(f.status))
@@ -418,6 +431,22 @@ function judge({ change, ripple, build, differences, dropped, producer }) {
         ...row,
         outcome: 'wrong',
         detail: miss(status) + dropped.get(file),
+      });
+    } else if (
+      skipped.length &&
+      !silent &&
+      status === 'rewritten' &&
+      rebuilt(file)
+    ) {
+      // dbt build skipped it after a failure upstream (counted there); dbt
+      // run built it anyway, so its rows were compared.
+      outcomes.push({
+        ...row,
+        outcome: differences.has(file) ? 'wrong' : 'rewritten',
+        detail: [
+          'dbt build skipped it after a failure upstream; dbt run built it',
+          ...(differences.get(file) ?? []),
+        ].join('; '),
       });
     } else if (skipped.length) {
       // Not built: what it depends on failed (counted there).
@@ -538,19 +567,28 @@ async function checkChange(project, originals, change) {
       ripple.code === 0
         ? await dbtBuild(copy)
         : { code: null, output: '', results: [], relations: [] };
+    // dbt build skips a model after a failure upstream, a test's failure
+    // too: dbt run then builds every model it can, without the tests, so
+    // that a rewritten model below a wrong property file is still compared.
+    const rerun =
+      ripple.code === 0 && build.results?.some(r => r.status === 'skipped')
+        ? await dbtBuild(copy, 'run')
+        : null;
+    const built = rerun?.results ? rerun : build;
     const tables =
-      ripple.code === 0 && build.results
-        ? await readRows(copy.database, build.relations)
+      ripple.code === 0 && built.results
+        ? await readRows(copy.database, built.relations)
         : {};
     const differences =
-      ripple.code === 0 && build.results
-        ? rowDifferences(originals, build, tables, change.spec)
+      ripple.code === 0 && built.results
+        ? rowDifferences(originals, built, tables, change.spec)
         : new Map();
     const judged = judge({
       dropped: ripple.code === 0 ? droppedTests(originals, build) : new Map(),
       change,
       ripple,
       build,
+      rerun,
       differences,
       producer: producerFiles(change.producer),
     });
