@@ -9,22 +9,28 @@
 //  2. `ripple rewrite --project DIR --change SPEC --report R --write DIR`
 //     rewrites the consumers, with no schema given: Ripple must find what it
 //     needs in the project;
-//  3. `dbt build` builds the copy into a DuckDB file of its own;
+//  3. `dbt build` builds the copy into a DuckDB file of its own (and when it
+//     skipped models after a failure, `dbt run` builds them anyway, without
+//     the tests, so that each model is judged on its own rows);
 //  4. every model and seed is read back with @duckdb/node-api and compared
 //     with the original build's rows (multisets, same column names in the
 //     same order), the changed dataset under its new names.
 //
 // Each consumer file (the ones changes.js lists, any file Ripple edited or
 // flagged, any file whose dbt nodes fail or whose rows differ) ends as one of:
-//  - rewritten: Ripple edited it, its nodes pass and its rows are the same;
+//  - rewritten: Ripple edited it, its nodes pass (or dbt build skipped them
+//    after a failure elsewhere and dbt run built them) and its rows are the
+//    same;
 //  - for a person: Ripple said so (`needs_edit`), or warned that the change's
 //    dataset matches nothing, with the reasons;
-//  - wrong: anything else: its model or tests fail, its rows differ, dbt
-//    cannot parse the project, or Ripple left it as it was (a silent miss);
+//  - wrong: anything else: its model or tests fail, its rows differ, it
+//    defines fewer tests than before (dbt drops a test whose ref() names no
+//    model), dbt cannot parse the project because of it, or Ripple left a
+//    listed consumer as it was without a word (a silent miss);
 //  - failed: Ripple exited with an error, or gave the file the status error;
 //    nothing was proposed;
-//  - unverified: it could not be built because a file left for a person
-//    broke what it depends on.
+//  - unverified: not built, even by dbt run, because a file left for a
+//    person broke what it depends on.
 // A wrong or failed file fails the test. The counts per change and the share
 // rewritten without a person are printed at the end.
 //
@@ -101,8 +107,12 @@ function kindOf(file) {
   return 'other';
 }
 
-/** The producer's own change, made by hand: files moved, then texts replaced. */
-function applyProducer(project, producer) {
+/**
+ * The producer's own change, made by hand: files moved, then texts replaced.
+ * `when` says when, for the message of a text not found (after Ripple ran, a
+ * Ripple that edited the producer's own entry).
+ */
+function applyProducer(project, producer, when) {
   for (const move of producer.moves ?? []) {
     fs.renameSync(path.join(project, move.from), path.join(project, move.to));
   }
@@ -112,14 +122,16 @@ function applyProducer(project, producer) {
     const start = edit.after ? text.indexOf(edit.after) : 0;
     assert.ok(
       start >= 0,
-      `the producer's change: ${edit.file} has no ${JSON.stringify(
+      `the producer's change ${when}: ${edit.file} has no ${JSON.stringify(
         edit.after,
       )}`,
     );
     const at = text.indexOf(edit.from, start);
     assert.ok(
       at >= 0,
-      `the producer's change: ${edit.file} has no ${JSON.stringify(edit.from)}`,
+      `the producer's change ${when}: ${edit.file} has no ${JSON.stringify(
+        edit.from,
+      )}`,
     );
     fs.writeFileSync(
       file,
@@ -557,9 +569,9 @@ async function checkChange(project, originals, change) {
     let ripple;
     if (ORDER === 'ripple-first') {
       ripple = await rewrite(copy, change.spec, originals.schema);
-      applyProducer(copy.project, change.producer);
+      applyProducer(copy.project, change.producer, 'after Ripple ran');
     } else {
-      applyProducer(copy.project, change.producer);
+      applyProducer(copy.project, change.producer, 'before Ripple ran');
       ripple = await rewrite(copy, change.spec, originals.schema);
     }
     // Nothing was proposed when Ripple failed: building would only show the change unmade.
@@ -571,7 +583,8 @@ async function checkChange(project, originals, change) {
     // too: dbt run then builds every model it can, without the tests, so
     // that a rewritten model below a wrong property file is still compared.
     const rerun =
-      ripple.code === 0 && build.results?.some(r => r.status === 'skipped')
+      ripple.code === 0 &&
+      build.results?.some(r => r.status === 'skipped' && r.type === 'model')
         ? await dbtBuild(copy, 'run')
         : null;
     const built = rerun?.results ? rerun : build;
