@@ -284,6 +284,13 @@ impl Dialect {
         self == Dialect::Snowflake
     }
 
+    /// Whether a struct field after a column can be written as a dotted
+    /// path (`customer.id`). Not in PostgreSQL and Redshift, where `a.b.c`
+    /// names a schema, a table and a column, and a field is `(a.b).c`.
+    pub(crate) fn dotted_field_path(self) -> bool {
+        !matches!(self, Dialect::Postgres | Dialect::Redshift)
+    }
+
     /// Whether queries may use pipe syntax (`FROM t |> WHERE ...`): the
     /// dialects whose parser reads `|>`, and only those, since its tokenizer
     /// makes the `|>` token for them alone.

@@ -110,24 +110,8 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
     }
 
     // No reference to an old name is left, unless a person must decide about it.
-    for (i, statement) in after.statements.iter().enumerate().filter(|_| left.is_empty()) {
-        for r in statement.references.iter().filter(|r| r.resolved && r.via.is_none()) {
-            let on_old_table = r.table.as_deref().is_some_and(|t| names_match(&spec.dataset, t));
-            if spec.new_table().is_some() && on_old_table && !spec.new_table().is_some_and(|n| r.table.as_deref().is_some_and(|t| names_match(n, t))) {
-                return Err(unverified(Some(i), format!("line {}, column {} still names `{}`", r.start.line, r.start.column, spec.dataset)));
-            }
-            let on_dataset = on_old_table || spec.new_table().is_some_and(|n| r.table.as_deref().is_some_and(|t| names_match(n, t)));
-            if let (true, Some(column)) = (on_dataset, r.column.as_deref()) {
-                let left = match spec.column_fate(column) {
-                    ColumnFate::Renamed(to) | ColumnFate::Path(to) => !to.split('.').next().unwrap_or("").eq_ignore_ascii_case(column),
-                    ColumnFate::Expression(e) => !crate::change::expression_columns(e, options.dialect).contains(&column.to_ascii_lowercase()),
-                    _ => false,
-                };
-                if left {
-                    return Err(unverified(Some(i), format!("line {}, column {} still reads `{column}`", r.start.line, r.start.column)));
-                }
-            }
-        }
+    if left.is_empty() {
+        no_old_names(&after, spec, options.dialect)?;
     }
 
     // Rewriting again changes nothing (a partial patch leaves work for a person).
@@ -146,6 +130,30 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
 /// References to dropped columns stay as they were (a person decides), and
 /// the analysis after the change may no longer resolve them: they are left
 /// out of the comparison.
+/// No resolved reference of the rewritten file names an old table or column.
+fn no_old_names(after: &FileAnalysis, spec: &ChangeSpec, dialect: Dialect) -> Result<(), Unverified> {
+    for (i, statement) in after.statements.iter().enumerate() {
+        for r in statement.references.iter().filter(|r| r.resolved && r.via.is_none()) {
+            let on_old_table = r.table.as_deref().is_some_and(|t| names_match(&spec.dataset, t));
+            if spec.new_table().is_some() && on_old_table && !spec.new_table().is_some_and(|n| r.table.as_deref().is_some_and(|t| names_match(n, t))) {
+                return Err(unverified(Some(i), format!("line {}, column {} still names `{}`", r.start.line, r.start.column, spec.dataset)));
+            }
+            let on_dataset = on_old_table || spec.new_table().is_some_and(|n| r.table.as_deref().is_some_and(|t| names_match(n, t)));
+            if let (true, Some(column)) = (on_dataset, r.column.as_deref()) {
+                let left = match spec.column_fate(column) {
+                    ColumnFate::Renamed(to) | ColumnFate::Path(to) => !to.split('.').next().unwrap_or("").eq_ignore_ascii_case(column),
+                    ColumnFate::Expression(e) => !crate::change::expression_columns(e, dialect).contains(&column.to_ascii_lowercase()),
+                    _ => false,
+                };
+                if left {
+                    return Err(unverified(Some(i), format!("line {}, column {} still reads `{column}`", r.start.line, r.start.column)));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn counts(keys: impl Iterator<Item = Key>, dropped: &[String]) -> HashMap<Key, usize> {
     let mut counts = HashMap::new();
     for k in keys.filter(|k| !k.column.as_ref().is_some_and(|c| dropped.contains(c))) {

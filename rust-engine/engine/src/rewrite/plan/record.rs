@@ -3,10 +3,10 @@
 
 use std::ops::Range;
 
-use super::Planner;
 use crate::analysis::Reference;
 use crate::rewrite::edit::{Edit, Fix};
 use crate::rewrite::finding::{Finding, FindingKind, FindingSeverity};
+use super::Planner;
 
 impl Planner<'_> {
     /// A finding about `range` of the file, said once.
