@@ -79,17 +79,7 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
             expected.remove(k);
             actual.remove(k);
         }
-        // A changed column left for a person on a table the change replaces
-        // is, until the person edits it, a column the new table lacks.
-        if spec.new_table().is_some() {
-            let left_keys: Vec<Key> = old.references.iter().filter(|r| r.resolved && left.contains(&r.span.start)).map(|r| key(r, spec, true, dbt)).collect();
-            for k in left_keys.iter().filter(|k| k.table.as_deref() == Some(DATASET) && k.column.as_deref().is_some_and(|c| spec.column_fate(c) != ColumnFate::Kept)) {
-                let missing = Key { table: None, resolved: false, ..k.clone() };
-                if let Some(n) = actual.remove(&missing) {
-                    *actual.entry(k.clone()).or_insert(0) += n;
-                }
-            }
-        }
+        left_on_replaced_table(old, spec, left, dbt, &mut actual);
         if expected != actual {
             let missing = expected.keys().find(|k| expected.get(*k) != actual.get(*k)).or_else(|| actual.keys().find(|k| expected.get(*k) != actual.get(*k)));
             return Err(unverified(
@@ -130,6 +120,22 @@ pub(super) fn verify(before: &FileAnalysis, text: &str, language: Language, spec
 /// References to dropped columns stay as they were (a person decides), and
 /// the analysis after the change may no longer resolve them: they are left
 /// out of the comparison.
+/// A changed column left for a person on a table the change replaces is,
+/// until the person edits it, a column the new table lacks: counted in
+/// `actual` as the reference it was.
+fn left_on_replaced_table(old: &crate::analysis::StatementAnalysis, spec: &ChangeSpec, left: &[usize], dbt: bool, actual: &mut HashMap<Key, usize>) {
+    if spec.new_table().is_none() {
+        return;
+    }
+    let left_keys: Vec<Key> = old.references.iter().filter(|r| r.resolved && left.contains(&r.span.start)).map(|r| key(r, spec, true, dbt)).collect();
+    for k in left_keys.iter().filter(|k| k.table.as_deref() == Some(DATASET) && k.column.as_deref().is_some_and(|c| spec.column_fate(c) != ColumnFate::Kept)) {
+        let missing = Key { table: None, resolved: false, ..k.clone() };
+        if let Some(n) = actual.remove(&missing) {
+            *actual.entry(k.clone()).or_insert(0) += n;
+        }
+    }
+}
+
 /// No resolved reference of the rewritten file names an old table or column.
 fn no_old_names(after: &FileAnalysis, spec: &ChangeSpec, dialect: Dialect) -> Result<(), Unverified> {
     for (i, statement) in after.statements.iter().enumerate() {
