@@ -223,6 +223,54 @@ const projects = [
         // Only YAML reads it: orders.customer_id's relationships test, and the exposure.
         consumers: ['models/marts/schema.yml', 'models/exposures.yml'],
       },
+      {
+        name: 'orders: rename column status to order_status (a semantic model reads it)',
+        spec: renameColumn('orders', 'status', 'order_status'),
+        producer: {
+          edits: [
+            {
+              file: 'models/marts/orders.sql',
+              from: '        orders.status,\n',
+              to: '        orders.status as order_status,\n',
+            },
+            {
+              file: 'models/marts/schema.yml',
+              after: '  - name: orders\n',
+              from: '- name: status',
+              to: '- name: order_status',
+            },
+          ],
+        },
+        // The semantic model's `status` dimension (dbt builds without noticing; MetricFlow would fail).
+        consumers: ['models/marts/semantic_models.yml'],
+      },
+      {
+        name: 'rename model orders to fct_orders (a semantic model and an exposure use it)',
+        spec: renameTable('orders', 'fct_orders'),
+        producer: {
+          moves: [
+            {
+              from: 'models/marts/orders.sql',
+              to: 'models/marts/fct_orders.sql',
+            },
+          ],
+          edits: [
+            {
+              file: 'models/marts/schema.yml',
+              from: '  - name: orders\n',
+              to: '  - name: fct_orders\n',
+            },
+            // The producer's own unit test.
+            {
+              file: 'models/marts/schema.yml',
+              from: '    model: orders\n',
+              to: '    model: fct_orders\n',
+            },
+          ],
+        },
+        // The semantic model's `model: ref('orders')`, and the exposure's depends_on.
+        consumers: ['models/marts/semantic_models.yml', 'models/exposures.yml'],
+      },
     ],
   },
   {

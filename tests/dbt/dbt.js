@@ -124,7 +124,7 @@ async function dbtBuild(copy, command = 'build') {
   const runResults = read('run_results.json');
   const manifest = read('manifest.json');
   if (!runResults || !manifest)
-    return { code, output, results: null, relations: null };
+    return { code, output, results: null, relations: null, graph: null };
   const nodes = { ...manifest.nodes, ...(manifest.unit_tests ?? {}) };
   const results = runResults.results.map(r => ({
     id: r.unique_id,
@@ -151,7 +151,34 @@ async function dbtBuild(copy, command = 'build') {
     name: `${n.source_name}.${n.name}`,
     relation: n.relation_name,
   }));
-  return { code, output, results, relations, sources };
+  // What each semantic model reads of its model: every entity's,
+  // dimension's and measure's expression (its name when it has none).
+  const semantic = read('semantic_manifest.json');
+  const semantics = (semantic?.semantic_models ?? []).map(m => ({
+    name: m.name,
+    relation: m.node_relation?.relation_name,
+    file:
+      Object.values(manifest.semantic_models ?? {}).find(n => n.name === m.name)
+        ?.original_file_path ?? null,
+    reads: ['entities', 'dimensions', 'measures'].flatMap(kind =>
+      (m[kind] ?? []).map(e => ({
+        what: `${kind.slice(0, -1).replace(/ie$/, 'y')} ${e.name}`,
+        expr: e.expr ?? e.name,
+      })),
+    ),
+  }));
+  // What depends on what: each node's file, and its children.
+  const graph = {
+    files: Object.fromEntries(
+      Object.entries({
+        ...manifest.nodes,
+        ...(manifest.unit_tests ?? {}),
+        ...(manifest.sources ?? {}),
+      }).map(([id, n]) => [id, n.original_file_path]),
+    ),
+    children: manifest.child_map ?? {},
+  };
+  return { code, output, results, relations, sources, semantics, graph };
 }
 
 /** A value as compared: doubles to 12 significant digits (a sum's last bits follow its order). */
@@ -215,6 +242,49 @@ async function dbtDocs(copy) {
 }
 
 /**
+ * The semantic models whose expressions do not read as SQL on their model's
+ * relation in the DuckDB file, by file: what MetricFlow would fail on at
+ * query time (dbt itself builds with a dimension naming a column its model
+ * no longer has). A relation that is not there is not checked (its model's
+ * own failure says why).
+ */
+async function checkSemantics(database, semantics) {
+  const problems = new Map();
+  if (!semantics.length) return problems;
+  const instance = await DuckDBInstance.create(database, {
+    access_mode: 'READ_ONLY',
+    threads: '1',
+  });
+  const connection = await instance.connect();
+  try {
+    for (const model of semantics) {
+      try {
+        await connection.run(`select 1 from ${model.relation} limit 0`);
+      } catch {
+        continue;
+      }
+      for (const { what, expr } of model.reads) {
+        try {
+          await connection.run(`select ${expr} from ${model.relation} limit 0`);
+        } catch (error) {
+          const list = problems.get(model.file) ?? [];
+          list.push(
+            `semantic model ${model.name}'s ${what} (${expr}): ${
+              error.message.split('\n')[0]
+            }`,
+          );
+          problems.set(model.file, list);
+        }
+      }
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return problems;
+}
+
+/**
  * A schema in `ripple analyze --schema`'s format for the given relations
  * (`{name, relation}`), read from the DuckDB file: each keyed by its name,
  * with its columns' names and types.
@@ -250,6 +320,7 @@ module.exports = {
   run,
   dbtBuild,
   dbtDocs,
+  checkSemantics,
   readRows,
   readSchema,
 };

@@ -58,6 +58,7 @@ const {
   run,
   dbtBuild,
   dbtDocs,
+  checkSemantics,
   readRows,
   readSchema,
 } = require('./dbt');
@@ -338,6 +339,7 @@ function judge({
   rerun,
   differences,
   dropped,
+  semantic,
   producer,
 }) {
   // Built by the `dbt run` after a build that skipped some models.
@@ -359,11 +361,42 @@ function judge({
       ...failing,
       ...differences.keys(),
       ...dropped.keys(),
+      ...semantic.keys(),
     ]),
   ].sort();
+  // Left for a person: needs_edit, or left as it was with the warning that
+  // the dataset matches nothing.
   const person = new Set(
-    files.filter(f => ripple.files.get(f)?.status === 'needs_edit'),
+    files.filter(
+      f =>
+        ripple.files.get(f)?.status === 'needs_edit' ||
+        (declared.has(f) &&
+          ripple.files.get(f)?.status !== 'rewritten' &&
+          ripple.unmatched.length),
+    ),
   );
+  // What a file left for a person feeds: its models' children, tests and
+  // unit tests, through the whole graph. A failure there is the person's to
+  // fix first, not a wrong of the file it shows in.
+  const below = new Map();
+  if (build.graph) {
+    const queue = Object.keys(build.graph.files)
+      .filter(id => person.has(build.graph.files[id]))
+      .map(id => [id, build.graph.files[id]]);
+    while (queue.length) {
+      const [id, from] = queue.shift();
+      for (const child of build.graph.children[id] ?? []) {
+        const file = build.graph.files[child];
+        if (!file || below.has(child) || file === from) continue;
+        below.set(child, from);
+        queue.push([child, from]);
+      }
+    }
+  }
+  const blockedBy = nodes =>
+    nodes.length && nodes.every(r => below.has(r.id))
+      ? [...new Set(nodes.map(r => below.get(r.id)))]
+      : null;
   const outcomes = [];
   const harness = [];
   for (const file of files) {
@@ -426,13 +459,42 @@ function judge({
           blamed || silent ? '' : 'not built: '
         }dbt could not parse the project: ${dbtError(build.output)}`,
       });
-    } else if (broken.length) {
-      const details = broken.map(
-        r =>
-          `${r.type} ${r.id.split('.').pop()} ${r.status}: ${r.message
-            .replace(/\s+/g, ' ')
-            .slice(0, 300)}`,
-      );
+    } else if (
+      !silent &&
+      (broken.length || differences.has(file)) &&
+      blockedBy([
+        ...broken,
+        ...(differences.has(file) ? nodes.filter(r => r.type === 'model') : []),
+      ])
+    ) {
+      // It fails, or its rows differ, below a file left for a person.
+      const by = blockedBy([
+        ...broken,
+        ...(differences.has(file) ? nodes.filter(r => r.type === 'model') : []),
+      ]);
+      outcomes.push({
+        ...row,
+        outcome: 'unverified',
+        detail: `fails below ${by.join(', ')}, left for a person: ${[
+          ...broken.map(
+            r =>
+              `${r.type} ${r.id.split('.').pop()} ${r.status}: ${r.message
+                .replace(/\s+/g, ' ')
+                .slice(0, 200)}`,
+          ),
+          ...(differences.get(file) ?? []),
+        ].join('; ')}`,
+      });
+    } else if (broken.length || semantic.has(file)) {
+      const details = [
+        ...broken.map(
+          r =>
+            `${r.type} ${r.id.split('.').pop()} ${r.status}: ${r.message
+              .replace(/\s+/g, ' ')
+              .slice(0, 300)}`,
+        ),
+        ...(semantic.get(file) ?? []),
+      ];
       outcomes.push({
         ...row,
         outcome: 'wrong',
@@ -523,6 +585,12 @@ async function buildOriginal(project) {
       `dbt build of the original ${project}: ${dbtError(build.output)}`,
     );
     const tables = await readRows(copy.database, build.relations);
+    const semantic = await checkSemantics(copy.database, build.semantics);
+    assert.deepEqual(
+      [...semantic.values()].flat(),
+      [],
+      `the original ${project}'s semantic models read their models`,
+    );
     for (const [name, table] of Object.entries(tables)) {
       assert.ok(!table.error, `${name}: ${table.error}`);
       assert.ok(table.rows.length > 0, `${project}'s ${name} has rows`);
@@ -596,7 +664,12 @@ async function checkChange(project, originals, change) {
       ripple.code === 0 && built.results
         ? rowDifferences(originals, built, tables, change.spec)
         : new Map();
+    const semantic =
+      ripple.code === 0 && built.results
+        ? await checkSemantics(copy.database, built.semantics)
+        : new Map();
     const judged = judge({
+      semantic,
       dropped: ripple.code === 0 ? droppedTests(originals, build) : new Map(),
       change,
       ripple,
