@@ -38,9 +38,12 @@ suite() {
   local output="$logs/suite-$suites.log"
   # Into a file, shown as it grows: a pipe (tee) would wait for every
   # process the suite leaves holding its output, a file waits for none.
+  # The file exists before tail opens it: the background suite creates it
+  # only when it starts, and a tail that came first failed the whole run.
+  : >"$output"
   "$@" >"$output" 2>&1 &
   local pid=$!
-  tail -n +1 -f --pid="$pid" "$output"
+  tail -n +1 -f --pid="$pid" "$output" || true
   if wait "$pid"; then
     log "passed: $name ($((SECONDS - started)) s)"
   else
