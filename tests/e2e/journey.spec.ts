@@ -70,7 +70,7 @@ test('a dataset change, from the live preview to the rollout and the compatibili
   // 4. Open orders-export, read its diff and approve it.
   await ordersExport.click();
   const consumer = page.getByRole('region', { name: 'Consumer component:default/orders-export' });
-  await expect(consumer.getByRole('region', { name: 'Diff' })).toContainText('amount_usd');
+  await expect(consumer.getByRole('region', { name: 'Diff', exact: true })).toContainText('amount_usd');
   await consumer.getByRole('textbox', { name: /Comment/ }).fill('Matches the partner file format.');
   await consumer.getByRole('button', { name: 'Approve' }).click();
   await expect(consumer.getByRole('status')).toContainText('You approved patch v1.');
