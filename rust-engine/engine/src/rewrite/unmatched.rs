@@ -76,7 +76,13 @@ fn distance(dataset: &str, table: &str) -> usize {
 
 /// The `ref(...)` or `source(...)` call around `span` in a dbt file.
 fn dbt_call(text: &str, span: std::ops::Range<usize>) -> Option<String> {
-    let open = text.get(..span.start)?.rfind("{{")?;
+    // A `{{ ... }}` call is short: looking back further, for each table of a
+    // large file, would scan the file again and again.
+    let mut from = span.start.saturating_sub(4096);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let open = from + text.get(from..span.start)?.rfind("{{")?;
     let close = open + text.get(open..)?.find("}}")?;
     (close >= span.start).then(|| text[open + 2..close].trim().to_string())
 }
