@@ -5,17 +5,21 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ripple_engine::analysis::{FileAnalysis, Severity};
+use ripple_engine::rewrite::{unmatched_dataset, UnmatchedDataset};
 use ripple_engine::{Dialect, Language, Options};
 use serde::Serialize;
 
 use crate::files::consumer_files;
-use crate::project::schema_with_project;
+use crate::project::{load, source_names};
 use crate::{Format, Usage};
 
 #[derive(Serialize)]
 struct AnalyzeOutput {
     files: Vec<FileAnalysis>,
     summary: Summary,
+    /// With `--dataset`: that no file names it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<UnmatchedDataset>,
 }
 
 #[derive(Serialize, Default)]
@@ -25,14 +29,29 @@ struct Summary {
     files_with_errors: usize,
 }
 
-pub(crate) fn analyze(dialect: Dialect, schema: Option<&Path>, project: Option<&Path>, format: Format, pretty: bool, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
+pub(crate) fn analyze(dialect: Dialect, schema: Option<&Path>, project: Option<&Path>, dataset: Option<&str>, format: Format, pretty: bool, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
     if pretty && format == Format::Ndjson {
         return Err(Usage("--pretty cannot indent ndjson: each file is one line".into()));
     }
-    let schema = schema_with_project(project, schema, dialect)?;
-    let options = Options { dialect, schema: schema.as_ref() };
+    let project = load(project, schema, dialect, None)?;
+    let options = Options { dialect, schema: project.schema.as_ref() };
     let files = consumer_files(paths, false)?;
-    let analyses = files.iter().map(|file| ripple_engine::analyze(&file.shown, file.language.unwrap_or(Language::Sql), &file.text, options));
+    let mut analyses: Box<dyn Iterator<Item = FileAnalysis>> =
+        Box::new(files.iter().map(|file| ripple_engine::analyze(&file.shown, file.language.unwrap_or(Language::Sql), &file.text, options)));
+    let mut warnings = Vec::new();
+    if let Some(dataset) = dataset {
+        // The check needs every file's analysis: they are kept, not streamed.
+        let all: Vec<FileAnalysis> = analyses.collect();
+        let pairs: Vec<(&FileAnalysis, &str)> = all.iter().zip(&files).map(|(a, f)| (a, f.text.as_str())).collect();
+        let names = source_names(dataset, &project, &files);
+        if !names.iter().any(|name| unmatched_dataset(name, &pairs).is_none()) {
+            warnings.extend(unmatched_dataset(dataset, &pairs));
+        }
+        for warning in &warnings {
+            eprintln!("ripple: warning: {}", warning.message);
+        }
+        analyses = Box::new(all.into_iter());
+    }
     let stdout = std::io::stdout();
     // Indentation is for people: a program reading the output (a pipe, a
     // file) gets compact JSON, less than half the bytes (10.8 MB against
@@ -43,10 +62,10 @@ pub(crate) fn analyze(dialect: Dialect, schema: Option<&Path>, project: Option<&
         (Format::Json, true) => {
             let files: Vec<FileAnalysis> = analyses.collect();
             let summary = Summary::of(&files);
-            serde_json::to_writer_pretty(&mut out, &AnalyzeOutput { files, summary }).map_err(std::io::Error::from)
+            serde_json::to_writer_pretty(&mut out, &AnalyzeOutput { files, summary, warnings }).map_err(std::io::Error::from)
         }
         // Each file is written as soon as it is analysed, and then dropped.
-        (Format::Json, false) => compact_json(&mut out, analyses),
+        (Format::Json, false) => compact_json(&mut out, analyses, &warnings),
         // Compact JSON escapes every newline, so each file is one line.
         (Format::Ndjson, _) => analyses.into_iter().try_for_each(|analysis| {
             serde_json::to_writer(&mut out, &analysis).map_err(std::io::Error::from)?;
@@ -77,7 +96,7 @@ impl Summary {
 /// `{"files": [...], "summary": {...}}` as `serde_json::to_writer` writes
 /// [`AnalyzeOutput`], written one file at a time so no file's analysis is
 /// kept once it is printed.
-fn compact_json(out: &mut impl Write, analyses: impl Iterator<Item = FileAnalysis>) -> std::io::Result<()> {
+fn compact_json(out: &mut impl Write, analyses: impl Iterator<Item = FileAnalysis>, warnings: &[UnmatchedDataset]) -> std::io::Result<()> {
     let mut summary = Summary::default();
     out.write_all(b"{\"files\":[")?;
     for analysis in analyses {
@@ -89,6 +108,10 @@ fn compact_json(out: &mut impl Write, analyses: impl Iterator<Item = FileAnalysi
     }
     out.write_all(b"],\"summary\":")?;
     serde_json::to_writer(&mut *out, &summary)?;
+    if !warnings.is_empty() {
+        out.write_all(b",\"warnings\":")?;
+        serde_json::to_writer(&mut *out, warnings)?;
+    }
     out.write_all(b"}")
 }
 

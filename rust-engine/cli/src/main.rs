@@ -73,6 +73,12 @@ enum Command {
         /// name a table; conflicts are warned about on stderr.
         #[arg(long)]
         project: Option<PathBuf>,
+        /// The dataset a change is about (`raw.raw_orders`): warn, on stderr
+        /// and in the JSON's `warnings`, when no file names it as a table,
+        /// `ref()` or `source()` (a dbt source by its relation counts, with
+        /// `--project`), naming the closest names they use.
+        #[arg(long)]
+        dataset: Option<String>,
         /// `json`: one object, indented on a terminal, compact otherwise;
         /// `ndjson`: one compact line per file.
         #[arg(long, short, value_enum, default_value = "json")]
@@ -229,8 +235,8 @@ pub(crate) struct Usage(pub(crate) String);
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze { dialect, schema, project, format, pretty, paths } => {
-            analyze::analyze(dialect, schema.as_deref(), project.as_deref(), format, pretty, &paths)
+        Command::Analyze { dialect, schema, project, dataset, format, pretty, paths } => {
+            analyze::analyze(dialect, schema.as_deref(), project.as_deref(), dataset.as_deref(), format, pretty, &paths)
         }
         Command::Rewrite { change, dialect, schema, project, report, write, paths } => {
             rewrite::rewrite(&change, dialect, schema.as_deref(), project.as_deref(), report.as_deref(), write, &paths)

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use ripple_engine::dbt::{project_schema, ProjectFile, ProjectSchema};
-use ripple_engine::{Dialect, Schema};
+use ripple_engine::dbt::{project_schema, source_tables, ProjectFile, SourceTable};
+use ripple_engine::{ChangeSpec, Dialect, Schema};
 
-use crate::files::{print_json, read, read_schema};
+use crate::files::{print_json, read, read_schema, ConsumerFile};
 use crate::Usage;
 
 /// The files of the project at `root` that say something about its
@@ -44,30 +44,44 @@ fn project_files(root: &Path) -> Result<Vec<ProjectFile>, Usage> {
     Ok(files)
 }
 
-/// The schema for `analyze` and `rewrite`: the project's, with `explicit`
-/// winning where it names a table. What the project could not decide is
-/// said on stderr.
-pub(crate) fn schema_with_project(project: Option<&Path>, explicit: Option<&Path>, dialect: Dialect) -> Result<Option<Schema>, Usage> {
+/// What `analyze` and `rewrite` take from a dbt project: its schema (with
+/// `--schema` winning where it names a table), and the sources it declares.
+#[derive(Default)]
+pub(crate) struct Project {
+    pub schema: Option<Schema>,
+    pub sources: Vec<SourceTable>,
+}
+
+/// The project at `project` for a run (and the `change` it makes, whose
+/// dataset's columns are then those before it). What the project could not
+/// decide is said on stderr.
+pub(crate) fn load(project: Option<&Path>, explicit: Option<&Path>, dialect: Dialect, change: Option<&ChangeSpec>) -> Result<Project, Usage> {
     let explicit = explicit.map(read_schema).transpose()?;
-    let Some(root) = project else { return Ok(explicit) };
-    let derived = derive(root, dialect, explicit.as_ref())?;
+    let Some(root) = project else { return Ok(Project { schema: explicit, sources: Vec::new() }) };
+    let derived = project_schema(&project_files(root)?, dialect, explicit.as_ref(), change);
     for conflict in &derived.conflicts {
         eprintln!("ripple: warning: {}: `{}`: {} (its columns are left unknown)", root.display(), conflict.table, conflict.message);
     }
     for problem in &derived.problems {
         eprintln!("ripple: warning: {}: {problem}", root.display());
     }
-    Ok(Some(derived.schema))
+    Ok(Project { schema: Some(derived.schema), sources: derived.sources })
 }
 
-fn derive(root: &Path, dialect: Dialect, explicit: Option<&Schema>) -> Result<ProjectSchema, Usage> {
-    Ok(project_schema(&project_files(root)?, dialect, explicit))
+/// The names under which dbt models read `dataset` besides its own: the
+/// source whose relation it is, declared in the project or in the property
+/// files among `files`.
+pub(crate) fn source_names(dataset: &str, project: &Project, files: &[ConsumerFile]) -> Vec<String> {
+    let mut sources = project.sources.clone();
+    let properties = files.iter().filter(|f| f.language.is_none()).map(|f| (f.shown.as_str(), f.text.as_str()));
+    sources.extend(source_tables(properties));
+    ripple_engine::dbt::source_names(dataset, &sources)
 }
 
 /// `ripple project DIR`: the derived schema, where each table's columns came
-/// from, and what disagreed.
+/// from, what disagreed, and the sources it declares.
 pub(crate) fn project(root: &Path, dialect: Dialect, explicit: Option<&Path>) -> Result<ExitCode, Usage> {
     let explicit = explicit.map(read_schema).transpose()?;
-    print_json(&derive(root, dialect, explicit.as_ref())?)?;
+    print_json(&project_schema(&project_files(root)?, dialect, explicit.as_ref(), None))?;
     Ok(ExitCode::SUCCESS)
 }

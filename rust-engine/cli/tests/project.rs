@@ -89,3 +89,62 @@ fn a_dataset_no_file_names_is_a_warning_with_the_closest_names() {
     let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(report["warnings"][0]["closest"][0], "ref('stg_orders')");
 }
+
+#[test]
+fn a_source_named_by_its_relation_is_rewritten_where_models_call_it() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    fs::write(dir.path().join("models/schema.yml"), "version: 2\nsources:\n  - name: ecom\n    schema: raw\n    tables:\n      - name: raw_customers\n        columns:\n          - name: id\n          - name: email\n").unwrap();
+    fs::write(dir.path().join("models/staging/stg_customers.sql"), "select id as customer_id, email from {{ source('ecom', 'raw_customers') }}\n").unwrap();
+    let change = dir.path().join("change.json");
+    fs::write(&change, r#"{"dataset": "raw.raw_customers", "changes": [{"kind": "rename_column", "column": "email", "to": "email_address"}]}"#).unwrap();
+    let report = dir.path().join("report.json");
+    // The sources.yml among the files, or the project's, says `raw.raw_customers` is `source('ecom', 'raw_customers')`.
+    for with_project in [false, true] {
+        let mut command = ripple();
+        command.args(["rewrite", "--dialect", "duckdb", "--change"]).arg(&change).arg("--report").arg(&report);
+        if with_project {
+            command.arg("--project").arg(dir.path()).arg(dir.path().join("models/staging"));
+        } else {
+            command.arg(dir.path().join("models"));
+        }
+        let out = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(!stderr.contains("warning"), "{stderr}");
+        let patch = String::from_utf8(out.stdout).unwrap();
+        assert!(patch.contains("+select id as customer_id, email_address AS email from {{ source('ecom', 'raw_customers') }}"), "{patch}");
+        let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!(report["warnings"], serde_json::json!([]));
+    }
+}
+
+#[test]
+fn a_dataset_only_property_files_name_is_no_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    fs::write(dir.path().join("models/exposures.yml"), "version: 2\nexposures:\n  - name: board\n    type: dashboard\n    owner: {email: a@b.c}\n    depends_on:\n      - ref('orders')\n").unwrap();
+    let change = dir.path().join("change.json");
+    fs::write(&change, r#"{"dataset": "orders", "changes": [{"kind": "rename_table", "to": "fct_orders"}]}"#).unwrap();
+    let out = ripple().args(["rewrite", "--change"]).arg(&change).arg(dir.path().join("models/exposures.yml")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("+      - ref('fct_orders')"));
+}
+
+#[test]
+fn analyze_warns_when_no_file_names_the_dataset_given() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    let analyze = |dataset: &str| ripple().args(["analyze", "--dataset", dataset, "--project"]).arg(dir.path()).arg(dir.path().join("models")).output().unwrap();
+    let out = analyze("raw.stg_order");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let output = json(&out);
+    assert!(stderr.contains("warning: no file names `raw.stg_order`"), "{stderr}");
+    assert_eq!(output["warnings"][0]["closest"][0], "ref('stg_orders')");
+    assert_eq!(output["summary"]["files"], 2);
+    let out = analyze("stg_orders");
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+    assert!(json(&out).get("warnings").is_none());
+}

@@ -28,7 +28,7 @@ pub use dialect::{AliasClause, AliasRule, Dialect, ExpressionNames};
 pub use error::EngineError;
 pub use location::{LineIndex, Location};
 pub use rewrite::{rewrite, rewrite_analyzed, FileRewrite, Finding, FindingKind, FindingSeverity, RewriteStatus};
-pub use schema::{ColumnSchema, Schema, TableSchema};
+pub use schema::{names_match, ColumnSchema, Schema, TableSchema};
 pub use source::Language;
 pub use tables::{tables, StatementTables};
 

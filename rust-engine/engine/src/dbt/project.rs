@@ -16,11 +16,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use super::sources::{source_names, source_tables, SourceTable};
 use super::yaml::{self, Node};
 use crate::analysis::analyze;
 use crate::schema::{ColumnSchema, TableSchema};
 use crate::source::Language;
-use crate::{Change, ChangeSpec, Dialect, Options, Schema};
+use crate::{Change, ChangeSpec, ColumnFate, Dialect, Options, Schema};
 
 /// A file of the project: its path from the project's root, and its text.
 #[derive(Debug, Clone)]
@@ -85,6 +86,9 @@ pub struct ProjectSchema {
     pub conflicts: Vec<SchemaConflict>,
     /// Files that could not be read (invalid YAML or JSON), with why.
     pub problems: Vec<String>,
+    /// The sources its property files declare, with the relation each
+    /// stands for: a change may name a source by its relation.
+    pub sources: Vec<SourceTable>,
 }
 
 /// A project's models, seeds and sources, each with what each origin says.
@@ -112,8 +116,11 @@ impl Claims {
 }
 
 /// Derives the schemas of `files`' models, seeds and sources. `explicit`
-/// wins for the tables it names.
-pub fn project_schema(files: &[ProjectFile], dialect: Dialect, explicit: Option<&Schema>) -> ProjectSchema {
+/// wins for the tables it names. With the `change` being made, the
+/// dataset's columns are those before it, even when the project already
+/// holds the producer's change; and origins that differ only by the change
+/// (a `catalog.json` built before it, a model's SQL after) agree.
+pub fn project_schema(files: &[ProjectFile], dialect: Dialect, explicit: Option<&Schema>, change: Option<&ChangeSpec>) -> ProjectSchema {
     let config = files.iter().find(|f| f.path == "dbt_project.yml" || f.path == "dbt_project.yaml");
     let config = config.and_then(|c| yaml::parse(&c.text).ok());
     let paths = |key: &str, default: &str| -> Vec<String> {
@@ -148,23 +155,43 @@ pub fn project_schema(files: &[ProjectFile], dialect: Dialect, explicit: Option<
             claims.add(table, Origin::Explicit, None, t.columns.iter().map(|c| c.name.clone()).collect());
         }
     }
-    resolve(claims, dialect, explicit)
+    let properties = files.iter().filter(|f| under(&f.path, &model_paths) || under(&f.path, &seed_paths));
+    let sources = source_tables(properties.map(|f| (f.path.as_str(), f.text.as_str())));
+    // The change as each name of its dataset: a source named by its
+    // relation is read by its source name.
+    let changes: Vec<ChangeSpec> = change
+        .into_iter()
+        .flat_map(|spec| {
+            let names = std::iter::once(spec.dataset.clone()).chain(source_names(&spec.dataset, &sources));
+            names.map(|dataset| ChangeSpec { dataset, ..spec.clone() })
+        })
+        .collect();
+    let mut result = resolve(claims, dialect, explicit, &changes);
+    result.sources = sources;
+    result
 }
 
 /// Decides each table's columns, computing models' from their SQL in the
 /// order their refs allow.
-fn resolve(mut claims: Claims, dialect: Dialect, explicit: Option<&Schema>) -> ProjectSchema {
+fn resolve(mut claims: Claims, dialect: Dialect, explicit: Option<&Schema>, changes: &[ChangeSpec]) -> ProjectSchema {
     let mut result = ProjectSchema { problems: std::mem::take(&mut claims.problems), ..ProjectSchema::default() };
     let mut decided: HashMap<String, Option<TableOrigin>> = HashMap::new();
     // Tables no model defines are decided first; models as their inputs are.
     let names: Vec<String> = claims.tables.keys().filter(|t| !claims.models.contains_key(*t)).cloned().collect();
     for table in names {
-        let choice = decide(&table, &claims.tables[&table], &mut result.conflicts);
+        let choice = decide(&table, &claims.tables[&table], &mut result.conflicts, changes);
         decided.insert(table, choice);
     }
     let mut pending: Vec<String> = claims.models.keys().cloned().collect();
+    // The changed dataset as it was before the change: the models
+    // downstream still read it so.
+    let schema_of = |decided: &HashMap<String, Option<TableOrigin>>| {
+        let mut schema = schema_of(decided, explicit);
+        changes.iter().for_each(|spec| before_change(&mut schema, spec));
+        schema
+    };
     loop {
-        let schema = schema_of(&decided, explicit);
+        let schema = schema_of(&decided);
         let before = pending.len();
         pending.retain(|model| {
             let file = &claims.models[model];
@@ -172,7 +199,7 @@ fn resolve(mut claims: Claims, dialect: Dialect, explicit: Option<&Schema>) -> P
                 Some(columns) => {
                     let mut all = claims.tables.get(model).cloned().unwrap_or_default();
                     all.push(TableOrigin { table: file_stem(&file.path).to_string(), origin: Origin::Sql, path: Some(file.path.clone()), columns });
-                    let choice = decide(model, &all, &mut result.conflicts);
+                    let choice = decide(model, &all, &mut result.conflicts, changes);
                     decided.insert(model.clone(), choice);
                     false
                 }
@@ -186,11 +213,11 @@ fn resolve(mut claims: Claims, dialect: Dialect, explicit: Option<&Schema>) -> P
     // Models whose SQL does not say all its columns: their other claims.
     for model in pending {
         if let Some(all) = claims.tables.get(&model) {
-            let choice = decide(&model, all, &mut result.conflicts);
+            let choice = decide(&model, all, &mut result.conflicts, changes);
             decided.insert(model, choice);
         }
     }
-    result.schema = schema_of(&decided, explicit);
+    result.schema = schema_of(&decided);
     result.origins = decided.into_values().flatten().collect();
     result.origins.sort_by(|a, b| a.table.cmp(&b.table));
     result.conflicts.sort_by(|a, b| a.table.cmp(&b.table));
@@ -198,17 +225,29 @@ fn resolve(mut claims: Claims, dialect: Dialect, explicit: Option<&Schema>) -> P
 }
 
 /// The columns a table takes from its claims, or `None` on a conflict.
-fn decide(table: &str, claims: &[TableOrigin], conflicts: &mut Vec<SchemaConflict>) -> Option<TableOrigin> {
-    let lower = |c: &[String]| c.iter().map(|n| n.to_ascii_lowercase()).collect::<Vec<_>>();
+/// Claims on the dataset of one of `changes` are compared as they will be
+/// after it: an origin from before the change agrees with one after.
+fn decide(table: &str, claims: &[TableOrigin], conflicts: &mut Vec<SchemaConflict>, changes: &[ChangeSpec]) -> Option<TableOrigin> {
+    let change = changes.iter().find(|spec| crate::schema::names_match(table, &spec.dataset) || crate::schema::names_match(&spec.dataset, table));
+    // Lowercase, and as after the change.
+    let compared = |c: &[String]| -> Vec<String> {
+        c.iter()
+            .filter_map(|name| match change.map(|spec| spec.column_fate(name)) {
+                Some(ColumnFate::Renamed(to)) => Some(to.to_ascii_lowercase()),
+                Some(ColumnFate::Dropped) => None,
+                _ => Some(name.to_ascii_lowercase()),
+            })
+            .collect()
+    };
     if let Some(explicit) = claims.iter().find(|c| c.origin == Origin::Explicit) {
         return Some(explicit.clone());
     }
     let mut full: Vec<&TableOrigin> = claims.iter().filter(|c| c.origin.is_full()).collect();
     full.sort_by_key(|c| c.origin);
     if let Some(first) = full.first() {
-        let columns = lower(&first.columns);
+        let columns = compared(&first.columns);
         if let Some(other) = full.iter().find(|o| {
-            let mut a = lower(&o.columns);
+            let mut a = compared(&o.columns);
             let mut b = columns.clone();
             a.sort();
             b.sort();
@@ -218,7 +257,7 @@ fn decide(table: &str, claims: &[TableOrigin], conflicts: &mut Vec<SchemaConflic
             return None;
         }
         for documented in claims.iter().filter(|c| !c.origin.is_full()) {
-            if let Some(extra) = documented.columns.iter().find(|c| !columns.contains(&c.to_ascii_lowercase())) {
+            if let Some(extra) = compared(&documented.columns).into_iter().find(|c| !columns.contains(c)) {
                 conflicts.push(SchemaConflict {
                     table: table.to_string(),
                     message: format!("{} documents `{extra}`, which {} does not have", describe(documented), describe(first)),
@@ -384,7 +423,7 @@ fn file_stem(path: &str) -> &str {
 /// already holds the producer's change (its model renamed a column, or the
 /// model itself moved): consumers are read as they still are, against the
 /// old columns. A project still before the change is left as it is.
-pub fn before_change(schema: &mut Schema, spec: &ChangeSpec) {
+fn before_change(schema: &mut Schema, spec: &ChangeSpec) {
     let renames: Vec<(&str, &str)> = spec
         .changes
         .iter()

@@ -26,6 +26,7 @@ use super::edits::Edits;
 use super::expression::rewrite_expression;
 use super::names::{self, last_part, CallKind};
 use super::outputs::RenamedOutputs;
+use super::sources;
 use super::yaml::{self, Map, Node, Scalar};
 
 /// The top-level keys of a dbt property file.
@@ -209,14 +210,13 @@ impl Planner<'_> {
     /// The name of a `sources:` table entry when it is the dataset: as
     /// `source.table`, or as the `schema.identifier` it stands for.
     fn defined_source<'n>(&self, source: &Map, table: &'n Node) -> Option<&'n Scalar> {
-        let table = table.map()?;
-        let name = table.get("name")?.scalar()?;
+        let (name, relation) = sources::declared(source, table)?;
         let source_name = source.get_str("name")?;
-        let schema = source.get_str("schema").unwrap_or(source_name);
-        let identifier = table.get_str("identifier").unwrap_or(&name.value);
+        let identifier = relation.rsplit('.').next().unwrap_or(&relation);
         let dataset = self.spec.dataset.as_str();
         let named = crate::schema::names_match(dataset, &format!("{source_name}.{}", name.value))
-            || crate::schema::names_match(dataset, &format!("{schema}.{identifier}"))
+            || crate::schema::names_match(dataset, &relation)
+            || crate::schema::names_match(&relation, dataset)
             || (!dataset.contains('.') && (dataset.eq_ignore_ascii_case(&name.value) || dataset.eq_ignore_ascii_case(identifier)));
         named.then_some(name)
     }
