@@ -235,15 +235,52 @@ pub(crate) struct Usage(pub(crate) String);
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze { dialect, schema, project, dataset, format, pretty, paths } => {
-            analyze::analyze(dialect, schema.as_deref(), project.as_deref(), dataset.as_deref(), format, pretty, &paths)
-        }
-        Command::Rewrite { change, dialect, schema, project, report, write, paths } => {
-            rewrite::rewrite(&change, dialect, schema.as_deref(), project.as_deref(), report.as_deref(), write, &paths)
-        }
-        Command::Project { dir, dialect, schema } => project::project(&dir, dialect, schema.as_deref()),
+        Command::Analyze {
+            dialect,
+            schema,
+            project,
+            dataset,
+            format,
+            pretty,
+            paths,
+        } => analyze::analyze(
+            dialect,
+            schema.as_deref(),
+            project.as_deref(),
+            dataset.as_deref(),
+            format,
+            pretty,
+            &paths,
+        ),
+        Command::Rewrite {
+            change,
+            dialect,
+            schema,
+            project,
+            report,
+            write,
+            paths,
+        } => rewrite::rewrite(
+            &change,
+            dialect,
+            schema.as_deref(),
+            project.as_deref(),
+            report.as_deref(),
+            write,
+            &paths,
+        ),
+        Command::Project {
+            dir,
+            dialect,
+            schema,
+        } => project::project(&dir, dialect, schema.as_deref()),
 
-        Command::CompatView { change, dialect, schema, cleanup } => change::compat_view(&change, dialect, schema.as_deref(), cleanup),
+        Command::CompatView {
+            change,
+            dialect,
+            schema,
+            cleanup,
+        } => change::compat_view(&change, dialect, schema.as_deref(), cleanup),
         Command::CheckChange { change, dialect } => change::check_change(&change, dialect),
         Command::Schema => change::schema(),
         Command::Tables { dialect, files } => tables::tables(dialect, &files),

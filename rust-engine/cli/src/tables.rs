@@ -33,18 +33,35 @@ pub(crate) fn tables(dialect: Dialect, paths: &[PathBuf]) -> Result<ExitCode, Us
     let files = sources
         .into_iter()
         .map(|(path, sql)| match ripple_engine::tables(&sql, dialect) {
-            Ok(statements) => FileTables { path, statements: Some(statements), error: None },
+            Ok(statements) => FileTables {
+                path,
+                statements: Some(statements),
+                error: None,
+            },
             Err(error) => {
                 failed = true;
-                if let EngineError::Syntax { message, line, column } = &error {
+                if let EngineError::Syntax {
+                    message,
+                    line,
+                    column,
+                } = &error
+                {
                     eprintln!("{path}:{line}:{column}: {message}");
                 } else {
                     eprintln!("{path}: {error}");
                 }
-                FileTables { path, statements: None, error: Some(error) }
+                FileTables {
+                    path,
+                    statements: None,
+                    error: Some(error),
+                }
             }
         })
         .collect();
     print_json(&TablesOutput { files })?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

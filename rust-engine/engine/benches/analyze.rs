@@ -30,11 +30,20 @@ fn inputs() -> Vec<Input> {
                 stack.push(path);
                 continue;
             }
-            let Ok(sql) = std::fs::read_to_string(&path) else { continue };
+            let Ok(sql) = std::fs::read_to_string(&path) else {
+                continue;
+            };
             if Language::detect(path.to_str().unwrap(), &sql) != Some(Language::Sql) {
                 continue;
             }
-            let folder = path.strip_prefix(&root).unwrap().iter().next().unwrap().to_string_lossy().to_string();
+            let folder = path
+                .strip_prefix(&root)
+                .unwrap()
+                .iter()
+                .next()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
             let dialect = match folder.as_str() {
                 "tpch" => Dialect::Postgres,
                 "snowflake" => Dialect::Snowflake,
@@ -64,7 +73,13 @@ fn bench(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("ripple_analyze", bytes), |b| {
         b.iter(|| {
             for input in &inputs {
-                ripple_engine::analyze_sql(&input.sql, Options { dialect: input.dialect, schema: None });
+                ripple_engine::analyze_sql(
+                    &input.sql,
+                    Options {
+                        dialect: input.dialect,
+                        schema: None,
+                    },
+                );
             }
         })
     });

@@ -69,7 +69,11 @@ pub struct CompatViewOptions {
 /// Errors ([`EngineError::CompatView`]) say what is missing: the table does
 /// not move, a schema is needed, a column's old type is unknown (naming the
 /// column), or the schema lacks the dataset or a column the change names.
-pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>) -> Result<CompatView, EngineError> {
+pub fn compat_view(
+    spec: &ChangeSpec,
+    dialect: Dialect,
+    schema: Option<&Schema>,
+) -> Result<CompatView, EngineError> {
     // A spec built in Rust has not been through `from_json`'s checks, and
     // its SQL must read in the dialect the view is written in.
     spec.validate_in(dialect)?;
@@ -83,8 +87,14 @@ pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>)
             ),
         ));
     };
-    if let Some((name, why)) = written_names(spec, table, schema).into_iter().find_map(|name| Some((name, dialect.unquotable(name)?))) {
-        return Err(refuse(None, format!("{dialect} SQL cannot name `{name}` so that the engine reads it back: {why}")));
+    if let Some((name, why)) = written_names(spec, table, schema)
+        .into_iter()
+        .find_map(|name| Some((name, dialect.unquotable(name)?)))
+    {
+        return Err(refuse(
+            None,
+            format!("{dialect} SQL cannot name `{name}` so that the engine reads it back: {why}"),
+        ));
     }
     let sql = Sql { dialect };
     let from = sql.name(table);
@@ -104,7 +114,9 @@ pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>)
     let create = match dialect.replace_view() {
         // Without OR REPLACE, the view is new during a migration.
         ReplaceView::Never => format!("CREATE VIEW {view} AS\n{select}"),
-        ReplaceView::DropFirst => format!("DROP VIEW IF EXISTS {view};\nCREATE VIEW {view} AS\n{select}"),
+        ReplaceView::DropFirst => {
+            format!("DROP VIEW IF EXISTS {view};\nCREATE VIEW {view} AS\n{select}")
+        }
         // PostgreSQL (and Redshift) replace a view only when the new one
         // keeps its columns, names, order and types; the view always exposes
         // exactly the old table's columns, so running this again succeeds,
@@ -122,7 +134,9 @@ pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>)
     // `sqlparser` does not, such as `` `a\`b` `` in BigQuery, must not refuse
     // the view.)
     let parser_dialect = dialect.parser_dialect();
-    if let Ok(tokens) = sqlparser::tokenizer::Tokenizer::new(parser_dialect.as_ref(), &create).tokenize() {
+    if let Ok(tokens) =
+        sqlparser::tokenizer::Tokenizer::new(parser_dialect.as_ref(), &create).tokenize()
+    {
         let operators = crate::depth::operators(&tokens);
         if operators > crate::depth::MAX_OPERATORS {
             return Err(refuse(
@@ -138,7 +152,12 @@ pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>)
     // No CASCADE: a view someone built on the compatibility view must fail
     // the cleanup, not disappear with it.
     let cleanup = format!("DROP VIEW IF EXISTS {view};");
-    Ok(CompatView { view: spec.dataset.clone(), table: table.to_string(), create, cleanup })
+    Ok(CompatView {
+        view: spec.dataset.clone(),
+        table: table.to_string(),
+        create,
+        cleanup,
+    })
 }
 
 /// What the view adds to the operators its mappings hold (`depth.rs`),
@@ -153,7 +172,11 @@ const UNREADABLE: &str = "the view's DDL would not read back";
 /// changed columns, what they are renamed or mapped to (names and paths),
 /// and the old table's columns when the schema lists them. Found by the
 /// `change` fuzz target: `` `proj\`c` `` in BigQuery did not read back.
-fn written_names<'a>(spec: &'a ChangeSpec, table: &'a str, schema: Option<&'a Schema>) -> Vec<&'a str> {
+fn written_names<'a>(
+    spec: &'a ChangeSpec,
+    table: &'a str,
+    schema: Option<&'a Schema>,
+) -> Vec<&'a str> {
     let mut names: Vec<&str> = spec.dataset.split('.').chain(table.split('.')).collect();
     for column in changed_columns(spec) {
         names.push(column);
@@ -174,10 +197,14 @@ fn changed_columns(spec: &ChangeSpec) -> Vec<&str> {
     let mut columns = Vec::new();
     for change in &spec.changes {
         match change {
-            Change::RenameColumn { column, .. } | Change::DropColumn { column } | Change::ChangeType { column, .. } => {
+            Change::RenameColumn { column, .. }
+            | Change::DropColumn { column }
+            | Change::ChangeType { column, .. } => {
                 columns.push(column.as_str());
             }
-            Change::ReplaceTable { columns: mapping, .. } => columns.extend(mapping.keys().map(String::as_str)),
+            Change::ReplaceTable {
+                columns: mapping, ..
+            } => columns.extend(mapping.keys().map(String::as_str)),
             Change::RenameTable { .. } => {}
         }
     }
@@ -185,12 +212,18 @@ fn changed_columns(spec: &ChangeSpec) -> Vec<&str> {
 }
 
 fn refuse(column: Option<&str>, message: String) -> EngineError {
-    EngineError::CompatView { column: column.map(str::to_string), message }
+    EngineError::CompatView {
+        column: column.map(str::to_string),
+        message,
+    }
 }
 
 /// The old table's key in the schema and its columns; every column the
 /// change names must be among them.
-fn old_columns<'s>(spec: &ChangeSpec, schema: &'s Schema) -> Result<(&'s str, &'s [ColumnSchema]), EngineError> {
+fn old_columns<'s>(
+    spec: &ChangeSpec,
+    schema: &'s Schema,
+) -> Result<(&'s str, &'s [ColumnSchema]), EngineError> {
     let (key, columns) = schema
         .table(&spec.dataset)
         .or_else(|| {
@@ -206,7 +239,10 @@ fn old_columns<'s>(spec: &ChangeSpec, schema: &'s Schema) -> Result<(&'s str, &'
         if !columns.iter().any(|c| c.name.eq_ignore_ascii_case(column)) {
             return Err(refuse(
                 Some(column),
-                format!("the change names column {column}, which the schema of {} does not list", spec.dataset),
+                format!(
+                    "the change names column {column}, which the schema of {} does not list",
+                    spec.dataset
+                ),
             ));
         }
     }
@@ -215,7 +251,13 @@ fn old_columns<'s>(spec: &ChangeSpec, schema: &'s Schema) -> Result<(&'s str, &'
 
 /// One select item per old column, in the old order. `key` is the old
 /// table's key in the schema, to name a type at fault.
-fn listed_columns(spec: &ChangeSpec, sql: &Sql, qualifier: &str, key: &str, columns: &[ColumnSchema]) -> Result<Vec<String>, EngineError> {
+fn listed_columns(
+    spec: &ChangeSpec,
+    sql: &Sql,
+    qualifier: &str,
+    key: &str,
+    columns: &[ColumnSchema],
+) -> Result<Vec<String>, EngineError> {
     let mut items = Vec::with_capacity(columns.len());
     for (i, column) in columns.iter().enumerate() {
         let name = sql.ident(&column.name);
@@ -223,17 +265,21 @@ fn listed_columns(spec: &ChangeSpec, sql: &Sql, qualifier: &str, key: &str, colu
         // Written from its parsed form, like every type and expression the
         // view holds (`spec_sql.rs`); parsed only where it is written.
         let parsed_type = |text: &str| {
-            crate::spec_sql::data_type(text, sql.dialect).map_err(|why| EngineError::InvalidSchema {
-                field: Some(format!("tables.{key}.columns[{i}].type")),
-                message: format!("must be a SQL type of {}: {why}", sql.dialect),
+            crate::spec_sql::data_type(text, sql.dialect).map_err(|why| {
+                EngineError::InvalidSchema {
+                    field: Some(format!("tables.{key}.columns[{i}].type")),
+                    message: format!("must be a SQL type of {}: {why}", sql.dialect),
+                }
             })
         };
-        let old_type = || match known_type {
+        let old_type = || {
+            match known_type {
             Some(text) => parsed_type(text),
             None => Err(refuse(
                 Some(&column.name),
                 format!("the schema gives no type for column {}, which the view must rebuild with its old type", column.name),
             )),
+        }
         };
         items.push(match spec.column_fate(&column.name) {
             ColumnFate::Kept => name,
@@ -248,7 +294,9 @@ fn listed_columns(spec: &ChangeSpec, sql: &Sql, qualifier: &str, key: &str, colu
                 };
                 format!("{} AS {name}", sql.path(qualifier, path, cast.as_deref()))
             }
-            ColumnFate::Expression(expression) => format!("{} AS {name}", sql.expression(expression)?),
+            ColumnFate::Expression(expression) => {
+                format!("{} AS {name}", sql.expression(expression)?)
+            }
         });
     }
     Ok(items)
@@ -256,7 +304,11 @@ fn listed_columns(spec: &ChangeSpec, sql: &Sql, qualifier: &str, key: &str, colu
 
 /// `*` from the new table, without the new names of renamed columns, then
 /// one item per changed column.
-fn star_and_changes(spec: &ChangeSpec, sql: &Sql, qualifier: &str) -> Result<Vec<String>, EngineError> {
+fn star_and_changes(
+    spec: &ChangeSpec,
+    sql: &Sql,
+    qualifier: &str,
+) -> Result<Vec<String>, EngineError> {
     let mut excluded = Vec::new();
     let mut items = Vec::new();
     for column in changed_columns(spec) {
@@ -267,8 +319,12 @@ fn star_and_changes(spec: &ChangeSpec, sql: &Sql, qualifier: &str) -> Result<Vec
                 excluded.push(sql.ident(to));
                 items.push(format!("{} AS {name}", sql.ident(to)));
             }
-            ColumnFate::Path(path) => items.push(format!("{} AS {name}", sql.path(qualifier, path, None))),
-            ColumnFate::Expression(expression) => items.push(format!("{} AS {name}", sql.expression(expression)?)),
+            ColumnFate::Path(path) => {
+                items.push(format!("{} AS {name}", sql.path(qualifier, path, None)))
+            }
+            ColumnFate::Expression(expression) => {
+                items.push(format!("{} AS {name}", sql.expression(expression)?))
+            }
             ColumnFate::Retyped(_) | ColumnFate::Dropped => {
                 return Err(refuse(
                     Some(column),
@@ -313,12 +369,18 @@ impl Sql {
         // In parentheses unless one call or name (`spec_sql::spelled`).
         crate::spec_sql::expression(text, self.dialect)
             .map(|expr| crate::spec_sql::spelled(&expr))
-            .map_err(|why| EngineError::InvalidChange { field: None, message: format!("the mapping `{text}` {why}") })
+            .map_err(|why| EngineError::InvalidChange {
+                field: None,
+                message: format!("the mapping `{text}` {why}"),
+            })
     }
 
     /// A multi-part name, quoted part by part.
     fn name(&self, name: &str) -> String {
-        name.split('.').map(|part| self.ident(part)).collect::<Vec<_>>().join(".")
+        name.split('.')
+            .map(|part| self.ident(part))
+            .collect::<Vec<_>>()
+            .join(".")
     }
 
     /// One identifier, quoted only when it must be: when it is not a plain
@@ -331,12 +393,19 @@ impl Sql {
         // a name with (`_ll` in ANSI SQL), and any word starting with `_`,
         // which `sqlparser` reads as part of a number after a `.`
         // (`(t.c)._x`). Both found by the `change` fuzz target.
-        let starts = name.chars().next().is_some_and(|c| c != '_' && self.dialect.parser_dialect().is_identifier_start(c));
+        let starts = name
+            .chars()
+            .next()
+            .is_some_and(|c| c != '_' && self.dialect.parser_dialect().is_identifier_start(c));
         let plain = is_plain(name);
         if plain && starts && !is_reserved(name) {
             return name.to_string();
         }
-        let name = if plain { self.dialect.fold(name) } else { name.to_string() };
+        let name = if plain {
+            self.dialect.fold(name)
+        } else {
+            name.to_string()
+        };
         self.dialect.quote(&name)
     }
 
@@ -347,7 +416,13 @@ impl Sql {
         let fields: Vec<&str> = parts.collect();
         // Keys inside semi-structured values are case-sensitive: never folded,
         // quoted (as JSON strings) only when not plain.
-        let key = |f: &str| if is_plain(f) && !is_reserved(f) { f.to_string() } else { format!("\"{}\"", f.replace('\\', "\\\\").replace('"', "\\\"")) };
+        let key = |f: &str| {
+            if is_plain(f) && !is_reserved(f) {
+                f.to_string()
+            } else {
+                format!("\"{}\"", f.replace('\\', "\\\\").replace('"', "\\\""))
+            }
+        };
         match self.dialect.field_access() {
             FieldAccess::Composite => format!("({qualifier}.{column}).{}", self.dotted(&fields)),
             // The value is a VARIANT, so the old type is restored when known.
@@ -360,7 +435,10 @@ impl Sql {
                 }
             }
             FieldAccess::Json => {
-                let json_path: String = fields.iter().map(|f| format!(".{}", key(f).replace('\'', "''"))).collect();
+                let json_path: String = fields
+                    .iter()
+                    .map(|f| format!(".{}", key(f).replace('\'', "''")))
+                    .collect();
                 format!("{qualifier}.{column}->>'${json_path}'")
             }
             FieldAccess::Dot => format!("{qualifier}.{column}.{}", self.dotted(&fields)),
@@ -368,37 +446,184 @@ impl Sql {
     }
 
     fn dotted(&self, fields: &[&str]) -> String {
-        fields.iter().map(|f| self.ident(f)).collect::<Vec<_>>().join(".")
+        fields
+            .iter()
+            .map(|f| self.ident(f))
+            .collect::<Vec<_>>()
+            .join(".")
     }
 }
 
 fn is_plain(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Words reserved in at least one dialect (the union of ANSI, PostgreSQL,
 /// BigQuery, MySQL, Snowflake and Spark's lists, sorted): quoting one where
 /// it is not reserved is harmless, leaving it bare where it is is an error.
 const RESERVED: &[&str] = &[
-    "ACCOUNT", "ALL", "ALTER", "AND", "ANY", "ARRAY", "AS", "ASC", "ASSERT_ROWS_MODIFIED", "AT", "AUTHORIZATION",
-    "BETWEEN", "BOTH", "BY", "CASE", "CAST", "CHECK", "COLLATE", "COLUMN", "CONNECT", "CONNECTION", "CONSTRAINT",
-    "CONTAINS", "CREATE", "CROSS", "CUBE", "CURRENT", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP",
-    "CURRENT_USER", "DATABASE", "DEFAULT", "DEFINE", "DELETE", "DESC", "DISTINCT", "DIV", "DROP", "ELSE", "END",
-    "ENUM", "ESCAPE", "EXCEPT", "EXCLUDE", "EXISTS", "EXTRACT", "FALSE", "FETCH", "FOLLOWING", "FOR", "FOREIGN",
-    "FROM", "FULL", "GRANT", "GROUP", "GROUPING", "GROUPS", "GSCLUSTER", "HASH", "HAVING", "IF", "IGNORE", "ILIKE",
-    "IN", "INCREMENT", "INDEX", "INNER", "INSERT", "INTERSECT", "INTERVAL", "INTO", "IS", "ISSUE", "JOIN", "KEY",
-    "LATERAL", "LEADING", "LEFT", "LIKE", "LIMIT", "LOCALTIME", "LOCALTIMESTAMP", "LOOKUP", "MERGE", "MINUS", "MOD",
-    "NATURAL", "NEW", "NO", "NOT", "NULL", "NULLS", "OF", "OFFSET", "ON", "ONLY", "OR", "ORDER", "ORGANIZATION",
-    "OUTER", "OVER", "PARTITION", "PRECEDING", "PRIMARY", "PROTO", "QUALIFY", "RANGE", "RANK", "RECURSIVE",
-    "REFERENCES", "REGEXP", "RESPECT", "REVOKE", "RIGHT", "RLIKE", "ROLLUP", "ROW", "ROWS", "SAMPLE", "SCHEMA",
-    "SELECT", "SESSION_USER", "SET", "SOME", "START", "STRUCT", "TABLE", "TABLESAMPLE", "THEN", "TO", "TRAILING",
-    "TREAT", "TRIGGER", "TRUE", "TRY_CAST", "UNBOUNDED", "UNION", "UNIQUE", "UNNEST", "UPDATE", "USER", "USING",
-    "VALUES", "VIEW", "WHEN", "WHENEVER", "WHERE", "WINDOW", "WITH", "WITHIN", "XOR",
+    "ACCOUNT",
+    "ALL",
+    "ALTER",
+    "AND",
+    "ANY",
+    "ARRAY",
+    "AS",
+    "ASC",
+    "ASSERT_ROWS_MODIFIED",
+    "AT",
+    "AUTHORIZATION",
+    "BETWEEN",
+    "BOTH",
+    "BY",
+    "CASE",
+    "CAST",
+    "CHECK",
+    "COLLATE",
+    "COLUMN",
+    "CONNECT",
+    "CONNECTION",
+    "CONSTRAINT",
+    "CONTAINS",
+    "CREATE",
+    "CROSS",
+    "CUBE",
+    "CURRENT",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_USER",
+    "DATABASE",
+    "DEFAULT",
+    "DEFINE",
+    "DELETE",
+    "DESC",
+    "DISTINCT",
+    "DIV",
+    "DROP",
+    "ELSE",
+    "END",
+    "ENUM",
+    "ESCAPE",
+    "EXCEPT",
+    "EXCLUDE",
+    "EXISTS",
+    "EXTRACT",
+    "FALSE",
+    "FETCH",
+    "FOLLOWING",
+    "FOR",
+    "FOREIGN",
+    "FROM",
+    "FULL",
+    "GRANT",
+    "GROUP",
+    "GROUPING",
+    "GROUPS",
+    "GSCLUSTER",
+    "HASH",
+    "HAVING",
+    "IF",
+    "IGNORE",
+    "ILIKE",
+    "IN",
+    "INCREMENT",
+    "INDEX",
+    "INNER",
+    "INSERT",
+    "INTERSECT",
+    "INTERVAL",
+    "INTO",
+    "IS",
+    "ISSUE",
+    "JOIN",
+    "KEY",
+    "LATERAL",
+    "LEADING",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "LOOKUP",
+    "MERGE",
+    "MINUS",
+    "MOD",
+    "NATURAL",
+    "NEW",
+    "NO",
+    "NOT",
+    "NULL",
+    "NULLS",
+    "OF",
+    "OFFSET",
+    "ON",
+    "ONLY",
+    "OR",
+    "ORDER",
+    "ORGANIZATION",
+    "OUTER",
+    "OVER",
+    "PARTITION",
+    "PRECEDING",
+    "PRIMARY",
+    "PROTO",
+    "QUALIFY",
+    "RANGE",
+    "RANK",
+    "RECURSIVE",
+    "REFERENCES",
+    "REGEXP",
+    "RESPECT",
+    "REVOKE",
+    "RIGHT",
+    "RLIKE",
+    "ROLLUP",
+    "ROW",
+    "ROWS",
+    "SAMPLE",
+    "SCHEMA",
+    "SELECT",
+    "SESSION_USER",
+    "SET",
+    "SOME",
+    "START",
+    "STRUCT",
+    "TABLE",
+    "TABLESAMPLE",
+    "THEN",
+    "TO",
+    "TRAILING",
+    "TREAT",
+    "TRIGGER",
+    "TRUE",
+    "TRY_CAST",
+    "UNBOUNDED",
+    "UNION",
+    "UNIQUE",
+    "UNNEST",
+    "UPDATE",
+    "USER",
+    "USING",
+    "VALUES",
+    "VIEW",
+    "WHEN",
+    "WHENEVER",
+    "WHERE",
+    "WINDOW",
+    "WITH",
+    "WITHIN",
+    "XOR",
 ];
 
 fn is_reserved(word: &str) -> bool {
-    RESERVED.binary_search(&word.to_ascii_uppercase().as_str()).is_ok()
+    RESERVED
+        .binary_search(&word.to_ascii_uppercase().as_str())
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -421,9 +646,21 @@ mod tests {
         assert_eq!(ident(Dialect::MySql, "a`b"), "`a``b`");
         assert_eq!(ident(Dialect::BigQuery, "my-proj"), "`my-proj`");
         assert_eq!(ident(Dialect::BigQuery, "a`b"), "`a\\`b`");
-        assert_eq!(Sql { dialect: Dialect::Spark }.name("lake.select.t"), "lake.`select`.t");
+        assert_eq!(
+            Sql {
+                dialect: Dialect::Spark
+            }
+            .name("lake.select.t"),
+            "lake.`select`.t"
+        );
         assert_eq!(ident(Dialect::Ansi, "_ll"), "\"_LL\"");
         assert_eq!(ident(Dialect::BigQuery, "_ll"), "`_ll`");
-        assert_eq!(Sql { dialect: Dialect::Postgres }.path("orders", "c._x", None), "(orders.c).\"_x\"");
+        assert_eq!(
+            Sql {
+                dialect: Dialect::Postgres
+            }
+            .path("orders", "c._x", None),
+            "(orders.c).\"_x\""
+        );
     }
 }

@@ -16,8 +16,8 @@ mod json;
 mod location;
 pub mod rewrite;
 mod schema;
-mod spec_sql;
 pub mod source;
+mod spec_sql;
 mod tables;
 
 pub use analysis::{analyze, analyze_sql, FileAnalysis, Options};
@@ -27,7 +27,9 @@ pub use dbt::{rewrite_properties, rewrite_properties_with, RenamedOutputs};
 pub use dialect::{AliasClause, AliasRule, Dialect, ExpressionNames};
 pub use error::EngineError;
 pub use location::{LineIndex, Location};
-pub use rewrite::{rewrite, rewrite_analyzed, FileRewrite, Finding, FindingKind, FindingSeverity, RewriteStatus};
+pub use rewrite::{
+    rewrite, rewrite_analyzed, FileRewrite, Finding, FindingKind, FindingSeverity, RewriteStatus,
+};
 pub use schema::{names_match, ColumnSchema, Schema, TableSchema};
 pub use source::Language;
 pub use tables::{tables, StatementTables};

@@ -52,7 +52,11 @@ impl LineIndex {
             count += chars_in(block);
         }
         chars_before.push(count);
-        LineIndex { line_starts, ascii_lines, chars_before }
+        LineIndex {
+            line_starts,
+            ascii_lines,
+            chars_before,
+        }
     }
 
     /// Characters in `text[..offset]`.
@@ -91,7 +95,10 @@ impl LineIndex {
         }
         // The block holding the wanted character, then a scan within it.
         let target = self.chars_until(text, start) + wanted;
-        let block = self.chars_before.partition_point(|&c| c <= target).saturating_sub(1);
+        let block = self
+            .chars_before
+            .partition_point(|&c| c <= target)
+            .saturating_sub(1);
         let mut chars = self.chars_before[block];
         let bytes = text.as_bytes();
         let mut i = (block * BLOCK).max(start);
@@ -142,7 +149,10 @@ mod tests {
             assert_eq!(index.offset(text, loc), offset, "{loc:?}");
         }
         assert_eq!(index.location(text, 7), Location { line: 2, column: 3 });
-        assert_eq!(index.location(text, text.len()), Location { line: 4, column: 5 });
+        assert_eq!(
+            index.location(text, text.len()),
+            Location { line: 4, column: 5 }
+        );
     }
 
     #[test]
@@ -151,8 +161,23 @@ mod tests {
         let index = LineIndex::new(&text);
         let x = text.len() - 1;
         let loc = index.location(&text, x);
-        assert_eq!(loc, Location { line: 1, column: 3 * BLOCK as u64 + 1 });
+        assert_eq!(
+            loc,
+            Location {
+                line: 1,
+                column: 3 * BLOCK as u64 + 1
+            }
+        );
         assert_eq!(index.offset(&text, loc), x);
-        assert_eq!(index.offset(&text, Location { line: 1, column: 5000 }), 2 * 4999);
+        assert_eq!(
+            index.offset(
+                &text,
+                Location {
+                    line: 1,
+                    column: 5000
+                }
+            ),
+            2 * 4999
+        );
     }
 }

@@ -32,7 +32,10 @@ pub struct ColumnSchema {
 impl Schema {
     /// Reads a schema from JSON; errors name the field or the position.
     pub fn from_json(json: &str) -> Result<Schema, EngineError> {
-        crate::json::read(json).map_err(|e| EngineError::InvalidSchema { field: e.field, message: e.message })
+        crate::json::read(json).map_err(|e| EngineError::InvalidSchema {
+            field: e.field,
+            message: e.message,
+        })
     }
 
     /// The columns of `table`, matched case-insensitively on the whole name
@@ -53,7 +56,10 @@ impl Schema {
             .filter(|(name, _)| names_match(name, table));
         let first = found.next()?;
         // Two schema tables ending the same way: the SQL does not say which.
-        found.next().is_none().then_some((first.0.as_str(), first.1.columns.as_slice()))
+        found
+            .next()
+            .is_none()
+            .then_some((first.0.as_str(), first.1.columns.as_slice()))
     }
 }
 

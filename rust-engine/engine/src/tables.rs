@@ -25,9 +25,23 @@ pub struct StatementTables {
 /// what it can of any file, this is strict: SQL that does not parse is an
 /// error at its line and column.
 pub fn tables(sql: &str, dialect: Dialect) -> Result<Vec<StatementTables>, EngineError> {
-    let analysis = analyze_sql(sql, Options { dialect, schema: None });
-    if let Some(error) = analysis.diagnostics.iter().find(|d| d.severity == Severity::Error) {
-        return Err(EngineError::Syntax { message: error.message.clone(), line: error.line, column: error.column });
+    let analysis = analyze_sql(
+        sql,
+        Options {
+            dialect,
+            schema: None,
+        },
+    );
+    if let Some(error) = analysis
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+    {
+        return Err(EngineError::Syntax {
+            message: error.message.clone(),
+            line: error.line,
+            column: error.column,
+        });
     }
     Ok(analysis
         .statements

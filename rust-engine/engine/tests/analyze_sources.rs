@@ -8,7 +8,10 @@ use ripple_engine::Language::{Dbt, Java, Python, Scala};
 
 #[test]
 fn dbt_model_with_config_refs_sources_and_incremental_block() {
-    check!(snapshot("bigquery", Dbt, "\
+    check!(snapshot(
+        "bigquery",
+        Dbt,
+        "\
 {{ config(materialized='incremental', unique_key='order_id') }}
 
 with orders as (
@@ -25,21 +28,31 @@ where o.ordered_at > (select max(ordered_at) from {{ this }})
 {% endif %}
 {% for status in ['paid', 'refunded'] %}
   and o.status != '{{ status }}'
-{% endfor %}", None));
+{% endfor %}",
+        None
+    ));
 }
 
 #[test]
 fn dbt_macros_and_vars_are_not_tables() {
-    check!(snapshot("snowflake", Dbt, "\
+    check!(snapshot(
+        "snowflake",
+        Dbt,
+        "\
 {% macro cents_to_dollars(col) %}({{ col }} / 100)::numeric(16, 2){% endmacro %}
 select id, {{ cents_to_dollars('amount') }} as amount_usd, {{ var('region_col') }}
 from {{ source('raw', 'payments') }}
-where created_at >= '{{ var(\"start_date\") }}'", None));
+where created_at >= '{{ var(\"start_date\") }}'",
+        None
+    ));
 }
 
 #[test]
 fn python_queries_in_spark_sql_client_query_and_f_strings() {
-    check!(snapshot("bigquery", Python, r#"
+    check!(snapshot(
+        "bigquery",
+        Python,
+        r#"
 from google.cloud import bigquery
 
 LABEL = "Select a report"  # prose, not SQL
@@ -52,22 +65,32 @@ def load(client, table):
     """).result()
     recent = spark.sql(f"SELECT o.id, o.{table}_ts FROM proj.ds.orders o WHERE o.day = '{day}'")
     return rows, recent
-"#, None));
+"#,
+        None
+    ));
 }
 
 #[test]
 fn python_dbapi_parameters_and_concatenation() {
-    check!(snapshot("postgres", Python, r#"
+    check!(snapshot(
+        "postgres",
+        Python,
+        r#"
 cursor.execute(
     "UPDATE shop.orders SET status = %s "
     "WHERE id = %(order_id)s AND amount > " + str(limit)
 )
-"#, None));
+"#,
+        None
+    ));
 }
 
 #[test]
 fn java_jdbc_strings_and_text_blocks() {
-    check!(snapshot("snowflake", Java, r#"
+    check!(snapshot(
+        "snowflake",
+        Java,
+        r#"
 class Orders {
   // SELECT nothing FROM comment
   static final String TOTALS =
@@ -82,12 +105,17 @@ class Orders {
         """).execute();
   }
 }
-"#, None));
+"#,
+        None
+    ));
 }
 
 #[test]
 fn scala_spark_sql_interpolation_and_scio_query() {
-    check!(snapshot("bigquery", Scala, r#"
+    check!(snapshot(
+        "bigquery",
+        Scala,
+        r#"
 object Job {
   val since = "2024-01-01"
   def run(spark: SparkSession) = {
@@ -99,12 +127,17 @@ object Job {
     sc.bigQuerySelect("SELECT cust, COUNT(*) AS n FROM `proj.ds.orders` GROUP BY cust")
   }
 }
-"#, None));
+"#,
+        None
+    ));
 }
 
 #[test]
 fn dbt_if_else_renders_the_first_branch_and_scans_the_others() {
-    check!(snapshot("bigquery", Dbt, "\
+    check!(snapshot(
+        "bigquery",
+        Dbt,
+        "\
 select client_id, submission_date
 from {{ ref('clients_daily') }}
 where
@@ -113,12 +146,17 @@ where
   {% else %}
     submission_date = @submission_date and sample_id < 10
   {% endif %}
-{{ dbt_utils.group_by(2) }}", None));
+{{ dbt_utils.group_by(2) }}",
+        None
+    ));
 }
 
 #[test]
 fn dbt_clause_macros_and_qualified_macro_arguments() {
-    check!(snapshot("snowflake", Dbt, "\
+    check!(snapshot(
+        "snowflake",
+        Dbt,
+        "\
 /* monthly revenue */
 WITH fct AS (
   SELECT account_id, month, SUM(mrr) AS mrr
@@ -132,7 +170,9 @@ WITH fct AS (
     fct.mrr
   FROM fct
 )
-{{ dbt_audit(cte_ref=\"final\", created_by=\"@someone\") }}", None));
+{{ dbt_audit(cte_ref=\"final\", created_by=\"@someone\") }}",
+        None
+    ));
 }
 
 #[test]
@@ -167,9 +207,14 @@ SELECT IF(COUNT(*) = 0, NULL, ERROR('no rows')) FROM `{{ project_id }}.ds.client
 
 #[test]
 fn python_docstrings_are_documentation_not_queries() {
-    check!(snapshot("bigquery", Python, r#"
+    check!(snapshot(
+        "bigquery",
+        Python,
+        r#"
 def create_tmp_table(client, name):
     """Create temp table to capture last modified dates."""
     client.query(f"CREATE TABLE {name} AS SELECT table_id, last_modified FROM ds.tables")
-"#, None));
+"#,
+        None
+    ));
 }

@@ -8,7 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use ripple_engine::{check_change, compat_view, Change, ChangeProblem, ChangeSpec, Dialect, EngineError, Language, Options, RewriteStatus, Schema};
+use ripple_engine::{
+    check_change, compat_view, Change, ChangeProblem, ChangeSpec, Dialect, EngineError, Language,
+    Options, RewriteStatus, Schema,
+};
 
 const INJECTION: &str = "1 FROM t; DROP TABLE x; SELECT 1";
 
@@ -18,7 +21,9 @@ fn spec_json(changes: &str) -> String {
 
 fn mapping(to: &str) -> String {
     let to = serde_json::to_string(to).unwrap();
-    spec_json(&format!(r#"{{"kind": "replace_table", "to": "proj.core.orders", "columns": {{"id": "id_v2", "amount": {to}}}}}"#))
+    spec_json(&format!(
+        r#"{{"kind": "replace_table", "to": "proj.core.orders", "columns": {{"id": "id_v2", "amount": {to}}}}}"#
+    ))
 }
 
 /// A spec built in Rust, which has not been through `from_json`'s checks.
@@ -42,9 +47,18 @@ fn schema(json: &str) -> Schema {
 fn a_mapping_holding_statements_is_refused_in_every_dialect() {
     for dialect in Dialect::ALL {
         let error = ChangeSpec::from_json_in(&mapping(INJECTION), Some(dialect)).unwrap_err();
-        let EngineError::InvalidChange { field, message } = &error else { panic!("{error:?}") };
-        assert_eq!(field.as_deref(), Some("changes[0].columns.amount"), "{dialect}");
-        assert!(message.contains("`FROM` at line 1, column 3"), "{dialect}: {message}");
+        let EngineError::InvalidChange { field, message } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(
+            field.as_deref(),
+            Some("changes[0].columns.amount"),
+            "{dialect}"
+        );
+        assert!(
+            message.contains("`FROM` at line 1, column 3"),
+            "{dialect}: {message}"
+        );
         assert!(error.to_string().starts_with("invalid change spec: changes[0].columns.amount: must be a column, a field path or one SQL expression"), "{error}");
     }
 }
@@ -58,12 +72,29 @@ fn the_check_lists_every_problem_with_its_field() {
     ));
     let problems = check_change(&json, Some(Dialect::Postgres));
     let fields: Vec<&str> = problems.iter().filter_map(|p| p.field.as_deref()).collect();
-    assert_eq!(fields, ["changes[0].to", "changes[1].columns.amount", "changes[1].columns.note", "changes[1].columns.ts"]);
-    assert!(problems[2].message.contains("must not hold a subquery"), "{problems:?}");
-    assert!(problems[3].message.contains("`;` at line 1, column 2"), "{problems:?}");
+    assert_eq!(
+        fields,
+        [
+            "changes[0].to",
+            "changes[1].columns.amount",
+            "changes[1].columns.note",
+            "changes[1].columns.ts"
+        ]
+    );
+    assert!(
+        problems[2].message.contains("must not hold a subquery"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[3].message.contains("`;` at line 1, column 2"),
+        "{problems:?}"
+    );
     // A usable spec has no problem; malformed JSON has one, with no field.
     assert_eq!(check_change(&mapping("amount_cents / 100"), None), []);
-    assert!(matches!(&check_change("{", None)[..], [ChangeProblem { field: None, .. }]));
+    assert!(matches!(
+        &check_change("{", None)[..],
+        [ChangeProblem { field: None, .. }]
+    ));
 }
 
 #[test]
@@ -82,7 +113,10 @@ fn mappings_are_checked_in_the_dialect_they_are_written_in() {
 fn the_compatibility_view_refuses_a_spec_built_around_the_checks() {
     for dialect in Dialect::ALL {
         let error = compat_view(&unchecked_spec(INJECTION), dialect, None).unwrap_err();
-        assert!(matches!(&error, EngineError::InvalidChange { field: Some(f), .. } if f == "changes[0].columns.amount"), "{dialect}: {error:?}");
+        assert!(
+            matches!(&error, EngineError::InvalidChange { field: Some(f), .. } if f == "changes[0].columns.amount"),
+            "{dialect}: {error:?}"
+        );
     }
 }
 
@@ -90,9 +124,22 @@ fn the_compatibility_view_refuses_a_spec_built_around_the_checks() {
 fn the_rewrite_refuses_a_spec_built_around_the_checks() {
     let text = "SELECT o.amount FROM proj.ds.orders o";
     for dialect in Dialect::ALL {
-        let result = ripple_engine::rewrite("q.sql", Language::Sql, text, &unchecked_spec(INJECTION), Options { dialect, schema: None });
+        let result = ripple_engine::rewrite(
+            "q.sql",
+            Language::Sql,
+            text,
+            &unchecked_spec(INJECTION),
+            Options {
+                dialect,
+                schema: None,
+            },
+        );
         assert_eq!(result.status, RewriteStatus::Error, "{dialect}");
-        assert!(result.reasons[0].starts_with("invalid change spec: changes[0].columns.amount: "), "{:?}", result.reasons);
+        assert!(
+            result.reasons[0].starts_with("invalid change spec: changes[0].columns.amount: "),
+            "{:?}",
+            result.reasons
+        );
         assert_eq!(result.content, None);
     }
 }
@@ -109,9 +156,18 @@ fn schema_types_the_view_writes_are_refused_unless_one_data_type() {
     );
     for dialect in Dialect::ALL {
         let error = compat_view(&spec, dialect, Some(&hostile)).unwrap_err();
-        let EngineError::InvalidSchema { field, message } = &error else { panic!("{error:?}") };
-        assert_eq!(field.as_deref(), Some("tables.proj.ds.orders.columns[1].type"), "{dialect}");
-        assert!(message.contains("`)` at line 1, column 5"), "{dialect}: {message}");
+        let EngineError::InvalidSchema { field, message } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(
+            field.as_deref(),
+            Some("tables.proj.ds.orders.columns[1].type"),
+            "{dialect}"
+        );
+        assert!(
+            message.contains("`)` at line 1, column 5"),
+            "{dialect}: {message}"
+        );
     }
 }
 
@@ -124,7 +180,9 @@ fn expressions_and_types_are_written_from_their_parsed_form() {
            {"kind": "replace_table", "to": "proj.core.orders", "columns": {"amount": "amount_cents/100 -- dollars"}}"#,
     ))
     .unwrap();
-    let old = schema(r#"{"tables": {"proj.ds.orders": {"columns": [{"name": "amount"}, {"name": "legacy_flag", "type": "numeric( 10 ,2 )"}]}}}"#);
+    let old = schema(
+        r#"{"tables": {"proj.ds.orders": {"columns": [{"name": "amount"}, {"name": "legacy_flag", "type": "numeric( 10 ,2 )"}]}}}"#,
+    );
     let view = compat_view(&spec, Dialect::Postgres, Some(&old)).unwrap();
     assert_eq!(
         view.create,
@@ -135,7 +193,14 @@ fn expressions_and_types_are_written_from_their_parsed_form() {
         Language::Sql,
         "SELECT o.amount FROM proj.ds.orders o",
         &spec,
-        Options { dialect: Dialect::Postgres, schema: None },
+        Options {
+            dialect: Dialect::Postgres,
+            schema: None,
+        },
     );
-    assert_eq!(result.content.as_deref(), Some("SELECT (o.amount_cents / 100) AS amount FROM proj.core.orders o"), "{result:?}");
+    assert_eq!(
+        result.content.as_deref(),
+        Some("SELECT (o.amount_cents / 100) AS amount FROM proj.core.orders o"),
+        "{result:?}"
+    );
 }

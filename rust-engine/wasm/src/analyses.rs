@@ -75,12 +75,21 @@ struct Analyses {
 
 impl Analyses {
     fn new(limit: usize) -> Self {
-        Analyses { entries: VecDeque::new(), schemas: Vec::new(), bytes: 0, limit }
+        Analyses {
+            entries: VecDeque::new(),
+            schemas: Vec::new(),
+            bytes: 0,
+            limit,
+        }
     }
 
     fn recall(&self, input: &Input) -> Option<Rc<FileAnalysis>> {
         let hash = hash(input);
-        self.entries.iter().rev().find(|e| e.matches(hash, input)).map(|e| e.analysis.clone())
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.matches(hash, input))
+            .map(|e| e.analysis.clone())
     }
 
     fn remember(&mut self, input: &Input, analysis: Rc<FileAnalysis>) {
@@ -88,8 +97,13 @@ impl Analyses {
         if self.entries.iter().any(|e| e.matches(hash, input)) {
             return;
         }
-        let bytes = size_of::<Entry>() + input.path.len() + input.text.len() + heap::bytes(&*analysis);
-        let shared = input.schema.and_then(|schema| self.schemas.iter().find(|(s, _)| s.tables.len() == schema.tables.len() && **s == *schema));
+        let bytes =
+            size_of::<Entry>() + input.path.len() + input.text.len() + heap::bytes(&*analysis);
+        let shared = input.schema.and_then(|schema| {
+            self.schemas
+                .iter()
+                .find(|(s, _)| s.tables.len() == schema.tables.len() && **s == *schema)
+        });
         let (schema, schema_bytes) = match (input.schema, shared) {
             (None, _) => (None, 0),
             (Some(_), Some((schema, _))) => (Some(schema.clone()), 0),
@@ -118,7 +132,9 @@ impl Analyses {
         };
         self.entries.push_back(entry);
         while self.bytes > self.limit || self.entries.len() > MAX_ENTRIES {
-            let Some(oldest) = self.entries.pop_front() else { break };
+            let Some(oldest) = self.entries.pop_front() else {
+                break;
+            };
             self.bytes -= oldest.bytes;
             drop(oldest);
             // A schema no entry holds any more (only this list does) goes too.
@@ -167,7 +183,11 @@ mod tests {
             .iter()
             .map(|e| size_of::<Entry>() + e.path.len() + e.text.len() + heap::bytes(&*e.analysis))
             .sum();
-        let mut schemas: Vec<&Rc<Schema>> = analyses.entries.iter().filter_map(|e| e.schema.as_ref()).collect();
+        let mut schemas: Vec<&Rc<Schema>> = analyses
+            .entries
+            .iter()
+            .filter_map(|e| e.schema.as_ref())
+            .collect();
         schemas.sort_by_key(|s| Rc::as_ptr(s));
         schemas.dedup_by_key(|s| Rc::as_ptr(s));
         entries + schemas.iter().map(|s| heap::bytes(&***s)).sum::<usize>()
@@ -176,17 +196,51 @@ mod tests {
     /// A schema of `tables` tables of 50 columns: about 4 KiB a table.
     fn schema(tables: usize, tag: usize) -> Schema {
         let columns: Vec<ColumnSchema> = (0..50)
-            .map(|c| ColumnSchema { name: format!("column_{c}_{tag}"), data_type: Some("STRUCT<a INT64, b STRING>".into()) })
+            .map(|c| ColumnSchema {
+                name: format!("column_{c}_{tag}"),
+                data_type: Some("STRUCT<a INT64, b STRING>".into()),
+            })
             .collect();
-        Schema { tables: (0..tables).map(|t| (format!("proj.ds.table_{t}"), TableSchema { columns: columns.clone() })).collect() }
+        Schema {
+            tables: (0..tables)
+                .map(|t| {
+                    (
+                        format!("proj.ds.table_{t}"),
+                        TableSchema {
+                            columns: columns.clone(),
+                        },
+                    )
+                })
+                .collect(),
+        }
     }
 
     fn analysis(text: &str) -> Rc<FileAnalysis> {
-        Rc::new(ripple_engine::analyze("q.sql", Language::Sql, text, Options { dialect: Dialect::BigQuery, schema: None }))
+        Rc::new(ripple_engine::analyze(
+            "q.sql",
+            Language::Sql,
+            text,
+            Options {
+                dialect: Dialect::BigQuery,
+                schema: None,
+            },
+        ))
     }
 
-    fn keep(analyses: &mut Analyses, path: &str, text: &str, schema: Option<&Schema>, analysis: &Rc<FileAnalysis>) {
-        let input = Input { path, text, language: Language::Sql, dialect: Dialect::BigQuery, schema };
+    fn keep(
+        analyses: &mut Analyses,
+        path: &str,
+        text: &str,
+        schema: Option<&Schema>,
+        analysis: &Rc<FileAnalysis>,
+    ) {
+        let input = Input {
+            path,
+            text,
+            language: Language::Sql,
+            dialect: Dialect::BigQuery,
+            schema,
+        };
         analyses.remember(&input, analysis.clone());
     }
 
@@ -198,11 +252,21 @@ mod tests {
         let mut analyses = Analyses::new(limit);
         let small = analysis("SELECT 1");
         for i in 0..200 {
-            keep(&mut analyses, &format!("q{i}.sql"), "SELECT 1", Some(&schema(40, i)), &small);
+            keep(
+                &mut analyses,
+                &format!("q{i}.sql"),
+                "SELECT 1",
+                Some(&schema(40, i)),
+                &small,
+            );
             assert_eq!(analyses.bytes, held(&analyses));
             assert!(analyses.bytes <= limit, "{} bytes held", analyses.bytes);
         }
-        assert!(analyses.entries.len() < 40, "{} entries", analyses.entries.len());
+        assert!(
+            analyses.entries.len() < 40,
+            "{} entries",
+            analyses.entries.len()
+        );
         // Big analyses count too: 2,000 references a file.
         let text = format!("SELECT {} FROM t", vec!["a"; 2_000].join(", "));
         let wide = analysis(&text);
@@ -211,7 +275,11 @@ mod tests {
             assert_eq!(analyses.bytes, held(&analyses));
             assert!(analyses.bytes <= limit, "{} bytes held", analyses.bytes);
         }
-        assert!(analyses.entries.len() < 100, "{} entries", analyses.entries.len());
+        assert!(
+            analyses.entries.len() < 100,
+            "{} entries",
+            analyses.entries.len()
+        );
     }
 
     #[test]
@@ -222,7 +290,13 @@ mod tests {
         let one = analysis("SELECT column_1_0 FROM proj.ds.table_1");
         for i in 0..100 {
             // A copy each time, as each call from JS reads its own.
-            keep(&mut analyses, &format!("q{i}.sql"), "SELECT column_1_0 FROM proj.ds.table_1", Some(&shared.clone()), &one);
+            keep(
+                &mut analyses,
+                &format!("q{i}.sql"),
+                "SELECT column_1_0 FROM proj.ds.table_1",
+                Some(&shared.clone()),
+                &one,
+            );
         }
         assert_eq!(analyses.entries.len(), 100);
         assert_eq!(analyses.schemas.len(), 1);

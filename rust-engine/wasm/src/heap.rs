@@ -4,7 +4,9 @@
 
 use std::mem::size_of;
 
-use ripple_engine::analysis::{ColumnSource, Diagnostic, Output, Reference, StatementAnalysis, TableRead, TableWrite};
+use ripple_engine::analysis::{
+    ColumnSource, Diagnostic, Output, Reference, StatementAnalysis, TableRead, TableWrite,
+};
 use ripple_engine::{ColumnSchema, FileAnalysis, Schema, TableSchema};
 
 /// The bytes a value holds on the heap (its own size is counted by whoever
@@ -40,7 +42,11 @@ impl Heap for Schema {
     fn heap(&self) -> usize {
         // A hash map's table: each slot a key and a value, plus a control byte.
         self.tables.capacity() * (size_of::<(String, TableSchema)>() + 1)
-            + self.tables.iter().map(|(name, table)| name.heap() + table.columns.heap()).sum::<usize>()
+            + self
+                .tables
+                .iter()
+                .map(|(name, table)| name.heap() + table.columns.heap())
+                .sum::<usize>()
     }
 }
 
@@ -88,7 +94,11 @@ impl Heap for ColumnSource {
 
 impl Heap for Reference {
     fn heap(&self) -> usize {
-        self.table.heap() + self.column.heap() + self.path.heap() + self.via.heap() + self.candidates.heap()
+        self.table.heap()
+            + self.column.heap()
+            + self.path.heap()
+            + self.via.heap()
+            + self.candidates.heap()
     }
 }
 
@@ -109,10 +119,19 @@ mod tests {
             "models/q.sql",
             Language::Sql,
             "SELECT o.amount, o.customer_id FROM proj.ds.orders o",
-            Options { dialect: Dialect::BigQuery, schema: None },
+            Options {
+                dialect: Dialect::BigQuery,
+                schema: None,
+            },
         );
-        let strings: usize = analysis.statements[0].references.iter().map(|r| r.column.as_ref().map_or(0, String::len)).sum();
-        assert!(bytes(&analysis) > size_of::<FileAnalysis>() + strings + 3 * size_of::<Reference>());
+        let strings: usize = analysis.statements[0]
+            .references
+            .iter()
+            .map(|r| r.column.as_ref().map_or(0, String::len))
+            .sum();
+        assert!(
+            bytes(&analysis) > size_of::<FileAnalysis>() + strings + 3 * size_of::<Reference>()
+        );
         let schema = Schema::from_json(r#"{"tables": {"proj.ds.orders": {"columns": [{"name": "amount", "type": "NUMERIC"}]}}}"#).unwrap();
         assert!(bytes(&schema) > "proj.ds.orders".len() + "amount".len() + "NUMERIC".len());
     }

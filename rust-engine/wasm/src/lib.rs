@@ -14,8 +14,8 @@
 //! One small function per binding; what they share is in `boundary.rs`.
 
 mod analyses;
-mod heap;
 mod boundary;
+mod heap;
 mod panic;
 
 use std::rc::Rc;
@@ -71,10 +71,16 @@ pub fn compat_view(
     #[wasm_bindgen(unchecked_optional_param_type = "CompatViewOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let options: CompatViewArgs = options_arg(options, "options")?;
-    let dialect: Option<Dialect> = options.dialect.as_deref().map(str::parse).transpose().map_err(to_js_error)?;
+    let dialect: Option<Dialect> = options
+        .dialect
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(to_js_error)?;
     // Through JSON text, so errors name the field at fault (`changes[1].to`);
     // its SQL is checked in the dialect the view is written in.
-    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), dialect).map_err(to_js_error)?;
+    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), dialect)
+        .map_err(to_js_error)?;
     let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let schema = schema_arg(options.schema)?;
     to_js(&ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(to_js_error)?)
@@ -92,8 +98,16 @@ pub fn validate_change(
     #[wasm_bindgen(unchecked_optional_param_type = "ValidateChangeOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let options: ValidateChangeOptions = options_arg(options, "options")?;
-    let dialect = options.dialect.as_deref().map(str::parse).transpose().map_err(to_js_error)?;
-    to_js(&ripple_engine::check_change(&json_text(&change)?.unwrap_or_default(), dialect))
+    let dialect = options
+        .dialect
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(to_js_error)?;
+    to_js(&ripple_engine::check_change(
+        &json_text(&change)?.unwrap_or_default(),
+        dialect,
+    ))
 }
 
 /// What `validateChange` needs besides the change.
@@ -162,10 +176,23 @@ fn file_input(path: &JsValue, text: &JsValue, options: JsValue) -> Result<FileIn
     let path = string_arg(path, "path")?;
     let text = string_arg(text, "text")?;
     let options: AnalyzeOptions = options_arg(options, "options")?;
-    let dialect = options.dialect.map(|name| name.parse()).transpose().map_err(to_js_error)?;
+    let dialect = options
+        .dialect
+        .map(|name| name.parse())
+        .transpose()
+        .map_err(to_js_error)?;
     let schema = schema_arg(options.schema)?;
-    let language = options.language.or_else(|| Language::detect(&path, &text)).unwrap_or(Language::Sql);
-    Ok(FileInput { path, text, language, dialect, schema })
+    let language = options
+        .language
+        .or_else(|| Language::detect(&path, &text))
+        .unwrap_or(Language::Sql);
+    Ok(FileInput {
+        path,
+        text,
+        language,
+        dialect,
+        schema,
+    })
 }
 
 /// Column-level analysis of one consumer file (SQL, dbt model, or Python,
@@ -178,7 +205,10 @@ pub fn analyze(
     #[wasm_bindgen(unchecked_optional_param_type = "AnalyzeOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let file = file_input(&path, &text, options)?;
-    let options = Options { dialect: file.dialect.unwrap_or(Dialect::Generic), schema: file.schema.as_ref() };
+    let options = Options {
+        dialect: file.dialect.unwrap_or(Dialect::Generic),
+        schema: file.schema.as_ref(),
+    };
     to_js(&*analyze_and_keep(&file, options))
 }
 
@@ -197,23 +227,45 @@ pub fn rewrite(
     let file = file_input(&path, &text, options)?;
     // Through JSON text, so errors name the field at fault (`changes[1].to`);
     // its SQL is checked in the dialect the file is written in.
-    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), file.dialect).map_err(to_js_error)?;
+    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), file.dialect)
+        .map_err(to_js_error)?;
     let dialect = file.dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
-    let options = Options { dialect, schema: file.schema.as_ref() };
-    let analysis = analyses::recall(&cache_input(&file, &options)).unwrap_or_else(|| analyze_and_keep(&file, options));
-    to_js(&ripple_engine::rewrite_analyzed(&analysis, file.language, &file.text, &spec, options))
+    let options = Options {
+        dialect,
+        schema: file.schema.as_ref(),
+    };
+    let analysis = analyses::recall(&cache_input(&file, &options))
+        .unwrap_or_else(|| analyze_and_keep(&file, options));
+    to_js(&ripple_engine::rewrite_analyzed(
+        &analysis,
+        file.language,
+        &file.text,
+        &spec,
+        options,
+    ))
 }
 
 /// Analyses a file and keeps the analysis for the `rewrite`s after it.
 fn analyze_and_keep(file: &FileInput, options: Options) -> Rc<FileAnalysis> {
-    let analysis = Rc::new(ripple_engine::analyze(&file.path, file.language, &file.text, options));
+    let analysis = Rc::new(ripple_engine::analyze(
+        &file.path,
+        file.language,
+        &file.text,
+        options,
+    ));
     analyses::remember(&cache_input(file, &options), analysis.clone());
     analysis
 }
 
 /// The input of the analyses cache (`analyses.rs`).
 fn cache_input<'a>(file: &'a FileInput, options: &Options<'a>) -> analyses::Input<'a> {
-    analyses::Input { path: &file.path, text: &file.text, language: file.language, dialect: options.dialect, schema: options.schema }
+    analyses::Input {
+        path: &file.path,
+        text: &file.text,
+        language: file.language,
+        dialect: options.dialect,
+        schema: options.schema,
+    }
 }
 
 /// Schedules a fresh instance before the next call; the entry points call it

@@ -36,11 +36,14 @@ impl Call {
     /// `analytics.stg_orders`); a source as `src.table`, matched by suffix,
     /// or by its table alone when the dataset is one bare name.
     pub fn names(&self, dataset: &str) -> bool {
-        let Some((table, _)) = self.table_arg() else { return false };
+        let Some((table, _)) = self.table_arg() else {
+            return false;
+        };
         match self.kind {
             CallKind::Ref => last_part(dataset).eq_ignore_ascii_case(table),
             CallKind::Source => {
-                names_match(dataset, &format!("{}.{table}", self.args[0].0)) || (!dataset.contains('.') && dataset.eq_ignore_ascii_case(table))
+                names_match(dataset, &format!("{}.{table}", self.args[0].0))
+                    || (!dataset.contains('.') && dataset.eq_ignore_ascii_case(table))
             }
         }
     }
@@ -79,7 +82,9 @@ pub(crate) fn calls(value: &str) -> Vec<Call> {
         i = skip_spaces(value, i + 1);
         let mut args = Vec::new();
         while let Some(&q) = bytes.get(i).filter(|&&b| b == b'\'' || b == b'"') {
-            let Some(close) = value[i + 1..].find(q as char) else { break };
+            let Some(close) = value[i + 1..].find(q as char) else {
+                break;
+            };
             let inner = i + 1..i + 1 + close;
             args.push((value[inner.clone()].to_string(), inner.clone()));
             i = skip_spaces(value, inner.end + 1);
@@ -137,7 +142,10 @@ pub(crate) fn tokens(text: &str) -> Vec<Range<usize>> {
     while let Some((i, c)) = chars.next() {
         let mut end = i + c.len_utf8();
         if c.is_alphanumeric() || c == '_' {
-            while let Some(&(j, d)) = chars.peek().filter(|(_, d)| d.is_alphanumeric() || *d == '_') {
+            while let Some(&(j, d)) = chars
+                .peek()
+                .filter(|(_, d)| d.is_alphanumeric() || *d == '_')
+            {
                 end = j + d.len_utf8();
                 chars.next();
             }
@@ -149,7 +157,9 @@ pub(crate) fn tokens(text: &str) -> Vec<Range<usize>> {
 
 /// True when `word` is written in `text` as a whole name (case-insensitive).
 pub(crate) fn mentions(text: &str, word: &str) -> bool {
-    tokens(text).into_iter().any(|t| text[t].eq_ignore_ascii_case(word))
+    tokens(text)
+        .into_iter()
+        .any(|t| text[t].eq_ignore_ascii_case(word))
 }
 
 #[cfg(test)]
@@ -161,9 +171,16 @@ mod tests {
         let value = "{{ ref('stg_orders') }} and ref(\"pkg\", \"m\", v=2) source('ecom', 'raw_orders') myref('x') x.ref('y')";
         let calls = calls(value);
         assert_eq!(calls.len(), 3);
-        assert_eq!(&value[calls[0].table_arg().unwrap().1.clone()], "stg_orders");
+        assert_eq!(
+            &value[calls[0].table_arg().unwrap().1.clone()],
+            "stg_orders"
+        );
         assert_eq!(calls[1].table_arg().unwrap().0, "m");
-        assert!(calls[2].names("raw.ecom.raw_orders") && calls[2].names("raw_orders") && !calls[2].names("other.raw_orders"));
+        assert!(
+            calls[2].names("raw.ecom.raw_orders")
+                && calls[2].names("raw_orders")
+                && !calls[2].names("other.raw_orders")
+        );
         assert!(calls[0].names("analytics.stg_orders") && calls[0].names("STG_ORDERS"));
     }
 
@@ -171,10 +188,13 @@ mod tests {
     fn csv_headers_keep_positions_inside_quotes() {
         let csv = "\n id, \"order_id\" ,amount\n1,2,3\n";
         let header = csv_header(csv);
-        let names: Vec<&str> = header.iter().map(|(n, r)| {
-            assert_eq!(&csv[r.clone()], n);
-            n.as_str()
-        }).collect();
+        let names: Vec<&str> = header
+            .iter()
+            .map(|(n, r)| {
+                assert_eq!(&csv[r.clone()], n);
+                n.as_str()
+            })
+            .collect();
         assert_eq!(names, ["id", "order_id", "amount"]);
     }
 }

@@ -17,7 +17,9 @@ use crate::{ChangeSpec, ColumnFate, Schema};
 /// The changed columns of `spec`'s dataset whose retype only widens them,
 /// lowercase; their old types come from `schema`.
 pub(crate) fn widened_columns(spec: &ChangeSpec, schema: Option<&Schema>) -> Vec<String> {
-    let Some(columns) = schema.and_then(|s| s.columns(&spec.dataset)) else { return Vec::new() };
+    let Some(columns) = schema.and_then(|s| s.columns(&spec.dataset)) else {
+        return Vec::new();
+    };
     columns
         .iter()
         .filter(|c| match (spec.column_fate(&c.name), &c.data_type) {
@@ -46,7 +48,10 @@ pub(crate) fn widens(from: &str, to: &str) -> bool {
 }
 
 fn normal(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase()
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_uppercase()
 }
 
 /// Integer types by width; the names of every supported dialect.
@@ -68,7 +73,10 @@ fn integer_rank(name: &str) -> Option<u8> {
 /// and Snowflake's `NUMBER` too), written with both.
 fn decimal(name: &str) -> Option<(u32, u32)> {
     let (base, rest) = name.split_once('(')?;
-    if !matches!(base.trim(), "DECIMAL" | "NUMERIC" | "NUMBER" | "BIGNUMERIC" | "BIGDECIMAL") {
+    if !matches!(
+        base.trim(),
+        "DECIMAL" | "NUMERIC" | "NUMBER" | "BIGNUMERIC" | "BIGDECIMAL"
+    ) {
         return None;
     }
     let (p, s) = rest.strip_suffix(')')?.split_once(',')?;

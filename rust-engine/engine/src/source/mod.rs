@@ -82,12 +82,21 @@ impl SourceMap {
             return;
         }
         if let Some(last) = self.segments.last_mut() {
-            if last.verbatim && verbatim && last.sql + last.len == sql && last.host + last.len == host {
+            if last.verbatim
+                && verbatim
+                && last.sql + last.len == sql
+                && last.host + last.len == host
+            {
                 last.len += len;
                 return;
             }
         }
-        self.segments.push(Segment { sql, host, len, verbatim });
+        self.segments.push(Segment {
+            sql,
+            host,
+            len,
+            verbatim,
+        });
     }
 
     /// The file offset of the SQL byte at `offset`.
@@ -171,7 +180,13 @@ pub const PLACEHOLDER_PREFIX: &str = "__ripple_";
 /// macros dropped instead of replaced by placeholders, for macros that
 /// expand to clause fragments (`{{ dbt_utils.group_by(3) }}`); the rendering
 /// with fewer unread statements wins.
-pub(crate) fn best_rendering<T>(language: Language, text: &str, fragment: Fragment, read: impl Fn(&Fragment) -> T, unread: impl Fn(&T) -> usize) -> (Fragment, T) {
+pub(crate) fn best_rendering<T>(
+    language: Language,
+    text: &str,
+    fragment: Fragment,
+    read: impl Fn(&Fragment) -> T,
+    unread: impl Fn(&T) -> usize,
+) -> (Fragment, T) {
     let found = read(&fragment);
     if language != Language::Dbt || unread(&found) == 0 {
         return (fragment, found);

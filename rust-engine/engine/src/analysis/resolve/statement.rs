@@ -4,19 +4,27 @@
 
 use std::ops::{ControlFlow, Range};
 
-use sqlparser::ast::{AssignmentTarget, Delete, Expr, FromTable, Ident, Insert, Merge, MergeAction, MergeInsertKind, MergeUpdateKind, ObjectName, ObjectNamePart, ObjectType, Query, Statement, TableObject, Update, UpdateTableFromKind, Visit, Visitor};
+use sqlparser::ast::{
+    AssignmentTarget, Delete, Expr, FromTable, Ident, Insert, Merge, MergeAction, MergeInsertKind,
+    MergeUpdateKind, ObjectName, ObjectNamePart, ObjectType, Query, Statement, TableObject, Update,
+    UpdateTableFromKind, Visit, Visitor,
+};
 
 use crate::analysis::found::{Found, FoundRef};
 
-use super::{Resolver, last_ident, object_name};
-use super::scope::{Clause, Column, Scope, target_scope};
+use super::scope::{target_scope, Clause, Column, Scope};
+use super::{last_ident, object_name, Resolver};
 
 impl Resolver<'_> {
     /// A scripting block's condition or loop query (`WHILE (SELECT COUNT(*)
     /// FROM t) > 0 DO`): analysed like the conditions of a parsed IF, its
     /// queries resolved and its other names taken for variables.
     pub fn condition(&mut self, condition: &Expr, range: Range<usize>) -> Found {
-        let mut walker = StatementWalker { resolver: self, nested: 0, root: false };
+        let mut walker = StatementWalker {
+            resolver: self,
+            nested: 0,
+            root: false,
+        };
         let _ = condition.visit(&mut walker);
         self.found(range, Vec::new())
     }
@@ -29,7 +37,11 @@ impl Resolver<'_> {
             Statement::Insert(insert) => self.insert(insert),
             Statement::CreateTable(create) => {
                 self.table_ref(&create.name, true, &[]);
-                create.query.as_ref().map(|q| self.query(q, None, &[])).unwrap_or_default()
+                create
+                    .query
+                    .as_ref()
+                    .map(|q| self.query(q, None, &[]))
+                    .unwrap_or_default()
             }
             Statement::CreateView(create) => {
                 self.table_ref(&create.name, true, &[]);
@@ -47,7 +59,11 @@ impl Resolver<'_> {
                 self.merge(merge);
                 Vec::new()
             }
-            Statement::Drop { object_type: ObjectType::Table | ObjectType::View | ObjectType::MaterializedView, names, .. } => {
+            Statement::Drop {
+                object_type: ObjectType::Table | ObjectType::View | ObjectType::MaterializedView,
+                names,
+                ..
+            } => {
                 for name in names {
                     self.table_ref(name, true, &[]);
                 }
@@ -55,7 +71,8 @@ impl Resolver<'_> {
             }
             Statement::Declare { stmts } => {
                 for declare in stmts {
-                    self.variables.extend(declare.names.iter().map(|n| n.value.to_ascii_lowercase()));
+                    self.variables
+                        .extend(declare.names.iter().map(|n| n.value.to_ascii_lowercase()));
                     self.walk_node(declare, &Scope::new(None), &[], Clause::Plain);
                 }
                 Vec::new()
@@ -64,7 +81,11 @@ impl Resolver<'_> {
                 // Everything else (scripting blocks, DDL, ...): nested
                 // statements and queries are analysed, names in relation
                 // positions are table references.
-                let mut walker = StatementWalker { resolver: self, nested: 0, root: true };
+                let mut walker = StatementWalker {
+                    resolver: self,
+                    nested: 0,
+                    root: true,
+                };
                 let _ = other.visit(&mut walker);
                 Vec::new()
             }
@@ -90,7 +111,11 @@ impl Resolver<'_> {
             }
         }
         self.unnamed_outputs += 1;
-        let mut columns = insert.source.as_ref().map(|q| self.query(q, None, &[])).unwrap_or_default();
+        let mut columns = insert
+            .source
+            .as_ref()
+            .map(|q| self.query(q, None, &[]))
+            .unwrap_or_default();
         self.unnamed_outputs -= 1;
         for (column, ident) in columns.iter_mut().zip(&names) {
             column.name = Some(ident.value.clone());
@@ -103,7 +128,8 @@ impl Resolver<'_> {
         self.join_item(&update.table, &mut scope, &[], true);
         let target = target_scope(&scope);
         if let Some(from) = &update.from {
-            let (UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) = from;
+            let (UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) =
+                from;
             for item in items {
                 self.join_item(item, &mut scope, &[], false);
             }
@@ -138,7 +164,10 @@ impl Resolver<'_> {
         let mut scope = Scope::new(None);
         self.factor(&merge.table, &mut scope, &[], true);
         let target_relation = target_scope(&scope);
-        let target = scope.relations.first().and_then(|r| r.table().map(str::to_string));
+        let target = scope
+            .relations
+            .first()
+            .and_then(|r| r.table().map(str::to_string));
         self.factor(&merge.source, &mut scope, &[], false);
         self.walk(&merge.on, &scope, &[], Clause::Plain);
         for clause in &merge.clauses {
@@ -147,7 +176,9 @@ impl Resolver<'_> {
             }
             match &clause.action {
                 MergeAction::Update(update) => {
-                    let MergeUpdateKind::Set(assignments) = &update.kind else { continue };
+                    let MergeUpdateKind::Set(assignments) = &update.kind else {
+                        continue;
+                    };
                     for assignment in assignments {
                         self.assignment_target(&assignment.target, &target_relation);
                         self.walk(&assignment.value, &scope, &[], Clause::Plain);
@@ -174,7 +205,9 @@ impl Resolver<'_> {
 
     /// A column of a table the statement writes (INSERT column lists).
     fn target_column(&mut self, table: &str, ident: &Ident) {
-        let Some(span) = self.spans.ident(ident) else { return };
+        let Some(span) = self.spans.ident(ident) else {
+            return;
+        };
         self.push(FoundRef::column(table.to_string(), ident.value.clone(), span).written());
     }
 
