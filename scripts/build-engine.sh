@@ -19,22 +19,21 @@ wasm_opt="$ROOT/node_modules/.bin/wasm-opt"
 
 for target in nodejs web; do
   dir=$([[ $target == nodejs ]] && echo node || echo web)
+  # The Node build has the dbt project bindings too (see the `dbt` feature
+  # of rust-engine/wasm).
+  extra=()
+  [[ $target == nodejs ]] && extra=(-- --features dbt)
   log "building the engine's WebAssembly package ($target)"
   wasm-pack --quiet build rust-engine/wasm --profile wasm-release --target "$target" \
-    --out-dir "$out/$dir" --out-name ripple_engine --no-pack
+    --out-dir "$out/$dir" --out-name ripple_engine --no-pack "${extra[@]}"
   # wasm-pack writes a `.gitignore` of `*`, which would also hide the files from `npm pack`.
   rm -f "$out/$dir/.gitignore"
+  log "optimizing the .wasm ($target, wasm-opt)"
+  # The --enable flags are the features rustc's wasm32 target emits by default.
+  # -O3 rather than -Oz: see "Size" in docs/engine.md for the figures.
+  "$wasm_opt" "$out/$dir/ripple_engine_bg.wasm" -o "$out/$dir/ripple_engine_bg.wasm" \
+    -O3 --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue
 done
-
-# Both targets get the same module (only the JS glue differs): optimize once.
-cmp -s "$out/node/ripple_engine_bg.wasm" "$out/web/ripple_engine_bg.wasm" \
-  || die "the nodejs and web builds produced different .wasm files"
-log "optimizing the .wasm (wasm-opt)"
-# The --enable flags are the features rustc's wasm32 target emits by default.
-# -O3 rather than -Oz: see "Size" in docs/engine.md for the figures.
-"$wasm_opt" "$out/web/ripple_engine_bg.wasm" -o "$out/web/ripple_engine_bg.wasm" \
-  -O3 --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue
-cp "$out/web/ripple_engine_bg.wasm" "$out/node/ripple_engine_bg.wasm"
 stamp_write engine "$hash"

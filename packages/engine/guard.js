@@ -46,4 +46,12 @@ exports.makeEngine = wasm =>
     compatView: guard(wasm, wasm.compatView),
     rewrite: guard(wasm, wasm.rewrite),
     validateChange: guard(wasm, wasm.validateChange),
+    unmatchedDataset: guard(wasm, wasm.unmatchedDataset),
+    // Node's build only (the `dbt` feature of rust-engine/wasm).
+    ...(wasm.projectSchema
+      ? {
+          projectSchema: guard(wasm, wasm.projectSchema),
+          rewriteProperties: guard(wasm, wasm.rewriteProperties),
+        }
+      : {}),
   });

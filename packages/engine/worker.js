@@ -7,7 +7,17 @@
 // their answers as one: a preview's hundred rewrites are one message each
 // way, not a hundred.
 
-const METHODS = ['version', 'tables', 'analyze', 'compatView', 'rewrite', 'validateChange'];
+const METHODS = [
+  'version',
+  'tables',
+  'analyze',
+  'compatView',
+  'rewrite',
+  'validateChange',
+  'unmatchedDataset',
+  'projectSchema',
+  'rewriteProperties',
+];
 
 /** Answers a message of calls with the engine, as the message to post back. */
 function answerAll(engine, calls) {
@@ -15,7 +25,8 @@ function answerAll(engine, calls) {
 }
 
 function answer(engine, { id, method, args }) {
-  if (!METHODS.includes(method)) {
+  // (projectSchema and rewriteProperties are in Node's build only.)
+  if (!METHODS.includes(method) || typeof engine[method] !== 'function') {
     return {
       id,
       error: {

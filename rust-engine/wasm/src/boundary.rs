@@ -115,7 +115,14 @@ pub fn options_arg<T: DeserializeOwned + Default>(
             format!("expected an object, got {}", type_name(&value)),
         ));
     }
-    let json = js_sys::JSON::stringify(&value)
+    json_arg(&value, argument)
+}
+
+/// Any JSON-compatible argument (an object, an array), read as its JSON
+/// text so that unknown fields are refused and a wrong one is named by its
+/// path (`files[2].text`).
+pub fn json_arg<T: DeserializeOwned>(value: &JsValue, argument: &str) -> Result<T, JsValue> {
+    let json = js_sys::JSON::stringify(value)
         .ok()
         .and_then(|json| json.as_string())
         .ok_or_else(|| {
@@ -123,10 +130,10 @@ pub fn options_arg<T: DeserializeOwned + Default>(
         })?;
     serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(&json)).map_err(|e| {
         let path = e.path().to_string();
-        let argument = if path == "." {
-            argument.to_string()
-        } else {
-            format!("{argument}.{path}")
+        let argument = match path.as_str() {
+            "." => argument.to_string(),
+            _ if path.starts_with('[') => format!("{argument}{path}"),
+            _ => format!("{argument}.{path}"),
         };
         // The JSON text is ours: a position in it would mean nothing to the caller.
         let message = e.into_inner().to_string();

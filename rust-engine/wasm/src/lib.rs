@@ -15,6 +15,8 @@
 
 mod analyses;
 mod boundary;
+#[cfg(feature = "dbt")]
+mod dbt;
 mod heap;
 mod panic;
 
@@ -26,7 +28,7 @@ use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
 pub use boundary::BindingError;
-use boundary::{dialect_arg, options_arg, schema_arg, string_arg, to_js, to_js_error};
+use boundary::{dialect_arg, json_arg, options_arg, schema_arg, string_arg, to_js, to_js_error};
 
 #[wasm_bindgen(typescript_custom_section)]
 const RIPPLE_ERROR: &'static str = r#"
@@ -210,6 +212,56 @@ pub fn analyze(
         schema: file.schema.as_ref(),
     };
     to_js(&*analyze_and_keep(&file, options))
+}
+
+/// A file given by its path and text.
+#[derive(Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+}
+
+/// A list of files (`[{path, text}]`); a wrong one is named by its index.
+fn files_arg(value: &JsValue) -> Result<Vec<SourceFile>, JsValue> {
+    if !js_sys::Array::is_array(value) {
+        return Err(to_js_error(BindingError::InvalidArgument {
+            argument: "files".into(),
+            message: "expected an array of {path, text}".into(),
+        }));
+    }
+    json_arg(value, "files")
+}
+
+/// The warning that no file of a consumer names the change's `dataset` (as
+/// a table, a `ref()` or a `source()`), with the closest names they use;
+/// `undefined` when one does. `files` are analysed as `analyze` does (and
+/// the analyses it keeps are reused); files of no known language are left
+/// out.
+#[wasm_bindgen(js_name = unmatchedDataset, unchecked_return_type = "UnmatchedDataset | undefined")]
+pub fn unmatched_dataset(
+    #[wasm_bindgen(unchecked_param_type = "string")] dataset: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SourceFile[]")] files: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "AnalyzeOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let dataset = string_arg(&dataset, "dataset")?;
+    let files = files_arg(&files)?;
+    let options: AnalyzeOptions = options_arg(options, "options")?;
+    let dialect = options.dialect.map(|name| name.parse()).transpose().map_err(to_js_error)?;
+    let schema = schema_arg(options.schema)?;
+    let mut analyses = Vec::with_capacity(files.len());
+    for file in files {
+        let Some(language) = options.language.or_else(|| Language::detect(&file.path, &file.text)) else { continue };
+        let input = FileInput { path: file.path, text: file.text, language, dialect, schema: schema.clone() };
+        let options = Options { dialect: dialect.unwrap_or(Dialect::Generic), schema: schema.as_ref() };
+        let analysis = analyses::recall(&cache_input(&input, &options)).unwrap_or_else(|| analyze_and_keep(&input, options));
+        analyses.push((analysis, input.text));
+    }
+    let pairs: Vec<(&FileAnalysis, &str)> = analyses.iter().map(|(a, t)| (&**a, t.as_str())).collect();
+    match ripple_engine::rewrite::unmatched_dataset(&dataset, &pairs) {
+        Some(warning) => to_js(&warning),
+        None => Ok(JsValue::UNDEFINED),
+    }
 }
 
 /// The smallest verified edit of one consumer file for a change to a dataset:
