@@ -37,8 +37,11 @@ function guard(wasm, fn) {
 
 exports.guard = guard;
 
-/** The engine object `loadEngine()` resolves to, from the wasm-pack module. */
-exports.makeEngine = wasm =>
+/**
+ * The engine object `loadEngine()` resolves to, from the wasm-pack module;
+ * `dbt`, in Node, returns the module with the dbt project bindings.
+ */
+exports.makeEngine = (wasm, dbt) =>
   Object.freeze({
     version: guard(wasm, wasm.version),
     tables: guard(wasm, wasm.tables),
@@ -47,11 +50,13 @@ exports.makeEngine = wasm =>
     rewrite: guard(wasm, wasm.rewrite),
     validateChange: guard(wasm, wasm.validateChange),
     unmatchedDataset: guard(wasm, wasm.unmatchedDataset),
-    // Node's build only (the `dbt` feature of rust-engine/wasm).
-    ...(wasm.projectSchema
+    // In Node only: its dbt module, loaded on first use (`dbt()`).
+    ...(dbt
       ? {
-          projectSchema: guard(wasm, wasm.projectSchema),
-          rewriteProperties: guard(wasm, wasm.rewriteProperties),
+          projectSchema: (...args) =>
+            guard(dbt(), dbt().projectSchema)(...args),
+          rewriteProperties: (...args) =>
+            guard(dbt(), dbt().rewriteProperties)(...args),
         }
       : {}),
   });

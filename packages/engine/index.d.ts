@@ -1,5 +1,6 @@
 // The types are generated from the Rust types by wasm-bindgen and tsify.
 import type * as wasm from './node/ripple_engine';
+import type * as dbt from './node-dbt/ripple_engine';
 
 export type {
   AnalyzeOptions,
@@ -21,13 +22,7 @@ export type {
   Language,
   Location,
   Output,
-  ProjectSchema,
-  ProjectSchemaOptions,
-  Origin,
-  SchemaConflict,
   SourceFile,
-  SourceTable,
-  TableOrigin,
   UnmatchedDataset,
   Reference,
   ReferenceKind,
@@ -43,6 +38,14 @@ export type {
   TableWrite,
   ValidateChangeOptions,
 } from './node/ripple_engine';
+export type {
+  Origin,
+  ProjectSchema,
+  ProjectSchemaOptions,
+  SchemaConflict,
+  SourceTable,
+  TableOrigin,
+} from './node-dbt/ripple_engine';
 
 /**
  * Ripple's engine, ready to call. Every function is synchronous and throws
@@ -61,9 +64,9 @@ export interface RippleEngine {
    * In Node's build only (absent in the browser, whose `.wasm` would go
    * over its 1 MB goal with the YAML and CSV readers these need).
    */
-  projectSchema?: typeof wasm.projectSchema;
+  projectSchema?: typeof dbt.projectSchema;
   /** In Node's build only, as `projectSchema`. */
-  rewriteProperties?: typeof wasm.rewriteProperties;
+  rewriteProperties?: typeof dbt.rewriteProperties;
 }
 
 /**

@@ -5,7 +5,13 @@ const wasm = require('./node/ripple_engine.js');
 const { makeEngine } = require('./guard.js');
 const { engineClient } = require('./worker.js');
 
-const engine = makeEngine(wasm);
+// The dbt project bindings are a module of their own (see
+// scripts/build-engine.sh), compiled only when first called.
+let dbt;
+const engine = makeEngine(wasm, () => {
+  dbt ??= require('./node-dbt/ripple_engine.js');
+  return dbt;
+});
 
 exports.loadEngine = () => Promise.resolve(engine);
 

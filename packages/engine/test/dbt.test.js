@@ -118,8 +118,10 @@ test('unmatchedDataset names the closest names the files use', async () => {
   assert.equal(engine.unmatchedDataset('ecom.raw_orders', files), undefined);
 });
 
-test("the browser's build leaves the dbt project bindings out", () => {
-  const glue = fs.readFileSync(path.join(__dirname, '../web/ripple_engine.js'), 'utf8');
-  assert.doesNotMatch(glue, /projectSchema|rewriteProperties/);
-  assert.match(glue, /unmatchedDataset/);
+test("the engine's module leaves the dbt project bindings to Node's dbt module", () => {
+  for (const dir of ['web', 'node']) {
+    const glue = fs.readFileSync(path.join(__dirname, `../${dir}/ripple_engine.js`), 'utf8');
+    assert.doesNotMatch(glue, /projectSchema|rewriteProperties/, dir);
+    assert.match(glue, /unmatchedDataset/, dir);
+  }
 });
