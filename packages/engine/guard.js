@@ -47,6 +47,7 @@ exports.makeEngine = (wasm, dbt) =>
     tables: guard(wasm, wasm.tables),
     analyze: guard(wasm, wasm.analyze),
     compatView: guard(wasm, wasm.compatView),
+    forwardView: guard(wasm, wasm.forwardView),
     rewrite: guard(wasm, wasm.rewrite),
     validateChange: guard(wasm, wasm.validateChange),
     unmatchedDataset: guard(wasm, wasm.unmatchedDataset),

@@ -15,6 +15,8 @@ export type {
   Dialect,
   EngineError,
   FileAnalysis,
+  ForwardView,
+  ForwardViewOptions,
   FileRewrite,
   Finding,
   FindingKind,
@@ -57,6 +59,7 @@ export interface RippleEngine {
   tables: typeof wasm.tables;
   analyze: typeof wasm.analyze;
   compatView: typeof wasm.compatView;
+  forwardView: typeof wasm.forwardView;
   rewrite: typeof wasm.rewrite;
   validateChange: typeof wasm.validateChange;
   unmatchedDataset: typeof wasm.unmatchedDataset;

@@ -12,6 +12,7 @@ const METHODS = [
   'tables',
   'analyze',
   'compatView',
+  'forwardView',
   'rewrite',
   'validateChange',
   'unmatchedDataset',

@@ -11,6 +11,7 @@
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { loadEngine } = require('..');
+const { connectDuckDb: duckdb, connectPostgres, postgresUrl } = require('./databases');
 
 /** The old table, as the schema gives it to `compatView` and as it was created. */
 function oldTable(columns) {
@@ -151,50 +152,14 @@ function runCases(engine, connect) {
 }
 
 describe('compatibility views on PostgreSQL', () => {
-  const url = Object.entries(process.env).find(([k]) => /^BACKSTAGE_TEST_DATABASE_POSTGRES\d+_CONNECTION_STRING$/.test(k))?.[1];
+  const url = postgresUrl();
   if (!url && process.env.CI !== 'true') {
     test('needs PostgreSQL (set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING, as scripts/test.sh does)', t =>
       t.skip('no PostgreSQL connection string'));
     return;
   }
 
-  const database = `ripple_compat_${process.pid}`;
-  const postgres = runCases('postgres', async () => {
-    // In CI a missing server is a failure, never a skip.
-    assert.ok(url, 'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING must be set when CI=true');
-    const { Client } = require('pg');
-    const admin = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-    await admin.connect();
-    const target = new URL(url);
-    target.pathname = `/${database}`;
-    const client = new Client({ connectionString: target.href, connectionTimeoutMillis: 5000 });
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-      await admin.query(`CREATE DATABASE ${database}`);
-      await client.connect();
-    } catch (error) {
-      await admin.end(); // an open connection would keep the test process alive
-      throw error;
-    }
-    return {
-      exec: sql => client.query(sql),
-      rows: async sql => (await client.query(sql)).rows,
-      columns: async (schema, table) =>
-        (
-          await client.query(
-            `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
-               FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-              WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-            [schema, table],
-          )
-        ).rows,
-      close: async () => {
-        await client.end();
-        await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-        await admin.end();
-      },
-    };
-  });
+  const postgres = runCases('postgres', () => connectPostgres(url, 'ripple_compat'));
 
   test('a leftover view with other columns makes the create fail rather than be dropped', async () => {
     const db = postgres();
@@ -211,23 +176,6 @@ describe('compatibility views on PostgreSQL', () => {
 });
 
 describe('compatibility views on DuckDB', () => {
-  const duckdb = async () => {
-    const { DuckDBInstance } = require('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    const rows = async sql => (await connection.runAndReadAll(sql)).getRowObjectsJson();
-    return {
-      exec: sql => connection.run(sql),
-      rows,
-      columns: (schema, table) =>
-        rows(`SELECT column_name AS name, data_type AS type FROM information_schema.columns
-               WHERE table_schema = '${schema}' AND table_name = '${table}' ORDER BY ordinal_position`),
-      close: async () => {
-        connection.closeSync();
-        instance.closeSync();
-      },
-    };
-  };
   runCases('duckdb', duckdb);
 
   test('without a schema, * EXCLUDE leaves the renamed columns out and aliases them back', async () => {

@@ -141,7 +141,25 @@ pub(crate) fn compat_view(
     let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let view = ripple_engine::compat_view(&spec, dialect, schema.as_ref())
         .map_err(|e| Usage(e.to_string()))?;
-    let ddl = if cleanup { view.cleanup } else { view.create };
+    print_ddl(if cleanup { view.cleanup } else { view.create })
+}
+
+pub(crate) fn forward_view(
+    change: &Path,
+    view: &str,
+    dialect: Option<Dialect>,
+    schema: Option<&Path>,
+    cleanup: bool,
+) -> Result<ExitCode, Usage> {
+    let spec = read_change(change, dialect)?;
+    let schema = schema.map(read_schema).transpose()?;
+    let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
+    let view = ripple_engine::forward_view(&spec, dialect, schema.as_ref(), view)
+        .map_err(|e| Usage(e.to_string()))?;
+    print_ddl(if cleanup { view.cleanup } else { view.create })
+}
+
+fn print_ddl(ddl: String) -> Result<ExitCode, Usage> {
     writeln!(std::io::stdout().lock(), "{ddl}")
         .map_err(|e| Usage(format!("cannot write output: {e}")))?;
     Ok(ExitCode::SUCCESS)

@@ -154,6 +154,35 @@ enum Command {
         #[arg(long)]
         cleanup: bool,
     },
+    /// Print the DDL of a forward view: the dataset as it will be after the
+    /// change, read from its table as it is now.
+    ///
+    /// The view (`--view`, a name in a scratch schema of its own) has the new
+    /// column names and types, so a consumer's patched query can run on real
+    /// rows before the producer changes anything. `--cleanup` prints the DDL
+    /// that removes it.
+    ///
+    /// Exits 0 with the DDL on stdout; 2 on a bad file or a view the change
+    /// cannot have (a mapping computed from the new table, a clashing name).
+    ForwardView {
+        /// The change spec (JSON).
+        #[arg(long, short)]
+        change: PathBuf,
+        /// The view's name (`ripple_scratch.orders_v2`).
+        #[arg(long)]
+        view: String,
+        /// SQL dialect; defaults to the change spec's `dialect`, then `generic`.
+        #[arg(long, short, value_parser = parse_dialect)]
+        dialect: Option<Dialect>,
+        /// Schema listing the dataset's columns before the change: the view
+        /// then lists the new columns in the old order (needed where the
+        /// dialect has no `* EXCEPT`/`* EXCLUDE` and a column changes).
+        #[arg(long, short)]
+        schema: Option<PathBuf>,
+        /// Print the DDL that drops the view instead.
+        #[arg(long)]
+        cleanup: bool,
+    },
     /// Check a change spec: every problem, each with the field at fault.
     ///
     /// Prints {"problems": [{"field": "changes[0].columns.amount", "message":
@@ -281,6 +310,13 @@ fn main() -> ExitCode {
             schema,
             cleanup,
         } => change::compat_view(&change, dialect, schema.as_deref(), cleanup),
+        Command::ForwardView {
+            change,
+            view,
+            dialect,
+            schema,
+            cleanup,
+        } => change::forward_view(&change, &view, dialect, schema.as_deref(), cleanup),
         Command::CheckChange { change, dialect } => change::check_change(&change, dialect),
         Command::Schema => change::schema(),
         Command::Tables { dialect, files } => tables::tables(dialect, &files),

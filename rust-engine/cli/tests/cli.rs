@@ -920,3 +920,39 @@ fn rewrite_takes_dbt_property_files_with_the_models() {
         .unwrap()
         .contains("field: order_key}"));
 }
+
+#[test]
+fn forward_view_prints_the_new_shape_over_the_old_table() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "change.json", MOVE_CHANGE);
+    ripple()
+        .current_dir(dir.path())
+        .args(["forward-view", "--change", "change.json", "--view", "proj.ripple_scratch.orders_v2"])
+        .assert()
+        .success()
+        .stdout("CREATE OR REPLACE VIEW proj.ripple_scratch.orders_v2 AS\nSELECT\n  * EXCEPT (amount),\n  amount AS amount_usd\nFROM proj.ds.orders;\n");
+    ripple()
+        .current_dir(dir.path())
+        .args([
+            "forward-view",
+            "--change",
+            "change.json",
+            "--view",
+            "proj.ripple_scratch.orders_v2",
+            "--cleanup",
+        ])
+        .assert()
+        .success()
+        .stdout("DROP VIEW IF EXISTS proj.ripple_scratch.orders_v2;\n");
+    // Never under the dataset's or the new table's name.
+    ripple()
+        .current_dir(dir.path())
+        .args(["forward-view", "--change", "change.json", "--view", "sales.orders_v2"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "ripple: cannot build a forward view: the view `sales.orders_v2` would take the name of proj.sales.orders_v2; \
+             give it a name in a scratch schema of its own\n",
+        );
+}

@@ -44,6 +44,15 @@ pub enum EngineError {
         message: String,
     },
 
+    /// A forward view that cannot be built from what was given (a mapping
+    /// computed from the new table, a clashing name); `column` as above.
+    #[error("cannot build a forward view: {message}")]
+    ForwardView {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        column: Option<String>,
+        message: String,
+    },
+
     /// Edits of one rewrite that overlap (or do not fit the text): a defect
     /// of the rewrite's planner. None is applied, since applying one would
     /// silently drop the other. `line` and `column` are where the second

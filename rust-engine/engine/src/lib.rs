@@ -22,7 +22,9 @@ mod tables;
 
 pub use analysis::{analyze, analyze_sql, FileAnalysis, Options};
 pub use change::{check_change, Change, ChangeProblem, ChangeSpec, ColumnFate};
-pub use compat::{compat_view, CompatView, CompatViewOptions};
+pub use compat::{
+    compat_view, forward_view, CompatView, CompatViewOptions, ForwardView, ForwardViewOptions,
+};
 pub use dbt::{rewrite_properties, rewrite_properties_with, RenamedOutputs};
 pub use dialect::{AliasClause, AliasRule, Dialect, ExpressionNames};
 pub use error::EngineError;

@@ -19,6 +19,7 @@ mod boundary;
 mod dbt;
 mod heap;
 mod panic;
+mod views;
 
 use std::rc::Rc;
 
@@ -63,31 +64,6 @@ pub fn tables(
     to_js(&found)
 }
 
-/// The DDL of a view under the dataset's old name that exposes the old
-/// columns from the new table, and the DDL that removes it. `change` is a
-/// change spec (an object or its JSON text); `options.schema`, the dataset's
-/// table before the change, is an object or JSON text too.
-#[wasm_bindgen(js_name = compatView, unchecked_return_type = "CompatView")]
-pub fn compat_view(
-    #[wasm_bindgen(unchecked_param_type = "ChangeSpec | string")] change: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "CompatViewOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let options: CompatViewArgs = options_arg(options, "options")?;
-    let dialect: Option<Dialect> = options
-        .dialect
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(to_js_error)?;
-    // Through JSON text, so errors name the field at fault (`changes[1].to`);
-    // its SQL is checked in the dialect the view is written in.
-    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), dialect)
-        .map_err(to_js_error)?;
-    let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
-    let schema = schema_arg(options.schema)?;
-    to_js(&ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(to_js_error)?)
-}
-
 /// Everything wrong with a change spec (an object or its JSON text), each
 /// problem with the field at fault (`changes[0].columns.amount`); an empty
 /// list when the spec can be used. Mappings and types must each be one
@@ -121,18 +97,10 @@ pub struct ValidateChangeOptions {
     pub dialect: Option<String>,
 }
 
-/// `CompatViewOptions` as it crosses the boundary: the schema may also be JSON text.
-#[derive(Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct CompatViewArgs {
-    dialect: Option<String>,
-    schema: Option<serde_json::Value>,
-}
-
 /// A JSON value given as text, or as the object it stands for; `None` for
 /// what JSON cannot hold (`undefined`, a function), which then reads as empty
 /// text and fails with the JSON reader's message.
-fn json_text(value: &JsValue) -> Result<Option<String>, JsValue> {
+pub(crate) fn json_text(value: &JsValue) -> Result<Option<String>, JsValue> {
     match value.as_string() {
         Some(text) => Ok(Some(text)),
         None => Ok(js_sys::JSON::stringify(value)?.as_string()),
@@ -247,17 +215,37 @@ pub fn unmatched_dataset(
     let dataset = string_arg(&dataset, "dataset")?;
     let files = files_arg(&files)?;
     let options: AnalyzeOptions = options_arg(options, "options")?;
-    let dialect = options.dialect.map(|name| name.parse()).transpose().map_err(to_js_error)?;
+    let dialect = options
+        .dialect
+        .map(|name| name.parse())
+        .transpose()
+        .map_err(to_js_error)?;
     let schema = schema_arg(options.schema)?;
     let mut analyses = Vec::with_capacity(files.len());
     for file in files {
-        let Some(language) = options.language.or_else(|| Language::detect(&file.path, &file.text)) else { continue };
-        let input = FileInput { path: file.path, text: file.text, language, dialect, schema: schema.clone() };
-        let options = Options { dialect: dialect.unwrap_or(Dialect::Generic), schema: schema.as_ref() };
-        let analysis = analyses::recall(&cache_input(&input, &options)).unwrap_or_else(|| analyze_and_keep(&input, options));
+        let Some(language) = options
+            .language
+            .or_else(|| Language::detect(&file.path, &file.text))
+        else {
+            continue;
+        };
+        let input = FileInput {
+            path: file.path,
+            text: file.text,
+            language,
+            dialect,
+            schema: schema.clone(),
+        };
+        let options = Options {
+            dialect: dialect.unwrap_or(Dialect::Generic),
+            schema: schema.as_ref(),
+        };
+        let analysis = analyses::recall(&cache_input(&input, &options))
+            .unwrap_or_else(|| analyze_and_keep(&input, options));
         analyses.push((analysis, input.text));
     }
-    let pairs: Vec<(&FileAnalysis, &str)> = analyses.iter().map(|(a, t)| (&**a, t.as_str())).collect();
+    let pairs: Vec<(&FileAnalysis, &str)> =
+        analyses.iter().map(|(a, t)| (&**a, t.as_str())).collect();
     match ripple_engine::rewrite::unmatched_dataset(&dataset, &pairs) {
         Some(warning) => to_js(&warning),
         None => Ok(JsValue::UNDEFINED),
