@@ -1,6 +1,7 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
 import type { RippleDeliveryMethod } from './delivery';
 import type { RippleHealthProvider } from './health';
+import type { RippleWarehouseType } from './warehouse/config';
 
 /**
  * Adds delivery methods to the Ripple backend.
@@ -40,4 +41,25 @@ export interface RippleHealthExtensionPoint {
 export const rippleHealthExtensionPoint =
   createExtensionPoint<RippleHealthExtensionPoint>({
     id: 'ripple.health',
+  });
+
+/**
+ * Adds warehouse types (how to connect to a kind of warehouse) to the
+ * Ripple backend, beside the DuckDB and PostgreSQL it ships.
+ *
+ * @public
+ */
+export interface RippleWarehouseExtensionPoint {
+  addWarehouseType(type: RippleWarehouseType): void;
+}
+
+/**
+ * The extension point through which backend modules of the `ripple` plugin
+ * add warehouse types, which `ripple.warehouses` entries then name.
+ *
+ * @public
+ */
+export const rippleWarehouseExtensionPoint =
+  createExtensionPoint<RippleWarehouseExtensionPoint>({
+    id: 'ripple.warehouse',
   });

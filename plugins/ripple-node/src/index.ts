@@ -1,7 +1,7 @@
 /**
  * Node library of the Ripple plugin: the extension points through which
- * backend modules add delivery methods and health providers, and the
- * delivery methods Ripple ships.
+ * backend modules add delivery methods, health providers and warehouse
+ * types, and the delivery methods and warehouse connections Ripple ships.
  *
  * @packageDocumentation
  */
@@ -32,3 +32,23 @@ export {
   createDefaultDeliveryMethods,
   createScmGitCredentials,
 } from './methods/defaults';
+export * from './warehouse/warehouse';
+export {
+  createDuckDbWarehouse,
+  type DuckDbWarehouseOptions,
+} from './warehouse/duckdb';
+export {
+  createPostgresWarehouse,
+  type PostgresWarehouseOptions,
+} from './warehouse/postgres';
+export {
+  compareResults,
+  type ColumnComparison,
+  type ResultComparison,
+  type RowDifference,
+} from './warehouse/compare';
+export {
+  createDefaultWarehouseTypes,
+  RippleWarehouses,
+  type RippleWarehouseType,
+} from './warehouse/config';

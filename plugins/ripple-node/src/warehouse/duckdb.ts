@@ -1,0 +1,162 @@
+import {
+  DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBResultReader,
+} from '@duckdb/node-api';
+import {
+  checkScratchView,
+  type RippleWarehouse,
+  rowBytes,
+  type ScratchView,
+  type WarehouseLimits,
+  type WarehouseResult,
+  type WarehouseValue,
+  WarehouseError,
+} from './warehouse';
+
+/** @public */
+export interface DuckDbWarehouseOptions {
+  id: string;
+  /** The database file, opened read-only. */
+  path: string;
+  /** The scratch schema's name (default `ripple_scratch`). */
+  scratchSchema?: string;
+}
+
+// The warehouse file is attached read-only under this catalog name, so no
+// query can write to it; Ripple's views live in the in-memory catalog.
+const CATALOG = 'warehouse';
+const SCRATCH_CATALOG = 'memory';
+
+/**
+ * DuckDB, embedded (`@duckdb/node-api`): the default warehouse, and the dev
+ * portal's example. The file is attached READ_ONLY (DuckDB refuses every
+ * write to it); the scratch schema is in the instance's in-memory database,
+ * so Ripple's views go when the connection closes. A query past its
+ * timeout is interrupted.
+ *
+ * @public
+ */
+export async function createDuckDbWarehouse(
+  options: DuckDbWarehouseOptions,
+): Promise<RippleWarehouse> {
+  const { id, path } = options;
+  const scratch = options.scratchSchema ?? 'ripple_scratch';
+  let instance: DuckDBInstance;
+  let connection: DuckDBConnection;
+  try {
+    instance = await DuckDBInstance.create(':memory:');
+    connection = await instance.connect();
+    await connection.run(
+      `ATTACH ${quoteString(path)} AS ${CATALOG} (READ_ONLY)`,
+    );
+    await connection.run(`USE ${CATALOG}`);
+    await connection.run(
+      `CREATE SCHEMA IF NOT EXISTS ${SCRATCH_CATALOG}.${quoteIdent(scratch)}`,
+    );
+  } catch (error) {
+    throw new WarehouseError(
+      id,
+      'unreachable',
+      `cannot open the DuckDB file ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  // One query at a time on the connection: DuckDB runs a connection's
+  // statements one after another anyway, and an interrupt must stop only
+  // the query that ran out of time.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = queue.then(run, run);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const fail = (error: unknown): never => {
+    throw new WarehouseError(id, 'query_failed', (error as Error).message, {
+      cause: error,
+    });
+  };
+
+  const warehouse: RippleWarehouse = {
+    id,
+    dialect: 'duckdb',
+    scratchSchema: `${SCRATCH_CATALOG}.${scratch}`,
+    relation: table =>
+      table.split('.').length >= 3 ? table : `${CATALOG}.${table}`,
+    query: (sql, limits) =>
+      serial(async () => {
+        const started = Date.now();
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          connection.interrupt();
+        }, limits.timeoutMs);
+        let reader: DuckDBResultReader;
+        try {
+          reader = await connection.streamAndReadUntil(sql, limits.maxRows + 1);
+        } catch (error) {
+          if (timedOut) {
+            throw new WarehouseError(
+              id,
+              'timeout',
+              `the query ran past its ${limits.timeoutMs} ms limit and was stopped`,
+            );
+          }
+          return fail(error);
+        } finally {
+          clearTimeout(timer);
+        }
+        return result(id, reader, limits, started);
+      }),
+    createView: view =>
+      serial(async () => {
+        checkScratchView(warehouse, view);
+        await connection.run(view.create).catch(fail);
+      }),
+    dropView: (view: ScratchView) =>
+      serial(async () => {
+        checkScratchView(warehouse, view);
+        await connection.run(view.cleanup).catch(fail);
+      }),
+    close: async () => {
+      await queue;
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+  return warehouse;
+}
+
+function result(
+  id: string,
+  reader: DuckDBResultReader,
+  limits: WarehouseLimits,
+  started: number,
+): WarehouseResult {
+  const names = reader.columnNames();
+  const types = reader.columnTypes();
+  const all = reader.getRowsJson() as WarehouseValue[][];
+  const truncated = all.length > limits.maxRows;
+  const rows = truncated ? all.slice(0, limits.maxRows) : all;
+  if (limits.maxBytes !== undefined && rowBytes(rows) > limits.maxBytes) {
+    throw new WarehouseError(
+      id,
+      'cap_exceeded',
+      `the rows returned are over the ${limits.maxBytes}-byte cap`,
+    );
+  }
+  return {
+    columns: names.map((name, i) => ({ name, type: String(types[i]) })),
+    rows,
+    truncated,
+    durationMs: Date.now() - started,
+  };
+}
+
+function quoteString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

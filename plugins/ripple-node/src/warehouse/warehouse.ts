@@ -1,0 +1,162 @@
+/**
+ * A value of a warehouse's row, as JSON holds it: numbers that fit a double,
+ * strings for the rest (64-bit integers, decimals, dates and timestamps in
+ * ISO 8601), booleans, null; nested values (structs, lists) as JSON.
+ *
+ * @public
+ */
+export type WarehouseValue =
+  | string
+  | number
+  | boolean
+  | null
+  | WarehouseValue[]
+  | { [key: string]: WarehouseValue };
+
+/** A column of a query's result: its name and the warehouse's type for it. @public */
+export interface WarehouseColumn {
+  name: string;
+  /** The type as the warehouse names it (`INTEGER`, `numeric`, `INT64`). */
+  type: string;
+}
+
+/**
+ * What a query may cost. A query over a limit is stopped (or, where the
+ * warehouse can tell beforehand, never run) and fails with a
+ * {@link WarehouseError} of kind `timeout` or `cap_exceeded`.
+ *
+ * @public
+ */
+export interface WarehouseLimits {
+  /** Stops the query after this long. */
+  timeoutMs: number;
+  /** Rows read at most; more makes the result `truncated`, not an error. */
+  maxRows: number;
+  /**
+   * Bytes at most: scanned, where the warehouse bills by them (BigQuery),
+   * else of the rows returned.
+   */
+  maxBytes?: number;
+}
+
+/** The rows of one query. @public */
+export interface WarehouseResult {
+  columns: WarehouseColumn[];
+  rows: WarehouseValue[][];
+  /** More rows than `maxRows` were there: `rows` holds the first `maxRows`. */
+  truncated: boolean;
+  durationMs: number;
+  /** Bytes the warehouse scanned (or billed), when it says. */
+  bytesProcessed?: number;
+}
+
+/**
+ * A view Ripple makes in its scratch schema (the engine's forward view:
+ * the new shape of a dataset over its table as it is now).
+ *
+ * @public
+ */
+export interface ScratchView {
+  /** Its name; it must be in the warehouse's scratch schema. */
+  view: string;
+  create: string;
+  cleanup: string;
+}
+
+/**
+ * A connection to a warehouse where datasets live. Queries run read-only,
+ * within limits; the only objects Ripple creates are views in a scratch
+ * schema it owns. Credentials stay inside: never in an error or a log.
+ *
+ * @public
+ */
+export interface RippleWarehouse {
+  /** Its id in `ripple.warehouses`, named by datasets' `ripple.io/warehouse`. */
+  readonly id: string;
+  /** The engine's dialect for its SQL. */
+  readonly dialect: string;
+  /**
+   * The schema of Ripple's own objects, as a view's name starts
+   * (`ripple_scratch`; `memory.ripple_scratch` for DuckDB, whose scratch is
+   * a database of its own beside the read-only warehouse).
+   */
+  readonly scratchSchema: string;
+  /**
+   * How the SQL of a scratch view names a table of the warehouse (DuckDB
+   * qualifies it with the warehouse's catalog; others keep it).
+   */
+  relation(table: string): string;
+  /** Runs one read-only query. */
+  query(sql: string, limits: WarehouseLimits): Promise<WarehouseResult>;
+  /** Creates (or replaces) a view in the scratch schema. */
+  createView(view: ScratchView): Promise<void>;
+  /** Drops a view of the scratch schema. */
+  dropView(view: ScratchView): Promise<void>;
+  /** Closes its connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Why a warehouse call failed, as a kind a validation can record:
+ * - `unreachable`: no connection (the message says to what, never with what credentials);
+ * - `timeout`: stopped at the limit;
+ * - `cap_exceeded`: over `maxBytes` (not run, where the warehouse estimates first);
+ * - `refused`: not something Ripple may run (a view outside the scratch schema);
+ * - `query_failed`: the warehouse refused the SQL (its message).
+ *
+ * @public
+ */
+export type WarehouseErrorKind =
+  | 'unreachable'
+  | 'timeout'
+  | 'cap_exceeded'
+  | 'refused'
+  | 'query_failed';
+
+/** @public */
+export class WarehouseError extends Error {
+  readonly kind: WarehouseErrorKind;
+  readonly warehouse: string;
+
+  constructor(
+    warehouse: string,
+    kind: WarehouseErrorKind,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`warehouse ${warehouse}: ${message}`, options);
+    this.name = 'WarehouseError';
+    this.kind = kind;
+    this.warehouse = warehouse;
+  }
+
+  /** By name as well as by class: a module may bring its own copy of this package. */
+  static is(error: unknown): error is WarehouseError {
+    return error instanceof Error && error.name === 'WarehouseError';
+  }
+}
+
+/** Refuses a view outside the scratch schema. */
+export function checkScratchView(
+  warehouse: Pick<RippleWarehouse, 'id' | 'scratchSchema'>,
+  view: ScratchView,
+): void {
+  const prefix = `${warehouse.scratchSchema.toLowerCase()}.`;
+  const name = view.view.toLowerCase();
+  if (!name.startsWith(prefix) || name.slice(prefix.length).includes('.')) {
+    throw new WarehouseError(
+      warehouse.id,
+      'refused',
+      `the view ${view.view} is not in the scratch schema ${warehouse.scratchSchema}, the only place Ripple creates objects`,
+    );
+  }
+}
+
+/** The bytes of rows as JSON, for `maxBytes` where the warehouse does not bill by scan. */
+export function rowBytes(rows: WarehouseValue[][]): number {
+  let bytes = 0;
+  for (const row of rows) {
+    bytes += Buffer.byteLength(JSON.stringify(row));
+  }
+  return bytes;
+}
