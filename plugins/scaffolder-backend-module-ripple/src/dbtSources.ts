@@ -7,6 +7,7 @@ import {
 } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
 import fs from 'node:fs/promises';
+import { asObject } from './inputValues';
 import { walk, toRelative, type WorkspaceFile } from './workspace';
 
 /**
@@ -69,21 +70,6 @@ export function changeForFile(
       ? { ...schema, tables: { ...schema!.tables, [table]: columns } }
       : input.schema,
   };
-}
-
-// An input given as an object or as its JSON text; undefined when it is
-// neither (the engine then says what is wrong with it).
-function asObject(value: unknown): Record<string, any> | undefined {
-  if (typeof value === 'string') {
-    try {
-      return asObject(JSON.parse(value));
-    } catch {
-      return undefined;
-    }
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, any>)
-    : undefined;
 }
 
 /**
