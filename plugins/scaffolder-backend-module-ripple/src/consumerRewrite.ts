@@ -1,7 +1,4 @@
-import {
-  dbtSourceNames,
-  type DbtSource,
-} from '@ripple/backstage-plugin-ripple-common';
+import type { DbtSource } from '@ripple/backstage-plugin-ripple-common';
 import type {
   ChangeSpec,
   Dialect,
@@ -10,8 +7,9 @@ import type {
   Schema,
   UnmatchedDataset,
 } from '@ripple/engine';
-import { changeForFile } from './dbtSources';
+import { changeForFile, sourceNames } from './dbtSources';
 import { asChangeSpec, dialectOf } from './inputValues';
+import { unmatched } from './unmatched';
 import type { WorkspaceFile } from './workspace';
 
 /** What a consumer's files are rewritten with. */
@@ -86,40 +84,6 @@ export function rewriteConsumer(
     rewrites: files.map(file => rewritten.get(file.path)!),
     warnings,
   };
-}
-
-/**
- * The warning that no file names `dataset` (nor `names`, the sources that
- * declare it), with the closest names they use; none when one does.
- */
-export function unmatched(
-  engine: RippleEngine,
-  dataset: string,
-  names: string[],
-  files: { path: string; text: string }[],
-  options: { dialect?: Dialect; schema?: unknown },
-): UnmatchedDataset[] {
-  const sourceFiles = files.map(({ path, text }) => ({ path, text }));
-  const analyzeOptions = {
-    dialect: options.dialect,
-    schema: options.schema as Schema | string | undefined,
-  };
-  if (
-    names.some(
-      name =>
-        engine.unmatchedDataset(name, sourceFiles, analyzeOptions) ===
-        undefined,
-    )
-  ) {
-    return [];
-  }
-  const warning = engine.unmatchedDataset(dataset, sourceFiles, analyzeOptions);
-  return warning ? [warning] : [];
-}
-
-/** The names of the sources that declare `dataset`, each once. */
-export function sourceNames(sources: DbtSource[], dataset: string): string[] {
-  return [...new Set(dbtSourceNames(sources, dataset))];
 }
 
 function rewriteProperties(

@@ -82,3 +82,8 @@ export function tableOfSource(sources: DbtSource[], name: string): string {
     sources.find(source => source.name.toLowerCase() === lower)?.table ?? name
   );
 }
+
+/** The names of the sources that declare `dataset`, each once. */
+export function sourceNames(sources: DbtSource[], dataset: string): string[] {
+  return [...new Set(dbtSourceNames(sources, dataset))];
+}
