@@ -137,9 +137,9 @@ export function deriveProject(
   });
   return {
     schema: derived.schema,
-    // (An output holds no undefined values.)
+    // (A table from the `schema` input has no file: left out, not null.)
     origins: derived.origins.map(({ path: file, ...origin }) =>
-      file === undefined ? origin : { ...origin, path: file },
+      file === undefined || file === null ? origin : { ...origin, path: file },
     ) as TableOrigin[],
     conflicts: derived.conflicts,
     problems: derived.problems,

@@ -1,4 +1,7 @@
-import { createMockDirectory } from '@backstage/backend-test-utils';
+import {
+  createMockDirectory,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -417,12 +420,18 @@ describe('ripple:rewrite with a dbt project', () => {
   });
 
   it('warns, with the closest names, when no file names the dataset', async () => {
-    const output = await runAction(action, workspace.path, {
-      change: renameCustomer('raw.raw_orders'),
-      sourcePath: 'shop/models/staging',
-      paths: ['stg_orders.sql'],
-      dryRun: true,
-    });
+    const logger = mockServices.logger.mock();
+    const output = await runAction(
+      action,
+      workspace.path,
+      {
+        change: renameCustomer('raw.raw_orders'),
+        sourcePath: 'shop/models/staging',
+        paths: ['stg_orders.sql'],
+        dryRun: true,
+      },
+      { logger },
+    );
     expect(output.summary).toMatchObject({ files: 1, unaffected: 1 });
     expect(output.warnings).toEqual([
       {
@@ -433,6 +442,7 @@ describe('ripple:rewrite with a dbt project', () => {
         ),
       },
     ]);
+    expect(logger.warn).toHaveBeenCalledWith(output.warnings[0].message);
   });
 
   it('gives no warning when only a property file names the dataset', async () => {
