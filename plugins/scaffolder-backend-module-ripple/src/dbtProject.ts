@@ -65,7 +65,9 @@ export async function readProjectFiles(
     );
   }
   const files = await Promise.all(
-    (await walkProject(root))
+    (
+      await walkProject(root)
+    )
       .map(absolute => ({ absolute, relative: toRelative(root, absolute) }))
       .filter(({ relative }) =>
         relative.startsWith('target/')
@@ -93,8 +95,11 @@ export async function readProjectFiles(
   };
 }
 
-/** Every regular file below `dir`, its skipped folders left unwalked. */
-async function walkProject(dir: string): Promise<string[]> {
+/**
+ * Every regular file below `dir`, its skipped folders left unwalked, and
+ * of `target/` (dbt's output, often large) only the files at its top.
+ */
+async function walkProject(dir: string, depth = 0): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
     const absolute = path.join(dir, entry.name);
@@ -103,9 +108,10 @@ async function walkProject(dir: string): Promise<string[]> {
     } else if (
       entry.isDirectory() &&
       !entry.name.startsWith('.') &&
-      !SKIPPED_FOLDERS.has(entry.name)
+      !SKIPPED_FOLDERS.has(entry.name) &&
+      !(depth === 1 && path.basename(dir) === 'target')
     ) {
-      found.push(...(await walkProject(absolute)));
+      found.push(...(await walkProject(absolute, depth + 1)));
     }
   }
   return found;

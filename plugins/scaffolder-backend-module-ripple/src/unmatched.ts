@@ -1,4 +1,9 @@
-import type { Dialect, RippleEngine, Schema, UnmatchedDataset } from '@ripple/engine';
+import type {
+  Dialect,
+  RippleEngine,
+  Schema,
+  UnmatchedDataset,
+} from '@ripple/engine';
 
 /**
  * The warning that no file names `dataset` (nor `names`, the sources that

@@ -194,6 +194,42 @@ describe('ripple:analyze with a dbt project', () => {
     });
   });
 
+  it('reads target/catalog.json, and nothing else of target/, dbt_packages/ or logs/', async () => {
+    workspace.addContent({
+      'shop/target/catalog.json': JSON.stringify({
+        nodes: {
+          'model.shop.orders': {
+            metadata: { name: 'orders' },
+            columns: {
+              order_id: { name: 'order_id', index: 1 },
+              customer: { name: 'customer', index: 2 },
+            },
+          },
+        },
+        sources: {},
+      }),
+      // A compiled copy that disagrees with the model: not the project's.
+      'shop/target/run/shop/models/staging/stg_orders.sql': 'select 1 as one\n',
+    });
+    const output = await runAction(action, workspace.path, {
+      sourcePath: 'shop',
+      paths: ['models/orders.sql'],
+      project: 'shop',
+    });
+    expect(output.project.origins).toContainEqual({
+      table: 'orders',
+      origin: 'catalog',
+      path: 'target/catalog.json',
+      columns: ['order_id', 'customer'],
+    });
+    expect(output.project.conflicts).toEqual([]);
+    expect(
+      output.project.origins.map((o: { path?: string }) => o.path),
+    ).not.toContainEqual(
+      expect.stringMatching(/^(dbt_packages|logs|target\/run)\//),
+    );
+  });
+
   it('outputs the files the project could not read, and logs each as a warning', async () => {
     workspace.addContent({ 'shop/models/broken.yml': 'models: [\n' });
     const logger = mockServices.logger.mock();

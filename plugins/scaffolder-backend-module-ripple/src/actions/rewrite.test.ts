@@ -455,9 +455,9 @@ describe('ripple:rewrite with a dbt project', () => {
       });
     // The staging model is the dataset itself; no file reads it...
     const model = await run(['staging/stg_orders.sql']);
-    expect(model.warnings.map((w: { dataset: string }) => w.dataset)).toEqual(
-      ['stg_orders'],
-    );
+    expect(model.warnings.map((w: { dataset: string }) => w.dataset)).toEqual([
+      'stg_orders',
+    ]);
     // ...but orders.yml tests a column of it.
     const withProperties = await run(['staging/stg_orders.sql', 'orders.yml']);
     expect(withProperties.changed).toEqual(['orders.yml']);
