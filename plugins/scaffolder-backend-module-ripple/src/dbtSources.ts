@@ -7,6 +7,7 @@ import {
 } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
 import fs from 'node:fs/promises';
+import { asObject } from './inputValues';
 import { walk, toRelative, type WorkspaceFile } from './workspace';
 
 /**
@@ -71,21 +72,6 @@ export function changeForFile(
   };
 }
 
-// An input given as an object or as its JSON text; undefined when it is
-// neither (the engine then says what is wrong with it).
-function asObject(value: unknown): Record<string, any> | undefined {
-  if (typeof value === 'string') {
-    try {
-      return asObject(JSON.parse(value));
-    } catch {
-      return undefined;
-    }
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, any>)
-    : undefined;
-}
-
 /**
  * The warehouse table a table name in a dbt model stands for: the table
  * `sources.yml` maps a source (`shop.orders`) to, or the name itself.
@@ -95,4 +81,9 @@ export function tableOfSource(sources: DbtSource[], name: string): string {
   return (
     sources.find(source => source.name.toLowerCase() === lower)?.table ?? name
   );
+}
+
+/** The names of the sources that declare `dataset`, each once. */
+export function sourceNames(sources: DbtSource[], dataset: string): string[] {
+  return [...new Set(dbtSourceNames(sources, dataset))];
 }

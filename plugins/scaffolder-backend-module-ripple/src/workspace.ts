@@ -3,6 +3,7 @@ import { InputError } from '@backstage/errors';
 import {
   globMatcher,
   isConsumerCodeFile,
+  isDbtPropertiesFile,
 } from '@ripple/backstage-plugin-ripple-common';
 import { realpathSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -128,22 +129,24 @@ const GLOB_CHARACTER = /[*?[\]{}]/;
  * Reads the consumer files an action names. Each of `paths` is relative to
  * `root` and is a file (read whatever its extension, as the `ripple` CLI
  * does), a folder (walked for `.sql`, `.py`, `.java` and `.scala` files,
- * skipping hidden folders, `node_modules`, `target` and `dbt_packages`) or a
- * glob (`models/**\/*.sql`). Links are not followed, so nothing outside the
- * workspace is read. A path that does not exist or a glob that matches
- * nothing is an error naming it.
+ * skipping hidden folders, `node_modules`, `target` and `dbt_packages`; with
+ * `properties`, for dbt property files, `.yml` and `.yaml`, too, as
+ * `ripple rewrite` walks them) or a glob (`models/**\/*.sql`). Links are not
+ * followed, so nothing outside the workspace is read. A path that does not
+ * exist or a glob that matches nothing is an error naming it.
  */
 export async function readConsumerFiles(
   root: string,
   paths: string[],
-  field = 'paths',
+  options: { field?: string; properties?: boolean } = {},
 ): Promise<WorkspaceFile[]> {
+  const { field = 'paths', properties = false } = options;
   const found = new Map<string, string>();
   for (const [index, given] of paths.entries()) {
     const name = `${field}[${index}]`;
     const matches = GLOB_CHARACTER.test(given)
       ? await matchGlob(root, given, name)
-      : await listPath(root, given, name);
+      : await listPath(root, given, name, properties);
     for (const absolute of matches) {
       found.set(toRelative(root, absolute), absolute);
     }
@@ -158,7 +161,12 @@ export async function readConsumerFiles(
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
-async function listPath(root: string, given: string, name: string) {
+async function listPath(
+  root: string,
+  given: string,
+  name: string,
+  properties: boolean,
+) {
   const absolute = resolveInWorkspace(root, given, name);
   const stat = await fs.lstat(absolute).catch(() => undefined);
   if (!stat) {
@@ -170,9 +178,13 @@ async function listPath(root: string, given: string, name: string) {
   if (!stat.isDirectory()) {
     throw new InputError(`${name}: '${given}' is neither a file nor a folder`);
   }
-  return (await walk(absolute)).filter(file =>
-    isConsumerCodeFile(toRelative(absolute, file)),
-  );
+  return (await walk(absolute)).filter(file => {
+    const relative = toRelative(absolute, file);
+    return (
+      isConsumerCodeFile(relative) ||
+      (properties && isDbtPropertiesFile(relative))
+    );
+  });
 }
 
 async function matchGlob(root: string, pattern: string, name: string) {

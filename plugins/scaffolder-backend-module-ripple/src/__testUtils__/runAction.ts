@@ -1,3 +1,4 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import type { JsonObject } from '@backstage/types';
@@ -14,7 +15,7 @@ export async function runAction(
   action: TemplateAction<any, any>,
   workspacePath: string,
   input: JsonObject,
-  options: { isDryRun?: boolean } = {},
+  options: { isDryRun?: boolean; logger?: LoggerService } = {},
 ): Promise<Record<string, any>> {
   const result = validate(input, action.schema?.input ?? {});
   if (!result.valid) {
@@ -23,7 +24,11 @@ export async function runAction(
   const outputs: Record<string, any> = {};
   // (The mock context takes neither `output` nor `isDryRun` as options.)
   const ctx = {
-    ...createMockActionContext({ workspacePath, input }),
+    ...createMockActionContext({
+      workspacePath,
+      input,
+      ...(options.logger && { logger: options.logger }),
+    }),
     isDryRun: options.isDryRun,
     output: (name: string | number | symbol, value: unknown) => {
       outputs[String(name)] = value;

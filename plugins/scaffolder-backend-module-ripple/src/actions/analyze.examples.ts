@@ -43,4 +43,23 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      'Analyse a dbt project with the schemas it already knows (models through refs, seeds, property files, target/catalog.json), and warn when no model names a dataset',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'analyze',
+          action: 'ripple:analyze',
+          name: 'Analyse the dbt project',
+          input: {
+            sourcePath: 'consumer',
+            project: 'consumer',
+            dialect: 'duckdb',
+            dataset: 'raw.raw_orders',
+          },
+        },
+      ],
+    }),
+  },
 ];

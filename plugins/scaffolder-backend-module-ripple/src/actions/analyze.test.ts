@@ -1,7 +1,11 @@
-import { createMockDirectory } from '@backstage/backend-test-utils';
+import {
+  createMockDirectory,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import fs from 'node:fs';
 import path from 'node:path';
 import { exampleConsumers, runAction } from '../__testUtils__/runAction';
+import { shopProject } from '../__testUtils__/dbtProject';
 import { createRippleAnalyzeAction } from './analyze';
 
 describe('ripple:analyze', () => {
@@ -131,5 +135,149 @@ describe('ripple:analyze', () => {
     await expect(
       runAction(action, workspace.path, { paths: ['consumer', '..'] }),
     ).rejects.toThrow("paths[1]: '..' is outside the task workspace");
+  });
+});
+
+describe('ripple:analyze with a dbt project', () => {
+  const action = createRippleAnalyzeAction();
+  const workspace = createMockDirectory();
+
+  beforeEach(() => {
+    workspace.setContent(shopProject);
+  });
+  const columnsOf = (output: Record<string, any>, table: string) =>
+    output.tables.find((t: { table: string }) => t.table === table)?.columns;
+
+  it("reads a model's import CTE over a ref with the columns the project knows", async () => {
+    const alone = await runAction(action, workspace.path, {
+      sourcePath: 'shop',
+      paths: ['models/orders.sql'],
+    });
+    expect(columnsOf(alone, 'stg_orders')).toContain('*');
+    expect(alone).not.toHaveProperty('project');
+
+    const output = await runAction(action, workspace.path, {
+      sourcePath: 'shop',
+      paths: ['models/orders.sql'],
+      project: 'shop',
+    });
+    // The import CTE's `*` is every column of the model.
+    expect(columnsOf(output, 'stg_orders')).toEqual([
+      'order_id',
+      'customer',
+      'amount',
+    ]);
+    expect(output.project.origins).toContainEqual({
+      table: 'stg_orders',
+      origin: 'sql',
+      path: 'models/staging/stg_orders.sql',
+      columns: ['order_id', 'customer', 'amount'],
+    });
+    expect(output.warnings).toEqual([]);
+  });
+
+  it('lets the schema input win over the project, and outputs its origin as explicit', async () => {
+    const output = await runAction(action, workspace.path, {
+      sourcePath: 'shop',
+      paths: ['models/orders.sql'],
+      project: 'shop',
+      schema: {
+        tables: {
+          stg_orders: { columns: [{ name: 'order_id' }, { name: 'customer' }] },
+        },
+      },
+    });
+    expect(output.project.origins).toContainEqual({
+      table: 'stg_orders',
+      origin: 'explicit',
+      columns: ['order_id', 'customer'],
+    });
+  });
+
+  it('reads target/catalog.json, and nothing else of target/, dbt_packages/ or logs/', async () => {
+    workspace.addContent({
+      'shop/target/catalog.json': JSON.stringify({
+        nodes: {
+          'model.shop.orders': {
+            metadata: { name: 'orders' },
+            columns: {
+              order_id: { name: 'order_id', index: 1 },
+              customer: { name: 'customer', index: 2 },
+            },
+          },
+        },
+        sources: {},
+      }),
+      // A compiled copy that disagrees with the model: not the project's.
+      'shop/target/run/shop/models/staging/stg_orders.sql': 'select 1 as one\n',
+    });
+    const output = await runAction(action, workspace.path, {
+      sourcePath: 'shop',
+      paths: ['models/orders.sql'],
+      project: 'shop',
+    });
+    expect(output.project.origins).toContainEqual({
+      table: 'orders',
+      origin: 'catalog',
+      path: 'target/catalog.json',
+      columns: ['order_id', 'customer'],
+    });
+    expect(output.project.conflicts).toEqual([]);
+    expect(
+      output.project.origins.map((o: { path?: string }) => o.path),
+    ).not.toContainEqual(
+      expect.stringMatching(/^(dbt_packages|logs|target\/run)\//),
+    );
+  });
+
+  it('outputs the files the project could not read, and logs each as a warning', async () => {
+    workspace.addContent({ 'shop/models/broken.yml': 'models: [\n' });
+    const logger = mockServices.logger.mock();
+    const output = await runAction(
+      action,
+      workspace.path,
+      { sourcePath: 'shop', paths: ['models/orders.sql'], project: 'shop' },
+      { logger },
+    );
+    expect(output.project.problems).toEqual([
+      expect.stringMatching(/^models\/broken\.yml: /),
+    ]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      `shop: ${output.project.problems[0]}`,
+    );
+    // The rest of the project is still read.
+    expect(columnsOf(output, 'stg_orders')).not.toContain('*');
+  });
+
+  it('warns when no file names the dataset, and not once the project declares it as the source the models read', async () => {
+    // sources.yml is outside sourcePath.
+    const warned = await runAction(action, workspace.path, {
+      sourcePath: 'shop/models/staging',
+      dataset: 'raw.raw_orders',
+    });
+    expect(warned.warnings).toEqual([
+      {
+        dataset: 'raw.raw_orders',
+        closest: ["source('ecom', 'raw_orders')"],
+        message: expect.stringContaining('no file names `raw.raw_orders`'),
+      },
+    ]);
+    const named = await runAction(action, workspace.path, {
+      sourcePath: 'shop/models/staging',
+      project: 'shop',
+      dataset: 'raw.raw_orders',
+    });
+    expect(named.warnings).toEqual([]);
+  });
+
+  it('refuses a project outside the workspace and a folder without dbt_project.yml, naming the input', async () => {
+    await expect(
+      runAction(action, workspace.path, { project: '../..' }),
+    ).rejects.toThrow("project: '../..' is outside the task workspace");
+    await expect(
+      runAction(action, workspace.path, { project: 'shop/models' }),
+    ).rejects.toThrow(
+      "project: 'shop/models' holds no dbt_project.yml; it is not a dbt project",
+    );
   });
 });

@@ -1,15 +1,24 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { Schema } from '@ripple/engine';
-import { readDbtSources, tableOfSource } from '../dbtSources';
+import {
+  deriveProject,
+  logProject,
+  projectReport,
+  readProjectFiles,
+} from '../dbtProject';
+import { readDbtSources, sourceNames, tableOfSource } from '../dbtSources';
 import { withEngine } from '../engine';
+import { unmatched } from '../unmatched';
 import { readConsumerFiles, resolveInWorkspace } from '../workspace';
 import { examples } from './analyze.examples';
 import {
   dialectInput,
   pathsInput,
+  projectInput,
   schemaInput,
   sourcePathInput,
 } from './inputs';
+import { projectOutput, warningsOutput } from './outputs';
 
 /**
  * `ripple:analyze`: what consumer code in the workspace reads and writes,
@@ -28,6 +37,14 @@ export function createRippleAnalyzeAction() {
         paths: pathsInput,
         dialect: dialectInput,
         schema: schemaInput,
+        project: projectInput,
+        dataset: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'A dataset (`proj.ds.orders`, or a dbt source by its warehouse relation, `raw.raw_orders`): when no file names it, `warnings` says so, with the closest names the files use',
+            ),
       },
       output: {
         summary: z =>
@@ -69,24 +86,62 @@ export function createRippleAnalyzeAction() {
             .describe(
               'Per table, as the code names it (a dbt source by the table its sources.yml maps it to): the columns read (`*` when unknown) and the files that read or write it',
             ),
+        warnings: warningsOutput,
+        project: projectOutput,
       },
     },
     async handler(ctx) {
+      const { input } = ctx;
       const root = resolveInWorkspace(
         ctx.workspacePath,
-        ctx.input.sourcePath ?? '.',
+        input.sourcePath ?? '.',
         'sourcePath',
       );
-      const files = await readConsumerFiles(root, ctx.input.paths ?? ['.']);
-      const sources = await readDbtSources(root);
-      const analyses = await withEngine(engine =>
-        files.map(file =>
-          engine.analyze(file.path, file.text, {
-            dialect: ctx.input.dialect,
-            schema: ctx.input.schema as Schema | string | undefined,
-          }),
-        ),
+      const projectFiles =
+        input.project === undefined
+          ? undefined
+          : await readProjectFiles(ctx.workspacePath, input.project);
+      const files = await readConsumerFiles(root, input.paths ?? ['.']);
+      const declared = await readDbtSources(root);
+      const { project, analyses, sources, warnings } = await withEngine(
+        engine => {
+          const derived =
+            projectFiles &&
+            deriveProject(engine, projectFiles, {
+              dialect: input.dialect,
+              schema: input.schema,
+            });
+          const schema = (derived ? derived.schema : input.schema) as
+            | Schema
+            | string
+            | undefined;
+          const known = [...declared, ...(derived?.sources ?? [])];
+          return {
+            project: derived,
+            sources: known,
+            analyses: files.map(file =>
+              engine.analyze(file.path, file.text, {
+                dialect: input.dialect,
+                schema,
+              }),
+            ),
+            // (Analysed once: the engine keeps the analyses just made.)
+            warnings:
+              input.dataset === undefined
+                ? []
+                : unmatched(
+                    engine,
+                    input.dataset,
+                    sourceNames(known, input.dataset),
+                    files,
+                    { dialect: input.dialect, schema },
+                  ),
+          };
+        },
       );
+      if (project) {
+        logProject(ctx.logger, input.project!, project);
+      }
 
       const tables = new Map<
         string,
@@ -160,6 +215,13 @@ export function createRippleAnalyzeAction() {
       ctx.output('summary', summary);
       ctx.output('files', perFile);
       ctx.output('tables', tableList);
+      for (const warning of warnings) {
+        ctx.logger.warn(warning.message);
+      }
+      ctx.output('warnings', warnings);
+      if (project) {
+        ctx.output('project', projectReport(project));
+      }
     },
   });
 }

@@ -5,7 +5,7 @@ import type { z as zod } from 'zod/v3';
 
 type Z = typeof zod;
 
-const DIALECTS = [
+export const DIALECTS = [
   'ansi',
   'bigquery',
   'databricks',
@@ -32,7 +32,7 @@ export const pathsInput = (z: Z) =>
     .array(z.string())
     .optional()
     .describe(
-      'Files, folders (walked for .sql, .py, .java and .scala files) or globs (`models/**/*.sql`), relative to `sourcePath`. Defaults to `["."]`',
+      'Files, folders (walked for .sql, .py, .java and .scala files; by ripple:rewrite, for dbt property files, .yml and .yaml, too) or globs (`models/**/*.sql`), relative to `sourcePath`. Defaults to `["."]`',
     );
 
 export const dialectInput = (z: Z) =>
@@ -56,4 +56,12 @@ export const changeInput = (z: Z) =>
     .union([z.string(), z.record(z.unknown())])
     .describe(
       'The change spec, as an object or its JSON text: `{"dataset": "proj.ds.orders", "changes": [{"kind": "rename_column", "column": "amount", "to": "amount_usd"}]}` (the same format as the CLI and the Ripple API)',
+    );
+
+export const projectInput = (z: Z) =>
+  z
+    .string()
+    .optional()
+    .describe(
+      "A dbt project in the workspace (the folder holding dbt_project.yml, relative to the workspace): the schemas it already knows (its models' SQL through refs, seeds, property files, target/manifest.json and target/catalog.json, as `ripple project` reads them) are used for the analysis, `schema` winning where both name a table, and the sources it declares map a dataset named by its warehouse relation to the source models call",
     );

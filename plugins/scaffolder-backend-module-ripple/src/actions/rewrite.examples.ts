@@ -58,4 +58,36 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      "Rewrite a dbt project for a change to a source named by its warehouse relation: the project's schemas expand `select *` over refs, the property files follow the models, and a dataset no file names is logged",
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'rewrite',
+          action: 'ripple:rewrite',
+          name: 'Rewrite the dbt project',
+          input: {
+            sourcePath: 'consumer',
+            project: 'consumer',
+            outputDir: 'patch',
+            change: {
+              dataset: 'raw.raw_orders',
+              dialect: 'duckdb',
+              changes: [
+                { kind: 'rename_column', column: 'amount', to: 'amount_usd' },
+              ],
+            },
+          },
+        },
+        {
+          id: 'unmatched',
+          action: 'debug:log',
+          name: 'Say that no file names the dataset',
+          if: '${{ steps.rewrite.output.warnings.length > 0 }}',
+          input: { message: '${{ steps.rewrite.output.warnings[0].message }}' },
+        },
+      ],
+    }),
+  },
 ];

@@ -1,4 +1,7 @@
-import { createMockDirectory } from '@backstage/backend-test-utils';
+import {
+  createMockDirectory,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -6,6 +9,7 @@ import {
   readTree,
   runAction,
 } from '../__testUtils__/runAction';
+import { shopProject } from '../__testUtils__/dbtProject';
 import { createRippleRewriteAction } from './rewrite';
 
 const renameAmount = {
@@ -300,5 +304,191 @@ describe('ripple:rewrite', () => {
         "select id, cust, amount_usd AS amount, status, ts, legacy_flag from {{ source('shop', 'orders') }}",
       ),
     });
+  });
+});
+
+describe('ripple:rewrite with a dbt project', () => {
+  const action = createRippleRewriteAction();
+  const workspace = createMockDirectory();
+  const renameCustomer = (dataset: string) => ({
+    dataset,
+    dialect: 'duckdb',
+    changes: [{ kind: 'rename_column', column: 'customer', to: 'customer_id' }],
+  });
+
+  beforeEach(() => {
+    workspace.setContent(shopProject);
+  });
+  const file = (name: string) => shopProject[`shop/${name}`];
+
+  it("rewrites a model's import CTE over a ref with the project's schema, then the property file that tests the column", async () => {
+    // Without the project, the `*` over the ref cannot be expanded.
+    const alone = await runAction(action, workspace.path, {
+      change: renameCustomer('stg_orders'),
+      sourcePath: 'shop',
+      dryRun: true,
+    });
+    expect(
+      alone.files.find((f: { path: string }) => f.path === 'models/orders.sql'),
+    ).toMatchObject({ status: 'needs_edit' });
+
+    const output = await runAction(action, workspace.path, {
+      change: renameCustomer('stg_orders'),
+      sourcePath: 'shop',
+      project: 'shop',
+      outputDir: 'patch',
+    });
+    expect(readTree(workspace.resolve('patch'))).toEqual({
+      'models/orders.sql': file('models/orders.sql').replace(
+        'select * from',
+        'select order_id, customer_id AS customer, amount from',
+      ),
+      'models/orders.yml': file('models/orders.yml').replace(
+        'field: customer\n',
+        'field: customer_id\n',
+      ),
+    });
+    expect(output.changed).toEqual(['models/orders.sql', 'models/orders.yml']);
+    // The property files count like the models: dbt_project.yml, the
+    // sources and the producer's own entry are unaffected.
+    expect(output.summary).toMatchObject({
+      files: 6,
+      rewritten: 2,
+      unaffected: 4,
+      needs_edit: 0,
+      error: 0,
+    });
+    expect(
+      output.files.map((f: { path: string; status: string }) => [
+        f.path,
+        f.status,
+      ]),
+    ).toEqual([
+      ['dbt_project.yml', 'unaffected'],
+      ['models/orders.sql', 'rewritten'],
+      ['models/orders.yml', 'rewritten'],
+      ['models/sources.yml', 'unaffected'],
+      ['models/staging/stg_orders.sql', 'unaffected'],
+      ['models/staging/stg_orders.yml', 'unaffected'],
+    ]);
+    expect(output.diff).toContain('+              field: customer_id\n');
+    expect(output.warnings).toEqual([]);
+
+    // Where each table's columns came from; dbt_packages/ and logs/ are
+    // not the project's.
+    expect(output.project.conflicts).toEqual([]);
+    expect(output.project.problems).toEqual([]);
+    expect(output.project.origins).toContainEqual({
+      table: 'stg_orders',
+      origin: 'sql',
+      path: 'models/staging/stg_orders.sql',
+      columns: ['order_id', 'customer', 'amount'],
+    });
+    expect(output.project.origins).toContainEqual({
+      table: 'ecom.raw_orders',
+      origin: 'properties',
+      path: 'models/sources.yml',
+      columns: ['id', 'customer', 'amount'],
+    });
+  });
+
+  it("rewrites a dataset named by its warehouse relation as the project's source, in the model and in its property file, in place", async () => {
+    // sources.yml is outside sourcePath: only the project declares the
+    // source.
+    const output = await runAction(action, workspace.path, {
+      change: renameCustomer('raw.raw_orders'),
+      sourcePath: 'shop/models/staging',
+      project: 'shop',
+    });
+    const tree = readTree(workspace.resolve('shop/models/staging'));
+    expect(tree['stg_orders.sql']).toBe(
+      file('models/staging/stg_orders.sql').replace(
+        'customer, amount',
+        'customer_id AS customer, amount',
+      ),
+    );
+    // The test names the source's column; its comment is kept.
+    expect(tree['stg_orders.yml']).toBe(
+      file('models/staging/stg_orders.yml').replace(
+        'field: customer\n',
+        'field: customer_id\n',
+      ),
+    );
+    expect(output.changed).toEqual(['stg_orders.sql', 'stg_orders.yml']);
+    expect(output.summary).toMatchObject({ files: 2, rewritten: 2 });
+    expect(output.warnings).toEqual([]);
+  });
+
+  it('warns, with the closest names, when no file names the dataset', async () => {
+    const logger = mockServices.logger.mock();
+    const output = await runAction(
+      action,
+      workspace.path,
+      {
+        change: renameCustomer('raw.raw_orders'),
+        sourcePath: 'shop/models/staging',
+        paths: ['stg_orders.sql'],
+        dryRun: true,
+      },
+      { logger },
+    );
+    expect(output.summary).toMatchObject({ files: 1, unaffected: 1 });
+    expect(output.warnings).toEqual([
+      {
+        dataset: 'raw.raw_orders',
+        closest: ["source('ecom', 'raw_orders')"],
+        message: expect.stringMatching(
+          /^no file names `raw\.raw_orders` .*source\('ecom', 'raw_orders'\)$/,
+        ),
+      },
+    ]);
+    expect(logger.warn).toHaveBeenCalledWith(output.warnings[0].message);
+  });
+
+  it('gives no warning when only a property file names the dataset', async () => {
+    const run = (paths: string[]) =>
+      runAction(action, workspace.path, {
+        change: renameCustomer('stg_orders'),
+        sourcePath: 'shop/models',
+        paths,
+        dryRun: true,
+      });
+    // The staging model is the dataset itself; no file reads it...
+    const model = await run(['staging/stg_orders.sql']);
+    expect(model.warnings.map((w: { dataset: string }) => w.dataset)).toEqual([
+      'stg_orders',
+    ]);
+    // ...but orders.yml tests a column of it.
+    const withProperties = await run(['staging/stg_orders.sql', 'orders.yml']);
+    expect(withProperties.changed).toEqual(['orders.yml']);
+    expect(withProperties.warnings).toEqual([]);
+  });
+
+  it('refuses a project outside the workspace, through a link too, and a folder without dbt_project.yml', async () => {
+    const outside = createMockDirectory();
+    outside.setContent({ 'dbt_project.yml': 'name: elsewhere\n' });
+    fs.symlinkSync(outside.path, workspace.resolve('escape'));
+    const run = (project: string) =>
+      runAction(action, workspace.path, {
+        change: renameCustomer('stg_orders'),
+        sourcePath: 'shop',
+        project,
+        dryRun: true,
+      });
+    await expect(run('../elsewhere')).rejects.toThrow(
+      "project: '../elsewhere' is outside the task workspace; paths must stay inside it",
+    );
+    await expect(run(outside.path)).rejects.toThrow(
+      /^project: '.*' is outside the task workspace/,
+    );
+    await expect(run('escape')).rejects.toThrow(
+      /^project: 'escape' is outside the task workspace \(through a link, it is /,
+    );
+    await expect(run('shop/models')).rejects.toThrow(
+      "project: 'shop/models' holds no dbt_project.yml; it is not a dbt project",
+    );
+    await expect(run('nowhere')).rejects.toThrow(
+      "project: 'nowhere' is not a folder in the workspace",
+    );
   });
 });

@@ -4,11 +4,19 @@ import {
   patchReason,
   reasonText,
 } from '@ripple/backstage-plugin-ripple-common';
-import type { ChangeSpec, RewriteStatus, Schema } from '@ripple/engine';
+import type { RewriteStatus } from '@ripple/engine';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { changeForFile, readDbtSources } from '../dbtSources';
+import { rewriteConsumer } from '../consumerRewrite';
+import {
+  deriveProject,
+  logProject,
+  projectReport,
+  readProjectFiles,
+} from '../dbtProject';
+import { readDbtSources } from '../dbtSources';
 import { withEngine } from '../engine';
+import { dialectOf } from '../inputValues';
 import {
   assertWritableInPlace,
   readConsumerFiles,
@@ -18,9 +26,11 @@ import {
   changeInput,
   dialectInput,
   pathsInput,
+  projectInput,
   schemaInput,
   sourcePathInput,
 } from './inputs';
+import { projectOutput, warningsOutput } from './outputs';
 import { examples } from './rewrite.examples';
 
 /**
@@ -32,7 +42,7 @@ export function createRippleRewriteAction() {
   return createTemplateAction({
     id: 'ripple:rewrite',
     description:
-      "Rewrites consumer code in the workspace for a dataset change with Ripple's engine. With `outputDir`, only the changed files are written there (same relative paths), ready to be the `sourcePath` of publish:github:pull-request; without it, the files are rewritten in place",
+      "Rewrites consumer code in the workspace for a dataset change with Ripple's engine, and the dbt property files among it (`.yml`, `.yaml`) after the code. With `outputDir`, only the changed files are written there (same relative paths), ready to be the `sourcePath` of publish:github:pull-request; without it, the files are rewritten in place",
     examples,
     supportsDryRun: true,
     schema: {
@@ -42,6 +52,7 @@ export function createRippleRewriteAction() {
         paths: pathsInput,
         dialect: dialectInput,
         schema: schemaInput,
+        project: projectInput,
         outputDir: z =>
           z
             .string()
@@ -113,6 +124,8 @@ export function createRippleRewriteAction() {
             .describe(
               'One unified diff of every change, paths relative to `sourcePath` (`git apply` takes it)',
             ),
+        warnings: warningsOutput,
+        project: projectOutput,
       },
     },
     async handler(ctx) {
@@ -131,29 +144,41 @@ export function createRippleRewriteAction() {
           `outputDir: '${input.outputDir}' already holds files; name a new folder so that only the changed files are in it`,
         );
       }
-      const files = await readConsumerFiles(root, input.paths ?? ['.']);
+      const projectFiles =
+        input.project === undefined
+          ? undefined
+          : await readProjectFiles(ctx.workspacePath, input.project);
+      const files = await readConsumerFiles(root, input.paths ?? ['.'], {
+        properties: true,
+      });
       const sources = await readDbtSources(root);
       // Every file is rewritten before anything is written, so a refused
       // change or schema leaves the workspace as it was.
-      const rewrites = await withEngine(engine =>
-        files.map(file => {
-          const { change, schema } = changeForFile(
+      const { project, rewrites, warnings } = await withEngine(engine => {
+        const derived =
+          projectFiles &&
+          deriveProject(engine, projectFiles, {
+            dialect: dialectOf(input),
+            schema: input.schema,
+            change: input.change,
+          });
+        return {
+          project: derived,
+          ...rewriteConsumer(
             engine,
-            file,
-            input,
-            sources,
-          );
-          return engine.rewrite(
-            file.path,
-            file.text,
-            change as ChangeSpec | string,
+            files,
             {
+              change: input.change,
               dialect: input.dialect,
-              schema: schema as Schema | string | undefined,
+              schema: derived ? derived.schema : input.schema,
             },
-          );
-        }),
-      );
+            [...sources, ...(derived?.sources ?? [])],
+          ),
+        };
+      });
+      if (project) {
+        logProject(ctx.logger, input.project!, project);
+      }
 
       const changed = rewrites.flatMap((rewrite, i) =>
         rewrite.content !== undefined && rewrite.content !== files[i].text
@@ -220,6 +245,13 @@ export function createRippleRewriteAction() {
         changed.map(file => file.path),
       );
       ctx.output('diff', rewrites.map(r => r.patch ?? '').join(''));
+      for (const warning of warnings) {
+        ctx.logger.warn(warning.message);
+      }
+      ctx.output('warnings', warnings);
+      if (project) {
+        ctx.output('project', projectReport(project));
+      }
     },
   });
 }
