@@ -6,6 +6,36 @@ export interface Config {
      * migration can change). Default: `[dataset]`.
      */
     datasetTypes?: string[];
+    /**
+     * The warehouses where datasets live, by id (a dataset names its own
+     * with the `ripple.io/warehouse` annotation). Ripple runs read-only
+     * queries there, within limits, and creates views only in its scratch
+     * schema. Types: `duckdb` (embedded; `path` to the database file,
+     * opened read-only) and `postgres` (`connection`); backend modules add
+     * others through `rippleWarehouseExtensionPoint`.
+     */
+    warehouses?: {
+      [id: string]: {
+        type: string;
+        /** DuckDB: the database file, relative to the backend's working directory. */
+        path?: string;
+        /** Where Ripple's views go. Default: `ripple_scratch`. */
+        scratchSchema?: string;
+        /** PostgreSQL: how to connect. */
+        connection?: {
+          host?: string;
+          port?: number;
+          user?: string;
+          /** @visibility secret */
+          password?: string;
+          database?: string;
+          /** node-postgres' `ssl` option; set it wherever the server is not on this host. */
+          ssl?: boolean | { rejectUnauthorized?: boolean; ca?: string };
+        };
+        /** PostgreSQL: connections at most. Default: 2. */
+        maxConnections?: number;
+      };
+    };
     /** The background agent. */
     agent?: {
       /** How often it looks for migrations to analyse, in seconds. Default: 10. */

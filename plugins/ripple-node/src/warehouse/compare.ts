@@ -57,7 +57,9 @@ export function compareResults(
     .map(c => c.name)
     .filter(name => afterIndex.has(name.toLowerCase()));
   const pick = (result: WarehouseResult, at: Map<string, number>) =>
-    result.rows.map(row => shared.map(name => row[at.get(name.toLowerCase())!]));
+    result.rows.map(row =>
+      shared.map(name => row[at.get(name.toLowerCase())!]),
+    );
   const left = pick(before, beforeIndex);
   const right = pick(after, afterIndex);
 
@@ -67,8 +69,12 @@ export function compareResults(
     return { name, before: b, after: a, equal: a === b };
   });
   const missing = {
-    before: after.columns.map(c => c.name).filter(n => !beforeIndex.has(n.toLowerCase())),
-    after: before.columns.map(c => c.name).filter(n => !afterIndex.has(n.toLowerCase())),
+    before: after.columns
+      .map(c => c.name)
+      .filter(n => !beforeIndex.has(n.toLowerCase())),
+    after: before.columns
+      .map(c => c.name)
+      .filter(n => !afterIndex.has(n.toLowerCase())),
   };
   const key = (options.key ?? []).filter(k =>
     shared.some(name => name.toLowerCase() === k.toLowerCase()),
@@ -151,7 +157,9 @@ function byKey(
   right: WarehouseValue[][],
   sample: number,
 ): RowDifference[] {
-  const at = key.map(k => shared.findIndex(n => n.toLowerCase() === k.toLowerCase()));
+  const at = key.map(k =>
+    shared.findIndex(n => n.toLowerCase() === k.toLowerCase()),
+  );
   const keyOf = (row: WarehouseValue[]) => at.map(i => row[i]);
   const rights = new Map<string, WarehouseValue[][]>();
   for (const row of right) {

@@ -18,10 +18,12 @@ export interface RippleWarehouseType {
 }
 
 /** The types Ripple ships: DuckDB (embedded, the default) and PostgreSQL. @public */
-export function createDefaultWarehouseTypes(options: {
-  /** Where relative DuckDB paths start (the backend's working directory by default). */
-  baseDir?: string;
-} = {}): RippleWarehouseType[] {
+export function createDefaultWarehouseTypes(
+  options: {
+    /** Where relative DuckDB paths start (the backend's working directory by default). */
+    baseDir?: string;
+  } = {},
+): RippleWarehouseType[] {
   return [
     {
       type: 'duckdb',
@@ -105,7 +107,14 @@ export class RippleWarehouses {
   async close(): Promise<void> {
     const all = [...this.made.values()];
     this.made.clear();
-    await Promise.all(all.map(w => w.then(x => x.close(), () => {})));
+    await Promise.all(
+      all.map(w =>
+        w.then(
+          x => x.close(),
+          () => {},
+        ),
+      ),
+    );
   }
 
   private entry(id: string): Config {

@@ -1,4 +1,10 @@
-import { Pool, type PoolClient, type PoolConfig, types } from 'pg';
+import {
+  Pool,
+  type PoolClient,
+  type PoolConfig,
+  type QueryConfig,
+  types,
+} from 'pg';
 import {
   checkScratchView,
   type RippleWarehouse,
@@ -40,7 +46,8 @@ export function createPostgresWarehouse(
   const pool = new Pool({
     ...options.connection,
     max: options.maxConnections ?? 2,
-    connectionTimeoutMillis: options.connection.connectionTimeoutMillis ?? 10_000,
+    connectionTimeoutMillis:
+      options.connection.connectionTimeoutMillis ?? 10_000,
   });
   // An idle client's error (the server restarting) must not crash the backend.
   pool.on('error', () => {});
@@ -92,15 +99,23 @@ export function createPostgresWarehouse(
       try {
         await client.query('BEGIN TRANSACTION READ ONLY');
         await client.query(
-          `SET LOCAL statement_timeout = ${Math.max(1, Math.floor(limits.timeoutMs))}`,
+          `SET LOCAL statement_timeout = ${Math.max(
+            1,
+            Math.floor(limits.timeoutMs),
+          )}`,
         );
         // The extended protocol takes one statement: a consumer's text
         // holding `; DROP ...` fails here instead of running (and the
         // transaction is read-only besides).
-        await client.query({
-          text: `DECLARE ripple_rows NO SCROLL CURSOR FOR ${sql.replace(/[\s;]+$/, '')}`,
+        // (`queryMode` is node-postgres' own option, not in @types/pg.)
+        const declare: QueryConfig & { queryMode: 'extended' } = {
+          text: `DECLARE ripple_rows NO SCROLL CURSOR FOR ${sql.replace(
+            /[\s;]+$/,
+            '',
+          )}`,
           queryMode: 'extended',
-        } as Parameters<PoolClient['query']>[0]);
+        };
+        await client.query(declare);
         const fetched = await client.query({
           text: `FETCH FORWARD ${limits.maxRows + 1} FROM ripple_rows`,
           rowMode: 'array',
@@ -120,7 +135,11 @@ export function createPostgresWarehouse(
         const columns = await Promise.all(
           fetched.fields.map(async field => ({
             name: field.name,
-            type: await typeName(client, field.dataTypeID, field.dataTypeModifier),
+            type: await typeName(
+              client,
+              field.dataTypeID,
+              field.dataTypeModifier,
+            ),
           })),
         );
         return { columns, rows, truncated, durationMs: Date.now() - started };
@@ -177,7 +196,8 @@ function parser(oid: number): (text: string) => unknown {
 
 function toValue(value: unknown): WarehouseValue {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return String(value);
   return value as WarehouseValue;
 }
 
