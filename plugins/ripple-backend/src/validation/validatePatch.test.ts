@@ -1,0 +1,270 @@
+import {
+  createDuckDbWarehouse,
+  createPostgresWarehouse,
+  type RippleWarehouse,
+} from '@ripple/backstage-plugin-ripple-node';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { loadEngine, type ChangeSpec, type RippleEngine } from '@ripple/engine';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { firstParameter } from './statements';
+import { validatePatch } from './validatePatch';
+
+const ROWS = `CREATE SCHEMA shop;
+  CREATE TABLE shop.orders (id INTEGER, amount INTEGER, status VARCHAR, legacy BOOLEAN);
+  INSERT INTO shop.orders VALUES (1, 10, 'paid', true), (2, 4, 'open', false), (3, 7, 'paid', NULL), (4, 1, 'open', true);`;
+
+const COLUMNS = [
+  { name: 'id', type: 'INTEGER' },
+  { name: 'amount', type: 'INTEGER' },
+  { name: 'status', type: 'VARCHAR' },
+  { name: 'legacy', type: 'BOOLEAN' },
+];
+
+/** The validation cases, each with a right patch (from the engine) and a wrong one (by hand). */
+const CASES: {
+  name: string;
+  change: ChangeSpec;
+  consumer: string;
+  wrong: (patched: string) => string;
+}[] = [
+  {
+    name: 'a renamed column',
+    change: {
+      dataset: 'shop.orders',
+      changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
+    } as ChangeSpec,
+    consumer:
+      'SELECT status, sum(amount) AS total FROM shop.orders GROUP BY status;\n',
+    wrong: patched => patched.replace('sum(amount_usd)', 'sum(id)'),
+  },
+  {
+    name: 'a moved table',
+    change: {
+      dataset: 'shop.orders',
+      changes: [{ kind: 'rename_table', to: 'sales.orders' }],
+    } as ChangeSpec,
+    consumer: "SELECT id FROM shop.orders WHERE status = 'paid';\n",
+    wrong: patched => patched.replace("'paid'", "'open'"),
+  },
+  {
+    name: 'a retyped column',
+    change: {
+      dataset: 'shop.orders',
+      changes: [{ kind: 'change_type', column: 'amount', to: 'BIGINT' }],
+    } as ChangeSpec,
+    consumer: 'SELECT id, amount FROM shop.orders;\n',
+    wrong: patched =>
+      patched.replace('SELECT id, amount', 'SELECT id, amount + 1 AS amount'),
+  },
+  {
+    name: 'a replaced table with a mapping',
+    change: {
+      dataset: 'shop.orders',
+      changes: [
+        {
+          kind: 'replace_table',
+          to: 'core.orders',
+          columns: { id: 'order_id' },
+        },
+      ],
+      // (The generated type says Map; the engine takes a plain object, as JSON.)
+    } as unknown as ChangeSpec,
+    consumer: 'SELECT o.id, o.status FROM shop.orders o WHERE o.id > 1;\n',
+    wrong: patched => patched.replace('> 1', '> 2'),
+  },
+];
+
+function behaves(name: string, connect: () => Promise<RippleWarehouse>) {
+  describe(`validation on ${name}`, () => {
+    let engine: RippleEngine;
+    let warehouse: RippleWarehouse;
+    beforeAll(async () => {
+      engine = await loadEngine();
+      warehouse = await connect();
+    });
+    afterAll(() => warehouse?.close());
+
+    for (const c of CASES) {
+      it(`${c.name}: the engine's patch passes, a wrong one fails with the differing rows`, async () => {
+        const change = {
+          ...c.change,
+          dialect: warehouse.dialect,
+        } as ChangeSpec;
+        const rewrite = engine.rewrite('q.sql', c.consumer, change, {
+          dialect: warehouse.dialect as never,
+        });
+        const patched = rewrite.content ?? c.consumer;
+        const validate = (text: string) =>
+          validatePatch({
+            engine,
+            warehouse,
+            change,
+            columns: COLUMNS,
+            files: [{ path: 'q.sql', text: c.consumer, patched: text }],
+          });
+        const right = await validate(patched);
+        expect(right).toMatchObject({
+          status: 'passed',
+          warehouse: warehouse.id,
+        });
+        expect(right.statements[0].rows!.before).toBeGreaterThan(0);
+
+        const wrong = await validate(c.wrong(patched));
+        expect(wrong.status).toBe('failed');
+        expect(wrong.statements[0].differences!.length).toBeGreaterThan(0);
+        // The forward view is gone after each validation.
+        const views = await warehouse.query(
+          `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'ripple_%'`,
+          { timeoutMs: 5000, maxRows: 10 },
+        );
+        expect(views.rows).toEqual([]);
+      });
+    }
+
+    it('skips what cannot run as written, with the reason', async () => {
+      const change = {
+        dataset: 'shop.orders',
+        dialect: warehouse.dialect,
+        changes: [
+          { kind: 'rename_column', column: 'amount', to: 'amount_usd' },
+        ],
+      } as ChangeSpec;
+      const files = [
+        {
+          path: 'model.sql',
+          text: "select amount from {{ source('shop', 'orders') }}",
+          patched:
+            "select amount_usd as amount from {{ source('shop', 'orders') }}",
+        },
+        {
+          path: 'load.sql',
+          text: 'INSERT INTO shop.daily SELECT amount FROM shop.orders',
+          patched:
+            'INSERT INTO shop.daily SELECT amount_usd AS amount FROM shop.orders',
+        },
+        {
+          path: 'param.sql',
+          text: 'SELECT amount FROM shop.orders WHERE id = :id',
+          patched:
+            'SELECT amount_usd AS amount FROM shop.orders WHERE id = :id',
+        },
+      ];
+      const result = await validatePatch({ engine, warehouse, change, files });
+      expect(result.status).toBe('skipped');
+      expect(result.statements.map(s => s.reason)).toEqual([
+        expect.stringContaining('dbt compiles it'),
+        expect.stringContaining('writes (shop.daily)'),
+        expect.stringContaining('a parameter (:id)'),
+      ]);
+    });
+
+    it('a query the warehouse refuses is an error naming the cause, and the rest still runs', async () => {
+      const change = {
+        dataset: 'shop.orders',
+        dialect: warehouse.dialect,
+        changes: [
+          { kind: 'rename_column', column: 'amount', to: 'amount_usd' },
+        ],
+      } as ChangeSpec;
+      const result = await validatePatch({
+        engine,
+        warehouse,
+        change,
+        columns: COLUMNS,
+        files: [
+          {
+            path: 'a.sql',
+            text: 'SELECT amount FROM shop.orders',
+            patched: 'SELECT amount_usd AS amount FROM shop.orders',
+          },
+          {
+            path: 'b.sql',
+            text: 'SELECT nothere FROM shop.orders',
+            patched: 'SELECT nothere FROM shop.orders',
+          },
+        ],
+        limits: { timeoutMs: 5000 },
+      });
+      expect(result.status).toBe('error');
+      expect(result.statements.map(s => s.status)).toEqual(['passed', 'error']);
+      expect(result.statements[1].reason).toMatch(
+        /^query_failed: warehouse \w+: .*nothere/,
+      );
+    });
+  });
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-validation-'));
+  const instance = await DuckDBInstance.create(
+    path.join(dir, 'example.duckdb'),
+  );
+  const connection = await instance.connect();
+  await connection.run(ROWS);
+  connection.closeSync();
+  instance.closeSync();
+});
+afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+
+behaves('DuckDB', () =>
+  createDuckDbWarehouse({
+    id: 'example',
+    path: path.join(dir, 'example.duckdb'),
+  }),
+);
+
+const url = Object.entries(process.env).find(([k]) =>
+  /^BACKSTAGE_TEST_DATABASE_POSTGRES\d+_CONNECTION_STRING$/.test(k),
+)?.[1];
+if (url || process.env.CI === 'true') {
+  const database = `ripple_validation_${process.pid}`;
+  behaves('PostgreSQL', async () => {
+    if (!url) {
+      throw new Error(
+        'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING must be set when CI=true',
+      );
+    }
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    const target = new URL(url);
+    target.pathname = `/${database}`;
+    const setup = new Client({ connectionString: target.href });
+    await setup.connect();
+    await setup.query(ROWS);
+    await setup.end();
+    const warehouse = createPostgresWarehouse({
+      id: 'analytics',
+      connection: { connectionString: target.href },
+    });
+    return {
+      ...warehouse,
+      close: async () => {
+        await warehouse.close();
+        const drop = new Client({ connectionString: url });
+        await drop.connect();
+        await drop.query(`DROP DATABASE IF EXISTS ${database}`);
+        await drop.end();
+      },
+    };
+  });
+}
+
+describe('firstParameter', () => {
+  it('finds bind parameters outside quotes, comments and casts', () => {
+    expect(firstParameter('SELECT a FROM t WHERE d = @day')).toBe('@day');
+    expect(firstParameter('SELECT a FROM t WHERE d = %s')).toBe('%s');
+    expect(firstParameter('SELECT a FROM t WHERE d = %(day)s')).toBe('%(day)s');
+    expect(firstParameter('SELECT a FROM t WHERE d = $1')).toBe('$1');
+    expect(
+      firstParameter("SELECT a::int, ':x', '@y' FROM t -- :z\n"),
+    ).toBeUndefined();
+    expect(firstParameter('SELECT @@version')).toBeUndefined();
+  });
+});
