@@ -297,13 +297,37 @@ impl ChangeSpec {
     /// name, with its columns renamed, dropped or mapped.
     pub fn schema_after(&self, schema: &Schema) -> Schema {
         let mut after = schema.clone();
-        let Some((name, table)) = schema
+        // Every name the schema gives the dataset (a dbt source's name beside
+        // its relation, `marts.fct_orders` and `proj.marts.fct_orders`), the
+        // exact one first, then in name order: a HashMap's order would make
+        // the result, and the rewrite's verification, vary from run to run.
+        let mut names: Vec<&String> = schema
             .tables
-            .iter()
-            .find(|(name, _)| names_match(name, &self.dataset) || names_match(&self.dataset, name))
-        else {
-            return after;
-        };
+            .keys()
+            .filter(|name| names_match(name, &self.dataset) || names_match(&self.dataset, name))
+            .collect();
+        names.sort_by_key(|name| (*name != &self.dataset, name.to_ascii_lowercase()));
+        for name in names {
+            let columns = self.columns_after(&schema.tables[name].columns);
+            match self.new_table() {
+                Some(to) => {
+                    after.tables.remove(name);
+                    after
+                        .tables
+                        .entry(to.to_string())
+                        .or_insert(TableSchema { columns });
+                }
+                None => {
+                    after.tables.insert(name.clone(), TableSchema { columns });
+                }
+            }
+        }
+        after
+    }
+
+    /// The dataset's columns once the change is made: renamed, retyped,
+    /// dropped, or mapped (the columns a mapping reads).
+    fn columns_after(&self, before: &[ColumnSchema]) -> Vec<ColumnSchema> {
         let mut columns: Vec<ColumnSchema> = Vec::new();
         let mut push = |column: ColumnSchema| {
             if !columns
@@ -313,7 +337,7 @@ impl ChangeSpec {
                 columns.push(column);
             }
         };
-        for column in &table.columns {
+        for column in before {
             match self.column_fate(&column.name) {
                 ColumnFate::Kept => push(column.clone()),
                 ColumnFate::Renamed(to) => push(ColumnSchema {
@@ -339,13 +363,7 @@ impl ChangeSpec {
                 ColumnFate::Dropped => {}
             }
         }
-        if let Some(to) = self.new_table() {
-            after.tables.remove(name);
-            after.tables.insert(to.to_string(), TableSchema { columns });
-        } else {
-            after.tables.insert(name.clone(), TableSchema { columns });
-        }
-        after
+        columns
     }
 
     /// What becomes of the dataset's column `column` (case-insensitive).

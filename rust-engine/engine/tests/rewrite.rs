@@ -457,3 +457,32 @@ fn a_table_whose_name_the_analysis_cannot_find_is_left_for_a_person() {
     let text = "SELECT orders.amount FROM \"proj\".ds.orders";
     check!(case(Language::Sql, text, CHANGES[5].1, "", None));
 }
+
+/// A schema naming the dataset twice (a dbt source's name beside its
+/// relation): every run gives the same rewrite, whatever order the schema's
+/// map iterates in (each `Schema` has its own hash seed).
+#[test]
+fn a_dataset_named_twice_in_the_schema_rewrites_the_same_every_time() {
+    let sql = "SELECT o.* , o.status FROM marts.fct_orders o";
+    let change = ChangeSpec::from_json(
+        r#"{"dataset": "proj.marts.fct_orders", "changes": [{"kind": "rename_column", "column": "status", "to": "order_status"}]}"#,
+    )
+    .unwrap();
+    let results: std::collections::BTreeSet<String> = (0..40)
+        .map(|_| {
+            let schema = Schema::from_json(
+                r#"{"tables": {"proj.marts.fct_orders": {"columns": [{"name": "id"}, {"name": "status"}]},
+                               "marts.fct_orders": {"columns": [{"name": "id"}, {"name": "status"}]},
+                               "other": {"columns": [{"name": "x"}]}, "more": {"columns": [{"name": "y"}]}}}"#,
+            )
+            .unwrap();
+            let result = ripple_engine::rewrite("q.sql", Language::Sql, sql, &change, Options { dialect: Dialect::DuckDb, schema: Some(&schema) });
+            format!("{:?} {:?}", result.status, result.content)
+        })
+        .collect();
+    assert_eq!(results.len(), 1, "{results:#?}");
+    assert!(
+        results.iter().next().unwrap().starts_with("Rewritten"),
+        "{results:#?}"
+    );
+}
