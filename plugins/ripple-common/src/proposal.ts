@@ -388,7 +388,10 @@ export function engineSchema(
 /**
  * The schema a consumer's file is read with: the tables its dbt project
  * knows, if any, and the dataset's columns under the name the file reads
- * it by (which win).
+ * it by, which win. The project's tables naming the dataset otherwise (its
+ * relation, `proj.marts.orders`, where the file reads the source
+ * `marts.orders`) are left out: two tables of the schema that one name
+ * matches make the engine's verification depend on their order.
  */
 function consumerSchema(
   project: Schema | undefined,
@@ -400,10 +403,12 @@ function consumerSchema(
     return dataset;
   }
   // (Plain objects, as JSON, whatever the generated type says.)
-  const tables = {
-    ...(project.tables as unknown as Record<string, unknown>),
-    ...(dataset?.tables as unknown as Record<string, unknown> | undefined),
-  };
+  const tables = Object.fromEntries(
+    Object.entries(project.tables as unknown as Record<string, unknown>).filter(
+      ([name]) => !dataset || !sameTable(name, table),
+    ),
+  );
+  Object.assign(tables, dataset?.tables);
   return { tables } as unknown as Schema;
 }
 
