@@ -30,7 +30,10 @@ export function isDbtPropertiesFile(relativePath: string): boolean {
 // What `ripple project` reads of a dbt project (rust-engine/cli/src/project.rs).
 const DBT_PROJECT_FILE = /\.(sql|ya?ml|csv)$/;
 const DBT_PROJECT_SKIPPED = new Set(['dbt_packages', 'logs', 'node_modules']);
-const DBT_TARGET_FILES = new Set(['target/manifest.json', 'target/catalog.json']);
+const DBT_TARGET_FILES = new Set([
+  'target/manifest.json',
+  'target/catalog.json',
+]);
 
 /**
  * Whether a file at the root of a dbt project says something about its

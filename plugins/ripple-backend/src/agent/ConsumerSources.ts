@@ -149,7 +149,9 @@ export class UrlReaderConsumerSources implements ConsumerSources {
       ...(project.length ? { project } : {}),
     };
     if (tree.etag) {
-      const bytes = all.reduce((sum, f) => sum + f.text.length, 0);
+      // (A file kept twice, as code and in the project, is one string.)
+      const kept = new Set([...files, ...properties, ...project]);
+      const bytes = [...kept].reduce((sum, f) => sum + f.text.length, 0);
       this.remember(key, { etag: tree.etag, code, bytes });
     }
     return code;

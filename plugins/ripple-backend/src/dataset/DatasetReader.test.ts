@@ -181,7 +181,7 @@ describe('DatasetReader and dbt projects', () => {
       table: 'proj.marts.FCT_ORDERS',
       columns: [{ name: 'id' }, { name: 'amount' }],
       columnsFrom: {
-        location: pathToFileURL(project).href + '/',
+        location: `${pathToFileURL(project).href}/`,
         origin: 'catalog',
         path: 'target/catalog.json',
       },
