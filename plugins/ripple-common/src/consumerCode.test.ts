@@ -1,4 +1,8 @@
-import { codeLocation, isConsumerCodeFile } from './consumerCode';
+import {
+  codeLocation,
+  isConsumerCodeFile,
+  isDbtProjectFile,
+} from './consumerCode';
 
 const entity = (annotations: Record<string, string>) => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -51,5 +55,22 @@ describe('isConsumerCodeFile', () => {
     expect(isConsumerCodeFile('dbt_packages/utils/macro.sql')).toBe(false);
     expect(isConsumerCodeFile('node_modules/x/q.sql')).toBe(false);
     expect(isConsumerCodeFile('target/compiled/q.sql')).toBe(false);
+  });
+});
+
+describe('isDbtProjectFile', () => {
+  it("takes what `ripple project` reads: config, models, seeds, property files, and target's manifest and catalog", () => {
+    expect(isDbtProjectFile('dbt_project.yml')).toBe(true);
+    expect(isDbtProjectFile('models/stg_orders.sql')).toBe(true);
+    expect(isDbtProjectFile('models/schema.yaml')).toBe(true);
+    expect(isDbtProjectFile('seeds/countries.csv')).toBe(true);
+    expect(isDbtProjectFile('target/manifest.json')).toBe(true);
+    expect(isDbtProjectFile('target/catalog.json')).toBe(true);
+    expect(isDbtProjectFile('target/run_results.json')).toBe(false);
+    expect(isDbtProjectFile('target/compiled/q.sql')).toBe(false);
+    expect(isDbtProjectFile('dbt_packages/utils/models/x.sql')).toBe(false);
+    expect(isDbtProjectFile('logs/dbt.log')).toBe(false);
+    expect(isDbtProjectFile('.github/workflows/ci.yml')).toBe(false);
+    expect(isDbtProjectFile('export.py')).toBe(false);
   });
 });

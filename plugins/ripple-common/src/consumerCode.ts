@@ -27,6 +27,40 @@ export function isDbtPropertiesFile(relativePath: string): boolean {
   return DBT_PROPERTIES_FILE.test(relativePath) && !isSkipped(relativePath);
 }
 
+// What `ripple project` reads of a dbt project (rust-engine/cli/src/project.rs).
+const DBT_PROJECT_FILE = /\.(sql|ya?ml|csv)$/;
+const DBT_PROJECT_SKIPPED = new Set(['dbt_packages', 'logs', 'node_modules']);
+const DBT_TARGET_FILES = new Set([
+  'target/manifest.json',
+  'target/catalog.json',
+]);
+
+/**
+ * Whether a file at the root of a dbt project says something about its
+ * tables, as `ripple project` reads them: its config, models, seeds and
+ * property files (`.sql`, `.yml`, `.yaml`, `.csv` outside hidden folders,
+ * `dbt_packages`, `logs` and `node_modules`), and of `target/` only the
+ * manifest and the catalog dbt writes there.
+ */
+export function isDbtProjectFile(relativePath: string): boolean {
+  if (relativePath.startsWith('target/')) {
+    return DBT_TARGET_FILES.has(relativePath);
+  }
+  return (
+    DBT_PROJECT_FILE.test(relativePath) &&
+    !relativePath
+      .split('/')
+      .some(part => part.startsWith('.') || DBT_PROJECT_SKIPPED.has(part))
+  );
+}
+
+/** Whether files read from a code location are a dbt project: `dbt_project.yml` at its root. */
+export function isDbtProject(files: ReadonlyArray<{ path: string }>): boolean {
+  return files.some(
+    f => f.path === 'dbt_project.yml' || f.path === 'dbt_project.yaml',
+  );
+}
+
 function isSkipped(relativePath: string): boolean {
   return relativePath
     .split('/')

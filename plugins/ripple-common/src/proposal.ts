@@ -44,6 +44,19 @@ export type ConsumerSource = {
   files: ReadonlyArray<{ path: string; text: string }>;
   dialect?: Dialect;
   tableNames?: string[];
+  /**
+   * Its dbt property files, rewritten by the engine's `rewriteProperties`
+   * where it has one (Node's build; the browser's has none, and leaves
+   * them out).
+   */
+  properties?: ReadonlyArray<{ path: string; text: string }>;
+  /**
+   * The tables its own dbt project knows (the engine's `projectSchema`,
+   * with the dataset's columns winning): a model reading an upstream model
+   * through `select *` then has its columns. The dataset's columns are
+   * added under the name the code reads it by.
+   */
+  schema?: Schema;
 };
 
 /**
@@ -90,25 +103,44 @@ export type RewriteCall = {
 export type ConsumerEditPlan = {
   impact: Impact;
   rewrites: RewriteCall[];
+  /** The property files to rewrite (`rewriteProperties`), after the code. */
+  properties: PropertiesCall[];
+};
+
+/**
+ * One property file's rewrite that a proposal needs: the arguments of the
+ * engine's `rewriteProperties`.
+ *
+ * @public
+ */
+export type PropertiesCall = {
+  path: string;
+  text: string;
+  change: ChangeSpec;
 };
 
 /**
  * Runs the engine over a consumer's files for a change, with the dataset's
- * columns (so that `SELECT *` expands).
+ * columns (so that `SELECT *` expands), and over its dbt property files
+ * when the engine has `rewriteProperties` (Node's build).
  *
  * @public
  */
 export function proposeConsumerEdit(
-  engine: Pick<RippleEngine, 'analyze' | 'rewrite'>,
+  engine: Pick<RippleEngine, 'analyze' | 'rewrite' | 'rewriteProperties'>,
   change: ChangeSpec,
   code: ConsumerSource,
   columns: DatasetColumn[] = [],
   cache?: AnalysisCache,
 ): ConsumerProposal {
   const plan = planConsumerEdit(engine, change, code, columns, cache);
+  const { rewriteProperties } = engine;
   return completeConsumerEdit(
     plan,
     plan.rewrites.map(r => engine.rewrite(r.path, r.text, r.change, r.options)),
+    rewriteProperties
+      ? plan.properties.map(p => rewriteProperties(p.path, p.text, p.change))
+      : [],
   );
 }
 
@@ -143,6 +175,7 @@ export function planConsumerEdit(
     change.dataset,
     tableNames.join(','),
     columns.length,
+    code.schema ? 'project' : '',
   ].join('\0');
   const files: ImpactFile[] = [];
   const rewrites: RewriteCall[] = [];
@@ -161,6 +194,7 @@ export function planConsumerEdit(
           table: change.dataset,
           columns,
           tableNames,
+          projectSchema: code.schema,
         }),
       };
       cache?.set(file, analyzed);
@@ -217,9 +251,27 @@ export function planConsumerEdit(
       path: file.path,
       text: file.text,
       change: { ...change, dataset: table },
-      options: { dialect, schema: engineSchema(table, columns) },
+      options: { dialect, schema: consumerSchema(code.schema, table, columns) },
     });
   }
+
+  // Property files name a source only as `source('shop', 'orders')`: a
+  // dataset that dbt sources map is followed under the first source's name,
+  // as `ripple rewrite` does.
+  const propertiesChange = {
+    ...change,
+    dataset: tableNames[0] ?? change.dataset,
+  };
+  const properties: PropertiesCall[] = (code.properties ?? [])
+    .filter(file => {
+      const text = file.text.toLowerCase();
+      return words.some(word => text.includes(word));
+    })
+    .map(file => ({
+      path: file.path,
+      text: file.text,
+      change: propertiesChange,
+    }));
 
   return {
     impact: {
@@ -227,6 +279,7 @@ export function planConsumerEdit(
       references: files.reduce((sum, f) => sum + f.references, 0),
     },
     rewrites,
+    properties,
   };
 }
 
@@ -239,18 +292,31 @@ export function planConsumerEdit(
 export function completeConsumerEdit(
   plan: ConsumerEditPlan,
   results: FileRewrite[],
+  /**
+   * The results of the plan's `properties`, in its order; none where the
+   * engine cannot rewrite property files (the browser).
+   */
+  propertiesResults: FileRewrite[] = [],
 ): ConsumerProposal {
   const diffs: string[] = [];
   const reasons: PatchReason[] = [];
   let status: PatchStatus = 'unaffected';
   let edits = 0;
-  results.forEach((rewrite, i) => {
+  const done: Array<[string, FileRewrite]> = [
+    ...results.map(
+      (r, i) => [plan.rewrites[i].path, r] as [string, FileRewrite],
+    ),
+    ...propertiesResults.map(
+      (r, i) => [plan.properties[i].path, r] as [string, FileRewrite],
+    ),
+  ];
+  done.forEach(([path, rewrite]) => {
     if (rewrite.patch) {
       diffs.push(rewrite.patch);
     }
     edits += rewrite.edits;
     for (const finding of rewrite.findings) {
-      reasons.push(patchReason(plan.rewrites[i].path, finding));
+      reasons.push(patchReason(path, finding));
     }
     if (SEVERITY[rewrite.status] > SEVERITY[status]) {
       status = rewrite.status;
@@ -274,13 +340,15 @@ export function analyzeFile(
     table: string;
     columns: DatasetColumn[];
     tableNames: string[];
+    /** The tables the consumer's own dbt project knows (`ConsumerSource.schema`). */
+    projectSchema?: Schema;
   },
 ): { analysis: FileAnalysis; table: string; reads: boolean } {
-  const { dialect, columns } = options;
+  const { dialect, columns, projectSchema } = options;
   let table = options.table;
   let analysis = engine.analyze(file.path, file.text, {
     dialect,
-    schema: engineSchema(table, columns),
+    schema: consumerSchema(projectSchema, table, columns),
   });
   if (options.tableNames.length > 0 && analysis.language === 'dbt') {
     const source = options.tableNames.find(name =>
@@ -292,7 +360,7 @@ export function analyzeFile(
       table = source;
       analysis = engine.analyze(file.path, file.text, {
         dialect,
-        schema: engineSchema(table, columns),
+        schema: consumerSchema(projectSchema, table, columns),
       });
     }
   }
@@ -315,6 +383,33 @@ export function engineSchema(
   }
   // (The generated type says Map; the engine takes a plain object, as JSON.)
   return { tables: { [table]: { columns } } } as unknown as Schema;
+}
+
+/**
+ * The schema a consumer's file is read with: the tables its dbt project
+ * knows, if any, and the dataset's columns under the name the file reads
+ * it by, which win. The project's tables naming the dataset otherwise (its
+ * relation, `proj.marts.orders`, where the file reads the source
+ * `marts.orders`) are left out: two tables of the schema that one name
+ * matches make the engine's verification depend on their order.
+ */
+function consumerSchema(
+  project: Schema | undefined,
+  table: string,
+  columns: DatasetColumn[],
+): Schema | undefined {
+  const dataset = engineSchema(table, columns);
+  if (!project) {
+    return dataset;
+  }
+  // (Plain objects, as JSON, whatever the generated type says.)
+  const tables = Object.fromEntries(
+    Object.entries(project.tables as unknown as Record<string, unknown>).filter(
+      ([name]) => !dataset || !sameTable(name, table),
+    ),
+  );
+  Object.assign(tables, dataset?.tables);
+  return { tables } as unknown as Schema;
 }
 
 function readTables(analysis: FileAnalysis): string[] {

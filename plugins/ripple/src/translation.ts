@@ -479,6 +479,19 @@ export const rippleTranslationRef = createTranslationRef({
       edits_one: '{{count}} edit',
       edits_other: '{{count}} edits',
       whyNeedsEdit: 'Why {{consumer}} needs an edit',
+      // A declared consumer whose code names the dataset nowhere.
+      unmatchedTitle_one:
+        'The code of {{count}} consumer names the dataset nowhere',
+      unmatchedTitle_other:
+        'The code of {{count}} consumers names the dataset nowhere',
+      unmatchedDescription:
+        'The catalog says they read it, but no file of theirs names it as a table, ref() or source(): check the change’s table, or where the catalog says their code is.',
+      unmatchedList: 'Consumers whose code names the dataset nowhere',
+      unmatched: '{{consumer}}: no file names {{dataset}}',
+      unmatchedClosest:
+        '{{consumer}}: no file names {{dataset}}; the closest names it uses: {{closest}}',
+      propertiesLeftOut:
+        'dbt property files (schema.yml) are left out of this preview; the migration’s patches rewrite them too.',
     },
   },
 });

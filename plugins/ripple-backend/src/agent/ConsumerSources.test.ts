@@ -86,3 +86,42 @@ describe('UrlReaderConsumerSources and ripple.io/paths', () => {
     );
   });
 });
+
+describe('UrlReaderConsumerSources and dbt projects', () => {
+  const tree = [
+    'dbt_project.yml',
+    'models/a.sql',
+    'models/schema.yml',
+    'other/b.sql',
+    'seeds/s.csv',
+    'target/manifest.json',
+    'target/run_results.json',
+    'target/compiled/a.sql',
+    'README.md',
+  ];
+
+  it("keeps a dbt project's property files, and every file `ripple project` reads, whatever ripple.io/paths narrows its code to", async () => {
+    const sources = new UrlReaderConsumerSources(treeReader(tree));
+    const code = await sources.read(consumer('models/*.sql'));
+    const paths = (files?: { path: string }[]) => files?.map(f => f.path);
+    expect(paths(code?.files)).toEqual(['models/a.sql']);
+    expect(paths(code?.properties)).toEqual(['models/schema.yml']);
+    expect(paths(code?.project)).toEqual([
+      'dbt_project.yml',
+      'models/a.sql',
+      'models/schema.yml',
+      'other/b.sql',
+      'seeds/s.csv',
+      'target/manifest.json',
+    ]);
+  });
+
+  it('keeps no project where there is no dbt_project.yml at the root', async () => {
+    const sources = new UrlReaderConsumerSources(
+      treeReader(tree.filter(f => f !== 'dbt_project.yml')),
+    );
+    const code = await sources.read(consumer('models/*.sql'));
+    expect(code?.project).toBeUndefined();
+    expect(code?.properties?.map(f => f.path)).toEqual(['models/schema.yml']);
+  });
+});

@@ -6,10 +6,13 @@ import {
   dbtSources,
   globMatcher,
   isConsumerCodeFile,
+  isDbtProject,
+  isDbtProjectFile,
   isDbtPropertiesFile,
   type DbtSource,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { Dialect } from '@ripple/engine';
+import { isReadDbtProjectFile } from '../dbt/projectFiles';
 
 /** Narrows the files Ripple reads: comma-separated globs, relative to the code location. */
 export const ANNOTATION_RIPPLE_PATHS = 'ripple.io/paths';
@@ -24,9 +27,23 @@ export type ConsumerCode = {
   /** Where it was read from (a URL). */
   location: string;
   dialect?: Dialect;
+  /** Its code: what the engine analyses and rewrites. */
   files: SourceFile[];
-  /** The dbt sources its `sources.yml` files declare (a dbt project only). */
+  /**
+   * Its dbt property files (`.yml`, `.yaml` but `dbt_project.yml`): the
+   * patch rewrites their relationships tests, unit test fixtures,
+   * exposures, metrics and semantic models that follow the dataset.
+   */
+  properties?: SourceFile[];
+  /** The dbt sources its property files declare (a dbt project only). */
   dbtSources?: DbtSource[];
+  /**
+   * When its code location is a dbt project (a `dbt_project.yml` at its
+   * root): every file of the project the engine's `projectSchema` reads
+   * (models, property files, seeds, `target/manifest.json` and
+   * `target/catalog.json`), whatever `ripple.io/paths` narrows `files` to.
+   */
+  project?: SourceFile[];
 };
 
 /** Reads the code of consumers. */
@@ -86,10 +103,14 @@ export class UrlReaderConsumerSources implements ConsumerSources {
     try {
       tree = await this.urlReader.readTree(location, {
         etag: cached?.etag,
-        filter: file =>
+        // Code outside `ripple.io/paths` is read only as part of a dbt
+        // project, which is read whole.
+        filter: (file, info) =>
           isConsumerCodeFile(file)
-            ? matchers.length === 0 || matchers.some(match => match(file))
-            : isDbtPropertiesFile(file),
+            ? matchers.length === 0 ||
+              matchers.some(match => match(file)) ||
+              file.endsWith('.sql')
+            : isDbtPropertiesFile(file) || isReadDbtProjectFile(file, info),
       });
     } catch (error) {
       if (cached && error instanceof NotModifiedError) {
@@ -106,20 +127,31 @@ export class UrlReaderConsumerSources implements ConsumerSources {
         text: (await file.content()).toString('utf8'),
       })),
     );
-    const files = all
-      .filter(file => isConsumerCodeFile(file.path))
-      .sort((a, b) => a.path.localeCompare(b.path));
-    const sources = dbtSources(
-      all.filter(file => isDbtPropertiesFile(file.path)),
+    all.sort((a, b) => a.path.localeCompare(b.path));
+    const files = all.filter(
+      file =>
+        isConsumerCodeFile(file.path) &&
+        (matchers.length === 0 || matchers.some(match => match(file.path))),
     );
+    const properties = all.filter(
+      file => isDbtPropertiesFile(file.path) && !isDbtProject([file]),
+    );
+    const sources = dbtSources(properties);
+    const project = isDbtProject(all)
+      ? all.filter(file => isDbtProjectFile(file.path))
+      : [];
     const code: ConsumerCode = {
       location,
       ...(dialect ? { dialect } : {}),
       files,
+      ...(properties.length ? { properties } : {}),
       ...(sources.length ? { dbtSources: sources } : {}),
+      ...(project.length ? { project } : {}),
     };
     if (tree.etag) {
-      const bytes = files.reduce((sum, f) => sum + f.text.length, 0);
+      // (A file kept twice, as code and in the project, is one string.)
+      const kept = new Set([...files, ...properties, ...project]);
+      const bytes = [...kept].reduce((sum, f) => sum + f.text.length, 0);
       this.remember(key, { etag: tree.etag, code, bytes });
     }
     return code;

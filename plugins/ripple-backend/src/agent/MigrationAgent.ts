@@ -12,6 +12,7 @@ import type {
   DatasetColumn,
   Migration,
   MigrationState,
+  UnmatchedDataset,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
 import type { DatasetReader } from '../dataset/DatasetReader';
@@ -26,6 +27,7 @@ import {
 } from './proposePatch';
 import { entityDialect, InvalidAnnotationError } from './annotations';
 import { CandidateCode, datasetCode } from './datasetCode';
+import { unmatchedDataset } from './unmatched';
 
 /** A consumer of a change, and the engine's proposal for its code. */
 export type ConsumerPreview = {
@@ -39,6 +41,8 @@ export type ConsumerPreview = {
    * a consumer, and the analysis records it on the timeline.
    */
   skipped?: string;
+  /** A declared consumer whose code files name the dataset nowhere. */
+  warning?: UnmatchedDataset;
 };
 
 /** How long to wait before retrying a failed analysis. */
@@ -140,10 +144,21 @@ export class MigrationAgent {
         continue;
       }
       if (declared || proposal.impact.files.length > 0) {
+        // (Code that reads the dataset names it: no need to ask.)
+        const warning =
+          declared && !proposal.failed && proposal.impact.files.length === 0
+            ? unmatchedDataset(
+                this.options.engine,
+                change.dataset,
+                code,
+                code.dialect ?? change.dialect ?? 'generic',
+              )
+            : undefined;
         yield {
           consumerRef,
           discoveredBy: declared ? 'catalog' : 'code',
           proposal,
+          ...(warning ? { warning } : {}),
         };
       }
     }

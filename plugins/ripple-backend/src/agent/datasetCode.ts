@@ -6,6 +6,7 @@ import { isRippleError } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
 import type { ConsumerCode } from './ConsumerSources';
 import { analyzeFile, tableNames } from './proposePatch';
+import { unmatchedDataset } from './unmatched';
 
 /** A candidate consumer of a dataset, with its code as the agent read it. */
 export type CandidateCode = {
@@ -23,10 +24,11 @@ export type CandidateCode = {
  * (`GET /datasets/{datasetRef}/code`): the declared consumers, and the other
  * candidates whose code reads the dataset's table. A consumer Ripple cannot
  * analyse (an annotation it cannot use, a file the engine fails on) is
- * listed with its error and no files, and the others are still served.
+ * listed with its error and no files, and the others are still served. A
+ * declared consumer whose code names the dataset nowhere has a `warning`.
  */
 export async function datasetCode(
-  engine: Pick<RippleEngine, 'analyze'>,
+  engine: Pick<RippleEngine, 'analyze' | 'unmatchedDataset'>,
   dataset: Dataset,
   candidates: AsyncIterable<CandidateCode>,
 ): Promise<ConsumerCodeResponse[]> {
@@ -80,6 +82,9 @@ export async function datasetCode(
         errorKind: 'engine_failed',
       });
     } else if (declared || files.some(f => f.reads)) {
+      const warning = files.some(f => f.reads)
+        ? undefined
+        : unmatchedDataset(engine, dataset.table, code, dialect);
       consumers.push({
         consumerRef,
         discoveredBy,
@@ -90,6 +95,7 @@ export async function datasetCode(
           language: analysis.language,
           content: file.text,
         })),
+        ...(warning ? { warning } : {}),
       });
     }
   }

@@ -170,6 +170,79 @@ describe('proposePatch', () => {
     ).not.toBe(hash);
   });
 
+  it('hashes property files and the rest of a dbt project too', () => {
+    const code = {
+      location: 'x',
+      files: [{ path: 'models/a.sql', text: 'select 1' }],
+    };
+    const hash = hashCode(code);
+    const properties = [{ path: 'models/schema.yml', text: 'version: 2' }];
+    const withProperties = hashCode({ ...code, properties });
+    expect(withProperties).not.toBe(hash);
+    expect(
+      hashCode({
+        ...code,
+        properties,
+        project: [{ path: 'seeds/s.csv', text: 'id\n' }],
+      }),
+    ).not.toBe(withProperties);
+  });
+
+  it("rewrites a dbt consumer's property files, with its project's schema, the same way every time", () => {
+    // The source's relation (the dataset) and its name are one table: the
+    // project's schema and the dataset's columns must not name it twice.
+    const project = [
+      { path: 'dbt_project.yml', text: 'name: finance\n' },
+      {
+        path: 'models/sources.yml',
+        text: 'version: 2\nsources:\n  - name: ds\n    database: proj\n    tables:\n      - name: orders\n',
+      },
+      {
+        path: 'models/stg_orders.sql',
+        text: "select * from {{ source('ds', 'orders') }}\n",
+      },
+      {
+        path: 'models/revenue.sql',
+        text: "with o as (select * from {{ ref('stg_orders') }})\nselect id, amount from o\n",
+      },
+      {
+        path: 'models/schema.yml',
+        text: "version: 2\nunit_tests:\n  - name: t\n    model: revenue\n    given:\n      - input: source('ds', 'orders')\n        rows:\n          - {id: 1, amount: 2}\n    expect:\n      rows: []\n",
+      },
+    ];
+    const code = {
+      location: 'file:///finance/',
+      files: project.filter(f => f.path.endsWith('.sql')),
+      properties: project.filter(
+        f => f.path.startsWith('models/') && f.path.endsWith('.yml'),
+      ),
+      dbtSources: dbtSources(project),
+      project,
+    };
+    const columns = ['id', 'amount'].map(name => ({ name }));
+    const proposals = [1, 2, 3, 4, 5].map(() =>
+      proposePatch(engine, change, code, columns),
+    );
+    for (const proposal of proposals) {
+      expect(proposal.status).toBe('rewritten');
+      expect(proposal.diff).toContain(
+        "+select id, amount_usd AS amount from {{ source('ds', 'orders') }}\n",
+      );
+      expect(proposal.diff).toContain('+          - {id: 1, amount_usd: 2}\n');
+      expect(proposal.reasons.map(r => [r.path, r.kind])).toEqual([
+        ['models/sources.yml', 'producer_entry'],
+      ]);
+    }
+    // Without rewriteProperties (the browser's engine), no property file.
+    const browser = proposePatch(
+      { ...engine, rewriteProperties: undefined, projectSchema: undefined },
+      change,
+      code,
+      columns,
+    );
+    expect(browser.diff).not.toContain('schema.yml');
+  });
+
   it('matches table names by suffix, as the engine does', () => {
     expect(namesTable('orders', 'proj.ds.orders')).toBe(true);
     expect(namesTable('DS.Orders', 'proj.ds.orders')).toBe(true);

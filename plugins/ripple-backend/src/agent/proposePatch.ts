@@ -9,9 +9,10 @@ import {
   type PatchStatus,
   proposeConsumerEdit,
 } from '@ripple/backstage-plugin-ripple-common';
-import type { ChangeSpec, RippleEngine } from '@ripple/engine';
+import type { ChangeSpec, RippleEngine, Schema } from '@ripple/engine';
 import { createHash } from 'node:crypto';
-import type { ConsumerCode } from './ConsumerSources';
+import { consumerProjectSchema } from '../dbt/consumerProject';
+import type { ConsumerCode, SourceFile } from './ConsumerSources';
 
 export { analyzeFile } from '@ripple/backstage-plugin-ripple-common';
 
@@ -34,7 +35,9 @@ export type Proposal = {
  * Runs the engine over a consumer's files for a change (the computation the
  * browser's live preview shares, `proposeConsumerEdit`), with the hash of
  * the code it was made from, so that a later change to the code makes the
- * patch stale instead of being applied blindly.
+ * patch stale instead of being applied blindly. Its dbt property files are
+ * rewritten too, and a consumer that is a dbt project is read with the
+ * tables its project knows.
  */
 export function proposePatch(
   engine: RippleEngine,
@@ -45,19 +48,35 @@ export function proposePatch(
   consumerRef = code.location,
 ): Proposal {
   const spec = change as unknown as ChangeSpec;
-  const propose = (files: ConsumerCode['files']) =>
+  let schema: Schema | undefined;
+  try {
+    schema = consumerProjectSchema(engine, spec, code, columns);
+  } catch (error) {
+    if (!isRippleError(error)) throw error;
+    return failedProposal(code, [
+      failureReason(
+        'dbt_project.yml',
+        'engine_failed',
+        `${consumerRef}: the engine failed on its dbt project: ${error.message}`,
+      ),
+    ]);
+  }
+  const propose = (files: SourceFile[], properties: SourceFile[]) =>
     proposeConsumerEdit(
       engine,
       spec,
       {
         files,
+        properties,
         dialect: code.dialect,
         tableNames: tableNames(code, spec.dataset),
+        schema,
       },
       columns,
     );
+  const properties = code.properties ?? [];
   try {
-    const { impact, diff, status, reasons } = propose(code.files);
+    const { impact, diff, status, reasons } = propose(code.files, properties);
     return { impact, diff, baseHash: hashCode(code), status, reasons };
   } catch (error) {
     if (!isRippleError(error)) throw error;
@@ -67,9 +86,13 @@ export function proposePatch(
   // its files are tried one by one, so the patch names each file at fault.
   const reasons: PatchReason[] = [];
   const impactFiles: Proposal['impact']['files'] = [];
-  for (const file of code.files) {
+  const alone = [
+    ...code.files.map(file => ({ file, run: () => propose([file], []) })),
+    ...properties.map(file => ({ file, run: () => propose([], [file]) })),
+  ];
+  for (const { file, run } of alone) {
     try {
-      impactFiles.push(...propose([file]).impact.files);
+      impactFiles.push(...run().impact.files);
     } catch (error) {
       if (!isRippleError(error)) throw error;
       reasons.push(
@@ -91,6 +114,15 @@ export function proposePatch(
       ),
     );
   }
+  return failedProposal(code, reasons, impactFiles);
+}
+
+/** The `error` proposal of code the engine failed on, for `reasons`. */
+function failedProposal(
+  code: ConsumerCode,
+  reasons: PatchReason[],
+  impactFiles: Proposal['impact']['files'] = [],
+): Proposal {
   return {
     impact: {
       files: impactFiles,
@@ -128,14 +160,27 @@ export function tableNames(code: ConsumerCode, table: string): string[] {
   return dbtSourceNames(code.dbtSources ?? [], table);
 }
 
-/** The hash of a consumer's code: its files' paths and contents, in order. */
+/**
+ * The hash of a consumer's code: its files' paths and contents, in order,
+ * then its property files', then the rest of its dbt project's (seeds,
+ * `dbt_project.yml`, `target/`'s manifest and catalog): all of them decide
+ * its patch.
+ */
 export function hashCode(code: ConsumerCode): string {
   const hash = createHash('sha256');
-  for (const file of [...code.files].sort((a, b) =>
-    a.path.localeCompare(b.path),
-  )) {
-    hash.update(file.path).update('\0').update(file.text).update('\0');
-  }
+  const byPath = (a: SourceFile, b: SourceFile) => a.path.localeCompare(b.path);
+  const hashed = new Set<string>();
+  const add = (files: SourceFile[], label: string) => {
+    for (const file of [...files].sort(byPath)) {
+      if (hashed.has(file.path)) continue;
+      hashed.add(file.path);
+      hash.update(label).update(file.path).update('\0');
+      hash.update(file.text).update('\0');
+    }
+  };
+  add(code.files, '');
+  add(code.properties ?? [], 'properties ');
+  add(code.project ?? [], 'project ');
   // Where dbt sources point decides what a model reads.
   for (const source of code.dbtSources ?? []) {
     hash.update(`source ${source.name} ${source.table}\0`);

@@ -1,12 +1,14 @@
 import type { UrlReaderService } from '@backstage/backend-plugin-api';
 import {
   ANNOTATION_LOCATION,
+  ANNOTATION_SOURCE_LOCATION,
   Entity,
   parseLocationRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
+  codeLocation,
   sameTable,
   type Dataset,
   type DatasetColumn,
@@ -18,6 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ANNOTATION_RIPPLE_DIALECT } from '../agent/ConsumerSources';
 import { entityDialect } from '../agent/annotations';
+import { DbtProjectColumns } from '../dbt/ProjectColumns';
 
 /** The dataset's table as consumers name it, when it is not the entity's name. */
 export const ANNOTATION_RIPPLE_TABLE = 'ripple.io/table';
@@ -42,14 +45,22 @@ export { engineSchema } from '@ripple/backstage-plugin-ripple-common';
  * Reads the dataset model of an entity: its table (`ripple.io/table`, the
  * entity's name by default), its dialect (`ripple.io/dialect`) and its columns,
  * from the `ripple.io/schema` annotation or from the file `ripple.io/schema-file`
- * names next to the entity's catalog file, read through the UrlReaderService.
+ * names next to the entity's catalog file, read through the UrlReaderService;
+ * without either, from the dbt project at the entity's code location, if
+ * there is one.
  */
 export class DatasetReader {
+  private readonly projects?: DbtProjectColumns;
+
   constructor(
     private readonly urlReader: UrlReaderService,
     private readonly options: {
-      /** Checks `ripple.io/dialect` against the engine's dialects. */
-      engine?: Pick<RippleEngine, 'tables'>;
+      /**
+       * Checks `ripple.io/dialect` against the engine's dialects, and
+       * derives the columns of a dataset built by a dbt project (Node's
+       * build only).
+       */
+      engine?: Pick<RippleEngine, 'tables' | 'projectSchema'>;
       /**
        * The configured SCM integrations: a schema file at a URL none of
        * them reads is refused (`file:` URLs are left to the local reader's
@@ -57,7 +68,11 @@ export class DatasetReader {
        */
       integrations?: Pick<ScmIntegrationRegistry, 'byUrl'>;
     } = {},
-  ) {}
+  ) {
+    if (options.engine?.projectSchema) {
+      this.projects = new DbtProjectColumns(urlReader, options.engine);
+    }
+  }
 
   /** The dataset, or a 400 naming the annotation at fault. */
   async read(entity: Entity): Promise<Dataset> {
@@ -84,7 +99,10 @@ export class DatasetReader {
       );
     } else if (file !== undefined) {
       const url = schemaFileUrl(entity, file);
-      this.checkReadable(ref, url);
+      this.checkReadable(
+        `${ref}: annotation ${ANNOTATION_RIPPLE_SCHEMA_FILE}`,
+        url,
+      );
       let text: string;
       try {
         const response = await this.urlReader.readUrl(url);
@@ -101,22 +119,53 @@ export class DatasetReader {
         table,
         `${ref}: schema file ${url} (${ANNOTATION_RIPPLE_SCHEMA_FILE})`,
       );
+    } else {
+      // A dbt model's entity needs neither annotation: its project knows.
+      const location = codeLocation(entity);
+      if (location && this.projects) {
+        const where = `${ref}: annotation ${
+          annotations[ANNOTATION_SOURCE_LOCATION]
+            ? ANNOTATION_SOURCE_LOCATION
+            : ANNOTATION_LOCATION
+        }`;
+        this.checkReadable(where, location);
+        const project = await this.projects.read(
+          location,
+          table,
+          dialect,
+          where,
+        );
+        if (project) {
+          return {
+            ref,
+            table,
+            ...(dialect ? { dialect } : {}),
+            columns: project.columns,
+            ...(project.columnsFrom
+              ? { columnsFrom: project.columnsFrom }
+              : {}),
+            ...(project.warnings.length ? { warnings: project.warnings } : {}),
+          };
+        }
+      }
     }
     return { ref, table, ...(dialect ? { dialect } : {}), columns };
   }
 
   /**
-   * A schema file is read with the backend's credentials: only from where a
-   * configured integration reads (or a local `file:` URL, which the local
-   * reader allows only below its configured roots), never from any host an
-   * entity names (a cloud's metadata service, an internal admin page).
+   * A schema file (or a dbt project) is read with the backend's
+   * credentials: only from where a configured integration reads (or a local
+   * `file:` URL, which the local reader allows only below its configured
+   * roots), never from any host an entity names (a cloud's metadata
+   * service, an internal admin page). `where` names the entity and the
+   * annotation the URL came from.
    */
-  private checkReadable(ref: string, url: string): void {
+  private checkReadable(where: string, url: string): void {
     const { integrations } = this.options;
     if (!integrations || url.startsWith('file:')) return;
     if (!integrations.byUrl(url)) {
       throw new InputError(
-        `${ref}: annotation ${ANNOTATION_RIPPLE_SCHEMA_FILE}: ${url} is read by no configured integration`,
+        `${where}: ${url} is read by no configured integration`,
       );
     }
   }

@@ -61,9 +61,10 @@ export function addMigrationRoutes(
     );
     res.json({
       consumers: previews.map(
-        ({ consumerRef, discoveredBy, proposal, skipped }) => ({
+        ({ consumerRef, discoveredBy, proposal, skipped, warning }) => ({
           consumerRef,
           discoveredBy,
+          ...(warning ? { warning } : {}),
           ...(skipped || proposal?.failed
             ? { error: skipped ?? proposal?.failed }
             : {}),

@@ -22,10 +22,15 @@ export function NewMigration(props: {
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
   const loaded = useLoad(
-    () => Promise.all([rippleApi.getDataset(datasetRef), rippleApi.getDatasetCode(datasetRef)]),
+    () =>
+      Promise.all([
+        rippleApi.getDataset(datasetRef),
+        rippleApi.getDatasetCode(datasetRef),
+      ]),
     [rippleApi, datasetRef],
   );
-  if (loaded.loading) return <Loading label={t('newMigration.loading')} rows={4} />;
+  if (loaded.loading)
+    return <Loading label={t('newMigration.loading')} rows={4} />;
   if (!loaded.value) {
     return (
       <ErrorPanel

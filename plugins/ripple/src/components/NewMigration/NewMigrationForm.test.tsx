@@ -75,12 +75,16 @@ const dataset: Dataset = {
   ],
 };
 
-async function renderForm(api = mockRippleApi(), onCreated = jest.fn()) {
+async function renderForm(
+  api = mockRippleApi(),
+  onCreated = jest.fn(),
+  consumers = code,
+) {
   await renderWithRipple(
     <NewMigrationForm
       datasetRef="resource:default/orders"
       dataset={dataset}
-      code={code}
+      code={consumers}
       onCreated={onCreated}
       onCancel={jest.fn()}
     />,
@@ -133,6 +137,52 @@ describe('NewMigrationForm', () => {
 
     for (const method of Object.values(api))
       expect(method).not.toHaveBeenCalled();
+  });
+
+  it("warns of a declared consumer whose code names the dataset nowhere (the backend's check), and says dbt property files are left out", async () => {
+    const misnamed: ConsumerCode = {
+      consumerRef: 'component:default/misnamed-report',
+      discoveredBy: 'catalog',
+      files: [
+        {
+          path: 'report.sql',
+          language: 'sql',
+          content: 'SELECT id, amount FROM `proj.ds.order`',
+        },
+      ],
+      warning: {
+        dataset: 'proj.ds.orders',
+        closest: ['proj.ds.order'],
+        message:
+          'no file names `proj.ds.orders` (as a table, ref() or source()); the closest names the files use: proj.ds.order',
+      },
+    };
+    await renderForm(undefined, undefined, [...code, misnamed]);
+    await choose(/Column/, 'amount (NUMERIC)');
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'New name' }),
+      'amount_usd',
+    );
+    const preview = screen.getByRole('region', { name: 'Impact preview' });
+    expect(
+      within(preview).getByText(
+        'The code of 1 consumer names the dataset nowhere',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(preview).getByRole('list', {
+        name: 'Consumers whose code names the dataset nowhere',
+      }),
+    ).toHaveTextContent(
+      'component:default/misnamed-report: no file names proj.ds.orders; the closest names it uses: proj.ds.order',
+    );
+    // jaffle-dbt is a dbt project: its schema.yml is for the patches only.
+    expect(preview).toHaveTextContent(
+      'dbt property files (schema.yml) are left out of this preview',
+    );
+    expect(within(preview).getByLabelText('Impact summary')).toHaveTextContent(
+      'Consumers affected4 of 6',
+    );
   });
 
   it('says what needs an edit when a column is dropped', async () => {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Flex, Text } from '@backstage/ui';
+import { Alert, Flex, Text } from '@backstage/ui';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { rippleTranslationRef, type RippleT } from '../../translation';
 import { Counts } from '../common/Counts';
@@ -39,6 +39,7 @@ export function PreviewSummary({
 }) {
   const { t } = useTranslationRef(rippleTranslationRef);
   const affected = preview.consumers.filter(c => c.status !== 'unaffected');
+  const unmatched = preview.consumers.filter(c => c.warning);
   return (
     <>
       <Counts
@@ -76,6 +77,12 @@ export function PreviewSummary({
           count: preview.consumers.length,
         })}
       </Text>
+      {preview.dbt && (
+        <Text variant="body-small" color="secondary">
+          {t('newMigration.propertiesLeftOut')}
+        </Text>
+      )}
+      {unmatched.length > 0 && <UnmatchedConsumers consumers={unmatched} />}
       {affected.length > 0 && (
         <ul
           className={styles.previewList}
@@ -130,5 +137,49 @@ function PreviewConsumer({
         </Flex>
       )}
     </details>
+  );
+}
+
+/**
+ * The consumers the catalog declares whose code names the dataset nowhere:
+ * "unaffected" would hide a wrong table or a wrong code location.
+ */
+function UnmatchedConsumers({
+  consumers,
+}: {
+  consumers: PreviewResult['consumers'];
+}) {
+  const { t } = useTranslationRef(rippleTranslationRef);
+  return (
+    <Alert
+      status="warning"
+      icon
+      title={t('newMigration.unmatchedTitle', { count: consumers.length })}
+      description={
+        <Flex direction="column" gap="1">
+          <Text variant="body-small">
+            {t('newMigration.unmatchedDescription')}
+          </Text>
+          <ul aria-label={t('newMigration.unmatchedList')}>
+            {consumers.map(({ consumerRef, warning }) => (
+              <li key={consumerRef}>
+                <Text variant="body-small">
+                  {warning!.closest.length
+                    ? t('newMigration.unmatchedClosest', {
+                        consumer: consumerRef,
+                        dataset: warning!.dataset,
+                        closest: warning!.closest.join(', '),
+                      })
+                    : t('newMigration.unmatched', {
+                        consumer: consumerRef,
+                        dataset: warning!.dataset,
+                      })}
+                </Text>
+              </li>
+            ))}
+          </ul>
+        </Flex>
+      }
+    />
   );
 }

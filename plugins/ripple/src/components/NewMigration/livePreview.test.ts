@@ -73,7 +73,12 @@ describe('computePreview', () => {
       change('amount_usd'),
       [
         ...code.slice(0, 2),
-        { consumerRef: 'component:default/odd', discoveredBy: 'catalog', files: [], error },
+        {
+          consumerRef: 'component:default/odd',
+          discoveredBy: 'catalog',
+          files: [],
+          error,
+        },
       ],
       [],
       new WeakMap(),

@@ -9,6 +9,7 @@ import {
   type ConsumerProposal,
   type DatasetColumn,
   type RewriteCall,
+  type UnmatchedDataset,
 } from '@ripple/backstage-plugin-ripple-common';
 import {
   startEngineWorker,
@@ -23,7 +24,14 @@ export type PreviewResult = {
   consumers: (ConsumerProposal & {
     consumerRef: string;
     discoveredBy: ConsumerDiscovery;
+    /** Declared, but its code names the dataset nowhere (the backend's check). */
+    warning?: UnmatchedDataset;
   })[];
+  /**
+   * Whether a consumer is a dbt project: its property files are left out
+   * here (the browser's engine cannot rewrite them) but not from patches.
+   */
+  dbt: boolean;
   /** How long the engine took over every consumer, in milliseconds. */
   millis: number;
   affected: number;
@@ -89,6 +97,7 @@ export async function computePreview(
     return {
       consumerRef: c.consumerRef,
       discoveredBy: c.discoveredBy,
+      ...(c.warning ? { warning: c.warning } : {}),
       // The backend could not analyse it (an annotation it cannot use, a
       // file the engine fails on): an error, with the backend's words.
       ...(c.error
@@ -108,6 +117,9 @@ export async function computePreview(
   const affected = consumers.filter(c => c.status !== 'unaffected');
   return {
     consumers,
+    dbt: code.some(
+      c => c.tableNames?.length || c.files.some(f => f.language === 'dbt'),
+    ),
     millis,
     affected: affected.length,
     references: consumers.reduce((n, c) => n + c.impact.references, 0),

@@ -1307,6 +1307,9 @@ export const spec = {
             description:
               'Why this entity could not be analysed (an annotation Ripple cannot use, or the engine failing on a file), naming the entity, the annotation or file, and the message. A declared consumer then also has an `error` patch; an undeclared one has none.',
           },
+          warning: {
+            $ref: '#/components/schemas/UnmatchedDataset',
+          },
         },
       },
       Preview: {
@@ -1339,7 +1342,7 @@ export const spec = {
       Dataset: {
         type: 'object',
         description:
-          "A dataset entity as Ripple reads it: the table consumers name (annotation `ripple.io/table`, the entity's name by default), its dialect (`ripple.io/dialect`) and its columns (annotation `ripple.io/schema`, or the file `ripple.io/schema-file` names next to the entity's catalog file; empty when neither is given).",
+          "A dataset entity as Ripple reads it: the table consumers name (annotation `ripple.io/table`, the entity's name by default), its dialect (`ripple.io/dialect`) and its columns (annotation `ripple.io/schema`, or the file `ripple.io/schema-file` names next to the entity's catalog file; when neither is given, from the dbt project at the entity's code location, if there is one; else empty).",
         required: ['ref', 'table', 'columns'],
         properties: {
           ref: {
@@ -1356,6 +1359,66 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/DatasetColumn',
             },
+          },
+          columnsFrom: {
+            $ref: '#/components/schemas/DatasetColumnsFrom',
+          },
+          warnings: {
+            type: 'array',
+            description:
+              "Why the dbt project at the entity's code location gave no columns for its table: the project disagrees with itself about them (the engine's conflict), or has no model of that name (with the files the engine could not read). Absent when there is nothing to say.",
+            items: {
+              type: 'string',
+            },
+          },
+        },
+      },
+      DatasetColumnsFrom: {
+        type: 'object',
+        description:
+          "Where a dataset's columns came from when no annotation gives them: the dbt project at the entity's code location, and the origin the engine's `projectSchema` took them from (`catalog`: target/catalog.json; `manifest`: target/manifest.json; `seed`: a seed's CSV header; `properties`: a property file; `sql`: the model's SQL, through its refs).",
+        required: ['location', 'origin'],
+        properties: {
+          location: {
+            type: 'string',
+            description: "The dbt project's URL (the entity's code location).",
+          },
+          origin: {
+            type: 'string',
+            enum: [
+              'explicit',
+              'catalog',
+              'seed',
+              'sql',
+              'manifest',
+              'properties',
+            ],
+          },
+          path: {
+            type: 'string',
+            description: "The file, relative to the project's root.",
+          },
+        },
+      },
+      UnmatchedDataset: {
+        type: 'object',
+        description:
+          "A consumer whose code files name the dataset nowhere (as a table, a dbt `ref()` or `source()`, under the dataset's table or any of the consumer's `tableNames`): the engine's `unmatchedDataset`. A consumer declared in the catalog whose code names nothing is likely a change naming the wrong table, or code the catalog points at wrongly.",
+        required: ['dataset', 'closest', 'message'],
+        properties: {
+          dataset: {
+            type: 'string',
+          },
+          closest: {
+            type: 'array',
+            description:
+              'Names the files use for tables that look closest to the dataset, as they write them, closest first.',
+            items: {
+              type: 'string',
+            },
+          },
+          message: {
+            type: 'string',
           },
         },
       },
@@ -1414,6 +1477,9 @@ export const spec = {
             enum: ['unusable_annotation', 'engine_failed'],
             description:
               'What `error` is about, as the kind of the reason a patch would give for it (`PatchReasonKind`); present with `error`.',
+          },
+          warning: {
+            $ref: '#/components/schemas/UnmatchedDataset',
           },
         },
       },

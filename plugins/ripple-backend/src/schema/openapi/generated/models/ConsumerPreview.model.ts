@@ -6,6 +6,7 @@
 import { ConsumerDiscovery } from '../models/ConsumerDiscovery.model';
 import { Impact } from '../models/Impact.model';
 import { PatchProposal } from '../models/PatchProposal.model';
+import { UnmatchedDataset } from '../models/UnmatchedDataset.model';
 
 /**
  * @public
@@ -22,4 +23,5 @@ export interface ConsumerPreview {
    * Why this entity could not be analysed (an annotation Ripple cannot use, or the engine failing on a file), naming the entity, the annotation or file, and the message. A declared consumer then also has an `error` patch; an undeclared one has none.
    */
   error?: string;
+  warning?: UnmatchedDataset;
 }

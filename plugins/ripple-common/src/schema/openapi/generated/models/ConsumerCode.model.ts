@@ -6,6 +6,7 @@
 import { CodeFile } from '../models/CodeFile.model';
 import { ConsumerDiscovery } from '../models/ConsumerDiscovery.model';
 import { Dialect } from '../models/Dialect.model';
+import { UnmatchedDataset } from '../models/UnmatchedDataset.model';
 
 /**
  * @public
@@ -30,6 +31,7 @@ export interface ConsumerCode {
    * What `error` is about, as the kind of the reason a patch would give for it (`PatchReasonKind`); present with `error`.
    */
   errorKind?: ConsumerCodeErrorKindEnum;
+  warning?: UnmatchedDataset;
 }
 
 /**
