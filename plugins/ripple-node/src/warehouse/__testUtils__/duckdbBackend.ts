@@ -48,6 +48,16 @@ export class DuckDbBackend {
     }
   }
 
+  /** How many statements the text holds. */
+  async statementCount(sql: string): Promise<number> {
+    const connection = await this.instance.connect();
+    try {
+      return (await connection.extractStatements(sql)).count;
+    } finally {
+      connection.closeSync();
+    }
+  }
+
   /** Starts the statement on a connection of its own. */
   async start(sql: string): Promise<BackendRun> {
     const connection: DuckDBConnection = await this.instance.connect();
