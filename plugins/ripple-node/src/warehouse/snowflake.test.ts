@@ -1,4 +1,6 @@
+import { ConfigReader } from '@backstage/config';
 import { generateKeyPairSync } from 'node:crypto';
+import { createDefaultWarehouseTypes, RippleWarehouses } from './config';
 import { createSnowflakeWarehouse, isQuery } from './snowflake';
 import { DuckDbBackend } from './__testUtils__/duckdbBackend';
 import { type FakeSnowflake, startFakeSnowflake } from './__testUtils__/fakeSnowflake';
@@ -197,5 +199,21 @@ describe('Snowflake', () => {
     expect(() =>
       createSnowflakeWarehouse({ id: 'tls', account: 'acme-analytics', user: 'u', token: 't' }),
     ).not.toThrow();
+  });
+
+  it('is made from ripple.warehouses, like BigQuery', async () => {
+    const warehouses = new RippleWarehouses(
+      new ConfigReader({
+        sf: { type: 'snowflake', account: 'acme-analytics', url: fake.url, user: 'ripple', privateKey, database: 'ANALYTICS' },
+        bq: { type: 'bigquery', projectId: 'acme', credentials: '{"client_email": "r@acme.iam.gserviceaccount.com", "private_key": "x"}', maxBytes: 1000 },
+      }),
+      createDefaultWarehouseTypes(),
+    );
+    const sf = await warehouses.get('sf')!;
+    expect(sf.dialect).toBe('snowflake');
+    expect((await sf.query('SELECT count(*) AS n FROM shop.orders', limits)).rows).toEqual([[2500]]);
+    const bq = await warehouses.get('bq')!;
+    expect(bq).toMatchObject({ dialect: 'bigquery', scratchSchema: 'ripple_scratch' });
+    await warehouses.close();
   });
 });

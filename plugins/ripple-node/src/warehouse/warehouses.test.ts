@@ -206,7 +206,7 @@ describe('ripple.warehouses', () => {
           createDefaultWarehouseTypes(),
         ),
     ).toThrow(
-      'ripple.warehouses.w.type: unknown warehouse type "oracle" (known: duckdb, postgres)',
+      'ripple.warehouses.w.type: unknown warehouse type "oracle" (known: duckdb, postgres, bigquery, snowflake)',
     );
     const missing = new RippleWarehouses(
       new ConfigReader({
