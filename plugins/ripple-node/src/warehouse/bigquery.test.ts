@@ -1,6 +1,9 @@
 import { createBigQueryWarehouse } from './bigquery';
 import { DuckDbBackend } from './__testUtils__/duckdbBackend';
-import { type FakeBigQuery, startFakeBigQuery } from './__testUtils__/fakeBigQuery';
+import {
+  type FakeBigQuery,
+  startFakeBigQuery,
+} from './__testUtils__/fakeBigQuery';
 import { type RippleWarehouse, WarehouseError } from './warehouse';
 
 const SETUP = `CREATE SCHEMA shop;
@@ -20,7 +23,8 @@ const SETUP = `CREATE SCHEMA shop;
 const limits = { timeoutMs: 10_000, maxRows: 1000 };
 // What the tests' auth client puts on every request (a real one gets a token from Google).
 const authClient = {
-  getRequestHeaders: async () => new Headers({ authorization: 'Bearer test-access-token' }),
+  getRequestHeaders: async () =>
+    new Headers({ authorization: 'Bearer test-access-token' }),
 } as never;
 
 let backend: DuckDbBackend;
@@ -84,52 +88,80 @@ describe('BigQuery', () => {
     expect(dry.body.configuration.dryRun).toBe(true);
     expect(run.body.configuration).toMatchObject({
       jobTimeoutMs: '10000',
-      query: { maximumBytesBilled: String(10 * 1024 ** 3), useLegacySql: false },
+      query: {
+        maximumBytesBilled: String(10 * 1024 ** 3),
+        useLegacySql: false,
+      },
     });
     expect(run.body.jobReference.location).toBe('EU');
-    expect(fake.requests.every(r => r.headers.authorization === 'Bearer test-access-token')).toBe(true);
+    expect(
+      fake.requests.every(
+        r => r.headers.authorization === 'Bearer test-access-token',
+      ),
+    ).toBe(true);
   });
 
   it('reads the pages of a result until one row past the row cap', async () => {
-    const result = await warehouse.query('SELECT id FROM shop.orders ORDER BY id', limits);
+    const result = await warehouse.query(
+      'SELECT id FROM shop.orders ORDER BY id',
+      limits,
+    );
     expect(result.rows).toHaveLength(1000);
     expect(result.rows[999]).toEqual(['1000']);
     expect(result.truncated).toBe(true);
     const pages = fake.requests.filter(r => r.path.includes('/queries/'));
     // 300 rows a page: four pages hold the 1001 rows, the rest is never read.
     expect(pages).toHaveLength(4);
-    const all = await warehouse.query('SELECT id FROM shop.orders WHERE id <= 700', limits);
+    const all = await warehouse.query(
+      'SELECT id FROM shop.orders WHERE id <= 700',
+      limits,
+    );
     expect(all.rows).toHaveLength(700);
     expect(all.truncated).toBe(false);
   });
 
   it('refuses a query whose dry run is over the byte cap, and runs nothing', async () => {
     await expect(
-      warehouse.query('SELECT * FROM shop.orders', { ...limits, maxBytes: 1000 }),
-    ).rejects.toMatchObject({ kind: 'cap_exceeded', message: expect.stringContaining('160000 bytes') });
+      warehouse.query('SELECT * FROM shop.orders', {
+        ...limits,
+        maxBytes: 1000,
+      }),
+    ).rejects.toMatchObject({
+      kind: 'cap_exceeded',
+      message: expect.stringContaining('160000 bytes'),
+    });
     expect(fake.ran).toEqual([]);
-    expect(fake.requests.map(r => r.body?.configuration?.dryRun)).toEqual([true]);
+    expect(fake.requests.map(r => r.body?.configuration?.dryRun)).toEqual([
+      true,
+    ]);
   });
 
   it('stops a job at its time limit', async () => {
     const started = Date.now();
     await expect(
-      warehouse.query('SELECT count(*) AS n FROM shop.orders a, shop.orders b, shop.orders c', {
-        ...limits,
-        timeoutMs: 300,
-      }),
+      warehouse.query(
+        'SELECT count(*) AS n FROM shop.orders a, shop.orders b, shop.orders c',
+        {
+          ...limits,
+          timeoutMs: 300,
+        },
+      ),
     ).rejects.toMatchObject({ kind: 'timeout' });
     expect(Date.now() - started).toBeLessThan(5000);
-    expect((await warehouse.query('SELECT 1 AS one', limits)).rows).toEqual([['1']]);
+    expect((await warehouse.query('SELECT 1 AS one', limits)).rows).toEqual([
+      ['1'],
+    ]);
   });
 
   it("surfaces the warehouse's message for bad SQL, and refuses what is not a query", async () => {
-    const error = await warehouse.query('SELECT nope FROM shop.orders', limits).catch(e => e);
+    const error = await warehouse
+      .query('SELECT nope FROM shop.orders', limits)
+      .catch(e => e);
     expect(WarehouseError.is(error)).toBe(true);
     expect(error.kind).toBe('query_failed');
     expect(error.message).toMatch(/^warehouse bq: .*nope/);
     await expect(
-      warehouse.query("INSERT INTO shop.orders (id) VALUES (0)", limits),
+      warehouse.query('INSERT INTO shop.orders (id) VALUES (0)', limits),
     ).rejects.toMatchObject({ kind: 'refused' });
     expect(fake.ran).toEqual([]);
   });
@@ -142,10 +174,15 @@ describe('BigQuery', () => {
       cleanup: `DROP VIEW IF EXISTS ${view};`,
     };
     await warehouse.createView(scratch);
-    const rows = await warehouse.query(`SELECT count(*) AS n FROM ${view}`, limits);
+    const rows = await warehouse.query(
+      `SELECT count(*) AS n FROM ${view}`,
+      limits,
+    );
     expect(rows.rows).toEqual([['2500']]);
     await warehouse.dropView(scratch);
-    await expect(warehouse.query(`SELECT * FROM ${view}`, limits)).rejects.toMatchObject({
+    await expect(
+      warehouse.query(`SELECT * FROM ${view}`, limits),
+    ).rejects.toMatchObject({
       kind: 'query_failed',
     });
     await expect(
@@ -162,21 +199,36 @@ describe('BigQuery', () => {
   });
 
   it('keeps credentials out of errors, and sends them over https only', async () => {
-    const privateKey = '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----\n';
+    const privateKey =
+      '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----\n';
     const keyed = createBigQueryWarehouse({
       id: 'keyed',
       projectId: 'acme',
       apiEndpoint: fake.url,
-      credentials: { client_email: 'ripple@acme.iam.gserviceaccount.com', private_key: privateKey },
+      credentials: {
+        client_email: 'ripple@acme.iam.gserviceaccount.com',
+        private_key: privateKey,
+      },
     });
     const error = await keyed.query('SELECT 1', limits).catch(e => e);
-    expect(error).toMatchObject({ name: 'WarehouseError', kind: 'unreachable' });
+    expect(error).toMatchObject({
+      name: 'WarehouseError',
+      kind: 'unreachable',
+    });
     expect(error.message).not.toContain('c2VjcmV0');
     expect(() =>
-      createBigQueryWarehouse({ id: 'plain', projectId: 'acme', apiEndpoint: 'http://bigquery.example.com' }),
+      createBigQueryWarehouse({
+        id: 'plain',
+        projectId: 'acme',
+        apiEndpoint: 'http://bigquery.example.com',
+      }),
     ).toThrow(/not https/);
     expect(() =>
-      createBigQueryWarehouse({ id: 'local', projectId: 'acme', apiEndpoint: 'http://localhost:9050' }),
+      createBigQueryWarehouse({
+        id: 'local',
+        projectId: 'acme',
+        apiEndpoint: 'http://localhost:9050',
+      }),
     ).not.toThrow();
   });
 });

@@ -1,4 +1,8 @@
-import { BigQuery, type BigQueryOptions, type Job } from '@google-cloud/bigquery';
+import {
+  BigQuery,
+  type BigQueryOptions,
+  type Job,
+} from '@google-cloud/bigquery';
 import {
   checkEndpoint,
   checkScratchView,
@@ -23,7 +27,11 @@ export interface BigQueryWarehouseOptions {
    * A service account key: the fields of its JSON file. Without it (and
    * without `keyFilename`), Application Default Credentials.
    */
-  credentials?: { client_email?: string; private_key?: string; [key: string]: unknown };
+  credentials?: {
+    client_email?: string;
+    private_key?: string;
+    [key: string]: unknown;
+  };
   /** A service account key's file, instead of `credentials`. */
   keyFilename?: string;
   /**
@@ -89,8 +97,7 @@ export function createBigQueryWarehouse(
   const endpoint = checkEndpoint(
     id,
     options.apiEndpoint ?? 'https://bigquery.googleapis.com',
-  )
-    .href.replace(/\/+$/, '');
+  ).href.replace(/\/+$/, '');
   const secrets = [
     options.credentials?.private_key,
     options.credentials?.private_key_id as string | undefined,
@@ -134,11 +141,20 @@ export function createBigQueryWarehouse(
 
   const dryRun = async (sql: string) => {
     const [, response] = await client
-      .createQueryJob({ query: sql, useLegacySql: false, dryRun: true, location })
+      .createQueryJob({
+        query: sql,
+        useLegacySql: false,
+        dryRun: true,
+        location,
+      })
       .catch(error => fail(error, 'run a dry run'));
     const statistics = (response ?? {}).statistics ?? {};
     return {
-      bytes: Number(statistics.totalBytesProcessed ?? statistics.query?.totalBytesProcessed ?? 0),
+      bytes: Number(
+        statistics.totalBytesProcessed ??
+          statistics.query?.totalBytesProcessed ??
+          0,
+      ),
       statementType: statistics.query?.statementType as string | undefined,
       target: statistics.query?.ddlTargetTable as
         | { datasetId?: string; tableId?: string }
@@ -164,7 +180,12 @@ export function createBigQueryWarehouse(
     });
 
   /** Waits for the job until the deadline (cancelling it then); its first page. */
-  const firstPage = async (job: Job, deadline: number, limitMs: number, pageSize: number) => {
+  const firstPage = async (
+    job: Job,
+    deadline: number,
+    limitMs: number,
+    pageSize: number,
+  ) => {
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
@@ -183,7 +204,11 @@ export function createBigQueryWarehouse(
     }
   };
 
-  const ddl = async (view: ScratchView, sql: string, verb: 'create' | 'drop') => {
+  const ddl = async (
+    view: ScratchView,
+    sql: string,
+    verb: 'create' | 'drop',
+  ) => {
     checkScratchView(warehouse, view);
     checkViewStatement(warehouse, view, sql, verb);
     const expected = verb === 'create' ? 'CREATE_VIEW' : 'DROP_VIEW';
@@ -196,13 +221,20 @@ export function createBigQueryWarehouse(
       throw new WarehouseError(
         id,
         'refused',
-        `the statement for the view ${view.view} is a ${plan.statementType ?? 'statement'}${
+        `the statement for the view ${view.view} is a ${
+          plan.statementType ?? 'statement'
+        }${
           target ? ` on the dataset ${target}` : ''
         }, not a ${expected} in the scratch dataset ${scratch}`,
       );
     }
     const [job] = await client
-      .createQueryJob({ query: sql, useLegacySql: false, location, labels: { tool: 'ripple' } })
+      .createQueryJob({
+        query: sql,
+        useLegacySql: false,
+        location,
+        labels: { tool: 'ripple' },
+      })
       .catch(error => fail(error, 'start a job'));
     await firstPage(job, Date.now() + DDL_TIMEOUT_MS, DDL_TIMEOUT_MS, 1);
   };
@@ -240,8 +272,16 @@ export function createBigQueryWarehouse(
           labels: { tool: 'ripple' },
         })
         .catch(error => fail(error, 'start a job'));
-      const pageSize = Math.max(1, Math.min(options.pageSize ?? 10_000, limits.maxRows + 1));
-      let page = await firstPage(job, started + limits.timeoutMs, limits.timeoutMs, pageSize);
+      const pageSize = Math.max(
+        1,
+        Math.min(options.pageSize ?? 10_000, limits.maxRows + 1),
+      );
+      let page = await firstPage(
+        job,
+        started + limits.timeoutMs,
+        limits.timeoutMs,
+        pageSize,
+      );
       const fields = page.schema?.fields ?? [];
       const rows: WarehouseValue[][] = [];
       const bytesProcessed = Number(page.totalBytesProcessed ?? plan.bytes);
@@ -283,7 +323,10 @@ const SQL_TYPE: Record<string, string> = {
 
 function columnOf(field: Field): WarehouseColumn {
   const type = SQL_TYPE[field.type] ?? field.type;
-  return { name: field.name, type: field.mode === 'REPEATED' ? `ARRAY<${type}>` : type };
+  return {
+    name: field.name,
+    type: field.mode === 'REPEATED' ? `ARRAY<${type}>` : type,
+  };
 }
 
 /** A cell of the API's rows (`{f: [{v}]}`) as a value: see {@link WarehouseValue}. */
@@ -301,7 +344,10 @@ function scalar(field: Field, v: unknown): WarehouseValue {
     case 'STRUCT': {
       const cells = (v as { f: Array<{ v: unknown }> }).f;
       return Object.fromEntries(
-        (field.fields ?? []).map((sub, i) => [sub.name, cell(sub, cells[i]?.v)]),
+        (field.fields ?? []).map((sub, i) => [
+          sub.name,
+          cell(sub, cells[i]?.v),
+        ]),
       );
     }
     case 'FLOAT64': {
@@ -335,5 +381,7 @@ export function timestamp(text: string): string {
   const ms = micros >= 0n ? micros / 1000n : -((-micros + 999n) / 1000n);
   const rest = Number(micros - ms * 1000n);
   const iso = new Date(Number(ms)).toISOString();
-  return rest === 0 ? iso : iso.replace('Z', `${String(rest).padStart(3, '0')}Z`);
+  return rest === 0
+    ? iso
+    : iso.replace('Z', `${String(rest).padStart(3, '0')}Z`);
 }

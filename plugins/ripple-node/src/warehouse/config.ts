@@ -90,7 +90,9 @@ export function createDefaultWarehouseTypes(
           url: config.getOptionalString('url'),
           user: config.getString('user'),
           privateKey: config.getOptionalString('privateKey'),
-          privateKeyPassphrase: config.getOptionalString('privateKeyPassphrase'),
+          privateKeyPassphrase: config.getOptionalString(
+            'privateKeyPassphrase',
+          ),
           token: config.getOptionalString('token'),
           warehouse: config.getOptionalString('warehouse'),
           role: config.getOptionalString('role'),

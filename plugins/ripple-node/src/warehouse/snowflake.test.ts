@@ -3,7 +3,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createDefaultWarehouseTypes, RippleWarehouses } from './config';
 import { createSnowflakeWarehouse, isQuery } from './snowflake';
 import { DuckDbBackend } from './__testUtils__/duckdbBackend';
-import { type FakeSnowflake, startFakeSnowflake } from './__testUtils__/fakeSnowflake';
+import {
+  type FakeSnowflake,
+  startFakeSnowflake,
+} from './__testUtils__/fakeSnowflake';
 import { type RippleWarehouse, WarehouseError } from './warehouse';
 
 const SETUP = `CREATE SCHEMA shop;
@@ -63,7 +66,16 @@ describe('Snowflake', () => {
       limits,
     );
     expect(result.columns.map(c => c.type)).toEqual([
-      'NUMBER(38,0)', 'NUMBER(12,2)', 'TEXT', 'TIMESTAMP_TZ', 'TIMESTAMP_NTZ', 'DATE', 'BOOLEAN', 'REAL', 'NUMBER(38,0)', 'OBJECT',
+      'NUMBER(38,0)',
+      'NUMBER(12,2)',
+      'TEXT',
+      'TIMESTAMP_TZ',
+      'TIMESTAMP_NTZ',
+      'DATE',
+      'BOOLEAN',
+      'REAL',
+      'NUMBER(38,0)',
+      'OBJECT',
     ]);
     expect(result.rows[0]).toEqual([
       1,
@@ -81,7 +93,9 @@ describe('Snowflake', () => {
 
     const [post] = fake.requests;
     expect(post.path).toBe('/api/v2/statements');
-    expect(post.headers['x-snowflake-authorization-token-type']).toBe('KEYPAIR_JWT');
+    expect(post.headers['x-snowflake-authorization-token-type']).toBe(
+      'KEYPAIR_JWT',
+    );
     expect(post.body).toMatchObject({
       timeout: 10,
       warehouse: 'RIPPLE_WH',
@@ -90,7 +104,9 @@ describe('Snowflake', () => {
       parameters: { QUERY_TAG: 'ripple', MULTI_STATEMENT_COUNT: '1' },
     });
     expect(fake.claims).toMatchObject({
-      iss: expect.stringMatching(/^ACME-ANALYTICS\.RIPPLE\.SHA256:[A-Za-z0-9+/]+=*$/),
+      iss: expect.stringMatching(
+        /^ACME-ANALYTICS\.RIPPLE\.SHA256:[A-Za-z0-9+/]+=*$/,
+      ),
       sub: 'ACME-ANALYTICS.RIPPLE',
     });
     expect(fake.claims!.exp as number).toBeGreaterThanOrEqual(now + 3599);
@@ -98,13 +114,21 @@ describe('Snowflake', () => {
   });
 
   it('reads partitions until one row past the row cap', async () => {
-    const result = await warehouse.query('SELECT id FROM shop.orders ORDER BY id', limits);
+    const result = await warehouse.query(
+      'SELECT id FROM shop.orders ORDER BY id',
+      limits,
+    );
     expect(result.rows).toHaveLength(1000);
     expect(result.rows[999]).toEqual([1000]);
     expect(result.truncated).toBe(true);
     // Partitions of 300: 0 inline, then 1 to 3; the rest are never read.
-    expect(fake.requests.filter(r => r.method === 'GET').map(r => r.path)).toHaveLength(3);
-    const all = await warehouse.query('SELECT id FROM shop.orders WHERE id <= 700', limits);
+    expect(
+      fake.requests.filter(r => r.method === 'GET').map(r => r.path),
+    ).toHaveLength(3);
+    const all = await warehouse.query(
+      'SELECT id FROM shop.orders WHERE id <= 700',
+      limits,
+    );
     expect(all.rows).toHaveLength(700);
     expect(all.truncated).toBe(false);
   });
@@ -112,7 +136,10 @@ describe('Snowflake', () => {
   it('follows a statement that answers 202 until it is done, and stops one at its timeout', async () => {
     fake.syncWaitMs = 0;
     try {
-      const later = await warehouse.query('SELECT count(*) AS n FROM shop.orders', limits);
+      const later = await warehouse.query(
+        'SELECT count(*) AS n FROM shop.orders',
+        limits,
+      );
       expect(later.rows).toEqual([[2500]]);
     } finally {
       fake.syncWaitMs = 50;
@@ -120,28 +147,43 @@ describe('Snowflake', () => {
     const [post, ...polls] = fake.requests;
     expect(post.method).toBe('POST');
     expect(polls.length).toBeGreaterThan(0);
-    expect(polls.every(r => r.method === 'GET' && r.path.startsWith('/api/v2/statements/'))).toBe(true);
+    expect(
+      polls.every(
+        r => r.method === 'GET' && r.path.startsWith('/api/v2/statements/'),
+      ),
+    ).toBe(true);
     const started = Date.now();
     await expect(
-      warehouse.query('SELECT count(*) AS n FROM shop.orders a, shop.orders b, shop.orders c', {
-        ...limits,
-        timeoutMs: 1000,
-      }),
+      warehouse.query(
+        'SELECT count(*) AS n FROM shop.orders a, shop.orders b, shop.orders c',
+        {
+          ...limits,
+          timeoutMs: 1000,
+        },
+      ),
     ).rejects.toMatchObject({ kind: 'timeout' });
     expect(Date.now() - started).toBeLessThan(5000);
-    expect((await warehouse.query('SELECT 1 AS one', limits)).rows).toEqual([[1]]);
+    expect((await warehouse.query('SELECT 1 AS one', limits)).rows).toEqual([
+      [1],
+    ]);
   });
 
   it("surfaces Snowflake's message for bad SQL, and refuses what is not a query", async () => {
-    const error = await warehouse.query('SELECT nope FROM shop.orders', limits).catch(e => e);
+    const error = await warehouse
+      .query('SELECT nope FROM shop.orders', limits)
+      .catch(e => e);
     expect(WarehouseError.is(error)).toBe(true);
     expect(error.kind).toBe('query_failed');
     expect(error.message).toMatch(/nope.*\(code 002003, SQLSTATE 42S02\)/s);
-    await expect(warehouse.query('SELECT 1; DELETE FROM shop.orders', limits)).rejects.toMatchObject({
+    await expect(
+      warehouse.query('SELECT 1; DELETE FROM shop.orders', limits),
+    ).rejects.toMatchObject({
       kind: 'query_failed',
       message: expect.stringContaining('statement count'),
     });
-    await expect(warehouse.query("INSERT INTO shop.orders (id) VALUES (0)", limits)).rejects.toMatchObject({
+    await expect(
+      warehouse.query('INSERT INTO shop.orders (id) VALUES (0)', limits),
+    ).rejects.toMatchObject({
       kind: 'refused',
     });
     // The bad query ran (and failed); the DELETE and the INSERT never did.
@@ -159,61 +201,129 @@ describe('Snowflake', () => {
       cleanup: `DROP VIEW IF EXISTS ${view};`,
     };
     await warehouse.createView(scratch);
-    expect((await warehouse.query(`SELECT count(*) AS n FROM ${view}`, limits)).rows).toEqual([[2500]]);
+    expect(
+      (await warehouse.query(`SELECT count(*) AS n FROM ${view}`, limits)).rows,
+    ).toEqual([[2500]]);
     await warehouse.dropView(scratch);
-    await expect(warehouse.query(`SELECT * FROM ${view}`, limits)).rejects.toMatchObject({
+    await expect(
+      warehouse.query(`SELECT * FROM ${view}`, limits),
+    ).rejects.toMatchObject({
       kind: 'query_failed',
     });
-    await expect(warehouse.createView({ ...scratch, view: 'shop.orders_next' })).rejects.toMatchObject({
+    await expect(
+      warehouse.createView({ ...scratch, view: 'shop.orders_next' }),
+    ).rejects.toMatchObject({
       kind: 'refused',
     });
     await expect(
-      warehouse.createView({ ...scratch, create: 'CREATE OR REPLACE VIEW shop.orders_next AS SELECT 1 AS one' }),
+      warehouse.createView({
+        ...scratch,
+        create: 'CREATE OR REPLACE VIEW shop.orders_next AS SELECT 1 AS one',
+      }),
     ).rejects.toMatchObject({ kind: 'refused' });
     expect(fake.ran.some(sql => sql.includes('shop.orders_next'))).toBe(false);
   });
 
   it('takes an OAuth token, keeps credentials out of errors, and sends them over https only', async () => {
-    const oauth = createSnowflakeWarehouse({ id: 'oauth', account: 'acme-analytics', url: fake.url, user: 'ripple', token: 'oauth-token-value' });
+    const oauth = createSnowflakeWarehouse({
+      id: 'oauth',
+      account: 'acme-analytics',
+      url: fake.url,
+      user: 'ripple',
+      token: 'oauth-token-value',
+    });
     expect((await oauth.query('SELECT 2 AS two', limits)).rows).toEqual([[2]]);
-    expect(fake.requests[0].headers['x-snowflake-authorization-token-type']).toBe('OAUTH');
+    expect(
+      fake.requests[0].headers['x-snowflake-authorization-token-type'],
+    ).toBe('OAUTH');
 
-    const wrong = createSnowflakeWarehouse({ id: 'wrong', account: 'acme-analytics', url: fake.url, user: 'ripple', token: 'not-the-token-value' });
+    const wrong = createSnowflakeWarehouse({
+      id: 'wrong',
+      account: 'acme-analytics',
+      url: fake.url,
+      user: 'ripple',
+      token: 'not-the-token-value',
+    });
     const error = await wrong.query('SELECT 1', limits).catch(e => e);
-    expect(error).toMatchObject({ kind: 'unreachable', message: expect.stringContaining('401') });
+    expect(error).toMatchObject({
+      kind: 'unreachable',
+      message: expect.stringContaining('401'),
+    });
     expect(error.message).not.toContain('not-the-token-value');
 
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    const rejected = await createSnowflakeWarehouse({ id: 'k', account: 'acme-analytics', url: fake.url, user: 'ripple', privateKey: other })
+    const other = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+    }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const rejected = await createSnowflakeWarehouse({
+      id: 'k',
+      account: 'acme-analytics',
+      url: fake.url,
+      user: 'ripple',
+      privateKey: other,
+    })
       .query('SELECT 1', limits)
       .catch(e => e);
     expect(rejected.kind).toBe('unreachable');
     expect(rejected.message).not.toContain(other.split('\n')[1]);
-    expect(() => createSnowflakeWarehouse({ id: 'bad', account: 'a', user: 'u', privateKey: 'not a key' })).toThrow(
-      /private key cannot be read/,
-    );
+    expect(() =>
+      createSnowflakeWarehouse({
+        id: 'bad',
+        account: 'a',
+        user: 'u',
+        privateKey: 'not a key',
+      }),
+    ).toThrow(/private key cannot be read/);
 
     expect(() =>
-      createSnowflakeWarehouse({ id: 'plain', account: 'acme', url: 'http://acme.snowflakecomputing.com', user: 'u', token: 't' }),
+      createSnowflakeWarehouse({
+        id: 'plain',
+        account: 'acme',
+        url: 'http://acme.snowflakecomputing.com',
+        user: 'u',
+        token: 't',
+      }),
     ).toThrow(/not https/);
     expect(() =>
-      createSnowflakeWarehouse({ id: 'tls', account: 'acme-analytics', user: 'u', token: 't' }),
+      createSnowflakeWarehouse({
+        id: 'tls',
+        account: 'acme-analytics',
+        user: 'u',
+        token: 't',
+      }),
     ).not.toThrow();
   });
 
   it('is made from ripple.warehouses, like BigQuery', async () => {
     const warehouses = new RippleWarehouses(
       new ConfigReader({
-        sf: { type: 'snowflake', account: 'acme-analytics', url: fake.url, user: 'ripple', privateKey, database: 'ANALYTICS' },
-        bq: { type: 'bigquery', projectId: 'acme', credentials: '{"client_email": "r@acme.iam.gserviceaccount.com", "private_key": "x"}', maxBytes: 1000 },
+        sf: {
+          type: 'snowflake',
+          account: 'acme-analytics',
+          url: fake.url,
+          user: 'ripple',
+          privateKey,
+          database: 'ANALYTICS',
+        },
+        bq: {
+          type: 'bigquery',
+          projectId: 'acme',
+          credentials:
+            '{"client_email": "r@acme.iam.gserviceaccount.com", "private_key": "x"}',
+          maxBytes: 1000,
+        },
       }),
       createDefaultWarehouseTypes(),
     );
     const sf = await warehouses.get('sf')!;
     expect(sf.dialect).toBe('snowflake');
-    expect((await sf.query('SELECT count(*) AS n FROM shop.orders', limits)).rows).toEqual([[2500]]);
+    expect(
+      (await sf.query('SELECT count(*) AS n FROM shop.orders', limits)).rows,
+    ).toEqual([[2500]]);
     const bq = await warehouses.get('bq')!;
-    expect(bq).toMatchObject({ dialect: 'bigquery', scratchSchema: 'ripple_scratch' });
+    expect(bq).toMatchObject({
+      dialect: 'bigquery',
+      scratchSchema: 'ripple_scratch',
+    });
     await warehouses.close();
   });
 });

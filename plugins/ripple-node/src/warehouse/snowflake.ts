@@ -1,4 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomUUID, sign } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  randomUUID,
+  sign,
+} from 'node:crypto';
 import {
   checkEndpoint,
   checkScratchView,
@@ -86,12 +93,21 @@ export function createSnowflakeWarehouse(
   const scratch = options.scratchSchema ?? 'ripple_scratch';
   const base = checkEndpoint(
     id,
-    options.url ?? `https://${options.account.toLowerCase()}.snowflakecomputing.com`,
+    options.url ??
+      `https://${options.account.toLowerCase()}.snowflakecomputing.com`,
   );
   if (!options.privateKey && !options.token) {
-    throw new WarehouseError(id, 'unreachable', 'Snowflake needs a privateKey or a token');
+    throw new WarehouseError(
+      id,
+      'unreachable',
+      'Snowflake needs a privateKey or a token',
+    );
   }
-  const secrets = [options.privateKey, options.privateKeyPassphrase, options.token];
+  const secrets = [
+    options.privateKey,
+    options.privateKeyPassphrase,
+    options.token,
+  ];
   const authorization = bearer(id, options);
 
   const call = async (
@@ -144,29 +160,39 @@ export function createSnowflakeWarehouse(
         'timeout',
         `the query ran past its ${timeoutMs} ms limit and was cancelled`,
       );
-    let answer = await call('POST', `/api/v2/statements?requestId=${randomUUID()}`, {
-      statement: sql,
-      timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
-      database: options.database,
-      warehouse: options.warehouse,
-      role: options.role,
-      parameters: { QUERY_TAG: 'ripple', MULTI_STATEMENT_COUNT: '1' },
-    });
+    let answer = await call(
+      'POST',
+      `/api/v2/statements?requestId=${randomUUID()}`,
+      {
+        statement: sql,
+        timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+        database: options.database,
+        warehouse: options.warehouse,
+        role: options.role,
+        parameters: { QUERY_TAG: 'ripple', MULTI_STATEMENT_COUNT: '1' },
+      },
+    );
     let wait = 100;
     while (answer.status === 202) {
       const handle = answer.body.statementHandle!;
       if (Date.now() >= deadline) {
-        await call('POST', `/api/v2/statements/${handle}/cancel`).catch(() => {});
+        await call('POST', `/api/v2/statements/${handle}/cancel`).catch(
+          () => {},
+        );
         throw timedOut();
       }
-      await new Promise(resolve => setTimeout(resolve, Math.min(wait, deadline - Date.now())));
+      await new Promise(resolve =>
+        setTimeout(resolve, Math.min(wait, deadline - Date.now())),
+      );
       wait = Math.min(wait * 2, 2000);
       answer = await call('GET', `/api/v2/statements/${handle}`);
     }
     if (answer.status === 200) return answer;
     const { code, message, sqlState } = answer.body;
     const said = redact(
-      `${message ?? `HTTP ${answer.status}`}${code ? ` (code ${code}${sqlState ? `, SQLSTATE ${sqlState}` : ''})` : ''}`,
+      `${message ?? `HTTP ${answer.status}`}${
+        code ? ` (code ${code}${sqlState ? `, SQLSTATE ${sqlState}` : ''})` : ''
+      }`,
       secrets,
     );
     if (answer.status === 408 || code === TIMEOUT_CODE) throw timedOut();
@@ -180,7 +206,11 @@ export function createSnowflakeWarehouse(
     );
   };
 
-  const ddl = async (view: ScratchView, sql: string, verb: 'create' | 'drop') => {
+  const ddl = async (
+    view: ScratchView,
+    sql: string,
+    verb: 'create' | 'drop',
+  ) => {
     checkScratchView(warehouse, view);
     checkViewStatement(warehouse, view, sql, verb);
     await execute(sql, DDL_TIMEOUT_MS);
@@ -207,16 +237,26 @@ export function createSnowflakeWarehouse(
       const partitions = meta.partitionInfo?.length ?? 1;
       const rows: WarehouseValue[][] = [];
       const add = (data: Answer['body']['data']) => {
-        for (const row of data ?? []) rows.push(rowType.map((column, i) => value(column, row[i])));
+        for (const row of data ?? [])
+          rows.push(rowType.map((column, i) => value(column, row[i])));
       };
       add(first.body.data);
-      for (let partition = 1; partition < partitions && rows.length <= limits.maxRows; partition++) {
-        const next = await call('GET', `/api/v2/statements/${handle}?partition=${partition}`);
+      for (
+        let partition = 1;
+        partition < partitions && rows.length <= limits.maxRows;
+        partition++
+      ) {
+        const next = await call(
+          'GET',
+          `/api/v2/statements/${handle}?partition=${partition}`,
+        );
         if (next.status !== 200) {
           throw new WarehouseError(
             id,
             'unreachable',
-            `Snowflake at ${base.origin} answered HTTP ${next.status} for partition ${partition}: ${next.body.message ?? ''}`,
+            `Snowflake at ${base.origin} answered HTTP ${
+              next.status
+            } for partition ${partition}: ${next.body.message ?? ''}`,
           );
         }
         add(next.body.data);
@@ -231,7 +271,10 @@ export function createSnowflakeWarehouse(
         );
       }
       return {
-        columns: rowType.map(column => ({ name: column.name, type: typeName(column) })),
+        columns: rowType.map(column => ({
+          name: column.name,
+          type: typeName(column),
+        })),
         rows: kept,
         truncated,
         durationMs: Date.now() - started,
@@ -254,7 +297,10 @@ function bearer(
   }
   let key: KeyObject;
   try {
-    key = createPrivateKey({ key: options.privateKey, passphrase: options.privateKeyPassphrase });
+    key = createPrivateKey({
+      key: options.privateKey,
+      passphrase: options.privateKeyPassphrase,
+    });
   } catch (error) {
     // Node's message names the key's format, never its content.
     throw new WarehouseError(
@@ -278,19 +324,32 @@ function bearer(
  * Snowflake's key-pair JWT: issued by `ACCOUNT.USER.SHA256:<fingerprint of
  * the public key>`, for `ACCOUNT.USER`, an hour long, signed RS256.
  */
-export function keyPairJwt(account: string, user: string, key: KeyObject, now: number): string {
+export function keyPairJwt(
+  account: string,
+  user: string,
+  key: KeyObject,
+  now: number,
+): string {
   // A locator's region is not part of the name; an org's account keeps its dash.
   const name = `${account.split('.')[0].toUpperCase()}.${user.toUpperCase()}`;
-  const publicKey = createPublicKey(key).export({ type: 'spki', format: 'der' });
-  const fingerprint = `SHA256:${createHash('sha256').update(publicKey).digest('base64')}`;
-  const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
+  const publicKey = createPublicKey(key).export({
+    type: 'spki',
+    format: 'der',
+  });
+  const fingerprint = `SHA256:${createHash('sha256')
+    .update(publicKey)
+    .digest('base64')}`;
+  const encode = (part: object) =>
+    Buffer.from(JSON.stringify(part)).toString('base64url');
   const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode({
     iss: `${name}.${fingerprint}`,
     sub: name,
     iat: now,
     exp: now + JWT_LIFETIME_S,
   })}`;
-  return `${unsigned}.${sign('sha256', Buffer.from(unsigned), key).toString('base64url')}`;
+  return `${unsigned}.${sign('sha256', Buffer.from(unsigned), key).toString(
+    'base64url',
+  )}`;
 }
 
 /** Whether the statement starts as a query: `SELECT` or `WITH`, after comments and parentheses. */
@@ -301,7 +360,9 @@ export function isQuery(sql: string): boolean {
 
 function typeName(column: RowType): string {
   const type = column.type.toUpperCase();
-  return type === 'FIXED' ? `NUMBER(${column.precision ?? 38},${column.scale ?? 0})` : type;
+  return type === 'FIXED'
+    ? `NUMBER(${column.precision ?? 38},${column.scale ?? 0})`
+    : type;
 }
 
 /** A value of the API's `jsonv2` rows (all text) as a value: see {@link WarehouseValue}. */

@@ -193,10 +193,14 @@ export function checkEndpoint(warehouse: string, endpoint: string): URL {
  * A message with every secret in it replaced: a warehouse's own error (or a
  * library's) may echo what it was given.
  */
-export function redact(message: string, secrets: Array<string | undefined>): string {
+export function redact(
+  message: string,
+  secrets: Array<string | undefined>,
+): string {
   let text = message;
   for (const secret of secrets) {
-    if (secret && secret.length >= 4) text = text.split(secret).join('[redacted]');
+    if (secret && secret.length >= 4)
+      text = text.split(secret).join('[redacted]');
   }
   return text;
 }
@@ -227,7 +231,9 @@ export function checkViewStatement(
     throw new WarehouseError(
       warehouse.id,
       'refused',
-      `the statement given to ${verb} the view ${view.view} is not a ${verb.toUpperCase()} VIEW of it`,
+      `the statement given to ${verb} the view ${
+        view.view
+      } is not a ${verb.toUpperCase()} VIEW of it`,
     );
   }
 }

@@ -114,7 +114,11 @@ export async function serveJson(
     request: ReceivedRequest,
     url: URL,
   ) => Promise<{ status: number; body: unknown }>,
-): Promise<{ url: string; requests: ReceivedRequest[]; close(): Promise<void> }> {
+): Promise<{
+  url: string;
+  requests: ReceivedRequest[];
+  close(): Promise<void>;
+}> {
   const requests: ReceivedRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -46,9 +46,12 @@ interface FakeJob {
   cancelled?: boolean;
 }
 
-const ROOT = /^\/bigquery\/v2\/projects\/([^/]+)\/(jobs|queries)(?:\/([^/]+))?(\/cancel)?$/;
+const ROOT =
+  /^\/bigquery\/v2\/projects\/([^/]+)\/(jobs|queries)(?:\/([^/]+))?(\/cancel)?$/;
 
-export async function startFakeBigQuery(backend: DuckDbBackend): Promise<FakeBigQuery> {
+export async function startFakeBigQuery(
+  backend: DuckDbBackend,
+): Promise<FakeBigQuery> {
   const jobs = new Map<string, FakeJob>();
   const ran: string[] = [];
 
@@ -62,18 +65,24 @@ export async function startFakeBigQuery(backend: DuckDbBackend): Promise<FakeBig
     };
     let statementType: string;
     try {
-      statementType = bigQueryStatementType(sql, await backend.statementType(sql));
+      statementType = bigQueryStatementType(
+        sql,
+        await backend.statementType(sql),
+      );
     } catch (error) {
       return googleError(400, 'invalidQuery', (error as Error).message);
     }
-    const bytes = statementType === 'SELECT' ? await backend.estimateBytes(sql) : 0;
+    const bytes =
+      statementType === 'SELECT' ? await backend.estimateBytes(sql) : 0;
     const statistics = {
       creationTime: String(Date.now()),
       totalBytesProcessed: String(bytes),
       query: {
         totalBytesProcessed: String(bytes),
         statementType,
-        ...(statementType.endsWith('_VIEW') ? { ddlTargetTable: target(projectId, sql) } : {}),
+        ...(statementType.endsWith('_VIEW')
+          ? { ddlTargetTable: target(projectId, sql) }
+          : {}),
       },
     };
     const resource = (job?: FakeJob) => ({
@@ -88,7 +97,12 @@ export async function startFakeBigQuery(backend: DuckDbBackend): Promise<FakeBig
     });
     if (configuration.dryRun) return { status: 200, body: resource() };
 
-    const job: FakeJob = { reference, bytes, state: 'RUNNING', done: Promise.resolve() };
+    const job: FakeJob = {
+      reference,
+      bytes,
+      state: 'RUNNING',
+      done: Promise.resolve(),
+    };
     jobs.set(reference.jobId, job);
     const cap = configuration.query?.maximumBytesBilled;
     if (cap !== undefined && bytes > Number(cap)) {
@@ -110,21 +124,30 @@ export async function startFakeBigQuery(backend: DuckDbBackend): Promise<FakeBig
           run.interrupt();
         }, limit)
       : undefined;
-    job.done = run.done.then(
-      result => {
-        job.result = result;
-      },
-      error => {
-        job.error = timedOut
-          ? { reason: 'timeout', message: `Job timed out after ${limit / 1000} sec` }
-          : job.cancelled
-            ? { reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' }
+    job.done = run.done
+      .then(
+        result => {
+          job.result = result;
+        },
+        error => {
+          job.error = timedOut
+            ? {
+                reason: 'timeout',
+                message: `Job timed out after ${limit / 1000} sec`,
+              }
+            : job.cancelled
+            ? {
+                reason: 'stopped',
+                message:
+                  'Job execution was cancelled: User requested cancellation',
+              }
             : { reason: 'invalidQuery', message: (error as Error).message };
-      },
-    ).finally(() => {
-      clearTimeout(timer);
-      job.state = 'DONE';
-    });
+        },
+      )
+      .finally(() => {
+        clearTimeout(timer);
+        job.state = 'DONE';
+      });
     return { status: 200, body: resource(job) };
   };
 
@@ -133,13 +156,22 @@ export async function startFakeBigQuery(backend: DuckDbBackend): Promise<FakeBig
     if (!job) return googleError(404, 'notFound', `Not found: Job ${jobId}`);
     const wait = Number(url.searchParams.get('timeoutMs') ?? 10_000);
     await Promise.race([job.done, new Promise(r => setTimeout(r, wait))]);
-    const base = { kind: 'bigquery#getQueryResultsResponse', jobReference: job.reference };
-    if (job.state !== 'DONE') return { status: 200, body: { ...base, jobComplete: false } };
+    const base = {
+      kind: 'bigquery#getQueryResultsResponse',
+      jobReference: job.reference,
+    };
+    if (job.state !== 'DONE')
+      return { status: 200, body: { ...base, jobComplete: false } };
     if (job.error) return googleError(400, job.error.reason, job.error.message);
     const result = job.result!;
-    const start = Number(url.searchParams.get('pageToken') ?? url.searchParams.get('startIndex') ?? 0);
+    const start = Number(
+      url.searchParams.get('pageToken') ??
+        url.searchParams.get('startIndex') ??
+        0,
+    );
     const size = Number(url.searchParams.get('maxResults') ?? 100_000);
-    const int64 = url.searchParams.get('formatOptions.useInt64Timestamp') === 'true';
+    const int64 =
+      url.searchParams.get('formatOptions.useInt64Timestamp') === 'true';
     const rows = result.rows.slice(start, start + size).map(row => ({
       f: row.map((value, i) => ({ v: encode(result.types[i], value, int64) })),
     }));
@@ -147,10 +179,14 @@ export async function startFakeBigQuery(backend: DuckDbBackend): Promise<FakeBig
       status: 200,
       body: {
         ...base,
-        schema: { fields: result.names.map((name, i) => field(name, result.types[i])) },
+        schema: {
+          fields: result.names.map((name, i) => field(name, result.types[i])),
+        },
         totalRows: String(result.rows.length),
         rows,
-        ...(start + size < result.rows.length ? { pageToken: String(start + size) } : {}),
+        ...(start + size < result.rows.length
+          ? { pageToken: String(start + size) }
+          : {}),
         totalBytesProcessed: String(job.bytes),
         jobComplete: true,
         cacheHit: false,
@@ -160,9 +196,14 @@ export async function startFakeBigQuery(backend: DuckDbBackend): Promise<FakeBig
 
   const server = await serveJson(async (request, url) => {
     const route = ROOT.exec(request.path);
-    if (!route) return googleError(404, 'notFound', `Not found: ${request.path}`);
+    if (!route)
+      return googleError(404, 'notFound', `Not found: ${request.path}`);
     if (!/^Bearer \S+/.test(String(request.headers.authorization ?? ''))) {
-      return googleError(401, 'required', 'Request is missing required authentication credential.');
+      return googleError(
+        401,
+        'required',
+        'Request is missing required authentication credential.',
+      );
     }
     const [, projectId, collection, jobId, cancel] = route;
     if (collection === 'jobs' && !jobId && request.method === 'POST') {
@@ -177,7 +218,14 @@ export async function startFakeBigQuery(backend: DuckDbBackend): Promise<FakeBig
         job.cancelled = true;
         job.interrupt?.();
       }
-      return { status: 200, body: { kind: 'bigquery#job', jobReference: job.reference, status: { state: job.state } } };
+      return {
+        status: 200,
+        body: {
+          kind: 'bigquery#job',
+          jobReference: job.reference,
+          status: { state: job.state },
+        },
+      };
     }
     return googleError(404, 'notFound', `Not found: ${request.path}`);
   });
@@ -198,7 +246,12 @@ function googleError(code: number, reason: string, message: string) {
         code,
         message,
         errors: [{ message, domain: 'global', reason }],
-        status: code === 400 ? 'INVALID_ARGUMENT' : code === 401 ? 'UNAUTHENTICATED' : 'NOT_FOUND',
+        status:
+          code === 400
+            ? 'INVALID_ARGUMENT'
+            : code === 401
+            ? 'UNAUTHENTICATED'
+            : 'NOT_FOUND',
       },
     },
   };
@@ -226,7 +279,8 @@ function bigQueryStatementType(sql: string, type: StatementType): string {
 }
 
 function target(projectId: string, sql: string) {
-  const name = /\bview\s+(?:if\s+(?:not\s+)?exists\s+)?([\w.`]+)/i.exec(sql)?.[1] ?? '';
+  const name =
+    /\bview\s+(?:if\s+(?:not\s+)?exists\s+)?([\w.`]+)/i.exec(sql)?.[1] ?? '';
   const [datasetId, tableId] = name.replace(/`/g, '').split('.');
   return { projectId, datasetId, tableId };
 }
@@ -267,15 +321,22 @@ function field(name: string, type: DuckDBType): Record<string, unknown> {
 function encode(type: DuckDBType, value: DuckDBValue, int64: boolean): unknown {
   if (value === null) return null;
   if (type instanceof DuckDBListType) {
-    return (value as DuckDBListValue).items.map(item => ({ v: encode(type.valueType, item, int64) }));
+    return (value as DuckDBListValue).items.map(item => ({
+      v: encode(type.valueType, item, int64),
+    }));
   }
   if (type instanceof DuckDBStructType) {
     const entries = (value as DuckDBStructValue).entries;
-    return { f: type.entryNames.map((n, i) => ({ v: encode(type.entryTypes[i], entries[n], int64) })) };
+    return {
+      f: type.entryNames.map((n, i) => ({
+        v: encode(type.entryTypes[i], entries[n], int64),
+      })),
+    };
   }
   if (value instanceof DuckDBTimestampTZValue) {
     return int64 ? String(value.micros) : String(Number(value.micros) / 1e6);
   }
-  if (type.typeId === DuckDBTypeId.TIMESTAMP) return String(value).replace(' ', 'T');
+  if (type.typeId === DuckDBTypeId.TIMESTAMP)
+    return String(value).replace(' ', 'T');
   return String(value);
 }

@@ -8,7 +8,12 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { createHash, createPublicKey, randomUUID, verify } from 'node:crypto';
-import { type BackendResult, type DuckDbBackend, type ReceivedRequest, serveJson } from './duckdbBackend';
+import {
+  type BackendResult,
+  type DuckDbBackend,
+  type ReceivedRequest,
+  serveJson,
+} from './duckdbBackend';
 
 /**
  * A fake of Snowflake's SQL REST API, the part Ripple uses:
@@ -57,26 +62,44 @@ export async function startFakeSnowflake(
   const statements = new Map<string, Statement>();
   const ran: string[] = [];
   const partitionRows = options.partitionRows ?? 1000;
-  const fake: Partial<FakeSnowflake> = { ran, syncWaitMs: options.syncWaitMs ?? 100 };
+  const fake: Partial<FakeSnowflake> = {
+    ran,
+    syncWaitMs: options.syncWaitMs ?? 100,
+  };
 
   const authenticate = (request: ReceivedRequest): string | undefined => {
-    const token = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
+    const token = /^Bearer (.+)$/.exec(
+      String(request.headers.authorization ?? ''),
+    )?.[1];
     const type = request.headers['x-snowflake-authorization-token-type'];
     if (!token) return 'missing token';
-    if (type === 'OAUTH') return token === options.oauthToken ? undefined : 'invalid OAuth token';
-    if (type !== 'KEYPAIR_JWT' || !options.publicKey) return `token type ${type} not accepted`;
+    if (type === 'OAUTH')
+      return token === options.oauthToken ? undefined : 'invalid OAuth token';
+    if (type !== 'KEYPAIR_JWT' || !options.publicKey)
+      return `token type ${type} not accepted`;
     const [header, payload, signature] = token.split('.');
     const key = createPublicKey(options.publicKey);
-    if (!verify('sha256', Buffer.from(`${header}.${payload}`), key, Buffer.from(signature ?? '', 'base64url'))) {
+    if (
+      !verify(
+        'sha256',
+        Buffer.from(`${header}.${payload}`),
+        key,
+        Buffer.from(signature ?? '', 'base64url'),
+      )
+    ) {
       return 'bad signature';
     }
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const claims = JSON.parse(
+      Buffer.from(payload, 'base64url').toString('utf8'),
+    );
     const name = `${options.account}.${options.user}`.toUpperCase();
     const fingerprint = `SHA256:${createHash('sha256')
       .update(key.export({ type: 'spki', format: 'der' }))
       .digest('base64')}`;
-    if (claims.iss !== `${name}.${fingerprint}` || claims.sub !== name) return 'wrong issuer';
-    if (!(claims.exp > Date.now() / 1000) || claims.exp - claims.iat > 3600) return 'expired';
+    if (claims.iss !== `${name}.${fingerprint}` || claims.sub !== name)
+      return 'wrong issuer';
+    if (!(claims.exp > Date.now() / 1000) || claims.exp - claims.iat > 3600)
+      return 'expired';
     fake.claims = claims;
     return undefined;
   };
@@ -87,7 +110,8 @@ export async function startFakeSnowflake(
         status: 202,
         body: {
           code: '333334',
-          message: 'Asynchronous execution in progress. Use provided query id to perform query monitoring and management.',
+          message:
+            'Asynchronous execution in progress. Use provided query id to perform query monitoring and management.',
           statementHandle: statement.handle,
           statementStatusUrl: `/api/v2/statements/${statement.handle}`,
         },
@@ -95,23 +119,36 @@ export async function startFakeSnowflake(
     }
     if (statement.failure) {
       const { status, ...failure } = statement.failure;
-      return { status, body: { ...failure, statementHandle: statement.handle } };
+      return {
+        status,
+        body: { ...failure, statementHandle: statement.handle },
+      };
     }
     const result = statement.result!;
     const data = (n: number) =>
       result.rows
         .slice(n * partitionRows, (n + 1) * partitionRows)
         .map(row => row.map((v, i) => encode(result.types[i], v)));
-    if (partition !== undefined) return { status: 200, body: { data: data(partition) } };
-    const partitions = Math.max(1, Math.ceil(result.rows.length / partitionRows));
+    if (partition !== undefined)
+      return { status: 200, body: { data: data(partition) } };
+    const partitions = Math.max(
+      1,
+      Math.ceil(result.rows.length / partitionRows),
+    );
     return {
       status: 200,
       body: {
         resultSetMetaData: {
           numRows: result.rows.length,
           format: 'jsonv2',
-          partitionInfo: Array.from({ length: partitions }, (_, n) => ({ rowCount: data(n).length })),
-          rowType: result.names.map((name, i) => ({ name, nullable: true, ...rowType(result.types[i]) })),
+          partitionInfo: Array.from({ length: partitions }, (_, n) => ({
+            rowCount: data(n).length,
+          })),
+          rowType: result.names.map((name, i) => ({
+            name,
+            nullable: true,
+            ...rowType(result.types[i]),
+          })),
         },
         data: data(0),
         code: '090001',
@@ -134,11 +171,22 @@ export async function startFakeSnowflake(
       return failure(handle, 422, '001003', (error as Error).message, '42000');
     }
     if (expected !== 0 && count !== expected) {
-      return failure(handle, 422, '000008', `Actual statement count ${count} did not match the desired statement count ${expected}.`, '0A000');
+      return failure(
+        handle,
+        422,
+        '000008',
+        `Actual statement count ${count} did not match the desired statement count ${expected}.`,
+        '0A000',
+      );
     }
     ran.push(sql);
     const run = await backend.start(sql);
-    const statement: Statement = { handle, state: 'running', done: Promise.resolve(), interrupt: run.interrupt };
+    const statement: Statement = {
+      handle,
+      state: 'running',
+      done: Promise.resolve(),
+      interrupt: run.interrupt,
+    };
     statements.set(handle, statement);
     const limit = Number(body.timeout ?? 0) * 1000;
     let timedOut = false;
@@ -160,44 +208,93 @@ export async function startFakeSnowflake(
         },
         error => {
           statement.failure = timedOut
-            ? { status: 408, code: '000630', message: `Statement reached its statement or warehouse timeout of ${limit / 1000} second(s) and was canceled.`, sqlState: '57014' }
+            ? {
+                status: 408,
+                code: '000630',
+                message: `Statement reached its statement or warehouse timeout of ${
+                  limit / 1000
+                } second(s) and was canceled.`,
+                sqlState: '57014',
+              }
             : cancelled
-              ? { status: 422, code: '000604', message: 'SQL execution canceled', sqlState: '57014' }
-              : { status: 422, code: '002003', message: `SQL compilation error:\n${(error as Error).message}`, sqlState: '42S02' };
+            ? {
+                status: 422,
+                code: '000604',
+                message: 'SQL execution canceled',
+                sqlState: '57014',
+              }
+            : {
+                status: 422,
+                code: '002003',
+                message: `SQL compilation error:\n${(error as Error).message}`,
+                sqlState: '42S02',
+              };
         },
       )
       .finally(() => {
         clearTimeout(timer);
         statement.state = 'done';
       });
-    await Promise.race([statement.done, new Promise(r => setTimeout(r, fake.syncWaitMs))]);
+    await Promise.race([
+      statement.done,
+      new Promise(r => setTimeout(r, fake.syncWaitMs)),
+    ]);
     return answer(statement, undefined);
   };
 
   const server = await serveJson(async (request, url) => {
     const denied = authenticate(request);
     if (denied) {
-      return { status: 401, body: { code: '390144', message: `JWT token is invalid. [${denied}]` } };
+      return {
+        status: 401,
+        body: { code: '390144', message: `JWT token is invalid. [${denied}]` },
+      };
     }
     if (request.method === 'POST' && url.pathname === '/api/v2/statements') {
       return submit(request.body ?? {});
     }
-    const route = /^\/api\/v2\/statements\/([^/]+)(\/cancel)?$/.exec(url.pathname);
+    const route = /^\/api\/v2\/statements\/([^/]+)(\/cancel)?$/.exec(
+      url.pathname,
+    );
     const statement = route ? statements.get(route[1]) : undefined;
-    if (!statement) return { status: 404, body: { code: '000709', message: 'Statement not found' } };
+    if (!statement)
+      return {
+        status: 404,
+        body: { code: '000709', message: 'Statement not found' },
+      };
     if (route![2]) {
       statement.interrupt();
       await statement.done;
-      return { status: 200, body: { code: '000604', message: 'SQL execution canceled', statementHandle: statement.handle } };
+      return {
+        status: 200,
+        body: {
+          code: '000604',
+          message: 'SQL execution canceled',
+          statementHandle: statement.handle,
+        },
+      };
     }
     const partition = url.searchParams.get('partition');
-    return answer(statement, partition === null ? undefined : Number(partition));
+    return answer(
+      statement,
+      partition === null ? undefined : Number(partition),
+    );
   });
-  Object.assign(fake, { url: server.url, requests: server.requests, close: server.close });
+  Object.assign(fake, {
+    url: server.url,
+    requests: server.requests,
+    close: server.close,
+  });
   return fake as FakeSnowflake;
 }
 
-function failure(handle: string, status: number, code: string, message: string, sqlState: string) {
+function failure(
+  handle: string,
+  status: number,
+  code: string,
+  message: string,
+  sqlState: string,
+) {
   return { status, body: { code, message, sqlState, statementHandle: handle } };
 }
 
@@ -212,7 +309,10 @@ function rowType(type: DuckDBType): Record<string, unknown> {
     case DuckDBTypeId.HUGEINT:
       return { type: 'fixed', precision: 38, scale: 0 };
     case DuckDBTypeId.DECIMAL: {
-      const { width, scale } = type as unknown as { width: number; scale: number };
+      const { width, scale } = type as unknown as {
+        width: number;
+        scale: number;
+      };
       return { type: 'fixed', precision: width, scale };
     }
     case DuckDBTypeId.FLOAT:
@@ -266,9 +366,12 @@ function encode(type: DuckDBType, value: DuckDBValue): string | null {
 function json(value: DuckDBValue): unknown {
   if (value instanceof DuckDBListValue) return value.items.map(json);
   if (value instanceof DuckDBStructValue) {
-    return Object.fromEntries(Object.entries(value.entries).map(([k, v]) => [k, json(v)]));
+    return Object.fromEntries(
+      Object.entries(value.entries).map(([k, v]) => [k, json(v)]),
+    );
   }
   if (typeof value === 'bigint') return Number(value);
-  if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (value === null || typeof value === 'number' || typeof value === 'boolean')
+    return value;
   return String(value);
 }
