@@ -209,8 +209,8 @@ export function createBigQueryWarehouse(
     sql: string,
     verb: 'create' | 'drop',
   ) => {
-    checkScratchView(warehouse, view);
-    checkViewStatement(warehouse, view, sql, verb);
+    checkScratchView({ id, scratchSchema: scratch }, view);
+    checkViewStatement({ id }, view, sql, verb);
     const expected = verb === 'create' ? 'CREATE_VIEW' : 'DROP_VIEW';
     const plan = await dryRun(sql);
     const target = plan.target?.datasetId;

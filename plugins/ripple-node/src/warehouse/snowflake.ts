@@ -181,9 +181,8 @@ export function createSnowflakeWarehouse(
         );
         throw timedOut();
       }
-      await new Promise(resolve =>
-        setTimeout(resolve, Math.min(wait, deadline - Date.now())),
-      );
+      const delay = Math.min(wait, deadline - Date.now());
+      await new Promise(resolve => setTimeout(resolve, delay));
       wait = Math.min(wait * 2, 2000);
       answer = await call('GET', `/api/v2/statements/${handle}`);
     }
@@ -211,8 +210,8 @@ export function createSnowflakeWarehouse(
     sql: string,
     verb: 'create' | 'drop',
   ) => {
-    checkScratchView(warehouse, view);
-    checkViewStatement(warehouse, view, sql, verb);
+    checkScratchView({ id, scratchSchema: scratch }, view);
+    checkViewStatement({ id }, view, sql, verb);
     await execute(sql, DDL_TIMEOUT_MS);
   };
 
@@ -394,10 +393,10 @@ function value(column: RowType, v: string | null | undefined): WarehouseValue {
       const [seconds, offset] = v.split(' ');
       const minutes = offset === undefined ? 0 : Number(offset) - 1440;
       if (minutes === 0) return epoch(seconds, 0);
-      const sign = minutes < 0 ? '-' : '+';
+      const direction = minutes < 0 ? '-' : '+';
       const hh = String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0');
       const mm = String(Math.abs(minutes) % 60).padStart(2, '0');
-      return `${epoch(seconds, minutes).slice(0, -1)}${sign}${hh}:${mm}`;
+      return `${epoch(seconds, minutes).slice(0, -1)}${direction}${hh}:${mm}`;
     }
     case 'variant':
     case 'object':

@@ -130,18 +130,23 @@ export async function startFakeBigQuery(
           job.result = result;
         },
         error => {
-          job.error = timedOut
-            ? {
-                reason: 'timeout',
-                message: `Job timed out after ${limit / 1000} sec`,
-              }
-            : job.cancelled
-            ? {
-                reason: 'stopped',
-                message:
-                  'Job execution was cancelled: User requested cancellation',
-              }
-            : { reason: 'invalidQuery', message: (error as Error).message };
+          if (timedOut) {
+            job.error = {
+              reason: 'timeout',
+              message: `Job timed out after ${limit / 1000} sec`,
+            };
+          } else if (job.cancelled) {
+            job.error = {
+              reason: 'stopped',
+              message:
+                'Job execution was cancelled: User requested cancellation',
+            };
+          } else {
+            job.error = {
+              reason: 'invalidQuery',
+              message: (error as Error).message,
+            };
+          }
         },
       )
       .finally(() => {
@@ -237,6 +242,11 @@ export async function startFakeBigQuery(
   };
 }
 
+const STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+};
+
 /** An error as Google's APIs answer one. */
 function googleError(code: number, reason: string, message: string) {
   return {
@@ -246,12 +256,7 @@ function googleError(code: number, reason: string, message: string) {
         code,
         message,
         errors: [{ message, domain: 'global', reason }],
-        status:
-          code === 400
-            ? 'INVALID_ARGUMENT'
-            : code === 401
-            ? 'UNAUTHENTICATED'
-            : 'NOT_FOUND',
+        status: STATUS[code] ?? 'NOT_FOUND',
       },
     },
   };

@@ -118,10 +118,10 @@ export async function startFakeSnowflake(
       };
     }
     if (statement.failure) {
-      const { status, ...failure } = statement.failure;
+      const { status, ...said } = statement.failure;
       return {
         status,
-        body: { ...failure, statementHandle: statement.handle },
+        body: { ...said, statementHandle: statement.handle },
       };
     }
     const result = statement.result!;
@@ -207,28 +207,30 @@ export async function startFakeSnowflake(
           statement.result = result;
         },
         error => {
-          statement.failure = timedOut
-            ? {
-                status: 408,
-                code: '000630',
-                message: `Statement reached its statement or warehouse timeout of ${
-                  limit / 1000
-                } second(s) and was canceled.`,
-                sqlState: '57014',
-              }
-            : cancelled
-            ? {
-                status: 422,
-                code: '000604',
-                message: 'SQL execution canceled',
-                sqlState: '57014',
-              }
-            : {
-                status: 422,
-                code: '002003',
-                message: `SQL compilation error:\n${(error as Error).message}`,
-                sqlState: '42S02',
-              };
+          if (timedOut) {
+            statement.failure = {
+              status: 408,
+              code: '000630',
+              message: `Statement reached its statement or warehouse timeout of ${
+                limit / 1000
+              } second(s) and was canceled.`,
+              sqlState: '57014',
+            };
+          } else if (cancelled) {
+            statement.failure = {
+              status: 422,
+              code: '000604',
+              message: 'SQL execution canceled',
+              sqlState: '57014',
+            };
+          } else {
+            statement.failure = {
+              status: 422,
+              code: '002003',
+              message: `SQL compilation error:\n${(error as Error).message}`,
+              sqlState: '42S02',
+            };
+          }
         },
       )
       .finally(() => {
