@@ -11,15 +11,20 @@ export interface Config {
      * with the `ripple.io/warehouse` annotation). Ripple runs read-only
      * queries there, within limits, and creates views only in its scratch
      * schema. Types: `duckdb` (embedded; `path` to the database file,
-     * opened read-only) and `postgres` (`connection`); backend modules add
-     * others through `rippleWarehouseExtensionPoint`.
+     * opened read-only), `postgres` (`connection`), `bigquery` (`projectId`,
+     * a service account key) and `snowflake` (`account`, `user`, a private
+     * key or an OAuth token); backend modules add others through
+     * `rippleWarehouseExtensionPoint`.
      */
     warehouses?: {
       [id: string]: {
         type: string;
         /** DuckDB: the database file, relative to the backend's working directory. */
         path?: string;
-        /** Where Ripple's views go. Default: `ripple_scratch`. */
+        /**
+         * Where Ripple's views go (BigQuery: a dataset; BigQuery and
+         * Snowflake: it must exist). Default: `ripple_scratch`.
+         */
         scratchSchema?: string;
         /** PostgreSQL: how to connect. */
         connection?: {
@@ -34,6 +39,52 @@ export interface Config {
         };
         /** PostgreSQL: connections at most. Default: 2. */
         maxConnections?: number;
+        /** BigQuery: the project jobs run (and are billed) in. */
+        projectId?: string;
+        /** BigQuery: where jobs run (`US`, `EU`, a region). */
+        location?: string;
+        /**
+         * BigQuery: a service account key, its JSON as an object or as text.
+         * Without it or `keyFilename`, Application Default Credentials.
+         * @visibility secret
+         */
+        credentials?: string | object;
+        /** BigQuery: a service account key's file, instead of `credentials`. */
+        keyFilename?: string;
+        /** BigQuery: the API's root. Default: `https://bigquery.googleapis.com`; https only, except on a loopback address. */
+        apiEndpoint?: string;
+        /**
+         * BigQuery: bytes a query may scan when the validation sets no cap,
+         * estimated by a dry run before it runs. Default: 10 GiB.
+         */
+        maxBytes?: number;
+        /** Snowflake: the account identifier (`myorg-myaccount`, or a locator). */
+        account?: string;
+        /** Snowflake: the account's URL. Default: `https://<account>.snowflakecomputing.com`; https only, except on a loopback address. */
+        url?: string;
+        /** Snowflake: the user Ripple connects as. */
+        user?: string;
+        /**
+         * Snowflake: the user's private key (PEM, PKCS#8) for key-pair authentication.
+         * @visibility secret
+         */
+        privateKey?: string;
+        /**
+         * Snowflake: the private key's passphrase, when it is encrypted.
+         * @visibility secret
+         */
+        privateKeyPassphrase?: string;
+        /**
+         * Snowflake: an OAuth access token, instead of a key pair.
+         * @visibility secret
+         */
+        token?: string;
+        /** Snowflake: the virtual warehouse queries run on. */
+        warehouse?: string;
+        /** Snowflake: the role queries run as (SELECT on the datasets, CREATE VIEW on the scratch schema only). */
+        role?: string;
+        /** Snowflake: the database of the datasets and the scratch schema. */
+        database?: string;
       };
     };
     /** The background agent. */

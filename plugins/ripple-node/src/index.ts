@@ -42,6 +42,14 @@ export {
   type PostgresWarehouseOptions,
 } from './warehouse/postgres';
 export {
+  createBigQueryWarehouse,
+  type BigQueryWarehouseOptions,
+} from './warehouse/bigquery';
+export {
+  createSnowflakeWarehouse,
+  type SnowflakeWarehouseOptions,
+} from './warehouse/snowflake';
+export {
   compareResults,
   type ColumnComparison,
   type ResultComparison,

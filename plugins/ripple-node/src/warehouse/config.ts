@@ -1,7 +1,9 @@
 import type { Config } from '@backstage/config';
 import path from 'node:path';
+import { createBigQueryWarehouse } from './bigquery';
 import { createDuckDbWarehouse } from './duckdb';
 import { createPostgresWarehouse } from './postgres';
+import { createSnowflakeWarehouse } from './snowflake';
 import type { RippleWarehouse } from './warehouse';
 
 /**
@@ -17,7 +19,10 @@ export interface RippleWarehouseType {
   create(id: string, config: Config): Promise<RippleWarehouse>;
 }
 
-/** The types Ripple ships: DuckDB (embedded, the default) and PostgreSQL. @public */
+/**
+ * The types Ripple ships: DuckDB (embedded, the default), PostgreSQL,
+ * BigQuery and Snowflake. @public
+ */
 export function createDefaultWarehouseTypes(
   options: {
     /** Where relative DuckDB paths start (the backend's working directory by default). */
@@ -56,8 +61,51 @@ export function createDefaultWarehouseTypes(
         });
       },
     },
+    {
+      type: 'bigquery',
+      create: async (id, config) => {
+        const credentials = config.getOptional<string | object>('credentials');
+        return createBigQueryWarehouse({
+          id,
+          projectId: config.getString('projectId'),
+          location: config.getOptionalString('location'),
+          // The key's JSON, as an object or as the text of the file.
+          credentials:
+            typeof credentials === 'string'
+              ? JSON.parse(credentials)
+              : (credentials as BigQueryCredentials | undefined),
+          keyFilename: config.getOptionalString('keyFilename'),
+          apiEndpoint: config.getOptionalString('apiEndpoint'),
+          scratchDataset: config.getOptionalString('scratchSchema'),
+          maxBytes: config.getOptionalNumber('maxBytes'),
+        });
+      },
+    },
+    {
+      type: 'snowflake',
+      create: async (id, config) =>
+        createSnowflakeWarehouse({
+          id,
+          account: config.getString('account'),
+          url: config.getOptionalString('url'),
+          user: config.getString('user'),
+          privateKey: config.getOptionalString('privateKey'),
+          privateKeyPassphrase: config.getOptionalString(
+            'privateKeyPassphrase',
+          ),
+          token: config.getOptionalString('token'),
+          warehouse: config.getOptionalString('warehouse'),
+          role: config.getOptionalString('role'),
+          database: config.getOptionalString('database'),
+          scratchSchema: config.getOptionalString('scratchSchema'),
+        }),
+    },
   ];
 }
+
+type BigQueryCredentials = NonNullable<
+  Parameters<typeof createBigQueryWarehouse>[0]['credentials']
+>;
 
 /**
  * The warehouses `ripple.warehouses` configures, each made on first use by

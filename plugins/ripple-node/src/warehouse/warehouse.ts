@@ -160,3 +160,80 @@ export function rowBytes(rows: WarehouseValue[][]): number {
   }
   return bytes;
 }
+
+/**
+ * Refuses an endpoint a credential would travel to in clear: https only,
+ * except to this host (a local fake or emulator on a loopback address).
+ */
+export function checkEndpoint(warehouse: string, endpoint: string): URL {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new WarehouseError(
+      warehouse,
+      'refused',
+      `the endpoint ${endpoint} is not a URL`,
+    );
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback =
+    host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new WarehouseError(
+      warehouse,
+      'refused',
+      `the endpoint ${url.origin} is not https: credentials go over https only (plain http is for a loopback address)`,
+    );
+  }
+  return url;
+}
+
+/**
+ * A message with every secret in it replaced: a warehouse's own error (or a
+ * library's) may echo what it was given.
+ */
+export function redact(
+  message: string,
+  secrets: Array<string | undefined>,
+): string {
+  let text = message;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4)
+      text = text.split(secret).join('[redacted]');
+  }
+  return text;
+}
+
+/**
+ * Refuses a view's statement that does not create (or drop) that very view:
+ * `checkScratchView` trusts the name it is told; this reads the statement.
+ * Where the warehouse says what a statement is (BigQuery's dry run), it is
+ * asked as well; a second statement after it is refused by the warehouse
+ * (one statement per request).
+ */
+export function checkViewStatement(
+  warehouse: Pick<RippleWarehouse, 'id'>,
+  view: ScratchView,
+  sql: string,
+  verb: 'create' | 'drop',
+): void {
+  const text = sql
+    .replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)+/, '')
+    .replace(/[\s;]+$/, '');
+  const pattern =
+    verb === 'create'
+      ? /^create\s+(?:or\s+replace\s+)?(?:secure\s+)?view\s+(?:if\s+not\s+exists\s+)?([^\s(]+)/i
+      : /^drop\s+view\s+(?:if\s+exists\s+)?(\S+)/i;
+  const unquote = (name: string) => name.replace(/[`"]/g, '').toLowerCase();
+  const name = pattern.exec(text)?.[1];
+  if (!name || unquote(name) !== unquote(view.view)) {
+    throw new WarehouseError(
+      warehouse.id,
+      'refused',
+      `the statement given to ${verb} the view ${
+        view.view
+      } is not a ${verb.toUpperCase()} VIEW of it`,
+    );
+  }
+}

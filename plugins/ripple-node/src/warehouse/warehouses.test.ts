@@ -149,7 +149,9 @@ if (url || process.env.CI === 'true') {
   behaves('PostgreSQL', async () => {
     // In CI a missing server is a failure, never a skip.
     if (!url) {
-      throw new Error('BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING must be set when CI=true');
+      throw new Error(
+        'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING must be set when CI=true',
+      );
     }
     const admin = new Client({ connectionString: url });
     await admin.connect();
@@ -206,7 +208,7 @@ describe('ripple.warehouses', () => {
           createDefaultWarehouseTypes(),
         ),
     ).toThrow(
-      'ripple.warehouses.w.type: unknown warehouse type "oracle" (known: duckdb, postgres)',
+      'ripple.warehouses.w.type: unknown warehouse type "oracle" (known: duckdb, postgres, bigquery, snowflake)',
     );
     const missing = new RippleWarehouses(
       new ConfigReader({
