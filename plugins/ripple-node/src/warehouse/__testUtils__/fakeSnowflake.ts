@@ -237,6 +237,11 @@ export async function startFakeSnowflake(
         clearTimeout(timer);
         statement.state = 'done';
       });
+    if (fake.syncWaitMs <= 0) {
+      // Always asynchronous: a quick statement must not finish in time to
+      // answer 200, or the test of polling would depend on the machine's speed.
+      return answer({ ...statement, state: 'running' }, undefined);
+    }
     await Promise.race([
       statement.done,
       new Promise(r => setTimeout(r, fake.syncWaitMs)),
