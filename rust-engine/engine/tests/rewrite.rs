@@ -486,3 +486,73 @@ fn a_dataset_named_twice_in_the_schema_rewrites_the_same_every_time() {
         "{results:#?}"
     );
 }
+
+/// A new name holding its dialect's quote character is escaped where it is
+/// written inside quotes, and the rewrite verifies.
+#[test]
+fn a_new_name_with_a_quote_character_is_escaped() {
+    let cases = [
+        (
+            Dialect::Postgres,
+            r#"SELECT id FROM "ds"."orders""#,
+            r#"ds.or"ders"#,
+            r#"SELECT id FROM "ds"."or""ders""#,
+        ),
+        (
+            Dialect::Postgres,
+            "SELECT id FROM ds.orders",
+            r#"ds.or"ders"#,
+            r#"SELECT id FROM ds."or""ders""#,
+        ),
+        (
+            Dialect::MySql,
+            "SELECT id FROM `ds`.`orders`",
+            "ds.or`ders",
+            "SELECT id FROM `ds`.`or``ders`",
+        ),
+    ];
+    for (dialect, sql, to, expected) in cases {
+        let dataset = if dialect == Dialect::BigQuery {
+            "proj.ds.orders"
+        } else {
+            "ds.orders"
+        };
+        let change = ChangeSpec::from_json(&format!(
+            r#"{{"dataset": "{dataset}", "changes": [{{"kind": "rename_table", "to": {}}}]}}"#,
+            serde_json::to_string(to).unwrap()
+        ))
+        .unwrap();
+        let result = ripple_engine::rewrite(
+            "q.sql",
+            Language::Sql,
+            sql,
+            &change,
+            Options {
+                dialect,
+                schema: None,
+            },
+        );
+        assert_eq!(
+            result.content.as_deref(),
+            Some(expected),
+            "{dialect:?}: {:?}",
+            result.findings
+        );
+        assert_eq!(result.status, RewriteStatus::Rewritten);
+    }
+    // BigQuery escapes a backquote with a backslash, which `sqlparser` does
+    // not read back: the rewrite cannot be verified, and goes to a person.
+    let change = ChangeSpec::from_json(r#"{"dataset": "proj.ds.orders", "changes": [{"kind": "rename_table", "to": "proj.ds.or`ders"}]}"#).unwrap();
+    let result = ripple_engine::rewrite(
+        "q.sql",
+        Language::Sql,
+        "SELECT id FROM `proj.ds.orders`",
+        &change,
+        Options {
+            dialect: Dialect::BigQuery,
+            schema: None,
+        },
+    );
+    assert_eq!(result.status, RewriteStatus::NeedsEdit);
+    assert!(result.content.is_none());
+}

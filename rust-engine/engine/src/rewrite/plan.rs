@@ -394,9 +394,23 @@ fn column_in_case_of(written: &str, old: &str, new: &str, quote_style: Option<ch
     format!("{}{}", &written[..common], &new[common..])
 }
 
-fn quote(name: &str, q: char) -> String {
+/// `name` between the quote `q` and its closing one, escaped as `dialect`
+/// escapes inside them: the closing quote doubled, or backslashed inside a
+/// BigQuery backquote. (A name holding its quote character was written
+/// unescaped before, and then failed verification.)
+fn quote(name: &str, q: char, dialect: Dialect) -> String {
     let close = if q == '[' { ']' } else { q };
-    format!("{q}{name}{close}")
+    format!("{q}{}{close}", escaped(name, q, dialect))
+}
+
+/// `name` as it is written inside the quote `q`.
+fn escaped(name: &str, q: char, dialect: Dialect) -> String {
+    let close = if q == '[' { ']' } else { q };
+    if dialect == Dialect::BigQuery && q == '`' {
+        name.replace('\\', "\\\\").replace('`', "\\`")
+    } else {
+        name.replace(close, &format!("{close}{close}"))
+    }
 }
 
 /// True for a word `sqlparser` reads as a keyword when unquoted.

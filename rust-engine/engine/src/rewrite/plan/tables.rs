@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use super::{in_case_of, quote, Planner};
+use super::{escaped, in_case_of, quote, Planner};
 use crate::analysis::Reference;
 use crate::rewrite::edit::{Edit, Fix};
 use crate::rewrite::finding::FindingKind;
@@ -129,10 +129,10 @@ impl Planner<'_> {
         let new: Vec<&str> = to.split('.').collect();
         // The new name needs more (or fewer) parts: write it whole, quoted the way this name was.
         let content = match (written.grouped, written.parts[0].quote) {
-            (true, _) => format!("`{to}`"),
+            (true, _) => quote(to, '`', self.dialect),
             (false, Some(q)) => new
                 .iter()
-                .map(|p| quote(p, q))
+                .map(|p| quote(p, q, self.dialect))
                 .collect::<Vec<_>>()
                 .join("."),
             (false, None) if new.iter().all(|p| text::is_plain(p)) => to.to_string(),
@@ -150,9 +150,9 @@ impl Planner<'_> {
     /// in the dialect's style when it was bare and needs quotes now.
     pub(super) fn quoted_if_needed(&self, name: &str, quote_style: Option<char>) -> String {
         match quote_style {
-            Some(_) => name.to_string(),
+            Some(q) => escaped(name, q, self.dialect),
             None if text::is_plain(name) => name.to_string(),
-            None => quote(name, self.dialect.identifier_quote()),
+            None => quote(name, self.dialect.identifier_quote(), self.dialect),
         }
     }
 
