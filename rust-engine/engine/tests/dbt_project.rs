@@ -244,3 +244,38 @@ fn a_catalog_built_before_the_change_agrees_with_sql_after_it() {
         ["id", "order_date"]
     );
 }
+
+#[test]
+fn a_model_whose_columns_a_jinja_loop_writes_gives_way_to_the_catalog() {
+    let files = vec![
+        file("dbt_project.yml", "name: shop\n"),
+        file("seeds/payments.csv", "order_id,method,amount\n1,card,10\n"),
+        file(
+            "models/orders.sql",
+            "{% set methods = ['card', 'cash'] %}\nselect order_id,\n{%- for m in methods %}\n  sum(case when method = '{{ m }}' then amount end) as {{ m }}_amount,\n{%- endfor %}\n  sum(amount) as total\nfrom {{ ref('payments') }} group by 1",
+        ),
+        file(
+            "target/catalog.json",
+            r#"{"nodes": {"model.shop.orders": {"metadata": {"name": "orders"}, "columns": {"order_id": {"name": "order_id", "index": 1}, "card_amount": {"name": "card_amount", "index": 2}, "cash_amount": {"name": "cash_amount", "index": 3}, "total": {"name": "total", "index": 4}}}}, "sources": {}}"#,
+        ),
+    ];
+    let project = project_schema(&files, Dialect::DuckDb, None, None);
+    assert!(project.conflicts.is_empty(), "{:?}", project.conflicts);
+    assert_eq!(
+        columns(&project.schema, "orders"),
+        ["order_id", "card_amount", "cash_amount", "total"]
+    );
+    assert_eq!(
+        project
+            .origins
+            .iter()
+            .find(|o| o.table == "orders")
+            .unwrap()
+            .origin,
+        Origin::Catalog
+    );
+    // Without the catalog its columns are not known: `*` over it goes to a person.
+    let project = project_schema(&files[..3], Dialect::DuckDb, None, None);
+    assert!(project.schema.columns("orders").is_none());
+    assert!(project.conflicts.is_empty(), "{:?}", project.conflicts);
+}

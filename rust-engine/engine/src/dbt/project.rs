@@ -20,7 +20,7 @@ use super::sources::{source_names, source_tables, SourceTable};
 use super::yaml::{self, Node};
 use crate::analysis::analyze;
 use crate::schema::{ColumnSchema, TableSchema};
-use crate::source::Language;
+use crate::source::{Language, PLACEHOLDER_PREFIX};
 use crate::{Change, ChangeSpec, ColumnFate, Dialect, Options, Schema};
 
 /// A file of the project: its path from the project's root, and its text.
@@ -68,6 +68,12 @@ pub struct TableOrigin {
     /// The file it came from.
     pub path: Option<String>,
     pub columns: Vec<String>,
+    /// False for a model's SQL whose columns a Jinja `{% for %}` writes: the
+    /// engine does not run the loop, so it may list only some of them, and
+    /// it then ranks as documentation (a catalog, say, wins without a
+    /// conflict).
+    #[serde(skip)]
+    pub complete: bool,
 }
 
 /// Sources that disagree on a table, left out of the schema.
@@ -117,6 +123,7 @@ impl Claims {
                 origin,
                 path: path.map(str::to_string),
                 columns,
+                complete: true,
             });
     }
 }
@@ -257,7 +264,13 @@ fn resolve(
                         table: file_stem(&file.path).to_string(),
                         origin: Origin::Sql,
                         path: Some(file.path.clone()),
-                        columns,
+                        complete: !has_loop(&file.text)
+                            && !columns.iter().any(|c| c.contains(PLACEHOLDER_PREFIX)),
+                        // A name Jinja writes (`{{ m }}_amount`) is not known.
+                        columns: columns
+                            .into_iter()
+                            .filter(|c| !c.contains(PLACEHOLDER_PREFIX))
+                            .collect(),
                     });
                     let choice = decide(model, &all, &mut result.conflicts, changes);
                     decided.insert(model.clone(), choice);
@@ -310,7 +323,10 @@ fn decide(
     if let Some(explicit) = claims.iter().find(|c| c.origin == Origin::Explicit) {
         return Some(explicit.clone());
     }
-    let mut full: Vec<&TableOrigin> = claims.iter().filter(|c| c.origin.is_full()).collect();
+    let mut full: Vec<&TableOrigin> = claims
+        .iter()
+        .filter(|c| c.origin.is_full() && c.complete)
+        .collect();
     full.sort_by_key(|c| c.origin);
     if let Some(first) = full.first() {
         let columns = compared(&first.columns);
@@ -331,7 +347,10 @@ fn decide(
             });
             return None;
         }
-        for documented in claims.iter().filter(|c| !c.origin.is_full()) {
+        for documented in claims
+            .iter()
+            .filter(|c| !(c.origin.is_full() && c.complete))
+        {
             if let Some(extra) = compared(&documented.columns)
                 .into_iter()
                 .find(|c| !columns.contains(c))
@@ -350,7 +369,13 @@ fn decide(
         return Some((*first).clone());
     }
     // Documentation only: the first origin in rank order that says anything.
-    claims.iter().min_by_key(|c| c.origin).cloned()
+    // Not a model's SQL known to list only some of its columns (a Jinja
+    // loop's): `*` over it would expand to too few. Its table stays unknown.
+    claims
+        .iter()
+        .filter(|c| c.complete)
+        .min_by_key(|c| c.origin)
+        .cloned()
 }
 
 fn describe(origin: &TableOrigin) -> String {
@@ -594,6 +619,16 @@ fn relation_name(id: &str, node: &serde_json::Value) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// True when `text` has a Jinja `{% for %}` block (`{%- for`, too).
+fn has_loop(text: &str) -> bool {
+    text.match_indices("{%").any(|(at, _)| {
+        text[at + 2..]
+            .trim_start_matches('-')
+            .trim_start()
+            .starts_with("for ")
+    })
 }
 
 /// A seed's column names: its CSV header.
