@@ -110,6 +110,28 @@ export interface Config {
        */
       timeoutMinutes?: number;
     };
+    /**
+     * Validation of patches on their dataset's warehouse
+     * (docs/validation.md): the agent runs each consumer's old and patched
+     * queries and compares their rows.
+     */
+    validation?: {
+      /** How often it looks for patches to validate, in seconds. Default: 30. */
+      intervalSeconds?: number;
+      /** Validations running at once on one warehouse. Default: 2. */
+      concurrencyPerWarehouse?: number;
+      /** The longest a query may run, in seconds. Default: 60. */
+      timeoutSeconds?: number;
+      /** The most rows a query may return; more and its statement is skipped. Default: 100000. */
+      maxRows?: number;
+      /** The most bytes a query may scan (BigQuery) or return. Default: 268435456 (256 MiB). */
+      maxBytes?: number;
+      /**
+       * After how many minutes a validation whose runner died (a crash) is
+       * run again. Default: 10.
+       */
+      claimTimeoutMinutes?: number;
+    };
     /** The rollout of approved patches (docs/rollout.md). */
     rollout?: {
       /** How often the rollout task delivers, syncs, reads health and advances, in seconds. Default: 30. */

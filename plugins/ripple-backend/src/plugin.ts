@@ -1,8 +1,12 @@
 import {
   coreServices,
   createBackendPlugin,
+  type DatabaseService,
+  type LifecycleService,
   RootInstanceMetadataService,
+  type SchedulerService,
 } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ScmIntegrations } from '@backstage/integration';
 import {
@@ -11,6 +15,10 @@ import {
 } from '@backstage/plugin-notifications-node';
 import {
   createDefaultDeliveryMethods,
+  createDefaultWarehouseTypes,
+  RippleWarehouses,
+  type RippleWarehouseType,
+  rippleWarehouseExtensionPoint,
   RippleDeliveryMethod,
   rippleDeliveryExtensionPoint,
   RippleHealthProvider,
@@ -30,6 +38,8 @@ import { DatabaseRolloutStore } from './database/DatabaseRolloutStore';
 import { CompatViews } from './rollout/CompatViews';
 import { RolloutNotifier, RolloutService } from './rollout/RolloutService';
 import { createRouter } from './service/router';
+import { DatabaseValidationStore } from './database/DatabaseValidationStore';
+import { ValidationService } from './validation/ValidationService';
 
 /**
  * Ripple's backend plugin: dataset migrations for downstream consumers.
@@ -58,6 +68,18 @@ export const ripplePlugin = createBackendPlugin({
       },
     });
 
+    // Warehouse types from backend modules; the shipped ones are added in
+    // init for every type no module took.
+    const warehouseTypes = new Map<string, RippleWarehouseType>();
+    env.registerExtensionPoint(rippleWarehouseExtensionPoint, {
+      addWarehouseType(type) {
+        if (warehouseTypes.has(type.type)) {
+          throw new Error(`Ripple warehouse type ${type.type} is added twice`);
+        }
+        warehouseTypes.set(type.type, type);
+      },
+    });
+
     env.registerInit({
       deps: {
         auditor: coreServices.auditor,
@@ -69,6 +91,7 @@ export const ripplePlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
         instanceMetadata: coreServices.rootInstanceMetadata,
         notifications: notificationService,
         permissions: coreServices.permissions,
@@ -89,17 +112,19 @@ export const ripplePlugin = createBackendPlugin({
           integrations: ScmIntegrations.fromConfig(config),
         });
 
+        const sources = new UrlReaderConsumerSources(deps.urlReader);
+        const finder = new CatalogConsumerFinder({
+          catalog: deps.catalog,
+          auth: deps.auth,
+          searchCode:
+            config.getOptionalBoolean('ripple.agent.searchCode') ?? true,
+        });
         const agent = new MigrationAgent({
           store,
           engine,
           logger: logger.child({ task: 'ripple-agent' }),
-          finder: new CatalogConsumerFinder({
-            catalog: deps.catalog,
-            auth: deps.auth,
-            searchCode:
-              config.getOptionalBoolean('ripple.agent.searchCode') ?? true,
-          }),
-          sources: new UrlReaderConsumerSources(deps.urlReader),
+          finder,
+          sources,
           datasets,
         });
         // Global scope: with several replicas on one database, one of them
@@ -189,6 +214,21 @@ export const ripplePlugin = createBackendPlugin({
             }),
         });
 
+        const validation = await scheduleValidation({
+          ...deps,
+          store,
+          engine,
+          finder,
+          sources,
+          datasets,
+          warehouseTypes: [
+            ...warehouseTypes.values(),
+            ...createDefaultWarehouseTypes().filter(
+              type => !warehouseTypes.has(type.type),
+            ),
+          ],
+        });
+
         const visibility = new ConsumerVisibility(deps.permissions);
         const migrations = new MigrationService({
           engine,
@@ -207,7 +247,15 @@ export const ripplePlugin = createBackendPlugin({
             engine,
             store,
             migrations,
-            consumers: new ConsumerReadModel({ store, rollouts, visibility }),
+            consumers: new ConsumerReadModel({
+              store,
+              rollouts,
+              visibility,
+              validations: new DatabaseValidationStore(
+                await database.getClient(),
+              ),
+            }),
+            validation,
             visibility,
             rollout,
             compatViews,
@@ -217,6 +265,63 @@ export const ripplePlugin = createBackendPlugin({
     });
   },
 });
+
+/**
+ * The warehouses of `ripple.warehouses` (closed when the backend stops) and
+ * the background validation of patches on them: a global task, so one
+ * replica at a time validates; the validations in the database are the
+ * queue, and one cut short by a crash is claimed again after
+ * `ripple.validation.claimTimeoutMinutes`.
+ */
+async function scheduleValidation(
+  deps: Omit<
+    ConstructorParameters<typeof ValidationService>[0],
+    'validations' | 'warehouses' | 'limits' | 'trigger'
+  > & {
+    config: Config;
+    database: DatabaseService;
+    lifecycle: LifecycleService;
+    scheduler: SchedulerService;
+    warehouseTypes: RippleWarehouseType[];
+  },
+): Promise<ValidationService> {
+  const { config, scheduler } = deps;
+  const warehouses = new RippleWarehouses(
+    config.getOptionalConfig('ripple.warehouses'),
+    deps.warehouseTypes,
+  );
+  deps.lifecycle.addShutdownHook(() => warehouses.close());
+  const settings = config.getOptionalConfig('ripple.validation');
+  const validation = new ValidationService({
+    ...deps,
+    logger: deps.logger.child({ task: 'ripple-validation' }),
+    validations: new DatabaseValidationStore(await deps.database.getClient()),
+    warehouses,
+    limits: {
+      concurrencyPerWarehouse:
+        settings?.getOptionalNumber('concurrencyPerWarehouse') ?? 2,
+      timeoutMs: (settings?.getOptionalNumber('timeoutSeconds') ?? 60) * 1000,
+      maxRows: settings?.getOptionalNumber('maxRows') ?? 100_000,
+      maxBytes: settings?.getOptionalNumber('maxBytes') ?? 256 * 1024 * 1024,
+      claimTimeoutMs:
+        (settings?.getOptionalNumber('claimTimeoutMinutes') ?? 10) * 60_000,
+      batch: 100,
+    },
+    trigger: () => scheduler.triggerTask('ripple-validation'),
+  });
+  await scheduler.scheduleTask({
+    id: 'ripple-validation',
+    scope: 'global',
+    frequency: {
+      seconds: settings?.getOptionalNumber('intervalSeconds') ?? 30,
+    },
+    timeout: {
+      minutes: settings?.getOptionalNumber('claimTimeoutMinutes') ?? 10,
+    },
+    fn: signal => validation.runOnce(signal),
+  });
+  return validation;
+}
 
 /**
  * Owners are notified through Backstage's notifications service when the

@@ -32,6 +32,10 @@ export {
   createDefaultDeliveryMethods,
   createScmGitCredentials,
 } from './methods/defaults';
+export {
+  applyPatchToFiles,
+  type PatchedFile,
+} from './methods/github/applyPatchToFiles';
 export * from './warehouse/warehouse';
 export {
   createDuckDbWarehouse,

@@ -48,6 +48,7 @@ import {
   uniqueToConflict,
 } from './rows';
 import { applyDatabaseMigrations } from './schema';
+import { ofValidationStatuses } from './validationFilter';
 
 // Kept for the imports that name this module (agent tests).
 export { applyDatabaseMigrations } from './schema';
@@ -331,20 +332,22 @@ export class DatabaseMigrationStore implements MigrationStore {
               .whereIn('k.kind', kinds),
           )
         : query;
+    const filtered = (query: Knex.QueryBuilder) =>
+      ofValidationStatuses(
+        this.db,
+        ofKinds(query, 'c.current_patch_id'),
+        filter.validationStatuses ?? [],
+      );
     const [rows, totalCount] = await Promise.all([
-      ofKinds(
-        this.consumersQuery().where('c.migration_id', migrationId),
-        'c.current_patch_id',
-      )
+      filtered(this.consumersQuery().where('c.migration_id', migrationId))
         .orderBy('c.consumer_ref', 'asc')
         .limit(page.limit)
         .offset(page.offset),
       count(
-        ofKinds(
+        filtered(
           this.db('migration_consumer as c')
             .where('c.migration_id', migrationId)
             .whereNull('c.removed_at'),
-          'c.current_patch_id',
         ),
       ),
     ]);

@@ -14,6 +14,7 @@ import type {
   PatchStatus,
   Review,
   ReviewDecision,
+  ValidationStatus,
 } from '@ripple/backstage-plugin-ripple-common';
 
 /** A page of a list, and how many items the whole list has. */
@@ -26,7 +27,15 @@ export type PageRequest = { limit: number; offset: number };
 export type ConsumerFilter = {
   /** Those whose current patch has a reason of one of these kinds. */
   reasonKinds?: PatchReasonKind[];
+  /**
+   * Those whose current patch's latest validation has one of these
+   * statuses; `not_validated`: those without one.
+   */
+  validationStatuses?: ConsumerValidationFilter[];
 };
+
+/** A validation status to filter consumers by, or none yet. */
+export type ConsumerValidationFilter = ValidationStatus | 'not_validated';
 
 /** How a migration touches an entity. */
 export type EntityRole = 'dataset' | 'consumer';

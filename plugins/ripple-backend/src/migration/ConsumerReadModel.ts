@@ -5,6 +5,7 @@ import type {
   Migration,
   Patch,
   Review,
+  Validation,
 } from '@ripple/backstage-plugin-ripple-common';
 import type {
   ConsumerFilter,
@@ -13,6 +14,7 @@ import type {
   PageRequest,
 } from '../database/MigrationStore';
 import type { RolloutStore } from '../database/RolloutStore';
+import type { ValidationStore } from '../database/ValidationStore';
 import type { ConsumerVisibility } from './visibility';
 
 // Consumers read at once when a conditional policy makes Ripple filter a
@@ -31,6 +33,8 @@ export class ConsumerReadModel {
       store: MigrationStore;
       rollouts: Pick<RolloutStore, 'listConsumers'>;
       visibility: ConsumerVisibility;
+      /** Each consumer's latest validation; without it, none is shown. */
+      validations?: Pick<ValidationStore, 'latest'>;
     },
   ) {}
 
@@ -95,7 +99,7 @@ export class ConsumerReadModel {
     migration: Migration,
     consumerRef: string,
     credentials: BackstageCredentials,
-  ): Promise<{ patch: Patch; reviews: Review[] }> {
+  ): Promise<{ patch: Patch; reviews: Review[]; validation?: Validation }> {
     const { store } = this.options;
     await this.require(migration, consumerRef, credentials);
     const patch = await store.getCurrentPatch(migration.id, consumerRef);
@@ -104,9 +108,13 @@ export class ConsumerReadModel {
         `${consumerRef} has no patch yet: the migration is ${migration.state}`,
       );
     }
+    const validation = (
+      await this.options.validations?.latest(migration.id, [consumerRef])
+    )?.get(patch.consumerRef);
     return {
       patch,
       reviews: await store.listReviews(migration.id, consumerRef),
+      ...(validation?.patchId === patch.id ? { validation } : {}),
     };
   }
 
@@ -130,12 +138,16 @@ export class ConsumerReadModel {
     return consumer;
   }
 
-  /** Adds each consumer's wave, delivery and health to a page of consumers. */
+  /** Adds each consumer's latest validation, wave, delivery and health to a page of consumers. */
   private async withRolloutState(
     migrationId: string,
     page: Page<Consumer>,
   ): Promise<Page<Consumer>> {
     if (!page.items.length) return page;
+    const refs = page.items.map(c => c.consumerRef);
+    const validations =
+      (await this.options.validations?.latest(migrationId, refs)) ??
+      new Map<string, Validation>();
     const states = new Map(
       (
         await this.options.rollouts.listConsumers(
@@ -146,7 +158,11 @@ export class ConsumerReadModel {
     );
     return {
       ...page,
-      items: page.items.map(consumer => {
+      items: page.items.map(unvalidated => {
+        const validation = validations.get(unvalidated.consumerRef);
+        const consumer = validation
+          ? { ...unvalidated, validation }
+          : unvalidated;
         const state = states.get(consumer.consumerRef);
         if (!state) return consumer;
         const { state: _methodState, ...delivery } = state.delivery ?? {

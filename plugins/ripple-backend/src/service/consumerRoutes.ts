@@ -7,16 +7,19 @@ export function addConsumerRoutes(
   router: ApiRouter,
   context: RouteContext,
 ): void {
-  const { migrations, consumers, httpAuth, audited, authorize } = context;
+  const { migrations, consumers, validation, httpAuth, audited, authorize } =
+    context;
 
   router.get('/migrations/:id/consumers', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     await migrations.require(req.params.id);
-    // The spec's validator has checked each kind against PatchReasonKind.
-    const { reasonKind } = req.query;
+    // The spec's validator has checked each kind against PatchReasonKind,
+    // and each validation status against its list.
+    const { reasonKind, validationStatus } = req.query;
     res.json(
       await consumers.list(req.params.id, page(req.query), credentials, {
         reasonKinds: reasonKind,
+        validationStatuses: validationStatus,
       }),
     );
   });
@@ -70,6 +73,37 @@ export function addConsumerRoutes(
         },
       );
       res.status(201).json(review);
+    },
+  );
+
+  router.post(
+    '/migrations/:id/consumers/:consumerRef/validation',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
+      const requested = await audited(
+        req,
+        'patch-validation-request',
+        { migrationId: req.params.id, consumerRef },
+        async () => {
+          const migration = await migrations.require(req.params.id);
+          // A 404 for a consumer that is not there (or hidden), then the
+          // review permission on its entity, as a review.
+          await consumers.get(migration, consumerRef, credentials);
+          await authorize(
+            credentials,
+            ripplePatchReviewPermission,
+            consumerRef,
+            'validate the patches of',
+          );
+          return validation.request(
+            migration,
+            consumerRef,
+            credentials.principal.userEntityRef,
+          );
+        },
+      );
+      res.status(202).json(requested);
     },
   );
 }

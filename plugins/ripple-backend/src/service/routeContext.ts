@@ -10,6 +10,7 @@ import type { MigrationService } from '../migration/MigrationService';
 import type { ConsumerVisibility } from '../migration/visibility';
 import type { CompatViews } from '../rollout/CompatViews';
 import type { RolloutService } from '../rollout/RolloutService';
+import type { ValidationService } from '../validation/ValidationService';
 import type { createOpenApiRouter } from '../schema/openapi';
 import type { Access } from './access';
 
@@ -25,6 +26,7 @@ export type RouterOptions = {
   auditor: AuditorService;
   rollout: RolloutService;
   compatViews: CompatViews;
+  validation: ValidationService;
 };
 
 /** The typed router the routes are added to (src/schema/openapi.yaml). */

@@ -394,7 +394,7 @@ export const spec = {
       MigrationEventType: {
         type: 'string',
         description:
-          "What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs).",
+          "What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs); `validation-recorded` (data `validationId`, `patchId`, `status`, `warehouse`: the patch's old and patched queries were run on the dataset's warehouse and compared, docs/validation.md).",
         enum: [
           'created',
           'state-changed',
@@ -417,6 +417,7 @@ export const spec = {
           'health-recovered',
           'compat-view-applied',
           'consumer-joined',
+          'validation-recorded',
         ],
       },
       MigrationEvent: {
@@ -652,6 +653,166 @@ export const spec = {
           },
         },
       },
+      ValidationStatus: {
+        type: 'string',
+        description:
+          "A validation's outcome: `passed` (the old and patched queries gave the same rows), `failed` (they differ: see the statements' `differences`), `skipped` (nothing could run as written: see the reasons), `error` (the warehouse or the dataset's annotation failed: see `reason`); or, before it has one, `pending` (asked for, not started) and `running`.",
+        enum: ['passed', 'failed', 'skipped', 'error', 'pending', 'running'],
+      },
+      ValidationStatement: {
+        type: 'object',
+        description:
+          'One statement of the patch, its old and patched queries run and compared.',
+        required: ['path', 'line', 'status'],
+        properties: {
+          path: {
+            type: 'string',
+          },
+          line: {
+            type: 'integer',
+            description: 'Where the statement starts in the file (1-based).',
+          },
+          status: {
+            $ref: '#/components/schemas/ValidationStatus',
+          },
+          reason: {
+            type: 'string',
+            description: 'Why it was skipped, or what went wrong.',
+          },
+          rows: {
+            type: 'object',
+            description: 'The row counts of the old and the patched query.',
+            required: ['before', 'after'],
+            properties: {
+              before: {
+                type: 'integer',
+              },
+              after: {
+                type: 'integer',
+              },
+            },
+          },
+          columns: {
+            type: 'array',
+            description:
+              'An order-insensitive checksum of each output column, on each side.',
+            items: {
+              type: 'object',
+              required: ['name', 'before', 'after', 'equal'],
+              properties: {
+                name: {
+                  type: 'string',
+                },
+                before: {
+                  type: 'string',
+                },
+                after: {
+                  type: 'string',
+                },
+                equal: {
+                  type: 'boolean',
+                },
+              },
+            },
+          },
+          missing: {
+            type: 'object',
+            description: 'Output columns on one side only.',
+            required: ['before', 'after'],
+            properties: {
+              before: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+              after: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          differences: {
+            type: 'array',
+            description:
+              'A sample of differing rows (matched by key, else as multisets); values as the warehouse gave them.',
+            items: {
+              type: 'object',
+              properties: {
+                key: {
+                  type: 'array',
+                  items: {},
+                },
+                before: {
+                  type: 'array',
+                  items: {},
+                },
+                after: {
+                  type: 'array',
+                  items: {},
+                },
+              },
+            },
+          },
+          durationMs: {
+            type: 'integer',
+          },
+        },
+      },
+      Validation: {
+        type: 'object',
+        description:
+          'A patch version validated on its dataset\'s warehouse (the dataset\'s `ripple.io/warehouse`): each statement that reads the dataset run as it is and as patched, and the rows compared. A consumer whose dataset names no warehouse has none ("not validated").',
+        required: [
+          'id',
+          'patchId',
+          'status',
+          'warehouse',
+          'statements',
+          'requestedAt',
+        ],
+        properties: {
+          id: {
+            type: 'integer',
+          },
+          patchId: {
+            $ref: '#/components/schemas/PatchId',
+          },
+          status: {
+            $ref: '#/components/schemas/ValidationStatus',
+          },
+          warehouse: {
+            type: 'string',
+            description:
+              'The id of the warehouse in `ripple.warehouses`, as the dataset names it.',
+          },
+          reason: {
+            type: 'string',
+            description:
+              'Why nothing could run, when nothing could (an unknown warehouse, the warehouse down, no forward view).',
+          },
+          statements: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ValidationStatement',
+            },
+          },
+          durationMs: {
+            type: 'integer',
+          },
+          requestedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          startedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          finishedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
       ReviewDecision: {
         type: 'string',
         enum: ['approve', 'reject'],
@@ -724,6 +885,9 @@ export const spec = {
           },
           decision: {
             $ref: '#/components/schemas/Review',
+          },
+          validation: {
+            $ref: '#/components/schemas/Validation',
           },
           wave: {
             type: 'integer',
@@ -1238,6 +1402,9 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/Review',
             },
+          },
+          validation: {
+            $ref: '#/components/schemas/Validation',
           },
         },
       },
@@ -1992,6 +2159,29 @@ export const spec = {
             },
           },
           {
+            name: 'validationStatus',
+            in: 'query',
+            description:
+              "Only the consumers whose current patch's latest validation has one of these statuses; `not_validated` keeps those without one (`totalCount` counts only them).",
+            style: 'form',
+            explode: true,
+            schema: {
+              type: 'array',
+              items: {
+                type: 'string',
+                enum: [
+                  'passed',
+                  'failed',
+                  'skipped',
+                  'error',
+                  'pending',
+                  'running',
+                  'not_validated',
+                ],
+              },
+            },
+          },
+          {
             $ref: '#/components/parameters/limit',
           },
           {
@@ -2114,6 +2304,45 @@ export const spec = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/Review',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/consumers/{consumerRef}/validation': {
+      post: {
+        operationId: 'ValidatePatch',
+        description:
+          "Asks for the consumer's current patch to be validated again on its dataset's warehouse; the agent runs it in the background. Needs `ripple.patch.review` on the consumer's catalog entity. Refused with 409 when the consumer has no patch with an edit, its patch is stale, or its dataset names no warehouse (`ripple.io/warehouse`).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/consumerRef',
+          },
+        ],
+        responses: {
+          '202': {
+            description: 'The validation asked for, `pending`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Validation',
                 },
               },
             },

@@ -34,6 +34,7 @@ import { Review } from '../models/Review.model';
 import { RollbackRolloutRequest } from '../models/RollbackRolloutRequest.model';
 import { Rollout } from '../models/Rollout.model';
 import { StartRolloutRequest } from '../models/StartRolloutRequest.model';
+import { Validation } from '../models/Validation.model';
 
 /**
  * @public
@@ -167,6 +168,15 @@ export type ListConsumers = {
   };
   query: {
     reasonKind?: Array<PatchReasonKind>;
+    validationStatus?: Array<
+      | 'passed'
+      | 'failed'
+      | 'skipped'
+      | 'error'
+      | 'pending'
+      | 'running'
+      | 'not_validated'
+    >;
     limit?: number;
     offset?: number;
   };
@@ -297,6 +307,16 @@ export type StartRollout = {
   body: StartRolloutRequest;
   response: Rollout | Error | Error | Error | Error;
 };
+/**
+ * @public
+ */
+export type ValidatePatch = {
+  path: {
+    id: string;
+    consumerRef: string;
+  };
+  response: Validation | Error | Error | Error | Error;
+};
 
 export type EndpointMap = {
   '#post|/migrations/{id}/rollout/advance': AdvanceRollout;
@@ -352,4 +372,6 @@ export type EndpointMap = {
   '#post|/migrations/{id}/rollout/rollback': RollbackRollout;
 
   '#post|/migrations/{id}/rollout/start': StartRollout;
+
+  '#post|/migrations/{id}/consumers/{consumerRef}/validation': ValidatePatch;
 };

@@ -5,6 +5,7 @@
 // ******************************************************************
 import { Patch } from '../models/Patch.model';
 import { Review } from '../models/Review.model';
+import { Validation } from '../models/Validation.model';
 
 /**
  * A consumer\'s current patch, and every review of its patches, newest first.
@@ -13,4 +14,5 @@ import { Review } from '../models/Review.model';
 export interface ConsumerPatch {
   patch: Patch;
   reviews: Array<Review>;
+  validation?: Validation;
 }

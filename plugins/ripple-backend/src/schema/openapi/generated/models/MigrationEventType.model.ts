@@ -28,4 +28,5 @@ export type MigrationEventType =
   | 'health-breach'
   | 'health-recovered'
   | 'compat-view-applied'
-  | 'consumer-joined';
+  | 'consumer-joined'
+  | 'validation-recorded';

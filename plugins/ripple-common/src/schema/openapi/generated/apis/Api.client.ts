@@ -39,6 +39,7 @@ import { Review } from '../models/Review.model';
 import { RollbackRolloutRequest } from '../models/RollbackRolloutRequest.model';
 import { Rollout } from '../models/Rollout.model';
 import { StartRolloutRequest } from '../models/StartRolloutRequest.model';
+import { Validation } from '../models/Validation.model';
 
 /**
  * Wraps the Response type to convey a type on the json call.
@@ -173,6 +174,15 @@ export type ListConsumers = {
   };
   query: {
     reasonKind?: Array<PatchReasonKind>;
+    validationStatus?: Array<
+      | 'passed'
+      | 'failed'
+      | 'skipped'
+      | 'error'
+      | 'pending'
+      | 'running'
+      | 'not_validated'
+    >;
     limit?: number;
     offset?: number;
   };
@@ -289,6 +299,15 @@ export type StartRollout = {
     id: string;
   };
   body: StartRolloutRequest;
+};
+/**
+ * @public
+ */
+export type ValidatePatch = {
+  path: {
+    id: string;
+    consumerRef: string;
+  };
 };
 
 /**
@@ -676,6 +695,7 @@ export class DefaultApiClient {
    * The migration\'s consumers in entity ref order, each with its current patch and decision.
    * @param id - The migration\&#39;s id.
    * @param reasonKind - Only the consumers whose current patch has a reason of one of these kinds (&#x60;totalCount&#x60; counts only them).
+   * @param validationStatus - Only the consumers whose current patch\&#39;s latest validation has one of these statuses; &#x60;not_validated&#x60; keeps those without one (&#x60;totalCount&#x60; counts only them).
    * @param limit - How many items to return (default 50).
    * @param offset - How many items to skip (default 0).
    */
@@ -686,7 +706,7 @@ export class DefaultApiClient {
   ): Promise<TypedResponse<ConsumerPage>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/migrations/{id}/consumers{?reasonKind*,limit,offset}`;
+    const uriTemplate = `/migrations/{id}/consumers{?reasonKind*,validationStatus*,limit,offset}`;
 
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,
@@ -1038,6 +1058,34 @@ export class DefaultApiClient {
       },
       method: 'POST',
       body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Asks for the consumer\'s current patch to be validated again on its dataset\'s warehouse; the agent runs it in the background. Needs `ripple.patch.review` on the consumer\'s catalog entity. Refused with 409 when the consumer has no patch with an edit, its patch is stale, or its dataset names no warehouse (`ripple.io/warehouse`).
+   * @param id - The migration\&#39;s id.
+   * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
+   */
+  public async validatePatch(
+    // @ts-ignore
+    request: ValidatePatch,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Validation>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/consumers/{consumerRef}/validation`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      consumerRef: request.path.consumerRef,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
     });
   }
 }

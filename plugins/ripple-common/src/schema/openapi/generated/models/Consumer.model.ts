@@ -9,6 +9,7 @@ import { ConsumerHealth } from '../models/ConsumerHealth.model';
 import { Impact } from '../models/Impact.model';
 import { PatchSummary } from '../models/PatchSummary.model';
 import { Review } from '../models/Review.model';
+import { Validation } from '../models/Validation.model';
 
 /**
  * One consumer of a migration\'s dataset.
@@ -24,6 +25,7 @@ export interface Consumer {
   impact?: Impact;
   patch?: PatchSummary;
   decision?: Review;
+  validation?: Validation;
   /**
    * The index of the rollout wave the consumer is in (0 is the canary), once the rollout started.
    */
