@@ -38,7 +38,9 @@ exports.up = async function up(knex) {
     table
       .text('statements', 'longtext')
       .nullable()
-      .comment('JSON: each statement with its rows, columns, differences sample and reason');
+      .comment(
+        'JSON: each statement with its rows, columns, differences sample and reason',
+      );
     table.integer('duration_ms').nullable();
     table.timestamp('requested_at', { useTz: true }).notNullable();
     table.string('requested_by', 512).nullable();

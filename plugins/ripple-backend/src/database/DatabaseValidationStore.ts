@@ -72,15 +72,17 @@ export class DatabaseValidationStore implements ValidationStore {
       .whereIn('p.status', WITH_EDIT)
       .whereNot('p.diff', '')
       .where(q =>
-        q.whereNull('v.id').orWhere(unfinished =>
-          unfinished
-            .whereNull('v.finished_at')
-            .where(free =>
-              free
-                .whereNull('v.started_at')
-                .orWhere('v.started_at', '<', options.claimedBefore),
-            ),
-        ),
+        q
+          .whereNull('v.id')
+          .orWhere(unfinished =>
+            unfinished
+              .whereNull('v.finished_at')
+              .where(free =>
+                free
+                  .whereNull('v.started_at')
+                  .orWhere('v.started_at', '<', options.claimedBefore),
+              ),
+          ),
       )
       .orderBy('p.id', 'asc')
       .limit(options.limit)
@@ -279,9 +281,10 @@ export class DatabaseValidationStore implements ValidationStore {
 
 /** The id of the latest validation of the patch `patchId` names (a column). */
 export function latestOf(db: Knex, patchId: string): Knex.Raw {
-  return db.raw('(select max(lv.id) from validation lv where lv.patch_id = ??)', [
-    patchId,
-  ]);
+  return db.raw(
+    '(select max(lv.id) from validation lv where lv.patch_id = ??)',
+    [patchId],
+  );
 }
 
 function toValidation(row: ValidationRow): Validation {

@@ -18,9 +18,9 @@ export function datasetWarehouse(
   if (!configured.includes(id)) {
     return {
       id,
-      error: `${stringifyEntityRef(
-        entity,
-      ).toLocaleLowerCase('en-US')}: annotation ${ANNOTATION_RIPPLE_WAREHOUSE}: no warehouse "${id}" in ripple.warehouses (configured: ${
+      error: `${stringifyEntityRef(entity).toLocaleLowerCase(
+        'en-US',
+      )}: annotation ${ANNOTATION_RIPPLE_WAREHOUSE}: no warehouse "${id}" in ripple.warehouses (configured: ${
         configured.join(', ') || 'none'
       })`,
     };

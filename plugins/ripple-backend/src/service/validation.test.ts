@@ -177,7 +177,9 @@ describe.each(databases.eachSupportedId())(
       const id = created.body.id;
       await call(request(server).post(`/api/ripple/migrations/${id}/analyze`));
       await until(async () => {
-        const res = await call(request(server).get(`/api/ripple/migrations/${id}`));
+        const res = await call(
+          request(server).get(`/api/ripple/migrations/${id}`),
+        );
         return res.body.state === 'proposed';
       });
       return id;

@@ -231,7 +231,12 @@ export class ValidationService {
     if (!claim) return;
     let result: ValidationResult;
     if (failure) {
-      result = { status: 'error', reason: failure, statements: [], durationMs: 0 };
+      result = {
+        status: 'error',
+        reason: failure,
+        statements: [],
+        durationMs: 0,
+      };
     } else {
       const started = Date.now();
       try {
