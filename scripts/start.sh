@@ -6,5 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$ROOT/scripts/setup.sh"
 mkdir -p "$ROOT/.ripple/sqlite"
+# The example warehouse where shop-orders lives (docs/validation.md).
+node "$ROOT/scripts/example-warehouse.mjs"
 cd "$ROOT"
 exec yarn start "$@"

@@ -32,8 +32,8 @@ const lostOrders = 'resource:default/lost-orders';
 const report = 'component:default/orders-report';
 const audit = 'component:default/orders-audit';
 const lostReport = 'component:default/lost-report';
-const change = (dataset: string) => ({
-  dataset,
+const change = (table: string) => ({
+  dataset: table,
   dialect: 'duckdb',
   changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
 });

@@ -105,7 +105,8 @@ export class ValidationService {
           Array.from(
             { length: Math.min(limits.concurrencyPerWarehouse, queue.length) },
             async () => {
-              for (let task; (task = queue.shift()) && !signal?.aborted; ) {
+              while (queue.length && !signal?.aborted) {
+                const task = queue.shift()!;
                 const target = targets.get(task.datasetRef)!;
                 if (!columns.has(task.datasetRef)) {
                   columns.set(task.datasetRef, this.columns(target.entity));
