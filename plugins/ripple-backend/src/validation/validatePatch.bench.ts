@@ -1,14 +1,12 @@
-/*
- * The validation time for many consumers on DuckDB (issue 19's figure):
- * 100 consumers of one dataset, each a query of its own, their patches
- * made by the engine, validated one after another on a 100,000-row table.
- * Not a test: run it with
- *
- *   yarn backstage-cli package test --watchAll=false --testMatch '**/validatePatch.bench.ts'
- *
- * in plugins/ripple-backend (RIPPLE_BENCH_CONSUMERS and RIPPLE_BENCH_ROWS
- * change the sizes).
- */
+// The validation time for many consumers on DuckDB (issue 19's figure):
+// 100 consumers of one dataset, each a query of its own, their patches made
+// by the engine, validated one after another on a 100,000-row table. Not a
+// test (Jest's default match leaves it out): run it in plugins/ripple-backend
+// with
+//
+//   yarn backstage-cli package test --watchAll=false --testMatch '**/validatePatch.bench.ts'
+//
+// (RIPPLE_BENCH_CONSUMERS and RIPPLE_BENCH_ROWS change the sizes).
 import { createDuckDbWarehouse } from '@ripple/backstage-plugin-ripple-node';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadEngine, type ChangeSpec } from '@ripple/engine';
@@ -39,19 +37,29 @@ it(`validates ${CONSUMERS} consumers on DuckDB`, async () => {
       dialect: 'duckdb',
       changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
     } as ChangeSpec;
-    const columns = ['id', 'customer', 'amount', 'status'].map(name => ({ name }));
+    const columns = ['id', 'customer', 'amount', 'status'].map(name => ({
+      name,
+    }));
     const consumers = Array.from({ length: CONSUMERS }, (_, i) => {
       const text = `SELECT customer, status, sum(amount) AS total, count(*) AS n FROM shop.orders WHERE customer % ${
         (i % 7) + 2
       } = ${i % 2} GROUP BY customer, status;\n`;
-      const patched = engine.rewrite(`c${i}.sql`, text, change, { dialect: 'duckdb' }).content!;
+      const patched = engine.rewrite(`c${i}.sql`, text, change, {
+        dialect: 'duckdb',
+      }).content!;
       return { path: `c${i}.sql`, text, patched };
     });
 
     const started = process.hrtime.bigint();
     const durations: number[] = [];
     for (const consumer of consumers) {
-      const result = await validatePatch({ engine, warehouse, change, columns, files: [consumer] });
+      const result = await validatePatch({
+        engine,
+        warehouse,
+        change,
+        columns,
+        files: [consumer],
+      });
       expect(result.status).toBe('passed');
       durations.push(result.durationMs);
     }
@@ -59,7 +67,9 @@ it(`validates ${CONSUMERS} consumers on DuckDB`, async () => {
     durations.sort((a, b) => a - b);
     // eslint-disable-next-line no-console
     console.log(
-      `${CONSUMERS} consumers, ${ROWS} rows: ${Math.round(total)} ms in all, ${(total / CONSUMERS).toFixed(1)} ms each; median ${
+      `${CONSUMERS} consumers, ${ROWS} rows: ${Math.round(total)} ms in all, ${(
+        total / CONSUMERS
+      ).toFixed(1)} ms each; median ${
         durations[Math.floor(durations.length / 2)]
       } ms, slowest ${durations[durations.length - 1]} ms`,
     );
