@@ -39,6 +39,9 @@ ensure_rust_wasm() {
   command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"
   rustup target list --installed | grep -qx wasm32-unknown-unknown \
     || { log "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown; }
+  # The test command checks the Rust code's formatting (rustfmt.toml).
+  [[ "$(rustup component list --installed)" == *rustfmt* ]] \
+    || { log "adding rustfmt"; rustup component add rustfmt; }
   local wasm_pack="0.15.1"
   [[ "$(wasm-pack --version 2>/dev/null)" == "wasm-pack $wasm_pack" ]] \
     || { log "installing wasm-pack $wasm_pack"; cargo install wasm-pack --version "$wasm_pack" --locked; }

@@ -54,6 +54,8 @@ suite() {
 }
 
 suite "Rust" cargo test --workspace --locked
+# rustfmt.toml sets the width the code is written to; drift fails here.
+suite "Rust formatting" cargo fmt --all --check
 suite "engine package in Node" yarn workspace @ripple/engine test
 # Small dbt projects rewritten by `ripple rewrite --project` for upstream
 # changes, each built by real dbt on DuckDB before and after: the same rows.

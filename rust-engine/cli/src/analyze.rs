@@ -29,48 +29,21 @@ struct Summary {
     files_with_errors: usize,
 }
 
-pub(crate) fn analyze(
-    dialect: Dialect,
-    schema: Option<&Path>,
-    project: Option<&Path>,
-    dataset: Option<&str>,
-    format: Format,
-    pretty: bool,
-    paths: &[PathBuf],
-) -> Result<ExitCode, Usage> {
+pub(crate) fn analyze(dialect: Dialect, schema: Option<&Path>, project: Option<&Path>, dataset: Option<&str>, format: Format, pretty: bool, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
     if pretty && format == Format::Ndjson {
-        return Err(Usage(
-            "--pretty cannot indent ndjson: each file is one line".into(),
-        ));
+        return Err(Usage("--pretty cannot indent ndjson: each file is one line".into()));
     }
     let project = load(project, schema, dialect, None)?;
-    let options = Options {
-        dialect,
-        schema: project.schema.as_ref(),
-    };
+    let options = Options { dialect, schema: project.schema.as_ref() };
     let files = consumer_files(paths, false)?;
-    let mut analyses: Box<dyn Iterator<Item = FileAnalysis>> = Box::new(files.iter().map(|file| {
-        ripple_engine::analyze(
-            &file.shown,
-            file.language.unwrap_or(Language::Sql),
-            &file.text,
-            options,
-        )
-    }));
+    let mut analyses: Box<dyn Iterator<Item = FileAnalysis>> = Box::new(files.iter().map(|file| ripple_engine::analyze(&file.shown, file.language.unwrap_or(Language::Sql), &file.text, options)));
     let mut warnings = Vec::new();
     if let Some(dataset) = dataset {
         // The check needs every file's analysis: they are kept, not streamed.
         let all: Vec<FileAnalysis> = analyses.collect();
-        let pairs: Vec<(&FileAnalysis, &str)> = all
-            .iter()
-            .zip(&files)
-            .map(|(a, f)| (a, f.text.as_str()))
-            .collect();
+        let pairs: Vec<(&FileAnalysis, &str)> = all.iter().zip(&files).map(|(a, f)| (a, f.text.as_str())).collect();
         let names = source_names(dataset, &project, &files);
-        if !names
-            .iter()
-            .any(|name| unmatched_dataset(name, &pairs).is_none())
-        {
+        if !names.iter().any(|name| unmatched_dataset(name, &pairs).is_none()) {
             warnings.extend(unmatched_dataset(dataset, &pairs));
         }
         for warning in &warnings {
@@ -88,15 +61,7 @@ pub(crate) fn analyze(
         (Format::Json, true) => {
             let files: Vec<FileAnalysis> = analyses.collect();
             let summary = Summary::of(&files);
-            serde_json::to_writer_pretty(
-                &mut out,
-                &AnalyzeOutput {
-                    files,
-                    summary,
-                    warnings,
-                },
-            )
-            .map_err(std::io::Error::from)
+            serde_json::to_writer_pretty(&mut out, &AnalyzeOutput { files, summary, warnings }).map_err(std::io::Error::from)
         }
         // Each file is written as soon as it is analysed, and then dropped.
         (Format::Json, false) => compact_json(&mut out, analyses, &warnings),
@@ -106,16 +71,7 @@ pub(crate) fn analyze(
             writeln!(out)
         }),
     };
-    written
-        .and_then(|()| {
-            if format == Format::Json {
-                writeln!(out)
-            } else {
-                Ok(())
-            }
-        })
-        .and_then(|()| out.flush())
-        .map_err(|e| Usage(format!("cannot write output: {e}")))?;
+    written.and_then(|()| if format == Format::Json { writeln!(out) } else { Ok(()) }).and_then(|()| out.flush()).map_err(|e| Usage(format!("cannot write output: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -129,22 +85,14 @@ impl Summary {
     fn add(&mut self, file: &FileAnalysis) {
         self.files += 1;
         self.statements += file.statements.len();
-        self.files_with_errors += usize::from(
-            file.diagnostics
-                .iter()
-                .any(|d| d.severity == Severity::Error),
-        );
+        self.files_with_errors += usize::from(file.diagnostics.iter().any(|d| d.severity == Severity::Error));
     }
 }
 
 /// `{"files": [...], "summary": {...}}` as `serde_json::to_writer` writes
 /// [`AnalyzeOutput`], written one file at a time so no file's analysis is
 /// kept once it is printed.
-fn compact_json(
-    out: &mut impl Write,
-    analyses: impl Iterator<Item = FileAnalysis>,
-    warnings: &[UnmatchedDataset],
-) -> std::io::Result<()> {
+fn compact_json(out: &mut impl Write, analyses: impl Iterator<Item = FileAnalysis>, warnings: &[UnmatchedDataset]) -> std::io::Result<()> {
     let mut summary = Summary::default();
     out.write_all(b"{\"files\":[")?;
     for analysis in analyses {

@@ -18,20 +18,12 @@ struct CheckOutput {
 pub(crate) fn check_change(change: &Path, dialect: Option<Dialect>) -> Result<ExitCode, Usage> {
     let problems = ripple_engine::check_change(&read(change)?, dialect);
     for problem in &problems {
-        let field = problem
-            .field
-            .as_ref()
-            .map(|f| format!("{f}: "))
-            .unwrap_or_default();
+        let field = problem.field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default();
         eprintln!("{}: {field}{}", change.display(), problem.message);
     }
     let failed = !problems.is_empty();
     print_json(&CheckOutput { problems })?;
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 pub(crate) fn schema() -> Result<ExitCode, Usage> {
@@ -48,32 +40,12 @@ pub(crate) fn schema() -> Result<ExitCode, Usage> {
         }
         components.insert(name.into(), schema);
         for (name, definition) in root.definitions {
-            components.insert(
-                name,
-                serde_json::to_value(definition).expect("a schema always serializes"),
-            );
+            components.insert(name, serde_json::to_value(definition).expect("a schema always serializes"));
         }
     };
-    root(
-        "ChangeSpec",
-        settings
-            .clone()
-            .into_generator()
-            .into_root_schema_for::<ChangeSpec>(),
-    );
-    root(
-        "FindingKind",
-        settings
-            .clone()
-            .into_generator()
-            .into_root_schema_for::<FindingKind>(),
-    );
-    root(
-        "FindingSeverity",
-        settings
-            .into_generator()
-            .into_root_schema_for::<FindingSeverity>(),
-    );
+    root("ChangeSpec", settings.clone().into_generator().into_root_schema_for::<ChangeSpec>());
+    root("FindingKind", settings.clone().into_generator().into_root_schema_for::<FindingKind>());
+    root("FindingSeverity", settings.into_generator().into_root_schema_for::<FindingSeverity>());
     components.values_mut().for_each(one_enum);
     let mut components = serde_json::Value::Object(components);
     without_defaults(&mut components);
@@ -88,22 +60,14 @@ fn one_enum(schema: &mut serde_json::Value) {
     let Some(variants) = schema.get("oneOf").and_then(|v| v.as_array()) else {
         return;
     };
-    let value =
-        |v: &serde_json::Value| match (v["type"].as_str(), v["enum"].as_array().map(Vec::as_slice))
-        {
-            (Some("string"), Some([serde_json::Value::String(name)])) => Some((
-                name.clone(),
-                v["description"].as_str().unwrap_or_default().to_string(),
-            )),
-            _ => None,
-        };
+    let value = |v: &serde_json::Value| match (v["type"].as_str(), v["enum"].as_array().map(Vec::as_slice)) {
+        (Some("string"), Some([serde_json::Value::String(name)])) => Some((name.clone(), v["description"].as_str().unwrap_or_default().to_string())),
+        _ => None,
+    };
     let Some(values) = variants.iter().map(value).collect::<Option<Vec<_>>>() else {
         return;
     };
-    let mut description = schema["description"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let mut description = schema["description"].as_str().unwrap_or_default().to_string();
     description.push('\n');
     for (name, about) in &values {
         description.push_str(&format!("\n- `{name}`: {about}"));
@@ -130,37 +94,23 @@ fn without_defaults(value: &mut serde_json::Value) {
     }
 }
 
-pub(crate) fn compat_view(
-    change: &Path,
-    dialect: Option<Dialect>,
-    schema: Option<&Path>,
-    cleanup: bool,
-) -> Result<ExitCode, Usage> {
+pub(crate) fn compat_view(change: &Path, dialect: Option<Dialect>, schema: Option<&Path>, cleanup: bool) -> Result<ExitCode, Usage> {
     let spec = read_change(change, dialect)?;
     let schema = schema.map(read_schema).transpose()?;
     let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
-    let view = ripple_engine::compat_view(&spec, dialect, schema.as_ref())
-        .map_err(|e| Usage(e.to_string()))?;
+    let view = ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(|e| Usage(e.to_string()))?;
     print_ddl(if cleanup { view.cleanup } else { view.create })
 }
 
-pub(crate) fn forward_view(
-    change: &Path,
-    view: &str,
-    dialect: Option<Dialect>,
-    schema: Option<&Path>,
-    cleanup: bool,
-) -> Result<ExitCode, Usage> {
+pub(crate) fn forward_view(change: &Path, view: &str, dialect: Option<Dialect>, schema: Option<&Path>, cleanup: bool) -> Result<ExitCode, Usage> {
     let spec = read_change(change, dialect)?;
     let schema = schema.map(read_schema).transpose()?;
     let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
-    let view = ripple_engine::forward_view(&spec, dialect, schema.as_ref(), view)
-        .map_err(|e| Usage(e.to_string()))?;
+    let view = ripple_engine::forward_view(&spec, dialect, schema.as_ref(), view).map_err(|e| Usage(e.to_string()))?;
     print_ddl(if cleanup { view.cleanup } else { view.create })
 }
 
 fn print_ddl(ddl: String) -> Result<ExitCode, Usage> {
-    writeln!(std::io::stdout().lock(), "{ddl}")
-        .map_err(|e| Usage(format!("cannot write output: {e}")))?;
+    writeln!(std::io::stdout().lock(), "{ddl}").map_err(|e| Usage(format!("cannot write output: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }

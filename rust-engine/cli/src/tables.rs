@@ -25,43 +25,23 @@ struct FileTables {
 
 pub(crate) fn tables(dialect: Dialect, paths: &[PathBuf]) -> Result<ExitCode, Usage> {
     // Read everything first: an unreadable path fails the run before any output.
-    let sources = paths
-        .iter()
-        .map(|path| Ok((path.display().to_string(), read(path)?)))
-        .collect::<Result<Vec<_>, Usage>>()?;
+    let sources = paths.iter().map(|path| Ok((path.display().to_string(), read(path)?))).collect::<Result<Vec<_>, Usage>>()?;
     let mut failed = false;
     let files = sources
         .into_iter()
         .map(|(path, sql)| match ripple_engine::tables(&sql, dialect) {
-            Ok(statements) => FileTables {
-                path,
-                statements: Some(statements),
-                error: None,
-            },
+            Ok(statements) => FileTables { path, statements: Some(statements), error: None },
             Err(error) => {
                 failed = true;
-                if let EngineError::Syntax {
-                    message,
-                    line,
-                    column,
-                } = &error
-                {
+                if let EngineError::Syntax { message, line, column } = &error {
                     eprintln!("{path}:{line}:{column}: {message}");
                 } else {
                     eprintln!("{path}: {error}");
                 }
-                FileTables {
-                    path,
-                    statements: None,
-                    error: Some(error),
-                }
+                FileTables { path, statements: None, error: Some(error) }
             }
         })
         .collect();
     print_json(&TablesOutput { files })?;
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -28,12 +28,7 @@ fn project(dir: &Path) {
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -41,36 +36,11 @@ fn json(out: &std::process::Output) -> serde_json::Value {
 fn project_prints_the_schema_and_where_each_table_came_from() {
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());
-    let out = json(
-        &ripple()
-            .args(["project", "--dialect", "duckdb"])
-            .arg(dir.path())
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(
-        out["schema"]["tables"]["stg_orders"]["columns"],
-        serde_json::json!([{"name": "order_id"}, {"name": "customer_id"}, {"name": "amount"}])
-    );
-    let origins: Vec<(String, String)> = out["origins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| {
-            (
-                o["table"].as_str().unwrap().into(),
-                o["origin"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    assert!(
-        origins.contains(&("raw_orders".into(), "seed".into())),
-        "{origins:?}"
-    );
-    assert!(
-        origins.contains(&("orders".into(), "sql".into())),
-        "{origins:?}"
-    );
+    let out = json(&ripple().args(["project", "--dialect", "duckdb"]).arg(dir.path()).output().unwrap());
+    assert_eq!(out["schema"]["tables"]["stg_orders"]["columns"], serde_json::json!([{"name": "order_id"}, {"name": "customer_id"}, {"name": "amount"}]));
+    let origins: Vec<(String, String)> = out["origins"].as_array().unwrap().iter().map(|o| (o["table"].as_str().unwrap().into(), o["origin"].as_str().unwrap().into())).collect();
+    assert!(origins.contains(&("raw_orders".into(), "seed".into())), "{origins:?}");
+    assert!(origins.contains(&("orders".into(), "sql".into())), "{origins:?}");
 
     let empty = tempfile::tempdir().unwrap();
     let out = ripple().arg("project").arg(empty.path()).output().unwrap();
@@ -87,26 +57,13 @@ fn rewrite_with_the_project_needs_no_schema_for_the_import_cte() {
     let report = dir.path().join("report.json");
     let rewrite = |project: bool| {
         let mut command = ripple();
-        command
-            .args(["rewrite", "--dialect", "duckdb", "--change"])
-            .arg(&change)
-            .arg("--report")
-            .arg(&report);
+        command.args(["rewrite", "--dialect", "duckdb", "--change"]).arg(&change).arg("--report").arg(&report);
         if project {
             command.arg("--project").arg(dir.path());
         }
-        let out = command
-            .arg(dir.path().join("models/marts"))
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let report: serde_json::Value =
-            serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+        let out = command.arg(dir.path().join("models/marts")).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
         (String::from_utf8(out.stdout).unwrap(), report)
     };
     // Without the project, `select *` of an unknown model is left for a person.
@@ -125,23 +82,11 @@ fn a_dataset_no_file_names_is_a_warning_with_the_closest_names() {
     let change = dir.path().join("change.json");
     fs::write(&change, r#"{"dataset": "raw.stg_order", "changes": [{"kind": "rename_column", "column": "amount", "to": "amount_cents"}]}"#).unwrap();
     let report = dir.path().join("report.json");
-    let out = ripple()
-        .args(["rewrite", "--change"])
-        .arg(&change)
-        .arg("--report")
-        .arg(&report)
-        .arg(dir.path().join("models"))
-        .output()
-        .unwrap();
+    let out = ripple().args(["rewrite", "--change"]).arg(&change).arg("--report").arg(&report).arg(dir.path().join("models")).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("warning: no file names `raw.stg_order`")
-            && stderr.contains("ref('stg_orders')"),
-        "{stderr}"
-    );
-    let report: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(stderr.contains("warning: no file names `raw.stg_order`") && stderr.contains("ref('stg_orders')"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(report["warnings"][0]["closest"][0], "ref('stg_orders')");
 }
 
@@ -149,28 +94,21 @@ fn a_dataset_no_file_names_is_a_warning_with_the_closest_names() {
 fn a_source_named_by_its_relation_is_rewritten_where_models_call_it() {
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());
-    fs::write(dir.path().join("models/schema.yml"), "version: 2\nsources:\n  - name: ecom\n    schema: raw\n    tables:\n      - name: raw_customers\n        columns:\n          - name: id\n          - name: email\n").unwrap();
     fs::write(
-        dir.path().join("models/staging/stg_customers.sql"),
-        "select id as customer_id, email from {{ source('ecom', 'raw_customers') }}\n",
+        dir.path().join("models/schema.yml"),
+        "version: 2\nsources:\n  - name: ecom\n    schema: raw\n    tables:\n      - name: raw_customers\n        columns:\n          - name: id\n          - name: email\n",
     )
     .unwrap();
+    fs::write(dir.path().join("models/staging/stg_customers.sql"), "select id as customer_id, email from {{ source('ecom', 'raw_customers') }}\n").unwrap();
     let change = dir.path().join("change.json");
     fs::write(&change, r#"{"dataset": "raw.raw_customers", "changes": [{"kind": "rename_column", "column": "email", "to": "email_address"}]}"#).unwrap();
     let report = dir.path().join("report.json");
     // The sources.yml among the files, or the project's, says `raw.raw_customers` is `source('ecom', 'raw_customers')`.
     for with_project in [false, true] {
         let mut command = ripple();
-        command
-            .args(["rewrite", "--dialect", "duckdb", "--change"])
-            .arg(&change)
-            .arg("--report")
-            .arg(&report);
+        command.args(["rewrite", "--dialect", "duckdb", "--change"]).arg(&change).arg("--report").arg(&report);
         if with_project {
-            command
-                .arg("--project")
-                .arg(dir.path())
-                .arg(dir.path().join("models/staging"));
+            command.arg("--project").arg(dir.path()).arg(dir.path().join("models/staging"));
         } else {
             command.arg(dir.path().join("models"));
         }
@@ -180,8 +118,7 @@ fn a_source_named_by_its_relation_is_rewritten_where_models_call_it() {
         assert!(!stderr.contains("warning"), "{stderr}");
         let patch = String::from_utf8(out.stdout).unwrap();
         assert!(patch.contains("+select id as customer_id, email_address AS email from {{ source('ecom', 'raw_customers') }}"), "{patch}");
-        let report: serde_json::Value =
-            serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+        let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
         assert_eq!(report["warnings"], serde_json::json!([]));
     }
 }
@@ -192,17 +129,8 @@ fn a_dataset_only_property_files_name_is_no_warning() {
     project(dir.path());
     fs::write(dir.path().join("models/exposures.yml"), "version: 2\nexposures:\n  - name: board\n    type: dashboard\n    owner: {email: a@b.c}\n    depends_on:\n      - ref('orders')\n").unwrap();
     let change = dir.path().join("change.json");
-    fs::write(
-        &change,
-        r#"{"dataset": "orders", "changes": [{"kind": "rename_table", "to": "fct_orders"}]}"#,
-    )
-    .unwrap();
-    let out = ripple()
-        .args(["rewrite", "--change"])
-        .arg(&change)
-        .arg(dir.path().join("models/exposures.yml"))
-        .output()
-        .unwrap();
+    fs::write(&change, r#"{"dataset": "orders", "changes": [{"kind": "rename_table", "to": "fct_orders"}]}"#).unwrap();
+    let out = ripple().args(["rewrite", "--change"]).arg(&change).arg(dir.path().join("models/exposures.yml")).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("warning"), "{stderr}");
@@ -213,21 +141,11 @@ fn a_dataset_only_property_files_name_is_no_warning() {
 fn analyze_warns_when_no_file_names_the_dataset_given() {
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());
-    let analyze = |dataset: &str| {
-        ripple()
-            .args(["analyze", "--dataset", dataset, "--project"])
-            .arg(dir.path())
-            .arg(dir.path().join("models"))
-            .output()
-            .unwrap()
-    };
+    let analyze = |dataset: &str| ripple().args(["analyze", "--dataset", dataset, "--project"]).arg(dir.path()).arg(dir.path().join("models")).output().unwrap();
     let out = analyze("raw.stg_order");
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     let output = json(&out);
-    assert!(
-        stderr.contains("warning: no file names `raw.stg_order`"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("warning: no file names `raw.stg_order`"), "{stderr}");
     assert_eq!(output["warnings"][0]["closest"][0], "ref('stg_orders')");
     assert_eq!(output["summary"]["files"], 2);
     let out = analyze("stg_orders");

@@ -18,9 +18,7 @@ struct Input {
 }
 
 fn inputs() -> Vec<Input> {
-    let root = std::env::var_os("RIPPLE_BENCH_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"));
+    let root = std::env::var_os("RIPPLE_BENCH_CORPUS").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"));
     let mut found = Vec::new();
     let mut stack = vec![root.clone()];
     while let Some(dir) = stack.pop() {
@@ -36,14 +34,7 @@ fn inputs() -> Vec<Input> {
             if Language::detect(path.to_str().unwrap(), &sql) != Some(Language::Sql) {
                 continue;
             }
-            let folder = path
-                .strip_prefix(&root)
-                .unwrap()
-                .iter()
-                .next()
-                .unwrap()
-                .to_string_lossy()
-                .to_string();
+            let folder = path.strip_prefix(&root).unwrap().iter().next().unwrap().to_string_lossy().to_string();
             let dialect = match folder.as_str() {
                 "tpch" => Dialect::Postgres,
                 "snowflake" => Dialect::Snowflake,
@@ -73,13 +64,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("ripple_analyze", bytes), |b| {
         b.iter(|| {
             for input in &inputs {
-                ripple_engine::analyze_sql(
-                    &input.sql,
-                    Options {
-                        dialect: input.dialect,
-                        schema: None,
-                    },
-                );
+                ripple_engine::analyze_sql(&input.sql, Options { dialect: input.dialect, schema: None });
             }
         })
     });

@@ -101,10 +101,7 @@ pub struct ChangeProblem {
 
 impl From<ChangeProblem> for EngineError {
     fn from(problem: ChangeProblem) -> Self {
-        EngineError::InvalidChange {
-            field: problem.field,
-            message: problem.message,
-        }
+        EngineError::InvalidChange { field: problem.field, message: problem.message }
     }
 }
 
@@ -118,10 +115,7 @@ pub fn check_change(json: &str, dialect: Option<Dialect>) -> Vec<ChangeProblem> 
             let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
             spec.problems(dialect)
         }
-        Err(e) => vec![ChangeProblem {
-            field: e.field,
-            message: e.message,
-        }],
+        Err(e) => vec![ChangeProblem { field: e.field, message: e.message }],
     }
 }
 
@@ -136,10 +130,7 @@ impl ChangeSpec {
     /// [`ChangeSpec::from_json`], checking the spec's SQL (mappings, types)
     /// in `dialect` when given: the dialect it will be written in.
     pub fn from_json_in(json: &str, dialect: Option<Dialect>) -> Result<ChangeSpec, EngineError> {
-        let spec: ChangeSpec = crate::json::read(json).map_err(|e| EngineError::InvalidChange {
-            field: e.field,
-            message: e.message,
-        })?;
+        let spec: ChangeSpec = crate::json::read(json).map_err(|e| EngineError::InvalidChange { field: e.field, message: e.message })?;
         spec.validate_in(dialect.or(spec.dialect).unwrap_or(Dialect::Generic))?;
         Ok(spec)
     }
@@ -166,17 +157,9 @@ impl ChangeSpec {
     /// are written from their parsed form (`spec_sql.rs`).
     pub fn problems(&self, dialect: Dialect) -> Vec<ChangeProblem> {
         let mut problems = Vec::new();
-        let mut problem = |field: String, message: String| {
-            problems.push(ChangeProblem {
-                field: Some(field),
-                message,
-            })
-        };
+        let mut problem = |field: String, message: String| problems.push(ChangeProblem { field: Some(field), message });
         if !is_name(&self.dataset) {
-            problem(
-                "dataset".into(),
-                "must name the dataset's table, e.g. proj.ds.orders".into(),
-            );
+            problem("dataset".into(), "must name the dataset's table, e.g. proj.ds.orders".into());
         }
         if self.changes.is_empty() {
             problem("changes".into(), "must list at least one change".into());
@@ -207,24 +190,16 @@ impl ChangeSpec {
                         problem(at("to"), "is the dataset's current name".into());
                     }
                     if table_changes > 1 {
-                        problem(
-                            at("kind"),
-                            "the table can be renamed or replaced only once".into(),
-                        );
+                        problem(at("kind"), "the table can be renamed or replaced only once".into());
                     }
                 }
                 Change::DropColumn { .. } => {}
             }
             let named: Vec<(String, &String)> = match change {
-                Change::RenameColumn { column, .. }
-                | Change::DropColumn { column }
-                | Change::ChangeType { column, .. } => {
+                Change::RenameColumn { column, .. } | Change::DropColumn { column } | Change::ChangeType { column, .. } => {
                     vec![(at("column"), column)]
                 }
-                Change::ReplaceTable { columns, .. } => columns
-                    .keys()
-                    .map(|c| (at(&format!("columns.{c}")), c))
-                    .collect(),
+                Change::ReplaceTable { columns, .. } => columns.keys().map(|c| (at(&format!("columns.{c}")), c)).collect(),
                 Change::RenameTable { .. } => Vec::new(),
             };
             for (field, column) in named {
@@ -232,10 +207,7 @@ impl ChangeSpec {
                     problem(field, "must be a column name".into());
                     continue;
                 }
-                if let Change::ReplaceTable {
-                    columns: mapping, ..
-                } = change
-                {
+                if let Change::ReplaceTable { columns: mapping, .. } = change {
                     match check_mapping(&mapping[column], dialect) {
                         Ok(operators) => {
                             // The view holds every mapping in one statement,
@@ -258,10 +230,7 @@ impl ChangeSpec {
                 }
                 let lower = column.to_ascii_lowercase();
                 if columns.contains(&lower) {
-                    problem(
-                        field,
-                        "changes a column another change already changes".into(),
-                    );
+                    problem(field, "changes a column another change already changes".into());
                 }
                 columns.push(lower);
             }
@@ -273,12 +242,8 @@ impl ChangeSpec {
     pub fn changed_columns(&self) -> impl Iterator<Item = &str> {
         self.changes.iter().flat_map(|change| {
             let named: Vec<&str> = match change {
-                Change::RenameColumn { column, .. }
-                | Change::DropColumn { column }
-                | Change::ChangeType { column, .. } => vec![column],
-                Change::ReplaceTable { columns, .. } => {
-                    columns.keys().map(String::as_str).collect()
-                }
+                Change::RenameColumn { column, .. } | Change::DropColumn { column } | Change::ChangeType { column, .. } => vec![column],
+                Change::ReplaceTable { columns, .. } => columns.keys().map(String::as_str).collect(),
                 Change::RenameTable { .. } => Vec::new(),
             };
             named
@@ -301,21 +266,14 @@ impl ChangeSpec {
         // its relation, `marts.fct_orders` and `proj.marts.fct_orders`), the
         // exact one first, then in name order: a HashMap's order would make
         // the result, and the rewrite's verification, vary from run to run.
-        let mut names: Vec<&String> = schema
-            .tables
-            .keys()
-            .filter(|name| names_match(name, &self.dataset) || names_match(&self.dataset, name))
-            .collect();
+        let mut names: Vec<&String> = schema.tables.keys().filter(|name| names_match(name, &self.dataset) || names_match(&self.dataset, name)).collect();
         names.sort_by_key(|name| (*name != &self.dataset, name.to_ascii_lowercase()));
         for name in names {
             let columns = self.columns_after(&schema.tables[name].columns);
             match self.new_table() {
                 Some(to) => {
                     after.tables.remove(name);
-                    after
-                        .tables
-                        .entry(to.to_string())
-                        .or_insert(TableSchema { columns });
+                    after.tables.entry(to.to_string()).or_insert(TableSchema { columns });
                 }
                 None => {
                     after.tables.insert(name.clone(), TableSchema { columns });
@@ -330,34 +288,19 @@ impl ChangeSpec {
     fn columns_after(&self, before: &[ColumnSchema]) -> Vec<ColumnSchema> {
         let mut columns: Vec<ColumnSchema> = Vec::new();
         let mut push = |column: ColumnSchema| {
-            if !columns
-                .iter()
-                .any(|c| c.name.eq_ignore_ascii_case(&column.name))
-            {
+            if !columns.iter().any(|c| c.name.eq_ignore_ascii_case(&column.name)) {
                 columns.push(column);
             }
         };
         for column in before {
             match self.column_fate(&column.name) {
                 ColumnFate::Kept => push(column.clone()),
-                ColumnFate::Renamed(to) => push(ColumnSchema {
-                    name: to.to_string(),
-                    data_type: column.data_type.clone(),
-                }),
-                ColumnFate::Retyped(to) => push(ColumnSchema {
-                    name: column.name.clone(),
-                    data_type: Some(to.to_string()),
-                }),
-                ColumnFate::Path(to) => push(ColumnSchema {
-                    name: to.split('.').next().unwrap_or(to).to_string(),
-                    data_type: None,
-                }),
+                ColumnFate::Renamed(to) => push(ColumnSchema { name: to.to_string(), data_type: column.data_type.clone() }),
+                ColumnFate::Retyped(to) => push(ColumnSchema { name: column.name.clone(), data_type: Some(to.to_string()) }),
+                ColumnFate::Path(to) => push(ColumnSchema { name: to.split('.').next().unwrap_or(to).to_string(), data_type: None }),
                 ColumnFate::Expression(e) => {
                     for c in expression_columns(e, self.dialect.unwrap_or(Dialect::Generic)) {
-                        push(ColumnSchema {
-                            name: c,
-                            data_type: None,
-                        });
+                        push(ColumnSchema { name: c, data_type: None });
                     }
                 }
                 ColumnFate::Dropped => {}
@@ -370,19 +313,11 @@ impl ChangeSpec {
     pub fn column_fate(&self, column: &str) -> ColumnFate<'_> {
         for change in &self.changes {
             match change {
-                Change::RenameColumn { column: c, to } if c.eq_ignore_ascii_case(column) => {
-                    return ColumnFate::Renamed(to)
-                }
-                Change::DropColumn { column: c } if c.eq_ignore_ascii_case(column) => {
-                    return ColumnFate::Dropped
-                }
-                Change::ChangeType { column: c, to } if c.eq_ignore_ascii_case(column) => {
-                    return ColumnFate::Retyped(to)
-                }
+                Change::RenameColumn { column: c, to } if c.eq_ignore_ascii_case(column) => return ColumnFate::Renamed(to),
+                Change::DropColumn { column: c } if c.eq_ignore_ascii_case(column) => return ColumnFate::Dropped,
+                Change::ChangeType { column: c, to } if c.eq_ignore_ascii_case(column) => return ColumnFate::Retyped(to),
                 Change::ReplaceTable { columns, .. } => {
-                    if let Some((_, to)) =
-                        columns.iter().find(|(c, _)| c.eq_ignore_ascii_case(column))
-                    {
+                    if let Some((_, to)) = columns.iter().find(|(c, _)| c.eq_ignore_ascii_case(column)) {
                         return ColumnFate::mapped(to);
                     }
                 }
@@ -399,10 +334,7 @@ pub(crate) fn expression_columns(expression: &str, dialect: Dialect) -> Vec<Stri
     let Ok(tokens) = Tokenizer::new(dialect.as_ref(), expression).tokenize() else {
         return Vec::new();
     };
-    let significant: Vec<&Token> = tokens
-        .iter()
-        .filter(|t| !matches!(t, Token::Whitespace(_)))
-        .collect();
+    let significant: Vec<&Token> = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
     significant
         .iter()
         .enumerate()
@@ -410,10 +342,7 @@ pub(crate) fn expression_columns(expression: &str, dialect: Dialect) -> Vec<Stri
             Token::Word(w)
                 if (w.keyword == Keyword::NoKeyword || w.quote_style.is_some())
                     && !matches!(significant.get(i + 1), Some(Token::LParen))
-                    && !matches!(
-                        i.checked_sub(1).map(|j| significant[j]),
-                        Some(Token::Period)
-                    ) =>
+                    && !matches!(i.checked_sub(1).map(|j| significant[j]), Some(Token::Period)) =>
             {
                 Some(w.value.to_ascii_lowercase())
             }
@@ -467,16 +396,12 @@ impl<'a> ColumnFate<'a> {
 
 fn is_plain_name(text: &str) -> bool {
     let mut chars = text.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// A table or column name: dot-separated parts, none empty or padded.
 fn is_name(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .split('.')
-            .all(|part| !part.is_empty() && part.trim() == part)
+    !text.is_empty() && text.split('.').all(|part| !part.is_empty() && part.trim() == part)
 }
 
 #[cfg(test)]
@@ -500,54 +425,33 @@ mod tests {
         assert_eq!(spec.dialect, Some(Dialect::BigQuery));
         assert!(spec.preserve_output_names);
         assert_eq!(spec.new_table(), Some("proj.core.orders"));
-        assert_eq!(
-            spec.column_fate("AMOUNT"),
-            ColumnFate::Renamed("amount_usd")
-        );
+        assert_eq!(spec.column_fate("AMOUNT"), ColumnFate::Renamed("amount_usd"));
         assert_eq!(spec.column_fate("legacy_flag"), ColumnFate::Dropped);
         assert_eq!(spec.column_fate("id"), ColumnFate::Retyped("STRING"));
         assert_eq!(spec.column_fate("cust"), ColumnFate::Path("customer.id"));
-        assert_eq!(
-            spec.column_fate("ts"),
-            ColumnFate::Expression("TIMESTAMP_MILLIS(ts_ms)")
-        );
+        assert_eq!(spec.column_fate("ts"), ColumnFate::Expression("TIMESTAMP_MILLIS(ts_ms)"));
         assert_eq!(spec.column_fate("x"), ColumnFate::Renamed("y"));
         assert_eq!(spec.column_fate("other"), ColumnFate::Kept);
     }
 
     #[test]
     fn errors_name_the_field_or_the_position() {
-        assert_eq!(
-            error(r#"{"dataset":"t","changes":[{"kind":"rename_column","column":"a"}]}"#),
-            "invalid change spec: changes[0]: missing field `to`"
-        );
+        assert_eq!(error(r#"{"dataset":"t","changes":[{"kind":"rename_column","column":"a"}]}"#), "invalid change spec: changes[0]: missing field `to`");
         assert_eq!(
             error(r#"{"dataset":"t","changes":[{"kind":"rename","column":"a"}]}"#),
             "invalid change spec: changes[0].kind: unknown variant `rename`, expected one of `rename_column`, `drop_column`, `change_type`, `rename_table`, `replace_table`"
         );
-        assert_eq!(
-            error("{\"dataset\":\"t\",\n\"changes\":[}"),
-            "invalid change spec: expected value at line 2, column 12"
-        );
-        assert_eq!(
-            error(r#"{"dataset":"t","changes":[]}"#),
-            "invalid change spec: changes: must list at least one change"
-        );
+        assert_eq!(error("{\"dataset\":\"t\",\n\"changes\":[}"), "invalid change spec: expected value at line 2, column 12");
+        assert_eq!(error(r#"{"dataset":"t","changes":[]}"#), "invalid change spec: changes: must list at least one change");
         assert_eq!(
             error(r#"{"dataset":"t","changes":[{"kind":"drop_column","column":"a"},{"kind":"rename_column","column":"A","to":"b"}]}"#),
             "invalid change spec: changes[1].column: changes a column another change already changes"
         );
         assert_eq!(
-            error(
-                r#"{"dataset":"t","changes":[{"kind":"rename_table","to":"u"},{"kind":"replace_table","to":"v"}]}"#
-            ),
+            error(r#"{"dataset":"t","changes":[{"kind":"rename_table","to":"u"},{"kind":"replace_table","to":"v"}]}"#),
             "invalid change spec: changes[1].kind: the table can be renamed or replaced only once"
         );
-        assert!(error(r#"{"dataset":"t","dialect":"oracle","changes":[]}"#)
-            .starts_with("invalid change spec: dialect: unknown variant `oracle`"));
-        assert!(error(
-            r#"{"dataset":"t","changes":[{"kind":"drop_column","column":"a"}],"extra":1}"#
-        )
-        .starts_with("invalid change spec: extra: unknown field `extra`"));
+        assert!(error(r#"{"dataset":"t","dialect":"oracle","changes":[]}"#).starts_with("invalid change spec: dialect: unknown variant `oracle`"));
+        assert!(error(r#"{"dataset":"t","changes":[{"kind":"drop_column","column":"a"}],"extra":1}"#).starts_with("invalid change spec: extra: unknown field `extra`"));
     }
 }

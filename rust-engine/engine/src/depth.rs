@@ -124,12 +124,7 @@ const DEEPENING_KEYWORDS: &[Keyword] = &[
 ];
 
 /// Table operators, which wrap the table before them, and `DIV`.
-const HEAVY_KEYWORDS: &[Keyword] = &[
-    Keyword::PIVOT,
-    Keyword::UNPIVOT,
-    Keyword::MATCH_RECOGNIZE,
-    Keyword::DIV,
-];
+const HEAVY_KEYWORDS: &[Keyword] = &[Keyword::PIVOT, Keyword::UNPIVOT, Keyword::MATCH_RECOGNIZE, Keyword::DIV];
 
 /// What the tokens of `tokens` count for, out of [`MAX_OPERATORS`].
 pub(crate) fn operators<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> usize {

@@ -60,11 +60,7 @@ impl Dialect {
     /// The character that quotes an identifier.
     pub fn identifier_quote(self) -> char {
         match self {
-            Dialect::BigQuery
-            | Dialect::Databricks
-            | Dialect::Hive
-            | Dialect::MySql
-            | Dialect::Spark => '`',
+            Dialect::BigQuery | Dialect::Databricks | Dialect::Hive | Dialect::MySql | Dialect::Spark => '`',
             _ => '"',
         }
     }
@@ -138,9 +134,7 @@ impl Dialect {
             // Checked by running DuckDB (undocumented): the FROM's column
             // wins everywhere but in a bare ORDER BY name.
             (Dialect::DuckDb, OrderBy) if bare => AliasFirst,
-            (Dialect::DuckDb, SelectList | Where | GroupBy | Having | Qualify | OrderBy) => {
-                ColumnFirst
-            }
+            (Dialect::DuckDb, SelectList | Where | GroupBy | Having | Qualify | OrderBy) => ColumnFirst,
             (Dialect::Spark, SelectList | GroupBy) => ColumnFirst,
             (Dialect::Spark, OrderBy) if bare => AliasFirst,
             (Dialect::Spark | Dialect::Databricks, Where) => Hidden,
@@ -180,13 +174,7 @@ impl Dialect {
             Dialect::DuckDb => ExpressionNames::Rendered,
             // MySQL's, Redshift's and Snowflake's naming is not documented;
             // Spark's printing changed between versions.
-            Dialect::Ansi
-            | Dialect::Databricks
-            | Dialect::Generic
-            | Dialect::MySql
-            | Dialect::Redshift
-            | Dialect::Snowflake
-            | Dialect::Spark => ExpressionNames::Unknown,
+            Dialect::Ansi | Dialect::Databricks | Dialect::Generic | Dialect::MySql | Dialect::Redshift | Dialect::Snowflake | Dialect::Spark => ExpressionNames::Unknown,
         }
     }
 }
@@ -251,13 +239,7 @@ impl Dialect {
         match self {
             Dialect::Postgres | Dialect::Redshift => name.to_lowercase(),
             Dialect::Snowflake | Dialect::Ansi => name.to_uppercase(),
-            Dialect::BigQuery
-            | Dialect::Databricks
-            | Dialect::DuckDb
-            | Dialect::Generic
-            | Dialect::Hive
-            | Dialect::MySql
-            | Dialect::Spark => name.to_string(),
+            Dialect::BigQuery | Dialect::Databricks | Dialect::DuckDb | Dialect::Generic | Dialect::Hive | Dialect::MySql | Dialect::Spark => name.to_string(),
         }
     }
 
@@ -267,12 +249,7 @@ impl Dialect {
         match self {
             Dialect::BigQuery | Dialect::Databricks | Dialect::Spark => Some("EXCEPT"),
             Dialect::Snowflake | Dialect::DuckDb => Some("EXCLUDE"),
-            Dialect::Ansi
-            | Dialect::Generic
-            | Dialect::Hive
-            | Dialect::MySql
-            | Dialect::Postgres
-            | Dialect::Redshift => None,
+            Dialect::Ansi | Dialect::Generic | Dialect::Hive | Dialect::MySql | Dialect::Postgres | Dialect::Redshift => None,
         }
     }
 
@@ -282,14 +259,7 @@ impl Dialect {
             Dialect::Postgres => FieldAccess::Composite,
             Dialect::Snowflake => FieldAccess::Variant,
             Dialect::MySql => FieldAccess::Json,
-            Dialect::Ansi
-            | Dialect::BigQuery
-            | Dialect::Databricks
-            | Dialect::DuckDb
-            | Dialect::Generic
-            | Dialect::Hive
-            | Dialect::Redshift
-            | Dialect::Spark => FieldAccess::Dot,
+            Dialect::Ansi | Dialect::BigQuery | Dialect::Databricks | Dialect::DuckDb | Dialect::Generic | Dialect::Hive | Dialect::Redshift | Dialect::Spark => FieldAccess::Dot,
         }
     }
 
@@ -319,10 +289,7 @@ impl Dialect {
     /// dialects whose parser reads `|>`, and only those, since its tokenizer
     /// makes the `|>` token for them alone.
     pub(crate) fn pipe_syntax(self) -> bool {
-        matches!(
-            self,
-            Dialect::BigQuery | Dialect::Databricks | Dialect::Generic | Dialect::Spark
-        )
+        matches!(self, Dialect::BigQuery | Dialect::Databricks | Dialect::Generic | Dialect::Spark)
     }
 }
 
@@ -342,13 +309,7 @@ impl FromStr for Dialect {
             "sparksql" => "spark",
             other => other,
         };
-        Dialect::ALL
-            .into_iter()
-            .find(|d| d.name() == alias)
-            .ok_or_else(|| EngineError::UnknownDialect {
-                dialect: name.to_string(),
-                expected: Dialect::ALL.map(Dialect::name).join(", "),
-            })
+        Dialect::ALL.into_iter().find(|d| d.name() == alias).ok_or_else(|| EngineError::UnknownDialect { dialect: name.to_string(), expected: Dialect::ALL.map(Dialect::name).join(", ") })
     }
 }
 
@@ -359,11 +320,7 @@ mod tests {
     #[test]
     fn pipe_syntax_is_where_the_parser_reads_it() {
         for dialect in Dialect::ALL {
-            assert_eq!(
-                dialect.pipe_syntax(),
-                dialect.parser_dialect().supports_pipe_operator(),
-                "{dialect}"
-            );
+            assert_eq!(dialect.pipe_syntax(), dialect.parser_dialect().supports_pipe_operator(), "{dialect}");
         }
     }
 }

@@ -12,11 +12,7 @@ pub enum EngineError {
     /// SQL that does not parse; `line` and `column` are 1-based, the column
     /// counted in characters.
     #[error("{message} at line {line}, column {column}")]
-    Syntax {
-        message: String,
-        line: u64,
-        column: u64,
-    },
+    Syntax { message: String, line: u64, column: u64 },
 
     /// A change spec that cannot be used; `field` is its path in the JSON
     /// (`changes[1].to`) when one field is at fault.
@@ -58,10 +54,5 @@ pub enum EngineError {
     /// silently drop the other. `line` and `column` are where the second
     /// starts.
     #[error("two edits overlap at line {line}, column {column}: {first}, and {second}")]
-    OverlappingEdits {
-        line: u64,
-        column: u64,
-        first: String,
-        second: String,
-    },
+    OverlappingEdits { line: u64, column: u64, first: String, second: String },
 }

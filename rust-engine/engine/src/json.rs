@@ -17,31 +17,13 @@ pub(crate) fn read<T: DeserializeOwned>(json: &str) -> Result<T, JsonError> {
         let inner = e.into_inner();
         let message = strip_location(&inner.to_string());
         if inner.is_syntax() || inner.is_eof() {
-            let message = format!(
-                "{message} at line {}, column {}",
-                inner.line(),
-                inner.column()
-            );
-            JsonError {
-                field: None,
-                message,
-            }
+            let message = format!("{message} at line {}, column {}", inner.line(), inner.column());
+            JsonError { field: None, message }
         } else {
-            JsonError {
-                field: (path != ".").then_some(path),
-                message,
-            }
+            JsonError { field: (path != ".").then_some(path), message }
         }
     })?;
-    deserializer.end().map_err(|e| JsonError {
-        field: None,
-        message: format!(
-            "{} at line {}, column {}",
-            strip_location(&e.to_string()),
-            e.line(),
-            e.column()
-        ),
-    })?;
+    deserializer.end().map_err(|e| JsonError { field: None, message: format!("{} at line {}, column {}", strip_location(&e.to_string()), e.line(), e.column()) })?;
     Ok(value)
 }
 

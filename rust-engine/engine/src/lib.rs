@@ -22,16 +22,12 @@ mod tables;
 
 pub use analysis::{analyze, analyze_sql, FileAnalysis, Options};
 pub use change::{check_change, Change, ChangeProblem, ChangeSpec, ColumnFate};
-pub use compat::{
-    compat_view, forward_view, CompatView, CompatViewOptions, ForwardView, ForwardViewOptions,
-};
+pub use compat::{compat_view, forward_view, CompatView, CompatViewOptions, ForwardView, ForwardViewOptions};
 pub use dbt::{rewrite_properties, rewrite_properties_with, RenamedOutputs};
 pub use dialect::{AliasClause, AliasRule, Dialect, ExpressionNames};
 pub use error::EngineError;
 pub use location::{LineIndex, Location};
-pub use rewrite::{
-    rewrite, rewrite_analyzed, FileRewrite, Finding, FindingKind, FindingSeverity, RewriteStatus,
-};
+pub use rewrite::{rewrite, rewrite_analyzed, FileRewrite, Finding, FindingKind, FindingSeverity, RewriteStatus};
 pub use schema::{names_match, ColumnSchema, Schema, TableSchema};
 pub use source::Language;
 pub use tables::{tables, StatementTables};

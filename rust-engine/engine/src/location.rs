@@ -11,10 +11,7 @@ pub struct Location {
 
 impl From<sqlparser::tokenizer::Location> for Location {
     fn from(l: sqlparser::tokenizer::Location) -> Self {
-        Location {
-            line: l.line,
-            column: l.column,
-        }
+        Location { line: l.line, column: l.column }
     }
 }
 
@@ -52,11 +49,7 @@ impl LineIndex {
             count += chars_in(block);
         }
         chars_before.push(count);
-        LineIndex {
-            line_starts,
-            ascii_lines,
-            chars_before,
-        }
+        LineIndex { line_starts, ascii_lines, chars_before }
     }
 
     /// Characters in `text[..offset]`.
@@ -70,35 +63,22 @@ impl LineIndex {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let column = if self.ascii_lines[line] {
-            offset - start
-        } else {
-            self.chars_until(text, offset) - self.chars_until(text, start)
-        } + 1;
-        Location {
-            line: line as u64 + 1,
-            column: column as u64,
-        }
+        let column = if self.ascii_lines[line] { offset - start } else { self.chars_until(text, offset) - self.chars_until(text, start) } + 1;
+        Location { line: line as u64 + 1, column: column as u64 }
     }
 
     /// The byte offset of `location` (clamped to its line and to the text).
     pub fn offset(&self, text: &str, location: Location) -> usize {
         let line = (location.line.max(1) as usize - 1).min(self.line_starts.len() - 1);
         let start = self.line_starts[line];
-        let end = self
-            .line_starts
-            .get(line + 1)
-            .map_or(text.len(), |next| next - 1);
+        let end = self.line_starts.get(line + 1).map_or(text.len(), |next| next - 1);
         let wanted = location.column.max(1) as usize - 1;
         if self.ascii_lines[line] {
             return start + wanted.min(end - start);
         }
         // The block holding the wanted character, then a scan within it.
         let target = self.chars_until(text, start) + wanted;
-        let block = self
-            .chars_before
-            .partition_point(|&c| c <= target)
-            .saturating_sub(1);
+        let block = self.chars_before.partition_point(|&c| c <= target).saturating_sub(1);
         let mut chars = self.chars_before[block];
         let bytes = text.as_bytes();
         let mut i = (block * BLOCK).max(start);
@@ -124,9 +104,7 @@ fn chars_in(bytes: &[u8]) -> usize {
 }
 
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+    text.bytes().enumerate().filter_map(|(i, b)| (b == b'\n').then_some(i))
 }
 
 pub(crate) fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -149,10 +127,7 @@ mod tests {
             assert_eq!(index.offset(text, loc), offset, "{loc:?}");
         }
         assert_eq!(index.location(text, 7), Location { line: 2, column: 3 });
-        assert_eq!(
-            index.location(text, text.len()),
-            Location { line: 4, column: 5 }
-        );
+        assert_eq!(index.location(text, text.len()), Location { line: 4, column: 5 });
     }
 
     #[test]
@@ -161,23 +136,8 @@ mod tests {
         let index = LineIndex::new(&text);
         let x = text.len() - 1;
         let loc = index.location(&text, x);
-        assert_eq!(
-            loc,
-            Location {
-                line: 1,
-                column: 3 * BLOCK as u64 + 1
-            }
-        );
+        assert_eq!(loc, Location { line: 1, column: 3 * BLOCK as u64 + 1 });
         assert_eq!(index.offset(&text, loc), x);
-        assert_eq!(
-            index.offset(
-                &text,
-                Location {
-                    line: 1,
-                    column: 5000
-                }
-            ),
-            2 * 4999
-        );
+        assert_eq!(index.offset(&text, Location { line: 1, column: 5000 }), 2 * 4999);
     }
 }

@@ -32,10 +32,7 @@ pub struct ColumnSchema {
 impl Schema {
     /// Reads a schema from JSON; errors name the field or the position.
     pub fn from_json(json: &str) -> Result<Schema, EngineError> {
-        crate::json::read(json).map_err(|e| EngineError::InvalidSchema {
-            field: e.field,
-            message: e.message,
-        })
+        crate::json::read(json).map_err(|e| EngineError::InvalidSchema { field: e.field, message: e.message })
     }
 
     /// The columns of `table`, matched case-insensitively on the whole name
@@ -50,16 +47,10 @@ impl Schema {
         if let Some((key, t)) = self.tables.get_key_value(table) {
             return Some((key.as_str(), &t.columns));
         }
-        let mut found = self
-            .tables
-            .iter()
-            .filter(|(name, _)| names_match(name, table));
+        let mut found = self.tables.iter().filter(|(name, _)| names_match(name, table));
         let first = found.next()?;
         // Two schema tables ending the same way: the SQL does not say which.
-        found
-            .next()
-            .is_none()
-            .then_some((first.0.as_str(), first.1.columns.as_slice()))
+        found.next().is_none().then_some((first.0.as_str(), first.1.columns.as_slice()))
     }
 }
 
@@ -70,6 +61,5 @@ pub fn names_match(full: &str, written: &str) -> bool {
         return false;
     }
     let tail = &full[full.len() - written.len()..];
-    tail.eq_ignore_ascii_case(written)
-        && (full.len() == written.len() || full.as_bytes()[full.len() - written.len() - 1] == b'.')
+    tail.eq_ignore_ascii_case(written) && (full.len() == written.len() || full.as_bytes()[full.len() - written.len() - 1] == b'.')
 }

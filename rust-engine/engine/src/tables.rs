@@ -25,33 +25,14 @@ pub struct StatementTables {
 /// what it can of any file, this is strict: SQL that does not parse is an
 /// error at its line and column.
 pub fn tables(sql: &str, dialect: Dialect) -> Result<Vec<StatementTables>, EngineError> {
-    let analysis = analyze_sql(
-        sql,
-        Options {
-            dialect,
-            schema: None,
-        },
-    );
-    if let Some(error) = analysis
-        .diagnostics
-        .iter()
-        .find(|d| d.severity == Severity::Error)
-    {
-        return Err(EngineError::Syntax {
-            message: error.message.clone(),
-            line: error.line,
-            column: error.column,
-        });
+    let analysis = analyze_sql(sql, Options { dialect, schema: None });
+    if let Some(error) = analysis.diagnostics.iter().find(|d| d.severity == Severity::Error) {
+        return Err(EngineError::Syntax { message: error.message.clone(), line: error.line, column: error.column });
     }
     Ok(analysis
         .statements
         .into_iter()
-        .map(|s| StatementTables {
-            start: s.start,
-            end: s.end,
-            reads: s.reads.into_iter().map(|r| r.table).collect(),
-            writes: unique(s.writes.into_iter().map(|w| w.table)),
-        })
+        .map(|s| StatementTables { start: s.start, end: s.end, reads: s.reads.into_iter().map(|r| r.table).collect(), writes: unique(s.writes.into_iter().map(|w| w.table)) })
         .collect())
 }
 

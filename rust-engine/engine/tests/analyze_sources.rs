@@ -177,7 +177,10 @@ WITH fct AS (
 
 #[test]
 fn dbt_set_block_queries_loop_separators_and_condition_macros() {
-    check!(snapshot("snowflake", Dbt, "\
+    check!(snapshot(
+        "snowflake",
+        Dbt,
+        "\
 {%- set source_sql -%}
     select c.customer_key, c.name from {{ ref('stg_customers') }} c
 {%- endset -%}
@@ -187,12 +190,17 @@ select version from {{ ref('releases') }}
 {{ live_only() }}
 {% if var('active_only', true) %}
   and version like any ({% for m in ['1', '2'] %}'{{ m }}%'{% if not loop.last %},{% endif %}{% endfor %})
-{% endif %}", None));
+{% endif %}",
+        None
+    ));
 }
 
 #[test]
 fn bigquery_etl_checks_with_a_comment_and_statement_macros() {
-    check!(snapshot("bigquery", Dbt, "\
+    check!(snapshot(
+        "bigquery",
+        Dbt,
+        "\
 {#
 -- Commented out: we're ending up with duplicates.
 {{ is_unique([\"client_id\"]) }}
@@ -202,7 +210,9 @@ fn bigquery_etl_checks_with_a_comment_and_statement_macros() {
 {{ not_null(columns=[\"client_id\"]) }}
 
 #warn
-SELECT IF(COUNT(*) = 0, NULL, ERROR('no rows')) FROM `{{ project_id }}.ds.clients` WHERE submission_date = @submission_date", None));
+SELECT IF(COUNT(*) = 0, NULL, ERROR('no rows')) FROM `{{ project_id }}.ds.clients` WHERE submission_date = @submission_date",
+        None
+    ));
 }
 
 #[test]

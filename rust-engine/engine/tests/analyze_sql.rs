@@ -68,11 +68,16 @@ SELECT id, depth FROM tree",
 
 #[test]
 fn derived_tables_and_correlated_subqueries() {
-    check!(snapshot("snowflake", Sql, "\
+    check!(snapshot(
+        "snowflake",
+        Sql,
+        "\
 SELECT x.customer_id, x.total
 FROM (SELECT customer_id, SUM(amount) AS total FROM sales.orders GROUP BY customer_id) x
 WHERE EXISTS (SELECT 1 FROM sales.refunds r WHERE r.customer_id = x.customer_id AND r.amount > x.total)
-  AND x.total > (SELECT AVG(amount) FROM sales.orders)", None));
+  AND x.total > (SELECT AVG(amount) FROM sales.orders)",
+        None
+    ));
 }
 
 #[test]
@@ -202,14 +207,19 @@ SELECT k FROM u1, u2",
 
 #[test]
 fn dml_insert_update_delete_merge() {
-    check!(snapshot("snowflake", Sql, "\
+    check!(snapshot(
+        "snowflake",
+        Sql,
+        "\
 INSERT INTO mart.daily (day, total) SELECT DATE(ts), SUM(amount) FROM raw.orders GROUP BY 1;
 UPDATE mart.customers c SET tier = 'gold', updated_at = s.ts FROM raw.scores s WHERE s.customer_id = c.id AND s.score > 90;
 DELETE FROM mart.daily WHERE day < '2020-01-01';
 MERGE INTO mart.customers t USING raw.customers s ON t.id = s.id
   WHEN MATCHED AND s.deleted THEN DELETE
   WHEN MATCHED THEN UPDATE SET t.name = s.name
-  WHEN NOT MATCHED THEN INSERT (id, name) VALUES (s.id, s.name)", None));
+  WHEN NOT MATCHED THEN INSERT (id, name) VALUES (s.id, s.name)",
+        None
+    ));
 }
 
 #[test]
@@ -237,7 +247,10 @@ SELECT `o`.`id`, `amount` FROM `shop`.`orders` `o` WHERE `o`.`status` = 'x'",
 
 #[test]
 fn bigquery_scripting_declare_set_if_loop_execute_immediate() {
-    check!(snapshot("bigquery", Sql, "\
+    check!(snapshot(
+        "bigquery",
+        Sql,
+        "\
 DECLARE cutoff DATE DEFAULT DATE_SUB(CURRENT_DATE(), INTERVAL 7 DAY);
 DECLARE n INT64;
 SET n = (SELECT COUNT(*) FROM `proj.ds.orders` WHERE DATE(ts) >= cutoff);
@@ -250,7 +263,9 @@ LOOP
 END LOOP;
 EXECUTE IMMEDIATE 'SELECT * FROM proj.ds.orders';
 CREATE TEMP FUNCTION twice(x INT64) AS (x * 2);
-SELECT twice(amount) FROM proj.ds.orders", None));
+SELECT twice(amount) FROM proj.ds.orders",
+        None
+    ));
 }
 
 #[test]
@@ -336,12 +351,7 @@ FROM ds.t",
 
 #[test]
 fn an_unclosed_block_is_reported() {
-    check!(snapshot(
-        "bigquery",
-        Sql,
-        "LOOP\n  SELECT a FROM ds.t;\n",
-        None
-    ));
+    check!(snapshot("bigquery", Sql, "LOOP\n  SELECT a FROM ds.t;\n", None));
 }
 
 #[test]
@@ -359,18 +369,18 @@ SELECT name FROM proj.ds.b",
 
 #[test]
 fn an_unterminated_string_still_finds_the_names() {
-    check!(snapshot(
-        "postgres",
-        Sql,
-        "SELECT amount FROM shop.orders WHERE note = 'oops",
-        None
-    ));
+    check!(snapshot("postgres", Sql, "SELECT amount FROM shop.orders WHERE note = 'oops", None));
 }
 
 #[test]
 fn date_parts_are_not_columns() {
-    check!(snapshot("bigquery", Sql, "\
-SELECT DATE_TRUNC(ts, MONTH) AS m, DATE_DIFF(a, b, DAY), EXTRACT(YEAR FROM ts), TIMESTAMP_TRUNC(ts, WEEK(MONDAY)) FROM proj.ds.t", None));
+    check!(snapshot(
+        "bigquery",
+        Sql,
+        "\
+SELECT DATE_TRUNC(ts, MONTH) AS m, DATE_DIFF(a, b, DAY), EXTRACT(YEAR FROM ts), TIMESTAMP_TRUNC(ts, WEEK(MONDAY)) FROM proj.ds.t",
+        None
+    ));
 }
 
 #[test]

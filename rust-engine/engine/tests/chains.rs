@@ -30,152 +30,36 @@ fn infix(op: &'static str) -> impl Fn(usize) -> String {
 }
 
 const CHAINS: &[Chain] = &[
-    Chain {
-        name: "|",
-        dialect: Dialect::Postgres,
-        weight: 1,
-        sql: |n| infix(" | ")(n),
-    },
-    Chain {
-        name: "&",
-        dialect: Dialect::Postgres,
-        weight: 1,
-        sql: |n| infix(" & ")(n),
-    },
-    Chain {
-        name: "^",
-        dialect: Dialect::BigQuery,
-        weight: 1,
-        sql: |n| infix(" ^ ")(n),
-    },
-    Chain {
-        name: "#",
-        dialect: Dialect::Postgres,
-        weight: 1,
-        sql: |n| infix(" # ")(n),
-    },
-    Chain {
-        name: "XOR",
-        dialect: Dialect::MySql,
-        weight: 1,
-        sql: |n| infix(" XOR ")(n),
-    },
-    Chain {
-        name: "DIV",
-        dialect: Dialect::MySql,
-        weight: 64,
-        sql: |n| infix(" DIV ")(n),
-    },
-    Chain {
-        name: "::",
-        dialect: Dialect::Postgres,
-        weight: 1,
-        sql: |n| select(format!("a{}", "::INT".repeat(n))),
-    },
-    Chain {
-        name: "->",
-        dialect: Dialect::Postgres,
-        weight: 1,
-        sql: |n| select(format!("a{}", " -> 'k'".repeat(n))),
-    },
-    Chain {
-        name: "->>",
-        dialect: Dialect::Postgres,
-        weight: 1,
-        sql: |n| select(format!("a{}", " ->> 'k'".repeat(n))),
-    },
-    Chain {
-        name: ":",
-        dialect: Dialect::Snowflake,
-        weight: 1,
-        sql: |n| select(format!("a{}", ":k".repeat(n))),
-    },
-    Chain {
-        name: "COLLATE",
-        dialect: Dialect::Postgres,
-        weight: 1,
-        sql: |n| select(format!("a{}", " COLLATE c".repeat(n))),
-    },
-    Chain {
-        name: "AT TIME ZONE",
-        dialect: Dialect::Postgres,
-        weight: 1,
-        sql: |n| select(format!("a{}", " AT TIME ZONE 'UTC'".repeat(n))),
-    },
-    Chain {
-        name: "IS NULL",
-        dialect: Dialect::Generic,
-        weight: 1,
-        sql: |n| select(format!("a{}", " IS NULL".repeat(n))),
-    },
-    Chain {
-        name: "LIKE",
-        dialect: Dialect::Generic,
-        weight: 1,
-        sql: |n| select(format!("a{}", " LIKE 'x'".repeat(n))),
-    },
-    Chain {
-        name: "IN",
-        dialect: Dialect::Generic,
-        weight: 1,
-        sql: |n| select(format!("a{}", " IN (1)".repeat(n))),
-    },
-    Chain {
-        name: "subscript",
-        dialect: Dialect::Postgres,
-        weight: 1,
-        sql: |n| select(format!("a{}", "[1]".repeat(n))),
-    },
-    Chain {
-        name: "field access",
-        dialect: Dialect::Postgres,
-        weight: 0,
-        sql: |n| select(format!("(a){}", ".f".repeat(n))),
-    },
-    Chain {
-        name: "unary -",
-        dialect: Dialect::Generic,
-        weight: 1,
-        sql: |n| select(format!("{}a", "- ".repeat(n))),
-    },
-    Chain {
-        name: "NOT",
-        dialect: Dialect::Generic,
-        weight: 1,
-        sql: |n| select(format!("{}a", "NOT ".repeat(n))),
-    },
-    Chain {
-        name: "UNION ALL",
-        dialect: Dialect::BigQuery,
-        weight: 1,
-        sql: |n| format!("SELECT a FROM t{}", " UNION ALL SELECT a FROM t".repeat(n)),
-    },
-    Chain {
-        name: "PIVOT",
-        dialect: Dialect::BigQuery,
-        weight: 65,
-        sql: |n| format!("SELECT a FROM t{}", " PIVOT(SUM(a) FOR b IN (1))".repeat(n)),
-    },
-    Chain {
-        name: "UNPIVOT",
-        dialect: Dialect::BigQuery,
-        weight: 65,
-        sql: |n| format!("SELECT a FROM t{}", " UNPIVOT(a FOR b IN (c))".repeat(n)),
-    },
+    Chain { name: "|", dialect: Dialect::Postgres, weight: 1, sql: |n| infix(" | ")(n) },
+    Chain { name: "&", dialect: Dialect::Postgres, weight: 1, sql: |n| infix(" & ")(n) },
+    Chain { name: "^", dialect: Dialect::BigQuery, weight: 1, sql: |n| infix(" ^ ")(n) },
+    Chain { name: "#", dialect: Dialect::Postgres, weight: 1, sql: |n| infix(" # ")(n) },
+    Chain { name: "XOR", dialect: Dialect::MySql, weight: 1, sql: |n| infix(" XOR ")(n) },
+    Chain { name: "DIV", dialect: Dialect::MySql, weight: 64, sql: |n| infix(" DIV ")(n) },
+    Chain { name: "::", dialect: Dialect::Postgres, weight: 1, sql: |n| select(format!("a{}", "::INT".repeat(n))) },
+    Chain { name: "->", dialect: Dialect::Postgres, weight: 1, sql: |n| select(format!("a{}", " -> 'k'".repeat(n))) },
+    Chain { name: "->>", dialect: Dialect::Postgres, weight: 1, sql: |n| select(format!("a{}", " ->> 'k'".repeat(n))) },
+    Chain { name: ":", dialect: Dialect::Snowflake, weight: 1, sql: |n| select(format!("a{}", ":k".repeat(n))) },
+    Chain { name: "COLLATE", dialect: Dialect::Postgres, weight: 1, sql: |n| select(format!("a{}", " COLLATE c".repeat(n))) },
+    Chain { name: "AT TIME ZONE", dialect: Dialect::Postgres, weight: 1, sql: |n| select(format!("a{}", " AT TIME ZONE 'UTC'".repeat(n))) },
+    Chain { name: "IS NULL", dialect: Dialect::Generic, weight: 1, sql: |n| select(format!("a{}", " IS NULL".repeat(n))) },
+    Chain { name: "LIKE", dialect: Dialect::Generic, weight: 1, sql: |n| select(format!("a{}", " LIKE 'x'".repeat(n))) },
+    Chain { name: "IN", dialect: Dialect::Generic, weight: 1, sql: |n| select(format!("a{}", " IN (1)".repeat(n))) },
+    Chain { name: "subscript", dialect: Dialect::Postgres, weight: 1, sql: |n| select(format!("a{}", "[1]".repeat(n))) },
+    Chain { name: "field access", dialect: Dialect::Postgres, weight: 0, sql: |n| select(format!("(a){}", ".f".repeat(n))) },
+    Chain { name: "unary -", dialect: Dialect::Generic, weight: 1, sql: |n| select(format!("{}a", "- ".repeat(n))) },
+    Chain { name: "NOT", dialect: Dialect::Generic, weight: 1, sql: |n| select(format!("{}a", "NOT ".repeat(n))) },
+    Chain { name: "UNION ALL", dialect: Dialect::BigQuery, weight: 1, sql: |n| format!("SELECT a FROM t{}", " UNION ALL SELECT a FROM t".repeat(n)) },
+    Chain { name: "PIVOT", dialect: Dialect::BigQuery, weight: 65, sql: |n| format!("SELECT a FROM t{}", " PIVOT(SUM(a) FOR b IN (1))".repeat(n)) },
+    Chain { name: "UNPIVOT", dialect: Dialect::BigQuery, weight: 65, sql: |n| format!("SELECT a FROM t{}", " UNPIVOT(a FOR b IN (c))".repeat(n)) },
 ];
 
 fn options(dialect: Dialect) -> Options<'static> {
-    Options {
-        dialect,
-        schema: None,
-    }
+    Options { dialect, schema: None }
 }
 
 fn spec() -> ChangeSpec {
-    ChangeSpec::from_json(
-        r#"{"dataset": "t", "changes": [{"kind": "rename_column", "column": "a", "to": "b"}]}"#,
-    )
-    .unwrap()
+    ChangeSpec::from_json(r#"{"dataset": "t", "changes": [{"kind": "rename_column", "column": "a", "to": "b"}]}"#).unwrap()
 }
 
 #[test]
@@ -186,32 +70,14 @@ fn a_chain_past_the_cap_is_scanned_refused_or_left_for_a_person() {
         // safe; they are still tried long.
         let n = CAP.checked_div(chain.weight).map_or(20_000, |n| n + 10);
         let sql = (chain.sql)(n);
-        let analysis =
-            ripple_engine::analyze("chain.sql", Language::Sql, &sql, options(chain.dialect));
+        let analysis = ripple_engine::analyze("chain.sql", Language::Sql, &sql, options(chain.dialect));
         assert_eq!(analysis.statements.len(), 1, "{}", chain.name);
         if chain.weight > 0 {
             assert!(!analysis.statements[0].parsed, "{}", chain.name);
-            assert!(
-                analysis
-                    .diagnostics
-                    .iter()
-                    .any(|d| d.severity == Severity::Error),
-                "{}",
-                chain.name
-            );
-            assert!(
-                ripple_engine::tables(&sql, chain.dialect).is_err(),
-                "{}",
-                chain.name
-            );
+            assert!(analysis.diagnostics.iter().any(|d| d.severity == Severity::Error), "{}", chain.name);
+            assert!(ripple_engine::tables(&sql, chain.dialect).is_err(), "{}", chain.name);
         }
-        let rewrite = ripple_engine::rewrite(
-            "chain.sql",
-            Language::Sql,
-            &sql,
-            &spec(),
-            options(chain.dialect),
-        );
+        let rewrite = ripple_engine::rewrite("chain.sql", Language::Sql, &sql, &spec(), options(chain.dialect));
         assert_ne!(rewrite.status, RewriteStatus::Error, "{}", chain.name);
     }
 }
@@ -221,29 +87,14 @@ fn a_chain_just_under_the_cap_is_parsed_and_walked() {
     for chain in CHAINS {
         let n = CAP.checked_div(chain.weight).map_or(CAP, |n| n - 1);
         let sql = (chain.sql)(n);
-        let analysis =
-            ripple_engine::analyze("chain.sql", Language::Sql, &sql, options(chain.dialect));
+        let analysis = ripple_engine::analyze("chain.sql", Language::Sql, &sql, options(chain.dialect));
         // Unary chains stop at the parser's recursion limit, with an error,
         // and `COLLATE` takes no second `COLLATE` (each is still counted).
         if !["unary -", "NOT", "COLLATE"].contains(&chain.name) {
-            assert!(
-                analysis.statements[0].parsed,
-                "{}: {:?}",
-                chain.name, analysis.diagnostics
-            );
-            assert!(
-                ripple_engine::tables(&sql, chain.dialect).is_ok(),
-                "{}",
-                chain.name
-            );
+            assert!(analysis.statements[0].parsed, "{}: {:?}", chain.name, analysis.diagnostics);
+            assert!(ripple_engine::tables(&sql, chain.dialect).is_ok(), "{}", chain.name);
         }
-        let rewrite = ripple_engine::rewrite(
-            "chain.sql",
-            Language::Sql,
-            &sql,
-            &spec(),
-            options(chain.dialect),
-        );
+        let rewrite = ripple_engine::rewrite("chain.sql", Language::Sql, &sql, &spec(), options(chain.dialect));
         assert_ne!(rewrite.status, RewriteStatus::Error, "{}", chain.name);
     }
 }
@@ -254,21 +105,9 @@ fn a_chain_under_the_cap_inside_the_deepest_nesting_is_walked() {
     // chain nests on top of that.
     let (open, close) = ("(SELECT a FROM ".repeat(25), ")".repeat(25));
     for (dialect, inner) in [
-        (
-            Dialect::Postgres,
-            format!("SELECT {} AS a FROM t", vec!["a"; CAP - 10].join(" | ")),
-        ),
-        (
-            Dialect::Postgres,
-            format!("SELECT a{} AS a FROM t", "::INT".repeat(CAP - 10)),
-        ),
-        (
-            Dialect::BigQuery,
-            format!(
-                "SELECT a FROM t{}",
-                " UNION ALL SELECT a FROM t".repeat(CAP - 10)
-            ),
-        ),
+        (Dialect::Postgres, format!("SELECT {} AS a FROM t", vec!["a"; CAP - 10].join(" | "))),
+        (Dialect::Postgres, format!("SELECT a{} AS a FROM t", "::INT".repeat(CAP - 10))),
+        (Dialect::BigQuery, format!("SELECT a FROM t{}", " UNION ALL SELECT a FROM t".repeat(CAP - 10))),
     ] {
         let sql = format!("SELECT a FROM {open}({inner}){close}");
         let analysis = ripple_engine::analyze("chain.sql", Language::Sql, &sql, options(dialect));

@@ -12,16 +12,10 @@ use ripple_engine::analysis::{FileAnalysis, ReferenceKind, Severity};
 use ripple_engine::{Dialect, Language, Options, Schema};
 
 fn corpus(folder: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("corpus")
-        .join(folder)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(folder)
 }
 
-fn analyze_folder(
-    folder: &str,
-    dialect: Dialect,
-    schema: Option<&Schema>,
-) -> (Vec<FileAnalysis>, String) {
+fn analyze_folder(folder: &str, dialect: Dialect, schema: Option<&Schema>) -> (Vec<FileAnalysis>, String) {
     let root = corpus(folder);
     let mut analyses = Vec::new();
     let mut summary = String::new();
@@ -30,22 +24,10 @@ fn analyze_folder(
         let name = path.strip_prefix(&root).unwrap().display().to_string();
         let language = Language::detect(&name, &text).unwrap();
         let analysis = ripple_engine::analyze(&name, language, &text, Options { dialect, schema });
-        writeln!(
-            summary,
-            "{name} ({language:?}, {} statements)",
-            analysis.statements.len()
-        )
-        .unwrap();
+        writeln!(summary, "{name} ({language:?}, {} statements)", analysis.statements.len()).unwrap();
         for (i, statement) in analysis.statements.iter().enumerate() {
             for read in &statement.reads {
-                writeln!(
-                    summary,
-                    "  {}: reads {} ({})",
-                    i + 1,
-                    read.table,
-                    read.columns.join(", ")
-                )
-                .unwrap();
+                writeln!(summary, "  {}: reads {} ({})", i + 1, read.table, read.columns.join(", ")).unwrap();
             }
             for write in &statement.writes {
                 writeln!(summary, "  {}: writes {}", i + 1, write.table).unwrap();
@@ -58,17 +40,9 @@ fn analyze_folder(
 
 fn assert_all_parsed(analyses: &[FileAnalysis]) {
     for analysis in analyses {
-        let errors: Vec<_> = analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .collect();
+        let errors: Vec<_> = analysis.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
         assert!(errors.is_empty(), "{}: {errors:?}", analysis.path);
-        assert!(
-            analysis.statements.iter().all(|s| s.parsed),
-            "{} has unparsed statements",
-            analysis.path
-        );
+        assert!(analysis.statements.iter().all(|s| s.parsed), "{} has unparsed statements", analysis.path);
     }
 }
 
@@ -80,15 +54,7 @@ fn unresolved(analyses: &[FileAnalysis]) -> Vec<String> {
                 s.references
                     .iter()
                     .filter(|r| !r.resolved && r.kind == ReferenceKind::Column)
-                    .map(move |r| {
-                        format!(
-                            "{}:{}:{} {}",
-                            a.path,
-                            r.start.line,
-                            r.start.column,
-                            r.column.as_deref().unwrap_or("")
-                        )
-                    })
+                    .map(move |r| format!("{}:{}:{} {}", a.path, r.start.line, r.start.column, r.column.as_deref().unwrap_or("")))
             })
         })
         .collect()
@@ -96,9 +62,7 @@ fn unresolved(analyses: &[FileAnalysis]) -> Vec<String> {
 
 #[test]
 fn tpch_with_its_schema_resolves_every_column() {
-    let schema: Schema =
-        serde_json::from_str(&std::fs::read_to_string(corpus("tpch/schema.json")).unwrap())
-            .unwrap();
+    let schema: Schema = serde_json::from_str(&std::fs::read_to_string(corpus("tpch/schema.json")).unwrap()).unwrap();
     let (analyses, summary) = analyze_folder("tpch", Dialect::Postgres, Some(&schema));
     assert_eq!(analyses.len(), 22);
     assert_all_parsed(&analyses);
@@ -122,10 +86,7 @@ fn bigquery_jobs() {
     // is scanned, everything else parses.
     for analysis in &analyses {
         for statement in analysis.statements.iter().filter(|s| !s.parsed) {
-            assert_eq!(
-                (analysis.path.as_str(), statement.start.line),
-                ("orders_backfill.sql", 7)
-            );
+            assert_eq!((analysis.path.as_str(), statement.start.line), ("orders_backfill.sql", 7));
         }
     }
 }
@@ -147,9 +108,7 @@ fn spark_jobs_in_python_scala_and_java() {
 
 #[test]
 fn tpcds_with_its_schema_resolves_every_column() {
-    let schema: Schema =
-        serde_json::from_str(&std::fs::read_to_string(corpus("tpcds/schema.json")).unwrap())
-            .unwrap();
+    let schema: Schema = serde_json::from_str(&std::fs::read_to_string(corpus("tpcds/schema.json")).unwrap()).unwrap();
     let (analyses, summary) = analyze_folder("tpcds", Dialect::Ansi, Some(&schema));
     assert_all_parsed(&analyses);
     assert_eq!(unresolved(&analyses), Vec::<String>::new());

@@ -61,23 +61,14 @@ fn statements_are_located_across_lines() {
 
 #[test]
 fn empty_input_has_no_statements() {
-    assert!(tables("  -- nothing\n;;", Dialect::Generic)
-        .unwrap()
-        .is_empty());
+    assert!(tables("  -- nothing\n;;", Dialect::Generic).unwrap().is_empty());
 }
 
 #[test]
 fn syntax_error_carries_line_and_column() {
     let err = tables("SELECT a\nFROM t\nWHERE (b = 1", Dialect::BigQuery).unwrap_err();
     insta::assert_snapshot!(err.to_string(), @"Expected: ), found: EOF at line 3, column 13");
-    assert!(matches!(
-        err,
-        EngineError::Syntax {
-            line: 3,
-            column: 13,
-            ..
-        }
-    ));
+    assert!(matches!(err, EngineError::Syntax { line: 3, column: 13, .. }));
 }
 
 #[test]
@@ -86,10 +77,7 @@ fn a_missing_delimiter_between_whole_statements_is_read_as_analyze_reads_it() {
     // checks files write them): `analyze` reads both with a warning, and
     // `tables` agrees with it.
     let found = tables("SELECT 1 FROM a\nSELECT 2 FROM b", Dialect::Postgres).unwrap();
-    assert_eq!(
-        found.iter().map(|s| s.reads.clone()).collect::<Vec<_>>(),
-        [["a"], ["b"]]
-    );
+    assert_eq!(found.iter().map(|s| s.reads.clone()).collect::<Vec<_>>(), [["a"], ["b"]]);
     // A statement cut short is still an error, where it stops.
     let err = tables("SELECT 1 FROM a WHERE\nSELECT 2 FROM b", Dialect::Postgres).unwrap_err();
     assert!(matches!(err, EngineError::Syntax { line: 2, .. }), "{err}");
@@ -98,17 +86,7 @@ fn a_missing_delimiter_between_whole_statements_is_read_as_analyze_reads_it() {
 #[test]
 fn tokenizer_error_carries_line_and_column() {
     let err = tables("SELECT 'open\n", Dialect::Generic).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            EngineError::Syntax {
-                line: 1,
-                column: 8,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, EngineError::Syntax { line: 1, column: 8, .. }), "{err}");
 }
 
 #[test]
@@ -129,19 +107,9 @@ fn dialect_names_round_trip() {
 fn a_very_long_operator_chain_is_refused_not_walked() {
     // 200,000 operators nest 200,000 tree levels: walking them would overflow
     // the stack (a trap in WebAssembly).
-    let sql = format!(
-        "SELECT 1;\nSELECT {} FROM t",
-        vec!["a"; 200_000].join(" + ")
-    );
+    let sql = format!("SELECT 1;\nSELECT {} FROM t", vec!["a"; 200_000].join(" + "));
     let error = tables(&sql, Dialect::Generic).unwrap_err();
-    assert_eq!(
-        error,
-        EngineError::Syntax {
-            message: "statement has more than 4000 operators; analysed token by token".into(),
-            line: 2,
-            column: 1
-        }
-    );
+    assert_eq!(error, EngineError::Syntax { message: "statement has more than 4000 operators; analysed token by token".into(), line: 2, column: 1 });
     // Just under the limit, the statement is read.
     let sql = format!("SELECT {} FROM t", vec!["a"; 4_001].join(" + "));
     assert_eq!(tables(&sql, Dialect::Generic).unwrap()[0].reads, ["t"]);
@@ -153,41 +121,20 @@ fn a_very_long_operator_chain_is_refused_not_walked() {
 fn tables_and_analyze_agree_on_every_corpus_file() {
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
     let mut files = 0;
-    for (folder, dialect) in [
-        ("tpch", Dialect::Ansi),
-        ("tpcds", Dialect::Ansi),
-        ("bigquery", Dialect::BigQuery),
-        ("snowflake", Dialect::Snowflake),
-    ] {
+    for (folder, dialect) in [("tpch", Dialect::Ansi), ("tpcds", Dialect::Ansi), ("bigquery", Dialect::BigQuery), ("snowflake", Dialect::Snowflake)] {
         for entry in std::fs::read_dir(corpus.join(folder)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_none_or(|e| e != "sql") {
                 continue;
             }
             let sql = std::fs::read_to_string(&path).unwrap();
-            let analysis = ripple_engine::analyze_sql(
-                &sql,
-                ripple_engine::Options {
-                    dialect,
-                    schema: None,
-                },
-            );
+            let analysis = ripple_engine::analyze_sql(&sql, ripple_engine::Options { dialect, schema: None });
             let found = tables(&sql, dialect).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert_eq!(found.len(), analysis.statements.len(), "{}", path.display());
             for (t, s) in found.iter().zip(&analysis.statements) {
                 assert_eq!((t.start, t.end), (s.start, s.end), "{}", path.display());
-                assert_eq!(
-                    t.reads,
-                    s.reads.iter().map(|r| r.table.clone()).collect::<Vec<_>>(),
-                    "{}",
-                    path.display()
-                );
-                assert_eq!(
-                    t.writes,
-                    s.writes.iter().map(|w| w.table.clone()).collect::<Vec<_>>(),
-                    "{}",
-                    path.display()
-                );
+                assert_eq!(t.reads, s.reads.iter().map(|r| r.table.clone()).collect::<Vec<_>>(), "{}", path.display());
+                assert_eq!(t.writes, s.writes.iter().map(|w| w.table.clone()).collect::<Vec<_>>(), "{}", path.display());
             }
             files += 1;
         }

@@ -24,20 +24,13 @@ struct Input {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let file = std::env::args()
-        .nth(1)
-        .ok_or("usage: bench_native INPUTS.json")?;
+    let file = std::env::args().nth(1).ok_or("usage: bench_native INPUTS.json")?;
     let inputs: Vec<Input> = serde_json::from_str(&std::fs::read_to_string(file)?)?;
     let run = || {
         let mut statements = 0;
         for input in &inputs {
-            let options = Options {
-                dialect: input.dialect,
-                schema: None,
-            };
-            statements += ripple_engine::analyze(&input.path, input.language, &input.text, options)
-                .statements
-                .len();
+            let options = Options { dialect: input.dialect, schema: None };
+            statements += ripple_engine::analyze(&input.path, input.language, &input.text, options).statements.len();
         }
         statements
     };

@@ -55,12 +55,7 @@ struct Entry {
 
 impl Entry {
     fn matches(&self, hash: u64, input: &Input) -> bool {
-        self.hash == hash
-            && self.language == input.language
-            && self.dialect == input.dialect
-            && self.path == input.path
-            && self.schema.as_deref() == input.schema
-            && self.text == input.text
+        self.hash == hash && self.language == input.language && self.dialect == input.dialect && self.path == input.path && self.schema.as_deref() == input.schema && self.text == input.text
     }
 }
 
@@ -75,21 +70,12 @@ struct Analyses {
 
 impl Analyses {
     fn new(limit: usize) -> Self {
-        Analyses {
-            entries: VecDeque::new(),
-            schemas: Vec::new(),
-            bytes: 0,
-            limit,
-        }
+        Analyses { entries: VecDeque::new(), schemas: Vec::new(), bytes: 0, limit }
     }
 
     fn recall(&self, input: &Input) -> Option<Rc<FileAnalysis>> {
         let hash = hash(input);
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| e.matches(hash, input))
-            .map(|e| e.analysis.clone())
+        self.entries.iter().rev().find(|e| e.matches(hash, input)).map(|e| e.analysis.clone())
     }
 
     fn remember(&mut self, input: &Input, analysis: Rc<FileAnalysis>) {
@@ -97,13 +83,8 @@ impl Analyses {
         if self.entries.iter().any(|e| e.matches(hash, input)) {
             return;
         }
-        let bytes =
-            size_of::<Entry>() + input.path.len() + input.text.len() + heap::bytes(&*analysis);
-        let shared = input.schema.and_then(|schema| {
-            self.schemas
-                .iter()
-                .find(|(s, _)| s.tables.len() == schema.tables.len() && **s == *schema)
-        });
+        let bytes = size_of::<Entry>() + input.path.len() + input.text.len() + heap::bytes(&*analysis);
+        let shared = input.schema.and_then(|schema| self.schemas.iter().find(|(s, _)| s.tables.len() == schema.tables.len() && **s == *schema));
         let (schema, schema_bytes) = match (input.schema, shared) {
             (None, _) => (None, 0),
             (Some(_), Some((schema, _))) => (Some(schema.clone()), 0),
@@ -120,16 +101,7 @@ impl Analyses {
             self.schemas.push((schema.clone(), schema_bytes));
         }
         self.bytes += bytes + schema_bytes;
-        let entry = Entry {
-            hash,
-            path: input.path.to_string(),
-            text: input.text.to_string(),
-            language: input.language,
-            dialect: input.dialect,
-            schema,
-            analysis,
-            bytes,
-        };
+        let entry = Entry { hash, path: input.path.to_string(), text: input.text.to_string(), language: input.language, dialect: input.dialect, schema, analysis, bytes };
         self.entries.push_back(entry);
         while self.bytes > self.limit || self.entries.len() > MAX_ENTRIES {
             let Some(oldest) = self.entries.pop_front() else {
@@ -178,16 +150,8 @@ mod tests {
 
     /// What the cache holds, counted again from scratch.
     fn held(analyses: &Analyses) -> usize {
-        let entries: usize = analyses
-            .entries
-            .iter()
-            .map(|e| size_of::<Entry>() + e.path.len() + e.text.len() + heap::bytes(&*e.analysis))
-            .sum();
-        let mut schemas: Vec<&Rc<Schema>> = analyses
-            .entries
-            .iter()
-            .filter_map(|e| e.schema.as_ref())
-            .collect();
+        let entries: usize = analyses.entries.iter().map(|e| size_of::<Entry>() + e.path.len() + e.text.len() + heap::bytes(&*e.analysis)).sum();
+        let mut schemas: Vec<&Rc<Schema>> = analyses.entries.iter().filter_map(|e| e.schema.as_ref()).collect();
         schemas.sort_by_key(|s| Rc::as_ptr(s));
         schemas.dedup_by_key(|s| Rc::as_ptr(s));
         entries + schemas.iter().map(|s| heap::bytes(&***s)).sum::<usize>()
@@ -195,52 +159,16 @@ mod tests {
 
     /// A schema of `tables` tables of 50 columns: about 4 KiB a table.
     fn schema(tables: usize, tag: usize) -> Schema {
-        let columns: Vec<ColumnSchema> = (0..50)
-            .map(|c| ColumnSchema {
-                name: format!("column_{c}_{tag}"),
-                data_type: Some("STRUCT<a INT64, b STRING>".into()),
-            })
-            .collect();
-        Schema {
-            tables: (0..tables)
-                .map(|t| {
-                    (
-                        format!("proj.ds.table_{t}"),
-                        TableSchema {
-                            columns: columns.clone(),
-                        },
-                    )
-                })
-                .collect(),
-        }
+        let columns: Vec<ColumnSchema> = (0..50).map(|c| ColumnSchema { name: format!("column_{c}_{tag}"), data_type: Some("STRUCT<a INT64, b STRING>".into()) }).collect();
+        Schema { tables: (0..tables).map(|t| (format!("proj.ds.table_{t}"), TableSchema { columns: columns.clone() })).collect() }
     }
 
     fn analysis(text: &str) -> Rc<FileAnalysis> {
-        Rc::new(ripple_engine::analyze(
-            "q.sql",
-            Language::Sql,
-            text,
-            Options {
-                dialect: Dialect::BigQuery,
-                schema: None,
-            },
-        ))
+        Rc::new(ripple_engine::analyze("q.sql", Language::Sql, text, Options { dialect: Dialect::BigQuery, schema: None }))
     }
 
-    fn keep(
-        analyses: &mut Analyses,
-        path: &str,
-        text: &str,
-        schema: Option<&Schema>,
-        analysis: &Rc<FileAnalysis>,
-    ) {
-        let input = Input {
-            path,
-            text,
-            language: Language::Sql,
-            dialect: Dialect::BigQuery,
-            schema,
-        };
+    fn keep(analyses: &mut Analyses, path: &str, text: &str, schema: Option<&Schema>, analysis: &Rc<FileAnalysis>) {
+        let input = Input { path, text, language: Language::Sql, dialect: Dialect::BigQuery, schema };
         analyses.remember(&input, analysis.clone());
     }
 
@@ -252,21 +180,11 @@ mod tests {
         let mut analyses = Analyses::new(limit);
         let small = analysis("SELECT 1");
         for i in 0..200 {
-            keep(
-                &mut analyses,
-                &format!("q{i}.sql"),
-                "SELECT 1",
-                Some(&schema(40, i)),
-                &small,
-            );
+            keep(&mut analyses, &format!("q{i}.sql"), "SELECT 1", Some(&schema(40, i)), &small);
             assert_eq!(analyses.bytes, held(&analyses));
             assert!(analyses.bytes <= limit, "{} bytes held", analyses.bytes);
         }
-        assert!(
-            analyses.entries.len() < 40,
-            "{} entries",
-            analyses.entries.len()
-        );
+        assert!(analyses.entries.len() < 40, "{} entries", analyses.entries.len());
         // Big analyses count too: 2,000 references a file.
         let text = format!("SELECT {} FROM t", vec!["a"; 2_000].join(", "));
         let wide = analysis(&text);
@@ -275,11 +193,7 @@ mod tests {
             assert_eq!(analyses.bytes, held(&analyses));
             assert!(analyses.bytes <= limit, "{} bytes held", analyses.bytes);
         }
-        assert!(
-            analyses.entries.len() < 100,
-            "{} entries",
-            analyses.entries.len()
-        );
+        assert!(analyses.entries.len() < 100, "{} entries", analyses.entries.len());
     }
 
     #[test]
@@ -290,13 +204,7 @@ mod tests {
         let one = analysis("SELECT column_1_0 FROM proj.ds.table_1");
         for i in 0..100 {
             // A copy each time, as each call from JS reads its own.
-            keep(
-                &mut analyses,
-                &format!("q{i}.sql"),
-                "SELECT column_1_0 FROM proj.ds.table_1",
-                Some(&shared.clone()),
-                &one,
-            );
+            keep(&mut analyses, &format!("q{i}.sql"), "SELECT column_1_0 FROM proj.ds.table_1", Some(&shared.clone()), &one);
         }
         assert_eq!(analyses.entries.len(), 100);
         assert_eq!(analyses.schemas.len(), 1);

@@ -38,13 +38,7 @@ impl Display for BindingError {
 
 /// A JS value as a plain JSON-compatible value (objects, not `Map`s).
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| {
-            to_js_error(BindingError::Internal {
-                message: format!("cannot convert the result: {e}"),
-            })
-        })
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| to_js_error(BindingError::Internal { message: format!("cannot convert the result: {e}") }))
 }
 
 /// The `RippleError` JS sees for an engine or binding error: an `Error` named
@@ -65,10 +59,7 @@ pub fn to_js_error<E: Serialize + Display>(error: E) -> JsValue {
 }
 
 fn invalid_argument(argument: &str, message: impl Into<String>) -> JsValue {
-    to_js_error(BindingError::InvalidArgument {
-        argument: argument.to_string(),
-        message: message.into(),
-    })
+    to_js_error(BindingError::InvalidArgument { argument: argument.to_string(), message: message.into() })
 }
 
 /// `typeof`, except that `null` is `null` and arrays are `array`.
@@ -85,12 +76,7 @@ fn type_name(value: &JsValue) -> String {
 /// A string argument. Lone UTF-16 surrogates become U+FFFD (one UTF-16 unit
 /// each, so positions in the result still match the JS string).
 pub fn string_arg(value: &JsValue, argument: &str) -> Result<String, JsValue> {
-    value.as_string().ok_or_else(|| {
-        invalid_argument(
-            argument,
-            format!("expected a string, got {}", type_name(value)),
-        )
-    })
+    value.as_string().ok_or_else(|| invalid_argument(argument, format!("expected a string, got {}", type_name(value))))
 }
 
 /// A dialect name; unknown names are the engine's `unknown_dialect` error.
@@ -102,18 +88,12 @@ pub fn dialect_arg(value: &JsValue, argument: &str) -> Result<Dialect, JsValue> 
 /// as its JSON text (`JSON.stringify`), so that unknown fields are refused
 /// like everywhere else in the engine (serde-wasm-bindgen only looks at the
 /// fields it knows); a wrong field is named by its path (`options.language`).
-pub fn options_arg<T: DeserializeOwned + Default>(
-    value: JsValue,
-    argument: &str,
-) -> Result<T, JsValue> {
+pub fn options_arg<T: DeserializeOwned + Default>(value: JsValue, argument: &str) -> Result<T, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
     if !value.is_object() || js_sys::Array::is_array(&value) {
-        return Err(invalid_argument(
-            argument,
-            format!("expected an object, got {}", type_name(&value)),
-        ));
+        return Err(invalid_argument(argument, format!("expected an object, got {}", type_name(&value))));
     }
     json_arg(&value, argument)
 }
@@ -122,12 +102,7 @@ pub fn options_arg<T: DeserializeOwned + Default>(
 /// text so that unknown fields are refused and a wrong one is named by its
 /// path (`files[2].text`).
 pub fn json_arg<T: DeserializeOwned>(value: &JsValue, argument: &str) -> Result<T, JsValue> {
-    let json = js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|json| json.as_string())
-        .ok_or_else(|| {
-            invalid_argument(argument, "cannot be read as JSON (a BigInt or a cycle?)")
-        })?;
+    let json = js_sys::JSON::stringify(value).ok().and_then(|json| json.as_string()).ok_or_else(|| invalid_argument(argument, "cannot be read as JSON (a BigInt or a cycle?)"))?;
     serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(&json)).map_err(|e| {
         let path = e.path().to_string();
         let argument = match path.as_str() {
@@ -137,9 +112,7 @@ pub fn json_arg<T: DeserializeOwned>(value: &JsValue, argument: &str) -> Result<
         };
         // The JSON text is ours: a position in it would mean nothing to the caller.
         let message = e.into_inner().to_string();
-        let message = message
-            .rsplit_once(" at line ")
-            .map_or(message.as_str(), |(m, _)| m);
+        let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
         invalid_argument(&argument, message)
     })
 }

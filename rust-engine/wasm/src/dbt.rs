@@ -42,38 +42,17 @@ pub fn project_schema_binding(
     #[wasm_bindgen(unchecked_param_type = "SourceFile[]")] files: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ProjectSchemaOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let files: Vec<ProjectFile> = files_arg(&files)?
-        .into_iter()
-        .map(|f| ProjectFile {
-            path: f.path,
-            text: f.text,
-        })
-        .collect();
+    let files: Vec<ProjectFile> = files_arg(&files)?.into_iter().map(|f| ProjectFile { path: f.path, text: f.text }).collect();
     let options: ProjectSchemaOptions = options_arg(options, "options")?;
-    let dialect: Option<Dialect> = options
-        .dialect
-        .map(|d| d.parse())
-        .transpose()
-        .map_err(to_js_error)?;
+    let dialect: Option<Dialect> = options.dialect.map(|d| d.parse()).transpose().map_err(to_js_error)?;
     let schema = schema_arg(options.schema)?;
     let change = match options.change {
         None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(text)) => {
-            Some(ChangeSpec::from_json_in(&text, dialect).map_err(to_js_error)?)
-        }
-        Some(value) => {
-            Some(ChangeSpec::from_json_in(&value.to_string(), dialect).map_err(to_js_error)?)
-        }
+        Some(serde_json::Value::String(text)) => Some(ChangeSpec::from_json_in(&text, dialect).map_err(to_js_error)?),
+        Some(value) => Some(ChangeSpec::from_json_in(&value.to_string(), dialect).map_err(to_js_error)?),
     };
-    let dialect = dialect
-        .or(change.as_ref().and_then(|c| c.dialect))
-        .unwrap_or(Dialect::Generic);
-    to_js(&project_schema(
-        &files,
-        dialect,
-        schema.as_ref(),
-        change.as_ref(),
-    ))
+    let dialect = dialect.or(change.as_ref().and_then(|c| c.dialect)).unwrap_or(Dialect::Generic);
+    to_js(&project_schema(&files, dialect, schema.as_ref(), change.as_ref()))
 }
 
 /// One dbt property file (`schema.yml`) rewritten for a change: tests,
@@ -89,7 +68,6 @@ pub fn rewrite_properties_binding(
 ) -> Result<JsValue, JsValue> {
     let path = string_arg(&path, "path")?;
     let text = string_arg(&text, "text")?;
-    let spec =
-        ChangeSpec::from_json(&json_text(&change)?.unwrap_or_default()).map_err(to_js_error)?;
+    let spec = ChangeSpec::from_json(&json_text(&change)?.unwrap_or_default()).map_err(to_js_error)?;
     to_js(&rewrite_properties(&path, &text, &spec))
 }

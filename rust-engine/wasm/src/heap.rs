@@ -4,9 +4,7 @@
 
 use std::mem::size_of;
 
-use ripple_engine::analysis::{
-    ColumnSource, Diagnostic, Output, Reference, StatementAnalysis, TableRead, TableWrite,
-};
+use ripple_engine::analysis::{ColumnSource, Diagnostic, Output, Reference, StatementAnalysis, TableRead, TableWrite};
 use ripple_engine::{ColumnSchema, FileAnalysis, Schema, TableSchema};
 
 /// The bytes a value holds on the heap (its own size is counted by whoever
@@ -41,12 +39,7 @@ impl<T: Heap> Heap for Vec<T> {
 impl Heap for Schema {
     fn heap(&self) -> usize {
         // A hash map's table: each slot a key and a value, plus a control byte.
-        self.tables.capacity() * (size_of::<(String, TableSchema)>() + 1)
-            + self
-                .tables
-                .iter()
-                .map(|(name, table)| name.heap() + table.columns.heap())
-                .sum::<usize>()
+        self.tables.capacity() * (size_of::<(String, TableSchema)>() + 1) + self.tables.iter().map(|(name, table)| name.heap() + table.columns.heap()).sum::<usize>()
     }
 }
 
@@ -94,11 +87,7 @@ impl Heap for ColumnSource {
 
 impl Heap for Reference {
     fn heap(&self) -> usize {
-        self.table.heap()
-            + self.column.heap()
-            + self.path.heap()
-            + self.via.heap()
-            + self.candidates.heap()
+        self.table.heap() + self.column.heap() + self.path.heap() + self.via.heap() + self.candidates.heap()
     }
 }
 
@@ -115,23 +104,9 @@ mod tests {
 
     #[test]
     fn an_analysis_counts_at_least_its_strings() {
-        let analysis = ripple_engine::analyze(
-            "models/q.sql",
-            Language::Sql,
-            "SELECT o.amount, o.customer_id FROM proj.ds.orders o",
-            Options {
-                dialect: Dialect::BigQuery,
-                schema: None,
-            },
-        );
-        let strings: usize = analysis.statements[0]
-            .references
-            .iter()
-            .map(|r| r.column.as_ref().map_or(0, String::len))
-            .sum();
-        assert!(
-            bytes(&analysis) > size_of::<FileAnalysis>() + strings + 3 * size_of::<Reference>()
-        );
+        let analysis = ripple_engine::analyze("models/q.sql", Language::Sql, "SELECT o.amount, o.customer_id FROM proj.ds.orders o", Options { dialect: Dialect::BigQuery, schema: None });
+        let strings: usize = analysis.statements[0].references.iter().map(|r| r.column.as_ref().map_or(0, String::len)).sum();
+        assert!(bytes(&analysis) > size_of::<FileAnalysis>() + strings + 3 * size_of::<Reference>());
         let schema = Schema::from_json(r#"{"tables": {"proj.ds.orders": {"columns": [{"name": "amount", "type": "NUMERIC"}]}}}"#).unwrap();
         assert!(bytes(&schema) > "proj.ds.orders".len() + "amount".len() + "NUMERIC".len());
     }

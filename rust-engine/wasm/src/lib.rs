@@ -54,10 +54,7 @@ pub fn version() -> String {
 
 /// The tables each statement of `sql` reads and writes.
 #[wasm_bindgen(unchecked_return_type = "StatementTables[]")]
-pub fn tables(
-    #[wasm_bindgen(unchecked_param_type = "string")] sql: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Dialect")] dialect: JsValue,
-) -> Result<JsValue, JsValue> {
+pub fn tables(#[wasm_bindgen(unchecked_param_type = "string")] sql: JsValue, #[wasm_bindgen(unchecked_param_type = "Dialect")] dialect: JsValue) -> Result<JsValue, JsValue> {
     let sql = string_arg(&sql, "sql")?;
     let dialect = dialect_arg(&dialect, "dialect")?;
     let found = ripple_engine::tables(&sql, dialect).map_err(to_js_error)?;
@@ -76,16 +73,8 @@ pub fn validate_change(
     #[wasm_bindgen(unchecked_optional_param_type = "ValidateChangeOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let options: ValidateChangeOptions = options_arg(options, "options")?;
-    let dialect = options
-        .dialect
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(to_js_error)?;
-    to_js(&ripple_engine::check_change(
-        &json_text(&change)?.unwrap_or_default(),
-        dialect,
-    ))
+    let dialect = options.dialect.as_deref().map(str::parse).transpose().map_err(to_js_error)?;
+    to_js(&ripple_engine::check_change(&json_text(&change)?.unwrap_or_default(), dialect))
 }
 
 /// What `validateChange` needs besides the change.
@@ -146,23 +135,10 @@ fn file_input(path: &JsValue, text: &JsValue, options: JsValue) -> Result<FileIn
     let path = string_arg(path, "path")?;
     let text = string_arg(text, "text")?;
     let options: AnalyzeOptions = options_arg(options, "options")?;
-    let dialect = options
-        .dialect
-        .map(|name| name.parse())
-        .transpose()
-        .map_err(to_js_error)?;
+    let dialect = options.dialect.map(|name| name.parse()).transpose().map_err(to_js_error)?;
     let schema = schema_arg(options.schema)?;
-    let language = options
-        .language
-        .or_else(|| Language::detect(&path, &text))
-        .unwrap_or(Language::Sql);
-    Ok(FileInput {
-        path,
-        text,
-        language,
-        dialect,
-        schema,
-    })
+    let language = options.language.or_else(|| Language::detect(&path, &text)).unwrap_or(Language::Sql);
+    Ok(FileInput { path, text, language, dialect, schema })
 }
 
 /// Column-level analysis of one consumer file (SQL, dbt model, or Python,
@@ -175,10 +151,7 @@ pub fn analyze(
     #[wasm_bindgen(unchecked_optional_param_type = "AnalyzeOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let file = file_input(&path, &text, options)?;
-    let options = Options {
-        dialect: file.dialect.unwrap_or(Dialect::Generic),
-        schema: file.schema.as_ref(),
-    };
+    let options = Options { dialect: file.dialect.unwrap_or(Dialect::Generic), schema: file.schema.as_ref() };
     to_js(&*analyze_and_keep(&file, options))
 }
 
@@ -193,10 +166,7 @@ pub struct SourceFile {
 /// A list of files (`[{path, text}]`); a wrong one is named by its index.
 fn files_arg(value: &JsValue) -> Result<Vec<SourceFile>, JsValue> {
     if !js_sys::Array::is_array(value) {
-        return Err(to_js_error(BindingError::InvalidArgument {
-            argument: "files".into(),
-            message: "expected an array of {path, text}".into(),
-        }));
+        return Err(to_js_error(BindingError::InvalidArgument { argument: "files".into(), message: "expected an array of {path, text}".into() }));
     }
     json_arg(value, "files")
 }
@@ -215,37 +185,19 @@ pub fn unmatched_dataset(
     let dataset = string_arg(&dataset, "dataset")?;
     let files = files_arg(&files)?;
     let options: AnalyzeOptions = options_arg(options, "options")?;
-    let dialect = options
-        .dialect
-        .map(|name| name.parse())
-        .transpose()
-        .map_err(to_js_error)?;
+    let dialect = options.dialect.map(|name| name.parse()).transpose().map_err(to_js_error)?;
     let schema = schema_arg(options.schema)?;
     let mut analyses = Vec::with_capacity(files.len());
     for file in files {
-        let Some(language) = options
-            .language
-            .or_else(|| Language::detect(&file.path, &file.text))
-        else {
+        let Some(language) = options.language.or_else(|| Language::detect(&file.path, &file.text)) else {
             continue;
         };
-        let input = FileInput {
-            path: file.path,
-            text: file.text,
-            language,
-            dialect,
-            schema: schema.clone(),
-        };
-        let options = Options {
-            dialect: dialect.unwrap_or(Dialect::Generic),
-            schema: schema.as_ref(),
-        };
-        let analysis = analyses::recall(&cache_input(&input, &options))
-            .unwrap_or_else(|| analyze_and_keep(&input, options));
+        let input = FileInput { path: file.path, text: file.text, language, dialect, schema: schema.clone() };
+        let options = Options { dialect: dialect.unwrap_or(Dialect::Generic), schema: schema.as_ref() };
+        let analysis = analyses::recall(&cache_input(&input, &options)).unwrap_or_else(|| analyze_and_keep(&input, options));
         analyses.push((analysis, input.text));
     }
-    let pairs: Vec<(&FileAnalysis, &str)> =
-        analyses.iter().map(|(a, t)| (&**a, t.as_str())).collect();
+    let pairs: Vec<(&FileAnalysis, &str)> = analyses.iter().map(|(a, t)| (&**a, t.as_str())).collect();
     match ripple_engine::rewrite::unmatched_dataset(&dataset, &pairs) {
         Some(warning) => to_js(&warning),
         None => Ok(JsValue::UNDEFINED),
@@ -267,45 +219,23 @@ pub fn rewrite(
     let file = file_input(&path, &text, options)?;
     // Through JSON text, so errors name the field at fault (`changes[1].to`);
     // its SQL is checked in the dialect the file is written in.
-    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), file.dialect)
-        .map_err(to_js_error)?;
+    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), file.dialect).map_err(to_js_error)?;
     let dialect = file.dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
-    let options = Options {
-        dialect,
-        schema: file.schema.as_ref(),
-    };
-    let analysis = analyses::recall(&cache_input(&file, &options))
-        .unwrap_or_else(|| analyze_and_keep(&file, options));
-    to_js(&ripple_engine::rewrite_analyzed(
-        &analysis,
-        file.language,
-        &file.text,
-        &spec,
-        options,
-    ))
+    let options = Options { dialect, schema: file.schema.as_ref() };
+    let analysis = analyses::recall(&cache_input(&file, &options)).unwrap_or_else(|| analyze_and_keep(&file, options));
+    to_js(&ripple_engine::rewrite_analyzed(&analysis, file.language, &file.text, &spec, options))
 }
 
 /// Analyses a file and keeps the analysis for the `rewrite`s after it.
 fn analyze_and_keep(file: &FileInput, options: Options) -> Rc<FileAnalysis> {
-    let analysis = Rc::new(ripple_engine::analyze(
-        &file.path,
-        file.language,
-        &file.text,
-        options,
-    ));
+    let analysis = Rc::new(ripple_engine::analyze(&file.path, file.language, &file.text, options));
     analyses::remember(&cache_input(file, &options), analysis.clone());
     analysis
 }
 
 /// The input of the analyses cache (`analyses.rs`).
 fn cache_input<'a>(file: &'a FileInput, options: &Options<'a>) -> analyses::Input<'a> {
-    analyses::Input {
-        path: &file.path,
-        text: &file.text,
-        language: file.language,
-        dialect: options.dialect,
-        schema: options.schema,
-    }
+    analyses::Input { path: &file.path, text: &file.text, language: file.language, dialect: options.dialect, schema: options.schema }
 }
 
 /// Schedules a fresh instance before the next call; the entry points call it

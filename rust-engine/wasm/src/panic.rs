@@ -19,9 +19,7 @@ pub fn install_hook() {
 
 fn throw_panic(info: &PanicHookInfo) {
     wasm_bindgen::handler::schedule_reinit();
-    let error = BindingError::Internal {
-        message: info.to_string(),
-    };
+    let error = BindingError::Internal { message: info.to_string() };
     wasm_bindgen::throw_val(to_js_error(error));
 }
 

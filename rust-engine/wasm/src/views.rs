@@ -27,16 +27,10 @@ pub fn compat_view(
     #[wasm_bindgen(unchecked_optional_param_type = "CompatViewOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let options: CompatViewArgs = options_arg(options, "options")?;
-    let dialect: Option<Dialect> = options
-        .dialect
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(to_js_error)?;
+    let dialect: Option<Dialect> = options.dialect.as_deref().map(str::parse).transpose().map_err(to_js_error)?;
     // Through JSON text, so errors name the field at fault (`changes[1].to`);
     // its SQL is checked in the dialect the view is written in.
-    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), dialect)
-        .map_err(to_js_error)?;
+    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), dialect).map_err(to_js_error)?;
     let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let schema = schema_arg(options.schema)?;
     to_js(&ripple_engine::compat_view(&spec, dialect, schema.as_ref()).map_err(to_js_error)?)
@@ -61,25 +55,10 @@ pub fn forward_view(
     #[wasm_bindgen(unchecked_param_type = "ForwardViewOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let options: ForwardViewArgs = options_arg(options, "options")?;
-    let view = string_arg(
-        &options
-            .view
-            .map(JsValue::from)
-            .unwrap_or(JsValue::UNDEFINED),
-        "options.view",
-    )?;
-    let dialect: Option<Dialect> = options
-        .dialect
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(to_js_error)?;
-    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), dialect)
-        .map_err(to_js_error)?;
+    let view = string_arg(&options.view.map(JsValue::from).unwrap_or(JsValue::UNDEFINED), "options.view")?;
+    let dialect: Option<Dialect> = options.dialect.as_deref().map(str::parse).transpose().map_err(to_js_error)?;
+    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), dialect).map_err(to_js_error)?;
     let dialect = dialect.or(spec.dialect).unwrap_or(Dialect::Generic);
     let schema = schema_arg(options.schema)?;
-    to_js(
-        &ripple_engine::forward_view(&spec, dialect, schema.as_ref(), &view)
-            .map_err(to_js_error)?,
-    )
+    to_js(&ripple_engine::forward_view(&spec, dialect, schema.as_ref(), &view).map_err(to_js_error)?)
 }

@@ -70,21 +70,10 @@ pub(super) fn part(p: &mut Parser, open: Option<Block>) -> Result<BlockPart, Par
     let Token::Word(word) = &token.token else {
         return p.expected("a block", token);
     };
-    if word.quote_style.is_some()
-        || labelled
-            && !["LOOP", "WHILE", "FOR", "REPEAT", "BEGIN"]
-                .iter()
-                .any(|k| is_word(word, k))
-    {
+    if word.quote_style.is_some() || labelled && !["LOOP", "WHILE", "FOR", "REPEAT", "BEGIN"].iter().any(|k| is_word(word, k)) {
         return p.expected("a block", token);
     }
-    let part = |step| {
-        Ok(BlockPart {
-            step,
-            condition: None,
-            variables: Vec::new(),
-        })
-    };
+    let part = |step| Ok(BlockPart { step, condition: None, variables: Vec::new() });
     match (word.value.to_ascii_uppercase().as_str(), open) {
         ("LOOP", _) => part(Step::Open(Block::Loop)),
         ("REPEAT", _) => part(Step::Open(Block::Repeat)),
@@ -118,22 +107,14 @@ pub(super) fn part(p: &mut Parser, open: Option<Block>) -> Result<BlockPart, Par
 fn conditional(p: &mut Parser, step: Step) -> Result<BlockPart, ParserError> {
     let condition = p.parse_expr()?;
     p.expect_keyword_is(Keyword::THEN)?;
-    Ok(BlockPart {
-        step,
-        condition: Some(condition),
-        variables: Vec::new(),
-    })
+    Ok(BlockPart { step, condition: Some(condition), variables: Vec::new() })
 }
 
 /// `WHILE cond DO`, after `WHILE`.
 fn while_header(p: &mut Parser) -> Result<BlockPart, ParserError> {
     let condition = p.parse_expr()?;
     loop_body(p)?;
-    Ok(BlockPart {
-        step: Step::Open(Block::Loop),
-        condition: Some(condition),
-        variables: Vec::new(),
-    })
+    Ok(BlockPart { step: Step::Open(Block::Loop), condition: Some(condition), variables: Vec::new() })
 }
 
 /// `FOR x IN (query) DO`, after `FOR`: `x` is a variable until the loop ends.
@@ -146,11 +127,7 @@ fn for_header(p: &mut Parser) -> Result<BlockPart, ParserError> {
         p.parse_expr()?;
     }
     loop_body(p)?;
-    Ok(BlockPart {
-        step: Step::Open(Block::Loop),
-        condition: Some(query),
-        variables: vec![variable],
-    })
+    Ok(BlockPart { step: Step::Open(Block::Loop), condition: Some(query), variables: vec![variable] })
 }
 
 /// The `DO` (or Snowflake's `LOOP`) that starts a loop's body.
@@ -167,23 +144,8 @@ fn loop_body(p: &mut Parser) -> Result<(), ParserError> {
 fn begin(p: &mut Parser) -> Result<BlockPart, ParserError> {
     match p.peek_token().token {
         Token::SemiColon | Token::EOF => p.expected("a block", p.peek_token()),
-        Token::Word(w)
-            if matches!(
-                w.keyword,
-                Keyword::TRANSACTION
-                    | Keyword::WORK
-                    | Keyword::TRAN
-                    | Keyword::ISOLATION
-                    | Keyword::READ
-            ) =>
-        {
-            p.expected("a block", p.peek_token())
-        }
-        _ => Ok(BlockPart {
-            step: Step::Open(Block::Begin),
-            condition: None,
-            variables: Vec::new(),
-        }),
+        Token::Word(w) if matches!(w.keyword, Keyword::TRANSACTION | Keyword::WORK | Keyword::TRAN | Keyword::ISOLATION | Keyword::READ) => p.expected("a block", p.peek_token()),
+        _ => Ok(BlockPart { step: Step::Open(Block::Begin), condition: None, variables: Vec::new() }),
     }
 }
 
@@ -218,11 +180,7 @@ fn procedure(p: &mut Parser) -> Result<BlockPart, ParserError> {
     }
     p.maybe_parse_options(Keyword::OPTIONS)?;
     p.expect_keyword_is(Keyword::BEGIN)?;
-    Ok(BlockPart {
-        step: Step::Open(Block::Begin),
-        condition: None,
-        variables: parameters,
-    })
+    Ok(BlockPart { step: Step::Open(Block::Begin), condition: None, variables: parameters })
 }
 
 /// `UNTIL cond END REPEAT [label]`, after `UNTIL`.
@@ -233,11 +191,7 @@ fn until(p: &mut Parser) -> Result<BlockPart, ParserError> {
         return p.expected("REPEAT", p.peek_token());
     }
     label(p)?;
-    Ok(BlockPart {
-        step: Step::Close,
-        condition: Some(condition),
-        variables: Vec::new(),
-    })
+    Ok(BlockPart { step: Step::Close, condition: Some(condition), variables: Vec::new() })
 }
 
 /// The footer that closes `block` (`END IF`, `END LOOP [label]`, ...),
@@ -245,16 +199,10 @@ fn until(p: &mut Parser) -> Result<BlockPart, ParserError> {
 fn end(p: &mut Parser, block: Block) -> Result<BlockPart, ParserError> {
     let closes = match block {
         Block::If => p.parse_keyword(Keyword::IF),
-        Block::Loop => {
-            p.parse_one_of_keywords(&[Keyword::WHILE, Keyword::FOR])
-                .is_some()
-                || parse_word(p, "LOOP")
-        }
+        Block::Loop => p.parse_one_of_keywords(&[Keyword::WHILE, Keyword::FOR]).is_some() || parse_word(p, "LOOP"),
         Block::Begin | Block::Handlers => {
             let at_end = |t: Token| matches!(t, Token::SemiColon | Token::EOF);
-            at_end(p.peek_token().token)
-                || matches!(p.peek_token().token, Token::Word(_))
-                    && at_end(p.peek_nth_token(1).token)
+            at_end(p.peek_token().token) || matches!(p.peek_token().token, Token::Word(_)) && at_end(p.peek_nth_token(1).token)
         }
         Block::Repeat => false,
     };
@@ -262,11 +210,7 @@ fn end(p: &mut Parser, block: Block) -> Result<BlockPart, ParserError> {
         return p.expected("the end of the block", p.peek_token());
     }
     label(p)?;
-    Ok(BlockPart {
-        step: Step::Close,
-        condition: None,
-        variables: Vec::new(),
-    })
+    Ok(BlockPart { step: Step::Close, condition: None, variables: Vec::new() })
 }
 
 /// The label a footer or a `BREAK` may name (`END LOOP outer`).
@@ -306,23 +250,16 @@ pub(super) fn may_be_part(tokens: &[Lite], first: usize, in_block: bool) -> bool
         return false;
     };
     // A label (`outer: LOOP`): the block starts after it.
-    if let Some(colon) = next_significant(tokens, start).filter(|&j| tokens[j].kind == Kind::Colon)
-    {
+    if let Some(colon) = next_significant(tokens, start).filter(|&j| tokens[j].kind == Kind::Colon) {
         match next_significant(tokens, colon) {
-            Some(after) if matches!(tokens[start].kind, Kind::Other | Kind::Keyword(_)) => {
-                start = after
-            }
+            Some(after) if matches!(tokens[start].kind, Kind::Other | Kind::Keyword(_)) => start = after,
             _ => return false,
         }
     }
     match tokens[start].kind {
-        Kind::Keyword(
-            Keyword::IF | Keyword::WHILE | Keyword::FOR | Keyword::ELSEIF | Keyword::UNTIL,
-        ) => operator_count(&tokens[start..header_end(tokens, start)]) <= MAX_OPERATORS,
+        Kind::Keyword(Keyword::IF | Keyword::WHILE | Keyword::FOR | Keyword::ELSEIF | Keyword::UNTIL) => operator_count(&tokens[start..header_end(tokens, start)]) <= MAX_OPERATORS,
         Kind::Block | Kind::Keyword(Keyword::BEGIN | Keyword::CREATE) => true,
-        Kind::Keyword(
-            Keyword::ELSE | Keyword::EXCEPTION | Keyword::WHEN | Keyword::END | Keyword::CONTINUE,
-        ) => in_block,
+        Kind::Keyword(Keyword::ELSE | Keyword::EXCEPTION | Keyword::WHEN | Keyword::END | Keyword::CONTINUE) => in_block,
         // BREAK, LEAVE, ITERATE
         Kind::Other => in_block,
         _ => false,
@@ -343,11 +280,7 @@ fn header_end(tokens: &[Lite], first: usize) -> usize {
             _ if parens > 0 => {}
             Kind::Keyword(Keyword::CASE) => cases += 1,
             Kind::Keyword(Keyword::END) if cases > 0 => cases -= 1,
-            Kind::Keyword(Keyword::THEN | Keyword::DO | Keyword::END) | Kind::Block
-                if cases == 0 =>
-            {
-                return i
-            }
+            Kind::Keyword(Keyword::THEN | Keyword::DO | Keyword::END) | Kind::Block if cases == 0 => return i,
             _ => {}
         }
     }

@@ -14,11 +14,7 @@ use crate::source::PLACEHOLDER_PREFIX;
 use crate::{LineIndex, Location};
 
 enum Lex {
-    Word {
-        value: String,
-        quoted: bool,
-        span: Range<usize>,
-    },
+    Word { value: String, quoted: bool, span: Range<usize> },
     Dot,
     Comma,
     Open,
@@ -28,21 +24,11 @@ enum Lex {
 
 /// The token-level scan of a statement the parser could not read. Its text
 /// is tokenized again: the parser owns the fragment's tokens.
-pub(super) fn scan(
-    sql: &str,
-    range: Range<usize>,
-    dialect: &dyn Dialect,
-    variables: &HashSet<String>,
-) -> Found {
+pub(super) fn scan(sql: &str, range: Range<usize>, dialect: &dyn Dialect, variables: &HashSet<String>) -> Found {
     let text = &sql[range.clone()];
     let lines = LineIndex::new(text);
     match Tokenizer::new(dialect, text).tokenize_with_location() {
-        Ok(tokens) => scan_tokens(
-            &tokens,
-            &|l| range.start + lines.offset(text, l),
-            range.clone(),
-            variables,
-        ),
+        Ok(tokens) => scan_tokens(&tokens, &|l| range.start + lines.offset(text, l), range.clone(), variables),
         Err(_) => {
             let mut found = scan_text(text).unwrap_or_default();
             for r in &mut found.references {
@@ -55,21 +41,12 @@ pub(super) fn scan(
 }
 
 /// Scans `tokens`; `offset` gives the byte offset of a token location.
-fn scan_tokens(
-    tokens: &[TokenWithSpan],
-    offset: &dyn Fn(Location) -> usize,
-    range: Range<usize>,
-    variables: &HashSet<String>,
-) -> Found {
+fn scan_tokens(tokens: &[TokenWithSpan], offset: &dyn Fn(Location) -> usize, range: Range<usize>, variables: &HashSet<String>) -> Found {
     let lexemes = tokens
         .iter()
         .filter(|t| !matches!(t.token, Token::Whitespace(_)))
         .map(|t| match &t.token {
-            Token::Word(w) => Lex::Word {
-                value: w.value.clone(),
-                quoted: w.quote_style.is_some(),
-                span: offset(t.span.start.into())..offset(t.span.end.into()),
-            },
+            Token::Word(w) => Lex::Word { value: w.value.clone(), quoted: w.quote_style.is_some(), span: offset(t.span.start.into())..offset(t.span.end.into()) },
             Token::Period => Lex::Dot,
             Token::Comma => Lex::Comma,
             Token::LParen => Lex::Open,
@@ -90,21 +67,10 @@ pub(super) fn scan_text(sql: &str) -> Option<Found> {
         let b = bytes[i];
         if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
             let start = i;
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric()
-                    || bytes[i] == b'_'
-                    || bytes[i] == b'-'
-                        && i + 1 < bytes.len()
-                        && bytes[i + 1].is_ascii_alphanumeric()
-                    || bytes[i] >= 0x80)
-            {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'-' && i + 1 < bytes.len() && bytes[i + 1].is_ascii_alphanumeric() || bytes[i] >= 0x80) {
                 i += 1;
             }
-            lexemes.push(Lex::Word {
-                value: sql[start..i].to_string(),
-                quoted: false,
-                span: start..i,
-            });
+            lexemes.push(Lex::Word { value: sql[start..i].to_string(), quoted: false, span: start..i });
             continue;
         }
         match b {
@@ -113,18 +79,12 @@ pub(super) fn scan_text(sql: &str) -> Option<Found> {
                 let close = sql[i + 1..].find(b as char).map(|e| i + 1 + e);
                 let end = close.map_or(bytes.len(), |c| c + 1);
                 let value = sql[i + 1..close.unwrap_or(bytes.len())].to_string();
-                lexemes.push(Lex::Word {
-                    value,
-                    quoted: true,
-                    span: i..end,
-                });
+                lexemes.push(Lex::Word { value, quoted: true, span: i..end });
                 i = end;
                 continue;
             }
             b'\'' => {
-                i = sql[i + 1..]
-                    .find('\'')
-                    .map_or(bytes.len(), |e| i + 1 + e + 1);
+                i = sql[i + 1..].find('\'').map_or(bytes.len(), |e| i + 1 + e + 1);
                 lexemes.push(Lex::Other);
                 continue;
             }
@@ -155,11 +115,7 @@ pub(super) fn scan_text(sql: &str) -> Option<Found> {
         return None;
     }
     let start = sql.len() - sql.trim_start().len();
-    Some(classify(
-        &lexemes,
-        start..start + trimmed.len(),
-        &HashSet::new(),
-    ))
+    Some(classify(&lexemes, start..start + trimmed.len(), &HashSet::new()))
 }
 
 /// What the scan knows at a lexeme: where a table name may come next.
@@ -219,8 +175,7 @@ impl Classifier {
                 self.in_from_list = false;
                 self.write_target = self.previous_upper != "DELETE";
             }
-            "AS" | "ON" | "WHERE" | "GROUP" | "ORDER" | "HAVING" | "LIMIT" | "SELECT" | "UNION"
-            | "SET" | "WHEN" | "QUALIFY" | "WINDOW" => {
+            "AS" | "ON" | "WHERE" | "GROUP" | "ORDER" | "HAVING" | "LIMIT" | "SELECT" | "UNION" | "SET" | "WHEN" | "QUALIFY" | "WINDOW" => {
                 self.in_from_list = false;
                 self.expect_table = false;
             }
@@ -234,9 +189,7 @@ impl Classifier {
     fn name(&mut self, lexemes: &[Lex], i: usize, variables: &HashSet<String>) -> usize {
         let mut parts = vec![&lexemes[i]];
         let mut j = i + 1;
-        while matches!(lexemes.get(j), Some(Lex::Dot))
-            && matches!(lexemes.get(j + 1), Some(Lex::Word { .. }))
-        {
+        while matches!(lexemes.get(j), Some(Lex::Dot)) && matches!(lexemes.get(j + 1), Some(Lex::Word { .. })) {
             parts.push(&lexemes[j + 1]);
             j += 2;
         }
@@ -248,13 +201,10 @@ impl Classifier {
             })
             .collect();
         let is_call = matches!(lexemes.get(j), Some(Lex::Open));
-        let after_as =
-            self.previous_upper == "AS" || std::mem::take(&mut self.alias_next) && names.len() == 1;
+        let after_as = self.previous_upper == "AS" || std::mem::take(&mut self.alias_next) && names.len() == 1;
         let variable = names.len() == 1 && variables.contains(&names[0].0.to_ascii_lowercase());
         let placeholder = names.iter().any(|(n, _)| n.starts_with(PLACEHOLDER_PREFIX));
-        let joined = |names: &[(&str, Range<usize>)]| {
-            names.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(".")
-        };
+        let joined = |names: &[(&str, Range<usize>)]| names.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(".");
         if self.expect_table && !is_call {
             if !placeholder {
                 let table = joined(&names);
@@ -262,10 +212,7 @@ impl Classifier {
                     self.writes.push(table.clone());
                 }
                 let span = names[0].1.start..names[names.len() - 1].1.end;
-                self.references.push(FoundRef {
-                    resolved: false,
-                    ..FoundRef::table(table, span, self.write_target)
-                });
+                self.references.push(FoundRef { resolved: false, ..FoundRef::table(table, span, self.write_target) });
             }
             self.expect_table = false;
             // An alias may follow; then a comma continues a FROM list.
@@ -273,12 +220,7 @@ impl Classifier {
         } else if !is_call && !after_as && !placeholder && !variable {
             let (column, span) = names[names.len() - 1].clone();
             let qualifier = joined(&names[..names.len() - 1]);
-            self.references.push(FoundRef::unresolved(
-                (!qualifier.is_empty()).then_some(qualifier),
-                column.to_string(),
-                span,
-                Vec::new(),
-            ));
+            self.references.push(FoundRef::unresolved((!qualifier.is_empty()).then_some(qualifier), column.to_string(), span, Vec::new()));
         }
         self.previous_upper.clear();
         j

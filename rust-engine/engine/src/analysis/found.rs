@@ -26,47 +26,23 @@ impl FoundRef {
     /// A table's name (in FROM, JOIN, INTO, ...); `write` when the
     /// statement writes the table.
     pub fn table(table: String, span: Range<usize>, write: bool) -> Self {
-        FoundRef {
-            table: Some(table),
-            column: None,
-            write,
-            ..FoundRef::new(ReferenceKind::Table, span)
-        }
+        FoundRef { table: Some(table), column: None, write, ..FoundRef::new(ReferenceKind::Table, span) }
     }
 
     /// A column of the source table `table`.
     pub fn column(table: String, column: String, span: Range<usize>) -> Self {
-        FoundRef {
-            table: Some(table),
-            column: Some(column),
-            ..FoundRef::new(ReferenceKind::Column, span)
-        }
+        FoundRef { table: Some(table), column: Some(column), ..FoundRef::new(ReferenceKind::Column, span) }
     }
 
     /// A `*` standing for `column` of `table`, or for all its columns.
     pub fn wildcard(table: String, column: Option<String>, span: Range<usize>) -> Self {
-        FoundRef {
-            table: Some(table),
-            column,
-            ..FoundRef::new(ReferenceKind::Wildcard, span)
-        }
+        FoundRef { table: Some(table), column, ..FoundRef::new(ReferenceKind::Wildcard, span) }
     }
 
     /// A column name traced to no table: `table` is its qualifier as
     /// written, if any, and `candidates` the tables it could belong to.
-    pub fn unresolved(
-        table: Option<String>,
-        column: String,
-        span: Range<usize>,
-        candidates: Vec<String>,
-    ) -> Self {
-        FoundRef {
-            table,
-            column: Some(column),
-            resolved: false,
-            candidates,
-            ..FoundRef::new(ReferenceKind::Column, span)
-        }
+    pub fn unresolved(table: Option<String>, column: String, span: Range<usize>, candidates: Vec<String>) -> Self {
+        FoundRef { table, column: Some(column), resolved: false, candidates, ..FoundRef::new(ReferenceKind::Column, span) }
     }
 
     /// Reached through the CTE or derived table `via`, when there is one.
@@ -81,24 +57,11 @@ impl FoundRef {
 
     /// A name the statement writes.
     pub fn written(self) -> Self {
-        FoundRef {
-            write: true,
-            ..self
-        }
+        FoundRef { write: true, ..self }
     }
 
     fn new(kind: ReferenceKind, span: Range<usize>) -> Self {
-        FoundRef {
-            kind,
-            table: None,
-            column: None,
-            path: Vec::new(),
-            via: None,
-            span,
-            resolved: true,
-            write: false,
-            candidates: Vec::new(),
-        }
+        FoundRef { kind, table: None, column: None, path: Vec::new(), via: None, span, resolved: true, write: false, candidates: Vec::new() }
     }
 
     /// The reference at `span` in the file.
@@ -139,11 +102,6 @@ impl Found {
     /// A statement scanned token by token: its names are all unresolved
     /// candidates.
     pub fn scanned(range: Range<usize>, writes: Vec<String>, references: Vec<FoundRef>) -> Self {
-        Found {
-            range,
-            writes,
-            references,
-            ..Found::default()
-        }
+        Found { range, writes, references, ..Found::default() }
     }
 }

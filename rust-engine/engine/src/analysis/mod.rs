@@ -179,56 +179,24 @@ pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// diagnostic, and statements that do not parse are scanned token by token.
 pub fn analyze(path: &str, language: Language, text: &str, options: Options) -> FileAnalysis {
     let host_lines = LineIndex::new(text);
-    let mut analysis = FileAnalysis {
-        path: path.to_string(),
-        language,
-        statements: Vec::new(),
-        diagnostics: Vec::new(),
-    };
+    let mut analysis = FileAnalysis { path: path.to_string(), language, statements: Vec::new(), diagnostics: Vec::new() };
     if text.len() > MAX_FILE_BYTES {
-        analysis.diagnostics.push(Diagnostic {
-            severity: Severity::Error,
-            message: format!(
-                "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not analysed",
-                text.len()
-            ),
-            line: 1,
-            column: 1,
-        });
+        analysis.diagnostics.push(Diagnostic { severity: Severity::Error, message: format!("file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not analysed", text.len()), line: 1, column: 1 });
         return analysis;
     }
     for fragment in source::fragments(language, text) {
         let unparsed = |f: &Findings| f.statements.iter().filter(|s| !s.parsed).count();
-        let (fragment, found) = source::best_rendering(
-            language,
-            text,
-            fragment,
-            |f| statements::analyze_fragment(f, options),
-            unparsed,
-        );
+        let (fragment, found) = source::best_rendering(language, text, fragment, |f| statements::analyze_fragment(f, options), unparsed);
         let host = |offset: usize| host_lines.location(text, fragment.map.host_offset(offset));
         for diagnostic in found.diagnostics {
             let at = host(diagnostic.at);
-            analysis.diagnostics.push(Diagnostic {
-                severity: diagnostic.severity,
-                message: diagnostic.message,
-                line: at.line,
-                column: at.column,
-            });
+            analysis.diagnostics.push(Diagnostic { severity: diagnostic.severity, message: diagnostic.message, line: at.line, column: at.column });
         }
         let first = analysis.statements.len();
         for statement in found.statements {
-            analysis
-                .statements
-                .push(locate(statement, &fragment, text, &host_lines));
+            analysis.statements.push(locate(statement, &fragment, text, &host_lines));
         }
-        alternates(
-            &fragment,
-            text,
-            &host_lines,
-            &mut analysis.statements,
-            first,
-        );
+        alternates(&fragment, text, &host_lines, &mut analysis.statements, first);
     }
     analysis
 }
@@ -238,13 +206,7 @@ pub fn analyze(path: &str, language: Language, text: &str, options: Options) -> 
 /// fragment of only template code that stands for statements (`{{
 /// not_null(columns=["id"]) }}`) gets an empty statement for its names to
 /// belong to.
-fn alternates(
-    fragment: &Fragment,
-    text: &str,
-    lines: &LineIndex,
-    statements: &mut Vec<StatementAnalysis>,
-    first: usize,
-) {
+fn alternates(fragment: &Fragment, text: &str, lines: &LineIndex, statements: &mut Vec<StatementAnalysis>, first: usize) {
     if statements.len() == first {
         if let Some(range) = fragment.alternates.first() {
             let at = lines.location(text, range.start);
@@ -268,9 +230,7 @@ fn alternates(
         }
     }
     for (statement, _) in statements.iter_mut().zip(&touched).filter(|(_, t)| **t) {
-        statement
-            .references
-            .sort_by_key(|r| (r.span.start, r.span.end));
+        statement.references.sort_by_key(|r| (r.span.start, r.span.end));
         statement.reads = reads(&statement.references);
     }
 }
@@ -278,12 +238,7 @@ fn alternates(
 /// Names in a template branch that was not rendered join the statement the
 /// branch sits in (or the first, for a branch before any), as unresolved
 /// candidates. Returns that statement's index.
-fn scan_alternate(
-    text: &str,
-    range: Range<usize>,
-    lines: &LineIndex,
-    statements: &mut [StatementAnalysis],
-) -> Option<usize> {
+fn scan_alternate(text: &str, range: Range<usize>, lines: &LineIndex, statements: &mut [StatementAnalysis]) -> Option<usize> {
     let found = fallback::scan_text(&text[range.clone()])?;
     let at = lines.location(text, range.start);
     let i = statements.iter().rposition(|s| s.start <= at).unwrap_or(0);
@@ -301,57 +256,32 @@ pub fn analyze_sql(sql: &str, options: Options) -> FileAnalysis {
 }
 
 /// Maps a statement found in a fragment to the file's positions.
-fn locate(
-    found: found::Found,
-    fragment: &Fragment,
-    text: &str,
-    lines: &LineIndex,
-) -> StatementAnalysis {
+fn locate(found: found::Found, fragment: &Fragment, text: &str, lines: &LineIndex) -> StatementAnalysis {
     let host_range = |r: &Range<usize>| {
         let start = fragment.map.host_offset(r.start);
         // The end of a range is the offset after its last byte.
-        let end = if r.end > r.start {
-            fragment.map.host_offset(r.end - 1) + 1
-        } else {
-            start
-        };
+        let end = if r.end > r.start { fragment.map.host_offset(r.end - 1) + 1 } else { start };
         start..end.max(start)
     };
     let statement_range = host_range(&found.range);
     // A set: a SELECT of tens of thousands of bare columns has as many.
-    let bare_outputs: std::collections::HashSet<&Range<usize>> =
-        found.bare_outputs.iter().collect();
+    let bare_outputs: std::collections::HashSet<&Range<usize>> = found.bare_outputs.iter().collect();
     let mut references = found
         .references
         .into_iter()
         .map(|r| {
             let output = bare_outputs.contains(&r.span);
             let span = host_range(&r.span);
-            Reference {
-                output,
-                ..r.located(span, text, lines)
-            }
+            Reference { output, ..r.located(span, text, lines) }
         })
         .collect::<Vec<_>>();
     references.sort_by_key(|r| (r.span.start, r.span.end));
-    let expression_outputs = found
-        .expression_outputs
-        .into_iter()
-        .map(|o| ExpressionOutput {
-            span: o.span.as_ref().map(host_range),
-            at: fragment.map.host_offset(o.at),
-            name: o.name,
-        })
-        .collect();
+    let expression_outputs = found.expression_outputs.into_iter().map(|o| ExpressionOutput { span: o.span.as_ref().map(host_range), at: fragment.map.host_offset(o.at), name: o.name }).collect();
     StatementAnalysis {
         start: lines.location(text, statement_range.start),
         end: lines.location(text, statement_range.end),
         reads: reads(&references),
-        writes: found
-            .writes
-            .into_iter()
-            .map(|table| TableWrite { table })
-            .collect(),
+        writes: found.writes.into_iter().map(|table| TableWrite { table }).collect(),
         outputs: found.outputs,
         references,
         parsed: found.parsed,
@@ -370,10 +300,7 @@ fn reads(references: &[Reference]) -> Vec<TableRead> {
         let entry = match reads.iter_mut().position(|t| &t.table == table) {
             Some(i) => &mut reads[i],
             None => {
-                reads.push(TableRead {
-                    table: table.clone(),
-                    columns: Vec::new(),
-                });
+                reads.push(TableRead { table: table.clone(), columns: Vec::new() });
                 reads.last_mut().unwrap()
             }
         };

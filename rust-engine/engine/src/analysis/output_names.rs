@@ -9,10 +9,7 @@
 //! alias. The rules and their sources are in docs/engine.md ("Names and
 //! output aliases").
 
-use sqlparser::ast::{
-    BinaryOperator, CastKind, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, Ident, UnaryOperator, Value,
-};
+use sqlparser::ast::{BinaryOperator, CastKind, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, UnaryOperator, Value};
 
 use sqlparser::keywords::ALL_KEYWORDS;
 
@@ -67,13 +64,7 @@ fn operand_name(dialect: Dialect, expr: &Expr) -> ItemName {
 fn duckdb(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Identifier(ident) => plain(ident),
-        Expr::CompoundIdentifier(idents) => Some(
-            idents
-                .iter()
-                .map(plain)
-                .collect::<Option<Vec<_>>>()?
-                .join("."),
-        ),
+        Expr::CompoundIdentifier(idents) => Some(idents.iter().map(plain).collect::<Option<Vec<_>>>()?.join(".")),
         Expr::Nested(inner) => duckdb(inner),
         Expr::Value(value) => match &value.value {
             Value::Number(n, false) => Some(n.clone()),
@@ -96,58 +87,25 @@ fn duckdb(expr: &Expr) -> Option<String> {
             };
             Some(format!("({} {op} {})", duckdb(left)?, duckdb(right)?))
         }
-        Expr::UnaryOp {
-            op: UnaryOperator::Minus,
-            expr,
-        } => Some(format!("-({})", duckdb(expr)?)),
+        Expr::UnaryOp { op: UnaryOperator::Minus, expr } => Some(format!("-({})", duckdb(expr)?)),
         Expr::Function(function) => duckdb_call(function),
-        Expr::Cast {
-            kind: CastKind::Cast | CastKind::DoubleColon,
-            ..
-        } => None,
+        Expr::Cast { kind: CastKind::Cast | CastKind::DoubleColon, .. } => None,
         _ => None,
     }
 }
 
 /// Functions DuckDB prints under their own lowercase name.
-const DUCKDB_PLAIN_FUNCTIONS: [&str; 13] = [
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "count",
-    "round",
-    "abs",
-    "upper",
-    "lower",
-    "length",
-    "date_trunc",
-    "median",
-    "any_value",
-];
+const DUCKDB_PLAIN_FUNCTIONS: [&str; 13] = ["sum", "avg", "min", "max", "count", "round", "abs", "upper", "lower", "length", "date_trunc", "median", "any_value"];
 
 fn duckdb_call(function: &Function) -> Option<String> {
     let [name] = function.name.0.as_slice() else {
         return None;
     };
-    let name = name
-        .as_ident()
-        .filter(|i| i.quote_style.is_none())?
-        .value
-        .to_ascii_lowercase();
-    if !DUCKDB_PLAIN_FUNCTIONS.contains(&name.as_str())
-        || function.over.is_some()
-        || function.filter.is_some()
-        || !function.within_group.is_empty()
-    {
+    let name = name.as_ident().filter(|i| i.quote_style.is_none())?.value.to_ascii_lowercase();
+    if !DUCKDB_PLAIN_FUNCTIONS.contains(&name.as_str()) || function.over.is_some() || function.filter.is_some() || !function.within_group.is_empty() {
         return None;
     }
-    let FunctionArguments::List(FunctionArgumentList {
-        duplicate_treatment,
-        args,
-        clauses,
-    }) = &function.args
-    else {
+    let FunctionArguments::List(FunctionArgumentList { duplicate_treatment, args, clauses }) = &function.args else {
         return None;
     };
     if !clauses.is_empty() {
@@ -158,9 +116,7 @@ fn duckdb_call(function: &Function) -> Option<String> {
         Some(sqlparser::ast::DuplicateTreatment::Distinct) => "DISTINCT ",
         Some(sqlparser::ast::DuplicateTreatment::All) => return None,
     };
-    if let ([FunctionArg::Unnamed(FunctionArgExpr::Wildcard)], "count", "") =
-        (args.as_slice(), name.as_str(), distinct)
-    {
+    if let ([FunctionArg::Unnamed(FunctionArgExpr::Wildcard)], "count", "") = (args.as_slice(), name.as_str(), distinct) {
         return Some("count_star()".into());
     }
     let args = args
@@ -178,10 +134,7 @@ fn duckdb_call(function: &Function) -> Option<String> {
 fn plain(ident: &Ident) -> Option<String> {
     let mut chars = ident.value.chars();
     let first = chars.next()?;
-    let simple = (first.is_ascii_alphabetic() || first == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let keyword = ALL_KEYWORDS
-        .binary_search(&ident.value.to_ascii_uppercase().as_str())
-        .is_ok();
+    let simple = (first.is_ascii_alphabetic() || first == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let keyword = ALL_KEYWORDS.binary_search(&ident.value.to_ascii_uppercase().as_str()).is_ok();
     (simple && !keyword).then(|| ident.value.clone())
 }

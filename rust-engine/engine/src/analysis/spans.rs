@@ -40,9 +40,7 @@ impl<'a> Spans<'a> {
 
     /// From the first to the end of the last significant token.
     pub fn token_range(&self, tokens: &[Lite]) -> Range<usize> {
-        let mut significant = tokens
-            .iter()
-            .filter(|t| !matches!(t.kind, Kind::Space | Kind::End | Kind::Semicolon));
+        let mut significant = tokens.iter().filter(|t| !matches!(t.kind, Kind::Space | Kind::End | Kind::Semicolon));
         let Some(first) = significant.next() else {
             return 0..0;
         };
@@ -81,9 +79,7 @@ impl<'a> Spans<'a> {
             None => {
                 let len = ident.value.len();
                 match rest.get(..len) {
-                    Some(text) if text.eq_ignore_ascii_case(&ident.value) => {
-                        Some(start..start + len)
-                    }
+                    Some(text) if text.eq_ignore_ascii_case(&ident.value) => Some(start..start + len),
                     // Unquoted but written differently (rare dialect quirks):
                     // fall back to the parser's own end.
                     _ => Some(start..self.offset(ident.span.end.into()).max(start)),
@@ -100,13 +96,7 @@ impl<'a> Spans<'a> {
         while i < idents.len() {
             let ident = idents[i];
             // The parts sharing this part's token.
-            let group = idents[i..]
-                .iter()
-                .take_while(|other| {
-                    other.span == ident.span && other.quote_style == ident.quote_style
-                })
-                .count()
-                .max(1);
+            let group = idents[i..].iter().take_while(|other| other.span == ident.span && other.quote_style == ident.quote_style).count().max(1);
             let whole = self.ident(ident);
             if group == 1 || ident.quote_style.is_none() {
                 spans.extend(std::iter::repeat_n(whole, group));
@@ -123,10 +113,7 @@ impl<'a> Spans<'a> {
     pub fn name(&self, name: &ObjectName) -> Option<Range<usize>> {
         let mut idents = name.0.iter().filter_map(ObjectNamePart::as_ident);
         let first = self.ident(idents.next()?)?;
-        let last = idents
-            .next_back()
-            .and_then(|i| self.ident(i))
-            .unwrap_or(first.clone());
+        let last = idents.next_back().and_then(|i| self.ident(i)).unwrap_or(first.clone());
         Some(first.start..last.end.max(first.end))
     }
 
@@ -182,16 +169,9 @@ impl Spans<'_> {
     /// starts at `select`: from the items' first to their last character,
     /// split at commas outside parentheses. `None` when the split does not
     /// give `count` items (a list this reading does not follow).
-    pub fn select_items(
-        &self,
-        tokens: &[Lite],
-        select: Location,
-        count: usize,
-    ) -> Option<Vec<Range<usize>>> {
+    pub fn select_items(&self, tokens: &[Lite], select: Location, count: usize) -> Option<Vec<Range<usize>>> {
         let key = |t: &Lite| (t.span.start.line, t.span.start.column);
-        let at = tokens
-            .binary_search_by_key(&(select.line, select.column), key)
-            .ok()?;
+        let at = tokens.binary_search_by_key(&(select.line, select.column), key).ok()?;
         let mut i = self.after_select_modifiers(tokens, at + 1);
         let mut items = Vec::new();
         let (mut depth, mut first, mut last) = (0usize, None, None);
@@ -256,12 +236,7 @@ impl Spans<'_> {
             }
             Some(Kind::Keyword(Keyword::ALL)) => i = significant(i + 1),
             Some(Kind::Keyword(Keyword::TOP)) => i = significant(past(significant(i + 1))),
-            Some(Kind::Keyword(Keyword::AS))
-                if matches!(
-                    kind(significant(i + 1)),
-                    Some(Kind::Keyword(Keyword::STRUCT | Keyword::VALUE))
-                ) =>
-            {
+            Some(Kind::Keyword(Keyword::AS)) if matches!(kind(significant(i + 1)), Some(Kind::Keyword(Keyword::STRUCT | Keyword::VALUE))) => {
                 i = significant(significant(i + 1) + 1);
             }
             _ => {}

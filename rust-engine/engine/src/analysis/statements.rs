@@ -42,11 +42,7 @@ pub(super) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
         }
         Err(e) => {
             let mut findings = Findings::default();
-            findings.diagnostics.push(FoundDiagnostic {
-                severity: Severity::Error,
-                message: e.message,
-                at: spans.offset(e.location.into()),
-            });
+            findings.diagnostics.push(FoundDiagnostic { severity: Severity::Error, message: e.message, at: spans.offset(e.location.into()) });
             findings.statements.extend(fallback::scan_text(sql));
             return findings;
         }
@@ -61,9 +57,7 @@ pub(super) fn analyze_fragment(fragment: &Fragment, options: Options) -> Finding
         spans: &spans,
         tokens: &tokens,
         resolver: Resolver::new(&spans, &tokens, options.schema, options.dialect),
-        parser: Parser::new(dialect.as_ref())
-            .with_recursion_limit(RECURSION_LIMIT)
-            .with_tokens_with_locations(raw),
+        parser: Parser::new(dialect.as_ref()).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(raw),
         dialect: dialect.as_ref(),
         findings: Findings::default(),
         expect_delimiter: false,
@@ -103,20 +97,13 @@ impl Reader<'_> {
             // A block's header, middle or footer: the statements between them
             // are parsed one by one, so one the parser cannot read is scanned
             // alone, not with its whole block.
-            if !self.expect_delimiter
-                && blocks::may_be_part(self.tokens, first, !self.blocks.is_empty())
-                && self.block_part(first)
-            {
+            if !self.expect_delimiter && blocks::may_be_part(self.tokens, first, !self.blocks.is_empty()) && self.block_part(first) {
                 continue;
             }
             self.statement(first, next);
         }
         if let Some((block, at, _)) = self.blocks.last() {
-            self.findings.diagnostics.push(FoundDiagnostic {
-                severity: Severity::Error,
-                message: format!("{} block is not closed", block.name()),
-                at: *at,
-            });
+            self.findings.diagnostics.push(FoundDiagnostic { severity: Severity::Error, message: format!("{} block is not closed", block.name()), at: *at });
         }
         self.findings
     }
@@ -127,18 +114,10 @@ impl Reader<'_> {
         let Ok(Some(part)) = self.parser.maybe_parse(|p| blocks::part(p, open)) else {
             return false;
         };
-        let range = self
-            .spans
-            .token_range(&self.tokens[first..self.parser.index()]);
-        let declared: Vec<Ident> = part
-            .variables
-            .into_iter()
-            .filter(|name| self.resolver.declare(name))
-            .collect();
+        let range = self.spans.token_range(&self.tokens[first..self.parser.index()]);
+        let declared: Vec<Ident> = part.variables.into_iter().filter(|name| self.resolver.declare(name)).collect();
         if let Some(condition) = &part.condition {
-            self.findings
-                .statements
-                .push(self.resolver.condition(condition, range.clone()));
+            self.findings.statements.push(self.resolver.condition(condition, range.clone()));
         }
         self.expect_delimiter = matches!(part.step, Step::Close | Step::Control);
         match part.step {
@@ -149,12 +128,7 @@ impl Reader<'_> {
                 }
             }
             Step::Close => {
-                for name in self
-                    .blocks
-                    .pop()
-                    .map(|(.., declared)| declared)
-                    .unwrap_or_default()
-                {
+                for name in self.blocks.pop().map(|(.., declared)| declared).unwrap_or_default() {
                     self.resolver.forget(&name);
                 }
             }
@@ -169,13 +143,9 @@ impl Reader<'_> {
         let end = tokens::statement_end(self.tokens, first);
         match self.parse(first, end, next) {
             Ok((statement, missing_delimiter)) => {
-                let range = self
-                    .spans
-                    .token_range(&self.tokens[first..self.parser.index()]);
+                let range = self.spans.token_range(&self.tokens[first..self.parser.index()]);
                 let start = range.start;
-                self.findings
-                    .statements
-                    .push(self.resolver.statement(&statement, range));
+                self.findings.statements.push(self.resolver.statement(&statement, range));
                 note_dynamic_sql(&statement, start, &mut self.findings);
                 self.expect_delimiter = !missing_delimiter;
             }
@@ -186,25 +156,13 @@ impl Reader<'_> {
     /// Parses the statement at `first`, which the splitter ends at `end`,
     /// and says whether it lacks its `;` before the next statement. An
     /// error's message is empty when a diagnostic already says why.
-    fn parse(
-        &mut self,
-        first: usize,
-        end: usize,
-        next: TokenWithSpan,
-    ) -> Result<(Statement, bool), String> {
-        let too_many = || {
-            format!("statement has more than {MAX_OPERATORS} operators; analysed token by token")
-        };
+    fn parse(&mut self, first: usize, end: usize, next: TokenWithSpan) -> Result<(Statement, bool), String> {
+        let too_many = || format!("statement has more than {MAX_OPERATORS} operators; analysed token by token");
         if tokens::operator_count(&self.tokens[first..end]) > MAX_OPERATORS {
             return Err(too_many());
         }
         if self.expect_delimiter {
-            return Err(error_message(
-                self.parser
-                    .expected::<()>("end of statement", next)
-                    .unwrap_err(),
-            )
-            .0);
+            return Err(error_message(self.parser.expected::<()>("end of statement", next).unwrap_err()).0);
         }
         let parsed = self.parser.parse_statement();
         let statement = parsed.map_err(|e| self.error(e))?;
@@ -214,9 +172,7 @@ impl Reader<'_> {
         // have built a tree whose depth nobody checked: it is then leaked,
         // not dropped, since dropping it recurses once per level. Never seen;
         // the leak is bounded by the text.
-        if self.parser.index() > end
-            && tokens::operator_count(&self.tokens[first..self.parser.index()]) > MAX_OPERATORS
-        {
+        if self.parser.index() > end && tokens::operator_count(&self.tokens[first..self.parser.index()]) > MAX_OPERATORS {
             std::mem::forget(statement);
             return Err(too_many());
         }
@@ -242,10 +198,7 @@ impl Reader<'_> {
             });
             return Ok(true);
         }
-        let error = self
-            .parser
-            .expected::<()>("end of statement", after)
-            .unwrap_err();
+        let error = self.parser.expected::<()>("end of statement", after).unwrap_err();
         Err(self.error(error))
     }
 
@@ -253,15 +206,8 @@ impl Reader<'_> {
     /// stopped; the empty message it returns adds no other diagnostic.
     fn error(&mut self, error: ParserError) -> String {
         let (message, at) = error_message(error);
-        let at = at.map_or_else(
-            || self.spans.token_start(self.tokens, self.parser.index()),
-            |l| self.spans.offset(l),
-        );
-        self.findings.diagnostics.push(FoundDiagnostic {
-            severity: Severity::Error,
-            message,
-            at,
-        });
+        let at = at.map_or_else(|| self.spans.token_start(self.tokens, self.parser.index()), |l| self.spans.offset(l));
+        self.findings.diagnostics.push(FoundDiagnostic { severity: Severity::Error, message, at });
         String::new()
     }
 
@@ -272,18 +218,9 @@ impl Reader<'_> {
         let range = self.spans.token_range(&self.tokens[first..end]);
         if !message.is_empty() {
             // At the statement's first word, not the space before it.
-            self.findings.diagnostics.push(FoundDiagnostic {
-                severity: Severity::Error,
-                message,
-                at: range.start,
-            });
+            self.findings.diagnostics.push(FoundDiagnostic { severity: Severity::Error, message, at: range.start });
         }
-        self.findings.statements.push(fallback::scan(
-            self.sql,
-            range,
-            self.dialect,
-            self.resolver.variables(),
-        ));
+        self.findings.statements.push(fallback::scan(self.sql, range, self.dialect, self.resolver.variables()));
         while self.parser.index() < end {
             self.parser.next_token();
         }
@@ -298,9 +235,7 @@ impl Reader<'_> {
 fn error_message(error: ParserError) -> (String, Option<Location>) {
     let text = match error {
         ParserError::TokenizerError(m) | ParserError::ParserError(m) => m,
-        ParserError::RecursionLimitExceeded => {
-            return (format!("statement is nested more than {RECURSION_LIMIT} levels deep; analysed token by token"), None)
-        }
+        ParserError::RecursionLimitExceeded => return (format!("statement is nested more than {RECURSION_LIMIT} levels deep; analysed token by token"), None),
     };
     if let Some((message, at)) = text.rsplit_once(" at Line: ") {
         if let Some((line, column)) = at.split_once(", Column: ") {
@@ -318,10 +253,6 @@ fn error_message(error: ParserError) -> (String, Option<Location>) {
 /// SQL built at run time (`EXECUTE IMMEDIATE`) cannot be analysed: say so.
 fn note_dynamic_sql(statement: &Statement, at: usize, findings: &mut Findings) {
     if matches!(statement, Statement::Execute { .. }) {
-        findings.diagnostics.push(FoundDiagnostic {
-            severity: Severity::Warning,
-            message: "dynamic SQL (EXECUTE) cannot be analysed".to_string(),
-            at,
-        });
+        findings.diagnostics.push(FoundDiagnostic { severity: Severity::Warning, message: "dynamic SQL (EXECUTE) cannot be analysed".to_string(), at });
     }
 }

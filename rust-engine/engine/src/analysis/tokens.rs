@@ -45,31 +45,14 @@ impl Lite {
             Token::LParen => Kind::Open,
             Token::RParen => Kind::Close,
             Token::EOF => Kind::End,
-            Token::Plus
-            | Token::Minus
-            | Token::Mul
-            | Token::Div
-            | Token::Mod
-            | Token::StringConcat => Kind::Operator,
-            Token::Eq | Token::Neq | Token::Lt | Token::Gt | Token::LtEq | Token::GtEq => {
-                Kind::Operator
-            }
-            Token::Word(w)
-                if w.quote_style.is_none() && matches!(w.keyword, Keyword::AND | Keyword::OR) =>
-            {
-                Kind::Operator
-            }
+            Token::Plus | Token::Minus | Token::Mul | Token::Div | Token::Mod | Token::StringConcat => Kind::Operator,
+            Token::Eq | Token::Neq | Token::Lt | Token::Gt | Token::LtEq | Token::GtEq => Kind::Operator,
+            Token::Word(w) if w.quote_style.is_none() && matches!(w.keyword, Keyword::AND | Keyword::OR) => Kind::Operator,
             Token::Word(w) if is_word(w, "LOOP") || is_word(w, "REPEAT") => Kind::Block,
-            Token::Word(w) if w.quote_style.is_none() && w.keyword != Keyword::NoKeyword => {
-                Kind::Keyword(w.keyword)
-            }
+            Token::Word(w) if w.quote_style.is_none() && w.keyword != Keyword::NoKeyword => Kind::Keyword(w.keyword),
             _ => Kind::Other,
         };
-        Lite {
-            kind,
-            span: token.span,
-            weight: depth::weight(&token.token),
-        }
+        Lite { kind, span: token.span, weight: depth::weight(&token.token) }
     }
 }
 
@@ -99,30 +82,16 @@ pub(super) fn statement_end(tokens: &[Lite], first: usize) -> usize {
             _ if parens > 0 => {}
             Kind::Keyword(Keyword::BEGIN | Keyword::CASE) => blocks += 1,
             // Only at a statement's start: `REPEAT(s, 3)` is a function.
-            Kind::Keyword(Keyword::WHILE | Keyword::FOR) | Kind::Block
-                if is_statement_start(tokens, first, i) =>
-            {
-                blocks += 1
-            }
-            Kind::Keyword(Keyword::IF)
-                if next_significant(tokens, i).is_some_and(|j| tokens[j].kind != Kind::Open)
-                    && is_statement_start(tokens, first, i) =>
-            {
-                blocks += 1
-            }
+            Kind::Keyword(Keyword::WHILE | Keyword::FOR) | Kind::Block if is_statement_start(tokens, first, i) => blocks += 1,
+            Kind::Keyword(Keyword::IF) if next_significant(tokens, i).is_some_and(|j| tokens[j].kind != Kind::Open) && is_statement_start(tokens, first, i) => blocks += 1,
             // An END no block of this statement opened closes the block
             // around it: the statement lacks its `;`.
-            Kind::Keyword(Keyword::END) if blocks == 0 && !is_statement_start(tokens, first, i) => {
-                return i
-            }
+            Kind::Keyword(Keyword::END) if blocks == 0 && !is_statement_start(tokens, first, i) => return i,
             Kind::Keyword(Keyword::END) => {
                 blocks = blocks.saturating_sub(1);
                 // END IF / END LOOP / END WHILE / END FOR / END REPEAT close one block.
                 if let Some(j) = next_significant(tokens, i) {
-                    if matches!(
-                        tokens[j].kind,
-                        Kind::Keyword(Keyword::IF | Keyword::WHILE | Keyword::FOR) | Kind::Block
-                    ) {
+                    if matches!(tokens[j].kind, Kind::Keyword(Keyword::IF | Keyword::WHILE | Keyword::FOR) | Kind::Block) {
                         i = j;
                     }
                 }
@@ -137,9 +106,7 @@ pub(super) fn statement_end(tokens: &[Lite], first: usize) -> usize {
 /// Where the statement after the one parsed from `first` to `next` starts,
 /// when one does: a statement keyword first on a later line.
 pub(super) fn next_statement(tokens: &[Lite], first: usize, next: usize) -> Option<usize> {
-    let last = (first..next)
-        .rev()
-        .find(|&i| tokens[i].kind != Kind::Space)?;
+    let last = (first..next).rev().find(|&i| tokens[i].kind != Kind::Space)?;
     let start = (next..tokens.len()).find(|&i| tokens[i].kind != Kind::Space)?;
     let starts = tokens[start].span.start.line > tokens[last].span.end.line
         && matches!(
@@ -167,11 +134,7 @@ pub(super) fn next_statement(tokens: &[Lite], first: usize, next: usize) -> Opti
 /// True when the token at `i` starts a statement: it is first, or follows a
 /// `;`, `THEN`, `ELSE`, `DO`, `LOOP` or `BEGIN`.
 fn is_statement_start(tokens: &[Lite], first: usize, i: usize) -> bool {
-    let mut before = tokens[first..i]
-        .iter()
-        .enumerate()
-        .rev()
-        .filter(|(_, t)| t.kind != Kind::Space);
+    let mut before = tokens[first..i].iter().enumerate().rev().filter(|(_, t)| t.kind != Kind::Space);
     let mut i = i;
     // After a label (`outer: LOOP`), where the label starts.
     if let (Some((_, colon)), Some((label, _))) = (before.next(), before.next()) {
@@ -179,17 +142,9 @@ fn is_statement_start(tokens: &[Lite], first: usize, i: usize) -> bool {
             i = first + label;
         }
     }
-    match tokens[first..i]
-        .iter()
-        .rev()
-        .find(|t| t.kind != Kind::Space)
-        .map(|t| t.kind)
-    {
+    match tokens[first..i].iter().rev().find(|t| t.kind != Kind::Space).map(|t| t.kind) {
         None | Some(Kind::Semicolon | Kind::Block) => true,
-        Some(Kind::Keyword(keyword)) => matches!(
-            keyword,
-            Keyword::THEN | Keyword::ELSE | Keyword::DO | Keyword::BEGIN
-        ),
+        Some(Kind::Keyword(keyword)) => matches!(keyword, Keyword::THEN | Keyword::ELSE | Keyword::DO | Keyword::BEGIN),
         _ => false,
     }
 }
@@ -221,10 +176,7 @@ pub(super) fn normalize(tokens: &mut Vec<TokenWithSpan>, dialect: Dialect) {
                 let mut middle = span.start;
                 middle.column += 1;
                 tokens[i] = TokenWithSpan::new(Token::Gt, Span::new(span.start, middle));
-                tokens.insert(
-                    i + 1,
-                    TokenWithSpan::new(Token::Gt, Span::new(middle, span.end)),
-                );
+                tokens.insert(i + 1, TokenWithSpan::new(Token::Gt, Span::new(middle, span.end)));
                 i += 1;
             }
             Token::ShiftRight => tokens[i].token = Token::Mul,
@@ -232,14 +184,9 @@ pub(super) fn normalize(tokens: &mut Vec<TokenWithSpan>, dialect: Dialect) {
         }
         // BigQuery typed array literals, `ARRAY<T>[...]`, parse as plain
         // `[...]` once the type (which names no column) is blanked out.
-        if previous_word
-            && tokens[i].token == Token::Lt
-            && is_word_at(tokens, i.wrapping_sub(1), "ARRAY")
-        {
+        if previous_word && tokens[i].token == Token::Lt && is_word_at(tokens, i.wrapping_sub(1), "ARRAY") {
             if let Some(close) = matching_angle(tokens, i) {
-                let after = tokens[close + 1..]
-                    .iter()
-                    .find(|t| !matches!(t.token, Token::Whitespace(_)));
+                let after = tokens[close + 1..].iter().find(|t| !matches!(t.token, Token::Whitespace(_)));
                 if after.is_some_and(|t| t.token == Token::LBracket) {
                     for token in &mut tokens[i - 1..=close] {
                         token.token = Token::Whitespace(Whitespace::Space);
@@ -253,9 +200,7 @@ pub(super) fn normalize(tokens: &mut Vec<TokenWithSpan>, dialect: Dialect) {
         }
         group_and_order(tokens, i);
         // BigQuery's `DROP SNAPSHOT TABLE t` drops the table `t` like `DROP TABLE t`.
-        if is_word_at(tokens, i, "SNAPSHOT")
-            && previous_significant(tokens, i).is_some_and(|p| is_word_at(tokens, p, "DROP"))
-        {
+        if is_word_at(tokens, i, "SNAPSHOT") && previous_significant(tokens, i).is_some_and(|p| is_word_at(tokens, p, "DROP")) {
             if let Some(next) = next_significant_token(tokens, i) {
                 if is_word_at(tokens, next, "TABLE") {
                     tokens[i].token = Token::Whitespace(Whitespace::Space);
@@ -302,13 +247,10 @@ fn group_and_order(tokens: &mut [TokenWithSpan], i: usize) {
     if !is_word_at(tokens, i, "GROUP") {
         return;
     }
-    let Some(and) = next_significant_token(tokens, i).filter(|&j| is_word_at(tokens, j, "AND"))
-    else {
+    let Some(and) = next_significant_token(tokens, i).filter(|&j| is_word_at(tokens, j, "AND")) else {
         return;
     };
-    let Some(order) =
-        next_significant_token(tokens, and).filter(|&j| is_word_at(tokens, j, "ORDER"))
-    else {
+    let Some(order) = next_significant_token(tokens, and).filter(|&j| is_word_at(tokens, j, "ORDER")) else {
         return;
     };
     if next_significant_token(tokens, order).is_some_and(|j| is_word_at(tokens, j, "BY")) {
@@ -318,9 +260,7 @@ fn group_and_order(tokens: &mut [TokenWithSpan], i: usize) {
 }
 
 fn previous_significant(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
-    (0..i)
-        .rev()
-        .find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+    (0..i).rev().find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
 }
 
 fn next_significant_token(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {

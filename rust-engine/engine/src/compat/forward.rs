@@ -65,36 +65,19 @@ pub struct ForwardViewOptions {
 /// compute an old column from the new table; the new table's columns cannot
 /// be computed back from it, so such a view is refused naming the column
 /// (the patched query then runs against the new table once it exists).
-pub fn forward_view(
-    spec: &ChangeSpec,
-    dialect: Dialect,
-    schema: Option<&Schema>,
-    view: &str,
-) -> Result<ForwardView, EngineError> {
+pub fn forward_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>, view: &str) -> Result<ForwardView, EngineError> {
     spec.validate_in(dialect)?;
     let sql = Sql { dialect };
     check_view_name(spec, view)?;
-    for name in spec
-        .dataset
-        .split('.')
-        .chain(view.split('.'))
-        .chain(changed_columns(spec))
-    {
+    for name in spec.dataset.split('.').chain(view.split('.')).chain(changed_columns(spec)) {
         if let Some(why) = dialect.unquotable(name) {
-            return Err(refuse(
-                None,
-                format!(
-                    "{dialect} SQL cannot name `{name}` so that the engine reads it back: {why}"
-                ),
-            ));
+            return Err(refuse(None, format!("{dialect} SQL cannot name `{name}` so that the engine reads it back: {why}")));
         }
     }
     let items = match schema {
         Some(schema) => {
             let (_, columns) = old_columns(spec, schema).map_err(|error| match error {
-                EngineError::CompatView { column, message } => {
-                    EngineError::ForwardView { column, message }
-                }
+                EngineError::CompatView { column, message } => EngineError::ForwardView { column, message },
                 other => other,
             })?;
             let mut items = Vec::with_capacity(columns.len());
@@ -108,20 +91,10 @@ pub fn forward_view(
         None => star_and_changes(spec, &sql)?,
     };
     if items.is_empty() {
-        return Err(refuse(
-            None,
-            format!(
-                "the change drops every column of {}: the view would have none",
-                spec.dataset
-            ),
-        ));
+        return Err(refuse(None, format!("the change drops every column of {}: the view would have none", spec.dataset)));
     }
     let name = sql.name(view);
-    let select = format!(
-        "SELECT\n  {}\nFROM {};",
-        items.join(",\n  "),
-        sql.name(&spec.dataset)
-    );
+    let select = format!("SELECT\n  {}\nFROM {};", items.join(",\n  "), sql.name(&spec.dataset));
     // The view is Ripple's own, in its scratch schema: replaced freely.
     let create = match dialect.replace_view() {
         ReplaceView::OrReplace => format!("CREATE OR REPLACE VIEW {name} AS\n{select}"),
@@ -129,31 +102,17 @@ pub fn forward_view(
             format!("DROP VIEW IF EXISTS {name};\nCREATE VIEW {name} AS\n{select}")
         }
     };
-    Ok(ForwardView {
-        view: view.to_string(),
-        table: spec.dataset.clone(),
-        create,
-        cleanup: format!("DROP VIEW IF EXISTS {name};"),
-    })
+    Ok(ForwardView { view: view.to_string(), table: spec.dataset.clone(), create, cleanup: format!("DROP VIEW IF EXISTS {name};") })
 }
 
 /// The view's name must be a name of its own: not the dataset's (which it
 /// reads) nor the new table's (which may exist, or soon will).
 fn check_view_name(spec: &ChangeSpec, view: &str) -> Result<(), EngineError> {
-    if view.is_empty()
-        || view
-            .split('.')
-            .any(|part| part.is_empty() || part.trim() != part)
-    {
+    if view.is_empty() || view.split('.').any(|part| part.is_empty() || part.trim() != part) {
         return Err(refuse(None, format!("the view's name `{view}` is not a table name (dot-separated parts, none empty or padded)")));
     }
-    let clashes = |other: &str| {
-        crate::schema::names_match(other, view) || crate::schema::names_match(view, other)
-    };
-    if let Some(other) = std::iter::once(spec.dataset.as_str())
-        .chain(spec.new_table())
-        .find(|other| clashes(other))
-    {
+    let clashes = |other: &str| crate::schema::names_match(other, view) || crate::schema::names_match(view, other);
+    if let Some(other) = std::iter::once(spec.dataset.as_str()).chain(spec.new_table()).find(|other| clashes(other)) {
         return Err(refuse(None, format!("the view `{view}` would take the name of {other}; give it a name in a scratch schema of its own")));
     }
     Ok(())
@@ -170,9 +129,7 @@ fn forward_item(spec: &ChangeSpec, sql: &Sql, column: &str) -> Result<Option<Str
         ColumnFate::Path(to) | ColumnFate::Expression(to) => {
             return Err(refuse(
                 Some(column),
-                format!(
-                    "column {column} is mapped to `{to}`, computed from the new table: the new table's columns cannot be computed back from the old one, so no forward view can be made"
-                ),
+                format!("column {column} is mapped to `{to}`, computed from the new table: the new table's columns cannot be computed back from the old one, so no forward view can be made"),
             ))
         }
     })
@@ -193,38 +150,21 @@ fn star_and_changes(spec: &ChangeSpec, sql: &Sql) -> Result<Vec<String>, EngineE
         return Ok(vec!["*".to_string()]);
     }
     let Some(keyword) = sql.dialect.star_except() else {
-        return Err(refuse(
-            None,
-            format!(
-                "{} SQL cannot select * without some columns ({}), so the view must list the columns: give a schema of {}",
-                sql.dialect,
-                excluded.join(", "),
-                spec.dataset
-            ),
-        ));
+        return Err(refuse(None, format!("{} SQL cannot select * without some columns ({}), so the view must list the columns: give a schema of {}", sql.dialect, excluded.join(", "), spec.dataset)));
     };
     items.insert(0, format!("* {keyword} ({})", excluded.join(", ")));
     Ok(items)
 }
 
 fn refuse(column: Option<&str>, message: String) -> EngineError {
-    EngineError::ForwardView {
-        column: column.map(str::to_string),
-        message,
-    }
+    EngineError::ForwardView { column: column.map(str::to_string), message }
 }
 
 /// The new type of a retyped column, written from its parsed form.
 fn new_type(sql: &Sql, column: &str, to: &str) -> Result<String, EngineError> {
     crate::spec_sql::data_type(to, sql.dialect)
         .map(|t| t.to_string())
-        .map_err(|why| EngineError::InvalidChange {
-            field: None,
-            message: format!(
-                "the new type `{to}` of column {column} must be a SQL type of {}: {why}",
-                sql.dialect
-            ),
-        })
+        .map_err(|why| EngineError::InvalidChange { field: None, message: format!("the new type `{to}` of column {column} must be a SQL type of {}: {why}", sql.dialect) })
 }
 
 #[cfg(test)]
@@ -247,102 +187,38 @@ mod tests {
 
     #[test]
     fn with_a_schema_the_view_lists_the_new_columns_in_the_old_order() {
-        let view = forward_view(
-            &spec(CHANGE),
-            Dialect::DuckDb,
-            Some(&schema()),
-            "ripple_scratch.orders_v2",
-        )
-        .unwrap();
-        assert_eq!(
-            view.create,
-            "CREATE OR REPLACE VIEW ripple_scratch.orders_v2 AS\nSELECT\n  id,\n  amount AS amount_usd,\n  CAST(placed_at AS TIMESTAMP) AS placed_at\nFROM shop.orders;"
-        );
-        assert_eq!(
-            view.cleanup,
-            "DROP VIEW IF EXISTS ripple_scratch.orders_v2;"
-        );
+        let view = forward_view(&spec(CHANGE), Dialect::DuckDb, Some(&schema()), "ripple_scratch.orders_v2").unwrap();
+        assert_eq!(view.create, "CREATE OR REPLACE VIEW ripple_scratch.orders_v2 AS\nSELECT\n  id,\n  amount AS amount_usd,\n  CAST(placed_at AS TIMESTAMP) AS placed_at\nFROM shop.orders;");
+        assert_eq!(view.cleanup, "DROP VIEW IF EXISTS ripple_scratch.orders_v2;");
         assert_eq!(view.table, "shop.orders");
     }
 
     #[test]
     fn without_a_schema_the_changed_columns_leave_the_star() {
-        let view = forward_view(
-            &spec(CHANGE),
-            Dialect::Snowflake,
-            None,
-            "ripple_scratch.orders_v2",
-        )
-        .unwrap();
+        let view = forward_view(&spec(CHANGE), Dialect::Snowflake, None, "ripple_scratch.orders_v2").unwrap();
         assert!(view.create.contains("  * EXCLUDE (amount, placed_at, legacy),\n  amount AS amount_usd,\n  CAST(placed_at AS TIMESTAMP) AS placed_at\nFROM shop.orders;"), "{}", view.create);
-        let error = forward_view(
-            &spec(CHANGE),
-            Dialect::Postgres,
-            None,
-            "ripple_scratch.orders_v2",
-        )
-        .unwrap_err();
-        assert!(
-            error.to_string().contains("give a schema of shop.orders"),
-            "{error}"
-        );
+        let error = forward_view(&spec(CHANGE), Dialect::Postgres, None, "ripple_scratch.orders_v2").unwrap_err();
+        assert!(error.to_string().contains("give a schema of shop.orders"), "{error}");
         // Nothing changes but the name: `*` as it is.
-        let moved = spec(
-            r#"{"dataset": "shop.orders", "changes": [{"kind": "rename_table", "to": "sales.orders"}]}"#,
-        );
+        let moved = spec(r#"{"dataset": "shop.orders", "changes": [{"kind": "rename_table", "to": "sales.orders"}]}"#);
         let view = forward_view(&moved, Dialect::Postgres, None, "ripple_scratch.orders").unwrap();
-        assert_eq!(
-            view.create,
-            "CREATE OR REPLACE VIEW ripple_scratch.orders AS\nSELECT\n  *\nFROM shop.orders;"
-        );
+        assert_eq!(view.create, "CREATE OR REPLACE VIEW ripple_scratch.orders AS\nSELECT\n  *\nFROM shop.orders;");
     }
 
     #[test]
     fn what_cannot_be_computed_back_or_named_is_refused() {
-        let mapped = spec(
-            r#"{"dataset": "shop.orders", "changes": [{"kind": "replace_table", "to": "shop.orders_v2", "columns": {"amount": "amount_cents / 100", "id": "order_id"}}]}"#,
-        );
-        let error = forward_view(
-            &mapped,
-            Dialect::DuckDb,
-            Some(&schema()),
-            "ripple_scratch.orders_v2",
-        )
-        .unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .contains("column amount is mapped to `amount_cents / 100`"),
-            "{error}"
-        );
+        let mapped = spec(r#"{"dataset": "shop.orders", "changes": [{"kind": "replace_table", "to": "shop.orders_v2", "columns": {"amount": "amount_cents / 100", "id": "order_id"}}]}"#);
+        let error = forward_view(&mapped, Dialect::DuckDb, Some(&schema()), "ripple_scratch.orders_v2").unwrap_err();
+        assert!(error.to_string().contains("column amount is mapped to `amount_cents / 100`"), "{error}");
         // A mapping to a plain column is a rename.
-        let renamed = spec(
-            r#"{"dataset": "shop.orders", "changes": [{"kind": "replace_table", "to": "shop.orders_v2", "columns": {"id": "order_id"}}]}"#,
-        );
-        let view = forward_view(
-            &renamed,
-            Dialect::DuckDb,
-            Some(&schema()),
-            "ripple_scratch.orders_v2",
-        )
-        .unwrap();
-        assert!(
-            view.create.contains("  id AS order_id,\n  amount,"),
-            "{}",
-            view.create
-        );
+        let renamed = spec(r#"{"dataset": "shop.orders", "changes": [{"kind": "replace_table", "to": "shop.orders_v2", "columns": {"id": "order_id"}}]}"#);
+        let view = forward_view(&renamed, Dialect::DuckDb, Some(&schema()), "ripple_scratch.orders_v2").unwrap();
+        assert!(view.create.contains("  id AS order_id,\n  amount,"), "{}", view.create);
         for clash in ["shop.orders", "orders", "shop.orders_v2", ""] {
-            assert!(
-                forward_view(&spec(CHANGE), Dialect::DuckDb, None, clash).is_err(),
-                "{clash}"
-            );
+            assert!(forward_view(&spec(CHANGE), Dialect::DuckDb, None, clash).is_err(), "{clash}");
         }
-        let dropped =
-            spec(r#"{"dataset": "t", "changes": [{"kind": "drop_column", "column": "a"}]}"#);
+        let dropped = spec(r#"{"dataset": "t", "changes": [{"kind": "drop_column", "column": "a"}]}"#);
         let one = Schema::from_json(r#"{"tables": {"t": {"columns": [{"name": "a"}]}}}"#).unwrap();
-        assert!(forward_view(&dropped, Dialect::DuckDb, Some(&one), "s.u")
-            .unwrap_err()
-            .to_string()
-            .contains("drops every column"));
+        assert!(forward_view(&dropped, Dialect::DuckDb, Some(&one), "s.u").unwrap_err().to_string().contains("drops every column"));
     }
 }

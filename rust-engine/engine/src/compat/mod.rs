@@ -75,11 +75,7 @@ pub struct CompatViewOptions {
 /// Errors ([`EngineError::CompatView`]) say what is missing: the table does
 /// not move, a schema is needed, a column's old type is unknown (naming the
 /// column), or the schema lacks the dataset or a column the change names.
-pub fn compat_view(
-    spec: &ChangeSpec,
-    dialect: Dialect,
-    schema: Option<&Schema>,
-) -> Result<CompatView, EngineError> {
+pub fn compat_view(spec: &ChangeSpec, dialect: Dialect, schema: Option<&Schema>) -> Result<CompatView, EngineError> {
     // A spec built in Rust has not been through `from_json`'s checks, and
     // its SQL must read in the dialect the view is written in.
     spec.validate_in(dialect)?;
@@ -93,14 +89,8 @@ pub fn compat_view(
             ),
         ));
     };
-    if let Some((name, why)) = written_names(spec, table, schema)
-        .into_iter()
-        .find_map(|name| Some((name, dialect.unquotable(name)?)))
-    {
-        return Err(refuse(
-            None,
-            format!("{dialect} SQL cannot name `{name}` so that the engine reads it back: {why}"),
-        ));
+    if let Some((name, why)) = written_names(spec, table, schema).into_iter().find_map(|name| Some((name, dialect.unquotable(name)?))) {
+        return Err(refuse(None, format!("{dialect} SQL cannot name `{name}` so that the engine reads it back: {why}")));
     }
     let sql = Sql { dialect };
     let from = sql.name(table);
@@ -140,9 +130,7 @@ pub fn compat_view(
     // `sqlparser` does not, such as `` `a\`b` `` in BigQuery, must not refuse
     // the view.)
     let parser_dialect = dialect.parser_dialect();
-    if let Ok(tokens) =
-        sqlparser::tokenizer::Tokenizer::new(parser_dialect.as_ref(), &create).tokenize()
-    {
+    if let Ok(tokens) = sqlparser::tokenizer::Tokenizer::new(parser_dialect.as_ref(), &create).tokenize() {
         let operators = crate::depth::operators(&tokens);
         if operators > crate::depth::MAX_OPERATORS {
             return Err(refuse(
@@ -158,12 +146,7 @@ pub fn compat_view(
     // No CASCADE: a view someone built on the compatibility view must fail
     // the cleanup, not disappear with it.
     let cleanup = format!("DROP VIEW IF EXISTS {view};");
-    Ok(CompatView {
-        view: spec.dataset.clone(),
-        table: table.to_string(),
-        create,
-        cleanup,
-    })
+    Ok(CompatView { view: spec.dataset.clone(), table: table.to_string(), create, cleanup })
 }
 
 /// What the view adds to the operators its mappings hold (`depth.rs`),
@@ -178,11 +161,7 @@ const UNREADABLE: &str = "the view's DDL would not read back";
 /// changed columns, what they are renamed or mapped to (names and paths),
 /// and the old table's columns when the schema lists them. Found by the
 /// `change` fuzz target: `` `proj\`c` `` in BigQuery did not read back.
-fn written_names<'a>(
-    spec: &'a ChangeSpec,
-    table: &'a str,
-    schema: Option<&'a Schema>,
-) -> Vec<&'a str> {
+fn written_names<'a>(spec: &'a ChangeSpec, table: &'a str, schema: Option<&'a Schema>) -> Vec<&'a str> {
     let mut names: Vec<&str> = spec.dataset.split('.').chain(table.split('.')).collect();
     for column in changed_columns(spec) {
         names.push(column);
@@ -203,14 +182,10 @@ fn changed_columns(spec: &ChangeSpec) -> Vec<&str> {
     let mut columns = Vec::new();
     for change in &spec.changes {
         match change {
-            Change::RenameColumn { column, .. }
-            | Change::DropColumn { column }
-            | Change::ChangeType { column, .. } => {
+            Change::RenameColumn { column, .. } | Change::DropColumn { column } | Change::ChangeType { column, .. } => {
                 columns.push(column.as_str());
             }
-            Change::ReplaceTable {
-                columns: mapping, ..
-            } => columns.extend(mapping.keys().map(String::as_str)),
+            Change::ReplaceTable { columns: mapping, .. } => columns.extend(mapping.keys().map(String::as_str)),
             Change::RenameTable { .. } => {}
         }
     }
@@ -218,18 +193,12 @@ fn changed_columns(spec: &ChangeSpec) -> Vec<&str> {
 }
 
 fn refuse(column: Option<&str>, message: String) -> EngineError {
-    EngineError::CompatView {
-        column: column.map(str::to_string),
-        message,
-    }
+    EngineError::CompatView { column: column.map(str::to_string), message }
 }
 
 /// The old table's key in the schema and its columns; every column the
 /// change names must be among them.
-fn old_columns<'s>(
-    spec: &ChangeSpec,
-    schema: &'s Schema,
-) -> Result<(&'s str, &'s [ColumnSchema]), EngineError> {
+fn old_columns<'s>(spec: &ChangeSpec, schema: &'s Schema) -> Result<(&'s str, &'s [ColumnSchema]), EngineError> {
     let (key, columns) = schema
         .table(&spec.dataset)
         .or_else(|| {
@@ -238,18 +207,10 @@ fn old_columns<'s>(
             let first = found.next()?;
             found.next().is_none().then_some((first.0.as_str(), first.1.columns.as_slice()))
         })
-        .ok_or_else(|| {
-            refuse(None, format!("the schema has no table {}; it must list the dataset's columns as they are before the change", spec.dataset))
-        })?;
+        .ok_or_else(|| refuse(None, format!("the schema has no table {}; it must list the dataset's columns as they are before the change", spec.dataset)))?;
     for column in changed_columns(spec) {
         if !columns.iter().any(|c| c.name.eq_ignore_ascii_case(column)) {
-            return Err(refuse(
-                Some(column),
-                format!(
-                    "the change names column {column}, which the schema of {} does not list",
-                    spec.dataset
-                ),
-            ));
+            return Err(refuse(Some(column), format!("the change names column {column}, which the schema of {} does not list", spec.dataset)));
         }
     }
     Ok((key, columns))
@@ -257,13 +218,7 @@ fn old_columns<'s>(
 
 /// One select item per old column, in the old order. `key` is the old
 /// table's key in the schema, to name a type at fault.
-fn listed_columns(
-    spec: &ChangeSpec,
-    sql: &Sql,
-    qualifier: &str,
-    key: &str,
-    columns: &[ColumnSchema],
-) -> Result<Vec<String>, EngineError> {
+fn listed_columns(spec: &ChangeSpec, sql: &Sql, qualifier: &str, key: &str, columns: &[ColumnSchema]) -> Result<Vec<String>, EngineError> {
     let mut items = Vec::with_capacity(columns.len());
     for (i, column) in columns.iter().enumerate() {
         let name = sql.ident(&column.name);
@@ -271,21 +226,12 @@ fn listed_columns(
         // Written from its parsed form, like every type and expression the
         // view holds (`spec_sql.rs`); parsed only where it is written.
         let parsed_type = |text: &str| {
-            crate::spec_sql::data_type(text, sql.dialect).map_err(|why| {
-                EngineError::InvalidSchema {
-                    field: Some(format!("tables.{key}.columns[{i}].type")),
-                    message: format!("must be a SQL type of {}: {why}", sql.dialect),
-                }
-            })
+            crate::spec_sql::data_type(text, sql.dialect)
+                .map_err(|why| EngineError::InvalidSchema { field: Some(format!("tables.{key}.columns[{i}].type")), message: format!("must be a SQL type of {}: {why}", sql.dialect) })
         };
-        let old_type = || {
-            match known_type {
+        let old_type = || match known_type {
             Some(text) => parsed_type(text),
-            None => Err(refuse(
-                Some(&column.name),
-                format!("the schema gives no type for column {}, which the view must rebuild with its old type", column.name),
-            )),
-        }
+            None => Err(refuse(Some(&column.name), format!("the schema gives no type for column {}, which the view must rebuild with its old type", column.name))),
         };
         items.push(match spec.column_fate(&column.name) {
             ColumnFate::Kept => name,
@@ -310,11 +256,7 @@ fn listed_columns(
 
 /// `*` from the new table, without the new names of renamed columns, then
 /// one item per changed column.
-fn star_and_changes(
-    spec: &ChangeSpec,
-    sql: &Sql,
-    qualifier: &str,
-) -> Result<Vec<String>, EngineError> {
+fn star_and_changes(spec: &ChangeSpec, sql: &Sql, qualifier: &str) -> Result<Vec<String>, EngineError> {
     let mut excluded = Vec::new();
     let mut items = Vec::new();
     for column in changed_columns(spec) {
@@ -325,20 +267,10 @@ fn star_and_changes(
                 excluded.push(sql.ident(to));
                 items.push(format!("{} AS {name}", sql.ident(to)));
             }
-            ColumnFate::Path(path) => {
-                items.push(format!("{} AS {name}", sql.path(qualifier, path, None)))
-            }
-            ColumnFate::Expression(expression) => {
-                items.push(format!("{} AS {name}", sql.expression(expression)?))
-            }
+            ColumnFate::Path(path) => items.push(format!("{} AS {name}", sql.path(qualifier, path, None))),
+            ColumnFate::Expression(expression) => items.push(format!("{} AS {name}", sql.expression(expression)?)),
             ColumnFate::Retyped(_) | ColumnFate::Dropped => {
-                return Err(refuse(
-                    Some(column),
-                    format!(
-                        "the view must rebuild column {column} with its old type, which only a schema of {} gives",
-                        spec.dataset
-                    ),
-                ));
+                return Err(refuse(Some(column), format!("the view must rebuild column {column} with its old type, which only a schema of {} gives", spec.dataset)));
             }
         }
     }

@@ -15,18 +15,12 @@ impl Sql {
         // In parentheses unless one call or name (`spec_sql::spelled`).
         crate::spec_sql::expression(text, self.dialect)
             .map(|expr| crate::spec_sql::spelled(&expr))
-            .map_err(|why| EngineError::InvalidChange {
-                field: None,
-                message: format!("the mapping `{text}` {why}"),
-            })
+            .map_err(|why| EngineError::InvalidChange { field: None, message: format!("the mapping `{text}` {why}") })
     }
 
     /// A multi-part name, quoted part by part.
     pub(super) fn name(&self, name: &str) -> String {
-        name.split('.')
-            .map(|part| self.ident(part))
-            .collect::<Vec<_>>()
-            .join(".")
+        name.split('.').map(|part| self.ident(part)).collect::<Vec<_>>().join(".")
     }
 
     /// One identifier, quoted only when it must be: when it is not a plain
@@ -39,19 +33,12 @@ impl Sql {
         // a name with (`_ll` in ANSI SQL), and any word starting with `_`,
         // which `sqlparser` reads as part of a number after a `.`
         // (`(t.c)._x`). Both found by the `change` fuzz target.
-        let starts = name
-            .chars()
-            .next()
-            .is_some_and(|c| c != '_' && self.dialect.parser_dialect().is_identifier_start(c));
+        let starts = name.chars().next().is_some_and(|c| c != '_' && self.dialect.parser_dialect().is_identifier_start(c));
         let plain = is_plain(name);
         if plain && starts && !is_reserved(name) {
             return name.to_string();
         }
-        let name = if plain {
-            self.dialect.fold(name)
-        } else {
-            name.to_string()
-        };
+        let name = if plain { self.dialect.fold(name) } else { name.to_string() };
         self.dialect.quote(&name)
     }
 
@@ -81,10 +68,7 @@ impl Sql {
                 }
             }
             FieldAccess::Json => {
-                let json_path: String = fields
-                    .iter()
-                    .map(|f| format!(".{}", key(f).replace('\'', "''")))
-                    .collect();
+                let json_path: String = fields.iter().map(|f| format!(".{}", key(f).replace('\'', "''"))).collect();
                 format!("{qualifier}.{column}->>'${json_path}'")
             }
             FieldAccess::Dot => format!("{qualifier}.{column}.{}", self.dotted(&fields)),
@@ -92,20 +76,13 @@ impl Sql {
     }
 
     fn dotted(&self, fields: &[&str]) -> String {
-        fields
-            .iter()
-            .map(|f| self.ident(f))
-            .collect::<Vec<_>>()
-            .join(".")
+        fields.iter().map(|f| self.ident(f)).collect::<Vec<_>>().join(".")
     }
 }
 
 pub(super) fn is_plain(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Words reserved in at least one dialect (the union of ANSI, PostgreSQL,
@@ -267,9 +244,7 @@ const RESERVED: &[&str] = &[
 ];
 
 pub(super) fn is_reserved(word: &str) -> bool {
-    RESERVED
-        .binary_search(&word.to_ascii_uppercase().as_str())
-        .is_ok()
+    RESERVED.binary_search(&word.to_ascii_uppercase().as_str()).is_ok()
 }
 
 #[cfg(test)]
@@ -292,21 +267,9 @@ mod tests {
         assert_eq!(ident(Dialect::MySql, "a`b"), "`a``b`");
         assert_eq!(ident(Dialect::BigQuery, "my-proj"), "`my-proj`");
         assert_eq!(ident(Dialect::BigQuery, "a`b"), "`a\\`b`");
-        assert_eq!(
-            Sql {
-                dialect: Dialect::Spark
-            }
-            .name("lake.select.t"),
-            "lake.`select`.t"
-        );
+        assert_eq!(Sql { dialect: Dialect::Spark }.name("lake.select.t"), "lake.`select`.t");
         assert_eq!(ident(Dialect::Ansi, "_ll"), "\"_LL\"");
         assert_eq!(ident(Dialect::BigQuery, "_ll"), "`_ll`");
-        assert_eq!(
-            Sql {
-                dialect: Dialect::Postgres
-            }
-            .path("orders", "c._x", None),
-            "(orders.c).\"_x\""
-        );
+        assert_eq!(Sql { dialect: Dialect::Postgres }.path("orders", "c._x", None), "(orders.c).\"_x\"");
     }
 }

@@ -15,10 +15,7 @@ const CONTEXT: usize = 3;
 /// `edits` are sorted and do not overlap; `new` is `old` with them applied.
 pub(crate) fn unified_diff(path: &str, old: &str, edits: &[Edit]) -> String {
     let path = path.trim_start_matches("./");
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(old.match_indices('\n').map(|(i, _)| i + 1))
-        .filter(|&s| s < old.len() || s == 0)
-        .collect();
+    let starts: Vec<usize> = std::iter::once(0).chain(old.match_indices('\n').map(|(i, _)| i + 1)).filter(|&s| s < old.len() || s == 0).collect();
     let line_of = |offset: usize| starts.partition_point(|&s| s <= offset).saturating_sub(1);
     // Blocks of old lines that change, each with the edits inside it.
     let mut blocks: Vec<(Range<usize>, Vec<&Edit>)> = Vec::new();
@@ -48,19 +45,11 @@ pub(crate) fn unified_diff(path: &str, old: &str, edits: &[Edit]) -> String {
         text.push_str(&old[at..to]);
         let mut new_lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
         let mut old_range = lines;
-        while old_range.start < old_range.end
-            && new_lines
-                .first()
-                .is_some_and(|l| l == line(old_range.start))
-        {
+        while old_range.start < old_range.end && new_lines.first().is_some_and(|l| l == line(old_range.start)) {
             new_lines.remove(0);
             old_range.start += 1;
         }
-        while old_range.start < old_range.end
-            && new_lines
-                .last()
-                .is_some_and(|l| l == line(old_range.end - 1))
-        {
+        while old_range.start < old_range.end && new_lines.last().is_some_and(|l| l == line(old_range.end - 1)) {
             new_lines.pop();
             old_range.end -= 1;
         }
@@ -104,13 +93,7 @@ pub(crate) fn unified_diff(path: &str, old: &str, edits: &[Edit]) -> String {
         old_len += last - at;
         new_len += last - at;
         let new_first = (first as isize + shift) as usize;
-        writeln!(
-            out,
-            "@@ -{} +{} @@",
-            hunk_range(first, old_len),
-            hunk_range(new_first, new_len)
-        )
-        .unwrap();
+        writeln!(out, "@@ -{} +{} @@", hunk_range(first, old_len), hunk_range(new_first, new_len)).unwrap();
         out.push_str(&body);
         shift += new_len as isize - old_len as isize;
         i = j;
@@ -144,39 +127,19 @@ mod tests {
         for (range, content) in edits.iter().rev() {
             new.replace_range(range.clone(), content);
         }
-        (
-            unified_diff("f.yml", old, edits),
-            crate::rewrite::unified_diff("f.yml", old, &new),
-        )
+        (unified_diff("f.yml", old, edits), crate::rewrite::unified_diff("f.yml", old, &new))
     }
 
     #[test]
     fn the_diff_is_the_one_a_line_diff_finds() {
         let old: String = (0..40).map(|i| format!("line {i}\n")).collect();
-        let at = |line: usize, col: usize| {
-            old.match_indices('\n')
-                .nth(line.wrapping_sub(1))
-                .map_or(0, |(i, _)| i + 1)
-                + col
-        };
+        let at = |line: usize, col: usize| old.match_indices('\n').nth(line.wrapping_sub(1)).map_or(0, |(i, _)| i + 1) + col;
         let cases: Vec<Vec<Edit>> = vec![
             vec![(at(0, 0)..at(0, 4), "LINE".into())],
-            vec![
-                (at(5, 5)..at(5, 6), "five".into()),
-                (at(8, 0)..at(8, 0), "x".into()),
-                (at(30, 6)..at(30, 6), "\n  added".into()),
-            ],
+            vec![(at(5, 5)..at(5, 6), "five".into()), (at(8, 0)..at(8, 0), "x".into()), (at(30, 6)..at(30, 6), "\n  added".into())],
             vec![(at(39, 5)..at(39, 7), "last".into())],
-            vec![
-                (at(20, 0)..at(20, 4), "LINE".into()),
-                (at(21, 0)..at(21, 4), "LINE".into()),
-                (at(22, 6)..at(22, 6), "\n  added".into()),
-            ],
-            vec![
-                (at(10, 0)..at(10, 1), "L".into()),
-                (at(10, 2)..at(10, 3), "N".into()),
-                (at(11, 0)..at(11, 1), "l".into()),
-            ],
+            vec![(at(20, 0)..at(20, 4), "LINE".into()), (at(21, 0)..at(21, 4), "LINE".into()), (at(22, 6)..at(22, 6), "\n  added".into())],
+            vec![(at(10, 0)..at(10, 1), "L".into()), (at(10, 2)..at(10, 3), "N".into()), (at(11, 0)..at(11, 1), "l".into())],
         ];
         for edits in cases {
             let (ours, theirs) = both(&old, &edits);

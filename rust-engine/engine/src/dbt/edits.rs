@@ -29,25 +29,14 @@ impl Edits {
         // A quoted scalar's span must run from its quote to its closing quote.
         let raw = &text[scalar.span.clone()];
         let quoted = |q: char| raw.len() >= 2 && raw.starts_with(q) && raw.ends_with(q);
-        if scalar.style == Style::Single && !quoted('\'')
-            || scalar.style == Style::Double && !quoted('"')
-        {
+        if scalar.style == Style::Single && !quoted('\'') || scalar.style == Style::Double && !quoted('"') {
             return false;
         }
         let (range, content) = match scalar.style {
             Style::Plain if is_plain(new) => (scalar.span.clone(), new.to_string()),
-            Style::Plain => (
-                scalar.span.clone(),
-                format!("'{}'", new.replace('\'', "''")),
-            ),
-            Style::Single => (
-                scalar.span.start + 1..scalar.span.end - 1,
-                new.replace('\'', "''"),
-            ),
-            Style::Double => (
-                scalar.span.start + 1..scalar.span.end - 1,
-                escape_double(new),
-            ),
+            Style::Plain => (scalar.span.clone(), format!("'{}'", new.replace('\'', "''"))),
+            Style::Single => (scalar.span.start + 1..scalar.span.end - 1, new.replace('\'', "''")),
+            Style::Double => (scalar.span.start + 1..scalar.span.end - 1, escape_double(new)),
             // A block scalar's value ends with its line break; only its
             // first line is replaced, which holds the whole of a name.
             Style::Block => {
@@ -56,24 +45,14 @@ impl Edits {
             }
         };
         self.file.push((range, content));
-        self.values
-            .entry(scalar.id)
-            .or_insert_with(|| (scalar.value.clone(), Vec::new()))
-            .1
-            .push((0..scalar.value.len(), new.to_string()));
+        self.values.entry(scalar.id).or_insert_with(|| (scalar.value.clone(), Vec::new())).1.push((0..scalar.value.len(), new.to_string()));
         true
     }
 
     /// Replaces `range` of a scalar's value with `new`, where that part is
     /// written in the file as it reads. False (nothing edited) otherwise,
     /// or when `new` cannot be written in the scalar's quoting.
-    pub fn replace_in_scalar(
-        &mut self,
-        text: &str,
-        scalar: &Scalar,
-        range: Range<usize>,
-        new: &str,
-    ) -> bool {
+    pub fn replace_in_scalar(&mut self, text: &str, scalar: &Scalar, range: Range<usize>, new: &str) -> bool {
         if new.contains('\n') {
             return false;
         }
@@ -86,25 +65,14 @@ impl Edits {
             Style::Plain | Style::Block => new.to_string(),
         };
         self.file.push((raw, content));
-        self.values
-            .entry(scalar.id)
-            .or_insert_with(|| (scalar.value.clone(), Vec::new()))
-            .1
-            .push((range, new.to_string()));
+        self.values.entry(scalar.id).or_insert_with(|| (scalar.value.clone(), Vec::new())).1.push((range, new.to_string()));
         true
     }
 
     /// Adds `key: value` to a block mapping, on a line of its own after
     /// the entry `after`, at that entry's indentation. False when the
     /// mapping is written inline (`{...}`) or the entry does not end its line.
-    pub fn insert_after(
-        &mut self,
-        text: &str,
-        map: &Map,
-        after: &(Node, Node),
-        key: &str,
-        value: &str,
-    ) -> bool {
+    pub fn insert_after(&mut self, text: &str, map: &Map, after: &(Node, Node), key: &str, value: &str) -> bool {
         let (Some(k), Some(v)) = (after.0.scalar(), after.1.scalar()) else {
             return false;
         };
@@ -117,31 +85,13 @@ impl Edits {
         if !before.chars().all(|c| c == ' ' || c == '-') {
             return false;
         }
-        let line_end = text[v.span.end..]
-            .find('\n')
-            .map_or(text.len(), |i| v.span.end + i);
-        let line_end = if text[..line_end].ends_with('\r') {
-            line_end - 1
-        } else {
-            line_end
-        };
-        let newline = if text[line_end..].starts_with("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        };
+        let line_end = text[v.span.end..].find('\n').map_or(text.len(), |i| v.span.end + i);
+        let line_end = if text[..line_end].ends_with('\r') { line_end - 1 } else { line_end };
+        let newline = if text[line_end..].starts_with("\r\n") { "\r\n" } else { "\n" };
         let indent = " ".repeat(before.chars().count());
-        let written = if is_plain(value) {
-            value.to_string()
-        } else {
-            format!("\"{}\"", escape_double(value))
-        };
-        self.file.push((
-            line_end..line_end,
-            format!("{newline}{indent}{key}: {written}"),
-        ));
-        self.inserted
-            .insert(map.id, (key.to_string(), value.to_string()));
+        let written = if is_plain(value) { value.to_string() } else { format!("\"{}\"", escape_double(value)) };
+        self.file.push((line_end..line_end, format!("{newline}{indent}{key}: {written}")));
+        self.inserted.insert(map.id, (key.to_string(), value.to_string()));
         true
     }
 
@@ -161,10 +111,7 @@ impl Edits {
         let edits = self.sorted();
         for pair in edits.windows(2) {
             if pair[0].0.end > pair[1].0.start || pair[0].0 == pair[1].0 {
-                return Err(format!(
-                    "two edits overlap at byte {}; edit by hand",
-                    pair[1].0.start
-                ));
+                return Err(format!("two edits overlap at byte {}; edit by hand", pair[1].0.start));
             }
         }
         let mut out = String::with_capacity(text.len() + 64);
@@ -181,19 +128,11 @@ impl Edits {
     /// Reads the edited text again: it must be valid YAML of the same shape,
     /// each edited value reading as intended and every other as before.
     pub fn verify(&self, before: &[Node], edited: &str) -> Result<(), String> {
-        let after = yaml::parse(edited).map_err(|e| {
-            format!(
-                "the edited file is not valid YAML (line {}, column {}: {})",
-                e.line, e.column, e.message
-            )
-        })?;
+        let after = yaml::parse(edited).map_err(|e| format!("the edited file is not valid YAML (line {}, column {}: {})", e.line, e.column, e.message))?;
         if before.len() != after.len() {
             return Err("the edited file has another number of YAML documents".into());
         }
-        before
-            .iter()
-            .zip(&after)
-            .try_for_each(|(b, a)| self.same(b, a))
+        before.iter().zip(&after).try_for_each(|(b, a)| self.same(b, a))
     }
 
     fn same(&self, before: &Node, after: &Node) -> Result<(), String> {
@@ -201,40 +140,24 @@ impl Edits {
             (Node::Scalar(b), Node::Scalar(a)) => {
                 let expected = self.expected(b);
                 if a.value != expected {
-                    return Err(format!(
-                        "a value reads `{}` where `{expected}` was meant",
-                        a.value
-                    ));
+                    return Err(format!("a value reads `{}` where `{expected}` was meant", a.value));
                 }
                 Ok(())
             }
-            (Node::Seq { items: b, .. }, Node::Seq { items: a, .. }) if a.len() == b.len() => {
-                b.iter().zip(a).try_for_each(|(b, a)| self.same(b, a))
-            }
+            (Node::Seq { items: b, .. }, Node::Seq { items: a, .. }) if a.len() == b.len() => b.iter().zip(a).try_for_each(|(b, a)| self.same(b, a)),
             (Node::Map(b), Node::Map(a)) => {
                 let mut entries: Vec<&(Node, Node)> = a.entries.iter().collect();
                 if let Some((key, value)) = self.inserted.get(&b.id) {
-                    let at = entries
-                        .iter()
-                        .position(|(k, v)| k.str() == Some(key) && v.str() == Some(value));
+                    let at = entries.iter().position(|(k, v)| k.str() == Some(key) && v.str() == Some(value));
                     match at {
                         Some(at) if b.get(key).is_none() => entries.remove(at),
-                        _ => {
-                            return Err(format!(
-                                "the added `{key}: {value}` does not read as written"
-                            ))
-                        }
+                        _ => return Err(format!("the added `{key}: {value}` does not read as written")),
                     };
                 }
                 if entries.len() != b.entries.len() {
                     return Err("a mapping gained or lost an entry".into());
                 }
-                b.entries
-                    .iter()
-                    .zip(entries)
-                    .try_for_each(|((bk, bv), (ak, av))| {
-                        self.same(bk, ak).and_then(|()| self.same(bv, av))
-                    })
+                b.entries.iter().zip(entries).try_for_each(|((bk, bv), (ak, av))| self.same(bk, ak).and_then(|()| self.same(bv, av)))
             }
             (Node::Alias { .. }, Node::Alias { .. }) => Ok(()),
             _ => Err("the structure of the file changed".into()),
@@ -266,10 +189,7 @@ pub(crate) fn is_plain(text: &str) -> bool {
     let mut chars = text.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '$'))
-        && !matches!(
-            text.to_ascii_lowercase().as_str(),
-            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
-        )
+        && !matches!(text.to_ascii_lowercase().as_str(), "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n")
 }
 
 fn escape_double(text: &str) -> String {

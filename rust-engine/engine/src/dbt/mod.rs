@@ -13,8 +13,6 @@ mod sources;
 mod yaml;
 
 pub use outputs::RenamedOutputs;
-pub use project::{
-    project_schema, Origin, ProjectFile, ProjectSchema, SchemaConflict, TableOrigin,
-};
+pub use project::{project_schema, Origin, ProjectFile, ProjectSchema, SchemaConflict, TableOrigin};
 pub use properties::{rewrite_properties, rewrite_properties_with};
 pub use sources::{source_names, source_tables, SourceTable};

@@ -41,10 +41,7 @@ impl Call {
         };
         match self.kind {
             CallKind::Ref => last_part(dataset).eq_ignore_ascii_case(table),
-            CallKind::Source => {
-                names_match(dataset, &format!("{}.{table}", self.args[0].0))
-                    || (!dataset.contains('.') && dataset.eq_ignore_ascii_case(table))
-            }
+            CallKind::Source => names_match(dataset, &format!("{}.{table}", self.args[0].0)) || (!dataset.contains('.') && dataset.eq_ignore_ascii_case(table)),
         }
     }
 }
@@ -142,10 +139,7 @@ pub(crate) fn tokens(text: &str) -> Vec<Range<usize>> {
     while let Some((i, c)) = chars.next() {
         let mut end = i + c.len_utf8();
         if c.is_alphanumeric() || c == '_' {
-            while let Some(&(j, d)) = chars
-                .peek()
-                .filter(|(_, d)| d.is_alphanumeric() || *d == '_')
-            {
+            while let Some(&(j, d)) = chars.peek().filter(|(_, d)| d.is_alphanumeric() || *d == '_') {
                 end = j + d.len_utf8();
                 chars.next();
             }
@@ -157,9 +151,7 @@ pub(crate) fn tokens(text: &str) -> Vec<Range<usize>> {
 
 /// True when `word` is written in `text` as a whole name (case-insensitive).
 pub(crate) fn mentions(text: &str, word: &str) -> bool {
-    tokens(text)
-        .into_iter()
-        .any(|t| text[t].eq_ignore_ascii_case(word))
+    tokens(text).into_iter().any(|t| text[t].eq_ignore_ascii_case(word))
 }
 
 #[cfg(test)]
@@ -171,16 +163,9 @@ mod tests {
         let value = "{{ ref('stg_orders') }} and ref(\"pkg\", \"m\", v=2) source('ecom', 'raw_orders') myref('x') x.ref('y')";
         let calls = calls(value);
         assert_eq!(calls.len(), 3);
-        assert_eq!(
-            &value[calls[0].table_arg().unwrap().1.clone()],
-            "stg_orders"
-        );
+        assert_eq!(&value[calls[0].table_arg().unwrap().1.clone()], "stg_orders");
         assert_eq!(calls[1].table_arg().unwrap().0, "m");
-        assert!(
-            calls[2].names("raw.ecom.raw_orders")
-                && calls[2].names("raw_orders")
-                && !calls[2].names("other.raw_orders")
-        );
+        assert!(calls[2].names("raw.ecom.raw_orders") && calls[2].names("raw_orders") && !calls[2].names("other.raw_orders"));
         assert!(calls[0].names("analytics.stg_orders") && calls[0].names("STG_ORDERS"));
     }
 

@@ -25,24 +25,14 @@ impl RenamedOutputs {
     /// file's last statement (the model's query) before and after, position
     /// by position. A rewrite that proposes no new text renames nothing; one
     /// whose outputs cannot be paired leaves the model unknown.
-    pub fn add_model(
-        &mut self,
-        name: &str,
-        language: Language,
-        text: &str,
-        rewrite: &FileRewrite,
-        options: Options,
-    ) {
+    pub fn add_model(&mut self, name: &str, language: Language, text: &str, rewrite: &FileRewrite, options: Options) {
         let Some(content) = &rewrite.content else {
             self.models.insert(name.to_ascii_lowercase(), Vec::new());
             return;
         };
         let outputs = |text: &str| {
             let analysis = analyze(&rewrite.path, language, text, options);
-            analysis
-                .statements
-                .last()
-                .map(|s| s.outputs.iter().map(|o| o.name.clone()).collect::<Vec<_>>())
+            analysis.statements.last().map(|s| s.outputs.iter().map(|o| o.name.clone()).collect::<Vec<_>>())
         };
         let (Some(before), Some(after)) = (outputs(text), outputs(content)) else {
             return;
@@ -63,8 +53,6 @@ impl RenamedOutputs {
 
     /// The renamed outputs of `model`, or `None` when its SQL was not read.
     pub(crate) fn of(&self, model: &str) -> Option<&[(String, String)]> {
-        self.models
-            .get(&model.to_ascii_lowercase())
-            .map(Vec::as_slice)
+        self.models.get(&model.to_ascii_lowercase()).map(Vec::as_slice)
     }
 }

@@ -52,10 +52,7 @@ pub enum Origin {
 impl Origin {
     /// Full origins list every column; the others may list only some.
     fn is_full(self) -> bool {
-        matches!(
-            self,
-            Origin::Explicit | Origin::Catalog | Origin::Seed | Origin::Sql
-        )
+        matches!(self, Origin::Explicit | Origin::Catalog | Origin::Seed | Origin::Sql)
     }
 }
 
@@ -115,16 +112,7 @@ impl Claims {
         if columns.is_empty() {
             return;
         }
-        self.tables
-            .entry(table.to_ascii_lowercase())
-            .or_default()
-            .push(TableOrigin {
-                table: table.to_string(),
-                origin,
-                path: path.map(str::to_string),
-                columns,
-                complete: true,
-            });
+        self.tables.entry(table.to_ascii_lowercase()).or_default().push(TableOrigin { table: table.to_string(), origin, path: path.map(str::to_string), columns, complete: true });
     }
 }
 
@@ -133,47 +121,28 @@ impl Claims {
 /// dataset's columns are those before it, even when the project already
 /// holds the producer's change; and origins that differ only by the change
 /// (a `catalog.json` built before it, a model's SQL after) agree.
-pub fn project_schema(
-    files: &[ProjectFile],
-    dialect: Dialect,
-    explicit: Option<&Schema>,
-    change: Option<&ChangeSpec>,
-) -> ProjectSchema {
-    let config = files
-        .iter()
-        .find(|f| f.path == "dbt_project.yml" || f.path == "dbt_project.yaml");
+pub fn project_schema(files: &[ProjectFile], dialect: Dialect, explicit: Option<&Schema>, change: Option<&ChangeSpec>) -> ProjectSchema {
+    let config = files.iter().find(|f| f.path == "dbt_project.yml" || f.path == "dbt_project.yaml");
     let config = config.and_then(|c| yaml::parse(&c.text).ok());
     let paths = |key: &str, default: &str| -> Vec<String> {
-        let from_config = config
-            .as_ref()
-            .and_then(|docs| docs.first()?.map()?.get(key))
-            .map(|seq| {
-                seq.items()
-                    .iter()
-                    .filter_map(|n| n.str().map(|s| s.trim_end_matches('/').to_string()))
-                    .collect::<Vec<_>>()
-            });
+        let from_config =
+            config.as_ref().and_then(|docs| docs.first()?.map()?.get(key)).map(|seq| seq.items().iter().filter_map(|n| n.str().map(|s| s.trim_end_matches('/').to_string())).collect::<Vec<_>>());
         from_config.unwrap_or_else(|| vec![default.to_string()])
     };
     let model_paths = paths("model-paths", "models");
     let seed_paths = paths("seed-paths", "seeds");
-    let under =
-        |path: &str, roots: &[String]| roots.iter().any(|r| path.starts_with(&format!("{r}/")));
+    let under = |path: &str, roots: &[String]| roots.iter().any(|r| path.starts_with(&format!("{r}/")));
 
     let mut claims = Claims::default();
     for file in files {
         let stem = file_stem(&file.path);
         if under(&file.path, &model_paths) && file.path.ends_with(".sql") {
-            claims
-                .models
-                .insert(stem.to_ascii_lowercase(), file.clone());
+            claims.models.insert(stem.to_ascii_lowercase(), file.clone());
         } else if under(&file.path, &seed_paths) && file.path.ends_with(".csv") {
             if let Some(header) = csv_header(&file.text) {
                 claims.add(stem, Origin::Seed, Some(&file.path), header);
             }
-        } else if (file.path.ends_with(".yml") || file.path.ends_with(".yaml"))
-            && (under(&file.path, &model_paths) || under(&file.path, &seed_paths))
-        {
+        } else if (file.path.ends_with(".yml") || file.path.ends_with(".yaml")) && (under(&file.path, &model_paths) || under(&file.path, &seed_paths)) {
             properties(file, &mut claims);
         } else if file.path == "target/catalog.json" {
             catalog(file, &mut claims);
@@ -183,29 +152,18 @@ pub fn project_schema(
     }
     if let Some(schema) = explicit {
         for (table, t) in &schema.tables {
-            claims.add(
-                table,
-                Origin::Explicit,
-                None,
-                t.columns.iter().map(|c| c.name.clone()).collect(),
-            );
+            claims.add(table, Origin::Explicit, None, t.columns.iter().map(|c| c.name.clone()).collect());
         }
     }
-    let properties = files
-        .iter()
-        .filter(|f| under(&f.path, &model_paths) || under(&f.path, &seed_paths));
+    let properties = files.iter().filter(|f| under(&f.path, &model_paths) || under(&f.path, &seed_paths));
     let sources = source_tables(properties.map(|f| (f.path.as_str(), f.text.as_str())));
     // The change as each name of its dataset: a source named by its
     // relation is read by its source name.
     let changes: Vec<ChangeSpec> = change
         .into_iter()
         .flat_map(|spec| {
-            let names =
-                std::iter::once(spec.dataset.clone()).chain(source_names(&spec.dataset, &sources));
-            names.map(|dataset| ChangeSpec {
-                dataset,
-                ..spec.clone()
-            })
+            let names = std::iter::once(spec.dataset.clone()).chain(source_names(&spec.dataset, &sources));
+            names.map(|dataset| ChangeSpec { dataset, ..spec.clone() })
         })
         .collect();
     let mut result = resolve(claims, dialect, explicit, &changes);
@@ -215,31 +173,13 @@ pub fn project_schema(
 
 /// Decides each table's columns, computing models' from their SQL in the
 /// order their refs allow.
-fn resolve(
-    mut claims: Claims,
-    dialect: Dialect,
-    explicit: Option<&Schema>,
-    changes: &[ChangeSpec],
-) -> ProjectSchema {
-    let mut result = ProjectSchema {
-        problems: std::mem::take(&mut claims.problems),
-        ..ProjectSchema::default()
-    };
+fn resolve(mut claims: Claims, dialect: Dialect, explicit: Option<&Schema>, changes: &[ChangeSpec]) -> ProjectSchema {
+    let mut result = ProjectSchema { problems: std::mem::take(&mut claims.problems), ..ProjectSchema::default() };
     let mut decided: HashMap<String, Option<TableOrigin>> = HashMap::new();
     // Tables no model defines are decided first; models as their inputs are.
-    let names: Vec<String> = claims
-        .tables
-        .keys()
-        .filter(|t| !claims.models.contains_key(*t))
-        .cloned()
-        .collect();
+    let names: Vec<String> = claims.tables.keys().filter(|t| !claims.models.contains_key(*t)).cloned().collect();
     for table in names {
-        let choice = decide(
-            &table,
-            &claims.tables[&table],
-            &mut result.conflicts,
-            changes,
-        );
+        let choice = decide(&table, &claims.tables[&table], &mut result.conflicts, changes);
         decided.insert(table, choice);
     }
     let mut pending: Vec<String> = claims.models.keys().cloned().collect();
@@ -247,9 +187,7 @@ fn resolve(
     // downstream still read it so.
     let schema_of = |decided: &HashMap<String, Option<TableOrigin>>| {
         let mut schema = schema_of(decided, explicit);
-        changes
-            .iter()
-            .for_each(|spec| before_change(&mut schema, spec));
+        changes.iter().for_each(|spec| before_change(&mut schema, spec));
         schema
     };
     loop {
@@ -264,13 +202,9 @@ fn resolve(
                         table: file_stem(&file.path).to_string(),
                         origin: Origin::Sql,
                         path: Some(file.path.clone()),
-                        complete: !has_loop(&file.text)
-                            && !columns.iter().any(|c| c.contains(PLACEHOLDER_PREFIX)),
+                        complete: !has_loop(&file.text) && !columns.iter().any(|c| c.contains(PLACEHOLDER_PREFIX)),
                         // A name Jinja writes (`{{ m }}_amount`) is not known.
-                        columns: columns
-                            .into_iter()
-                            .filter(|c| !c.contains(PLACEHOLDER_PREFIX))
-                            .collect(),
+                        columns: columns.into_iter().filter(|c| !c.contains(PLACEHOLDER_PREFIX)).collect(),
                     });
                     let choice = decide(model, &all, &mut result.conflicts, changes);
                     decided.insert(model.clone(), choice);
@@ -300,16 +234,8 @@ fn resolve(
 /// The columns a table takes from its claims, or `None` on a conflict.
 /// Claims on the dataset of one of `changes` are compared as they will be
 /// after it: an origin from before the change agrees with one after.
-fn decide(
-    table: &str,
-    claims: &[TableOrigin],
-    conflicts: &mut Vec<SchemaConflict>,
-    changes: &[ChangeSpec],
-) -> Option<TableOrigin> {
-    let change = changes.iter().find(|spec| {
-        crate::schema::names_match(table, &spec.dataset)
-            || crate::schema::names_match(&spec.dataset, table)
-    });
+fn decide(table: &str, claims: &[TableOrigin], conflicts: &mut Vec<SchemaConflict>, changes: &[ChangeSpec]) -> Option<TableOrigin> {
+    let change = changes.iter().find(|spec| crate::schema::names_match(table, &spec.dataset) || crate::schema::names_match(&spec.dataset, table));
     // Lowercase, and as after the change.
     let compared = |c: &[String]| -> Vec<String> {
         c.iter()
@@ -323,10 +249,7 @@ fn decide(
     if let Some(explicit) = claims.iter().find(|c| c.origin == Origin::Explicit) {
         return Some(explicit.clone());
     }
-    let mut full: Vec<&TableOrigin> = claims
-        .iter()
-        .filter(|c| c.origin.is_full() && c.complete)
-        .collect();
+    let mut full: Vec<&TableOrigin> = claims.iter().filter(|c| c.origin.is_full() && c.complete).collect();
     full.sort_by_key(|c| c.origin);
     if let Some(first) = full.first() {
         let columns = compared(&first.columns);
@@ -337,32 +260,12 @@ fn decide(
             b.sort();
             a != b
         }) {
-            conflicts.push(SchemaConflict {
-                table: table.to_string(),
-                message: format!(
-                    "{} and {} list different columns",
-                    describe(first),
-                    describe(other)
-                ),
-            });
+            conflicts.push(SchemaConflict { table: table.to_string(), message: format!("{} and {} list different columns", describe(first), describe(other)) });
             return None;
         }
-        for documented in claims
-            .iter()
-            .filter(|c| !(c.origin.is_full() && c.complete))
-        {
-            if let Some(extra) = compared(&documented.columns)
-                .into_iter()
-                .find(|c| !columns.contains(c))
-            {
-                conflicts.push(SchemaConflict {
-                    table: table.to_string(),
-                    message: format!(
-                        "{} documents `{extra}`, which {} does not have",
-                        describe(documented),
-                        describe(first)
-                    ),
-                });
+        for documented in claims.iter().filter(|c| !(c.origin.is_full() && c.complete)) {
+            if let Some(extra) = compared(&documented.columns).into_iter().find(|c| !columns.contains(c)) {
+                conflicts.push(SchemaConflict { table: table.to_string(), message: format!("{} documents `{extra}`, which {} does not have", describe(documented), describe(first)) });
                 return None;
             }
         }
@@ -371,11 +274,7 @@ fn decide(
     // Documentation only: the first origin in rank order that says anything.
     // Not a model's SQL known to list only some of its columns (a Jinja
     // loop's): `*` over it would expand to too few. Its table stays unknown.
-    claims
-        .iter()
-        .filter(|c| c.complete)
-        .min_by_key(|c| c.origin)
-        .cloned()
+    claims.iter().filter(|c| c.complete).min_by_key(|c| c.origin).cloned()
 }
 
 fn describe(origin: &TableOrigin) -> String {
@@ -398,41 +297,15 @@ fn describe(origin: &TableOrigin) -> String {
 fn schema_of(decided: &HashMap<String, Option<TableOrigin>>, explicit: Option<&Schema>) -> Schema {
     let mut schema = explicit.cloned().unwrap_or_default();
     for origin in decided.values().flatten() {
-        schema
-            .tables
-            .entry(origin.table.clone())
-            .or_insert_with(|| TableSchema {
-                columns: origin
-                    .columns
-                    .iter()
-                    .map(|name| ColumnSchema {
-                        name: name.clone(),
-                        data_type: None,
-                    })
-                    .collect(),
-            });
+        schema.tables.entry(origin.table.clone()).or_insert_with(|| TableSchema { columns: origin.columns.iter().map(|name| ColumnSchema { name: name.clone(), data_type: None }).collect() });
     }
     schema
 }
 
 /// A model's output columns, when its SQL names them all and every table it
 /// reads from the project is decided.
-fn model_columns(
-    file: &ProjectFile,
-    dialect: Dialect,
-    schema: &Schema,
-    claims: &Claims,
-    decided: &HashMap<String, Option<TableOrigin>>,
-) -> Option<Vec<String>> {
-    let analysis = analyze(
-        &file.path,
-        Language::Dbt,
-        &file.text,
-        Options {
-            dialect,
-            schema: Some(schema),
-        },
-    );
+fn model_columns(file: &ProjectFile, dialect: Dialect, schema: &Schema, claims: &Claims, decided: &HashMap<String, Option<TableOrigin>>) -> Option<Vec<String>> {
+    let analysis = analyze(&file.path, Language::Dbt, &file.text, Options { dialect, schema: Some(schema) });
     // An input of the project not decided yet: wait for it.
     for statement in &analysis.statements {
         for read in &statement.reads {
@@ -444,11 +317,7 @@ fn model_columns(
             }
         }
     }
-    let last = analysis
-        .statements
-        .iter()
-        .rev()
-        .find(|s| s.parsed && !s.outputs.is_empty())?;
+    let last = analysis.statements.iter().rev().find(|s| s.parsed && !s.outputs.is_empty())?;
     last.outputs.iter().map(|o| o.name.clone()).collect()
 }
 
@@ -456,12 +325,7 @@ fn model_columns(
 fn properties(file: &ProjectFile, claims: &mut Claims) {
     let documents = match yaml::parse(&file.text) {
         Ok(documents) => documents,
-        Err(e) => {
-            return claims.problems.push(format!(
-                "{}: line {}, column {}: {}",
-                file.path, e.line, e.column, e.message
-            ))
-        }
+        Err(e) => return claims.problems.push(format!("{}: line {}, column {}: {}", file.path, e.line, e.column, e.message)),
     };
     for top in documents.iter().filter_map(Node::map) {
         for key in ["models", "seeds", "snapshots"] {
@@ -475,18 +339,9 @@ fn properties(file: &ProjectFile, claims: &mut Claims) {
             let Some(source_name) = source.map().and_then(|m| m.get_str("name")) else {
                 continue;
             };
-            for table in source
-                .map()
-                .and_then(|m| m.get("tables"))
-                .map_or(&[][..], Node::items)
-            {
+            for table in source.map().and_then(|m| m.get("tables")).map_or(&[][..], Node::items) {
                 if let Some((name, columns)) = named_columns(table) {
-                    claims.add(
-                        &format!("{source_name}.{name}"),
-                        Origin::Properties,
-                        Some(&file.path),
-                        columns,
-                    );
+                    claims.add(&format!("{source_name}.{name}"), Origin::Properties, Some(&file.path), columns);
                 }
             }
         }
@@ -497,12 +352,7 @@ fn properties(file: &ProjectFile, claims: &mut Claims) {
 fn named_columns(entry: &Node) -> Option<(String, Vec<String>)> {
     let map = entry.map()?;
     let name = map.get_str("name")?.to_string();
-    let names = map
-        .get("columns")?
-        .items()
-        .iter()
-        .filter_map(|c| c.map()?.get_str("name").map(str::to_string))
-        .collect();
+    let names = map.get("columns")?.items().iter().filter_map(|c| c.map()?.get_str("name").map(str::to_string)).collect();
     Some((name, names))
 }
 
@@ -512,12 +362,7 @@ fn catalog(file: &ProjectFile, claims: &mut Claims) {
         return;
     };
     for section in ["nodes", "sources"] {
-        for (id, node) in json
-            .get(section)
-            .and_then(|n| n.as_object())
-            .into_iter()
-            .flatten()
-        {
+        for (id, node) in json.get(section).and_then(|n| n.as_object()).into_iter().flatten() {
             let Some(table) = relation_name(id, node) else {
                 continue;
             };
@@ -526,23 +371,10 @@ fn catalog(file: &ProjectFile, claims: &mut Claims) {
                 .and_then(|c| c.as_object())
                 .into_iter()
                 .flatten()
-                .map(|(key, c)| {
-                    (
-                        c.get("index").and_then(|i| i.as_u64()).unwrap_or(0),
-                        c.get("name")
-                            .and_then(|n| n.as_str())
-                            .unwrap_or(key)
-                            .to_string(),
-                    )
-                })
+                .map(|(key, c)| (c.get("index").and_then(|i| i.as_u64()).unwrap_or(0), c.get("name").and_then(|n| n.as_str()).unwrap_or(key).to_string()))
                 .collect();
             columns.sort();
-            claims.add(
-                &table,
-                Origin::Catalog,
-                Some(&file.path),
-                columns.into_iter().map(|(_, name)| name).collect(),
-            );
+            claims.add(&table, Origin::Catalog, Some(&file.path), columns.into_iter().map(|(_, name)| name).collect());
         }
     }
 }
@@ -553,28 +385,13 @@ fn manifest(file: &ProjectFile, claims: &mut Claims) {
         return;
     };
     for section in ["nodes", "sources"] {
-        for (id, node) in json
-            .get(section)
-            .and_then(|n| n.as_object())
-            .into_iter()
-            .flatten()
-        {
+        for (id, node) in json.get(section).and_then(|n| n.as_object()).into_iter().flatten() {
             let Some(table) = relation_name(id, node) else {
                 continue;
             };
             // Documented columns keep the order they are written in.
-            let columns: Vec<String> = node
-                .get("columns")
-                .and_then(|c| c.as_object())
-                .into_iter()
-                .flatten()
-                .map(|(key, c)| {
-                    c.get("name")
-                        .and_then(|n| n.as_str())
-                        .unwrap_or(key)
-                        .to_string()
-                })
-                .collect();
+            let columns: Vec<String> =
+                node.get("columns").and_then(|c| c.as_object()).into_iter().flatten().map(|(key, c)| c.get("name").and_then(|n| n.as_str()).unwrap_or(key).to_string()).collect();
             claims.add(&table, Origin::Manifest, Some(&file.path), columns);
         }
     }
@@ -584,12 +401,7 @@ fn read_json(file: &ProjectFile, claims: &mut Claims) -> Option<serde_json::Valu
     match serde_json::from_str(&file.text) {
         Ok(json) => Some(json),
         Err(e) => {
-            claims.problems.push(format!(
-                "{}: line {}, column {}: {e}",
-                file.path,
-                e.line(),
-                e.column()
-            ));
+            claims.problems.push(format!("{}: line {}, column {}: {e}", file.path, e.line(), e.column()));
             None
         }
     }
@@ -599,22 +411,11 @@ fn read_json(file: &ProjectFile, claims: &mut Claims) -> Option<serde_json::Valu
 /// name, a source's `source_name.name`.
 fn relation_name(id: &str, node: &serde_json::Value) -> Option<String> {
     let kind = id.split('.').next()?;
-    let name = node
-        .get("name")
-        .and_then(|n| n.as_str())
-        .or_else(|| {
-            node.get("metadata")
-                .and_then(|m| m.get("name"))
-                .and_then(|n| n.as_str())
-        })
-        .or_else(|| id.rsplit('.').next())?;
+    let name = node.get("name").and_then(|n| n.as_str()).or_else(|| node.get("metadata").and_then(|m| m.get("name")).and_then(|n| n.as_str())).or_else(|| id.rsplit('.').next())?;
     match kind {
         "model" | "seed" | "snapshot" => Some(name.to_string()),
         "source" => {
-            let source = node
-                .get("source_name")
-                .and_then(|n| n.as_str())
-                .or_else(|| id.split('.').nth(2))?;
+            let source = node.get("source_name").and_then(|n| n.as_str()).or_else(|| id.split('.').nth(2))?;
             Some(format!("{source}.{name}"))
         }
         _ => None,
@@ -623,19 +424,12 @@ fn relation_name(id: &str, node: &serde_json::Value) -> Option<String> {
 
 /// True when `text` has a Jinja `{% for %}` block (`{%- for`, too).
 fn has_loop(text: &str) -> bool {
-    text.match_indices("{%").any(|(at, _)| {
-        text[at + 2..]
-            .trim_start_matches('-')
-            .trim_start()
-            .starts_with("for ")
-    })
+    text.match_indices("{%").any(|(at, _)| text[at + 2..].trim_start_matches('-').trim_start().starts_with("for "))
 }
 
 /// A seed's column names: its CSV header.
 fn csv_header(text: &str) -> Option<Vec<String>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let header = reader.headers().ok()?;
     let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
     (!names.is_empty() && names.iter().all(|n| !n.is_empty())).then_some(names)
@@ -660,14 +454,9 @@ fn before_change(schema: &mut Schema, spec: &ChangeSpec) {
             _ => None,
         })
         .collect();
-    let has = |columns: &[ColumnSchema], name: &str| {
-        columns.iter().any(|c| c.name.eq_ignore_ascii_case(name))
-    };
+    let has = |columns: &[ColumnSchema], name: &str| columns.iter().any(|c| c.name.eq_ignore_ascii_case(name));
     let old = schema.columns(&spec.dataset).map(<[ColumnSchema]>::to_vec);
-    let new = spec
-        .new_table()
-        .and_then(|t| schema.columns(t))
-        .map(<[ColumnSchema]>::to_vec);
+    let new = spec.new_table().and_then(|t| schema.columns(t)).map(<[ColumnSchema]>::to_vec);
     let (columns, moved) = match (old, new) {
         (Some(columns), _) if renames.iter().all(|(from, _)| has(&columns, from)) => return,
         (Some(columns), _) => (columns, false),
@@ -676,26 +465,15 @@ fn before_change(schema: &mut Schema, spec: &ChangeSpec) {
     };
     let mut before: Vec<ColumnSchema> = columns
         .into_iter()
-        .map(|c| {
-            match renames
-                .iter()
-                .find(|(_, to)| to.eq_ignore_ascii_case(&c.name))
-            {
-                Some((from, _)) => ColumnSchema {
-                    name: from.to_string(),
-                    ..c
-                },
-                None => c,
-            }
+        .map(|c| match renames.iter().find(|(_, to)| to.eq_ignore_ascii_case(&c.name)) {
+            Some((from, _)) => ColumnSchema { name: from.to_string(), ..c },
+            None => c,
         })
         .collect();
     for change in &spec.changes {
         if let Change::DropColumn { column } = change {
             if !has(&before, column) {
-                before.push(ColumnSchema {
-                    name: column.clone(),
-                    data_type: None,
-                });
+                before.push(ColumnSchema { name: column.clone(), data_type: None });
             }
         }
     }

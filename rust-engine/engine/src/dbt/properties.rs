@@ -19,10 +19,7 @@
 //! edited. Everything else in the same file is a consumer's.
 
 use crate::analysis::MAX_FILE_BYTES;
-use crate::{
-    ChangeSpec, ColumnFate, FileRewrite, Finding, FindingKind, FindingSeverity, LineIndex,
-    Location, RewriteStatus,
-};
+use crate::{ChangeSpec, ColumnFate, FileRewrite, Finding, FindingKind, FindingSeverity, LineIndex, Location, RewriteStatus};
 
 use super::diff::unified_diff;
 use super::edits::Edits;
@@ -33,19 +30,7 @@ use super::sources;
 use super::yaml::{self, Map, Node, Scalar};
 
 /// The top-level keys of a dbt property file.
-const PROPERTY_KEYS: [&str; 11] = [
-    "models",
-    "sources",
-    "seeds",
-    "snapshots",
-    "analyses",
-    "macros",
-    "unit_tests",
-    "exposures",
-    "metrics",
-    "semantic_models",
-    "saved_queries",
-];
+const PROPERTY_KEYS: [&str; 11] = ["models", "sources", "seeds", "snapshots", "analyses", "macros", "unit_tests", "exposures", "metrics", "semantic_models", "saved_queries"];
 
 /// Rewrites one dbt property file (YAML) for `spec`. Never fails: invalid
 /// YAML is the file's `error` status, with its line and column, and what a
@@ -57,21 +42,8 @@ pub fn rewrite_properties(path: &str, text: &str, spec: &ChangeSpec) -> FileRewr
 /// [`rewrite_properties`] knowing which outputs of the project's models
 /// the change renames (only with `"preserve_output_names": false`): their
 /// `columns:` entries and their unit tests' expected rows follow.
-pub fn rewrite_properties_with(
-    path: &str,
-    text: &str,
-    spec: &ChangeSpec,
-    outputs: &RenamedOutputs,
-) -> FileRewrite {
-    let result = FileRewrite {
-        path: path.to_string(),
-        status: RewriteStatus::Unaffected,
-        findings: Vec::new(),
-        reasons: Vec::new(),
-        edits: 0,
-        patch: None,
-        content: None,
-    };
+pub fn rewrite_properties_with(path: &str, text: &str, spec: &ChangeSpec, outputs: &RenamedOutputs) -> FileRewrite {
+    let result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, findings: Vec::new(), reasons: Vec::new(), edits: 0, patch: None, content: None };
     let error = |mut result: FileRewrite, finding: Finding| {
         result.status = RewriteStatus::Error;
         result.reasons.push(finding.to_string());
@@ -79,68 +51,28 @@ pub fn rewrite_properties_with(
         result
     };
     if text.len() > MAX_FILE_BYTES {
-        let message = format!(
-            "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not rewritten",
-            text.len()
-        );
-        return error(
-            result,
-            Finding::file(FindingKind::FileTooLarge, FindingSeverity::Error, message),
-        );
+        let message = format!("file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not rewritten", text.len());
+        return error(result, Finding::file(FindingKind::FileTooLarge, FindingSeverity::Error, message));
     }
     if let Err(e) = spec.validate() {
-        return error(
-            result,
-            Finding::file(
-                FindingKind::InvalidChange,
-                FindingSeverity::Error,
-                e.to_string(),
-            ),
-        );
+        return error(result, Finding::file(FindingKind::InvalidChange, FindingSeverity::Error, e.to_string()));
     }
     let roots = match yaml::parse(text) {
         Ok(roots) => roots,
         Err(e) => {
-            let at = Location {
-                line: e.line,
-                column: e.column,
-            };
-            return error(
-                result,
-                Finding::at(
-                    FindingKind::InvalidYaml,
-                    FindingSeverity::Error,
-                    at,
-                    at,
-                    format!("invalid YAML: {}", e.message),
-                ),
-            );
+            let at = Location { line: e.line, column: e.column };
+            return error(result, Finding::at(FindingKind::InvalidYaml, FindingSeverity::Error, at, at, format!("invalid YAML: {}", e.message)));
         }
     };
     let mut result = result;
-    let mut planner = Planner {
-        text,
-        sources: Vec::new(),
-        producer: Vec::new(),
-        outputs,
-        spec,
-        lines: LineIndex::new(text),
-        edits: Edits::default(),
-        manual: Vec::new(),
-        notes: Vec::new(),
-    };
+    let mut planner = Planner { text, sources: Vec::new(), producer: Vec::new(), outputs, spec, lines: LineIndex::new(text), edits: Edits::default(), manual: Vec::new(), notes: Vec::new() };
     for root in &roots {
         planner.definitions(root);
     }
     for root in &roots {
         planner.document(root);
     }
-    let Planner {
-        edits,
-        manual,
-        notes,
-        ..
-    } = planner;
+    let Planner { edits, manual, notes, .. } = planner;
     let needs_edit = !manual.is_empty();
     // As the SQL rewrite: the findings its status is about.
     result.findings = if needs_edit { manual } else { notes };
@@ -151,16 +83,10 @@ pub fn rewrite_properties_with(
         }
         return result;
     }
-    let checked = edits
-        .apply(text)
-        .and_then(|new_text| edits.verify(&roots, &new_text).map(|()| new_text));
+    let checked = edits.apply(text).and_then(|new_text| edits.verify(&roots, &new_text).map(|()| new_text));
     match checked {
         Ok(new_text) => {
-            result.status = if needs_edit {
-                RewriteStatus::NeedsEdit
-            } else {
-                RewriteStatus::Rewritten
-            };
+            result.status = if needs_edit { RewriteStatus::NeedsEdit } else { RewriteStatus::Rewritten };
             result.edits = edits.file.len();
             result.patch = Some(unified_diff(path, text, &edits.sorted()));
             result.content = Some(new_text);
@@ -168,11 +94,7 @@ pub fn rewrite_properties_with(
         Err(why) => {
             result.status = RewriteStatus::NeedsEdit;
             let message = format!("the rewrite could not be verified, so none is proposed: {why}");
-            let finding = Finding::file(
-                FindingKind::VerificationFailed,
-                FindingSeverity::NeedsEdit,
-                message,
-            );
+            let finding = Finding::file(FindingKind::VerificationFailed, FindingSeverity::NeedsEdit, message);
             result.reasons.push(finding.to_string());
             result.findings.push(finding);
         }
@@ -202,11 +124,7 @@ impl Planner<'_> {
     /// True for a document of a dbt property file: other YAML (CI configs,
     /// catalogs, `dbt_project.yml`'s settings) is no consumer.
     fn is_properties(root: &Node) -> bool {
-        root.map().is_some_and(|top| {
-            top.entries
-                .iter()
-                .any(|(k, _)| k.str().is_some_and(|k| PROPERTY_KEYS.contains(&k)))
-        })
+        root.map().is_some_and(|top| top.entries.iter().any(|(k, _)| k.str().is_some_and(|k| PROPERTY_KEYS.contains(&k))))
     }
 
     /// Finds the producer's entries of a document (see the module's doc),
@@ -220,13 +138,8 @@ impl Planner<'_> {
             match key.str().unwrap_or_default() {
                 kind @ ("models" | "seeds" | "snapshots") => {
                     for entry in value.items() {
-                        let name = entry
-                            .map()
-                            .and_then(|m| m.get("name"))
-                            .and_then(Node::scalar);
-                        if let Some(name) = name.filter(|n| {
-                            last_part(&self.spec.dataset).eq_ignore_ascii_case(&n.value)
-                        }) {
+                        let name = entry.map().and_then(|m| m.get("name")).and_then(Node::scalar);
+                        if let Some(name) = name.filter(|n| last_part(&self.spec.dataset).eq_ignore_ascii_case(&n.value)) {
                             self.producer.push(entry.id());
                             self.note(name.span.start, format!("`{}` is defined here ({kind}): its entry is the producer's change and is not rewritten", name.value));
                         }
@@ -236,12 +149,8 @@ impl Planner<'_> {
                     for source in value.items().iter().filter_map(Node::map) {
                         for table in source.get("tables").map(Node::items).unwrap_or_default() {
                             if let Some(name) = self.defined_source(source, table) {
-                                let source_name = source
-                                    .get_str("name")
-                                    .unwrap_or_default()
-                                    .to_ascii_lowercase();
-                                self.sources
-                                    .push((source_name, name.value.to_ascii_lowercase()));
+                                let source_name = source.get_str("name").unwrap_or_default().to_ascii_lowercase();
+                                self.sources.push((source_name, name.value.to_ascii_lowercase()));
                                 self.producer.push(table.id());
                                 self.note(name.span.start, format!("source table `{}` is defined here: its entry is the producer's change and is not rewritten", name.value));
                             }
@@ -250,14 +159,9 @@ impl Planner<'_> {
                 }
                 "unit_tests" => {
                     for test in value.items() {
-                        let model = test
-                            .map()
-                            .and_then(|m| m.get("model"))
-                            .and_then(Node::scalar);
+                        let model = test.map().and_then(|m| m.get("model")).and_then(Node::scalar);
                         // A unit test of the dataset's own model tests the producer.
-                        if let Some(model) = model.filter(|m| {
-                            last_part(&self.spec.dataset).eq_ignore_ascii_case(&m.value)
-                        }) {
+                        if let Some(model) = model.filter(|m| last_part(&self.spec.dataset).eq_ignore_ascii_case(&m.value)) {
                             self.producer.push(test.id());
                             self.note(model.span.start, format!("this unit test tests `{}` itself: the producer's change, not rewritten", model.value));
                         }
@@ -274,18 +178,11 @@ impl Planner<'_> {
             return;
         };
         for (key, value) in &top.entries {
-            let items: Vec<&Map> = value
-                .items()
-                .iter()
-                .filter(|n| !self.producer.contains(&n.id()))
-                .filter_map(Node::map)
-                .collect();
+            let items: Vec<&Map> = value.items().iter().filter(|n| !self.producer.contains(&n.id())).filter_map(Node::map).collect();
             match key.str().unwrap_or_default() {
                 "models" | "seeds" | "snapshots" => {
                     for entry in items {
-                        if let Some(renamed) =
-                            entry.get_str("name").and_then(|name| self.outputs.of(name))
-                        {
+                        if let Some(renamed) = entry.get_str("name").and_then(|name| self.outputs.of(name)) {
                             self.model_columns(entry, renamed);
                         }
                     }
@@ -303,18 +200,12 @@ impl Planner<'_> {
 
     /// True when `value` holds a `ref(...)` or `source(...)` naming the dataset.
     fn names_dataset(&self, value: &str) -> bool {
-        names::calls(value)
-            .iter()
-            .any(|c| self.call_names_dataset(c))
+        names::calls(value).iter().any(|c| self.call_names_dataset(c))
     }
 
     fn call_names_dataset(&self, call: &names::Call) -> bool {
         call.names(&self.spec.dataset)
-            || call.kind == CallKind::Source
-                && call.args.len() == 2
-                && self.sources.iter().any(|(s, t)| {
-                    call.args[0].0.eq_ignore_ascii_case(s) && call.args[1].0.eq_ignore_ascii_case(t)
-                })
+            || call.kind == CallKind::Source && call.args.len() == 2 && self.sources.iter().any(|(s, t)| call.args[0].0.eq_ignore_ascii_case(s) && call.args[1].0.eq_ignore_ascii_case(t))
     }
 
     /// The name of a `sources:` table entry when it is the dataset: as
@@ -327,9 +218,7 @@ impl Planner<'_> {
         let named = crate::schema::names_match(dataset, &format!("{source_name}.{}", name.value))
             || crate::schema::names_match(dataset, &relation)
             || crate::schema::names_match(&relation, dataset)
-            || (!dataset.contains('.')
-                && (dataset.eq_ignore_ascii_case(&name.value)
-                    || dataset.eq_ignore_ascii_case(identifier)));
+            || (!dataset.contains('.') && (dataset.eq_ignore_ascii_case(&name.value) || dataset.eq_ignore_ascii_case(identifier)));
         named.then_some(name)
     }
 
@@ -396,16 +285,8 @@ impl Planner<'_> {
             }
         }
         if compare_model {
-            for column in map
-                .get("compare_columns")
-                .map(Node::items)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(Node::scalar)
-            {
-                if self.spec.column_fate(&column.value) != ColumnFate::Kept
-                    && !matches!(self.spec.column_fate(&column.value), ColumnFate::Retyped(_))
-                {
+            for column in map.get("compare_columns").map(Node::items).unwrap_or_default().iter().filter_map(Node::scalar) {
+                if self.spec.column_fate(&column.value) != ColumnFate::Kept && !matches!(self.spec.column_fate(&column.value), ColumnFate::Retyped(_)) {
                     self.manual(column.span.start, FindingKind::UneditableName, format!("`compare_columns` names `{}` in both models, and the change renames or drops it in one", column.value));
                 }
             }
@@ -416,13 +297,7 @@ impl Planner<'_> {
     /// its columns.
     fn unit_test(&mut self, test: &Map) {
         let mut reads_dataset = false;
-        for given in test
-            .get("given")
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Node::map)
-        {
+        for given in test.get("given").map(Node::items).unwrap_or_default().iter().filter_map(Node::map) {
             let input = given.get_str("input").unwrap_or_default();
             if !self.names_dataset(input) {
                 continue;
@@ -433,18 +308,12 @@ impl Planner<'_> {
         // The model under test keeps its output names unless the change
         // says otherwise; then which of them follow the rename is in its SQL.
         let model = test.get_str("model").unwrap_or_default();
-        if let (Some(renamed), Some(expect)) = (
-            self.outputs.of(model),
-            test.get("expect").and_then(Node::map),
-        ) {
+        if let (Some(renamed), Some(expect)) = (self.outputs.of(model), test.get("expect").and_then(Node::map)) {
             self.expected_rows(expect, renamed);
         } else if reads_dataset && !self.spec.preserve_output_names {
             if let Some(expect) = test.get("expect").and_then(Node::map) {
                 for (name, at) in self.fixture_columns(expect) {
-                    if matches!(
-                        self.spec.column_fate(&name),
-                        ColumnFate::Renamed(_) | ColumnFate::Path(_) | ColumnFate::Expression(_)
-                    ) {
+                    if matches!(self.spec.column_fate(&name), ColumnFate::Renamed(_) | ColumnFate::Path(_) | ColumnFate::Expression(_)) {
                         let model = test.get_str("model").unwrap_or("the model");
                         self.manual(at, FindingKind::UneditableName, format!("the expected rows name `{name}`; with output names not kept, rename it if `{model}` passes the column through"));
                     }
@@ -457,24 +326,10 @@ impl Planner<'_> {
     /// the dataset's columns.
     fn fixture(&mut self, given: &Map, what: &str) {
         // A retype leaves the fixture's names as they are.
-        let changes_columns = self
-            .spec
-            .changed_columns()
-            .any(|c| !matches!(self.spec.column_fate(c), ColumnFate::Retyped(_)));
-        match given
-            .get_str("format")
-            .unwrap_or("dict")
-            .to_ascii_lowercase()
-            .as_str()
-        {
+        let changes_columns = self.spec.changed_columns().any(|c| !matches!(self.spec.column_fate(c), ColumnFate::Retyped(_)));
+        match given.get_str("format").unwrap_or("dict").to_ascii_lowercase().as_str() {
             "dict" => {
-                for row in given
-                    .get("rows")
-                    .map(Node::items)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(Node::map)
-                {
+                for row in given.get("rows").map(Node::items).unwrap_or_default().iter().filter_map(Node::map) {
                     for (key, _) in &row.entries {
                         if let Some(key) = key.scalar() {
                             self.column(key, &format!("the {what} row"));
@@ -496,9 +351,7 @@ impl Planner<'_> {
                         let fate = match self.spec.column_fate(column) {
                             ColumnFate::Kept | ColumnFate::Retyped(_) => continue,
                             ColumnFate::Dropped => "drops".to_string(),
-                            ColumnFate::Renamed(to)
-                            | ColumnFate::Path(to)
-                            | ColumnFate::Expression(to) => format!("makes `{to}`"),
+                            ColumnFate::Renamed(to) | ColumnFate::Path(to) | ColumnFate::Expression(to) => format!("makes `{to}`"),
                         };
                         if names::mentions(&rows.value, column) {
                             self.manual(rows.span.start, FindingKind::UneditableName, format!("the SQL {what} names `{column}`, which the change {fate}; edit its columns by hand"));
@@ -508,57 +361,29 @@ impl Planner<'_> {
             }
         }
         if let (true, Some(file)) = (changes_columns, given.get("fixture").and_then(Node::scalar)) {
-            self.manual(
-                file.span.start,
-                FindingKind::UneditableName,
-                format!(
-                    "the fixture file `{}` holds rows of the dataset: check its columns by hand",
-                    file.value
-                ),
-            );
+            self.manual(file.span.start, FindingKind::UneditableName, format!("the fixture file `{}` holds rows of the dataset: check its columns by hand", file.value));
         }
     }
 
     /// A model's own property entry, when the change renames some of its
     /// outputs: its `columns:` entries and the columns its tests name.
     fn model_columns(&mut self, model: &Map, renamed: &[(String, String)]) {
-        for column in model
-            .get("columns")
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Node::map)
-        {
+        for column in model.get("columns").map(Node::items).unwrap_or_default().iter().filter_map(Node::map) {
             if let Some(name) = column.get("name").and_then(Node::scalar) {
                 self.output(name, renamed, "the column entry");
             }
         }
-        for test in ["data_tests", "tests"]
-            .iter()
-            .flat_map(|k| model.get(k).map(Node::items).unwrap_or_default())
-        {
+        for test in ["data_tests", "tests"].iter().flat_map(|k| model.get(k).map(Node::items).unwrap_or_default()) {
             let Some(test) = test.map() else { continue };
             for (_, arguments) in &test.entries {
                 let Some(arguments) = arguments.map() else {
                     continue;
                 };
-                for arguments in [
-                    Some(arguments),
-                    arguments.get("arguments").and_then(Node::map),
-                ]
-                .into_iter()
-                .flatten()
-                {
+                for arguments in [Some(arguments), arguments.get("arguments").and_then(Node::map)].into_iter().flatten() {
                     if let Some(column) = arguments.get("column_name").and_then(Node::scalar) {
                         self.output(column, renamed, "the test's `column_name`");
                     }
-                    for column in arguments
-                        .get("combination_of_columns")
-                        .map(Node::items)
-                        .unwrap_or_default()
-                        .iter()
-                        .filter_map(Node::scalar)
-                    {
+                    for column in arguments.get("combination_of_columns").map(Node::items).unwrap_or_default().iter().filter_map(Node::scalar) {
                         self.output(column, renamed, "the test's `combination_of_columns`");
                     }
                 }
@@ -569,16 +394,9 @@ impl Planner<'_> {
     /// The expected rows of a unit test of a model whose outputs are renamed.
     fn expected_rows(&mut self, expect: &Map, renamed: &[(String, String)]) {
         match expect.get("rows") {
-            Some(Node::Scalar(csv))
-                if expect
-                    .get_str("format")
-                    .is_some_and(|f| f.eq_ignore_ascii_case("csv")) =>
-            {
+            Some(Node::Scalar(csv)) if expect.get_str("format").is_some_and(|f| f.eq_ignore_ascii_case("csv")) => {
                 for (name, range) in names::csv_header(&csv.value) {
-                    if let Some((_, new)) = renamed
-                        .iter()
-                        .find(|(old, _)| old.eq_ignore_ascii_case(&name))
-                    {
+                    if let Some((_, new)) = renamed.iter().find(|(old, _)| old.eq_ignore_ascii_case(&name)) {
                         self.rename_in(csv, range, &name, new, "the expected rows' CSV header");
                     }
                 }
@@ -596,10 +414,7 @@ impl Planner<'_> {
 
     /// A scalar naming an output of a model, renamed when the change renames it.
     fn output(&mut self, scalar: &Scalar, renamed: &[(String, String)], what: &str) {
-        if let Some((_, new)) = renamed
-            .iter()
-            .find(|(old, _)| old.eq_ignore_ascii_case(&scalar.value))
-        {
+        if let Some((_, new)) = renamed.iter().find(|(old, _)| old.eq_ignore_ascii_case(&scalar.value)) {
             let name = scalar.value.clone();
             self.rename_in(scalar, 0..name.len(), &name, new, what);
         }
@@ -609,25 +424,12 @@ impl Planner<'_> {
     fn fixture_columns(&self, block: &Map) -> Vec<(String, usize)> {
         let mut out = Vec::new();
         match block.get("rows") {
-            Some(Node::Scalar(csv))
-                if block
-                    .get_str("format")
-                    .is_some_and(|f| f.eq_ignore_ascii_case("csv")) =>
-            {
-                out.extend(
-                    names::csv_header(&csv.value)
-                        .into_iter()
-                        .map(|(n, _)| (n, csv.span.start)),
-                );
+            Some(Node::Scalar(csv)) if block.get_str("format").is_some_and(|f| f.eq_ignore_ascii_case("csv")) => {
+                out.extend(names::csv_header(&csv.value).into_iter().map(|(n, _)| (n, csv.span.start)));
             }
             Some(rows) => {
                 for row in rows.items().iter().filter_map(Node::map) {
-                    out.extend(
-                        row.entries
-                            .iter()
-                            .filter_map(|(k, _)| k.scalar())
-                            .map(|k| (k.value.clone(), k.span.start)),
-                    );
+                    out.extend(row.entries.iter().filter_map(|(k, _)| k.scalar()).map(|k| (k.value.clone(), k.span.start)));
                 }
             }
             None => {}
@@ -640,24 +442,11 @@ impl Planner<'_> {
     /// which is also their name in the semantic layer and so is kept: an
     /// `expr:` with the new column is added instead.
     fn semantic_model(&mut self, model: &Map) {
-        if !model
-            .get_str("model")
-            .is_some_and(|m| self.names_dataset(m))
-        {
+        if !model.get_str("model").is_some_and(|m| self.names_dataset(m)) {
             return;
         }
-        for (kind, one) in [
-            ("entities", "entity"),
-            ("dimensions", "dimension"),
-            ("measures", "measure"),
-        ] {
-            for item in model
-                .get(kind)
-                .map(Node::items)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(Node::map)
-            {
+        for (kind, one) in [("entities", "entity"), ("dimensions", "dimension"), ("measures", "measure")] {
+            for item in model.get(kind).map(Node::items).unwrap_or_default().iter().filter_map(Node::map) {
                 if let Some(expr) = item.get("expr").and_then(Node::scalar) {
                     self.expression(expr, "expr");
                     continue;
@@ -677,10 +466,7 @@ impl Planner<'_> {
                     ColumnFate::Renamed(to) => in_case_of(&name.value, to),
                     ColumnFate::Path(to) | ColumnFate::Expression(to) => to.to_string(),
                 };
-                if !self
-                    .edits
-                    .insert_after(self.text, item, name_entry, "expr", &to)
-                {
+                if !self.edits.insert_after(self.text, item, name_entry, "expr", &to) {
                     self.manual(name.span.start, FindingKind::MappedColumnUse, format!("the {one} `{}` reads the column of its name, which becomes `{to}`: add `expr: {to}` by hand", name.value));
                 }
             }
@@ -690,10 +476,7 @@ impl Planner<'_> {
     /// A metric of dbt's older spec on the dataset (`model: ref(...)`): its
     /// SQL, its timestamp, dimensions and filters name columns.
     fn metric(&mut self, metric: &Map) {
-        if !metric
-            .get_str("model")
-            .is_some_and(|m| self.names_dataset(m))
-        {
+        if !metric.get_str("model").is_some_and(|m| self.names_dataset(m)) {
             return;
         }
         for key in ["sql", "expression"] {
@@ -704,22 +487,10 @@ impl Planner<'_> {
         if let Some(timestamp) = metric.get("timestamp").and_then(Node::scalar) {
             self.column(timestamp, "the metric's `timestamp`");
         }
-        for dimension in metric
-            .get("dimensions")
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Node::scalar)
-        {
+        for dimension in metric.get("dimensions").map(Node::items).unwrap_or_default().iter().filter_map(Node::scalar) {
             self.column(dimension, "the metric's dimension");
         }
-        for filter in metric
-            .get("filters")
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Node::map)
-        {
+        for filter in metric.get("filters").map(Node::items).unwrap_or_default().iter().filter_map(Node::map) {
             if let Some(field) = filter.get("field").and_then(Node::scalar) {
                 self.column(field, "the metric's filter");
             }
@@ -734,15 +505,8 @@ impl Planner<'_> {
     }
 
     /// `range` of a scalar's value names column `name` of the dataset.
-    fn column_in(
-        &mut self,
-        scalar: &Scalar,
-        range: std::ops::Range<usize>,
-        name: &str,
-        what: &str,
-    ) {
-        let at = yaml::raw_range(self.text, scalar, range.clone())
-            .map_or(scalar.span.start, |r| r.start);
+    fn column_in(&mut self, scalar: &Scalar, range: std::ops::Range<usize>, name: &str, what: &str) {
+        let at = yaml::raw_range(self.text, scalar, range.clone()).map_or(scalar.span.start, |r| r.start);
         match self.spec.column_fate(name) {
             ColumnFate::Kept | ColumnFate::Retyped(_) => {}
             ColumnFate::Dropped => self.manual(at, FindingKind::DroppedColumnUsed, format!("{what} names `{name}`, which the change drops; edit it by hand")),
@@ -754,23 +518,11 @@ impl Planner<'_> {
     }
 
     /// Renames `name`, written at `range` of a scalar's value, to `to`.
-    fn rename_in(
-        &mut self,
-        scalar: &Scalar,
-        range: std::ops::Range<usize>,
-        name: &str,
-        to: &str,
-        what: &str,
-    ) {
+    fn rename_in(&mut self, scalar: &Scalar, range: std::ops::Range<usize>, name: &str, to: &str, what: &str) {
         let new = in_case_of(name, to);
         let whole = range.start == 0 && range.end == scalar.value.len();
-        let at = yaml::raw_range(self.text, scalar, range.clone())
-            .map_or(scalar.span.start, |r| r.start);
-        let done = if whole {
-            self.edits.replace_scalar(self.text, scalar, &new)
-        } else {
-            self.edits.replace_in_scalar(self.text, scalar, range, &new)
-        };
+        let at = yaml::raw_range(self.text, scalar, range.clone()).map_or(scalar.span.start, |r| r.start);
+        let done = if whole { self.edits.replace_scalar(self.text, scalar, &new) } else { self.edits.replace_in_scalar(self.text, scalar, range, &new) };
         if !done {
             self.manual(at, FindingKind::UneditableName, format!("{what} names `{name}` in a way Ripple cannot edit here; rename it to `{new}` by hand"));
         }
@@ -793,11 +545,7 @@ impl Planner<'_> {
             }
             Err(reasons) => {
                 for reason in reasons {
-                    self.manual(
-                        scalar.span.start,
-                        FindingKind::UneditableName,
-                        format!("in `{what}`: {reason}"),
-                    );
+                    self.manual(scalar.span.start, FindingKind::UneditableName, format!("in `{what}`: {reason}"));
                 }
             }
         }
@@ -821,49 +569,34 @@ impl Planner<'_> {
                 (true, i) => (i - 1..i, new_range.start - 1..new_range.end),
                 (false, _) => (old_range, new_range),
             };
-            let (Some(first), Some(last)) = (a.get(old_range.start), a.get(old_range.end - 1))
-            else {
+            let (Some(first), Some(last)) = (a.get(old_range.start), a.get(old_range.end - 1)) else {
                 return false;
             };
-            let text = match (
-                b.get(new_range.start),
-                new_range.end.checked_sub(1).and_then(|i| b.get(i)),
-            ) {
+            let text = match (b.get(new_range.start), new_range.end.checked_sub(1).and_then(|i| b.get(i))) {
                 (Some(s), Some(e)) if !new_range.is_empty() => &new[s.start..e.end],
                 _ => "",
             };
             hunks.push((first.start..last.end, text.to_string()));
         }
         let mut trial = Edits::default();
-        if !hunks
-            .iter()
-            .all(|(range, text)| trial.replace_in_scalar(self.text, scalar, range.clone(), text))
-        {
+        if !hunks.iter().all(|(range, text)| trial.replace_in_scalar(self.text, scalar, range.clone(), text)) {
             return false;
         }
         hunks.into_iter().for_each(|(range, text)| {
-            self.edits
-                .replace_in_scalar(self.text, scalar, range, &text);
+            self.edits.replace_in_scalar(self.text, scalar, range, &text);
         });
         true
     }
 
     fn manual(&mut self, at: usize, kind: FindingKind, message: String) {
         let l = self.lines.location(self.text, at);
-        self.manual
-            .push(Finding::at(kind, FindingSeverity::NeedsEdit, l, l, message));
+        self.manual.push(Finding::at(kind, FindingSeverity::NeedsEdit, l, l, message));
     }
 
     /// The producer's own entry, left as it is.
     fn note(&mut self, at: usize, message: String) {
         let l = self.lines.location(self.text, at);
-        self.notes.push(Finding::at(
-            FindingKind::ProducerEntry,
-            FindingSeverity::Note,
-            l,
-            l,
-            message,
-        ));
+        self.notes.push(Finding::at(FindingKind::ProducerEntry, FindingSeverity::Note, l, l, message));
     }
 }
 
@@ -871,10 +604,7 @@ impl Planner<'_> {
 /// renamed `order_key` reads `ORDER_KEY`), as the SQL rewrite writes names.
 fn in_case_of(written: &str, name: &str) -> String {
     let letters = || written.chars().filter(|c| c.is_ascii_alphabetic());
-    if letters().next().is_some()
-        && letters().all(|c| c.is_ascii_uppercase())
-        && !name.chars().any(|c| c.is_ascii_uppercase())
-    {
+    if letters().next().is_some() && letters().all(|c| c.is_ascii_uppercase()) && !name.chars().any(|c| c.is_ascii_uppercase()) {
         name.to_ascii_uppercase()
     } else {
         name.to_string()

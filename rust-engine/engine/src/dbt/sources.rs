@@ -48,22 +48,13 @@ pub fn source_tables<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) ->
             continue;
         };
         for top in documents.iter().filter_map(Node::map) {
-            for source in top
-                .get("sources")
-                .map_or(&[][..], Node::items)
-                .iter()
-                .filter_map(Node::map)
-            {
+            for source in top.get("sources").map_or(&[][..], Node::items).iter().filter_map(Node::map) {
                 let Some(source_name) = source.get_str("name") else {
                     continue;
                 };
                 for table in source.get("tables").map_or(&[][..], Node::items) {
                     if let Some((name, relation)) = declared(source, table) {
-                        found.push(SourceTable {
-                            name: format!("{source_name}.{}", name.value),
-                            relation,
-                            path: path.to_string(),
-                        });
+                        found.push(SourceTable { name: format!("{source_name}.{}", name.value), relation, path: path.to_string() });
                     }
                 }
             }
@@ -77,18 +68,11 @@ pub fn source_tables<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) ->
 /// `ecom.raw_orders`). Empty when the dataset is itself a source's name, or
 /// one bare word (which a model or seed may as well be).
 pub fn source_names(dataset: &str, sources: &[SourceTable]) -> Vec<String> {
-    if !dataset.contains('.')
-        || sources
-            .iter()
-            .any(|s| names_match(dataset, &s.name) || names_match(&s.name, dataset))
-    {
+    if !dataset.contains('.') || sources.iter().any(|s| names_match(dataset, &s.name) || names_match(&s.name, dataset)) {
         return Vec::new();
     }
     let mut names: Vec<String> = Vec::new();
-    for source in sources
-        .iter()
-        .filter(|s| names_match(&s.relation, dataset) || names_match(dataset, &s.relation))
-    {
+    for source in sources.iter().filter(|s| names_match(&s.relation, dataset) || names_match(dataset, &s.relation)) {
         if !names.iter().any(|n| n.eq_ignore_ascii_case(&source.name)) {
             names.push(source.name.clone());
         }
@@ -116,48 +100,15 @@ sources:
 
     #[test]
     fn a_relation_is_read_through_the_source_that_declares_it() {
-        let sources = source_tables([
-            ("models/sources.yml", SOURCES),
-            ("models/orders.sql", "select 1"),
-        ]);
-        let relations: Vec<(&str, &str)> = sources
-            .iter()
-            .map(|s| (s.name.as_str(), s.relation.as_str()))
-            .collect();
-        assert_eq!(
-            relations,
-            [
-                ("ecom.raw_orders", "raw.raw_orders"),
-                ("ecom.customers", "raw.raw_customers"),
-                ("billing.invoices", "lake.billing.invoices")
-            ]
-        );
-        assert_eq!(
-            source_names("raw.raw_orders", &sources),
-            ["ecom.raw_orders"]
-        );
-        assert_eq!(
-            source_names("warehouse.raw.raw_customers", &sources),
-            ["ecom.customers"]
-        );
-        assert_eq!(
-            source_names("billing.invoices", &sources),
-            Vec::<String>::new(),
-            "the source's own name needs no other"
-        );
-        assert_eq!(
-            source_names("lake.billing.invoices", &sources),
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            source_names("raw_orders", &sources),
-            Vec::<String>::new(),
-            "one bare word may be a model or seed"
-        );
-        assert_eq!(
-            source_names("staging.raw_orders", &sources),
-            Vec::<String>::new()
-        );
+        let sources = source_tables([("models/sources.yml", SOURCES), ("models/orders.sql", "select 1")]);
+        let relations: Vec<(&str, &str)> = sources.iter().map(|s| (s.name.as_str(), s.relation.as_str())).collect();
+        assert_eq!(relations, [("ecom.raw_orders", "raw.raw_orders"), ("ecom.customers", "raw.raw_customers"), ("billing.invoices", "lake.billing.invoices")]);
+        assert_eq!(source_names("raw.raw_orders", &sources), ["ecom.raw_orders"]);
+        assert_eq!(source_names("warehouse.raw.raw_customers", &sources), ["ecom.customers"]);
+        assert_eq!(source_names("billing.invoices", &sources), Vec::<String>::new(), "the source's own name needs no other");
+        assert_eq!(source_names("lake.billing.invoices", &sources), Vec::<String>::new());
+        assert_eq!(source_names("raw_orders", &sources), Vec::<String>::new(), "one bare word may be a model or seed");
+        assert_eq!(source_names("staging.raw_orders", &sources), Vec::<String>::new());
     }
 
     #[test]

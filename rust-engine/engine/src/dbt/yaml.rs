@@ -113,9 +113,7 @@ impl Map {
     }
 
     pub fn entry(&self, key: &str) -> Option<&(Node, Node)> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.str().is_some_and(|k| k.eq_ignore_ascii_case(key)))
+        self.entries.iter().find(|(k, _)| k.str().is_some_and(|k| k.eq_ignore_ascii_case(key)))
     }
 
     pub fn get_str(&self, key: &str) -> Option<&str> {
@@ -138,11 +136,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
     let mut next_id = 0;
     let error = |message: String, index: usize| {
         let location = crate::LineIndex::new(text).location(text, offsets.byte(index));
-        YamlError {
-            message,
-            line: location.line,
-            column: location.column,
-        }
+        YamlError { message, line: location.line, column: location.column }
     };
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| error(e.info().to_string(), e.marker().index()))?;
@@ -162,12 +156,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
                 if let Some(end) = quoted_end(text, span.start, style) {
                     span.end = end.min(span.end);
                 }
-                Node::Scalar(Scalar {
-                    id,
-                    value: value.into_owned(),
-                    style,
-                    span,
-                })
+                Node::Scalar(Scalar { id, value: value.into_owned(), style, span })
             }
             Event::Alias(_) => {
                 next_id += 1;
@@ -176,40 +165,21 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 next_id += 1;
                 if stack.len() >= MAX_DEPTH {
-                    return Err(error(
-                        format!("nested more than {MAX_DEPTH} levels deep; not read"),
-                        span.start.index(),
-                    ));
+                    return Err(error(format!("nested more than {MAX_DEPTH} levels deep; not read"), span.start.index()));
                 }
                 let flow = text[offsets.byte(span.start.index())..].starts_with(['{', '[']);
                 stack.push(match event {
                     Event::SequenceStart(..) => Open::Seq(id, Vec::new()),
-                    _ => Open::Map(
-                        Map {
-                            id,
-                            entries: Vec::new(),
-                            flow,
-                        },
-                        None,
-                    ),
+                    _ => Open::Map(Map { id, entries: Vec::new(), flow }, None),
                 });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
                 Some(Open::Seq(id, items)) => Node::Seq { id, items },
                 Some(Open::Map(map, _)) => Node::Map(map),
-                None => {
-                    return Err(error(
-                        "unbalanced collection end".into(),
-                        span.start.index(),
-                    ))
-                }
+                None => return Err(error("unbalanced collection end".into(), span.start.index())),
             },
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart(_)
-            | Event::DocumentEnd
-            | Event::Nothing => continue,
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => continue,
         };
         match stack.last_mut() {
             Some(Open::Seq(_, items)) => items.push(node),
@@ -259,12 +229,7 @@ const STRIDE: usize = 256;
 
 impl<'a> CharOffsets<'a> {
     fn new(text: &'a str) -> Self {
-        let checkpoints = (!text.is_ascii()).then(|| {
-            text.char_indices()
-                .step_by(STRIDE)
-                .map(|(b, _)| b)
-                .collect()
-        });
+        let checkpoints = (!text.is_ascii()).then(|| text.char_indices().step_by(STRIDE).map(|(b, _)| b).collect());
         CharOffsets { text, checkpoints }
     }
 
@@ -275,10 +240,7 @@ impl<'a> CharOffsets<'a> {
         let Some(&from) = checkpoints.get(index / STRIDE) else {
             return self.text.len();
         };
-        self.text[from..]
-            .char_indices()
-            .nth(index % STRIDE)
-            .map_or(self.text.len(), |(b, _)| from + b)
+        self.text[from..].char_indices().nth(index % STRIDE).map_or(self.text.len(), |(b, _)| from + b)
     }
 }
 
@@ -324,8 +286,7 @@ pub(crate) fn raw_range(text: &str, scalar: &Scalar, range: Range<usize>) -> Opt
         at += c.len_utf8();
     }
     let start = start?;
-    (raw.get(start..at) == Some(&value[range]))
-        .then(|| scalar.span.start + start..scalar.span.start + at)
+    (raw.get(start..at) == Some(&value[range])).then(|| scalar.span.start + start..scalar.span.start + at)
 }
 
 #[cfg(test)]
@@ -334,9 +295,7 @@ mod tests {
 
     fn scalars(node: &Node, out: &mut Vec<(String, Style, String)>, text: &str) {
         match node {
-            Node::Scalar(s) => {
-                out.push((s.value.clone(), s.style, text[s.span.clone()].to_string()))
-            }
+            Node::Scalar(s) => out.push((s.value.clone(), s.style, text[s.span.clone()].to_string())),
             Node::Seq { items, .. } => items.iter().for_each(|n| scalars(n, out, text)),
             Node::Map(m) => m.entries.iter().for_each(|(k, v)| {
                 scalars(k, out, text);
@@ -384,9 +343,7 @@ mod tests {
         let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
         let e = parse(&deep).unwrap_err();
         assert_eq!((e.line, e.column), (1, MAX_DEPTH as u64 + 1), "{e:?}");
-        let deep_block: String = (0..300)
-            .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
-            .collect();
+        let deep_block: String = (0..300).map(|i| format!("{}k{i}:\n", "  ".repeat(i))).collect();
         assert!(parse(&deep_block).unwrap_err().message.contains("nested"));
     }
 }

@@ -20,29 +20,17 @@ pub(crate) struct Edit {
 impl Edit {
     /// `range` replaced by `content`.
     pub fn replacement(range: Range<usize>, content: impl Into<String>) -> Self {
-        Edit {
-            start: range.start,
-            end: range.end,
-            content: content.into(),
-        }
+        Edit { start: range.start, end: range.end, content: content.into() }
     }
 
     /// `content` inserted at `at`.
     pub fn insertion(at: usize, content: impl Into<String>) -> Self {
-        Edit {
-            start: at,
-            end: at,
-            content: content.into(),
-        }
+        Edit { start: at, end: at, content: content.into() }
     }
 
     /// `range` removed.
     pub fn deletion(range: Range<usize>) -> Self {
-        Edit {
-            start: range.start,
-            end: range.end,
-            content: String::new(),
-        }
+        Edit { start: range.start, end: range.end, content: String::new() }
     }
 
     pub fn range(&self) -> Range<usize> {
@@ -91,22 +79,12 @@ impl Fix {
     /// The fix of the reference at `start` that no column's review withdraws:
     /// a table's name, a qualifier naming the table, a `*`.
     pub fn at(start: usize) -> Self {
-        Fix {
-            start,
-            column: None,
-            edits: Vec::new(),
-            displaced: Vec::new(),
-        }
+        Fix { start, column: None, edits: Vec::new(), displaced: Vec::new() }
     }
 
     /// The fix of a use of the changed column `column` at `start`.
     pub fn of_column(start: usize, column: &str) -> Self {
-        Fix {
-            start,
-            column: Some(column.to_ascii_lowercase()),
-            edits: Vec::new(),
-            displaced: Vec::new(),
-        }
+        Fix { start, column: Some(column.to_ascii_lowercase()), edits: Vec::new(), displaced: Vec::new() }
     }
 
     pub fn push(&mut self, edit: Edit) {
@@ -146,10 +124,7 @@ impl Fix {
 /// other overlap (a range edited two ways, two insertions at one place, in
 /// an order nobody chose, or ranges that cross) is refused: it is a defect,
 /// and choosing one edit would drop the other without a word.
-pub(crate) fn apply<'e>(
-    text: &str,
-    edits: impl IntoIterator<Item = &'e Edit>,
-) -> Result<(String, usize), EngineError> {
+pub(crate) fn apply<'e>(text: &str, edits: impl IntoIterator<Item = &'e Edit>) -> Result<(String, usize), EngineError> {
     let mut edits: Vec<&Edit> = edits.into_iter().collect();
     edits.sort();
     edits.dedup();
@@ -181,16 +156,8 @@ fn overlap(text: &str, a: &Edit, b: Option<&Edit>) -> EngineError {
         Some(_) => e.describe(text),
         None => format!("bytes {}..{} replaced by `{}`", e.start, e.end, e.content),
     };
-    let second = b.map_or_else(
-        || format!("the text's {} bytes and characters", text.len()),
-        describe,
-    );
-    EngineError::OverlappingEdits {
-        line: at.line,
-        column: at.column,
-        first: describe(a),
-        second,
-    }
+    let second = b.map_or_else(|| format!("the text's {} bytes and characters", text.len()), describe);
+    EngineError::OverlappingEdits { line: at.line, column: at.column, first: describe(a), second }
 }
 
 #[cfg(test)]
@@ -205,86 +172,37 @@ mod tests {
 
     #[test]
     fn edits_apply_at_once_in_any_order() {
-        let edits = [
-            Edit::replacement(19..25, "orders_v2"),
-            Edit::insertion(13, " AS amount"),
-            Edit::replacement(7..13, "amount_usd"),
-        ];
-        assert_eq!(
-            applied(&edits).unwrap(),
-            ("SELECT amount_usd AS amount FROM orders_v2".to_string(), 3)
-        );
-        assert_eq!(
-            applied(&[Edit::deletion(6..13)]).unwrap().0,
-            "SELECT FROM orders"
-        );
+        let edits = [Edit::replacement(19..25, "orders_v2"), Edit::insertion(13, " AS amount"), Edit::replacement(7..13, "amount_usd")];
+        assert_eq!(applied(&edits).unwrap(), ("SELECT amount_usd AS amount FROM orders_v2".to_string(), 3));
+        assert_eq!(applied(&[Edit::deletion(6..13)]).unwrap().0, "SELECT FROM orders");
     }
 
     #[test]
     fn the_same_edit_twice_is_one() {
-        let edits = [
-            Edit::replacement(7..13, "amount_usd"),
-            Edit::replacement(7..13, "amount_usd"),
-        ];
-        assert_eq!(
-            applied(&edits).unwrap(),
-            ("SELECT amount_usd FROM orders".to_string(), 1)
-        );
+        let edits = [Edit::replacement(7..13, "amount_usd"), Edit::replacement(7..13, "amount_usd")];
+        assert_eq!(applied(&edits).unwrap(), ("SELECT amount_usd FROM orders".to_string(), 1));
     }
 
     #[test]
     fn an_insertion_before_a_replacement_at_its_start_is_no_overlap() {
-        let edits = [
-            Edit::replacement(7..13, "amount_usd"),
-            Edit::insertion(7, "o."),
-            Edit::insertion(13, " AS amount"),
-        ];
-        assert_eq!(
-            applied(&edits).unwrap().0,
-            "SELECT o.amount_usd AS amount FROM orders"
-        );
+        let edits = [Edit::replacement(7..13, "amount_usd"), Edit::insertion(7, "o."), Edit::insertion(13, " AS amount")];
+        assert_eq!(applied(&edits).unwrap().0, "SELECT o.amount_usd AS amount FROM orders");
     }
 
     #[test]
     fn overlapping_edits_are_an_error_never_a_silent_choice() {
         let cases = [
             // One range edited two ways.
-            (
-                vec![
-                    Edit::replacement(7..13, "amount_usd"),
-                    Edit::replacement(7..13, "total"),
-                ],
-                "`amount` replaced by `amount_usd` and `amount` replaced by `total`",
-            ),
+            (vec![Edit::replacement(7..13, "amount_usd"), Edit::replacement(7..13, "total")], "`amount` replaced by `amount_usd` and `amount` replaced by `total`"),
             // Two insertions at one place: nobody chose their order.
-            (
-                vec![
-                    Edit::insertion(13, " AS amount"),
-                    Edit::insertion(13, " AS total"),
-                ],
-                "` AS amount` inserted and ` AS total` inserted",
-            ),
+            (vec![Edit::insertion(13, " AS amount"), Edit::insertion(13, " AS total")], "` AS amount` inserted and ` AS total` inserted"),
             // Ranges that cross, and an insertion inside a replacement.
-            (
-                vec![Edit::replacement(0..10, "x"), Edit::replacement(7..13, "y")],
-                "`SELECT amo` replaced by `x` and `amount` replaced by `y`",
-            ),
-            (
-                vec![
-                    Edit::replacement(7..13, "amount_usd"),
-                    Edit::insertion(9, "z"),
-                ],
-                "`amount` replaced by `amount_usd` and `z` inserted",
-            ),
+            (vec![Edit::replacement(0..10, "x"), Edit::replacement(7..13, "y")], "`SELECT amo` replaced by `x` and `amount` replaced by `y`"),
+            (vec![Edit::replacement(7..13, "amount_usd"), Edit::insertion(9, "z")], "`amount` replaced by `amount_usd` and `z` inserted"),
         ];
         for (edits, described) in cases {
             match applied(&edits) {
-                Err(EngineError::OverlappingEdits {
-                    line: 1,
-                    first,
-                    second,
-                    ..
-                }) => assert_eq!(format!("{first} and {second}"), described),
+                Err(EngineError::OverlappingEdits { line: 1, first, second, .. }) => assert_eq!(format!("{first} and {second}"), described),
                 other => panic!("{edits:?}: {other:?}"),
             }
         }
@@ -292,13 +210,7 @@ mod tests {
 
     #[test]
     fn an_edit_outside_the_text_or_inside_a_character_is_an_error() {
-        assert!(matches!(
-            applied(&[Edit::replacement(20..40, "x")]),
-            Err(EngineError::OverlappingEdits { .. })
-        ));
-        assert!(matches!(
-            apply("é", &[Edit::insertion(1, "x")]),
-            Err(EngineError::OverlappingEdits { .. })
-        ));
+        assert!(matches!(applied(&[Edit::replacement(20..40, "x")]), Err(EngineError::OverlappingEdits { .. })));
+        assert!(matches!(apply("é", &[Edit::insertion(1, "x")]), Err(EngineError::OverlappingEdits { .. })));
     }
 }

@@ -123,31 +123,13 @@ pub struct Finding {
 
 impl Finding {
     /// A finding about the text from `start` to `end`.
-    pub fn at(
-        kind: FindingKind,
-        severity: FindingSeverity,
-        start: Location,
-        end: Location,
-        message: impl Into<String>,
-    ) -> Self {
-        Finding {
-            kind,
-            severity,
-            start: Some(start),
-            end: Some(end),
-            message: message.into(),
-        }
+    pub fn at(kind: FindingKind, severity: FindingSeverity, start: Location, end: Location, message: impl Into<String>) -> Self {
+        Finding { kind, severity, start: Some(start), end: Some(end), message: message.into() }
     }
 
     /// A finding about the whole file.
     pub fn file(kind: FindingKind, severity: FindingSeverity, message: impl Into<String>) -> Self {
-        Finding {
-            kind,
-            severity,
-            start: None,
-            end: None,
-            message: message.into(),
-        }
+        Finding { kind, severity, start: None, end: None, message: message.into() }
     }
 }
 
@@ -156,11 +138,7 @@ impl Finding {
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.start {
-            Some(at) => write!(
-                f,
-                "line {}, column {}: {}",
-                at.line, at.column, self.message
-            ),
+            Some(at) => write!(f, "line {}, column {}: {}", at.line, at.column, self.message),
             None => f.write_str(&self.message),
         }
     }
@@ -173,13 +151,7 @@ mod tests {
     #[test]
     fn a_finding_is_written_with_its_place_and_serialized_with_its_fields() {
         let at = |line, column| Location { line, column };
-        let finding = Finding::at(
-            FindingKind::DroppedColumnUsed,
-            FindingSeverity::NeedsEdit,
-            at(3, 8),
-            at(3, 14),
-            "reads `legacy`",
-        );
+        let finding = Finding::at(FindingKind::DroppedColumnUsed, FindingSeverity::NeedsEdit, at(3, 8), at(3, 14), "reads `legacy`");
         assert_eq!(finding.to_string(), "line 3, column 8: reads `legacy`");
         assert_eq!(
             serde_json::to_value(&finding).unwrap(),
@@ -191,15 +163,8 @@ mod tests {
                 "message": "reads `legacy`"
             })
         );
-        let whole = Finding::file(
-            FindingKind::FileTooLarge,
-            FindingSeverity::Error,
-            "too large",
-        );
+        let whole = Finding::file(FindingKind::FileTooLarge, FindingSeverity::Error, "too large");
         assert_eq!(whole.to_string(), "too large");
-        assert_eq!(
-            serde_json::to_value(&whole).unwrap(),
-            serde_json::json!({"kind": "file_too_large", "severity": "error", "message": "too large"})
-        );
+        assert_eq!(serde_json::to_value(&whole).unwrap(), serde_json::json!({"kind": "file_too_large", "severity": "error", "message": "too large"}));
     }
 }

@@ -68,35 +68,17 @@ pub struct FileRewrite {
 
 /// Rewrites one consumer file for `spec`. Never fails: problems are
 /// reported as the file's status and reasons.
-pub fn rewrite(
-    path: &str,
-    language: Language,
-    text: &str,
-    spec: &ChangeSpec,
-    options: Options,
-) -> FileRewrite {
+pub fn rewrite(path: &str, language: Language, text: &str, spec: &ChangeSpec, options: Options) -> FileRewrite {
     if text.len() > MAX_FILE_BYTES {
         return too_large(path, text);
     }
-    rewrite_analyzed(
-        &analyze(path, language, text, options),
-        language,
-        text,
-        spec,
-        options,
-    )
+    rewrite_analyzed(&analyze(path, language, text, options), language, text, spec, options)
 }
 
 /// [`rewrite`] of a file already analysed with the same `options`: a caller
 /// that rewrites one file for many changes (the browser's live preview, one
 /// rewrite per edit of the change) analyses it once.
-pub fn rewrite_analyzed(
-    analysis: &FileAnalysis,
-    language: Language,
-    text: &str,
-    spec: &ChangeSpec,
-    options: Options,
-) -> FileRewrite {
+pub fn rewrite_analyzed(analysis: &FileAnalysis, language: Language, text: &str, spec: &ChangeSpec, options: Options) -> FileRewrite {
     let path = analysis.path.as_str();
     if text.len() > MAX_FILE_BYTES {
         return too_large(path, text);
@@ -104,69 +86,32 @@ pub fn rewrite_analyzed(
     // A spec built in Rust has not been through `from_json`'s checks, and
     // its mappings must read in the dialect the consumer is written in.
     if let Err(e) = spec.validate_in(options.dialect) {
-        return failed(
-            path,
-            Finding::file(
-                FindingKind::InvalidChange,
-                FindingSeverity::Error,
-                e.to_string(),
-            ),
-        );
+        return failed(path, Finding::file(FindingKind::InvalidChange, FindingSeverity::Error, e.to_string()));
     }
     let mut attempt = Attempt::new(analysis, text, language, spec, options);
     // New output names cannot always follow a rename (a set operation's other
     // branch, or a join by name, keeps the old one): the names are kept then.
     if let (false, Some(why)) = (spec.preserve_output_names, attempt.unverified.clone()) {
-        let keeping = ChangeSpec {
-            preserve_output_names: true,
-            ..spec.clone()
-        };
+        let keeping = ChangeSpec { preserve_output_names: true, ..spec.clone() };
         let mut kept = Attempt::new(analysis, text, language, &keeping, options);
-        let needs_edit = kept
-            .plan
-            .findings
-            .iter()
-            .any(|f| f.severity == FindingSeverity::NeedsEdit);
+        let needs_edit = kept.plan.findings.iter().any(|f| f.severity == FindingSeverity::NeedsEdit);
         // Kept names that still leave everything to a person say so without a patch.
         if kept.unverified.is_none() && (kept.new_text.is_some() || needs_edit) {
             let why = why.message.strip_prefix(UNVERIFIED).unwrap_or(&why.message);
             let message = format!("output column names are kept (`new AS old`), since the rewrite with new names did not verify: {why}");
-            kept.plan.findings.push(Finding::file(
-                FindingKind::OutputNamesKept,
-                FindingSeverity::Note,
-                message,
-            ));
+            kept.plan.findings.push(Finding::file(FindingKind::OutputNamesKept, FindingSeverity::Note, message));
             attempt = kept;
         }
     }
-    let Attempt {
-        plan,
-        new_text,
-        unverified,
-    } = attempt;
-    let needs_edit = plan
-        .findings
-        .iter()
-        .any(|f| f.severity == FindingSeverity::NeedsEdit);
+    let Attempt { plan, new_text, unverified } = attempt;
+    let needs_edit = plan.findings.iter().any(|f| f.severity == FindingSeverity::NeedsEdit);
     let findings = shown(plan.findings, needs_edit);
-    let mut result = FileRewrite {
-        path: path.to_string(),
-        status: RewriteStatus::Unaffected,
-        findings,
-        reasons: Vec::new(),
-        edits: 0,
-        patch: None,
-        content: None,
-    };
+    let mut result = FileRewrite { path: path.to_string(), status: RewriteStatus::Unaffected, findings, reasons: Vec::new(), edits: 0, patch: None, content: None };
     if let Some(why) = unverified {
         result.findings.push(why);
         result.status = RewriteStatus::NeedsEdit;
     } else if let Some((new_text, edits)) = new_text {
-        result.status = if needs_edit {
-            RewriteStatus::NeedsEdit
-        } else {
-            RewriteStatus::Rewritten
-        };
+        result.status = if needs_edit { RewriteStatus::NeedsEdit } else { RewriteStatus::Rewritten };
         result.edits = edits;
         result.patch = Some(unified_diff(path, text, &new_text));
         result.content = Some(new_text);
@@ -181,35 +126,18 @@ pub fn rewrite_analyzed(
 /// output names were kept) when there is any, else the notes. Notes beside
 /// edits by hand would bury them.
 fn shown(mut findings: Vec<Finding>, needs_edit: bool) -> Vec<Finding> {
-    findings.retain(|f| {
-        (f.severity == FindingSeverity::Note) != needs_edit
-            || f.kind == FindingKind::OutputNamesKept
-    });
+    findings.retain(|f| (f.severity == FindingSeverity::Note) != needs_edit || f.kind == FindingKind::OutputNamesKept);
     findings
 }
 
 fn too_large(path: &str, text: &str) -> FileRewrite {
-    let message = format!(
-        "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not rewritten",
-        text.len()
-    );
-    failed(
-        path,
-        Finding::file(FindingKind::FileTooLarge, FindingSeverity::Error, message),
-    )
+    let message = format!("file is {} bytes, over the {MAX_FILE_BYTES}-byte limit; not rewritten", text.len());
+    failed(path, Finding::file(FindingKind::FileTooLarge, FindingSeverity::Error, message))
 }
 
 /// The rewrite of a file that could not be rewritten at all.
 fn failed(path: &str, why: Finding) -> FileRewrite {
-    FileRewrite {
-        path: path.to_string(),
-        status: RewriteStatus::Error,
-        reasons: vec![why.to_string()],
-        findings: vec![why],
-        edits: 0,
-        patch: None,
-        content: None,
-    }
+    FileRewrite { path: path.to_string(), status: RewriteStatus::Error, reasons: vec![why.to_string()], findings: vec![why], edits: 0, patch: None, content: None }
 }
 
 const UNVERIFIED: &str = "the rewrite could not be verified, so none is proposed: ";
@@ -224,62 +152,28 @@ struct Attempt {
 }
 
 impl Attempt {
-    fn new(
-        analysis: &FileAnalysis,
-        text: &str,
-        language: Language,
-        spec: &ChangeSpec,
-        options: Options,
-    ) -> Attempt {
+    fn new(analysis: &FileAnalysis, text: &str, language: Language, spec: &ChangeSpec, options: Options) -> Attempt {
         let widened = widening::widened_columns(spec, options.schema);
-        let plan = Planner::new(text, language, spec, options.dialect)
-            .with_widened(widened)
-            .plan(analysis);
+        let plan = Planner::new(text, language, spec, options.dialect).with_widened(widened).plan(analysis);
         if plan.fixes.is_empty() {
-            return Attempt {
-                plan,
-                new_text: None,
-                unverified: None,
-            };
+            return Attempt { plan, new_text: None, unverified: None };
         }
         let (new_text, edits) = match edit::apply(text, plan.edits()) {
             Ok(applied) => applied,
             Err(e) => {
                 let why = overlap_finding(e);
-                return Attempt {
-                    plan,
-                    new_text: None,
-                    unverified: Some(why),
-                };
+                return Attempt { plan, new_text: None, unverified: Some(why) };
             }
         };
         match verify::verify(analysis, &new_text, language, spec, options, &plan) {
-            Ok(()) => Attempt {
-                plan,
-                new_text: Some((new_text, edits)),
-                unverified: None,
-            },
+            Ok(()) => Attempt { plan, new_text: Some((new_text, edits)), unverified: None },
             Err(why) => {
                 let message = format!("{UNVERIFIED}{}", why.message);
                 let finding = match why.statement.and_then(|i| analysis.statements.get(i)) {
-                    Some(s) => Finding::at(
-                        FindingKind::VerificationFailed,
-                        FindingSeverity::NeedsEdit,
-                        s.start,
-                        s.end,
-                        message,
-                    ),
-                    None => Finding::file(
-                        FindingKind::VerificationFailed,
-                        FindingSeverity::NeedsEdit,
-                        message,
-                    ),
+                    Some(s) => Finding::at(FindingKind::VerificationFailed, FindingSeverity::NeedsEdit, s.start, s.end, message),
+                    None => Finding::file(FindingKind::VerificationFailed, FindingSeverity::NeedsEdit, message),
                 };
-                Attempt {
-                    plan,
-                    new_text: None,
-                    unverified: Some(finding),
-                }
+                Attempt { plan, new_text: None, unverified: Some(finding) }
             }
         }
     }
@@ -294,18 +188,8 @@ fn overlap_finding(error: EngineError) -> Finding {
         EngineError::OverlappingEdits { line, column, .. } => {
             // Where the second edit starts: a place, not a range.
             let at = crate::Location { line, column };
-            Finding::at(
-                FindingKind::OverlappingEdits,
-                FindingSeverity::NeedsEdit,
-                at,
-                at,
-                message,
-            )
+            Finding::at(FindingKind::OverlappingEdits, FindingSeverity::NeedsEdit, at, at, message)
         }
-        _ => Finding::file(
-            FindingKind::OverlappingEdits,
-            FindingSeverity::NeedsEdit,
-            message,
-        ),
+        _ => Finding::file(FindingKind::OverlappingEdits, FindingSeverity::NeedsEdit, message),
     }
 }

@@ -17,15 +17,9 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
     let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
     if old_lines.len() != new_lines.len() {
-        return similar::TextDiff::from_lines(old, new)
-            .unified_diff()
-            .context_radius(CONTEXT)
-            .header(&format!("a/{path}"), &format!("b/{path}"))
-            .to_string();
+        return similar::TextDiff::from_lines(old, new).unified_diff().context_radius(CONTEXT).header(&format!("a/{path}"), &format!("b/{path}")).to_string();
     }
-    let changed: Vec<usize> = (0..old_lines.len())
-        .filter(|&i| old_lines[i] != new_lines[i])
-        .collect();
+    let changed: Vec<usize> = (0..old_lines.len()).filter(|&i| old_lines[i] != new_lines[i]).collect();
     let Some(&first) = changed.first() else {
         return String::new();
     };
@@ -47,11 +41,7 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
 fn hunk(out: &mut String, old: &[&str], new: &[&str], first: usize, last: usize) {
     let from = first.saturating_sub(CONTEXT);
     let to = (last + 1 + CONTEXT).min(old.len());
-    let range = if to - from == 1 {
-        format!("{}", from + 1)
-    } else {
-        format!("{},{}", from + 1, to - from)
-    };
+    let range = if to - from == 1 { format!("{}", from + 1) } else { format!("{},{}", from + 1, to - from) };
     out.push_str(&format!("@@ -{range} +{range} @@\n"));
     let mut i = from;
     while i < to {
@@ -84,42 +74,12 @@ mod tests {
     #[test]
     fn matches_similar_on_line_for_line_changes() {
         let old: String = (0..40).map(|i| format!("line {i}\n")).collect();
-        let cases: Vec<(Vec<usize>, bool)> = vec![
-            (vec![0], true),
-            (vec![39], true),
-            (vec![39], false),
-            (vec![5, 6, 7], true),
-            (vec![3, 10], true),
-            (vec![3, 11], true),
-            (vec![0, 20, 39], false),
-        ];
+        let cases: Vec<(Vec<usize>, bool)> = vec![(vec![0], true), (vec![39], true), (vec![39], false), (vec![5, 6, 7], true), (vec![3, 10], true), (vec![3, 11], true), (vec![0, 20, 39], false)];
         for (lines, newline_at_end) in cases {
-            let old = if newline_at_end {
-                old.clone()
-            } else {
-                old.trim_end().to_string()
-            };
-            let new: String = old
-                .split_inclusive('\n')
-                .enumerate()
-                .map(|(i, l)| {
-                    if lines.contains(&i) {
-                        l.replacen("line", "LINE", 1)
-                    } else {
-                        l.to_string()
-                    }
-                })
-                .collect();
-            let expected = similar::TextDiff::from_lines(old.as_str(), new.as_str())
-                .unified_diff()
-                .context_radius(3)
-                .header("a/f.sql", "b/f.sql")
-                .to_string();
-            assert_eq!(
-                unified_diff("./f.sql", &old, &new),
-                expected,
-                "{lines:?}, newline at end: {newline_at_end}"
-            );
+            let old = if newline_at_end { old.clone() } else { old.trim_end().to_string() };
+            let new: String = old.split_inclusive('\n').enumerate().map(|(i, l)| if lines.contains(&i) { l.replacen("line", "LINE", 1) } else { l.to_string() }).collect();
+            let expected = similar::TextDiff::from_lines(old.as_str(), new.as_str()).unified_diff().context_radius(3).header("a/f.sql", "b/f.sql").to_string();
+            assert_eq!(unified_diff("./f.sql", &old, &new), expected, "{lines:?}, newline at end: {newline_at_end}");
         }
         assert_eq!(unified_diff("f.sql", "same\n", "same\n"), "");
     }

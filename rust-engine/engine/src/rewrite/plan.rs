@@ -105,36 +105,22 @@ impl<'a> Planner<'a> {
     }
 
     fn statement(&mut self, statement: &StatementAnalysis) {
-        self.statement = self.lines.offset(self.text, statement.start)
-            ..self.lines.offset(self.text, statement.end);
+        self.statement = self.lines.offset(self.text, statement.start)..self.lines.offset(self.text, statement.end);
         self.statement_edits(statement);
         self.expression_outputs(statement);
     }
 
     fn statement_edits(&mut self, statement: &StatementAnalysis) {
-        let reads_dataset = statement
-            .references
-            .iter()
-            .any(|r| r.kind == ReferenceKind::Table && self.is_dataset(r.table.as_deref()));
+        let reads_dataset = statement.references.iter().any(|r| r.kind == ReferenceKind::Table && self.is_dataset(r.table.as_deref()));
         if !statement.parsed {
             return self.unparsed(statement);
         }
         // Columns of the dataset's table whose name the analysis did not find
         // (`"PREP".ds.orders` read as BigQuery, where `"PREP"` is a string):
         // the table cannot be renamed, so neither can anything else here.
-        let unnamed_table = statement.references.iter().find(|r| {
-            r.resolved
-                && r.kind != ReferenceKind::Table
-                && r.via.is_none()
-                && self.is_dataset(r.table.as_deref())
-        });
+        let unnamed_table = statement.references.iter().find(|r| r.resolved && r.kind != ReferenceKind::Table && r.via.is_none() && self.is_dataset(r.table.as_deref()));
         if let (Some(_), false, Some(r)) = (self.spec.new_table(), reads_dataset, unnamed_table) {
-            let left: Vec<usize> = statement
-                .references
-                .iter()
-                .filter(|o| self.is_dataset(o.table.as_deref()))
-                .map(|o| o.span.start)
-                .collect();
+            let left: Vec<usize> = statement.references.iter().filter(|o| self.is_dataset(o.table.as_deref())).map(|o| o.span.start).collect();
             self.plan.left.extend(left);
             return self.review(FindingKind::UnnamedTable, r.span.clone(), format!("reads `{}`, whose name Ripple cannot find in the statement; rename the table by hand", self.spec.dataset));
         }
@@ -157,14 +143,7 @@ impl<'a> Planner<'a> {
                     if r.resolved {
                         self.table(r);
                     } else {
-                        self.review(
-                            FindingKind::TemplateBranch,
-                            r.span.clone(),
-                            format!(
-                                "`{}` appears in a template branch Ripple did not render",
-                                r.table.as_deref().unwrap_or_default()
-                            ),
-                        );
+                        self.review(FindingKind::TemplateBranch, r.span.clone(), format!("`{}` appears in a template branch Ripple did not render", r.table.as_deref().unwrap_or_default()));
                     }
                 }
                 ReferenceKind::Column if r.resolved && self.is_dataset(r.table.as_deref()) => {
@@ -173,36 +152,22 @@ impl<'a> Planner<'a> {
                         .iter()
                         .find(|o| {
                             // A CTE's column keeps its old name when output names are kept.
-                            let other_side = !self.is_dataset(o.table.as_deref())
-                                || (o.via.is_some() && self.spec.preserve_output_names);
-                            o.kind == ReferenceKind::Column
-                                && other_side
-                                && (o.table != r.table || o.via != r.via)
+                            let other_side = !self.is_dataset(o.table.as_deref()) || (o.via.is_some() && self.spec.preserve_output_names);
+                            o.kind == ReferenceKind::Column && other_side && (o.table != r.table || o.via != r.via)
                         })
                         .and_then(|o| o.via.clone().or(o.table.clone()));
                     // `USING (id)` whose other side's columns are unknown names only the dataset's.
-                    let one_sided_using =
-                        shared.is_none() && self.in_using(r) && at_span(&r.span).len() == 1;
+                    let one_sided_using = shared.is_none() && self.in_using(r) && at_span(&r.span).len() == 1;
                     self.column(r, &aliases, shared, one_sided_using)
                 }
                 ReferenceKind::Column if !r.resolved && reads_dataset => {
-                    let Some(column) = r.column.as_deref().filter(|c| self.changes_column(c))
-                    else {
+                    let Some(column) = r.column.as_deref().filter(|c| self.changes_column(c)) else {
                         continue;
                     };
                     let (kind, why) = if r.candidates.is_empty() {
-                        (
-                            FindingKind::UnresolvedName,
-                            format!("`{column}` could not be traced to a table"),
-                        )
+                        (FindingKind::UnresolvedName, format!("`{column}` could not be traced to a table"))
                     } else {
-                        (
-                            FindingKind::AmbiguousName,
-                            format!(
-                                "`{column}` could come from any of {}",
-                                r.candidates.join(", ")
-                            ),
-                        )
+                        (FindingKind::AmbiguousName, format!("`{column}` could come from any of {}", r.candidates.join(", ")))
                     };
                     self.review(kind, r.span.clone(), why);
                 }
@@ -223,36 +188,13 @@ impl<'a> Planner<'a> {
     /// scan cannot tell a table from a column: any mention counts.
     fn unparsed(&mut self, statement: &StatementAnalysis) {
         let mentions = statement.references.iter().find(|r| {
-            let dotted = r
-                .table
-                .iter()
-                .chain(&r.column)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(".");
-            self.is_dataset(r.table.as_deref())
-                || self.is_dataset(Some(&dotted))
-                || r.kind != ReferenceKind::Table
-                    && r.column.as_deref().is_some_and(|c| self.changes_column(c))
+            let dotted = r.table.iter().chain(&r.column).cloned().collect::<Vec<_>>().join(".");
+            self.is_dataset(r.table.as_deref()) || self.is_dataset(Some(&dotted)) || r.kind != ReferenceKind::Table && r.column.as_deref().is_some_and(|c| self.changes_column(c))
         });
         if let Some(r) = mentions {
-            let dotted = r
-                .table
-                .iter()
-                .chain(&r.column)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(".");
-            let name = if r.kind == ReferenceKind::Table || self.is_dataset(Some(&dotted)) {
-                dotted
-            } else {
-                r.column.clone().unwrap_or_default()
-            };
-            self.review(
-                FindingKind::UnparsedStatement,
-                r.span.clone(),
-                format!("a statement Ripple could not parse mentions `{name}`; edit it by hand"),
-            );
+            let dotted = r.table.iter().chain(&r.column).cloned().collect::<Vec<_>>().join(".");
+            let name = if r.kind == ReferenceKind::Table || self.is_dataset(Some(&dotted)) { dotted } else { r.column.clone().unwrap_or_default() };
+            self.review(FindingKind::UnparsedStatement, r.span.clone(), format!("a statement Ripple could not parse mentions `{name}`; edit it by hand"));
         }
     }
 
@@ -260,9 +202,7 @@ impl<'a> Planner<'a> {
     /// renamed or dropped column can change what it joins on.
     fn natural_join(&mut self) {
         let changed_column = self.spec.changes.iter().find_map(|c| match c {
-            crate::Change::RenameColumn { column, .. } | crate::Change::DropColumn { column } => {
-                Some(column.clone())
-            }
+            crate::Change::RenameColumn { column, .. } | crate::Change::DropColumn { column } => Some(column.clone()),
             _ => None,
         });
         if let Some(column) = changed_column {
@@ -277,16 +217,10 @@ impl<'a> Planner<'a> {
     /// (`FROM proj.ds.orders o`): qualifiers that must not be renamed.
     fn aliases(&self, statement: &StatementAnalysis) -> Vec<String> {
         let mut aliases = Vec::new();
-        for r in statement
-            .references
-            .iter()
-            .filter(|r| r.kind == ReferenceKind::Table && self.is_dataset(r.table.as_deref()))
-        {
+        for r in statement.references.iter().filter(|r| r.kind == ReferenceKind::Table && self.is_dataset(r.table.as_deref())) {
             // `{{ source('shop', 'orders') }} AS o`: the alias follows the template expression.
             let end = match self.language == Language::Dbt && self.in_call(r.span.start, "(") {
-                true => self.text[r.span.end..]
-                    .find("}}")
-                    .map_or(r.span.end, |i| r.span.end + i + 2),
+                true => self.text[r.span.end..].find("}}").map_or(r.span.end, |i| r.span.end + i + 2),
                 false => r.span.end,
             };
             let mut next = text::next_token(self.text, end);
@@ -313,15 +247,10 @@ impl<'a> Planner<'a> {
         for at in self.dynamic_tables() {
             let lines = &self.lines;
             let location = lines.location(self.text, at);
-            let Some(statement) = analysis
-                .statements
-                .iter()
-                .find(|s| s.start <= location && location <= s.end)
-            else {
+            let Some(statement) = analysis.statements.iter().find(|s| s.start <= location && location <= s.end) else {
                 continue;
             };
-            let range =
-                lines.offset(self.text, statement.start)..lines.offset(self.text, statement.end);
+            let range = lines.offset(self.text, statement.start)..lines.offset(self.text, statement.end);
             for word in &words {
                 for found in find_words(self.text, range.clone(), word) {
                     if !statement.references.iter().any(|r| r.span.contains(&found)) {
@@ -342,15 +271,10 @@ impl<'a> Planner<'a> {
                 let at = from + i;
                 from = at + PLACEHOLDER_PREFIX.len();
                 let before = text::previous_token(sql, at);
-                let table_position = ["from", "join", "into", "update", "table"]
-                    .iter()
-                    .any(|k| before.eq_ignore_ascii_case(k));
+                let table_position = ["from", "join", "into", "update", "table"].iter().any(|k| before.eq_ignore_ascii_case(k));
                 let host = fragment.map.host_offset(at);
                 // dbt's `{{ this }}` is the model's own table.
-                let this = self.language == Language::Dbt
-                    && self.text[host..]
-                        .trim_start_matches(['{', '-', ' '])
-                        .starts_with("this");
+                let this = self.language == Language::Dbt && self.text[host..].trim_start_matches(['{', '-', ' ']).starts_with("this");
                 if table_position && !this {
                     found.push(host);
                 }
@@ -364,9 +288,7 @@ impl<'a> Planner<'a> {
 /// writes `ORDERS` gets `ORDERS_V2`, not `orders_v2`.
 fn in_case_of(written: &str, name: &str, quote_style: Option<char>) -> String {
     let letters = || written.chars().filter(|c| c.is_ascii_alphabetic());
-    let upper = quote_style.is_none()
-        && letters().next().is_some()
-        && letters().all(|c| c.is_ascii_uppercase());
+    let upper = quote_style.is_none() && letters().next().is_some() && letters().all(|c| c.is_ascii_uppercase());
     if upper && name.chars().all(|c| !c.is_ascii_uppercase()) {
         name.to_ascii_uppercase()
     } else {
@@ -383,11 +305,7 @@ fn column_in_case_of(written: &str, old: &str, new: &str, quote_style: Option<ch
     if quote_style.is_some() || cased != new || !written.eq_ignore_ascii_case(old) {
         return cased;
     }
-    let common = old
-        .bytes()
-        .zip(new.bytes())
-        .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
-        .count();
+    let common = old.bytes().zip(new.bytes()).take_while(|(a, b)| a.eq_ignore_ascii_case(b)).count();
     if !written.is_char_boundary(common) || !new.is_char_boundary(common) {
         return cased;
     }
@@ -415,9 +333,7 @@ fn escaped(name: &str, q: char, dialect: Dialect) -> String {
 
 /// True for a word `sqlparser` reads as a keyword when unquoted.
 fn is_keyword(word: &str) -> bool {
-    ALL_KEYWORDS
-        .binary_search(&word.to_ascii_uppercase().as_str())
-        .is_ok()
+    ALL_KEYWORDS.binary_search(&word.to_ascii_uppercase().as_str()).is_ok()
 }
 
 /// Words that follow a table name without being its alias.

@@ -30,54 +30,36 @@ pub(crate) fn read_name(text: &str, range: Range<usize>) -> Option<WrittenName> 
     let mut i = 0;
     loop {
         // An escaped quote in a host string: `\"`.
-        let escaped =
-            bytes.get(i) == Some(&b'\\') && matches!(bytes.get(i + 1), Some(b'"' | b'`' | b'\''));
+        let escaped = bytes.get(i) == Some(&b'\\') && matches!(bytes.get(i + 1), Some(b'"' | b'`' | b'\''));
         let open = if escaped { i + 1 } else { i };
         match bytes.get(open) {
             Some(&q @ (b'"' | b'`' | b'[')) => {
                 let close = if q == b'[' { b']' } else { q };
                 let body = open + 1;
                 let end = body + bytes[body..].iter().position(|&b| b == close)?;
-                let end_inner = if escaped && bytes[end - 1] == b'\\' {
-                    end - 1
-                } else {
-                    end
-                };
+                let end_inner = if escaped && bytes[end - 1] == b'\\' { end - 1 } else { end };
                 let inner = &s[body..end_inner];
                 if q == b'`' && inner.contains('.') {
                     grouped = true;
                     let mut at = body;
                     for piece in inner.split('.') {
-                        parts.push(NamePart {
-                            inner: range.start + at..range.start + at + piece.len(),
-                            quote: Some('`'),
-                        });
+                        parts.push(NamePart { inner: range.start + at..range.start + at + piece.len(), quote: Some('`') });
                         at += piece.len() + 1;
                     }
                 } else {
-                    parts.push(NamePart {
-                        inner: range.start + body..range.start + end_inner,
-                        quote: Some(q as char),
-                    });
+                    parts.push(NamePart { inner: range.start + body..range.start + end_inner, quote: Some(q as char) });
                 }
                 i = end + 1;
             }
             Some(_) => {
                 let start = i;
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric()
-                        || matches!(bytes[i], b'_' | b'$' | b'-')
-                        || bytes[i] >= 0x80)
-                {
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'$' | b'-') || bytes[i] >= 0x80) {
                     i += 1;
                 }
                 if i == start {
                     return None;
                 }
-                parts.push(NamePart {
-                    inner: range.start + start..range.start + i,
-                    quote: None,
-                });
+                parts.push(NamePart { inner: range.start + start..range.start + i, quote: None });
             }
             None => return None,
         }
@@ -93,10 +75,7 @@ pub(crate) fn read_name(text: &str, range: Range<usize>) -> Option<WrittenName> 
 /// True for a name that needs no quotes in any dialect.
 pub(crate) fn is_plain(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The name written just before `.` at `at` (the qualifier of a column
@@ -114,18 +93,10 @@ pub(crate) fn qualifier_before(text: &str, at: usize) -> Option<(Range<usize>, W
             Some(&q @ (b'"' | b'`' | b']')) => {
                 let open = if q == b']' { b'[' } else { q };
                 let i = bytes[..start - 1].iter().rposition(|&b| b == open)?;
-                start = if i > 0 && bytes[i - 1] == b'\\' {
-                    i - 1
-                } else {
-                    i
-                };
+                start = if i > 0 && bytes[i - 1] == b'\\' { i - 1 } else { i };
             }
             Some(b) if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$') || *b >= 0x80 => {
-                while start > 0
-                    && (bytes[start - 1].is_ascii_alphanumeric()
-                        || matches!(bytes[start - 1], b'_' | b'$')
-                        || bytes[start - 1] >= 0x80)
-                {
+                while start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || matches!(bytes[start - 1], b'_' | b'$') || bytes[start - 1] >= 0x80) {
                     start -= 1;
                 }
             }
@@ -211,10 +182,7 @@ fn token_len(s: &str) -> usize {
 }
 
 fn is_operator(b: u8) -> bool {
-    matches!(
-        b,
-        b'=' | b'<' | b'>' | b'!' | b'+' | b'-' | b'*' | b'/' | b'|' | b'%'
-    )
+    matches!(b, b'=' | b'<' | b'>' | b'!' | b'+' | b'-' | b'*' | b'/' | b'|' | b'%')
 }
 
 /// Whole-word occurrences of `word` in `text[range]`, ignoring case, outside
@@ -250,12 +218,7 @@ mod tests {
     use super::*;
 
     fn parts(text: &str) -> Vec<&str> {
-        read_name(text, 0..text.len())
-            .unwrap()
-            .parts
-            .iter()
-            .map(|p| &text[p.inner.clone()])
-            .collect()
+        read_name(text, 0..text.len()).unwrap().parts.iter().map(|p| &text[p.inner.clone()]).collect()
     }
 
     #[test]
@@ -278,13 +241,6 @@ mod tests {
         let id = sql.rfind("id").unwrap();
         assert_eq!(next_token(sql, id + 2), ">=");
         assert_eq!(previous_token(sql, id - 2), "where");
-        assert_eq!(
-            find_words(
-                "amount -- amount\n 'amount' AMOUNT amounts",
-                0..41,
-                "amount"
-            ),
-            [0, 27]
-        );
+        assert_eq!(find_words("amount -- amount\n 'amount' AMOUNT amounts", 0..41, "amount"), [0, 27]);
     }
 }

@@ -28,18 +28,10 @@ pub struct UnmatchedDataset {
 /// `None` when some file names `dataset` (as a table, a `ref()` or a
 /// `source()`); otherwise the warning. `texts` are the files' texts, in the
 /// order of `analyses`.
-pub fn unmatched_dataset(
-    dataset: &str,
-    analyses: &[(&FileAnalysis, &str)],
-) -> Option<UnmatchedDataset> {
+pub fn unmatched_dataset(dataset: &str, analyses: &[(&FileAnalysis, &str)]) -> Option<UnmatchedDataset> {
     let mut names: Vec<(String, String)> = Vec::new();
     for (analysis, text) in analyses {
-        for r in analysis
-            .statements
-            .iter()
-            .flat_map(|s| &s.references)
-            .filter(|r| r.kind == ReferenceKind::Table)
-        {
+        for r in analysis.statements.iter().flat_map(|s| &s.references).filter(|r| r.kind == ReferenceKind::Table) {
             let Some(table) = r.table.as_deref() else {
                 continue;
             };
@@ -48,9 +40,7 @@ pub fn unmatched_dataset(
             }
             let written = match analysis.language {
                 // The call as written, `source('ecom', 'raw_orders')`, not the table it renders to.
-                Language::Dbt => {
-                    dbt_call(text, r.span.clone()).unwrap_or_else(|| table.to_string())
-                }
+                Language::Dbt => dbt_call(text, r.span.clone()).unwrap_or_else(|| table.to_string()),
                 _ => table.to_string(),
             };
             if !names.iter().any(|(t, _)| t.eq_ignore_ascii_case(table)) {
@@ -58,33 +48,15 @@ pub fn unmatched_dataset(
             }
         }
     }
-    let mut ranked: Vec<(usize, String)> = names
-        .into_iter()
-        .map(|(table, written)| (distance(dataset, &table), written))
-        .collect();
+    let mut ranked: Vec<(usize, String)> = names.into_iter().map(|(table, written)| (distance(dataset, &table), written)).collect();
     ranked.sort();
-    let limit = dataset
-        .rsplit('.')
-        .next()
-        .unwrap_or(dataset)
-        .len()
-        .div_ceil(2)
-        .max(2);
-    let closest: Vec<String> = ranked
-        .into_iter()
-        .filter(|(d, _)| *d <= limit)
-        .take(CLOSEST)
-        .map(|(_, w)| w)
-        .collect();
+    let limit = dataset.rsplit('.').next().unwrap_or(dataset).len().div_ceil(2).max(2);
+    let closest: Vec<String> = ranked.into_iter().filter(|(d, _)| *d <= limit).take(CLOSEST).map(|(_, w)| w).collect();
     let message = match closest.as_slice() {
         [] => format!("no file names `{dataset}` (as a table, ref() or source()); check the change's dataset"),
         some => format!("no file names `{dataset}` (as a table, ref() or source()); the closest names the files use: {}", some.join(", ")),
     };
-    Some(UnmatchedDataset {
-        dataset: dataset.to_string(),
-        closest,
-        message,
-    })
+    Some(UnmatchedDataset { dataset: dataset.to_string(), closest, message })
 }
 
 /// How far `table` is from `dataset`: the edit distance of their last parts,
@@ -123,48 +95,22 @@ mod tests {
     use crate::{analyze, Dialect, Options};
 
     fn run(dataset: &str, files: &[(&str, &str)]) -> Option<UnmatchedDataset> {
-        let options = Options {
-            dialect: Dialect::DuckDb,
-            schema: None,
-        };
-        let analyses: Vec<FileAnalysis> = files
-            .iter()
-            .map(|(path, text)| analyze(path, Language::detect(path, text).unwrap(), text, options))
-            .collect();
-        let pairs: Vec<(&FileAnalysis, &str)> = analyses
-            .iter()
-            .zip(files)
-            .map(|(a, (_, t))| (a, *t))
-            .collect();
+        let options = Options { dialect: Dialect::DuckDb, schema: None };
+        let analyses: Vec<FileAnalysis> = files.iter().map(|(path, text)| analyze(path, Language::detect(path, text).unwrap(), text, options)).collect();
+        let pairs: Vec<(&FileAnalysis, &str)> = analyses.iter().zip(files).map(|(a, (_, t))| (a, *t)).collect();
         unmatched_dataset(dataset, &pairs)
     }
 
     #[test]
     fn a_named_dataset_is_no_warning_and_a_dbt_source_by_its_relation_is() {
         let model = "select * from {{ source('ecom', 'raw_orders') }} join {{ ref('stg_customers') }} using (id)";
-        assert_eq!(
-            run("ecom.raw_orders", &[("models/stg_orders.sql", model)]),
-            None
-        );
-        assert_eq!(
-            run("stg_customers", &[("models/stg_orders.sql", model)]),
-            None
-        );
+        assert_eq!(run("ecom.raw_orders", &[("models/stg_orders.sql", model)]), None);
+        assert_eq!(run("stg_customers", &[("models/stg_orders.sql", model)]), None);
         let warning = run("raw.raw_orders", &[("models/stg_orders.sql", model)]).unwrap();
         assert_eq!(warning.closest, ["source('ecom', 'raw_orders')"]);
-        assert!(
-            warning
-                .message
-                .contains("the closest names the files use: source('ecom', 'raw_orders')"),
-            "{}",
-            warning.message
-        );
+        assert!(warning.message.contains("the closest names the files use: source('ecom', 'raw_orders')"), "{}", warning.message);
         // Nothing alike: the warning says so without candidates.
-        let warning = run(
-            "finance.invoices",
-            &[("q.sql", "select a from sales.orders")],
-        )
-        .unwrap();
+        let warning = run("finance.invoices", &[("q.sql", "select a from sales.orders")]).unwrap();
         assert!(warning.closest.is_empty());
     }
 }

@@ -48,10 +48,7 @@ pub(crate) fn widens(from: &str, to: &str) -> bool {
 }
 
 fn normal(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_uppercase()
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase()
 }
 
 /// Integer types by width; the names of every supported dialect.
@@ -73,10 +70,7 @@ fn integer_rank(name: &str) -> Option<u8> {
 /// and Snowflake's `NUMBER` too), written with both.
 fn decimal(name: &str) -> Option<(u32, u32)> {
     let (base, rest) = name.split_once('(')?;
-    if !matches!(
-        base.trim(),
-        "DECIMAL" | "NUMERIC" | "NUMBER" | "BIGNUMERIC" | "BIGDECIMAL"
-    ) {
+    if !matches!(base.trim(), "DECIMAL" | "NUMERIC" | "NUMBER" | "BIGNUMERIC" | "BIGDECIMAL") {
         return None;
     }
     let (p, s) = rest.strip_suffix(')')?.split_once(',')?;

@@ -46,12 +46,7 @@ struct Lexer<'a> {
 
 impl<'a> Lexer<'a> {
     fn new(text: &'a str, host: Host) -> Self {
-        Lexer {
-            text,
-            bytes: text.as_bytes(),
-            host,
-            pos: 0,
-        }
+        Lexer { text, bytes: text.as_bytes(), host, pos: 0 }
     }
 
     fn fragments(mut self) -> Vec<Fragment> {
@@ -66,9 +61,7 @@ impl<'a> Lexer<'a> {
                 let mut builder = FragmentBuilder::default();
                 for part in parts {
                     match part {
-                        Part::Verbatim(start, end) => {
-                            builder.verbatim(&self.text[start..end], start)
-                        }
+                        Part::Verbatim(start, end) => builder.verbatim(&self.text[start..end], start),
                         Part::Synthetic(text, at) => builder.synthetic(&text, at),
                         Part::Placeholder(at) => builder.placeholder(at),
                     }
@@ -123,10 +116,7 @@ impl<'a> Lexer<'a> {
     fn skip_operand(&mut self) -> bool {
         let start = self.pos;
         loop {
-            while self.pos < self.bytes.len()
-                && (self.bytes[self.pos].is_ascii_alphanumeric()
-                    || matches!(self.bytes[self.pos], b'_' | b'.' | b'$'))
-            {
+            while self.pos < self.bytes.len() && (self.bytes[self.pos].is_ascii_alphanumeric() || matches!(self.bytes[self.pos], b'_' | b'.' | b'$')) {
                 self.pos += 1;
             }
             match self.bytes.get(self.pos) {
@@ -165,10 +155,7 @@ impl<'a> Lexer<'a> {
 
     fn skip_space_and_comments(&mut self) {
         loop {
-            while self.pos < self.bytes.len()
-                && (self.bytes[self.pos].is_ascii_whitespace()
-                    || (self.host == Host::Python && self.bytes[self.pos] == b'\\'))
-            {
+            while self.pos < self.bytes.len() && (self.bytes[self.pos].is_ascii_whitespace() || (self.host == Host::Python && self.bytes[self.pos] == b'\\')) {
                 self.pos += 1;
             }
             if !self.skip_comment() {
@@ -188,9 +175,7 @@ impl<'a> Lexer<'a> {
             return true;
         }
         if self.host != Host::Python && rest.starts_with(b"/*") {
-            self.pos += self.text[self.pos + 2..]
-                .find("*/")
-                .map_or(rest.len(), |i| i + 4);
+            self.pos += self.text[self.pos + 2..].find("*/").map_or(rest.len(), |i| i + 4);
             return true;
         }
         false
@@ -200,8 +185,7 @@ impl<'a> Lexer<'a> {
     fn literal_at_pos(&mut self) -> Option<Vec<Part>> {
         let (prefix_len, prefix) = self.string_prefix()?;
         let quote_at = self.pos + prefix_len;
-        let triple = self.bytes[quote_at..].starts_with(b"\"\"\"")
-            || self.bytes[quote_at..].starts_with(b"'''");
+        let triple = self.bytes[quote_at..].starts_with(b"\"\"\"") || self.bytes[quote_at..].starts_with(b"'''");
         let quote = self.bytes[quote_at];
         if quote == b'\'' && self.host != Host::Python {
             // A char literal in Java and Scala (or a Scala symbol): skip it.
@@ -225,26 +209,17 @@ impl<'a> Lexer<'a> {
             return None;
         }
         // Only at the start of a word.
-        if self.pos > 0
-            && (self.bytes[self.pos - 1].is_ascii_alphanumeric()
-                || self.bytes[self.pos - 1] == b'_')
-        {
+        if self.pos > 0 && (self.bytes[self.pos - 1].is_ascii_alphanumeric() || self.bytes[self.pos - 1] == b'_') {
             return None;
         }
-        let len = self.bytes[self.pos..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-            .count();
+        let len = self.bytes[self.pos..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
         let next = self.bytes.get(self.pos + len)?;
         if *next != b'"' && *next != b'\'' {
             return None;
         }
         let prefix = self.text[self.pos..self.pos + len].to_ascii_lowercase();
         let valid = match self.host {
-            Host::Python => matches!(
-                prefix.as_str(),
-                "r" | "u" | "f" | "b" | "rb" | "br" | "fr" | "rf"
-            ),
+            Host::Python => matches!(prefix.as_str(), "r" | "u" | "f" | "b" | "rb" | "br" | "fr" | "rf"),
             Host::Scala => *next == b'"',
             Host::Java => false,
         };
@@ -253,40 +228,15 @@ impl<'a> Lexer<'a> {
 
     fn style(&self, prefix: &str, triple: bool) -> Style {
         match self.host {
-            Host::Python => Style {
-                escapes: !prefix.contains('r'),
-                braces: if prefix.contains('f') {
-                    Braces::FString
-                } else {
-                    Braces::Format
-                },
-                dollar: false,
-                margin: false,
-            },
-            Host::Java => Style {
-                escapes: true,
-                braces: Braces::None,
-                dollar: false,
-                margin: false,
-            },
-            Host::Scala => Style {
-                escapes: !triple && prefix != "raw",
-                braces: Braces::None,
-                dollar: !prefix.is_empty(),
-                margin: triple,
-            },
+            Host::Python => Style { escapes: !prefix.contains('r'), braces: if prefix.contains('f') { Braces::FString } else { Braces::Format }, dollar: false, margin: false },
+            Host::Java => Style { escapes: true, braces: Braces::None, dollar: false, margin: false },
+            Host::Scala => Style { escapes: !triple && prefix != "raw", braces: Braces::None, dollar: !prefix.is_empty(), margin: triple },
         }
     }
 
     /// Scans a literal's content from `start`; returns its parts and the offset
     /// just past the closing quote, or `None` when it never closes.
-    fn content(
-        &self,
-        start: usize,
-        quote: u8,
-        triple: bool,
-        style: Style,
-    ) -> Option<(Vec<Part>, usize)> {
+    fn content(&self, start: usize, quote: u8, triple: bool, style: Style) -> Option<(Vec<Part>, usize)> {
         let bytes = self.bytes;
         let mut parts = Vec::new();
         let mut run = start;
@@ -297,10 +247,7 @@ impl<'a> Lexer<'a> {
             }
         };
         // stripMargin applies only when the literal is followed by it.
-        let margin = style.margin
-            && self
-                .closing(start, quote, triple)
-                .is_some_and(|end| self.text[end..].trim_start().starts_with(".stripMargin"));
+        let margin = style.margin && self.closing(start, quote, triple).is_some_and(|end| self.text[end..].trim_start().starts_with(".stripMargin"));
         let mut line_start = true;
         while i < bytes.len() {
             let b = bytes[i];
@@ -338,20 +285,11 @@ impl<'a> Lexer<'a> {
 
     /// What stands at `i` inside a literal besides its own text (an escape,
     /// an interpolation, a parameter), as a part, with the offset past it.
-    fn part_at(
-        &self,
-        i: usize,
-        quote: u8,
-        style: Style,
-    ) -> Result<Option<(Part, usize)>, Unclosed> {
+    fn part_at(&self, i: usize, quote: u8, style: Style) -> Result<Option<(Part, usize)>, Unclosed> {
         let bytes = self.bytes;
         let b = bytes[i];
         if b == b'\\' && (style.escapes || bytes.get(i + 1) == Some(&quote)) {
-            let (decoded, len) = if style.escapes {
-                decode_escape(&self.text[i..])
-            } else {
-                (self.text[i..i + 2].to_string(), 2)
-            };
+            let (decoded, len) = if style.escapes { decode_escape(&self.text[i..]) } else { (self.text[i..i + 2].to_string(), 2) };
             return Ok(Some((Part::Synthetic(decoded, i), i + len)));
         }
         if style.dollar && b == b'$' {
@@ -365,10 +303,7 @@ impl<'a> Lexer<'a> {
                 matching_brace(bytes, i)
             } else {
                 // str.format fields: {}, {0}, {name}.
-                let len = bytes[i + 1..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-                    .count();
+                let len = bytes[i + 1..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
                 (bytes.get(i + 1 + len) == Some(&b'}')).then_some(i + len + 2)
             };
             if let Some(end) = field_end {
@@ -382,14 +317,8 @@ impl<'a> Lexer<'a> {
             // DB-API parameters: %s, %d, %(name)s.
             let rest = &bytes[i + 1..];
             let len = if rest.starts_with(b"(") {
-                rest.iter()
-                    .position(|&c| c == b')')
-                    .filter(|&p| rest.get(p + 1).is_some_and(u8::is_ascii_alphabetic))
-                    .map(|p| p + 3)
-            } else if rest
-                .first()
-                .is_some_and(|c| matches!(c, b's' | b'd' | b'f'))
-            {
+                rest.iter().position(|&c| c == b')').filter(|&p| rest.get(p + 1).is_some_and(u8::is_ascii_alphabetic)).map(|p| p + 3)
+            } else if rest.first().is_some_and(|c| matches!(c, b's' | b'd' | b'f')) {
                 Some(2)
             } else {
                 None
@@ -406,15 +335,10 @@ impl<'a> Lexer<'a> {
         let bytes = self.bytes;
         match bytes.get(i + 1) {
             Some(b'$') => Ok((Part::Synthetic("$".into(), i), i + 2)),
-            Some(b'{') => Ok((
-                Part::Placeholder(i),
-                matching_brace(bytes, i + 1).ok_or(Unclosed)?,
-            )),
+            Some(b'{') => Ok((Part::Placeholder(i), matching_brace(bytes, i + 1).ok_or(Unclosed)?)),
             _ => {
                 let mut end = i + 1;
-                while end < bytes.len()
-                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
-                {
+                while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
                     end += 1;
                 }
                 Ok((Part::Placeholder(i), end))
@@ -464,10 +388,7 @@ fn decode_escape(s: &str) -> (String, usize) {
         '0' => "\0".to_string(),
         '\n' => String::new(),
         'u' if s.len() >= 6 && s[2..6].chars().all(|c| c.is_ascii_hexdigit()) => {
-            let code = u32::from_str_radix(&s[2..6], 16)
-                .ok()
-                .and_then(char::from_u32)
-                .unwrap_or('\u{fffd}');
+            let code = u32::from_str_radix(&s[2..6], 16).ok().and_then(char::from_u32).unwrap_or('\u{fffd}');
             return (code.to_string(), 6);
         }
         other => other.to_string(),
@@ -526,11 +447,7 @@ fn is_docstring(text: &str, start: usize) -> bool {
     }
     // The lines before it that hold code (comments dropped, roughly: a `#`
     // inside a string on a header line is rare).
-    let mut code = text[..line_start]
-        .lines()
-        .rev()
-        .map(|l| l.split('#').next().unwrap_or(""))
-        .filter(|l| !l.trim().is_empty());
+    let mut code = text[..line_start].lines().rev().map(|l| l.split('#').next().unwrap_or("")).filter(|l| !l.trim().is_empty());
     let Some(previous) = code.next() else {
         return true;
     };
@@ -551,10 +468,7 @@ fn is_docstring(text: &str, start: usize) -> bool {
             .sum::<isize>();
         if open >= 0 {
             let header = line.trim_start();
-            return line.len() - header.len() < indent.len()
-                && ["def ", "async def ", "class "]
-                    .iter()
-                    .any(|k| header.starts_with(k));
+            return line.len() - header.len() < indent.len() && ["def ", "async def ", "class "].iter().any(|k| header.starts_with(k));
         }
     }
     false
@@ -564,10 +478,7 @@ fn is_docstring(text: &str, start: usize) -> bool {
 /// keyword and has the keyword that such a statement needs (`SELECT ...
 /// FROM`, `INSERT INTO`, ...), so prose like "Select a file" is not SQL.
 pub fn looks_like_sql(text: &str) -> bool {
-    let mut words = text
-        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_ascii_uppercase());
+    let mut words = text.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').filter(|w| !w.is_empty()).map(|w| w.to_ascii_uppercase());
     let Some(first) = words.next() else {
         return false;
     };
@@ -596,10 +507,7 @@ mod tests {
     #[test]
     fn python_triple_quoted_f_string_with_interpolations() {
         let text = "q = f\"\"\"\nSELECT a, {col}\nFROM `proj.ds.t` WHERE d = '{{x}}'\n\"\"\"\nprint('Select a file')";
-        assert_eq!(
-            sqls(python(text)),
-            vec!["\nSELECT a, __ripple_1\nFROM `proj.ds.t` WHERE d = '{x}'\n"]
-        );
+        assert_eq!(sqls(python(text)), vec!["\nSELECT a, __ripple_1\nFROM `proj.ds.t` WHERE d = '{x}'\n"]);
     }
 
     #[test]
@@ -612,12 +520,8 @@ mod tests {
 
     #[test]
     fn python_adjacent_and_plus_concatenation_with_parameters() {
-        let text =
-            "cur.execute(\"SELECT id FROM t \"\n  \"WHERE a = %s \" + table + \" AND b = %(b)s\")";
-        assert_eq!(
-            sqls(python(text)),
-            vec!["SELECT id FROM t WHERE a = __ripple_1 __ripple_2 AND b = __ripple_3"]
-        );
+        let text = "cur.execute(\"SELECT id FROM t \"\n  \"WHERE a = %s \" + table + \" AND b = %(b)s\")";
+        assert_eq!(sqls(python(text)), vec!["SELECT id FROM t WHERE a = __ripple_1 __ripple_2 AND b = __ripple_3"]);
     }
 
     #[test]
@@ -625,27 +529,17 @@ mod tests {
         let text = "// SELECT x FROM commented\nString q = \"SELECT \\\"a\\\" \" +\n  \"FROM t WHERE c = '\\n'\";\nString b = \"\"\"\n  INSERT INTO t2 SELECT * FROM t\n  \"\"\"; char c = '\"';";
         assert_eq!(
             sqls(java(text)),
-            vec![
-                "SELECT \"a\" FROM t WHERE c = '\n'",
-                "  INSERT INTO t2 SELECT * FROM t\n  "
-            ]
-            .into_iter()
-            .map(|s| if s.starts_with("  INSERT") {
-                format!("\n{s}")
-            } else {
-                s.to_string()
-            })
-            .collect::<Vec<_>>()
+            vec!["SELECT \"a\" FROM t WHERE c = '\n'", "  INSERT INTO t2 SELECT * FROM t\n  "]
+                .into_iter()
+                .map(|s| if s.starts_with("  INSERT") { format!("\n{s}") } else { s.to_string() })
+                .collect::<Vec<_>>()
         );
     }
 
     #[test]
     fn scala_interpolation_and_strip_margin() {
         let text = "spark.sql(s\"\"\"\n   |SELECT id, $col\n   |FROM db.t WHERE ts > '${since}'\"\"\".stripMargin)";
-        assert_eq!(
-            sqls(scala(text)),
-            vec!["\n    SELECT id, __ripple_1\n    FROM db.t WHERE ts > '__ripple_2'"]
-        );
+        assert_eq!(sqls(scala(text)), vec!["\n    SELECT id, __ripple_1\n    FROM db.t WHERE ts > '__ripple_2'"]);
     }
 
     #[test]
@@ -664,10 +558,7 @@ class C:  # comment
     if x:
         "SELECT b FROM s2"
 "#;
-        assert_eq!(
-            sqls(python(text)),
-            vec!["CREATE TABLE t AS SELECT a FROM s", "SELECT b FROM s2"]
-        );
+        assert_eq!(sqls(python(text)), vec!["CREATE TABLE t AS SELECT a FROM s", "SELECT b FROM s2"]);
     }
 
     #[test]

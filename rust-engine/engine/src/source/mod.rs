@@ -82,21 +82,12 @@ impl SourceMap {
             return;
         }
         if let Some(last) = self.segments.last_mut() {
-            if last.verbatim
-                && verbatim
-                && last.sql + last.len == sql
-                && last.host + last.len == host
-            {
+            if last.verbatim && verbatim && last.sql + last.len == sql && last.host + last.len == host {
                 last.len += len;
                 return;
             }
         }
-        self.segments.push(Segment {
-            sql,
-            host,
-            len,
-            verbatim,
-        });
+        self.segments.push(Segment { sql, host, len, verbatim });
     }
 
     /// The file offset of the SQL byte at `offset`.
@@ -161,12 +152,7 @@ impl FragmentBuilder {
     }
 
     pub fn finish_with(self, alternates: Vec<Range<usize>>) -> Fragment {
-        Fragment {
-            sql: self.sql,
-            map: self.map,
-            placeholders: self.placeholders,
-            alternates,
-        }
+        Fragment { sql: self.sql, map: self.map, placeholders: self.placeholders, alternates }
     }
 }
 
@@ -180,13 +166,7 @@ pub const PLACEHOLDER_PREFIX: &str = "__ripple_";
 /// macros dropped instead of replaced by placeholders, for macros that
 /// expand to clause fragments (`{{ dbt_utils.group_by(3) }}`); the rendering
 /// with fewer unread statements wins.
-pub(crate) fn best_rendering<T>(
-    language: Language,
-    text: &str,
-    fragment: Fragment,
-    read: impl Fn(&Fragment) -> T,
-    unread: impl Fn(&T) -> usize,
-) -> (Fragment, T) {
+pub(crate) fn best_rendering<T>(language: Language, text: &str, fragment: Fragment, read: impl Fn(&Fragment) -> T, unread: impl Fn(&T) -> usize) -> (Fragment, T) {
     let found = read(&fragment);
     if language != Language::Dbt || unread(&found) == 0 {
         return (fragment, found);
@@ -203,12 +183,7 @@ pub(crate) fn best_rendering<T>(
 /// Splits a consumer file into SQL fragments.
 pub fn fragments(language: Language, text: &str) -> Vec<Fragment> {
     match language {
-        Language::Sql => vec![Fragment {
-            sql: text.to_string(),
-            map: SourceMap::identity(text.len()),
-            placeholders: 0,
-            alternates: Vec::new(),
-        }],
+        Language::Sql => vec![Fragment { sql: text.to_string(), map: SourceMap::identity(text.len()), placeholders: 0, alternates: Vec::new() }],
         Language::Dbt => vec![jinja::render(text)],
         Language::Python => host::python(text),
         Language::Java => host::java(text),

@@ -17,12 +17,7 @@ use std::fmt::Write;
 use ripple_engine::analysis::{FileAnalysis, ReferenceKind};
 use ripple_engine::{Dialect, Language, Options, Schema};
 
-pub fn analyze(
-    dialect: &str,
-    language: Language,
-    text: &str,
-    schema: Option<&Schema>,
-) -> FileAnalysis {
+pub fn analyze(dialect: &str, language: Language, text: &str, schema: Option<&Schema>) -> FileAnalysis {
     let dialect: Dialect = dialect.parse().expect("known dialect");
     ripple_engine::analyze("input", language, text, Options { dialect, schema })
 }
@@ -30,29 +25,10 @@ pub fn analyze(
 pub fn render(text: &str, analysis: &FileAnalysis) -> String {
     let mut out = String::new();
     for d in &analysis.diagnostics {
-        writeln!(
-            out,
-            "{:?} {}:{} {}",
-            d.severity, d.line, d.column, d.message
-        )
-        .unwrap();
+        writeln!(out, "{:?} {}:{} {}", d.severity, d.line, d.column, d.message).unwrap();
     }
     for (i, s) in analysis.statements.iter().enumerate() {
-        writeln!(
-            out,
-            "statement {} at {}:{}-{}:{}{}",
-            i + 1,
-            s.start.line,
-            s.start.column,
-            s.end.line,
-            s.end.column,
-            if s.parsed {
-                ""
-            } else {
-                " (not parsed: scanned)"
-            }
-        )
-        .unwrap();
+        writeln!(out, "statement {} at {}:{}-{}:{}{}", i + 1, s.start.line, s.start.column, s.end.line, s.end.column, if s.parsed { "" } else { " (not parsed: scanned)" }).unwrap();
         for r in &s.reads {
             writeln!(out, "  reads {} ({})", r.table, r.columns.join(", ")).unwrap();
         }
@@ -60,18 +36,8 @@ pub fn render(text: &str, analysis: &FileAnalysis) -> String {
             writeln!(out, "  writes {}", w.table).unwrap();
         }
         for o in &s.outputs {
-            let sources: Vec<String> = o
-                .sources
-                .iter()
-                .map(|s| format!("{}.{}", s.table, s.column))
-                .collect();
-            writeln!(
-                out,
-                "  output {} <- {}",
-                o.name.as_deref().unwrap_or("?"),
-                sources.join(", ")
-            )
-            .unwrap();
+            let sources: Vec<String> = o.sources.iter().map(|s| format!("{}.{}", s.table, s.column)).collect();
+            writeln!(out, "  output {} <- {}", o.name.as_deref().unwrap_or("?"), sources.join(", ")).unwrap();
         }
         for r in &s.references {
             let written = &text[r.span.clone()];
@@ -79,18 +45,10 @@ pub fn render(text: &str, analysis: &FileAnalysis) -> String {
                 ReferenceKind::Table => format!("table {}", r.table.as_deref().unwrap_or("?")),
                 ReferenceKind::Column | ReferenceKind::Wildcard => format!(
                     "{} {}.{}{}",
-                    if r.kind == ReferenceKind::Column {
-                        "column"
-                    } else {
-                        "star"
-                    },
+                    if r.kind == ReferenceKind::Column { "column" } else { "star" },
                     r.table.as_deref().unwrap_or("?"),
                     r.column.as_deref().unwrap_or("*"),
-                    if r.path.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" path {}", r.path.join("."))
-                    }
+                    if r.path.is_empty() { String::new() } else { format!(" path {}", r.path.join(".")) }
                 ),
             };
             let mut notes = Vec::new();
@@ -106,20 +64,7 @@ pub fn render(text: &str, analysis: &FileAnalysis) -> String {
             if !r.candidates.is_empty() {
                 notes.push(format!("candidates {}", r.candidates.join(", ")));
             }
-            writeln!(
-                out,
-                "  {}:{} `{}` {}{}",
-                r.start.line,
-                r.start.column,
-                written,
-                target,
-                if notes.is_empty() {
-                    String::new()
-                } else {
-                    format!(" [{}]", notes.join("; "))
-                }
-            )
-            .unwrap();
+            writeln!(out, "  {}:{} `{}` {}{}", r.start.line, r.start.column, written, target, if notes.is_empty() { String::new() } else { format!(" [{}]", notes.join("; ")) }).unwrap();
         }
     }
     out
@@ -128,11 +73,7 @@ pub fn render(text: &str, analysis: &FileAnalysis) -> String {
 /// Analyses `text` and renders it, the input first.
 pub fn snapshot(dialect: &str, language: Language, text: &str, schema: Option<&Schema>) -> String {
     let analysis = analyze(dialect, language, text, schema);
-    let numbered: String = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| format!("{:>3} | {l}\n", i + 1))
-        .collect();
+    let numbered: String = text.lines().enumerate().map(|(i, l)| format!("{:>3} | {l}\n", i + 1)).collect();
     format!("{numbered}---\n{}", render(text, &analysis))
 }
 

@@ -5,10 +5,7 @@
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{
-    AccessExpr, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, Value,
-    ValueWithSpan, Visit, Visitor,
-};
+use sqlparser::ast::{AccessExpr, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, Value, ValueWithSpan, Visit, Visitor};
 
 use crate::analysis::ColumnSource;
 
@@ -16,35 +13,13 @@ use super::scope::{Clause, Ctes, Scope};
 use super::{part_value, Resolver};
 
 impl Resolver<'_> {
-    pub(super) fn walk(
-        &mut self,
-        expr: &Expr,
-        scope: &Scope,
-        ctes: &Ctes,
-        clause: Clause,
-    ) -> Vec<ColumnSource> {
+    pub(super) fn walk(&mut self, expr: &Expr, scope: &Scope, ctes: &Ctes, clause: Clause) -> Vec<ColumnSource> {
         self.walk_node(expr, scope, ctes, clause)
     }
 
     /// Resolves every name in any syntax node, returning the source columns read.
-    pub(super) fn walk_node<N: Visit + ?Sized>(
-        &mut self,
-        node: &N,
-        scope: &Scope,
-        ctes: &Ctes,
-        clause: Clause,
-    ) -> Vec<ColumnSource> {
-        let mut walker = ExprWalker {
-            resolver: self,
-            scope,
-            ctes,
-            clause,
-            nested: 0,
-            sources: Vec::new(),
-            skip: HashSet::new(),
-            lambdas: Vec::new(),
-            exists: false,
-        };
+    pub(super) fn walk_node<N: Visit + ?Sized>(&mut self, node: &N, scope: &Scope, ctes: &Ctes, clause: Clause) -> Vec<ColumnSource> {
+        let mut walker = ExprWalker { resolver: self, scope, ctes, clause, nested: 0, sources: Vec::new(), skip: HashSet::new(), lambdas: Vec::new(), exists: false };
         let _ = node.visit(&mut walker);
         walker.sources
     }
@@ -71,19 +46,11 @@ pub(super) struct ExprWalker<'r, 'a, 's, 'p> {
 
 impl ExprWalker<'_, '_, '_, '_> {
     fn resolve(&mut self, parts: &[&Ident]) {
-        if parts.len() == 1
-            && self
-                .lambdas
-                .iter()
-                .any(|l| l.eq_ignore_ascii_case(&parts[0].value))
-        {
+        if parts.len() == 1 && self.lambdas.iter().any(|l| l.eq_ignore_ascii_case(&parts[0].value)) {
             return;
         }
         if let Some(first) = parts.first() {
-            if self
-                .skip
-                .contains(&(first.span.start.line, first.span.start.column))
-            {
+            if self.skip.contains(&(first.span.start.line, first.span.start.column)) {
                 return;
             }
         }
@@ -92,8 +59,7 @@ impl ExprWalker<'_, '_, '_, '_> {
     }
 
     fn skip(&mut self, ident: &Ident) {
-        self.skip
-            .insert((ident.span.start.line, ident.span.start.column));
+        self.skip.insert((ident.span.start.line, ident.span.start.column));
     }
 }
 
@@ -109,8 +75,7 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
             self.resolver.unnamed_outputs -= 1;
             self.resolver.in_exists -= usize::from(exists);
             if !exists {
-                self.sources
-                    .extend(columns.into_iter().flat_map(|c| c.sources));
+                self.sources.extend(columns.into_iter().flat_map(|c| c.sources));
             }
         }
         self.nested += 1;
@@ -129,10 +94,7 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
         match expr {
             Expr::Exists { .. } => self.exists = true,
             Expr::Identifier(ident) => self.resolve(&[ident]),
-            Expr::Value(ValueWithSpan {
-                value: Value::Placeholder(p),
-                span,
-            }) if self.resolver.dialect.positional_columns() => {
+            Expr::Value(ValueWithSpan { value: Value::Placeholder(p), span }) if self.resolver.dialect.positional_columns() => {
                 if let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
                     let sources = self.resolver.positional(n, *span, self.scope);
                     self.sources.extend(sources);
@@ -147,9 +109,7 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
                 let mut parts = field_path(root);
                 for access in access_chain {
                     match (access, parts.as_mut()) {
-                        (AccessExpr::Dot(Expr::Identifier(ident)), Some(parts)) => {
-                            parts.push(ident)
-                        }
+                        (AccessExpr::Dot(Expr::Identifier(ident)), Some(parts)) => parts.push(ident),
                         // A field after a subscript (`arr[0].x`) is no column.
                         (AccessExpr::Dot(Expr::Identifier(ident)), None) => self.skip(ident),
                         (_, Some(_)) => {
@@ -169,10 +129,7 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
                 let name = function.name.0.last().map(part_value).unwrap_or_default();
                 if let FunctionArguments::List(list) = &function.args {
                     for arg in &list.args {
-                        if let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(
-                            ident,
-                        ))) = arg
-                        {
+                        if let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(ident))) = arg {
                             if is_date_part_argument(&name, &ident.value) {
                                 self.skip(ident);
                             }
@@ -181,8 +138,7 @@ impl Visitor for ExprWalker<'_, '_, '_, '_> {
                 }
             }
             Expr::Lambda(lambda) => {
-                self.lambdas
-                    .extend(lambda.params.iter().map(|p| p.name.value.clone()));
+                self.lambdas.extend(lambda.params.iter().map(|p| p.name.value.clone()));
             }
             _ => {}
         }
@@ -286,6 +242,5 @@ fn is_date_part_argument(function: &str, word: &str) -> bool {
         "YY",
         "YYYY",
     ];
-    FUNCTIONS.contains(&function.to_ascii_uppercase().as_str())
-        && PARTS.contains(&word.to_ascii_uppercase().as_str())
+    FUNCTIONS.contains(&function.to_ascii_uppercase().as_str()) && PARTS.contains(&word.to_ascii_uppercase().as_str())
 }

@@ -5,10 +5,7 @@ use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::rc::Rc;
 
-use sqlparser::ast::{
-    Expr, ExprWithAlias, Ident, Join, JoinConstraint, JoinOperator, ObjectName, TableAlias,
-    TableFactor, TableFunctionArgs, TableWithJoins,
-};
+use sqlparser::ast::{Expr, ExprWithAlias, Ident, Join, JoinConstraint, JoinOperator, ObjectName, TableAlias, TableFactor, TableFunctionArgs, TableWithJoins};
 
 use crate::analysis::found::FoundRef;
 use crate::analysis::ColumnSource;
@@ -19,13 +16,7 @@ use super::scope::{cte, renamed, star_columns, Aliases, Clause, Column, Ctes, Re
 use super::{alias_name, last_ident, object_name, output_name, Resolver};
 
 impl Resolver<'_> {
-    pub(super) fn join_item(
-        &mut self,
-        item: &TableWithJoins,
-        scope: &mut Scope,
-        ctes: &Ctes,
-        write: bool,
-    ) {
+    pub(super) fn join_item(&mut self, item: &TableWithJoins, scope: &mut Scope, ctes: &Ctes, write: bool) {
         self.factor(&item.relation, scope, ctes, write);
         for join in &item.joins {
             self.join(join, scope, ctes);
@@ -52,10 +43,7 @@ impl Resolver<'_> {
             | JoinOperator::LeftAnti(c)
             | JoinOperator::RightAnti(c)
             | JoinOperator::StraightJoin(c) => Some(c),
-            JoinOperator::AsOf {
-                match_condition,
-                constraint,
-            } => {
+            JoinOperator::AsOf { match_condition, constraint } => {
                 self.walk(match_condition, scope, ctes, Clause::Plain);
                 Some(constraint)
             }
@@ -72,17 +60,10 @@ impl Resolver<'_> {
                     let mut sides = Vec::new();
                     for side in [0..left, left..scope.relations.len()] {
                         let offset = side.start;
-                        let sub = Scope {
-                            relations: scope.relations[side].to_vec(),
-                            parent: None,
-                            aliases: Aliases::default(),
-                            using: Vec::new(),
-                        };
+                        let sub = Scope { relations: scope.relations[side].to_vec(), parent: None, aliases: Aliases::default(), using: Vec::new() };
                         self.resolve(&[ident], &sub, Clause::Plain);
                         if let Lookup::Found(relation) = lookup(&sub, &ident.value) {
-                            if let Some(i) =
-                                sub.relations.iter().position(|r| std::ptr::eq(r, relation))
-                            {
+                            if let Some(i) = sub.relations.iter().position(|r| std::ptr::eq(r, relation)) {
                                 sides.push(offset + i);
                             }
                         }
@@ -95,20 +76,13 @@ impl Resolver<'_> {
         // A semi or anti join outputs one side's columns only: the other
         // side's names end with its condition.
         match &join.join_operator {
-            JoinOperator::Semi(_)
-            | JoinOperator::LeftSemi(_)
-            | JoinOperator::Anti(_)
-            | JoinOperator::LeftAnti(_) => {
+            JoinOperator::Semi(_) | JoinOperator::LeftSemi(_) | JoinOperator::Anti(_) | JoinOperator::LeftAnti(_) => {
                 scope.relations.truncate(left);
-                scope
-                    .using
-                    .retain(|(_, sides)| sides.iter().all(|&i| i < left));
+                scope.using.retain(|(_, sides)| sides.iter().all(|&i| i < left));
             }
             JoinOperator::RightSemi(_) | JoinOperator::RightAnti(_) => {
                 scope.relations.drain(..left);
-                scope
-                    .using
-                    .retain(|(_, sides)| sides.iter().all(|&i| i >= left));
+                scope.using.retain(|(_, sides)| sides.iter().all(|&i| i >= left));
                 for (_, sides) in &mut scope.using {
                     sides.iter_mut().for_each(|i| *i -= left);
                 }
@@ -126,16 +100,9 @@ impl Resolver<'_> {
         if scope.relations.iter().any(Relation::columns_unknown) {
             return;
         }
-        let names: Vec<String> = right
-            .columns()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.name.clone())
-            .collect();
+        let names: Vec<String> = right.columns().into_iter().flatten().filter_map(|c| c.name.clone()).collect();
         for name in names {
-            let sides: Vec<usize> = (0..scope.relations.len())
-                .filter(|&i| scope.relations[i].column(&name).is_some())
-                .collect();
+            let sides: Vec<usize> = (0..scope.relations.len()).filter(|&i| scope.relations[i].column(&name).is_some()).collect();
             if sides.iter().any(|&i| i < left) {
                 scope.using.push((name, sides));
             }
@@ -144,36 +111,14 @@ impl Resolver<'_> {
 
     /// Adds the relation a FROM item makes to `scope`; `write` when the
     /// statement writes the table it names.
-    pub(super) fn factor(
-        &mut self,
-        factor: &TableFactor,
-        scope: &mut Scope,
-        ctes: &Ctes,
-        write: bool,
-    ) {
+    pub(super) fn factor(&mut self, factor: &TableFactor, scope: &mut Scope, ctes: &Ctes, write: bool) {
         let relation = match factor {
-            TableFactor::Table {
-                name, alias, args, ..
-            } => self.table(name, alias, args.as_ref(), scope, ctes, write),
-            TableFactor::Derived {
-                lateral,
-                subquery,
-                alias,
-                ..
-            } => {
-                let columns = if *lateral {
-                    self.query(subquery, Some(scope), ctes)
-                } else {
-                    self.query(subquery, scope.parent, ctes)
-                };
+            TableFactor::Table { name, alias, args, .. } => self.table(name, alias, args.as_ref(), scope, ctes, write),
+            TableFactor::Derived { lateral, subquery, alias, .. } => {
+                let columns = if *lateral { self.query(subquery, Some(scope), ctes) } else { self.query(subquery, scope.parent, ctes) };
                 Relation::derived(alias_name(alias), renamed(columns, alias.as_ref()))
             }
-            TableFactor::UNNEST {
-                alias,
-                array_exprs,
-                with_offset_alias,
-                ..
-            } => self.unnest(array_exprs, alias, with_offset_alias.as_ref(), scope, ctes),
+            TableFactor::UNNEST { alias, array_exprs, with_offset_alias, .. } => self.unnest(array_exprs, alias, with_offset_alias.as_ref(), scope, ctes),
             TableFactor::Function { args, alias, .. } => {
                 let mut sources = Vec::new();
                 for arg in args {
@@ -185,10 +130,7 @@ impl Resolver<'_> {
                 let sources = self.walk(expr, scope, ctes, Clause::Plain);
                 Relation::function(alias, sources)
             }
-            TableFactor::NestedJoin {
-                table_with_joins,
-                alias,
-            } => {
+            TableFactor::NestedJoin { table_with_joins, alias } => {
                 let mut inner = Scope::new(scope.parent);
                 self.join_item(table_with_joins, &mut inner, ctes, write);
                 if alias.is_none() {
@@ -197,36 +139,19 @@ impl Resolver<'_> {
                 }
                 Relation::derived(alias_name(alias), inner.columns())
             }
-            TableFactor::Pivot {
-                table,
-                aggregate_functions,
-                value_column,
-                alias,
-                ..
-            } => {
+            TableFactor::Pivot { table, aggregate_functions, value_column, alias, .. } => {
                 let mut input = Scope::new(scope.parent);
                 self.factor(table, &mut input, ctes, false);
                 self.pivot(&input, aggregate_functions, value_column, alias, ctes)
             }
-            TableFactor::Unpivot {
-                table,
-                value,
-                name,
-                columns,
-                alias,
-                ..
-            } => {
+            TableFactor::Unpivot { table, value, name, columns, alias, .. } => {
                 let mut input = Scope::new(scope.parent);
                 self.factor(table, &mut input, ctes, false);
                 self.unpivot(&input, value, name, columns, alias, ctes)
             }
             other => {
                 let sources = self.walk_node(other, scope, ctes, Clause::Plain);
-                Relation::Element {
-                    alias: None,
-                    sources,
-                    columns: None,
-                }
+                Relation::Element { alias: None, sources, columns: None }
             }
         };
         scope.relations.push(relation);
@@ -234,15 +159,7 @@ impl Resolver<'_> {
 
     /// A name in FROM: a table-valued function when it has arguments, else
     /// a CTE, a table named at run time, or a table of the catalog.
-    fn table(
-        &mut self,
-        name: &ObjectName,
-        alias: &Option<TableAlias>,
-        args: Option<&TableFunctionArgs>,
-        scope: &Scope,
-        ctes: &Ctes,
-        write: bool,
-    ) -> Relation {
+    fn table(&mut self, name: &ObjectName, alias: &Option<TableAlias>, args: Option<&TableFunctionArgs>, scope: &Scope, ctes: &Ctes, write: bool) -> Relation {
         if let Some(args) = args {
             // A table-valued function (`read_parquet(...) AS t(a, b)`), no
             // table of the catalog: its arguments are expressions.
@@ -252,14 +169,9 @@ impl Resolver<'_> {
             }
             Relation::function(alias, sources)
         } else if let Some(columns) = cte(ctes, name) {
-            Relation::derived(
-                alias_name(alias).or_else(|| Some(object_name(name))),
-                renamed(columns.to_vec(), alias.as_ref()),
-            )
+            Relation::derived(alias_name(alias).or_else(|| Some(object_name(name))), renamed(columns.to_vec(), alias.as_ref()))
         } else if object_name(name).contains(PLACEHOLDER_PREFIX) {
-            Relation::Opaque {
-                alias: alias_name(alias),
-            }
+            Relation::Opaque { alias: alias_name(alias) }
         } else {
             self.table_ref(name, write, ctes);
             let relation = self.table_relation(object_name(name), alias_name(alias));
@@ -269,25 +181,14 @@ impl Resolver<'_> {
             // `t AS a(x, y)`: the list renames the table's columns, in order.
             let columns = renamed(star_columns(&relation, &HashSet::new()), Some(listed));
             match relation {
-                Relation::Table { alias, name, .. } => Relation::Table {
-                    alias,
-                    name,
-                    columns: Some(Rc::new(columns)),
-                },
+                Relation::Table { alias, name, .. } => Relation::Table { alias, name, columns: Some(Rc::new(columns)) },
                 other => other,
             }
         }
     }
 
     /// `UNNEST(arrays) [AS alias [(columns)]] [WITH OFFSET AS offset]`.
-    fn unnest(
-        &mut self,
-        arrays: &[Expr],
-        alias: &Option<TableAlias>,
-        offset: Option<&Ident>,
-        scope: &Scope,
-        ctes: &Ctes,
-    ) -> Relation {
+    fn unnest(&mut self, arrays: &[Expr], alias: &Option<TableAlias>, offset: Option<&Ident>, scope: &Scope, ctes: &Ctes) -> Relation {
         let mut sources = Vec::new();
         for expr in arrays {
             sources.extend(self.walk(expr, scope, ctes, Clause::Plain));
@@ -298,12 +199,7 @@ impl Resolver<'_> {
                 // BigQuery: UNNEST(arr) AS x names the element itself.
                 columns.push(Column::new(Some(alias.name.value.clone()), sources.clone()));
             } else {
-                columns.extend(
-                    alias
-                        .columns
-                        .iter()
-                        .map(|c| Column::new(Some(c.name.value.clone()), sources.clone())),
-                );
+                columns.extend(alias.columns.iter().map(|c| Column::new(Some(c.name.value.clone()), sources.clone())));
             }
         }
         if let Some(offset) = offset {
@@ -311,30 +207,15 @@ impl Resolver<'_> {
         }
         if alias.is_none() {
             // An anonymous UNNEST exposes its element's fields as columns.
-            Relation::Element {
-                alias: None,
-                sources,
-                columns: None,
-            }
+            Relation::Element { alias: None, sources, columns: None }
         } else {
-            Relation::Element {
-                alias: alias_name(alias),
-                sources,
-                columns: Some(Rc::new(columns)),
-            }
+            Relation::Element { alias: alias_name(alias), sources, columns: Some(Rc::new(columns)) }
         }
     }
 
     /// `PIVOT (aggregates FOR values IN (...)) [AS alias]` over the table in
     /// `input`.
-    fn pivot(
-        &mut self,
-        input: &Scope,
-        aggregates: &[ExprWithAlias],
-        values: &[Expr],
-        alias: &Option<TableAlias>,
-        ctes: &Ctes,
-    ) -> Relation {
+    fn pivot(&mut self, input: &Scope, aggregates: &[ExprWithAlias], values: &[Expr], alias: &Option<TableAlias>, ctes: &Ctes) -> Relation {
         let mut sources = Vec::new();
         for function in aggregates {
             sources.extend(self.walk(&function.expr, input, ctes, Clause::Plain));
@@ -344,37 +225,20 @@ impl Resolver<'_> {
         }
         // The columns it does not aggregate or pivot on pass through;
         // the ones it makes are named after the pivot's values.
-        let made = Column {
-            name: None,
-            sources,
-            base: None,
-            star: Some(alias_name(alias).unwrap_or_else(|| "(pivot)".into())),
-        };
+        let made = Column { name: None, sources, base: None, star: Some(alias_name(alias).unwrap_or_else(|| "(pivot)".into())) };
         let consumed: Vec<&Expr> = aggregates.iter().map(|f| &f.expr).chain(values).collect();
         passed_through(input, &consumed, alias, vec![made])
     }
 
     /// `UNPIVOT (value FOR name IN (columns)) [AS alias]` over the table in
     /// `input`.
-    fn unpivot(
-        &mut self,
-        input: &Scope,
-        value: &Expr,
-        name: &Ident,
-        columns: &[ExprWithAlias],
-        alias: &Option<TableAlias>,
-        ctes: &Ctes,
-    ) -> Relation {
+    fn unpivot(&mut self, input: &Scope, value: &Expr, name: &Ident, columns: &[ExprWithAlias], alias: &Option<TableAlias>, ctes: &Ctes) -> Relation {
         let mut sources = Vec::new();
         for column in columns {
             sources.extend(self.walk(&column.expr, input, ctes, Clause::Plain));
         }
         // The value column is named, not read: `UNPIVOT (amount FOR month IN (jan, feb))`.
-        let made = output_name(value)
-            .map(|n| Column::new(Some(n), sources))
-            .into_iter()
-            .chain([Column::new(Some(name.value.clone()), Vec::new())])
-            .collect();
+        let made = output_name(value).map(|n| Column::new(Some(n), sources)).into_iter().chain([Column::new(Some(name.value.clone()), Vec::new())]).collect();
         let consumed: Vec<&Expr> = columns.iter().map(|c| &c.expr).collect();
         passed_through(input, &consumed, alias, made)
     }
@@ -385,23 +249,13 @@ impl Resolver<'_> {
                 columns
                     .iter()
                     .map(|c| {
-                        let source = ColumnSource {
-                            table: table.clone(),
-                            column: c.name.clone(),
-                        };
-                        Column {
-                            base: Some(source.clone()),
-                            ..Column::new(Some(c.name.clone()), vec![source])
-                        }
+                        let source = ColumnSource { table: table.clone(), column: c.name.clone() };
+                        Column { base: Some(source.clone()), ..Column::new(Some(c.name.clone()), vec![source]) }
                     })
                     .collect(),
             )
         });
-        Relation::Table {
-            alias,
-            name: table,
-            columns,
-        }
+        Relation::Table { alias, name: table, columns }
     }
 
     /// Records a table name in FROM, JOIN, INTO, ... (not a CTE's name).
@@ -426,23 +280,12 @@ impl Resolver<'_> {
 /// A PIVOT's or UNPIVOT's relation: the input's columns that the
 /// `consumed` expressions do not name pass through, then `made`. With the
 /// input's columns unknown, so are its own.
-fn passed_through(
-    input: &Scope,
-    consumed: &[&Expr],
-    alias: &Option<TableAlias>,
-    made: Vec<Column>,
-) -> Relation {
+fn passed_through(input: &Scope, consumed: &[&Expr], alias: &Option<TableAlias>, made: Vec<Column>) -> Relation {
     let used = written_names(consumed);
     if input.relations.iter().any(Relation::columns_unknown) {
-        return Relation::Opaque {
-            alias: alias_name(alias),
-        };
+        return Relation::Opaque { alias: alias_name(alias) };
     }
-    let mut columns: Vec<Column> = input
-        .relations
-        .iter()
-        .flat_map(|r| star_columns(r, &used))
-        .collect();
+    let mut columns: Vec<Column> = input.relations.iter().flat_map(|r| star_columns(r, &used)).collect();
     columns.extend(made);
     Relation::derived(alias_name(alias), renamed(columns, alias.as_ref()))
 }
@@ -454,9 +297,7 @@ fn written_names(exprs: &[&Expr]) -> HashSet<String> {
         let _ = sqlparser::ast::visit_expressions(*expr, |e| {
             match e {
                 Expr::Identifier(ident) => _ = names.insert(ident.value.to_ascii_lowercase()),
-                Expr::CompoundIdentifier(idents) => {
-                    names.extend(idents.last().map(|i| i.value.to_ascii_lowercase()))
-                }
+                Expr::CompoundIdentifier(idents) => names.extend(idents.last().map(|i| i.value.to_ascii_lowercase())),
                 _ => {}
             }
             ControlFlow::<()>::Continue(())

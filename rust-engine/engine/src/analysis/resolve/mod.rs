@@ -53,12 +53,7 @@ pub(in crate::analysis) struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(
-        spans: &'a Spans<'a>,
-        tokens: &'a [Lite],
-        schema: Option<&'a Schema>,
-        dialect: Dialect,
-    ) -> Self {
+    pub fn new(spans: &'a Spans<'a>, tokens: &'a [Lite], schema: Option<&'a Schema>, dialect: Dialect) -> Self {
         Resolver {
             spans,
             dialect,
@@ -93,13 +88,7 @@ impl<'a> Resolver<'a> {
     /// The statement at `range`: its references, writes and output columns.
     pub fn statement(&mut self, statement: &Statement, range: Range<usize>) -> Found {
         let columns = self.statement_columns(statement);
-        let outputs = columns
-            .into_iter()
-            .map(|c| Output {
-                name: c.name,
-                sources: dedup(c.sources),
-            })
-            .collect();
+        let outputs = columns.into_iter().map(|c| Output { name: c.name, sources: dedup(c.sources) }).collect();
         self.found(range, outputs)
     }
 

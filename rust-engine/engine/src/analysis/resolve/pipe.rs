@@ -10,12 +10,7 @@ impl Resolver<'_> {
     /// operator reads the table the one before made. The FROM's names stay
     /// visible until an operator makes a new table (SELECT, AGGREGATE, AS,
     /// set operations); JOIN and EXTEND add to them.
-    pub(super) fn pipe(
-        &mut self,
-        query: &Query,
-        outer: Option<&Scope>,
-        ctes: &Ctes,
-    ) -> Vec<Column> {
+    pub(super) fn pipe(&mut self, query: &Query, outer: Option<&Scope>, ctes: &Ctes) -> Vec<Column> {
         let mut scope = Scope::new(outer);
         match query.body.as_ref() {
             SetExpr::Select(select) if select.flavor == SelectFlavor::FromFirstNoSelect => {
@@ -40,13 +35,7 @@ impl Resolver<'_> {
 
     /// One pipe operator over the table in `scope`: the relation it makes
     /// when it makes a new table, `None` when it keeps or adds to `scope`.
-    fn pipe_operator(
-        &mut self,
-        operator: &PipeOperator,
-        scope: &mut Scope,
-        outer: Option<&Scope>,
-        ctes: &Ctes,
-    ) -> Option<Relation> {
+    fn pipe_operator(&mut self, operator: &PipeOperator, scope: &mut Scope, outer: Option<&Scope>, ctes: &Ctes) -> Option<Relation> {
         match operator {
             PipeOperator::Where { expr } => {
                 self.walk(expr, scope, ctes, Clause::Plain);
@@ -61,12 +50,7 @@ impl Resolver<'_> {
                     self.walk(&expr.expr, scope, ctes, Clause::Plain);
                 }
             }
-            PipeOperator::Select { exprs } => {
-                return Some(Relation::derived(
-                    None,
-                    self.projection(exprs, scope, ctes, None),
-                ))
-            }
+            PipeOperator::Select { exprs } => return Some(Relation::derived(None, self.projection(exprs, scope, ctes, None))),
             PipeOperator::Extend { exprs } => {
                 let columns = self.projection(exprs, scope, ctes, None);
                 scope.relations.push(Relation::derived(None, columns));
@@ -83,38 +67,18 @@ impl Resolver<'_> {
                 }
             }
             PipeOperator::Rename { mappings } => return Some(self.rename(mappings, scope)),
-            PipeOperator::As { alias } => {
-                return Some(Relation::derived(
-                    Some(alias.value.clone()),
-                    scope.columns(),
-                ))
-            }
-            PipeOperator::Aggregate {
-                full_table_exprs,
-                group_by_expr,
-            } => {
+            PipeOperator::As { alias } => return Some(Relation::derived(Some(alias.value.clone()), scope.columns())),
+            PipeOperator::Aggregate { full_table_exprs, group_by_expr } => {
                 let mut columns = Vec::new();
                 for item in group_by_expr.iter().chain(full_table_exprs) {
                     let sources = self.walk(&item.expr.expr, scope, ctes, Clause::Plain);
-                    let name = item
-                        .expr
-                        .alias
-                        .as_ref()
-                        .map(|a| a.value.clone())
-                        .or_else(|| output_name(&item.expr.expr));
+                    let name = item.expr.alias.as_ref().map(|a| a.value.clone()).or_else(|| output_name(&item.expr.expr));
                     let base = self.base_of(&item.expr.expr, &name, &sources);
-                    columns.push(Column {
-                        name,
-                        sources,
-                        base,
-                        star: None,
-                    });
+                    columns.push(Column { name, sources, base, star: None });
                 }
                 return Some(Relation::derived(None, columns));
             }
-            PipeOperator::Union { queries, .. }
-            | PipeOperator::Intersect { queries, .. }
-            | PipeOperator::Except { queries, .. } => {
+            PipeOperator::Union { queries, .. } | PipeOperator::Intersect { queries, .. } | PipeOperator::Except { queries, .. } => {
                 let mut columns = scope.columns();
                 for other in queries {
                     union(&mut columns, self.query(other, outer, ctes));
@@ -126,37 +90,22 @@ impl Resolver<'_> {
             // not known here; names read after them are not reported.
             PipeOperator::Call { function, alias } => {
                 self.walk_node(function, scope, ctes, Clause::Plain);
-                return Some(Relation::Opaque {
-                    alias: alias.as_ref().map(|a| a.value.clone()),
-                });
+                return Some(Relation::Opaque { alias: alias.as_ref().map(|a| a.value.clone()) });
             }
-            PipeOperator::Pivot {
-                aggregate_functions,
-                value_column,
-                alias,
-                ..
-            } => {
+            PipeOperator::Pivot { aggregate_functions, value_column, alias, .. } => {
                 for function in aggregate_functions {
                     self.walk(&function.expr, scope, ctes, Clause::Plain);
                 }
                 for ident in value_column {
                     self.resolve(&[ident], scope, Clause::Plain);
                 }
-                return Some(Relation::Opaque {
-                    alias: alias.as_ref().map(|a| a.value.clone()),
-                });
+                return Some(Relation::Opaque { alias: alias.as_ref().map(|a| a.value.clone()) });
             }
-            PipeOperator::Unpivot {
-                unpivot_columns,
-                alias,
-                ..
-            } => {
+            PipeOperator::Unpivot { unpivot_columns, alias, .. } => {
                 for ident in unpivot_columns {
                     self.resolve(&[ident], scope, Clause::Plain);
                 }
-                return Some(Relation::Opaque {
-                    alias: alias.as_ref().map(|a| a.value.clone()),
-                });
+                return Some(Relation::Opaque { alias: alias.as_ref().map(|a| a.value.clone()) });
             }
             PipeOperator::TableSample { .. } => {}
         }
@@ -168,11 +117,7 @@ impl Resolver<'_> {
         let mut columns = scope.columns();
         for mapping in mappings {
             self.resolve(&[&mapping.ident], scope, Clause::Plain);
-            if let Some(column) = columns.iter_mut().find(|c| {
-                c.name
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(&mapping.ident.value))
-            }) {
+            if let Some(column) = columns.iter_mut().find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&mapping.ident.value))) {
                 column.name = Some(mapping.alias.value.clone());
                 column.base = None;
             }

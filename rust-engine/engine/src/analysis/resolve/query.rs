@@ -5,10 +5,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::rc::Rc;
 
-use sqlparser::ast::{
-    Distinct, Expr, GroupByExpr, Ident, ObjectNamePart, OrderBy, OrderByKind, Query, Select,
-    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, WildcardAdditionalOptions,
-};
+use sqlparser::ast::{Distinct, Expr, GroupByExpr, Ident, ObjectNamePart, OrderBy, OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, WildcardAdditionalOptions};
 
 use crate::analysis::found::FoundRef;
 use crate::analysis::output_names::{self, ItemName};
@@ -16,18 +13,11 @@ use crate::analysis::{ColumnSource, ExpressionOutput, ReferenceKind};
 use crate::dialect::AliasClause;
 use crate::Location;
 
-use super::scope::{
-    passes_through, renamed, star_columns, union, Aliases, Clause, Column, Ctes, Relation, Scope,
-};
+use super::scope::{passes_through, renamed, star_columns, union, Aliases, Clause, Column, Ctes, Relation, Scope};
 use super::{last_ident, object_name, output_name, part_value, Resolver};
 
 impl Resolver<'_> {
-    pub(super) fn query(
-        &mut self,
-        query: &Query,
-        outer: Option<&Scope>,
-        ctes: &Ctes,
-    ) -> Vec<Column> {
+    pub(super) fn query(&mut self, query: &Query, outer: Option<&Scope>, ctes: &Ctes) -> Vec<Column> {
         let mut local: Vec<(String, Rc<Vec<Column>>)> = ctes.to_vec();
         if let Some(with) = &query.with {
             for cte in &with.cte_tables {
@@ -36,9 +26,7 @@ impl Resolver<'_> {
                     // The recursive part reads the CTE itself: give it the
                     // columns of the non-recursive part first.
                     let anchor = match cte.query.body.as_ref() {
-                        SetExpr::SetOperation { left, .. } => {
-                            self.muted(|r| r.set_expr(left, outer, &local, None))
-                        }
+                        SetExpr::SetOperation { left, .. } => self.muted(|r| r.set_expr(left, outer, &local, None)),
                         _ => Vec::new(),
                     };
                     local.push((name.clone(), Rc::new(renamed(anchor, Some(&cte.alias)))));
@@ -55,13 +43,7 @@ impl Resolver<'_> {
         }
     }
 
-    pub(super) fn set_expr(
-        &mut self,
-        body: &SetExpr,
-        outer: Option<&Scope>,
-        ctes: &Ctes,
-        order_by: Option<&OrderBy>,
-    ) -> Vec<Column> {
+    pub(super) fn set_expr(&mut self, body: &SetExpr, outer: Option<&Scope>, ctes: &Ctes, order_by: Option<&OrderBy>) -> Vec<Column> {
         match body {
             SetExpr::Select(select) => self.select(select, outer, ctes, order_by),
             SetExpr::Query(query) => self.query(query, outer, ctes),
@@ -97,10 +79,7 @@ impl Resolver<'_> {
                 }
                 columns
             }
-            SetExpr::Insert(statement)
-            | SetExpr::Update(statement)
-            | SetExpr::Delete(statement)
-            | SetExpr::Merge(statement) => self.statement_columns(statement),
+            SetExpr::Insert(statement) | SetExpr::Update(statement) | SetExpr::Delete(statement) | SetExpr::Merge(statement) => self.statement_columns(statement),
             SetExpr::Table(table) => {
                 let Some(name) = &table.table_name else {
                     return Vec::new();
@@ -115,13 +94,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn select(
-        &mut self,
-        select: &Select,
-        outer: Option<&Scope>,
-        ctes: &Ctes,
-        order_by: Option<&OrderBy>,
-    ) -> Vec<Column> {
+    fn select(&mut self, select: &Select, outer: Option<&Scope>, ctes: &Ctes, order_by: Option<&OrderBy>) -> Vec<Column> {
         let mut scope = Scope::new(outer);
         for item in &select.from {
             self.join_item(item, &mut scope, ctes, false);
@@ -129,23 +102,11 @@ impl Resolver<'_> {
         for view in &select.lateral_views {
             // Hive/Spark: LATERAL VIEW explode(t.items) v AS item
             let sources = self.walk(&view.lateral_view, &scope, ctes, Clause::Plain);
-            let columns = view
-                .lateral_col_alias
-                .iter()
-                .map(|alias| Column::new(Some(alias.value.clone()), sources.clone()))
-                .collect();
-            scope.relations.push(Relation::derived(
-                view.lateral_view_name.0.last().map(part_value),
-                columns,
-            ));
+            let columns = view.lateral_col_alias.iter().map(|alias| Column::new(Some(alias.value.clone()), sources.clone())).collect();
+            scope.relations.push(Relation::derived(view.lateral_view_name.0.last().map(part_value), columns));
         }
 
-        let columns = self.projection(
-            &select.projection,
-            &mut scope,
-            ctes,
-            Some(select.select_token.0.span.start.into()),
-        );
+        let columns = self.projection(&select.projection, &mut scope, ctes, Some(select.select_token.0.span.start.into()));
 
         // PostgreSQL reads DISTINCT ON's expressions by ORDER BY's rules.
         if let Some(Distinct::On(exprs)) = &select.distinct {
@@ -169,29 +130,15 @@ impl Resolver<'_> {
         }
         // Hive's CLUSTER BY, DISTRIBUTE BY and SORT BY order and spread the
         // output as ORDER BY does.
-        for expr in select
-            .cluster_by
-            .iter()
-            .chain(&select.distribute_by)
-            .chain(select.sort_by.iter().map(|o| &o.expr))
-        {
+        for expr in select.cluster_by.iter().chain(&select.distribute_by).chain(select.sort_by.iter().map(|o| &o.expr)) {
             self.walk(expr, &scope, ctes, Clause::item(AliasClause::OrderBy, expr));
         }
         for window in &select.named_window {
             self.walk_node(window, &scope, ctes, Clause::of(AliasClause::Window));
         }
-        if let Some(OrderBy {
-            kind: OrderByKind::Expressions(exprs),
-            ..
-        }) = order_by
-        {
+        if let Some(OrderBy { kind: OrderByKind::Expressions(exprs), .. }) = order_by {
             for expr in exprs {
-                self.walk(
-                    &expr.expr,
-                    &scope,
-                    ctes,
-                    Clause::item(AliasClause::OrderBy, &expr.expr),
-                );
+                self.walk(&expr.expr, &scope, ctes, Clause::item(AliasClause::OrderBy, &expr.expr));
             }
         }
         columns
@@ -201,13 +148,7 @@ impl Resolver<'_> {
     /// alias later items and clauses may use.
     /// `select` is where the SELECT keyword starts, when the list is a
     /// SELECT's (not a pipe operator's).
-    pub(super) fn projection(
-        &mut self,
-        items: &[SelectItem],
-        scope: &mut Scope,
-        ctes: &Ctes,
-        select: Option<Location>,
-    ) -> Vec<Column> {
+    pub(super) fn projection(&mut self, items: &[SelectItem], scope: &mut Scope, ctes: &Ctes, select: Option<Location>) -> Vec<Column> {
         let mut columns = Vec::new();
         // Each item's extent, measured only when an item may be named after its text.
         let mut extents: Option<Option<Vec<Range<usize>>>> = None;
@@ -220,32 +161,18 @@ impl Resolver<'_> {
                     self.bare_output(expr);
                     let mut name = output_name(expr);
                     if name.is_none() {
-                        let extents = extents.get_or_insert_with(|| {
-                            select.and_then(|at| {
-                                self.spans.select_items(self.tokens, at, items.len())
-                            })
-                        });
+                        let extents = extents.get_or_insert_with(|| select.and_then(|at| self.spans.select_items(self.tokens, at, items.len())));
                         let span = extents.as_ref().map(|e| e[index].clone());
                         name = self.expression_output(expr, span, first);
                     }
                     let base = self.base_of(expr, &name, &sources);
-                    columns.push(Column {
-                        name,
-                        sources,
-                        base,
-                        star: None,
-                    });
+                    columns.push(Column { name, sources, base, star: None });
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
                     let sources = self.walk(expr, scope, ctes, Clause::of(AliasClause::SelectList));
                     let name = Some(alias.value.clone());
                     let base = self.base_of(expr, &name, &sources);
-                    columns.push(Column {
-                        name,
-                        sources,
-                        base,
-                        star: None,
-                    });
+                    columns.push(Column { name, sources, base, star: None });
                 }
                 SelectItem::ExprWithAliases { expr, aliases } => {
                     let sources = self.walk(expr, scope, ctes, Clause::of(AliasClause::SelectList));
@@ -260,20 +187,12 @@ impl Resolver<'_> {
                 SelectItem::QualifiedWildcard(kind, options) => match kind {
                     SelectItemQualifiedWildcardKind::ObjectName(name) => {
                         let qualifier = object_name(name);
-                        let relations: Vec<usize> = (0..scope.relations.len())
-                            .filter(|&i| scope.relations[i].named(&qualifier))
-                            .collect();
+                        let relations: Vec<usize> = (0..scope.relations.len()).filter(|&i| scope.relations[i].named(&qualifier)).collect();
                         if relations.is_empty() {
                             // `s.*` of a struct column `s`, or an unknown qualifier.
-                            let parts: Vec<&Ident> =
-                                name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
+                            let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
                             let sources = self.resolve(&parts, scope, Clause::Plain);
-                            columns.push(Column {
-                                name: None,
-                                sources,
-                                base: None,
-                                star: Some(qualifier),
-                            });
+                            columns.push(Column { name: None, sources, base: None, star: Some(qualifier) });
                         } else {
                             columns.extend(self.wildcard(scope, &relations, options, ctes));
                         }
@@ -285,45 +204,22 @@ impl Resolver<'_> {
                 },
             }
             let passes = passes_through(item);
-            scope.aliases.extend(
-                columns[before..]
-                    .iter()
-                    .filter(|c| c.name.is_some() && c.star.is_none())
-                    .map(|c| (c.clone(), passes)),
-            );
+            scope.aliases.extend(columns[before..].iter().filter(|c| c.name.is_some() && c.star.is_none()).map(|c| (c.clone(), passes)));
         }
         columns
     }
 
     /// The source column an output column passes through under its own name.
-    pub(super) fn base_of(
-        &self,
-        expr: &Expr,
-        name: &Option<String>,
-        sources: &[ColumnSource],
-    ) -> Option<ColumnSource> {
-        let plain = matches!(
-            expr,
-            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Nested(_)
-        );
+    pub(super) fn base_of(&self, expr: &Expr, name: &Option<String>, sources: &[ColumnSource]) -> Option<ColumnSource> {
+        let plain = matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Nested(_));
         match (plain, name, sources) {
-            (true, Some(name), [source]) if source.column.eq_ignore_ascii_case(name) => {
-                Some(source.clone())
-            }
+            (true, Some(name), [source]) if source.column.eq_ignore_ascii_case(name) => Some(source.clone()),
             _ => None,
         }
     }
 
-    fn wildcard(
-        &mut self,
-        scope: &Scope,
-        relations: &[usize],
-        options: &WildcardAdditionalOptions,
-        ctes: &Ctes,
-    ) -> Vec<Column> {
-        let star = self
-            .spans
-            .offset(options.wildcard_token.0.span.start.into());
+    fn wildcard(&mut self, scope: &Scope, relations: &[usize], options: &WildcardAdditionalOptions, ctes: &Ctes) -> Vec<Column> {
+        let star = self.spans.offset(options.wildcard_token.0.span.start.into());
         let star = star..star + 1;
         let selected: Vec<&Relation> = relations.iter().map(|&i| &scope.relations[i]).collect();
 
@@ -336,22 +232,13 @@ impl Resolver<'_> {
         }
         if let Some(exclude) = &options.opt_exclude {
             match exclude {
-                sqlparser::ast::ExcludeSelectItem::Single(name) => {
-                    except_idents.extend(last_ident(name))
-                }
-                sqlparser::ast::ExcludeSelectItem::Multiple(names) => {
-                    except_idents.extend(names.iter().filter_map(last_ident))
-                }
+                sqlparser::ast::ExcludeSelectItem::Single(name) => except_idents.extend(last_ident(name)),
+                sqlparser::ast::ExcludeSelectItem::Multiple(names) => except_idents.extend(names.iter().filter_map(last_ident)),
             }
         }
         for ident in except_idents {
             excluded.insert(ident.value.to_ascii_lowercase());
-            let sub = Scope {
-                relations: selected.iter().map(|r| (*r).clone()).collect(),
-                parent: None,
-                aliases: Aliases::default(),
-                using: Vec::new(),
-            };
+            let sub = Scope { relations: selected.iter().map(|r| (*r).clone()).collect(), parent: None, aliases: Aliases::default(), using: Vec::new() };
             self.resolve(&[ident], &sub, Clause::Plain);
         }
         let mut replaced: Vec<(String, Vec<ColumnSource>)> = Vec::new();
@@ -369,16 +256,8 @@ impl Resolver<'_> {
             for column in expanded.iter().filter(|_| record) {
                 // The star names each source column it stands for.
                 let (table, name, via) = match (&column.base, &column.star) {
-                    (Some(base), _) => (
-                        Some(base.table.clone()),
-                        Some(base.column.clone()),
-                        relation.table().is_none().then(|| relation.label()),
-                    ),
-                    (None, Some(table)) => (
-                        Some(table.clone()),
-                        None,
-                        relation.table().is_none().then(|| relation.label()),
-                    ),
+                    (Some(base), _) => (Some(base.table.clone()), Some(base.column.clone()), relation.table().is_none().then(|| relation.label())),
+                    (None, Some(table)) => (Some(table.clone()), None, relation.table().is_none().then(|| relation.label())),
                     _ => (None, None, None),
                 };
                 if let Some(table) = table {
@@ -386,11 +265,7 @@ impl Resolver<'_> {
                 }
             }
             for mut column in expanded {
-                if let Some((_, sources)) = column
-                    .name
-                    .as_ref()
-                    .and_then(|n| replaced.iter().find(|(r, _)| r.eq_ignore_ascii_case(n)))
-                {
+                if let Some((_, sources)) = column.name.as_ref().and_then(|n| replaced.iter().find(|(r, _)| r.eq_ignore_ascii_case(n))) {
                     column.sources = sources.clone();
                     column.base = None;
                 }
@@ -403,29 +278,16 @@ impl Resolver<'_> {
     /// The output name of an unaliased item that is not a bare column, as
     /// the dialect gives it; records the item when a rename inside it may
     /// rename its output. `first` is the index of its first reference.
-    fn expression_output(
-        &mut self,
-        expr: &Expr,
-        span: Option<Range<usize>>,
-        first: usize,
-    ) -> Option<String> {
+    fn expression_output(&mut self, expr: &Expr, span: Option<Range<usize>>, first: usize) -> Option<String> {
         match output_names::item_name(self.dialect, expr) {
             ItemName::Fixed => None,
             ItemName::Text(name) => {
                 // Only an item that reads a column can be renamed by a
                 // change, and only a name someone reads matters.
                 let read = self.unnamed_outputs == 0;
-                if let Some(reference) = self.references[first..]
-                    .iter()
-                    .find(|r| r.kind == ReferenceKind::Column)
-                    .filter(|_| read)
-                {
+                if let Some(reference) = self.references[first..].iter().find(|r| r.kind == ReferenceKind::Column).filter(|_| read) {
                     let at = reference.span.start;
-                    self.expression_outputs.push(ExpressionOutput {
-                        span,
-                        at,
-                        name: name.clone(),
-                    });
+                    self.expression_outputs.push(ExpressionOutput { span, at, name: name.clone() });
                 }
                 name
             }

@@ -28,12 +28,7 @@ impl Column {
     /// A column named `name` (or unnamed) whose values come from `sources`,
     /// passing no source column through.
     pub fn new(name: Option<String>, sources: Vec<ColumnSource>) -> Self {
-        Column {
-            name,
-            sources,
-            base: None,
-            star: None,
-        }
+        Column { name, sources, base: None, star: None }
     }
 }
 
@@ -42,26 +37,15 @@ impl Column {
 pub(super) enum Relation {
     /// A table of the catalog, named as the SQL writes it; its columns when
     /// the schema gives them (renamed by an alias's column list).
-    Table {
-        alias: Option<String>,
-        name: String,
-        columns: Option<Rc<Vec<Column>>>,
-    },
+    Table { alias: Option<String>, name: String, columns: Option<Rc<Vec<Column>>> },
     /// A table a query makes (a CTE, a derived table, a LATERAL VIEW, a pipe
     /// operator's result, a table function with a column list): its columns
     /// are known.
-    Derived {
-        alias: Option<String>,
-        columns: Rc<Vec<Column>>,
-    },
+    Derived { alias: Option<String>, columns: Rc<Vec<Column>> },
     /// UNNEST, FLATTEN and table functions: any name may be a field of the
     /// element, whose values come from `sources`. An alias names the element
     /// itself, and `columns` what the alias lists.
-    Element {
-        alias: Option<String>,
-        sources: Vec<ColumnSource>,
-        columns: Option<Rc<Vec<Column>>>,
-    },
+    Element { alias: Option<String>, sources: Vec<ColumnSource>, columns: Option<Rc<Vec<Column>>> },
     /// A table whose columns cannot be known (named by a placeholder, made
     /// by a pipe CALL or PIVOT, a PIVOT over a table of unknown columns):
     /// names read from it are not reported.
@@ -74,35 +58,21 @@ impl Relation {
     pub fn function(alias: &Option<TableAlias>, sources: Vec<ColumnSource>) -> Relation {
         match alias {
             Some(a) if !a.columns.is_empty() => {
-                let columns = a
-                    .columns
-                    .iter()
-                    .map(|c| Column::new(Some(c.name.value.clone()), sources.clone()))
-                    .collect();
+                let columns = a.columns.iter().map(|c| Column::new(Some(c.name.value.clone()), sources.clone())).collect();
                 Relation::derived(alias_name(alias), columns)
             }
-            _ => Relation::Element {
-                alias: alias_name(alias),
-                sources,
-                columns: None,
-            },
+            _ => Relation::Element { alias: alias_name(alias), sources, columns: None },
         }
     }
 
     /// A table made by a query, its columns known.
     pub fn derived(alias: Option<String>, columns: Vec<Column>) -> Relation {
-        Relation::Derived {
-            alias,
-            columns: Rc::new(columns),
-        }
+        Relation::Derived { alias, columns: Rc::new(columns) }
     }
 
     pub fn alias(&self) -> Option<&str> {
         match self {
-            Relation::Table { alias, .. }
-            | Relation::Derived { alias, .. }
-            | Relation::Element { alias, .. }
-            | Relation::Opaque { alias } => alias.as_deref(),
+            Relation::Table { alias, .. } | Relation::Derived { alias, .. } | Relation::Element { alias, .. } | Relation::Opaque { alias } => alias.as_deref(),
         }
     }
 
@@ -117,19 +87,14 @@ impl Relation {
     /// The columns known by name: the schema's, a query's, an alias's list.
     pub fn columns(&self) -> Option<&[Column]> {
         match self {
-            Relation::Table { columns, .. } | Relation::Element { columns, .. } => {
-                columns.as_deref().map(Vec::as_slice)
-            }
+            Relation::Table { columns, .. } | Relation::Element { columns, .. } => columns.as_deref().map(Vec::as_slice),
             Relation::Derived { columns, .. } => Some(columns),
             Relation::Opaque { .. } => None,
         }
     }
 
     pub fn label(&self) -> String {
-        self.alias()
-            .or(self.table())
-            .unwrap_or("(subquery)")
-            .to_string()
+        self.alias().or(self.table()).unwrap_or("(subquery)").to_string()
     }
 
     pub fn named(&self, qualifier: &str) -> bool {
@@ -141,11 +106,7 @@ impl Relation {
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns()?.iter().find(|c| {
-            c.name
-                .as_deref()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        })
+        self.columns()?.iter().find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
     }
 
     pub fn has_star(&self) -> Option<&Column> {
@@ -159,9 +120,7 @@ impl Relation {
         match self {
             Relation::Table { columns, .. } => columns.is_none(),
             Relation::Derived { .. } => self.has_star().is_some(),
-            Relation::Element { alias, .. } => {
-                alias.is_none() && (self.columns().is_none() || self.has_star().is_some())
-            }
+            Relation::Element { alias, .. } => alias.is_none() && (self.columns().is_none() || self.has_star().is_some()),
             Relation::Opaque { .. } => true,
         }
     }
@@ -179,12 +138,7 @@ pub(super) struct Scope<'p> {
 
 impl<'p> Scope<'p> {
     pub fn new(parent: Option<&'p Scope<'p>>) -> Self {
-        Scope {
-            relations: Vec::new(),
-            parent,
-            aliases: Aliases::default(),
-            using: Vec::new(),
-        }
+        Scope { relations: Vec::new(), parent, aliases: Aliases::default(), using: Vec::new() }
     }
 
     /// The most parts the name of a relation in this scope or an outer one
@@ -215,10 +169,7 @@ impl<'p> Scope<'p> {
 
     /// The columns of the relations in this scope, as `*` gives them.
     pub fn columns(&self) -> Vec<Column> {
-        self.relations
-            .iter()
-            .flat_map(|r| star_columns(r, &HashSet::new()))
-            .collect()
+        self.relations.iter().flat_map(|r| star_columns(r, &HashSet::new())).collect()
     }
 
     pub fn alias(&self, name: &str) -> Option<&Column> {
@@ -228,10 +179,7 @@ impl<'p> Scope<'p> {
 
     /// True when the output alias `name` is a column selected under its own name.
     pub fn alias_passes_through(&self, name: &str) -> bool {
-        self.aliases
-            .first
-            .get(&name.to_ascii_lowercase())
-            .is_some_and(|&at| self.aliases.passes[at])
+        self.aliases.first.get(&name.to_ascii_lowercase()).is_some_and(|&at| self.aliases.passes[at])
     }
 }
 
@@ -252,9 +200,7 @@ impl Aliases {
     pub fn extend(&mut self, columns: impl Iterator<Item = (Column, bool)>) {
         for (column, passes) in columns {
             if let Some(name) = &column.name {
-                self.first
-                    .entry(name.to_ascii_lowercase())
-                    .or_insert(self.columns.len());
+                self.first.entry(name.to_ascii_lowercase()).or_insert(self.columns.len());
             }
             self.columns.push(column);
             self.passes.push(passes);
@@ -272,9 +218,7 @@ pub(super) fn passes_through(item: &SelectItem) -> bool {
     };
     match item {
         SelectItem::UnnamedExpr(expr) => last(expr).is_some(),
-        SelectItem::ExprWithAlias { expr, alias } => {
-            last(expr).is_some_and(|n| n.eq_ignore_ascii_case(&alias.value))
-        }
+        SelectItem::ExprWithAlias { expr, alias } => last(expr).is_some_and(|n| n.eq_ignore_ascii_case(&alias.value)),
         SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => true,
         SelectItem::ExprWithAliases { .. } => false,
     }
@@ -293,18 +237,12 @@ pub(super) enum Clause {
 
 impl Clause {
     pub fn of(clause: AliasClause) -> Self {
-        Clause::Select {
-            clause,
-            bare: false,
-        }
+        Clause::Select { clause, bare: false }
     }
 
     /// The clause for one item of GROUP BY or ORDER BY.
     pub fn item(clause: AliasClause, expr: &Expr) -> Self {
-        Clause::Select {
-            clause,
-            bare: matches!(expr, Expr::Identifier(_)),
-        }
+        Clause::Select { clause, bare: matches!(expr, Expr::Identifier(_)) }
     }
 }
 
@@ -313,37 +251,16 @@ pub(super) type Ctes = [(String, Rc<Vec<Column>>)];
 /// A scope holding only a statement's target (the first relation), where
 /// `SET col = ...` names are resolved: they always belong to the target.
 pub(super) fn target_scope(scope: &Scope) -> Scope<'static> {
-    Scope {
-        relations: scope.relations.iter().take(1).cloned().collect(),
-        parent: None,
-        aliases: Aliases::default(),
-        using: Vec::new(),
-    }
+    Scope { relations: scope.relations.iter().take(1).cloned().collect(), parent: None, aliases: Aliases::default(), using: Vec::new() }
 }
 
 /// The columns `*` stands for over `relation`, without `excluded` names.
 pub(super) fn star_columns(relation: &Relation, excluded: &HashSet<String>) -> Vec<Column> {
     if let Some(columns) = relation.columns() {
-        return columns
-            .iter()
-            .filter(|c| {
-                c.name
-                    .as_ref()
-                    .is_none_or(|n| !excluded.contains(&n.to_ascii_lowercase()))
-            })
-            .cloned()
-            .collect();
+        return columns.iter().filter(|c| c.name.as_ref().is_none_or(|n| !excluded.contains(&n.to_ascii_lowercase()))).cloned().collect();
     }
     match relation {
-        Relation::Table { name, .. } => vec![Column {
-            name: None,
-            sources: vec![ColumnSource {
-                table: name.clone(),
-                column: "*".into(),
-            }],
-            base: None,
-            star: Some(name.clone()),
-        }],
+        Relation::Table { name, .. } => vec![Column { name: None, sources: vec![ColumnSource { table: name.clone(), column: "*".into() }], base: None, star: Some(name.clone()) }],
         Relation::Element { sources, .. } => vec![Column::new(None, sources.clone())],
         Relation::Derived { .. } | Relation::Opaque { .. } => vec![Column::new(None, Vec::new())],
     }
@@ -378,8 +295,5 @@ pub(super) fn cte<'c>(ctes: &'c Ctes, name: &ObjectName) -> Option<&'c [Column]>
         return None;
     }
     let wanted = part_value(&name.0[0]);
-    ctes.iter()
-        .rev()
-        .find(|(n, _)| n.eq_ignore_ascii_case(&wanted))
-        .map(|(_, c)| c.as_slice())
+    ctes.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(&wanted)).map(|(_, c)| c.as_slice())
 }

@@ -5,8 +5,7 @@
 use std::ops::{ControlFlow, Range};
 
 use sqlparser::ast::{
-    AssignmentTarget, Delete, Expr, FromTable, Ident, Insert, Merge, MergeAction, MergeInsertKind,
-    MergeUpdateKind, ObjectName, ObjectNamePart, ObjectType, Query, Statement, TableObject, Update,
+    AssignmentTarget, Delete, Expr, FromTable, Ident, Insert, Merge, MergeAction, MergeInsertKind, MergeUpdateKind, ObjectName, ObjectNamePart, ObjectType, Query, Statement, TableObject, Update,
     UpdateTableFromKind, Visit, Visitor,
 };
 
@@ -20,11 +19,7 @@ impl Resolver<'_> {
     /// FROM t) > 0 DO`): analysed like the conditions of a parsed IF, its
     /// queries resolved and its other names taken for variables.
     pub fn condition(&mut self, condition: &Expr, range: Range<usize>) -> Found {
-        let mut walker = StatementWalker {
-            resolver: self,
-            nested: 0,
-            root: false,
-        };
+        let mut walker = StatementWalker { resolver: self, nested: 0, root: false };
         let _ = condition.visit(&mut walker);
         self.found(range, Vec::new())
     }
@@ -37,11 +32,7 @@ impl Resolver<'_> {
             Statement::Insert(insert) => self.insert(insert),
             Statement::CreateTable(create) => {
                 self.table_ref(&create.name, true, &[]);
-                create
-                    .query
-                    .as_ref()
-                    .map(|q| self.query(q, None, &[]))
-                    .unwrap_or_default()
+                create.query.as_ref().map(|q| self.query(q, None, &[])).unwrap_or_default()
             }
             Statement::CreateView(create) => {
                 self.table_ref(&create.name, true, &[]);
@@ -59,11 +50,7 @@ impl Resolver<'_> {
                 self.merge(merge);
                 Vec::new()
             }
-            Statement::Drop {
-                object_type: ObjectType::Table | ObjectType::View | ObjectType::MaterializedView,
-                names,
-                ..
-            } => {
+            Statement::Drop { object_type: ObjectType::Table | ObjectType::View | ObjectType::MaterializedView, names, .. } => {
                 for name in names {
                     self.table_ref(name, true, &[]);
                 }
@@ -71,8 +58,7 @@ impl Resolver<'_> {
             }
             Statement::Declare { stmts } => {
                 for declare in stmts {
-                    self.variables
-                        .extend(declare.names.iter().map(|n| n.value.to_ascii_lowercase()));
+                    self.variables.extend(declare.names.iter().map(|n| n.value.to_ascii_lowercase()));
                     self.walk_node(declare, &Scope::new(None), &[], Clause::Plain);
                 }
                 Vec::new()
@@ -81,11 +67,7 @@ impl Resolver<'_> {
                 // Everything else (scripting blocks, DDL, ...): nested
                 // statements and queries are analysed, names in relation
                 // positions are table references.
-                let mut walker = StatementWalker {
-                    resolver: self,
-                    nested: 0,
-                    root: true,
-                };
+                let mut walker = StatementWalker { resolver: self, nested: 0, root: true };
                 let _ = other.visit(&mut walker);
                 Vec::new()
             }
@@ -111,11 +93,7 @@ impl Resolver<'_> {
             }
         }
         self.unnamed_outputs += 1;
-        let mut columns = insert
-            .source
-            .as_ref()
-            .map(|q| self.query(q, None, &[]))
-            .unwrap_or_default();
+        let mut columns = insert.source.as_ref().map(|q| self.query(q, None, &[])).unwrap_or_default();
         self.unnamed_outputs -= 1;
         for (column, ident) in columns.iter_mut().zip(&names) {
             column.name = Some(ident.value.clone());
@@ -128,8 +106,7 @@ impl Resolver<'_> {
         self.join_item(&update.table, &mut scope, &[], true);
         let target = target_scope(&scope);
         if let Some(from) = &update.from {
-            let (UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) =
-                from;
+            let (UpdateTableFromKind::BeforeSet(items) | UpdateTableFromKind::AfterSet(items)) = from;
             for item in items {
                 self.join_item(item, &mut scope, &[], false);
             }
@@ -164,10 +141,7 @@ impl Resolver<'_> {
         let mut scope = Scope::new(None);
         self.factor(&merge.table, &mut scope, &[], true);
         let target_relation = target_scope(&scope);
-        let target = scope
-            .relations
-            .first()
-            .and_then(|r| r.table().map(str::to_string));
+        let target = scope.relations.first().and_then(|r| r.table().map(str::to_string));
         self.factor(&merge.source, &mut scope, &[], false);
         self.walk(&merge.on, &scope, &[], Clause::Plain);
         for clause in &merge.clauses {

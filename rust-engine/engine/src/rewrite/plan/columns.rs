@@ -12,13 +12,7 @@ use crate::rewrite::text::{self, qualifier_before, read_name, WrittenName};
 use crate::ColumnFate;
 
 impl Planner<'_> {
-    pub(super) fn column(
-        &mut self,
-        r: &Reference,
-        aliases: &[String],
-        shared: Option<String>,
-        one_sided_using: bool,
-    ) {
+    pub(super) fn column(&mut self, r: &Reference, aliases: &[String], shared: Option<String>, one_sided_using: bool) {
         let Some(column) = r.column.as_deref() else {
             return;
         };
@@ -32,64 +26,32 @@ impl Planner<'_> {
             ColumnFate::Kept => {}
             ColumnFate::Dropped => {
                 let what = if r.write { "writes" } else { "reads" };
-                self.review(
-                    FindingKind::DroppedColumnUsed,
-                    r.span.clone(),
-                    format!("{what} `{column}`, which the change drops"),
-                );
+                self.review(FindingKind::DroppedColumnUsed, r.span.clone(), format!("{what} `{column}`, which the change drops"));
             }
             ColumnFate::Retyped(to) => {
                 if self.widened.contains(&column.to_ascii_lowercase()) {
-                    self.note(
-                        FindingKind::RetypedColumnUsed,
-                        r.span.clone(),
-                        format!("reads `{column}`, whose type widens to {to}; no edit needed"),
-                    );
+                    self.note(FindingKind::RetypedColumnUsed, r.span.clone(), format!("reads `{column}`, whose type widens to {to}; no edit needed"));
                 } else if self.in_comparison(r, qualifier.as_ref().map(|(q, _)| q.start)) {
                     self.review(FindingKind::RetypedColumnUsed, r.span.clone(), format!("`{column}` is compared, joined or computed with, and its type changes to {to}"));
                 } else {
-                    self.note(
-                        FindingKind::RetypedColumnUsed,
-                        r.span.clone(),
-                        format!("reads `{column}`, whose type changes to {to}; no edit needed"),
-                    );
+                    self.note(FindingKind::RetypedColumnUsed, r.span.clone(), format!("reads `{column}`, whose type changes to {to}; no edit needed"));
                 }
             }
             ColumnFate::Renamed(to) | ColumnFate::Path(to) => {
                 let path = matches!(fate, ColumnFate::Path(_));
                 self.renamed(r, column, to, path, shared, one_sided_using);
             }
-            ColumnFate::Expression(expression) => self.mapped(
-                r,
-                column,
-                expression,
-                aliases,
-                qualifier,
-                shared,
-                one_sided_using,
-            ),
+            ColumnFate::Expression(expression) => self.mapped(r, column, expression, aliases, qualifier, shared, one_sided_using),
         }
     }
 
     /// A use of a column the change renames (`path`: to a struct field).
-    fn renamed(
-        &mut self,
-        r: &Reference,
-        column: &str,
-        to: &str,
-        path: bool,
-        shared: Option<String>,
-        one_sided_using: bool,
-    ) {
+    fn renamed(&mut self, r: &Reference, column: &str, to: &str, path: bool, shared: Option<String>, one_sided_using: bool) {
         let preserve = self.spec.preserve_output_names;
         let written = &self.text[r.span.clone()];
-        let name_in_text = read_name(self.text, r.span.clone())
-            .filter(|n| n.parts.len() == 1)
-            .map(|n| n.parts[0].clone());
+        let name_in_text = read_name(self.text, r.span.clone()).filter(|n| n.parts.len() == 1).map(|n| n.parts[0].clone());
         // The name as written, without its quotes (`` `date` `` names `date`).
-        let unquoted = name_in_text
-            .as_ref()
-            .map_or(written, |p| &self.text[p.inner.clone()]);
+        let unquoted = name_in_text.as_ref().map_or(written, |p| &self.text[p.inner.clone()]);
         if r.via.is_some() && (preserve || !unquoted.eq_ignore_ascii_case(column)) {
             // The name of a CTE's column, kept by the alias given where it is selected.
             return;
@@ -105,24 +67,11 @@ impl Planner<'_> {
             return self.review_column(r, FindingKind::FieldPath, format!("`{column}` becomes the field `{to}`; write it as a composite field access by hand"));
         }
         let Some(part) = name_in_text else {
-            return self.review_column(
-                r,
-                FindingKind::UneditableName,
-                format!("`{column}` is written in a way Ripple cannot edit"),
-            );
+            return self.review_column(r, FindingKind::UneditableName, format!("`{column}` is written in a way Ripple cannot edit"));
         };
         let content = match (part.quote, path) {
-            (Some(_), true) => {
-                return self.review_column(
-                    r,
-                    FindingKind::FieldPath,
-                    format!("`{column}` is quoted; write the field path `{to}` by hand"),
-                )
-            }
-            (q, _) => self.path_text(
-                &column_in_case_of(&self.text[part.inner.clone()], column, to, q),
-                q,
-            ),
+            (Some(_), true) => return self.review_column(r, FindingKind::FieldPath, format!("`{column}` is quoted; write the field path `{to}` by hand")),
+            (q, _) => self.path_text(&column_in_case_of(&self.text[part.inner.clone()], column, to, q), q),
         };
         self.column_edit(r, Edit::replacement(part.inner.clone(), content));
         let renamed = r.path.is_empty() && !path;
@@ -136,10 +85,7 @@ impl Planner<'_> {
             // `t.amount AS amount` passes the column through under its
             // own name: with new output names, the name follows it.
             if let Some(alias) = self.alias_naming(r.span.end, column) {
-                let name = self.path_text(
-                    &column_in_case_of(&self.text[alias.inner.clone()], column, to, alias.quote),
-                    alias.quote,
-                );
+                let name = self.path_text(&column_in_case_of(&self.text[alias.inner.clone()], column, to, alias.quote), alias.quote);
                 self.column_edit(r, Edit::replacement(alias.inner.clone(), name));
             }
         }
@@ -147,16 +93,7 @@ impl Planner<'_> {
 
     /// A use of a column the change maps to an expression.
     #[allow(clippy::too_many_arguments)]
-    fn mapped(
-        &mut self,
-        r: &Reference,
-        column: &str,
-        expression: &str,
-        aliases: &[String],
-        qualifier: Option<(Range<usize>, WrittenName)>,
-        shared: Option<String>,
-        one_sided_using: bool,
-    ) {
+    fn mapped(&mut self, r: &Reference, column: &str, expression: &str, aliases: &[String], qualifier: Option<(Range<usize>, WrittenName)>, shared: Option<String>, one_sided_using: bool) {
         let preserve = self.spec.preserve_output_names;
         let written = &self.text[r.span.clone()];
         if r.via.is_some() {
@@ -178,10 +115,7 @@ impl Planner<'_> {
         // own fix (the table's new name) would write it.
         let (_, qualifier_fix) = self.qualifier_fix(r, aliases);
         let (start, prefix) = match &qualifier {
-            Some((range, _)) => (
-                range.start,
-                Some(self.written(range.clone(), &qualifier_fix)),
-            ),
+            Some((range, _)) => (range.start, Some(self.written(range.clone(), &qualifier_fix))),
             None => (r.span.start, None),
         };
         match self.qualified_expression(expression, prefix.as_deref()) {
@@ -195,11 +129,7 @@ impl Planner<'_> {
                     self.alias(r, written);
                 }
             }
-            None => self.review_column(
-                r,
-                FindingKind::UnreadableMapping,
-                format!("the expression `{expression}` for `{column}` does not read as SQL"),
-            ),
+            None => self.review_column(r, FindingKind::UnreadableMapping, format!("the expression `{expression}` for `{column}` does not read as SQL")),
         }
     }
 
@@ -208,19 +138,11 @@ impl Planner<'_> {
     /// columns after it.
     pub(super) fn positional(&mut self, r: &Reference, column: &str, fate: ColumnFate) {
         let written = &self.text[r.span.clone()];
-        let drops = self
-            .spec
-            .changes
-            .iter()
-            .any(|c| matches!(c, crate::Change::DropColumn { .. }));
+        let drops = self.spec.changes.iter().any(|c| matches!(c, crate::Change::DropColumn { .. }));
         match fate {
             ColumnFate::Dropped => self.review_column(r, FindingKind::DroppedColumnUsed, format!("`{written}` reads `{column}`, which the change drops")),
             ColumnFate::Expression(e) => self.review_column(r, FindingKind::MappedColumnUse, format!("`{written}` reads `{column}`, which becomes the expression `{e}`")),
-            _ if drops => self.review(
-                FindingKind::PositionalColumn,
-                r.span.clone(),
-                format!("`{written}` reads a column by its position, and the change drops a column of the table"),
-            ),
+            _ if drops => self.review(FindingKind::PositionalColumn, r.span.clone(), format!("`{written}` reads a column by its position, and the change drops a column of the table")),
             ColumnFate::Retyped(to) => self.note(FindingKind::RetypedColumnUsed, r.span.clone(), format!("`{written}` reads `{column}`, whose type changes to {to}; no edit needed")),
             ColumnFate::Kept | ColumnFate::Renamed(_) | ColumnFate::Path(_) => {}
         }
@@ -246,21 +168,13 @@ impl Planner<'_> {
             return false;
         };
         let operator = self.text[pipe + 2..r.span.start].to_ascii_lowercase();
-        let words: Vec<&str> = operator
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .collect();
+        let words: Vec<&str> = operator.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
         let previous = text::previous_token(self.text, r.span.start);
         let next = text::next_token(self.text, r.span.end);
         words.first() == Some(&"aggregate")
-            && words.windows(2).any(|w| {
-                w == ["group", "by"] || w == ["order", "by"] && operator.contains("group and order")
-            })
+            && words.windows(2).any(|w| w == ["group", "by"] || w == ["order", "by"] && operator.contains("group and order"))
             && (previous == "," || previous.eq_ignore_ascii_case("by"))
-            && (next.is_empty()
-                || [",", ";", "|>", "asc", "desc"]
-                    .iter()
-                    .any(|t| next.eq_ignore_ascii_case(t)))
+            && (next.is_empty() || [",", ";", "|>", "asc", "desc"].iter().any(|t| next.eq_ignore_ascii_case(t)))
     }
 
     /// The alias written right after `at` (`AS amount`), when it is `column`.
@@ -271,17 +185,11 @@ impl Planner<'_> {
         }
         // `token` is a slice of `self.text`, past spaces and comments.
         let after_as = token.as_ptr() as usize - self.text.as_ptr() as usize + 2;
-        let start =
-            after_as + (self.text[after_as..].len() - self.text[after_as..].trim_start().len());
-        let end = start
-            + self.text[start..]
-                .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '`' | '"')))
-                .unwrap_or(self.text.len() - start);
+        let start = after_as + (self.text[after_as..].len() - self.text[after_as..].trim_start().len());
+        let end = start + self.text[start..].find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '`' | '"'))).unwrap_or(self.text.len() - start);
         let name = read_name(self.text, start..end).filter(|n| n.parts.len() == 1)?;
         let part = name.parts.into_iter().next()?;
-        self.text[part.inner.clone()]
-            .eq_ignore_ascii_case(column)
-            .then_some(part)
+        self.text[part.inner.clone()].eq_ignore_ascii_case(column).then_some(part)
     }
 
     /// True when `r` is one of the names of a `USING (...)` join, whose
@@ -294,11 +202,7 @@ impl Planner<'_> {
             return false;
         };
         let before = &self.text[..r.span.start];
-        let names_only = before[open + 1..].bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || b.is_ascii_whitespace()
-                || matches!(b, b'_' | b',' | b'"' | b'`')
-        });
+        let names_only = before[open + 1..].bytes().all(|b| b.is_ascii_alphanumeric() || b.is_ascii_whitespace() || matches!(b, b'_' | b',' | b'"' | b'`'));
         names_only && text::previous_token(self.text, open).eq_ignore_ascii_case("using")
     }
 
@@ -314,17 +218,8 @@ impl Planner<'_> {
         }
         let next = text::next_token(self.text, end);
         let previous = text::previous_token(self.text, qualifier_start.unwrap_or(r.span.start));
-        let operator = |t: &str| {
-            matches!(
-                t,
-                "=" | "<" | ">" | "<=" | ">=" | "<>" | "!=" | "+" | "-" | "*" | "/" | "||" | "%"
-            )
-        };
-        let keyword = |t: &str| {
-            ["in", "between", "like", "on", "using"]
-                .iter()
-                .any(|k| t.eq_ignore_ascii_case(k))
-        };
+        let operator = |t: &str| matches!(t, "=" | "<" | ">" | "<=" | ">=" | "<>" | "!=" | "+" | "-" | "*" | "/" | "||" | "%");
+        let keyword = |t: &str| ["in", "between", "like", "on", "using"].iter().any(|k| t.eq_ignore_ascii_case(k));
         operator(next)
             || operator(previous)
             || keyword(next)
@@ -332,10 +227,7 @@ impl Planner<'_> {
             || previous == "(" && {
                 let at = qualifier_start.unwrap_or(r.span.start);
                 let from = self.statement.start.min(at);
-                let before = text::previous_token(
-                    self.text,
-                    self.text[from..at].rfind('(').map_or(from, |i| from + i),
-                );
+                let before = text::previous_token(self.text, self.text[from..at].rfind('(').map_or(from, |i| from + i));
                 before.eq_ignore_ascii_case("using")
             }
     }
@@ -344,11 +236,7 @@ impl Planner<'_> {
     /// column names qualified by `qualifier` (as the consumer wrote it),
     /// wrapped in parentheses unless it is one call or one name. `None` when
     /// it is not one expression of the dialect.
-    pub(super) fn qualified_expression(
-        &self,
-        expression: &str,
-        qualifier: Option<&str>,
-    ) -> Option<String> {
+    pub(super) fn qualified_expression(&self, expression: &str, qualifier: Option<&str>) -> Option<String> {
         let mut expr = crate::spec_sql::expression(expression, self.dialect).ok()?;
         if let Some(q) = qualifier {
             // The consumer's own text for its qualifier, as one unquoted part:

@@ -16,36 +16,17 @@ impl Planner<'_> {
             return;
         }
         for output in &statement.expression_outputs {
-            let inside = |at: usize| {
-                output
-                    .span
-                    .as_ref()
-                    .map_or(at == output.at, |s| s.contains(&at))
-            };
+            let inside = |at: usize| output.span.as_ref().map_or(at == output.at, |s| s.contains(&at));
             // The statement's fixes so far: the edits of this item, if any.
-            let column_fix = self
-                .fixes
-                .iter()
-                .position(|f| f.column.is_some() && inside(f.start));
-            let edited = column_fix.is_some()
-                || self
-                    .fixes
-                    .iter()
-                    .flat_map(Fix::edits)
-                    .any(|e| inside(e.range().start));
+            let column_fix = self.fixes.iter().position(|f| f.column.is_some() && inside(f.start));
+            let edited = column_fix.is_some() || self.fixes.iter().flat_map(Fix::edits).any(|e| inside(e.range().start));
             if !edited {
                 continue;
             }
-            let reference = column_fix.and_then(|i| {
-                statement
-                    .references
-                    .iter()
-                    .find(|r| r.span.start == self.fixes[i].start)
-            });
+            let reference = column_fix.and_then(|i| statement.references.iter().find(|r| r.span.start == self.fixes[i].start));
             match (&output.span, &output.name) {
                 (Some(span), Some(name)) => {
-                    let alias =
-                        Edit::insertion(span.end, format!(" AS {}", self.output_alias(name)));
+                    let alias = Edit::insertion(span.end, format!(" AS {}", self.output_alias(name)));
                     match column_fix {
                         // Part of the column's fix: withdrawn with its rename.
                         Some(i) => self.fixes[i].push(alias),
@@ -64,9 +45,7 @@ impl Planner<'_> {
                     let why = format!("this item's output column is named after its text in {}, and the change renames it; give the item an alias by hand", self.dialect);
                     match reference {
                         Some(r) => self.review_column(r, FindingKind::UnaliasedOutput, why),
-                        None => {
-                            self.review(FindingKind::UnaliasedOutput, output.at..output.at, why)
-                        }
+                        None => self.review(FindingKind::UnaliasedOutput, output.at..output.at, why),
                     }
                 }
             }

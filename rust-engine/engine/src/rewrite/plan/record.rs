@@ -10,17 +10,8 @@ use crate::rewrite::finding::{Finding, FindingKind, FindingSeverity};
 
 impl Planner<'_> {
     /// A finding about `range` of the file, said once.
-    pub(super) fn find(
-        &mut self,
-        kind: FindingKind,
-        severity: FindingSeverity,
-        range: Range<usize>,
-        message: String,
-    ) {
-        let (start, end) = (
-            self.lines.location(self.text, range.start),
-            self.lines.location(self.text, range.end),
-        );
+    pub(super) fn find(&mut self, kind: FindingKind, severity: FindingSeverity, range: Range<usize>, message: String) {
+        let (start, end) = (self.lines.location(self.text, range.start), self.lines.location(self.text, range.end));
         let finding = Finding::at(kind, severity, start, end, message);
         if self.said.insert(finding.clone()) {
             self.plan.findings.push(finding);
@@ -105,11 +96,7 @@ impl Planner<'_> {
 
     /// `range` of the text as it reads with `fix`'s edits inside it.
     pub(super) fn written(&self, range: Range<usize>, fix: &Fix) -> String {
-        let mut edits: Vec<&Edit> = fix
-            .edits()
-            .iter()
-            .filter(|e| range.start <= e.range().start && e.range().end <= range.end)
-            .collect();
+        let mut edits: Vec<&Edit> = fix.edits().iter().filter(|e| range.start <= e.range().start && e.range().end <= range.end).collect();
         edits.sort();
         let (mut written, mut at) = (String::new(), range.start);
         for e in edits {

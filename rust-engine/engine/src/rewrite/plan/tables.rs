@@ -26,14 +26,7 @@ impl Planner<'_> {
                 let fix = self.rename_name(r.span.clone(), &written, to);
                 self.add(fix);
             }
-            None => self.review(
-                FindingKind::UneditableName,
-                r.span.clone(),
-                format!(
-                    "the table name `{}` is written in a way Ripple cannot edit",
-                    &self.text[r.span.clone()]
-                ),
-            ),
+            None => self.review(FindingKind::UneditableName, r.span.clone(), format!("the table name `{}` is written in a way Ripple cannot edit", &self.text[r.span.clone()])),
         }
     }
 
@@ -42,14 +35,10 @@ impl Planner<'_> {
     /// name is a label dbt maps to a schema, so a move to another schema is
     /// for a person to declare.
     pub(super) fn dbt_table(&mut self, r: &Reference, to: &str) -> Option<()> {
-        let before = self.text[..r.span.start]
-            .trim_end_matches(['\'', '"'])
-            .trim_end();
+        let before = self.text[..r.span.start].trim_end_matches(['\'', '"']).trim_end();
         let new_parts: Vec<&str> = to.split('.').collect();
         let new_last = new_parts[new_parts.len() - 1];
-        if before.ends_with('(') && before[..before.len() - 1].trim_end().ends_with("ref")
-            || before.ends_with(',') && self.in_call(r.span.start, "ref(")
-        {
+        if before.ends_with('(') && before[..before.len() - 1].trim_end().ends_with("ref") || before.ends_with(',') && self.in_call(r.span.start, "ref(") {
             self.edit(r.span.clone(), new_last.to_string());
             return Some(());
         }
@@ -65,15 +54,8 @@ impl Planner<'_> {
         let old_parts: Vec<&str> = self.spec.dataset.split('.').collect();
         let old_schema = old_parts.len().checked_sub(2).map(|i| old_parts[i]);
         let new_schema = new_parts.len().checked_sub(2).map(|i| new_parts[i]);
-        if !old_schema
-            .zip(new_schema)
-            .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
-        {
-            self.review(
-                FindingKind::DbtSourceMove,
-                r.span.clone(),
-                format!("the table moves to `{to}`: check that dbt source `{source}` declares `{new_last}` in that schema"),
-            );
+        if !old_schema.zip(new_schema).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b)) {
+            self.review(FindingKind::DbtSourceMove, r.span.clone(), format!("the table moves to `{to}`: check that dbt source `{source}` declares `{new_last}` in that schema"));
         }
         Some(())
     }
@@ -96,30 +78,16 @@ impl Planner<'_> {
         let old: Vec<&str> = self.spec.dataset.split('.').collect();
         let new: Vec<&str> = to.split('.').collect();
         let k = written.parts.len();
-        let same_prefix = k <= old.len()
-            && k <= new.len()
-            && old.len() - k == new.len() - k
-            && old[..old.len() - k]
-                .iter()
-                .zip(&new[..new.len() - k])
-                .all(|(a, b)| a.eq_ignore_ascii_case(b));
+        let same_prefix = k <= old.len() && k <= new.len() && old.len() - k == new.len() - k && old[..old.len() - k].iter().zip(&new[..new.len() - k]).all(|(a, b)| a.eq_ignore_ascii_case(b));
         if same_prefix {
-            for ((part, target), was) in written
-                .parts
-                .iter()
-                .zip(&new[new.len() - k..])
-                .zip(&old[old.len() - k..])
-            {
+            for ((part, target), was) in written.parts.iter().zip(&new[new.len() - k..]).zip(&old[old.len() - k..]) {
                 let current = &self.text[part.inner.clone()];
                 // Unquoted names ignore case: `DS` already names `ds`. A part
                 // the change keeps stays as written (`"PROJ"` is not `"proj"`).
-                if (part.quote.is_none() || was.eq_ignore_ascii_case(target))
-                    && current.eq_ignore_ascii_case(target)
-                {
+                if (part.quote.is_none() || was.eq_ignore_ascii_case(target)) && current.eq_ignore_ascii_case(target) {
                     continue;
                 }
-                let content =
-                    self.quoted_if_needed(&in_case_of(current, target, part.quote), part.quote);
+                let content = self.quoted_if_needed(&in_case_of(current, target, part.quote), part.quote);
                 fix.push(Edit::replacement(part.inner.clone(), content));
             }
             return fix;
@@ -130,17 +98,9 @@ impl Planner<'_> {
         // The new name needs more (or fewer) parts: write it whole, quoted the way this name was.
         let content = match (written.grouped, written.parts[0].quote) {
             (true, _) => quote(to, '`', self.dialect),
-            (false, Some(q)) => new
-                .iter()
-                .map(|p| quote(p, q, self.dialect))
-                .collect::<Vec<_>>()
-                .join("."),
+            (false, Some(q)) => new.iter().map(|p| quote(p, q, self.dialect)).collect::<Vec<_>>().join("."),
             (false, None) if new.iter().all(|p| text::is_plain(p)) => to.to_string(),
-            (false, None) => new
-                .iter()
-                .map(|p| self.quoted_if_needed(p, None))
-                .collect::<Vec<_>>()
-                .join("."),
+            (false, None) => new.iter().map(|p| self.quoted_if_needed(p, None)).collect::<Vec<_>>().join("."),
         };
         fix.push(Edit::replacement(range, content));
         fix
@@ -158,20 +118,13 @@ impl Planner<'_> {
 
     /// A column name or a struct field path (`customer.id`), each part quoted as needed.
     pub(super) fn path_text(&self, path: &str, quote_style: Option<char>) -> String {
-        path.split('.')
-            .map(|part| self.quoted_if_needed(part, quote_style))
-            .collect::<Vec<_>>()
-            .join(".")
+        path.split('.').map(|part| self.quoted_if_needed(part, quote_style)).collect::<Vec<_>>().join(".")
     }
 
     /// `orders.amount` or `orders.*` where `orders` is the table's own name,
     /// not an alias: the qualifier is renamed with the table. Returns the
     /// qualifier written before `r`, if any.
-    pub(super) fn rename_qualifier(
-        &mut self,
-        r: &Reference,
-        aliases: &[String],
-    ) -> Option<(Range<usize>, WrittenName)> {
+    pub(super) fn rename_qualifier(&mut self, r: &Reference, aliases: &[String]) -> Option<(Range<usize>, WrittenName)> {
         let (qualifier, fix) = self.qualifier_fix(r, aliases);
         self.add(fix);
         qualifier
@@ -179,25 +132,13 @@ impl Planner<'_> {
 
     /// The qualifier written before `r`, if any, and the fix renaming it
     /// with the table (empty when it does not name the table).
-    pub(super) fn qualifier_fix(
-        &self,
-        r: &Reference,
-        aliases: &[String],
-    ) -> (Option<(Range<usize>, WrittenName)>, Fix) {
+    pub(super) fn qualifier_fix(&self, r: &Reference, aliases: &[String]) -> (Option<(Range<usize>, WrittenName)>, Fix) {
         let qualifier = qualifier_before(self.text, r.span.start);
-        let mut fix = Fix::at(
-            qualifier
-                .as_ref()
-                .map_or(r.span.start, |(range, _)| range.start),
-        );
+        let mut fix = Fix::at(qualifier.as_ref().map_or(r.span.start, |(range, _)| range.start));
         if let (Some(to), Some((range, name))) = (self.spec.new_table(), &qualifier) {
-            let single = (name.parts.len() == 1)
-                .then(|| self.text[name.parts[0].inner.clone()].to_ascii_lowercase());
+            let single = (name.parts.len() == 1).then(|| self.text[name.parts[0].inner.clone()].to_ascii_lowercase());
             let names_table = names_match(&self.spec.dataset, &self.name_text(name));
-            if names_table
-                && !single.as_ref().is_some_and(|s| aliases.contains(s))
-                && r.via.is_none()
-            {
+            if names_table && !single.as_ref().is_some_and(|s| aliases.contains(s)) && r.via.is_none() {
                 match single {
                     // A table's implicit alias is its name's last part.
                     Some(_) => {
@@ -213,10 +154,6 @@ impl Planner<'_> {
     }
 
     pub(super) fn name_text(&self, name: &WrittenName) -> String {
-        name.parts
-            .iter()
-            .map(|p| &self.text[p.inner.clone()])
-            .collect::<Vec<_>>()
-            .join(".")
+        name.parts.iter().map(|p| &self.text[p.inner.clone()]).collect::<Vec<_>>().join(".")
     }
 }

@@ -14,10 +14,8 @@ fn tail(rendered: &str) -> &str {
 }
 
 /// Keywords a value (or a name) follows.
-pub(super) const VALUE_KEYWORDS: [&str; 21] = [
-    "select", "then", "else", "when", "and", "or", "not", "in", "on", "where", "having", "is",
-    "like", "between", "distinct", "case", "by", "as", "from", "join", "return",
-];
+pub(super) const VALUE_KEYWORDS: [&str; 21] =
+    ["select", "then", "else", "when", "and", "or", "not", "in", "on", "where", "having", "is", "like", "between", "distinct", "case", "by", "as", "from", "join", "return"];
 
 /// Where a macro call stands, judged from the SQL around it.
 pub(super) enum Context {
@@ -40,23 +38,15 @@ pub(super) fn macro_context(rendered: &str, after: &str) -> Context {
     let after_lower = after.get(..3).unwrap_or("").to_ascii_lowercase();
     // `( {{ m() }} )` holds a query, unless the parentheses are a call's
     // (`trim({{ split_part(...) }})`).
-    if before.ends_with('(')
-        && after.starts_with(')')
-        && !is_call_paren(&before[..before.len() - 1])
-    {
+    if before.ends_with('(') && after.starts_with(')') && !is_call_paren(&before[..before.len() - 1]) {
         return Context::Query;
     }
     if (after.is_empty() || after.starts_with(';')) && top_level_is_cte_list(rendered) {
         return Context::Query;
     }
-    let last_word = before
-        .rsplit(|c: char| !c.is_alphanumeric() && c != '_')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let last_word = before.rsplit(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("").to_ascii_lowercase();
     let operator = before.ends_with([',', '(', '=', '<', '>', '+', '-', '*', '/', '|']);
-    let keyword = before.to_ascii_lowercase().ends_with(&last_word)
-        && VALUE_KEYWORDS.contains(&last_word.as_str());
+    let keyword = before.to_ascii_lowercase().ends_with(&last_word) && VALUE_KEYWORDS.contains(&last_word.as_str());
     if operator || keyword || after_lower == "as " {
         Context::Expression
     } else if starts_with_connective(after) && !condition_open(before) {
@@ -90,9 +80,7 @@ fn starts_with_connective(mut text: &str) -> bool {
 /// condition (WHERE, ON, HAVING, QUALIFY), looked for in its tail.
 fn condition_open(before: &str) -> bool {
     let mut depth = 0usize;
-    for word in
-        tail(before).rsplit(|c: char| !(c.is_alphanumeric() || c == '_' || c == '(' || c == ')'))
-    {
+    for word in tail(before).rsplit(|c: char| !(c.is_alphanumeric() || c == '_' || c == '(' || c == ')')) {
         for c in word.chars().rev() {
             match c {
                 ')' => depth += 1,
@@ -115,30 +103,12 @@ fn condition_open(before: &str) -> bool {
 /// True when a `(` after `before` opens a function call's arguments: a name
 /// that is not a keyword stands before it.
 fn is_call_paren(before: &str) -> bool {
-    let word = before
-        .trim_end()
-        .rsplit(|c: char| !c.is_alphanumeric() && c != '_' && c != '.')
-        .next()
-        .unwrap_or("");
+    let word = before.trim_end().rsplit(|c: char| !c.is_alphanumeric() && c != '_' && c != '.').next().unwrap_or("");
     !word.is_empty()
         && before.trim_end().len() == before.len()
         && !matches!(
             word.to_ascii_lowercase().as_str(),
-            "as" | "from"
-                | "join"
-                | "in"
-                | "exists"
-                | "union"
-                | "all"
-                | "intersect"
-                | "except"
-                | "lateral"
-                | "select"
-                | "where"
-                | "and"
-                | "or"
-                | "not"
-                | "on"
+            "as" | "from" | "join" | "in" | "exists" | "union" | "all" | "intersect" | "except" | "lateral" | "select" | "where" | "and" | "or" | "not" | "on"
         )
 }
 

@@ -14,22 +14,11 @@ use super::{Fragment, FragmentBuilder};
 /// True when `text` holds Jinja tags.
 pub(super) fn is_templated(text: &str) -> bool {
     // A Jinja comment alone (`{# ... #}`) makes a template too: SQL has no `{#`.
-    text.contains("{{")
-        || text.contains("{%")
-        || text
-            .find("{#")
-            .is_some_and(|at| text[at + 2..].contains("#}"))
+    text.contains("{{") || text.contains("{%") || text.find("{#").is_some_and(|at| text[at + 2..].contains("#}"))
 }
 
 /// Block tags whose bodies are definitions, not SQL of this model.
-const SKIPPED_BLOCKS: [(&str, &str); 6] = [
-    ("macro", "endmacro"),
-    ("call", "endcall"),
-    ("set", "endset"),
-    ("docs", "enddocs"),
-    ("test", "endtest"),
-    ("materialization", "endmaterialization"),
-];
+const SKIPPED_BLOCKS: [(&str, &str); 6] = [("macro", "endmacro"), ("call", "endcall"), ("set", "endset"), ("docs", "enddocs"), ("test", "endtest"), ("materialization", "endmaterialization")];
 
 /// Renders a template to SQL. Of each `if`/`elif`/`else` chain only the
 /// first branch is rendered, so the SQL parses; the other branches' ranges
@@ -52,18 +41,7 @@ pub(super) enum Macros {
 }
 
 pub(super) fn render_with(text: &str, macros: Macros) -> Fragment {
-    Renderer {
-        text,
-        macros,
-        out: FragmentBuilder::default(),
-        skipping: Vec::new(),
-        branches: Vec::new(),
-        alternate: None,
-        alternates: Vec::new(),
-        loops: 0,
-        set_statements: 0,
-    }
-    .render()
+    Renderer { text, macros, out: FragmentBuilder::default(), skipping: Vec::new(), branches: Vec::new(), alternate: None, alternates: Vec::new(), loops: 0, set_statements: 0 }.render()
 }
 
 /// Renders one template, tag by tag.
@@ -99,11 +77,7 @@ impl Renderer<'_> {
                 _ => "#}",
             };
             // A comment is prose: its quotes (`we're`) open no strings.
-            let end = if open == "{#" {
-                text[found + 2..].find(close).map(|e| found + 2 + e)
-            } else {
-                find_close(text, found + 2, close)
-            };
+            let end = if open == "{#" { text[found + 2..].find(close).map(|e| found + 2 + e) } else { find_close(text, found + 2, close) };
             let Some(end) = end else {
                 // An unclosed tag: keep the rest as text, the parser will say where.
                 if self.emitting() {
@@ -144,10 +118,7 @@ impl Renderer<'_> {
                 self.out.synthetic(" as (select 1)", found);
             }
             self.alternates.extend(name_args(inner, inner_start));
-        } else if self.macros == Macros::Dropped
-            && is_call(inner)
-            && !matches!(call_name(inner), "var" | "env_var" | "config")
-        {
+        } else if self.macros == Macros::Dropped && is_call(inner) && !matches!(call_name(inner), "var" | "env_var" | "config") {
             match macro_context(self.out.sql(), &self.text[pos..]) {
                 Context::Query => {
                     self.out.synthetic("select * from ", found);
@@ -168,10 +139,7 @@ impl Renderer<'_> {
     /// `{% inner %}` at `found`, the template going on at `pos`; returns
     /// where rendering goes on (past a `raw` block's body).
     fn statement_tag(&mut self, found: usize, pos: usize, inner: &str) -> usize {
-        let keyword = inner
-            .split(|c: char| !c.is_alphanumeric() && c != '_')
-            .next()
-            .unwrap_or("");
+        let keyword = inner.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
         if let Some(end_tag) = self.skipping.last() {
             if keyword == *end_tag {
                 self.skipping.pop();
@@ -202,10 +170,7 @@ impl Renderer<'_> {
                     self.set_statements += 1;
                 } else {
                     if self.emitting() {
-                        self.alternates.push(
-                            pos..find_tag(self.text, pos, "endset")
-                                .map_or(self.text.len(), |(start, _)| start),
-                        );
+                        self.alternates.push(pos..find_tag(self.text, pos, "endset").map_or(self.text.len(), |(start, _)| start));
                     }
                     self.skipping.push("endset");
                 }
@@ -217,8 +182,7 @@ impl Renderer<'_> {
                 }
             }
             "raw" => {
-                let body_end = find_tag(self.text, pos, "endraw")
-                    .unwrap_or((self.text.len(), self.text.len()));
+                let body_end = find_tag(self.text, pos, "endraw").unwrap_or((self.text.len(), self.text.len()));
                 if self.emitting() {
                     self.out.verbatim(&self.text[pos..body_end.0], pos);
                 }
@@ -251,11 +215,7 @@ impl Renderer<'_> {
                 *last = Branch::Rendered;
             } else {
                 *last = Branch::Done;
-                if self.alternate.is_none()
-                    && self.branches[..depth - 1]
-                        .iter()
-                        .all(|b| *b == Branch::Rendered)
-                {
+                if self.alternate.is_none() && self.branches[..depth - 1].iter().all(|b| *b == Branch::Rendered) {
                     self.alternate = Some((depth, pos));
                 }
             }
@@ -277,21 +237,12 @@ enum Branch {
 /// True for an `if` condition that is false in a loop's only rendered
 /// iteration (which is both the first and the last).
 fn is_false_in_one_iteration(condition: &str) -> bool {
-    matches!(
-        condition.split_whitespace().collect::<Vec<_>>()[..],
-        ["not", "loop.last" | "loop.first"]
-    )
+    matches!(condition.split_whitespace().collect::<Vec<_>>()[..], ["not", "loop.last" | "loop.first"])
 }
 
 /// True when `text` starts with a query (after blanks).
 fn starts_query(text: &str) -> bool {
-    let word: String = text
-        .trim_start()
-        .trim_start_matches('(')
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_alphabetic())
-        .collect();
+    let word: String = text.trim_start().trim_start_matches('(').trim_start().chars().take_while(|c| c.is_alphabetic()).collect();
     matches!(word.to_ascii_lowercase().as_str(), "select" | "with")
 }
 
@@ -305,30 +256,18 @@ fn call_name(expr: &str) -> &str {
 
 fn is_call(expr: &str) -> bool {
     let name = call_name(expr);
-    expr.contains('(')
-        && !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    expr.contains('(') && !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')
 }
 
 /// The file ranges of a call's string arguments that look like names.
 fn name_args(expr: &str, at: usize) -> Vec<Range<usize>> {
-    string_args(expr, at)
-        .into_iter()
-        .filter(|(text, _)| is_name(text))
-        .map(|(text, host)| host..host + text.len())
-        .collect()
+    string_args(expr, at).into_iter().filter(|(text, _)| is_name(text)).map(|(text, host)| host..host + text.len()).collect()
 }
 
 /// The skipped block `keyword` opens, if any. `{% set x = 1 %}` is a
 /// statement; only `{% set x %}...{% endset %}` opens a block.
 fn block<'a>(keyword: &str, inner: &str) -> Option<(&'a str, &'a str)> {
-    SKIPPED_BLOCKS
-        .iter()
-        .find(|(start, _)| *start == keyword)
-        .filter(|(start, _)| *start != "set" || !inner.contains('='))
-        .copied()
+    SKIPPED_BLOCKS.iter().find(|(start, _)| *start == keyword).filter(|(start, _)| *start != "set" || !inner.contains('=')).copied()
 }
 
 fn next_tag(text: &str, from: usize) -> Option<usize> {
@@ -385,13 +324,7 @@ fn trim_markers(text: &str, start: usize, end: usize) -> (usize, &str) {
     let raw = &text[start..end];
     let trimmed_start = raw.trim_start_matches(['-', '+']).trim_start();
     let offset = start + (raw.len() - trimmed_start.len());
-    (
-        offset,
-        trimmed_start
-            .trim_end()
-            .trim_end_matches(['-', '+'])
-            .trim_end(),
-    )
+    (offset, trimmed_start.trim_end().trim_end_matches(['-', '+']).trim_end())
 }
 
 /// `{{ expression }}`: tables for `ref` and `source`, nothing for `config`,
@@ -400,15 +333,9 @@ fn trim_markers(text: &str, start: usize, end: usize) -> (usize, &str) {
 /// become the placeholder's arguments, so their references are not lost.
 fn expression(out: &mut FragmentBuilder, expr: &str, at: usize) {
     let before = significant_tail(out.sql());
-    let last_word = before
-        .rsplit(|c: char| !c.is_alphanumeric() && c != '_')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let last_word = before.rsplit(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("").to_ascii_lowercase();
     // `then{{ m() }}`: a keyword is not the start of a name built at run time.
-    if out.sql().ends_with(|c: char| c.is_alphanumeric())
-        && VALUE_KEYWORDS.contains(&last_word.as_str())
-    {
+    if out.sql().ends_with(|c: char| c.is_alphanumeric()) && VALUE_KEYWORDS.contains(&last_word.as_str()) {
         out.synthetic(" ", at);
     }
     // `x IN {{ var('ids') }}`: the value is a parenthesized list.
@@ -437,8 +364,7 @@ fn expression(out: &mut FragmentBuilder, expr: &str, at: usize) {
         // `AS {{ slugify(...) }}`: an alias, a name.
         _ if last_word == "as" => out.placeholder(at),
         _ if is_call(expr) && !args.is_empty() => {
-            let names: Vec<(&str, usize)> =
-                args.into_iter().filter(|(text, _)| is_name(text)).collect();
+            let names: Vec<(&str, usize)> = args.into_iter().filter(|(text, _)| is_name(text)).collect();
             out.placeholder(at);
             out.synthetic("(", at);
             for (i, (text, host)) in names.iter().enumerate() {
@@ -457,8 +383,7 @@ fn expression(out: &mut FragmentBuilder, expr: &str, at: usize) {
 fn is_name(text: &str) -> bool {
     text.split('.').all(|part| {
         let mut chars = part.chars();
-        chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-            && chars.all(|c| c.is_alphanumeric() || c == '_')
+        chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
     })
 }
 
@@ -501,13 +426,9 @@ mod tests {
 
     #[test]
     fn ref_and_source_become_tables_mapped_to_their_names() {
-        let text =
-            "select * from {{ ref('stg_orders') }} o join {{ source('shop', 'customers') }} c";
+        let text = "select * from {{ ref('stg_orders') }} o join {{ source('shop', 'customers') }} c";
         let fragment = render(text);
-        assert_eq!(
-            fragment.sql,
-            "select * from stg_orders o join shop.customers c"
-        );
+        assert_eq!(fragment.sql, "select * from stg_orders o join shop.customers c");
         let at = fragment.sql.find("stg_orders").unwrap();
         assert_eq!(&text[fragment.map.host_offset(at)..][..10], "stg_orders");
         let at = fragment.sql.find("customers").unwrap();
@@ -524,10 +445,7 @@ mod tests {
 
     #[test]
     fn config_disappears_and_blocks_keep_their_bodies() {
-        assert_eq!(
-            sql("{{ config(materialized='incremental') }}\nselect a from t\n{% if is_incremental() %}where b > 1{% endif %}"),
-            "\nselect a from t\nwhere b > 1"
-        );
+        assert_eq!(sql("{{ config(materialized='incremental') }}\nselect a from t\n{% if is_incremental() %}where b > 1{% endif %}"), "\nselect a from t\nwhere b > 1");
     }
 
     #[test]
@@ -535,26 +453,18 @@ mod tests {
         let text = "select a from t where {% if x %}b > 1{% elif y %}c > 2{% else %}{% if z %}d{% endif %} > 3{% endif %}";
         let fragment = render(text);
         assert_eq!(fragment.sql, "select a from t where b > 1");
-        let alternates: Vec<&str> = fragment
-            .alternates
-            .iter()
-            .map(|r| &text[r.clone()])
-            .collect();
+        let alternates: Vec<&str> = fragment.alternates.iter().map(|r| &text[r.clone()]).collect();
         assert_eq!(alternates, ["c > 2", "{% if z %}d{% endif %} > 3"]);
     }
 
     #[test]
     fn macros_and_comments_are_skipped_and_unknown_expressions_become_placeholders() {
-        assert_eq!(
-            sql("{# note #}{% macro m(x) %}select {{ x }}{% endmacro %}select {{ var('col') }} from {{ this }}"),
-            "select __ripple_1 from __ripple_2"
-        );
+        assert_eq!(sql("{# note #}{% macro m(x) %}select {{ x }}{% endmacro %}select {{ var('col') }} from {{ this }}"), "select __ripple_1 from __ripple_2");
     }
 
     #[test]
     fn a_macro_standing_for_statements_is_not_rendered() {
-        let text =
-            "#fail\n{{ row_count_within('amount', days=7) }}\n;\nselect a from {{ ref('t') }}";
+        let text = "#fail\n{{ row_count_within('amount', days=7) }}\n;\nselect a from {{ ref('t') }}";
         let fragment = render(text);
         assert_eq!(fragment.sql, "#fail\n\n;\nselect a from t");
         assert_eq!(&text[fragment.alternates[0].clone()], "amount");
@@ -562,10 +472,7 @@ mod tests {
 
     #[test]
     fn a_macro_before_a_comma_stands_for_the_first_ctes() {
-        assert_eq!(
-            sql("{{ simple_cte([('a', 'b')]) }}\n, x AS (select 1)\nselect * from x"),
-            "with __ripple_1 as (select 1)\n, x AS (select 1)\nselect * from x"
-        );
+        assert_eq!(sql("{{ simple_cte([('a', 'b')]) }}\n, x AS (select 1)\nselect * from x"), "with __ripple_1 as (select 1)\n, x AS (select 1)\nselect * from x");
     }
 
     #[test]
@@ -579,76 +486,31 @@ mod tests {
             "with a as (\n  -- spine\n  select * from __ripple_1\n), b as (select 1)\n\
              select id, __ripple_2(amount) as usd \nfrom t where x = __ripple_3 "
         );
-        let names: Vec<&str> = fragment
-            .alternates
-            .iter()
-            .map(|r| &text[r.clone()])
-            .collect();
+        let names: Vec<&str> = fragment.alternates.iter().map(|r| &text[r.clone()]).collect();
         assert_eq!(names, ["extra_col"]);
-        assert_eq!(
-            render_with(
-                "with x as (select 1)\n{{ dbt_audit(cte_ref='x') }}",
-                Macros::Dropped
-            )
-            .sql,
-            "with x as (select 1)\nselect * from __ripple_1"
-        );
+        assert_eq!(render_with("with x as (select 1)\n{{ dbt_audit(cte_ref='x') }}", Macros::Dropped).sql, "with x as (select 1)\nselect * from __ripple_1");
     }
 
     #[test]
     fn a_macro_in_a_call_s_parentheses_is_a_value_not_a_query() {
-        assert_eq!(
-            render_with(
-                "select trim({{ split_part('c', 1) }}) as x",
-                Macros::Dropped
-            )
-            .sql,
-            "select trim(__ripple_1(c)) as x"
-        );
-        assert_eq!(
-            render_with("SELECT\n  {{ star('t') }}\nFROM t", Macros::Dropped).sql,
-            "SELECT\n  __ripple_1(t)\nFROM t"
-        );
+        assert_eq!(render_with("select trim({{ split_part('c', 1) }}) as x", Macros::Dropped).sql, "select trim(__ripple_1(c)) as x");
+        assert_eq!(render_with("SELECT\n  {{ star('t') }}\nFROM t", Macros::Dropped).sql, "SELECT\n  __ripple_1(t)\nFROM t");
     }
 
     #[test]
     fn a_macro_after_a_commented_cte_list_is_the_query() {
-        assert_eq!(
-            render_with(
-                "/* note */\nwith x as (select 1)\n{{ audit() }}",
-                Macros::Dropped
-            )
-            .sql,
-            "/* note */\nwith x as (select 1)\nselect * from __ripple_1"
-        );
+        assert_eq!(render_with("/* note */\nwith x as (select 1)\n{{ audit() }}", Macros::Dropped).sql, "/* note */\nwith x as (select 1)\nselect * from __ripple_1");
     }
 
     #[test]
     fn qualified_names_in_macro_arguments_are_kept() {
-        assert_eq!(
-            sql("select {{ surrogate_key(['o.id', 'c.name']) }} as k"),
-            "select __ripple_1(o.id, c.name) as k"
-        );
+        assert_eq!(sql("select {{ surrogate_key(['o.id', 'c.name']) }} as k"), "select __ripple_1(o.id, c.name) as k");
     }
 
     #[test]
     fn a_clause_macro_before_and_stands_for_a_where_clause() {
-        assert_eq!(
-            render_with(
-                "select a from t\n{{ live_only() }}\n{% if x %} and b{% endif %}",
-                Macros::Dropped
-            )
-            .sql,
-            "select a from t\n where __ripple_1\n and b"
-        );
-        assert_eq!(
-            render_with(
-                "select a from t where c\n{{ extra() }} and b",
-                Macros::Dropped
-            )
-            .sql,
-            "select a from t where c\n and b"
-        );
+        assert_eq!(render_with("select a from t\n{{ live_only() }}\n{% if x %} and b{% endif %}", Macros::Dropped).sql, "select a from t\n where __ripple_1\n and b");
+        assert_eq!(render_with("select a from t where c\n{{ extra() }} and b", Macros::Dropped).sql, "select a from t where c\n and b");
     }
 
     #[test]
@@ -663,8 +525,7 @@ mod tests {
     fn set_blocks_holding_queries() {
         let text = "{% set q %}select a from {{ ref('t') }}{% endset %}\n{{ run_scd(q) }}";
         assert_eq!(sql(text), "select a from t;\n");
-        let text =
-            "with x as (\n{% set q %}select b from u{% endset %}\nselect 1)\nselect * from x";
+        let text = "with x as (\n{% set q %}select b from u{% endset %}\nselect 1)\nselect * from x";
         let fragment = render(text);
         assert_eq!(fragment.sql, "with x as (\n\nselect 1)\nselect * from x");
         assert_eq!(&text[fragment.alternates[0].clone()], "select b from u");
@@ -672,10 +533,7 @@ mod tests {
 
     #[test]
     fn keywords_before_expressions_and_aliases_from_macros() {
-        assert_eq!(
-            sql("select case when a then{{ key(['a']) }} end as {{ slugify('x') }} from t"),
-            "select case when a then __ripple_1(a) end as __ripple_2 from t"
-        );
+        assert_eq!(sql("select case when a then{{ key(['a']) }} end as {{ slugify('x') }} from t"), "select case when a then __ripple_1(a) end as __ripple_2 from t");
     }
 
     #[test]
