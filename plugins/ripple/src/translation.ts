@@ -166,6 +166,18 @@ export const rippleTranslationRef = createTranslationRef({
         '{{merged}} of {{total}} merged · {{approved}} approved · {{awaitingDecision}} awaiting review · {{rejected}} rejected · {{delivered}} delivered · {{failed}} failed · {{unhealthy}} unhealthy',
       actionError: 'That did not work',
     },
+    validation: {
+      status: {
+        passed: 'Passed',
+        failed: 'Failed',
+        skipped: 'Skipped',
+        error: 'Error',
+        pending: 'Pending',
+        running: 'Running',
+      },
+      notValidated: 'Not validated',
+      onWarehouse: 'on {{warehouse}}',
+    },
     consumers: {
       columns: {
         consumer: 'Consumer',
@@ -173,6 +185,7 @@ export const rippleTranslationRef = createTranslationRef({
         references: 'References',
         wave: 'Wave',
         delivery: 'Delivery',
+        validation: 'Validation',
       },
       kindAndSource: '{{kind}} · {{source}}',
       foundInCode: 'found in its code',

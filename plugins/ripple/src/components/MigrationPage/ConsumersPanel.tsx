@@ -25,7 +25,12 @@ import { rippleApiRef } from '../../api';
 import { loadAllPages, useLoad } from '../../hooks/useLoad';
 import { ErrorPanel, Loading } from '../common/Feedback';
 import { StatusBadge } from '../common/StatusBadge';
-import { consumerStatus, type Status, type Tone } from '../common/status';
+import {
+  consumerStatus,
+  type Status,
+  type Tone,
+  validationStatus,
+} from '../common/status';
 import { Counts } from '../common/Counts';
 import { sortRows } from '../common/tables';
 import { rippleTranslationRef, type RippleT } from '../../translation';
@@ -34,7 +39,12 @@ import { ConsumerDetail } from './ConsumerDetail';
 type Row = Consumer & { id: string; status: Status };
 type Filter = { tone: Tone | 'all'; wave: string };
 
-const TONE_ORDER: Record<Tone, number> = { blocked: 0, active: 1, idle: 2, done: 3 };
+const TONE_ORDER: Record<Tone, number> = {
+  blocked: 0,
+  active: 1,
+  idle: 2,
+  done: 3,
+};
 
 const columns = (t: RippleT): ColumnConfig<Row>[] => [
   {
@@ -45,7 +55,9 @@ const columns = (t: RippleT): ColumnConfig<Row>[] => [
     defaultWidth: '2fr',
     cell: c => (
       <CellText
-        title={humanizeEntityRef(parseEntityRef(c.consumerRef), { defaultKind: 'component' })}
+        title={humanizeEntityRef(parseEntityRef(c.consumerRef), {
+          defaultKind: 'component',
+        })}
         description={t('consumers.kindAndSource', {
           kind: parseEntityRef(c.consumerRef).kind,
           source:
@@ -77,6 +89,15 @@ const columns = (t: RippleT): ColumnConfig<Row>[] => [
     label: t('consumers.columns.wave'),
     isSortable: true,
     cell: c => <CellText title={c.wave === undefined ? '—' : String(c.wave)} />,
+  },
+  {
+    id: 'validation',
+    label: t('consumers.columns.validation'),
+    cell: c => (
+      <Cell>
+        <StatusBadge status={validationStatus(t, c.validation)} />
+      </Cell>
+    ),
   },
   {
     id: 'delivery',
@@ -115,13 +136,22 @@ function sortConsumers(rows: Row[], sort: SortDescriptor) {
  * backend (which selects them in SQL), reloaded whenever the whole list is;
  * undefined for every kind.
  */
-function useConsumersWithReason(migrationId: string, kind: PatchReasonKind | 'all', consumers: Consumer[]) {
+function useConsumersWithReason(
+  migrationId: string,
+  kind: PatchReasonKind | 'all',
+  consumers: Consumer[],
+) {
   const rippleApi = useApi(rippleApiRef);
   return useLoad(
     () =>
       kind === 'all'
         ? Promise.resolve(undefined)
-        : loadAllPages(page => rippleApi.listConsumers(migrationId, { ...page, reasonKind: [kind] })),
+        : loadAllPages(page =>
+            rippleApi.listConsumers(migrationId, {
+              ...page,
+              reasonKind: [kind],
+            }),
+          ),
     [rippleApi, migrationId, kind],
     { refreshKey: consumers },
   );
@@ -143,27 +173,47 @@ export function ConsumersPanel(props: {
   const { migration, consumers, selected, onSelect, onChanged } = props;
   const { t } = useTranslationRef(rippleTranslationRef);
   const [reasonKind, setReasonKind] = useState<PatchReasonKind | 'all'>('all');
-  const withReason = useConsumersWithReason(migration.id, reasonKind, consumers);
+  const withReason = useConsumersWithReason(
+    migration.id,
+    reasonKind,
+    consumers,
+  );
   const shown = reasonKind === 'all' ? consumers : withReason.value;
   const rows = useMemo<Row[]>(
-    () => (shown ?? []).map(c => ({ ...c, id: c.consumerRef, status: consumerStatus(c, t) })),
+    () =>
+      (shown ?? []).map(c => ({
+        ...c,
+        id: c.consumerRef,
+        status: consumerStatus(c, t),
+      })),
     [shown, t],
   );
   const reasonOptions = useMemo(
     () => [
       { value: 'all', label: t('consumers.allReasons') },
-      ...patchReasonKinds.map(kind => ({ value: kind, label: t(`reason.kind.${kind}`) })),
+      ...patchReasonKinds.map(kind => ({
+        value: kind,
+        label: t(`reason.kind.${kind}`),
+      })),
     ],
     [t],
   );
   const columnConfig = useMemo(() => columns(t), [t]);
   const counts = useMemo(() => {
-    const byTone: Record<Tone, number> = { done: 0, active: 0, blocked: 0, idle: 0 };
+    const byTone: Record<Tone, number> = {
+      done: 0,
+      active: 0,
+      blocked: 0,
+      idle: 0,
+    };
     rows.forEach(r => (byTone[r.status.tone] += 1));
     return byTone;
   }, [rows]);
   const waves = useMemo(
-    () => [...new Set(rows.flatMap(r => (r.wave === undefined ? [] : [r.wave])))].sort((a, b) => a - b),
+    () =>
+      [
+        ...new Set(rows.flatMap(r => (r.wave === undefined ? [] : [r.wave]))),
+      ].sort((a, b) => a - b),
     [rows],
   );
   const [filter, setFilter] = useState<Filter>({ tone: 'all', wave: 'all' });
@@ -197,7 +247,9 @@ export function ConsumersPanel(props: {
         items={[
           { label: t('consumers.total'), value: rows.length },
           ...(['done', 'active', 'blocked'] as Tone[]).map(tone => ({
-            label: <StatusBadge status={{ tone, label: t(`status.tone.${tone}`) }} />,
+            label: (
+              <StatusBadge status={{ tone, label: t(`status.tone.${tone}`) }} />
+            ),
             value: counts[tone],
           })),
         ]}
@@ -212,7 +264,9 @@ export function ConsumersPanel(props: {
         <Select
           label={t('consumers.statusFilter')}
           value={filter.tone}
-          onChange={key => key && setFilter(f => ({ ...f, tone: key as Filter['tone'] }))}
+          onChange={key =>
+            key && setFilter(f => ({ ...f, tone: key as Filter['tone'] }))
+          }
           options={[
             { value: 'all', label: t('consumers.allStatuses') },
             { value: 'blocked', label: t('consumers.blockedFilter') },
@@ -230,17 +284,27 @@ export function ConsumersPanel(props: {
           <Select
             label={t('consumers.waveFilter')}
             value={filter.wave}
-            onChange={key => key && setFilter(f => ({ ...f, wave: String(key) }))}
+            onChange={key =>
+              key && setFilter(f => ({ ...f, wave: String(key) }))
+            }
             options={[
               { value: 'all', label: t('consumers.allWaves') },
-              ...waves.map(w => ({ value: String(w), label: t('consumers.wave', { wave: String(w) }) })),
+              ...waves.map(w => ({
+                value: String(w),
+                label: t('consumers.wave', { wave: String(w) }),
+              })),
             ]}
           />
         )}
       </Flex>
-      {reasonKind !== 'all' && withReason.loading && <Loading label={t('consumers.reasonsLoading')} rows={3} />}
+      {reasonKind !== 'all' && withReason.loading && (
+        <Loading label={t('consumers.reasonsLoading')} rows={3} />
+      )}
       {reasonKind !== 'all' && withReason.error && (
-        <ErrorPanel title={t('consumers.reasonsError')} error={withReason.error} />
+        <ErrorPanel
+          title={t('consumers.reasonsError')}
+          error={withReason.error}
+        />
       )}
       <Table<Row>
         {...tableProps}

@@ -125,6 +125,36 @@ describe('MigrationView', () => {
     expect(counts).toHaveTextContent('Blocked2');
   });
 
+  it("shows each consumer's validation: failed in red with its reason, none as not validated", async () => {
+    const validated = [
+      aConsumer('component:default/orders-export', {
+        validation: {
+          id: 1,
+          patchId: 1,
+          status: 'failed',
+          warehouse: 'example',
+          reason: '2 rows differ',
+          statements: [],
+          requestedAt: '2026-11-21T10:00:00.000Z',
+          finishedAt: '2026-11-21T10:00:01.000Z',
+        },
+      }),
+      aConsumer('component:default/jaffle-dbt'),
+    ];
+    await renderWithRipple(<MigrationView id="m1" />, {
+      api: api({
+        listConsumers: async () => ({ items: validated, totalCount: 2 }),
+      }),
+    });
+    expect(
+      await screen.findByRole('columnheader', { name: 'Validation' }),
+    ).toBeInTheDocument();
+    const failed = (await screen.findByText('Failed')).parentElement!;
+    expect(failed).toHaveAttribute('data-tone', 'blocked');
+    expect(failed).toHaveAttribute('title', '2 rows differ');
+    expect(screen.getByText('Not validated')).toBeInTheDocument();
+  });
+
   it('filters consumers by status and searches them', async () => {
     await renderWithRipple(<MigrationView id="m1" />, { api: api() });
     await screen.findByText(/orders-export/);
@@ -219,7 +249,9 @@ describe('MigrationView', () => {
     expect(
       await within(detail).findByRole('button', { name: 'Reject' }),
     ).toBeEnabled();
-    expect(within(detail).getByRole('button', { name: 'Approve' })).toBeDisabled();
+    expect(
+      within(detail).getByRole('button', { name: 'Approve' }),
+    ).toBeDisabled();
     expect(detail).toHaveTextContent(
       'This patch holds no edit: make the edits its reasons name in the code itself',
     );

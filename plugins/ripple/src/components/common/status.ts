@@ -1,6 +1,7 @@
 import type {
   Consumer,
   MigrationState,
+  Validation,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleT } from '../../translation';
 
@@ -115,4 +116,31 @@ export function migrationStatus(state: MigrationState, t: RippleT): Status {
     default:
       return { tone: 'active', label };
   }
+}
+
+const VALIDATION_TONES: Record<Validation['status'], Tone> = {
+  passed: 'done',
+  failed: 'blocked',
+  error: 'blocked',
+  pending: 'active',
+  running: 'active',
+  skipped: 'idle',
+};
+
+/**
+ * A consumer's latest validation as a status: failed and error red, passed
+ * done; none at all is "Not validated" (its dataset names no warehouse).
+ */
+export function validationStatus(
+  t: RippleT,
+  validation: Validation | undefined,
+): Status {
+  if (!validation) return { tone: 'idle', label: t('validation.notValidated') };
+  return {
+    tone: VALIDATION_TONES[validation.status],
+    label: t(`validation.status.${validation.status}`),
+    detail:
+      validation.reason ??
+      t('validation.onWarehouse', { warehouse: validation.warehouse }),
+  };
 }
