@@ -156,7 +156,7 @@ describe('ValidationService', () => {
       }
       return created.id;
     }
-    return { service, validations, migration, counts: a.counts, code };
+    return { service, validations, migration, counts: a.counts, code, store };
   }
 
   it('runs at most the cap of validations at once on one warehouse, and validates each patch', async () => {
@@ -181,10 +181,11 @@ describe('ValidationService', () => {
   });
 
   it('leaves a dataset without ripple.io/warehouse unvalidated, and skips code changed since its patch', async () => {
-    const { service, validations, migration, counts, code } = await setUp({
-      'resource:default/plain': datasetEntity('plain'),
-      'resource:default/shop': datasetEntity('shop', 'a'),
-    });
+    const { service, validations, migration, counts, code, store } =
+      await setUp({
+        'resource:default/plain': datasetEntity('plain'),
+        'resource:default/shop': datasetEntity('shop', 'a'),
+      });
     const plain = await migration('resource:default/plain', 1);
     const shop = await migration('resource:default/shop', 1);
     code.get('component:default/shop-0')!.files[0].text = 'SELECT 1;\n';
@@ -196,6 +197,16 @@ describe('ValidationService', () => {
       (await validations.latest(shop, ['component:default/shop-0'])).size,
     ).toBe(0);
     expect(counts.queries).toBe(0);
+    // Asking for it is refused, saying why.
+    await expect(
+      service.request(
+        (await store.getMigration(plain))!,
+        'component:default/plain-0',
+        'user:default/guest',
+      ),
+    ).rejects.toThrow(
+      'resource:default/plain names no warehouse (annotation ripple.io/warehouse): its consumers are not validated',
+    );
   });
 
   it('records an unreachable warehouse as an error naming the cause', async () => {
