@@ -64,7 +64,7 @@ export async function startFakeSnowflake(
   const partitionRows = options.partitionRows ?? 1000;
   const fake: Partial<FakeSnowflake> = {
     ran,
-    syncWaitMs: options.syncWaitMs ?? 100,
+    syncWaitMs: options.syncWaitMs ?? 45_000,
   };
 
   const authenticate = (request: ReceivedRequest): string | undefined => {
@@ -237,7 +237,7 @@ export async function startFakeSnowflake(
         clearTimeout(timer);
         statement.state = 'done';
       });
-    if ((fake.syncWaitMs ?? 100) <= 0) {
+    if ((fake.syncWaitMs ?? 45_000) <= 0) {
       // Always asynchronous: a quick statement must not finish in time to
       // answer 200, or the test of polling would depend on the machine's speed.
       return answer({ ...statement, state: 'running' }, undefined);
