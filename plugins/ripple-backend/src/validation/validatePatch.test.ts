@@ -87,41 +87,45 @@ function behaves(name: string, connect: () => Promise<RippleWarehouse>) {
     });
     afterAll(() => warehouse?.close());
 
-    for (const c of CASES) {
-      it(`${c.name}: the engine's patch passes, a wrong one fails with the differing rows`, async () => {
-        const change = {
-          ...c.change,
-          dialect: warehouse.dialect,
-        } as ChangeSpec;
-        const rewrite = engine.rewrite('q.sql', c.consumer, change, {
-          dialect: warehouse.dialect as never,
-        });
-        const patched = rewrite.content ?? c.consumer;
-        const validate = (text: string) =>
-          validatePatch({
-            engine,
-            warehouse,
-            change,
-            columns: COLUMNS,
-            files: [{ path: 'q.sql', text: c.consumer, patched: text }],
-          });
-        const right = await validate(patched);
-        expect(right).toMatchObject({
-          status: 'passed',
-          warehouse: warehouse.id,
-        });
-        expect(right.statements[0].rows!.before).toBeGreaterThan(0);
-
-        const wrong = await validate(c.wrong(patched));
-        expect(wrong.status).toBe('failed');
-        expect(wrong.statements[0].differences!.length).toBeGreaterThan(0);
-        // The forward view is gone after each validation.
-        const views = await warehouse.query(
-          `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'ripple_%'`,
-          { timeoutMs: 5000, maxRows: 10 },
-        );
-        expect(views.rows).toEqual([]);
+    // One case, outside the loop: its closures read the suite's engine and warehouse.
+    const checkCase = async (c: (typeof CASES)[number]) => {
+      const change = {
+        ...c.change,
+        dialect: warehouse.dialect,
+      } as ChangeSpec;
+      const rewrite = engine.rewrite('q.sql', c.consumer, change, {
+        dialect: warehouse.dialect as never,
       });
+      const patched = rewrite.content ?? c.consumer;
+      const validate = (text: string) =>
+        validatePatch({
+          engine,
+          warehouse,
+          change,
+          columns: COLUMNS,
+          files: [{ path: 'q.sql', text: c.consumer, patched: text }],
+        });
+      const right = await validate(patched);
+      expect(right).toMatchObject({
+        status: 'passed',
+        warehouse: warehouse.id,
+      });
+      expect(right.statements[0].rows!.before).toBeGreaterThan(0);
+
+      const wrong = await validate(c.wrong(patched));
+      expect(wrong.status).toBe('failed');
+      expect(wrong.statements[0].differences!.length).toBeGreaterThan(0);
+      // The forward view is gone after each validation.
+      const views = await warehouse.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'ripple_%'`,
+        { timeoutMs: 5000, maxRows: 10 },
+      );
+      expect(views.rows).toEqual([]);
+    };
+
+    for (const c of CASES) {
+      it(`${c.name}: the engine's patch passes, a wrong one fails with the differing rows`, () =>
+        checkCase(c));
     }
 
     it('skips what cannot run as written, with the reason', async () => {
