@@ -24,12 +24,34 @@ import type {
   Review,
   Rollout,
   RolloutPlanRequest,
+  Validation,
+  ValidationStatus,
 } from './schema/openapi/generated/models';
 
 export type { Dialect, StatementTables } from '@ripple/engine';
 
 /** A page of a list: how many items to skip and return. */
 export type PageRequest = { limit?: number; offset?: number };
+
+/**
+ * A consumer's latest validation as the consumer list filters by it: one
+ * of its statuses, or `not_validated` for a consumer without one.
+ *
+ * @public
+ */
+export type ValidationStatusFilter = ValidationStatus | 'not_validated';
+
+/**
+ * The consumers a list keeps: with `reasonKind`, only those whose current
+ * patch has a reason of one of these kinds; with `validationStatus`, only
+ * those whose latest validation has one of these statuses.
+ *
+ * @public
+ */
+export type ConsumerQuery = {
+  reasonKind?: PatchReasonKind[];
+  validationStatus?: ValidationStatusFilter[];
+} & PageRequest;
 
 /**
  * Ripple's backend API, as the frontend and other plugins call it: one
@@ -57,14 +79,8 @@ export interface RippleApi {
     id: string,
     query?: { after?: number; limit?: number },
   ): Promise<{ items: MigrationEvent[] }>;
-  /**
-   * A page of the migration's consumers; with `reasonKind`, only those
-   * whose current patch has a reason of one of these kinds.
-   */
-  listConsumers(
-    id: string,
-    query?: { reasonKind?: PatchReasonKind[] } & PageRequest,
-  ): Promise<ConsumerPage>;
+  /** A page of the migration's consumers, those the query keeps. */
+  listConsumers(id: string, query?: ConsumerQuery): Promise<ConsumerPage>;
   getConsumer(id: string, consumerRef: string): Promise<Consumer>;
   getConsumerPatch(id: string, consumerRef: string): Promise<ConsumerPatch>;
   reviewPatch(
@@ -72,6 +88,11 @@ export interface RippleApi {
     consumerRef: string,
     review: NewReview,
   ): Promise<Review>;
+  /**
+   * Asks for the consumer's current patch to be validated again; answers
+   * the pending (or unfinished) validation.
+   */
+  validatePatch(id: string, consumerRef: string): Promise<Validation>;
   /** Every migration touching the entity (`kind:namespace/name`). */
   listEntityMigrations(
     entityRef: string,
@@ -166,10 +187,7 @@ export class RippleClient implements RippleApi {
     return body(await this.api.listMigrationEvents({ path: { id }, query }));
   }
 
-  async listConsumers(
-    id: string,
-    query: { reasonKind?: PatchReasonKind[] } & PageRequest = {},
-  ) {
+  async listConsumers(id: string, query: ConsumerQuery = {}) {
     return body(await this.api.listConsumers({ path: { id }, query }));
   }
 
@@ -185,6 +203,10 @@ export class RippleClient implements RippleApi {
     return body(
       await this.api.reviewPatch({ path: { id, consumerRef }, body: review }),
     );
+  }
+
+  async validatePatch(id: string, consumerRef: string) {
+    return body(await this.api.validatePatch({ path: { id, consumerRef } }));
   }
 
   async listEntityMigrations(entityRef: string, page: PageRequest = {}) {

@@ -203,8 +203,10 @@ export const rippleTranslationRef = createTranslationRef({
       allWaves: 'All waves',
       reasonFilter: 'Reason',
       allReasons: 'All reasons',
-      reasonsLoading: 'Loading the consumers with this reason',
-      reasonsError: 'Could not load the consumers with this reason',
+      validationFilter: 'Validation',
+      allValidations: 'All validations',
+      filteredLoading: 'Loading the consumers that match the filters',
+      filteredError: 'Could not load the consumers that match the filters',
       wave: 'Wave {{wave}}',
       none: 'No consumers yet: the agent lists them as it analyses the code.',
       noMatch: 'No consumer matches the search and filters.',
@@ -258,6 +260,27 @@ export const rippleTranslationRef = createTranslationRef({
     patchDiff: {
       fileLabel: 'Diff of {{path}}',
       elsewhere: 'Reasons outside the diff',
+    },
+    // A consumer's latest validation, in its detail.
+    validationDetail: {
+      title: 'Validation',
+      at: '{{path}}:{{line}}',
+      rows: '{{before}} rows before, {{after}} after',
+      columnsDiffer: 'Columns whose checksums differ: {{columns}}',
+      missingBefore: 'Output columns only before the patch: {{columns}}',
+      missingAfter: 'Output columns only after the patch: {{columns}}',
+      differencesLabel: 'Rows that differ at {{at}}',
+      columns: {
+        key: 'Key',
+        before: 'Before',
+        after: 'After',
+      },
+      statementsLabel: 'Statements validated',
+      noStatements: 'No statement was run.',
+      runningTitle:
+        'The validation runs in the background; this page shows its result when it is done.',
+      validateAgain: 'Validate again',
+      validateError: 'Could not ask for a new validation',
     },
     consumerDetail: {
       label: 'Consumer {{consumer}}',

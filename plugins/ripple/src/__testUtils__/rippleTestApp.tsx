@@ -40,6 +40,7 @@ export function mockRippleApi(
     'getConsumer',
     'getConsumerPatch',
     'reviewPatch',
+    'validatePatch',
     'listEntityMigrations',
     'previewMigration',
     'getRollout',

@@ -17,12 +17,14 @@ import { PatchDiff } from '../common/PatchDiff';
 import { StatusBadge } from '../common/StatusBadge';
 import { consumerStatus } from '../common/status';
 import { ReviewForm } from './ReviewForm';
+import { ValidationPanel } from './ValidationPanel';
 
 /**
  * One consumer of a migration: its status, the diff with the engine's
  * reasons under the lines they are about,
- * the history of reviews and, for those allowed to review it (the
- * `ripple.patch.review` permission on the consumer's entity), the review form.
+ * its latest validation, the history of reviews and, for those allowed to review it (the
+ * `ripple.patch.review` permission on the consumer's entity), the review
+ * form and the button that validates the patch again.
  */
 export function ConsumerDetail(props: {
   migration: Migration;
@@ -136,6 +138,15 @@ export function ConsumerDetail(props: {
                 </Flex>
               )}
             </Flex>
+            {consumer.validation && (
+              <ValidationPanel
+                migrationId={migration.id}
+                consumerRef={consumer.consumerRef}
+                validation={consumer.validation}
+                canValidate={permission.allowed && !patch.value.patch.stale}
+                onValidated={onChanged}
+              />
+            )}
             <Flex direction="column" gap="2">
               <Text as="h4" variant="title-x-small">
                 {t('consumerDetail.reviews')}

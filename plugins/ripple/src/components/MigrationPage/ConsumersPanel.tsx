@@ -18,8 +18,10 @@ import { humanizeEntityRef } from '@backstage/plugin-catalog-react';
 import {
   patchReasonKinds,
   type Consumer,
+  type ConsumerQuery,
   type Migration,
   type PatchReasonKind,
+  type ValidationStatusFilter,
 } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
 import { loadAllPages, useLoad } from '../../hooks/useLoad';
@@ -30,6 +32,7 @@ import {
   type Status,
   type Tone,
   validationStatus,
+  validationStatuses,
 } from '../common/status';
 import { Counts } from '../common/Counts';
 import { sortRows } from '../common/tables';
@@ -132,27 +135,30 @@ function sortConsumers(rows: Row[], sort: SortDescriptor) {
 }
 
 /**
- * The consumers whose current patch has a reason of `kind`, asked of the
- * backend (which selects them in SQL), reloaded whenever the whole list is;
- * undefined for every kind.
+ * The consumers the backend keeps for the filters it applies (a reason's
+ * kind, a validation's status; it selects them in SQL), reloaded whenever
+ * the whole list is; undefined when no such filter is set.
  */
-function useConsumersWithReason(
+function useConsumersFiltered(
   migrationId: string,
-  kind: PatchReasonKind | 'all',
+  reasonKind: PatchReasonKind | 'all',
+  validation: ValidationStatusFilter | 'all',
   consumers: Consumer[],
 ) {
   const rippleApi = useApi(rippleApiRef);
   return useLoad(
-    () =>
-      kind === 'all'
+    () => {
+      const query: ConsumerQuery = {
+        ...(reasonKind !== 'all' && { reasonKind: [reasonKind] }),
+        ...(validation !== 'all' && { validationStatus: [validation] }),
+      };
+      return Object.keys(query).length === 0
         ? Promise.resolve(undefined)
         : loadAllPages(page =>
-            rippleApi.listConsumers(migrationId, {
-              ...page,
-              reasonKind: [kind],
-            }),
-          ),
-    [rippleApi, migrationId, kind],
+            rippleApi.listConsumers(migrationId, { ...page, ...query }),
+          );
+    },
+    [rippleApi, migrationId, reasonKind, validation],
     { refreshKey: consumers },
   );
 }
@@ -161,7 +167,8 @@ function useConsumersWithReason(
  * A migration's consumers: counts by status, a searchable, filterable,
  * sortable and paginated table (thousands of consumers stay responsive:
  * only a page is rendered), and the selected consumer's patch and review.
- * Filtering by a reason's kind asks the backend for those consumers.
+ * Filtering by a reason's kind or a validation's status asks the backend
+ * for those consumers.
  */
 export function ConsumersPanel(props: {
   migration: Migration;
@@ -173,12 +180,17 @@ export function ConsumersPanel(props: {
   const { migration, consumers, selected, onSelect, onChanged } = props;
   const { t } = useTranslationRef(rippleTranslationRef);
   const [reasonKind, setReasonKind] = useState<PatchReasonKind | 'all'>('all');
-  const withReason = useConsumersWithReason(
+  const [validation, setValidation] = useState<ValidationStatusFilter | 'all'>(
+    'all',
+  );
+  const filtered = useConsumersFiltered(
     migration.id,
     reasonKind,
+    validation,
     consumers,
   );
-  const shown = reasonKind === 'all' ? consumers : withReason.value;
+  const byBackend = reasonKind !== 'all' || validation !== 'all';
+  const shown = byBackend ? filtered.value : consumers;
   const rows = useMemo<Row[]>(
     () =>
       (shown ?? []).map(c => ({
@@ -195,6 +207,17 @@ export function ConsumersPanel(props: {
         value: kind,
         label: t(`reason.kind.${kind}`),
       })),
+    ],
+    [t],
+  );
+  const validationOptions = useMemo(
+    () => [
+      { value: 'all', label: t('consumers.allValidations') },
+      ...validationStatuses.map(status => ({
+        value: status,
+        label: t(`validation.status.${status}`),
+      })),
+      { value: 'not_validated', label: t('validation.notValidated') },
     ],
     [t],
   );
@@ -280,6 +303,14 @@ export function ConsumersPanel(props: {
           onChange={key => key && setReasonKind(key as PatchReasonKind | 'all')}
           options={reasonOptions}
         />
+        <Select
+          label={t('consumers.validationFilter')}
+          value={validation}
+          onChange={key =>
+            key && setValidation(key as ValidationStatusFilter | 'all')
+          }
+          options={validationOptions}
+        />
         {waves.length > 0 && (
           <Select
             label={t('consumers.waveFilter')}
@@ -297,14 +328,11 @@ export function ConsumersPanel(props: {
           />
         )}
       </Flex>
-      {reasonKind !== 'all' && withReason.loading && (
-        <Loading label={t('consumers.reasonsLoading')} rows={3} />
+      {byBackend && filtered.loading && (
+        <Loading label={t('consumers.filteredLoading')} rows={3} />
       )}
-      {reasonKind !== 'all' && withReason.error && (
-        <ErrorPanel
-          title={t('consumers.reasonsError')}
-          error={withReason.error}
-        />
+      {byBackend && filtered.error && (
+        <ErrorPanel title={t('consumers.filteredError')} error={filtered.error} />
       )}
       <Table<Row>
         {...tableProps}

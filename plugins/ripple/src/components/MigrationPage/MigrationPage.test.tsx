@@ -149,10 +149,16 @@ describe('MigrationView', () => {
     expect(
       await screen.findByRole('columnheader', { name: 'Validation' }),
     ).toBeInTheDocument();
-    const failed = (await screen.findByText('Failed')).parentElement!;
+    const row = (
+      await screen.findByRole('rowheader', { name: /orders-export/ })
+    ).closest('[role="row"]') as HTMLElement;
+    const failed = within(row).getByText('Failed').parentElement!;
     expect(failed).toHaveAttribute('data-tone', 'blocked');
     expect(failed).toHaveAttribute('title', '2 rows differ');
-    expect(screen.getByText('Not validated')).toBeInTheDocument();
+    const unvalidated = screen
+      .getByRole('rowheader', { name: /jaffle-dbt/ })
+      .closest('[role="row"]') as HTMLElement;
+    expect(within(unvalidated).getByText('Not validated')).toBeInTheDocument();
   });
 
   it('filters consumers by status and searches them', async () => {

@@ -127,6 +127,24 @@ const VALIDATION_TONES: Record<Validation['status'], Tone> = {
   skipped: 'idle',
 };
 
+/** Every status of a validation (and of its statements), as the filter offers them. */
+export const validationStatuses = Object.keys(
+  VALIDATION_TONES,
+) as Validation['status'][];
+
+/** A validation statement's status, in the tone of a validation's. */
+export function validationStatementStatus(
+  t: RippleT,
+  status: Validation['status'],
+  reason?: string,
+): Status {
+  return {
+    tone: VALIDATION_TONES[status],
+    label: t(`validation.status.${status}`),
+    detail: reason,
+  };
+}
+
 /**
  * A consumer's latest validation as a status: failed and error red, passed
  * done; none at all is "Not validated" (its dataset names no warehouse).

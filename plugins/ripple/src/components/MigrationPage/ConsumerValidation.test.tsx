@@ -1,0 +1,213 @@
+import { screen, within, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type {
+  Consumer,
+  Validation,
+} from '@ripple/backstage-plugin-ripple-common';
+import {
+  aConsumer,
+  aMigration,
+  mockRippleApi,
+  renderWithRipple,
+} from '../../__testUtils__/rippleTestApp';
+import { MigrationView } from './MigrationPage';
+
+// A consumer's validation as the UI shows it: the consumer list filtered
+// by its status (which the backend selects), the result of each statement
+// in the consumer's detail, and the button that runs it again.
+
+const failed: Validation = {
+  id: 7,
+  patchId: 1,
+  status: 'failed',
+  warehouse: 'example',
+  statements: [
+    {
+      path: 'export_orders.py',
+      line: 3,
+      status: 'failed',
+      reason: '1 row differs',
+      rows: { before: 120, after: 120 },
+      columns: [
+        { name: 'id', before: 'a1', after: 'a1', equal: true },
+        { name: 'amount', before: 'b2', after: 'c3', equal: false },
+      ],
+      differences: [{ key: [42], before: [42, 10.5], after: [42, 1050] }],
+    },
+    {
+      path: 'export_orders.py',
+      line: 20,
+      status: 'passed',
+      rows: { before: 3, after: 3 },
+    },
+  ],
+  requestedAt: '2026-11-21T10:00:00.000Z',
+  finishedAt: '2026-11-21T10:00:01.000Z',
+};
+
+const ordersExport = aConsumer('component:default/orders-export', {
+  validation: failed,
+});
+const jaffleDbt = aConsumer('component:default/jaffle-dbt');
+
+function api(consumers: Consumer[] = [ordersExport, jaffleDbt]) {
+  return mockRippleApi({
+    getMigration: async () => aMigration(),
+    listConsumers: async (_id, query) => {
+      // The backend keeps only the consumers with the statuses asked.
+      const items = query?.validationStatus ? [jaffleDbt] : consumers;
+      return { items, totalCount: items.length };
+    },
+    listMigrationEvents: async () => ({ items: [] }),
+    getRollout: async () => ({
+      state: 'not_started',
+      plan: {
+        waves: [{ name: 'all', percent: 100 }],
+        soakMinutes: 60,
+        autoAdvance: false,
+        autoApprove: false,
+        health: {},
+      },
+      waves: [],
+    }),
+    getCompatView: async () => ({
+      state: 'unavailable',
+      cleanupOffered: false,
+      reason: 'the table keeps its name',
+    }),
+    getConsumerPatch: async () => ({
+      patch: {
+        id: 1,
+        migrationId: 'm1',
+        consumerRef: 'component:default/orders-export',
+        version: 1,
+        diff: '--- a/export_orders.py\n+++ b/export_orders.py\n@@ -3 +3 @@\n-  o.amount,\n+  o.amount_usd AS amount,\n',
+        baseHash: 'sha256:x',
+        status: 'rewritten',
+        reasons: [],
+        stale: false,
+        createdAt: '2026-11-21T10:00:00.000Z',
+      },
+      reviews: [],
+      validation: failed,
+    }),
+    validatePatch: async () => ({
+      ...failed,
+      id: 8,
+      status: 'pending',
+      statements: [],
+      finishedAt: undefined,
+    }),
+  });
+}
+
+async function openOrdersExport() {
+  await userEvent.click(
+    await screen.findByRole('rowheader', { name: /orders-export/ }),
+  );
+  const detail = await screen.findByRole('region', {
+    name: 'Consumer component:default/orders-export',
+  });
+  return within(detail).findByRole('region', { name: 'Validation' });
+}
+
+describe('the consumers filtered by a validation status', () => {
+  it('asks the backend for the consumers not validated and shows only them', async () => {
+    const rippleApi = api();
+    await renderWithRipple(<MigrationView id="m1" />, { api: rippleApi });
+    await screen.findByRole('rowheader', { name: /orders-export/ });
+
+    await userEvent.click(
+      screen.getByRole('button', { name: /All validations/ }),
+    );
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'Not validated' }),
+    );
+    await waitFor(() =>
+      expect(rippleApi.listConsumers).toHaveBeenCalledWith('m1', {
+        limit: 500,
+        offset: 0,
+        validationStatus: ['not_validated'],
+      }),
+    );
+    await waitFor(() => expect(screen.getAllByRole('row')).toHaveLength(2));
+    expect(
+      screen.getByRole('rowheader', { name: /jaffle-dbt/ }),
+    ).toBeInTheDocument();
+  });
+});
+
+describe("a consumer's validation", () => {
+  it('shows a failed statement in red with the columns and rows that differ', async () => {
+    await renderWithRipple(<MigrationView id="m1" />, { api: api() });
+    const validation = await openOrdersExport();
+    expect(validation).toHaveTextContent('on example');
+
+    const statement = within(validation).getByRole('listitem', {
+      name: 'export_orders.py:3',
+    });
+    expect(within(statement).getByText('Failed').parentElement).toHaveAttribute(
+      'data-tone',
+      'blocked',
+    );
+    expect(statement).toHaveTextContent('120 rows before, 120 after');
+    expect(statement).toHaveTextContent('1 row differs');
+    expect(statement).toHaveTextContent(
+      'Columns whose checksums differ: amount',
+    );
+    const rows = within(
+      within(statement).getByRole('region', {
+        name: 'Rows that differ at export_orders.py:3',
+      }),
+    ).getAllByRole('row');
+    expect(rows.map(r => r.textContent)).toEqual([
+      'KeyBeforeAfter',
+      '4242, 10.542, 1050',
+    ]);
+
+    const passed = within(validation).getByRole('listitem', {
+      name: 'export_orders.py:20',
+    });
+    expect(within(passed).getByText('Passed').parentElement).toHaveAttribute(
+      'data-tone',
+      'done',
+    );
+    expect(within(passed).queryByRole('region')).not.toBeInTheDocument();
+  });
+
+  it('validates again for a reviewer, and reloads the consumers', async () => {
+    const rippleApi = api();
+    await renderWithRipple(<MigrationView id="m1" />, { api: rippleApi });
+    const validation = await openOrdersExport();
+    const calls = rippleApi.listConsumers.mock.calls.length;
+
+    await userEvent.click(
+      await within(validation).findByRole('button', { name: 'Validate again' }),
+    );
+    await waitFor(() =>
+      expect(rippleApi.validatePatch).toHaveBeenCalledWith(
+        'm1',
+        'component:default/orders-export',
+      ),
+    );
+    await waitFor(() =>
+      expect(rippleApi.listConsumers.mock.calls.length).toBeGreaterThan(calls),
+    );
+  });
+
+  it('offers no new validation to those who may not review', async () => {
+    await renderWithRipple(<MigrationView id="m1" />, {
+      api: api(),
+      authorize: r =>
+        r.permission.name === 'ripple.patch.review'
+          ? AuthorizeResult.DENY
+          : AuthorizeResult.ALLOW,
+    });
+    const validation = await openOrdersExport();
+    expect(validation).toHaveTextContent('Failed');
+    expect(
+      within(validation).queryByRole('button', { name: 'Validate again' }),
+    ).not.toBeInTheDocument();
+  });
+});
