@@ -1,6 +1,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import type { DbtSource } from '@ripple/backstage-plugin-ripple-common';
+import {
+  type DbtSource,
+  isDbtProject,
+  isDbtProjectFile,
+} from '@ripple/backstage-plugin-ripple-common';
 import type {
   ChangeSpec,
   Dialect,
@@ -35,12 +39,10 @@ export type DbtProject = {
   sources: DbtSource[];
 };
 
-// Installed packages, logs and hidden folders are not the project's; of
-// `target/`, only the manifest and the catalog are read (as the CLI's
-// project.rs walks a project).
+// Installed packages, logs and hidden folders are not walked; which files
+// are the project's is ripple-common's `isDbtProjectFile` (as the CLI's
+// project.rs and the backend read a project).
 const SKIPPED_FOLDERS = new Set(['dbt_packages', 'logs', 'node_modules']);
-const PROJECT_FILE = /\.(sql|ya?ml|csv)$/;
-const TARGET_FILES = new Set(['target/manifest.json', 'target/catalog.json']);
 
 /**
  * Reads the dbt project in the folder `given` (relative to the workspace,
@@ -69,22 +71,13 @@ export async function readProjectFiles(
       await walkProject(root)
     )
       .map(absolute => ({ absolute, relative: toRelative(root, absolute) }))
-      .filter(({ relative }) =>
-        relative.startsWith('target/')
-          ? TARGET_FILES.has(relative)
-          : PROJECT_FILE.test(relative),
-      )
+      .filter(({ relative }) => isDbtProjectFile(relative))
       .map(async ({ absolute, relative }) => ({
         path: relative,
         text: await fs.readFile(absolute, 'utf8'),
       })),
   );
-  if (
-    !files.some(
-      file =>
-        file.path === 'dbt_project.yml' || file.path === 'dbt_project.yaml',
-    )
-  ) {
+  if (!isDbtProject(files)) {
     throw new InputError(
       `${field}: '${given}' holds no dbt_project.yml; it is not a dbt project`,
     );

@@ -1,6 +1,5 @@
 import {
   createDuckDbWarehouse,
-  createPostgresWarehouse,
   type RippleWarehouse,
 } from '@ripple/backstage-plugin-ripple-node';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -8,7 +7,10 @@ import { loadEngine, type ChangeSpec, type RippleEngine } from '@ripple/engine';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
+import {
+  createTestPostgresWarehouse,
+  testPostgresUrl,
+} from '@ripple/backstage-plugin-ripple-node/testUtils';
 import { firstParameter } from './statements';
 import { validatePatch } from './validatePatch';
 
@@ -221,43 +223,14 @@ behaves('DuckDB', () =>
   }),
 );
 
-const url = Object.entries(process.env).find(([k]) =>
-  /^BACKSTAGE_TEST_DATABASE_POSTGRES\d+_CONNECTION_STRING$/.test(k),
-)?.[1];
-if (url || process.env.CI === 'true') {
-  const database = `ripple_validation_${process.pid}`;
-  behaves('PostgreSQL', async () => {
-    if (!url) {
-      throw new Error(
-        'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING must be set when CI=true',
-      );
-    }
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const target = new URL(url);
-    target.pathname = `/${database}`;
-    const setup = new Client({ connectionString: target.href });
-    await setup.connect();
-    await setup.query(ROWS);
-    await setup.end();
-    const warehouse = createPostgresWarehouse({
+if (testPostgresUrl() || process.env.CI === 'true') {
+  behaves('PostgreSQL', () =>
+    createTestPostgresWarehouse({
       id: 'analytics',
-      connection: { connectionString: target.href },
-    });
-    return {
-      ...warehouse,
-      close: async () => {
-        await warehouse.close();
-        const drop = new Client({ connectionString: url });
-        await drop.connect();
-        await drop.query(`DROP DATABASE IF EXISTS ${database}`);
-        await drop.end();
-      },
-    };
-  });
+      prefix: 'ripple_validation',
+      setupSql: ROWS,
+    }),
+  );
 }
 
 describe('firstParameter', () => {

@@ -3,7 +3,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
+import {
+  createTestPostgresWarehouse,
+  testPostgresUrl,
+} from '../testUtils/TestPostgresWarehouse';
 import { compareResults } from './compare';
 import { createDefaultWarehouseTypes, RippleWarehouses } from './config';
 import { createDuckDbWarehouse } from './duckdb';
@@ -141,46 +144,17 @@ behaves('DuckDB', () =>
   }),
 );
 
-const url = Object.entries(process.env).find(([k]) =>
-  /^BACKSTAGE_TEST_DATABASE_POSTGRES\d+_CONNECTION_STRING$/.test(k),
-)?.[1];
-const database = `ripple_warehouse_${process.pid}`;
-if (url || process.env.CI === 'true') {
-  behaves('PostgreSQL', async () => {
-    // In CI a missing server is a failure, never a skip.
-    if (!url) {
-      throw new Error(
-        'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING must be set when CI=true',
-      );
-    }
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const target = new URL(url!);
-    target.pathname = `/${database}`;
-    const setup = new Client({ connectionString: target.href });
-    await setup.connect();
-    await setup.query(
-      SETUP.replace('range(1, 5001) t(i)', 'generate_series(1, 5000) t(i)'),
-    );
-    await setup.end();
-    const warehouse = createPostgresWarehouse({
+if (testPostgresUrl() || process.env.CI === 'true') {
+  behaves('PostgreSQL', () =>
+    createTestPostgresWarehouse({
       id: 'analytics',
-      connection: { connectionString: target.href },
-    });
-    return {
-      ...warehouse,
-      close: async () => {
-        await warehouse.close();
-        const drop = new Client({ connectionString: url });
-        await drop.connect();
-        await drop.query(`DROP DATABASE IF EXISTS ${database}`);
-        await drop.end();
-      },
-    };
-  });
+      prefix: 'ripple_warehouse',
+      setupSql: SETUP.replace(
+        'range(1, 5001) t(i)',
+        'generate_series(1, 5000) t(i)',
+      ),
+    }),
+  );
 }
 
 describe('ripple.warehouses', () => {
