@@ -192,7 +192,8 @@ pub fn unmatched_dataset(
         let Some(language) = options.language.or_else(|| Language::detect(&file.path, &file.text)) else {
             continue;
         };
-        let input = FileInput { path: file.path, text: file.text, language, dialect, schema: schema.clone() };
+        // The schema is read once, above, and lent through `options`: not cloned per file.
+        let input = FileInput { path: file.path, text: file.text, language, dialect, schema: None };
         let options = Options { dialect: dialect.unwrap_or(Dialect::Generic), schema: schema.as_ref() };
         let analysis = analyses::recall(&cache_input(&input, &options)).unwrap_or_else(|| analyze_and_keep(&input, options));
         analyses.push((analysis, input.text));
