@@ -60,6 +60,12 @@ export {
   type RowDifference,
 } from './warehouse/compare';
 export {
+  parseSample,
+  partitionSample,
+  sampleView,
+  type ValidationSample,
+} from './warehouse/sample';
+export {
   createDefaultWarehouseTypes,
   RippleWarehouses,
   type RippleWarehouseType,

@@ -5,13 +5,16 @@ import {
   startFakeBigQuery,
 } from './__testUtils__/fakeBigQuery';
 import { type RippleWarehouse, WarehouseError } from './warehouse';
+import { sampleView } from './sample';
 
 const SETUP = `CREATE SCHEMA shop;
   CREATE SCHEMA ripple_scratch;
   CREATE TABLE shop.orders (id INTEGER, amount DECIMAL(12, 2), status VARCHAR, placed TIMESTAMPTZ, day DATE, ok BOOLEAN, ratio DOUBLE, big BIGINT);
   INSERT INTO shop.orders SELECT i, i / 4, CASE WHEN i % 2 = 0 THEN 'paid' ELSE 'open' END,
     TIMESTAMPTZ '2024-01-02 03:04:05.123456+00' + INTERVAL (i) SECOND, DATE '2024-01-01' + (i % 3)::INTEGER, i % 3 = 0, i / 8, 9007199254740993 + i
-    FROM range(1, 2501) t(i);`;
+    FROM range(1, 2501) t(i);
+  CREATE TABLE shop.events (n INTEGER, v VARCHAR);
+  CREATE TABLE shop.customers (id INTEGER);`;
 
 // Google's HTTP layer (teeny-request) loads the ESM node-fetch with a dynamic
 // import(), which Jest cannot do without --experimental-vm-modules. Under Bun
@@ -32,7 +35,17 @@ let fake: FakeBigQuery;
 let warehouse: RippleWarehouse;
 beforeAll(async () => {
   backend = await DuckDbBackend.create(SETUP);
-  fake = await startFakeBigQuery(backend);
+  fake = await startFakeBigQuery(backend, {
+    partitioning: {
+      'shop.orders': { timePartitioning: { type: 'DAY', field: 'day' } },
+      'shop.events': {
+        rangePartitioning: {
+          field: 'n',
+          range: { start: '0', end: '100', interval: '10' },
+        },
+      },
+    },
+  });
   warehouse = createBigQueryWarehouse({
     id: 'bq',
     projectId: 'acme',
@@ -134,6 +147,58 @@ describe('BigQuery', () => {
     expect(fake.requests.map(r => r.body?.configuration?.dryRun)).toEqual([
       true,
     ]);
+  });
+
+  it("reads a table's partitioning from its metadata, and pays only for the partitions a sample keeps", async () => {
+    expect(await warehouse.partitioning!('shop.orders')).toEqual({
+      kind: 'time',
+      column: 'day',
+      granularity: 'DAY',
+    });
+    expect(await warehouse.partitioning!('acme.shop.events')).toEqual({
+      kind: 'range',
+      column: 'n',
+    });
+    expect(await warehouse.partitioning!('`shop.customers`')).toBeUndefined();
+    expect(
+      fake.requests
+        .filter(r => r.method === 'GET')
+        .map(r => r.path),
+    ).toEqual([
+      '/bigquery/v2/projects/acme/datasets/shop/tables/orders',
+      '/bigquery/v2/projects/acme/datasets/shop/tables/events',
+      '/bigquery/v2/projects/acme/datasets/shop/tables/customers',
+    ]);
+    await expect(warehouse.partitioning!('shop.missing')).rejects.toMatchObject(
+      { kind: 'query_failed', message: expect.stringContaining('shop.missing') },
+    );
+    await expect(warehouse.partitioning!('orders')).rejects.toMatchObject({
+      kind: 'refused',
+    });
+
+    // The last of the three days: a third of the table, under a cap the whole is over.
+    const sample = sampleView(
+      warehouse,
+      'shop.orders',
+      { column: 'day', from: '2024-01-03' },
+      'ripple_scratch.orders_sample',
+    );
+    await warehouse.createView(sample);
+    try {
+      const capped = { ...limits, maxBytes: 100_000 };
+      await expect(
+        warehouse.query('SELECT count(*) AS n FROM shop.orders', capped),
+      ).rejects.toMatchObject({ kind: 'cap_exceeded' });
+      const result = await warehouse.query(
+        `SELECT count(*) AS n FROM ${sample.view}`,
+        capped,
+      );
+      expect(result.rows).toEqual([['833']]);
+      expect(result.bytesProcessed).toBeGreaterThan(50_000);
+      expect(result.bytesProcessed).toBeLessThan(60_000);
+    } finally {
+      await warehouse.dropView(sample);
+    }
   });
 
   it('stops a job at its time limit', async () => {

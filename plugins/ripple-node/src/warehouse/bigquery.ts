@@ -244,6 +244,37 @@ export function createBigQueryWarehouse(
     dialect: 'bigquery',
     scratchSchema: scratch,
     relation: table => table,
+    async partitioning(table) {
+      // `project.dataset.table`, or `dataset.table` in the client's project.
+      const parts = table.replace(/`/g, '').split('.');
+      if (parts.length < 2 || parts.length > 3 || parts.some(p => !p)) {
+        throw new WarehouseError(
+          id,
+          'refused',
+          `the table ${table} is not dataset.table or project.dataset.table`,
+        );
+      }
+      const [tableId, datasetId, project = projectId] = [...parts].reverse();
+      const [metadata] = await client
+        .dataset(datasetId, { projectId: project })
+        .table(tableId)
+        .getMetadata()
+        .catch(error => fail(error, `read the metadata of ${table}`));
+      const time = metadata?.timePartitioning as
+        | { type?: string; field?: string }
+        | undefined;
+      if (time) {
+        return {
+          kind: 'time',
+          column: time.field ?? '_PARTITIONTIME',
+          granularity: time.type ?? 'DAY',
+        };
+      }
+      const range = metadata?.rangePartitioning as
+        | { field?: string }
+        | undefined;
+      return range?.field ? { kind: 'range', column: range.field } : undefined;
+    },
     async query(sql, limits: WarehouseLimits) {
       const started = Date.now();
       const cap = limits.maxBytes ?? options.maxBytes ?? DEFAULT_MAX_BYTES;

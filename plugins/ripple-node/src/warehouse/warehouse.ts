@@ -64,6 +64,21 @@ export interface ScratchView {
 }
 
 /**
+ * How a table is partitioned, as its warehouse says: by a time column (or,
+ * with no column, by ingestion time: BigQuery's `_PARTITIONTIME`) at a
+ * granularity, or by integer ranges of a column.
+ *
+ * @public
+ */
+export interface WarehousePartitioning {
+  kind: 'time' | 'range';
+  /** The partitioning column; `_PARTITIONTIME` for ingestion-time partitions. */
+  column: string;
+  /** `HOUR`, `DAY`, `MONTH` or `YEAR`, for time partitions. */
+  granularity?: string;
+}
+
+/**
  * A connection to a warehouse where datasets live. Queries run read-only,
  * within limits; the only objects Ripple creates are views in a scratch
  * schema it owns. Credentials stay inside: never in an error or a log.
@@ -86,6 +101,12 @@ export interface RippleWarehouse {
    * qualifies it with the warehouse's catalog; others keep it).
    */
   relation(table: string): string;
+  /**
+   * How the table is partitioned, where the warehouse keeps that in its
+   * metadata (BigQuery); undefined when it is not, or not known. A
+   * validation samples a time-partitioned table's latest partitions.
+   */
+  partitioning?(table: string): Promise<WarehousePartitioning | undefined>;
   /** Runs one read-only query. */
   query(sql: string, limits: WarehouseLimits): Promise<WarehouseResult>;
   /** Creates (or replaces) a view in the scratch schema. */

@@ -23,8 +23,13 @@ import {
  * `statistics.totalBytesProcessed` and `statementType`; `maximumBytesBilled`
  * and `jobTimeoutMs` are enforced), `jobs.getQueryResults` (`timeoutMs`,
  * `maxResults`, `pageToken`, int64 timestamps), `jobs.get` and
- * `jobs.cancel`, and errors in Google's JSON shape. Datasets are the
- * DuckDB backend's schemas. Requests without a bearer token get a 401.
+ * `jobs.cancel`, `tables.get` (with the partitioning the test declares),
+ * and errors in Google's JSON shape. Datasets are the DuckDB backend's
+ * schemas. Requests without a bearer token get a 401.
+ *
+ * A partitioned table is billed as BigQuery prunes it: a query (or a view
+ * it reads) that filters the partitioning column with `>=` a constant pays
+ * only for the rows of the partitions from there on.
  */
 export interface FakeBigQuery {
   /** The `apiEndpoint` to give the client. */
@@ -48,10 +53,27 @@ interface FakeJob {
 
 const ROOT =
   /^\/bigquery\/v2\/projects\/([^/]+)\/(jobs|queries)(?:\/([^/]+))?(\/cancel)?$/;
+const TABLE =
+  /^\/bigquery\/v2\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)$/;
+
+/** A table's partitioning as the API's table resource holds it. */
+export type FakePartitioning =
+  | { timePartitioning: { type: string; field?: string } }
+  | {
+      rangePartitioning: {
+        field: string;
+        range: { start: string; end: string; interval: string };
+      };
+    };
 
 export async function startFakeBigQuery(
   backend: DuckDbBackend,
+  options: {
+    /** Partitioned tables, by `dataset.table`. */
+    partitioning?: Record<string, FakePartitioning>;
+  } = {},
 ): Promise<FakeBigQuery> {
+  const partitioning = options.partitioning ?? {};
   const jobs = new Map<string, FakeJob>();
   const ran: string[] = [];
 
@@ -73,7 +95,9 @@ export async function startFakeBigQuery(
       return googleError(400, 'invalidQuery', (error as Error).message);
     }
     const bytes =
-      statementType === 'SELECT' ? await backend.estimateBytes(sql) : 0;
+      statementType === 'SELECT'
+        ? await prunedBytes(backend, sql, partitioning)
+        : 0;
     const statistics = {
       creationTime: String(Date.now()),
       totalBytesProcessed: String(bytes),
@@ -199,7 +223,47 @@ export async function startFakeBigQuery(
     };
   };
 
+  const table = async (projectId: string, datasetId: string, tableId: string) => {
+    const run = await backend.start(
+      `SELECT estimated_size FROM duckdb_tables() WHERE schema_name = '${datasetId.replace(
+        /'/g,
+        "''",
+      )}' AND table_name = '${tableId.replace(/'/g, "''")}'`,
+    );
+    const { rows } = await run.done;
+    if (!rows.length) {
+      return googleError(
+        404,
+        'notFound',
+        `Not found: Table ${projectId}:${datasetId}.${tableId}`,
+      );
+    }
+    return {
+      status: 200,
+      body: {
+        kind: 'bigquery#table',
+        id: `${projectId}:${datasetId}.${tableId}`,
+        tableReference: { projectId, datasetId, tableId },
+        type: 'TABLE',
+        numRows: String(rows[0][0]),
+        ...partitioning[`${datasetId}.${tableId}`],
+      },
+    };
+  };
+
   const server = await serveJson(async (request, url) => {
+    const tableRoute = TABLE.exec(request.path);
+    if (tableRoute && request.method === 'GET') {
+      if (!/^Bearer \S+/.test(String(request.headers.authorization ?? ''))) {
+        return googleError(
+          401,
+          'required',
+          'Request is missing required authentication credential.',
+        );
+      }
+      const [, projectId, datasetId, tableId] = tableRoute;
+      return table(projectId, datasetId, tableId);
+    }
     const route = ROOT.exec(request.path);
     if (!route)
       return googleError(404, 'notFound', `Not found: ${request.path}`);
@@ -240,6 +304,59 @@ export async function startFakeBigQuery(
     ran,
     close: server.close,
   };
+}
+
+/**
+ * The bytes a query scans: the backend's estimate of each table it reads
+ * (through the scratch views it names, whose SQL is read too), with a
+ * partitioned table's cut to the share of rows its `>=` filter keeps.
+ */
+async function prunedBytes(
+  backend: DuckDbBackend,
+  sql: string,
+  partitioning: Record<string, FakePartitioning>,
+): Promise<number> {
+  const views = (
+    await (
+      await backend.start(
+        'SELECT schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal',
+      )
+    ).done
+  ).rows.map(([schema, name, text]) => ({
+    name: new RegExp(`\\b${schema}\\.${name}\\b`, 'i'),
+    text: String(text),
+  }));
+  let text = sql;
+  for (let depth = 0; depth < 5; depth++) {
+    const more = views.filter(v => v.name.test(text) && !text.includes(v.text));
+    if (!more.length) break;
+    text += `\n${more.map(v => v.text).join('\n')}`;
+  }
+  let bytes = await backend.estimateBytes(text);
+  for (const [name, declared] of Object.entries(partitioning)) {
+    if (!new RegExp(`\\b${name.replace('.', '\\.')}\\b`, 'i').test(text)) continue;
+    const field =
+      'timePartitioning' in declared
+        ? declared.timePartitioning.field
+        : declared.rangePartitioning.field;
+    if (!field) continue;
+    // DuckDB keeps a view's SQL with keywords quoted (`"day" >= '...'`).
+    const filter = new RegExp(
+      `(?:\\b${field}\\b|"${field}")\\s*>=\\s*('[^']*'|[\\d.]+)`,
+      'i',
+    ).exec(text);
+    if (!filter) continue;
+    const share = (
+      await (
+        await backend.start(
+          `SELECT count(*) FILTER (WHERE ${field} >= ${filter[1]}) / greatest(count(*), 1) FROM ${name}`,
+        )
+      ).done
+    ).rows[0][0];
+    const full = await backend.estimateBytes(name);
+    bytes -= Math.floor(full * (1 - Number(share)));
+  }
+  return bytes;
 }
 
 const STATUS: Record<number, string> = {
