@@ -127,6 +127,12 @@ export interface Config {
       /** The most bytes a query may scan (BigQuery) or return. Default: 268435456 (256 MiB). */
       maxBytes?: number;
       /**
+       * Days of a time-partitioned table (BigQuery) a validation reads when
+       * its dataset declares no `ripple.io/validation-sample`: its latest
+       * partitions, the same on both sides. Default: 1.
+       */
+      sampleDays?: number;
+      /**
        * After how many minutes a validation whose runner died (a crash) is
        * run again. Default: 10.
        */

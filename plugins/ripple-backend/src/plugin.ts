@@ -303,6 +303,7 @@ async function scheduleValidation(
       timeoutMs: (settings?.getOptionalNumber('timeoutSeconds') ?? 60) * 1000,
       maxRows: settings?.getOptionalNumber('maxRows') ?? 100_000,
       maxBytes: settings?.getOptionalNumber('maxBytes') ?? 256 * 1024 * 1024,
+      sampleDays: settings?.getOptionalNumber('sampleDays') ?? 1,
       claimTimeoutMs:
         (settings?.getOptionalNumber('claimTimeoutMinutes') ?? 10) * 60_000,
       batch: 100,

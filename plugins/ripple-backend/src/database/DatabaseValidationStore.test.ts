@@ -18,6 +18,9 @@ const PASSED: ValidationResult = {
     { path: 'q.sql', line: 1, status: 'passed', rows: { before: 2, after: 2 } },
   ],
   durationMs: 12,
+  sample: "day >= '2026-12-05'",
+  // Past 2^32: a bigint column, read back as a number on both databases.
+  bytesProcessed: 5_000_000_000,
 };
 
 async function setUp(databaseId: TestDatabaseId) {
@@ -82,6 +85,8 @@ describe.each(databases.eachSupportedId())(
         warehouse: 'wh',
         patchId: patch.id,
         durationMs: 12,
+        sample: "day >= '2026-12-05'",
+        bytesProcessed: 5_000_000_000,
       });
       expect(await tasks()).toEqual([]);
       expect(

@@ -30,6 +30,9 @@ type ValidationRow = {
   reason: string | null;
   statements: string | null;
   duration_ms: number | null;
+  sample: string | null;
+  /** bigint: PostgreSQL gives it as text. */
+  bytes_processed: number | string | null;
   requested_at: Timestamp;
   requested_by: string | null;
   started_at: Timestamp | null;
@@ -173,6 +176,8 @@ export class DatabaseValidationStore implements ValidationStore {
           reason: result.reason ?? null,
           statements: JSON.stringify(result.statements),
           duration_ms: Math.round(result.durationMs),
+          sample: result.sample ?? null,
+          bytes_processed: result.bytesProcessed ?? null,
           finished_at: now,
         });
       if (!updated) return undefined;
@@ -242,6 +247,8 @@ export class DatabaseValidationStore implements ValidationStore {
           reason: null,
           statements: null,
           duration_ms: null,
+          sample: null,
+          bytes_processed: null,
           started_at: null,
           claim_token: null,
           finished_at: null,
@@ -296,6 +303,10 @@ function toValidation(row: ValidationRow): Validation {
     ...(row.reason ? { reason: row.reason } : {}),
     statements: row.statements ? JSON.parse(row.statements) : [],
     ...(row.duration_ms !== null ? { durationMs: row.duration_ms } : {}),
+    ...(row.sample ? { sample: row.sample } : {}),
+    ...(row.bytes_processed !== null
+      ? { bytesProcessed: Number(row.bytes_processed) }
+      : {}),
     requestedAt: timestamp(row.requested_at),
     ...(row.started_at ? { startedAt: timestamp(row.started_at) } : {}),
     ...(row.finished_at ? { finishedAt: timestamp(row.finished_at) } : {}),

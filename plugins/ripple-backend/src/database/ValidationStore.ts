@@ -10,6 +10,10 @@ export type ValidationResult = {
   reason?: string;
   statements: ValidationStatement[];
   durationMs: number;
+  /** The rows both sides read, when not the whole table (`day >= '2026-12-05'`). */
+  sample?: string;
+  /** Bytes the queries scanned, where the warehouse says (BigQuery). */
+  bytesProcessed?: number;
 };
 
 /**

@@ -11,7 +11,7 @@ import type {
 } from '@ripple/backstage-plugin-ripple-common';
 import type {
   RippleWarehouse,
-  WarehouseLimits,
+  ValidationSample,
 } from '@ripple/backstage-plugin-ripple-node';
 import type { ChangeSpec, RippleEngine } from '@ripple/engine';
 import type { ConsumerFinder } from '../agent/ConsumerFinder';
@@ -29,7 +29,7 @@ import {
   datasetWarehouse,
 } from '../dataset/warehouse';
 import { patchedFiles } from './patchedFiles';
-import { validatePatch } from './validatePatch';
+import { type PatchLimits, validatePatch } from './validatePatch';
 
 /** The warehouses validations run on (`RippleWarehouses`). */
 export type Warehouses = {
@@ -38,7 +38,7 @@ export type Warehouses = {
 };
 
 /** `ripple.validation`: how much a validation may cost, and how many run at once. */
-export type ValidationLimits = WarehouseLimits & {
+export type ValidationLimits = PatchLimits & {
   /** Validations running at once on one warehouse. */
   concurrencyPerWarehouse: number;
   /** After this long a claimed validation is taken again (its runner died). */
@@ -48,7 +48,12 @@ export type ValidationLimits = WarehouseLimits & {
 };
 
 /** A dataset whose consumers are validated, and where. */
-type Target = { warehouse: string; error?: string; entity: Entity };
+type Target = {
+  warehouse: string;
+  error?: string;
+  sample?: ValidationSample;
+  entity: Entity;
+};
 
 /**
  * Validates consumers' patches on their dataset's warehouse in the
@@ -186,6 +191,7 @@ export class ValidationService {
         targets.set(datasetRef, {
           warehouse: target.id,
           error: target.error,
+          sample: target.sample,
           entity,
         });
       }
@@ -248,6 +254,7 @@ export class ValidationService {
           change: task.change as unknown as ChangeSpec,
           columns: dataset.columns,
           files,
+          sample: target.sample,
           limits,
         });
         result = {
@@ -255,6 +262,8 @@ export class ValidationService {
           reason: validation.reason,
           statements: validation.statements as ValidationStatement[],
           durationMs: validation.durationMs,
+          sample: validation.sample,
+          bytesProcessed: validation.bytesProcessed,
         };
       } catch (error) {
         // The warehouse could not even be connected to.

@@ -167,6 +167,68 @@ function behaves(name: string, connect: () => Promise<RippleWarehouse>) {
       ]);
     });
 
+    it('reads a sample of the table on both sides, and skips an empty one', async () => {
+      const change = {
+        dataset: 'shop.orders',
+        dialect: warehouse.dialect,
+        changes: [
+          { kind: 'rename_column', column: 'amount', to: 'amount_usd' },
+        ],
+      } as ChangeSpec;
+      const files = [
+        {
+          path: 'a.sql',
+          text: 'SELECT id, amount FROM shop.orders',
+          patched: 'SELECT id, amount_usd AS amount FROM shop.orders',
+        },
+      ];
+      const sampled = await validatePatch({
+        engine,
+        warehouse,
+        change,
+        columns: COLUMNS,
+        files,
+        sample: { column: 'id', from: 3 },
+      });
+      expect(sampled).toMatchObject({ status: 'passed', sample: 'id >= 3' });
+      expect(sampled.statements[0].rows).toEqual({ before: 2, after: 2 });
+      // A patch wrong only outside the window passes: the window is what is read.
+      const outside = await validatePatch({
+        engine,
+        warehouse,
+        change,
+        columns: COLUMNS,
+        files: [
+          {
+            ...files[0],
+            patched:
+              'SELECT id, CASE WHEN id < 3 THEN 0 ELSE amount_usd END AS amount FROM shop.orders',
+          },
+        ],
+        sample: { column: 'id', from: 3 },
+      });
+      expect(outside.status).toBe('passed');
+
+      const empty = await validatePatch({
+        engine,
+        warehouse,
+        change,
+        columns: COLUMNS,
+        files,
+        sample: { column: 'id', from: 100 },
+      });
+      expect(empty).toMatchObject({
+        status: 'skipped',
+        sample: 'id >= 100',
+        reason: expect.stringContaining('holds no rows'),
+      });
+      const views = await warehouse.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'ripple_%'`,
+        { timeoutMs: 5000, maxRows: 10 },
+      );
+      expect(views.rows).toEqual([]);
+    });
+
     it('a query the warehouse refuses is an error naming the cause, and the rest still runs', async () => {
       const change = {
         dataset: 'shop.orders',

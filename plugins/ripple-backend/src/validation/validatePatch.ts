@@ -1,14 +1,18 @@
 import {
   compareResults,
   type ColumnComparison,
+  partitionSample,
   type RippleWarehouse,
   type RowDifference,
+  sampleView,
+  type ValidationSample,
   WarehouseError,
   type WarehouseLimits,
+  type WarehouseResult,
 } from '@ripple/backstage-plugin-ripple-node';
 import { sameTable } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { statementPairs } from './statements';
 
 /** What a validation found; the patch's is the worst of its statements'. */
@@ -26,6 +30,8 @@ export type StatementValidation = {
   missing?: { before: string[]; after: string[] };
   differences?: RowDifference[];
   durationMs?: number;
+  /** Bytes its two queries scanned, where the warehouse says (BigQuery). */
+  bytesProcessed?: number;
 };
 
 /** A patch validated on its dataset's warehouse. */
@@ -36,16 +42,28 @@ export type PatchValidation = {
   durationMs: number;
   /** Set when nothing could run at all (no forward view, the warehouse down). */
   reason?: string;
+  /** The rows both sides read, when not the whole table: `order_date >= '2026-12-05'`. */
+  sample?: string;
+  /** Bytes all its queries scanned, where the warehouse says (BigQuery). */
+  bytesProcessed?: number;
 };
 
-/** Limits of each query, and of the comparison's sample. */
-export type ValidationLimits = WarehouseLimits & { sample?: number };
+/**
+ * Limits of each query, of the comparison's sample of differing rows
+ * (`sample`), and the days of a time-partitioned table read when the
+ * dataset declares no window (`sampleDays`).
+ */
+export type PatchLimits = WarehouseLimits & {
+  sample?: number;
+  sampleDays?: number;
+};
 
-const DEFAULT_LIMITS: ValidationLimits = {
+const DEFAULT_LIMITS: PatchLimits = {
   timeoutMs: 60_000,
   maxRows: 100_000,
   maxBytes: 256 * 1024 * 1024,
   sample: 20,
+  sampleDays: 1,
 };
 
 /**
@@ -54,10 +72,13 @@ const DEFAULT_LIMITS: ValidationLimits = {
  * dataset as it is, the patched one against the dataset as it will be, a
  * forward view of the engine (the new shape over the table as it is now) in
  * the warehouse's scratch schema, made for this validation and dropped
- * after. What cannot run as written (dbt models, SQL inside programs,
- * statements that write, bind parameters) is `skipped` with the reason.
- * Never throws for the warehouse: its errors are `error` results naming the
- * cause.
+ * after. Both sides read the same rows: the whole table, or a window of
+ * it (the dataset's declared `sample`, else the latest `sampleDays` of a
+ * time-partitioned table), as a view in the scratch schema that the old
+ * query is pointed at and the forward view reads. What cannot run as
+ * written (dbt models, SQL inside programs, statements that write, bind
+ * parameters) is `skipped` with the reason. Never throws for the
+ * warehouse: its errors are `error` results naming the cause.
  */
 export async function validatePatch(options: {
   engine: Pick<RippleEngine, 'analyze' | 'rewrite' | 'forwardView'>;
@@ -67,12 +88,16 @@ export async function validatePatch(options: {
   columns?: { name: string; type?: string }[];
   /** The consumer's files the patch edits, each with its patched text. */
   files: { path: string; text: string; patched: string }[];
-  limits?: Partial<ValidationLimits>;
+  /** The rows of the dataset to read, as the dataset declares them. */
+  sample?: ValidationSample;
+  limits?: Partial<PatchLimits>;
 }): Promise<PatchValidation> {
   const { engine, warehouse, change } = options;
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const dialect = warehouse.dialect as Dialect;
   const started = Date.now();
+  const cost = new Cost();
+  let window: string | undefined;
   const result = (
     status: ValidationStatus,
     statements: StatementValidation[],
@@ -83,6 +108,8 @@ export async function validatePatch(options: {
     statements,
     durationMs: Date.now() - started,
     ...(reason ? { reason } : {}),
+    ...(window ? { sample: window } : {}),
+    ...cost.field(),
   });
 
   const pairs = options.files.flatMap(file =>
@@ -113,52 +140,83 @@ export async function validatePatch(options: {
     );
   }
 
-  // The forward view: named after the change and the table, so two
-  // validations of one migration share it, and different changes do not.
-  const digest = createHash('sha256')
+  // The scratch views are this validation's own (the change's digest says
+  // what they are, a random suffix whose they are): two validations of one
+  // migration running at once must not drop each other's.
+  const digest = `${createHash('sha256')
     .update(JSON.stringify(change))
     .digest('hex')
-    .slice(0, 12);
+    .slice(0, 12)}_${randomBytes(3).toString('hex')}`;
   const viewName = `${warehouse.scratchSchema}.ripple_${lastPart(
     newName,
   )}_${digest}`;
-  let view;
+  const made: ScratchViewOf[] = [];
   try {
-    view = engine.forwardView(
-      { ...change, dataset: warehouse.relation(change.dataset) },
-      {
-        view: viewName,
-        dialect,
-        ...(options.columns?.length
-          ? {
-              schema: {
-                tables: {
-                  [warehouse.relation(change.dataset)]: {
-                    columns: options.columns,
-                  },
-                },
-              } as never,
-            }
-          : {}),
-      },
-    );
-  } catch (error) {
-    return result(
-      'skipped',
-      skipped(`no forward view: ${(error as Error).message}`),
-      `the patched queries cannot run before the producer's change: ${
-        (error as Error).message
-      }`,
-    );
-  }
-  try {
+    let source = warehouse.relation(change.dataset);
+    let sample = options.sample;
+    if (!sample && warehouse.partitioning) {
+      sample = partitionSample(
+        await warehouse.partitioning(change.dataset),
+        limits.sampleDays ?? 1,
+      );
+    }
+    let sampled: ReturnType<typeof sampleView> | undefined;
+    if (sample) {
+      sampled = sampleView(
+        warehouse,
+        change.dataset,
+        sample,
+        `${warehouse.scratchSchema}.ripple_sample_${lastPart(
+          change.dataset,
+        )}_${digest}`,
+      );
+      await warehouse.createView(sampled);
+      made.push(sampled);
+      window = sampled.window;
+      const count = cost.add(
+        await warehouse.query(
+          `SELECT count(*) AS n FROM ${sampled.view}`,
+          limits,
+        ),
+      );
+      if (Number(count.rows[0]?.[0] ?? 0) === 0) {
+        // Two empty results are equal and prove nothing.
+        return result(
+          'skipped',
+          skipped(`the sample holds no rows of ${change.dataset}`),
+          `the sample of ${change.dataset} (${window}) holds no rows: nothing to compare`,
+        );
+      }
+      source = sampled.view;
+    }
+    let view;
+    try {
+      view = engine.forwardView(
+        { ...change, dataset: source },
+        {
+          view: viewName,
+          dialect,
+          ...(options.columns?.length
+            ? {
+                schema: {
+                  tables: { [source]: { columns: options.columns } },
+                } as never,
+              }
+            : {}),
+        },
+      );
+    } catch (error) {
+      return result(
+        'skipped',
+        skipped(`no forward view: ${(error as Error).message}`),
+        `the patched queries cannot run before the producer's change: ${
+          (error as Error).message
+        }`,
+      );
+    }
     await warehouse.createView(view);
-  } catch (error) {
-    return result('error', [], describe(error));
-  }
-
-  const statements: StatementValidation[] = [];
-  try {
+    made.push(view);
+    const statements: StatementValidation[] = [];
     for (const pair of reading) {
       if (pair.skip) {
         statements.push({
@@ -174,62 +232,113 @@ export async function validatePatch(options: {
           engine,
           warehouse,
           pair,
-          newName,
-          viewName,
+          { dataset: change.dataset, newName, viewName, sample: sampled?.view },
           dialect,
           limits,
+          cost,
         ),
       );
     }
+    return result(worst(statements.map(s => s.status)), statements);
+  } catch (error) {
+    return result('error', [], describe(error));
   } finally {
-    await warehouse.dropView(view).catch(() => {});
+    // The forward view reads the sample's: dropped first.
+    for (const view of made.reverse()) {
+      await warehouse.dropView(view).catch(() => {});
+    }
   }
-  return result(worst(statements.map(s => s.status)), statements);
 }
+
+type ScratchViewOf = Parameters<RippleWarehouse['createView']>[0];
+
+/** The bytes a validation's queries scanned, where the warehouse says. */
+class Cost {
+  private bytes?: number;
+
+  add(result: WarehouseResult): WarehouseResult {
+    if (result.bytesProcessed !== undefined) {
+      this.bytes = (this.bytes ?? 0) + result.bytesProcessed;
+    }
+    return result;
+  }
+
+  field(): { bytesProcessed?: number } {
+    return this.bytes !== undefined ? { bytesProcessed: this.bytes } : {};
+  }
+}
+
+/** Where a statement's two queries read: the names of the scratch views. */
+type Targets = {
+  dataset: string;
+  newName: string;
+  /** The forward view, for the patched query. */
+  viewName: string;
+  /** The sample's view, for the old query, when the table is sampled. */
+  sample?: string;
+};
 
 async function validateStatement(
   engine: Pick<RippleEngine, 'rewrite'>,
   warehouse: RippleWarehouse,
   pair: { path: string; line: number; before: string; after: string },
-  newName: string,
-  viewName: string,
+  targets: Targets,
   dialect: Dialect,
-  limits: ValidationLimits,
+  limits: PatchLimits,
+  cost: Cost,
 ): Promise<StatementValidation> {
   const at = { path: pair.path, line: pair.line };
   const started = Date.now();
-  // The patched query names the dataset as it will be: pointed at the view.
-  const atView = engine.rewrite(
-    'validation.sql',
+  // The patched query names the dataset as it will be: pointed at the
+  // forward view. The old one, when the table is sampled, at the sample.
+  const after = pointAt(
+    engine,
     pair.after,
-    {
-      dataset: newName,
-      dialect,
-      changes: [{ kind: 'rename_table', to: viewName }],
-    },
-    { dialect },
+    targets.newName,
+    targets.viewName,
+    dialect,
   );
-  if (atView.status !== 'rewritten' && atView.status !== 'unaffected') {
+  const before = targets.sample
+    ? pointAt(engine, pair.before, targets.dataset, targets.sample, dialect)
+    : { sql: pair.before };
+  if ('failure' in after) {
     return {
       ...at,
       status: 'skipped',
-      reason: `the patched query could not be pointed at the forward view: ${atView.findings
-        .map(f => f.message)
-        .join('; ')}`,
+      reason: `the patched query could not be pointed at the forward view: ${after.failure}`,
     };
   }
+  if ('failure' in before) {
+    return {
+      ...at,
+      status: 'skipped',
+      reason: `the old query could not be pointed at the sample: ${before.failure}`,
+    };
+  }
+  let bytes: number | undefined;
+  const run = async (sql: string) => {
+    const result = cost.add(await warehouse.query(sql, limits));
+    if (result.bytesProcessed !== undefined) {
+      bytes = (bytes ?? 0) + result.bytesProcessed;
+    }
+    return result;
+  };
+  const spent = () => ({
+    durationMs: Date.now() - started,
+    ...(bytes !== undefined ? { bytesProcessed: bytes } : {}),
+  });
   try {
-    const before = await warehouse.query(pair.before, limits);
-    const after = await warehouse.query(atView.content ?? pair.after, limits);
-    if (before.truncated || after.truncated) {
+    const old = await run(before.sql);
+    const patched = await run(after.sql);
+    if (old.truncated || patched.truncated) {
       return {
         ...at,
         status: 'skipped',
         reason: `the output is over the ${limits.maxRows}-row cap: a sample of unordered rows cannot be compared fairly`,
-        durationMs: Date.now() - started,
+        ...spent(),
       };
     }
-    const comparison = compareResults(before, after, { sample: limits.sample });
+    const comparison = compareResults(old, patched, { sample: limits.sample });
     return {
       ...at,
       status: comparison.equal ? 'passed' : 'failed',
@@ -237,16 +346,31 @@ async function validateStatement(
       columns: comparison.columns,
       missing: comparison.missing,
       differences: comparison.differences,
-      durationMs: Date.now() - started,
+      ...spent(),
     };
   } catch (error) {
-    return {
-      ...at,
-      status: 'error',
-      reason: describe(error),
-      durationMs: Date.now() - started,
-    };
+    return { ...at, status: 'error', reason: describe(error), ...spent() };
   }
+}
+
+/** A query with its reads of `table` made reads of `view`, by the engine. */
+function pointAt(
+  engine: Pick<RippleEngine, 'rewrite'>,
+  sql: string,
+  table: string,
+  view: string,
+  dialect: Dialect,
+): { sql: string } | { failure: string } {
+  const pointed = engine.rewrite(
+    'validation.sql',
+    sql,
+    { dataset: table, dialect, changes: [{ kind: 'rename_table', to: view }] },
+    { dialect },
+  );
+  if (pointed.status !== 'rewritten' && pointed.status !== 'unaffected') {
+    return { failure: pointed.findings.map(f => f.message).join('; ') };
+  }
+  return { sql: pointed.content ?? sql };
 }
 
 function describe(error: unknown): string {
@@ -264,6 +388,9 @@ function worst(statuses: ValidationStatus[]): ValidationStatus {
   );
 }
 
+/** A table's last name, as part of a view's name (short: PostgreSQL keeps 63 characters). */
 function lastPart(name: string): string {
-  return (name.split('.').pop() ?? name).replace(/[^A-Za-z0-9_]/g, '_');
+  return (name.split('.').pop() ?? name)
+    .replace(/[^A-Za-z0-9_]/g, '_')
+    .slice(0, 24);
 }

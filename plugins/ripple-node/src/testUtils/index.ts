@@ -3,7 +3,8 @@
  * deliver to, and an in-memory GitHub behind its documented REST API
  * (its handlers go into the test's own msw server: msw is an optional peer
  * dependency, installed by the test, so both use one msw); and a
- * PostgreSQL warehouse on a database of its own.
+ * PostgreSQL warehouse on a database of its own; BigQuery behind its
+ * documented REST API, on an in-memory DuckDB.
  *
  * @packageDocumentation
  */
@@ -14,3 +15,9 @@ export {
   createTestPostgresWarehouse,
   testPostgresUrl,
 } from './TestPostgresWarehouse';
+export { DuckDbBackend } from '../warehouse/__testUtils__/duckdbBackend';
+export {
+  startFakeBigQuery,
+  type FakeBigQuery,
+  type FakePartitioning,
+} from '../warehouse/__testUtils__/fakeBigQuery';

@@ -161,16 +161,17 @@ describe('BigQuery', () => {
     });
     expect(await warehouse.partitioning!('`shop.customers`')).toBeUndefined();
     expect(
-      fake.requests
-        .filter(r => r.method === 'GET')
-        .map(r => r.path),
+      fake.requests.filter(r => r.method === 'GET').map(r => r.path),
     ).toEqual([
       '/bigquery/v2/projects/acme/datasets/shop/tables/orders',
       '/bigquery/v2/projects/acme/datasets/shop/tables/events',
       '/bigquery/v2/projects/acme/datasets/shop/tables/customers',
     ]);
     await expect(warehouse.partitioning!('shop.missing')).rejects.toMatchObject(
-      { kind: 'query_failed', message: expect.stringContaining('shop.missing') },
+      {
+        kind: 'query_failed',
+        message: expect.stringContaining('shop.missing'),
+      },
     );
     await expect(warehouse.partitioning!('orders')).rejects.toMatchObject({
       kind: 'refused',

@@ -15,11 +15,20 @@ describe('parseSample', () => {
 
   it.each([
     [null, /must be an object/],
-    [{ column: 'day; DROP TABLE x', days: 1 }, /^column: must be a plain column name/],
-    [{ column: 'day', from: "2026-01-01' OR 1=1 --" }, /^from: must be an ISO 8601/],
+    [
+      { column: 'day; DROP TABLE x', days: 1 },
+      /^column: must be a plain column name/,
+    ],
+    [
+      { column: 'day', from: "2026-01-01' OR 1=1 --" },
+      /^from: must be an ISO 8601/,
+    ],
     [{ column: 'day', to: Infinity }, /^to: must be/],
     [{ column: 'day', days: 0 }, /^days: must be a whole number/],
-    [{ column: 'day', days: 1, from: '2026-01-01' }, /^days: give either days or from/],
+    [
+      { column: 'day', days: 1, from: '2026-01-01' },
+      /^days: give either days or from/,
+    ],
     [{ column: 'day' }, /needs days, from or to/],
     [{ column: 'day', days: 1, where: 'x' }, /^unknown field where/],
   ])('refuses %j, naming the field', (value, message) => {

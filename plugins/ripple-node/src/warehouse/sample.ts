@@ -94,7 +94,9 @@ export function parseSample(value: unknown): ValidationSample {
     sample.to === undefined &&
     sample.days === undefined
   ) {
-    throw new Error('needs days, from or to: the window is otherwise the whole table');
+    throw new Error(
+      'needs days, from or to: the window is otherwise the whole table',
+    );
   }
   return sample;
 }

@@ -223,7 +223,11 @@ export async function startFakeBigQuery(
     };
   };
 
-  const table = async (projectId: string, datasetId: string, tableId: string) => {
+  const table = async (
+    projectId: string,
+    datasetId: string,
+    tableId: string,
+  ) => {
     const run = await backend.start(
       `SELECT estimated_size FROM duckdb_tables() WHERE schema_name = '${datasetId.replace(
         /'/g,
@@ -334,7 +338,8 @@ async function prunedBytes(
   }
   let bytes = await backend.estimateBytes(text);
   for (const [name, declared] of Object.entries(partitioning)) {
-    if (!new RegExp(`\\b${name.replace('.', '\\.')}\\b`, 'i').test(text)) continue;
+    if (!new RegExp(`\\b${name.replace('.', '\\.')}\\b`, 'i').test(text))
+      continue;
     const field =
       'timePartitioning' in declared
         ? declared.timePartitioning.field

@@ -759,6 +759,12 @@ export const spec = {
           durationMs: {
             type: 'integer',
           },
+          bytesProcessed: {
+            type: 'integer',
+            format: 'int64',
+            description:
+              'Bytes its two queries scanned, where the warehouse says.',
+          },
         },
       },
       Validation: {
@@ -801,6 +807,17 @@ export const spec = {
           },
           durationMs: {
             type: 'integer',
+          },
+          sample: {
+            type: 'string',
+            description:
+              "The rows of the dataset both sides read, when not the whole table, as SQL (`day >= '2026-12-05'`): the dataset's `ripple.io/validation-sample`, or the latest partitions of a time-partitioned table.",
+          },
+          bytesProcessed: {
+            type: 'integer',
+            format: 'int64',
+            description:
+              'Bytes the queries scanned, where the warehouse says (BigQuery bills by them).',
           },
           requestedAt: {
             $ref: '#/components/schemas/Timestamp',

@@ -35,4 +35,8 @@ export interface ValidationStatement {
    */
   differences?: Array<ValidationStatementDifferencesInner>;
   durationMs?: number;
+  /**
+   * Bytes its two queries scanned, where the warehouse says.
+   */
+  bytesProcessed?: number;
 }

@@ -28,6 +28,14 @@ export interface Validation {
   statements: Array<ValidationStatement>;
   durationMs?: number;
   /**
+   * The rows of the dataset both sides read, when not the whole table, as SQL (`day >= \'2026-12-05\'`): the dataset\'s `ripple.io/validation-sample`, or the latest partitions of a time-partitioned table.
+   */
+  sample?: string;
+  /**
+   * Bytes the queries scanned, where the warehouse says (BigQuery bills by them).
+   */
+  bytesProcessed?: number;
+  /**
    * A time in ISO 8601 (`2026-11-21T10:00:00.000Z`), UTC. Kept a string in the generated types, since JSON carries it as one.
    */
   requestedAt: string;
