@@ -66,6 +66,22 @@ const DEFAULT_LIMITS: PatchLimits = {
   sampleDays: 1,
 };
 
+/** The bytes a validation's queries scanned, where the warehouse says. */
+class Cost {
+  private bytes?: number;
+
+  add(result: WarehouseResult): WarehouseResult {
+    if (result.bytesProcessed !== undefined) {
+      this.bytes = (this.bytes ?? 0) + result.bytesProcessed;
+    }
+    return result;
+  }
+
+  field(): { bytesProcessed?: number } {
+    return this.bytes !== undefined ? { bytesProcessed: this.bytes } : {};
+  }
+}
+
 /**
  * Runs each statement of a consumer's patch that reads the dataset twice on
  * the dataset's warehouse, and compares the rows: the old query against the
@@ -251,22 +267,6 @@ export async function validatePatch(options: {
 }
 
 type ScratchViewOf = Parameters<RippleWarehouse['createView']>[0];
-
-/** The bytes a validation's queries scanned, where the warehouse says. */
-class Cost {
-  private bytes?: number;
-
-  add(result: WarehouseResult): WarehouseResult {
-    if (result.bytesProcessed !== undefined) {
-      this.bytes = (this.bytes ?? 0) + result.bytesProcessed;
-    }
-    return result;
-  }
-
-  field(): { bytesProcessed?: number } {
-    return this.bytes !== undefined ? { bytesProcessed: this.bytes } : {};
-  }
-}
 
 /** Where a statement's two queries read: the names of the scratch views. */
 type Targets = {

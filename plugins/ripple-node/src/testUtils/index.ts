@@ -15,9 +15,9 @@ export {
   createTestPostgresWarehouse,
   testPostgresUrl,
 } from './TestPostgresWarehouse';
-export { DuckDbBackend } from '../warehouse/__testUtils__/duckdbBackend';
+export { DuckDbBackend } from './warehouse/duckdbBackend';
 export {
   startFakeBigQuery,
   type FakeBigQuery,
   type FakePartitioning,
-} from '../warehouse/__testUtils__/fakeBigQuery';
+} from './warehouse/fakeBigQuery';

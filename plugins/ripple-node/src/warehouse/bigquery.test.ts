@@ -1,9 +1,9 @@
 import { createBigQueryWarehouse } from './bigquery';
-import { DuckDbBackend } from './__testUtils__/duckdbBackend';
+import { DuckDbBackend } from '../testUtils/warehouse/duckdbBackend';
 import {
   type FakeBigQuery,
   startFakeBigQuery,
-} from './__testUtils__/fakeBigQuery';
+} from '../testUtils/warehouse/fakeBigQuery';
 import { type RippleWarehouse, WarehouseError } from './warehouse';
 import { sampleView } from './sample';
 

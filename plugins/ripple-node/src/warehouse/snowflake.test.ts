@@ -2,11 +2,11 @@ import { ConfigReader } from '@backstage/config';
 import { generateKeyPairSync } from 'node:crypto';
 import { createDefaultWarehouseTypes, RippleWarehouses } from './config';
 import { createSnowflakeWarehouse, isQuery } from './snowflake';
-import { DuckDbBackend } from './__testUtils__/duckdbBackend';
+import { DuckDbBackend } from '../testUtils/warehouse/duckdbBackend';
 import {
   type FakeSnowflake,
   startFakeSnowflake,
-} from './__testUtils__/fakeSnowflake';
+} from '../testUtils/warehouse/fakeSnowflake';
 import { type RippleWarehouse, WarehouseError } from './warehouse';
 
 const SETUP = `CREATE SCHEMA shop;

@@ -330,31 +330,32 @@ async function prunedBytes(
     name: new RegExp(`\\b${schema}\\.${name}\\b`, 'i'),
     text: String(text),
   }));
-  let text = sql;
-  for (let depth = 0; depth < 5; depth++) {
+  const expand = (text: string): string => {
     const more = views.filter(v => v.name.test(text) && !text.includes(v.text));
-    if (!more.length) break;
-    text += `\n${more.map(v => v.text).join('\n')}`;
-  }
+    return more.length ? `${text}\n${more.map(v => v.text).join('\n')}` : text;
+  };
+  // Views over views, a few deep (the forward view reads the sample's).
+  let text = sql;
+  for (let depth = 0; depth < 5; depth++) text = expand(text);
   let bytes = await backend.estimateBytes(text);
   for (const [name, declared] of Object.entries(partitioning)) {
     if (!new RegExp(`\\b${name.replace('.', '\\.')}\\b`, 'i').test(text))
       continue;
-    const field =
+    const column =
       'timePartitioning' in declared
         ? declared.timePartitioning.field
         : declared.rangePartitioning.field;
-    if (!field) continue;
+    if (!column) continue;
     // DuckDB keeps a view's SQL with keywords quoted (`"day" >= '...'`).
     const filter = new RegExp(
-      `(?:\\b${field}\\b|"${field}")\\s*>=\\s*('[^']*'|[\\d.]+)`,
+      `(?:\\b${column}\\b|"${column}")\\s*>=\\s*('[^']*'|[\\d.]+)`,
       'i',
     ).exec(text);
     if (!filter) continue;
     const share = (
       await (
         await backend.start(
-          `SELECT count(*) FILTER (WHERE ${field} >= ${filter[1]}) / greatest(count(*), 1) FROM ${name}`,
+          `SELECT count(*) FILTER (WHERE ${column} >= ${filter[1]}) / greatest(count(*), 1) FROM ${name}`,
         )
       ).done
     ).rows[0][0];
