@@ -8,7 +8,7 @@ import {
 } from '@ripple/backstage-plugin-ripple-node';
 import { sameTable } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { statementPairs } from './statements';
 
 /** What a validation found; the patch's is the worst of its statements'. */
@@ -76,14 +76,20 @@ export async function validatePatch(options: {
   const result = (
     status: ValidationStatus,
     statements: StatementValidation[],
-    reason?: string,
-  ): PatchValidation => ({
-    status,
-    warehouse: warehouse.id,
-    statements,
-    durationMs: Date.now() - started,
-    ...(reason ? { reason } : {}),
-  });
+    given?: string,
+  ): PatchValidation => {
+    // A skipped patch always says why: a plan that requires validation
+    // counts a skip only with its reason.
+    const reason =
+      given || (status === 'skipped' ? skipReason(statements) : undefined);
+    return {
+      status,
+      warehouse: warehouse.id,
+      statements,
+      durationMs: Date.now() - started,
+      ...(reason ? { reason } : {}),
+    };
+  };
 
   const pairs = options.files.flatMap(file =>
     statementPairs(engine, file, file.patched, dialect),
@@ -113,15 +119,17 @@ export async function validatePatch(options: {
     );
   }
 
-  // The forward view: named after the change and the table, so two
-  // validations of one migration share it, and different changes do not.
+  // The forward view: named after the change and the table, and unique to
+  // this validation. Validations run side by side on a warehouse (of one
+  // migration, or of two migrations of the same table): a name they shared
+  // would be dropped by the first to finish while the others still read it.
   const digest = createHash('sha256')
     .update(JSON.stringify(change))
     .digest('hex')
     .slice(0, 12);
   const viewName = `${warehouse.scratchSchema}.ripple_${lastPart(
     newName,
-  )}_${digest}`;
+  )}_${digest}_${randomBytes(4).toString('hex')}`;
   let view;
   try {
     view = engine.forwardView(
@@ -247,6 +255,30 @@ async function validateStatement(
       durationMs: Date.now() - started,
     };
   }
+}
+
+/**
+ * Why every statement of a patch was skipped: their reasons, each once,
+ * with where (`model.sql:1: a dbt model ...`).
+ */
+function skipReason(statements: StatementValidation[]): string {
+  const reasons = new Map<string, string[]>();
+  for (const s of statements) {
+    const reason = s.reason?.trim() || 'no reason given';
+    reasons.set(reason, [
+      ...(reasons.get(reason) ?? []),
+      `${s.path}:${s.line}`,
+    ]);
+  }
+  if (!reasons.size) return 'no statement to run';
+  const parts = [...reasons].map(([reason, at]) => {
+    const where =
+      at.length > 3
+        ? `${at.slice(0, 3).join(', ')} and ${at.length - 3} more`
+        : at.join(', ');
+    return `${where}: ${reason}`;
+  });
+  return `every statement was skipped: ${parts.join('; ')}`;
 }
 
 function describe(error: unknown): string {
