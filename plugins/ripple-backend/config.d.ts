@@ -183,6 +183,18 @@ export interface Config {
        * `criticalDatasets`). Default: false.
        */
       autoApprove?: boolean;
+      /**
+       * Make the validation of each consumer's current patch version (on
+       * its dataset's warehouse, docs/validation.md) a condition of its
+       * approval, its auto-approval, its delivery and its wave's advance:
+       * it must have passed, or been skipped with its reason. A failed
+       * validation in the active wave pauses the rollout. A start request
+       * may say otherwise per migration (`plan.requireValidation`); before
+       * a migration's rollout starts, this default is what its reviews
+       * follow. Default: false (validation informs the reviewers and gates
+       * nothing).
+       */
+      requireValidation?: boolean;
       /** Entity refs of datasets whose patches always need an approval. */
       criticalDatasets?: string[];
       /**

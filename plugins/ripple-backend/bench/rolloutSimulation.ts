@@ -25,6 +25,7 @@ import type {
 import knexFactory from 'knex';
 import { DatabaseMigrationStore } from '../src/database/DatabaseMigrationStore';
 import { DatabaseRolloutStore } from '../src/database/DatabaseRolloutStore';
+import { DatabaseValidationStore } from '../src/database/DatabaseValidationStore';
 import { applyDatabaseMigrations } from '../src/database/schema';
 import { RolloutService } from '../src/rollout/RolloutService';
 
@@ -173,6 +174,7 @@ async function simulate(
   const service = new RolloutService({
     store,
     rollouts,
+    validations: new DatabaseValidationStore(db),
     catalog: mapCatalog(entities),
     auth: mockServices.auth(),
     config: new ConfigReader({}),

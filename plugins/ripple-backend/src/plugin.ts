@@ -167,9 +167,13 @@ export const ripplePlugin = createBackendPlugin({
               ? undefined
               : claimTimeoutMinutes * 60_000,
         });
+        const validations = new DatabaseValidationStore(
+          await database.getClient(),
+        );
         const rollout = new RolloutService({
           store,
           rollouts,
+          validations,
           catalog: deps.catalog,
           auth: deps.auth,
           config,
@@ -216,6 +220,17 @@ export const ripplePlugin = createBackendPlugin({
 
         const validation = await scheduleValidation({
           ...deps,
+          validations,
+          // A rollout whose plan requires validation auto-approves,
+          // delivers, advances or pauses as soon as a validation is
+          // recorded, not only at its next scheduled run (a run under way
+          // refuses the trigger: the next one sees it).
+          onRecorded: () =>
+            scheduler
+              .triggerTask('ripple-rollout')
+              .catch(error =>
+                logger.debug(`Could not trigger the rollout task: ${error}`),
+              ),
           store,
           engine,
           finder,
@@ -251,9 +266,7 @@ export const ripplePlugin = createBackendPlugin({
               store,
               rollouts,
               visibility,
-              validations: new DatabaseValidationStore(
-                await database.getClient(),
-              ),
+              validations,
             }),
             validation,
             visibility,
@@ -276,7 +289,7 @@ export const ripplePlugin = createBackendPlugin({
 async function scheduleValidation(
   deps: Omit<
     ConstructorParameters<typeof ValidationService>[0],
-    'validations' | 'warehouses' | 'limits' | 'trigger'
+    'warehouses' | 'limits' | 'trigger'
   > & {
     config: Config;
     database: DatabaseService;
@@ -295,7 +308,6 @@ async function scheduleValidation(
   const validation = new ValidationService({
     ...deps,
     logger: deps.logger.child({ task: 'ripple-validation' }),
-    validations: new DatabaseValidationStore(await deps.database.getClient()),
     warehouses,
     limits: {
       concurrencyPerWarehouse:

@@ -330,6 +330,18 @@ export const rippleTranslationRef = createTranslationRef({
       conflictDescription:
         '{{message}}. The latest decision is shown below; review again if you still disagree.',
       errorTitle: 'The review was not recorded',
+      // The rollout plan requires validation (its requireValidation), and
+      // the patch's validation does not count yet: approving is refused.
+      validationRequired:
+        'The rollout plan requires a passed validation (or one skipped with its reason) before an approval: {{why}}. The patch can still be rejected.',
+      validationBlock: {
+        none: 'this patch version has not been validated yet',
+        pending: 'its validation has not started yet',
+        running: 'its validation is running',
+        failed: 'its validation failed',
+        error: 'its validation ended in an error',
+        skipped: 'its validation was skipped without a reason',
+      },
     },
     rollout: {
       loading: 'Loading the rollout',
@@ -342,6 +354,13 @@ export const rippleTranslationRef = createTranslationRef({
       autoAdvance: 'advances by itself when healthy',
       manualAdvance: 'advanced by hand',
       critical: ' · critical dataset: every patch needs an approval',
+      requiresValidation:
+        ' · every patch needs a passed validation (or one skipped with its reason)',
+      requireValidation: 'Require validation',
+      requireValidationDescription:
+        'Approve, auto-approve, deliver and advance only patches whose validation passed (or was skipped with its reason); a failed validation in a wave pauses the rollout.',
+      // Why the active wave does not advance yet (the backend's gateReason).
+      waveHeld: 'Held: {{reason}}',
       applyViewFirstTitle: 'Apply the compatibility view first',
       applyViewFirstDescription:
         "The change moves the table: run the compatibility view's DDL and mark it applied, so that consumers not patched yet keep reading the dataset by its old name. Then the rollout can start.",

@@ -72,7 +72,8 @@ export class DatabaseRolloutStore implements RolloutStore {
     return {
       migrationId,
       state: row.state,
-      plan: JSON.parse(row.plan),
+      // Plans stored before requireValidation existed did not require it.
+      plan: { requireValidation: false, ...JSON.parse(row.plan) },
       critical: Boolean(row.critical),
       currentWave: row.current_wave,
       ...(row.paused_reason ? { pausedReason: row.paused_reason } : {}),
@@ -165,6 +166,58 @@ export class DatabaseRolloutStore implements RolloutStore {
       await casRollout(trx, row, { paused_reason: input.reason });
       await insertEvents(trx, input.migrationId, input.events, input.actor);
     });
+  }
+
+  async pauseForValidation(
+    input: Parameters<RolloutStore['pauseForValidation']>[0],
+  ): Promise<boolean> {
+    return this.db.transaction(async trx => {
+      const migration = await getMigrationRow(trx, input.migrationId);
+      if (migration.state !== 'rolling_out') return false;
+      let marked = 0;
+      for (const { consumerRef, validationId } of input.validations) {
+        marked += await trx('rollout_consumer')
+          .where({
+            migration_id: input.migrationId,
+            consumer_ref: ref(consumerRef),
+          })
+          .where(q =>
+            q
+              .whereNull('validation_paused_id')
+              .orWhereNot('validation_paused_id', validationId),
+          )
+          .update({ validation_paused_id: validationId });
+      }
+      // Each of them paused the rollout already: a person resumed it since.
+      if (!marked) return false;
+      const row = await getRolloutRow(trx, input.migrationId);
+      await moveMigration(trx, {
+        migrationId: input.migrationId,
+        to: 'paused',
+        message: `Rollout paused: ${input.reason}`,
+        data: { reason: input.reason },
+      });
+      await casRollout(trx, row, { paused_reason: input.reason });
+      return true;
+    });
+  }
+
+  async rejectedConsumers(
+    migrationId: string,
+    consumerRefs: string[],
+  ): Promise<Set<string>> {
+    const rejected = new Set<string>();
+    const refs = consumerRefs.map(ref);
+    for (let i = 0; i < refs.length; i += 500) {
+      const rows = await this.db('migration_consumer as c')
+        .join('review as r', 'r.id', 'c.current_review_id')
+        .where('c.migration_id', migrationId)
+        .whereIn('c.consumer_ref', refs.slice(i, i + 500))
+        .where('r.decision', 'reject')
+        .select('c.consumer_ref');
+      for (const row of rows) rejected.add(row.consumer_ref);
+    }
+    return rejected;
   }
 
   /** Moves the migration to `rolled_back`; the deliveries are reverted after. */
@@ -459,6 +512,10 @@ function toRolloutConsumer(row: ConsumerRow): RolloutConsumer {
     held: Boolean(row.held),
     health: row.health,
     ...(row.health_reason ? { healthReason: row.health_reason } : {}),
+    ...(row.validation_paused_id !== null &&
+    row.validation_paused_id !== undefined
+      ? { validationPausedId: Number(row.validation_paused_id) }
+      : {}),
     updatedAt: new Date(timestamp(row.updated_at)),
   };
 }

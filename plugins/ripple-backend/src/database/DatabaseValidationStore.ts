@@ -21,7 +21,7 @@ import type {
   ValidationTask,
 } from './ValidationStore';
 
-type ValidationRow = {
+export type ValidationRow = {
   id: number;
   patch_id: number;
   run: number;
@@ -294,7 +294,7 @@ export function latestOf(db: Knex, patchId: string): Knex.Raw {
   );
 }
 
-function toValidation(row: ValidationRow): Validation {
+export function toValidation(row: ValidationRow): Validation {
   return {
     id: Number(row.id),
     patchId: Number(row.patch_id),

@@ -98,6 +98,12 @@ export type NewReview = PatchKey & {
   decision: ReviewDecision;
   reviewer: string;
   comment?: string;
+  /**
+   * The rollout plan requires validation: an approval is refused (409)
+   * unless the patch's latest validation passed, or was skipped with its
+   * reason (read in the review's transaction). Rejections are not checked.
+   */
+  requireValidation?: boolean;
 };
 
 /**

@@ -48,6 +48,11 @@ export type RolloutConsumer = {
   held: boolean;
   health: ConsumerHealth;
   healthReason?: string;
+  /**
+   * The last validation of its patch that paused the rollout (a plan with
+   * `requireValidation`): that one does not pause it again.
+   */
+  validationPausedId?: number;
   updatedAt: Date;
 };
 
@@ -113,6 +118,24 @@ export interface RolloutStore {
     events?: RolloutEvent[];
   }): Promise<void>;
   /**
+   * Pauses a rolling-out migration for validations that failed (a plan
+   * with `requireValidation`), each at most once: every consumer's
+   * `validationPausedId` is compare-and-set to its validation, and the
+   * rollout pauses with `reason` only if one of them had not paused it
+   * yet. False when nothing was paused (each had, or the migration is no
+   * longer rolling out).
+   */
+  pauseForValidation(input: {
+    migrationId: string;
+    validations: { consumerRef: string; validationId: number }[];
+    reason: string;
+  }): Promise<boolean>;
+  /** Of these consumers, those whose current patch's latest review rejects it. */
+  rejectedConsumers(
+    migrationId: string,
+    consumerRefs: string[],
+  ): Promise<Set<string>>;
+  /**
    * Moves the migration back to `rolling_out`: from `paused` where it was;
    * from `rolled_back` from its first wave again, every delivery reset.
    */
@@ -135,10 +158,15 @@ export interface RolloutStore {
   joinApproved(
     migrationId: string,
   ): Promise<{ consumerRef: string; wave: number }[]>;
-  /** Records the auto-approval policy's approval of the unreviewed `rewritten` patches. */
+  /**
+   * Records the auto-approval policy's approval of the unreviewed
+   * `rewritten` patches; with `requireValidation`, only of those whose
+   * latest validation passed or was skipped with its reason.
+   */
   recordAutoApprovals(input: {
     migrationId: string;
     autoApproval: AutoApproval;
+    requireValidation?: boolean;
     /** At most this many per call (one transaction). */
     limit?: number;
   }): Promise<{ consumerRef: string; patchId: number; reviewId: number }[]>;

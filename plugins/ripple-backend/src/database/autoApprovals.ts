@@ -1,5 +1,6 @@
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
+import { latestOf } from './DatabaseValidationStore';
 import { insertReview } from './reviews';
 import { insertEvent } from './rows';
 import type { RolloutStore } from './RolloutStore';
@@ -12,6 +13,11 @@ import type { RolloutStore } from './RolloutStore';
  * Each review is conditional on the consumer still pointing at that patch
  * without a review, so a person's review or a new patch version written
  * meanwhile (or another replica's auto-approval) wins and is kept.
+ *
+ * With `requireValidation` (the rollout's plan), only patches whose latest
+ * validation `passed`, or was `skipped` with its reason, are approved: the
+ * others wait, and a later step approves each once its validation passes
+ * (docs/validation.md, "Requiring validation").
  */
 export async function recordAutoApprovals(
   db: Knex,
@@ -19,18 +25,38 @@ export async function recordAutoApprovals(
 ): Promise<{ consumerRef: string; patchId: number; reviewId: number }[]> {
   const { migrationId, autoApproval } = input;
   return db.transaction(async trx => {
-    const rows: {
-      consumer_id: number;
-      consumer_ref: string;
-      patch_id: number;
-      version: number;
-    }[] = await trx('migration_consumer as c')
+    const query = trx('migration_consumer as c')
       .join('patch as p', 'p.id', 'c.current_patch_id')
       .where('c.migration_id', migrationId)
       .whereNull('c.removed_at')
       .whereNull('c.current_review_id')
       .where('p.status', 'rewritten')
-      .where('p.stale', false)
+      .where('p.stale', false);
+    if (input.requireValidation) {
+      // The same rule as validationVerdict (src/validation/requirement.ts).
+      query
+        .join('validation as v', join =>
+          join
+            .on('v.patch_id', 'p.id')
+            .andOn('v.id', '=', latestOf(trx, 'p.id')),
+        )
+        .where(counts =>
+          counts
+            .where('v.status', 'passed')
+            .orWhere(skipped =>
+              skipped
+                .where('v.status', 'skipped')
+                .whereNotNull('v.reason')
+                .whereNot('v.reason', ''),
+            ),
+        );
+    }
+    const rows: {
+      consumer_id: number;
+      consumer_ref: string;
+      patch_id: number;
+      version: number;
+    }[] = await query
       .orderBy('c.consumer_ref', 'asc')
       .limit(input.limit ?? 500)
       .select(

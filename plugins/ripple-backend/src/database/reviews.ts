@@ -2,6 +2,8 @@ import { ConflictError } from '@backstage/errors';
 import { reviewableMigrationStates } from '@ripple/backstage-plugin-ripple-common';
 import type { Review } from '@ripple/backstage-plugin-ripple-common';
 import { Knex } from 'knex';
+import { REQUIREMENT, validationVerdict } from '../validation/requirement';
+import { toValidation, type ValidationRow } from './DatabaseValidationStore';
 import type { NewReview } from './MigrationStore';
 import {
   describeStates,
@@ -54,6 +56,23 @@ export async function recordReview(
       throw new ConflictError(
         `Patch ${patch.id} of ${consumerRef} holds no edit to deliver (${patch.status}; see its reasons): change the consumer's code by hand, and the agent proposes a new patch from it; or reject this one`,
       );
+    }
+    if (input.decision === 'approve' && input.requireValidation) {
+      const latest = await trx<ValidationRow>('validation')
+        .where({ patch_id: patch.id })
+        .orderBy('run', 'desc')
+        .first();
+      const verdict = validationVerdict(latest && toValidation(latest));
+      if (!verdict.ok) {
+        throw new ConflictError(
+          `Patch version ${
+            patch.version
+          } of ${consumerRef} cannot be approved: ${REQUIREMENT}, and ${verdict.why.replace(
+            /\.$/,
+            '',
+          )}. It can still be rejected.`,
+        );
+      }
     }
     const previousId = input.previousReviewId ?? null;
     if (consumer.current_review_id !== previousId) {

@@ -207,6 +207,8 @@ export async function resumeRollout(
           held: false,
           health: 'unknown',
           health_reason: null,
+          // From the canary again: a failed validation pauses it again.
+          validation_paused_id: null,
           claimed_at: null,
           updated_at: now,
         });

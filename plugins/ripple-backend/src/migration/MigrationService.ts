@@ -265,7 +265,10 @@ export class MigrationService {
   /**
    * Records an owner's decision on a patch. The store refuses (409) a
    * decision on a stale or superseded patch, or one made without seeing a
-   * review recorded meanwhile.
+   * review recorded meanwhile; and with `requireValidation` (the rollout
+   * plan's, `RolloutService.requiresValidation`) an approval of a
+   * patch whose validation did not pass (or was not skipped with its
+   * reason).
    */
   async review(input: {
     migrationId: string;
@@ -275,6 +278,7 @@ export class MigrationService {
     decision: ReviewDecision;
     reviewer: string;
     comment?: string;
+    requireValidation?: boolean;
   }): Promise<Review> {
     return this.options.store.recordReview(input);
   }

@@ -5,6 +5,7 @@ import type {
   RolloutPlanRequest,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RolloutRecord } from '../database/RolloutStore';
+import { ANNOTATION_RIPPLE_WAREHOUSE } from '../dataset/warehouse';
 import { autoApprovalPolicy, recordAutoApprovals } from './autoApprovals';
 import type { CompatViewGate } from './CompatViews';
 import type { RolloutContext } from './RolloutContext';
@@ -46,14 +47,26 @@ export class RolloutActions {
         `Migration ${migration.id} is ${migration.state}; a rollout starts from proposed`,
       );
     }
-    const { plan, critical, waves } = await this.view.plan(migration, request);
+    const { plan, critical, waves, dataset } = await this.view.plan(
+      migration,
+      request,
+    );
     if (waves.length === 0) {
       throw new ConflictError(
         `Migration ${migration.id} has no consumer with a patch to deliver`,
       );
     }
+    if (
+      plan.requireValidation &&
+      !dataset?.metadata.annotations?.[ANNOTATION_RIPPLE_WAREHOUSE]?.trim()
+    ) {
+      // Its patches are never validated: such a rollout could deliver none.
+      throw new ConflictError(
+        `The rollout plan requires validation, but ${migration.datasetRef} names no warehouse (annotation ${ANNOTATION_RIPPLE_WAREHOUSE}), so its consumers' patches are never validated: name its warehouse, or start with requireValidation false`,
+      );
+    }
     const autoApproval = plan.autoApprove
-      ? autoApprovalPolicy(request, actor)
+      ? autoApprovalPolicy(request, actor, plan.requireValidation)
       : undefined;
     const compatView = await options.compatView?.();
     await this.settled(
@@ -71,7 +84,12 @@ export class RolloutActions {
         }),
       started => started !== undefined,
     );
-    await recordAutoApprovals(this.context, migration.id, autoApproval);
+    await recordAutoApprovals(
+      this.context,
+      migration.id,
+      autoApproval,
+      plan.requireValidation,
+    );
     await this.context.trigger();
     return this.view.getRolloutById(migration.id);
   }

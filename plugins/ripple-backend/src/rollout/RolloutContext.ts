@@ -13,6 +13,7 @@ import type {
 } from '@ripple/backstage-plugin-ripple-node';
 import type { MigrationStore } from '../database/MigrationStore';
 import type { RolloutRecord, RolloutStore } from '../database/RolloutStore';
+import type { ValidationStore } from '../database/ValidationStore';
 
 /** Sends a notification to entities (Backstage's notifications service, when installed). */
 export type RolloutNotifier = (notification: {
@@ -26,6 +27,8 @@ export type RolloutNotifier = (notification: {
 export type RolloutServiceOptions = {
   store: MigrationStore;
   rollouts: RolloutStore;
+  /** The patches' validations, which a plan with `requireValidation` waits for. */
+  validations: Pick<ValidationStore, 'latest'>;
   catalog: CatalogService;
   auth: AuthService;
   config: Config;
@@ -52,6 +55,10 @@ export class RolloutContext {
 
   get rollouts(): RolloutStore {
     return this.options.rollouts;
+  }
+
+  get validations(): Pick<ValidationStore, 'latest'> {
+    return this.options.validations;
   }
 
   get config(): Config {

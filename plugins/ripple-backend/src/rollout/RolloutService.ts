@@ -5,6 +5,7 @@ import type {
   RolloutPlanRequest,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { CompatViewGate } from './CompatViews';
+import { requireValidationDefault } from './plan';
 import { RolloutActions } from './RolloutActions';
 import { RolloutContext, RolloutServiceOptions } from './RolloutContext';
 import { RolloutDeliveries } from './RolloutDeliveries';
@@ -29,9 +30,11 @@ export class RolloutService {
   private readonly actions: RolloutActions;
   private readonly health: RolloutHealth;
   private readonly scheduled: RolloutStep;
+  private readonly context: RolloutContext;
 
   constructor(options: RolloutServiceOptions) {
     const context = new RolloutContext(options);
+    this.context = context;
     const deliveries = new RolloutDeliveries(context);
     this.view = new RolloutView(context);
     this.actions = new RolloutActions(context, this.view, deliveries);
@@ -46,6 +49,23 @@ export class RolloutService {
   /** The migration's rollout; before it starts, the plan and waves it would start with. */
   getRollout(migration: Migration): Promise<Rollout> {
     return this.view.getRollout(migration);
+  }
+
+  /**
+   * Whether the migration's patches need a passed validation (or one
+   * skipped with its reason) to be approved: the started rollout's plan
+   * says; before the start (or without a rollout), the config's default
+   * `ripple.rollout.requireValidation`, which is also what `getRollout`
+   * shows as the plan it would start with. A start request may then ask
+   * otherwise: approvals recorded before it stand, but under a plan that
+   * requires validation a patch is delivered, and its wave advances, only
+   * once validated (docs/validation.md, "Requiring validation").
+   */
+  async requiresValidation(migrationId: string): Promise<boolean> {
+    const record = await this.context.rollouts.getRollout(migrationId);
+    return record
+      ? record.plan.requireValidation
+      : requireValidationDefault(this.context.config);
   }
 
   /** See {@link RolloutActions.start}. */

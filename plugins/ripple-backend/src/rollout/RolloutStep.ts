@@ -1,6 +1,11 @@
 import { ConflictError } from '@backstage/errors';
 import type { Consumer } from '@ripple/backstage-plugin-ripple-common';
 import type { RolloutRecord } from '../database/RolloutStore';
+import {
+  REQUIREMENT,
+  someOf,
+  validationVerdict,
+} from '../validation/requirement';
 import { advanceGate } from './advanceGate';
 import { recordAutoApprovals } from './autoApprovals';
 import type { RolloutContext } from './RolloutContext';
@@ -56,15 +61,21 @@ export class RolloutStep {
     );
     if (record.state === 'rolled_back') return;
     // New patch versions (and consumers found late) of an auto-approving
-    // rollout get their approval before anything reads decisions.
-    await recordAutoApprovals(this.context, migrationId, record.autoApproval);
+    // rollout get their approval before anything reads decisions; under a
+    // plan with requireValidation, once their validation passed.
+    await recordAutoApprovals(
+      this.context,
+      migrationId,
+      record.autoApproval,
+      record.plan.requireValidation,
+    );
     await this.joinApproved(migrationId);
     await this.deliveries.syncDeliveries(migrationId);
     await this.health.readProviders(record);
     record = await this.context.requireRollout(migrationId);
     if (record.state !== 'rolling_out' || signal?.aborted) return;
     await this.deliverPending(record, signal);
-    await this.autoAdvance(await this.context.requireRollout(migrationId));
+    await this.gate(await this.context.requireRollout(migrationId));
   }
 
   private async deliverPending(record: RolloutRecord, signal?: AbortSignal) {
@@ -74,21 +85,39 @@ export class RolloutStep {
     const migration = (await this.context.store.getMigration(
       record.migrationId,
     ))!;
-    for (const consumer of consumers) {
+    const due = consumers.filter(
+      consumer =>
+        !consumer.held &&
+        consumer.wave <= record.currentWave &&
+        consumer.delivery?.status === 'pending' &&
+        dueForDelivery(consumer),
+    );
+    // Under a plan with requireValidation an approved patch is delivered
+    // only once validated too: an approval recorded before the rollout
+    // started (when the config did not require it), or before a re-run
+    // that failed, does not carry a patch that failed its validation.
+    const validations = record.plan.requireValidation
+      ? await this.context.validations.latest(
+          record.migrationId,
+          due.map(c => c.consumerRef),
+        )
+      : undefined;
+    for (const consumer of due) {
       if (signal?.aborted) return;
-      if (
-        consumer.held ||
-        consumer.wave > record.currentWave ||
-        consumer.delivery?.status !== 'pending' ||
-        !dueForDelivery(consumer)
-      ) {
-        continue;
-      }
       const current = await this.context.store.getConsumer(
         record.migrationId,
         consumer.consumerRef,
       );
       if (!current || !this.approved(current)) continue;
+      if (validations) {
+        const validation = validations.get(consumer.consumerRef);
+        if (
+          validation?.patchId !== current.patch!.id ||
+          !validationVerdict(validation).ok
+        ) {
+          continue;
+        }
+      }
       // Between two consumers the rollout may have been paused or rolled back.
       const now = await this.context.rollouts.getRollout(record.migrationId);
       if (now?.state !== 'rolling_out') return;
@@ -129,14 +158,48 @@ export class RolloutStep {
   }
 
   /**
-   * Advances when the active wave is done: each of its consumers delivered
-   * (or its patch rejected), the soak time passed since the last delivery,
-   * no delivered consumer unhealthy, and (unless the plan says otherwise)
-   * a signal from each of the wave's consumers since its delivery.
+   * The active wave's gate ({@link advanceGate}). A validation the plan
+   * requires that failed (or ended in an error) in the active wave pauses
+   * the rollout, as a health breach does, once per validation: resumed,
+   * the rollout waits for it without pausing again. Otherwise it advances
+   * when the active wave is done: each of its consumers delivered (or its
+   * patch rejected) and validated when the plan requires it, the soak time
+   * passed since the last delivery, no delivered consumer unhealthy, and
+   * (unless the plan says otherwise) a signal from each of the wave's
+   * consumers since its delivery.
    */
-  private async autoAdvance(record: RolloutRecord) {
-    if (!record.plan.autoAdvance || record.state !== 'rolling_out') return;
+  private async gate(record: RolloutRecord) {
+    if (record.state !== 'rolling_out') return;
+    if (!record.plan.autoAdvance && !record.plan.requireValidation) return;
     const gate = await advanceGate(this.context, record);
+    const failed = gate.validations.filter(
+      h => h.final && !h.pausedBefore && h.validationId !== undefined,
+    );
+    if (failed.length) {
+      const reason = `${REQUIREMENT}: ${someOf(
+        failed.map(h => `${h.consumerRef}: ${h.why}`),
+      )}`;
+      try {
+        const paused = await this.context.rollouts.pauseForValidation({
+          migrationId: record.migrationId,
+          validations: failed.map(h => ({
+            consumerRef: h.consumerRef,
+            validationId: h.validationId!,
+          })),
+          reason,
+        });
+        if (paused) {
+          this.context.logger.info(
+            `Rollout of migration ${record.migrationId} paused: ${reason}`,
+          );
+        }
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        // Someone moved the rollout meanwhile: the next step judges again.
+      }
+      return;
+    }
+    if (!record.plan.autoAdvance) return;
     if (gate.ready) {
       await this.context.rollouts.advance({
         migrationId: record.migrationId,

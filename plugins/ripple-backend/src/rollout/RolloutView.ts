@@ -19,7 +19,8 @@ import type { RolloutContext } from './RolloutContext';
 
 /**
  * The rollout as the API shows it: the stored one with its gate's soak
- * time, or before the start the plan and waves it would start with.
+ * time and reason, or before the start the plan and waves it would start
+ * with.
  */
 export class RolloutView {
   constructor(private readonly context: RolloutContext) {}
@@ -65,7 +66,12 @@ export class RolloutView {
         entity: entities.get(consumerRef),
       })),
     );
-    return { plan, critical, waves: assignWaves(ordered, plan.waves) };
+    return {
+      plan,
+      critical,
+      waves: assignWaves(ordered, plan.waves),
+      dataset,
+    };
   }
 
   private async deliverableConsumers(migrationId: string): Promise<string[]> {
@@ -119,6 +125,7 @@ export class RolloutView {
       ...(gate?.soakEndsAt
         ? { soakEndsAt: gate.soakEndsAt.toISOString() }
         : {}),
+      ...(gate?.reason ? { gateReason: gate.reason } : {}),
     };
   }
 }

@@ -1,4 +1,9 @@
 import type { RolloutConsumer, RolloutRecord } from '../database/RolloutStore';
+import {
+  REQUIREMENT,
+  someOf,
+  validationVerdict,
+} from '../validation/requirement';
 import type { RolloutContext } from './RolloutContext';
 
 /** Whether a consumer's patch is in place (delivered or merged). */
@@ -8,60 +13,172 @@ export function isInPlace(consumer: RolloutConsumer): boolean {
 }
 
 /**
- * Whether the active wave may advance: each of its consumers delivered (or
- * its patch rejected, or it rolled back alone), the soak time passed since
- * the last delivery, no delivered consumer unhealthy, and (unless the plan
- * says otherwise) a signal from each of the wave's delivered consumers
- * since its delivery. `soakEndsAt` is when the soak ends, once known.
+ * A consumer of the active wave whose validation holds the wave, under a
+ * plan with `requireValidation`.
+ */
+export type ValidationHold = {
+  consumerRef: string;
+  /** Why, as a clause about its patch ("its validation ... failed: ..."). */
+  why: string;
+  /**
+   * A result that stays until a person acts (failed, error, skipped
+   * without a reason): it pauses the rollout, once per validation.
+   * Otherwise the validation is still to come, and the wave waits.
+   */
+  final: boolean;
+  validationId?: number;
+  /** That validation paused the rollout already (a person resumed it since). */
+  pausedBefore: boolean;
+};
+
+/** Whether the active wave may advance, and if not, why. */
+export type AdvanceGate = {
+  ready: boolean;
+  /** When the soak ends, once known. */
+  soakEndsAt?: Date;
+  /**
+   * Why the wave does not advance, besides its soak, naming the consumers
+   * (`Rollout.gateReason`).
+   */
+  reason?: string;
+  /** The consumers whose validation holds the wave. */
+  validations: ValidationHold[];
+};
+
+/**
+ * Whether the active wave may advance: no delivered consumer unhealthy;
+ * under a plan with `requireValidation`, the current patch of each of its
+ * consumers validated (passed, or skipped with its reason; a rejected
+ * patch or a consumer rolled back alone does not count); each of them
+ * delivered (or its patch rejected, or it rolled back alone); the soak time
+ * passed since the last delivery; and (unless the plan says otherwise) a
+ * signal from each of the wave's delivered consumers since its delivery.
  */
 export async function advanceGate(
   context: RolloutContext,
   record: RolloutRecord,
   // The rollout's consumers, when the caller has just read them.
   listed?: RolloutConsumer[],
-): Promise<{ ready: boolean; soakEndsAt?: Date }> {
+): Promise<AdvanceGate> {
   const consumers =
     listed ?? (await context.rollouts.listConsumers(record.migrationId));
+  const reasons: string[] = [];
   // Only a patch still in place can be to blame: a reverted consumer's
   // old breach does not hold the rollout.
-  if (consumers.some(c => c.health === 'unhealthy' && isInPlace(c))) {
-    return { ready: false };
+  const unhealthy = consumers.filter(
+    c => c.health === 'unhealthy' && isInPlace(c),
+  );
+  if (unhealthy.length) {
+    reasons.push(
+      someOf(
+        unhealthy.map(c =>
+          c.healthReason
+            ? `${c.consumerRef} is unhealthy: ${c.healthReason}`
+            : `${c.consumerRef} is unhealthy`,
+        ),
+      ),
+    );
   }
-  const delivered = await deliveredWave(context, record, consumers);
-  if (!delivered) return { ready: false };
+  const validations = await validationHolds(context, record, consumers);
+  if (validations.length) {
+    reasons.push(
+      `${REQUIREMENT}: ${someOf(
+        validations.map(h => `${h.consumerRef}: ${h.why}`),
+      )}`,
+    );
+  }
+  if (reasons.length) {
+    return { ready: false, reason: reasons.join('. '), validations };
+  }
+  const wave = await deliveredWave(context, record, consumers);
+  if ('waiting' in wave) {
+    return { ready: false, reason: wave.waiting, validations };
+  }
+  const { delivered } = wave;
   const lastDelivery = Math.max(
     0,
     ...delivered.map(c => c.deliveredAt?.getTime() ?? 0),
   );
   const soakEndsAt = new Date(lastDelivery + record.plan.soakMinutes * 60_000);
   if (Date.now() < soakEndsAt.getTime()) {
-    return { ready: false, soakEndsAt };
+    return { ready: false, soakEndsAt, validations };
   }
   if (record.plan.health.requireSignals && delivered.length) {
     const reported = await context.rollouts.consumersWithSignalsSince(
       record.migrationId,
       new Map(delivered.map(c => [c.consumerRef, c.deliveredAt!])),
     );
-    if (delivered.some(c => !reported.has(c.consumerRef))) {
-      return { ready: false, soakEndsAt };
+    const silent = delivered.filter(c => !reported.has(c.consumerRef));
+    if (silent.length) {
+      return {
+        ready: false,
+        soakEndsAt,
+        reason: `waiting for a health signal since its delivery from ${someOf(
+          silent.map(c => c.consumerRef),
+        )}`,
+        validations,
+      };
     }
   }
-  return { ready: true, soakEndsAt };
+  return { ready: true, soakEndsAt, validations };
 }
 
 /**
- * The active wave's delivered consumers, or undefined while one of them
- * still holds the wave (neither delivered, nor rejected, nor held).
+ * The consumers of the active wave (not rolled back alone) whose current
+ * patch's latest validation does not count, under a plan with
+ * `requireValidation`; a rejected patch is never delivered, and does not
+ * hold the wave.
+ */
+async function validationHolds(
+  context: RolloutContext,
+  record: RolloutRecord,
+  consumers: RolloutConsumer[],
+): Promise<ValidationHold[]> {
+  if (!record.plan.requireValidation) return [];
+  const wave = consumers.filter(c => c.wave === record.currentWave && !c.held);
+  if (!wave.length) return [];
+  const latest = await context.validations.latest(
+    record.migrationId,
+    wave.map(c => c.consumerRef),
+  );
+  const held: ValidationHold[] = [];
+  for (const consumer of wave) {
+    const verdict = validationVerdict(latest.get(consumer.consumerRef));
+    if (verdict.ok) continue;
+    held.push({
+      consumerRef: consumer.consumerRef,
+      why: verdict.why,
+      final: verdict.final,
+      ...(verdict.validationId !== undefined
+        ? { validationId: verdict.validationId }
+        : {}),
+      pausedBefore:
+        verdict.validationId !== undefined &&
+        verdict.validationId === consumer.validationPausedId,
+    });
+  }
+  if (!held.length) return [];
+  const rejected = await context.rollouts.rejectedConsumers(
+    record.migrationId,
+    held.map(h => h.consumerRef),
+  );
+  return held.filter(h => !rejected.has(h.consumerRef));
+}
+
+/**
+ * The active wave's delivered consumers, or why it still waits: the first
+ * of its consumers neither delivered, nor rejected, nor held, with how
+ * many others are not in place.
  */
 async function deliveredWave(
   context: RolloutContext,
   record: RolloutRecord,
   consumers: RolloutConsumer[],
-): Promise<RolloutConsumer[] | undefined> {
+): Promise<{ delivered: RolloutConsumer[] } | { waiting: string }> {
   const delivered: RolloutConsumer[] = [];
-  for (const consumer of consumers) {
-    // Rolled back alone: left out until someone resumes it.
-    if (consumer.wave !== record.currentWave || consumer.held) continue;
+  // Rolled back alone: left out until someone resumes it.
+  const wave = consumers.filter(c => c.wave === record.currentWave && !c.held);
+  for (const consumer of wave) {
     if (isInPlace(consumer)) {
       delivered.push(consumer);
       continue;
@@ -71,7 +188,16 @@ async function deliveredWave(
       consumer.consumerRef,
     );
     // A rejected patch is never delivered: it does not hold the wave.
-    if (current?.decision?.decision !== 'reject') return undefined;
+    if (current?.decision?.decision === 'reject') continue;
+    const others = wave.filter(c => c !== consumer && !isInPlace(c)).length;
+    const state = current?.decision
+      ? `delivery ${consumer.delivery?.status ?? 'pending'}`
+      : 'not approved yet';
+    return {
+      waiting: `waiting for the wave's deliveries: ${
+        consumer.consumerRef
+      } (${state})${others ? ` and up to ${others} more` : ''}`,
+    };
   }
-  return delivered;
+  return { delivered };
 }

@@ -5,12 +5,16 @@ import type { RolloutContext } from './RolloutContext';
 /**
  * Records the auto-approval policy's approval of every `rewritten`,
  * unreviewed current patch of the migration, each audited as a person's
- * review is (`patch-review`, its reviewer the policy).
+ * review is (`patch-review`, its reviewer the policy). With
+ * `requireValidation` (the plan's), only of those whose validation passed
+ * or was skipped with its reason: the others wait for a later step, which
+ * runs when a validation is recorded, or at the next scheduled run.
  */
 export async function recordAutoApprovals(
   context: RolloutContext,
   migrationId: string,
   autoApproval: AutoApproval | undefined,
+  requireValidation: boolean,
 ): Promise<void> {
   if (!autoApproval) return;
   const { auditor } = context.options;
@@ -20,6 +24,7 @@ export async function recordAutoApprovals(
       approved = await context.rollouts.recordAutoApprovals({
         migrationId,
         autoApproval,
+        requireValidation,
       });
     } catch (error) {
       const event = await auditor?.createEvent({
@@ -61,20 +66,24 @@ export async function recordAutoApprovals(
 
 /**
  * Who auto-approves: the start request's plan when it asks for it (the
- * person starting the rollout chose it), else the config.
+ * person starting the rollout chose it), else the config. The reason (each
+ * auto-approval's comment) says when the plan requires validation too.
  */
 export function autoApprovalPolicy(
   request: RolloutPlanRequest | undefined,
   actor: string,
+  requireValidation = false,
 ): AutoApproval {
+  const validated = requireValidation
+    ? ', and the validation of the patch version passed (or was skipped with its reason), which the plan requires'
+    : '';
   return request?.autoApprove
     ? {
         reviewer: 'policy:ripple/auto-approval-plan',
-        reason: `the rollout plan ${actor} started sets autoApprove, and the dataset is not critical`,
+        reason: `the rollout plan ${actor} started sets autoApprove, and the dataset is not critical${validated}`,
       }
     : {
         reviewer: 'policy:ripple/auto-approval-config',
-        reason:
-          'the config ripple.rollout.autoApprove is true, and the dataset is not critical',
+        reason: `the config ripple.rollout.autoApprove is true, and the dataset is not critical${validated}`,
       };
 }

@@ -10,6 +10,7 @@ import type { RippleDeliveryMethod } from '@ripple/backstage-plugin-ripple-node'
 import { Knex } from 'knex';
 import { DatabaseMigrationStore } from '../database/DatabaseMigrationStore';
 import { DatabaseRolloutStore } from '../database/DatabaseRolloutStore';
+import { DatabaseValidationStore } from '../database/DatabaseValidationStore';
 import { applyDatabaseMigrations } from '../database/schema';
 import { withClaim } from './claims';
 import { RolloutService } from './RolloutService';
@@ -238,6 +239,7 @@ describe('claims on consumers', () => {
           rollouts: new DatabaseRolloutStore(knex, {
             claimTimeoutMs: TIMEOUT_MS,
           }),
+          validations: new DatabaseValidationStore(knex),
           catalog,
           auth: mockServices.auth(),
           config: new ConfigReader({}),

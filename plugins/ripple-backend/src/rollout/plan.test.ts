@@ -6,8 +6,10 @@ import {
   DEFAULT_WAVES,
   isCriticalDataset,
   orderConsumers,
+  requireValidationDefault,
   resolvePlan,
 } from './plan';
+import { InputError } from '@backstage/errors';
 import { healthBreaches } from './health';
 
 function component(
@@ -136,6 +138,7 @@ describe('rollout plans', () => {
       soakMinutes: 60,
       autoAdvance: true,
       autoApprove: false,
+      requireValidation: false,
       health: {
         maxErrorRate: 0.05,
         maxFreshnessMinutes: 1440,
@@ -163,6 +166,50 @@ describe('rollout plans', () => {
     expect(resolvePlan(config, { autoApprove: true }, true).autoApprove).toBe(
       false,
     );
+  });
+
+  it('requires validation when the request or else the config says so, false by default', () => {
+    const required = new ConfigReader({
+      ripple: { rollout: { requireValidation: true } },
+    });
+    expect(resolvePlan(required, undefined, false).requireValidation).toBe(
+      true,
+    );
+    // Per migration, the start request wins over the config.
+    expect(
+      resolvePlan(required, { requireValidation: false }, false)
+        .requireValidation,
+    ).toBe(false);
+    expect(
+      resolvePlan(new ConfigReader({}), { requireValidation: true }, false)
+        .requireValidation,
+    ).toBe(true);
+    // Unlike autoApprove, a critical dataset does not turn it off.
+    expect(resolvePlan(required, undefined, true).requireValidation).toBe(true);
+    expect(requireValidationDefault(new ConfigReader({}))).toBe(false);
+    expect(requireValidationDefault(required)).toBe(true);
+  });
+
+  it('refuses a requireValidation that is not a boolean, naming the field', () => {
+    const bad = (value: unknown) => () =>
+      resolvePlan(
+        new ConfigReader({}),
+        { requireValidation: value as boolean },
+        false,
+      );
+    expect(bad('yes')).toThrow(
+      'plan.requireValidation: "yes" is not a boolean (true or false)',
+    );
+    expect(bad(1)).toThrow(InputError);
+    expect(() =>
+      resolvePlan(
+        new ConfigReader({
+          ripple: { rollout: { requireValidation: 'maybe' } },
+        }),
+        undefined,
+        false,
+      ),
+    ).toThrow(/ripple\.rollout\.requireValidation/);
   });
 
   it('refuses waves without one size, or with shrinking percentages', () => {

@@ -70,6 +70,7 @@ export function resolvePlan(
     : {};
   const autoApprove =
     request?.autoApprove ?? rollout?.getOptionalBoolean('autoApprove') ?? false;
+  checkBoolean(request?.requireValidation, 'plan.requireValidation');
   return {
     waves,
     soakMinutes:
@@ -79,12 +80,37 @@ export function resolvePlan(
       rollout?.getOptionalBoolean('autoAdvance') ??
       true,
     autoApprove: autoApprove && !critical,
+    requireValidation:
+      request?.requireValidation ?? requireValidationDefault(config),
     health: {
       ...DEFAULT_HEALTH,
       ...configHealth,
       ...dropUndefined(request?.health ?? {}),
     },
   };
+}
+
+/**
+ * Whether a plan requires validation when neither its start request nor a
+ * started rollout says: `ripple.rollout.requireValidation`, false by
+ * default (today's behaviour: validation informs the reviewers, and gates
+ * nothing). It is also what applies to reviews before the rollout starts
+ * (docs/validation.md, "Requiring validation").
+ */
+export function requireValidationDefault(config: Config): boolean {
+  return config.getOptionalBoolean('ripple.rollout.requireValidation') ?? false;
+}
+
+/**
+ * A boolean field of the request, or a 400 naming it: the API's schema
+ * checks it first, this is for callers that skip it.
+ */
+function checkBoolean(value: unknown, field: string) {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new InputError(
+      `${field}: ${JSON.stringify(value)} is not a boolean (true or false)`,
+    );
+  }
 }
 
 /** Waves must each have one size, and percentages must grow. */

@@ -7,8 +7,15 @@ export function addConsumerRoutes(
   router: ApiRouter,
   context: RouteContext,
 ): void {
-  const { migrations, consumers, validation, httpAuth, audited, authorize } =
-    context;
+  const {
+    migrations,
+    consumers,
+    validation,
+    rollout,
+    httpAuth,
+    audited,
+    authorize,
+  } = context;
 
   router.get('/migrations/:id/consumers', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
@@ -69,6 +76,11 @@ export function addConsumerRoutes(
             decision,
             reviewer: credentials.principal.userEntityRef,
             comment,
+            // The started rollout's plan, else the config's default: an
+            // approval of a patch whose validation did not pass is then
+            // refused (409), and audited as this review's failure.
+            requireValidation:
+              decision === 'approve' && (await rollout.requiresValidation(id)),
           });
         },
       );

@@ -16,7 +16,6 @@ import type { Access } from './access';
 import type { ConsumerVisibility } from '../migration/visibility';
 import { checkObservedAt } from '../rollout/healthJudgement';
 
-
 /** What the rollout's routes need from the main router. */
 export type RolloutRouteOptions = {
   store: MigrationStore;
@@ -82,13 +81,17 @@ export function addRolloutRoutes(
       credentials,
       shown.waves.flatMap(w => w.consumers),
     );
-    // A pause's reason names the consumer that breached.
+    // A pause's reason names the consumer that breached, the gate's the
+    // consumers that hold the wave.
     const [redacted] = await visibility.redact(
       credentials,
       [shown],
-      r => [r.pausedReason],
-      (r, hide) =>
-        r.pausedReason ? { ...r, pausedReason: hide(r.pausedReason) } : r,
+      r => [r.pausedReason, r.gateReason],
+      (r, hide) => ({
+        ...r,
+        ...(r.pausedReason ? { pausedReason: hide(r.pausedReason) } : {}),
+        ...(r.gateReason ? { gateReason: hide(r.gateReason) } : {}),
+      }),
     );
     res.json({
       ...redacted,

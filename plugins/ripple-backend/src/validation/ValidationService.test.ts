@@ -77,6 +77,7 @@ describe('ValidationService', () => {
     const code = new Map<string, ConsumerCode>();
     const a = slowWarehouse('a');
     const failing: Record<string, Promise<RippleWarehouse>> = {};
+    const onRecorded = jest.fn(async () => {});
     const service = new ValidationService({
       validations,
       store,
@@ -112,6 +113,7 @@ describe('ValidationService', () => {
         batch: 100,
       },
       logger: mockServices.logger.mock(),
+      onRecorded,
     });
     failing.down = Promise.reject(
       new Error('unreachable: warehouse down: connection refused'),
@@ -156,13 +158,23 @@ describe('ValidationService', () => {
       }
       return created.id;
     }
-    return { service, validations, migration, counts: a.counts, code, store };
+    return {
+      service,
+      validations,
+      migration,
+      counts: a.counts,
+      code,
+      store,
+      onRecorded,
+    };
   }
 
   it('runs at most the cap of validations at once on one warehouse, and validates each patch', async () => {
-    const { service, validations, migration, counts } = await setUp({
-      'resource:default/shop': datasetEntity('shop', 'a'),
-    });
+    const { service, validations, migration, counts, onRecorded } = await setUp(
+      {
+        'resource:default/shop': datasetEntity('shop', 'a'),
+      },
+    );
     const id = await migration('resource:default/shop', 6);
     await service.runOnce();
     const latest = await validations.latest(
@@ -175,6 +187,12 @@ describe('ValidationService', () => {
     // Two queries per validation, two validations at a time.
     expect(counts.queries).toBe(12);
     expect(counts.most).toBe(2);
+    // Each validation recorded is told (the plugin runs the rollout's
+    // step then: a plan that requires validation moves on at once).
+    expect(onRecorded).toHaveBeenCalledTimes(6);
+    expect(new Set(onRecorded.mock.calls.map(([v]: any[]) => v.id))).toEqual(
+      new Set([...latest.values()].map(v => v.id)),
+    );
     // Nothing is left to do.
     await service.runOnce();
     expect(counts.queries).toBe(12);

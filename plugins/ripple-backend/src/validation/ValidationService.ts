@@ -80,6 +80,13 @@ export class ValidationService {
       auditor?: AuditorService;
       /** Runs the background task soon (after a request). */
       trigger?: () => Promise<void>;
+      /**
+       * Told of each validation recorded: the plugin runs the rollout's
+       * step then, so that a plan requiring validation auto-approves,
+       * delivers or advances as soon as a validation passes (and pauses as
+       * soon as one fails), not only at its next scheduled run.
+       */
+      onRecorded?: (validation: Validation) => Promise<void>;
     },
   ) {}
 
@@ -275,8 +282,26 @@ export class ValidationService {
         };
       }
     }
+    if (result.status === 'skipped' && !result.reason?.trim()) {
+      // validatePatch names the reason of every skip; a skip without one
+      // would be a defect here, and must not count as validated for a
+      // rollout plan that requires validation.
+      result = {
+        ...result,
+        status: 'error',
+        reason:
+          'the validation was skipped without a reason (a defect of Ripple: every skip names its reason)',
+      };
+    }
     const recorded = await validations.finish(claim, result);
     if (!recorded) return;
+    await this.options
+      .onRecorded?.(recorded)
+      .catch(error =>
+        this.options.logger.warn(
+          `After the validation of ${task.consumerRef} in migration ${task.migrationId}: ${error}`,
+        ),
+      );
     const event = await this.options.auditor?.createEvent({
       eventId: 'patch-validation',
       severityLevel: 'low',

@@ -130,6 +130,36 @@ function behaves(name: string, connect: () => Promise<RippleWarehouse>) {
         checkCase(c));
     }
 
+    it('runs validations of one change side by side, each on its own forward view', async () => {
+      // Two consumers of one migration (or of two migrations of the same
+      // table) validated at once: one dropping its view must not break the
+      // other, which a shared view name did ("Table ... does not exist").
+      const change = {
+        ...CASES[0].change,
+        dialect: warehouse.dialect,
+      } as ChangeSpec;
+      const patched = engine.rewrite('q.sql', CASES[0].consumer, change, {
+        dialect: warehouse.dialect as never,
+      }).content!;
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          validatePatch({
+            engine,
+            warehouse,
+            change,
+            columns: COLUMNS,
+            files: [{ path: `q${i}.sql`, text: CASES[0].consumer, patched }],
+          }),
+        ),
+      );
+      expect(results.map(r => r.status)).toEqual(Array(6).fill('passed'));
+      const views = await warehouse.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'ripple_%'`,
+        { timeoutMs: 5000, maxRows: 10 },
+      );
+      expect(views.rows).toEqual([]);
+    });
+
     it('skips what cannot run as written, with the reason', async () => {
       const change = {
         dataset: 'shop.orders',
@@ -165,6 +195,42 @@ function behaves(name: string, connect: () => Promise<RippleWarehouse>) {
         expect.stringContaining('writes (shop.daily)'),
         expect.stringContaining('a parameter (:id)'),
       ]);
+      // A skipped patch always says why (a plan with requireValidation
+      // counts a skip only with its reason): each statement's reason, with
+      // where.
+      expect(result.reason).toMatch(/^every statement was skipped: /);
+      for (const statement of result.statements) {
+        expect(result.reason).toContain(
+          `${statement.path}:${statement.line}: ${statement.reason}`,
+        );
+      }
+    });
+
+    it('gives a patch skipped for reading nothing of the dataset its reason', async () => {
+      const change = {
+        dataset: 'shop.orders',
+        dialect: warehouse.dialect,
+        changes: [
+          { kind: 'rename_column', column: 'amount', to: 'amount_usd' },
+        ],
+      } as ChangeSpec;
+      const result = await validatePatch({
+        engine,
+        warehouse,
+        change,
+        files: [
+          {
+            path: 'other.sql',
+            text: 'SELECT amount FROM shop.refunds',
+            patched: 'SELECT amount FROM shop.refunds',
+          },
+        ],
+      });
+      expect(result).toMatchObject({
+        status: 'skipped',
+        reason: 'no statement of the patch reads shop.orders',
+        statements: [],
+      });
     });
 
     it('reads a sample of the table on both sides, and skips an empty one', async () => {

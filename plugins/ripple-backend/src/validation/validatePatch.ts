@@ -117,16 +117,22 @@ export async function validatePatch(options: {
   const result = (
     status: ValidationStatus,
     statements: StatementValidation[],
-    reason?: string,
-  ): PatchValidation => ({
-    status,
-    warehouse: warehouse.id,
-    statements,
-    durationMs: Date.now() - started,
-    ...(reason ? { reason } : {}),
-    ...(window ? { sample: window } : {}),
-    ...cost.field(),
-  });
+    given?: string,
+  ): PatchValidation => {
+    // A skipped patch always says why: a plan that requires validation
+    // counts a skip only with its reason.
+    const reason =
+      given || (status === 'skipped' ? skipReason(statements) : undefined);
+    return {
+      status,
+      warehouse: warehouse.id,
+      statements,
+      durationMs: Date.now() - started,
+      ...(reason ? { reason } : {}),
+      ...(window ? { sample: window } : {}),
+      ...cost.field(),
+    };
+  };
 
   const pairs = options.files.flatMap(file =>
     statementPairs(engine, file, file.patched, dialect),
@@ -371,6 +377,26 @@ function pointAt(
     return { failure: pointed.findings.map(f => f.message).join('; ') };
   }
   return { sql: pointed.content ?? sql };
+}
+
+function skipReason(statements: StatementValidation[]): string {
+  const reasons = new Map<string, string[]>();
+  for (const s of statements) {
+    const reason = s.reason?.trim() || 'no reason given';
+    reasons.set(reason, [
+      ...(reasons.get(reason) ?? []),
+      `${s.path}:${s.line}`,
+    ]);
+  }
+  if (!reasons.size) return 'no statement to run';
+  const parts = [...reasons].map(([reason, at]) => {
+    const where =
+      at.length > 3
+        ? `${at.slice(0, 3).join(', ')} and ${at.length - 3} more`
+        : at.join(', ');
+    return `${where}: ${reason}`;
+  });
+  return `every statement was skipped: ${parts.join('; ')}`;
 }
 
 function describe(error: unknown): string {

@@ -16,7 +16,7 @@ import { ErrorPanel, Loading, age } from '../common/Feedback';
 import { PatchDiff } from '../common/PatchDiff';
 import { StatusBadge } from '../common/StatusBadge';
 import { consumerStatus } from '../common/status';
-import { ReviewForm } from './ReviewForm';
+import { ReviewForm, validationBlock } from './ReviewForm';
 import { ValidationPanel } from './ValidationPanel';
 
 /**
@@ -33,8 +33,14 @@ export function ConsumerDetail(props: {
   onClose?: () => void;
   /** On the consumer's own entity page its name is already the page's title. */
   hideName?: boolean;
+  /**
+   * The rollout plan requires validation (`plan.requireValidation` of the
+   * migration's rollout, or the plan it would start with): an approval
+   * needs the patch's validation to count.
+   */
+  requireValidation?: boolean;
 }) {
-  const { migration, consumer, onChanged, onClose, hideName } = props;
+  const { migration, consumer, onChanged, onClose, hideName, requireValidation } = props;
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
   const patch = useLoad(
@@ -187,6 +193,11 @@ export function ConsumerDetail(props: {
                   migrationId={migration.id}
                   patch={patch.value.patch}
                   reviews={patch.value.reviews}
+                  validationBlocked={
+                    requireValidation
+                      ? validationBlock(consumer.validation, patch.value.patch.id)
+                      : undefined
+                  }
                   onReviewed={() => {
                     patch.reload();
                     onChanged();

@@ -58,6 +58,7 @@ function api(reasons: PatchReason[], patchDiff = diff, consumers?: Consumer[]) {
         soakMinutes: 60,
         autoAdvance: false,
         autoApprove: false,
+        requireValidation: false,
         health: {},
       },
       waves: [],

@@ -51,7 +51,10 @@ const ordersExport = aConsumer('component:default/orders-export', {
 });
 const jaffleDbt = aConsumer('component:default/jaffle-dbt');
 
-function api(consumers: Consumer[] = [ordersExport, jaffleDbt]) {
+function api(
+  consumers: Consumer[] = [ordersExport, jaffleDbt],
+  { requireValidation = false } = {},
+) {
   return mockRippleApi({
     getMigration: async () => aMigration(),
     listConsumers: async (_id, query) => {
@@ -67,6 +70,7 @@ function api(consumers: Consumer[] = [ordersExport, jaffleDbt]) {
         soakMinutes: 60,
         autoAdvance: false,
         autoApprove: false,
+        requireValidation,
         health: {},
       },
       waves: [],
@@ -91,6 +95,16 @@ function api(consumers: Consumer[] = [ordersExport, jaffleDbt]) {
       },
       reviews: [],
       validation: failed,
+    }),
+    reviewPatch: async (_id, consumerRef, review) => ({
+      id: 3,
+      migrationId: 'm1',
+      consumerRef,
+      patchId: review.patchId,
+      sequence: 1,
+      decision: review.decision,
+      reviewer: 'user:default/guest',
+      createdAt: '2026-11-21T11:00:00.000Z',
     }),
     validatePatch: async () => ({
       ...failed,
@@ -209,5 +223,56 @@ describe("a consumer's validation", () => {
     expect(
       within(validation).queryByRole('button', { name: 'Validate again' }),
     ).not.toBeInTheDocument();
+  });
+});
+
+describe('a rollout plan that requires validation', () => {
+  it('keeps Approve off while the validation failed, saying why; Reject stays', async () => {
+    const rippleApi = api(undefined, { requireValidation: true });
+    await renderWithRipple(<MigrationView id="m1" />, { api: rippleApi });
+    await openOrdersExport();
+    const form = await screen.findByRole('group', { name: 'Review' });
+    expect(
+      await within(form).findByText(
+        'The rollout plan requires a passed validation (or one skipped with its reason) before an approval: its validation failed. The patch can still be rejected.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(form).getByRole('button', { name: 'Approve' }),
+    ).toBeDisabled();
+    const reject = within(form).getByRole('button', { name: 'Reject' });
+    expect(reject).toBeEnabled();
+    await userEvent.click(reject);
+    await waitFor(() =>
+      expect(rippleApi.reviewPatch).toHaveBeenCalledWith(
+        'm1',
+        'component:default/orders-export',
+        { decision: 'reject', patchId: 1 },
+      ),
+    );
+  });
+
+  it('offers Approve when the validation passed, or when the plan does not require it', async () => {
+    const passed = aConsumer('component:default/orders-export', {
+      validation: { ...failed, status: 'passed', statements: [] },
+    });
+    await renderWithRipple(<MigrationView id="m1" />, {
+      api: api([passed, jaffleDbt], { requireValidation: true }),
+    });
+    await openOrdersExport();
+    const form = await screen.findByRole('group', { name: 'Review' });
+    expect(
+      await within(form).findByRole('button', { name: 'Approve' }),
+    ).toBeEnabled();
+    expect(form).not.toHaveTextContent('requires a passed validation');
+  });
+
+  it('does not hold back an approval the plan does not require', async () => {
+    await renderWithRipple(<MigrationView id="m1" />, { api: api() });
+    await openOrdersExport();
+    const form = await screen.findByRole('group', { name: 'Review' });
+    expect(
+      await within(form).findByRole('button', { name: 'Approve' }),
+    ).toBeEnabled();
   });
 });

@@ -176,8 +176,10 @@ export function ConsumersPanel(props: {
   selected?: string;
   onSelect: (consumerRef: string | undefined) => void;
   onChanged: () => void;
+  /** The rollout plan requires validation: see {@link ConsumerDetail}. */
+  requireValidation?: boolean;
 }) {
-  const { migration, consumers, selected, onSelect, onChanged } = props;
+  const { migration, consumers, selected, onSelect, onChanged, requireValidation } = props;
   const { t } = useTranslationRef(rippleTranslationRef);
   const [reasonKind, setReasonKind] = useState<PatchReasonKind | 'all'>('all');
   const [validation, setValidation] = useState<ValidationStatusFilter | 'all'>(
@@ -352,6 +354,7 @@ export function ConsumersPanel(props: {
           consumer={current}
           onChanged={onChanged}
           onClose={() => onSelect(undefined)}
+          requireValidation={requireValidation}
         />
       )}
     </Flex>

@@ -56,6 +56,7 @@ const rollout: Rollout = {
     soakMinutes: 60,
     autoAdvance: false,
     autoApprove: false,
+    requireValidation: false,
     health: {},
   },
   waves: [],

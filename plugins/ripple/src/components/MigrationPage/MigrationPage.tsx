@@ -178,6 +178,7 @@ function MigrationBody(props: {
               selected={selected}
               onSelect={ref => setParam('consumer', ref)}
               onChanged={reloadAll}
+              requireValidation={rollout.value?.plan.requireValidation}
             />
           )}
           {m.state === 'analyzing' && (

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert, Button, Flex, TextAreaField } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
-import type { Patch, Review, ReviewDecision } from '@ripple/backstage-plugin-ripple-common';
+import type { Patch, Review, ReviewDecision, Validation } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
 import { useAction } from '../../hooks/useAction';
 import { rippleTranslationRef } from '../../translation';
@@ -13,15 +13,19 @@ import { errorMessage } from '../common/Feedback';
  * names the patch judged and the latest review of it shown here, so that a
  * decision recorded meanwhile by someone else is refused (409) rather than
  * silently overruled: the form then shows the backend's message, naming the
- * review that won, and the page reloads the patch.
+ * review that won, and the page reloads the patch. When the rollout plan
+ * requires validation and the patch's does not count yet, Approve is off
+ * and the form says why (the backend would refuse it, 409); Reject stays.
  */
 export function ReviewForm(props: {
   migrationId: string;
   patch: Patch;
   reviews: Review[];
   onReviewed: () => void;
+  /** What of the patch's validation keeps it from being approved, from {@link validationBlock}. */
+  validationBlocked?: ValidationBlock;
 }) {
-  const { migrationId, patch, reviews, onReviewed } = props;
+  const { migrationId, patch, reviews, onReviewed, validationBlocked } = props;
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
   const [comment, setComment] = useState('');
@@ -64,12 +68,21 @@ export function ReviewForm(props: {
       {nothingToDeliver && (
         <Alert status="info" icon title={t('review.nothingToDeliver')} />
       )}
+      {validationBlocked && !nothingToDeliver && (
+        <Alert
+          status="info"
+          icon
+          title={t('review.validationRequired', {
+            why: t(`review.validationBlock.${validationBlocked}`),
+          })}
+        />
+      )}
       <Flex gap="2">
         <Button
           variant="primary"
           onPress={() => review('approve')}
           isPending={pending === 'approve'}
-          isDisabled={!!pending || nothingToDeliver}
+          isDisabled={!!pending || nothingToDeliver || !!validationBlocked}
         >
           {t('review.approve')}
         </Button>
@@ -114,6 +127,24 @@ export function ReviewForm(props: {
       )}
     </Flex>
   );
+}
+
+/** Why a patch's validation does not count for a plan that requires one. */
+export type ValidationBlock = 'none' | 'pending' | 'running' | 'failed' | 'error' | 'skipped';
+
+/**
+ * What keeps a patch version from being approved under a rollout plan that
+ * requires validation (the backend's rule): its latest validation must
+ * have passed, or been skipped with its reason.
+ */
+export function validationBlock(
+  validation: Validation | undefined,
+  patchId: number,
+): ValidationBlock | undefined {
+  if (!validation || validation.patchId !== patchId) return 'none';
+  if (validation.status === 'passed') return undefined;
+  if (validation.status === 'skipped') return validation.reason ? undefined : 'skipped';
+  return validation.status;
 }
 
 /** A 409: someone else's review of the patch was recorded first. */

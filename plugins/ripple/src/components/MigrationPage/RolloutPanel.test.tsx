@@ -10,6 +10,7 @@ const plan: Rollout['plan'] = {
   soakMinutes: 60,
   autoAdvance: true,
   autoApprove: false,
+  requireValidation: false,
   health: {},
 };
 const rolling: Rollout = {
@@ -87,6 +88,59 @@ describe('RolloutPanel', () => {
     expect(screen.getByText(/The waves are drawn when the rollout starts/)).toBeInTheDocument();
     await userEvent.click(await screen.findByRole('button', { name: 'Start the rollout' }));
     expect(api.startRollout).toHaveBeenCalledWith('m1');
+  });
+
+  it('starts with the plan requiring validation when the person asks, and says so', async () => {
+    const api = mockRippleApi({ startRollout: async () => rolling });
+    await renderWithRipple(
+      <RolloutPanel migration={aMigration()} rollout={loaded({ state: 'not_started', plan, waves: [] })} consumers={[]} onChanged={jest.fn()} />,
+      { api },
+    );
+    // The plan's own (the config's default) is shown, and left alone it is not sent.
+    const option = await screen.findByRole('checkbox', { name: 'Require validation' });
+    expect(option).not.toBeChecked();
+    expect(screen.getByText(/a failed validation in a wave pauses the rollout/)).toBeInTheDocument();
+    await userEvent.click(option);
+    expect(option).toBeChecked();
+    await userEvent.click(screen.getByRole('button', { name: 'Start the rollout' }));
+    expect(api.startRollout).toHaveBeenCalledWith('m1', { requireValidation: true });
+  });
+
+  it("sends nothing for an option left at the config's default", async () => {
+    const api = mockRippleApi({ startRollout: async () => rolling });
+    await renderWithRipple(
+      <RolloutPanel
+        migration={aMigration()}
+        rollout={loaded({ state: 'not_started', plan: { ...plan, requireValidation: true }, waves: [] })}
+        consumers={[]}
+        onChanged={jest.fn()}
+      />,
+      { api },
+    );
+    expect(await screen.findByRole('checkbox', { name: 'Require validation' })).toBeChecked();
+    expect(screen.getByText(/every patch needs a passed validation/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Start the rollout' }));
+    expect(api.startRollout).toHaveBeenCalledWith('m1');
+  });
+
+  it('shows in the timeline why the active wave is held', async () => {
+    const reason =
+      'the rollout plan requires a passed validation (or one skipped with its reason): component:default/a: its validation on warehouse example failed: q.sql:1: 2 rows before the patch, 2 after';
+    await renderWithRipple(
+      <RolloutPanel
+        migration={aMigration({ state: 'rolling_out' })}
+        rollout={loaded({ ...rolling, plan: { ...plan, requireValidation: true }, gateReason: reason })}
+        consumers={[]}
+        onChanged={jest.fn()}
+      />,
+      { api: mockRippleApi() },
+    );
+    const waves = screen.getAllByRole('listitem');
+    expect(within(waves[0]).getByRole('status')).toHaveTextContent(`Held: ${reason}`);
+    expect(waves[1]).not.toHaveTextContent('Held');
+    expect(screen.getByText(/every patch needs a passed validation/)).toBeInTheDocument();
+    // Running, it is not a plan to edit any more.
+    expect(screen.queryByRole('checkbox', { name: 'Require validation' })).not.toBeInTheDocument();
   });
 
   it('starts a rollout whose compatibility view cannot be built only with a reason, which it sends', async () => {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, Flex, Text, TextField } from '@backstage/ui';
+import { Alert, Button, Checkbox, Flex, Text, TextField } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
@@ -36,8 +36,10 @@ const WAVE_TONE: Record<Wave['state'], Tone> = {
 
 /**
  * The rollout: its plan, the waves as a timeline with the health of their
- * consumers, and, for those with `ripple.rollout.manage`, the controls the
- * migration's state allows (the state machine of ripple-common).
+ * consumers and why the active one is held, and, for those with
+ * `ripple.rollout.manage`, the controls the migration's state allows (the
+ * state machine of ripple-common), with the plan's "Require validation"
+ * before the start.
  */
 export function RolloutPanel(props: {
   migration: Migration;
@@ -63,6 +65,8 @@ export function RolloutPanel(props: {
   const { pending, error, run: runAction } = useAction<Action>({ onSettled: onChanged });
   const [confirmRollback, setConfirmRollback] = useState(false);
   const [override, setOverride] = useState('');
+  // Unset: the plan's own (the config's default), sent only when changed.
+  const [requireValidation, setRequireValidation] = useState<boolean>();
 
   if (rollout.loading) return <Loading label={t('rollout.loading')} />;
   if (!rollout.value) {
@@ -81,13 +85,20 @@ export function RolloutPanel(props: {
   const run = (action: Action) =>
     runAction(action, async () => {
       switch (action) {
-        case 'start':
+        case 'start': {
+          const plan =
+            requireValidation !== undefined && requireValidation !== r.plan.requireValidation
+              ? { requireValidation }
+              : undefined;
           if (compatViewBlocked) {
-            await rippleApi.startRollout(migration.id, undefined, { overrideCompatView: override.trim() });
+            await rippleApi.startRollout(migration.id, plan, { overrideCompatView: override.trim() });
+          } else if (plan) {
+            await rippleApi.startRollout(migration.id, plan);
           } else {
             await rippleApi.startRollout(migration.id);
           }
           break;
+        }
         case 'advance':
           await rippleApi.advanceRollout(migration.id, r.currentWave);
           break;
@@ -129,6 +140,7 @@ export function RolloutPanel(props: {
           advance: r.plan.autoAdvance ? t('rollout.autoAdvance') : t('rollout.manualAdvance'),
         })}
         {r.critical && t('rollout.critical')}
+        {r.plan.requireValidation && t('rollout.requiresValidation')}
       </Text>
       {r.state === 'not_started' && compatView === 'pending' && (
         <Alert
@@ -197,6 +209,11 @@ export function RolloutPanel(props: {
                       {wave.completedAt && t('rollout.waveCompleted', { age: age(wave.completedAt, t) })}
                     </Text>
                   )}
+                  {r.gateReason && wave.index === r.currentWave && migration.state === 'rolling_out' && (
+                    <Text variant="body-small" color="warning" role="status">
+                      {t('rollout.waveHeld', { reason: r.gateReason })}
+                    </Text>
+                  )}
                 </Flex>
               </li>
             );
@@ -205,6 +222,19 @@ export function RolloutPanel(props: {
       )}
       {manage.allowed ? (
         <Flex gap="2" role="group" aria-label={t('rollout.controlsLabel')} style={{ flexWrap: 'wrap' }}>
+          {actions.start && (
+            <Flex direction="column" gap="1">
+              <Checkbox
+                isSelected={requireValidation ?? r.plan.requireValidation}
+                onChange={setRequireValidation}
+              >
+                {t('rollout.requireValidation')}
+              </Checkbox>
+              <Text variant="body-small" color="secondary">
+                {t('rollout.requireValidationDescription')}
+              </Text>
+            </Flex>
+          )}
           {actions.start && compatViewBlocked && (
             <TextField
               label={t('rollout.overrideReason')}

@@ -1094,6 +1094,11 @@ export const spec = {
             description:
               'Deliver `rewritten` patches without a review, except when the dataset is critical. Default `ripple.rollout.autoApprove` (false).',
           },
+          requireValidation: {
+            type: 'boolean',
+            description:
+              "Make the validation of each consumer's current patch version a condition of its approval, its auto-approval, its delivery and its wave's advance: it must have `passed`, or be `skipped` with its reason (docs/validation.md). Default `ripple.rollout.requireValidation` (false).",
+          },
           health: {
             $ref: '#/components/schemas/HealthThresholds',
           },
@@ -1108,6 +1113,7 @@ export const spec = {
           'soakMinutes',
           'autoAdvance',
           'autoApprove',
+          'requireValidation',
           'health',
         ],
         properties: {
@@ -1127,6 +1133,11 @@ export const spec = {
             type: 'boolean',
             description:
               'Whether `rewritten` patches are delivered without a review (never for a critical dataset).',
+          },
+          requireValidation: {
+            type: 'boolean',
+            description:
+              'Whether a patch version is approved, auto-approved, delivered and lets its wave advance only once its validation `passed` or was `skipped` with its reason.',
           },
           health: {
             $ref: '#/components/schemas/HealthThresholds',
@@ -1168,6 +1179,11 @@ export const spec = {
           },
           soakEndsAt: {
             $ref: '#/components/schemas/Timestamp',
+          },
+          gateReason: {
+            type: 'string',
+            description:
+              'While rolling out, why the active wave does not advance yet besides its soak time, naming the consumers: an unhealthy one, a validation the plan requires that failed or is not done, a delivery or a health signal awaited.',
           },
         },
       },

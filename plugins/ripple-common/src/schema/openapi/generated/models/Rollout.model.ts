@@ -34,4 +34,8 @@ export interface Rollout {
    * A time in ISO 8601 (`2026-11-21T10:00:00.000Z`), UTC. Kept a string in the generated types, since JSON carries it as one.
    */
   soakEndsAt?: string;
+  /**
+   * While rolling out, why the active wave does not advance yet besides its soak time, naming the consumers: an unhealthy one, a validation the plan requires that failed or is not done, a delivery or a health signal awaited.
+   */
+  gateReason?: string;
 }

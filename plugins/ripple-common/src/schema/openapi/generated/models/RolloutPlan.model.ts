@@ -18,5 +18,9 @@ export interface RolloutPlan {
    * Whether `rewritten` patches are delivered without a review (never for a critical dataset).
    */
   autoApprove: boolean;
+  /**
+   * Whether a patch version is approved, auto-approved, delivered and lets its wave advance only once its validation `passed` or was `skipped` with its reason.
+   */
+  requireValidation: boolean;
   health: HealthThresholds;
 }

@@ -24,5 +24,9 @@ export interface RolloutPlanRequest {
    * Deliver `rewritten` patches without a review, except when the dataset is critical. Default `ripple.rollout.autoApprove` (false).
    */
   autoApprove?: boolean;
+  /**
+   * Make the validation of each consumer\'s current patch version a condition of its approval, its auto-approval, its delivery and its wave\'s advance: it must have `passed`, or be `skipped` with its reason (docs/validation.md). Default `ripple.rollout.requireValidation` (false).
+   */
+  requireValidation?: boolean;
   health?: HealthThresholds;
 }
