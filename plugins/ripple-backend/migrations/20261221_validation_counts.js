@@ -1,5 +1,9 @@
 // @ts-check
 
+// A statement's outcomes (a validation's own `pending` and `running` are
+// never a statement's).
+const STATUSES = ['passed', 'failed', 'skipped', 'error'];
+
 /**
  * `validation.{passed,failed,skipped,error}_statements`: how many of a
  * finished validation's statements have each status, written with the
@@ -37,9 +41,7 @@ exports.up = async function up(knex) {
       await knex('validation')
         .where({ id: row.id })
         .update(
-          Object.fromEntries(
-            STATUSES.map(s => [`${s}_statements`, counts[s]]),
-          ),
+          Object.fromEntries(STATUSES.map(s => [`${s}_statements`, counts[s]])),
         );
     }
     if (rows.length < 500) return;
@@ -53,7 +55,3 @@ exports.down = async function down(knex) {
     for (const status of STATUSES) table.dropColumn(`${status}_statements`);
   });
 };
-
-// A statement's outcomes (a validation's own `pending` and `running` are
-// never a statement's).
-const STATUSES = ['passed', 'failed', 'skipped', 'error'];

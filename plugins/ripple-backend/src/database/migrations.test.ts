@@ -308,7 +308,7 @@ describe('knex migrations', () => {
   );
 
   it.each(databases.eachSupportedId())(
-    "counts the statements of validations finished before, and drops the counts, on %s",
+    'counts the statements of validations finished before, and drops the counts, on %s',
     async databaseId => {
       const knex = await databases.init(databaseId);
       const files = fs
@@ -336,7 +336,11 @@ describe('knex migrations', () => {
           created_at: now,
         })
         .returning('id');
-      const statement = (status: string) => ({ path: 'q.sql', line: 1, status });
+      const statement = (status: string) => ({
+        path: 'q.sql',
+        line: 1,
+        status,
+      });
       const validation = (run: number, statements: object[] | null) => ({
         patch_id: patch.id,
         run,
@@ -375,9 +379,9 @@ describe('knex migrations', () => {
       ]);
 
       await knex.migrate.down({ directory: migrationsDir });
-      expect(await knex.schema.hasColumn('validation', 'passed_statements')).toBe(
-        false,
-      );
+      expect(
+        await knex.schema.hasColumn('validation', 'passed_statements'),
+      ).toBe(false);
       // The validations themselves stay.
       expect(
         (await knex('validation').orderBy('run')).map(r => r.status),

@@ -44,8 +44,7 @@ async function failedValidation(dir: string) {
       dialect: 'duckdb',
       changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
     } as ChangeSpec;
-    const text =
-      'SELECT id, customer_id, amount, status FROM shop.orders;\n';
+    const text = 'SELECT id, customer_id, amount, status FROM shop.orders;\n';
     const result = await validatePatch({
       engine: await loadEngine(),
       warehouse,
@@ -94,7 +93,10 @@ it("lists consumers with their validation's summary, the statements only in the 
     await store.transition({ migrationId: migration.id, to: 'analyzing' });
     const validations = new DatabaseValidationStore(knex);
     for (let i = 0; i < CONSUMERS; i++) {
-      const consumerRef = `component:default/report-${String(i).padStart(2, '0')}`;
+      const consumerRef = `component:default/report-${String(i).padStart(
+        2,
+        '0',
+      )}`;
       await store.putConsumer({
         migrationId: migration.id,
         consumerRef,
