@@ -19,8 +19,9 @@ export default defineConfig({
   workers: 1,
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'e2e-test-report' }]],
   webServer: {
-    // Each run starts from an empty database.
-    command: `rm -rf .ripple/e2e && yarn workspace app build ${config} && yarn workspace backend start ${config}`,
+    // Each run starts from an empty database, and a fresh example warehouse
+    // (the DuckDB file shop-orders lives in) beside it.
+    command: `rm -rf .ripple/e2e && node scripts/example-warehouse.mjs .ripple/e2e/example.duckdb && yarn workspace app build ${config} && yarn workspace backend start ${config}`,
     url: 'http://localhost:7007/.backstage/health/v1/readiness',
     reuseExistingServer: !process.env.CI,
     timeout: 300_000,

@@ -134,3 +134,82 @@ test('a dataset change, from the live preview to the rollout and the compatibili
   await expect(page.getByRole('row').filter({ hasText: 'Rename amount to amount_usd' }).first()).toContainText('Rolling out');
   await shot(page, '12-fleet-dashboard');
 });
+
+// The dev portal's example warehouse (docs/validation.md): shop-orders lives
+// in a DuckDB file made for the run, and names it (ripple.io/warehouse). A
+// change the engine patches right is validated `passed`; one whose retype
+// changes what its consumer computes is validated `failed`, with the rows
+// that differ. The time from creating a migration to its validation shown
+// is printed (docs/validation.md, "Figures").
+test("a dataset on a warehouse: each consumer's patch validated on real rows, passed and failed", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(page.getByRole('link', { name: 'Ripple' })).toBeVisible();
+
+  /** A new migration of shop-orders from its Migrations tab; when it was created. */
+  async function createMigration(title: string, changes: (form: Page) => Promise<void>) {
+    await page.goto('/catalog/default/resource/shop-orders');
+    await page.getByRole('link', { name: 'Migrations', exact: true }).click();
+    await page.getByRole('button', { name: 'New migration' }).click();
+    await expect(page.getByRole('heading', { name: 'New migration of shop.orders' })).toBeVisible();
+    await changes(page);
+    const preview = page.getByRole('region', { name: 'Impact preview' });
+    await expect(preview.getByRole('list', { name: 'Affected consumers' })).toContainText('component:default/shop-report');
+    await page.getByRole('textbox', { name: 'Title' }).fill(title);
+    const created = Date.now();
+    await page.getByRole('button', { name: 'Create the migration' }).click();
+    await expect(page.getByRole('heading', { name: title })).toBeVisible();
+    return created;
+  }
+  const shopReport = page.getByRole('rowheader', { name: /shop-report/ });
+  const consumer = page.getByRole('region', { name: 'Consumer component:default/shop-report' });
+  const validation = consumer.getByRole('region', { name: 'Validation', exact: true });
+
+  // 1. amount renamed: the engine's patch gives the same rows.
+  const renamed = await createMigration('Rename amount in the example warehouse', async form => {
+    await form.getByRole('button', { name: /Column/ }).click();
+    await form.getByRole('option', { name: 'amount (DECIMAL(10, 2))' }).click();
+    await form.getByRole('textbox', { name: 'New name' }).fill('amount_usd');
+  });
+  const passedRow = page.getByRole('row').filter({ has: shopReport });
+  await expect(passedRow.getByText('Passed', { exact: true })).toBeVisible({ timeout: 60_000 });
+  const seconds = (Date.now() - renamed) / 1000;
+  await expect(passedRow).toContainText('1 passed');
+  await shopReport.click();
+  await expect(validation).toContainText('on example · 1 passed');
+  const statement = validation.getByRole('listitem', { name: 'report.sql:1' });
+  await expect(statement).toContainText('Passed');
+  await expect(statement).toContainText('3 rows before, 3 after');
+  await shot(page, '13-validation-passed');
+  // eslint-disable-next-line no-console
+  console.log(`example migration: created to its validation shown passed in ${seconds.toFixed(1)} s`);
+  test.info().annotations.push({ type: 'validation shown passed after', description: `${seconds.toFixed(1)} s` });
+
+  // 2. status renamed and amount retyped to INTEGER: the patch renames
+  // status, and the report's revenue is no longer what it was.
+  await createMigration('Retype amount in the example warehouse', async form => {
+    await form.getByRole('button', { name: /Column/ }).click();
+    await form.getByRole('option', { name: 'status (VARCHAR)' }).click();
+    await form.getByRole('textbox', { name: 'New name' }).fill('order_status');
+    await form.getByRole('button', { name: 'Add another change' }).click();
+    const second = form.getByRole('group', { name: 'Change 2' });
+    await second.getByRole('button', { name: /Change/ }).click();
+    await form.getByRole('option', { name: 'Change a column’s type' }).click();
+    await second.getByRole('button', { name: /Column/ }).click();
+    await form.getByRole('option', { name: 'amount (DECIMAL(10, 2))' }).click();
+    await second.getByRole('textbox', { name: 'New type' }).fill('INTEGER');
+  });
+  const failedRow = page.getByRole('row').filter({ has: shopReport });
+  await expect(failedRow.getByText('Failed', { exact: true })).toBeVisible({ timeout: 60_000 });
+  await shopReport.click();
+  await expect(validation.getByText('Failed', { exact: true }).first()).toBeVisible();
+  const failed = validation.getByRole('listitem', { name: 'report.sql:1' });
+  await expect(failed).toContainText('Columns whose checksums differ: revenue');
+  const differing = failed.getByRole('region', { name: 'Rows that differ at report.sql:1' });
+  await expect(differing).toHaveAttribute('data-tone', 'blocked');
+  // Revenue by status before (exact decimals) and after (rounded integers).
+  await expect(differing).toContainText('paid, 3, 84.99');
+  await expect(differing).toContainText('paid, 3, 85');
+  await shot(page, '14-validation-failed');
+});

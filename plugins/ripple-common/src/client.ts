@@ -6,7 +6,7 @@ import {
 } from './schema/openapi/generated/apis';
 import type {
   CompatView,
-  Consumer,
+  ConsumerDetail,
   ConsumerPage,
   ConsumerPatch,
   Dataset,
@@ -81,7 +81,8 @@ export interface RippleApi {
   ): Promise<{ items: MigrationEvent[] }>;
   /** A page of the migration's consumers, those the query keeps. */
   listConsumers(id: string, query?: ConsumerQuery): Promise<ConsumerPage>;
-  getConsumer(id: string, consumerRef: string): Promise<Consumer>;
+  /** One consumer, with its latest validation whole (its statements). */
+  getConsumer(id: string, consumerRef: string): Promise<ConsumerDetail>;
   getConsumerPatch(id: string, consumerRef: string): Promise<ConsumerPatch>;
   reviewPatch(
     id: string,

@@ -17,7 +17,7 @@ import { rippleApiRef } from './api';
 import { rippleTranslationRef } from './translation';
 import { convertLegacyRouteRef } from '@backstage/core-compat-api';
 import { rootRouteRef } from './routes';
-import { aConsumer, aMigration, mockRippleApi } from './__testUtils__/rippleTestApp';
+import { aConsumerDetail, aMigration, mockRippleApi } from './__testUtils__/rippleTestApp';
 
 describe('the plugin in the new frontend system', () => {
   it('serves the fleet dashboard at /ripple, with the API it declares replaced by a mock', async () => {
@@ -70,7 +70,7 @@ describe('the plugin in the new frontend system', () => {
         items: [{ migration: aMigration(), roles: ['consumer'] }],
         totalCount: 1,
       }),
-      getConsumer: async () => aConsumer('component:default/orders-export', { patch: undefined }),
+      getConsumer: async () => aConsumerDetail('component:default/orders-export', { patch: undefined }),
     });
     renderInTestApp(
       <EntityProvider

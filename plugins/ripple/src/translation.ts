@@ -177,6 +177,17 @@ export const rippleTranslationRef = createTranslationRef({
       },
       notValidated: 'Not validated',
       onWarehouse: 'on {{warehouse}}',
+      // How many of a validation's statements had each outcome.
+      counts: {
+        passed_one: '{{count}} passed',
+        passed_other: '{{count}} passed',
+        failed_one: '{{count}} failed',
+        failed_other: '{{count}} failed',
+        skipped_one: '{{count}} skipped',
+        skipped_other: '{{count}} skipped',
+        error_one: '{{count}} error',
+        error_other: '{{count}} errors',
+      },
     },
     consumers: {
       columns: {

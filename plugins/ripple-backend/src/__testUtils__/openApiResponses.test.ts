@@ -27,6 +27,24 @@ const migration = {
   },
 };
 
+const validation = {
+  id: 1,
+  patchId: 2,
+  status: 'failed',
+  warehouse: 'example',
+  statementCounts: { passed: 0, failed: 1, skipped: 0, error: 0 },
+  requestedAt: '2026-11-21T00:00:00.000Z',
+};
+const consumer = {
+  migrationId: 'a',
+  consumerRef: 'component:default/report',
+  discoveredBy: 'catalog',
+  validation,
+  createdAt: '2026-11-21T00:00:00.000Z',
+  updatedAt: '2026-11-21T00:00:00.000Z',
+};
+const statement = { path: 'q.sql', line: 1, status: 'failed' };
+
 // The checker the integration tests rely on must itself refuse what the
 // spec does not allow.
 describe('expectValidResponse', () => {
@@ -71,5 +89,44 @@ describe('expectValidResponse', () => {
         response('GET', '/api/ripple/migrations/a', 404, { message: 'x' }),
       ),
     ).toThrow(/must have required property 'error'/);
+  });
+});
+
+// The consumer list carries a validation's summary; the single consumer
+// (an allOf of the listed consumer and the whole validation) its statements.
+describe("a consumer's validation in the spec", () => {
+  const list = (body: object) =>
+    response('GET', '/api/ripple/migrations/a/consumers', 200, {
+      items: [body],
+      totalCount: 1,
+    });
+  const single = (body: object) =>
+    response(
+      'GET',
+      '/api/ripple/migrations/a/consumers/component%3Adefault%2Freport',
+      200,
+      body,
+    );
+
+  it('takes a summary in the list, and needs its statement counts', () => {
+    expect(() => expectValidResponse(list(consumer))).not.toThrow();
+    const { statementCounts, ...uncounted } = validation;
+    expect(() =>
+      expectValidResponse(list({ ...consumer, validation: uncounted })),
+    ).toThrow(/must have required property 'statementCounts'/);
+  });
+
+  it('needs the statements in the single consumer', () => {
+    expect(() =>
+      expectValidResponse(
+        single({
+          ...consumer,
+          validation: { ...validation, statements: [statement] },
+        }),
+      ),
+    ).not.toThrow();
+    expect(() => expectValidResponse(single(consumer))).toThrow(
+      /must have required property 'statements'/,
+    );
   });
 });

@@ -59,7 +59,7 @@ async function setUp(databaseId: TestDatabaseId) {
       claimedBefore,
       limit: 10,
     });
-  return { store, validations, migration, propose, tasks };
+  return { knex, store, validations, migration, propose, tasks };
 }
 
 describe.each(databases.eachSupportedId())(
@@ -76,6 +76,11 @@ describe.each(databases.eachSupportedId())(
       expect(await validations.listDatasets()).toEqual([datasetRef]);
 
       const claim = (await validations.claim(task, 'wh', new Date(0)))!;
+      const updatedAt = async () =>
+        Date.parse((await store.getMigration(migration.id))!.updatedAt);
+      const before = await updatedAt();
+      // Times are kept to the millisecond: the next is later.
+      await new Promise(r => setTimeout(r, 5));
       // The first run is inserted once: a second runner gets nothing.
       expect(await validations.claim(task, 'wh', new Date(0))).toBeUndefined();
       expect(await tasks()).toEqual([]);
@@ -88,6 +93,8 @@ describe.each(databases.eachSupportedId())(
         sample: "day >= '2026-12-05'",
         bytesProcessed: 5_000_000_000,
       });
+      // The migration moved: its pages load its consumers again.
+      expect(await updatedAt()).toBeGreaterThan(before);
       expect(await tasks()).toEqual([]);
       expect(
         (await store.listEvents(migration.id, { limit: 50 })).filter(
@@ -170,6 +177,73 @@ describe.each(databases.eachSupportedId())(
           requestedBy: 'user:default/guest',
         }),
       ).rejects.toThrow(/no longer the current patch/);
+    });
+
+    it("summarises each consumer's latest validation without reading its statements", async () => {
+      const { knex, validations, migration, propose, tasks } = await setUp(
+        databaseId,
+      );
+      const patch = await propose('a');
+      const claim = (await validations.claim(
+        (
+          await tasks()
+        )[0],
+        'wh',
+        new Date(0),
+      ))!;
+      const pending = await validations.summaries(migration.id, [consumerRef]);
+      expect(pending.get(consumerRef)).toMatchObject({
+        status: 'running',
+        statementCounts: { passed: 0, failed: 0, skipped: 0, error: 0 },
+      });
+      const failed: ValidationResult = {
+        status: 'failed',
+        statements: [
+          ...PASSED.statements,
+          {
+            path: 'q.sql',
+            line: 3,
+            status: 'failed',
+            rows: { before: 2, after: 1 },
+            differences: [{ key: [1], before: [1, 'a'], after: [] }],
+          },
+          { path: 'q.sql', line: 5, status: 'skipped', reason: 'writes' },
+          { path: 'q.sql', line: 7, status: 'failed' },
+        ],
+        durationMs: 30,
+      };
+      const recorded = (await validations.finish(claim, failed))!;
+      const counts = { passed: 1, failed: 2, skipped: 1, error: 0 };
+      expect(recorded.statementCounts).toEqual(counts);
+
+      const queries: string[] = [];
+      const listen = (query: { sql: string }) => queries.push(query.sql);
+      knex.on('query', listen);
+      const summaries = await validations.summaries(migration.id, [
+        consumerRef,
+        'component:default/nobody',
+      ]);
+      knex.off('query', listen);
+      const { statements, ...summary } = recorded;
+      expect([...summaries.entries()]).toEqual([[consumerRef, summary]]);
+      expect(summary).toMatchObject({
+        patchId: patch.id,
+        status: 'failed',
+        statementCounts: counts,
+        durationMs: 30,
+      });
+      expect(queries.length).toBeGreaterThan(0);
+      // Neither the statements' column nor every column (`v.*`).
+      for (const sql of queries) {
+        expect(sql).not.toMatch(/[."`\s]statements\b/);
+        expect(sql).not.toMatch(/\.\*/);
+      }
+      // The whole validation is the latest's, with the same counts.
+      expect(
+        (await validations.latest(migration.id, [consumerRef])).get(
+          consumerRef,
+        ),
+      ).toEqual(recorded);
     });
   },
 );

@@ -2,6 +2,9 @@ import { ConflictError } from '@backstage/errors';
 import {
   reviewableMigrationStates,
   type Validation,
+  type ValidationStatement,
+  type ValidationStatementCounts,
+  type ValidationSummary,
 } from '@ripple/backstage-plugin-ripple-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
@@ -29,6 +32,10 @@ export type ValidationRow = {
   status: Validation['status'] | null;
   reason: string | null;
   statements: string | null;
+  passed_statements: number;
+  failed_statements: number;
+  skipped_statements: number;
+  error_statements: number;
   duration_ms: number | null;
   sample: string | null;
   /** bigint: PostgreSQL gives it as text. */
@@ -39,6 +46,32 @@ export type ValidationRow = {
   claim_token: string | null;
   finished_at: Timestamp | null;
 };
+
+/**
+ * A validation row's columns but its statements: what a summary reads.
+ * The statements' JSON (checksums, samples of differing rows) is the heavy
+ * part of a row, and the list of consumers never reads it.
+ */
+const SUMMARY_COLUMNS = [
+  'id',
+  'patch_id',
+  'run',
+  'warehouse',
+  'status',
+  'reason',
+  'passed_statements',
+  'failed_statements',
+  'skipped_statements',
+  'error_statements',
+  'duration_ms',
+  'sample',
+  'bytes_processed',
+  'requested_at',
+  'requested_by',
+  'started_at',
+  'claim_token',
+  'finished_at',
+] as const;
 
 /** Patch statuses with an edit: the others have nothing to run. */
 const WITH_EDIT = ['rewritten', 'needs_edit'];
@@ -175,6 +208,7 @@ export class DatabaseValidationStore implements ValidationStore {
           status: result.status,
           reason: result.reason ?? null,
           statements: JSON.stringify(result.statements),
+          ...countColumns(statementCounts(result.statements)),
           duration_ms: Math.round(result.durationMs),
           sample: result.sample ?? null,
           bytes_processed: result.bytesProcessed ?? null,
@@ -185,6 +219,7 @@ export class DatabaseValidationStore implements ValidationStore {
         .where({ id: claim.validationId })
         .first();
       const validation = toValidation(row!);
+      await touch(trx, claim.migrationId, claim.consumerRef, now);
       await insertEvent(trx, {
         migrationId: claim.migrationId,
         type: 'validation-recorded',
@@ -240,12 +275,14 @@ export class DatabaseValidationStore implements ValidationStore {
           requested_by: ref(input.requestedBy),
         };
         const id = await insertReturningId(trx, 'validation', row);
+        await touch(trx, input.migrationId, consumerRef, row.requested_at);
         return toValidation({
           ...row,
           id,
           status: null,
           reason: null,
           statements: null,
+          ...countColumns(statementCounts([])),
           duration_ms: null,
           sample: null,
           bytes_processed: null,
@@ -284,6 +321,47 @@ export class DatabaseValidationStore implements ValidationStore {
     }
     return latest;
   }
+
+  async summaries(
+    migrationId: string,
+    consumerRefs: string[],
+  ): Promise<Map<string, ValidationSummary>> {
+    const summaries = new Map<string, ValidationSummary>();
+    const refs = consumerRefs.map(ref);
+    for (let i = 0; i < refs.length; i += 500) {
+      const rows = await this.db('migration_consumer as c')
+        .join('validation as v', join =>
+          join
+            .on('v.patch_id', 'c.current_patch_id')
+            .andOn('v.id', '=', latestOf(this.db, 'c.current_patch_id')),
+        )
+        .where('c.migration_id', migrationId)
+        .whereIn('c.consumer_ref', refs.slice(i, i + 500))
+        .select('c.consumer_ref', ...SUMMARY_COLUMNS.map(c => `v.${c}`));
+      for (const row of rows) {
+        summaries.set(row.consumer_ref, toSummary(row));
+      }
+    }
+    return summaries;
+  }
+}
+
+/**
+ * Marks the migration and the consumer updated: the pages that show them
+ * load a migration's consumers again when its `updatedAt` moves, so a
+ * validation asked for or recorded shows without waiting for their slower
+ * poll.
+ */
+async function touch(
+  trx: Knex.Transaction,
+  migrationId: string,
+  consumerRef: string,
+  now: Date,
+): Promise<void> {
+  await trx('migration').where({ id: migrationId }).update({ updated_at: now });
+  await trx('migration_consumer')
+    .where({ migration_id: migrationId, consumer_ref: ref(consumerRef) })
+    .update({ updated_at: now });
 }
 
 /** The id of the latest validation of the patch `patchId` names (a column). */
@@ -294,14 +372,46 @@ export function latestOf(db: Knex, patchId: string): Knex.Raw {
   );
 }
 
+/** How many statements have each status. */
+function statementCounts(
+  statements: Pick<ValidationStatement, 'status'>[],
+): ValidationStatementCounts {
+  const counts = { passed: 0, failed: 0, skipped: 0, error: 0 };
+  for (const { status } of statements) {
+    if (status in counts) counts[status as keyof typeof counts] += 1;
+  }
+  return counts;
+}
+
+function countColumns(counts: ValidationStatementCounts) {
+  return {
+    passed_statements: counts.passed,
+    failed_statements: counts.failed,
+    skipped_statements: counts.skipped,
+    error_statements: counts.error,
+  };
+}
+
 export function toValidation(row: ValidationRow): Validation {
+  return {
+    ...toSummary(row),
+    statements: row.statements ? JSON.parse(row.statements) : [],
+  };
+}
+
+function toSummary(row: Omit<ValidationRow, 'statements'>): ValidationSummary {
   return {
     id: Number(row.id),
     patchId: Number(row.patch_id),
     status: row.status ?? (row.started_at ? 'running' : 'pending'),
     warehouse: row.warehouse,
     ...(row.reason ? { reason: row.reason } : {}),
-    statements: row.statements ? JSON.parse(row.statements) : [],
+    statementCounts: {
+      passed: Number(row.passed_statements),
+      failed: Number(row.failed_statements),
+      skipped: Number(row.skipped_statements),
+      error: Number(row.error_statements),
+    },
     ...(row.duration_ms !== null ? { durationMs: row.duration_ms } : {}),
     ...(row.sample ? { sample: row.sample } : {}),
     ...(row.bytes_processed !== null

@@ -2,6 +2,7 @@ import type {
   ChangeSpec,
   Validation,
   ValidationStatement,
+  ValidationSummary,
 } from '@ripple/backstage-plugin-ripple-common';
 
 /** A finished validation's outcome, as `validatePatch` gives it. */
@@ -102,4 +103,13 @@ export interface ValidationStore {
     migrationId: string,
     consumerRefs: string[],
   ): Promise<Map<string, Validation>>;
+
+  /**
+   * The same validations as the consumer list shows them: status, reason,
+   * statement counts and times, without reading the statements.
+   */
+  summaries(
+    migrationId: string,
+    consumerRefs: string[],
+  ): Promise<Map<string, ValidationSummary>>;
 }

@@ -306,4 +306,86 @@ describe('knex migrations', () => {
       expect(await stored()).toEqual([legacy, notes, failed, []]);
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'counts the statements of validations finished before, and drops the counts, on %s',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const files = fs
+        .readdirSync(migrationsDir)
+        .filter(f => f.endsWith('.js'))
+        .sort();
+      const counts = files.indexOf('20261221_validation_counts.js');
+      expect(counts).toBeGreaterThan(0);
+      for (let i = 0; i < counts; i++) {
+        await knex.migrate.up({ directory: migrationsDir });
+      }
+      const consumer = await insertConsumer(
+        knex,
+        '00000000-0000-0000-0000-000000000004',
+      );
+      const now = new Date();
+      const [patch] = await knex('patch')
+        .insert({
+          consumer_id: consumer.id,
+          version: 1,
+          diff: '-a\n+b\n',
+          base_hash: 'h',
+          status: 'rewritten',
+          reasons: '[]',
+          created_at: now,
+        })
+        .returning('id');
+      const statement = (status: string) => ({
+        path: 'q.sql',
+        line: 1,
+        status,
+      });
+      const validation = (run: number, statements: object[] | null) => ({
+        patch_id: patch.id,
+        run,
+        warehouse: 'wh',
+        status: statements ? 'failed' : null,
+        statements: statements && JSON.stringify(statements),
+        requested_at: now,
+        finished_at: statements ? now : null,
+      });
+      await knex('validation').insert([
+        validation(1, [
+          statement('passed'),
+          statement('failed'),
+          statement('failed'),
+          statement('skipped'),
+          statement('error'),
+        ]),
+        validation(2, []),
+        // Asked for, not run: nothing to count.
+        validation(3, null),
+      ]);
+
+      await knex.migrate.up({ directory: migrationsDir });
+      const rows = await knex('validation')
+        .orderBy('run')
+        .select(
+          'passed_statements',
+          'failed_statements',
+          'skipped_statements',
+          'error_statements',
+        );
+      expect(rows.map(r => Object.values(r).map(Number))).toEqual([
+        [1, 2, 1, 1],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+      ]);
+
+      await knex.migrate.down({ directory: migrationsDir });
+      expect(
+        await knex.schema.hasColumn('validation', 'passed_statements'),
+      ).toBe(false);
+      // The validations themselves stay.
+      expect(
+        (await knex('validation').orderBy('run')).map(r => r.status),
+      ).toEqual(['failed', 'failed', null]);
+    },
+  );
 });

@@ -2,10 +2,12 @@ import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import type {
   Consumer,
+  ConsumerDetail,
   Migration,
   Patch,
   Review,
   Validation,
+  ValidationSummary,
 } from '@ripple/backstage-plugin-ripple-common';
 import type {
   ConsumerFilter,
@@ -34,7 +36,7 @@ export class ConsumerReadModel {
       rollouts: Pick<RolloutStore, 'listConsumers'>;
       visibility: ConsumerVisibility;
       /** Each consumer's latest validation; without it, none is shown. */
-      validations?: Pick<ValidationStore, 'latest'>;
+      validations?: Pick<ValidationStore, 'latest' | 'summaries'>;
     },
   ) {}
 
@@ -54,10 +56,13 @@ export class ConsumerReadModel {
     if (scope === 'none') {
       return { items: [], totalCount: 0 };
     }
+    const summaries = async (refs: string[]) =>
+      this.options.validations?.summaries(migrationId, refs);
     if (scope === 'all') {
       return this.withRolloutState(
         migrationId,
         await store.listConsumers(migrationId, page, filter),
+        summaries,
       );
     }
     // Decided entity by entity: the page and its count are of the visible
@@ -74,23 +79,31 @@ export class ConsumerReadModel {
       if (items.length < SCAN_PAGE) break;
     }
     const shown = await visibility.filter(credentials, all, c => c.consumerRef);
-    return this.withRolloutState(migrationId, {
-      items: shown.slice(page.offset, page.offset + page.limit),
-      totalCount: shown.length,
-    });
+    return this.withRolloutState(
+      migrationId,
+      {
+        items: shown.slice(page.offset, page.offset + page.limit),
+        totalCount: shown.length,
+      },
+      summaries,
+    );
   }
 
-  /** One consumer, or a 404 that does not tell a hidden one from a missing one. */
+  /**
+   * One consumer with its latest validation whole, or a 404 that does not
+   * tell a hidden one from a missing one.
+   */
   async get(
     migration: Migration,
     consumerRef: string,
     credentials: BackstageCredentials,
-  ): Promise<Consumer> {
+  ): Promise<ConsumerDetail> {
     const consumer = await this.require(migration, consumerRef, credentials);
-    const { items } = await this.withRolloutState(migration.id, {
-      items: [consumer],
-      totalCount: 1,
-    });
+    const { items } = await this.withRolloutState(
+      migration.id,
+      { items: [consumer], totalCount: 1 },
+      async refs => this.options.validations?.latest(migration.id, refs),
+    );
     return items[0];
   }
 
@@ -138,16 +151,20 @@ export class ConsumerReadModel {
     return consumer;
   }
 
-  /** Adds each consumer's latest validation, wave, delivery and health to a page of consumers. */
-  private async withRolloutState(
+  /**
+   * Adds each consumer's latest validation, wave, delivery and health to a
+   * page of consumers, the validations as `validations` reads them (a
+   * list reads the summaries, never the statements).
+   */
+  private async withRolloutState<V extends ValidationSummary>(
     migrationId: string,
-    page: Page<Consumer>,
-  ): Promise<Page<Consumer>> {
+    // The store's consumers, which carry no validation.
+    page: Page<Omit<Consumer, 'validation'>>,
+    validations: (refs: string[]) => Promise<Map<string, V> | undefined>,
+  ): Promise<Page<Omit<Consumer, 'validation'> & { validation?: V }>> {
     if (!page.items.length) return page;
     const refs = page.items.map(c => c.consumerRef);
-    const validations =
-      (await this.options.validations?.latest(migrationId, refs)) ??
-      new Map<string, Validation>();
+    const latest = (await validations(refs)) ?? new Map<string, V>();
     const states = new Map(
       (
         await this.options.rollouts.listConsumers(
@@ -159,7 +176,7 @@ export class ConsumerReadModel {
     return {
       ...page,
       items: page.items.map(unvalidated => {
-        const validation = validations.get(unvalidated.consumerRef);
+        const validation = latest.get(unvalidated.consumerRef);
         const consumer = validation
           ? { ...unvalidated, validation }
           : unvalidated;

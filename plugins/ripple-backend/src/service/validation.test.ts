@@ -291,6 +291,18 @@ describe.each(databases.eachSupportedId())(
       expect(validation.status).toBe('failed');
       expect(validation.statements[0].status).toBe('failed');
       expect(validation.statements[0].differences!.length).toBeGreaterThan(0);
+      expect(validation.statementCounts).toEqual({
+        passed: 0,
+        failed: 1,
+        skipped: 0,
+        error: 0,
+      });
+      // The list carries it as a summary: the same, without the statements.
+      const listed = (await consumers(migrationId)).items.find(
+        c => c.consumerRef === audit,
+      );
+      const { statements, ...summary } = validation;
+      expect(listed?.validation).toEqual(summary);
     });
 
     it("filters the consumers by their latest validation's status", async () => {

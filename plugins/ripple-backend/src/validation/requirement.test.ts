@@ -7,6 +7,7 @@ const validation = (fields: Partial<Validation>): Validation => ({
   status: 'passed',
   warehouse: 'test',
   statements: [],
+  statementCounts: { passed: 0, failed: 0, skipped: 0, error: 0 },
   requestedAt: '2026-12-21T10:00:00.000Z',
   ...fields,
 });

@@ -13,8 +13,11 @@ import {
 } from '@backstage/plugin-permission-common';
 import type {
   Consumer,
+  ConsumerDetail,
   Migration,
   RippleApi,
+  Validation,
+  ValidationSummary,
 } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../api';
 import { rootRouteRef } from '../routes';
@@ -164,4 +167,61 @@ export function aConsumer(
     updatedAt: T0,
     ...overrides,
   };
+}
+
+/**
+ * One consumer as `getConsumer` answers it: as the list has it, with its
+ * validation whole.
+ */
+export function aConsumerDetail(
+  ref: string,
+  overrides: Partial<ConsumerDetail> = {},
+): ConsumerDetail {
+  const { validation: _summary, ...consumer } = aConsumer(ref);
+  return { ...consumer, ...overrides };
+}
+
+/**
+ * A failed validation of patch 1 on the warehouse `example`: one statement
+ * failed (a column's checksums and one row differ), one passed.
+ */
+export function aFailedValidation(
+  overrides: Partial<Validation> = {},
+): Validation {
+  return {
+    id: 7,
+    patchId: 1,
+    status: 'failed',
+    warehouse: 'example',
+    statements: [
+      {
+        path: 'export_orders.py',
+        line: 3,
+        status: 'failed',
+        reason: '1 row differs',
+        rows: { before: 120, after: 120 },
+        columns: [
+          { name: 'id', before: 'a1', after: 'a1', equal: true },
+          { name: 'amount', before: 'b2', after: 'c3', equal: false },
+        ],
+        differences: [{ key: [42], before: [42, 10.5], after: [42, 1050] }],
+      },
+      {
+        path: 'export_orders.py',
+        line: 20,
+        status: 'passed',
+        rows: { before: 3, after: 3 },
+      },
+    ],
+    statementCounts: { passed: 1, failed: 1, skipped: 0, error: 0 },
+    requestedAt: '2026-11-21T10:00:00.000Z',
+    finishedAt: '2026-11-21T10:00:01.000Z',
+    ...overrides,
+  };
+}
+
+/** A validation as the consumer list carries it: without its statements. */
+export function summaryOf(validation: Validation): ValidationSummary {
+  const { statements: _whole, ...summary } = validation;
+  return summary;
 }

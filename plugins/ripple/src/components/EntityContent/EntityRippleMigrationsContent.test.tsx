@@ -1,10 +1,18 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Entity } from '@backstage/catalog-model';
 import { loadEngine } from '@ripple/engine';
-import { aConsumer, aMigration, mockRippleApi, renderWithRipple, responseError } from '../../__testUtils__/rippleTestApp';
+import type { ConsumerPatch } from '@ripple/backstage-plugin-ripple-common';
+import {
+  aConsumerDetail,
+  aFailedValidation,
+  aMigration,
+  mockRippleApi,
+  renderWithRipple,
+  responseError,
+} from '../../__testUtils__/rippleTestApp';
 import { EntityRippleMigrationsContent } from './EntityRippleMigrationsContent';
 
 const orders: Entity = {
@@ -91,7 +99,7 @@ describe('EntityRippleMigrationsContent', () => {
     const api = mockRippleApi({
       listEntityMigrations: async () => ({ items: [{ migration: aMigration({ state: 'rolling_out' }), roles: ['consumer'] }], totalCount: 1 }),
       getConsumer: async () =>
-        aConsumer('component:default/orders-export', {
+        aConsumerDetail('component:default/orders-export', {
           wave: 0,
           delivery: { status: 'delivered', method: 'git-branch', url: 'https://git.example/orders-export/tree/ripple/m1', updatedAt: '2026-11-21T10:00:00.000Z' },
         }),
@@ -121,6 +129,103 @@ describe('EntityRippleMigrationsContent', () => {
     );
     expect(await within(region).findByRole('list', { name: 'Reviews' })).toHaveTextContent('✓ Approved by');
     expect(within(region).getByRole('button', { name: 'Reject' })).toBeInTheDocument();
+  });
+
+  describe("a consumer's validation on its entity tab", () => {
+    const consumerRef = 'component:default/orders-export';
+    const failed = aFailedValidation();
+    const pending = aFailedValidation({
+      id: 8,
+      status: 'pending',
+      statements: [],
+      statementCounts: { passed: 0, failed: 0, skipped: 0, error: 0 },
+      finishedAt: undefined,
+    });
+    const patchWith = (validation = failed): ConsumerPatch => ({
+      patch: {
+        id: 1, migrationId: 'm1', consumerRef, version: 1,
+        diff: '--- a/export_orders.py\n+++ b/export_orders.py\n@@ -3 +3 @@\n-  o.amount,\n+  o.amount_usd AS amount,\n',
+        baseHash: 'h', status: 'rewritten', reasons: [], stale: false, createdAt: '2026-11-21T10:00:00.000Z',
+      },
+      reviews: [],
+      validation,
+    });
+    // The backend answers the consumer with its latest validation, and
+    // asked again, the pending one that replaced it.
+    const api = () => {
+      let asked = false;
+      return mockRippleApi({
+        listEntityMigrations: async () => ({ items: [{ migration: aMigration(), roles: ['consumer'] }], totalCount: 1 }),
+        getConsumer: async () => aConsumerDetail(consumerRef, { validation: asked ? pending : failed }),
+        getConsumerPatch: async () => patchWith(asked ? pending : failed),
+        validatePatch: async () => {
+          asked = true;
+          return pending;
+        },
+      });
+    };
+    const renderTab = (rippleApi: ReturnType<typeof api>, deny = false) =>
+      renderWithRipple(
+        <EntityProvider entity={ordersExport}>
+          <EntityRippleMigrationsContent />
+        </EntityProvider>,
+        {
+          api: rippleApi,
+          ...(deny && {
+            authorize: (r: { permission: { name: string } }) =>
+              r.permission.name === 'ripple.patch.review' ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+          }),
+        },
+      );
+    const validationRegion = async () =>
+      within(await screen.findByRole('region', { name: `Consumer ${consumerRef}` })).findByRole('region', {
+        name: 'Validation',
+      });
+
+    it('shows a failed validation in red: its status, warehouse, counts and the differing rows in a table', async () => {
+      await renderTab(api());
+      const validation = await validationRegion();
+      expect(within(validation).getAllByText('Failed')[0].parentElement).toHaveAttribute('data-tone', 'blocked');
+      expect(validation).toHaveTextContent('on example · 1 failed · 1 passed');
+
+      const statement = within(validation).getByRole('listitem', { name: 'export_orders.py:3' });
+      expect(within(statement).getByText('Failed').parentElement).toHaveAttribute('data-tone', 'blocked');
+      expect(statement).toHaveTextContent('120 rows before, 120 after');
+      expect(within(statement).getByText('Columns whose checksums differ: amount')).toBeInTheDocument();
+      const differing = within(statement).getByRole('region', { name: 'Rows that differ at export_orders.py:3' });
+      expect(differing).toHaveAttribute('data-tone', 'blocked');
+      expect(within(differing).getAllByRole('row').map(r => r.textContent)).toEqual([
+        'KeyBeforeAfter',
+        '4242, 10.542, 1050',
+      ]);
+      const passed = within(validation).getByRole('listitem', { name: 'export_orders.py:20' });
+      expect(within(passed).getByText('Passed').parentElement).toHaveAttribute('data-tone', 'done');
+      expect(within(passed).queryByRole('region')).not.toBeInTheDocument();
+    });
+
+    it('validates again for those who may review the consumer, then shows the pending run', async () => {
+      const rippleApi = api();
+      await renderTab(rippleApi);
+      const validation = await validationRegion();
+      await userEvent.click(await within(validation).findByRole('button', { name: 'Validate again' }));
+      await waitFor(() => expect(rippleApi.validatePatch).toHaveBeenCalledWith('m1', consumerRef));
+      // The consumer is loaded again; its pending validation, with its patch.
+      await waitFor(() => expect(rippleApi.getConsumer).toHaveBeenCalledTimes(2));
+      const again = await validationRegion();
+      expect(await within(again).findByText('Pending')).toBeInTheDocument();
+      expect(
+        within(again).getByText('The validation runs in the background; this page shows its result when it is done.'),
+      ).toBeInTheDocument();
+      expect(within(again).getByRole('button', { name: 'Validate again' })).toBeDisabled();
+      expect(within(again).queryByRole('listitem')).not.toBeInTheDocument();
+    });
+
+    it('offers no new validation to those who may not review the consumer', async () => {
+      await renderTab(api(), true);
+      const validation = await validationRegion();
+      expect(await within(validation).findByRole('listitem', { name: 'export_orders.py:3' })).toBeInTheDocument();
+      expect(within(validation).queryByRole('button', { name: 'Validate again' })).not.toBeInTheDocument();
+    });
   });
 
   it('says so when no migration touches the entity', async () => {

@@ -49,8 +49,12 @@ export function ConsumerDetail(props: {
         ? rippleApi.getConsumerPatch(migration.id, consumer.consumerRef)
         : Promise.resolve(undefined),
     [rippleApi, migration.id, consumer.consumerRef],
-    // A new patch or decision is loaded in place: the form and its message stay.
-    { refreshKey: `${consumer.patch?.id}:${consumer.decision?.id}` },
+    // A new patch, decision or validation is loaded in place: the form and
+    // its message stay. (The consumer carries its validation's summary; the
+    // patch, the whole validation.)
+    {
+      refreshKey: `${consumer.patch?.id}:${consumer.decision?.id}:${consumer.validation?.id}:${consumer.validation?.status}`,
+    },
   );
   const permission = usePermission({
     permission: ripplePatchReviewPermission,
@@ -144,11 +148,11 @@ export function ConsumerDetail(props: {
                 </Flex>
               )}
             </Flex>
-            {consumer.validation && (
+            {patch.value.validation && (
               <ValidationPanel
                 migrationId={migration.id}
                 consumerRef={consumer.consumerRef}
-                validation={consumer.validation}
+                validation={patch.value.validation}
                 canValidate={permission.allowed && !patch.value.patch.stale}
                 onValidated={onChanged}
               />

@@ -1,15 +1,14 @@
 import { screen, within, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import type {
-  Consumer,
-  Validation,
-} from '@ripple/backstage-plugin-ripple-common';
+import type { Consumer } from '@ripple/backstage-plugin-ripple-common';
 import {
   aConsumer,
+  aFailedValidation,
   aMigration,
   mockRippleApi,
   renderWithRipple,
+  summaryOf,
 } from '../../__testUtils__/rippleTestApp';
 import { MigrationView } from './MigrationPage';
 
@@ -17,37 +16,11 @@ import { MigrationView } from './MigrationPage';
 // by its status (which the backend selects), the result of each statement
 // in the consumer's detail, and the button that runs it again.
 
-const failed: Validation = {
-  id: 7,
-  patchId: 1,
-  status: 'failed',
-  warehouse: 'example',
-  statements: [
-    {
-      path: 'export_orders.py',
-      line: 3,
-      status: 'failed',
-      reason: '1 row differs',
-      rows: { before: 120, after: 120 },
-      columns: [
-        { name: 'id', before: 'a1', after: 'a1', equal: true },
-        { name: 'amount', before: 'b2', after: 'c3', equal: false },
-      ],
-      differences: [{ key: [42], before: [42, 10.5], after: [42, 1050] }],
-    },
-    {
-      path: 'export_orders.py',
-      line: 20,
-      status: 'passed',
-      rows: { before: 3, after: 3 },
-    },
-  ],
-  requestedAt: '2026-11-21T10:00:00.000Z',
-  finishedAt: '2026-11-21T10:00:01.000Z',
-};
+const failed = aFailedValidation();
 
+// The list carries the summary; the patch, the whole validation.
 const ordersExport = aConsumer('component:default/orders-export', {
-  validation: failed,
+  validation: summaryOf(failed),
 });
 const jaffleDbt = aConsumer('component:default/jaffle-dbt');
 
@@ -254,7 +227,7 @@ describe('a rollout plan that requires validation', () => {
 
   it('offers Approve when the validation passed, or when the plan does not require it', async () => {
     const passed = aConsumer('component:default/orders-export', {
-      validation: { ...failed, status: 'passed', statements: [] },
+      validation: { ...failed, status: 'passed' },
     });
     await renderWithRipple(<MigrationView id="m1" />, {
       api: api([passed, jaffleDbt], { requireValidation: true }),

@@ -29,6 +29,7 @@ import { ErrorPanel, Loading } from '../common/Feedback';
 import { StatusBadge } from '../common/StatusBadge';
 import {
   consumerStatus,
+  statementCounts,
   type Status,
   type Tone,
   validationStatus,
@@ -96,11 +97,24 @@ const columns = (t: RippleT): ColumnConfig<Row>[] => [
   {
     id: 'validation',
     label: t('consumers.columns.validation'),
-    cell: c => (
-      <Cell>
-        <StatusBadge status={validationStatus(t, c.validation)} />
-      </Cell>
-    ),
+    // The list's summary: the status, and how many statements had each
+    // outcome (the statements themselves are in the consumer's detail).
+    cell: c => {
+      const counts =
+        c.validation && statementCounts(t, c.validation.statementCounts);
+      return (
+        <Cell>
+          <Flex direction="column" gap="1">
+            <StatusBadge status={validationStatus(t, c.validation)} />
+            {counts && (
+              <Text variant="body-small" color="secondary">
+                {counts}
+              </Text>
+            )}
+          </Flex>
+        </Cell>
+      );
+    },
   },
   {
     id: 'delivery',

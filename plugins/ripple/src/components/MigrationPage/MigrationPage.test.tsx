@@ -135,16 +135,27 @@ describe('MigrationView', () => {
           status: 'failed',
           warehouse: 'example',
           reason: '2 rows differ',
-          statements: [],
+          statementCounts: { passed: 3, failed: 2, skipped: 0, error: 0 },
           requestedAt: '2026-11-21T10:00:00.000Z',
           finishedAt: '2026-11-21T10:00:01.000Z',
         },
       }),
       aConsumer('component:default/jaffle-dbt'),
+      aConsumer('component:default/orders-report', {
+        validation: {
+          id: 2,
+          patchId: 1,
+          status: 'passed',
+          warehouse: 'example',
+          statementCounts: { passed: 1, failed: 0, skipped: 1, error: 0 },
+          requestedAt: '2026-11-21T10:00:00.000Z',
+          finishedAt: '2026-11-21T10:00:01.000Z',
+        },
+      }),
     ];
     await renderWithRipple(<MigrationView id="m1" />, {
       api: api({
-        listConsumers: async () => ({ items: validated, totalCount: 2 }),
+        listConsumers: async () => ({ items: validated, totalCount: 3 }),
       }),
     });
     expect(
@@ -156,6 +167,15 @@ describe('MigrationView', () => {
     const failed = within(row).getByText('Failed').parentElement!;
     expect(failed).toHaveAttribute('data-tone', 'blocked');
     expect(failed).toHaveAttribute('title', '2 rows differ');
+    // The summary's counts, worst first.
+    expect(row).toHaveTextContent('2 failed · 3 passed');
+    const passed = within(
+      screen
+        .getByRole('rowheader', { name: /orders-report/ })
+        .closest('[role="row"]') as HTMLElement,
+    ).getByText('Passed').parentElement!;
+    expect(passed).toHaveAttribute('data-tone', 'done');
+    expect(passed).toHaveAttribute('title', 'on example: 1 passed · 1 skipped');
     const unvalidated = screen
       .getByRole('rowheader', { name: /jaffle-dbt/ })
       .closest('[role="row"]') as HTMLElement;

@@ -138,7 +138,7 @@ export type ValidationBlock = 'none' | 'pending' | 'running' | 'failed' | 'error
  * have passed, or been skipped with its reason.
  */
 export function validationBlock(
-  validation: Validation | undefined,
+  validation: Pick<Validation, 'patchId' | 'status' | 'reason'> | undefined,
   patchId: number,
 ): ValidationBlock | undefined {
   if (!validation || validation.patchId !== patchId) return 'none';

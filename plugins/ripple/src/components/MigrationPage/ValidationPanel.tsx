@@ -17,8 +17,13 @@ import type {
 import { rippleApiRef } from '../../api';
 import { rippleTranslationRef, type RippleT } from '../../translation';
 import { ErrorPanel } from '../common/Feedback';
+import styles from '../common/ripple.module.css';
 import { StatusBadge } from '../common/StatusBadge';
-import { validationStatementStatus, validationStatus } from '../common/status';
+import {
+  statementCounts,
+  validationStatementStatus,
+  validationStatus,
+} from '../common/status';
 
 type DifferenceRow = { id: number; key: string; before: string; after: string };
 
@@ -111,9 +116,12 @@ function StatementResult({ statement }: { statement: ValidationStatement }) {
           </Text>
         )}
         {differences.length > 0 && (
+          // Red as the failure it shows (the tone says so without colour).
           <div
             role="region"
             aria-label={t('validationDetail.differencesLabel', { at: where })}
+            className={styles.differences}
+            data-tone="blocked"
           >
             <Table<DifferenceRow>
               columnConfig={differenceColumns(t)}
@@ -147,6 +155,7 @@ export function ValidationPanel(props: {
   const [error, setError] = useState<Error>();
   const running =
     validation.status === 'pending' || validation.status === 'running';
+  const counts = statementCounts(t, validation.statementCounts);
 
   const validateAgain = async () => {
     setBusy(true);
@@ -172,6 +181,7 @@ export function ValidationPanel(props: {
             <StatusBadge status={validationStatus(t, validation)} />
             <Text color="secondary">
               {t('validation.onWarehouse', { warehouse: validation.warehouse })}
+              {counts && ` · ${counts}`}
             </Text>
           </Flex>
           {canValidate && (

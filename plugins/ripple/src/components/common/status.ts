@@ -2,6 +2,8 @@ import type {
   Consumer,
   MigrationState,
   Validation,
+  ValidationStatementCounts,
+  ValidationSummary,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleT } from '../../translation';
 
@@ -146,19 +148,47 @@ export function validationStatementStatus(
 }
 
 /**
- * A consumer's latest validation as a status: failed and error red, passed
- * done; none at all is "Not validated" (its dataset names no warehouse).
+ * A consumer's latest validation (the list's summary or the whole one) as
+ * a status: failed and error red, passed done; none at all is "Not
+ * validated" (its dataset names no warehouse). Its detail (the tooltip)
+ * is the reason when nothing could run, else the warehouse and how many
+ * statements had each outcome.
  */
 export function validationStatus(
   t: RippleT,
-  validation: Validation | undefined,
+  validation: ValidationSummary | undefined,
 ): Status {
   if (!validation) return { tone: 'idle', label: t('validation.notValidated') };
+  const counts = statementCounts(t, validation.statementCounts);
+  const where = t('validation.onWarehouse', {
+    warehouse: validation.warehouse,
+  });
   return {
     tone: VALIDATION_TONES[validation.status],
     label: t(`validation.status.${validation.status}`),
-    detail:
-      validation.reason ??
-      t('validation.onWarehouse', { warehouse: validation.warehouse }),
+    detail: validation.reason ?? (counts ? `${where}: ${counts}` : where),
   };
+}
+
+// The worst outcome first, as a validation's status is its worst statement's.
+const COUNTED: (keyof ValidationStatementCounts)[] = [
+  'error',
+  'failed',
+  'passed',
+  'skipped',
+];
+
+/**
+ * How many statements had each outcome, worst first ("1 failed · 2
+ * passed"); undefined when none ran (a validation not finished, or one
+ * with nothing to run).
+ */
+export function statementCounts(
+  t: RippleT,
+  counts: ValidationStatementCounts,
+): string | undefined {
+  const parts = COUNTED.filter(status => counts[status] > 0).map(status =>
+    t(`validation.counts.${status}`, { count: counts[status] }),
+  );
+  return parts.length ? parts.join(' · ') : undefined;
 }

@@ -777,6 +777,7 @@ export const spec = {
           'status',
           'warehouse',
           'statements',
+          'statementCounts',
           'requestedAt',
         ],
         properties: {
@@ -804,6 +805,89 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/ValidationStatement',
             },
+          },
+          statementCounts: {
+            $ref: '#/components/schemas/ValidationStatementCounts',
+          },
+          durationMs: {
+            type: 'integer',
+          },
+          sample: {
+            type: 'string',
+            description:
+              "The rows of the dataset both sides read, when not the whole table, as SQL (`day >= '2026-12-05'`): the dataset's `ripple.io/validation-sample`, or the latest partitions of a time-partitioned table.",
+          },
+          bytesProcessed: {
+            type: 'integer',
+            format: 'int64',
+            description:
+              'Bytes the queries scanned, where the warehouse says (BigQuery bills by them).',
+          },
+          requestedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          startedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          finishedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      ValidationStatementCounts: {
+        type: 'object',
+        description:
+          "How many of a validation's statements have each status (all zero before it finishes).",
+        required: ['passed', 'failed', 'skipped', 'error'],
+        properties: {
+          passed: {
+            type: 'integer',
+          },
+          failed: {
+            type: 'integer',
+          },
+          skipped: {
+            type: 'integer',
+          },
+          error: {
+            type: 'integer',
+          },
+        },
+      },
+      ValidationSummary: {
+        type: 'object',
+        description:
+          "A consumer's latest validation as the consumer list shows it: its status on its warehouse, the reason when nothing could run, how many statements had each status, and its times. The statements themselves (checksums, differing rows) are in the consumer's single view (`GET /migrations/{id}/consumers/{consumerRef}`) and its `ConsumerPatch`.",
+        required: [
+          'id',
+          'patchId',
+          'status',
+          'warehouse',
+          'statementCounts',
+          'requestedAt',
+        ],
+        properties: {
+          id: {
+            type: 'integer',
+          },
+          patchId: {
+            $ref: '#/components/schemas/PatchId',
+          },
+          status: {
+            $ref: '#/components/schemas/ValidationStatus',
+          },
+          warehouse: {
+            type: 'string',
+            description:
+              'The id of the warehouse in `ripple.warehouses`, as the dataset names it.',
+          },
+          reason: {
+            type: 'string',
+            description:
+              'Why nothing could run, when nothing could (an unknown warehouse, the warehouse down, no forward view).',
+          },
+          statementCounts: {
+            $ref: '#/components/schemas/ValidationStatementCounts',
           },
           durationMs: {
             type: 'integer',
@@ -904,7 +988,7 @@ export const spec = {
             $ref: '#/components/schemas/Review',
           },
           validation: {
-            $ref: '#/components/schemas/Validation',
+            $ref: '#/components/schemas/ValidationSummary',
           },
           wave: {
             type: 'integer',
@@ -929,6 +1013,23 @@ export const spec = {
             $ref: '#/components/schemas/Timestamp',
           },
         },
+      },
+      ConsumerDetail: {
+        description:
+          "One consumer as the consumer list shows it, with its latest validation whole: each statement's row counts, checksums and differing rows.",
+        allOf: [
+          {
+            $ref: '#/components/schemas/Consumer',
+          },
+          {
+            type: 'object',
+            properties: {
+              validation: {
+                $ref: '#/components/schemas/Validation',
+              },
+            },
+          },
+        ],
       },
       DeliveryStatus: {
         type: 'string',
@@ -2245,7 +2346,7 @@ export const spec = {
       get: {
         operationId: 'GetConsumer',
         description:
-          'One consumer of the migration, as the consumer list shows it (its current patch without the diff, the decision, and its rollout state), for a page about that consumer.',
+          "One consumer of the migration, as the consumer list shows it (its current patch without the diff, the decision, and its rollout state), with its latest validation whole (each statement's checksums and differing rows), for a page about that consumer.",
         parameters: [
           {
             $ref: '#/components/parameters/migrationId',
@@ -2260,7 +2361,7 @@ export const spec = {
             content: {
               'application/json': {
                 schema: {
-                  $ref: '#/components/schemas/Consumer',
+                  $ref: '#/components/schemas/ConsumerDetail',
                 },
               },
             },

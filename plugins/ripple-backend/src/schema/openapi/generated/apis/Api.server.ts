@@ -8,7 +8,7 @@ import { AdvanceRolloutRequest } from '../models/AdvanceRolloutRequest.model';
 import { CancelMigrationRequest } from '../models/CancelMigrationRequest.model';
 import { CatalogSummary } from '../models/CatalogSummary.model';
 import { CompatView } from '../models/CompatView.model';
-import { Consumer } from '../models/Consumer.model';
+import { ConsumerDetail } from '../models/ConsumerDetail.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
 import { Dataset } from '../models/Dataset.model';
@@ -105,7 +105,7 @@ export type GetConsumer = {
     id: string;
     consumerRef: string;
   };
-  response: Consumer | Error | Error;
+  response: ConsumerDetail | Error | Error;
 };
 /**
  * @public

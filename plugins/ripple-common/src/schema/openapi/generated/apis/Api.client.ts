@@ -13,7 +13,7 @@ import { AdvanceRolloutRequest } from '../models/AdvanceRolloutRequest.model';
 import { CancelMigrationRequest } from '../models/CancelMigrationRequest.model';
 import { CatalogSummary } from '../models/CatalogSummary.model';
 import { CompatView } from '../models/CompatView.model';
-import { Consumer } from '../models/Consumer.model';
+import { ConsumerDetail } from '../models/ConsumerDetail.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
 import { Dataset } from '../models/Dataset.model';
@@ -510,7 +510,7 @@ export class DefaultApiClient {
   }
 
   /**
-   * One consumer of the migration, as the consumer list shows it (its current patch without the diff, the decision, and its rollout state), for a page about that consumer.
+   * One consumer of the migration, as the consumer list shows it (its current patch without the diff, the decision, and its rollout state), with its latest validation whole (each statement\'s checksums and differing rows), for a page about that consumer.
    * @param id - The migration\&#39;s id.
    * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
    */
@@ -518,7 +518,7 @@ export class DefaultApiClient {
     // @ts-ignore
     request: GetConsumer,
     options?: RequestOptions,
-  ): Promise<TypedResponse<Consumer>> {
+  ): Promise<TypedResponse<ConsumerDetail>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
     const uriTemplate = `/migrations/{id}/consumers/{consumerRef}`;

@@ -9,7 +9,7 @@ import { ConsumerHealth } from '../models/ConsumerHealth.model';
 import { Impact } from '../models/Impact.model';
 import { PatchSummary } from '../models/PatchSummary.model';
 import { Review } from '../models/Review.model';
-import { Validation } from '../models/Validation.model';
+import { ValidationSummary } from '../models/ValidationSummary.model';
 
 /**
  * One consumer of a migration\'s dataset.
@@ -25,7 +25,7 @@ export interface Consumer {
   impact?: Impact;
   patch?: PatchSummary;
   decision?: Review;
-  validation?: Validation;
+  validation?: ValidationSummary;
   /**
    * The index of the rollout wave the consumer is in (0 is the canary), once the rollout started.
    */
