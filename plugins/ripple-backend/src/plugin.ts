@@ -126,6 +126,15 @@ export const ripplePlugin = createBackendPlugin({
           finder,
           sources,
           datasets,
+          // A new patch is validated now, not at the validation task's next
+          // run (a person waits for it on the migration page).
+          onProposed: () => {
+            scheduler
+              .triggerTask('ripple-validation')
+              .catch(error =>
+                logger.debug(`Could not trigger the validation task: ${error}`),
+              );
+          },
         });
         // Global scope: with several replicas on one database, one of them
         // runs each task at a time. The state in the database is the queue,

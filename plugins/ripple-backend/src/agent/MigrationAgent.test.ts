@@ -83,6 +83,7 @@ describe.each(databases.eachSupportedId())(
         candidates?: (dir: string) => Candidate[];
         sources?: (dir: string) => ConsumerSources;
         now?: () => Date;
+        onProposed?: () => void;
       } = {},
     ) {
       const knex = await databases.init(databaseId);
@@ -104,6 +105,7 @@ describe.each(databases.eachSupportedId())(
           datasets: new DatasetReader(localUrlReader(dir)),
           retry: { initialSeconds: 30, maxSeconds: 600 },
           now: options.now,
+          onProposed: options.onProposed,
         });
       const migration = await store.createMigration({
         datasetRef: 'resource:default/orders',
@@ -412,8 +414,11 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('marks a patch stale when its code changes, and proposes a new version', async () => {
-      const { store, dir, agent, migration } = await setup();
+      const onProposed = jest.fn();
+      const { store, dir, agent, migration } = await setup({ onProposed });
       await agent.runOnce();
+      // Once per run that recorded patches: the validation task is woken.
+      expect(onProposed).toHaveBeenCalledTimes(1);
       const before = await store.getCurrentPatch(
         migration.id,
         'component:default/orders-export',
@@ -428,6 +433,7 @@ describe.each(databases.eachSupportedId())(
 
       // Unchanged code: nothing happens.
       await agent.refreshPatches();
+      expect(onProposed).toHaveBeenCalledTimes(1);
       await expect(
         store.getCurrentPatch(migration.id, 'component:default/orders-export'),
       ).resolves.toEqual(before);
@@ -440,6 +446,7 @@ describe.each(databases.eachSupportedId())(
           .replace('  c.email\n', '  c.email,\n  o.amount * 100 AS cents\n'),
       );
       await agent.refreshPatches();
+      expect(onProposed).toHaveBeenCalledTimes(2);
 
       const after = await store.getCurrentPatch(
         migration.id,

@@ -82,8 +82,22 @@ export class MigrationAgent {
       logger: LoggerService;
       retry?: RetryPolicy;
       now?: () => Date;
+      /**
+       * Called once after a run that recorded new patches: the validation
+       * task runs then, not at its next interval.
+       */
+      onProposed?: () => void;
     },
   ) {}
+
+  /** A patch was recorded since the last `onProposed`. */
+  private proposed = false;
+
+  private announceProposals(): void {
+    if (!this.proposed) return;
+    this.proposed = false;
+    this.options.onProposed?.();
+  }
 
   /**
    * Every consumer of a change to a dataset with the engine's proposal;
@@ -257,6 +271,14 @@ export class MigrationAgent {
    * start on another replica).
    */
   async runOnce(signal?: AbortSignal): Promise<void> {
+    try {
+      await this.analyzeDue(signal);
+    } finally {
+      this.announceProposals();
+    }
+  }
+
+  private async analyzeDue(signal?: AbortSignal): Promise<void> {
     const { store, logger } = this.options;
     for (const migration of await store.listDueAnalyses(this.now(), 20)) {
       if (signal?.aborted) return;
@@ -293,6 +315,14 @@ export class MigrationAgent {
    * two consumers when `signal` aborts; the next run reads them again.
    */
   async refreshPatches(signal?: AbortSignal): Promise<void> {
+    try {
+      await this.refreshOpen(signal);
+    } finally {
+      this.announceProposals();
+    }
+  }
+
+  private async refreshOpen(signal?: AbortSignal): Promise<void> {
     const { store, finder, sources, engine, logger } = this.options;
     for await (const migration of this.migrationsIn(REFRESHED_STATES)) {
       if (signal?.aborted) return;
@@ -442,6 +472,7 @@ export class MigrationAgent {
     await store.putConsumer({ ...key, discoveredBy, impact: proposal?.impact });
     if (proposal) {
       await store.recordPatch({ ...key, ...proposal });
+      this.proposed = true;
     }
   }
 
