@@ -103,6 +103,9 @@ impl<'a> Resolver<'a> {
             bare_outputs: std::mem::take(&mut self.bare_outputs),
             expression_outputs: std::mem::take(&mut self.expression_outputs),
             parsed: true,
+            // The statement's reader adds them: it needs the parser and the statement.
+            parameters: Vec::new(),
+            query: None,
         }
     }
 
