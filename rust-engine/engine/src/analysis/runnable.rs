@@ -3,13 +3,15 @@
 //! statement that writes, the query whose rows it writes ([`query_part`]),
 //! which can run alone without writing anything.
 
-use std::ops::{ControlFlow, Range};
+use std::ops::Range;
 
-use sqlparser::ast::{visit_expressions, Expr, Query, SelectFlavor, SetExpr, Statement, Value};
+use sqlparser::ast::{Query, SelectFlavor, SetExpr, Statement};
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Span;
 
 use super::spans::Spans;
 use super::tokens::{Kind, Lite};
+use crate::Dialect;
 
 /// A bind parameter found in a fragment, its span in the fragment's SQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,24 +21,22 @@ pub(super) struct FoundParameter {
     pub span: Range<usize>,
 }
 
-/// The statement's bind parameters, in the order they are written: every
-/// placeholder value (`Value::Placeholder`) the parser read. Which forms a
-/// dialect reads as placeholders is `sqlparser`'s tokenizer's choice, plus
-/// two that [`normalize`](super::tokens::normalize) makes placeholders of
-/// first: BigQuery's `@name` (a word there) and psycopg's `%s` and
-/// `%(name)s` (an operator, elsewhere).
-pub(super) fn parameters(statement: &Statement, spans: &Spans) -> Vec<FoundParameter> {
-    let mut found = Vec::new();
-    let _ = visit_expressions(statement, |expr| {
-        if let Expr::Value(value) = expr {
-            if let (Value::Placeholder(text), true) = (&value.value, value.span.start.line > 0) {
-                let span = spans.offset(value.span.start.into())..spans.offset(value.span.end.into());
-                found.push(FoundParameter { text: text.clone(), span });
-            }
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    // The visitor goes through the tree, not the text: `LIMIT ?` is visited
+/// The statement's bind parameters, in the order they are written, from
+/// its `placeholders` (every placeholder value the parser read, with its
+/// span; [`Resolver::placeholders`](super::resolve::Resolver::placeholders)).
+/// Which forms a dialect reads as placeholders is `sqlparser`'s choice,
+/// plus two that [`normalize`](super::tokens::normalize) makes placeholders
+/// of first: BigQuery's `@name` (a word there) and psycopg's `%s` and
+/// `%(name)s` (an operator, elsewhere). Snowflake's `$1` names a column by
+/// its position, not a parameter.
+pub(super) fn parameters(placeholders: Vec<(String, Span)>, spans: &Spans, dialect: Dialect) -> Vec<FoundParameter> {
+    let positional_column = |text: &str| dialect.positional_columns() && text.strip_prefix('$').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    let mut found: Vec<FoundParameter> = placeholders
+        .into_iter()
+        .filter(|(text, span)| span.start.line > 0 && !positional_column(text))
+        .map(|(text, span)| FoundParameter { text, span: spans.offset(span.start.into())..spans.offset(span.end.into()) })
+        .collect();
+    // The walk goes through the tree, not the text: `LIMIT ?` is visited
     // after the WHERE clause written before it.
     found.sort_by_key(|p| (p.span.start, p.span.end));
     found.dedup();

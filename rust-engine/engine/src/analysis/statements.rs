@@ -155,7 +155,7 @@ impl Reader<'_> {
                 let start = range.start;
                 let query = runnable::written_query(&statement).and_then(|query| runnable::query_part(&mut self.parser, self.tokens, first, query));
                 let mut found = self.resolver.statement(&statement, range);
-                found.parameters = runnable::parameters(&statement, self.spans);
+                found.parameters = runnable::parameters(self.resolver.placeholders(&statement), self.spans, self.resolver.dialect());
                 found.query = query.map(|tokens| self.spans.token_range(&self.tokens[tokens]));
                 self.findings.statements.push(found);
                 note_dynamic_sql(&statement, start, &mut self.findings);

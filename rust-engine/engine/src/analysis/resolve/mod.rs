@@ -69,6 +69,11 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The dialect the statements are written in.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
     /// The scripting variables declared so far.
     pub fn variables(&self) -> &HashSet<String> {
         &self.variables
