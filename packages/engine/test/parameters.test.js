@@ -19,10 +19,11 @@ test('analyze lists the parameters and the query part of a statement that writes
   const sql = 'INSERT INTO mart.daily (day, total)\nSELECT day, sum(amount) FROM shop.orders WHERE day >= $1 AND region = $2 GROUP BY day\nON CONFLICT (day) DO NOTHING';
   const [statement] = ripple.analyze('daily.sql', sql, { dialect: 'postgres' }).statements;
   assert.deepEqual(statement.parameters, [
-    { text: '$1', number: 1, start: { line: 2, column: 50 }, end: { line: 2, column: 52 } },
-    { text: '$2', number: 2, start: { line: 2, column: 66 }, end: { line: 2, column: 68 } },
+    { text: '$1', number: 1, start: { line: 2, column: 55 }, end: { line: 2, column: 57 } },
+    { text: '$2', number: 2, start: { line: 2, column: 71 }, end: { line: 2, column: 73 } },
   ]);
-  assert.deepEqual(statement.query, { start: { line: 2, column: 1 }, end: { line: 2, column: 85 } });
+  // The query part ends before ON CONFLICT.
+  assert.deepEqual(statement.query, { start: { line: 2, column: 1 }, end: { line: 2, column: 86 } });
   const named = ripple.analyze('q.sql', 'SELECT id FROM `p.shop.orders` WHERE day = @day', { dialect: 'bigquery' });
   assert.deepEqual(
     named.statements[0].parameters.map(p => [p.text, p.name]),
