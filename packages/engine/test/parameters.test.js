@@ -23,7 +23,7 @@ test('analyze lists the parameters and the query part of a statement that writes
     { text: '$2', number: 2, start: { line: 2, column: 71 }, end: { line: 2, column: 73 } },
   ]);
   // The query part ends before ON CONFLICT.
-  assert.deepEqual(statement.query, { start: { line: 2, column: 1 }, end: { line: 2, column: 86 } });
+  assert.deepEqual(statement.query, { start: { line: 2, column: 1 }, end: { line: 2, column: 86 }, by_position: true });
   const named = ripple.analyze('q.sql', 'SELECT id FROM `p.shop.orders` WHERE day = @day', { dialect: 'bigquery' });
   assert.deepEqual(
     named.statements[0].parameters.map(p => [p.text, p.name]),

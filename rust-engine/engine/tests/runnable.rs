@@ -139,7 +139,7 @@ fn the_fields_serialize_only_when_set() {
     assert!(json["statements"][0].get("parameters").is_none());
     assert!(json["statements"][0].get("query").is_none());
     assert_eq!(json["statements"][1]["parameters"], serde_json::json!([{"text": "$1", "number": 1, "start": {"line": 1, "column": 51}, "end": {"line": 1, "column": 53}}]));
-    assert_eq!(json["statements"][1]["query"], serde_json::json!({"start": {"line": 1, "column": 25}, "end": {"line": 1, "column": 53}}));
+    assert_eq!(json["statements"][1]["query"], serde_json::json!({"start": {"line": 1, "column": 25}, "end": {"line": 1, "column": 53}, "by_position": true}));
 }
 
 /// The deepest trees the engine parses (`depth.rs`) get their parameters

@@ -99,8 +99,9 @@ pub(super) struct Found {
     pub parsed: bool,
     /// Its bind parameters, in order.
     pub parameters: Vec<FoundParameter>,
-    /// The range of the query it writes the rows of, when it writes.
-    pub query: Option<Range<usize>>,
+    /// The range of the query it writes the rows of, when it writes, and
+    /// whether it writes them by position.
+    pub query: Option<(Range<usize>, bool)>,
 }
 
 impl Found {

@@ -133,6 +133,10 @@ pub struct QueryPart {
     pub start: Location,
     /// Just past its last character.
     pub end: Location,
+    /// True when the statement writes the query's rows by position (an
+    /// INSERT): the query's output names then write nothing, and its rows
+    /// are compared column by column in order.
+    pub by_position: bool,
     /// Byte range in the file.
     #[serde(skip)]
     pub span: Range<usize>,
@@ -359,7 +363,10 @@ fn locate(found: found::Found, fragment: &Fragment, text: &str, lines: &LineInde
         .collect::<Vec<_>>();
     references.sort_by_key(|r| (r.span.start, r.span.end));
     let parameters = found.parameters.into_iter().map(|p| Parameter::new(p.text, host_range(&p.span), text, lines)).collect();
-    let query = found.query.as_ref().map(host_range).map(|span| QueryPart { start: lines.location(text, span.start), end: lines.location(text, span.end), span });
+    let query = found.query.as_ref().map(|(range, by_position)| {
+        let span = host_range(range);
+        QueryPart { start: lines.location(text, span.start), end: lines.location(text, span.end), by_position: *by_position, span }
+    });
     let expression_outputs = found.expression_outputs.into_iter().map(|o| ExpressionOutput { span: o.span.as_ref().map(host_range), at: fragment.map.host_offset(o.at), name: o.name }).collect();
     StatementAnalysis {
         start: lines.location(text, statement_range.start),

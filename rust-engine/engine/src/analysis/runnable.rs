@@ -51,11 +51,14 @@ pub(super) fn parameters(placeholders: Vec<(String, Span)>, spans: &Spans, diale
 /// target's own rows (the rows matched, SET expressions over the target's
 /// columns), so no query of theirs produces what they would write, and
 /// running their source or filter alone would compare something else.
-pub(super) fn written_query(statement: &Statement) -> Option<&Query> {
+///
+/// With it, whether the statement writes the query's rows by position (an
+/// INSERT): the query's output names then write nothing.
+pub(super) fn written_query(statement: &Statement) -> Option<(&Query, bool)> {
     match statement {
-        Statement::Insert(insert) => insert.source.as_deref(),
-        Statement::CreateTable(create) => create.query.as_deref(),
-        Statement::CreateView(create) => Some(&create.query),
+        Statement::Insert(insert) => insert.source.as_deref().map(|q| (q, true)),
+        Statement::CreateTable(create) => create.query.as_deref().map(|q| (q, false)),
+        Statement::CreateView(create) => Some((&create.query, false)),
         _ => None,
     }
 }

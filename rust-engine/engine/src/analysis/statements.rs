@@ -153,10 +153,10 @@ impl Reader<'_> {
             Ok((statement, missing_delimiter)) => {
                 let range = self.spans.token_range(&self.tokens[first..self.position()]);
                 let start = range.start;
-                let query = runnable::written_query(&statement).and_then(|query| runnable::query_part(&mut self.parser, self.tokens, first, query));
+                let query = runnable::written_query(&statement).and_then(|(query, by_position)| Some((runnable::query_part(&mut self.parser, self.tokens, first, query)?, by_position)));
                 let mut found = self.resolver.statement(&statement, range);
                 found.parameters = runnable::parameters(self.resolver.placeholders(&statement), self.spans, self.resolver.dialect());
-                found.query = query.map(|tokens| self.spans.token_range(&self.tokens[tokens]));
+                found.query = query.map(|(tokens, by_position)| (self.spans.token_range(&self.tokens[tokens]), by_position));
                 self.findings.statements.push(found);
                 note_dynamic_sql(&statement, start, &mut self.findings);
                 self.expect_delimiter = !missing_delimiter;

@@ -36,7 +36,8 @@ pub fn render(text: &str, analysis: &FileAnalysis) -> String {
             writeln!(out, "  writes {}", w.table).unwrap();
         }
         if let Some(query) = &s.query {
-            writeln!(out, "  query part {}:{}-{}:{} `{}`", query.start.line, query.start.column, query.end.line, query.end.column, abridged(&text[query.span.clone()])).unwrap();
+            let how = if query.by_position { " (by position)" } else { "" };
+            writeln!(out, "  query part {}:{}-{}:{} `{}`{how}", query.start.line, query.start.column, query.end.line, query.end.column, abridged(&text[query.span.clone()])).unwrap();
         }
         for p in &s.parameters {
             let key = p.name.clone().or(p.number.map(|n| format!("#{n}"))).unwrap_or_else(|| "next".into());
