@@ -29,6 +29,8 @@ import {
   datasetWarehouse,
 } from '../dataset/warehouse';
 import { patchedFiles } from './patchedFiles';
+import { consumerSampleValues, type SampleValues } from './sampleValues';
+import type { PatchedFile } from './statements';
 import { validatePatch } from './validatePatch';
 
 /** The warehouses validations run on (`RippleWarehouses`). */
@@ -65,7 +67,10 @@ export class ValidationService {
     private readonly options: {
       validations: ValidationStore;
       store: Pick<MigrationStore, 'getCurrentPatch'>;
-      engine: Pick<RippleEngine, 'analyze' | 'rewrite' | 'forwardView'>;
+      engine: Pick<
+        RippleEngine,
+        'analyze' | 'rewrite' | 'forwardView' | 'bindParameters'
+      >;
       finder: Pick<ConsumerFinder, 'get'>;
       sources: ConsumerSources;
       datasets: Pick<DatasetReader, 'read'>;
@@ -210,9 +215,11 @@ export class ValidationService {
     const { finder, sources, validations, warehouses, engine, limits } =
       this.options;
     let failure = target.error ?? dataset.error;
-    let files: { path: string; text: string; patched: string }[] = [];
+    let files: PatchedFile[] = [];
+    let sampleValues: SampleValues | undefined;
     if (!failure) {
       const consumer = await finder.get(task.consumerRef);
+      sampleValues = consumer && consumerSampleValues(consumer);
       const code = consumer && (await sources.read(consumer));
       // Changed code: the refresh makes the patch stale and proposes a new
       // version, which is validated then.
@@ -248,6 +255,7 @@ export class ValidationService {
           change: task.change as unknown as ChangeSpec,
           columns: dataset.columns,
           files,
+          sampleValues,
           limits,
         });
         result = {

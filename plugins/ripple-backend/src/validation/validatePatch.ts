@@ -4,12 +4,18 @@ import {
   type RippleWarehouse,
   type RowDifference,
   WarehouseError,
+  type WarehouseResult,
   type WarehouseLimits,
 } from '@ripple/backstage-plugin-ripple-node';
 import { sameTable } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
-import { createHash } from 'node:crypto';
-import { statementPairs } from './statements';
+import { createHash, randomBytes } from 'node:crypto';
+import type { SampleValues } from './sampleValues';
+import {
+  type PatchedFile,
+  type StatementPair,
+  statementPairs,
+} from './statements';
 
 /** What a validation found; the patch's is the worst of its statements'. */
 export type ValidationStatus = 'passed' | 'failed' | 'skipped' | 'error';
@@ -54,19 +60,26 @@ const DEFAULT_LIMITS: ValidationLimits = {
  * dataset as it is, the patched one against the dataset as it will be, a
  * forward view of the engine (the new shape over the table as it is now) in
  * the warehouse's scratch schema, made for this validation and dropped
- * after. What cannot run as written (dbt models, SQL inside programs,
- * statements that write, bind parameters) is `skipped` with the reason.
- * Never throws for the warehouse: its errors are `error` results naming the
- * cause.
+ * after. A statement runs as the warehouse can run it alone: its bind
+ * parameters bound from the consumer's sample values, only its query part
+ * when it writes, a dbt model's compiled SQL patched as its source is. What
+ * cannot (SQL inside programs, a MERGE, parameters without values, a model
+ * without compiled SQL...) is `skipped` with the reason. Never throws for
+ * the warehouse: its errors are `error` results naming the cause.
  */
 export async function validatePatch(options: {
-  engine: Pick<RippleEngine, 'analyze' | 'rewrite' | 'forwardView'>;
+  engine: Pick<
+    RippleEngine,
+    'analyze' | 'rewrite' | 'forwardView' | 'bindParameters'
+  >;
   warehouse: RippleWarehouse;
   change: ChangeSpec;
   /** The dataset's columns before the change, when known (the forward view then lists them). */
   columns?: { name: string; type?: string }[];
-  /** The consumer's files the patch edits, each with its patched text. */
-  files: { path: string; text: string; patched: string }[];
+  /** The consumer's files the patch edits, each with its patched text (and a dbt model's compiled SQL). */
+  files: PatchedFile[];
+  /** The consumer's sample values for bind parameters (`ripple.io/sample-values`). */
+  sampleValues?: SampleValues;
   limits?: Partial<ValidationLimits>;
 }): Promise<PatchValidation> {
   const { engine, warehouse, change } = options;
@@ -86,7 +99,7 @@ export async function validatePatch(options: {
   });
 
   const pairs = options.files.flatMap(file =>
-    statementPairs(engine, file, file.patched, dialect),
+    statementPairs(engine, file, dialect, options.sampleValues),
   );
   const newName =
     change.changes.flatMap(c =>
@@ -96,32 +109,43 @@ export async function validatePatch(options: {
     pair =>
       pair.skip || pair.reads.some(table => sameTable(table, change.dataset)),
   );
-  const skipped = (reason: string) =>
-    reading.map(pair => ({
-      path: pair.path,
-      line: pair.line,
-      status: 'skipped' as const,
-      reason: pair.skip ?? reason,
-    }));
-  if (!reading.some(pair => !pair.skip)) {
+  const unrun = (pair: (typeof pairs)[number], reason?: string) =>
+    pair.error !== undefined
+      ? {
+          path: pair.path,
+          line: pair.line,
+          status: 'error' as const,
+          reason: pair.error,
+        }
+      : {
+          path: pair.path,
+          line: pair.line,
+          status: 'skipped' as const,
+          reason: pair.skip ?? reason,
+        };
+  const skipped = (reason: string) => reading.map(pair => unrun(pair, reason));
+  if (!reading.some(pair => !pair.skip && pair.error === undefined)) {
+    const statements = skipped('');
     return result(
-      'skipped',
-      skipped(''),
+      worst(statements.map(st => st.status)),
+      statements,
       reading.length === 0
         ? `no statement of the patch reads ${change.dataset}`
         : undefined,
     );
   }
 
-  // The forward view: named after the change and the table, so two
-  // validations of one migration share it, and different changes do not.
+  // The forward view: named after the change and the table, and this
+  // validation's own, since each drops its view when done: validations of
+  // one migration run side by side on a warehouse (and on other replicas),
+  // and one sharing a view had it dropped under its queries.
   const digest = createHash('sha256')
     .update(JSON.stringify(change))
     .digest('hex')
     .slice(0, 12);
   const viewName = `${warehouse.scratchSchema}.ripple_${lastPart(
     newName,
-  )}_${digest}`;
+  )}_${digest}_${randomBytes(4).toString('hex')}`;
   let view;
   try {
     view = engine.forwardView(
@@ -160,13 +184,8 @@ export async function validatePatch(options: {
   const statements: StatementValidation[] = [];
   try {
     for (const pair of reading) {
-      if (pair.skip) {
-        statements.push({
-          path: pair.path,
-          line: pair.line,
-          status: 'skipped',
-          reason: pair.skip,
-        });
+      if (pair.skip || pair.error !== undefined) {
+        statements.push(unrun(pair));
         continue;
       }
       statements.push(
@@ -190,7 +209,7 @@ export async function validatePatch(options: {
 async function validateStatement(
   engine: Pick<RippleEngine, 'rewrite'>,
   warehouse: RippleWarehouse,
-  pair: { path: string; line: number; before: string; after: string },
+  pair: StatementPair,
   newName: string,
   viewName: string,
   dialect: Dialect,
@@ -198,12 +217,21 @@ async function validateStatement(
 ): Promise<StatementValidation> {
   const at = { path: pair.path, line: pair.line };
   const started = Date.now();
-  // The patched query names the dataset as it will be: pointed at the view.
+  // The patched query names the dataset as it will be: pointed at the
+  // view. Named as qualified as the query names it (dbt's compiled SQL
+  // writes `"db"."schema"."table"`), so that every way it does matches.
+  const dataset = pair.afterReads
+    .filter(table => sameTable(table, newName))
+    .reduce(
+      (longest, table) =>
+        table.split('.').length > longest.split('.').length ? table : longest,
+      newName,
+    );
   const atView = engine.rewrite(
     'validation.sql',
     pair.after,
     {
-      dataset: newName,
+      dataset,
       dialect,
       changes: [{ kind: 'rename_table', to: viewName }],
     },
@@ -229,7 +257,11 @@ async function validateStatement(
         durationMs: Date.now() - started,
       };
     }
-    const comparison = compareResults(before, after, { sample: limits.sample });
+    const comparison = compareResults(
+      before,
+      pair.byPosition ? namedAsBefore(after, before) : after,
+      { sample: limits.sample },
+    );
     return {
       ...at,
       status: comparison.equal ? 'passed' : 'failed',
@@ -247,6 +279,24 @@ async function validateStatement(
       durationMs: Date.now() - started,
     };
   }
+}
+
+/**
+ * `result` with the columns of `before`'s names, by position (what an
+ * INSERT writes goes by position: the names of its query's columns write
+ * nothing). Columns past `before`'s keep their own names.
+ */
+function namedAsBefore(
+  result: WarehouseResult,
+  before: WarehouseResult,
+): WarehouseResult {
+  return {
+    ...result,
+    columns: result.columns.map((column, i) => ({
+      ...column,
+      name: before.columns[i]?.name ?? column.name,
+    })),
+  };
 }
 
 function describe(error: unknown): string {
