@@ -24,6 +24,8 @@ export type {
   Language,
   Location,
   Output,
+  Parameter,
+  QueryPart,
   SourceFile,
   UnmatchedDataset,
   Reference,
@@ -60,6 +62,7 @@ export interface RippleEngine {
   analyze: typeof wasm.analyze;
   compatView: typeof wasm.compatView;
   forwardView: typeof wasm.forwardView;
+  bindParameters: typeof wasm.bindParameters;
   rewrite: typeof wasm.rewrite;
   validateChange: typeof wasm.validateChange;
   unmatchedDataset: typeof wasm.unmatchedDataset;

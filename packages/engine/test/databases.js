@@ -55,7 +55,8 @@ async function connectDuckDb() {
   const { DuckDBInstance } = require('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
-  const rows = async sql => (await connection.runAndReadAll(sql)).getRowObjectsJson();
+  // `values` bind the SQL's parameters (`$1`...), as the driver binds them.
+  const rows = async (sql, values) => (await connection.runAndReadAll(sql, values)).getRowObjectsJson();
   return {
     exec: sql => connection.run(sql),
     rows,

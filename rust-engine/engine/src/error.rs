@@ -49,6 +49,13 @@ pub enum EngineError {
         message: String,
     },
 
+    /// A bind parameter that the sample values given cannot bind: none for
+    /// it, one that is a list or an object, or values of the wrong shape (an
+    /// array for `:day`). `parameter` is the placeholder as written, `line`
+    /// and `column` where it is.
+    #[error("cannot bind the parameter `{parameter}` at line {line}, column {column}: {message}")]
+    BindParameter { parameter: String, line: u64, column: u64, message: String },
+
     /// Edits of one rewrite that overlap (or do not fit the text): a defect
     /// of the rewrite's planner. None is applied, since applying one would
     /// silently drop the other. `line` and `column` are where the second

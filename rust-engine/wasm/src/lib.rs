@@ -19,6 +19,7 @@ mod boundary;
 mod dbt;
 mod heap;
 mod panic;
+mod parameters;
 mod views;
 
 use std::rc::Rc;

@@ -114,6 +114,8 @@ describe('UrlReaderConsumerSources and dbt projects', () => {
       'seeds/s.csv',
       'target/manifest.json',
     ]);
+    // dbt's compiled SQL, which validation runs a model from.
+    expect(paths(code?.compiled)).toEqual(['target/compiled/a.sql']);
   });
 
   it('keeps no project where there is no dbt_project.yml at the root', async () => {
@@ -122,6 +124,7 @@ describe('UrlReaderConsumerSources and dbt projects', () => {
     );
     const code = await sources.read(consumer('models/*.sql'));
     expect(code?.project).toBeUndefined();
+    expect(code?.compiled).toBeUndefined();
     expect(code?.properties?.map(f => f.path)).toEqual(['models/schema.yml']);
   });
 });

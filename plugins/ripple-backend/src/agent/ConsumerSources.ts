@@ -12,7 +12,10 @@ import {
   type DbtSource,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { Dialect } from '@ripple/engine';
-import { isReadDbtProjectFile } from '../dbt/projectFiles';
+import {
+  isReadDbtCompiledFile,
+  isReadDbtProjectFile,
+} from '../dbt/projectFiles';
 
 /** Narrows the files Ripple reads: comma-separated globs, relative to the code location. */
 export const ANNOTATION_RIPPLE_PATHS = 'ripple.io/paths';
@@ -44,6 +47,13 @@ export type ConsumerCode = {
    * `target/catalog.json`), whatever `ripple.io/paths` narrows `files` to.
    */
   project?: SourceFile[];
+  /**
+   * dbt's compiled SQL of its models (`target/compiled/<project>/...`),
+   * when its code location is a dbt project that holds them: validation
+   * runs a model from it. Not part of the code's hash: compiling again
+   * changes no patch.
+   */
+  compiled?: SourceFile[];
 };
 
 /** Reads the code of consumers. */
@@ -110,7 +120,9 @@ export class UrlReaderConsumerSources implements ConsumerSources {
             ? matchers.length === 0 ||
               matchers.some(match => match(file)) ||
               file.endsWith('.sql')
-            : isDbtPropertiesFile(file) || isReadDbtProjectFile(file, info),
+            : isDbtPropertiesFile(file) ||
+              isReadDbtProjectFile(file, info) ||
+              isReadDbtCompiledFile(file, info),
       });
     } catch (error) {
       if (cached && error instanceof NotModifiedError) {
@@ -140,6 +152,9 @@ export class UrlReaderConsumerSources implements ConsumerSources {
     const project = isDbtProject(all)
       ? all.filter(file => isDbtProjectFile(file.path))
       : [];
+    const compiled = project.length
+      ? all.filter(file => isReadDbtCompiledFile(file.path))
+      : [];
     const code: ConsumerCode = {
       location,
       ...(dialect ? { dialect } : {}),
@@ -147,10 +162,11 @@ export class UrlReaderConsumerSources implements ConsumerSources {
       ...(properties.length ? { properties } : {}),
       ...(sources.length ? { dbtSources: sources } : {}),
       ...(project.length ? { project } : {}),
+      ...(compiled.length ? { compiled } : {}),
     };
     if (tree.etag) {
       // (A file kept twice, as code and in the project, is one string.)
-      const kept = new Set([...files, ...properties, ...project]);
+      const kept = new Set([...files, ...properties, ...project, ...compiled]);
       const bytes = [...kept].reduce((sum, f) => sum + f.text.length, 0);
       this.remember(key, { etag: tree.etag, code, bytes });
     }

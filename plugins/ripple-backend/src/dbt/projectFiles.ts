@@ -23,3 +23,19 @@ export function isReadDbtProjectFile(
   const limit = path.startsWith('target/') ? TARGET_LIMIT : FILE_LIMIT;
   return info === undefined || info.size <= limit;
 }
+
+/**
+ * Whether a file of a code location is dbt's compiled SQL of a model
+ * (`target/compiled/<project>/<model path>`, which `dbt compile` writes),
+ * read to validate the model's patch; under the 4 MiB cap of project files.
+ */
+export function isReadDbtCompiledFile(
+  path: string,
+  info?: { size: number },
+): boolean {
+  return (
+    path.startsWith('target/compiled/') &&
+    path.endsWith('.sql') &&
+    (info === undefined || info.size <= FILE_LIMIT)
+  );
+}

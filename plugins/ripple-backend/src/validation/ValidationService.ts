@@ -29,6 +29,8 @@ import {
   datasetWarehouse,
 } from '../dataset/warehouse';
 import { patchedFiles } from './patchedFiles';
+import { consumerSampleValues, type SampleValues } from './sampleValues';
+import type { PatchedFile } from './statements';
 import { type PatchLimits, validatePatch } from './validatePatch';
 
 /** The warehouses validations run on (`RippleWarehouses`). */
@@ -70,7 +72,10 @@ export class ValidationService {
     private readonly options: {
       validations: ValidationStore;
       store: Pick<MigrationStore, 'getCurrentPatch'>;
-      engine: Pick<RippleEngine, 'analyze' | 'rewrite' | 'forwardView'>;
+      engine: Pick<
+        RippleEngine,
+        'analyze' | 'rewrite' | 'forwardView' | 'bindParameters'
+      >;
       finder: Pick<ConsumerFinder, 'get'>;
       sources: ConsumerSources;
       datasets: Pick<DatasetReader, 'read'>;
@@ -223,9 +228,11 @@ export class ValidationService {
     const { finder, sources, validations, warehouses, engine, limits } =
       this.options;
     let failure = target.error ?? dataset.error;
-    let files: { path: string; text: string; patched: string }[] = [];
+    let files: PatchedFile[] = [];
+    let sampleValues: SampleValues | undefined;
     if (!failure) {
       const consumer = await finder.get(task.consumerRef);
+      sampleValues = consumer && consumerSampleValues(consumer);
       const code = consumer && (await sources.read(consumer));
       // Changed code: the refresh makes the patch stale and proposes a new
       // version, which is validated then.
@@ -262,6 +269,7 @@ export class ValidationService {
           columns: dataset.columns,
           files,
           sample: target.sample,
+          sampleValues,
           limits,
         });
         result = {

@@ -1,29 +1,10 @@
-import {
-  createDuckDbWarehouse,
-  type RippleWarehouse,
-} from '@ripple/backstage-plugin-ripple-node';
-import { DuckDBInstance } from '@duckdb/node-api';
+import type { RippleWarehouse } from '@ripple/backstage-plugin-ripple-node';
 import { loadEngine, type ChangeSpec, type RippleEngine } from '@ripple/engine';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
-  createTestPostgresWarehouse,
-  testPostgresUrl,
-} from '@ripple/backstage-plugin-ripple-node/testUtils';
-import { firstParameter } from './statements';
+  onEachWarehouse,
+  SHOP_COLUMNS as COLUMNS,
+} from '../__testUtils__/validationWarehouses';
 import { validatePatch } from './validatePatch';
-
-const ROWS = `CREATE SCHEMA shop;
-  CREATE TABLE shop.orders (id INTEGER, amount INTEGER, status VARCHAR, legacy BOOLEAN);
-  INSERT INTO shop.orders VALUES (1, 10, 'paid', true), (2, 4, 'open', false), (3, 7, 'paid', NULL), (4, 1, 'open', true);`;
-
-const COLUMNS = [
-  { name: 'id', type: 'INTEGER' },
-  { name: 'amount', type: 'INTEGER' },
-  { name: 'status', type: 'VARCHAR' },
-  { name: 'legacy', type: 'BOOLEAN' },
-];
 
 /** The validation cases, each with a right patch (from the engine) and a wrong one (by hand). */
 const CASES: {
@@ -176,24 +157,26 @@ function behaves(name: string, connect: () => Promise<RippleWarehouse>) {
             "select amount_usd as amount from {{ source('shop', 'orders') }}",
         },
         {
-          path: 'load.sql',
-          text: 'INSERT INTO shop.daily SELECT amount FROM shop.orders',
+          path: 'load.py',
+          text: 'cur.execute("SELECT amount FROM shop.orders")',
           patched:
-            'INSERT INTO shop.daily SELECT amount_usd AS amount FROM shop.orders',
+            'cur.execute("SELECT amount_usd AS amount FROM shop.orders")',
         },
         {
-          path: 'param.sql',
-          text: 'SELECT amount FROM shop.orders WHERE id = :id',
+          path: 'merge.sql',
+          text: 'MERGE INTO shop.totals t USING shop.orders o ON t.id = o.id WHEN MATCHED THEN UPDATE SET total = o.amount',
           patched:
-            'SELECT amount_usd AS amount FROM shop.orders WHERE id = :id',
+            'MERGE INTO shop.totals t USING shop.orders o ON t.id = o.id WHEN MATCHED THEN UPDATE SET total = o.amount_usd',
         },
       ];
       const result = await validatePatch({ engine, warehouse, change, files });
       expect(result.status).toBe('skipped');
       expect(result.statements.map(s => s.reason)).toEqual([
-        expect.stringContaining('dbt compiles it'),
-        expect.stringContaining('writes (shop.daily)'),
-        expect.stringContaining('a parameter (:id)'),
+        expect.stringContaining('run `dbt compile` and commit its target/'),
+        'SQL inside python code is assembled by the program at run time',
+        expect.stringContaining(
+          'writes (shop.totals) and has no query part to run alone',
+        ),
       ]);
       // A skipped patch always says why (a plan with requireValidation
       // counts a skip only with its reason): each statement's reason, with
@@ -331,45 +314,4 @@ function behaves(name: string, connect: () => Promise<RippleWarehouse>) {
   });
 }
 
-let dir: string;
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-validation-'));
-  const instance = await DuckDBInstance.create(
-    path.join(dir, 'example.duckdb'),
-  );
-  const connection = await instance.connect();
-  await connection.run(ROWS);
-  connection.closeSync();
-  instance.closeSync();
-});
-afterAll(() => fs.rm(dir, { recursive: true, force: true }));
-
-behaves('DuckDB', () =>
-  createDuckDbWarehouse({
-    id: 'example',
-    path: path.join(dir, 'example.duckdb'),
-  }),
-);
-
-if (testPostgresUrl() || process.env.CI === 'true') {
-  behaves('PostgreSQL', () =>
-    createTestPostgresWarehouse({
-      id: 'analytics',
-      prefix: 'ripple_validation',
-      setupSql: ROWS,
-    }),
-  );
-}
-
-describe('firstParameter', () => {
-  it('finds bind parameters outside quotes, comments and casts', () => {
-    expect(firstParameter('SELECT a FROM t WHERE d = @day')).toBe('@day');
-    expect(firstParameter('SELECT a FROM t WHERE d = %s')).toBe('%s');
-    expect(firstParameter('SELECT a FROM t WHERE d = %(day)s')).toBe('%(day)s');
-    expect(firstParameter('SELECT a FROM t WHERE d = $1')).toBe('$1');
-    expect(
-      firstParameter("SELECT a::int, ':x', '@y' FROM t -- :z\n"),
-    ).toBeUndefined();
-    expect(firstParameter('SELECT @@version')).toBeUndefined();
-  });
-});
+onEachWarehouse('ripple_validation', behaves);

@@ -13,7 +13,12 @@ import {
 import { sameTable } from '@ripple/backstage-plugin-ripple-common';
 import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
 import { createHash, randomBytes } from 'node:crypto';
-import { statementPairs } from './statements';
+import type { SampleValues } from './sampleValues';
+import {
+  type PatchedFile,
+  type StatementPair,
+  statementPairs,
+} from './statements';
 
 /** What a validation found; the patch's is the worst of its statements'. */
 export type ValidationStatus = 'passed' | 'failed' | 'skipped' | 'error';
@@ -91,19 +96,27 @@ class Cost {
  * after. Both sides read the same rows: the whole table, or a window of
  * it (the dataset's declared `sample`, else the latest `sampleDays` of a
  * time-partitioned table), as a view in the scratch schema that the old
- * query is pointed at and the forward view reads. What cannot run as
- * written (dbt models, SQL inside programs, statements that write, bind
- * parameters) is `skipped` with the reason. Never throws for the
- * warehouse: its errors are `error` results naming the cause.
+ * query is pointed at and the forward view reads. A statement runs as the
+ * warehouse can run it alone: its bind parameters bound from the
+ * consumer's sample values, only its query part when it writes, a dbt
+ * model's compiled SQL patched as its source is. What cannot (SQL inside
+ * programs, a MERGE, parameters without values, a model without compiled
+ * SQL...) is `skipped` with the reason. Never throws for the warehouse:
+ * its errors are `error` results naming the cause.
  */
 export async function validatePatch(options: {
-  engine: Pick<RippleEngine, 'analyze' | 'rewrite' | 'forwardView'>;
+  engine: Pick<
+    RippleEngine,
+    'analyze' | 'rewrite' | 'forwardView' | 'bindParameters'
+  >;
   warehouse: RippleWarehouse;
   change: ChangeSpec;
   /** The dataset's columns before the change, when known (the forward view then lists them). */
   columns?: { name: string; type?: string }[];
-  /** The consumer's files the patch edits, each with its patched text. */
-  files: { path: string; text: string; patched: string }[];
+  /** The consumer's files the patch edits, each with its patched text (and a dbt model's compiled SQL). */
+  files: PatchedFile[];
+  /** The consumer's sample values for bind parameters (`ripple.io/sample-values`). */
+  sampleValues?: SampleValues;
   /** The rows of the dataset to read, as the dataset declares them. */
   sample?: ValidationSample;
   limits?: Partial<PatchLimits>;
@@ -135,7 +148,7 @@ export async function validatePatch(options: {
   };
 
   const pairs = options.files.flatMap(file =>
-    statementPairs(engine, file, file.patched, dialect),
+    statementPairs(engine, file, dialect, options.sampleValues),
   );
   const newName =
     change.changes.flatMap(c =>
@@ -145,17 +158,26 @@ export async function validatePatch(options: {
     pair =>
       pair.skip || pair.reads.some(table => sameTable(table, change.dataset)),
   );
-  const skipped = (reason: string) =>
-    reading.map(pair => ({
-      path: pair.path,
-      line: pair.line,
-      status: 'skipped' as const,
-      reason: pair.skip ?? reason,
-    }));
-  if (!reading.some(pair => !pair.skip)) {
+  const unrun = (pair: StatementPair, reason?: string) =>
+    pair.error !== undefined
+      ? {
+          path: pair.path,
+          line: pair.line,
+          status: 'error' as const,
+          reason: pair.error,
+        }
+      : {
+          path: pair.path,
+          line: pair.line,
+          status: 'skipped' as const,
+          reason: pair.skip ?? reason,
+        };
+  const skipped = (reason: string) => reading.map(pair => unrun(pair, reason));
+  if (!reading.some(pair => !pair.skip && pair.error === undefined)) {
+    const statements = skipped('');
     return result(
-      'skipped',
-      skipped(''),
+      worst(statements.map(st => st.status)),
+      statements,
       reading.length === 0
         ? `no statement of the patch reads ${change.dataset}`
         : undefined,
@@ -240,13 +262,8 @@ export async function validatePatch(options: {
     made.push(view);
     const statements: StatementValidation[] = [];
     for (const pair of reading) {
-      if (pair.skip) {
-        statements.push({
-          path: pair.path,
-          line: pair.line,
-          status: 'skipped',
-          reason: pair.skip,
-        });
+      if (pair.skip || pair.error !== undefined) {
+        statements.push(unrun(pair));
         continue;
       }
       statements.push(
@@ -287,7 +304,7 @@ type Targets = {
 async function validateStatement(
   engine: Pick<RippleEngine, 'rewrite'>,
   warehouse: RippleWarehouse,
-  pair: { path: string; line: number; before: string; after: string },
+  pair: StatementPair,
   targets: Targets,
   dialect: Dialect,
   limits: PatchLimits,
@@ -300,12 +317,18 @@ async function validateStatement(
   const after = pointAt(
     engine,
     pair.after,
-    targets.newName,
+    asWritten(pair.afterReads, targets.newName),
     targets.viewName,
     dialect,
   );
   const before = targets.sample
-    ? pointAt(engine, pair.before, targets.dataset, targets.sample, dialect)
+    ? pointAt(
+        engine,
+        pair.before,
+        asWritten(pair.reads, targets.dataset),
+        targets.sample,
+        dialect,
+      )
     : { sql: pair.before };
   if ('failure' in after) {
     return {
@@ -344,7 +367,11 @@ async function validateStatement(
         ...spent(),
       };
     }
-    const comparison = compareResults(old, patched, { sample: limits.sample });
+    const comparison = compareResults(
+      old,
+      pair.byPosition ? namedAsBefore(patched, old) : patched,
+      { sample: limits.sample },
+    );
     return {
       ...at,
       status: comparison.equal ? 'passed' : 'failed',
@@ -357,6 +384,38 @@ async function validateStatement(
   } catch (error) {
     return { ...at, status: 'error', reason: describe(error), ...spent() };
   }
+}
+
+/**
+ * The dataset named as qualified as the query names it (dbt's compiled SQL
+ * writes `"db"."schema"."table"`), so that every way it does is pointed.
+ */
+function asWritten(reads: string[], dataset: string): string {
+  return reads
+    .filter(table => sameTable(table, dataset))
+    .reduce(
+      (longest, table) =>
+        table.split('.').length > longest.split('.').length ? table : longest,
+      dataset,
+    );
+}
+
+/**
+ * `result` with the columns of `before`'s names, by position (what an
+ * INSERT writes goes by position: the names of its query's columns write
+ * nothing). Columns past `before`'s keep their own names.
+ */
+function namedAsBefore(
+  result: WarehouseResult,
+  before: WarehouseResult,
+): WarehouseResult {
+  return {
+    ...result,
+    columns: result.columns.map((column, i) => ({
+      ...column,
+      name: before.columns[i]?.name ?? column.name,
+    })),
+  };
 }
 
 /** A query with its reads of `table` made reads of `view`, by the engine. */

@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use super::runnable::FoundParameter;
 use super::{ExpressionOutput, Output, Reference, ReferenceKind};
 use crate::LineIndex;
 
@@ -96,6 +97,11 @@ pub(super) struct Found {
     /// Unaliased items named after their text.
     pub expression_outputs: Vec<ExpressionOutput>,
     pub parsed: bool,
+    /// Its bind parameters, in order.
+    pub parameters: Vec<FoundParameter>,
+    /// The range of the query it writes the rows of, when it writes, and
+    /// whether it writes them by position.
+    pub query: Option<(Range<usize>, bool)>,
 }
 
 impl Found {

@@ -7,6 +7,7 @@ mod fallback;
 mod found;
 mod output_names;
 mod resolve;
+mod runnable;
 mod spans;
 mod statements;
 mod tokens;
@@ -52,10 +53,93 @@ pub struct StatementAnalysis {
     /// False when the statement did not parse and was scanned token by
     /// token: its references are all unresolved candidates.
     pub parsed: bool,
+    /// The bind parameters the program running it fills in, in the order
+    /// they are written (a statement that did not parse has none listed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub parameters: Vec<Parameter>,
+    /// For a statement that writes the rows of a query (`INSERT ...
+    /// SELECT`, `CREATE TABLE ... AS`, `CREATE VIEW ... AS`): where that
+    /// query is, so it can run alone without writing anything. `MERGE`,
+    /// `UPDATE` and `DELETE` have none: what they write depends on the
+    /// target's own rows, which no query of theirs gives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub query: Option<QueryPart>,
     /// Unaliased SELECT items the dialect names after their text: a rename
     /// inside one renames its output column unless an alias keeps it.
     #[serde(skip)]
     pub expression_outputs: Vec<ExpressionOutput>,
+}
+
+/// A bind parameter: a placeholder that the program running the statement
+/// fills in with a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Parameter {
+    /// As written: `?`, `?1`, `$1`, `$day`, `:day`, `:1`, `@day`, `%s`,
+    /// `%(day)s`.
+    pub text: String,
+    /// The value's name, for a named parameter (`day` for `:day`, `@day`,
+    /// `$day` and `%(day)s`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub name: Option<String>,
+    /// The value's position, from 1, for a numbered one (`$1`, `?1`,
+    /// `:1`). A parameter with neither (`?`, `%s`) takes the next value in
+    /// the order they are written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub number: Option<u32>,
+    pub start: Location,
+    /// Just past its last character.
+    pub end: Location,
+    /// Byte range in the file.
+    #[serde(skip)]
+    pub span: Range<usize>,
+}
+
+impl Parameter {
+    fn new(text: String, span: Range<usize>, text_of_file: &str, lines: &LineIndex) -> Self {
+        let (name, number) = parameter_key(&text);
+        Parameter { name, number, start: lines.location(text_of_file, span.start), end: lines.location(text_of_file, span.end), span, text }
+    }
+}
+
+/// What a placeholder binds to, by its form: a name, a position, or
+/// neither (the next value).
+fn parameter_key(text: &str) -> (Option<String>, Option<u32>) {
+    let body = match text.strip_prefix("%(") {
+        Some(rest) => rest.strip_suffix(")s").unwrap_or(rest),
+        None if text == "%s" => "",
+        None => text.get(1..).unwrap_or(""),
+    };
+    if body.is_empty() {
+        (None, None)
+    } else if body.bytes().all(|b| b.is_ascii_digit()) {
+        match body.parse() {
+            Ok(number) => (None, Some(number)),
+            Err(_) => (Some(body.to_string()), None),
+        }
+    } else {
+        (Some(body.to_string()), None)
+    }
+}
+
+/// Where a statement's query part is in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct QueryPart {
+    pub start: Location,
+    /// Just past its last character.
+    pub end: Location,
+    /// True when the statement writes the query's rows by position (an
+    /// INSERT): the query's output names then write nothing, and its rows
+    /// are compared column by column in order.
+    pub by_position: bool,
+    /// Byte range in the file.
+    #[serde(skip)]
+    pub span: Range<usize>,
 }
 
 /// An unaliased SELECT item other than a bare column whose output name the
@@ -218,6 +302,8 @@ fn alternates(fragment: &Fragment, text: &str, lines: &LineIndex, statements: &m
                 outputs: Vec::new(),
                 references: Vec::new(),
                 parsed: false,
+                parameters: Vec::new(),
+                query: None,
                 expression_outputs: Vec::new(),
             });
         }
@@ -276,6 +362,11 @@ fn locate(found: found::Found, fragment: &Fragment, text: &str, lines: &LineInde
         })
         .collect::<Vec<_>>();
     references.sort_by_key(|r| (r.span.start, r.span.end));
+    let parameters = found.parameters.into_iter().map(|p| Parameter::new(p.text, host_range(&p.span), text, lines)).collect();
+    let query = found.query.as_ref().map(|(range, by_position)| {
+        let span = host_range(range);
+        QueryPart { start: lines.location(text, span.start), end: lines.location(text, span.end), by_position: *by_position, span }
+    });
     let expression_outputs = found.expression_outputs.into_iter().map(|o| ExpressionOutput { span: o.span.as_ref().map(host_range), at: fragment.map.host_offset(o.at), name: o.name }).collect();
     StatementAnalysis {
         start: lines.location(text, statement_range.start),
@@ -285,6 +376,8 @@ fn locate(found: found::Found, fragment: &Fragment, text: &str, lines: &LineInde
         outputs: found.outputs,
         references,
         parsed: found.parsed,
+        parameters,
+        query,
         expression_outputs,
     }
 }

@@ -10,6 +10,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 use super::blocks::{self, Block, Step};
 use super::found::Found;
 use super::resolve::Resolver;
+use super::runnable;
 use super::spans::Spans;
 use super::tokens::{self, Lite};
 use super::{fallback, Options, Severity};
@@ -108,13 +109,20 @@ impl Reader<'_> {
         self.findings
     }
 
+    /// The parser's position, within the tokens: reading an optional clause
+    /// at the end of the input can take it past the end (Snowflake's
+    /// `CREATE TABLE ... AS WITH ... SELECT`), where slicing would panic.
+    fn position(&self) -> usize {
+        self.parser.index().min(self.tokens.len())
+    }
+
     /// Reads the block part at `first`, when there is one.
     fn block_part(&mut self, first: usize) -> bool {
         let open = self.blocks.last().map(|(block, ..)| *block);
         let Ok(Some(part)) = self.parser.maybe_parse(|p| blocks::part(p, open)) else {
             return false;
         };
-        let range = self.spans.token_range(&self.tokens[first..self.parser.index()]);
+        let range = self.spans.token_range(&self.tokens[first..self.position()]);
         let declared: Vec<Ident> = part.variables.into_iter().filter(|name| self.resolver.declare(name)).collect();
         if let Some(condition) = &part.condition {
             self.findings.statements.push(self.resolver.condition(condition, range.clone()));
@@ -143,9 +151,13 @@ impl Reader<'_> {
         let end = tokens::statement_end(self.tokens, first);
         match self.parse(first, end, next) {
             Ok((statement, missing_delimiter)) => {
-                let range = self.spans.token_range(&self.tokens[first..self.parser.index()]);
+                let range = self.spans.token_range(&self.tokens[first..self.position()]);
                 let start = range.start;
-                self.findings.statements.push(self.resolver.statement(&statement, range));
+                let query = runnable::written_query(&statement).and_then(|(query, by_position)| Some((runnable::query_part(&mut self.parser, self.tokens, first, query)?, by_position)));
+                let mut found = self.resolver.statement(&statement, range);
+                found.parameters = runnable::parameters(self.resolver.placeholders(&statement), self.spans, self.resolver.dialect());
+                found.query = query.map(|(tokens, by_position)| (self.spans.token_range(&self.tokens[tokens]), by_position));
+                self.findings.statements.push(found);
                 note_dynamic_sql(&statement, start, &mut self.findings);
                 self.expect_delimiter = !missing_delimiter;
             }
@@ -172,7 +184,7 @@ impl Reader<'_> {
         // have built a tree whose depth nobody checked: it is then leaked,
         // not dropped, since dropping it recurses once per level. Never seen;
         // the leak is bounded by the text.
-        if self.parser.index() > end && tokens::operator_count(&self.tokens[first..self.parser.index()]) > MAX_OPERATORS {
+        if self.position() > end && tokens::operator_count(&self.tokens[first..self.position()]) > MAX_OPERATORS {
             std::mem::forget(statement);
             return Err(too_many());
         }
@@ -187,7 +199,7 @@ impl Reader<'_> {
         if matches!(after.token, Token::SemiColon | Token::EOF) {
             return Ok(false);
         }
-        if let Some(next) = tokens::next_statement(self.tokens, first, self.parser.index()) {
+        if let Some(next) = tokens::next_statement(self.tokens, first, self.position()) {
             // `)` then `#fail` then `ASSERT ...` on the next line: the
             // statement is whole and the next one starts; only the `;`
             // between them is missing (bigquery-etl's checks files).

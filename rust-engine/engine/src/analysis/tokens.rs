@@ -198,6 +198,7 @@ pub(super) fn normalize(tokens: &mut Vec<TokenWithSpan>, dialect: Dialect) {
         if dialect.pipe_syntax() {
             pipe_operator(tokens, i);
         }
+        placeholder(tokens, i, dialect);
         group_and_order(tokens, i);
         // BigQuery's `DROP SNAPSHOT TABLE t` drops the table `t` like `DROP TABLE t`.
         if is_word_at(tokens, i, "SNAPSHOT") && previous_significant(tokens, i).is_some_and(|p| is_word_at(tokens, p, "DROP")) {
@@ -215,6 +216,56 @@ pub(super) fn normalize(tokens: &mut Vec<TokenWithSpan>, dialect: Dialect) {
         previous_word = matches!(&tokens[i].token, Token::Word(w) if w.quote_style.is_none()
             && ["ARRAY", "STRUCT", "MAP", "RANGE", "TABLE"].iter().any(|k| w.value.eq_ignore_ascii_case(k)));
         i += 1;
+    }
+}
+
+/// Bind parameters `sqlparser` reads as something else, made placeholders
+/// at token `i`: BigQuery's `@name` (a word that starts with `@`; `@@name`
+/// is a system variable), and psycopg's `%s` and `%(name)s` (a modulo
+/// operator), written without spaces and where no operand comes before, so
+/// `a %s` stays `a % s`.
+fn placeholder(tokens: &mut [TokenWithSpan], i: usize, dialect: Dialect) {
+    let adjacent = |a: usize, b: usize| tokens[a].span.end == tokens[b].span.start;
+    match &tokens[i].token {
+        Token::Word(w) if dialect == Dialect::BigQuery && w.quote_style.is_none() && w.value.starts_with('@') && !w.value.starts_with("@@") && w.value.len() > 1 => {
+            tokens[i].token = Token::Placeholder(w.value.clone());
+        }
+        Token::Mod if !follows_operand(tokens, i) => {
+            let word = |j: usize, upper: &str| tokens.get(j).is_some_and(|t| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && (upper.is_empty() || w.value == upper)));
+            let (text, last) = if word(i + 1, "s") && adjacent(i, i + 1) {
+                ("%s".to_string(), i + 1)
+            } else if tokens.get(i + 1).is_some_and(|t| t.token == Token::LParen)
+                && word(i + 2, "")
+                && tokens.get(i + 3).is_some_and(|t| t.token == Token::RParen)
+                && word(i + 4, "s")
+                && (i..i + 4).all(|j| adjacent(j, j + 1))
+            {
+                let Token::Word(name) = &tokens[i + 2].token else { return };
+                (format!("%({})s", name.value), i + 4)
+            } else {
+                return;
+            };
+            let span = Span::new(tokens[i].span.start, tokens[last].span.end);
+            tokens[i] = TokenWithSpan::new(Token::Placeholder(text), span);
+            for token in &mut tokens[i + 1..=last] {
+                token.token = Token::Whitespace(Whitespace::Space);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// True when the token before `i` ends an operand (a name, a literal, a
+/// `)`): a `%` at `i` is then the modulo operator.
+fn follows_operand(tokens: &[TokenWithSpan], i: usize) -> bool {
+    let Some(p) = previous_significant(tokens, i) else {
+        return false;
+    };
+    match &tokens[p].token {
+        Token::Word(w) => w.quote_style.is_some() || w.keyword == Keyword::NoKeyword,
+        Token::RParen | Token::RBracket | Token::Number(..) | Token::Placeholder(_) => true,
+        Token::SingleQuotedString(_) | Token::DoubleQuotedString(_) | Token::NationalStringLiteral(_) | Token::EscapedStringLiteral(_) => true,
+        _ => false,
     }
 }
 

@@ -25,6 +25,13 @@ pub use patch::unified_diff;
 use plan::{Plan, Planner};
 pub use unmatched::{unmatched_dataset, UnmatchedDataset};
 
+/// `text` with each range replaced by its text, all at once, through the
+/// one place edits are applied (overlapping ones are an error).
+pub(crate) fn apply_edits(text: &str, replacements: Vec<(std::ops::Range<usize>, String)>) -> Result<String, EngineError> {
+    let edits: Vec<edit::Edit> = replacements.into_iter().map(|(range, content)| edit::Edit::replacement(range, content)).collect();
+    edit::apply(text, &edits).map(|(text, _)| text)
+}
+
 /// What the rewrite did to one consumer file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

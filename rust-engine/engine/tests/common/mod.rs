@@ -35,6 +35,14 @@ pub fn render(text: &str, analysis: &FileAnalysis) -> String {
         for w in &s.writes {
             writeln!(out, "  writes {}", w.table).unwrap();
         }
+        if let Some(query) = &s.query {
+            let how = if query.by_position { " (by position)" } else { "" };
+            writeln!(out, "  query part {}:{}-{}:{} `{}`{how}", query.start.line, query.start.column, query.end.line, query.end.column, abridged(&text[query.span.clone()])).unwrap();
+        }
+        for p in &s.parameters {
+            let key = p.name.clone().or(p.number.map(|n| format!("#{n}"))).unwrap_or_else(|| "next".into());
+            writeln!(out, "  parameter {}:{} `{}` ({key})", p.start.line, p.start.column, &text[p.span.clone()]).unwrap();
+        }
         for o in &s.outputs {
             let sources: Vec<String> = o.sources.iter().map(|s| format!("{}.{}", s.table, s.column)).collect();
             writeln!(out, "  output {} <- {}", o.name.as_deref().unwrap_or("?"), sources.join(", ")).unwrap();
@@ -68,6 +76,16 @@ pub fn render(text: &str, analysis: &FileAnalysis) -> String {
         }
     }
     out
+}
+
+/// A long text as its first and last words, on one line.
+fn abridged(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() <= 12 {
+        words.join(" ")
+    } else {
+        format!("{} … {}", words[..5].join(" "), words[words.len() - 5..].join(" "))
+    }
 }
 
 /// Analyses `text` and renders it, the input first.

@@ -69,6 +69,11 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The dialect the statements are written in.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
     /// The scripting variables declared so far.
     pub fn variables(&self) -> &HashSet<String> {
         &self.variables
@@ -103,6 +108,9 @@ impl<'a> Resolver<'a> {
             bare_outputs: std::mem::take(&mut self.bare_outputs),
             expression_outputs: std::mem::take(&mut self.expression_outputs),
             parsed: true,
+            // The statement's reader adds them: it needs the parser and the statement.
+            parameters: Vec::new(),
+            query: None,
         }
     }
 

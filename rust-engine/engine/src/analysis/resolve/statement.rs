@@ -6,8 +6,9 @@ use std::ops::{ControlFlow, Range};
 
 use sqlparser::ast::{
     AssignmentTarget, Delete, Expr, FromTable, Ident, Insert, Merge, MergeAction, MergeInsertKind, MergeUpdateKind, ObjectName, ObjectNamePart, ObjectType, Query, Statement, TableObject, Update,
-    UpdateTableFromKind, Visit, Visitor,
+    UpdateTableFromKind, Value, ValueWithSpan, Visit, Visitor,
 };
+use sqlparser::tokenizer::Span;
 
 use crate::analysis::found::{Found, FoundRef};
 
@@ -19,7 +20,7 @@ impl Resolver<'_> {
     /// FROM t) > 0 DO`): analysed like the conditions of a parsed IF, its
     /// queries resolved and its other names taken for variables.
     pub fn condition(&mut self, condition: &Expr, range: Range<usize>) -> Found {
-        let mut walker = StatementWalker { resolver: self, nested: 0, root: false };
+        let mut walker = StatementWalker { resolver: self, nested: 0, root: false, placeholders: None };
         let _ = condition.visit(&mut walker);
         self.found(range, Vec::new())
     }
@@ -67,7 +68,7 @@ impl Resolver<'_> {
                 // Everything else (scripting blocks, DDL, ...): nested
                 // statements and queries are analysed, names in relation
                 // positions are table references.
-                let mut walker = StatementWalker { resolver: self, nested: 0, root: true };
+                let mut walker = StatementWalker { resolver: self, nested: 0, root: true, placeholders: None };
                 let _ = other.visit(&mut walker);
                 Vec::new()
             }
@@ -207,12 +208,37 @@ pub(super) struct StatementWalker<'r, 'a> {
     resolver: &'r mut Resolver<'a>,
     nested: usize,
     root: bool,
+    /// Set when the walk only collects placeholders ([`Resolver::placeholders`]).
+    placeholders: Option<Vec<(String, Span)>>,
+}
+
+impl Resolver<'_> {
+    /// Every placeholder value in `statement` (`Value::Placeholder`), with
+    /// its span, in the order of the tree. Walked by the visitor type that
+    /// walks other statements, in a mode of its own: each visitor type
+    /// instantiates `sqlparser`'s walk of the whole tree again, 80 KB of the
+    /// WebAssembly module.
+    pub fn placeholders(&mut self, statement: &Statement) -> Vec<(String, Span)> {
+        let mut walker = StatementWalker { resolver: self, nested: 0, root: false, placeholders: Some(Vec::new()) };
+        let _ = statement.visit(&mut walker);
+        walker.placeholders.unwrap_or_default()
+    }
 }
 
 impl Visitor for StatementWalker<'_, '_> {
     type Break = ();
 
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let (Some(found), Expr::Value(ValueWithSpan { value: Value::Placeholder(text), span })) = (&mut self.placeholders, expr) {
+            found.push((text.clone(), *span));
+        }
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<()> {
+        if self.placeholders.is_some() {
+            return ControlFlow::Continue(());
+        }
         // The root is the statement being walked; a statement nested in it
         // (inside IF, BEGIN ... END) gets the resolver's full handling.
         if std::mem::take(&mut self.root) {
@@ -226,11 +252,17 @@ impl Visitor for StatementWalker<'_, '_> {
     }
 
     fn post_visit_statement(&mut self, _statement: &Statement) -> ControlFlow<()> {
+        if self.placeholders.is_some() {
+            return ControlFlow::Continue(());
+        }
         self.nested = self.nested.saturating_sub(1);
         ControlFlow::Continue(())
     }
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        if self.placeholders.is_some() {
+            return ControlFlow::Continue(());
+        }
         if self.nested == 0 {
             self.resolver.query(query, None, &[]);
         }
@@ -239,11 +271,17 @@ impl Visitor for StatementWalker<'_, '_> {
     }
 
     fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
+        if self.placeholders.is_some() {
+            return ControlFlow::Continue(());
+        }
         self.nested -= 1;
         ControlFlow::Continue(())
     }
 
     fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
+        if self.placeholders.is_some() {
+            return ControlFlow::Continue(());
+        }
         if self.nested == 0 {
             self.resolver.table_ref(relation, false, &[]);
         }

@@ -1,0 +1,10 @@
+
+
+-- Paid and open orders, per status.
+select
+    status,
+    sum(amount) as total,
+    count(*) as orders
+from "warehouse"."shop"."orders"
+where amount > 0
+group by status
