@@ -292,6 +292,8 @@ export const rippleTranslationRef = createTranslationRef({
         'The validation runs in the background; this page shows its result when it is done.',
       validateAgain: 'Validate again',
       validateError: 'Could not ask for a new validation',
+      sample: 'Both sides read the rows where {{sample}}',
+      scanned: '{{bytes}} scanned',
     },
     consumerDetail: {
       label: 'Consumer {{consumer}}',

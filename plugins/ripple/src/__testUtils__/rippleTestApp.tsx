@@ -214,6 +214,8 @@ export function aFailedValidation(
       },
     ],
     statementCounts: { passed: 1, failed: 1, skipped: 0, error: 0 },
+    sample: "day >= '2026-11-20'",
+    bytesProcessed: 48_200_000,
     requestedAt: '2026-11-21T10:00:00.000Z',
     finishedAt: '2026-11-21T10:00:01.000Z',
     ...overrides,

@@ -130,6 +130,9 @@ describe("a consumer's validation", () => {
     await renderWithRipple(<MigrationView id="m1" />, { api: api() });
     const validation = await openOrdersExport();
     expect(validation).toHaveTextContent('on example');
+    expect(validation).toHaveTextContent(
+      "Both sides read the rows where day >= '2026-11-20' · 48 MB scanned",
+    );
 
     const statement = within(validation).getByRole('listitem', {
       name: 'export_orders.py:3',

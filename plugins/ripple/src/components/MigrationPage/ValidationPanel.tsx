@@ -27,6 +27,20 @@ import {
 
 type DifferenceRow = { id: number; key: string; before: string; after: string };
 
+/** Bytes as people read them (BigQuery bills by the byte scanned). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${
+    units[unit]
+  }`;
+}
+
 /** A row's values as the warehouse gave them, one line; none as a dash. */
 function values(row: unknown[] | undefined) {
   return row ? row.map(v => (v === null ? 'NULL' : String(v))).join(', ') : '—';
@@ -200,6 +214,20 @@ export function ValidationPanel(props: {
             color={validation.status === 'error' ? 'danger' : 'secondary'}
           >
             {validation.reason}
+          </Text>
+        )}
+        {(validation.sample || validation.bytesProcessed !== undefined) && (
+          <Text as="p" variant="body-small" color="secondary">
+            {[
+              validation.sample &&
+                t('validationDetail.sample', { sample: validation.sample }),
+              validation.bytesProcessed !== undefined &&
+                t('validationDetail.scanned', {
+                  bytes: formatBytes(validation.bytesProcessed),
+                }),
+            ]
+              .filter(Boolean)
+              .join(' · ')}
           </Text>
         )}
         {running && (
