@@ -1,9 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import {
-  Entity,
-  RELATION_DEPENDS_ON,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { Entity, RELATION_DEPENDS_ON } from '@backstage/catalog-model';
 import type {
   ChangeSpec,
   ConsumerCode as ConsumerCodeResponse,
@@ -17,7 +13,7 @@ import type {
 import type { RippleEngine } from '@ripple/engine';
 import type { DatasetReader } from '../dataset/DatasetReader';
 import type { MigrationStore } from '../database/MigrationStore';
-import type { Candidate, ConsumerFinder } from './ConsumerFinder';
+import type { ConsumerFinder } from './ConsumerFinder';
 import type { ConsumerSources } from './ConsumerSources';
 import {
   hashCode,
@@ -26,7 +22,8 @@ import {
   proposePatch,
 } from './proposePatch';
 import { entityDialect, InvalidAnnotationError } from './annotations';
-import { CandidateCode, datasetCode } from './datasetCode';
+import { candidateCode } from './candidateCode';
+import { datasetCode } from './datasetCode';
 import { unmatchedDataset } from './unmatched';
 
 /** A consumer of a change, and the engine's proposal for its code. */
@@ -55,7 +52,7 @@ const REFRESHED_STATES: MigrationState[] = [
   'paused',
 ];
 const PAGE = 200;
-// Consumers read ahead, and written, at once.
+// Consumers written at once.
 const CONCURRENCY = 8;
 
 /**
@@ -129,7 +126,7 @@ export class MigrationAgent {
       declared,
       code,
       invalid,
-    } of this.candidateCode(datasetRef, skip)) {
+    } of this.readCandidates(datasetRef, skip)) {
       // A declared consumer Ripple cannot analyse gets an `error` patch
       // saying why, for a person; an undeclared candidate is skipped.
       if (invalid) {
@@ -188,67 +185,13 @@ export class MigrationAgent {
     return datasetCode(
       this.options.engine,
       dataset,
-      this.candidateCode(dataset.ref),
+      this.readCandidates(dataset.ref),
     );
   }
 
-  /**
-   * The candidates of a dataset with their code (undefined when the entity
-   * says nowhere where it is; only declared ones are kept then). Code that
-   * cannot be read fails when the entity declares it depends on the
-   * dataset, and is skipped (logged) otherwise.
-   */
-  private async *candidateCode(
-    datasetRef: string,
-    skip?: Set<string>,
-  ): AsyncGenerator<CandidateCode> {
-    const { finder, sources, logger } = this.options;
-    const read = async ({ entity, declared }: Candidate) => {
-      const consumerRef = stringifyEntityRef(entity);
-      try {
-        this.checkAnnotations(entity);
-        return { consumerRef, declared, code: await sources.read(entity) };
-      } catch (error) {
-        if (error instanceof InvalidAnnotationError) {
-          return { consumerRef, declared, invalid: error.message };
-        }
-        return { consumerRef, declared, error: error as Error };
-      }
-    };
-    // Reading is I/O: the next few candidates are read while one is
-    // analysed, and they are yielded in order.
-    const candidates = (await finder.candidates(datasetRef)).filter(
-      ({ entity }) =>
-        !skip?.has(stringifyEntityRef(entity).toLocaleLowerCase('en-US')),
-    );
-    const ahead: ReturnType<typeof read>[] = [];
-    let next = 0;
-    while (ahead.length < CONCURRENCY && next < candidates.length) {
-      ahead.push(read(candidates[next++]));
-    }
-    while (ahead.length > 0) {
-      const { consumerRef, declared, code, error, invalid } =
-        await ahead.shift()!;
-      if (next < candidates.length) {
-        ahead.push(read(candidates[next++]));
-      }
-      if (error) {
-        if (declared) {
-          throw new Error(
-            `Could not read the code of ${consumerRef}: ${error.message}`,
-          );
-        }
-        logger.warn(
-          `Skipped ${consumerRef} while looking for readers of ${datasetRef}: ${error}`,
-        );
-        continue;
-      }
-      if (invalid) {
-        yield { consumerRef, declared, invalid };
-      } else if (code || declared) {
-        yield { consumerRef, declared, code };
-      }
-    }
+  private readCandidates(datasetRef: string, skip?: Set<string>) {
+    const { finder, sources, logger, engine } = this.options;
+    return candidateCode({ finder, sources, logger, engine }, datasetRef, skip);
   }
 
   /** Refuses an entity whose Ripple annotations are unusable ({@link InvalidAnnotationError}). */
