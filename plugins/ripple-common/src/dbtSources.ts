@@ -46,13 +46,13 @@ export function dbtSources(
       if (!isObject(source) || typeof source.name !== 'string') {
         continue;
       }
-      const schema = text(source.schema) ?? source.name;
-      const database = text(source.database);
+      const schema = nonBlank(source.schema) ?? source.name;
+      const database = nonBlank(source.database);
       for (const table of Array.isArray(source.tables) ? source.tables : []) {
         if (!isObject(table) || typeof table.name !== 'string') {
           continue;
         }
-        const identifier = text(table.identifier) ?? table.name;
+        const identifier = nonBlank(table.identifier) ?? table.name;
         found.push({
           name: `${source.name}.${table.name}`,
           table: [database, schema, identifier].filter(Boolean).join('.'),
@@ -90,7 +90,7 @@ function isBlank(char: string): boolean {
   return char === ' ' || char === '\t';
 }
 
-function text(value: unknown): string | undefined {
+function nonBlank(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() ? value.trim() : undefined;
 }
 

@@ -189,12 +189,12 @@ describe('a reason stored without a kind', () => {
   });
 
   it('is given as it is when it has a kind', () => {
-    const reason = {
+    const kinded = {
       path: 'q.sql',
       kind: 'using_join' as const,
       severity: 'needs_edit' as const,
       message: 'joins by name',
     };
-    expect(storedReason(reason, 'needs_edit')).toBe(reason);
+    expect(storedReason(kinded, 'needs_edit')).toBe(kinded);
   });
 });

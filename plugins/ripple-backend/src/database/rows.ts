@@ -193,12 +193,9 @@ export function storedReason(
 ): PatchReason {
   if ('kind' in reason) return reason;
   const place = /^line (\d+), column (\d+): /.exec(reason.message);
-  const severity =
-    status === 'error'
-      ? 'error'
-      : status === 'needs_edit'
-      ? 'needs_edit'
-      : 'note';
+  const severities: Partial<Record<Patch['status'], PatchReason['severity']>> =
+    { error: 'error', needs_edit: 'needs_edit' };
+  const severity = severities[status] ?? 'note';
   if (!place) {
     return {
       path: reason.path,

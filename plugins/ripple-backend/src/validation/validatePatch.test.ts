@@ -107,8 +107,10 @@ function behaves(name: string, connect: () => Promise<RippleWarehouse>) {
     };
 
     for (const c of CASES) {
-      it(`${c.name}: the engine's patch passes, a wrong one fails with the differing rows`, () =>
-        checkCase(c));
+      it(`${c.name}: the engine's patch passes, a wrong one fails with the differing rows`, async () => {
+        expect.hasAssertions();
+        await checkCase(c);
+      });
     }
 
     it('runs validations of one change side by side, each on its own forward view', async () => {

@@ -18,6 +18,7 @@ export type GitRepositoryUrl =
 
 // ASCII control characters (newlines among them) and DEL: never part of a
 // URL, path or ref Ripple accepts.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 // `user@host:path`, git's scp-like syntax. Each part is one character class

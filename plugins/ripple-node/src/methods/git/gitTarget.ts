@@ -141,13 +141,15 @@ function sourceLocationTarget(
   } catch (error) {
     return { error: `${quote(source)}: ${error}` };
   }
-  const url = !(parsed.owner && parsed.name)
-    ? target
-    : parsed.protocol === 'ssh'
-    ? parsed.toString('ssh')
-    : `https://${parsed.resource}${parsed.port ? `:${parsed.port}` : ''}/${
-        parsed.full_name
-      }`;
+  let url = target;
+  if (parsed.owner && parsed.name) {
+    url =
+      parsed.protocol === 'ssh'
+        ? parsed.toString('ssh')
+        : `https://${parsed.resource}${parsed.port ? `:${parsed.port}` : ''}/${
+            parsed.full_name
+          }`;
+  }
   // What git is given is checked like the annotation is.
   const checked = parseGitRepository(url, []);
   if ('error' in checked) {

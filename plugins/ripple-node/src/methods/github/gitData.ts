@@ -8,6 +8,10 @@ import { applyPatchToFiles } from './applyPatchToFiles';
  * commit of a patch.
  */
 
+/** A blob's mode in a git tree: a file, an executable, a link. */
+type FileMode = '100644' | '100755' | '120000';
+const FILE_MODES = new Set<FileMode>(['100644', '100755', '120000']);
+
 /** A consumer's GitHub repository, with a client holding its token. */
 export type Repository = {
   owner: string;
@@ -229,7 +233,4 @@ export function status(error: unknown): number | undefined {
     : undefined;
 }
 
-/** A blob's mode in a git tree: a file, an executable, a link. */
-type FileMode = '100644' | '100755' | '120000';
-const FILE_MODES = new Set<FileMode>(['100644', '100755', '120000']);
 type TreeEntry = { path: string; mode: string; type: string; sha: string };
