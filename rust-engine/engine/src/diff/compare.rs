@@ -1,0 +1,168 @@
+//! One table's two versions compared, column by column: what is renamed
+//! (declared), retyped, dropped and added, renames that may have happened
+//! (inferred), and what the change spec cannot say (a RECORD's fields).
+
+use std::collections::HashMap;
+
+use super::model::{ColumnDef, TableDef};
+use super::renames::{infer, MAX_PAIRS};
+use super::{Suggestion, Undecided};
+use crate::{Change, Dialect};
+
+/// Where the two versions are written.
+pub(crate) struct Paths<'a> {
+    pub old: &'a str,
+    pub new: &'a str,
+}
+
+/// What the comparison of one table found.
+#[derive(Default)]
+pub(crate) struct Compared {
+    pub changes: Vec<Change>,
+    pub suggestions: Vec<Suggestion>,
+    pub undecided: Vec<Undecided>,
+    pub added: Vec<String>,
+}
+
+pub(crate) fn compare(old: &TableDef, new: &TableDef, paths: &Paths, dialect: Dialect) -> Compared {
+    let mut out = Compared::default();
+    let (pairs, dropped, added) = match_columns(&old.columns, &new.columns, paths, &mut out.undecided);
+    for (o, n, declared) in &pairs {
+        let (before, after) = (&old.columns[*o], &new.columns[*n]);
+        let retyped = before.type_key().zip(after.type_key()).is_some_and(|(a, b)| a != b);
+        if *declared {
+            out.changes.push(Change::RenameColumn { column: before.name.clone(), to: after.name.clone() });
+            if retyped {
+                out.undecided.push(undecided(paths.new, after.line, format!(
+                    "`{}` is renamed to `{}` and its type changes from {} to {}: a change spec changes a column once, so the rename is kept and the new type left out",
+                    before.name, after.name, show(before), show(after)
+                )));
+            }
+        } else if retyped && !before.fields.is_empty() && !after.fields.is_empty() && is_array(before) == is_array(after) {
+            fields(before, after, &format!("{}.", before.name), paths, &mut out.undecided);
+        } else if retyped {
+            let to = after.data_type.clone().unwrap_or_default();
+            match crate::spec_sql::data_type(&to, dialect) {
+                Ok(_) => out.changes.push(Change::ChangeType { column: before.name.clone(), to }),
+                Err(why) => out.undecided.push(undecided(paths.new, after.line, format!("`{}` changes type to `{to}`, which is no SQL type of {dialect}: {why}", after.name))),
+            }
+        }
+    }
+    for &o in &dropped {
+        out.changes.push(Change::DropColumn { column: old.columns[o].name.clone() });
+    }
+    let dropped_columns: Vec<(usize, &ColumnDef)> = dropped.iter().map(|&o| (o, &old.columns[o])).collect();
+    let added_columns: Vec<(usize, &ColumnDef)> = added.iter().map(|&n| (n, &new.columns[n])).collect();
+    let (inferred, exhaustive) = infer(&dropped_columns, &added_columns);
+    if !exhaustive {
+        out.undecided.push(undecided(paths.new, new.line, format!(
+            "{} columns dropped and {} added: more pairs than the {MAX_PAIRS} compared, so only columns at the same position were compared for renames",
+            dropped.len(),
+            added.len()
+        )));
+    }
+    for rename in inferred {
+        let (before, after) = (dropped_columns[rename.dropped].1, added_columns[rename.added].1);
+        out.suggestions.push(Suggestion {
+            change: Change::RenameColumn { column: before.name.clone(), to: after.name.clone() },
+            replaces: vec![Change::DropColumn { column: before.name.clone() }],
+            reason: rename.reason,
+            path: paths.new.to_string(),
+            line: after.line,
+        });
+    }
+    out.added = added.iter().map(|&n| new.columns[n].name.clone()).collect();
+    out
+}
+
+/// Pairs of (old, new, declared rename), then the old columns dropped and
+/// the new ones added, each in position order.
+fn match_columns(old: &[ColumnDef], new: &[ColumnDef], paths: &Paths, undecided_out: &mut Vec<Undecided>) -> (Vec<(usize, usize, bool)>, Vec<usize>, Vec<usize>) {
+    let mut by_name: HashMap<String, usize> = HashMap::with_capacity(old.len());
+    for (i, c) in old.iter().enumerate() {
+        by_name.entry(c.name.to_lowercase()).or_insert(i);
+    }
+    let mut old_taken = vec![false; old.len()];
+    let mut new_taken = vec![false; new.len()];
+    let mut pairs = Vec::new();
+    // Declared renames first: the name they free may be taken by another.
+    for (n, column) in new.iter().enumerate() {
+        let Some(from) = &column.renamed_from else { continue };
+        if from.eq_ignore_ascii_case(&column.name) {
+            continue;
+        }
+        if by_name.contains_key(&column.name.to_lowercase()) {
+            // Already renamed in the old version: the declaration is history.
+            continue;
+        }
+        match by_name.get(&from.to_lowercase()) {
+            Some(&o) if !old_taken[o] => {
+                old_taken[o] = true;
+                new_taken[n] = true;
+                pairs.push((o, n, true));
+            }
+            Some(_) => undecided_out.push(undecided(paths.new, column.line, format!("`{}` declares renamed_from `{from}`, which another column already declares", column.name))),
+            None => undecided_out.push(undecided(paths.new, column.line, format!("`{}` declares renamed_from `{from}`, which the old schema does not have ({})", column.name, paths.old))),
+        }
+    }
+    for (n, column) in new.iter().enumerate() {
+        if new_taken[n] {
+            continue;
+        }
+        if let Some(&o) = by_name.get(&column.name.to_lowercase()) {
+            if !old_taken[o] {
+                old_taken[o] = true;
+                new_taken[n] = true;
+                pairs.push((o, n, false));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    let dropped = (0..old.len()).filter(|&o| !old_taken[o]).collect();
+    let added = (0..new.len()).filter(|&n| !new_taken[n]).collect();
+    (pairs, dropped, added)
+}
+
+/// A RECORD's fields compared: a change spec names top-level columns only,
+/// so every field dropped, renamed or retyped is for a person to decide
+/// (a `replace_table` mapping can point an old column at a field path, but
+/// not change a field in place). Added fields change nothing consumers
+/// read.
+fn fields(old: &ColumnDef, new: &ColumnDef, prefix: &str, paths: &Paths, out: &mut Vec<Undecided>) {
+    let mut nested = Vec::new();
+    let (pairs, dropped, added) = match_columns(&old.fields, &new.fields, paths, &mut nested);
+    out.extend(nested);
+    for (o, n, declared) in pairs {
+        let (before, after) = (&old.fields[o], &new.fields[n]);
+        if declared {
+            out.push(undecided(paths.new, after.line, format!("field `{prefix}{}` is renamed to `{}`: {}", before.name, after.name, NESTED)));
+        }
+        let retyped = before.type_key().zip(after.type_key()).is_some_and(|(a, b)| a != b);
+        if retyped && !before.fields.is_empty() && !after.fields.is_empty() && is_array(before) == is_array(after) {
+            fields(before, after, &format!("{prefix}{}.", before.name), paths, out);
+        } else if retyped {
+            out.push(undecided(paths.new, after.line, format!("field `{prefix}{}` changes type from {} to {}: {}", after.name, show(before), show(after), NESTED)));
+        }
+    }
+    let new_line = new.line;
+    for o in dropped {
+        let field = &old.fields[o];
+        let renamed = added.iter().map(|&n| &new.fields[n]).find(|a| a.type_key() == field.type_key()).map(|a| format!(" (renamed to `{}`?)", a.name)).unwrap_or_default();
+        out.push(undecided(paths.new, new_line, format!("field `{prefix}{}` is dropped{renamed}: {}", field.name, NESTED)));
+    }
+}
+
+const NESTED: &str = "a change spec names top-level columns only; decide how consumers reading the field follow (a replace_table mapping, or by hand)";
+
+/// A REPEATED field, or an `ARRAY<...>` column.
+fn is_array(column: &ColumnDef) -> bool {
+    column.type_key().is_some_and(|t| t.starts_with("ARRAY<"))
+}
+
+fn show(column: &ColumnDef) -> &str {
+    column.data_type.as_deref().unwrap_or("(no type)")
+}
+
+fn undecided(path: &str, line: u64, reason: String) -> Undecided {
+    Undecided { path: path.to_string(), line, reason }
+}
