@@ -24,7 +24,8 @@ pub(crate) struct Compared {
     pub added: Vec<String>,
 }
 
-pub(crate) fn compare(old: &TableDef, new: &TableDef, paths: &Paths, dialect: Dialect) -> Compared {
+/// `moved_to`: the table's new name, when it moves.
+pub(crate) fn compare(old: &TableDef, new: &TableDef, paths: &Paths, dialect: Dialect, moved_to: Option<&str>) -> Compared {
     let mut out = Compared::default();
     let (pairs, dropped, added) = match_columns(&old.columns, &new.columns, paths, &mut out.undecided);
     for (o, n, declared) in &pairs {
@@ -61,6 +62,9 @@ pub(crate) fn compare(old: &TableDef, new: &TableDef, paths: &Paths, dialect: Di
             added.len()
         )));
     }
+    let renamed: Vec<usize> = inferred.iter().map(|i| i.dropped).collect();
+    let unpaired: Vec<&ColumnDef> = dropped_columns.iter().enumerate().filter(|(i, _)| !renamed.contains(i)).map(|(_, (_, c))| *c).collect();
+    into_fields(&unpaired, &added_columns, paths, moved_to, &mut out);
     for rename in inferred {
         let (before, after) = (dropped_columns[rename.dropped].1, added_columns[rename.added].1);
         out.suggestions.push(Suggestion {
@@ -153,6 +157,46 @@ fn fields(old: &ColumnDef, new: &ColumnDef, prefix: &str, paths: &Paths, out: &m
 }
 
 const NESTED: &str = "a change spec names top-level columns only; decide how consumers reading the field follow (a replace_table mapping, or by hand)";
+
+/// Dropped columns that reappear as a new RECORD's fields
+/// (`address_country` as `address.country`): a `replace_table` mapping
+/// says that, when the table moves; otherwise no change spec can.
+fn into_fields(dropped: &[&ColumnDef], added: &[(usize, &ColumnDef)], paths: &Paths, moved_to: Option<&str>, out: &mut Compared) {
+    let clean = |s: &str| s.to_lowercase().replace('_', "");
+    let mut mapped: Vec<(&ColumnDef, String, u64)> = Vec::new();
+    for column in dropped {
+        let wanted = clean(&column.name);
+        let found = added.iter().filter(|(_, r)| !r.fields.is_empty() && !is_array(r)).find_map(|(_, record)| {
+            let prefix = clean(&record.name);
+            let rest = wanted.strip_prefix(&prefix)?;
+            let field = record.fields.iter().find(|f| clean(&f.name) == rest && (f.type_key().is_none() || column.type_key().is_none() || f.type_key() == column.type_key()))?;
+            Some((format!("{}.{}", record.name, field.name), field.line))
+        });
+        if let Some((path, line)) = found {
+            mapped.push((column, path, line));
+        }
+    }
+    let Some(&(_, _, line)) = mapped.first() else {
+        return;
+    };
+    let Some(to) = moved_to else {
+        for (column, path, line) in mapped {
+            out.undecided.push(undecided(paths.new, line, format!(
+                "`{}` is dropped and may now be the field `{path}`: a change spec maps a column to a field path only when the table moves (replace_table)",
+                column.name
+            )));
+        }
+        return;
+    };
+    let listed: Vec<String> = mapped.iter().map(|(c, p, _)| format!("`{}` as `{p}`", c.name)).collect();
+    out.suggestions.push(Suggestion {
+        change: Change::ReplaceTable { to: to.to_string(), columns: mapped.iter().map(|(c, p, _)| (c.name.clone(), p.clone())).collect() },
+        replaces: std::iter::once(Change::RenameTable { to: to.to_string() }).chain(mapped.iter().map(|(c, _, _)| Change::DropColumn { column: c.name.clone() })).collect(),
+        reason: format!("dropped columns reappear as fields of a new RECORD ({}): confirm consumers should read them there", listed.join(", ")),
+        path: paths.new.to_string(),
+        line,
+    });
+}
 
 /// A REPEATED field, or an `ARRAY<...>` column.
 fn is_array(column: &ColumnDef) -> bool {

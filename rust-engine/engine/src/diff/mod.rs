@@ -135,15 +135,16 @@ pub fn diff_schemas(old: (&str, &str), new: (&str, &str), options: &DiffOptions)
     };
     let old_table = &before.tables[pair.old];
     let paths = Paths { old: old.0, new: new.0 };
+    let moved_to = pair.new.map(|n| after.tables[n].name.as_str()).filter(|name| !names_eq(name, &old_table.name));
     let mut compared = match pair.new {
-        Some(n) => compare(old_table, &after.tables[n], &paths, dialect.unwrap_or(Dialect::Generic)),
+        Some(n) => compare(old_table, &after.tables[n], &paths, dialect.unwrap_or(Dialect::Generic), moved_to),
         None => Compared {
             undecided: vec![Undecided { path: old.0.to_string(), line: old_table.line, reason: format!("`{}` is not in {}: the table is dropped or moved to a name the files do not say", old_table.name, new.0) }],
             ..Compared::default()
         },
     };
-    if let Some(n) = pair.new.filter(|&n| !names_eq(&after.tables[n].name, &old_table.name)) {
-        compared.changes.insert(0, Change::RenameTable { to: after.tables[n].name.clone() });
+    if let Some(to) = moved_to {
+        compared.changes.insert(0, Change::RenameTable { to: to.to_string() });
     }
     let change = decided(&old_table.name, dialect, compared.changes, &mut compared.undecided, &paths, old_table);
     Ok(SchemaDiff { dataset: Some(old_table.name.clone()), change, suggestions: compared.suggestions, undecided: compared.undecided, added: compared.added, tables })
