@@ -9,6 +9,7 @@ mod analyze;
 mod change;
 mod diff;
 mod files;
+mod impact;
 mod project;
 mod rewrite;
 mod tables;
@@ -165,6 +166,36 @@ enum Command {
         #[arg(long, short)]
         format: Option<SchemaFormat>,
     },
+    /// Classify each consumer's impact for a change, as JSON.
+    ///
+    /// Each PATH is one consumer (a file, or a folder walked as for
+    /// `rewrite`). Its verdict is `breaking` when it reads a column the
+    /// change drops, renames or retypes (or the table it moves),
+    /// `partially_breaking` when it outputs the dataset through `*` (its
+    /// output changes shape), else `unaffected`; each reason with its kind,
+    /// file, line and column. From the column lineage alone: nothing is
+    /// rewritten.
+    ///
+    /// Prints {"consumers": [{"consumer", "verdict", "reasons", "files"}],
+    /// "summary": {...}}. Exits 0 whatever the verdicts; 2 on a bad change
+    /// spec, schema or path.
+    Impact {
+        /// The change spec (JSON).
+        #[arg(long, short)]
+        change: PathBuf,
+        /// SQL dialect; defaults to the change spec's `dialect`, then generic.
+        #[arg(long, short, value_parser = parse_dialect)]
+        dialect: Option<Dialect>,
+        /// Known table schemas, as for `analyze`; `*` then expands to columns.
+        #[arg(long, short)]
+        schema: Option<PathBuf>,
+        /// A dbt project whose schemas to use, as for `analyze`.
+        #[arg(long)]
+        project: Option<PathBuf>,
+        /// The consumers: one file or folder each.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Print the DDL of a compatibility view for a change that moves a table.
     ///
     /// The view has the dataset's old name and columns, read from the new
@@ -304,6 +335,7 @@ fn main() -> ExitCode {
         Command::Rewrite { change, dialect, schema, project, report, write, paths } => rewrite::rewrite(&change, dialect, schema.as_deref(), project.as_deref(), report.as_deref(), write, &paths),
         Command::Project { dir, dialect, schema } => project::project(&dir, dialect, schema.as_deref()),
 
+        Command::Impact { change, dialect, schema, project, paths } => impact::impact(&change, dialect, schema.as_deref(), project.as_deref(), &paths),
         Command::Diff { old, new, dialect, table, format } => diff::diff(&old, &new, dialect, table, format),
         Command::CompatView { change, dialect, schema, cleanup } => change::compat_view(&change, dialect, schema.as_deref(), cleanup),
         Command::ForwardView { change, view, dialect, schema, cleanup } => change::forward_view(&change, &view, dialect, schema.as_deref(), cleanup),
