@@ -51,6 +51,7 @@ exports.makeEngine = (wasm, dbt) =>
     rewrite: guard(wasm, wasm.rewrite),
     validateChange: guard(wasm, wasm.validateChange),
     unmatchedDataset: guard(wasm, wasm.unmatchedDataset),
+    classifyImpact: guard(wasm, wasm.classifyImpact),
     // In Node only: its dbt module, loaded on first use (`dbt()`).
     ...(dbt
       ? {
@@ -58,6 +59,7 @@ exports.makeEngine = (wasm, dbt) =>
             guard(dbt(), dbt().projectSchema)(...args),
           rewriteProperties: (...args) =>
             guard(dbt(), dbt().rewriteProperties)(...args),
+          diffSchemas: (...args) => guard(dbt(), dbt().diffSchemas)(...args),
         }
       : {}),
   });

@@ -164,7 +164,15 @@ pub fn classify_impact(analyses: &[&FileAnalysis], spec: &ChangeSpec, also_named
             if reasons.len() == before {
                 let read = if file.columns.is_empty() { String::new() } else { format!(" ({})", file.columns.join(", ")) };
                 let message = format!("reads `{}`{read} but none of the changed columns", r.table.as_deref().unwrap_or_default());
-                reasons.push(ImpactReason { kind: ImpactReasonKind::UnchangedColumns, verdict: Verdict::Unaffected, path: Some(analysis.path.clone()), start: Some(r.start), end: Some(r.end), column: None, message });
+                reasons.push(ImpactReason {
+                    kind: ImpactReasonKind::UnchangedColumns,
+                    verdict: Verdict::Unaffected,
+                    path: Some(analysis.path.clone()),
+                    start: Some(r.start),
+                    end: Some(r.end),
+                    column: None,
+                    message,
+                });
             }
         }
         if first_read.is_some() || file.references > 0 {

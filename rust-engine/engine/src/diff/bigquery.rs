@@ -30,9 +30,7 @@ pub(crate) fn read(source: &Source, tree: &Option<Node>) -> Result<Vec<TableDef>
 pub(crate) fn table_name(path: &str) -> String {
     let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
     match parts.split_last() {
-        Some((file, dirs)) if stem(file) == "schema" && !dirs.is_empty() && !dirs.iter().rev().take(3).any(|d| *d == "..") => {
-            dirs[dirs.len().saturating_sub(3)..].join(".")
-        }
+        Some((file, dirs)) if stem(file) == "schema" && !dirs.is_empty() && !dirs.iter().rev().take(3).any(|d| *d == "..") => dirs[dirs.len().saturating_sub(3)..].join("."),
         _ => stem(path),
     }
 }
@@ -52,10 +50,7 @@ fn fields_of(source: &Source, node: &Node, at: &str) -> Result<Vec<ColumnDef>, P
             None => Vec::new(),
         };
         let mut data_type = match kind.as_deref() {
-            Some("RECORD" | "STRUCT") => Some(format!(
-                "STRUCT<{}>",
-                nested.iter().map(|f| format!("{} {}", f.name, f.data_type.as_deref().unwrap_or("STRING"))).collect::<Vec<_>>().join(", ")
-            )),
+            Some("RECORD" | "STRUCT") => Some(format!("STRUCT<{}>", nested.iter().map(|f| format!("{} {}", f.name, f.data_type.as_deref().unwrap_or("STRING"))).collect::<Vec<_>>().join(", "))),
             Some(other) => Some(standard(other).to_string()),
             None => None,
         };

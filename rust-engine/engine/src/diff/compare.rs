@@ -34,10 +34,17 @@ pub(crate) fn compare(old: &TableDef, new: &TableDef, paths: &Paths, dialect: Di
         if *declared {
             out.changes.push(Change::RenameColumn { column: before.name.clone(), to: after.name.clone() });
             if retyped {
-                out.undecided.push(undecided(paths.new, after.line, format!(
-                    "`{}` is renamed to `{}` and its type changes from {} to {}: a change spec changes a column once, so the rename is kept and the new type left out",
-                    before.name, after.name, show(before), show(after)
-                )));
+                out.undecided.push(undecided(
+                    paths.new,
+                    after.line,
+                    format!(
+                        "`{}` is renamed to `{}` and its type changes from {} to {}: a change spec changes a column once, so the rename is kept and the new type left out",
+                        before.name,
+                        after.name,
+                        show(before),
+                        show(after)
+                    ),
+                ));
             }
         } else if retyped && !before.fields.is_empty() && !after.fields.is_empty() && is_array(before) == is_array(after) {
             fields(before, after, &format!("{}.", before.name), paths, &mut out.undecided);
@@ -56,11 +63,11 @@ pub(crate) fn compare(old: &TableDef, new: &TableDef, paths: &Paths, dialect: Di
     let added_columns: Vec<(usize, &ColumnDef)> = added.iter().map(|&n| (n, &new.columns[n])).collect();
     let (inferred, exhaustive) = infer(&dropped_columns, &added_columns);
     if !exhaustive {
-        out.undecided.push(undecided(paths.new, new.line, format!(
-            "{} columns dropped and {} added: more pairs than the {MAX_PAIRS} compared, so only columns at the same position were compared for renames",
-            dropped.len(),
-            added.len()
-        )));
+        out.undecided.push(undecided(
+            paths.new,
+            new.line,
+            format!("{} columns dropped and {} added: more pairs than the {MAX_PAIRS} compared, so only columns at the same position were compared for renames", dropped.len(), added.len()),
+        ));
     }
     let renamed: Vec<usize> = inferred.iter().map(|i| i.dropped).collect();
     let unpaired: Vec<&ColumnDef> = dropped_columns.iter().enumerate().filter(|(i, _)| !renamed.contains(i)).map(|(_, (_, c))| *c).collect();
@@ -181,10 +188,11 @@ fn into_fields(dropped: &[&ColumnDef], added: &[(usize, &ColumnDef)], paths: &Pa
     };
     let Some(to) = moved_to else {
         for (column, path, line) in mapped {
-            out.undecided.push(undecided(paths.new, line, format!(
-                "`{}` is dropped and may now be the field `{path}`: a change spec maps a column to a field path only when the table moves (replace_table)",
-                column.name
-            )));
+            out.undecided.push(undecided(
+                paths.new,
+                line,
+                format!("`{}` is dropped and may now be the field `{path}`: a change spec maps a column to a field path only when the table moves (replace_table)", column.name),
+            ));
         }
         return;
     };

@@ -37,10 +37,15 @@ pub(crate) fn read(source: &Source, dialect: Dialect) -> Result<Vec<TableDef>, E
                 return Err(error(at.unwrap_or(start), format!("invalid SQL: {message}")));
             }
         };
-        let parts: Vec<&sqlparser::ast::Ident> = create.name.0.iter().filter_map(|p| match p {
-            ObjectNamePart::Identifier(ident) => Some(ident),
-            ObjectNamePart::Function(_) => None,
-        }).collect();
+        let parts: Vec<&sqlparser::ast::Ident> = create
+            .name
+            .0
+            .iter()
+            .filter_map(|p| match p {
+                ObjectNamePart::Identifier(ident) => Some(ident),
+                ObjectNamePart::Function(_) => None,
+            })
+            .collect();
         let line = parts.first().map_or(start.line, |i| i.span.start.line);
         let name = parts.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
         let columns = create.columns.iter().map(|c| ColumnDef::new(c.name.value.clone(), Some(c.data_type.to_string()), c.name.span.start.line.max(1))).collect();

@@ -23,9 +23,9 @@ use serde::Serialize;
 
 pub use read::SchemaFormat;
 
+use crate::{Change, ChangeSpec, Dialect, EngineError};
 use compare::{compare, Compared, Paths};
 use model::TableDef;
-use crate::{Change, ChangeSpec, Dialect, EngineError};
 
 /// What `diff_schemas` needs besides the two files.
 #[derive(Debug, Clone, Default)]
@@ -139,7 +139,11 @@ pub fn diff_schemas(old: (&str, &str), new: (&str, &str), options: &DiffOptions)
     let mut compared = match pair.new {
         Some(n) => compare(old_table, &after.tables[n], &paths, dialect.unwrap_or(Dialect::Generic), moved_to),
         None => Compared {
-            undecided: vec![Undecided { path: old.0.to_string(), line: old_table.line, reason: format!("`{}` is not in {}: the table is dropped or moved to a name the files do not say", old_table.name, new.0) }],
+            undecided: vec![Undecided {
+                path: old.0.to_string(),
+                line: old_table.line,
+                reason: format!("`{}` is not in {}: the table is dropped or moved to a name the files do not say", old_table.name, new.0),
+            }],
             ..Compared::default()
         },
     };
@@ -241,4 +245,3 @@ fn pair(old: &[TableDef], new: &[TableDef], declared: Option<(&str, &str)>) -> V
     }
     found.into_iter().enumerate().map(|(old, new)| Pair { old, new }).collect()
 }
-

@@ -152,12 +152,8 @@ fn tree(source: &Source, json: bool) -> Result<Option<Node>, EngineError> {
             text = std::borrow::Cow::Owned(source.text.replace('\t', " "));
         }
     }
-    let mut roots = yaml::parse(&text).map_err(|e| EngineError::InvalidSchemaFile {
-        path: source.path.to_string(),
-        line: e.line,
-        column: e.column,
-        message: format!("invalid YAML: {}", e.message),
-    })?;
+    let mut roots =
+        yaml::parse(&text).map_err(|e| EngineError::InvalidSchemaFile { path: source.path.to_string(), line: e.line, column: e.column, message: format!("invalid YAML: {}", e.message) })?;
     if roots.len() > 1 {
         return Err(source.error(first_offset(&roots[1]).unwrap_or(0), "holds several YAML documents; a schema file holds one"));
     }
