@@ -162,8 +162,8 @@ pub fn classify_impact(analyses: &[&FileAnalysis], spec: &ChangeSpec, also_named
         if let Some(r) = first_read {
             file.references += usize::from(spec.new_table().is_none());
             if reasons.len() == before {
-                let read = if file.columns.is_empty() { String::new() } else { format!(" ({})", file.columns.join(", ")) };
-                let message = format!("reads `{}`{read} but none of the changed columns", r.table.as_deref().unwrap_or_default());
+                // Its `columns` may list changed ones a `*` reads without passing them on.
+                let message = format!("reads `{}`, but names none of the changed columns and outputs none through `*`", r.table.as_deref().unwrap_or_default());
                 reasons.push(ImpactReason {
                     kind: ImpactReasonKind::UnchangedColumns,
                     verdict: Verdict::Unaffected,

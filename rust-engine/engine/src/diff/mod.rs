@@ -235,8 +235,14 @@ fn pair(old: &[TableDef], new: &[TableDef], declared: Option<(&str, &str)>) -> V
             link(o, n, &mut found, &mut new_taken);
         }
     }
+    // By name through a map: a dbt project's property file can hold
+    // thousands of models.
+    let mut by_name: std::collections::HashMap<String, usize> = std::collections::HashMap::with_capacity(new.len());
+    for (n, table) in new.iter().enumerate().rev() {
+        by_name.insert(table.name.to_ascii_lowercase(), n);
+    }
     for (o, table) in old.iter().enumerate() {
-        if let Some(n) = new.iter().position(|t| names_eq(&t.name, &table.name)) {
+        if let Some(&n) = by_name.get(&table.name.to_ascii_lowercase()) {
             link(o, n, &mut found, &mut new_taken);
         }
     }

@@ -46,11 +46,18 @@ impl ColumnDef {
 
 /// A type as compared (see [`ColumnDef::type_key`]).
 pub(crate) fn type_key(data_type: &str) -> String {
-    let upper: String = data_type.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    // Legacy names replaced word by word, so `ARRAY<INTEGER>` is `ARRAY<INT64>`.
-    let mut key = String::with_capacity(upper.len());
+    // Words (legacy names replaced one by one, so `ARRAY<INTEGER>` is
+    // `ARRAY<INT64>`) and punctuation, spaces kept only between two words.
+    let mut key = String::with_capacity(data_type.len());
     let mut word = String::new();
-    let flush = |word: &mut String, key: &mut String| {
+    let mut last_was_word = false;
+    let flush = |word: &mut String, key: &mut String, last_was_word: &mut bool| {
+        if word.is_empty() {
+            return;
+        }
+        if *last_was_word {
+            key.push(' ');
+        }
         key.push_str(match word.as_str() {
             "INTEGER" => "INT64",
             "FLOAT" => "FLOAT64",
@@ -59,16 +66,20 @@ pub(crate) fn type_key(data_type: &str) -> String {
             other => other,
         });
         word.clear();
+        *last_was_word = true;
     };
-    for c in upper.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            word.push(c);
+    for c in data_type.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c.to_ascii_uppercase());
         } else {
-            flush(&mut word, &mut key);
-            key.push(c);
+            flush(&mut word, &mut key, &mut last_was_word);
+            if !c.is_whitespace() {
+                key.push(c);
+                last_was_word = false;
+            }
         }
     }
-    flush(&mut word, &mut key);
+    flush(&mut word, &mut key, &mut last_was_word);
     key
 }
 
