@@ -45,20 +45,36 @@ test('classifyImpact gives a consumer its verdict, each reason at its reference'
     },
   ]);
   assert.deepEqual(breaking.files, [
-    { path: 'q.sql', verdict: 'breaking', columns: ['id', 'amount'], references: 2 },
+    {
+      path: 'q.sql',
+      verdict: 'breaking',
+      columns: ['id', 'amount'],
+      references: 2,
+    },
   ]);
 
   const star = engine.classifyImpact(
     [{ path: 'v.sql', text: 'SELECT * FROM proj.ds.orders' }],
     JSON.stringify(change),
-    { schema: { tables: { 'proj.ds.orders': { columns: [{ name: 'id' }, { name: 'amount' }] } } } },
+    {
+      schema: {
+        tables: {
+          'proj.ds.orders': { columns: [{ name: 'id' }, { name: 'amount' }] },
+        },
+      },
+    },
   );
   assert.equal(star.verdict, 'partially_breaking');
   assert.equal(star.reasons[0].kind, 'star');
 
   // A dbt model reads the dataset through its source's name.
   const model = engine.classifyImpact(
-    [{ path: 'models/stg.sql', text: "select status from {{ source('shop', 'orders') }}" }],
+    [
+      {
+        path: 'models/stg.sql',
+        text: "select status from {{ source('shop', 'orders') }}",
+      },
+    ],
     change,
     { tableNames: ['shop.orders'] },
   );
@@ -73,13 +89,16 @@ test('classifyImpact names the argument at fault', async () => {
     kind: 'invalid_argument',
     argument: 'files',
   });
-  assert.throws(() => engine.classifyImpact([], { dataset: 'x', changes: [] }), {
-    name: 'RippleError',
-    kind: 'invalid_change',
-  });
+  assert.throws(
+    () => engine.classifyImpact([], { dataset: 'x', changes: [] }),
+    {
+      name: 'RippleError',
+      kind: 'invalid_change',
+    },
+  );
   assert.throws(() => engine.classifyImpact([], change, { tables: [] }), {
     name: 'RippleError',
-    argument: 'options',
+    argument: 'options.tables',
   });
 });
 
@@ -90,18 +109,29 @@ test('diffSchemas derives the change from two real schema files', async () => {
     fixture(`${base}/pre_fivetran_customers_v1/schema.yaml`),
     fixture(`${base}/pre_fivetran_customers_v2/schema.yaml`),
   );
-  const v2 = 'moz-fx-data-shared-prod.stripe_external.pre_fivetran_customers_v2';
-  assert.equal(diff.dataset, 'moz-fx-data-shared-prod.stripe_external.pre_fivetran_customers_v1');
+  const v2 =
+    'moz-fx-data-shared-prod.stripe_external.pre_fivetran_customers_v2';
+  assert.equal(
+    diff.dataset,
+    'moz-fx-data-shared-prod.stripe_external.pre_fivetran_customers_v1',
+  );
   assert.deepEqual(diff.change.changes.slice(0, 2), [
     { kind: 'rename_table', to: v2 },
     { kind: 'change_type', column: 'metadata', to: 'JSON' },
   ]);
   assert.equal(diff.suggestions[0].change.kind, 'replace_table');
-  assert.equal(diff.suggestions[0].change.columns.address_country, 'address.country');
+  assert.equal(
+    diff.suggestions[0].change.columns.address_country,
+    'address.country',
+  );
 
-  const jaffle = engine.diffSchemas(fixture('jaffle/old/schema.yml'), fixture('jaffle/new/schema.yml'), {
-    table: 'stg_orders',
-  });
+  const jaffle = engine.diffSchemas(
+    fixture('jaffle/old/schema.yml'),
+    fixture('jaffle/new/schema.yml'),
+    {
+      table: 'stg_orders',
+    },
+  );
   assert.deepEqual(jaffle.change, {
     dataset: 'stg_orders',
     changes: [{ kind: 'rename_column', column: 'status', to: 'order_status' }],
@@ -114,13 +144,30 @@ test('diffSchemas throws invalid_schema_file with the file, line and column', as
   const engine = await loadEngine();
   const good = fixture('orders/old/orders.schema.yaml');
   assert.throws(
-    () => engine.diffSchemas(good, { path: 'schema.yml', text: 'models:\n  - name: x\n    columns: [\n' }),
-    { name: 'RippleError', kind: 'invalid_schema_file', path: 'schema.yml', line: 4, column: 1 },
+    () =>
+      engine.diffSchemas(good, {
+        path: 'schema.yml',
+        text: 'models:\n  - name: x\n    columns: [\n',
+      }),
+    {
+      name: 'RippleError',
+      kind: 'invalid_schema_file',
+      path: 'schema.yml',
+      line: 4,
+      column: 1,
+    },
   );
-  assert.throws(() => engine.diffSchemas(good, { path: 't.sql', text: 'CREATE TABLE t (a INT,\n b);' }), {
-    kind: 'invalid_schema_file',
-    line: 2,
-  });
+  assert.throws(
+    () =>
+      engine.diffSchemas(good, {
+        path: 't.sql',
+        text: 'CREATE TABLE t (a INT,\n b);',
+      }),
+    {
+      kind: 'invalid_schema_file',
+      line: 2,
+    },
+  );
   assert.throws(() => engine.diffSchemas(good, 'schema.yml'), {
     kind: 'invalid_argument',
     argument: 'new',
@@ -130,8 +177,15 @@ test('diffSchemas throws invalid_schema_file with the file, line and column', as
 test('the engine worker answers both', async t => {
   const worker = startEngineWorker();
   t.after(() => worker.terminate());
-  const impact = await worker.classifyImpact([{ path: 'q.sql', text: 'SELECT legacy_flag FROM proj.ds.orders' }], change);
+  const impact = await worker.classifyImpact(
+    [{ path: 'q.sql', text: 'SELECT legacy_flag FROM proj.ds.orders' }],
+    change,
+  );
   assert.equal(impact.verdict, 'breaking');
-  const diff = await worker.diffSchemas(fixture('shop/old/shop.sql'), fixture('shop/new/shop.sql'), { dialect: 'duckdb' });
+  const diff = await worker.diffSchemas(
+    fixture('shop/old/shop.sql'),
+    fixture('shop/new/shop.sql'),
+    { dialect: 'duckdb' },
+  );
   assert.equal(diff.dataset, 'shop.orders');
 });
