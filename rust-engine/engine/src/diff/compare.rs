@@ -69,8 +69,9 @@ pub(crate) fn compare(old: &TableDef, new: &TableDef, paths: &Paths, dialect: Di
             format!("{} columns dropped and {} added: more pairs than the {MAX_PAIRS} compared, so only columns at the same position were compared for renames", dropped.len(), added.len()),
         ));
     }
-    let renamed: Vec<usize> = inferred.iter().map(|i| i.dropped).collect();
-    let unpaired: Vec<&ColumnDef> = dropped_columns.iter().enumerate().filter(|(i, _)| !renamed.contains(i)).map(|(_, (_, c))| *c).collect();
+    let mut renamed = vec![false; dropped_columns.len()];
+    inferred.iter().for_each(|i| renamed[i.dropped] = true);
+    let unpaired: Vec<&ColumnDef> = dropped_columns.iter().zip(&renamed).filter(|(_, r)| !**r).map(|((_, c), _)| *c).collect();
     into_fields(&unpaired, &added_columns, paths, moved_to, &mut out);
     for rename in inferred {
         let (before, after) = (dropped_columns[rename.dropped].1, added_columns[rename.added].1);
@@ -156,9 +157,12 @@ fn fields(old: &ColumnDef, new: &ColumnDef, prefix: &str, paths: &Paths, out: &m
         }
     }
     let new_line = new.line;
+    let guess = dropped.len().saturating_mul(added.len()) <= MAX_PAIRS;
     for o in dropped {
         let field = &old.fields[o];
-        let renamed = added.iter().map(|&n| &new.fields[n]).find(|a| a.type_key() == field.type_key()).map(|a| format!(" (renamed to `{}`?)", a.name)).unwrap_or_default();
+        // A guess for the reader, bounded like the inference.
+        let guessed = if guess { added.iter().map(|&n| &new.fields[n]).find(|a| a.type_key() == field.type_key()) } else { None };
+        let renamed = guessed.map(|a| format!(" (renamed to `{}`?)", a.name)).unwrap_or_default();
         out.push(undecided(paths.new, new_line, format!("field `{prefix}{}` is dropped{renamed}: {}", field.name, NESTED)));
     }
 }
@@ -169,11 +173,17 @@ const NESTED: &str = "a change spec names top-level columns only; decide how con
 /// (`address_country` as `address.country`): a `replace_table` mapping
 /// says that, when the table moves; otherwise no change spec can.
 fn into_fields(dropped: &[&ColumnDef], added: &[(usize, &ColumnDef)], paths: &Paths, moved_to: Option<&str>, out: &mut Compared) {
+    let records: Vec<&ColumnDef> = added.iter().map(|(_, c)| *c).filter(|r| !r.fields.is_empty() && !is_array(r)).collect();
+    let fields: usize = records.iter().map(|r| r.fields.len()).sum();
+    // Bounded like the inference: past it, no such suggestion.
+    if dropped.len().saturating_mul(records.len() + fields) > MAX_PAIRS {
+        return;
+    }
     let clean = |s: &str| s.to_lowercase().replace('_', "");
     let mut mapped: Vec<(&ColumnDef, String, u64)> = Vec::new();
     for column in dropped {
         let wanted = clean(&column.name);
-        let found = added.iter().filter(|(_, r)| !r.fields.is_empty() && !is_array(r)).find_map(|(_, record)| {
+        let found = records.iter().find_map(|record| {
             let prefix = clean(&record.name);
             let rest = wanted.strip_prefix(&prefix)?;
             let field = record.fields.iter().find(|f| clean(&f.name) == rest && (f.type_key().is_none() || column.type_key().is_none() || f.type_key() == column.type_key()))?;

@@ -108,7 +108,12 @@ pub(crate) fn read(path: &str, text: &str, format: Option<SchemaFormat>, dialect
     }
     let lower = path.to_ascii_lowercase();
     let is_sql = lower.ends_with(".sql") || lower.ends_with(".ddl");
-    if format == Some(SchemaFormat::Ddl) || format.is_none() && is_sql {
+    let format = match format {
+        Some(format) => Some(format),
+        None if is_sql => Some(SchemaFormat::Ddl),
+        None => None,
+    };
+    if format == Some(SchemaFormat::Ddl) {
         let tables = ddl::read(&source, dialect)?;
         return Ok(SchemaRead { format: SchemaFormat::Ddl, tables });
     }
@@ -127,7 +132,8 @@ pub(crate) fn read(path: &str, text: &str, format: Option<SchemaFormat>, dialect
         SchemaFormat::Ripple => ripple::read(&source, &tree),
         SchemaFormat::Dbt => dbt::read(&source, &tree),
         SchemaFormat::Bigquery => bigquery::read(&source, &tree),
-        SchemaFormat::Ddl => unreachable!("DDL is read above"),
+        // Read above, from the text: DDL has no tree.
+        SchemaFormat::Ddl => Ok(Vec::new()),
     }
     .map_err(|p| source.error(p.offset, p.message))?;
     Ok(SchemaRead { format, tables })
