@@ -141,3 +141,32 @@ fn hostile_input_is_refused_or_read_in_bounded_time() {
     assert!(diff.undecided[0].reason.contains("only columns at the same position were compared"));
     eprintln!("20,000 columns renamed: {:?}", started.elapsed());
 }
+
+#[test]
+fn each_format_names_its_tables_as_consumers_do() {
+    let changes = |old: (&str, &str), new: (&str, &str), options: DiffOptions| {
+        let diff = diff_schemas(old, new, &options).unwrap();
+        (diff.dataset.unwrap_or_default(), serde_json::to_value(diff.change.map(|c| c.changes)).unwrap())
+    };
+    // A dbt source table is `source.table`; a model moved by a declaration in its meta.
+    let sources = "sources:\n  - name: shop\n    tables:\n      - name: orders\n        columns:\n          - name: id\n          - name: total\n";
+    let (dataset, change) = changes(("a.yml", sources), ("a.yml", &sources.replace("- name: total", "- name: total\n            data_type: int")), DiffOptions::default());
+    assert_eq!((dataset.as_str(), change), ("shop.orders", serde_json::Value::Null), "a type given where none was is no retype");
+    let (dataset, change) = changes(("a.yml", sources), ("a.yml", &sources.replace("- name: total\n", "")), DiffOptions::default());
+    assert_eq!((dataset.as_str(), change), ("shop.orders", serde_json::json!([{"kind": "drop_column", "column": "total"}])));
+    let model = "models:\n  - name: orders\n    columns:\n      - name: id\n";
+    let moved = "models:\n  - name: orders_v2\n    meta: {renamed_from: orders}\n    columns:\n      - name: id\n  - name: other\n    columns: [{name: x}]\n";
+    let (dataset, change) = changes(("a.yml", model), ("a.yml", moved), DiffOptions::default());
+    assert_eq!((dataset.as_str(), change), ("orders", serde_json::json!([{"kind": "rename_table", "to": "orders_v2"}])));
+    // A `{column: type}` mapping, and a table's JSON from `bq show` with its `schema`.
+    let (dataset, change) = changes(("t/orders.yaml", "id: INT64\namount: NUMERIC\n"), ("t/orders.yaml", "id: STRING\namount: NUMERIC\n"), DiffOptions::default());
+    assert_eq!((dataset.as_str(), change), ("orders", serde_json::json!([{"kind": "change_type", "column": "id", "to": "STRING"}])));
+    let table = |t: &str| format!("{{\"schema\": {{\"fields\": [{{\"name\": \"id\", \"type\": \"{t}\"}}]}}}}");
+    let (dataset, change) = changes(("proj/ds/orders/schema.json", &table("INTEGER")), ("proj/ds/orders/schema.json", &table("STRING")), DiffOptions::default());
+    assert_eq!((dataset.as_str(), change), ("proj.ds.orders", serde_json::json!([{"kind": "change_type", "column": "id", "to": "STRING"}])));
+    // `format` reads a file whose name says nothing as DDL.
+    let ddl = |t: &str| format!("CREATE TABLE ds.t (id {t})");
+    let options = DiffOptions { format: Some(ripple_engine::SchemaFormat::Ddl), dialect: Some(Dialect::Postgres), table: None };
+    let (dataset, change) = changes(("old.txt", &ddl("INT")), ("new.txt", &ddl("BIGINT")), options);
+    assert_eq!((dataset.as_str(), change), ("ds.t", serde_json::json!([{"kind": "change_type", "column": "id", "to": "BIGINT"}])));
+}
