@@ -170,3 +170,27 @@ fn each_format_names_its_tables_as_consumers_do() {
     let (dataset, change) = changes(("old.txt", &ddl("INT")), ("new.txt", &ddl("BIGINT")), options);
     assert_eq!((dataset.as_str(), change), ("ds.t", serde_json::json!([{"kind": "change_type", "column": "id", "to": "BIGINT"}])));
 }
+
+#[test]
+fn every_truncation_of_the_real_files_is_read_or_refused_without_a_panic() {
+    let files = [
+        "jaffle/old/schema.yml",
+        "orders/old/orders.schema.yaml",
+        "tpch/old/schema.json",
+        "shop/old/shop.sql",
+        "bq/old/orders.json",
+        "bigquery-etl/moz-fx-data-shared-prod/stripe_external/pre_fivetran_customers_v2/schema.yaml",
+    ];
+    for path in files {
+        let text = read(path);
+        for cut in (0..text.len()).step_by(5).filter(|&c| text.is_char_boundary(c)) {
+            let cut_text = &text[..cut];
+            // Either way round, and against itself: errors name the file.
+            for (old, new) in [((path, cut_text), (path, text.as_str())), ((path, text.as_str()), (path, cut_text))] {
+                if let Err(EngineError::InvalidSchemaFile { path: at, line, column, .. }) = diff_schemas(old, new, &DiffOptions::default()) {
+                    assert!(at == path && line >= 1 && column >= 1, "{path} cut at {cut}");
+                }
+            }
+        }
+    }
+}
