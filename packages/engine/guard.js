@@ -52,6 +52,7 @@ exports.makeEngine = (wasm, dbt) =>
     rewrite: guard(wasm, wasm.rewrite),
     validateChange: guard(wasm, wasm.validateChange),
     unmatchedDataset: guard(wasm, wasm.unmatchedDataset),
+    classifyImpact: guard(wasm, wasm.classifyImpact),
     // In Node only: its dbt module, loaded on first use (`dbt()`).
     ...(dbt
       ? {
@@ -59,6 +60,7 @@ exports.makeEngine = (wasm, dbt) =>
             guard(dbt(), dbt().projectSchema)(...args),
           rewriteProperties: (...args) =>
             guard(dbt(), dbt().rewriteProperties)(...args),
+          diffSchemas: (...args) => guard(dbt(), dbt().diffSchemas)(...args),
         }
       : {}),
   });

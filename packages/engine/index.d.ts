@@ -5,9 +5,12 @@ import type * as dbt from './node-dbt/ripple_engine';
 export type {
   AnalyzeOptions,
   BindingError,
+  Change,
   ChangeProblem,
   ChangeSpec,
+  ClassifyImpactOptions,
   ColumnSchema,
+  ConsumerImpact,
   ColumnSource,
   CompatView,
   CompatViewOptions,
@@ -15,12 +18,15 @@ export type {
   Dialect,
   EngineError,
   FileAnalysis,
+  FileImpact,
   ForwardView,
   ForwardViewOptions,
   FileRewrite,
   Finding,
   FindingKind,
   FindingSeverity,
+  ImpactReason,
+  ImpactReasonKind,
   Language,
   Location,
   Output,
@@ -41,14 +47,20 @@ export type {
   TableSchema,
   TableWrite,
   ValidateChangeOptions,
+  Verdict,
 } from './node/ripple_engine';
 export type {
+  DiffSchemasOptions,
   Origin,
   ProjectSchema,
   ProjectSchemaOptions,
   SchemaConflict,
+  SchemaDiff,
+  SchemaFormat,
   SourceTable,
+  Suggestion,
   TableOrigin,
+  Undecided,
 } from './node-dbt/ripple_engine';
 
 /**
@@ -66,6 +78,7 @@ export interface RippleEngine {
   rewrite: typeof wasm.rewrite;
   validateChange: typeof wasm.validateChange;
   unmatchedDataset: typeof wasm.unmatchedDataset;
+  classifyImpact: typeof wasm.classifyImpact;
   /**
    * In Node's build only (absent in the browser, whose `.wasm` would go
    * over its 1 MB goal with the YAML and CSV readers these need).
@@ -73,6 +86,8 @@ export interface RippleEngine {
   projectSchema?: typeof dbt.projectSchema;
   /** In Node's build only, as `projectSchema`. */
   rewriteProperties?: typeof dbt.rewriteProperties;
+  /** In Node's build only, as `projectSchema` (its YAML reader). */
+  diffSchemas?: typeof dbt.diffSchemas;
 }
 
 /**

@@ -17,8 +17,10 @@ const METHODS = [
   'rewrite',
   'validateChange',
   'unmatchedDataset',
+  'classifyImpact',
   'projectSchema',
   'rewriteProperties',
+  'diffSchemas',
 ];
 
 /** Answers a message of calls with the engine, as the message to post back. */
@@ -27,7 +29,7 @@ function answerAll(engine, calls) {
 }
 
 function answer(engine, { id, method, args }) {
-  // (projectSchema and rewriteProperties are in Node's build only.)
+  // (projectSchema, rewriteProperties and diffSchemas are in Node's build only.)
   if (!METHODS.includes(method) || typeof engine[method] !== 'function') {
     return {
       id,

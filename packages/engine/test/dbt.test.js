@@ -121,7 +121,8 @@ test('unmatchedDataset names the closest names the files use', async () => {
 test("the engine's module leaves the dbt project bindings to Node's dbt module", () => {
   for (const dir of ['web', 'node']) {
     const glue = fs.readFileSync(path.join(__dirname, `../${dir}/ripple_engine.js`), 'utf8');
-    assert.doesNotMatch(glue, /projectSchema|rewriteProperties/, dir);
+    assert.doesNotMatch(glue, /projectSchema|rewriteProperties|diffSchemas/, dir);
     assert.match(glue, /unmatchedDataset/, dir);
+    assert.match(glue, /classifyImpact/, dir);
   }
 });

@@ -7,7 +7,9 @@
 
 mod analyze;
 mod change;
+mod diff;
 mod files;
+mod impact;
 mod project;
 mod rewrite;
 mod tables;
@@ -16,7 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ripple_engine::{Dialect, EngineError};
+use ripple_engine::{Dialect, EngineError, SchemaFormat};
 
 #[derive(Parser)]
 #[command(
@@ -126,6 +128,71 @@ enum Command {
         #[arg(long, short)]
         write: bool,
         /// Files and directories to rewrite.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Derive the change spec between two versions of a dataset's schema.
+    ///
+    /// OLD and NEW are each Ripple's schema JSON (or a `ripple.io/schema`
+    /// columns file), a dbt property file (a model's or a source's
+    /// `columns`), a BigQuery schema (`bq show --schema` JSON, or a
+    /// bigquery-etl `schema.yaml` with `fields:`) or `CREATE TABLE` DDL
+    /// (.sql), told apart by name and content (`--format` to say).
+    ///
+    /// Prints one JSON object: {"dataset", "change": the change spec
+    /// `ripple rewrite` takes, with only what the files decide (declared
+    /// renames, `renamed_from` or dbt's `meta.renamed_from`; moves;
+    /// retypes; drops), "suggestions": renames inferred from a drop and an
+    /// add, each with the change it would add and why, "undecided": what
+    /// no change spec can say, each with the file, line and reason,
+    /// "added": new columns, "tables": every table that changed}.
+    ///
+    /// Exits 0; 2 on bad input (an unknown format, malformed JSON, YAML or
+    /// DDL, with the file, line and column), with nothing on stdout.
+    Diff {
+        /// The schema before the change.
+        old: PathBuf,
+        /// The schema after the change.
+        new: PathBuf,
+        /// Dialect of the DDL and of the change's types; default `generic`
+        /// (`bigquery` for BigQuery schemas).
+        #[arg(long, short, value_parser = parse_dialect)]
+        dialect: Option<Dialect>,
+        /// The dataset's table when the files hold several (`stg_orders`),
+        /// or a move declared as OLD=NEW (`proj.ds.orders=proj.ds.orders_v2`).
+        #[arg(long, short)]
+        table: Option<String>,
+        /// Both files' format: ripple, dbt, bigquery or ddl.
+        #[arg(long, short)]
+        format: Option<SchemaFormat>,
+    },
+    /// Classify each consumer's impact for a change, as JSON.
+    ///
+    /// Each PATH is one consumer (a file, or a folder walked as for
+    /// `rewrite`). Its verdict is `breaking` when it reads a column the
+    /// change drops, renames or retypes (or the table it moves),
+    /// `partially_breaking` when it outputs the dataset through `*` (its
+    /// output changes shape), else `unaffected`; each reason with its kind,
+    /// file, line and column. From the column lineage alone: nothing is
+    /// rewritten.
+    ///
+    /// Prints {"consumers": [{"consumer", "verdict", "reasons", "files"}],
+    /// "summary": {...}}. Exits 0 whatever the verdicts; 2 on a bad change
+    /// spec, schema or path.
+    Impact {
+        /// The change spec (JSON).
+        #[arg(long, short)]
+        change: PathBuf,
+        /// SQL dialect; defaults to the change spec's `dialect`, then generic.
+        #[arg(long, short, value_parser = parse_dialect)]
+        dialect: Option<Dialect>,
+        /// Known table schemas, as for `analyze`; `*` then expands to columns.
+        #[arg(long, short)]
+        schema: Option<PathBuf>,
+        /// A dbt project whose schemas to use, as for `analyze`.
+        #[arg(long)]
+        project: Option<PathBuf>,
+        /// The consumers: one file or folder each.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -268,6 +335,8 @@ fn main() -> ExitCode {
         Command::Rewrite { change, dialect, schema, project, report, write, paths } => rewrite::rewrite(&change, dialect, schema.as_deref(), project.as_deref(), report.as_deref(), write, &paths),
         Command::Project { dir, dialect, schema } => project::project(&dir, dialect, schema.as_deref()),
 
+        Command::Impact { change, dialect, schema, project, paths } => impact::impact(&change, dialect, schema.as_deref(), project.as_deref(), &paths),
+        Command::Diff { old, new, dialect, table, format } => diff::diff(&old, &new, dialect, table, format),
         Command::CompatView { change, dialect, schema, cleanup } => change::compat_view(&change, dialect, schema.as_deref(), cleanup),
         Command::ForwardView { change, view, dialect, schema, cleanup } => change::forward_view(&change, &view, dialect, schema.as_deref(), cleanup),
         Command::CheckChange { change, dialect } => change::check_change(&change, dialect),

@@ -164,7 +164,9 @@ impl ChangeSpec {
         if self.changes.is_empty() {
             problem("changes".into(), "must list at least one change".into());
         }
-        let mut columns: Vec<String> = Vec::new();
+        // A set: a spec derived from a wide schema (`ripple diff`) changes
+        // tens of thousands of columns.
+        let mut columns: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut table_changes = 0;
         let mut view_operators = VIEW_OPERATORS;
         for (i, change) in self.changes.iter().enumerate() {
@@ -228,11 +230,9 @@ impl ChangeSpec {
                         Err(why) => problem(field.clone(), why),
                     }
                 }
-                let lower = column.to_ascii_lowercase();
-                if columns.contains(&lower) {
+                if !columns.insert(column.to_ascii_lowercase()) {
                     problem(field, "changes a column another change already changes".into());
                 }
-                columns.push(lower);
             }
         }
         problems

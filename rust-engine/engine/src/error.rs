@@ -31,6 +31,12 @@ pub enum EngineError {
         message: String,
     },
 
+    /// A schema file `ripple diff` cannot read: a format it does not know,
+    /// or malformed JSON, YAML or DDL. `line` and `column` are 1-based,
+    /// where the reader stopped (1, 1 for the file as a whole).
+    #[error("{path}:{line}:{column}: {message}")]
+    InvalidSchemaFile { path: String, line: u64, column: u64, message: String },
+
     /// A compatibility view that cannot be built from what was given;
     /// `column` names the column at fault, when one is.
     #[error("cannot build a compatibility view: {message}")]

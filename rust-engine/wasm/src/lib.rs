@@ -17,7 +17,10 @@ mod analyses;
 mod boundary;
 #[cfg(feature = "dbt")]
 mod dbt;
+#[cfg(feature = "dbt")]
+mod diff;
 mod heap;
+mod impact;
 mod panic;
 mod parameters;
 mod views;

@@ -10,7 +10,7 @@ mod outputs;
 mod project;
 mod properties;
 mod sources;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use outputs::RenamedOutputs;
 pub use project::{project_schema, Origin, ProjectFile, ProjectSchema, SchemaConflict, TableOrigin};
