@@ -46,6 +46,8 @@ export type {
   HealthVerdict,
   Impact,
   ImpactFile,
+  ImpactReason,
+  ImpactVerdict,
   Migration,
   MigrationEvent,
   MigrationEventType,

@@ -10,6 +10,7 @@ import type {
 import type {
   DatasetColumn,
   Impact,
+  ImpactReason,
   ImpactFile,
   PatchReason,
   PatchStatus,
@@ -323,6 +324,41 @@ export function completeConsumerEdit(
     }
   });
   return { impact: plan.impact, diff: diffs.join(''), status, reasons, edits };
+}
+
+/**
+ * The engine's verdict on a consumer (`classifyImpact`, from its column
+ * lineage) and its reasons, each at its reference, to add to its impact. It
+ * reads the code with the same tables as its proposal, the dataset's
+ * columns included, so that `*` expands.
+ *
+ * @public
+ */
+export function consumerVerdict(
+  engine: Pick<RippleEngine, 'classifyImpact'>,
+  change: ChangeSpec,
+  code: ConsumerSource,
+  columns: DatasetColumn[] = [],
+): Pick<Impact, 'verdict' | 'reasons'> {
+  const impact = engine.classifyImpact([...code.files], change, {
+    dialect: code.dialect,
+    tableNames: code.tableNames,
+    schema: consumerSchema(code.schema, change.dataset, columns),
+  });
+  return {
+    verdict: impact.verdict,
+    reasons: impact.reasons.map(
+      (reason): ImpactReason => ({
+        kind: reason.kind,
+        verdict: reason.verdict,
+        message: reason.message,
+        ...(reason.path !== undefined ? { path: reason.path } : {}),
+        ...(reason.start
+          ? { line: reason.start.line, column: reason.start.column }
+          : {}),
+      }),
+    ),
+  };
 }
 
 /**

@@ -189,11 +189,17 @@ export const rippleTranslationRef = createTranslationRef({
         error_other: '{{count}} errors',
       },
     },
+    verdict: {
+      breaking: 'Breaking',
+      partially_breaking: 'Partially breaking',
+      unaffected: 'Unaffected',
+    },
     consumers: {
       columns: {
         consumer: 'Consumer',
         status: 'Status',
         references: 'References',
+        verdict: 'Impact',
         wave: 'Wave',
         delivery: 'Delivery',
         validation: 'Validation',
@@ -308,6 +314,9 @@ export const rippleTranslationRef = createTranslationRef({
       wave: ' · wave {{wave}}',
       delivery: ' · delivery {{status}} ({{method}})',
       health: ' · health {{health}}',
+      verdictTitle: 'Impact',
+      verdictReasons: 'Why',
+      verdictReason: '{{place}}: {{message}}',
       seeDelivery: 'See the delivery ({{method}})',
       noPatchTitle: 'No patch',
       noPatchDescription:

@@ -91,6 +91,18 @@ describe('proposePatch', () => {
         },
       ],
       references: 2,
+      // The engine's verdict, at the reference that reads the renamed column.
+      verdict: 'breaking',
+      reasons: [
+        {
+          kind: 'renamed_column',
+          verdict: 'breaking',
+          path: 'export_orders.py',
+          line: 11,
+          column: 5,
+          message: 'reads `amount`, which the change renames to `amount_usd`',
+        },
+      ],
     });
     expect(proposal.diff).toContain(
       '--- a/export_orders.py\n+++ b/export_orders.py\n',

@@ -1,5 +1,6 @@
 import {
   type ChangeSpec as ApiChangeSpec,
+  consumerVerdict,
   type DatasetColumn,
   dbtSourceNames,
   failureReason,
@@ -61,23 +62,35 @@ export function proposePatch(
       ),
     ]);
   }
+  const source = (files: SourceFile[], properties: SourceFile[]) => ({
+    files,
+    properties,
+    dialect: code.dialect,
+    tableNames: tableNames(code, spec.dataset),
+    schema,
+  });
   const propose = (files: SourceFile[], properties: SourceFile[]) =>
-    proposeConsumerEdit(
-      engine,
-      spec,
-      {
-        files,
-        properties,
-        dialect: code.dialect,
-        tableNames: tableNames(code, spec.dataset),
-        schema,
-      },
-      columns,
-    );
+    proposeConsumerEdit(engine, spec, source(files, properties), columns);
+  // The verdict is an addition to the impact: code the engine cannot
+  // classify still gets its patch, without a verdict.
+  const verdict = (consumer: ReturnType<typeof source>) => {
+    try {
+      return consumerVerdict(engine, spec, consumer, columns);
+    } catch (error) {
+      if (!isRippleError(error)) throw error;
+      return {};
+    }
+  };
   const properties = code.properties ?? [];
   try {
     const { impact, diff, status, reasons } = propose(code.files, properties);
-    return { impact, diff, baseHash: hashCode(code), status, reasons };
+    return {
+      impact: { ...impact, ...verdict(source(code.files, [])) },
+      diff,
+      baseHash: hashCode(code),
+      status,
+      reasons,
+    };
   } catch (error) {
     if (!isRippleError(error)) throw error;
   }

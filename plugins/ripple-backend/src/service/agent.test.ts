@@ -95,6 +95,14 @@ describe.each(databases.eachSupportedId())(
       expect(found.map(c => [c.consumerRef, c.patch?.status])).toEqual(
         expectedConsumers,
       );
+      // The verdict is stored with the impact, and listed with it.
+      expect(found.map(c => c.impact?.verdict)).toEqual([
+        'breaking',
+        'breaking',
+        'breaking',
+        'breaking',
+        undefined,
+      ]);
 
       const patch = await call(
         request(server).get(
@@ -163,6 +171,63 @@ describe.each(databases.eachSupportedId())(
           diff: expect.stringContaining('+  o.amount_usd AS amount,\n'),
         },
       });
+      // The verdict, from the column lineage, with its reason's place.
+      expect(res.body.consumers[0].impact).toMatchObject({
+        verdict: 'breaking',
+        reasons: [
+          {
+            kind: 'renamed_column',
+            verdict: 'breaking',
+            path: 'sql/monthly_close.sql',
+            line: 12,
+            column: 12,
+          },
+        ],
+      });
+      // Dropping a column only the dbt model reads breaks it alone.
+      const drop = await call(
+        request(server)
+          .post('/api/ripple/preview')
+          .send({
+            datasetRef: 'resource:default/orders',
+            change: {
+              ...change,
+              changes: [{ kind: 'drop_column', column: 'legacy_flag' }],
+            },
+          }),
+      );
+      expect(
+        drop.body.consumers.map((c: Consumer) => [
+          c.consumerRef,
+          c.impact?.verdict,
+          c.impact?.reasons?.map(r => `${r.kind} ${r.path}:${r.line}`),
+        ]),
+      ).toEqual([
+        [
+          'component:default/finance-reports',
+          'unaffected',
+          ['unchanged_columns sql/monthly_close.sql:13'],
+        ],
+        [
+          'component:default/fraud-scoring',
+          'unaffected',
+          [
+            'unchanged_columns src/main/scala/com/example/FraudScoring.scala:11',
+          ],
+        ],
+        [
+          'component:default/jaffle-dbt',
+          'breaking',
+          ['dropped_column models/stg_orders.sql:13'],
+        ],
+        [
+          'component:default/orders-export',
+          'unaffected',
+          ['unchanged_columns export_orders.py:14'],
+        ],
+        // No code of its own: no verdict.
+        ['resource:default/daily-revenue', undefined, undefined],
+      ]);
       const list = await call(request(server).get('/api/ripple/migrations'));
       expect(list.body.totalCount).toBe(0);
 

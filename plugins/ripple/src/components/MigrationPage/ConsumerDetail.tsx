@@ -15,7 +15,7 @@ import { rippleTranslationRef } from '../../translation';
 import { ErrorPanel, Loading, age } from '../common/Feedback';
 import { PatchDiff } from '../common/PatchDiff';
 import { StatusBadge } from '../common/StatusBadge';
-import { consumerStatus } from '../common/status';
+import { consumerStatus, verdictStatus } from '../common/status';
 import { ReviewForm, validationBlock } from './ReviewForm';
 import { ValidationPanel } from './ValidationPanel';
 
@@ -40,7 +40,14 @@ export function ConsumerDetail(props: {
    */
   requireValidation?: boolean;
 }) {
-  const { migration, consumer, onChanged, onClose, hideName, requireValidation } = props;
+  const {
+    migration,
+    consumer,
+    onChanged,
+    onClose,
+    hideName,
+    requireValidation,
+  } = props;
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
   const patch = useLoad(
@@ -63,7 +70,9 @@ export function ConsumerDetail(props: {
   const reviewable = reviewableMigrationStates.includes(migration.state);
 
   return (
-    <section aria-label={t('consumerDetail.label', { consumer: consumer.consumerRef })}>
+    <section
+      aria-label={t('consumerDetail.label', { consumer: consumer.consumerRef })}
+    >
       <Flex direction="column" gap="4">
         <Flex justify="between" align="center" gap="3">
           <Flex align="center" gap="3">
@@ -86,21 +95,30 @@ export function ConsumerDetail(props: {
             : t('consumerDetail.foundThroughCode')}
           {consumer.impact &&
             t('consumerDetail.impact', {
-              references: t('consumerDetail.references', { count: consumer.impact.references }),
-              files: t('consumerDetail.files', { count: consumer.impact.files.length }),
+              references: t('consumerDetail.references', {
+                count: consumer.impact.references,
+              }),
+              files: t('consumerDetail.files', {
+                count: consumer.impact.files.length,
+              }),
             })}
-          {consumer.wave !== undefined && t('consumerDetail.wave', { wave: String(consumer.wave) })}
+          {consumer.wave !== undefined &&
+            t('consumerDetail.wave', { wave: String(consumer.wave) })}
           {consumer.delivery &&
             t('consumerDetail.delivery', {
               status: consumer.delivery.status,
               method: consumer.delivery.method,
             })}
-          {consumer.health && t('consumerDetail.health', { health: consumer.health })}
+          {consumer.health &&
+            t('consumerDetail.health', { health: consumer.health })}
         </Text>
+        <VerdictReasons consumer={consumer} />
         {consumer.delivery?.url && (
           <Text as="p">
             <a href={consumer.delivery.url} target="_blank" rel="noreferrer">
-              {t('consumerDetail.seeDelivery', { method: consumer.delivery.method })}
+              {t('consumerDetail.seeDelivery', {
+                method: consumer.delivery.method,
+              })}
             </a>
           </Text>
         )}
@@ -112,8 +130,15 @@ export function ConsumerDetail(props: {
             description={t('consumerDetail.noPatchDescription')}
           />
         )}
-        {patch.loading && <Loading label={t('consumerDetail.patchLoading')} rows={4} />}
-        {patch.error && <ErrorPanel title={t('consumerDetail.patchError')} error={patch.error} />}
+        {patch.loading && (
+          <Loading label={t('consumerDetail.patchLoading')} rows={4} />
+        )}
+        {patch.error && (
+          <ErrorPanel
+            title={t('consumerDetail.patchError')}
+            error={patch.error}
+          />
+        )}
         {patch.value && (
           <>
             <Flex direction="column" gap="2">
@@ -140,8 +165,13 @@ export function ConsumerDetail(props: {
                 <Flex>
                   <ButtonLink
                     variant="tertiary"
-                    href={`data:text/x-diff;charset=utf-8,${encodeURIComponent(patch.value.patch.diff)}`}
-                    download={`${consumer.consumerRef.replace(/[:/]/g, '-')}.diff`}
+                    href={`data:text/x-diff;charset=utf-8,${encodeURIComponent(
+                      patch.value.patch.diff,
+                    )}`}
+                    download={`${consumer.consumerRef.replace(
+                      /[:/]/g,
+                      '-',
+                    )}.diff`}
                   >
                     {t('consumerDetail.downloadDiff')}
                   </ButtonLink>
@@ -178,11 +208,15 @@ export function ConsumerDetail(props: {
                                 : t('consumerDetail.rejected')}
                             </strong>
                           ),
-                          reviewer: <EntityRefLink entityRef={r.reviewer} hideIcon />,
+                          reviewer: (
+                            <EntityRefLink entityRef={r.reviewer} hideIcon />
+                          ),
                           age: age(r.createdAt, t),
                         })}
-                        {r.patchId !== patch.value!.patch.id && t('consumerDetail.olderVersion')}
-                        {r.comment && t('consumerDetail.comment', { comment: r.comment })}
+                        {r.patchId !== patch.value!.patch.id &&
+                          t('consumerDetail.olderVersion')}
+                        {r.comment &&
+                          t('consumerDetail.comment', { comment: r.comment })}
                       </Text>
                     </li>
                   ))}
@@ -199,7 +233,10 @@ export function ConsumerDetail(props: {
                   reviews={patch.value.reviews}
                   validationBlocked={
                     requireValidation
-                      ? validationBlock(consumer.validation, patch.value.patch.id)
+                      ? validationBlock(
+                          consumer.validation,
+                          patch.value.patch.id,
+                        )
                       : undefined
                   }
                   onReviewed={() => {
@@ -210,7 +247,9 @@ export function ConsumerDetail(props: {
               ) : (
                 !permission.loading && (
                   <Text as="p" color="secondary">
-                    {t('consumerDetail.onlyOwners', { consumer: consumer.consumerRef })}
+                    {t('consumerDetail.onlyOwners', {
+                      consumer: consumer.consumerRef,
+                    })}
                   </Text>
                 )
               ))}
@@ -218,5 +257,40 @@ export function ConsumerDetail(props: {
         )}
       </Flex>
     </section>
+  );
+}
+
+/** The engine's verdict on the consumer and its reasons, each at `path:line`. */
+function VerdictReasons({ consumer }: { consumer: Consumer }) {
+  const { t } = useTranslationRef(rippleTranslationRef);
+  const verdict = verdictStatus(consumer.impact, t);
+  if (!verdict) {
+    return null;
+  }
+  return (
+    <Flex direction="column" gap="1">
+      <Flex align="center" gap="2">
+        <Text as="h4" variant="title-x-small">
+          {t('consumerDetail.verdictTitle')}
+        </Text>
+        <StatusBadge status={verdict} />
+      </Flex>
+      <ul aria-label={t('consumerDetail.verdictReasons')}>
+        {consumer.impact?.reasons?.map((reason, i) => (
+          <li key={i}>
+            <Text variant="body-small">
+              {reason.path
+                ? t('consumerDetail.verdictReason', {
+                    place: reason.line
+                      ? `${reason.path}:${reason.line}`
+                      : reason.path,
+                    message: reason.message,
+                  })
+                : reason.message}
+            </Text>
+          </li>
+        ))}
+      </ul>
+    </Flex>
   );
 }

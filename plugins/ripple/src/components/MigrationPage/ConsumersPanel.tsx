@@ -34,6 +34,7 @@ import {
   type Tone,
   validationStatus,
   validationStatuses,
+  verdictStatus,
 } from '../common/status';
 import { Counts } from '../common/Counts';
 import { sortRows } from '../common/tables';
@@ -49,6 +50,8 @@ const TONE_ORDER: Record<Tone, number> = {
   idle: 2,
   done: 3,
 };
+
+const VERDICT_ORDER = { breaking: 0, partially_breaking: 1, unaffected: 2 };
 
 const columns = (t: RippleT): ColumnConfig<Row>[] => [
   {
@@ -81,6 +84,21 @@ const columns = (t: RippleT): ColumnConfig<Row>[] => [
         <StatusBadge status={c.status} />
       </Cell>
     ),
+  },
+  {
+    id: 'verdict',
+    label: t('consumers.columns.verdict'),
+    isSortable: true,
+    cell: c => {
+      const verdict = verdictStatus(c.impact, t);
+      return verdict ? (
+        <Cell>
+          <StatusBadge status={verdict} />
+        </Cell>
+      ) : (
+        <CellText title="—" />
+      );
+    },
   },
   {
     id: 'references',
@@ -136,6 +154,8 @@ function sortConsumers(rows: Row[], sort: SortDescriptor) {
       switch (sort.column) {
         case 'status':
           return TONE_ORDER[r.status.tone];
+        case 'verdict':
+          return r.impact?.verdict ? VERDICT_ORDER[r.impact.verdict] : 3;
         case 'references':
           return r.impact?.references ?? -1;
         case 'wave':
@@ -193,7 +213,14 @@ export function ConsumersPanel(props: {
   /** The rollout plan requires validation: see {@link ConsumerDetail}. */
   requireValidation?: boolean;
 }) {
-  const { migration, consumers, selected, onSelect, onChanged, requireValidation } = props;
+  const {
+    migration,
+    consumers,
+    selected,
+    onSelect,
+    onChanged,
+    requireValidation,
+  } = props;
   const { t } = useTranslationRef(rippleTranslationRef);
   const [reasonKind, setReasonKind] = useState<PatchReasonKind | 'all'>('all');
   const [validation, setValidation] = useState<ValidationStatusFilter | 'all'>(
@@ -348,7 +375,10 @@ export function ConsumersPanel(props: {
         <Loading label={t('consumers.filteredLoading')} rows={3} />
       )}
       {byBackend && filtered.error && (
-        <ErrorPanel title={t('consumers.filteredError')} error={filtered.error} />
+        <ErrorPanel
+          title={t('consumers.filteredError')}
+          error={filtered.error}
+        />
       )}
       <Table<Row>
         {...tableProps}

@@ -193,6 +193,10 @@ describe('NewMigrationForm', () => {
     expect(within(preview).getByLabelText('Impact summary')).toHaveTextContent(
       /Will be rewritten\d+Needs an edit\d+/,
     );
+    // The consumers by the engine's verdict: those reading `amount` break.
+    expect(within(preview).getByLabelText('Impact summary')).toHaveTextContent(
+      /Breaking[1-9]\d*Partially breaking\d+Unaffected\d+$/,
+    );
     await userEvent.click(
       within(preview).getByText('component:default/orders-export'),
     );

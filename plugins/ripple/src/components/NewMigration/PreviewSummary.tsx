@@ -5,9 +5,11 @@ import { rippleTranslationRef, type RippleT } from '../../translation';
 import { Counts } from '../common/Counts';
 import { PatchDiff } from '../common/PatchDiff';
 import { StatusBadge } from '../common/StatusBadge';
-import type { Status } from '../common/status';
+import { type Status, verdictStatus } from '../common/status';
 import styles from '../common/ripple.module.css';
 import type { PreviewResult } from './livePreview';
+
+const VERDICTS = ['breaking', 'partially_breaking', 'unaffected'] as const;
 
 type Proposal = PreviewResult['consumers'][number]['status'];
 
@@ -64,6 +66,18 @@ export function PreviewSummary({
             label: <StatusBadge status={proposalStatus('needs_edit', t)} />,
             value: preview.needsEdit + preview.errors,
           },
+          // The consumers by the engine's verdict on them.
+          ...VERDICTS.map(verdict => ({
+            label: (
+              <StatusBadge
+                status={
+                  verdictStatus({ files: [], references: 0, verdict }, t)!
+                }
+              />
+            ),
+            value: preview.consumers.filter(c => c.impact.verdict === verdict)
+              .length,
+          })),
         ]}
       />
       <Text

@@ -65,6 +65,49 @@ describe('computePreview', () => {
     }
   });
 
+  it("gives each consumer the engine's verdict, with its reasons' places", async () => {
+    const rewriter = new PreviewRewriter(engine, 0);
+    const star: ConsumerCode = {
+      consumerRef: 'component:default/star',
+      discoveredBy: 'code',
+      files: [
+        {
+          path: 's.sql',
+          language: 'sql',
+          content: 'SELECT * FROM ds.orders;\n',
+        },
+      ],
+    };
+    const preview = await computePreview(
+      engine,
+      change('amount_usd'),
+      [...code.slice(0, 3), star],
+      [
+        { name: 'id', type: 'INT64' },
+        { name: 'amount1', type: 'NUMERIC' },
+      ],
+      new WeakMap(),
+      engineFiles(),
+      rewriter,
+    );
+    expect(
+      preview.consumers.map(c => [
+        c.consumerRef,
+        c.impact.verdict,
+        c.impact.reasons?.map(r => `${r.kind} ${r.path}:${r.line}`),
+      ]),
+    ).toEqual([
+      ['component:default/job-0', 'unaffected', ['unchanged_columns a.sql:1']],
+      [
+        'component:default/job-1',
+        'breaking',
+        ['renamed_column a.sql:1', 'renamed_column a.sql:1'],
+      ],
+      ['component:default/job-2', 'unaffected', ['unchanged_columns a.sql:1']],
+      ['component:default/star', 'partially_breaking', ['star s.sql:1']],
+    ]);
+  });
+
   it("shows a consumer the backend could not analyse as an error, with the backend's message", async () => {
     const error =
       'component:default/odd: annotation ripple.io/dialect: unknown dialect `klingon`';

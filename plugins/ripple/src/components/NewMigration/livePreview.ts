@@ -1,6 +1,8 @@
 import {
   completeConsumerEdit,
+  consumerVerdict,
   failureReason,
+  isRippleError,
   planConsumerEdit,
   type AnalysisCache,
   type ConsumerCode,
@@ -42,6 +44,22 @@ export type PreviewResult = {
 };
 
 const SLICE_MS = 25;
+
+/**
+ * A proposal with the engine's verdict added to its impact; without one
+ * when the engine refuses the code (as the agent's proposals then are).
+ */
+function withVerdict(
+  proposal: ConsumerProposal,
+  verdict: () => ReturnType<typeof consumerVerdict>,
+): ConsumerProposal {
+  try {
+    return { ...proposal, impact: { ...proposal.impact, ...verdict() } };
+  } catch (error) {
+    if (!isRippleError(error)) throw error;
+    return proposal;
+  }
+}
 
 /**
  * The impact of a change on every consumer, computed in the browser by the
@@ -110,7 +128,18 @@ export async function computePreview(
             ],
             edits: 0,
           }
-        : completeConsumerEdit(plans[i], done)),
+        : withVerdict(completeConsumerEdit(plans[i], done), () =>
+            consumerVerdict(
+              engine,
+              change,
+              {
+                files: files(c),
+                dialect: c.dialect as Dialect | undefined,
+                tableNames: c.tableNames,
+              },
+              columns,
+            ),
+          )),
     };
   });
   const millis = performance.now() - started;

@@ -1,5 +1,6 @@
 import type {
   Consumer,
+  Impact,
   MigrationState,
   Validation,
   ValidationStatementCounts,
@@ -191,4 +192,31 @@ export function statementCounts(
     t(`validation.counts.${status}`, { count: counts[status] }),
   );
   return parts.length ? parts.join(' · ') : undefined;
+}
+
+// A verdict reads in the tone of what it asks of the consumer's owner: a
+// breaking consumer must change, a partially breaking one should look.
+const VERDICT_TONES = {
+  breaking: 'blocked',
+  partially_breaking: 'active',
+  unaffected: 'done',
+} as const satisfies Record<NonNullable<Impact['verdict']>, Tone>;
+
+/**
+ * The engine's verdict on a consumer as a status, its first (worst) reason
+ * as the detail; none for a consumer stored before verdicts, or whose code
+ * the engine failed on.
+ */
+export function verdictStatus(
+  impact: Impact | undefined,
+  t: RippleT,
+): Status | undefined {
+  if (!impact?.verdict) {
+    return undefined;
+  }
+  return {
+    tone: VERDICT_TONES[impact.verdict],
+    label: t(`verdict.${impact.verdict}`),
+    detail: impact.reasons?.[0]?.message,
+  };
 }

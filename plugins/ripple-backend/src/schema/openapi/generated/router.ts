@@ -498,6 +498,67 @@ export const spec = {
             type: 'integer',
             description: "All the files' references together.",
           },
+          verdict: {
+            $ref: '#/components/schemas/ImpactVerdict',
+          },
+          reasons: {
+            type: 'array',
+            description:
+              'Why the consumer has its verdict, worst first, then in file and position order; present with `verdict`.',
+            items: {
+              $ref: '#/components/schemas/ImpactReason',
+            },
+          },
+        },
+      },
+      ImpactVerdict: {
+        type: 'string',
+        description:
+          "What the change does to the consumer, from its column lineage (the engine's `classifyImpact`): `breaking` when it reads a column the change drops, renames or retypes, or the table it moves; `partially_breaking` when it reads the dataset through `*`, so its output changes shape; `unaffected` when it reads none of the changed columns. Absent on consumers stored before verdicts existed, and on consumers whose code the engine failed on.",
+        enum: ['breaking', 'partially_breaking', 'unaffected'],
+      },
+      ImpactReason: {
+        type: 'object',
+        description:
+          "One reason for an impact's verdict, at the reference it is about (`path`, `line`, `column`); a `not_read` reason is about the whole consumer and has no place.",
+        required: ['kind', 'verdict', 'message'],
+        properties: {
+          kind: {
+            type: 'string',
+            description:
+              "What the reference is about (the engine's `ImpactReasonKind`).",
+            enum: [
+              'dropped_column',
+              'renamed_column',
+              'retyped_column',
+              'mapped_column',
+              'moved_table',
+              'star',
+              'unchanged_columns',
+              'not_read',
+            ],
+          },
+          verdict: {
+            $ref: '#/components/schemas/ImpactVerdict',
+          },
+          path: {
+            type: 'string',
+            description: "The file, as the consumer's code names it.",
+          },
+          line: {
+            type: 'integer',
+            minimum: 1,
+            description: 'The line where the reference starts (1-based).',
+          },
+          column: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'The column where it starts (1-based, in characters); present with `line`.',
+          },
+          message: {
+            type: 'string',
+          },
         },
       },
       PatchStatus: {

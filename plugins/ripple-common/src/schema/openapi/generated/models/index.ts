@@ -43,6 +43,8 @@ export * from '../models/HealthThresholds.model';
 export * from '../models/HealthVerdict.model';
 export * from '../models/Impact.model';
 export * from '../models/ImpactFile.model';
+export * from '../models/ImpactReason.model';
+export * from '../models/ImpactVerdict.model';
 export * from '../models/ListMigrationEvents200Response.model';
 export * from '../models/Location.model';
 export * from '../models/Migration.model';
