@@ -10,7 +10,7 @@ import { advanceGate } from './advanceGate';
 import { recordAutoApprovals } from './autoApprovals';
 import type { RolloutContext } from './RolloutContext';
 import type { RolloutDeliveries } from './RolloutDeliveries';
-import type { RolloutHealth } from './RolloutHealth';
+import { ownersOf, type RolloutHealth } from './RolloutHealth';
 import { dueForDelivery } from './retry';
 import { DELIVERABLE } from './approvedPatch';
 
@@ -192,6 +192,7 @@ export class RolloutStep {
           this.context.logger.info(
             `Rollout of migration ${record.migrationId} paused: ${reason}`,
           );
+          await this.notifyValidationPause(record.migrationId, failed);
         }
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
@@ -206,6 +207,36 @@ export class RolloutStep {
         fromWave: record.currentWave,
         message: `soaked ${record.plan.soakMinutes} minutes with healthy signals`,
       });
+    }
+  }
+
+  /**
+   * Tells the owners of each consumer whose validation paused the rollout,
+   * and the migration's owner, as a health breach does: the rollout waits
+   * for them (a new patch version that passes, or a resume).
+   */
+  private async notifyValidationPause(
+    migrationId: string,
+    held: { consumerRef: string; why: string }[],
+  ): Promise<void> {
+    const { notify } = this.context.options;
+    if (!notify) return;
+    for (const { consumerRef, why } of held) {
+      try {
+        const migration = (await this.context.store.getMigration(migrationId))!;
+        const entity = await this.context.entity(consumerRef);
+        await notify({
+          recipients: [...new Set([...ownersOf(entity), migration.owner])],
+          title: `Ripple: the patch of ${consumerRef} did not pass its validation in "${migration.title}"`,
+          description: `${why}. The rollout is paused: its plan requires a passed validation.`,
+          link: this.context.migrationUrl(migrationId),
+          scope: `ripple:${migrationId}:${consumerRef}:validation`,
+        });
+      } catch (error) {
+        this.context.logger.warn(
+          `Could not notify the owners of ${consumerRef}: ${error}`,
+        );
+      }
     }
   }
 }

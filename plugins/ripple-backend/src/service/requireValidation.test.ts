@@ -1,3 +1,5 @@
+import notificationsPlugin from '@backstage/plugin-notifications-backend';
+import type { Notification } from '@backstage/plugin-notifications-common';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type {
@@ -156,7 +158,11 @@ describe.each(databases.eachSupportedId())(
           readable: [root],
           agent: { intervalSeconds: 1 },
           rollout: { intervalSeconds: 1 },
+          // The real notifications backend: a validation's pause tells the owners.
+          features: [notificationsPlugin],
           config: {
+            // The notifications backend needs it; the links start with it.
+            app: { baseUrl: 'http://localhost:3000' },
             ripple: {
               agent: { searchCode: false },
               warehouses: { test: { type: 'duckdb', path: file } },
@@ -466,6 +472,27 @@ describe.each(databases.eachSupportedId())(
         return r.state === 'paused' && r;
       });
       expect(paused.pausedReason).toBe(`${REQUIREMENT}: ${audit}: ${why}`);
+      // The owners hear of it (guest owns the migration), once.
+      const inbox = async () => {
+        const res = await request(server)
+          .get('/api/notifications/notifications')
+          .query({ topic: 'ripple-rollout' })
+          .set(as('guest'));
+        expect(res.status).toBe(200);
+        return res.body.notifications as Notification[];
+      };
+      const [notification] = await until('the owners notified', async () => {
+        const received = (await inbox()).filter(n =>
+          n.payload.scope?.endsWith(':validation'),
+        );
+        return received.length > 0 && received;
+      });
+      expect(notification.payload).toMatchObject({
+        title: expect.stringContaining(`the patch of ${audit} did not pass`),
+        description: `${why}. The rollout is paused: its plan requires a passed validation.`,
+        link: expect.stringContaining(`/ripple/migrations/`),
+        scope: expect.stringMatching(new RegExp(`:${audit}:validation$`)),
+      });
       expect(paused.currentWave).toBe(0);
       expect(await events(id)).toContainEqual(
         expect.objectContaining({
