@@ -1,5 +1,5 @@
+import { makeDuckDbFile } from '../__testUtils__/warehouseFiles';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type {
   Consumer,
   ConsumerDetail,
@@ -29,14 +29,13 @@ const CONSUMERS = 50;
 /** A real failed validation: a patch made wrong, run on DuckDB. */
 async function failedValidation(dir: string) {
   const file = path.join(dir, 'warehouse.duckdb');
-  const instance = await DuckDBInstance.create(file);
-  const connection = await instance.connect();
-  await connection.run(`CREATE SCHEMA shop;
+  await makeDuckDbFile(
+    file,
+    `CREATE SCHEMA shop;
     CREATE TABLE shop.orders AS SELECT i AS id, i % 97 AS customer_id,
       (i * 7) % 1000 AS amount, CASE WHEN i % 3 = 0 THEN 'paid' ELSE 'open' END AS status
-    FROM range(1000) t(i)`);
-  connection.closeSync();
-  instance.closeSync();
+    FROM range(1000) t(i)`,
+  );
   const warehouse = await createDuckDbWarehouse({ id: 'example', path: file });
   try {
     const change = {

@@ -1,6 +1,6 @@
+import { makeDuckDbFile } from '../__testUtils__/warehouseFiles';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { Validation } from '@ripple/backstage-plugin-ripple-common';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -24,13 +24,10 @@ const examples = resolvePackagePath(
 it("validates the example consumer's patch on the example warehouse", async () => {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-example-wh-'));
   const file = path.join(root, 'example.duckdb');
-  const instance = await DuckDBInstance.create(file);
-  const connection = await instance.connect();
-  await connection.run(
+  await makeDuckDbFile(
+    file,
     await fs.readFile(path.join(examples, 'shop.sql'), 'utf8'),
   );
-  connection.closeSync();
-  instance.closeSync();
   const { server, stop } = await startRippleTestBackend({
     databases,
     databaseId: 'SQLITE_3',

@@ -1,5 +1,5 @@
+import { makeDuckDbFile, writeFolders } from '../__testUtils__/warehouseFiles';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { Validation } from '@ripple/backstage-plugin-ripple-common';
 import fs from 'node:fs/promises';
 import { Server } from 'node:http';
@@ -87,22 +87,14 @@ describe.each(databases.eachSupportedId())(
     beforeAll(async () => {
       root = await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-statements-'));
       const file = path.join(root, 'warehouse.duckdb');
-      const instance = await DuckDBInstance.create(file);
-      const connection = await instance.connect();
-      await connection.run(`CREATE SCHEMA shop;
+      await makeDuckDbFile(
+        file,
+        `CREATE SCHEMA shop;
         CREATE TABLE shop.orders (id INTEGER, amount INTEGER, status VARCHAR);
-        INSERT INTO shop.orders VALUES (1, 10, 'paid'), (2, 4, 'open'), (3, 7, 'paid'), (4, 1, 'open');`);
-      connection.closeSync();
-      instance.closeSync();
+        INSERT INTO shop.orders VALUES (1, 10, 'paid'), (2, 4, 'open'), (3, 7, 'paid'), (4, 1, 'open');`,
+      );
 
-      const locations: string[] = [];
-      for (const [folder, files] of Object.entries(FOLDERS)) {
-        await fs.mkdir(path.join(root, folder), { recursive: true });
-        for (const [name, text] of Object.entries(files)) {
-          await fs.writeFile(path.join(root, folder, name), text);
-        }
-        locations.push(path.join(root, folder, 'catalog-info.yaml'));
-      }
+      const locations = await writeFolders(root, FOLDERS);
       await fs.cp(FIXTURE, path.join(root, 'orders-dbt'), { recursive: true });
 
       ({ server, stop } = await startRippleTestBackend({

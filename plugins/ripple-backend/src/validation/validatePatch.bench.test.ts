@@ -1,3 +1,4 @@
+import { makeDuckDbFile } from '../__testUtils__/warehouseFiles';
 // The validation time for many consumers on DuckDB (issue 19's figure):
 // 100 consumers of one dataset, each a query of its own, their patches made
 // by the engine, validated one after another on a 100,000-row table. A
@@ -5,7 +6,6 @@
 // docs/validation.md, "Figures"); RIPPLE_BENCH_CONSUMERS and
 // RIPPLE_BENCH_ROWS change the sizes.
 import { createDuckDbWarehouse } from '@ripple/backstage-plugin-ripple-node';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { loadEngine, type ChangeSpec } from '@ripple/engine';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -23,13 +23,12 @@ bench(
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-bench-'));
     try {
       const file = path.join(dir, 'bench.duckdb');
-      const instance = await DuckDBInstance.create(file);
-      const connection = await instance.connect();
-      await connection.run(`CREATE SCHEMA shop;
+      await makeDuckDbFile(
+        file,
+        `CREATE SCHEMA shop;
       CREATE TABLE shop.orders AS SELECT i AS id, i % 97 AS customer, (i * 7) % 1000 AS amount,
-        CASE WHEN i % 3 = 0 THEN 'paid' ELSE 'open' END AS status FROM range(${ROWS}) t(i)`);
-      connection.closeSync();
-      instance.closeSync();
+        CASE WHEN i % 3 = 0 THEN 'paid' ELSE 'open' END AS status FROM range(${ROWS}) t(i)`,
+      );
 
       const engine = await loadEngine();
       const warehouse = await createDuckDbWarehouse({
