@@ -38,6 +38,7 @@ export type {
   DatasetColumn,
   DatasetColumnsFrom,
   DeliveryStatus,
+  FailedCheck,
   EntityMigration,
   EntityMigrationPage,
   EntityRole,

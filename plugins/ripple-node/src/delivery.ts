@@ -57,6 +57,11 @@ export interface Delivery {
   commit?: string;
   /** The combined status of the checks that run on it, where the method knows it. */
   checks?: 'pending' | 'passing' | 'failing';
+  /**
+   * The checks that failed, when `checks` is `failing`: each one's name (a
+   * check run's name, a commit status's context) and where to read it.
+   */
+  failedChecks?: FailedCheck[];
   /** Why it is in this status, for people (a failure, a closed pull request). */
   message?: string;
   /**
@@ -65,6 +70,16 @@ export interface Delivery {
    * so, and when the next one is due (ISO 8601).
    */
   retry?: { attempts: number; nextAttemptAt: string };
+}
+
+/**
+ * One failed check of a delivery: a CI job, a commit status.
+ *
+ * @public
+ */
+export interface FailedCheck {
+  name: string;
+  url?: string;
 }
 
 /**

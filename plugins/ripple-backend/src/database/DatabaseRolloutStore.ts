@@ -12,7 +12,11 @@ import {
   getCompatViewRecord,
   insertCompatView,
 } from './compatViewRows';
-import { HealthSignalInput, recordHealthSignal } from './healthSignals';
+import {
+  CHECKS_SOURCE,
+  HealthSignalInput,
+  recordHealthSignal,
+} from './healthSignals';
 import { moveMigration } from './migrationState';
 import {
   casRollout,
@@ -27,9 +31,16 @@ import {
   resumeRollout,
   startRollout,
 } from './rolloutWaves';
-import { getMigrationRow, ref, timestamp, toPatch } from './rows';
+import {
+  getMigrationRow,
+  ref,
+  timestamp,
+  type Timestamp,
+  toPatch,
+} from './rows';
 import type {
   Claim,
+  LatestSignal,
   NewRollout,
   RolloutConsumer,
   RolloutEvent,
@@ -409,6 +420,7 @@ export class DatabaseRolloutStore implements RolloutStore {
   ): Promise<HealthSignals | undefined> {
     const row = await this.db('health_signal')
       .where({ migration_id: migrationId, consumer_ref: ref(consumerRef) })
+      .whereNot('source', CHECKS_SOURCE)
       .where('observed_at', '<', before)
       .orderBy('observed_at', 'desc')
       .first();
@@ -423,6 +435,7 @@ export class DatabaseRolloutStore implements RolloutStore {
     const rows = await this.db('health_signal')
       .where('migration_id', migrationId)
       .whereIn('consumer_ref', [...since.keys()])
+      .whereNot('source', CHECKS_SOURCE)
       .groupBy('consumer_ref')
       .select('consumer_ref', { latest: this.db.raw('max(observed_at)') });
     return new Set(
@@ -431,6 +444,42 @@ export class DatabaseRolloutStore implements RolloutStore {
           r => new Date(timestamp(r.latest)) >= since.get(r.consumer_ref)!,
         )
         .map(r => r.consumer_ref),
+    );
+  }
+
+  async latestSignals(
+    migrationId: string,
+    source?: string,
+  ): Promise<Map<string, LatestSignal>> {
+    const scope = source
+      ? { migration_id: migrationId, source }
+      : { migration_id: migrationId };
+    const latest = this.db('health_signal')
+      .where(scope)
+      .groupBy('consumer_ref')
+      .select('consumer_ref', { observed_at: this.db.raw('max(observed_at)') });
+    const rows = await this.db('health_signal as s')
+      .join(latest.as('l'), join =>
+        join
+          .on('l.consumer_ref', 's.consumer_ref')
+          .andOn('l.observed_at', 's.observed_at'),
+      )
+      .where('s.migration_id', migrationId)
+      .modify(q => {
+        if (source) q.where('s.source', source);
+      })
+      .orderBy('s.id')
+      .select<SignalRow[]>('s.*');
+    // Two sources may observe at the same moment: the one recorded last.
+    return new Map(
+      rows.map(row => [
+        row.consumer_ref,
+        {
+          source: row.source,
+          observedAt: new Date(timestamp(row.observed_at)),
+          signals: toSignals(row),
+        },
+      ]),
     );
   }
 
@@ -450,6 +499,26 @@ export class DatabaseRolloutStore implements RolloutStore {
       .select('p.*', 'c.migration_id', 'c.consumer_ref')
       .first();
     return row && toPatch(row, row);
+  }
+
+  async recordGateDecision(
+    migrationId: string,
+    decision: string,
+    event: RolloutEvent,
+  ): Promise<boolean> {
+    return this.db.transaction(async trx => {
+      // A compare-and-set on the decision itself: of two replicas deciding
+      // the same, one records it.
+      const updated = await trx('rollout')
+        .where('migration_id', migrationId)
+        .where(q =>
+          q.whereNull('gate_decision').orWhereNot('gate_decision', decision),
+        )
+        .update({ gate_decision: decision });
+      if (updated !== 1) return false;
+      await insertEvents(trx, migrationId, [event]);
+      return true;
+    });
   }
 
   async setHealthReadAt(migrationId: string, at: Date): Promise<void> {
@@ -497,6 +566,9 @@ function toRolloutConsumer(row: ConsumerRow): RolloutConsumer {
             ...(state?.branch ? { branch: state.branch } : {}),
             ...(state?.commit ? { commit: state.commit } : {}),
             ...(state?.checks ? { checks: state.checks } : {}),
+            ...(state?.failedChecks?.length
+              ? { failedChecks: state.failedChecks }
+              : {}),
             ...(state?.message ? { message: state.message } : {}),
             ...(row.delivered_patch_id !== null
               ? { patchId: row.delivered_patch_id }
@@ -520,11 +592,23 @@ function toRolloutConsumer(row: ConsumerRow): RolloutConsumer {
   };
 }
 
+type SignalRow = {
+  consumer_ref: string;
+  source: string;
+  observed_at: Timestamp;
+  error_rate: number | null;
+  freshness_minutes: number | null;
+  row_count: number | string | null;
+  failed_runs: number | null;
+  failed_checks: number | null;
+};
+
 function toSignals(row: {
   error_rate: number | null;
   freshness_minutes: number | null;
   row_count: number | string | null;
   failed_runs: number | null;
+  failed_checks?: number | null;
 }): HealthSignals {
   return {
     ...(row.error_rate !== null ? { errorRate: Number(row.error_rate) } : {}),
@@ -534,5 +618,8 @@ function toSignals(row: {
     // bigint: PostgreSQL returns it as a string.
     ...(row.row_count !== null ? { rowCount: Number(row.row_count) } : {}),
     ...(row.failed_runs !== null ? { failedRuns: row.failed_runs } : {}),
+    ...(row.failed_checks !== null && row.failed_checks !== undefined
+      ? { failedChecks: row.failed_checks }
+      : {}),
   };
 }

@@ -38,6 +38,13 @@ export type RolloutRecord = {
 export type AutoApproval = { reviewer: string; reason: string };
 
 /** A consumer in a rollout. */
+/** A consumer's latest health signal, and where it came from. */
+export type LatestSignal = {
+  source: string;
+  observedAt: Date;
+  signals: HealthSignals;
+};
+
 export type RolloutConsumer = {
   consumerRef: string;
   wave: number;
@@ -212,18 +219,39 @@ export interface RolloutStore {
   recordHealth(
     input: HealthSignalInput,
   ): Promise<{ recorded: boolean; judged: boolean; paused: boolean }>;
-  /** The consumer's latest signal observed before `before` (its baseline). */
+  /**
+   * The consumer's latest signal observed before `before` (its baseline),
+   * from any source but the delivery's checks.
+   */
   lastSignalBefore(
     migrationId: string,
     consumerRef: string,
     before: Date,
   ): Promise<HealthSignals | undefined>;
-  /** Consumers with a signal observed since `since` (each one's own time). */
+  /**
+   * Consumers with a signal observed since `since` (each one's own time),
+   * from any source but the delivery's checks: CI passing on a pull
+   * request says nothing of how the patch runs.
+   */
   consumersWithSignalsSince(
     migrationId: string,
     since: Map<string, Date>,
   ): Promise<Set<string>>;
+  /** Each consumer's latest signal, from one source or from any. */
+  latestSignals(
+    migrationId: string,
+    source?: string,
+  ): Promise<Map<string, LatestSignal>>;
   setHealthReadAt(migrationId: string, at: Date): Promise<void>;
+  /**
+   * Records the active wave's gate decision (`ready`, or why not) and its
+   * event, when it differs from the last one recorded; false otherwise.
+   */
+  recordGateDecision(
+    migrationId: string,
+    decision: string,
+    event: RolloutEvent,
+  ): Promise<boolean>;
 
   /** One of a consumer's patches, by id (the one delivered, say). */
   getPatch(

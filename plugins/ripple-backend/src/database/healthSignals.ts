@@ -12,6 +12,13 @@ import {
   RolloutEvent,
 } from './rolloutRows';
 
+/**
+ * The source of the signals read from a delivery's checks (its pull
+ * request's CI, its branch's statuses): a breach like any other, but no
+ * baseline, and not a sign of how the patch runs (`requireSignals`).
+ */
+export const CHECKS_SOURCE = 'checks';
+
 /** A health signal to record, with its verdict when the consumer is delivered. */
 export type HealthSignalInput = {
   migrationId: string;
@@ -55,6 +62,7 @@ export async function recordHealthSignal(
         freshness_minutes: input.signals.freshnessMinutes ?? null,
         row_count: input.signals.rowCount ?? null,
         failed_runs: input.signals.failedRuns ?? null,
+        failed_checks: input.signals.failedChecks ?? null,
         observed_at: input.observedAt,
         created_at: now,
       })

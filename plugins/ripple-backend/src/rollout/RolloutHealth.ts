@@ -1,10 +1,12 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import type {
+  FailedCheck,
   HealthSignals,
   HealthVerdict,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleHealthProvider } from '@ripple/backstage-plugin-ripple-node';
+import { CHECKS_SOURCE } from '../database/healthSignals';
 import type { MigrationStore } from '../database/MigrationStore';
 import type {
   RolloutEvent,
@@ -49,8 +51,10 @@ export class RolloutHealth {
     signals: HealthSignals;
     observedAt: Date;
     source: string;
+    /** The failed checks by name, for a signal of the delivery's checks. */
+    failedChecks?: FailedCheck[];
   }): Promise<HealthVerdict> {
-    const { migrationId, source } = input;
+    const { migrationId, source, failedChecks, ...signal } = input;
     const consumerRef = input.consumerRef.toLocaleLowerCase('en-US');
     const record = await this.options.rollouts.getRollout(migrationId);
     const [consumer] = record
@@ -62,7 +66,12 @@ export class RolloutHealth {
         consumer.delivery?.status === 'merged');
     if (!record || !consumer || !delivered) {
       // Before its patch is delivered a signal is only a baseline.
-      await this.options.rollouts.recordHealth({ ...input, consumerRef });
+      await this.options.rollouts.recordHealth({
+        ...signal,
+        migrationId,
+        source,
+        consumerRef,
+      });
       return {
         consumerRef,
         health: consumer?.health ?? 'unknown',
@@ -80,6 +89,7 @@ export class RolloutHealth {
       input.signals,
       record.plan.health,
       baseline,
+      failedChecks,
     );
     const events: RolloutEvent[] = [];
     const signalData = { signal: input.signals, source, breaches };
@@ -104,7 +114,9 @@ export class RolloutHealth {
       });
     }
     const { judged, paused } = await this.options.rollouts.recordHealth({
-      ...input,
+      ...signal,
+      migrationId,
+      source,
       consumerRef,
       health: breaches.length
         ? { health: 'unhealthy', reason: breaches.join('; ') }
@@ -125,6 +137,43 @@ export class RolloutHealth {
       paused,
       judged,
     };
+  }
+
+  /**
+   * Turns the delivered consumers' checks (read back by the delivery's
+   * sync) into signals of the `checks` source: a consumer whose checks
+   * fail is a breach, as any other, and one whose checks pass again
+   * recovers. Only a change from the consumer's last checks signal is
+   * recorded, so each step may call it, and a crash between the sync and
+   * this call loses nothing: the next step compares again.
+   */
+  async judgeChecks(record: RolloutRecord): Promise<void> {
+    if (record.state !== 'rolling_out' && record.state !== 'paused') return;
+    const consumers = (
+      await this.options.rollouts.listConsumers(record.migrationId)
+    ).filter(c => c.delivery?.status === 'delivered' && c.delivery.checks);
+    if (!consumers.length) return;
+    const last = await this.options.rollouts.latestSignals(
+      record.migrationId,
+      CHECKS_SOURCE,
+    );
+    for (const consumer of consumers) {
+      const { checks, failedChecks = [] } = consumer.delivery!;
+      if (checks === 'pending') continue;
+      const failed = checks === 'failing' ? Math.max(1, failedChecks.length) : 0;
+      const before = last.get(consumer.consumerRef)?.signals.failedChecks;
+      if (before === failed || (before === undefined && failed === 0)) {
+        continue;
+      }
+      await this.recordSignal({
+        migrationId: record.migrationId,
+        consumerRef: consumer.consumerRef,
+        signals: { failedChecks: failed },
+        observedAt: new Date(),
+        source: CHECKS_SOURCE,
+        failedChecks,
+      });
+    }
   }
 
   /** Reads every health provider for the delivered consumers since the last read. */

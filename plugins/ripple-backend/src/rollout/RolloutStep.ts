@@ -6,7 +6,11 @@ import {
   someOf,
   validationVerdict,
 } from '../validation/requirement';
-import { advanceGate } from './advanceGate';
+import {
+  advanceGate,
+  type AdvanceGate,
+  WAITING_FOR_DELIVERIES,
+} from './advanceGate';
 import { recordAutoApprovals } from './autoApprovals';
 import type { RolloutContext } from './RolloutContext';
 import type { RolloutDeliveries } from './RolloutDeliveries';
@@ -71,6 +75,7 @@ export class RolloutStep {
     );
     await this.joinApproved(migrationId);
     await this.deliveries.syncDeliveries(migrationId);
+    await this.health.judgeChecks(record);
     await this.health.readProviders(record);
     record = await this.context.requireRollout(migrationId);
     if (record.state !== 'rolling_out' || signal?.aborted) return;
@@ -170,8 +175,9 @@ export class RolloutStep {
    */
   private async gate(record: RolloutRecord) {
     if (record.state !== 'rolling_out') return;
-    if (!record.plan.autoAdvance && !record.plan.requireValidation) return;
     const gate = await advanceGate(this.context, record);
+    await this.recordDecision(record, gate);
+    if (!record.plan.autoAdvance && !record.plan.requireValidation) return;
     const failed = gate.validations.filter(
       h => h.final && !h.pausedBefore && h.validationId !== undefined,
     );
@@ -207,6 +213,76 @@ export class RolloutStep {
         fromWave: record.currentWave,
         message: `soaked ${record.plan.soakMinutes} minutes with healthy signals`,
       });
+    }
+  }
+
+  /**
+   * Records the gate's decision on the timeline when it changed since the
+   * last step (any replica's), with the latest signal of each of the active
+   * wave's consumers it judged by: a person sees why a wave advanced,
+   * waited or paused. A decision that only waits for its soak to end is one
+   * decision for the whole soak.
+   */
+  private async recordDecision(record: RolloutRecord, gate: AdvanceGate) {
+    const wave = record.currentWave;
+    const why = gate.ready
+      ? 'ready'
+      : gate.reason ??
+        (gate.soakEndsAt
+          ? `soaking until ${gate.soakEndsAt.toISOString()}`
+          : 'waiting');
+    const consumers = (
+      await this.context.rollouts.listConsumers(record.migrationId)
+    ).filter(c => c.wave === wave && !c.held);
+    const latest = await this.context.rollouts.latestSignals(
+      record.migrationId,
+    );
+    const signals = Object.fromEntries(
+      consumers.flatMap(c => {
+        const signal = latest.get(c.consumerRef);
+        return signal
+          ? [
+              [
+                c.consumerRef,
+                {
+                  source: signal.source,
+                  observedAt: signal.observedAt.toISOString(),
+                  ...signal.signals,
+                },
+              ],
+            ]
+          : [];
+      }),
+    );
+    const waveName = record.waves[wave]?.name ?? `${wave + 1}`;
+    // Deliveries go one by one: waiting for them is one decision, not one
+    // per consumer delivered.
+    const decision = why.startsWith(WAITING_FOR_DELIVERIES)
+      ? WAITING_FOR_DELIVERIES
+      : why;
+    const recorded = await this.context.rollouts.recordGateDecision(
+      record.migrationId,
+      `${wave}: ${decision}`,
+      {
+        type: 'gate-changed',
+        message: gate.ready
+          ? `The gate of wave ${waveName} is open`
+          : `The gate of wave ${waveName} holds: ${why}`,
+        data: {
+          wave,
+          ready: gate.ready,
+          ...(gate.reason ? { reason: gate.reason } : {}),
+          ...(gate.soakEndsAt
+            ? { soakEndsAt: gate.soakEndsAt.toISOString() }
+            : {}),
+          signals,
+        },
+      },
+    );
+    if (recorded) {
+      this.context.logger.info(
+        `Rollout of migration ${record.migrationId}, wave ${waveName}: ${why}`,
+      );
     }
   }
 

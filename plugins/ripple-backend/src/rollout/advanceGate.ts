@@ -12,6 +12,9 @@ export function isInPlace(consumer: RolloutConsumer): boolean {
   return status === 'delivered' || status === 'merged';
 }
 
+/** How the gate's reason starts while the wave's deliveries go on. */
+export const WAITING_FOR_DELIVERIES = "waiting for the wave's deliveries";
+
 /**
  * A consumer of the active wave whose validation holds the wave, under a
  * plan with `requireValidation`.
@@ -46,7 +49,8 @@ export type AdvanceGate = {
 };
 
 /**
- * Whether the active wave may advance: no delivered consumer unhealthy;
+ * Whether the active wave may advance: no delivered consumer unhealthy or
+ * with failed checks;
  * under a plan with `requireValidation`, the current patch of each of its
  * consumers validated (passed, or skipped with its reason; a rejected
  * patch or a consumer rolled back alone does not count); each of them
@@ -68,6 +72,25 @@ export async function advanceGate(
   const unhealthy = consumers.filter(
     c => c.health === 'unhealthy' && isInPlace(c),
   );
+  // Failed checks hold the wave even when a later signal of another
+  // source is healthy: the patch did not pass the consumer's own CI.
+  const failing = consumers.filter(
+    c => c.delivery?.status === 'delivered' && c.delivery.checks === 'failing',
+  );
+  if (failing.length) {
+    reasons.push(
+      someOf(
+        failing.map(
+          c =>
+            `the checks of ${c.consumerRef} fail${
+              c.delivery!.failedChecks?.length
+                ? ` (${c.delivery!.failedChecks.map(f => f.name).join(', ')})`
+                : ''
+            }`,
+        ),
+      ),
+    );
+  }
   if (unhealthy.length) {
     reasons.push(
       someOf(
@@ -194,7 +217,7 @@ async function deliveredWave(
       ? `delivery ${consumer.delivery?.status ?? 'pending'}`
       : 'not approved yet';
     return {
-      waiting: `waiting for the wave's deliveries: ${
+      waiting: `${WAITING_FOR_DELIVERIES}: ${
         consumer.consumerRef
       } (${state})${others ? ` and up to ${others} more` : ''}`,
     };

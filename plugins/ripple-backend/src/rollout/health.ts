@@ -1,4 +1,5 @@
 import type {
+  FailedCheck,
   HealthSignals,
   HealthThresholds,
 } from '@ripple/backstage-plugin-ripple-common';
@@ -12,8 +13,21 @@ export function healthBreaches(
   signal: HealthSignals,
   thresholds: HealthThresholds,
   baseline?: HealthSignals,
+  // The failed checks by name, when the signal comes from the delivery.
+  failedChecks: FailedCheck[] = [],
 ): string[] {
   const breaches: string[] = [];
+  // A failed check is a breach whatever the thresholds: the patch did not
+  // pass the consumer's own CI.
+  if (signal.failedChecks) {
+    breaches.push(
+      failedChecks.length
+        ? failedChecks
+            .map(c => `check "${c.name}" failed${c.url ? ` (${c.url})` : ''}`)
+            .join('; ')
+        : `${signal.failedChecks} check(s) failed`,
+    );
+  }
   const above = (
     name: keyof HealthSignals,
     value: number | undefined,

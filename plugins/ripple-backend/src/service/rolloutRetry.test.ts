@@ -1,96 +1,22 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import type { MigrationEvent } from '@ripple/backstage-plugin-ripple-common';
 import { FakeGitHub } from '@ripple/backstage-plugin-ripple-node/testUtils';
-import { loadEngine } from '@ripple/engine';
 import { setupServer } from 'msw/node';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import request from 'supertest';
-import { as, startRippleTestBackend } from '../__testUtils__/testBackend';
+import {
+  GITHUB_CODE as CODE,
+  GITHUB_CONSUMER as CONSUMER,
+  GITHUB_FILE as FILE,
+  proposedMigration,
+  writeGitHubCatalog,
+} from '../__testUtils__/githubRollout';
+import { startRippleTestBackend } from '../__testUtils__/testBackend';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
-
-const change = {
-  dataset: 'proj.ds.retry_orders',
-  dialect: 'bigquery',
-  changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
-};
-const FILE = 'models/revenue.sql';
-const CODE = 'SELECT o.id, o.amount\nFROM proj.ds.retry_orders AS o\n';
-const CONSUMER = 'component:default/retry-consumer';
-
-/**
- * The rollout's scheduled step with the real `github-pull-request` method
- * against the fake GitHub (msw): a 502, then a secondary rate limit with
- * Retry-After, then success. The consumer stays pending with its next
- * attempt, is not tried before it, and is delivered once.
- */
-/**
- * A proposed migration of the retry consumer, its patch rewritten by the
- * engine, on a test backend whose catalog has ingested the consumer.
- */
-async function proposedMigration(
-  backend: Awaited<ReturnType<typeof startRippleTestBackend>>,
-  title: string,
-) {
-  const call = (method: 'get' | 'post', url: string, body?: object) => {
-    const req = request(backend.server)
-      [method](`/api/ripple${url}`)
-      .set(as('guest'));
-    return body === undefined ? req : req.send(body);
-  };
-  const until = async <T>(
-    what: string,
-    check: () => Promise<T | undefined>,
-  ) => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const result = await check();
-      if (result !== undefined) return result;
-      if (Date.now() > deadline) throw new Error(`Timed out: ${what}`);
-      await new Promise(r => setTimeout(r, 100));
-    }
-  };
-  await until('the catalog', async () =>
-    (
-      await request(backend.server)
-        .get('/api/catalog/entities/by-name/component/default/retry-consumer')
-        .set(as('guest'))
-    ).status === 200
-      ? true
-      : undefined,
-  );
-
-  const engine = await loadEngine();
-  const created = await call('post', '/migrations', {
-    datasetRef: 'resource:default/retry-orders',
-    change,
-    title,
-  });
-  expect(created.status).toBe(201);
-  const id: string = created.body.id;
-  await backend.store.transition({ migrationId: id, to: 'analyzing' });
-  await backend.store.putConsumer({
-    migrationId: id,
-    consumerRef: CONSUMER,
-    discoveredBy: 'catalog',
-  });
-  await backend.store.recordPatch({
-    migrationId: id,
-    consumerRef: CONSUMER,
-    diff: engine.rewrite(FILE, CODE, change as any).patch!,
-    baseHash: 'sha256:code',
-    status: 'rewritten',
-    reasons: [],
-  });
-  await backend.store.transition({ migrationId: id, to: 'proposed' });
-  const delivery = async () =>
-    (await call('get', `/migrations/${id}/consumers`)).body.items[0]?.delivery;
-  return { call, until, id, delivery };
-}
 
 describe('transient delivery failures in a rollout', () => {
   const server = setupServer();
@@ -110,31 +36,7 @@ describe('transient delivery failures in a rollout', () => {
     server.listen({ onUnhandledRequest: 'bypass' });
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'ripple-retry-'));
     catalogFile = path.join(root, 'catalog.yaml');
-    await fs.writeFile(
-      catalogFile,
-      `apiVersion: backstage.io/v1alpha1
-kind: Resource
-metadata:
-  name: retry-orders
-  annotations:
-    ripple.io/table: proj.ds.retry_orders
-spec:
-  type: dataset
-  owner: group:default/data-platform
----
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: retry-consumer
-  annotations:
-    ripple.io/delivery: github-pull-request
-    backstage.io/source-location: url:https://github.com/acme/revenue/tree/main/
-spec:
-  type: pipeline
-  lifecycle: production
-  owner: group:default/data-platform
-  dependsOn: [resource:default/retry-orders]`,
-    );
+    catalogFile = await writeGitHubCatalog(root);
   });
 
   /** A backend delivering to the fake GitHub, with a 2 s retry backoff. */
@@ -302,7 +204,7 @@ spec:
     const failedAt = requests.filter(r => r.call === `GET ${pullPath}`).pop()!
       .at;
     expect((await delivery()).status).toBe('delivered');
-    github.combinedStatus = { state: 'success', total_count: 1 };
+    github.statuses = [{ context: 'ci', state: 'success' }];
     const synced = await until('the sync after the backoff', async () => {
       const d = await delivery();
       return d?.checks === 'passing' ? d : undefined;

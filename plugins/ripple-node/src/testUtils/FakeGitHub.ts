@@ -58,8 +58,15 @@ export class FakeGitHub {
     { tree: string; folder: string }
   >();
   readonly pulls: Pull[] = [];
-  combinedStatus = { state: 'pending', total_count: 0 };
-  checkRuns: Array<{ status: string; conclusion: string | null }> = [];
+  /** The commit statuses of every commit: each context's latest. */
+  statuses: Array<{ context: string; state: string; target_url?: string }> =
+    [];
+  checkRuns: Array<{
+    status: string;
+    conclusion: string | null;
+    name?: string;
+    html_url?: string;
+  }> = [];
   /** Logins that may be asked for reviews. */
   collaborators = new Set(['alice']);
   /** Faults still to be served, in order (see {@link FakeGitHub.failNext}). */
@@ -483,12 +490,28 @@ export class FakeGitHub {
       );
     }
     if (method === 'GET' && /^\/commits\/[0-9a-f]+\/status$/.test(path)) {
-      return HttpResponse.json({ ...this.combinedStatus, statuses: [] });
+      // GitHub's combined state: failure when any failed or errored,
+      // pending when any is pending or there are none, else success.
+      const states = this.statuses.map(st => st.state);
+      let state = 'success';
+      if (states.some(st => st === 'failure' || st === 'error')) {
+        state = 'failure';
+      } else if (!states.length || states.includes('pending')) {
+        state = 'pending';
+      }
+      return HttpResponse.json({
+        state,
+        total_count: this.statuses.length,
+        statuses: this.statuses,
+      });
     }
     if (method === 'GET' && /^\/commits\/[0-9a-f]+\/check-runs$/.test(path)) {
       return HttpResponse.json({
         total_count: this.checkRuns.length,
-        check_runs: this.checkRuns,
+        check_runs: this.checkRuns.map((run, i) => ({
+          name: `check ${i + 1}`,
+          ...run,
+        })),
       });
     }
     return notFound();

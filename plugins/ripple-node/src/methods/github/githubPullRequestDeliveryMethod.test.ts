@@ -302,7 +302,10 @@ describe('github-pull-request delivery', () => {
     const delivery = await method.deliver(request);
     expect(await method.sync(request, delivery)).toEqual(delivery);
 
-    github.combinedStatus = { state: 'success', total_count: 2 };
+    github.statuses = [
+      { context: 'lint', state: 'success' },
+      { context: 'docs', state: 'success' },
+    ];
     github.checkRuns = [{ status: 'in_progress', conclusion: null }];
     expect((await method.sync(request, delivery)).checks).toBe('pending');
     github.checkRuns = [
@@ -310,11 +313,33 @@ describe('github-pull-request delivery', () => {
       { status: 'completed', conclusion: 'skipped' },
     ];
     expect((await method.sync(request, delivery)).checks).toBe('passing');
-    github.checkRuns = [{ status: 'completed', conclusion: 'timed_out' }];
-    expect((await method.sync(request, delivery)).checks).toBe('failing');
+    github.checkRuns = [
+      {
+        status: 'completed',
+        conclusion: 'timed_out',
+        name: 'build',
+        html_url: 'https://github.example/runs/7',
+      },
+    ];
+    // The failed checks are named, with where to read them.
+    expect(await method.sync(request, delivery)).toMatchObject({
+      checks: 'failing',
+      failedChecks: [{ name: 'build', url: 'https://github.example/runs/7' }],
+    });
     github.checkRuns = [];
-    github.combinedStatus = { state: 'failure', total_count: 1 };
-    expect((await method.sync(request, delivery)).checks).toBe('failing');
+    github.statuses = [
+      { context: 'lint', state: 'success' },
+      { context: 'ci/jenkins', state: 'error' },
+    ];
+    expect(await method.sync(request, delivery)).toMatchObject({
+      checks: 'failing',
+      failedChecks: [{ name: 'ci/jenkins' }],
+    });
+    // Passing again: no failed checks are left on the delivery.
+    github.statuses = [{ context: 'ci/jenkins', state: 'success' }];
+    expect(
+      (await method.sync(request, delivery)).failedChecks,
+    ).toBeUndefined();
     expect(github.calls().slice(-3)).toEqual([
       `GET ${REPO}/pulls/42`,
       `GET ${REPO}/commits/${delivery.commit}/status`,

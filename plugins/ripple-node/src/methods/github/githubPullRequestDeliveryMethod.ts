@@ -7,6 +7,7 @@ import {
 import { Octokit } from '@octokit/rest';
 import type {
   Delivery,
+  FailedCheck,
   DeliveryReadiness,
   DeliveryRequest,
   RippleDeliveryMethod,
@@ -155,7 +156,7 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
       url: pull.html_url,
       branch: pull.head.ref,
       commit: delivery.commit,
-      ...(checks ? { checks } : {}),
+      ...checks,
     };
     if (pull.merged) {
       return { ...synced, status: 'merged' };
@@ -453,42 +454,47 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     }
   }
 
-  /** The combined result of a commit's statuses and check runs. */
+  /**
+   * The combined result of a commit's statuses and check runs, with the
+   * failed ones named; nothing when the commit has neither.
+   */
   private async checks(
     repository: Repository,
     sha: string,
-  ): Promise<Delivery['checks']> {
+  ): Promise<Pick<Delivery, 'checks' | 'failedChecks'>> {
     const params = { ...repoParams(repository), ref: sha };
     const [{ data: combined }, { data: runs }] = await Promise.all([
       repository.octokit.repos.getCombinedStatusForRef(params),
       repository.octokit.checks.listForRef({ ...params, per_page: 100 }),
     ]);
     const states: Array<NonNullable<Delivery['checks']>> = [];
-    // A commit without statuses has a combined state "pending" and no statuses.
-    if (combined.total_count > 0) {
-      const byState: Record<string, NonNullable<Delivery['checks']>> = {
-        success: 'passing',
-        pending: 'pending',
-      };
-      // "failure" and "error" fail.
-      states.push(byState[combined.state] ?? 'failing');
+    const failed: FailedCheck[] = [];
+    // Each status is one context's latest: "failure" and "error" fail.
+    for (const status of combined.statuses ?? []) {
+      if (status.state === 'success') states.push('passing');
+      else if (status.state === 'pending') states.push('pending');
+      else {
+        states.push('failing');
+        failed.push(named(status.context, status.target_url));
+      }
     }
     for (const run of runs.check_runs) {
       if (run.status !== 'completed') {
         states.push('pending');
+      } else if (FAILED_CONCLUSIONS.has(run.conclusion ?? '')) {
+        states.push('failing');
+        failed.push(named(run.name, run.html_url ?? run.details_url));
       } else {
-        states.push(
-          FAILED_CONCLUSIONS.has(run.conclusion ?? '') ? 'failing' : 'passing',
-        );
+        states.push('passing');
       }
     }
     if (states.length === 0) {
-      return undefined;
+      return {};
     }
     if (states.includes('failing')) {
-      return 'failing';
+      return { checks: 'failing', failedChecks: failed };
     }
-    return states.includes('pending') ? 'pending' : 'passing';
+    return { checks: states.includes('pending') ? 'pending' : 'passing' };
   }
 
   private failed(message: string, branch?: string): Delivery {
@@ -515,6 +521,10 @@ export function createGitHubPullRequestDeliveryMethod(
     new GitHubPullRequestDeliveryMethod(options),
     transientGitHubError,
   );
+}
+
+function named(name: string, url: string | null | undefined): FailedCheck {
+  return url ? { name, url } : { name };
 }
 
 function pullNumber(url: string | undefined): number | undefined {

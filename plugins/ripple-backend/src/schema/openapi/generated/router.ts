@@ -394,7 +394,7 @@ export const spec = {
       MigrationEventType: {
         type: 'string',
         description:
-          "What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs); `validation-recorded` (data `validationId`, `patchId`, `status`, `warehouse`: the patch's old and patched queries were run on the dataset's warehouse and compared, docs/validation.md).",
+          "What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs); `validation-recorded` (data `validationId`, `patchId`, `status`, `warehouse`: the patch's old and patched queries were run on the dataset's warehouse and compared, docs/validation.md); `gate-changed` (data `ready`, `reason`, `soakEndsAt`, `signals`: the active wave's gate decided differently, with the latest signal of each of its consumers it judged by).",
         enum: [
           'created',
           'state-changed',
@@ -418,6 +418,7 @@ export const spec = {
           'compat-view-applied',
           'consumer-joined',
           'validation-recorded',
+          'gate-changed',
         ],
       },
       MigrationEvent: {
@@ -1126,6 +1127,14 @@ export const spec = {
             type: 'string',
             enum: ['pending', 'passing', 'failing'],
           },
+          failedChecks: {
+            type: 'array',
+            description:
+              "The checks that failed when `checks` is `failing` (a check run's name or a commit status's context), with where to read each.",
+            items: {
+              $ref: '#/components/schemas/FailedCheck',
+            },
+          },
           message: {
             type: 'string',
             description: 'Why it failed, or what the method last said.',
@@ -1135,6 +1144,18 @@ export const spec = {
           },
           updatedAt: {
             $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      FailedCheck: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          url: {
+            type: 'string',
           },
         },
       },
@@ -1397,6 +1418,12 @@ export const spec = {
           failedRuns: {
             type: 'integer',
             minimum: 0,
+          },
+          failedChecks: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              "Checks failed on the delivered patch (its pull request's CI, its branch's statuses). Any is a breach: there is no threshold.",
           },
         },
       },

@@ -29,4 +29,5 @@ export type MigrationEventType =
   | 'health-recovered'
   | 'compat-view-applied'
   | 'consumer-joined'
-  | 'validation-recorded';
+  | 'validation-recorded'
+  | 'gate-changed';

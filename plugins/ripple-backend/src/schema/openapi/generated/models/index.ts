@@ -35,6 +35,7 @@ export * from '../models/EntityMigration.model';
 export * from '../models/EntityMigrationPage.model';
 export * from '../models/EntityRole.model';
 export * from '../models/ErrorError.model';
+export * from '../models/FailedCheck.model';
 export * from '../models/FindingKind.model';
 export * from '../models/FindingSeverity.model';
 export * from '../models/GetEngine200Response.model';

@@ -12,4 +12,8 @@ export interface HealthSignals {
   freshnessMinutes?: number;
   rowCount?: number;
   failedRuns?: number;
+  /**
+   * Checks failed on the delivered patch (its pull request\'s CI, its branch\'s statuses). Any is a breach: there is no threshold.
+   */
+  failedChecks?: number;
 }
