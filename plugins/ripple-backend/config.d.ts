@@ -225,6 +225,22 @@ export interface Config {
         method?: string;
       };
     };
+    /** Where health signals come from, and who hears of a breach. */
+    health?: {
+      /**
+       * Alerts an on-call rotation when a consumer breaches a health gate
+       * (besides its owners and the migration's owner, who are always
+       * told): a Backstage notification of severity `critical` on its own
+       * topic, which the notifications backend's processors can route to
+       * email or chat (docs/rollout.md, "On-call alerts").
+       */
+      onCall?: {
+        /** Entity refs to alert: a group (its members), users. */
+        recipients: string[];
+        /** The notification's topic. Default: ripple-on-call. */
+        topic?: string;
+      };
+    };
     /** The compatibility views of migrations. */
     compatView?: {
       /**

@@ -353,7 +353,15 @@ function notifier(deps: {
   instanceMetadata: RootInstanceMetadataService;
   notifications: NotificationService;
 }): RolloutNotifier {
-  return async ({ recipients, title, description, link, scope }) => {
+  return async ({
+    recipients,
+    title,
+    description,
+    link,
+    scope,
+    severity = 'high',
+    topic = 'ripple-rollout',
+  }) => {
     const installed = await deps.instanceMetadata.getInstalledPlugins();
     if (!installed.some(p => p.pluginId === 'notifications')) {
       return;
@@ -365,8 +373,8 @@ function notifier(deps: {
         description,
         link,
         scope,
-        severity: 'high',
-        topic: 'ripple-rollout',
+        severity,
+        topic,
       },
     });
   };

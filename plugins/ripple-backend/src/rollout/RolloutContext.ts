@@ -22,6 +22,10 @@ export type RolloutNotifier = (notification: {
   description: string;
   link: string;
   scope: string;
+  /** Default: high. */
+  severity?: 'critical' | 'high' | 'normal' | 'low';
+  /** Default: ripple-rollout. */
+  topic?: string;
 }) => Promise<void>;
 
 export type RolloutServiceOptions = {

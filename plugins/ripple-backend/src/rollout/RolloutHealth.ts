@@ -1,4 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import type {
   FailedCheck,
@@ -33,6 +34,7 @@ export class RolloutHealth {
       logger: LoggerService;
       healthProviders: RippleHealthProvider[];
       notify?: RolloutNotifier;
+      config?: Config;
       /** An entity, with the plugin's own credentials. */
       entity: (entityRef: string) => Promise<Entity | undefined>;
       migrationUrl: (migrationId: string) => string;
@@ -237,15 +239,31 @@ export class RolloutHealth {
     try {
       const migration = (await this.options.store.getMigration(migrationId))!;
       const entity = await this.options.entity(consumerRef);
-      await notify({
-        recipients: [...new Set([...ownersOf(entity), migration.owner])],
+      const notification = {
         title: `Ripple: ${consumerRef} is unhealthy after "${migration.title}"`,
         description: `${breaches.join('; ')}.${
           paused ? ' The rollout is paused.' : ''
         }`,
         link: this.options.migrationUrl(migrationId),
         scope: `ripple:${migrationId}:${consumerRef}:health`,
+      };
+      await notify({
+        ...notification,
+        recipients: [...new Set([...ownersOf(entity), migration.owner])],
       });
+      const onCall = this.options.config?.getOptionalConfig(
+        'ripple.health.onCall',
+      );
+      if (onCall) {
+        // Its own scope: the owners' notification must not replace it.
+        await notify({
+          ...notification,
+          recipients: onCall.getStringArray('recipients'),
+          severity: 'critical',
+          topic: onCall.getOptionalString('topic') ?? 'ripple-on-call',
+          scope: `${notification.scope}:on-call`,
+        });
+      }
     } catch (error) {
       this.options.logger.warn(
         `Could not notify the owners of ${consumerRef}: ${error}`,

@@ -221,7 +221,12 @@ spec:
       config: {
         // The notifications backend needs it; the links in notifications start with it.
         app: { baseUrl: 'http://localhost:3000' },
-        ripple: { rollout: { syncMinutes: 0 }, ...config },
+        ripple: {
+          rollout: { syncMinutes: 0 },
+          // The on-call rotation hears of every breach too.
+          health: { onCall: { recipients: ['user:default/analyst'] } },
+          ...config,
+        },
       },
     });
     await until('the test catalog', async () => {
@@ -454,10 +459,13 @@ spec:
     // The owners of billing are notified through the notifications backend:
     // guest is in data-platform, which owns billing; analyst owns nothing of
     // this fleet and hears nothing.
-    const inbox = async (user: 'guest' | 'analyst') => {
+    const inbox = async (
+      user: 'guest' | 'analyst',
+      topic: string = 'ripple-rollout',
+    ) => {
       const res = await request(backend.server)
         .get('/api/notifications/notifications')
-        .query({ topic: 'ripple-rollout' })
+        .query({ topic })
         .set(as(user));
       expect(res.status).toBe(200);
       return res.body.notifications as Notification[];
@@ -476,6 +484,19 @@ spec:
     });
     expect(await inbox('guest')).toHaveLength(1);
     expect(await inbox('analyst')).toEqual([]);
+    // The on-call rotation is alerted on its own topic, as critical.
+    const [alert] = await until('the on-call alert', async () => {
+      const received = await inbox('analyst', 'ripple-on-call');
+      return received.length > 0 && received;
+    });
+    expect(alert.payload).toMatchObject({
+      title: notification.payload.title,
+      description: notification.payload.description,
+      severity: 'critical',
+      topic: 'ripple-on-call',
+      scope: `ripple:${id}:${ref('billing')}:health:on-call`,
+    });
+    expect(await inbox('guest', 'ripple-on-call')).toEqual([]);
 
     // A restart in the middle: a new backend on the same database finds
     // everything where it was.
