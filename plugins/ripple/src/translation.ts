@@ -205,6 +205,8 @@ export const rippleTranslationRef = createTranslationRef({
         validation: 'Validation',
       },
       kindAndSource: '{{kind}} · {{source}}',
+      checksFailing: 'checks failing: {{checks}}',
+      someChecks: 'some checks',
       foundInCode: 'found in its code',
       declaredInCatalog: 'declared in the catalog',
       countsLabel: 'Consumers by status',
@@ -318,6 +320,8 @@ export const rippleTranslationRef = createTranslationRef({
       verdictReasons: 'Why',
       verdictReason: '{{place}}: {{message}}',
       seeDelivery: 'See the delivery ({{method}})',
+      checksFailing:
+        'Its checks fail: the wave is held until they pass (the rollout paused when they failed)',
       noPatchTitle: 'No patch',
       noPatchDescription:
         'Ripple found no code for this consumer: add a backstage.io/source-location annotation to its entity so the agent can read it.',

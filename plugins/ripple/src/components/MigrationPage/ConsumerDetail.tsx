@@ -113,6 +113,31 @@ export function ConsumerDetail(props: {
             t('consumerDetail.health', { health: consumer.health })}
         </Text>
         <VerdictReasons consumer={consumer} />
+        {consumer.delivery?.checks === 'failing' && (
+          <Alert
+            status="danger"
+            icon
+            title={t('consumerDetail.checksFailing')}
+            description={
+              <Flex direction="column" gap="1">
+                {(consumer.delivery.failedChecks ?? []).map(check =>
+                  check.url ? (
+                    <a
+                      key={check.name}
+                      href={check.url}
+                      target="_blank"
+                      rel="noreferrer"
+                    >
+                      {check.name}
+                    </a>
+                  ) : (
+                    <Text key={check.name}>{check.name}</Text>
+                  ),
+                )}
+              </Flex>
+            }
+          />
+        )}
         {consumer.delivery?.url && (
           <Text as="p">
             <a href={consumer.delivery.url} target="_blank" rel="noreferrer">

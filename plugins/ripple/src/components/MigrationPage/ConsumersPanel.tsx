@@ -137,14 +137,36 @@ const columns = (t: RippleT): ColumnConfig<Row>[] => [
   {
     id: 'delivery',
     label: t('consumers.columns.delivery'),
-    cell: c => (
-      <CellText
-        title={c.delivery ? c.delivery.status : '—'}
-        description={c.delivery?.method}
-      />
-    ),
+    cell: c =>
+      c.delivery?.checks === 'failing' ? (
+        <Cell>
+          <Flex direction="column" gap="1">
+            <Text variant="body-small">{c.delivery.status}</Text>
+            <Text variant="body-small" color="danger">
+              {t('consumers.checksFailing', {
+                checks: checkNames(t, c.delivery.failedChecks),
+              })}
+            </Text>
+          </Flex>
+        </Cell>
+      ) : (
+        <CellText
+          title={c.delivery ? c.delivery.status : '—'}
+          description={c.delivery?.method}
+        />
+      ),
   },
 ];
+
+/** The failed checks' names, or a word when the method named none. */
+export function checkNames(
+  t: RippleT,
+  failed: { name: string }[] | undefined,
+): string {
+  return failed?.length
+    ? failed.map(f => f.name).join(', ')
+    : t('consumers.someChecks');
+}
 
 function sortConsumers(rows: Row[], sort: SortDescriptor) {
   return sortRows(

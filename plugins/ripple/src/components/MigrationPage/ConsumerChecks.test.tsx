@@ -1,0 +1,107 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { Consumer } from '@ripple/backstage-plugin-ripple-common';
+import {
+  aConsumer,
+  aMigration,
+  mockRippleApi,
+  renderWithRipple,
+} from '../../__testUtils__/rippleTestApp';
+import { MigrationView } from './MigrationPage';
+
+// A delivered consumer whose checks fail (its pull request's CI) is red on
+// the migration page: in the list with the checks' names, and in its
+// detail with a link to each.
+
+const failing = aConsumer('component:default/orders-export', {
+  delivery: {
+    status: 'delivered',
+    method: 'github-pull-request',
+    url: 'https://github.com/acme/orders/pull/3',
+    checks: 'failing',
+    failedChecks: [
+      { name: 'dbt build', url: 'https://github.com/acme/orders/runs/7' },
+      { name: 'lint' },
+    ],
+    updatedAt: '2026-12-06T10:00:00.000Z',
+  },
+  health: 'unhealthy',
+  healthReason: 'check "dbt build" failed (https://github.com/acme/orders/runs/7)',
+});
+const passing = aConsumer('component:default/finance-reports', {
+  delivery: {
+    status: 'delivered',
+    method: 'github-pull-request',
+    checks: 'passing',
+    updatedAt: '2026-12-06T10:00:00.000Z',
+  },
+});
+
+function api(consumers: Consumer[]) {
+  return mockRippleApi({
+    getMigration: async () => aMigration(),
+    listConsumers: async () => ({
+      items: consumers,
+      totalCount: consumers.length,
+    }),
+    listMigrationEvents: async () => ({ items: [] }),
+    getRollout: async () => ({
+      state: 'not_started',
+      plan: {
+        waves: [{ name: 'all', percent: 100 }],
+        soakMinutes: 60,
+        autoAdvance: false,
+        autoApprove: false,
+        requireValidation: false,
+        health: {},
+      },
+      waves: [],
+    }),
+    getCompatView: async () => ({
+      state: 'unavailable',
+      cleanupOffered: false,
+      reason: 'the table keeps its name',
+    }),
+    getConsumerPatch: async () => {
+      throw new Error('no patch');
+    },
+  });
+}
+
+describe("a delivered consumer's checks", () => {
+  it('names the failed checks in the list, and only for the consumer whose checks fail', async () => {
+    await renderWithRipple(<MigrationView id="m1" />, {
+      api: api([failing, passing]),
+    });
+    const rowOf = async (name: RegExp) =>
+      within(
+        (await screen.findByRole('rowheader', { name })).closest(
+          '[role="row"]',
+        ) as HTMLElement,
+      );
+    expect(
+      (await rowOf(/orders-export/)).getByText('checks failing: dbt build, lint'),
+    ).toBeInTheDocument();
+    expect(
+      (await rowOf(/finance-reports/)).queryByText(/checks failing/),
+    ).not.toBeInTheDocument();
+  });
+
+  it('links each failed check from the detail', async () => {
+    await renderWithRipple(<MigrationView id="m1" />, {
+      api: api([failing]),
+    });
+    await userEvent.click(
+      await screen.findByRole('rowheader', { name: /orders-export/ }),
+    );
+    const detail = await screen.findByRole('region', {
+      name: 'Consumer component:default/orders-export',
+    });
+    expect(within(detail).getByText(/Its checks fail/)).toBeInTheDocument();
+    expect(within(detail).getByRole('link', { name: 'dbt build' })).toHaveAttribute(
+      'href',
+      'https://github.com/acme/orders/runs/7',
+    );
+    expect(within(detail).getByText('lint')).toBeInTheDocument();
+  });
+});
