@@ -55,6 +55,7 @@ export async function recordHealthSignal(
         freshness_minutes: input.signals.freshnessMinutes ?? null,
         row_count: input.signals.rowCount ?? null,
         failed_runs: input.signals.failedRuns ?? null,
+        duration_seconds: input.signals.durationSeconds ?? null,
         observed_at: input.observedAt,
         created_at: now,
       })

@@ -12,4 +12,8 @@ export interface HealthSignals {
   freshnessMinutes?: number;
   rowCount?: number;
   failedRuns?: number;
+  /**
+   * How long the consumer\'s last successful run took (START to COMPLETE).
+   */
+  durationSeconds?: number;
 }
