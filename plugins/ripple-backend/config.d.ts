@@ -139,6 +139,21 @@ export interface Config {
       claimTimeoutMinutes?: number;
     };
     /** The rollout of approved patches (docs/rollout.md). */
+    /** Health signals read from outside tools (docs/health.md). */
+    health?: {
+      /**
+       * The OpenLineage health provider: run events received at
+       * `POST /api/ripple/api/v1/lineage`, their jobs mapped to consumers.
+       * Present (even empty, `openLineage: {}`): the route and the provider
+       * are on.
+       */
+      openLineage?: {
+        /** Runs and job datasets not seen for this many days are deleted. Default: 30. */
+        retentionDays?: number;
+        /** How often the old runs are deleted, in minutes. Default: 360. */
+        retentionIntervalMinutes?: number;
+      };
+    };
     rollout?: {
       /** How often the rollout task delivers, syncs, reads health and advances, in seconds. Default: 30. */
       intervalSeconds?: number;
@@ -214,6 +229,8 @@ export interface Config {
         maxRowCountDrop?: number;
         /** Default: 0. */
         maxFailedRuns?: number;
+        /** Largest increase of the run duration from before the delivery (1: twice as long). Default: 1. */
+        maxDurationIncrease?: number;
         /** Advance only after a signal from every delivered consumer of the wave. Default: true. */
         requireSignals?: boolean;
       };

@@ -1,13 +1,18 @@
 import {
+  type AuthService,
   coreServices,
   createBackendPlugin,
   type DatabaseService,
+  type LoggerService,
   type LifecycleService,
   RootInstanceMetadataService,
   type SchedulerService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  type CatalogService,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
 import { ScmIntegrations } from '@backstage/integration';
 import {
   NotificationService,
@@ -40,6 +45,10 @@ import { RolloutNotifier, RolloutService } from './rollout/RolloutService';
 import { createRouter } from './service/router';
 import { DatabaseValidationStore } from './database/DatabaseValidationStore';
 import { ValidationService } from './validation/ValidationService';
+import { DatabaseLineageStore } from './database/DatabaseLineageStore';
+import { LineageService } from './lineage/LineageService';
+import { OpenLineageHealthProvider } from './lineage/OpenLineageHealthProvider';
+import { ANNOTATION_OPENLINEAGE_JOB } from './lineage/naming';
 
 /**
  * Ripple's backend plugin: dataset migrations for downstream consumers.
@@ -179,6 +188,10 @@ export const ripplePlugin = createBackendPlugin({
         const validations = new DatabaseValidationStore(
           await database.getClient(),
         );
+        const lineage = await scheduleLineage({
+          ...deps,
+          healthProviders,
+        });
         const rollout = new RolloutService({
           store,
           rollouts,
@@ -264,6 +277,21 @@ export const ripplePlugin = createBackendPlugin({
           datasetTypes: config.getOptionalStringArray(
             'ripple.datasetTypes',
           ) ?? ['dataset'],
+          ...(lineage
+            ? {
+                unownedConsumers: async migration => {
+                  const consumers = await store.listConsumers(migration.id, {
+                    limit: 10_000,
+                    offset: 0,
+                  });
+                  const jobs = await lineage.datasetJobs(
+                    migration.datasetRef,
+                    consumers.items.map(c => c.consumerRef),
+                  );
+                  return jobs.filter(j => !j.consumerRef).length;
+                },
+              }
+            : {}),
         });
         httpRouter.use(
           await createRouter({
@@ -281,6 +309,7 @@ export const ripplePlugin = createBackendPlugin({
             visibility,
             rollout,
             compatViews,
+            lineage,
           }),
         );
       },
@@ -343,6 +372,70 @@ async function scheduleValidation(
     fn: signal => validation.runOnce(signal),
   });
   return validation;
+}
+
+/**
+ * OpenLineage (docs/health.md), when `ripple.health.openLineage` is
+ * configured: the service behind `POST /api/v1/lineage`, its health
+ * provider (unless a module added one with the id `openlineage`), and a
+ * global task deleting runs not seen for `retentionDays`.
+ */
+async function scheduleLineage(deps: {
+  config: Config;
+  database: DatabaseService;
+  scheduler: SchedulerService;
+  logger: LoggerService;
+  auth: AuthService;
+  catalog: CatalogService;
+  healthProviders: RippleHealthProvider[];
+}): Promise<LineageService | undefined> {
+  const settings = deps.config.getOptionalConfig('ripple.health.openLineage');
+  if (!settings) return undefined;
+  const store = new DatabaseLineageStore(await deps.database.getClient());
+  const credentials = () => deps.auth.getOwnServiceCredentials();
+  const catalog = {
+    entity: async (entityRef: string) =>
+      deps.catalog.getEntityByRef(entityRef, {
+        credentials: await credentials(),
+      }),
+    annotatedEntities: async () =>
+      (
+        await deps.catalog.getEntities(
+          {
+            // The catalog client's CATALOG_FILTER_EXISTS (a registered symbol).
+            filter: {
+              [`metadata.annotations.${ANNOTATION_OPENLINEAGE_JOB}`]:
+                Symbol.for('CATALOG_FILTER_EXISTS'),
+            },
+          },
+          { credentials: await credentials() },
+        )
+      ).items,
+  };
+  const logger = deps.logger.child({ task: 'ripple-lineage' });
+  const lineage = new LineageService({ store, catalog, logger });
+  if (!deps.healthProviders.some(p => p.id === 'openlineage')) {
+    deps.healthProviders.push(
+      new OpenLineageHealthProvider({ store, lineage, catalog }),
+    );
+  }
+  const retentionDays = settings.getOptionalNumber('retentionDays') ?? 30;
+  await deps.scheduler.scheduleTask({
+    id: 'ripple-lineage-retention',
+    scope: 'global',
+    frequency: {
+      minutes: settings.getOptionalNumber('retentionIntervalMinutes') ?? 360,
+    },
+    timeout: { minutes: 10 },
+    fn: async () => {
+      const before = new Date(Date.now() - retentionDays * 86_400_000);
+      const pruned = await store.prune(before);
+      logger.info(
+        `Deleted ${pruned.runs} OpenLineage runs and ${pruned.jobDatasets} job datasets not seen since ${before.toISOString()}`,
+      );
+    },
+  });
+  return lineage;
 }
 
 /**

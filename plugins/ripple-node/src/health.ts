@@ -15,6 +15,8 @@ export interface HealthSignal {
   rowCount?: number;
   /** Failed runs since the previous signal. */
   failedRuns?: number;
+  /** How long the consumer's last successful run took, in seconds (START to COMPLETE). */
+  durationSeconds?: number;
   /** When it was observed (ISO 8601). */
   observedAt: string;
 }
@@ -29,6 +31,29 @@ export interface HealthSignal {
 export interface RippleHealthProvider {
   /** A unique id, used in logs and on the migration's timeline. */
   readonly id: string;
-  /** The signals observed since `since` for these consumers; consumers it knows nothing of are left out. */
-  read(consumerRefs: string[], since: Date): Promise<HealthSignal[]>;
+  /**
+   * The signals observed since `since` for these consumers; consumers it
+   * knows nothing of are left out. A signal observed before a consumer's
+   * delivery is its baseline (the row count and the run duration are
+   * compared with it), never judged.
+   */
+  read(
+    consumerRefs: string[],
+    since: Date,
+    context?: HealthReadContext,
+  ): Promise<HealthSignal[]>;
+}
+
+/**
+ * What a health provider may want to know of the rollout it reads for.
+ *
+ * @public
+ */
+export interface HealthReadContext {
+  /** The migration's id. */
+  migrationId: string;
+  /** The entity ref of the migrated dataset. */
+  datasetRef: string;
+  /** When each consumer's patch was delivered (ISO 8601), by entity ref. */
+  deliveredAt: Record<string, string>;
 }

@@ -149,18 +149,34 @@ const testPolicyModule = createBackendModule({
  * do. (The mock drops the actor, and the real permission backend then
  * refuses the catalog's conditional checks as "direct user requests".) The
  * real HTTP auth service reads requests' tokens through it.
+ *
+ * And the static external access tokens of `backend.auth.externalAccess`
+ * authenticate as the service `external:<subject>`, as Backstage's own
+ * static token handler makes them (how OpenLineage emitters post).
  */
 const authFactory = createServiceFactory({
   service: coreServices.auth,
-  deps: { plugin: coreServices.pluginMetadata },
-  factory({ plugin }) {
+  deps: { plugin: coreServices.pluginMetadata, config: coreServices.rootConfig },
+  factory({ plugin, config }) {
     const mock = mockServices.auth({ pluginId: plugin.getId() });
     const prefix = 'mock-service-token:';
+    const staticTokens = new Map(
+      (config.getOptionalConfigArray('backend.auth.externalAccess') ?? [])
+        .filter(entry => entry.getString('type') === 'static')
+        .map(entry => [
+          entry.getString('options.token'),
+          entry.getString('options.subject'),
+        ]),
+    );
     return Object.assign(Object.create(mock), {
       async authenticate(
         token: string,
         options?: Parameters<typeof mock.authenticate>[1],
       ) {
+        const subject = staticTokens.get(token);
+        if (subject !== undefined) {
+          return mockCredentials.service(`external:${subject}`);
+        }
         const credentials = await mock.authenticate(token, options);
         if (token.startsWith(prefix)) {
           const { obo, target } = JSON.parse(token.slice(prefix.length));

@@ -418,13 +418,25 @@ export class DatabaseRolloutStore implements RolloutStore {
     consumerRef: string,
     before: Date,
   ): Promise<HealthSignals | undefined> {
-    const row = await this.db('health_signal')
-      .where({ migration_id: migrationId, consumer_ref: ref(consumerRef) })
-      .whereNot('source', CHECKS_SOURCE)
-      .where('observed_at', '<', before)
-      .orderBy('observed_at', 'desc')
-      .first();
-    return row && toSignals(row);
+    const latest = (column?: string) => {
+      const query = this.db('health_signal')
+        .where({ migration_id: migrationId, consumer_ref: ref(consumerRef) })
+        .whereNot('source', CHECKS_SOURCE)
+        .where('observed_at', '<', before);
+      if (column) query.whereNotNull(column);
+      return query.orderBy('observed_at', 'desc').first();
+    };
+    const row = await latest();
+    if (!row) return undefined;
+    // The relative gates compare with the latest value of their own: a
+    // source that reports no duration must not hide another's.
+    const duration = await latest('duration_seconds');
+    return {
+      ...toSignals(row),
+      ...(duration
+        ? { durationSeconds: Number(duration.duration_seconds) }
+        : {}),
+    };
   }
 
   /** Consumers with a signal observed since `since` (each one's own time). */
@@ -601,6 +613,7 @@ type SignalRow = {
   row_count: number | string | null;
   failed_runs: number | null;
   failed_checks: number | null;
+  duration_seconds: number | null;
 };
 
 function toSignals(row: {
@@ -609,6 +622,7 @@ function toSignals(row: {
   row_count: number | string | null;
   failed_runs: number | null;
   failed_checks?: number | null;
+  duration_seconds?: number | null;
 }): HealthSignals {
   return {
     ...(row.error_rate !== null ? { errorRate: Number(row.error_rate) } : {}),
@@ -620,6 +634,9 @@ function toSignals(row: {
     ...(row.failed_runs !== null ? { failedRuns: row.failed_runs } : {}),
     ...(row.failed_checks !== null && row.failed_checks !== undefined
       ? { failedChecks: row.failed_checks }
+      : {}),
+    ...(row.duration_seconds !== null && row.duration_seconds !== undefined
+      ? { durationSeconds: Number(row.duration_seconds) }
       : {}),
   };
 }

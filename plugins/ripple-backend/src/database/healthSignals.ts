@@ -63,6 +63,7 @@ export async function recordHealthSignal(
         row_count: input.signals.rowCount ?? null,
         failed_runs: input.signals.failedRuns ?? null,
         failed_checks: input.signals.failedChecks ?? null,
+        duration_seconds: input.signals.durationSeconds ?? null,
         observed_at: input.observedAt,
         created_at: now,
       })

@@ -18,6 +18,8 @@ const tables = [
   'rollout_consumer',
   'health_signal',
   'compat_view',
+  'openlineage_run',
+  'openlineage_job_dataset',
 ];
 
 /** A proposed migration with one consumer, as raw rows; the consumer's row. */
@@ -113,6 +115,24 @@ describe('knex migrations', () => {
           updated_at: now,
         }),
       ).rejects.toHaveProperty('message', expect.stringMatching(/unique/i));
+
+      await knex('openlineage_run').insert({
+        run_id: '00000000-0000-0000-0000-0000000000aa',
+        job_key: 'k'.repeat(64),
+        job_namespace: 'dbt',
+        job_name: 'x'.repeat(1024),
+        state: 'COMPLETE',
+        state_event_time: now,
+        started_at: now,
+        ended_at: now,
+        output_rows: 2 ** 40,
+        error_message: null,
+        created_at: now,
+        updated_at: now,
+      });
+      expect(
+        Number((await knex('openlineage_run').first()).output_rows),
+      ).toBe(2 ** 40);
 
       for (let i = 0; i < files.length; i++) {
         await knex.migrate.down({ directory: migrationsDir });

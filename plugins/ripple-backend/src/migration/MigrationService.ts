@@ -60,6 +60,12 @@ export class MigrationService {
       visibility: ConsumerVisibility;
       /** `spec.type`s of the Resource entities that are datasets. */
       datasetTypes: string[];
+      /**
+       * How many consumers of the migration are found in lineage only
+       * (OpenLineage jobs reading its dataset that no entity maps to); absent
+       * without OpenLineage.
+       */
+      unownedConsumers?: (migration: Migration) => Promise<number>;
     },
   ) {}
 
@@ -78,7 +84,15 @@ export class MigrationService {
       credentials,
       [await this.require(id)],
     );
-    return migration;
+    const { unownedConsumers } = this.options;
+    if (!unownedConsumers) return migration;
+    return {
+      ...migration,
+      progress: {
+        ...migration.progress,
+        unowned: await unownedConsumers(migration),
+      },
+    };
   }
 
   /** Migrations, newest first, as the caller may read them. */

@@ -6,7 +6,10 @@ import type {
   HealthSignals,
   HealthVerdict,
 } from '@ripple/backstage-plugin-ripple-common';
-import type { RippleHealthProvider } from '@ripple/backstage-plugin-ripple-node';
+import type {
+  HealthReadContext,
+  RippleHealthProvider,
+} from '@ripple/backstage-plugin-ripple-node';
 import { CHECKS_SOURCE } from '../database/healthSignals';
 import type { MigrationStore } from '../database/MigrationStore';
 import type {
@@ -65,7 +68,10 @@ export class RolloutHealth {
     const delivered =
       consumer?.deliveredAt &&
       (consumer.delivery?.status === 'delivered' ||
-        consumer.delivery?.status === 'merged');
+        consumer.delivery?.status === 'merged') &&
+      // A signal observed before the delivery (a provider reads runs from
+      // before it too) is of the code before the patch.
+      input.observedAt.getTime() >= consumer.deliveredAt.getTime();
     if (!record || !consumer || !delivered) {
       // Before its patch is delivered a signal is only a baseline.
       await this.options.rollouts.recordHealth({
@@ -195,10 +201,22 @@ export class RolloutHealth {
     const readAt = new Date();
     const refs = consumers.map(c => c.consumerRef);
     const delivered = new Set(refs);
+    const migration = await this.options.store.getMigration(
+      record.migrationId,
+    );
+    const context: HealthReadContext = {
+      migrationId: record.migrationId,
+      datasetRef: migration?.datasetRef ?? '',
+      deliveredAt: Object.fromEntries(
+        consumers
+          .filter(c => c.deliveredAt)
+          .map(c => [c.consumerRef, c.deliveredAt!.toISOString()]),
+      ),
+    };
     for (const provider of healthProviders) {
       let signals;
       try {
-        signals = await provider.read(refs, since);
+        signals = await provider.read(refs, since, context);
       } catch (error) {
         this.options.logger.warn(
           `Health provider ${provider.id} failed: ${error}`,

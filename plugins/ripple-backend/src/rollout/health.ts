@@ -7,7 +7,8 @@ import type {
 /**
  * The thresholds a signal breaches, each said in words
  * (`errorRate 0.2 is above 0.05`). `baseline` is the consumer's last signal
- * before its patch was delivered: the row count is compared with it.
+ * before its patch was delivered: the row count and the run duration are
+ * compared with it.
  */
 export function healthBreaches(
   signal: HealthSignals,
@@ -65,6 +66,25 @@ export function healthBreaches(
           )}%)`,
         );
       }
+    }
+  }
+  const duration = signal.durationSeconds;
+  const usual = baseline?.durationSeconds;
+  if (
+    duration !== undefined &&
+    usual !== undefined &&
+    usual > 0 &&
+    thresholds.maxDurationIncrease !== undefined
+  ) {
+    const increase = (duration - usual) / usual;
+    if (increase > thresholds.maxDurationIncrease) {
+      breaches.push(
+        `durationSeconds ${duration} is ${Math.round(
+          increase * 100,
+        )}% above ${usual} before the delivery (at most ${Math.round(
+          thresholds.maxDurationIncrease * 100,
+        )}%)`,
+      );
     }
   }
   return breaches;

@@ -145,6 +145,7 @@ describe('rollout plans', () => {
         minRowCount: 0,
         maxRowCountDrop: 0.5,
         maxFailedRuns: 0,
+        maxDurationIncrease: 1,
         requireSignals: true,
       },
     });
@@ -296,6 +297,7 @@ describe('health gates', () => {
     minRowCount: 10,
     maxRowCountDrop: 0.5,
     maxFailedRuns: 0,
+    maxDurationIncrease: 1,
   };
 
   it('passes signals within every threshold', () => {
@@ -322,5 +324,22 @@ describe('health gates', () => {
       'rowCount 5 is below 10',
       'rowCount 5 dropped 100% from 1000 before the delivery (at most 50%)',
     ]);
+  });
+
+  it('compares the run duration with the baseline, and only with one', () => {
+    expect(
+      healthBreaches({ durationSeconds: 300 }, thresholds, {
+        durationSeconds: 100,
+      }),
+    ).toEqual([
+      'durationSeconds 300 is 200% above 100 before the delivery (at most 100%)',
+    ]);
+    expect(
+      healthBreaches({ durationSeconds: 190 }, thresholds, {
+        durationSeconds: 100,
+      }),
+    ).toEqual([]);
+    // No baseline: nothing to compare with.
+    expect(healthBreaches({ durationSeconds: 300 }, thresholds)).toEqual([]);
   });
 });

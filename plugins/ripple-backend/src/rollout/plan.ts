@@ -27,6 +27,7 @@ export const DEFAULT_HEALTH: Required<HealthThresholds> = {
   minRowCount: 0,
   maxRowCountDrop: 0.5,
   maxFailedRuns: 0,
+  maxDurationIncrease: 1,
   requireSignals: true,
 };
 
@@ -65,6 +66,7 @@ export function resolvePlan(
         minRowCount: health.getOptionalNumber('minRowCount'),
         maxRowCountDrop: health.getOptionalNumber('maxRowCountDrop'),
         maxFailedRuns: health.getOptionalNumber('maxFailedRuns'),
+        maxDurationIncrease: health.getOptionalNumber('maxDurationIncrease'),
         requireSignals: health.getOptionalBoolean('requireSignals'),
       })
     : {};

@@ -5,6 +5,7 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { RippleEngine } from '@ripple/engine';
 import type { MigrationStore } from '../database/MigrationStore';
+import type { LineageService } from '../lineage/LineageService';
 import type { ConsumerReadModel } from '../migration/ConsumerReadModel';
 import type { MigrationService } from '../migration/MigrationService';
 import type { ConsumerVisibility } from '../migration/visibility';
@@ -27,6 +28,8 @@ export type RouterOptions = {
   rollout: RolloutService;
   compatViews: CompatViews;
   validation: ValidationService;
+  /** OpenLineage, when `ripple.health.openLineage` is configured. */
+  lineage?: LineageService;
 };
 
 /** The typed router the routes are added to (src/schema/openapi.yaml). */

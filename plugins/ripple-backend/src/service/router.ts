@@ -4,6 +4,7 @@ import { createAccess } from './access';
 import { jsonBody } from './bodyLimit';
 import { addConsumerRoutes } from './consumerRoutes';
 import { addDatasetRoutes } from './datasetRoutes';
+import { addLineageRoutes } from './lineageRoutes';
 import { addMigrationRoutes } from './migrationRoutes';
 import { entityRefField } from './params';
 import { addRolloutRoutes } from './rolloutRoutes';
@@ -27,6 +28,7 @@ export async function createRouter(
   addMigrationRoutes(router, context);
   addConsumerRoutes(router, context);
   addRolloutRoutes(router, { ...context, entityRefField });
+  addLineageRoutes(router, context);
 
   const root = express.Router();
   // Parsed here, with the limit the spec allows, before the generated

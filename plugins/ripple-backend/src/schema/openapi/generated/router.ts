@@ -372,6 +372,11 @@ export const spec = {
           unhealthy: {
             type: 'integer',
           },
+          unowned: {
+            type: 'integer',
+            description:
+              'Consumers found in lineage only: OpenLineage jobs that read the dataset and map to no catalog entity (`GET /migrations/{id}/lineage`). Absent when OpenLineage is not configured (`ripple.health.openLineage`).',
+          },
         },
       },
       AnalysisRetry: {
@@ -1240,6 +1245,12 @@ export const spec = {
             minimum: 0,
             description: 'Most failed runs allowed. Default 0.',
           },
+          maxDurationIncrease: {
+            type: 'number',
+            minimum: 0,
+            description:
+              'Largest increase of the run duration against the last signal before the delivery (1: twice as long). Default 1.',
+          },
           requireSignals: {
             type: 'boolean',
             description:
@@ -1425,6 +1436,12 @@ export const spec = {
             description:
               "Checks failed on the delivered patch (its pull request's CI, its branch's statuses). Any is a breach: there is no threshold.",
           },
+          durationSeconds: {
+            type: 'number',
+            minimum: 0,
+            description:
+              "How long the consumer's last successful run took (START to COMPLETE).",
+          },
         },
       },
       NewHealthSignal: {
@@ -1466,6 +1483,183 @@ export const spec = {
             type: 'boolean',
             description:
               "False when the signal was recorded but not judged: it was observed before the last signal judged for the consumer, or the consumer's patch is not delivered yet (a baseline).",
+          },
+        },
+      },
+      OpenLineageRunEvent: {
+        type: 'object',
+        description:
+          "An OpenLineage RunEvent (spec 2-0-2). DatasetEvents and JobEvents, the spec's static lineage, have no `run` and are refused.",
+        required: ['eventTime', 'producer', 'schemaURL', 'run', 'job'],
+        properties: {
+          eventTime: {
+            type: 'string',
+            format: 'date-time',
+            description: 'When the event occurred.',
+          },
+          producer: {
+            type: 'string',
+            format: 'uri',
+            description: 'The URI of the code that produced the event.',
+          },
+          schemaURL: {
+            type: 'string',
+            format: 'uri',
+            description: 'The JSON schema the event follows.',
+          },
+          eventType: {
+            type: 'string',
+            enum: ['START', 'RUNNING', 'COMPLETE', 'ABORT', 'FAIL', 'OTHER'],
+          },
+          run: {
+            $ref: '#/components/schemas/OpenLineageRun',
+          },
+          job: {
+            $ref: '#/components/schemas/OpenLineageJob',
+          },
+          inputs: {
+            type: 'array',
+            maxItems: 1000,
+            items: {
+              $ref: '#/components/schemas/OpenLineageInputDataset',
+            },
+          },
+          outputs: {
+            type: 'array',
+            maxItems: 1000,
+            items: {
+              $ref: '#/components/schemas/OpenLineageOutputDataset',
+            },
+          },
+        },
+      },
+      OpenLineageRun: {
+        type: 'object',
+        required: ['runId'],
+        properties: {
+          runId: {
+            type: 'string',
+            format: 'uuid',
+          },
+          facets: {
+            $ref: '#/components/schemas/OpenLineageFacets',
+          },
+        },
+      },
+      OpenLineageJob: {
+        type: 'object',
+        required: ['namespace', 'name'],
+        properties: {
+          namespace: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 1024,
+          },
+          name: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 1024,
+          },
+          facets: {
+            $ref: '#/components/schemas/OpenLineageFacets',
+          },
+        },
+      },
+      OpenLineageInputDataset: {
+        type: 'object',
+        required: ['namespace', 'name'],
+        properties: {
+          namespace: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 1024,
+          },
+          name: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 1024,
+          },
+          facets: {
+            $ref: '#/components/schemas/OpenLineageFacets',
+          },
+          inputFacets: {
+            $ref: '#/components/schemas/OpenLineageFacets',
+          },
+        },
+      },
+      OpenLineageOutputDataset: {
+        type: 'object',
+        required: ['namespace', 'name'],
+        properties: {
+          namespace: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 1024,
+          },
+          name: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 1024,
+          },
+          facets: {
+            $ref: '#/components/schemas/OpenLineageFacets',
+          },
+          outputFacets: {
+            $ref: '#/components/schemas/OpenLineageFacets',
+          },
+        },
+      },
+      OpenLineageFacets: {
+        type: 'object',
+        description:
+          'Facets by name; Ripple reads `errorMessage` and `outputStatistics` and keeps none.',
+        additionalProperties: {
+          type: 'object',
+        },
+      },
+      OpenLineageReceipt: {
+        type: 'object',
+        required: ['runId', 'state'],
+        properties: {
+          runId: {
+            type: 'string',
+          },
+          state: {
+            type: 'string',
+            description:
+              "The run's state after the event (a late START does not undo a COMPLETE).",
+          },
+        },
+      },
+      LineageJob: {
+        type: 'object',
+        description:
+          "An OpenLineage job that reads the migration's dataset, with the consumer it maps to (absent: found in lineage only, no catalog entity).",
+        required: ['namespace', 'name', 'lastSeenAt'],
+        properties: {
+          namespace: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          lastSeenAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      LineageJobList: {
+        type: 'object',
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/LineageJob',
+            },
           },
         },
       },
@@ -2923,6 +3117,74 @@ export const spec = {
           },
           '403': {
             $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/api/v1/lineage': {
+      post: {
+        operationId: 'PostOpenLineageEvent',
+        description:
+          "Receives an OpenLineage RunEvent (spec 2-0-2) at the path of OpenLineage's HTTP transport (`url: <backend>/api/ripple`, endpoint `api/v1/lineage`), for the OpenLineage health provider (docs/health.md). Only services may post (a Backstage external access token: the transport's `api_key`). The run is stored once per run id; events may arrive in any order and again. A 404 when `ripple.health.openLineage` is not configured.",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/OpenLineageRunEvent',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The run as stored after the event.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/OpenLineageReceipt',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '401': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/lineage': {
+      get: {
+        operationId: 'ListLineageJobs',
+        description:
+          "The OpenLineage jobs that read the migration's dataset (matched by the OpenLineage dataset naming of its warehouse), each with the consumer it maps to, or none: found in lineage only. Empty when OpenLineage is not configured.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The jobs, unmapped first.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/LineageJobList',
+                },
+              },
+            },
           },
           '404': {
             $ref: '#/components/responses/ErrorResponse',

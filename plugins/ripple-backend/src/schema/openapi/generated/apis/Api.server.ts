@@ -16,6 +16,7 @@ import { DatasetCode } from '../models/DatasetCode.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
 import { HealthVerdict } from '../models/HealthVerdict.model';
+import { LineageJobList } from '../models/LineageJobList.model';
 import { ListMigrationEvents200Response } from '../models/ListMigrationEvents200Response.model';
 import { Migration } from '../models/Migration.model';
 import { MigrationPage } from '../models/MigrationPage.model';
@@ -23,6 +24,8 @@ import { MigrationState } from '../models/MigrationState.model';
 import { NewHealthSignal } from '../models/NewHealthSignal.model';
 import { NewMigration } from '../models/NewMigration.model';
 import { NewReview } from '../models/NewReview.model';
+import { OpenLineageReceipt } from '../models/OpenLineageReceipt.model';
+import { OpenLineageRunEvent } from '../models/OpenLineageRunEvent.model';
 import { PatchReasonKind } from '../models/PatchReasonKind.model';
 import { PauseRolloutRequest } from '../models/PauseRolloutRequest.model';
 import { PostEngineTables200Response } from '../models/PostEngineTables200Response.model';
@@ -200,6 +203,15 @@ export type ListEntityMigrations = {
 /**
  * @public
  */
+export type ListLineageJobs = {
+  path: {
+    id: string;
+  };
+  response: LineageJobList | Error;
+};
+/**
+ * @public
+ */
 export type ListMigrationEvents = {
   path: {
     id: string;
@@ -258,6 +270,13 @@ export type PostConsumerHealth = {
 export type PostEngineTables = {
   body: PostEngineTablesRequest;
   response: PostEngineTables200Response | Error | Error;
+};
+/**
+ * @public
+ */
+export type PostOpenLineageEvent = {
+  body: OpenLineageRunEvent;
+  response: OpenLineageReceipt | Error | Error | Error | Error;
 };
 /**
  * @public
@@ -351,6 +370,8 @@ export type EndpointMap = {
 
   '#get|/entities/{kind}/{namespace}/{name}/migrations': ListEntityMigrations;
 
+  '#get|/migrations/{id}/lineage': ListLineageJobs;
+
   '#get|/migrations/{id}/events': ListMigrationEvents;
 
   '#get|/migrations': ListMigrations;
@@ -362,6 +383,8 @@ export type EndpointMap = {
   '#post|/migrations/{id}/consumers/{consumerRef}/health': PostConsumerHealth;
 
   '#post|/engine/tables': PostEngineTables;
+
+  '#post|/api/v1/lineage': PostOpenLineageEvent;
 
   '#post|/preview': PreviewMigration;
 

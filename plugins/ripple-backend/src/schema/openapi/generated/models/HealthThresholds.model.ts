@@ -30,6 +30,10 @@ export interface HealthThresholds {
    */
   maxFailedRuns?: number;
   /**
+   * Largest increase of the run duration against the last signal before the delivery (1: twice as long). Default 1.
+   */
+  maxDurationIncrease?: number;
+  /**
    * Advance automatically only when every delivered consumer of the wave sent a signal since its delivery. Default true.
    */
   requireSignals?: boolean;

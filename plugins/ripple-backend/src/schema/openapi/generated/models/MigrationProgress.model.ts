@@ -21,4 +21,8 @@ export interface MigrationProgress {
   merged: number;
   failed: number;
   unhealthy: number;
+  /**
+   * Consumers found in lineage only: OpenLineage jobs that read the dataset and map to no catalog entity (`GET /migrations/{id}/lineage`). Absent when OpenLineage is not configured (`ripple.health.openLineage`).
+   */
+  unowned?: number;
 }

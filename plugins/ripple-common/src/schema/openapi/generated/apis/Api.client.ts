@@ -21,6 +21,7 @@ import { DatasetCode } from '../models/DatasetCode.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
 import { HealthVerdict } from '../models/HealthVerdict.model';
+import { LineageJobList } from '../models/LineageJobList.model';
 import { ListMigrationEvents200Response } from '../models/ListMigrationEvents200Response.model';
 import { Migration } from '../models/Migration.model';
 import { MigrationPage } from '../models/MigrationPage.model';
@@ -28,6 +29,8 @@ import { MigrationState } from '../models/MigrationState.model';
 import { NewHealthSignal } from '../models/NewHealthSignal.model';
 import { NewMigration } from '../models/NewMigration.model';
 import { NewReview } from '../models/NewReview.model';
+import { OpenLineageReceipt } from '../models/OpenLineageReceipt.model';
+import { OpenLineageRunEvent } from '../models/OpenLineageRunEvent.model';
 import { PatchReasonKind } from '../models/PatchReasonKind.model';
 import { PauseRolloutRequest } from '../models/PauseRolloutRequest.model';
 import { PostEngineTables200Response } from '../models/PostEngineTables200Response.model';
@@ -204,6 +207,14 @@ export type ListEntityMigrations = {
 /**
  * @public
  */
+export type ListLineageJobs = {
+  path: {
+    id: string;
+  };
+};
+/**
+ * @public
+ */
 export type ListMigrationEvents = {
   path: {
     id: string;
@@ -256,6 +267,12 @@ export type PostConsumerHealth = {
  */
 export type PostEngineTables = {
   body: PostEngineTablesRequest;
+};
+/**
+ * @public
+ */
+export type PostOpenLineageEvent = {
+  body: OpenLineageRunEvent;
 };
 /**
  * @public
@@ -756,6 +773,32 @@ export class DefaultApiClient {
   }
 
   /**
+   * The OpenLineage jobs that read the migration\'s dataset (matched by the OpenLineage dataset naming of its warehouse), each with the consumer it maps to, or none: found in lineage only. Empty when OpenLineage is not configured.
+   * @param id - The migration\&#39;s id.
+   */
+  public async listLineageJobs(
+    // @ts-ignore
+    request: ListLineageJobs,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<LineageJobList>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/lineage`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
    * The migration\'s timeline, oldest first.
    * @param id - The migration\&#39;s id.
    * @param after - Only events after this event id (to follow the timeline).
@@ -909,6 +952,31 @@ export class DefaultApiClient {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
     const uriTemplate = `/engine/tables`;
+
+    const uri = parser.parse(uriTemplate).expand({});
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Receives an OpenLineage RunEvent (spec 2-0-2) at the path of OpenLineage\'s HTTP transport (`url: <backend>/api/ripple`, endpoint `api/v1/lineage`), for the OpenLineage health provider (docs/health.md). Only services may post (a Backstage external access token: the transport\'s `api_key`). The run is stored once per run id; events may arrive in any order and again. A 404 when `ripple.health.openLineage` is not configured.
+   * @param openLineageRunEvent -
+   */
+  public async postOpenLineageEvent(
+    // @ts-ignore
+    request: PostOpenLineageEvent,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<OpenLineageReceipt>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/api/v1/lineage`;
 
     const uri = parser.parse(uriTemplate).expand({});
 

@@ -16,4 +16,8 @@ export interface HealthSignals {
    * Checks failed on the delivered patch (its pull request\'s CI, its branch\'s statuses). Any is a breach: there is no threshold.
    */
   failedChecks?: number;
+  /**
+   * How long the consumer\'s last successful run took (START to COMPLETE).
+   */
+  durationSeconds?: number;
 }
