@@ -24,7 +24,9 @@ SHIM
 
 ensure_debian_packages() {
   local missing=()
-  for pkg in postgresql chromium; do
+  # prometheus: Debian 12's 2.42, a real Prometheus for the health
+  # provider's tests (it starts no service here; the tests run their own).
+  for pkg in postgresql chromium prometheus; do
     # (`dpkg -s` also succeeds for removed packages whose config files remain.)
     [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" == "install ok installed" ]] || missing+=("$pkg")
   done

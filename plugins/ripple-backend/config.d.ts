@@ -138,8 +138,7 @@ export interface Config {
        */
       claimTimeoutMinutes?: number;
     };
-    /** The rollout of approved patches (docs/rollout.md). */
-    /** Health signals read from outside tools (docs/health.md). */
+    /** Health signals read from outside tools, and who hears of a breach (docs/health.md). */
     health?: {
       /**
        * The OpenLineage health provider: run events received at
@@ -153,7 +152,39 @@ export interface Config {
         /** How often the old runs are deleted, in minutes. Default: 360. */
         retentionIntervalMinutes?: number;
       };
+      /**
+       * Reads each consumer's error rate and latency from Prometheus's HTTP
+       * API, with the PromQL its entity names
+       * (`ripple.io/prometheus-error-rate`, `ripple.io/prometheus-latency`;
+       * docs/health.md).
+       */
+      prometheus?: {
+        /** Where Prometheus answers, such as http://prometheus:9090. */
+        baseUrl: string;
+        /**
+         * Headers sent with each query (a bearer token for a managed
+         * Prometheus, say).
+         * @visibility secret
+         */
+        headers?: { [name: string]: string };
+        /** How long one query may take, in seconds. Default: 10. */
+        timeoutSeconds?: number;
+      };
+      /**
+       * Alerts an on-call rotation when a consumer breaches a health gate
+       * (besides its owners and the migration's owner, who are always
+       * told): a Backstage notification of severity `critical` on its own
+       * topic, which the notifications backend's processors can route to
+       * email or chat (docs/rollout.md, "On-call alerts").
+       */
+      onCall?: {
+        /** Entity refs to alert: a group (its members), users. */
+        recipients: string[];
+        /** The notification's topic. Default: ripple-on-call. */
+        topic?: string;
+      };
     };
+    /** The rollout of approved patches (docs/rollout.md). */
     rollout?: {
       /** How often the rollout task delivers, syncs, reads health and advances, in seconds. Default: 30. */
       intervalSeconds?: number;
@@ -231,6 +262,11 @@ export interface Config {
         maxFailedRuns?: number;
         /** Largest increase of the run duration from before the delivery (1: twice as long). Default: 1. */
         maxDurationIncrease?: number;
+        /**
+         * Largest rise of the error rate from before the delivery, in
+         * points of the share (0.02: from 1% to 3%). Default: 1 (off).
+         */
+        maxErrorRateIncrease?: number;
         /** Advance only after a signal from every delivered consumer of the wave. Default: true. */
         requireSignals?: boolean;
       };
@@ -240,22 +276,6 @@ export interface Config {
          * annotation. Default: download.
          */
         method?: string;
-      };
-    };
-    /** Where health signals come from, and who hears of a breach. */
-    health?: {
-      /**
-       * Alerts an on-call rotation when a consumer breaches a health gate
-       * (besides its owners and the migration's owner, who are always
-       * told): a Backstage notification of severity `critical` on its own
-       * topic, which the notifications backend's processors can route to
-       * email or chat (docs/rollout.md, "On-call alerts").
-       */
-      onCall?: {
-        /** Entity refs to alert: a group (its members), users. */
-        recipients: string[];
-        /** The notification's topic. Default: ripple-on-call. */
-        topic?: string;
       };
     };
     /** The compatibility views of migrations. */

@@ -48,6 +48,7 @@ import { ValidationService } from './validation/ValidationService';
 import { DatabaseLineageStore } from './database/DatabaseLineageStore';
 import { LineageService } from './lineage/LineageService';
 import { OpenLineageHealthProvider } from './lineage/OpenLineageHealthProvider';
+import { PrometheusHealthProvider } from './prometheus/PrometheusHealthProvider';
 import { ANNOTATION_OPENLINEAGE_JOB } from './lineage/naming';
 
 /**
@@ -192,6 +193,7 @@ export const ripplePlugin = createBackendPlugin({
           ...deps,
           healthProviders,
         });
+        addPrometheus({ ...deps, healthProviders });
         const rollout = new RolloutService({
           store,
           rollouts,
@@ -372,6 +374,31 @@ async function scheduleValidation(
     fn: signal => validation.runOnce(signal),
   });
   return validation;
+}
+
+/**
+ * The Prometheus health provider (docs/health.md), when
+ * `ripple.health.prometheus` is configured and no module added one with
+ * the id `prometheus`.
+ */
+function addPrometheus(deps: {
+  config: Config;
+  logger: LoggerService;
+  auth: AuthService;
+  catalog: CatalogService;
+  healthProviders: RippleHealthProvider[];
+}) {
+  if (deps.healthProviders.some(p => p.id === 'prometheus')) return;
+  const provider = PrometheusHealthProvider.fromConfig(deps.config, {
+    catalog: {
+      entity: async entityRef =>
+        deps.catalog.getEntityByRef(entityRef, {
+          credentials: await deps.auth.getOwnServiceCredentials(),
+        }),
+    },
+    logger: deps.logger.child({ provider: 'prometheus' }),
+  });
+  if (provider) deps.healthProviders.push(provider);
 }
 
 /**

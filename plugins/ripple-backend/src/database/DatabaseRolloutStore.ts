@@ -430,12 +430,16 @@ export class DatabaseRolloutStore implements RolloutStore {
     if (!row) return undefined;
     // The relative gates compare with the latest value of their own: a
     // source that reports no duration must not hide another's.
-    const duration = await latest('duration_seconds');
+    const [duration, errorRate] = await Promise.all([
+      latest('duration_seconds'),
+      latest('error_rate'),
+    ]);
     return {
       ...toSignals(row),
       ...(duration
         ? { durationSeconds: Number(duration.duration_seconds) }
         : {}),
+      ...(errorRate ? { errorRate: Number(errorRate.error_rate) } : {}),
     };
   }
 

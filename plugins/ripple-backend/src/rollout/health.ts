@@ -68,6 +68,18 @@ export function healthBreaches(
       }
     }
   }
+  const rate = signal.errorRate;
+  const rateBefore = baseline?.errorRate;
+  if (
+    rate !== undefined &&
+    rateBefore !== undefined &&
+    thresholds.maxErrorRateIncrease !== undefined &&
+    rate - rateBefore > thresholds.maxErrorRateIncrease
+  ) {
+    breaches.push(
+      `errorRate ${rate} rose from ${rateBefore} before the delivery (at most ${thresholds.maxErrorRateIncrease} more)`,
+    );
+  }
   const duration = signal.durationSeconds;
   const usual = baseline?.durationSeconds;
   if (

@@ -146,6 +146,7 @@ describe('rollout plans', () => {
         maxRowCountDrop: 0.5,
         maxFailedRuns: 0,
         maxDurationIncrease: 1,
+        maxErrorRateIncrease: 1,
         requireSignals: true,
       },
     });
@@ -298,6 +299,7 @@ describe('health gates', () => {
     maxRowCountDrop: 0.5,
     maxFailedRuns: 0,
     maxDurationIncrease: 1,
+    maxErrorRateIncrease: 1,
   };
 
   it('passes signals within every threshold', () => {

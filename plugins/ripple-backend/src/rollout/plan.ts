@@ -28,6 +28,8 @@ export const DEFAULT_HEALTH: Required<HealthThresholds> = {
   maxRowCountDrop: 0.5,
   maxFailedRuns: 0,
   maxDurationIncrease: 1,
+  // An error rate rises at most 1: off unless configured.
+  maxErrorRateIncrease: 1,
   requireSignals: true,
 };
 
@@ -67,6 +69,7 @@ export function resolvePlan(
         maxRowCountDrop: health.getOptionalNumber('maxRowCountDrop'),
         maxFailedRuns: health.getOptionalNumber('maxFailedRuns'),
         maxDurationIncrease: health.getOptionalNumber('maxDurationIncrease'),
+        maxErrorRateIncrease: health.getOptionalNumber('maxErrorRateIncrease'),
         requireSignals: health.getOptionalBoolean('requireSignals'),
       })
     : {};

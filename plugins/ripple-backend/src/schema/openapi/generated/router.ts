@@ -1251,6 +1251,13 @@ export const spec = {
             description:
               'Largest increase of the run duration against the last signal before the delivery (1: twice as long). Default 1.',
           },
+          maxErrorRateIncrease: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+            description:
+              'Largest rise of the error rate against the last signal before the delivery, in points of the share (0.02: from 1% to 3%). Default 1 (off).',
+          },
           requireSignals: {
             type: 'boolean',
             description:

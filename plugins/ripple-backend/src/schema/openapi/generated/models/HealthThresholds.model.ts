@@ -34,6 +34,10 @@ export interface HealthThresholds {
    */
   maxDurationIncrease?: number;
   /**
+   * Largest rise of the error rate against the last signal before the delivery, in points of the share (0.02: from 1% to 3%). Default 1 (off).
+   */
+  maxErrorRateIncrease?: number;
+  /**
    * Advance automatically only when every delivered consumer of the wave sent a signal since its delivery. Default true.
    */
   requireSignals?: boolean;
