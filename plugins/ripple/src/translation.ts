@@ -316,6 +316,8 @@ export const rippleTranslationRef = createTranslationRef({
       wave: ' · wave {{wave}}',
       delivery: ' · delivery {{status}} ({{method}})',
       health: ' · health {{health}}',
+      healthFrom: ' · health {{health}} (from {{source}})',
+      unhealthy: 'Unhealthy: {{reason}}',
       verdictTitle: 'Impact',
       verdictReasons: 'Why',
       verdictReason: '{{place}}: {{message}}',

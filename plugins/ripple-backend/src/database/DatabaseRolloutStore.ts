@@ -282,6 +282,7 @@ export class DatabaseRolloutStore implements RolloutStore {
                 claimed_at: null,
                 health: 'unknown',
                 health_reason: null,
+                health_source: null,
               }
             : {}),
           updated_at: now,
@@ -600,6 +601,7 @@ function toRolloutConsumer(row: ConsumerRow): RolloutConsumer {
     held: Boolean(row.held),
     health: row.health,
     ...(row.health_reason ? { healthReason: row.health_reason } : {}),
+    ...(row.health_source ? { healthSource: row.health_source } : {}),
     ...(row.validation_paused_id !== null &&
     row.validation_paused_id !== undefined
       ? { validationPausedId: Number(row.validation_paused_id) }

@@ -55,6 +55,8 @@ export type RolloutConsumer = {
   held: boolean;
   health: ConsumerHealth;
   healthReason?: string;
+  /** The source of the signal its health was judged by. */
+  healthSource?: string;
   /**
    * The last validation of its patch that paused the rollout (a plan with
    * `requireValidation`): that one does not pause it again.

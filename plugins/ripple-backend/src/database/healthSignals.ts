@@ -86,6 +86,7 @@ export async function recordHealthSignal(
       .update({
         health: input.health.health,
         health_reason: input.health.reason ?? null,
+        health_source: input.source,
         health_observed_at: input.observedAt,
         updated_at: now,
       });

@@ -41,6 +41,7 @@ export type ConsumerRow = {
   held: boolean | number;
   health: ConsumerHealth;
   health_reason: string | null;
+  health_source?: string | null;
   validation_paused_id?: number | null;
   updated_at: Timestamp;
 };

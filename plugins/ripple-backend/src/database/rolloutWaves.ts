@@ -207,6 +207,7 @@ export async function resumeRollout(
           held: false,
           health: 'unknown',
           health_reason: null,
+          health_source: null,
           // From the canary again: a failed validation pauses it again.
           validation_paused_id: null,
           claimed_at: null,

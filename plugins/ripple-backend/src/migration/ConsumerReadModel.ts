@@ -193,6 +193,7 @@ export class ConsumerReadModel {
             : {}),
           health: state.health,
           ...(state.healthReason ? { healthReason: state.healthReason } : {}),
+          ...(state.healthSource ? { healthSource: state.healthSource } : {}),
         };
       }),
     };

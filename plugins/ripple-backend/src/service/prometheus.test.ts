@@ -217,6 +217,7 @@ describeWithPrometheus('the Prometheus health provider', () => {
         wave?: number;
         health?: string;
         healthReason?: string;
+        healthSource?: string;
         delivery?: { status: string };
       }[];
     const canary = (await consumers()).find(c => c.wave === 0)!.consumerRef;
@@ -230,9 +231,10 @@ describeWithPrometheus('the Prometheus health provider', () => {
       ),
     );
     const afterCanary = await consumers();
-    expect(afterCanary.find(c => c.consumerRef === canary)?.health).toBe(
-      'healthy',
-    );
+    expect(afterCanary.find(c => c.consumerRef === canary)).toMatchObject({
+      health: 'healthy',
+      healthSource: 'prometheus',
+    });
 
     // The second wave's error rate rises: above the threshold, and more
     // than 0.02 above its rate before the delivery.

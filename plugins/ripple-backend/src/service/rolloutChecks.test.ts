@@ -97,7 +97,10 @@ describe.each(databases.eachSupportedId())(
       });
       const [consumer] = (await call('get', `/migrations/${id}/consumers`)).body
         .items;
-      expect(consumer).toMatchObject({ health: 'unhealthy' });
+      expect(consumer).toMatchObject({
+        health: 'unhealthy',
+        healthSource: 'checks',
+      });
       expect(consumer.healthReason).toBe(breach);
 
       // Resumed with the check still failing: the wave is held by it, and

@@ -26,6 +26,7 @@ const failing = aConsumer('component:default/orders-export', {
     updatedAt: '2026-12-06T10:00:00.000Z',
   },
   health: 'unhealthy',
+  healthSource: 'checks',
   healthReason: 'check "dbt build" failed (https://github.com/acme/orders/runs/7)',
 });
 const passing = aConsumer('component:default/finance-reports', {
@@ -98,6 +99,13 @@ describe("a delivered consumer's checks", () => {
       name: 'Consumer component:default/orders-export',
     });
     expect(within(detail).getByText(/Its checks fail/)).toBeInTheDocument();
+    // Its health, with the source that judged it, and why.
+    expect(detail).toHaveTextContent('health unhealthy (from checks)');
+    expect(
+      within(detail).getByText(
+        'Unhealthy: check "dbt build" failed (https://github.com/acme/orders/runs/7)',
+      ),
+    ).toBeInTheDocument();
     expect(within(detail).getByRole('link', { name: 'dbt build' })).toHaveAttribute(
       'href',
       'https://github.com/acme/orders/runs/7',

@@ -110,9 +110,19 @@ export function ConsumerDetail(props: {
               method: consumer.delivery.method,
             })}
           {consumer.health &&
-            t('consumerDetail.health', { health: consumer.health })}
+            (consumer.healthSource
+              ? t('consumerDetail.healthFrom', {
+                  health: consumer.health,
+                  source: consumer.healthSource,
+                })
+              : t('consumerDetail.health', { health: consumer.health }))}
         </Text>
         <VerdictReasons consumer={consumer} />
+        {consumer.health === 'unhealthy' && consumer.healthReason && (
+          <Text as="p" color="danger">
+            {t('consumerDetail.unhealthy', { reason: consumer.healthReason })}
+          </Text>
+        )}
         {consumer.delivery?.checks === 'failing' && (
           <Alert
             status="danger"

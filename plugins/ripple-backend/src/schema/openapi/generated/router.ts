@@ -1073,6 +1073,11 @@ export const spec = {
             description:
               'Why the consumer is unhealthy (the threshold breached).',
           },
+          healthSource: {
+            type: 'string',
+            description:
+              "The source of the signal its health was judged by: a health provider's id (`openlineage`, `prometheus`), `checks` (the delivery's checks), or `api` and the like for signals sent to the route.",
+          },
           createdAt: {
             $ref: '#/components/schemas/Timestamp',
           },

@@ -37,6 +37,10 @@ export interface ConsumerDetail {
    */
   healthReason?: string;
   /**
+   * The source of the signal its health was judged by: a health provider\'s id (`openlineage`, `prometheus`), `checks` (the delivery\'s checks), or `api` and the like for signals sent to the route.
+   */
+  healthSource?: string;
+  /**
    * A time in ISO 8601 (`2026-11-21T10:00:00.000Z`), UTC. Kept a string in the generated types, since JSON carries it as one.
    */
   createdAt: string;
