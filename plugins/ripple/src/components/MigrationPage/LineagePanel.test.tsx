@@ -30,7 +30,10 @@ function api(unowned: number | undefined) {
       },
       waves: [],
     }),
-    getCompatView: async () => ({ state: 'unavailable', cleanupOffered: false }),
+    getCompatView: async () => ({
+      state: 'unavailable',
+      cleanupOffered: false,
+    }),
     listLineageJobs: async () => [
       {
         namespace: 'spark',
@@ -72,7 +75,9 @@ describe('consumers found in lineage', () => {
     const ripple = api(undefined);
     await renderWithRipple(<MigrationView id="m1" />, { api: ripple });
     await screen.findAllByRole('row');
-    expect(screen.queryByRole('region', { name: 'Found in lineage' })).toBeNull();
+    expect(
+      screen.queryByRole('region', { name: 'Found in lineage' }),
+    ).toBeNull();
     expect(screen.queryByText(/found in lineage/)).toBeNull();
     expect(ripple.listLineageJobs).not.toHaveBeenCalled();
   });

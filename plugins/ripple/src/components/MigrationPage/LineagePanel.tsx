@@ -31,7 +31,12 @@ export function LineagePanel(props: { migration: Migration }) {
   const found = (jobs.value ?? []).filter(job => !job.consumerRef);
   if (!found.length) return null;
   return (
-    <Flex direction="column" gap="2" role="region" aria-label={t('lineage.title')}>
+    <Flex
+      direction="column"
+      gap="2"
+      role="region"
+      aria-label={t('lineage.title')}
+    >
       <Text as="h2" variant="title-x-small">
         {t('lineage.title')}
       </Text>
