@@ -57,14 +57,16 @@ ensure_rust_wasm() {
 }
 
 # dbt-core and dbt-duckdb (tests/dbt: real dbt builds of the projects Ripple
-# rewrites) in a virtualenv of their own, every package pinned in
-# tests/dbt/requirements.txt and installed without resolving anything else.
+# rewrites) and OpenLineage's dbt integration, dbt-ol (the OpenLineage
+# test: real dbt runs posting their events to a running backend), in a
+# virtualenv of their own, every package pinned in tests/dbt/requirements.txt
+# and installed without resolving anything else.
 ensure_dbt() {
   local hash
   hash="$(hash_files tests/dbt/requirements.txt)"
-  if ! stamp_matches dbt "$hash" || [[ ! -x "$TOOLS/dbt/bin/dbt" ]]; then
+  if ! stamp_matches dbt "$hash" || [[ ! -x "$TOOLS/dbt/bin/dbt" ]] || [[ ! -x "$TOOLS/dbt/bin/dbt-ol" ]]; then
     command -v python3 >/dev/null || die "python3 not found: dbt (tests/dbt) needs Python 3.9 to 3.13 with venv"
-    log "installing dbt-core and dbt-duckdb into .tools/dbt"
+    log "installing dbt-core, dbt-duckdb and openlineage-dbt into .tools/dbt"
     rm -rf "$TOOLS/dbt"
     python3 -m venv "$TOOLS/dbt" || die "python3 -m venv failed (on Debian's Python: apt-get install python3-venv)"
     "$TOOLS/dbt/bin/pip" install --quiet --disable-pip-version-check --no-input --no-deps -r "$ROOT/tests/dbt/requirements.txt"

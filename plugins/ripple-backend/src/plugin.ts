@@ -458,7 +458,9 @@ async function scheduleLineage(deps: {
       const before = new Date(Date.now() - retentionDays * 86_400_000);
       const pruned = await store.prune(before);
       logger.info(
-        `Deleted ${pruned.runs} OpenLineage runs and ${pruned.jobDatasets} job datasets not seen since ${before.toISOString()}`,
+        `Deleted ${pruned.runs} OpenLineage runs and ${
+          pruned.jobDatasets
+        } job datasets not seen since ${before.toISOString()}`,
       );
     },
   });

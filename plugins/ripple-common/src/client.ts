@@ -6,6 +6,7 @@ import {
 } from './schema/openapi/generated/apis';
 import type {
   CompatView,
+  LineageJob,
   ConsumerDetail,
   ConsumerPage,
   ConsumerPatch,
@@ -125,6 +126,8 @@ export interface RippleApi {
   ): Promise<Rollout>;
   getCompatView(id: string): Promise<CompatView>;
   markCompatViewApplied(id: string): Promise<CompatView>;
+  /** The OpenLineage jobs reading the migration's dataset, unmapped (found in lineage only) first. */
+  listLineageJobs(id: string): Promise<LineageJob[]>;
 }
 
 /**
@@ -300,6 +303,11 @@ export class RippleClient implements RippleApi {
 
   async markCompatViewApplied(id: string) {
     return body(await this.api.markCompatViewApplied({ path: { id } }));
+  }
+
+  async listLineageJobs(id: string) {
+    return (await body(await this.api.listLineageJobs({ path: { id } })))
+      .items;
   }
 }
 

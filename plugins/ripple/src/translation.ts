@@ -164,7 +164,19 @@ export const rippleTranslationRef = createTranslationRef({
       progressLabel: 'Consumers migrated',
       progress:
         '{{merged}} of {{total}} merged · {{approved}} approved · {{awaitingDecision}} awaiting review · {{rejected}} rejected · {{delivered}} delivered · {{failed}} failed · {{unhealthy}} unhealthy',
+      unowned_one: '{{count}} unowned consumer found in lineage',
+      unowned_other: '{{count}} unowned consumers found in lineage',
       actionError: 'That did not work',
+    },
+    // OpenLineage jobs that read the dataset and map to no catalog entity.
+    lineage: {
+      title: 'Found in lineage',
+      description_one:
+        'This OpenLineage job reads the dataset, and no catalog entity maps to it (an openlineage.io/job annotation, or a job named after the entity or its repository). Nobody will be offered a patch for it.',
+      description_other:
+        'These {{count}} OpenLineage jobs read the dataset, and no catalog entity maps to them (an openlineage.io/job annotation, or a job named after the entity or its repository). Nobody will be offered a patch for them.',
+      lastSeen: 'last seen {{age}}',
+      loadError: 'Could not load the jobs found in lineage',
     },
     validation: {
       status: {

@@ -189,17 +189,28 @@ export function runEvent(options: {
   rowCount?: number;
   error?: string;
 }) {
-  const producer = 'https://github.com/OpenLineage/OpenLineage/tree/1.54.0/client/python';
-  const facet = { _producer: producer, _schemaURL: 'https://openlineage.io/spec/facets/1-0-0/Facet.json' };
+  const producer =
+    'https://github.com/OpenLineage/OpenLineage/tree/1.54.0/client/python';
+  const facet = {
+    _producer: producer,
+    _schemaURL: 'https://openlineage.io/spec/facets/1-0-0/Facet.json',
+  };
   return {
     eventTime: (options.eventTime ?? new Date()).toISOString(),
     producer,
-    schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+    schemaURL:
+      'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
     eventType: options.eventType,
     run: {
       runId: options.runId ?? randomUUID(),
       facets: options.error
-        ? { errorMessage: { ...facet, message: options.error, programmingLanguage: 'python' } }
+        ? {
+            errorMessage: {
+              ...facet,
+              message: options.error,
+              programmingLanguage: 'python',
+            },
+          }
         : {},
     },
     job: { ...options.job, facets: {} },
@@ -247,7 +258,11 @@ export async function rollOut(
   const id: string = created.body.id;
   const { store } = backend;
   await store.transition({ migrationId: id, to: 'analyzing' });
-  const rewrite = engine.rewrite(CODE_FILE, options.code, options.change as any);
+  const rewrite = engine.rewrite(
+    CODE_FILE,
+    options.code,
+    options.change as any,
+  );
   for (const consumerRef of options.consumerRefs) {
     await store.putConsumer({
       migrationId: id,
@@ -264,15 +279,20 @@ export async function rollOut(
     });
   }
   await store.transition({ migrationId: id, to: 'proposed' });
-  const started = await call(backend, 'post', `/migrations/${id}/rollout/start`, {
-    plan: {
-      waves: [{ name: 'all', percent: 100 }],
-      soakMinutes: 600,
-      autoAdvance: true,
-      autoApprove: true,
-      health: { maxFailedRuns: 0, requireSignals: true },
+  const started = await call(
+    backend,
+    'post',
+    `/migrations/${id}/rollout/start`,
+    {
+      plan: {
+        waves: [{ name: 'all', percent: 100 }],
+        soakMinutes: 600,
+        autoAdvance: true,
+        autoApprove: true,
+        health: { maxFailedRuns: 0, requireSignals: true },
+      },
     },
-  });
+  );
   if (started.status !== 200) {
     throw new Error(`${started.status} ${JSON.stringify(started.body)}`);
   }

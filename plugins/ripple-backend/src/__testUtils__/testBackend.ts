@@ -156,7 +156,10 @@ const testPolicyModule = createBackendModule({
  */
 const authFactory = createServiceFactory({
   service: coreServices.auth,
-  deps: { plugin: coreServices.pluginMetadata, config: coreServices.rootConfig },
+  deps: {
+    plugin: coreServices.pluginMetadata,
+    config: coreServices.rootConfig,
+  },
   factory({ plugin, config }) {
     const mock = mockServices.auth({ pluginId: plugin.getId() });
     const prefix = 'mock-service-token:';

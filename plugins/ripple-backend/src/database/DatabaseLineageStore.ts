@@ -83,7 +83,10 @@ export function mergeRunEvent(
   ) {
     merged.startedAt = event.eventTime;
   }
-  if (event.outputRows !== undefined && (wins || run.outputRows === undefined)) {
+  if (
+    event.outputRows !== undefined &&
+    (wins || run.outputRows === undefined)
+  ) {
     merged.outputRows = event.outputRows;
   }
   if (
@@ -164,7 +167,13 @@ export class DatabaseLineageStore implements LineageStore {
     for (const { d, direction } of datasets) {
       await this.db('openlineage_job_dataset')
         .insert({
-          id: key(event.job.namespace, event.job.name, d.namespace, d.name, direction),
+          id: key(
+            event.job.namespace,
+            event.job.name,
+            d.namespace,
+            d.name,
+            direction,
+          ),
           job_key: jobKey(event.job),
           job_namespace: event.job.namespace,
           job_name: event.job.name,

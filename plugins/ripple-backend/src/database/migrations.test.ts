@@ -130,9 +130,9 @@ describe('knex migrations', () => {
         created_at: now,
         updated_at: now,
       });
-      expect(
-        Number((await knex('openlineage_run').first()).output_rows),
-      ).toBe(2 ** 40);
+      expect(Number((await knex('openlineage_run').first()).output_rows)).toBe(
+        2 ** 40,
+      );
 
       for (let i = 0; i < files.length; i++) {
         await knex.migrate.down({ directory: migrationsDir });

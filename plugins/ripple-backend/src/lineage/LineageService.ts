@@ -1,8 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import {
-  type Entity,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import type {
   LineageJob,
   OpenLineageReceipt,
@@ -101,7 +98,8 @@ export class LineageService {
       if (!lineageDatasetMatches(row.dataset, dataset)) continue;
       const known = readers.find(r => sameJob(r.job, row.job));
       if (known) {
-        if (row.lastSeenAt > known.lastSeenAt) known.lastSeenAt = row.lastSeenAt;
+        if (row.lastSeenAt > known.lastSeenAt)
+          known.lastSeenAt = row.lastSeenAt;
       } else {
         readers.push({ job: row.job, lastSeenAt: row.lastSeenAt });
       }
@@ -163,8 +161,9 @@ export function toRunEvent(event: OpenLineageRunEvent): LineageRunEvent {
   });
   let outputRows: number | undefined;
   for (const output of event.outputs ?? []) {
-    const rows = (output.outputFacets?.outputStatistics as { rowCount?: unknown })
-      ?.rowCount;
+    const rows = (
+      output.outputFacets?.outputStatistics as { rowCount?: unknown }
+    )?.rowCount;
     if (typeof rows === 'number' && Number.isFinite(rows) && rows >= 0) {
       outputRows = (outputRows ?? 0) + rows;
     }
@@ -180,6 +179,8 @@ export function toRunEvent(event: OpenLineageRunEvent): LineageRunEvent {
     outputs: (event.outputs ?? []).map(name),
     ...(outputRows !== undefined ? { outputRows } : {}),
     // Kept short: a stack trace is in the scheduler's logs.
-    ...(typeof error === 'string' ? { errorMessage: error.slice(0, 2000) } : {}),
+    ...(typeof error === 'string'
+      ? { errorMessage: error.slice(0, 2000) }
+      : {}),
   };
 }

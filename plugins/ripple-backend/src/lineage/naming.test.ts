@@ -47,17 +47,41 @@ describe('OpenLineage names', () => {
   it.each([
     // PostgreSQL: postgres://host:port, db.schema.table.
     ['postgres', 'orders', 'postgres://db:5432', 'shop.public.orders', true],
-    ['postgres', 'public.orders', 'postgres://db:5432', 'shop.public.orders', true],
-    ['postgres', 'orders', 'postgres://db:5432', 'shop.public.orders_v2', false],
+    [
+      'postgres',
+      'public.orders',
+      'postgres://db:5432',
+      'shop.public.orders',
+      true,
+    ],
+    [
+      'postgres',
+      'orders',
+      'postgres://db:5432',
+      'shop.public.orders_v2',
+      false,
+    ],
     ['postgres', 'orders', 'bigquery', 'shop.public.orders', false],
     // BigQuery: bigquery, project.dataset.table.
     ['bigquery', 'proj.ds.orders', 'bigquery', 'proj.ds.orders', true],
     ['bigquery', '`proj.ds.orders`', 'bigquery', 'proj.ds.orders', true],
     ['bigquery', 'proj.ds.orders', 'bigquery', 'other.ds.orders', false],
     // Snowflake: snowflake://account, DB.SCHEMA.TABLE upper-cased.
-    ['snowflake', 'analytics.raw.orders', 'snowflake://xy12345.eu-west-1', 'ANALYTICS.RAW.ORDERS', true],
+    [
+      'snowflake',
+      'analytics.raw.orders',
+      'snowflake://xy12345.eu-west-1',
+      'ANALYTICS.RAW.ORDERS',
+      true,
+    ],
     // DuckDB as dbt-ol sends it: duckdb://<file>, database.schema.table.
-    ['duckdb', 'main.orders', 'duckdb:///tmp/x/warehouse.duckdb', 'warehouse.main.orders', true],
+    [
+      'duckdb',
+      'main.orders',
+      'duckdb:///tmp/x/warehouse.duckdb',
+      'warehouse.main.orders',
+      true,
+    ],
     // No dialect: any warehouse.
     [undefined, 'orders', 'mysql://h:3306', 'shop.orders', true],
   ])(

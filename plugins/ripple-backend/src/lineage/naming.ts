@@ -111,14 +111,12 @@ export function catalogDataset(entity: Entity): CatalogDataset {
  * consumers quote and case them as their SQL does.
  */
 export function nameParts(name: string): string[] {
-  return name
-    .split('.')
-    .map(part =>
-      part
-        .trim()
-        .replace(/^[`"[]|[`"\]]$/g, '')
-        .toLocaleLowerCase('en-US'),
-    );
+  return name.split('.').map(part =>
+    part
+      .trim()
+      .replace(/^[`"[]|[`"\]]$/g, '')
+      .toLocaleLowerCase('en-US'),
+  );
 }
 
 /**
@@ -179,6 +177,9 @@ export function repositoryName(entity: Entity): string | undefined {
     .replace(/^url:/, '')
     .replace(/\/(-\/)?(tree|blob)\/.*$/, '');
   const path = (repository || location || '').replace(/[/]+$/, '');
-  const last = path.split(/[/:]/).pop()?.replace(/\.git$/, '');
+  const last = path
+    .split(/[/:]/)
+    .pop()
+    ?.replace(/\.git$/, '');
   return last || undefined;
 }

@@ -201,9 +201,7 @@ export class RolloutHealth {
     const readAt = new Date();
     const refs = consumers.map(c => c.consumerRef);
     const delivered = new Set(refs);
-    const migration = await this.options.store.getMigration(
-      record.migrationId,
-    );
+    const migration = await this.options.store.getMigration(record.migrationId);
     const context: HealthReadContext = {
       migrationId: record.migrationId,
       datasetRef: migration?.datasetRef ?? '',

@@ -4,6 +4,9 @@ import type {
   HealthThresholds,
 } from '@ripple/backstage-plugin-ripple-common';
 
+/** The least increase of a run's duration that can breach `maxDurationIncrease`. */
+export const MIN_DURATION_INCREASE_SECONDS = 60;
+
 /**
  * The thresholds a signal breaches, each said in words
  * (`errorRate 0.2 is above 0.05`). `baseline` is the consumer's last signal
@@ -89,7 +92,12 @@ export function healthBreaches(
     thresholds.maxDurationIncrease !== undefined
   ) {
     const increase = (duration - usual) / usual;
-    if (increase > thresholds.maxDurationIncrease) {
+    // A short job's duration varies by more than itself (0.1 s, then
+    // 0.3 s): only a run at least a minute longer is a breach.
+    if (
+      increase > thresholds.maxDurationIncrease &&
+      duration - usual >= MIN_DURATION_INCREASE_SECONDS
+    ) {
       breaches.push(
         `durationSeconds ${duration} is ${Math.round(
           increase * 100,

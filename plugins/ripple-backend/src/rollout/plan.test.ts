@@ -343,5 +343,11 @@ describe('health gates', () => {
     ).toEqual([]);
     // No baseline: nothing to compare with.
     expect(healthBreaches({ durationSeconds: 300 }, thresholds)).toEqual([]);
+    // Three times as long, but by less than a minute: a short job's noise.
+    expect(
+      healthBreaches({ durationSeconds: 0.3 }, thresholds, {
+        durationSeconds: 0.1,
+      }),
+    ).toEqual([]);
   });
 });

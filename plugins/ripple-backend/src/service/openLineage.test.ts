@@ -143,7 +143,12 @@ describe.each(databases.eachSupportedId())('OpenLineage on %s', databaseId => {
     expect(first.body).toEqual({ runId, state: 'COMPLETE' });
     const late = await postEvent(
       backend,
-      runEvent({ runId, eventType: 'START', job: REVENUE_JOB, eventTime: start }),
+      runEvent({
+        runId,
+        eventType: 'START',
+        job: REVENUE_JOB,
+        eventTime: start,
+      }),
     );
     expect(late.body).toEqual({ runId, state: 'COMPLETE' });
     const stored = await row();
@@ -160,7 +165,12 @@ describe.each(databases.eachSupportedId())('OpenLineage on %s', databaseId => {
     await postEvent(backend, complete);
     await postEvent(
       backend,
-      runEvent({ runId, eventType: 'START', job: REVENUE_JOB, eventTime: start }),
+      runEvent({
+        runId,
+        eventType: 'START',
+        job: REVENUE_JOB,
+        eventTime: start,
+      }),
     );
     expect(await row()).toEqual(stored);
     expect(
@@ -268,12 +278,14 @@ describe.each(databases.eachSupportedId())('OpenLineage on %s', databaseId => {
     );
     const consumers = async () =>
       Object.fromEntries(
-        (await call(backend, 'get', `/migrations/${id}/consumers`)).body.items.map(
-          (c: { consumerRef: string }) => [c.consumerRef, c],
-        ),
+        (
+          await call(backend, 'get', `/migrations/${id}/consumers`)
+        ).body.items.map((c: { consumerRef: string }) => [c.consumerRef, c]),
       );
     await until('daily-report healthy', async () =>
-      (await consumers())[ref('daily-report')].health === 'healthy' ? true : false,
+      (await consumers())[ref('daily-report')].health === 'healthy'
+        ? true
+        : false,
     );
 
     const lineage = await call(backend, 'get', `/migrations/${id}/lineage`);
@@ -281,8 +293,10 @@ describe.each(databases.eachSupportedId())('OpenLineage on %s', databaseId => {
     expectValidResponse(lineage);
     expect(
       lineage.body.items.map(
-        (j: { namespace: string; name: string; consumerRef?: string }) =>
-          [`${j.namespace}/${j.name}`, j.consumerRef],
+        (j: { namespace: string; name: string; consumerRef?: string }) => [
+          `${j.namespace}/${j.name}`,
+          j.consumerRef,
+        ],
       ),
     ).toEqual([
       ['spark/mystery_etl', undefined],
@@ -303,8 +317,11 @@ describe.each(databases.eachSupportedId())('OpenLineage on %s', databaseId => {
         error: 'Binder Error: Referenced column "amount" not found',
       }),
     );
-    await until('the rollout paused', async () =>
-      (await call(backend, 'get', `/migrations/${id}`)).body.state === 'paused',
+    await until(
+      'the rollout paused',
+      async () =>
+        (await call(backend, 'get', `/migrations/${id}`)).body.state ===
+        'paused',
     );
     const events: MigrationEvent[] = (
       await call(backend, 'get', `/migrations/${id}/events?limit=500`)

@@ -54,6 +54,7 @@ export function mockRippleApi(
     'rollbackRollout',
     'getCompatView',
     'markCompatViewApplied',
+    'listLineageJobs',
     'getDataset',
     'getDatasetCode',
   ];

@@ -33,6 +33,7 @@ import { burndown } from './burndown';
 import { CompatViewPanel } from './CompatViewPanel';
 import { ConsumersPanel } from './ConsumersPanel';
 import { EventLog } from './EventLog';
+import { LineagePanel } from './LineagePanel';
 import { RolloutPanel } from './RolloutPanel';
 
 // While the agent or the rollout is working, the page follows it.
@@ -186,6 +187,7 @@ function MigrationBody(props: {
               {t('migrationPage.analyzing')}
             </Text>
           )}
+          <LineagePanel migration={m} />
         </TabPanel>
         <TabPanel id="rollout">
           <RolloutPanel
@@ -334,6 +336,11 @@ function MigrationHeader(props: {
               unhealthy: String(p.unhealthy),
             })}
           </Text>
+          {!!p.unowned && (
+            <Text variant="body-small" color="warning">
+              {t('migrationPage.unowned', { count: p.unowned })}
+            </Text>
+          )}
         </Flex>
       )}
       {!!error && (
