@@ -294,7 +294,9 @@ export class RippleClient implements RippleApi {
     id: string,
     options: { consumerRef?: string; reason?: string } = {},
   ) {
-    return body(await this.api.rollbackRollout({ path: { id }, body: options }));
+    return body(
+      await this.api.rollbackRollout({ path: { id }, body: options }),
+    );
   }
 
   async getCompatView(id: string) {
@@ -306,8 +308,7 @@ export class RippleClient implements RippleApi {
   }
 
   async listLineageJobs(id: string) {
-    return (await body(await this.api.listLineageJobs({ path: { id } })))
-      .items;
+    return (await body(await this.api.listLineageJobs({ path: { id } }))).items;
   }
 }
 

@@ -24,8 +24,8 @@ const change = {
 export async function writeGitHubCatalog(root: string): Promise<string> {
   const catalogFile = path.join(root, 'catalog.yaml');
   await fs.writeFile(
-      catalogFile,
-      `apiVersion: backstage.io/v1alpha1
+    catalogFile,
+    `apiVersion: backstage.io/v1alpha1
 kind: Resource
 metadata:
   name: retry-orders
@@ -47,7 +47,7 @@ spec:
   lifecycle: production
   owner: group:default/data-platform
   dependsOn: [resource:default/retry-orders]`,
-    );
+  );
   return catalogFile;
 }
 
@@ -114,4 +114,3 @@ export async function proposedMigration(
     (await call('get', `/migrations/${id}/consumers`)).body.items[0]?.delivery;
   return { call, until, id, delivery };
 }
-

@@ -8,7 +8,10 @@ type QueryResponse =
         | { resultType: 'scalar' | 'string'; result: [number, string] }
         | {
             resultType: 'vector';
-            result: { metric: Record<string, string>; value: [number, string] }[];
+            result: {
+              metric: Record<string, string>;
+              value: [number, string];
+            }[];
           }
         | { resultType: 'matrix'; result: unknown[] };
     }

@@ -2,7 +2,8 @@ import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 
 /** PromQL giving the consumer's error rate, a share from 0 to 1. */
-export const ANNOTATION_PROMETHEUS_ERROR_RATE = 'ripple.io/prometheus-error-rate';
+export const ANNOTATION_PROMETHEUS_ERROR_RATE =
+  'ripple.io/prometheus-error-rate';
 /** PromQL giving the consumer's latency, in seconds. */
 export const ANNOTATION_PROMETHEUS_LATENCY = 'ripple.io/prometheus-latency';
 

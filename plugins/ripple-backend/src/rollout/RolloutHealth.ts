@@ -168,7 +168,8 @@ export class RolloutHealth {
     for (const consumer of consumers) {
       const { checks, failedChecks = [] } = consumer.delivery!;
       if (checks === 'pending') continue;
-      const failed = checks === 'failing' ? Math.max(1, failedChecks.length) : 0;
+      const failed =
+        checks === 'failing' ? Math.max(1, failedChecks.length) : 0;
       const before = last.get(consumer.consumerRef)?.signals.failedChecks;
       if (before === failed || (before === undefined && failed === 0)) {
         continue;

@@ -217,9 +217,9 @@ async function deliveredWave(
       ? `delivery ${consumer.delivery?.status ?? 'pending'}`
       : 'not approved yet';
     return {
-      waiting: `${WAITING_FOR_DELIVERIES}: ${
-        consumer.consumerRef
-      } (${state})${others ? ` and up to ${others} more` : ''}`,
+      waiting: `${WAITING_FOR_DELIVERIES}: ${consumer.consumerRef} (${state})${
+        others ? ` and up to ${others} more` : ''
+      }`,
     };
   }
   return { delivered };

@@ -84,9 +84,9 @@ describeWithPrometheus('the Prometheus health provider', () => {
     expect(
       await client.value('max(app_latency_seconds{consumer="canary"})', now),
     ).toBe(0.2);
-    expect(
-      await client.value('scalar(max(app_error_ratio))', now),
-    ).toBeCloseTo(0.01);
+    expect(await client.value('scalar(max(app_error_ratio))', now)).toBeCloseTo(
+      0.01,
+    );
     // No traffic: NaN and an empty result are no value, not a breach.
     expect(await client.value('vector(0) / 0', now)).toBeUndefined();
     expect(await client.value('app_error_ratio{consumer="none"}', now)).toBe(
@@ -98,9 +98,9 @@ describeWithPrometheus('the Prometheus health provider', () => {
     await expect(client.value('max(', now)).rejects.toThrow(
       /^Prometheus refused `max\(`: bad_data: /,
     );
-    await expect(
-      client.value('app_error_ratio[1m]', now),
-    ).rejects.toThrow('gave a matrix; it must give one number');
+    await expect(client.value('app_error_ratio[1m]', now)).rejects.toThrow(
+      'gave a matrix; it must give one number',
+    );
   });
 
   it('names the entity and the annotation of an empty query', () => {
@@ -226,8 +226,11 @@ describeWithPrometheus('the Prometheus health provider', () => {
     // The canary's normal signals (and nothing else) open its gate: the
     // next wave is delivered.
     await until('the next wave delivered', async () =>
-      (await consumers()).find(
-        c => c.consumerRef === ref(second) && c.delivery?.status === 'delivered',
+      (
+        await consumers()
+      ).find(
+        c =>
+          c.consumerRef === ref(second) && c.delivery?.status === 'delivered',
       ),
     );
     const afterCanary = await consumers();

@@ -143,14 +143,17 @@ describe.each(databases.eachSupportedId())(
       });
       expect(recovered.delivery.failedChecks).toBeUndefined();
 
-      const events: MigrationEvent[] = await until('the open gate', async () => {
-        const items: MigrationEvent[] = (
-          await call('get', `/migrations/${id}/events?limit=100`)
-        ).body.items;
-        return items.some(e => e.type === 'gate-changed' && e.data?.ready)
-          ? items
-          : undefined;
-      });
+      const events: MigrationEvent[] = await until(
+        'the open gate',
+        async () => {
+          const items: MigrationEvent[] = (
+            await call('get', `/migrations/${id}/events?limit=100`)
+          ).body.items;
+          return items.some(e => e.type === 'gate-changed' && e.data?.ready)
+            ? items
+            : undefined;
+        },
+      );
       // Oldest first.
       events.sort((a, b) => a.id - b.id);
       const checks = events.filter(

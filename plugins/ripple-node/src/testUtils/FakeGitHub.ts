@@ -59,8 +59,7 @@ export class FakeGitHub {
   >();
   readonly pulls: Pull[] = [];
   /** The commit statuses of every commit: each context's latest. */
-  statuses: Array<{ context: string; state: string; target_url?: string }> =
-    [];
+  statuses: Array<{ context: string; state: string; target_url?: string }> = [];
   checkRuns: Array<{
     status: string;
     conclusion: string | null;

@@ -337,9 +337,7 @@ describe('github-pull-request delivery', () => {
     });
     // Passing again: no failed checks are left on the delivery.
     github.statuses = [{ context: 'ci/jenkins', state: 'success' }];
-    expect(
-      (await method.sync(request, delivery)).failedChecks,
-    ).toBeUndefined();
+    expect((await method.sync(request, delivery)).failedChecks).toBeUndefined();
     expect(github.calls().slice(-3)).toEqual([
       `GET ${REPO}/pulls/42`,
       `GET ${REPO}/commits/${delivery.commit}/status`,

@@ -470,12 +470,14 @@ class GitHubPullRequestDeliveryMethod implements RippleDeliveryMethod {
     const states: Array<NonNullable<Delivery['checks']>> = [];
     const failed: FailedCheck[] = [];
     // Each status is one context's latest: "failure" and "error" fail.
-    for (const status of combined.statuses ?? []) {
-      if (status.state === 'success') states.push('passing');
-      else if (status.state === 'pending') states.push('pending');
-      else {
+    for (const commitStatus of combined.statuses ?? []) {
+      if (commitStatus.state === 'success') {
+        states.push('passing');
+      } else if (commitStatus.state === 'pending') {
+        states.push('pending');
+      } else {
         states.push('failing');
-        failed.push(named(status.context, status.target_url));
+        failed.push(named(commitStatus.context, commitStatus.target_url));
       }
     }
     for (const run of runs.check_runs) {

@@ -27,7 +27,8 @@ const failing = aConsumer('component:default/orders-export', {
   },
   health: 'unhealthy',
   healthSource: 'checks',
-  healthReason: 'check "dbt build" failed (https://github.com/acme/orders/runs/7)',
+  healthReason:
+    'check "dbt build" failed (https://github.com/acme/orders/runs/7)',
 });
 const passing = aConsumer('component:default/finance-reports', {
   delivery: {
@@ -81,7 +82,9 @@ describe("a delivered consumer's checks", () => {
         ) as HTMLElement,
       );
     expect(
-      (await rowOf(/orders-export/)).getByText('checks failing: dbt build, lint'),
+      (await rowOf(/orders-export/)).getByText(
+        'checks failing: dbt build, lint',
+      ),
     ).toBeInTheDocument();
     expect(
       (await rowOf(/finance-reports/)).queryByText(/checks failing/),
@@ -106,10 +109,9 @@ describe("a delivered consumer's checks", () => {
         'Unhealthy: check "dbt build" failed (https://github.com/acme/orders/runs/7)',
       ),
     ).toBeInTheDocument();
-    expect(within(detail).getByRole('link', { name: 'dbt build' })).toHaveAttribute(
-      'href',
-      'https://github.com/acme/orders/runs/7',
-    );
+    expect(
+      within(detail).getByRole('link', { name: 'dbt build' }),
+    ).toHaveAttribute('href', 'https://github.com/acme/orders/runs/7');
     expect(within(detail).getByText('lint')).toBeInTheDocument();
   });
 });
