@@ -8,6 +8,7 @@ import {
   RootInstanceMetadataService,
   type SchedulerService,
 } from '@backstage/backend-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
 import type { Config } from '@backstage/config';
 import {
   type CatalogService,
@@ -282,13 +283,15 @@ export const ripplePlugin = createBackendPlugin({
           ...(lineage
             ? {
                 unownedConsumers: async migration => {
-                  const consumers = await store.listConsumers(migration.id, {
-                    limit: 10_000,
-                    offset: 0,
-                  });
                   const jobs = await lineage.datasetJobs(
                     migration.datasetRef,
-                    consumers.items.map(c => c.consumerRef),
+                    async () =>
+                      (
+                        await store.listConsumers(migration.id, {
+                          limit: 10_000,
+                          offset: 0,
+                        })
+                      ).items.map(c => c.consumerRef),
                   );
                   return jobs.filter(j => !j.consumerRef).length;
                 },
@@ -425,6 +428,15 @@ async function scheduleLineage(deps: {
       deps.catalog.getEntityByRef(entityRef, {
         credentials: await credentials(),
       }),
+    entities: async (entityRefs: string[]) =>
+      entityRefs.length
+        ? (
+            await deps.catalog.getEntitiesByRefs(
+              { entityRefs },
+              { credentials: await credentials() },
+            )
+          ).items.filter((e): e is Entity => !!e)
+        : [],
     annotatedEntities: async () =>
       (
         await deps.catalog.getEntities(

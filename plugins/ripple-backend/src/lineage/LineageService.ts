@@ -25,6 +25,8 @@ import {
 /** Entities, read with the plugin's own credentials. */
 export type LineageCatalog = {
   entity(entityRef: string): Promise<Entity | undefined>;
+  /** Entities by ref, in one request; missing ones left out. */
+  entities(entityRefs: string[]): Promise<Entity[]>;
   /** The entities with an `openlineage.io/job` annotation. */
   annotatedEntities(): Promise<Entity[]>;
 };
@@ -68,6 +70,8 @@ export class LineageService {
   async jobsOf(
     entity: Entity,
     dataset: CatalogDataset | undefined,
+    /** The dataset's readers, when the caller has them already. */
+    readers?: { job: LineageName }[],
   ): Promise<LineageName[]> {
     const { jobs, errors } = jobsOfAnnotation(entity);
     for (const error of errors) this.options.logger.warn(error);
@@ -79,7 +83,7 @@ export class LineageService {
     }
     if (!dataset) return [];
     const names = [entity.metadata.name, repositoryName(entity) ?? ''];
-    return (await this.readersOf(dataset))
+    return (readers ?? (await this.readersOf(dataset)))
       .map(r => r.job)
       .filter(job => jobNameMatches(job.name, names));
   }
@@ -114,23 +118,25 @@ export class LineageService {
    */
   async datasetJobs(
     datasetRef: string,
-    consumerRefs: string[],
+    /** The migration's consumers, asked for only when a job reads the dataset. */
+    consumerRefs: () => Promise<string[]>,
   ): Promise<LineageJob[]> {
     const dataset = await this.dataset(datasetRef);
     if (!dataset) return [];
     const readers = await this.readersOf(dataset);
     if (!readers.length) return [];
     const owners = new Map<string, Entity>();
-    for (const ref of consumerRefs) {
-      const entity = await this.options.catalog.entity(ref);
-      if (entity) owners.set(stringifyEntityRef(entity), entity);
+    for (const entity of await this.options.catalog.entities(
+      await consumerRefs(),
+    )) {
+      owners.set(stringifyEntityRef(entity), entity);
     }
     for (const entity of await this.options.catalog.annotatedEntities()) {
       owners.set(stringifyEntityRef(entity), entity);
     }
     const mapped: { job: LineageName; consumerRef: string }[] = [];
     for (const [ref, entity] of owners) {
-      for (const job of await this.jobsOf(entity, dataset)) {
+      for (const job of await this.jobsOf(entity, dataset, readers)) {
         mapped.push({ job, consumerRef: ref.toLocaleLowerCase('en-US') });
       }
     }

@@ -1,3 +1,4 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import type {
   HealthReadContext,
   HealthSignal,
@@ -40,8 +41,8 @@ export class OpenLineageHealthProvider implements RippleHealthProvider {
   constructor(
     private readonly options: {
       store: LineageStore;
-      lineage: Pick<LineageService, 'jobsOf' | 'dataset'>;
-      catalog: Pick<LineageCatalog, 'entity'>;
+      lineage: Pick<LineageService, 'jobsOf' | 'dataset' | 'readersOf'>;
+      catalog: Pick<LineageCatalog, 'entities'>;
       now?: () => Date;
     },
   ) {}
@@ -55,11 +56,19 @@ export class OpenLineageHealthProvider implements RippleHealthProvider {
     const dataset = context?.datasetRef
       ? await lineage.dataset(context.datasetRef)
       : undefined;
+    // The dataset's readers, for the consumers mapped by name: read once.
+    const readers = dataset ? await lineage.readersOf(dataset) : [];
     const signals: HealthSignal[] = [];
+    const entities = new Map(
+      (await catalog.entities(consumerRefs)).map(e => [
+        stringifyEntityRef(e).toLocaleLowerCase('en-US'),
+        e,
+      ]),
+    );
     for (const consumerRef of consumerRefs) {
-      const entity = await catalog.entity(consumerRef);
+      const entity = entities.get(consumerRef.toLocaleLowerCase('en-US'));
       if (!entity) continue;
-      const jobs = await lineage.jobsOf(entity, dataset);
+      const jobs = await lineage.jobsOf(entity, dataset, readers);
       if (!jobs.length) continue;
       const delivered = context?.deliveredAt[consumerRef];
       signals.push(

@@ -30,13 +30,10 @@ export function addLineageRoutes(
       res.json({ items: [] });
       return;
     }
-    const consumers = await store.listConsumers(migration.id, {
-      limit: 10_000,
-      offset: 0,
-    });
-    const jobs = await lineage.datasetJobs(
-      migration.datasetRef,
-      consumers.items.map(c => c.consumerRef),
+    const jobs = await lineage.datasetJobs(migration.datasetRef, async () =>
+      (
+        await store.listConsumers(migration.id, { limit: 10_000, offset: 0 })
+      ).items.map(c => c.consumerRef),
     );
     // A job of a consumer the caller may not read is left out (it is owned).
     res.json({
