@@ -5,6 +5,7 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { RippleEngine } from '@ripple/engine';
 import type { MigrationStore } from '../database/MigrationStore';
+import type { SchemaDrafts } from '../drafts/SchemaDrafts';
 import type { ConsumerReadModel } from '../migration/ConsumerReadModel';
 import type { MigrationService } from '../migration/MigrationService';
 import type { ConsumerVisibility } from '../migration/visibility';
@@ -19,6 +20,7 @@ export type RouterOptions = {
   engine: RippleEngine;
   store: MigrationStore;
   migrations: MigrationService;
+  drafts: SchemaDrafts;
   consumers: ConsumerReadModel;
   visibility: ConsumerVisibility;
   permissions: PermissionsService;

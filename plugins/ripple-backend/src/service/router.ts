@@ -4,6 +4,7 @@ import { createAccess } from './access';
 import { jsonBody } from './bodyLimit';
 import { addConsumerRoutes } from './consumerRoutes';
 import { addDatasetRoutes } from './datasetRoutes';
+import { addDraftRoutes } from './draftRoutes';
 import { addMigrationRoutes } from './migrationRoutes';
 import { entityRefField } from './params';
 import { addRolloutRoutes } from './rolloutRoutes';
@@ -25,6 +26,7 @@ export async function createRouter(
   const context = { ...options, ...createAccess(options) };
   addDatasetRoutes(router, context);
   addMigrationRoutes(router, context);
+  addDraftRoutes(router, context);
   addConsumerRoutes(router, context);
   addRolloutRoutes(router, { ...context, entityRefField });
 
