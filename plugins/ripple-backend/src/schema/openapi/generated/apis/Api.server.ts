@@ -82,7 +82,7 @@ export type DecideDraftSuggestion = {
     suggestionId: string;
   };
   body: DecideDraftSuggestionRequest;
-  response: Migration | Error | Error | Error;
+  response: Migration | Error | Error | Error | Error;
 };
 /**
  * @public
