@@ -74,6 +74,8 @@ test('a schema change becomes a draft on the dataset, whose suggested rename the
   await expect(page).toHaveURL(/\/ripple\/migrations\/[0-9a-f-]+/);
   await expect(page.getByRole('heading', { name: /Schema change to shop.e2e_orders/ })).toBeVisible();
   const report = page.getByRole('rowheader', { name: /e2e-orders-report/ });
-  await expect(page.getByRole('row').filter({ has: report })).toContainText('Awaiting review', { timeout: 90_000 });
+  await expect(page.getByText('Proposed', { exact: true })).toBeVisible({ timeout: 90_000 });
+  // The agent's verdict on the consumer, as the draft counted it.
+  await expect(page.getByRole('row').filter({ has: report })).toContainText('Breaking');
   await shot(page, 'drafts-03-started');
 });
