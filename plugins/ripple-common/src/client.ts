@@ -316,7 +316,9 @@ export class RippleClient implements RippleApi {
     id: string,
     options: { consumerRef?: string; reason?: string } = {},
   ) {
-    return body(await this.api.rollbackRollout({ path: { id }, body: options }));
+    return body(
+      await this.api.rollbackRollout({ path: { id }, body: options }),
+    );
   }
 
   async getCompatView(id: string) {

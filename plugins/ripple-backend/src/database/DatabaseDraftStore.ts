@@ -157,7 +157,9 @@ export class DatabaseDraftStore implements DraftStore {
     if (written === undefined) return { recorded: false };
     return {
       recorded: true,
-      ...(written ? { migration: await this.migrations.getMigration(written) } : {}),
+      ...(written
+        ? { migration: await this.migrations.getMigration(written) }
+        : {}),
     };
   }
 
@@ -226,7 +228,8 @@ export class DatabaseDraftStore implements DraftStore {
       });
     });
     const migration = await this.migrations.getMigration(input.migrationId);
-    if (!migration) throw new NotFoundError(`No migration ${input.migrationId}`);
+    if (!migration)
+      throw new NotFoundError(`No migration ${input.migrationId}`);
     return migration;
   }
 }
@@ -240,4 +243,3 @@ async function openDraftRow(
     .orderBy('seq', 'desc')
     .first();
 }
-

@@ -7,7 +7,11 @@ import type {
 } from '@ripple/backstage-plugin-ripple-common';
 
 /** A column as the draft task keeps it: the dataset's, with its declared old name. */
-export type SnapshotColumn = { name: string; type?: string; renamedFrom?: string };
+export type SnapshotColumn = {
+  name: string;
+  type?: string;
+  renamedFrom?: string;
+};
 
 /** The schema last seen of a dataset (`dataset_schema`). */
 export type SchemaSnapshot = {

@@ -423,7 +423,10 @@ describe('knex migrations', () => {
           hash: 'g',
           seen_at: new Date(),
         }),
-      ).rejects.toHaveProperty('message', expect.stringMatching(/unique|duplicate/i));
+      ).rejects.toHaveProperty(
+        'message',
+        expect.stringMatching(/unique|duplicate/i),
+      );
       await knex('migration').update({
         origin: 'schema-change',
         suggestions: '[]',

@@ -1,7 +1,4 @@
-import type {
-  AuthService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import {
   type Entity,
   RELATION_OWNED_BY,
@@ -115,7 +112,9 @@ export class SchemaDrafts {
     } catch (error) {
       // Catalog data is untrusted: a bad annotation skips the dataset. The
       // message names the entity and the annotation.
-      logger.warn(`Schema of ${datasetRef} skipped: ${(error as Error).message}`);
+      logger.warn(
+        `Schema of ${datasetRef} skipped: ${(error as Error).message}`,
+      );
       return;
     }
     const { dataset, source } = read;
@@ -159,7 +158,8 @@ export class SchemaDrafts {
           ? {
               close: {
                 migrationId: open.migration.id,
-                message: 'Discarded by Ripple: the schema no longer changes anything consumers read',
+                message:
+                  'Discarded by Ripple: the schema no longer changes anything consumers read',
               },
             }
           : {}),
@@ -202,7 +202,9 @@ export class SchemaDrafts {
         impactSummary,
         schemaBefore: before,
         decisions,
-        message: `${open ? 'Draft updated' : 'Drafted'} from a schema change of ${datasetRef}: ${what}`,
+        message: `${
+          open ? 'Draft updated' : 'Drafted'
+        } from a schema change of ${datasetRef}: ${what}`,
         notification: {
           recipients: owners.length ? owners : [datasetRef],
           title: `Ripple: ${title}`,
@@ -210,17 +212,25 @@ export class SchemaDrafts {
             suggestions.length
               ? `; ${suggestions.length} rename(s) to confirm`
               : ''
-          }. ${breaking} of ${impactSummary.total} consumers break (${impactSummary.breaking} breaking, ${impactSummary.partiallyBreaking} partially). Review the draft migration and start it.`,
+          }. ${breaking} of ${impactSummary.total} consumers break (${
+            impactSummary.breaking
+          } breaking, ${
+            impactSummary.partiallyBreaking
+          } partially). Review the draft migration and start it.`,
           link: `${this.options.appBaseUrl}/catalog/${
             entity.metadata.namespace ?? 'default'
-          }/${entity.kind.toLocaleLowerCase('en-US')}/${entity.metadata.name}/ripple`,
+          }/${entity.kind.toLocaleLowerCase('en-US')}/${
+            entity.metadata.name
+          }/ripple`,
         },
       },
     });
     if (result.recorded) {
       last.hash = hash;
       logger.info(
-        `${open ? 'Updated the draft' : 'Drafted a migration'} from a schema change of ${datasetRef}: ${what}`,
+        `${
+          open ? 'Updated the draft' : 'Drafted a migration'
+        } from a schema change of ${datasetRef}: ${what}`,
       );
     }
   }
@@ -232,13 +242,18 @@ export class SchemaDrafts {
    */
   private async sendNotifications(): Promise<void> {
     const { drafts, notify, logger } = this.options;
-    for (const { migrationId, notification } of await drafts.listPendingNotifications()) {
+    for (const {
+      migrationId,
+      notification,
+    } of await drafts.listPendingNotifications()) {
       if (!(await drafts.takeNotification(migrationId, notification))) continue;
       if (!notify) continue;
       try {
         await notify({ ...notification, scope: `ripple:${migrationId}:draft` });
       } catch (error) {
-        logger.warn(`Could not notify the owners of draft ${migrationId}: ${error}`);
+        logger.warn(
+          `Could not notify the owners of draft ${migrationId}: ${error}`,
+        );
       }
     }
   }
@@ -287,9 +302,9 @@ export class SchemaDrafts {
       decisions,
       ...(impactSummary ? { impactSummary } : {}),
       actor,
-      message: `Suggested rename ${decision === 'confirm' ? 'confirmed' : 'rejected'}: ${describeChange(
-        { ...change, changes: [suggestion.change] },
-      )}`,
+      message: `Suggested rename ${
+        decision === 'confirm' ? 'confirmed' : 'rejected'
+      }: ${describeChange({ ...change, changes: [suggestion.change] })}`,
     });
   }
 

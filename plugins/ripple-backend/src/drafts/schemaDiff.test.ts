@@ -13,7 +13,8 @@ describe('diffColumns', () => {
   ];
 
   it('applies a declared rename and places it in the source', () => {
-    const text = 'columns:\n  - {name: id, type: INTEGER}\n  - {name: amount_usd, type: INTEGER, renamed_from: nope}\n';
+    const text =
+      'columns:\n  - {name: id, type: INTEGER}\n  - {name: amount_usd, type: INTEGER, renamed_from: nope}\n';
     const diff = diffColumns(engine, {
       datasetRef: 'resource:default/orders',
       table: 'shop.orders',

@@ -147,7 +147,11 @@ export function sourceLine(text: string, column: string): number {
   const word = (ch: string | undefined) => !!ch && /[A-Za-z0-9_$]/.test(ch);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    for (let at = line.indexOf(column); at >= 0; at = line.indexOf(column, at + 1)) {
+    for (
+      let at = line.indexOf(column);
+      at >= 0;
+      at = line.indexOf(column, at + 1)
+    ) {
       if (!word(line[at - 1]) && !word(line[at + column.length])) {
         return i + 1;
       }

@@ -79,7 +79,10 @@ const RENAMED = `columns:
   - {name: state, type: VARCHAR}
 `;
 // Then id retyped, the rest as before.
-const RETYPED = RENAMED.replace('{name: id, type: INTEGER}', '{name: id, type: BIGINT}');
+const RETYPED = RENAMED.replace(
+  '{name: id, type: INTEGER}',
+  '{name: id, type: BIGINT}',
+);
 const ITEMS = (columns: string) =>
   `    ripple.io/table: shop.items\n    ripple.io/schema: "${columns}"`;
 
@@ -102,7 +105,7 @@ const FOLDERS: Record<string, Record<string, string>> = {
     'catalog-info.yaml': component('draft-ids', 'draft-orders'),
     'ids.sql': 'SELECT count(*) AS n FROM shop.orders;\n',
   },
-  'items': {
+  items: {
     'catalog-info.yaml': dataset(
       'items',
       ITEMS('[{name: sku, type: VARCHAR}, {name: price, type: INTEGER}]'),
@@ -175,7 +178,10 @@ describe.each(databases.eachSupportedId())(
     }
 
     const wholeRun = () =>
-      waitForWholeRun(server, { taskId: 'ripple-drafts', headers: as('guest') });
+      waitForWholeRun(server, {
+        taskId: 'ripple-drafts',
+        headers: as('guest'),
+      });
 
     async function migrationsOf(name: string): Promise<Migration[]> {
       const res = await call(
@@ -228,7 +234,10 @@ describe.each(databases.eachSupportedId())(
     let draft: Migration;
 
     it('drafts one migration from a rename, a drop and a suggested rename in the schema file, and notifies the owners', async () => {
-      await fs.writeFile(path.join(root, 'draft-orders', 'schema.yaml'), RENAMED);
+      await fs.writeFile(
+        path.join(root, 'draft-orders', 'schema.yaml'),
+        RENAMED,
+      );
       [draft] = await until('the draft', async () => {
         const found = await migrationsOf('draft-orders');
         return found.length > 0 && found;
@@ -287,7 +296,10 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('updates the same draft on a second change, and sends nothing twice after a restart', async () => {
-      await fs.writeFile(path.join(root, 'draft-orders', 'schema.yaml'), RETYPED);
+      await fs.writeFile(
+        path.join(root, 'draft-orders', 'schema.yaml'),
+        RETYPED,
+      );
       const updated = await until('the draft updated', async () => {
         const [m] = await migrationsOf('draft-orders');
         return m.change.changes.length === 3 && m;
@@ -329,11 +341,20 @@ describe.each(databases.eachSupportedId())(
       const suggestion = draft.suggestions![0];
       const url = `/migrations/${draft.id}/suggestions/${suggestion.id}`;
 
-      const denied = await call('post', url, { decision: 'confirm' }, 'mallory');
+      const denied = await call(
+        'post',
+        url,
+        { decision: 'confirm' },
+        'mallory',
+      );
       expect(denied.status).toBe(403);
-      const unknown = await call('post', `/migrations/${draft.id}/suggestions/nope`, {
-        decision: 'reject',
-      });
+      const unknown = await call(
+        'post',
+        `/migrations/${draft.id}/suggestions/nope`,
+        {
+          decision: 'reject',
+        },
+      );
       expect(unknown.status).toBe(404);
       expect(unknown.body.error.message).toBe(
         `Migration ${draft.id} has no suggestion nope (it has ${suggestion.id})`,
@@ -349,8 +370,12 @@ describe.each(databases.eachSupportedId())(
         { kind: 'rename_column', column: 'status', to: 'state' },
       ]);
       expect(confirmed.body.suggestions).toEqual([]);
-      expect((await call('post', url, { decision: 'reject' })).status).toBe(404);
-      expect(auditEvents.filter(e => e.eventId === 'draft-suggestion-decide')).toEqual([
+      expect((await call('post', url, { decision: 'reject' })).status).toBe(
+        404,
+      );
+      expect(
+        auditEvents.filter(e => e.eventId === 'draft-suggestion-decide'),
+      ).toEqual([
         expect.objectContaining({ outcome: 'failure' }),
         expect.objectContaining({ outcome: 'failure' }),
         expect.objectContaining({ outcome: 'success' }),
@@ -366,8 +391,11 @@ describe.each(databases.eachSupportedId())(
     it('starts a draft: the analysis runs as for any migration, and it is a draft no more', async () => {
       const started = await call('post', `/migrations/${draft.id}/analyze`);
       expect(started.status).toBe(202);
-      await until('the analysis', async () =>
-        (await call('get', `/migrations/${draft.id}`)).body.state === 'proposed',
+      await until(
+        'the analysis',
+        async () =>
+          (await call('get', `/migrations/${draft.id}`)).body.state ===
+          'proposed',
       );
       const again = await call('post', `/migrations/${draft.id}/discard`);
       expect(again.status).toBe(409);
@@ -400,7 +428,16 @@ describe.each(databases.eachSupportedId())(
         },
         impactSummary: { total: 0 },
       });
-      expect((await call('post', `/migrations/${items.id}/discard`, undefined, 'mallory')).status).toBe(403);
+      expect(
+        (
+          await call(
+            'post',
+            `/migrations/${items.id}/discard`,
+            undefined,
+            'mallory',
+          )
+        ).status,
+      ).toBe(403);
       const discarded = await call('post', `/migrations/${items.id}/discard`);
       expect(discarded.status).toBe(200);
       expect(discarded.body.state).toBe('cancelled');
@@ -413,7 +450,9 @@ describe.each(databases.eachSupportedId())(
       await wholeRun();
       expect(await migrationsOf('items')).toHaveLength(1);
       expect(
-        auditEvents.filter(e => e.eventId === 'draft-discard').map(e => e.outcome),
+        auditEvents
+          .filter(e => e.eventId === 'draft-discard')
+          .map(e => e.outcome),
         // Refused: the started draft (above), then mallory.
       ).toEqual(['failure', 'failure', 'success']);
     });
@@ -436,13 +475,16 @@ describe('drafts from schema changes, switched off', () => {
     });
     try {
       // A whole run of the agent: the backend is up and its tasks run.
-      await waitForWholeRun(server, { taskId: 'ripple-agent', headers: as('guest') });
+      await waitForWholeRun(server, {
+        taskId: 'ripple-agent',
+        headers: as('guest'),
+      });
       const res = await request(server)
         .get('/api/ripple/.backstage/scheduler/v1/tasks')
         .set(as('guest'));
-      expect(res.body.tasks.map((t: { taskId: string }) => t.taskId)).not.toContain(
-        'ripple-drafts',
-      );
+      expect(
+        res.body.tasks.map((t: { taskId: string }) => t.taskId),
+      ).not.toContain('ripple-drafts');
       expect(await knex('dataset_schema')).toEqual([]);
     } finally {
       await stop();
