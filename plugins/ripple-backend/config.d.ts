@@ -118,7 +118,7 @@ export interface Config {
     drafts?: {
       /** Whether the task runs. Default: false. */
       fromSchemaChanges?: boolean;
-      /** How often it reads the datasets' schemas, in minutes. Default: 5. */
+      /** How often it reads the datasets' schemas, in minutes (fractions allowed). Default: 5. */
       intervalMinutes?: number;
     };
     /**
