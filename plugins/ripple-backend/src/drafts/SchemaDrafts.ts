@@ -178,6 +178,26 @@ export class SchemaDrafts {
       if (decisions[s.id] === 'confirm') change = confirmSuggestion(change, s);
       return !decisions[s.id];
     });
+    if (
+      open &&
+      JSON.stringify([change, suggestions, diff.undecided]) ===
+        JSON.stringify([
+          open.migration.change,
+          open.migration.suggestions ?? [],
+          open.migration.undecided ?? [],
+        ])
+    ) {
+      // The draft already says it all (a column added since): the schema
+      // is recorded, the draft and its owners left alone.
+      const result = await drafts.recordSchema({
+        datasetRef,
+        previousHash: last.hash,
+        columns,
+        hash,
+      });
+      if (result.recorded) last.hash = hash;
+      return;
+    }
     const impactSummary = countVerdicts(
       change.changes.length
         ? await this.options.agent.preview(datasetRef, change)

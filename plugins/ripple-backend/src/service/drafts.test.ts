@@ -386,6 +386,25 @@ describe.each(databases.eachSupportedId())(
         actor: 'user:default/guest',
         message: 'Suggested rename confirmed: status renamed to state',
       });
+
+      // A later change recomputes the draft from the schema it started
+      // from: the confirmed rename holds, not suggested again.
+      await fs.writeFile(
+        path.join(root, 'draft-orders', 'schema.yaml'),
+        RETYPED.replace(
+          '{name: state, type: VARCHAR}',
+          '{name: state, type: VARCHAR}\n  - {name: note, type: VARCHAR}',
+        ),
+      );
+      await wholeRun();
+      await wholeRun();
+      const [again] = await migrationsOf('draft-orders');
+      expect(again.id).toBe(draft.id);
+      // An added column changes nothing consumers read: the same change.
+      expect(again.change).toEqual(confirmed.body.change);
+      expect(again.suggestions).toEqual([]);
+      // Nothing new for the owners: the draft is left as it was.
+      expect(again.updatedAt).toBe(confirmed.body.updatedAt);
     });
 
     it('starts a draft: the analysis runs as for any migration, and it is a draft no more', async () => {
