@@ -16,7 +16,7 @@ import { Counts } from '../common/Counts';
 import { ErrorPanel } from '../common/Feedback';
 import { StatusBadge } from '../common/StatusBadge';
 import { migrationStatus } from '../common/status';
-import { describeChange } from '../MigrationPage/MigrationPage';
+import { describeChange, describeChanges } from '../MigrationPage/MigrationPage';
 
 type Pending = 'start' | 'discard' | `confirm:${string}` | `reject:${string}`;
 
@@ -38,7 +38,7 @@ export function DraftMigration(props: { migration: Migration; onChanged: () => v
   }).allowed;
   const { pending, error, run } = useAction<Pending>({ onSettled: onChanged });
   const busy = pending !== undefined;
-  const one = (change: Change) => describeChange({ ...m.change, changes: [change] }, t);
+  const one = (change: Change) => describeChanges([change], t);
   const impact = m.impactSummary;
 
   return (
