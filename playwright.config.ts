@@ -20,8 +20,9 @@ export default defineConfig({
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'e2e-test-report' }]],
   webServer: {
     // Each run starts from an empty database, and a fresh example warehouse
-    // (the DuckDB file shop-orders lives in) beside it.
-    command: `rm -rf .ripple/e2e && node scripts/example-warehouse.mjs .ripple/e2e/example.duckdb && yarn workspace app build ${config} && yarn workspace backend start ${config}`,
+    // (the DuckDB file shop-orders lives in) beside it, and a fresh copy of
+    // the drafts journey's dataset, whose schema file it edits.
+    command: `rm -rf .ripple/e2e && node scripts/example-warehouse.mjs .ripple/e2e/example.duckdb && cp -r tests/e2e/drafts .ripple/e2e/drafts && yarn workspace app build ${config} && yarn workspace backend start ${config}`,
     url: 'http://localhost:7007/.backstage/health/v1/readiness',
     reuseExistingServer: !process.env.CI,
     timeout: 300_000,

@@ -111,6 +111,17 @@ export interface Config {
       timeoutMinutes?: number;
     };
     /**
+     * Drafts from schema changes (docs/backend.md): a task reads every
+     * dataset's schema and, when it changed in a way consumers notice,
+     * drafts a migration and notifies the dataset's owners.
+     */
+    drafts?: {
+      /** Whether the task runs. Default: false. */
+      fromSchemaChanges?: boolean;
+      /** How often it reads the datasets' schemas, in minutes (fractions allowed). Default: 5. */
+      intervalMinutes?: number;
+    };
+    /**
      * Validation of patches on their dataset's warehouse
      * (docs/validation.md): the agent runs each consumer's old and patched
      * queries and compares their rows.

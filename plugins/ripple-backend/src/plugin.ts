@@ -45,6 +45,8 @@ import { CompatViews } from './rollout/CompatViews';
 import { RolloutNotifier, RolloutService } from './rollout/RolloutService';
 import { createRouter } from './service/router';
 import { DatabaseValidationStore } from './database/DatabaseValidationStore';
+import { DatabaseDraftStore } from './database/DatabaseDraftStore';
+import { DRAFT_TOPIC, SchemaDrafts } from './drafts/SchemaDrafts';
 import { ValidationService } from './validation/ValidationService';
 import { DatabaseLineageStore } from './database/DatabaseLineageStore';
 import { LineageService } from './lineage/LineageService';
@@ -269,6 +271,9 @@ export const ripplePlugin = createBackendPlugin({
           ],
         });
 
+        const datasetTypes = config.getOptionalStringArray(
+          'ripple.datasetTypes',
+        ) ?? ['dataset'];
         const visibility = new ConsumerVisibility(deps.permissions);
         const migrations = new MigrationService({
           engine,
@@ -277,9 +282,7 @@ export const ripplePlugin = createBackendPlugin({
           datasets,
           catalog: deps.catalog,
           visibility,
-          datasetTypes: config.getOptionalStringArray(
-            'ripple.datasetTypes',
-          ) ?? ['dataset'],
+          datasetTypes,
           ...(lineage
             ? {
                 unownedConsumers: async migration => {
@@ -298,12 +301,40 @@ export const ripplePlugin = createBackendPlugin({
               }
             : {}),
         });
+        const drafts = new SchemaDrafts({
+          drafts: new DatabaseDraftStore(await database.getClient(), store),
+          store,
+          engine,
+          datasets,
+          agent,
+          catalog: deps.catalog,
+          auth: deps.auth,
+          logger: logger.child({ task: 'ripple-drafts' }),
+          datasetTypes,
+          notify: draftNotifier(deps),
+          appBaseUrl: config.getOptionalString('app.baseUrl') ?? '',
+        });
+        // Off by default: it reads every dataset's schema on its period.
+        // Global: one replica at a time; it also runs at startup.
+        if (config.getOptionalBoolean('ripple.drafts.fromSchemaChanges')) {
+          await scheduler.scheduleTask({
+            id: 'ripple-drafts',
+            scope: 'global',
+            frequency: {
+              minutes:
+                config.getOptionalNumber('ripple.drafts.intervalMinutes') ?? 5,
+            },
+            timeout: agentTimeout,
+            fn: signal => drafts.runOnce(signal),
+          });
+        }
         httpRouter.use(
           await createRouter({
             ...deps,
             engine,
             store,
             migrations,
+            drafts,
             consumers: new ConsumerReadModel({
               store,
               rollouts,
@@ -509,6 +540,36 @@ function notifier(deps: {
         scope,
         severity,
         topic,
+      },
+    });
+  };
+}
+
+/** Drafts' notifications, on their own topic, when the notifications backend runs here. */
+function draftNotifier(deps: {
+  instanceMetadata: RootInstanceMetadataService;
+  notifications: NotificationService;
+}) {
+  return async (n: {
+    recipients: string[];
+    title: string;
+    description: string;
+    link: string;
+    scope: string;
+  }) => {
+    const installed = await deps.instanceMetadata.getInstalledPlugins();
+    if (!installed.some(p => p.pluginId === 'notifications')) {
+      return;
+    }
+    await deps.notifications.send({
+      recipients: { type: 'entity', entityRef: n.recipients },
+      payload: {
+        title: n.title,
+        description: n.description,
+        link: n.link,
+        scope: n.scope,
+        severity: 'normal',
+        topic: DRAFT_TOPIC,
       },
     });
   };

@@ -76,6 +76,14 @@ export interface RippleApi {
   createMigration(migration: NewMigration): Promise<Migration>;
   analyzeMigration(id: string): Promise<Migration>;
   cancelMigration(id: string, reason?: string): Promise<Migration>;
+  /** Confirms or rejects a rename suggested for a draft from a schema change. */
+  decideDraftSuggestion(
+    id: string,
+    suggestionId: string,
+    decision: 'confirm' | 'reject',
+  ): Promise<Migration>;
+  /** Discards a draft (it is cancelled). */
+  discardDraft(id: string): Promise<Migration>;
   listMigrationEvents(
     id: string,
     query?: { after?: number; limit?: number },
@@ -173,6 +181,23 @@ export class RippleClient implements RippleApi {
 
   async analyzeMigration(id: string) {
     return body(await this.api.analyzeMigration({ path: { id } }));
+  }
+
+  async decideDraftSuggestion(
+    id: string,
+    suggestionId: string,
+    decision: 'confirm' | 'reject',
+  ) {
+    return body(
+      await this.api.decideDraftSuggestion({
+        path: { id, suggestionId },
+        body: { decision },
+      }),
+    );
+  }
+
+  async discardDraft(id: string) {
+    return body(await this.api.discardDraft({ path: { id } }));
   }
 
   async cancelMigration(id: string, reason?: string) {

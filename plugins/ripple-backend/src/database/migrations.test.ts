@@ -20,6 +20,7 @@ const tables = [
   'compat_view',
   'openlineage_run',
   'openlineage_job_dataset',
+  'dataset_schema',
 ];
 
 /** A proposed migration with one consumer, as raw rows; the consumer's row. */
@@ -406,6 +407,71 @@ describe('knex migrations', () => {
       expect(
         (await knex('validation').orderBy('run')).map(r => r.status),
       ).toEqual(['failed', 'failed', null]);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    "adds the drafts' schema table and migration columns, and removes them, on %s",
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const files = fs
+        .readdirSync(migrationsDir)
+        .filter(f => f.endsWith('.js'))
+        .sort();
+      const drafts = files.indexOf('20261222_schema_drafts.js');
+      expect(drafts).toBeGreaterThan(0);
+      for (let i = 0; i < drafts; i++) {
+        await knex.migrate.up({ directory: migrationsDir });
+      }
+      // A migration from before: no origin, as one a person created.
+      await insertConsumer(knex, '00000000-0000-0000-0000-000000000005');
+
+      await knex.migrate.up({ directory: migrationsDir });
+      const [before] = await knex('migration').select('origin', 'suggestions');
+      expect(before).toEqual({ origin: null, suggestions: null });
+      await knex('dataset_schema').insert({
+        dataset_ref: 'resource:default/orders',
+        columns: '[{"name":"id"}]',
+        hash: 'h',
+        seen_at: new Date(),
+      });
+      // One row per dataset.
+      await expect(
+        knex('dataset_schema').insert({
+          dataset_ref: 'resource:default/orders',
+          columns: '[]',
+          hash: 'g',
+          seen_at: new Date(),
+        }),
+      ).rejects.toHaveProperty(
+        'message',
+        expect.stringMatching(/unique|duplicate/i),
+      );
+      await knex('migration').update({
+        origin: 'schema-change',
+        suggestions: '[]',
+        undecided: '[]',
+        impact_summary: '{"total":0}',
+        pending_notification: '{}',
+        schema_before: '[]',
+        suggestion_decisions: '{}',
+      });
+
+      await knex.migrate.down({ directory: migrationsDir });
+      expect(await knex.schema.hasTable('dataset_schema')).toBe(false);
+      for (const column of [
+        'origin',
+        'suggestions',
+        'undecided',
+        'impact_summary',
+        'pending_notification',
+        'schema_before',
+        'suggestion_decisions',
+      ]) {
+        expect(await knex.schema.hasColumn('migration', column)).toBe(false);
+      }
+      // The migration itself stays.
+      expect(Number((await knex('migration').count({ n: '*' }))[0].n)).toBe(1);
     },
   );
 });

@@ -36,6 +36,14 @@ export type MigrationRow = {
   analysis_attempts?: number;
   analysis_retry_at?: Timestamp | null;
   analysis_error?: string | null;
+  /** A draft from a schema change (docs/backend.md): its origin and what it keeps. */
+  origin?: 'schema-change' | null;
+  suggestions?: string | null;
+  undecided?: string | null;
+  impact_summary?: string | null;
+  pending_notification?: string | null;
+  schema_before?: string | null;
+  suggestion_decisions?: string | null;
 };
 
 export type EventRow = {
@@ -312,6 +320,12 @@ export function toMigration(
             retryAt: timestamp(row.analysis_retry_at),
           },
         }
+      : {}),
+    ...(row.origin ? { origin: row.origin } : {}),
+    ...(row.suggestions ? { suggestions: JSON.parse(row.suggestions) } : {}),
+    ...(row.undecided ? { undecided: JSON.parse(row.undecided) } : {}),
+    ...(row.impact_summary
+      ? { impactSummary: JSON.parse(row.impact_summary) }
       : {}),
     // `needsReview` is `awaitingDecision` under its old name, sent until
     // 0.3 (deprecated in the API spec).

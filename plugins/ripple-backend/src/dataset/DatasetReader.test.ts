@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { localUrlReader } from '../__testUtils__/localUrlReader';
-import { DatasetReader, parseColumns } from './DatasetReader';
+import { DatasetReader, parseColumns, parseSchema } from './DatasetReader';
 
 function dataset(annotations: Record<string, string>, file?: string): Entity {
   return {
@@ -237,5 +237,26 @@ describe('DatasetReader and dbt projects', () => {
     await expect(reader.read(gone)).rejects.toThrow(
       /^resource:default\/orders: annotation backstage.io\/source-location: cannot read the dbt project at file:.*\/gone\/: /,
     );
+  });
+});
+
+describe('parseSchema', () => {
+  it("keeps the renames a schema's columns declare, which the columns do not carry", () => {
+    const parsed = parseSchema(
+      '[id, {name: amount_usd, type: NUMERIC, renamed_from: amount}]',
+      'orders',
+      'here',
+    );
+    expect(parsed.columns).toEqual([
+      { name: 'id' },
+      { name: 'amount_usd', type: 'NUMERIC' },
+    ]);
+    expect([...parsed.renamedFrom]).toEqual([['amount_usd', 'amount']]);
+  });
+
+  it('refuses a renamed_from that is not a column name, naming the field', () => {
+    expect(() =>
+      parseSchema('[{name: a, renamed_from: 3}]', 'orders', 'here'),
+    ).toThrow('here: [0].renamed_from: must be a column name');
   });
 });

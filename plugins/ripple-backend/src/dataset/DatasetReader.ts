@@ -76,6 +76,19 @@ export class DatasetReader {
 
   /** The dataset, or a 400 naming the annotation at fault. */
   async read(entity: Entity): Promise<Dataset> {
+    return (await this.readWithSource(entity)).dataset;
+  }
+
+  /**
+   * The dataset, and where its columns were read: the annotation or the
+   * schema file with its text (for the line of a column) and the renames
+   * its columns declare (`renamed_from`), which the `Dataset` does not
+   * carry (the engine's schema has no such field). The draft task diffs
+   * schemas with them.
+   */
+  async readWithSource(
+    entity: Entity,
+  ): Promise<{ dataset: Dataset; source?: SchemaSource }> {
     const ref = stringifyEntityRef(entity);
     const annotations = entity.metadata.annotations ?? {};
     const table =
@@ -86,17 +99,17 @@ export class DatasetReader {
     const inline = annotations[ANNOTATION_RIPPLE_SCHEMA];
     const file = annotations[ANNOTATION_RIPPLE_SCHEMA_FILE];
     let columns: DatasetColumn[] = [];
+    let source: SchemaSource | undefined;
     if (inline !== undefined && file !== undefined) {
       throw new InputError(
         `${ref}: give its schema in ${ANNOTATION_RIPPLE_SCHEMA} or ${ANNOTATION_RIPPLE_SCHEMA_FILE}, not both`,
       );
     }
     if (inline !== undefined) {
-      columns = parseColumns(
-        inline,
-        table,
-        `${ref}: annotation ${ANNOTATION_RIPPLE_SCHEMA}`,
-      );
+      const label = `${ref}: annotation ${ANNOTATION_RIPPLE_SCHEMA}`;
+      const parsed = parseSchema(inline, table, label);
+      columns = parsed.columns;
+      source = { label, text: inline, renamedFrom: parsed.renamedFrom };
     } else if (file !== undefined) {
       const url = schemaFileUrl(entity, file);
       this.checkReadable(
@@ -114,11 +127,13 @@ export class DatasetReader {
           }`,
         );
       }
-      columns = parseColumns(
+      const parsed = parseSchema(
         text,
         table,
         `${ref}: schema file ${url} (${ANNOTATION_RIPPLE_SCHEMA_FILE})`,
       );
+      columns = parsed.columns;
+      source = { label: url, text, renamedFrom: parsed.renamedFrom };
     } else {
       // A dbt model's entity needs neither annotation: its project knows.
       const location = codeLocation(entity);
@@ -136,7 +151,7 @@ export class DatasetReader {
           where,
         );
         if (project) {
-          return {
+          const dataset: Dataset = {
             ref,
             table,
             ...(dialect ? { dialect } : {}),
@@ -146,10 +161,14 @@ export class DatasetReader {
               : {}),
             ...(project.warnings.length ? { warnings: project.warnings } : {}),
           };
+          return { dataset };
         }
       }
     }
-    return { ref, table, ...(dialect ? { dialect } : {}), columns };
+    return {
+      dataset: { ref, table, ...(dialect ? { dialect } : {}), columns },
+      ...(source ? { source } : {}),
+    };
   }
 
   /**
@@ -194,6 +213,16 @@ function schemaFileUrl(entity: Entity, file: string): string {
   return new URL(file, target).href;
 }
 
+/** Where a dataset's columns were read, as the draft task needs it. */
+export type SchemaSource = {
+  /** The schema file's URL, or the entity and its annotation. */
+  label: string;
+  /** The annotation's or the file's text. */
+  text: string;
+  /** Each column's declared old name (`renamed_from`), by its name. */
+  renamedFrom: Map<string, string>;
+};
+
 /**
  * Columns from JSON or YAML text, in one of the shapes documented in
  * docs/backend.md: a list of columns (`{name, type?}` or a bare name), an
@@ -206,6 +235,16 @@ export function parseColumns(
   table: string,
   where: string,
 ): DatasetColumn[] {
+  return parseSchema(text, table, where).columns;
+}
+
+/** {@link parseColumns}, with the renames the columns declare. */
+export function parseSchema(
+  text: string,
+  table: string,
+  where: string,
+): { columns: DatasetColumn[]; renamedFrom: Map<string, string> } {
+  const renamedFrom = new Map<string, string>();
   let value: unknown;
   try {
     value = parseYaml(text);
@@ -248,6 +287,17 @@ export function parseColumns(
         if (item.type !== undefined && typeof item.type !== 'string') {
           throw new InputError(`${where}: ${at}.type: must be a string`);
         }
+        if (
+          item.renamed_from !== undefined &&
+          (typeof item.renamed_from !== 'string' || !item.renamed_from.trim())
+        ) {
+          throw new InputError(
+            `${where}: ${at}.renamed_from: must be a column name`,
+          );
+        }
+        if (typeof item.renamed_from === 'string') {
+          renamedFrom.set(item.name.trim(), item.renamed_from.trim());
+        }
         columns.push({
           name: item.name.trim(),
           ...(item.type ? { type: item.type } : {}),
@@ -279,7 +329,7 @@ export function parseColumns(
     }
     seen.add(name.toLowerCase());
   }
-  return columns;
+  return { columns, renamedFrom };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -6,6 +6,7 @@ import type {
 import type { RippleEngine } from '@ripple/engine';
 import type { MigrationStore } from '../database/MigrationStore';
 import type { LineageService } from '../lineage/LineageService';
+import type { SchemaDrafts } from '../drafts/SchemaDrafts';
 import type { ConsumerReadModel } from '../migration/ConsumerReadModel';
 import type { MigrationService } from '../migration/MigrationService';
 import type { ConsumerVisibility } from '../migration/visibility';
@@ -20,6 +21,7 @@ export type RouterOptions = {
   engine: RippleEngine;
   store: MigrationStore;
   migrations: MigrationService;
+  drafts: SchemaDrafts;
   consumers: ConsumerReadModel;
   visibility: ConsumerVisibility;
   permissions: PermissionsService;

@@ -5,6 +5,7 @@ import { jsonBody } from './bodyLimit';
 import { addConsumerRoutes } from './consumerRoutes';
 import { addDatasetRoutes } from './datasetRoutes';
 import { addLineageRoutes } from './lineageRoutes';
+import { addDraftRoutes } from './draftRoutes';
 import { addMigrationRoutes } from './migrationRoutes';
 import { entityRefField } from './params';
 import { addRolloutRoutes } from './rolloutRoutes';
@@ -26,6 +27,7 @@ export async function createRouter(
   const context = { ...options, ...createAccess(options) };
   addDatasetRoutes(router, context);
   addMigrationRoutes(router, context);
+  addDraftRoutes(router, context);
   addConsumerRoutes(router, context);
   addRolloutRoutes(router, { ...context, entityRefField });
   addLineageRoutes(router, context);

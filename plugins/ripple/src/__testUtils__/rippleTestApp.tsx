@@ -38,6 +38,8 @@ export function mockRippleApi(
     'createMigration',
     'analyzeMigration',
     'cancelMigration',
+    'decideDraftSuggestion',
+    'discardDraft',
     'listMigrationEvents',
     'listConsumers',
     'getConsumer',

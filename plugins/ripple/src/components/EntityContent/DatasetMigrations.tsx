@@ -12,8 +12,12 @@ import { useMigrationLink } from '../../routes';
 import { Empty, ErrorPanel, Loading } from '../common/Feedback';
 import { MigrationsTable } from '../common/MigrationsTable';
 import { NewMigration } from '../NewMigration';
+import { DraftMigration } from './DraftMigration';
 
-/** A dataset's migrations, and "New migration" for those allowed to create one. */
+/**
+ * A dataset's migrations, drafts first (each with its change, suggestions
+ * and Start/Discard), and "New migration" for those allowed to create one.
+ */
 export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
@@ -29,6 +33,9 @@ export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
     [rippleApi, datasetRef],
     { refreshMs: 15000 },
   );
+
+  const drafts = (migrations.value ?? []).filter(m => m.state === 'draft');
+  const others = (migrations.value ?? []).filter(m => m.state !== 'draft');
 
   return (
     <Flex direction="column" gap="4">
@@ -51,11 +58,20 @@ export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
       )}
       {migrations.loading && <Loading label={t('entity.loading')} />}
       {migrations.error && <ErrorPanel title={t('entity.loadError')} error={migrations.error} />}
-      {migrations.value && (
+      {drafts.length > 0 && (
+        <section aria-label={t('draft.sectionTitle')}>
+          <Flex direction="column" gap="3">
+            {drafts.map(m => (
+              <DraftMigration key={m.id} migration={m} onChanged={migrations.reload} />
+            ))}
+          </Flex>
+        </section>
+      )}
+      {migrations.value && (drafts.length === 0 || others.length > 0) && (
         <MigrationsTable
-          migrations={migrations.value}
+          migrations={others}
           columns={['title', 'state', 'progress', 'counts', 'age']}
-          filters={migrations.value.length > 10}
+          filters={others.length > 10}
           emptyState={
             <Empty title={t('entity.noDatasetMigrationTitle')}>
               {t('entity.noDatasetMigrationBody')}

@@ -366,7 +366,18 @@ export function describeChange(
     dataset?: string;
     changes?: Array<Record<string, unknown>>;
   };
-  const parts = (spec.changes ?? []).map(c => {
+  return t('change.summary', {
+    dataset: spec.dataset ?? '?',
+    changes: describeChanges(spec.changes ?? [], t),
+  });
+}
+
+/** Changes in words, without their dataset: "rename amount → amount_usd, drop status". */
+export function describeChanges(
+  changes: ReadonlyArray<unknown>,
+  t: RippleT,
+): string {
+  const parts = (changes as Array<Record<string, unknown>>).map(c => {
     const column = String(c.column);
     const to = String(c.to);
     switch (c.kind) {
@@ -384,8 +395,5 @@ export function describeChange(
         return String(c.kind);
     }
   });
-  return t('change.summary', {
-    dataset: spec.dataset ?? '?',
-    changes: parts.join(', '),
-  });
+  return parts.join(', ');
 }

@@ -325,6 +325,28 @@ export const spec = {
           progress: {
             $ref: '#/components/schemas/MigrationProgress',
           },
+          origin: {
+            $ref: '#/components/schemas/MigrationOrigin',
+          },
+          suggestions: {
+            type: 'array',
+            description:
+              'A draft from a schema change: the renames the engine inferred, still to confirm or reject (`POST /migrations/{id}/suggestions/{suggestionId}`).',
+            items: {
+              $ref: '#/components/schemas/DraftSuggestion',
+            },
+          },
+          undecided: {
+            type: 'array',
+            description:
+              'A draft from a schema change: what the engine could not decide, each with the file and line and why.',
+            items: {
+              $ref: '#/components/schemas/DraftUndecided',
+            },
+          },
+          impactSummary: {
+            $ref: '#/components/schemas/DraftImpact',
+          },
         },
       },
       MigrationProgress: {
@@ -396,12 +418,100 @@ export const spec = {
           },
         },
       },
+      MigrationOrigin: {
+        type: 'string',
+        description:
+          'How the migration began: `schema-change`, a draft Ripple made when the dataset\'s schema changed (docs/backend.md, "Drafts from schema changes"). Absent for a migration a person created.',
+        enum: ['schema-change'],
+      },
+      DraftSuggestion: {
+        type: 'object',
+        description:
+          "A rename the engine inferred from a schema change (a column dropped and one added with the same type and a similar name or position): never in the draft's change until a person confirms it.",
+        required: ['id', 'change', 'replaces', 'reason', 'file', 'line'],
+        properties: {
+          id: {
+            type: 'string',
+            description:
+              "The suggestion's id in the draft (a hash of its change: the same for the same rename when a later schema change updates the draft).",
+          },
+          change: {
+            $ref: '#/components/schemas/Change',
+          },
+          replaces: {
+            type: 'array',
+            description:
+              "The changes of the draft's change it replaces when confirmed (the `drop_column` of the column it renames).",
+            items: {
+              $ref: '#/components/schemas/Change',
+            },
+          },
+          reason: {
+            type: 'string',
+          },
+          file: {
+            type: 'string',
+            description:
+              "Where the new column is declared: the schema file's URL, or the entity and its annotation.",
+          },
+          line: {
+            type: 'integer',
+          },
+        },
+      },
+      DraftUndecided: {
+        type: 'object',
+        description:
+          'Something a schema change does that no change spec can say.',
+        required: ['file', 'line', 'reason'],
+        properties: {
+          file: {
+            type: 'string',
+          },
+          line: {
+            type: 'integer',
+          },
+          reason: {
+            type: 'string',
+          },
+        },
+      },
+      DraftImpact: {
+        type: 'object',
+        description:
+          "A draft's consumers counted by verdict, as the preview computed them when the draft was written (`unknown`: no verdict, as for code whose analysis failed).",
+        required: [
+          'total',
+          'breaking',
+          'partiallyBreaking',
+          'unaffected',
+          'unknown',
+        ],
+        properties: {
+          total: {
+            type: 'integer',
+          },
+          breaking: {
+            type: 'integer',
+          },
+          partiallyBreaking: {
+            type: 'integer',
+          },
+          unaffected: {
+            type: 'integer',
+          },
+          unknown: {
+            type: 'integer',
+          },
+        },
+      },
       MigrationEventType: {
         type: 'string',
         description:
-          "What happened: `created`; `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs); `validation-recorded` (data `validationId`, `patchId`, `status`, `warehouse`: the patch's old and patched queries were run on the dataset's warehouse and compared, docs/validation.md); `gate-changed` (data `ready`, `reason`, `soakEndsAt`, `signals`: the active wave's gate decided differently, with the latest signal of each of its consumers it judged by).",
+          "What happened: `created`; `draft-updated` (a draft from a schema change got a later change, or a suggested rename was confirmed or rejected); `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs); `validation-recorded` (data `validationId`, `patchId`, `status`, `warehouse`: the patch's old and patched queries were run on the dataset's warehouse and compared, docs/validation.md); `gate-changed` (data `ready`, `reason`, `soakEndsAt`, `signals`: the active wave's gate decided differently, with the latest signal of each of its consumers it judged by).",
         enum: [
           'created',
+          'draft-updated',
           'state-changed',
           'consumer-added',
           'consumer-removed',
@@ -2540,6 +2650,104 @@ export const spec = {
             },
           },
         },
+        responses: {
+          '200': {
+            description: 'The migration, cancelled.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Migration',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/suggestions/{suggestionId}': {
+      post: {
+        operationId: 'DecideDraftSuggestion',
+        description:
+          "Confirms a rename the engine suggested for a draft from a schema change (its change joins the draft's change, replacing what it `replaces`, and the impact is counted again) or rejects it (the change stays as it is); either way it leaves the suggestions. 409 when the migration is not a draft; 404 for a suggestion it does not have. Needs `ripple.migration.create`.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            name: 'suggestionId',
+            in: 'path',
+            required: true,
+            description: "The suggestion's id.",
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 64,
+            },
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['decision'],
+                properties: {
+                  decision: {
+                    type: 'string',
+                    enum: ['confirm', 'reject'],
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The draft, with its change and suggestions.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Migration',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/discard': {
+      post: {
+        operationId: 'DiscardDraft',
+        description:
+          'Discards a draft: it is cancelled, kept with its timeline, and a later schema change of the dataset makes a new draft. 409 when the migration is not a draft. Needs `ripple.migration.create`, as creating it would.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
         responses: {
           '200': {
             description: 'The migration, cancelled.',

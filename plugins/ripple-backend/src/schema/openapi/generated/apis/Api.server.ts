@@ -13,6 +13,7 @@ import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
 import { Dataset } from '../models/Dataset.model';
 import { DatasetCode } from '../models/DatasetCode.model';
+import { DecideDraftSuggestionRequest } from '../models/DecideDraftSuggestionRequest.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
 import { HealthVerdict } from '../models/HealthVerdict.model';
@@ -74,6 +75,26 @@ export type CancelMigration = {
 export type CreateMigration = {
   body: NewMigration;
   response: Migration | Error | Error;
+};
+/**
+ * @public
+ */
+export type DecideDraftSuggestion = {
+  path: {
+    id: string;
+    suggestionId: string;
+  };
+  body: DecideDraftSuggestionRequest;
+  response: Migration | Error | Error | Error | Error;
+};
+/**
+ * @public
+ */
+export type DiscardDraft = {
+  path: {
+    id: string;
+  };
+  response: Migration | Error | Error | Error;
 };
 /**
  * @public
@@ -345,6 +366,10 @@ export type EndpointMap = {
   '#post|/migrations/{id}/cancel': CancelMigration;
 
   '#post|/migrations': CreateMigration;
+
+  '#post|/migrations/{id}/suggestions/{suggestionId}': DecideDraftSuggestion;
+
+  '#post|/migrations/{id}/discard': DiscardDraft;
 
   '#get|/migrations/{id}/consumers/{consumerRef}/patch/download': DownloadConsumerPatch;
 

@@ -5,6 +5,10 @@
 // ******************************************************************
 import { AnalysisRetry } from '../models/AnalysisRetry.model';
 import { ChangeSpec } from '../models/ChangeSpec.model';
+import { DraftImpact } from '../models/DraftImpact.model';
+import { DraftSuggestion } from '../models/DraftSuggestion.model';
+import { DraftUndecided } from '../models/DraftUndecided.model';
+import { MigrationOrigin } from '../models/MigrationOrigin.model';
 import { MigrationProgress } from '../models/MigrationProgress.model';
 import { MigrationState } from '../models/MigrationState.model';
 
@@ -42,4 +46,14 @@ export interface Migration {
   updatedAt: string;
   analysis?: AnalysisRetry;
   progress: MigrationProgress;
+  origin?: MigrationOrigin;
+  /**
+   * A draft from a schema change: the renames the engine inferred, still to confirm or reject (`POST /migrations/{id}/suggestions/{suggestionId}`).
+   */
+  suggestions?: Array<DraftSuggestion>;
+  /**
+   * A draft from a schema change: what the engine could not decide, each with the file and line and why.
+   */
+  undecided?: Array<DraftUndecided>;
+  impactSummary?: DraftImpact;
 }

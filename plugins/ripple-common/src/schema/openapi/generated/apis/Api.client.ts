@@ -18,6 +18,7 @@ import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
 import { Dataset } from '../models/Dataset.model';
 import { DatasetCode } from '../models/DatasetCode.model';
+import { DecideDraftSuggestionRequest } from '../models/DecideDraftSuggestionRequest.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
 import { HealthVerdict } from '../models/HealthVerdict.model';
@@ -92,6 +93,24 @@ export type CancelMigration = {
  */
 export type CreateMigration = {
   body: NewMigration;
+};
+/**
+ * @public
+ */
+export type DecideDraftSuggestion = {
+  path: {
+    id: string;
+    suggestionId: string;
+  };
+  body: DecideDraftSuggestionRequest;
+};
+/**
+ * @public
+ */
+export type DiscardDraft = {
+  path: {
+    id: string;
+  };
 };
 /**
  * @public
@@ -446,6 +465,62 @@ export class DefaultApiClient {
       },
       method: 'POST',
       body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Confirms a rename the engine suggested for a draft from a schema change (its change joins the draft\'s change, replacing what it `replaces`, and the impact is counted again) or rejects it (the change stays as it is); either way it leaves the suggestions. 409 when the migration is not a draft; 404 for a suggestion it does not have. Needs `ripple.migration.create`.
+   * @param id - The migration\&#39;s id.
+   * @param suggestionId - The suggestion\&#39;s id.
+   * @param decideDraftSuggestionRequest -
+   */
+  public async decideDraftSuggestion(
+    // @ts-ignore
+    request: DecideDraftSuggestion,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Migration>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/suggestions/{suggestionId}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      suggestionId: request.path.suggestionId,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Discards a draft: it is cancelled, kept with its timeline, and a later schema change of the dataset makes a new draft. 409 when the migration is not a draft. Needs `ripple.migration.create`, as creating it would.
+   * @param id - The migration\&#39;s id.
+   */
+  public async discardDraft(
+    // @ts-ignore
+    request: DiscardDraft,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Migration>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/discard`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
     });
   }
 

@@ -9,6 +9,7 @@
  */
 export type MigrationEventType =
   | 'created'
+  | 'draft-updated'
   | 'state-changed'
   | 'consumer-added'
   | 'consumer-removed'

@@ -1,0 +1,1 @@
+SELECT status, sum(amount) AS total FROM shop.e2e_orders GROUP BY status;
