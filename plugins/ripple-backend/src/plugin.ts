@@ -1,28 +1,13 @@
 import {
-  type AuthService,
   coreServices,
   createBackendPlugin,
-  type DatabaseService,
-  type LoggerService,
-  type LifecycleService,
-  RootInstanceMetadataService,
-  type SchedulerService,
 } from '@backstage/backend-plugin-api';
-import type { Entity } from '@backstage/catalog-model';
-import type { Config } from '@backstage/config';
-import {
-  type CatalogService,
-  catalogServiceRef,
-} from '@backstage/plugin-catalog-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ScmIntegrations } from '@backstage/integration';
-import {
-  NotificationService,
-  notificationService,
-} from '@backstage/plugin-notifications-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import {
   createDefaultDeliveryMethods,
   createDefaultWarehouseTypes,
-  RippleWarehouses,
   type RippleWarehouseType,
   rippleWarehouseExtensionPoint,
   RippleDeliveryMethod,
@@ -42,17 +27,18 @@ import { ConsumerVisibility } from './migration/visibility';
 import { DatabaseMigrationStore } from './database/DatabaseMigrationStore';
 import { DatabaseRolloutStore } from './database/DatabaseRolloutStore';
 import { CompatViews } from './rollout/CompatViews';
-import { RolloutNotifier, RolloutService } from './rollout/RolloutService';
+import { RolloutService } from './rollout/RolloutService';
 import { createRouter } from './service/router';
 import { DatabaseValidationStore } from './database/DatabaseValidationStore';
 import { DatabaseDraftStore } from './database/DatabaseDraftStore';
-import { DRAFT_TOPIC, SchemaDrafts } from './drafts/SchemaDrafts';
-import { ValidationService } from './validation/ValidationService';
-import { DatabaseLineageStore } from './database/DatabaseLineageStore';
-import { LineageService } from './lineage/LineageService';
-import { OpenLineageHealthProvider } from './lineage/OpenLineageHealthProvider';
-import { PrometheusHealthProvider } from './prometheus/PrometheusHealthProvider';
-import { ANNOTATION_OPENLINEAGE_JOB } from './lineage/naming';
+import { SchemaDrafts } from './drafts/SchemaDrafts';
+import {
+  scheduleValidation,
+  addPrometheus,
+  scheduleLineage,
+  notifier,
+  draftNotifier,
+} from './wiring';
 
 /**
  * Ripple's backend plugin: dataset migrations for downstream consumers.
@@ -352,225 +338,3 @@ export const ripplePlugin = createBackendPlugin({
     });
   },
 });
-
-/**
- * The warehouses of `ripple.warehouses` (closed when the backend stops) and
- * the background validation of patches on them: a global task, so one
- * replica at a time validates; the validations in the database are the
- * queue, and one cut short by a crash is claimed again after
- * `ripple.validation.claimTimeoutMinutes`.
- */
-async function scheduleValidation(
-  deps: Omit<
-    ConstructorParameters<typeof ValidationService>[0],
-    'warehouses' | 'limits' | 'trigger'
-  > & {
-    config: Config;
-    database: DatabaseService;
-    lifecycle: LifecycleService;
-    scheduler: SchedulerService;
-    warehouseTypes: RippleWarehouseType[];
-  },
-): Promise<ValidationService> {
-  const { config, scheduler } = deps;
-  const warehouses = new RippleWarehouses(
-    config.getOptionalConfig('ripple.warehouses'),
-    deps.warehouseTypes,
-  );
-  deps.lifecycle.addShutdownHook(() => warehouses.close());
-  const settings = config.getOptionalConfig('ripple.validation');
-  const validation = new ValidationService({
-    ...deps,
-    logger: deps.logger.child({ task: 'ripple-validation' }),
-    warehouses,
-    limits: {
-      concurrencyPerWarehouse:
-        settings?.getOptionalNumber('concurrencyPerWarehouse') ?? 2,
-      timeoutMs: (settings?.getOptionalNumber('timeoutSeconds') ?? 60) * 1000,
-      maxRows: settings?.getOptionalNumber('maxRows') ?? 100_000,
-      maxBytes: settings?.getOptionalNumber('maxBytes') ?? 256 * 1024 * 1024,
-      sampleDays: settings?.getOptionalNumber('sampleDays') ?? 1,
-      claimTimeoutMs:
-        (settings?.getOptionalNumber('claimTimeoutMinutes') ?? 10) * 60_000,
-      batch: 100,
-    },
-    trigger: () => scheduler.triggerTask('ripple-validation'),
-  });
-  await scheduler.scheduleTask({
-    id: 'ripple-validation',
-    scope: 'global',
-    frequency: {
-      seconds: settings?.getOptionalNumber('intervalSeconds') ?? 30,
-    },
-    timeout: {
-      minutes: settings?.getOptionalNumber('claimTimeoutMinutes') ?? 10,
-    },
-    fn: signal => validation.runOnce(signal),
-  });
-  return validation;
-}
-
-/**
- * The Prometheus health provider (docs/health.md), when
- * `ripple.health.prometheus` is configured and no module added one with
- * the id `prometheus`.
- */
-function addPrometheus(deps: {
-  config: Config;
-  logger: LoggerService;
-  auth: AuthService;
-  catalog: CatalogService;
-  healthProviders: RippleHealthProvider[];
-}) {
-  if (deps.healthProviders.some(p => p.id === 'prometheus')) return;
-  const provider = PrometheusHealthProvider.fromConfig(deps.config, {
-    catalog: {
-      entity: async entityRef =>
-        deps.catalog.getEntityByRef(entityRef, {
-          credentials: await deps.auth.getOwnServiceCredentials(),
-        }),
-    },
-    logger: deps.logger.child({ provider: 'prometheus' }),
-  });
-  if (provider) deps.healthProviders.push(provider);
-}
-
-/**
- * OpenLineage (docs/health.md), when `ripple.health.openLineage` is
- * configured: the service behind `POST /api/v1/lineage`, its health
- * provider (unless a module added one with the id `openlineage`), and a
- * global task deleting runs not seen for `retentionDays`.
- */
-async function scheduleLineage(deps: {
-  config: Config;
-  database: DatabaseService;
-  scheduler: SchedulerService;
-  logger: LoggerService;
-  auth: AuthService;
-  catalog: CatalogService;
-  healthProviders: RippleHealthProvider[];
-}): Promise<LineageService | undefined> {
-  const settings = deps.config.getOptionalConfig('ripple.health.openLineage');
-  if (!settings) return undefined;
-  const store = new DatabaseLineageStore(await deps.database.getClient());
-  const credentials = () => deps.auth.getOwnServiceCredentials();
-  const catalog = {
-    entity: async (entityRef: string) =>
-      deps.catalog.getEntityByRef(entityRef, {
-        credentials: await credentials(),
-      }),
-    entities: async (entityRefs: string[]) =>
-      entityRefs.length
-        ? (
-            await deps.catalog.getEntitiesByRefs(
-              { entityRefs },
-              { credentials: await credentials() },
-            )
-          ).items.filter((e): e is Entity => !!e)
-        : [],
-    annotatedEntities: async () =>
-      (
-        await deps.catalog.getEntities(
-          {
-            // The catalog client's CATALOG_FILTER_EXISTS (a registered symbol).
-            filter: {
-              [`metadata.annotations.${ANNOTATION_OPENLINEAGE_JOB}`]:
-                Symbol.for('CATALOG_FILTER_EXISTS'),
-            },
-          },
-          { credentials: await credentials() },
-        )
-      ).items,
-  };
-  const logger = deps.logger.child({ task: 'ripple-lineage' });
-  const lineage = new LineageService({ store, catalog, logger });
-  if (!deps.healthProviders.some(p => p.id === 'openlineage')) {
-    deps.healthProviders.push(
-      new OpenLineageHealthProvider({ store, lineage, catalog }),
-    );
-  }
-  const retentionDays = settings.getOptionalNumber('retentionDays') ?? 30;
-  await deps.scheduler.scheduleTask({
-    id: 'ripple-lineage-retention',
-    scope: 'global',
-    frequency: {
-      minutes: settings.getOptionalNumber('retentionIntervalMinutes') ?? 360,
-    },
-    timeout: { minutes: 10 },
-    fn: async () => {
-      const before = new Date(Date.now() - retentionDays * 86_400_000);
-      const pruned = await store.prune(before);
-      logger.info(
-        `Deleted ${pruned.runs} OpenLineage runs and ${
-          pruned.jobDatasets
-        } job datasets not seen since ${before.toISOString()}`,
-      );
-    },
-  });
-  return lineage;
-}
-
-/**
- * Owners are notified through Backstage's notifications service when the
- * notifications backend runs in this backend; without it, not at all.
- */
-function notifier(deps: {
-  instanceMetadata: RootInstanceMetadataService;
-  notifications: NotificationService;
-}): RolloutNotifier {
-  return async ({
-    recipients,
-    title,
-    description,
-    link,
-    scope,
-    severity = 'high',
-    topic = 'ripple-rollout',
-  }) => {
-    const installed = await deps.instanceMetadata.getInstalledPlugins();
-    if (!installed.some(p => p.pluginId === 'notifications')) {
-      return;
-    }
-    await deps.notifications.send({
-      recipients: { type: 'entity', entityRef: recipients },
-      payload: {
-        title,
-        description,
-        link,
-        scope,
-        severity,
-        topic,
-      },
-    });
-  };
-}
-
-/** Drafts' notifications, on their own topic, when the notifications backend runs here. */
-function draftNotifier(deps: {
-  instanceMetadata: RootInstanceMetadataService;
-  notifications: NotificationService;
-}) {
-  return async (n: {
-    recipients: string[];
-    title: string;
-    description: string;
-    link: string;
-    scope: string;
-  }) => {
-    const installed = await deps.instanceMetadata.getInstalledPlugins();
-    if (!installed.some(p => p.pluginId === 'notifications')) {
-      return;
-    }
-    await deps.notifications.send({
-      recipients: { type: 'entity', entityRef: n.recipients },
-      payload: {
-        title: n.title,
-        description: n.description,
-        link: n.link,
-        scope: n.scope,
-        severity: 'normal',
-        topic: DRAFT_TOPIC,
-      },
-    });
-  };
-}
