@@ -6,7 +6,7 @@
 //! reference in the file. Built on the analysis alone: no rewrite runs, so
 //! it is cheap enough for every consumer of a fleet.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::analysis::{FileAnalysis, Reference, ReferenceKind, StatementAnalysis};
 use crate::schema::names_match;
@@ -14,7 +14,7 @@ use crate::{ChangeSpec, ColumnFate, Location};
 
 /// What the change does to a consumer (or to one of its files). Ordered
 /// from the least to the worst: a consumer's verdict is its worst file's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum Verdict {
