@@ -31,6 +31,7 @@ import { UrlReaderConsumerSources } from './agent/ConsumerSources';
 import { MigrationAgent } from './agent/MigrationAgent';
 import { DatasetReader } from './dataset/DatasetReader';
 import { ConsumerReadModel } from './migration/ConsumerReadModel';
+import { ChangeImpact } from './migration/ChangeImpact';
 import { MigrationService } from './migration/MigrationService';
 import { ConsumerVisibility } from './migration/visibility';
 import { DatabaseMigrationStore } from './database/DatabaseMigrationStore';
@@ -254,6 +255,9 @@ export const ripplePlugin = createBackendPlugin({
         });
 
         const visibility = new ConsumerVisibility(deps.permissions);
+        const datasetTypes = config.getOptionalStringArray(
+          'ripple.datasetTypes',
+        ) ?? ['dataset'];
         const migrations = new MigrationService({
           engine,
           store,
@@ -261,9 +265,7 @@ export const ripplePlugin = createBackendPlugin({
           datasets,
           catalog: deps.catalog,
           visibility,
-          datasetTypes: config.getOptionalStringArray(
-            'ripple.datasetTypes',
-          ) ?? ['dataset'],
+          datasetTypes,
         });
         httpRouter.use(
           await createRouter({
@@ -271,6 +273,13 @@ export const ripplePlugin = createBackendPlugin({
             engine,
             store,
             migrations,
+            impact: new ChangeImpact({
+              migrations,
+              store,
+              catalog: deps.catalog,
+              datasetTypes,
+              baseUrl: config.getOptionalString('app.baseUrl') ?? '',
+            }),
             consumers: new ConsumerReadModel({
               store,
               rollouts,

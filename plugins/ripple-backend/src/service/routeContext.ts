@@ -5,6 +5,7 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { RippleEngine } from '@ripple/engine';
 import type { MigrationStore } from '../database/MigrationStore';
+import type { ChangeImpact } from '../migration/ChangeImpact';
 import type { ConsumerReadModel } from '../migration/ConsumerReadModel';
 import type { MigrationService } from '../migration/MigrationService';
 import type { ConsumerVisibility } from '../migration/visibility';
@@ -19,6 +20,8 @@ export type RouterOptions = {
   engine: RippleEngine;
   store: MigrationStore;
   migrations: MigrationService;
+  /** `POST /impact`: a change's consumers and covering migrations. */
+  impact: ChangeImpact;
   consumers: ConsumerReadModel;
   visibility: ConsumerVisibility;
   permissions: PermissionsService;

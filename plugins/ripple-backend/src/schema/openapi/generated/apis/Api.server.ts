@@ -16,6 +16,8 @@ import { DatasetCode } from '../models/DatasetCode.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
 import { HealthVerdict } from '../models/HealthVerdict.model';
+import { ImpactAnswer } from '../models/ImpactAnswer.model';
+import { ImpactRequest } from '../models/ImpactRequest.model';
 import { ListMigrationEvents200Response } from '../models/ListMigrationEvents200Response.model';
 import { Migration } from '../models/Migration.model';
 import { MigrationPage } from '../models/MigrationPage.model';
@@ -64,6 +66,13 @@ export type CancelMigration = {
   };
   body: CancelMigrationRequest;
   response: Migration | Error | Error | Error;
+};
+/**
+ * @public
+ */
+export type ChangeImpact = {
+  body: ImpactRequest;
+  response: ImpactAnswer | Error | Error | Error;
 };
 /**
  * @public
@@ -324,6 +333,8 @@ export type EndpointMap = {
   '#post|/migrations/{id}/analyze': AnalyzeMigration;
 
   '#post|/migrations/{id}/cancel': CancelMigration;
+
+  '#post|/impact': ChangeImpact;
 
   '#post|/migrations': CreateMigration;
 
