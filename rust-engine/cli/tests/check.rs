@@ -310,7 +310,7 @@ fn a_covering_migration_from_the_portal_makes_it_pass() {
     let head = rename_drop_retype(&producer);
     let (url, request) = portal(
         200,
-        r#"{"datasetRef": "resource:default/stg-orders", "consumers": [{"consumerRef": "component:default/finance", "owner": "group:default/finance", "verdict": "breaking", "reasons": [{"kind": "renamed_column", "verdict": "breaking", "path": "report.sql", "start": {"line": 4, "column": 8}, "message": "reads `amount`, which the change renames to `total`"}]}],
+        r#"{"datasetRef": "resource:default/stg-orders", "consumers": [{"consumerRef": "component:default/finance", "owner": "group:default/finance", "verdict": "breaking", "reasons": [{"kind": "renamed_column", "verdict": "breaking", "path": "report.sql", "line": 4, "column": 8, "message": "reads `amount`, which the change renames to `total`"}]}],
            "migrations": [{"id": "m-1", "title": "Rename amount", "state": "awaiting_review", "url": "http://portal/ripple/migrations/m-1"}],
            "newMigrationUrl": "http://portal/ripple/new?dataset=resource%3Adefault%2Fstg-orders"}"#,
     );

@@ -86,7 +86,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode, Usage> {
                 found_by: FoundBy::Portal,
                 verdict: c.verdict,
                 owner: c.owner.clone(),
-                reasons: c.reasons.clone(),
+                reasons: c.reasons.iter().map(Reason::from).collect(),
                 error: c.error.clone(),
             }));
         }

@@ -43,9 +43,31 @@ pub(crate) struct PortalConsumer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
     #[serde(default)]
-    pub reasons: Vec<Reason>,
+    pub reasons: Vec<ApiReason>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// A reason as the portal's API writes it (its `ImpactReason`: the place
+/// as `line` and `column`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub(crate) struct ApiReason {
+    pub kind: String,
+    pub verdict: Verdict,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub line: Option<u64>,
+    #[serde(default)]
+    pub column: Option<u64>,
+    pub message: String,
+}
+
+impl From<&ApiReason> for Reason {
+    fn from(r: &ApiReason) -> Reason {
+        let start = r.line.map(|line| Location { line, column: r.column.unwrap_or(1) });
+        Reason { kind: r.kind.clone(), verdict: r.verdict, path: r.path.clone(), start, column: None, message: r.message.clone() }
+    }
 }
 
 /// A reason as the engine writes it (`ripple impact`'s fields).
