@@ -184,7 +184,7 @@ pub fn classify_impact(analyses: &[&FileAnalysis], spec: &ChangeSpec, also_named
         reasons.push(ImpactReason { kind: ImpactReasonKind::NotRead, verdict: Verdict::Unaffected, path: None, start: None, end: None, column: None, message });
     }
     // Worst first; the sort is stable, so the files' order stays within.
-    reasons.sort_by(|a, b| b.verdict.cmp(&a.verdict));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.verdict));
     let verdict = files.iter().map(|f| f.verdict).max().unwrap_or(Verdict::Unaffected);
     ConsumerImpact { verdict, reasons, files }
 }

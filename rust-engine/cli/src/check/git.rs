@@ -90,20 +90,17 @@ impl Repo {
             let mut header = String::new();
             out.read_line(&mut header).map_err(fail)?;
             let fields: Vec<&str> = header.split_whitespace().collect();
-            match fields.as_slice() {
-                [_, kind, size] => {
-                    let size: usize = size.parse().map_err(|_| Usage(format!("git cat-file answered `{}`", header.trim())))?;
-                    let mut content = vec![0; size + 1];
-                    out.read_exact(&mut content).map_err(fail)?;
-                    content.pop();
-                    if *kind == "blob" {
-                        if let Ok(text) = String::from_utf8(content) {
-                            texts.insert(path.to_string(), text);
-                        }
+            // `<object> missing` when the commit does not have it.
+            if let [_, kind, size] = fields.as_slice() {
+                let size: usize = size.parse().map_err(|_| Usage(format!("git cat-file answered `{}`", header.trim())))?;
+                let mut content = vec![0; size + 1];
+                out.read_exact(&mut content).map_err(fail)?;
+                content.pop();
+                if *kind == "blob" {
+                    if let Ok(text) = String::from_utf8(content) {
+                        texts.insert(path.to_string(), text);
                     }
                 }
-                // `<object> missing`: the commit does not have it.
-                _ => {}
             }
         }
         let _ = writer.join();

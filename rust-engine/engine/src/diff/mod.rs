@@ -126,8 +126,8 @@ fn diff_read(old: (&str, &[TableDef]), new: (&str, &[TableDef]), dialect: Option
         Some(Some((from, to))) => Some((from.trim(), to.trim())),
         _ => None,
     };
-    let paired = pair(&before_tables, &after_tables, declared);
-    let changed: Vec<&Pair> = paired.iter().filter(|p| p.changed(&before_tables, &after_tables)).collect();
+    let paired = pair(before_tables, after_tables, declared);
+    let changed: Vec<&Pair> = paired.iter().filter(|p| p.changed(before_tables, after_tables)).collect();
     let tables: Vec<String> = changed.iter().map(|p| before_tables[p.old].name.clone()).collect();
     let wanted = options.table.as_deref().map(|t| t.split_once('=').map_or(t, |(from, _)| from).trim());
     let chosen = match wanted {
