@@ -54,43 +54,54 @@ impl Repo {
         Ok(split_z(&out))
     }
 
-    /// Every file of a commit's tree.
-    pub fn files(&self, commit: &Commit) -> Result<Vec<String>, Usage> {
-        let out = self.run(&["ls-tree", "-r", "-z", "--name-only", "--full-tree", &commit.commit, "--"])?;
-        Ok(split_z(&out))
+    /// Every file of a commit's tree: its path and its blob's id.
+    pub fn files(&self, commit: &Commit) -> Result<Vec<(String, String)>, Usage> {
+        let out = self.run(&["ls-tree", "-r", "-z", "--full-tree", &commit.commit, "--"])?;
+        // `<mode> SP <type> SP <id> TAB <path>`, each entry ended by NUL.
+        Ok(split_z(&out)
+            .into_iter()
+            .filter_map(|entry| {
+                let (meta, path) = entry.split_once('\t')?;
+                let mut fields = meta.split(' ');
+                let (_, kind, id) = (fields.next()?, fields.next()?, fields.next()?);
+                (kind == "blob").then(|| (path.to_string(), id.to_string()))
+            })
+            .collect())
     }
 
-    /// The text of each of `paths` at `commit` (all in one `git cat-file`),
-    /// absent for a path the commit does not have or that is no UTF-8 text.
-    pub fn read(&self, commit: &Commit, paths: &[&str]) -> Result<HashMap<String, String>, Usage> {
-        let mut texts = HashMap::with_capacity(paths.len());
-        // The batch protocol is one request a line: a path with a newline
-        // cannot be asked for (git would read two requests).
-        let wanted: Vec<&str> = paths.iter().copied().filter(|p| !p.contains(['\n', '\r'])).collect();
+    /// The text of each blob of `ids` not in `texts` yet, added to it (all
+    /// in one `git cat-file`); one that is no UTF-8 text is left out. By
+    /// id, not by `commit:path`: git then looks no path up (ten times
+    /// faster on a thousand files), and a file both commits share is read
+    /// once.
+    pub fn read(&self, ids: &[&str], texts: &mut HashMap<String, String>) -> Result<(), Usage> {
+        let mut wanted: Vec<&str> = ids.iter().copied().filter(|id| !texts.contains_key(*id) && id.bytes().all(|b| b.is_ascii_hexdigit())).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
         if wanted.is_empty() {
-            return Ok(texts);
+            return Ok(());
         }
         let mut child = Command::new("git")
             .arg("-C")
             .arg(&self.root)
-            .args(["cat-file", "--batch"])
+            .args(["cat-file", "--batch", "--buffer"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| Usage(format!("cannot run git: {e}")))?;
         let mut stdin = child.stdin.take().expect("stdin is piped");
-        let requests: String = wanted.iter().map(|p| format!("{}:{p}\n", commit.commit)).collect();
+        let requests: String = wanted.iter().map(|id| format!("{id}\n")).collect();
         // Written from a thread: git answers while it reads, and a full pipe
         // on both sides would block both.
         let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
         let mut out = BufReader::new(child.stdout.take().expect("stdout is piped"));
         let fail = |e: std::io::Error| Usage(format!("cannot read from git cat-file: {e}"));
-        for path in &wanted {
+        for id in &wanted {
             let mut header = String::new();
             out.read_line(&mut header).map_err(fail)?;
             let fields: Vec<&str> = header.split_whitespace().collect();
-            // `<object> missing` when the commit does not have it.
+            // `<id> missing` for an object the repository does not have.
             if let [_, kind, size] = fields.as_slice() {
                 let size: usize = size.parse().map_err(|_| Usage(format!("git cat-file answered `{}`", header.trim())))?;
                 let mut content = vec![0; size + 1];
@@ -98,14 +109,14 @@ impl Repo {
                 content.pop();
                 if *kind == "blob" {
                     if let Ok(text) = String::from_utf8(content) {
-                        texts.insert(path.to_string(), text);
+                        texts.insert(id.to_string(), text);
                     }
                 }
             }
         }
         let _ = writer.join();
         let _ = child.wait();
-        Ok(texts)
+        Ok(())
     }
 
     fn run(&self, args: &[&str]) -> Result<Vec<u8>, Usage> {

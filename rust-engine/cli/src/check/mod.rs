@@ -58,8 +58,10 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode, Usage> {
     // Checked before git and the engine work: a bad token fails fast.
     let portal = args.portal.as_ref().map(|(url, token_env)| Portal::new(url, token_env)).transpose()?;
     let changed = repo.changed(&base, &head)?;
-    let base = snapshot(&repo, base, &changed, args.dialect)?;
-    let head = snapshot(&repo, head, &changed, args.dialect)?;
+    let mut blobs = HashMap::new();
+    let base = snapshot(&repo, base, &changed, args.dialect, &mut blobs)?;
+    let head = snapshot(&repo, head, &changed, args.dialect, &mut blobs)?;
+    drop(blobs);
     let changes = changed_datasets(&base, &head, &changed, args.dialect)?;
     let local = LocalConsumers::read(&repo.root, &base, &head, &args.paths, &changes, args.dialect)?;
     let mut datasets = Vec::with_capacity(changes.len());
@@ -128,15 +130,21 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode, Usage> {
 }
 
 /// A commit's tree, the texts of its dbt projects' files and of the
-/// changed files (one `git cat-file` for all), and its projects.
-fn snapshot(repo: &Repo, commit: Commit, changed: &[String], dialect: Dialect) -> Result<Snapshot, Usage> {
-    let tree = repo.files(&commit)?;
+/// changed files (one `git cat-file` for all; `blobs` keeps each file's
+/// text by its id, so a file both commits share is read once), and its
+/// projects.
+fn snapshot(repo: &Repo, commit: Commit, changed: &[String], dialect: Dialect, blobs: &mut HashMap<String, String>) -> Result<Snapshot, Usage> {
+    let files = repo.files(&commit)?;
+    let ids: HashMap<&str, &str> = files.iter().map(|(path, id)| (path.as_str(), id.as_str())).collect();
+    let tree: Vec<String> = files.iter().map(|(path, _)| path.clone()).collect();
     let roots = project_roots(&tree);
     let mut wanted: Vec<&str> = roots.iter().flat_map(|root| project_file_paths(&tree, root)).collect();
     wanted.extend(changed.iter().map(String::as_str));
     wanted.sort_unstable();
     wanted.dedup();
-    let texts: HashMap<String, String> = repo.read(&commit, &wanted)?;
+    let wanted_ids: Vec<&str> = wanted.iter().filter_map(|path| ids.get(path).copied()).collect();
+    repo.read(&wanted_ids, blobs)?;
+    let texts: HashMap<String, String> = wanted.iter().filter_map(|path| Some((path.to_string(), blobs.get(*ids.get(path)?)?.clone()))).collect();
     let projects = roots.iter().map(|root| Project::read(root, &tree, &texts, dialect, &commit)).collect();
     Ok(Snapshot { commit, texts, projects })
 }
