@@ -359,3 +359,25 @@ fn a_portal_error_names_the_url_and_status() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains(&format!("portal {url}/api/ripple/impact")), "{}", stderr(&out));
 }
+
+#[test]
+fn a_dropped_model_is_undecided_and_sql_that_is_no_ddl_is_no_schema() {
+    let producer = Producer::new();
+    producer.write("jobs/nightly.sql", "create table tmp.x as select 1 as one;\n");
+    producer.write("macros/cents.sql", "{% macro cents(c) %} create table {{ c }} (id int) {% endmacro %}\n");
+    producer.commit("a job and a macro");
+    fs::remove_file(producer.path().join(STG_ORDERS)).unwrap();
+    // A job's SQL that writes a table, and a dbt macro, changed: neither is
+    // a dataset's schema.
+    producer.write("jobs/nightly.sql", "create table tmp.x as select 2 as two;\n");
+    producer.write("macros/cents.sql", "{% macro cents(c) %} create table {{ c }} (id bigint) {% endmacro %}\n");
+    producer.commit("no stg_orders");
+    let out = producer.check(&["--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json(&out);
+    let datasets = report["datasets"].as_array().unwrap();
+    assert_eq!(datasets.len(), 1, "{report:#}");
+    assert_eq!(datasets[0]["dataset"], "stg_orders");
+    assert_eq!(datasets[0]["status"], "undecided");
+    assert!(datasets[0]["undecided"][0]["reason"].as_str().unwrap().contains("dropped or moved"), "{report:#}");
+}

@@ -92,6 +92,7 @@ pub(crate) fn changed_datasets(base: &Snapshot, head: &Snapshot, changed: &[Stri
                     found.extend(schema_file(base, head, path, dialect, Some(&sources))?);
                 }
             }
+            _ if project.is_some_and(|p| in_dbt_folder(p, path)) => {}
             _ if is_schema_file(path, base.texts.get(path).or(head.texts.get(path))) => found.extend(schema_file(base, head, path, dialect, None)?),
             _ => {}
         }
@@ -193,17 +194,22 @@ fn is_yaml(path: &str) -> bool {
     lower.ends_with(".yml") || lower.ends_with(".yaml")
 }
 
-/// A file outside dbt's model folders that is a schema file: `.sql` or
-/// `.ddl` with `CREATE TABLE`; JSON or YAML named `schema.*` or
-/// `*.schema.*`, or holding dbt's `models:`/`sources:` at its top level.
-/// (Other YAML, a CI workflow, is none, and is not read as one.)
+/// A file that is a schema file (outside dbt projects' own folders): `.sql`
+/// or `.ddl` with `CREATE TABLE` and no Jinja; JSON or YAML named
+/// `schema.*` or `*.schema.*`, or holding dbt's `models:`/`sources:` at its
+/// top level. (Other YAML, a CI workflow, is none, and is not read as one;
+/// nor is SQL a job runs, a dbt macro or test.)
 fn is_schema_file(path: &str, text: Option<&String>) -> bool {
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
     let text = text.map(String::as_str).unwrap_or_default();
     if lower.ends_with(".sql") || lower.ends_with(".ddl") {
+        if text.contains("{{") || text.contains("{%") {
+            return false;
+        }
         let folded = text.to_ascii_lowercase();
-        return folded.split_whitespace().collect::<Vec<_>>().windows(2).any(|w| w[0] == "create" && w[1] == "table") || folded.contains("create or replace table") || folded.contains("create table");
+        let words: Vec<&str> = folded.split_whitespace().collect();
+        return words.windows(2).any(|w| w == ["create", "table"]) || words.windows(4).any(|w| w == ["create", "or", "replace", "table"]);
     }
     let structured = lower.ends_with(".json") || is_yaml(&lower);
     if !structured || name.starts_with("dbt_project.") {
@@ -211,6 +217,15 @@ fn is_schema_file(path: &str, text: Option<&String>) -> bool {
     }
     let named = name.starts_with("schema.") || name.contains(".schema.");
     named || text.lines().any(|l| l.starts_with("models:") || l.starts_with("sources:"))
+}
+
+/// dbt's own folders of a project (besides its models): macros, tests,
+/// analyses, snapshots, seeds, and what dbt writes or installs. Their SQL
+/// is no table's DDL.
+fn in_dbt_folder(project: &Project, path: &str) -> bool {
+    let Some(relative) = relative(&project.root, path) else { return false };
+    let top = relative.split('/').next().unwrap_or_default();
+    project.paths.seeds.iter().any(|s| relative.starts_with(&format!("{s}/"))) || matches!(top, "macros" | "tests" | "analyses" | "analysis" | "snapshots" | "target" | "dbt_packages" | "logs")
 }
 
 /// A commit's id as people read it.

@@ -97,6 +97,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode, Usage> {
         let migrations = fleet.as_ref().map(|f| f.migrations.clone()).unwrap_or_default();
         let breaking = consumers.iter().any(|c| c.verdict == Some(Verdict::Breaking));
         let status = match (breaking, migrations.is_empty()) {
+            _ if change.diff.change.is_none() => Status::Undecided,
             (false, _) => Status::NoBreakingConsumers,
             (true, false) => Status::Covered,
             (true, true) => Status::Blocking,

@@ -56,6 +56,9 @@ pub(crate) enum Status {
     Covered,
     /// No consumer breaks (some may partially break, through `*`).
     NoBreakingConsumers,
+    /// Nothing was decided (a table dropped, or moved to a name the files
+    /// do not say): no change to classify consumers against.
+    Undecided,
 }
 
 #[derive(Serialize)]
@@ -132,6 +135,7 @@ fn dataset_section(out: &mut String, d: &DatasetReport) {
         Status::Blocking => "**blocking**: consumers break and no open migration covers the change",
         Status::Covered => "covered by an open migration",
         Status::NoBreakingConsumers => "no consumer breaks",
+        Status::Undecided => "undecided: say what the change is (see below)",
     };
     let _ = writeln!(out, "\n### `{}` ({origin} `{}`): {status}\n", d.dataset, d.path);
     match &d.change {
