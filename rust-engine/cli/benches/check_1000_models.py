@@ -2,7 +2,7 @@
 """The time of `ripple check` on a producer repository with 1,000 dbt models.
 
 Generates a git repository (in a temporary folder, or DIR) with a dbt
-project of 1,000 models: 950 staging and mart models over 50 raw sources,
+project of 1,000 models: 949 staging and mart models over 50 raw sources,
 and `stg_orders`, which 50 models read (20 of them the column the change
 renames, 10 the one it drops, 20 neither). The head commit renames
 `amount` to `amount_usd` (declared with `meta.renamed_from`) and drops

@@ -2,8 +2,9 @@
 //!
 //! Exit codes: 0 success (`analyze` reports problems in the files as
 //! diagnostics, `rewrite` as statuses, and both still exit 0); 1 `tables`
-//! found SQL that does not parse, or `check-change` a problem in the spec;
-//! 2 bad usage or unreadable input, with nothing on stdout.
+//! found SQL that does not parse, `check-change` a problem in the spec, or
+//! `check` a change that breaks consumers and no migration covers; 2 bad
+//! usage or unreadable input, with nothing on stdout.
 
 mod analyze;
 mod change;
@@ -32,8 +33,9 @@ use ripple_engine::{Dialect, EngineError, SchemaFormat};
     after_help = "Dialects (--dialect): ansi, bigquery, databricks, duckdb, generic, hive, mysql, \
         postgres (or postgresql), redshift, snowflake, spark.\n\n\
         Exit status: 0 success (problems in the files are reported in the JSON, not by the \
-        exit status); 1 `tables` found SQL that does not parse, or `check-change` a problem \
-        in the spec; 2 bad usage, an unreadable \
+        exit status); 1 `tables` found SQL that does not parse, `check-change` a problem \
+        in the spec, or `check` a change that breaks consumers and no migration covers; \
+        2 bad usage, an unreadable \
         path or a malformed change spec or schema, with nothing on stdout.\n\n\
         Run `ripple help <COMMAND>` for a command's options. Formats: \
         https://github.com/ripple-data/ripple#the-engine"
