@@ -381,3 +381,23 @@ fn a_dropped_model_is_undecided_and_sql_that_is_no_ddl_is_no_schema() {
     assert_eq!(datasets[0]["status"], "undecided");
     assert!(datasets[0]["undecided"][0]["reason"].as_str().unwrap().contains("dropped or moved"), "{report:#}");
 }
+
+#[test]
+fn a_dataset_the_portal_does_not_know_keeps_its_local_consumers() {
+    let producer = Producer::new();
+    let head = rename_drop_retype(&producer);
+    let (url, request) = portal(200, r#"{"consumers": [], "migrations": []}"#);
+    let out = Command::cargo_bin("ripple")
+        .unwrap()
+        .args(["check", "--base", "main~1", "--head", &head, "--portal", &url, "--token-env", "RIPPLE_TEST_TOKEN"])
+        .env("RIPPLE_TEST_TOKEN", "t")
+        .current_dir(producer.path())
+        .output()
+        .unwrap();
+    request.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let markdown = String::from_utf8(out.stdout).unwrap();
+    assert!(markdown.contains("The portal has no dataset whose table is `stg_orders`"), "{markdown}");
+    assert!(markdown.contains("| `models/marts/revenue.sql` | breaking |"), "{markdown}");
+    assert!(!markdown.contains("Start the migration"), "{markdown}");
+}

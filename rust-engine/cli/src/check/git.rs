@@ -130,10 +130,9 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
         .arg("-C")
         .arg(dir)
         .args(args)
-        // The user's pager, colours and replacements have no say in what is read.
+        // The pager and replacement objects have no say in what is read.
         .env("GIT_PAGER", "cat")
         .env("GIT_NO_REPLACE_OBJECTS", "1")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;

@@ -121,12 +121,12 @@ pub(crate) fn markdown(report: &CheckReport) -> String {
         let _ = writeln!(out, "\nConsumers found in this repository and the paths given only: without a portal (`--portal`), no migration can cover a change.");
     }
     for dataset in &report.datasets {
-        dataset_section(&mut out, dataset);
+        dataset_section(&mut out, dataset, report.portal.is_some());
     }
     out
 }
 
-fn dataset_section(out: &mut String, d: &DatasetReport) {
+fn dataset_section(out: &mut String, d: &DatasetReport, portal: bool) {
     let origin = match d.origin {
         Origin::DbtModel => "dbt model",
         Origin::SchemaFile => "schema file",
@@ -193,6 +193,9 @@ fn dataset_section(out: &mut String, d: &DatasetReport) {
             let tail = if rest > 0 { format!(" and {rest} more") } else { String::new() };
             let _ = writeln!(out, "\nUnaffected ({}: they read `{}` but none of the changed columns): {}{tail}.", unaffected.len(), d.dataset, names.join(", "));
         }
+    }
+    if portal && d.change.is_some() && d.dataset_ref.is_none() {
+        let _ = writeln!(out, "\nThe portal has no dataset whose table is `{}`: its consumers elsewhere are unknown.", d.dataset);
     }
     if !d.migrations.is_empty() {
         let links: Vec<String> = d.migrations.iter().map(|m| format!("[{}]({}) ({})", cell(&m.title), m.url, m.state)).collect();
