@@ -178,9 +178,11 @@ fn dataset_section(out: &mut String, d: &DatasetReport, portal: bool) {
                 let verdict = match c.verdict {
                     Some(Verdict::Breaking) => "breaking",
                     Some(Verdict::PartiallyBreaking) => "partially breaking",
-                    _ => "unknown",
+                    _ => "no verdict",
                 };
-                let reason = c.reasons.first().map(reason).or_else(|| c.error.clone()).unwrap_or_default();
+                // A consumer the portal lists without a verdict: its entity says
+                // nowhere where its code is, or its code could not be read.
+                let reason = c.reasons.first().map(reason).or_else(|| c.error.clone()).unwrap_or_else(|| "no verdict: the portal has none of its code (no source location on its entity)".into());
                 let more = c.reasons.len().saturating_sub(1);
                 let reason = if more > 0 { format!("{reason} (and {more} more)") } else { reason };
                 let owner = c.owner.as_deref().map_or("—".to_string(), |o| format!("`{}`", cell(o)));
