@@ -133,6 +133,41 @@ test('a dataset change, from the live preview to the rollout and the compatibili
   await page.getByTestId('sidebar-root').getByRole('link', { name: 'Ripple' }).click();
   await expect(page.getByRole('row').filter({ hasText: 'Rename amount to amount_usd' }).first()).toContainText('Rolling out');
   await shot(page, '12-fleet-dashboard');
+
+  // 9. orders-export's Airflow task fails after its patch was delivered: an
+  // OpenLineage FAIL run (as Airflow's integration posts it, with the dev
+  // portal's token) is a breach of its health gate, and pauses the rollout.
+  await page.goto(`${migrationUrl}?tab=consumers`);
+  await expect(page.getByRole('row').filter({ has: ordersExport })).toContainText('delivered', { timeout: 60_000 });
+  const runId = crypto.randomUUID();
+  for (const eventType of ['START', 'FAIL']) {
+    const posted = await page.request.post('/api/ripple/api/v1/lineage', {
+      headers: { Authorization: 'Bearer ripple-dev-openlineage-token' },
+      data: {
+        eventTime: new Date().toISOString(),
+        producer: 'https://github.com/apache/airflow/tree/providers-openlineage/2.20.3',
+        schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+        eventType,
+        run: { runId },
+        job: { namespace: 'airflow', name: 'orders_export.export' },
+        inputs: [{ namespace: 'bigquery', name: 'proj.ds.orders' }],
+        outputs: [],
+      },
+    });
+    expect(posted.status()).toBe(200);
+  }
+  await page.getByRole('tab', { name: 'Rollout' }).click();
+  await expect(page.getByText(/^component:default\/orders-export is unhealthy: failedRuns 1 is above 0/)).toBeVisible({
+    timeout: 60_000,
+  });
+  await expect(page.getByText('Paused', { exact: true }).first()).toBeVisible();
+  await shot(page, '12b-rollout-paused-by-a-breach');
+  // The consumer's health, with the source that judged it.
+  await page.getByRole('tab', { name: 'Consumers' }).click();
+  await ordersExport.click();
+  await expect(consumer).toContainText('health unhealthy (from openlineage)');
+  await expect(consumer).toContainText('Unhealthy: failedRuns 1 is above 0');
+  await shot(page, '12c-consumer-health');
 });
 
 // The dev portal's example warehouse (docs/validation.md): shop-orders lives

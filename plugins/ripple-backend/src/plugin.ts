@@ -22,6 +22,7 @@ import { UrlReaderConsumerSources } from './agent/ConsumerSources';
 import { MigrationAgent } from './agent/MigrationAgent';
 import { DatasetReader } from './dataset/DatasetReader';
 import { ConsumerReadModel } from './migration/ConsumerReadModel';
+import { ChangeImpact } from './migration/ChangeImpact';
 import { MigrationService } from './migration/MigrationService';
 import { ConsumerVisibility } from './migration/visibility';
 import { DatabaseMigrationStore } from './database/DatabaseMigrationStore';
@@ -321,6 +322,13 @@ export const ripplePlugin = createBackendPlugin({
             store,
             migrations,
             drafts,
+            impact: new ChangeImpact({
+              migrations,
+              store,
+              catalog: deps.catalog,
+              datasetTypes,
+              baseUrl: config.getOptionalString('app.baseUrl') ?? '',
+            }),
             consumers: new ConsumerReadModel({
               store,
               rollouts,

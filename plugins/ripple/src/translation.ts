@@ -527,6 +527,14 @@ export const rippleTranslationRef = createTranslationRef({
       noConsumerTitle: 'No consumer reads this dataset',
       noConsumerDescription:
         'Neither the catalog (dependsOn) nor the code of other entities names it: the change breaks nothing Ripple knows of.',
+      linkIgnoredTitle: 'The change in the link was left out',
+      linkIgnored: {
+        notJson: 'The link’s change is not JSON: start from an empty form.',
+        notAChange:
+          'The link’s change is not a change spec Ripple can fill in (a dataset, and changes of known kinds with their fields): start from an empty form.',
+        otherTable:
+          'The link’s change is of another table than {{table}}: start from an empty form.',
+      },
       title: 'New migration of {{table}}',
       changeLabel: 'Change {{number}}',
       kindLabel: 'Change',

@@ -2,11 +2,13 @@
 //!
 //! Exit codes: 0 success (`analyze` reports problems in the files as
 //! diagnostics, `rewrite` as statuses, and both still exit 0); 1 `tables`
-//! found SQL that does not parse, or `check-change` a problem in the spec;
-//! 2 bad usage or unreadable input, with nothing on stdout.
+//! found SQL that does not parse, `check-change` a problem in the spec, or
+//! `check` a change that breaks consumers and no migration covers; 2 bad
+//! usage or unreadable input, with nothing on stdout.
 
 mod analyze;
 mod change;
+mod check;
 mod diff;
 mod files;
 mod impact;
@@ -31,8 +33,9 @@ use ripple_engine::{Dialect, EngineError, SchemaFormat};
     after_help = "Dialects (--dialect): ansi, bigquery, databricks, duckdb, generic, hive, mysql, \
         postgres (or postgresql), redshift, snowflake, spark.\n\n\
         Exit status: 0 success (problems in the files are reported in the JSON, not by the \
-        exit status); 1 `tables` found SQL that does not parse, or `check-change` a problem \
-        in the spec; 2 bad usage, an unreadable \
+        exit status); 1 `tables` found SQL that does not parse, `check-change` a problem \
+        in the spec, or `check` a change that breaks consumers and no migration covers; \
+        2 bad usage, an unreadable \
         path or a malformed change spec or schema, with nothing on stdout.\n\n\
         Run `ripple help <COMMAND>` for a command's options. Formats: \
         https://github.com/ripple-data/ripple#the-engine"
@@ -196,6 +199,56 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Report what a pull request's schema changes break, for the producer's CI.
+    ///
+    /// Run in the producer's repository. Finds the datasets changed between
+    /// two commits: dbt models whose SQL or property file changed (their
+    /// output columns compared at both, renames declared with
+    /// `meta.renamed_from` or `renamed_from` applied), and changed schema
+    /// files (Ripple schema JSON, dbt property files' sources, BigQuery
+    /// schemas, CREATE TABLE DDL); derives each one's change as `ripple
+    /// diff` does (inferred renames stay suggestions); classifies its
+    /// consumers as `ripple impact` does: the models of the repository's dbt
+    /// projects, the files under `--paths`, and with `--portal` the fleet
+    /// Ripple's portal knows, with the open migrations that cover the change.
+    ///
+    /// Exit status: 1 when some change has a breaking consumer and no open
+    /// migration covers it; 0 when every breaking change is covered or has
+    /// no breaking consumer; 2 on bad input (a ref that does not exist, a
+    /// schema file of no known format, malformed YAML, JSON or DDL, the
+    /// portal unreachable or answering an error). See docs/ci.md.
+    Check {
+        /// The commit the pull request starts from (`origin/main`).
+        #[arg(long)]
+        base: String,
+        /// The commit with the changes; default `HEAD` (commit first: the
+        /// working tree is not read).
+        #[arg(long, default_value = "HEAD")]
+        head: String,
+        /// Consumer code to classify besides the repository's dbt models:
+        /// files and folders (SQL, dbt projects, Python, Java, Scala), read
+        /// from disk.
+        #[arg(long, num_args = 1..)]
+        paths: Vec<PathBuf>,
+        /// The Ripple portal's URL (`https://backstage.example.com`): its
+        /// `POST /api/ripple/impact` adds the consumers it knows and the
+        /// migrations that cover the change.
+        #[arg(long, requires = "token_env")]
+        portal: Option<String>,
+        /// The environment variable holding the portal's token (sent as
+        /// `Authorization: Bearer`).
+        #[arg(long, requires = "portal")]
+        token_env: Option<String>,
+        /// `markdown` for a pull request's comment, or `json`.
+        #[arg(long, short, value_enum, default_value = "markdown")]
+        format: check::CheckFormat,
+        /// SQL dialect of the models, DDL and consumers.
+        #[arg(long, short, default_value = "generic", value_parser = parse_dialect)]
+        dialect: Dialect,
+        /// The repository (a folder inside it); default the working directory.
+        #[arg(long, short = 'C', default_value = ".")]
+        repo: PathBuf,
+    },
     /// Print the DDL of a compatibility view for a change that moves a table.
     ///
     /// The view has the dataset's old name and columns, read from the new
@@ -337,6 +390,10 @@ fn main() -> ExitCode {
 
         Command::Impact { change, dialect, schema, project, paths } => impact::impact(&change, dialect, schema.as_deref(), project.as_deref(), &paths),
         Command::Diff { old, new, dialect, table, format } => diff::diff(&old, &new, dialect, table, format),
+        Command::Check { base, head, paths, portal, token_env, format, dialect, repo } => {
+            let portal = portal.zip(token_env);
+            check::check(&check::CheckArgs { repo, base, head, paths, portal, format, dialect })
+        }
         Command::CompatView { change, dialect, schema, cleanup } => change::compat_view(&change, dialect, schema.as_deref(), cleanup),
         Command::ForwardView { change, view, dialect, schema, cleanup } => change::forward_view(&change, &view, dialect, schema.as_deref(), cleanup),
         Command::CheckChange { change, dialect } => change::check_change(&change, dialect),

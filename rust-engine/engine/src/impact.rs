@@ -6,7 +6,7 @@
 //! reference in the file. Built on the analysis alone: no rewrite runs, so
 //! it is cheap enough for every consumer of a fleet.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::analysis::{FileAnalysis, Reference, ReferenceKind, StatementAnalysis};
 use crate::schema::names_match;
@@ -14,7 +14,7 @@ use crate::{ChangeSpec, ColumnFate, Location};
 
 /// What the change does to a consumer (or to one of its files). Ordered
 /// from the least to the worst: a consumer's verdict is its worst file's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum Verdict {
@@ -184,7 +184,7 @@ pub fn classify_impact(analyses: &[&FileAnalysis], spec: &ChangeSpec, also_named
         reasons.push(ImpactReason { kind: ImpactReasonKind::NotRead, verdict: Verdict::Unaffected, path: None, start: None, end: None, column: None, message });
     }
     // Worst first; the sort is stable, so the files' order stays within.
-    reasons.sort_by(|a, b| b.verdict.cmp(&a.verdict));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.verdict));
     let verdict = files.iter().map(|f| f.verdict).max().unwrap_or(Verdict::Unaffected);
     ConsumerImpact { verdict, reasons, files }
 }

@@ -28,7 +28,7 @@ pub use change::{check_change, Change, ChangeProblem, ChangeSpec, ColumnFate};
 pub use compat::{compat_view, forward_view, CompatView, CompatViewOptions, ForwardView, ForwardViewOptions};
 pub use dbt::{rewrite_properties, rewrite_properties_with, RenamedOutputs};
 pub use dialect::{AliasClause, AliasRule, Dialect, ExpressionNames};
-pub use diff::{diff_schemas, DiffOptions, SchemaDiff, SchemaFormat, Suggestion, Undecided};
+pub use diff::{diff_schemas, diff_tables, schema_tables, ColumnDef, DiffOptions, SchemaDiff, SchemaFormat, Suggestion, TableDef, Undecided};
 pub use error::EngineError;
 pub use impact::{classify_impact, ConsumerImpact, FileImpact, ImpactReason, ImpactReasonKind, Verdict};
 pub use location::{LineIndex, Location};

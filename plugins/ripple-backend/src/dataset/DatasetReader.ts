@@ -38,6 +38,14 @@ export function isDataset(entity: Entity, datasetTypes: string[]): boolean {
   );
 }
 
+/** The table consumers name a dataset by: `ripple.io/table`, else its name. */
+export function datasetTable(entity: Entity): string {
+  return (
+    entity.metadata.annotations?.[ANNOTATION_RIPPLE_TABLE]?.trim() ||
+    entity.metadata.name
+  );
+}
+
 // The engine's schema argument, shared with the browser's preview.
 export { engineSchema } from '@ripple/backstage-plugin-ripple-common';
 
@@ -91,8 +99,7 @@ export class DatasetReader {
   ): Promise<{ dataset: Dataset; source?: SchemaSource }> {
     const ref = stringifyEntityRef(entity);
     const annotations = entity.metadata.annotations ?? {};
-    const table =
-      annotations[ANNOTATION_RIPPLE_TABLE]?.trim() || entity.metadata.name;
+    const table = datasetTable(entity);
     const dialect = this.options.engine
       ? entityDialect(this.options.engine, entity)
       : (annotations[ANNOTATION_RIPPLE_DIALECT] as Dialect | undefined);

@@ -11,7 +11,7 @@ export function addMigrationRoutes(
   router: ApiRouter,
   context: RouteContext,
 ): void {
-  const { migrations, httpAuth, audited, authorize } = context;
+  const { migrations, impact, httpAuth, audited, authorize } = context;
 
   router.post('/migrations', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
@@ -81,6 +81,62 @@ export function addMigrationRoutes(
             : {}),
         }),
       ),
+    });
+  });
+
+  // For a producer's CI (`ripple check`, docs/ci.md): a service's token
+  // (external access) is accepted besides a user's. Nothing is created.
+  router.post('/impact', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { change } = req.body;
+    const requested =
+      req.body.datasetRef && entityRefField('datasetRef', req.body.datasetRef);
+    const answer = await audited(
+      req,
+      'migration-impact',
+      {
+        table: change.dataset,
+        ...(requested ? { datasetRef: requested } : {}),
+      },
+      async () => {
+        const dataset = await impact.findDataset(
+          change,
+          requested,
+          credentials,
+        );
+        if (dataset) {
+          await authorize(
+            credentials,
+            rippleMigrationCreatePermission,
+            stringifyEntityRef(dataset),
+            'ask for the impact of changes to',
+          );
+        }
+        return impact.impact(dataset, change, credentials);
+      },
+    );
+    res.json({
+      ...(answer.datasetRef ? { datasetRef: answer.datasetRef } : {}),
+      consumers: answer.consumers.map(({ consumerRef, owner, preview }) => {
+        const { proposal, skipped } = preview;
+        const verdict = proposal?.impact.verdict;
+        const error = skipped ?? proposal?.failed;
+        return {
+          consumerRef,
+          discoveredBy: preview.discoveredBy,
+          ...(owner ? { owner } : {}),
+          ...(verdict
+            ? { verdict, reasons: proposal?.impact.reasons ?? [] }
+            : { reasons: [] }),
+          ...(error ? { error } : {}),
+        };
+      }),
+      migrations: answer.migrations,
+      ...(answer.newMigrationUrl
+        ? { newMigrationUrl: answer.newMigrationUrl }
+        : {}),
     });
   });
 

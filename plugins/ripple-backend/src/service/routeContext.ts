@@ -7,6 +7,7 @@ import type { RippleEngine } from '@ripple/engine';
 import type { MigrationStore } from '../database/MigrationStore';
 import type { LineageService } from '../lineage/LineageService';
 import type { SchemaDrafts } from '../drafts/SchemaDrafts';
+import type { ChangeImpact } from '../migration/ChangeImpact';
 import type { ConsumerReadModel } from '../migration/ConsumerReadModel';
 import type { MigrationService } from '../migration/MigrationService';
 import type { ConsumerVisibility } from '../migration/visibility';
@@ -22,6 +23,8 @@ export type RouterOptions = {
   store: MigrationStore;
   migrations: MigrationService;
   drafts: SchemaDrafts;
+  /** `POST /impact`: a change's consumers and covering migrations. */
+  impact: ChangeImpact;
   consumers: ConsumerReadModel;
   visibility: ConsumerVisibility;
   permissions: PermissionsService;

@@ -2,6 +2,7 @@
 //! (the schemas a project knows, property files rewritten with the SQL),
 //! beside the models' SQL that `source/` reads.
 
+mod casts;
 mod diff;
 mod edits;
 mod expression;
@@ -12,7 +13,8 @@ mod properties;
 mod sources;
 pub(crate) mod yaml;
 
+pub use casts::{model_outputs, ModelOutput};
 pub use outputs::RenamedOutputs;
-pub use project::{project_schema, Origin, ProjectFile, ProjectSchema, SchemaConflict, TableOrigin};
+pub use project::{project_paths, project_schema, Origin, ProjectFile, ProjectPaths, ProjectSchema, SchemaConflict, TableOrigin};
 pub use properties::{rewrite_properties, rewrite_properties_with};
 pub use sources::{source_names, source_tables, SourceTable};

@@ -116,12 +116,17 @@ impl Claims {
     }
 }
 
-/// Derives the schemas of `files`' models, seeds and sources. `explicit`
-/// wins for the tables it names. With the `change` being made, the
-/// dataset's columns are those before it, even when the project already
-/// holds the producer's change; and origins that differ only by the change
-/// (a `catalog.json` built before it, a model's SQL after) agree.
-pub fn project_schema(files: &[ProjectFile], dialect: Dialect, explicit: Option<&Schema>, change: Option<&ChangeSpec>) -> ProjectSchema {
+/// Where a project keeps its models and seeds, from its `dbt_project.yml`
+/// (`model-paths`, `seed-paths`; dbt's defaults without one), each a folder
+/// relative to the project's root, without a trailing `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectPaths {
+    pub models: Vec<String>,
+    pub seeds: Vec<String>,
+}
+
+/// The [`ProjectPaths`] of the project whose files `files` are.
+pub fn project_paths(files: &[ProjectFile]) -> ProjectPaths {
     let config = files.iter().find(|f| f.path == "dbt_project.yml" || f.path == "dbt_project.yaml");
     let config = config.and_then(|c| yaml::parse(&c.text).ok());
     let paths = |key: &str, default: &str| -> Vec<String> {
@@ -129,8 +134,16 @@ pub fn project_schema(files: &[ProjectFile], dialect: Dialect, explicit: Option<
             config.as_ref().and_then(|docs| docs.first()?.map()?.get(key)).map(|seq| seq.items().iter().filter_map(|n| n.str().map(|s| s.trim_end_matches('/').to_string())).collect::<Vec<_>>());
         from_config.unwrap_or_else(|| vec![default.to_string()])
     };
-    let model_paths = paths("model-paths", "models");
-    let seed_paths = paths("seed-paths", "seeds");
+    ProjectPaths { models: paths("model-paths", "models"), seeds: paths("seed-paths", "seeds") }
+}
+
+/// Derives the schemas of `files`' models, seeds and sources. `explicit`
+/// wins for the tables it names. With the `change` being made, the
+/// dataset's columns are those before it, even when the project already
+/// holds the producer's change; and origins that differ only by the change
+/// (a `catalog.json` built before it, a model's SQL after) agree.
+pub fn project_schema(files: &[ProjectFile], dialect: Dialect, explicit: Option<&Schema>, change: Option<&ChangeSpec>) -> ProjectSchema {
+    let ProjectPaths { models: model_paths, seeds: seed_paths } = project_paths(files);
     let under = |path: &str, roots: &[String]| roots.iter().any(|r| path.starts_with(&format!("{r}/")));
 
     let mut claims = Claims::default();

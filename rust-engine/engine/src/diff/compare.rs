@@ -89,7 +89,9 @@ pub(crate) fn compare(old: &TableDef, new: &TableDef, paths: &Paths, dialect: Di
 
 /// Pairs of (old, new, declared rename), then the old columns dropped and
 /// the new ones added, each in position order.
-fn match_columns(old: &[ColumnDef], new: &[ColumnDef], paths: &Paths, undecided_out: &mut Vec<Undecided>) -> (Vec<(usize, usize, bool)>, Vec<usize>, Vec<usize>) {
+type Matched = (Vec<(usize, usize, bool)>, Vec<usize>, Vec<usize>);
+
+fn match_columns(old: &[ColumnDef], new: &[ColumnDef], paths: &Paths, undecided_out: &mut Vec<Undecided>) -> Matched {
     let mut by_name: HashMap<String, usize> = HashMap::with_capacity(old.len());
     for (i, c) in old.iter().enumerate() {
         by_name.entry(c.name.to_lowercase()).or_insert(i);

@@ -21,11 +21,11 @@ mod ripple;
 
 use serde::Serialize;
 
+pub use model::{ColumnDef, TableDef};
 pub use read::SchemaFormat;
 
 use crate::{Change, ChangeSpec, Dialect, EngineError};
 use compare::{compare, Compared, Paths};
-use model::TableDef;
 
 /// What `diff_schemas` needs besides the two files.
 #[derive(Debug, Clone, Default)]
@@ -102,19 +102,39 @@ pub fn diff_schemas(old: (&str, &str), new: (&str, &str), options: &DiffOptions)
     let after = read::read(new.0, new.1, options.format, read_dialect)?;
     let bigquery = before.format == SchemaFormat::Bigquery || after.format == SchemaFormat::Bigquery;
     let dialect = options.dialect.or(bigquery.then_some(Dialect::BigQuery));
+    diff_read((old.0, &before.tables), (new.0, &after.tables), dialect, options)
+}
+
+/// The tables of a schema file at `path`, as `diff_schemas` reads them
+/// (with the same errors): for a caller that takes some of a table's
+/// columns from elsewhere and passes the tables to [`diff_tables`].
+pub fn schema_tables(path: &str, text: &str, options: &DiffOptions) -> Result<(SchemaFormat, Vec<TableDef>), EngineError> {
+    let read = read::read(path, text, options.format, options.dialect.unwrap_or(Dialect::Generic))?;
+    Ok((read.format, read.tables))
+}
+
+/// [`diff_schemas`] of tables read already: each version is its file's
+/// path (which suggestions and undecided items name) and its tables.
+pub fn diff_tables(old: (&str, &[TableDef]), new: (&str, &[TableDef]), options: &DiffOptions) -> Result<SchemaDiff, EngineError> {
+    diff_read(old, new, options.dialect, options)
+}
+
+/// The comparison both entry points share.
+fn diff_read(old: (&str, &[TableDef]), new: (&str, &[TableDef]), dialect: Option<Dialect>, options: &DiffOptions) -> Result<SchemaDiff, EngineError> {
+    let (before_tables, after_tables) = (old.1, new.1);
     let declared = match options.table.as_deref().map(|t| t.split_once('=')) {
         Some(Some((from, to))) => Some((from.trim(), to.trim())),
         _ => None,
     };
-    let paired = pair(&before.tables, &after.tables, declared);
-    let changed: Vec<&Pair> = paired.iter().filter(|p| p.changed(&before.tables, &after.tables)).collect();
-    let tables: Vec<String> = changed.iter().map(|p| before.tables[p.old].name.clone()).collect();
+    let paired = pair(before_tables, after_tables, declared);
+    let changed: Vec<&Pair> = paired.iter().filter(|p| p.changed(before_tables, after_tables)).collect();
+    let tables: Vec<String> = changed.iter().map(|p| before_tables[p.old].name.clone()).collect();
     let wanted = options.table.as_deref().map(|t| t.split_once('=').map_or(t, |(from, _)| from).trim());
     let chosen = match wanted {
-        Some(name) => match paired.iter().find(|p| names_eq(&before.tables[p.old].name, name) || p.new.is_some_and(|n| names_eq(&after.tables[n].name, name))) {
+        Some(name) => match paired.iter().find(|p| names_eq(&before_tables[p.old].name, name) || p.new.is_some_and(|n| names_eq(&after_tables[n].name, name))) {
             Some(pair) => Some(pair),
             None => {
-                let known: Vec<&str> = before.tables.iter().map(|t| t.name.as_str()).collect();
+                let known: Vec<&str> = before_tables.iter().map(|t| t.name.as_str()).collect();
                 return Err(EngineError::InvalidSchemaFile { path: old.0.to_string(), line: 1, column: 1, message: format!("no table `{name}` (the tables: {})", known.join(", ")) });
             }
         },
@@ -126,18 +146,18 @@ pub fn diff_schemas(old: (&str, &str), new: (&str, &str), options: &DiffOptions)
         let undecided = match changed.first() {
             Some(first) if changed.len() > 1 => vec![Undecided {
                 path: old.0.to_string(),
-                line: before.tables[first.old].line,
+                line: before_tables[first.old].line,
                 reason: format!("{} tables changed ({}): diff one at a time, naming it (--table)", changed.len(), tables.join(", ")),
             }],
             _ => Vec::new(),
         };
         return Ok(SchemaDiff { dataset: None, change: None, suggestions: Vec::new(), undecided, added: Vec::new(), tables });
     };
-    let old_table = &before.tables[pair.old];
+    let old_table = &before_tables[pair.old];
     let paths = Paths { old: old.0, new: new.0 };
-    let moved_to = pair.new.map(|n| after.tables[n].name.as_str()).filter(|name| !names_eq(name, &old_table.name));
+    let moved_to = pair.new.map(|n| after_tables[n].name.as_str()).filter(|name| !names_eq(name, &old_table.name));
     let mut compared = match pair.new {
-        Some(n) => compare(old_table, &after.tables[n], &paths, dialect.unwrap_or(Dialect::Generic), moved_to),
+        Some(n) => compare(old_table, &after_tables[n], &paths, dialect.unwrap_or(Dialect::Generic), moved_to),
         None => Compared {
             undecided: vec![Undecided {
                 path: old.0.to_string(),

@@ -1,10 +1,12 @@
 //! What every schema format reads into: the tables a file defines, each
 //! with its columns in order, where each is written, and what the file
-//! declares about renames. The comparison only ever sees this.
+//! declares about renames. The comparison only ever sees this; callers
+//! that know a table's columns from elsewhere (`ripple check`, a dbt
+//! model's output columns from its SQL) build it and call `diff_tables`.
 
 /// One table of a schema file.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct TableDef {
+pub struct TableDef {
     /// As consumers name it: a dbt model's name, a source's
     /// `source.table`, BigQuery's `project.dataset.table`, DDL's name.
     pub name: String,
@@ -17,7 +19,7 @@ pub(crate) struct TableDef {
 
 /// One column (or, inside a BigQuery RECORD, one field).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ColumnDef {
+pub struct ColumnDef {
     pub name: String,
     /// The type as the file spells it (`INT64`, `ARRAY<STRING>`); `None`
     /// when the file does not say (a dbt column without `data_type`).

@@ -3,7 +3,7 @@ import { Button, Flex, Text } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
-import { useNavigate } from 'react-router-dom';
+import { useNavigate, useSearchParams } from 'react-router-dom';
 import { rippleMigrationCreatePermission } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from '../../api';
 import { rippleTranslationRef } from '../../translation';
@@ -13,6 +13,10 @@ import { Empty, ErrorPanel, Loading } from '../common/Feedback';
 import { MigrationsTable } from '../common/MigrationsTable';
 import { NewMigration } from '../NewMigration';
 import { DraftMigration } from './DraftMigration';
+import {
+  CHANGE_PARAM,
+  NEW_MIGRATION_PARAM,
+} from '../NewMigration/changeFromLink';
 
 /**
  * A dataset's migrations, drafts first (each with its change, suggestions
@@ -27,9 +31,21 @@ export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
     permission: rippleMigrationCreatePermission,
     resourceRef: datasetRef,
   });
-  const [creating, setCreating] = useState(false);
+  // A link may open the form with a change filled in (`ripple check`'s).
+  const [search] = useSearchParams();
+  const [linkedChange] = useState(() =>
+    search.get(NEW_MIGRATION_PARAM) === 'true'
+      ? search.get(CHANGE_PARAM) ?? undefined
+      : undefined,
+  );
+  const [creating, setCreating] = useState(
+    search.get(NEW_MIGRATION_PARAM) === 'true',
+  );
   const migrations = useLoad(
-    () => loadAllPages(page => rippleApi.listMigrations({ ...page, dataset: datasetRef })),
+    () =>
+      loadAllPages(page =>
+        rippleApi.listMigrations({ ...page, dataset: datasetRef }),
+      ),
     [rippleApi, datasetRef],
     { refreshMs: 15000 },
   );
@@ -49,20 +65,29 @@ export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
           </Button>
         )}
       </Flex>
-      {creating && (
+      {creating && create.allowed && (
         <NewMigration
           datasetRef={datasetRef}
-          onCreated={m => (migrationLink ? navigate(migrationLink(m.id)) : setCreating(false))}
+          linkedChange={linkedChange}
+          onCreated={m =>
+            migrationLink ? navigate(migrationLink(m.id)) : setCreating(false)
+          }
           onCancel={() => setCreating(false)}
         />
       )}
       {migrations.loading && <Loading label={t('entity.loading')} />}
-      {migrations.error && <ErrorPanel title={t('entity.loadError')} error={migrations.error} />}
+      {migrations.error && (
+        <ErrorPanel title={t('entity.loadError')} error={migrations.error} />
+      )}
       {drafts.length > 0 && (
         <section aria-label={t('draft.sectionTitle')}>
           <Flex direction="column" gap="3">
             {drafts.map(m => (
-              <DraftMigration key={m.id} migration={m} onChanged={migrations.reload} />
+              <DraftMigration
+                key={m.id}
+                migration={m}
+                onChanged={migrations.reload}
+              />
             ))}
           </Flex>
         </section>

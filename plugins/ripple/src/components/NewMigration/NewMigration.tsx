@@ -7,6 +7,7 @@ import { rippleTranslationRef } from '../../translation';
 import { useLoad } from '../../hooks/useLoad';
 import { ErrorPanel, Loading } from '../common/Feedback';
 import { NewMigrationForm } from './NewMigrationForm';
+import { draftsFromLink } from './changeFromLink';
 
 /**
  * Loads what the live preview needs once (the dataset's schema and its
@@ -15,6 +16,8 @@ import { NewMigrationForm } from './NewMigrationForm';
  */
 export function NewMigration(props: {
   datasetRef: string;
+  /** A link's change spec (its JSON), to fill the form in with. */
+  linkedChange?: string;
   onCreated: (migration: Migration) => void;
   onCancel: () => void;
 }) {
@@ -50,8 +53,22 @@ export function NewMigration(props: {
     );
   }
   const [dataset, code] = loaded.value;
+  const linked =
+    props.linkedChange === undefined
+      ? undefined
+      : draftsFromLink(props.linkedChange, dataset.table);
   return (
     <Flex direction="column" gap="3">
+      {linked && 'problem' in linked && (
+        <Alert
+          status="warning"
+          icon
+          title={t('newMigration.linkIgnoredTitle')}
+          description={t(`newMigration.linkIgnored.${linked.problem}`, {
+            table: dataset.table,
+          })}
+        />
+      )}
       {code.consumers.length === 0 && (
         <Alert
           status="info"
@@ -64,6 +81,7 @@ export function NewMigration(props: {
         datasetRef={datasetRef}
         dataset={dataset}
         code={code.consumers}
+        initialDrafts={linked && 'drafts' in linked ? linked.drafts : undefined}
         onCreated={props.onCreated}
         onCancel={props.onCancel}
       />

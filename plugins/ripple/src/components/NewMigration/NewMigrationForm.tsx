@@ -46,6 +46,8 @@ export function NewMigrationForm(props: {
   datasetRef: string;
   dataset: Dataset;
   code: ConsumerCode[];
+  /** The change to start from (a link's, see `changeFromLink.ts`). */
+  initialDrafts?: ChangeDraft[];
   onCreated: (migration: Migration) => void;
   onCancel: () => void;
 }) {
@@ -53,7 +55,9 @@ export function NewMigrationForm(props: {
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
   const { engine, error: engineError } = useEngine();
-  const [drafts, setDrafts] = useState<ChangeDraft[]>([emptyDraft()]);
+  const [drafts, setDrafts] = useState<ChangeDraft[]>(
+    () => props.initialDrafts ?? [emptyDraft()],
+  );
   const [title, setTitle] = useState('');
   const { pending: creating, error: createError, run } = useAction();
   const built = useMemo(

@@ -2017,6 +2017,102 @@ export const spec = {
           },
         },
       },
+      ImpactRequest: {
+        type: 'object',
+        required: ['change'],
+        additionalProperties: false,
+        properties: {
+          change: {
+            $ref: '#/components/schemas/ChangeSpec',
+          },
+          datasetRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+        },
+      },
+      FleetConsumerImpact: {
+        type: 'object',
+        description:
+          'A consumer of the dataset and what the change does to it, as the preview classifies it; `error` (and no verdict) when its code could not be read.',
+        required: ['consumerRef', 'discoveredBy', 'reasons'],
+        properties: {
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          discoveredBy: {
+            $ref: '#/components/schemas/ConsumerDiscovery',
+          },
+          owner: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          verdict: {
+            $ref: '#/components/schemas/ImpactVerdict',
+          },
+          reasons: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ImpactReason',
+            },
+          },
+          error: {
+            type: 'string',
+          },
+        },
+      },
+      CoveringMigration: {
+        type: 'object',
+        description:
+          'An open migration (not completed or cancelled) of the same dataset whose change includes every operation of the change asked about.',
+        required: ['id', 'title', 'state', 'url'],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          title: {
+            type: 'string',
+          },
+          state: {
+            $ref: '#/components/schemas/MigrationState',
+          },
+          url: {
+            type: 'string',
+            description:
+              "The migration's page (`app.baseUrl` + `/ripple/migrations/:id`).",
+          },
+        },
+      },
+      ImpactAnswer: {
+        type: 'object',
+        required: ['consumers', 'migrations'],
+        properties: {
+          datasetRef: {
+            description:
+              'The dataset entity; absent when the catalog has none whose table the change names.',
+            allOf: [
+              {
+                $ref: '#/components/schemas/EntityRef',
+              },
+            ],
+          },
+          consumers: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/FleetConsumerImpact',
+            },
+          },
+          migrations: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/CoveringMigration',
+            },
+          },
+          newMigrationUrl: {
+            type: 'string',
+            description:
+              "The dataset's Migrations tab with the new-migration form open and the change filled in.",
+          },
+        },
+      },
       Preview: {
         type: 'object',
         required: ['datasetRef', 'change'],
@@ -3642,6 +3738,45 @@ export const spec = {
           '304': {
             description:
               'Nothing changed since the ETag given in `If-None-Match`.',
+          },
+        },
+      },
+    },
+    '/impact': {
+      post: {
+        operationId: 'ChangeImpact',
+        description:
+          "What a change to a dataset would break, for a producer's CI (`ripple check`, docs/ci.md); nothing is created. The dataset is `datasetRef`, else the one whose table (`ripple.io/table`, else its name) the change names. Answers its consumers with their verdicts, reasons and owners (the preview's classification), the open migrations that cover the change, and the link that starts one with the change filled in. Accepts a user's or a service's token (an external access static token), and `ripple.migration.create` on the dataset.",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/ImpactRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description:
+              "The impact; without `datasetRef` when no dataset has the change's table.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ImpactAnswer',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '401': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
           },
         },
       },

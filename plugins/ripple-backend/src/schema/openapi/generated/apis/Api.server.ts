@@ -17,6 +17,8 @@ import { DecideDraftSuggestionRequest } from '../models/DecideDraftSuggestionReq
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
 import { HealthVerdict } from '../models/HealthVerdict.model';
+import { ImpactAnswer } from '../models/ImpactAnswer.model';
+import { ImpactRequest } from '../models/ImpactRequest.model';
 import { LineageJobList } from '../models/LineageJobList.model';
 import { ListMigrationEvents200Response } from '../models/ListMigrationEvents200Response.model';
 import { Migration } from '../models/Migration.model';
@@ -68,6 +70,13 @@ export type CancelMigration = {
   };
   body: CancelMigrationRequest;
   response: Migration | Error | Error | Error;
+};
+/**
+ * @public
+ */
+export type ChangeImpact = {
+  body: ImpactRequest;
+  response: ImpactAnswer | Error | Error | Error;
 };
 /**
  * @public
@@ -364,6 +373,8 @@ export type EndpointMap = {
   '#post|/migrations/{id}/analyze': AnalyzeMigration;
 
   '#post|/migrations/{id}/cancel': CancelMigration;
+
+  '#post|/impact': ChangeImpact;
 
   '#post|/migrations': CreateMigration;
 

@@ -22,6 +22,8 @@ import { DecideDraftSuggestionRequest } from '../models/DecideDraftSuggestionReq
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
 import { HealthVerdict } from '../models/HealthVerdict.model';
+import { ImpactAnswer } from '../models/ImpactAnswer.model';
+import { ImpactRequest } from '../models/ImpactRequest.model';
 import { LineageJobList } from '../models/LineageJobList.model';
 import { ListMigrationEvents200Response } from '../models/ListMigrationEvents200Response.model';
 import { Migration } from '../models/Migration.model';
@@ -87,6 +89,12 @@ export type CancelMigration = {
     id: string;
   };
   body: CancelMigrationRequest;
+};
+/**
+ * @public
+ */
+export type ChangeImpact = {
+  body: ImpactRequest;
 };
 /**
  * @public
@@ -432,6 +440,31 @@ export class DefaultApiClient {
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,
     });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * What a change to a dataset would break, for a producer\'s CI (`ripple check`, docs/ci.md); nothing is created. The dataset is `datasetRef`, else the one whose table (`ripple.io/table`, else its name) the change names. Answers its consumers with their verdicts, reasons and owners (the preview\'s classification), the open migrations that cover the change, and the link that starts one with the change filled in. Accepts a user\'s or a service\'s token (an external access static token), and `ripple.migration.create` on the dataset.
+   * @param impactRequest -
+   */
+  public async changeImpact(
+    // @ts-ignore
+    request: ChangeImpact,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<ImpactAnswer>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/impact`;
+
+    const uri = parser.parse(uriTemplate).expand({});
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
       headers: {
