@@ -12,11 +12,8 @@ import {
   getCompatViewRecord,
   insertCompatView,
 } from './compatViewRows';
-import {
-  CHECKS_SOURCE,
-  HealthSignalInput,
-  recordHealthSignal,
-} from './healthSignals';
+import * as healthSignals from './healthSignals';
+import type { HealthSignalInput } from './healthSignals';
 import { moveMigration } from './migrationState';
 import {
   casRollout,
@@ -31,13 +28,7 @@ import {
   resumeRollout,
   startRollout,
 } from './rolloutWaves';
-import {
-  getMigrationRow,
-  ref,
-  timestamp,
-  type Timestamp,
-  toPatch,
-} from './rows';
+import { getMigrationRow, ref, timestamp, toPatch } from './rows';
 import type {
   Claim,
   LatestSignal,
@@ -410,94 +401,34 @@ export class DatabaseRolloutStore implements RolloutStore {
   async recordHealth(
     input: HealthSignalInput,
   ): Promise<{ recorded: boolean; judged: boolean; paused: boolean }> {
-    return recordHealthSignal(this.db, input);
+    return healthSignals.recordHealthSignal(this.db, input);
   }
 
-  /** The consumer's latest signal observed before `before` (its baseline). */
-  async lastSignalBefore(
+  lastSignalBefore(
     migrationId: string,
     consumerRef: string,
     before: Date,
   ): Promise<HealthSignals | undefined> {
-    const latest = (column?: string) => {
-      const query = this.db('health_signal')
-        .where({ migration_id: migrationId, consumer_ref: ref(consumerRef) })
-        .whereNot('source', CHECKS_SOURCE)
-        .where('observed_at', '<', before);
-      if (column) query.whereNotNull(column);
-      return query.orderBy('observed_at', 'desc').first();
-    };
-    const row = await latest();
-    if (!row) return undefined;
-    // The relative gates compare with the latest value of their own: a
-    // source that reports no duration must not hide another's.
-    const [duration, errorRate] = await Promise.all([
-      latest('duration_seconds'),
-      latest('error_rate'),
-    ]);
-    return {
-      ...toSignals(row),
-      ...(duration
-        ? { durationSeconds: Number(duration.duration_seconds) }
-        : {}),
-      ...(errorRate ? { errorRate: Number(errorRate.error_rate) } : {}),
-    };
+    return healthSignals.lastSignalBefore(
+      this.db,
+      migrationId,
+      consumerRef,
+      before,
+    );
   }
 
-  /** Consumers with a signal observed since `since` (each one's own time). */
-  async consumersWithSignalsSince(
+  consumersWithSignalsSince(
     migrationId: string,
     since: Map<string, Date>,
   ): Promise<Set<string>> {
-    const rows = await this.db('health_signal')
-      .where('migration_id', migrationId)
-      .whereIn('consumer_ref', [...since.keys()])
-      .whereNot('source', CHECKS_SOURCE)
-      .groupBy('consumer_ref')
-      .select('consumer_ref', { latest: this.db.raw('max(observed_at)') });
-    return new Set(
-      rows
-        .filter(
-          r => new Date(timestamp(r.latest)) >= since.get(r.consumer_ref)!,
-        )
-        .map(r => r.consumer_ref),
-    );
+    return healthSignals.consumersWithSignalsSince(this.db, migrationId, since);
   }
 
-  async latestSignals(
+  latestSignals(
     migrationId: string,
     source?: string,
   ): Promise<Map<string, LatestSignal>> {
-    const scope = source
-      ? { migration_id: migrationId, source }
-      : { migration_id: migrationId };
-    const latest = this.db('health_signal')
-      .where(scope)
-      .groupBy('consumer_ref')
-      .select('consumer_ref', { observed_at: this.db.raw('max(observed_at)') });
-    const rows = await this.db('health_signal as s')
-      .join(latest.as('l'), join =>
-        join
-          .on('l.consumer_ref', 's.consumer_ref')
-          .andOn('l.observed_at', 's.observed_at'),
-      )
-      .where('s.migration_id', migrationId)
-      .modify(q => {
-        if (source) q.where('s.source', source);
-      })
-      .orderBy('s.id')
-      .select<SignalRow[]>('s.*');
-    // Two sources may observe at the same moment: the one recorded last.
-    return new Map(
-      rows.map(row => [
-        row.consumer_ref,
-        {
-          source: row.source,
-          observedAt: new Date(timestamp(row.observed_at)),
-          signals: toSignals(row),
-        },
-      ]),
-    );
+    return healthSignals.latestSignals(this.db, migrationId, source);
   }
 
   /** One of a consumer's patches, by id (the one delivered, say). */
@@ -607,42 +538,5 @@ function toRolloutConsumer(row: ConsumerRow): RolloutConsumer {
       ? { validationPausedId: Number(row.validation_paused_id) }
       : {}),
     updatedAt: new Date(timestamp(row.updated_at)),
-  };
-}
-
-type SignalRow = {
-  consumer_ref: string;
-  source: string;
-  observed_at: Timestamp;
-  error_rate: number | null;
-  freshness_minutes: number | null;
-  row_count: number | string | null;
-  failed_runs: number | null;
-  failed_checks: number | null;
-  duration_seconds: number | null;
-};
-
-function toSignals(row: {
-  error_rate: number | null;
-  freshness_minutes: number | null;
-  row_count: number | string | null;
-  failed_runs: number | null;
-  failed_checks?: number | null;
-  duration_seconds?: number | null;
-}): HealthSignals {
-  return {
-    ...(row.error_rate !== null ? { errorRate: Number(row.error_rate) } : {}),
-    ...(row.freshness_minutes !== null
-      ? { freshnessMinutes: Number(row.freshness_minutes) }
-      : {}),
-    // bigint: PostgreSQL returns it as a string.
-    ...(row.row_count !== null ? { rowCount: Number(row.row_count) } : {}),
-    ...(row.failed_runs !== null ? { failedRuns: row.failed_runs } : {}),
-    ...(row.failed_checks !== null && row.failed_checks !== undefined
-      ? { failedChecks: row.failed_checks }
-      : {}),
-    ...(row.duration_seconds !== null && row.duration_seconds !== undefined
-      ? { durationSeconds: Number(row.duration_seconds) }
-      : {}),
   };
 }

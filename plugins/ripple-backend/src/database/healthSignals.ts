@@ -4,7 +4,8 @@ import type {
 } from '@ripple/backstage-plugin-ripple-common';
 import { Knex } from 'knex';
 import { moveMigration } from './migrationState';
-import { getMigrationRow, ref } from './rows';
+import { getMigrationRow, ref, timestamp, type Timestamp } from './rows';
+import type { LatestSignal } from './RolloutStore';
 import {
   casRollout,
   getRolloutRow,
@@ -111,4 +112,128 @@ export async function recordHealthSignal(
     }
     return { recorded: true, judged: true, paused };
   });
+}
+
+/** The consumer's latest signal observed before `before` (its baseline). */
+export async function lastSignalBefore(
+  db: Knex,
+  migrationId: string,
+  consumerRef: string,
+  before: Date,
+): Promise<HealthSignals | undefined> {
+  const latest = (column?: string) => {
+    const query = db('health_signal')
+      .where({ migration_id: migrationId, consumer_ref: ref(consumerRef) })
+      .whereNot('source', CHECKS_SOURCE)
+      .where('observed_at', '<', before);
+    if (column) query.whereNotNull(column);
+    return query.orderBy('observed_at', 'desc').first();
+  };
+  const row = await latest();
+  if (!row) return undefined;
+  // The relative gates compare with the latest value of their own: a
+  // source that reports no duration must not hide another's.
+  const [duration, errorRate] = await Promise.all([
+    latest('duration_seconds'),
+    latest('error_rate'),
+  ]);
+  return {
+    ...toSignals(row),
+    ...(duration ? { durationSeconds: Number(duration.duration_seconds) } : {}),
+    ...(errorRate ? { errorRate: Number(errorRate.error_rate) } : {}),
+  };
+}
+
+/** Consumers with a signal observed since `since` (each one's own time). */
+export async function consumersWithSignalsSince(
+  db: Knex,
+  migrationId: string,
+  since: Map<string, Date>,
+): Promise<Set<string>> {
+  const rows = await db('health_signal')
+    .where('migration_id', migrationId)
+    .whereIn('consumer_ref', [...since.keys()])
+    .whereNot('source', CHECKS_SOURCE)
+    .groupBy('consumer_ref')
+    .select('consumer_ref', { latest: db.raw('max(observed_at)') });
+  return new Set(
+    rows
+      .filter(r => new Date(timestamp(r.latest)) >= since.get(r.consumer_ref)!)
+      .map(r => r.consumer_ref),
+  );
+}
+
+/** Each consumer's latest signal, from one source or from any. */
+export async function latestSignals(
+  db: Knex,
+  migrationId: string,
+  source?: string,
+): Promise<Map<string, LatestSignal>> {
+  const scope = source
+    ? { migration_id: migrationId, source }
+    : { migration_id: migrationId };
+  const latest = db('health_signal')
+    .where(scope)
+    .groupBy('consumer_ref')
+    .select('consumer_ref', { observed_at: db.raw('max(observed_at)') });
+  const rows = await db('health_signal as s')
+    .join(latest.as('l'), join =>
+      join
+        .on('l.consumer_ref', 's.consumer_ref')
+        .andOn('l.observed_at', 's.observed_at'),
+    )
+    .where('s.migration_id', migrationId)
+    .modify(q => {
+      if (source) q.where('s.source', source);
+    })
+    .orderBy('s.id')
+    .select<SignalRow[]>('s.*');
+  // Two sources may observe at the same moment: the one recorded last.
+  return new Map(
+    rows.map(row => [
+      row.consumer_ref,
+      {
+        source: row.source,
+        observedAt: new Date(timestamp(row.observed_at)),
+        signals: toSignals(row),
+      },
+    ]),
+  );
+}
+
+type SignalRow = {
+  consumer_ref: string;
+  source: string;
+  observed_at: Timestamp;
+  error_rate: number | null;
+  freshness_minutes: number | null;
+  row_count: number | string | null;
+  failed_runs: number | null;
+  failed_checks: number | null;
+  duration_seconds: number | null;
+};
+
+function toSignals(row: {
+  error_rate: number | null;
+  freshness_minutes: number | null;
+  row_count: number | string | null;
+  failed_runs: number | null;
+  failed_checks?: number | null;
+  duration_seconds?: number | null;
+}): HealthSignals {
+  return {
+    ...(row.error_rate !== null ? { errorRate: Number(row.error_rate) } : {}),
+    ...(row.freshness_minutes !== null
+      ? { freshnessMinutes: Number(row.freshness_minutes) }
+      : {}),
+    // bigint: PostgreSQL returns it as a string.
+    ...(row.row_count !== null ? { rowCount: Number(row.row_count) } : {}),
+    ...(row.failed_runs !== null ? { failedRuns: row.failed_runs } : {}),
+    ...(row.failed_checks !== null && row.failed_checks !== undefined
+      ? { failedChecks: row.failed_checks }
+      : {}),
+    ...(row.duration_seconds !== null && row.duration_seconds !== undefined
+      ? { durationSeconds: Number(row.duration_seconds) }
+      : {}),
+  };
 }
