@@ -152,11 +152,11 @@ describe.each(databases.eachSupportedId())(
 
       // Its owners merged it in a way the method cannot see: they say so.
       // Someone else may not.
-      const path = `/api/ripple/migrations/${id}/consumers/${encodeURIComponent(
+      const mergedPath = `/api/ripple/migrations/${id}/consumers/${encodeURIComponent(
         CONSUMER,
       )}/merged`;
       const refused = await request(backend.server)
-        .post(path)
+        .post(mergedPath)
         .set(as('analyst'));
       expect(refused.status).toBe(403);
       const merged = await call(
