@@ -253,7 +253,8 @@ export class Driver {
     for (const consumer of consumers) {
       const fleet = this.consumers.find(c => c.ref === consumer.consumerRef);
       const branch = consumer.delivery?.branch;
-      const key = `merged ${k} ${fleet?.name}`;
+      // Per commit: a patch delivered again (a new version) is merged again.
+      const key = `merged ${k} ${fleet?.name} ${consumer.delivery?.commit}`;
       const seen = `delivered ${k} ${fleet?.name}`;
       if (consumer.delivery?.status === 'delivered' && !this.seenAt.has(seen)) {
         this.seenAt.set(seen, Date.now());

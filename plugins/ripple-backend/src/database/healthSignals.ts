@@ -92,7 +92,9 @@ export async function recordHealthSignal(
         health_reason: input.health.reason ?? null,
         health_source: input.source,
         health_observed_at: input.observedAt,
-        updated_at: now,
+        // updated_at stays: it says when the delivery last changed, and the
+        // deliveries' read-back is spaced from it. Signals arriving more
+        // often than syncMinutes would otherwise keep a merge unseen.
       });
     if (updated !== 1) {
       return { recorded: true, judged: false, paused: false };
