@@ -22,6 +22,9 @@ SHIM
   chmod +x "$TOOLS/bin/yarn"
 }
 
+# Debian 12's Prometheus, for the health provider's test (docs/health.md).
+PROMETHEUS_VERSION=2.42.0+ds-5+deb12u1
+
 ensure_debian_packages() {
   local missing=()
   # prometheus: Debian 12's 2.42, a real Prometheus for the health
@@ -33,6 +36,8 @@ ensure_debian_packages() {
   if ((${#missing[@]})); then
     log "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq
+    # Prometheus is pinned to the version its test was written against.
+    missing=("${missing[@]/#prometheus/prometheus=$PROMETHEUS_VERSION}")
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 }

@@ -1,6 +1,6 @@
 import { ConflictError } from '@backstage/errors';
 import type { Consumer } from '@ripple/backstage-plugin-ripple-common';
-import type { RolloutRecord } from '../database/RolloutStore';
+import type { RolloutConsumer, RolloutRecord } from '../database/RolloutStore';
 import {
   REQUIREMENT,
   someOf,
@@ -176,8 +176,12 @@ export class RolloutStep {
    */
   private async gate(record: RolloutRecord) {
     if (record.state !== 'rolling_out') return;
-    const gate = await advanceGate(this.context, record);
-    await this.recordDecision(record, gate);
+    // Read once for the gate and for the signals its decision records.
+    const consumers = await this.context.rollouts.listConsumers(
+      record.migrationId,
+    );
+    const gate = await advanceGate(this.context, record, consumers);
+    await this.recordDecision(record, gate, consumers);
     if (!record.plan.autoAdvance && !record.plan.requireValidation) return;
     const failed = gate.validations.filter(
       h => h.final && !h.pausedBefore && h.validationId !== undefined,
@@ -224,7 +228,11 @@ export class RolloutStep {
    * waited or paused. A decision that only waits for its soak to end is one
    * decision for the whole soak.
    */
-  private async recordDecision(record: RolloutRecord, gate: AdvanceGate) {
+  private async recordDecision(
+    record: RolloutRecord,
+    gate: AdvanceGate,
+    listed: RolloutConsumer[],
+  ) {
     const wave = record.currentWave;
     const why = gate.ready
       ? 'ready'
@@ -232,9 +240,7 @@ export class RolloutStep {
         (gate.soakEndsAt
           ? `soaking until ${gate.soakEndsAt.toISOString()}`
           : 'waiting');
-    const consumers = (
-      await this.context.rollouts.listConsumers(record.migrationId)
-    ).filter(c => c.wave === wave && !c.held);
+    const consumers = listed.filter(c => c.wave === wave && !c.held);
     const latest = await this.context.rollouts.latestSignals(
       record.migrationId,
     );

@@ -230,3 +230,39 @@ export function summaryOf(validation: Validation): ValidationSummary {
   const { statements: _whole, ...summary } = validation;
   return summary;
 }
+
+/**
+ * The API of a migration page whose consumers are `consumers`: its
+ * migration, no events, a rollout not started, no compatibility view, and
+ * no patch to load.
+ */
+export function migrationPageApi(consumers: Consumer[]) {
+  return mockRippleApi({
+    getMigration: async () => aMigration(),
+    listConsumers: async () => ({
+      items: consumers,
+      totalCount: consumers.length,
+    }),
+    listMigrationEvents: async () => ({ items: [] }),
+    getRollout: async () => ({
+      state: 'not_started',
+      plan: {
+        waves: [{ name: 'all', percent: 100 }],
+        soakMinutes: 60,
+        autoAdvance: false,
+        autoApprove: false,
+        requireValidation: false,
+        health: {},
+      },
+      waves: [],
+    }),
+    getCompatView: async () => ({
+      state: 'unavailable',
+      cleanupOffered: false,
+      reason: 'the table keeps its name',
+    }),
+    getConsumerPatch: async () => {
+      throw new Error('no patch');
+    },
+  });
+}

@@ -1,10 +1,8 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { Consumer } from '@ripple/backstage-plugin-ripple-common';
 import {
   aConsumer,
-  aMigration,
-  mockRippleApi,
+  migrationPageApi,
   renderWithRipple,
 } from '../../__testUtils__/rippleTestApp';
 import { MigrationView } from './MigrationPage';
@@ -39,41 +37,11 @@ const passing = aConsumer('component:default/finance-reports', {
   },
 });
 
-function api(consumers: Consumer[]) {
-  return mockRippleApi({
-    getMigration: async () => aMigration(),
-    listConsumers: async () => ({
-      items: consumers,
-      totalCount: consumers.length,
-    }),
-    listMigrationEvents: async () => ({ items: [] }),
-    getRollout: async () => ({
-      state: 'not_started',
-      plan: {
-        waves: [{ name: 'all', percent: 100 }],
-        soakMinutes: 60,
-        autoAdvance: false,
-        autoApprove: false,
-        requireValidation: false,
-        health: {},
-      },
-      waves: [],
-    }),
-    getCompatView: async () => ({
-      state: 'unavailable',
-      cleanupOffered: false,
-      reason: 'the table keeps its name',
-    }),
-    getConsumerPatch: async () => {
-      throw new Error('no patch');
-    },
-  });
-}
 
 describe("a delivered consumer's checks", () => {
   it('names the failed checks in the list, and only for the consumer whose checks fail', async () => {
     await renderWithRipple(<MigrationView id="m1" />, {
-      api: api([failing, passing]),
+      api: migrationPageApi([failing, passing]),
     });
     const rowOf = async (name: RegExp) =>
       within(
@@ -93,7 +61,7 @@ describe("a delivered consumer's checks", () => {
 
   it('links each failed check from the detail', async () => {
     await renderWithRipple(<MigrationView id="m1" />, {
-      api: api([failing]),
+      api: migrationPageApi([failing]),
     });
     await userEvent.click(
       await screen.findByRole('rowheader', { name: /orders-export/ }),

@@ -1,10 +1,8 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { Consumer } from '@ripple/backstage-plugin-ripple-common';
 import {
   aConsumer,
-  aMigration,
-  mockRippleApi,
+  migrationPageApi,
   renderWithRipple,
 } from '../../__testUtils__/rippleTestApp';
 import { MigrationView } from './MigrationPage';
@@ -58,41 +56,11 @@ const unaffected = aConsumer('component:default/finance-reports', {
 });
 const older = aConsumer('component:default/fraud-scoring');
 
-function api(consumers: Consumer[]) {
-  return mockRippleApi({
-    getMigration: async () => aMigration(),
-    listConsumers: async () => ({
-      items: consumers,
-      totalCount: consumers.length,
-    }),
-    listMigrationEvents: async () => ({ items: [] }),
-    getRollout: async () => ({
-      state: 'not_started',
-      plan: {
-        waves: [{ name: 'all', percent: 100 }],
-        soakMinutes: 60,
-        autoAdvance: false,
-        autoApprove: false,
-        requireValidation: false,
-        health: {},
-      },
-      waves: [],
-    }),
-    getCompatView: async () => ({
-      state: 'unavailable',
-      cleanupOffered: false,
-      reason: 'the table keeps its name',
-    }),
-    getConsumerPatch: async () => {
-      throw new Error('no patch');
-    },
-  });
-}
 
 describe("a consumer's verdict", () => {
   it('shows each consumer’s verdict in the list, and none for one stored before verdicts', async () => {
     await renderWithRipple(<MigrationView id="m1" />, {
-      api: api([breaking, star, unaffected, older]),
+      api: migrationPageApi([breaking, star, unaffected, older]),
     });
     const verdictOf = async (name: RegExp) => {
       const row = (await screen.findByRole('rowheader', { name })).closest(
@@ -116,7 +84,7 @@ describe("a consumer's verdict", () => {
 
   it('lists the reasons of the verdict at path:line in the detail', async () => {
     await renderWithRipple(<MigrationView id="m1" />, {
-      api: api([breaking]),
+      api: migrationPageApi([breaking]),
     });
     await userEvent.click(
       await screen.findByRole('rowheader', { name: /orders-export/ }),
