@@ -49,6 +49,10 @@ export const rippleTranslationRef = createTranslationRef({
         reverted: 'Reverted',
         delivered: 'Delivered',
         waitingForMerge: 'Waiting for the merge',
+        // Delivered, not merged yet: its wave soaks only once it runs the patch.
+        notMerged: 'Not merged · waited {{waited}}',
+        mergeOverdue:
+          'Not merged within the plan’s time: it holds its wave until it is merged',
         stale: 'Stale',
         staleDetail: 'The code changed; a new patch is coming',
         approved: 'Approved',
@@ -69,6 +73,13 @@ export const rippleTranslationRef = createTranslationRef({
       minutes: '{{n}} min ago',
       hours: '{{n}} h ago',
       days: '{{n}} d ago',
+    },
+    // How long something has lasted ("waited 3 d").
+    duration: {
+      justNow: 'under a minute',
+      minutes: '{{n}} min',
+      hours: '{{n}} h',
+      days: '{{n}} d',
     },
     progressBar: {
       text: '{{label}}: {{done}} of {{total}} done',
@@ -317,6 +328,10 @@ export const rippleTranslationRef = createTranslationRef({
     },
     consumerDetail: {
       label: 'Consumer {{consumer}}',
+      markMerged: 'Mark as merged',
+      markMergedHint:
+        'Its wave soaks once it runs the patch. Mark it merged when it was applied by hand, or merged in a way its delivery method cannot see (a squash, another branch).',
+      markMergedError: 'Could not mark it merged',
       close: 'Close',
       foundThroughCatalog: 'Found through the catalog (dependsOn)',
       foundThroughCode: 'Found through its code',
