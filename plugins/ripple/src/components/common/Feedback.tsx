@@ -9,7 +9,11 @@ export function errorMessage(error: unknown): string {
 }
 
 /** An error from the backend, with its message, and a way to try again. */
-export function ErrorPanel(props: { title: string; error: unknown; action?: ReactNode }) {
+export function ErrorPanel(props: {
+  title: string;
+  error: unknown;
+  action?: ReactNode;
+}) {
   return (
     <Alert
       status="danger"
@@ -25,7 +29,13 @@ export function ErrorPanel(props: { title: string; error: unknown; action?: Reac
 /** Placeholder rows while something loads, announced to screen readers. */
 export function Loading(props: { label: string; rows?: number }) {
   return (
-    <Flex direction="column" gap="2" aria-busy="true" aria-label={props.label} role="status">
+    <Flex
+      direction="column"
+      gap="2"
+      aria-busy="true"
+      aria-label={props.label}
+      role="status"
+    >
       {Array.from({ length: props.rows ?? 3 }, (_, i) => (
         <Skeleton key={i} width="100%" height={28} />
       ))}
