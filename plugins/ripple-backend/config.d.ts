@@ -232,6 +232,11 @@ export interface Config {
       waves?: Array<{ name: string; count?: number; percent?: number }>;
       /** How long a wave soaks with healthy signals before the next one, in minutes. Default: 60. */
       soakMinutes?: number;
+      /**
+       * How long after its wave started a delivery should be merged: one
+       * not merged by then is overdue (shown in yellow). Default: 72.
+       */
+      mergeWithinHours?: number;
       /** Advance by itself after the soak time. Default: true. */
       autoAdvance?: boolean;
       /**

@@ -37,6 +37,8 @@ export class Driver {
     this.k = 0;
     this.ids = [];
     this.completed = new Set();
+    /** When the driver first saw each consumer's branch delivered. */
+    this.seenAt = new Map();
     this.eventsRead = new Set();
     this.stopCreating = false;
     this.ledger = {
@@ -245,13 +247,21 @@ export class Driver {
     const needsEdit = byRef.get(this.role(k, 'needsEdit').ref);
     if (needsEdit && !needsEdit.decision)
       await this.review(id, needsEdit, 'approve');
-    // Owners merge about half of the branches delivered to them.
+    // Owners merge about half of the branches delivered to them at once,
+    // the others a few seconds later: a wave soaks only once every one of
+    // its consumers runs the patch, so each waits for its merge.
     for (const consumer of consumers) {
       const fleet = this.consumers.find(c => c.ref === consumer.consumerRef);
       const branch = consumer.delivery?.branch;
-      const key = `merged ${k} ${fleet?.name}`;
+      // Per commit: a patch delivered again (a new version) is merged again.
+      const key = `merged ${k} ${fleet?.name} ${consumer.delivery?.commit}`;
+      const seen = `delivered ${k} ${fleet?.name}`;
+      if (consumer.delivery?.status === 'delivered' && !this.seenAt.has(seen)) {
+        this.seenAt.set(seen, Date.now());
+      }
+      const late = Date.now() - (this.seenAt.get(seen) ?? Date.now()) > 3000;
       if (
-        fleet?.in[k].merge &&
+        (fleet?.in[k].merge || late) &&
         consumer.delivery?.status === 'delivered' &&
         branch &&
         !this.flags.has(key)

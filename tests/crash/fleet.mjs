@@ -97,7 +97,8 @@ export function drawFleet(rng, count, migrations) {
       const role = consumer.critical ? 'edited' : special[i] ?? 'auto';
       consumer.in.push({
         role,
-        // Owners merge about half of the delivered branches.
+        // Owners merge about half of the delivered branches at once, the
+        // others a few seconds later (driver.mjs).
         merge: rng.next() < 0.5,
         // Half declare `dependsOn` the dataset; the others are found in
         // their code (the late one cannot: it does not read it yet).

@@ -3,8 +3,9 @@
  * 10,000 consumers with injected failures, run by the real rollout code
  * (RolloutService and its stores on SQLite, the plan, the health gates) with
  * a simulated fleet behind the two extension points: a delivery method that
- * "delivers" in memory and a health provider whose bad consumers report a
- * breach once their patch is in. It reports, per wave plan, how many bad
+ * "delivers" in memory, its patches merged by the next read back, and a
+ * health provider that reports each merged consumer's first run: a success,
+ * or for the bad consumers a failure (a breach). It reports, per wave plan, how many bad
  * changes reached consumers before the first automatic pause, and over the
  * whole rollout when the operator rolls back each unhealthy consumer and
  * resumes.
@@ -122,27 +123,31 @@ async function simulate(
     })),
   ];
 
-  // The fleet: deliveries land at once; a bad consumer breaks once its
-  // patch is in, and its next signal says so.
-  const inPlace = new Set<string>();
-  // Each consumer's pipeline runs once after its patch is in and reports.
+  // The fleet: deliveries land at once, and their owners merge them by the
+  // next read back. Once merged, each consumer's pipeline runs once and
+  // reports it, as OpenLineage does: a good one a successful run (its first
+  // after the merge, from which its wave soaks), a bad one a failure.
+  const delivered = new Set<string>();
+  const merged = new Set<string>();
   const reported = new Set<string>();
-  let delivered = 0;
+  let deliveries = 0;
   let badDelivered = 0;
   const method: RippleDeliveryMethod = {
     id: 'simulated',
     supports: () => true,
     async deliver(request) {
-      inPlace.add(request.consumer.ref);
-      delivered++;
+      delivered.add(request.consumer.ref);
+      deliveries++;
       if (bad.has(request.consumer.ref)) badDelivered++;
       return { method: 'simulated', status: 'delivered' };
     },
-    async sync(_request, delivery) {
-      return delivery;
+    async sync(request, delivery) {
+      merged.add(request.consumer.ref);
+      return { ...delivery, status: 'merged' };
     },
     async revert(request, delivery): Promise<Delivery> {
-      inPlace.delete(request.consumer.ref);
+      delivered.delete(request.consumer.ref);
+      merged.delete(request.consumer.ref);
       reported.delete(request.consumer.ref);
       return { ...delivery, status: 'reverted' };
     },
@@ -153,20 +158,25 @@ async function simulate(
   const monitor: RippleHealthProvider = {
     id: 'simulated-monitor',
     async read(consumerRefs) {
-      // Observed now: only a signal after its delivery counts for the gate.
+      // Observed now: only a run after the merge counts for the gate.
       const observedAt = new Date().toISOString();
       return consumerRefs
-        .filter(ref => inPlace.has(ref) && !reported.has(ref))
+        .filter(ref => merged.has(ref) && !reported.has(ref))
         .map(ref => {
           reported.add(ref);
           return ref;
         })
         .map(
-          (consumerRef): HealthSignal => ({
-            consumerRef,
-            errorRate: bad.has(consumerRef) ? 0.5 : 0,
-            observedAt,
-          }),
+          (consumerRef): HealthSignal =>
+            bad.has(consumerRef)
+              ? { consumerRef, errorRate: 0.5, failedRuns: 1, observedAt }
+              : {
+                  consumerRef,
+                  errorRate: 0,
+                  failedRuns: 0,
+                  lastSuccessAt: observedAt,
+                  observedAt,
+                },
         );
     },
   };
@@ -177,7 +187,8 @@ async function simulate(
     validations: new DatabaseValidationStore(db),
     catalog: mapCatalog(entities),
     auth: mockServices.auth(),
-    config: new ConfigReader({}),
+    // Deliveries are read back on every step, so merges are seen at once.
+    config: new ConfigReader({ ripple: { rollout: { syncMinutes: 0 } } }),
     logger: mockServices.rootLogger({ level: 'error' }),
     deliveryMethods: [method],
     healthProviders: [monitor],
@@ -235,7 +246,7 @@ async function simulate(
       (await store.getMigration(migration.id))!,
     );
     if (now.state === 'completed') break;
-    const progress = `${now.state} ${now.currentWave} ${delivered} ${reported.size}`;
+    const progress = `${now.state} ${now.currentWave} ${deliveries} ${merged.size} ${reported.size}`;
     stillSteps = progress === lastProgress ? stillSteps + 1 : 0;
     lastProgress = progress;
     if (stillSteps >= 20) {
@@ -246,7 +257,7 @@ async function simulate(
     if (now.state === 'paused') {
       pauses++;
       if (deliveredAtFirstPause < 0) {
-        deliveredAtFirstPause = delivered;
+        deliveredAtFirstPause = deliveries;
         badAtFirstPause = badDelivered;
       }
       // The operator's policy: when most of what was delivered is
@@ -255,14 +266,14 @@ async function simulate(
       // alone and the rollout resumes.
       const listed = await rollouts.listConsumers(migration.id);
       const unhealthy = listed.filter(c => c.health === 'unhealthy' && !c.held);
-      if (unhealthy.length * 2 >= inPlace.size) {
+      if (unhealthy.length * 2 >= delivered.size) {
         await service.rollback(
           migration.id,
           undefined,
           'the change is bad',
           'user:default/operator',
         );
-        stoppedAt = delivered;
+        stoppedAt = deliveries;
         break;
       }
       for (const consumer of unhealthy) {
@@ -290,7 +301,7 @@ async function simulate(
     stoppedAt,
     setupSeconds,
     rolloutSeconds,
-    deliveries: delivered,
+    deliveries,
   };
 }
 

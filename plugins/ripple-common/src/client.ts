@@ -6,6 +6,7 @@ import {
 } from './schema/openapi/generated/apis';
 import type {
   CompatView,
+  Consumer,
   LineageJob,
   ConsumerDetail,
   ConsumerPage,
@@ -103,6 +104,11 @@ export interface RippleApi {
    * the pending (or unfinished) validation.
    */
   validatePatch(id: string, consumerRef: string): Promise<Validation>;
+  /**
+   * Records the consumer's delivered patch as merged, on the caller's word
+   * (a download applied by hand, a squash its method cannot see).
+   */
+  markConsumerMerged(id: string, consumerRef: string): Promise<Consumer>;
   /** Every migration touching the entity (`kind:namespace/name`). */
   listEntityMigrations(
     entityRef: string,
@@ -236,6 +242,12 @@ export class RippleClient implements RippleApi {
 
   async validatePatch(id: string, consumerRef: string) {
     return body(await this.api.validatePatch({ path: { id, consumerRef } }));
+  }
+
+  async markConsumerMerged(id: string, consumerRef: string) {
+    return body(
+      await this.api.markConsumerMerged({ path: { id, consumerRef } }),
+    );
   }
 
   async listEntityMigrations(entityRef: string, page: PageRequest = {}) {

@@ -17,6 +17,12 @@ export interface HealthSignal {
   failedRuns?: number;
   /** How long the consumer's last successful run took, in seconds (START to COMPLETE). */
   durationSeconds?: number;
+  /**
+   * When the consumer last ran successfully (ISO 8601), from a source that
+   * knows its runs: a consumer such a source knows runs the patch only
+   * from its first successful run after the merge.
+   */
+  lastSuccessAt?: string;
   /** When it was observed (ISO 8601). */
   observedAt: string;
 }

@@ -360,6 +360,8 @@ export class DatabaseRolloutStore implements RolloutStore {
             ? { delivered_patch_id: input.patchId }
             : {}),
           ...(newlyDelivered ? { delivered_at: now } : {}),
+          // When it runs the patch: from the first time it is seen merged.
+          merged_at: delivery.status === 'merged' ? row.merged_at ?? now : null,
           claimed_at: null,
           updated_at: now,
         });
@@ -422,6 +424,13 @@ export class DatabaseRolloutStore implements RolloutStore {
     since: Map<string, Date>,
   ): Promise<Set<string>> {
     return healthSignals.consumersWithSignalsSince(this.db, migrationId, since);
+  }
+
+  successfulRuns(
+    migrationId: string,
+    mergedAt: Map<string, Date>,
+  ): Promise<{ knowsRuns: Set<string>; firstSuccess: Map<string, Date> }> {
+    return healthSignals.successfulRuns(this.db, migrationId, mergedAt);
   }
 
   latestSignals(
@@ -529,6 +538,7 @@ function toRolloutConsumer(row: ConsumerRow): RolloutConsumer {
     ...(row.delivered_at
       ? { deliveredAt: new Date(timestamp(row.delivered_at)) }
       : {}),
+    ...(row.merged_at ? { mergedAt: new Date(timestamp(row.merged_at)) } : {}),
     held: Boolean(row.held),
     health: row.health,
     ...(row.health_reason ? { healthReason: row.health_reason } : {}),

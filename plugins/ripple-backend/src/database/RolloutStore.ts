@@ -52,6 +52,8 @@ export type RolloutConsumer = {
   /** Absent until its wave starts. */
   delivery?: ConsumerDelivery & { state?: Delivery };
   deliveredAt?: Date;
+  /** When its delivery was first seen merged (or marked merged). */
+  mergedAt?: Date;
   held: boolean;
   health: ConsumerHealth;
   healthReason?: string;
@@ -239,6 +241,15 @@ export interface RolloutStore {
     migrationId: string,
     since: Map<string, Date>,
   ): Promise<Set<string>>;
+  /**
+   * For consumers merged at the given times, when each first ran
+   * successfully since (`firstSuccess`), and which of them a source knows
+   * the runs of (a signal with `lastSuccessAt`, ever).
+   */
+  successfulRuns(
+    migrationId: string,
+    mergedAt: Map<string, Date>,
+  ): Promise<{ knowsRuns: Set<string>; firstSuccess: Map<string, Date> }>;
   /** Each consumer's latest signal, from one source or from any. */
   latestSignals(
     migrationId: string,

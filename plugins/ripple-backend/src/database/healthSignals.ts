@@ -65,6 +65,9 @@ export async function recordHealthSignal(
         failed_runs: input.signals.failedRuns ?? null,
         failed_checks: input.signals.failedChecks ?? null,
         duration_seconds: input.signals.durationSeconds ?? null,
+        last_success_at: input.signals.lastSuccessAt
+          ? new Date(input.signals.lastSuccessAt)
+          : null,
         observed_at: input.observedAt,
         created_at: now,
       })
@@ -89,7 +92,9 @@ export async function recordHealthSignal(
         health_reason: input.health.reason ?? null,
         health_source: input.source,
         health_observed_at: input.observedAt,
-        updated_at: now,
+        // updated_at stays: it says when the delivery last changed, and the
+        // deliveries' read-back is spaced from it. Signals arriving more
+        // often than syncMinutes would otherwise keep a merge unseen.
       });
     if (updated !== 1) {
       return { recorded: true, judged: false, paused: false };
@@ -211,6 +216,7 @@ type SignalRow = {
   failed_runs: number | null;
   failed_checks: number | null;
   duration_seconds: number | null;
+  last_success_at?: Timestamp | null;
 };
 
 function toSignals(row: {
@@ -220,6 +226,7 @@ function toSignals(row: {
   failed_runs: number | null;
   failed_checks?: number | null;
   duration_seconds?: number | null;
+  last_success_at?: Timestamp | null;
 }): HealthSignals {
   return {
     ...(row.error_rate !== null ? { errorRate: Number(row.error_rate) } : {}),
@@ -235,5 +242,40 @@ function toSignals(row: {
     ...(row.duration_seconds !== null && row.duration_seconds !== undefined
       ? { durationSeconds: Number(row.duration_seconds) }
       : {}),
+    ...(row.last_success_at
+      ? {
+          lastSuccessAt: new Date(timestamp(row.last_success_at)).toISOString(),
+        }
+      : {}),
   };
+}
+
+/**
+ * For consumers merged at the given times: which of them a source knows
+ * the runs of (a signal with `last_success_at`, ever), and when each first
+ * ran successfully at or after its merge.
+ */
+export async function successfulRuns(
+  db: Knex,
+  migrationId: string,
+  mergedAt: Map<string, Date>,
+): Promise<{ knowsRuns: Set<string>; firstSuccess: Map<string, Date> }> {
+  const knowsRuns = new Set<string>();
+  const firstSuccess = new Map<string, Date>();
+  if (!mergedAt.size) return { knowsRuns, firstSuccess };
+  const rows = await db('health_signal')
+    .where('migration_id', migrationId)
+    .whereIn('consumer_ref', [...mergedAt.keys()])
+    .whereNotNull('last_success_at')
+    .select('consumer_ref', 'last_success_at');
+  for (const row of rows) {
+    knowsRuns.add(row.consumer_ref);
+    const at = new Date(timestamp(row.last_success_at));
+    const merged = mergedAt.get(row.consumer_ref)!;
+    const first = firstSuccess.get(row.consumer_ref);
+    if (at >= merged && (!first || at < first)) {
+      firstSuccess.set(row.consumer_ref, at);
+    }
+  }
+  return { knowsRuns, firstSuccess };
 }

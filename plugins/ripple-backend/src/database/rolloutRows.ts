@@ -37,6 +37,7 @@ export type ConsumerRow = {
   delivery: string | null;
   delivered_patch_id: number | null;
   delivered_at: Timestamp | null;
+  merged_at?: Timestamp | null;
   claimed_at: Timestamp | null;
   held: boolean | number;
   health: ConsumerHealth;

@@ -134,6 +134,9 @@ export class OpenLineageHealthProvider implements RippleHealthProvider {
           }
         : {}),
       ...(lastIsPatched ? runValues(last) : {}),
+      // The source knows the consumer's runs: it runs the patch from its
+      // first successful run after the merge.
+      ...(last?.endedAt ? { lastSuccessAt: last.endedAt.toISOString() } : {}),
       observedAt: observedAt.toISOString(),
     });
     return signals;

@@ -18,6 +18,7 @@ import type {
 import type { RolloutStore } from '../database/RolloutStore';
 import type { ValidationStore } from '../database/ValidationStore';
 import type { ConsumerVisibility } from './visibility';
+import { isMergeOverdue } from '../rollout/advanceGate';
 
 // Consumers read at once when a conditional policy makes Ripple filter a
 // migration's whole list before paging it.
@@ -33,7 +34,7 @@ export class ConsumerReadModel {
   constructor(
     private readonly options: {
       store: MigrationStore;
-      rollouts: Pick<RolloutStore, 'listConsumers'>;
+      rollouts: Pick<RolloutStore, 'listConsumers' | 'getRollout'>;
       visibility: ConsumerVisibility;
       /** Each consumer's latest validation; without it, none is shown. */
       validations?: Pick<ValidationStore, 'latest' | 'summaries'>;
@@ -165,6 +166,7 @@ export class ConsumerReadModel {
     if (!page.items.length) return page;
     const refs = page.items.map(c => c.consumerRef);
     const latest = (await validations(refs)) ?? new Map<string, V>();
+    const record = await this.options.rollouts.getRollout(migrationId);
     const states = new Map(
       (
         await this.options.rollouts.listConsumers(
@@ -194,6 +196,20 @@ export class ConsumerReadModel {
           health: state.health,
           ...(state.healthReason ? { healthReason: state.healthReason } : {}),
           ...(state.healthSource ? { healthSource: state.healthSource } : {}),
+          ...(record &&
+          state.delivery?.status === 'delivered' &&
+          state.deliveredAt
+            ? {
+                waitingForMerge: {
+                  since: state.deliveredAt.toISOString(),
+                  // Overdue past the plan's time from its own wave's start.
+                  overdue: isMergeOverdue({
+                    ...record,
+                    currentWave: state.wave,
+                  }),
+                },
+              }
+            : {}),
         };
       }),
     };

@@ -1,3 +1,4 @@
+import { ConflictError } from '@backstage/errors';
 import type { Migration, Patch } from '@ripple/backstage-plugin-ripple-common';
 import {
   Delivery,
@@ -42,6 +43,60 @@ export class RolloutDeliveries {
   constructor(private readonly context: RolloutContext) {
     for (const method of context.options.deliveryMethods) {
       this.methods.set(method.id, method);
+    }
+  }
+
+  /**
+   * Records a delivered consumer's patch as merged, on a person's word: a
+   * method that cannot see merges (a download applied by hand), or a merge
+   * it cannot recognise (a squash into another commit). 409 unless the
+   * delivery is `delivered`; idempotent on a merged one.
+   */
+  async markMerged(
+    migrationId: string,
+    consumerRef: string,
+    actor: string,
+  ): Promise<void> {
+    const done = await withClaim(
+      this.context.rollouts,
+      { migrationId, consumerRef },
+      async () => {
+        const [consumer] = await this.context.rollouts.listConsumers(
+          migrationId,
+          [consumerRef],
+        );
+        const status = consumer?.delivery?.status;
+        if (status === 'merged') return;
+        if (status !== 'delivered' || !consumer.delivery?.state) {
+          throw new ConflictError(
+            `The patch of ${consumerRef} is ${
+              status ?? 'not delivered'
+            }: only a delivered patch can be marked merged`,
+          );
+        }
+        const { state } = consumer.delivery;
+        await this.context.rollouts.recordDelivery({
+          migrationId,
+          consumerRef,
+          delivery: {
+            ...state,
+            status: 'merged',
+            message: `Marked merged by ${actor}`,
+          },
+          event: {
+            type: 'delivery-updated',
+            consumerRef,
+            message: `${consumerRef}: its patch was marked merged by ${actor}`,
+            data: { method: state.method, status: 'merged' },
+          },
+        });
+      },
+      { waitMs: 30_000 },
+    );
+    if (!done) {
+      throw new ConflictError(
+        `${consumerRef} is being delivered or synced: try again in a moment`,
+      );
     }
   }
 

@@ -31,11 +31,13 @@ export class RolloutService {
   private readonly health: RolloutHealth;
   private readonly scheduled: RolloutStep;
   private readonly context: RolloutContext;
+  private readonly deliveries: RolloutDeliveries;
 
   constructor(options: RolloutServiceOptions) {
     const context = new RolloutContext(options);
     this.context = context;
     const deliveries = new RolloutDeliveries(context);
+    this.deliveries = deliveries;
     this.view = new RolloutView(context);
     this.actions = new RolloutActions(context, this.view, deliveries);
     this.health = new RolloutHealth({
@@ -112,6 +114,15 @@ export class RolloutService {
     actor: string,
   ): Promise<Rollout> {
     return this.actions.rollback(migrationId, consumerRef, reason, actor);
+  }
+
+  /** See {@link RolloutDeliveries.markMerged}. */
+  markMerged(
+    migrationId: string,
+    consumerRef: string,
+    actor: string,
+  ): Promise<void> {
+    return this.deliveries.markMerged(migrationId, consumerRef, actor);
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   advanceGate,
   type AdvanceGate,
   WAITING_FOR_DELIVERIES,
+  WAITING_FOR_MERGES,
 } from './advanceGate';
 import { recordAutoApprovals } from './autoApprovals';
 import type { RolloutContext } from './RolloutContext';
@@ -263,9 +264,13 @@ export class RolloutStep {
     const waveName = record.waves[wave]?.name ?? `${wave + 1}`;
     // Deliveries go one by one: waiting for them is one decision, not one
     // per consumer delivered.
-    const decision = why.startsWith(WAITING_FOR_DELIVERIES)
+    // Nor is waiting for merges one per minute waited.
+    let decision = why.startsWith(WAITING_FOR_DELIVERIES)
       ? WAITING_FOR_DELIVERIES
       : why;
+    if (decision.startsWith(WAITING_FOR_MERGES)) {
+      decision = decision.replace(/delivered [^,)]* ago/g, 'delivered');
+    }
     const recorded = await this.context.rollouts.recordGateDecision(
       record.migrationId,
       `${wave}: ${decision}`,

@@ -117,33 +117,113 @@ export async function advanceGate(
   if ('waiting' in wave) {
     return { ready: false, reason: wave.waiting, validations };
   }
-  const { delivered } = wave;
-  const lastDelivery = Math.max(
+  const running = await runningThePatch(context, record, wave.delivered);
+  if ('waiting' in running) {
+    return { ready: false, reason: running.waiting, validations };
+  }
+  // The wave soaks from when its last consumer runs the patch.
+  const lastStart = Math.max(
     0,
-    ...delivered.map(c => c.deliveredAt?.getTime() ?? 0),
+    ...[...running.since.values()].map(at => at.getTime()),
   );
-  const soakEndsAt = new Date(lastDelivery + record.plan.soakMinutes * 60_000);
+  const soakEndsAt = new Date(lastStart + record.plan.soakMinutes * 60_000);
   if (Date.now() < soakEndsAt.getTime()) {
     return { ready: false, soakEndsAt, validations };
   }
-  if (record.plan.health.requireSignals && delivered.length) {
+  if (record.plan.health.requireSignals && running.since.size) {
     const reported = await context.rollouts.consumersWithSignalsSince(
       record.migrationId,
-      new Map(delivered.map(c => [c.consumerRef, c.deliveredAt!])),
+      running.since,
     );
-    const silent = delivered.filter(c => !reported.has(c.consumerRef));
+    const silent = [...running.since.keys()].filter(ref => !reported.has(ref));
     if (silent.length) {
       return {
         ready: false,
         soakEndsAt,
-        reason: `waiting for a health signal since its delivery from ${someOf(
-          silent.map(c => c.consumerRef),
+        reason: `waiting for a health signal since it runs the patch from ${someOf(
+          silent,
         )}`,
         validations,
       };
     }
   }
   return { ready: true, soakEndsAt, validations };
+}
+
+/** How the gate's reason starts while the wave's patches await their merge. */
+export const WAITING_FOR_MERGES = 'waiting for merges';
+
+/**
+ * When each delivered consumer of the wave started running its patch: its
+ * merge, or, when a source knows its runs (OpenLineage), its first
+ * successful run after the merge. Or why the wave still waits: the
+ * consumers not merged (with how long they waited, and `overdue` past the
+ * plan's `mergeWithinHours` from the wave's start), or merged but not run
+ * yet.
+ */
+export async function runningThePatch(
+  context: RolloutContext,
+  record: RolloutRecord,
+  delivered: RolloutConsumer[],
+): Promise<{ since: Map<string, Date> } | { waiting: string }> {
+  const now = Date.now();
+  const unmerged = delivered.filter(c => c.delivery?.status !== 'merged');
+  if (unmerged.length) {
+    const overdue = isMergeOverdue(record, now);
+    return {
+      waiting: `${WAITING_FOR_MERGES}: ${someOf(
+        unmerged.map(
+          c =>
+            `${c.consumerRef} (delivered ${waited(
+              now - (c.deliveredAt?.getTime() ?? now),
+            )} ago${overdue ? ', overdue' : ''})`,
+        ),
+      )}`,
+    };
+  }
+  // Merged before merges were recorded: from its delivery.
+  const mergedAt = new Map(
+    delivered.map(c => [c.consumerRef, c.mergedAt ?? c.deliveredAt!]),
+  );
+  const { knowsRuns, firstSuccess } = await context.rollouts.successfulRuns(
+    record.migrationId,
+    mergedAt,
+  );
+  const notRun = [...knowsRuns].filter(ref => !firstSuccess.has(ref));
+  if (notRun.length) {
+    return {
+      waiting: `waiting for the first successful run after the merge of ${someOf(
+        notRun,
+      )}`,
+    };
+  }
+  return {
+    since: new Map(
+      [...mergedAt].map(([ref, at]) => [ref, firstSuccess.get(ref) ?? at]),
+    ),
+  };
+}
+
+/** Whether the active wave started more than the plan's `mergeWithinHours` ago. */
+export function isMergeOverdue(
+  record: RolloutRecord,
+  now: number = Date.now(),
+): boolean {
+  const startedAt = record.waves[record.currentWave]?.startedAt;
+  return (
+    startedAt !== undefined &&
+    record.plan.mergeWithinHours !== undefined &&
+    now - new Date(startedAt).getTime() >
+      record.plan.mergeWithinHours * 3_600_000
+  );
+}
+
+/** A duration in words: minutes, hours or days. */
+function waited(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} d`;
 }
 
 /**

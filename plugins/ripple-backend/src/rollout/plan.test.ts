@@ -138,6 +138,7 @@ describe('rollout plans', () => {
       soakMinutes: 60,
       autoAdvance: true,
       autoApprove: false,
+      mergeWithinHours: 72,
       requireValidation: false,
       health: {
         maxErrorRate: 0.05,

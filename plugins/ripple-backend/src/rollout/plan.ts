@@ -85,6 +85,10 @@ export function resolvePlan(
       rollout?.getOptionalBoolean('autoAdvance') ??
       true,
     autoApprove: autoApprove && !critical,
+    mergeWithinHours:
+      request?.mergeWithinHours ??
+      rollout?.getOptionalNumber('mergeWithinHours') ??
+      72,
     requireValidation:
       request?.requireValidation ?? requireValidationDefault(config),
     health: {

@@ -118,4 +118,35 @@ export function addConsumerRoutes(
       res.status(202).json(requested);
     },
   );
+
+  router.post(
+    '/migrations/:id/consumers/:consumerRef/merged',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      const consumerRef = entityRefField('consumerRef', req.params.consumerRef);
+      const merged = await audited(
+        req,
+        'delivery-merged',
+        { migrationId: req.params.id, consumerRef },
+        async () => {
+          const migration = await migrations.require(req.params.id);
+          await consumers.get(migration, consumerRef, credentials);
+          // Its owners merge it: the review permission on its entity.
+          await authorize(
+            credentials,
+            ripplePatchReviewPermission,
+            consumerRef,
+            'mark merged the patches of',
+          );
+          await rollout.markMerged(
+            migration.id,
+            consumerRef,
+            credentials.principal.userEntityRef,
+          );
+          return consumers.get(migration, consumerRef, credentials);
+        },
+      );
+      res.json(merged);
+    },
+  );
 }

@@ -119,7 +119,7 @@ describeWithPrometheus('the Prometheus health provider', () => {
   });
 
   it('advances past a canary with a normal error rate, and pauses on a raised one', async () => {
-    const { catalogFile } = await writeLineageCatalog(
+    const { catalogFile, repos } = await writeLineageCatalog(
       root,
       { name: 'prom-orders', table: 'main.orders', dialect: 'duckdb' },
       [
@@ -218,13 +218,38 @@ describeWithPrometheus('the Prometheus health provider', () => {
         health?: string;
         healthReason?: string;
         healthSource?: string;
-        delivery?: { status: string };
+        delivery?: { status: string; branch?: string };
+        waitingForMerge?: { since: string; overdue: boolean };
       }[];
     const canary = (await consumers()).find(c => c.wave === 0)!.consumerRef;
     const second = canary === ref('canary') ? 'second' : 'canary';
 
-    // The canary's normal signals (and nothing else) open its gate: the
-    // next wave is delivered.
+    // Delivered, the canary holds its wave until its owners merge it: the
+    // wave soaks from when it runs the patch.
+    const delivered = await until('the canary delivered', async () =>
+      (
+        await consumers()
+      ).find(
+        c => c.consumerRef === canary && c.delivery?.status === 'delivered',
+      ),
+    );
+    expect(delivered.waitingForMerge).toMatchObject({ overdue: false });
+    const waiting = await until('the gate waiting for the merge', async () => {
+      const rollout = (await call('get', `/migrations/${id}/rollout`)).body;
+      return rollout.gateReason?.startsWith('waiting for merges')
+        ? rollout
+        : undefined;
+    });
+    expect(waiting.gateReason).toMatch(
+      new RegExp(
+        `^waiting for merges: ${canary} \\(delivered \\d+ min ago\\)$`,
+      ),
+    );
+    expect(waiting.currentWave).toBe(0);
+    await repos[canary.split('/')[1]].merge(delivered.delivery!.branch!);
+
+    // Merged, the canary's normal signals (and nothing else) open its gate:
+    // the next wave is delivered.
     await until('the next wave delivered', async () =>
       (
         await consumers()

@@ -288,6 +288,28 @@ describe.each(databases.eachSupportedId())(
         ),
       );
 
+    /**
+     * Waits for the rollout to complete, its owners marking each delivered
+     * download merged as they apply it: a wave soaks from when its
+     * consumers run the patch.
+     */
+    const completed = (id: string) =>
+      until('the rollout completed', async () => {
+        for (const c of Object.values(await consumers(id))) {
+          if (c.delivery?.status === 'delivered') {
+            await call(
+              'post',
+              `/migrations/${id}/consumers/${encodeURIComponent(
+                c.consumerRef,
+              )}/merged`,
+              {},
+            );
+          }
+        }
+        const r = await rollout(id);
+        return r.state === 'completed' && r;
+      });
+
     const events = async (id: string): Promise<MigrationEvent[]> =>
       (await call('get', `/migrations/${id}/events?limit=500`)).body.items;
 
@@ -525,18 +547,16 @@ describe.each(databases.eachSupportedId())(
       );
       expect((await review(id, audit, 'approve')).status).toBe(201);
 
-      // Delivered, soaked (0 minutes), and on to the next wave and the end.
-      const done = await until('the rollout completed', async () => {
-        const r = await rollout(id);
-        return r.state === 'completed' && r;
-      });
+      // Delivered, merged, soaked (0 minutes), and on to the next wave and
+      // the end.
+      const done = await completed(id);
       expect(done.gateReason).toBeUndefined();
       const delivered = await consumers(id);
       expect(delivered[audit].delivery).toMatchObject({
-        status: 'delivered',
+        status: 'merged',
         patchId: good.id,
       });
-      expect(delivered[report].delivery?.status).toBe('delivered');
+      expect(delivered[report].delivery?.status).toBe('merged');
       // Paused once, by the failed validation.
       expect(
         (await events(id)).filter(
@@ -611,12 +631,9 @@ describe.each(databases.eachSupportedId())(
       expect(
         (await call('post', `/migrations/${id}/rollout/resume`, {})).status,
       ).toBe(200);
-      await until(
-        'the rollout completed',
-        async () => (await rollout(id)).state === 'completed',
-      );
+      await completed(id);
       expect((await consumers(id))[a].delivery).toMatchObject({
-        status: 'delivered',
+        status: 'merged',
         patchId: good.id,
       });
     });

@@ -380,13 +380,28 @@ spec:
     );
     expect(await status('adhoc')).toBeUndefined();
 
-    // Without a signal the canary does not advance (requireSignals); a
-    // healthy one through the API lets it.
+    // Delivered, the canary does not advance: it runs the patch only once
+    // merged, and its wave soaks from then.
     await wholeStep();
     expect((await rollout()).currentWave).toBe(0);
+    expect((await rollout()).gateReason).toMatch(
+      new RegExp(`^waiting for merges: ${ref('sandbox')} \\(delivered \\d+ min ago\\)$`),
+    );
+    expect((await consumerList()).sandbox.waitingForMerge).toMatchObject({
+      overdue: false,
+    });
     // Each step read the branch back (syncMinutes: 0) and found nothing new,
     // so nothing was written: the delivery is as it was when delivered.
     expect((await consumerList()).sandbox.delivery).toEqual(canary.delivery);
+    await repos.sandbox.merge(`${branch}/sandbox`);
+    await until(
+      'sandbox merged',
+      async () => (await status('sandbox')) === 'merged',
+    );
+    // Merged, without a signal the canary does not advance
+    // (requireSignals); a healthy one through the API lets it.
+    await wholeStep();
+    expect((await rollout()).currentWave).toBe(0);
     const signal = await call(
       'post',
       `/migrations/${id}/consumers/${encodeURIComponent(
@@ -557,7 +572,7 @@ spec:
       async () => (await status('reports')) === 'delivered',
     );
 
-    // Rolling everything back: branches withdrawn, adhoc's merge reverted
+    // Rolling everything back: branches withdrawn, adhoc's and sandbox's merges reverted
     // by a commit, the migration resumable.
     const all = await call('post', `/migrations/${id}/rollout/rollback`, {
       reason: 'test',
@@ -568,11 +583,13 @@ spec:
     for (const name of Object.keys(consumers)) {
       expect([name, list[name].delivery?.status]).toEqual([name, 'reverted']);
     }
-    expect((await repos.adhoc.log())[0]).toBe(
-      'Revert "Rename amount (Ripple)"',
-    );
-    expect(await repos.adhoc.show('main', FILE)).toBe(CODE);
-    for (const name of ['sandbox', 'staging', 'reports']) {
+    for (const name of ['adhoc', 'sandbox']) {
+      expect((await repos[name].log())[0]).toBe(
+        'Revert "Rename amount (Ripple)"',
+      );
+      expect(await repos[name].show('main', FILE)).toBe(CODE);
+    }
+    for (const name of ['staging', 'reports']) {
       expect(await repos[name].branches()).toEqual(['main']);
     }
     expect((await call('get', `/migrations/${id}`)).body.progress).toEqual({
@@ -913,6 +930,18 @@ spec:
     ]);
     expect((await consumersNow()).late).toMatchObject({ wave: 1 });
 
+    // Its owners merged the canary, and say so: it runs the patch.
+    await until(
+      'the canary delivered',
+      async () =>
+        (await consumersNow())['early-a'].delivery?.status === 'delivered',
+    );
+    const merged = await call(
+      'post',
+      `/migrations/${id}/consumers/${encodeURIComponent(ref('early-a'))}/merged`,
+      {},
+    );
+    expect(merged.status).toBe(200);
     // The canary soaks healthy: the rest wave, the newcomer with it, is delivered.
     await call(
       'post',
@@ -950,8 +979,15 @@ spec:
       consumers: [ref('later')],
       state: 'pending',
     });
-    // The rest wave soaks healthy: the new last wave starts and delivers.
+    // The rest wave, merged, soaks healthy: the new last wave starts and
+    // delivers.
     for (const name of ['early-b', 'late']) {
+      const res = await call(
+        'post',
+        `/migrations/${id}/consumers/${encodeURIComponent(ref(name))}/merged`,
+        {},
+      );
+      expect(res.status).toBe(200);
       await call(
         'post',
         `/migrations/${id}/consumers/${encodeURIComponent(ref(name))}/health`,
@@ -1263,6 +1299,11 @@ spec:
       return list.body.items[0].delivery?.status === 'delivered';
     });
     await repos.warehouse.merge(`ripple/${id.split('-')[0]}/warehouse-job`);
+    // Seen merged, it runs the patch: the signal counts from then.
+    await until('merged', async () => {
+      const list = await call('get', `/migrations/${id}/consumers`);
+      return list.body.items[0].delivery?.status === 'merged';
+    });
     await call(
       'post',
       `/migrations/${id}/consumers/${encodeURIComponent(consumerRef)}/health`,

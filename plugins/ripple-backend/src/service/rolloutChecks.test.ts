@@ -12,7 +12,8 @@ import {
   proposedMigration,
   writeGitHubCatalog,
 } from '../__testUtils__/githubRollout';
-import { startRippleTestBackend } from '../__testUtils__/testBackend';
+import { as, startRippleTestBackend } from '../__testUtils__/testBackend';
+import request from 'supertest';
 
 jest.setTimeout(120_000);
 
@@ -128,20 +129,63 @@ describe.each(databases.eachSupportedId())(
         );
       });
 
-      // The check passes again: the consumer recovers and the gate opens.
+      // The check passes again: the consumer recovers, and the wave waits
+      // for the pull request's merge (it soaks from when it runs the patch).
       github.checkRuns = [
         { status: 'completed', conclusion: 'success', name: 'dbt build' },
       ];
-      await until('the gate opening', async () => {
-        const rollout = (await call('get', `/migrations/${id}/rollout`)).body;
-        return rollout.gateReason === undefined ? rollout : undefined;
-      });
       const recovered = await until('the recovery', async () => {
         const [c] = (await call('get', `/migrations/${id}/consumers`)).body
           .items;
         return c.health === 'healthy' ? c : undefined;
       });
       expect(recovered.delivery.failedChecks).toBeUndefined();
+      expect(recovered.waitingForMerge).toMatchObject({ overdue: false });
+      await until('the gate waiting for the merge', async () => {
+        const rollout = (await call('get', `/migrations/${id}/rollout`)).body;
+        return rollout.gateReason?.startsWith(
+          `waiting for merges: ${CONSUMER} (delivered `,
+        )
+          ? rollout
+          : undefined;
+      });
+
+      // Its owners merged it in a way the method cannot see: they say so.
+      // Someone else may not.
+      const mergedPath = `/api/ripple/migrations/${id}/consumers/${encodeURIComponent(
+        CONSUMER,
+      )}/merged`;
+      const refused = await request(backend.server)
+        .post(mergedPath)
+        .set(as('analyst'));
+      expect(refused.status).toBe(403);
+      const merged = await call(
+        'post',
+        `/migrations/${id}/consumers/${encodeURIComponent(CONSUMER)}/merged`,
+        {},
+      );
+      expect(merged.status).toBe(200);
+      expect(merged.body.delivery).toMatchObject({
+        status: 'merged',
+        message: 'Marked merged by user:default/guest',
+      });
+      expect(merged.body.waitingForMerge).toBeUndefined();
+      // Again: the same answer.
+      expect(
+        (
+          await call(
+            'post',
+            `/migrations/${id}/consumers/${encodeURIComponent(
+              CONSUMER,
+            )}/merged`,
+            {},
+          )
+        ).status,
+      ).toBe(200);
+      await until('the gate opening', async () => {
+        const rollout = (await call('get', `/migrations/${id}/rollout`)).body;
+        return rollout.gateReason === undefined ? rollout : undefined;
+      });
 
       const events: MigrationEvent[] = await until(
         'the open gate',

@@ -46,6 +46,7 @@ export function mockRippleApi(
     'getConsumerPatch',
     'reviewPatch',
     'validatePatch',
+    'markConsumerMerged',
     'listEntityMigrations',
     'previewMigration',
     'getRollout',

@@ -16,6 +16,7 @@ import { ErrorPanel, Loading, age } from '../common/Feedback';
 import { PatchDiff } from '../common/PatchDiff';
 import { StatusBadge } from '../common/StatusBadge';
 import { consumerStatus, verdictStatus } from '../common/status';
+import { MarkMerged } from './MarkMerged';
 import { ReviewForm, validationBlock } from './ReviewForm';
 import { ValidationPanel } from './ValidationPanel';
 
@@ -24,7 +25,8 @@ import { ValidationPanel } from './ValidationPanel';
  * reasons under the lines they are about,
  * its latest validation, the history of reviews and, for those allowed to review it (the
  * `ripple.patch.review` permission on the consumer's entity), the review
- * form and the button that validates the patch again.
+ * form, the button that validates the patch again and, once it is
+ * delivered, the one that marks it merged.
  */
 export function ConsumerDetail(props: {
   migration: Migration;
@@ -156,6 +158,20 @@ export function ConsumerDetail(props: {
               })}
             </a>
           </Text>
+        )}
+        {consumer.waitingForMerge?.overdue && (
+          <Alert
+            status="warning"
+            icon
+            title={t('status.consumer.mergeOverdue')}
+          />
+        )}
+        {consumer.delivery?.status === 'delivered' && permission.allowed && (
+          <MarkMerged
+            migrationId={migration.id}
+            consumerRef={consumer.consumerRef}
+            onMarked={onChanged}
+          />
         )}
         {!consumer.patch && (
           <Alert

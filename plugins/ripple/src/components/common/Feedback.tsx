@@ -9,7 +9,11 @@ export function errorMessage(error: unknown): string {
 }
 
 /** An error from the backend, with its message, and a way to try again. */
-export function ErrorPanel(props: { title: string; error: unknown; action?: ReactNode }) {
+export function ErrorPanel(props: {
+  title: string;
+  error: unknown;
+  action?: ReactNode;
+}) {
   return (
     <Alert
       status="danger"
@@ -25,7 +29,13 @@ export function ErrorPanel(props: { title: string; error: unknown; action?: Reac
 /** Placeholder rows while something loads, announced to screen readers. */
 export function Loading(props: { label: string; rows?: number }) {
   return (
-    <Flex direction="column" gap="2" aria-busy="true" aria-label={props.label} role="status">
+    <Flex
+      direction="column"
+      gap="2"
+      aria-busy="true"
+      aria-label={props.label}
+      role="status"
+    >
       {Array.from({ length: props.rows ?? 3 }, (_, i) => (
         <Skeleton key={i} width="100%" height={28} />
       ))}
@@ -51,11 +61,26 @@ export function Empty(props: { title: string; children?: ReactNode }) {
 
 /** How long ago, in words ("3 h ago"). */
 export function age(iso: string, t: RippleT, now = Date.now()): string {
-  const seconds = Math.max(0, (now - Date.parse(iso)) / 1000);
-  if (seconds < 60) return t('age.justNow');
-  const minutes = seconds / 60;
-  if (minutes < 60) return t('age.minutes', { n: String(Math.floor(minutes)) });
+  const { unit, n } = elapsed(iso, now);
+  return unit === 'justNow' ? t('age.justNow') : t(`age.${unit}`, { n });
+}
+
+/** How long since, as a duration ("3 d"). */
+export function duration(iso: string, t: RippleT, now = Date.now()): string {
+  const { unit, n } = elapsed(iso, now);
+  return unit === 'justNow'
+    ? t('duration.justNow')
+    : t(`duration.${unit}`, { n });
+}
+
+function elapsed(
+  iso: string,
+  now: number,
+): { unit: 'justNow' | 'minutes' | 'hours' | 'days'; n: string } {
+  const minutes = Math.max(0, (now - Date.parse(iso)) / 60_000);
+  if (minutes < 1) return { unit: 'justNow', n: '0' };
+  if (minutes < 60) return { unit: 'minutes', n: String(Math.floor(minutes)) };
   const hours = minutes / 60;
-  if (hours < 24) return t('age.hours', { n: String(Math.floor(hours)) });
-  return t('age.days', { n: String(Math.floor(hours / 24)) });
+  if (hours < 24) return { unit: 'hours', n: String(Math.floor(hours)) };
+  return { unit: 'days', n: String(Math.floor(hours / 24)) };
 }

@@ -7,6 +7,7 @@ import type {
   ValidationSummary,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleT } from '../../translation';
+import { duration } from './Feedback';
 
 /**
  * How a status reads at a glance: `done` (green), `active` (yellow: pending
@@ -79,10 +80,17 @@ export function consumerStatus(consumer: Consumer, t: RippleT): Status {
     return { tone: 'active', label: t('status.consumer.reverted') };
   }
   if (delivery?.status === 'delivered') {
+    const waiting = consumer.waitingForMerge;
     return {
       tone: 'active',
-      label: t('status.consumer.delivered'),
-      detail: t('status.consumer.waitingForMerge'),
+      label: waiting
+        ? t('status.consumer.notMerged', {
+            waited: duration(waiting.since, t),
+          })
+        : t('status.consumer.delivered'),
+      detail: waiting?.overdue
+        ? t('status.consumer.mergeOverdue')
+        : t('status.consumer.waitingForMerge'),
     };
   }
   if (patch.stale) {

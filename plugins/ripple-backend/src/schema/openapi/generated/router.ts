@@ -1183,6 +1183,20 @@ export const spec = {
             description:
               'Why the consumer is unhealthy (the threshold breached).',
           },
+          waitingForMerge: {
+            type: 'object',
+            description:
+              "Its patch is delivered and not merged yet: it holds its wave (which soaks from when its last consumer runs the patch). `overdue` once its wave started more than the plan's `mergeWithinHours` ago.",
+            required: ['since', 'overdue'],
+            properties: {
+              since: {
+                $ref: '#/components/schemas/Timestamp',
+              },
+              overdue: {
+                type: 'boolean',
+              },
+            },
+          },
           healthSource: {
             type: 'string',
             description:
@@ -1410,6 +1424,12 @@ export const spec = {
             description:
               'Deliver `rewritten` patches without a review, except when the dataset is critical. Default `ripple.rollout.autoApprove` (false).',
           },
+          mergeWithinHours: {
+            type: 'number',
+            minimum: 0,
+            description:
+              "How long after its wave started a consumer's delivery should be merged: one not merged by then is overdue (shown in yellow with the time waited). It holds the wave either way: a wave soaks from when its last consumer runs the patch. Default `ripple.rollout.mergeWithinHours` (72).",
+          },
           requireValidation: {
             type: 'boolean',
             description:
@@ -1449,6 +1469,11 @@ export const spec = {
             type: 'boolean',
             description:
               'Whether `rewritten` patches are delivered without a review (never for a critical dataset).',
+          },
+          mergeWithinHours: {
+            type: 'number',
+            description:
+              'How long after its wave started a delivery should be merged before it is overdue.',
           },
           requireValidation: {
             type: 'boolean',
@@ -1563,6 +1588,11 @@ export const spec = {
             minimum: 0,
             description:
               "How long the consumer's last successful run took (START to COMPLETE).",
+          },
+          lastSuccessAt: {
+            $ref: '#/components/schemas/Timestamp',
+            description:
+              'When the consumer last ran successfully, from a source that knows its runs: such a consumer runs the patch only from its first successful run after the merge.',
           },
         },
       },
@@ -3435,6 +3465,42 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
           '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/consumers/{consumerRef}/merged': {
+      post: {
+        operationId: 'MarkConsumerMerged',
+        description:
+          "Records a delivered consumer's patch as merged, on a person's word: a delivery method that cannot see merges (a download applied by hand), or a merge it cannot recognise (a squash into another commit). The consumer then runs the patch, and its wave can soak (docs/rollout.md, \"When a wave soaks\"). Needs `ripple.patch.review` on the consumer's entity (its owners); audited. 409 unless its patch is delivered; a merged one answers 200 again.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/consumerRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The consumer, merged.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Consumer',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
             $ref: '#/components/responses/ErrorResponse',
           },
         },

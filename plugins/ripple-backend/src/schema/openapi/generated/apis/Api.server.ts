@@ -8,6 +8,7 @@ import { AdvanceRolloutRequest } from '../models/AdvanceRolloutRequest.model';
 import { CancelMigrationRequest } from '../models/CancelMigrationRequest.model';
 import { CatalogSummary } from '../models/CatalogSummary.model';
 import { CompatView } from '../models/CompatView.model';
+import { Consumer } from '../models/Consumer.model';
 import { ConsumerDetail } from '../models/ConsumerDetail.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
@@ -276,6 +277,16 @@ export type MarkCompatViewApplied = {
 /**
  * @public
  */
+export type MarkConsumerMerged = {
+  path: {
+    id: string;
+    consumerRef: string;
+  };
+  response: Consumer | Error | Error | Error;
+};
+/**
+ * @public
+ */
 export type PauseRollout = {
   path: {
     id: string;
@@ -413,6 +424,8 @@ export type EndpointMap = {
   '#get|/migrations': ListMigrations;
 
   '#post|/migrations/{id}/compat-view/applied': MarkCompatViewApplied;
+
+  '#post|/migrations/{id}/consumers/{consumerRef}/merged': MarkConsumerMerged;
 
   '#post|/migrations/{id}/rollout/pause': PauseRollout;
 

@@ -20,4 +20,8 @@ export interface HealthSignals {
    * How long the consumer\'s last successful run took (START to COMPLETE).
    */
   durationSeconds?: number;
+  /**
+   * A time in ISO 8601 (`2026-11-21T10:00:00.000Z`), UTC. Kept a string in the generated types, since JSON carries it as one.
+   */
+  lastSuccessAt?: string;
 }

@@ -19,6 +19,10 @@ export interface RolloutPlan {
    */
   autoApprove: boolean;
   /**
+   * How long after its wave started a delivery should be merged before it is overdue.
+   */
+  mergeWithinHours?: number;
+  /**
    * Whether a patch version is approved, auto-approved, delivered and lets its wave advance only once its validation `passed` or was `skipped` with its reason.
    */
   requireValidation: boolean;

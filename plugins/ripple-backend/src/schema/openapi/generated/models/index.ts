@@ -25,6 +25,7 @@ export * from '../models/ConsumerHealth.model';
 export * from '../models/ConsumerPage.model';
 export * from '../models/ConsumerPatch.model';
 export * from '../models/ConsumerPreview.model';
+export * from '../models/ConsumerWaitingForMerge.model';
 export * from '../models/CoveringMigration.model';
 export * from '../models/Dataset.model';
 export * from '../models/DatasetCode.model';

@@ -13,6 +13,7 @@ import { AdvanceRolloutRequest } from '../models/AdvanceRolloutRequest.model';
 import { CancelMigrationRequest } from '../models/CancelMigrationRequest.model';
 import { CatalogSummary } from '../models/CatalogSummary.model';
 import { CompatView } from '../models/CompatView.model';
+import { Consumer } from '../models/Consumer.model';
 import { ConsumerDetail } from '../models/ConsumerDetail.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
@@ -268,6 +269,15 @@ export type ListMigrations = {
 export type MarkCompatViewApplied = {
   path: {
     id: string;
+  };
+};
+/**
+ * @public
+ */
+export type MarkConsumerMerged = {
+  path: {
+    id: string;
+    consumerRef: string;
   };
 };
 /**
@@ -979,6 +989,34 @@ export class DefaultApiClient {
 
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+    });
+  }
+
+  /**
+   * Records a delivered consumer\'s patch as merged, on a person\'s word: a delivery method that cannot see merges (a download applied by hand), or a merge it cannot recognise (a squash into another commit). The consumer then runs the patch, and its wave can soak (docs/rollout.md, \"When a wave soaks\"). Needs `ripple.patch.review` on the consumer\'s entity (its owners); audited. 409 unless its patch is delivered; a merged one answers 200 again.
+   * @param id - The migration\&#39;s id.
+   * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
+   */
+  public async markConsumerMerged(
+    // @ts-ignore
+    request: MarkConsumerMerged,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Consumer>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/consumers/{consumerRef}/merged`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      consumerRef: request.path.consumerRef,
     });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {

@@ -6,6 +6,7 @@
 import { ConsumerDelivery } from '../models/ConsumerDelivery.model';
 import { ConsumerDiscovery } from '../models/ConsumerDiscovery.model';
 import { ConsumerHealth } from '../models/ConsumerHealth.model';
+import { ConsumerWaitingForMerge } from '../models/ConsumerWaitingForMerge.model';
 import { Impact } from '../models/Impact.model';
 import { PatchSummary } from '../models/PatchSummary.model';
 import { Review } from '../models/Review.model';
@@ -36,6 +37,7 @@ export interface ConsumerDetail {
    * Why the consumer is unhealthy (the threshold breached).
    */
   healthReason?: string;
+  waitingForMerge?: ConsumerWaitingForMerge;
   /**
    * The source of the signal its health was judged by: a health provider\'s id (`openlineage`, `prometheus`), `checks` (the delivery\'s checks), or `api` and the like for signals sent to the route.
    */

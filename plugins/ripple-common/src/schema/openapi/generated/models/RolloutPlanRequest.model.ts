@@ -25,6 +25,10 @@ export interface RolloutPlanRequest {
    */
   autoApprove?: boolean;
   /**
+   * How long after its wave started a consumer\'s delivery should be merged: one not merged by then is overdue (shown in yellow with the time waited). It holds the wave either way: a wave soaks from when its last consumer runs the patch. Default `ripple.rollout.mergeWithinHours` (72).
+   */
+  mergeWithinHours?: number;
+  /**
    * Make the validation of each consumer\'s current patch version a condition of its approval, its auto-approval, its delivery and its wave\'s advance: it must have `passed`, or be `skipped` with its reason (docs/validation.md). Default `ripple.rollout.requireValidation` (false).
    */
   requireValidation?: boolean;
