@@ -94,10 +94,13 @@ export class OpenLineageHealthProvider implements RippleHealthProvider {
     const signals: HealthSignal[] = [];
     if (deliveredAt) {
       const baseline = await store.lastComplete(jobs, deliveredAt);
-      if (baseline?.endedAt && Object.keys(runValues(baseline)).length) {
+      if (baseline?.endedAt) {
         signals.push({
           consumerRef,
           ...runValues(baseline),
+          // The source knows the consumer's runs from its baseline on: once
+          // merged, it runs the patch only from its first successful run.
+          lastSuccessAt: baseline.endedAt.toISOString(),
           observedAt: baseline.endedAt.toISOString(),
         });
       }

@@ -184,8 +184,59 @@ if (!installed && process.env.CI === 'true') {
           ).body.items.map((c: { consumerRef: string }) => [c.consumerRef, c]),
         );
 
-      // A passing run after the delivery: healthy signals from openlineage.
+      // Delivered is not running: each waits for its merge, then (dbt's
+      // runs being known through OpenLineage) for its first successful run
+      // after it. The owners apply the downloads and say so.
+      const gate = async () =>
+        String(
+          (await call(backend, 'get', `/migrations/${id}/rollout`)).body
+            .gateReason ?? '',
+        );
+      await until('the wave waiting for merges', async () =>
+        (await gate()).startsWith('waiting for merges'),
+      );
+      for (const consumerRef of [ref('shop-revenue'), ref('revenue-patched')]) {
+        expect(
+          (
+            await call(
+              backend,
+              'post',
+              `/migrations/${id}/consumers/${encodeURIComponent(
+                consumerRef,
+              )}/merged`,
+            )
+          ).status,
+        ).toBe(200);
+      }
+      // shop-revenue's job has a successful run on record (the baseline):
+      // OpenLineage knows its runs, so it runs the patch only from its first
+      // successful run after the merge. revenue-patched never ran: it runs
+      // the patch from its merge.
+      await until(
+        'the wave waiting for the first run of shop-revenue',
+        async () =>
+          /^waiting for the first successful run after the merge of component:default\/shop-revenue$/.test(
+            await gate(),
+          ),
+      );
+
+      // A passing run after the merge: healthy signals from openlineage,
+      // and shop-revenue runs the patch from it: the wave's soak starts
+      // (600 minutes from that run).
+      const runAt = Date.now();
       expect((await dbt('dbt-ol', 'run', '--select', 'revenue')).code).toBe(0);
+      await until('the soak started', async () => {
+        const rollout = (
+          await call(backend, 'get', `/migrations/${id}/rollout`)
+        ).body;
+        return !rollout.gateReason && rollout.soakEndsAt !== undefined;
+      });
+      const soakEndsAt = Date.parse(
+        (await call(backend, 'get', `/migrations/${id}/rollout`)).body
+          .soakEndsAt,
+      );
+      expect(soakEndsAt - runAt).toBeGreaterThanOrEqual(600 * 60_000 - 1000);
+      expect(soakEndsAt - Date.now()).toBeLessThanOrEqual(600 * 60_000);
       await until(
         'shop-revenue judged',
         async () =>
