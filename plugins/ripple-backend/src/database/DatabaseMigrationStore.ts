@@ -12,6 +12,7 @@ import type {
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import { catalogSummary } from './catalogSummary';
+import { sequenceEvents } from './eventOrder';
 import {
   ConsumerFilter,
   ConsumerInput,
@@ -212,18 +213,22 @@ export class DatabaseMigrationStore implements MigrationStore {
     migrationId: string,
     options: { afterId?: number; limit: number },
   ): Promise<MigrationEvent[]> {
+    // The timeline is paged by place (seq), given to committed events
+    // only: see eventOrder.ts.
+    await sequenceEvents(this.db);
     const query = this.db<EventRow>('migration_event')
       .where('migration_id', migrationId)
-      .orderBy('id', 'asc')
+      .whereNotNull('seq')
+      .orderBy('seq', 'asc')
       .limit(options.limit);
     if (options.afterId !== undefined) {
-      query.where('id', '>', options.afterId);
+      query.where('seq', '>', options.afterId);
     }
     return (await query).map(toEvent);
   }
 
   async addEvent(input: NewEvent): Promise<MigrationEvent> {
-    return this.db.transaction(async trx => {
+    const id = await this.db.transaction(async trx => {
       await getMigrationRow(trx, input.migrationId);
       return insertEvent(trx, {
         ...input,
@@ -232,6 +237,10 @@ export class DatabaseMigrationStore implements MigrationStore {
         now: new Date(),
       });
     });
+    await sequenceEvents(this.db);
+    return toEvent(
+      (await this.db<EventRow>('migration_event').where({ id }).first())!,
+    );
   }
 
   async putConsumer(input: ConsumerInput): Promise<Consumer> {

@@ -55,6 +55,8 @@ export type EventRow = {
   consumer_ref: string | null;
   data: string | null;
   created_at: Timestamp;
+  /** Its place on the timeline, once given (database/eventOrder.ts). */
+  seq?: number | string | null;
 };
 
 export type ConsumerRow = {
@@ -136,10 +138,14 @@ export async function getMigrationRow(
   return row;
 }
 
+/**
+ * Writes an event; its id. It has no place on the timeline (`seq`) until
+ * it is committed and the next read gives it one (database/eventOrder.ts).
+ */
 export async function insertEvent(
   trx: Knex.Transaction,
   event: NewEvent & { now: Date },
-): Promise<MigrationEvent> {
+): Promise<number> {
   const row: Omit<EventRow, 'id'> = {
     migration_id: event.migrationId,
     type: event.type,
@@ -149,13 +155,13 @@ export async function insertEvent(
     data: event.data ? JSON.stringify(event.data) : null,
     created_at: event.now,
   };
-  const id = await insertReturningId(trx, 'migration_event', row);
-  return toEvent({ ...row, id });
+  return insertReturningId(trx, 'migration_event', row);
 }
 
+/** An event as the API serves it: its id is its place on the timeline. */
 export function toEvent(row: EventRow): MigrationEvent {
   return {
-    id: row.id,
+    id: Number(row.seq ?? row.id),
     migrationId: row.migration_id,
     type: row.type,
     message: row.message,
