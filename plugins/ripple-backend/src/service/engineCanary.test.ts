@@ -175,19 +175,21 @@ describe.each(databases.eachSupportedId())(
           state: 'awaiting_decision',
         },
       });
-      // The first three consumers by ref; orders-export is the rest.
+      // The first three consumers by ref; orders-export is the rest. The
+      // kept output names of the SQL files (finance-reports' INSERT, the dbt
+      // model) are quoted; Scala's are not the canary's construct.
       const outcomes = sampled.canary!.consumers.map(c => [
         c.consumerRef,
         c.outcome,
       ]);
       expect(outcomes).toEqual([
-        [FINANCE, 'unchanged'],
+        [FINANCE, 'changed'],
         [FRAUD, 'unchanged'],
         [JAFFLE, 'changed'],
       ]);
       expect(sampled.canary!.counts).toEqual({
-        unchanged: 2,
-        changed: 1,
+        unchanged: 1,
+        changed: 2,
         newly_rewritten: 0,
         newly_for_a_person: 0,
       });
@@ -290,18 +292,20 @@ describe.each(databases.eachSupportedId())(
         events
           .filter(e => e.type === 'patch-stale')
           .map(e => [e.consumerRef, e.message]),
-      ).toEqual([
-        [
-          JAFFLE,
-          `Patch version 1 of ${JAFFLE} is stale: the accepted engine version proposes another patch`,
-        ],
-      ]);
-      for (const ref of [FRAUD, FINANCE]) {
-        expect((await patchOf(server, id, ref)).patch).toMatchObject({
-          version: 1,
-          engineVersion: canaryVersion,
-        });
-      }
+      ).toEqual(
+        [FINANCE, JAFFLE].map(ref => [
+          ref,
+          `Patch version 1 of ${ref} is stale: the accepted engine version proposes another patch`,
+        ]),
+      );
+      expect((await patchOf(server, id, FRAUD)).patch).toMatchObject({
+        version: 1,
+        engineVersion: canaryVersion,
+      });
+      expect((await patchOf(server, id, FINANCE)).patch).toMatchObject({
+        version: 2,
+        engineVersion: canaryVersion,
+      });
       // Decided once.
       const again = await call(
         request(server)

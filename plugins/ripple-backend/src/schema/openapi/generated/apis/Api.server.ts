@@ -319,7 +319,7 @@ export type PostConsumerHealth = {
  */
 export type PostEngineCanaryDecision = {
   body: EngineCanaryDecision;
-  response: EngineCanary | Error;
+  response: EngineCanary | Error | Error | Error | Error | Error;
 };
 /**
  * @public
