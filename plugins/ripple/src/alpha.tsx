@@ -11,7 +11,7 @@ import { RippleClient } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from './api';
 import { RippleIcon } from './components/RippleIcon';
 import { isRippleEntity } from './entities';
-import { migrationRouteRef, rootRouteRef } from './routes';
+import { engineRouteRef, migrationRouteRef, rootRouteRef } from './routes';
 
 const rippleApi = ApiBlueprint.make({
   params: defineParams =>
@@ -65,6 +65,7 @@ export default createFrontendPlugin({
   routes: {
     root: convertLegacyRouteRef(rootRouteRef),
     migration: convertLegacyRouteRef(migrationRouteRef),
+    engine: convertLegacyRouteRef(engineRouteRef),
   },
 });
 
