@@ -34,7 +34,9 @@ exports.up = async function up(knex) {
     table
       .text('previous_versions')
       .notNullable()
-      .comment('The versions of the current patches it was compared with, as a JSON array (null for unknown)');
+      .comment(
+        'The versions of the current patches it was compared with, as a JSON array (null for unknown)',
+      );
     table
       .string('state', 32)
       .notNullable()
@@ -46,7 +48,9 @@ exports.up = async function up(knex) {
     table.timestamp('sampled_at', { useTz: true }).nullable();
   });
   await knex.schema.createTable('engine_canary_consumer', table => {
-    table.comment('One consumer of the sample: its current patch and the new proposal');
+    table.comment(
+      'One consumer of the sample: its current patch and the new proposal',
+    );
     table.increments('id').primary();
     table
       .integer('canary_id')

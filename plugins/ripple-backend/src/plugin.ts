@@ -174,9 +174,8 @@ export const ripplePlugin = createBackendPlugin({
           logger: logger.child({ task: 'ripple-engine-canary' }),
           sample: {
             consumers:
-              config.getOptionalNumber(
-                'ripple.agent.engineCanary.consumers',
-              ) ?? 5,
+              config.getOptionalNumber('ripple.agent.engineCanary.consumers') ??
+              5,
             migrations: config.getOptionalStringArray(
               'ripple.agent.engineCanary.migrations',
             ),

@@ -32,8 +32,7 @@ const ripplePage = PageBlueprint.make({
     title: 'Ripple',
     icon: <RippleIcon />,
     routeRef: convertLegacyRouteRef(rootRouteRef),
-    loader: () =>
-      import('./components/RipplePage').then(m => <m.RipplePage />),
+    loader: () => import('./components/RipplePage').then(m => <m.RipplePage />),
   },
 });
 

@@ -146,7 +146,8 @@ export class DatabaseEngineCanaryStore implements EngineCanaryStore {
         current: toPatch({ ...s, id: s.current_id }, s),
         proposed: {
           diff: proposed.proposed_diff,
-          status: proposed.proposed_status as EngineCanaryConsumer['proposed']['status'],
+          status:
+            proposed.proposed_status as EngineCanaryConsumer['proposed']['status'],
           reasons: JSON.parse(proposed.proposed_reasons),
           baseHash: proposed.proposed_base_hash,
         },

@@ -508,7 +508,11 @@ describe('knex migrations', () => {
       await knex.migrate.up({ directory: migrationsDir });
       const [before] = await knex('patch').select('id', 'engine_version');
       expect(before.engine_version).toBeNull();
-      await knex('patch').insert({ ...patch, version: 2, engine_version: '0.9.0' });
+      await knex('patch').insert({
+        ...patch,
+        version: 2,
+        engine_version: '0.9.0',
+      });
       const canary = {
         engine_version: '1.0.0',
         previous_versions: '["0.9.0"]',
@@ -545,7 +549,9 @@ describe('knex migrations', () => {
       await knex.migrate.down({ directory: migrationsDir });
       expect(await knex.schema.hasTable('engine_canary')).toBe(false);
       expect(await knex.schema.hasTable('engine_canary_consumer')).toBe(false);
-      expect(await knex.schema.hasColumn('patch', 'engine_version')).toBe(false);
+      expect(await knex.schema.hasColumn('patch', 'engine_version')).toBe(
+        false,
+      );
       // The patches themselves stay.
       expect(Number((await knex('patch').count({ n: '*' }))[0].n)).toBe(2);
     },

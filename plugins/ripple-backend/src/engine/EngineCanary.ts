@@ -67,7 +67,9 @@ export class EngineCanary {
         ...new Set(outdated.map(o => o.patch.engineVersion ?? UNKNOWN_VERSION)),
       ].sort();
       logger.info(
-        `Engine ${version} runs, and ${outdated.length} current patches of open migrations were made by ${previous.join(
+        `Engine ${version} runs, and ${
+          outdated.length
+        } current patches of open migrations were made by ${previous.join(
           ', ',
         )}: trying it on a sample before re-proposing them`,
       );
@@ -144,7 +146,11 @@ export class EngineCanary {
         }
         // Unchanged, the same patch only records the version (its reviews
         // stay); changed, a new version replaces the stale one.
-        await store.recordPatch({ ...key, ...proposal, engineVersion: version });
+        await store.recordPatch({
+          ...key,
+          ...proposal,
+          engineVersion: version,
+        });
         if (!unchanged) recorded += 1;
       }
     } finally {
@@ -171,7 +177,9 @@ export class EngineCanary {
       return proposePatch(engine, change, code, columns, patch.consumerRef);
     } catch (error) {
       logger.warn(
-        `Could not re-analyse ${patch.consumerRef} of migration ${migrationId} with engine ${engine.version()}: ${error}`,
+        `Could not re-analyse ${
+          patch.consumerRef
+        } of migration ${migrationId} with engine ${engine.version()}: ${error}`,
       );
       return undefined;
     }

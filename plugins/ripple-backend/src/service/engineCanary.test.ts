@@ -116,8 +116,9 @@ describe.each(databases.eachSupportedId())(
       await until(
         'the analysis',
         async () =>
-          (await call(request(server).get(`/api/ripple/migrations/${id}`)))
-            .body as Migration,
+          (
+            await call(request(server).get(`/api/ripple/migrations/${id}`))
+          ).body as Migration,
         m => m.state === 'proposed',
       );
       // orders-export is Python (the canary's construct is in SQL files
@@ -140,9 +141,9 @@ describe.each(databases.eachSupportedId())(
     }
 
     /** A backend on the same databases running the canary build. */
-    const withCanaryEngine = (share: Awaited<
-      ReturnType<typeof proposedByTheReleasedEngine>
-    >['share']) =>
+    const withCanaryEngine = (
+      share: Awaited<ReturnType<typeof proposedByTheReleasedEngine>>['share'],
+    ) =>
       startRippleTestBackend({
         databases,
         databaseId,
@@ -227,13 +228,11 @@ describe.each(databases.eachSupportedId())(
       );
       expect(wrong.status).toBe(409);
       const accepted = await call(
-        request(server)
-          .post('/api/ripple/engine/canary/decision')
-          .send({
-            engineVersion: canaryVersion,
-            decision: 'accept',
-            comment: 'Quoted names are fine',
-          }),
+        request(server).post('/api/ripple/engine/canary/decision').send({
+          engineVersion: canaryVersion,
+          decision: 'accept',
+          comment: 'Quoted names are fine',
+        }),
         'admin',
       );
       expect(accepted.status).toBe(200);
@@ -268,8 +267,13 @@ describe.each(databases.eachSupportedId())(
         [exported.patch.id, 'approve'],
       ]);
       const consumers = (
-        await call(request(server).get(`/api/ripple/migrations/${id}/consumers`))
-      ).body.items as { consumerRef: string; decision?: { decision: string } }[];
+        await call(
+          request(server).get(`/api/ripple/migrations/${id}/consumers`),
+        )
+      ).body.items as {
+        consumerRef: string;
+        decision?: { decision: string };
+      }[];
       expect(
         consumers.find(c => c.consumerRef === ORDERS_EXPORT)?.decision
           ?.decision,

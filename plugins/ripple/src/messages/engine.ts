@@ -56,7 +56,8 @@ export const engineMessages = {
       failed: 'The decision was not recorded',
     },
     notice: {
-      sampling: 'Engine {{version}} is being tried on a sample of the open migrations.',
+      sampling:
+        'Engine {{version}} is being tried on a sample of the open migrations.',
       awaiting_decision:
         'Engine {{version}} was tried on a sample of the open migrations and awaits a decision.',
       link: 'See the differences',

@@ -21,7 +21,9 @@ export function EngineCanaryDecision(props: {
   const { engineVersion, onDecided } = props;
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
-  const permission = usePermission({ permission: rippleEngineAcceptPermission });
+  const permission = usePermission({
+    permission: rippleEngineAcceptPermission,
+  });
   const [comment, setComment] = useState('');
   const action = useAction<'accept' | 'refuse'>({ onSettled: onDecided });
 

@@ -68,7 +68,12 @@ const canary = (overrides: Partial<EngineCanary> = {}): EngineCanary => ({
   state: 'awaiting_decision',
   createdAt: '2026-12-01T10:00:00.000Z',
   sampledAt: '2026-12-01T10:01:00.000Z',
-  counts: { unchanged: 1, changed: 1, newly_rewritten: 0, newly_for_a_person: 1 },
+  counts: {
+    unchanged: 1,
+    changed: 1,
+    newly_rewritten: 0,
+    newly_for_a_person: 1,
+  },
   consumers: [
     sampled(
       'component:default/jaffle-dbt',
@@ -80,7 +85,12 @@ const canary = (overrides: Partial<EngineCanary> = {}): EngineCanary => ({
       'unchanged',
       diff('select amount_usd AS amount from orders'),
     ),
-    sampled('component:default/fraud-scoring', 'newly_for_a_person', '', 'needs_edit'),
+    sampled(
+      'component:default/fraud-scoring',
+      'newly_for_a_person',
+      '',
+      'needs_edit',
+    ),
   ],
   ...overrides,
 });
@@ -93,7 +103,9 @@ const status = (c?: EngineCanary): EngineStatus => ({
 
 describe('the engine canary page', () => {
   it('shows each consumer of the sample with its outcome, and both patches where they differ', async () => {
-    const api = mockRippleApi({ getEngineCanary: async () => status(canary()) });
+    const api = mockRippleApi({
+      getEngineCanary: async () => status(canary()),
+    });
     await renderWithRipple(<EngineCanaryPage />, { api });
 
     expect(
@@ -105,7 +117,9 @@ describe('the engine canary page', () => {
     ).toBeInTheDocument();
     const sample = within(screen.getByLabelText('The sample'));
     expect(sample.getByText('Changed').nextSibling).toHaveTextContent('1');
-    expect(sample.getByText('Newly for a person').nextSibling).toHaveTextContent('1');
+    expect(
+      sample.getByText('Newly for a person').nextSibling,
+    ).toHaveTextContent('1');
 
     const changed = within(
       screen.getByRole('region', {
@@ -129,10 +143,9 @@ describe('the engine canary page', () => {
     expect(
       changed.getByText(/\+select amount_usd AS amount from orders$/),
     ).toHaveClass('diffAdd');
-    expect(changed.getByRole('link', { name: 'Rename amount' })).toHaveAttribute(
-      'href',
-      '/ripple/migrations/m1',
-    );
+    expect(
+      changed.getByRole('link', { name: 'Rename amount' }),
+    ).toHaveAttribute('href', '/ripple/migrations/m1');
 
     const unchanged = within(
       screen.getByRole('region', {
@@ -218,7 +231,9 @@ describe('the engine canary page', () => {
   });
 
   it('offers no decision to people who are not administrators', async () => {
-    const api = mockRippleApi({ getEngineCanary: async () => status(canary()) });
+    const api = mockRippleApi({
+      getEngineCanary: async () => status(canary()),
+    });
     await renderWithRipple(<EngineCanaryPage />, {
       api,
       authorize: request =>
@@ -227,7 +242,9 @@ describe('the engine canary page', () => {
           : AuthorizeResult.ALLOW,
     });
     expect(
-      await screen.findByText(/Only an administrator \(ripple\.engine\.accept\)/),
+      await screen.findByText(
+        /Only an administrator \(ripple\.engine\.accept\)/,
+      ),
     ).toBeInTheDocument();
     expect(
       screen.queryByRole('button', { name: /Accept/ }),
@@ -236,7 +253,10 @@ describe('the engine canary page', () => {
 
   it('says every open patch was made by the running version when there is no canary', async () => {
     const api = mockRippleApi({
-      getEngineCanary: async () => ({ engineVersion: '0.2.0', outdatedPatches: 0 }),
+      getEngineCanary: async () => ({
+        engineVersion: '0.2.0',
+        outdatedPatches: 0,
+      }),
     });
     await renderWithRipple(<EngineCanaryPage />, { api });
     expect(

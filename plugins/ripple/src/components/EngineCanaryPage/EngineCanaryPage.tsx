@@ -43,7 +43,10 @@ export function EngineCanaryPage() {
           <Loading label={t('engineCanary.loading')} rows={4} />
         )}
         {status.error && (
-          <ErrorPanel title={t('engineCanary.loadError')} error={status.error} />
+          <ErrorPanel
+            title={t('engineCanary.loadError')}
+            error={status.error}
+          />
         )}
         {engine && !engine.canary && (
           <Text as="p">

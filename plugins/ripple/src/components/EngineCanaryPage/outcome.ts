@@ -21,10 +21,19 @@ const STATE_TONES: Record<EngineCanaryState, Status['tone']> = {
   refused: 'blocked',
 };
 
-export function outcomeStatus(outcome: EngineCanaryOutcome, t: RippleT): Status {
-  return { tone: OUTCOME_TONES[outcome], label: t(`engineCanary.outcome.${outcome}`) };
+export function outcomeStatus(
+  outcome: EngineCanaryOutcome,
+  t: RippleT,
+): Status {
+  return {
+    tone: OUTCOME_TONES[outcome],
+    label: t(`engineCanary.outcome.${outcome}`),
+  };
 }
 
-export function canaryStateStatus(state: EngineCanaryState, t: RippleT): Status {
+export function canaryStateStatus(
+  state: EngineCanaryState,
+  t: RippleT,
+): Status {
   return { tone: STATE_TONES[state], label: t(`engineCanary.state.${state}`) };
 }
