@@ -102,6 +102,29 @@ describe.each(databases.eachSupportedId())(
       expect(await canaries.countOutdatedPatches('0.2.0')).toBe(0);
     });
 
+    it('leaves out a patch delivered already: it is in the consumer’s code', async () => {
+      const { knex, canaries, migration, patches } = await setUp();
+      const now = new Date();
+      await knex('rollout').insert({
+        migration_id: migration.id,
+        plan: '{}',
+        created_at: now,
+        updated_at: now,
+      });
+      await knex('rollout_consumer').insert({
+        migration_id: migration.id,
+        consumer_ref: EXPORT,
+        wave_index: 0,
+        position: 0,
+        delivery_status: 'delivered',
+        delivered_patch_id: patches[1].id,
+        updated_at: now,
+      });
+      expect(
+        (await canaries.outdatedPatches('0.2.0')).map(o => o.patch.consumerRef),
+      ).toEqual([JAFFLE]);
+    });
+
     it('starts one canary per version, records each sampled consumer once, and lets one decision through', async () => {
       const { canaries, migration, patches } = await setUp();
       const started = await canaries.startCanary('0.2.0', ['0.1.0']);

@@ -59,6 +59,15 @@ export class DatabaseEngineCanaryStore implements EngineCanaryStore {
         q
           .whereNull('p.engine_version')
           .orWhereNot('p.engine_version', engineVersion),
+      )
+      // A delivered patch is in the consumer's code (a branch, a merge):
+      // another engine's proposal would not change what was delivered.
+      .whereNotExists(
+        this.db('rollout_consumer as rc')
+          .select('rc.consumer_ref')
+          .whereRaw('rc.migration_id = c.migration_id')
+          .whereRaw('rc.consumer_ref = c.consumer_ref')
+          .whereRaw('rc.delivered_patch_id = c.current_patch_id'),
       );
   }
 

@@ -49,7 +49,8 @@ export interface EngineCanaryStore {
    * The current patches of open migrations (proposed, rolling out or
    * paused) that another version than `engineVersion` made, oldest
    * migration first, then by consumer; only those of `migrationIds` when
-   * given.
+   * given. A patch delivered already is not one: it is in the consumer's
+   * code.
    */
   outdatedPatches(
     engineVersion: string,

@@ -98,9 +98,9 @@ export class EngineCanary {
       const { migrationId, patch } = outdated;
       if (done.has(sampleKey(migrationId, patch.consumerRef))) continue;
       const proposal = await this.propose(outdated);
-      // Unreadable code is tried again at the next run; code that changed
-      // since its patch was made is the refresh's, and not a difference
-      // the engine makes.
+      // Unreadable code is left out (the next candidate takes its place),
+      // and so is code that changed since its patch was made: that is the
+      // refresh's, and not a difference the engine makes.
       if (!proposal || proposal.baseHash !== patch.baseHash) continue;
       await canaries.recordSample(version, {
         migrationId,
