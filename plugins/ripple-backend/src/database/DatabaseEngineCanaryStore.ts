@@ -50,25 +50,27 @@ export class DatabaseEngineCanaryStore implements EngineCanaryStore {
   constructor(private readonly db: Knex) {}
 
   private outdatedQuery(engineVersion: string) {
-    return this.db('migration_consumer as c')
-      .join('migration as m', 'm.id', 'c.migration_id')
-      .join('patch as p', 'p.id', 'c.current_patch_id')
-      .whereNull('c.removed_at')
-      .whereIn('m.state', OPEN_STATES)
-      .where(q =>
-        q
-          .whereNull('p.engine_version')
-          .orWhereNot('p.engine_version', engineVersion),
-      )
-      // A delivered patch is in the consumer's code (a branch, a merge):
-      // another engine's proposal would not change what was delivered.
-      .whereNotExists(
-        this.db('rollout_consumer as rc')
-          .select('rc.consumer_ref')
-          .whereRaw('rc.migration_id = c.migration_id')
-          .whereRaw('rc.consumer_ref = c.consumer_ref')
-          .whereRaw('rc.delivered_patch_id = c.current_patch_id'),
-      );
+    return (
+      this.db('migration_consumer as c')
+        .join('migration as m', 'm.id', 'c.migration_id')
+        .join('patch as p', 'p.id', 'c.current_patch_id')
+        .whereNull('c.removed_at')
+        .whereIn('m.state', OPEN_STATES)
+        .where(q =>
+          q
+            .whereNull('p.engine_version')
+            .orWhereNot('p.engine_version', engineVersion),
+        )
+        // A delivered patch is in the consumer's code (a branch, a merge):
+        // another engine's proposal would not change what was delivered.
+        .whereNotExists(
+          this.db('rollout_consumer as rc')
+            .select('rc.consumer_ref')
+            .whereRaw('rc.migration_id = c.migration_id')
+            .whereRaw('rc.consumer_ref = c.consumer_ref')
+            .whereRaw('rc.delivered_patch_id = c.current_patch_id'),
+        )
+    );
   }
 
   async outdatedPatches(
