@@ -109,6 +109,18 @@ export interface Config {
        * Default: 30.
        */
       timeoutMinutes?: number;
+      /**
+       * The engine canary (docs/backend.md): when the backend runs an engine
+       * version that did not make the open migrations' current patches, the
+       * refresh re-analyses this sample with it and waits for an
+       * administrator to accept the version before re-proposing the rest.
+       */
+      engineCanary?: {
+        /** How many consumers with outdated patches, oldest migration first. Default: 5. */
+        consumers?: number;
+        /** Instead, every consumer of these migrations (their ids). */
+        migrations?: string[];
+      };
     };
     /**
      * Drafts from schema changes (docs/backend.md): a task reads every

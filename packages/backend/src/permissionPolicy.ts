@@ -17,11 +17,14 @@ import { rippleOwnershipDecision } from '@ripple/backstage-plugin-ripple-common'
  * reviewed only by the consumer's owners (the catalog's ownership,
  * evaluated by the permission framework against the entity), and a
  * consumer's health is reported by services (monitors, pipelines) or its
- * owners (`rippleOwnershipDecision`); everything else is allowed.
+ * owners, and a new engine version is accepted only by the members of
+ * group:default/ripple-admins (`rippleOwnershipDecision`); everything else
+ * is allowed.
  *
  * The guest user belongs to data-platform (app-config.yaml gives it that
- * ownership claim), so in the example catalog it may review orders-export
- * and create migrations of orders.
+ * ownership claim) and to ripple-admins, so in the example catalog it may
+ * review orders-export, create migrations of orders and accept engine
+ * versions.
  */
 class RipplePortalPolicy implements PermissionPolicy {
   async handle(

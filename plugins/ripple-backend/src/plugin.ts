@@ -16,10 +16,12 @@ import {
   rippleHealthExtensionPoint,
 } from '@ripple/backstage-plugin-ripple-node';
 import { ripplePermissions } from '@ripple/backstage-plugin-ripple-common';
-import { loadEngine } from '@ripple/engine';
 import { CatalogConsumerFinder } from './agent/ConsumerFinder';
 import { UrlReaderConsumerSources } from './agent/ConsumerSources';
 import { MigrationAgent } from './agent/MigrationAgent';
+import { DatabaseEngineCanaryStore } from './database/DatabaseEngineCanaryStore';
+import { EngineCanary } from './engine/EngineCanary';
+import { rippleEngineServiceRef } from './engine/engineService';
 import { DatasetReader } from './dataset/DatasetReader';
 import { ConsumerReadModel } from './migration/ConsumerReadModel';
 import { ChangeImpact } from './migration/ChangeImpact';
@@ -88,6 +90,7 @@ export const ripplePlugin = createBackendPlugin({
         config: coreServices.rootConfig,
         database: coreServices.database,
         discovery: coreServices.discovery,
+        engine: rippleEngineServiceRef,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         logger: coreServices.logger,
@@ -100,11 +103,11 @@ export const ripplePlugin = createBackendPlugin({
         urlReader: coreServices.urlReader,
       },
       async init(deps) {
-        const { config, database, httpRouter, logger, scheduler } = deps;
+        const { config, database, engine, httpRouter, logger, scheduler } =
+          deps;
         // Creates or upgrades the tables (migrations/) unless the backend's
         // config says migrations are applied some other way.
         const store = await DatabaseMigrationStore.create({ database });
-        const engine = await loadEngine();
         logger.info(`Ripple engine ${engine.version()} loaded`);
         deps.permissionsRegistry.addPermissions(ripplePermissions);
         const datasets = new DatasetReader(deps.urlReader, {
@@ -156,6 +159,35 @@ export const ripplePlugin = createBackendPlugin({
           timeout: agentTimeout,
           fn: signal => agent.runOnce(signal),
         });
+        // A new engine version is tried on a sample before it re-proposes
+        // the open migrations' patches; the refresh runs the canary first.
+        const canaries = new DatabaseEngineCanaryStore(
+          await database.getClient(),
+        );
+        const canary = new EngineCanary({
+          store,
+          canaries,
+          engine,
+          finder,
+          sources,
+          datasets,
+          logger: logger.child({ task: 'ripple-engine-canary' }),
+          sample: {
+            consumers:
+              config.getOptionalNumber('ripple.agent.engineCanary.consumers') ??
+              5,
+            migrations: config.getOptionalStringArray(
+              'ripple.agent.engineCanary.migrations',
+            ),
+          },
+          onProposed: () => {
+            scheduler
+              .triggerTask('ripple-validation')
+              .catch(error =>
+                logger.debug(`Could not trigger the validation task: ${error}`),
+              );
+          },
+        });
         const refreshMinutes =
           config.getOptionalNumber('ripple.agent.refreshMinutes') ?? 5;
         await scheduler.scheduleTask({
@@ -164,7 +196,10 @@ export const ripplePlugin = createBackendPlugin({
           frequency: { minutes: refreshMinutes },
           timeout: agentTimeout,
           initialDelay: { minutes: Math.min(1, refreshMinutes) },
-          fn: signal => agent.refreshPatches(signal),
+          fn: async signal => {
+            await canary.runOnce(signal);
+            await agent.refreshPatches(signal);
+          },
         });
 
         const claimTimeoutMinutes = config.getOptionalNumber(
@@ -340,6 +375,9 @@ export const ripplePlugin = createBackendPlugin({
             rollout,
             compatViews,
             lineage,
+            canaries,
+            // An accepted canary re-proposes now, not at the next refresh.
+            refresh: () => scheduler.triggerTask('ripple-refresh'),
           }),
         );
       },

@@ -13,6 +13,9 @@ import type {
   ConsumerPatch,
   Dataset,
   DatasetCode,
+  EngineCanary,
+  EngineCanaryDecision,
+  EngineStatus,
   EntityMigrationPage,
   Migration,
   MigrationEvent,
@@ -65,6 +68,13 @@ export type ConsumerQuery = {
 export interface RippleApi {
   /** The version of the engine the backend runs. */
   getEngine(): Promise<{ version: string }>;
+  /**
+   * The engine version the backend runs, how many open patches another
+   * version made, and the canary of the running version.
+   */
+  getEngineCanary(): Promise<EngineStatus>;
+  /** Accepts or refuses the running version's canary (administrators). */
+  decideEngineCanary(decision: EngineCanaryDecision): Promise<EngineCanary>;
   /** The tables each statement of `sql` reads and writes, computed by the backend. */
   tables(request: {
     sql: string;
@@ -165,6 +175,14 @@ export class RippleClient implements RippleApi {
 
   async getEngine() {
     return body(await this.api.getEngine({}));
+  }
+
+  async getEngineCanary() {
+    return body(await this.api.getEngineCanary({}));
+  }
+
+  async decideEngineCanary(decision: EngineCanaryDecision) {
+    return body(await this.api.postEngineCanaryDecision({ body: decision }));
   }
 
   async tables(request: { sql: string; dialect: Dialect }) {

@@ -1,10 +1,13 @@
 import {
+  AuthorizeResult,
   isResourcePermission,
   isUpdatePermission,
 } from '@backstage/plugin-permission-common';
 import {
+  rippleEngineAcceptPermission,
   rippleHealthReportPermission,
   rippleMigrationCancelPermission,
+  rippleOwnershipDecision,
   rippleMigrationCreatePermission,
   ripplePatchReviewPermission,
   ripplePermissions,
@@ -19,7 +22,34 @@ describe('permissions', () => {
       'ripple.patch.review',
       'ripple.rollout.manage',
       'ripple.health.report',
+      'ripple.engine.accept',
     ]);
+  });
+
+  it('lets only administrators accept an engine version: a basic permission no entity owner gets', () => {
+    expect(rippleEngineAcceptPermission.type).toBe('basic');
+    expect(
+      rippleOwnershipDecision(rippleEngineAcceptPermission, [
+        'user:default/ada',
+        'group:default/Ripple-Admins',
+      ]),
+    ).toEqual({ result: AuthorizeResult.ALLOW });
+    expect(
+      rippleOwnershipDecision(rippleEngineAcceptPermission, [
+        'group:default/data-platform',
+      ]),
+    ).toEqual({ result: AuthorizeResult.DENY });
+    // A service has no claims: it is no administrator.
+    expect(
+      rippleOwnershipDecision(rippleEngineAcceptPermission, undefined),
+    ).toEqual({ result: AuthorizeResult.DENY });
+    expect(
+      rippleOwnershipDecision(
+        rippleEngineAcceptPermission,
+        ['group:default/sre'],
+        ['group:default/sre'],
+      ),
+    ).toEqual({ result: AuthorizeResult.ALLOW });
   });
 
   it('makes every permission one on a catalog entity (the dataset or the consumer), so a policy can limit it to its owners', () => {

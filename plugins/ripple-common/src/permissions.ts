@@ -76,6 +76,27 @@ export const rippleHealthReportPermission = createPermission({
 });
 
 /**
+ * Accept or refuse a new engine version's canary (docs/backend.md, "Engine
+ * versions and the canary"): accepted, the version re-proposes every open
+ * migration's patches. A basic permission, for administrators: no entity
+ * owns the engine.
+ *
+ * @public
+ */
+export const rippleEngineAcceptPermission = createPermission({
+  name: 'ripple.engine.accept',
+  attributes: { action: 'update' },
+});
+
+/**
+ * The group whose members the recommended policy lets accept engine
+ * versions ({@link rippleOwnershipDecision}).
+ *
+ * @public
+ */
+export const RIPPLE_ADMINS_GROUP = 'group:default/ripple-admins';
+
+/**
  * Every permission of Ripple.
  *
  * @public
@@ -86,6 +107,7 @@ export const ripplePermissions = [
   ripplePatchReviewPermission,
   rippleRolloutManagePermission,
   rippleHealthReportPermission,
+  rippleEngineAcceptPermission,
 ];
 
 /**
@@ -146,7 +168,9 @@ export function entityOwnersDecision(
  * - reviewing a consumer's patch: the consumer's owners;
  * - reporting a consumer's health: service principals (monitors and
  *   pipelines: `claims` undefined, as a policy gets no user for them) and
- *   the consumer's owners.
+ *   the consumer's owners;
+ * - accepting an engine version: the members of `admins` (by default
+ *   {@link RIPPLE_ADMINS_GROUP}), no one else.
  *
  * ```ts
  * // in the policy's handle(request, user):
@@ -162,7 +186,15 @@ export function entityOwnersDecision(
 export function rippleOwnershipDecision(
   permission: Permission,
   claims: string[] | undefined,
+  admins: string[] = [RIPPLE_ADMINS_GROUP],
 ): PolicyDecision | undefined {
+  if (isPermission(permission, rippleEngineAcceptPermission)) {
+    const lower = (ref: string) => ref.toLocaleLowerCase('en-US');
+    const isAdmin = (claims ?? []).some(claim =>
+      admins.map(lower).includes(lower(claim)),
+    );
+    return { result: isAdmin ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+  }
   if (isPermission(permission, rippleHealthReportPermission)) {
     return claims === undefined
       ? { result: AuthorizeResult.ALLOW }

@@ -11,7 +11,7 @@ import { RippleClient } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from './api';
 import { RippleIcon } from './components/RippleIcon';
 import { isRippleEntity } from './entities';
-import { migrationRouteRef, rootRouteRef } from './routes';
+import { engineRouteRef, migrationRouteRef, rootRouteRef } from './routes';
 
 const rippleApi = ApiBlueprint.make({
   params: defineParams =>
@@ -32,8 +32,7 @@ const ripplePage = PageBlueprint.make({
     title: 'Ripple',
     icon: <RippleIcon />,
     routeRef: convertLegacyRouteRef(rootRouteRef),
-    loader: () =>
-      import('./components/RipplePage').then(m => <m.RipplePage />),
+    loader: () => import('./components/RipplePage').then(m => <m.RipplePage />),
   },
 });
 
@@ -65,6 +64,7 @@ export default createFrontendPlugin({
   routes: {
     root: convertLegacyRouteRef(rootRouteRef),
     migration: convertLegacyRouteRef(migrationRouteRef),
+    engine: convertLegacyRouteRef(engineRouteRef),
   },
 });
 

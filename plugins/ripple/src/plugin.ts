@@ -8,7 +8,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { RippleClient } from '@ripple/backstage-plugin-ripple-common';
 import { rippleApiRef } from './api';
-import { migrationRouteRef, rootRouteRef } from './routes';
+import { engineRouteRef, migrationRouteRef, rootRouteRef } from './routes';
 
 /**
  * Ripple for Backstage's legacy frontend system.
@@ -25,7 +25,11 @@ export const ripplePlugin = createPlugin({
         new RippleClient({ discoveryApi, fetchApi }),
     }),
   ],
-  routes: { root: rootRouteRef, migration: migrationRouteRef },
+  routes: {
+    root: rootRouteRef,
+    migration: migrationRouteRef,
+    engine: engineRouteRef,
+  },
 });
 
 /**

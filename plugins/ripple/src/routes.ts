@@ -14,6 +14,13 @@ export const migrationRouteRef = createSubRouteRef({
   path: '/migrations/:id',
 });
 
+/** The engine canary's page, below Ripple's page. */
+export const engineRouteRef = createSubRouteRef({
+  id: 'ripple-engine',
+  parent: rootRouteRef,
+  path: '/engine',
+});
+
 /**
  * The link to a migration's page, or undefined when the app did not mount
  * Ripple's page (a portal may add only the entity tab): the tabs then show

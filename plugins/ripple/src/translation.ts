@@ -6,6 +6,7 @@ import { commonMessages } from './messages/common';
 import { migrationPageMessages } from './messages/migrationPage';
 import { pagesMessages } from './messages/pages';
 import { rolloutMessages } from './messages/rollout';
+import { engineMessages } from './messages/engine';
 
 /**
  * Every word of Ripple's pages and tabs. A portal overrides any of them, or
@@ -25,6 +26,7 @@ export const rippleTranslationRef = createTranslationRef({
     ...migrationPageMessages,
     ...rolloutMessages,
     ...pagesMessages,
+    ...engineMessages,
   },
 });
 

@@ -60,6 +60,8 @@ export const users = {
     groups: ['group:default/guests', 'group:default/data-platform'],
   },
   analyst: { ref: 'user:default/analyst', groups: ['group:default/analytics'] },
+  /** A Ripple administrator: may accept engine versions (ripple.engine.accept). */
+  admin: { ref: 'user:default/admin', groups: ['group:default/ripple-admins'] },
   /** Denied every Ripple permission by the test policy. */
   mallory: { ref: 'user:default/mallory', groups: [] as string[] },
   /**

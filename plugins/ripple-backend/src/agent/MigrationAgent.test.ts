@@ -452,7 +452,12 @@ describe.each(databases.eachSupportedId())(
         migration.id,
         'component:default/orders-export',
       );
-      expect(after).toMatchObject({ version: 2, stale: false });
+      expect(after).toMatchObject({
+        version: 2,
+        stale: false,
+        // The version of the engine that made it.
+        engineVersion: engine.version(),
+      });
       expect(after?.baseHash).not.toBe(before?.baseHash);
       expect(after?.diff).toContain('+  o.amount_usd * 100 AS cents\n');
       // The approval was of the old code: the new version waits for a review.
@@ -465,7 +470,7 @@ describe.each(databases.eachSupportedId())(
       const events = await store.listEvents(migration.id, { limit: 50 });
       expect(
         events.filter(e => e.type === 'patch-stale').map(e => e.data),
-      ).toEqual([{ patchId: before!.id }]);
+      ).toEqual([{ patchId: before!.id, reason: 'code' }]);
     });
 
     it('proposes the patch of a consumer recorded without one (a crash between the two writes) at the next refresh', async () => {

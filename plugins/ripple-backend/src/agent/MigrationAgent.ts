@@ -414,7 +414,11 @@ export class MigrationAgent {
     const key = { migrationId, consumerRef };
     await store.putConsumer({ ...key, discoveredBy, impact: proposal?.impact });
     if (proposal) {
-      await store.recordPatch({ ...key, ...proposal });
+      await store.recordPatch({
+        ...key,
+        ...proposal,
+        engineVersion: this.options.engine.version(),
+      });
       this.proposed = true;
     }
   }

@@ -396,6 +396,20 @@ export class DatabaseMigrationStore implements MigrationStore {
         current.diff === input.diff &&
         current.status === input.status
       ) {
+        // The same patch from another engine version keeps its version
+        // number and its reviews; only the version that made it is new.
+        if (
+          input.engineVersion &&
+          current.engine_version !== input.engineVersion
+        ) {
+          await trx('patch')
+            .where({ id: current.id })
+            .update({ engine_version: input.engineVersion });
+          return toPatch(
+            { ...current, engine_version: input.engineVersion },
+            consumer,
+          );
+        }
         return toPatch(current, consumer);
       }
       const now = new Date();
@@ -408,6 +422,7 @@ export class DatabaseMigrationStore implements MigrationStore {
         reasons: JSON.stringify(input.reasons),
         stale: false,
         created_at: now,
+        engine_version: input.engineVersion ?? null,
       };
       const id = await insertReturningId(trx, 'patch', row).catch(error => {
         throw uniqueToConflict(
@@ -461,7 +476,9 @@ export class DatabaseMigrationStore implements MigrationStore {
     return row && toPatch(row, consumer);
   }
 
-  async markPatchStale(input: PatchKey): Promise<Patch> {
+  async markPatchStale(
+    input: PatchKey & { reason?: 'code' | 'engine' },
+  ): Promise<Patch> {
     const consumerRef = ref(input.consumerRef);
     return this.db.transaction(async trx => {
       const consumer = await getConsumerRow(
@@ -478,9 +495,12 @@ export class DatabaseMigrationStore implements MigrationStore {
       await insertEvent(trx, {
         migrationId: input.migrationId,
         type: 'patch-stale',
-        message: `Patch version ${row.version} of ${consumerRef} is stale: the code changed since it was made`,
+        message:
+          input.reason === 'engine'
+            ? `Patch version ${row.version} of ${consumerRef} is stale: the accepted engine version proposes another patch`
+            : `Patch version ${row.version} of ${consumerRef} is stale: the code changed since it was made`,
         consumerRef,
-        data: { patchId: row.id },
+        data: { patchId: row.id, reason: input.reason ?? 'code' },
         now,
       });
       return toPatch({ ...row, stale: true }, consumer);

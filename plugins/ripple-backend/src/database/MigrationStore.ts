@@ -83,6 +83,12 @@ export type NewPatch = {
   baseHash: string;
   status: PatchStatus;
   reasons: PatchReason[];
+  /**
+   * The version of the engine that made it. An unchanged patch (same base
+   * hash, diff and status) made by another version keeps its version number
+   * and its reviews, and records this version.
+   */
+  engineVersion?: string;
 };
 
 /** One of a consumer's patches. */
@@ -196,7 +202,8 @@ export interface MigrationStore {
    * Makes `patch` the consumer's current patch, as a new version: the older
    * ones and their reviews stay as history but no longer decide. A patch equal
    * to the current one (same base hash, diff and status, not stale) changes
-   * nothing and keeps its reviews.
+   * nothing and keeps its reviews (it only records `engineVersion` when
+   * another version made it).
    */
   recordPatch(input: NewPatch): Promise<Patch>;
 
@@ -210,7 +217,12 @@ export interface MigrationStore {
    * Marks a patch stale: the consumer's code no longer matches its base
    * hash. A stale patch cannot be reviewed until a new version replaces it.
    */
-  markPatchStale(input: PatchKey): Promise<Patch>;
+  markPatchStale(
+    input: PatchKey & {
+      /** Why; by default, because the consumer's code changed. */
+      reason?: 'code' | 'engine';
+    },
+  ): Promise<Patch>;
 
   /**
    * Records a review of the consumer's current patch.

@@ -21,6 +21,8 @@ const tables = [
   'openlineage_run',
   'openlineage_job_dataset',
   'dataset_schema',
+  'engine_canary',
+  'engine_canary_consumer',
 ];
 
 /** A proposed migration with one consumer, as raw rows; the consumer's row. */
@@ -472,6 +474,86 @@ describe('knex migrations', () => {
       }
       // The migration itself stays.
       expect(Number((await knex('migration').count({ n: '*' }))[0].n)).toBe(1);
+    },
+  );
+  it.each(databases.eachSupportedId())(
+    'records engine versions on patches, and one canary per version with one sample row per consumer, on %s',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const files = fs
+        .readdirSync(migrationsDir)
+        .filter(f => f.endsWith('.js'))
+        .sort();
+      const versions = files.indexOf('20270103_engine_versions.js');
+      expect(versions).toBeGreaterThan(0);
+      for (let i = 0; i < versions; i++) {
+        await knex.migrate.up({ directory: migrationsDir });
+      }
+      // A patch from before: no engine version.
+      const consumer = await insertConsumer(
+        knex,
+        '00000000-0000-0000-0000-000000000007',
+      );
+      const patch = {
+        consumer_id: consumer.id,
+        version: 1,
+        diff: '',
+        base_hash: 'h',
+        status: 'unaffected',
+        reasons: '[]',
+        created_at: new Date(),
+      };
+      await knex('patch').insert(patch);
+
+      await knex.migrate.up({ directory: migrationsDir });
+      const [before] = await knex('patch').select('id', 'engine_version');
+      expect(before.engine_version).toBeNull();
+      await knex('patch').insert({
+        ...patch,
+        version: 2,
+        engine_version: '0.9.0',
+      });
+      const canary = {
+        engine_version: '1.0.0',
+        previous_versions: '["0.9.0"]',
+        state: 'sampling',
+        created_at: new Date(),
+      };
+      const [{ id: canaryId }] = await knex('engine_canary')
+        .insert(canary)
+        .returning('id');
+      await expect(knex('engine_canary').insert(canary)).rejects.toHaveProperty(
+        'message',
+        expect.stringMatching(/unique|duplicate/i),
+      );
+      const sample = {
+        canary_id: canaryId,
+        migration_id: '00000000-0000-0000-0000-000000000007',
+        consumer_ref: 'component:default/jaffle-dbt',
+        patch_id: before.id,
+        outcome: 'unchanged',
+        diff: '',
+        status: 'unaffected',
+        reasons: '[]',
+        base_hash: 'h',
+        created_at: new Date(),
+      };
+      await knex('engine_canary_consumer').insert(sample);
+      await expect(
+        knex('engine_canary_consumer').insert(sample),
+      ).rejects.toHaveProperty(
+        'message',
+        expect.stringMatching(/unique|duplicate/i),
+      );
+
+      await knex.migrate.down({ directory: migrationsDir });
+      expect(await knex.schema.hasTable('engine_canary')).toBe(false);
+      expect(await knex.schema.hasTable('engine_canary_consumer')).toBe(false);
+      expect(await knex.schema.hasColumn('patch', 'engine_version')).toBe(
+        false,
+      );
+      // The patches themselves stay.
+      expect(Number((await knex('patch').count({ n: '*' }))[0].n)).toBe(2);
     },
   );
 });

@@ -82,6 +82,8 @@ export type PatchRow = {
   reasons: string;
   stale: boolean | number;
   created_at: Timestamp;
+  /** Null for patches made before versions were recorded. */
+  engine_version?: string | null;
 };
 
 /** Entity refs are case-insensitive; the store keeps them in lower case. */
@@ -190,6 +192,7 @@ export function toPatch(
     ),
     stale: Boolean(row.stale),
     createdAt: timestamp(row.created_at),
+    ...(row.engine_version ? { engineVersion: row.engine_version } : {}),
   };
 }
 

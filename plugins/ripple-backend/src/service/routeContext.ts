@@ -5,6 +5,7 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { RippleEngine } from '@ripple/engine';
 import type { MigrationStore } from '../database/MigrationStore';
+import type { EngineCanaryStore } from '../database/EngineCanaryStore';
 import type { LineageService } from '../lineage/LineageService';
 import type { SchemaDrafts } from '../drafts/SchemaDrafts';
 import type { ChangeImpact } from '../migration/ChangeImpact';
@@ -35,6 +36,10 @@ export type RouterOptions = {
   validation: ValidationService;
   /** OpenLineage, when `ripple.health.openLineage` is configured. */
   lineage?: LineageService;
+  /** The engine canaries (docs/backend.md). */
+  canaries: EngineCanaryStore;
+  /** Runs the agent's refresh (and so the accepted canary) now. */
+  refresh?: () => Promise<void>;
 };
 
 /** The typed router the routes are added to (src/schema/openapi.yaml). */

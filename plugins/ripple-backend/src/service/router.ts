@@ -6,6 +6,7 @@ import { addConsumerRoutes } from './consumerRoutes';
 import { addDatasetRoutes } from './datasetRoutes';
 import { addLineageRoutes } from './lineageRoutes';
 import { addDraftRoutes } from './draftRoutes';
+import { addEngineRoutes } from './engineRoutes';
 import { addMigrationRoutes } from './migrationRoutes';
 import { entityRefField } from './params';
 import { addRolloutRoutes } from './rolloutRoutes';
@@ -31,6 +32,7 @@ export async function createRouter(
   addConsumerRoutes(router, context);
   addRolloutRoutes(router, { ...context, entityRefField });
   addLineageRoutes(router, context);
+  addEngineRoutes(router, context);
 
   const root = express.Router();
   // Parsed here, with the limit the spec allows, before the generated

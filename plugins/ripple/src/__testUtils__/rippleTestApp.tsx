@@ -32,6 +32,8 @@ export function mockRippleApi(
   const api: Record<string, jest.Mock> = {};
   const methods: (keyof RippleApi)[] = [
     'getEngine',
+    'getEngineCanary',
+    'decideEngineCanary',
     'tables',
     'listMigrations',
     'getMigration',

@@ -160,6 +160,7 @@ export const migrationPageMessages = {
     patchError: 'Could not load the patch',
     patchTitle: 'Patch v{{version}} · {{status}}',
     stale: ' · stale',
+    engineVersion: ' · engine {{version}}',
     reasonsLabel: "The engine's reasons",
     diffLabel: 'Diff',
     nothingToEdit: 'Nothing to edit.',

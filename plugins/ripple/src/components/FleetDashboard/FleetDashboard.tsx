@@ -9,6 +9,7 @@ import { MigrationsTable } from '../common/MigrationsTable';
 import { StatusBadge } from '../common/StatusBadge';
 import { Counts } from '../common/Counts';
 import { rippleTranslationRef } from '../../translation';
+import { EngineCanaryNotice } from '../EngineCanaryPage';
 
 /**
  * Every migration in the portal: totals of consumers by status, and the
@@ -56,6 +57,7 @@ export function FleetDashboard() {
             {t('fleet.subtitle')}
           </Text>
         </Flex>
+        <EngineCanaryNotice />
         {migrations.loading && <Loading label={t('fleet.loading')} rows={6} />}
         {migrations.error && (
           <ErrorPanel title={t('fleet.loadError')} error={migrations.error} />

@@ -199,6 +199,10 @@ export function ConsumerDetail(props: {
                   status: patch.value.patch.status.replace('_', ' '),
                 })}
                 {patch.value.patch.stale && t('consumerDetail.stale')}
+                {patch.value.patch.engineVersion &&
+                  t('consumerDetail.engineVersion', {
+                    version: patch.value.patch.engineVersion,
+                  })}
               </Text>
               {!patch.value.patch.diff && (
                 <Text as="p" color="secondary">

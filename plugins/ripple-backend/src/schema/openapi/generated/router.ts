@@ -508,7 +508,7 @@ export const spec = {
       MigrationEventType: {
         type: 'string',
         description:
-          "What happened: `created`; `draft-updated` (a draft from a schema change got a later change, or a suggested rename was confirmed or rejected); `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs); `validation-recorded` (data `validationId`, `patchId`, `status`, `warehouse`: the patch's old and patched queries were run on the dataset's warehouse and compared, docs/validation.md); `gate-changed` (data `ready`, `reason`, `soakEndsAt`, `signals`: the active wave's gate decided differently, with the latest signal of each of its consumers it judged by).",
+          "What happened: `created`; `draft-updated` (a draft from a schema change got a later change, or a suggested rename was confirmed or rejected); `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`, `reason`: `code` when the consumer's code changed, `engine` when an accepted engine version proposes another patch); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs); `validation-recorded` (data `validationId`, `patchId`, `status`, `warehouse`: the patch's old and patched queries were run on the dataset's warehouse and compared, docs/validation.md); `gate-changed` (data `ready`, `reason`, `soakEndsAt`, `signals`: the active wave's gate decided differently, with the latest signal of each of its consumers it judged by).",
         enum: [
           'created',
           'draft-updated',
@@ -827,6 +827,11 @@ export const spec = {
           },
           createdAt: {
             $ref: '#/components/schemas/Timestamp',
+          },
+          engineVersion: {
+            type: 'string',
+            description:
+              'The version of the engine that made the patch (or, for an unchanged patch kept across an accepted engine canary, the version that last proposed it). Absent for patches made before versions were recorded.',
           },
         },
       },
@@ -2406,6 +2411,163 @@ export const spec = {
           },
         },
       },
+      EngineCanaryState: {
+        type: 'string',
+        description:
+          '`sampling` (the new engine version re-analyses the sample), `awaiting_decision` (the sample is done; an administrator accepts or refuses), `accepted` (the version re-proposes the rest), `refused` (the old proposals stay).',
+        enum: ['sampling', 'awaiting_decision', 'accepted', 'refused'],
+      },
+      EngineCanaryOutcome: {
+        type: 'string',
+        description:
+          "How the new version's proposal compares with the current patch: `unchanged` (same diff and status), `changed` (another diff or status), `newly_rewritten` (the current patch needed a person, the new one is rewritten), `newly_for_a_person` (the current patch was rewritten or unaffected, the new one needs a person).",
+        enum: ['unchanged', 'changed', 'newly_rewritten', 'newly_for_a_person'],
+      },
+      EngineCanaryConsumer: {
+        type: 'object',
+        description: 'One consumer of the sample.',
+        required: [
+          'migrationId',
+          'migrationTitle',
+          'consumerRef',
+          'outcome',
+          'current',
+          'proposed',
+        ],
+        properties: {
+          migrationId: {
+            type: 'string',
+          },
+          migrationTitle: {
+            type: 'string',
+          },
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          outcome: {
+            $ref: '#/components/schemas/EngineCanaryOutcome',
+          },
+          current: {
+            $ref: '#/components/schemas/Patch',
+          },
+          proposed: {
+            $ref: '#/components/schemas/PatchProposal',
+          },
+        },
+      },
+      EngineCanary: {
+        type: 'object',
+        description:
+          "A new engine version tried on a sample of the open migrations' consumers before it re-proposes the others.",
+        required: [
+          'engineVersion',
+          'previousVersions',
+          'state',
+          'createdAt',
+          'counts',
+          'consumers',
+        ],
+        properties: {
+          engineVersion: {
+            type: 'string',
+          },
+          previousVersions: {
+            type: 'array',
+            description:
+              'The versions that made the current patches it is compared with; `unknown` for patches made before versions were recorded.',
+            items: {
+              type: 'string',
+            },
+          },
+          state: {
+            $ref: '#/components/schemas/EngineCanaryState',
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          sampledAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          decidedBy: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          decidedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          comment: {
+            type: 'string',
+          },
+          counts: {
+            type: 'object',
+            required: [
+              'unchanged',
+              'changed',
+              'newly_rewritten',
+              'newly_for_a_person',
+            ],
+            properties: {
+              unchanged: {
+                type: 'integer',
+              },
+              changed: {
+                type: 'integer',
+              },
+              newly_rewritten: {
+                type: 'integer',
+              },
+              newly_for_a_person: {
+                type: 'integer',
+              },
+            },
+          },
+          consumers: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/EngineCanaryConsumer',
+            },
+          },
+        },
+      },
+      EngineStatus: {
+        type: 'object',
+        description:
+          'The engine version the backend runs, and its canary if it has one.',
+        required: ['engineVersion', 'outdatedPatches'],
+        properties: {
+          engineVersion: {
+            type: 'string',
+          },
+          outdatedPatches: {
+            type: 'integer',
+            description:
+              'Current patches of open migrations made by another version (or an unknown one).',
+          },
+          canary: {
+            $ref: '#/components/schemas/EngineCanary',
+          },
+        },
+      },
+      EngineCanaryDecision: {
+        type: 'object',
+        required: ['engineVersion', 'decision'],
+        additionalProperties: false,
+        properties: {
+          engineVersion: {
+            type: 'string',
+            maxLength: 64,
+            description:
+              'The version decided on; refused (409) when the backend runs another one.',
+          },
+          decision: {
+            type: 'string',
+            enum: ['accept', 'refuse'],
+          },
+          comment: {
+            type: 'string',
+            maxLength: 10000,
+          },
+        },
+      },
     },
     parameters: {
       datasetRef: {
@@ -2493,6 +2655,72 @@ export const spec = {
                 },
               },
             },
+          },
+        },
+      },
+    },
+    '/engine/canary': {
+      get: {
+        operationId: 'GetEngineCanary',
+        description:
+          "The engine version the backend runs, how many current patches of open migrations another version made, and the canary of the running version: its sample, each consumer's current patch and the new proposal, classified.",
+        responses: {
+          '200': {
+            description: "The engine's status.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EngineStatus',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/engine/canary/decision': {
+      post: {
+        operationId: 'PostEngineCanaryDecision',
+        description:
+          'Accepts or refuses the canary of the running engine version once its sample is done (`ripple.engine.accept`; audited). Accepted, the version re-proposes the other consumers; refused, the old proposals stay.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/EngineCanaryDecision',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The canary, decided.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EngineCanary',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
           },
         },
       },

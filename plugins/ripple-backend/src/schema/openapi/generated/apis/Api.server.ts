@@ -15,6 +15,9 @@ import { ConsumerPatch } from '../models/ConsumerPatch.model';
 import { Dataset } from '../models/Dataset.model';
 import { DatasetCode } from '../models/DatasetCode.model';
 import { DecideDraftSuggestionRequest } from '../models/DecideDraftSuggestionRequest.model';
+import { EngineCanary } from '../models/EngineCanary.model';
+import { EngineCanaryDecision } from '../models/EngineCanaryDecision.model';
+import { EngineStatus } from '../models/EngineStatus.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
 import { HealthVerdict } from '../models/HealthVerdict.model';
@@ -178,6 +181,12 @@ export type GetEngine = {
 /**
  * @public
  */
+export type GetEngineCanary = {
+  response: EngineStatus | Error;
+};
+/**
+ * @public
+ */
 export type GetMigration = {
   path: {
     id: string;
@@ -308,6 +317,13 @@ export type PostConsumerHealth = {
 /**
  * @public
  */
+export type PostEngineCanaryDecision = {
+  body: EngineCanaryDecision;
+  response: EngineCanary | Error | Error | Error | Error | Error;
+};
+/**
+ * @public
+ */
 export type PostEngineTables = {
   body: PostEngineTablesRequest;
   response: PostEngineTables200Response | Error | Error;
@@ -409,6 +425,8 @@ export type EndpointMap = {
 
   '#get|/engine': GetEngine;
 
+  '#get|/engine/canary': GetEngineCanary;
+
   '#get|/migrations/{id}': GetMigration;
 
   '#get|/migrations/{id}/rollout': GetRollout;
@@ -430,6 +448,8 @@ export type EndpointMap = {
   '#post|/migrations/{id}/rollout/pause': PauseRollout;
 
   '#post|/migrations/{id}/consumers/{consumerRef}/health': PostConsumerHealth;
+
+  '#post|/engine/canary/decision': PostEngineCanaryDecision;
 
   '#post|/engine/tables': PostEngineTables;
 

@@ -20,6 +20,9 @@ import { ConsumerPatch } from '../models/ConsumerPatch.model';
 import { Dataset } from '../models/Dataset.model';
 import { DatasetCode } from '../models/DatasetCode.model';
 import { DecideDraftSuggestionRequest } from '../models/DecideDraftSuggestionRequest.model';
+import { EngineCanary } from '../models/EngineCanary.model';
+import { EngineCanaryDecision } from '../models/EngineCanaryDecision.model';
+import { EngineStatus } from '../models/EngineStatus.model';
 import { EntityMigrationPage } from '../models/EntityMigrationPage.model';
 import { GetEngine200Response } from '../models/GetEngine200Response.model';
 import { HealthVerdict } from '../models/HealthVerdict.model';
@@ -183,6 +186,10 @@ export type GetEngine = {};
 /**
  * @public
  */
+export type GetEngineCanary = {};
+/**
+ * @public
+ */
 export type GetMigration = {
   path: {
     id: string;
@@ -298,6 +305,12 @@ export type PostConsumerHealth = {
     consumerRef: string;
   };
   body: NewHealthSignal;
+};
+/**
+ * @public
+ */
+export type PostEngineCanaryDecision = {
+  body: EngineCanaryDecision;
 };
 /**
  * @public
@@ -776,6 +789,29 @@ export class DefaultApiClient {
   }
 
   /**
+   * The engine version the backend runs, how many current patches of open migrations another version made, and the canary of the running version: its sample, each consumer\'s current patch and the new proposal, classified.
+   */
+  public async getEngineCanary(
+    // @ts-ignore
+    request: GetEngineCanary,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<EngineStatus>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/engine/canary`;
+
+    const uri = parser.parse(uriTemplate).expand({});
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
    * @param id - The migration\&#39;s id.
    */
   public async getMigration(
@@ -1075,6 +1111,31 @@ export class DefaultApiClient {
       id: request.path.id,
       consumerRef: request.path.consumerRef,
     });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Accepts or refuses the canary of the running engine version once its sample is done (`ripple.engine.accept`; audited). Accepted, the version re-proposes the other consumers; refused, the old proposals stay.
+   * @param engineCanaryDecision -
+   */
+  public async postEngineCanaryDecision(
+    // @ts-ignore
+    request: PostEngineCanaryDecision,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<EngineCanary>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/engine/canary/decision`;
+
+    const uri = parser.parse(uriTemplate).expand({});
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
       headers: {

@@ -36,4 +36,8 @@ export interface Patch {
    * A time in ISO 8601 (`2026-11-21T10:00:00.000Z`), UTC. Kept a string in the generated types, since JSON carries it as one.
    */
   createdAt: string;
+  /**
+   * The version of the engine that made the patch (or, for an unchanged patch kept across an accepted engine canary, the version that last proposed it). Absent for patches made before versions were recorded.
+   */
+  engineVersion?: string;
 }

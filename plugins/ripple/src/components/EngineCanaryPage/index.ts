@@ -1,0 +1,2 @@
+export { EngineCanaryPage } from './EngineCanaryPage';
+export { EngineCanaryNotice } from './EngineCanaryNotice';
