@@ -11,7 +11,7 @@ cd "$ROOT"
 hash="$(hash_files Cargo.toml Cargo.lock .cargo/config.toml scripts/build-engine.sh packages/engine/package.json \
   $(git ls-files -co --exclude-standard rust-engine | grep -v '/tests/\|/examples/'))"
 out="$ROOT/packages/engine"
-if stamp_matches engine "$hash" && [[ -f "$out/node/ripple_engine_bg.wasm" && -f "$out/web/ripple_engine_bg.wasm" && -f "$out/node-dbt/ripple_engine_bg.wasm" ]]; then
+if stamp_matches engine "$hash" && [[ -f "$out/node/ripple_engine_bg.wasm" && -f "$out/web/ripple_engine_bg.wasm" && -f "$out/node-dbt/ripple_engine_bg.wasm" && -f "$out/node-canary/ripple_engine_bg.wasm" ]]; then
   exit 0
 fi
 wasm_opt="$ROOT/node_modules/.bin/wasm-opt"
@@ -49,4 +49,8 @@ cp "$out/web/ripple_engine_bg.wasm" "$out/node/ripple_engine_bg.wasm"
 build nodejs node-dbt --features dbt
 log "optimizing the dbt module's .wasm (wasm-opt)"
 optimize "$out/node-dbt/ripple_engine_bg.wasm"
+# The engine canary's test build (docs/backend.md, "Engine versions and the
+# canary"): another version rewriting one construct differently. Tests only:
+# not in the package's files, and not optimized.
+build nodejs node-canary --features canary
 stamp_write engine "$hash"

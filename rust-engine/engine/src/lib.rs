@@ -39,4 +39,9 @@ pub use source::Language;
 pub use tables::{tables, StatementTables};
 
 /// The engine's version, as reported by the CLI and the WebAssembly package.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const VERSION: &str = if cfg!(feature = "canary") {
+    // The engine canary's test build declares a version of its own.
+    concat!(env!("CARGO_PKG_VERSION"), "+canary")
+} else {
+    env!("CARGO_PKG_VERSION")
+};

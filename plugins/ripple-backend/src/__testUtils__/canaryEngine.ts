@@ -1,56 +1,36 @@
 import { createServiceFactory } from '@backstage/backend-plugin-api';
-import {
-  loadEngine,
-  type ChangeSpec,
-  type FileRewrite,
-  type RippleEngine,
-} from '@ripple/engine';
+import type { RippleEngine } from '@ripple/engine';
+import path from 'node:path';
 import { rippleEngineServiceRef } from '../engine/engineService';
 
+/** packages/engine, where scripts/build-engine.sh writes the builds. */
+const ENGINE_PACKAGE = path.resolve(__dirname, '../../../../packages/engine');
+
 /**
- * A second engine build for the canary's tests: the same engine (the real
- * WebAssembly module, every other function untouched) declaring another
- * version and rewriting one construct differently: in `.sql` files, the
- * output name a renamed column keeps is quoted (`amount_usd AS "amount"`
- * rather than `amount_usd AS amount`). A seam over the real engine, not a
- * second Rust build (docs/backend.md says why).
+ * The engine canary's test build: a second real build of the Rust engine
+ * (`--features canary`, packages/engine/node-canary, built by
+ * scripts/build-engine.sh for the tests only) that declares the version
+ * `<version>+canary` and rewrites one construct differently: the output name
+ * a renamed column keeps is quoted (`amount_usd AS "amount"` rather than
+ * `amount_usd AS amount`). Wrapped by the engine package's own guard, as the
+ * released build is.
  */
-export function canaryEngine(
-  engine: RippleEngine,
-  version = `${engine.version()}+canary`,
-): RippleEngine {
-  const quoteKeptNames = (
-    rewrite: FileRewrite,
-    change: ChangeSpec,
-  ): FileRewrite => {
-    if (!rewrite.path.endsWith('.sql') || !rewrite.patch) return rewrite;
-    let { patch, content } = rewrite;
-    for (const c of change.changes) {
-      if (c.kind !== 'rename_column') continue;
-      const kept = new RegExp(`\\b${c.to} AS ${c.column}\\b`, 'g');
-      const quoted = `${c.to} AS "${c.column}"`;
-      patch = patch
-        .split('\n')
-        .map(line => (line.startsWith('+') ? line.replace(kept, quoted) : line))
-        .join('\n');
-      content = content?.replace(kept, quoted);
-    }
-    return { ...rewrite, patch, ...(content ? { content } : {}) };
-  };
-  return Object.freeze({
-    ...engine,
-    version: () => version,
-    rewrite: (path, text, change, options) =>
-      quoteKeptNames(
-        engine.rewrite(path, text, change, options),
-        typeof change === 'string' ? JSON.parse(change) : change,
-      ),
-  } satisfies RippleEngine);
+export function loadCanaryEngine(): RippleEngine {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const wasm = require(path.join(
+    ENGINE_PACKAGE,
+    'node-canary/ripple_engine.js',
+  ));
+  const { makeEngine } = require(path.join(ENGINE_PACKAGE, 'guard.js'));
+  const dbt = () =>
+    require(path.join(ENGINE_PACKAGE, 'node-dbt/ripple_engine.js'));
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return makeEngine(wasm, dbt);
 }
 
-/** Installs {@link canaryEngine} as a backend's engine. */
+/** Installs {@link loadCanaryEngine}'s build as a backend's engine. */
 export const canaryEngineFactory = createServiceFactory({
   service: rippleEngineServiceRef,
   deps: {},
-  factory: async () => canaryEngine(await loadEngine()),
+  factory: async () => loadCanaryEngine(),
 });
