@@ -5,7 +5,6 @@ import type {
   Consumer,
   Migration,
   MigrationEvent,
-  MigrationState,
   Patch,
   Review,
 } from '@ripple/backstage-plugin-ripple-common';
@@ -16,6 +15,7 @@ import {
   ConsumerFilter,
   ConsumerInput,
   EntityRole,
+  MigrationFilter,
   MigrationStore,
   NewEvent,
   NewMigration,
@@ -48,6 +48,7 @@ import {
   uniqueToConflict,
 } from './rows';
 import { applyDatabaseMigrations } from './schema';
+import { byDeadline, filterByDeadline, setTargetDate } from './deadlines';
 import { ofValidationStatuses } from './validationFilter';
 
 // Kept for the imports that name this module (agent tests).
@@ -81,6 +82,7 @@ export class DatabaseMigrationStore implements MigrationStore {
       created_by: ref(input.createdBy),
       created_at: now,
       updated_at: now,
+      ...(input.targetDate ? { target_date: input.targetDate } : {}),
     };
     await this.db.transaction(async trx => {
       await trx('migration').insert(row);
@@ -101,7 +103,7 @@ export class DatabaseMigrationStore implements MigrationStore {
   }
 
   async listMigrations(
-    filter: { states?: MigrationState[]; datasetRef?: string },
+    filter: MigrationFilter,
     page: PageRequest,
   ): Promise<Page<Migration>> {
     const query = this.db<MigrationRow>('migration');
@@ -111,8 +113,23 @@ export class DatabaseMigrationStore implements MigrationStore {
     if (filter.datasetRef) {
       query.where('dataset_ref', ref(filter.datasetRef));
     }
-    const [rows, totalCount] = await newestFirst<MigrationRow>(query, page);
+    filterByDeadline(query, filter);
+    const [rows, totalCount] =
+      filter.sort === 'deadline'
+        ? await byDeadline<MigrationRow>(query, page)
+        : await newestFirst<MigrationRow>(query, page);
     return { items: await this.withProgress(rows), totalCount };
+  }
+
+  async setTargetDate(input: {
+    migrationId: string;
+    targetDate: string | null;
+    actor: string;
+  }): Promise<Migration> {
+    return this.db.transaction(async trx => {
+      const row = await setTargetDate(trx, input);
+      return toMigration(row, await progressOf(trx, row.id));
+    });
   }
 
   async listMigrationsOfEntity(
@@ -210,7 +227,7 @@ export class DatabaseMigrationStore implements MigrationStore {
 
   async listEvents(
     migrationId: string,
-    options: { afterId?: number; limit: number },
+    options: { afterId?: number; limit: number; consumerRef?: string },
   ): Promise<MigrationEvent[]> {
     const query = this.db<EventRow>('migration_event')
       .where('migration_id', migrationId)
@@ -218,6 +235,9 @@ export class DatabaseMigrationStore implements MigrationStore {
       .limit(options.limit);
     if (options.afterId !== undefined) {
       query.where('id', '>', options.afterId);
+    }
+    if (options.consumerRef !== undefined) {
+      query.where('consumer_ref', ref(options.consumerRef));
     }
     return (await query).map(toEvent);
   }
