@@ -81,6 +81,23 @@ export class NotificationLedger {
       trx: Knex.Transaction,
     ) => Promise<OwnerNotification[]>,
   ): Promise<number> {
+    try {
+      return await this.advanceOnce(limit, record);
+    } catch (error) {
+      // Another replica read the same events and moved the cursor first:
+      // this transaction rolled back, and its notifications are theirs.
+      if (error instanceof CursorMoved) return 0;
+      throw error;
+    }
+  }
+
+  private async advanceOnce(
+    limit: number,
+    record: (
+      events: MigrationEvent[],
+      trx: Knex.Transaction,
+    ) => Promise<OwnerNotification[]>,
+  ): Promise<number> {
     return this.db.transaction(async trx => {
       const cursor = await trx('notification_cursor')
         .where({ name: 'events' })
@@ -106,7 +123,7 @@ export class NotificationLedger {
           }),
           1);
       if (moved !== 1) {
-        throw new Error('The notification cursor moved meanwhile');
+        throw new CursorMoved();
       }
       return rows.length;
     });
@@ -201,6 +218,12 @@ export class NotificationLedger {
       status: row.status,
       attempts: row.attempts,
     }));
+  }
+}
+
+class CursorMoved extends Error {
+  constructor() {
+    super('The notification cursor moved meanwhile');
   }
 }
 

@@ -99,10 +99,9 @@ export async function eventNotifications(
         made.push(created(m, c));
       }
     } else if (event.type === 'consumer-added' && ref) {
-      // Found after the analysis ended (a refresh): told now. During an
-      // analysis, the end of it tells every consumer at once.
-      const state = await migrationState(trx, m.id);
-      if (state === 'analyzing' || state === 'draft') continue;
+      // Found after an analysis ended (a refresh): told now. During the
+      // first analysis, its end tells every consumer at once.
+      if (!(await wasProposedBefore(trx, m.id, event.id))) continue;
       const [c] = await readConsumers(trx, m.id, ref);
       if (c && c.patchStatus !== 'unaffected') made.push(created(m, c));
     } else if (event.type === 'patch-proposed' && ref) {
@@ -207,9 +206,18 @@ async function readMigration(
   };
 }
 
-async function migrationState(trx: Knex, id: string): Promise<string> {
-  const row = await trx('migration').select('state').where({ id }).first();
-  return row?.state;
+/** Whether an analysis of the migration had ended before the event. */
+async function wasProposedBefore(
+  trx: Knex,
+  migrationId: string,
+  eventId: number,
+): Promise<boolean> {
+  const row = await trx('migration_event')
+    .where({ migration_id: migrationId, type: 'state-changed' })
+    .where('id', '<', eventId)
+    .where('data', 'like', '%"to":"proposed"%')
+    .first('id');
+  return !!row;
 }
 
 /** A migration's consumers (or one), with their current patch and decision. */
