@@ -1910,13 +1910,11 @@ export const spec = {
         additionalProperties: false,
         properties: {
           targetDate: {
-            description: 'The new deadline, or null to remove it.',
+            type: 'string',
+            format: 'date',
             nullable: true,
-            allOf: [
-              {
-                $ref: '#/components/schemas/TargetDate',
-              },
-            ],
+            description:
+              'The new deadline (`2027-03-31`, as `TargetDate`), or null to remove it.',
           },
         },
       },

@@ -9,7 +9,7 @@
  */
 export interface TargetDateRequest {
   /**
-   * The new deadline, or null to remove it.
+   * The new deadline (`2027-03-31`, as `TargetDate`), or null to remove it.
    */
   targetDate: string | null;
 }
