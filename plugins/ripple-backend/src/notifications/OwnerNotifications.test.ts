@@ -181,7 +181,7 @@ describe.each(databases.eachSupportedId())(
         migrationId: migration.id,
         consumerRef: ref('reports'),
         patchId: reportsV2.id,
-        decision: 'approved',
+        decision: 'approve',
         reviewer: 'user:default/guest',
       });
       expect(patches.billing).not.toBe(v2.id);
