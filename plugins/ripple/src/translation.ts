@@ -5,6 +5,7 @@ import {
 import { commonMessages } from './messages/common';
 import { migrationPageMessages } from './messages/migrationPage';
 import { pagesMessages } from './messages/pages';
+import { peopleMessages } from './messages/people';
 import { rolloutMessages } from './messages/rollout';
 
 /**
@@ -25,6 +26,7 @@ export const rippleTranslationRef = createTranslationRef({
     ...migrationPageMessages,
     ...rolloutMessages,
     ...pagesMessages,
+    ...peopleMessages,
   },
 });
 

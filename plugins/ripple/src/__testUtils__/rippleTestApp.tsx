@@ -38,6 +38,8 @@ export function mockRippleApi(
     'createMigration',
     'analyzeMigration',
     'cancelMigration',
+    'setTargetDate',
+    'getConsumerTimeline',
     'decideDraftSuggestion',
     'discardDraft',
     'listMigrationEvents',

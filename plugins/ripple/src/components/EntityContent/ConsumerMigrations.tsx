@@ -1,4 +1,4 @@
-import { Card, CardBody, CardHeader, Flex, Link, Text } from '@backstage/ui';
+import { Alert, Card, CardBody, CardHeader, Flex, Link, Text } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { EntityMigration } from '@ripple/backstage-plugin-ripple-common';
@@ -11,6 +11,8 @@ import { StatusBadge } from '../common/StatusBadge';
 import { migrationStatus } from '../common/status';
 import { ConsumerDetail } from '../MigrationPage/ConsumerDetail';
 import { describeChange } from '../MigrationPage/MigrationPage';
+import { ConsumerTimeline } from './ConsumerTimeline';
+import styles from '../common/ripple.module.css';
 
 /**
  * The migrations an entity is a consumer in: for each, its patch, the
@@ -54,8 +56,13 @@ function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityR
     () => rippleApi.getConsumer(m.id, entityRef),
     [rippleApi, m.id, entityRef, m.updatedAt],
   );
+  const timeline = useLoad(
+    () => rippleApi.getConsumerTimeline(m.id, entityRef),
+    [rippleApi, m.id, entityRef, m.updatedAt],
+  );
+  const overdue = timeline.value?.overdue ?? false;
   return (
-    <Card>
+    <Card className={overdue ? styles.overdueCard : undefined} data-overdue={overdue}>
       <CardHeader>
         <Flex justify="between" align="center" gap="3">
           <Flex direction="column" gap="1">
@@ -72,10 +79,38 @@ function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityR
               <code>{describeChange(m.change, t)}</code>
             </Text>
           </Flex>
-          <StatusBadge status={migrationStatus(m.state, t)} />
+          <Flex gap="2" align="center">
+            {overdue && (
+              <StatusBadge
+                status={{
+                  tone: 'blocked',
+                  label: t('deadline.overdue', { date: m.targetDate ?? '' }),
+                }}
+              />
+            )}
+            <StatusBadge status={migrationStatus(m.state, t)} />
+          </Flex>
         </Flex>
       </CardHeader>
       <CardBody>
+        {overdue && (
+          <Alert
+            status="danger"
+            icon
+            title={t('timeline.overdueTitle')}
+            description={t('timeline.overdueBody', {
+              title: m.title,
+              date: m.targetDate ?? '',
+            })}
+          />
+        )}
+        {timeline.loading && <Loading label={t('timeline.loading')} />}
+        {timeline.error && !timeline.value && (
+          <ErrorPanel title={t('timeline.error')} error={timeline.error} />
+        )}
+        {timeline.value && (
+          <ConsumerTimeline title={m.title} timeline={timeline.value} />
+        )}
         {consumer.loading && <Loading label={t('entity.consumerLoading')} />}
         {consumer.error && !consumer.value && (
           <ErrorPanel title={t('entity.consumerError')} error={consumer.error} />
