@@ -37,16 +37,14 @@ export function BurndownChart({
   const target = targetDate ? deadlineEnd(targetDate) : undefined;
   const ahead = projection(points, now);
   const tNow = Math.max(last.at, t0 + 1);
-  // The time axis reaches the target and the projected finish, but no
-  // further than three times the history (a rate of almost nothing
-  // projects years ahead: the line then leaves the chart).
+  // The time axis reaches the target, and the projected finish no further
+  // than three times the history (a rate of almost nothing projects years
+  // ahead: the line then leaves the chart at its edge).
   const horizon = tNow + 2 * (tNow - t0);
   const t1 = Math.max(
     tNow,
-    Math.min(
-      horizon,
-      Math.max(target ?? tNow, ahead?.finishAt ?? tNow),
-    ),
+    target ?? tNow,
+    Math.min(horizon, ahead?.finishAt ?? tNow),
   );
   const max = Math.max(1, ...points.map(p => p.remaining));
   const x = (at: number) => PAD.left + ((at - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
