@@ -35,7 +35,10 @@ exports.up = async function up(knex) {
       .text('recipients')
       .notNullable()
       .comment('JSON: the entity refs told');
-    table.text('payload').notNullable().comment('JSON: title, description, link');
+    table
+      .text('payload')
+      .notNullable()
+      .comment('JSON: title, description, link');
     table
       .string('status', 16)
       .notNullable()

@@ -313,7 +313,9 @@ export async function scheduleOwnerNotifications(deps: {
   await deps.scheduler.scheduleTask({
     id: 'ripple-notifications',
     scope: 'global',
-    frequency: { seconds: settings?.getOptionalNumber('intervalSeconds') ?? 60 },
+    frequency: {
+      seconds: settings?.getOptionalNumber('intervalSeconds') ?? 60,
+    },
     timeout: {
       minutes: settings?.getOptionalNumber('claimTimeoutMinutes') ?? 10,
     },

@@ -94,7 +94,10 @@ export interface RippleApi {
   /** Sets, moves or removes (null) the migration's deadline (its owners). */
   setTargetDate(id: string, targetDate: string | null): Promise<Migration>;
   /** The consumer's milestones in the migration, and its deadline. */
-  getConsumerTimeline(id: string, consumerRef: string): Promise<ConsumerTimeline>;
+  getConsumerTimeline(
+    id: string,
+    consumerRef: string,
+  ): Promise<ConsumerTimeline>;
   /** Confirms or rejects a rename suggested for a draft from a schema change. */
   decideDraftSuggestion(
     id: string,

@@ -64,9 +64,7 @@ export function consumerTimeline(
       ? {
           step,
           state: 'done',
-          ...(event
-            ? { at: event.createdAt, detail: event.message }
-            : {}),
+          ...(event ? { at: event.createdAt, detail: event.message } : {}),
         }
       : { step, state: 'pending' };
   };

@@ -134,9 +134,13 @@ describe.each(databases.eachSupportedId())(
     it('tells each consumer owner of a migration once its analysis ends, with what changes, and of later patches, merges, failures and rollbacks', async () => {
       const { store, sent, make } = await setup(databaseId);
       const owners = make();
-      const { migration, patches } = await proposed(store, ['billing', 'reports'], {
-        targetDate: '2027-06-30',
-      });
+      const { migration, patches } = await proposed(
+        store,
+        ['billing', 'reports'],
+        {
+          targetDate: '2027-06-30',
+        },
+      );
       await owners.runOnce();
       expect(sent.map(n => n.key)).toEqual([
         `created:${migration.id}:${ref('billing')}`,
@@ -207,7 +211,9 @@ describe.each(databases.eachSupportedId())(
         [
           'review',
           ref('billing'),
-          `Ripple: a patch of ${ref('billing')} awaits your review ("Rename amount")`,
+          `Ripple: a patch of ${ref(
+            'billing',
+          )} awaits your review ("Rename amount")`,
           'ripple-review',
         ],
         [
@@ -219,17 +225,23 @@ describe.each(databases.eachSupportedId())(
         [
           'delivery',
           ref('reports'),
-          `Ripple: the patch of ${ref('reports')} failed to deliver ("Rename amount")`,
+          `Ripple: the patch of ${ref(
+            'reports',
+          )} failed to deliver ("Rename amount")`,
           'ripple-delivery',
         ],
         [
           'delivery',
           ref('reports'),
-          `Ripple: the patch of ${ref('reports')} was rolled back ("Rename amount")`,
+          `Ripple: the patch of ${ref(
+            'reports',
+          )} was rolled back ("Rename amount")`,
           'ripple-delivery',
         ],
       ]);
-      expect(sent[2].key).toBe(`review:${migration.id}:${ref('billing')}:${v2.id}`);
+      expect(sent[2].key).toBe(
+        `review:${migration.id}:${ref('billing')}:${v2.id}`,
+      );
     });
 
     it('reminds owners at each offset before the deadline with a moving clock, digests an owner with many consumers weekly, and leaves done consumers alone', async () => {
@@ -272,7 +284,9 @@ describe.each(databases.eachSupportedId())(
         recipients: [ref('solo')],
         topic: 'ripple-deadline',
         link: 'http://portal/catalog/default/component/solo/ripple',
-        title: `Ripple: ${ref('solo')} is due for "Rename amount" by 2027-03-20`,
+        title: `Ripple: ${ref(
+          'solo',
+        )} is due for "Rename amount" by 2027-03-20`,
       });
 
       // 17 March: analytics' three consumers are within 7 days: more than
@@ -290,9 +304,15 @@ describe.each(databases.eachSupportedId())(
         'Ripple: 3 of your consumers are due for migrations soon',
       );
       expect(digest.description.split('\n')).toEqual([
-        `${ref('a1')}: "Rename amount" by 2027-03-23 (http://portal/catalog/default/component/a1/ripple)`,
-        `${ref('a2')}: "Rename amount" by 2027-03-23 (http://portal/catalog/default/component/a2/ripple)`,
-        `${ref('a3')}: "Rename amount" by 2027-03-23 (http://portal/catalog/default/component/a3/ripple)`,
+        `${ref(
+          'a1',
+        )}: "Rename amount" by 2027-03-23 (http://portal/catalog/default/component/a1/ripple)`,
+        `${ref(
+          'a2',
+        )}: "Rename amount" by 2027-03-23 (http://portal/catalog/default/component/a2/ripple)`,
+        `${ref(
+          'a3',
+        )}: "Rename amount" by 2027-03-23 (http://portal/catalog/default/component/a3/ripple)`,
       ]);
 
       // 20 March: within a day of solo's deadline (the end of 20 March);
@@ -310,9 +330,11 @@ describe.each(databases.eachSupportedId())(
       // three due.
       time.set('2027-03-22T01:00:00Z');
       await owners.runOnce();
-      expect(reminders().map(n => n.key).slice(3)).toEqual([
-        `digest:${team}:2027-W12`,
-      ]);
+      expect(
+        reminders()
+          .map(n => n.key)
+          .slice(3),
+      ).toEqual([`digest:${team}:2027-W12`]);
 
       // Past every deadline: nothing more (the entity tab shows them red).
       time.set('2027-03-25T01:00:00Z');

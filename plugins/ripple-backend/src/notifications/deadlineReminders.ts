@@ -68,7 +68,9 @@ export async function pendingConsumers(
     .whereNull('c.removed_at')
     .where(q => q.whereNull('p.status').orWhereNot('p.status', 'unaffected'))
     .where(q =>
-      q.whereNull('rc.delivery_status').orWhereNot('rc.delivery_status', 'merged'),
+      q
+        .whereNull('rc.delivery_status')
+        .orWhereNot('rc.delivery_status', 'merged'),
     )
     .whereNull('rc.merged_at')
     .select('m.id', 'm.title', 'm.target_date', 'c.consumer_ref')
@@ -125,10 +127,9 @@ export function dueReminders(
         description: items
           .map(
             i =>
-              `${i.consumerRef}: "${i.title}" by ${i.targetDate} (${migrationsTab(
-                options.baseUrl,
-                i.consumerRef,
-              )})`,
+              `${i.consumerRef}: "${i.title}" by ${
+                i.targetDate
+              } (${migrationsTab(options.baseUrl, i.consumerRef)})`,
           )
           .join('\n'),
         link: entityPage(options.baseUrl, owner),
@@ -145,9 +146,7 @@ export function dueReminders(
         consumerRef: i.consumerRef,
         recipients: [i.consumerRef],
         title: `Ripple: ${i.consumerRef} is due for "${i.title}" by ${i.targetDate}`,
-        description: `Its patch is not merged yet, and the migration's target date is ${
-          i.targetDate
-        } (within ${i.offset.label}). Review and merge it on the Migrations tab.`,
+        description: `Its patch is not merged yet, and the migration's target date is ${i.targetDate} (within ${i.offset.label}). Review and merge it on the Migrations tab.`,
         link: migrationsTab(options.baseUrl, i.consumerRef),
         topic: TOPICS.deadline,
         severity: i.offset.ms <= 86_400_000 ? 'high' : 'normal',

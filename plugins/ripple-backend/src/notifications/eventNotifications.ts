@@ -118,9 +118,9 @@ export async function eventNotifications(
         consumerRef: ref,
         recipients: [ref],
         title: `Ripple: a patch of ${ref} awaits your review ("${m.title}")`,
-        description: `Version ${event.data?.version} of the patch for ${describeChange(
-          m.change,
-        )}: ${
+        description: `Version ${
+          event.data?.version
+        } of the patch for ${describeChange(m.change)}: ${
           status === 'needs_edit'
             ? 'part of the code needs an edit by hand'
             : 'rewritten and verified by the engine'

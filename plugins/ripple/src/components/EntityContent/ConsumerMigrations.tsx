@@ -1,4 +1,12 @@
-import { Alert, Card, CardBody, CardHeader, Flex, Link, Text } from '@backstage/ui';
+import {
+  Alert,
+  Card,
+  CardBody,
+  CardHeader,
+  Flex,
+  Link,
+  Text,
+} from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { EntityMigration } from '@ripple/backstage-plugin-ripple-common';
@@ -28,7 +36,9 @@ export function ConsumerMigrations({ entityRef }: { entityRef: string }) {
   );
   if (migrations.loading) return <Loading label={t('entity.loading')} />;
   if (!migrations.value) {
-    return <ErrorPanel title={t('entity.loadError')} error={migrations.error} />;
+    return (
+      <ErrorPanel title={t('entity.loadError')} error={migrations.error} />
+    );
   }
   const asConsumer = migrations.value.filter(m => m.roles.includes('consumer'));
   if (asConsumer.length === 0) {
@@ -41,13 +51,23 @@ export function ConsumerMigrations({ entityRef }: { entityRef: string }) {
   return (
     <Flex direction="column" gap="4">
       {asConsumer.map(m => (
-        <ConsumerMigration key={m.migration.id} item={m} entityRef={entityRef} />
+        <ConsumerMigration
+          key={m.migration.id}
+          item={m}
+          entityRef={entityRef}
+        />
       ))}
     </Flex>
   );
 }
 
-function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityRef: string }) {
+function ConsumerMigration({
+  item,
+  entityRef,
+}: {
+  item: EntityMigration;
+  entityRef: string;
+}) {
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
   const migrationLink = useMigrationLink();
@@ -62,13 +82,21 @@ function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityR
   );
   const overdue = timeline.value?.overdue ?? false;
   return (
-    <Card className={overdue ? styles.overdueCard : undefined} data-overdue={overdue}>
+    <Card
+      className={overdue ? styles.overdueCard : undefined}
+      data-overdue={overdue}
+    >
       <CardHeader>
         <Flex justify="between" align="center" gap="3">
           <Flex direction="column" gap="1">
             <Text as="h2" variant="title-small">
               {migrationLink ? (
-                <Link variant="title-small" href={`${migrationLink(m.id)}?consumer=${encodeURIComponent(entityRef)}`}>
+                <Link
+                  variant="title-small"
+                  href={`${migrationLink(m.id)}?consumer=${encodeURIComponent(
+                    entityRef,
+                  )}`}
+                >
                   {m.title}
                 </Link>
               ) : (
@@ -113,10 +141,18 @@ function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityR
         )}
         {consumer.loading && <Loading label={t('entity.consumerLoading')} />}
         {consumer.error && !consumer.value && (
-          <ErrorPanel title={t('entity.consumerError')} error={consumer.error} />
+          <ErrorPanel
+            title={t('entity.consumerError')}
+            error={consumer.error}
+          />
         )}
         {consumer.value && (
-          <ConsumerDetail migration={m} consumer={consumer.value} onChanged={consumer.reload} hideName />
+          <ConsumerDetail
+            migration={m}
+            consumer={consumer.value}
+            onChanged={consumer.reload}
+            hideName
+          />
         )}
       </CardBody>
     </Card>

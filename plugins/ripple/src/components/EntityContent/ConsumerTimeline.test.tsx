@@ -24,13 +24,33 @@ const timeline = (overrides: Partial<ConsumerTimeline>): ConsumerTimeline => ({
   done: false,
   overdue: false,
   entries: [
-    { step: 'created', state: 'done', at: '2026-11-20T10:00:00.000Z', detail: 'Rename amount' },
-    { step: 'proposed', state: 'done', at: '2026-11-20T10:05:00.000Z', detail: 'Patch version 1 proposed' },
-    { step: 'reviewed', state: 'done', at: '2026-11-21T09:00:00.000Z', detail: 'Approved' },
+    {
+      step: 'created',
+      state: 'done',
+      at: '2026-11-20T10:00:00.000Z',
+      detail: 'Rename amount',
+    },
+    {
+      step: 'proposed',
+      state: 'done',
+      at: '2026-11-20T10:05:00.000Z',
+      detail: 'Patch version 1 proposed',
+    },
+    {
+      step: 'reviewed',
+      state: 'done',
+      at: '2026-11-21T09:00:00.000Z',
+      detail: 'Approved',
+    },
     { step: 'delivered', state: 'done', at: '2026-11-22T09:00:00.000Z' },
     { step: 'merged', state: 'pending' },
     { step: 'healthy', state: 'pending' },
-    { step: 'deadline', state: 'pending', at: '2026-12-01T23:59:59.999Z', detail: '2026-12-01' },
+    {
+      step: 'deadline',
+      state: 'pending',
+      at: '2026-12-01T23:59:59.999Z',
+      detail: '2026-12-01',
+    },
   ],
   ...overrides,
 });
@@ -38,7 +58,12 @@ const timeline = (overrides: Partial<ConsumerTimeline>): ConsumerTimeline => ({
 async function render(t: ConsumerTimeline, targetDate = '2026-12-01') {
   const api = mockRippleApi({
     listEntityMigrations: async () => ({
-      items: [{ migration: aMigration({ state: 'rolling_out', targetDate }), roles: ['consumer'] }],
+      items: [
+        {
+          migration: aMigration({ state: 'rolling_out', targetDate }),
+          roles: ['consumer'],
+        },
+      ],
       totalCount: 1,
     }),
     getConsumer: async () => aConsumerDetail(consumerRef),
@@ -60,7 +85,12 @@ describe("a consumer's timeline on its Migrations tab", () => {
       name: 'Timeline of Rename amount to amount_usd for this entity',
     });
     const steps = within(list).getAllByRole('listitem');
-    expect(steps.map(s => [s.getAttribute('data-step'), s.getAttribute('data-state')])).toEqual([
+    expect(
+      steps.map(s => [
+        s.getAttribute('data-step'),
+        s.getAttribute('data-state'),
+      ]),
+    ).toEqual([
       ['created', 'done'],
       ['proposed', 'done'],
       ['reviewed', 'done'],
@@ -70,13 +100,17 @@ describe("a consumer's timeline on its Migrations tab", () => {
       ['deadline', 'pending'],
     ]);
     expect(steps[0]).toHaveTextContent('Created');
-    expect(steps[0]).toHaveTextContent(new Date('2026-11-20T10:00:00.000Z').toLocaleString());
+    expect(steps[0]).toHaveTextContent(
+      new Date('2026-11-20T10:00:00.000Z').toLocaleString(),
+    );
     expect(steps[4]).toHaveTextContent('Merged');
     expect(steps[4]).toHaveTextContent('not yet');
     expect(steps[6]).toHaveTextContent('Target date');
     expect(steps[6]).toHaveTextContent('2026-12-01');
     // Not late: no red flag.
-    expect(screen.queryByText('Not done by the target date')).not.toBeInTheDocument();
+    expect(
+      screen.queryByText('Not done by the target date'),
+    ).not.toBeInTheDocument();
     expect(screen.queryByText(/Overdue since/)).not.toBeInTheDocument();
     expect(api.getConsumerTimeline).toHaveBeenCalledWith('m1', consumerRef);
   });
@@ -91,7 +125,10 @@ describe("a consumer's timeline on its Migrations tab", () => {
       }),
     );
     const badge = await screen.findByText('Overdue since 2026-12-01');
-    expect(badge.closest('[data-tone]')).toHaveAttribute('data-tone', 'blocked');
+    expect(badge.closest('[data-tone]')).toHaveAttribute(
+      'data-tone',
+      'blocked',
+    );
     expect(screen.getByText('Not done by the target date')).toBeInTheDocument();
     expect(
       screen.getByText(

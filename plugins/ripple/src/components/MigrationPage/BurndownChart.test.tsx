@@ -34,9 +34,10 @@ describe('the burndown projection', () => {
         day('2027-03-03'),
       ),
     ).toEqual({ perDay: 0 });
-    expect(
-      projection([{ at: day('2027-03-01'), remaining: 0 }], now),
-    ).toEqual({ perDay: 0, finishAt: now });
+    expect(projection([{ at: day('2027-03-01'), remaining: 0 }], now)).toEqual({
+      perDay: 0,
+      finishAt: now,
+    });
   });
 });
 

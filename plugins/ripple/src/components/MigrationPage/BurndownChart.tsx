@@ -47,7 +47,8 @@ export function BurndownChart({
     Math.min(horizon, ahead?.finishAt ?? tNow),
   );
   const max = Math.max(1, ...points.map(p => p.remaining));
-  const x = (at: number) => PAD.left + ((at - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
+  const x = (at: number) =>
+    PAD.left + ((at - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
   const y = (n: number) => PAD.top + (1 - n / max) * (H - PAD.top - PAD.bottom);
   let line = `M${x(points[0].at)},${y(points[0].remaining)}`;
   for (let i = 1; i < points.length; i++) {
@@ -97,8 +98,20 @@ export function BurndownChart({
           max: String(max),
         })}
       >
-        <line className={styles.chartAxis} x1={PAD.left} y1={y(0)} x2={W - PAD.right} y2={y(0)} />
-        <line className={styles.chartAxis} x1={PAD.left} y1={PAD.top} x2={PAD.left} y2={y(0)} />
+        <line
+          className={styles.chartAxis}
+          x1={PAD.left}
+          y1={y(0)}
+          x2={W - PAD.right}
+          y2={y(0)}
+        />
+        <line
+          className={styles.chartAxis}
+          x1={PAD.left}
+          y1={PAD.top}
+          x2={PAD.left}
+          y2={y(0)}
+        />
         <path className={styles.chartArea} d={area} />
         <path className={styles.chartLine} d={line} />
         {projectionEnd && (
@@ -130,24 +143,55 @@ export function BurndownChart({
             </text>
           </g>
         )}
-        <text className={styles.chartLabel} x={PAD.left - 6} y={y(max) + 4} textAnchor="end">
+        <text
+          className={styles.chartLabel}
+          x={PAD.left - 6}
+          y={y(max) + 4}
+          textAnchor="end"
+        >
           {max}
         </text>
-        <text className={styles.chartLabel} x={PAD.left - 6} y={y(0) + 4} textAnchor="end">
+        <text
+          className={styles.chartLabel}
+          x={PAD.left - 6}
+          y={y(0) + 4}
+          textAnchor="end"
+        >
           0
         </text>
         <text className={styles.chartLabel} x={PAD.left} y={H - 8}>
-          {new Date(t0).toLocaleDateString()} {new Date(t0).toLocaleTimeString()}
+          {new Date(t0).toLocaleDateString()}{' '}
+          {new Date(t0).toLocaleTimeString()}
         </text>
-        <text className={styles.chartLabel} x={x(tNow)} y={H - 8} textAnchor={tNow === t1 ? 'end' : 'middle'}>
+        <text
+          className={styles.chartLabel}
+          x={x(tNow)}
+          y={H - 8}
+          textAnchor={tNow === t1 ? 'end' : 'middle'}
+        >
           {t('burndown.now')}
         </text>
       </svg>
       <figcaption>
         <Text variant="body-small" color="secondary">
-          {t('burndown.caption', { remaining: String(last.remaining), max: String(max) })}
+          {t('burndown.caption', {
+            remaining: String(last.remaining),
+            max: String(max),
+          })}
         </Text>
-        <Text as="p" variant="body-small" color={forecast && ahead?.finishAt !== undefined && target !== undefined && ahead.finishAt > target ? 'danger' : 'secondary'} data-testid="burndown-forecast">
+        <Text
+          as="p"
+          variant="body-small"
+          color={
+            forecast &&
+            ahead?.finishAt !== undefined &&
+            target !== undefined &&
+            ahead.finishAt > target
+              ? 'danger'
+              : 'secondary'
+          }
+          data-testid="burndown-forecast"
+        >
           {forecast}
         </Text>
       </figcaption>

@@ -20,8 +20,12 @@ describe('TargetDate', () => {
       <TargetDate migration={aMigration()} canEdit onChanged={onChanged} />,
       { api },
     );
-    expect(screen.getByTestId('target-date')).toHaveTextContent('No target date');
-    await userEvent.click(screen.getByRole('button', { name: 'Set the target date' }));
+    expect(screen.getByTestId('target-date')).toHaveTextContent(
+      'No target date',
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Set the target date' }),
+    );
     const field = screen.getByRole('textbox', { name: 'Target date' });
     await userEvent.type(field, '2027-02-30');
     expect(screen.getByRole('button', { name: 'Save' })).toBeDisabled();
@@ -45,17 +49,24 @@ describe('TargetDate', () => {
       />,
       { api },
     );
-    expect(screen.getByTestId('target-date')).toHaveTextContent('Due 2027-03-31');
+    expect(screen.getByTestId('target-date')).toHaveTextContent(
+      'Due 2027-03-31',
+    );
     await userEvent.click(screen.getByRole('button', { name: 'Change' }));
     await userEvent.click(screen.getByRole('button', { name: 'Remove' }));
     expect(api.setTargetDate).toHaveBeenCalledWith('m1', null);
-    expect(await screen.findByText('Could not change the target date')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Could not change the target date'),
+    ).toBeInTheDocument();
   });
 
   it('shows an overdue open migration in red, and offers no change to others', async () => {
     await renderWithRipple(
       <TargetDate
-        migration={aMigration({ targetDate: '2026-11-30', state: 'rolling_out' })}
+        migration={aMigration({
+          targetDate: '2026-11-30',
+          state: 'rolling_out',
+        })}
         canEdit={false}
         onChanged={() => {}}
       />,
@@ -64,7 +75,9 @@ describe('TargetDate', () => {
     const text = screen.getByTestId('target-date');
     expect(text).toHaveTextContent('Overdue since 2026-11-30');
     expect(text).toHaveAttribute('data-color', 'danger');
-    expect(screen.queryByRole('button', { name: 'Change' })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Change' }),
+    ).not.toBeInTheDocument();
   });
 
   it('accepts only days of the calendar', () => {

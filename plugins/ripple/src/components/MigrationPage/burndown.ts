@@ -8,7 +8,10 @@ export type BurndownPoint = { at: number; remaining: number };
  * no change), and counts again when its patch is reverted or a new version
  * of a patch is proposed for it.
  */
-export function burndown(events: MigrationEvent[], now = Date.now()): BurndownPoint[] {
+export function burndown(
+  events: MigrationEvent[],
+  now = Date.now(),
+): BurndownPoint[] {
   const remaining = new Set<string>();
   const points: BurndownPoint[] = [];
   for (const event of [...events].sort((a, b) => a.id - b.id)) {
@@ -32,7 +35,10 @@ export function burndown(events: MigrationEvent[], now = Date.now()): BurndownPo
       default:
     }
     if (remaining.size !== before || points.length === 0) {
-      points.push({ at: Date.parse(event.createdAt), remaining: remaining.size });
+      points.push({
+        at: Date.parse(event.createdAt),
+        remaining: remaining.size,
+      });
     }
   }
   if (points.length > 0) points.push({ at: now, remaining: remaining.size });

@@ -61,7 +61,8 @@ export function NewMigrationForm(props: {
   );
   const [title, setTitle] = useState('');
   const [targetDate, setTargetDate] = useState('');
-  const badTargetDate = targetDate.trim() !== '' && !isTargetDate(targetDate.trim());
+  const badTargetDate =
+    targetDate.trim() !== '' && !isTargetDate(targetDate.trim());
   const { pending: creating, error: createError, run } = useAction();
   const built = useMemo(
     () =>
