@@ -89,7 +89,7 @@ export function consumerTimeline(
     overdue = !done && now > end;
     entries.push({
       step: 'deadline',
-      state: done ? 'done' : overdue ? 'overdue' : 'pending',
+      state: deadlineState(done, overdue),
       at: end.toISOString(),
       detail: migration.targetDate,
     });
@@ -101,4 +101,12 @@ export function consumerTimeline(
     overdue,
     entries,
   };
+}
+
+function deadlineState(
+  done: boolean,
+  overdue: boolean,
+): TimelineEntry['state'] {
+  if (done) return 'done';
+  return overdue ? 'overdue' : 'pending';
 }

@@ -52,6 +52,13 @@ export type ClaimedNotification = OwnerNotification & {
   attempts: number;
 };
 
+/** Another replica moved the cursor first (its transaction rolls back). */
+class CursorMoved extends Error {
+  constructor() {
+    super('The notification cursor moved meanwhile');
+  }
+}
+
 /**
  * The ledger of notifications to consumer owners (`owner_notification`)
  * and the cursor over the timeline they are made from
@@ -218,12 +225,6 @@ export class NotificationLedger {
       status: row.status,
       attempts: row.attempts,
     }));
-  }
-}
-
-class CursorMoved extends Error {
-  constructor() {
-    super('The notification cursor moved meanwhile');
   }
 }
 

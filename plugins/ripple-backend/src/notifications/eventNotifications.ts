@@ -171,23 +171,25 @@ function deliveryNews(
   }
 }
 
+const VERDICTS: Record<string, string> = {
+  breaking: 'The change breaks it',
+  partially_breaking:
+    'It reads the dataset through *, so its output changes shape',
+};
+
+const PROPOSALS: Record<string, string> = {
+  rewritten: 'Ripple proposes a verified patch for its owners to review.',
+  needs_edit:
+    'Ripple proposes a patch; part of the code needs an edit by hand.',
+  error: 'Ripple could not read all of its code.',
+};
+
 /** The engine's verdict and proposal for a consumer, in a sentence. */
 function whatItDoes(c: ConsumerFacts): string {
-  const verdict =
-    c.verdict === 'breaking'
-      ? 'The change breaks it'
-      : c.verdict === 'partially_breaking'
-      ? 'It reads the dataset through *, so its output changes shape'
-      : 'It reads the dataset';
+  const verdict = VERDICTS[c.verdict ?? ''] ?? 'It reads the dataset';
   const refs = c.references ? ` (${c.references} references)` : '';
   const patch =
-    c.patchStatus === 'rewritten'
-      ? 'Ripple proposes a verified patch for its owners to review.'
-      : c.patchStatus === 'needs_edit'
-      ? 'Ripple proposes a patch; part of the code needs an edit by hand.'
-      : c.patchStatus === 'error'
-      ? 'Ripple could not read all of its code.'
-      : 'Its patch is being prepared.';
+    PROPOSALS[c.patchStatus ?? ''] ?? 'Its patch is being prepared.';
   return `${verdict}${refs}. ${patch}`;
 }
 
