@@ -72,7 +72,15 @@ export class OwnerNotifications {
       );
       if (read < BATCH) break;
     }
-    await this.recordReminders(now);
+    try {
+      await this.recordReminders(now);
+    } catch (error) {
+      // The catalog (owners for digests) may be down: what is recorded
+      // still goes out, and the next run computes the reminders again.
+      this.options.logger.warn(
+        `Could not compute deadline reminders: ${error}`,
+      );
+    }
     await this.sendPending(signal);
   }
 
