@@ -24,7 +24,7 @@ export function ConsumerTimeline(props: { title: string; timeline: Timeline }) {
   const { t } = useTranslationRef(rippleTranslationRef);
   return (
     <ol
-      className={styles.timeline}
+      className={styles.consumerTimeline}
       aria-label={t('timeline.label', { title: props.title })}
     >
       {props.timeline.entries.map(entry => {
@@ -39,7 +39,7 @@ export function ConsumerTimeline(props: { title: string; timeline: Timeline }) {
         return (
           <li
             key={entry.step}
-            className={styles.timelineStep}
+            className={styles.consumerTimelineStep}
             data-step={entry.step}
             data-state={entry.state}
             title={entry.step === 'deadline' ? undefined : entry.detail}

@@ -76,6 +76,21 @@ describe('BurndownChart', () => {
     expect(Number(projected.getAttribute('x2'))).toBeGreaterThan(x1(target));
   });
 
+  it('starts the time axis at a target date before the first consumer, so its line is inside the chart', async () => {
+    await renderInTestApp(
+      <BurndownChart points={points} targetDate="2027-02-20" now={now} />,
+    );
+    const target = screen.getByTestId('burndown-target').querySelector('line')!;
+    // The chart's left edge (its padding) is at x = 40.
+    expect(x1(target)).toBeGreaterThanOrEqual(40);
+    expect(x1(target)).toBeLessThan(
+      Number(screen.getByTestId('burndown-projection').getAttribute('x1')),
+    );
+    expect(screen.getByTestId('burndown-forecast')).toHaveTextContent(
+      'after the target date 2027-02-20',
+    );
+  });
+
   it('shows no target line without a target date, and no projection without a rate', async () => {
     await renderInTestApp(
       <BurndownChart

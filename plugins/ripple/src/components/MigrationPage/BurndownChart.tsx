@@ -46,9 +46,12 @@ export function BurndownChart({
     target ?? tNow,
     Math.min(horizon, ahead?.finishAt ?? tNow),
   );
+  // A target date before the first consumer was found (set in the past):
+  // the axis starts at it, so its line is inside the chart.
+  const start = Math.min(t0, target ?? t0);
   const max = Math.max(1, ...points.map(p => p.remaining));
   const x = (at: number) =>
-    PAD.left + ((at - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
+    PAD.left + ((at - start) / (t1 - start)) * (W - PAD.left - PAD.right);
   const y = (n: number) => PAD.top + (1 - n / max) * (H - PAD.top - PAD.bottom);
   let line = `M${x(points[0].at)},${y(points[0].remaining)}`;
   for (let i = 1; i < points.length; i++) {
@@ -160,8 +163,8 @@ export function BurndownChart({
           0
         </text>
         <text className={styles.chartLabel} x={PAD.left} y={H - 8}>
-          {new Date(t0).toLocaleDateString()}{' '}
-          {new Date(t0).toLocaleTimeString()}
+          {new Date(start).toLocaleDateString()}{' '}
+          {new Date(start).toLocaleTimeString()}
         </text>
         <text
           className={styles.chartLabel}
