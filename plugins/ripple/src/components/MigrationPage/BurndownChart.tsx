@@ -138,9 +138,10 @@ export function BurndownChart({
             />
             <text
               className={styles.chartLabel}
-              x={x(target) - 4}
+              // Beside the line, on the side with room for the words.
+              x={x(target) < W / 2 ? x(target) + 4 : x(target) - 4}
               y={PAD.top + 10}
-              textAnchor="end"
+              textAnchor={x(target) < W / 2 ? 'start' : 'end'}
             >
               {t('projection.target', { date: targetDate! })}
             </text>
