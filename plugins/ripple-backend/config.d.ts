@@ -207,6 +207,33 @@ export interface Config {
         topic?: string;
       };
     };
+    /**
+     * Notifications to consumer owners (docs/backend.md, "Deadlines and
+     * notifications"): a migration touching their entity, a patch awaiting
+     * their review, a delivery merged, failed or rolled back, and deadline
+     * reminders. Sent when the notifications backend runs in the backend.
+     */
+    notifications?: {
+      /** How often the task records and sends notifications, in seconds. Default: 60. */
+      intervalSeconds?: number;
+      /**
+       * How long before a migration's target date its pending consumers'
+       * owners are reminded: offsets such as `7d`, `1d`, `12h`, `30m`.
+       * Default: ['7d', '1d']; [] sends no reminders.
+       */
+      deadlineReminders?: string[];
+      /**
+       * An owner with more consumers than this due soon gets one digest a
+       * week instead of a reminder per consumer. Default: 5.
+       */
+      digestThreshold?: number;
+      /**
+       * How long a notification claimed by a sender that died stays
+       * claimed before another run sends it (with the same scope, so the
+       * notifications backend keeps one), in minutes. Default: 10.
+       */
+      claimTimeoutMinutes?: number;
+    };
     /** The rollout of approved patches (docs/rollout.md). */
     rollout?: {
       /** How often the rollout task delivers, syncs, reads health and advances, in seconds. Default: 30. */

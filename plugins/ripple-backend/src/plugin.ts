@@ -41,6 +41,7 @@ import {
   scheduleLineage,
   notifier,
   draftNotifier,
+  scheduleOwnerNotifications,
 } from './wiring';
 
 /**
@@ -255,6 +256,9 @@ export const ripplePlugin = createBackendPlugin({
           },
           fn: signal => rollout.runOnce(signal),
         });
+        // Consumer owners hear of migrations, reviews, deliveries and
+        // deadlines through the notifications backend.
+        await scheduleOwnerNotifications(deps);
         const compatViews = new CompatViews({
           engine,
           rollouts,

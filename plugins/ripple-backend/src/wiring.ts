@@ -26,6 +26,9 @@ import { LineageService } from './lineage/LineageService';
 import { OpenLineageHealthProvider } from './lineage/OpenLineageHealthProvider';
 import { PrometheusHealthProvider } from './prometheus/PrometheusHealthProvider';
 import { ANNOTATION_OPENLINEAGE_JOB } from './lineage/naming';
+import { OwnerNotifications } from './notifications/OwnerNotifications';
+import { parseOffsets } from './notifications/deadlineReminders';
+import { ownersOf } from './rollout/RolloutHealth';
 
 /**
  * The warehouses of `ripple.warehouses` (closed when the backend stops) and
@@ -247,4 +250,76 @@ export function draftNotifier(deps: {
       },
     });
   };
+}
+
+/**
+ * Notifications to consumer owners (docs/backend.md, "Deadlines and
+ * notifications"): a global task, every `ripple.notifications.intervalSeconds`,
+ * turning the timeline and the deadlines into the ledger's notifications and
+ * sending them. Sent only when the notifications backend runs in this
+ * backend; recorded as skipped otherwise.
+ */
+export async function scheduleOwnerNotifications(deps: {
+  config: Config;
+  database: DatabaseService;
+  scheduler: SchedulerService;
+  logger: LoggerService;
+  auth: AuthService;
+  catalog: CatalogService;
+  instanceMetadata: RootInstanceMetadataService;
+  notifications: NotificationService;
+}): Promise<OwnerNotifications> {
+  const settings = deps.config.getOptionalConfig('ripple.notifications');
+  const logger = deps.logger.child({ task: 'ripple-notifications' });
+  const owners = new OwnerNotifications({
+    db: await deps.database.getClient(),
+    logger,
+    baseUrl: deps.config.getOptionalString('app.baseUrl') ?? '',
+    offsets: parseOffsets(
+      settings?.getOptionalStringArray('deadlineReminders') ?? ['7d', '1d'],
+    ),
+    digestThreshold: settings?.getOptionalNumber('digestThreshold') ?? 5,
+    claimTimeoutMs:
+      (settings?.getOptionalNumber('claimTimeoutMinutes') ?? 10) * 60_000,
+    ownersOf: async refs => {
+      const { items } = await deps.catalog.getEntitiesByRefs(
+        { entityRefs: refs, fields: ['kind', 'metadata', 'relations'] },
+        { credentials: await deps.auth.getOwnServiceCredentials() },
+      );
+      const found = new Map<string, string>();
+      items.forEach((entity, i) => {
+        const [owner] = ownersOf(entity ?? undefined);
+        if (owner) found.set(refs[i], owner);
+      });
+      return found;
+    },
+    send: async n => {
+      const installed = await deps.instanceMetadata.getInstalledPlugins();
+      if (!installed.some(p => p.pluginId === 'notifications')) return false;
+      await deps.notifications.send({
+        recipients: { type: 'entity', entityRef: n.recipients },
+        payload: {
+          title: n.title,
+          description: n.description,
+          link: n.link,
+          scope: n.scope,
+          severity: n.severity,
+          topic: n.topic,
+        },
+      });
+      return true;
+    },
+  });
+  await deps.scheduler.scheduleTask({
+    id: 'ripple-notifications',
+    scope: 'global',
+    frequency: {
+      seconds: settings?.getOptionalNumber('intervalSeconds') ?? 60,
+    },
+    timeout: {
+      minutes: settings?.getOptionalNumber('claimTimeoutMinutes') ?? 10,
+    },
+    fn: signal => owners.runOnce(signal),
+  });
+  return owners;
 }

@@ -17,6 +17,7 @@ import type {
   EngineCanaryDecision,
   EngineStatus,
   EntityMigrationPage,
+  ConsumerTimeline,
   Migration,
   MigrationEvent,
   MigrationPage,
@@ -37,6 +38,21 @@ export type { Dialect, StatementTables } from '@ripple/engine';
 
 /** A page of a list: how many items to skip and return. */
 export type PageRequest = { limit?: number; offset?: number };
+
+/**
+ * Which migrations to list: by state, dataset, deadline (`deadlineBefore`:
+ * a target date on or before that day; `hasDeadline`), and in which order
+ * (`deadline`: the earliest target date first, none last).
+ *
+ * @public
+ */
+export type MigrationQuery = {
+  state?: MigrationState[];
+  dataset?: string;
+  deadlineBefore?: string;
+  hasDeadline?: boolean;
+  sort?: 'newest' | 'deadline';
+} & PageRequest;
 
 /**
  * A consumer's latest validation as the consumer list filters by it: one
@@ -80,13 +96,18 @@ export interface RippleApi {
     sql: string;
     dialect: Dialect;
   }): Promise<{ statements: StatementTables[] }>;
-  listMigrations(
-    query?: { state?: MigrationState[]; dataset?: string } & PageRequest,
-  ): Promise<MigrationPage>;
+  listMigrations(query?: MigrationQuery): Promise<MigrationPage>;
   getMigration(id: string): Promise<Migration>;
   createMigration(migration: NewMigration): Promise<Migration>;
   analyzeMigration(id: string): Promise<Migration>;
   cancelMigration(id: string, reason?: string): Promise<Migration>;
+  /** Sets, moves or removes (null) the migration's deadline (its owners). */
+  setTargetDate(id: string, targetDate: string | null): Promise<Migration>;
+  /** The consumer's milestones in the migration, and its deadline. */
+  getConsumerTimeline(
+    id: string,
+    consumerRef: string,
+  ): Promise<ConsumerTimeline>;
   /** Confirms or rejects a rename suggested for a draft from a schema change. */
   decideDraftSuggestion(
     id: string,
@@ -189,10 +210,20 @@ export class RippleClient implements RippleApi {
     return body(await this.api.postEngineTables({ body: request }));
   }
 
-  async listMigrations(
-    query: { state?: MigrationState[]; dataset?: string } & PageRequest = {},
-  ) {
+  async listMigrations(query: MigrationQuery = {}) {
     return body(await this.api.listMigrations({ query }));
+  }
+
+  async setTargetDate(id: string, targetDate: string | null) {
+    return body(
+      await this.api.setTargetDate({ path: { id }, body: { targetDate } }),
+    );
+  }
+
+  async getConsumerTimeline(id: string, consumerRef: string) {
+    return body(
+      await this.api.getConsumerTimeline({ path: { id, consumerRef } }),
+    );
   }
 
   async getMigration(id: string) {

@@ -5,6 +5,7 @@ import {
 import { commonMessages } from './messages/common';
 import { migrationPageMessages } from './messages/migrationPage';
 import { pagesMessages } from './messages/pages';
+import { peopleMessages } from './messages/people';
 import { rolloutMessages } from './messages/rollout';
 import { engineMessages } from './messages/engine';
 
@@ -27,6 +28,7 @@ export const rippleTranslationRef = createTranslationRef({
     ...rolloutMessages,
     ...pagesMessages,
     ...engineMessages,
+    ...peopleMessages,
   },
 });
 

@@ -7,6 +7,8 @@ import { spec } from '../schema/openapi/generated/router';
 // wrapServer does it through a proxy in front of a bare Express app, which a
 // whole test backend, serving the plugin under /api/ripple, is not.)
 const ajv = new Ajv({ allErrors: true, strict: false });
+// The spec's one format (a migration's target date, `2027-03-31`).
+ajv.addFormat('date', /^\d{4}-\d{2}-\d{2}$/);
 const validators = new Map<string, ValidateFunction>();
 const PREFIX = '/api/ripple';
 

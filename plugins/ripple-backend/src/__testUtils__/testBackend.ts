@@ -238,6 +238,12 @@ export async function startRippleTestBackend(options: {
    * its task every `intervalSeconds`.
    */
   rollout?: { intervalSeconds: number };
+  /**
+   * Runs the notifications to consumer owners for real (docs/backend.md,
+   * "Deadlines and notifications"): Backstage's scheduler runs their task
+   * every `intervalSeconds`.
+   */
+  notifications?: { intervalSeconds: number };
 }): Promise<{
   server: Server;
   auditEvents: AuditRecord[];
@@ -311,7 +317,9 @@ export async function startRippleTestBackend(options: {
       auditor.factory,
       // The example consumers' code and datasets' schema files, from disk.
       localFileUrlReaderFactory,
-      ...(options.agent || options.rollout ? [schedulerServiceFactory] : []),
+      ...(options.agent || options.rollout || options.notifications
+        ? [schedulerServiceFactory]
+        : []),
       ...(options.features ?? []),
       mockServices.rootConfig.factory({
         data: merge(
@@ -319,6 +327,9 @@ export async function startRippleTestBackend(options: {
             ripple: {
               ...(options.agent ? { agent: options.agent } : {}),
               ...(options.rollout ? { rollout: options.rollout } : {}),
+              ...(options.notifications
+                ? { notifications: options.notifications }
+                : {}),
             },
             backend: {
               reading: {

@@ -5,7 +5,6 @@ import type {
   Consumer,
   Migration,
   MigrationEvent,
-  MigrationState,
   Patch,
   Review,
 } from '@ripple/backstage-plugin-ripple-common';
@@ -17,6 +16,7 @@ import {
   ConsumerFilter,
   ConsumerInput,
   EntityRole,
+  MigrationFilter,
   MigrationStore,
   NewEvent,
   NewMigration,
@@ -49,6 +49,7 @@ import {
   uniqueToConflict,
 } from './rows';
 import { applyDatabaseMigrations } from './schema';
+import { byDeadline, filterByDeadline, setTargetDate } from './deadlines';
 import { ofValidationStatuses } from './validationFilter';
 
 // Kept for the imports that name this module (agent tests).
@@ -82,6 +83,7 @@ export class DatabaseMigrationStore implements MigrationStore {
       created_by: ref(input.createdBy),
       created_at: now,
       updated_at: now,
+      ...(input.targetDate ? { target_date: input.targetDate } : {}),
     };
     await this.db.transaction(async trx => {
       await trx('migration').insert(row);
@@ -102,7 +104,7 @@ export class DatabaseMigrationStore implements MigrationStore {
   }
 
   async listMigrations(
-    filter: { states?: MigrationState[]; datasetRef?: string },
+    filter: MigrationFilter,
     page: PageRequest,
   ): Promise<Page<Migration>> {
     const query = this.db<MigrationRow>('migration');
@@ -112,8 +114,23 @@ export class DatabaseMigrationStore implements MigrationStore {
     if (filter.datasetRef) {
       query.where('dataset_ref', ref(filter.datasetRef));
     }
-    const [rows, totalCount] = await newestFirst<MigrationRow>(query, page);
+    filterByDeadline(query, filter);
+    const [rows, totalCount] =
+      filter.sort === 'deadline'
+        ? await byDeadline<MigrationRow>(query, page)
+        : await newestFirst<MigrationRow>(query, page);
     return { items: await this.withProgress(rows), totalCount };
+  }
+
+  async setTargetDate(input: {
+    migrationId: string;
+    targetDate: string | null;
+    actor: string;
+  }): Promise<Migration> {
+    return this.db.transaction(async trx => {
+      const row = await setTargetDate(trx, input);
+      return toMigration(row, await progressOf(trx, row.id));
+    });
   }
 
   async listMigrationsOfEntity(
@@ -211,7 +228,7 @@ export class DatabaseMigrationStore implements MigrationStore {
 
   async listEvents(
     migrationId: string,
-    options: { afterId?: number; limit: number },
+    options: { afterId?: number; limit: number; consumerRef?: string },
   ): Promise<MigrationEvent[]> {
     // The timeline is paged by place (seq), given to committed events
     // only: see eventOrder.ts.
@@ -223,6 +240,9 @@ export class DatabaseMigrationStore implements MigrationStore {
       .limit(options.limit);
     if (options.afterId !== undefined) {
       query.where('seq', '>', options.afterId);
+    }
+    if (options.consumerRef !== undefined) {
+      query.where('consumer_ref', ref(options.consumerRef));
     }
     return (await query).map(toEvent);
   }

@@ -47,6 +47,20 @@ export type NewMigration = {
   title: string;
   owner: string;
   createdBy: string;
+  /** The deadline, YYYY-MM-DD, already validated. */
+  targetDate?: string;
+};
+
+/** Which migrations to list, and in which order. */
+export type MigrationFilter = {
+  states?: MigrationState[];
+  datasetRef?: string;
+  /** Those with a target date on or before this day (YYYY-MM-DD). */
+  deadlineBefore?: string;
+  /** Those with (true) or without (false) a target date. */
+  hasDeadline?: boolean;
+  /** `deadline`: the earliest target date first, none last. */
+  sort?: 'newest' | 'deadline';
 };
 
 /** A move of a migration to another state. */
@@ -127,11 +141,21 @@ export interface MigrationStore {
 
   getMigration(id: string): Promise<Migration | undefined>;
 
-  /** Migrations, newest first. */
+  /** Migrations, newest first (or by deadline, as `filter.sort` says). */
   listMigrations(
-    filter: { states?: MigrationState[]; datasetRef?: string },
+    filter: MigrationFilter,
     page: PageRequest,
   ): Promise<Page<Migration>>;
+
+  /**
+   * Sets or removes (null) a migration's deadline, with its
+   * `target-date-changed` event; 409 once the migration has ended.
+   */
+  setTargetDate(input: {
+    migrationId: string;
+    targetDate: string | null;
+    actor: string;
+  }): Promise<Migration>;
 
   /**
    * Migrations touching an entity, newest first: those of the dataset it is,
@@ -166,10 +190,13 @@ export interface MigrationStore {
     retryAt: Date;
   }): Promise<Migration>;
 
-  /** The timeline, oldest first; `afterId` reads only newer events. */
+  /**
+   * The timeline, oldest first; `afterId` reads only newer events,
+   * `consumerRef` only those about that consumer.
+   */
   listEvents(
     migrationId: string,
-    options: { afterId?: number; limit: number },
+    options: { afterId?: number; limit: number; consumerRef?: string },
   ): Promise<MigrationEvent[]>;
 
   /** Adds an event that no other write records (an agent's step, say). */

@@ -23,6 +23,8 @@ const tables = [
   'dataset_schema',
   'engine_canary',
   'engine_canary_consumer',
+  'owner_notification',
+  'notification_cursor',
 ];
 
 /** A proposed migration with one consumer, as raw rows; the consumer's row. */
@@ -554,6 +556,70 @@ describe('knex migrations', () => {
       );
       // The patches themselves stay.
       expect(Number((await knex('patch').count({ n: '*' }))[0].n)).toBe(2);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'adds target dates, the notification ledger and its cursor at the newest event, and removes them, on %s',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const files = fs
+        .readdirSync(migrationsDir)
+        .filter(f => f.endsWith('.js'))
+        .sort();
+      const people = files.indexOf('20270102_people.js');
+      expect(people).toBeGreaterThan(0);
+      for (let i = 0; i < people; i++) {
+        await knex.migrate.up({ directory: migrationsDir });
+      }
+      // A portal with a history: its past is not notified after the upgrade.
+      const migrationId = '00000000-0000-0000-0000-000000000007';
+      await insertConsumer(knex, migrationId);
+      for (const type of ['created', 'state-changed']) {
+        await knex('migration_event').insert({
+          migration_id: migrationId,
+          type,
+          message: type,
+          created_at: new Date(),
+        });
+      }
+      // Each given its place on the timeline, as a read gives it.
+      await knex('migration_event').update({ seq: knex.ref('id') });
+      const newest = await knex('migration_event').max('id as id').first();
+
+      await knex.migrate.up({ directory: migrationsDir });
+      expect(
+        await knex('notification_cursor').select('name', 'event_id'),
+      ).toEqual([{ name: 'events', event_id: Number(newest?.id) }]);
+      const [before] = await knex('migration').select('target_date');
+      expect(before).toEqual({ target_date: null });
+      await knex('migration').update({ target_date: '2027-03-31' });
+      const row = {
+        key: `created:${migrationId}:component:default/jaffle-dbt`,
+        kind: 'created',
+        migration_id: migrationId,
+        consumer_ref: 'component:default/jaffle-dbt',
+        recipients: '["component:default/jaffle-dbt"]',
+        payload: '{}',
+        status: 'pending',
+        created_at: new Date(),
+      };
+      await knex('owner_notification').insert(row);
+      // One row per key: what a second sender finds already there.
+      await expect(
+        knex('owner_notification').insert(row),
+      ).rejects.toHaveProperty(
+        'message',
+        expect.stringMatching(/unique|duplicate/i),
+      );
+
+      await knex.migrate.down({ directory: migrationsDir });
+      expect(await knex.schema.hasTable('owner_notification')).toBe(false);
+      expect(await knex.schema.hasTable('notification_cursor')).toBe(false);
+      expect(await knex.schema.hasColumn('migration', 'target_date')).toBe(
+        false,
+      );
+      expect(Number((await knex('migration').count({ n: '*' }))[0].n)).toBe(1);
     },
   );
 });

@@ -44,6 +44,8 @@ export type MigrationRow = {
   pending_notification?: string | null;
   schema_before?: string | null;
   suggestion_decisions?: string | null;
+  /** The deadline, YYYY-MM-DD (docs/backend.md, "Deadlines and notifications"). */
+  target_date?: string | null;
 };
 
 export type EventRow = {
@@ -330,6 +332,7 @@ export function toMigration(
           },
         }
       : {}),
+    ...(row.target_date ? { targetDate: row.target_date } : {}),
     ...(row.origin ? { origin: row.origin } : {}),
     ...(row.suggestions ? { suggestions: JSON.parse(row.suggestions) } : {}),
     ...(row.undecided ? { undecided: JSON.parse(row.undecided) } : {}),

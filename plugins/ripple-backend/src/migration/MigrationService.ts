@@ -8,7 +8,6 @@ import {
   Dataset,
   Migration,
   MigrationEvent,
-  MigrationState,
   Review,
   ReviewDecision,
   sameTable,
@@ -17,6 +16,7 @@ import type { RippleEngine } from '@ripple/engine';
 import type { ConsumerPreview, MigrationAgent } from '../agent/MigrationAgent';
 import type {
   EntityRole,
+  MigrationFilter,
   MigrationStore,
   Page,
   PageRequest,
@@ -26,6 +26,7 @@ import {
   DatasetReader,
   isDataset,
 } from '../dataset/DatasetReader';
+import { isTargetDate } from '../database/deadlines';
 import { checkChangeSpec } from './changeSpec';
 import type { ConsumerVisibility } from './visibility';
 
@@ -39,6 +40,8 @@ export type MigrationRequest = {
   /** An owner other than the creator, checked to be in the catalog. */
   owner?: string;
   createdBy: string;
+  /** The deadline, YYYY-MM-DD. */
+  targetDate?: string;
 };
 
 /**
@@ -97,7 +100,7 @@ export class MigrationService {
 
   /** Migrations, newest first, as the caller may read them. */
   async list(
-    filter: { states?: MigrationState[]; datasetRef?: string },
+    filter: MigrationFilter,
     page: PageRequest,
     credentials: BackstageCredentials,
   ): Promise<Page<Migration>> {
@@ -217,12 +220,29 @@ export class MigrationService {
       await this.requireEntity('owner', request.owner, credentials);
     }
     await this.checkChange(dataset, change);
+    const { targetDate } = request;
+    if (targetDate !== undefined) checkTargetDate(targetDate);
     return this.options.store.createMigration({
       datasetRef,
       change,
       title,
       owner: request.owner ?? createdBy,
       createdBy,
+      ...(targetDate ? { targetDate } : {}),
+    });
+  }
+
+  /** Sets, moves or removes (null) the migration's deadline. */
+  async setTargetDate(
+    migration: Migration,
+    targetDate: string | null,
+    actor: string,
+  ): Promise<Migration> {
+    if (targetDate !== null) checkTargetDate(targetDate);
+    return this.options.store.setTargetDate({
+      migrationId: migration.id,
+      targetDate,
+      actor,
     });
   }
 
@@ -334,5 +354,14 @@ export class MigrationService {
         `change.dataset: "${table}" is not the table of ${ref}, which is "${datasetTable}" (its ${ANNOTATION_RIPPLE_TABLE} annotation, or its name)`,
       );
     }
+  }
+}
+
+/** A target date, or a 400 naming the field. */
+function checkTargetDate(value: string): void {
+  if (!isTargetDate(value)) {
+    throw new InputError(
+      `targetDate: "${value}" is not a day of the calendar (YYYY-MM-DD)`,
+    );
   }
 }

@@ -3,6 +3,8 @@ import {
   rippleMigrationCancelPermission,
   rippleMigrationCreatePermission,
 } from '@ripple/backstage-plugin-ripple-common';
+import { InputError } from '@backstage/errors';
+import { isTargetDate } from '../database/deadlines';
 import { DEFAULT_EVENTS, entityRefField, page } from './params';
 import type { ApiRouter, RouteContext } from './routeContext';
 
@@ -15,7 +17,7 @@ export function addMigrationRoutes(
 
   router.post('/migrations', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const { title, change } = req.body;
+    const { title, change, targetDate } = req.body;
     const createdBy = credentials.principal.userEntityRef;
     const datasetRef = entityRefField('datasetRef', req.body.datasetRef);
     const owner = req.body.owner && entityRefField('owner', req.body.owner);
@@ -35,7 +37,7 @@ export function addMigrationRoutes(
           'create migrations of',
         );
         return migrations.create(
-          { dataset, datasetRef, change, title, owner, createdBy },
+          { dataset, datasetRef, change, title, owner, createdBy, targetDate },
           credentials,
         );
       },
@@ -142,12 +144,20 @@ export function addMigrationRoutes(
 
   router.get('/migrations', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    const { state, dataset } = req.query;
+    const { state, dataset, deadlineBefore, hasDeadline, sort } = req.query;
+    if (deadlineBefore !== undefined && !isTargetDate(deadlineBefore)) {
+      throw new InputError(
+        `deadlineBefore: "${deadlineBefore}" is not a day of the calendar (YYYY-MM-DD)`,
+      );
+    }
     res.json(
       await migrations.list(
         {
           states: state,
           datasetRef: dataset && entityRefField('dataset', dataset),
+          deadlineBefore,
+          hasDeadline,
+          sort,
         },
         page(req.query),
         credentials,

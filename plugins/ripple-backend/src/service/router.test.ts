@@ -230,7 +230,7 @@ describe.each(databases.eachSupportedId())(
             title: 't',
             colour: 'red',
           },
-          /^request\/body\/colour: unknown field \(expected datasetRef, change, title, owner\)$/,
+          /^request\/body\/colour: unknown field \(expected datasetRef, change, title, owner, targetDate\)$/,
         ],
         [
           'a change spec the engine refuses',

@@ -3,6 +3,7 @@ import { createOpenApiRouter } from '../schema/openapi';
 import { createAccess } from './access';
 import { jsonBody } from './bodyLimit';
 import { addConsumerRoutes } from './consumerRoutes';
+import { addDeadlineRoutes } from './deadlineRoutes';
 import { addDatasetRoutes } from './datasetRoutes';
 import { addLineageRoutes } from './lineageRoutes';
 import { addDraftRoutes } from './draftRoutes';
@@ -30,6 +31,7 @@ export async function createRouter(
   addMigrationRoutes(router, context);
   addDraftRoutes(router, context);
   addConsumerRoutes(router, context);
+  addDeadlineRoutes(router, context);
   addRolloutRoutes(router, { ...context, entityRefField });
   addLineageRoutes(router, context);
   addEngineRoutes(router, context);

@@ -40,6 +40,8 @@ export function mockRippleApi(
     'createMigration',
     'analyzeMigration',
     'cancelMigration',
+    'setTargetDate',
+    'getConsumerTimeline',
     'decideDraftSuggestion',
     'discardDraft',
     'listMigrationEvents',

@@ -1,4 +1,12 @@
-import { Card, CardBody, CardHeader, Flex, Link, Text } from '@backstage/ui';
+import {
+  Alert,
+  Card,
+  CardBody,
+  CardHeader,
+  Flex,
+  Link,
+  Text,
+} from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { EntityMigration } from '@ripple/backstage-plugin-ripple-common';
@@ -11,6 +19,8 @@ import { StatusBadge } from '../common/StatusBadge';
 import { migrationStatus } from '../common/status';
 import { ConsumerDetail } from '../MigrationPage/ConsumerDetail';
 import { describeChange } from '../MigrationPage/MigrationPage';
+import { ConsumerTimeline } from './ConsumerTimeline';
+import styles from '../common/ripple.module.css';
 
 /**
  * The migrations an entity is a consumer in: for each, its patch, the
@@ -26,7 +36,9 @@ export function ConsumerMigrations({ entityRef }: { entityRef: string }) {
   );
   if (migrations.loading) return <Loading label={t('entity.loading')} />;
   if (!migrations.value) {
-    return <ErrorPanel title={t('entity.loadError')} error={migrations.error} />;
+    return (
+      <ErrorPanel title={t('entity.loadError')} error={migrations.error} />
+    );
   }
   const asConsumer = migrations.value.filter(m => m.roles.includes('consumer'));
   if (asConsumer.length === 0) {
@@ -39,13 +51,23 @@ export function ConsumerMigrations({ entityRef }: { entityRef: string }) {
   return (
     <Flex direction="column" gap="4">
       {asConsumer.map(m => (
-        <ConsumerMigration key={m.migration.id} item={m} entityRef={entityRef} />
+        <ConsumerMigration
+          key={m.migration.id}
+          item={m}
+          entityRef={entityRef}
+        />
       ))}
     </Flex>
   );
 }
 
-function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityRef: string }) {
+function ConsumerMigration({
+  item,
+  entityRef,
+}: {
+  item: EntityMigration;
+  entityRef: string;
+}) {
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
   const migrationLink = useMigrationLink();
@@ -54,14 +76,27 @@ function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityR
     () => rippleApi.getConsumer(m.id, entityRef),
     [rippleApi, m.id, entityRef, m.updatedAt],
   );
+  const timeline = useLoad(
+    () => rippleApi.getConsumerTimeline(m.id, entityRef),
+    [rippleApi, m.id, entityRef, m.updatedAt],
+  );
+  const overdue = timeline.value?.overdue ?? false;
   return (
-    <Card>
+    <Card
+      className={overdue ? styles.overdueCard : undefined}
+      data-overdue={overdue}
+    >
       <CardHeader>
         <Flex justify="between" align="center" gap="3">
           <Flex direction="column" gap="1">
             <Text as="h2" variant="title-small">
               {migrationLink ? (
-                <Link variant="title-small" href={`${migrationLink(m.id)}?consumer=${encodeURIComponent(entityRef)}`}>
+                <Link
+                  variant="title-small"
+                  href={`${migrationLink(m.id)}?consumer=${encodeURIComponent(
+                    entityRef,
+                  )}`}
+                >
                   {m.title}
                 </Link>
               ) : (
@@ -72,16 +107,52 @@ function ConsumerMigration({ item, entityRef }: { item: EntityMigration; entityR
               <code>{describeChange(m.change, t)}</code>
             </Text>
           </Flex>
-          <StatusBadge status={migrationStatus(m.state, t)} />
+          <Flex gap="2" align="center">
+            {overdue && (
+              <StatusBadge
+                status={{
+                  tone: 'blocked',
+                  label: t('deadline.overdue', { date: m.targetDate ?? '' }),
+                }}
+              />
+            )}
+            <StatusBadge status={migrationStatus(m.state, t)} />
+          </Flex>
         </Flex>
       </CardHeader>
       <CardBody>
+        {overdue && (
+          <Alert
+            status="danger"
+            icon
+            title={t('timeline.overdueTitle')}
+            description={t('timeline.overdueBody', {
+              title: m.title,
+              date: m.targetDate ?? '',
+            })}
+          />
+        )}
+        {timeline.loading && <Loading label={t('timeline.loading')} />}
+        {timeline.error && !timeline.value && (
+          <ErrorPanel title={t('timeline.error')} error={timeline.error} />
+        )}
+        {timeline.value && (
+          <ConsumerTimeline title={m.title} timeline={timeline.value} />
+        )}
         {consumer.loading && <Loading label={t('entity.consumerLoading')} />}
         {consumer.error && !consumer.value && (
-          <ErrorPanel title={t('entity.consumerError')} error={consumer.error} />
+          <ErrorPanel
+            title={t('entity.consumerError')}
+            error={consumer.error}
+          />
         )}
         {consumer.value && (
-          <ConsumerDetail migration={m} consumer={consumer.value} onChanged={consumer.reload} hideName />
+          <ConsumerDetail
+            migration={m}
+            consumer={consumer.value}
+            onChanged={consumer.reload}
+            hideName
+          />
         )}
       </CardBody>
     </Card>

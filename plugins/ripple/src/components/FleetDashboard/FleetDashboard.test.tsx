@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   aMigration,
@@ -110,5 +110,111 @@ describe('FleetDashboard', () => {
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent('Could not load the migrations');
     expect(alert).toHaveTextContent('The database is not reachable');
+  });
+
+  describe('by deadline', () => {
+    const dated = [
+      aMigration({
+        id: 'late',
+        title: 'Late one',
+        state: 'rolling_out',
+        targetDate: '2026-11-01',
+      }),
+      aMigration({
+        id: 'soon',
+        title: 'Soon one',
+        targetDate: '2099-01-10',
+        createdAt: '2026-11-22T09:00:00.000Z',
+      }),
+      aMigration({
+        id: 'none',
+        title: 'No deadline',
+        createdAt: '2026-11-23T09:00:00.000Z',
+      }),
+    ];
+
+    it('shows each target date, overdue ones in red, and sorts by deadline through the backend', async () => {
+      const api = mockRippleApi({
+        listMigrations: async query => ({
+          // The backend's order for sort=deadline: the earliest first, none last.
+          items: query?.sort === 'deadline' ? dated : [...dated].reverse(),
+          totalCount: 3,
+        }),
+      });
+      await renderWithRipple(<FleetDashboard />, { api });
+      await screen.findByText('Late one');
+      const late = screen.getByText('Overdue since 2026-11-01');
+      expect(late.closest('tr')).toHaveTextContent('Late one');
+      expect(screen.getByText('2099-01-10').closest('tr')).toHaveTextContent(
+        'Soon one',
+      );
+
+      await userEvent.click(screen.getByRole('button', { name: /Sort/ }));
+      await userEvent.click(
+        await screen.findByRole('option', { name: 'Earliest deadline first' }),
+      );
+      expect(api.listMigrations).toHaveBeenLastCalledWith({
+        limit: 500,
+        offset: 0,
+        sort: 'deadline',
+      });
+      await waitFor(() => {
+        const rows = screen.getAllByRole('row').slice(1);
+        expect(
+          rows.map(r => within(r).getAllByRole('rowheader')[0].textContent),
+        ).toEqual(['Late one', 'Soon one', 'No deadline']);
+      });
+    });
+
+    it('filters by deadline through the backend: overdue, due soon, with or without one', async () => {
+      const now = Date.now();
+      const dayFrom = (days: number) =>
+        new Date(now + days * 86_400_000).toISOString().slice(0, 10);
+      const api = mockRippleApi({
+        listMigrations: async query => ({
+          items: query?.deadlineBefore ? [dated[0]] : dated,
+          totalCount: query?.deadlineBefore ? 1 : 3,
+        }),
+      });
+      await renderWithRipple(<FleetDashboard />, { api });
+      await screen.findByText('Soon one');
+      const open = [
+        'analyzing',
+        'proposed',
+        'rolling_out',
+        'paused',
+        'rolled_back',
+      ];
+      const choose = async (name: string) => {
+        await userEvent.click(screen.getByRole('button', { name: /Deadline/ }));
+        await userEvent.click(await screen.findByRole('option', { name }));
+      };
+
+      await choose('Overdue');
+      expect(api.listMigrations).toHaveBeenLastCalledWith({
+        limit: 500,
+        offset: 0,
+        deadlineBefore: dayFrom(-1),
+        state: open,
+      });
+      await waitFor(() =>
+        expect(screen.queryByText('Soon one')).not.toBeInTheDocument(),
+      );
+      expect(screen.getByText('Late one')).toBeInTheDocument();
+
+      await choose('Due within 7 days');
+      expect(api.listMigrations).toHaveBeenLastCalledWith({
+        limit: 500,
+        offset: 0,
+        deadlineBefore: dayFrom(7),
+        state: open,
+      });
+      await choose('Without a target date');
+      expect(api.listMigrations).toHaveBeenLastCalledWith({
+        limit: 500,
+        offset: 0,
+        hasDeadline: false,
+      });
+    });
   });
 });

@@ -1,5 +1,6 @@
-import { useMemo } from 'react';
-import { Container, Flex, Text } from '@backstage/ui';
+import { useMemo, useState } from 'react';
+import { Container, Flex, Select, Text } from '@backstage/ui';
+import type { MigrationQuery } from '@ripple/backstage-plugin-ripple-common';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { rippleApiRef } from '../../api';
@@ -11,16 +12,70 @@ import { Counts } from '../common/Counts';
 import { rippleTranslationRef } from '../../translation';
 import { EngineCanaryNotice } from '../EngineCanaryPage';
 
+/** The fleet's deadline filters, as the list route's query. */
+export type DeadlineFilter =
+  | 'all'
+  | 'overdue'
+  | 'week'
+  | 'month'
+  | 'set'
+  | 'none';
+
+const OPEN_STATES: MigrationQuery['state'] = [
+  'analyzing',
+  'proposed',
+  'rolling_out',
+  'paused',
+  'rolled_back',
+];
+
+/** A day `days` from `now`'s (UTC), as `YYYY-MM-DD`. */
+function dayFrom(now: number, days: number): string {
+  return new Date(now + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function deadlineQuery(
+  filter: DeadlineFilter,
+  now = Date.now(),
+): MigrationQuery {
+  switch (filter) {
+    case 'overdue':
+      // Open migrations whose target date ended before today.
+      return { deadlineBefore: dayFrom(now, -1), state: OPEN_STATES };
+    case 'week':
+      return { deadlineBefore: dayFrom(now, 7), state: OPEN_STATES };
+    case 'month':
+      return { deadlineBefore: dayFrom(now, 30), state: OPEN_STATES };
+    case 'set':
+      return { hasDeadline: true };
+    case 'none':
+      return { hasDeadline: false };
+    default:
+      return {};
+  }
+}
+
 /**
  * Every migration in the portal: totals of consumers by status, and the
- * table of migrations with their progress.
+ * table of migrations with their progress, filtered and sorted by
+ * deadline by the backend (the list route's `deadlineBefore`,
+ * `hasDeadline` and `sort`).
  */
 export function FleetDashboard() {
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
+  const [deadline, setDeadline] = useState<DeadlineFilter>('all');
+  const [sort, setSort] = useState<'newest' | 'deadline'>('newest');
   const migrations = useLoad(
-    () => loadAllPages(page => rippleApi.listMigrations(page)),
-    [rippleApi],
+    () =>
+      loadAllPages(page =>
+        rippleApi.listMigrations({
+          ...page,
+          ...deadlineQuery(deadline),
+          ...(sort === 'deadline' ? { sort } : {}),
+        }),
+      ),
+    [rippleApi, deadline, sort],
     { refreshMs: 30000 },
   );
   const totals = useMemo(() => {
@@ -58,6 +113,28 @@ export function FleetDashboard() {
           </Text>
         </Flex>
         <EngineCanaryNotice />
+        <Flex gap="3" align="end" style={{ flexWrap: 'wrap' }}>
+          <Select
+            label={t('deadline.filter')}
+            value={deadline}
+            onChange={k => k && setDeadline(String(k) as DeadlineFilter)}
+            options={(
+              ['all', 'overdue', 'week', 'month', 'set', 'none'] as const
+            ).map(value => ({
+              value,
+              label: t(`deadline.filters.${value}`),
+            }))}
+          />
+          <Select
+            label={t('deadline.sort')}
+            value={sort}
+            onChange={k => k && setSort(String(k) as 'newest' | 'deadline')}
+            options={(['newest', 'deadline'] as const).map(value => ({
+              value,
+              label: t(`deadline.sorts.${value}`),
+            }))}
+          />
+        </Flex>
         {migrations.loading && <Loading label={t('fleet.loading')} rows={6} />}
         {migrations.error && (
           <ErrorPanel title={t('fleet.loadError')} error={migrations.error} />
@@ -106,6 +183,9 @@ export function FleetDashboard() {
               ]}
             />
             <MigrationsTable
+              // Remounted on a new order: the table's own sort starts there.
+              key={sort}
+              initialSort={sort === 'deadline' ? 'deadline' : 'age'}
               migrations={migrations.value}
               emptyState={
                 <Empty title={t('fleet.emptyTitle')}>

@@ -29,6 +29,7 @@ import { ProgressBar } from '../common/ProgressBar';
 import { StatusBadge } from '../common/StatusBadge';
 import { migrationStatus } from '../common/status';
 import { BurndownChart } from './BurndownChart';
+import { TargetDate } from './TargetDate';
 import { burndown } from './burndown';
 import { CompatViewPanel } from './CompatViewPanel';
 import { ConsumersPanel } from './ConsumersPanel';
@@ -217,7 +218,12 @@ function MigrationBody(props: {
               error={events.error}
             />
           )}
-          {events.value && <BurndownChart points={burndown(events.value)} />}
+          {events.value && (
+            <BurndownChart
+              points={burndown(events.value)}
+              targetDate={m.targetDate}
+            />
+          )}
         </TabPanel>
         <TabPanel id="compat-view">
           <CompatViewPanel migration={m} view={compatView} />
@@ -316,6 +322,11 @@ function MigrationHeader(props: {
       <Text as="p">
         <code>{describeChange(m.change, t)}</code>
       </Text>
+      <TargetDate
+        migration={m}
+        canEdit={cancel.allowed}
+        onChanged={onChanged}
+      />
       {p && (
         <Flex direction="column" gap="1" style={{ maxWidth: 640 }}>
           <ProgressBar

@@ -258,6 +258,34 @@ describe('NewMigrationForm', () => {
     expect(api.analyzeMigration).toHaveBeenCalledWith('m1');
   });
 
+  it('creates the migration with a target date, refusing one that is not a day', async () => {
+    const created = aMigration({ state: 'draft', targetDate: '2027-03-31' });
+    const api = mockRippleApi({
+      createMigration: async () => created,
+      analyzeMigration: async () => ({ ...created, state: 'analyzing' }),
+    });
+    const { onCreated } = await renderForm(api);
+    await choose(/Column/, 'amount (NUMERIC)');
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'New name' }),
+      'amount_usd',
+    );
+    const date = screen.getByRole('textbox', { name: 'Target date' });
+    await userEvent.type(date, '2027-13-01');
+    expect(
+      screen.getByRole('button', { name: 'Create the migration' }),
+    ).toBeDisabled();
+    await userEvent.clear(date);
+    await userEvent.type(date, '2027-03-31');
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Create the migration' }),
+    );
+    await waitFor(() => expect(onCreated).toHaveBeenCalled());
+    expect(api.createMigration).toHaveBeenCalledWith(
+      expect.objectContaining({ targetDate: '2027-03-31' }),
+    );
+  });
+
   it("shows the backend's refusal to create", async () => {
     const api = mockRippleApi({
       createMigration: async () =>

@@ -20,6 +20,7 @@ import type {
 } from '@ripple/backstage-plugin-ripple-common';
 import type { Dialect } from '@ripple/engine';
 import { rippleApiRef } from '../../api';
+import { isTargetDate } from '../MigrationPage/TargetDate';
 import { useAction } from '../../hooks/useAction';
 import { useEngine } from '../../hooks/useEngine';
 import { rippleTranslationRef } from '../../translation';
@@ -59,6 +60,9 @@ export function NewMigrationForm(props: {
     () => props.initialDrafts ?? [emptyDraft()],
   );
   const [title, setTitle] = useState('');
+  const [targetDate, setTargetDate] = useState('');
+  const badTargetDate =
+    targetDate.trim() !== '' && !isTargetDate(targetDate.trim());
   const { pending: creating, error: createError, run } = useAction();
   const built = useMemo(
     () =>
@@ -88,6 +92,7 @@ export function NewMigrationForm(props: {
         // Map (tsify); the API's, as the object it is.
         change: built.change as unknown as NewMigration['change'],
         title: title.trim() || defaultTitle(drafts, t),
+        ...(targetDate.trim() ? { targetDate: targetDate.trim() } : {}),
       });
       // The agent starts at once: its proposals replace this preview.
       onCreated(await rippleApi.analyzeMigration(migration.id));
@@ -265,6 +270,14 @@ export function NewMigrationForm(props: {
             value={title}
             onChange={setTitle}
           />
+          <TextField
+            label={t('deadline.label')}
+            description={t('deadline.hint')}
+            placeholder="2027-03-31"
+            value={targetDate}
+            onChange={setTargetDate}
+            isInvalid={badTargetDate}
+          />
           {!!createError && (
             <Alert
               status="danger"
@@ -280,7 +293,9 @@ export function NewMigrationForm(props: {
               onPress={create}
               isPending={!!creating}
               isDisabled={
-                !('change' in built) || (!!preview && 'error' in preview)
+                !('change' in built) ||
+                (!!preview && 'error' in preview) ||
+                badTargetDate
               }
             >
               {t('newMigration.create')}

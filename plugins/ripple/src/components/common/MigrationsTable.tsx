@@ -31,6 +31,7 @@ type Column =
   | 'state'
   | 'progress'
   | 'counts'
+  | 'deadline'
   | 'age';
 
 const short = (ref: string) =>
@@ -55,6 +56,15 @@ function counts(m: Migration, t: RippleT): string {
   );
 }
 
+const OPEN = ['analyzing', 'proposed', 'rolling_out', 'paused', 'rolled_back'];
+
+/** Open, with consumers left, and past the end of its target date (UTC). */
+export const overdue = (m: Migration, now = Date.now()) =>
+  !!m.targetDate &&
+  OPEN.includes(m.state) &&
+  (m.progress?.merged ?? 0) < (m.progress?.total ?? 0) &&
+  now > Date.parse(`${m.targetDate}T23:59:59.999Z`);
+
 const done = (m: Migration) =>
   m.progress && m.progress.total ? m.progress.merged / m.progress.total : 0;
 
@@ -66,6 +76,8 @@ export function MigrationsTable(props: {
   migrations: Migration[];
   columns?: Column[];
   filters?: boolean;
+  /** The column sorted by at first: `age` (newest first) unless said. */
+  initialSort?: 'age' | 'deadline';
   emptyState: React.ReactNode;
 }) {
   const { migrations, filters = true } = props;
@@ -77,6 +89,7 @@ export function MigrationsTable(props: {
       'state',
       'progress',
       'counts',
+      'deadline',
       'age',
     ],
   );
@@ -175,6 +188,27 @@ export function MigrationsTable(props: {
         ),
       },
       {
+        id: 'deadline',
+        label: t('deadline.column'),
+        isSortable: true,
+        cell: m => (
+          <Cell>
+            {m.targetDate ? (
+              <Text
+                variant="body-small"
+                color={overdue(m) ? 'danger' : undefined}
+              >
+                {overdue(m)
+                  ? t('deadline.overdue', { date: m.targetDate })
+                  : m.targetDate}
+              </Text>
+            ) : (
+              <Text color="secondary">—</Text>
+            )}
+          </Cell>
+        ),
+      },
+      {
         id: 'age',
         label: t('migrationsTable.columns.age'),
         isSortable: true,
@@ -194,7 +228,7 @@ export function MigrationsTable(props: {
     filter,
     onFilterChange: setFilter,
     paginationOptions: { pageSize: 20, pageSizeOptions: [20, 50, 100] },
-    initialSort: { column: 'age', direction: 'ascending' },
+    initialSort: { column: props.initialSort ?? 'age', direction: 'ascending' },
     sortFn: (data, sort) =>
       sortRows(
         data,
@@ -211,6 +245,9 @@ export function MigrationsTable(props: {
               return m.state;
             case 'progress':
               return done(m);
+            case 'deadline':
+              // Those without a target date last.
+              return m.targetDate ?? '9999-12-31';
             default:
               // Newest first when ascending by age.
               return -Date.parse(m.createdAt);

@@ -77,6 +77,13 @@ export const spec = {
         minLength: 1,
         maxLength: 512,
       },
+      TargetDate: {
+        type: 'string',
+        format: 'date',
+        description:
+          "A migration's deadline: the day (`2027-03-31`, ISO 8601) by which every consumer should be done (its patch merged, or nothing to change). Consumers not done by then are overdue.",
+        example: '2027-03-31',
+      },
       MigrationState: {
         type: 'string',
         description:
@@ -325,6 +332,9 @@ export const spec = {
           progress: {
             $ref: '#/components/schemas/MigrationProgress',
           },
+          targetDate: {
+            $ref: '#/components/schemas/TargetDate',
+          },
           origin: {
             $ref: '#/components/schemas/MigrationOrigin',
           },
@@ -508,7 +518,7 @@ export const spec = {
       MigrationEventType: {
         type: 'string',
         description:
-          "What happened: `created`; `draft-updated` (a draft from a schema change got a later change, or a suggested rename was confirmed or rejected); `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`, `reason`: `code` when the consumer's code changed, `engine` when an accepted engine version proposes another patch); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs); `validation-recorded` (data `validationId`, `patchId`, `status`, `warehouse`: the patch's old and patched queries were run on the dataset's warehouse and compared, docs/validation.md); `gate-changed` (data `ready`, `reason`, `soakEndsAt`, `signals`: the active wave's gate decided differently, with the latest signal of each of its consumers it judged by).",
+          "What happened: `created`; `draft-updated` (a draft from a schema change got a later change, or a suggested rename was confirmed or rejected); `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`, `reason`: `code` when the consumer's code changed, `engine` when an accepted engine version proposes another patch); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs); `validation-recorded` (data `validationId`, `patchId`, `status`, `warehouse`: the patch's old and patched queries were run on the dataset's warehouse and compared, docs/validation.md); `gate-changed` (data `ready`, `reason`, `soakEndsAt`, `signals`: the active wave's gate decided differently, with the latest signal of each of its consumers it judged by); `target-date-changed` (data `from`, `to`: the deadline set, moved or removed by the migration's owner).",
         enum: [
           'created',
           'draft-updated',
@@ -534,6 +544,7 @@ export const spec = {
           'consumer-joined',
           'validation-recorded',
           'gate-changed',
+          'target-date-changed',
         ],
       },
       MigrationEvent: {
@@ -1893,6 +1904,93 @@ export const spec = {
           owner: {
             $ref: '#/components/schemas/EntityRef',
           },
+          targetDate: {
+            $ref: '#/components/schemas/TargetDate',
+          },
+        },
+      },
+      TargetDateRequest: {
+        type: 'object',
+        required: ['targetDate'],
+        additionalProperties: false,
+        properties: {
+          targetDate: {
+            type: 'string',
+            format: 'date',
+            nullable: true,
+            description:
+              'The new deadline (`2027-03-31`, as `TargetDate`), or null to remove it.',
+          },
+        },
+      },
+      TimelineStep: {
+        type: 'string',
+        description:
+          "A milestone of a consumer in a migration: `created` (the migration), `proposed` (its first patch), `reviewed` (its owners decided), `delivered`, `merged`, `healthy` (its health judged healthy after the merge), `deadline` (the migration's target date).",
+        enum: [
+          'created',
+          'proposed',
+          'reviewed',
+          'delivered',
+          'merged',
+          'healthy',
+          'deadline',
+        ],
+      },
+      TimelineEntry: {
+        type: 'object',
+        required: ['step', 'state'],
+        properties: {
+          step: {
+            $ref: '#/components/schemas/TimelineStep',
+          },
+          state: {
+            type: 'string',
+            description:
+              '`done` (it happened, at `at`), `pending` (not yet), `overdue` (the deadline passed with the consumer not done).',
+            enum: ['done', 'pending', 'overdue'],
+          },
+          at: {
+            description:
+              'When it happened (the latest time, for a step that happened again); for `deadline`, the end of the target date (UTC).',
+            allOf: [
+              {
+                $ref: '#/components/schemas/Timestamp',
+              },
+            ],
+          },
+          detail: {
+            type: 'string',
+            description:
+              "What happened, in a sentence (the timeline event's message).",
+          },
+        },
+      },
+      ConsumerTimeline: {
+        type: 'object',
+        required: ['migrationId', 'consumerRef', 'entries', 'done', 'overdue'],
+        properties: {
+          migrationId: {
+            type: 'string',
+          },
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          done: {
+            type: 'boolean',
+            description: 'Its patch is merged, or its code needs no change.',
+          },
+          overdue: {
+            type: 'boolean',
+            description: 'The target date has passed and it is not done.',
+          },
+          entries: {
+            type: 'array',
+            description: 'In the order of the steps.',
+            items: {
+              $ref: '#/components/schemas/TimelineEntry',
+            },
+          },
         },
       },
       MigrationPage: {
@@ -2847,6 +2945,34 @@ export const spec = {
             },
           },
           {
+            name: 'deadlineBefore',
+            in: 'query',
+            description:
+              'Only migrations with a target date on or before this day (the overdue ones: yesterday; those due this week: a week from today).',
+            schema: {
+              $ref: '#/components/schemas/TargetDate',
+            },
+          },
+          {
+            name: 'hasDeadline',
+            in: 'query',
+            description:
+              'Only migrations with (true) or without (false) a target date.',
+            schema: {
+              type: 'boolean',
+            },
+          },
+          {
+            name: 'sort',
+            in: 'query',
+            description:
+              '`newest` (the default: newest first) or `deadline` (the earliest target date first, migrations without one last, newest first among equals).',
+            schema: {
+              type: 'string',
+              enum: ['newest', 'deadline'],
+            },
+          },
+          {
             $ref: '#/components/parameters/limit',
           },
           {
@@ -3690,6 +3816,85 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
           '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/target-date': {
+      put: {
+        operationId: 'SetTargetDate',
+        description:
+          "Sets, moves or removes (null) the migration's deadline. Needs `ripple.migration.cancel` on the migration (its owners, as for cancelling); audited; recorded on the timeline (`target-date-changed`). 409 once the migration is completed or cancelled.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/TargetDateRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The migration, with its new target date.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Migration',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/consumers/{consumerRef}/timeline': {
+      get: {
+        operationId: 'GetConsumerTimeline',
+        description:
+          "The consumer's milestones in the migration, from its timeline: when the migration was created, its patch proposed, reviewed, delivered, merged, judged healthy, and the deadline, for the consumer's Migrations tab.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/consumerRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: "The consumer's timeline.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ConsumerTimeline',
+                },
+              },
+            },
+          },
+          '400': {
             $ref: '#/components/responses/ErrorResponse',
           },
           '404': {

@@ -12,6 +12,7 @@ import { Consumer } from '../models/Consumer.model';
 import { ConsumerDetail } from '../models/ConsumerDetail.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
+import { ConsumerTimeline } from '../models/ConsumerTimeline.model';
 import { Dataset } from '../models/Dataset.model';
 import { DatasetCode } from '../models/DatasetCode.model';
 import { DecideDraftSuggestionRequest } from '../models/DecideDraftSuggestionRequest.model';
@@ -44,6 +45,7 @@ import { Review } from '../models/Review.model';
 import { RollbackRolloutRequest } from '../models/RollbackRolloutRequest.model';
 import { Rollout } from '../models/Rollout.model';
 import { StartRolloutRequest } from '../models/StartRolloutRequest.model';
+import { TargetDateRequest } from '../models/TargetDateRequest.model';
 import { Validation } from '../models/Validation.model';
 
 /**
@@ -153,6 +155,16 @@ export type GetConsumerPatch = {
     consumerRef: string;
   };
   response: ConsumerPatch | Error | Error;
+};
+/**
+ * @public
+ */
+export type GetConsumerTimeline = {
+  path: {
+    id: string;
+    consumerRef: string;
+  };
+  response: ConsumerTimeline | Error | Error;
 };
 /**
  * @public
@@ -269,6 +281,9 @@ export type ListMigrations = {
   query: {
     state?: Array<MigrationState>;
     dataset?: string;
+    deadlineBefore?: string;
+    hasDeadline?: boolean;
+    sort?: 'newest' | 'deadline';
     limit?: number;
     offset?: number;
   };
@@ -376,6 +391,16 @@ export type RollbackRollout = {
 /**
  * @public
  */
+export type SetTargetDate = {
+  path: {
+    id: string;
+  };
+  body: TargetDateRequest;
+  response: Migration | Error | Error | Error | Error;
+};
+/**
+ * @public
+ */
 export type StartRollout = {
   path: {
     id: string;
@@ -418,6 +443,8 @@ export type EndpointMap = {
   '#get|/migrations/{id}/consumers/{consumerRef}': GetConsumer;
 
   '#get|/migrations/{id}/consumers/{consumerRef}/patch': GetConsumerPatch;
+
+  '#get|/migrations/{id}/consumers/{consumerRef}/timeline': GetConsumerTimeline;
 
   '#get|/datasets/{datasetRef}': GetDataset;
 
@@ -462,6 +489,8 @@ export type EndpointMap = {
   '#post|/migrations/{id}/consumers/{consumerRef}/review': ReviewPatch;
 
   '#post|/migrations/{id}/rollout/rollback': RollbackRollout;
+
+  '#put|/migrations/{id}/target-date': SetTargetDate;
 
   '#post|/migrations/{id}/rollout/start': StartRollout;
 

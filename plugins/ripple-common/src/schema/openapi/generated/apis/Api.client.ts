@@ -17,6 +17,7 @@ import { Consumer } from '../models/Consumer.model';
 import { ConsumerDetail } from '../models/ConsumerDetail.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
+import { ConsumerTimeline } from '../models/ConsumerTimeline.model';
 import { Dataset } from '../models/Dataset.model';
 import { DatasetCode } from '../models/DatasetCode.model';
 import { DecideDraftSuggestionRequest } from '../models/DecideDraftSuggestionRequest.model';
@@ -49,6 +50,7 @@ import { Review } from '../models/Review.model';
 import { RollbackRolloutRequest } from '../models/RollbackRolloutRequest.model';
 import { Rollout } from '../models/Rollout.model';
 import { StartRolloutRequest } from '../models/StartRolloutRequest.model';
+import { TargetDateRequest } from '../models/TargetDateRequest.model';
 import { Validation } from '../models/Validation.model';
 
 /**
@@ -166,6 +168,15 @@ export type GetConsumerPatch = {
 /**
  * @public
  */
+export type GetConsumerTimeline = {
+  path: {
+    id: string;
+    consumerRef: string;
+  };
+};
+/**
+ * @public
+ */
 export type GetDataset = {
   path: {
     datasetRef: string;
@@ -266,6 +277,9 @@ export type ListMigrations = {
   query: {
     state?: Array<MigrationState>;
     dataset?: string;
+    deadlineBefore?: string;
+    hasDeadline?: boolean;
+    sort?: 'newest' | 'deadline';
     limit?: number;
     offset?: number;
   };
@@ -357,6 +371,15 @@ export type RollbackRollout = {
     id: string;
   };
   body: RollbackRolloutRequest;
+};
+/**
+ * @public
+ */
+export type SetTargetDate = {
+  path: {
+    id: string;
+  };
+  body: TargetDateRequest;
 };
 /**
  * @public
@@ -714,6 +737,34 @@ export class DefaultApiClient {
   }
 
   /**
+   * The consumer\'s milestones in the migration, from its timeline: when the migration was created, its patch proposed, reviewed, delivered, merged, judged healthy, and the deadline, for the consumer\'s Migrations tab.
+   * @param id - The migration\&#39;s id.
+   * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
+   */
+  public async getConsumerTimeline(
+    // @ts-ignore
+    request: GetConsumerTimeline,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<ConsumerTimeline>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/consumers/{consumerRef}/timeline`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      consumerRef: request.path.consumerRef,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
    * The dataset\'s table, dialect and columns, as the agent reads them.
    * @param datasetRef - The dataset\&#39;s entity ref, URL-encoded (&#x60;resource%3Adefault%2Forders&#x60;).
    */
@@ -985,6 +1036,9 @@ export class DefaultApiClient {
    * Migrations, newest first.
    * @param state - Only migrations in these states.
    * @param dataset - Only the migrations of this dataset entity.
+   * @param deadlineBefore - Only migrations with a target date on or before this day (the overdue ones: yesterday; those due this week: a week from today).
+   * @param hasDeadline - Only migrations with (true) or without (false) a target date.
+   * @param sort - &#x60;newest&#x60; (the default: newest first) or &#x60;deadline&#x60; (the earliest target date first, migrations without one last, newest first among equals).
    * @param limit - How many items to return (default 50).
    * @param offset - How many items to skip (default 0).
    */
@@ -995,7 +1049,7 @@ export class DefaultApiClient {
   ): Promise<TypedResponse<MigrationPage>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/migrations{?state*,dataset,limit,offset}`;
+    const uriTemplate = `/migrations{?state*,dataset,deadlineBefore,hasDeadline,sort,limit,offset}`;
 
     const uri = parser.parse(uriTemplate).expand({
       ...request.query,
@@ -1304,6 +1358,34 @@ export class DefaultApiClient {
         ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
       },
       method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Sets, moves or removes (null) the migration\'s deadline. Needs `ripple.migration.cancel` on the migration (its owners, as for cancelling); audited; recorded on the timeline (`target-date-changed`). 409 once the migration is completed or cancelled.
+   * @param id - The migration\&#39;s id.
+   * @param targetDateRequest -
+   */
+  public async setTargetDate(
+    // @ts-ignore
+    request: SetTargetDate,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Migration>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/target-date`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'PUT',
       body: JSON.stringify(request.body),
     });
   }

@@ -46,6 +46,10 @@ export interface Migration {
   updatedAt: string;
   analysis?: AnalysisRetry;
   progress: MigrationProgress;
+  /**
+   * A migration\'s deadline: the day (`2027-03-31`, ISO 8601) by which every consumer should be done (its patch merged, or nothing to change). Consumers not done by then are overdue.
+   */
+  targetDate?: string;
   origin?: MigrationOrigin;
   /**
    * A draft from a schema change: the renames the engine inferred, still to confirm or reject (`POST /migrations/{id}/suggestions/{suggestionId}`).

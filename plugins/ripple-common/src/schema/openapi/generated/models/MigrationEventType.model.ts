@@ -31,4 +31,5 @@ export type MigrationEventType =
   | 'compat-view-applied'
   | 'consumer-joined'
   | 'validation-recorded'
-  | 'gate-changed';
+  | 'gate-changed'
+  | 'target-date-changed';

@@ -19,4 +19,8 @@ export interface NewMigration {
    * A catalog entity reference, `kind:namespace/name` (`resource:default/orders`), compared case-insensitively and returned in lower case.
    */
   owner?: string;
+  /**
+   * A migration\'s deadline: the day (`2027-03-31`, ISO 8601) by which every consumer should be done (its patch merged, or nothing to change). Consumers not done by then are overdue.
+   */
+  targetDate?: string;
 }
