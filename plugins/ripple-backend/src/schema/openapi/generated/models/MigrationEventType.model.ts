@@ -31,4 +31,7 @@ export type MigrationEventType =
   | 'compat-view-applied'
   | 'consumer-joined'
   | 'validation-recorded'
-  | 'gate-changed';
+  | 'gate-changed'
+  | 'automation-stopped'
+  | 'automation-resumed'
+  | 'upstream-cycle';
