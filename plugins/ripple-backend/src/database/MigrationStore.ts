@@ -160,6 +160,26 @@ export interface MigrationStore {
     retryAt: Date;
   }): Promise<Migration>;
 
+  /**
+   * The kill switch (docs/rollout.md): stops (or resumes) every automatic
+   * step of the migration, with an `automation-stopped` (or
+   * `automation-resumed`) event, in one transaction. False when it
+   * already was so (nothing written): a second stop, on another replica
+   * or after a restart, records nothing.
+   */
+  setStopped(input: {
+    migrationId: string;
+    stopped: boolean;
+    actor: string;
+    reason?: string;
+  }): Promise<boolean>;
+
+  /**
+   * Records an event once per `dedupeKey` and migration (a unique key):
+   * false when it was recorded before, by any step or replica.
+   */
+  recordEventOnce(input: NewEvent & { dedupeKey: string }): Promise<boolean>;
+
   /** The timeline, oldest first; `afterId` reads only newer events. */
   listEvents(
     migrationId: string,

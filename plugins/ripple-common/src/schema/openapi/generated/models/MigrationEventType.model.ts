@@ -34,4 +34,4 @@ export type MigrationEventType =
   | 'gate-changed'
   | 'automation-stopped'
   | 'automation-resumed'
-  | 'upstream-cycle';
+  | 'timing-warning';
