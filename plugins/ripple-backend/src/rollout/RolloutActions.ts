@@ -105,12 +105,16 @@ export class RolloutActions {
         }),
       started => started !== undefined,
     );
-    await recordAutoApprovals(
-      this.context,
-      migration.id,
-      autoApproval,
-      plan.requireValidation,
-    );
+    // Under the kill switch the policy approves nothing yet: the step
+    // does, once resumed.
+    if (!(await this.context.store.getMigration(migration.id))?.stopped) {
+      await recordAutoApprovals(
+        this.context,
+        migration.id,
+        autoApproval,
+        plan.requireValidation,
+      );
+    }
     await this.context.trigger();
     return this.view.getRolloutById(migration.id);
   }

@@ -65,8 +65,9 @@ export async function upstreamOrder(
   for (const [downstream, ups] of edges) {
     const kept: string[] = [];
     for (const upstream of ups) {
-      const component = componentOf.get(downstream)!;
-      if (component === componentOf.get(upstream)) {
+      // Only nodes of a cycle have a component.
+      const component = componentOf.get(downstream);
+      if (component !== undefined && component === componentOf.get(upstream)) {
         // A cycle: the wave order decides who goes first.
         if (before(upstream, downstream) < 0) kept.push(upstream);
         else {
