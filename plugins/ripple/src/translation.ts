@@ -6,6 +6,7 @@ import { commonMessages } from './messages/common';
 import { migrationPageMessages } from './messages/migrationPage';
 import { pagesMessages } from './messages/pages';
 import { rolloutMessages } from './messages/rollout';
+import { timingMessages } from './messages/timing';
 
 /**
  * Every word of Ripple's pages and tabs. A portal overrides any of them, or
@@ -24,6 +25,7 @@ export const rippleTranslationRef = createTranslationRef({
     ...commonMessages,
     ...migrationPageMessages,
     ...rolloutMessages,
+    ...timingMessages,
     ...pagesMessages,
   },
 });

@@ -295,7 +295,11 @@ spec:
     expect(waiting.gateReason).toContain(
       `${ref('plain')} (waiting for the window at 2029-12-31T02:00:00.000Z`,
     );
-    expect(await repos.plain.branches()).toEqual(['main']);
+    expect(
+      (await repos.plain.branches()).filter(b =>
+        b.startsWith(`ripple/${m.id.split('-')[0]}`),
+      ),
+    ).toEqual([]);
 
     // Monday 03:00 UTC: inside the window. `scheduled` runs at 03:30, within
     // the 45-minute margin: it waits until just after its run.
@@ -448,7 +452,12 @@ spec:
     expect((await m.rollout()).gateReason).toMatch(
       /^automation stopped by user:default\/guest \(the kill switch\)/,
     );
-    expect(await repos.plain.branches()).toEqual(['main']);
+    // No branch of this migration's.
+    const ours = async () =>
+      (await repos.plain.branches()).filter(b =>
+        b.startsWith(`ripple/${m.id.split('-')[0]}`),
+      );
+    expect(await ours()).toEqual([]);
 
     const resumed = await call('post', `/migrations/${m.id}/automation/resume`);
     expect(resumed.status).toBe(200);

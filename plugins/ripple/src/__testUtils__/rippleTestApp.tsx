@@ -55,6 +55,8 @@ export function mockRippleApi(
     'pauseRollout',
     'resumeRollout',
     'rollbackRollout',
+    'stopAutomation',
+    'resumeAutomation',
     'getCompatView',
     'markCompatViewApplied',
     'listLineageJobs',

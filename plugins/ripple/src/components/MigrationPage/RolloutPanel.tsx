@@ -20,6 +20,8 @@ import type { Loaded } from '../../hooks/useLoad';
 import { rippleTranslationRef } from '../../translation';
 import type { Tone } from '../common/status';
 import styles from '../common/ripple.module.css';
+import { ConsumerWaits } from './ConsumerWaits';
+import { StartConfirmation } from './StartConfirmation';
 
 type Action = 'start' | 'advance' | 'pause' | 'resume' | 'rollback';
 
@@ -64,6 +66,8 @@ export function RolloutPanel(props: {
   });
   const { pending, error, run: runAction } = useAction<Action>({ onSettled: onChanged });
   const [confirmRollback, setConfirmRollback] = useState(false);
+  // A wide rollout is started from its confirmation dialog.
+  const [confirmStart, setConfirmStart] = useState(false);
   const [override, setOverride] = useState('');
   // Unset: the plan's own (the config's default), sent only when changed.
   const [requireValidation, setRequireValidation] = useState<boolean>();
@@ -90,8 +94,12 @@ export function RolloutPanel(props: {
             requireValidation !== undefined && requireValidation !== r.plan.requireValidation
               ? { requireValidation }
               : undefined;
-          if (compatViewBlocked) {
-            await rippleApi.startRollout(migration.id, plan, { overrideCompatView: override.trim() });
+          const confirmConsumers = r.confirmation?.consumers;
+          if (compatViewBlocked || confirmConsumers !== undefined) {
+            await rippleApi.startRollout(migration.id, plan, {
+              ...(compatViewBlocked ? { overrideCompatView: override.trim() } : {}),
+              ...(confirmConsumers !== undefined ? { confirmConsumers } : {}),
+            });
           } else if (plan) {
             await rippleApi.startRollout(migration.id, plan);
           } else {
@@ -114,6 +122,7 @@ export function RolloutPanel(props: {
         default:
       }
       setConfirmRollback(false);
+      setConfirmStart(false);
     });
 
   const health = (wave: Wave) => {
@@ -173,6 +182,7 @@ export function RolloutPanel(props: {
           {t('rollout.soaking', { time: new Date(r.soakEndsAt).toLocaleString() })}
         </Text>
       )}
+      <ConsumerWaits rollout={r} />
       {r.waves.length === 0 ? (
         <Text as="p" color="secondary">
           {t('rollout.noWaves')}
@@ -245,7 +255,7 @@ export function RolloutPanel(props: {
           {actions.start && (
             <Button
               variant="primary"
-              onPress={() => run('start')}
+              onPress={() => (r.confirmation ? setConfirmStart(true) : run('start'))}
               isPending={pending === 'start'}
               isDisabled={!!compatViewBlocked && !override.trim()}
             >
@@ -291,6 +301,15 @@ export function RolloutPanel(props: {
             {t('rollout.watchOnly')}
           </Text>
         )
+      )}
+      {r.confirmation && (
+        <StartConfirmation
+          confirmation={r.confirmation}
+          isOpen={confirmStart}
+          pending={pending === 'start'}
+          onConfirm={() => run('start')}
+          onCancel={() => setConfirmStart(false)}
+        />
       )}
       {!!error && (
         <Alert status="danger" icon role="alert" title={t('rollout.actionError')} description={errorMessage(error)} />
