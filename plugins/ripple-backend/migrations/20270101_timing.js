@@ -18,7 +18,9 @@ exports.up = async function up(knex) {
     table
       .timestamp('stopped_at', { useTz: true })
       .nullable()
-      .comment('When the kill switch stopped its automatic steps; null when running');
+      .comment(
+        'When the kill switch stopped its automatic steps; null when running',
+      );
     table.string('stopped_by', 255).nullable().comment('Who stopped it');
     table.text('stopped_reason').nullable().comment('Why it was stopped');
   });
@@ -36,7 +38,10 @@ exports.up = async function up(knex) {
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
   await knex.schema.alterTable('migration_event', table => {
-    table.dropUnique(['migration_id', 'dedupe_key'], 'migration_event_dedupe_key_idx');
+    table.dropUnique(
+      ['migration_id', 'dedupe_key'],
+      'migration_event_dedupe_key_idx',
+    );
     table.dropColumn('dedupe_key');
   });
   await knex.schema.alterTable('migration', table => {

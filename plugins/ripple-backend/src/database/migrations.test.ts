@@ -492,9 +492,9 @@ describe('knex migrations', () => {
       await insertConsumer(knex, migrationId);
       await knex.migrate.up({ directory: migrationsDir });
       // A migration from before runs: it is not stopped.
-      expect(
-        await knex('migration').first('stopped_at', 'stopped_by'),
-      ).toEqual({ stopped_at: null, stopped_by: null });
+      expect(await knex('migration').first('stopped_at', 'stopped_by')).toEqual(
+        { stopped_at: null, stopped_by: null },
+      );
       await knex('migration').update({
         stopped_at: new Date(),
         stopped_by: 'user:default/guest',

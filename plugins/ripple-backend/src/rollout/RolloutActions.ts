@@ -70,7 +70,9 @@ export class RolloutActions {
       // sent by habit (or by a script written for a smaller fleet) does
       // not reach them all.
       throw new ConflictError(
-        `The rollout of migration ${migration.id} would reach ${count} consumers, more than ripple.rollout.confirmAbove (${above}): start it with confirmConsumers: ${count} to confirm${
+        `The rollout of migration ${
+          migration.id
+        } would reach ${count} consumers, more than ripple.rollout.confirmAbove (${above}): start it with confirmConsumers: ${count} to confirm${
           options.confirmConsumers !== undefined
             ? ` (confirmConsumers was ${options.confirmConsumers})`
             : ''

@@ -47,12 +47,7 @@ export class RolloutService {
       entity: ref => context.entity(ref),
       migrationUrl: id => context.migrationUrl(id),
     });
-    this.scheduled = new RolloutStep(
-      context,
-      deliveries,
-      this.health,
-      timing,
-    );
+    this.scheduled = new RolloutStep(context, deliveries, this.health, timing);
   }
 
   /** The migration's rollout; before it starts, the plan and waves it would start with. */

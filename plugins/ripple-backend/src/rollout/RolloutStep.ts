@@ -174,7 +174,9 @@ export class RolloutStep {
       const now = await this.context.rollouts.getRollout(record.migrationId);
       if (now?.state !== 'rolling_out') return;
       // Or stopped by the kill switch.
-      if ((await this.context.store.getMigration(record.migrationId))?.stopped) {
+      if (
+        (await this.context.store.getMigration(record.migrationId))?.stopped
+      ) {
         return;
       }
       // Exactly the patch version this approval is about is delivered.

@@ -37,9 +37,7 @@ export class RolloutView {
       const count = waves.reduce((n, w) => n + w.consumers.length, 0);
       const above = this.timing.confirmAbove;
       return {
-        ...(count > above
-          ? { confirmation: { consumers: count, above } }
-          : {}),
+        ...(count > above ? { confirmation: { consumers: count, above } } : {}),
         state: 'not_started',
         plan,
         critical,
@@ -122,9 +120,9 @@ export class RolloutView {
       gateReason = judgement.advanceWait.reason;
     }
     if (migration.stopped && judgement) {
-      gateReason = `automation stopped by ${migration.stopped.by} (the kill switch)${
-        gateReason ? `; then ${gateReason}` : ''
-      }`;
+      gateReason = `automation stopped by ${
+        migration.stopped.by
+      } (the kill switch)${gateReason ? `; then ${gateReason}` : ''}`;
     }
     // The started waves' consumers that wait before their delivery.
     const waiting = judgement

@@ -2,7 +2,8 @@
 export const timingMessages = {
   timing: {
     stoppedTitle: 'Automation stopped',
-    stoppedBy: 'Stopped by {{who}} {{age}}: no proposal, approval by policy, delivery, merge or wave advance until resumed.',
+    stoppedBy:
+      'Stopped by {{who}} {{age}}: no proposal, approval by policy, delivery, merge or wave advance until resumed.',
     stoppedReason: 'Reason: {{reason}}',
     stop: 'Stop all automation',
     resume: 'Resume automation',

@@ -220,7 +220,9 @@ export class RolloutTiming {
         if (notYet.length) {
           wait = {
             consumerRef,
-            reason: `waiting for ${someOf(notYet)} upstream to be merged and healthy`,
+            reason: `waiting for ${someOf(
+              notYet,
+            )} upstream to be merged and healthy`,
           };
         }
       }
@@ -244,7 +246,12 @@ function badAnnotation(
   warnings: TimingWarning[],
 ): ConsumerWait {
   const message = (error as Error).message;
-  warnings.push({ kind: 'bad-annotation', consumerRef, annotation, error: message });
+  warnings.push({
+    kind: 'bad-annotation',
+    consumerRef,
+    annotation,
+    error: message,
+  });
   return {
     consumerRef,
     reason: `waiting for a usable ${annotation} on ${consumerRef}: ${message}`,
@@ -275,10 +282,11 @@ export function warningEvent(warning: TimingWarning): {
       };
     default:
       return {
-        dedupeKey: `bad-annotation:${warning.consumerRef}:${warning.annotation}:${warning.error}`.slice(
-          0,
-          255,
-        ),
+        dedupeKey:
+          `bad-annotation:${warning.consumerRef}:${warning.annotation}:${warning.error}`.slice(
+            0,
+            255,
+          ),
         consumerRef: warning.consumerRef,
         message: `${warning.consumerRef} has an unusable ${warning.annotation}; it is not delivered until it is fixed: ${warning.error}`,
       };

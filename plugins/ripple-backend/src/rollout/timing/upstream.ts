@@ -91,9 +91,7 @@ export async function upstreamOrder(
     warnings.push({
       kind: 'upstream-cycle',
       consumers: [...components[component]].sort(before),
-      ignored: ignored.sort(
-        (a, b) => before(a[0], b[0]) || before(a[1], b[1]),
-      ),
+      ignored: ignored.sort((a, b) => before(a[0], b[0]) || before(a[1], b[1])),
     });
   }
   return { upstreams, warnings };

@@ -52,7 +52,9 @@ describe('delivery windows', () => {
       'outside its own',
     );
     const freeze = freezesConstraint(
-      parseFreezes([{ from: '2026-12-08', to: '2026-12-08', reason: 'release' }]),
+      parseFreezes([
+        { from: '2026-12-08', to: '2026-12-08', reason: 'release' },
+      ]),
     );
     const now = at('2026-12-07T12:00:00Z');
     // Tuesday is frozen (the whole day, UTC): Wednesday 03:00 UTC.
@@ -73,8 +75,13 @@ describe('delivery windows', () => {
 
   it('names the field of a bad window, and the annotation of a bad one', () => {
     expect(() =>
-      checkWindows([{ cron: '0 25 * * *', durationMinutes: 60 }], 'plan.windows'),
-    ).toThrow(/^plan.windows\/0\/cron: "0 25 \* \* \*" is not a cron expression/);
+      checkWindows(
+        [{ cron: '0 25 * * *', durationMinutes: 60 }],
+        'plan.windows',
+      ),
+    ).toThrow(
+      /^plan.windows\/0\/cron: "0 25 \* \* \*" is not a cron expression/,
+    );
     expect(() =>
       checkWindows([{ cron: '0 2 * * *', durationMinutes: 0 }], 'plan.windows'),
     ).toThrow(/^plan.windows\/0\/durationMinutes: 0 must be/);
@@ -85,7 +92,10 @@ describe('delivery windows', () => {
       ),
     ).toThrow('plan.windows/0/timeZone: "Mars/Olympus" is not a time zone');
     expect(() =>
-      checkWindows([{ cron: '0 0 2 * * *', durationMinutes: 60 }], 'plan.windows'),
+      checkWindows(
+        [{ cron: '0 0 2 * * *', durationMinutes: 60 }],
+        'plan.windows',
+      ),
     ).toThrow(/must have five fields/);
     expect(() => parseWindowAnnotation('0 2 * * 1-4')).toThrow(
       /^annotation ripple.io\/delivery-window: "0 2 \* \* 1-4" must be five cron fields, a duration/,
@@ -106,7 +116,12 @@ describe('upstream first', () => {
     metadata: { name, namespace: 'default' },
     spec: { dependsOn },
   });
-  const placed = (name: string, wave: number, position: number, deps: string[] = []) => ({
+  const placed = (
+    name: string,
+    wave: number,
+    position: number,
+    deps: string[] = [],
+  ) => ({
     consumerRef: `component:default/${name}`,
     wave,
     position,

@@ -186,7 +186,9 @@ export function parseFreezes(
     const start = parseInstant(from, false, `${at}.from`);
     const end = parseInstant(to, true, `${at}.to`);
     if (end <= start) {
-      throw new InputError(`${at}: "to" (${to}) must be after "from" (${from})`);
+      throw new InputError(
+        `${at}: "to" (${to}) must be after "from" (${from})`,
+      );
     }
     return { from: start, to: end, reason: reason?.trim() || 'a freeze' };
   });
@@ -257,8 +259,7 @@ export function windowsConstraint(
 /** A constraint of freezes: nothing from a freeze's start until its end. */
 export function freezesConstraint(freezes: Freeze[]): Constraint | undefined {
   if (!freezes.length) return undefined;
-  const covering = (at: Date) =>
-    freezes.find(f => f.from <= at && at < f.to);
+  const covering = (at: Date) => freezes.find(f => f.from <= at && at < f.to);
   return {
     why: at => {
       const freeze = covering(at);
@@ -318,7 +319,9 @@ export function earliestAllowed(
   now: Date,
 ): { at?: Date; blockedBy?: Constraint } {
   const active = constraints.filter((c): c is Constraint => c !== undefined);
-  const blockedBy = active.find(c => c.earliest(now)?.getTime() !== now.getTime());
+  const blockedBy = active.find(
+    c => c.earliest(now)?.getTime() !== now.getTime(),
+  );
   if (!blockedBy) return { at: now };
   let at: Date | undefined = now;
   for (let round = 0; round < 200 && at; round++) {

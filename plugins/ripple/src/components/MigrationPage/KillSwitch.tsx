@@ -40,9 +40,7 @@ export function KillSwitch(props: {
     <Button
       variant="primary"
       isPending={pending === 'resume'}
-      onPress={() =>
-        run('resume', () => rippleApi.resumeAutomation(m.id))
-      }
+      onPress={() => run('resume', () => rippleApi.resumeAutomation(m.id))}
     >
       {t('timing.resume')}
     </Button>
@@ -63,10 +61,7 @@ export function KillSwitch(props: {
                 age: age(m.stopped.at, t),
               })}
               {m.stopped.reason && (
-                <>
-                  {' '}
-                  {t('timing.stoppedReason', { reason: m.stopped.reason })}
-                </>
+                <> {t('timing.stoppedReason', { reason: m.stopped.reason })}</>
               )}
             </>
           }
