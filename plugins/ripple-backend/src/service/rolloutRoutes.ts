@@ -78,24 +78,37 @@ export function addRolloutRoutes(
       await requireMigration(req.params.id),
     );
     // The waves name only the consumers the caller may see.
-    const visible = await visibility.visible(
-      credentials,
-      shown.waves.flatMap(w => w.consumers),
-    );
+    const visible = await visibility.visible(credentials, [
+      ...shown.waves.flatMap(w => w.consumers),
+      ...(shown.waiting ?? []).map(w => w.consumerRef),
+    ]);
     // A pause's reason names the consumer that breached, the gate's the
     // consumers that hold the wave.
     const [redacted] = await visibility.redact(
       credentials,
       [shown],
-      r => [r.pausedReason, r.gateReason],
+      r => [
+        r.pausedReason,
+        r.gateReason,
+        ...(r.waiting ?? []).map(w => w.reason),
+      ],
       (r, hide) => ({
         ...r,
         ...(r.pausedReason ? { pausedReason: hide(r.pausedReason) } : {}),
         ...(r.gateReason ? { gateReason: hide(r.gateReason) } : {}),
+        // A wait names its upstream consumers (and the waiting consumers
+        // the caller may not read are left out below).
+        ...(r.waiting
+          ? { waiting: r.waiting.map(w => ({ ...w, reason: hide(w.reason) })) }
+          : {}),
       }),
+    );
+    const waiting = redacted.waiting?.filter(w =>
+      visible.has(w.consumerRef.toLocaleLowerCase('en-US')),
     );
     res.json({
       ...redacted,
+      ...(redacted.waiting ? { waiting } : {}),
       waves: shown.waves.map(wave => ({
         ...wave,
         consumers: wave.consumers.filter(c =>

@@ -18,10 +18,10 @@ export const timingMessages = {
     waitingUntil: 'until {{time}}',
     windows: 'Delivery windows: {{windows}}',
     window: '{{cron}} for {{minutes}} min ({{zone}})',
-    confirmTitle: 'Start the rollout over {{count}} consumers?',
+    confirmTitle: 'Start the rollout over {{number}} consumers?',
     confirmBody:
-      'This rollout reaches {{count}} consumers, more than the {{above}} the portal asks a confirmation for. Each approved patch is delivered in its wave.',
-    confirmStart: 'Start over {{count}} consumers',
+      'This rollout reaches {{number}} consumers, more than the {{above}} the portal asks a confirmation for. Each approved patch is delivered in its wave.',
+    confirmStart: 'Start over {{number}} consumers',
     confirmCancel: 'Not now',
   },
-};
+} as const;

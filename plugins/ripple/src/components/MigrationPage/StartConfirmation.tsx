@@ -32,11 +32,11 @@ export function StartConfirmation(props: {
         if (!open) onCancel();
       }}
     >
-      <DialogHeader>{t('timing.confirmTitle', { count })}</DialogHeader>
+      <DialogHeader>{t('timing.confirmTitle', { number: count })}</DialogHeader>
       <DialogBody>
         <Text as="p">
           {t('timing.confirmBody', {
-            count,
+            number: count,
             above: String(confirmation.above),
           })}
         </Text>
@@ -46,7 +46,7 @@ export function StartConfirmation(props: {
           {t('timing.confirmCancel')}
         </Button>
         <Button variant="primary" onPress={onConfirm} isPending={pending}>
-          {t('timing.confirmStart', { count })}
+          {t('timing.confirmStart', { number: count })}
         </Button>
       </DialogFooter>
     </Dialog>
