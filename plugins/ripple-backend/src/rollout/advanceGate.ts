@@ -301,11 +301,10 @@ async function deliveredWave(
       current?.decision && consumer.delivery?.status === 'pending'
         ? timing?.deliveryWait(consumer.consumerRef)
         : undefined;
-    const state = wait
-      ? wait.reason
-      : current?.decision
+    let state = current?.decision
       ? `delivery ${consumer.delivery?.status ?? 'pending'}`
       : 'not approved yet';
+    if (wait) state = wait.reason;
     return {
       waiting: `${WAITING_FOR_DELIVERIES}: ${consumer.consumerRef} (${state})${
         others ? ` and up to ${others} more` : ''

@@ -163,16 +163,16 @@ function stronglyConnected(
   const onStack = new Set<string>();
   const stack: string[] = [];
   const result: string[][] = [];
+  const work: { node: string; next: string[]; i: number }[] = [];
+  const open = (node: string) => {
+    index.set(node, counter);
+    low.set(node, counter++);
+    stack.push(node);
+    onStack.add(node);
+    work.push({ node, next: [...(edges.get(node) ?? [])], i: 0 });
+  };
   for (const start of nodes) {
     if (index.has(start)) continue;
-    const work: { node: string; next: string[]; i: number }[] = [];
-    const open = (node: string) => {
-      index.set(node, counter);
-      low.set(node, counter++);
-      stack.push(node);
-      onStack.add(node);
-      work.push({ node, next: [...(edges.get(node) ?? [])], i: 0 });
-    };
     open(start);
     while (work.length) {
       const frame = work[work.length - 1];

@@ -15,6 +15,9 @@ export const DELIVERY_WINDOW_ANNOTATION = 'ripple.io/delivery-window';
 /** The consumer annotation declaring when its pipeline runs. */
 export const SCHEDULE_ANNOTATION = 'ripple.io/schedule';
 
+/** How a wait for a window starts (the gate's reason, a consumer's wait). */
+export const WAITING_FOR_THE_WINDOW = 'waiting for the window';
+
 /** How far ahead a wait looks for an opening before it says "none". */
 const HORIZON_MS = 366 * 86_400_000;
 
@@ -351,6 +354,3 @@ export function waitingFor(
     ? `${WAITING_FOR_THE_WINDOW} at ${result.at.toISOString()} (${why})`
     : `${WAITING_FOR_THE_WINDOW}: none opens within a year (${why})`;
 }
-
-/** How a wait for a window starts (the gate's reason, a consumer's wait). */
-export const WAITING_FOR_THE_WINDOW = 'waiting for the window';
