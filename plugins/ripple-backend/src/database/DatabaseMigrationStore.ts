@@ -168,6 +168,9 @@ export class DatabaseMigrationStore implements MigrationStore {
           .whereNull('analysis_retry_at')
           .orWhere('analysis_retry_at', '<=', now),
       )
+      // Stopped by the kill switch: not due, so that stopped migrations do
+      // not fill the page and starve the others.
+      .whereNull('stopped_at')
       .orderBy('seq', 'asc')
       .limit(limit);
     return this.withProgress(rows);

@@ -145,7 +145,8 @@ export interface MigrationStore {
 
   /**
    * Migrations in `analyzing` whose analysis may run now: never tried, or
-   * whose retry time has come. Oldest first.
+   * whose retry time has come, and not stopped by the kill switch. Oldest
+   * first.
    */
   listDueAnalyses(now: Date, limit: number): Promise<Migration[]>;
 
