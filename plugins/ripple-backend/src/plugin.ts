@@ -29,6 +29,8 @@ import { MigrationService } from './migration/MigrationService';
 import { ConsumerVisibility } from './migration/visibility';
 import { DatabaseMigrationStore } from './database/DatabaseMigrationStore';
 import { DatabaseRolloutStore } from './database/DatabaseRolloutStore';
+import { DatabaseLineageStore } from './database/DatabaseLineageStore';
+import { rolloutClockServiceRef } from './rollout/timing/clock';
 import { CompatViews } from './rollout/CompatViews';
 import { RolloutService } from './rollout/RolloutService';
 import { createRouter } from './service/router';
@@ -102,6 +104,7 @@ export const ripplePlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
         urlReader: coreServices.urlReader,
+        clock: rolloutClockServiceRef,
       },
       async init(deps) {
         const { config, database, engine, httpRouter, logger, scheduler } =
@@ -238,6 +241,10 @@ export const ripplePlugin = createBackendPlugin({
           notify: notifier(deps),
           auditor: deps.auditor,
           trigger: () => scheduler.triggerTask('ripple-rollout'),
+          clock: deps.clock,
+          // Who reads whose output, for upstream first: the OpenLineage
+          // jobs' datasets (an empty table without OpenLineage).
+          lineage: new DatabaseLineageStore(await database.getClient()),
         });
         // Global: one replica at a time delivers and advances; the rollout's
         // state is in the database, so a restart resumes where it was.

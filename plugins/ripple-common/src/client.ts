@@ -155,12 +155,18 @@ export interface RippleApi {
   /**
    * `overrideCompatView`: why to start without the compatibility view the
    * change needs (recorded on the timeline and in the audit log).
+   * `confirmConsumers`: the number of consumers the person confirmed
+   * (`Rollout.confirmation`), needed above `ripple.rollout.confirmAbove`.
    */
   startRollout(
     id: string,
     plan?: RolloutPlanRequest,
-    options?: { overrideCompatView?: string },
+    options?: { overrideCompatView?: string; confirmConsumers?: number },
   ): Promise<Rollout>;
+  /** The kill switch: stops every automatic step of the migration. */
+  stopAutomation(id: string, reason?: string): Promise<Migration>;
+  /** Lifts the kill switch. */
+  resumeAutomation(id: string): Promise<Migration>;
   /** `wave`: the wave the caller saw active, so that a racing advance moves nothing. */
   advanceRollout(id: string, wave?: number): Promise<Rollout>;
   pauseRollout(id: string, reason?: string): Promise<Rollout>;
@@ -334,7 +340,7 @@ export class RippleClient implements RippleApi {
   async startRollout(
     id: string,
     plan?: RolloutPlanRequest,
-    options: { overrideCompatView?: string } = {},
+    options: { overrideCompatView?: string; confirmConsumers?: number } = {},
   ) {
     return body(
       await this.api.startRollout({
@@ -343,6 +349,9 @@ export class RippleClient implements RippleApi {
           ...(plan ? { plan } : {}),
           ...(options.overrideCompatView
             ? { overrideCompatView: options.overrideCompatView }
+            : {}),
+          ...(options.confirmConsumers !== undefined
+            ? { confirmConsumers: options.confirmConsumers }
             : {}),
         },
       }),
@@ -356,6 +365,19 @@ export class RippleClient implements RippleApi {
         body: wave === undefined ? {} : { wave },
       }),
     );
+  }
+
+  async stopAutomation(id: string, reason?: string) {
+    return body(
+      await this.api.stopAutomation({
+        path: { id },
+        body: reason ? { reason } : {},
+      }),
+    );
+  }
+
+  async resumeAutomation(id: string) {
+    return body(await this.api.resumeAutomation({ path: { id } }));
   }
 
   async pauseRollout(id: string, reason?: string) {

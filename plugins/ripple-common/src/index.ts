@@ -16,6 +16,7 @@ export * from './glob';
 // takes from the same Rust types (`ripple schema`).
 export type {
   AnalysisRetry,
+  AutomationStop,
   CatalogEntitySummary,
   CatalogMigration,
   CatalogSummary,
@@ -33,10 +34,12 @@ export type {
   ConsumerPage,
   ConsumerPatch,
   ConsumerPreview,
+  ConsumerWait,
   Dataset,
   DatasetCode,
   DatasetColumn,
   DatasetColumnsFrom,
+  DeliveryWindow,
   DeliveryStatus,
   FailedCheck,
   DraftImpact,
@@ -92,6 +95,7 @@ export type {
   RolloutPlan,
   RolloutPlanRequest,
   RolloutState,
+  StartConfirmation,
   UnmatchedDataset,
   Validation,
   ValidationStatement,

@@ -8,6 +8,7 @@ import { pagesMessages } from './messages/pages';
 import { peopleMessages } from './messages/people';
 import { rolloutMessages } from './messages/rollout';
 import { engineMessages } from './messages/engine';
+import { timingMessages } from './messages/timing';
 
 /**
  * Every word of Ripple's pages and tabs. A portal overrides any of them, or
@@ -26,6 +27,7 @@ export const rippleTranslationRef = createTranslationRef({
     ...commonMessages,
     ...migrationPageMessages,
     ...rolloutMessages,
+    ...timingMessages,
     ...pagesMessages,
     ...engineMessages,
     ...peopleMessages,

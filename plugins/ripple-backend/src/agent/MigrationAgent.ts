@@ -225,6 +225,8 @@ export class MigrationAgent {
     const { store, logger } = this.options;
     for (const migration of await store.listDueAnalyses(this.now(), 20)) {
       if (signal?.aborted) return;
+      // The kill switch holds the analysis too: it stays due until resumed.
+      if (migration.stopped) continue;
       try {
         await this.analyze(migration, signal);
       } catch (error) {
@@ -269,6 +271,8 @@ export class MigrationAgent {
     const { store, finder, sources, engine, logger } = this.options;
     for await (const migration of this.migrationsIn(REFRESHED_STATES)) {
       if (signal?.aborted) return;
+      // The kill switch (docs/rollout.md): no new proposal until resumed.
+      if (migration.stopped) continue;
       const columns = await this.columnsOf(migration.datasetRef).catch(
         error => {
           logger.warn(

@@ -243,6 +243,15 @@ export class DatabaseLineageStore implements LineageStore {
     return rows.map(toJobDataset);
   }
 
+  async datasetsOf(jobs: LineageName[]): Promise<LineageJobDataset[]> {
+    if (!jobs.length) return [];
+    const rows = await this.db('openlineage_job_dataset').whereIn(
+      'job_key',
+      jobs.map(jobKey),
+    );
+    return rows.map(toJobDataset);
+  }
+
   async prune(before: Date): Promise<{ runs: number; jobDatasets: number }> {
     const runs = await this.db('openlineage_run')
       .where('updated_at', '<', before)

@@ -186,6 +186,9 @@ export class DatabaseMigrationStore implements MigrationStore {
           .whereNull('analysis_retry_at')
           .orWhere('analysis_retry_at', '<=', now),
       )
+      // Stopped by the kill switch: not due, so that stopped migrations do
+      // not fill the page and starve the others.
+      .whereNull('stopped_at')
       .orderBy('seq', 'asc')
       .limit(limit);
     return this.withProgress(rows);
@@ -224,6 +227,76 @@ export class DatabaseMigrationStore implements MigrationStore {
         await progressOf(trx, input.migrationId),
       );
     });
+  }
+
+  async setStopped(input: {
+    migrationId: string;
+    stopped: boolean;
+    actor: string;
+    reason?: string;
+  }): Promise<boolean> {
+    return this.db.transaction(async trx => {
+      await getMigrationRow(trx, input.migrationId);
+      const now = new Date();
+      // The compare-and-set on stopped_at: of two stops (or resumes) at
+      // once, one writes its event.
+      const changed = await trx<MigrationRow>('migration')
+        .where({ id: input.migrationId })
+        .where(q =>
+          input.stopped
+            ? q.whereNull('stopped_at')
+            : q.whereNotNull('stopped_at'),
+        )
+        .update(
+          input.stopped
+            ? {
+                stopped_at: now,
+                stopped_by: input.actor,
+                stopped_reason: input.reason ?? null,
+              }
+            : { stopped_at: null, stopped_by: null, stopped_reason: null },
+        );
+      if (!changed) return false;
+      await insertEvent(trx, {
+        migrationId: input.migrationId,
+        type: input.stopped ? 'automation-stopped' : 'automation-resumed',
+        message: input.stopped
+          ? `Automation stopped by ${input.actor}${
+              input.reason ? `: ${input.reason}` : ''
+            }: no proposal, delivery, merge or advance until resumed`
+          : `Automation resumed by ${input.actor}`,
+        actor: input.actor,
+        ...(input.reason ? { data: { reason: input.reason } } : {}),
+        now,
+      });
+      return true;
+    });
+  }
+
+  async recordEventOnce(
+    input: NewEvent & { dedupeKey: string },
+  ): Promise<boolean> {
+    const { dedupeKey, ...event } = input;
+    const known = await this.db('migration_event')
+      .where({ migration_id: input.migrationId, dedupe_key: dedupeKey })
+      .first('id');
+    if (known) return false;
+    try {
+      await this.db.transaction(async trx => {
+        const id = await insertEvent(trx, { ...event, now: new Date() });
+        await trx('migration_event')
+          .where({ id })
+          .update({ dedupe_key: dedupeKey });
+      });
+      return true;
+    } catch (error) {
+      // Another replica recorded it first: the unique key refused ours.
+      const again = await this.db('migration_event')
+        .where({ migration_id: input.migrationId, dedupe_key: dedupeKey })
+        .first('id');
+      if (again) return false;
+      throw error;
+    }
   }
 
   async listEvents(

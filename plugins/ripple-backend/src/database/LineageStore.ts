@@ -79,6 +79,8 @@ export interface LineageStore {
   }): Promise<LineageJobDataset[]>;
   /** The inputs of these jobs. */
   inputsOf(jobs: LineageName[]): Promise<LineageJobDataset[]>;
+  /** The datasets these jobs read and write (the upstream-first order). */
+  datasetsOf(jobs: LineageName[]): Promise<LineageJobDataset[]>;
   /** Deletes runs and job datasets last changed before `before`. */
   prune(before: Date): Promise<{ runs: number; jobDatasets: number }>;
 }

@@ -175,7 +175,8 @@ export interface MigrationStore {
 
   /**
    * Migrations in `analyzing` whose analysis may run now: never tried, or
-   * whose retry time has come. Oldest first.
+   * whose retry time has come, and not stopped by the kill switch. Oldest
+   * first.
    */
   listDueAnalyses(now: Date, limit: number): Promise<Migration[]>;
 
@@ -189,6 +190,26 @@ export interface MigrationStore {
     error: string;
     retryAt: Date;
   }): Promise<Migration>;
+
+  /**
+   * The kill switch (docs/rollout.md): stops (or resumes) every automatic
+   * step of the migration, with an `automation-stopped` (or
+   * `automation-resumed`) event, in one transaction. False when it
+   * already was so (nothing written): a second stop, on another replica
+   * or after a restart, records nothing.
+   */
+  setStopped(input: {
+    migrationId: string;
+    stopped: boolean;
+    actor: string;
+    reason?: string;
+  }): Promise<boolean>;
+
+  /**
+   * Records an event once per `dedupeKey` and migration (a unique key):
+   * false when it was recorded before, by any step or replica.
+   */
+  recordEventOnce(input: NewEvent & { dedupeKey: string }): Promise<boolean>;
 
   /**
    * The timeline, oldest first; `afterId` reads only newer events,

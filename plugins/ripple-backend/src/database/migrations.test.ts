@@ -622,4 +622,64 @@ describe('knex migrations', () => {
       expect(Number((await knex('migration').count({ n: '*' }))[0].n)).toBe(1);
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'adds the kill switch and the once-only events, and takes them back, on %s',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const files = fs
+        .readdirSync(migrationsDir)
+        .filter(f => f.endsWith('.js'))
+        .sort();
+      const timing = files.indexOf('20270101_timing.js');
+      expect(timing).toBeGreaterThan(0);
+      for (let i = 0; i < timing; i++) {
+        await knex.migrate.up({ directory: migrationsDir });
+      }
+      const migrationId = '00000000-0000-0000-0000-000000000007';
+      await insertConsumer(knex, migrationId);
+      await knex.migrate.up({ directory: migrationsDir });
+      // A migration from before runs: it is not stopped.
+      expect(await knex('migration').first('stopped_at', 'stopped_by')).toEqual(
+        { stopped_at: null, stopped_by: null },
+      );
+      await knex('migration').update({
+        stopped_at: new Date(),
+        stopped_by: 'user:default/guest',
+        stopped_reason: 'why',
+      });
+      const event = (dedupe_key: string | null) => ({
+        migration_id: migrationId,
+        type: 'timing-warning',
+        message: 'm',
+        created_at: new Date(),
+        dedupe_key,
+      });
+      // Events without a key are as many as ever; a key is recorded once.
+      await knex('migration_event').insert([event(null), event(null)]);
+      await knex('migration_event').insert(event('cycle:a,b'));
+      await expect(
+        knex('migration_event').insert(event('cycle:a,b')),
+      ).rejects.toHaveProperty(
+        'message',
+        expect.stringMatching(/unique|duplicate/i),
+      );
+
+      await knex.migrate.down({ directory: migrationsDir });
+      for (const column of ['stopped_at', 'stopped_by', 'stopped_reason']) {
+        expect(await knex.schema.hasColumn('migration', column)).toBe(false);
+      }
+      expect(await knex.schema.hasColumn('migration_event', 'dedupe_key')).toBe(
+        false,
+      );
+      // On SQLite, knex drops a column by rebuilding the table, and
+      // rebuilding `migration` cascades to its events: a down migration
+      // there loses them, as the earlier ones that drop migration columns
+      // do. PostgreSQL keeps them.
+      const events = Number(
+        (await knex('migration_event').count({ n: '*' }))[0].n,
+      );
+      expect(events).toBe(databaseId === 'SQLITE_3' ? 0 : 3);
+    },
+  );
 });

@@ -46,6 +46,10 @@ export type MigrationRow = {
   suggestion_decisions?: string | null;
   /** The deadline, YYYY-MM-DD (docs/backend.md, "Deadlines and notifications"). */
   target_date?: string | null;
+  /** The kill switch (docs/rollout.md): when, by whom and why it stopped. */
+  stopped_at?: Timestamp | null;
+  stopped_by?: string | null;
+  stopped_reason?: string | null;
 };
 
 export type EventRow = {
@@ -338,6 +342,15 @@ export function toMigration(
     ...(row.undecided ? { undecided: JSON.parse(row.undecided) } : {}),
     ...(row.impact_summary
       ? { impactSummary: JSON.parse(row.impact_summary) }
+      : {}),
+    ...(row.stopped_at
+      ? {
+          stopped: {
+            by: row.stopped_by ?? '',
+            at: timestamp(row.stopped_at),
+            ...(row.stopped_reason ? { reason: row.stopped_reason } : {}),
+          },
+        }
       : {}),
     // `needsReview` is `awaitingDecision` under its old name, sent until
     // 0.3 (deprecated in the API spec).

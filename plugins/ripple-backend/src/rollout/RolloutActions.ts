@@ -11,6 +11,7 @@ import type { CompatViewGate } from './CompatViews';
 import type { RolloutContext } from './RolloutContext';
 import type { RolloutDeliveries } from './RolloutDeliveries';
 import type { RolloutView } from './RolloutView';
+import type { RolloutTiming } from './timing/RolloutTiming';
 
 /**
  * The actions people take on a rollout (docs/rollout.md, "Actions"): start,
@@ -23,6 +24,7 @@ export class RolloutActions {
     private readonly context: RolloutContext,
     private readonly view: RolloutView,
     private readonly deliveries: RolloutDeliveries,
+    private readonly timing: RolloutTiming,
   ) {}
 
   async start(
@@ -36,6 +38,11 @@ export class RolloutActions {
        * record with the start, in its transaction.
        */
       compatView?: () => Promise<CompatViewGate>;
+      /**
+       * The number of consumers the person starting it confirmed: needed
+       * above `ripple.rollout.confirmAbove`, and it must be the number.
+       */
+      confirmConsumers?: number;
     } = {},
   ): Promise<Rollout> {
     if (await this.context.rollouts.getRollout(migration.id)) {
@@ -54,6 +61,22 @@ export class RolloutActions {
     if (waves.length === 0) {
       throw new ConflictError(
         `Migration ${migration.id} has no consumer with a patch to deliver`,
+      );
+    }
+    const count = waves.reduce((n, w) => n + w.consumers.length, 0);
+    const above = this.timing.confirmAbove;
+    if (count > above && options.confirmConsumers !== count) {
+      // A rollout this wide is confirmed with its number, so that a start
+      // sent by habit (or by a script written for a smaller fleet) does
+      // not reach them all.
+      throw new ConflictError(
+        `The rollout of migration ${
+          migration.id
+        } would reach ${count} consumers, more than ripple.rollout.confirmAbove (${above}): start it with confirmConsumers: ${count} to confirm${
+          options.confirmConsumers !== undefined
+            ? ` (confirmConsumers was ${options.confirmConsumers})`
+            : ''
+        }`,
       );
     }
     if (
@@ -84,14 +107,51 @@ export class RolloutActions {
         }),
       started => started !== undefined,
     );
-    await recordAutoApprovals(
-      this.context,
-      migration.id,
-      autoApproval,
-      plan.requireValidation,
-    );
+    // Under the kill switch the policy approves nothing yet: the step
+    // does, once resumed.
+    if (!(await this.context.store.getMigration(migration.id))?.stopped) {
+      await recordAutoApprovals(
+        this.context,
+        migration.id,
+        autoApproval,
+        plan.requireValidation,
+      );
+    }
     await this.context.trigger();
     return this.view.getRolloutById(migration.id);
+  }
+
+  /**
+   * The kill switch (docs/rollout.md): stops every automatic step of the
+   * migration until {@link resumeAutomation}. Idempotent: stopping a
+   * stopped migration records nothing.
+   */
+  async stopAutomation(
+    migrationId: string,
+    reason: string | undefined,
+    actor: string,
+  ): Promise<Migration> {
+    await this.context.store.setStopped({
+      migrationId,
+      stopped: true,
+      actor,
+      ...(reason?.trim() ? { reason: reason.trim() } : {}),
+    });
+    return (await this.context.store.getMigration(migrationId))!;
+  }
+
+  /** Lifts the kill switch; the next step goes on where it stopped. */
+  async resumeAutomation(
+    migrationId: string,
+    actor: string,
+  ): Promise<Migration> {
+    await this.context.store.setStopped({
+      migrationId,
+      stopped: false,
+      actor,
+    });
+    await this.context.trigger();
+    return (await this.context.store.getMigration(migrationId))!;
   }
 
   /** Advances from `wave` (the active one by default); idempotent on `wave`. */

@@ -12,6 +12,7 @@ import type {
   RippleHealthProvider,
 } from '@ripple/backstage-plugin-ripple-node';
 import type { MigrationStore } from '../database/MigrationStore';
+import type { LineageStore } from '../database/LineageStore';
 import type { RolloutRecord, RolloutStore } from '../database/RolloutStore';
 import type { ValidationStore } from '../database/ValidationStore';
 
@@ -44,7 +45,17 @@ export type RolloutServiceOptions = {
   auditor?: AuditorService;
   /** Asks for a run of the rollout task now (after an action). */
   trigger?: () => Promise<void>;
+  /**
+   * The time windows, freezes and schedules are judged at (docs/rollout.md,
+   * "Timing"); the system clock by default, the test's in tests.
+   */
+  clock?: RolloutClock;
+  /** The OpenLineage jobs' datasets: who reads whose output (upstream first). */
+  lineage?: Pick<LineageStore, 'datasetsOf'>;
 };
+
+/** Where the rollout reads the time from. */
+export type RolloutClock = { now(): Date };
 
 /**
  * What every part of the rollout reads: its options (the stores, the
@@ -71,6 +82,11 @@ export class RolloutContext {
 
   get logger(): LoggerService {
     return this.options.logger;
+  }
+
+  /** The time, by the options' clock. */
+  now(): Date {
+    return this.options.clock?.now() ?? new Date();
   }
 
   /** The started rollout of a migration; 404 without the migration, 409 before the start. */

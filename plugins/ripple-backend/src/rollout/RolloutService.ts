@@ -12,6 +12,7 @@ import { RolloutDeliveries } from './RolloutDeliveries';
 import { RolloutHealth } from './RolloutHealth';
 import { RolloutStep } from './RolloutStep';
 import { RolloutView } from './RolloutView';
+import { RolloutTiming } from './timing/RolloutTiming';
 
 export type { RolloutNotifier, RolloutServiceOptions } from './RolloutContext';
 
@@ -38,14 +39,15 @@ export class RolloutService {
     this.context = context;
     const deliveries = new RolloutDeliveries(context);
     this.deliveries = deliveries;
-    this.view = new RolloutView(context);
-    this.actions = new RolloutActions(context, this.view, deliveries);
+    const timing = new RolloutTiming(context);
+    this.view = new RolloutView(context, timing);
+    this.actions = new RolloutActions(context, this.view, deliveries, timing);
     this.health = new RolloutHealth({
       ...options,
       entity: ref => context.entity(ref),
       migrationUrl: id => context.migrationUrl(id),
     });
-    this.scheduled = new RolloutStep(context, deliveries, this.health);
+    this.scheduled = new RolloutStep(context, deliveries, this.health, timing);
   }
 
   /** The migration's rollout; before it starts, the plan and waves it would start with. */
@@ -75,9 +77,26 @@ export class RolloutService {
     migration: Migration,
     request: RolloutPlanRequest | undefined,
     actor: string,
-    options: { compatView?: () => Promise<CompatViewGate> } = {},
+    options: {
+      compatView?: () => Promise<CompatViewGate>;
+      confirmConsumers?: number;
+    } = {},
   ): Promise<Rollout> {
     return this.actions.start(migration, request, actor, options);
+  }
+
+  /** The kill switch: see {@link RolloutActions.stopAutomation}. */
+  stopAutomation(
+    migrationId: string,
+    reason: string | undefined,
+    actor: string,
+  ): Promise<Migration> {
+    return this.actions.stopAutomation(migrationId, reason, actor);
+  }
+
+  /** Lifts the kill switch. */
+  resumeAutomation(migrationId: string, actor: string): Promise<Migration> {
+    return this.actions.resumeAutomation(migrationId, actor);
   }
 
   /** Advances from `wave` (the active one by default); idempotent on `wave`. */

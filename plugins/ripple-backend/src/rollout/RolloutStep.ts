@@ -18,6 +18,11 @@ import type { RolloutDeliveries } from './RolloutDeliveries';
 import { ownersOf, type RolloutHealth } from './RolloutHealth';
 import { dueForDelivery } from './retry';
 import { DELIVERABLE } from './approvedPatch';
+import {
+  type RolloutTiming,
+  type TimingJudgement,
+  warningEvent,
+} from './timing/RolloutTiming';
 
 /**
  * `runOnce`, the scheduled step (docs/rollout.md, "The scheduled step"):
@@ -32,6 +37,7 @@ export class RolloutStep {
     private readonly context: RolloutContext,
     private readonly deliveries: RolloutDeliveries,
     private readonly health: RolloutHealth,
+    private readonly timing: RolloutTiming,
   ) {}
 
   /**
@@ -65,6 +71,15 @@ export class RolloutStep {
       record.state === 'rolled_back' ? undefined : 'held',
     );
     if (record.state === 'rolled_back') return;
+    if ((await this.context.store.getMigration(migrationId))?.stopped) {
+      // The kill switch: the deliveries are still read back and the health
+      // judged (a breach still pauses), but nothing is approved, delivered
+      // or advanced until someone resumes it.
+      await this.deliveries.syncDeliveries(migrationId);
+      await this.health.judgeChecks(record);
+      await this.health.readProviders(record);
+      return;
+    }
     // New patch versions (and consumers found late) of an auto-approving
     // rollout get their approval before anything reads decisions; under a
     // plan with requireValidation, once their validation passed.
@@ -80,11 +95,39 @@ export class RolloutStep {
     await this.health.readProviders(record);
     record = await this.context.requireRollout(migrationId);
     if (record.state !== 'rolling_out' || signal?.aborted) return;
-    await this.deliverPending(record, signal);
-    await this.gate(await this.context.requireRollout(migrationId));
+    // Judged once per step: it reads every consumer's entity.
+    const judgement = await this.timing.judge(
+      record,
+      await this.context.rollouts.listConsumers(migrationId),
+    );
+    await this.warn(migrationId, judgement);
+    await this.deliverPending(record, judgement, signal);
+    await this.gate(await this.context.requireRollout(migrationId), judgement);
   }
 
-  private async deliverPending(record: RolloutRecord, signal?: AbortSignal) {
+  /** Records the timing's warnings on the timeline, each once. */
+  private async warn(migrationId: string, judgement: TimingJudgement) {
+    for (const warning of judgement.warnings) {
+      const { dedupeKey, message, consumerRef } = warningEvent(warning);
+      const recorded = await this.context.store.recordEventOnce({
+        migrationId,
+        type: 'timing-warning',
+        message,
+        ...(consumerRef ? { consumerRef } : {}),
+        data: warning,
+        dedupeKey,
+      });
+      if (recorded) {
+        this.context.logger.warn(`Migration ${migrationId}: ${message}`);
+      }
+    }
+  }
+
+  private async deliverPending(
+    record: RolloutRecord,
+    judgement: TimingJudgement,
+    signal?: AbortSignal,
+  ) {
     const consumers = await this.context.rollouts.listConsumers(
       record.migrationId,
     );
@@ -96,7 +139,10 @@ export class RolloutStep {
         !consumer.held &&
         consumer.wave <= record.currentWave &&
         consumer.delivery?.status === 'pending' &&
-        dueForDelivery(consumer),
+        dueForDelivery(consumer) &&
+        // Outside its windows, in a freeze, just before its pipeline runs,
+        // or before its upstream consumers: it waits (docs/rollout.md).
+        !judgement.deliveryWait(consumer.consumerRef),
     );
     // Under a plan with requireValidation an approved patch is delivered
     // only once validated too: an approval recorded before the rollout
@@ -127,6 +173,12 @@ export class RolloutStep {
       // Between two consumers the rollout may have been paused or rolled back.
       const now = await this.context.rollouts.getRollout(record.migrationId);
       if (now?.state !== 'rolling_out') return;
+      // Or stopped by the kill switch.
+      if (
+        (await this.context.store.getMigration(record.migrationId))?.stopped
+      ) {
+        return;
+      }
       // Exactly the patch version this approval is about is delivered.
       await this.deliveries.deliver(
         migration,
@@ -174,13 +226,17 @@ export class RolloutStep {
    * (unless the plan says otherwise) a signal from each of the wave's
    * consumers since its delivery.
    */
-  private async gate(record: RolloutRecord) {
+  private async gate(record: RolloutRecord, judgement: TimingJudgement) {
     if (record.state !== 'rolling_out') return;
     // Read once for the gate and for the signals its decision records.
     const consumers = await this.context.rollouts.listConsumers(
       record.migrationId,
     );
-    const gate = await advanceGate(this.context, record, consumers);
+    let gate = await advanceGate(this.context, record, consumers, judgement);
+    if (gate.ready && judgement.advanceWait) {
+      // Ready, but an automatic advance waits for the plan's window.
+      gate = { ...gate, ready: false, reason: judgement.advanceWait.reason };
+    }
     await this.recordDecision(record, gate, consumers);
     if (!record.plan.autoAdvance && !record.plan.requireValidation) return;
     const failed = gate.validations.filter(
@@ -212,7 +268,11 @@ export class RolloutStep {
       return;
     }
     if (!record.plan.autoAdvance) return;
-    if (gate.ready) {
+    // The kill switch may have been thrown since the step began.
+    if (
+      gate.ready &&
+      !(await this.context.store.getMigration(record.migrationId))?.stopped
+    ) {
       await this.context.rollouts.advance({
         migrationId: record.migrationId,
         fromWave: record.currentWave,

@@ -16,6 +16,7 @@ import {
   resolvePlan,
 } from './plan';
 import type { RolloutContext } from './RolloutContext';
+import type { RolloutTiming } from './timing/RolloutTiming';
 
 /**
  * The rollout as the API shows it: the stored one with its gate's soak
@@ -23,14 +24,20 @@ import type { RolloutContext } from './RolloutContext';
  * with.
  */
 export class RolloutView {
-  constructor(private readonly context: RolloutContext) {}
+  constructor(
+    private readonly context: RolloutContext,
+    private readonly timing: RolloutTiming,
+  ) {}
 
   /** The migration's rollout; before it starts, the plan and waves it would start with. */
   async getRollout(migration: Migration): Promise<Rollout> {
     const record = await this.context.rollouts.getRollout(migration.id);
     if (!record) {
       const { plan, critical, waves } = await this.plan(migration, undefined);
+      const count = waves.reduce((n, w) => n + w.consumers.length, 0);
+      const above = this.timing.confirmAbove;
       return {
+        ...(count > above ? { confirmation: { consumers: count, above } } : {}),
         state: 'not_started',
         plan,
         critical,
@@ -43,7 +50,7 @@ export class RolloutView {
       };
     }
     const consumers = await this.context.rollouts.listConsumers(migration.id);
-    return this.toRollout(record, consumers);
+    return this.toRollout(record, consumers, migration);
   }
 
   async getRolloutById(migrationId: string): Promise<Rollout> {
@@ -93,6 +100,7 @@ export class RolloutView {
   private async toRollout(
     record: RolloutRecord,
     consumers: RolloutConsumer[],
+    migration: Migration,
   ): Promise<Rollout> {
     const state: RolloutState =
       record.state === 'analyzing' ||
@@ -100,10 +108,36 @@ export class RolloutView {
       record.state === 'proposed'
         ? 'not_started'
         : record.state;
-    const gate =
+    const judgement =
       state === 'rolling_out'
-        ? await advanceGate(this.context, record, consumers)
+        ? await this.timing.judge(record, consumers)
         : undefined;
+    const gate = judgement
+      ? await advanceGate(this.context, record, consumers, judgement)
+      : undefined;
+    let gateReason = gate?.reason;
+    if (gate?.ready && judgement?.advanceWait && record.plan.autoAdvance) {
+      gateReason = judgement.advanceWait.reason;
+    }
+    if (migration.stopped && judgement) {
+      gateReason = `automation stopped by ${
+        migration.stopped.by
+      } (the kill switch)${gateReason ? `; then ${gateReason}` : ''}`;
+    }
+    // The started waves' consumers that wait before their delivery.
+    const waiting = judgement
+      ? consumers
+          .filter(
+            c =>
+              c.wave <= record.currentWave &&
+              !c.held &&
+              c.delivery?.status === 'pending',
+          )
+          .flatMap(c => {
+            const wait = judgement.deliveryWait(c.consumerRef);
+            return wait ? [wait] : [];
+          })
+      : [];
     return {
       state,
       plan: record.plan,
@@ -125,7 +159,8 @@ export class RolloutView {
       ...(gate?.soakEndsAt
         ? { soakEndsAt: gate.soakEndsAt.toISOString() }
         : {}),
-      ...(gate?.reason ? { gateReason: gate.reason } : {}),
+      ...(gateReason ? { gateReason } : {}),
+      ...(waiting.length ? { waiting } : {}),
     };
   }
 }

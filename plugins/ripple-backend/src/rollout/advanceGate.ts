@@ -5,6 +5,7 @@ import {
   validationVerdict,
 } from '../validation/requirement';
 import type { RolloutContext } from './RolloutContext';
+import type { TimingJudgement } from './timing/RolloutTiming';
 
 /** Whether a consumer's patch is in place (delivered or merged). */
 export function isInPlace(consumer: RolloutConsumer): boolean {
@@ -63,6 +64,8 @@ export async function advanceGate(
   record: RolloutRecord,
   // The rollout's consumers, when the caller has just read them.
   listed?: RolloutConsumer[],
+  // Why consumers wait before their delivery (a window, an upstream).
+  timing?: Pick<TimingJudgement, 'deliveryWait'>,
 ): Promise<AdvanceGate> {
   const consumers =
     listed ?? (await context.rollouts.listConsumers(record.migrationId));
@@ -113,7 +116,7 @@ export async function advanceGate(
   if (reasons.length) {
     return { ready: false, reason: reasons.join('. '), validations };
   }
-  const wave = await deliveredWave(context, record, consumers);
+  const wave = await deliveredWave(context, record, consumers, timing);
   if ('waiting' in wave) {
     return { ready: false, reason: wave.waiting, validations };
   }
@@ -277,6 +280,7 @@ async function deliveredWave(
   context: RolloutContext,
   record: RolloutRecord,
   consumers: RolloutConsumer[],
+  timing?: Pick<TimingJudgement, 'deliveryWait'>,
 ): Promise<{ delivered: RolloutConsumer[] } | { waiting: string }> {
   const delivered: RolloutConsumer[] = [];
   // Rolled back alone: left out until someone resumes it.
@@ -293,9 +297,14 @@ async function deliveredWave(
     // A rejected patch is never delivered: it does not hold the wave.
     if (current?.decision?.decision === 'reject') continue;
     const others = wave.filter(c => c !== consumer && !isInPlace(c)).length;
-    const state = current?.decision
+    const wait =
+      current?.decision && consumer.delivery?.status === 'pending'
+        ? timing?.deliveryWait(consumer.consumerRef)
+        : undefined;
+    let state = current?.decision
       ? `delivery ${consumer.delivery?.status ?? 'pending'}`
       : 'not approved yet';
+    if (wait) state = wait.reason;
     return {
       waiting: `${WAITING_FOR_DELIVERIES}: ${consumer.consumerRef} (${state})${
         others ? ` and up to ${others} more` : ''

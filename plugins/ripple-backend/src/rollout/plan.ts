@@ -6,6 +6,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
+import { checkWindows } from './timing/windows';
 import type {
   HealthThresholds,
   RolloutPlan,
@@ -76,7 +77,17 @@ export function resolvePlan(
   const autoApprove =
     request?.autoApprove ?? rollout?.getOptionalBoolean('autoApprove') ?? false;
   checkBoolean(request?.requireValidation, 'plan.requireValidation');
+  const windows = checkWindows(
+    request?.windows ??
+      rollout?.getOptionalConfigArray('windows')?.map(w => ({
+        cron: w.getString('cron'),
+        durationMinutes: w.getNumber('durationMinutes'),
+        timeZone: w.getOptionalString('timeZone'),
+      })),
+    request?.windows ? 'plan.windows' : 'ripple.rollout.windows',
+  );
   return {
+    ...(windows.length ? { windows } : {}),
     waves,
     soakMinutes:
       request?.soakMinutes ?? rollout?.getOptionalNumber('soakMinutes') ?? 60,
@@ -201,7 +212,7 @@ export function orderConsumers(consumers: PlannedConsumer[]): string[] {
 }
 
 /** The entity refs an entity depends on (its relations and spec), lower case. */
-function dependsOn(entity: Entity | undefined): string[] {
+export function dependsOn(entity: Entity | undefined): string[] {
   if (!entity) return [];
   const refs = new Set<string>();
   for (const relation of entity.relations ?? []) {

@@ -385,7 +385,9 @@ spec:
     await wholeStep();
     expect((await rollout()).currentWave).toBe(0);
     expect((await rollout()).gateReason).toMatch(
-      new RegExp(`^waiting for merges: ${ref('sandbox')} \\(delivered \\d+ min ago\\)$`),
+      new RegExp(
+        `^waiting for merges: ${ref('sandbox')} \\(delivered \\d+ min ago\\)$`,
+      ),
     );
     expect((await consumerList()).sandbox.waitingForMerge).toMatchObject({
       overdue: false,
@@ -567,6 +569,28 @@ spec:
     await wholeStep();
     expect(await status('reports')).toBe('pending');
     await approve('reports');
+    // Upstream first (docs/rollout.md, "Timing"): reports reads staging's
+    // output, so it waits for staging to be merged and healthy.
+    await wholeStep();
+    expect(await status('reports')).toBe('pending');
+    expect((await rollout()).waiting).toEqual([
+      {
+        consumerRef: ref('reports'),
+        reason: `waiting for ${ref(
+          'staging',
+        )} upstream to be merged and healthy`,
+      },
+    ]);
+    await repos.staging.merge(`${branch}/staging`);
+    await until(
+      'staging merged',
+      async () => (await status('staging')) === 'merged',
+    );
+    monitor.push({
+      consumerRef: ref('staging'),
+      errorRate: 0,
+      observedAt: new Date().toISOString(),
+    });
     await until(
       'reports delivered',
       async () => (await status('reports')) === 'delivered',
@@ -583,15 +607,13 @@ spec:
     for (const name of Object.keys(consumers)) {
       expect([name, list[name].delivery?.status]).toEqual([name, 'reverted']);
     }
-    for (const name of ['adhoc', 'sandbox']) {
+    for (const name of ['adhoc', 'sandbox', 'staging']) {
       expect((await repos[name].log())[0]).toBe(
         'Revert "Rename amount (Ripple)"',
       );
       expect(await repos[name].show('main', FILE)).toBe(CODE);
     }
-    for (const name of ['staging', 'reports']) {
-      expect(await repos[name].branches()).toEqual(['main']);
-    }
+    expect(await repos.reports.branches()).toEqual(['main']);
     expect((await call('get', `/migrations/${id}`)).body.progress).toEqual({
       total: 5,
       approved: 5,
@@ -938,7 +960,9 @@ spec:
     );
     const merged = await call(
       'post',
-      `/migrations/${id}/consumers/${encodeURIComponent(ref('early-a'))}/merged`,
+      `/migrations/${id}/consumers/${encodeURIComponent(
+        ref('early-a'),
+      )}/merged`,
       {},
     );
     expect(merged.status).toBe(200);
@@ -1084,7 +1108,7 @@ spec:
     ).toMatchObject({
       status: 400,
       message:
-        'request/body/waves: unknown field (expected plan, overrideCompatView)',
+        'request/body/waves: unknown field (expected plan, overrideCompatView, confirmConsumers)',
     });
     expect(await call('post', `/migrations/${id}/rollout/advance`, {})).toEqual(
       {

@@ -52,6 +52,7 @@ export function addRolloutRoutes(
     action: string,
     meta: JsonObject,
     run: (actor: string, migration: Migration) => Promise<T>,
+    verb = `${action} the rollouts of`,
   ): Promise<T> {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     return audited(
@@ -64,7 +65,7 @@ export function addRolloutRoutes(
           credentials,
           rippleRolloutManagePermission,
           migration.datasetRef,
-          `${action} the rollouts of`,
+          verb,
         );
         return run(credentials.principal.userEntityRef, migration);
       },
@@ -77,24 +78,37 @@ export function addRolloutRoutes(
       await requireMigration(req.params.id),
     );
     // The waves name only the consumers the caller may see.
-    const visible = await visibility.visible(
-      credentials,
-      shown.waves.flatMap(w => w.consumers),
-    );
+    const visible = await visibility.visible(credentials, [
+      ...shown.waves.flatMap(w => w.consumers),
+      ...(shown.waiting ?? []).map(w => w.consumerRef),
+    ]);
     // A pause's reason names the consumer that breached, the gate's the
     // consumers that hold the wave.
     const [redacted] = await visibility.redact(
       credentials,
       [shown],
-      r => [r.pausedReason, r.gateReason],
+      r => [
+        r.pausedReason,
+        r.gateReason,
+        ...(r.waiting ?? []).map(w => w.reason),
+      ],
       (r, hide) => ({
         ...r,
         ...(r.pausedReason ? { pausedReason: hide(r.pausedReason) } : {}),
         ...(r.gateReason ? { gateReason: hide(r.gateReason) } : {}),
+        // A wait names its upstream consumers (and the waiting consumers
+        // the caller may not read are left out below).
+        ...(r.waiting
+          ? { waiting: r.waiting.map(w => ({ ...w, reason: hide(w.reason) })) }
+          : {}),
       }),
+    );
+    const waiting = redacted.waiting?.filter(w =>
+      visible.has(w.consumerRef.toLocaleLowerCase('en-US')),
     );
     res.json({
       ...redacted,
+      ...(redacted.waiting ? { waiting } : {}),
       waves: shown.waves.map(wave => ({
         ...wave,
         consumers: wave.consumers.filter(c =>
@@ -107,6 +121,7 @@ export function addRolloutRoutes(
   router.post('/migrations/:id/rollout/start', async (req, res) => {
     const plan = req.body?.plan;
     const override = req.body?.overrideCompatView;
+    const confirmConsumers = req.body?.confirmConsumers;
     res.json(
       await manage(
         req,
@@ -114,6 +129,7 @@ export function addRolloutRoutes(
         {
           ...(plan ? { plan: plan as JsonObject } : {}),
           ...(override ? { overrideCompatView: override } : {}),
+          ...(confirmConsumers !== undefined ? { confirmConsumers } : {}),
         },
         // The compatibility view's gate runs inside the start, after its
         // own checks and before its transaction, which records the view as
@@ -121,6 +137,7 @@ export function addRolloutRoutes(
         (actor, migration) =>
           rollout.start(migration, plan, actor, {
             compatView: () => compatViews.gate(migration, actor, override),
+            confirmConsumers,
           }),
       ),
     );
@@ -149,6 +166,33 @@ export function addRolloutRoutes(
     res.json(
       await manage(req, 'resume', consumerRef ? { consumerRef } : {}, actor =>
         rollout.resume(req.params.id, consumerRef, actor),
+      ),
+    );
+  });
+
+  // The kill switch (docs/rollout.md): permission-checked and audited as a
+  // pause is, but on the migration: it holds the agent too.
+  router.post('/migrations/:id/automation/stop', async (req, res) => {
+    const reason = req.body?.reason;
+    res.json(
+      await manage(
+        req,
+        'automation-stop',
+        reason ? { reason } : {},
+        actor => rollout.stopAutomation(req.params.id, reason, actor),
+        'stop the automation of the migrations of',
+      ),
+    );
+  });
+
+  router.post('/migrations/:id/automation/resume', async (req, res) => {
+    res.json(
+      await manage(
+        req,
+        'automation-resume',
+        {},
+        actor => rollout.resumeAutomation(req.params.id, actor),
+        'resume the automation of the migrations of',
       ),
     );
   });

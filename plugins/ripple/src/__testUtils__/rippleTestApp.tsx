@@ -59,6 +59,8 @@ export function mockRippleApi(
     'pauseRollout',
     'resumeRollout',
     'rollbackRollout',
+    'stopAutomation',
+    'resumeAutomation',
     'getCompatView',
     'markCompatViewApplied',
     'listLineageJobs',

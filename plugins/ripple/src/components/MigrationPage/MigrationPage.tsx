@@ -36,6 +36,7 @@ import { ConsumersPanel } from './ConsumersPanel';
 import { EventLog } from './EventLog';
 import { LineagePanel } from './LineagePanel';
 import { RolloutPanel } from './RolloutPanel';
+import { KillSwitch } from './KillSwitch';
 
 // While the agent or the rollout is working, the page follows it.
 const MOVING: Migration['state'][] = ['draft', 'analyzing', 'rolling_out'];
@@ -141,6 +142,7 @@ function MigrationBody(props: {
   return (
     <Flex direction="column" gap="5" py="4">
       <MigrationHeader migration={m} onChanged={reloadAll} />
+      <KillSwitch migration={m} onChanged={reloadAll} />
       {m.analysis && (
         <Alert
           status="warning"

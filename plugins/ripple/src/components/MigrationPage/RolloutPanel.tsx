@@ -20,6 +20,8 @@ import type { Loaded } from '../../hooks/useLoad';
 import { rippleTranslationRef } from '../../translation';
 import type { Tone } from '../common/status';
 import styles from '../common/ripple.module.css';
+import { ConsumerWaits } from './ConsumerWaits';
+import { StartConfirmation } from './StartConfirmation';
 
 type Action = 'start' | 'advance' | 'pause' | 'resume' | 'rollback';
 
@@ -55,15 +57,29 @@ export function RolloutPanel(props: {
   onShowCompatView?: () => void;
   onChanged: () => void;
 }) {
-  const { migration, rollout, consumers, compatView, compatViewBlocked, onShowCompatView, onChanged } = props;
+  const {
+    migration,
+    rollout,
+    consumers,
+    compatView,
+    compatViewBlocked,
+    onShowCompatView,
+    onChanged,
+  } = props;
   const rippleApi = useApi(rippleApiRef);
   const { t } = useTranslationRef(rippleTranslationRef);
   const manage = usePermission({
     permission: rippleRolloutManagePermission,
     resourceRef: migration.datasetRef,
   });
-  const { pending, error, run: runAction } = useAction<Action>({ onSettled: onChanged });
+  const {
+    pending,
+    error,
+    run: runAction,
+  } = useAction<Action>({ onSettled: onChanged });
   const [confirmRollback, setConfirmRollback] = useState(false);
+  // A wide rollout is started from its confirmation dialog.
+  const [confirmStart, setConfirmStart] = useState(false);
   const [override, setOverride] = useState('');
   // Unset: the plan's own (the config's default), sent only when changed.
   const [requireValidation, setRequireValidation] = useState<boolean>();
@@ -73,12 +89,18 @@ export function RolloutPanel(props: {
     return <ErrorPanel title={t('rollout.loadError')} error={rollout.error} />;
   }
   const r = rollout.value;
-  const can = (to: Migration['state']) => migrationTransitions[migration.state].includes(to);
+  const can = (to: Migration['state']) =>
+    migrationTransitions[migration.state].includes(to);
   const actions: Record<Action, boolean> = {
-    start: r.state === 'not_started' && can('rolling_out') && compatView !== 'pending',
+    start:
+      r.state === 'not_started' &&
+      can('rolling_out') &&
+      compatView !== 'pending',
     advance: migration.state === 'rolling_out',
     pause: can('paused'),
-    resume: (migration.state === 'paused' || migration.state === 'rolled_back') && can('rolling_out'),
+    resume:
+      (migration.state === 'paused' || migration.state === 'rolled_back') &&
+      can('rolling_out'),
     rollback: can('rolled_back'),
   };
 
@@ -87,11 +109,18 @@ export function RolloutPanel(props: {
       switch (action) {
         case 'start': {
           const plan =
-            requireValidation !== undefined && requireValidation !== r.plan.requireValidation
+            requireValidation !== undefined &&
+            requireValidation !== r.plan.requireValidation
               ? { requireValidation }
               : undefined;
-          if (compatViewBlocked) {
-            await rippleApi.startRollout(migration.id, plan, { overrideCompatView: override.trim() });
+          const confirmConsumers = r.confirmation?.consumers;
+          if (compatViewBlocked || confirmConsumers !== undefined) {
+            await rippleApi.startRollout(migration.id, plan, {
+              ...(compatViewBlocked
+                ? { overrideCompatView: override.trim() }
+                : {}),
+              ...(confirmConsumers !== undefined ? { confirmConsumers } : {}),
+            });
           } else if (plan) {
             await rippleApi.startRollout(migration.id, plan);
           } else {
@@ -109,18 +138,27 @@ export function RolloutPanel(props: {
           await rippleApi.resumeRollout(migration.id);
           break;
         case 'rollback':
-          await rippleApi.rollbackRollout(migration.id, { reason: t('rollout.rollbackReason') });
+          await rippleApi.rollbackRollout(migration.id, {
+            reason: t('rollout.rollbackReason'),
+          });
           break;
         default:
       }
       setConfirmRollback(false);
+      setConfirmStart(false);
     });
 
   const health = (wave: Wave) => {
-    const inWave = consumers.filter(c => wave.consumers.includes(c.consumerRef));
+    const inWave = consumers.filter(c =>
+      wave.consumers.includes(c.consumerRef),
+    );
     const unhealthy = inWave.filter(c => c.health === 'unhealthy').length;
     const healthy = inWave.filter(c => c.health === 'healthy').length;
-    return { unhealthy, healthy, unknown: wave.consumers.length - unhealthy - healthy };
+    return {
+      unhealthy,
+      healthy,
+      unknown: wave.consumers.length - unhealthy - healthy,
+    };
   };
 
   return (
@@ -133,11 +171,16 @@ export function RolloutPanel(props: {
             .map(w =>
               w.count !== undefined
                 ? t('rollout.planWave', { name: w.name, count: w.count })
-                : t('rollout.planWavePercent', { name: w.name, percent: String(w.percent) }),
+                : t('rollout.planWavePercent', {
+                    name: w.name,
+                    percent: String(w.percent),
+                  }),
             )
             .join(', '),
           soak: String(r.plan.soakMinutes),
-          advance: r.plan.autoAdvance ? t('rollout.autoAdvance') : t('rollout.manualAdvance'),
+          advance: r.plan.autoAdvance
+            ? t('rollout.autoAdvance')
+            : t('rollout.manualAdvance'),
         })}
         {r.critical && t('rollout.critical')}
         {r.plan.requireValidation && t('rollout.requiresValidation')}
@@ -162,17 +205,27 @@ export function RolloutPanel(props: {
           status="warning"
           icon
           title={t('rollout.viewBlockedTitle')}
-          description={t('rollout.viewBlockedDescription', { reason: compatViewBlocked })}
+          description={t('rollout.viewBlockedDescription', {
+            reason: compatViewBlocked,
+          })}
         />
       )}
       {r.pausedReason && migration.state === 'paused' && (
-        <Alert status="warning" icon title={t('rollout.paused')} description={r.pausedReason} />
+        <Alert
+          status="warning"
+          icon
+          title={t('rollout.paused')}
+          description={r.pausedReason}
+        />
       )}
       {r.soakEndsAt && migration.state === 'rolling_out' && (
         <Text as="p" color="secondary">
-          {t('rollout.soaking', { time: new Date(r.soakEndsAt).toLocaleString() })}
+          {t('rollout.soaking', {
+            time: new Date(r.soakEndsAt).toLocaleString(),
+          })}
         </Text>
       )}
+      <ConsumerWaits rollout={r} />
       {r.waves.length === 0 ? (
         <Text as="p" color="secondary">
           {t('rollout.noWaves')}
@@ -182,10 +235,16 @@ export function RolloutPanel(props: {
           {r.waves.map(wave => {
             const h = health(wave);
             return (
-              <li key={wave.index} className={`${styles.wave} ${WAVE_CLASS[wave.state]}`}>
+              <li
+                key={wave.index}
+                className={`${styles.wave} ${WAVE_CLASS[wave.state]}`}
+              >
                 <Flex direction="column" gap="1">
                   <Text weight="bold">
-                    {t('rollout.waveTitle', { number: String(wave.index + 1), name: wave.name })}
+                    {t('rollout.waveTitle', {
+                      number: String(wave.index + 1),
+                      name: wave.name,
+                    })}
                   </Text>
                   <StatusBadge
                     status={{
@@ -194,9 +253,14 @@ export function RolloutPanel(props: {
                     }}
                   />
                   <Text variant="body-small">
-                    {t('rollout.waveConsumers', { count: wave.consumers.length })}
+                    {t('rollout.waveConsumers', {
+                      count: wave.consumers.length,
+                    })}
                   </Text>
-                  <Text variant="body-small" color={h.unhealthy ? 'danger' : 'secondary'}>
+                  <Text
+                    variant="body-small"
+                    color={h.unhealthy ? 'danger' : 'secondary'}
+                  >
                     {t('rollout.waveHealth', {
                       healthy: String(h.healthy),
                       unhealthy: String(h.unhealthy),
@@ -205,15 +269,22 @@ export function RolloutPanel(props: {
                   </Text>
                   {wave.startedAt && (
                     <Text variant="body-small" color="secondary">
-                      {t('rollout.waveStarted', { age: age(wave.startedAt, t) })}
-                      {wave.completedAt && t('rollout.waveCompleted', { age: age(wave.completedAt, t) })}
+                      {t('rollout.waveStarted', {
+                        age: age(wave.startedAt, t),
+                      })}
+                      {wave.completedAt &&
+                        t('rollout.waveCompleted', {
+                          age: age(wave.completedAt, t),
+                        })}
                     </Text>
                   )}
-                  {r.gateReason && wave.index === r.currentWave && migration.state === 'rolling_out' && (
-                    <Text variant="body-small" color="warning" role="status">
-                      {t('rollout.waveHeld', { reason: r.gateReason })}
-                    </Text>
-                  )}
+                  {r.gateReason &&
+                    wave.index === r.currentWave &&
+                    migration.state === 'rolling_out' && (
+                      <Text variant="body-small" color="warning" role="status">
+                        {t('rollout.waveHeld', { reason: r.gateReason })}
+                      </Text>
+                    )}
                 </Flex>
               </li>
             );
@@ -221,7 +292,12 @@ export function RolloutPanel(props: {
         </ol>
       )}
       {manage.allowed ? (
-        <Flex gap="2" role="group" aria-label={t('rollout.controlsLabel')} style={{ flexWrap: 'wrap' }}>
+        <Flex
+          gap="2"
+          role="group"
+          aria-label={t('rollout.controlsLabel')}
+          style={{ flexWrap: 'wrap' }}
+        >
           {actions.start && (
             <Flex direction="column" gap="1">
               <Checkbox
@@ -245,42 +321,71 @@ export function RolloutPanel(props: {
           {actions.start && (
             <Button
               variant="primary"
-              onPress={() => run('start')}
+              onPress={() =>
+                r.confirmation ? setConfirmStart(true) : run('start')
+              }
               isPending={pending === 'start'}
               isDisabled={!!compatViewBlocked && !override.trim()}
             >
-              {compatViewBlocked ? t('rollout.startWithoutView') : t('rollout.start')}
+              {compatViewBlocked
+                ? t('rollout.startWithoutView')
+                : t('rollout.start')}
             </Button>
           )}
           {actions.advance && (
-            <Button variant="primary" onPress={() => run('advance')} isPending={pending === 'advance'}>
-              {r.currentWave !== undefined && r.currentWave + 1 >= r.waves.length
+            <Button
+              variant="primary"
+              onPress={() => run('advance')}
+              isPending={pending === 'advance'}
+            >
+              {r.currentWave !== undefined &&
+              r.currentWave + 1 >= r.waves.length
                 ? t('rollout.complete')
                 : t('rollout.advance')}
             </Button>
           )}
           {actions.pause && (
-            <Button variant="secondary" onPress={() => run('pause')} isPending={pending === 'pause'}>
+            <Button
+              variant="secondary"
+              onPress={() => run('pause')}
+              isPending={pending === 'pause'}
+            >
               {t('rollout.pause')}
             </Button>
           )}
           {actions.resume && (
-            <Button variant="secondary" onPress={() => run('resume')} isPending={pending === 'resume'}>
+            <Button
+              variant="secondary"
+              onPress={() => run('resume')}
+              isPending={pending === 'resume'}
+            >
               {t('rollout.resume')}
             </Button>
           )}
           {actions.rollback &&
             (confirmRollback ? (
               <>
-                <Button destructive variant="primary" onPress={() => run('rollback')} isPending={pending === 'rollback'}>
+                <Button
+                  destructive
+                  variant="primary"
+                  onPress={() => run('rollback')}
+                  isPending={pending === 'rollback'}
+                >
                   {t('rollout.confirmRollback')}
                 </Button>
-                <Button variant="tertiary" onPress={() => setConfirmRollback(false)}>
+                <Button
+                  variant="tertiary"
+                  onPress={() => setConfirmRollback(false)}
+                >
                   {t('rollout.cancelRollback')}
                 </Button>
               </>
             ) : (
-              <Button destructive variant="secondary" onPress={() => setConfirmRollback(true)}>
+              <Button
+                destructive
+                variant="secondary"
+                onPress={() => setConfirmRollback(true)}
+              >
                 {t('rollout.rollback')}
               </Button>
             ))}
@@ -292,8 +397,23 @@ export function RolloutPanel(props: {
           </Text>
         )
       )}
+      {r.confirmation && (
+        <StartConfirmation
+          confirmation={r.confirmation}
+          isOpen={confirmStart}
+          pending={pending === 'start'}
+          onConfirm={() => run('start')}
+          onCancel={() => setConfirmStart(false)}
+        />
+      )}
       {!!error && (
-        <Alert status="danger" icon role="alert" title={t('rollout.actionError')} description={errorMessage(error)} />
+        <Alert
+          status="danger"
+          icon
+          role="alert"
+          title={t('rollout.actionError')}
+          description={errorMessage(error)}
+        />
       )}
     </Flex>
   );

@@ -357,6 +357,27 @@ export const spec = {
           impactSummary: {
             $ref: '#/components/schemas/DraftImpact',
           },
+          stopped: {
+            $ref: '#/components/schemas/AutomationStop',
+          },
+        },
+      },
+      AutomationStop: {
+        type: 'object',
+        description:
+          'The kill switch is on (docs/rollout.md, "The kill switch"): nothing automatic happens to the migration (the agent\'s refresh of its patches, approvals by policy, deliveries, merges, wave advances) until someone resumes it. Absent while its automation runs.',
+        required: ['by', 'at'],
+        properties: {
+          by: {
+            type: 'string',
+            description: 'Who stopped it (a user entity ref).',
+          },
+          at: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          reason: {
+            type: 'string',
+          },
         },
       },
       MigrationProgress: {
@@ -518,7 +539,7 @@ export const spec = {
       MigrationEventType: {
         type: 'string',
         description:
-          "What happened: `created`; `draft-updated` (a draft from a schema change got a later change, or a suggested rename was confirmed or rejected); `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`, `reason`: `code` when the consumer's code changed, `engine` when an accepted engine version proposes another patch); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs); `validation-recorded` (data `validationId`, `patchId`, `status`, `warehouse`: the patch's old and patched queries were run on the dataset's warehouse and compared, docs/validation.md); `gate-changed` (data `ready`, `reason`, `soakEndsAt`, `signals`: the active wave's gate decided differently, with the latest signal of each of its consumers it judged by); `target-date-changed` (data `from`, `to`: the deadline set, moved or removed by the migration's owner).",
+          "What happened: `created`; `draft-updated` (a draft from a schema change got a later change, or a suggested rename was confirmed or rejected); `state-changed` (data `from`, `to`); `consumer-added` (data `discoveredBy`); `patch-proposed` (data `patchId`, `version`, `status`); `patch-stale` (data `patchId`, `reason`: `code` when the consumer's code changed, `engine` when an accepted engine version proposes another patch); `review-recorded` (data `reviewId`, `patchId`, `decision`); `analysis-failed` (data `attempts`, `retryAt`); the rollout's (docs/rollout.md): `rollout-started` (data `plan`, `waves`), `wave-started` and `wave-completed` (data `wave`), `patch-delivered`, `delivery-failed`, `delivery-updated` and `patch-reverted` (data `method`, `status`, `url`), `health-breach` (data `signal`, `breaches`), `health-recovered`, `compat-view-applied` (data `by`), `consumer-joined` (data `wave`, `waveName`, `newWave`: a consumer found after the start joined the rollout once its patch was approved); `consumer-removed` (data `reason`: a re-analysis found it no longer reads the dataset); `consumer-skipped` (data `reason`: an entity that does not declare it reads the dataset was left out of the analysis, because an annotation of it is unusable or the engine failed on its code); `compat-view-overridden` (data `by`, `reason`: the rollout was started without the compatibility view its change needs); `validation-recorded` (data `validationId`, `patchId`, `status`, `warehouse`: the patch's old and patched queries were run on the dataset's warehouse and compared, docs/validation.md); `gate-changed` (data `ready`, `reason`, `soakEndsAt`, `signals`: the active wave's gate decided differently, with the latest signal of each of its consumers it judged by); `target-date-changed` (data `from`, `to`: the deadline set, moved or removed by the migration's owner); `automation-stopped` and `automation-resumed` (data `reason`: the kill switch); `timing-warning` (data `kind`: `upstream-cycle` with `consumers` and `ignored`, consumers that read each other's output, a cycle the wave order breaks; `upstream-order` with `consumerRef` and `upstreamRef`, an upstream placed in a later wave; `bad-annotation` with `consumerRef`, `annotation` and `error`, a consumer's unusable timing annotation, which holds its delivery; each recorded once).",
         enum: [
           'created',
           'draft-updated',
@@ -545,6 +566,9 @@ export const spec = {
           'validation-recorded',
           'gate-changed',
           'target-date-changed',
+          'automation-stopped',
+          'automation-resumed',
+          'timing-warning',
         ],
       },
       MigrationEvent: {
@@ -1451,6 +1475,15 @@ export const spec = {
             description:
               "Make the validation of each consumer's current patch version a condition of its approval, its auto-approval, its delivery and its wave's advance: it must have `passed`, or be `skipped` with its reason (docs/validation.md). Default `ripple.rollout.requireValidation` (false).",
           },
+          windows: {
+            type: 'array',
+            maxItems: 50,
+            description:
+              'When deliveries and automatic wave advances may happen (any of the windows open); outside them the rollout waits, it never fails. Empty or absent: any time. Default `ripple.rollout.windows`.',
+            items: {
+              $ref: '#/components/schemas/DeliveryWindow',
+            },
+          },
           health: {
             $ref: '#/components/schemas/HealthThresholds',
           },
@@ -1496,8 +1529,40 @@ export const spec = {
             description:
               'Whether a patch version is approved, auto-approved, delivered and lets its wave advance only once its validation `passed` or was `skipped` with its reason.',
           },
+          windows: {
+            type: 'array',
+            description:
+              'When deliveries and automatic wave advances may happen; absent or empty, any time.',
+            items: {
+              $ref: '#/components/schemas/DeliveryWindow',
+            },
+          },
           health: {
             $ref: '#/components/schemas/HealthThresholds',
+          },
+        },
+      },
+      DeliveryWindow: {
+        type: 'object',
+        description:
+          'A window that opens at each time of `cron` (five fields: minute hour day-of-month month day-of-week, in `timeZone`) and stays open `durationMinutes`. Monday to Thursday, 02:00 to 05:00 in Stockholm: `{cron: "0 2 * * 1-4", durationMinutes: 180, timeZone: "Europe/Stockholm"}`.',
+        additionalProperties: false,
+        required: ['cron', 'durationMinutes'],
+        properties: {
+          cron: {
+            type: 'string',
+            minLength: 9,
+            maxLength: 200,
+          },
+          durationMinutes: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 10080,
+          },
+          timeZone: {
+            type: 'string',
+            maxLength: 100,
+            description: 'An IANA time zone. Default UTC.',
           },
         },
       },
@@ -1540,7 +1605,50 @@ export const spec = {
           gateReason: {
             type: 'string',
             description:
-              'While rolling out, why the active wave does not advance yet besides its soak time, naming the consumers: an unhealthy one, a validation the plan requires that failed or is not done, a delivery or a health signal awaited.',
+              'While rolling out, why the active wave does not advance yet besides its soak time, naming the consumers: an unhealthy one, a validation the plan requires that failed or is not done, a delivery or a health signal awaited, or the window ("waiting for the window at ...").',
+          },
+          waiting: {
+            type: 'array',
+            description:
+              'While rolling out, the approved consumers of the started waves that wait before their delivery, and why: a delivery window, a freeze, their pipeline\'s schedule ("waiting for the window at ..."), or an upstream consumer not merged and healthy yet.',
+            items: {
+              $ref: '#/components/schemas/ConsumerWait',
+            },
+          },
+          confirmation: {
+            $ref: '#/components/schemas/StartConfirmation',
+          },
+        },
+      },
+      ConsumerWait: {
+        type: 'object',
+        required: ['consumerRef', 'reason'],
+        properties: {
+          consumerRef: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          reason: {
+            type: 'string',
+          },
+          until: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      StartConfirmation: {
+        type: 'object',
+        description:
+          'Before the start, when the rollout would reach more consumers than `ripple.rollout.confirmAbove`: the start must confirm their number (`confirmConsumers`).',
+        required: ['consumers', 'above'],
+        properties: {
+          consumers: {
+            type: 'integer',
+            description: 'How many consumers the rollout would deliver to.',
+          },
+          above: {
+            type: 'integer',
+            description:
+              'The configured threshold (`ripple.rollout.confirmAbove`).',
           },
         },
       },
@@ -3509,7 +3617,7 @@ export const spec = {
       post: {
         operationId: 'StartRollout',
         description:
-          "Starts the rollout of a `proposed` migration: orders its consumers into waves and delivers the canary's approved patches. Starting a rollout already started returns it unchanged. Needs `ripple.rollout.manage` on the migration's dataset. When the change moves the table, its compatibility view must be applied first, or the start is refused (409) saying why: not applied yet, or the engine cannot build it (`CompatView.reason`); `overrideCompatView` starts it anyway, and its reason is recorded on the timeline (`compat-view-overridden`) and in the audit log.",
+          "Starts the rollout of a `proposed` migration: orders its consumers into waves and delivers the canary's approved patches. Starting a rollout already started returns it unchanged. Needs `ripple.rollout.manage` on the migration's dataset. When the change moves the table, its compatibility view must be applied first, or the start is refused (409) saying why: not applied yet, or the engine cannot build it (`CompatView.reason`); `overrideCompatView` starts it anyway, and its reason is recorded on the timeline (`compat-view-overridden`) and in the audit log. A rollout over more consumers than `ripple.rollout.confirmAbove` starts only with `confirmConsumers` equal to their number (409 otherwise, with the number). A plan's bad `windows` answer 400 naming the field.",
         parameters: [
           {
             $ref: '#/components/parameters/migrationId',
@@ -3532,6 +3640,12 @@ export const spec = {
                     maxLength: 2000,
                     description:
                       'Why the rollout may start without the compatibility view (consumers not yet patched will break when the table moves); recorded with the person starting it.',
+                  },
+                  confirmConsumers: {
+                    type: 'integer',
+                    minimum: 0,
+                    description:
+                      'The number of consumers the rollout will reach, as the person starting it saw it (`Rollout.confirmation`). Needed when it is above `ripple.rollout.confirmAbove` (default 100): without it, or with another number, the start is refused (409) with the number.',
                   },
                 },
               },
@@ -3717,6 +3831,86 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
           '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/automation/stop': {
+      post: {
+        operationId: 'StopAutomation',
+        description:
+          "The kill switch: stops every automatic step of the migration (the agent's refresh of its patches, approvals by policy, deliveries, merges Ripple performs, wave advances) until `/automation/resume`. Unlike a pause, it holds the agent too, and it applies before the rollout starts. Stopping a stopped migration changes nothing. Audited; needs `ripple.rollout.manage`.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  reason: {
+                    type: 'string',
+                    maxLength: 2000,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The migration.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Migration',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/automation/resume': {
+      post: {
+        operationId: 'ResumeAutomation',
+        description:
+          "Lifts the kill switch: the migration's automatic steps run again (a paused rollout stays paused). Resuming a running migration changes nothing. Audited; needs `ripple.rollout.manage`.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The migration.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Migration',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
             $ref: '#/components/responses/ErrorResponse',
           },
         },

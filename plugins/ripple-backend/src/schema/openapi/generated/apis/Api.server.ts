@@ -360,6 +360,15 @@ export type PreviewMigration = {
 /**
  * @public
  */
+export type ResumeAutomation = {
+  path: {
+    id: string;
+  };
+  response: Migration | Error | Error;
+};
+/**
+ * @public
+ */
 export type ResumeRollout = {
   path: {
     id: string;
@@ -407,6 +416,16 @@ export type StartRollout = {
   };
   body: StartRolloutRequest;
   response: Rollout | Error | Error | Error | Error;
+};
+/**
+ * @public
+ */
+export type StopAutomation = {
+  path: {
+    id: string;
+  };
+  body: PauseRolloutRequest;
+  response: Migration | Error | Error | Error;
 };
 /**
  * @public
@@ -484,6 +503,8 @@ export type EndpointMap = {
 
   '#post|/preview': PreviewMigration;
 
+  '#post|/migrations/{id}/automation/resume': ResumeAutomation;
+
   '#post|/migrations/{id}/rollout/resume': ResumeRollout;
 
   '#post|/migrations/{id}/consumers/{consumerRef}/review': ReviewPatch;
@@ -493,6 +514,8 @@ export type EndpointMap = {
   '#put|/migrations/{id}/target-date': SetTargetDate;
 
   '#post|/migrations/{id}/rollout/start': StartRollout;
+
+  '#post|/migrations/{id}/automation/stop': StopAutomation;
 
   '#post|/migrations/{id}/consumers/{consumerRef}/validation': ValidatePatch;
 };

@@ -32,4 +32,7 @@ export type MigrationEventType =
   | 'consumer-joined'
   | 'validation-recorded'
   | 'gate-changed'
-  | 'target-date-changed';
+  | 'target-date-changed'
+  | 'automation-stopped'
+  | 'automation-resumed'
+  | 'timing-warning';

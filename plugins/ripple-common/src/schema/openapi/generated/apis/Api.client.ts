@@ -347,6 +347,14 @@ export type PreviewMigration = {
 /**
  * @public
  */
+export type ResumeAutomation = {
+  path: {
+    id: string;
+  };
+};
+/**
+ * @public
+ */
 export type ResumeRollout = {
   path: {
     id: string;
@@ -389,6 +397,15 @@ export type StartRollout = {
     id: string;
   };
   body: StartRolloutRequest;
+};
+/**
+ * @public
+ */
+export type StopAutomation = {
+  path: {
+    id: string;
+  };
+  body: PauseRolloutRequest;
 };
 /**
  * @public
@@ -1277,6 +1294,32 @@ export class DefaultApiClient {
   }
 
   /**
+   * Lifts the kill switch: the migration\'s automatic steps run again (a paused rollout stays paused). Resuming a running migration changes nothing. Audited; needs `ripple.rollout.manage`.
+   * @param id - The migration\&#39;s id.
+   */
+  public async resumeAutomation(
+    // @ts-ignore
+    request: ResumeAutomation,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Migration>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/automation/resume`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+    });
+  }
+
+  /**
    * Resumes a paused or rolled-back rollout (a rolled-back one from its canary again). With `consumerRef`, delivers that consumer\'s patch again after it was reverted or failed. Resuming a rollout that is rolling out changes nothing. Needs `ripple.rollout.manage`.
    * @param id - The migration\&#39;s id.
    * @param resumeRolloutRequest -
@@ -1391,7 +1434,7 @@ export class DefaultApiClient {
   }
 
   /**
-   * Starts the rollout of a `proposed` migration: orders its consumers into waves and delivers the canary\'s approved patches. Starting a rollout already started returns it unchanged. Needs `ripple.rollout.manage` on the migration\'s dataset. When the change moves the table, its compatibility view must be applied first, or the start is refused (409) saying why: not applied yet, or the engine cannot build it (`CompatView.reason`); `overrideCompatView` starts it anyway, and its reason is recorded on the timeline (`compat-view-overridden`) and in the audit log.
+   * Starts the rollout of a `proposed` migration: orders its consumers into waves and delivers the canary\'s approved patches. Starting a rollout already started returns it unchanged. Needs `ripple.rollout.manage` on the migration\'s dataset. When the change moves the table, its compatibility view must be applied first, or the start is refused (409) saying why: not applied yet, or the engine cannot build it (`CompatView.reason`); `overrideCompatView` starts it anyway, and its reason is recorded on the timeline (`compat-view-overridden`) and in the audit log. A rollout over more consumers than `ripple.rollout.confirmAbove` starts only with `confirmConsumers` equal to their number (409 otherwise, with the number). A plan\'s bad `windows` answer 400 naming the field.
    * @param id - The migration\&#39;s id.
    * @param startRolloutRequest -
    */
@@ -1403,6 +1446,34 @@ export class DefaultApiClient {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
     const uriTemplate = `/migrations/{id}/rollout/start`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * The kill switch: stops every automatic step of the migration (the agent\'s refresh of its patches, approvals by policy, deliveries, merges Ripple performs, wave advances) until `/automation/resume`. Unlike a pause, it holds the agent too, and it applies before the rollout starts. Stopping a stopped migration changes nothing. Audited; needs `ripple.rollout.manage`.
+   * @param id - The migration\&#39;s id.
+   * @param pauseRolloutRequest -
+   */
+  public async stopAutomation(
+    // @ts-ignore
+    request: StopAutomation,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Migration>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/automation/stop`;
 
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,

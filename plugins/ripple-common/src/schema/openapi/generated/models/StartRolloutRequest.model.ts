@@ -14,4 +14,8 @@ export interface StartRolloutRequest {
    * Why the rollout may start without the compatibility view (consumers not yet patched will break when the table moves); recorded with the person starting it.
    */
   overrideCompatView?: string;
+  /**
+   * The number of consumers the rollout will reach, as the person starting it saw it (`Rollout.confirmation`). Needed when it is above `ripple.rollout.confirmAbove` (default 100): without it, or with another number, the start is refused (409) with the number.
+   */
+  confirmConsumers?: number;
 }
