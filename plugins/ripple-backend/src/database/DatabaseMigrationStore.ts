@@ -11,7 +11,8 @@ import type {
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import { catalogSummary } from './catalogSummary';
-import { sequenceEvents } from './eventOrder';
+import { setStopped } from './killSwitch';
+import * as timeline from './timeline';
 import {
   ConsumerFilter,
   ConsumerInput,
@@ -33,7 +34,6 @@ import { listReviews, recordReview } from './reviews';
 import {
   ConsumerRow,
   count,
-  EventRow,
   getConsumerRow,
   getMigrationRow,
   getPatchRow,
@@ -43,7 +43,6 @@ import {
   PatchRow,
   ref,
   toConsumer,
-  toEvent,
   toMigration,
   toPatch,
   uniqueToConflict,
@@ -235,105 +234,24 @@ export class DatabaseMigrationStore implements MigrationStore {
     actor: string;
     reason?: string;
   }): Promise<boolean> {
-    return this.db.transaction(async trx => {
-      await getMigrationRow(trx, input.migrationId);
-      const now = new Date();
-      // The compare-and-set on stopped_at: of two stops (or resumes) at
-      // once, one writes its event.
-      const changed = await trx<MigrationRow>('migration')
-        .where({ id: input.migrationId })
-        .where(q =>
-          input.stopped
-            ? q.whereNull('stopped_at')
-            : q.whereNotNull('stopped_at'),
-        )
-        .update(
-          input.stopped
-            ? {
-                stopped_at: now,
-                stopped_by: input.actor,
-                stopped_reason: input.reason ?? null,
-              }
-            : { stopped_at: null, stopped_by: null, stopped_reason: null },
-        );
-      if (!changed) return false;
-      await insertEvent(trx, {
-        migrationId: input.migrationId,
-        type: input.stopped ? 'automation-stopped' : 'automation-resumed',
-        message: input.stopped
-          ? `Automation stopped by ${input.actor}${
-              input.reason ? `: ${input.reason}` : ''
-            }: no proposal, delivery, merge or advance until resumed`
-          : `Automation resumed by ${input.actor}`,
-        actor: input.actor,
-        ...(input.reason ? { data: { reason: input.reason } } : {}),
-        now,
-      });
-      return true;
-    });
+    return setStopped(this.db, input);
   }
 
   async recordEventOnce(
     input: NewEvent & { dedupeKey: string },
   ): Promise<boolean> {
-    const { dedupeKey, ...event } = input;
-    const known = await this.db('migration_event')
-      .where({ migration_id: input.migrationId, dedupe_key: dedupeKey })
-      .first('id');
-    if (known) return false;
-    try {
-      await this.db.transaction(async trx => {
-        const id = await insertEvent(trx, { ...event, now: new Date() });
-        await trx('migration_event')
-          .where({ id })
-          .update({ dedupe_key: dedupeKey });
-      });
-      return true;
-    } catch (error) {
-      // Another replica recorded it first: the unique key refused ours.
-      const again = await this.db('migration_event')
-        .where({ migration_id: input.migrationId, dedupe_key: dedupeKey })
-        .first('id');
-      if (again) return false;
-      throw error;
-    }
+    return timeline.recordEventOnce(this.db, input);
   }
 
   async listEvents(
     migrationId: string,
     options: { afterId?: number; limit: number; consumerRef?: string },
   ): Promise<MigrationEvent[]> {
-    // The timeline is paged by place (seq), given to committed events
-    // only: see eventOrder.ts.
-    await sequenceEvents(this.db);
-    const query = this.db<EventRow>('migration_event')
-      .where('migration_id', migrationId)
-      .whereNotNull('seq')
-      .orderBy('seq', 'asc')
-      .limit(options.limit);
-    if (options.afterId !== undefined) {
-      query.where('seq', '>', options.afterId);
-    }
-    if (options.consumerRef !== undefined) {
-      query.where('consumer_ref', ref(options.consumerRef));
-    }
-    return (await query).map(toEvent);
+    return timeline.listEvents(this.db, migrationId, options);
   }
 
   async addEvent(input: NewEvent): Promise<MigrationEvent> {
-    const id = await this.db.transaction(async trx => {
-      await getMigrationRow(trx, input.migrationId);
-      return insertEvent(trx, {
-        ...input,
-        actor: input.actor && ref(input.actor),
-        consumerRef: input.consumerRef && ref(input.consumerRef),
-        now: new Date(),
-      });
-    });
-    await sequenceEvents(this.db);
-    return toEvent(
-      (await this.db<EventRow>('migration_event').where({ id }).first())!,
-    );
+    return timeline.addEvent(this.db, input);
   }
 
   async putConsumer(input: ConsumerInput): Promise<Consumer> {
@@ -626,8 +544,7 @@ export class DatabaseMigrationStore implements MigrationStore {
   }
 
   async lastEventId(): Promise<number> {
-    const row = await this.db('migration_event').max('id as id').first();
-    return Number(row?.id ?? 0);
+    return timeline.lastEventId(this.db);
   }
 
   /** Consumers with their current patch and latest review, in one query. */
