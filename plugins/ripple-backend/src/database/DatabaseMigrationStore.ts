@@ -559,6 +559,7 @@ export class DatabaseMigrationStore implements MigrationStore {
         'p.status as patch_status',
         'p.stale as patch_stale',
         'p.created_at as patch_created_at',
+        'p.engine_version as patch_engine_version',
         'r.patch_id as review_patch_id',
         'r.decision as review_decision',
         'r.reviewer as review_reviewer',

@@ -255,6 +255,7 @@ export type ConsumerListRow = ConsumerRow & {
   patch_status: Patch['status'] | null;
   patch_stale: boolean | number | null;
   patch_created_at: Timestamp | null;
+  patch_engine_version?: string | null;
   review_patch_id: number | null;
   review_decision: Review['decision'] | null;
   review_reviewer: string | null;
@@ -366,6 +367,9 @@ export function toConsumer(row: ConsumerListRow): Consumer {
           version: row.patch_version,
           status: row.patch_status!,
           stale: Boolean(row.patch_stale),
+          ...(row.patch_engine_version
+            ? { engineVersion: row.patch_engine_version }
+            : {}),
           createdAt: timestamp(row.patch_created_at!),
         }
       : undefined;

@@ -275,7 +275,12 @@ describe.each(databases.eachSupportedId())(
       ).body.items as {
         consumerRef: string;
         decision?: { decision: string };
+        patch?: { version: number; engineVersion?: string };
       }[];
+      // The list's patch summary names the engine too.
+      expect(
+        consumers.find(c => c.consumerRef === JAFFLE)?.patch,
+      ).toMatchObject({ version: 1, engineVersion: canaryVersion });
       expect(
         consumers.find(c => c.consumerRef === JAFFLE)?.decision?.decision,
       ).toBe('approve');

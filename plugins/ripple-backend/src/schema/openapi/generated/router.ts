@@ -804,6 +804,11 @@ export const spec = {
             description:
               "The consumer's code changed since the patch was made (its base hash no longer matches); a stale patch cannot be reviewed.",
           },
+          engineVersion: {
+            type: 'string',
+            description:
+              'The version of the engine that made the patch, as on `Patch`. Absent for patches made before versions were recorded.',
+          },
           createdAt: {
             $ref: '#/components/schemas/Timestamp',
           },

@@ -24,6 +24,10 @@ export interface PatchSummary {
    */
   stale: boolean;
   /**
+   * The version of the engine that made the patch, as on `Patch`. Absent for patches made before versions were recorded.
+   */
+  engineVersion?: string;
+  /**
    * A time in ISO 8601 (`2026-11-21T10:00:00.000Z`), UTC. Kept a string in the generated types, since JSON carries it as one.
    */
   createdAt: string;
