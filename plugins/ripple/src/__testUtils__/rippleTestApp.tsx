@@ -241,9 +241,12 @@ export function summaryOf(validation: Validation): ValidationSummary {
 /**
  * The API of a migration page whose consumers are `consumers`: its
  * migration, no events, a rollout not started, no compatibility view, and
- * no patch to load.
+ * no patch to load; `answers` replaces any of these.
  */
-export function migrationPageApi(consumers: Consumer[]) {
+export function migrationPageApi(
+  consumers: Consumer[],
+  answers: Partial<RippleApi> = {},
+) {
   return mockRippleApi({
     getMigration: async () => aMigration(),
     listConsumers: async () => ({
@@ -271,5 +274,6 @@ export function migrationPageApi(consumers: Consumer[]) {
     getConsumerPatch: async () => {
       throw new Error('no patch');
     },
+    ...answers,
   });
 }

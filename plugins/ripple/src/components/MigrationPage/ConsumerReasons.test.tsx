@@ -6,8 +6,7 @@ import type {
 } from '@ripple/backstage-plugin-ripple-common';
 import {
   aConsumer,
-  aMigration,
-  mockRippleApi,
+  migrationPageApi,
   renderWithRipple,
 } from '../../__testUtils__/rippleTestApp';
 import { MigrationView } from './MigrationPage';
@@ -43,31 +42,12 @@ const diff = [
 
 function api(reasons: PatchReason[], patchDiff = diff, consumers?: Consumer[]) {
   const all = consumers ?? [ordersExport, jaffleDbt];
-  return mockRippleApi({
-    getMigration: async () => aMigration(),
+  return migrationPageApi(all, {
     listConsumers: async (_id, query) => {
       // The backend keeps only the consumers with the kinds asked.
       const items = query?.reasonKind ? [jaffleDbt] : all;
       return { items, totalCount: items.length };
     },
-    listMigrationEvents: async () => ({ items: [] }),
-    getRollout: async () => ({
-      state: 'not_started',
-      plan: {
-        waves: [{ name: 'all', percent: 100 }],
-        soakMinutes: 60,
-        autoAdvance: false,
-        autoApprove: false,
-        requireValidation: false,
-        health: {},
-      },
-      waves: [],
-    }),
-    getCompatView: async () => ({
-      state: 'unavailable',
-      cleanupOffered: false,
-      reason: 'the table keeps its name',
-    }),
     getConsumerPatch: async () => ({
       patch: {
         id: 1,
