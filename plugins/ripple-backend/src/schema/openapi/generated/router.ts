@@ -1998,6 +1998,272 @@ export const spec = {
           },
         },
       },
+      StepName: {
+        type: 'string',
+        description:
+          "A step of the dataset's own migration (docs/steps.md), in order: `expand` creates the new table, `backfill` copies the data, `verify` compares the copy, `switch` puts a compatibility view under the old name, `contract` drops it (and, once a person approves, the old data).",
+        enum: ['expand', 'backfill', 'verify', 'switch', 'contract'],
+      },
+      StepState: {
+        type: 'string',
+        description:
+          "`pending` until it runs (or, handed over, until a person marks it done); `running`; `done`; `failed` (the plan is paused with the warehouse's error until a retry or a rollback); `rolled-back` (its rollback ran: it can run again).",
+        enum: ['pending', 'running', 'done', 'failed', 'rolled-back'],
+      },
+      StepProgress: {
+        type: 'object',
+        description: "The backfill's progress.",
+        required: ['rowsDone', 'rowsTotal'],
+        properties: {
+          rowsDone: {
+            type: 'integer',
+            minimum: 0,
+          },
+          rowsTotal: {
+            type: 'integer',
+            minimum: 0,
+          },
+          batches: {
+            type: 'integer',
+            minimum: 0,
+          },
+          rowsPerSecond: {
+            type: 'number',
+            description: "The copy's rate over the batches run so far.",
+          },
+        },
+      },
+      StepCheck: {
+        type: 'object',
+        description: "One of the verification's queries and its result.",
+        required: ['statement', 'passed'],
+        properties: {
+          statement: {
+            type: 'string',
+          },
+          passed: {
+            type: 'boolean',
+          },
+          value: {
+            description: "The query's one value, as the warehouse returned it.",
+          },
+        },
+      },
+      StepVerification: {
+        type: 'object',
+        description:
+          "The verification's result: every check, and when one failed, rows that differ between the old table and the new one (through the change's mapping), each marked with its side.",
+        required: ['passed', 'checks'],
+        properties: {
+          passed: {
+            type: 'boolean',
+          },
+          checks: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/StepCheck',
+            },
+          },
+          differences: {
+            type: 'object',
+            required: ['columns', 'rows'],
+            properties: {
+              columns: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+              rows: {
+                type: 'array',
+                items: {
+                  type: 'array',
+                  items: {},
+                },
+              },
+            },
+          },
+          durationMs: {
+            type: 'integer',
+            minimum: 0,
+          },
+        },
+      },
+      Step: {
+        type: 'object',
+        required: ['name', 'state', 'statements', 'rollback', 'attempt'],
+        properties: {
+          name: {
+            $ref: '#/components/schemas/StepName',
+          },
+          state: {
+            $ref: '#/components/schemas/StepState',
+          },
+          statements: {
+            type: 'array',
+            description:
+              'What the step runs (or, handed over, what a person runs), in order.',
+            items: {
+              type: 'string',
+            },
+          },
+          rollback: {
+            type: 'array',
+            description: 'What restores the state before the step.',
+            items: {
+              type: 'string',
+            },
+          },
+          approval: {
+            type: 'array',
+            description:
+              "The contract's statements that delete the old data for good; they run only once a person approves them, and have no rollback.",
+            items: {
+              type: 'string',
+            },
+          },
+          attempt: {
+            type: 'integer',
+            minimum: 0,
+          },
+          progress: {
+            $ref: '#/components/schemas/StepProgress',
+          },
+          verification: {
+            $ref: '#/components/schemas/StepVerification',
+          },
+          error: {
+            type: 'string',
+            description: "The warehouse's error when the step failed.",
+          },
+          waitingFor: {
+            type: 'string',
+            description:
+              'Why the step cannot run yet (the step before it, the consumers, the retention time).',
+          },
+          startedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          finishedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+          doneBy: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          approvedBy: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          approvedAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      StepPlanView: {
+        type: 'object',
+        description:
+          "The dataset's own migration as a plan of steps on its warehouse, and where each step stands. Every statement is shown before anything runs (the dry run).",
+        required: [
+          'migrationId',
+          'warehouse',
+          'mode',
+          'dialect',
+          'layout',
+          'dataset',
+          'newTable',
+          'oldTable',
+          'finalTable',
+          'key',
+          'batchRows',
+          'steps',
+          'script',
+          'createdAt',
+        ],
+        properties: {
+          migrationId: {
+            type: 'string',
+          },
+          warehouse: {
+            type: 'string',
+            description: "The warehouse's id in `ripple.warehouses`.",
+          },
+          mode: {
+            type: 'string',
+            description:
+              '`run`: Ripple runs the steps on the warehouse. `hand-over`: Ripple only writes them, and a person runs each and marks it done (`ripple.warehouses.<id>.steps`).',
+            enum: ['run', 'hand-over'],
+          },
+          dialect: {
+            type: 'string',
+          },
+          layout: {
+            type: 'string',
+            description:
+              "`move`: the data moves to the change's new table. `versioned`: the table keeps its name; the data moves to a new version of it, and views give each version its shape until the contract.",
+            enum: ['move', 'versioned'],
+          },
+          dataset: {
+            type: 'string',
+            description: "The dataset's table as it was before the migration.",
+          },
+          newTable: {
+            type: 'string',
+          },
+          oldTable: {
+            type: 'string',
+            description:
+              "Where the switch moves the dataset's table, until the contract's approval drops it.",
+          },
+          finalTable: {
+            type: 'string',
+          },
+          key: {
+            type: 'string',
+            description: 'The column the backfill copies by, in ranges.',
+          },
+          batchRows: {
+            type: 'integer',
+          },
+          next: {
+            $ref: '#/components/schemas/StepName',
+          },
+          steps: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Step',
+            },
+          },
+          script: {
+            type: 'string',
+            description:
+              'The whole plan as one SQL script, step by step, with each rollback as comments.',
+          },
+          createdBy: {
+            $ref: '#/components/schemas/EntityRef',
+          },
+          createdAt: {
+            $ref: '#/components/schemas/Timestamp',
+          },
+        },
+      },
+      NewStepPlan: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          key: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 256,
+            description:
+              "The column the backfill copies by (default the table's first column).",
+          },
+          batchRows: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 10000000,
+            description: 'Rows per backfill batch (default 100000).',
+          },
+        },
+      },
       NewMigration: {
         type: 'object',
         required: ['datasetRef', 'change', 'title'],
@@ -2800,6 +3066,15 @@ export const spec = {
           type: 'string',
           minLength: 1,
           maxLength: 64,
+        },
+      },
+      stepName: {
+        name: 'step',
+        in: 'path',
+        required: true,
+        description: "The step's name.",
+        schema: {
+          $ref: '#/components/schemas/StepName',
         },
       },
       consumerRef: {
@@ -4286,6 +4561,352 @@ export const spec = {
                 },
               },
             },
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/steps': {
+      get: {
+        operationId: 'GetStepPlan',
+        description:
+          "The migration's step plan on the dataset's warehouse, every statement, and where each step stands. 404 when it has none.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The step plan.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StepPlanView',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      post: {
+        operationId: 'CreateStepPlan',
+        description:
+          "Makes the migration's step plan with the engine, from its change, the dataset's schema and the warehouse its `ripple.io/warehouse` annotation names. Nothing runs. Audited; needs `ripple.step.run` on the dataset. 409 when the migration has a plan already.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/NewStepPlan',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The step plan.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StepPlanView',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/steps/{step}': {
+      get: {
+        operationId: 'GetStep',
+        description: "One step of the migration's step plan.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/stepName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The step.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Step',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/steps/{step}/run': {
+      post: {
+        operationId: 'RunStep',
+        description:
+          'Runs the next step on the warehouse (the plan runs it in the background; the answer shows it running). 409 when it is not the next step, when the plan is handed over, or when the step waits for something (its `waitingFor`). Audited; needs `ripple.step.run`.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/stepName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The step plan.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StepPlanView',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/steps/{step}/retry': {
+      post: {
+        operationId: 'RetryStep',
+        description:
+          'Runs a failed step again. 409 unless the step failed. Audited; needs `ripple.step.run`.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/stepName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The step plan.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StepPlanView',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/steps/{step}/rollback': {
+      post: {
+        operationId: 'RollbackStep',
+        description:
+          'Runs the rollback of the last step done (or failed), restoring the warehouse as it was before it; rolling back the switch after consumers were delivered also reverts their deliveries. 409 for any other step. Audited; needs `ripple.step.run`.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/stepName',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  note: {
+                    type: 'string',
+                    maxLength: 2000,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The step plan.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StepPlanView',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/steps/{step}/done': {
+      post: {
+        operationId: 'MarkStepDone',
+        description:
+          'For a handed-over plan: records that a person ran the next step. 409 when the plan runs its steps itself, or for any step but the next. Audited; needs `ripple.step.run`.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/stepName',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  note: {
+                    type: 'string',
+                    maxLength: 2000,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The step plan.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StepPlanView',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/migrations/{id}/steps/{step}/approve': {
+      post: {
+        operationId: 'ApproveStep',
+        description:
+          "Approves the contract's statements that delete the old data for good, and runs them (or, handed over, records that a person ran them). 409 for any step but a contract that is done. Audited; needs `ripple.step.run`.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/migrationId',
+          },
+          {
+            $ref: '#/components/parameters/stepName',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  note: {
+                    type: 'string',
+                    maxLength: 2000,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The step plan.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StepPlanView',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
           },
           '403': {
             $ref: '#/components/responses/ErrorResponse',

@@ -32,6 +32,7 @@ import { MigrationState } from '../models/MigrationState.model';
 import { NewHealthSignal } from '../models/NewHealthSignal.model';
 import { NewMigration } from '../models/NewMigration.model';
 import { NewReview } from '../models/NewReview.model';
+import { NewStepPlan } from '../models/NewStepPlan.model';
 import { OpenLineageReceipt } from '../models/OpenLineageReceipt.model';
 import { OpenLineageRunEvent } from '../models/OpenLineageRunEvent.model';
 import { PatchReasonKind } from '../models/PatchReasonKind.model';
@@ -43,8 +44,12 @@ import { PreviewMigration200Response } from '../models/PreviewMigration200Respon
 import { ResumeRolloutRequest } from '../models/ResumeRolloutRequest.model';
 import { Review } from '../models/Review.model';
 import { RollbackRolloutRequest } from '../models/RollbackRolloutRequest.model';
+import { RollbackStepRequest } from '../models/RollbackStepRequest.model';
 import { Rollout } from '../models/Rollout.model';
 import { StartRolloutRequest } from '../models/StartRolloutRequest.model';
+import { Step } from '../models/Step.model';
+import { StepName } from '../models/StepName.model';
+import { StepPlanView } from '../models/StepPlanView.model';
 import { TargetDateRequest } from '../models/TargetDateRequest.model';
 import { Validation } from '../models/Validation.model';
 
@@ -70,6 +75,17 @@ export type AnalyzeMigration = {
 /**
  * @public
  */
+export type ApproveStep = {
+  path: {
+    id: string;
+    step: StepName;
+  };
+  body: RollbackStepRequest;
+  response: StepPlanView | Error | Error | Error | Error;
+};
+/**
+ * @public
+ */
 export type CancelMigration = {
   path: {
     id: string;
@@ -90,6 +106,16 @@ export type ChangeImpact = {
 export type CreateMigration = {
   body: NewMigration;
   response: Migration | Error | Error;
+};
+/**
+ * @public
+ */
+export type CreateStepPlan = {
+  path: {
+    id: string;
+  };
+  body: NewStepPlan;
+  response: StepPlanView | Error | Error | Error | Error;
 };
 /**
  * @public
@@ -217,6 +243,25 @@ export type GetRollout = {
 /**
  * @public
  */
+export type GetStep = {
+  path: {
+    id: string;
+    step: StepName;
+  };
+  response: Step | Error;
+};
+/**
+ * @public
+ */
+export type GetStepPlan = {
+  path: {
+    id: string;
+  };
+  response: StepPlanView | Error;
+};
+/**
+ * @public
+ */
 export type ListConsumers = {
   path: {
     id: string;
@@ -311,6 +356,17 @@ export type MarkConsumerMerged = {
 /**
  * @public
  */
+export type MarkStepDone = {
+  path: {
+    id: string;
+    step: StepName;
+  };
+  body: RollbackStepRequest;
+  response: StepPlanView | Error | Error | Error | Error;
+};
+/**
+ * @public
+ */
 export type PauseRollout = {
   path: {
     id: string;
@@ -379,6 +435,16 @@ export type ResumeRollout = {
 /**
  * @public
  */
+export type RetryStep = {
+  path: {
+    id: string;
+    step: StepName;
+  };
+  response: StepPlanView | Error | Error | Error | Error;
+};
+/**
+ * @public
+ */
 export type ReviewPatch = {
   path: {
     id: string;
@@ -396,6 +462,27 @@ export type RollbackRollout = {
   };
   body: RollbackRolloutRequest;
   response: Rollout | Error | Error | Error | Error;
+};
+/**
+ * @public
+ */
+export type RollbackStep = {
+  path: {
+    id: string;
+    step: StepName;
+  };
+  body: RollbackStepRequest;
+  response: StepPlanView | Error | Error | Error | Error;
+};
+/**
+ * @public
+ */
+export type RunStep = {
+  path: {
+    id: string;
+    step: StepName;
+  };
+  response: StepPlanView | Error | Error | Error | Error;
 };
 /**
  * @public
@@ -443,11 +530,15 @@ export type EndpointMap = {
 
   '#post|/migrations/{id}/analyze': AnalyzeMigration;
 
+  '#post|/migrations/{id}/steps/{step}/approve': ApproveStep;
+
   '#post|/migrations/{id}/cancel': CancelMigration;
 
   '#post|/impact': ChangeImpact;
 
   '#post|/migrations': CreateMigration;
+
+  '#post|/migrations/{id}/steps': CreateStepPlan;
 
   '#post|/migrations/{id}/suggestions/{suggestionId}': DecideDraftSuggestion;
 
@@ -477,6 +568,10 @@ export type EndpointMap = {
 
   '#get|/migrations/{id}/rollout': GetRollout;
 
+  '#get|/migrations/{id}/steps/{step}': GetStep;
+
+  '#get|/migrations/{id}/steps': GetStepPlan;
+
   '#get|/migrations/{id}/consumers': ListConsumers;
 
   '#get|/entities/{kind}/{namespace}/{name}/migrations': ListEntityMigrations;
@@ -490,6 +585,8 @@ export type EndpointMap = {
   '#post|/migrations/{id}/compat-view/applied': MarkCompatViewApplied;
 
   '#post|/migrations/{id}/consumers/{consumerRef}/merged': MarkConsumerMerged;
+
+  '#post|/migrations/{id}/steps/{step}/done': MarkStepDone;
 
   '#post|/migrations/{id}/rollout/pause': PauseRollout;
 
@@ -507,9 +604,15 @@ export type EndpointMap = {
 
   '#post|/migrations/{id}/rollout/resume': ResumeRollout;
 
+  '#post|/migrations/{id}/steps/{step}/retry': RetryStep;
+
   '#post|/migrations/{id}/consumers/{consumerRef}/review': ReviewPatch;
 
   '#post|/migrations/{id}/rollout/rollback': RollbackRollout;
+
+  '#post|/migrations/{id}/steps/{step}/rollback': RollbackStep;
+
+  '#post|/migrations/{id}/steps/{step}/run': RunStep;
 
   '#put|/migrations/{id}/target-date': SetTargetDate;
 

@@ -37,6 +37,7 @@ import { MigrationState } from '../models/MigrationState.model';
 import { NewHealthSignal } from '../models/NewHealthSignal.model';
 import { NewMigration } from '../models/NewMigration.model';
 import { NewReview } from '../models/NewReview.model';
+import { NewStepPlan } from '../models/NewStepPlan.model';
 import { OpenLineageReceipt } from '../models/OpenLineageReceipt.model';
 import { OpenLineageRunEvent } from '../models/OpenLineageRunEvent.model';
 import { PatchReasonKind } from '../models/PatchReasonKind.model';
@@ -48,8 +49,12 @@ import { PreviewMigration200Response } from '../models/PreviewMigration200Respon
 import { ResumeRolloutRequest } from '../models/ResumeRolloutRequest.model';
 import { Review } from '../models/Review.model';
 import { RollbackRolloutRequest } from '../models/RollbackRolloutRequest.model';
+import { RollbackStepRequest } from '../models/RollbackStepRequest.model';
 import { Rollout } from '../models/Rollout.model';
 import { StartRolloutRequest } from '../models/StartRolloutRequest.model';
+import { Step } from '../models/Step.model';
+import { StepName } from '../models/StepName.model';
+import { StepPlanView } from '../models/StepPlanView.model';
 import { TargetDateRequest } from '../models/TargetDateRequest.model';
 import { Validation } from '../models/Validation.model';
 
@@ -90,6 +95,16 @@ export type AnalyzeMigration = {
 /**
  * @public
  */
+export type ApproveStep = {
+  path: {
+    id: string;
+    step: StepName;
+  };
+  body: RollbackStepRequest;
+};
+/**
+ * @public
+ */
 export type CancelMigration = {
   path: {
     id: string;
@@ -107,6 +122,15 @@ export type ChangeImpact = {
  */
 export type CreateMigration = {
   body: NewMigration;
+};
+/**
+ * @public
+ */
+export type CreateStepPlan = {
+  path: {
+    id: string;
+  };
+  body: NewStepPlan;
 };
 /**
  * @public
@@ -217,6 +241,23 @@ export type GetRollout = {
 /**
  * @public
  */
+export type GetStep = {
+  path: {
+    id: string;
+    step: StepName;
+  };
+};
+/**
+ * @public
+ */
+export type GetStepPlan = {
+  path: {
+    id: string;
+  };
+};
+/**
+ * @public
+ */
 export type ListConsumers = {
   path: {
     id: string;
@@ -304,6 +345,16 @@ export type MarkConsumerMerged = {
 /**
  * @public
  */
+export type MarkStepDone = {
+  path: {
+    id: string;
+    step: StepName;
+  };
+  body: RollbackStepRequest;
+};
+/**
+ * @public
+ */
 export type PauseRollout = {
   path: {
     id: string;
@@ -364,6 +415,15 @@ export type ResumeRollout = {
 /**
  * @public
  */
+export type RetryStep = {
+  path: {
+    id: string;
+    step: StepName;
+  };
+};
+/**
+ * @public
+ */
 export type ReviewPatch = {
   path: {
     id: string;
@@ -379,6 +439,25 @@ export type RollbackRollout = {
     id: string;
   };
   body: RollbackRolloutRequest;
+};
+/**
+ * @public
+ */
+export type RollbackStep = {
+  path: {
+    id: string;
+    step: StepName;
+  };
+  body: RollbackStepRequest;
+};
+/**
+ * @public
+ */
+export type RunStep = {
+  path: {
+    id: string;
+    step: StepName;
+  };
 };
 /**
  * @public
@@ -487,6 +566,36 @@ export class DefaultApiClient {
   }
 
   /**
+   * Approves the contract\'s statements that delete the old data for good, and runs them (or, handed over, records that a person ran them). 409 for any step but a contract that is done. Audited; needs `ripple.step.run`.
+   * @param id - The migration\&#39;s id.
+   * @param step - The step\&#39;s name.
+   * @param rollbackStepRequest -
+   */
+  public async approveStep(
+    // @ts-ignore
+    request: ApproveStep,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<StepPlanView>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/steps/{step}/approve`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      step: request.path.step,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
    * Cancels the migration (from `draft`, `analyzing`, `proposed` or `rolled_back`). Needs `ripple.migration.cancel`.
    * @param id - The migration\&#39;s id.
    * @param cancelMigrationRequest -
@@ -553,6 +662,34 @@ export class DefaultApiClient {
     const uriTemplate = `/migrations`;
 
     const uri = parser.parse(uriTemplate).expand({});
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Makes the migration\'s step plan with the engine, from its change, the dataset\'s schema and the warehouse its `ripple.io/warehouse` annotation names. Nothing runs. Audited; needs `ripple.step.run` on the dataset. 409 when the migration has a plan already.
+   * @param id - The migration\&#39;s id.
+   * @param newStepPlan -
+   */
+  public async createStepPlan(
+    // @ts-ignore
+    request: CreateStepPlan,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<StepPlanView>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/steps`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
       headers: {
@@ -931,6 +1068,60 @@ export class DefaultApiClient {
   }
 
   /**
+   * One step of the migration\'s step plan.
+   * @param id - The migration\&#39;s id.
+   * @param step - The step\&#39;s name.
+   */
+  public async getStep(
+    // @ts-ignore
+    request: GetStep,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<Step>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/steps/{step}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      step: request.path.step,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * The migration\'s step plan on the dataset\'s warehouse, every statement, and where each step stands. 404 when it has none.
+   * @param id - The migration\&#39;s id.
+   */
+  public async getStepPlan(
+    // @ts-ignore
+    request: GetStepPlan,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<StepPlanView>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/steps`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
    * The migration\'s consumers in entity ref order, each with its current patch and decision.
    * @param id - The migration\&#39;s id.
    * @param reasonKind - Only the consumers whose current patch has a reason of one of these kinds (&#x60;totalCount&#x60; counts only them).
@@ -1132,6 +1323,36 @@ export class DefaultApiClient {
         ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
       },
       method: 'POST',
+    });
+  }
+
+  /**
+   * For a handed-over plan: records that a person ran the next step. 409 when the plan runs its steps itself, or for any step but the next. Audited; needs `ripple.step.run`.
+   * @param id - The migration\&#39;s id.
+   * @param step - The step\&#39;s name.
+   * @param rollbackStepRequest -
+   */
+  public async markStepDone(
+    // @ts-ignore
+    request: MarkStepDone,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<StepPlanView>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/steps/{step}/done`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      step: request.path.step,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
     });
   }
 
@@ -1348,6 +1569,34 @@ export class DefaultApiClient {
   }
 
   /**
+   * Runs a failed step again. 409 unless the step failed. Audited; needs `ripple.step.run`.
+   * @param id - The migration\&#39;s id.
+   * @param step - The step\&#39;s name.
+   */
+  public async retryStep(
+    // @ts-ignore
+    request: RetryStep,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<StepPlanView>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/steps/{step}/retry`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      step: request.path.step,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+    });
+  }
+
+  /**
    * Approves or rejects the consumer\'s current patch. Needs `ripple.patch.review` on the consumer\'s catalog entity (a policy can make it conditional on owning it). Refused with 409 when the patch is stale or superseded, or was reviewed meanwhile.
    * @param id - The migration\&#39;s id.
    * @param consumerRef - The consumer\&#39;s entity ref, URL-encoded (&#x60;component%3Adefault%2Fjaffle-dbt&#x60;).
@@ -1402,6 +1651,64 @@ export class DefaultApiClient {
       },
       method: 'POST',
       body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Runs the rollback of the last step done (or failed), restoring the warehouse as it was before it; rolling back the switch after consumers were delivered also reverts their deliveries. 409 for any other step. Audited; needs `ripple.step.run`.
+   * @param id - The migration\&#39;s id.
+   * @param step - The step\&#39;s name.
+   * @param rollbackStepRequest -
+   */
+  public async rollbackStep(
+    // @ts-ignore
+    request: RollbackStep,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<StepPlanView>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/steps/{step}/rollback`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      step: request.path.step,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Runs the next step on the warehouse (the plan runs it in the background; the answer shows it running). 409 when it is not the next step, when the plan is handed over, or when the step waits for something (its `waitingFor`). Audited; needs `ripple.step.run`.
+   * @param id - The migration\&#39;s id.
+   * @param step - The step\&#39;s name.
+   */
+  public async runStep(
+    // @ts-ignore
+    request: RunStep,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<StepPlanView>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/migrations/{id}/steps/{step}/run`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      id: request.path.id,
+      step: request.path.step,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
     });
   }
 
