@@ -19,7 +19,17 @@ pub(super) fn verify(shape: &Shape) -> Step {
         let after = checksum(shape.dialect(), &sql.ident(column.name));
         statements.push(format!("SELECT (SELECT {before} FROM {old}) IS NOT DISTINCT FROM (SELECT {after} FROM {new});"));
     }
-    let old_items: Vec<String> = shape.copied().map(|c| format!("{} AS {}", c.source(sql), sql.ident(c.name))).collect();
+    let old_items: Vec<String> = shape
+        .copied()
+        .map(|c| {
+            let (source, name) = (c.source(sql), sql.ident(c.name));
+            if source == name {
+                name
+            } else {
+                format!("{source} AS {name}")
+            }
+        })
+        .collect();
     let new_items: Vec<String> = shape.copied().map(|c| sql.ident(c.name)).collect();
     // A multiset difference would need window functions; a set's (EXCEPT)
     // shows every differing value, which is what a person needs to see.
