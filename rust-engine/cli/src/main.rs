@@ -435,9 +435,7 @@ fn main() -> ExitCode {
         }
         Command::CompatView { change, dialect, schema, cleanup } => change::compat_view(&change, dialect, schema.as_deref(), cleanup),
         Command::ForwardView { change, view, dialect, schema, cleanup } => change::forward_view(&change, &view, dialect, schema.as_deref(), cleanup),
-        Command::Plan { change, dialect, schema, key, batch_rows, format } => {
-            plan::plan(plan::PlanArgs { change: &change, dialect, schema: &schema, key, batch_rows: Some(batch_rows), format })
-        }
+        Command::Plan { change, dialect, schema, key, batch_rows, format } => plan::plan(plan::PlanArgs { change: &change, dialect, schema: &schema, key, batch_rows: Some(batch_rows), format }),
         Command::CheckChange { change, dialect } => change::check_change(&change, dialect),
         Command::Schema => change::schema(),
         Command::Tables { dialect, files } => tables::tables(dialect, &files),

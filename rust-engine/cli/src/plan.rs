@@ -52,10 +52,7 @@ fn sql(plan: &StepPlan) -> String {
         ripple_engine::Layout::Move => "the table moves",
         ripple_engine::Layout::Versioned => "versioned: the table keeps its name",
     };
-    let mut out = format!(
-        "-- Step plan of {} ({}; {layout}).\n-- The data is copied into {}; the switch renames today's table to {}.\n",
-        plan.dataset, plan.dialect, plan.new_table, plan.old_table
-    );
+    let mut out = format!("-- Step plan of {} ({}; {layout}).\n-- The data is copied into {}; the switch renames today's table to {}.\n", plan.dataset, plan.dialect, plan.new_table, plan.old_table);
     for step in &plan.steps {
         let name = serde_json::to_value(step.name).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         let about = match step.name {

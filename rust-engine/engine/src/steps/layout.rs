@@ -64,17 +64,10 @@ impl<'a> Shape<'a> {
         let mut columns = Vec::with_capacity(old_columns.len());
         for (i, column) in old_columns.iter().enumerate() {
             let type_field = format!("tables.{table_key}.columns[{i}].type");
-            let parse = |text: &str, field: &str| {
-                crate::spec_sql::data_type(text, dialect).map(|t| t.to_string()).map_err(|why| refuse(field, format!("must be a SQL type of {dialect}: {why}")))
-            };
+            let parse = |text: &str, field: &str| crate::spec_sql::data_type(text, dialect).map(|t| t.to_string()).map_err(|why| refuse(field, format!("must be a SQL type of {dialect}: {why}")));
             let old_type = match column.data_type.as_deref().filter(|t| !t.trim().is_empty()) {
                 Some(text) => parse(text, &type_field)?,
-                None => {
-                    return Err(refuse(
-                        type_field,
-                        format!("the schema gives no type for column {}, and the step plan creates the new table with every column's type", column.name),
-                    ))
-                }
+                None => return Err(refuse(type_field, format!("the schema gives no type for column {}, and the step plan creates the new table with every column's type", column.name))),
             };
             let field = || fields.iter().find(|(c, _)| c.eq_ignore_ascii_case(&column.name)).map(|(_, f)| f.clone()).unwrap_or_default();
             let (name, new_type, fate) = match spec.column_fate(&column.name) {
@@ -150,10 +143,9 @@ fn dataset_table<'s>(spec: &ChangeSpec, schema: &'s Schema) -> Result<(&'s str, 
         found.next().is_none().then_some((first.0.as_str(), first.1.columns.as_slice()))
     });
     match found {
-        Some((_, [])) | None => Err(refuse(
-            "tables",
-            format!("the schema has no table {} with columns; it must list the dataset's columns, with their types, as they are before the change", spec.dataset),
-        )),
+        Some((_, [])) | None => {
+            Err(refuse("tables", format!("the schema has no table {} with columns; it must list the dataset's columns, with their types, as they are before the change", spec.dataset)))
+        }
         Some(found) => Ok(found),
     }
 }
@@ -204,10 +196,7 @@ fn clashes(columns: &[Column], layout: Layout, fields: &[(&str, String)]) -> Res
 fn choose_key(spec: &ChangeSpec, columns: &[Column], layout: Layout, wanted: Option<&str>) -> Result<usize, EngineError> {
     let usable = |c: &Column| c.fate == Fate::Kept || c.fate == Fate::Renamed || (c.fate == Fate::Dropped && layout == Layout::Versioned);
     let Some(wanted) = wanted else {
-        return columns
-            .iter()
-            .position(usable)
-            .ok_or_else(|| refuse("key", format!("the change keeps none of the columns of {}, and the backfill's batches need one as their key", spec.dataset)));
+        return columns.iter().position(usable).ok_or_else(|| refuse("key", format!("the change keeps none of the columns of {}, and the backfill's batches need one as their key", spec.dataset)));
     };
     let Some(index) = columns.iter().position(|c| c.old.eq_ignore_ascii_case(wanted)) else {
         let names: Vec<&str> = columns.iter().map(|c| c.old).collect();

@@ -182,10 +182,7 @@ impl Step {
 /// copied back: the copy runs from the old table to the new one, and a
 /// mapping says how to read the old column from the new table).
 pub fn step_plan(spec: &ChangeSpec, options: &StepPlanOptions) -> Result<StepPlan, EngineError> {
-    let dialect = options
-        .dialect
-        .or(spec.dialect)
-        .ok_or_else(|| refuse("dialect", "a step plan is written for a warehouse: name its dialect (duckdb, postgres, bigquery or snowflake)"))?;
+    let dialect = options.dialect.or(spec.dialect).ok_or_else(|| refuse("dialect", "a step plan is written for a warehouse: name its dialect (duckdb, postgres, bigquery or snowflake)"))?;
     if !STEP_PLAN_DIALECTS.contains(&dialect) {
         return Err(refuse("dialect", format!("a step plan is written for duckdb, postgres, bigquery or snowflake, not {dialect}")));
     }
@@ -195,13 +192,7 @@ pub fn step_plan(spec: &ChangeSpec, options: &StepPlanOptions) -> Result<StepPla
         return Err(refuse("batch_rows", "must be at least 1"));
     }
     let shape = layout::Shape::new(spec, dialect, &options.schema, options.key.as_deref())?;
-    let steps = vec![
-        backfill::expand(&shape),
-        backfill::backfill(&shape, batch_rows),
-        verify::verify(&shape),
-        switch::switch(&shape)?,
-        switch::contract(&shape)?,
-    ];
+    let steps = vec![backfill::expand(&shape), backfill::backfill(&shape, batch_rows), verify::verify(&shape), switch::switch(&shape)?, switch::contract(&shape)?];
     Ok(StepPlan {
         dataset: spec.dataset.clone(),
         dialect,

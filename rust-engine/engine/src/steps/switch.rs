@@ -11,16 +11,8 @@ pub(super) fn switch(shape: &Shape) -> Result<Step, EngineError> {
     let view = view(shape)?;
     let dataset = shape.dataset();
     let drop_view = format!("DROP VIEW IF EXISTS {};", shape.sql.name(dataset));
-    let mut step = Step::new(
-        StepName::Switch,
-        vec![rename(shape, dataset, &shape.old_table), view],
-        vec![drop_view, rename(shape, &shape.old_table, dataset)],
-    );
-    step.applied = Some(format!(
-        "SELECT {} > 0 AND {} > 0;",
-        catalog::count(shape, &shape.old_table, Kind::Any),
-        catalog::count(shape, dataset, Kind::View)
-    ));
+    let mut step = Step::new(StepName::Switch, vec![rename(shape, dataset, &shape.old_table), view], vec![drop_view, rename(shape, &shape.old_table, dataset)]);
+    step.applied = Some(format!("SELECT {} > 0 AND {} > 0;", catalog::count(shape, &shape.old_table, Kind::Any), catalog::count(shape, dataset, Kind::View)));
     Ok(step)
 }
 
@@ -36,24 +28,11 @@ pub(super) fn contract(shape: &Shape) -> Result<Step, EngineError> {
             step
         }
         Layout::Versioned => {
-            let mut step = Step::new(
-                StepName::Contract,
-                vec![drop_view, rename(shape, &shape.new_table, dataset)],
-                vec![rename(shape, dataset, &shape.new_table), view(shape)?],
-            );
-            step.applied = Some(format!(
-                "SELECT {} = 0 AND {} > 0;",
-                catalog::count(shape, &shape.new_table, Kind::Any),
-                catalog::count(shape, dataset, Kind::Table)
-            ));
+            let mut step = Step::new(StepName::Contract, vec![drop_view, rename(shape, &shape.new_table, dataset)], vec![rename(shape, dataset, &shape.new_table), view(shape)?]);
+            step.applied = Some(format!("SELECT {} = 0 AND {} > 0;", catalog::count(shape, &shape.new_table, Kind::Any), catalog::count(shape, dataset, Kind::Table)));
             // The versioned table kept the dropped columns for readers not
             // yet patched; once contracted, nothing reads them.
-            step.approval = shape
-                .columns
-                .iter()
-                .filter(|c| c.fate == Fate::Dropped)
-                .map(|c| format!("ALTER TABLE {} DROP COLUMN {};", sql.name(dataset), sql.ident(c.old)))
-                .collect();
+            step.approval = shape.columns.iter().filter(|c| c.fate == Fate::Dropped).map(|c| format!("ALTER TABLE {} DROP COLUMN {};", sql.name(dataset), sql.ident(c.old))).collect();
             step
         }
     };
