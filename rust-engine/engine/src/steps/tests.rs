@@ -192,3 +192,48 @@ fn batch_rows_of_zero_is_refused() {
     let options = StepPlanOptions { batch_rows: Some(0), ..options(Some(Dialect::DuckDb), orders(Dialect::DuckDb), None) };
     assert_eq!(refused(RENAME, options).0, "batch_rows");
 }
+
+/// Every statement and query of a plan, whatever its role.
+fn every_statement(plan: &StepPlan) -> Vec<&String> {
+    let mut all = Vec::new();
+    for step in &plan.steps {
+        all.extend(step.statements.iter().chain(&step.rollback).chain(&step.approval).chain(&step.applied).chain(&step.differences));
+        if let Some(b) = &step.batch {
+            all.extend([&b.count, &b.next, &b.next_first, &b.copy, &b.copy_first, &b.clear, &b.clear_first, &b.copy_nulls, &b.clear_nulls]);
+        }
+    }
+    all
+}
+
+#[test]
+fn every_statement_is_one_statement_the_dialect_reads_back() {
+    let cases = [
+        (RENAME, Dialect::DuckDb),
+        (RETYPE_DUCKDB, Dialect::DuckDb),
+        (DROP, Dialect::Postgres),
+        (RETYPE_POSTGRES, Dialect::Postgres),
+        (MOVE, Dialect::Postgres),
+        (REPLACE, Dialect::DuckDb),
+        (RENAME, Dialect::BigQuery),
+        (MOVE, Dialect::Snowflake),
+        (DROP, Dialect::Snowflake),
+    ];
+    for (changes, dialect) in cases {
+        let plan = plan(changes, dialect).unwrap();
+        for statement in every_statement(&plan) {
+            assert!(statement.ends_with(';'), "{statement}");
+            let read = crate::tables(statement, dialect).unwrap_or_else(|e| panic!("{dialect}: {e}\n{statement}"));
+            assert_eq!(read.len(), 1, "{dialect}: {statement}");
+        }
+    }
+}
+
+#[test]
+fn names_are_quoted_where_the_dialect_needs_it() {
+    let spec = ChangeSpec::from_json(r#"{"dataset": "shop.order", "changes": [{"kind": "rename_column", "column": "unit price", "to": "select"}]}"#).unwrap();
+    let options = StepPlanOptions { dialect: Some(Dialect::Snowflake), schema: schema("shop.order", &[("id", Some("NUMBER")), ("unit price", Some("FLOAT"))]), key: None, batch_rows: None };
+    let plan = step_plan(&spec, &options).unwrap();
+    assert_eq!(plan.steps[0].statements[0], "CREATE TABLE shop.order__ripple_v2 (\n  id NUMBER,\n  \"SELECT\" FLOAT\n);");
+    assert!(plan.steps[3].statements[1].contains("\"SELECT\" AS \"unit price\""), "{}", plan.steps[3].statements[1]);
+    assert_eq!(plan.steps[3].statements[0], "ALTER TABLE shop.\"ORDER\" RENAME TO shop.order__ripple_old;");
+}
