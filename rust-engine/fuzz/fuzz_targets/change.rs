@@ -2,7 +2,8 @@
 //! schema's types, in every dialect: the engine must never panic, and a
 //! compatibility view it builds must be exactly the statements it means
 //! (one `CREATE VIEW` of the old name; Hive drops the view first), whatever
-//! the mapping or type held; so must each statement of a step plan. Run from the repository root with
+//! the mapping or type held; so must each statement of a step plan. Run
+//! from the repository root with
 //! `RUSTC_BOOTSTRAP=1 cargo +nightly fuzz run --fuzz-dir rust-engine/fuzz change`.
 #![no_main]
 

@@ -237,3 +237,27 @@ fn names_are_quoted_where_the_dialect_needs_it() {
     assert!(plan.steps[3].statements[1].contains("\"SELECT\" AS \"unit price\""), "{}", plan.steps[3].statements[1]);
     assert_eq!(plan.steps[3].statements[0], "ALTER TABLE shop.\"ORDER\" RENAME TO shop.order__ripple_old;");
 }
+
+#[test]
+fn odd_names_and_dialects_give_a_plan_or_an_error_never_a_panic() {
+    let names = ["orders", "a.b.c.d", "ds.Order Lines", "ds.`x", "ds.\"q\"", "ds.ünï", "ds._x"];
+    let columns = ["id", "Unit Price", "select", "a\"b", "ü", "_c"];
+    for dialect in Dialect::ALL {
+        for dataset in names {
+            for column in columns {
+                let spec = ChangeSpec {
+                    dataset: dataset.to_string(),
+                    dialect: None,
+                    changes: vec![crate::Change::RenameColumn { column: column.to_string(), to: format!("{column}_2") }],
+                    preserve_output_names: true,
+                };
+                let schema = schema(dataset, &[("k", Some("INT")), (column, Some("INT"))]);
+                let options = StepPlanOptions { dialect: Some(dialect), schema, key: None, batch_rows: Some(u64::MAX) };
+                match step_plan(&spec, &options) {
+                    Ok(plan) => assert!(STEP_PLAN_DIALECTS.contains(&dialect) && plan.steps.len() == 5),
+                    Err(error) => assert!(!error.to_string().is_empty()),
+                }
+            }
+        }
+    }
+}
