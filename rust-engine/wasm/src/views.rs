@@ -81,7 +81,7 @@ struct StepPlanArgs {
 #[wasm_bindgen(js_name = stepPlan, unchecked_return_type = "StepPlan")]
 pub fn step_plan(
     #[wasm_bindgen(unchecked_param_type = "ChangeSpec | string")] change: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "StepPlanOptions")] options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Omit<StepPlanOptions, 'schema'> & { schema: Schema | string }")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let options: StepPlanArgs = options_arg(options, "options")?;
     let dialect: Option<Dialect> = options.dialect.as_deref().map(str::parse).transpose().map_err(to_js_error)?;
