@@ -2,6 +2,8 @@ import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import path from 'node:path';
 import { Client } from 'pg';
 
+// The warehouses `steps/stepPlanSql.test.ts` runs the engine's step plans on.
+
 /**
  * A warehouse the step plan's SQL runs on for real, written to: a DuckDB
  * file or a PostgreSQL database of the test's own. (Not `RippleWarehouse`,
