@@ -335,9 +335,10 @@ enum Command {
         /// first column the change keeps or renames.
         #[arg(long)]
         key: Option<String>,
-        /// Rows per backfill batch.
-        #[arg(long, default_value_t = ripple_engine::DEFAULT_BATCH_ROWS)]
-        batch_rows: u64,
+        /// Rows per backfill batch; default 100000 (983040 in DuckDB: whole
+        /// row groups).
+        #[arg(long)]
+        batch_rows: Option<u64>,
         /// `sql` (a script) or `json`.
         #[arg(long, short, value_enum, default_value = "sql")]
         format: plan::PlanFormat,
@@ -435,7 +436,7 @@ fn main() -> ExitCode {
         }
         Command::CompatView { change, dialect, schema, cleanup } => change::compat_view(&change, dialect, schema.as_deref(), cleanup),
         Command::ForwardView { change, view, dialect, schema, cleanup } => change::forward_view(&change, &view, dialect, schema.as_deref(), cleanup),
-        Command::Plan { change, dialect, schema, key, batch_rows, format } => plan::plan(plan::PlanArgs { change: &change, dialect, schema: &schema, key, batch_rows: Some(batch_rows), format }),
+        Command::Plan { change, dialect, schema, key, batch_rows, format } => plan::plan(plan::PlanArgs { change: &change, dialect, schema: &schema, key, batch_rows, format }),
         Command::CheckChange { change, dialect } => change::check_change(&change, dialect),
         Command::Schema => change::schema(),
         Command::Tables { dialect, files } => tables::tables(dialect, &files),

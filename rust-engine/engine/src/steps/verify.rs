@@ -58,9 +58,12 @@ fn checksum(dialect: Dialect, value: &str) -> String {
     match dialect {
         // `hash(NULL)` is a value of its own, so NULLs count.
         Dialect::DuckDb => format!("sum(hash({value}))"),
-        // The first 64 bits of the value's text's MD5, summed as numeric
-        // (no overflow); a NULL counts as 1.
-        Dialect::Postgres => format!("sum(coalesce(CAST(CAST('x' || substr(md5(CAST({value} AS text)), 1, 16) AS bit(64)) AS bigint), 1))"),
+        // A 64-bit hash of the value's text, summed as numeric (no
+        // overflow); a NULL counts as 1. `hashtextextended` (PostgreSQL 11)
+        // rather than the first 64 bits of an MD5: as strong a sum, and
+        // about 9 times faster (0.4 s against 3.4 s a column on 10 million
+        // rows, docs/engine.md).
+        Dialect::Postgres => format!("sum(coalesce(hashtextextended(CAST({value} AS text), 0), 1))"),
         // `TO_JSON_STRING(NULL)` is 'null'.
         Dialect::BigQuery => format!("SUM(CAST(FARM_FINGERPRINT(TO_JSON_STRING({value})) AS BIGNUMERIC))"),
         // HASH_AGG counts NULLs.
