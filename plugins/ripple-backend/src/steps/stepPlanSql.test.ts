@@ -171,9 +171,7 @@ async function checks(db: SqlWarehouse, step: Step): Promise<boolean[]> {
   for (const statement of step.statements) {
     const answer = await value(db, statement.replace(/;$/, ''));
     // `true`, or a count of differences of 0 (never `false`, which is 0 too).
-    answers.push(
-      typeof answer === 'boolean' ? answer : Number(answer) === 0,
-    );
+    answers.push(typeof answer === 'boolean' ? answer : Number(answer) === 0);
   }
   return answers;
 }
@@ -326,7 +324,9 @@ function onWarehouse(name: string, connect: () => Promise<SqlWarehouse>) {
       const [expand, backfill, verify] = plan.steps;
       await runStep(db, expand, false);
       await runStep(db, backfill, true);
-      expect(await checks(db, verify)).toEqual(verify.statements.map(() => true));
+      expect(await checks(db, verify)).toEqual(
+        verify.statements.map(() => true),
+      );
 
       // One row of the copy corrupted: only its column's checksum fails.
       await db.exec([
@@ -362,7 +362,9 @@ function onWarehouse(name: string, connect: () => Promise<SqlWarehouse>) {
       // The backfill rolled back and run again copies it: verified.
       await db.exec(backfill.rollback);
       await runStep(db, backfill, false);
-      expect(await checks(db, verify)).toEqual(verify.statements.map(() => true));
+      expect(await checks(db, verify)).toEqual(
+        verify.statements.map(() => true),
+      );
       expect(await db.rows(verify.differences!)).toEqual([]);
     });
   });
