@@ -48,6 +48,7 @@ exports.makeEngine = (wasm, dbt) =>
     analyze: guard(wasm, wasm.analyze),
     compatView: guard(wasm, wasm.compatView),
     forwardView: guard(wasm, wasm.forwardView),
+    stepPlan: guard(wasm, wasm.stepPlan),
     bindParameters: guard(wasm, wasm.bindParameters),
     rewrite: guard(wasm, wasm.rewrite),
     validateChange: guard(wasm, wasm.validateChange),

@@ -58,6 +58,12 @@ export type {
   SchemaDiff,
   SchemaFormat,
   SourceTable,
+  Step,
+  StepName,
+  StepPlan,
+  StepPlanOptions,
+  Batch,
+  Layout,
   Suggestion,
   TableOrigin,
   Undecided,
@@ -74,6 +80,7 @@ export interface RippleEngine {
   analyze: typeof wasm.analyze;
   compatView: typeof wasm.compatView;
   forwardView: typeof wasm.forwardView;
+  stepPlan: typeof wasm.stepPlan;
   bindParameters: typeof wasm.bindParameters;
   rewrite: typeof wasm.rewrite;
   validateChange: typeof wasm.validateChange;

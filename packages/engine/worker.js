@@ -13,6 +13,7 @@ const METHODS = [
   'analyze',
   'compatView',
   'forwardView',
+  'stepPlan',
   'bindParameters',
   'rewrite',
   'validateChange',

@@ -12,6 +12,7 @@ mod check;
 mod diff;
 mod files;
 mod impact;
+mod plan;
 mod project;
 mod rewrite;
 mod tables;
@@ -303,6 +304,45 @@ enum Command {
         #[arg(long)]
         cleanup: bool,
     },
+    /// Print a change's step plan on the warehouse: expand, backfill,
+    /// verify, switch, contract.
+    ///
+    /// Each step's statements, in order, and what rolls it back. The table
+    /// is copied into its new shape (the change's new table, or a versioned
+    /// `<table>__ripple_v2` when it keeps its name), checked, and put behind
+    /// a view under the dataset's name, so consumers patched or not keep
+    /// working until the contract.
+    ///
+    /// `--format sql` (the default) prints a script, each step under a
+    /// `-- expand` header, its rollback commented out below it; `--format
+    /// json` prints {"steps": [{"name": "expand", "statements": [...],
+    /// "rollback": [...]}, ...], ...}, with the backfill's batches.
+    /// Exits 0; 2 on a bad file or a plan the change cannot have (the
+    /// message names the field).
+    Plan {
+        /// The change spec (JSON).
+        #[arg(long, short)]
+        change: PathBuf,
+        /// The warehouse's dialect (duckdb, postgres, bigquery, snowflake);
+        /// defaults to the change spec's `dialect`.
+        #[arg(long, short, value_parser = parse_dialect)]
+        dialect: Option<Dialect>,
+        /// Schema listing the dataset's columns before the change, each
+        /// with its type.
+        #[arg(long, short)]
+        schema: PathBuf,
+        /// The column the backfill's batches are ranges of; default the
+        /// first column the change keeps or renames.
+        #[arg(long)]
+        key: Option<String>,
+        /// Rows per backfill batch; default 100000 (983040 in DuckDB: whole
+        /// row groups).
+        #[arg(long)]
+        batch_rows: Option<u64>,
+        /// `sql` (a script) or `json`.
+        #[arg(long, short, value_enum, default_value = "sql")]
+        format: plan::PlanFormat,
+    },
     /// Check a change spec: every problem, each with the field at fault.
     ///
     /// Prints {"problems": [{"field": "changes[0].columns.amount", "message":
@@ -396,6 +436,7 @@ fn main() -> ExitCode {
         }
         Command::CompatView { change, dialect, schema, cleanup } => change::compat_view(&change, dialect, schema.as_deref(), cleanup),
         Command::ForwardView { change, view, dialect, schema, cleanup } => change::forward_view(&change, &view, dialect, schema.as_deref(), cleanup),
+        Command::Plan { change, dialect, schema, key, batch_rows, format } => plan::plan(plan::PlanArgs { change: &change, dialect, schema: &schema, key, batch_rows, format }),
         Command::CheckChange { change, dialect } => change::check_change(&change, dialect),
         Command::Schema => change::schema(),
         Command::Tables { dialect, files } => tables::tables(dialect, &files),

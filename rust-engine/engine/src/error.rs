@@ -55,6 +55,12 @@ pub enum EngineError {
         message: String,
     },
 
+    /// A step plan that cannot be written from what was given; `field` is
+    /// the option or spec field at fault (`dialect`, `key`,
+    /// `changes[0].columns.amount`, `tables.shop.orders.columns[2].type`).
+    #[error("cannot build a step plan: {field}: {message}")]
+    StepPlan { field: String, message: String },
+
     /// A bind parameter that the sample values given cannot bind: none for
     /// it, one that is a list or an object, or values of the wrong shape (an
     /// array for `:day`). `parameter` is the placeholder as written, `line`

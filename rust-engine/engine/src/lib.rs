@@ -21,6 +21,7 @@ pub mod rewrite;
 mod schema;
 pub mod source;
 mod spec_sql;
+mod steps;
 mod tables;
 
 pub use analysis::{analyze, analyze_sql, FileAnalysis, Options};
@@ -36,6 +37,7 @@ pub use parameters::bind_parameters;
 pub use rewrite::{rewrite, rewrite_analyzed, FileRewrite, Finding, FindingKind, FindingSeverity, RewriteStatus};
 pub use schema::{names_match, ColumnSchema, Schema, TableSchema};
 pub use source::Language;
+pub use steps::{default_batch_rows, step_plan, Batch, Layout, Step, StepName, StepPlan, StepPlanOptions, DEFAULT_BATCH_ROWS, STEP_PLAN_DIALECTS};
 pub use tables::{tables, StatementTables};
 
 /// The engine's version, as reported by the CLI and the WebAssembly package.

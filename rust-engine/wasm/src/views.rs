@@ -62,3 +62,32 @@ pub fn forward_view(
     let schema = schema_arg(options.schema)?;
     to_js(&ripple_engine::forward_view(&spec, dialect, schema.as_ref(), &view).map_err(to_js_error)?)
 }
+
+/// `StepPlanOptions` as it crosses the boundary: the schema may also be JSON text.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct StepPlanArgs {
+    dialect: Option<String>,
+    schema: Option<serde_json::Value>,
+    key: Option<String>,
+    batch_rows: Option<u64>,
+}
+
+/// The step plan of a change on the warehouse: expand, backfill, verify,
+/// switch and contract, each with its statements and rollback. `change` is
+/// a change spec (an object or its JSON text); `options.schema`, the
+/// dataset's table before the change with every column's type, is required
+/// (an object or JSON text).
+#[wasm_bindgen(js_name = stepPlan, unchecked_return_type = "StepPlan")]
+pub fn step_plan(
+    #[wasm_bindgen(unchecked_param_type = "ChangeSpec | string")] change: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Omit<StepPlanOptions, 'schema'> & { schema: Schema | string }")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options: StepPlanArgs = options_arg(options, "options")?;
+    let dialect: Option<Dialect> = options.dialect.as_deref().map(str::parse).transpose().map_err(to_js_error)?;
+    let spec = ChangeSpec::from_json_in(&json_text(&change)?.unwrap_or_default(), dialect).map_err(to_js_error)?;
+    // An absent schema is the engine's error (naming `tables`), like an empty one.
+    let schema = schema_arg(options.schema)?.unwrap_or_default();
+    let options = ripple_engine::StepPlanOptions { dialect, schema, key: options.key, batch_rows: options.batch_rows };
+    to_js(&ripple_engine::step_plan(&spec, &options).map_err(to_js_error)?)
+}

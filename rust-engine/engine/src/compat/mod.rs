@@ -20,7 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 mod forward;
-mod sql;
+pub(crate) mod sql;
 
 pub use forward::{forward_view, ForwardView, ForwardViewOptions};
 

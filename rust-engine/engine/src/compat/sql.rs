@@ -4,14 +4,14 @@ use crate::dialect::FieldAccess;
 use crate::{Dialect, EngineError};
 
 /// Identifier spelling in one dialect.
-pub(super) struct Sql {
+pub(crate) struct Sql {
     pub dialect: Dialect,
 }
 
 impl Sql {
     /// A mapping's expression, written from its parsed form. The spec was
     /// checked in this dialect, so this fails only for a spec changed since.
-    pub(super) fn expression(&self, text: &str) -> Result<String, EngineError> {
+    pub(crate) fn expression(&self, text: &str) -> Result<String, EngineError> {
         // In parentheses unless one call or name (`spec_sql::spelled`).
         crate::spec_sql::expression(text, self.dialect)
             .map(|expr| crate::spec_sql::spelled(&expr))
@@ -19,7 +19,7 @@ impl Sql {
     }
 
     /// A multi-part name, quoted part by part.
-    pub(super) fn name(&self, name: &str) -> String {
+    pub(crate) fn name(&self, name: &str) -> String {
         name.split('.').map(|part| self.ident(part)).collect::<Vec<_>>().join(".")
     }
 
@@ -28,7 +28,7 @@ impl Sql {
     /// names are matched case-insensitively, as consumers write them; quoting
     /// a reserved word spells it the way the dialect folds unquoted names, so
     /// it still names the same column (`"ORDER"` in Snowflake).
-    pub(super) fn ident(&self, name: &str) -> String {
+    pub(crate) fn ident(&self, name: &str) -> String {
         // Quoted too, like a reserved word: a word the dialect cannot start
         // a name with (`_ll` in ANSI SQL), and any word starting with `_`,
         // which `sqlparser` reads as part of a number after a `.`
@@ -43,7 +43,7 @@ impl Sql {
     }
 
     /// The struct field `path` (`customer.id`) of the table `qualifier`.
-    pub(super) fn path(&self, qualifier: &str, path: &str, old_type: Option<&str>) -> String {
+    pub(crate) fn path(&self, qualifier: &str, path: &str, old_type: Option<&str>) -> String {
         let mut parts = path.split('.');
         let column = self.ident(parts.next().unwrap_or(path));
         let fields: Vec<&str> = parts.collect();
@@ -80,7 +80,7 @@ impl Sql {
     }
 }
 
-pub(super) fn is_plain(name: &str) -> bool {
+pub(crate) fn is_plain(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
@@ -243,7 +243,7 @@ const RESERVED: &[&str] = &[
     "XOR",
 ];
 
-pub(super) fn is_reserved(word: &str) -> bool {
+pub(crate) fn is_reserved(word: &str) -> bool {
     RESERVED.binary_search(&word.to_ascii_uppercase().as_str()).is_ok()
 }
 
