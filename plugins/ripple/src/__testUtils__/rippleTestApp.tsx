@@ -66,6 +66,14 @@ export function mockRippleApi(
     'listLineageJobs',
     'getDataset',
     'getDatasetCode',
+    'getStepPlan',
+    'createStepPlan',
+    'getStep',
+    'runStep',
+    'retryStep',
+    'rollbackStep',
+    'markStepDone',
+    'approveStep',
   ];
   for (const method of methods) {
     const answer = answers[method] as
