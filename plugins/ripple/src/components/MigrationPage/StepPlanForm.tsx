@@ -73,8 +73,12 @@ export function StepPlanForm(props: {
               value={batchRowsText}
               onChange={setBatchRowsText}
               isInvalid={invalid}
-              errorMessage={t('steps.create.batchRowsInvalid')}
             />
+            {invalid && (
+              <Text as="p" variant="body-small" color="danger">
+                {t('steps.create.batchRowsInvalid')}
+              </Text>
+            )}
             <Flex>
               <Button
                 type="submit"
