@@ -62,8 +62,13 @@ function stepPlanError(error: { message: string }): InputError | undefined {
   const { kind, field } = error as { kind?: string; field?: string };
   if (kind !== 'step_plan') return undefined;
   const rule = STEP_PLAN_FIELDS.find(([pattern]) => pattern.test(field ?? ''));
-  return new InputError(
-    rule ? `${rule[1](field!)}: ${error.message}` : error.message,
+  if (!rule) return new InputError(error.message);
+  // "cannot build a step plan: key: nope is not a column …" names the
+  // engine's field; the action names its input instead.
+  const detail = error.message.replace(
+    `cannot build a step plan: ${field}: `,
+    '',
   );
+  return new InputError(`${rule[1](field!)}: ${detail}`);
 }
 
