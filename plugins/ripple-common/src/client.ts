@@ -198,9 +198,17 @@ export interface RippleApi {
   /** Runs a failed step again. */
   retryStep(id: string, step: StepName): Promise<StepPlanView>;
   /** Rolls the last step done (or failed) back. */
-  rollbackStep(id: string, step: StepName, note?: string): Promise<StepPlanView>;
+  rollbackStep(
+    id: string,
+    step: StepName,
+    note?: string,
+  ): Promise<StepPlanView>;
   /** Handed over: records that the caller ran the next step by hand. */
-  markStepDone(id: string, step: StepName, note?: string): Promise<StepPlanView>;
+  markStepDone(
+    id: string,
+    step: StepName,
+    note?: string,
+  ): Promise<StepPlanView>;
   /** Approves the contract's statements that delete the old data for good. */
   approveStep(id: string, step: StepName, note?: string): Promise<StepPlanView>;
 }

@@ -71,4 +71,3 @@ function stepPlanError(error: { message: string }): InputError | undefined {
   );
   return new InputError(`${rule[1](field!)}: ${detail}`);
 }
-

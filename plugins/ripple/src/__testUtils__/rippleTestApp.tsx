@@ -306,7 +306,10 @@ export function aStepPlan(
   overrides: Partial<StepPlanView> = {},
   steps: Partial<Record<StepName, Partial<Step>>> = {},
 ): StepPlanView {
-  const base: Record<StepName, Pick<Step, 'statements' | 'rollback'> & Partial<Step>> = {
+  const base: Record<
+    StepName,
+    Pick<Step, 'statements' | 'rollback'> & Partial<Step>
+  > = {
     expand: {
       statements: [
         'CREATE TABLE shop.orders__ripple_v2 (id BIGINT, amount_usd DOUBLE);',
@@ -360,7 +363,8 @@ export function aStepPlan(
     key: 'id',
     batchRows: 100000,
     next: 'expand',
-    script: '-- expand\nCREATE TABLE shop.orders__ripple_v2 (id BIGINT, amount_usd DOUBLE);\n',
+    script:
+      '-- expand\nCREATE TABLE shop.orders__ripple_v2 (id BIGINT, amount_usd DOUBLE);\n',
     createdBy: 'user:default/guest',
     createdAt: T0,
     steps: STEP_NAMES.map(name => ({

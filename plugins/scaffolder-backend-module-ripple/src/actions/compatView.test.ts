@@ -100,7 +100,9 @@ describe('ripple:compat-view', () => {
     );
     expect(output.view).toBe('proj.ds.orders');
     expect(logger.warn).toHaveBeenCalledWith(
-      expect.stringMatching(/^ripple:compat-view is deprecated: use ripple:plan/),
+      expect.stringMatching(
+        /^ripple:compat-view is deprecated: use ripple:plan/,
+      ),
     );
   });
 });

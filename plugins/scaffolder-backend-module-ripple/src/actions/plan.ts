@@ -17,7 +17,10 @@ import { examples } from './plan.examples';
 import { changeInput } from './inputs';
 
 /** A change given as JSON text, parsed to read its dataset and dialect. */
-function changeObject(change: unknown): { dataset?: unknown; dialect?: unknown } {
+function changeObject(change: unknown): {
+  dataset?: unknown;
+  dialect?: unknown;
+} {
   if (typeof change !== 'string') return change as Record<string, unknown>;
   try {
     return JSON.parse(change);
@@ -83,7 +86,9 @@ export function createRipplePlanAction() {
         directory: z =>
           z
             .string()
-            .describe('The folder the files were written to, relative to the workspace'),
+            .describe(
+              'The folder the files were written to, relative to the workspace',
+            ),
         files: z =>
           z
             .array(z.string())
@@ -92,7 +97,7 @@ export function createRipplePlanAction() {
           z
             .enum(['move', 'versioned'])
             .describe(
-              '`move`: the data moves to the change\'s new table; `versioned`: the table keeps its name and the data moves to a new version of it',
+              "`move`: the data moves to the change's new table; `versioned`: the table keeps its name and the data moves to a new version of it",
             ),
         newTable: z =>
           z.string().describe('The table the backfill copies the data into'),

@@ -379,6 +379,8 @@ describe('MigrationView', () => {
       await screen.findByRole('list', { name: 'Steps on the warehouse' }),
     ).toBeInTheDocument();
     expect(ripple.getStepPlan).toHaveBeenCalledWith('m1');
-    expect(screen.getByRole('button', { name: 'Run Expand' })).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Run Expand' }),
+    ).toBeInTheDocument();
   });
 });

@@ -15,7 +15,12 @@ import {
 import { StepsPanel } from './StepsPanel';
 
 const T1 = '2026-11-21T10:00:00.000Z';
-const done = { state: 'done' as const, attempt: 1, startedAt: T1, finishedAt: T1 };
+const done = {
+  state: 'done' as const,
+  attempt: 1,
+  startedAt: T1,
+  finishedAt: T1,
+};
 
 /** The Steps tab of migration m1, whose plan is `plan`, and a spy on its reloads. */
 async function renderSteps(
@@ -52,7 +57,9 @@ describe('the Steps tab', () => {
         aStepPlan({}, { expand: { state: 'running', attempt: 1 } }),
     });
     expect(
-      screen.getByText(/Ripple runs each step on the warehouse example \(duckdb\)/),
+      screen.getByText(
+        /Ripple runs each step on the warehouse example \(duckdb\)/,
+      ),
     ).toBeInTheDocument();
     expect(screen.getByRole('note')).toHaveTextContent(
       'Nothing has run yet: every statement below is what the plan will run',
@@ -85,7 +92,9 @@ describe('the Steps tab', () => {
     expect(
       screen.getByRole('region', { name: 'Rollback of Expand' }),
     ).toHaveTextContent('DROP TABLE IF EXISTS shop.orders__ripple_v2;');
-    expect(within(step('Verify the copy')).getByText(/No rollback/)).toBeInTheDocument();
+    expect(
+      within(step('Verify the copy')).getByText(/No rollback/),
+    ).toBeInTheDocument();
 
     const download = screen.getByRole('link', { name: 'Download SQL script' });
     expect(download).toHaveAttribute('download', 'shop.orders.steps.sql');
@@ -100,7 +109,7 @@ describe('the Steps tab', () => {
     await waitFor(() => expect(onChanged).toHaveBeenCalled());
   });
 
-  it("follows a running backfill: its share, rows and rate, and no button while it runs", async () => {
+  it('follows a running backfill: its share, rows and rate, and no button while it runs', async () => {
     const plan = aStepPlan(
       { next: 'backfill' },
       {
@@ -129,7 +138,9 @@ describe('the Steps tab', () => {
     );
     expect(step('Expand')).toHaveTextContent('Done');
     expect(screen.queryByRole('note')).not.toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: /^(Run|Roll back|Retry) / })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: /^(Run|Roll back|Retry) / }),
+    ).not.toBeInTheDocument();
   });
 
   it('polls a running step every 2 s and shows its new progress', async () => {
@@ -177,8 +188,16 @@ describe('the Steps tab', () => {
             passed: false,
             durationMs: 1500,
             checks: [
-              { statement: 'SELECT count(*) = count(*) …', passed: true, value: true },
-              { statement: 'SELECT sum(hash(amount)) = …', passed: false, value: false },
+              {
+                statement: 'SELECT count(*) = count(*) …',
+                passed: true,
+                value: true,
+              },
+              {
+                statement: 'SELECT sum(hash(amount)) = …',
+                passed: false,
+                value: false,
+              },
             ],
             differences: {
               columns: ['side', 'id', 'amount_usd'],
@@ -197,9 +216,15 @@ describe('the Steps tab', () => {
     });
     const verify = step('Verify the copy');
     expect(verify).toHaveTextContent('Failed');
-    expect(within(verify).getByText('The step failed on the warehouse')).toBeInTheDocument();
-    expect(verify).toHaveTextContent('the copy differs from shop.orders: 1 of 2 checks failed');
-    expect(verify).toHaveTextContent('The copy differs: the plan stopped in 1.5 s');
+    expect(
+      within(verify).getByText('The step failed on the warehouse'),
+    ).toBeInTheDocument();
+    expect(verify).toHaveTextContent(
+      'the copy differs from shop.orders: 1 of 2 checks failed',
+    );
+    expect(verify).toHaveTextContent(
+      'The copy differs: the plan stopped in 1.5 s',
+    );
     const checks = within(
       within(verify).getByRole('list', { name: 'Checks of the copy' }),
     ).getAllByRole('listitem');
@@ -213,14 +238,20 @@ describe('the Steps tab', () => {
     expect(rows[1]).toHaveTextContent(/old.*42.*10\.5/);
     expect(rows[2]).toHaveTextContent(/new.*42.*NULL/);
 
-    await userEvent.click(within(verify).getByRole('button', { name: 'Retry Verify the copy' }));
+    await userEvent.click(
+      within(verify).getByRole('button', { name: 'Retry Verify the copy' }),
+    );
     expect(api.retryStep).toHaveBeenCalledWith('m1', 'verify');
     await userEvent.click(
-      await within(verify).findByRole('button', { name: 'Roll back Verify the copy' }),
+      await within(verify).findByRole('button', {
+        name: 'Roll back Verify the copy',
+      }),
     );
     expect(api.rollbackStep).toHaveBeenCalledWith('m1', 'verify');
     // Rolling back goes one step at a time: only the last step that ran.
-    expect(screen.getAllByRole('button', { name: /^Roll back / })).toHaveLength(1);
+    expect(screen.getAllByRole('button', { name: /^Roll back / })).toHaveLength(
+      1,
+    );
   });
 
   it('rolls back the last step done, and shows a rolled-back step as such', async () => {
@@ -233,7 +264,9 @@ describe('the Steps tab', () => {
     expect(
       within(step('Backfill')).getByRole('button', { name: 'Run Backfill' }),
     ).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: 'Roll back Expand' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Roll back Expand' }),
+    );
     expect(api.rollbackStep).toHaveBeenCalledWith('m1', 'expand');
   });
 
@@ -251,14 +284,22 @@ describe('the Steps tab', () => {
       },
     );
     const { api } = await renderSteps(plan, { markStepDone: async () => plan });
-    expect(screen.getByText(/Handed over: Ripple does not run anything/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/Handed over: Ripple does not run anything/),
+    ).toBeInTheDocument();
     expect(step('Expand')).toHaveTextContent('Marked done by ada');
     expect(step('Contract')).toHaveTextContent(
       'Waiting for every consumer merged and healthy for 24 h (2 of 3 merged)',
     );
-    expect(screen.queryByRole('button', { name: /^Run / })).not.toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: /^Retry / })).not.toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: 'Mark Switch done' }));
+    expect(
+      screen.queryByRole('button', { name: /^Run / }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: /^Retry / }),
+    ).not.toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Mark Switch done' }),
+    );
     expect(api.markStepDone).toHaveBeenCalledWith('m1', 'switch');
   });
 
@@ -274,8 +315,12 @@ describe('the Steps tab', () => {
       },
     );
     await renderSteps(plan);
-    expect(step('Contract')).toHaveTextContent('Waiting for the consumers: 1 of 3 merged');
-    expect(screen.queryByRole('button', { name: 'Run Contract' })).not.toBeInTheDocument();
+    expect(step('Contract')).toHaveTextContent(
+      'Waiting for the consumers: 1 of 3 merged',
+    );
+    expect(
+      screen.queryByRole('button', { name: 'Run Contract' }),
+    ).not.toBeInTheDocument();
   });
 
   it('approves the deletion of the old data only after a confirmation that says it is for good', async () => {
@@ -292,26 +337,42 @@ describe('the Steps tab', () => {
     const { api } = await renderSteps(contracted, {
       approveStep: async () => contracted,
     });
-    await userEvent.click(screen.getByRole('button', { name: 'Approve the deletion' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Approve the deletion' }),
+    );
     const dialog = await screen.findByRole('dialog');
     expect(dialog).toHaveTextContent('Delete the old data for good?');
-    expect(dialog).toHaveTextContent('These statements delete data for good. There is no rollback');
-    expect(within(dialog).getByRole('region', { name: 'Approval statements' })).toHaveTextContent(
-      'DROP TABLE IF EXISTS shop.orders__ripple_old;',
+    expect(dialog).toHaveTextContent(
+      'These statements delete data for good. There is no rollback',
     );
+    expect(
+      within(dialog).getByRole('region', { name: 'Approval statements' }),
+    ).toHaveTextContent('DROP TABLE IF EXISTS shop.orders__ripple_old;');
     // Cancelled, nothing is sent.
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Keep the old data' }));
-    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Keep the old data' }),
+    );
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
     expect(api.approveStep).not.toHaveBeenCalled();
 
-    await userEvent.click(screen.getByRole('button', { name: 'Approve the deletion' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Approve the deletion' }),
+    );
     const again = await screen.findByRole('dialog');
     await userEvent.type(
       within(again).getByRole('textbox', { name: /Note/ }),
       'copy checked by finance',
     );
-    await userEvent.click(within(again).getByRole('button', { name: 'Delete for good' }));
-    expect(api.approveStep).toHaveBeenCalledWith('m1', 'contract', 'copy checked by finance');
+    await userEvent.click(
+      within(again).getByRole('button', { name: 'Delete for good' }),
+    );
+    expect(api.approveStep).toHaveBeenCalledWith(
+      'm1',
+      'contract',
+      'copy checked by finance',
+    );
   });
 
   it('says who approved the deletion, and offers neither approval nor rollback after it', async () => {
@@ -328,27 +389,40 @@ describe('the Steps tab', () => {
       ),
     );
     expect(step('Contract')).toHaveTextContent('Deletion approved by ada');
-    expect(screen.queryByRole('button', { name: 'Approve the deletion' })).not.toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: /^Roll back / })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Approve the deletion' }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: /^Roll back / }),
+    ).not.toBeInTheDocument();
   });
 
   it('shows the backend refusing an action', async () => {
     await renderSteps(aStepPlan(), {
       runStep: async () => {
-        throw responseError(409, 'expand is not the next step: the plan is at backfill');
+        throw responseError(
+          409,
+          'expand is not the next step: the plan is at backfill',
+        );
       },
     });
     await userEvent.click(screen.getByRole('button', { name: 'Run Expand' }));
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent('The step did not change');
-    expect(alert).toHaveTextContent('expand is not the next step: the plan is at backfill');
+    expect(alert).toHaveTextContent(
+      'expand is not the next step: the plan is at backfill',
+    );
   });
 
   it('shows the plan but no button to those not allowed to run its steps', async () => {
     await renderSteps(
       aStepPlan(
         { next: 'verify' },
-        { expand: done, backfill: done, verify: { state: 'failed', attempt: 1, error: 'boom' } },
+        {
+          expand: done,
+          backfill: done,
+          verify: { state: 'failed', attempt: 1, error: 'boom' },
+        },
       ),
       {},
       { allowed: false },
@@ -356,7 +430,9 @@ describe('the Steps tab', () => {
     expect(step('Verify the copy')).toHaveTextContent('Failed');
     await waitFor(() =>
       expect(
-        within(screen.getByRole('list', { name: 'Steps on the warehouse' })).queryAllByRole('button', {
+        within(
+          screen.getByRole('list', { name: 'Steps on the warehouse' }),
+        ).queryAllByRole('button', {
           name: /^(Run|Retry|Roll back|Mark) /,
         }),
       ).toHaveLength(0),
@@ -378,54 +454,93 @@ describe('making a step plan', () => {
       },
     });
     const onChanged = jest.fn();
-    await renderWithRipple(<StepsPanel migration={aMigration()} onChanged={onChanged} />, { api });
+    await renderWithRipple(
+      <StepsPanel migration={aMigration()} onChanged={onChanged} />,
+      { api },
+    );
     expect(await screen.findByText('No step plan yet')).toBeInTheDocument();
-    await userEvent.type(screen.getByRole('textbox', { name: /Batch key/ }), 'id');
+    await userEvent.type(
+      screen.getByRole('textbox', { name: /Batch key/ }),
+      'id',
+    );
     const rows = screen.getByRole('textbox', { name: /Rows per batch/ });
     await userEvent.type(rows, 'many');
-    expect(screen.getByRole('button', { name: 'Make a step plan' })).toBeDisabled();
-    expect(screen.getByText('A whole number of rows, at least 1')).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Make a step plan' }),
+    ).toBeDisabled();
+    expect(
+      screen.getByText('A whole number of rows, at least 1'),
+    ).toBeInTheDocument();
     await userEvent.clear(rows);
     await userEvent.type(rows, '5000');
-    await userEvent.click(screen.getByRole('button', { name: 'Make a step plan' }));
-    expect(api.createStepPlan).toHaveBeenCalledWith('m1', { key: 'id', batchRows: 5000 });
-    expect(await screen.findByRole('list', { name: 'Steps on the warehouse' })).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Make a step plan' }),
+    );
+    expect(api.createStepPlan).toHaveBeenCalledWith('m1', {
+      key: 'id',
+      batchRows: 5000,
+    });
+    expect(
+      await screen.findByRole('list', { name: 'Steps on the warehouse' }),
+    ).toBeInTheDocument();
     expect(onChanged).toHaveBeenCalled();
   });
 
   it('sends nothing but the request when the defaults are kept, and shows the refusal', async () => {
     const api = mockRippleApi({
-      getStepPlan: async () => Promise.reject(responseError(404, 'no step plan')),
+      getStepPlan: async () =>
+        Promise.reject(responseError(404, 'no step plan')),
       createStepPlan: async () =>
-        Promise.reject(responseError(400, 'key: "idx" is not a column of shop.orders')),
+        Promise.reject(
+          responseError(400, 'key: "idx" is not a column of shop.orders'),
+        ),
     });
-    await renderWithRipple(<StepsPanel migration={aMigration()} onChanged={jest.fn()} />, { api });
-    await userEvent.click(await screen.findByRole('button', { name: 'Make a step plan' }));
+    await renderWithRipple(
+      <StepsPanel migration={aMigration()} onChanged={jest.fn()} />,
+      { api },
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Make a step plan' }),
+    );
     expect(api.createStepPlan).toHaveBeenCalledWith('m1', {});
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent('The step plan could not be made');
-    expect(alert).toHaveTextContent('key: "idx" is not a column of shop.orders');
+    expect(alert).toHaveTextContent(
+      'key: "idx" is not a column of shop.orders',
+    );
   });
 
   it('tells those not allowed that they cannot make one', async () => {
     const api = mockRippleApi({
-      getStepPlan: async () => Promise.reject(responseError(404, 'no step plan')),
+      getStepPlan: async () =>
+        Promise.reject(responseError(404, 'no step plan')),
     });
-    await renderWithRipple(<StepsPanel migration={aMigration()} onChanged={jest.fn()} />, {
-      api,
-      authorize: () => AuthorizeResult.DENY,
-    });
+    await renderWithRipple(
+      <StepsPanel migration={aMigration()} onChanged={jest.fn()} />,
+      {
+        api,
+        authorize: () => AuthorizeResult.DENY,
+      },
+    );
     expect(
-      await screen.findByText("Only those allowed to run the dataset's steps can make its step plan."),
+      await screen.findByText(
+        "Only those allowed to run the dataset's steps can make its step plan.",
+      ),
     ).toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: 'Make a step plan' })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Make a step plan' }),
+    ).not.toBeInTheDocument();
   });
 
   it('shows an error other than a missing plan as an error', async () => {
     const api = mockRippleApi({
-      getStepPlan: async () => Promise.reject(responseError(500, 'database is locked')),
+      getStepPlan: async () =>
+        Promise.reject(responseError(500, 'database is locked')),
     });
-    await renderWithRipple(<StepsPanel migration={aMigration()} onChanged={jest.fn()} />, { api });
+    await renderWithRipple(
+      <StepsPanel migration={aMigration()} onChanged={jest.fn()} />,
+      { api },
+    );
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent('Could not load the step plan');
     expect(alert).toHaveTextContent('database is locked');

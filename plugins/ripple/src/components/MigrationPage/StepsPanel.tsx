@@ -15,7 +15,12 @@ import { useLoad } from '../../hooks/useLoad';
 import { rippleTranslationRef } from '../../translation';
 import { ErrorPanel, Loading, errorMessage } from '../common/Feedback';
 import styles from '../common/ripple.module.css';
-import { formatCount, isRunning, nothingRan, rollbackStep } from '../common/steps';
+import {
+  formatCount,
+  isRunning,
+  nothingRan,
+  rollbackStep,
+} from '../common/steps';
 import { ApproveDeletion } from './ApproveDeletion';
 import { StepItem } from './StepItem';
 import { StepPlanForm } from './StepPlanForm';
@@ -27,7 +32,9 @@ const IDLE_REFRESH_MS = 15000;
 type StepAction = 'run' | 'retry' | 'rollback' | 'done' | 'approve';
 
 function isNotFound(error: unknown): boolean {
-  return (error as { response?: { status?: number } })?.response?.status === 404;
+  return (
+    (error as { response?: { status?: number } })?.response?.status === 404
+  );
 }
 
 /**
@@ -119,9 +126,7 @@ function StepPlan(props: {
           key="run"
           variant="primary"
           isPending={pending === 'run'}
-          onPress={() =>
-            run('run', () => rippleApi.runStep(id, step.name))
-          }
+          onPress={() => run('run', () => rippleApi.runStep(id, step.name))}
         >
           {t('steps.actions.run', { step: name })}
         </Button>,
@@ -147,9 +152,7 @@ function StepPlan(props: {
           key="retry"
           variant="primary"
           isPending={pending === 'retry'}
-          onPress={() =>
-            run('retry', () => rippleApi.retryStep(id, step.name))
-          }
+          onPress={() => run('retry', () => rippleApi.retryStep(id, step.name))}
         >
           {t('steps.actions.retry', { step: name })}
         </Button>,
@@ -162,9 +165,7 @@ function StepPlan(props: {
           variant="secondary"
           isPending={pending === 'rollback'}
           onPress={() =>
-            run('rollback', () =>
-              rippleApi.rollbackStep(id, step.name),
-            )
+            run('rollback', () => rippleApi.rollbackStep(id, step.name))
           }
         >
           {t('steps.actions.rollback', { step: name })}
@@ -225,7 +226,10 @@ function StepPlan(props: {
           href={`data:application/sql;charset=utf-8,${encodeURIComponent(
             plan.script,
           )}`}
-          download={`${plan.dataset.replace(/[^A-Za-z0-9_.-]/g, '-')}.steps.sql`}
+          download={`${plan.dataset.replace(
+            /[^A-Za-z0-9_.-]/g,
+            '-',
+          )}.steps.sql`}
         >
           {t('steps.downloadScript')}
         </ButtonLink>
