@@ -175,22 +175,23 @@ describe('ripple:plan', () => {
   });
 });
 
-// The engine's stepPlan comes with the engine of issue 20; a build without
-// it (an older packages/engine/node, or guard.js not exposing it) cannot run
-// these, which are then reported as skipped rather than passing.
+// The engine's stepPlan comes with the engine of issue 20. An engine build
+// without stepPlan (an older packages/engine/node, or a guard.js that does
+// not expose it) cannot run these, which are then reported as skipped
+// rather than passing.
 const engineDir = path.resolve(__dirname, '../../../../packages/engine');
 const hasStepPlan = ['guard.js', 'node/ripple_engine.js'].every(file =>
   fs.readFileSync(path.join(engineDir, file), 'utf8').includes('stepPlan'),
 );
-const onEngine = hasStepPlan ? it : it.skip;
+const describeOnEngine = hasStepPlan ? describe : describe.skip;
 
-describe('ripple:plan on the engine', () => {
+describeOnEngine('ripple:plan on the engine', () => {
   const action = createRipplePlanAction();
   const workspace = createMockDirectory();
   beforeAll(() => loadEngine());
   beforeEach(() => workspace.clear());
 
-  onEngine(
+  it(
     'writes the plan of a column rename on DuckDB into migrations/<dataset>',
     async () => {
       const logger = mockServices.logger.mock();
@@ -243,7 +244,7 @@ describe('ripple:plan on the engine', () => {
     },
   );
 
-  onEngine(
+  it(
     'takes the change and schema as JSON text, the dialect from the change, into the folder given',
     async () => {
       const output = await runAction(action, workspace.path, {
@@ -261,7 +262,7 @@ describe('ripple:plan on the engine', () => {
     },
   );
 
-  onEngine(
+  it(
     'names the input at fault when the engine refuses: a column without a type, an unknown key',
     async () => {
       await expect(
