@@ -89,6 +89,14 @@ export const stepsMessages = {
       approve: 'Approve the deletion',
     },
     actionError: 'The step did not change',
+    rollbackConfirm:
+      "Runs {{step}}'s rollback on the warehouse, restoring it as it was before the step.",
+    rollbackConfirmHandOver:
+      "Records that you ran {{step}}'s rollback (its statements above) on the warehouse.",
+    rollbackSwitch:
+      "Rolling back the switch moves the old table back under the dataset's name and drops the view. Consumers already delivered are rolled back too, as the rollout's rollback does.",
+    rollbackNote: 'Why (recorded on the timeline and in the audit log)',
+    rollbackCancel: 'Keep it',
     approveTitle: 'Delete the old data for good?',
     approveBody:
       'These statements delete data for good. There is no rollback: the old data cannot be restored by Ripple afterwards.',

@@ -247,7 +247,15 @@ describe('the Steps tab', () => {
         name: 'Roll back Verify the copy',
       }),
     );
-    expect(api.rollbackStep).toHaveBeenCalledWith('m1', 'verify');
+    // It asks first; the confirmation sends it, with no note when none is given.
+    expect(verify).toHaveTextContent(
+      "Runs Verify the copy's rollback on the warehouse",
+    );
+    expect(api.rollbackStep).not.toHaveBeenCalled();
+    await userEvent.click(
+      within(verify).getByRole('button', { name: 'Roll back Verify the copy' }),
+    );
+    expect(api.rollbackStep).toHaveBeenCalledWith('m1', 'verify', undefined);
     // Rolling back goes one step at a time: only the last step that ran.
     expect(screen.getAllByRole('button', { name: /^Roll back / })).toHaveLength(
       1,
@@ -267,7 +275,38 @@ describe('the Steps tab', () => {
     await userEvent.click(
       screen.getByRole('button', { name: 'Roll back Expand' }),
     );
-    expect(api.rollbackStep).toHaveBeenCalledWith('m1', 'expand');
+    await userEvent.type(
+      within(step('Expand')).getByRole('textbox', { name: /Why/ }),
+      'wrong key',
+    );
+    await userEvent.click(
+      within(step('Expand')).getByRole('button', { name: 'Roll back Expand' }),
+    );
+    expect(api.rollbackStep).toHaveBeenCalledWith('m1', 'expand', 'wrong key');
+  });
+
+  it("warns that rolling the switch back reverts the consumers' deliveries, and sends nothing when kept", async () => {
+    const plan = aStepPlan(
+      { mode: 'hand-over', next: 'contract' },
+      {
+        expand: done,
+        backfill: done,
+        verify: done,
+        switch: { ...done, doneBy: 'user:default/ada' },
+      },
+    );
+    const { api } = await renderSteps(plan);
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Roll back Switch' }),
+    );
+    expect(step('Switch')).toHaveTextContent(
+      "Consumers already delivered are rolled back too, as the rollout's rollback does.",
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Keep it' }));
+    expect(
+      within(step('Switch')).queryByRole('textbox', { name: /Why/ }),
+    ).not.toBeInTheDocument();
+    expect(api.rollbackStep).not.toHaveBeenCalled();
   });
 
   it('hands a plan over: no Run, Mark done for the next step, who marked the others, and what a step waits for', async () => {

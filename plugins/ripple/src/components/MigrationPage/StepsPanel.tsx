@@ -1,5 +1,12 @@
 import { useState } from 'react';
-import { Alert, Button, ButtonLink, Flex, Text } from '@backstage/ui';
+import {
+  Alert,
+  Button,
+  ButtonLink,
+  Flex,
+  Text,
+  TextField,
+} from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
@@ -105,6 +112,8 @@ function StepPlan(props: {
     onSettled: onChanged,
   });
   const [approving, setApproving] = useState(false);
+  const [rollingBack, setRollingBack] = useState(false);
+  const [rollbackNote, setRollbackNote] = useState('');
   const id = plan.migrationId;
   const handedOver = plan.mode === 'hand-over';
   const back = rollbackStep(plan);
@@ -158,15 +167,14 @@ function StepPlan(props: {
         </Button>,
       );
     }
-    if (back?.name === step.name && !step.approvedBy) {
+    const canRollBack = back?.name === step.name && !step.approvedBy;
+    if (canRollBack && !rollingBack) {
       buttons.push(
         <Button
           key="rollback"
           variant="secondary"
-          isPending={pending === 'rollback'}
-          onPress={() =>
-            run('rollback', () => rippleApi.rollbackStep(id, step.name))
-          }
+          destructive
+          onPress={() => setRollingBack(true)}
         >
           {t('steps.actions.rollback', { step: name })}
         </Button>,
@@ -189,11 +197,58 @@ function StepPlan(props: {
         </Button>,
       );
     }
-    return buttons.length ? (
-      <Flex gap="2" style={{ flexWrap: 'wrap' }}>
-        {buttons}
+    // Rolling back asks first, with a note for the timeline: it undoes
+    // work on the warehouse (and, for the switch, the consumers' deliveries).
+    const confirmRollback = canRollBack && rollingBack && (
+      <Flex key="confirm" direction="column" gap="2" style={{ maxWidth: 640 }}>
+        <Text as="p" variant="body-small">
+          {step.name === 'switch' && t('steps.rollbackSwitch')}
+          {step.name !== 'switch' &&
+            (handedOver
+              ? t('steps.rollbackConfirmHandOver', { step: name })
+              : t('steps.rollbackConfirm', { step: name }))}
+        </Text>
+        <TextField
+          label={t('steps.rollbackNote')}
+          value={rollbackNote}
+          onChange={setRollbackNote}
+        />
+        <Flex gap="2">
+          <Button
+            variant="primary"
+            destructive
+            isPending={pending === 'rollback'}
+            onPress={() =>
+              run('rollback', async () => {
+                await rippleApi.rollbackStep(
+                  id,
+                  step.name,
+                  rollbackNote.trim() || undefined,
+                );
+                setRollingBack(false);
+                setRollbackNote('');
+              })
+            }
+          >
+            {t('steps.actions.rollback', { step: name })}
+          </Button>
+          <Button variant="tertiary" onPress={() => setRollingBack(false)}>
+            {t('steps.rollbackCancel')}
+          </Button>
+        </Flex>
       </Flex>
-    ) : undefined;
+    );
+    if (!buttons.length && !confirmRollback) return undefined;
+    return (
+      <Flex direction="column" gap="2">
+        {buttons.length > 0 && (
+          <Flex gap="2" style={{ flexWrap: 'wrap' }}>
+            {buttons}
+          </Flex>
+        )}
+        {confirmRollback}
+      </Flex>
+    );
   };
 
   const contract = plan.steps.find(s => s.name === 'contract');
