@@ -45,6 +45,7 @@ export const stepsMessages = {
     },
     tables:
       'Old table kept as {{oldTable}} until approved · batches of {{batchRows}} rows by {{key}}',
+    createdBy: 'Made by {{who}} {{age}}',
     dryRun:
       'Nothing has run yet: every statement below is what the plan will run (the dry run).',
     downloadScript: 'Download SQL script',
@@ -101,6 +102,9 @@ export const stepsMessages = {
     approveBody:
       'These statements delete data for good. There is no rollback: the old data cannot be restored by Ripple afterwards.',
     approveConfirm: 'Delete for good',
+    approveBodyHandOver:
+      'Run these statements on the warehouse, then confirm here. They delete data for good: there is no rollback, the old data cannot be restored afterwards.',
+    approveConfirmHandOver: 'I ran them: deleted for good',
     approveCancel: 'Keep the old data',
     approveNote: 'Note (recorded on the timeline and in the audit log)',
     create: {

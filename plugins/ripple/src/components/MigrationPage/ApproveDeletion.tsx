@@ -15,17 +15,20 @@ import { rippleTranslationRef } from '../../translation';
 
 /**
  * The confirmation before the contract's approval: it says the statements
- * delete data for good, with no rollback, and shows them; an optional note
- * goes to the timeline and the audit log.
+ * delete data for good, with no rollback, and shows them (handed over, the
+ * person runs them first and confirms they did); an optional note goes to
+ * the timeline and the audit log.
  */
 export function ApproveDeletion(props: {
   statements: string[];
+  handedOver: boolean;
   isOpen: boolean;
   pending: boolean;
   onConfirm: (note?: string) => void;
   onCancel: () => void;
 }) {
-  const { statements, isOpen, pending, onConfirm, onCancel } = props;
+  const { statements, handedOver, isOpen, pending, onConfirm, onCancel } =
+    props;
   const { t } = useTranslationRef(rippleTranslationRef);
   const [note, setNote] = useState('');
   return (
@@ -39,7 +42,7 @@ export function ApproveDeletion(props: {
       <DialogBody>
         <Flex direction="column" gap="3">
           <Text as="p" weight="bold" color="danger">
-            {t('steps.approveBody')}
+            {handedOver ? t('steps.approveBodyHandOver') : t('steps.approveBody')}
           </Text>
           <div role="region" aria-label={t('steps.approvalLabel')}>
             <CodeSnippet text={statements.join('\n\n')} language="sql" />
@@ -61,7 +64,9 @@ export function ApproveDeletion(props: {
           isPending={pending}
           onPress={() => onConfirm(note.trim() || undefined)}
         >
-          {t('steps.approveConfirm')}
+          {handedOver
+            ? t('steps.approveConfirmHandOver')
+            : t('steps.approveConfirm')}
         </Button>
       </DialogFooter>
     </Dialog>

@@ -61,6 +61,7 @@ describe('the Steps tab', () => {
         /Ripple runs each step on the warehouse example \(duckdb\)/,
       ),
     ).toBeInTheDocument();
+    expect(screen.getByText(/^Made by/)).toHaveTextContent('Made by guest');
     expect(screen.getByRole('note')).toHaveTextContent(
       'Nothing has run yet: every statement below is what the plan will run',
     );
@@ -412,6 +413,35 @@ describe('the Steps tab', () => {
       'contract',
       'copy checked by finance',
     );
+  });
+
+  it('asks a handed-over plan to run the approval statements first, then records it', async () => {
+    const contracted = aStepPlan(
+      { mode: 'hand-over', next: undefined },
+      {
+        expand: done,
+        backfill: done,
+        verify: done,
+        switch: done,
+        contract: done,
+      },
+    );
+    const { api } = await renderSteps(contracted, {
+      approveStep: async () => contracted,
+    });
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Approve the deletion' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent(
+      'Run these statements on the warehouse, then confirm here. They delete data for good',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', {
+        name: 'I ran them: deleted for good',
+      }),
+    );
+    expect(api.approveStep).toHaveBeenCalledWith('m1', 'contract', undefined);
   });
 
   it('says who approved the deletion, and offers neither approval nor rollback after it', async () => {

@@ -9,6 +9,7 @@ import {
 } from '@backstage/ui';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   rippleStepRunPermission,
@@ -20,7 +21,7 @@ import { rippleApiRef } from '../../api';
 import { useAction } from '../../hooks/useAction';
 import { useLoad } from '../../hooks/useLoad';
 import { rippleTranslationRef } from '../../translation';
-import { ErrorPanel, Loading, errorMessage } from '../common/Feedback';
+import { ErrorPanel, Loading, age, errorMessage } from '../common/Feedback';
 import styles from '../common/ripple.module.css';
 import {
   formatCount,
@@ -267,6 +268,14 @@ function StepPlan(props: {
             newTable: plan.newTable,
           })}
         </Text>
+        {plan.createdBy && (
+          <Text as="p" variant="body-small" color="secondary">
+            {t('steps.createdBy', {
+              who: <EntityRefLink entityRef={plan.createdBy} hideIcon />,
+              age: age(plan.createdAt, t),
+            })}
+          </Text>
+        )}
         <Text as="p" variant="body-small" color="secondary">
           {t('steps.tables', {
             oldTable: plan.oldTable,
@@ -317,6 +326,7 @@ function StepPlan(props: {
       {contract?.approval && (
         <ApproveDeletion
           statements={contract.approval}
+          handedOver={handedOver}
           isOpen={approving}
           pending={pending === 'approve'}
           onCancel={() => setApproving(false)}
