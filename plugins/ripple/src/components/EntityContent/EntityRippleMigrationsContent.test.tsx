@@ -105,6 +105,22 @@ describe('EntityRippleMigrationsContent', () => {
     expect(api.getStepPlan.mock.calls.map(([id]) => id).sort()).toEqual(['m1', 'm2', 'm3']);
   });
 
+  it('shows no steps list when none of the migrations has a step plan', async () => {
+    const api = mockRippleApi({
+      listMigrations: async () => ({ items: [aMigration()], totalCount: 1 }),
+      getStepPlan: async () => Promise.reject(responseError(404, 'migration m1 has no step plan')),
+    });
+    await renderWithRipple(
+      <EntityProvider entity={orders}>
+        <EntityRippleMigrationsContent />
+      </EntityProvider>,
+      { api },
+    );
+    await waitFor(() => expect(api.getStepPlan).toHaveBeenCalledWith('m1'));
+    expect(await screen.findByText('Rename amount to amount_usd')).toBeInTheDocument();
+    expect(screen.queryByRole('list', { name: "Where its migrations' steps stand" })).not.toBeInTheDocument();
+  });
+
   it('opens "New migration" on the schema and code the backend hands over once', async () => {
     const api = mockRippleApi({
       listMigrations: async () => ({ items: [], totalCount: 0 }),
