@@ -191,102 +191,91 @@ describeOnEngine('ripple:plan on the engine', () => {
   beforeAll(() => loadEngine());
   beforeEach(() => workspace.clear());
 
-  it(
-    'writes the plan of a column rename on DuckDB into migrations/<dataset>',
-    async () => {
-      const logger = mockServices.logger.mock();
-      const output = await runAction(
-        action,
-        workspace.path,
-        {
-          change: rename,
-          dialect: 'duckdb',
-          schema,
-          key: 'id',
-          batchRows: 5000,
-        },
-        { logger },
-      );
-      expect(output).toMatchObject({
-        directory: 'migrations/shop.orders',
-        layout: 'versioned',
-        oldTable: expect.stringContaining('orders'),
-        newTable: expect.stringContaining('orders'),
-      });
-      const tree = readTree(workspace.path);
-      expect(Object.keys(tree).sort()).toEqual([...output.files].sort());
-      expect(output.files).toEqual([
-        'migrations/shop.orders/01_expand.sql',
-        'migrations/shop.orders/01_expand.rollback.sql',
-        'migrations/shop.orders/02_backfill.sql',
-        'migrations/shop.orders/02_backfill.rollback.sql',
-        'migrations/shop.orders/03_verify.sql',
-        'migrations/shop.orders/04_switch.sql',
-        'migrations/shop.orders/04_switch.rollback.sql',
-        'migrations/shop.orders/05_contract.sql',
-        'migrations/shop.orders/05_contract.rollback.sql',
-        'migrations/shop.orders/05_contract.approval.sql',
-      ]);
-      expect(tree['migrations/shop.orders/01_expand.sql']).toMatch(
-        /CREATE TABLE/i,
-      );
-      expect(tree['migrations/shop.orders/02_backfill.sql']).toContain(
-        'batches of 5000 rows by id',
-      );
-      expect(tree['migrations/shop.orders/05_contract.approval.sql']).toMatch(
-        /DROP TABLE IF EXISTS/i,
-      );
-      expect(logger.info).toHaveBeenCalledWith(
-        expect.stringMatching(
-          /^Step plan of shop\.orders \(versioned\) in migrations\/shop\.orders: 01_expand\.sql/,
-        ),
-      );
-    },
-  );
+  it('writes the plan of a column rename on DuckDB into migrations/<dataset>', async () => {
+    const logger = mockServices.logger.mock();
+    const output = await runAction(
+      action,
+      workspace.path,
+      {
+        change: rename,
+        dialect: 'duckdb',
+        schema,
+        key: 'id',
+        batchRows: 5000,
+      },
+      { logger },
+    );
+    expect(output).toMatchObject({
+      directory: 'migrations/shop.orders',
+      layout: 'versioned',
+      oldTable: expect.stringContaining('orders'),
+      newTable: expect.stringContaining('orders'),
+    });
+    const tree = readTree(workspace.path);
+    expect(Object.keys(tree).sort()).toEqual([...output.files].sort());
+    expect(output.files).toEqual([
+      'migrations/shop.orders/01_expand.sql',
+      'migrations/shop.orders/01_expand.rollback.sql',
+      'migrations/shop.orders/02_backfill.sql',
+      'migrations/shop.orders/02_backfill.rollback.sql',
+      'migrations/shop.orders/03_verify.sql',
+      'migrations/shop.orders/04_switch.sql',
+      'migrations/shop.orders/04_switch.rollback.sql',
+      'migrations/shop.orders/05_contract.sql',
+      'migrations/shop.orders/05_contract.rollback.sql',
+      'migrations/shop.orders/05_contract.approval.sql',
+    ]);
+    expect(tree['migrations/shop.orders/01_expand.sql']).toMatch(
+      /CREATE TABLE/i,
+    );
+    expect(tree['migrations/shop.orders/02_backfill.sql']).toContain(
+      'batches of 5000 rows by id',
+    );
+    expect(tree['migrations/shop.orders/05_contract.approval.sql']).toMatch(
+      /DROP TABLE IF EXISTS/i,
+    );
+    expect(logger.info).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^Step plan of shop\.orders \(versioned\) in migrations\/shop\.orders: 01_expand\.sql/,
+      ),
+    );
+  });
 
-  it(
-    'takes the change and schema as JSON text, the dialect from the change, into the folder given',
-    async () => {
-      const output = await runAction(action, workspace.path, {
-        change: JSON.stringify({
-          ...rename,
-          dialect: 'postgres',
-          changes: [{ kind: 'rename_table', to: 'sales.orders' }],
-        }),
-        schema: JSON.stringify(schema),
-        directory: 'warehouse/orders-move',
-      });
-      expect(output.layout).toBe('move');
-      expect(output.newTable).toBe('sales.orders');
-      expect(output.files[0]).toBe('warehouse/orders-move/01_expand.sql');
-    },
-  );
+  it('takes the change and schema as JSON text, the dialect from the change, into the folder given', async () => {
+    const output = await runAction(action, workspace.path, {
+      change: JSON.stringify({
+        ...rename,
+        dialect: 'postgres',
+        changes: [{ kind: 'rename_table', to: 'sales.orders' }],
+      }),
+      schema: JSON.stringify(schema),
+      directory: 'warehouse/orders-move',
+    });
+    expect(output.layout).toBe('move');
+    expect(output.newTable).toBe('sales.orders');
+    expect(output.files[0]).toBe('warehouse/orders-move/01_expand.sql');
+  });
 
-  it(
-    'names the input at fault when the engine refuses: a column without a type, an unknown key',
-    async () => {
-      await expect(
-        runAction(action, workspace.path, {
-          change: rename,
-          dialect: 'duckdb',
-          schema: {
-            tables: {
-              'shop.orders': { columns: [{ name: 'id' }, { name: 'amount' }] },
-            },
+  it('names the input at fault when the engine refuses: a column without a type, an unknown key', async () => {
+    await expect(
+      runAction(action, workspace.path, {
+        change: rename,
+        dialect: 'duckdb',
+        schema: {
+          tables: {
+            'shop.orders': { columns: [{ name: 'id' }, { name: 'amount' }] },
           },
-        }),
-      ).rejects.toThrow(/^schema\.tables\.shop\.orders\.columns\[0\]\.type: /);
-      await expect(
-        runAction(action, workspace.path, {
-          change: rename,
-          dialect: 'duckdb',
-          schema,
-          key: 'nope',
-        }),
-      ).rejects.toThrow(/^key: nope is not a column of shop\.orders/);
-      expect(fs.existsSync(path.join(workspace.path, 'migrations'))).toBe(
-        false,
-      );
-    },
-  );
+        },
+      }),
+    ).rejects.toThrow(/^schema\.tables\.shop\.orders\.columns\[0\]\.type: /);
+    await expect(
+      runAction(action, workspace.path, {
+        change: rename,
+        dialect: 'duckdb',
+        schema,
+        key: 'nope',
+      }),
+    ).rejects.toThrow(/^key: nope is not a column of shop\.orders/);
+    expect(fs.existsSync(path.join(workspace.path, 'migrations'))).toBe(false);
+  });
 });

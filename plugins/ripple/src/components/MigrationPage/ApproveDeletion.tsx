@@ -42,7 +42,9 @@ export function ApproveDeletion(props: {
       <DialogBody>
         <Flex direction="column" gap="3">
           <Text as="p" weight="bold" color="danger">
-            {handedOver ? t('steps.approveBodyHandOver') : t('steps.approveBody')}
+            {handedOver
+              ? t('steps.approveBodyHandOver')
+              : t('steps.approveBody')}
           </Text>
           <div role="region" aria-label={t('steps.approvalLabel')}>
             <CodeSnippet text={statements.join('\n\n')} language="sql" />
