@@ -54,6 +54,37 @@ describe('RippleClient', () => {
     );
   });
 
+  it('sends each step action to its route, with its note when one is given', async () => {
+    const fetch = jest.fn(async (_url: RequestInfo | URL, _init?: RequestInit) =>
+      json({ steps: [] }),
+    );
+    const client = new RippleClient({ discoveryApi, fetchApi: { fetch } });
+
+    await client.getStepPlan('m1');
+    await client.createStepPlan('m1', { key: 'id', batchRows: 5000 });
+    await client.runStep('m1', 'expand');
+    await client.retryStep('m1', 'backfill');
+    await client.rollbackStep('m1', 'verify', 'wrong key');
+    await client.markStepDone('m1', 'switch');
+    await client.approveStep('m1', 'contract', 'checked the copy');
+    await client.getStep('m1', 'contract');
+    const calls = fetch.mock.calls.map(([url, init]) => [
+      init?.method ?? 'GET',
+      String(url).replace('http://backend/api/ripple', ''),
+      init?.body === undefined ? undefined : JSON.parse(String(init.body)),
+    ]);
+    expect(calls).toEqual([
+      ['GET', '/migrations/m1/steps', undefined],
+      ['POST', '/migrations/m1/steps', { key: 'id', batchRows: 5000 }],
+      ['POST', '/migrations/m1/steps/expand/run', undefined],
+      ['POST', '/migrations/m1/steps/backfill/retry', undefined],
+      ['POST', '/migrations/m1/steps/verify/rollback', { note: 'wrong key' }],
+      ['POST', '/migrations/m1/steps/switch/done', {}],
+      ['POST', '/migrations/m1/steps/contract/approve', { note: 'checked the copy' }],
+      ['GET', '/migrations/m1/steps/contract', undefined],
+    ]);
+  });
+
   it("throws a ResponseError carrying the backend's message", async () => {
     const fetch = jest.fn(async () =>
       // Backstage's error response body, as the backend's error handler writes it.

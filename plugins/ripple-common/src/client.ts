@@ -30,6 +30,10 @@ import type {
   Review,
   Rollout,
   RolloutPlanRequest,
+  NewStepPlan,
+  Step,
+  StepName,
+  StepPlanView,
   Validation,
   ValidationStatus,
 } from './schema/openapi/generated/models';
@@ -179,6 +183,34 @@ export interface RippleApi {
   markCompatViewApplied(id: string): Promise<CompatView>;
   /** The OpenLineage jobs reading the migration's dataset, unmapped (found in lineage only) first. */
   listLineageJobs(id: string): Promise<LineageJob[]>;
+  /**
+   * The migration's step plan on its dataset's warehouse, every statement
+   * and where each step stands; a `ResponseError` with status 404 when the
+   * migration has none.
+   */
+  getStepPlan(id: string): Promise<StepPlanView>;
+  /** Makes the migration's step plan (nothing runs); 409 when it has one. */
+  createStepPlan(id: string, options?: NewStepPlan): Promise<StepPlanView>;
+  /** One step of the plan. */
+  getStep(id: string, step: StepName): Promise<Step>;
+  /** Runs the next step on the warehouse (a plan whose mode is `run`). */
+  runStep(id: string, step: StepName): Promise<StepPlanView>;
+  /** Runs a failed step again. */
+  retryStep(id: string, step: StepName): Promise<StepPlanView>;
+  /** Rolls the last step done (or failed) back. */
+  rollbackStep(
+    id: string,
+    step: StepName,
+    note?: string,
+  ): Promise<StepPlanView>;
+  /** Handed over: records that the caller ran the next step by hand. */
+  markStepDone(
+    id: string,
+    step: StepName,
+    note?: string,
+  ): Promise<StepPlanView>;
+  /** Approves the contract's statements that delete the old data for good. */
+  approveStep(id: string, step: StepName, note?: string): Promise<StepPlanView>;
 }
 
 /**
@@ -417,6 +449,53 @@ export class RippleClient implements RippleApi {
 
   async listLineageJobs(id: string) {
     return (await body(await this.api.listLineageJobs({ path: { id } }))).items;
+  }
+
+  async getStepPlan(id: string) {
+    return body(await this.api.getStepPlan({ path: { id } }));
+  }
+
+  async createStepPlan(id: string, options: NewStepPlan = {}) {
+    return body(await this.api.createStepPlan({ path: { id }, body: options }));
+  }
+
+  async getStep(id: string, step: StepName) {
+    return body(await this.api.getStep({ path: { id, step } }));
+  }
+
+  async runStep(id: string, step: StepName) {
+    return body(await this.api.runStep({ path: { id, step } }));
+  }
+
+  async retryStep(id: string, step: StepName) {
+    return body(await this.api.retryStep({ path: { id, step } }));
+  }
+
+  async rollbackStep(id: string, step: StepName, note?: string) {
+    return body(
+      await this.api.rollbackStep({
+        path: { id, step },
+        body: note ? { note } : {},
+      }),
+    );
+  }
+
+  async markStepDone(id: string, step: StepName, note?: string) {
+    return body(
+      await this.api.markStepDone({
+        path: { id, step },
+        body: note ? { note } : {},
+      }),
+    );
+  }
+
+  async approveStep(id: string, step: StepName, note?: string) {
+    return body(
+      await this.api.approveStep({
+        path: { id, step },
+        body: note ? { note } : {},
+      }),
+    );
   }
 }
 

@@ -62,6 +62,20 @@ export const rippleRolloutManagePermission = createPermission({
 });
 
 /**
+ * Run a migration's step plan on its dataset's warehouse (docs/frontend.md,
+ * "Steps"): make the plan, run, retry, roll back and mark done its steps,
+ * and approve the contract's deletion of the old data. A resource
+ * permission on the migration's dataset entity.
+ *
+ * @public
+ */
+export const rippleStepRunPermission = createPermission({
+  name: 'ripple.step.run',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
  * Report a health signal of a consumer during a rollout (a breach pauses
  * the rollout). A resource permission on the consumer's catalog entity: the
  * dev portal's policy allows it to service principals (monitors,

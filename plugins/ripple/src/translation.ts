@@ -9,6 +9,7 @@ import { peopleMessages } from './messages/people';
 import { rolloutMessages } from './messages/rollout';
 import { engineMessages } from './messages/engine';
 import { timingMessages } from './messages/timing';
+import { stepsMessages } from './messages/steps';
 
 /**
  * Every word of Ripple's pages and tabs. A portal overrides any of them, or
@@ -28,6 +29,7 @@ export const rippleTranslationRef = createTranslationRef({
     ...migrationPageMessages,
     ...rolloutMessages,
     ...timingMessages,
+    ...stepsMessages,
     ...pagesMessages,
     ...engineMessages,
     ...peopleMessages,

@@ -40,6 +40,34 @@ function toInputError(error: unknown): unknown {
     case 'unknown_dialect':
       return new InputError(`dialect: ${error.message}`);
     default:
-      return error;
+      return stepPlanError(error) ?? error;
   }
+}
+
+// The option or spec field a step plan error names, as the action's input.
+const STEP_PLAN_FIELDS: [RegExp, (field: string) => string][] = [
+  [/^changes\b/, field => `change.${field}`],
+  [/^tables\b/, field => `schema.${field}`],
+  [/^batch_rows$/, () => 'batchRows'],
+  [/^(dialect|key)$/, field => field],
+];
+
+/**
+ * An engine that knows step plans refuses one with the kind `step_plan`
+ * and the field at fault (`dialect`, `key`, `changes[0].columns.amount`,
+ * `tables.shop.orders.columns[2].type`). Read loosely: older engines do not
+ * have the kind.
+ */
+function stepPlanError(error: { message: string }): InputError | undefined {
+  const { kind, field } = error as { kind?: string; field?: string };
+  if (kind !== 'step_plan') return undefined;
+  const rule = STEP_PLAN_FIELDS.find(([pattern]) => pattern.test(field ?? ''));
+  if (!rule) return new InputError(error.message);
+  // "cannot build a step plan: key: nope is not a column …" names the
+  // engine's field; the action names its input instead.
+  const detail = error.message.replace(
+    `cannot build a step plan: ${field}: `,
+    '',
+  );
+  return new InputError(`${rule[1](field!)}: ${detail}`);
 }

@@ -1,6 +1,6 @@
 /**
  * Ripple's scaffolder actions: analyse and rewrite consumer code in a
- * template's workspace, and build compatibility views.
+ * template's workspace, and write a change's step plan as SQL files.
  *
  * @packageDocumentation
  */

@@ -4,13 +4,15 @@ import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder
 import {
   createRippleAnalyzeAction,
   createRippleCompatViewAction,
+  createRipplePlanAction,
   createRippleRewriteAction,
 } from './actions';
 import { rippleCodeLocationFilter } from './filters';
 
 /**
  * Ripple's scaffolder actions (`ripple:analyze`, `ripple:rewrite`,
- * `ripple:compat-view`) and the `rippleCodeLocation` template filter.
+ * `ripple:plan`, and `ripple:compat-view`, deprecated for `ripple:plan`) and
+ * the `rippleCodeLocation` template filter.
  *
  * @public
  */
@@ -27,6 +29,7 @@ export const scaffolderModuleRipple = createBackendModule({
         actions.addActions(
           createRippleAnalyzeAction(),
           createRippleRewriteAction(),
+          createRipplePlanAction(),
           createRippleCompatViewAction(),
         );
         templating.addTemplateFilters([rippleCodeLocationFilter]);

@@ -16,6 +16,9 @@ import type {
   ConsumerDetail,
   Migration,
   RippleApi,
+  Step,
+  StepName,
+  StepPlanView,
   Validation,
   ValidationSummary,
 } from '@ripple/backstage-plugin-ripple-common';
@@ -66,6 +69,14 @@ export function mockRippleApi(
     'listLineageJobs',
     'getDataset',
     'getDatasetCode',
+    'getStepPlan',
+    'createStepPlan',
+    'getStep',
+    'runStep',
+    'retryStep',
+    'rollbackStep',
+    'markStepDone',
+    'approveStep',
   ];
   for (const method of methods) {
     const answer = answers[method] as
@@ -276,4 +287,93 @@ export function migrationPageApi(
     },
     ...answers,
   });
+}
+
+const STEP_NAMES: StepName[] = [
+  'expand',
+  'backfill',
+  'verify',
+  'switch',
+  'contract',
+];
+
+/**
+ * The step plan of a column rename of `shop.orders` (versioned: the table
+ * keeps its name) on the warehouse `example`, run by Ripple, nothing run
+ * yet; `steps` replaces any step's fields, by name.
+ */
+export function aStepPlan(
+  overrides: Partial<StepPlanView> = {},
+  steps: Partial<Record<StepName, Partial<Step>>> = {},
+): StepPlanView {
+  const base: Record<
+    StepName,
+    Pick<Step, 'statements' | 'rollback'> & Partial<Step>
+  > = {
+    expand: {
+      statements: [
+        'CREATE TABLE shop.orders__ripple_v2 (id BIGINT, amount_usd DOUBLE);',
+      ],
+      rollback: ['DROP TABLE IF EXISTS shop.orders__ripple_v2;'],
+    },
+    backfill: {
+      statements: [
+        'INSERT INTO shop.orders__ripple_v2 (id, amount_usd) SELECT id, amount FROM shop.orders;',
+      ],
+      rollback: ['DELETE FROM shop.orders__ripple_v2;'],
+    },
+    verify: {
+      statements: [
+        'SELECT (SELECT count(*) FROM shop.orders) = (SELECT count(*) FROM shop.orders__ripple_v2);',
+      ],
+      rollback: [],
+    },
+    switch: {
+      statements: [
+        'ALTER TABLE shop.orders RENAME TO orders__ripple_old;',
+        'CREATE VIEW shop.orders AS SELECT id, amount_usd AS amount, amount_usd FROM shop.orders__ripple_v2;',
+      ],
+      rollback: [
+        'DROP VIEW IF EXISTS shop.orders;',
+        'ALTER TABLE shop.orders__ripple_old RENAME TO orders;',
+      ],
+    },
+    contract: {
+      statements: [
+        'DROP VIEW IF EXISTS shop.orders;',
+        'ALTER TABLE shop.orders__ripple_v2 RENAME TO orders;',
+      ],
+      rollback: [
+        'ALTER TABLE shop.orders RENAME TO orders__ripple_v2;',
+        'CREATE VIEW shop.orders AS SELECT id, amount_usd AS amount, amount_usd FROM shop.orders__ripple_v2;',
+      ],
+      approval: ['DROP TABLE IF EXISTS shop.orders__ripple_old;'],
+    },
+  };
+  return {
+    migrationId: 'm1',
+    warehouse: 'example',
+    mode: 'run',
+    dialect: 'duckdb',
+    layout: 'versioned',
+    dataset: 'shop.orders',
+    newTable: 'shop.orders__ripple_v2',
+    oldTable: 'shop.orders__ripple_old',
+    finalTable: 'shop.orders',
+    key: 'id',
+    batchRows: 100000,
+    next: 'expand',
+    script:
+      '-- expand\nCREATE TABLE shop.orders__ripple_v2 (id BIGINT, amount_usd DOUBLE);\n',
+    createdBy: 'user:default/guest',
+    createdAt: T0,
+    steps: STEP_NAMES.map(name => ({
+      name,
+      state: 'pending',
+      attempt: 0,
+      ...base[name],
+      ...steps[name],
+    })),
+    ...overrides,
+  };
 }

@@ -1,4 +1,7 @@
-import { createMockDirectory } from '@backstage/backend-test-utils';
+import {
+  createMockDirectory,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import { runAction } from '../__testUtils__/runAction';
 import { createRippleCompatViewAction } from './compatView';
 
@@ -84,5 +87,22 @@ describe('ripple:compat-view', () => {
         change: { dataset: 'proj.ds.orders', changes: [{ kind: 'rename' }] },
       }),
     ).rejects.toThrow(/^change\.changes\[0\]\.kind: /);
+  });
+
+  it('works on as a deprecated alias: its description and a warning point to ripple:plan', async () => {
+    expect(action.description).toMatch(/^Deprecated: use ripple:plan/);
+    const logger = mockServices.logger.mock();
+    const output = await runAction(
+      action,
+      workspace.path,
+      { change: move, dialect: 'bigquery', schema },
+      { logger },
+    );
+    expect(output.view).toBe('proj.ds.orders');
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^ripple:compat-view is deprecated: use ripple:plan/,
+      ),
+    );
   });
 });

@@ -8,12 +8,18 @@ import { changeInput, dialectInput, schemaInput } from './inputs';
  * `ripple:compat-view`: the DDL of the compatibility view that keeps
  * consumers of a moved dataset working while they migrate, and the DDL that
  * removes it afterwards.
+ *
+ * Deprecated for `ripple:plan`, whose switch step holds the same view and
+ * whose other steps create, fill, check and clean up the new table. Kept,
+ * with its inputs and outputs unchanged, so that templates using it keep
+ * working (it works for every dialect and without column types, which a
+ * step plan needs); it logs a warning.
  */
 export function createRippleCompatViewAction() {
   return createTemplateAction({
     id: 'ripple:compat-view',
     description:
-      'Builds the DDL of a compatibility view for a change that moves a dataset (rename_table or replace_table): a view under the old name exposing the old columns from the new table, and the cleanup DDL that drops it',
+      'Deprecated: use ripple:plan, which writes the whole step plan (the same view is its switch step). Builds the DDL of a compatibility view for a change that moves a dataset (rename_table or replace_table): a view under the old name exposing the old columns from the new table, and the cleanup DDL that drops it',
     examples,
     supportsDryRun: true,
     schema: {
@@ -43,6 +49,9 @@ export function createRippleCompatViewAction() {
       },
     },
     async handler(ctx) {
+      ctx.logger.warn(
+        'ripple:compat-view is deprecated: use ripple:plan, which writes the whole step plan as SQL files (the compatibility view is its switch step)',
+      );
       const view = await withEngine(engine =>
         engine.compatView(ctx.input.change as unknown as ChangeSpec, {
           dialect: ctx.input.dialect,

@@ -13,6 +13,7 @@ import { Empty, ErrorPanel, Loading } from '../common/Feedback';
 import { MigrationsTable } from '../common/MigrationsTable';
 import { NewMigration } from '../NewMigration';
 import { DraftMigration } from './DraftMigration';
+import { DatasetSteps } from './DatasetSteps';
 import {
   CHANGE_PARAM,
   NEW_MIGRATION_PARAM,
@@ -92,6 +93,7 @@ export function DatasetMigrations({ datasetRef }: { datasetRef: string }) {
           </Flex>
         </section>
       )}
+      {others.length > 0 && <DatasetSteps migrations={others} />}
       {migrations.value && (drafts.length === 0 || others.length > 0) && (
         <MigrationsTable
           migrations={others}

@@ -9,6 +9,7 @@ import {
   aConsumerDetail,
   aFailedValidation,
   aMigration,
+  aStepPlan,
   mockRippleApi,
   renderWithRipple,
   responseError,
@@ -46,6 +47,78 @@ describe('EntityRippleMigrationsContent', () => {
     expect(row).toHaveTextContent('Proposed');
     expect(row).toHaveTextContent('1 / 4');
     expect(api.listMigrations).toHaveBeenCalledWith({ limit: 500, offset: 0, dataset: 'resource:default/orders' });
+  });
+
+  it("shows where each migration's steps stand on the warehouse, linked to its Steps tab", async () => {
+    const backfilling = aStepPlan(
+      { migrationId: 'm1', next: 'backfill' },
+      {
+        expand: { state: 'done', attempt: 1 },
+        backfill: {
+          state: 'running',
+          attempt: 1,
+          progress: { rowsDone: 420, rowsTotal: 1000, rowsPerSecond: 1_200_000 },
+        },
+      },
+    );
+    const switched = aStepPlan(
+      { migrationId: 'm2', next: 'contract' },
+      {
+        expand: { state: 'done', attempt: 1 },
+        backfill: { state: 'done', attempt: 1 },
+        verify: { state: 'done', attempt: 1 },
+        switch: { state: 'done', attempt: 1 },
+      },
+    );
+    const api = mockRippleApi({
+      listMigrations: async () => ({
+        items: [
+          aMigration({ id: 'm1', title: 'Rename amount', state: 'rolling_out' }),
+          aMigration({ id: 'm2', title: 'Move orders', state: 'rolling_out' }),
+          aMigration({ id: 'm3', title: 'Drop note', state: 'proposed' }),
+          aMigration({ id: 'm4', title: 'Cancelled one', state: 'cancelled' }),
+        ],
+        totalCount: 4,
+      }),
+      getStepPlan: async id => {
+        if (id === 'm1') return backfilling;
+        if (id === 'm2') return switched;
+        throw responseError(404, `migration ${id} has no step plan`);
+      },
+    });
+    await renderWithRipple(
+      <EntityProvider entity={orders}>
+        <EntityRippleMigrationsContent />
+      </EntityProvider>,
+      { api },
+    );
+    const list = await screen.findByRole('list', { name: "Where its migrations' steps stand" });
+    await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(2));
+    const [first, second] = within(list).getAllByRole('listitem');
+    expect(first).toHaveTextContent('Rename amountBackfill 42% · 1.2 M rows/s');
+    expect(within(first).getByRole('link', { name: 'Rename amount' })).toHaveAttribute(
+      'href',
+      '/ripple/migrations/m1?tab=steps',
+    );
+    expect(second).toHaveTextContent('Move ordersSwitched: consumers migrating');
+    // A cancelled migration's plan is not asked for.
+    expect(api.getStepPlan.mock.calls.map(([id]) => id).sort()).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('shows no steps list when none of the migrations has a step plan', async () => {
+    const api = mockRippleApi({
+      listMigrations: async () => ({ items: [aMigration()], totalCount: 1 }),
+      getStepPlan: async () => Promise.reject(responseError(404, 'migration m1 has no step plan')),
+    });
+    await renderWithRipple(
+      <EntityProvider entity={orders}>
+        <EntityRippleMigrationsContent />
+      </EntityProvider>,
+      { api },
+    );
+    await waitFor(() => expect(api.getStepPlan).toHaveBeenCalledWith('m1'));
+    expect(await screen.findByText('Rename amount to amount_usd')).toBeInTheDocument();
+    expect(screen.queryByRole('list', { name: "Where its migrations' steps stand" })).not.toBeInTheDocument();
   });
 
   it('opens "New migration" on the schema and code the backend hands over once', async () => {

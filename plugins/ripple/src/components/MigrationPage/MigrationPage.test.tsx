@@ -5,6 +5,7 @@ import type { Rollout } from '@ripple/backstage-plugin-ripple-common';
 import {
   aConsumer,
   aMigration,
+  aStepPlan,
   mockRippleApi,
   renderWithRipple,
   responseError,
@@ -366,5 +367,20 @@ describe('MigrationView', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'No migration nope',
     );
+  });
+
+  it('opens the Steps tab on its step plan, and loads the plan only there', async () => {
+    const ripple = api({ getStepPlan: async () => aStepPlan() });
+    await renderWithRipple(<MigrationView id="m1" />, { api: ripple });
+    await screen.findByRole('tab', { name: 'Steps' });
+    expect(ripple.getStepPlan).not.toHaveBeenCalled();
+    await userEvent.click(screen.getByRole('tab', { name: 'Steps' }));
+    expect(
+      await screen.findByRole('list', { name: 'Steps on the warehouse' }),
+    ).toBeInTheDocument();
+    expect(ripple.getStepPlan).toHaveBeenCalledWith('m1');
+    expect(
+      screen.getByRole('button', { name: 'Run Expand' }),
+    ).toBeInTheDocument();
   });
 });

@@ -37,6 +37,7 @@ import { EventLog } from './EventLog';
 import { LineagePanel } from './LineagePanel';
 import { RolloutPanel } from './RolloutPanel';
 import { KillSwitch } from './KillSwitch';
+import { StepsPanel } from './StepsPanel';
 
 // While the agent or the rollout is working, the page follows it.
 const MOVING: Migration['state'][] = ['draft', 'analyzing', 'rolling_out'];
@@ -162,6 +163,7 @@ function MigrationBody(props: {
           <Tab id="consumers">{t('migrationPage.tabs.consumers')}</Tab>
           <Tab id="rollout">{t('migrationPage.tabs.rollout')}</Tab>
           <Tab id="burndown">{t('migrationPage.tabs.burndown')}</Tab>
+          <Tab id="steps">{t('steps.tab')}</Tab>
           <Tab id="compat-view">{t('migrationPage.tabs.compatView')}</Tab>
           <Tab id="events">{t('migrationPage.tabs.events')}</Tab>
         </TabList>
@@ -226,6 +228,9 @@ function MigrationBody(props: {
               targetDate={m.targetDate}
             />
           )}
+        </TabPanel>
+        <TabPanel id="steps">
+          <StepsPanel migration={m} onChanged={reloadAll} />
         </TabPanel>
         <TabPanel id="compat-view">
           <CompatViewPanel migration={m} view={compatView} />
