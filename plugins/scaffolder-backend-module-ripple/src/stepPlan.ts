@@ -1,21 +1,9 @@
-import type { ChangeSpec, RippleEngine, Schema } from '@ripple/engine';
+import type { StepName, StepPlan, StepPlanOptions } from '@ripple/engine';
 
-// The engine's step plan (docs/scaffolder.md, "ripple:plan"), as the
-// engine's `stepPlan` returns it: the fields this module reads. Written
-// against the shared contract of issue 20 so that the action builds with an
-// engine of either version; an engine without `stepPlan` is refused with a
-// clear error at run time.
+// The engine's step plan (docs/scaffolder.md, "ripple:plan"), written out
+// as SQL files. The types are the engine's own (generated from its Rust).
 
-/** The five steps, in order. */
-export const STEP_NAMES = [
-  'expand',
-  'backfill',
-  'verify',
-  'switch',
-  'contract',
-] as const;
-
-export type StepName = (typeof STEP_NAMES)[number];
+export type { StepName, StepPlan, StepPlanOptions };
 
 /** The dialects a step plan supports: the warehouses Ripple connects to. */
 export const STEP_PLAN_DIALECTS = [
@@ -26,55 +14,6 @@ export const STEP_PLAN_DIALECTS = [
 ] as const;
 
 export type StepPlanDialect = (typeof STEP_PLAN_DIALECTS)[number];
-
-export type StepPlanStep = {
-  name: StepName;
-  statements: string[];
-  rollback: string[];
-  approval?: string[];
-};
-
-export type StepPlan = {
-  dataset: string;
-  dialect: string;
-  layout: 'move' | 'versioned';
-  new_table: string;
-  old_table: string;
-  final_table: string;
-  key: string;
-  batch_rows: number;
-  steps: StepPlanStep[];
-};
-
-export type StepPlanOptions = {
-  dialect?: StepPlanDialect;
-  schema: Schema;
-  key?: string;
-  batch_rows?: number;
-};
-
-type EngineWithStepPlan = RippleEngine & {
-  stepPlan?: (change: ChangeSpec, options: StepPlanOptions) => StepPlan;
-};
-
-/**
- * The change's step plan from the engine; an engine built before step
- * plans has no `stepPlan`, which is said as such rather than as a
- * `TypeError`.
- */
-export function stepPlan(
-  engine: RippleEngine,
-  change: ChangeSpec,
-  options: StepPlanOptions,
-): StepPlan {
-  const plan = (engine as EngineWithStepPlan).stepPlan;
-  if (typeof plan !== 'function') {
-    throw new Error(
-      'this build of @ripple/engine has no step plans (stepPlan); rebuild it with scripts/build-engine.sh',
-    );
-  }
-  return plan(change, options);
-}
 
 /** A file of the plan, relative to the plan's folder. */
 export type PlanFile = { path: string; content: string };

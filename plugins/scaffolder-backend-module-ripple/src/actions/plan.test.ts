@@ -175,17 +175,7 @@ describe('ripple:plan', () => {
   });
 });
 
-// The engine's stepPlan comes with the engine of issue 20. An engine build
-// without stepPlan (an older packages/engine/node, or a guard.js that does
-// not expose it) cannot run these, which are then reported as skipped
-// rather than passing.
-const engineDir = path.resolve(__dirname, '../../../../packages/engine');
-const hasStepPlan = ['guard.js', 'node/ripple_engine.js'].every(file =>
-  fs.readFileSync(path.join(engineDir, file), 'utf8').includes('stepPlan'),
-);
-const describeOnEngine = hasStepPlan ? describe : describe.skip;
-
-describeOnEngine('ripple:plan on the engine', () => {
+describe('ripple:plan on the engine', () => {
   const action = createRipplePlanAction();
   const workspace = createMockDirectory();
   beforeAll(() => loadEngine());

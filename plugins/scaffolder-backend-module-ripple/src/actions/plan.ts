@@ -7,7 +7,6 @@ import { withEngine } from '../engine';
 import {
   defaultPlanDirectory,
   STEP_PLAN_DIALECTS,
-  stepPlan,
   stepPlanFiles,
   type PlanFile,
   type StepPlanDialect,
@@ -142,7 +141,7 @@ export function createRipplePlanAction() {
           ? input.schema
           : (input.schema as unknown as Schema);
       const plan = await withEngine(engine =>
-        stepPlan(engine, input.change as unknown as ChangeSpec, {
+        engine.stepPlan(input.change as unknown as ChangeSpec, {
           ...(input.dialect && { dialect: input.dialect }),
           schema: schema as Schema,
           ...(input.key !== undefined && { key: input.key }),
