@@ -7,7 +7,6 @@
 //   node crash.mjs --kills N [--seed S] [--consumers C] [--work DIR] [--keep]
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { Driver, Violation } from './driver.mjs';
 import { Checker, CLAIM_TIMEOUT_MS } from './invariants.mjs';
 import { tamper } from './tamper.mjs';
 import { Api, BackendProcess, sleep } from './process.mjs';
+import { freePort, parseArgs, random } from './util.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(
@@ -351,51 +351,4 @@ ripple:
       localRoots: [${work}/repos]
       workDir: ${work}/mirrors
 `;
-}
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m) throw new Error(`unknown argument ${argv[i]}`);
-    if (m[2] !== undefined) out[m[1]] = m[2];
-    else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--'))
-      out[m[1]] = argv[++i];
-    else out[m[1]] = true;
-  }
-  return out;
-}
-
-/** mulberry32: small, seeded, the same on every machine. */
-function random(s) {
-  let a = s >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    between: (lo, hi) => Math.floor(lo + next() * (hi - lo)),
-    pick: list => list[Math.floor(next() * list.length)],
-    shuffle(list) {
-      const copy = [...list];
-      for (let i = copy.length - 1; i > 0; i--) {
-        const j = Math.floor(next() * (i + 1));
-        [copy[i], copy[j]] = [copy[j], copy[i]];
-      }
-      return copy;
-    },
-  };
-}
-
-function freePort() {
-  return new Promise(resolve => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
