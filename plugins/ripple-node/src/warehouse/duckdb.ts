@@ -2,6 +2,7 @@ import {
   DuckDBConnection,
   DuckDBInstance,
   type DuckDBResultReader,
+  type DuckDBValue,
 } from '@duckdb/node-api';
 import {
   checkScratchView,
@@ -10,6 +11,7 @@ import {
   type ScratchView,
   type WarehouseLimits,
   type WarehouseResult,
+  type WarehouseSteps,
   type WarehouseValue,
   WarehouseError,
 } from './warehouse';
@@ -21,6 +23,11 @@ export interface DuckDbWarehouseOptions {
   path: string;
   /** The scratch schema's name (default `ripple_scratch`). */
   scratchSchema?: string;
+  /**
+   * Ripple runs migration steps on the file (`steps: run`): each step
+   * re-attaches it READ_WRITE for its own duration only.
+   */
+  steps?: boolean;
 }
 
 // The warehouse file is attached read-only under this catalog name, so no
@@ -77,9 +84,59 @@ export async function createDuckDbWarehouse(
     });
   };
 
+  /**
+   * Runs `work` with the file attached READ_WRITE, inside the serial
+   * queue, and attaches it READ_ONLY again whatever happens: no
+   * consumer's query runs while it is writable, since they queue behind.
+   */
+  const writable = <T>(work: () => Promise<T>): Promise<T> =>
+    serial(async () => {
+      await attach('READ_WRITE');
+      try {
+        return await work();
+      } finally {
+        await attach('READ_ONLY');
+      }
+    });
+  const attach = async (mode: 'READ_ONLY' | 'READ_WRITE') => {
+    await connection.run(`USE ${SCRATCH_CATALOG}`);
+    await connection.run(`DETACH DATABASE IF EXISTS ${CATALOG}`);
+    await connection.run(
+      `ATTACH ${quoteString(path)} AS ${CATALOG} (${mode})`,
+    );
+    await connection.run(`USE ${CATALOG}`);
+  };
+  const steps: WarehouseSteps = {
+    run: (statements, params) =>
+      writable(async () => {
+        await connection.run('BEGIN TRANSACTION');
+        try {
+          for (const statement of statements) {
+            await connection.run(statement, duckParams(params));
+          }
+          await connection.run('COMMIT');
+        } catch (error) {
+          await connection.run('ROLLBACK').catch(() => undefined);
+          return fail(error);
+        }
+      }),
+    // Reads need no write access: the read-only file serves them.
+    query: (sql, params) =>
+      serial(async () => {
+        const reader = await connection
+          .runAndReadAll(sql, duckParams(params))
+          .catch(fail);
+        return {
+          columns: reader.columnNames(),
+          rows: reader.getRowsJson() as WarehouseValue[][],
+        };
+      }),
+  };
+
   const warehouse: RippleWarehouse = {
     id,
     dialect: 'duckdb',
+    ...(options.steps ? { steps } : {}),
     scratchSchema: `${SCRATCH_CATALOG}.${scratch}`,
     relation: table =>
       table.split('.').length >= 3 ? table : `${CATALOG}.${table}`,
@@ -151,6 +208,17 @@ function result(
     truncated,
     durationMs: Date.now() - started,
   };
+}
+
+/** Parameters as DuckDB binds them (JSON values; nested ones as their JSON text). */
+function duckParams(
+  params: WarehouseValue[] | undefined,
+): DuckDBValue[] | undefined {
+  return params?.map(value =>
+    value !== null && typeof value === 'object'
+      ? JSON.stringify(value)
+      : value,
+  );
 }
 
 function quoteString(text: string): string {
