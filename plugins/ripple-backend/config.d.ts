@@ -258,6 +258,8 @@ export interface Config {
        * runner killed mid-step is taken over after it. Default: 2.
        */
       leaseMinutes?: number;
+      /** How long one run of the runner goes on before it stops between two batches. Default: 10. */
+      timeoutMinutes?: number;
     };
     rollout?: {
       /** How often the rollout task delivers, syncs, reads health and advances, in seconds. Default: 30. */

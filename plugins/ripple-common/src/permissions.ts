@@ -62,6 +62,20 @@ export const rippleRolloutManagePermission = createPermission({
 });
 
 /**
+ * Run a migration's steps on the dataset's warehouse (docs/steps.md):
+ * make the step plan, run, retry, roll back and mark done each step, and
+ * approve the contract's statements that delete the old data. A resource
+ * permission on the migration's dataset entity.
+ *
+ * @public
+ */
+export const rippleStepRunPermission = createPermission({
+  name: 'ripple.step.run',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
  * Report a health signal of a consumer during a rollout (a breach pauses
  * the rollout). A resource permission on the consumer's catalog entity: the
  * dev portal's policy allows it to service principals (monitors,
@@ -106,6 +120,7 @@ export const ripplePermissions = [
   rippleMigrationCancelPermission,
   ripplePatchReviewPermission,
   rippleRolloutManagePermission,
+  rippleStepRunPermission,
   rippleHealthReportPermission,
   rippleEngineAcceptPermission,
 ];
@@ -163,8 +178,8 @@ export function entityOwnersDecision(
  * The decision of the policy Ripple recommends (the dev portal's) for one
  * of Ripple's permissions, or undefined for any other permission:
  *
- * - creating, cancelling and rolling out a dataset's migrations: the
- *   dataset's owners;
+ * - creating, cancelling and rolling out a dataset's migrations, and
+ *   running its steps on the warehouse: the dataset's owners;
  * - reviewing a consumer's patch: the consumer's owners;
  * - reporting a consumer's health: service principals (monitors and
  *   pipelines: `claims` undefined, as a policy gets no user for them) and
@@ -205,6 +220,7 @@ export function rippleOwnershipDecision(
       rippleMigrationCreatePermission,
       rippleMigrationCancelPermission,
       rippleRolloutManagePermission,
+      rippleStepRunPermission,
       ripplePatchReviewPermission,
     ].some(p => isPermission(permission, p))
   ) {

@@ -111,10 +111,13 @@ export async function createDuckDbWarehouse(
       writable(async () => {
         await connection.run('BEGIN TRANSACTION');
         try {
+          let rowsChanged = 0;
           for (const statement of statements) {
-            await connection.run(statement, duckParams(params));
+            const done = await connection.run(statement, duckParams(params));
+            rowsChanged = done.rowsChanged;
           }
           await connection.run('COMMIT');
+          return { rowsChanged };
         } catch (error) {
           await connection.run('ROLLBACK').catch(() => undefined);
           return fail(error);

@@ -128,13 +128,19 @@ export function createPostgresWarehouse(
       const client = await stepClient();
       try {
         await client.query('BEGIN');
+        let rowsChanged = 0;
         for (const statement of statements) {
-          await client.query(statement, params?.length ? params : undefined);
+          const done = await client.query(
+            statement,
+            params?.length ? params : undefined,
+          );
+          rowsChanged = done.rowCount ?? 0;
         }
         await client.query('COMMIT');
+        return { rowsChanged };
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
-        stepFailed(error);
+        return stepFailed(error);
       } finally {
         client.release();
       }

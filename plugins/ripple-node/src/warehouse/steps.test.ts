@@ -31,13 +31,14 @@ function runsSteps(name: string, connect: () => Promise<RippleWarehouse>) {
       await steps.run([
         'CREATE TABLE shop.orders_v2 (id INTEGER, amount_usd INTEGER);',
       ]);
-      await steps.run(
+      const copy = await steps.run(
         [
           'DELETE FROM shop.orders_v2 WHERE id > $1 AND id <= $2;',
           'INSERT INTO shop.orders_v2 SELECT id, amount FROM shop.orders WHERE id > $1 AND id <= $2;',
         ],
         [1, 3],
       );
+      expect(copy.rowsChanged).toBe(2);
       const copied = await steps.query(
         'SELECT count(*) AS n, sum(amount_usd) AS total FROM shop.orders_v2 WHERE id > $1',
         [0],

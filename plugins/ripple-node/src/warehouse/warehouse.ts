@@ -131,8 +131,14 @@ export interface RippleWarehouse {
  * @public
  */
 export interface WarehouseSteps {
-  /** Runs `statements` in order in ONE transaction, each with `params`. */
-  run(statements: string[], params?: WarehouseValue[]): Promise<void>;
+  /**
+   * Runs `statements` in order in ONE transaction, each with `params`;
+   * the rows the last one changed (a batch's copy).
+   */
+  run(
+    statements: string[],
+    params?: WarehouseValue[],
+  ): Promise<{ rowsChanged: number }>;
   /** One read of a step (a count, a batch's next key, a check), with no limit. */
   query(
     sql: string,
