@@ -14,7 +14,7 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('migration_step_plan', table => {
-    table.comment("A migration's step plan on the dataset's warehouse");
+    table.comment('The step plan of a migration, on the warehouse of its dataset');
     table
       .string('migration_id', 36)
       .primary()
@@ -24,7 +24,7 @@ exports.up = async function up(knex) {
     table
       .text('plan', 'longtext')
       .notNullable()
-      .comment("The engine's StepPlan, as JSON");
+      .comment('The StepPlan of the engine, as JSON');
     table
       .string('warehouse', 255)
       .notNullable()
@@ -55,7 +55,7 @@ exports.up = async function up(knex) {
       .text('checkpoint')
       .nullable()
       .comment(
-        "The backfill's last batch copied: {lastKey, rowsDone, batches}, as JSON",
+        'The last batch the backfill copied: {lastKey, rowsDone, batches}, as JSON',
       );
     table.bigInteger('rows_total').nullable();
     table.bigInteger('rows_done').nullable();
@@ -64,18 +64,18 @@ exports.up = async function up(knex) {
     table
       .text('error', 'longtext')
       .nullable()
-      .comment("The warehouse's error when it failed");
+      .comment('The error of the warehouse when it failed');
     table
       .text('result', 'longtext')
       .nullable()
-      .comment("The verification's checks and differences, as JSON");
+      .comment('The checks and differences of the verification, as JSON');
     table.timestamp('started_at', { useTz: true }).nullable();
     table.timestamp('finished_at', { useTz: true }).nullable();
     table.timestamp('updated_at', { useTz: true }).notNullable();
     table
       .string('lease_owner', 64)
       .nullable()
-      .comment("The runner's token while it runs the step");
+      .comment('The token of the runner while it runs the step');
     table.timestamp('lease_until', { useTz: true }).nullable();
     table
       .string('done_by', 512)
