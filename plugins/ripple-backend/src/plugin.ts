@@ -327,6 +327,9 @@ export const ripplePlugin = createBackendPlugin({
           entity: datasetEntity,
           rollouts,
           rollout,
+          consumerCount: async migrationId =>
+            (await store.listConsumers(migrationId, { limit: 1, offset: 0 }))
+              .totalCount,
           now: () => deps.clock.now(),
         });
 

@@ -41,6 +41,8 @@ export type StepServiceOptions = {
   entity(entityRef: string): Promise<Entity | undefined>;
   rollouts: Pick<RolloutStore, 'getRollout' | 'listConsumers'>;
   rollout: Pick<RolloutService, 'rollback'>;
+  /** How many consumers the migration has (none: no rollout to wait for). */
+  consumerCount(migrationId: string): Promise<number>;
   /** Every consumer merged and healthy this long before the contract. */
   retentionHours: number;
   now(): Date;
@@ -197,9 +199,9 @@ export class StepService {
         `Step ${name} is ${step.state}: only a step done (or failed) is rolled back`,
       );
     }
-    const blocking = later.find(
-      s => s.state !== 'pending' && s.state !== 'rolled-back',
-    );
+    const blocking = [...later]
+      .reverse()
+      .find(s => s.state !== 'pending' && s.state !== 'rolled-back');
     if (blocking) {
       throw new ConflictError(
         `Roll back ${blocking.name} first (it is ${blocking.state}): steps are rolled back from the last one`,
@@ -300,7 +302,12 @@ export class StepService {
   async contractWait(migrationId: string): Promise<string | undefined> {
     const { rollouts, retentionHours } = this.options;
     const rollout = await rollouts.getRollout(migrationId);
-    if (!rollout) return "waiting for the consumers' rollout to start";
+    if (!rollout) {
+      // A migration without consumers has no rollout to wait for.
+      return (await this.options.consumerCount(migrationId)) === 0
+        ? undefined
+        : "waiting for the consumers' rollout to start";
+    }
     const consumers = await rollouts.listConsumers(migrationId);
     const notMerged = consumers.filter(c => c.delivery?.status !== 'merged');
     if (notMerged.length) {
