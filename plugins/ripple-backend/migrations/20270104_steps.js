@@ -14,7 +14,9 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('migration_step_plan', table => {
-    table.comment('The step plan of a migration, on the warehouse of its dataset');
+    table.comment(
+      'The step plan of a migration, on the warehouse of its dataset',
+    );
     table
       .string('migration_id', 36)
       .primary()

@@ -328,8 +328,9 @@ export const ripplePlugin = createBackendPlugin({
           rollouts,
           rollout,
           consumerCount: async migrationId =>
-            (await store.listConsumers(migrationId, { limit: 1, offset: 0 }))
-              .totalCount,
+            (
+              await store.listConsumers(migrationId, { limit: 1, offset: 0 })
+            ).totalCount,
           now: () => deps.clock.now(),
         });
 

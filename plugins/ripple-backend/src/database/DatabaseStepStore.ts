@@ -58,7 +58,10 @@ function toStep(row: StepRow): StepRecord {
     state: row.state as StepState,
     attempt: row.attempt,
     updatedAt: new Date(timestamp(row.updated_at)),
-    ...optional('checkpoint', row.checkpoint ? JSON.parse(row.checkpoint) : undefined),
+    ...optional(
+      'checkpoint',
+      row.checkpoint ? JSON.parse(row.checkpoint) : undefined,
+    ),
     ...optional('rowsTotal', num(row.rows_total)),
     ...optional('rowsDone', num(row.rows_done)),
     ...optional('batches', num(row.batches)),
@@ -173,14 +176,20 @@ export class DatabaseStepStore implements StepStore {
       .join('migration as m', 'm.id', 's.migration_id')
       .where('s.state', 'running')
       .whereNull('m.stopped_at')
-      .where(q => q.whereNull('s.lease_until').orWhere('s.lease_until', '<', now))
+      .where(q =>
+        q.whereNull('s.lease_until').orWhere('s.lease_until', '<', now),
+      )
       .orderBy('s.updated_at')
       .limit(5)
       .select('s.migration_id', 's.name', 's.attempt', 's.lease_owner');
     for (const row of candidates) {
       // Compare-and-set on the lease as read: of two runners, one takes it.
       const taken = await this.db<StepRow>('migration_step')
-        .where({ migration_id: row.migration_id, name: row.name, state: 'running' })
+        .where({
+          migration_id: row.migration_id,
+          name: row.name,
+          state: 'running',
+        })
         .where(q =>
           row.lease_owner === null
             ? q.whereNull('lease_owner')
@@ -332,9 +341,9 @@ export class DatabaseStepStore implements StepStore {
       {
         type: 'step-approved',
         actor: input.actor,
-        message: `The contract's approval statements approved by ${input.actor}${
-          input.note ? `: ${input.note}` : ''
-        }`,
+        message: `The contract's approval statements approved by ${
+          input.actor
+        }${input.note ? `: ${input.note}` : ''}`,
         note: input.note,
       },
     );

@@ -1,7 +1,12 @@
 import type { WarehouseStepsMode } from '@ripple/backstage-plugin-ripple-node';
 import type { StepName, StepPlan } from '../steps/stepPlan';
 
-export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'rolled-back';
+export type StepState =
+  | 'pending'
+  | 'running'
+  | 'done'
+  | 'failed'
+  | 'rolled-back';
 
 /** Where the backfill stands after its last batch: what a resume starts from. */
 export type BackfillCheckpoint = {

@@ -686,7 +686,7 @@ describe('knex migrations', () => {
   );
 
   it.each(databases.eachSupportedId())(
-    "adds the step plans and their steps (one row per step, gone with the plan), and takes them back, on %s",
+    'adds the step plans and their steps (one row per step, gone with the plan), and takes them back, on %s',
     async databaseId => {
       const knex = await databases.init(databaseId);
       const files = fs

@@ -206,7 +206,9 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
       datasetRef,
       change: {
         dataset: 'shop.orders',
-        changes: [{ kind: 'rename_column', column: 'amount', to: 'amount_usd' }],
+        changes: [
+          { kind: 'rename_column', column: 'amount', to: 'amount_usd' },
+        ],
       },
       title: `Rename amount of ${datasetRef}`,
     });
@@ -255,12 +257,7 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
     const key = await call('post', `/migrations/${id}/steps`, { key: 'nope' });
     expect(key.status).toBe(400);
     expect(key.body.error.message).toMatch(/key: nope is not a column/);
-    const denied = await call(
-      'post',
-      `/migrations/${id}/steps`,
-      {},
-      'analyst',
-    );
+    const denied = await call('post', `/migrations/${id}/steps`, {}, 'analyst');
     expect(denied.status).toBe(403);
     expect(denied.body.error.message).toMatch(/ripple\.step\.run/);
     const badStep = await call('post', `/migrations/${id}/steps/shrink/run`);
@@ -374,9 +371,13 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
     expect(early.status).toBe(409);
     expect(early.body.error.message).toMatch(/Roll back switch first/);
     for (const name of ['switch', 'verify', 'backfill', 'expand']) {
-      const res = await call('post', `/migrations/${id}/steps/${name}/rollback`, {
-        note: 'trying again tomorrow',
-      });
+      const res = await call(
+        'post',
+        `/migrations/${id}/steps/${name}/rollback`,
+        {
+          note: 'trying again tomorrow',
+        },
+      );
       expect(res.status).toBe(200);
       expect(
         res.body.steps.find((s: { name: string }) => s.name === name).state,
@@ -386,7 +387,10 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
       ['orders', 'BASE TABLE'],
     ]);
     expect(
-      await readDuckDb(duckFile, 'SELECT count(*), sum(amount) FROM shop.orders'),
+      await readDuckDb(
+        duckFile,
+        'SELECT count(*), sum(amount) FROM shop.orders',
+      ),
     ).toEqual([['250', expect.anything()]]);
     // Rolled back, a step runs again.
     await run(id, 'expand');
@@ -416,16 +420,16 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
     );
     const paused = await call('post', `/migrations/${id}/steps/switch/run`);
     expect(paused.status).toBe(409);
-    expect((await call('post', `/migrations/${id}/steps/verify/run`)).status).toBe(
-      409,
-    );
+    expect(
+      (await call('post', `/migrations/${id}/steps/verify/run`)).status,
+    ).toBe(409);
 
     await pg.query(
       'UPDATE shop.orders__ripple_v2 SET amount_usd = amount_usd - 999 + 7 WHERE id = 7',
     );
-    expect((await call('post', `/migrations/${id}/steps/verify/retry`)).status).toBe(
-      200,
-    );
+    expect(
+      (await call('post', `/migrations/${id}/steps/verify/retry`)).status,
+    ).toBe(200);
     await until(async () => (await stepOf(id, 'verify')).state === 'done');
     expect((await stepOf(id, 'verify')).attempt).toBe(2);
     await run(id, 'switch');
@@ -436,9 +440,13 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
       (await call('post', `/migrations/${id}/steps/contract/approve`)).status,
     ).toBe(409);
     await run(id, 'contract');
-    const approved = await call('post', `/migrations/${id}/steps/contract/approve`, {
-      note: 'backups checked',
-    });
+    const approved = await call(
+      'post',
+      `/migrations/${id}/steps/contract/approve`,
+      {
+        note: 'backups checked',
+      },
+    );
     expect(approved.status).toBe(200);
     const contract = approved.body.steps.find(
       (s: { name: string }) => s.name === 'contract',

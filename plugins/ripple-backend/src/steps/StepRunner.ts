@@ -143,9 +143,7 @@ export class StepRunner {
           await finish(await verify(definition, warehouse.steps));
           return;
         default:
-          await finish(
-            await runOnce(lease, definition, warehouse.steps, held),
-          );
+          await finish(await runOnce(lease, definition, warehouse.steps, held));
       }
     } catch (error) {
       // The warehouse's own message: what a person needs to fix it.

@@ -10,7 +10,11 @@ import type {
 } from '@ripple/backstage-plugin-ripple-node';
 import type { ChangeSpec } from '@ripple/engine';
 import type { RolloutStore } from '../database/RolloutStore';
-import type { StepPlanRecord, StepRecord, StepStore } from '../database/StepStore';
+import type {
+  StepPlanRecord,
+  StepRecord,
+  StepStore,
+} from '../database/StepStore';
 import { datasetWarehouse } from '../dataset/warehouse';
 import type { DatasetReader } from '../dataset/DatasetReader';
 import type { RolloutService } from '../rollout/RolloutService';
@@ -71,11 +75,15 @@ export class StepService {
   ): Promise<StepPlanView> {
     const { steps, warehouses } = this.options;
     if (await steps.getPlan(migration.id)) {
-      throw new ConflictError(`Migration ${migration.id} has a step plan already`);
+      throw new ConflictError(
+        `Migration ${migration.id} has a step plan already`,
+      );
     }
     const entity = await this.options.entity(migration.datasetRef);
     if (!entity) {
-      throw new NotFoundError(`No dataset ${migration.datasetRef} in the catalog`);
+      throw new NotFoundError(
+        `No dataset ${migration.datasetRef} in the catalog`,
+      );
     }
     const target = datasetWarehouse(entity, warehouses.ids());
     if (!target) {
@@ -108,7 +116,9 @@ export class StepService {
       actor,
     });
     if (!created) {
-      throw new ConflictError(`Migration ${migration.id} has a step plan already`);
+      throw new ConflictError(
+        `Migration ${migration.id} has a step plan already`,
+      );
     }
     return this.get(migration);
   }

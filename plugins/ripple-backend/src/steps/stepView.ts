@@ -1,8 +1,5 @@
 import type { StepPlanRecord, StepRecord } from '../database/StepStore';
-import type {
-  Step,
-  StepPlanView,
-} from '../schema/openapi/generated/models';
+import type { Step, StepPlanView } from '../schema/openapi/generated/models';
 import { planStep, type StepPlan } from './stepPlan';
 
 /**
@@ -30,11 +27,7 @@ export function stepPlanView(
     batchRows: plan.batch_rows,
     ...(next ? { next: next.name } : {}),
     steps: record.steps.map((step, i) =>
-      stepView(
-        plan,
-        step,
-        waitingFor(record.steps, i, next, contractWait),
-      ),
+      stepView(plan, step, waitingFor(record.steps, i, next, contractWait)),
     ),
     script: stepScript(plan),
     createdBy: record.createdBy,
@@ -71,9 +64,7 @@ export function stepView(
           verification: {
             passed: result.passed,
             checks: result.checks,
-            ...(result.differences
-              ? { differences: result.differences }
-              : {}),
+            ...(result.differences ? { differences: result.differences } : {}),
             durationMs: result.durationMs,
           },
         }

@@ -101,9 +101,7 @@ export async function createDuckDbWarehouse(
   const attach = async (mode: 'READ_ONLY' | 'READ_WRITE') => {
     await connection.run(`USE ${SCRATCH_CATALOG}`);
     await connection.run(`DETACH DATABASE IF EXISTS ${CATALOG}`);
-    await connection.run(
-      `ATTACH ${quoteString(path)} AS ${CATALOG} (${mode})`,
-    );
+    await connection.run(`ATTACH ${quoteString(path)} AS ${CATALOG} (${mode})`);
     await connection.run(`USE ${CATALOG}`);
   };
   const steps: WarehouseSteps = {
@@ -218,9 +216,7 @@ function duckParams(
   params: WarehouseValue[] | undefined,
 ): DuckDBValue[] | undefined {
   return params?.map(value =>
-    value !== null && typeof value === 'object'
-      ? JSON.stringify(value)
-      : value,
+    value !== null && typeof value === 'object' ? JSON.stringify(value) : value,
   );
 }
 

@@ -1,11 +1,7 @@
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { loadEngine, type ChangeSpec } from '@ripple/engine';
 import { rippleEngineServiceRef } from '../../engine/engineService';
-import type {
-  StepPlan,
-  StepPlanEngine,
-  StepPlanOptions,
-} from '../stepPlan';
+import type { StepPlan, StepPlanEngine, StepPlanOptions } from '../stepPlan';
 
 // STAND-IN FOR THE ENGINE'S `stepPlan` UNTIL IT LANDS (branch steps-engine).
 //
@@ -36,9 +32,11 @@ export function contractStepPlan(
   if (change.changes?.length !== 1 || rename?.kind !== 'rename_column') {
     throw engineError('changes: the fixture plans one rename_column only');
   }
-  const tables = (options.schema as unknown as {
-    tables: Record<string, { columns: Column[] }>;
-  }).tables;
+  const tables = (
+    options.schema as unknown as {
+      tables: Record<string, { columns: Column[] }>;
+    }
+  ).tables;
   const columns = tables[change.dataset]?.columns;
   if (!columns?.length) {
     throw engineError(`schema: no table ${change.dataset} in the schema`);
@@ -52,7 +50,8 @@ export function contractStepPlan(
   const [schema, table] = dataset.split('.');
   const v2 = `${dataset}__ripple_v2`;
   const old = `${dataset}__ripple_old`;
-  const renamed = (c: Column) => (c.name === rename.column ? rename.to : c.name);
+  const renamed = (c: Column) =>
+    c.name === rename.column ? rename.to : c.name;
   const newNames = columns.map(renamed).join(', ');
   const oldNames = columns.map(c => c.name).join(', ');
   const type = (c: Column) =>
@@ -109,10 +108,19 @@ export function contractStepPlan(
           next_first: `SELECT max(${key}) FROM (SELECT ${key} FROM ${dataset} WHERE ${key} IS NOT NULL ORDER BY ${key} LIMIT ${batchRows}) AS next_keys;`,
           copy: copy(`${key} > $1 AND ${key} <= $2`),
           copy_first: copy(`${key} <= $1`),
-          clear: `DELETE FROM ${v2} WHERE ${renamed({ name: key, type: '' })} > $1 AND ${renamed({ name: key, type: '' })} <= $2;`,
-          clear_first: `DELETE FROM ${v2} WHERE ${renamed({ name: key, type: '' })} <= $1;`,
+          clear: `DELETE FROM ${v2} WHERE ${renamed({
+            name: key,
+            type: '',
+          })} > $1 AND ${renamed({ name: key, type: '' })} <= $2;`,
+          clear_first: `DELETE FROM ${v2} WHERE ${renamed({
+            name: key,
+            type: '',
+          })} <= $1;`,
           copy_nulls: copy(`${key} IS NULL`),
-          clear_nulls: `DELETE FROM ${v2} WHERE ${renamed({ name: key, type: '' })} IS NULL;`,
+          clear_nulls: `DELETE FROM ${v2} WHERE ${renamed({
+            name: key,
+            type: '',
+          })} IS NULL;`,
         },
       },
       {
@@ -121,7 +129,11 @@ export function contractStepPlan(
           `SELECT (SELECT count(*) FROM ${dataset}) = (SELECT count(*) FROM ${v2});`,
           ...columns.map(
             c =>
-              `SELECT (SELECT ${checksum(c.name)} FROM ${dataset}) IS NOT DISTINCT FROM (SELECT ${checksum(renamed(c))} FROM ${v2});`,
+              `SELECT (SELECT ${checksum(
+                c.name,
+              )} FROM ${dataset}) IS NOT DISTINCT FROM (SELECT ${checksum(
+                renamed(c),
+              )} FROM ${v2});`,
           ),
         ],
         rollback: [],
@@ -148,7 +160,10 @@ export function contractStepPlan(
           `DROP VIEW IF EXISTS ${dataset};`,
           `ALTER TABLE ${v2} RENAME TO ${table};`,
         ],
-        rollback: [`ALTER TABLE ${dataset} RENAME TO ${table}__ripple_v2;`, view],
+        rollback: [
+          `ALTER TABLE ${dataset} RENAME TO ${table}__ripple_v2;`,
+          view,
+        ],
         applied: `SELECT ${exists(`${table}__ripple_v2`)} = 0 AND ${exists(
           table,
           " AND table_type = 'BASE TABLE'",
