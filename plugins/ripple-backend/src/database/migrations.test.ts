@@ -733,22 +733,20 @@ describe('knex migrations', () => {
         expect.stringMatching(/unique|duplicate/i),
       );
       // A plan with no migration is refused, and goes with its migration.
-      if (databaseId !== 'SQLITE_3') {
-        await expect(
-          knex('migration_step_plan').insert({
-            migration_id: '00000000-0000-0000-0000-00000000dead',
-            plan: '{}',
-            warehouse: 'example',
-            mode: 'run',
-            created_by: 'user:default/guest',
-            created_at: now,
-          }),
-        ).rejects.toHaveProperty('message', expect.stringMatching(/foreign/i));
-        await knex('migration').where({ id: migrationId }).delete();
-        expect(
-          Number((await knex('migration_step').count({ n: '*' }))[0].n),
-        ).toBe(0);
-      }
+      await expect(
+        knex('migration_step_plan').insert({
+          migration_id: '00000000-0000-0000-0000-00000000dead',
+          plan: '{}',
+          warehouse: 'example',
+          mode: 'run',
+          created_by: 'user:default/guest',
+          created_at: now,
+        }),
+      ).rejects.toHaveProperty('message', expect.stringMatching(/foreign/i));
+      await knex('migration').where({ id: migrationId }).delete();
+      expect(
+        Number((await knex('migration_step').count({ n: '*' }))[0].n),
+      ).toBe(0);
 
       await knex.migrate.down({ directory: migrationsDir });
       expect(await knex.schema.hasTable('migration_step')).toBe(false);

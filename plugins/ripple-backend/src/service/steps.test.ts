@@ -84,6 +84,15 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   }
 }
 
+/** Whether the catalog has processed the entity (its relations are there). */
+async function inCatalog(server: Server, ref: string): Promise<boolean> {
+  const [kind, name] = ref.replace(':default/', '/').split('/');
+  const res = await request(server)
+    .get(`/api/catalog/entities/by-name/${kind}/default/${name}`)
+    .set(as('guest'));
+  return res.status === 200 && res.body.relations?.length > 0;
+}
+
 /** What a DuckDB file holds: its tables and views, and a table's rows. */
 async function readDuckDb(file: string, sql: string): Promise<unknown[][]> {
   const instance = await DuckDBInstance.create(file, {
@@ -164,14 +173,9 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
         },
       },
     }));
+    const backend = server;
     for (const ref of [shopOrders, pgOrders, handedOrders, report]) {
-      const [kind, name] = ref.replace(':default/', '/').split('/');
-      await until(async () => {
-        const res = await request(server)
-          .get(`/api/catalog/entities/by-name/${kind}/default/${name}`)
-          .set(as('guest'));
-        return res.status === 200 && res.body.relations?.length > 0;
-      });
+      await until(() => inCatalog(backend, ref));
     }
     for (const ref of [shopOrders, pgOrders, handedOrders]) {
       ids[ref] = await analysed(ref);

@@ -84,6 +84,14 @@ export async function createDuckDbWarehouse(
     });
   };
 
+  // Attaches the file anew in `mode` (from the in-memory catalog, which
+  // stays the default while the file is detached).
+  const attach = async (mode: 'READ_ONLY' | 'READ_WRITE') => {
+    await connection.run(`USE ${SCRATCH_CATALOG}`);
+    await connection.run(`DETACH DATABASE IF EXISTS ${CATALOG}`);
+    await connection.run(`ATTACH ${quoteString(path)} AS ${CATALOG} (${mode})`);
+    await connection.run(`USE ${CATALOG}`);
+  };
   /**
    * Runs `work` with the file attached READ_WRITE, inside the serial
    * queue, and attaches it READ_ONLY again whatever happens: no
@@ -98,12 +106,6 @@ export async function createDuckDbWarehouse(
         await attach('READ_ONLY');
       }
     });
-  const attach = async (mode: 'READ_ONLY' | 'READ_WRITE') => {
-    await connection.run(`USE ${SCRATCH_CATALOG}`);
-    await connection.run(`DETACH DATABASE IF EXISTS ${CATALOG}`);
-    await connection.run(`ATTACH ${quoteString(path)} AS ${CATALOG} (${mode})`);
-    await connection.run(`USE ${CATALOG}`);
-  };
   const steps: WarehouseSteps = {
     run: (statements, params) =>
       writable(async () => {

@@ -19,7 +19,7 @@ const limits = { timeoutMs: 10_000, maxRows: 1000 };
 
 /** The same checks of `steps` on each real warehouse. */
 function runsSteps(name: string, connect: () => Promise<RippleWarehouse>) {
-  describe(name, () => {
+  describe(`${name}`, () => {
     let warehouse: RippleWarehouse;
     beforeAll(async () => {
       warehouse = await connect();

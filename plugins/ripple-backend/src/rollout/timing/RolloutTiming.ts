@@ -56,6 +56,9 @@ export type TimingWarning =
       error: string;
     };
 
+/** Why deliveries wait while a step plan's switch is not done. */
+export const STEP_SWITCH_WAIT = 'waiting for the step switch';
+
 /** The config's timing, read (and checked) once at the start of the backend. */
 export type TimingConfig = {
   freezes: Freeze[];
@@ -258,9 +261,6 @@ export class RolloutTiming {
     };
   }
 }
-
-/** Why deliveries wait while a step plan's switch is not done. */
-export const STEP_SWITCH_WAIT = 'waiting for the step switch';
 
 /** A consumer's unusable annotation: it holds the consumer, and warns once. */
 function badAnnotation(
