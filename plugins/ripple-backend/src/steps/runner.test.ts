@@ -15,7 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeDuckDbFile } from '../__testUtils__/warehouseFiles';
 import { DatabaseStepStore } from '../database/DatabaseStepStore';
-import { contractStepPlan } from './__fixtures__/contractStepPlan';
+import { stepPlanOf } from './__fixtures__/contractStepPlan';
+import { loadEngine } from '@ripple/engine';
+import type { StepPlanEngine } from './stepPlan';
 import { StepRunner } from './StepRunner';
 import type { StepName } from './stepPlan';
 
@@ -144,7 +146,11 @@ describe.each(databases.eachSupportedId())('step runner on %s', databaseId => {
       });
       await store.createPlan({
         migrationId,
-        plan: contractStepPlan(change, { dialect, schema, batch_rows: 100 }),
+        plan: stepPlanOf((await loadEngine()) as StepPlanEngine)!(change, {
+          dialect,
+          schema,
+          batch_rows: 100,
+        }),
         warehouse: 'example',
         mode: 'run',
         actor: 'user:default/guest',

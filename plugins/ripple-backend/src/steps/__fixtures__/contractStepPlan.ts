@@ -1,5 +1,6 @@
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { loadEngine, type ChangeSpec } from '@ripple/engine';
+import path from 'node:path';
 import { rippleEngineServiceRef } from '../../engine/engineService';
 import type { StepPlan, StepPlanEngine, StepPlanOptions } from '../stepPlan';
 
@@ -181,7 +182,28 @@ function engineError(message: string): Error {
   return Object.assign(error, { kind: 'step_plan' });
 }
 
-/** The real engine with the fixture's `stepPlan`, as a backend's engine service. */
+/**
+ * The engine's `stepPlan` where the build has it: `@ripple/engine`'s own
+ * (once the engine's branch is merged), else the WebAssembly build's export
+ * (a build made from that branch, before `@ripple/engine` wraps it), else
+ * this file's stand-in.
+ */
+export function stepPlanOf(engine: StepPlanEngine): StepPlanEngine['stepPlan'] {
+  if (engine.stepPlan) return engine.stepPlan.bind(engine);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const wasm = require(path.resolve(
+      __dirname,
+      '../../../../../packages/engine/node/ripple_engine.js',
+    ));
+    if (typeof wasm.stepPlan === 'function') return wasm.stepPlan;
+  } catch {
+    // No build there: the stand-in.
+  }
+  return contractStepPlan;
+}
+
+/** The real engine with {@link stepPlanOf}'s `stepPlan`, as a backend's engine service. */
 export const contractStepPlanEngineFactory = createServiceFactory({
   service: rippleEngineServiceRef,
   deps: {},
@@ -189,6 +211,6 @@ export const contractStepPlanEngineFactory = createServiceFactory({
     const engine = (await loadEngine()) as StepPlanEngine;
     return engine.stepPlan
       ? engine
-      : Object.assign(Object.create(engine), { stepPlan: contractStepPlan });
+      : Object.assign(Object.create(engine), { stepPlan: stepPlanOf(engine) });
   },
 });
