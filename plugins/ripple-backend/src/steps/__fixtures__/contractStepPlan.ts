@@ -1,6 +1,8 @@
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  createServiceFactory,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
 import { loadEngine, type ChangeSpec } from '@ripple/engine';
-import path from 'node:path';
 import { rippleEngineServiceRef } from '../../engine/engineService';
 import type { StepPlan, StepPlanEngine, StepPlanOptions } from '../stepPlan';
 
@@ -192,9 +194,9 @@ export function stepPlanOf(engine: StepPlanEngine): StepPlanEngine['stepPlan'] {
   if (engine.stepPlan) return engine.stepPlan.bind(engine);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const wasm = require(path.resolve(
-      __dirname,
-      '../../../../../packages/engine/node/ripple_engine.js',
+    const wasm = require(resolvePackagePath(
+      '@ripple/engine',
+      'node/ripple_engine.js',
     ));
     if (typeof wasm.stepPlan === 'function') return wasm.stepPlan;
   } catch {
