@@ -1,6 +1,9 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { testPostgresUrl } from '@ripple/backstage-plugin-ripple-node/testUtils';
-import type { StepPlanView } from '../schema/openapi/generated/models';
+import type {
+  Consumer,
+  StepPlanView,
+} from '../schema/openapi/generated/models';
 import fs from 'node:fs/promises';
 import { Server } from 'node:http';
 import os from 'node:os';
@@ -147,6 +150,7 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
       readable: [root],
       agent: { intervalSeconds: 1 },
       steps: { intervalSeconds: 1 },
+      rollout: { intervalSeconds: 1 },
       features: [contractStepPlanEngineFactory],
       config: {
         ripple: {
@@ -226,6 +230,8 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
     return id;
   }
 
+  const consumer = async (id: string): Promise<Consumer> =>
+    (await call('get', `/migrations/${id}/consumers`)).body.items[0];
   const plan = async (id: string): Promise<StepPlanView> =>
     (await call('get', `/migrations/${id}/steps`)).body;
   const stepOf = async (id: string, name: string) =>
@@ -332,15 +338,28 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
     expect(verify.verification?.passed).toBe(true);
     expect(verify.verification?.checks).toHaveLength(5);
 
-    // A rollout started before the switch delivers nothing.
+    // A rollout started before the switch delivers nothing, approved or not.
     const started = await call('post', `/migrations/${id}/rollout/start`, {});
     expect(started.status).toBe(200);
+    const patchId = (await consumer(id)).patch!.id;
+    const approved = await call(
+      'post',
+      `/migrations/${id}/consumers/${encodeURIComponent(report)}/review`,
+      { decision: 'approve', patchId },
+    );
+    expect(approved.status).toBe(201);
+    // A few runs of the rollout (every second) go by.
+    await new Promise(r => setTimeout(r, 3000));
+    expect((await consumer(id)).delivery?.status).toBe('pending');
     const waiting = (await call('get', `/migrations/${id}/rollout`)).body;
     expect(waiting.waiting).toEqual([
       { consumerRef: report, reason: 'waiting for the step switch' },
     ]);
 
     await run(id, 'switch');
+    await until(
+      async () => (await consumer(id)).delivery?.status === 'delivered',
+    );
     const after = (await call('get', `/migrations/${id}/rollout`)).body;
     expect(after.waiting ?? []).toEqual([]);
     expect(await readDuckDb(duckFile, TABLES)).toEqual([
@@ -374,7 +393,18 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
     const early = await call('post', `/migrations/${id}/steps/expand/rollback`);
     expect(early.status).toBe(409);
     expect(early.body.error.message).toMatch(/Roll back switch first/);
-    for (const name of ['switch', 'verify', 'backfill', 'expand']) {
+    // The switch goes first: the consumer's delivery, which reads the new
+    // name, is rolled back with the rollout's rollback.
+    const switched = await call(
+      'post',
+      `/migrations/${id}/steps/switch/rollback`,
+    );
+    expect(switched.status).toBe(200);
+    expect((await consumer(id)).delivery?.status).toBe('reverted');
+    expect((await call('get', `/migrations/${id}/rollout`)).body.state).toBe(
+      'rolled_back',
+    );
+    for (const name of ['verify', 'backfill', 'expand']) {
       const res = await call(
         'post',
         `/migrations/${id}/steps/${name}/rollback`,
