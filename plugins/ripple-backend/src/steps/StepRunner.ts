@@ -34,10 +34,10 @@ const RENEWALS_PER_LEASE = 3;
  * - expand, switch, contract: their statements are one warehouse
  *   transaction, so they ran entirely or not at all; the step's `applied`
  *   query tells which, and they run only if not;
- * - backfill: from its checkpoint. A batch is clear + copy in one
- *   warehouse transaction, then the checkpoint in the plugin's database;
- *   a kill between the two redoes that one batch, and the clear keeps it
- *   from being copied twice;
+ * - backfill: from its checkpoint. A batch is a copy in one warehouse
+ *   transaction, then the checkpoint in the plugin's database; a kill
+ *   between the two redoes that one batch, which the resuming run clears
+ *   first (in the same transaction) so that it is not copied twice;
  * - verify: only reads, run again.
  *
  * Every write of a runner is fenced by its lease: one that lost it (a
@@ -169,6 +169,13 @@ export class StepRunner {
     };
     const started = Date.now();
     let copied = 0;
+    // Only this run's first batch can find rows already copied: the one
+    // batch a killed runner may have committed past its checkpoint (the
+    // same key range, read from the same table). It is cleared before it
+    // is copied; the batches after it start on keys no runner copied, and
+    // copy without the clear (a clear scans the new table, which has no
+    // index: every batch clearing made the backfill quadratic).
+    let resumed = true;
     while (!checkpoint.nullsDone) {
       if (!held()) return;
       const from = checkpoint.lastKey as WarehouseValue;
@@ -188,8 +195,12 @@ export class StepRunner {
         ({ rowsChanged: rows } =
           from === null
             ? await warehouse.run([batch.clear_first, batch.copy_first], [to])
-            : await warehouse.run([batch.clear, batch.copy], [from, to]));
+            : await warehouse.run(
+                resumed ? [batch.clear, batch.copy] : [batch.copy],
+                [from, to],
+              ));
         checkpoint = { ...checkpoint, lastKey: to };
+        resumed = false;
       }
       copied += rows;
       checkpoint = {

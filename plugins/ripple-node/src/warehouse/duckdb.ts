@@ -34,6 +34,9 @@ export interface DuckDbWarehouseOptions {
 // query can write to it; Ripple's views live in the in-memory catalog.
 const CATALOG = 'warehouse';
 const SCRATCH_CATALOG = 'memory';
+// How long the file stays writable after a step's statements, for the next
+// batch; any consumer's query makes it read-only at once.
+const STEP_IDLE_MS = 1000;
 
 /**
  * DuckDB, embedded (`@duckdb/node-api`): the default warehouse, and the dev
@@ -84,26 +87,44 @@ export async function createDuckDbWarehouse(
     });
   };
 
-  // Attaches the file anew in `mode` (from the in-memory catalog, which
-  // stays the default while the file is detached).
-  const attach = async (mode: 'READ_ONLY' | 'READ_WRITE') => {
+  // The file's access now. Everything a consumer runs (queries, scratch
+  // views) first makes it READ_ONLY, inside the serial queue; only a step's
+  // statements make it READ_WRITE. Between a step's batches it stays
+  // writable while no consumer's query comes (re-attaching costs a
+  // checkpoint of the file each time), and goes back to READ_ONLY after
+  // STEP_IDLE_MS without a step.
+  let mode: 'READ_ONLY' | 'READ_WRITE' = 'READ_ONLY';
+  let idle: NodeJS.Timeout | undefined;
+  const attach = async (wanted: 'READ_ONLY' | 'READ_WRITE') => {
+    if (mode === wanted) return;
     await connection.run(`USE ${SCRATCH_CATALOG}`);
     await connection.run(`DETACH DATABASE IF EXISTS ${CATALOG}`);
-    await connection.run(`ATTACH ${quoteString(path)} AS ${CATALOG} (${mode})`);
+    // Unknown until attached again: a failure leaves the next call to retry.
+    mode = wanted === 'READ_ONLY' ? 'READ_WRITE' : 'READ_ONLY';
+    await connection.run(
+      `ATTACH ${quoteString(path)} AS ${CATALOG} (${wanted})`,
+    );
     await connection.run(`USE ${CATALOG}`);
+    mode = wanted;
   };
-  /**
-   * Runs `work` with the file attached READ_WRITE, inside the serial
-   * queue, and attaches it READ_ONLY again whatever happens: no
-   * consumer's query runs while it is writable, since they queue behind.
-   */
+  /** Runs a consumer's work, on the file attached READ_ONLY. */
+  const readOnly = <T>(work: () => Promise<T>): Promise<T> =>
+    serial(async () => {
+      await attach('READ_ONLY').catch(fail);
+      return work();
+    });
+  /** Runs a step's statements with the file attached READ_WRITE. */
   const writable = <T>(work: () => Promise<T>): Promise<T> =>
     serial(async () => {
-      await attach('READ_WRITE');
+      clearTimeout(idle);
+      await attach('READ_WRITE').catch(fail);
       try {
         return await work();
       } finally {
-        await attach('READ_ONLY');
+        idle = setTimeout(() => {
+          serial(() => attach('READ_ONLY')).catch(() => undefined);
+        }, STEP_IDLE_MS);
+        idle.unref?.();
       }
     });
   const steps: WarehouseSteps = {
@@ -144,7 +165,7 @@ export async function createDuckDbWarehouse(
     relation: table =>
       table.split('.').length >= 3 ? table : `${CATALOG}.${table}`,
     query: (sql, limits) =>
-      serial(async () => {
+      readOnly(async () => {
         const started = Date.now();
         let timedOut = false;
         const timer = setTimeout(() => {
@@ -169,16 +190,17 @@ export async function createDuckDbWarehouse(
         return result(id, reader, limits, started);
       }),
     createView: view =>
-      serial(async () => {
+      readOnly(async () => {
         checkScratchView(warehouse, view);
         await connection.run(view.create).catch(fail);
       }),
     dropView: (view: ScratchView) =>
-      serial(async () => {
+      readOnly(async () => {
         checkScratchView(warehouse, view);
         await connection.run(view.cleanup).catch(fail);
       }),
     close: async () => {
+      clearTimeout(idle);
       await queue;
       connection.closeSync();
       instance.closeSync();
