@@ -192,6 +192,27 @@ describe.each(databases.eachSupportedId())('step runner on %s', databaseId => {
       expect((await step('expand')).state).toBe('done');
     });
 
+    it("fails a step with the warehouse's error, and changes nothing", async () => {
+      // The contract before the switch: the dataset's name is still a
+      // table, and dropping it as a view fails on the warehouse.
+      await start('contract');
+      await runner(warehouse, 'a').runOnce();
+      const failed = await step('contract');
+      expect(failed.state).toBe('failed');
+      expect(failed.error).toMatch(/orders/);
+      expect(
+        await count(warehouse, 'SELECT count(*) FROM shop.orders__ripple_v2'),
+      ).toBe(0);
+      const [event] = await knex('migration_event').where({
+        migration_id: migrationId,
+        type: 'step-failed',
+      });
+      expect(JSON.parse(event.data)).toEqual({
+        step: 'contract',
+        error: failed.error,
+      });
+    });
+
     it('resumes a backfill killed after a batch committed, before its checkpoint: nothing lost, nothing doubled', async () => {
       await start('backfill');
       const killed = new AbortController();
