@@ -213,7 +213,7 @@ export class DatabaseStepStore implements StepStore {
   }
 
   async renew(lease: StepLease, leaseMs: number): Promise<boolean> {
-    const renewed = await this.held(lease).update({
+    const renewed = await this.running(lease).update({
       lease_until: new Date(Date.now() + leaseMs),
     });
     return renewed > 0;
@@ -227,7 +227,7 @@ export class DatabaseStepStore implements StepStore {
       rate?: number;
     },
   ): Promise<boolean> {
-    const written = await this.held(lease).update({
+    const written = await this.running(lease).update({
       checkpoint: JSON.stringify(progress.checkpoint),
       rows_total: progress.rowsTotal,
       rows_done: progress.checkpoint.rowsDone,
@@ -364,6 +364,22 @@ export class DatabaseStepStore implements StepStore {
       state: 'running',
       lease_owner: lease.owner,
     });
+  }
+
+  /**
+   * The step's row while `lease` holds it and the migration's automation
+   * is not stopped: the kill switch stops a runner at its next renewal or
+   * checkpoint, between two batches (the batch after the stop is copied
+   * again, cleared first, once the migration is resumed).
+   */
+  private running(lease: StepLease) {
+    return this.held(lease).whereNotExists(q =>
+      q
+        .select('id')
+        .from('migration')
+        .whereRaw('?? = ??', ['migration.id', 'migration_step.migration_id'])
+        .whereNotNull('stopped_at'),
+    );
   }
 
   /** A compare-and-set of a step's state and its event, in one transaction. */

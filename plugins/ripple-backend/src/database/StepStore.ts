@@ -110,10 +110,16 @@ export interface StepStore {
    */
   claim(owner: string, leaseMs: number): Promise<StepLease | undefined>;
 
-  /** Extends a held lease; false once it is lost (taken over, or the step left `running`). */
+  /**
+   * Extends a held lease; false once it is lost (taken over, or the step
+   * left `running`), or once the kill switch stopped the migration.
+   */
   renew(lease: StepLease, leaseMs: number): Promise<boolean>;
 
-  /** Records the backfill's progress after a batch; false when the lease is lost. */
+  /**
+   * Records the backfill's progress after a batch; false when the lease is
+   * lost, or the kill switch stopped the migration (the runner stops).
+   */
   checkpoint(
     lease: StepLease,
     progress: {

@@ -93,12 +93,15 @@ function dyingAt(
   warehouse: RippleWarehouse,
   killAt: number,
   onKill: () => void,
+  /** What happens as the n-th write is made. */
+  during: Record<number, () => Promise<unknown>> = {},
 ): RippleWarehouse {
   let writes = 0;
   const steps: WarehouseSteps = {
     query: (sql, params) => warehouse.steps!.query(sql, params),
     run: async (statements, params) => {
       writes += 1;
+      await during[writes]?.();
       const done = await warehouse.steps!.run(statements, params);
       if (writes < killAt) return done;
       onKill();
@@ -213,13 +216,33 @@ describe.each(databases.eachSupportedId())('step runner on %s', databaseId => {
       });
     });
 
-    it('resumes a backfill killed after a batch committed, before its checkpoint: nothing lost, nothing doubled', async () => {
+    it('resumes a backfill stopped by the kill switch, then killed after a batch committed, before its checkpoint: nothing lost, nothing doubled', async () => {
       await start('backfill');
+      const stopped = (at: Date | null) =>
+        knex('migration')
+          .where({ id: migrationId })
+          .update({ stopped_at: at, stopped_by: at && 'user:default/guest' });
+      // The kill switch, while the 3rd batch is being copied: the runner
+      // stops at that batch's checkpoint.
+      await runner(
+        dyingAt(warehouse, Infinity, () => {}, {
+          3: () => stopped(new Date()),
+        }),
+        'stopped',
+      ).runOnce();
+      expect((await step('backfill')).checkpoint).toMatchObject({
+        batches: 2,
+        rowsDone: 200,
+      });
+      await stopped(null);
+      await leaseRunsOut();
+
       const killed = new AbortController();
-      // The 7th batch commits on the warehouse; its runner dies before
-      // the checkpoint. (Never awaited: a dead runner never returns.)
+      // Resumed at the 3rd batch, the 7th commits on the warehouse and its
+      // runner dies before the checkpoint. (Never awaited: a dead runner
+      // never returns.)
       void runner(
-        dyingAt(warehouse, 7, () => killed.abort()),
+        dyingAt(warehouse, 5, () => killed.abort()),
         'dead',
       ).runOnce(killed.signal);
       while (!killed.signal.aborted) {
