@@ -22,6 +22,7 @@ import { RolloutNotifier } from './rollout/RolloutService';
 import { DRAFT_TOPIC } from './drafts/SchemaDrafts';
 import { ValidationService } from './validation/ValidationService';
 import { StepRunner } from './steps/StepRunner';
+import { stepFreeze } from './steps/freezes';
 import { StepService, type StepServiceOptions } from './steps/StepService';
 import { DatabaseLineageStore } from './database/DatabaseLineageStore';
 import { LineageService } from './lineage/LineageService';
@@ -57,7 +58,7 @@ export function makeWarehouses(deps: {
  * lease runs out.
  */
 export async function scheduleSteps(
-  deps: Omit<StepServiceOptions, 'retentionHours' | 'trigger'> & {
+  deps: Omit<StepServiceOptions, 'retentionHours' | 'trigger' | 'wait'> & {
     config: Config;
     logger: LoggerService;
     scheduler: SchedulerService;
@@ -65,11 +66,13 @@ export async function scheduleSteps(
 ): Promise<StepService> {
   const { config, scheduler, steps: store } = deps;
   const settings = config.getOptionalConfig('ripple.steps');
+  const wait = stepFreeze(config, deps.now);
   const runner = new StepRunner({
     steps: store,
     warehouses: deps.warehouses,
     logger: deps.logger.child({ task: 'ripple-steps' }),
     leaseMs: (settings?.getOptionalNumber('leaseMinutes') ?? 2) * 60_000,
+    wait,
   });
   await scheduler.scheduleTask({
     id: 'ripple-steps',
@@ -82,6 +85,7 @@ export async function scheduleSteps(
   });
   return new StepService({
     ...deps,
+    wait,
     retentionHours: settings?.getOptionalNumber('retentionHours') ?? 24,
     trigger: () =>
       scheduler

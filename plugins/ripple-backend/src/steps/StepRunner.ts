@@ -53,6 +53,8 @@ export class StepRunner {
       leaseMs: number;
       /** This runner's name in leases (a new one per runner by default). */
       owner?: string;
+      /** Why no step runs now (a freeze: `stepFreeze`); undefined when they may. */
+      wait?: () => string | undefined;
     },
   ) {}
 
@@ -60,7 +62,7 @@ export class StepRunner {
   async runOnce(signal?: AbortSignal): Promise<void> {
     const owner = this.options.owner ?? randomUUID();
     for (;;) {
-      if (signal?.aborted) return;
+      if (signal?.aborted || this.options.wait?.()) return;
       const lease = await this.options.steps.claim(owner, this.options.leaseMs);
       if (!lease) return;
       await this.withRenewal(lease, signal, held => this.run(lease, held));
@@ -101,7 +103,9 @@ export class StepRunner {
     }, Math.max(1, this.options.leaseMs / RENEWALS_PER_LEASE));
     timer.unref?.();
     try {
-      await work(() => !lost && !signal?.aborted);
+      // A freeze that starts mid-step stops it between two batches, as
+      // the kill switch does; the step resumes once the freeze ends.
+      await work(() => !lost && !signal?.aborted && !this.options.wait?.());
     } finally {
       clearInterval(timer);
       await inFlight;

@@ -52,6 +52,8 @@ export type StepServiceOptions = {
   now(): Date;
   /** Asks for a run of the step runner now. */
   trigger(): Promise<void>;
+  /** Why no step runs now (a freeze); undefined when they may. */
+  wait?: () => string | undefined;
 };
 
 /**
@@ -65,7 +67,12 @@ export class StepService {
 
   async get(migration: Migration): Promise<StepPlanView> {
     const record = await this.require(migration.id);
-    return stepPlanView(record, await this.contractWait(migration.id));
+    return stepPlanView(record, await this.contractWait(migration.id), {
+      frozen: this.options.wait?.(),
+      stopped: migration.stopped
+        ? `automation stopped by ${migration.stopped.by} (the kill switch)`
+        : undefined,
+    });
   }
 
   async create(

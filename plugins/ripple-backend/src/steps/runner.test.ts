@@ -18,7 +18,10 @@ import { DatabaseStepStore } from '../database/DatabaseStepStore';
 import { stepPlanOf } from './__fixtures__/contractStepPlan';
 import { loadEngine } from '@ripple/engine';
 import type { StepPlanEngine } from './stepPlan';
+import { ConfigReader } from '@backstage/config';
+import { stepFreeze } from './freezes';
 import { StepRunner } from './StepRunner';
+import { stepPlanView } from './stepView';
 import type { StepName } from './stepPlan';
 
 // Resume after a kill (docs/steps.md, "Resume"): a runner abandoned in the
@@ -161,13 +164,18 @@ describe.each(databases.eachSupportedId())('step runner on %s', databaseId => {
     });
     afterAll(() => warehouse?.close());
 
-    const runner = (on: RippleWarehouse, owner: string) =>
+    const runner = (
+      on: RippleWarehouse,
+      owner: string,
+      wait?: () => string | undefined,
+    ) =>
       new StepRunner({
         steps: store,
         warehouses: { get: async () => on },
         logger: mockServices.logger.mock(),
         leaseMs: LEASE_MS,
         owner,
+        wait,
       });
     const start = (name: StepName) =>
       store.start({
@@ -180,6 +188,35 @@ describe.each(databases.eachSupportedId())('step runner on %s', databaseId => {
       (await store.getPlan(migrationId))!.steps.find(s => s.name === name)!;
     const leaseRunsOut = () =>
       new Promise(resolve => setTimeout(resolve, LEASE_MS * 2));
+
+    it('runs nothing during a freeze (ripple.rollout.freezes), and says so', async () => {
+      await start('expand');
+      const config = new ConfigReader({
+        ripple: {
+          rollout: {
+            freezes: [
+              {
+                from: '2026-12-24',
+                to: '2026-12-26',
+                reason: 'the holidays',
+              },
+            ],
+          },
+        },
+      });
+      const at = (day: string) => stepFreeze(config, () => new Date(day));
+      const frozen = at('2026-12-25T10:00:00Z');
+      await runner(warehouse, 'a', frozen).runOnce();
+      const held = (await store.getPlan(migrationId))!;
+      expect(held.steps[0].state).toBe('running');
+      expect(
+        stepPlanView(held, undefined, { frozen: frozen() }).steps[0].waitingFor,
+      ).toBe(
+        'waiting for the window at 2026-12-27T00:00:00.000Z (frozen until 2026-12-27T00:00:00.000Z: the holidays)',
+      );
+      // (The kill switch's test below runs it.)
+      expect(at('2026-12-27T10:00:00Z')()).toBeUndefined();
+    });
 
     it('runs nothing while the kill switch stops the migration', async () => {
       await start('expand');

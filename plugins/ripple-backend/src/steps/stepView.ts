@@ -10,6 +10,8 @@ import { planStep, type StepPlan } from './stepPlan';
 export function stepPlanView(
   record: StepPlanRecord,
   contractWait: string | undefined,
+  /** Why a running step does not go on now: a freeze, the kill switch. */
+  held: { frozen?: string; stopped?: string } = {},
 ): StepPlanView {
   const { plan } = record;
   const next = record.steps.find(s => s.state !== 'done');
@@ -27,7 +29,13 @@ export function stepPlanView(
     batchRows: plan.batch_rows,
     ...(next ? { next: next.name } : {}),
     steps: record.steps.map((step, i) =>
-      stepView(plan, step, waitingFor(record.steps, i, next, contractWait)),
+      stepView(
+        plan,
+        step,
+        step.state === 'running'
+          ? held.stopped ?? held.frozen
+          : waitingFor(record.steps, i, next, contractWait),
+      ),
     ),
     script: stepScript(plan),
     createdBy: record.createdBy,
