@@ -467,6 +467,27 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
     await until(async () => (await stepOf(id, 'verify')).state === 'done');
     expect((await stepOf(id, 'verify')).attempt).toBe(2);
     await run(id, 'switch');
+    const tables = async () =>
+      (
+        await pg.query(
+          "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'shop' ORDER BY table_name",
+        )
+      ).rows;
+    expect(await tables()).toEqual([
+      { table_name: 'orders', table_type: 'VIEW' },
+      { table_name: 'orders__ripple_old', table_type: 'BASE TABLE' },
+      { table_name: 'orders__ripple_v2', table_type: 'BASE TABLE' },
+    ]);
+    // Rolled back on PostgreSQL too: the dataset's table is back under
+    // its name, and runs forward again.
+    expect(
+      (await call('post', `/migrations/${id}/steps/switch/rollback`)).status,
+    ).toBe(200);
+    expect(await tables()).toEqual([
+      { table_name: 'orders', table_type: 'BASE TABLE' },
+      { table_name: 'orders__ripple_v2', table_type: 'BASE TABLE' },
+    ]);
+    await run(id, 'switch');
 
     // No consumer, so no rollout to wait for: the contract may run (after
     // the retention time, none here); its approval only after it.
