@@ -39,6 +39,15 @@ export interface Config {
         };
         /** PostgreSQL: connections at most. Default: 2. */
         maxConnections?: number;
+        /**
+         * Who runs a migration's steps (docs/steps.md) on this warehouse:
+         * `run`, Ripple itself (DuckDB and PostgreSQL only: the file is
+         * made writable for a step's own duration, and a PostgreSQL step
+         * has a connection of its own), or `hand-over`, a person, from the
+         * SQL script Ripple writes, who marks each step done. `run` on
+         * another type is a config error. Default: `hand-over`.
+         */
+        steps?: 'run' | 'hand-over';
         /** BigQuery: the project jobs run (and are billed) in. */
         projectId?: string;
         /** BigQuery: where jobs run (`US`, `EU`, a region). */
@@ -235,6 +244,23 @@ export interface Config {
       claimTimeoutMinutes?: number;
     };
     /** The rollout of approved patches (docs/rollout.md). */
+    /** A migration's steps on the dataset's warehouse (docs/steps.md). */
+    steps?: {
+      /**
+       * How long every consumer must be merged and healthy before the
+       * contract may run. Default: 24.
+       */
+      retentionHours?: number;
+      /** How often the runner looks for a step to run. Default: 5. */
+      intervalSeconds?: number;
+      /**
+       * How long a runner's lease on a step lasts without renewal: a
+       * runner killed mid-step is taken over after it. Default: 2.
+       */
+      leaseMinutes?: number;
+      /** How long one run of the runner goes on before it stops between two batches. Default: 10. */
+      timeoutMinutes?: number;
+    };
     rollout?: {
       /** How often the rollout task delivers, syncs, reads health and advances, in seconds. Default: 30. */
       intervalSeconds?: number;

@@ -13,7 +13,8 @@ import { rippleOwnershipDecision } from '@ripple/backstage-plugin-ripple-common'
 
 /**
  * The dev portal's policy: a dataset's migrations are created, cancelled
- * and rolled out only by the dataset's owners, a consumer's patch is
+ * and rolled out, and their steps run on the warehouse, only by the
+ * dataset's owners, a consumer's patch is
  * reviewed only by the consumer's owners (the catalog's ownership,
  * evaluated by the permission framework against the entity), and a
  * consumer's health is reported by services (monitors, pipelines) or its

@@ -44,7 +44,10 @@ import {
   notifier,
   draftNotifier,
   scheduleOwnerNotifications,
+  makeWarehouses,
+  scheduleSteps,
 } from './wiring';
+import { DatabaseStepStore } from './database/DatabaseStepStore';
 
 /**
  * Ripple's backend plugin: dataset migrations for downstream consumers.
@@ -218,6 +221,16 @@ export const ripplePlugin = createBackendPlugin({
         const validations = new DatabaseValidationStore(
           await database.getClient(),
         );
+        const warehouses = makeWarehouses({
+          ...deps,
+          warehouseTypes: [
+            ...warehouseTypes.values(),
+            ...createDefaultWarehouseTypes().filter(
+              type => !warehouseTypes.has(type.type),
+            ),
+          ],
+        });
+        const stepStore = new DatabaseStepStore(await database.getClient());
         const lineage = await scheduleLineage({
           ...deps,
           healthProviders,
@@ -245,6 +258,8 @@ export const ripplePlugin = createBackendPlugin({
           // Who reads whose output, for upstream first: the OpenLineage
           // jobs' datasets (an empty table without OpenLineage).
           lineage: new DatabaseLineageStore(await database.getClient()),
+          // Deliveries wait for a step plan's switch (docs/steps.md).
+          steps: stepStore,
         });
         // Global: one replica at a time delivers and advances; the rollout's
         // state is in the database, so a restart resumes where it was.
@@ -276,6 +291,7 @@ export const ripplePlugin = createBackendPlugin({
             deps.catalog.getEntityByRef(entityRef, {
               credentials: await deps.auth.getOwnServiceCredentials(),
             }),
+          steps: stepStore,
         });
 
         const validation = await scheduleValidation({
@@ -296,12 +312,26 @@ export const ripplePlugin = createBackendPlugin({
           finder,
           sources,
           datasets,
-          warehouseTypes: [
-            ...warehouseTypes.values(),
-            ...createDefaultWarehouseTypes().filter(
-              type => !warehouseTypes.has(type.type),
-            ),
-          ],
+          warehouses,
+        });
+        const datasetEntity = async (entityRef: string) =>
+          deps.catalog.getEntityByRef(entityRef, {
+            credentials: await deps.auth.getOwnServiceCredentials(),
+          });
+        const steps = await scheduleSteps({
+          ...deps,
+          steps: stepStore,
+          engine,
+          warehouses,
+          datasets,
+          entity: datasetEntity,
+          rollouts,
+          rollout,
+          consumerCount: async migrationId =>
+            (
+              await store.listConsumers(migrationId, { limit: 1, offset: 0 })
+            ).totalCount,
+          now: () => deps.clock.now(),
         });
 
         const datasetTypes = config.getOptionalStringArray(
@@ -385,6 +415,7 @@ export const ripplePlugin = createBackendPlugin({
             visibility,
             rollout,
             compatViews,
+            steps,
             lineage,
             canaries,
             // An accepted canary re-proposes now, not at the next refresh.

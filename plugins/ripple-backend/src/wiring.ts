@@ -21,6 +21,9 @@ import {
 import { RolloutNotifier } from './rollout/RolloutService';
 import { DRAFT_TOPIC } from './drafts/SchemaDrafts';
 import { ValidationService } from './validation/ValidationService';
+import { StepRunner } from './steps/StepRunner';
+import { stepFreeze } from './steps/freezes';
+import { StepService, type StepServiceOptions } from './steps/StepService';
 import { DatabaseLineageStore } from './database/DatabaseLineageStore';
 import { LineageService } from './lineage/LineageService';
 import { OpenLineageHealthProvider } from './lineage/OpenLineageHealthProvider';
@@ -31,8 +34,70 @@ import { parseOffsets } from './notifications/deadlineReminders';
 import { ownersOf } from './rollout/RolloutHealth';
 
 /**
- * The warehouses of `ripple.warehouses` (closed when the backend stops) and
- * the background validation of patches on them: a global task, so one
+ * The warehouses of `ripple.warehouses`, made from their types (checked
+ * now: a bad type or `steps` stops the backend with the key), closed when
+ * the backend stops.
+ */
+export function makeWarehouses(deps: {
+  config: Config;
+  lifecycle: LifecycleService;
+  warehouseTypes: RippleWarehouseType[];
+}): RippleWarehouses {
+  const warehouses = new RippleWarehouses(
+    deps.config.getOptionalConfig('ripple.warehouses'),
+    deps.warehouseTypes,
+  );
+  deps.lifecycle.addShutdownHook(() => warehouses.close());
+  return warehouses;
+}
+
+/**
+ * The steps of migrations on their datasets' warehouses (docs/steps.md):
+ * a global task runs the steps people started, leased in the database so
+ * that a step cut short by a crash is resumed by the next run once its
+ * lease runs out.
+ */
+export async function scheduleSteps(
+  deps: Omit<StepServiceOptions, 'retentionHours' | 'trigger' | 'wait'> & {
+    config: Config;
+    logger: LoggerService;
+    scheduler: SchedulerService;
+  },
+): Promise<StepService> {
+  const { config, scheduler, steps: store } = deps;
+  const settings = config.getOptionalConfig('ripple.steps');
+  const wait = stepFreeze(config, deps.now);
+  const runner = new StepRunner({
+    steps: store,
+    warehouses: deps.warehouses,
+    logger: deps.logger.child({ task: 'ripple-steps' }),
+    leaseMs: (settings?.getOptionalNumber('leaseMinutes') ?? 2) * 60_000,
+    wait,
+  });
+  await scheduler.scheduleTask({
+    id: 'ripple-steps',
+    scope: 'global',
+    frequency: { seconds: settings?.getOptionalNumber('intervalSeconds') ?? 5 },
+    // A run stops at the abort between two batches; the next run resumes
+    // the step from its checkpoint once the lease runs out.
+    timeout: { minutes: settings?.getOptionalNumber('timeoutMinutes') ?? 10 },
+    fn: signal => runner.runOnce(signal),
+  });
+  return new StepService({
+    ...deps,
+    wait,
+    retentionHours: settings?.getOptionalNumber('retentionHours') ?? 24,
+    trigger: () =>
+      scheduler
+        .triggerTask('ripple-steps')
+        .catch(error =>
+          deps.logger.debug(`Could not trigger the steps task: ${error}`),
+        ),
+  });
+}
+
+/**
+ * The background validation of patches on them: a global task, so one
  * replica at a time validates; the validations in the database are the
  * queue, and one cut short by a crash is claimed again after
  * `ripple.validation.claimTimeoutMinutes`.
@@ -40,21 +105,16 @@ import { ownersOf } from './rollout/RolloutHealth';
 export async function scheduleValidation(
   deps: Omit<
     ConstructorParameters<typeof ValidationService>[0],
-    'warehouses' | 'limits' | 'trigger'
+    'limits' | 'trigger'
   > & {
     config: Config;
     database: DatabaseService;
     lifecycle: LifecycleService;
     scheduler: SchedulerService;
-    warehouseTypes: RippleWarehouseType[];
   },
 ): Promise<ValidationService> {
   const { config, scheduler } = deps;
-  const warehouses = new RippleWarehouses(
-    config.getOptionalConfig('ripple.warehouses'),
-    deps.warehouseTypes,
-  );
-  deps.lifecycle.addShutdownHook(() => warehouses.close());
+  const { warehouses } = deps;
   const settings = config.getOptionalConfig('ripple.validation');
   const validation = new ValidationService({
     ...deps,

@@ -62,9 +62,9 @@ export const rippleRolloutManagePermission = createPermission({
 });
 
 /**
- * Run a migration's step plan on its dataset's warehouse (docs/frontend.md,
- * "Steps"): make the plan, run, retry, roll back and mark done its steps,
- * and approve the contract's deletion of the old data. A resource
+ * Run a migration's steps on the dataset's warehouse (docs/steps.md):
+ * make the step plan, run, retry, roll back and mark done each step, and
+ * approve the contract's statements that delete the old data. A resource
  * permission on the migration's dataset entity.
  *
  * @public
@@ -120,6 +120,7 @@ export const ripplePermissions = [
   rippleMigrationCancelPermission,
   ripplePatchReviewPermission,
   rippleRolloutManagePermission,
+  rippleStepRunPermission,
   rippleHealthReportPermission,
   rippleEngineAcceptPermission,
 ];
@@ -177,8 +178,8 @@ export function entityOwnersDecision(
  * The decision of the policy Ripple recommends (the dev portal's) for one
  * of Ripple's permissions, or undefined for any other permission:
  *
- * - creating, cancelling and rolling out a dataset's migrations: the
- *   dataset's owners;
+ * - creating, cancelling and rolling out a dataset's migrations, and
+ *   running its steps on the warehouse: the dataset's owners;
  * - reviewing a consumer's patch: the consumer's owners;
  * - reporting a consumer's health: service principals (monitors and
  *   pipelines: `claims` undefined, as a policy gets no user for them) and
@@ -219,6 +220,7 @@ export function rippleOwnershipDecision(
       rippleMigrationCreatePermission,
       rippleMigrationCancelPermission,
       rippleRolloutManagePermission,
+      rippleStepRunPermission,
       ripplePatchReviewPermission,
     ].some(p => isPermission(permission, p))
   ) {

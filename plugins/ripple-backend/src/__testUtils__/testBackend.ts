@@ -244,6 +244,11 @@ export async function startRippleTestBackend(options: {
    * every `intervalSeconds`.
    */
   notifications?: { intervalSeconds: number };
+  /**
+   * Runs the steps on the warehouses for real (docs/steps.md): Backstage's
+   * scheduler runs their task every `intervalSeconds`.
+   */
+  steps?: { intervalSeconds: number };
 }): Promise<{
   server: Server;
   auditEvents: AuditRecord[];
@@ -317,7 +322,10 @@ export async function startRippleTestBackend(options: {
       auditor.factory,
       // The example consumers' code and datasets' schema files, from disk.
       localFileUrlReaderFactory,
-      ...(options.agent || options.rollout || options.notifications
+      ...(options.agent ||
+      options.rollout ||
+      options.notifications ||
+      options.steps
         ? [schedulerServiceFactory]
         : []),
       ...(options.features ?? []),
@@ -330,6 +338,7 @@ export async function startRippleTestBackend(options: {
               ...(options.notifications
                 ? { notifications: options.notifications }
                 : {}),
+              ...(options.steps ? { steps: options.steps } : {}),
             },
             backend: {
               reading: {

@@ -25,6 +25,8 @@ const tables = [
   'engine_canary_consumer',
   'owner_notification',
   'notification_cursor',
+  'migration_step_plan',
+  'migration_step',
 ];
 
 /** A proposed migration with one consumer, as raw rows; the consumer's row. */
@@ -680,6 +682,75 @@ describe('knex migrations', () => {
         (await knex('migration_event').count({ n: '*' }))[0].n,
       );
       expect(events).toBe(databaseId === 'SQLITE_3' ? 0 : 3);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'adds the step plans and their steps (one row per step, gone with the plan), and takes them back, on %s',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const files = fs
+        .readdirSync(migrationsDir)
+        .filter(f => f.endsWith('.js'))
+        .sort();
+      const steps = files.indexOf('20270104_steps.js');
+      expect(steps).toBeGreaterThan(0);
+      for (let i = 0; i < steps; i++) {
+        await knex.migrate.up({ directory: migrationsDir });
+      }
+      const migrationId = '00000000-0000-0000-0000-000000000008';
+      await insertConsumer(knex, migrationId);
+      await knex.migrate.up({ directory: migrationsDir });
+      const now = new Date();
+      await knex('migration_step_plan').insert({
+        migration_id: migrationId,
+        plan: '{"steps":[]}',
+        warehouse: 'example',
+        mode: 'run',
+        created_by: 'user:default/guest',
+        created_at: now,
+      });
+      const step = {
+        migration_id: migrationId,
+        name: 'backfill',
+        position: 1,
+        state: 'running',
+        attempt: 1,
+        checkpoint: '{"lastKey":1000,"rowsDone":1000,"batches":1}',
+        rows_total: 2 ** 40,
+        rows_done: 1000,
+        updated_at: now,
+        lease_owner: 'runner',
+        lease_until: now,
+      };
+      await knex('migration_step').insert(step);
+      expect(
+        Number((await knex('migration_step').first('rows_total')).rows_total),
+      ).toBe(2 ** 40);
+      // One row per step of a plan.
+      await expect(knex('migration_step').insert(step)).rejects.toHaveProperty(
+        'message',
+        expect.stringMatching(/unique|duplicate/i),
+      );
+      // A plan with no migration is refused, and goes with its migration.
+      await expect(
+        knex('migration_step_plan').insert({
+          migration_id: '00000000-0000-0000-0000-00000000dead',
+          plan: '{}',
+          warehouse: 'example',
+          mode: 'run',
+          created_by: 'user:default/guest',
+          created_at: now,
+        }),
+      ).rejects.toHaveProperty('message', expect.stringMatching(/foreign/i));
+      await knex('migration').where({ id: migrationId }).delete();
+      expect(
+        Number((await knex('migration_step').count({ n: '*' }))[0].n),
+      ).toBe(0);
+
+      await knex.migrate.down({ directory: migrationsDir });
+      expect(await knex.schema.hasTable('migration_step')).toBe(false);
+      expect(await knex.schema.hasTable('migration_step_plan')).toBe(false);
     },
   );
 });

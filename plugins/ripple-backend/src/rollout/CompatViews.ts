@@ -14,6 +14,7 @@ import knexFactory from 'knex';
 import type { RolloutStore } from '../database/RolloutStore';
 import type { CompatViewMark } from '../database/compatViewRows';
 import type { DatasetReader } from '../dataset/DatasetReader';
+import type { StepStore } from '../database/StepStore';
 
 /**
  * What the compatibility view's gate lets a rollout start with: nothing to
@@ -41,6 +42,8 @@ export class CompatViews {
       datasets: Pick<DatasetReader, 'read'>;
       /** The dataset's entity (with the plugin's own credentials). */
       entity: (entityRef: string) => Promise<Entity | undefined>;
+      /** The step plans: a done `switch` created the view (docs/steps.md). */
+      steps?: Pick<StepStore, 'switchState'>;
     },
   ) {}
 
@@ -130,6 +133,13 @@ export class CompatViews {
       (view.state === 'unavailable' && !view.required)
     ) {
       return {};
+    }
+    // The step plan's switch made the view under the dataset's name: it is
+    // applied, by the switch.
+    if ((await this.options.steps?.switchState(migration.id)) === 'done') {
+      return {
+        record: { by: actor, how: "by the step plan's switch" },
+      };
     }
     if (overrideReason) {
       return {

@@ -15,6 +15,7 @@ import type { MigrationStore } from '../database/MigrationStore';
 import type { LineageStore } from '../database/LineageStore';
 import type { RolloutRecord, RolloutStore } from '../database/RolloutStore';
 import type { ValidationStore } from '../database/ValidationStore';
+import type { StepStore } from '../database/StepStore';
 
 /** Sends a notification to entities (Backstage's notifications service, when installed). */
 export type RolloutNotifier = (notification: {
@@ -52,6 +53,11 @@ export type RolloutServiceOptions = {
   clock?: RolloutClock;
   /** The OpenLineage jobs' datasets: who reads whose output (upstream first). */
   lineage?: Pick<LineageStore, 'datasetsOf'>;
+  /**
+   * The migrations' step plans (docs/steps.md): with one, no consumer is
+   * delivered before its `switch` is done.
+   */
+  steps?: Pick<StepStore, 'switchState'>;
 };
 
 /** Where the rollout reads the time from. */

@@ -15,6 +15,7 @@ import type { ConsumerVisibility } from '../migration/visibility';
 import type { CompatViews } from '../rollout/CompatViews';
 import type { RolloutService } from '../rollout/RolloutService';
 import type { ValidationService } from '../validation/ValidationService';
+import type { StepService } from '../steps/StepService';
 import type { createOpenApiRouter } from '../schema/openapi';
 import type { Access } from './access';
 
@@ -34,6 +35,8 @@ export type RouterOptions = {
   rollout: RolloutService;
   compatViews: CompatViews;
   validation: ValidationService;
+  /** The migrations' steps on the datasets' warehouses (docs/steps.md). */
+  steps: StepService;
   /** OpenLineage, when `ripple.health.openLineage` is configured. */
   lineage?: LineageService;
   /** The engine canaries (docs/backend.md). */

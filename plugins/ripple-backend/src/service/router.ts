@@ -11,6 +11,7 @@ import { addEngineRoutes } from './engineRoutes';
 import { addMigrationRoutes } from './migrationRoutes';
 import { entityRefField } from './params';
 import { addRolloutRoutes } from './rolloutRoutes';
+import { addStepRoutes } from './stepRoutes';
 import type { RouterOptions } from './routeContext';
 import { unknownBodyFields } from './unknownFields';
 
@@ -33,6 +34,7 @@ export async function createRouter(
   addConsumerRoutes(router, context);
   addDeadlineRoutes(router, context);
   addRolloutRoutes(router, { ...context, entityRefField });
+  addStepRoutes(router, context);
   addLineageRoutes(router, context);
   addEngineRoutes(router, context);
 

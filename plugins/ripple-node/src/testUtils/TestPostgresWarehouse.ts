@@ -25,6 +25,8 @@ export async function createTestPostgresWarehouse(options: {
   id: string;
   prefix: string;
   setupSql: string;
+  /** Lets Ripple run migration steps on it (`steps: run`). */
+  steps?: boolean;
 }): Promise<RippleWarehouse> {
   const url = testPostgresUrl();
   if (!url) {
@@ -56,6 +58,7 @@ export async function createTestPostgresWarehouse(options: {
   const warehouse = createPostgresWarehouse({
     id: options.id,
     connection: { connectionString: target.href },
+    steps: options.steps,
   });
   return {
     ...warehouse,

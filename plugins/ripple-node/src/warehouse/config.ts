@@ -4,7 +4,10 @@ import { createBigQueryWarehouse } from './bigquery';
 import { createDuckDbWarehouse } from './duckdb';
 import { createPostgresWarehouse } from './postgres';
 import { createSnowflakeWarehouse } from './snowflake';
-import type { RippleWarehouse } from './warehouse';
+import type { RippleWarehouse, WarehouseStepsMode } from './warehouse';
+
+/** The warehouse types Ripple can run migration steps on (`steps: run`). */
+const STEP_TYPES = ['duckdb', 'postgres'];
 
 /**
  * Makes the connections of one warehouse `type` from their config (an
@@ -40,6 +43,7 @@ export function createDefaultWarehouseTypes(
             config.getString('path'),
           ),
           scratchSchema: config.getOptionalString('scratchSchema'),
+          steps: config.getOptionalString('steps') === 'run',
         }),
     },
     {
@@ -58,6 +62,7 @@ export function createDefaultWarehouseTypes(
           },
           scratchSchema: config.getOptionalString('scratchSchema'),
           maxConnections: config.getOptionalNumber('maxConnections'),
+          steps: config.getOptionalString('steps') === 'run',
         });
       },
     },
@@ -129,7 +134,28 @@ export class RippleWarehouses {
             .join(', ')})`,
         );
       }
+      const steps = this.entry(id).getOptionalString('steps');
+      if (steps !== undefined && steps !== 'run' && steps !== 'hand-over') {
+        throw new Error(
+          `ripple.warehouses.${id}.steps: "${steps}" is neither run nor hand-over`,
+        );
+      }
+      if (steps === 'run' && !STEP_TYPES.includes(type)) {
+        throw new Error(
+          `ripple.warehouses.${id}.steps: Ripple runs migration steps on ${STEP_TYPES.join(
+            ' and ',
+          )} only, not on ${type}; use hand-over`,
+        );
+      }
     }
+  }
+
+  /** Who runs migration steps on the warehouse `id` (`ripple.warehouses.<id>.steps`). */
+  stepsMode(id: string): WarehouseStepsMode {
+    return this.ids().includes(id) &&
+      this.entry(id).getOptionalString('steps') === 'run'
+      ? 'run'
+      : 'hand-over';
   }
 
   /** The configured ids. */

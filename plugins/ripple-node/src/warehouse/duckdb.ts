@@ -2,6 +2,7 @@ import {
   DuckDBConnection,
   DuckDBInstance,
   type DuckDBResultReader,
+  type DuckDBValue,
 } from '@duckdb/node-api';
 import {
   checkScratchView,
@@ -10,6 +11,7 @@ import {
   type ScratchView,
   type WarehouseLimits,
   type WarehouseResult,
+  type WarehouseSteps,
   type WarehouseValue,
   WarehouseError,
 } from './warehouse';
@@ -21,12 +23,20 @@ export interface DuckDbWarehouseOptions {
   path: string;
   /** The scratch schema's name (default `ripple_scratch`). */
   scratchSchema?: string;
+  /**
+   * Ripple runs migration steps on the file (`steps: run`): each step
+   * re-attaches it READ_WRITE for its own duration only.
+   */
+  steps?: boolean;
 }
 
 // The warehouse file is attached read-only under this catalog name, so no
 // query can write to it; Ripple's views live in the in-memory catalog.
 const CATALOG = 'warehouse';
 const SCRATCH_CATALOG = 'memory';
+// How long the file stays writable after a step's statements, for the next
+// batch; any consumer's query makes it read-only at once.
+const STEP_IDLE_MS = 1000;
 
 /**
  * DuckDB, embedded (`@duckdb/node-api`): the default warehouse, and the dev
@@ -77,14 +87,85 @@ export async function createDuckDbWarehouse(
     });
   };
 
+  // The file's access now. Everything a consumer runs (queries, scratch
+  // views) first makes it READ_ONLY, inside the serial queue; only a step's
+  // statements make it READ_WRITE. Between a step's batches it stays
+  // writable while no consumer's query comes (re-attaching costs a
+  // checkpoint of the file each time), and goes back to READ_ONLY after
+  // STEP_IDLE_MS without a step.
+  let mode: 'READ_ONLY' | 'READ_WRITE' = 'READ_ONLY';
+  let idle: NodeJS.Timeout | undefined;
+  const attach = async (wanted: 'READ_ONLY' | 'READ_WRITE') => {
+    if (mode === wanted) return;
+    await connection.run(`USE ${SCRATCH_CATALOG}`);
+    await connection.run(`DETACH DATABASE IF EXISTS ${CATALOG}`);
+    // Unknown until attached again: a failure leaves the next call to retry.
+    mode = wanted === 'READ_ONLY' ? 'READ_WRITE' : 'READ_ONLY';
+    await connection.run(
+      `ATTACH ${quoteString(path)} AS ${CATALOG} (${wanted})`,
+    );
+    await connection.run(`USE ${CATALOG}`);
+    mode = wanted;
+  };
+  /** Runs a consumer's work, on the file attached READ_ONLY. */
+  const readOnly = <T>(work: () => Promise<T>): Promise<T> =>
+    serial(async () => {
+      await attach('READ_ONLY').catch(fail);
+      return work();
+    });
+  /** Runs a step's statements with the file attached READ_WRITE. */
+  const writable = <T>(work: () => Promise<T>): Promise<T> =>
+    serial(async () => {
+      clearTimeout(idle);
+      await attach('READ_WRITE').catch(fail);
+      try {
+        return await work();
+      } finally {
+        idle = setTimeout(() => {
+          serial(() => attach('READ_ONLY')).catch(() => undefined);
+        }, STEP_IDLE_MS);
+        idle.unref?.();
+      }
+    });
+  const steps: WarehouseSteps = {
+    run: (statements, params) =>
+      writable(async () => {
+        await connection.run('BEGIN TRANSACTION');
+        try {
+          let rowsChanged = 0;
+          for (const statement of statements) {
+            const done = await connection.run(statement, duckParams(params));
+            rowsChanged = done.rowsChanged;
+          }
+          await connection.run('COMMIT');
+          return { rowsChanged };
+        } catch (error) {
+          await connection.run('ROLLBACK').catch(() => undefined);
+          return fail(error);
+        }
+      }),
+    // Reads need no write access: the read-only file serves them.
+    query: (sql, params) =>
+      serial(async () => {
+        const reader = await connection
+          .runAndReadAll(sql, duckParams(params))
+          .catch(fail);
+        return {
+          columns: reader.columnNames(),
+          rows: reader.getRowsJson() as WarehouseValue[][],
+        };
+      }),
+  };
+
   const warehouse: RippleWarehouse = {
     id,
     dialect: 'duckdb',
+    ...(options.steps ? { steps } : {}),
     scratchSchema: `${SCRATCH_CATALOG}.${scratch}`,
     relation: table =>
       table.split('.').length >= 3 ? table : `${CATALOG}.${table}`,
     query: (sql, limits) =>
-      serial(async () => {
+      readOnly(async () => {
         const started = Date.now();
         let timedOut = false;
         const timer = setTimeout(() => {
@@ -109,16 +190,17 @@ export async function createDuckDbWarehouse(
         return result(id, reader, limits, started);
       }),
     createView: view =>
-      serial(async () => {
+      readOnly(async () => {
         checkScratchView(warehouse, view);
         await connection.run(view.create).catch(fail);
       }),
     dropView: (view: ScratchView) =>
-      serial(async () => {
+      readOnly(async () => {
         checkScratchView(warehouse, view);
         await connection.run(view.cleanup).catch(fail);
       }),
     close: async () => {
+      clearTimeout(idle);
       await queue;
       connection.closeSync();
       instance.closeSync();
@@ -151,6 +233,15 @@ function result(
     truncated,
     durationMs: Date.now() - started,
   };
+}
+
+/** Parameters as DuckDB binds them (JSON values; nested ones as their JSON text). */
+function duckParams(
+  params: WarehouseValue[] | undefined,
+): DuckDBValue[] | undefined {
+  return params?.map(value =>
+    value !== null && typeof value === 'object' ? JSON.stringify(value) : value,
+  );
 }
 
 function quoteString(text: string): string {

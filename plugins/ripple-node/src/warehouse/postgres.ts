@@ -10,6 +10,7 @@ import {
   type RippleWarehouse,
   rowBytes,
   type ScratchView,
+  type WarehouseSteps,
   type WarehouseValue,
   WarehouseError,
 } from './warehouse';
@@ -23,6 +24,11 @@ export interface PostgresWarehouseOptions {
   scratchSchema?: string;
   /** Connections at most (default 2). */
   maxConnections?: number;
+  /**
+   * Ripple runs migration steps on the database (`steps: run`), on a
+   * connection of their own, outside the read-only transactions.
+   */
+  steps?: boolean;
 }
 
 // Query-cancel and timeout SQLSTATEs.
@@ -88,9 +94,82 @@ export function createPostgresWarehouse(
     return scratchReady;
   };
 
+  // The steps' own connection (one: a plan runs one step at a time), so
+  // that no write ever shares a client with a consumer's query.
+  let stepsPool: Pool | undefined;
+  const stepClient = async (): Promise<PoolClient> => {
+    if (!stepsPool) {
+      stepsPool = new Pool({
+        ...options.connection,
+        max: 1,
+        connectionTimeoutMillis:
+          options.connection.connectionTimeoutMillis ?? 10_000,
+      });
+      stepsPool.on('error', () => {});
+    }
+    try {
+      return await stepsPool.connect();
+    } catch (error) {
+      throw new WarehouseError(
+        id,
+        'unreachable',
+        `cannot connect to PostgreSQL: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  };
+  const stepFailed = (error: unknown): never => {
+    throw new WarehouseError(id, 'query_failed', (error as Error).message, {
+      cause: error,
+    });
+  };
+  const steps: WarehouseSteps = {
+    async run(statements, params) {
+      const client = await stepClient();
+      try {
+        await client.query('BEGIN');
+        let rowsChanged = 0;
+        for (const statement of statements) {
+          const done = await client.query(
+            statement,
+            params?.length ? params : undefined,
+          );
+          rowsChanged = done.rowCount ?? 0;
+        }
+        await client.query('COMMIT');
+        return { rowsChanged };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        return stepFailed(error);
+      } finally {
+        client.release();
+      }
+    },
+    async query(sql, params) {
+      const client = await stepClient();
+      try {
+        const result = await client.query({
+          text: sql,
+          values: params?.length ? params : undefined,
+          rowMode: 'array',
+          types: { getTypeParser: (oid: number) => parser(oid) },
+        });
+        return {
+          columns: result.fields.map(f => f.name),
+          rows: result.rows.map(row => (row as unknown[]).map(toValue)),
+        };
+      } catch (error) {
+        return stepFailed(error);
+      } finally {
+        client.release();
+      }
+    },
+  };
+
   const warehouse: RippleWarehouse = {
     id,
     dialect: 'postgres',
+    ...(options.steps ? { steps } : {}),
     scratchSchema: scratch,
     relation: table => table,
     async query(sql, limits) {
@@ -170,7 +249,10 @@ export function createPostgresWarehouse(
       checkScratchView(warehouse, view);
       await inScratch(view.cleanup);
     },
-    close: () => pool.end(),
+    close: async () => {
+      await pool.end();
+      await stepsPool?.end();
+    },
   };
   return warehouse;
 }

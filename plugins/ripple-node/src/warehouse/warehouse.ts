@@ -115,7 +115,45 @@ export interface RippleWarehouse {
   dropView(view: ScratchView): Promise<void>;
   /** Closes its connections. */
   close(): Promise<void>;
+  /**
+   * Writes for a migration's steps (docs/steps.md): present only when
+   * `ripple.warehouses.<id>.steps` is `run`, for DuckDB and PostgreSQL.
+   * Everything else on a warehouse stays read-only.
+   */
+  readonly steps?: WarehouseSteps;
 }
+
+/**
+ * How Ripple runs a migration's steps on a warehouse that allows it
+ * (`steps: run`). The statements are the engine's step plan, never a
+ * request's text; values travel as parameters (`$1`, `$2`).
+ *
+ * @public
+ */
+export interface WarehouseSteps {
+  /**
+   * Runs `statements` in order in ONE transaction, each with `params`;
+   * the rows the last one changed (a batch's copy).
+   */
+  run(
+    statements: string[],
+    params?: WarehouseValue[],
+  ): Promise<{ rowsChanged: number }>;
+  /** One read of a step (a count, a batch's next key, a check), with no limit. */
+  query(
+    sql: string,
+    params?: WarehouseValue[],
+  ): Promise<{ columns: string[]; rows: WarehouseValue[][] }>;
+}
+
+/**
+ * Who runs a migration's steps on a warehouse (`ripple.warehouses.<id>.steps`):
+ * `run`, Ripple itself; `hand-over` (the default), a person, from the
+ * script Ripple writes.
+ *
+ * @public
+ */
+export type WarehouseStepsMode = 'run' | 'hand-over';
 
 /**
  * Why a warehouse call failed, as a kind a validation can record:

@@ -56,6 +56,9 @@ export type TimingWarning =
       error: string;
     };
 
+/** Why deliveries wait while a step plan's switch is not done. */
+export const STEP_SWITCH_WAIT = 'waiting for the step switch';
+
 /** The config's timing, read (and checked) once at the start of the backend. */
 export type TimingConfig = {
   freezes: Freeze[];
@@ -124,9 +127,21 @@ export class RolloutTiming {
     const frozen = freezesConstraint(freezes);
     const common = earliestAllowed([planWindows, frozen], now);
     const commonWait = waitingFor(common, now);
-    const stepWait = commonWait
-      ? { reason: commonWait, ...(common.at ? { until: common.at } : {}) }
-      : undefined;
+    // A step plan's switch puts the view that both unpatched and patched
+    // readers use under the dataset's name: until it is done, a patched
+    // consumer would read names that do not exist yet.
+    const switchState = await this.context.options.steps?.switchState(
+      record.migrationId,
+    );
+    const switchWait =
+      switchState !== undefined && switchState !== 'done'
+        ? { reason: STEP_SWITCH_WAIT }
+        : undefined;
+    const stepWait =
+      switchWait ??
+      (commonWait
+        ? { reason: commonWait, ...(common.at ? { until: common.at } : {}) }
+        : undefined);
 
     const entities = await this.context.entities(
       consumers.map(c => c.consumerRef),
@@ -155,6 +170,7 @@ export class RolloutTiming {
 
     const waits = new Map<string, ConsumerWait | undefined>();
     const deliveryWait = (consumerRef: string): ConsumerWait | undefined => {
+      if (switchWait) return { consumerRef, reason: switchWait.reason };
       if (waits.has(consumerRef)) return waits.get(consumerRef);
       const entity = entities.get(consumerRef);
       const annotations = entity?.metadata.annotations ?? {};
@@ -232,7 +248,15 @@ export class RolloutTiming {
     return {
       now,
       deliveryWait,
-      ...(stepWait ? { advanceWait: stepWait, stepWait } : {}),
+      ...(commonWait
+        ? {
+            advanceWait: {
+              reason: commonWait,
+              ...(common.at ? { until: common.at } : {}),
+            },
+          }
+        : {}),
+      ...(stepWait ? { stepWait } : {}),
       warnings,
     };
   }

@@ -35,4 +35,10 @@ export type MigrationEventType =
   | 'target-date-changed'
   | 'automation-stopped'
   | 'automation-resumed'
-  | 'timing-warning';
+  | 'timing-warning'
+  | 'step-started'
+  | 'step-done'
+  | 'step-failed'
+  | 'step-rolled-back'
+  | 'step-marked-done'
+  | 'step-approved';
