@@ -243,7 +243,6 @@ export interface Config {
        */
       claimTimeoutMinutes?: number;
     };
-    /** The rollout of approved patches (docs/rollout.md). */
     /** A migration's steps on the dataset's warehouse (docs/steps.md). */
     steps?: {
       /**
@@ -261,6 +260,7 @@ export interface Config {
       /** How long one run of the runner goes on before it stops between two batches. Default: 10. */
       timeoutMinutes?: number;
     };
+    /** The rollout of approved patches (docs/rollout.md). */
     rollout?: {
       /** How often the rollout task delivers, syncs, reads health and advances, in seconds. Default: 30. */
       intervalSeconds?: number;

@@ -18,7 +18,6 @@ import {
   users,
 } from '../__testUtils__/testBackend';
 import { makeDuckDbFile, writeFolders } from '../__testUtils__/warehouseFiles';
-import { contractStepPlanEngineFactory } from '../steps/__fixtures__/contractStepPlan';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 // Issue 20: a migration's steps on its dataset's warehouse, through the
@@ -151,7 +150,6 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
       agent: { intervalSeconds: 1 },
       steps: { intervalSeconds: 1 },
       rollout: { intervalSeconds: 1 },
-      features: [contractStepPlanEngineFactory],
       config: {
         ripple: {
           agent: { searchCode: false },

@@ -8,7 +8,7 @@ import type {
   RippleWarehouse,
   WarehouseStepsMode,
 } from '@ripple/backstage-plugin-ripple-node';
-import type { ChangeSpec } from '@ripple/engine';
+import type { ChangeSpec, Dialect, RippleEngine } from '@ripple/engine';
 import type { RolloutStore } from '../database/RolloutStore';
 import type {
   StepPlanRecord,
@@ -25,7 +25,6 @@ import {
   planStep,
   STEP_NAMES,
   type StepName,
-  type StepPlanEngine,
 } from './stepPlan';
 import { stepPlanView } from './stepView';
 
@@ -38,7 +37,7 @@ export type StepServiceWarehouses = {
 
 export type StepServiceOptions = {
   steps: StepStore;
-  engine: StepPlanEngine;
+  engine: RippleEngine;
   warehouses: StepServiceWarehouses;
   datasets: Pick<DatasetReader, 'read'>;
   /** The dataset's entity (with the plugin's own credentials). */
@@ -109,7 +108,7 @@ export class StepService {
     }
     const plan = makeStepPlan(this.options.engine, change, {
       ...(dataset.dialect ?? change.dialect
-        ? { dialect: (dataset.dialect ?? change.dialect) as string }
+        ? { dialect: (dataset.dialect ?? change.dialect) as Dialect }
         : {}),
       schema,
       ...(body.key !== undefined ? { key: body.key } : {}),

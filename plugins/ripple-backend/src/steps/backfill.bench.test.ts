@@ -15,15 +15,19 @@ import {
   createTestPostgresWarehouse,
   testPostgresUrl,
 } from '@ripple/backstage-plugin-ripple-node/testUtils';
-import { loadEngine, type ChangeSpec, type Schema } from '@ripple/engine';
+import {
+  loadEngine,
+  type ChangeSpec,
+  type Dialect,
+  type Schema,
+} from '@ripple/engine';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { makeDuckDbFile } from '../__testUtils__/warehouseFiles';
 import { DatabaseStepStore } from '../database/DatabaseStepStore';
-import { stepPlanOf } from './__fixtures__/contractStepPlan';
 import { StepRunner } from './StepRunner';
-import { planStep, type StepPlanEngine } from './stepPlan';
+import { planStep } from './stepPlan';
 
 const ROWS = Number(process.env.RIPPLE_BENCH_ROWS ?? 10_000_000);
 // The engine's default for the dialect unless given.
@@ -105,9 +109,9 @@ bench(`the backfill of ${ROWS} rows`, () => {
     try {
       const knex = await databases.init('SQLITE_3');
       await knex.migrate.latest({ directory: migrationsDir });
-      const engine = (await loadEngine()) as StepPlanEngine;
-      const plan = stepPlanOf(engine)!(change, {
-        dialect,
+      const engine = await loadEngine();
+      const plan = engine.stepPlan(change, {
+        dialect: dialect as Dialect,
         schema,
         ...(BATCH ? { batch_rows: BATCH } : {}),
       });

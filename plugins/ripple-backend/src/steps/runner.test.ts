@@ -8,16 +8,18 @@ import {
   createTestPostgresWarehouse,
   testPostgresUrl,
 } from '@ripple/backstage-plugin-ripple-node/testUtils';
-import type { ChangeSpec, Schema } from '@ripple/engine';
 import type { Knex } from 'knex';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { makeDuckDbFile } from '../__testUtils__/warehouseFiles';
 import { DatabaseStepStore } from '../database/DatabaseStepStore';
-import { stepPlanOf } from './__fixtures__/contractStepPlan';
-import { loadEngine } from '@ripple/engine';
-import type { StepPlanEngine } from './stepPlan';
+import {
+  loadEngine,
+  type ChangeSpec,
+  type Dialect,
+  type Schema,
+} from '@ripple/engine';
 import { ConfigReader } from '@backstage/config';
 import { stepFreeze } from './freezes';
 import { StepRunner } from './StepRunner';
@@ -152,8 +154,8 @@ describe.each(databases.eachSupportedId())('step runner on %s', databaseId => {
       });
       await store.createPlan({
         migrationId,
-        plan: stepPlanOf((await loadEngine()) as StepPlanEngine)!(change, {
-          dialect,
+        plan: (await loadEngine()).stepPlan(change, {
+          dialect: dialect as Dialect,
           schema,
           batch_rows: 100,
         }),
