@@ -67,6 +67,10 @@ suite "Jest (unit and backend integration)" env CI=true yarn backstage-cli repo 
 # SIGKILL 10 times at random moments (a new seed each run, printed; replay
 # with tests/crash/run.sh --seed S); the long form is --kills 100.
 suite "crash test (10 kills)" "$ROOT/tests/crash/run.sh" --kills 10
+# The same for a migration's steps on a PostgreSQL warehouse: killed 8 times
+# during the backfill of a million rows, the switch, the contract and the
+# rollbacks (replay with tests/crash/steps.sh --seed S).
+suite "steps crash test (8 kills)" "$ROOT/tests/crash/steps.sh" --kills 8
 suite "browser end-to-end" yarn playwright test
 # Packs every published package and installs the tarballs into fresh
 # create-app portals (new and legacy frontend systems) by the README's lines.
