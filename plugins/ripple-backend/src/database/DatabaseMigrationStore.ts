@@ -29,7 +29,7 @@ import {
   Transition,
 } from './MigrationStore';
 import { moveMigration, updateWhileIn } from './migrationState';
-import { EMPTY_PROGRESS, progressByMigration, progressOf } from './progress';
+import { factsByMigration, factsOf, NEW_MIGRATION_FACTS } from './progress';
 import { listReviews, recordReview } from './reviews';
 import {
   ConsumerRow,
@@ -94,12 +94,12 @@ export class DatabaseMigrationStore implements MigrationStore {
         now,
       });
     });
-    return toMigration(row, EMPTY_PROGRESS);
+    return toMigration(row, NEW_MIGRATION_FACTS);
   }
 
   async getMigration(id: string): Promise<Migration | undefined> {
     const row = await this.db<MigrationRow>('migration').where({ id }).first();
-    return row && toMigration(row, await progressOf(this.db, row.id));
+    return row && toMigration(row, await factsOf(this.db, row.id));
   }
 
   async listMigrations(
@@ -128,7 +128,7 @@ export class DatabaseMigrationStore implements MigrationStore {
   }): Promise<Migration> {
     return this.db.transaction(async trx => {
       const row = await setTargetDate(trx, input);
-      return toMigration(row, await progressOf(trx, row.id));
+      return toMigration(row, await factsOf(trx, row.id));
     });
   }
 
@@ -173,7 +173,7 @@ export class DatabaseMigrationStore implements MigrationStore {
   async transition(input: Transition): Promise<Migration> {
     return this.db.transaction(async trx => {
       const row = await moveMigration(trx, input);
-      return toMigration(row, await progressOf(trx, row.id));
+      return toMigration(row, await factsOf(trx, row.id));
     });
   }
 
@@ -223,7 +223,7 @@ export class DatabaseMigrationStore implements MigrationStore {
       });
       return toMigration(
         { ...row, ...update },
-        await progressOf(trx, input.migrationId),
+        await factsOf(trx, input.migrationId),
       );
     });
   }
@@ -534,12 +534,12 @@ export class DatabaseMigrationStore implements MigrationStore {
   }
 
   private async withProgress(rows: MigrationRow[]): Promise<Migration[]> {
-    const progress = await progressByMigration(
+    const facts = await factsByMigration(
       this.db,
       rows.map(r => r.id),
     );
     return rows.map(row =>
-      toMigration(row, progress.get(row.id) ?? EMPTY_PROGRESS),
+      toMigration(row, facts.get(row.id) ?? NEW_MIGRATION_FACTS),
     );
   }
 

@@ -15,13 +15,54 @@ export const EMPTY_PROGRESS: MigrationProgress = {
   unhealthy: 0,
 };
 
-export async function progressOf(
+/** What a migration shows beside its row: its progress, and whether it has a step plan. */
+export type MigrationFacts = {
+  progress: MigrationProgress;
+  hasStepPlan: boolean;
+};
+
+/** The facts of a migration just created: no consumer, no step plan. */
+export const NEW_MIGRATION_FACTS: MigrationFacts = {
+  progress: EMPTY_PROGRESS,
+  hasStepPlan: false,
+};
+
+export async function factsOf(
   db: Knex,
   migrationId: string,
-): Promise<MigrationProgress> {
+): Promise<MigrationFacts> {
   return (
-    (await progressByMigration(db, [migrationId])).get(migrationId) ??
-    EMPTY_PROGRESS
+    (await factsByMigration(db, [migrationId])).get(migrationId) ??
+    NEW_MIGRATION_FACTS
+  );
+}
+
+/**
+ * The facts of migrations: their progress (one grouped query) and which
+ * have a step plan (one more), so that a page asks for a plan only where
+ * there is one.
+ */
+export async function factsByMigration(
+  db: Knex,
+  migrationIds: string[],
+): Promise<Map<string, MigrationFacts>> {
+  if (migrationIds.length === 0) return new Map();
+  const progress = await progressByMigration(db, migrationIds);
+  const plans = new Set(
+    (
+      await db('migration_step_plan')
+        .whereIn('migration_id', migrationIds)
+        .select('migration_id')
+    ).map(row => row.migration_id as string),
+  );
+  return new Map(
+    migrationIds.map(id => [
+      id,
+      {
+        progress: progress.get(id) ?? EMPTY_PROGRESS,
+        hasStepPlan: plans.has(id),
+      },
+    ]),
   );
 }
 

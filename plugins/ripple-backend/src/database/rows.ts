@@ -4,7 +4,6 @@ import type {
   Migration,
   MigrationEvent,
   MigrationEventType,
-  MigrationProgress,
   MigrationState,
   Patch,
   PatchReason,
@@ -13,6 +12,7 @@ import type {
 } from '@ripple/backstage-plugin-ripple-common';
 import { Knex } from 'knex';
 import type { NewEvent } from './MigrationStore';
+import type { MigrationFacts } from './progress';
 
 // The migration tables' rows and the helpers every store writing to them
 // shares (DatabaseMigrationStore, the rollout's stores).
@@ -316,7 +316,7 @@ export async function getPatchRow(
 
 export function toMigration(
   row: MigrationRow,
-  progress: MigrationProgress,
+  { progress, hasStepPlan }: MigrationFacts,
 ): Migration {
   return {
     id: row.id,
@@ -353,6 +353,7 @@ export function toMigration(
           },
         }
       : {}),
+    ...(hasStepPlan ? { hasStepPlan } : {}),
     // `needsReview` is `awaitingDecision` under its old name, sent until
     // 0.3 (deprecated in the API spec).
     progress: { ...progress, needsReview: progress.awaitingDecision },

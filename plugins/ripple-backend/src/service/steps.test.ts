@@ -252,6 +252,9 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
   it('refuses bad bodies, unknown steps and non-owners, and shows the engine refusal', async () => {
     const id = ids[shopOrders];
     expect((await call('get', `/migrations/${id}/steps`)).status).toBe(404);
+    expect((await call('get', `/migrations/${id}`)).body.hasStepPlan).toBe(
+      undefined,
+    );
     const zero = await call('post', `/migrations/${id}/steps`, {
       batchRows: 0,
     });
@@ -308,6 +311,10 @@ describe.each(databases.eachSupportedId())('steps on %s', databaseId => {
     expect(await readDuckDb(duckFile, TABLES)).toEqual([
       ['orders', 'BASE TABLE'],
     ]);
+    // The migration says it has a plan, so pages ask for it.
+    expect((await call('get', `/migrations/${id}`)).body.hasStepPlan).toBe(
+      true,
+    );
     const again = await call('post', `/migrations/${id}/steps`, {});
     expect(again.status).toBe(409);
     const audit = auditEvents.find(

@@ -22,9 +22,9 @@ type WithPlan = { migration: Migration; plan: StepPlanView };
  * The dataset's tab: where the steps of its migrations on the warehouse
  * stand, one line per migration that has a step plan ("Backfill 42% · 1.2
  * M rows/s", "Switched: consumers migrating"), linked to its Steps tab.
- * Drafts and cancelled migrations are not asked; a migration without a
- * plan (404), or whose plan cannot be read, has no line: the migrations'
- * table says the rest. Nothing at all when no migration has a plan.
+ * Only migrations that have a plan are asked (not drafts or cancelled
+ * ones); one whose plan cannot be read has no line: the migrations' table
+ * says the rest. Nothing at all when no migration has a plan.
  */
 export function DatasetSteps({ migrations }: { migrations: Migration[] }) {
   const rippleApi = useApi(rippleApiRef);
@@ -32,7 +32,7 @@ export function DatasetSteps({ migrations }: { migrations: Migration[] }) {
   const migrationLink = useMigrationLink();
   const [refreshMs, setRefreshMs] = useState(IDLE_REFRESH_MS);
   const shown = migrations.filter(
-    m => m.state !== 'cancelled' && m.state !== 'draft',
+    m => m.hasStepPlan && m.state !== 'cancelled' && m.state !== 'draft',
   );
   const plans = useLoad(
     async () => {

@@ -370,7 +370,10 @@ describe('MigrationView', () => {
   });
 
   it('opens the Steps tab on its step plan, and loads the plan only there', async () => {
-    const ripple = api({ getStepPlan: async () => aStepPlan() });
+    const ripple = api({
+      getMigration: async () => aMigration({ hasStepPlan: true }),
+      getStepPlan: async () => aStepPlan(),
+    });
     await renderWithRipple(<MigrationView id="m1" />, { api: ripple });
     await screen.findByRole('tab', { name: 'Steps' });
     expect(ripple.getStepPlan).not.toHaveBeenCalled();

@@ -1,7 +1,6 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import type { StepPlanView } from '@ripple/backstage-plugin-ripple-common';
 import {
   aMigration,
   aStepPlan,
@@ -11,20 +10,11 @@ import {
 } from '../../__testUtils__/rippleTestApp';
 import { StepsPanel } from './StepsPanel';
 
-// The Steps tab of a migration without a step plan (404).
+// The Steps tab of a migration without a step plan: the form, and no
+// request for a plan there is not.
 describe('making a step plan', () => {
   it('offers the form for a migration without a plan, and sends its key and rows per batch', async () => {
-    let made: StepPlanView | undefined;
-    const api = mockRippleApi({
-      getStepPlan: async () => {
-        if (made) return made;
-        throw responseError(404, 'migration m1 has no step plan');
-      },
-      createStepPlan: async () => {
-        made = aStepPlan();
-        return made;
-      },
-    });
+    const api = mockRippleApi({ createStepPlan: async () => aStepPlan() });
     const onChanged = jest.fn();
     await renderWithRipple(
       <StepsPanel migration={aMigration()} onChanged={onChanged} />,
@@ -52,16 +42,13 @@ describe('making a step plan', () => {
       key: 'id',
       batchRows: 5000,
     });
-    expect(
-      await screen.findByRole('list', { name: 'Steps on the warehouse' }),
-    ).toBeInTheDocument();
-    expect(onChanged).toHaveBeenCalled();
+    // The page reads the migration again, which now has its plan.
+    await waitFor(() => expect(onChanged).toHaveBeenCalled());
+    expect(api.getStepPlan).not.toHaveBeenCalled();
   });
 
   it('sends nothing but the request when the defaults are kept, and shows the refusal', async () => {
     const api = mockRippleApi({
-      getStepPlan: async () =>
-        Promise.reject(responseError(404, 'no step plan')),
       createStepPlan: async () =>
         Promise.reject(
           responseError(400, 'key: "idx" is not a column of shop.orders'),
@@ -83,10 +70,7 @@ describe('making a step plan', () => {
   });
 
   it('tells those not allowed that they cannot make one', async () => {
-    const api = mockRippleApi({
-      getStepPlan: async () =>
-        Promise.reject(responseError(404, 'no step plan')),
-    });
+    const api = mockRippleApi();
     await renderWithRipple(
       <StepsPanel migration={aMigration()} onChanged={jest.fn()} />,
       {
@@ -104,13 +88,16 @@ describe('making a step plan', () => {
     ).not.toBeInTheDocument();
   });
 
-  it('shows an error other than a missing plan as an error', async () => {
+  it('shows a plan that cannot be read as an error', async () => {
     const api = mockRippleApi({
       getStepPlan: async () =>
         Promise.reject(responseError(500, 'database is locked')),
     });
     await renderWithRipple(
-      <StepsPanel migration={aMigration()} onChanged={jest.fn()} />,
+      <StepsPanel
+        migration={aMigration({ hasStepPlan: true })}
+        onChanged={jest.fn()}
+      />,
       { api },
     );
     const alert = await screen.findByRole('alert');

@@ -31,7 +31,10 @@ async function renderSteps(
   const api = mockRippleApi({ getStepPlan: async () => plan, ...answers });
   const onChanged = jest.fn();
   await renderWithRipple(
-    <StepsPanel migration={aMigration()} onChanged={onChanged} />,
+    <StepsPanel
+      migration={aMigration({ hasStepPlan: true })}
+      onChanged={onChanged}
+    />,
     {
       api,
       authorize: request =>

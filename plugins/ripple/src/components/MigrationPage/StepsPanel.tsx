@@ -39,12 +39,6 @@ const IDLE_REFRESH_MS = 15000;
 
 type StepAction = 'run' | 'retry' | 'rollback' | 'done' | 'approve';
 
-function isNotFound(error: unknown): boolean {
-  return (
-    (error as { response?: { status?: number } })?.response?.status === 404
-  );
-}
-
 /**
  * The Steps tab: the migration's step plan on its dataset's warehouse as a
  * timeline of its five steps, with the buttons of the next action for
@@ -56,12 +50,39 @@ export function StepsPanel(props: {
   onChanged: () => void;
 }) {
   const { migration, onChanged } = props;
-  const rippleApi = useApi(rippleApiRef);
-  const { t } = useTranslationRef(rippleTranslationRef);
   const allowed = usePermission({
     permission: rippleStepRunPermission,
     resourceRef: migration.datasetRef,
   }).allowed;
+  // Asked only of a migration that has a plan: one without shows the form
+  // (the API answers 404 for its plan, which a browser reports as an error).
+  if (!migration.hasStepPlan) {
+    return (
+      <StepPlanForm
+        migrationId={migration.id}
+        canCreate={allowed}
+        onCreated={onChanged}
+      />
+    );
+  }
+  return (
+    <LoadedStepPlan
+      migration={migration}
+      allowed={allowed}
+      onChanged={onChanged}
+    />
+  );
+}
+
+/** The plan of a migration that has one, read again while a step runs. */
+function LoadedStepPlan(props: {
+  migration: Migration;
+  allowed: boolean;
+  onChanged: () => void;
+}) {
+  const { migration, allowed, onChanged } = props;
+  const rippleApi = useApi(rippleApiRef);
+  const { t } = useTranslationRef(rippleTranslationRef);
   const [refreshMs, setRefreshMs] = useState(IDLE_REFRESH_MS);
   const plan = useLoad(
     async () => {
@@ -75,18 +96,7 @@ export function StepsPanel(props: {
 
   if (plan.loading) return <Loading label={t('steps.loading')} rows={5} />;
   if (!plan.value) {
-    return isNotFound(plan.error) ? (
-      <StepPlanForm
-        migrationId={migration.id}
-        canCreate={allowed}
-        onCreated={() => {
-          plan.reload();
-          onChanged();
-        }}
-      />
-    ) : (
-      <ErrorPanel title={t('steps.loadError')} error={plan.error} />
-    );
+    return <ErrorPanel title={t('steps.loadError')} error={plan.error} />;
   }
   return (
     <StepPlan

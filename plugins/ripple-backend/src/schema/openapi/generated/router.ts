@@ -357,6 +357,11 @@ export const spec = {
           impactSummary: {
             $ref: '#/components/schemas/DraftImpact',
           },
+          hasStepPlan: {
+            type: 'boolean',
+            description:
+              'The migration has a step plan (`GET /migrations/{id}/steps`); absent when it has none.',
+          },
           stopped: {
             $ref: '#/components/schemas/AutomationStop',
           },

@@ -61,5 +61,9 @@ export interface Migration {
    */
   undecided?: Array<DraftUndecided>;
   impactSummary?: DraftImpact;
+  /**
+   * The migration has a step plan (`GET /migrations/{id}/steps`); absent when it has none.
+   */
+  hasStepPlan?: boolean;
   stopped?: AutomationStop;
 }
