@@ -249,7 +249,9 @@ export class DatabaseStepStore implements StepStore {
         updated_at: now,
         lease_owner: null,
         lease_until: null,
-        ...(outcome.state === 'done' ? { done_by: 'ripple' } : {}),
+        // `doneBy` names a person who ran a handed-over step; Ripple's own
+        // runs have none.
+        done_by: null,
       });
       if (!written) return false;
       await insertEvent(trx, {
