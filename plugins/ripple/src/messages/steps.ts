@@ -64,7 +64,7 @@ export const stepsMessages = {
     attempt: 'attempt {{attempt}}',
     doneBy: 'Marked done by {{who}}',
     approvedBy: 'Deletion approved by {{who}} {{age}}',
-    waitingFor: 'Waiting for {{reason}}',
+    waitingFor: 'Not yet: {{reason}}',
     failed: 'The step failed on the warehouse',
     progressLabel: 'Backfill',
     progress: '{{percent}}% · {{done}} of {{total}} rows',

@@ -322,7 +322,7 @@ describe('the Steps tab', () => {
         verify: { ...done, doneBy: 'user:default/ada' },
         contract: {
           waitingFor:
-            'every consumer merged and healthy for 24 h (2 of 3 merged)',
+            'waiting for the retention time: every consumer merged and healthy for 24 h',
         },
       },
     );
@@ -332,7 +332,7 @@ describe('the Steps tab', () => {
     ).toBeInTheDocument();
     expect(step('Expand')).toHaveTextContent('Marked done by ada');
     expect(step('Contract')).toHaveTextContent(
-      'Waiting for every consumer merged and healthy for 24 h (2 of 3 merged)',
+      'Not yet: waiting for the retention time: every consumer merged and healthy for 24 h',
     );
     expect(
       screen.queryByRole('button', { name: /^Run / }),
@@ -354,12 +354,12 @@ describe('the Steps tab', () => {
         backfill: done,
         verify: done,
         switch: done,
-        contract: { waitingFor: 'the consumers: 1 of 3 merged' },
+        contract: { waitingFor: 'waiting for 1 consumer(s) to be merged' },
       },
     );
     await renderSteps(plan);
     expect(step('Contract')).toHaveTextContent(
-      'Waiting for the consumers: 1 of 3 merged',
+      'Not yet: waiting for 1 consumer(s) to be merged',
     );
     expect(
       screen.queryByRole('button', { name: 'Run Contract' }),
