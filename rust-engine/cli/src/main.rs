@@ -335,7 +335,7 @@ enum Command {
         /// first column the change keeps or renames.
         #[arg(long)]
         key: Option<String>,
-        /// Rows per backfill batch; default 100000 (983040 in DuckDB: whole
+        /// Rows per backfill batch; default 100000 (1966080 in DuckDB: whole
         /// row groups).
         #[arg(long)]
         batch_rows: Option<u64>,

@@ -33,14 +33,16 @@ mod verify;
 /// Rows per backfill batch when the options name none, except in DuckDB.
 pub const DEFAULT_BATCH_ROWS: u64 = 100_000;
 
-/// Rows per backfill batch when the options name none: in DuckDB, 8 row
+/// Rows per backfill batch when the options name none: in DuckDB, 16 row
 /// groups of 122 880 rows. A commit of less than a row group goes through
-/// the write-ahead log and is written again at the checkpoint; batches of
-/// 100 000 rows made the backfill of 10 million rows 4 times slower than
-/// one `INSERT ... SELECT`, whole row groups 1.5 times (docs/engine.md).
+/// the write-ahead log and is written again at the checkpoint, and each
+/// batch's `next` sorts the keys after the last one: batches of 100 000
+/// rows made the backfill of 10 million rows 6.5 times slower than one
+/// `INSERT ... SELECT`, 8 row groups 1.5 times, 16 row groups 1.3 times
+/// (docs/steps.md, "Figures").
 pub fn default_batch_rows(dialect: Dialect) -> u64 {
     match dialect {
-        Dialect::DuckDb => 8 * 122_880,
+        Dialect::DuckDb => 16 * 122_880,
         _ => DEFAULT_BATCH_ROWS,
     }
 }
@@ -67,7 +69,7 @@ pub struct StepPlanOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
     pub key: Option<String>,
-    /// Rows per backfill batch (default 100 000; in DuckDB 983 040, whole
+    /// Rows per backfill batch (default 100 000; in DuckDB 1 966 080, whole
     /// row groups); only written into the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]

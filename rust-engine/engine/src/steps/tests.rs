@@ -113,7 +113,7 @@ fn the_key_defaults_to_the_first_column_the_change_keeps() {
     assert_eq!(plan(retype_id, Dialect::DuckDb).unwrap().key, "amount");
     let options = StepPlanOptions { dialect: Some(Dialect::DuckDb), schema: orders(Dialect::DuckDb), key: Some("STATUS".into()), batch_rows: None };
     let plan = step_plan(&spec(RENAME), &options).unwrap();
-    assert_eq!((plan.key.as_str(), plan.batch_rows), ("status", 983_040));
+    assert_eq!((plan.key.as_str(), plan.batch_rows), ("status", 1_966_080));
     let options = StepPlanOptions { dialect: Some(Dialect::Postgres), schema: orders(Dialect::Postgres), key: None, batch_rows: None };
     assert_eq!(step_plan(&spec(RENAME), &options).unwrap().batch_rows, DEFAULT_BATCH_ROWS);
 }
