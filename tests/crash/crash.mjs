@@ -15,7 +15,7 @@ import { Driver, Violation } from './driver.mjs';
 import { Checker, CLAIM_TIMEOUT_MS } from './invariants.mjs';
 import { tamper } from './tamper.mjs';
 import { Api, BackendProcess, sleep } from './process.mjs';
-import { freePort, parseArgs, random } from './util.mjs';
+import { backendConfig, freePort, parseArgs, PG, random } from './util.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(
@@ -43,12 +43,6 @@ const migrations = Number(args.migrations ?? Math.max(1, Math.ceil(kills / 5)));
 // five comes while it starts instead (its migrations, plugins, first runs).
 const upWindowMs = Number(args['up-ms'] ?? 6000);
 const completionTimeoutMs = Number(args['completion-s'] ?? 240) * 1000;
-const PG = {
-  host: '127.0.0.1',
-  port: 5432,
-  user: 'postgres',
-  password: process.env.RIPPLE_CRASH_PG_PASSWORD ?? 'ripple',
-};
 
 console.log(
   `crash test: seed ${seed}, ${kills} kills, ${consumerCount} consumers, up to ${migrations} migrations (replay: tests/crash/run.sh --seed ${seed} --kills ${kills} --consumers ${consumerCount} --migrations ${migrations})`,
@@ -291,24 +285,7 @@ function stage() {
 }
 
 function config({ work, port, catalog, database }) {
-  return `# Written by tests/crash/crash.mjs for one run.
-app:
-  baseUrl: http://127.0.0.1:${port}
-backend:
-  baseUrl: http://127.0.0.1:${port}
-  listen:
-    host: 127.0.0.1
-    port: ${port}
-  database:
-    client: pg
-    pluginDivisionMode: schema
-    connection:
-      host: ${PG.host}
-      port: ${PG.port}
-      user: ${PG.user}
-      password: ${PG.password}
-      database: ${database}
-  reading:
+  return `${backendConfig({ writer: 'crash.mjs', port, database })}  reading:
     allow:
       - host: localhost
         paths: [${work}/repos]

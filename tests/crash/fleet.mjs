@@ -8,6 +8,7 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { OWNER_DOCS } from './util.mjs';
 
 const exec = promisify(execFile);
 
@@ -52,8 +53,7 @@ export function dataset(k) {
 export const code = {
   // A patch the engine makes and verifies alone (`rewritten`).
   reads: t => `SELECT o.id, o.amount\nFROM ${t} AS o\n`,
-  needsEdit: t =>
-    `SELECT *\nFROM ${t}\nJOIN proj.ds.refunds USING (amount)\n`,
+  needsEdit: t => `SELECT *\nFROM ${t}\nJOIN proj.ds.refunds USING (amount)\n`,
   // The late consumer's code before it starts reading the dataset.
   unrelated: () => 'SELECT 1 AS id\n',
   // What the owners of `edited` add after the rollout started: a new version
@@ -109,25 +109,9 @@ export function drawFleet(rng, count, migrations) {
   return consumers;
 }
 
-const ENTITY_DOCS = `apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata:
-  name: data-platform
-spec:
-  type: team
-  children: []
-  members: [guest]
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata:
-  name: guest
-spec:
-  memberOf: [data-platform]`;
-
 export async function createFleet(root, consumers, migrations) {
   await fs.mkdir(path.join(root, 'repos'), { recursive: true });
-  const docs = [ENTITY_DOCS];
+  const docs = [OWNER_DOCS];
   for (let k = 0; k < migrations; k++) {
     const d = dataset(k);
     docs.push(`apiVersion: backstage.io/v1alpha1
@@ -172,8 +156,7 @@ spec:
       const files = {
         [d.file]: role === 'late' ? code.unrelated() : code.reads(d.table),
       };
-      if (role === 'needsEdit')
-        files[d.reviewFile] = code.needsEdit(d.table);
+      if (role === 'needsEdit') files[d.reviewFile] = code.needsEdit(d.table);
       for (const [file, content] of Object.entries(files)) {
         fsSync.writeFileSync(path.join(consumer.clone, file), content);
       }

@@ -16,7 +16,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Api, BackendProcess, sleep } from './process.mjs';
 import { Violation } from './driver.mjs';
-import { freePort, parseArgs, random } from './util.mjs';
+import {
+  backendConfig,
+  freePort,
+  OWNER_DOCS,
+  parseArgs,
+  PG,
+  random,
+} from './util.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(
@@ -30,12 +37,6 @@ const seed = Number(args.seed ?? Math.floor(Math.random() * 2 ** 31));
 const kills = Number(args.kills ?? 8);
 const rows = Number(args.rows ?? 1_000_000);
 const batchRows = Number(args['batch-rows'] ?? 20_000);
-const PG = {
-  host: '127.0.0.1',
-  port: 5432,
-  user: 'postgres',
-  password: process.env.RIPPLE_CRASH_PG_PASSWORD ?? 'ripple',
-};
 const LEASE_MS = 3_000;
 const rng = random(seed);
 const started = Date.now();
@@ -420,21 +421,7 @@ async function warehouseState() {
 // ------------------------------------------------------------------ set-up
 
 function catalogYaml() {
-  return `apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata:
-  name: data-platform
-spec:
-  type: team
-  children: []
-  members: [guest]
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata:
-  name: guest
-spec:
-  memberOf: [data-platform]
+  return `${OWNER_DOCS}
 ---
 apiVersion: backstage.io/v1alpha1
 kind: Resource
@@ -456,24 +443,7 @@ spec:
 }
 
 function config({ port, catalog, database }) {
-  return `# Written by tests/crash/steps.mjs for one run.
-app:
-  baseUrl: http://127.0.0.1:${port}
-backend:
-  baseUrl: http://127.0.0.1:${port}
-  listen:
-    host: 127.0.0.1
-    port: ${port}
-  database:
-    client: pg
-    pluginDivisionMode: schema
-    connection:
-      host: ${PG.host}
-      port: ${PG.port}
-      user: ${PG.user}
-      password: ${PG.password}
-      database: ${database}
-auth:
+  return `${backendConfig({ writer: 'steps.mjs', port, database })}auth:
   providers:
     guest:
       userEntityRef: user:default/guest

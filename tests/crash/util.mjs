@@ -1,5 +1,53 @@
-// What the crash tests share: arguments, a seeded random, a free port.
+// What the crash tests share: PostgreSQL, the backend's config and the
+// dataset's owners, arguments, a seeded random, a free port.
 import net from 'node:net';
+
+/** The PostgreSQL the test command starts (scripts/test.sh). */
+export const PG = {
+  host: '127.0.0.1',
+  port: 5432,
+  user: 'postgres',
+  password: process.env.RIPPLE_CRASH_PG_PASSWORD ?? 'ripple',
+};
+
+/** The start of a crash test backend's config: its address and its database. */
+export function backendConfig({ writer, port, database }) {
+  return `# Written by tests/crash/${writer} for one run.
+app:
+  baseUrl: http://127.0.0.1:${port}
+backend:
+  baseUrl: http://127.0.0.1:${port}
+  listen:
+    host: 127.0.0.1
+    port: ${port}
+  database:
+    client: pg
+    pluginDivisionMode: schema
+    connection:
+      host: ${PG.host}
+      port: ${PG.port}
+      user: ${PG.user}
+      password: ${PG.password}
+      database: ${database}
+`;
+}
+
+/** The guest, who signs in, and the group that owns the datasets. */
+export const OWNER_DOCS = `apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: data-platform
+spec:
+  type: team
+  children: []
+  members: [guest]
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata:
+  name: guest
+spec:
+  memberOf: [data-platform]`;
 
 export function parseArgs(argv) {
   const out = {};
