@@ -12,6 +12,7 @@ import {
   ripplePatchReviewPermission,
   ripplePermissions,
   rippleRolloutManagePermission,
+  rippleStepRunPermission,
 } from './permissions';
 
 describe('permissions', () => {
@@ -21,6 +22,7 @@ describe('permissions', () => {
       'ripple.migration.cancel',
       'ripple.patch.review',
       'ripple.rollout.manage',
+      'ripple.step.run',
       'ripple.health.report',
       'ripple.engine.accept',
     ]);
@@ -58,6 +60,7 @@ describe('permissions', () => {
       rippleMigrationCreatePermission,
       rippleMigrationCancelPermission,
       rippleRolloutManagePermission,
+      rippleStepRunPermission,
       rippleHealthReportPermission,
     ]) {
       expect(isResourcePermission(permission, 'catalog-entity')).toBe(true);
@@ -71,5 +74,7 @@ describe('permissions', () => {
       type: 'resource',
       attributes: { action: 'update' },
     });
+    // Running a dataset's steps changes its warehouse: an update of it.
+    expect(isUpdatePermission(rippleStepRunPermission)).toBe(true);
   });
 });
