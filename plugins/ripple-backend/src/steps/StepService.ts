@@ -20,12 +20,7 @@ import type { DatasetReader } from '../dataset/DatasetReader';
 import type { RolloutService } from '../rollout/RolloutService';
 import type { StepPlanView } from '../schema/openapi/generated/models';
 import { isTrue } from './StepRunner';
-import {
-  makeStepPlan,
-  planStep,
-  STEP_NAMES,
-  type StepName,
-} from './stepPlan';
+import { makeStepPlan, planStep, STEP_NAMES, type StepName } from './stepPlan';
 import { stepPlanView } from './stepView';
 
 /** The warehouses of `ripple.warehouses`, as the steps use them. */
@@ -66,7 +61,14 @@ export class StepService {
 
   async get(migration: Migration): Promise<StepPlanView> {
     const record = await this.require(migration.id);
-    return stepPlanView(record, await this.contractWait(migration.id), {
+    // The contract's wait reads every consumer of the rollout: only asked
+    // when the contract is the next step (the page polls this every 2 s).
+    const next = record.steps.find(s => s.state !== 'done');
+    const contractWait =
+      next?.name === 'contract'
+        ? await this.contractWait(migration.id)
+        : undefined;
+    return stepPlanView(record, contractWait, {
       frozen: this.options.wait?.(),
       stopped: migration.stopped
         ? `automation stopped by ${migration.stopped.by} (the kill switch)`
