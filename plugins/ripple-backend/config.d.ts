@@ -132,6 +132,33 @@ export interface Config {
       };
     };
     /**
+     * The consumer index (docs/backend.md, "The consumer index"): what the
+     * code of every catalog entity with a code location reads, from which
+     * migrations, previews and dataset pages take their candidates.
+     */
+    index?: {
+      /**
+       * How often the catalog is scanned and every location asked whether
+       * its code changed (one conditional request each), in minutes.
+       * Default: 5.
+       */
+      refreshMinutes?: number;
+      /**
+       * How often each replica looks for entities to index (new ones, and
+       * those of a new engine version), in seconds. Default: 5.
+       */
+      intervalSeconds?: number;
+      /**
+       * How long a replica's claim on entities lasts, in minutes: those of
+       * a replica that died are indexed by another after it. Default: 5.
+       */
+      leaseMinutes?: number;
+      /** Code reads in flight at once, per replica. Default: 8. */
+      concurrency?: number;
+      /** Entities a replica claims at once. Default: 50. */
+      batch?: number;
+    };
+    /**
      * Drafts from schema changes (docs/backend.md): a task reads every
      * dataset's schema and, when it changed in a way consumers notice,
      * drafts a migration and notifies the dataset's owners.

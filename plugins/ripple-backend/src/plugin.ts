@@ -16,8 +16,10 @@ import {
   rippleHealthExtensionPoint,
 } from '@ripple/backstage-plugin-ripple-node';
 import { ripplePermissions } from '@ripple/backstage-plugin-ripple-common';
-import { CatalogConsumerFinder } from './agent/ConsumerFinder';
-import { UrlReaderConsumerSources } from './agent/ConsumerSources';
+import {
+  IndexConsumerFinder,
+  IndexConsumerSources,
+} from './consumerIndex/indexedConsumers';
 import { MigrationAgent } from './agent/MigrationAgent';
 import { DatabaseEngineCanaryStore } from './database/DatabaseEngineCanaryStore';
 import { EngineCanary } from './engine/EngineCanary';
@@ -46,6 +48,7 @@ import {
   scheduleOwnerNotifications,
   makeWarehouses,
   scheduleSteps,
+  scheduleConsumerIndex,
 } from './wiring';
 import { DatabaseStepStore } from './database/DatabaseStepStore';
 
@@ -122,8 +125,18 @@ export const ripplePlugin = createBackendPlugin({
           integrations: ScmIntegrations.fromConfig(config),
         });
 
-        const sources = new UrlReaderConsumerSources(deps.urlReader);
-        const finder = new CatalogConsumerFinder({
+        // Consumers come from the consumer index: the background tasks
+        // read an entity the index does not hold yet; requests never read
+        // a repository.
+        const consumerIndex = await scheduleConsumerIndex({
+          ...deps,
+          engine,
+        });
+        const sources = new IndexConsumerSources(consumerIndex, {
+          readThrough: true,
+        });
+        const finder = new IndexConsumerFinder({
+          index: consumerIndex,
           catalog: deps.catalog,
           auth: deps.auth,
           searchCode:
@@ -135,6 +148,10 @@ export const ripplePlugin = createBackendPlugin({
           logger: logger.child({ task: 'ripple-agent' }),
           finder,
           sources,
+          requestSources: new IndexConsumerSources(consumerIndex, {
+            readThrough: false,
+          }),
+          ready: () => consumerIndex.ready(),
           datasets,
           // A new patch is validated now, not at the validation task's next
           // run (a person waits for it on the migration page).
@@ -420,6 +437,8 @@ export const ripplePlugin = createBackendPlugin({
             canaries,
             // An accepted canary re-proposes now, not at the next refresh.
             refresh: () => scheduler.triggerTask('ripple-refresh'),
+            consumerIndex,
+            refreshIndex: () => scheduler.triggerTask('ripple-index'),
           }),
         );
       },

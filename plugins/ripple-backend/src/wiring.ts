@@ -8,7 +8,9 @@ import {
   type LifecycleService,
   RootInstanceMetadataService,
   type SchedulerService,
+  type UrlReaderService,
 } from '@backstage/backend-plugin-api';
+import type { RippleEngine } from '@ripple/engine';
 import type { Entity } from '@backstage/catalog-model';
 import type { Config } from '@backstage/config';
 import { type CatalogService } from '@backstage/plugin-catalog-node';
@@ -32,6 +34,8 @@ import { ANNOTATION_OPENLINEAGE_JOB } from './lineage/naming';
 import { OwnerNotifications } from './notifications/OwnerNotifications';
 import { parseOffsets } from './notifications/deadlineReminders';
 import { ownersOf } from './rollout/RolloutHealth';
+import { ConsumerIndex } from './consumerIndex/ConsumerIndex';
+import { DatabaseConsumerIndexStore } from './database/DatabaseConsumerIndexStore';
 
 /**
  * The warehouses of `ripple.warehouses`, made from their types (checked
@@ -49,6 +53,58 @@ export function makeWarehouses(deps: {
   );
   deps.lifecycle.addShutdownHook(() => warehouses.close());
   return warehouses;
+}
+
+/**
+ * The consumer index (docs/backend.md, "The consumer index") and its two
+ * tasks: `ripple-index` (global: one replica at a time scans the catalog
+ * and has every location checked, at startup and every `refreshMinutes`)
+ * and `ripple-index-worker` (local: every replica claims and indexes due
+ * entities, so replicas share the work of a refresh and index new entities
+ * between refreshes).
+ */
+export async function scheduleConsumerIndex(deps: {
+  config: Config;
+  database: DatabaseService;
+  scheduler: SchedulerService;
+  logger: LoggerService;
+  auth: AuthService;
+  catalog: CatalogService;
+  urlReader: UrlReaderService;
+  engine: RippleEngine;
+}): Promise<ConsumerIndex> {
+  const settings = deps.config.getOptionalConfig('ripple.index');
+  const refreshMinutes = settings?.getOptionalNumber('refreshMinutes') ?? 5;
+  const leaseMinutes = settings?.getOptionalNumber('leaseMinutes') ?? 5;
+  const index = new ConsumerIndex({
+    ...deps,
+    store: new DatabaseConsumerIndexStore(await deps.database.getClient()),
+    logger: deps.logger.child({ task: 'ripple-index' }),
+    refreshMs: refreshMinutes * 60_000,
+    leaseMs: leaseMinutes * 60_000,
+    concurrency: settings?.getOptionalNumber('concurrency') ?? 8,
+    batch: settings?.getOptionalNumber('batch') ?? 50,
+  });
+  await deps.scheduler.scheduleTask({
+    id: 'ripple-index',
+    scope: 'global',
+    frequency: { minutes: refreshMinutes },
+    // A run cut short leaves what it indexed; the next one goes on.
+    timeout: { minutes: Math.max(refreshMinutes, leaseMinutes) * 2 },
+    fn: signal => index.refresh(signal).then(() => undefined),
+  });
+  await deps.scheduler.scheduleTask({
+    id: 'ripple-index-worker',
+    scope: 'local',
+    frequency: { seconds: settings?.getOptionalNumber('intervalSeconds') ?? 5 },
+    timeout: { minutes: leaseMinutes },
+    // (The global task's first run indexes everything at startup.)
+    initialDelay: {
+      seconds: settings?.getOptionalNumber('intervalSeconds') ?? 5,
+    },
+    fn: signal => index.work(signal).then(() => undefined),
+  });
+  return index;
 }
 
 /**

@@ -103,6 +103,19 @@ export const rippleEngineAcceptPermission = createPermission({
 });
 
 /**
+ * Refresh the consumer index now (docs/backend.md, "The consumer index"):
+ * scan the catalog and ask every code location whether it changed, instead
+ * of waiting for `ripple.index.refreshMinutes`. A basic permission, for
+ * administrators, like {@link rippleEngineAcceptPermission}.
+ *
+ * @public
+ */
+export const rippleIndexRefreshPermission = createPermission({
+  name: 'ripple.index.refresh',
+  attributes: { action: 'update' },
+});
+
+/**
  * The group whose members the recommended policy lets accept engine
  * versions ({@link rippleOwnershipDecision}).
  *
@@ -123,6 +136,7 @@ export const ripplePermissions = [
   rippleStepRunPermission,
   rippleHealthReportPermission,
   rippleEngineAcceptPermission,
+  rippleIndexRefreshPermission,
 ];
 
 /**
@@ -203,7 +217,10 @@ export function rippleOwnershipDecision(
   claims: string[] | undefined,
   admins: string[] = [RIPPLE_ADMINS_GROUP],
 ): PolicyDecision | undefined {
-  if (isPermission(permission, rippleEngineAcceptPermission)) {
+  if (
+    isPermission(permission, rippleEngineAcceptPermission) ||
+    isPermission(permission, rippleIndexRefreshPermission)
+  ) {
     const lower = (ref: string) => ref.toLocaleLowerCase('en-US');
     const isAdmin = (claims ?? []).some(claim =>
       admins.map(lower).includes(lower(claim)),

@@ -381,6 +381,7 @@ export async function startRippleTestBackend(options: {
     'resource/default/orders',
     'group/default/data-platform',
   ]);
+  await refreshConsumerIndex(backend.server);
   return {
     server: backend.server,
     auditEvents,
@@ -391,6 +392,43 @@ export async function startRippleTestBackend(options: {
     pluginDatabases,
     stop: () => backend.stop(),
   };
+}
+
+/**
+ * Refreshes the consumer index and waits until a refresh that started after
+ * this call has read the whole catalog: what a test changed in the catalog
+ * or in consumers' code before the call is then what the agent and the
+ * previews see. (With Backstage's mock scheduler the refresh runs inside
+ * the request; with the real one, in the background.)
+ */
+export async function refreshConsumerIndex(server: Server): Promise<void> {
+  const since = Date.now();
+  const deadline = since + 60_000;
+  for (;;) {
+    const refreshed = await request(server)
+      .post('/api/ripple/index/refresh')
+      .set(as('admin'));
+    if (refreshed.status !== 202) {
+      throw new Error(
+        `POST /index/refresh: ${refreshed.status} ${refreshed.text}`,
+      );
+    }
+    for (let i = 0; i < 50; i++) {
+      const { body } = await request(server)
+        .get('/api/ripple/index')
+        .set(as('admin'));
+      const started = Date.parse(body.lastScan?.startedAt ?? '');
+      // (SQLite may keep whole seconds.)
+      if (body.ready && started >= Math.floor(since / 1000) * 1000) {
+        return;
+      }
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    if (Date.now() > deadline) {
+      throw new Error('The consumer index did not refresh in 60 s');
+    }
+    // A refresh under way when asked refuses the trigger: ask again.
+  }
 }
 
 /** The catalog processes the example locations in the background. */

@@ -16,15 +16,22 @@ export interface ConsumerFinder {
    * The entities that declare they depend on the dataset, then (when code is
    * searched) every other Component and Resource with a code location, whose
    * code the agent reads to find those that read the dataset without saying
-   * so. In entity ref order within each group.
+   * so. In entity ref order within each group. `table` is the dataset's
+   * table (the backend's finder looks its readers up in the consumer index).
    */
-  candidates(datasetRef: string): Promise<Candidate[]>;
+  candidates(datasetRef: string, table: string): Promise<Candidate[]>;
 
   /** One entity, for re-reading a known consumer. */
   get(entityRef: string): Promise<Entity | undefined>;
 }
 
-/** {@link ConsumerFinder} on the catalog, with the plugin's own credentials. */
+/**
+ * {@link ConsumerFinder} on the catalog alone, with the plugin's own
+ * credentials: every Component and Resource with a code location is a
+ * candidate. The backend uses the consumer index's finder
+ * (`consumerIndex/indexedConsumers.ts`); this one is for tools and tests
+ * that need no index.
+ */
 export class CatalogConsumerFinder implements ConsumerFinder {
   constructor(
     private readonly options: {
@@ -76,7 +83,8 @@ export class CatalogConsumerFinder implements ConsumerFinder {
   }
 }
 
-function sortByRef(entities: Entity[]): Entity[] {
+/** Entities in entity ref order. */
+export function sortByRef(entities: Entity[]): Entity[] {
   return entities
     .map(entity => ({ entity, ref: stringifyEntityRef(entity) }))
     .sort((a, b) => a.ref.localeCompare(b.ref))

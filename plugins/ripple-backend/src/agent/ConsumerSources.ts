@@ -62,12 +62,122 @@ export interface ConsumerSources {
   read(entity: Entity): Promise<ConsumerCode | undefined>;
 }
 
+/** Where an entity's code is and how Ripple reads it, from its annotations. */
+export type ReadSpec = {
+  /** Its code location (a URL). */
+  location: string;
+  /** The globs of `ripple.io/paths`; none: every file. */
+  paths: string[];
+  /** `ripple.io/dialect`, unchecked. */
+  dialect?: string;
+};
+
+/** How an entity's code is read; undefined when it says nowhere where it is. */
+export function readSpec(entity: Entity): ReadSpec | undefined {
+  const location = codeLocation(entity);
+  if (!location) {
+    return undefined;
+  }
+  const annotations = entity.metadata.annotations ?? {};
+  const paths = (annotations[ANNOTATION_RIPPLE_PATHS] ?? '')
+    .split(',')
+    .map(glob => glob.trim())
+    .filter(Boolean);
+  const dialect = annotations[ANNOTATION_RIPPLE_DIALECT];
+  return { location, paths, ...(dialect ? { dialect } : {}) };
+}
+
 /**
- * {@link ConsumerSources} through Backstage's UrlReaderService (every SCM
- * integration). The code read last from each location is kept, up to
+ * Reads the code `spec` says, through Backstage's UrlReaderService (every
+ * SCM integration). With `etag`, the reader first asks the SCM whether the
+ * code changed, and throws `NotModifiedError` when it did not. Throws an
+ * `InputError` naming the annotation when a glob cannot be matched safely.
+ */
+export async function readCode(
+  urlReader: UrlReaderService,
+  spec: ReadSpec,
+  etag?: string,
+): Promise<{ code: ConsumerCode; etag?: string }> {
+  const { location } = spec;
+  // Matched in linear time (minimatch backtracks exponentially on a
+  // hostile glob, and this runs on every file of the repository).
+  let matchers: Array<(path: string) => boolean>;
+  try {
+    matchers = spec.paths.map(globMatcher);
+  } catch (error) {
+    throw new InputError(
+      `annotation ${ANNOTATION_RIPPLE_PATHS}: ${(error as Error).message}`,
+    );
+  }
+  const dialect = spec.dialect as Dialect | undefined;
+  const tree = await urlReader.readTree(location, {
+    etag,
+    // Code outside `ripple.io/paths` is read only as part of a dbt
+    // project, which is read whole.
+    filter: (file, info) =>
+      isConsumerCodeFile(file)
+        ? matchers.length === 0 ||
+          matchers.some(match => match(file)) ||
+          file.endsWith('.sql')
+        : isDbtPropertiesFile(file) ||
+          isReadDbtProjectFile(file, info) ||
+          isReadDbtCompiledFile(file, info),
+  });
+  const all = await Promise.all(
+    (
+      await tree.files()
+    ).map(async file => ({
+      path: file.path,
+      text: (await file.content()).toString('utf8'),
+    })),
+  );
+  all.sort((a, b) => a.path.localeCompare(b.path));
+  const files = all.filter(
+    file =>
+      isConsumerCodeFile(file.path) &&
+      (matchers.length === 0 || matchers.some(match => match(file.path))),
+  );
+  const properties = all.filter(
+    file => isDbtPropertiesFile(file.path) && !isDbtProject([file]),
+  );
+  const sources = dbtSources(properties);
+  const project = isDbtProject(all)
+    ? all.filter(file => isDbtProjectFile(file.path))
+    : [];
+  const compiled = project.length
+    ? all.filter(file => isReadDbtCompiledFile(file.path))
+    : [];
+  const code: ConsumerCode = {
+    location,
+    ...(dialect ? { dialect } : {}),
+    files,
+    ...(properties.length ? { properties } : {}),
+    ...(sources.length ? { dbtSources: sources } : {}),
+    ...(project.length ? { project } : {}),
+    ...(compiled.length ? { compiled } : {}),
+  };
+  return { code, ...(tree.etag ? { etag: tree.etag } : {}) };
+}
+
+/** The characters of a consumer's code kept (a file kept twice is one string). */
+export function codeSize(code: ConsumerCode): number {
+  const kept = new Set([
+    ...code.files,
+    ...(code.properties ?? []),
+    ...(code.project ?? []),
+    ...(code.compiled ?? []),
+  ]);
+  return [...kept].reduce((sum, f) => sum + f.text.length, 0);
+}
+
+/**
+ * {@link ConsumerSources} reading the SCM directly, through Backstage's
+ * UrlReaderService. The code read last from each location is kept, up to
  * `cacheBytes`, with the reader's etag: reading it again asks the SCM whether
- * it changed (`NotModifiedError`) instead of downloading it, so the agent's
- * refreshes cost one small request per unchanged consumer.
+ * it changed (`NotModifiedError`) instead of downloading it. The backend
+ * reads consumers from the consumer index instead (`consumerIndex/`), which
+ * reads the SCM through {@link readCode} in the background; this one is for
+ * tools and tests that need no index.
  */
 export class UrlReaderConsumerSources implements ConsumerSources {
   // Least recently read first (a Map keeps insertion order).
@@ -83,92 +193,31 @@ export class UrlReaderConsumerSources implements ConsumerSources {
   ) {}
 
   async read(entity: Entity): Promise<ConsumerCode | undefined> {
-    const location = codeLocation(entity);
-    if (!location) {
+    const spec = readSpec(entity);
+    if (!spec) {
       return undefined;
     }
-    const annotations = entity.metadata.annotations ?? {};
-    const globs = (annotations[ANNOTATION_RIPPLE_PATHS] ?? '')
-      .split(',')
-      .map(glob => glob.trim())
-      .filter(Boolean);
-    // Matched in linear time (minimatch backtracks exponentially on a
-    // hostile glob, and this runs on every file of the repository).
-    let matchers: Array<(path: string) => boolean>;
-    try {
-      matchers = globs.map(globMatcher);
-    } catch (error) {
-      throw new InputError(
-        `${stringifyEntityRef(
-          entity,
-        )}: annotation ${ANNOTATION_RIPPLE_PATHS}: ${(error as Error).message}`,
-      );
-    }
-    const dialect = annotations[ANNOTATION_RIPPLE_DIALECT] as
-      | Dialect
-      | undefined;
-    const key = `${location}\0${globs.join(',')}`;
+    const key = `${spec.location}\0${spec.paths.join(',')}`;
     const cached = this.cache.get(key);
-    let tree;
+    let read;
     try {
-      tree = await this.urlReader.readTree(location, {
-        etag: cached?.etag,
-        // Code outside `ripple.io/paths` is read only as part of a dbt
-        // project, which is read whole.
-        filter: (file, info) =>
-          isConsumerCodeFile(file)
-            ? matchers.length === 0 ||
-              matchers.some(match => match(file)) ||
-              file.endsWith('.sql')
-            : isDbtPropertiesFile(file) ||
-              isReadDbtProjectFile(file, info) ||
-              isReadDbtCompiledFile(file, info),
-      });
+      read = await readCode(this.urlReader, spec, cached?.etag);
     } catch (error) {
       if (cached && error instanceof NotModifiedError) {
         this.remember(key, cached);
-        return { ...cached.code, ...(dialect ? { dialect } : {}) };
+        return {
+          ...cached.code,
+          ...(spec.dialect ? { dialect: spec.dialect as Dialect } : {}),
+        };
+      }
+      if (error instanceof InputError) {
+        throw new InputError(`${stringifyEntityRef(entity)}: ${error.message}`);
       }
       throw error;
     }
-    const all = await Promise.all(
-      (
-        await tree.files()
-      ).map(async file => ({
-        path: file.path,
-        text: (await file.content()).toString('utf8'),
-      })),
-    );
-    all.sort((a, b) => a.path.localeCompare(b.path));
-    const files = all.filter(
-      file =>
-        isConsumerCodeFile(file.path) &&
-        (matchers.length === 0 || matchers.some(match => match(file.path))),
-    );
-    const properties = all.filter(
-      file => isDbtPropertiesFile(file.path) && !isDbtProject([file]),
-    );
-    const sources = dbtSources(properties);
-    const project = isDbtProject(all)
-      ? all.filter(file => isDbtProjectFile(file.path))
-      : [];
-    const compiled = project.length
-      ? all.filter(file => isReadDbtCompiledFile(file.path))
-      : [];
-    const code: ConsumerCode = {
-      location,
-      ...(dialect ? { dialect } : {}),
-      files,
-      ...(properties.length ? { properties } : {}),
-      ...(sources.length ? { dbtSources: sources } : {}),
-      ...(project.length ? { project } : {}),
-      ...(compiled.length ? { compiled } : {}),
-    };
-    if (tree.etag) {
-      // (A file kept twice, as code and in the project, is one string.)
-      const kept = new Set([...files, ...properties, ...project, ...compiled]);
-      const bytes = [...kept].reduce((sum, f) => sum + f.text.length, 0);
-      this.remember(key, { etag: tree.etag, code, bytes });
+    const { code, etag } = read;
+    if (etag) {
+      this.remember(key, { etag, code, bytes: codeSize(code) });
     }
     return code;
   }

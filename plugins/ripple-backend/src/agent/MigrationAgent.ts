@@ -73,6 +73,18 @@ export class MigrationAgent {
       store: MigrationStore;
       finder: ConsumerFinder;
       sources: ConsumerSources;
+      /**
+       * Where requests (`preview`, `datasetCode`) read consumers' code: the
+       * consumer index, which never reads a repository inside a request.
+       * `sources` when absent.
+       */
+      requestSources?: ConsumerSources;
+      /**
+       * Whether the consumer index can answer for the whole catalog: the
+       * analysis and the refresh wait until it can (its first build after
+       * the plugin is installed). Always, when absent.
+       */
+      ready?: () => Promise<boolean>;
       /** Reads datasets' columns, so `SELECT *` consumers are handled. */
       datasets: Pick<DatasetReader, 'read'>;
       engine: RippleEngine;
@@ -107,7 +119,12 @@ export class MigrationAgent {
     change: ChangeSpec,
   ): Promise<ConsumerPreview[]> {
     const previews: ConsumerPreview[] = [];
-    for await (const preview of this.consumers(datasetRef, change)) {
+    for await (const preview of this.consumers(
+      datasetRef,
+      change,
+      undefined,
+      this.requestSources(),
+    )) {
       previews.push(preview);
     }
     return previews;
@@ -119,6 +136,7 @@ export class MigrationAgent {
     change: ChangeSpec,
     /** Consumers already known, whose code is not read. */
     skip?: Set<string>,
+    sources = this.options.sources,
   ): AsyncGenerator<ConsumerPreview> {
     const columns = await this.columnsOf(datasetRef);
     for await (const {
@@ -126,7 +144,11 @@ export class MigrationAgent {
       declared,
       code,
       invalid,
-    } of this.readCandidates(datasetRef, skip)) {
+    } of this.readCandidates(
+      { ref: datasetRef, table: change.dataset },
+      skip,
+      sources,
+    )) {
       // A declared consumer Ripple cannot analyse gets an `error` patch
       // saying why, for a person; an undeclared candidate is skipped.
       if (invalid) {
@@ -185,13 +207,21 @@ export class MigrationAgent {
     return datasetCode(
       this.options.engine,
       dataset,
-      this.readCandidates(dataset.ref),
+      this.readCandidates(dataset, undefined, this.requestSources()),
     );
   }
 
-  private readCandidates(datasetRef: string, skip?: Set<string>) {
-    const { finder, sources, logger, engine } = this.options;
-    return candidateCode({ finder, sources, logger, engine }, datasetRef, skip);
+  private requestSources(): ConsumerSources {
+    return this.options.requestSources ?? this.options.sources;
+  }
+
+  private readCandidates(
+    dataset: { ref: string; table: string },
+    skip: Set<string> | undefined,
+    sources: ConsumerSources,
+  ) {
+    const { finder, logger, engine } = this.options;
+    return candidateCode({ finder, sources, logger, engine }, dataset, skip);
   }
 
   /** Refuses an entity whose Ripple annotations are unusable ({@link InvalidAnnotationError}). */
@@ -223,6 +253,7 @@ export class MigrationAgent {
 
   private async analyzeDue(signal?: AbortSignal): Promise<void> {
     const { store, logger } = this.options;
+    if (!(await this.indexReady())) return;
     for (const migration of await store.listDueAnalyses(this.now(), 20)) {
       if (signal?.aborted) return;
       // The kill switch holds the analysis too: it stays due until resumed.
@@ -269,6 +300,7 @@ export class MigrationAgent {
 
   private async refreshOpen(signal?: AbortSignal): Promise<void> {
     const { store, finder, sources, engine, logger } = this.options;
+    if (!(await this.indexReady())) return;
     for await (const migration of this.migrationsIn(REFRESHED_STATES)) {
       if (signal?.aborted) return;
       // The kill switch (docs/rollout.md): no new proposal until resumed.
@@ -559,6 +591,14 @@ export class MigrationAgent {
         return;
       }
     }
+  }
+
+  private async indexReady(): Promise<boolean> {
+    if (!this.options.ready || (await this.options.ready())) return true;
+    this.options.logger.info(
+      'Waiting for the consumer index to read the whole catalog once before analysing',
+    );
+    return false;
   }
 
   private now(): Date {

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { ServiceUnavailableError } from '@backstage/errors';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import type { RippleEngine } from '@ripple/engine';
 import { entityDialect, InvalidAnnotationError } from './annotations';
@@ -22,9 +23,10 @@ export async function* candidateCode(
     logger: LoggerService;
     engine: RippleEngine;
   },
-  datasetRef: string,
+  dataset: { ref: string; table: string },
   skip?: Set<string>,
 ): AsyncGenerator<CandidateCode> {
+  const datasetRef = dataset.ref;
   const { finder, sources, logger, engine } = deps;
   const read = async ({ entity, declared }: Candidate) => {
     const consumerRef = stringifyEntityRef(entity);
@@ -41,7 +43,9 @@ export async function* candidateCode(
   };
   // Reading is I/O: the next few candidates are read while one is
   // analysed, and they are yielded in order.
-  const candidates = (await finder.candidates(datasetRef)).filter(
+  const candidates = (
+    await finder.candidates(datasetRef, dataset.table)
+  ).filter(
     ({ entity }) =>
       !skip?.has(stringifyEntityRef(entity).toLocaleLowerCase('en-US')),
   );
@@ -57,6 +61,11 @@ export async function* candidateCode(
       ahead.push(read(candidates[next++]));
     }
     if (error) {
+      // The index does not hold it yet: the request is refused (503)
+      // rather than answered without it.
+      if (error instanceof ServiceUnavailableError) {
+        throw error;
+      }
       if (declared) {
         throw new Error(
           `Could not read the code of ${consumerRef}: ${error.message}`,

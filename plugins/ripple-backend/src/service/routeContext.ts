@@ -18,6 +18,7 @@ import type { ValidationService } from '../validation/ValidationService';
 import type { StepService } from '../steps/StepService';
 import type { createOpenApiRouter } from '../schema/openapi';
 import type { Access } from './access';
+import type { ConsumerIndex } from '../consumerIndex/ConsumerIndex';
 
 /** What a router needs; the plugin passes Backstage's services. */
 export type RouterOptions = {
@@ -43,6 +44,10 @@ export type RouterOptions = {
   canaries: EngineCanaryStore;
   /** Runs the agent's refresh (and so the accepted canary) now. */
   refresh?: () => Promise<void>;
+  /** The consumer index (docs/backend.md, "The consumer index"). */
+  consumerIndex?: Pick<ConsumerIndex, 'status'>;
+  /** Starts the consumer index's refresh now. */
+  refreshIndex?: () => Promise<void>;
 };
 
 /** The typed router the routes are added to (src/schema/openapi.yaml). */

@@ -8,6 +8,7 @@ import { addDatasetRoutes } from './datasetRoutes';
 import { addLineageRoutes } from './lineageRoutes';
 import { addDraftRoutes } from './draftRoutes';
 import { addEngineRoutes } from './engineRoutes';
+import { addIndexRoutes } from './indexRoutes';
 import { addMigrationRoutes } from './migrationRoutes';
 import { entityRefField } from './params';
 import { addRolloutRoutes } from './rolloutRoutes';
@@ -37,6 +38,7 @@ export async function createRouter(
   addStepRoutes(router, context);
   addLineageRoutes(router, context);
   addEngineRoutes(router, context);
+  addIndexRoutes(router, context);
 
   const root = express.Router();
   // Parsed here, with the limit the spec allows, before the generated

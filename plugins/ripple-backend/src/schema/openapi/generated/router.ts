@@ -3016,6 +3016,64 @@ export const spec = {
           },
         },
       },
+      ConsumerIndexStatus: {
+        type: 'object',
+        required: [
+          'engineVersion',
+          'entities',
+          'indexed',
+          'failing',
+          'otherEngine',
+          'ready',
+        ],
+        properties: {
+          engineVersion: {
+            type: 'string',
+            description: 'The engine version the backend runs.',
+          },
+          entities: {
+            type: 'integer',
+            description: 'Catalog entities with a code location in the index.',
+          },
+          indexed: {
+            type: 'integer',
+            description:
+              'Of them, those whose code was read at least once (or whose annotations Ripple cannot use).',
+          },
+          failing: {
+            type: 'integer',
+            description:
+              'Those whose last read failed (their code read before stays).',
+          },
+          otherEngine: {
+            type: 'integer',
+            description:
+              'Those summarised by another engine version, summarised again in the background.',
+          },
+          ready: {
+            type: 'boolean',
+            description:
+              'A catalog scan completed and every entity it found was read once; until then analyses wait and previews may answer 503.',
+          },
+          lastScan: {
+            type: 'object',
+            required: ['startedAt'],
+            properties: {
+              startedAt: {
+                type: 'string',
+                format: 'date-time',
+              },
+              completedAt: {
+                type: 'string',
+                format: 'date-time',
+              },
+              entities: {
+                type: 'integer',
+              },
+            },
+          },
+        },
+      },
       EngineStatus: {
         type: 'object',
         description:
@@ -3152,6 +3210,53 @@ export const spec = {
                 },
               },
             },
+          },
+        },
+      },
+    },
+    '/index': {
+      get: {
+        operationId: 'GetConsumerIndex',
+        description:
+          'Where the consumer index stands (docs/backend.md, "The consumer index"): the entities with a code location it holds, how many were read, how many failed at their last read, how many wait to be summarised by the engine the backend runs, and the last catalog scan.',
+        responses: {
+          '200': {
+            description: "The index's status.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ConsumerIndexStatus',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/index/refresh': {
+      post: {
+        operationId: 'RefreshConsumerIndex',
+        description:
+          'Starts a refresh of the consumer index now: a catalog scan, then every code location asked whether its code changed (`ripple.index.refresh`; audited). It runs in the background (a refresh under way is not started twice); the answer is the status when it was asked.',
+        responses: {
+          '202': {
+            description: 'The refresh is started.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ConsumerIndexStatus',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
           },
         },
       },

@@ -10,6 +10,7 @@ import { CatalogSummary } from '../models/CatalogSummary.model';
 import { CompatView } from '../models/CompatView.model';
 import { Consumer } from '../models/Consumer.model';
 import { ConsumerDetail } from '../models/ConsumerDetail.model';
+import { ConsumerIndexStatus } from '../models/ConsumerIndexStatus.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
 import { ConsumerTimeline } from '../models/ConsumerTimeline.model';
@@ -171,6 +172,12 @@ export type GetConsumer = {
     consumerRef: string;
   };
   response: ConsumerDetail | Error | Error;
+};
+/**
+ * @public
+ */
+export type GetConsumerIndex = {
+  response: ConsumerIndexStatus | Error;
 };
 /**
  * @public
@@ -416,6 +423,12 @@ export type PreviewMigration = {
 /**
  * @public
  */
+export type RefreshConsumerIndex = {
+  response: ConsumerIndexStatus | Error | Error;
+};
+/**
+ * @public
+ */
 export type ResumeAutomation = {
   path: {
     id: string;
@@ -552,6 +565,8 @@ export type EndpointMap = {
 
   '#get|/migrations/{id}/consumers/{consumerRef}': GetConsumer;
 
+  '#get|/index': GetConsumerIndex;
+
   '#get|/migrations/{id}/consumers/{consumerRef}/patch': GetConsumerPatch;
 
   '#get|/migrations/{id}/consumers/{consumerRef}/timeline': GetConsumerTimeline;
@@ -599,6 +614,8 @@ export type EndpointMap = {
   '#post|/api/v1/lineage': PostOpenLineageEvent;
 
   '#post|/preview': PreviewMigration;
+
+  '#post|/index/refresh': RefreshConsumerIndex;
 
   '#post|/migrations/{id}/automation/resume': ResumeAutomation;
 

@@ -15,6 +15,7 @@ import { CatalogSummary } from '../models/CatalogSummary.model';
 import { CompatView } from '../models/CompatView.model';
 import { Consumer } from '../models/Consumer.model';
 import { ConsumerDetail } from '../models/ConsumerDetail.model';
+import { ConsumerIndexStatus } from '../models/ConsumerIndexStatus.model';
 import { ConsumerPage } from '../models/ConsumerPage.model';
 import { ConsumerPatch } from '../models/ConsumerPatch.model';
 import { ConsumerTimeline } from '../models/ConsumerTimeline.model';
@@ -180,6 +181,10 @@ export type GetConsumer = {
     consumerRef: string;
   };
 };
+/**
+ * @public
+ */
+export type GetConsumerIndex = {};
 /**
  * @public
  */
@@ -395,6 +400,10 @@ export type PostOpenLineageEvent = {
 export type PreviewMigration = {
   body: Preview;
 };
+/**
+ * @public
+ */
+export type RefreshConsumerIndex = {};
 /**
  * @public
  */
@@ -852,6 +861,29 @@ export class DefaultApiClient {
       id: request.path.id,
       consumerRef: request.path.consumerRef,
     });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * Where the consumer index stands (docs/backend.md, \"The consumer index\"): the entities with a code location it holds, how many were read, how many failed at their last read, how many wait to be summarised by the engine the backend runs, and the last catalog scan.
+   */
+  public async getConsumerIndex(
+    // @ts-ignore
+    request: GetConsumerIndex,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<ConsumerIndexStatus>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/index`;
+
+    const uri = parser.parse(uriTemplate).expand({});
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
       headers: {
@@ -1511,6 +1543,29 @@ export class DefaultApiClient {
       },
       method: 'POST',
       body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Starts a refresh of the consumer index now: a catalog scan, then every code location asked whether its code changed (`ripple.index.refresh`; audited). It runs in the background (a refresh under way is not started twice); the answer is the status when it was asked.
+   */
+  public async refreshConsumerIndex(
+    // @ts-ignore
+    request: RefreshConsumerIndex,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<ConsumerIndexStatus>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/index/refresh`;
+
+    const uri = parser.parse(uriTemplate).expand({});
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'POST',
     });
   }
 

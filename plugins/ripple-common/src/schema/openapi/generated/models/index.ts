@@ -23,6 +23,8 @@ export * from '../models/ConsumerDelivery.model';
 export * from '../models/ConsumerDetail.model';
 export * from '../models/ConsumerDiscovery.model';
 export * from '../models/ConsumerHealth.model';
+export * from '../models/ConsumerIndexStatus.model';
+export * from '../models/ConsumerIndexStatusLastScan.model';
 export * from '../models/ConsumerPage.model';
 export * from '../models/ConsumerPatch.model';
 export * from '../models/ConsumerPreview.model';

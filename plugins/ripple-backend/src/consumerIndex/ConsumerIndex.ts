@@ -1,0 +1,382 @@
+import type {
+  AuthService,
+  LoggerService,
+  UrlReaderService,
+} from '@backstage/backend-plugin-api';
+import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  InputError,
+  NotModifiedError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { globMatcher } from '@ripple/backstage-plugin-ripple-common';
+import type { RippleEngine } from '@ripple/engine';
+import { entityDialect } from '../agent/annotations';
+import {
+  ANNOTATION_RIPPLE_PATHS,
+  type ConsumerCode,
+  readCode,
+  readSpec,
+} from '../agent/ConsumerSources';
+import type {
+  ConsumerIndexStore,
+  IndexEntry,
+  IndexStatus,
+  ScannedEntity,
+} from '../database/ConsumerIndexStore';
+import { type CodeSummary, summarizeCode, tableKey } from './codeSummary';
+import { claimToken, loadCode, storeCode } from './storedCode';
+
+/** Summarises code off the event loop (the engine's workers) or inline. */
+export type Summarizer = (code: ConsumerCode) => Promise<CodeSummary>;
+
+/** What a pass over the due entities did. */
+export type IndexWork = {
+  /** Code downloaded (new or changed). */
+  read: number;
+  /** The SCM answered that the code did not change (a conditional request). */
+  unchanged: number;
+  /** Summarised again from the stored code, for a new engine version. */
+  resummarised: number;
+  failed: number;
+};
+
+export type ConsumerIndexOptions = {
+  store: ConsumerIndexStore;
+  catalog: CatalogService;
+  auth: AuthService;
+  urlReader: UrlReaderService;
+  engine: Pick<RippleEngine, 'version' | 'analyze' | 'tables'>;
+  logger: LoggerService;
+  /** Runs the engine's summary; inline on `engine` by default. */
+  summarize?: Summarizer;
+  /** How old a location's check may get before it is asked again. */
+  refreshMs: number;
+  /** How long a claim lasts: a dead replica's entities wait that long. */
+  leaseMs: number;
+  /** Reads in flight at once, per replica. */
+  concurrency: number;
+  /** Entities claimed at once. */
+  batch: number;
+  now?: () => Date;
+};
+
+// The catalog's fields a scan needs: the ref, the etag, the annotations.
+const SCAN_FIELDS = [
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.etag',
+  'metadata.annotations',
+];
+
+/**
+ * The consumer index (docs/backend.md, "The consumer index"): what the code
+ * of every catalog entity with a code location reads, kept current so that
+ * the cost of finding a dataset's consumers grows with what changed, not
+ * with the fleet.
+ *
+ * - {@link ConsumerIndex.scan} pages through the catalog and records its
+ *   entities, writing only those whose etag changed; entities gone are
+ *   deleted. (The catalog emits no events for entities added, changed or
+ *   removed, so a paged scan is how changes are seen.)
+ * - {@link ConsumerIndex.work} claims due entities in the database (never
+ *   read, last checked before a refresh, or summarised by another engine
+ *   version) and reads each through UrlReaderService with its etag: an
+ *   unchanged location costs one conditional request, and a new engine
+ *   version summarises the stored code again without asking the SCM. Every
+ *   replica works; claims keep them off each other's entities, and a dead
+ *   replica's claims run out after the lease.
+ */
+export class ConsumerIndex {
+  constructor(private readonly options: ConsumerIndexOptions) {}
+
+  /** Records the catalog's entities with a code location; see the class. */
+  async scan(signal?: AbortSignal) {
+    const { store, catalog, auth, logger } = this.options;
+    const startedAt = this.now();
+    await store.startScan(startedAt);
+    const credentials = await auth.getOwnServiceCredentials();
+    let entities = 0;
+    let added = 0;
+    let changed = 0;
+    for await (const page of catalog.streamEntities(
+      {
+        filter: [{ kind: 'Component' }, { kind: 'Resource' }],
+        fields: SCAN_FIELDS,
+      },
+      { credentials },
+    )) {
+      if (signal?.aborted) {
+        // Not completed: nothing is removed, the next scan starts over.
+        return undefined;
+      }
+      const scanned = page.flatMap(entity => this.scanned(entity));
+      entities += scanned.length;
+      const counts = await store.recordScanned(scanned, startedAt);
+      added += counts.added;
+      changed += counts.changed;
+    }
+    const { removed } = await store.completeScan(startedAt, entities);
+    logger.info(
+      `Consumer index: scanned ${entities} entities with a code location (${added} new, ${changed} whose code is read differently, ${removed} removed)`,
+    );
+    return { startedAt, entities, added, changed, removed };
+  }
+
+  /** An entity as the index records it; none without a code location. */
+  private scanned(entity: Entity): ScannedEntity[] {
+    const spec = readSpec(entity);
+    if (!spec) return [];
+    return [
+      {
+        entityRef: stringifyEntityRef(entity),
+        ...(entity.metadata.etag ? { entityEtag: entity.metadata.etag } : {}),
+        readSpec: spec,
+        ...this.invalid(entity, spec.paths),
+      },
+    ];
+  }
+
+  /** Why Ripple cannot use the entity's annotations, if it cannot. */
+  private invalid(entity: Entity, paths: string[]): { invalid?: string } {
+    try {
+      entityDialect(this.options.engine, entity);
+      paths.forEach(globMatcher);
+      return {};
+    } catch (error) {
+      const message = (error as Error).message;
+      return {
+        invalid: message.startsWith(stringifyEntityRef(entity))
+          ? message
+          : `${stringifyEntityRef(
+              entity,
+            )}: annotation ${ANNOTATION_RIPPLE_PATHS}: ${message}`,
+      };
+    }
+  }
+
+  /**
+   * Indexes the due entities (see the class) until none is left or
+   * `signal` aborts. `checkedBefore` makes every entity checked before it
+   * due (a refresh passes its start); by default, those checked more than
+   * `refreshMs` ago.
+   */
+  async work(signal?: AbortSignal, checkedBefore?: Date): Promise<IndexWork> {
+    const { store, engine, leaseMs, batch } = this.options;
+    const done: IndexWork = {
+      read: 0,
+      unchanged: 0,
+      resummarised: 0,
+      failed: 0,
+    };
+    for (;;) {
+      if (signal?.aborted) return done;
+      const now = this.now();
+      const token = claimToken();
+      const claimed = await store.claim({
+        token,
+        limit: batch,
+        now,
+        leaseMs,
+        checkedBefore:
+          checkedBefore ?? new Date(now.getTime() - this.options.refreshMs),
+        engineVersion: engine.version(),
+      });
+      if (!claimed.length) return done;
+      await inParallel(claimed, this.options.concurrency, entry =>
+        this.index(entry, token, done),
+      );
+    }
+  }
+
+  /**
+   * A refresh: a scan, then every entity checked before it started is
+   * checked (with other replicas' help), then the claims of other replicas
+   * are waited for, up to a lease.
+   */
+  async refresh(signal?: AbortSignal) {
+    const scan = await this.scan(signal);
+    if (!scan) return undefined;
+    const work = await this.work(signal, scan.startedAt);
+    const deadline = Date.now() + this.options.leaseMs;
+    while (
+      !signal?.aborted &&
+      Date.now() < deadline &&
+      (await this.options.store.pending({
+        checkedBefore: scan.startedAt,
+        engineVersion: this.options.engine.version(),
+      })) > 0
+    ) {
+      // What another replica claimed, or what it lost by dying, which
+      // becomes claimable here after its lease.
+      await new Promise(resolve => setTimeout(resolve, 200));
+      const more = await this.work(signal, scan.startedAt);
+      (Object.keys(more) as (keyof IndexWork)[]).forEach(k => {
+        work[k] += more[k];
+      });
+    }
+    this.options.logger.info(
+      `Consumer index refreshed: ${work.read} locations read, ${
+        work.unchanged
+      } unchanged, ${
+        work.resummarised
+      } summarised again for engine ${this.options.engine.version()}, ${
+        work.failed
+      } failed`,
+    );
+    return { scan, work };
+  }
+
+  private async index(entry: IndexEntry, token: string, done: IndexWork) {
+    const { store, urlReader, engine, logger } = this.options;
+    const version = engine.version();
+    let code: ConsumerCode;
+    let etag: string | undefined;
+    try {
+      ({ code, etag } = await readCode(
+        urlReader,
+        entry.readSpec,
+        entry.code ? entry.contentEtag : undefined,
+      ));
+      done.read += 1;
+    } catch (error) {
+      if (error instanceof NotModifiedError && entry.code) {
+        if (entry.engineVersion === version) {
+          done.unchanged += 1;
+          await store.recordUnchanged(entry.entityRef, token, this.now());
+          return;
+        }
+        done.resummarised += 1;
+        code = loadCode(entry.code);
+        etag = entry.contentEtag;
+      } else {
+        done.failed += 1;
+        const message = `Could not read the code of ${entry.entityRef}: ${
+          (error as Error).message
+        }`;
+        logger.warn(message);
+        await store.recordFailure(entry.entityRef, token, message, this.now());
+        return;
+      }
+    }
+    const summary = await this.summarize(code);
+    await store.recordIndexed(
+      entry.entityRef,
+      token,
+      storeCode(code, summary, version, etag),
+      this.now(),
+    );
+  }
+
+  /**
+   * An entity's code from the index. With `readThrough` (the agent, in the
+   * background), an entity the index does not hold yet, or holds as read
+   * differently (the catalog changed it since the last scan), is read now
+   * and indexed; without it (a request), that is a `ServiceUnavailableError`
+   * (503): requests never read a repository. A read that failed at the
+   * last check fails a request with its error, and is tried again by the
+   * agent.
+   */
+  async code(
+    entity: Entity,
+    options: { readThrough: boolean },
+  ): Promise<ConsumerCode | undefined> {
+    const spec = readSpec(entity);
+    if (!spec) return undefined;
+    const { store } = this.options;
+    const entityRef = stringifyEntityRef(entity);
+    const entry = await store.entry(entityRef);
+    const scanned = this.scanned(entity)[0];
+    const current = entry && entry.readSpec && sameSpec(entry, scanned);
+    if (current && entry.invalid) {
+      throw new InputError(entry.invalid);
+    }
+    if (current && entry.code) {
+      return loadCode(entry.code);
+    }
+    if (current && entry.error && !options.readThrough) {
+      throw new Error(entry.error);
+    }
+    if (!options.readThrough) {
+      throw new ServiceUnavailableError(
+        `The code of ${entityRef} is not in Ripple's consumer index yet: it is read at the index's next pass (every ${Math.round(
+          this.options.refreshMs / 60_000,
+        )} minutes at most)`,
+      );
+    }
+    if (scanned.invalid) {
+      throw new InputError(scanned.invalid);
+    }
+    const { code, etag } = await readCode(this.options.urlReader, spec);
+    await store.put(
+      scanned,
+      storeCode(
+        code,
+        await this.summarize(code),
+        this.options.engine.version(),
+        etag,
+      ),
+      this.now(),
+    );
+    return code;
+  }
+
+  /** The entities whose code may read `table` (by its last name part). */
+  readers(table: string): Promise<string[]> {
+    return this.options.store.readers(tableKey(table));
+  }
+
+  status(): Promise<IndexStatus> {
+    return this.options.store.status(this.options.engine.version());
+  }
+
+  /**
+   * Whether the index can answer for the whole catalog: a scan completed
+   * and every entity it found was read once. (Entities summarised by an
+   * older engine version still answer while they are summarised again.)
+   */
+  async ready(): Promise<boolean> {
+    return isReady(await this.status());
+  }
+
+  private summarize(code: ConsumerCode): Promise<CodeSummary> {
+    return this.options.summarize
+      ? this.options.summarize(code)
+      : Promise.resolve(summarizeCode(this.options.engine, code));
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+}
+
+/** See {@link ConsumerIndex.ready}. */
+export function isReady(status: IndexStatus): boolean {
+  return !!status.lastScan?.completedAt && status.indexed === status.entities;
+}
+
+function sameSpec(entry: IndexEntry, scanned: ScannedEntity): boolean {
+  return (
+    JSON.stringify(entry.readSpec) === JSON.stringify(scanned.readSpec) &&
+    (entry.invalid ?? '') === (scanned.invalid ?? '')
+  );
+}
+
+/** Runs `fn` over `items`, `limit` at a time. */
+async function inParallel<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      await fn(items[next++]);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, lane),
+  );
+}

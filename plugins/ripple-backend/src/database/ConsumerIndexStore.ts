@@ -1,0 +1,141 @@
+import type { ReadSpec } from '../agent/ConsumerSources';
+import type { CodeSummary } from '../consumerIndex/codeSummary';
+
+/** An entity with a code location, as a catalog scan sees it. */
+export type ScannedEntity = {
+  entityRef: string;
+  /** The catalog's etag of the entity: unchanged, nothing is written. */
+  entityEtag?: string;
+  readSpec: ReadSpec;
+  /** Why an annotation of it is unusable: its code is not read. */
+  invalid?: string;
+};
+
+/** An entity's row of the index. */
+export type IndexEntry = {
+  entityRef: string;
+  readSpec: ReadSpec;
+  readKey: string;
+  invalid?: string;
+  contentEtag?: string;
+  /** The code read last, gzipped JSON (see `consumerIndex/storedCode.ts`). */
+  code?: Buffer;
+  codeHash?: string;
+  summary?: CodeSummary;
+  engineVersion?: string;
+  /** Why the last read failed; the code read before stays. */
+  error?: string;
+  /** When the SCM was last asked; undefined: never. */
+  checkedAt?: Date;
+};
+
+/** What indexing one entity found. */
+export type IndexedCode = {
+  code: Buffer;
+  codeHash: string;
+  codeBytes: number;
+  summary: CodeSummary;
+  tableKeys: string[];
+  engineVersion: string;
+  contentEtag?: string;
+};
+
+/** Where the index stands. */
+export type IndexStatus = {
+  /** Entities with a code location. */
+  entities: number;
+  /** Of them, those whose code was read at least once (or is unusable). */
+  indexed: number;
+  /** Those whose last read failed. */
+  failing: number;
+  /** Those summarised by another engine version than `engineVersion`. */
+  otherEngine: number;
+  lastScan?: { startedAt: Date; completedAt?: Date; entities?: number };
+};
+
+/**
+ * The consumer index's rows (docs/backend.md, "The consumer index"). Every
+ * write of an entity's indexing is fenced by the claim's token: a replica
+ * whose claim ran out (killed, or stalled past its lease) writes nothing.
+ */
+export interface ConsumerIndexStore {
+  /**
+   * Records a page of a catalog scan: new entities are added, due now;
+   * entities whose etag changed get their read spec, and are due now when
+   * it changed; every one is marked seen by the scan started at `scanStartedAt`.
+   * Returns how many were added or changed.
+   */
+  recordScanned(
+    entities: ScannedEntity[],
+    scanStartedAt: Date,
+  ): Promise<{ added: number; changed: number }>;
+
+  startScan(at: Date): Promise<void>;
+
+  /**
+   * Ends the scan started at `startedAt`: deletes the entities it did not
+   * see (gone from the catalog, or without a code location now).
+   */
+  completeScan(startedAt: Date, entities: number): Promise<{ removed: number }>;
+
+  /**
+   * Claims up to `limit` entities due for indexing: never read, checked
+   * before `checkedBefore`, or summarised by another engine version than
+   * `engineVersion`; free, or claimed by a claim that ran out.
+   */
+  claim(options: {
+    token: string;
+    limit: number;
+    now: Date;
+    leaseMs: number;
+    checkedBefore: Date;
+    engineVersion: string;
+  }): Promise<IndexEntry[]>;
+
+  /** The code was read (or summarised again): its row and read keys, released. */
+  recordIndexed(
+    entityRef: string,
+    token: string,
+    indexed: IndexedCode,
+    now: Date,
+  ): Promise<boolean>;
+
+  /** The SCM says the code did not change: checked, released. */
+  recordUnchanged(
+    entityRef: string,
+    token: string,
+    now: Date,
+  ): Promise<boolean>;
+
+  /** The read failed: the error, checked (tried again at the next refresh), released. */
+  recordFailure(
+    entityRef: string,
+    token: string,
+    error: string,
+    now: Date,
+  ): Promise<boolean>;
+
+  /**
+   * Indexes one entity outside a scan and a claim (the agent reading a
+   * consumer the catalog added since the last scan): its row as a scan
+   * would add it, with its code.
+   */
+  put(entity: ScannedEntity, indexed: IndexedCode, now: Date): Promise<void>;
+
+  /** An entity's row, with its code. */
+  entry(entityRef: string): Promise<IndexEntry | undefined>;
+
+  /**
+   * The entities under a table key or {@link ANY_TABLE}, in entity ref
+   * order, as their display refs.
+   */
+  readers(tableKey: string): Promise<string[]>;
+
+  status(engineVersion: string): Promise<IndexStatus>;
+
+  /** Entities due or claimed (a refresh waits for other replicas' claims). */
+  pending(options: {
+    checkedBefore: Date;
+    engineVersion: string;
+  }): Promise<number>;
+}
