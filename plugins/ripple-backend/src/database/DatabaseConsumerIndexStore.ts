@@ -272,12 +272,21 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
   }
 
   async readers(tableKey: string) {
-    const rows = await this.db('consumer_index_read as r')
+    const read = this.db('consumer_index_read as r')
       .join('consumer_index as i', 'i.entity_ref', 'r.entity_ref')
       .whereIn('r.table_key', [tableKey, ANY_TABLE])
-      .distinct('i.entity_ref', 'i.display_ref')
-      .orderBy('i.entity_ref');
-    return rows.map((row: { display_ref: string }) => row.display_ref);
+      .select('i.entity_ref', 'i.display_ref');
+    // An entity whose annotations Ripple cannot use is a candidate of every
+    // dataset: the analysis reports it (an error patch when it declares the
+    // dataset, skipped otherwise) as before the index.
+    const invalid = this.db('consumer_index')
+      .whereNotNull('invalid')
+      .select('entity_ref', 'display_ref');
+    const rows: { entity_ref: string; display_ref: string }[] =
+      await read.union(invalid);
+    return rows
+      .sort((a, b) => (a.entity_ref < b.entity_ref ? -1 : 1))
+      .map(row => row.display_ref);
   }
 
   async status(engineVersion: string): Promise<IndexStatus> {
