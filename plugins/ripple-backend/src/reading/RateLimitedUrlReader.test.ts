@@ -2,7 +2,10 @@ import { UrlReaders } from '@backstage/backend-defaults/urlReader';
 import { mockServices } from '@backstage/backend-test-utils';
 import { FakeGitHub } from '@ripple/backstage-plugin-ripple-node/testUtils';
 import { setupServer } from 'msw/node';
-import { RateLimitedUrlReader, ScmRateLimitError } from './RateLimitedUrlReader';
+import {
+  RateLimitedUrlReader,
+  ScmRateLimitError,
+} from './RateLimitedUrlReader';
 
 // The real GithubUrlReader of @backstage/backend-defaults, pointed at fake
 // GitHub APIs (msw) for github.com and a GitHub Enterprise host, wrapped by

@@ -11,6 +11,7 @@ import type {
 import type { Config } from '@backstage/config';
 import { CustomErrorBase } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { rateLimitAnswer, type RateLimitAnswer } from './rateLimitAnswer';
 import { ScmAnswerObserver } from './ScmAnswerObserver';
@@ -254,7 +255,9 @@ export class RateLimitedUrlReader implements UrlReaderService {
       if (host.limitedUntil > deadline) {
         throw this.tooLong(name, host);
       }
-      await sleep(host.limitedUntil - Date.now(), signal);
+      await sleep(Math.max(0, host.limitedUntil - Date.now()), undefined, {
+        signal,
+      });
     }
   }
 
@@ -321,22 +324,4 @@ export class RateLimitedUrlReader implements UrlReaderService {
     const delay = this.options.limits.backoffMs * 2 ** Math.min(attempt, 16);
     return delay / 2 + (Math.random() * delay) / 2;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined) {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason ?? new Error('aborted'));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }, Math.max(0, ms));
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', abort, { once: true });
-  });
 }

@@ -49,8 +49,10 @@ export class ScmAnswerObserver {
         String(response.headers[i + 1]),
       );
     }
-    this.answer(new URL(String(request.origin)).host, response.statusCode, name =>
-      headers.get(name),
+    this.answer(
+      new URL(String(request.origin)).host,
+      response.statusCode,
+      name => headers.get(name),
     );
   };
 
@@ -68,13 +70,24 @@ export class ScmAnswerObserver {
   static integrationHosts(integrations: ScmIntegrationRegistry) {
     const hosts = new Map<string, string>();
     for (const integration of integrations.list()) {
-      const config = integration.config as {
-        host: string;
-        apiBaseUrl?: string;
-        rawBaseUrl?: string;
-        baseUrl?: string;
+      // Every integration class has a `config` with its host and the base
+      // URLs it calls; the shared ScmIntegration type does not declare it.
+      const { config } = integration as unknown as {
+        config?: {
+          host?: string;
+          apiBaseUrl?: string;
+          rawBaseUrl?: string;
+          baseUrl?: string;
+        };
       };
-      for (const url of [config.apiBaseUrl, config.rawBaseUrl, config.baseUrl]) {
+      if (!config?.host) {
+        continue;
+      }
+      for (const url of [
+        config.apiBaseUrl,
+        config.rawBaseUrl,
+        config.baseUrl,
+      ]) {
         if (url) {
           try {
             hosts.set(new URL(url).host, config.host);

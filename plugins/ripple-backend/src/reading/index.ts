@@ -3,7 +3,10 @@ import { urlReaderFactoriesServiceRef } from '@backstage/backend-defaults/urlRea
 import { LocalFileUrlReader } from './LocalFileUrlReader';
 
 export { LocalFileUrlReader };
-export { RateLimitedUrlReader, ScmRateLimitError } from './RateLimitedUrlReader';
+export {
+  RateLimitedUrlReader,
+  ScmRateLimitError,
+} from './RateLimitedUrlReader';
 export { readScmLimits, type ScmLimits } from './scmLimits';
 
 /**

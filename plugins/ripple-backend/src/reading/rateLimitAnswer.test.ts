@@ -31,9 +31,9 @@ describe('rateLimitAnswer', () => {
         'ratelimit-reset': String(NOW / 1000 + 60),
       }),
     ).toEqual({ refused: true, resetAt: NOW + 60_000 });
-    expect(answer(429, { 'retry-after': 'Mon, 07 Dec 2026 09:05:00 GMT' })).toEqual(
-      { refused: true, resetAt: NOW + 300_000 },
-    );
+    expect(
+      answer(429, { 'retry-after': 'Mon, 07 Dec 2026 09:05:00 GMT' }),
+    ).toEqual({ refused: true, resetAt: NOW + 300_000 });
   });
 
   it('takes a small RateLimit-Reset as seconds from now', () => {

@@ -44,7 +44,10 @@ export function rateLimitAnswer(
       return { refused: true, resetAt: retryAfter };
     }
     if (exhausted) {
-      return { refused: true, ...(reset !== undefined ? { resetAt: reset } : {}) };
+      return {
+        refused: true,
+        ...(reset !== undefined ? { resetAt: reset } : {}),
+      };
     }
     return status === 429 ? { refused: true } : undefined;
   }

@@ -300,45 +300,45 @@ export class FakeGitHub {
     request: Request,
   ): Promise<[string, number | 'network', Response]> {
     const prefix = `/repos/${this.owner}/${this.repo}`;
-        const url = new URL(request.url);
-        const path = decodeURIComponent(
-          url.pathname.slice(
-            new URL(this.apiBaseUrl).pathname.replace(/\/$/, '').length,
-          ),
-        );
-        const text = await request.text();
-        const body = text ? JSON.parse(text) : undefined;
-        const query = Object.fromEntries(url.searchParams);
-        this.requests.push({
-          method: request.method,
-          path,
-          ...(Object.keys(query).length ? { query } : {}),
-          ...(body !== undefined ? { body } : {}),
-          authorization: request.headers.get('authorization'),
-        });
-        const fault = this.faults.findIndex(
-          f => f.method === request.method && f.path.test(path),
-        );
-        if (fault >= 0) {
-          const [{ status, headers, body: faultBody }] = this.faults.splice(
-            fault,
-            1,
-          );
-          return [
-            path,
-            status,
-            status === 'network'
-              ? HttpResponse.error()
-              : HttpResponse.json(faultBody ?? { message: 'Server Error' }, {
-                  status,
-                  headers,
-                }),
-          ];
-        }
-        const response = path.startsWith(`${prefix}`)
-          ? this.route(request.method, path.slice(prefix.length), query, body)
-          : notFound();
-        return [path, response.status, response];
+    const url = new URL(request.url);
+    const path = decodeURIComponent(
+      url.pathname.slice(
+        new URL(this.apiBaseUrl).pathname.replace(/\/$/, '').length,
+      ),
+    );
+    const text = await request.text();
+    const body = text ? JSON.parse(text) : undefined;
+    const query = Object.fromEntries(url.searchParams);
+    this.requests.push({
+      method: request.method,
+      path,
+      ...(Object.keys(query).length ? { query } : {}),
+      ...(body !== undefined ? { body } : {}),
+      authorization: request.headers.get('authorization'),
+    });
+    const fault = this.faults.findIndex(
+      f => f.method === request.method && f.path.test(path),
+    );
+    if (fault >= 0) {
+      const [{ status, headers, body: faultBody }] = this.faults.splice(
+        fault,
+        1,
+      );
+      return [
+        path,
+        status,
+        status === 'network'
+          ? HttpResponse.error()
+          : HttpResponse.json(faultBody ?? { message: 'Server Error' }, {
+              status,
+              headers,
+            }),
+      ];
+    }
+    const response = path.startsWith(`${prefix}`)
+      ? this.route(request.method, path.slice(prefix.length), query, body)
+      : notFound();
+    return [path, response.status, response];
   }
 
   private route(
