@@ -211,8 +211,10 @@ export class RateLimitedUrlReader implements UrlReaderService {
       return read();
     }
     const host = this.host(name);
-    const deadline = Date.now() + this.options.limits.maxWaitMs;
     return host.slots(async () => {
+      // From the slot on: the time queued behind the host's other reads is
+      // the cap's, not a rate limit's.
+      const deadline = Date.now() + this.options.limits.maxWaitMs;
       for (let attempt = 0; ; attempt++) {
         await this.untilOpen(name, host, deadline, signal);
         const started = Date.now();
