@@ -159,6 +159,35 @@ export interface Config {
       batch?: number;
     };
     /**
+     * Ripple's reads from SCM hosts (consumer code, dataset schemas, dbt
+     * projects), through the backend's UrlReaderService (docs/backend.md,
+     * "Rate limits"). A host is the host of the URL read: `github.com`, a
+     * GitHub Enterprise or GitLab host.
+     */
+    scm?: {
+      /** Reads in flight at once per host, for hosts `hosts` does not name. Default: 8. */
+      concurrency?: number;
+      /** Hosts with their own cap. */
+      hosts?: Array<{
+        /** The host, as in the URLs read (`ghe.example.com`, with `:port` if the URLs have one). */
+        host: string;
+        /** Reads in flight at once to this host. Default: `concurrency`. */
+        concurrency?: number;
+      }>;
+      /**
+       * The longest a read waits for its host's rate limit to reset, in
+       * seconds; a read whose host resets later fails at once with an error
+       * naming the host and the reset time. Default: 600.
+       */
+      maxWaitSeconds?: number;
+      /**
+       * The first wait after a rate-limit answer without a reset time (a
+       * 429 without headers), in seconds; it doubles at each refusal, with
+       * jitter, up to `maxWaitSeconds`. Default: 60 (GitHub's advice).
+       */
+      backoffSeconds?: number;
+    };
+    /**
      * Drafts from schema changes (docs/backend.md): a task reads every
      * dataset's schema and, when it changed in a way consumers notice,
      * drafts a migration and notifies the dataset's owners.

@@ -35,6 +35,7 @@ import { DatabaseLineageStore } from './database/DatabaseLineageStore';
 import { rolloutClockServiceRef } from './rollout/timing/clock';
 import { CompatViews } from './rollout/CompatViews';
 import { RolloutService } from './rollout/RolloutService';
+import { RateLimitedUrlReader } from './reading';
 import { createRouter } from './service/router';
 import { DatabaseValidationStore } from './database/DatabaseValidationStore';
 import { DatabaseDraftStore } from './database/DatabaseDraftStore';
@@ -120,7 +121,16 @@ export const ripplePlugin = createBackendPlugin({
         const store = await DatabaseMigrationStore.create({ database });
         logger.info(`Ripple engine ${engine.version()} loaded`);
         deps.permissionsRegistry.addPermissions(ripplePermissions);
-        const datasets = new DatasetReader(deps.urlReader, {
+        // Every SCM read of the plugin (consumer code, dataset schemas, dbt
+        // projects) goes through the per-host caps and rate-limit waits of
+        // ripple.scm (docs/backend.md, "Rate limits").
+        const urlReader = RateLimitedUrlReader.fromConfig(
+          config,
+          deps.urlReader,
+          { logger: logger.child({ task: 'ripple-scm' }) },
+        );
+        deps.lifecycle.addShutdownHook(() => urlReader.close());
+        const datasets = new DatasetReader(urlReader, {
           engine,
           integrations: ScmIntegrations.fromConfig(config),
         });
@@ -130,6 +140,7 @@ export const ripplePlugin = createBackendPlugin({
         // a repository.
         const consumerIndex = await scheduleConsumerIndex({
           ...deps,
+          urlReader,
           engine,
         });
         const sources = new IndexConsumerSources(consumerIndex, {

@@ -3,6 +3,11 @@ import { urlReaderFactoriesServiceRef } from '@backstage/backend-defaults/urlRea
 import { LocalFileUrlReader } from './LocalFileUrlReader';
 
 export { LocalFileUrlReader };
+export {
+  RateLimitedUrlReader,
+  ScmRateLimitError,
+} from './RateLimitedUrlReader';
+export { readScmLimits, type ScmLimits } from './scmLimits';
 
 /**
  * Adds {@link LocalFileUrlReader} to a backend's UrlReaderService: `file:`

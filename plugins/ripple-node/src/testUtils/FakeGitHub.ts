@@ -1,5 +1,6 @@
 import { http, HttpResponse } from 'msw';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 
 /** One request the fake received: method, decoded path, query and JSON body. */
 export type RecordedRequest = {
@@ -70,6 +71,19 @@ export class FakeGitHub {
   collaborators = new Set(['alice']);
   /** Faults still to be served, in order (see {@link FakeGitHub.failNext}). */
   readonly faults: Fault[] = [];
+  /** How long each answer takes, in ms: requests overlap as they would at a real API. */
+  latencyMs = 0;
+  /** Requests being answered now, and the most there were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
+  /** When each request arrived and was answered (epoch ms), and its status. */
+  readonly timeline: Array<{
+    method: string;
+    path: string;
+    start: number;
+    end: number;
+    status: number | 'network';
+  }> = [];
 
   constructor(
     readonly apiBaseUrl: string,
@@ -257,51 +271,74 @@ export class FakeGitHub {
   }
 
   handlers() {
-    const prefix = `/repos/${this.owner}/${this.repo}`;
     return [
       http.all(`${this.apiBaseUrl}/*`, async ({ request }) => {
-        const url = new URL(request.url);
-        const path = decodeURIComponent(
-          url.pathname.slice(
-            new URL(this.apiBaseUrl).pathname.replace(/\/$/, '').length,
-          ),
-        );
-        const text = await request.text();
-        const body = text ? JSON.parse(text) : undefined;
-        const query = Object.fromEntries(url.searchParams);
-        this.requests.push({
-          method: request.method,
-          path,
-          ...(Object.keys(query).length ? { query } : {}),
-          ...(body !== undefined ? { body } : {}),
-          authorization: request.headers.get('authorization'),
-        });
-        const fault = this.faults.findIndex(
-          f => f.method === request.method && f.path.test(path),
-        );
-        if (fault >= 0) {
-          const [{ status, headers, body: faultBody }] = this.faults.splice(
-            fault,
-            1,
-          );
-          return status === 'network'
-            ? HttpResponse.error()
-            : HttpResponse.json(faultBody ?? { message: 'Server Error' }, {
-                status,
-                headers,
-              });
+        const start = Date.now();
+        this.inFlight++;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+        try {
+          const [path, status, response] = await this.answer(request);
+          if (this.latencyMs > 0) {
+            await new Promise(r => setTimeout(r, this.latencyMs));
+          }
+          this.timeline.push({
+            method: request.method,
+            path,
+            start,
+            end: Date.now(),
+            status,
+          });
+          return response;
+        } finally {
+          this.inFlight--;
         }
-        if (!path.startsWith(`${prefix}`)) {
-          return notFound();
-        }
-        return this.route(
-          request.method,
-          path.slice(prefix.length),
-          query,
-          body,
-        );
       }),
     ];
+  }
+
+  private async answer(
+    request: Request,
+  ): Promise<[string, number | 'network', Response]> {
+    const prefix = `/repos/${this.owner}/${this.repo}`;
+    const url = new URL(request.url);
+    const path = decodeURIComponent(
+      url.pathname.slice(
+        new URL(this.apiBaseUrl).pathname.replace(/\/$/, '').length,
+      ),
+    );
+    const text = await request.text();
+    const body = text ? JSON.parse(text) : undefined;
+    const query = Object.fromEntries(url.searchParams);
+    this.requests.push({
+      method: request.method,
+      path,
+      ...(Object.keys(query).length ? { query } : {}),
+      ...(body !== undefined ? { body } : {}),
+      authorization: request.headers.get('authorization'),
+    });
+    const fault = this.faults.findIndex(
+      f => f.method === request.method && f.path.test(path),
+    );
+    if (fault >= 0) {
+      const [{ status, headers, body: faultBody }] = this.faults.splice(
+        fault,
+        1,
+      );
+      return [
+        path,
+        status,
+        status === 'network'
+          ? HttpResponse.error()
+          : HttpResponse.json(faultBody ?? { message: 'Server Error' }, {
+              status,
+              headers,
+            }),
+      ];
+    }
+    const response = path.startsWith(`${prefix}`)
+      ? this.route(request.method, path.slice(prefix.length), query, body)
+      : notFound();
+    return [path, response.status, response];
   }
 
   private route(
@@ -488,7 +525,30 @@ export class FakeGitHub {
         { status: 201 },
       );
     }
-    if (method === 'GET' && /^\/commits\/[0-9a-f]+\/status$/.test(path)) {
+    if (method === 'GET' && at(/^\/tarball\/([0-9a-f]+)$/)) {
+      // GitHub answers with a 302 to codeload.github.com, which node-fetch
+      // follows; the fake serves the archive itself. Same contents: a
+      // gzipped tar whose one top folder is `{owner}-{repo}-{short sha}`.
+      return this.commits.has(g[1])
+        ? new HttpResponse(
+            tarGz(
+              this.filesAt(g[1]),
+              `${this.owner}-${this.repo}-${g[1].slice(0, 7)}`,
+            ),
+            {
+              status: 200,
+              headers: { 'content-type': 'application/x-gzip' },
+            },
+          )
+        : notFound();
+    }
+    if (method === 'GET' && at(/^\/commits\/(.+)\/status$/)) {
+      // The ref is a sha or a branch (Backstage's GitHub reader asks for
+      // the branch's, and reads `sha` and `repository.archive_url`).
+      const sha = this.refs.get(g[1]) ?? g[1];
+      if (!/^[0-9a-f]+$/.test(sha)) {
+        return notFound();
+      }
       // GitHub's combined state: failure when any failed or errored,
       // pending when any is pending or there are none, else success.
       const states = this.statuses.map(st => st.state);
@@ -498,10 +558,18 @@ export class FakeGitHub {
       } else if (!states.length || states.includes('pending')) {
         state = 'pending';
       }
+      const repo = `${this.apiBaseUrl}/repos/${this.owner}/${this.repo}`;
       return HttpResponse.json({
         state,
+        sha,
         total_count: this.statuses.length,
         statuses: this.statuses,
+        repository: {
+          full_name: `${this.owner}/${this.repo}`,
+          url: repo,
+          archive_url: `${repo}/{archive_format}{/ref}`,
+          trees_url: `${repo}/git/trees{/sha}`,
+        },
       });
     }
     if (method === 'GET' && /^\/commits\/[0-9a-f]+\/check-runs$/.test(path)) {
@@ -522,6 +590,41 @@ function notFound() {
     { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' },
     { status: 404 },
   );
+}
+
+/**
+ * A gzipped ustar archive of `files` below the folder `root`, as GitHub's
+ * tarball endpoint gives it (POSIX ustar headers, 512-byte blocks).
+ */
+function tarGz(files: Record<string, string>, root: string) {
+  const blocks: Buffer[] = [];
+  const entry = (name: string, body: Buffer, type: '0' | '5') => {
+    if (Buffer.byteLength(name) > 100) {
+      throw new Error(`FakeGitHub: ${name} is too long for its tarball`);
+    }
+    const header = Buffer.alloc(512);
+    const octal = (value: number, width: number) =>
+      `${value.toString(8).padStart(width - 1, '0')}\0`;
+    header.write(name, 0, 100, 'utf8');
+    header.write(octal(type === '5' ? 0o755 : 0o644, 8), 100);
+    header.write(octal(0, 8), 108);
+    header.write(octal(0, 8), 116);
+    header.write(octal(body.length, 12), 124);
+    header.write(octal(Math.floor(Date.now() / 1000), 12), 136);
+    header.write(' '.repeat(8), 148);
+    header.write(type, 156);
+    header.write('ustar\0', 257);
+    header.write('00', 263);
+    const checksum = header.reduce((sum, byte) => sum + byte, 0);
+    header.write(`${checksum.toString(8).padStart(6, '0')}\0 `, 148);
+    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  };
+  entry(`${root}/`, Buffer.alloc(0), '5');
+  for (const [path, content] of Object.entries(files)) {
+    entry(`${root}/${path}`, Buffer.from(content), '0');
+  }
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks));
 }
 
 function hash(text: string) {
