@@ -138,9 +138,13 @@ export interface Config {
      */
     index?: {
       /**
-       * How often the catalog is scanned and every location asked whether
-       * its code changed (one conditional request each), in minutes.
-       * Default: 5.
+       * How often the catalog is scanned for entities added, changed or
+       * removed, in minutes (also at startup). Default: 1.
+       */
+      scanMinutes?: number;
+      /**
+       * How often every location is asked whether its code changed (one
+       * conditional request each), in minutes. Default: 5.
        */
       refreshMinutes?: number;
       /**

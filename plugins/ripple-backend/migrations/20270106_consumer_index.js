@@ -15,7 +15,8 @@
  *   or a dbt `source('shop', 'orders')`), `*` when it may read any; the
  *   lookup of a dataset's candidates.
  * - `consumer_index_scan`: when the last catalog scan started and ended
- *   (the index serves reads once one has ended).
+ *   (the index serves reads once one has ended), and when a refresh of
+ *   every entity was last asked for.
  *
  * @param {import('knex').Knex} knex
  */
@@ -93,6 +94,10 @@ exports.up = async function up(knex) {
     table.timestamp('started_at', { useTz: true }).nullable();
     table.timestamp('completed_at', { useTz: true }).nullable();
     table.integer('entities').nullable();
+    table
+      .timestamp('refresh_requested_at', { useTz: true })
+      .nullable()
+      .comment('POST /index/refresh: every entity checked before it is due');
   });
 };
 

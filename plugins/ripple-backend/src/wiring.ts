@@ -57,11 +57,10 @@ export function makeWarehouses(deps: {
 
 /**
  * The consumer index (docs/backend.md, "The consumer index") and its two
- * tasks: `ripple-index` (global: one replica at a time scans the catalog
- * and has every location checked, at startup and every `refreshMinutes`)
- * and `ripple-index-worker` (local: every replica claims and indexes due
- * entities, so replicas share the work of a refresh and index new entities
- * between refreshes).
+ * tasks: `ripple-index` (global: one replica at a time scans the catalog,
+ * at startup and every `scanMinutes`, then indexes what is due) and
+ * `ripple-index-worker` (local: every replica claims and indexes due
+ * entities, so replicas share the work of a refresh).
  */
 export async function scheduleConsumerIndex(deps: {
   config: Config;
@@ -88,10 +87,10 @@ export async function scheduleConsumerIndex(deps: {
   await deps.scheduler.scheduleTask({
     id: 'ripple-index',
     scope: 'global',
-    frequency: { minutes: refreshMinutes },
+    frequency: { minutes: settings?.getOptionalNumber('scanMinutes') ?? 1 },
     // A run cut short leaves what it indexed; the next one goes on.
     timeout: { minutes: Math.max(refreshMinutes, leaseMinutes) * 2 },
-    fn: signal => index.refresh(signal).then(() => undefined),
+    fn: signal => index.runOnce(signal),
   });
   await deps.scheduler.scheduleTask({
     id: 'ripple-index-worker',

@@ -419,7 +419,11 @@ export async function refreshConsumerIndex(server: Server): Promise<void> {
         .set(as('admin'));
       const started = Date.parse(body.lastScan?.startedAt ?? '');
       // (SQLite may keep whole seconds.)
-      if (body.ready && started >= Math.floor(since / 1000) * 1000) {
+      if (
+        body.ready &&
+        body.due === 0 &&
+        started >= Math.floor(since / 1000) * 1000
+      ) {
         return;
       }
       await new Promise(resolve => setTimeout(resolve, 100));

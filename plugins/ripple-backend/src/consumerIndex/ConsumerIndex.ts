@@ -85,7 +85,8 @@ const SCAN_FIELDS = [
  *   read, last checked before a refresh, or summarised by another engine
  *   version) and reads each through UrlReaderService with its etag: an
  *   unchanged location costs one conditional request, and a new engine
- *   version summarises the stored code again without asking the SCM. Every
+ *   version summarises the stored code again (without asking the SCM when
+ *   the location was checked recently). Every
  *   replica works; claims keep them off each other's entities, and a dead
  *   replica's claims run out after the lease.
  */
@@ -159,11 +160,10 @@ export class ConsumerIndex {
 
   /**
    * Indexes the due entities (see the class) until none is left or
-   * `signal` aborts. `checkedBefore` makes every entity checked before it
-   * due (a refresh passes its start); by default, those checked more than
-   * `refreshMs` ago.
+   * `signal` aborts. Due: never read, summarised by another engine
+   * version, or checked before {@link ConsumerIndex.dueBefore}.
    */
-  async work(signal?: AbortSignal, checkedBefore?: Date): Promise<IndexWork> {
+  async work(signal?: AbortSignal): Promise<IndexWork> {
     const { store, engine, leaseMs, batch } = this.options;
     const done: IndexWork = {
       read: 0,
@@ -175,44 +175,64 @@ export class ConsumerIndex {
       if (signal?.aborted) return done;
       const now = this.now();
       const token = claimToken();
+      const checkedBefore = await this.dueBefore(now);
       const claimed = await store.claim({
         token,
         limit: batch,
         now,
         leaseMs,
-        checkedBefore:
-          checkedBefore ?? new Date(now.getTime() - this.options.refreshMs),
+        checkedBefore,
         engineVersion: engine.version(),
       });
       if (!claimed.length) return done;
       await inParallel(claimed, this.options.concurrency, entry =>
-        this.index(entry, token, done),
+        this.index(entry, token, done, checkedBefore),
       );
     }
   }
 
   /**
-   * A refresh: a scan, then every entity checked before it started is
-   * checked (with other replicas' help), then the claims of other replicas
-   * are waited for, up to a lease.
+   * What the global task runs (every `ripple.index.scanMinutes` and at
+   * startup): a scan, then the due entities, with every other replica's
+   * help.
+   */
+  async runOnce(signal?: AbortSignal): Promise<void> {
+    if (await this.scan(signal)) await this.work(signal);
+  }
+
+  /**
+   * Entities checked before this are due: `refreshMs` ago, or the last
+   * refresh asked for (`POST /index/refresh`), whichever is later.
+   */
+  async dueBefore(now = this.now()): Promise<Date> {
+    const byAge = now.getTime() - this.options.refreshMs;
+    const asked = (await this.options.store.refreshRequestedAt())?.getTime();
+    return new Date(Math.max(byAge, asked ?? 0));
+  }
+
+  /** Asks for every entity to be checked now, by every replica's workers. */
+  requestRefresh(): Promise<void> {
+    return this.options.store.requestRefresh(this.now());
+  }
+
+  /**
+   * A whole refresh, here and now (tests and benchmarks): asks for one,
+   * scans, checks every entity (with other replicas' help), then waits up to
+   * a lease for the entities other replicas claimed.
    */
   async refresh(signal?: AbortSignal) {
+    await this.requestRefresh();
     const scan = await this.scan(signal);
     if (!scan) return undefined;
-    const work = await this.work(signal, scan.startedAt);
+    const work = await this.work(signal);
     const deadline = Date.now() + this.options.leaseMs;
-    while (
-      !signal?.aborted &&
-      Date.now() < deadline &&
-      (await this.options.store.pending({
-        checkedBefore: scan.startedAt,
-        engineVersion: this.options.engine.version(),
-      })) > 0
-    ) {
+    while (!signal?.aborted && Date.now() < deadline) {
+      const { due } = await this.status();
+      if (due === 0) break;
       // What another replica claimed, or what it lost by dying, which
       // becomes claimable here after its lease.
       await new Promise(resolve => setTimeout(resolve, 200));
-      const more = await this.work(signal, scan.startedAt);
+      const more = await this.work(signal);
       (Object.keys(more) as (keyof IndexWork)[]).forEach(k => {
         work[k] += more[k];
       });
@@ -229,9 +249,29 @@ export class ConsumerIndex {
     return { scan, work };
   }
 
-  private async index(entry: IndexEntry, token: string, done: IndexWork) {
+  private async index(
+    entry: IndexEntry,
+    token: string,
+    done: IndexWork,
+    checkedBefore: Date,
+  ) {
     const { store, urlReader, engine, logger } = this.options;
     const version = engine.version();
+    const recent =
+      entry.checkedAt && entry.checkedAt.getTime() >= checkedBefore.getTime();
+    if (entry.code && recent && entry.engineVersion !== version) {
+      // Only the engine changed: summarised again from the stored code,
+      // without asking the SCM.
+      done.resummarised += 1;
+      const code = loadCode(entry.code);
+      await store.recordIndexed(
+        entry.entityRef,
+        token,
+        storeCode(code, await this.summarize(code), version, entry.contentEtag),
+        entry.checkedAt!,
+      );
+      return;
+    }
     let code: ConsumerCode;
     let etag: string | undefined;
     try {
@@ -243,12 +283,11 @@ export class ConsumerIndex {
       done.read += 1;
     } catch (error) {
       if (error instanceof NotModifiedError && entry.code) {
+        done.unchanged += 1;
         if (entry.engineVersion === version) {
-          done.unchanged += 1;
           await store.recordUnchanged(entry.entityRef, token, this.now());
           return;
         }
-        done.resummarised += 1;
         code = loadCode(entry.code);
         etag = entry.contentEtag;
       } else {
@@ -300,10 +339,11 @@ export class ConsumerIndex {
       throw new Error(entry.error);
     }
     if (!options.readThrough) {
+      // Added (or changed) since the last scan: the replicas' workers read
+      // it within seconds.
+      await store.recordScanned([scanned], this.now());
       throw new ServiceUnavailableError(
-        `The code of ${entityRef} is not in Ripple's consumer index yet: it is read at the index's next pass (every ${Math.round(
-          this.options.refreshMs / 60_000,
-        )} minutes at most)`,
+        `The code of ${entityRef} is not in Ripple's consumer index yet; it is being read now: try again in a few seconds`,
       );
     }
     if (scanned.invalid) {
@@ -328,8 +368,11 @@ export class ConsumerIndex {
     return this.options.store.readers(tableKey(table));
   }
 
-  status(): Promise<IndexStatus> {
-    return this.options.store.status(this.options.engine.version());
+  async status(): Promise<IndexStatus> {
+    return this.options.store.status({
+      engineVersion: this.options.engine.version(),
+      checkedBefore: await this.dueBefore(),
+    });
   }
 
   /**

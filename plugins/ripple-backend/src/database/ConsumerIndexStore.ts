@@ -50,6 +50,10 @@ export type IndexStatus = {
   failing: number;
   /** Those summarised by another engine version than `engineVersion`. */
   otherEngine: number;
+  /** Those due now (never read, checked before `checkedBefore`, or of another engine version). */
+  due: number;
+  /** When a refresh of every entity was last asked for. */
+  refreshRequestedAt?: Date;
   lastScan?: { startedAt: Date; completedAt?: Date; entities?: number };
 };
 
@@ -131,7 +135,16 @@ export interface ConsumerIndexStore {
    */
   readers(tableKey: string): Promise<string[]>;
 
-  status(engineVersion: string): Promise<IndexStatus>;
+  status(options: {
+    engineVersion: string;
+    checkedBefore: Date;
+  }): Promise<IndexStatus>;
+
+  /** Asks for every entity checked before `at` to be checked again. */
+  requestRefresh(at: Date): Promise<void>;
+
+  /** When a refresh was last asked for. */
+  refreshRequestedAt(): Promise<Date | undefined>;
 
   /** Entities due or claimed (a refresh waits for other replicas' claims). */
   pending(options: {

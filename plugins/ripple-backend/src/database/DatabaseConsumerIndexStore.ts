@@ -289,44 +289,75 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
       .map(row => row.display_ref);
   }
 
-  async status(engineVersion: string): Promise<IndexStatus> {
+  async status(options: {
+    engineVersion: string;
+    checkedBefore: Date;
+  }): Promise<IndexStatus> {
+    const { engineVersion } = options;
     const all = () => this.db('consumer_index');
-    const [entities, indexed, failing, otherEngine, scan] = await Promise.all([
-      count(all()),
-      count(
-        all().where(q =>
-          q.whereNotNull('checked_at').orWhereNotNull('invalid'),
-        ),
-      ),
-      count(all().whereNotNull('error')),
-      count(
-        all()
-          .whereNull('invalid')
-          .where(q =>
-            q
-              .whereNull('engine_version')
-              .orWhereNot('engine_version', engineVersion),
+    const [entities, indexed, failing, otherEngine, due, scan] =
+      await Promise.all([
+        count(all()),
+        count(
+          all().where(q =>
+            q.whereNotNull('checked_at').orWhereNotNull('invalid'),
           ),
-      ),
-      this.db('consumer_index_scan').where({ id: 'catalog' }).first(),
-    ]);
+        ),
+        count(all().whereNotNull('error')),
+        count(
+          all()
+            .whereNull('invalid')
+            .where(q =>
+              q
+                .whereNull('engine_version')
+                .orWhereNot('engine_version', engineVersion),
+            ),
+        ),
+        this.pending(options),
+        this.db('consumer_index_scan').where({ id: 'catalog' }).first(),
+      ]);
+    const date = (value: Timestamp | null | undefined) =>
+      value === null || value === undefined
+        ? undefined
+        : new Date(timestamp(value));
+    const startedAt = date(scan?.started_at);
+    const completedAt = date(scan?.completed_at);
+    const refreshRequestedAt = date(scan?.refresh_requested_at);
     return {
       entities,
       indexed,
       failing,
       otherEngine,
-      ...(scan?.started_at
+      due,
+      ...(refreshRequestedAt ? { refreshRequestedAt } : {}),
+      ...(startedAt
         ? {
             lastScan: {
-              startedAt: new Date(timestamp(scan.started_at)),
-              ...(scan.completed_at
-                ? { completedAt: new Date(timestamp(scan.completed_at)) }
+              startedAt,
+              ...(completedAt ? { completedAt } : {}),
+              ...(typeof scan.entities === 'number'
+                ? { entities: scan.entities }
                 : {}),
-              ...(scan.entities !== null ? { entities: scan.entities } : {}),
             },
           }
         : {}),
     };
+  }
+
+  async requestRefresh(at: Date) {
+    await this.db('consumer_index_scan')
+      .insert({ id: 'catalog', refresh_requested_at: at })
+      .onConflict('id')
+      .merge(['refresh_requested_at']);
+  }
+
+  async refreshRequestedAt() {
+    const row = await this.db('consumer_index_scan')
+      .where({ id: 'catalog' })
+      .first('refresh_requested_at');
+    return row?.refresh_requested_at
+      ? new Date(timestamp(row.refresh_requested_at))
+      : undefined;
   }
 
   async pending(options: { checkedBefore: Date; engineVersion: string }) {

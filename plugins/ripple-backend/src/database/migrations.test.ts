@@ -753,4 +753,51 @@ describe('knex migrations', () => {
       expect(await knex.schema.hasTable('migration_step_plan')).toBe(false);
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'adds the consumer index (read keys go with their entity), and takes it back, on %s',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const files = fs
+        .readdirSync(migrationsDir)
+        .filter(f => f.endsWith('.js'))
+        .sort();
+      const index = files.indexOf('20270106_consumer_index.js');
+      expect(index).toBeGreaterThan(0);
+      for (let i = 0; i <= index; i++) {
+        await knex.migrate.up({ directory: migrationsDir });
+      }
+      const now = new Date();
+      await knex('consumer_index').insert({
+        entity_ref: 'component:default/job',
+        display_ref: 'component:default/job',
+        read_spec: '{"location":"file:///x/","paths":[]}',
+        read_key: 'k',
+        scanned_at: now,
+        code: Buffer.from([0x1f, 0x8b, 0, 1, 2]),
+      });
+      await knex('consumer_index_read').insert([
+        { entity_ref: 'component:default/job', table_key: 'orders' },
+        { entity_ref: 'component:default/job', table_key: '*' },
+      ]);
+      const row = await knex('consumer_index').first('code');
+      expect(Buffer.from(row.code)).toEqual(Buffer.from([0x1f, 0x8b, 0, 1, 2]));
+      // A read key without its entity is refused, and goes with it.
+      await expect(
+        knex('consumer_index_read').insert({
+          entity_ref: 'component:default/gone',
+          table_key: 'orders',
+        }),
+      ).rejects.toHaveProperty('message', expect.stringMatching(/foreign/i));
+      await knex('consumer_index').delete();
+      expect(
+        Number((await knex('consumer_index_read').count({ n: '*' }))[0].n),
+      ).toBe(0);
+
+      await knex.migrate.down({ directory: migrationsDir });
+      expect(await knex.schema.hasTable('consumer_index')).toBe(false);
+      expect(await knex.schema.hasTable('consumer_index_read')).toBe(false);
+      expect(await knex.schema.hasTable('consumer_index_scan')).toBe(false);
+    },
+  );
 });

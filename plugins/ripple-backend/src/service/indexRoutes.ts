@@ -40,13 +40,14 @@ export function addIndexRoutes(router: ApiRouter, context: RouteContext) {
           `You are not allowed to refresh the consumer index (${rippleIndexRefreshPermission.name})`,
         );
       }
-      const now = await status();
-      // In the background: a refresh reads every location. One under way
-      // refuses the trigger (it is the refresh asked for, or near enough).
+      // Every replica's workers check the entities checked before now; the
+      // scan runs now too. (A run under way refuses the trigger; the
+      // workers still do the checks.)
+      await consumerIndex?.requestRefresh();
       await context.refreshIndex?.().catch(error => {
         if (!(error instanceof ConflictError)) throw error;
       });
-      return now;
+      return status();
     });
     res.status(202).json(body);
   });

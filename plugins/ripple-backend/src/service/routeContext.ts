@@ -45,7 +45,7 @@ export type RouterOptions = {
   /** Runs the agent's refresh (and so the accepted canary) now. */
   refresh?: () => Promise<void>;
   /** The consumer index (docs/backend.md, "The consumer index"). */
-  consumerIndex?: Pick<ConsumerIndex, 'status'>;
+  consumerIndex?: Pick<ConsumerIndex, 'status' | 'requestRefresh'>;
   /** Starts the consumer index's refresh now. */
   refreshIndex?: () => Promise<void>;
 };

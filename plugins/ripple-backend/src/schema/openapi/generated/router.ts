@@ -3024,6 +3024,7 @@ export const spec = {
           'indexed',
           'failing',
           'otherEngine',
+          'due',
           'ready',
         ],
         properties: {
@@ -3049,6 +3050,17 @@ export const spec = {
             type: 'integer',
             description:
               'Those summarised by another engine version, summarised again in the background.',
+          },
+          due: {
+            type: 'integer',
+            description:
+              'Those due now (never read, checked before the last refresh asked for or more than `ripple.index.refreshMinutes` ago, or of another engine version).',
+          },
+          refreshRequestedAt: {
+            type: 'string',
+            format: 'date-time',
+            description:
+              'When a refresh of every entity was last asked for (`POST /index/refresh`).',
           },
           ready: {
             type: 'boolean',
@@ -3240,7 +3252,7 @@ export const spec = {
       post: {
         operationId: 'RefreshConsumerIndex',
         description:
-          'Starts a refresh of the consumer index now: a catalog scan, then every code location asked whether its code changed (`ripple.index.refresh`; audited). It runs in the background (a refresh under way is not started twice); the answer is the status when it was asked.',
+          "Asks for a refresh of the consumer index now: a catalog scan, then every code location asked whether its code changed, by every replica's workers (`ripple.index.refresh`; audited). It runs in the background; the answer is the status once asked (`due` counts what is left).",
         responses: {
           '202': {
             description: 'The refresh is started.',

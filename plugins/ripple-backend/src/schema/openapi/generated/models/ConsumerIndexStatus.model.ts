@@ -30,6 +30,14 @@ export interface ConsumerIndexStatus {
    */
   otherEngine: number;
   /**
+   * Those due now (never read, checked before the last refresh asked for or more than `ripple.index.refreshMinutes` ago, or of another engine version).
+   */
+  due: number;
+  /**
+   * When a refresh of every entity was last asked for (`POST /index/refresh`).
+   */
+  refreshRequestedAt?: Date;
+  /**
    * A catalog scan completed and every entity it found was read once; until then analyses wait and previews may answer 503.
    */
   ready: boolean;

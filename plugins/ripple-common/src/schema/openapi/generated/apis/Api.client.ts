@@ -1547,7 +1547,7 @@ export class DefaultApiClient {
   }
 
   /**
-   * Starts a refresh of the consumer index now: a catalog scan, then every code location asked whether its code changed (`ripple.index.refresh`; audited). It runs in the background (a refresh under way is not started twice); the answer is the status when it was asked.
+   * Asks for a refresh of the consumer index now: a catalog scan, then every code location asked whether its code changed, by every replica\'s workers (`ripple.index.refresh`; audited). It runs in the background; the answer is the status once asked (`due` counts what is left).
    */
   public async refreshConsumerIndex(
     // @ts-ignore
