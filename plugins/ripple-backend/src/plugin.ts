@@ -163,6 +163,9 @@ export const ripplePlugin = createBackendPlugin({
             readThrough: false,
           }),
           ready: () => consumerIndex.ready(),
+          analysisLeaseMs:
+            (config.getOptionalNumber('ripple.agent.timeoutMinutes') ?? 30) *
+            60_000,
           datasets,
           // A new patch is validated now, not at the validation task's next
           // run (a person waits for it on the migration page).
@@ -174,19 +177,19 @@ export const ripplePlugin = createBackendPlugin({
               );
           },
         });
-        // Global scope: with several replicas on one database, one of them
-        // runs each task at a time. The state in the database is the queue,
-        // so a restart loses nothing. The timeout is also how long a run
-        // stays locked when its process dies in the middle (a crash, a
-        // SIGKILL): the scheduler cannot tell a dead run from a slow one, so
-        // the task runs again only after it (the crash test shortens it).
+        // The timeout is also how long a run stays locked when its process
+        // dies in the middle (a crash, a SIGKILL): the scheduler cannot
+        // tell a dead run from a slow one (the crash test shortens it).
         const agentTimeout = {
           minutes:
             config.getOptionalNumber('ripple.agent.timeoutMinutes') ?? 30,
         };
+        // Local scope: every replica analyses, each claiming one migration
+        // at a time in the database (the claim's lease is the timeout), so
+        // replicas share the migrations and a restart loses nothing.
         await scheduler.scheduleTask({
           id: 'ripple-agent',
-          scope: 'global',
+          scope: 'local',
           frequency: {
             seconds:
               config.getOptionalNumber('ripple.agent.intervalSeconds') ?? 10,

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { randomUUID } from 'node:crypto';
 import { Entity, RELATION_DEPENDS_ON } from '@backstage/catalog-model';
 import type {
   ChangeSpec,
@@ -90,6 +91,11 @@ export class MigrationAgent {
       engine: RippleEngine;
       logger: LoggerService;
       retry?: RetryPolicy;
+      /**
+       * How long a replica's claim on a migration's analysis lasts: a dead
+       * replica's analysis is taken over after it. Default: 30 minutes.
+       */
+      analysisLeaseMs?: number;
       now?: () => Date;
       /**
        * Called once after a run that recorded new patches: the validation
@@ -254,10 +260,18 @@ export class MigrationAgent {
   private async analyzeDue(signal?: AbortSignal): Promise<void> {
     const { store, logger } = this.options;
     if (!(await this.indexReady())) return;
-    for (const migration of await store.listDueAnalyses(this.now(), 20)) {
+    // Every replica runs the agent: each claims one migration at a time,
+    // so replicas analyse different migrations, and a dead replica's
+    // analysis is taken over when its lease runs out.
+    const token = randomUUID();
+    for (let n = 0; n < 20; n++) {
       if (signal?.aborted) return;
-      // The kill switch holds the analysis too: it stays due until resumed.
-      if (migration.stopped) continue;
+      const migration = await store.claimDueAnalysis({
+        token,
+        now: this.now(),
+        leaseMs: this.options.analysisLeaseMs ?? 30 * 60_000,
+      });
+      if (!migration) return;
       try {
         await this.analyze(migration, signal);
       } catch (error) {
@@ -282,6 +296,8 @@ export class MigrationAgent {
           })
           // Cancelled meanwhile: nothing to retry.
           .catch(e => logger.info(`Not retrying ${migration.id}: ${e}`));
+      } finally {
+        await store.releaseAnalysis(migration.id, token);
       }
     }
   }

@@ -193,6 +193,51 @@ export class DatabaseMigrationStore implements MigrationStore {
     return this.withProgress(rows);
   }
 
+  async claimDueAnalysis(input: {
+    token: string;
+    now: Date;
+    leaseMs: number;
+  }): Promise<Migration | undefined> {
+    const { token, now, leaseMs } = input;
+    const free = (q: Knex.QueryBuilder) =>
+      q
+        .whereNull('analysis_claim_until')
+        .orWhere('analysis_claim_until', '<', now);
+    for (;;) {
+      const row = await this.db<MigrationRow>('migration')
+        .where('state', 'analyzing')
+        .where(q =>
+          q
+            .whereNull('analysis_retry_at')
+            .orWhere('analysis_retry_at', '<=', now),
+        )
+        .whereNull('stopped_at')
+        .where(free)
+        .orderBy('seq', 'asc')
+        .first();
+      if (!row) return undefined;
+      // Compare-and-set: of two replicas claiming it at once, one wins and
+      // the other looks for the next.
+      const claimed = await this.db('migration')
+        .where({ id: row.id, state: 'analyzing' })
+        .where(free)
+        .update({
+          analysis_claimed_by: token,
+          analysis_claim_until: new Date(now.getTime() + leaseMs),
+        });
+      if (claimed === 1) {
+        const [migration] = await this.withProgress([row]);
+        return migration;
+      }
+    }
+  }
+
+  async releaseAnalysis(migrationId: string, token: string): Promise<void> {
+    await this.db('migration')
+      .where({ id: migrationId, analysis_claimed_by: token })
+      .update({ analysis_claimed_by: null, analysis_claim_until: null });
+  }
+
   async recordAnalysisFailure(input: {
     migrationId: string;
     error: string;

@@ -181,6 +181,21 @@ export interface MigrationStore {
   listDueAnalyses(now: Date, limit: number): Promise<Migration[]>;
 
   /**
+   * Claims the oldest migration whose analysis is due (as
+   * {@link MigrationStore.listDueAnalyses}) and that no other replica
+   * analyses: unclaimed, or claimed by a claim that ran out at `now`. The
+   * claim lasts `leaseMs`; undefined when none is due.
+   */
+  claimDueAnalysis(input: {
+    token: string;
+    now: Date;
+    leaseMs: number;
+  }): Promise<Migration | undefined>;
+
+  /** Ends a claim of {@link MigrationStore.claimDueAnalysis} (a no-op once taken over). */
+  releaseAnalysis(migrationId: string, token: string): Promise<void>;
+
+  /**
    * Records a failed analysis of an `analyzing` migration: one more attempt,
    * the error, and when to try again; with an `analysis-failed` event. The
    * count is reset when the migration leaves or re-enters `analyzing`.
