@@ -318,6 +318,10 @@ ripple:
     intervalSeconds: 1
     refreshMinutes: 0.05
     timeoutMinutes: 0.05
+  index:
+    scanMinutes: 0.05
+    intervalSeconds: 1
+    leaseMinutes: 0.05
   rollout:
     intervalSeconds: 1
     syncMinutes: 0.05

@@ -268,9 +268,11 @@ async function indexSettled(url: string, since: number): Promise<number> {
   await until(async () => {
     const status = await api(`${url}/index`);
     const started = Date.parse(status.lastScan?.startedAt ?? '');
+    const completed = Date.parse(status.lastScan?.completedAt ?? '');
     return status.ready &&
       status.due === 0 &&
-      started >= Math.floor(since / 1000) * 1000
+      started >= Math.floor(since / 1000) * 1000 &&
+      completed >= started
       ? status
       : undefined;
   });

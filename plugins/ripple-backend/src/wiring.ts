@@ -88,8 +88,9 @@ export async function scheduleConsumerIndex(deps: {
     id: 'ripple-index',
     scope: 'global',
     frequency: { minutes: settings?.getOptionalNumber('scanMinutes') ?? 1 },
-    // A run cut short leaves what it indexed; the next one goes on.
-    timeout: { minutes: Math.max(refreshMinutes, leaseMinutes) * 2 },
+    // A run cut short leaves what it indexed (the workers go on with the
+    // rest); a run killed with its process locks the task this long.
+    timeout: { minutes: leaseMinutes },
     fn: signal => index.runOnce(signal),
   });
   await deps.scheduler.scheduleTask({

@@ -419,10 +419,12 @@ export async function refreshConsumerIndex(server: Server): Promise<void> {
         .set(as('admin'));
       const started = Date.parse(body.lastScan?.startedAt ?? '');
       // (SQLite may keep whole seconds.)
+      const completed = Date.parse(body.lastScan?.completedAt ?? '');
       if (
         body.ready &&
         body.due === 0 &&
-        started >= Math.floor(since / 1000) * 1000
+        started >= Math.floor(since / 1000) * 1000 &&
+        completed >= started
       ) {
         return;
       }

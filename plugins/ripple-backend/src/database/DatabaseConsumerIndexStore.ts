@@ -128,10 +128,12 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
   }
 
   async startScan(at: Date) {
+    // (The last completed scan's end stays: the index stays ready while a
+    // scan runs, and after a scan killed in the middle.)
     await this.db('consumer_index_scan')
-      .insert({ id: 'catalog', started_at: at, completed_at: null })
+      .insert({ id: 'catalog', started_at: at })
       .onConflict('id')
-      .merge(['started_at', 'completed_at']);
+      .merge(['started_at']);
   }
 
   async completeScan(startedAt: Date, entities: number) {
