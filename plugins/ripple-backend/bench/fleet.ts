@@ -25,17 +25,9 @@
  * (required). The catalog is Backstage's in-memory catalog service holding
  * the generated entities.
  */
-import {
-  createServiceFactory,
-  type UrlReaderService,
-} from '@backstage/backend-plugin-api';
 import { databaseServiceFactory } from '@backstage/backend-defaults/database';
 import { rootLoggerServiceFactory } from '@backstage/backend-defaults/rootLogger';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
-import {
-  urlReaderFactoriesServiceRef,
-  type ReaderFactory,
-} from '@backstage/backend-defaults/urlReader';
 import {
   mockCredentials,
   mockServices,
@@ -51,7 +43,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import knexFactory from 'knex';
 import { ripplePlugin } from '../src/plugin';
-import { LocalFileUrlReader } from '../src/reading';
+import {
+  countingReaderFactory,
+  type ScmCounts,
+} from '../src/__testUtils__/countingReaders';
 
 const pg = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
 const user = mockCredentials.user.header('user:default/bench');
@@ -172,35 +167,7 @@ function walk(dir: string): string[] {
 // ---------------------------------------------------------------- a backend
 
 /** The SCM requests a backend made: conditional ones answered "not modified", downloads. */
-const scm = { requests: 0, notModified: 0 };
-
-/** Ripple's local reader, counting `readTree` calls and their answers. */
-const countingReaderFactory = createServiceFactory({
-  service: urlReaderFactoriesServiceRef,
-  deps: {},
-  async factory(): Promise<ReaderFactory> {
-    return options =>
-      LocalFileUrlReader.factory(options).map(({ reader, predicate }) => ({
-        predicate,
-        reader: Object.assign(Object.create(reader), {
-          readTree: async (
-            url: string,
-            opts?: Parameters<UrlReaderService['readTree']>[1],
-          ) => {
-            scm.requests += 1;
-            try {
-              return await reader.readTree(url, opts);
-            } catch (error) {
-              if ((error as Error).name === 'NotModifiedError') {
-                scm.notModified += 1;
-              }
-              throw error;
-            }
-          },
-        }),
-      }));
-  },
-});
+const scm: ScmCounts = { requests: 0, notModified: 0 };
 
 async function startBackend(
   fleet: Fleet,
@@ -210,7 +177,7 @@ async function startBackend(
   const backend = await startTestBackend({
     features: [
       ripplePlugin,
-      countingReaderFactory,
+      countingReaderFactory(scm),
       schedulerServiceFactory,
       databaseServiceFactory,
       catalogServiceMock.factory({ entities: fleet.entities }),

@@ -37,6 +37,7 @@ import request from 'supertest';
 import { DatabaseMigrationStore } from '../database/DatabaseMigrationStore';
 import { ripplePlugin } from '../plugin';
 import { localFileUrlReaderFactory } from '../reading';
+import { countingReaderFactory, type ScmCounts } from './countingReaders';
 
 /** The example catalog the dev portal loads (examples/catalog.yaml). */
 const exampleCatalog = resolvePackagePath(
@@ -233,6 +234,8 @@ export async function startRippleTestBackend(options: {
   locations?: string[];
   /** More folders the agent may read code from (file: URLs), besides the examples. */
   readable?: string[];
+  /** Counts the backend's code reads here (`readTree` calls). */
+  scmCounts?: ScmCounts;
   /**
    * Runs the rollout for real (docs/rollout.md): Backstage's scheduler runs
    * its task every `intervalSeconds`.
@@ -321,7 +324,9 @@ export async function startRippleTestBackend(options: {
       userInfo.factory,
       auditor.factory,
       // The example consumers' code and datasets' schema files, from disk.
-      localFileUrlReaderFactory,
+      options.scmCounts
+        ? countingReaderFactory(options.scmCounts)
+        : localFileUrlReaderFactory,
       ...(options.agent ||
       options.rollout ||
       options.notifications ||
