@@ -5,6 +5,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import {
   rippleEngineAcceptPermission,
+  rippleIndexRefreshPermission,
   rippleHealthReportPermission,
   rippleMigrationCancelPermission,
   rippleOwnershipDecision,
@@ -25,7 +26,22 @@ describe('permissions', () => {
       'ripple.step.run',
       'ripple.health.report',
       'ripple.engine.accept',
+      'ripple.index.refresh',
     ]);
+  });
+
+  it('lets only administrators refresh the consumer index', () => {
+    expect(rippleIndexRefreshPermission.type).toBe('basic');
+    expect(
+      rippleOwnershipDecision(rippleIndexRefreshPermission, [
+        'group:default/ripple-admins',
+      ]),
+    ).toEqual({ result: AuthorizeResult.ALLOW });
+    expect(
+      rippleOwnershipDecision(rippleIndexRefreshPermission, [
+        'group:default/data-platform',
+      ]),
+    ).toEqual({ result: AuthorizeResult.DENY });
   });
 
   it('lets only administrators accept an engine version: a basic permission no entity owner gets', () => {
