@@ -163,6 +163,8 @@ export const ripplePlugin = createBackendPlugin({
             readThrough: false,
           }),
           ready: () => consumerIndex.ready(),
+          changedConsumers: migrationId =>
+            consumerIndex.changedConsumers(migrationId),
           analysisLeaseMs:
             (config.getOptionalNumber('ripple.agent.timeoutMinutes') ?? 30) *
             60_000,

@@ -19,7 +19,12 @@ export interface ConsumerFinder {
    * so. In entity ref order within each group. `table` is the dataset's
    * table (the backend's finder looks its readers up in the consumer index).
    */
-  candidates(datasetRef: string, table: string): Promise<Candidate[]>;
+  candidates(
+    datasetRef: string,
+    table: string,
+    /** Entity refs (lower-cased) the caller knows already: may be left out. */
+    skip?: Set<string>,
+  ): Promise<Candidate[]>;
 
   /** One entity, for re-reading a known consumer. */
   get(entityRef: string): Promise<Entity | undefined>;

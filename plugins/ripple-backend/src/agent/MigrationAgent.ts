@@ -86,6 +86,14 @@ export class MigrationAgent {
        * the plugin is installed). Always, when absent.
        */
       ready?: () => Promise<boolean>;
+      /**
+       * The consumers of a migration whose code may have changed since
+       * their patch (the consumer index compares hashes): the refresh reads
+       * only these. Every consumer, when absent.
+       */
+      changedConsumers?: (
+        migrationId: string,
+      ) => Promise<{ consumerRef: string; discoveredBy: string }[]>;
       /** Reads datasets' columns, so `SELECT *` consumers are handled. */
       datasets: Pick<DatasetReader, 'read'>;
       engine: RippleEngine;
@@ -334,7 +342,13 @@ export class MigrationAgent {
       for await (const consumer of this.consumersOf(migration.id)) {
         consumers.push(consumer);
       }
-      for (const consumer of consumers) {
+      const changed = this.options.changedConsumers
+        ? ((await this.options.changedConsumers(migration.id)) as {
+            consumerRef: string;
+            discoveredBy: ConsumerDiscovery;
+          }[])
+        : consumers;
+      for (const consumer of changed) {
         if (signal?.aborted) return;
         // A consumer without a patch is read too: one found with code is
         // recorded, then its patch, in two writes, and a crash between them

@@ -44,7 +44,7 @@ export async function* candidateCode(
   // Reading is I/O: the next few candidates are read while one is
   // analysed, and they are yielded in order.
   const candidates = (
-    await finder.candidates(datasetRef, dataset.table)
+    await finder.candidates(datasetRef, dataset.table, skip)
   ).filter(
     ({ entity }) =>
       !skip?.has(stringifyEntityRef(entity).toLocaleLowerCase('en-US')),

@@ -363,6 +363,11 @@ export class ConsumerIndex {
     return code;
   }
 
+  /** See {@link ConsumerIndexStore.changedConsumers}. */
+  changedConsumers(migrationId: string) {
+    return this.options.store.changedConsumers(migrationId);
+  }
+
   /** The entities whose code may read `table` (by its last name part). */
   readers(table: string): Promise<string[]> {
     return this.options.store.readers(tableKey(table));

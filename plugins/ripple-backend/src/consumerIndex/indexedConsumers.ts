@@ -29,7 +29,11 @@ export class IndexConsumerFinder implements ConsumerFinder {
     },
   ) {}
 
-  async candidates(datasetRef: string, table: string): Promise<Candidate[]> {
+  async candidates(
+    datasetRef: string,
+    table: string,
+    skip?: Set<string>,
+  ): Promise<Candidate[]> {
     const { catalog, auth, index } = this.options;
     const credentials = await auth.getOwnServiceCredentials();
     const { items } = await catalog.getEntities(
@@ -48,9 +52,12 @@ export class IndexConsumerFinder implements ConsumerFinder {
         ref => ref.toLocaleLowerCase('en-US'),
       ),
     );
-    const refs = (await index.readers(table)).filter(
-      ref => !seen.has(ref.toLocaleLowerCase('en-US')),
-    );
+    // (Those the caller knows are not asked of the catalog: a refresh
+    // looks for new consumers among thousands it knows.)
+    const refs = (await index.readers(table)).filter(ref => {
+      const key = ref.toLocaleLowerCase('en-US');
+      return !seen.has(key) && !skip?.has(key);
+    });
     const undeclared: Entity[] = [];
     for (let i = 0; i < refs.length; i += PAGE) {
       const page = await catalog.getEntitiesByRefs(

@@ -135,6 +135,16 @@ export interface ConsumerIndexStore {
    */
   readers(tableKey: string): Promise<string[]>;
 
+  /**
+   * The consumers of a migration whose code may have changed since their
+   * patch: no current patch, no row in the index (the entity left the
+   * catalog, or has no code location), or indexed code whose hash is not
+   * the patch's base hash. A refresh reads only these.
+   */
+  changedConsumers(
+    migrationId: string,
+  ): Promise<{ consumerRef: string; discoveredBy: string }[]>;
+
   status(options: {
     engineVersion: string;
     checkedBefore: Date;

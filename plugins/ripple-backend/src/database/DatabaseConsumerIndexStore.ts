@@ -291,6 +291,29 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
       .map(row => row.display_ref);
   }
 
+  async changedConsumers(migrationId: string) {
+    const rows: { consumer_ref: string; discovered_by: string }[] =
+      await this.db('migration_consumer as c')
+        .leftJoin('patch as p', 'p.id', 'c.current_patch_id')
+        // (Both keep entity refs in lower case.)
+        .leftJoin('consumer_index as i', 'i.entity_ref', 'c.consumer_ref')
+        .where('c.migration_id', migrationId)
+        .whereNull('c.removed_at')
+        .where(q =>
+          q
+            .whereNull('p.id')
+            .orWhereNull('i.entity_ref')
+            .orWhereNull('i.code_hash')
+            .orWhereRaw('?? <> ??', ['i.code_hash', 'p.base_hash']),
+        )
+        .orderBy('c.consumer_ref')
+        .select('c.consumer_ref', 'c.discovered_by');
+    return rows.map(row => ({
+      consumerRef: row.consumer_ref,
+      discoveredBy: row.discovered_by,
+    }));
+  }
+
   async status(options: {
     engineVersion: string;
     checkedBefore: Date;
