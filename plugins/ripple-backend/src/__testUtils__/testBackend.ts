@@ -340,7 +340,11 @@ export async function startRippleTestBackend(options: {
             ripple: {
               // With the real scheduler, the consumer index sees the test's
               // catalog and code changes within seconds.
-              index: { scanMinutes: 0.05, intervalSeconds: 1 },
+              index: {
+                scanMinutes: 0.05,
+                refreshMinutes: 0.05,
+                intervalSeconds: 1,
+              },
               ...(options.agent ? { agent: options.agent } : {}),
               ...(options.rollout ? { rollout: options.rollout } : {}),
               ...(options.notifications
