@@ -22,7 +22,7 @@ describe.each(databases.eachSupportedId())(
   'the consumer index in a backend on %s',
   databaseId => {
     it('is where previews, dataset code and impact read consumers: no repository read inside a request', async () => {
-      const scmCounts: ScmCounts = { requests: 0, notModified: 0 };
+      const scmCounts: ScmCounts = { requests: 0, notModified: 0, files: [] };
       const { server, stop, auditEvents } = await startRippleTestBackend({
         databases,
         databaseId,
@@ -44,6 +44,7 @@ describe.each(databases.eachSupportedId())(
         expect(status.body.indexed).toBe(status.body.entities);
 
         scmCounts.requests = 0;
+        scmCounts.files = [];
         const preview = await request(server)
           .post('/api/ripple/preview')
           .set(as('guest'))
@@ -51,7 +52,9 @@ describe.each(databases.eachSupportedId())(
         expectValidResponse(preview);
         expect(preview.status).toBe(200);
         expect(
-          preview.body.consumers.map((c: { consumerRef: string }) => c.consumerRef),
+          preview.body.consumers.map(
+            (c: { consumerRef: string }) => c.consumerRef,
+          ),
         ).toEqual([
           'component:default/finance-reports',
           'component:default/fraud-scoring',
@@ -84,7 +87,13 @@ describe.each(databases.eachSupportedId())(
           .send({ change });
         expect(impact.status).toBe(200);
         expect(impact.body.consumers).toHaveLength(5);
+        // No consumer's code is read; only the dataset's own schema file
+        // (ripple.io/schema-file: 5 reads over the 3 requests).
         expect(scmCounts.requests).toBe(0);
+        expect(scmCounts.files!.length).toBeGreaterThan(0);
+        expect(
+          scmCounts.files!.every(url => url.endsWith('/orders.schema.yaml')),
+        ).toBe(true);
 
         // A refresh asks each location once whether it changed.
         await refreshConsumerIndex(server);
