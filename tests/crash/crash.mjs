@@ -320,6 +320,7 @@ ripple:
     timeoutMinutes: 0.05
   index:
     scanMinutes: 0.05
+    refreshMinutes: 0.05
     intervalSeconds: 1
     leaseMinutes: 0.05
   rollout:
