@@ -11,13 +11,18 @@ import {
   GITHUB_FILE,
   writeGitHubCatalog,
 } from '../__testUtils__/githubRollout';
-import { as, startRippleTestBackend } from '../__testUtils__/testBackend';
+import {
+  as,
+  refreshConsumerIndex,
+  startRippleTestBackend,
+} from '../__testUtils__/testBackend';
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 // The plugin's own reads go through RateLimitedUrlReader (plugin.ts): a
-// consumer on github.com (a fake GitHub, msw) whose first read meets the
-// primary rate limit is read after the reset, not reported as unreadable.
+// consumer on github.com (a fake GitHub, msw) whose first read (the consumer
+// index's) meets the primary rate limit is read after the reset, not
+// reported as unreadable.
 describe("the plugin's SCM reads", () => {
   const server = setupServer();
   const github = new FakeGitHub('https://api.github.com', 'acme', 'revenue');
@@ -64,6 +69,8 @@ describe("the plugin's SCM reads", () => {
         if (Date.now() > deadline) throw new Error('Timed out: the catalog');
         await new Promise(r => setTimeout(r, 100));
       }
+      // (The index may have read it once already, before the limit.)
+      const before = github.timeline.length;
       const reset = Math.ceil(Date.now() / 1000) + 1;
       github.failNext({
         method: 'GET',
@@ -71,6 +78,9 @@ describe("the plugin's SCM reads", () => {
         ...FakeGitHub.primaryRateLimit(reset),
       });
 
+      // The consumer index reads the code (in the background; here, Backstage's
+      // mock scheduler runs it inside the refresh's request).
+      await refreshConsumerIndex(backend.server);
       const res = await get(
         `/api/ripple/datasets/${encodeURIComponent(
           'resource:default/retry-orders',
@@ -85,7 +95,9 @@ describe("the plugin's SCM reads", () => {
       expect(consumer.files).toEqual([
         expect.objectContaining({ path: GITHUB_FILE, content: GITHUB_CODE }),
       ]);
-      const reads = github.timeline.filter(t => t.path.endsWith('/status'));
+      const reads = github.timeline
+        .slice(before)
+        .filter(t => t.path.endsWith('/status'));
       expect(reads.map(t => t.status)).toEqual([403, 200]);
       expect(reads[1].start).toBeGreaterThanOrEqual(reset * 1000);
     } finally {
