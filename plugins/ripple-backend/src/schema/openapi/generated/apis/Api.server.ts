@@ -279,6 +279,7 @@ export type ListConsumers = {
     >;
     limit?: number;
     offset?: number;
+    cursor?: string;
   };
   response: ConsumerPage | Error | Error;
 };
@@ -294,6 +295,7 @@ export type ListEntityMigrations = {
   query: {
     limit?: number;
     offset?: number;
+    cursor?: string;
   };
   response: EntityMigrationPage | Error;
 };
@@ -316,8 +318,9 @@ export type ListMigrationEvents = {
   query: {
     after?: number;
     limit?: number;
+    cursor?: string;
   };
-  response: ListMigrationEvents200Response | Error;
+  response: ListMigrationEvents200Response | Error | Error;
 };
 /**
  * @public
@@ -331,6 +334,7 @@ export type ListMigrations = {
     sort?: 'newest' | 'deadline';
     limit?: number;
     offset?: number;
+    cursor?: string;
   };
   response: MigrationPage | Error;
 };
