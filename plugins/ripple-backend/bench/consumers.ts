@@ -9,8 +9,9 @@
  *    dataset with an inline schema.
  * 2. One backend (Ripple, the real scheduler, UrlReaderService, engine and
  *    DatabaseService) analyses one migration over them while `readers`
- *    clients page through GET /migrations/{id}/consumers: analysis
- *    throughput, API latency p50/p99, peak memory.
+ *    clients page through GET /migrations/{id}/consumers, each page at a
+ *    random cursor of those seen (RIPPLE_BENCH_PAGING=offset: at a random
+ *    offset): analysis throughput, API latency p50/p99, peak memory.
  * 3. Two backend processes on one PostgreSQL analyse another migration:
  *    each consumer must be recorded and patched exactly once.
  *
@@ -254,15 +255,29 @@ async function analysisUnderReaders(
   let done = false;
   let total = 0;
   const latencies: number[] = [];
+  // Cursor readers start each page at a cursor picked at random among those
+  // the pages gave so far (every depth the list had, the first page for
+  // the empty pick); offset readers at a random offset, as clients paged
+  // before cursors (RIPPLE_BENCH_PAGING=offset).
+  const byOffset = process.env.RIPPLE_BENCH_PAGING === 'offset';
+  const cursors: string[] = [];
   const reader = async () => {
     while (!done) {
-      const offset = total > 50 ? Math.floor(Math.random() * (total - 50)) : 0;
+      const pick = Math.floor(Math.random() * (cursors.length + 1));
+      const at = byOffset
+        ? `offset=${
+            total > 50 ? Math.floor(Math.random() * (total - 50)) : 0
+          }`
+        : pick < cursors.length
+        ? `cursor=${cursors[pick]}`
+        : '';
       const t = performance.now();
       const page = await api(
-        `${url}/migrations/${id}/consumers?limit=50&offset=${offset}`,
+        `${url}/migrations/${id}/consumers?limit=50${at ? `&${at}` : ''}`,
       );
       latencies.push(performance.now() - t);
       total = page.totalCount;
+      if (page.nextCursor && !byOffset) cursors.push(page.nextCursor);
     }
   };
   const clients = Array.from({ length: readers }, reader);
@@ -431,7 +446,9 @@ async function main() {
     )} s)`,
   );
   console.log(
-    `GET /migrations/{id}/consumers (limit 50) during the analysis: ${
+    `GET /migrations/{id}/consumers (limit 50, by ${
+      process.env.RIPPLE_BENCH_PAGING === 'offset' ? 'offset' : 'cursor'
+    }) during the analysis: ${
       step2.requests
     } requests, p50 ${step2.p50.toFixed(1)} ms, p99 ${step2.p99.toFixed(1)} ms`,
   );

@@ -96,6 +96,6 @@ describe('the plugin in the new frontend system', () => {
       '/ripple/migrations/m1?consumer=component%3Adefault%2Forders-export',
     );
     expect(await screen.findByText('No patch')).toBeInTheDocument();
-    expect(api.listEntityMigrations).toHaveBeenCalledWith('component:default/orders-export', { limit: 500, offset: 0 });
+    expect(api.listEntityMigrations).toHaveBeenCalledWith('component:default/orders-export', { limit: 500 });
   });
 });

@@ -53,20 +53,25 @@ export function useLoad<T>(
   return { ...state, reload };
 }
 
-/** Every item of a paged list, a page of 500 at a time. */
+/**
+ * Every item of a paged list, a page of 500 at a time, each page after the
+ * last one's cursor: a walk that sees each item once even while the list
+ * changes, and whose pages cost the same at any depth (docs/backend.md,
+ * "Paging").
+ */
 export async function loadAllPages<T>(
-  page: (request: { limit: number; offset: number }) => Promise<{
+  page: (request: { limit: number; cursor?: string }) => Promise<{
     items: T[];
-    totalCount: number;
+    nextCursor?: string;
   }>,
 ): Promise<T[]> {
   const limit = 500;
   const items: T[] = [];
+  let cursor: string | undefined;
   for (;;) {
-    const next = await page({ limit, offset: items.length });
+    const next = await page(cursor ? { limit, cursor } : { limit });
     items.push(...next.items);
-    if (next.items.length < limit || items.length >= next.totalCount) {
-      return items;
-    }
+    if (!next.nextCursor) return items;
+    cursor = next.nextCursor;
   }
 }

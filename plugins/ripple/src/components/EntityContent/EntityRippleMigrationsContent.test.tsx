@@ -46,7 +46,7 @@ describe('EntityRippleMigrationsContent', () => {
     expect(row).toHaveTextContent('Rename amount to amount_usd');
     expect(row).toHaveTextContent('Proposed');
     expect(row).toHaveTextContent('1 / 4');
-    expect(api.listMigrations).toHaveBeenCalledWith({ limit: 500, offset: 0, dataset: 'resource:default/orders' });
+    expect(api.listMigrations).toHaveBeenCalledWith({ limit: 500, dataset: 'resource:default/orders' });
   });
 
   it("shows where each migration's steps stand on the warehouse, linked to its Steps tab", async () => {
