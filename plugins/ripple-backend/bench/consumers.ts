@@ -265,9 +265,7 @@ async function analysisUnderReaders(
     while (!done) {
       const pick = Math.floor(Math.random() * (cursors.length + 1));
       const at = byOffset
-        ? `offset=${
-            total > 50 ? Math.floor(Math.random() * (total - 50)) : 0
-          }`
+        ? `offset=${total > 50 ? Math.floor(Math.random() * (total - 50)) : 0}`
         : pick < cursors.length
         ? `cursor=${cursors[pick]}`
         : '';
@@ -448,9 +446,9 @@ async function main() {
   console.log(
     `GET /migrations/{id}/consumers (limit 50, by ${
       process.env.RIPPLE_BENCH_PAGING === 'offset' ? 'offset' : 'cursor'
-    }) during the analysis: ${
-      step2.requests
-    } requests, p50 ${step2.p50.toFixed(1)} ms, p99 ${step2.p99.toFixed(1)} ms`,
+    }) during the analysis: ${step2.requests} requests, p50 ${step2.p50.toFixed(
+      1,
+    )} ms, p99 ${step2.p99.toFixed(1)} ms`,
   );
   console.log(
     `memory of the process: before ${mib(step2.memoryBefore.rss)} RSS / ${mib(

@@ -22,7 +22,7 @@ jest.setTimeout(120_000);
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
 const reasons = (...kinds: PatchReasonKind[]): PatchReason[] =>
-  kinds.map(kind => ({ kind, message: kind }) as PatchReason);
+  kinds.map(kind => ({ kind, message: kind } as PatchReason));
 
 /** A small deterministic generator, so a failure can be replayed. */
 function random(seed: number) {

@@ -87,8 +87,11 @@ export async function pageConsumers(
           filter,
         ),
       ));
-  const rows = filtered(db, consumers.where('c.migration_id', migrationId), filter)
-    .orderBy('c.consumer_ref', 'asc');
+  const rows = filtered(
+    db,
+    consumers.where('c.migration_id', migrationId),
+    filter,
+  ).orderBy('c.consumer_ref', 'asc');
   if (position) rows.where('c.consumer_ref', '>', position.key);
   else rows.offset(page.offset);
   const listed = await readPage<ConsumerListRow, string>(rows, page, {

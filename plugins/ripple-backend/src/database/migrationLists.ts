@@ -117,7 +117,9 @@ export async function byDeadline(
         after
           .whereNull('target_date')
           .orWhere('target_date', '>', date)
-          .orWhere(same => same.where('target_date', date).where('seq', '<', seq)),
+          .orWhere(same =>
+            same.where('target_date', date).where('seq', '<', seq),
+          ),
       );
     }
   } else {

@@ -152,7 +152,11 @@ describe.each(databases.eachSupportedId())('paging on %s', databaseId => {
       ),
     ];
     for (const [i, consumerRef] of refs.entries()) {
-      await store.putConsumer({ migrationId, consumerRef, discoveredBy: 'code' });
+      await store.putConsumer({
+        migrationId,
+        consumerRef,
+        discoveredBy: 'code',
+      });
       if (i % 4 === 3) continue; // no patch yet
       const patch = await store.recordPatch({
         migrationId,
@@ -161,7 +165,7 @@ describe.each(databases.eachSupportedId())('paging on %s', databaseId => {
         baseHash: `h${i}`,
         status: 'needs_edit',
         reasons: KINDS.filter((_, k) => (i + k) % 3 !== 0).map(
-          kind => ({ kind, message: kind }) as PatchReason,
+          kind => ({ kind, message: kind } as PatchReason),
         ),
       });
       if (i % 5 === 0) {
@@ -190,7 +194,10 @@ describe.each(databases.eachSupportedId())('paging on %s', databaseId => {
   it.each([
     ['no filter', ''],
     ['one reason kind', '?reasonKind=ambiguous_name'],
-    ['two reason kinds', '?reasonKind=ambiguous_name&reasonKind=dropped_column_used'],
+    [
+      'two reason kinds',
+      '?reasonKind=ambiguous_name&reasonKind=dropped_column_used',
+    ],
     ['a validation status', '?validationStatus=running'],
     [
       'a reason kind and no validation',
@@ -224,8 +231,12 @@ describe.each(databases.eachSupportedId())('paging on %s', databaseId => {
 
   it('shows each consumer there throughout exactly once when others come and go between pages', async () => {
     const { store } = backend;
-    const migration = await newMigration(store, 'resource:default/shop-customers');
-    const ref = (i: number) => `component:default/m-${String(i).padStart(3, '0')}`;
+    const migration = await newMigration(
+      store,
+      'resource:default/shop-customers',
+    );
+    const ref = (i: number) =>
+      `component:default/m-${String(i).padStart(3, '0')}`;
     for (let i = 10; i < 40; i += 2) {
       await store.putConsumer({
         migrationId: migration.id,
@@ -234,7 +245,8 @@ describe.each(databases.eachSupportedId())('paging on %s', databaseId => {
       });
     }
     const before = consumerRefs(
-      (await whole(backend.server, `/migrations/${migration.id}/consumers`)).items,
+      (await whole(backend.server, `/migrations/${migration.id}/consumers`))
+        .items,
     );
     const removed = new Set<string>();
     const { items, pages } = await walk(
@@ -280,7 +292,7 @@ describe.each(databases.eachSupportedId())('paging on %s', databaseId => {
     );
   });
 
-  it('walks the migrations by cursor in each order and filter, and an entity\'s', async () => {
+  it("walks the migrations by cursor in each order and filter, and an entity's", async () => {
     const { store } = backend;
     const dataset = 'resource:default/paging-dataset';
     const created = [];
@@ -293,7 +305,11 @@ describe.each(databases.eachSupportedId())('paging on %s', databaseId => {
       '2027-02-01',
       '2027-03-01',
     ].entries()) {
-      const m = await newMigration(store, i % 2 ? dataset : `${dataset}-${i}`, date);
+      const m = await newMigration(
+        store,
+        i % 2 ? dataset : `${dataset}-${i}`,
+        date,
+      );
       created.push(m);
       await store.putConsumer({
         migrationId: m.id,
@@ -337,7 +353,7 @@ describe.each(databases.eachSupportedId())('paging on %s', databaseId => {
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
   });
 
-  it('refuses a cursor that is not one of the list\'s, naming cursor', async () => {
+  it("refuses a cursor that is not one of the list's, naming cursor", async () => {
     const consumers = `/migrations/${migrationId}/consumers`;
     const { nextCursor } = await get(backend.server, `${consumers}?limit=2`);
     expect(nextCursor).toBeDefined();
@@ -353,13 +369,17 @@ describe.each(databases.eachSupportedId())('paging on %s', databaseId => {
     await refused(`${consumers}?cursor=not%20a%20cursor`);
     await refused(`${consumers}?cursor=bm90IGpzb24`);
     await refused(
-      `${consumers}?cursor=${Buffer.from('{"l":"consumers"}').toString('base64url')}`,
+      `${consumers}?cursor=${Buffer.from('{"l":"consumers"}').toString(
+        'base64url',
+      )}`,
     );
     // Another list, another filter, or with an offset.
     await refused(`/migrations?cursor=${nextCursor}`);
     await refused(`/migrations/${migrationId}/events?cursor=${nextCursor}`);
     expect(
-      await refused(`${consumers}?reasonKind=ambiguous_name&cursor=${nextCursor}`),
+      await refused(
+        `${consumers}?reasonKind=ambiguous_name&cursor=${nextCursor}`,
+      ),
     ).toMatch(/other filters/);
     await refused(`${consumers}?offset=2&cursor=${nextCursor}`);
     // A cursor whose key is not a ref: refused, never sent to SQL.

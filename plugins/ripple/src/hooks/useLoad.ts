@@ -20,7 +20,11 @@ export function useLoad<T>(
   deps: unknown[],
   options: { refreshMs?: number; refreshKey?: unknown } = {},
 ): Loaded<T> {
-  const [state, setState] = useState<{ value?: T; error?: Error; loading: boolean }>({
+  const [state, setState] = useState<{
+    value?: T;
+    error?: Error;
+    loading: boolean;
+  }>({
     loading: true,
   });
   const [tick, setTick] = useState(0);
@@ -35,7 +39,8 @@ export function useLoad<T>(
     let live = true;
     loadRef.current().then(
       value => live && setState({ value, loading: false }),
-      error => live && setState(s => ({ value: s.value, error, loading: false })),
+      error =>
+        live && setState(s => ({ value: s.value, error, loading: false })),
     );
     return () => {
       live = false;
