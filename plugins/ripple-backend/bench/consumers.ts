@@ -264,11 +264,12 @@ async function analysisUnderReaders(
   const reader = async () => {
     while (!done) {
       const pick = Math.floor(Math.random() * (cursors.length + 1));
-      const at = byOffset
-        ? `offset=${total > 50 ? Math.floor(Math.random() * (total - 50)) : 0}`
-        : pick < cursors.length
-        ? `cursor=${cursors[pick]}`
-        : '';
+      let at = pick < cursors.length ? `cursor=${cursors[pick]}` : '';
+      if (byOffset) {
+        at = `offset=${
+          total > 50 ? Math.floor(Math.random() * (total - 50)) : 0
+        }`;
+      }
       const t = performance.now();
       const page = await api(
         `${url}/migrations/${id}/consumers?limit=50${at ? `&${at}` : ''}`,

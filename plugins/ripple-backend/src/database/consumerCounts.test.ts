@@ -65,47 +65,48 @@ describe('the consumer counts', () => {
         (_, i) => `component:default/consumer-${i}`,
       );
       let version = 0;
-      for (let step = 0; step < 150; step++) {
-        const migrationId = migrations[next(2)].id;
-        const consumerRef = refs[next(refs.length)];
-        const consumer = await store.getConsumer(migrationId, consumerRef);
-        switch (next(4)) {
-          case 0:
-            await store.putConsumer({
-              migrationId,
-              consumerRef,
-              discoveredBy: 'code',
-            });
-            break;
-          case 1:
-            await store.removeConsumer({
-              migrationId,
-              consumerRef,
-              reason: 'gone',
-            });
-            break;
-          default:
-            if (!consumer) break;
-            // A new patch, whose reasons may share kinds with the last.
-            version++;
-            await store.recordPatch({
-              migrationId,
-              consumerRef,
-              diff: `diff ${version}`,
-              baseHash: `h${version}`,
-              status: 'needs_edit',
-              reasons: reasons(
-                ...KINDS.filter(() => next(3) === 0),
-                ...(next(4) === 0 ? [KINDS[0], KINDS[0]] : []),
-              ),
-            });
-        }
-        if (step % 25 === 24) {
-          for (const m of migrations) {
-            expect(await keptConsumerCounts(knex, m.id)).toEqual(
-              await recountConsumers(knex, m.id),
-            );
+      // Six rounds of 25 writes, each followed by the comparison.
+      for (let round = 0; round < 6; round++) {
+        for (let step = 0; step < 25; step++) {
+          const migrationId = migrations[next(2)].id;
+          const consumerRef = refs[next(refs.length)];
+          const consumer = await store.getConsumer(migrationId, consumerRef);
+          switch (next(4)) {
+            case 0:
+              await store.putConsumer({
+                migrationId,
+                consumerRef,
+                discoveredBy: 'code',
+              });
+              break;
+            case 1:
+              await store.removeConsumer({
+                migrationId,
+                consumerRef,
+                reason: 'gone',
+              });
+              break;
+            default:
+              if (!consumer) break;
+              // A new patch, whose reasons may share kinds with the last.
+              version++;
+              await store.recordPatch({
+                migrationId,
+                consumerRef,
+                diff: `diff ${version}`,
+                baseHash: `h${version}`,
+                status: 'needs_edit',
+                reasons: reasons(
+                  ...KINDS.filter(() => next(3) === 0),
+                  ...(next(4) === 0 ? [KINDS[0], KINDS[0]] : []),
+                ),
+              });
           }
+        }
+        for (const m of migrations) {
+          expect(await keptConsumerCounts(knex, m.id)).toEqual(
+            await recountConsumers(knex, m.id),
+          );
         }
       }
       // Something was counted: the series is not empty.
