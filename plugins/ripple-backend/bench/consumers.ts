@@ -308,6 +308,18 @@ async function analysisUnderReaders(
     await windowEnd;
   }
   clearInterval(sampler);
+  // The same readers again with the agent idle (the migration analysed):
+  // what a page costs without the engine's work on the event loop.
+  const underAgent = latencies.splice(0);
+  done = false;
+  const idleClients = Array.from({ length: readers }, reader);
+  await sleep(
+    Number(process.env.RIPPLE_BENCH_IDLE_READERS_SECONDS ?? 10) * 1000,
+  );
+  done = true;
+  await Promise.all(idleClients);
+  const idle = latencies.splice(0).sort((a, b) => a - b);
+  latencies.push(...underAgent);
   const { totalCount } = await api(`${url}/migrations/${id}/consumers?limit=1`);
   await backend.stop();
 
@@ -325,6 +337,11 @@ async function analysisUnderReaders(
     requests: latencies.length,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    idle: {
+      requests: idle.length,
+      p50: percentile(idle, 50),
+      p99: percentile(idle, 99),
+    },
     memoryBefore: before,
     memoryPeak: memory,
   };
@@ -452,6 +469,13 @@ async function main() {
     )} ms, p99 ${step2.p99.toFixed(1)} ms`,
   );
   console.log(
+    `the same readers with the agent idle: ${
+      step2.idle.requests
+    } requests, p50 ${step2.idle.p50.toFixed(
+      1,
+    )} ms, p99 ${step2.idle.p99.toFixed(1)} ms`,
+  );
+  console.log(
     `memory of the process: before ${mib(step2.memoryBefore.rss)} RSS / ${mib(
       step2.memoryBefore.heap,
     )} heap; peak ${mib(step2.memoryPeak.rss)} RSS / ${mib(
@@ -459,6 +483,7 @@ async function main() {
     )} heap`,
   );
 
+  if (process.env.RIPPLE_BENCH_REPLICAS === '0') return;
   if (!pg) {
     console.log(
       '\nNo PostgreSQL (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING): two replicas skipped',
