@@ -9,8 +9,9 @@
  *    dataset with an inline schema.
  * 2. One backend (Ripple, the real scheduler, UrlReaderService, engine and
  *    DatabaseService) analyses one migration over them while `readers`
- *    clients page through GET /migrations/{id}/consumers: analysis
- *    throughput, API latency p50/p99, peak memory.
+ *    clients page through GET /migrations/{id}/consumers, each page at a
+ *    random cursor of those seen (RIPPLE_BENCH_PAGING=offset: at a random
+ *    offset): analysis throughput, API latency p50/p99, peak memory.
  * 3. Two backend processes on one PostgreSQL analyse another migration:
  *    each consumer must be recorded and patched exactly once.
  *
@@ -254,15 +255,28 @@ async function analysisUnderReaders(
   let done = false;
   let total = 0;
   const latencies: number[] = [];
+  // Cursor readers start each page at a cursor picked at random among those
+  // the pages gave so far (every depth the list had, the first page for
+  // the empty pick); offset readers at a random offset, as clients paged
+  // before cursors (RIPPLE_BENCH_PAGING=offset).
+  const byOffset = process.env.RIPPLE_BENCH_PAGING === 'offset';
+  const cursors: string[] = [];
   const reader = async () => {
     while (!done) {
-      const offset = total > 50 ? Math.floor(Math.random() * (total - 50)) : 0;
+      const pick = Math.floor(Math.random() * (cursors.length + 1));
+      let at = pick < cursors.length ? `cursor=${cursors[pick]}` : '';
+      if (byOffset) {
+        at = `offset=${
+          total > 50 ? Math.floor(Math.random() * (total - 50)) : 0
+        }`;
+      }
       const t = performance.now();
       const page = await api(
-        `${url}/migrations/${id}/consumers?limit=50&offset=${offset}`,
+        `${url}/migrations/${id}/consumers?limit=50${at ? `&${at}` : ''}`,
       );
       latencies.push(performance.now() - t);
       total = page.totalCount;
+      if (page.nextCursor && !byOffset) cursors.push(page.nextCursor);
     }
   };
   const clients = Array.from({ length: readers }, reader);
@@ -294,6 +308,18 @@ async function analysisUnderReaders(
     await windowEnd;
   }
   clearInterval(sampler);
+  // The same readers again with the agent idle (the migration analysed):
+  // what a page costs without the engine's work on the event loop.
+  const underAgent = latencies.splice(0);
+  done = false;
+  const idleClients = Array.from({ length: readers }, reader);
+  await sleep(
+    Number(process.env.RIPPLE_BENCH_IDLE_READERS_SECONDS ?? 10) * 1000,
+  );
+  done = true;
+  await Promise.all(idleClients);
+  const idle = latencies.splice(0).sort((a, b) => a - b);
+  latencies.push(...underAgent);
   const { totalCount } = await api(`${url}/migrations/${id}/consumers?limit=1`);
   await backend.stop();
 
@@ -311,6 +337,11 @@ async function analysisUnderReaders(
     requests: latencies.length,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    idle: {
+      requests: idle.length,
+      p50: percentile(idle, 50),
+      p99: percentile(idle, 99),
+    },
     memoryBefore: before,
     memoryPeak: memory,
   };
@@ -431,9 +462,18 @@ async function main() {
     )} s)`,
   );
   console.log(
-    `GET /migrations/{id}/consumers (limit 50) during the analysis: ${
-      step2.requests
-    } requests, p50 ${step2.p50.toFixed(1)} ms, p99 ${step2.p99.toFixed(1)} ms`,
+    `GET /migrations/{id}/consumers (limit 50, by ${
+      process.env.RIPPLE_BENCH_PAGING === 'offset' ? 'offset' : 'cursor'
+    }) during the analysis: ${step2.requests} requests, p50 ${step2.p50.toFixed(
+      1,
+    )} ms, p99 ${step2.p99.toFixed(1)} ms`,
+  );
+  console.log(
+    `the same readers with the agent idle: ${
+      step2.idle.requests
+    } requests, p50 ${step2.idle.p50.toFixed(
+      1,
+    )} ms, p99 ${step2.idle.p99.toFixed(1)} ms`,
   );
   console.log(
     `memory of the process: before ${mib(step2.memoryBefore.rss)} RSS / ${mib(
@@ -443,6 +483,7 @@ async function main() {
     )} heap`,
   );
 
+  if (process.env.RIPPLE_BENCH_REPLICAS === '0') return;
   if (!pg) {
     console.log(
       '\nNo PostgreSQL (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING): two replicas skipped',

@@ -40,8 +40,12 @@ import type {
 
 export type { Dialect, StatementTables } from '@ripple/engine';
 
-/** A page of a list: how many items to skip and return. */
-export type PageRequest = { limit?: number; offset?: number };
+/**
+ * A page of a list: how many items to return, and where it starts: after
+ * `cursor` (the previous page's `nextCursor`), or after skipping `offset`
+ * items (a deep offset is slow; walk a list by cursor).
+ */
+export type PageRequest = { limit?: number; offset?: number; cursor?: string };
 
 /**
  * Which migrations to list: by state, dataset, deadline (`deadlineBefore`:
@@ -122,8 +126,8 @@ export interface RippleApi {
   discardDraft(id: string): Promise<Migration>;
   listMigrationEvents(
     id: string,
-    query?: { after?: number; limit?: number },
-  ): Promise<{ items: MigrationEvent[] }>;
+    query?: { after?: number; limit?: number; cursor?: string },
+  ): Promise<{ items: MigrationEvent[]; nextCursor?: string }>;
   /** A page of the migration's consumers, those the query keeps. */
   listConsumers(id: string, query?: ConsumerQuery): Promise<ConsumerPage>;
   /** One consumer, with its latest validation whole (its statements). */
@@ -304,7 +308,7 @@ export class RippleClient implements RippleApi {
 
   async listMigrationEvents(
     id: string,
-    query: { after?: number; limit?: number } = {},
+    query: { after?: number; limit?: number; cursor?: string } = {},
   ) {
     return body(await this.api.listMigrationEvents({ path: { id }, query }));
   }

@@ -10,14 +10,21 @@ import {
   renderInTestApp,
   renderTestApp,
 } from '@backstage/frontend-test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import plugin from './alpha';
 import { rippleApiRef } from './api';
 import { rippleTranslationRef } from './translation';
 import { convertLegacyRouteRef } from '@backstage/core-compat-api';
 import { rootRouteRef } from './routes';
-import { aConsumerDetail, aMigration, mockRippleApi } from './__testUtils__/rippleTestApp';
+import {
+  aConsumerDetail,
+  aMigration,
+  mockRippleApi,
+} from './__testUtils__/rippleTestApp';
 
 describe('the plugin in the new frontend system', () => {
   it('serves the fleet dashboard at /ripple, with the API it declares replaced by a mock', async () => {
@@ -26,11 +33,18 @@ describe('the plugin in the new frontend system', () => {
     });
     renderTestApp({
       features: [plugin],
-      apis: [[rippleApiRef, api], [permissionApiRef, mockApis.permission()]],
+      apis: [
+        [rippleApiRef, api],
+        [permissionApiRef, mockApis.permission()],
+      ],
       initialRouteEntries: ['/ripple'],
     });
-    expect(await screen.findByRole('heading', { name: 'Migrations' })).toBeInTheDocument();
-    expect(await screen.findByText('Rename amount to amount_usd')).toBeInTheDocument();
+    expect(
+      await screen.findByRole('heading', { name: 'Migrations' }),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText('Rename amount to amount_usd'),
+    ).toBeInTheDocument();
   });
 
   it("speaks the portal's words where the portal overrides Ripple's", async () => {
@@ -45,7 +59,10 @@ describe('the plugin in the new frontend system', () => {
           params: {
             resource: createTranslationMessages({
               ref: rippleTranslationRef,
-              messages: { 'fleet.title': 'Schema changes', 'fleet.emptyTitle': 'Nothing under way' },
+              messages: {
+                'fleet.title': 'Schema changes',
+                'fleet.emptyTitle': 'Nothing under way',
+              },
             }),
           },
         }),
@@ -53,13 +70,20 @@ describe('the plugin in the new frontend system', () => {
     });
     renderTestApp({
       features: [plugin, words],
-      apis: [[rippleApiRef, api], [permissionApiRef, mockApis.permission()]],
+      apis: [
+        [rippleApiRef, api],
+        [permissionApiRef, mockApis.permission()],
+      ],
       initialRouteEntries: ['/ripple'],
     });
-    expect(await screen.findByRole('heading', { name: 'Schema changes' })).toBeInTheDocument();
+    expect(
+      await screen.findByRole('heading', { name: 'Schema changes' }),
+    ).toBeInTheDocument();
     expect(await screen.findByText('Nothing under way')).toBeInTheDocument();
     // The words not overridden stay Ripple's.
-    expect(screen.getByText(/Every schema change Ripple carries/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/Every schema change Ripple carries/),
+    ).toBeInTheDocument();
   });
 
   it('adds a Migrations tab to datasets and their consumers', async () => {
@@ -70,7 +94,10 @@ describe('the plugin in the new frontend system', () => {
         items: [{ migration: aMigration(), roles: ['consumer'] }],
         totalCount: 1,
       }),
-      getConsumer: async () => aConsumerDetail('component:default/orders-export', { patch: undefined }),
+      getConsumer: async () =>
+        aConsumerDetail('component:default/orders-export', {
+          patch: undefined,
+        }),
     });
     renderInTestApp(
       <EntityProvider
@@ -84,18 +111,27 @@ describe('the plugin in the new frontend system', () => {
         {tester.reactElement()}
       </EntityProvider>,
       {
-        apis: [[rippleApiRef, api], [permissionApiRef, mockApis.permission()]],
+        apis: [
+          [rippleApiRef, api],
+          [permissionApiRef, mockApis.permission()],
+        ],
         mountedRoutes: {
           '/ripple': convertLegacyRouteRef(rootRouteRef),
-          '/catalog/:namespace/:kind/:name': convertLegacyRouteRef(entityRouteRef),
+          '/catalog/:namespace/:kind/:name':
+            convertLegacyRouteRef(entityRouteRef),
         },
       },
     );
-    expect(await screen.findByRole('link', { name: 'Rename amount to amount_usd' })).toHaveAttribute(
+    expect(
+      await screen.findByRole('link', { name: 'Rename amount to amount_usd' }),
+    ).toHaveAttribute(
       'href',
       '/ripple/migrations/m1?consumer=component%3Adefault%2Forders-export',
     );
     expect(await screen.findByText('No patch')).toBeInTheDocument();
-    expect(api.listEntityMigrations).toHaveBeenCalledWith('component:default/orders-export', { limit: 500, offset: 0 });
+    expect(api.listEntityMigrations).toHaveBeenCalledWith(
+      'component:default/orders-export',
+      { limit: 500 },
+    );
   });
 });

@@ -33,7 +33,6 @@ import { factsByMigration, factsOf, NEW_MIGRATION_FACTS } from './progress';
 import { listReviews, recordReview } from './reviews';
 import {
   ConsumerRow,
-  count,
   getConsumerRow,
   getMigrationRow,
   getPatchRow,
@@ -48,8 +47,10 @@ import {
   uniqueToConflict,
 } from './rows';
 import { applyDatabaseMigrations } from './schema';
-import { byDeadline, filterByDeadline, setTargetDate } from './deadlines';
-import { ofValidationStatuses } from './validationFilter';
+import { filterByDeadline, setTargetDate } from './deadlines';
+import { countConsumer, countPatchChange } from './consumerCounts';
+import { pageConsumers } from './consumerList';
+import { newestFirst, pageMigrations } from './migrationLists';
 
 // Kept for the imports that name this module (agent tests).
 export { applyDatabaseMigrations } from './schema';
@@ -102,6 +103,10 @@ export class DatabaseMigrationStore implements MigrationStore {
     return row && toMigration(row, await factsOf(this.db, row.id));
   }
 
+  async hasMigration(id: string): Promise<boolean> {
+    return !!(await this.db('migration').where({ id }).first('id'));
+  }
+
   async listMigrations(
     filter: MigrationFilter,
     page: PageRequest,
@@ -114,11 +119,8 @@ export class DatabaseMigrationStore implements MigrationStore {
       query.where('dataset_ref', ref(filter.datasetRef));
     }
     filterByDeadline(query, filter);
-    const [rows, totalCount] =
-      filter.sort === 'deadline'
-        ? await byDeadline<MigrationRow>(query, page)
-        : await newestFirst<MigrationRow>(query, page);
-    return { items: await this.withProgress(rows), totalCount };
+    const listed = await pageMigrations(query, filter, page);
+    return { ...listed, items: await this.withProgress(listed.items) };
   }
 
   async setTargetDate(input: {
@@ -144,7 +146,12 @@ export class DatabaseMigrationStore implements MigrationStore {
     const query = this.db<MigrationRow>('migration').where(q =>
       q.where('dataset_ref', key).orWhereIn('id', consumerOf),
     );
-    const [rows, totalCount] = await newestFirst<MigrationRow>(query, page);
+    const listed = await newestFirst(
+      query,
+      { list: 'entity-migrations', filter: { entityRef: key } },
+      page,
+    );
+    const rows = listed.items;
     const consumed = new Set(
       (
         await this.db('migration_consumer')
@@ -166,7 +173,8 @@ export class DatabaseMigrationStore implements MigrationStore {
           ...(consumed.has(row.id) ? (['consumer'] as const) : []),
         ],
       })),
-      totalCount,
+      totalCount: listed.totalCount,
+      ...(listed.nextCursor ? { nextCursor: listed.nextCursor } : {}),
     };
   }
 
@@ -308,15 +316,31 @@ export class DatabaseMigrationStore implements MigrationStore {
         .where({ migration_id: input.migrationId, consumer_ref: consumerRef })
         .first();
       if (existing) {
+        // Added again: only the write that clears `removed_at` counts it
+        // and records it, so two racing re-adds count it once.
+        const readded = existing.removed_at
+          ? await trx('migration_consumer')
+              .where({ id: existing.id })
+              .whereNotNull('removed_at')
+              .update({ removed_at: null })
+          : 0;
         await trx('migration_consumer')
           .where({ id: existing.id })
           .update({
             discovered_by: input.discoveredBy,
             impact: input.impact ? JSON.stringify(input.impact) : null,
             updated_at: now,
-            removed_at: null,
           });
-        if (existing.removed_at) {
+        if (readded === 1) {
+          const row = await trx<ConsumerRow>('migration_consumer')
+            .where({ id: existing.id })
+            .first('current_patch_id');
+          await countConsumer(
+            trx,
+            input.migrationId,
+            row?.current_patch_id ?? null,
+            1,
+          );
           await insertEvent(trx, {
             migrationId: input.migrationId,
             type: 'consumer-added',
@@ -338,6 +362,7 @@ export class DatabaseMigrationStore implements MigrationStore {
         created_at: now,
         updated_at: now,
       });
+      await countConsumer(trx, input.migrationId, null, 1);
       await insertEvent(trx, {
         migrationId: input.migrationId,
         type: 'consumer-added',
@@ -368,6 +393,17 @@ export class DatabaseMigrationStore implements MigrationStore {
       if (updated === 0) {
         return false;
       }
+      // Read after the update, which holds the row: the patch it leaves
+      // the list with, even if another was recorded meanwhile.
+      const row = await trx<ConsumerRow>('migration_consumer')
+        .where({ migration_id: input.migrationId, consumer_ref: consumerRef })
+        .first('current_patch_id');
+      await countConsumer(
+        trx,
+        input.migrationId,
+        row?.current_patch_id ?? null,
+        -1,
+      );
       await insertEvent(trx, {
         migrationId: input.migrationId,
         type: 'consumer-removed',
@@ -385,38 +421,13 @@ export class DatabaseMigrationStore implements MigrationStore {
     page: PageRequest,
     filter: ConsumerFilter = {},
   ): Promise<Page<Consumer>> {
-    const kinds = filter.reasonKinds ?? [];
-    // The current patch has a reason of one of the kinds: one index lookup
-    // per consumer in `patch_reason_kind`, never the patches' reasons.
-    const ofKinds = (query: Knex.QueryBuilder, patchId: string) =>
-      kinds.length
-        ? query.whereExists(
-            this.db('patch_reason_kind as k')
-              .select('k.patch_id')
-              .where('k.patch_id', this.db.ref(patchId))
-              .whereIn('k.kind', kinds),
-          )
-        : query;
-    const filtered = (query: Knex.QueryBuilder) =>
-      ofValidationStatuses(
-        this.db,
-        ofKinds(query, 'c.current_patch_id'),
-        filter.validationStatuses ?? [],
-      );
-    const [rows, totalCount] = await Promise.all([
-      filtered(this.consumersQuery().where('c.migration_id', migrationId))
-        .orderBy('c.consumer_ref', 'asc')
-        .limit(page.limit)
-        .offset(page.offset),
-      count(
-        filtered(
-          this.db('migration_consumer as c')
-            .where('c.migration_id', migrationId)
-            .whereNull('c.removed_at'),
-        ),
-      ),
-    ]);
-    return { items: rows.map(toConsumer), totalCount };
+    return pageConsumers(
+      this.db,
+      this.consumersQuery(),
+      migrationId,
+      page,
+      filter,
+    );
   }
 
   async getConsumer(
@@ -502,6 +513,20 @@ export class DatabaseMigrationStore implements MigrationStore {
       if (updated !== 1) {
         throw new ConflictError(
           `The patch of ${consumerRef} changed meanwhile; analyse it again`,
+        );
+      }
+      // Its reason facets move with the current patch while it is listed
+      // (read after the update, which holds the row against a removal).
+      const listed = await trx<ConsumerRow>('migration_consumer')
+        .where({ id: consumer.id })
+        .whereNull('removed_at')
+        .first('id');
+      if (listed) {
+        await countPatchChange(
+          trx,
+          input.migrationId,
+          consumer.current_patch_id,
+          kinds,
         );
       }
       await insertEvent(trx, {
@@ -612,15 +637,4 @@ export class DatabaseMigrationStore implements MigrationStore {
         'r.created_at as review_created_at',
       );
   }
-}
-
-/** One page of `query`'s migrations, newest first, and how many there are. */
-function newestFirst<T>(
-  query: Knex.QueryBuilder,
-  page: PageRequest,
-): Promise<[T[], number]> {
-  return Promise.all([
-    query.clone().orderBy('seq', 'desc').limit(page.limit).offset(page.offset),
-    count(query),
-  ]);
 }

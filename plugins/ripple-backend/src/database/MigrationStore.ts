@@ -17,11 +17,18 @@ import type {
   ValidationStatus,
 } from '@ripple/backstage-plugin-ripple-common';
 
-/** A page of a list, and how many items the whole list has. */
-export type Page<T> = { items: T[]; totalCount: number };
+/**
+ * A page of a list, how many items the whole list has, and the cursor of
+ * the next page (absent on the last one).
+ */
+export type Page<T> = { items: T[]; totalCount: number; nextCursor?: string };
 
-/** Which page of a list to read. */
-export type PageRequest = { limit: number; offset: number };
+/**
+ * Which page of a list to read: `limit` items after `cursor` (a page's
+ * `nextCursor`, database/paging.ts) or, without one, after skipping
+ * `offset` (kept for the clients that page so; 0 with a cursor).
+ */
+export type PageRequest = { limit: number; offset: number; cursor?: string };
 
 /** Which of a migration's consumers to list; absent fields keep every one. */
 export type ConsumerFilter = {
@@ -140,6 +147,12 @@ export interface MigrationStore {
   createMigration(input: NewMigration): Promise<Migration>;
 
   getMigration(id: string): Promise<Migration | undefined>;
+
+  /**
+   * Whether the migration exists: what a list of its rows needs to tell a
+   * 404 from an empty list, without the progress `getMigration` counts.
+   */
+  hasMigration(id: string): Promise<boolean>;
 
   /** Migrations, newest first (or by deadline, as `filter.sort` says). */
   listMigrations(

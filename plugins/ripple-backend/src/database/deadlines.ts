@@ -1,10 +1,11 @@
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
-import type { MigrationFilter, PageRequest } from './MigrationStore';
-import { count, getMigrationRow, insertEvent, MigrationRow, ref } from './rows';
+import type { MigrationFilter } from './MigrationStore';
+import { getMigrationRow, insertEvent, MigrationRow, ref } from './rows';
 
 // Migrations' deadlines (docs/backend.md, "Deadlines and notifications"):
-// the list's filter and order by target date, and setting one. A target
+// the list's filter by target date (its order: migrationLists.ts), and
+// setting one. A target
 // date is a day (YYYY-MM-DD), so comparing the strings compares the days.
 
 /** Narrows `query` to the migrations `filter` asks for by deadline. */
@@ -19,27 +20,6 @@ export function filterByDeadline(
   }
   if (filter.hasDeadline === true) query.whereNotNull('target_date');
   if (filter.hasDeadline === false) query.whereNull('target_date');
-}
-
-/**
- * One page of `query`'s migrations, the earliest deadline first and those
- * without one last (the same in SQLite and PostgreSQL, whose NULLs sort
- * differently), newest first among equals.
- */
-export function byDeadline<T>(
-  query: Knex.QueryBuilder,
-  page: PageRequest,
-): Promise<[T[], number]> {
-  return Promise.all([
-    query
-      .clone()
-      .orderByRaw('CASE WHEN target_date IS NULL THEN 1 ELSE 0 END')
-      .orderBy('target_date', 'asc')
-      .orderBy('seq', 'desc')
-      .limit(page.limit)
-      .offset(page.offset),
-    count(query),
-  ]);
 }
 
 /** The states in which a migration's deadline still means something. */

@@ -27,6 +27,7 @@ const tables = [
   'notification_cursor',
   'migration_step_plan',
   'migration_step',
+  'migration_consumer_count',
 ];
 
 /** A proposed migration with one consumer, as raw rows; the consumer's row. */

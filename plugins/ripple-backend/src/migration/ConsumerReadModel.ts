@@ -17,6 +17,13 @@ import type {
 } from '../database/MigrationStore';
 import type { RolloutStore } from '../database/RolloutStore';
 import type { ValidationStore } from '../database/ValidationStore';
+import { consumerScope } from '../database/consumerList';
+import {
+  decodeCursor,
+  encodeCursor,
+  isText,
+  refuseCursorWithOffset,
+} from '../database/paging';
 import type { ConsumerVisibility } from './visibility';
 import { isMergeOverdue } from '../rollout/advanceGate';
 
@@ -69,22 +76,72 @@ export class ConsumerReadModel {
     // Decided entity by entity: the page and its count are of the visible
     // consumers, so the whole list is filtered first. Its cost grows with
     // the migration's size, and is paid only under such a policy.
-    const all: Consumer[] = [];
-    for (let offset = 0; ; offset += SCAN_PAGE) {
-      const { items } = await store.listConsumers(
+    refuseCursorWithOffset(page);
+    const cursors = consumerScope(migrationId, filter);
+    const visible = async (read: Page<Consumer>) =>
+      visibility.filter(credentials, read.items, c => c.consumerRef);
+    if (page.cursor !== undefined) {
+      // A later page of a walk: its count was taken on the first page and
+      // is carried by the cursor; the store reads on from it (its order is
+      // the database's collation, which JavaScript's comparison is not)
+      // until a visible consumer past the page shows another follows.
+      const { count } = decodeCursor(page.cursor, cursors, isText);
+      const shown: Consumer[] = [];
+      let cursor: string | undefined = page.cursor;
+      while (cursor && shown.length <= page.limit) {
+        const read = await store.listConsumers(
+          migrationId,
+          { limit: SCAN_PAGE, offset: 0, cursor },
+          filter,
+        );
+        shown.push(...(await visible(read)));
+        cursor = read.nextCursor;
+      }
+      const items = shown.slice(0, page.limit);
+      return this.withRolloutState(
         migrationId,
-        { limit: SCAN_PAGE, offset },
+        {
+          items,
+          totalCount: count,
+          ...(shown.length > page.limit
+            ? {
+                nextCursor: encodeCursor(
+                  cursors,
+                  items[items.length - 1].consumerRef,
+                  count,
+                ),
+              }
+            : {}),
+        },
+        summaries,
+      );
+    }
+    const shown: Consumer[] = [];
+    let cursor: string | undefined;
+    do {
+      const read = await store.listConsumers(
+        migrationId,
+        { limit: SCAN_PAGE, offset: 0, ...(cursor ? { cursor } : {}) },
         filter,
       );
-      all.push(...items);
-      if (items.length < SCAN_PAGE) break;
-    }
-    const shown = await visibility.filter(credentials, all, c => c.consumerRef);
+      shown.push(...(await visible(read)));
+      cursor = read.nextCursor;
+    } while (cursor);
+    const items = shown.slice(page.offset, page.offset + page.limit);
     return this.withRolloutState(
       migrationId,
       {
-        items: shown.slice(page.offset, page.offset + page.limit),
+        items,
         totalCount: shown.length,
+        ...(page.offset + page.limit < shown.length
+          ? {
+              nextCursor: encodeCursor(
+                cursors,
+                items[items.length - 1].consumerRef,
+                shown.length,
+              ),
+            }
+          : {}),
       },
       summaries,
     );

@@ -27,6 +27,7 @@ import {
   isDataset,
 } from '../dataset/DatasetReader';
 import { isTargetDate } from '../database/deadlines';
+import { decodeCursor, encodeCursor, isSeq } from '../database/paging';
 import { checkChangeSpec } from './changeSpec';
 import type { ConsumerVisibility } from './visibility';
 
@@ -81,6 +82,16 @@ export class MigrationService {
     return migration;
   }
 
+  /**
+   * A 404 unless the migration exists; cheaper than {@link require} (no
+   * progress is counted), for the routes that list its rows.
+   */
+  async requireExists(id: string): Promise<void> {
+    if (!(await this.options.store.hasMigration(id))) {
+      throw new NotFoundError(`No migration ${id}`);
+    }
+  }
+
   /** The migration as the caller may read it, or a 404. */
   async get(id: string, credentials: BackstageCredentials): Promise<Migration> {
     const [migration] = await this.options.visibility.redactMigrations(
@@ -133,22 +144,44 @@ export class MigrationService {
 
   /**
    * The timeline. An event about a consumer the caller may not see is left
-   * out (the page may then hold fewer than `limit`; `afterId` pages on), and
-   * such a consumer named in another event's text (a pause's reason) is
-   * hidden.
+   * out (the page may then hold fewer than `limit`; `nextCursor` or
+   * `afterId` pages on), and such a consumer named in another event's text
+   * (a pause's reason) is hidden. `cursor` is a page's `nextCursor`: the
+   * place of the last event it read (docs/backend.md, "Paging").
    */
   async events(
     id: string,
-    options: { afterId?: number; limit: number },
+    options: { afterId?: number; limit: number; cursor?: string },
     credentials: BackstageCredentials,
-  ): Promise<MigrationEvent[]> {
+  ): Promise<{ items: MigrationEvent[]; nextCursor?: string }> {
     const { store, visibility } = this.options;
-    await this.require(id);
-    const events = await store.listEvents(id, options);
-    return visibility.redactEvents(
+    const scope = { list: 'events', filter: { migrationId: id } };
+    if (options.cursor !== undefined && options.afterId !== undefined) {
+      throw new InputError(
+        'cursor: a cursor gives the position; it cannot be combined with after',
+      );
+    }
+    const afterId =
+      options.cursor === undefined
+        ? options.afterId
+        : decodeCursor(options.cursor, scope, isSeq).key;
+    await this.requireExists(id);
+    // One more than the page: whether another follows, without counting.
+    const read = await store.listEvents(id, {
+      afterId,
+      limit: options.limit + 1,
+    });
+    const events = read.slice(0, options.limit);
+    const items = await visibility.redactEvents(
       credentials,
       await visibility.filter(credentials, events, e => e.consumerRef),
     );
+    return read.length > options.limit
+      ? {
+          items,
+          nextCursor: encodeCursor(scope, events[events.length - 1].id, 0),
+        }
+      : { items };
   }
 
   /**

@@ -19,7 +19,8 @@ export function addConsumerRoutes(
 
   router.get('/migrations/:id/consumers', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    await migrations.require(req.params.id);
+    // Whether it exists, not its progress: a page of consumers counts none.
+    await migrations.requireExists(req.params.id);
     // The spec's validator has checked each kind against PatchReasonKind,
     // and each validation status against its list.
     const { reasonKind, validationStatus } = req.query;

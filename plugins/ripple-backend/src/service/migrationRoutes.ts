@@ -172,13 +172,17 @@ export function addMigrationRoutes(
 
   router.get('/migrations/:id/events', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    res.json({
-      items: await migrations.events(
+    res.json(
+      await migrations.events(
         req.params.id,
-        { afterId: req.query.after, limit: req.query.limit ?? DEFAULT_EVENTS },
+        {
+          afterId: req.query.after,
+          limit: req.query.limit ?? DEFAULT_EVENTS,
+          cursor: req.query.cursor,
+        },
         credentials,
       ),
-    });
+    );
   });
 
   router.post('/migrations/:id/analyze', async (req, res) => {

@@ -20,9 +20,20 @@ export function entityRefField(field: string, value: string): string {
   }
 }
 
-/** The page a request asks for, 50 items from the start unless it says. */
-export function page(query: { limit?: number; offset?: number }): PageRequest {
-  return { limit: query.limit ?? DEFAULT_LIMIT, offset: query.offset ?? 0 };
+/**
+ * The page a request asks for, 50 items from the start unless it says:
+ * after its `cursor` (a page's `nextCursor`), or after `offset` items.
+ */
+export function page(query: {
+  limit?: number;
+  offset?: number;
+  cursor?: string;
+}): PageRequest {
+  return {
+    limit: query.limit ?? DEFAULT_LIMIT,
+    offset: query.offset ?? 0,
+    ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+  };
 }
 
 /** How many events a request reads unless it says. */

@@ -191,6 +191,7 @@ describe.each(databases.eachSupportedId())(
         expect(page.body).toEqual({
           items: [expect.objectContaining({ id: second.id })],
           totalCount: 2,
+          nextCursor: expect.any(String),
         });
         const next = await api.get(
           `/migrations?dataset=${encodeURIComponent(
@@ -198,6 +199,14 @@ describe.each(databases.eachSupportedId())(
           )}&limit=1&offset=1`,
         );
         expect(next.body.items.map((m: Migration) => m.id)).toEqual([first.id]);
+        // The same page by cursor; the last page has none.
+        const byCursor = await api.get(
+          `/migrations?dataset=${encodeURIComponent(
+            'resource:default/daily-revenue',
+          )}&limit=1&cursor=${page.body.nextCursor}`,
+        );
+        expect(byCursor.body).toEqual(next.body);
+        expect(byCursor.body).not.toHaveProperty('nextCursor');
         const drafts = await api.get(
           `/migrations?dataset=${encodeURIComponent(
             'resource:default/daily-revenue',
@@ -420,6 +429,7 @@ describe.each(databases.eachSupportedId())(
             }),
           ],
           totalCount: 2,
+          nextCursor: expect.any(String),
         });
 
         const patch = await api.get(path(migration, ordersExport, 'patch'));

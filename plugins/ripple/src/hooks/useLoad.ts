@@ -20,7 +20,11 @@ export function useLoad<T>(
   deps: unknown[],
   options: { refreshMs?: number; refreshKey?: unknown } = {},
 ): Loaded<T> {
-  const [state, setState] = useState<{ value?: T; error?: Error; loading: boolean }>({
+  const [state, setState] = useState<{
+    value?: T;
+    error?: Error;
+    loading: boolean;
+  }>({
     loading: true,
   });
   const [tick, setTick] = useState(0);
@@ -35,7 +39,8 @@ export function useLoad<T>(
     let live = true;
     loadRef.current().then(
       value => live && setState({ value, loading: false }),
-      error => live && setState(s => ({ value: s.value, error, loading: false })),
+      error =>
+        live && setState(s => ({ value: s.value, error, loading: false })),
     );
     return () => {
       live = false;
@@ -53,20 +58,25 @@ export function useLoad<T>(
   return { ...state, reload };
 }
 
-/** Every item of a paged list, a page of 500 at a time. */
+/**
+ * Every item of a paged list, a page of 500 at a time, each page after the
+ * last one's cursor: a walk that sees each item once even while the list
+ * changes, and whose pages cost the same at any depth (docs/backend.md,
+ * "Paging").
+ */
 export async function loadAllPages<T>(
-  page: (request: { limit: number; offset: number }) => Promise<{
+  page: (request: { limit: number; cursor?: string }) => Promise<{
     items: T[];
-    totalCount: number;
+    nextCursor?: string;
   }>,
 ): Promise<T[]> {
   const limit = 500;
   const items: T[] = [];
+  let cursor: string | undefined;
   for (;;) {
-    const next = await page({ limit, offset: items.length });
+    const next = await page(cursor ? { limit, cursor } : { limit });
     items.push(...next.items);
-    if (next.items.length < limit || items.length >= next.totalCount) {
-      return items;
-    }
+    if (!next.nextCursor) return items;
+    cursor = next.nextCursor;
   }
 }

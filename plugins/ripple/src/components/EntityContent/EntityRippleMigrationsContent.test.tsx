@@ -35,7 +35,9 @@ describe('EntityRippleMigrationsContent', () => {
   beforeAll(() => loadEngine());
 
   it("lists a dataset's migrations with their state, progress and age", async () => {
-    const api = mockRippleApi({ listMigrations: async () => ({ items: [aMigration()], totalCount: 1 }) });
+    const api = mockRippleApi({
+      listMigrations: async () => ({ items: [aMigration()], totalCount: 1 }),
+    });
     await renderWithRipple(
       <EntityProvider entity={orders}>
         <EntityRippleMigrationsContent />
@@ -46,7 +48,10 @@ describe('EntityRippleMigrationsContent', () => {
     expect(row).toHaveTextContent('Rename amount to amount_usd');
     expect(row).toHaveTextContent('Proposed');
     expect(row).toHaveTextContent('1 / 4');
-    expect(api.listMigrations).toHaveBeenCalledWith({ limit: 500, offset: 0, dataset: 'resource:default/orders' });
+    expect(api.listMigrations).toHaveBeenCalledWith({
+      limit: 500,
+      dataset: 'resource:default/orders',
+    });
   });
 
   it("shows where each migration's steps stand on the warehouse, linked to its Steps tab", async () => {
@@ -57,7 +62,11 @@ describe('EntityRippleMigrationsContent', () => {
         backfill: {
           state: 'running',
           attempt: 1,
-          progress: { rowsDone: 420, rowsTotal: 1000, rowsPerSecond: 1_200_000 },
+          progress: {
+            rowsDone: 420,
+            rowsTotal: 1000,
+            rowsPerSecond: 1_200_000,
+          },
         },
       },
     );
@@ -73,10 +82,25 @@ describe('EntityRippleMigrationsContent', () => {
     const api = mockRippleApi({
       listMigrations: async () => ({
         items: [
-          aMigration({ id: 'm1', title: 'Rename amount', state: 'rolling_out', hasStepPlan: true }),
-          aMigration({ id: 'm2', title: 'Move orders', state: 'rolling_out', hasStepPlan: true }),
+          aMigration({
+            id: 'm1',
+            title: 'Rename amount',
+            state: 'rolling_out',
+            hasStepPlan: true,
+          }),
+          aMigration({
+            id: 'm2',
+            title: 'Move orders',
+            state: 'rolling_out',
+            hasStepPlan: true,
+          }),
           aMigration({ id: 'm3', title: 'Drop note', state: 'proposed' }),
-          aMigration({ id: 'm4', title: 'Cancelled one', state: 'cancelled', hasStepPlan: true }),
+          aMigration({
+            id: 'm4',
+            title: 'Cancelled one',
+            state: 'cancelled',
+            hasStepPlan: true,
+          }),
         ],
         totalCount: 4,
       }),
@@ -92,17 +116,25 @@ describe('EntityRippleMigrationsContent', () => {
       </EntityProvider>,
       { api },
     );
-    const list = await screen.findByRole('list', { name: "Where its migrations' steps stand" });
-    await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(2));
+    const list = await screen.findByRole('list', {
+      name: "Where its migrations' steps stand",
+    });
+    await waitFor(() =>
+      expect(within(list).getAllByRole('listitem')).toHaveLength(2),
+    );
     const [first, second] = within(list).getAllByRole('listitem');
     expect(first).toHaveTextContent('Rename amountBackfill 42% · 1.2 M rows/s');
-    expect(within(first).getByRole('link', { name: 'Rename amount' })).toHaveAttribute(
-      'href',
-      '/ripple/migrations/m1?tab=steps',
+    expect(
+      within(first).getByRole('link', { name: 'Rename amount' }),
+    ).toHaveAttribute('href', '/ripple/migrations/m1?tab=steps');
+    expect(second).toHaveTextContent(
+      'Move ordersSwitched: consumers migrating',
     );
-    expect(second).toHaveTextContent('Move ordersSwitched: consumers migrating');
     // Only the plans there are are asked for, and not a cancelled migration's.
-    expect(api.getStepPlan.mock.calls.map(([id]) => id).sort()).toEqual(['m1', 'm2']);
+    expect(api.getStepPlan.mock.calls.map(([id]) => id).sort()).toEqual([
+      'm1',
+      'm2',
+    ]);
   });
 
   it('shows no steps list when none of the migrations has a step plan', async () => {
@@ -115,15 +147,23 @@ describe('EntityRippleMigrationsContent', () => {
       </EntityProvider>,
       { api },
     );
-    expect(await screen.findByText('Rename amount to amount_usd')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Rename amount to amount_usd'),
+    ).toBeInTheDocument();
     expect(api.getStepPlan).not.toHaveBeenCalled();
-    expect(screen.queryByRole('list', { name: "Where its migrations' steps stand" })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('list', { name: "Where its migrations' steps stand" }),
+    ).not.toBeInTheDocument();
   });
 
   it('opens "New migration" on the schema and code the backend hands over once', async () => {
     const api = mockRippleApi({
       listMigrations: async () => ({ items: [], totalCount: 0 }),
-      getDataset: async () => ({ ref: 'resource:default/orders', table: 'proj.ds.orders', columns: [{ name: 'amount' }] }),
+      getDataset: async () => ({
+        ref: 'resource:default/orders',
+        table: 'proj.ds.orders',
+        columns: [{ name: 'amount' }],
+      }),
       getDatasetCode: async () => ({ consumers: [] }),
     });
     await renderWithRipple(
@@ -132,17 +172,31 @@ describe('EntityRippleMigrationsContent', () => {
       </EntityProvider>,
       { api },
     );
-    expect(await screen.findByText('No migration of this dataset yet')).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: 'New migration' }));
-    expect(await screen.findByText('No consumer reads this dataset')).toBeInTheDocument();
-    expect(screen.getByRole('heading', { name: 'New migration of proj.ds.orders' })).toBeInTheDocument();
+    expect(
+      await screen.findByText('No migration of this dataset yet'),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'New migration' }),
+    );
+    expect(
+      await screen.findByText('No consumer reads this dataset'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('heading', { name: 'New migration of proj.ds.orders' }),
+    ).toBeInTheDocument();
     expect(api.getDatasetCode).toHaveBeenCalledWith('resource:default/orders');
   });
 
   it("shows why the dataset's schema could not be loaded", async () => {
     const api = mockRippleApi({
       listMigrations: async () => ({ items: [], totalCount: 0 }),
-      getDataset: async () => Promise.reject(responseError(400, 'ripple.io/schema: line 2: expected a list of columns')),
+      getDataset: async () =>
+        Promise.reject(
+          responseError(
+            400,
+            'ripple.io/schema: line 2: expected a list of columns',
+          ),
+        ),
       getDatasetCode: async () => ({ consumers: [] }),
     });
     await renderWithRipple(
@@ -151,39 +205,78 @@ describe('EntityRippleMigrationsContent', () => {
       </EntityProvider>,
       { api },
     );
-    await userEvent.click(await screen.findByRole('button', { name: 'New migration' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('ripple.io/schema: line 2: expected a list of columns');
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'New migration' }),
+    );
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'ripple.io/schema: line 2: expected a list of columns',
+    );
   });
 
   it('offers no "New migration" without ripple.migration.create', async () => {
-    const api = mockRippleApi({ listMigrations: async () => ({ items: [], totalCount: 0 }) });
+    const api = mockRippleApi({
+      listMigrations: async () => ({ items: [], totalCount: 0 }),
+    });
     await renderWithRipple(
       <EntityProvider entity={orders}>
         <EntityRippleMigrationsContent />
       </EntityProvider>,
       { api, authorize: () => AuthorizeResult.DENY },
     );
-    expect(await screen.findByText('No migration of this dataset yet')).toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: 'New migration' })).not.toBeInTheDocument();
+    expect(
+      await screen.findByText('No migration of this dataset yet'),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'New migration' }),
+    ).not.toBeInTheDocument();
   });
 
-  it("shows a consumer its patch, the reviews and the delivery, with approve for its owners", async () => {
+  it('shows a consumer its patch, the reviews and the delivery, with approve for its owners', async () => {
     const api = mockRippleApi({
-      listEntityMigrations: async () => ({ items: [{ migration: aMigration({ state: 'rolling_out' }), roles: ['consumer'] }], totalCount: 1 }),
+      listEntityMigrations: async () => ({
+        items: [
+          {
+            migration: aMigration({ state: 'rolling_out' }),
+            roles: ['consumer'],
+          },
+        ],
+        totalCount: 1,
+      }),
       getConsumer: async () =>
         aConsumerDetail('component:default/orders-export', {
           wave: 0,
-          delivery: { status: 'delivered', method: 'git-branch', url: 'https://git.example/orders-export/tree/ripple/m1', updatedAt: '2026-11-21T10:00:00.000Z' },
+          delivery: {
+            status: 'delivered',
+            method: 'git-branch',
+            url: 'https://git.example/orders-export/tree/ripple/m1',
+            updatedAt: '2026-11-21T10:00:00.000Z',
+          },
         }),
       getConsumerPatch: async () => ({
         patch: {
-          id: 1, migrationId: 'm1', consumerRef: 'component:default/orders-export', version: 1, diff: '',
-          baseHash: 'h', status: 'rewritten', reasons: [], stale: false, createdAt: '2026-11-21T10:00:00.000Z',
+          id: 1,
+          migrationId: 'm1',
+          consumerRef: 'component:default/orders-export',
+          version: 1,
+          diff: '',
+          baseHash: 'h',
+          status: 'rewritten',
+          reasons: [],
+          stale: false,
+          createdAt: '2026-11-21T10:00:00.000Z',
         },
-        reviews: [{
-          id: 4, migrationId: 'm1', consumerRef: 'component:default/orders-export', patchId: 1, decision: 'approve',
-          reviewer: 'user:default/guest', comment: 'ok', createdAt: '2026-11-21T10:00:00.000Z',
-        }],
+        reviews: [
+          {
+            id: 4,
+            migrationId: 'm1',
+            consumerRef: 'component:default/orders-export',
+            patchId: 1,
+            decision: 'approve',
+            reviewer: 'user:default/guest',
+            comment: 'ok',
+            createdAt: '2026-11-21T10:00:00.000Z',
+          },
+        ],
       }),
     });
     await renderWithRipple(
@@ -192,15 +285,27 @@ describe('EntityRippleMigrationsContent', () => {
       </EntityProvider>,
       { api },
     );
-    const region = await screen.findByRole('region', { name: 'Consumer component:default/orders-export' });
+    const region = await screen.findByRole('region', {
+      name: 'Consumer component:default/orders-export',
+    });
     expect(await within(region).findByText('Delivered')).toBeInTheDocument();
-    expect(region).toHaveTextContent('wave 0 · delivery delivered (git-branch)');
-    expect(within(region).getByRole('link', { name: 'See the delivery (git-branch)' })).toHaveAttribute(
+    expect(region).toHaveTextContent(
+      'wave 0 · delivery delivered (git-branch)',
+    );
+    expect(
+      within(region).getByRole('link', {
+        name: 'See the delivery (git-branch)',
+      }),
+    ).toHaveAttribute(
       'href',
       'https://git.example/orders-export/tree/ripple/m1',
     );
-    expect(await within(region).findByRole('list', { name: 'Reviews' })).toHaveTextContent('✓ Approved by');
-    expect(within(region).getByRole('button', { name: 'Reject' })).toBeInTheDocument();
+    expect(
+      await within(region).findByRole('list', { name: 'Reviews' }),
+    ).toHaveTextContent('✓ Approved by');
+    expect(
+      within(region).getByRole('button', { name: 'Reject' }),
+    ).toBeInTheDocument();
   });
 
   describe("a consumer's validation on its entity tab", () => {
@@ -215,9 +320,16 @@ describe('EntityRippleMigrationsContent', () => {
     });
     const patchWith = (validation = failed): ConsumerPatch => ({
       patch: {
-        id: 1, migrationId: 'm1', consumerRef, version: 1,
+        id: 1,
+        migrationId: 'm1',
+        consumerRef,
+        version: 1,
         diff: '--- a/export_orders.py\n+++ b/export_orders.py\n@@ -3 +3 @@\n-  o.amount,\n+  o.amount_usd AS amount,\n',
-        baseHash: 'h', status: 'rewritten', reasons: [], stale: false, createdAt: '2026-11-21T10:00:00.000Z',
+        baseHash: 'h',
+        status: 'rewritten',
+        reasons: [],
+        stale: false,
+        createdAt: '2026-11-21T10:00:00.000Z',
       },
       reviews: [],
       validation,
@@ -227,8 +339,14 @@ describe('EntityRippleMigrationsContent', () => {
     const api = () => {
       let asked = false;
       return mockRippleApi({
-        listEntityMigrations: async () => ({ items: [{ migration: aMigration(), roles: ['consumer'] }], totalCount: 1 }),
-        getConsumer: async () => aConsumerDetail(consumerRef, { validation: asked ? pending : failed }),
+        listEntityMigrations: async () => ({
+          items: [{ migration: aMigration(), roles: ['consumer'] }],
+          totalCount: 1,
+        }),
+        getConsumer: async () =>
+          aConsumerDetail(consumerRef, {
+            validation: asked ? pending : failed,
+          }),
         getConsumerPatch: async () => patchWith(asked ? pending : failed),
         validatePatch: async () => {
           asked = true;
@@ -245,33 +363,53 @@ describe('EntityRippleMigrationsContent', () => {
           api: rippleApi,
           ...(deny && {
             authorize: (r: { permission: { name: string } }) =>
-              r.permission.name === 'ripple.patch.review' ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+              r.permission.name === 'ripple.patch.review'
+                ? AuthorizeResult.DENY
+                : AuthorizeResult.ALLOW,
           }),
         },
       );
     const validationRegion = async () =>
-      within(await screen.findByRole('region', { name: `Consumer ${consumerRef}` })).findByRole('region', {
+      within(
+        await screen.findByRole('region', { name: `Consumer ${consumerRef}` }),
+      ).findByRole('region', {
         name: 'Validation',
       });
 
     it('shows a failed validation in red: its status, warehouse, counts and the differing rows in a table', async () => {
       await renderTab(api());
       const validation = await validationRegion();
-      expect(within(validation).getAllByText('Failed')[0].parentElement).toHaveAttribute('data-tone', 'blocked');
+      expect(
+        within(validation).getAllByText('Failed')[0].parentElement,
+      ).toHaveAttribute('data-tone', 'blocked');
       expect(validation).toHaveTextContent('on example · 1 failed · 1 passed');
 
-      const statement = within(validation).getByRole('listitem', { name: 'export_orders.py:3' });
-      expect(within(statement).getByText('Failed').parentElement).toHaveAttribute('data-tone', 'blocked');
+      const statement = within(validation).getByRole('listitem', {
+        name: 'export_orders.py:3',
+      });
+      expect(
+        within(statement).getByText('Failed').parentElement,
+      ).toHaveAttribute('data-tone', 'blocked');
       expect(statement).toHaveTextContent('120 rows before, 120 after');
-      expect(within(statement).getByText('Columns whose checksums differ: amount')).toBeInTheDocument();
-      const differing = within(statement).getByRole('region', { name: 'Rows that differ at export_orders.py:3' });
+      expect(
+        within(statement).getByText('Columns whose checksums differ: amount'),
+      ).toBeInTheDocument();
+      const differing = within(statement).getByRole('region', {
+        name: 'Rows that differ at export_orders.py:3',
+      });
       expect(differing).toHaveAttribute('data-tone', 'blocked');
-      expect(within(differing).getAllByRole('row').map(r => r.textContent)).toEqual([
-        'KeyBeforeAfter',
-        '4242, 10.542, 1050',
-      ]);
-      const passed = within(validation).getByRole('listitem', { name: 'export_orders.py:20' });
-      expect(within(passed).getByText('Passed').parentElement).toHaveAttribute('data-tone', 'done');
+      expect(
+        within(differing)
+          .getAllByRole('row')
+          .map(r => r.textContent),
+      ).toEqual(['KeyBeforeAfter', '4242, 10.542, 1050']);
+      const passed = within(validation).getByRole('listitem', {
+        name: 'export_orders.py:20',
+      });
+      expect(within(passed).getByText('Passed').parentElement).toHaveAttribute(
+        'data-tone',
+        'done',
+      );
       expect(within(passed).queryByRole('region')).not.toBeInTheDocument();
     });
 
@@ -279,35 +417,57 @@ describe('EntityRippleMigrationsContent', () => {
       const rippleApi = api();
       await renderTab(rippleApi);
       const validation = await validationRegion();
-      await userEvent.click(await within(validation).findByRole('button', { name: 'Validate again' }));
-      await waitFor(() => expect(rippleApi.validatePatch).toHaveBeenCalledWith('m1', consumerRef));
+      await userEvent.click(
+        await within(validation).findByRole('button', {
+          name: 'Validate again',
+        }),
+      );
+      await waitFor(() =>
+        expect(rippleApi.validatePatch).toHaveBeenCalledWith('m1', consumerRef),
+      );
       // The consumer is loaded again; its pending validation, with its patch.
-      await waitFor(() => expect(rippleApi.getConsumer).toHaveBeenCalledTimes(2));
+      await waitFor(() =>
+        expect(rippleApi.getConsumer).toHaveBeenCalledTimes(2),
+      );
       const again = await validationRegion();
       expect(await within(again).findByText('Pending')).toBeInTheDocument();
       expect(
-        within(again).getByText('The validation runs in the background; this page shows its result when it is done.'),
+        within(again).getByText(
+          'The validation runs in the background; this page shows its result when it is done.',
+        ),
       ).toBeInTheDocument();
-      expect(within(again).getByRole('button', { name: 'Validate again' })).toBeDisabled();
+      expect(
+        within(again).getByRole('button', { name: 'Validate again' }),
+      ).toBeDisabled();
       expect(within(again).queryByRole('listitem')).not.toBeInTheDocument();
     });
 
     it('offers no new validation to those who may not review the consumer', async () => {
       await renderTab(api(), true);
       const validation = await validationRegion();
-      expect(await within(validation).findByRole('listitem', { name: 'export_orders.py:3' })).toBeInTheDocument();
-      expect(within(validation).queryByRole('button', { name: 'Validate again' })).not.toBeInTheDocument();
+      expect(
+        await within(validation).findByRole('listitem', {
+          name: 'export_orders.py:3',
+        }),
+      ).toBeInTheDocument();
+      expect(
+        within(validation).queryByRole('button', { name: 'Validate again' }),
+      ).not.toBeInTheDocument();
     });
   });
 
   it('says so when no migration touches the entity', async () => {
-    const api = mockRippleApi({ listEntityMigrations: async () => ({ items: [], totalCount: 0 }) });
+    const api = mockRippleApi({
+      listEntityMigrations: async () => ({ items: [], totalCount: 0 }),
+    });
     await renderWithRipple(
       <EntityProvider entity={ordersExport}>
         <EntityRippleMigrationsContent />
       </EntityProvider>,
       { api },
     );
-    expect(await screen.findByText('No migration touches this entity')).toBeInTheDocument();
+    expect(
+      await screen.findByText('No migration touches this entity'),
+    ).toBeInTheDocument();
   });
 });

@@ -62,7 +62,7 @@ describe('FleetDashboard', () => {
         name: 'Rename amount to amount_usd',
       }),
     ).toHaveAttribute('href', '/ripple/migrations/m1');
-    expect(api.listMigrations).toHaveBeenCalledWith({ limit: 500, offset: 0 });
+    expect(api.listMigrations).toHaveBeenCalledWith({ limit: 500 });
   });
 
   it('filters by owner and searches by title', async () => {
@@ -155,7 +155,6 @@ describe('FleetDashboard', () => {
       );
       expect(api.listMigrations).toHaveBeenLastCalledWith({
         limit: 500,
-        offset: 0,
         sort: 'deadline',
       });
       await waitFor(() => {
@@ -193,7 +192,6 @@ describe('FleetDashboard', () => {
       await choose('Overdue');
       expect(api.listMigrations).toHaveBeenLastCalledWith({
         limit: 500,
-        offset: 0,
         deadlineBefore: dayFrom(-1),
         state: open,
       });
@@ -205,14 +203,12 @@ describe('FleetDashboard', () => {
       await choose('Due within 7 days');
       expect(api.listMigrations).toHaveBeenLastCalledWith({
         limit: 500,
-        offset: 0,
         deadlineBefore: dayFrom(7),
         state: open,
       });
       await choose('Without a target date');
       expect(api.listMigrations).toHaveBeenLastCalledWith({
         limit: 500,
-        offset: 0,
         hasDeadline: false,
       });
     });

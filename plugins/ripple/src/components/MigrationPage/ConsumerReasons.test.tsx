@@ -151,7 +151,6 @@ describe('the consumers filtered by a reason kind', () => {
     await waitFor(() =>
       expect(rippleApi.listConsumers).toHaveBeenCalledWith('m1', {
         limit: 500,
-        offset: 0,
         reasonKind: ['using_join'],
       }),
     );

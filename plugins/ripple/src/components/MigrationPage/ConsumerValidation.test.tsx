@@ -114,7 +114,6 @@ describe('the consumers filtered by a validation status', () => {
     await waitFor(() =>
       expect(rippleApi.listConsumers).toHaveBeenCalledWith('m1', {
         limit: 500,
-        offset: 0,
         validationStatus: ['not_validated'],
       }),
     );

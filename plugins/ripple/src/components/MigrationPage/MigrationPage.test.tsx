@@ -336,16 +336,19 @@ describe('MigrationView', () => {
       aConsumer(`component:default/c${String(i).padStart(4, '0')}`),
     );
     const rippleApi = api({
+      // Paged by cursor as the backend pages: here the index to start at.
       listConsumers: async (
         _id: string,
-        page?: { limit?: number; offset?: number },
-      ) => ({
-        items: many.slice(
-          page?.offset ?? 0,
-          (page?.offset ?? 0) + (page?.limit ?? 50),
-        ),
-        totalCount: many.length,
-      }),
+        page?: { limit?: number; cursor?: string },
+      ) => {
+        const start = Number(page?.cursor ?? 0);
+        const end = start + (page?.limit ?? 50);
+        return {
+          items: many.slice(start, end),
+          totalCount: many.length,
+          ...(end < many.length ? { nextCursor: String(end) } : {}),
+        };
+      },
     });
     await renderWithRipple(<MigrationView id="m1" />, { api: rippleApi });
     expect(

@@ -2395,7 +2395,13 @@ export const spec = {
           },
           totalCount: {
             type: 'integer',
-            description: 'How many migrations the whole list has.',
+            description:
+              "How many migrations the whole list has: counted on a walk's first page, and carried by its cursor to the next ones.",
+          },
+          nextCursor: {
+            type: 'string',
+            description:
+              'The `cursor` of the next page; absent on the last page.',
           },
         },
       },
@@ -2431,6 +2437,13 @@ export const spec = {
           },
           totalCount: {
             type: 'integer',
+            description:
+              "How many migrations the entity takes part in: counted on a walk's first page, and carried by its cursor to the next ones.",
+          },
+          nextCursor: {
+            type: 'string',
+            description:
+              'The `cursor` of the next page; absent on the last page.',
           },
         },
       },
@@ -2446,6 +2459,13 @@ export const spec = {
           },
           totalCount: {
             type: 'integer',
+            description:
+              "How many consumers the list has (with its filters). Unfiltered or filtered by one reason kind, it is kept as consumers change and always current; otherwise it is counted on a walk's first page and carried by its cursor to the next ones.",
+          },
+          nextCursor: {
+            type: 'string',
+            description:
+              'The `cursor` of the next page; absent on the last page.',
           },
         },
       },
@@ -3181,10 +3201,22 @@ export const spec = {
       offset: {
         name: 'offset',
         in: 'query',
-        description: 'How many items to skip (default 0).',
+        description:
+          'How many items to skip (default 0). Kept for existing clients: a deep offset costs as many rows as it skips; page with `cursor`.',
         schema: {
           type: 'integer',
           minimum: 0,
+        },
+      },
+      cursor: {
+        name: 'cursor',
+        in: 'query',
+        description:
+          "Where the page starts: the `nextCursor` of the previous page (opaque; valid only with the same filters and order, and without `offset`). A walk by cursor shows each item that exists throughout it exactly once, in the list's order, whatever is added or removed meanwhile. A cursor this list did not give is a 400 naming `cursor`.",
+        schema: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 2048,
         },
       },
     },
@@ -3494,6 +3526,9 @@ export const spec = {
           {
             $ref: '#/components/parameters/offset',
           },
+          {
+            $ref: '#/components/parameters/cursor',
+          },
         ],
         responses: {
           '200': {
@@ -3549,7 +3584,7 @@ export const spec = {
             name: 'after',
             in: 'query',
             description:
-              'Only events after this event id (to follow the timeline).',
+              'Only events after this event id (to follow the timeline); not with `cursor`.',
             schema: {
               type: 'integer',
               minimum: 0,
@@ -3557,6 +3592,9 @@ export const spec = {
           },
           {
             $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
           },
         ],
         responses: {
@@ -3574,10 +3612,18 @@ export const spec = {
                         $ref: '#/components/schemas/MigrationEvent',
                       },
                     },
+                    nextCursor: {
+                      type: 'string',
+                      description:
+                        "The `cursor` of the next page; absent on the last page (events added later are read with `after`, the last event's id).",
+                    },
                   },
                 },
               },
             },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
           },
           '404': {
             $ref: '#/components/responses/ErrorResponse',
@@ -3818,6 +3864,9 @@ export const spec = {
           },
           {
             $ref: '#/components/parameters/offset',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
           },
         ],
         responses: {
@@ -5086,6 +5135,9 @@ export const spec = {
           },
           {
             $ref: '#/components/parameters/offset',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
           },
         ],
         responses: {

@@ -286,6 +286,7 @@ export type ListConsumers = {
     >;
     limit?: number;
     offset?: number;
+    cursor?: string;
   };
   response: ConsumerPage | Error | Error;
 };
@@ -301,6 +302,7 @@ export type ListEntityMigrations = {
   query: {
     limit?: number;
     offset?: number;
+    cursor?: string;
   };
   response: EntityMigrationPage | Error;
 };
@@ -323,8 +325,9 @@ export type ListMigrationEvents = {
   query: {
     after?: number;
     limit?: number;
+    cursor?: string;
   };
-  response: ListMigrationEvents200Response | Error;
+  response: ListMigrationEvents200Response | Error | Error;
 };
 /**
  * @public
@@ -338,6 +341,7 @@ export type ListMigrations = {
     sort?: 'newest' | 'deadline';
     limit?: number;
     offset?: number;
+    cursor?: string;
   };
   response: MigrationPage | Error;
 };

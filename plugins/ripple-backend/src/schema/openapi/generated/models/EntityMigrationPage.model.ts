@@ -10,5 +10,12 @@ import { EntityMigration } from '../models/EntityMigration.model';
  */
 export interface EntityMigrationPage {
   items: Array<EntityMigration>;
+  /**
+   * How many migrations the entity takes part in: counted on a walk\'s first page, and carried by its cursor to the next ones.
+   */
   totalCount: number;
+  /**
+   * The `cursor` of the next page; absent on the last page.
+   */
+  nextCursor?: string;
 }

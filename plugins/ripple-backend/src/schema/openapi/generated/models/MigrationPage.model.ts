@@ -11,7 +11,11 @@ import { Migration } from '../models/Migration.model';
 export interface MigrationPage {
   items: Array<Migration>;
   /**
-   * How many migrations the whole list has.
+   * How many migrations the whole list has: counted on a walk\'s first page, and carried by its cursor to the next ones.
    */
   totalCount: number;
+  /**
+   * The `cursor` of the next page; absent on the last page.
+   */
+  nextCursor?: string;
 }

@@ -280,6 +280,7 @@ export type ListConsumers = {
     >;
     limit?: number;
     offset?: number;
+    cursor?: string;
   };
 };
 /**
@@ -294,6 +295,7 @@ export type ListEntityMigrations = {
   query: {
     limit?: number;
     offset?: number;
+    cursor?: string;
   };
 };
 /**
@@ -314,6 +316,7 @@ export type ListMigrationEvents = {
   query: {
     after?: number;
     limit?: number;
+    cursor?: string;
   };
 };
 /**
@@ -328,6 +331,7 @@ export type ListMigrations = {
     sort?: 'newest' | 'deadline';
     limit?: number;
     offset?: number;
+    cursor?: string;
   };
 };
 /**
@@ -1159,7 +1163,8 @@ export class DefaultApiClient {
    * @param reasonKind - Only the consumers whose current patch has a reason of one of these kinds (&#x60;totalCount&#x60; counts only them).
    * @param validationStatus - Only the consumers whose current patch\&#39;s latest validation has one of these statuses; &#x60;not_validated&#x60; keeps those without one (&#x60;totalCount&#x60; counts only them).
    * @param limit - How many items to return (default 50).
-   * @param offset - How many items to skip (default 0).
+   * @param offset - How many items to skip (default 0). Kept for existing clients: a deep offset costs as many rows as it skips; page with &#x60;cursor&#x60;.
+   * @param cursor - Where the page starts: the &#x60;nextCursor&#x60; of the previous page (opaque; valid only with the same filters and order, and without &#x60;offset&#x60;). A walk by cursor shows each item that exists throughout it exactly once, in the list\&#39;s order, whatever is added or removed meanwhile. A cursor this list did not give is a 400 naming &#x60;cursor&#x60;.
    */
   public async listConsumers(
     // @ts-ignore
@@ -1168,7 +1173,7 @@ export class DefaultApiClient {
   ): Promise<TypedResponse<ConsumerPage>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/migrations/{id}/consumers{?reasonKind*,validationStatus*,limit,offset}`;
+    const uriTemplate = `/migrations/{id}/consumers{?reasonKind*,validationStatus*,limit,offset,cursor}`;
 
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,
@@ -1190,7 +1195,8 @@ export class DefaultApiClient {
    * @param namespace -
    * @param name -
    * @param limit - How many items to return (default 50).
-   * @param offset - How many items to skip (default 0).
+   * @param offset - How many items to skip (default 0). Kept for existing clients: a deep offset costs as many rows as it skips; page with &#x60;cursor&#x60;.
+   * @param cursor - Where the page starts: the &#x60;nextCursor&#x60; of the previous page (opaque; valid only with the same filters and order, and without &#x60;offset&#x60;). A walk by cursor shows each item that exists throughout it exactly once, in the list\&#39;s order, whatever is added or removed meanwhile. A cursor this list did not give is a 400 naming &#x60;cursor&#x60;.
    */
   public async listEntityMigrations(
     // @ts-ignore
@@ -1199,7 +1205,7 @@ export class DefaultApiClient {
   ): Promise<TypedResponse<EntityMigrationPage>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/entities/{kind}/{namespace}/{name}/migrations{?limit,offset}`;
+    const uriTemplate = `/entities/{kind}/{namespace}/{name}/migrations{?limit,offset,cursor}`;
 
     const uri = parser.parse(uriTemplate).expand({
       kind: request.path.kind,
@@ -1246,8 +1252,9 @@ export class DefaultApiClient {
   /**
    * The migration\'s timeline, oldest first.
    * @param id - The migration\&#39;s id.
-   * @param after - Only events after this event id (to follow the timeline).
+   * @param after - Only events after this event id (to follow the timeline); not with &#x60;cursor&#x60;.
    * @param limit - How many items to return (default 50).
+   * @param cursor - Where the page starts: the &#x60;nextCursor&#x60; of the previous page (opaque; valid only with the same filters and order, and without &#x60;offset&#x60;). A walk by cursor shows each item that exists throughout it exactly once, in the list\&#39;s order, whatever is added or removed meanwhile. A cursor this list did not give is a 400 naming &#x60;cursor&#x60;.
    */
   public async listMigrationEvents(
     // @ts-ignore
@@ -1256,7 +1263,7 @@ export class DefaultApiClient {
   ): Promise<TypedResponse<ListMigrationEvents200Response>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/migrations/{id}/events{?after,limit}`;
+    const uriTemplate = `/migrations/{id}/events{?after,limit,cursor}`;
 
     const uri = parser.parse(uriTemplate).expand({
       id: request.path.id,
@@ -1280,7 +1287,8 @@ export class DefaultApiClient {
    * @param hasDeadline - Only migrations with (true) or without (false) a target date.
    * @param sort - &#x60;newest&#x60; (the default: newest first) or &#x60;deadline&#x60; (the earliest target date first, migrations without one last, newest first among equals).
    * @param limit - How many items to return (default 50).
-   * @param offset - How many items to skip (default 0).
+   * @param offset - How many items to skip (default 0). Kept for existing clients: a deep offset costs as many rows as it skips; page with &#x60;cursor&#x60;.
+   * @param cursor - Where the page starts: the &#x60;nextCursor&#x60; of the previous page (opaque; valid only with the same filters and order, and without &#x60;offset&#x60;). A walk by cursor shows each item that exists throughout it exactly once, in the list\&#39;s order, whatever is added or removed meanwhile. A cursor this list did not give is a 400 naming &#x60;cursor&#x60;.
    */
   public async listMigrations(
     // @ts-ignore
@@ -1289,7 +1297,7 @@ export class DefaultApiClient {
   ): Promise<TypedResponse<MigrationPage>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/migrations{?state*,dataset,deadlineBefore,hasDeadline,sort,limit,offset}`;
+    const uriTemplate = `/migrations{?state*,dataset,deadlineBefore,hasDeadline,sort,limit,offset,cursor}`;
 
     const uri = parser.parse(uriTemplate).expand({
       ...request.query,

@@ -10,5 +10,12 @@ import { Consumer } from '../models/Consumer.model';
  */
 export interface ConsumerPage {
   items: Array<Consumer>;
+  /**
+   * How many consumers the list has (with its filters). Unfiltered or filtered by one reason kind, it is kept as consumers change and always current; otherwise it is counted on a walk\'s first page and carried by its cursor to the next ones.
+   */
   totalCount: number;
+  /**
+   * The `cursor` of the next page; absent on the last page.
+   */
+  nextCursor?: string;
 }

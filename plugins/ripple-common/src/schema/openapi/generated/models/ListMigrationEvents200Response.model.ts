@@ -10,4 +10,8 @@ import { MigrationEvent } from '../models/MigrationEvent.model';
  */
 export interface ListMigrationEvents200Response {
   items: Array<MigrationEvent>;
+  /**
+   * The `cursor` of the next page; absent on the last page (events added later are read with `after`, the last event\'s id).
+   */
+  nextCursor?: string;
 }
