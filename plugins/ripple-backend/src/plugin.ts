@@ -22,6 +22,7 @@ import { MigrationAgent } from './agent/MigrationAgent';
 import { DatabaseEngineCanaryStore } from './database/DatabaseEngineCanaryStore';
 import { EngineCanary } from './engine/EngineCanary';
 import { rippleEngineServiceRef } from './engine/engineService';
+import { EnginePool } from './engine/EnginePool';
 import { DatasetReader } from './dataset/DatasetReader';
 import { ConsumerReadModel } from './migration/ConsumerReadModel';
 import { ChangeImpact } from './migration/ChangeImpact';
@@ -116,6 +117,14 @@ export const ripplePlugin = createBackendPlugin({
         // config says migrations are applied some other way.
         const store = await DatabaseMigrationStore.create({ database });
         logger.info(`Ripple engine ${engine.version()} loaded`);
+        // The engine's proposals run on worker threads, off the event loop.
+        const pool = await EnginePool.fromConfig(config, engine, logger);
+        deps.lifecycle.addShutdownHook(() => pool.destroy());
+        logger.info(
+          pool.workers
+            ? `Ripple's engine runs on up to ${pool.workers} worker threads`
+            : "Ripple's engine runs inline, on the event loop",
+        );
         deps.permissionsRegistry.addPermissions(ripplePermissions);
         const datasets = new DatasetReader(deps.urlReader, {
           engine,
@@ -132,6 +141,7 @@ export const ripplePlugin = createBackendPlugin({
         const agent = new MigrationAgent({
           store,
           engine,
+          pool,
           logger: logger.child({ task: 'ripple-agent' }),
           finder,
           sources,
@@ -175,6 +185,7 @@ export const ripplePlugin = createBackendPlugin({
           store,
           canaries,
           engine,
+          pool,
           finder,
           sources,
           datasets,
