@@ -93,7 +93,8 @@ export function answerTask(
   }
 }
 
-function toCrossing(error: unknown): CrossingError {
+/** An error as it crosses `postMessage` ({@link CrossingError}). */
+export function toCrossing(error: unknown): CrossingError {
   if (!(error instanceof Error)) {
     return { name: 'Error', message: String(error) };
   }
