@@ -191,7 +191,7 @@ function startWorkers(workers: number): Piscina<TaskMessage, TaskAnswer> {
 /**
  * Where the worker's code is. Published, the plugin runs from dist/, where
  * `backstage-cli package build` emitted engineWorker.ts (a `package.json`
- * export) beside this module. In the monorepo (Jest, `backstage-cli package
+ * export) at the root of dist/. In the monorepo (Jest, `backstage-cli package
  * start`, the dev portal) it runs from src/*.ts: the worker then loads
  * TypeScript through the Backstage CLI's Node transform, as the CLI's own
  * processes do (`node --require @backstage/cli/config/nodeTransform.cjs`).
@@ -206,6 +206,7 @@ function workerEntry(): { filename: string; execArgv?: string[] } {
       ],
     };
   }
+  // dist/engine/EnginePool.cjs.js; the export is dist/engineWorker.cjs.js.
   // (The workers inherit the backend's Node options, as Node's do.)
-  return { filename: path.join(__dirname, 'engineWorker.cjs.js') };
+  return { filename: path.resolve(__dirname, '../engineWorker.cjs.js') };
 }
