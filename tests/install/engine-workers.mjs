@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const from = createRequire(join(process.argv[2], 'package.json'));
-const root = dirname(from.resolve('@ripple/backstage-plugin-ripple-backend/package.json'));
+const root = dirname(
+  from.resolve('@ripple/backstage-plugin-ripple-backend/package.json'),
+);
 const plugin = createRequire(join(root, 'package.json'));
 const { EnginePool } = plugin('./dist/engine/EnginePool.cjs.js');
 const { proposePatch } = plugin('./dist/agent/proposePatch.cjs.js');
@@ -30,19 +32,38 @@ const args = {
   consumerRef: 'component:default/x',
 };
 try {
-  const proposals = await Promise.all([1, 2, 3, 4].map(() => pool.propose(args)));
+  const proposals = await Promise.all(
+    [1, 2, 3, 4].map(() => pool.propose(args)),
+  );
   const inline = JSON.stringify(
-    proposePatch(engine, args.change, args.code, args.columns, args.consumerRef),
+    proposePatch(
+      engine,
+      args.change,
+      args.code,
+      args.columns,
+      args.consumerRef,
+    ),
   );
   const problems = [];
-  if (pool.threads.length !== 2) problems.push(`${pool.threads.length} worker threads ran, not 2`);
-  if (!proposals.every(p => JSON.stringify(p) === inline)) problems.push('a worker proposed another patch than the engine inline');
-  if (!proposals[0].diff.includes('+SELECT id, amount_usd AS amount FROM proj.ds.orders')) problems.push(`unexpected diff: ${proposals[0].diff}`);
+  if (pool.threads.length !== 2)
+    problems.push(`${pool.threads.length} worker threads ran, not 2`);
+  if (!proposals.every(p => JSON.stringify(p) === inline))
+    problems.push('a worker proposed another patch than the engine inline');
+  if (
+    !proposals[0].diff.includes(
+      '+SELECT id, amount_usd AS amount FROM proj.ds.orders',
+    )
+  )
+    problems.push(`unexpected diff: ${proposals[0].diff}`);
   if (problems.length) {
-    console.error(`Engine workers from ${root}/dist:\n  ${problems.join('\n  ')}`);
+    console.error(
+      `Engine workers from ${root}/dist:\n  ${problems.join('\n  ')}`,
+    );
     process.exitCode = 1;
   } else {
-    console.log(`Engine workers from ${root}/dist: 4 proposals on 2 worker threads, each the inline one`);
+    console.log(
+      `Engine workers from ${root}/dist: 4 proposals on 2 worker threads, each the inline one`,
+    );
   }
 } finally {
   await pool.destroy();
