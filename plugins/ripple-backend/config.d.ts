@@ -102,7 +102,7 @@ export interface Config {
        * Worker threads that run the engine's analyses and rewrites (the
        * agent's proposals, the preview's), so that they do not hold up the
        * requests the backend serves. Each worker has its own WebAssembly
-       * instance of the engine (about 30 MiB of RSS each; docs/backend.md).
+       * instance of the engine (about 40 MiB of RSS each; docs/backend.md).
        * `0` runs the engine inline, on the event loop. Default: the
        * number of cores (`os.availableParallelism()`).
        */

@@ -44,19 +44,20 @@ export async function forEachBounded<T>(
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   const running = new Set<Promise<void>>();
-  let failure: { error: unknown } | undefined;
+  const failures: unknown[] = [];
+  const failed = (error: unknown) => {
+    failures.push(error);
+  };
   for (const item of items) {
-    if (signal?.aborted || failure) break;
+    if (signal?.aborted || failures.length > 0) break;
     const run: Promise<void> = fn(item)
-      .catch(error => {
-        failure ??= { error };
-      })
+      .catch(failed)
       .finally(() => running.delete(run));
     running.add(run);
     if (running.size >= limit) await Promise.race(running);
   }
   await Promise.all(running);
-  if (failure) throw failure.error;
+  if (failures.length > 0) throw failures[0];
 }
 
 // A promise awaited only when its turn comes: its rejection is handled

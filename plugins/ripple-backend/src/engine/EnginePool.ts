@@ -189,24 +189,29 @@ function startWorkers(workers: number): Piscina<TaskMessage, TaskAnswer> {
 }
 
 /**
- * Where the worker's code is. Published, the plugin runs from dist/, where
- * `backstage-cli package build` emitted engineWorker.ts (a `package.json`
- * export) at the root of dist/. In the monorepo (Jest, `backstage-cli package
- * start`, the dev portal) it runs from src/*.ts: the worker then loads
- * TypeScript through the Backstage CLI's Node transform, as the CLI's own
- * processes do (`node --require @backstage/cli/config/nodeTransform.cjs`).
+ * Where the worker's code is: the package's `./engineWorker` export,
+ * resolved from this module (a package resolves its own exports by name,
+ * so it is always this copy's). Published, it is dist/engineWorker.cjs.js,
+ * which `backstage-cli package build` emits for the export. In the monorepo
+ * (Jest, `backstage-cli package start`, the dev portal) the package runs
+ * from src/*.ts and the export is src/engine/engineWorker.ts: the worker
+ * then loads TypeScript through the Backstage CLI's Node transform, as the
+ * CLI's own processes do (`node --require
+ * @backstage/cli/config/nodeTransform.cjs`).
  */
 function workerEntry(): { filename: string; execArgv?: string[] } {
-  if (path.extname(__filename) === '.ts') {
+  const filename = require.resolve(
+    '@ripple/backstage-plugin-ripple-backend/engineWorker',
+  );
+  if (path.extname(filename) === '.ts') {
     return {
-      filename: path.join(__dirname, 'engineWorker.ts'),
+      filename,
       execArgv: [
         '--require',
         require.resolve('@backstage/cli/config/nodeTransform.cjs'),
       ],
     };
   }
-  // dist/engine/EnginePool.cjs.js; the export is dist/engineWorker.cjs.js.
   // (The workers inherit the backend's Node options, as Node's do.)
-  return { filename: path.resolve(__dirname, '../engineWorker.cjs.js') };
+  return { filename };
 }
