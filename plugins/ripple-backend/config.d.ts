@@ -96,6 +96,18 @@ export interface Config {
         database?: string;
       };
     };
+    /** Ripple's engine (docs/backend.md, "Engine workers"). */
+    engine?: {
+      /**
+       * Worker threads that run the engine's analyses and rewrites (the
+       * agent's proposals, the preview's), so that they do not hold up the
+       * requests the backend serves. Each worker has its own WebAssembly
+       * instance of the engine (about 40 MiB of RSS each; docs/backend.md).
+       * `0` runs the engine inline, on the event loop. Default: the
+       * number of cores (`os.availableParallelism()`).
+       */
+      workers?: number;
+    };
     /** The background agent. */
     agent?: {
       /** How often it looks for migrations to analyse, in seconds. Default: 10. */

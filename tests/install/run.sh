@@ -10,7 +10,8 @@
 #     `@backstage/create-app@0.8.4` in a temporary folder, applies the
 #     registry resolutions Ripple's own portal needs (portal.mjs), then the
 #     README's "Install into your portal" lines verbatim (readme.mjs);
-#  4. type-checks the portal, checks its config (a misspelt Ripple key must be
+#  4. type-checks the portal, runs the plugin's engine workers from its
+#     dist/ (engine-workers.mjs), checks its config (a misspelt Ripple key must be
 #     refused), builds the app once, starts the backend on a free port with
 #     its own SQLite files and Ripple's example catalog, and runs the browser
 #     smoke test (smoke.spec.ts) in Debian's Chromium.
@@ -212,6 +213,7 @@ portal() { # portal KIND: one portal, from create-app to the smoke test
   add_test_fixtures "$dir"
   write_test_config "$dir" "$port"
   step "$kind: tsc" bash -c "cd '$dir' && yarn tsc"
+  step "$kind: engine workers from dist" node "$HERE/engine-workers.mjs" "$dir/packages/backend"
   step "$kind: config check" check_config "$dir"
   step "$kind: app build" bash -c "cd '$dir' && yarn workspace app build --config ../../app-config.yaml --config ../../app-config.install.yaml"
   step "$kind: backend start" start_backend "$kind" "$dir" "$port"

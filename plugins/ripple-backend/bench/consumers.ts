@@ -15,6 +15,9 @@
  * 3. Two backend processes on one PostgreSQL analyse another migration:
  *    each consumer must be recorded and patched exactly once.
  *
+ * RIPPLE_BENCH_ENGINE_WORKERS sets `ripple.engine.workers` (default: the
+ * plugin's, the number of cores; 0 runs the engine on the event loop).
+ *
  * PostgreSQL comes from BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING
  * (as for the tests); without it step 2 runs on SQLite and step 3 is skipped.
  * The catalog is Backstage's in-memory catalog service holding the generated
@@ -42,6 +45,7 @@ import { ripplePlugin } from '../src/plugin';
 import { localFileUrlReaderFactory } from '../src/reading';
 
 const pg = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
+const workers = process.env.RIPPLE_BENCH_ENGINE_WORKERS;
 const user = mockCredentials.user.header('user:default/bench');
 const change = {
   dataset: 'proj.ds.orders',
@@ -171,7 +175,10 @@ async function startBackend(
             database,
             reading: { allow: [{ host: 'localhost', paths: [manifest.dir] }] },
           },
-          ripple: { agent: { intervalSeconds: 1 } },
+          ripple: {
+            agent: { intervalSeconds: 1 },
+            ...(workers ? { engine: { workers: Number(workers) } } : {}),
+          },
         },
       }),
     ],
@@ -438,7 +445,11 @@ async function main() {
   t = performance.now();
   const step2 = await analysisUnderReaders(manifest, consumers, readers);
   console.log(
-    `\n## One backend (${step2.database}), ${readers} concurrent readers`,
+    `\n## One backend (${
+      step2.database
+    }), ${readers} concurrent readers, engine workers: ${
+      workers ?? `default (${os.availableParallelism()})`
+    }`,
   );
   console.log(`consumers recorded: ${step2.consumers} of ${step2.expected}`);
   console.log(

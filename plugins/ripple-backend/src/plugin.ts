@@ -24,6 +24,7 @@ import { MigrationAgent } from './agent/MigrationAgent';
 import { DatabaseEngineCanaryStore } from './database/DatabaseEngineCanaryStore';
 import { EngineCanary } from './engine/EngineCanary';
 import { rippleEngineServiceRef } from './engine/engineService';
+import { EnginePool } from './engine/EnginePool';
 import { DatasetReader } from './dataset/DatasetReader';
 import { ConsumerReadModel } from './migration/ConsumerReadModel';
 import { ChangeImpact } from './migration/ChangeImpact';
@@ -120,6 +121,14 @@ export const ripplePlugin = createBackendPlugin({
         // config says migrations are applied some other way.
         const store = await DatabaseMigrationStore.create({ database });
         logger.info(`Ripple engine ${engine.version()} loaded`);
+        // The engine's proposals run on worker threads, off the event loop.
+        const pool = await EnginePool.fromConfig(config, engine, logger);
+        deps.lifecycle.addShutdownHook(() => pool.destroy());
+        logger.info(
+          pool.workers
+            ? `Ripple's engine runs on up to ${pool.workers} worker threads`
+            : "Ripple's engine runs inline, on the event loop",
+        );
         deps.permissionsRegistry.addPermissions(ripplePermissions);
         // Every SCM read of the plugin (consumer code, dataset schemas, dbt
         // projects) goes through the per-host caps and rate-limit waits of
@@ -156,6 +165,7 @@ export const ripplePlugin = createBackendPlugin({
         const agent = new MigrationAgent({
           store,
           engine,
+          pool,
           logger: logger.child({ task: 'ripple-agent' }),
           finder,
           sources,
@@ -208,6 +218,7 @@ export const ripplePlugin = createBackendPlugin({
           store,
           canaries,
           engine,
+          pool,
           finder,
           sources,
           datasets,

@@ -14,6 +14,7 @@ import { Candidate, ConsumerFinder } from './ConsumerFinder';
 import { ConsumerSources, UrlReaderConsumerSources } from './ConsumerSources';
 import { MigrationAgent } from './MigrationAgent';
 import { DatasetReader } from '../dataset/DatasetReader';
+import { EnginePool } from '../engine/EnginePool';
 
 jest.setTimeout(60_000);
 
@@ -69,13 +70,22 @@ function sourcesFor(dir: string): ConsumerSources {
   return new UrlReaderConsumerSources(localUrlReader(dir));
 }
 
-describe.each(databases.eachSupportedId())(
-  'MigrationAgent on %s',
-  databaseId => {
+// Inline (the engine on the event loop), and on two real worker threads
+// with several consumers in flight: the same results.
+const engineWorkers = databases
+  .eachSupportedId()
+  .flatMap(([id]) => [[id, 0] as const, [id, 2] as const]);
+
+describe.each(engineWorkers)(
+  'MigrationAgent on %s with %i engine workers',
+  (databaseId, workers) => {
     let engine: RippleEngine;
+    let pool: EnginePool;
     beforeAll(async () => {
       engine = await loadEngine();
+      pool = await EnginePool.create({ engine, workers });
     });
+    afterAll(() => pool.destroy());
 
     async function setup(
       options: {
@@ -99,6 +109,7 @@ describe.each(databases.eachSupportedId())(
         new MigrationAgent({
           store,
           engine,
+          pool,
           logger: mockServices.logger.mock(),
           finder: new FixedFinder(candidates),
           sources,

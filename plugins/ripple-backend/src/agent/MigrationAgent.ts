@@ -9,39 +9,21 @@ import type {
   DatasetColumn,
   Migration,
   MigrationState,
-  UnmatchedDataset,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
 import type { DatasetReader } from '../dataset/DatasetReader';
+import { EnginePool } from '../engine/EnginePool';
 import type { MigrationStore } from '../database/MigrationStore';
 import type { ConsumerFinder } from './ConsumerFinder';
 import type { ConsumerSources } from './ConsumerSources';
-import {
-  hashCode,
-  invalidEntityProposal,
-  Proposal,
-  proposePatch,
-} from './proposePatch';
+import { hashCode } from './proposePatch';
+import { type ConsumerPreview, consumerPreview } from './consumerPreview';
 import { entityDialect, InvalidAnnotationError } from './annotations';
 import { candidateCode } from './candidateCode';
 import { datasetCode } from './datasetCode';
-import { unmatchedDataset } from './unmatched';
+import { forEachBounded, inOrder } from './bounded';
 
-/** A consumer of a change, and the engine's proposal for its code. */
-export type ConsumerPreview = {
-  consumerRef: string;
-  discoveredBy: ConsumerDiscovery;
-  /** Absent when the entity says nowhere where its code is. */
-  proposal?: Proposal;
-  /**
-   * Why a candidate that does not declare it reads the dataset was skipped
-   * (an annotation Ripple cannot use, code the engine failed on): it is not
-   * a consumer, and the analysis records it on the timeline.
-   */
-  skipped?: string;
-  /** A declared consumer whose code files name the dataset nowhere. */
-  warning?: UnmatchedDataset;
-};
+export type { ConsumerPreview } from './consumerPreview';
 
 /** How long to wait before retrying a failed analysis. */
 export type RetryPolicy = { initialSeconds: number; maxSeconds: number };
@@ -97,6 +79,11 @@ export class MigrationAgent {
       /** Reads datasets' columns, so `SELECT *` consumers are handled. */
       datasets: Pick<DatasetReader, 'read'>;
       engine: RippleEngine;
+      /**
+       * Where the proposals run (docs/backend.md, "Engine workers"): a pool
+       * of `engine`. Default: inline, on the event loop.
+       */
+      pool?: EnginePool;
       logger: LoggerService;
       retry?: RetryPolicy;
       /**
@@ -111,7 +98,18 @@ export class MigrationAgent {
        */
       onProposed?: () => void;
     },
-  ) {}
+  ) {
+    this.pool = options.pool ?? EnginePool.inline(options.engine);
+    // Every patch records `engine.version()`: it must be the engine that
+    // made it.
+    if (this.pool.engine !== options.engine) {
+      throw new Error(
+        "MigrationAgent: the engine pool does not run the agent's engine",
+      );
+    }
+  }
+
+  private readonly pool: EnginePool;
 
   /** A patch was recorded since the last `onProposed`. */
   private proposed = false;
@@ -144,7 +142,11 @@ export class MigrationAgent {
     return previews;
   }
 
-  /** The consumers of {@link MigrationAgent.preview}, one at a time. */
+  /**
+   * The consumers of {@link MigrationAgent.preview}, in the candidates'
+   * order. Several are proposed at once (enough to keep every engine worker
+   * busy); a consumer is yielded once it and those before it are done.
+   */
   private async *consumers(
     datasetRef: string,
     change: ChangeSpec,
@@ -153,61 +155,22 @@ export class MigrationAgent {
     sources = this.options.sources,
   ): AsyncGenerator<ConsumerPreview> {
     const columns = await this.columnsOf(datasetRef);
-    for await (const {
-      consumerRef,
-      declared,
-      code,
-      invalid,
-    } of this.readCandidates(
-      { ref: datasetRef, table: change.dataset },
-      skip,
-      sources,
+    for await (const preview of inOrder(
+      this.readCandidates(
+        { ref: datasetRef, table: change.dataset },
+        skip,
+        sources,
+      ),
+      this.pool.concurrency,
+      candidate =>
+        consumerPreview(
+          { pool: this.pool, engine: this.options.engine },
+          candidate,
+          change,
+          columns,
+        ),
     )) {
-      // A declared consumer Ripple cannot analyse gets an `error` patch
-      // saying why, for a person; an undeclared candidate is skipped.
-      if (invalid) {
-        yield declared
-          ? {
-              consumerRef,
-              discoveredBy: 'catalog',
-              proposal: invalidEntityProposal(invalid),
-            }
-          : { consumerRef, discoveredBy: 'code', skipped: invalid };
-        continue;
-      }
-      if (!code) {
-        yield { consumerRef, discoveredBy: 'catalog' };
-        continue;
-      }
-      const proposal = proposePatch(
-        this.options.engine,
-        change,
-        code,
-        columns,
-        consumerRef,
-      );
-      if (!declared && proposal.failed) {
-        yield { consumerRef, discoveredBy: 'code', skipped: proposal.failed };
-        continue;
-      }
-      if (declared || proposal.impact.files.length > 0) {
-        // (Code that reads the dataset names it: no need to ask.)
-        const warning =
-          declared && !proposal.failed && proposal.impact.files.length === 0
-            ? unmatchedDataset(
-                this.options.engine,
-                change.dataset,
-                code,
-                code.dialect ?? change.dialect ?? 'generic',
-              )
-            : undefined;
-        yield {
-          consumerRef,
-          discoveredBy: declared ? 'catalog' : 'code',
-          proposal,
-          ...(warning ? { warning } : {}),
-        };
-      }
+      if (preview) yield preview;
     }
   }
 
@@ -323,7 +286,7 @@ export class MigrationAgent {
   }
 
   private async refreshOpen(signal?: AbortSignal): Promise<void> {
-    const { store, finder, sources, engine, logger } = this.options;
+    const { logger } = this.options;
     if (!(await this.indexReady())) return;
     for await (const migration of this.migrationsIn(REFRESHED_STATES)) {
       if (signal?.aborted) return;
@@ -342,88 +305,99 @@ export class MigrationAgent {
       for await (const consumer of this.consumersOf(migration.id)) {
         consumers.push(consumer);
       }
+      // Only the consumers whose code may have changed (the consumer index
+      // compares hashes), several at once so that every engine worker is
+      // busy; each consumer's reads and writes stay in their order.
       const changed = this.options.changedConsumers
         ? ((await this.options.changedConsumers(migration.id)) as {
             consumerRef: string;
             discoveredBy: ConsumerDiscovery;
           }[])
         : consumers;
-      for (const consumer of changed) {
-        if (signal?.aborted) return;
-        // A consumer without a patch is read too: one found with code is
-        // recorded, then its patch, in two writes, and a crash between them
-        // leaves it without one, which no analysis would fix (new consumers
-        // are looked for among the others). A declared consumer without
-        // code has none, and nothing to read.
-        const patch = await store.getCurrentPatch(
-          migration.id,
-          consumer.consumerRef,
-        );
-        const entity = await finder.get(consumer.consumerRef);
-        // Unreadable code (or an annotation gone bad) is tried again at the
-        // next refresh; the patch made from readable code stays.
-        const code =
-          entity &&
-          (await (async () => {
-            this.checkAnnotations(entity);
-            return sources.read(entity);
-          })().catch(error => {
-            logger.warn(
-              `Could not re-read the code of ${consumer.consumerRef}: ${error}`,
-            );
-            return undefined;
-          }));
-        const key = {
-          migrationId: migration.id,
-          consumerRef: consumer.consumerRef,
-        };
-        if (!entity) {
-          await store.removeConsumer({
-            ...key,
-            reason: 'its entity left the catalog',
-          });
-          continue;
-        }
-        if (!code || (patch && hashCode(code) === patch.baseHash)) {
-          continue;
-        }
-        const proposal = proposePatch(
-          engine,
-          migration.change,
-          code,
-          columns,
-          consumer.consumerRef,
-        );
-        if (
-          !proposal.failed &&
-          proposal.impact.files.length === 0 &&
-          !declares(entity, migration.datasetRef)
-        ) {
-          await store.removeConsumer({
-            ...key,
-            reason: 'its code no longer reads the dataset',
-          });
-          continue;
-        }
-        if (patch) {
-          logger.info(
-            `The code of ${consumer.consumerRef} changed; replacing its patch in migration ${migration.id}`,
-          );
-          await store.markPatchStale({ ...key, patchId: patch.id });
-        } else {
-          logger.info(
-            `${consumer.consumerRef} was recorded without its patch in migration ${migration.id}; proposing it`,
-          );
-        }
-        await this.recordProposal(migration.id, {
-          consumerRef: consumer.consumerRef,
-          discoveredBy: consumer.discoveredBy,
-          proposal,
-        });
-      }
+      await forEachBounded(changed, this.pool.concurrency, signal, c =>
+        this.refreshConsumer(migration, c, columns),
+      );
       if (signal?.aborted) return;
       await this.findNewConsumers(migration, consumers);
     }
+  }
+
+  /** One consumer of {@link MigrationAgent.refreshPatches}. */
+  private async refreshConsumer(
+    migration: Migration,
+    consumer: { consumerRef: string; discoveredBy: ConsumerDiscovery },
+    columns: DatasetColumn[],
+  ): Promise<void> {
+    const { store, finder, sources, logger } = this.options;
+    // A consumer without a patch is read too: one found with code is
+    // recorded, then its patch, in two writes, and a crash between them
+    // leaves it without one, which no analysis would fix (new consumers
+    // are looked for among the others). A declared consumer without
+    // code has none, and nothing to read.
+    const patch = await store.getCurrentPatch(
+      migration.id,
+      consumer.consumerRef,
+    );
+    const entity = await finder.get(consumer.consumerRef);
+    // Unreadable code (or an annotation gone bad) is tried again at the
+    // next refresh; the patch made from readable code stays.
+    const code =
+      entity &&
+      (await (async () => {
+        this.checkAnnotations(entity);
+        return sources.read(entity);
+      })().catch(error => {
+        logger.warn(
+          `Could not re-read the code of ${consumer.consumerRef}: ${error}`,
+        );
+        return undefined;
+      }));
+    const key = {
+      migrationId: migration.id,
+      consumerRef: consumer.consumerRef,
+    };
+    if (!entity) {
+      await store.removeConsumer({
+        ...key,
+        reason: 'its entity left the catalog',
+      });
+      return;
+    }
+    if (!code || (patch && hashCode(code) === patch.baseHash)) {
+      return;
+    }
+    const proposal = await this.pool.propose({
+      change: migration.change,
+      code,
+      columns,
+      consumerRef: consumer.consumerRef,
+    });
+    if (
+      !proposal.failed &&
+      proposal.impact.files.length === 0 &&
+      !declares(entity, migration.datasetRef)
+    ) {
+      await store.removeConsumer({
+        ...key,
+        reason: 'its code no longer reads the dataset',
+      });
+      return;
+    }
+    if (patch) {
+      logger.info(
+        `The code of ${consumer.consumerRef} changed; replacing its patch in migration ${migration.id}`,
+      );
+      await store.markPatchStale({ ...key, patchId: patch.id });
+    } else {
+      logger.info(
+        `${consumer.consumerRef} was recorded without its patch in migration ${migration.id}; proposing it`,
+      );
+    }
+    await this.recordProposal(migration.id, {
+      consumerRef: consumer.consumerRef,
+      discoveredBy: consumer.discoveredBy,
+      proposal,
+    });
   }
 
   /**

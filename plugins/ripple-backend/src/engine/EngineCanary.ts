@@ -3,7 +3,7 @@ import type { RippleEngine } from '@ripple/engine';
 import type { ConsumerFinder } from '../agent/ConsumerFinder';
 import type { ConsumerSources } from '../agent/ConsumerSources';
 import { entityDialect } from '../agent/annotations';
-import { Proposal, proposePatch } from '../agent/proposePatch';
+import type { Proposal } from '../agent/proposePatch';
 import type { DatasetReader } from '../dataset/DatasetReader';
 import type {
   EngineCanaryStore,
@@ -13,6 +13,7 @@ import { sampleKey } from '../database/EngineCanaryStore';
 import { UNKNOWN_VERSION } from '../database/DatabaseEngineCanaryStore';
 import type { MigrationStore } from '../database/MigrationStore';
 import { classifyProposal } from './classify';
+import { EnginePool } from './EnginePool';
 
 /** Which consumers a canary re-analyses (`ripple.agent.engineCanary`). */
 export type CanarySample = {
@@ -46,6 +47,13 @@ export class EngineCanary {
       store: MigrationStore;
       canaries: EngineCanaryStore;
       engine: RippleEngine;
+      /**
+       * Where the proposals run: a pool of `engine`. A canary's engine is
+       * a new version, usually the plugin's own `@ripple/engine` after an
+       * upgrade, whose workers the pool has; a replaced engine runs inline
+       * (the pool's rule). Default: inline.
+       */
+      pool?: EnginePool;
       finder: ConsumerFinder;
       sources: ConsumerSources;
       datasets: Pick<DatasetReader, 'read'>;
@@ -54,7 +62,17 @@ export class EngineCanary {
       /** Called when proposals were recorded (validation runs then). */
       onProposed?: () => void;
     },
-  ) {}
+  ) {
+    this.pool = options.pool ?? EnginePool.inline(options.engine);
+    // The canary records `engine.version()` beside each proposal.
+    if (this.pool.engine !== options.engine) {
+      throw new Error(
+        "EngineCanary: the engine pool does not run the canary's engine",
+      );
+    }
+  }
+
+  private readonly pool: EnginePool;
 
   async runOnce(signal?: AbortSignal): Promise<void> {
     const { canaries, engine, logger } = this.options;
@@ -174,7 +192,12 @@ export class EngineCanary {
       if (!code) return undefined;
       const dataset = await finder.get(datasetRef);
       const columns = dataset ? (await datasets.read(dataset)).columns : [];
-      return proposePatch(engine, change, code, columns, patch.consumerRef);
+      return await this.pool.propose({
+        change,
+        code,
+        columns,
+        consumerRef: patch.consumerRef,
+      });
     } catch (error) {
       logger.warn(
         `Could not re-analyse ${
