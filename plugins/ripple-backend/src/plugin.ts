@@ -151,6 +151,7 @@ export const ripplePlugin = createBackendPlugin({
           ...deps,
           urlReader,
           engine,
+          pool,
         });
         const sources = new IndexConsumerSources(consumerIndex, {
           readThrough: true,

@@ -35,6 +35,7 @@ import { OwnerNotifications } from './notifications/OwnerNotifications';
 import { parseOffsets } from './notifications/deadlineReminders';
 import { ownersOf } from './rollout/RolloutHealth';
 import { ConsumerIndex } from './consumerIndex/ConsumerIndex';
+import type { EnginePool } from './engine/EnginePool';
 import { DatabaseConsumerIndexStore } from './database/DatabaseConsumerIndexStore';
 
 /**
@@ -71,6 +72,8 @@ export async function scheduleConsumerIndex(deps: {
   catalog: CatalogService;
   urlReader: UrlReaderService;
   engine: RippleEngine;
+  /** The engine's workers: summaries are made off the event loop. */
+  pool: Pick<EnginePool, 'summarize'>;
 }): Promise<ConsumerIndex> {
   const settings = deps.config.getOptionalConfig('ripple.index');
   const refreshMinutes = settings?.getOptionalNumber('refreshMinutes') ?? 5;
@@ -78,6 +81,7 @@ export async function scheduleConsumerIndex(deps: {
   const index = new ConsumerIndex({
     ...deps,
     store: new DatabaseConsumerIndexStore(await deps.database.getClient()),
+    summarize: code => deps.pool.summarize(code),
     logger: deps.logger.child({ task: 'ripple-index' }),
     refreshMs: refreshMinutes * 60_000,
     leaseMs: leaseMinutes * 60_000,

@@ -7,6 +7,7 @@ import { ConfigReader } from '@backstage/config';
 import { loadEngine, type RippleEngine } from '@ripple/engine';
 import fs from 'node:fs';
 import path from 'node:path';
+import { summarizeCode } from '../consumerIndex/codeSummary';
 import { proposePatch } from '../agent/proposePatch';
 import { loadCanaryEngine } from '../__testUtils__/canaryEngine';
 import { EnginePool } from './EnginePool';
@@ -168,6 +169,16 @@ describe('EnginePool', () => {
       'error',
     ]);
     expect(proposals[4].failed).toMatch(/klingon/);
+  });
+
+  it('summarises code for the consumer index on worker threads as it does inline', async () => {
+    const pool = await create(2);
+    const codes = consumers.map(c => c.code);
+    const summaries = await Promise.all(codes.map(c => pool.summarize(c)));
+    for (const [i, code] of codes.entries()) {
+      expect(summaries[i]).toEqual(summarizeCode(engine, code));
+    }
+    expect(Object.keys(summaries[0].reads).length).toBeGreaterThan(0);
   });
 
   it('brings an error thrown in a worker back with its name, message and fields', async () => {

@@ -1,6 +1,8 @@
 import type { Config } from '@backstage/config';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Proposal } from '../agent/proposePatch';
+import type { ConsumerCode } from '../agent/ConsumerSources';
+import type { CodeSummary } from '../consumerIndex/codeSummary';
 import { loadEngine, type RippleEngine } from '@ripple/engine';
 import os from 'node:os';
 import path from 'node:path';
@@ -115,6 +117,11 @@ export class EnginePool {
   /** {@link proposePatch} for one consumer. */
   propose(args: ProposeArgs): Promise<Proposal> {
     return this.run('propose', args);
+  }
+
+  /** The consumer index's summary of one location's code ({@link summarizeCode}). */
+  summarize(code: ConsumerCode): Promise<CodeSummary> {
+    return this.run('summarize', code);
   }
 
   /**

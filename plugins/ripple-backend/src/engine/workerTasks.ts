@@ -5,6 +5,7 @@ import type {
 import type { RippleEngine } from '@ripple/engine';
 import type { ConsumerCode } from '../agent/ConsumerSources';
 import { type Proposal, proposePatch } from '../agent/proposePatch';
+import { type CodeSummary, summarizeCode } from '../consumerIndex/codeSummary';
 
 /** The argument of the `propose` task: {@link proposePatch}'s. */
 export type ProposeArgs = {
@@ -36,6 +37,9 @@ export const workerTasks = {
       args.columns,
       args.consumerRef,
     ),
+  /** The consumer index's summary of one location's code. */
+  summarize: (engine: RippleEngine, code: ConsumerCode): CodeSummary =>
+    summarizeCode(engine, code),
 } satisfies Record<string, (engine: RippleEngine, args: never) => unknown>;
 
 export type WorkerTasks = typeof workerTasks;
