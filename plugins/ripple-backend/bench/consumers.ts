@@ -28,13 +28,11 @@ import { databaseServiceFactory } from '@backstage/backend-defaults/database';
 import { rootLoggerServiceFactory } from '@backstage/backend-defaults/rootLogger';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import {
-  mockCredentials,
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -43,10 +41,10 @@ import { performance } from 'node:perf_hooks';
 import knexFactory from 'knex';
 import { ripplePlugin } from '../src/plugin';
 import { localFileUrlReaderFactory } from '../src/reading';
+import { api, mib, percentile, sleep, spawnReplicas } from './lib';
 
 const pg = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
 const workers = process.env.RIPPLE_BENCH_ENGINE_WORKERS;
-const user = mockCredentials.user.header('user:default/bench');
 const change = {
   dataset: 'proj.ds.orders',
   dialect: 'bigquery',
@@ -187,18 +185,6 @@ async function startBackend(
   return { backend, url: `http://127.0.0.1:${port}/api/ripple` };
 }
 
-async function api(url: string, method = 'GET', body?: object) {
-  const res = await fetch(url, {
-    method,
-    headers: { Authorization: user, 'Content-Type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) {
-    throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  }
-  return res.json();
-}
-
 async function startMigration(url: string, title: string): Promise<string> {
   const { id } = await api(`${url}/migrations`, 'POST', {
     datasetRef: 'resource:default/orders',
@@ -208,16 +194,6 @@ async function startMigration(url: string, title: string): Promise<string> {
   await api(`${url}/migrations/${id}/analyze`, 'POST');
   return id;
 }
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[
-    Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))
-  ];
-}
-
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 // ---------------------------------------------------------------- step 2
 
@@ -358,26 +334,9 @@ async function analysisUnderReaders(
 
 async function twoReplicas(manifestFile: string, consumers: number) {
   const prefix = `ripple_bench_replicas_${Date.now()}_`;
-  const children = [0, 1].map(n => {
-    const child = spawn(
-      process.execPath,
-      [...process.execArgv, __filename, 'replica', manifestFile, prefix],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let output = '';
-    const ready = new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', chunk => {
-        output += chunk;
-        const match = /READY (\S+)/.exec(output);
-        if (match) resolve(match[1]);
-      });
-      child.on('exit', code =>
-        reject(new Error(`replica ${n} exited ${code}`)),
-      );
-    });
-    return { child, ready, output: () => output };
-  });
-  const urls = await Promise.all(children.map(c => c.ready));
+  const replicas = spawnReplicas(__filename, 2, [manifestFile, prefix]);
+  const { children } = replicas;
+  const urls = await replicas.urls;
   const started = performance.now();
   const id = await startMigration(urls[0], 'Bench: two replicas');
   for (;;) {
@@ -409,7 +368,7 @@ async function twoReplicas(manifestFile: string, consumers: number) {
     c =>
       (c.output().match(/Analysed migration \S+: \d+ consumers/g) ?? []).length,
   );
-  children.forEach(c => c.child.kill('SIGTERM'));
+  replicas.stop();
   return { consumers, seconds, added, patched, proposedEvents, analysedBy };
 }
 

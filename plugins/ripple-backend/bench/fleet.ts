@@ -35,7 +35,6 @@ import {
 } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -47,9 +46,9 @@ import {
   countingReaderFactory,
   type ScmCounts,
 } from '../src/__testUtils__/countingReaders';
+import { api, mib, percentile, sleep, spawnReplicas } from './lib';
 
 const pg = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
-const user = mockCredentials.user.header('user:default/bench');
 const admin = mockCredentials.user.header('user:default/admin');
 
 type Fleet = {
@@ -208,20 +207,6 @@ async function startBackend(
   return { backend, url: `http://127.0.0.1:${port}/api/ripple` };
 }
 
-async function api(url: string, method = 'GET', body?: object, as = user) {
-  const res = await fetch(url, {
-    method,
-    headers: { Authorization: as, 'Content-Type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) {
-    throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  }
-  return res.json();
-}
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
 async function until<T>(fn: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
     const value = await fn();
@@ -269,14 +254,6 @@ async function proposed(url: string, ids: string[]) {
     return states.every(s => s === 'proposed') ? true : undefined;
   });
 }
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[
-    Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))
-  ];
-}
-
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 // ---------------------------------------------------------------- step 2, 3
 
@@ -425,24 +402,8 @@ async function countConsumers(url: string, ids: string[]) {
 async function replicas(fleetFile: string, fleet: Fleet, count: number) {
   const prefix = `ripple_fleet_replicas_${Date.now()}_`;
   const since = Date.now();
-  const children = Array.from({ length: count }, () => {
-    const child = spawn(
-      process.execPath,
-      [...process.execArgv, __filename, 'replica', fleetFile, prefix],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let output = '';
-    const ready = new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', chunk => {
-        output += chunk;
-        const match = /READY (\S+)/.exec(output);
-        if (match) resolve(match[1]);
-      });
-      child.on('exit', code => reject(new Error(`replica exited ${code}`)));
-    });
-    return { child, ready };
-  });
-  const urls = await Promise.all(children.map(c => c.ready));
+  const replicas = spawnReplicas(__filename, count, [fleetFile, prefix]);
+  const urls = await replicas.urls;
   await indexSettled(urls[0], since);
   const indexSeconds = (Date.now() - since) / 1000;
   const ids = await Promise.all(
@@ -464,7 +425,7 @@ async function replicas(fleetFile: string, fleet: Fleet, count: number) {
   const consumers = await knex('migration_consumer').count({ n: '*' });
   const indexed = await knex('consumer_index').count({ n: '*' });
   await knex.destroy();
-  children.forEach(c => c.child.kill('SIGTERM'));
+  replicas.stop();
   return {
     count,
     indexSeconds,

@@ -1,4 +1,7 @@
-import type { AuthService } from '@backstage/backend-plugin-api';
+import type {
+  AuthService,
+  BackstageCredentials,
+} from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { codeLocation } from '@ripple/backstage-plugin-ripple-common';
@@ -50,20 +53,13 @@ export class CatalogConsumerFinder implements ConsumerFinder {
   async candidates(datasetRef: string): Promise<Candidate[]> {
     const { catalog, auth } = this.options;
     const credentials = await auth.getOwnServiceCredentials();
-    const { items } = await catalog.getEntities(
-      { filter: { 'relations.dependsOn': datasetRef } },
-      { credentials },
-    );
-    const declared = sortByRef(items).map(entity => ({
-      entity,
-      declared: true,
-    }));
+    const declared = await declaredConsumers(catalog, credentials, datasetRef);
     if (!this.options.searchCode) {
       return declared;
     }
     const seen = new Set([
       datasetRef,
-      ...items.map(entity => stringifyEntityRef(entity)),
+      ...declared.map(({ entity }) => stringifyEntityRef(entity)),
     ]);
     const undeclared: Entity[] = [];
     for await (const page of catalog.streamEntities(
@@ -86,6 +82,22 @@ export class CatalogConsumerFinder implements ConsumerFinder {
     const credentials = await this.options.auth.getOwnServiceCredentials();
     return this.options.catalog.getEntityByRef(entityRef, { credentials });
   }
+}
+
+/**
+ * The entities that declare `dependsOn` the dataset, in entity ref order:
+ * every finder's first candidates.
+ */
+export async function declaredConsumers(
+  catalog: CatalogService,
+  credentials: BackstageCredentials,
+  datasetRef: string,
+): Promise<Candidate[]> {
+  const { items } = await catalog.getEntities(
+    { filter: { 'relations.dependsOn': datasetRef } },
+    { credentials },
+  );
+  return sortByRef(items).map(entity => ({ entity, declared: true }));
 }
 
 /** Entities in entity ref order. */

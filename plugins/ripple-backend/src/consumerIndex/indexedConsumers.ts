@@ -4,6 +4,7 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   type Candidate,
   type ConsumerFinder,
+  declaredConsumers,
   sortByRef,
 } from '../agent/ConsumerFinder';
 import type { ConsumerCode, ConsumerSources } from '../agent/ConsumerSources';
@@ -36,21 +37,15 @@ export class IndexConsumerFinder implements ConsumerFinder {
   ): Promise<Candidate[]> {
     const { catalog, auth, index } = this.options;
     const credentials = await auth.getOwnServiceCredentials();
-    const { items } = await catalog.getEntities(
-      { filter: { 'relations.dependsOn': datasetRef } },
-      { credentials },
-    );
-    const declared = sortByRef(items).map(entity => ({
-      entity,
-      declared: true,
-    }));
+    const declared = await declaredConsumers(catalog, credentials, datasetRef);
     if (!this.options.searchCode) {
       return declared;
     }
     const seen = new Set(
-      [datasetRef, ...items.map(entity => stringifyEntityRef(entity))].map(
-        ref => ref.toLocaleLowerCase('en-US'),
-      ),
+      [
+        datasetRef,
+        ...declared.map(({ entity }) => stringifyEntityRef(entity)),
+      ].map(ref => ref.toLocaleLowerCase('en-US')),
     );
     // (Those the caller knows are not asked of the catalog: a refresh
     // looks for new consumers among thousands it knows.)
