@@ -1,7 +1,7 @@
 // What the benchmarks (consumers.ts, fleet.ts) share: the API as a user,
 // percentiles, and replica processes.
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
 export const user = mockCredentials.user.header('user:default/bench');
 
@@ -36,18 +36,22 @@ export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 /**
  * Starts `count` backend processes running `script replica ...args`, each
- * printing `READY <url>` once it serves; resolves with their URLs.
+ * printing `READY <url>` once it serves; resolves with their URLs. One after
+ * the other: replicas starting at once on an empty database race to create
+ * Backstage's own tables (the scheduler's), and one fails.
  */
 export function spawnReplicas(script: string, count: number, args: string[]) {
-  const children = Array.from({ length: count }, (_, n) => {
+  const children: { child: ChildProcess; output: () => string }[] = [];
+  const start = (n: number) => {
     const child = spawn(
       process.execPath,
       [...process.execArgv, script, 'replica', ...args],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let output = '';
-    const ready = new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', chunk => {
+    children.push({ child, output: () => output });
+    return new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', chunk => {
         output += chunk;
         const match = /READY (\S+)/.exec(output);
         if (match) resolve(match[1]);
@@ -56,11 +60,14 @@ export function spawnReplicas(script: string, count: number, args: string[]) {
         reject(new Error(`replica ${n} exited ${code}`)),
       );
     });
-    return { child, ready, output: () => output };
-  });
-  return {
-    children,
-    urls: Promise.all(children.map(c => c.ready)),
-    stop: () => children.forEach(c => c.child.kill('SIGTERM')),
   };
+  const urls = (async () => {
+    const ready: string[] = [];
+    for (let n = 0; n < count; n++) ready.push(await start(n));
+    return ready;
+  })();
+  const stop = () => children.forEach(c => c.child.kill('SIGTERM'));
+  // (A benchmark that fails leaves no replica running.)
+  process.once('exit', stop);
+  return { children, urls, stop };
 }
