@@ -55,6 +55,10 @@ describe('transient delivery failures in a rollout', () => {
             syncMinutes,
             retry: { firstDelaySeconds: 2, maxDelaySeconds: 2 },
           },
+          // The consumer index reads the consumer's code on GitHub at
+          // startup; its checks every few seconds (the tests' default)
+          // would mix its requests with the deliveries' these tests time.
+          index: { refreshMinutes: 60 },
         },
       },
     });
