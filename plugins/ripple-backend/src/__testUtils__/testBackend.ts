@@ -339,11 +339,14 @@ export async function startRippleTestBackend(options: {
           {
             ripple: {
               // With the real scheduler, the consumer index sees the test's
-              // catalog and code changes within seconds.
+              // catalog and code changes within seconds; and a backend the
+              // test stops (and starts again on the same database) leaves its
+              // scan's lock for seconds, not minutes.
               index: {
                 scanMinutes: 0.05,
                 refreshMinutes: 0.05,
                 intervalSeconds: 1,
+                leaseMinutes: 0.05,
               },
               ...(options.agent ? { agent: options.agent } : {}),
               ...(options.rollout ? { rollout: options.rollout } : {}),
@@ -416,6 +419,7 @@ export async function startRippleTestBackend(options: {
 export async function refreshConsumerIndex(server: Server): Promise<void> {
   const since = Date.now();
   const deadline = since + 60_000;
+  let last: unknown;
   for (;;) {
     const refreshed = await request(server)
       .post('/api/ripple/index/refresh')
@@ -429,6 +433,7 @@ export async function refreshConsumerIndex(server: Server): Promise<void> {
       const { body } = await request(server)
         .get('/api/ripple/index')
         .set(as('admin'));
+      last = body;
       const started = Date.parse(body.lastScan?.startedAt ?? '');
       // (SQLite may keep whole seconds.)
       const completed = Date.parse(body.lastScan?.completedAt ?? '');
@@ -443,7 +448,9 @@ export async function refreshConsumerIndex(server: Server): Promise<void> {
       await new Promise(resolve => setTimeout(resolve, 100));
     }
     if (Date.now() > deadline) {
-      throw new Error('The consumer index did not refresh in 60 s');
+      throw new Error(
+        `The consumer index did not refresh in 60 s: ${JSON.stringify(last)}`,
+      );
     }
     // A refresh under way when asked refuses the trigger: ask again.
   }

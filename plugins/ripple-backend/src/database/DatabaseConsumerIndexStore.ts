@@ -165,7 +165,8 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
       q
         .whereNull('checked_at')
         .orWhere('checked_at', '<', checkedBefore)
-        .orWhereNull('engine_version')
+        // (One whose read failed has no engine version: it waits for its
+        // next check, by age.)
         .orWhereNot('engine_version', engineVersion);
     const pg = this.db.client.config.client === 'pg';
     return this.db.transaction(async tx => {
@@ -330,13 +331,7 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
         ),
         count(all().whereNotNull('error')),
         count(
-          all()
-            .whereNull('invalid')
-            .where(q =>
-              q
-                .whereNull('engine_version')
-                .orWhereNot('engine_version', engineVersion),
-            ),
+          all().whereNull('invalid').whereNot('engine_version', engineVersion),
         ),
         this.pending(options),
         this.db('consumer_index_scan').where({ id: 'catalog' }).first(),
@@ -394,7 +389,6 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
             .whereNotNull('claimed_by')
             .orWhereNull('checked_at')
             .orWhere('checked_at', '<', options.checkedBefore)
-            .orWhereNull('engine_version')
             .orWhereNot('engine_version', options.engineVersion),
         ),
     );
