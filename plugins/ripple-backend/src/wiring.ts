@@ -82,6 +82,13 @@ export async function scheduleConsumerIndex(deps: {
     ...deps,
     store: new DatabaseConsumerIndexStore(await deps.database.getClient()),
     summarize: code => deps.pool.summarize(code),
+    wake: () => {
+      deps.scheduler
+        .triggerTask('ripple-index-worker')
+        .catch(error =>
+          deps.logger.debug(`Could not wake the index's workers: ${error}`),
+        );
+    },
     logger: deps.logger.child({ task: 'ripple-index' }),
     refreshMs: refreshMinutes * 60_000,
     leaseMs: leaseMinutes * 60_000,

@@ -59,6 +59,10 @@ export type ConsumerIndexOptions = {
   concurrency: number;
   /** Entities claimed at once. */
   batch: number;
+  /** Wakes the workers (the local task) for an entity a request needs. */
+  wake?: () => void;
+  /** How long a request waits for the workers to index what it needs. Default: 10 s. */
+  requestWaitMs?: number;
   now?: () => Date;
 };
 
@@ -339,9 +343,19 @@ export class ConsumerIndex {
       throw new Error(entry.error);
     }
     if (!options.readThrough) {
-      // Added (or changed) since the last scan: the replicas' workers read
-      // it within seconds.
+      // Added (or changed) since the last scan (a catalog still ingesting
+      // after a start): queued, due now, and the workers woken; the request
+      // waits a little for them, and never reads the repository itself.
       await store.recordScanned([scanned], this.now());
+      this.options.wake?.();
+      const deadline = Date.now() + (this.options.requestWaitMs ?? 10_000);
+      while (Date.now() < deadline) {
+        await new Promise(resolve => setTimeout(resolve, 100));
+        const indexed = await store.entry(entityRef);
+        if (indexed?.code && sameSpec(indexed, scanned)) {
+          return loadCode(indexed.code);
+        }
+      }
       throw new ServiceUnavailableError(
         `The code of ${entityRef} is not in Ripple's consumer index yet; it is being read now: try again in a few seconds`,
       );
