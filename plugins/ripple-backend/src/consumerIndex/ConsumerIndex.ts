@@ -10,6 +10,7 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import pLimit from 'p-limit';
 import { globMatcher } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
 import { entityDialect } from '../agent/annotations';
@@ -189,8 +190,11 @@ export class ConsumerIndex {
         engineVersion: engine.version(),
       });
       if (!claimed.length) return done;
-      await inParallel(claimed, this.options.concurrency, entry =>
-        this.index(entry, token, done, checkedBefore),
+      const limit = pLimit(this.options.concurrency);
+      await Promise.all(
+        claimed.map(entry =>
+          limit(() => this.index(entry, token, done, checkedBefore)),
+        ),
       );
     }
   }
@@ -423,22 +427,5 @@ function sameSpec(entry: IndexEntry, scanned: ScannedEntity): boolean {
   return (
     JSON.stringify(entry.readSpec) === JSON.stringify(scanned.readSpec) &&
     (entry.invalid ?? '') === (scanned.invalid ?? '')
-  );
-}
-
-/** Runs `fn` over `items`, `limit` at a time. */
-async function inParallel<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      await fn(items[next++]);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, lane),
   );
 }
