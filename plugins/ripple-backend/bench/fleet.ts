@@ -399,8 +399,8 @@ async function countConsumers(url: string, ids: string[]) {
 async function replicas(fleetFile: string, fleet: Fleet, count: number) {
   const prefix = `ripple_fleet_replicas_${Date.now()}_`;
   const since = Date.now();
-  const replicas = spawnReplicas(__filename, count, [fleetFile, prefix]);
-  const urls = await replicas.urls;
+  const spawned = spawnReplicas(__filename, count, [fleetFile, prefix]);
+  const urls = await spawned.urls;
   await indexSettled(urls[0], since);
   const indexSeconds = (Date.now() - since) / 1000;
   const ids = await Promise.all(
@@ -422,7 +422,7 @@ async function replicas(fleetFile: string, fleet: Fleet, count: number) {
   const consumers = await knex('migration_consumer').count({ n: '*' });
   const indexed = await knex('consumer_index').count({ n: '*' });
   await knex.destroy();
-  replicas.stop();
+  spawned.stop();
   return {
     count,
     indexSeconds,
@@ -459,7 +459,7 @@ async function main() {
     Number(process.argv[4] ?? 20),
     Number(process.argv[5] ?? 50),
   ];
-  let t = performance.now();
+  const t = performance.now();
   const fleet = generate(repositories, perRepository, migrations);
   const locations = repositories * perRepository;
   console.log(
