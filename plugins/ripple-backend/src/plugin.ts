@@ -174,6 +174,7 @@ export const ripplePlugin = createBackendPlugin({
             readThrough: false,
           }),
           ready: () => consumerIndex.ready(),
+          readyFor: since => consumerIndex.readyFor(since),
           changedConsumers: migrationId =>
             consumerIndex.changedConsumers(migrationId),
           analysisLeaseMs:

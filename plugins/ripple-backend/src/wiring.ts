@@ -89,6 +89,14 @@ export async function scheduleConsumerIndex(deps: {
           deps.logger.debug(`Could not wake the index's workers: ${error}`),
         );
     },
+    wakeScan: () => {
+      // (A scan running now is a conflict: the agent asks again later.)
+      deps.scheduler
+        .triggerTask('ripple-index')
+        .catch(error =>
+          deps.logger.debug(`Could not wake the index's scan: ${error}`),
+        );
+    },
     logger: deps.logger.child({ task: 'ripple-index' }),
     refreshMs: refreshMinutes * 60_000,
     leaseMs: leaseMinutes * 60_000,

@@ -69,6 +69,13 @@ export class MigrationAgent {
        */
       ready?: () => Promise<boolean>;
       /**
+       * Whether the consumer index answers for the catalog as it was at
+       * `since` (a scan started after it completed): an analysis waits for
+       * one that started after it was asked for, so it sees every entity
+       * the catalog held then. Always, when absent.
+       */
+      readyFor?: (since: Date) => Promise<boolean>;
+      /**
        * The consumers of a migration whose code may have changed since
        * their patch (the consumer index compares hashes): the refresh reads
        * only these. Every consumer, when absent.
@@ -244,6 +251,7 @@ export class MigrationAgent {
       });
       if (!migration) return;
       try {
+        if (!(await this.indexReadyFor(migration))) return;
         await this.analyze(migration, signal);
       } catch (error) {
         const attempts = (migration.analysis?.attempts ?? 0) + 1;
@@ -601,6 +609,18 @@ export class MigrationAgent {
     if (!this.options.ready || (await this.options.ready())) return true;
     this.options.logger.info(
       'Waiting for the consumer index to read the whole catalog once before analysing',
+    );
+    return false;
+  }
+
+  private async indexReadyFor(migration: Migration): Promise<boolean> {
+    // (`updatedAt` is when it entered `analyzing`, or later: never earlier.)
+    const since = new Date(migration.updatedAt);
+    if (!this.options.readyFor || (await this.options.readyFor(since))) {
+      return true;
+    }
+    this.options.logger.info(
+      `Waiting for a scan of the catalog newer than the request to analyse migration ${migration.id}`,
     );
     return false;
   }

@@ -112,6 +112,7 @@ describe.each(databases.eachSupportedId())(
         options: {
           engine?: Pick<RippleEngine, 'version' | 'analyze' | 'tables'>;
           entities?: Entity[];
+          wakeScan?: () => void;
         } = {},
       ) =>
         new ConsumerIndex({
@@ -127,6 +128,7 @@ describe.each(databases.eachSupportedId())(
           leaseMs: 60_000,
           concurrency: 4,
           batch: 2,
+          wakeScan: options.wakeScan,
         });
       return { knex, store, calls, catalog, make };
     }
@@ -176,6 +178,34 @@ describe.each(databases.eachSupportedId())(
       calls.length = 0;
       await index.work();
       expect(calls).toEqual([]);
+    });
+
+    it('answers an analysis only from a scan that started after it was asked for', async () => {
+      const dir = repositories(repos);
+      const entities = Object.keys(repos).map(name => component(dir, name));
+      const { make } = await setup(entities, dir);
+      // The first scan at startup, of a catalog still ingesting: ready, and
+      // empty.
+      await make({ entities: [] }).refresh();
+      expect(await make().ready()).toBe(true);
+      const asked = new Date();
+      let wakes = 0;
+      const index = make({ wakeScan: () => (wakes += 1) });
+      // An analysis asked for since must not run on that scan: it would
+      // miss every reader the catalog held by then.
+      expect(await index.readyFor(asked)).toBe(false);
+      expect(wakes).toBe(1);
+      // A scan after it sees the catalog as it is.
+      await index.refresh();
+      expect(await index.readyFor(asked)).toBe(true);
+      expect(wakes).toBe(1);
+      expect(await index.readers('proj.ds.orders')).toEqual([
+        'component:default/orders-dbt',
+        'component:default/orders-report',
+      ]);
+      // An analysis asked for later waits for the next scan again.
+      expect(await index.readyFor(new Date(Date.now() + 1000))).toBe(false);
+      expect(wakes).toBe(2);
     });
 
     it('follows code that changes, entities that come and go, and a new engine version', async () => {

@@ -62,6 +62,8 @@ export type ConsumerIndexOptions = {
   batch: number;
   /** Wakes the workers (the local task) for an entity a request needs. */
   wake?: () => void;
+  /** Wakes the scan (the global task) for an analysis that needs a newer one. */
+  wakeScan?: () => void;
   /** How long a request waits for the workers to index what it needs. Default: 10 s. */
   requestWaitMs?: number;
   now?: () => Date;
@@ -405,6 +407,27 @@ export class ConsumerIndex {
    */
   async ready(): Promise<boolean> {
     return isReady(await this.status());
+  }
+
+  /**
+   * Whether the index answers for the catalog as it was at `since` (when a
+   * migration's analysis was asked for): ready, and its last scan started
+   * at or after `since`, so an entity the catalog held then is in it (a
+   * catalog still ingesting at startup, or an entity added a minute ago).
+   * When not, the scan is woken; the caller asks again later.
+   */
+  async readyFor(since: Date): Promise<boolean> {
+    const status = await this.status();
+    const scan = status.lastScan;
+    if (
+      isReady(status) &&
+      scan!.completedAt!.getTime() >= scan!.startedAt.getTime() &&
+      scan!.startedAt.getTime() >= since.getTime()
+    ) {
+      return true;
+    }
+    this.options.wakeScan?.();
+    return false;
   }
 
   private summarize(code: ConsumerCode): Promise<CodeSummary> {
