@@ -264,7 +264,9 @@ async function oneBackend(fleet: Fleet, readers: number) {
   }, 100);
   const since = Date.now();
   const prefix = `ripple_fleet_${Date.now()}_`;
-  const { backend, url } = await startBackend(fleet, prefix);
+  const { backend, url } = await startBackend(fleet, prefix, {
+    logs: !!process.env.RIPPLE_BENCH_LOGS,
+  });
   const knex = knexFactory({
     client: 'pg',
     connection: `${pg}/${prefix}ripple`,

@@ -23,6 +23,7 @@ import {
 import type {
   ConsumerIndexStore,
   IndexEntry,
+  IndexReadiness,
   IndexStatus,
   ScannedEntity,
 } from '../database/ConsumerIndexStore';
@@ -406,7 +407,7 @@ export class ConsumerIndex {
    * older engine version still answer while they are summarised again.)
    */
   async ready(): Promise<boolean> {
-    return isReady(await this.status());
+    return isReady(await this.options.store.readiness());
   }
 
   /**
@@ -417,10 +418,10 @@ export class ConsumerIndex {
    * When not, the scan is woken; the caller asks again later.
    */
   async readyFor(since: Date): Promise<boolean> {
-    const status = await this.status();
-    const scan = status.lastScan;
+    const readiness = await this.options.store.readiness();
+    const scan = readiness.lastScan;
     if (
-      isReady(status) &&
+      isReady(readiness) &&
       scan!.completedAt!.getTime() >= scan!.startedAt.getTime() &&
       scan!.startedAt.getTime() >= since.getTime()
     ) {
@@ -442,8 +443,8 @@ export class ConsumerIndex {
 }
 
 /** See {@link ConsumerIndex.ready}. */
-export function isReady(status: IndexStatus): boolean {
-  return !!status.lastScan?.completedAt && status.indexed === status.entities;
+export function isReady(readiness: IndexReadiness): boolean {
+  return !!readiness.lastScan?.completedAt && readiness.unindexed === 0;
 }
 
 function sameSpec(entry: IndexEntry, scanned: ScannedEntity): boolean {

@@ -54,7 +54,20 @@ export type IndexStatus = {
   due: number;
   /** When a refresh of every entity was last asked for. */
   refreshRequestedAt?: Date;
-  lastScan?: { startedAt: Date; completedAt?: Date; entities?: number };
+  lastScan?: LastScan;
+};
+
+export type LastScan = {
+  startedAt: Date;
+  completedAt?: Date;
+  entities?: number;
+};
+
+/** What readiness needs, in two cheap queries (the agent asks every run). */
+export type IndexReadiness = {
+  /** Entities never read (and usable). */
+  unindexed: number;
+  lastScan?: LastScan;
 };
 
 /**
@@ -149,6 +162,8 @@ export interface ConsumerIndexStore {
     engineVersion: string;
     checkedBefore: Date;
   }): Promise<IndexStatus>;
+
+  readiness(): Promise<IndexReadiness>;
 
   /** Asks for every entity checked before `at` to be checked again. */
   requestRefresh(at: Date): Promise<void>;

@@ -7,6 +7,7 @@ import type {
   IndexedCode,
   IndexEntry,
   IndexStatus,
+  LastScan,
   ScannedEntity,
 } from './ConsumerIndexStore';
 import { count, timestamp, type Timestamp } from './rows';
@@ -334,8 +335,28 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
           all().whereNull('invalid').whereNot('engine_version', engineVersion),
         ),
         this.pending(options),
-        this.db('consumer_index_scan').where({ id: 'catalog' }).first(),
+        this.scanRow(),
       ]);
+    return { entities, indexed, failing, otherEngine, due, ...scan };
+  }
+
+  async readiness() {
+    const [unindexed, scan] = await Promise.all([
+      count(
+        this.db('consumer_index').whereNull('checked_at').whereNull('invalid'),
+      ),
+      this.scanRow(),
+    ]);
+    return { unindexed, ...(scan.lastScan ? { lastScan: scan.lastScan } : {}) };
+  }
+
+  private async scanRow(): Promise<{
+    lastScan?: LastScan;
+    refreshRequestedAt?: Date;
+  }> {
+    const scan = await this.db('consumer_index_scan')
+      .where({ id: 'catalog' })
+      .first();
     const date = (value: Timestamp | null | undefined) =>
       value === null || value === undefined
         ? undefined
@@ -344,11 +365,6 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
     const completedAt = date(scan?.completed_at);
     const refreshRequestedAt = date(scan?.refresh_requested_at);
     return {
-      entities,
-      indexed,
-      failing,
-      otherEngine,
-      due,
       ...(refreshRequestedAt ? { refreshRequestedAt } : {}),
       ...(startedAt
         ? {

@@ -54,5 +54,9 @@ export function addIndexRoutes(router: ApiRouter, context: RouteContext) {
 }
 
 function toResponse(status: IndexStatus, engineVersion: string) {
-  return { ...status, engineVersion, ready: isReady(status) };
+  return {
+    ...status,
+    engineVersion,
+    ready: isReady({ ...status, unindexed: status.entities - status.indexed }),
+  };
 }
