@@ -1,14 +1,12 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { randomUUID } from 'node:crypto';
-import { Entity, RELATION_DEPENDS_ON } from '@backstage/catalog-model';
+import type { Entity } from '@backstage/catalog-model';
 import type {
   ChangeSpec,
   ConsumerCode as ConsumerCodeResponse,
-  ConsumerDiscovery,
   Dataset,
   DatasetColumn,
   Migration,
-  MigrationState,
 } from '@ripple/backstage-plugin-ripple-common';
 import type { RippleEngine } from '@ripple/engine';
 import type { DatasetReader } from '../dataset/DatasetReader';
@@ -16,25 +14,19 @@ import { EnginePool } from '../engine/EnginePool';
 import type { MigrationStore } from '../database/MigrationStore';
 import type { ConsumerFinder } from './ConsumerFinder';
 import type { ConsumerSources } from './ConsumerSources';
-import { hashCode } from './proposePatch';
 import { type ConsumerPreview, consumerPreview } from './consumerPreview';
 import { entityDialect, InvalidAnnotationError } from './annotations';
 import { candidateCode } from './candidateCode';
 import { datasetCode } from './datasetCode';
-import { forEachBounded, inOrder } from './bounded';
+import { inOrder } from './bounded';
+import { consumersOf } from './pages';
+import { PatchRefresh } from './PatchRefresh';
 
 export type { ConsumerPreview } from './consumerPreview';
 
 /** How long to wait before retrying a failed analysis. */
 export type RetryPolicy = { initialSeconds: number; maxSeconds: number };
 
-// Migrations whose patches the refresh keeps current.
-const REFRESHED_STATES: MigrationState[] = [
-  'proposed',
-  'rolling_out',
-  'paused',
-];
-const PAGE = 200;
 // Consumers written at once.
 const CONCURRENCY = 8;
 
@@ -114,9 +106,21 @@ export class MigrationAgent {
         "MigrationAgent: the engine pool does not run the agent's engine",
       );
     }
+    this.refresh = new PatchRefresh({
+      ...options,
+      pool: this.pool,
+      columnsOf: datasetRef => this.columnsOf(datasetRef),
+      checkAnnotations: entity => this.checkAnnotations(entity),
+      newConsumers: (datasetRef, change, skip) =>
+        this.consumers(datasetRef, change, skip),
+      record: (migrationId, preview) =>
+        this.recordProposal(migrationId, preview),
+    });
   }
 
   private readonly pool: EnginePool;
+
+  private readonly refresh: PatchRefresh;
 
   /** A patch was recorded since the last `onProposed`. */
   private proposed = false;
@@ -287,165 +291,9 @@ export class MigrationAgent {
    */
   async refreshPatches(signal?: AbortSignal): Promise<void> {
     try {
-      await this.refreshOpen(signal);
+      if (await this.indexReady()) await this.refresh.run(signal);
     } finally {
       this.announceProposals();
-    }
-  }
-
-  private async refreshOpen(signal?: AbortSignal): Promise<void> {
-    const { logger } = this.options;
-    if (!(await this.indexReady())) return;
-    for await (const migration of this.migrationsIn(REFRESHED_STATES)) {
-      if (signal?.aborted) return;
-      // The kill switch (docs/rollout.md): no new proposal until resumed.
-      if (migration.stopped) continue;
-      const columns = await this.columnsOf(migration.datasetRef).catch(
-        error => {
-          logger.warn(
-            `Could not read the dataset ${migration.datasetRef}: ${error}`,
-          );
-          return [];
-        },
-      );
-      // Removing consumers while paging through them would shift the pages.
-      const consumers = [];
-      for await (const consumer of this.consumersOf(migration.id)) {
-        consumers.push(consumer);
-      }
-      // Only the consumers whose code may have changed (the consumer index
-      // compares hashes), several at once so that every engine worker is
-      // busy; each consumer's reads and writes stay in their order.
-      const changed = this.options.changedConsumers
-        ? ((await this.options.changedConsumers(migration.id)) as {
-            consumerRef: string;
-            discoveredBy: ConsumerDiscovery;
-          }[])
-        : consumers;
-      await forEachBounded(changed, this.pool.concurrency, signal, c =>
-        this.refreshConsumer(migration, c, columns),
-      );
-      if (signal?.aborted) return;
-      await this.findNewConsumers(migration, consumers);
-    }
-  }
-
-  /** One consumer of {@link MigrationAgent.refreshPatches}. */
-  private async refreshConsumer(
-    migration: Migration,
-    consumer: { consumerRef: string; discoveredBy: ConsumerDiscovery },
-    columns: DatasetColumn[],
-  ): Promise<void> {
-    const { store, finder, sources, logger } = this.options;
-    // A consumer without a patch is read too: one found with code is
-    // recorded, then its patch, in two writes, and a crash between them
-    // leaves it without one, which no analysis would fix (new consumers
-    // are looked for among the others). A declared consumer without
-    // code has none, and nothing to read.
-    const patch = await store.getCurrentPatch(
-      migration.id,
-      consumer.consumerRef,
-    );
-    const entity = await finder.get(consumer.consumerRef);
-    // Unreadable code (or an annotation gone bad) is tried again at the
-    // next refresh; the patch made from readable code stays.
-    const code =
-      entity &&
-      (await (async () => {
-        this.checkAnnotations(entity);
-        return sources.read(entity);
-      })().catch(error => {
-        logger.warn(
-          `Could not re-read the code of ${consumer.consumerRef}: ${error}`,
-        );
-        return undefined;
-      }));
-    const key = {
-      migrationId: migration.id,
-      consumerRef: consumer.consumerRef,
-    };
-    if (!entity) {
-      await store.removeConsumer({
-        ...key,
-        reason: 'its entity left the catalog',
-      });
-      return;
-    }
-    if (!code || (patch && hashCode(code) === patch.baseHash)) {
-      return;
-    }
-    const proposal = await this.pool.propose({
-      change: migration.change,
-      code,
-      columns,
-      consumerRef: consumer.consumerRef,
-    });
-    if (
-      !proposal.failed &&
-      proposal.impact.files.length === 0 &&
-      !declares(entity, migration.datasetRef)
-    ) {
-      await store.removeConsumer({
-        ...key,
-        reason: 'its code no longer reads the dataset',
-      });
-      return;
-    }
-    if (patch) {
-      logger.info(
-        `The code of ${consumer.consumerRef} changed; replacing its patch in migration ${migration.id}`,
-      );
-      await store.markPatchStale({ ...key, patchId: patch.id });
-    } else {
-      logger.info(
-        `${consumer.consumerRef} was recorded without its patch in migration ${migration.id}; proposing it`,
-      );
-    }
-    await this.recordProposal(migration.id, {
-      consumerRef: consumer.consumerRef,
-      discoveredBy: consumer.discoveredBy,
-      proposal,
-    });
-  }
-
-  /**
-   * Consumers that started reading the dataset after the analysis (a new
-   * entity, or code that changed): recorded with their patch like the
-   * analysis records them, so each follows the normal review path; once
-   * approved, a rolling-out migration's rollout takes it in (docs/rollout.md).
-   */
-  private async findNewConsumers(
-    migration: Migration,
-    known: { consumerRef: string }[],
-  ): Promise<void> {
-    const { logger } = this.options;
-    const skip = new Set(known.map(c => c.consumerRef));
-    try {
-      for await (const {
-        consumerRef,
-        discoveredBy,
-        proposal,
-        skipped,
-      } of this.consumers(migration.datasetRef, migration.change, skip)) {
-        if (skipped) {
-          // The analysis recorded it on the timeline; each refresh only logs.
-          logger.info(`Skipped ${consumerRef}: ${skipped}`);
-          continue;
-        }
-        logger.info(
-          `Found a new consumer ${consumerRef} of migration ${migration.id} (${migration.state})`,
-        );
-        await this.recordProposal(migration.id, {
-          consumerRef,
-          discoveredBy,
-          proposal,
-        });
-      }
-    } catch (error) {
-      // Tried again at the next refresh.
-      logger.warn(
-        `Could not look for new consumers of migration ${migration.id}: ${error}`,
-      );
     }
   }
 
@@ -555,7 +403,7 @@ export class MigrationAgent {
     }
     // Consumers of an earlier analysis that this one did not find.
     const gone = [];
-    for await (const consumer of this.consumersOf(migration.id)) {
+    for await (const consumer of consumersOf(store, migration.id)) {
       if (!found.has(consumer.consumerRef)) {
         gone.push(consumer.consumerRef);
       }
@@ -577,32 +425,6 @@ export class MigrationAgent {
       to: 'proposed',
       message: `Analysis done: ${consumers} consumers, ${patches} patches, ${forAPerson} of them needing a person`,
     });
-  }
-
-  private async *migrationsIn(states: MigrationState[]) {
-    for (let offset = 0; ; offset += PAGE) {
-      const { items } = await this.options.store.listMigrations(
-        { states },
-        { limit: PAGE, offset },
-      );
-      yield* items;
-      if (items.length < PAGE) {
-        return;
-      }
-    }
-  }
-
-  private async *consumersOf(migrationId: string) {
-    for (let offset = 0; ; offset += PAGE) {
-      const { items } = await this.options.store.listConsumers(migrationId, {
-        limit: PAGE,
-        offset,
-      });
-      yield* items;
-      if (items.length < PAGE) {
-        return;
-      }
-    }
   }
 
   private async indexReady(): Promise<boolean> {
@@ -628,14 +450,4 @@ export class MigrationAgent {
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
-}
-
-/** Whether an entity declares it depends on a dataset. */
-function declares(entity: Entity, datasetRef: string): boolean {
-  return (entity.relations ?? []).some(
-    relation =>
-      relation.type === RELATION_DEPENDS_ON &&
-      relation.targetRef.toLocaleLowerCase('en-US') ===
-        datasetRef.toLocaleLowerCase('en-US'),
-  );
 }
