@@ -35,6 +35,7 @@ import {
 } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -293,35 +294,12 @@ async function oneBackend(fleet: Fleet, readers: number) {
       analyse([url], half + k),
     ),
   );
-  let done = false;
-  const latencies: number[] = [];
-  const pages = [...first, ...second];
-  // Each request: a random migration, from a cursor picked at random among
-  // those its pages gave so far (or its first page), so no cursor is forged
-  // and the starting points spread over the list as it grows.
-  const cursors = new Map<string, string[]>();
-  const reader = async () => {
-    while (!done) {
-      const id = pages[Math.floor(Math.random() * pages.length)];
-      const seen = cursors.get(id) ?? [];
-      const pick = Math.floor(Math.random() * (seen.length + 1));
-      const cursor = pick < seen.length ? seen[pick] : undefined;
-      const start = performance.now();
-      const page = await api(
-        `${url}/migrations/${id}/consumers?limit=50${
-          cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''
-        }`,
-      );
-      latencies.push(performance.now() - start);
-      if (page.nextCursor && seen.length < 1000) {
-        cursors.set(id, [...seen, page.nextCursor]);
-      }
-    }
-  };
-  const clients = Array.from({ length: readers }, reader);
+  // The readers run in their own process, as a portal's readers are
+  // browsers elsewhere: their requests and JSON parsing share the 2 cores,
+  // not the backend's event loop.
+  const readersProcess = spawnReaders(url, [...first, ...second], readers);
   await proposed(url, second);
-  done = true;
-  await Promise.all(clients);
+  const latencies = await readersProcess.stop();
   const underSeconds = (performance.now() - t) / 1000;
   const underConsumers = await countConsumers(url, second);
   const analysisSeconds = aloneSeconds + underSeconds;
@@ -396,6 +374,82 @@ async function countConsumers(url: string, ids: string[]) {
   return total;
 }
 
+// ---------------------------------------------------------------- readers
+
+/**
+ * `readers` clients paging GET /migrations/{id}/consumers until `stopped()`:
+ * each request a random migration, from a cursor picked at random among
+ * those its pages gave so far (or its first page), so no cursor is forged
+ * and the starting points spread over the list as it grows. The latencies.
+ */
+async function pageAtRandom(
+  url: string,
+  ids: string[],
+  readers: number,
+  stopped: () => boolean,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  const cursors = new Map<string, string[]>();
+  const reader = async () => {
+    while (!stopped()) {
+      const id = ids[Math.floor(Math.random() * ids.length)];
+      const seen = cursors.get(id) ?? [];
+      const pick = Math.floor(Math.random() * (seen.length + 1));
+      const cursor = pick < seen.length ? seen[pick] : undefined;
+      const start = performance.now();
+      const page = await api(
+        `${url}/migrations/${id}/consumers?limit=50${
+          cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''
+        }`,
+      );
+      latencies.push(performance.now() - start);
+      if (page.nextCursor && seen.length < 1000) {
+        cursors.set(id, [...seen, page.nextCursor]);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: readers }, reader));
+  return latencies;
+}
+
+/** {@link pageAtRandom} in a child process; `stop()` resolves with the latencies. */
+function spawnReaders(url: string, ids: string[], readers: number) {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, __filename, 'readers', url, String(readers), ...ids],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  child.stdout!.on('data', chunk => {
+    output += chunk;
+  });
+  const exited = new Promise<number[]>((resolve, reject) =>
+    child.on('exit', code =>
+      code === 0
+        ? resolve(JSON.parse(output))
+        : reject(new Error(`the readers exited ${code}`)),
+    ),
+  );
+  process.once('exit', () => child.kill('SIGTERM'));
+  return {
+    stop: () => {
+      child.stdin!.end();
+      return exited;
+    },
+  };
+}
+
+/** The child of {@link spawnReaders}: pages until its stdin closes. */
+async function readersChild(url: string, readers: number, ids: string[]) {
+  let stopped = false;
+  process.stdin.on('end', () => {
+    stopped = true;
+  });
+  process.stdin.resume();
+  const latencies = await pageAtRandom(url, ids, readers, () => stopped);
+  process.stdout.write(JSON.stringify(latencies));
+}
+
 // ---------------------------------------------------------------- step 4
 
 async function replicas(fleetFile: string, fleet: Fleet, count: number) {
@@ -448,6 +502,11 @@ async function replica(fleetFile: string, prefix: string) {
 async function main() {
   if (process.argv[2] === 'replica') {
     await replica(process.argv[3], process.argv[4]);
+    return;
+  }
+  if (process.argv[2] === 'readers') {
+    const [url, readers, ...ids] = process.argv.slice(3);
+    await readersChild(url, Number(readers), ids);
     return;
   }
   if (!pg) {
@@ -565,6 +624,7 @@ async function main() {
 
 main().then(
   () => {
+    // (A replica serves until it is stopped.)
     if (process.argv[2] !== 'replica') process.exit(0);
   },
   error => {
