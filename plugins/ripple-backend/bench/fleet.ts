@@ -423,8 +423,9 @@ function spawnReaders(url: string, ids: string[], readers: number) {
   child.stdout!.on('data', chunk => {
     output += chunk;
   });
+  // ('close', not 'exit': the output may still be in the pipe at 'exit'.)
   const exited = new Promise<number[]>((resolve, reject) =>
-    child.on('exit', code =>
+    child.on('close', code =>
       code === 0
         ? resolve(JSON.parse(output))
         : reject(new Error(`the readers exited ${code}`)),
