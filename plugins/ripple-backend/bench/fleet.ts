@@ -166,6 +166,11 @@ function walk(dir: string): string[] {
 
 // ---------------------------------------------------------------- a backend
 
+/** A step done, as it happens (the figures come at the end). */
+function progress(message: string) {
+  process.stderr.write(`[${new Date().toISOString()}] ${message}\n`);
+}
+
 /** The SCM requests a backend made: conditional ones answered "not modified", downloads. */
 const scm: ScmCounts = { requests: 0, notModified: 0 };
 
@@ -276,6 +281,7 @@ async function oneBackend(fleet: Fleet, readers: number) {
     Number((await knex('patch').count({ n: '*' }))[0].n);
   const indexSeconds = await indexSettled(url, since);
   const indexRequests = scm.requests;
+  progress(`index built: ${indexSeconds.toFixed(1)} s`);
 
   // The first half of the migrations alone.
   const half = Math.floor(fleet.migrations / 2);
@@ -286,6 +292,11 @@ async function oneBackend(fleet: Fleet, readers: number) {
   await proposed(url, first);
   const aloneSeconds = (performance.now() - t) / 1000;
   const aloneConsumers = await countConsumers(url, first);
+  progress(
+    `analysis alone: ${aloneConsumers} consumers in ${aloneSeconds.toFixed(
+      1,
+    )} s`,
+  );
 
   // The second half under the readers.
   t = performance.now();
@@ -300,6 +311,7 @@ async function oneBackend(fleet: Fleet, readers: number) {
   const readersProcess = spawnReaders(url, [...first, ...second], readers);
   await proposed(url, second);
   const latencies = await readersProcess.stop();
+  progress(`analysis under the readers: ${latencies.length} pages read`);
   const underSeconds = (performance.now() - t) / 1000;
   const underConsumers = await countConsumers(url, second);
   const analysisSeconds = aloneSeconds + underSeconds;
@@ -311,6 +323,7 @@ async function oneBackend(fleet: Fleet, readers: number) {
   await api(`${url}/index/refresh`, 'POST', undefined, admin);
   const unchangedSeconds = await indexSettled(url, refreshStart);
   const unchanged = { ...scm };
+  progress(`refresh, nothing changed: ${unchangedSeconds.toFixed(1)} s`);
 
   const changed = Math.max(1, Math.round(fleet.repositories / 100));
   change(fleet, changed);
@@ -414,23 +427,37 @@ async function pageAtRandom(
 
 /** {@link pageAtRandom} in a child process; `stop()` resolves with the latencies. */
 function spawnReaders(url: string, ids: string[], readers: number) {
+  // The latencies come back in a file: a handler that throws (a half-read
+  // pipe) would be swallowed by the backend's process-wide handlers.
+  const out = path.join(
+    os.tmpdir(),
+    `ripple-fleet-readers-${process.pid}.json`,
+  );
   const child = spawn(
     process.execPath,
-    [...process.execArgv, __filename, 'readers', url, String(readers), ...ids],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
+    [
+      ...process.execArgv,
+      __filename,
+      'readers',
+      out,
+      url,
+      String(readers),
+      ...ids,
+    ],
+    { stdio: ['pipe', 'inherit', 'inherit'] },
   );
-  let output = '';
-  child.stdout!.on('data', chunk => {
-    output += chunk;
-  });
-  // ('close', not 'exit': the output may still be in the pipe at 'exit'.)
   const exited = new Promise<number[]>((resolve, reject) =>
-    child.on('close', code =>
-      code === 0
-        ? resolve(JSON.parse(output))
-        : reject(new Error(`the readers exited ${code}`)),
-    ),
+    child.on('close', code => {
+      try {
+        if (code !== 0) throw new Error(`the readers exited ${code}`);
+        resolve(JSON.parse(fs.readFileSync(out, 'utf8')));
+      } catch (error) {
+        reject(error);
+      }
+    }),
   );
+  // (Awaited by `stop()`; a failure before it is not unhandled.)
+  exited.catch(() => undefined);
   process.once('exit', () => child.kill('SIGTERM'));
   return {
     stop: () => {
@@ -441,14 +468,19 @@ function spawnReaders(url: string, ids: string[], readers: number) {
 }
 
 /** The child of {@link spawnReaders}: pages until its stdin closes. */
-async function readersChild(url: string, readers: number, ids: string[]) {
+async function readersChild(
+  out: string,
+  url: string,
+  readers: number,
+  ids: string[],
+) {
   let stopped = false;
   process.stdin.on('end', () => {
     stopped = true;
   });
   process.stdin.resume();
   const latencies = await pageAtRandom(url, ids, readers, () => stopped);
-  process.stdout.write(JSON.stringify(latencies));
+  fs.writeFileSync(out, JSON.stringify(latencies));
 }
 
 // ---------------------------------------------------------------- step 4
@@ -506,8 +538,8 @@ async function main() {
     return;
   }
   if (process.argv[2] === 'readers') {
-    const [url, readers, ...ids] = process.argv.slice(3);
-    await readersChild(url, Number(readers), ids);
+    const [out, url, readers, ...ids] = process.argv.slice(3);
+    await readersChild(out, url, Number(readers), ids);
     return;
   }
   if (!pg) {
