@@ -453,6 +453,8 @@ function spawnReaders(url: string, ids: string[], readers: number) {
         resolve(JSON.parse(fs.readFileSync(out, 'utf8')));
       } catch (error) {
         reject(error);
+      } finally {
+        fs.rmSync(out, { force: true });
       }
     }),
   );
