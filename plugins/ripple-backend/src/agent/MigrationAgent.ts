@@ -56,8 +56,9 @@ export class MigrationAgent {
       requestSources?: ConsumerSources;
       /**
        * Whether the consumer index can answer for the whole catalog: the
-       * analysis and the refresh wait until it can (its first build after
-       * the plugin is installed). Always, when absent.
+       * refresh waits until it can (its first build after the plugin is
+       * installed; an analysis waits for `readyFor`, which includes it).
+       * Always, when absent.
        */
       ready?: () => Promise<boolean>;
       /**
@@ -241,7 +242,8 @@ export class MigrationAgent {
 
   private async analyzeDue(signal?: AbortSignal): Promise<void> {
     const { store, logger } = this.options;
-    if (!(await this.indexReady())) return;
+    // (Whether the index is ready is asked per claimed migration, by
+    // `indexReadyFor`: nothing is asked on a run with nothing due.)
     // Every replica runs the agent: each claims one migration at a time,
     // so replicas analyse different migrations, and a dead replica's
     // analysis is taken over when its lease runs out.
