@@ -8,15 +8,17 @@
  * 1. Generates `repositories` repositories of `locationsPerRepository` code
  *    locations each (one catalog Component per location: SQL, dbt, Python,
  *    Java, Scala in turn), each reading one of `migrations` tables, and one
- *    dataset per table.
+ *    dataset per table. The repositories are served by a GitHub of their
+ *    own (fleetGitHub.ts: its REST API over HTTP, in another process), read
+ *    by Backstage's GithubUrlReader as a portal's would be.
  * 2. One backend (Ripple with the real scheduler, UrlReaderService, engine
  *    and DatabaseService on PostgreSQL) builds its consumer index from
  *    nothing, then analyses one migration per dataset: the first half
  *    alone, the second half while `readers` clients page through
  *    GET /migrations/{id}/consumers at random cursors. Peak RSS is sampled.
  * 3. A refresh with nothing changed, then one after 1% of the repositories
- *    changed: SCM requests (a counting UrlReader) and time, against the full
- *    analysis.
+ *    changed: GitHub's requests (status checks, tarball downloads) and time,
+ *    against the full analysis.
  * 4. One replica, then two on one PostgreSQL (separate processes, each
  *    with one engine worker), index and analyse the same fleet: throughput
  *    and each consumer recorded once.
@@ -44,9 +46,11 @@ import { performance } from 'node:perf_hooks';
 import knexFactory from 'knex';
 import { ripplePlugin } from '../src/plugin';
 import {
-  countingReaderFactory,
-  type ScmCounts,
-} from '../src/__testUtils__/countingReaders';
+  FLEET_GITHUB_HOST,
+  FLEET_OWNER,
+  type GitHubCounts,
+  spawnFleetGitHub,
+} from './fleetGitHub';
 import { api, mib, percentile, sleep, spawnReplicas } from './lib';
 
 const pg = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
@@ -58,6 +62,8 @@ type Fleet = {
   repositories: number;
   perRepository: number;
   migrations: number;
+  /** The fleet's GitHub API (fleetGitHub.ts). */
+  apiBaseUrl?: string;
 };
 
 // ---------------------------------------------------------------- generation
@@ -129,10 +135,7 @@ function generate(
           namespace: 'default',
           etag: '1',
           annotations: {
-            'backstage.io/managed-by-location': `file:${path.join(
-              location,
-              'catalog-info.yaml',
-            )}`,
+            'backstage.io/source-location': `url:https://${FLEET_GITHUB_HOST}/${FLEET_OWNER}/repo-${r}/tree/main/loc-${l}/`,
           },
         },
         spec: { type: 'data-pipeline', owner: 'group:default/data-platform' },
@@ -171,9 +174,6 @@ function progress(message: string) {
   process.stderr.write(`[${new Date().toISOString()}] ${message}\n`);
 }
 
-/** The SCM requests a backend made: conditional ones answered "not modified", downloads. */
-const scm: ScmCounts = { requests: 0, notModified: 0 };
-
 async function startBackend(
   fleet: Fleet,
   prefix: string,
@@ -182,7 +182,6 @@ async function startBackend(
   const backend = await startTestBackend({
     features: [
       ripplePlugin,
-      countingReaderFactory(scm),
       schedulerServiceFactory,
       databaseServiceFactory,
       catalogServiceMock.factory({ entities: fleet.entities }),
@@ -191,7 +190,9 @@ async function startBackend(
         data: {
           backend: {
             database: { client: 'pg', connection: pg, prefix },
-            reading: { allow: [{ host: 'localhost', paths: [fleet.dir] }] },
+          },
+          integrations: {
+            github: [{ host: FLEET_GITHUB_HOST, apiBaseUrl: fleet.apiBaseUrl }],
           },
           ripple: {
             agent: { intervalSeconds: 1, refreshMinutes: 600 },
@@ -263,7 +264,20 @@ async function proposed(url: string, ids: string[]) {
 
 // ---------------------------------------------------------------- step 2, 3
 
-async function oneBackend(fleet: Fleet, readers: number) {
+/** GitHub's requests between two counts. */
+const countsSince = (
+  after: GitHubCounts,
+  before: GitHubCounts,
+): GitHubCounts => ({
+  status: after.status - before.status,
+  tarball: after.tarball - before.tarball,
+});
+
+async function oneBackend(
+  fleet: Fleet,
+  readers: number,
+  github: { counts(): Promise<GitHubCounts> },
+) {
   const memory = { rss: 0 };
   const sampler = setInterval(() => {
     memory.rss = Math.max(memory.rss, process.memoryUsage().rss);
@@ -280,7 +294,7 @@ async function oneBackend(fleet: Fleet, readers: number) {
   const patchCount = async () =>
     Number((await knex('patch').count({ n: '*' }))[0].n);
   const indexSeconds = await indexSettled(url, since);
-  const indexRequests = scm.requests;
+  const indexRequests = await github.counts();
   progress(`index built: ${indexSeconds.toFixed(1)} s`);
 
   // The first half of the migrations alone.
@@ -317,22 +331,20 @@ async function oneBackend(fleet: Fleet, readers: number) {
   const analysisSeconds = aloneSeconds + underSeconds;
 
   // A refresh with nothing changed, then one after 1% of the repositories.
-  scm.requests = 0;
-  scm.notModified = 0;
+  let before = await github.counts();
   let refreshStart = Date.now();
   await api(`${url}/index/refresh`, 'POST', undefined, admin);
   const unchangedSeconds = await indexSettled(url, refreshStart);
-  const unchanged = { ...scm };
+  const unchanged = countsSince(await github.counts(), before);
   progress(`refresh, nothing changed: ${unchangedSeconds.toFixed(1)} s`);
 
   const changed = Math.max(1, Math.round(fleet.repositories / 100));
   change(fleet, changed);
-  scm.requests = 0;
-  scm.notModified = 0;
+  before = await github.counts();
   refreshStart = Date.now();
   await api(`${url}/index/refresh`, 'POST', undefined, admin);
   const changedIndexSeconds = await indexSettled(url, refreshStart);
-  const changedScm = { ...scm };
+  const changedScm = countsSince(await github.counts(), before);
   // The patches' refresh: the stale patches replaced from the index.
   const patchesBefore = await patchCount();
   t = performance.now();
@@ -557,6 +569,8 @@ async function main() {
   ];
   const t = performance.now();
   const fleet = generate(repositories, perRepository, migrations);
+  const github = spawnFleetGitHub(fleet.dir);
+  fleet.apiBaseUrl = await github.apiBaseUrl;
   const locations = repositories * perRepository;
   console.log(
     `Generated ${locations} code locations in ${repositories} repositories, reading ${migrations} tables, in ${(
@@ -570,15 +584,15 @@ async function main() {
     'replicas',
   ];
   if (only.includes('one')) {
-    const one = await oneBackend(fleet, readers);
+    const one = await oneBackend(fleet, readers, github);
     const first = one.indexSeconds + one.analysisSeconds;
     console.log(`\n## One backend, PostgreSQL 15`);
     console.log(
-      `index built from nothing: ${one.indexSeconds.toFixed(1)} s, ${
-        one.indexRequests
-      } SCM requests (${(locations / one.indexSeconds).toFixed(
-        0,
-      )} locations/s)`,
+      `index built from nothing: ${one.indexSeconds.toFixed(1)} s, GitHub ${
+        one.indexRequests.status
+      } status requests and ${one.indexRequests.tarball} tarballs (${(
+        locations / one.indexSeconds
+      ).toFixed(0)} locations/s)`,
     );
     console.log(
       `analysis alone (${Math.floor(migrations / 2)} migrations): ${
@@ -610,20 +624,20 @@ async function main() {
     );
     console.log(`peak RSS of the process: ${mib(one.peakRss)}`);
     console.log(
-      `refresh, nothing changed: ${one.unchangedSeconds.toFixed(1)} s, ${
-        one.unchanged.requests
-      } SCM requests (${
-        one.unchanged.notModified
-      } answered not modified) for ${locations} locations`,
+      `refresh, nothing changed: ${one.unchangedSeconds.toFixed(1)} s, GitHub ${
+        one.unchanged.status
+      } status requests and ${
+        one.unchanged.tarball
+      } tarballs for ${locations} locations in ${repositories} repositories`,
     );
     console.log(
       `refresh after ${one.changed} repositories changed (${
         one.changed * perRepository
-      } locations): index ${one.changedIndexSeconds.toFixed(1)} s (${
-        one.changedScm.requests
-      } SCM requests, ${
-        one.changedScm.requests - one.changedScm.notModified
-      } downloads), stale patches replaced in ${one.patchRefreshSeconds.toFixed(
+      } locations): index ${one.changedIndexSeconds.toFixed(1)} s (GitHub ${
+        one.changedScm.status
+      } status requests, ${
+        one.changedScm.tarball
+      } tarballs), stale patches replaced in ${one.patchRefreshSeconds.toFixed(
         1,
       )} s; together ${(
         ((one.changedIndexSeconds + one.patchRefreshSeconds) / first) *
@@ -654,6 +668,7 @@ async function main() {
       `two replicas / one: ${(single.seconds / double.seconds).toFixed(2)}×`,
     );
   }
+  github.stop();
   fs.rmSync(fleet.dir, { recursive: true, force: true });
 }
 

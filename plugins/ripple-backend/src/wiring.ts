@@ -34,7 +34,9 @@ import { ANNOTATION_OPENLINEAGE_JOB } from './lineage/naming';
 import { OwnerNotifications } from './notifications/OwnerNotifications';
 import { parseOffsets } from './notifications/deadlineReminders';
 import { ownersOf } from './rollout/RolloutHealth';
+import { ScmIntegrations } from '@backstage/integration';
 import { ConsumerIndex } from './consumerIndex/ConsumerIndex';
+import { repositoryOf } from './consumerIndex/repositories';
 import type { EnginePool } from './engine/EnginePool';
 import { DatabaseConsumerIndexStore } from './database/DatabaseConsumerIndexStore';
 
@@ -78,10 +80,12 @@ export async function scheduleConsumerIndex(deps: {
   const settings = deps.config.getOptionalConfig('ripple.index');
   const refreshMinutes = settings?.getOptionalNumber('refreshMinutes') ?? 5;
   const leaseMinutes = settings?.getOptionalNumber('leaseMinutes') ?? 5;
+  const integrations = ScmIntegrations.fromConfig(deps.config);
   const index = new ConsumerIndex({
     ...deps,
     store: new DatabaseConsumerIndexStore(await deps.database.getClient()),
     summarize: code => deps.pool.summarize(code),
+    repositoryOf: location => repositoryOf(integrations, location),
     wake: () => {
       deps.scheduler
         .triggerTask('ripple-index-worker')

@@ -10,6 +10,8 @@ declare module 'git-url-parse' {
     full_name: string;
     ref: string;
     filepath: string;
+    /** 'tree', 'blob', … the URL's kind of path; '' for a repository's root. */
+    filepathtype: string;
     toString(type?: 'https' | 'ssh' | 'git'): string;
   }
   function gitUrlParse(url: string): GitUrl;

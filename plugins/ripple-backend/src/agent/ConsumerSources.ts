@@ -98,31 +98,16 @@ export async function readCode(
   spec: ReadSpec,
   etag?: string,
 ): Promise<{ code: ConsumerCode; etag?: string }> {
-  const { location } = spec;
-  // Matched in linear time (minimatch backtracks exponentially on a
-  // hostile glob, and this runs on every file of the repository).
-  let matchers: Array<(path: string) => boolean>;
-  try {
-    matchers = spec.paths.map(globMatcher);
-  } catch (error) {
-    throw new InputError(
-      `annotation ${ANNOTATION_RIPPLE_PATHS}: ${(error as Error).message}`,
-    );
-  }
-  const dialect = spec.dialect as Dialect | undefined;
-  const tree = await urlReader.readTree(location, {
-    etag,
-    // Code outside `ripple.io/paths` is read only as part of a dbt
-    // project, which is read whole.
-    filter: (file, info) =>
-      isConsumerCodeFile(file)
-        ? matchers.length === 0 ||
-          matchers.some(match => match(file)) ||
-          file.endsWith('.sql')
-        : isDbtPropertiesFile(file) ||
-          isReadDbtProjectFile(file, info) ||
-          isReadDbtCompiledFile(file, info),
-  });
+  const filter = codeFilter(spec);
+  const tree = await urlReader.readTree(spec.location, { etag, filter });
+  const code = codeFromFiles(spec, await treeFiles(tree));
+  return { code, ...(tree.etag ? { etag: tree.etag } : {}) };
+}
+
+/** A tree's files as text, in path order. */
+export async function treeFiles(tree: {
+  files(): Promise<{ path: string; content(): Promise<Buffer> }[]>;
+}): Promise<SourceFile[]> {
   const all = await Promise.all(
     (
       await tree.files()
@@ -131,7 +116,50 @@ export async function readCode(
       text: (await file.content()).toString('utf8'),
     })),
   );
-  all.sort((a, b) => a.path.localeCompare(b.path));
+  return all.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** `ripple.io/paths` as matchers, or an `InputError` naming the annotation. */
+function pathMatchers(spec: ReadSpec): Array<(path: string) => boolean> {
+  // Matched in linear time (minimatch backtracks exponentially on a
+  // hostile glob, and this runs on every file of the repository).
+  try {
+    return spec.paths.map(globMatcher);
+  } catch (error) {
+    throw new InputError(
+      `annotation ${ANNOTATION_RIPPLE_PATHS}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Which files of its code location a consumer's code needs (paths
+ * relative to the location), as `readTree`'s filter. Throws an
+ * `InputError` naming the annotation when a glob cannot be matched safely.
+ */
+export function codeFilter(
+  spec: ReadSpec,
+): (file: string, info?: { size: number }) => boolean {
+  const matchers = pathMatchers(spec);
+  // Code outside `ripple.io/paths` is read only as part of a dbt project,
+  // which is read whole.
+  return (file, info) =>
+    isConsumerCodeFile(file)
+      ? matchers.length === 0 ||
+        matchers.some(match => match(file)) ||
+        file.endsWith('.sql')
+      : isDbtPropertiesFile(file) ||
+        isReadDbtProjectFile(file, info) ||
+        isReadDbtCompiledFile(file, info);
+}
+
+/**
+ * A consumer's code from the files {@link codeFilter} kept, in path order
+ * (paths relative to its code location).
+ */
+export function codeFromFiles(spec: ReadSpec, all: SourceFile[]): ConsumerCode {
+  const matchers = pathMatchers(spec);
+  const dialect = spec.dialect as Dialect | undefined;
   const files = all.filter(
     file =>
       isConsumerCodeFile(file.path) &&
@@ -147,8 +175,8 @@ export async function readCode(
   const compiled = project.length
     ? all.filter(file => isReadDbtCompiledFile(file.path))
     : [];
-  const code: ConsumerCode = {
-    location,
+  return {
+    location: spec.location,
     ...(dialect ? { dialect } : {}),
     files,
     ...(properties.length ? { properties } : {}),
@@ -156,7 +184,6 @@ export async function readCode(
     ...(project.length ? { project } : {}),
     ...(compiled.length ? { compiled } : {}),
   };
-  return { code, ...(tree.etag ? { etag: tree.etag } : {}) };
 }
 
 /** The characters of a consumer's code kept (a file kept twice is one string). */

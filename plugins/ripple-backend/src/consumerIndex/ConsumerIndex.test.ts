@@ -173,6 +173,8 @@ describe.each(databases.eachSupportedId())(
         unchanged: 4,
         resummarised: 0,
         failed: 0,
+        // (file: locations: each checked alone.)
+        requests: 4,
       });
       // Between refreshes nothing is due: no request at all.
       calls.length = 0;
@@ -321,11 +323,59 @@ describe.each(databases.eachSupportedId())(
       });
       expect(taken.map(e => e.entityRef)).toEqual(dead.map(e => e.entityRef));
       expect(
-        await store.recordUnchanged(dead[0].entityRef, 'dead', later),
-      ).toBe(false);
+        await store.recordUnchanged([dead[0].entityRef], 'dead', later),
+      ).toBe(0);
       expect(
-        await store.recordUnchanged(dead[0].entityRef, 'heir', later),
-      ).toBe(true);
+        await store.recordUnchanged(
+          dead.map(e => e.entityRef),
+          'heir',
+          later,
+        ),
+      ).toBe(3);
+    });
+
+    it('resumes a pass where its last claim ended, and claims from the start again once past the end', async () => {
+      const names = ['a', 'b', 'c', 'd', 'e'].map(n => `job-${n}`);
+      const dir = repositories(
+        Object.fromEntries(names.map(n => [n, { 'q.sql': 'SELECT 1\n' }])),
+      );
+      const { make, store } = await setup(
+        names.map(n => component(dir, n)),
+        dir,
+      );
+      await make().scan();
+      const now = new Date();
+      const claim = (
+        token: string,
+        after?: { repository: string; entityRef: string },
+        at = now,
+      ) =>
+        store
+          .claim({
+            token,
+            limit: 2,
+            now: at,
+            leaseMs: 60_000,
+            checkedBefore: now,
+            engineVersion: engine.version(),
+            ...(after ? { after } : {}),
+          })
+          .then(entries => entries.map(e => e.entityRef));
+      const ref = (n: string) => `component:default/${n}`;
+      expect(await claim('first')).toEqual([ref('job-a'), ref('job-b')]);
+      // (The first claim's rows are still due: only the position skips them.)
+      const position = { repository: '', entityRef: ref('job-b') };
+      expect(await claim('second', position)).toEqual([
+        ref('job-c'),
+        ref('job-d'),
+      ]);
+      expect(
+        await claim('third', { repository: '', entityRef: ref('job-e') }),
+      ).toEqual([]);
+      // From the start: the first claim's rows once its lease ran out.
+      expect(
+        await claim('fourth', undefined, new Date(now.getTime() + 61_000)),
+      ).toEqual([ref('job-a'), ref('job-b')]);
     });
 
     it('finds a dataset’s candidates in the index, declared ones from the catalog, and never reads code for it', async () => {

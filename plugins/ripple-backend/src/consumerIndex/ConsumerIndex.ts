@@ -4,11 +4,7 @@ import type {
   UrlReaderService,
 } from '@backstage/backend-plugin-api';
 import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  InputError,
-  NotModifiedError,
-  ServiceUnavailableError,
-} from '@backstage/errors';
+import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import pLimit from 'p-limit';
 import { globMatcher } from '@ripple/backstage-plugin-ripple-common';
@@ -21,6 +17,7 @@ import {
   readSpec,
 } from '../agent/ConsumerSources';
 import type {
+  ClaimPosition,
   ConsumerIndexStore,
   IndexEntry,
   IndexReadiness,
@@ -28,21 +25,14 @@ import type {
   ScannedEntity,
 } from '../database/ConsumerIndexStore';
 import { type CodeSummary, summarizeCode, tableKey } from './codeSummary';
+import { type IndexWork, LocationChecks } from './locationChecks';
+import type { RepositoryLocation } from './repositories';
 import { claimToken, loadCode, storeCode } from './storedCode';
+
+export type { IndexWork } from './locationChecks';
 
 /** Summarises code off the event loop (the engine's workers) or inline. */
 export type Summarizer = (code: ConsumerCode) => Promise<CodeSummary>;
-
-/** What a pass over the due entities did. */
-export type IndexWork = {
-  /** Code downloaded (new or changed). */
-  read: number;
-  /** The SCM answered that the code did not change (a conditional request). */
-  unchanged: number;
-  /** Summarised again from the stored code, for a new engine version. */
-  resummarised: number;
-  failed: number;
-};
 
 export type ConsumerIndexOptions = {
   store: ConsumerIndexStore;
@@ -57,6 +47,11 @@ export type ConsumerIndexOptions = {
   refreshMs: number;
   /** How long a claim lasts: a dead replica's entities wait that long. */
   leaseMs: number;
+  /**
+   * The repository a location is checked with (repositories.ts); none:
+   * every location alone.
+   */
+  repositoryOf?: (location: string) => RepositoryLocation | undefined;
   /** Reads in flight at once, per replica. */
   concurrency: number;
   /** Entities claimed at once. */
@@ -143,9 +138,15 @@ export class ConsumerIndex {
         entityRef: stringifyEntityRef(entity),
         ...(entity.metadata.etag ? { entityEtag: entity.metadata.etag } : {}),
         readSpec: spec,
+        ...this.repository(spec.location),
         ...this.invalid(entity, spec.paths),
       },
     ];
+  }
+
+  private repository(location: string): { repository?: string } {
+    const repository = this.options.repositoryOf?.(location)?.repository;
+    return repository ? { repository } : {};
   }
 
   /** Why Ripple cannot use the entity's annotations, if it cannot. */
@@ -178,28 +179,54 @@ export class ConsumerIndex {
       unchanged: 0,
       resummarised: 0,
       failed: 0,
+      requests: 0,
     };
+    const checks = this.checks();
+    let after: ClaimPosition | undefined;
     for (;;) {
       if (signal?.aborted) return done;
       const now = this.now();
       const token = claimToken();
       const checkedBefore = await this.dueBefore(now);
-      const claimed = await store.claim({
-        token,
-        limit: batch,
-        now,
-        leaseMs,
-        checkedBefore,
-        engineVersion: engine.version(),
-      });
+      const claim = (from?: ClaimPosition) =>
+        store.claim({
+          token,
+          limit: batch,
+          now,
+          leaseMs,
+          checkedBefore,
+          engineVersion: engine.version(),
+          ...(from ? { after: from } : {}),
+        });
+      // Read on from the last claim; once past the end, from the start
+      // again (a lost claim of another replica, an entity added since).
+      let claimed = await claim(after);
+      if (!claimed.length && after) claimed = await claim();
       if (!claimed.length) return done;
+      const last = claimed[claimed.length - 1];
+      after = { repository: last.repository ?? '', entityRef: last.entityRef };
       const limit = pLimit(this.options.concurrency);
+      const batchClaim = { token, checkedBefore, done, unchanged: [] };
       await Promise.all(
-        claimed.map(entry =>
-          limit(() => this.index(entry, token, done, checkedBefore)),
-        ),
+        checks
+          .groups(claimed, checkedBefore)
+          .map(group => limit(() => checks.check(group, batchClaim))),
       );
+      await checks.flush(batchClaim);
     }
+  }
+
+  private checks(): LocationChecks {
+    return new LocationChecks({
+      store: this.options.store,
+      urlReader: this.options.urlReader,
+      logger: this.options.logger,
+      engineVersion: () => this.options.engine.version(),
+      summarize: code => this.summarize(code),
+      repositoryOf: location =>
+        this.options.repositoryOf?.(location) ?? undefined,
+      now: () => this.now(),
+    });
   }
 
   /**
@@ -249,75 +276,15 @@ export class ConsumerIndex {
       });
     }
     this.options.logger.info(
-      `Consumer index refreshed: ${work.read} locations read, ${
-        work.unchanged
-      } unchanged, ${
+      `Consumer index refreshed: ${work.requests} SCM requests, ${
+        work.read
+      } locations read, ${work.unchanged} unchanged, ${
         work.resummarised
       } summarised again for engine ${this.options.engine.version()}, ${
         work.failed
       } failed`,
     );
     return { scan, work };
-  }
-
-  private async index(
-    entry: IndexEntry,
-    token: string,
-    done: IndexWork,
-    checkedBefore: Date,
-  ) {
-    const { store, urlReader, engine, logger } = this.options;
-    const version = engine.version();
-    const recent =
-      entry.checkedAt && entry.checkedAt.getTime() >= checkedBefore.getTime();
-    if (entry.code && recent && entry.engineVersion !== version) {
-      // Only the engine changed: summarised again from the stored code,
-      // without asking the SCM.
-      done.resummarised += 1;
-      const code = loadCode(entry.code);
-      await store.recordIndexed(
-        entry.entityRef,
-        token,
-        storeCode(code, await this.summarize(code), version, entry.contentEtag),
-        entry.checkedAt!,
-      );
-      return;
-    }
-    let code: ConsumerCode;
-    let etag: string | undefined;
-    try {
-      ({ code, etag } = await readCode(
-        urlReader,
-        entry.readSpec,
-        entry.code ? entry.contentEtag : undefined,
-      ));
-      done.read += 1;
-    } catch (error) {
-      if (error instanceof NotModifiedError && entry.code) {
-        done.unchanged += 1;
-        if (entry.engineVersion === version) {
-          await store.recordUnchanged(entry.entityRef, token, this.now());
-          return;
-        }
-        code = loadCode(entry.code);
-        etag = entry.contentEtag;
-      } else {
-        done.failed += 1;
-        const message = `Could not read the code of ${entry.entityRef}: ${
-          (error as Error).message
-        }`;
-        logger.warn(message);
-        await store.recordFailure(entry.entityRef, token, message, this.now());
-        return;
-      }
-    }
-    const summary = await this.summarize(code);
-    await store.recordIndexed(
-      entry.entityRef,
-      token,
-      storeCode(code, summary, version, etag),
-      this.now(),
-    );
   }
 
   /**

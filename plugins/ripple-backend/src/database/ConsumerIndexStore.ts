@@ -7,6 +7,11 @@ export type ScannedEntity = {
   /** The catalog's etag of the entity: unchanged, nothing is written. */
   entityEtag?: string;
   readSpec: ReadSpec;
+  /**
+   * The repository its location is checked with (consumerIndex/repositories.ts),
+   * or none: checked alone.
+   */
+  repository?: string;
   /** Why an annotation of it is unusable: its code is not read. */
   invalid?: string;
 };
@@ -16,6 +21,8 @@ export type IndexEntry = {
   entityRef: string;
   readSpec: ReadSpec;
   readKey: string;
+  /** See {@link ScannedEntity.repository}. */
+  repository?: string;
   invalid?: string;
   contentEtag?: string;
   /** The code read last, gzipped JSON (see `consumerIndex/storedCode.ts`). */
@@ -39,6 +46,9 @@ export type IndexedCode = {
   engineVersion: string;
   contentEtag?: string;
 };
+
+/** Where a claim ended, in the claims' order. */
+export type ClaimPosition = { repository: string; entityRef: string };
 
 /** Where the index stands. */
 export type IndexStatus = {
@@ -98,7 +108,10 @@ export interface ConsumerIndexStore {
   /**
    * Claims up to `limit` entities due for indexing: never read, checked
    * before `checkedBefore`, or summarised by another engine version than
-   * `engineVersion`; free, or claimed by a claim that ran out.
+   * `engineVersion`; free, or claimed by a claim that ran out. In
+   * (repository, entity ref) order, after `after` when given: a pass over
+   * the due entities resumes where its last claim ended instead of
+   * skipping again the ones it checked.
    */
   claim(options: {
     token: string;
@@ -107,6 +120,7 @@ export interface ConsumerIndexStore {
     leaseMs: number;
     checkedBefore: Date;
     engineVersion: string;
+    after?: ClaimPosition;
   }): Promise<IndexEntry[]>;
 
   /** The code was read (or summarised again): its row and read keys, released. */
@@ -117,12 +131,15 @@ export interface ConsumerIndexStore {
     now: Date,
   ): Promise<boolean>;
 
-  /** The SCM says the code did not change: checked, released. */
+  /**
+   * The SCM says the code did not change: checked, released. Returns how
+   * many were still claimed by `token`.
+   */
   recordUnchanged(
-    entityRef: string,
+    entityRefs: string[],
     token: string,
     now: Date,
-  ): Promise<boolean>;
+  ): Promise<number>;
 
   /** The read failed: the error, checked (tried again at the next refresh), released. */
   recordFailure(

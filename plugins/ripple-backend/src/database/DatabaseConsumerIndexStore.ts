@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { ReadSpec } from '../agent/ConsumerSources';
 import { ANY_TABLE } from '../consumerIndex/codeSummary';
 import type {
+  ClaimPosition,
   ConsumerIndexStore,
   IndexedCode,
   IndexEntry,
@@ -17,6 +18,7 @@ type IndexRow = {
   display_ref: string;
   read_spec: string;
   read_key: string;
+  repository: string;
   entity_etag: string | null;
   scanned_at: Timestamp;
   invalid: string | null;
@@ -52,6 +54,7 @@ function toEntry(row: IndexRow): IndexEntry {
     entityRef: row.display_ref,
     readSpec: JSON.parse(row.read_spec),
     readKey: row.read_key,
+    ...optional('repository', row.repository || null),
     ...optional('invalid', row.invalid),
     ...optional('contentEtag', row.content_etag),
     ...optional('code', row.code ? Buffer.from(row.code) : null),
@@ -83,7 +86,7 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
                 'entity_ref',
                 chunk.map(e => key(e.entityRef)),
               )
-              .select('entity_ref', 'entity_etag', 'read_key')
+              .select('entity_ref', 'entity_etag', 'read_key', 'repository')
           ).map(row => [row.entity_ref, row]),
         );
         const unchanged: string[] = [];
@@ -95,6 +98,7 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
             display_ref: entity.entityRef,
             read_spec: JSON.stringify(entity.readSpec),
             read_key: readKeyNow,
+            repository: entity.repository ?? '',
             entity_etag: entity.entityEtag ?? null,
             invalid: entity.invalid ?? null,
             scanned_at: scanStartedAt,
@@ -104,9 +108,12 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
             added += 1;
           } else if (
             entity.entityEtag !== undefined &&
-            row.entity_etag === entity.entityEtag
+            row.entity_etag === entity.entityEtag &&
+            row.repository === spec.repository
           ) {
             // The catalog's etag changes with any change of the entity.
+            // (Its repository changes with the integrations' config too, and
+            // rows written before it was kept have none.)
             unchanged.push(ref);
           } else if (row.read_key === readKeyNow) {
             await tx('consumer_index').where('entity_ref', ref).update(spec);
@@ -157,8 +164,9 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
     leaseMs: number;
     checkedBefore: Date;
     engineVersion: string;
+    after?: ClaimPosition;
   }): Promise<IndexEntry[]> {
-    const { token, limit, now, leaseMs, checkedBefore, engineVersion } =
+    const { token, limit, now, leaseMs, checkedBefore, engineVersion, after } =
       options;
     const free = (q: Knex.QueryBuilder) =>
       q.whereNull('claim_until').orWhere('claim_until', '<', now);
@@ -177,7 +185,23 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
           .where(free)
           .where(due)
           .whereNull('invalid')
-          .orderBy('entity_ref')
+          // On the (repository, entity_ref) index from `after`: each claim
+          // of a pass reads on from the last, never the rows checked
+          // before it again.
+          .modify(q =>
+            after
+              ? q.whereRaw('(??, ??) > (?, ?)', [
+                  'repository',
+                  'entity_ref',
+                  after.repository,
+                  key(after.entityRef),
+                ])
+              : q,
+          )
+          .orderBy([
+            { column: 'repository', order: 'asc' },
+            { column: 'entity_ref', order: 'asc' },
+          ])
           .limit(limit)
           // Replicas claiming at once take different rows, not the same
           // ones in turn (SQLite has one writer at a time anyway).
@@ -193,7 +217,10 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
         });
       const rows = await tx<IndexRow>('consumer_index')
         .where('claimed_by', token)
-        .orderBy('entity_ref');
+        .orderBy([
+          { column: 'repository', order: 'asc' },
+          { column: 'entity_ref', order: 'asc' },
+        ]);
       return rows.map(toEntry);
     });
   }
@@ -220,16 +247,20 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
     });
   }
 
-  async recordUnchanged(entityRef: string, token: string, now: Date) {
-    const updated = await this.db('consumer_index')
-      .where({ entity_ref: key(entityRef), claimed_by: token })
-      .update({
-        checked_at: now,
-        error: null,
-        claimed_by: null,
-        claim_until: null,
-      });
-    return updated === 1;
+  async recordUnchanged(entityRefs: string[], token: string, now: Date) {
+    let updated = 0;
+    for (let i = 0; i < entityRefs.length; i += CHUNK) {
+      updated += await this.db('consumer_index')
+        .whereIn('entity_ref', entityRefs.slice(i, i + CHUNK).map(key))
+        .where('claimed_by', token)
+        .update({
+          checked_at: now,
+          error: null,
+          claimed_by: null,
+          claim_until: null,
+        });
+    }
+    return updated;
   }
 
   async recordFailure(
@@ -252,6 +283,7 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
         display_ref: entity.entityRef,
         read_spec: JSON.stringify(entity.readSpec),
         read_key: readKey(entity.readSpec, entity.invalid),
+        repository: entity.repository ?? '',
         entity_etag: entity.entityEtag ?? null,
         invalid: entity.invalid ?? null,
         // Seen now: a scan under way when it was added keeps it.
