@@ -31,6 +31,41 @@ export interface ConsumerFinder {
 
   /** One entity, for re-reading a known consumer. */
   get(entityRef: string): Promise<Entity | undefined>;
+
+  /**
+   * Entities by ref, in a few catalog requests (a refresh re-reads
+   * hundreds of known consumers): keyed by lower-cased ref, none for a ref
+   * the catalog does not hold.
+   */
+  getMany(entityRefs: string[]): Promise<Map<string, Entity>>;
+}
+
+// Entities asked of the catalog at once.
+const REFS_PAGE = 500;
+
+/** {@link ConsumerFinder.getMany} on the catalog, with the plugin's credentials. */
+export async function entitiesByRefs(
+  catalog: CatalogService,
+  auth: AuthService,
+  entityRefs: string[],
+): Promise<Map<string, Entity>> {
+  const credentials = await auth.getOwnServiceCredentials();
+  const found = new Map<string, Entity>();
+  for (let i = 0; i < entityRefs.length; i += REFS_PAGE) {
+    const { items } = await catalog.getEntitiesByRefs(
+      { entityRefs: entityRefs.slice(i, i + REFS_PAGE) },
+      { credentials },
+    );
+    for (const entity of items) {
+      if (entity) {
+        found.set(
+          stringifyEntityRef(entity).toLocaleLowerCase('en-US'),
+          entity,
+        );
+      }
+    }
+  }
+  return found;
 }
 
 /**
@@ -81,6 +116,10 @@ export class CatalogConsumerFinder implements ConsumerFinder {
   async get(entityRef: string): Promise<Entity | undefined> {
     const credentials = await this.options.auth.getOwnServiceCredentials();
     return this.options.catalog.getEntityByRef(entityRef, { credentials });
+  }
+
+  getMany(entityRefs: string[]): Promise<Map<string, Entity>> {
+    return entitiesByRefs(this.options.catalog, this.options.auth, entityRefs);
   }
 }
 

@@ -64,6 +64,20 @@ class FixedFinder implements ConsumerFinder {
       .map(c => c.entity)
       .find(e => stringifyEntityRef(e) === ref);
   }
+  async getMany(refs: string[]) {
+    const wanted = new Set(refs.map(r => r.toLocaleLowerCase('en-US')));
+    return new Map(
+      this.list
+        .map(
+          c =>
+            [
+              stringifyEntityRef(c.entity).toLocaleLowerCase('en-US'),
+              c.entity,
+            ] as const,
+        )
+        .filter(([ref]) => wanted.has(ref)),
+    );
+  }
 }
 
 function sourcesFor(dir: string): ConsumerSources {

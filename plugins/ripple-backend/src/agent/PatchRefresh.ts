@@ -85,8 +85,17 @@ export class PatchRefresh {
             discoveredBy: ConsumerDiscovery;
           }[])
         : consumers;
+      // Their entities in a few catalog requests, not one each.
+      const entities = await this.options.finder.getMany(
+        changed.map(c => c.consumerRef),
+      );
       await forEachBounded(changed, this.options.pool.concurrency, signal, c =>
-        this.refreshConsumer(migration, c, columns),
+        this.refreshConsumer(
+          migration,
+          c,
+          columns,
+          entities.get(c.consumerRef.toLocaleLowerCase('en-US')),
+        ),
       );
       if (signal?.aborted) return;
       await this.findNewConsumers(migration, consumers);
@@ -98,8 +107,10 @@ export class PatchRefresh {
     migration: Migration,
     consumer: { consumerRef: string; discoveredBy: ConsumerDiscovery },
     columns: DatasetColumn[],
+    /** Its entity; none when it left the catalog. */
+    entity: Entity | undefined,
   ): Promise<void> {
-    const { store, finder, sources, logger } = this.options;
+    const { store, sources, logger } = this.options;
     // A consumer without a patch is read too: one found with code is
     // recorded, then its patch, in two writes, and a crash between them
     // leaves it without one, which no analysis would fix (new consumers
@@ -109,7 +120,6 @@ export class PatchRefresh {
       migration.id,
       consumer.consumerRef,
     );
-    const entity = await finder.get(consumer.consumerRef);
     // Unreadable code (or an annotation gone bad) is tried again at the
     // next refresh; the patch made from readable code stays.
     const code =

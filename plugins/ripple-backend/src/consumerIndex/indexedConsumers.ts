@@ -5,6 +5,7 @@ import {
   type Candidate,
   type ConsumerFinder,
   declaredConsumers,
+  entitiesByRefs,
   sortByRef,
 } from '../agent/ConsumerFinder';
 import type { ConsumerCode, ConsumerSources } from '../agent/ConsumerSources';
@@ -71,6 +72,10 @@ export class IndexConsumerFinder implements ConsumerFinder {
   async get(entityRef: string): Promise<Entity | undefined> {
     const credentials = await this.options.auth.getOwnServiceCredentials();
     return this.options.catalog.getEntityByRef(entityRef, { credentials });
+  }
+
+  getMany(entityRefs: string[]): Promise<Map<string, Entity>> {
+    return entitiesByRefs(this.options.catalog, this.options.auth, entityRefs);
   }
 }
 

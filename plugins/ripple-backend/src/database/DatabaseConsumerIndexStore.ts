@@ -215,7 +215,10 @@ export class DatabaseConsumerIndexStore implements ConsumerIndexStore {
           claimed_by: token,
           claim_until: new Date(now.getTime() + leaseMs),
         });
+      // (By key: there is no index on the token, and a scan of the whole
+      // table per claim was most of a refresh's time.)
       const rows = await tx<IndexRow>('consumer_index')
+        .whereIn('entity_ref', refs)
         .where('claimed_by', token)
         .orderBy([
           { column: 'repository', order: 'asc' },
