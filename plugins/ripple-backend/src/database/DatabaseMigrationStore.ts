@@ -335,12 +335,6 @@ export class DatabaseMigrationStore implements MigrationStore {
           const row = await trx<ConsumerRow>('migration_consumer')
             .where({ id: existing.id })
             .first('current_patch_id');
-          await countConsumer(
-            trx,
-            input.migrationId,
-            row?.current_patch_id ?? null,
-            1,
-          );
           await insertEvent(trx, {
             migrationId: input.migrationId,
             type: 'consumer-added',
@@ -349,6 +343,12 @@ export class DatabaseMigrationStore implements MigrationStore {
             data: { discoveredBy: input.discoveredBy },
             now,
           });
+          await countConsumer(
+            trx,
+            input.migrationId,
+            row?.current_patch_id ?? null,
+            1,
+          );
         }
         return;
       }
@@ -362,7 +362,6 @@ export class DatabaseMigrationStore implements MigrationStore {
         created_at: now,
         updated_at: now,
       });
-      await countConsumer(trx, input.migrationId, null, 1);
       await insertEvent(trx, {
         migrationId: input.migrationId,
         type: 'consumer-added',
@@ -374,6 +373,10 @@ export class DatabaseMigrationStore implements MigrationStore {
         data: { discoveredBy: input.discoveredBy },
         now,
       });
+      // Counted last, here and in every write of a consumer or its patch:
+      // the migration's count rows stay locked until the commit, and every
+      // consumer of the migration recorded at once waits for them.
+      await countConsumer(trx, input.migrationId, null, 1);
     });
     return (await this.getConsumer(input.migrationId, consumerRef))!;
   }
@@ -398,12 +401,6 @@ export class DatabaseMigrationStore implements MigrationStore {
       const row = await trx<ConsumerRow>('migration_consumer')
         .where({ migration_id: input.migrationId, consumer_ref: consumerRef })
         .first('current_patch_id');
-      await countConsumer(
-        trx,
-        input.migrationId,
-        row?.current_patch_id ?? null,
-        -1,
-      );
       await insertEvent(trx, {
         migrationId: input.migrationId,
         type: 'consumer-removed',
@@ -412,6 +409,12 @@ export class DatabaseMigrationStore implements MigrationStore {
         data: { reason: input.reason },
         now,
       });
+      await countConsumer(
+        trx,
+        input.migrationId,
+        row?.current_patch_id ?? null,
+        -1,
+      );
       return true;
     });
   }
@@ -521,14 +524,6 @@ export class DatabaseMigrationStore implements MigrationStore {
         .where({ id: consumer.id })
         .whereNull('removed_at')
         .first('id');
-      if (listed) {
-        await countPatchChange(
-          trx,
-          input.migrationId,
-          consumer.current_patch_id,
-          kinds,
-        );
-      }
       await insertEvent(trx, {
         migrationId: input.migrationId,
         type: 'patch-proposed',
@@ -537,6 +532,14 @@ export class DatabaseMigrationStore implements MigrationStore {
         data: { patchId: id, version: row.version, status: row.status },
         now,
       });
+      if (listed) {
+        await countPatchChange(
+          trx,
+          input.migrationId,
+          consumer.current_patch_id,
+          kinds,
+        );
+      }
       return toPatch({ ...row, id }, consumer);
     });
   }
