@@ -223,8 +223,7 @@ export class ConsumerIndex {
       logger: this.options.logger,
       engineVersion: () => this.options.engine.version(),
       summarize: code => this.summarize(code),
-      repositoryOf: location =>
-        this.options.repositoryOf?.(location) ?? undefined,
+      repositoryOf: location => this.options.repositoryOf?.(location),
       now: () => this.now(),
     });
   }

@@ -145,12 +145,15 @@ export class LocationChecks {
       location: this.options.repositoryOf(entry.readSpec.location),
     }));
     // (The scan recorded the repository from the same location; a config
-    // change since then leaves one without: it is checked alone.)
-    const alone = located.filter(l => !l.location);
-    for (const { entry } of alone) await this.checkOne(entry, claim);
+    // change since then may put it elsewhere, or nowhere: checked alone.)
+    const inGroup = (l: (typeof located)[number]) =>
+      l.location?.repository === l.entry.repository;
+    for (const { entry } of located.filter(l => !inGroup(l))) {
+      await this.checkOne(entry, claim);
+    }
     const members = located.filter(
       (l): l is { entry: IndexEntry; location: RepositoryLocation } =>
-        !!l.location,
+        inGroup(l),
     );
     if (!members.length) return;
     const etags = new Set(members.map(m => m.entry.contentEtag));
