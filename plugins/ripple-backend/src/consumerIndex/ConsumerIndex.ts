@@ -94,7 +94,19 @@ const SCAN_FIELDS = [
  *   replica's claims run out after the lease.
  */
 export class ConsumerIndex {
-  constructor(private readonly options: ConsumerIndexOptions) {}
+  private readonly checks: LocationChecks;
+
+  constructor(private readonly options: ConsumerIndexOptions) {
+    this.checks = new LocationChecks({
+      store: options.store,
+      urlReader: options.urlReader,
+      logger: options.logger,
+      engineVersion: () => options.engine.version(),
+      summarize: code => this.summarize(code),
+      repositoryOf: location => options.repositoryOf?.(location),
+      now: () => this.now(),
+    });
+  }
 
   /** Records the catalog's entities with a code location; see the class. */
   async scan(signal?: AbortSignal) {
@@ -181,7 +193,7 @@ export class ConsumerIndex {
       failed: 0,
       requests: 0,
     };
-    const checks = this.checks();
+    const { checks } = this;
     let after: ClaimPosition | undefined;
     for (;;) {
       if (signal?.aborted) return done;
@@ -214,18 +226,6 @@ export class ConsumerIndex {
       );
       await checks.flush(batchClaim);
     }
-  }
-
-  private checks(): LocationChecks {
-    return new LocationChecks({
-      store: this.options.store,
-      urlReader: this.options.urlReader,
-      logger: this.options.logger,
-      engineVersion: () => this.options.engine.version(),
-      summarize: code => this.summarize(code),
-      repositoryOf: location => this.options.repositoryOf?.(location),
-      now: () => this.now(),
-    });
   }
 
   /**

@@ -11,9 +11,6 @@ import {
 import type { ConsumerCode, ConsumerSources } from '../agent/ConsumerSources';
 import type { ConsumerIndex } from './ConsumerIndex';
 
-// Entities asked of the catalog at once.
-const PAGE = 500;
-
 /**
  * {@link ConsumerFinder} on the consumer index: a dataset's candidates are
  * the entities declaring `dependsOn` it (asked of the catalog) and the
@@ -54,15 +51,10 @@ export class IndexConsumerFinder implements ConsumerFinder {
       const key = ref.toLocaleLowerCase('en-US');
       return !seen.has(key) && !skip?.has(key);
     });
-    const undeclared: Entity[] = [];
-    for (let i = 0; i < refs.length; i += PAGE) {
-      const page = await catalog.getEntitiesByRefs(
-        { entityRefs: refs.slice(i, i + PAGE) },
-        { credentials },
-      );
-      // (An entity removed since the last scan is null.)
-      undeclared.push(...page.items.filter((e): e is Entity => !!e));
-    }
+    // (An entity removed since the last scan is not found.)
+    const undeclared = [
+      ...(await entitiesByRefs(catalog, auth, refs)).values(),
+    ];
     return [
       ...declared,
       ...sortByRef(undeclared).map(entity => ({ entity, declared: false })),
