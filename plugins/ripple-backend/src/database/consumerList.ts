@@ -75,29 +75,49 @@ export async function pageConsumers(
       ? undefined
       : decodeCursor(page.cursor, scope, isText);
   const facet = facetOf(filter);
-  const total = await (facet
-    ? countedConsumers(db, migrationId, facet)
-    : position?.count ??
-      count(
-        filtered(
-          db,
-          db('migration_consumer as c')
-            .where('c.migration_id', migrationId)
-            .whereNull('c.removed_at'),
-          filter,
-        ),
-      ));
   const rows = filtered(
     db,
     consumers.where('c.migration_id', migrationId),
     filter,
   ).orderBy('c.consumer_ref', 'asc');
+  if (facet) {
+    // The kept count rides on each row of the page: one round trip, not two.
+    rows.select(
+      db('migration_consumer_count')
+        .where({ migration_id: migrationId, facet })
+        .select('count')
+        .as('kept_count'),
+    );
+  }
   if (position) rows.where('c.consumer_ref', '>', position.key);
   else rows.offset(page.offset);
-  const listed = await readPage<ConsumerListRow, string>(rows, page, {
+  const listed = await readPage<
+    ConsumerListRow & { kept_count?: unknown },
+    string
+  >(rows, page, {
     scope,
     keyOf: row => row.consumer_ref,
-    count: total,
+    count: async read => {
+      if (facet) {
+        // PostgreSQL may return integers of some types as strings; an
+        // empty page carries no count, so it is read alone.
+        return read.length
+          ? Number(read[0].kept_count ?? 0)
+          : countedConsumers(db, migrationId, facet);
+      }
+      return (
+        position?.count ??
+        count(
+          filtered(
+            db,
+            db('migration_consumer as c')
+              .where('c.migration_id', migrationId)
+              .whereNull('c.removed_at'),
+            filter,
+          ),
+        )
+      );
+    },
   });
   return { ...listed, items: listed.items.map(toConsumer) };
 }

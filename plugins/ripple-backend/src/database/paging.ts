@@ -93,24 +93,32 @@ export function refuseCursorWithOffset(page: PageRequest): void {
 /**
  * Reads one more row than the page holds, so that whether another page
  * follows is known without counting. Returns the page's rows and, when
- * another follows, the cursor after the last of them.
+ * another follows, the cursor after the last of them. `count` is the
+ * total, or how to take it once the rows are read (from a column the page's
+ * query carries, say, so the page costs one round trip).
  */
 export async function readPage<R, K>(
   query: Knex.QueryBuilder,
   page: PageRequest,
-  next: { scope: CursorScope; keyOf: (row: R) => K; count: number },
+  next: {
+    scope: CursorScope;
+    keyOf: (row: R) => K;
+    count: number | ((rows: R[]) => Promise<number>);
+  },
 ): Promise<Page<R>> {
   const rows: R[] = await query.limit(page.limit + 1);
   const items = rows.slice(0, page.limit);
+  const count =
+    typeof next.count === 'number' ? next.count : await next.count(rows);
   return {
     items,
-    totalCount: next.count,
+    totalCount: count,
     ...(rows.length > page.limit
       ? {
           nextCursor: encodeCursor(
             next.scope,
             next.keyOf(items[items.length - 1]),
-            next.count,
+            count,
           ),
         }
       : {}),

@@ -222,16 +222,17 @@ export class ConsumerReadModel {
   ): Promise<Page<Omit<Consumer, 'validation'> & { validation?: V }>> {
     if (!page.items.length) return page;
     const refs = page.items.map(c => c.consumerRef);
-    const latest = (await validations(refs)) ?? new Map<string, V>();
-    const record = await this.options.rollouts.getRollout(migrationId);
-    const states = new Map(
-      (
-        await this.options.rollouts.listConsumers(
-          migrationId,
-          page.items.map(c => c.consumerRef),
-        )
-      ).map(c => [c.consumerRef, c]),
-    );
+    const [validated, rolledOut] = await Promise.all([
+      validations(refs),
+      this.options.rollouts.listConsumers(migrationId, refs),
+    ]);
+    const latest = validated ?? new Map<string, V>();
+    const states = new Map(rolledOut.map(c => [c.consumerRef, c]));
+    // The rollout's plan only dates a delivered patch's wait for its merge:
+    // most pages (every page before a rollout starts) have none to date.
+    const record = rolledOut.some(c => c.delivery?.status === 'delivered')
+      ? await this.options.rollouts.getRollout(migrationId)
+      : undefined;
     return {
       ...page,
       items: page.items.map(unvalidated => {
