@@ -4,6 +4,7 @@
  *
  *   yarn workspace @ripple/backstage-plugin-ripple-backend bench:fleet \
  *     [repositories=5000] [locationsPerRepository=10] [migrations=20] [readers=50]
+ *     [pace=0]
  *
  * 1. Generates `repositories` repositories of `locationsPerRepository` code
  *    locations each (one catalog Component per location: SQL, dbt, Python,
@@ -15,7 +16,9 @@
  *    and DatabaseService on PostgreSQL) builds its consumer index from
  *    nothing, then analyses one migration per dataset: the first half
  *    alone, the second half while `readers` clients page through
- *    GET /migrations/{id}/consumers at random cursors. Peak RSS is sampled.
+ *    GET /migrations/{id}/consumers at random cursors (fleetReaders.ts):
+ *    as fast as they are served, or `pace` pages a second each. Peak RSS
+ *    is sampled.
  * 3. A refresh with nothing changed, then one after 1% of the repositories
  *    changed: GitHub's requests (status checks, tarball downloads) and time,
  *    against the full analysis.
@@ -37,7 +40,6 @@ import {
 } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -51,6 +53,7 @@ import {
   type GitHubCounts,
   spawnFleetGitHub,
 } from './fleetGitHub';
+import { type Readers, spawnReaders } from './fleetReaders';
 import { api, mib, percentile, sleep, spawnReplicas } from './lib';
 
 const pg = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
@@ -275,7 +278,7 @@ const countsSince = (
 
 async function oneBackend(
   fleet: Fleet,
-  readers: number,
+  readers: Readers,
   github: { counts(): Promise<GitHubCounts> },
 ) {
   const memory = { rss: 0 };
@@ -319,9 +322,6 @@ async function oneBackend(
       analyse([url], half + k),
     ),
   );
-  // The readers run in their own process, as a portal's readers are
-  // browsers elsewhere: their requests and JSON parsing share the 2 cores,
-  // not the backend's event loop.
   const readersProcess = spawnReaders(url, [...first, ...second], readers);
   await proposed(url, second);
   const latencies = await readersProcess.stop();
@@ -399,104 +399,6 @@ async function countConsumers(url: string, ids: string[]) {
   return total;
 }
 
-// ---------------------------------------------------------------- readers
-
-/**
- * `readers` clients paging GET /migrations/{id}/consumers until `stopped()`:
- * each request a random migration, from a cursor picked at random among
- * those its pages gave so far (or its first page), so no cursor is forged
- * and the starting points spread over the list as it grows. The latencies.
- */
-async function pageAtRandom(
-  url: string,
-  ids: string[],
-  readers: number,
-  stopped: () => boolean,
-): Promise<number[]> {
-  const latencies: number[] = [];
-  const cursors = new Map<string, string[]>();
-  const reader = async () => {
-    while (!stopped()) {
-      const id = ids[Math.floor(Math.random() * ids.length)];
-      const seen = cursors.get(id) ?? [];
-      const pick = Math.floor(Math.random() * (seen.length + 1));
-      const cursor = pick < seen.length ? seen[pick] : undefined;
-      const start = performance.now();
-      const page = await api(
-        `${url}/migrations/${id}/consumers?limit=50${
-          cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''
-        }`,
-      );
-      latencies.push(performance.now() - start);
-      if (page.nextCursor && seen.length < 1000) {
-        cursors.set(id, [...seen, page.nextCursor]);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: readers }, reader));
-  return latencies;
-}
-
-/** {@link pageAtRandom} in a child process; `stop()` resolves with the latencies. */
-function spawnReaders(url: string, ids: string[], readers: number) {
-  // The latencies come back in a file: a handler that throws (a half-read
-  // pipe) would be swallowed by the backend's process-wide handlers.
-  const out = path.join(
-    os.tmpdir(),
-    `ripple-fleet-readers-${process.pid}.json`,
-  );
-  const child = spawn(
-    process.execPath,
-    [
-      ...process.execArgv,
-      __filename,
-      'readers',
-      out,
-      url,
-      String(readers),
-      ...ids,
-    ],
-    { stdio: ['pipe', 'inherit', 'inherit'] },
-  );
-  const exited = new Promise<number[]>((resolve, reject) =>
-    child.on('close', code => {
-      try {
-        if (code !== 0) throw new Error(`the readers exited ${code}`);
-        resolve(JSON.parse(fs.readFileSync(out, 'utf8')));
-      } catch (error) {
-        reject(error);
-      } finally {
-        fs.rmSync(out, { force: true });
-      }
-    }),
-  );
-  // (Awaited by `stop()`; a failure before it is not unhandled.)
-  exited.catch(() => undefined);
-  process.once('exit', () => child.kill('SIGTERM'));
-  return {
-    stop: () => {
-      child.stdin!.end();
-      return exited;
-    },
-  };
-}
-
-/** The child of {@link spawnReaders}: pages until its stdin closes. */
-async function readersChild(
-  out: string,
-  url: string,
-  readers: number,
-  ids: string[],
-) {
-  let stopped = false;
-  process.stdin.on('end', () => {
-    stopped = true;
-  });
-  process.stdin.resume();
-  const latencies = await pageAtRandom(url, ids, readers, () => stopped);
-  fs.writeFileSync(out, JSON.stringify(latencies));
-}
-
 // ---------------------------------------------------------------- step 4
 
 async function replicas(fleetFile: string, fleet: Fleet, count: number) {
@@ -551,22 +453,19 @@ async function main() {
     await replica(process.argv[3], process.argv[4]);
     return;
   }
-  if (process.argv[2] === 'readers') {
-    const [out, url, readers, ...ids] = process.argv.slice(3);
-    await readersChild(out, url, Number(readers), ids);
-    return;
-  }
   if (!pg) {
     throw new Error(
       'The fleet benchmark needs PostgreSQL: BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING',
     );
   }
-  const [repositories, perRepository, migrations, readers] = [
+  const [repositories, perRepository, migrations, count, pace] = [
     Number(process.argv[2] ?? 5000),
     Number(process.argv[3] ?? 10),
     Number(process.argv[4] ?? 20),
     Number(process.argv[5] ?? 50),
+    Number(process.argv[6] ?? 0),
   ];
+  const readers: Readers = { count, pace };
   const t = performance.now();
   const fleet = generate(repositories, perRepository, migrations);
   const github = spawnFleetGitHub(fleet.dir);
@@ -602,9 +501,9 @@ async function main() {
       ).toFixed(0)} consumers/s`,
     );
     console.log(
-      `analysis under ${readers} readers (${
-        migrations - Math.floor(migrations / 2)
-      } migrations): ${
+      `analysis under ${readers.count} readers${
+        readers.pace ? ` at ${readers.pace} pages/s each` : ''
+      } (${migrations - Math.floor(migrations / 2)} migrations): ${
         one.underConsumers
       } consumers in ${one.underSeconds.toFixed(1)} s, ${(
         one.underConsumers / one.underSeconds
