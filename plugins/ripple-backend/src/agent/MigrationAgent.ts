@@ -19,7 +19,6 @@ import { entityDialect, InvalidAnnotationError } from './annotations';
 import { candidateCode } from './candidateCode';
 import { datasetCode } from './datasetCode';
 import { inOrder } from './bounded';
-import { consumersOf } from './pages';
 import { PatchRefresh } from './PatchRefresh';
 
 export type { ConsumerPreview } from './consumerPreview';
@@ -404,12 +403,9 @@ export class MigrationAgent {
       return;
     }
     // Consumers of an earlier analysis that this one did not find.
-    const gone = [];
-    for await (const consumer of consumersOf(store, migration.id)) {
-      if (!found.has(consumer.consumerRef)) {
-        gone.push(consumer.consumerRef);
-      }
-    }
+    const gone = (await store.listConsumerRefs(migration.id))
+      .map(c => c.consumerRef)
+      .filter(consumerRef => !found.has(consumerRef));
     for (const consumerRef of gone) {
       await store.removeConsumer({
         migrationId: migration.id,

@@ -13,7 +13,7 @@ import { forEachBounded } from './bounded';
 import type { ConsumerFinder } from './ConsumerFinder';
 import type { ConsumerSources } from './ConsumerSources';
 import type { ConsumerPreview } from './consumerPreview';
-import { consumersOf, migrationsIn } from './pages';
+import { migrationsIn } from './pages';
 import { hashCode } from './proposePatch';
 
 // Migrations whose patches the refresh keeps current.
@@ -71,19 +71,14 @@ export class PatchRefresh {
           );
           return [];
         });
-      // Removing consumers while paging through them would shift the pages.
-      const consumers = [];
-      for await (const consumer of consumersOf(store, migration.id)) {
-        consumers.push(consumer);
-      }
+      const consumers = await store.listConsumerRefs(migration.id);
       // Only the consumers whose code may have changed (the consumer index
       // compares hashes), several at once so that every engine worker is
       // busy; each consumer's reads and writes stay in their order.
       const changed = this.options.changedConsumers
-        ? ((await this.options.changedConsumers(migration.id)) as {
-            consumerRef: string;
-            discoveredBy: ConsumerDiscovery;
-          }[])
+        ? ((await this.options.changedConsumers(
+            migration.id,
+          )) as typeof consumers)
         : consumers;
       // Their entities in a few catalog requests, not one each.
       const entities = await this.options.finder.getMany(

@@ -20,20 +20,3 @@ export async function* migrationsIn(
     }
   }
 }
-
-/** Every consumer of a migration, page by page. */
-export async function* consumersOf(
-  store: Pick<MigrationStore, 'listConsumers'>,
-  migrationId: string,
-) {
-  for (let offset = 0; ; offset += PAGE) {
-    const { items } = await store.listConsumers(migrationId, {
-      limit: PAGE,
-      offset,
-    });
-    yield* items;
-    if (items.length < PAGE) {
-      return;
-    }
-  }
-}

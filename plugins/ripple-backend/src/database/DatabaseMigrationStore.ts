@@ -433,6 +433,19 @@ export class DatabaseMigrationStore implements MigrationStore {
     );
   }
 
+  async listConsumerRefs(migrationId: string) {
+    const rows: Pick<ConsumerRow, 'consumer_ref' | 'discovered_by'>[] =
+      await this.db('migration_consumer')
+        .where('migration_id', migrationId)
+        .whereNull('removed_at')
+        .orderBy('consumer_ref', 'asc')
+        .select('consumer_ref', 'discovered_by');
+    return rows.map(row => ({
+      consumerRef: row.consumer_ref,
+      discoveredBy: row.discovered_by,
+    }));
+  }
+
   async getConsumer(
     migrationId: string,
     consumerRef: string,

@@ -269,6 +269,15 @@ export interface MigrationStore {
     filter?: ConsumerFilter,
   ): Promise<Page<Consumer>>;
 
+  /**
+   * Every consumer of the migration (none removed), in ref order: only how
+   * each was found, without its patch or review, for the agent to compare
+   * what it finds with (a whole list of consumers costs one lean query).
+   */
+  listConsumerRefs(
+    migrationId: string,
+  ): Promise<Pick<Consumer, 'consumerRef' | 'discoveredBy'>[]>;
+
   getConsumer(
     migrationId: string,
     consumerRef: string,
