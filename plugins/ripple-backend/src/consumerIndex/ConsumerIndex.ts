@@ -136,7 +136,10 @@ export class ConsumerIndex {
     }
     const { removed } = await store.completeScan(startedAt, entities);
     logger.info(
-      `Consumer index: scanned ${entities} entities with a code location (${added} new, ${changed} whose code is read differently, ${removed} removed)`,
+      `Consumer index: scanned ${entities} entities with a code location (${added} new, ${changed} whose code is read differently, ${removed} removed) in ${seconds(
+        startedAt,
+        this.now(),
+      )} s`,
     );
     return { startedAt, entities, added, changed, removed };
   }
@@ -234,7 +237,16 @@ export class ConsumerIndex {
    * help.
    */
   async runOnce(signal?: AbortSignal): Promise<void> {
-    if (await this.scan(signal)) await this.work(signal);
+    if (!(await this.scan(signal))) return;
+    const startedAt = this.now();
+    const work = await this.work(signal);
+    if (work.requests || work.resummarised || work.failed) {
+      this.options.logger.info(
+        `Consumer index: checked ${
+          work.read + work.unchanged + work.failed
+        } locations in ${seconds(startedAt, this.now())} s: ${describe(work)}`,
+      );
+    }
   }
 
   /**
@@ -274,15 +286,7 @@ export class ConsumerIndex {
         work[k] += more[k];
       });
     }
-    this.options.logger.info(
-      `Consumer index refreshed: ${work.requests} SCM requests, ${
-        work.read
-      } locations read, ${work.unchanged} unchanged, ${
-        work.resummarised
-      } summarised again for engine ${this.options.engine.version()}, ${
-        work.failed
-      } failed`,
-    );
+    this.options.logger.info(`Consumer index refreshed: ${describe(work)}`);
     return { scan, work };
   }
 
@@ -418,4 +422,12 @@ function sameSpec(entry: IndexEntry, scanned: ScannedEntity): boolean {
     JSON.stringify(entry.readSpec) === JSON.stringify(scanned.readSpec) &&
     (entry.invalid ?? '') === (scanned.invalid ?? '')
   );
+}
+
+const seconds = (from: Date, to: Date) =>
+  ((to.getTime() - from.getTime()) / 1000).toFixed(1);
+
+/** A pass's work, as its log line gives it. */
+function describe(work: IndexWork): string {
+  return `${work.requests} SCM requests, ${work.read} locations read, ${work.unchanged} unchanged, ${work.resummarised} summarised again, ${work.failed} failed`;
 }

@@ -372,6 +372,41 @@ describe.each(databases.eachSupportedId())(
       await expect(
         store.getConsumer(migration.id, consumerRef),
       ).resolves.toEqual(page.items[1]);
+      // What the agent compares its findings with: refs only, in order.
+      await expect(store.listConsumerRefs(migration.id)).resolves.toEqual([
+        {
+          consumerRef: 'component:default/fraud-scoring',
+          discoveredBy: 'code',
+        },
+        { consumerRef, discoveredBy: 'catalog' },
+      ]);
+    });
+
+    it('reads a page of consumers and its kept count in one statement', async () => {
+      const { knex, store } = await createStore(databaseId);
+      const { migration } = await proposedWithPatch(store);
+      const statements: string[] = [];
+      const count = (query: { sql: string }) => statements.push(query.sql);
+      knex.on('query', count);
+      try {
+        const page = await store.listConsumers(migration.id, {
+          limit: 10,
+          offset: 0,
+        });
+        expect(page.totalCount).toBe(1);
+        expect(statements).toHaveLength(1);
+        // A page past the end carries no row to bring the count: it is
+        // read alone.
+        statements.length = 0;
+        const past = await store.listConsumers(migration.id, {
+          limit: 10,
+          offset: 5,
+        });
+        expect(past).toEqual({ items: [], totalCount: 1 });
+        expect(statements).toHaveLength(2);
+      } finally {
+        knex.off('query', count);
+      }
     });
 
     it('versions patches; a new version supersedes the old one and its reviews', async () => {
