@@ -300,24 +300,31 @@ export class MigrationAgent {
 
   /**
    * Records a consumer with the engine's proposal for its code: the
-   * consumer, then its patch. A crash between the two writes leaves a
-   * consumer without a patch, which the next refresh proposes.
+   * consumer and its patch in one transaction (half the statements of two,
+   * and a crash leaves both or neither).
    */
   private async recordProposal(
     migrationId: string,
     { consumerRef, discoveredBy, proposal }: ConsumerPreview,
   ): Promise<void> {
-    const { store } = this.options;
-    const key = { migrationId, consumerRef };
-    await store.putConsumer({ ...key, discoveredBy, impact: proposal?.impact });
-    if (proposal) {
-      await store.recordPatch({
-        ...key,
-        ...proposal,
-        engineVersion: this.options.engine.version(),
-      });
-      this.proposed = true;
-    }
+    await this.options.store.putConsumerWithPatch({
+      migrationId,
+      consumerRef,
+      discoveredBy,
+      impact: proposal?.impact,
+      ...(proposal
+        ? {
+            patch: {
+              diff: proposal.diff,
+              baseHash: proposal.baseHash,
+              status: proposal.status,
+              reasons: proposal.reasons,
+              engineVersion: this.options.engine.version(),
+            },
+          }
+        : {}),
+    });
+    if (proposal) this.proposed = true;
   }
 
   private async analyze(

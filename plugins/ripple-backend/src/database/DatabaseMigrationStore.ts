@@ -23,6 +23,7 @@ import {
   NewMigration,
   NewPatch,
   NewReview,
+  PatchInput,
   Page,
   PageRequest,
   PatchKey,
@@ -37,18 +38,17 @@ import {
   getMigrationRow,
   getPatchRow,
   insertEvent,
-  insertReturningId,
   MigrationRow,
   PatchRow,
   ref,
   toConsumer,
   toMigration,
   toPatch,
-  uniqueToConflict,
 } from './rows';
 import { applyDatabaseMigrations } from './schema';
 import { filterByDeadline, setTargetDate } from './deadlines';
-import { countConsumer, countPatchChange } from './consumerCounts';
+import { addCounts, countConsumer, mergeCounts } from './consumerCounts';
+import { writeConsumer, writePatch } from './consumerWrites';
 import { pageConsumers } from './consumerList';
 import { newestFirst, pageMigrations } from './migrationLists';
 
@@ -308,77 +308,31 @@ export class DatabaseMigrationStore implements MigrationStore {
   }
 
   async putConsumer(input: ConsumerInput): Promise<Consumer> {
-    const consumerRef = ref(input.consumerRef);
     await this.db.transaction(async trx => {
-      await getMigrationRow(trx, input.migrationId);
-      const now = new Date();
-      const existing = await trx<ConsumerRow>('migration_consumer')
-        .where({ migration_id: input.migrationId, consumer_ref: consumerRef })
-        .first();
-      if (existing) {
-        // Added again: only the write that clears `removed_at` counts it
-        // and records it, so two racing re-adds count it once.
-        const readded = existing.removed_at
-          ? await trx('migration_consumer')
-              .where({ id: existing.id })
-              .whereNotNull('removed_at')
-              .update({ removed_at: null })
-          : 0;
-        await trx('migration_consumer')
-          .where({ id: existing.id })
-          .update({
-            discovered_by: input.discoveredBy,
-            impact: input.impact ? JSON.stringify(input.impact) : null,
-            updated_at: now,
-          });
-        if (readded === 1) {
-          const row = await trx<ConsumerRow>('migration_consumer')
-            .where({ id: existing.id })
-            .first('current_patch_id');
-          await insertEvent(trx, {
-            migrationId: input.migrationId,
-            type: 'consumer-added',
-            message: `${consumerRef} reads the dataset again`,
-            consumerRef,
-            data: { discoveredBy: input.discoveredBy },
-            now,
-          });
-          await countConsumer(
-            trx,
-            input.migrationId,
-            row?.current_patch_id ?? null,
-            1,
-          );
-        }
-        return;
-      }
-      await trx('migration_consumer').insert({
-        migration_id: input.migrationId,
-        consumer_ref: consumerRef,
-        discovered_by: input.discoveredBy,
-        impact: input.impact ? JSON.stringify(input.impact) : null,
-        current_patch_id: null,
-        current_review_id: null,
-        created_at: now,
-        updated_at: now,
-      });
-      await insertEvent(trx, {
-        migrationId: input.migrationId,
-        type: 'consumer-added',
-        message:
-          input.discoveredBy === 'catalog'
-            ? `${consumerRef} declares it depends on the dataset`
-            : `${consumerRef} reads the dataset in its code`,
-        consumerRef,
-        data: { discoveredBy: input.discoveredBy },
-        now,
-      });
-      // Counted last, here and in every write of a consumer or its patch:
-      // the migration's count rows stay locked until the commit, and every
-      // consumer of the migration recorded at once waits for them.
-      await countConsumer(trx, input.migrationId, null, 1);
+      await addCounts(trx, input.migrationId, await writeConsumer(trx, input));
     });
-    return (await this.getConsumer(input.migrationId, consumerRef))!;
+    return (await this.getConsumer(input.migrationId, ref(input.consumerRef)))!;
+  }
+
+  async putConsumerWithPatch(
+    input: ConsumerInput & { patch?: PatchInput },
+  ): Promise<void> {
+    const { patch, ...consumer } = input;
+    await this.db.transaction(async trx => {
+      const counts = await writeConsumer(trx, consumer);
+      const written = patch
+        ? await writePatch(trx, {
+            migrationId: input.migrationId,
+            consumerRef: input.consumerRef,
+            ...patch,
+          })
+        : undefined;
+      await addCounts(
+        trx,
+        input.migrationId,
+        written ? mergeCounts(counts, written.counts) : counts,
+      );
+    });
   }
 
   async removeConsumer(input: {
@@ -460,100 +414,10 @@ export class DatabaseMigrationStore implements MigrationStore {
   }
 
   async recordPatch(input: NewPatch): Promise<Patch> {
-    const consumerRef = ref(input.consumerRef);
     return this.db.transaction(async trx => {
-      const consumer = await getConsumerRow(
-        trx,
-        input.migrationId,
-        consumerRef,
-      );
-      const current = consumer.current_patch_id
-        ? await trx<PatchRow>('patch')
-            .where({ id: consumer.current_patch_id })
-            .first()
-        : undefined;
-      if (
-        current &&
-        !current.stale &&
-        current.base_hash === input.baseHash &&
-        current.diff === input.diff &&
-        current.status === input.status
-      ) {
-        // The same patch from another engine version keeps its version
-        // number and its reviews; only the version that made it is new.
-        if (
-          input.engineVersion &&
-          current.engine_version !== input.engineVersion
-        ) {
-          await trx('patch')
-            .where({ id: current.id })
-            .update({ engine_version: input.engineVersion });
-          return toPatch(
-            { ...current, engine_version: input.engineVersion },
-            consumer,
-          );
-        }
-        return toPatch(current, consumer);
-      }
-      const now = new Date();
-      const row: Omit<PatchRow, 'id'> = {
-        consumer_id: consumer.id,
-        version: (current?.version ?? 0) + 1,
-        diff: input.diff,
-        base_hash: input.baseHash,
-        status: input.status,
-        reasons: JSON.stringify(input.reasons),
-        stale: false,
-        created_at: now,
-        engine_version: input.engineVersion ?? null,
-      };
-      const id = await insertReturningId(trx, 'patch', row).catch(error => {
-        throw uniqueToConflict(
-          error,
-          `Another version ${row.version} of the patch of ${consumerRef} was recorded meanwhile`,
-        );
-      });
-      const kinds = [...new Set(input.reasons.map(r => r.kind))];
-      if (kinds.length) {
-        await trx('patch_reason_kind').insert(
-          kinds.map(kind => ({ patch_id: id, kind })),
-        );
-      }
-      const updated = await trx('migration_consumer')
-        .where({ id: consumer.id, current_patch_id: consumer.current_patch_id })
-        .update({
-          current_patch_id: id,
-          current_review_id: null,
-          updated_at: now,
-        });
-      if (updated !== 1) {
-        throw new ConflictError(
-          `The patch of ${consumerRef} changed meanwhile; analyse it again`,
-        );
-      }
-      // Its reason facets move with the current patch while it is listed
-      // (read after the update, which holds the row against a removal).
-      const listed = await trx<ConsumerRow>('migration_consumer')
-        .where({ id: consumer.id })
-        .whereNull('removed_at')
-        .first('id');
-      await insertEvent(trx, {
-        migrationId: input.migrationId,
-        type: 'patch-proposed',
-        message: `Patch version ${row.version} proposed for ${consumerRef} (${row.status})`,
-        consumerRef,
-        data: { patchId: id, version: row.version, status: row.status },
-        now,
-      });
-      if (listed) {
-        await countPatchChange(
-          trx,
-          input.migrationId,
-          consumer.current_patch_id,
-          kinds,
-        );
-      }
-      return toPatch({ ...row, id }, consumer);
+      const { patch, counts } = await writePatch(trx, input);
+      await addCounts(trx, input.migrationId, counts);
+      return patch;
     });
   }
 

@@ -100,6 +100,10 @@ export type ConsumerInput = {
 export type NewPatch = {
   migrationId: string;
   consumerRef: string;
+} & PatchInput;
+
+/** A patch, without the consumer it is for. */
+export type PatchInput = {
   diff: string;
   baseHash: string;
   status: PatchStatus;
@@ -257,6 +261,16 @@ export interface MigrationStore {
    * recorded the first time.
    */
   putConsumer(input: ConsumerInput): Promise<Consumer>;
+
+  /**
+   * {@link MigrationStore.putConsumer} and, with `patch`,
+   * {@link MigrationStore.recordPatch}, in one transaction: what the agent
+   * records for each consumer it analyses. A crash leaves both or neither,
+   * never a consumer without its patch.
+   */
+  putConsumerWithPatch(
+    input: ConsumerInput & { patch?: PatchInput },
+  ): Promise<void>;
 
   /**
    * Consumers in entity ref order, each with its current patch and

@@ -43,7 +43,7 @@ const KINDS: PatchReasonKind[] = [
 
 describe('the consumer counts', () => {
   it.each(databases.eachSupportedId())(
-    'equal a recount after adds, removals, re-adds and new patches on %s',
+    'equal a recount after adds, removals, re-adds, new patches and both at once on %s',
     async databaseId => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
@@ -71,7 +71,27 @@ describe('the consumer counts', () => {
           const migrationId = migrations[next(2)].id;
           const consumerRef = refs[next(refs.length)];
           const consumer = await store.getConsumer(migrationId, consumerRef);
-          switch (next(4)) {
+          switch (next(5)) {
+            case 2:
+              // The agent's write: the consumer (new, known or removed
+              // before) and a new patch in one transaction, or no patch.
+              version++;
+              await store.putConsumerWithPatch({
+                migrationId,
+                consumerRef,
+                discoveredBy: 'code',
+                ...(next(4) === 0
+                  ? {}
+                  : {
+                      patch: {
+                        diff: `diff ${version}`,
+                        baseHash: `h${version}`,
+                        status: 'needs_edit',
+                        reasons: reasons(...KINDS.filter(() => next(3) === 0)),
+                      },
+                    }),
+              });
+              break;
             case 0:
               await store.putConsumer({
                 migrationId,

@@ -27,15 +27,20 @@ async function facetsOf(
   return kinds.map(k => reasonFacet(k.kind as string));
 }
 
+/** How a write moves a migration's counts: a delta per facet. */
+export type CountDeltas = Map<string, number>;
+
 /**
- * Adds `delta` to each facet's count. Facets are written in one order
- * (sorted) so that two transactions never lock the same rows in opposite
- * orders on PostgreSQL.
+ * Adds `deltas` to the migration's counts, in one order (sorted) so that
+ * two transactions never lock the same rows in opposite orders on
+ * PostgreSQL. Called last in its transaction: the count rows stay locked
+ * until the commit, and every consumer of the migration recorded at once
+ * waits for them.
  */
-async function add(
+export async function addCounts(
   trx: Knex.Transaction,
   migrationId: string,
-  deltas: Map<string, number>,
+  deltas: CountDeltas,
 ): Promise<void> {
   for (const facet of [...deltas.keys()].sort()) {
     const delta = deltas.get(facet)!;
@@ -49,18 +54,36 @@ async function add(
   }
 }
 
+/** The deltas of two writes of one transaction, as one. */
+export function mergeCounts(a: CountDeltas, b: CountDeltas): CountDeltas {
+  const merged = new Map(a);
+  for (const [facet, delta] of b) {
+    merged.set(facet, (merged.get(facet) ?? 0) + delta);
+  }
+  return merged;
+}
+
 /**
  * A consumer whose current patch is `patchId` enters (`+1`: added, or added
  * again) or leaves (`-1`: removed) the migration's list.
  */
+export async function consumerCounts(
+  trx: Knex.Transaction,
+  patchId: number | null,
+  delta: 1 | -1,
+): Promise<CountDeltas> {
+  const facets = [ALL, ...(await facetsOf(trx, patchId))];
+  return new Map(facets.map(f => [f, delta]));
+}
+
+/** {@link consumerCounts}, added now. */
 export async function countConsumer(
   trx: Knex.Transaction,
   migrationId: string,
   patchId: number | null,
   delta: 1 | -1,
 ): Promise<void> {
-  const facets = [ALL, ...(await facetsOf(trx, patchId))];
-  await add(trx, migrationId, new Map(facets.map(f => [f, delta])));
+  await addCounts(trx, migrationId, await consumerCounts(trx, patchId, delta));
 }
 
 /**
@@ -68,13 +91,12 @@ export async function countConsumer(
  * `toKinds`) instead of `from`: it leaves the facets of the old patch's
  * reasons and enters those of the new one's.
  */
-export async function countPatchChange(
+export async function patchChangeCounts(
   trx: Knex.Transaction,
-  migrationId: string,
   from: number | null,
   toKinds: string[],
-): Promise<void> {
-  const deltas = new Map<string, number>();
+): Promise<CountDeltas> {
+  const deltas: CountDeltas = new Map();
   for (const facet of await facetsOf(trx, from)) {
     deltas.set(facet, (deltas.get(facet) ?? 0) - 1);
   }
@@ -82,7 +104,7 @@ export async function countPatchChange(
     const facet = reasonFacet(kind);
     deltas.set(facet, (deltas.get(facet) ?? 0) + 1);
   }
-  await add(trx, migrationId, deltas);
+  return deltas;
 }
 
 /**
