@@ -26,8 +26,10 @@ export type { ConsumerPreview } from './consumerPreview';
 /** How long to wait before retrying a failed analysis. */
 export type RetryPolicy = { initialSeconds: number; maxSeconds: number };
 
-// Consumers written at once.
-const CONCURRENCY = 8;
+// Consumers written at once. Each write is a transaction holding one of
+// the plugin's database connections (knex's default pool has 10) until its
+// commit: the agent leaves most of them to the requests served meanwhile.
+const CONCURRENCY = 4;
 
 /**
  * The background agent. {@link MigrationAgent.runOnce} analyses the
