@@ -65,6 +65,14 @@ export type ConsumerIndexOptions = {
   now?: () => Date;
 };
 
+const seconds = (from: Date, to: Date) =>
+  ((to.getTime() - from.getTime()) / 1000).toFixed(1);
+
+/** A pass's work, as its log line gives it. */
+function describe(work: IndexWork): string {
+  return `${work.requests} SCM requests, ${work.read} locations read, ${work.unchanged} unchanged, ${work.resummarised} summarised again, ${work.failed} failed`;
+}
+
 // The catalog's fields a scan needs: the ref, the etag, the annotations.
 const SCAN_FIELDS = [
   'kind',
@@ -422,12 +430,4 @@ function sameSpec(entry: IndexEntry, scanned: ScannedEntity): boolean {
     JSON.stringify(entry.readSpec) === JSON.stringify(scanned.readSpec) &&
     (entry.invalid ?? '') === (scanned.invalid ?? '')
   );
-}
-
-const seconds = (from: Date, to: Date) =>
-  ((to.getTime() - from.getTime()) / 1000).toFixed(1);
-
-/** A pass's work, as its log line gives it. */
-function describe(work: IndexWork): string {
-  return `${work.requests} SCM requests, ${work.read} locations read, ${work.unchanged} unchanged, ${work.resummarised} summarised again, ${work.failed} failed`;
 }
