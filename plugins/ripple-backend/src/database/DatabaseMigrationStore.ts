@@ -308,9 +308,7 @@ export class DatabaseMigrationStore implements MigrationStore {
   }
 
   async putConsumer(input: ConsumerInput): Promise<Consumer> {
-    await this.db.transaction(async trx => {
-      await addCounts(trx, input.migrationId, await writeConsumer(trx, input));
-    });
+    await this.putConsumerWithPatch(input);
     return (await this.getConsumer(input.migrationId, ref(input.consumerRef)))!;
   }
 
